@@ -1,0 +1,61 @@
+# cxlab: two commands. `make demo` sets everything up and publishes the reports; `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SIZE ?= default
+SEED ?= 7
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo data refresh test test-slow test-all bench lint format browser clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "}; /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install cxlab with its dependencies
+
+demo: $(STAMP) ## Set up, generate the default synthetic workspace, run every notebook, publish the reports
+	$(BIN)/cxlab data generate --size $(SIZE) --seed $(SEED)
+	$(BIN)/cxlab refresh
+	@echo "Reports: $(CURDIR)/outputs/index.html"
+
+data: $(STAMP) ## Generate the synthetic workspace only (SIZE=tiny|default|large, SEED=7)
+	$(BIN)/cxlab data generate --size $(SIZE) --seed $(SEED)
+
+refresh: $(STAMP) ## Run every scheduled notebook and publish the reports
+	$(BIN)/cxlab refresh
+
+test: $(STAMP) ## Run the tests (what CI runs; slow simulations excluded)
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+test-slow: $(STAMP) ## Run the long simulations (coverage over many seeds, A/A rates)
+	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+
+test-all: $(STAMP) ## Run every test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP) ## Run the benchmarks (each prints a table)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+lint: $(STAMP) ## Check the code with ruff
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: $(STAMP) ## Format the code with ruff
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+browser: ## Install headless Chromium for the browser tests (Debian)
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+clean: ## Remove generated data, outputs and caches (keeps .venv)
+	rm -rf data/raw/synthetic data/processed/* outputs/* .pytest_cache .ruff_cache
+	@touch data/processed/.gitkeep outputs/.gitkeep

@@ -1,0 +1,70 @@
+"""cxlab: analytics for customer-service operations.
+
+``import cxlab as cx`` gives the sub-packages (``cx.data``, ``cx.features``, ``cx.forecast``,
+``cx.staffing``, ``cx.experiments``, ``cx.churn``, ``cx.nps``, ``cx.viz``, ``cx.runner``) and the
+verb ``cx.load``. Sub-packages are imported lazily, so ``import cxlab`` stays fast and does nothing
+else: no logging set-up, no files read.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from cxlab._errors import CxlabError, NotEnoughDataError, OptionError, SchemaError
+
+__version__ = "0.1.0"
+
+_SUBPACKAGES = (
+    "data",
+    "features",
+    "forecast",
+    "staffing",
+    "experiments",
+    "churn",
+    "nps",
+    "viz",
+    "runner",
+)
+
+__all__ = [
+    "CxlabError",
+    "NotEnoughDataError",
+    "OptionError",
+    "SchemaError",
+    "__version__",
+    "load",
+    *_SUBPACKAGES,
+]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cxlab import (  # noqa: F401
+        churn,
+        data,
+        experiments,
+        features,
+        forecast,
+        nps,
+        runner,
+        staffing,
+        viz,
+    )
+
+
+def load(table: str, **kwargs: Any):
+    """Lazily scan a canonical table of the workspace; see :func:`cxlab.data.load`."""
+    from cxlab.data import load as _load
+
+    return _load(table, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        module = importlib.import_module(f"cxlab.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'cxlab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

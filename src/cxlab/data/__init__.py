@@ -1,0 +1,32 @@
+"""Canonical tables: schemas, validation at the door, the store, ingest, the synthetic workspace.
+
+Examples
+--------
+>>> import cxlab as cx
+>>> contacts = cx.load("contacts", start="2026-10-01", end="2026-11-01")  # doctest: +SKIP
+"""
+
+from cxlab.data._ingest import ingest, read_source
+from cxlab.data._samples import bank_calls, mpdta, rossi
+from cxlab.data._schemas import TABLES, TableSpec
+from cxlab.data._store import data_freshness, has_table, load, table_info, write_table
+from cxlab.data._synth import generate, truth
+from cxlab.data._validate import validate
+
+__all__ = [
+    "TABLES",
+    "TableSpec",
+    "bank_calls",
+    "data_freshness",
+    "generate",
+    "has_table",
+    "ingest",
+    "load",
+    "mpdta",
+    "read_source",
+    "rossi",
+    "table_info",
+    "truth",
+    "validate",
+    "write_table",
+]

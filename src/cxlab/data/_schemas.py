@@ -1,0 +1,305 @@
+"""The canonical tables, declared once with pandera's polars backend.
+
+Each table is a :class:`TableSpec`: its pandera schema (columns, types, value sets, ranges,
+uniqueness, cross-column rules) plus what the store needs to know (the timestamp that partitions it
+by month, the columns that hold customer identifiers and must be masked in messages).
+Timestamps are timezone-aware and stored in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandera.polars as pa
+import polars as pl
+
+UTC = pl.Datetime("us", "UTC")
+
+CHANNELS = ("phone", "chat", "email", "social")
+PRIORITIES = ("P1", "P2", "P3")
+SEGMENTS = ("enterprise", "individual")
+VALUE_TIERS = ("gold", "silver", "bronze")
+CONTRACTS = ("monthly", "annual", "two_year")
+COMPLAINT_TYPES = ("product_quality", "logistics", "service_attitude", "refund")
+EVENT_KINDS = ("holiday", "promotion", "recall", "outage", "launch")
+EXPERIMENT_KINDS = ("ab", "pilot")
+EXPERIMENT_DESIGNS = ("ab", "cluster_ab", "did", "staggered_did", "synthetic_control", "its")
+EXPERIMENT_UNITS = ("customer", "agent", "region")
+QA_DIMENSIONS = ("greeting", "accuracy", "empathy", "compliance", "resolution")
+RATING_COLUMNS = (
+    "rating_wait_time",
+    "rating_resolution",
+    "rating_agent",
+    "rating_product",
+    "rating_value",
+)
+TARGET_DIRECTIONS = (">=", "<=")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A canonical table: its schema and how it is stored."""
+
+    name: str
+    schema: pa.DataFrameSchema
+    key: tuple[str, ...]
+    time_column: str | None = None
+    masked: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> dict[str, pl.DataType]:
+        return {name: col.dtype.type for name, col in self.schema.columns.items()}
+
+    @property
+    def required(self) -> list[str]:
+        return [n for n, c in self.schema.columns.items() if c.required]
+
+
+def _isin(values: tuple[str, ...]) -> pa.Check:
+    return pa.Check.isin(list(values))
+
+
+RULE_COLUMNS: dict[str, tuple[str, ...]] = {}
+"""For each table-wide rule (by its message), the columns it reads: shown with offending rows."""
+
+
+def _not_before(later: str, earlier: str, what: str) -> pa.Check:
+    RULE_COLUMNS[f"{what}: {later} must not be before {earlier}"] = (earlier, later)
+    return pa.Check(
+        lambda d: d.lazyframe.select(
+            pl.col(later).is_null() | pl.col(earlier).is_null() | (pl.col(later) >= pl.col(earlier))
+        ),
+        name=f"{later}_not_before_{earlier}",
+        error=f"{what}: {later} must not be before {earlier}",
+    )
+
+
+def _col(dtype, *checks: pa.Check, nullable: bool = False, unique: bool = False) -> pa.Column:
+    return pa.Column(dtype, list(checks), nullable=nullable, unique=unique, coerce=False)
+
+
+CONTACTS = TableSpec(
+    name="contacts",
+    key=("contact_id",),
+    time_column="arrived_at",
+    masked=("customer_id",),
+    schema=pa.DataFrameSchema(
+        {
+            "contact_id": _col(pl.Utf8, unique=True),
+            "customer_id": _col(pl.Utf8),
+            "channel": _col(pl.Utf8, _isin(CHANNELS)),
+            "queue": _col(pl.Utf8),
+            "category": _col(pl.Utf8),
+            "category_l2": _col(pl.Utf8),
+            "category_l3": _col(pl.Utf8),
+            "complaint_type": _col(pl.Utf8, _isin(COMPLAINT_TYPES), nullable=True),
+            "priority": _col(pl.Utf8, _isin(PRIORITIES)),
+            "region": _col(pl.Utf8),
+            "arrived_at": _col(UTC),
+            "answered_at": _col(UTC, nullable=True),
+            "resolved_at": _col(UTC, nullable=True),
+            "abandoned": _col(pl.Boolean),
+            "wait_seconds": _col(pl.Float64, pa.Check.ge(0)),
+            "handle_seconds": _col(pl.Float64, pa.Check.ge(0), nullable=True),
+            "agent_id": _col(pl.Utf8, nullable=True),
+            "first_contact_resolution": _col(pl.Boolean, nullable=True),
+            "transfers": _col(pl.Int64, pa.Check.ge(0)),
+            "csat": _col(pl.Int64, pa.Check.in_range(1, 5), nullable=True),
+        },
+        checks=[
+            _not_before("answered_at", "arrived_at", "a contact is answered after it arrives"),
+            _not_before("resolved_at", "arrived_at", "a contact is resolved after it arrives"),
+            pa.Check(  # RULE_COLUMNS entry below
+                lambda d: d.lazyframe.select(
+                    ~(pl.col("abandoned") & pl.col("answered_at").is_not_null())
+                ),
+                name="abandoned_never_answered",
+                error="an abandoned contact has no answered_at",
+            ),
+        ],
+        strict=False,
+    ),
+)
+
+RULE_COLUMNS["an abandoned contact has no answered_at"] = ("abandoned", "answered_at")
+
+CUSTOMERS = TableSpec(
+    name="customers",
+    key=("customer_id",),
+    masked=("customer_id",),
+    schema=pa.DataFrameSchema(
+        {
+            "customer_id": _col(pl.Utf8, unique=True),
+            "segment": _col(pl.Utf8, _isin(SEGMENTS)),
+            "value_tier": _col(pl.Utf8, _isin(VALUE_TIERS)),
+            "region": _col(pl.Utf8),
+            "contract": _col(pl.Utf8, _isin(CONTRACTS)),
+            "monthly_value": _col(pl.Float64, pa.Check.ge(0)),
+            "signup_date": _col(pl.Date),
+            "churn_date": _col(pl.Date, nullable=True),
+            "downgrade_date": _col(pl.Date, nullable=True),
+        },
+        checks=[
+            _not_before("churn_date", "signup_date", "a customer churns after signing up"),
+            _not_before("downgrade_date", "signup_date", "a customer downgrades after signing up"),
+        ],
+        strict=False,
+    ),
+)
+
+SURVEYS = TableSpec(
+    name="surveys",
+    key=("survey_id",),
+    time_column="responded_at",
+    masked=("customer_id",),
+    schema=pa.DataFrameSchema(
+        {
+            "survey_id": _col(pl.Utf8, unique=True),
+            "customer_id": _col(pl.Utf8),
+            "contact_id": _col(pl.Utf8, nullable=True),
+            "responded_at": _col(UTC),
+            "nps": _col(pl.Int64, pa.Check.in_range(0, 10)),
+            **{r: _col(pl.Int64, pa.Check.in_range(1, 5), nullable=True) for r in RATING_COLUMNS},
+            "comment": _col(pl.Utf8, nullable=True),
+            "language": _col(pl.Utf8, nullable=True),
+        },
+        strict=False,
+    ),
+)
+
+EXPERIMENTS = TableSpec(
+    name="experiments",
+    key=("experiment_id",),
+    schema=pa.DataFrameSchema(
+        {
+            "experiment_id": _col(pl.Utf8, unique=True),
+            "name": _col(pl.Utf8),
+            "kind": _col(pl.Utf8, _isin(EXPERIMENT_KINDS)),
+            "design": _col(pl.Utf8, _isin(EXPERIMENT_DESIGNS)),
+            "unit": _col(pl.Utf8, _isin(EXPERIMENT_UNITS)),
+            "start": _col(UTC),
+            "end": _col(UTC),
+            "primary_metric": _col(pl.Utf8),
+            "guardrails": _col(pl.Utf8, nullable=True),
+            "description": _col(pl.Utf8, nullable=True),
+        },
+        checks=[_not_before("end", "start", "an experiment ends after it starts")],
+        strict=False,
+    ),
+)
+
+ASSIGNMENTS = TableSpec(
+    name="assignments",
+    key=("experiment_id", "unit_id"),
+    masked=("unit_id",),
+    schema=pa.DataFrameSchema(
+        {
+            "experiment_id": _col(pl.Utf8),
+            "unit_id": _col(pl.Utf8),
+            "arm": _col(pl.Utf8),
+            "assigned_at": _col(UTC),
+        },
+        unique=["experiment_id", "unit_id"],
+        strict=False,
+    ),
+)
+
+EVENTS = TableSpec(
+    name="events",
+    key=("event_id",),
+    schema=pa.DataFrameSchema(
+        {
+            "event_id": _col(pl.Utf8, unique=True),
+            "name": _col(pl.Utf8),
+            "kind": _col(pl.Utf8, _isin(EVENT_KINDS)),
+            "start": _col(UTC),
+            "end": _col(UTC),
+            "queues": _col(pl.Utf8),
+        },
+        checks=[_not_before("end", "start", "an event ends after it starts")],
+        strict=False,
+    ),
+)
+
+AGENTS = TableSpec(
+    name="agents",
+    key=("agent_id",),
+    schema=pa.DataFrameSchema(
+        {
+            "agent_id": _col(pl.Utf8, unique=True),
+            "team": _col(pl.Utf8),
+            "channel": _col(pl.Utf8, _isin(CHANNELS)),
+            "site": _col(pl.Utf8),
+            "hired_on": _col(pl.Date),
+        },
+        strict=False,
+    ),
+)
+
+QA_SCORES = TableSpec(
+    name="qa_scores",
+    key=("contact_id", "dimension"),
+    time_column="scored_at",
+    schema=pa.DataFrameSchema(
+        {
+            "contact_id": _col(pl.Utf8),
+            "agent_id": _col(pl.Utf8),
+            "scored_at": _col(UTC),
+            "dimension": _col(pl.Utf8, _isin(QA_DIMENSIONS)),
+            "score": _col(pl.Float64, pa.Check.in_range(0, 100)),
+        },
+        unique=["contact_id", "dimension"],
+        strict=False,
+    ),
+)
+
+QUEUES = TableSpec(
+    name="queues",
+    key=("queue",),
+    schema=pa.DataFrameSchema(
+        {
+            "queue": _col(pl.Utf8, unique=True),
+            "channel": _col(pl.Utf8, _isin(CHANNELS)),
+            "open_hour": _col(pl.Int64, pa.Check.in_range(0, 24)),
+            "close_hour": _col(pl.Int64, pa.Check.in_range(0, 24)),
+            "open_weekends": _col(pl.Boolean),
+            "concurrency": _col(pl.Int64, pa.Check.ge(1)),
+            "sl_seconds": _col(pl.Float64, pa.Check.gt(0)),
+            "sl_target": _col(pl.Float64, pa.Check.in_range(0, 1)),
+        },
+        strict=False,
+    ),
+)
+
+TARGETS = TableSpec(
+    name="targets",
+    key=("kpi", "scope", "period"),
+    schema=pa.DataFrameSchema(
+        {
+            "kpi": _col(pl.Utf8),
+            "scope": _col(pl.Utf8),
+            "period": _col(pl.Utf8),
+            "target": _col(pl.Float64),
+            "direction": _col(pl.Utf8, _isin(TARGET_DIRECTIONS)),
+            "description": _col(pl.Utf8, nullable=True),
+        },
+        unique=["kpi", "scope", "period"],
+        strict=False,
+    ),
+)
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        CONTACTS,
+        CUSTOMERS,
+        SURVEYS,
+        EXPERIMENTS,
+        ASSIGNMENTS,
+        EVENTS,
+        AGENTS,
+        QA_SCORES,
+        QUEUES,
+        TARGETS,
+    )
+}

@@ -1,0 +1,188 @@
+"""The store: validated canonical tables as parquet under ``data/processed/``.
+
+Tables with a timestamp are partitioned by UTC month (``contacts/month=2026-01/part-0.parquet``);
+the others are one file (``customers/part-0.parquet``). Every write is staged beside the store and
+swapped in only when complete, so a failure never leaves a partial table behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from cxlab._config import Settings, settings
+from cxlab._errors import WorkspaceError
+from cxlab._options import check_option
+from cxlab.data._schemas import TABLES
+from cxlab.data._validate import spec_for
+
+WriteMode = Literal["replace", "months"]
+_META = "_table.json"
+
+
+def table_dir(table: str, workspace: Settings | None = None) -> Path:
+    ws = workspace or settings()
+    return ws.processed_dir / table
+
+
+def has_table(table: str, workspace: Settings | None = None) -> bool:
+    return any(table_dir(table, workspace).glob("**/*.parquet"))
+
+
+def _to_utc(value, tz: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(tz))
+    return value.astimezone(dt.UTC)
+
+
+def load(
+    table: str,
+    *,
+    start: str | dt.date | dt.datetime | None = None,
+    end: str | dt.date | dt.datetime | None = None,
+    columns: list[str] | None = None,
+    workspace: str | os.PathLike | Settings | None = None,
+) -> pl.LazyFrame:
+    """A lazy scan of a canonical table in the store.
+
+    Parameters
+    ----------
+    table
+        A canonical table name (``"contacts"``, ``"customers"``, ...).
+    start, end
+        Keep rows whose timestamp is in ``[start, end)``. Naive dates and times are read in the
+        workspace's local time zone. Only for tables with a timestamp.
+    columns
+        The columns to keep (all by default).
+    workspace
+        The workspace folder (the current one by default).
+
+    Examples
+    --------
+    >>> import cxlab as cx
+    >>> cx.load("contacts", start="2026-03-01", end="2026-04-01", columns=["channel"])  # doctest: +SKIP
+    """
+    spec = spec_for(table)
+    ws = workspace if isinstance(workspace, Settings) else settings(workspace)
+    folder = table_dir(table, ws)
+    if not has_table(table, ws):
+        raise WorkspaceError(
+            f"table {table!r} is not in the store at {folder}. "
+            "Run `cxlab data generate` (synthetic) or `cxlab data ingest PATH --table "
+            f"{table}` first."
+        )
+    partitioned = spec.time_column is not None
+    scan = pl.scan_parquet(
+        folder / ("**/*.parquet" if partitioned else "part-0.parquet"),
+        hive_partitioning=partitioned,
+    )
+    if partitioned:
+        lo, hi = _to_utc(start, ws.timezone), _to_utc(end, ws.timezone)
+        if lo is not None:
+            scan = scan.filter(pl.col("month") >= lo.strftime("%Y-%m"))
+            scan = scan.filter(pl.col(spec.time_column) >= lo)
+        if hi is not None:
+            scan = scan.filter(pl.col("month") <= hi.strftime("%Y-%m"))
+            scan = scan.filter(pl.col(spec.time_column) < hi)
+        scan = scan.drop("month")
+    elif start is not None or end is not None:
+        raise WorkspaceError(f"table {table!r} has no timestamp; start/end do not apply.")
+    if columns is not None:
+        scan = scan.select(columns)
+    return scan
+
+
+def write_table(
+    frame: pl.DataFrame,
+    table: str,
+    *,
+    workspace: Settings | None = None,
+    mode: WriteMode = "replace",
+    source: str = "",
+) -> Path:
+    """Write a validated frame to the store, atomically (staged, then swapped in).
+
+    ``mode="replace"`` replaces the whole table; ``mode="months"`` replaces only the months present
+    in ``frame`` and keeps the others (monthly exports).
+    """
+    check_option("mode", mode, WriteMode)
+    spec = TABLES[table]
+    ws = workspace or settings()
+    target = table_dir(table, ws)
+    staging_root = ws.processed_dir / ".staging"
+    staging = staging_root / f"{table}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True, exist_ok=True)
+    try:
+        if spec.time_column is None:
+            frame.write_parquet(staging / "part-0.parquet")
+            months: list[str] = []
+        else:
+            keyed = frame.with_columns(
+                pl.col(spec.time_column).dt.strftime("%Y-%m").alias("__month")
+            ).sort(spec.time_column)
+            months = keyed["__month"].unique().sort().to_list()
+            for (month,), part in keyed.group_by(["__month"], maintain_order=True):
+                folder = staging / f"month={month}"
+                folder.mkdir()
+                part.drop("__month").write_parquet(folder / "part-0.parquet")
+            if mode == "months" and target.exists():
+                for old in target.glob("month=*"):
+                    if old.name.removeprefix("month=") not in months:
+                        shutil.copytree(old, staging / old.name)
+        meta = {
+            "table": table,
+            "rows": frame.height,
+            "source": source,
+            "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "months": months,
+        }
+        (staging / _META).write_text(json.dumps(meta, indent=2))
+        _swap(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if staging_root.exists() and not any(staging_root.iterdir()):
+            staging_root.rmdir()
+    return target
+
+
+def _swap(staging: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if target.exists():
+        old = target.with_name(f".old-{target.name}-{uuid.uuid4().hex[:8]}")
+        os.replace(target, old)
+    os.replace(staging, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def table_info(table: str, workspace: Settings | None = None) -> dict:
+    """What the store knows of a table (rows, source, when written), or ``{}``."""
+    meta = table_dir(table, workspace) / _META
+    return json.loads(meta.read_text()) if meta.exists() else {}
+
+
+def data_freshness(workspace: Settings | None = None) -> dt.datetime | None:
+    """The newest contact in the store (UTC), or ``None`` when there are no contacts."""
+    if not has_table("contacts", workspace):
+        return None
+    return (
+        load("contacts", columns=["arrived_at"], workspace=workspace)
+        .select(pl.col("arrived_at").max())
+        .collect()
+        .item()
+    )

@@ -1,0 +1,654 @@
+"""The synthetic workspace: a realistic service department's data with the truth it plants.
+
+``generate(seed=7, size="default")`` simulates every canonical table, writes them as raw exports
+under ``data/raw/synthetic/<size>-seed<seed>-<country>-v<version>/`` with ``truth.json`` (every
+planted quantity), then ingests them through the same validation door as any export. The same seed
+gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from cxlab._config import Settings, settings
+from cxlab._options import check_option
+from cxlab.data._schemas import TABLES
+from cxlab.data._store import write_table
+from cxlab.data._synth import _calendar as C
+from cxlab.data._synth import _experiments as X
+from cxlab.data._synth import _surveys as S
+from cxlab.data._synth import _world as W
+from cxlab.data._synth._config import (
+    CURRENCIES,
+    QUEUES,
+    REGIONS,
+    Country,
+    Size,
+    SynthConfig,
+)
+from cxlab.data._validate import validate
+
+GENERATOR_VERSION = 1
+QA_RATE = {"phone": 0.03, "chat": 0.05, "email": 0.05, "social": 0.10}
+QA_OFFSET = {
+    "greeting": 6.0,
+    "accuracy": 0.0,
+    "empathy": -3.0,
+    "compliance": 4.0,
+    "resolution": -5.0,
+}
+
+TARGETS = [
+    ("fcr", "all", "monthly", 0.80, ">=", "First-contact resolution at least 80%"),
+    ("csat", "all", "monthly", 4.2, ">=", "Average CSAT at least 4.2 of 5"),
+    ("answer_rate", "channel=phone", "monthly", 0.90, ">=", "Answer at least 90% of calls"),
+    (
+        "service_level",
+        "channel=phone",
+        "monthly",
+        0.80,
+        ">=",
+        "80% of calls answered within 20 seconds",
+    ),
+    (
+        "service_level",
+        "channel=chat",
+        "monthly",
+        0.80,
+        ">=",
+        "80% of chats answered within 60 seconds",
+    ),
+    ("abandonment_rate", "channel=phone", "monthly", 0.08, "<=", "At most 8% of calls abandoned"),
+    ("resolution_within", "all", "monthly", 0.90, ">=", "90% of issues solved within 24 hours"),
+    (
+        "sla_answered",
+        "priority=P1",
+        "monthly",
+        0.95,
+        ">=",
+        "95% of P1 contacts answered within 5 minutes",
+    ),
+    ("complaint_rate", "all", "monthly", 0.10, "<=", "Complaints at most 10% of contacts"),
+    ("nps", "all", "monthly", 20.0, ">=", "NPS at least +20"),
+    ("retention", "all", "yearly", 0.85, ">=", "Keep at least 85% of customers over a year"),
+]
+
+
+def _utc(x: np.ndarray) -> pl.Series:
+    return pl.Series(x.astype("datetime64[us]")).dt.replace_time_zone("UTC")
+
+
+def _masked(values: np.ndarray, missing: np.ndarray) -> pl.Series:
+    """A polars Series of ``values`` with nulls where ``missing`` is true."""
+    return pl.Series(values).scatter(np.flatnonzero(missing), None)
+
+
+def _ts(x: np.datetime64) -> str:
+    return str(x.astype("datetime64[s]")) + "Z"
+
+
+def generate(
+    *,
+    seed: int = 7,
+    size: Size = "default",
+    country: Country = "CN",
+    end: dt.date | None = None,
+    workspace: str | os.PathLike | Settings | None = None,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """Generate the synthetic workspace and ingest it into the store.
+
+    Parameters
+    ----------
+    seed
+        Random seed; the same seed (and size, country, end) gives the same bytes.
+    size
+        ``"tiny"`` (seconds, for tests), ``"default"`` (the demo: 13 months, 20,000 customers,
+        about 300,000 contacts) or ``"large"`` (24 months, about 10 million contacts).
+    country
+        Public holidays, regions and time zone (``"CN"`` or ``"US"``).
+    end
+        The last day of data (default 2026-10-31).
+    workspace
+        The workspace folder (the current one by default).
+    force
+        Simulate again even if the raw export of this seed already exists.
+
+    Returns
+    -------
+    dict
+        Rows per table, the raw folder and the path of ``truth.json``.
+
+    Examples
+    --------
+    >>> import cxlab as cx
+    >>> cx.data.generate(seed=1, size="tiny", workspace="/tmp/cx-demo")  # doctest: +SKIP
+    """
+    check_option("size", size, Size)
+    check_option("country", country, Country)
+    ws = workspace if isinstance(workspace, Settings) else settings(workspace)
+    config = SynthConfig(seed=seed, size=size, country=country, **({"end": end} if end else {}))
+    say = progress or (lambda _msg: None)
+    raw = (
+        ws.raw_dir
+        / "synthetic"
+        / f"{size}-seed{seed}-{country}-{config.end:%Y%m%d}-v{GENERATOR_VERSION}"
+    )
+    if force or not (raw / "truth.json").exists():
+        frames, truth = simulate(config, say)
+        staging = raw.with_name(raw.name + ".partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        for name, frame in frames.items():
+            frame.write_parquet(staging / f"{name}.parquet")
+        (staging / "truth.json").write_text(
+            json.dumps(truth, indent=2, ensure_ascii=False, sort_keys=True)
+        )
+        if raw.exists():
+            shutil.rmtree(raw)
+        os.replace(staging, raw)
+    else:
+        say(f"reusing the raw export in {raw}")
+    say("validating and storing")
+    typed = {}
+    for name in TABLES:
+        typed[name] = validate(
+            pl.read_parquet(raw / f"{name}.parquet"), name, source=f"{raw.name}/{name}.parquet"
+        )
+    for name, frame in typed.items():
+        write_table(frame, name, workspace=ws, source=str(raw / f"{name}.parquet"))
+    ws.processed_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(raw / "truth.json", ws.processed_dir / "truth.json")
+    (ws.workspace / "cxlab.toml").exists() or (ws.workspace / "cxlab.toml").write_text(
+        f'[workspace]\ntimezone = "{config.timezone}"\ncountry = "{country}"\n'
+        f'currency = "{CURRENCIES[country]}"\n'
+    )
+    return {
+        "raw": str(raw),
+        "truth": str(ws.processed_dir / "truth.json"),
+        "rows": {name: frame.height for name, frame in typed.items()},
+    }
+
+
+def truth(workspace: str | os.PathLike | Settings | None = None) -> dict:
+    """The planted truth of the synthetic workspace in the store (``truth.json``)."""
+    ws = workspace if isinstance(workspace, Settings) else settings(workspace)
+    path = ws.processed_dir / "truth.json"
+    if not path.exists():
+        from cxlab._errors import WorkspaceError
+
+        raise WorkspaceError(
+            f"no truth.json in {ws.processed_dir}: the store does not hold a synthetic workspace."
+        )
+    return json.loads(path.read_text())
+
+
+def simulate(
+    config: SynthConfig, say: Callable[[str], None]
+) -> tuple[dict[str, pl.DataFrame], dict]:
+    """Simulate every table (in memory) and the truth it plants."""
+    rng = np.random.default_rng(config.seed)
+    regions = REGIONS[config.country]
+    say("calendar, holidays and events")
+    grid = C.build_grid(config)
+    events = C.holiday_events(config) + C.business_events(config)
+    rates = C.arrival_rates(config, grid, events)
+    plain = C.arrival_rates(config, grid, [e for e in events if e.kind == "holiday"])
+    plan = X.make_plan(config, regions, rng)
+    say("customers, queues and contacts")
+    cust, agents, k, _staffing, sample, arms = W.simulate(
+        config, rng, grid, rates, plain, events, plan
+    )
+
+    n = len(k["arrived"])
+    order = np.lexsort((k["queue"], k["arrived"]))
+    k = {key: v[order] for key, v in k.items()}
+    contact_ids = np.char.add("K", np.char.zfill(np.arange(1, n + 1).astype(str), 9))
+    contacts = pl.DataFrame(
+        {
+            "contact_id": contact_ids,
+            "customer_id": cust.ids[k["customer"]],
+            "channel": k["channel"].astype(str),
+            "queue": np.array([q.queue for q in QUEUES])[k["queue"]],
+            "category": k["category"].astype(str),
+            "category_l2": k["category_l2"].astype(str),
+            "category_l3": k["category_l3"].astype(str),
+            "complaint_type": pl.Series(k["complaint"].astype(str)).replace("", None),
+            "priority": k["priority"].astype(str),
+            "region": np.array(regions)[cust.region[k["customer"]]],
+            "arrived_at": _utc(k["arrived"]),
+            "answered_at": _utc(k["answered_at"]),
+            "resolved_at": _utc(k["resolved"]),
+            "abandoned": k["abandoned"],
+            "wait_seconds": k["wait"].astype(float),
+            "handle_seconds": k["handle"].astype(float),
+            "agent_id": _masked(agents.ids[np.maximum(k["agent"], 0)], k["agent"] < 0),
+            "first_contact_resolution": _masked(k["fcr"] == 1, k["fcr"] < 0),
+            "transfers": k["transfers"].astype(np.int64),
+            "csat": _masked(k["csat"].astype(np.int64), k["csat"] <= 0),
+        }
+    ).with_columns(pl.col("handle_seconds").fill_nan(None))
+
+    say("surveys and comments")
+    surveys, nps_truth = _surveys(config, rng, contacts, cust, grid)
+    say("experiments, events, agents and QA")
+    customers = pl.DataFrame(
+        {
+            "customer_id": cust.ids,
+            "segment": cust.segment,
+            "value_tier": cust.tier,
+            "region": np.array(regions)[cust.region],
+            "contract": cust.contract,
+            "monthly_value": cust.monthly_value,
+            "signup_date": cust.signup.astype("datetime64[D]"),
+            "churn_date": cust.churn.astype("datetime64[D]"),
+            "downgrade_date": cust.downgrade.astype("datetime64[D]"),
+        }
+    )
+    experiments = pl.DataFrame(X.registry_rows(plan)).with_columns(
+        pl.col("start").dt.replace_time_zone("UTC")
+        if pl.DataFrame(X.registry_rows(plan))["start"].dtype.time_zone is None
+        else pl.col("start"),
+    )
+    assignments = _assignments(plan, cust, agents, arms, regions)
+    events_frame = pl.DataFrame(
+        {
+            "event_id": [e.event_id for e in events],
+            "name": [e.name for e in events],
+            "kind": [e.kind for e in events],
+            "start": [e.start.astimezone(dt.UTC) for e in events],
+            "end": [e.end.astimezone(dt.UTC) for e in events],
+            "queues": [";".join(e.queues) for e in events],
+        }
+    ).with_columns(pl.col("start", "end").dt.convert_time_zone("UTC").dt.cast_time_unit("us"))
+    agents_frame = pl.DataFrame(
+        {
+            "agent_id": agents.ids,
+            "team": agents.team,
+            "channel": agents.channel,
+            "site": agents.site,
+            "hired_on": pl.Series(list(agents.hired_on), dtype=pl.Date),
+        }
+    )
+    qa = _qa(rng, contacts, agents)
+    queues = pl.DataFrame(
+        {
+            "queue": [q.queue for q in QUEUES],
+            "channel": [q.channel for q in QUEUES],
+            "open_hour": [q.open_hour for q in QUEUES],
+            "close_hour": [q.close_hour for q in QUEUES],
+            "open_weekends": [True] * len(QUEUES),
+            "concurrency": [q.concurrency for q in QUEUES],
+            "sl_seconds": [float(q.sl_seconds) for q in QUEUES],
+            "sl_target": [q.sl_target for q in QUEUES],
+        }
+    )
+    targets = pl.DataFrame(
+        TARGETS,
+        schema=["kpi", "scope", "period", "target", "direction", "description"],
+        orient="row",
+    )
+    frames = {
+        "contacts": contacts,
+        "customers": customers,
+        "surveys": surveys,
+        "experiments": experiments,
+        "assignments": assignments,
+        "events": events_frame,
+        "agents": agents_frame,
+        "qa_scores": qa,
+        "queues": queues,
+        "targets": targets,
+    }
+    truth = _truth(config, rates, events, plan, sample, nps_truth, regions)
+    return frames, truth
+
+
+def _assignments(
+    plan: X.Plan, cust: W.Customers, agents: W.Agents, arms: dict, regions: tuple[str, ...]
+) -> pl.DataFrame:
+    rows = []
+    active = (cust.signup < plan.ab_start) & (np.isnat(cust.churn) | (cust.churn >= plan.ab_start))
+    arm = np.where(arms["ab_treated"], "treatment", "control")
+    rows.append(
+        pl.DataFrame(
+            {
+                "experiment_id": plan.ab_id,
+                "unit_id": cust.ids[active],
+                "arm": arm[active],
+                "assigned_at": _utc(np.full(active.sum(), plan.ab_start)),
+            }
+        )
+    )
+    rows.append(
+        pl.DataFrame(
+            {
+                "experiment_id": plan.agent_id,
+                "unit_id": agents.ids,
+                "arm": np.where(arms["agent_treated"], "treatment", "control"),
+                "assigned_at": _utc(np.full(len(agents.ids), plan.agent_start)),
+            }
+        )
+    )
+    first = min(plan.pilot_cohorts.values())
+    rows.append(
+        pl.DataFrame(
+            {
+                "experiment_id": plan.pilot_id,
+                "unit_id": list(regions),
+                "arm": ["treatment" if r in plan.pilot_cohorts else "control" for r in regions],
+                "assigned_at": _utc(np.array([plan.pilot_cohorts.get(r, first) for r in regions])),
+            }
+        )
+    )
+    rows.append(
+        pl.DataFrame(
+            {
+                "experiment_id": plan.sc_id,
+                "unit_id": list(regions),
+                "arm": ["treatment" if r == plan.sc_region else "control" for r in regions],
+                "assigned_at": _utc(np.full(len(regions), plan.sc_start)),
+            }
+        )
+    )
+    rows.append(
+        pl.DataFrame(
+            {
+                "experiment_id": plan.its_id,
+                "unit_id": list(regions),
+                "arm": ["treatment"] * len(regions),
+                "assigned_at": _utc(np.full(len(regions), plan.its_start)),
+            }
+        )
+    )
+    return pl.concat(rows)
+
+
+def _surveys(
+    config: SynthConfig,
+    rng: np.random.Generator,
+    contacts: pl.DataFrame,
+    cust: W.Customers,
+    grid: C.Grid,
+) -> tuple[pl.DataFrame, dict]:
+    answered = contacts.filter(pl.col("answered_at").is_not_null())
+    pick = rng.random(answered.height) < S.INVITE_RATE
+    base = answered.filter(pl.Series(pick)).select(
+        "contact_id", "customer_id", "answered_at", "channel"
+    )
+    m = base.height
+    delay = (rng.exponential(1.2, m) * 86400e6).astype("timedelta64[us]")
+    responded = base["answered_at"].to_numpy().astype("datetime64[us]") + delay
+    end = grid.start_utc[-1]
+    keep = responded < end
+    base = base.filter(pl.Series(keep))
+    responded = responded[keep]
+    m = base.height
+    seg = dict(zip(cust.ids, cust.segment, strict=True))
+    enterprise = np.array([seg[c] == "enterprise" for c in base["customer_id"]], float)
+    span = grid.start_utc[-1] - grid.start_utc[0]
+    shift_at = grid.start_utc[0] + (span * S.REGIME_AT).astype("timedelta64[D]").astype(
+        "timedelta64[us]"
+    )
+    shift_at = shift_at.astype("datetime64[M]").astype(
+        "datetime64[us]"
+    )  # from the first of a month
+    shifted = (responded >= shift_at).astype(float)
+    ratings = S.draw_ratings(rng, m)
+    nps = S.draw_nps(rng, S.nps_mean(ratings, enterprise, shifted))
+    zh_share = 0.6 if config.country == "CN" else 0.1
+    language = np.where(rng.random(m) < zh_share, "zh", "en")
+    text, themes = S.comments(rng, nps, language)
+    missing = rng.random((m, len(S.RATINGS))) < S.MISSING_RATING
+    missing[:, :2] = False  # wait time and resolution are always asked
+    frame = pl.DataFrame(
+        {
+            "survey_id": np.char.add("S", np.char.zfill(np.arange(1, m + 1).astype(str), 8)),
+            "customer_id": base["customer_id"],
+            "contact_id": base["contact_id"],
+            "responded_at": _utc(responded),
+            "nps": nps.astype(np.int64),
+            **{
+                r: _masked(ratings[:, i].astype(np.int64), missing[:, i])
+                for i, r in enumerate(S.RATINGS)
+            },
+            "comment": pl.Series(text.astype(str)).replace("", None),
+            "language": _masked(language.astype(str), text == ""),
+        }
+    ).sort("responded_at")
+    frame = frame.with_columns(
+        pl.format("S{}", pl.int_range(1, pl.len() + 1).cast(pl.Utf8).str.zfill(8)).alias(
+            "survey_id"
+        )
+    )
+    truth = {
+        "weights": S.WEIGHTS,
+        "importance_order": sorted(S.WEIGHTS, key=S.WEIGHTS.get, reverse=True),
+        "intercept": S.INTERCEPT,
+        "noise_sd": S.NOISE_SD,
+        "enterprise_shift": S.ENTERPRISE_SHIFT,
+        "regime_shift": S.REGIME_SHIFT,
+        "regime_start": _ts(shift_at),
+        "rating_loadings": dict(zip(S.RATINGS, S.RATING_LOADING.tolist(), strict=True)),
+        "population_nps": {
+            seg_name: {
+                "before": round(S.population_nps(seg_name == "enterprise", False), 3),
+                "after": round(S.population_nps(seg_name == "enterprise", True), 3),
+            }
+            for seg_name in ("individual", "enterprise")
+        },
+        "themes": list(S.THEMES),
+        "theme_probs_by_category": {
+            k: dict(zip(S.THEMES, v, strict=True)) for k, v in S.THEME_PROBS.items()
+        },
+        "comment_rate": S.COMMENT_RATE,
+        "languages": {"zh": zh_share, "en": 1 - zh_share},
+        "planted_theme_counts": {
+            lang: {
+                t: int(
+                    sum(
+                        t in th.split(";")
+                        for th, lg in zip(themes, language, strict=True)
+                        if lg == lang
+                    )
+                )
+                for t in S.THEMES
+            }
+            for lang in ("en", "zh")
+        },
+    }
+    return frame, truth
+
+
+def _qa(rng: np.random.Generator, contacts: pl.DataFrame, agents: W.Agents) -> pl.DataFrame:
+    answered = contacts.filter(pl.col("agent_id").is_not_null())
+    rate = answered["channel"].replace_strict(QA_RATE, return_dtype=pl.Float64).to_numpy()
+    pick = (answered["complaint_type"].is_not_null().to_numpy()) | (
+        rng.random(answered.height) < rate
+    )
+    base = answered.filter(pl.Series(pick)).select("contact_id", "agent_id", "answered_at")
+    effect = dict(zip(agents.ids, agents.qa, strict=True))
+    agent_effect = np.array([effect[a] for a in base["agent_id"]])
+    scored = base["answered_at"].to_numpy().astype("datetime64[us]") + (
+        rng.uniform(1, 3, base.height) * 86400e6
+    ).astype("timedelta64[us]")
+    frames = []
+    for dim, off in QA_OFFSET.items():
+        score = np.clip(
+            np.round(82 + off + agent_effect + rng.normal(0, 8, base.height), 0), 0, 100
+        )
+        frames.append(
+            pl.DataFrame(
+                {
+                    "contact_id": base["contact_id"],
+                    "agent_id": base["agent_id"],
+                    "scored_at": _utc(scored),
+                    "dimension": dim,
+                    "score": score,
+                }
+            )
+        )
+    return pl.concat(frames).sort("scored_at", "contact_id", "dimension")
+
+
+def _truth(config, rates, events, plan: X.Plan, sample: dict, nps_truth: dict, regions) -> dict:
+    total = sum(float(r.sum()) for r in rates.values())
+    by_channel: dict[str, float] = {}
+    for q in QUEUES:
+        by_channel[q.channel] = by_channel.get(q.channel, 0.0) + float(rates[q.queue].sum()) / total
+    churn = config.churn
+    from cxlab.data._synth._config import (
+        ANNUAL_AMPLITUDE,
+        HOLIDAY_FACTOR,
+        MONTH_END_LIFT,
+        POST_HOLIDAY_LIFT,
+        WEEKDAY,
+    )
+
+    return {
+        "generator_version": GENERATOR_VERSION,
+        "seed": config.seed,
+        "size": config.size,
+        "country": config.country,
+        "timezone": config.timezone,
+        "start": str(config.start),
+        "end": str(config.end),
+        "arrivals": {
+            "expected_contacts": round(total, 1),
+            "channel_mix": {k: round(v, 4) for k, v in by_channel.items()},
+            "queue_mix": {q.queue: round(float(rates[q.queue].sum()) / total, 4) for q in QUEUES},
+            "intraday_peaks_local_hours": [[10, 11], [14, 16]],
+            "weekday_factors_monday_first": list(WEEKDAY),
+            "annual_amplitude": ANNUAL_AMPLITUDE,
+            "annual_peak_day_of_year": 15,
+            "month_end_lift": MONTH_END_LIFT,
+            "holiday_factor": HOLIDAY_FACTOR,
+            "post_holiday_lift": POST_HOLIDAY_LIFT,
+            "events": [
+                {
+                    "event_id": e.event_id,
+                    "name": e.name,
+                    "kind": e.kind,
+                    "lift": e.lift,
+                    "queues": list(e.queues),
+                    "start": e.start.astimezone(dt.UTC).isoformat(),
+                    "end": e.end.astimezone(dt.UTC).isoformat(),
+                }
+                for e in events
+                if e.kind != "holiday"
+            ],
+        },
+        "queues": {
+            q.queue: {
+                "channel": q.channel,
+                "open_hour": q.open_hour,
+                "close_hour": q.close_hour,
+                "accepts_when_closed": q.accepts_when_closed,
+            }
+            for q in QUEUES
+        },
+        "csat": {
+            "model": "ordered logit: latent = intercept + fcr*FCR + log1p_wait_minutes*log(1+wait/60) + transfers*transfers + agent + logistic noise",
+            "coefficients": W.CSAT_COEF,
+            "cuts": W.CSAT_CUTS.tolist(),
+            "response_rate": W.CSAT_RESPONSE_RATE,
+        },
+        "fcr": {
+            "base_by_category": W.FCR_BASE,
+            "per_transfer": W.FCR_TRANSFER,
+            "complaint": W.FCR_COMPLAINT,
+            "cap": list(W.FCR_CAP),
+            "repeat_probability": W.REPEAT_PROB,
+        },
+        "churn": {
+            "model": "cause-specific Cox, piecewise-constant covariates updated on the first day of each UTC month",
+            "window_days": churn.window_days,
+            "base_daily_hazard": churn.base_daily,
+            "log_hr": churn.log_hr,
+            "hr": {k: round(float(np.exp(v)), 4) for k, v in churn.log_hr.items()},
+            "features": {
+                "unresolved_complaint": "1 if the customer had a complaint (complaint_type not null) answered but not resolved at first contact (first_contact_resolution = false) that arrived in the window",
+                "abandoned_contacts": "number of abandoned contacts in the window, capped at 5",
+                "low_csat": "1 if the customer gave a CSAT of 1 or 2 on a contact that arrived in the window",
+                "transfers": "sum of transfers over contacts in the window, capped at 5",
+                "segment_enterprise": "1 for enterprise customers",
+                "contract_annual": "1 for annual contracts (monthly is the reference)",
+                "contract_two_year": "1 for two-year contracts",
+                "window": "contacts with arrived_at in [month_start - window_days, month_start), month_start the first day of the month 00:00 UTC",
+            },
+            "downgrade": {
+                "base_daily_hazard": churn.downgrade_base_daily,
+                "log_hr": churn.downgrade_log_hr,
+                "note": "downgrade is a competing event: a customer who downgrades first is no longer at risk of churn",
+            },
+        },
+        "nps": nps_truth,
+        "experiments": {
+            plan.ab_id: {
+                "design": "ab",
+                "unit": "customer",
+                "start": _ts(plan.ab_start),
+                "end": _ts(plan.ab_end),
+                "effects": {
+                    "fcr": {
+                        "absolute": X.AB_FCR,
+                        "note": "additive on the probability, every answered contact of a treated customer",
+                    },
+                    "aht": {"relative": X.AB_HANDLE - 1, "absolute": sample["ab_aht"]},
+                    "csat": {"latent": X.AB_CSAT_LATENT, "absolute": sample["ab_csat"]},
+                },
+            },
+            plan.agent_id: {
+                "design": "cluster_ab",
+                "unit": "agent",
+                "start": _ts(plan.agent_start),
+                "end": _ts(plan.agent_end),
+                "effects": {
+                    "csat": {"latent": X.AGENT_CSAT_LATENT, "absolute": sample["agent_csat"]},
+                    "aht": {"relative": X.AGENT_HANDLE - 1, "absolute": sample["agent_aht"]},
+                },
+            },
+            plan.pilot_id: {
+                "design": "staggered_did",
+                "unit": "region",
+                "cohorts": {
+                    r: _ts(t)
+                    for r, t in sorted(plan.pilot_cohorts.items(), key=lambda kv: (kv[1], kv[0]))
+                },
+                "effects": {
+                    "fcr": {
+                        "absolute": X.PILOT_FCR,
+                        "note": "constant ATT for every cohort and period",
+                    }
+                },
+            },
+            plan.sc_id: {
+                "design": "synthetic_control",
+                "unit": "region",
+                "region": plan.sc_region,
+                "start": _ts(plan.sc_start),
+                "effects": {"aht": {"relative": X.SC_HANDLE - 1, "absolute": sample["sc_aht"]}},
+            },
+            plan.its_id: {
+                "design": "its",
+                "unit": "region",
+                "start": _ts(plan.its_start),
+                "channel": "phone",
+                "effects": {
+                    "transfers_per_contact": {
+                        "relative": X.ITS_TRANSFERS - 1,
+                        "absolute": sample["its_transfers"],
+                    }
+                },
+            },
+        },
+    }

@@ -1,0 +1,713 @@
+"""Customers, agents and contacts, simulated month by month so that churn follows experience.
+
+Arrivals are a non-homogeneous Poisson process per queue (the planted intensity). Agents on shift
+per half hour follow a plan made from a flattened forecast, so peaks and the first and last open
+hour are understaffed; waits, abandonment (from exponential patience) and answer rates follow from
+that load through the Erlang C waiting probability. Customers are drawn for each arrival from
+those still active, contacts get their outcomes (handle time, transfers, first-contact resolution,
+complaints, CSAT), unresolved contacts bring repeat contacts, and each month's churn and downgrade
+hazards depend on the 90 days of experience before the month (piecewise-constant Cox hazards).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cxlab.data._synth import _experiments as X
+from cxlab.data._synth._calendar import BIN_MINUTES, Event, Grid
+from cxlab.data._synth._config import (
+    COMPLAINT_HANDLE,
+    COMPLAINT_HOURS,
+    COMPLAINT_MIX,
+    COMPLAINT_RATE,
+    FIRST_RESPONSE_MEAN,
+    HANDLE_CATEGORY,
+    HANDLE_MEDIAN,
+    MEAN_PATIENCE,
+    QUEUES,
+    REGIONS,
+    TAXONOMY,
+    SynthConfig,
+)
+
+INTERVAL = np.timedelta64(30, "m")
+L1 = tuple(TAXONOMY)
+CSAT_CUTS = np.array([-1.3, -0.2, 0.8, 2.0])
+CSAT_COEF = {"fcr": 1.1, "log1p_wait_minutes": -0.30, "transfers": -0.35, "intercept": 1.7}
+CSAT_RESPONSE_RATE = 0.3
+FCR_BASE = {"Orders": 0.81, "Billing": 0.76, "Technical": 0.70, "Account": 0.84}
+FCR_TRANSFER = -0.08
+FCR_COMPLAINT = -0.10
+FCR_CAP = (0.30, 0.87)
+REPEAT_PROB = 0.6
+TRANSFER_RATE = {"phone": 0.22, "chat": 0.12, "email": 0.05, "social": 0.08}
+
+
+@dataclass
+class Customers:
+    ids: np.ndarray
+    segment: np.ndarray  # "enterprise" / "individual"
+    tier: np.ndarray
+    region: np.ndarray  # index into regions
+    contract: np.ndarray
+    monthly_value: np.ndarray
+    signup: np.ndarray  # datetime64[us] (UTC midnight of the signup date)
+    weight: np.ndarray
+    churn: np.ndarray  # datetime64[us], NaT when none
+    downgrade: np.ndarray
+
+
+@dataclass
+class Agents:
+    ids: np.ndarray
+    channel: np.ndarray
+    team: np.ndarray
+    site: np.ndarray
+    hired_on: np.ndarray
+    fcr: np.ndarray
+    handle: np.ndarray
+    csat: np.ndarray
+    qa: np.ndarray
+
+
+@dataclass
+class Contacts:
+    """Column arrays of every contact, in arrival order within each month."""
+
+    cols: dict[str, list[np.ndarray]] = field(default_factory=dict)
+
+    def add(self, **arrays: np.ndarray) -> None:
+        for k, v in arrays.items():
+            self.cols.setdefault(k, []).append(v)
+
+    def finish(self) -> dict[str, np.ndarray]:
+        return {k: np.concatenate(v) for k, v in self.cols.items()}
+
+
+def make_customers(
+    config: SynthConfig, rng: np.random.Generator, start: np.datetime64, end: np.datetime64
+) -> Customers:
+    n = config.spec.customers
+    regions = REGIONS[config.country]
+    enterprise = rng.random(n) < 0.15
+    segment = np.where(enterprise, "enterprise", "individual")
+    tier = np.where(
+        enterprise,
+        rng.choice(["gold", "silver", "bronze"], n, p=[0.45, 0.40, 0.15]),
+        rng.choice(["gold", "silver", "bronze"], n, p=[0.10, 0.35, 0.55]),
+    )
+    region_p = rng.dirichlet(np.full(len(regions), 4.0))
+    region = rng.choice(len(regions), n, p=region_p)
+    contract = np.where(
+        enterprise,
+        rng.choice(["monthly", "annual", "two_year"], n, p=[0.2, 0.5, 0.3]),
+        rng.choice(["monthly", "annual", "two_year"], n, p=[0.55, 0.35, 0.10]),
+    )
+    tier_value = {"gold": 420.0, "silver": 180.0, "bronze": 70.0}
+    base = np.vectorize(tier_value.get)(tier) * np.where(enterprise, 6.0, 1.0)
+    monthly_value = np.round(base * rng.lognormal(0, 0.35, n), 2)
+    span_days = int((end - start) / np.timedelta64(1, "D"))
+    before = rng.random(n) < 0.85
+    offset = np.where(
+        before, -rng.integers(1, 4 * 365, n), rng.integers(0, max(span_days - 30, 1), n)
+    )
+    signup = start.astype("datetime64[D]") + offset.astype("timedelta64[D]")
+    weight = np.where(enterprise, 2.5, 1.0) * rng.gamma(2.0, 0.5, n)
+    nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    return Customers(
+        ids=np.char.add("C", np.char.zfill(np.arange(1, n + 1).astype(str), 7)),
+        segment=segment,
+        tier=tier,
+        region=region,
+        contract=contract,
+        monthly_value=monthly_value,
+        signup=signup.astype("datetime64[us]"),
+        weight=weight,
+        churn=nat.copy(),
+        downgrade=nat.copy(),
+    )
+
+
+# -- staffing and queueing --------------------------------------------------------------------
+
+
+def erlang_c_wait_probability(traffic: np.ndarray, agents: np.ndarray) -> np.ndarray:
+    """P(wait > 0) of an M/M/n queue by the Erlang B recursion (stable for any size)."""
+    traffic = np.asarray(traffic, float)
+    agents = np.asarray(agents, int)
+    b = np.ones_like(traffic)
+    out = np.ones_like(traffic)
+    for k in range(1, int(agents.max(initial=0)) + 1):
+        b = traffic * b / (k + traffic * b)
+        hit = agents == k
+        out[hit] = b[hit]
+    rho = np.divide(traffic, agents, out=np.full_like(traffic, np.inf), where=agents > 0)
+    c = np.divide(
+        agents * out, agents - traffic * (1 - out), out=np.ones_like(traffic), where=rho < 1
+    )
+    return np.where(rho < 1, np.clip(c, 0, 1), 1.0)
+
+
+@dataclass
+class Staffing:
+    interval_start: np.ndarray  # datetime64[us] per half hour
+    agents: dict[str, np.ndarray]  # queue -> agents on shift per half hour
+
+
+def plan_staffing(
+    grid: Grid, rates: dict[str, np.ndarray], plain_rates: dict[str, np.ndarray]
+) -> Staffing:
+    """Agents per half hour from a flattened plan (peaks and shoulders are understaffed)."""
+    per = int(30 / BIN_MINUTES)
+    n = len(grid.start_utc) // per
+    start = grid.start_utc[: n * per : per]
+    hours = grid.local_hour[: n * per : per]
+    agents = {}
+    for q in QUEUES:
+        plain = plain_rates[q.queue][: n * per].reshape(n, per).sum(1) / 1800.0  # per second
+        day = plain.reshape(-1, 48)
+        open_ = (hours.reshape(-1, 48) >= q.open_hour) & (hours.reshape(-1, 48) < q.close_hour)
+        mean_open = np.where(open_, day, np.nan)
+        mean_open = np.nanmean(
+            np.where(open_.any(1, keepdims=True), mean_open, 0.0), axis=1, keepdims=True
+        )
+        planned = 0.6 * day + 0.4 * np.nan_to_num(mean_open)
+        shoulder = (hours.reshape(-1, 48) < q.open_hour + 1) | (
+            hours.reshape(-1, 48) >= q.close_hour - 1
+        )
+        planned = np.where(shoulder, 0.7 * planned, planned)
+        aht = HANDLE_MEDIAN[q.channel] * np.exp(0.5**2 / 2)
+        traffic = planned * aht / q.concurrency
+        staff = np.ceil(traffic / 0.78 + 0.8 * np.sqrt(traffic))
+        staff = np.where(open_, np.maximum(staff, 1), 0).reshape(-1)
+        agents[q.queue] = staff.astype(int)
+    return Staffing(start, agents)
+
+
+def fifo_queue(
+    arrived: np.ndarray,
+    slot: np.ndarray,
+    agents: np.ndarray,
+    service: np.ndarray,
+    patience: np.ndarray,
+    interval_seconds: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Simulate a first-come-first-served queue with abandonment (M/M/n+M with shifts).
+
+    ``arrived`` is in seconds (sorted); ``slot`` the staffing interval of each arrival and
+    ``agents`` the servers on shift per interval. A caller waits for the earliest free server
+    and leaves when the wait exceeds their patience; a caller who leaves never takes a server,
+    so processing arrivals in order is exact for FIFO. Returns (wait seconds, abandoned).
+    """
+    n = len(arrived)
+    wait = np.zeros(n)
+    gone = np.zeros(n, bool)
+    free: list[float] = []
+    current = -1
+    for i in range(n):
+        k = slot[i]
+        if k != current:
+            start = k * interval_seconds
+            want = int(agents[k])
+            if want > len(free):
+                for _ in range(want - len(free)):
+                    heapq.heappush(free, start)
+            elif want < len(free):
+                free = heapq.nsmallest(max(want, 1), free)
+                heapq.heapify(free)
+            current = k
+        t = arrived[i]
+        s = max(t, free[0])
+        w = s - t
+        if w > patience[i]:
+            wait[i] = patience[i]
+            gone[i] = True
+        else:
+            wait[i] = w
+            heapq.heapreplace(free, s + service[i])
+    return wait, gone
+
+
+def waits_and_abandons(
+    rng: np.random.Generator,
+    arrived: np.ndarray,
+    queue_idx: np.ndarray,
+    local_hour: np.ndarray,
+    staffing: Staffing,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wait seconds and abandonment of each contact, from a queue simulation per queue."""
+    wait = np.zeros(len(arrived))
+    abandoned = np.zeros(len(arrived), bool)
+    origin = staffing.interval_start[0]
+    seconds = (arrived - origin) / np.timedelta64(1, "s")
+    slot = np.clip((seconds // 1800).astype(int), 0, len(staffing.interval_start) - 1)
+    for qi, q in enumerate(QUEUES):
+        mine = np.flatnonzero(queue_idx == qi)
+        if not len(mine):
+            continue
+        if q.channel in FIRST_RESPONSE_MEAN:
+            h = local_hour[mine]
+            closed_for = np.where(
+                h < q.open_hour,
+                q.open_hour - h,
+                np.where(h >= q.close_hour, 24 - h + q.open_hour, 0.0),
+            )
+            wait[mine] = closed_for * 3600 + rng.exponential(
+                FIRST_RESPONSE_MEAN[q.channel], len(mine)
+            )
+            continue
+        service = HANDLE_MEDIAN[q.channel] * rng.lognormal(0.05, 0.5, len(mine))
+        patience = rng.exponential(MEAN_PATIENCE[q.channel], len(mine))
+        servers = np.maximum(staffing.agents[q.queue], 1) * q.concurrency
+        w, gone = fifo_queue(seconds[mine], slot[mine], servers, service, patience, 1800.0)
+        wait[mine] = w
+        abandoned[mine] = gone
+    return np.round(wait, 1), abandoned
+
+
+# -- month by month ---------------------------------------------------------------------------
+
+
+def churn_covariates(
+    config: SynthConfig, cust: Customers, hist: dict[str, np.ndarray], at: np.datetime64
+) -> dict[str, np.ndarray]:
+    """The planted covariates of every customer at ``at``, from the 90 days of contacts before it."""
+    n = len(cust.ids)
+    window = np.timedelta64(config.churn.window_days, "D")
+    if hist["customer"].size:
+        inside = (hist["arrived"] >= at - window) & (hist["arrived"] < at)
+        c = hist["customer"][inside]
+        unresolved = np.bincount(c, weights=hist["unresolved_complaint"][inside], minlength=n) > 0
+        abandoned = np.minimum(np.bincount(c, weights=hist["abandoned"][inside], minlength=n), 5)
+        low = np.bincount(c, weights=hist["low_csat"][inside], minlength=n) > 0
+        transfers = np.minimum(np.bincount(c, weights=hist["transfers"][inside], minlength=n), 5)
+    else:
+        unresolved = low = np.zeros(n, bool)
+        abandoned = transfers = np.zeros(n)
+    return {
+        "unresolved_complaint": unresolved.astype(float),
+        "abandoned_contacts": abandoned.astype(float),
+        "low_csat": low.astype(float),
+        "transfers": transfers.astype(float),
+        "segment_enterprise": (cust.segment == "enterprise").astype(float),
+        "contract_annual": (cust.contract == "annual").astype(float),
+        "contract_two_year": (cust.contract == "two_year").astype(float),
+        "value_tier_gold": (cust.tier == "gold").astype(float),
+    }
+
+
+def draw_exits(
+    config: SynthConfig,
+    rng: np.random.Generator,
+    cust: Customers,
+    x: dict[str, np.ndarray],
+    lo: np.datetime64,
+    hi: np.datetime64,
+) -> None:
+    """Churn and downgrade within [lo, hi) for customers still at risk (competing events)."""
+    at_risk = np.isnat(cust.churn) & np.isnat(cust.downgrade) & (cust.signup < hi)
+    idx = np.flatnonzero(at_risk)
+    if not len(idx):
+        return
+    spec = config.churn
+    lp_c = sum(b * x[k][idx] for k, b in spec.log_hr.items())
+    lp_d = sum(b * x[k][idx] for k, b in spec.downgrade_log_hr.items())
+    begin = np.maximum(cust.signup[idx], lo)
+    days = (hi - begin) / np.timedelta64(1, "D")
+    t_c = rng.exponential(1 / (spec.base_daily * np.exp(lp_c)))
+    t_d = rng.exponential(1 / (spec.downgrade_base_daily * np.exp(lp_d)))
+    first = np.minimum(t_c, t_d)
+    happens = first < days
+    when = begin + (first * 86400e6).astype("timedelta64[us]")
+    churned = happens & (t_c <= t_d)
+    downgraded = happens & (t_d < t_c)
+    cust.churn[idx[churned]] = when[churned]
+    cust.downgrade[idx[downgraded]] = when[downgraded]
+
+
+def assign_customers(rng: np.random.Generator, cust: Customers, arrived: np.ndarray) -> np.ndarray:
+    """A customer for each arrival, by contact propensity, among those active at that moment."""
+    p = cust.weight / cust.weight.sum()
+    out = rng.choice(len(cust.ids), len(arrived), p=p)
+    for _ in range(30):
+        c = cust.churn[out]
+        bad = (cust.signup[out] > arrived) | (~np.isnat(c) & (c <= arrived))
+        if not bad.any():
+            break
+        out[bad] = rng.choice(len(cust.ids), bad.sum(), p=p)
+    return out
+
+
+def simulate(
+    config: SynthConfig,
+    rng: np.random.Generator,
+    grid: Grid,
+    rates: dict[str, np.ndarray],
+    plain_rates: dict[str, np.ndarray],
+    events: list[Event],
+    plan: X.Plan,
+) -> tuple[Customers, Agents, dict[str, np.ndarray], Staffing, dict, dict]:
+    start = grid.start_utc[0]
+    end = grid.start_utc[-1] + np.timedelta64(BIN_MINUTES, "m")
+    cust = make_customers(config, rng, start, end)
+    staffing = plan_staffing(grid, rates, plain_rates)
+    agents = make_agents(config, rng, staffing)
+    regions = REGIONS[config.country]
+
+    # arrivals: Poisson counts per bin, uniform times inside the bin
+    arrived_all, queue_all, hour_all = [], [], []
+    for qi, q in enumerate(QUEUES):
+        counts = rng.poisson(rates[q.queue])
+        reps = np.repeat(np.arange(len(counts)), counts)
+        offs = rng.random(len(reps)) * BIN_MINUTES * 60
+        arrived_all.append(grid.start_utc[reps] + (offs * 1e6).astype("timedelta64[us]"))
+        queue_all.append(np.full(len(reps), qi, np.int8))
+        hour_all.append(grid.local_hour[reps] + offs / 3600)
+    arrived_all = np.concatenate(arrived_all)
+    order = np.argsort(arrived_all, kind="stable")
+    arrived_all = arrived_all[order]
+    queue_all = np.concatenate(queue_all)[order]
+    hour_all = np.concatenate(hour_all)[order]
+    wait_all, aband_all = waits_and_abandons(rng, arrived_all, queue_all, hour_all, staffing)
+
+    region_of_pilot = np.full(len(regions), np.datetime64("NaT"), dtype="datetime64[us]")
+    for r, when in plan.pilot_cohorts.items():
+        region_of_pilot[regions.index(r)] = when
+    sc_region = regions.index(plan.sc_region)
+    ab_treated = rng.random(len(cust.ids)) < 0.5
+    agent_treated = rng.random(len(agents.ids)) < 0.5
+    region_fcr = rng.normal(0, 0.03, len(regions))
+    events_recall = [e for e in events if e.complaint_lift]
+
+    months = np.arange(start.astype("datetime64[M]"), end.astype("datetime64[M]")).astype(
+        "datetime64[us]"
+    )
+    hist = {
+        k: np.zeros(0)
+        for k in ("arrived", "unresolved_complaint", "abandoned", "low_csat", "transfers")
+    }
+    hist["customer"] = np.zeros(0, int)
+    hist["arrived"] = np.zeros(0, "datetime64[us]")
+    out = Contacts()
+    effects = {
+        k: []
+        for k in (
+            "ab_fcr",
+            "ab_aht",
+            "ab_csat",
+            "agent_csat",
+            "agent_aht",
+            "sc_aht",
+            "its_transfers",
+        )
+    }
+    for mi, m0 in enumerate(months):
+        m1 = months[mi + 1] if mi + 1 < len(months) else end
+        x = churn_covariates(config, cust, hist, m0)
+        draw_exits(config, rng, cust, x, m0, m1)
+        sel = (arrived_all >= m0) & (arrived_all < m1)
+        arrived = arrived_all[sel]
+        qidx = queue_all[sel].astype(int)
+        m = len(arrived)
+        customer = assign_customers(rng, cust, arrived)
+        channel = np.array([q.channel for q in QUEUES])[qidx]
+        # categories from the queue's mix
+        l1 = np.empty(m, object)
+        for qi, q in enumerate(QUEUES):
+            mine = qidx == qi
+            l1[mine] = rng.choice(list(q.categories), mine.sum(), p=list(q.categories.values()))
+        l2 = np.empty(m, object)
+        l3 = np.empty(m, object)
+        for c1, subs in TAXONOMY.items():
+            mine = np.flatnonzero(l1 == c1)
+            pick2 = rng.choice(list(subs), len(mine))
+            l2[mine] = pick2
+            for c2, leaves in subs.items():
+                mm = mine[pick2 == c2]
+                l3[mm] = rng.choice(list(leaves), len(mm))
+        # repeat contacts: an unresolved contact claims a later arrival of the same queue
+        # for the same customer and topic (resolved in two rounds below)
+        outcome = _outcomes(
+            rng,
+            config,
+            arrived,
+            qidx,
+            channel,
+            l1,
+            customer,
+            cust,
+            agents,
+            wait_all[sel],
+            aband_all[sel],
+            plan,
+            region_of_pilot,
+            sc_region,
+            ab_treated,
+            agent_treated,
+            region_fcr,
+            events_recall,
+            effects,
+        )
+        for _ in range(2):
+            claim_from, claim_to = _claims(rng, arrived, qidx, outcome)
+            if not len(claim_to):
+                break
+            customer[claim_to] = customer[claim_from]
+            l1[claim_to], l2[claim_to], l3[claim_to] = (
+                l1[claim_from],
+                l2[claim_from],
+                l3[claim_from],
+            )
+            again = _outcomes(
+                rng,
+                config,
+                arrived[claim_to],
+                qidx[claim_to],
+                channel[claim_to],
+                l1[claim_to],
+                customer[claim_to],
+                cust,
+                agents,
+                wait_all[sel][claim_to],
+                aband_all[sel][claim_to],
+                plan,
+                region_of_pilot,
+                sc_region,
+                ab_treated,
+                agent_treated,
+                region_fcr,
+                events_recall,
+                None,
+            )
+            for k in outcome:
+                outcome[k][claim_to] = again[k]
+        out.add(
+            arrived=arrived,
+            queue=qidx,
+            channel=channel,
+            category=l1,
+            category_l2=l2,
+            category_l3=l3,
+            customer=customer,
+            wait=wait_all[sel],
+            abandoned=aband_all[sel],
+            **outcome,
+        )
+        unresolved = (outcome["complaint"] != "") & (outcome["fcr"] == 0)
+        hist["customer"] = np.concatenate([hist["customer"], customer])
+        hist["arrived"] = np.concatenate([hist["arrived"], arrived])
+        hist["unresolved_complaint"] = np.concatenate([hist["unresolved_complaint"], unresolved])
+        hist["abandoned"] = np.concatenate([hist["abandoned"], aband_all[sel]])
+        hist["low_csat"] = np.concatenate(
+            [hist["low_csat"], (outcome["csat"] > 0) & (outcome["csat"] <= 2)]
+        )
+        hist["transfers"] = np.concatenate([hist["transfers"], outcome["transfers"]])
+    sample_effects = {}
+    for k, parts in effects.items():
+        values = np.concatenate(parts) if parts else np.zeros(0)
+        sample_effects[k] = float(np.mean(values)) if len(values) else None
+    arms = {"ab_treated": ab_treated, "agent_treated": agent_treated}
+    return cust, agents, out.finish(), staffing, sample_effects, arms
+
+
+def _claims(
+    rng: np.random.Generator, arrived: np.ndarray, qidx: np.ndarray, outcome: dict
+) -> tuple[np.ndarray, np.ndarray]:
+    fails = np.flatnonzero((outcome["fcr"] == 0) & (rng.random(len(arrived)) < REPEAT_PROB))
+    if not len(fails):
+        return fails, fails
+    target = arrived[fails] + (rng.exponential(1.5, len(fails)) * 86400e6).astype("timedelta64[us]")
+    src, dst = [], []
+    for qi in np.unique(qidx[fails]):
+        pool = np.flatnonzero(qidx == qi)
+        mine = fails[qidx[fails] == qi]
+        pos = np.searchsorted(arrived[pool], target[qidx[fails] == qi])
+        ok = pos < len(pool)
+        src.append(mine[ok])
+        dst.append(pool[pos[ok]])
+    src = np.concatenate(src)
+    dst = np.concatenate(dst)
+    _, first = np.unique(dst, return_index=True)
+    keep = first[~np.isin(dst[first], src)]  # a claimed arrival is not itself a claimer
+    return src[keep], dst[keep]
+
+
+def _outcomes(
+    rng,
+    config,
+    arrived,
+    qidx,
+    channel,
+    l1,
+    customer,
+    cust,
+    agents,
+    wait,
+    abandoned,
+    plan,
+    region_of_pilot,
+    sc_region,
+    ab_treated,
+    agent_treated,
+    region_fcr,
+    recalls,
+    effects,
+) -> dict:
+    m = len(arrived)
+    answered = ~abandoned
+    region = cust.region[customer]
+    # complaints (a recall makes product-quality complaints more frequent on the queues it touches)
+    rate = np.vectorize(COMPLAINT_RATE.get, otypes=[float])(l1)
+    in_recall = np.zeros(m, bool)
+    for e in recalls:
+        lo = np.datetime64(e.start.astimezone(dt.UTC).replace(tzinfo=None), "us")
+        hi = np.datetime64(e.end.astimezone(dt.UTC).replace(tzinfo=None), "us")
+        touched = np.isin(qidx, [i for i, q in enumerate(QUEUES) if e.touches(q.queue)])
+        in_recall |= (arrived >= lo) & (arrived < hi) & touched
+    rate = np.where(in_recall, rate * 1.5, rate)
+    is_complaint = rng.random(m) < rate
+    complaint = np.full(m, "", object)
+    for c1, mix in COMPLAINT_MIX.items():
+        mine = np.flatnonzero(is_complaint & (l1 == c1))
+        kinds = list(mix)
+        p = np.array(list(mix.values()))
+        complaint[mine] = rng.choice(kinds, len(mine), p=p / p.sum())
+        if c1 == "Technical":
+            boost = mine[in_recall[mine]]
+            complaint[boost] = rng.choice(
+                ["product_quality", "service_attitude"], len(boost), p=[0.95, 0.05]
+            )
+    enterprise = cust.segment[customer] == "enterprise"
+    u = rng.random(m)
+    p1 = np.where(complaint != "", 0.15, 0.04) * np.where(enterprise, 2.0, 1.0)
+    priority = np.where(u < p1, "P1", np.where(u < p1 + 0.25, "P2", "P3"))
+    # agents
+    agent = np.full(m, -1)
+    for ch in np.unique(channel):
+        pool = np.flatnonzero(agents.channel == ch)
+        mine = np.flatnonzero((channel == ch) & answered)
+        agent[mine] = rng.choice(pool, len(mine))
+    ag = np.where(agent >= 0, agent, 0)
+    in_ab = (arrived >= plan.ab_start) & (arrived < plan.ab_end)
+    ab = in_ab & ab_treated[customer]
+    in_agent = (arrived >= plan.agent_start) & (arrived < plan.agent_end) & answered
+    coached = in_agent & agent_treated[ag]
+    adoption = region_of_pilot[region]
+    pilot = ~np.isnat(adoption) & (arrived >= adoption)
+    sc = (region == sc_region) & (arrived >= plan.sc_start)
+    # transfers (the IVR redesign cuts phone transfers everywhere)
+    phone = channel == "phone"
+    its = phone & (arrived >= plan.its_start)
+    lam0 = np.vectorize(TRANSFER_RATE.get, otypes=[float])(channel) * np.where(
+        l1 == "Technical", 1.5, 1.0
+    )
+    lam = np.where(its, lam0 * X.ITS_TRANSFERS, lam0)
+    transfers = np.where(answered, rng.poisson(lam), 0)
+    # handle time (potential outcomes share one draw)
+    median = np.vectorize(HANDLE_MEDIAN.get, otypes=[float])(channel) * np.vectorize(
+        HANDLE_CATEGORY.get, otypes=[float]
+    )(l1)
+    h0 = (
+        median
+        * np.where(complaint != "", COMPLAINT_HANDLE, 1.0)
+        * agents.handle[ag]
+        * rng.lognormal(0, 0.5, m)
+        * (1 + 0.25 * transfers)
+    )
+    mult = (
+        np.where(ab, X.AB_HANDLE, 1.0)
+        * np.where(coached, X.AGENT_HANDLE, 1.0)
+        * np.where(sc, X.SC_HANDLE, 1.0)
+    )
+    handle = np.where(answered, np.round(h0 * mult, 1), np.nan)
+    # first-contact resolution: additive probabilities, capped so planted effects stay exact
+    base = np.vectorize(FCR_BASE.get, otypes=[float])(l1) + region_fcr[region] + agents.fcr[ag]
+    base = base + FCR_TRANSFER * transfers + np.where(complaint != "", FCR_COMPLAINT, 0.0)
+    p0 = np.clip(base, *FCR_CAP)
+    p = p0 + np.where(ab, X.AB_FCR, 0.0) + np.where(pilot, X.PILOT_FCR, 0.0)
+    fcr = np.where(answered, (rng.random(m) < p).astype(np.int8), -1)
+    # CSAT: ordered logit on wait, FCR, transfers, the agent, and the planted effects
+    noise = rng.logistic(0, 1, m)
+    lat0 = (
+        CSAT_COEF["intercept"]
+        + CSAT_COEF["fcr"] * (fcr == 1)
+        + CSAT_COEF["log1p_wait_minutes"] * np.log1p(wait / 60)
+        + CSAT_COEF["transfers"] * transfers
+        + agents.csat[ag]
+        + noise
+    )
+    shift = np.where(ab, X.AB_CSAT_LATENT, 0.0) + np.where(coached, X.AGENT_CSAT_LATENT, 0.0)
+    csat0 = 1 + (lat0[:, None] > CSAT_CUTS).sum(1)
+    csat1 = 1 + ((lat0 + shift)[:, None] > CSAT_CUTS).sum(1)
+    asked = answered & (rng.random(m) < CSAT_RESPONSE_RATE)
+    csat = np.where(asked, csat1, 0)
+    if effects is not None:  # sample effects over everyone exposed to the test window (both arms)
+        effects["ab_fcr"].append(np.where(in_ab & answered, X.AB_FCR, np.nan)[in_ab & answered])
+        effects["ab_aht"].append((h0 * X.AB_HANDLE - h0)[in_ab & answered])
+        xs = in_ab & asked
+        effects["ab_csat"].append(
+            ((1 + ((lat0 + X.AB_CSAT_LATENT)[:, None] > CSAT_CUTS).sum(1)) - csat0)[xs]
+        )
+        ya = in_agent & asked
+        effects["agent_csat"].append(
+            ((1 + ((lat0 + X.AGENT_CSAT_LATENT)[:, None] > CSAT_CUTS).sum(1)) - csat0)[ya]
+        )
+        effects["agent_aht"].append((h0 * X.AGENT_HANDLE - h0)[in_agent])
+        effects["sc_aht"].append((h0 * X.SC_HANDLE - h0)[sc & answered])
+        effects["its_transfers"].append((lam0 * X.ITS_TRANSFERS - lam0)[its & answered])
+    # resolution time
+    answered_at = arrived + np.where(answered, wait * 1e6, 0).astype("timedelta64[us]")
+    follow_up = rng.lognormal(np.log(2 * 86400), 0.7, m)
+    comp_hours = np.vectorize(lambda c: COMPLAINT_HOURS.get(c, 24.0), otypes=[float])(complaint)
+    comp_secs = rng.lognormal(np.log(comp_hours * 3600), 0.6, m)
+    resolve_after = np.where(
+        fcr == 1, wait + np.nan_to_num(handle), np.where(complaint != "", comp_secs, follow_up)
+    )
+    resolve_after = np.where(
+        complaint != "", np.maximum(resolve_after, wait + np.nan_to_num(handle)), resolve_after
+    )
+    resolved = answered_at + (np.nan_to_num(resolve_after - wait) * 1e6).astype("timedelta64[us]")
+    resolved = np.where(answered & (resolved < plan.data_end), resolved, np.datetime64("NaT"))
+    return {
+        "complaint": complaint,
+        "priority": priority,
+        "agent": agent,
+        "transfers": transfers,
+        "handle": handle,
+        "fcr": fcr,
+        "csat": csat,
+        "resolved": resolved.astype("datetime64[us]"),
+        "answered_at": np.where(answered, answered_at, np.datetime64("NaT")).astype(
+            "datetime64[us]"
+        ),
+    }
+
+
+def make_agents(config: SynthConfig, rng: np.random.Generator, staffing: Staffing) -> Agents:
+    ids, chans, teams, sites, hired = [], [], [], [], []
+    sites_by_country = {"CN": ("Chengdu", "Wuhan"), "US": ("Austin", "Tampa")}[config.country]
+    for ch in ("phone", "chat", "email", "social"):
+        peak = sum(staffing.agents[q.queue].max() for q in QUEUES if q.channel == ch)
+        k = int(max(6, np.ceil(peak * 1.5)))
+        for i in range(k):
+            ids.append(f"A-{ch[:2].upper()}{i + 1:03d}")
+            chans.append(ch)
+            teams.append(f"{ch}-team-{i // 10 + 1}")
+            sites.append(sites_by_country[i % 2])
+        hired.extend(config.start - dt.timedelta(days=int(d)) for d in rng.integers(30, 2000, k))
+    n = len(ids)
+    return Agents(
+        ids=np.array(ids),
+        channel=np.array(chans),
+        team=np.array(teams),
+        site=np.array(sites),
+        hired_on=np.array(hired),
+        fcr=rng.normal(0, 0.04, n),
+        handle=rng.lognormal(0, 0.12, n),
+        csat=rng.normal(0, 0.3, n),
+        qa=rng.normal(0, 4, n),
+    )

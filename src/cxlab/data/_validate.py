@@ -1,0 +1,316 @@
+"""Validation at the door: type every column, check every rule, refuse with one clear message.
+
+A frame read from a file (CSV gives text; Parquet and DuckDB give typed columns) is cast to its
+canonical types, then checked by the table's pandera schema on the collected frame. The first
+broken rule is reported in full (file, column, rule, up to five offending rows with customer ids
+masked); other broken rules are named in one line each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandera.errors as pa_errors
+import polars as pl
+
+from cxlab._errors import SchemaError
+from cxlab._masking import mask_id
+from cxlab.data._schemas import RULE_COLUMNS, TABLES, UTC, TableSpec
+
+MAX_ROWS_SHOWN = 5
+_ZONE = r"(Z|z|[+-]\d{2}(:?\d{2})?)$"
+_TRUE = ("true", "t", "1", "yes", "y")
+_FALSE = ("false", "f", "0", "no", "n")
+
+
+@dataclass(frozen=True)
+class _Violation:
+    column: str | None
+    rule: str
+    rows: list[int]
+    n_rows: int
+
+
+def spec_for(table: str) -> TableSpec:
+    """The :class:`TableSpec` of a canonical table, or a :class:`SchemaError` naming the tables."""
+    if table not in TABLES:
+        raise SchemaError(f"unknown table {table!r}; the canonical tables are {', '.join(TABLES)}.")
+    return TABLES[table]
+
+
+def validate(frame: pl.DataFrame, table: str, *, source: str = "<frame>") -> pl.DataFrame:
+    """Cast ``frame`` to the canonical types of ``table`` and check every rule.
+
+    Parameters
+    ----------
+    frame
+        A collected polars DataFrame (text columns are parsed; typed columns are checked).
+    table
+        The canonical table name, such as ``"contacts"``.
+    source
+        The file the frame came from, named in the error message.
+
+    Returns
+    -------
+    polars.DataFrame
+        The frame with exactly the canonical columns (in order) plus any extra columns, typed.
+
+    Raises
+    ------
+    SchemaError
+        On the first broken rule, naming the file, the column, the rule and up to five rows.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"queue": ["q"], "channel": ["fax"], "open_hour": [8],
+    ...     "close_hour": [20], "open_weekends": [True], "concurrency": [1],
+    ...     "sl_seconds": [20.0], "sl_target": [0.8]})
+    >>> validate(frame, "queues", source="queues.csv")
+    Traceback (most recent call last):
+    ...
+    cxlab._errors.SchemaError: Refused queues.csv (table queues): column 'channel' breaks the rule ...
+    """
+    if isinstance(frame, pl.LazyFrame):  # pandera checks only the schema of a LazyFrame
+        frame = frame.collect()
+    spec = spec_for(table)
+    where = f"{source} (table {table})"
+    if frame.width == 0:
+        raise SchemaError(
+            f"Refused {where}: the file is empty (no header, no rows). Nothing was written."
+        )
+    missing = [c for c in spec.required if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"Refused {where}: missing column(s) {', '.join(repr(c) for c in missing)} "
+            f"(rule: every {table} row has {', '.join(spec.required)}). "
+            f"Columns found: {', '.join(frame.columns)}. Nothing was written."
+        )
+    if frame.height == 0:
+        raise SchemaError(
+            f"Refused {where}: the file has a header but no rows. Nothing was written."
+        )
+
+    frame = frame.with_row_index("__row", offset=1)
+    typed, violations = _cast(frame, spec)
+    if not violations:
+        violations = _check(typed, spec)
+    if violations:
+        raise SchemaError(_message(where, spec, frame, violations))
+    ordered = [*spec.columns, *[c for c in typed.columns if c not in spec.columns and c != "__row"]]
+    return typed.select(ordered)
+
+
+# -- casting ----------------------------------------------------------------------------------
+
+
+def _cast(frame: pl.DataFrame, spec: TableSpec) -> tuple[pl.DataFrame, list[_Violation]]:
+    violations: list[_Violation] = []
+    columns = []
+    for name, dtype in spec.columns.items():
+        if name not in frame.columns:  # an optional column that is absent
+            columns.append(pl.lit(None, dtype=dtype).alias(name))
+            continue
+        expr, problem = _cast_column(frame, name, dtype)
+        if problem is not None:
+            violations.append(problem)
+            continue
+        columns.append(expr)
+    if violations:
+        return frame, violations
+    typed = frame.with_columns(columns)
+    return typed, []
+
+
+def _blank_to_null(series: pl.Series) -> pl.Series:
+    if series.dtype == pl.Utf8:
+        return series.str.strip_chars().replace("", None)
+    return series
+
+
+def _bad_rows(frame: pl.DataFrame, before: pl.Series, after: pl.Series) -> list[int]:
+    mask = before.is_not_null() & after.is_null()
+    return frame.filter(mask)["__row"].to_list()
+
+
+def _cast_column(frame: pl.DataFrame, name: str, dtype) -> tuple[pl.Series, _Violation | None]:
+    raw = _blank_to_null(frame[name])
+    src = raw.dtype
+    if dtype == UTC:
+        if isinstance(src, pl.Datetime):
+            if src.time_zone is None:
+                return raw, _Violation(
+                    name,
+                    "timestamps carry a time zone (stored in UTC); found a naive datetime column",
+                    frame["__row"].head(MAX_ROWS_SHOWN).to_list(),
+                    frame.height,
+                )
+            return raw.dt.convert_time_zone("UTC").dt.cast_time_unit("us"), None
+        if src == pl.Date:
+            return raw, _Violation(
+                name,
+                "is a timestamp with a time zone, not a date",
+                frame["__row"].head(MAX_ROWS_SHOWN).to_list(),
+                frame.height,
+            )
+        text = raw.cast(pl.Utf8)
+        has_zone = text.str.contains(_ZONE)
+        naive = frame.filter(text.is_not_null() & ~has_zone)["__row"].to_list()
+        normal = text.str.replace(r"[Zz]$", "+00:00").str.replace(" ", "T")
+        parsed = normal.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", time_unit="us", strict=False)
+        parsed = parsed.fill_null(
+            normal.str.to_datetime("%Y-%m-%dT%H:%M%z", time_unit="us", strict=False)
+        ).dt.convert_time_zone("UTC")
+        bad = [r for r in _bad_rows(frame, text, parsed) if r not in set(naive)]
+        if bad:
+            return parsed, _Violation(
+                name, "is a parseable ISO 8601 timestamp (2026-01-31T09:30:00+08:00)", bad, len(bad)
+            )
+        if naive:
+            return parsed, _Violation(
+                name,
+                "timestamps carry a time zone (+08:00, Z); found timestamps without zone",
+                naive,
+                len(naive),
+            )
+        return parsed.alias(name), None
+    if dtype == pl.Date:
+        if src == pl.Date:
+            return raw, None
+        if isinstance(src, pl.Datetime):
+            return raw, _Violation(
+                name,
+                "is a calendar date (2026-01-31), not a timestamp",
+                frame["__row"].head(MAX_ROWS_SHOWN).to_list(),
+                frame.height,
+            )
+        text = raw.cast(pl.Utf8)
+        parsed = text.str.to_date("%Y-%m-%d", strict=False)
+        bad = _bad_rows(frame, text, parsed)
+        if bad:
+            return parsed, _Violation(name, "is a parseable date (YYYY-MM-DD)", bad, len(bad))
+        return parsed.alias(name), None
+    if dtype == pl.Boolean:
+        if src == pl.Boolean:
+            return raw, None
+        text = raw.cast(pl.Utf8).str.to_lowercase()
+        parsed = (
+            pl.when(text.is_in(_TRUE))
+            .then(True)
+            .when(text.is_in(_FALSE))
+            .then(False)
+            .otherwise(None)
+        )
+        parsed = frame.select(parsed.alias(name)).to_series()
+        bad = _bad_rows(frame, text, parsed)
+        if bad:
+            return parsed, _Violation(name, "is true or false", bad, len(bad))
+        return parsed, None
+    if dtype in (pl.Int64, pl.Float64):
+        parsed = (
+            raw.cast(pl.Float64, strict=False)
+            if src == pl.Utf8
+            else raw.cast(pl.Float64, strict=False)
+        )
+        bad = _bad_rows(frame, raw, parsed)
+        kind = "a whole number" if dtype == pl.Int64 else "a number"
+        if not bad and dtype == pl.Int64:
+            bad = frame.filter(parsed.is_not_null() & (parsed != parsed.round(0)))[
+                "__row"
+            ].to_list()
+        if bad:
+            return parsed, _Violation(name, f"is {kind}", bad, len(bad))
+        return parsed.cast(dtype).alias(name), None
+    return raw.cast(pl.Utf8).alias(name), None
+
+
+# -- rules ------------------------------------------------------------------------------------
+
+
+def _check(typed: pl.DataFrame, spec: TableSpec) -> list[_Violation]:
+    try:
+        spec.schema.validate(typed.drop("__row"), lazy=True)
+    except pa_errors.SchemaErrors as exc:
+        return _violations_from(exc.failure_cases, typed, spec)
+    except pa_errors.SchemaError as exc:  # pragma: no cover - lazy=True collects errors
+        return [_Violation(None, str(exc), [], 0)]
+    return []
+
+
+def _describe(check: str, column: str | None) -> str:
+    if check == "field_uniqueness" or check.startswith("multiple_fields_uniqueness"):
+        return "is unique (duplicate values found)"
+    if check == "not_nullable":
+        return "has a value in every row (no blanks)"
+    if check.startswith("isin("):
+        return "is one of " + check[len("isin(") : -1]
+    if check.startswith("greater_than_or_equal_to("):
+        return f">= {check[len('greater_than_or_equal_to(') : -1]} (no negative values)"
+    if check.startswith("greater_than("):
+        return f"> {check[len('greater_than(') : -1]}"
+    if check.startswith("in_range("):
+        return "is within " + check[len("in_range(") : -1].replace(", ", " to ")
+    if check.startswith("column_in_dataframe"):
+        return "is present"
+    if check.startswith("dtype("):
+        return f"has type {check[len('dtype(') : -1]}"
+    return check
+
+
+def _violations_from(cases: pl.DataFrame, typed: pl.DataFrame, spec: TableSpec) -> list[_Violation]:
+    out: list[_Violation] = []
+    if cases.height == 0:
+        return out
+    cases = cases.with_columns(pl.col("column").fill_null(""))
+    for (column, check), group in cases.group_by(["column", "check"], maintain_order=True):
+        index = [i for i in group["index"].to_list() if i is not None]
+        rows = typed["__row"].gather(sorted(set(index))).to_list() if index else []
+        out.append(
+            _Violation(
+                column or None,
+                _describe(str(check), column or None),
+                rows,
+                len(set(index)) or group.height,
+            )
+        )
+    # uniqueness first (most actionable), then column rules, then table rules
+    out.sort(key=lambda v: (v.column is None, "unique" not in v.rule))
+    return out
+
+
+# -- the message ------------------------------------------------------------------------------
+
+
+def _show_row(frame: pl.DataFrame, row: int, spec: TableSpec, column: str | None, rule: str) -> str:
+    record = frame.filter(pl.col("__row") == row).drop("__row").row(0, named=True)
+    keys = list(spec.key)
+    shown = [column] if column else list(RULE_COLUMNS.get(rule, record))
+    keys += [k for k in shown if k not in keys]
+    parts = []
+    for key in keys:
+        if key not in record:
+            continue
+        value = record[key]
+        if key in spec.masked or key == "customer_id":
+            value = mask_id(None if value is None else str(value))
+        parts.append(f"{key}={value!r}")
+    return f"  row {row}: " + ", ".join(parts)
+
+
+def _message(where: str, spec: TableSpec, frame: pl.DataFrame, violations: list[_Violation]) -> str:
+    first = violations[0]
+    subject = f"column {first.column!r}" if first.column else "a rule across columns"
+    verb = "breaks the rule" if first.column else "is broken:"
+    rule = f"{first.column} {first.rule}" if first.column else first.rule
+    lines = [
+        f"Refused {where}: {subject} {verb} '{rule}' in {first.n_rows} row(s); "
+        f"first {min(MAX_ROWS_SHOWN, len(first.rows))} shown (row 1 is the first data row):"
+    ]
+    lines += [
+        _show_row(frame, r, spec, first.column, first.rule) for r in first.rows[:MAX_ROWS_SHOWN]
+    ]
+    for other in violations[1:]:
+        name = f"column {other.column!r}" if other.column else "table rule"
+        lines.append(f"Also broken: {name}: '{other.rule}' in {other.n_rows} row(s).")
+    lines.append("Nothing was written.")
+    return "\n".join(lines)

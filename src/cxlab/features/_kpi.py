@@ -1,0 +1,152 @@
+"""Computing KPIs from the contacts table at any grain, from the one metric dictionary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import polars as pl
+
+from cxlab._errors import NotEnoughDataError, OptionError
+from cxlab.features._metrics import MetricConfig, _flags, metrics
+
+GRAIN_COLUMNS = (
+    "channel",
+    "queue",
+    "category",
+    "category_l2",
+    "category_l3",
+    "region",
+    "agent_id",
+    "priority",
+    "complaint_type",
+    "team",
+)
+
+
+def with_repeats(
+    contacts: pl.LazyFrame | pl.DataFrame,
+    *,
+    window_days: int = 7,
+    data_end: dt.datetime | None = None,
+) -> pl.LazyFrame:
+    """Mark each contact followed by another from the same customer on the same topic within the window.
+
+    Adds ``_repeat`` (a later contact by the same customer with the same level-1 category arrives
+    within ``window_days``) and ``_fcr_known`` (the window is complete: it ends before the newest
+    contact in the data, or ``data_end``).
+    """
+    lf = contacts.lazy()
+    window = pl.duration(days=window_days)
+    nxt = pl.col("arrived_at").shift(-1).over(["customer_id", "category"], order_by="arrived_at")
+    end = pl.lit(data_end) if data_end is not None else pl.col("arrived_at").max()
+    return lf.with_columns(
+        ((nxt - pl.col("arrived_at")) <= window).fill_null(False).alias("_repeat"),
+        ((pl.col("arrived_at") + window) <= end).alias("_fcr_known"),
+    )
+
+
+def prepare(
+    contacts: pl.LazyFrame | pl.DataFrame, config: MetricConfig | None = None
+) -> pl.LazyFrame:
+    """Add the row-level flags every KPI reads (once), so several KPIs share one pass."""
+    config = config or MetricConfig()
+    lf = contacts.lazy()
+    names = lf.collect_schema().names()
+    if "_repeat" not in names:
+        lf = with_repeats(lf, window_days=config.fcr_window_days)
+    return lf.with_columns(_flags(config))
+
+
+def kpi(
+    contacts: pl.LazyFrame | pl.DataFrame,
+    names: str | Sequence[str],
+    *,
+    by: Sequence[str] = (),
+    every: str | None = None,
+    time_zone: str = "UTC",
+    config: MetricConfig | None = None,
+) -> pl.DataFrame:
+    """KPIs from the metric dictionary, at any grain.
+
+    Parameters
+    ----------
+    contacts
+        The contacts table (lazy or collected); a table already passed through :func:`prepare`
+        is used as it is.
+    names
+        One KPI name or several (see :func:`cxlab.features.metrics`).
+    by
+        Grouping columns (channel, queue, category, region, agent_id, priority, ...).
+    every
+        A period for ``arrived_at`` in the local time zone: ``"15m"``, ``"30m"``, ``"1h"``,
+        ``"1d"``, ``"1w"``, ``"1mo"``; ``None`` for the whole table.
+    time_zone
+        The local zone that periods are cut in.
+
+    Returns
+    -------
+    polars.DataFrame
+        Long: the ``by`` columns, ``period`` (if ``every``), ``kpi``, ``value``, ``numerator``,
+        ``denominator``. ``value`` is null where the denominator is zero (nothing to measure).
+
+    Examples
+    --------
+    >>> import cxlab as cx
+    >>> contacts = cx.load("contacts")  # doctest: +SKIP
+    >>> cx.features.kpi(contacts, ["fcr", "csat"], by=["channel"], every="1mo")  # doctest: +SKIP
+    """
+    names = [names] if isinstance(names, str) else list(names)
+    dictionary = metrics(config)
+    unknown = [n for n in names if n not in dictionary]
+    if unknown:
+        raise OptionError(
+            f"unknown KPI {unknown}; the metric dictionary has {', '.join(dictionary)}."
+        )
+    lf = contacts.lazy()
+    if "_answered" not in lf.collect_schema().names():
+        lf = prepare(lf, config)
+    keys = list(by)
+    if every is not None:
+        local = pl.col("arrived_at").dt.convert_time_zone(time_zone)
+        lf = lf.with_columns(local.dt.truncate(every).alias("period"))
+        keys.append("period")
+    aggs = []
+    for n in names:
+        m = dictionary[n]
+        aggs += [m.numerator.sum().alias(f"{n}__num"), m.denominator.sum().alias(f"{n}__den")]
+    wide = (lf.group_by(keys).agg(aggs) if keys else lf.select(aggs)).collect()
+    frames = []
+    for n in names:
+        m = dictionary[n]
+        num, den = pl.col(f"{n}__num"), pl.col(f"{n}__den")
+        value = num if m.unit == "count" else pl.when(den > 0).then(num / den).otherwise(None)
+        frames.append(
+            wide.select(
+                *keys,
+                pl.lit(n).alias("kpi"),
+                value.alias("value"),
+                num.alias("numerator"),
+                den.alias("denominator"),
+            )
+        )
+    out = pl.concat(frames)
+    return out.sort([*keys, "kpi"]) if keys else out
+
+
+def kpi_table(
+    contacts: pl.LazyFrame | pl.DataFrame, names: Sequence[str], **kwargs
+) -> pl.DataFrame:
+    """KPIs side by side (one column per KPI), for tables in reports."""
+    long = kpi(contacts, names, **kwargs)
+    keys = [c for c in long.columns if c not in ("kpi", "value", "numerator", "denominator")]
+    if not keys:
+        return long.select("kpi", "value").transpose(column_names="kpi")
+    return long.pivot(on="kpi", index=keys, values="value").sort(keys)
+
+
+def require_rows(frame: pl.DataFrame | pl.LazyFrame, what: str, *, minimum: int = 1) -> None:
+    """Raise :class:`NotEnoughDataError` when ``frame`` has fewer than ``minimum`` rows."""
+    n = frame.lazy().select(pl.len()).collect().item()
+    if n < minimum:
+        raise NotEnoughDataError(f"{what}: {n} rows, at least {minimum} needed.")
