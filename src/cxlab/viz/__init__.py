@@ -1,0 +1,14 @@
+"""The house style: a plotly template, a renderer that survives papermill and nbconvert, and
+escaped display helpers for reports (headline numbers, findings, tables).
+
+Importing ``cxlab.viz`` registers the ``cxlab`` template and sets plotly's renderer to
+``plotly_mimetype+notebook``: the mimetype keeps charts in JupyterLab and in executed notebooks,
+and the notebook part embeds plotly.js once per report so the HTML works offline.
+"""
+
+from cxlab.viz._display import findings, headline, note, show, table
+from cxlab.viz._theme import COLORS, apply_renderer, template
+
+__all__ = ["COLORS", "apply_renderer", "findings", "headline", "note", "show", "table", "template"]
+
+apply_renderer()
