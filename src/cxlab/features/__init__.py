@@ -2,6 +2,7 @@
 
 from cxlab.features._kpi import kpi, kpi_table, prepare, require_rows, with_repeats
 from cxlab.features._metrics import DICTIONARY_VERSION, Metric, MetricConfig, metrics
+from cxlab.features._surveys import nps_category, survey_features
 
 __all__ = [
     "DICTIONARY_VERSION",
@@ -10,7 +11,9 @@ __all__ = [
     "kpi",
     "kpi_table",
     "metrics",
+    "nps_category",
     "prepare",
     "require_rows",
+    "survey_features",
     "with_repeats",
 ]
