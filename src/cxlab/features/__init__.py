@@ -1,5 +1,6 @@
 """Features: the metric dictionary and KPIs at any grain, interval series, customer and survey features."""
 
+from cxlab.features._customers import customer_features
 from cxlab.features._kpi import kpi, kpi_table, prepare, require_rows, with_repeats
 from cxlab.features._metrics import DICTIONARY_VERSION, Metric, MetricConfig, metrics
 from cxlab.features._surveys import nps_category, survey_features
@@ -8,6 +9,7 @@ __all__ = [
     "DICTIONARY_VERSION",
     "Metric",
     "MetricConfig",
+    "customer_features",
     "kpi",
     "kpi_table",
     "metrics",
