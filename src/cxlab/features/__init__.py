@@ -3,6 +3,7 @@
 from cxlab.features._customers import customer_features
 from cxlab.features._kpi import kpi, kpi_table, prepare, require_rows, with_repeats
 from cxlab.features._metrics import DICTIONARY_VERSION, Metric, MetricConfig, metrics
+from cxlab.features._series import volume_series
 from cxlab.features._surveys import nps_category, survey_features
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "prepare",
     "require_rows",
     "survey_features",
+    "volume_series",
     "with_repeats",
 ]
