@@ -59,7 +59,6 @@ def read_source(
                 text.encode("utf-8"),
                 separator="\t" if suffix == ".tsv" else ",",
                 infer_schema=False,
-                missing_utf8_is_empty_string=False,
             )
         except pl.exceptions.PolarsError as exc:
             raise SchemaError(
@@ -106,7 +105,7 @@ def ingest(
     spec_for(table)
     ws = workspace if isinstance(workspace, Settings) else settings(workspace)
     frame, used = read_source(path, query=query, encoding=encoding)
-    name = Path(path).name if query is None else f"{Path(path).name} [query]"
+    name = Path(path).name if query is None else f"query on {Path(path).name}"
     typed = validate(frame, table, source=name)
     target = write_table(typed, table, workspace=ws, mode=mode, source=str(path))
     return {"table": table, "rows": typed.height, "encoding": used, "written_to": str(target)}

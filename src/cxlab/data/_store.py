@@ -131,6 +131,9 @@ def write_table(
             frame.write_parquet(staging / "part-0.parquet")
             months: list[str] = []
         else:
+            kept: list[Path] = []
+            if mode == "months" and target.exists():
+                frame, kept = _merge_months(frame, spec.time_column, target, ws.timezone)
             keyed = frame.with_columns(
                 pl.col(spec.time_column).dt.strftime("%Y-%m").alias("__month")
             ).sort(spec.time_column)
@@ -139,13 +142,18 @@ def write_table(
                 folder = staging / f"month={month}"
                 folder.mkdir()
                 part.drop("__month").write_parquet(folder / "part-0.parquet")
-            if mode == "months" and target.exists():
-                for old in target.glob("month=*"):
-                    if old.name.removeprefix("month=") not in months:
-                        shutil.copytree(old, staging / old.name)
+            for old in kept:
+                shutil.copytree(old, staging / old.name)
+            months = sorted([*months, *(old.name.removeprefix("month=") for old in kept)])
+        rows = (
+            pl.scan_parquet(staging / "**/*.parquet", hive_partitioning=False)
+            .select(pl.len())
+            .collect()
+            .item()
+        )
         meta = {
             "table": table,
-            "rows": frame.height,
+            "rows": rows,
             "source": source,
             "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "months": months,
@@ -157,6 +165,48 @@ def write_table(
         if staging_root.exists() and not any(staging_root.iterdir()):
             staging_root.rmdir()
     return target
+
+
+def _merge_months(
+    frame: pl.DataFrame, time_column: str, target: Path, tz: str
+) -> tuple[pl.DataFrame, list[Path]]:
+    """For ``mode="months"``: the new rows plus the stored rows outside the file's months.
+
+    A monthly export covers calendar months in the workspace's local zone, which straddle two UTC
+    partitions (March in Shanghai starts on 28 February at 16:00 UTC). Stored rows inside those
+    local months are replaced; the other rows of a touched partition are kept, and partitions the
+    file does not touch are returned to be copied as they are.
+    """
+    local = pl.col(time_column).dt.convert_time_zone(tz).dt.truncate("1mo")
+    starts = frame.select(local.unique().sort()).to_series()
+    ranges = [(lo.astimezone(dt.UTC), _next_month(lo).astimezone(dt.UTC)) for lo in starts]
+    touched = {m for lo, hi in ranges for m in _utc_months(lo, hi)}
+    inside = pl.any_horizontal(
+        [pl.col(time_column).is_between(lo, hi, closed="left") for lo, hi in ranges]
+    )
+    parts, kept = [frame], []
+    for old in sorted(target.glob("month=*")):
+        if old.name.removeprefix("month=") in touched:
+            parts.append(pl.read_parquet(old / "*.parquet").filter(~inside))
+        else:
+            kept.append(old)
+    return pl.concat(parts, how="diagonal_relaxed"), kept
+
+
+def _next_month(start: dt.datetime) -> dt.datetime:
+    """The start of the local calendar month after ``start`` (zone-aware, same zone)."""
+    year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
+    return start.replace(year=year, month=month)
+
+
+def _utc_months(lo: dt.datetime, hi: dt.datetime) -> set[str]:
+    """The UTC months (``YYYY-MM``) that ``[lo, hi)`` overlaps."""
+    out, t = set(), lo
+    while t < hi:
+        out.add(t.strftime("%Y-%m"))
+        year, month = (t.year + 1, 1) if t.month == 12 else (t.year, t.month + 1)
+        t = dt.datetime(year, month, 1, tzinfo=dt.UTC)
+    return out
 
 
 def _swap(staging: Path, target: Path) -> None:

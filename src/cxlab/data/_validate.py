@@ -133,6 +133,15 @@ def _bad_rows(frame: pl.DataFrame, before: pl.Series, after: pl.Series) -> list[
     return frame.filter(mask)["__row"].to_list()
 
 
+def _parse_iso(text: pl.Series, *, zoned: bool) -> pl.Series:
+    """ISO 8601 timestamps (seconds optional, fractions optional), with or without an offset."""
+    zone = "%z" if zoned else ""
+    parsed = text.str.to_datetime(f"%Y-%m-%dT%H:%M:%S%.f{zone}", time_unit="us", strict=False)
+    return parsed.fill_null(
+        text.str.to_datetime(f"%Y-%m-%dT%H:%M{zone}", time_unit="us", strict=False)
+    )
+
+
 def _cast_column(frame: pl.DataFrame, name: str, dtype) -> tuple[pl.Series, _Violation | None]:
     raw = _blank_to_null(frame[name])
     src = raw.dtype
@@ -154,13 +163,17 @@ def _cast_column(frame: pl.DataFrame, name: str, dtype) -> tuple[pl.Series, _Vio
                 frame.height,
             )
         text = raw.cast(pl.Utf8)
-        has_zone = text.str.contains(_ZONE)
-        naive = frame.filter(text.is_not_null() & ~has_zone)["__row"].to_list()
-        normal = text.str.replace(r"[Zz]$", "+00:00").str.replace(" ", "T")
-        parsed = normal.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", time_unit="us", strict=False)
-        parsed = parsed.fill_null(
-            normal.str.to_datetime("%Y-%m-%dT%H:%M%z", time_unit="us", strict=False)
-        ).dt.convert_time_zone("UTC")
+        normal = (
+            text.str.replace(r"[Zz]$", "+00:00")
+            .str.replace(r"([+-]\d{2})$", "${1}:00")  # "+08" (PostgreSQL exports) is "+08:00"
+            .str.replace(" ", "T")
+        )
+        has_zone = normal.str.contains(_ZONE)
+        parsed = _parse_iso(normal, zoned=True).dt.convert_time_zone("UTC")
+        # a value without zone is "naive" only if it reads as a local timestamp; else unparseable
+        local = _parse_iso(normal, zoned=False)
+        naive = frame.filter(text.is_not_null() & ~has_zone & local.is_not_null())["__row"]
+        naive = naive.to_list()
         bad = [r for r in _bad_rows(frame, text, parsed) if r not in set(naive)]
         if bad:
             return parsed, _Violation(
@@ -207,11 +220,7 @@ def _cast_column(frame: pl.DataFrame, name: str, dtype) -> tuple[pl.Series, _Vio
             return parsed, _Violation(name, "is true or false", bad, len(bad))
         return parsed, None
     if dtype in (pl.Int64, pl.Float64):
-        parsed = (
-            raw.cast(pl.Float64, strict=False)
-            if src == pl.Utf8
-            else raw.cast(pl.Float64, strict=False)
-        )
+        parsed = raw.cast(pl.Float64, strict=False)
         bad = _bad_rows(frame, raw, parsed)
         kind = "a whole number" if dtype == pl.Int64 else "a number"
         if not bad and dtype == pl.Int64:

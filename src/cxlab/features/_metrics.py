@@ -32,7 +32,7 @@ class MetricConfig:
     )
     sl_seconds_by_priority: dict[str, float] = field(
         default_factory=dict
-    )  # overrides, e.g. {"P1": 10}
+    )  # overrides by priority {"P1": 10} or by channel and priority {"phone/P1": 10}
     short_abandon_seconds: float = 5.0
     count_short_abandons: bool = False  # industry practice: short abandons are not offered calls
     fcr_window_days: int = 7
@@ -74,11 +74,14 @@ REALTIME = ("phone", "chat")
 def _flags(config: MetricConfig) -> list[pl.Expr]:
     """Row-level columns every KPI reads (computed once per query)."""
     sl = pl.col("channel").replace_strict(config.sl_seconds, default=None, return_dtype=pl.Float64)
-    if config.sl_seconds_by_priority:
-        by_p = pl.col("priority").replace_strict(
-            config.sl_seconds_by_priority, default=None, return_dtype=pl.Float64
-        )
+    by_priority = {k: v for k, v in config.sl_seconds_by_priority.items() if "/" not in k}
+    by_pair = {k: v for k, v in config.sl_seconds_by_priority.items() if "/" in k}
+    if by_priority:
+        by_p = pl.col("priority").replace_strict(by_priority, default=None, return_dtype=pl.Float64)
         sl = pl.coalesce(by_p, sl)
+    if by_pair:  # the most specific threshold wins: channel and priority, priority, channel
+        pair = pl.concat_str(pl.col("channel"), pl.lit("/"), pl.col("priority"))
+        sl = pl.coalesce(pair.replace_strict(by_pair, default=None, return_dtype=pl.Float64), sl)
     short = pl.col("abandoned") & (pl.col("wait_seconds") < config.short_abandon_seconds)
     offered = pl.lit(True) if config.count_short_abandons else ~short
     answered = pl.col("answered_at").is_not_null()
@@ -93,6 +96,7 @@ def _flags(config: MetricConfig) -> list[pl.Expr]:
         config.complaint_promise_hours, default=None, return_dtype=pl.Float64
     )
     return [
+        pl.lit(1.0).alias("_one"),  # a column of ones: a literal summed per group gives 1, not n
         pl.col("channel").is_in(REALTIME).alias("_rt"),
         offered.alias("_offered"),
         answered.alias("_answered"),
@@ -123,8 +127,8 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
                 "Contacts",
                 "count",
                 None,
-                pl.lit(1.0),
-                pl.lit(1.0).alias("_one"),
+                f("_one"),
+                f("_one"),
                 "Contacts received (every channel). The value is a count, not a ratio.",
             ),
             Metric(
@@ -133,7 +137,7 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
                 "count",
                 None,
                 i(rt & f("_offered")),
-                pl.lit(1.0),
+                f("_one"),
                 "Phone and chat contacts offered to agents (short abandons excluded unless configured).",
                 True,
             ),
@@ -143,7 +147,7 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
                 "count",
                 None,
                 i(ans),
-                pl.lit(1.0),
+                f("_one"),
                 "Contacts answered by an agent.",
             ),
             Metric(
@@ -248,7 +252,7 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
                 "share",
                 False,
                 i(f("_complaint")),
-                pl.lit(1.0),
+                f("_one"),
                 "Complaints / contacts.",
             ),
             Metric(
