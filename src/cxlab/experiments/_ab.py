@@ -1,0 +1,315 @@
+"""Randomised A/B tests on ratio metrics at the unit of randomisation, with CUPED and guardrails.
+
+The analysis order is the one a careful reader needs: the sample-ratio check first, then the
+primary metric(s) with the multiple-comparison correction said out loud, then guardrails that can
+veto a win, then the verdict.
+
+References
+----------
+Deng, Knoblich & Lu (2018), Applying the delta method in metric analytics, KDD.
+Deng, Xu, Kohavi & Walker (2013), CUPED, WSDM.
+Kohavi, Tang & Xu (2020), Trustworthy Online Controlled Experiments, Cambridge UP, ch. 3, 21, 22.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+from cxlab._errors import NotEnoughDataError, OptionError
+from cxlab._options import check_option
+from cxlab._result import Result
+from cxlab.experiments._format import fmt_effect, fmt_interval, fmt_level, metric_info
+from cxlab.experiments._moments import Moments
+from cxlab.experiments._multiple import DESCRIPTION, Correction, adjust
+from cxlab.experiments._srm import SRMResult, srm_check
+
+Verdict = Literal["ship", "do not ship", "not enough evidence yet"]
+
+
+def compare(
+    control: Moments, treatment: Moments, *, cuped: bool = True, alpha: float = 0.05
+) -> dict:
+    """Treatment minus control of a ratio metric, delta-method variance, optional CUPED.
+
+    The CUPED coefficient ``theta`` is pooled over both arms from the linearised metric and the
+    linearised pre-period covariate; the estimate is ``(R_t - R_c) - theta (X_t - X_c)``.
+
+    Returns
+    -------
+    dict
+        ``control_value, treatment_value, estimate, std_error, ci_low, ci_high, p_value, df,
+        relative, rel_ci_low, rel_ci_high, theta, variance_saved, n_control, n_treatment``.
+    """
+    from scipy import stats
+
+    arms = (control, treatment)
+    if min(a.n for a in arms) < 2 or min(a.sums[1] for a in arms) <= 0:
+        raise NotEnoughDataError(
+            f"an arm has too few units or no measured contacts (units {control.n} vs {treatment.n})."
+        )
+    parts = []
+    for a in arms:
+        g, h = a.gradients()
+        c = a.cov
+        parts.append((float(g @ c @ g), float(g @ c @ h), float(h @ c @ h)))
+    theta = 0.0
+    x_ok = all(not np.isnan(a.covariate_ratio) for a in arms)
+    if cuped and x_ok:
+        num = sum((a.n - 1) * p[1] for a, p in zip(arms, parts, strict=True))
+        den = sum((a.n - 1) * p[2] for a, p in zip(arms, parts, strict=True))
+        theta = num / den if den > 0 else 0.0
+    shift = theta * (treatment.covariate_ratio - control.covariate_ratio) if theta else 0.0
+    rc, rt = control.ratio, treatment.ratio
+    est = (rt - rc) - shift
+    var = [
+        (p[0] - 2 * theta * p[1] + theta**2 * p[2]) / a.n for a, p in zip(arms, parts, strict=True)
+    ]
+    var0 = [p[0] / a.n for a, p in zip(arms, parts, strict=True)]
+    se = float(np.sqrt(sum(var)))
+    se0 = float(np.sqrt(sum(var0)))
+    df = control.n + treatment.n - 2
+    crit = float(stats.t.ppf(1 - alpha / 2, df))
+    p = float(2 * stats.t.sf(abs(est) / se, df)) if se > 0 else float("nan")
+    rel = est / rc if rc else float("nan")
+    rel_se = (
+        float(np.sqrt(var[1] + ((rc + est) / rc) ** 2 * var[0]) / abs(rc)) if rc else float("nan")
+    )
+    return dict(
+        control_value=rc,
+        treatment_value=rc + est,
+        estimate=est,
+        std_error=se,
+        ci_low=est - crit * se,
+        ci_high=est + crit * se,
+        p_value=p,
+        df=df,
+        relative=rel,
+        rel_ci_low=rel - crit * rel_se,
+        rel_ci_high=rel + crit * rel_se,
+        theta=theta,
+        variance_saved=1 - (se / se0) ** 2 if se0 > 0 else 0.0,
+        n_control=control.n,
+        n_treatment=treatment.n,
+    )
+
+
+def arm_moments(
+    units: pl.DataFrame | pl.LazyFrame, metric: str, *, arm: str = "arm"
+) -> dict[str, Moments]:
+    """Per-arm :class:`Moments` of a metric from a per-unit table (see :func:`unit_metrics`)."""
+    lf = units.lazy()
+    names = lf.collect_schema().names()
+    x = f"{metric}__x" if f"{metric}__x" in names else None
+    dx = f"{metric}__dx" if f"{metric}__dx" in names else None
+    rows = lf.group_by(arm).agg(Moments.exprs(f"{metric}__y", f"{metric}__d", x, dx)).collect()
+    return {r[arm]: Moments.from_row(r) for r in rows.to_dicts()}
+
+
+@dataclass(frozen=True)
+class ABTestResult(Result):
+    """An A/B test read in order: sample-ratio check, primary metrics, guardrails, verdict."""
+
+    experiment: str
+    unit: str
+    srm: SRMResult
+    estimates: pl.DataFrame
+    correction: str
+    alpha: float
+    cuped: bool
+    verdict: Verdict
+    reasons: tuple[str, ...] = field(default=())
+
+    @property
+    def title(self) -> str:
+        return f"A/B test {self.experiment}"
+
+    @property
+    def primary(self) -> dict:
+        """The first primary comparison (first treatment arm on the first primary metric)."""
+        return self.estimates.filter(pl.col("role") == "primary").row(0, named=True)
+
+    def summary(self) -> pl.DataFrame:
+        return self.estimates.select(
+            "term",
+            "metric",
+            "arm",
+            "role",
+            "control_value",
+            "treatment_value",
+            "estimate",
+            "std_error",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "p_adj",
+            "relative",
+            "variance_saved",
+            "n_control",
+            "n_treatment",
+            "harmful",
+        )
+
+    def effect_sentence(self, row: dict) -> str:
+        label, unit, _ = metric_info(row["metric"])
+        return (
+            f"{label} {fmt_level(row['control_value'], unit)} in control, "
+            f"{fmt_effect(row['estimate'], unit)} with treatment "
+            f"(95% interval {fmt_interval(row['ci_low'], row['ci_high'], unit)}, "
+            f"{row['relative']:+.1%} relative)"
+        )
+
+    def findings(self) -> list[str]:
+        out = [f"Verdict: {self.verdict.upper()}. " + " ".join(self.reasons)]
+        out += self.srm.findings()
+        k = int((self.estimates["role"] == "primary").sum())
+        for row in self.estimates.iter_rows(named=True):
+            if row["role"] == "primary":
+                out.append(
+                    f"Primary, {row['arm']}: {self.effect_sentence(row)}; adjusted p = {row['p_adj']:.3g}."
+                )
+        out.append(
+            "Multiple comparisons: " + DESCRIPTION[self.correction].format(k=k, a=self.alpha) + "."
+        )
+        for row in self.estimates.iter_rows(named=True):
+            if row["role"] == "guardrail":
+                state = "HARMED" if row["harmful"] else "no significant harm"
+                out.append(f"Guardrail, {row['arm']}: {self.effect_sentence(row)}: {state}.")
+        if self.cuped:
+            saved = self.estimates.filter(pl.col("role") == "primary")["variance_saved"].max()
+            out.append(
+                f"Pre-period covariates (CUPED) removed {saved:.0%} of the variance of the primary estimate."
+            )
+        return out
+
+    def plot(self):
+        import plotly.graph_objects as go
+
+        s = self.estimates
+        labels = [f"{r['metric']} ({r['role']}, {r['arm']})" for r in s.iter_rows(named=True)]
+        fig = go.Figure(
+            go.Scatter(
+                x=s["relative"].to_list(),
+                y=labels,
+                mode="markers",
+                error_x=dict(
+                    type="data",
+                    symmetric=False,
+                    array=(s["rel_ci_high"] - s["relative"]).to_list(),
+                    arrayminus=(s["relative"] - s["rel_ci_low"]).to_list(),
+                ),
+                name="relative effect (95% interval)",
+            )
+        )
+        fig.add_vline(x=0, line_dash="dot")
+        fig.update_layout(title=f"{self.title}: relative effects", xaxis_tickformat="+.0%")
+        return fig
+
+
+def ab_test(
+    units: pl.DataFrame | pl.LazyFrame,
+    *,
+    primary: str | Sequence[str],
+    guardrails: Sequence[str] = (),
+    arm: str = "arm",
+    control: str = "control",
+    cuped: bool = True,
+    correction: Correction = "holm",
+    alpha: float = 0.05,
+    expected_split: dict[str, float] | None = None,
+    experiment: str = "",
+    unit: str = "customer",
+) -> ABTestResult:
+    """Analyse a randomised test from a per-unit table of sums.
+
+    Parameters
+    ----------
+    units
+        One row per randomised unit with ``arm`` and ``<metric>__y``, ``<metric>__d`` (and the
+        pre-period ``__x``, ``__dx`` for CUPED), as built by :func:`unit_metrics`.
+    primary
+        The metric(s) the decision rests on; with several arms or metrics, p-values are corrected.
+    guardrails
+        Metrics that must not get worse: a guardrail whose 95% interval lies entirely on the harmful
+        side (direction from the metric dictionary) vetoes a win. Not corrected (stricter on harm).
+    cuped
+        Use the pre-period sums as covariate when present.
+    correction
+        ``"holm"`` (family-wise error), ``"bh"`` (false discovery rate) or ``"none"``.
+    expected_split
+        Planned share per arm for the sample-ratio check; equal when ``None``.
+
+    Examples
+    --------
+    >>> import cxlab as cx  # doctest: +SKIP
+    >>> res = cx.experiments.analyze("EXP-AB-ROUTING")  # doctest: +SKIP
+    """
+    check_option("correction", correction, Correction)
+    primary = [primary] if isinstance(primary, str) else list(primary)
+    df = units.lazy().collect() if isinstance(units, pl.LazyFrame) else units
+    counts = dict(df.group_by(arm).len().iter_rows())
+    if control not in counts:
+        raise OptionError(f"control arm {control!r} not found; arms are {sorted(counts)}.")
+    treatments = sorted(a for a in counts if a != control)
+    if not treatments:
+        raise NotEnoughDataError("only one arm in the data: nothing to compare.")
+    srm = srm_check(counts, expected=expected_split)
+    rows = []
+    for role, names in (
+        ("primary", primary),
+        ("guardrail", [g for g in guardrails if g not in primary]),
+    ):
+        for name in names:
+            mom = arm_moments(df, name, arm=arm)
+            for t in treatments:
+                r = compare(mom[control], mom[t], cuped=cuped, alpha=alpha)
+                _, _, hib = metric_info(name)
+                harmful = bool(
+                    role == "guardrail"
+                    and hib is not None
+                    and ((r["ci_high"] < 0) if hib else (r["ci_low"] > 0))
+                )
+                rows.append(
+                    dict(term=f"{name}:{t}", metric=name, arm=t, role=role, harmful=harmful, **r)
+                )
+    est = pl.DataFrame(rows)
+    is_primary = (est["role"] == "primary").to_numpy()
+    p_adj = np.full(est.height, np.nan)
+    p_adj[is_primary] = adjust(est["p_value"].to_numpy()[is_primary], method=correction)
+    p_adj[~is_primary] = est["p_value"].to_numpy()[~is_primary]
+    est = est.with_columns(p_adj=pl.Series(p_adj))
+    verdict, reasons = _decide(est, srm, alpha)
+    return ABTestResult(experiment, unit, srm, est, correction, alpha, cuped, verdict, reasons)
+
+
+def _decide(est: pl.DataFrame, srm: SRMResult, alpha: float) -> tuple[Verdict, tuple[str, ...]]:
+    if not srm.passed:
+        return "not enough evidence yet", (
+            "The arms are not the sizes the randomisation promised, so no effect can be trusted yet.",
+        )
+    reasons = []
+    harmed = est.filter(pl.col("harmful"))
+    if harmed.height:
+        names = ", ".join(sorted(set(harmed["metric"])))
+        return "do not ship", (f"A guardrail got significantly worse: {names}.",)
+    wins, losses = [], []
+    for row in est.filter(pl.col("role") == "primary").iter_rows(named=True):
+        label, _, hib = metric_info(row["metric"])
+        if row["p_adj"] < alpha and hib is not None:
+            good = (row["estimate"] > 0) == hib
+            (wins if good else losses).append(f"{label} ({row['arm']})")
+    if losses:
+        return "do not ship", (f"The primary metric got significantly worse: {', '.join(losses)}.",)
+    if wins:
+        reasons.append(
+            f"The primary metric improved beyond chance: {', '.join(wins)}; no guardrail was harmed."
+        )
+        return "ship", tuple(reasons)
+    return "not enough evidence yet", (
+        "The primary metric's interval still includes no effect; keep the test running or accept "
+        "that any effect is smaller than the interval's width.",
+    )
