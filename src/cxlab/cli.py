@@ -21,8 +21,8 @@ data_app = typer.Typer(
 app.add_typer(data_app, name="data")
 
 Workspace = Annotated[
-    Optional[Path], typer.Option("--workspace", "-w", help="Workspace folder (default: current).")
-]  # noqa: UP045
+    Path | None, typer.Option("--workspace", "-w", help="Workspace folder (default: current).")
+]
 
 
 def _fail(exc: Exception, code: int = 2) -> None:
@@ -86,11 +86,11 @@ def data_ingest(
         typer.Option("--table", "-t", help="Canonical table: contacts, customers, surveys, ..."),
     ],
     query: Annotated[
-        Optional[str], typer.Option(help="SQL to run on the DuckDB database PATH.")
-    ] = None,  # noqa: UP045
+        str | None, typer.Option(help="SQL to run on the DuckDB database PATH.")
+    ] = None,
     encoding: Annotated[
-        Optional[str], typer.Option(help="Force a text encoding (default: UTF-8, then GBK).")
-    ] = None,  # noqa: UP045
+        str | None, typer.Option(help="Force a text encoding (default: UTF-8, then GBK).")
+    ] = None,
     mode: Annotated[
         str, typer.Option(help="replace the table, or replace only the months in the file.")
     ] = "replace",
@@ -116,8 +116,8 @@ def data_validate(
     ],
     table: Annotated[str, typer.Option("--table", "-t", help="Canonical table to check against.")],
     query: Annotated[
-        Optional[str], typer.Option(help="SQL to run on the DuckDB database PATH.")
-    ] = None,  # noqa: UP045
+        str | None, typer.Option(help="SQL to run on the DuckDB database PATH.")
+    ] = None,
     encoding: Annotated[Optional[str], typer.Option(help="Force a text encoding.")] = None,  # noqa: UP045
 ) -> None:
     """Check an export against its canonical table without writing anything."""
@@ -130,6 +130,139 @@ def data_validate(
     except CxlabError as exc:
         _fail(exc)
     typer.echo(f"{path.name}: {typed.height:,} rows of {table} pass every rule ({used}).")
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    if len(pairs) % 2:
+        _fail(ValueError("parameters come in pairs: -p NAME VALUE"))
+    return dict(zip(pairs[::2], pairs[1::2], strict=True))
+
+
+@app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def run(
+    ctx: typer.Context,
+    notebook: Annotated[
+        str, typer.Argument(help="Notebook name (service_review, 00_service_review) or path.")
+    ],
+    cell_timeout: Annotated[float, typer.Option(help="Seconds any one cell may take.")] = 600,
+    timeout: Annotated[float, typer.Option(help="Seconds the whole run may take.")] = 1800,
+    workspace: Workspace = None,
+) -> None:
+    """Run one notebook with parameters (-p NAME VALUE ...) and publish its report if it ran completely."""
+    from cxlab import CxlabError
+    from cxlab.runner import run_notebook
+
+    extra = list(ctx.args)
+    pairs: list[str] = []
+    while extra:
+        flag = extra.pop(0)
+        if flag not in ("-p", "--parameters") or len(extra) < 2:
+            _fail(ValueError(f"unexpected argument {flag!r}; give parameters as -p NAME VALUE"))
+        pairs += [extra.pop(0), extra.pop(0)]
+    try:
+        result = run_notebook(
+            notebook,
+            _parse_params(pairs),
+            workspace=workspace,
+            from_text=True,
+            cell_timeout=cell_timeout,
+            run_timeout=timeout,
+        )
+    except CxlabError as exc:
+        _fail(exc)
+    if not result.ok:
+        err = result.error or {}
+        where = f" (code cell {err['cell']})" if err.get("cell") else ""
+        _fail(
+            RuntimeError(
+                f"{result.notebook} failed{where}: {str(err.get('message')).rstrip('.')}. The last good report is kept."
+            ),
+            code=1,
+        )
+    typer.echo(f"{result.notebook}: published {result.report}")
+
+
+@app.command("refresh")
+def refresh_cmd(
+    only: Annotated[
+        Optional[list[str]], typer.Option("--only", help="Run only these jobs.")
+    ] = None,  # noqa: UP045
+    workspace: Workspace = None,
+) -> None:
+    """Run every notebook of schedule.yaml in dependency order, past failures; exit 1 if any failed."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from cxlab import CxlabError
+    from cxlab._config import settings
+    from cxlab.runner import load_schedule, refresh, schedule_path
+
+    console = Console(stderr=True)
+    try:
+        ws = settings(workspace)
+        schedule = load_schedule(schedule_path(ws), timezone=ws.timezone)
+        jobs = [j for j in schedule.jobs if not only or j.name in only]
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task("refresh", total=len(jobs))
+            results = refresh(
+                ws,
+                schedule,
+                only=only,
+                on_start=lambda job: bar.update(task, description=f"running {job.name}"),
+                on_done=lambda job, res: bar.advance(task),
+                say=lambda msg: console.print(msg, markup=False, highlight=False),
+            )
+    except CxlabError as exc:
+        _fail(exc)
+    failed = []
+    for name, res in results.items():
+        if res is None:
+            typer.echo(f"  {name:<18} skipped (a job it depends on failed)")
+            failed.append(name)
+        elif res.ok:
+            typer.echo(f"  {name:<18} ok      {res.report}")
+        else:
+            err = res.error or {}
+            typer.echo(f"  {name:<18} FAILED  {err.get('message')}")
+            failed.append(name)
+    typer.echo(f"Reports: {ws.outputs_dir / 'index.html'}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("schedule")
+def schedule_cmd(
+    cron: Annotated[
+        bool, typer.Option("--cron", help="Print crontab lines instead of running.")
+    ] = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="Check once for due jobs, run them, and exit.")
+    ] = False,
+    poll: Annotated[float, typer.Option(help="Seconds between checks.")] = 30.0,
+    workspace: Workspace = None,
+) -> None:
+    """Run the jobs of schedule.yaml when they are due, in the foreground (as a service would)."""
+    from cxlab import CxlabError
+    from cxlab._config import settings
+    from cxlab.runner import cron_lines, load_schedule, schedule_path, serve
+
+    try:
+        ws = settings(workspace)
+        schedule = load_schedule(schedule_path(ws), timezone=ws.timezone)
+        if cron:
+            typer.echo("\n".join(cron_lines(ws, schedule)))
+            return
+        serve(ws, schedule, poll_seconds=poll, once=once, say=typer.echo)
+    except CxlabError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        typer.echo("stopped")
 
 
 def main() -> None:  # pragma: no cover - the console entry point

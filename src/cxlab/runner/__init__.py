@@ -1,5 +1,51 @@
-"""Running notebooks with papermill, rendering code-free offline HTML, publishing atomically."""
+"""Running notebooks with papermill, rendering code-free offline HTML, publishing atomically.
 
+The runner never imports a model package: it runs notebooks, which do.
+"""
+
+from cxlab.runner._execute import Execution, inspect_output
+from cxlab.runner._notebooks import find_notebook, notebooks_dir, title_of
+from cxlab.runner._params import check_parameters, parameters_cell
+from cxlab.runner._publish import read_runs, read_status, write_index
 from cxlab.runner._record import record, recorded
+from cxlab.runner._render import external_references, render_html, strip_external
+from cxlab.runner._run import RunResult, run_notebook, workspace_lock
+from cxlab.runner._schedule import (
+    Job,
+    Schedule,
+    cron_lines,
+    due,
+    load_schedule,
+    refresh,
+    schedule_path,
+    serve,
+)
 
-__all__ = ["record", "recorded"]
+__all__ = [
+    "Execution",
+    "Job",
+    "RunResult",
+    "Schedule",
+    "check_parameters",
+    "cron_lines",
+    "due",
+    "external_references",
+    "find_notebook",
+    "inspect_output",
+    "load_schedule",
+    "notebooks_dir",
+    "parameters_cell",
+    "read_runs",
+    "read_status",
+    "record",
+    "recorded",
+    "refresh",
+    "render_html",
+    "run_notebook",
+    "schedule_path",
+    "serve",
+    "strip_external",
+    "title_of",
+    "workspace_lock",
+    "write_index",
+]

@@ -29,8 +29,8 @@ def record(
     direction: Literal[">=", "<="] | None = None,
     detail: str | None = None,
     headline: bool = True,
-) -> dict[str, Any]:
-    """Record one headline number of this run; returns the entry.
+) -> None:
+    """Record one headline number of this run (returns nothing, so a notebook cell shows nothing).
 
     ``headline=True`` numbers are shown on ``outputs/index.html`` beside the report.
     """
@@ -38,8 +38,17 @@ def record(
     if target is not None and direction is not None and isinstance(value, (int, float)):
         met = value >= target if direction == ">=" else value <= target
     entry = _json_safe(
-        {"name": name, "value": value, "label": label or name, "unit": unit, "target": target,
-         "direction": direction, "met": met, "detail": detail, "headline": headline}
+        {
+            "name": name,
+            "value": value,
+            "label": label or name,
+            "unit": unit,
+            "target": target,
+            "direction": direction,
+            "met": met,
+            "detail": detail,
+            "headline": headline,
+        }
     )
     _RECORDED[name] = entry
     path = os.environ.get("CXLAB_METRICS_PATH")
@@ -50,7 +59,6 @@ def record(
         tmp = target_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(current, indent=2, ensure_ascii=False))
         os.replace(tmp, target_path)
-    return entry
 
 
 def recorded() -> dict[str, dict[str, Any]]:

@@ -1,0 +1,157 @@
+"""Executing a notebook with papermill in a subprocess, and judging whether it really ran.
+
+A run is good only if papermill exited 0 *and* every code cell of the output notebook ran
+(has an execution count) without an error output. That catches what papermill itself calls
+success: a notebook stopped early by ``sys.exit(0)``, and a killed kernel (exit 138) whose cells
+papermill leaves marked as completed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+
+
+@dataclass(frozen=True)
+class Execution:
+    ok: bool
+    kind: str | None  # None, "error", "incomplete", "killed", "timeout", "exit"
+    message: str | None
+    cell: int | None  # 1-based index among code cells of the first failing cell
+    returncode: int | None
+
+
+def execute(
+    source: Path,
+    output: Path,
+    parameters: dict[str, Any],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    cell_timeout: float,
+    run_timeout: float,
+    log: Path,
+) -> Execution:
+    """Run papermill in a subprocess and judge the result (see the module docstring)."""
+    params_file = output.with_name("parameters.yaml")
+    params_file.write_text(yaml.safe_dump(parameters, allow_unicode=True, sort_keys=True))
+    cmd = [
+        sys.executable,
+        "-m",
+        "papermill",
+        str(source),
+        str(output),
+        "-f",
+        str(params_file),
+        "--cwd",
+        str(cwd),
+        "--kernel",
+        "python3",
+        "--execution-timeout",
+        str(int(cell_timeout)),
+        "--no-progress-bar",
+        "--log-output",
+    ]
+    full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+    with log.open("w") as fh:
+        try:
+            proc = subprocess.run(
+                cmd,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                env=full_env,
+                timeout=run_timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return Execution(
+                False,
+                "timeout",
+                f"the run exceeded its {run_timeout:.0f} s limit and was stopped",
+                _first_unrun(output),
+                None,
+            )
+    code = proc.returncode
+    verdict = inspect_output(output)
+    if code == 0 and verdict.ok:
+        return verdict
+    if verdict.kind == "error":  # a cell raised: the most useful message
+        return Execution(False, "error", verdict.message, verdict.cell, code)
+    if (
+        code in (137, 138, -9, -15)
+        or "DeadKernelError" in _tail(log)
+        or "Kernel died" in _tail(log)
+    ):
+        return Execution(
+            False,
+            "killed",
+            f"the kernel died (exit {code}); the notebook did not finish",
+            verdict.cell,
+            code,
+        )
+    if "CellTimeoutError" in _tail(log) or "Cell execution timed out" in _tail(log):
+        return Execution(
+            False,
+            "timeout",
+            f"a cell exceeded the {cell_timeout:.0f} s cell limit",
+            verdict.cell,
+            code,
+        )
+    if code != 0:
+        return Execution(
+            False, "exit", f"papermill exited {code}: {_last_line(log)}", verdict.cell, code
+        )
+    return verdict
+
+
+def inspect_output(output: Path) -> Execution:
+    """Judge an executed notebook: every code cell ran and none has an error output."""
+    if not output.exists():
+        return Execution(False, "incomplete", "no output notebook was written", None, None)
+    try:
+        nb = nbformat.read(str(output), as_version=4)
+    except (json.JSONDecodeError, nbformat.reader.NotJSONError) as exc:
+        return Execution(
+            False, "incomplete", f"the output notebook is unreadable: {exc}", None, None
+        )
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    for i, cell in enumerate(code_cells, start=1):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                message = f"{out.get('ename', 'Error')}: {out.get('evalue', '')}".strip()
+                return Execution(False, "error", message, i, None)
+    for i, cell in enumerate(code_cells, start=1):
+        status = cell.get("metadata", {}).get("papermill", {}).get("status")
+        if cell.get("execution_count") is None or status not in (None, "completed"):
+            return Execution(
+                False,
+                "incomplete",
+                f"code cell {i} of {len(code_cells)} never ran (the notebook stopped early)",
+                i,
+                None,
+            )
+    return Execution(True, None, None, None, 0)
+
+
+def _first_unrun(output: Path) -> int | None:
+    return inspect_output(output).cell
+
+
+def _tail(log: Path, n: int = 4000) -> str:
+    try:
+        return log.read_text(errors="replace")[-n:]
+    except OSError:
+        return ""
+
+
+def _last_line(log: Path) -> str:
+    lines = [line for line in _tail(log).splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""

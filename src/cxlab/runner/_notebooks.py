@@ -1,0 +1,52 @@
+"""Finding notebooks by name, and reading their titles."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+
+from cxlab._config import Settings
+from cxlab._errors import WorkspaceError
+
+
+def notebooks_dir(ws: Settings) -> Path:
+    """Where the notebooks are: ``CXLAB_NOTEBOOKS``, the workspace's ``notebooks/``, or the repository's."""
+    candidates = [
+        Path(os.environ["CXLAB_NOTEBOOKS"]) if os.environ.get("CXLAB_NOTEBOOKS") else None,
+        ws.notebooks_dir,
+        ws.workspace / "notebooks",
+        Path(__file__).resolve().parents[3] / "notebooks",
+    ]
+    for c in candidates:
+        if c is not None and c.is_dir() and any(c.glob("*.ipynb")):
+            return c
+    raise WorkspaceError(
+        f"no notebooks found (looked in {', '.join(str(c) for c in candidates if c)})."
+    )
+
+
+def find_notebook(name: str, ws: Settings) -> Path:
+    """A notebook by path, file name, stem (``00_service_review``) or short name (``service_review``)."""
+    direct = Path(name)
+    if direct.suffix == ".ipynb" and direct.exists():
+        return direct.resolve()
+    folder = notebooks_dir(ws)
+    stem = direct.stem if direct.suffix == ".ipynb" else name
+    for path in sorted(folder.glob("*.ipynb")):
+        if path.stem == stem or path.stem.split("_", 1)[-1] == stem:
+            return path
+    known = ", ".join(p.stem for p in sorted(folder.glob("*.ipynb")))
+    raise WorkspaceError(f"no notebook {name!r} in {folder}; known: {known}.")
+
+
+def title_of(path: Path) -> str:
+    """The first markdown heading of a notebook, or its file name."""
+    nb = nbformat.read(str(path), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return path.stem
