@@ -1,0 +1,194 @@
+"""Peeking-safe sequential analysis: always-valid confidence intervals for teams that look every day.
+
+A fixed-horizon 95% interval is valid once, at the planned end. Looked at every day, it excludes
+zero by chance far more often than 5% of the time. A confidence sequence covers the effect at every
+look simultaneously with probability 95%, so a team may stop the first day it excludes zero.
+
+We use the asymptotic normal-mixture confidence sequence: with ``n`` units, an estimate with
+standard error ``se`` and the mixture tuned to be tightest at the planned number of units ``N``,
+the half-width is ``se * sqrt((1 + 1/(eta n)) * log((1 + eta n) / alpha^2))`` with
+``eta = (-2 log alpha + log(1 - 2 log alpha)) / N``.
+
+References
+----------
+Howard, Ramdas, McAuliffe & Sekhon (2021), Time-uniform, nonparametric, nonasymptotic confidence
+sequences, Ann. Statist. 49 (normal mixture, eq. 14 and the choice of rho).
+Waudby-Smith, Arbour, Sinha, Kennedy & Ramdas (2024), Time-uniform central limit theory and
+asymptotic confidence sequences, Ann. Statist.
+Johari, Koomen, Pekelis & Walsh (2017), Peeking at A/B tests, KDD.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from cxlab._errors import NotEnoughDataError
+from cxlab._result import Result
+from cxlab.experiments._ab import arm_moments, compare
+from cxlab.experiments._format import fmt_effect, fmt_interval, metric_info
+from cxlab.experiments._units import UNIT_COLUMN, Unit
+from cxlab.features import metrics as _dictionary
+from cxlab.features import prepare
+
+
+def cs_half_width(std_error, n, *, planned_n: float, alpha: float = 0.05):
+    """Half-width of the always-valid interval (vectorised over looks or simulations).
+
+    Examples
+    --------
+    >>> round(float(cs_half_width(1.0, 1000, planned_n=1000)), 2)
+    3.03
+    """
+    eta = (-2 * np.log(alpha) + np.log(1 - 2 * np.log(alpha))) / planned_n
+    en = eta * np.asarray(n, float)
+    return np.asarray(std_error, float) * np.sqrt((1 + 1 / en) * np.log((1 + en) / alpha**2))
+
+
+@dataclass(frozen=True)
+class SequentialResult(Result):
+    """The effect at every look, with the always-valid and the (peeking-unsafe) fixed intervals."""
+
+    experiment: str
+    metric: str
+    looks: pl.DataFrame
+    alpha: float
+
+    @property
+    def title(self) -> str:
+        return f"Effect over time, {self.metric} ({self.experiment})"
+
+    @property
+    def first_conclusive(self) -> dt.datetime | None:
+        """The first look at which the always-valid interval excludes zero (a safe stop)."""
+        hit = self.looks.filter((pl.col("cs_low") > 0) | (pl.col("cs_high") < 0))
+        return hit["look"][0] if hit.height else None
+
+    def summary(self) -> pl.DataFrame:
+        return self.looks
+
+    def findings(self) -> list[str]:
+        label, unit, _ = metric_info(self.metric)
+        last = self.looks.row(-1, named=True)
+        out = [
+            f"At the last look ({last['look']:%Y-%m-%d}) {label} moved {fmt_effect(last['estimate'], unit)}; "
+            f"the always-valid 95% interval, safe however often it was looked at, is "
+            f"{fmt_interval(last['cs_low'], last['cs_high'], unit)}."
+        ]
+        first = self.first_conclusive
+        if first is None:
+            out.append("On no day did the always-valid interval exclude zero: no safe early stop.")
+        else:
+            out.append(
+                f"The always-valid interval first excluded zero on {first:%Y-%m-%d}: a team looking "
+                "daily could have stopped then without inflating false positives."
+            )
+        return out
+
+    def plot(self):
+        import plotly.graph_objects as go
+
+        from cxlab.viz import COLORS
+
+        s = self.looks
+        x = s["look"].to_list()
+        fig = go.Figure()
+        for lo, hi, color, name in (
+            ("cs_low", "cs_high", COLORS["band_outer"], "always-valid 95%"),
+            ("ci_low", "ci_high", COLORS["band"], "fixed-horizon 95% (valid at the end only)"),
+        ):
+            fig.add_trace(
+                go.Scatter(
+                    x=x + x[::-1],
+                    y=s[hi].to_list() + s[lo].to_list()[::-1],
+                    fill="toself",
+                    fillcolor=color,
+                    line=dict(width=0),
+                    name=name,
+                )
+            )
+        fig.add_trace(
+            go.Scatter(x=x, y=s["estimate"].to_list(), name="estimate", mode="lines+markers")
+        )
+        fig.add_hline(y=0, line_dash="dot")
+        fig.update_layout(title=self.title, yaxis_title=f"treatment - control ({self.metric})")
+        return fig
+
+
+def sequential(
+    contacts: pl.LazyFrame | pl.DataFrame,
+    assignments: pl.LazyFrame | pl.DataFrame,
+    *,
+    metric: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    unit: Unit = "customer",
+    experiment_id: str | None = None,
+    time_zone: str = "UTC",
+    alpha: float = 0.05,
+    control: str = "control",
+) -> SequentialResult:
+    """The cumulative effect after each day of the test, with always-valid intervals.
+
+    The mixture is tuned to the number of units at the last look (the planned size).
+
+    Examples
+    --------
+    >>> import cxlab as cx  # doctest: +SKIP
+    >>> cx.experiments.analyze("EXP-AB-ROUTING").detail["sequential"].plot()  # doctest: +SKIP
+    """
+    key = UNIT_COLUMN[unit]
+    m = _dictionary()[metric]
+    lf = prepare(contacts.lazy()).filter(
+        (pl.col("arrived_at") >= start) & (pl.col("arrived_at") < end) & pl.col(key).is_not_null()
+    )
+    day = pl.col("arrived_at").dt.convert_time_zone(time_zone).dt.date().alias("day")
+    daily = (
+        lf.group_by(pl.col(key).cast(pl.Utf8).alias("unit_id"), day)
+        .agg(m.numerator.sum().alias(f"{metric}__y"), m.denominator.sum().alias(f"{metric}__d"))
+        .collect()
+    )
+    arms = assignments.lazy()
+    if experiment_id is not None:
+        arms = arms.filter(pl.col("experiment_id") == experiment_id)
+    arms = arms.select(pl.col("unit_id").cast(pl.Utf8), "arm").collect()
+    daily = daily.join(arms, on="unit_id", how="inner")
+    days = sorted(daily["day"].unique())
+    if len(days) < 2:
+        raise NotEnoughDataError(
+            f"{experiment_id}: fewer than two days of data in the test window."
+        )
+    rows = []
+    for d in days:
+        units = (
+            daily.filter(pl.col("day") <= d)
+            .group_by("unit_id", "arm")
+            .agg(pl.col(f"{metric}__y").sum(), pl.col(f"{metric}__d").sum())
+        )
+        mom = arm_moments(units, metric)
+        treat = [a for a in mom if a != control]
+        if control not in mom or not treat:
+            continue
+        try:
+            r = compare(mom[control], mom[treat[0]], cuped=False, alpha=alpha)
+        except NotEnoughDataError:
+            continue
+        rows.append(
+            dict(
+                look=d,
+                n=r["n_control"] + r["n_treatment"],
+                **{k: r[k] for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value")},
+            )
+        )
+    looks = pl.DataFrame(rows)
+    half = cs_half_width(
+        looks["std_error"].to_numpy(), looks["n"].to_numpy(), planned_n=looks["n"][-1], alpha=alpha
+    )
+    looks = looks.with_columns(
+        cs_low=pl.Series(looks["estimate"].to_numpy() - half),
+        cs_high=pl.Series(looks["estimate"].to_numpy() + half),
+    )
+    return SequentialResult(experiment_id or "", metric, looks, alpha)
