@@ -1,0 +1,180 @@
+"""The forecaster protocol (``fit``, ``predict(h, level=(80, 95))``, ``forecast``) and its intervals.
+
+Every forecaster works on day x interval panels (see :mod:`cxlab.forecast._panel`) and gets its
+prediction intervals the same way: split-conformal calibration on its own rolling-origin errors.
+Before the final fit, the model is refitted at ``calibration_windows`` past origins, each forecasting
+the next ``horizon_days`` days; the errors, scaled by ``sqrt(y_hat + 1)`` (counts are roughly
+Poisson, so the spread grows with the volume), give the empirical quantiles that widen each new
+forecast. Intervals never go below zero and closed intervals are never forecast.
+
+References
+----------
+Vovk, Gammerman & Shafer (2005), Algorithmic Learning in a Random World, ch. 2 (conformal
+prediction); Stankeviciute, Alaa & van der Schaar (2021), Conformal time-series forecasting, NeurIPS.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from cxlab._errors import NotEnoughDataError
+from cxlab.forecast._events import check_events, events_for
+from cxlab.forecast._panel import Panel, to_frame, to_panels
+
+MIN_RESIDUALS = 30
+
+
+def scale(y_hat: np.ndarray) -> np.ndarray:
+    """The spread unit of a count forecast: ``sqrt(y_hat + 1)``."""
+    return np.sqrt(np.maximum(y_hat, 0.0) + 1.0)
+
+
+class Forecaster:
+    """Base class: subclasses implement ``_fit_panel(panel) -> state`` and ``_point(state, panel, days)``.
+
+    Parameters
+    ----------
+    horizon_days
+        The lead the intervals are calibrated for (1 for day-ahead, 7 for week-ahead).
+    calibration_windows
+        How many past origins give the conformal residuals (0 turns calibration off and falls back
+        to Poisson intervals).
+    events
+        The events table (``start, end, kind, queues``); models that use regressors read the
+        events touching each series from it (holidays have queues ``*``).
+    name
+        The label of the model in forecast and backtest frames (default: the class's name).
+    """
+
+    name = "base"
+    min_days = 7
+
+    def __init__(
+        self,
+        *,
+        horizon_days: int = 7,
+        calibration_windows: int = 8,
+        events: pl.DataFrame | pl.LazyFrame | None = None,
+        name: str | None = None,
+    ) -> None:
+        if name is not None:
+            self.name = name
+        self.horizon_days = int(horizon_days)
+        self.calibration_windows = int(calibration_windows)
+        self.events = check_events(events)
+        self._panels: dict[str, Panel] = {}
+        self._states: dict[str, Any] = {}
+        self._residuals: dict[str, np.ndarray] = {}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(horizon_days={self.horizon_days})"
+
+    # --- to implement -------------------------------------------------------------------
+    def _fit_panel(self, panel: Panel) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _point(self, state: Any, panel: Panel, days: np.ndarray) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    # --- the protocol -------------------------------------------------------------------
+    def fit(self, series: pl.DataFrame) -> Forecaster:
+        """Fit one model per ``series_id`` of a long ``series_id, ts, y`` frame; returns ``self``."""
+        self._panels, self._states, self._residuals = {}, {}, {}
+        for panel in to_panels(series):
+            if len(panel.days) < self.min_days:
+                raise NotEnoughDataError(
+                    f"{self.name}: series {panel.series_id!r} has {len(panel.days)} days of history, "
+                    f"at least {self.min_days} needed."
+                )
+            self._panels[panel.series_id] = panel
+            self._residuals[panel.series_id] = self._calibrate(panel)
+            self._states[panel.series_id] = self._fit_panel(panel)
+        return self
+
+    def predict(
+        self, h: int | None = None, *, days: int | None = None, level: Sequence[int] = (80, 95)
+    ) -> pl.DataFrame:
+        """Forecast the next ``h`` open intervals (or the next ``days`` open days) of every series.
+
+        Returns ``series_id, ts, model, y_hat`` and ``y_lo_<L>, y_hi_<L>`` for each level.
+        """
+        if not self._states:
+            raise NotEnoughDataError(f"{self.name}: call fit() before predict().")
+        frames = []
+        for sid, panel in self._panels.items():
+            per_day = max(int(panel.open[-7:].sum(1).min()), 1)
+            n_days = days if days is not None else math.ceil((h or per_day) / per_day) + 1
+            future = panel.future_days(int(n_days))
+            mask = panel.future_open(future)
+            y_hat = np.maximum(np.nan_to_num(self._point(self._states[sid], panel, future)), 0.0)
+            columns = {"y_hat": y_hat, **self._bands(sid, y_hat, level)}
+            frame = to_frame(panel, future, columns, mask)
+            frames.append(frame.head(h) if h is not None and days is None else frame)
+        out = pl.concat(frames).with_columns(pl.lit(self.name).alias("model"))
+        return out.select(
+            "series_id",
+            "ts",
+            "model",
+            "y_hat",
+            *[c for c in out.columns if c.startswith("y_") and c != "y_hat"],
+        )
+
+    def forecast(
+        self,
+        series: pl.DataFrame,
+        h: int | None = None,
+        *,
+        days: int | None = None,
+        level: Sequence[int] = (80, 95),
+    ) -> pl.DataFrame:
+        """``fit(series)`` then ``predict(h, level=level)``."""
+        return self.fit(series).predict(h, days=days, level=level)
+
+    # --- intervals ----------------------------------------------------------------------
+    def events_of(self, panel: Panel) -> pl.DataFrame | None:
+        return events_for(self.events, panel.series_id)
+
+    def _calibrate(self, panel: Panel) -> np.ndarray:
+        """Scaled errors of this model at past origins (split-conformal calibration set)."""
+        n, horizon = len(panel.days), self.horizon_days
+        residuals = []
+        for k in range(1, self.calibration_windows + 1):
+            origin = n - k * horizon
+            if origin < self.min_days:
+                break
+            head = panel.head(origin)
+            days = panel.days[origin : origin + horizon]
+            actual = panel.values[origin : origin + horizon]
+            y_hat = np.maximum(np.nan_to_num(self._point(self._fit_panel(head), head, days)), 0.0)
+            ok = ~np.isnan(actual)
+            residuals.append((actual[ok] - y_hat[ok]) / scale(y_hat[ok]))
+        return np.concatenate(residuals) if residuals else np.empty(0)
+
+    def _bands(self, sid: str, y_hat: np.ndarray, level: Sequence[int]) -> dict[str, np.ndarray]:
+        r = self._residuals.get(sid, np.empty(0))
+        s = scale(y_hat)
+        out = {}
+        for lv in sorted(level):
+            alpha = 1 - lv / 100
+            if len(r) >= MIN_RESIDUALS:
+                n = len(r)
+                lo_q = np.quantile(r, max(0.0, alpha / 2 * (1 - 1 / n)), method="lower")
+                hi_q = np.quantile(r, min(1.0, (1 - alpha / 2) * (1 + 1 / n)), method="higher")
+            else:  # too little history to calibrate: Poisson-like normal bands
+                z = stats.norm.ppf(1 - alpha / 2)
+                lo_q, hi_q = -z, z
+            lo = np.maximum(y_hat + lo_q * s, 0.0)
+            hi = np.maximum(y_hat + hi_q * s, lo)
+            out[f"y_lo_{lv}"], out[f"y_hi_{lv}"] = lo, hi
+        return out
+
+    @property
+    def calibrated(self) -> dict[str, int]:
+        """How many scaled residuals calibrate each series' intervals."""
+        return {sid: len(r) for sid, r in self._residuals.items()}
