@@ -8,6 +8,7 @@ masked); other broken rules are named in one line each.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandera.errors as pa_errors
@@ -246,8 +247,11 @@ def _check(typed: pl.DataFrame, spec: TableSpec) -> list[_Violation]:
     return []
 
 
-def _describe(check: str, column: str | None) -> str:
-    if check == "field_uniqueness" or check.startswith("multiple_fields_uniqueness"):
+def _describe(check: str, column: str | None, spec: TableSpec) -> str:
+    if check.startswith("multiple_fields_uniqueness"):
+        together = ", ".join(spec.schema.unique or spec.key)
+        return f"({together}) is unique (duplicate values found)"
+    if check == "field_uniqueness":
         return "is unique (duplicate values found)"
     if check == "not_nullable":
         return "has a value in every row (no blanks)"
@@ -277,7 +281,7 @@ def _violations_from(cases: pl.DataFrame, typed: pl.DataFrame, spec: TableSpec) 
         out.append(
             _Violation(
                 column or None,
-                _describe(str(check), column or None),
+                _describe(str(check), column or None, spec),
                 rows,
                 len(set(index)) or group.height,
             )
@@ -293,7 +297,7 @@ def _violations_from(cases: pl.DataFrame, typed: pl.DataFrame, spec: TableSpec) 
 def _show_row(frame: pl.DataFrame, row: int, spec: TableSpec, column: str | None, rule: str) -> str:
     record = frame.filter(pl.col("__row") == row).drop("__row").row(0, named=True)
     keys = list(spec.key)
-    shown = [column] if column else list(RULE_COLUMNS.get(rule, record))
+    shown = [column] if column else list(RULE_COLUMNS.get(rule, () if "unique" in rule else record))
     keys += [k for k in shown if k not in keys]
     parts = []
     for key in keys:
@@ -302,6 +306,8 @@ def _show_row(frame: pl.DataFrame, row: int, spec: TableSpec, column: str | None
         value = record[key]
         if key in spec.masked or key == "customer_id":
             value = mask_id(None if value is None else str(value))
+        elif isinstance(value, dt.date):  # typed sources (Parquet, DuckDB): show it as text
+            value = value.isoformat(sep=" ") if isinstance(value, dt.datetime) else str(value)
         parts.append(f"{key}={value!r}")
     return f"  row {row}: " + ", ".join(parts)
 
