@@ -1,0 +1,40 @@
+"""Staffing: Erlang C and Erlang A, agents required with uncertainty, plans and their backtest.
+
+From a volume forecast to agents per queue and interval: Erlang C (no abandonment) or Erlang A
+(callers hang up after an exponential patience), a service-level or ASA target, an occupancy cap,
+shrinkage and chat concurrency; agents at each quantile of the forecast and the probability of
+missing the target at a headcount; a plan export for a scheduling tool; and a backtest that
+replays a past period's arrivals against the planned agents in a queue simulation.
+
+Examples
+--------
+>>> import cxlab as cx
+>>> cx.staffing.agents_required(100, interval_minutes=30, aht_seconds=180, sl_target=0.8, sl_seconds=20).agents
+14
+"""
+
+from cxlab.staffing._backtest import StaffingBacktest, backtest
+from cxlab.staffing._erlang import asa, erlang_b, erlang_c, occupancy, service_level
+from cxlab.staffing._erlang_a import ErlangA, erlang_a
+from cxlab.staffing._plan import StaffingPlan, plan
+from cxlab.staffing._required import Requirement, agents_required
+from cxlab.staffing._simulate import QueueOutcome, fifo_queue, simulate_erlang_a
+
+__all__ = [
+    "ErlangA",
+    "QueueOutcome",
+    "Requirement",
+    "StaffingBacktest",
+    "StaffingPlan",
+    "agents_required",
+    "asa",
+    "backtest",
+    "erlang_a",
+    "erlang_b",
+    "erlang_c",
+    "fifo_queue",
+    "occupancy",
+    "plan",
+    "service_level",
+    "simulate_erlang_a",
+]

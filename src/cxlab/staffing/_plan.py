@@ -1,0 +1,416 @@
+"""A staffing plan from a volume forecast: agents per queue and interval, with their uncertainty.
+
+References
+----------
+Koole, G. (2013). *Call Center Optimization*. MG Books, chapter 5.
+Garnett, O., Mandelbaum, A. & Reiman, M. (2002). Designing a call center with impatient customers.
+*Manufacturing & Service Operations Management* 4(3), 208-227.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
+from cxlab._result import Result
+from cxlab.staffing._erlang_a import erlang_a_from
+from cxlab.staffing._required import _EPS, check_targets, required_servers
+from cxlab.staffing._uncertainty import p_miss
+from cxlab.staffing._util import local_ts, per_series, when
+
+BANDS = (("lo_80", "y_lo_80"), ("hi_80", "y_hi_80"), ("lo_95", "y_lo_95"), ("hi_95", "y_hi_95"))
+QUANTILE_COLUMNS = ("y_lo_95", "y_lo_80", "y_hat", "y_hi_80", "y_hi_95")
+
+
+@dataclass(frozen=True)
+class StaffingPlan(Result):
+    """Agents needed per queue (``series_id``) and interval, at the forecast and its quantiles.
+
+    ``table`` has one row per series_id x ts: the forecast volume and its bands, the agents needed
+    on the phones at ``y_hat`` (``agents``) and at each quantile (``agents_lo_80`` ...
+    ``agents_hi_95``), ``scheduled`` (agents after shrinkage), the ``headcount`` assessed, the
+    service level expected at that headcount if ``y_hat`` arrives, and ``p_miss_sl``, the
+    probability of missing the service-level target at that headcount under the forecast's
+    distribution (see :mod:`cxlab.staffing._uncertainty` for how it is fitted).
+    """
+
+    table: pl.DataFrame
+    interval_minutes: float
+    sl_target: dict[str, float]
+    sl_seconds: dict[str, float]
+    shrinkage: float
+    max_occupancy: float
+    aht_seconds: dict[str, float]
+    concurrency: dict[str, float]
+    patience_seconds: dict[str, float] | None
+    model: str | None = None
+    time_zone: str | None = field(default=None, compare=False)
+
+    @property
+    def title(self) -> str:
+        return "Staffing plan"
+
+    def summary(self) -> pl.DataFrame:
+        """One row per series_id and interval (the export's rows)."""
+        return self.table
+
+    def peaks(self) -> pl.DataFrame:
+        """The interval of highest need of each series, with its ranges."""
+        return (
+            self.table.sort(["series_id", "agents", "ts"], descending=[False, True, False])
+            .group_by("series_id", maintain_order=True)
+            .first()
+        )
+
+    def export(self, path_prefix: str | Path) -> tuple[Path, Path]:
+        """Write ``<prefix>.csv`` and ``<prefix>.parquet``: one row per queue and interval.
+
+        Timestamps are the interval starts in UTC (ISO 8601 in the CSV). Returns both paths.
+        """
+        prefix = Path(path_prefix)
+        prefix.parent.mkdir(parents=True, exist_ok=True)
+        frame = self.table.with_columns(
+            pl.lit(float(self.interval_minutes)).alias("interval_minutes")
+        )
+        csv, parquet = (
+            prefix.with_name(prefix.name + ".csv"),
+            prefix.with_name(prefix.name + ".parquet"),
+        )
+        frame.write_parquet(parquet)
+        frame.with_columns(
+            pl.col("ts").dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        ).write_csv(csv)
+        return csv, parquet
+
+    def plot(self):
+        """Agents needed on the phones over time per series, with the 80% and 95% ranges."""
+        import plotly.graph_objects as go
+        from plotly.subplots import make_subplots
+
+        from cxlab.viz import COLORS
+
+        series = self.peaks().sort("agents", descending=True)["series_id"].to_list()[:8]
+        fig = make_subplots(
+            rows=len(series),
+            cols=1,
+            shared_xaxes=True,
+            subplot_titles=series,
+            vertical_spacing=0.04,
+        )
+        for i, sid in enumerate(series, start=1):
+            d = self.table.filter(pl.col("series_id") == sid).sort("ts")
+            x = local_ts(d["ts"], self.time_zone).to_list()
+            for lo, hi, color, name in (
+                ("agents_lo_95", "agents_hi_95", COLORS["band_outer"], "95% range"),
+                ("agents_lo_80", "agents_hi_80", COLORS["band"], "80% range"),
+            ):
+                fig.add_trace(
+                    go.Scatter(
+                        x=x,
+                        y=d[hi].to_list(),
+                        mode="lines",
+                        line=dict(width=0, shape="hv"),
+                        showlegend=False,
+                        hoverinfo="skip",
+                    ),
+                    row=i,
+                    col=1,
+                )
+                fig.add_trace(
+                    go.Scatter(
+                        x=x,
+                        y=d[lo].to_list(),
+                        mode="lines",
+                        line=dict(width=0, shape="hv"),
+                        fill="tonexty",
+                        fillcolor=color,
+                        name=name,
+                        showlegend=i == 1,
+                        legendgroup=name,
+                    ),
+                    row=i,
+                    col=1,
+                )
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=d["agents"].to_list(),
+                    mode="lines",
+                    line=dict(color=COLORS["primary"], width=2, shape="hv"),
+                    name="agents at forecast",
+                    showlegend=i == 1,
+                    legendgroup="agents",
+                ),
+                row=i,
+                col=1,
+            )
+        fig.update_layout(
+            title="Agents needed on the phones, with the forecast's 80% and 95% ranges",
+            height=max(320, 200 * len(series)),
+        )
+        return fig
+
+    def findings(self) -> list[str]:
+        """The peak need of each queue with its range, the totals, and the risk at the headcount."""
+        out = []
+        for row in self.peaks().sort("agents", descending=True).head(8).iter_rows(named=True):
+            out.append(
+                f"{row['series_id']}: the peak is {when(row['ts'], self.time_zone)}, needing "
+                f"{row['agents']} agents on the phones (80% range {row['agents_lo_80']}–{row['agents_hi_80']}, "
+                f"95% range {row['agents_lo_95']}–{row['agents_hi_95']}), "
+                f"{row['scheduled']:.0f} to schedule after {self.shrinkage:.0%} shrinkage."
+            )
+        hours = self.interval_minutes / 60.0
+        total = float(self.table["agents"].sum()) * hours
+        sched = float(self.table["scheduled"].sum()) * hours
+        n_series = self.table["series_id"].n_unique()
+        out.append(
+            f"Over {self.table.height:,} intervals of {n_series} queue(s), the plan needs "
+            f"{total:,.0f} agent-hours on the phones, {sched:,.0f} scheduled."
+        )
+        open_ = self.table.filter(pl.col("y_hat") > 0)
+        risk = open_["p_miss_sl"].drop_nulls()
+        if risk.len():
+            high = int((risk > 0.5).sum())
+            out.append(
+                f"At the headcount assessed, the chance of missing the service-level target "
+                f"averages {risk.mean():.0%} per open interval; it is above 50% in {high:,} of "
+                f"{risk.len():,} open intervals."
+            )
+        return out
+
+
+def _frame(forecast: Any) -> pl.DataFrame:
+    if isinstance(forecast, pl.LazyFrame):
+        forecast = forecast.collect()
+    if not isinstance(forecast, pl.DataFrame):
+        try:
+            forecast = pl.from_pandas(forecast)
+        except Exception as exc:  # pragma: no cover - the message says what to pass
+            raise SchemaError("plan() takes a polars (or pandas) forecast frame.") from exc
+    missing = [c for c in ("series_id", "ts", "y_hat") if c not in forecast.columns]
+    if missing:
+        raise SchemaError(
+            f"the forecast frame lacks {missing}; it needs series_id, ts, y_hat and the bands "
+            "y_lo_80, y_hi_80, y_lo_95, y_hi_95 (counts per interval)."
+        )
+    return forecast
+
+
+def plan(
+    forecast: pl.DataFrame | pl.LazyFrame,
+    *,
+    interval_minutes: float,
+    aht_seconds: float | Mapping[str, float],
+    sl_target: float | Mapping[str, float],
+    sl_seconds: float | Mapping[str, float],
+    shrinkage: float = 0.3,
+    max_occupancy: float = 0.85,
+    concurrency: float | Mapping[str, float] = 1,
+    patience_seconds: float | Mapping[str, float] | None = None,
+    headcount: int | Mapping[str, int] | pl.DataFrame | None = None,
+    model: str | None = None,
+    time_zone: str | None = None,
+) -> StaffingPlan:
+    """Agents per queue and interval for a volume forecast, with ranges and the risk of missing.
+
+    Parameters
+    ----------
+    forecast : polars.DataFrame or LazyFrame
+        Long forecast ``series_id, ts, [model,] y_hat, y_lo_80, y_hi_80, y_lo_95, y_hi_95``
+        (contacts per interval). The band columns are optional: without them, the ranges and the
+        risk are left empty.
+    interval_minutes : float
+        Length of the forecast intervals.
+    aht_seconds, sl_target, sl_seconds, concurrency, patience_seconds : float or dict
+        One value, or a dict series_id -> value. ``patience_seconds`` switches from Erlang C to
+        Erlang A (abandonment); a series missing from its dict (or None) uses Erlang C.
+    shrinkage, max_occupancy : float
+        See :func:`cxlab.staffing.agents_required`.
+    headcount : int, dict, or DataFrame, optional
+        Agents on the phones to assess (``series_id, ts, headcount`` for a frame). Default: the
+        plan's own ``agents``.
+    model : str, optional
+        Which model's rows to use when the frame holds several.
+    time_zone : str, optional
+        Time zone used in findings and charts (default: the workspace's).
+
+    Returns
+    -------
+    StaffingPlan
+
+    References
+    ----------
+    Koole (2013), chapter 5; Garnett, Mandelbaum & Reiman (2002).
+
+    Examples
+    --------
+    >>> import datetime as dt, polars as pl
+    >>> fc = pl.DataFrame({"series_id": ["q"], "ts": [dt.datetime(2026, 10, 5, 2, tzinfo=dt.UTC)],
+    ...     "y_hat": [100.0], "y_lo_80": [85.0], "y_hi_80": [115.0], "y_lo_95": [78.0], "y_hi_95": [123.0]})
+    >>> p = plan(fc, interval_minutes=30, aht_seconds=180, sl_target=0.8, sl_seconds=20, time_zone="UTC")
+    >>> p.summary()["agents"].item(), p.summary()["agents_hi_95"].item()
+    (14, 16)
+    """
+    frame = _frame(forecast)
+    if "model" in frame.columns:
+        models = frame["model"].unique().sort().to_list()
+        if model is None and len(models) > 1:
+            raise OptionError(
+                f"the forecast holds several models {models}; pass model=... to pick one."
+            )
+        if model is not None:
+            if model not in models:
+                raise OptionError(
+                    f"model={model!r} is not in the forecast; choose one of {models}."
+                )
+            frame = frame.filter(pl.col("model") == model)
+        model = models[0] if model is None and models else model
+    if frame.height == 0:
+        raise NotEnoughDataError("the forecast frame is empty: nothing to staff.")
+    if not interval_minutes or interval_minutes <= 0:
+        raise OptionError("interval_minutes must be positive (for example 15, 30 or 60).")
+    check_targets(
+        sl_target if not isinstance(sl_target, Mapping) else list(sl_target.values()),
+        0.0,
+        None,
+        max_occupancy,
+        shrinkage,
+        concurrency if not isinstance(concurrency, Mapping) else list(concurrency.values()),
+    )
+    frame = frame.sort(["series_id", "ts"])
+    has_bands = all(c in frame.columns for c in QUANTILE_COLUMNS)
+    ids = frame["series_id"].cast(pl.Utf8).to_numpy()
+    aht = per_series(aht_seconds, ids, "aht_seconds")
+    slt = per_series(sl_target, ids, "sl_target")
+    sls = per_series(sl_seconds, ids, "sl_seconds")
+    conc = per_series(concurrency, ids, "concurrency")
+    pat = (
+        np.full(len(ids), np.inf)
+        if patience_seconds is None
+        else per_series(patience_seconds, ids, "patience_seconds", missing=np.inf)
+    )
+    seconds = interval_minutes * 60.0
+    cols = QUANTILE_COLUMNS if has_bands else ("y_hat",)
+    volumes = np.vstack([frame[c].cast(pl.Float64).fill_null(np.nan).to_numpy() for c in cols])
+    if np.isnan(volumes).any():
+        raise SchemaError(
+            f"the forecast has missing values in {list(cols)}; fill or drop them first."
+        )
+    volumes = np.maximum(volumes, 0.0)
+    servers = required_servers(
+        volumes * aht / seconds,
+        np.broadcast_to(aht, volumes.shape),
+        np.broadcast_to(slt, volumes.shape),
+        np.broadcast_to(sls, volumes.shape),
+        None,
+        np.full(volumes.shape, max_occupancy),
+        np.broadcast_to(pat, volumes.shape),
+    )
+    agents = np.ceil(servers / conc - _EPS).astype(np.int64)
+    hat = agents[cols.index("y_hat")]
+    out = frame.select("series_id", "ts").with_columns(
+        pl.Series("y_hat", volumes[cols.index("y_hat")]),
+        pl.Series("agents", hat),
+        pl.Series("scheduled", hat / (1.0 - shrinkage)),
+    )
+    for name, col in BANDS:
+        out = out.with_columns(
+            pl.Series(col, volumes[cols.index(col)])
+            if has_bands
+            else pl.lit(None, pl.Float64).alias(col),
+            pl.Series(f"agents_{name}", agents[cols.index(col)])
+            if has_bands
+            else pl.lit(None, pl.Int64).alias(f"agents_{name}"),
+        )
+    head = _headcount(headcount, frame, hat)
+    head_servers = np.floor(head * conc + _EPS).astype(np.int64)
+    m = erlang_a_from(volumes[cols.index("y_hat")] * aht / seconds, head_servers, aht, pat, sls)
+    risk = (
+        p_miss(
+            head_servers,
+            np.column_stack([volumes[cols.index(c)] for c in QUANTILE_COLUMNS]),
+            interval_seconds=seconds,
+            aht=aht,
+            sl_target=slt,
+            sl_seconds=sls,
+            patience=pat,
+        )
+        if has_bands
+        else np.full(len(ids), np.nan)
+    )
+    out = out.with_columns(
+        pl.Series("headcount", head),
+        pl.Series("service_level", np.asarray(m.service_level, float)),
+        pl.Series("occupancy", np.asarray(m.occupancy, float)),
+        pl.Series("p_miss_sl", risk, nan_to_null=True),
+        pl.Series("aht_seconds", aht),
+        pl.Series("concurrency", conc),
+        pl.Series("sl_target", slt),
+        pl.Series("sl_seconds", sls),
+    )
+    order = [
+        "series_id",
+        "ts",
+        "y_hat",
+        "y_lo_80",
+        "y_hi_80",
+        "y_lo_95",
+        "y_hi_95",
+        "agents",
+        "agents_lo_80",
+        "agents_hi_80",
+        "agents_lo_95",
+        "agents_hi_95",
+        "scheduled",
+        "headcount",
+        "service_level",
+        "occupancy",
+        "p_miss_sl",
+        "aht_seconds",
+        "concurrency",
+        "sl_target",
+        "sl_seconds",
+    ]
+    uniq = dict.fromkeys(ids.tolist())
+    return StaffingPlan(
+        table=out.select(order),
+        interval_minutes=float(interval_minutes),
+        sl_target={k: float(slt[ids == k][0]) for k in uniq},
+        sl_seconds={k: float(sls[ids == k][0]) for k in uniq},
+        shrinkage=float(shrinkage),
+        max_occupancy=float(max_occupancy),
+        aht_seconds={k: float(aht[ids == k][0]) for k in uniq},
+        concurrency={k: float(conc[ids == k][0]) for k in uniq},
+        patience_seconds=None
+        if patience_seconds is None
+        else {k: float(pat[ids == k][0]) for k in uniq},
+        model=model,
+        time_zone=time_zone,
+    )
+
+
+def _headcount(headcount: Any, frame: pl.DataFrame, planned: np.ndarray) -> np.ndarray:
+    if headcount is None:
+        return planned.astype(np.int64)
+    if isinstance(headcount, pl.DataFrame):
+        if not {"series_id", "ts", "headcount"} <= set(headcount.columns):
+            raise SchemaError("a headcount frame needs the columns series_id, ts, headcount.")
+        joined = frame.select("series_id", "ts").join(
+            headcount.select("series_id", "ts", "headcount"), on=["series_id", "ts"], how="left"
+        )
+        values = joined["headcount"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        if np.isnan(values).any():
+            raise SchemaError("the headcount frame lacks some series_id x ts rows of the forecast.")
+        return values.astype(np.int64)
+    ids = frame["series_id"].cast(pl.Utf8).to_numpy()
+    values = per_series(headcount, ids, "headcount")
+    if np.any(values < 0) or np.any(values != np.floor(values)):
+        raise OptionError("headcount is a whole number of agents on the phones.")
+    return values.astype(np.int64)
