@@ -1,19 +1,55 @@
-"""Intervention tests: randomised A/B tests and non-randomised pilots."""
+"""Intervention tests: randomised A/B tests and non-randomised pilots.
+
+``analyze(experiment_id)`` reads the registry, picks the analysis the design calls for and returns
+a report with the verdict first. The building blocks are public too: per-unit sums and addable
+moments (``unit_metrics``, ``Moments``), ``ab_test`` with CUPED, SRM and guardrails, ``power``,
+``sequential`` (always-valid intervals), ``did`` with an event study, ``staggered_did`` and
+``callaway_santanna``, ``its`` and ``synthetic_control``.
+"""
 
 from cxlab.experiments._ab import ABTestResult, ab_test, arm_moments, compare
+from cxlab.experiments._did import DiDResult, PretrendResult, did
+from cxlab.experiments._its import ITSResult, PlaceboResult, its
 from cxlab.experiments._moments import Moments
 from cxlab.experiments._multiple import adjust
+from cxlab.experiments._panel import kpi_panel
+from cxlab.experiments._power import PowerResult, power
+from cxlab.experiments._registry import analyze, registry
+from cxlab.experiments._report import ExperimentReport
+from cxlab.experiments._sequential import SequentialResult, cs_half_width, sequential
 from cxlab.experiments._srm import SRMResult, srm_check
+from cxlab.experiments._staggered import StaggeredResult, callaway_santanna, staggered_did
+from cxlab.experiments._synthetic import SyntheticControlResult, synthetic_control
 from cxlab.experiments._units import unit_metrics
 
 __all__ = [
     "ABTestResult",
+    "DiDResult",
+    "ExperimentReport",
+    "ITSResult",
     "Moments",
+    "PlaceboResult",
+    "PowerResult",
+    "PretrendResult",
     "SRMResult",
+    "SequentialResult",
+    "StaggeredResult",
+    "SyntheticControlResult",
     "ab_test",
     "adjust",
+    "analyze",
     "arm_moments",
+    "callaway_santanna",
     "compare",
+    "cs_half_width",
+    "did",
+    "its",
+    "kpi_panel",
+    "power",
+    "registry",
+    "sequential",
     "srm_check",
+    "staggered_did",
+    "synthetic_control",
     "unit_metrics",
 ]

@@ -65,12 +65,12 @@ class PretrendResult(Result):
     def findings(self) -> list[str]:
         if self.passed:
             return [
-                f"Before the start, pilot and comparison regions moved in parallel (joint test of "
+                f"Before the start, pilot and comparison regions moved in parallel (test of "
                 f"{self.n_coefficients} pre-period coefficients, p = {self.p_value:.2f}). This supports, "
                 "but cannot prove, the parallel-trends assumption."
             ]
         return [
-            f"Before the start, pilot and comparison regions already diverged (joint test of "
+            f"Before the start, pilot and comparison regions already diverged (test of "
             f"{self.n_coefficients} pre-period coefficients, p = {self.p_value:.3f}): the "
             "difference-in-differences estimate may be biased."
         ]

@@ -166,32 +166,54 @@ def callaway_santanna(
     )
     pg = np.array([(g_of == g).mean() for g in gs])
 
-    def _aggregate(keep: np.ndarray) -> dict:
+    def _influence(keep: np.ndarray) -> tuple[float, np.ndarray]:
         w = pg[keep] / pg[keep].sum()
         total = pg[keep].sum()
         ind = np.column_stack([(g_of == g).astype(float) for g in gs[keep]])
         if1 = (ind - pg[keep]) / total
         if2 = np.outer((ind - pg[keep]).sum(1), pg[keep] / total**2)
-        influence = psi[:, keep] @ w + (if1 - if2) @ att[keep]
-        return _row(att[keep] @ w, np.sqrt((influence**2).sum()) / n)
+        return float(att[keep] @ w), psi[:, keep] @ w + (if1 - if2) @ att[keep]
+
+    def _aggregate(keep: np.ndarray) -> dict:
+        est, influence = _influence(keep)
+        return _row(est, np.sqrt((influence**2).sum()) / n)
 
     post = ts >= gs
     overall = {"term": "ATT (simple)", **_aggregate(post)}
-    dyn = []
-    for e in sorted(set((ts - gs).astype(int))):
-        dyn.append(dict(event_time=int(e), **_aggregate((ts - gs) == e)))
-    pre = ~post
-    if pre.any():
-        v = psi[:, pre].T @ psi[:, pre] / n**2
-        b = att[pre]
-        w_stat = float(b @ np.linalg.pinv(v) @ b)
-        pretest = PretrendResult(w_stat, float(stats.chi2.sf(w_stat, pre.sum())), int(pre.sum()))
-    else:
-        pretest = PretrendResult(float("nan"), float("nan"), 0)
+    events = sorted(set((ts - gs).astype(int)))
+    dyn = [dict(event_time=int(e), **_aggregate((ts - gs) == e)) for e in events]
+    pretest = _pretest(att, psi, post, ts - gs, n, _influence)
     sizes = {str(int(g)): int((g_of == g).sum()) for g in cohorts}
     return StaggeredResult(
         experiment, metric, gt, overall, pl.DataFrame(dyn), pretest, n, sizes, control_group, period
     )
+
+
+def _pretest(att, psi, post, rel, n, influence) -> PretrendResult:
+    """Test of the pre-period effects.
+
+    With far fewer pre-period cells than units, the Wald test of every pre-period ATT(g, t), as in
+    R ``did``. With many pre-period cells and few units (weekly periods, a handful of regions) that
+    covariance cannot be estimated, so the test is on one number: the average of the event-time
+    pre-period effects (a systematic pre-trend), against ``F(1, n - 1)``.
+    """
+    from scipy import stats
+
+    pre = ~post
+    q = int(pre.sum())
+    if q == 0:
+        return PretrendResult(float("nan"), float("nan"), 0)
+    if q <= n / 10:
+        b, ifs = att[pre], psi[:, pre]
+        v = ifs.T @ ifs / n**2
+        stat = float(b @ np.linalg.pinv(v) @ b)
+        return PretrendResult(stat, float(stats.chi2.sf(stat, len(b))), len(b))
+    times = sorted(set(rel[pre].astype(int)))
+    pairs = [influence(pre & (rel == e)) for e in times]
+    b = float(np.mean([p[0] for p in pairs]))
+    inf = np.mean(np.column_stack([p[1] for p in pairs]), axis=1)
+    stat = b**2 / (float((inf**2).sum()) / n**2)
+    return PretrendResult(stat, float(stats.f.sf(stat, 1, n - 1)), len(times))
 
 
 def staggered_did(

@@ -1,0 +1,309 @@
+"""The experiment registry says which design applies; :func:`analyze` runs the matching analysis."""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+import polars as pl
+
+from cxlab._errors import NotEnoughDataError, OptionError
+from cxlab._options import check_option
+from cxlab.experiments._ab import ab_test
+from cxlab.experiments._did import did
+from cxlab.experiments._format import metric_info
+from cxlab.experiments._its import its
+from cxlab.experiments._panel import kpi_panel
+from cxlab.experiments._report import ExperimentReport
+from cxlab.experiments._sequential import sequential
+from cxlab.experiments._staggered import staggered_did
+from cxlab.experiments._synthetic import synthetic_control
+from cxlab.experiments._units import unit_metrics
+
+Design = Literal["ab", "cluster_ab", "did", "staggered_did", "synthetic_control", "its"]
+
+# The registry names KPIs by their everyday name; some are measured with a dictionary variant.
+METRIC_MAP = {"fcr": "fcr_reported"}
+METRIC_NOTE = {
+    "fcr": (
+        "FCR is measured with the service system's own first-contact-resolution flag (fcr_reported), "
+        "the outcome the change acts on; the repeat-contact definition (fcr) counts a contact as "
+        "resolved only if no repeat follows within 7 days, which is a different, later measure."
+    )
+}
+
+
+def registry(*, workspace: str | os.PathLike | None = None) -> pl.DataFrame:
+    """The experiments registry, most recent start first."""
+    from cxlab.data import load
+
+    return load("experiments", workspace=workspace).collect().sort("start", descending=True)
+
+
+def _scope(row: dict) -> tuple[str, ...] | None:
+    """Channels a change can touch: an IVR (interactive voice response) change concerns phone only."""
+    text = f"{row['name']} {row.get('description') or ''}"
+    return ("phone",) if "IVR" in text else None
+
+
+def analyze(
+    experiment_id: str | None = None,
+    *,
+    workspace: str | os.PathLike | None = None,
+    alpha: float = 0.05,
+    correction: Literal["holm", "bh", "none"] = "holm",
+    time_zone: str | None = None,
+) -> ExperimentReport:
+    """Analyse one registered intervention with the design the registry gives it.
+
+    Parameters
+    ----------
+    experiment_id
+        An id from the registry; ``None`` or ``""`` takes the most recent start.
+    workspace
+        The workspace folder (the current one by default).
+
+    Returns
+    -------
+    ExperimentReport
+        The verdict (ship / do not ship / not enough evidence yet), the primary effect in the
+        metric's units with its 95% interval, diagnostics (SRM, pre-trends, placebos), guardrails
+        and the design's own result.
+
+    Examples
+    --------
+    >>> import cxlab as cx  # doctest: +SKIP
+    >>> cx.experiments.analyze("EXP-AB-ROUTING").verdict  # doctest: +SKIP
+    'ship'
+    """
+    from cxlab._config import settings
+    from cxlab.data import load
+
+    reg = registry(workspace=workspace)
+    if reg.height == 0:
+        raise NotEnoughDataError("the experiments registry is empty.")
+    if not experiment_id:
+        experiment_id = reg["experiment_id"][0]
+    rows = reg.filter(pl.col("experiment_id") == experiment_id)
+    if rows.height == 0:
+        raise OptionError(
+            f"experiment_id={experiment_id!r} is not in the registry; choose one of "
+            + ", ".join(repr(x) for x in reg["experiment_id"].to_list())
+            + "."
+        )
+    row = rows.row(0, named=True)
+    design = check_option("design", row["design"], Design)
+    tz = time_zone or settings(workspace).timezone
+    contacts = load("contacts", workspace=workspace)
+    assignments = load("assignments", workspace=workspace).filter(
+        pl.col("experiment_id") == experiment_id
+    )
+    registered = row["primary_metric"]
+    metric = METRIC_MAP.get(registered, registered)
+    guards = [
+        METRIC_MAP.get(g.strip(), g.strip())
+        for g in (row["guardrails"] or "").split(",")
+        if g.strip()
+    ]
+    guards = [g for g in guards if g != metric]
+    notes = tuple(
+        METRIC_NOTE[k]
+        for k in {registered, *(g.strip() for g in (row["guardrails"] or "").split(","))}
+        if k in METRIC_NOTE
+    )
+    args = dict(
+        row=row,
+        metric=metric,
+        guards=guards,
+        contacts=contacts,
+        assignments=assignments,
+        tz=tz,
+        alpha=alpha,
+    )
+    if design in ("ab", "cluster_ab"):
+        return _randomised(**args, correction=correction, notes=notes)
+    return _pilot(**args, notes=notes)
+
+
+def _randomised(*, row, metric, guards, contacts, assignments, tz, alpha, correction, notes):
+    unit = "customer" if row["design"] == "ab" else "agent"
+    start, end = row["start"], row["end"]
+    units = unit_metrics(
+        contacts,
+        assignments,
+        metrics=[metric, *guards],
+        unit=unit,
+        start=start,
+        end=end,
+        pre_start=start - (end - start),
+        experiment_id=row["experiment_id"],
+    )
+    res = ab_test(
+        units,
+        primary=metric,
+        guardrails=guards,
+        alpha=alpha,
+        correction=correction,
+        experiment=row["experiment_id"],
+        unit=unit,
+    )
+    seq = sequential(
+        contacts,
+        assignments,
+        metric=metric,
+        start=start,
+        end=end,
+        unit=unit,
+        experiment_id=row["experiment_id"],
+        time_zone=tz,
+        alpha=alpha,
+    )
+    p = res.primary
+    effect = {k: p[k] for k in ("term", "estimate", "std_error", "ci_low", "ci_high", "p_value")}
+    effect["p_value"] = p["p_adj"]
+    g = res.estimates.filter(pl.col("role") == "guardrail").select(
+        "metric", "estimate", "ci_low", "ci_high", "harmful"
+    )
+    reasons = (*res.reasons, *seq.findings()[1:])
+    return ExperimentReport(
+        row,
+        row["design"],
+        metric,
+        res.verdict,
+        effect,
+        p["control_value"],
+        res,
+        (res.srm,),
+        g,
+        reasons,
+        notes,
+        {"sequential": seq, "over_time": seq},
+    )
+
+
+def _estimate(design, row, metric, contacts, assignments, tz, alpha):
+    """The design's main estimate for one metric: (result, effect dict, baseline, diagnostics, detail)."""
+    eid = row["experiment_id"]
+    arms = assignments.collect()
+    treated = {
+        r["unit_id"]: r["assigned_at"]
+        for r in arms.iter_rows(named=True)
+        if r["arm"] == "treatment"
+    }
+    controls = arms.filter(pl.col("arm") == "control")["unit_id"].to_list()
+    if design == "its":
+        scope = _scope(row)
+        lf = contacts.filter(pl.col("channel").is_in(list(scope))) if scope else contacts
+        from cxlab.features import kpi
+
+        daily = kpi(lf, metric, every="1d", time_zone=tz).select(
+            pl.col("period").alias("ts"), pl.col("value").alias("y")
+        )
+        res = its(
+            daily,
+            start=row["start"],
+            experiment=eid,
+            metric=metric,
+            scope=", ".join(scope) if scope else "all contacts",
+        )
+        return res, res.effect, res.counterfactual_mean, (res.placebo,), {}
+    panel = kpi_panel(contacts, metric=metric, time_zone=tz)
+    if design == "synthetic_control":
+        (unit,) = list(treated)
+        res = synthetic_control(
+            panel,
+            treated=unit,
+            start=row["start"],
+            donors=[*controls, unit],
+            alpha=alpha,
+            experiment=eid,
+            metric=metric,
+        )
+        return res, res.effect, res.baseline, (res.placebo,), {}
+    dates = sorted(set(treated.values()))
+    first = [u for u, d in treated.items() if d == dates[0]]
+    two = did(
+        panel,
+        treated={u: dates[0] for u in first},
+        controls=controls,
+        end=dates[1] if len(dates) > 1 else None,
+        alpha=alpha,
+        experiment=eid,
+        metric=metric,
+    )
+    if design == "did" or len(dates) == 1:
+        return two, two.estimate, two.baseline, (two.pretrend,), {"did_2x2": two}
+    stag = staggered_did(
+        panel, adoption=treated, controls=controls, alpha=alpha, experiment=eid, metric=metric
+    )
+    return stag, stag.overall, two.baseline, (two.pretrend, stag.pretrend), {"did_2x2": two}
+
+
+def _pilot(*, row, metric, guards, contacts, assignments, tz, alpha, notes):
+    design = row["design"]
+    main, effect, baseline, diags, detail = _estimate(
+        design, row, metric, contacts, assignments, tz, alpha
+    )
+    grows = []
+    for g in guards:
+        try:
+            _, e, _, _, _ = _estimate(design, row, g, contacts, assignments, tz, alpha)
+        except NotEnoughDataError:
+            continue
+        _, _, hib = metric_info(g)
+        harmful = hib is not None and ((e["ci_high"] < 0) if hib else (e["ci_low"] > 0))
+        grows.append(
+            dict(
+                metric=g,
+                estimate=e["estimate"],
+                ci_low=e["ci_low"],
+                ci_high=e["ci_high"],
+                harmful=harmful,
+            )
+        )
+    gdf = pl.DataFrame(
+        grows,
+        schema={
+            "metric": pl.Utf8,
+            "estimate": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+            "harmful": pl.Boolean,
+        },
+    )
+    verdict, reasons = _pilot_verdict(metric, effect, diags, gdf)
+    return ExperimentReport(
+        row,
+        design,
+        metric,
+        verdict,
+        effect,
+        baseline,
+        main,
+        diags,
+        gdf,
+        reasons,
+        notes,
+        {**detail, "over_time": main},
+    )
+
+
+def _pilot_verdict(metric, effect, diags, guardrails):
+    label, _, hib = metric_info(metric)
+    failed = [d.title for d in diags if not getattr(d, "passed", True)]
+    if guardrails["harmful"].any():
+        names = ", ".join(guardrails.filter(pl.col("harmful"))["metric"].to_list())
+        return "do not ship", (f"A guardrail got significantly worse: {names}.",)
+    significant = effect["ci_low"] > 0 or effect["ci_high"] < 0
+    good = hib is None or ((effect["estimate"] > 0) == hib)
+    if significant and not good:
+        return "do not ship", (f"{label} got worse beyond chance.",)
+    if failed:
+        return "not enough evidence yet", (
+            f"A diagnostic failed ({', '.join(failed)}), so the design's assumption is in doubt.",
+        )
+    if significant:
+        return "ship", (
+            f"{label} improved beyond chance, the diagnostics passed and no guardrail was harmed.",
+        )
+    return "not enough evidence yet", (f"The interval for {label} still includes no effect.",)
