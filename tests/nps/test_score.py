@@ -1,0 +1,134 @@
+"""NPS by segment and period, changes, gaps and trends: planted truth and checks of the tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import plotly.graph_objects as go
+import polars as pl
+import pytest
+from statsmodels.stats.multitest import multipletests
+
+import cxlab as cx
+from cxlab.nps import adjust_p, parse_period
+
+TZ = "Asia/Shanghai"
+
+
+def _contract(result) -> None:
+    """Every result: tidy summary, plotly figure, sentences, JSON-safe dict, escaped HTML."""
+    assert isinstance(result.summary(), pl.DataFrame)
+    assert isinstance(result.plot(), go.Figure)
+    found = result.findings()
+    assert found and all(isinstance(s, str) and s for s in found)
+    assert result.to_dict()["findings"] == found
+    assert "<script" not in result._repr_html_()
+
+
+def test_periods():
+    assert parse_period("2026-Q3").start == dt.date(2026, 7, 1)
+    assert parse_period("2026-02").end == dt.date(2026, 3, 1)
+    assert parse_period("2026-07-01..2026-07-31").end == dt.date(2026, 8, 1)
+    rng = {"first": dt.date(2025, 10, 1), "last": dt.date(2026, 10, 31)}
+    assert parse_period("latest_quarter", **rng).label == "2026-Q3"  # Q4 is still running
+    assert parse_period("latest_month", **rng).label == "2026-10"  # October is complete
+    prev = cx.nps.comparison_period(parse_period("2026-Q3"), "previous")
+    assert prev.label == "2026-Q2"
+    assert cx.nps.comparison_period(parse_period("2026-03"), "year_ago").label == "2025-03"
+    with pytest.raises(cx.OptionError):
+        parse_period("last tuesday")
+
+
+def test_adjustments_match_statsmodels():
+    """Holm and Benjamini-Hochberg as statsmodels' multipletests (methods 'holm', 'fdr_bh')."""
+    p = np.array([0.001, 0.02, 0.03, 0.04, 0.2, 0.5, 0.013])
+    assert adjust_p(p, "holm") == pytest.approx(multipletests(p, method="holm")[1])
+    assert adjust_p(p, "bh") == pytest.approx(multipletests(p, method="fdr_bh")[1])
+
+
+def test_score_by_segment_covers_planted_population_nps(default_surveys, default_workspace):
+    """Within the second regime (from truth regime_start) each segment's 95% interval covers the
+    planted population NPS of that segment and regime (truth['nps']['population_nps'])."""
+    truth = cx.data.truth(default_workspace)["nps"]
+    start = dt.datetime.fromisoformat(truth["regime_start"])
+    for regime, rows in (
+        ("after", default_surveys.filter(pl.col("responded_at") >= start)),
+        ("before", default_surveys.filter(pl.col("responded_at") < start)),
+    ):
+        res = cx.nps.score(rows, by="segment")
+        for r in res.summary().iter_rows(named=True):
+            target = truth["population_nps"][r["segment"]][regime]
+            assert r["ci_low"] <= target <= r["ci_high"], (regime, r, target)
+    _contract(res)
+
+
+def test_change_detects_planted_regime_shift(default_surveys, default_workspace):
+    """2026-Q3 (first quarter of the planted regime shift) against 2026-Q2: the change is real
+    and its interval covers the planted change, the population NPS after minus before weighted
+    by the segment mix of the two quarters (truth['nps']['population_nps'])."""
+    truth = cx.data.truth(default_workspace)["nps"]["population_nps"]
+    res = cx.nps.compare(default_surveys, period="2026-Q3", compare_to="previous", time_zone=TZ)
+    row = res.summary().row(0, named=True)
+    assert res.real and row["p_value"] < 0.05
+    q3 = default_surveys.filter(parse_period("2026-Q3").filter("responded_at", TZ))
+    q2 = default_surveys.filter(parse_period("2026-Q2").filter("responded_at", TZ))
+    share3 = (q3["segment"] == "enterprise").mean()
+    share2 = (q2["segment"] == "enterprise").mean()
+    planted = (
+        share3 * truth["enterprise"]["after"]
+        + (1 - share3) * truth["individual"]["after"]
+        - share2 * truth["enterprise"]["before"]
+        - (1 - share2) * truth["individual"]["before"]
+    )
+    assert row["ci_low"] <= planted <= row["ci_high"]
+    assert "real" in res.findings()[0]
+    _contract(res)
+    by_seg = cx.nps.compare(default_surveys, period="2026-Q3", by="segment", time_zone=TZ)
+    assert by_seg.summary()["p_adj"].to_list() >= by_seg.summary()["p_value"].to_list()
+    _contract(by_seg)
+
+
+def test_gap_test_rejects_about_five_percent_under_the_null():
+    """A/A: two segments drawn from one trinomial (p_P 0.45, p_D 0.2), 2,000 replications of
+    400 vs 300 answers; the unadjusted 5% test must reject 3-7% of the time (SE 0.5 points)."""
+    rng = np.random.default_rng(3)
+    rejections = 0
+    for _ in range(2000):
+        a = rng.multinomial(400, [0.45, 0.35, 0.20])
+        b = rng.multinomial(300, [0.45, 0.35, 0.20])
+        frame = pl.DataFrame(
+            {
+                "seg": ["a"] * 400 + ["b"] * 300,
+                "nps": np.concatenate([np.repeat([10, 8, 3], a), np.repeat([10, 8, 3], b)]),
+            }
+        )
+        rejections += cx.nps.gaps(frame, by="seg", adjust="none").summary()["p_value"][0] < 0.05
+    assert 0.03 <= rejections / 2000 <= 0.07
+
+
+def test_gaps_and_trend_on_default(default_surveys):
+    """Regions carry no planted NPS effect: after Holm no region should differ from the rest.
+    The monthly trend flags the first month of the planted shift (2026-07) above the limits."""
+    g = cx.nps.gaps(default_surveys, by="region")
+    assert (g.summary()["p_adj"] >= 0.05).all()
+    _contract(g)
+    t = cx.nps.trend(default_surveys, time_zone=TZ)
+    s = t.summary()
+    assert s.height == 13
+    assert (s["ci_low"] <= s["nps"]).all() and (s["nps"] <= s["ci_high"]).all()
+    july = s.filter(pl.col("ts") == dt.datetime(2026, 7, 1))
+    assert july["outside"][0] and july["nps"][0] > july["upper_limit"][0]
+    before = s.filter(pl.col("ts") < dt.datetime(2026, 7, 1))
+    assert before["nps"].mean() < s.filter(pl.col("ts") >= dt.datetime(2026, 7, 1))["nps"].mean()
+    _contract(t)
+    _contract(cx.nps.trend(default_surveys, by="segment", time_zone=TZ))
+
+
+def test_errors(tiny_surveys):
+    with pytest.raises(cx.SchemaError):
+        cx.nps.score(tiny_surveys, by="no_such_column")
+    with pytest.raises(cx.OptionError):
+        cx.nps.score(tiny_surveys, method="normal")
+    with pytest.raises(cx.NotEnoughDataError):
+        cx.nps.compare(tiny_surveys, period="2020-Q1", time_zone=TZ)
