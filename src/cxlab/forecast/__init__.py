@@ -3,13 +3,18 @@
 from cxlab.forecast._backtest import backtest
 from cxlab.forecast._base import Forecaster
 from cxlab.forecast._models import DailyProfile, SeasonalNaive
+from cxlab.forecast._refresh import refresh
 from cxlab.forecast._results import BacktestResult, ForecastResult
+from cxlab.forecast._stat_models import MSTL, Prophet
 
 __all__ = [
+    "MSTL",
     "BacktestResult",
     "DailyProfile",
     "ForecastResult",
     "Forecaster",
+    "Prophet",
     "SeasonalNaive",
     "backtest",
+    "refresh",
 ]

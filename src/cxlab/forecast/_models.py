@@ -170,11 +170,17 @@ class DailyProfile(Forecaster):
         return point
 
     def effects_table(self) -> pl.DataFrame:
-        """Estimated multiplicative effects per series: ``series_id, term, estimate, std_error, ci_low, ci_high, p_value``."""
+        """Estimated multiplicative effects per series (rate ratios with 95% CIs).
+
+        Columns ``series_id, term, estimate, std_error, ci_low, ci_high, p_value``; terms are the
+        event kinds, ``post_holiday``, ``month_end`` and ``weekday_<k>`` (day ``k``, Monday = 0,
+        relative to the first weekday of the series). Only fitted when an events table is given.
+        """
         rows = []
         for sid, state in self._states.items():
             if state.glm is not None:
-                for row in state.glm.table(list(state.effects)):
+                terms = [*state.effects, *[n for n in state.glm.names if n.startswith("weekday_")]]
+                for row in state.glm.table(terms):
                     rows.append({"series_id": sid, **row})
         schema = {
             "series_id": pl.Utf8,

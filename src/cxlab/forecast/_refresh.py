@@ -1,0 +1,244 @@
+"""The daily refresh: per series, backtest the candidates, keep the best, forecast; then reconcile.
+
+Series fan out over an executor (local processes by default). Anything with ``submit(fn, *args)``
+returning futures with ``result()`` works, so a ``dask.distributed.Client`` can replace the pool.
+Queue forecasts are summed into channel and total forecasts (bottom-up), so every level agrees;
+the bands of the sums are calibrated on the summed backtest errors of the chosen models.
+"""
+
+from __future__ import annotations
+
+import copy
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+
+from cxlab.forecast._backtest import backtest
+from cxlab.forecast._base import Forecaster, scale
+from cxlab.forecast._events import check_events
+from cxlab.forecast._models import DailyProfile, SeasonalNaive
+from cxlab.forecast._results import BacktestResult, ForecastResult
+
+Horizon = Literal["day", "week"]
+
+
+def refresh(
+    series: pl.DataFrame,
+    models: Sequence[Forecaster] | None = None,
+    *,
+    horizon_days: int = 7,
+    backtest_horizon: Horizon | int = "week",
+    origins: int = 4,
+    level: Sequence[int] = (80, 95),
+    events: pl.DataFrame | pl.LazyFrame | None = None,
+    hierarchy: pl.DataFrame | pl.LazyFrame | None = None,
+    history_days: int = 14,
+    executor: Any = None,
+    progress: bool = False,
+) -> ForecastResult:
+    """Forecast every series with the model its own backtest chose, reconciled to channel and total.
+
+    Parameters
+    ----------
+    series
+        Long ``series_id, ts, y`` queue series (see :func:`cxlab.features.volume_series`).
+    models
+        Candidate forecasters (default: :class:`DailyProfile` with the events and month-end). The
+        weekly seasonal naive is always a candidate and the baseline.
+    horizon_days
+        Days to forecast.
+    backtest_horizon, origins
+        The rolling-origin backtest that scores and chooses the models.
+    events
+        The events table; used by the default model and to mark charts.
+    hierarchy
+        ``queue, channel`` (the queues table): adds channel and total series summed from the queues.
+        Without it only a total is added.
+    executor
+        ``None`` (processes when there are several series), ``"serial"``, or an executor.
+    progress
+        Show a progress bar over the series.
+
+    Returns
+    -------
+    ForecastResult
+        ``frame`` has ``series_id, level, ts, model, y_hat, y_lo_80, y_hi_80, y_lo_95, y_hi_95``.
+
+    Examples
+    --------
+    >>> import cxlab as cx
+    >>> series = cx.features.volume_series(cx.load("contacts"), hours=cx.load("queues"))  # doctest: +SKIP
+    >>> cx.forecast.refresh(series, events=cx.load("events"), hierarchy=cx.load("queues"))  # doctest: +SKIP
+    """
+    events_frame = check_events(events)
+    if models is None:
+        models = [DailyProfile(events=events_frame, month_end=True)]
+    candidates = list(models)
+    if not any(isinstance(m, SeasonalNaive) and m.season == "week" for m in candidates):
+        candidates.append(SeasonalNaive(season="week"))
+    parts = series.partition_by("series_id", maintain_order=True)
+    args = [(p, candidates, horizon_days, backtest_horizon, origins, tuple(level)) for p in parts]
+    outputs = _run(args, executor, progress)
+    frame = pl.concat([o["forecast"] for o in outputs]).with_columns(pl.lit("queue").alias("level"))
+    bt_frame = pl.concat([o["backtest"].frame for o in outputs])
+    accuracy = pl.concat([o["backtest"].accuracy for o in outputs])
+    choice = {o["series_id"]: o["model"] for o in outputs}
+    chosen_bt = bt_frame.join(
+        pl.DataFrame({"series_id": list(choice), "model": list(choice.values())}),
+        on=["series_id", "model"],
+    )
+    groups = _groups(list(choice), hierarchy)
+    upper = [
+        _aggregate(frame, chosen_bt, members, name, lvl, level) for lvl, name, members in groups
+    ]
+    cols = [
+        "series_id",
+        "level",
+        "ts",
+        "model",
+        "y_hat",
+        *[f"y_{b}_{lv}" for lv in level for b in ("lo", "hi")],
+    ]
+    full = pl.concat([frame.select(cols), *[u.select(cols) for u in upper]])
+    history = _history(series, groups, history_days)
+    bt = BacktestResult(
+        frame=bt_frame,
+        accuracy=accuracy,
+        horizon_days=outputs[0]["backtest"].horizon_days,
+        origins=origins,
+        levels=tuple(level),
+    )
+    return ForecastResult(
+        frame=full.sort(["level", "series_id", "ts"]),
+        history=history,
+        choice=choice,
+        backtest=bt,
+        events=events_frame,
+        levels=tuple(level),
+    )
+
+
+def _one(
+    part: pl.DataFrame,
+    candidates: list[Forecaster],
+    horizon_days: int,
+    backtest_horizon: Horizon | int,
+    origins: int,
+    level: tuple[int, ...],
+) -> dict:
+    """Backtest the candidates on one series, refit the best and forecast (runs in a worker)."""
+    sid = part["series_id"][0]
+    bt = backtest(part, candidates, horizon=backtest_horizon, origins=origins, level=level)
+    best = bt.best()[sid]
+    model = copy.deepcopy(next(m for m in candidates if m.name == best))
+    model.horizon_days = horizon_days
+    forecast = model.fit(part).predict(days=horizon_days, level=level)
+    return {"series_id": sid, "model": best, "backtest": bt, "forecast": forecast}
+
+
+def _run(args: list[tuple], executor: Any, progress: bool) -> list[dict]:
+    own = None
+    if executor is None and len(args) > 1 and (os.cpu_count() or 1) > 1:
+        ctx = multiprocessing.get_context("spawn")
+        executor = own = ProcessPoolExecutor(
+            max_workers=min(len(args), os.cpu_count() or 1), mp_context=ctx
+        )
+    try:
+        if executor is None or executor == "serial":
+            return list(_track((_one(*a) for a in args), len(args), progress))
+        futures = [executor.submit(_one, *a) for a in args]
+        return list(_track((f.result() for f in futures), len(args), progress))
+    finally:
+        if own is not None:
+            own.shutdown()
+
+
+def _track(items, total: int, progress: bool):
+    if not progress:
+        yield from items
+        return
+    from rich.progress import track
+
+    yield from track(items, total=total, description="Forecasting series")
+
+
+def _groups(
+    ids: list[str], hierarchy: pl.DataFrame | pl.LazyFrame | None
+) -> list[tuple[str, str, list[str]]]:
+    out = []
+    if hierarchy is not None:
+        h = hierarchy.lazy().select("queue", "channel").collect()
+        mapping = dict(zip(h["queue"], h["channel"], strict=True))
+        channels: dict[str, list[str]] = {}
+        for sid in ids:
+            if sid in mapping:
+                channels.setdefault(mapping[sid], []).append(sid)
+        out += [("channel", ch, members) for ch, members in sorted(channels.items())]
+    if len(ids) > 1 or hierarchy is not None:
+        out.append(("total", "total", ids))
+    return out
+
+
+def _aggregate(
+    frame: pl.DataFrame,
+    bt: pl.DataFrame,
+    members: list[str],
+    name: str,
+    lvl: str,
+    level: Sequence[int],
+) -> pl.DataFrame:
+    """Bottom-up sum of member forecasts; bands from the summed backtest errors (split-conformal)."""
+    point = (
+        frame.filter(pl.col("series_id").is_in(members))
+        .group_by("ts")
+        .agg(pl.col("y_hat").sum())
+        .sort("ts")
+    )
+    past = (
+        bt.filter(pl.col("series_id").is_in(members))
+        .group_by(["cutoff", "ts"])
+        .agg(pl.col("y").sum(), pl.col("y_hat").sum())
+    )
+    r = ((past["y"] - past["y_hat"]) / scale(past["y_hat"].to_numpy())).to_numpy()
+    y_hat = point["y_hat"].to_numpy()
+    s = scale(y_hat)
+    cols = {}
+    for lv in level:
+        alpha = 1 - lv / 100
+        n = max(len(r), 1)
+        lo_q = np.quantile(r, max(0.0, alpha / 2 * (1 - 1 / n)), method="lower") if len(r) else -3.0
+        hi_q = (
+            np.quantile(r, min(1.0, (1 - alpha / 2) * (1 + 1 / n)), method="higher")
+            if len(r)
+            else 3.0
+        )
+        lo = np.maximum(y_hat + lo_q * s, 0.0)
+        cols[f"y_lo_{lv}"] = lo
+        cols[f"y_hi_{lv}"] = np.maximum(y_hat + hi_q * s, lo)
+    return point.with_columns(
+        pl.lit(name).alias("series_id"),
+        pl.lit(lvl).alias("level"),
+        pl.lit("bottom_up").alias("model"),
+        *[pl.Series(k, v) for k, v in cols.items()],
+    )
+
+
+def _history(series: pl.DataFrame, groups: list, days: int) -> pl.DataFrame:
+    last = series["ts"].max()
+    recent = series.filter(pl.col("ts") > last - pl.duration(days=days)).select(
+        "series_id", "ts", "y"
+    )
+    frames = [recent]
+    for _, name, members in groups:
+        frames.append(
+            recent.filter(pl.col("series_id").is_in(members))
+            .group_by("ts")
+            .agg(pl.col("y").sum())
+            .select(pl.lit(name).alias("series_id"), "ts", "y")
+        )
+    return pl.concat(frames).sort(["series_id", "ts"])
