@@ -1,0 +1,96 @@
+"""Design matrices for the churn models: numeric terms from columns, with named reference levels."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import polars as pl
+
+from cxlab._errors import NotEnoughDataError, SchemaError
+
+STRING_TYPES = (pl.Utf8, pl.Categorical, pl.Enum)
+
+
+def design(
+    frame: pl.DataFrame,
+    covariates: Sequence[str],
+    *,
+    reference: Mapping[str, str] | None = None,
+) -> tuple[pl.DataFrame, list[str], list[str]]:
+    """Numeric model terms from ``covariates``; returns (terms frame, term names, dropped terms).
+
+    A text column becomes one 0/1 term per level, ``column=level``, except its reference level
+    (``reference[column]``, else the most frequent level). Booleans become 0/1. A term that does
+    not vary in ``frame`` (for example ``segment`` after filtering one segment) is dropped and
+    listed, since no model can estimate it.
+    """
+    reference = dict(reference or {})
+    missing = [c for c in covariates if c not in frame.columns]
+    if missing:
+        raise SchemaError(f"covariate column(s) {missing} are not in the frame.")
+    exprs: list[pl.Expr] = []
+    for name in covariates:
+        col = frame[name]
+        if col.null_count():
+            raise SchemaError(
+                f"covariate {name!r} has {col.null_count()} missing value(s); fill or drop them."
+            )
+        if col.dtype in STRING_TYPES or isinstance(col.dtype, (pl.Categorical, pl.Enum)):
+            counts = col.cast(pl.Utf8).value_counts(sort=True)
+            levels = counts[name].to_list()
+            ref = reference.get(name, levels[0])
+            for level in sorted(levels):
+                if level != ref:
+                    exprs.append(
+                        (pl.col(name).cast(pl.Utf8) == level)
+                        .cast(pl.Float64)
+                        .alias(f"{name}={level}")
+                    )
+        else:
+            exprs.append(pl.col(name).cast(pl.Float64).alias(name))
+    terms = frame.select(exprs)
+    dropped = [c for c in terms.columns if terms[c].n_unique() < 2]
+    terms = terms.drop(dropped)
+    if not terms.columns:
+        raise NotEnoughDataError("no covariate varies in the data: nothing to estimate.")
+    return terms, terms.columns, dropped
+
+
+def meaningful_change(
+    terms: pl.DataFrame, per: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """The change each term is also reported per: 1 for 0/1 terms, else the interquartile range
+    (the standard deviation when the IQR is zero, as for rare counts), unless ``per`` names it."""
+    per = dict(per or {})
+    out = {}
+    for name in terms.columns:
+        if name in per:
+            out[name] = float(per[name])
+            continue
+        x = terms[name].to_numpy()
+        if set(np.unique(x)) <= {0.0, 1.0}:
+            out[name] = 1.0
+            continue
+        q1, q3 = np.quantile(x, [0.25, 0.75])
+        change = float(q3 - q1) if q3 > q1 else float(np.std(x))
+        if np.all(x == np.round(x)):  # counts: a whole number of contacts, at least one
+            out[name] = float(max(1, round(change)))
+        else:
+            out[name] = float(f"{change:.2g}") if change > 0 else 1.0
+    return out
+
+
+def ratio_columns(table: pl.DataFrame, change: Mapping[str, float], prefix: str) -> pl.DataFrame:
+    """Add ``<prefix>``, its interval, ``change`` and the ratio per change to an estimate table."""
+    ch = pl.col("term").replace_strict(dict(change), return_dtype=pl.Float64)
+    return table.with_columns(
+        pl.col("estimate").exp().alias(prefix),
+        pl.col("ci_low").exp().alias(f"{prefix}_ci_low"),
+        pl.col("ci_high").exp().alias(f"{prefix}_ci_high"),
+        ch.alias("change"),
+    ).with_columns(
+        (pl.col("estimate") * pl.col("change")).exp().alias(f"{prefix}_per_change"),
+        (pl.col("ci_low") * pl.col("change")).exp().alias(f"{prefix}_per_change_low"),
+        (pl.col("ci_high") * pl.col("change")).exp().alias(f"{prefix}_per_change_high"),
+    )
