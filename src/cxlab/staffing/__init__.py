@@ -16,12 +16,14 @@ Examples
 from cxlab.staffing._backtest import StaffingBacktest, backtest
 from cxlab.staffing._erlang import asa, erlang_b, erlang_c, occupancy, service_level
 from cxlab.staffing._erlang_a import ErlangA, erlang_a
+from cxlab.staffing._patience import PatienceEstimate, patience
 from cxlab.staffing._plan import StaffingPlan, plan
 from cxlab.staffing._required import Requirement, agents_required
 from cxlab.staffing._simulate import QueueOutcome, fifo_queue, simulate_erlang_a
 
 __all__ = [
     "ErlangA",
+    "PatienceEstimate",
     "QueueOutcome",
     "Requirement",
     "StaffingBacktest",
@@ -34,6 +36,7 @@ __all__ = [
     "erlang_c",
     "fifo_queue",
     "occupancy",
+    "patience",
     "plan",
     "service_level",
     "simulate_erlang_a",

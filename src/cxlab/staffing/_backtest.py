@@ -269,7 +269,7 @@ def backtest(
         agents = np.zeros(n_slots)
         agents[slot_of] = mine["agents"].to_numpy()
         servers = np.floor(agents * conc + 1e-9).astype(np.int64)
-        a = arrivals.filter(pl.col("series_id") == sid)
+        a = arrivals.filter(pl.col("series_id") == sid).sort(pl.all())
         if is_contacts:
             offset = np.sort(a["offset"].to_numpy())
             order = np.argsort(a["offset"].to_numpy(), kind="stable")
