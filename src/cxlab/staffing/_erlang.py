@@ -60,6 +60,13 @@ def erlang_b_from(traffic: np.ndarray, agents: np.ndarray) -> np.ndarray:
     active = np.searchsorted(-n, -np.arange(top + 1), side="right")
     for k in range(1, top + 1):
         m = active[k]
+        if m <= 4 and top - k > 256:  # a few large cells left: plain floats beat array calls
+            for i in range(m):
+                ai, bi = float(a[i]), float(b[i])
+                for j in range(k, int(n[i]) + 1):
+                    bi = ai * bi / (j + ai * bi)
+                b[i] = bi
+            break
         ab = a[:m] * b[:m]
         b[:m] = ab / (k + ab)
     out = np.empty_like(b)
