@@ -138,9 +138,11 @@ def _parse_iso(text: pl.Series, *, zoned: bool) -> pl.Series:
     """ISO 8601 timestamps (seconds optional, fractions optional), with or without an offset."""
     zone = "%z" if zoned else ""
     parsed = text.str.to_datetime(f"%Y-%m-%dT%H:%M:%S%.f{zone}", time_unit="us", strict=False)
-    return parsed.fill_null(
-        text.str.to_datetime(f"%Y-%m-%dT%H:%M{zone}", time_unit="us", strict=False)
-    )
+    if (parsed.is_null() & text.is_not_null()).any():  # the second format only where needed
+        parsed = parsed.fill_null(
+            text.str.to_datetime(f"%Y-%m-%dT%H:%M{zone}", time_unit="us", strict=False)
+        )
+    return parsed
 
 
 def _cast_column(frame: pl.DataFrame, name: str, dtype) -> tuple[pl.Series, _Violation | None]:
@@ -164,17 +166,21 @@ def _cast_column(frame: pl.DataFrame, name: str, dtype) -> tuple[pl.Series, _Vio
                 frame.height,
             )
         text = raw.cast(pl.Utf8)
-        normal = (
-            text.str.replace(r"[Zz]$", "+00:00")
-            .str.replace(r"([+-]\d{2})$", "${1}:00")  # "+08" (PostgreSQL exports) is "+08:00"
-            .str.replace(" ", "T")
-        )
-        has_zone = normal.str.contains(_ZONE)
+        normal = text
+        if text.str.contains(r"[Zz]$|[+-]\d{2}$| ").any():
+            normal = (
+                text.str.replace(r"[Zz]$", "+00:00")
+                .str.replace(r"([+-]\d{2})$", "${1}:00")  # "+08" (PostgreSQL exports): "+08:00"
+                .str.replace(" ", "T")
+            )
         parsed = _parse_iso(normal, zoned=True).dt.convert_time_zone("UTC")
-        # a value without zone is "naive" only if it reads as a local timestamp; else unparseable
-        local = _parse_iso(normal, zoned=False)
-        naive = frame.filter(text.is_not_null() & ~has_zone & local.is_not_null())["__row"]
-        naive = naive.to_list()
+        failed = normal.is_not_null() & parsed.is_null()
+        naive: list[int] = []
+        if failed.any():
+            # a value without zone is "naive" if it reads as a local timestamp; else unparseable
+            rest = normal.filter(failed)
+            local = ~rest.str.contains(_ZONE) & _parse_iso(rest, zoned=False).is_not_null()
+            naive = frame["__row"].filter(failed).filter(local).to_list()
         bad = [r for r in _bad_rows(frame, text, parsed) if r not in set(naive)]
         if bad:
             return parsed, _Violation(
