@@ -247,6 +247,8 @@ def drivers(
     n_boot: int = 200,
     level: float = 0.95,
     seed: int = 0,
+    period: str | None = None,
+    time_zone: str | None = None,
 ) -> KeyDrivers:
     """Key-driver analysis of NPS from the attribute ratings (and theme flags, when present).
 
@@ -259,6 +261,8 @@ def drivers(
         The drivers; by default the rating columns present plus any ``theme_*`` columns.
     method
         ``"relative_weights"`` (Johnson 2000) or ``"shapley"`` (LMG, exact, up to 12 drivers).
+    period
+        Keep only responses of this period (see :func:`cxlab.nps.parse_period`).
     n_boot
         Bootstrap resamples for the importance intervals (percentile intervals).
 
@@ -281,6 +285,11 @@ def drivers(
     """
     check_option("method", method, DriverMethod)
     lf = surveys.lazy()
+    if period:
+        from cxlab.nps._period import data_range, local_zone, parse_period
+
+        tz = local_zone(time_zone)
+        lf = lf.filter(parse_period(period, **data_range(lf, tz)).filter("responded_at", tz))
     names = lf.collect_schema().names()
     if columns is None:
         themes = [c for c in names if c.startswith("theme_")]

@@ -57,7 +57,7 @@ class FollowUp(Result):
         if "theme" in t.columns:
             themed = t.filter(pl.col("theme").is_not_null())
             if themed.height:
-                top = themed["theme"].value_counts(sort=True).row(0)
+                top = themed["theme"].str.split("; ").explode().value_counts(sort=True).row(0)
                 out.append(
                     f"Most frequent theme among them: {top[0].replace('_', ' ')} ({top[1]:,} of "
                     f"{themed.height:,} with a themed comment)."
@@ -123,6 +123,13 @@ def followup(
     frame = lf.collect()
     if "theme" not in frame.columns and "comment" in frame.columns:
         frame = tag_themes(frame)
+    if "themes" in frame.columns:  # every theme of the comment, not only the first
+        frame = frame.with_columns(
+            pl.when(pl.col("themes").list.len() > 0)
+            .then(pl.col("themes").list.join("; "))
+            .otherwise(None)
+            .alias("theme")
+        )
     keep = [c for c in COLUMNS if c in frame.columns]
     table = frame.select(keep).sort(["nps", "responded_at"], descending=[False, True])
     return FollowUp(table=table, period=p.label)

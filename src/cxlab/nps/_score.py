@@ -15,6 +15,7 @@ Controlling the false discovery rate. *JRSS B* 57(1), 289-300.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -145,7 +146,7 @@ class NpsScore(Result):
 
         t = self.table.filter(pl.col("n") > 0)
         labels = (
-            [" / ".join(str(v) for v in row) for row in t.select(self.by).iter_rows()]
+            [html.escape(" / ".join(str(v) for v in row)) for row in t.select(self.by).iter_rows()]
             if self.by
             else ["all"]
         )
@@ -235,6 +236,51 @@ class NpsChange(Result):
     def title(self) -> str:
         return f"NPS change, {self.period} vs {self.compare_to}"
 
+    def _first(self, column: str):
+        return self.table[column][0]
+
+    @property
+    def nps_now(self) -> float:
+        """NPS of ``period`` (first row: overall, or the first group)."""
+        return float(self._first("nps_now"))
+
+    @property
+    def nps_before(self) -> float:
+        return float(self._first("nps_before"))
+
+    @property
+    def change(self) -> float:
+        return float(self._first("estimate"))
+
+    def cards(self, *, target: float | None = None) -> list[dict]:
+        """Headline cards for :func:`cxlab.viz.headline`: the NPS, the change, the answers."""
+        r = self.table.row(0, named=True)
+        pct = round(100 * self.level)
+        p = r["p_adj"] if self.by else r["p_value"]
+        now = {
+            "label": f"NPS {self.period}",
+            "value": _pts(r["nps_now"]),
+            "detail": f"{pct}% interval {_pts(r['nps_now_low'])} to {_pts(r['nps_now_high'])}, "
+            f"{r['n_now']:,} answers",
+        }
+        if target is not None:
+            now["target"] = f"target {_pts(target)}"
+            now["met"] = bool(r["nps_now"] >= target)
+        return [
+            now,
+            {
+                "label": f"Change vs {self.compare_to}",
+                "value": f"{_pts(r['estimate'])} points",
+                "detail": f"{pct}% interval {_pts(r['ci_low'])} to {_pts(r['ci_high'])}",
+            },
+            {
+                "label": "Is the change real?",
+                "value": "yes" if p < self.alpha else "not shown",
+                "detail": ("p < 0.001" if p < 0.001 else f"p = {p:.3f}")
+                + ("" if p < self.alpha else ": within sampling noise"),
+            },
+        ]
+
     def summary(self) -> pl.DataFrame:
         return self.table
 
@@ -270,7 +316,7 @@ class NpsChange(Result):
         import plotly.graph_objects as go
 
         t = self.table
-        labels = t["term"].cast(pl.Utf8).to_list()
+        labels = [html.escape(x) for x in t["term"].cast(pl.Utf8).to_list()]
         fig = go.Figure()
         for col, name in (("nps_before", self.compare_to), ("nps_now", self.period)):
             fig.add_bar(x=labels, y=t[col].to_list(), name=name)
@@ -331,6 +377,7 @@ def compare(
     if int(b["n"].sum()) == 0:
         raise NotEnoughDataError(f"NPS change: no answers in {before.label} to compare with.")
     d = _diff(a, b, method, level)
+    now_ci = with_interval(a, level=level, method=method)
     with np.errstate(invalid="ignore", divide="ignore"):
         nps_now = 100 * (a["promoters"] - a["detractors"]).to_numpy() / a["n"].to_numpy()
         nps_before = 100 * (b["promoters"] - b["detractors"]).to_numpy() / b["n"].to_numpy()
@@ -341,10 +388,12 @@ def compare(
             "nps_before": nps_before,
             "n_now": a["n"],
             "nps_now": nps_now,
+            "nps_now_low": now_ci["ci_low"],
+            "nps_now_high": now_ci["ci_high"],
             **d,
             "p_adj": adjust_p(d["p_value"], adjust),
         }
-    ).with_columns(pl.col("nps_before", "nps_now").fill_nan(None))
+    ).with_columns(pl.col("nps_before", "nps_now", "nps_now_low", "nps_now_high").fill_nan(None))
     overall_p = table["p_adj"][0] if not by else None
     return NpsChange(
         table=table,
@@ -402,7 +451,7 @@ class NpsGaps(Result):
         fig = go.Figure(
             go.Bar(
                 x=t["estimate"].to_list(),
-                y=t["term"].to_list(),
+                y=[html.escape(x) for x in t["term"].to_list()],
                 orientation="h",
                 marker_color=["#1f5a96" if s else "#c8ced8" for s in sig],
                 error_x=dict(

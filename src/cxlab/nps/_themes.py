@@ -25,6 +25,7 @@ from cxlab._result import Result
 from cxlab.features._surveys import nps_category
 from cxlab.nps._counts import with_interval
 from cxlab.nps._lexicon import analyse, detect_language, lexicon
+from cxlab.nps._period import data_range, local_zone, parse_period
 
 Language = Literal["all", "en", "zh"]
 
@@ -165,8 +166,10 @@ def themes(
     surveys: pl.LazyFrame | pl.DataFrame,
     *,
     language: Language = "all",
+    period: str | None = None,
     level: float = 0.95,
     n_examples: int = 2,
+    time_zone: str | None = None,
 ) -> Themes:
     """Themes of the verbatim comments in English and Chinese, with share, NPS and sentiment.
 
@@ -177,6 +180,8 @@ def themes(
         output of :func:`tag_themes`.
     language
         ``"all"``, ``"en"`` or ``"zh"``.
+    period
+        Keep only responses of this period (see :func:`cxlab.nps.parse_period`).
 
     Returns
     -------
@@ -191,6 +196,11 @@ def themes(
     """
     check_option("language", language, Language)
     frame = surveys if isinstance(surveys, pl.DataFrame) else surveys.collect()
+    if period:
+        tz = local_zone(time_zone)
+        frame = frame.filter(
+            parse_period(period, **data_range(frame, tz)).filter("responded_at", tz)
+        )
     if "themes" not in frame.columns:
         frame = tag_themes(frame, language=language)
     elif language != "all":
