@@ -29,7 +29,6 @@ from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import special
 
 from cxlab._errors import CxlabError
 from cxlab.staffing._erlang import (
@@ -51,6 +50,8 @@ def log_scaled_gamma(s: np.ndarray, z: np.ndarray) -> np.ndarray:
     scipy's regularised ``gammainc`` where it does not underflow; where it does (z far below s),
     the series ``sum_k z^k / (s (s+1) ... (s+k))``, whose terms then fall geometrically.
     """
+    from scipy import special
+
     s, z = np.broadcast_arrays(np.asarray(s, float), np.asarray(z, float))
     out = np.empty(s.shape)
     with np.errstate(divide="ignore", invalid="ignore"):

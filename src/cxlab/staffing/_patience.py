@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
-from scipy import stats
 
 from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab._result import Result
@@ -99,6 +98,8 @@ def patience(
     ----------
     Brown et al. (2005); Garnett, Mandelbaum & Reiman (2002).
     """
+    from scipy import stats
+
     lf = contacts.lazy() if isinstance(contacts, pl.DataFrame) else contacts
     cols = lf.collect_schema().names()
     need = {"channel", "abandoned", "wait_seconds", by}

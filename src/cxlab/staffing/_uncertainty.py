@@ -19,18 +19,21 @@ Operations Management* 17(4), 571-588 (staffing against a forecast distribution,
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
-from scipy import stats
 
 from cxlab.staffing._erlang import _sl_from_c, erlang_b_from, erlang_c_from
 from cxlab.staffing._erlang_a import erlang_a_from
 
 LEVELS = np.array([0.025, 0.10, 0.50, 0.90, 0.975])
-Z = stats.norm.ppf(LEVELS)
+Z = np.array([NormalDist().inv_cdf(p) for p in LEVELS])
 
 
 def cdf_from_quantiles(value: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
     """``P(volume <= value)`` per row from its five quantiles (rows x 5, in ``LEVELS`` order)."""
+    from scipy.special import ndtr
+
     q = np.sort(np.asarray(quantiles, float), axis=1)
     v = np.asarray(value, float)
     z = np.full(v.shape, np.nan)
@@ -47,7 +50,7 @@ def cdf_from_quantiles(value: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
         above = Z[-1] + (v - q[:, -1]) * high_slope
     z = np.where(v < q[:, 0], below, z)
     z = np.where(v > q[:, -1], above, z)
-    return np.where(v < 0, 0.0, stats.norm.cdf(z))
+    return np.where(v < 0, 0.0, ndtr(z))
 
 
 def _sl(traffic, servers, aht, sl_seconds, patience):
