@@ -71,11 +71,22 @@ def data_end(contacts: pl.LazyFrame | pl.DataFrame) -> dt.date:
     return last.astimezone(dt.UTC).date() + dt.timedelta(days=1)
 
 
+def data_start(contacts: pl.LazyFrame | pl.DataFrame) -> dt.date:
+    """The first whole UTC day of contacts: follow-up from the data start begins there."""
+    first = contacts.lazy().select(pl.col("arrived_at").min()).collect().item()
+    if first is None:
+        raise NotEnoughDataError("the contacts table is empty.")
+    first = first.astimezone(dt.UTC)
+    day = first.date()
+    return day if first.time() == dt.time(0) else day + dt.timedelta(days=1)
+
+
 def survival_frame(
     customers: pl.LazyFrame | pl.DataFrame,
+    contacts: pl.LazyFrame | pl.DataFrame | None = None,
     *,
-    start: dt.date | str,
-    end: dt.date | str,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
     segment: str | None = None,
 ) -> pl.DataFrame:
     """One row per customer at risk of churn in ``[start, end)``, followed from ``start`` (or signup).
@@ -83,8 +94,13 @@ def survival_frame(
     Returns the customer attributes with ``duration`` (days from ``max(signup, start)`` to churn,
     downgrade or ``end``), ``churned``, ``downgraded_after`` (0/1) and ``event_type`` (churn,
     downgrade or censored). Customers who churned or downgraded before ``start`` are left out.
+    ``start`` and ``end`` default to the span of ``contacts`` (:func:`data_start`,
+    :func:`data_end`).
     """
-    s, e = _date(start), _date(end)
+    if (start is None or end is None) and contacts is None:
+        raise OptionError("give start and end, or the contacts table to take them from.")
+    s = _date(start) if start is not None else data_start(contacts)
+    e = _date(end) if end is not None else data_end(contacts)
     if e <= s:
         raise OptionError(f"end={e} must be after start={s}.")
     c = customers.lazy()
