@@ -183,3 +183,32 @@ def test_plan_shows_itself():
     assert any("chance of missing" in f for f in found)
     json.dumps(p.to_dict())
     assert "<table" in p._repr_html_()
+
+
+def test_a_hierarchical_forecast_in_local_time():
+    """A forecast frame as the forecast room writes it: a ``level`` column (queue rows and their
+    totals), one chosen model per series, local-time timestamps. The queue level is staffed by
+    default; the export and a backtest read the local times as the same instants."""
+    fc = _forecast().with_columns(
+        pl.col("ts").dt.convert_time_zone("Asia/Shanghai"),
+        pl.when(pl.col("series_id") == "chat_orders")
+        .then(pl.lit("seasonal_naive"))
+        .otherwise(pl.col("model"))
+        .alias("model"),
+        pl.lit("queue").alias("level"),
+    )
+    total = (
+        fc.group_by("ts").agg(pl.col("y_hat", "y_lo_80", "y_hi_80", "y_lo_95", "y_hi_95").sum())
+        .with_columns(pl.lit("total").alias("series_id"), pl.lit("bottom_up").alias("model"), pl.lit("total").alias("level"))
+    )  # fmt: skip
+    full = pl.concat([fc, total.select(fc.columns)])
+    p = st.plan(full, **KW)
+    assert sorted(p.summary()["series_id"].unique().to_list()) == ["chat_orders", "phone_orders"]
+    assert set(p.summary()["model"].unique().to_list()) == {"profile", "seasonal_naive"}
+    utc = st.plan(_forecast(), **KW).summary()
+    assert p.summary()["agents"].to_list() == utc["agents"].to_list()
+    counts = fc.select("series_id", "ts", pl.col("y_hat").round().alias("y"))
+    b = st.backtest(p, counts, seed=2)
+    assert b.summary().filter(pl.col("series_id") == "all")["offered"].item() == int(
+        counts["y"].sum()
+    )

@@ -138,8 +138,15 @@ def _arrivals(actual: Any, start, end, interval_s: float) -> tuple[pl.DataFrame,
         )
         return frame, True
     if {"series_id", "ts", "y"} <= set(cols):
+        zone = getattr(actual.collect_schema()["ts"], "time_zone", None)
+        utc = (
+            pl.col("ts").dt.convert_time_zone("UTC")
+            if zone
+            else pl.col("ts").dt.replace_time_zone("UTC")
+        )
         counts = (
-            actual.filter((pl.col("ts") >= start) & (pl.col("ts") < end))
+            actual.with_columns(utc.cast(UTC))
+            .filter((pl.col("ts") >= start) & (pl.col("ts") < end))
             .select(
                 pl.col("series_id").cast(pl.Utf8),
                 ((pl.col("ts") - start).dt.total_microseconds() / 1e6).alias("offset"),
@@ -225,9 +232,11 @@ def backtest(
     concurrency = 1 if concurrency is None else concurrency
     staff = staff.select(
         pl.col("series_id").cast(pl.Utf8),
-        pl.col("ts").cast(UTC)
-        if staff["ts"].dtype.time_zone
-        else pl.col("ts").dt.replace_time_zone("UTC"),
+        (
+            pl.col("ts").dt.convert_time_zone("UTC")
+            if getattr(staff.schema["ts"], "time_zone", None)
+            else pl.col("ts").dt.replace_time_zone("UTC")
+        ).cast(UTC),
         pl.col(agents_column)
         .cast(pl.Float64)
         .fill_null(0.0)

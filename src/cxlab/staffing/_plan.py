@@ -83,9 +83,13 @@ class StaffingPlan(Result):
             prefix.with_name(prefix.name + ".parquet"),
         )
         frame.write_parquet(parquet)
-        frame.with_columns(
+        aware = getattr(frame.schema["ts"], "time_zone", None) is not None
+        text = (
             pl.col("ts").dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-        ).write_csv(csv)
+            if aware
+            else pl.col("ts").dt.strftime("%Y-%m-%dT%H:%M:%S")
+        )
+        frame.with_columns(text).write_csv(csv)
         return csv, parquet
 
     def plot(self):
@@ -187,6 +191,8 @@ class StaffingPlan(Result):
 
 
 def _frame(forecast: Any) -> pl.DataFrame:
+    if isinstance(forecast, Result):
+        forecast = forecast.summary()
     if isinstance(forecast, pl.LazyFrame):
         forecast = forecast.collect()
     if not isinstance(forecast, pl.DataFrame):
@@ -216,14 +222,15 @@ def plan(
     patience_seconds: float | Mapping[str, float] | None = None,
     headcount: int | Mapping[str, int] | pl.DataFrame | None = None,
     model: str | None = None,
+    level: str | None = None,
     time_zone: str | None = None,
 ) -> StaffingPlan:
     """Agents per queue and interval for a volume forecast, with ranges and the risk of missing.
 
     Parameters
     ----------
-    forecast : polars.DataFrame or LazyFrame
-        Long forecast ``series_id, ts, [model,] y_hat, y_lo_80, y_hi_80, y_lo_95, y_hi_95``
+    forecast : polars.DataFrame, LazyFrame, or a forecast result
+        A result is read through its ``summary()``. Long forecast ``series_id, ts, [model,] y_hat, y_lo_80, y_hi_80, y_lo_95, y_hi_95``
         (contacts per interval). The band columns are optional: without them, the ranges and the
         risk are left empty.
     interval_minutes : float
@@ -237,7 +244,11 @@ def plan(
         Agents on the phones to assess (``series_id, ts, headcount`` for a frame). Default: the
         plan's own ``agents``.
     model : str, optional
-        Which model's rows to use when the frame holds several.
+        Which model's rows to use when the frame holds several for the same intervals (a frame
+        with one chosen model per series needs none).
+    level : str, optional
+        Which hierarchy level to staff when the frame has a ``level`` column with several
+        values (default ``"queue"``).
     time_zone : str, optional
         Time zone used in findings and charts (default: the workspace's).
 
@@ -259,19 +270,30 @@ def plan(
     (14, 16)
     """
     frame = _frame(forecast)
+    if "level" in frame.columns and frame["level"].n_unique() > 1:
+        levels = frame["level"].unique().sort().to_list()
+        pick = level or ("queue" if "queue" in levels else None)
+        if pick not in levels:
+            raise OptionError(
+                f"the forecast holds several levels {levels}; pass level=... to pick the one to staff."
+            )
+        frame = frame.filter(pl.col("level") == pick)
     if "model" in frame.columns:
         models = frame["model"].unique().sort().to_list()
-        if model is None and len(models) > 1:
-            raise OptionError(
-                f"the forecast holds several models {models}; pass model=... to pick one."
-            )
         if model is not None:
             if model not in models:
                 raise OptionError(
                     f"model={model!r} is not in the forecast; choose one of {models}."
                 )
             frame = frame.filter(pl.col("model") == model)
-        model = models[0] if model is None and models else model
+        elif frame.select("series_id", "ts").is_duplicated().any():
+            raise OptionError(
+                f"the forecast holds several models {models} for the same intervals; pass "
+                "model=... to pick one."
+            )
+        model = model or (models[0] if len(models) == 1 else None)
+    elif frame.select("series_id", "ts").is_duplicated().any():
+        raise SchemaError("the forecast has duplicate series_id x ts rows.")
     if frame.height == 0:
         raise NotEnoughDataError("the forecast frame is empty: nothing to staff.")
     if not interval_minutes or interval_minutes <= 0:
@@ -315,7 +337,8 @@ def plan(
     )
     agents = np.ceil(servers / conc - _EPS).astype(np.int64)
     hat = agents[cols.index("y_hat")]
-    out = frame.select("series_id", "ts").with_columns(
+    keys = ["series_id", "ts", *(["model"] if "model" in frame.columns else [])]
+    out = frame.select(keys).with_columns(
         pl.Series("y_hat", volumes[cols.index("y_hat")]),
         pl.Series("agents", hat),
         pl.Series("scheduled", hat / (1.0 - shrinkage)),
@@ -356,8 +379,7 @@ def plan(
         pl.Series("sl_seconds", sls),
     )
     order = [
-        "series_id",
-        "ts",
+        *keys,
         "y_hat",
         "y_lo_80",
         "y_hi_80",
