@@ -2,6 +2,7 @@
 the at-risk list and the money a better service experience would keep."""
 
 from cxlab.churn._cox import CoxResult, PHCheck, cox, ph_check
+from cxlab.churn._drivers import DriverImpactResult, driver_impact
 from cxlab.churn._frames import (
     customer_months,
     data_end,
@@ -9,6 +10,8 @@ from cxlab.churn._frames import (
     landmark_frame,
     survival_frame,
 )
+from cxlab.churn._logit import LogitResult, logistic
+from cxlab.churn._risk import AtRiskResult, at_risk
 from cxlab.churn._survival import (
     CompetingRisksResult,
     KaplanMeierResult,
@@ -17,17 +20,23 @@ from cxlab.churn._survival import (
 )
 
 __all__ = [
+    "AtRiskResult",
     "CompetingRisksResult",
     "CoxResult",
+    "DriverImpactResult",
     "KaplanMeierResult",
+    "LogitResult",
     "PHCheck",
+    "at_risk",
     "cox",
     "cumulative_incidence",
     "customer_months",
     "data_end",
     "data_start",
+    "driver_impact",
     "kaplan_meier",
     "landmark_frame",
+    "logistic",
     "ph_check",
     "survival_frame",
 ]

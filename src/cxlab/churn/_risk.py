@@ -1,0 +1,357 @@
+"""The at-risk list: churn probability over the next N days from a model validated on a
+time-based holdout, with the monthly value at risk of each customer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from scipy.stats import norm
+
+from cxlab._errors import NotEnoughDataError, OptionError
+from cxlab._masking import mask_column
+from cxlab._result import Result
+from cxlab.churn._frames import _date, data_end, landmark_frame
+from cxlab.churn._logit import LogitResult, logistic
+from cxlab.churn._plots import figure
+
+EXPERIENCE = (
+    "unresolved_complaint_90d",
+    "abandoned_contacts_90d",
+    "low_csat_90d",
+    "transfers_90d",
+    "repeat_contacts_90d",
+)
+CUSTOMER = ("segment", "contract", "value_tier")
+LIST_COLUMNS = (
+    "customer_id",
+    "segment",
+    "value_tier",
+    "contract",
+    "monthly_value",
+    "churn_probability",
+    "monthly_value_at_risk",
+    "main_driver",
+)
+
+
+def auc_hanley_mcneil(
+    y: np.ndarray, p: np.ndarray, alpha: float = 0.05
+) -> tuple[float, float, float]:
+    """Area under the ROC curve (Mann–Whitney, ties count half) with the Hanley–McNeil interval."""
+    from scipy.stats import rankdata
+
+    y = y.astype(bool)
+    n1, n0 = int(y.sum()), int((~y).sum())
+    if n1 == 0 or n0 == 0:
+        raise NotEnoughDataError("the holdout has only one outcome class: no AUC.")
+    ranks = rankdata(p)
+    auc = float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
+    se = np.sqrt(
+        (auc * (1 - auc) + (n1 - 1) * (q1 - auc**2) + (n0 - 1) * (q2 - auc**2)) / (n1 * n0)
+    )
+    z = norm.ppf(1 - alpha / 2)
+    return auc, float(max(0.0, auc - z * se)), float(min(1.0, auc + z * se))
+
+
+def calibration_table(
+    y: np.ndarray, p: np.ndarray, bins: int = 10, alpha: float = 0.05
+) -> pl.DataFrame:
+    """Observed churn rate against the mean prediction in equal-size bins of the prediction,
+    with Wilson intervals of the observed rate."""
+    order = np.argsort(p, kind="stable")
+    z = norm.ppf(1 - alpha / 2)
+    rows = []
+    for k, idx in enumerate(np.array_split(order, bins), start=1):
+        n = len(idx)
+        obs = float(y[idx].mean())
+        centre = (obs + z**2 / (2 * n)) / (1 + z**2 / n)
+        half = z * np.sqrt(obs * (1 - obs) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+        rows.append(
+            {
+                "bin": k,
+                "n": n,
+                "predicted": float(p[idx].mean()),
+                "observed": obs,
+                "observed_ci_low": centre - half,
+                "observed_ci_high": centre + half,
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+def roc_points(y: np.ndarray, p: np.ndarray, points: int = 101) -> tuple[np.ndarray, np.ndarray]:
+    """False- and true-positive rates at ``points`` thresholds (for the chart)."""
+    y = y.astype(bool)
+    cuts = np.quantile(p, np.linspace(1, 0, points))
+    tpr = np.array([(p[y] >= c).mean() for c in cuts])
+    fpr = np.array([(p[~y] >= c).mean() for c in cuts])
+    return np.concatenate([[0.0], fpr, [1.0]]), np.concatenate([[0.0], tpr, [1.0]])
+
+
+@dataclass(frozen=True)
+class AtRiskResult(Result):
+    """Customers ranked by expected monthly value lost, from a validated churn model."""
+
+    customers: pl.DataFrame = field(repr=False)
+    as_of: dt.date
+    horizon_days: int
+    train_as_of: dt.date
+    holdout_as_of: dt.date
+    auc: float
+    auc_ci_low: float
+    auc_ci_high: float
+    brier: float
+    brier_reference: float
+    holdout_n: int
+    holdout_events: int
+    holdout_predicted: float
+    calibration: pl.DataFrame = field(repr=False)
+    roc: tuple = field(repr=False)
+    model: LogitResult = field(repr=False)
+    scoring: pl.DataFrame = field(repr=False, compare=False)
+    currency: str = "CNY"
+    top: int = 25
+    alpha: float = 0.05
+
+    @property
+    def title(self) -> str:
+        return f"Customers at risk of churning in the next {self.horizon_days} days (as of {self.as_of})"
+
+    def summary(self) -> pl.DataFrame:
+        """The top of the list, customer ids masked (the full list: :meth:`export`)."""
+        return mask_column(self.customers.head(self.top), "customer_id")
+
+    def validation(self) -> pl.DataFrame:
+        """The holdout checks as one table: AUC with interval, Brier score and its reference."""
+        return pl.DataFrame(
+            {
+                "metric": [
+                    "auc",
+                    "brier",
+                    "brier_base_rate",
+                    "predicted_churners",
+                    "actual_churners",
+                ],
+                "estimate": [
+                    self.auc,
+                    self.brier,
+                    self.brier_reference,
+                    self.holdout_predicted,
+                    float(self.holdout_events),
+                ],
+                "ci_low": [self.auc_ci_low, None, None, None, None],
+                "ci_high": [self.auc_ci_high, None, None, None, None],
+            }
+        )
+
+    def total_value_at_risk(self) -> float:
+        return float(self.customers["monthly_value_at_risk"].sum())
+
+    def expected_churners(self) -> float:
+        return float(self.customers["churn_probability"].sum())
+
+    def findings(self) -> list[str]:
+        c = self.customers
+        pct = round(100 * (1 - self.alpha))
+        top_share = c.head(max(1, c.height // 10))["monthly_value_at_risk"].sum() / max(
+            self.total_value_at_risk(), 1e-9
+        )
+        return [
+            f"Of {c.height:,} active customers, about {self.expected_churners():,.0f} are expected to "
+            f"churn in the next {self.horizon_days} days, taking {self.currency} "
+            f"{self.total_value_at_risk():,.0f} of monthly revenue with them.",
+            f"The top tenth of the list holds {top_share:.0%} of that value at risk.",
+            f"Checked on a time-based holdout (features at {self.holdout_as_of}, outcomes to "
+            f"{self.as_of}, model trained on {self.train_as_of}): AUC {self.auc:.2f} ({pct}% CI "
+            f"{self.auc_ci_low:.2f}–{self.auc_ci_high:.2f}), Brier score {self.brier:.4f} against "
+            f"{self.brier_reference:.4f} for the base rate alone; {self.holdout_predicted:,.0f} "
+            f"churners predicted, {self.holdout_events:,} observed.",
+        ]
+
+    def plot(self):
+        """Calibration of the holdout: observed against predicted churn by decile."""
+        import plotly.graph_objects as go
+
+        cal = self.calibration
+        hi = float(max(cal["predicted"].max(), cal["observed_ci_high"].max()))
+        fig = figure(
+            go.Scatter(x=[0, hi], y=[0, hi], mode="lines", line_dash="dot", name="perfect"),
+            go.Scatter(
+                x=cal["predicted"].to_list(),
+                y=cal["observed"].to_list(),
+                mode="markers+lines",
+                name="holdout deciles",
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (cal["observed_ci_high"] - cal["observed"]).to_list(),
+                    "arrayminus": (cal["observed"] - cal["observed_ci_low"]).to_list(),
+                },
+            ),
+        )
+        fig.update_layout(
+            title=f"Calibration on the holdout (Brier {self.brier:.4f})",
+            xaxis={"title": "predicted churn probability", "tickformat": ".0%"},
+            yaxis={"title": "observed churn rate", "tickformat": ".0%"},
+        )
+        return fig
+
+    def plot_roc(self):
+        import plotly.graph_objects as go
+
+        fpr, tpr = self.roc
+        fig = figure(
+            go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line_dash="dot", name="chance"),
+            go.Scatter(x=list(fpr), y=list(tpr), mode="lines", name=f"AUC {self.auc:.2f}"),
+        )
+        fig.update_layout(
+            title="ROC curve on the holdout",
+            xaxis_title="false-positive rate",
+            yaxis_title="true-positive rate",
+        )
+        return fig
+
+    def export(self, path: str | os.PathLike) -> Path:
+        """Write the full list with unmasked customer ids (for the analyst, never the report)."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(target.suffix + ".partial")
+        self.customers.write_csv(tmp)
+        os.replace(tmp, target)
+        return target
+
+
+def _main_driver(model: LogitResult, frame: pl.DataFrame, drivers: Sequence[str]) -> list[str]:
+    terms = [t for t in model.terms if t in drivers]
+    if not terms:
+        return ["–"] * frame.height
+    beta = dict(zip(model.terms, model.params, strict=True))
+    contrib = np.column_stack([beta[t] * frame[t].cast(pl.Float64).to_numpy() for t in terms])
+    best = contrib.argmax(axis=1)
+    return [terms[b] if contrib[i, b] > 0 else "–" for i, b in enumerate(best)]
+
+
+def at_risk(
+    contacts: pl.LazyFrame | pl.DataFrame,
+    customers: pl.LazyFrame | pl.DataFrame,
+    surveys: pl.LazyFrame | pl.DataFrame | None = None,
+    *,
+    as_of: dt.date | str,
+    horizon_days: int = 90,
+    segment: str | None = None,
+    experience: Sequence[str] = EXPERIENCE,
+    attributes: Sequence[str] = CUSTOMER,
+    reference: Mapping[str, str] | None = None,
+    currency: str | None = None,
+    top: int = 25,
+    alpha: float = 0.05,
+) -> AtRiskResult:
+    """Score every active customer's churn probability over the next ``horizon_days``.
+
+    The model is a logistic regression of churn within the horizon on the service experience of
+    the 90 days before a landmark and the customer's attributes. It is validated on a time-based
+    holdout: trained with features at ``as_of - 2 * horizon`` (outcomes known by
+    ``as_of - horizon``), then tested on features at ``as_of - horizon`` with outcomes up to
+    ``as_of``, which the training never saw. The list is scored by the same model refitted on the
+    holdout landmark (the newest complete outcomes) and features at ``as_of``.
+
+    Parameters
+    ----------
+    as_of
+        The date the list is made (features use only contacts before it; at most the data end).
+    horizon_days
+        The churn window to predict.
+    segment
+        Restrict to one segment (its term is then dropped).
+    experience, attributes
+        The model's covariates (defaults: :data:`EXPERIENCE` and :data:`CUSTOMER`).
+
+    Returns
+    -------
+    AtRiskResult
+        ``summary()`` is the top of the list with masked ids; ``export(path)`` writes the full list
+        with real ids for the analyst; ``validation()``, ``plot()`` (calibration), ``plot_roc()``.
+
+    References
+    ----------
+    Steyerberg (2019), Clinical Prediction Models, 2nd ed., ch. 15 (temporal validation, Brier,
+    calibration); Hanley & McNeil (1982), Radiology 143 (AUC interval); Wilson (1927) interval.
+    """
+    if horizon_days <= 0:
+        raise OptionError(f"horizon_days={horizon_days} must be positive.")
+    a = _date(as_of)
+    k = contacts.lazy()
+    end = data_end(k)
+    if a > end:
+        raise OptionError(f"as_of={a} is after the data end ({end}): nothing is known there yet.")
+    h = dt.timedelta(days=horizon_days)
+    holdout_at, train_at = a - h, a - 2 * h
+    covariates = [*experience, *attributes]
+    if segment is not None:
+        covariates = [c for c in covariates if c != "segment"]
+    kw = {"segment": segment, "windows": (90,)}
+    train = landmark_frame(
+        k, customers, surveys, as_of=train_at, end=a, horizon_days=horizon_days, **kw
+    )
+    holdout = landmark_frame(
+        k, customers, surveys, as_of=holdout_at, end=a, horizon_days=horizon_days, **kw
+    )
+    model = logistic(
+        train, outcome="churned_within", covariates=covariates, reference=reference, alpha=alpha
+    )
+    y = holdout["churned_within"].to_numpy().astype(float)
+    p = model.predict(holdout)
+    auc, lo, hi = auc_hanley_mcneil(y, p, alpha)
+    brier = float(np.mean((p - y) ** 2))
+    brier_ref = float(np.mean((train["churned_within"].mean() - y) ** 2))
+    final = logistic(
+        holdout, outcome="churned_within", covariates=covariates, reference=reference, alpha=alpha
+    )
+    scoring = landmark_frame(
+        k, customers, surveys, as_of=a, end=max(end, a + dt.timedelta(days=1)), **kw
+    )
+    prob = final.predict(scoring)
+    listed = (
+        scoring.with_columns(
+            pl.Series("churn_probability", prob),
+            pl.Series("main_driver", _main_driver(final, scoring, experience)),
+        )
+        .with_columns(
+            (pl.col("churn_probability") * pl.col("monthly_value")).alias("monthly_value_at_risk")
+        )
+        .select(LIST_COLUMNS)
+        .sort("monthly_value_at_risk", descending=True)
+    )
+    if currency is None:
+        from cxlab._config import settings
+
+        currency = settings().currency
+    return AtRiskResult(
+        customers=listed,
+        as_of=a,
+        horizon_days=horizon_days,
+        train_as_of=train_at,
+        holdout_as_of=holdout_at,
+        auc=auc,
+        auc_ci_low=lo,
+        auc_ci_high=hi,
+        brier=brier,
+        brier_reference=brier_ref,
+        holdout_n=len(y),
+        holdout_events=int(y.sum()),
+        holdout_predicted=float(p.sum()),
+        calibration=calibration_table(y, p, alpha=alpha),
+        roc=roc_points(y, p),
+        model=final,
+        scoring=scoring,
+        currency=currency,
+        top=top,
+        alpha=alpha,
+    )
