@@ -43,14 +43,16 @@ class PretrendResult(Result):
     p_value: float
     n_coefficients: int
     threshold: float = 0.05
+    label: str = "event study"
 
     @property
     def title(self) -> str:
-        return "Parallel pre-trends"
+        return f"Parallel pre-trends ({self.label})"
 
     @property
     def passed(self) -> bool:
-        return self.p_value >= self.threshold
+        """``True`` when no pre-trend is detected (or none can be tested: the findings say so)."""
+        return self.n_coefficients == 0 or self.p_value >= self.threshold
 
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame(
@@ -63,6 +65,10 @@ class PretrendResult(Result):
         )
 
     def findings(self) -> list[str]:
+        if self.n_coefficients == 0:
+            return [
+                "Parallel pre-trends could not be tested: there is too little history before the start."
+            ]
         if self.passed:
             return [
                 f"Before the start, pilot and comparison regions moved in parallel (test of "
@@ -238,7 +244,7 @@ def did(
         metric,
         row,
         table,
-        PretrendResult(f, pval, q),
+        PretrendResult(f, pval, q, label="2x2 event study, first wave"),
         tuple(sorted(treated)),
         tuple(sorted(controls)),
         start,

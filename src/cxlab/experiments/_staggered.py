@@ -84,6 +84,7 @@ def callaway_santanna(
     group: str,
     control_group: ControlGroup = "never",
     alpha: float = 0.05,
+    small_sample: bool = False,
     experiment: str = "",
     metric: str = "",
     period: str = "periods",
@@ -97,6 +98,10 @@ def callaway_santanna(
         (the first treated period; 0 for never treated, as in R ``did``).
     control_group
         ``"never"`` (never-treated units) or ``"notyet"`` (units not yet treated at ``t``).
+    small_sample
+        Scale each cohort's and each control group's influence by ``sqrt(n_g / (n_g - 1))``, so the
+        variance of each mean uses ``n_g - 1`` (unbiased). R ``did`` does not (``False`` reproduces
+        it); with cohorts of two or three regions the uncorrected errors are far too small.
 
     Examples
     --------
@@ -135,8 +140,11 @@ def callaway_santanna(
                 continue
             mt, mc = dy[treat].mean(), dy[ctrl].mean()
             inf = np.zeros(n)
-            inf[treat] = n / treat.sum() * (dy[treat] - mt)
-            inf[ctrl] = -n / ctrl.sum() * (dy[ctrl] - mc)
+            nt, nc = int(treat.sum()), int(ctrl.sum())
+            ft = np.sqrt(nt / (nt - 1)) if small_sample and nt > 1 else 1.0
+            fc = np.sqrt(nc / (nc - 1)) if small_sample and nc > 1 else 1.0
+            inf[treat] = ft * n / nt * (dy[treat] - mt)
+            inf[ctrl] = -fc * n / nc * (dy[ctrl] - mc)
             cells.append((g, t, mt - mc))
             ifs.append(inf)
     if not cells:
@@ -202,18 +210,18 @@ def _pretest(att, psi, post, rel, n, influence) -> PretrendResult:
     pre = ~post
     q = int(pre.sum())
     if q == 0:
-        return PretrendResult(float("nan"), float("nan"), 0)
+        return PretrendResult(float("nan"), float("nan"), 0, label="all waves")
     if q <= n / 10:
         b, ifs = att[pre], psi[:, pre]
         v = ifs.T @ ifs / n**2
         stat = float(b @ np.linalg.pinv(v) @ b)
-        return PretrendResult(stat, float(stats.chi2.sf(stat, len(b))), len(b))
+        return PretrendResult(stat, float(stats.chi2.sf(stat, len(b))), len(b), label="all waves")
     times = sorted(set(rel[pre].astype(int)))
     pairs = [influence(pre & (rel == e)) for e in times]
     b = float(np.mean([p[0] for p in pairs]))
     inf = np.mean(np.column_stack([p[1] for p in pairs]), axis=1)
     stat = b**2 / (float((inf**2).sum()) / n**2)
-    return PretrendResult(stat, float(stats.f.sf(stat, 1, n - 1)), len(times))
+    return PretrendResult(stat, float(stats.f.sf(stat, 1, n - 1)), len(times), label="all waves")
 
 
 def staggered_did(
@@ -223,6 +231,7 @@ def staggered_did(
     controls: list[str],
     control_group: ControlGroup = "never",
     alpha: float = 0.05,
+    small_sample: bool = True,
     experiment: str = "",
     metric: str = "",
 ) -> StaggeredResult:
@@ -256,6 +265,7 @@ def staggered_did(
         group="g",
         control_group=control_group,
         alpha=alpha,
+        small_sample=small_sample,
         experiment=experiment,
         metric=metric,
         period="weeks",
