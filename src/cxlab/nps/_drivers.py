@@ -46,6 +46,7 @@ RATINGS = (
     "rating_value",
 )
 MAX_SHAPLEY = 12
+MIN_MENTIONS = 30  # theme flags with fewer mentions are left out of the default drivers
 
 
 def _moments(z: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -258,7 +259,8 @@ def drivers(
         Survey responses; theme flags ``theme_*`` (0/1) from :func:`cxlab.nps.tag_themes` join
         the ratings as drivers.
     columns
-        The drivers; by default the rating columns present plus any ``theme_*`` columns.
+        The drivers; by default the rating columns present plus the ``theme_*`` columns
+        mentioned at least 30 times.
     method
         ``"relative_weights"`` (Johnson 2000) or ``"shapley"`` (LMG, exact, up to 12 drivers).
     period
@@ -293,9 +295,9 @@ def drivers(
     names = lf.collect_schema().names()
     if columns is None:
         themes = [c for c in names if c.startswith("theme_")]
-        if themes:  # a theme nobody mentioned cannot be a driver
-            used = lf.select(pl.col(themes).cast(pl.Float64).max()).collect().row(0, named=True)
-            themes = [c for c in themes if used[c]]
+        if themes:  # a theme (almost) nobody mentioned cannot be estimated as a driver
+            used = lf.select(pl.col(themes).cast(pl.Int64).sum()).collect().row(0, named=True)
+            themes = [c for c in themes if (used[c] or 0) >= MIN_MENTIONS]
         columns = [c for c in RATINGS if c in names] + themes
     missing = [c for c in [outcome, *columns] if c not in names]
     if missing:
@@ -326,7 +328,14 @@ def drivers(
     for b, counts in enumerate(rng.multinomial(n, w / n, size=n_boot)):
         keep = counts > 0
         _, cb = _moments(z[keep], counts[keep].astype(float))
-        boots[b] = _importance(_corr(cb), method)
+        # a resample where a rare driver never varies has no correlation for it: left out
+        boots[b] = _importance(_corr(cb), method) if np.all(np.diag(cb) > 0) else np.nan
+    boots = boots[~np.isnan(boots).any(1)]
+    if len(boots) < max(20, n_boot // 2):
+        raise NotEnoughDataError(
+            "drivers: too many bootstrap resamples without variation in a driver; "
+            "drop rare drivers (columns=...) or use more responses."
+        )
     shares = boots / boots.sum(1, keepdims=True)
     a = (1 - level) / 2
     beta, se, dof = _ols(z, w)
