@@ -19,9 +19,9 @@ _EVERY_MINUTES = {"5m": 5, "10m": 10, "15m": 15, "30m": 30, "60m": 60, "1h": 60}
 def volume_series(
     contacts: pl.LazyFrame | pl.DataFrame,
     *,
-    every: str = "30m",
+    every: str | int = "30m",
     by: By | None = "queue",
-    time_zone: str = "UTC",
+    time_zone: str | None = None,
     queues: Sequence[str] | None = None,
     hours: pl.DataFrame | pl.LazyFrame | None = None,
     closed: Closed = "carry",
@@ -35,12 +35,13 @@ def volume_series(
     contacts
         The contacts table (needs ``arrived_at``, ``queue`` and, for ``by="channel"``, ``channel``).
     every
-        Interval length: ``"5m"``, ``"10m"``, ``"15m"``, ``"30m"`` or ``"60m"``. ``"1d"`` gives
-        daily totals (the sum of the open intervals of the day).
+        Interval length: ``"5m"``, ``"10m"``, ``"15m"``, ``"30m"`` or ``"60m"`` (or the minutes as
+        a number). ``"1d"`` gives daily totals (the sum of the open intervals of the day).
     by
         ``"queue"``, ``"channel"`` or ``"total"`` (``None`` is the same as ``"total"``).
     time_zone
         The local zone that intervals, days and opening hours are cut in; ``ts`` is returned in it.
+        Default: the workspace's time zone.
     queues
         Keep only these queues (default: all).
     hours
@@ -68,6 +69,12 @@ def volume_series(
     >>> cx.features.volume_series(contacts, every="30m", by="queue", hours=cx.load("queues"))  # doctest: +SKIP
     """
     by = "total" if by is None else check_option("by", by, By)
+    if isinstance(every, int):
+        every = f"{every}m"
+    if time_zone is None:
+        from cxlab._config import settings
+
+        time_zone = settings().timezone
     check_option("closed", closed, Closed)
     daily = every == "1d"
     minutes = 30 if daily else _EVERY_MINUTES.get(every)

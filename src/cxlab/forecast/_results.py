@@ -117,6 +117,90 @@ class ForecastResult(Result):
             .sort(["level", "series_id", "day"])
         )
 
+    def level_frame(self, level: str = "queue") -> pl.DataFrame:
+        """The forecasts of one level (``queue``, ``channel`` or ``total``): ``series_id, ts, model,
+        y_hat`` and bands, the frame :func:`cxlab.staffing.plan` takes."""
+        return self.frame.filter(pl.col("level") == level).drop("level")
+
+    def past_forecast(self) -> pl.DataFrame:
+        """What the chosen models forecast at the last backtest origin, for a period now known:
+        the frame to replay in a staffing backtest (``series_id, ts, model, y_hat`` and bands)."""
+        if self.backtest is None:
+            return self.frame.clear().drop("level")
+        bt = self.backtest.frame
+        last = bt["cutoff"].max()
+        chosen = pl.DataFrame({"series_id": list(self.choice), "model": list(self.choice.values())})
+        past = bt.filter(pl.col("cutoff") == last).join(chosen, on=["series_id", "model"])
+        bands = [f"y_{b}_{lv}" for lv in self.levels for b in ("lo", "hi")]
+        return past.select("series_id", "ts", "model", "y_hat", *bands).sort("series_id", "ts")
+
+    def metrics(self) -> dict:
+        """Headline numbers: contacts over the horizon, the busiest total interval with its 80%
+        range, and the backtest's pooled WAPE (chosen models and weekly seasonal naive) and
+        coverage of the chosen models' bands."""
+        total = self.frame.filter(pl.col("level") == "total")
+        out: dict = {"contacts": float(total["y_hat"].sum())}
+        if not total.is_empty():
+            peak = total.sort("y_hat", descending=True).row(0, named=True)
+            out |= {
+                "peak_ts": peak["ts"],
+                "peak_y_hat": peak["y_hat"],
+                "peak_lo_80": peak["y_lo_80"],
+                "peak_hi_80": peak["y_hi_80"],
+                "first_day": total["ts"].min().date(),
+                "last_day": total["ts"].max().date(),
+            }
+        if self.backtest is not None:
+            bt = self.backtest.frame
+            chosen = pl.DataFrame(
+                {"series_id": list(self.choice), "model": list(self.choice.values())}
+            )
+            mine = bt.join(chosen, on=["series_id", "model"])
+            naive = bt.filter(pl.col("model") == BASELINE)
+            wape = lambda f: float((f["y"] - f["y_hat"]).abs().sum() / f["y"].sum())  # noqa: E731
+            out |= {"wape": wape(mine), "wape_naive": wape(naive) if naive.height else float("nan")}
+            for lv in self.levels:
+                out[f"coverage_{lv}"] = coverage(mine, lv)
+        return out
+
+    def headline(self) -> list[dict]:
+        """Cards for :func:`cxlab.viz.headline`: volume, peak interval with its range, accuracy."""
+        m = self.metrics()
+        cards = [
+            {
+                "label": "Contacts forecast",
+                "value": m["contacts"],
+                "detail": f"{m.get('first_day')} to {m.get('last_day')}",
+            }
+        ]
+        if "peak_ts" in m:
+            cards.append(
+                {
+                    "label": "Busiest interval (all queues)",
+                    "value": f"{m['peak_y_hat']:.0f}",
+                    "detail": f"{m['peak_ts']:%a %d %b %H:%M}, 80% range "
+                    f"{m['peak_lo_80']:.0f}-{m['peak_hi_80']:.0f}",
+                }
+            )
+        if "wape" in m:
+            cards.append(
+                {
+                    "label": "Backtest error (WAPE)",
+                    "value": f"{m['wape']:.1%}",
+                    "detail": f"weekly seasonal naive: {m['wape_naive']:.1%}",
+                    "met": m["wape"] < m["wape_naive"],
+                }
+            )
+            cards.append(
+                {
+                    "label": "80% bands covered",
+                    "value": f"{m['coverage_80']:.0%}",
+                    "target": "nominal 80%",
+                    "met": abs(m["coverage_80"] - 0.8) <= 0.03,
+                }
+            )
+        return cards
+
     def peaks(self, n: int = 5, *, level: str = "total") -> pl.DataFrame:
         """The ``n`` busiest forecast intervals of the series at ``level``."""
         return self.frame.filter(pl.col("level") == level).sort("y_hat", descending=True).head(n)
@@ -127,8 +211,8 @@ class ForecastResult(Result):
         if not total.is_empty():
             days = total["ts"].dt.date()
             out.append(
-                f"{total['y_hat'].sum():,.0f} contacts expected from {days.min()} to {days.max()} "
-                f"(80% of intervals between their bands)."
+                f"About {total['y_hat'].sum():,.0f} contacts expected across all queues from "
+                f"{days.min()} to {days.max()}."
             )
             peak = total.sort("y_hat", descending=True).row(0, named=True)
             out.append(
@@ -156,8 +240,10 @@ class ForecastResult(Result):
         sid = series_id or (
             "total" if "total" in self.frame["series_id"].to_list() else self.frame["series_id"][0]
         )
-        fc = self.frame.filter(pl.col("series_id") == sid).sort("ts")
-        hist = self.history.filter(pl.col("series_id") == sid).sort("ts")
+        # plotly shows naive times as written: draw local wall-clock times
+        fc = _naive(self.frame.filter(pl.col("series_id") == sid).sort("ts"))
+        hist = _naive(self.history.filter(pl.col("series_id") == sid).sort("ts"))
+        tz = getattr(self.frame.schema["ts"], "time_zone", None)
         fig = go.Figure()
         x = fc["ts"].to_list()
         for lv, color in zip(
@@ -183,10 +269,9 @@ class ForecastResult(Result):
         )
         if self.events is not None and not self.events.is_empty() and x:
             lo, hi = min(hist["ts"].min() or x[0], x[0]), x[-1]
-            tz = getattr(fc.schema["ts"], "time_zone", None)
-            ev = self.events
-            if tz:
-                ev = ev.with_columns(pl.col("start", "end").dt.convert_time_zone(tz))
+            ev = self.events.with_columns(
+                pl.col("start", "end").dt.convert_time_zone(tz or "UTC").dt.replace_time_zone(None)
+            )
             for row in ev.iter_rows(named=True):
                 if row["end"] > lo and row["start"] < hi:
                     fig.add_vrect(
@@ -202,6 +287,12 @@ class ForecastResult(Result):
             title=f"Contacts per interval: {sid}", yaxis_title="contacts", hovermode="x"
         )
         return fig
+
+
+def _naive(frame: pl.DataFrame) -> pl.DataFrame:
+    if getattr(frame.schema["ts"], "time_zone", None):
+        return frame.with_columns(pl.col("ts").dt.replace_time_zone(None))
+    return frame
 
 
 def coverage(frame: pl.DataFrame, level: int) -> float:
