@@ -112,9 +112,43 @@ def test_backtest_on_the_tiny_workspace(tiny_contacts, tiny_plan):
     assert (merged["abandonment_rate_more"] <= merged["abandonment_rate"] + 1e-12).all()
     # staffed for a perfect forecast at 80% targets, every queue lands near or above target
     assert (per["service_level"] > 0.7).all()
+    # what actually happened, read from the contacts: answered within the threshold / arrivals
+    seen = (
+        tiny_contacts.filter(pl.col("queue") == "phone_orders")
+        .select((pl.col("answered_at").is_not_null() & (pl.col("wait_seconds") <= 20)).mean())
+        .item()
+    )
+    assert per.filter(pl.col("series_id") == "phone_orders")[
+        "actual_service_level"
+    ].item() == pytest.approx(seen)
     assert isinstance(b.plot(), go.Figure)
     assert any("staffed as planned" in f for f in b.findings())
+    assert any("actually happened" in f for f in b.findings())
     json.dumps(b.to_dict())
+
+
+def test_arrivals_outside_the_plan_still_count():
+    """Contacts arriving in an interval the plan does not staff are offered to nobody: they
+    wait for the next staffed interval or hang up, and they stay in the totals."""
+    staff = pl.DataFrame(
+        {"series_id": ["q", "q"], "ts": [START, START + dt.timedelta(hours=2)], "agents": [3, 3]}
+    )
+    counts = pl.DataFrame(
+        {"series_id": ["q", "q"], "ts": [START, START + dt.timedelta(hours=1)], "y": [10.0, 6.0]}
+    )
+    b = st.backtest(
+        staff,
+        counts,
+        interval_minutes=30,
+        aht_seconds=180,
+        sl_seconds=20,
+        sl_target=0.8,
+        patience_seconds=60,
+        seed=0,
+    )
+    row = b.intervals.filter(pl.col("ts") == START + dt.timedelta(hours=1)).row(0, named=True)
+    assert row["offered"] == 6 and row["agents"] == 0 and row["answered_within_sl"] == 0
+    assert b.summary().filter(pl.col("series_id") == "all")["offered"].item() == 16
 
 
 def test_backtest_needs_its_settings():

@@ -41,7 +41,8 @@ class StaffingBacktest(Result):
 
     ``intervals`` has one row per series_id x ts (offered, answered, answered within the
     threshold, abandoned, agents, service level, ASA, abandonment rate, target met);
-    ``summary()`` one row per series and an ``all`` row.
+    ``summary()`` one row per series and an ``all`` row, with, when the contacts table was
+    replayed, the service level and abandonment that actually happened (``actual_*``).
     """
 
     intervals: pl.DataFrame
@@ -103,6 +104,14 @@ class StaffingBacktest(Result):
                 f"average speed of answer of {r['asa']:.0f} s and {r['abandonment_rate']:.1%} abandoned; "
                 f"the target was met in {r['share_intervals_met']:.0%} of {r['intervals']:,} busy intervals."
             )
+        total = self.totals.filter(pl.col("series_id") == "all")
+        if total.height and total["actual_service_level"].item() is not None:
+            t = total.row(0, named=True)
+            out.append(
+                f"Across all queues the replay answers {t['service_level']:.1%} within each queue's "
+                f"threshold with {t['abandonment_rate']:.1%} abandoned; as it actually happened, "
+                f"{t['actual_service_level']:.1%} and {t['actual_abandonment_rate']:.1%}."
+            )
         worst = self.intervals.filter(pl.col("offered") >= 5).sort("service_level").head(1)
         if worst.height:
             w = worst.row(0, named=True)
@@ -127,12 +136,19 @@ def _arrivals(actual: Any, start, end, interval_s: float) -> tuple[pl.DataFrame,
     cols = actual.collect_schema().names()
     if {"queue", "arrived_at"} <= set(cols):
         handle = pl.col("handle_seconds") if "handle_seconds" in cols else pl.lit(None, pl.Float64)
+        observed = {"wait_seconds", "abandoned", "answered_at"} <= set(cols)
+        wait = pl.col("wait_seconds") if observed else pl.lit(None, pl.Float64)
+        answered = pl.col("answered_at").is_not_null() if observed else pl.lit(None, pl.Boolean)
+        gone = pl.col("abandoned") if observed else pl.lit(None, pl.Boolean)
         frame = (
             actual.filter((pl.col("arrived_at") >= start) & (pl.col("arrived_at") < end))
             .select(
                 pl.col("queue").cast(pl.Utf8).alias("series_id"),
                 ((pl.col("arrived_at") - start).dt.total_microseconds() / 1e6).alias("offset"),
                 handle.cast(pl.Float64).alias("handle"),
+                wait.cast(pl.Float64).alias("actual_wait"),
+                answered.alias("actual_answered"),
+                gone.alias("actual_abandoned"),
             )
             .collect()
         )
@@ -291,11 +307,18 @@ def backtest(
                     if known.size
                     else draw_service(s_rng, _need(aht, sid), int(gaps.sum()), service)
                 )
+            seen = a.select(
+                (pl.col("actual_answered") & (pl.col("actual_wait") <= t_sl)).alias("w"),
+                pl.col("actual_abandoned").alias("g"),
+            )
+            actual_within = seen["w"].to_numpy(allow_copy=True)[order]
+            actual_gone = seen["g"].to_numpy(allow_copy=True)[order]
         else:
             counts = a["n"].to_numpy()
             base = np.repeat(a["offset"].to_numpy(), counts)
             offset = np.sort(base + s_rng.random(base.size) * step)
             handle = draw_service(s_rng, _need(aht, sid), offset.size, service)
+            actual_within = actual_gone = np.full(offset.size, None)
         patience = (
             s_rng.exponential(pat, offset.size)
             if np.isfinite(pat)
@@ -316,6 +339,8 @@ def backtest(
                     "within": within,
                     "abandoned": out.abandoned,
                     "wait_answered": np.where(answered, out.wait, 0.0),
+                    "actual_within": pl.Series(actual_within, dtype=pl.Boolean),
+                    "actual_gone": pl.Series(actual_gone, dtype=pl.Boolean),
                 }
             )
             .group_by("series_id", "slot")
@@ -325,6 +350,9 @@ def backtest(
                 pl.col("within").sum().alias("answered_within_sl"),
                 pl.col("abandoned").sum(),
                 pl.col("wait_answered").sum(),
+                pl.col("actual_within").sum().alias("actual_within_sl"),
+                pl.col("actual_gone").sum().alias("actual_abandoned"),
+                pl.col("actual_within").is_null().any().alias("unobserved"),
             )
             .with_columns(pl.lit(t_sl).alias("sl_seconds"), pl.lit(target).alias("sl_target"))
         )
@@ -335,13 +363,26 @@ def backtest(
         .alias("slot")
     )
     sims = pl.concat(results) if results else None
-    intervals = grid.join(
-        sims.drop("sl_seconds", "sl_target"), on=["series_id", "slot"], how="left"
-    ).with_columns(
-        pl.col("offered", "answered", "answered_within_sl", "abandoned")
-        .fill_null(0)
-        .cast(pl.Int64),
-        pl.col("wait_answered").fill_null(0.0),
+    intervals = (
+        grid.join(
+            sims.drop("sl_seconds", "sl_target"),
+            on=["series_id", "slot"],
+            how="full",
+            coalesce=True,
+        )
+        .with_columns(
+            pl.col("ts").fill_null(
+                pl.lit(start, UTC) + pl.duration(microseconds=pl.col("slot") * int(step * 1e6))
+            ),
+            pl.col("agents").fill_null(0),
+            pl.col("offered", "answered", "answered_within_sl", "abandoned")
+            .fill_null(0)
+            .cast(pl.Int64),
+            pl.col("actual_within_sl", "actual_abandoned").fill_null(0),
+            pl.col("wait_answered").fill_null(0.0),
+            pl.col("unobserved").fill_null(False),
+        )
+        .sort("series_id", "ts")
     )
     params = sims.group_by("series_id").agg(pl.col("sl_seconds", "sl_target").first())
     intervals = intervals.join(params, on="series_id", how="left")
@@ -352,6 +393,8 @@ def backtest(
     )
     per = intervals.group_by("series_id").agg(
         pl.col("offered", "answered", "answered_within_sl", "abandoned", "wait_answered").sum(),
+        pl.col("actual_within_sl", "actual_abandoned").sum(),
+        pl.col("unobserved").any(),
         pl.col("sl_seconds", "sl_target").first(),
         (pl.col("offered") > 0).sum().alias("intervals"),
         pl.col("met").filter(pl.col("offered") > 0).mean().alias("share_intervals_met"),
@@ -360,6 +403,8 @@ def backtest(
     everything = per.select(
         pl.lit("all").alias("series_id"),
         pl.col("offered", "answered", "answered_within_sl", "abandoned", "wait_answered").sum(),
+        pl.col("actual_within_sl", "actual_abandoned").sum(),
+        pl.col("unobserved").any(),
         pl.lit(None, pl.Float64).alias("sl_seconds"),
         pl.lit(None, pl.Float64).alias("sl_target"),
         pl.col("intervals").sum(),
@@ -368,7 +413,15 @@ def backtest(
     )
     totals = _rates(
         pl.concat([per.sort("series_id"), everything], how="vertical_relaxed")
-    ).with_columns((pl.col("service_level") >= pl.col("sl_target")).alias("met"))
+    ).with_columns(
+        (pl.col("service_level") >= pl.col("sl_target")).alias("met"),
+        pl.when(~pl.col("unobserved") & (pl.col("offered") > 0))
+        .then(pl.col("actual_within_sl") / pl.col("offered"))
+        .alias("actual_service_level"),
+        pl.when(~pl.col("unobserved") & (pl.col("offered") > 0))
+        .then(pl.col("actual_abandoned") / pl.col("offered"))
+        .alias("actual_abandonment_rate"),
+    )
     totals = totals.select(
         "series_id",
         "offered",
@@ -383,6 +436,8 @@ def backtest(
         "intervals",
         "share_intervals_met",
         "agent_hours",
+        "actual_service_level",
+        "actual_abandonment_rate",
     )
     return StaffingBacktest(
         intervals=intervals.select(
