@@ -287,7 +287,11 @@ def at_risk(
     if horizon_days <= 0:
         raise OptionError(f"horizon_days={horizon_days} must be positive.")
     a = _date(as_of)
-    k = contacts.lazy()
+    from cxlab.features._customers import CONTACT_COLUMNS
+
+    k = contacts.lazy().select(CONTACT_COLUMNS).collect()  # read once, used at three landmarks
+    customers = customers.lazy().collect()
+    surveys = surveys.lazy().collect() if surveys is not None else None
     end = data_end(k)
     if a > end:
         raise OptionError(f"as_of={a} is after the data end ({end}): nothing is known there yet.")
