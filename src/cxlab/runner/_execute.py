@@ -83,28 +83,22 @@ def execute(
     verdict = inspect_output(output)
     if code == 0 and verdict.ok:
         return verdict
+    log_text = _tail(log)
+    running = _running_cell(verdict)
+    if "CellTimeoutError" in log_text or "Cell execution timed out" in log_text:
+        message = f"a cell exceeded the {cell_timeout:.0f} s cell limit and was interrupted"
+        return Execution(False, "timeout", message, running, code)
+    if code in (137, 138, -9, -15) or "DeadKernelError" in log_text or "Kernel died" in log_text:
+        message = f"the kernel died (exit {code}) while running a cell; the notebook did not finish"
+        return Execution(False, "killed", message, running, code)
+    if verdict.kind == "error" and (verdict.message or "").startswith("SystemExit"):
+        message = (
+            f"the notebook stopped early ({verdict.message}) in code cell {verdict.cell}; "
+            "the cells after it never ran"
+        )
+        return Execution(False, "incomplete", message, verdict.cell, code)
     if verdict.kind == "error":  # a cell raised: the most useful message
         return Execution(False, "error", verdict.message, verdict.cell, code)
-    if (
-        code in (137, 138, -9, -15)
-        or "DeadKernelError" in _tail(log)
-        or "Kernel died" in _tail(log)
-    ):
-        return Execution(
-            False,
-            "killed",
-            f"the kernel died (exit {code}); the notebook did not finish",
-            verdict.cell,
-            code,
-        )
-    if "CellTimeoutError" in _tail(log) or "Cell execution timed out" in _tail(log):
-        return Execution(
-            False,
-            "timeout",
-            f"a cell exceeded the {cell_timeout:.0f} s cell limit",
-            verdict.cell,
-            code,
-        )
     if code != 0:
         return Execution(
             False, "exit", f"papermill exited {code}: {_last_line(log)}", verdict.cell, code
@@ -122,7 +116,12 @@ def inspect_output(output: Path) -> Execution:
         return Execution(
             False, "incomplete", f"the output notebook is unreadable: {exc}", None, None
         )
-    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    code_cells = [  # numbered as in the source notebook: papermill's injected cell is not counted
+        c
+        for c in nb.cells
+        if c.cell_type == "code"
+        and "injected-parameters" not in c.get("metadata", {}).get("tags", [])
+    ]
     for i, cell in enumerate(code_cells, start=1):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
@@ -142,10 +141,17 @@ def inspect_output(output: Path) -> Execution:
 
 
 def _first_unrun(output: Path) -> int | None:
-    return inspect_output(output).cell
+    return _running_cell(inspect_output(output))
 
 
-def _tail(log: Path, n: int = 4000) -> str:
+def _running_cell(verdict: Execution) -> int | None:
+    """The cell that was running when a run stopped: the one before the first that never ran."""
+    if verdict.kind == "incomplete" and verdict.cell:
+        return max(verdict.cell - 1, 1)
+    return verdict.cell
+
+
+def _tail(log: Path, n: int = 200_000) -> str:
     try:
         return log.read_text(errors="replace")[-n:]
     except OSError:

@@ -1,0 +1,58 @@
+"""Fixtures of the runner tests: a workspace with small notebooks, one per failure mode."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+PARAMS = "n: int = 3\nlabel: str = 'x'\nmonth: str | None = None"
+
+CELLS = {
+    "good": [
+        "import cxlab as cx",
+        "cx.viz.findings([f'n is {n}'])\ncx.runner.record('n', n, label='N', unit='count')",
+    ],
+    "loads_data": [
+        "import cxlab as cx",
+        "cx.load('contacts').select('wait_seconds').sum().collect()",
+    ],
+    "failing_cell": [
+        "import cxlab as cx",
+        "raise ValueError('boom in the third cell')",
+        "print('never')",
+    ],
+    "killed": ["import os, signal", "os.kill(os.getpid(), signal.SIGKILL)", "print('never')"],
+    "slow_cell": ["import time", "time.sleep(600)", "print('never')"],
+    "early_exit": ["import sys", "sys.exit(0)", "print('never')"],
+}
+
+
+def write_notebook(folder: Path, name: str, cells: list[str], title: str | None = None) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(f"# {title or name.replace('_', ' ').title()}"),
+        nbformat.v4.new_code_cell(PARAMS, metadata={"tags": ["parameters"]}),
+        *[nbformat.v4.new_code_cell(c) for c in cells],
+    ]
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
+@pytest.fixture()
+def runner_ws(scratch_workspace: Path) -> Path:
+    """A private tiny workspace with a ``notebooks/`` folder of test notebooks."""
+    folder = scratch_workspace / "notebooks"
+    folder.mkdir(exist_ok=True)
+    for name, cells in CELLS.items():
+        write_notebook(folder, name, cells)
+    shutil.rmtree(scratch_workspace / "outputs", ignore_errors=True)
+    return scratch_workspace
