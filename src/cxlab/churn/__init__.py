@@ -7,10 +7,12 @@ from cxlab.churn._frames import (
     customer_months,
     data_end,
     data_start,
+    landmark_date,
     landmark_frame,
     survival_frame,
 )
 from cxlab.churn._logit import LogitResult, logistic
+from cxlab.churn._report import headline_cards
 from cxlab.churn._risk import AtRiskResult, at_risk
 from cxlab.churn._survival import (
     CompetingRisksResult,
@@ -34,7 +36,9 @@ __all__ = [
     "data_end",
     "data_start",
     "driver_impact",
+    "headline_cards",
     "kaplan_meier",
+    "landmark_date",
     "landmark_frame",
     "logistic",
     "ph_check",

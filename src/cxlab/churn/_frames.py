@@ -34,6 +34,19 @@ def _date(value: dt.date | dt.datetime | str) -> dt.date:
     return as_utc_datetime(value).date()
 
 
+def _segment(segment: str | None) -> str | None:
+    """``"all"`` (as a notebook parameter says it) means no segment filter."""
+    return None if segment in (None, "", "all") else segment
+
+
+def landmark_date(contacts: pl.LazyFrame | pl.DataFrame, *, window_days: int = 90) -> dt.date:
+    """The first month start with a complete ``window_days`` of contact history before it."""
+    first = data_start(contacts) + dt.timedelta(days=window_days)
+    if first.day == 1:
+        return first
+    return (first.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
 def _day(column: str, origin: pl.Expr) -> pl.Expr:
     return (pl.col(column) - origin).dt.total_days().cast(pl.Float64)
 
@@ -104,7 +117,7 @@ def survival_frame(
     if e <= s:
         raise OptionError(f"end={e} must be after start={s}.")
     c = customers.lazy()
-    if segment is not None:
+    if _segment(segment) is not None:
         c = c.filter(pl.col("segment") == segment)
     c = c.filter(
         (pl.col("signup_date") < pl.lit(e))
@@ -139,7 +152,8 @@ def landmark_frame(
 ) -> pl.DataFrame:
     """Customer features at the landmark ``as_of`` and what happened to each customer after it.
 
-    Customers active and not downgraded at ``as_of`` (see
+    ``as_of="auto"`` takes :func:`landmark_date` (the first month start with a full window of
+    history). Customers active and not downgraded at ``as_of`` (see
     :func:`cxlab.features.customer_features`), with ``duration`` (days from ``as_of`` to churn,
     downgrade or ``end``), ``churned``, ``downgraded_after``, ``event_type`` and, when
     ``horizon_days`` is given, ``churned_within`` (0/1: churned within the horizon; a downgrade
@@ -150,8 +164,8 @@ def landmark_frame(
     van Houwelingen (2007), Dynamic prediction by landmarking in event history analysis,
     Scand. J. Statistics 34(1).
     """
-    a = _date(as_of)
     k = contacts.lazy()
+    a = landmark_date(k, window_days=max(windows)) if as_of == "auto" else _date(as_of)
     e = _date(end) if end is not None else data_end(k)
     if horizon_days is not None and a + dt.timedelta(days=horizon_days) > e:
         raise NotEnoughDataError(
@@ -159,7 +173,7 @@ def landmark_frame(
             "outcomes are not known yet."
         )
     c = customers.lazy()
-    if segment is not None:
+    if _segment(segment) is not None:
         c = c.filter(pl.col("segment") == segment)
     f = customer_features(k, c, surveys, as_of=a, windows=windows)
     f = f.filter(~pl.col("downgraded")).join(
@@ -200,7 +214,7 @@ def customer_months(
     """
     k = contacts.lazy().collect()
     c = customers.lazy()
-    if segment is not None:
+    if _segment(segment) is not None:
         c = c.filter(pl.col("segment") == segment)
     c = c.collect()
     first = k.select(pl.col("arrived_at").min()).item()

@@ -16,7 +16,7 @@ from scipy.stats import norm
 from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._masking import mask_column
 from cxlab._result import Result
-from cxlab.churn._frames import _date, data_end, landmark_frame
+from cxlab.churn._frames import _date, _segment, data_end, landmark_frame
 from cxlab.churn._logit import LogitResult, logistic
 from cxlab.churn._plots import figure
 
@@ -218,6 +218,15 @@ class AtRiskResult(Result):
         )
         return fig
 
+    def save(self, directory: str | os.PathLike | None = None) -> Path:
+        """Export to ``<directory>/at_risk_<as_of>_<horizon>d.csv`` (default: the workspace's
+        ``data/exports``, outside the published reports); returns the path."""
+        if directory in (None, ""):
+            from cxlab._config import settings
+
+            directory = settings().data_dir / "exports"
+        return self.export(Path(directory) / f"at_risk_{self.as_of}_{self.horizon_days}d.csv")
+
     def export(self, path: str | os.PathLike) -> Path:
         """Write the full list with unmasked customer ids (for the analyst, never the report)."""
         target = Path(path)
@@ -265,7 +274,8 @@ def at_risk(
     Parameters
     ----------
     as_of
-        The date the list is made (features use only contacts before it; at most the data end).
+        The date the list is made (features use only contacts before it; at most the data end;
+        ``"latest"`` means the data end).
     horizon_days
         The churn window to predict.
     segment
@@ -286,13 +296,14 @@ def at_risk(
     """
     if horizon_days <= 0:
         raise OptionError(f"horizon_days={horizon_days} must be positive.")
-    a = _date(as_of)
     from cxlab.features._customers import CONTACT_COLUMNS
 
     k = contacts.lazy().select(CONTACT_COLUMNS).collect()  # read once, used at three landmarks
     customers = customers.lazy().collect()
     surveys = surveys.lazy().collect() if surveys is not None else None
     end = data_end(k)
+    segment = _segment(segment)
+    a = end if as_of == "latest" else _date(as_of)
     if a > end:
         raise OptionError(f"as_of={a} is after the data end ({end}): nothing is known there yet.")
     h = dt.timedelta(days=horizon_days)

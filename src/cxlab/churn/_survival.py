@@ -80,6 +80,13 @@ class KaplanMeierResult(Result):
     def title(self) -> str:
         return "Retention (Kaplan–Meier)" + (f" by {self.by}" if self.by else "")
 
+    def at(self, days: float, group: str | None = None) -> float | None:
+        """Retention at ``days`` (of ``group``, or the only group); None beyond follow-up."""
+        t = self.retention.filter(pl.col("days") == float(days))
+        if group is not None:
+            t = t.filter(pl.col("group") == group)
+        return t["retention"][0] if t.height else None
+
     def summary(self) -> pl.DataFrame:
         """group, days, months, retention, ci_low, ci_high, at_risk (null beyond follow-up)."""
         return self.retention

@@ -1,0 +1,52 @@
+"""The headline of the churn report: retention against its target, the share of churn the
+service experience explains against the common belief, and the value at risk now."""
+
+from __future__ import annotations
+
+from cxlab.churn._drivers import DriverImpactResult
+from cxlab.churn._risk import AtRiskResult
+from cxlab.churn._survival import KaplanMeierResult
+
+BELIEF = 0.70  # "most churn comes from poor service": the share a reference programme quotes
+
+
+def headline_cards(
+    retention: KaplanMeierResult,
+    drivers: DriverImpactResult,
+    risk: AtRiskResult,
+    *,
+    days: float = 365,
+    belief: float = BELIEF,
+) -> list[dict]:
+    """Cards for :func:`cxlab.viz.headline`: retention after ``days`` against its target, the
+    service share of churn against ``belief``, the monthly value at risk and the model's AUC."""
+    kept = retention.at(days)
+    target = retention.target
+    cards = [
+        {
+            "label": f"Customers kept over {round(days / 30.4)} months",
+            "value": "not estimable" if kept is None else f"{kept:.1%}",
+            "target": f"target ≥ {target:.0%}" if target is not None else None,
+            "met": None if kept is None or target is None else kept >= target,
+            "detail": "Kaplan–Meier, downgrades censored"
+            if kept is not None
+            else f"follow-up ends after {retention.max_follow_up:.0f} days",
+        },
+        {
+            "label": "Churn explained by service experience",
+            "value": f"{drivers.attributable_share:.0%}",
+            "detail": f"95% interval {drivers.attributable_low:.0%}–{drivers.attributable_high:.0%}; "
+            f"belief: {belief:.0%}",
+        },
+        {
+            "label": f"Monthly revenue at risk, next {risk.horizon_days} days",
+            "value": f"{risk.currency} {risk.total_value_at_risk():,.0f}",
+            "detail": f"about {risk.expected_churners():,.0f} customers expected to churn",
+        },
+        {
+            "label": "At-risk model, holdout AUC",
+            "value": f"{risk.auc:.2f}",
+            "detail": f"95% CI {risk.auc_ci_low:.2f}–{risk.auc_ci_high:.2f}; Brier {risk.brier:.4f}",
+        },
+    ]
+    return cards
