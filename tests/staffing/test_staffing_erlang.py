@@ -14,10 +14,8 @@ from cxlab.staffing._erlang_a import log_scaled_gamma
 
 
 def test_erlang_b_table_values():
-    """Traffic carried at 1% blocking, from the standard Erlang B table.
-
-    Source: the Erlang B table (1% grade of service) as printed in ITU-D, Iversen (2005),
-    *Teletraffic Engineering and Network Planning*, and every call-centre handbook:
+    """Traffic offered at 1% blocking, from the standard Erlang B table (1% grade-of-service
+    column, as printed in teletraffic handbooks and on erlang.com's tables):
     5 lines 1.36 E, 10 lines 4.46 E, 20 lines 12.03 E, 50 lines 37.90 E, 100 lines 84.06 E.
     Tolerance: the table's rounding (0.005 E).
     """
