@@ -13,6 +13,7 @@ Hu, M. and Liu, B. (2004). Mining and summarizing customer reviews. *KDD '04*. R
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Literal
 
@@ -105,7 +106,7 @@ class Themes(Result):
         from cxlab._result import html_findings, html_table
 
         return (
-            f"<div class='cx-result'><h4>{self.title}</h4>{html_findings(self.findings())}"
+            f"<div class='cx-result'><h4>{html.escape(self.title)}</h4>{html_findings(self.findings())}"
             f"{html_table(self.table.drop('example', strict=False))}"
             f"{html_table(self.example_comments(), caption='Example comments (ids masked)')}</div>"
         )
