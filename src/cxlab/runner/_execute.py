@@ -84,7 +84,7 @@ def execute(
     if code == 0 and verdict.ok:
         return verdict
     log_text = _tail(log)
-    running = _running_cell(verdict)
+    running = _cell_from_log(log_text, output) or _running_cell(verdict)
     if "CellTimeoutError" in log_text or "Cell execution timed out" in log_text:
         message = f"a cell exceeded the {cell_timeout:.0f} s cell limit and was interrupted"
         return Execution(False, "timeout", message, running, code)
@@ -142,6 +142,25 @@ def inspect_output(output: Path) -> Execution:
 
 def _first_unrun(output: Path) -> int | None:
     return _running_cell(inspect_output(output))
+
+
+def _cell_from_log(log_text: str, output: Path) -> int | None:
+    """The code cell papermill was executing last (its log names cells by position in the notebook)."""
+    import re
+
+    started = re.findall(r"Executing Cell (\d+)-", log_text)
+    if not started or not output.exists():
+        return None
+    position = int(started[-1]) - 1
+    nb = nbformat.read(str(output), as_version=4)
+    number = 0
+    for i, cell in enumerate(nb.cells):
+        injected = "injected-parameters" in cell.get("metadata", {}).get("tags", [])
+        if cell.cell_type == "code" and not injected:
+            number += 1
+        if i == position:
+            return number if cell.cell_type == "code" and not injected else None
+    return None
 
 
 def _running_cell(verdict: Execution) -> int | None:
