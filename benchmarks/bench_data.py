@@ -17,6 +17,7 @@ Every measurement runs in its own process, so peak RSS (``resource.getrusage``) 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -262,12 +263,12 @@ def main() -> None:
             r,
             f"FIFO queue loop {r['fifo_seconds']:.1f} s ({r['fifo_seconds'] / r['seconds']:.0%})",
         )
-        steps = []
-        last = 0.0
-        for msg, at in r["phases"]:
-            steps.append(f"{msg.split(' in ')[0]} until {at:.0f} s")
-            last = at
-        notes.append(f"generate {size} phases: " + "; ".join(steps) + f" (total {last:.0f} s)")
+        marks = [*r["phases"], ("end", r["seconds"])]
+        steps = [
+            f"{msg.split(' in ')[0]} {nxt - at:.0f} s"
+            for (msg, at), (_, nxt) in itertools.pairwise(marks)
+        ]
+        notes.append(f"generate {size} phases: " + "; ".join(steps))
 
     source = root / ("large" if "large" in sizes else sizes[0])
     csv = root / f"contacts_{args.csv_rows}.csv"
