@@ -73,14 +73,38 @@ def tiny_plan(tiny_workspace, tiny_contacts):
         (pl.col("y_hat") * f).alias(c)
         for c, f in (("y_lo_80", 0.85), ("y_hi_80", 1.15), ("y_lo_95", 0.75), ("y_hi_95", 1.3))
     )
-    q = cx.load("queues", workspace=tiny_workspace).collect()
-    aht = dict(realtime.group_by("queue").agg(pl.col("handle_seconds").mean()).iter_rows())
-    pat = st.patience(realtime).as_dict()
+    settings = st.queue_settings(cx.load("queues", workspace=tiny_workspace), tiny_contacts)
     return st.plan(
-        fc, interval_minutes=30, aht_seconds=aht, sl_target=dict(zip(q["queue"], q["sl_target"], strict=True)),
-        sl_seconds=dict(zip(q["queue"], q["sl_seconds"], strict=True)), shrinkage=0.3, max_occupancy=0.85,
-        concurrency=dict(zip(q["queue"], q["concurrency"], strict=True)), patience_seconds=pat, time_zone="Asia/Shanghai",
-    )  # fmt: skip
+        fc,
+        interval_minutes=30,
+        shrinkage=0.3,
+        max_occupancy=0.85,
+        time_zone="Asia/Shanghai",
+        **settings.kwargs(),
+    )
+
+
+def test_queue_settings_from_the_workspace(tiny_workspace, tiny_contacts):
+    """Targets and concurrency come from the queues table as stored (phone 80% in 20 s, chat 80%
+    in 60 s with 2 chats per agent, as the generator writes them); AHT is the mean handle time
+    of answered contacts; patience the censored-exponential estimate."""
+    s = st.queue_settings(cx.load("queues", workspace=tiny_workspace), tiny_contacts)
+    assert sorted(s.sl_target) == [
+        "chat_orders",
+        "chat_support",
+        "phone_billing",
+        "phone_orders",
+        "phone_tech",
+    ]
+    assert s.sl_seconds["phone_orders"] == 20.0 and s.sl_seconds["chat_orders"] == 60.0
+    assert s.concurrency["chat_support"] == 2.0 and s.concurrency["phone_tech"] == 1.0
+    handle = tiny_contacts.filter(
+        (pl.col("queue") == "phone_tech") & pl.col("answered_at").is_not_null()
+    )
+    assert s.aht_seconds["phone_tech"] == pytest.approx(handle["handle_seconds"].mean())
+    direct = st.patience(tiny_contacts.filter(pl.col("queue").is_in(list(s.sl_target)))).as_dict()
+    assert s.patience_seconds == pytest.approx(direct, rel=1e-9)
+    assert s.summary().height == 5
 
 
 def test_patience_recovers_the_planted_value(tiny_contacts):

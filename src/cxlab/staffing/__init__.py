@@ -6,6 +6,14 @@ shrinkage and chat concurrency; agents at each quantile of the forecast and the 
 missing the target at a headcount; a plan export for a scheduling tool; and a backtest that
 replays a past period's arrivals against the planned agents in a queue simulation.
 
+A plan in a notebook (the forecast from :func:`cxlab.forecast.refresh`)::
+
+    settings = cx.staffing.queue_settings(cx.load("queues"), cx.load("contacts", start=...))
+    staffing = cx.staffing.plan(forecast, interval_minutes=30, shrinkage=0.3,
+                                max_occupancy=0.85, **settings.kwargs())
+    staffing.export("outputs/staffing_plan")       # CSV + parquet for a scheduling tool
+    replay = cx.staffing.backtest(staffing_of_a_past_week, cx.load("contacts", start=..., end=...))
+
 Examples
 --------
 >>> import cxlab as cx
@@ -19,12 +27,14 @@ from cxlab.staffing._erlang_a import ErlangA, erlang_a
 from cxlab.staffing._patience import PatienceEstimate, patience
 from cxlab.staffing._plan import StaffingPlan, plan
 from cxlab.staffing._required import Requirement, agents_required
+from cxlab.staffing._settings import QueueSettings, queue_settings
 from cxlab.staffing._simulate import QueueOutcome, fifo_queue, simulate_erlang_a
 
 __all__ = [
     "ErlangA",
     "PatienceEstimate",
     "QueueOutcome",
+    "QueueSettings",
     "Requirement",
     "StaffingBacktest",
     "StaffingPlan",
@@ -38,6 +48,7 @@ __all__ = [
     "occupancy",
     "patience",
     "plan",
+    "queue_settings",
     "service_level",
     "simulate_erlang_a",
 ]
