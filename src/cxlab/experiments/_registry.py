@@ -33,11 +33,19 @@ METRIC_NOTE = {
 }
 
 
-def registry(*, workspace: str | os.PathLike | None = None) -> pl.DataFrame:
-    """The experiments registry, most recent start first."""
+def registry(*, workspace: str | os.PathLike | None = None, local: bool = False) -> pl.DataFrame:
+    """The experiments registry, most recent start first.
+
+    ``local=True`` shows ``start`` and ``end`` in the workspace's time zone (stored in UTC).
+    """
+    from cxlab._config import settings
     from cxlab.data import load
 
-    return load("experiments", workspace=workspace).collect().sort("start", descending=True)
+    reg = load("experiments", workspace=workspace).collect().sort("start", descending=True)
+    if local:
+        tz = settings(workspace).timezone
+        reg = reg.with_columns(pl.col("start", "end").dt.convert_time_zone(tz))
+    return reg
 
 
 def _scope(row: dict) -> tuple[str, ...] | None:

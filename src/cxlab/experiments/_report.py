@@ -83,7 +83,7 @@ class ExperimentReport(Result):
         return (
             f"{self.verdict.capitalize()}: {label} changed by {fmt_effect(e['estimate'], unit)} "
             f"({rel:+.1%}); with 95% confidence the effect lies between "
-            f"{fmt_interval(e['ci_low'], e['ci_high'], unit)}."
+            f"{fmt_effect(e['ci_low'], unit)} and {fmt_effect(e['ci_high'], unit)}."
         )
 
     def headline_cards(self) -> list[dict]:
@@ -120,6 +120,27 @@ class ExperimentReport(Result):
 
     def findings(self) -> list[str]:
         return [self.verdict_sentence(), *self.reasons, *self.notes]
+
+    def record_args(self, name: str) -> dict:
+        """Keyword arguments for ``cx.runner.record`` of a headline number: ``"verdict"``,
+        ``"effect"``, ``"ci_low"`` or ``"ci_high"`` (the effect's 95% bounds)."""
+        label, unit, _ = metric_info(self.metric)
+        units = {"share": "share", "seconds": "seconds", "score": "score"}
+        eid = self.experiment["experiment_id"]
+        if name == "verdict":
+            return dict(name="verdict", value=self.verdict, label=f"Verdict, {eid}", unit="text")
+        bounds = {
+            "effect": "Effect",
+            "ci_low": "95% interval, low",
+            "ci_high": "95% interval, high",
+        }
+        key = "estimate" if name == "effect" else name
+        return dict(
+            name=name,
+            value=self.effect[key],
+            label=f"{bounds[name]}: {label} ({eid})",
+            unit=units.get(unit, "ratio"),
+        )
 
     def diagnostic_findings(self) -> list[str]:
         out = []
