@@ -212,3 +212,17 @@ def test_a_hierarchical_forecast_in_local_time():
     assert b.summary().filter(pl.col("series_id") == "all")["offered"].item() == int(
         counts["y"].sum()
     )
+
+
+def test_series_without_a_target_are_left_out():
+    """With targets per series, a forecast series without one (email worked from a backlog) is
+    not staffed and is named in the findings."""
+    fc = _forecast()
+    email = fc.filter(pl.col("series_id") == "chat_orders").with_columns(
+        pl.lit("email_support").alias("series_id")
+    )
+    kw = dict(KW, sl_target={"phone_orders": 0.8, "chat_orders": 0.8})
+    p = st.plan(pl.concat([fc, email]), **kw)
+    assert p.skipped == ("email_support",)
+    assert "email_support" not in p.summary()["series_id"].to_list()
+    assert any("email_support" in f for f in p.findings())

@@ -51,6 +51,8 @@ class StaffingPlan(Result):
     patience_seconds: dict[str, float] | None
     model: str | None = None
     time_zone: str | None = field(default=None, compare=False)
+    skipped: tuple[str, ...] = ()
+    """Forecast series left out because ``sl_target`` (a dict) has no target for them."""
 
     @property
     def title(self) -> str:
@@ -178,6 +180,10 @@ class StaffingPlan(Result):
             f"Over {self.table.height:,} intervals of {n_series} queue(s), the plan needs "
             f"{total:,.0f} agent-hours on the phones, {sched:,.0f} scheduled."
         )
+        if self.skipped:
+            out.append(
+                f"Not staffed here (no service-level target given): {', '.join(self.skipped)}."
+            )
         open_ = self.table.filter(pl.col("y_hat") > 0)
         risk = open_["p_miss_sl"].drop_nulls()
         if risk.len():
@@ -236,7 +242,9 @@ def plan(
     interval_minutes : float
         Length of the forecast intervals.
     aht_seconds, sl_target, sl_seconds, concurrency, patience_seconds : float or dict
-        One value, or a dict series_id -> value. ``patience_seconds`` switches from Erlang C to
+        One value, or a dict series_id -> value. When ``sl_target`` is a dict, only its series
+        are staffed (the others, for example email worked from a backlog, are listed in
+        ``skipped``). ``patience_seconds`` switches from Erlang C to
         Erlang A (abandonment); a series missing from its dict (or None) uses Erlang C.
     shrinkage, max_occupancy : float
         See :func:`cxlab.staffing.agents_required`.
@@ -306,6 +314,16 @@ def plan(
         shrinkage,
         concurrency if not isinstance(concurrency, Mapping) else list(concurrency.values()),
     )
+    skipped: tuple[str, ...] = ()
+    if isinstance(sl_target, Mapping):
+        present = frame["series_id"].cast(pl.Utf8).unique().sort().to_list()
+        skipped = tuple(sid for sid in present if sid not in sl_target)
+        frame = frame.filter(pl.col("series_id").cast(pl.Utf8).is_in(list(sl_target)))
+        if frame.height == 0:
+            raise NotEnoughDataError(
+                f"no forecast series has a service-level target; targets given for {sorted(sl_target)}, "
+                f"forecast series {present[:8]}."
+            )
     frame = frame.sort(["series_id", "ts"])
     has_bands = all(c in frame.columns for c in QUANTILE_COLUMNS)
     ids = frame["series_id"].cast(pl.Utf8).to_numpy()
@@ -415,6 +433,7 @@ def plan(
         else {k: float(pat[ids == k][0]) for k in uniq},
         model=model,
         time_zone=time_zone,
+        skipped=skipped,
     )
 
 
