@@ -37,11 +37,10 @@ def fitted(world):
 
 def test_calendar_and_event_effects_are_recovered(world, fitted):
     """Each planted multiplier (truth.json ``arrivals``: holiday 0.45, day after 1.25, month-end
-    1.12, each whole-day event's ``lift``, weekday factors relative to Monday) should fall inside
+    1.12, each event's ``lift``, weekday factors relative to Monday) should fall inside
     the 95% quasi-Poisson CI of its queue's estimate. With about 50 independent checks at 95%, a
-    couple of misses are expected (binomial mean 2.5); we require at least 90% to cover. The
-    6-hour outage is left out: a partial-day event enters the daily regression through the share of
-    the day it covers, which is biased for a large lift (measured 4.0 against 3.0 on phone_tech)."""
+    couple of misses are expected (binomial mean 2.5); we require at least 90% to cover. The 6-hour
+    outage (lift 3.0 on part of a day) checks the exact partial-day form 1 + (L - 1) c."""
     truth = world[0]["arrivals"]
     table = fitted.effects_table()
     expected: list[tuple[str, str, float]] = []
@@ -54,16 +53,15 @@ def test_calendar_and_event_effects_are_recovered(world, fitted):
         expected.append((q, "month_end", truth["month_end_lift"]))
         expected += [(q, f"weekday_{k}", weekday[k] / weekday[0]) for k in range(1, 7)]
     for e in truth["events"]:
-        if e["kind"] == "outage":
-            continue
         expected += [(q, e["kind"], e["lift"]) for q in e["queues"] if q in CLEAN]
     hits = []
     for q, term, value in expected:
         row = table.filter((pl.col("series_id") == q) & (pl.col("term") == term))
         assert row.height == 1, (q, term)
         hits.append(row["ci_low"][0] <= value <= row["ci_high"][0])
-        # and never far off: within 15% of the planted multiplier
-        assert row["estimate"][0] == pytest.approx(value, rel=0.15), (q, term)
+        # and never far off: within 20% of the planted multiplier (the outage, six hours on
+        # two queues, is the least precise: 95% CIs about +-20%)
+        assert row["estimate"][0] == pytest.approx(value, rel=0.2), (q, term)
     assert len(expected) >= 45
     assert np.mean(hits) >= 0.90, [e for e, h in zip(expected, hits, strict=True) if not h]
 

@@ -142,7 +142,8 @@ class DailyProfile(Forecaster):
             np.where(open_, values / np.maximum(totals, 1)[:, None], np.nan), axis=0
         )
         mean_share = np.nan_to_num(mean_share)
-        X = [np.column_stack([reg[k] @ mean_share for k in names])]
+        cover = np.column_stack([reg[k] @ mean_share for k in names])  # share of the day covered
+        X = [cover]
         cols = list(names)
         wd = panel.weekdays
         for w in np.unique(wd)[1:]:
@@ -153,7 +154,20 @@ class DailyProfile(Forecaster):
         hats = np.clip(1 - np.abs(t[:, None] - knots[None, :]) / 28.0, 0, None)
         X.append(hats)
         cols += [f"level_{i}" for i in range(len(knots))]
-        fit = poisson_irls(np.hstack(X), totals, cols)
+        design = np.hstack(X)
+        fit = poisson_irls(design, totals, cols)
+        # An event covering a share c of a day multiplies its total by 1 + (L - 1) c, not L ** c.
+        # Fixed point: enter log(1 + (L - 1) c) / log L as the regressor (exact at c = 0 and 1)
+        # and refit with L from the previous round; three rounds settle it.
+        for _ in range(3):
+            lift = np.exp(fit.coef[: len(names)])
+            partial = (cover > 0) & (cover < 1)
+            if not partial.any():
+                break
+            safe = np.where(np.abs(np.log(lift)) < 1e-6, 1e-6, np.log(lift))
+            exact = np.log1p((lift - 1) * cover) / safe
+            design[:, : len(names)] = np.where(partial, exact, cover)
+            fit = poisson_irls(design, totals, cols)
         return {k: fit.effect(k) for k in names}, fit
 
     def _point(self, state: _ProfileState, panel: Panel, days: np.ndarray) -> np.ndarray:
