@@ -263,10 +263,15 @@ def plan(
     Returns
     -------
     StaffingPlan
+        ``p_miss_sl`` integrates over the forecast: a distribution is fitted to the five
+        quantiles (linear in the normal score between them, so symmetric bands give a normal and
+        skewed bands a skewed distribution), and the risk is the probability that the volume
+        exceeds the largest volume the headcount serves at the target.
 
     References
     ----------
-    Koole (2013), chapter 5; Garnett, Mandelbaum & Reiman (2002).
+    Koole (2013), chapter 5; Garnett, Mandelbaum & Reiman (2002); Gans et al. (2015) for
+    staffing against a forecast distribution.
 
     Examples
     --------
@@ -286,6 +291,11 @@ def plan(
                 f"the forecast holds several levels {levels}; pass level=... to pick the one to staff."
             )
         frame = frame.filter(pl.col("level") == pick)
+    if "cutoff" in frame.columns and frame["cutoff"].n_unique() > 1:
+        raise OptionError(
+            "the frame holds forecasts from several cutoffs (a forecast backtest); filter it to "
+            "one cutoff before planning."
+        )
     if "model" in frame.columns:
         models = frame["model"].unique().sort().to_list()
         if model is not None:
