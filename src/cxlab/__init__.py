@@ -25,6 +25,7 @@ _SUBPACKAGES = (
     "nps",
     "viz",
     "runner",
+    "review",
 )
 
 __all__ = [
@@ -45,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
         features,
         forecast,
         nps,
+        review,
         runner,
         staffing,
         viz,

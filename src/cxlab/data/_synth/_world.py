@@ -667,8 +667,10 @@ def _outcomes(
     resolve_after = np.where(
         fcr == 1, wait + np.nan_to_num(handle), np.where(complaint != "", comp_secs, follow_up)
     )
+    # a complaint is investigated: it takes its type's own time to resolve, even when the
+    # first contact settled the customer's question
     resolve_after = np.where(
-        complaint != "", np.maximum(resolve_after, wait + np.nan_to_num(handle)), resolve_after
+        complaint != "", np.maximum(comp_secs, wait + np.nan_to_num(handle)), resolve_after
     )
     resolved = answered_at + (np.nan_to_num(resolve_after - wait) * 1e6).astype("timedelta64[us]")
     resolved = np.where(answered & (resolved < plan.data_end), resolved, np.datetime64("NaT"))

@@ -1,0 +1,47 @@
+"""The monthly service review: the report a service department writes by hand, computed.
+
+Every number comes from the metric dictionary (:mod:`cxlab.features`); this package chooses the
+period, compares it, tests changes, finds unusual days and ranks agents without rewarding luck.
+"""
+
+from cxlab.review._period import Period, review_period
+from cxlab.review._sections import (
+    Breakdown,
+    Complaints,
+    Daily,
+    Phone,
+    QualityAssurance,
+    Scorecard,
+    Volume,
+    breakdown,
+    complaints,
+    daily,
+    phone,
+    qa,
+    scorecard,
+    volume,
+)
+from cxlab.review._signals import Anomalies, Ranking, anomalies, ranking
+
+__all__ = [
+    "Anomalies",
+    "Breakdown",
+    "Complaints",
+    "Daily",
+    "Period",
+    "Phone",
+    "QualityAssurance",
+    "Ranking",
+    "Scorecard",
+    "Volume",
+    "anomalies",
+    "breakdown",
+    "complaints",
+    "daily",
+    "phone",
+    "qa",
+    "ranking",
+    "review_period",
+    "scorecard",
+    "volume",
+]
