@@ -83,6 +83,13 @@ def test_change_detects_planted_regime_shift(default_surveys, default_workspace)
     )
     assert row["ci_low"] <= planted <= row["ci_high"]
     assert "real" in res.findings()[0]
+    cards = res.cards(target=20.0)
+    assert [c["label"] for c in cards][0] == "NPS 2026-Q3"
+    assert cards[0]["met"] == (row["nps_now"] >= 20.0)
+    assert row["nps_now_low"] <= row["nps_now"] <= row["nps_now_high"]
+    assert res.change == pytest.approx(row["nps_now"] - row["nps_before"])
+    q3_score = cx.nps.score(default_surveys, period="2026-Q3", time_zone=TZ).summary()
+    assert q3_score["n"][0] == row["n_now"]
     _contract(res)
     by_seg = cx.nps.compare(default_surveys, period="2026-Q3", by="segment", time_zone=TZ)
     assert by_seg.summary()["p_adj"].to_list() >= by_seg.summary()["p_value"].to_list()
