@@ -189,3 +189,23 @@ def test_validate_command_checks_without_writing(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "customers.csv: 6 rows of customers pass every rule" in result.stdout
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_mode_months_is_refused_for_tables_without_time(scratch_workspace: Path) -> None:
+    """A customers export cannot replace "its months": refused before anything is read."""
+    ws = scratch_workspace
+    store = ws / "data" / "processed" / "customers"
+    before = {p.name: p.read_bytes() for p in store.iterdir()}
+    path = ws / "customers.csv"
+    path.write_text(make_corpus._csv_text(make_corpus.customers(3)), encoding="utf-8")
+    result = _ingest(path, "customers", ws, "--mode", "months")
+    assert result.exit_code == 2
+    assert "no timestamp" in result.stderr and "Nothing was written" in result.stderr
+    odd = _ingest(path, "customers", ws, "--mode", "append")
+    assert odd.exit_code == 2 and "replace" in odd.stderr
+    assert {p.name: p.read_bytes() for p in store.iterdir()} == before
+
+
+def test_load_unknown_column(tiny_workspace: Path) -> None:
+    with pytest.raises(cx.SchemaError, match=r"'handle_time'.*handle_seconds"):
+        cx.load("contacts", columns=["contact_id", "handle_time"], workspace=tiny_workspace)

@@ -336,9 +336,14 @@ def test_grains_by_channel_queue_and_agent() -> None:
     assert out.select("queue", "kpi").rows() == sorted(out.select("queue", "kpi").rows())
 
 
-def test_unknown_kpi_is_refused() -> None:
+def test_unknown_kpi_or_grain_is_refused() -> None:
+    frame = table([contact()])
     with pytest.raises(cx.OptionError, match="service_level"):
-        kpi(table([contact()]), ["speed"])
+        kpi(frame, ["speed"])
+    with pytest.raises(cx.OptionError, match=r"'site'.*grains: channel, queue"):
+        kpi(frame, ["asa"], by=["channel", "site"])
+    # one grouping column may be given as a plain string
+    assert kpi(frame, "asa", by="channel")["channel"].to_list() == ["phone"]
 
 
 def test_dictionary_has_every_kpi_of_the_review() -> None:

@@ -9,7 +9,7 @@ import polars as pl
 
 from cxlab._config import Settings, settings
 from cxlab._errors import SchemaError
-from cxlab.data._store import WriteMode, write_table
+from cxlab.data._store import WriteMode, check_mode, write_table
 from cxlab.data._validate import spec_for, validate
 
 ENCODINGS = ("utf-8-sig", "gb18030")
@@ -103,6 +103,7 @@ def ingest(
     >>> cx.data.ingest("exports/contacts_2026-03.csv", "contacts", mode="months")  # doctest: +SKIP
     """
     spec_for(table)
+    check_mode(table, mode)  # before reading a large file, not after
     ws = workspace if isinstance(workspace, Settings) else settings(workspace)
     frame, used = read_source(path, query=query, encoding=encoding)
     name = Path(path).name if query is None else f"query on {Path(path).name}"

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from cxlab._config import Settings, settings
-from cxlab._errors import WorkspaceError
+from cxlab._errors import OptionError, SchemaError, WorkspaceError
 from cxlab._options import check_option
 from cxlab.data._schemas import TABLES
 from cxlab.data._validate import spec_for
@@ -102,8 +102,24 @@ def load(
     elif start is not None or end is not None:
         raise WorkspaceError(f"table {table!r} has no timestamp; start/end do not apply.")
     if columns is not None:
+        unknown = [c for c in columns if c not in scan.collect_schema()]
+        if unknown:
+            raise SchemaError(
+                f"table {table!r} has no column(s) {', '.join(map(repr, unknown))}; its columns "
+                f"are {', '.join(scan.collect_schema().names())}."
+            )
         scan = scan.select(columns)
     return scan
+
+
+def check_mode(table: str, mode: str) -> None:
+    """Refuse a write mode that does not apply to ``table`` (before anything is read)."""
+    check_option("mode", mode, WriteMode)
+    if mode == "months" and spec_for(table).time_column is None:
+        raise OptionError(
+            f"mode 'months' replaces the months of a table partitioned by time; {table!r} has no "
+            "timestamp, so an export replaces it whole: use mode 'replace'. Nothing was written."
+        )
 
 
 def write_table(
@@ -119,7 +135,7 @@ def write_table(
     ``mode="replace"`` replaces the whole table; ``mode="months"`` replaces only the months present
     in ``frame`` and keeps the others (monthly exports).
     """
-    check_option("mode", mode, WriteMode)
+    check_mode(table, mode)
     spec = TABLES[table]
     ws = workspace or settings()
     target = table_dir(table, ws)

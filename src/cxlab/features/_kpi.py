@@ -103,8 +103,16 @@ def kpi(
         raise OptionError(
             f"unknown KPI {unknown}; the metric dictionary has {', '.join(dictionary)}."
         )
+    by = [by] if isinstance(by, str) else list(by)
     lf = contacts.lazy()
-    if "_answered" not in lf.collect_schema().names():
+    present = lf.collect_schema().names()
+    missing = [c for c in by if c not in present]
+    if missing:
+        raise OptionError(
+            f"cannot group by {', '.join(map(repr, missing))}: not a column of the contacts table "
+            f"(grains: {', '.join(c for c in GRAIN_COLUMNS if c in present)})."
+        )
+    if "_answered" not in present:
         lf = prepare(lf, config)
     keys = list(by)
     if every is not None:
