@@ -58,9 +58,9 @@ class DriverImpactResult(Result):
         for r in self.table.head(3).iter_rows(named=True):
             out.append(
                 f"{r['change']}: about {r['churners_avoided']:,.0f} fewer churners in "
-                f"{self.horizon_days} days ({pct}% interval {r['churners_avoided_low']:,.0f}–"
+                f"{self.horizon_days} days ({pct}% interval {r['churners_avoided_low']:,.0f} to "
                 f"{r['churners_avoided_high']:,.0f}), keeping {c} {r['monthly_revenue_kept']:,.0f} "
-                f"of monthly revenue ({c} {r['monthly_revenue_kept_low']:,.0f}–"
+                f"of monthly revenue ({c} {r['monthly_revenue_kept_low']:,.0f} to "
                 f"{r['monthly_revenue_kept_high']:,.0f})."
             )
         out.append(
