@@ -44,7 +44,8 @@ class Forecaster:
         The lead the intervals are calibrated for (1 for day-ahead, 7 for week-ahead).
     calibration_windows
         How many past origins give the conformal residuals (0 turns calibration off and falls back
-        to Poisson intervals).
+        to Poisson intervals). Cheap models use at least enough origins to span four weeks (28
+        day-ahead origins), since one week of day-ahead errors under-covers on shifting data.
     events
         The events table (``start, end, kind, queues``); models that use regressors read the
         events touching each series from it (holidays have queues ``*``).
@@ -54,6 +55,7 @@ class Forecaster:
 
     name = "base"
     min_days = 7
+    calibration_min_days = 28
 
     def __init__(
         self,
@@ -143,8 +145,13 @@ class Forecaster:
     def _calibrate(self, panel: Panel) -> np.ndarray:
         """Scaled errors of this model at past origins (split-conformal calibration set)."""
         n, horizon = len(panel.days), self.horizon_days
+        windows = self.calibration_windows
+        if (
+            windows > 0
+        ):  # cheap models look back at least calibration_min_days (28 day-ahead origins)
+            windows = max(windows, math.ceil(self.calibration_min_days / max(horizon, 1)))
         residuals = []
-        for k in range(1, self.calibration_windows + 1):
+        for k in range(1, windows + 1):
             origin = n - k * horizon
             if origin < self.min_days:
                 break

@@ -33,6 +33,7 @@ class MSTL(Forecaster):
 
     name = "mstl"
     min_days = 14
+    calibration_min_days = 0
 
     def __init__(self, *, calibration_windows: int = 1, **kwargs) -> None:
         super().__init__(calibration_windows=calibration_windows, **kwargs)
@@ -70,6 +71,7 @@ class Prophet(Forecaster):
 
     name = "prophet"
     min_days = 14
+    calibration_min_days = 0
 
     def __init__(
         self,
