@@ -25,6 +25,7 @@ from cxlab.forecast._models import DailyProfile, SeasonalNaive
 from cxlab.forecast._results import BacktestResult, ForecastResult
 
 Horizon = Literal["day", "week"]
+PROCESS_MIN_SERIES = 16
 
 
 def refresh(
@@ -60,7 +61,8 @@ def refresh(
         ``queue, channel`` (the queues table): adds channel and total series summed from the queues.
         Without it only a total is added.
     executor
-        ``None`` (processes when there are several series), ``"serial"``, or an executor.
+        ``None`` (local processes from 16 series on a machine with more than two cores, else in
+        this process), ``"serial"``, or an executor with ``submit`` (a process pool, a Dask client).
     progress
         Show a progress bar over the series.
 
@@ -143,7 +145,8 @@ def _one(
 
 def _run(args: list[tuple], executor: Any, progress: bool) -> list[dict]:
     own = None
-    if executor is None and len(args) > 1 and (os.cpu_count() or 1) > 1:
+    # starting a process costs a few seconds (it imports cxlab): worth it for many series only
+    if executor is None and len(args) >= PROCESS_MIN_SERIES and (os.cpu_count() or 1) > 2:
         ctx = multiprocessing.get_context("spawn")
         executor = own = ProcessPoolExecutor(
             max_workers=min(len(args), os.cpu_count() or 1), mp_context=ctx
