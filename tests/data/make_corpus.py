@@ -508,6 +508,25 @@ def cases() -> list[Case]:
             ),
         ),
         parquet_case(
+            "contacts_nan_wait.parquet",
+            "contacts",
+            "NaN (a missing value, as pandas writes it) in a required number column",
+            ["'wait_seconds'", "has a value in every row", _row(3)],
+            _typed(c, "contacts").with_columns(
+                pl.when(pl.col("contact_id") == "K000003")
+                .then(float("nan"))
+                .otherwise(pl.col("wait_seconds"))
+                .alias("wait_seconds")
+            ),
+        ),
+        csv_case(
+            "contacts_infinite_wait.csv",
+            "contacts",
+            "an infinite wait",
+            ["'wait_seconds'", "is a number", _row(2), "'inf'"],
+            set_value(c, 2, "wait_seconds", "inf"),
+        ),
+        parquet_case(
             "contacts_header_only.parquet",
             "contacts",
             "a Parquet file with columns and no rows",

@@ -79,6 +79,19 @@ def test_parquet_round_trip(tiny_workspace: Path, tmp_path: Path) -> None:
     assert_frame_equal(_contacts(tmp_path / "ws"), original)
 
 
+def test_pandas_parquet_with_nan_for_missing(tiny_workspace: Path, tmp_path: Path) -> None:
+    """pandas writes a missing CSAT as NaN in a float column: it is stored as a null integer."""
+    original = _contacts(tiny_workspace).head(200)
+    path = tmp_path / "from_pandas.parquet"
+    original.to_pandas().to_parquet(path)  # csat becomes float64 with NaN
+    result = _ingest(path, "contacts", tmp_path / "ws")
+    assert result.exit_code == 0, result.stderr
+    stored = _contacts(tmp_path / "ws")
+    assert stored.schema["csat"] == pl.Int64
+    assert stored["csat"].null_count() == original["csat"].null_count() > 0
+    assert_frame_equal(stored, original)
+
+
 def test_duckdb_query(tiny_workspace: Path, tmp_path: Path) -> None:
     import duckdb
 

@@ -228,7 +228,11 @@ def _cast_column(frame: pl.DataFrame, name: str, dtype) -> tuple[pl.Series, _Vio
         return parsed, None
     if dtype in (pl.Int64, pl.Float64):
         parsed = raw.cast(pl.Float64, strict=False)
-        bad = _bad_rows(frame, raw, parsed)
+        # NaN is how pandas exports a missing number (a float column, or "nan" text): a blank
+        missing = parsed.is_nan().fill_null(False)
+        parsed = parsed.fill_nan(None)
+        bad = _bad_rows(frame, raw.set(missing, None), parsed)
+        bad += frame.filter(parsed.is_infinite().fill_null(False))["__row"].to_list()
         kind = "a whole number" if dtype == pl.Int64 else "a number"
         if not bad and dtype == pl.Int64:
             bad = frame.filter(parsed.is_not_null() & (parsed != parsed.round(0)))[
