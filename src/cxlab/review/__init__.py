@@ -4,6 +4,13 @@ Every number comes from the metric dictionary (:mod:`cxlab.features`); this pack
 period, compares it, tests changes, finds unusual days and ranks agents without rewarding luck.
 """
 
+from cxlab.review._open import (
+    ReviewInputs,
+    headline_cards,
+    open_review,
+    record_headlines,
+    report_table,
+)
 from cxlab.review._period import Period, review_period
 from cxlab.review._sections import (
     Breakdown,
@@ -32,15 +39,20 @@ __all__ = [
     "Phone",
     "QualityAssurance",
     "Ranking",
+    "ReviewInputs",
     "Scorecard",
     "Volume",
     "anomalies",
     "breakdown",
     "complaints",
     "daily",
+    "headline_cards",
+    "open_review",
     "phone",
     "qa",
     "ranking",
+    "record_headlines",
+    "report_table",
     "review_period",
     "scorecard",
     "volume",

@@ -16,19 +16,19 @@ from cxlab.review._moments import change_test, moments
 from cxlab.review._period import Period
 
 PCT = {"share"}
-SCORECARD = [
-    "contacts",
-    "answer_rate",
-    "abandonment_rate",
-    "service_level",
-    "asa",
-    "aht",
-    "fcr",
-    "csat",
-    "complaint_rate",
-    "resolution_within",
-    "sla_answered",
-    "sla_resolved",
+SCORECARD = [  # shown even without a target (ASA and AHT only per channel: email waits are hours)
+    ("contacts", "all"),
+    ("answer_rate", "channel=chat"),
+    ("asa", "channel=phone"),
+    ("asa", "channel=chat"),
+    ("aht", "channel=phone"),
+    ("aht", "channel=chat"),
+    ("fcr", "all"),
+    ("csat", "all"),
+    ("complaint_rate", "all"),
+    ("resolution_within", "all"),
+    ("sla_answered", "all"),
+    ("sla_resolved", "all"),
 ]
 
 
@@ -86,33 +86,41 @@ class Scorecard(Result):
         return self.table
 
     def findings(self) -> list[str]:
+        """What missed its target, what is on target, and what moved beyond normal variation."""
+
+        def name(r: dict) -> str:
+            return r["label"] + ("" if r["scope"] == "all" else f" ({r['scope'].split('=', 1)[1]})")
+
         out = []
-        missed = self.table.filter(pl.col("met") == False)  # noqa: E712
-        met = self.table.filter(pl.col("met") == True)  # noqa: E712
-        for r in missed.iter_rows(named=True):
+        for r in self.table.filter(pl.col("met") == False).iter_rows(named=True):  # noqa: E712
             out.append(
-                f"{r['label']} ({r['scope']}) missed its target: {r['value_text']} against {r['target_text']}."
+                f"{name(r)} missed its target: {r['value_text']} against {r['target_text']}."
             )
+        met = self.table.filter(pl.col("met") == True)  # noqa: E712
         if met.height:
             out.append(
                 "On target: "
-                + ", ".join(
-                    f"{r['label']} ({r['scope']}) {r['value_text']}"
-                    for r in met.iter_rows(named=True)
-                )
+                + "; ".join(f"{name(r)} {r['value_text']}" for r in met.iter_rows(named=True))
                 + "."
             )
-        moved = self.table.filter((pl.col("p_value") < 0.01) & pl.col("change").is_not_null())
-        for r in moved.iter_rows(named=True):
-            better = (
-                (r["change"] > 0) == r["higher_is_better"]
-                if r["higher_is_better"] is not None
-                else None
-            )
-            word = "improved" if better else "worsened" if better is not None else "changed"
+        moved = self.table.filter(
+            (pl.col("p_value") < 0.01)
+            & pl.col("change").is_not_null()
+            & pl.col("higher_is_better").is_not_null()
+        )
+        for r in moved.sort("p_value").head(5).iter_rows(named=True):
+            better = (r["change"] > 0) == r["higher_is_better"]
+            way = "up" if r["change"] > 0 else "down"
             out.append(
-                f"{r['label']} ({r['scope']}) {word} by {r['change_text']} since {self.period.compare_label}, "
-                "more than normal variation explains (p < 0.01)."
+                f"{name(r)} {'improved' if better else 'worsened'}: {r['value_text']}, {way} "
+                f"{r['change_text'].lstrip('+-')} on {self.period.compare_label}, more than normal variation explains."
+            )
+        steady = self.table.filter((pl.col("p_value") >= 0.01) & pl.col("target").is_not_null())
+        if steady.height:
+            out.append(
+                "Within normal variation of last month: "
+                + ", ".join(name(r) for r in steady.iter_rows(named=True))
+                + "."
             )
         return out
 
@@ -159,7 +167,7 @@ def scorecard(
         if t["kpi"] in dictionary
     ]
     targeted = {(k, s) for k, s, _, _ in wanted}
-    wanted += [(k, "all", None, None) for k in SCORECARD if (k, "all") not in targeted]
+    wanted += [(k, s, None, None) for k, s in SCORECARD if (k, s) not in targeted]
     for kpi, scope, target, direction in wanted:
         m = dictionary[kpi]
         filt = _scope(scope)

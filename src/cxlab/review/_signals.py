@@ -55,8 +55,8 @@ class Anomalies(Result):
         method = (
             f"A day counts as unusual when a KPI leaves its normal range: the average of the previous "
             f"{BASELINE_DAYS // 7} weeks plus or minus {LIMIT:g} standard errors for that day's volume, "
-            "widened by the day-to-day variation those weeks showed. By chance alone that happens about "
-            "3 times in 1,000 days."
+            "widened by the day-to-day variation those weeks showed, and allowing for the number of days and "
+            "series looked at (Benjamini-Hochberg, at most 5% false alarms among the days flagged)."
         )
         if flagged.height == 0:
             return [f"No {self.by} had an unusual day this month. " + method]
@@ -140,7 +140,7 @@ def anomalies(
         lo.astimezone(dt.UTC).astimezone(__import__("zoneinfo").ZoneInfo(period.time_zone)).date()
     )
     frames = []
-    for (group, kpi), s in daily.group_by([by, "kpi"], maintain_order=True):
+    for _key, s in daily.group_by([by, "kpi"], maintain_order=True):
         s = s.sort("day").with_columns(in_month=pl.col("day") >= month_start)
         base = s.filter(~pl.col("in_month"))
         if base.height < 14 or s.filter(pl.col("in_month")).height == 0:
@@ -181,7 +181,24 @@ def anomalies(
             }
         )
     )
-    points = points.with_columns(flagged=pl.col("z").abs() > LIMIT)
+    if points.height:
+        p = 2 * stats.norm.sf(np.abs(points["z"].to_numpy()))
+        in_month = points["in_month"].to_numpy()
+        keep = np.zeros(points.height, bool)
+        idx = np.flatnonzero(in_month)
+        order = idx[np.argsort(p[idx])]
+        ranks = np.arange(1, len(order) + 1)
+        passed = p[order] <= 0.05 * ranks / max(len(order), 1)
+        keep[order[: ranks[passed].max() if passed.any() else 0]] = True
+        shares = [k for k in kpis if metrics(config)[k].unit == "share"]
+        is_share = pl.col("kpi").is_in(shares)
+        points = points.with_columns(
+            flagged=pl.Series(keep) & (pl.col("z").abs() > LIMIT),
+            lo=pl.when(is_share).then(pl.col("lo").clip(0, 1)).otherwise(pl.col("lo")),
+            hi=pl.when(is_share).then(pl.col("hi").clip(0, 1)).otherwise(pl.col("hi")),
+        )
+    else:
+        points = points.with_columns(flagged=pl.lit(False))
     return Anomalies(points=points, by=by, period=period)
 
 
