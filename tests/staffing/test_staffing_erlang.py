@@ -128,7 +128,7 @@ def test_erlang_a_matches_its_birth_death_chain(lam, n, aht, patience):
     assert m.p_abandon == pytest.approx(pab, abs=1e-9)
 
 
-def _answered_within(lam, n, aht, patience, t, k_max=400):
+def _answered_within(lam, n, aht, patience, t, k_max=200):
     """P(answered within t) of M/M/n+M computed another way: a caller who finds k others
     waiting moves up at rate n mu + j theta (j still ahead), is answered from the head at rate
     n mu and hangs up at rate theta; the transient law of that small Markov chain (a matrix
