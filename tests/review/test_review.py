@@ -1,0 +1,131 @@
+"""The monthly review: period choice, numbers from the metric dictionary, honest signals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+import cxlab as cx
+from cxlab._errors import NotEnoughDataError
+from cxlab.review._moments import change_test
+
+
+@pytest.fixture(scope="module")
+def review(tiny_workspace: Path) -> cx.review.ReviewInputs:
+    return cx.review.open_review(workspace=tiny_workspace)
+
+
+def test_default_month_is_last_complete_month(review) -> None:
+    # the tiny workspace ends on 2026-10-31 (local time), so October is complete
+    assert review.period.month == "2026-10"
+    assert review.period.compare_month == "2026-09"
+
+
+def test_month_without_data_is_refused_naming_the_range(tiny_workspace: Path) -> None:
+    with pytest.raises(
+        NotEnoughDataError, match=r"2025-01.*|January 2025.*covers 2026-07-01 to 2026-10-31"
+    ):
+        cx.review.open_review(month="2025-01", workspace=tiny_workspace)
+    with pytest.raises(NotEnoughDataError, match="not a month"):
+        cx.review.open_review(month="October", workspace=tiny_workspace)
+
+
+def test_scorecard_numbers_are_the_metric_dictionary(review) -> None:
+    """The phone answer rate, recomputed by hand: answered / (offered less abandons under 5 s)."""
+    card = cx.review.scorecard(review.contacts, review.targets, review.period)
+    lo, hi = review.period.bounds()
+    month = review.contacts.filter(
+        pl.col("arrived_at").is_between(lo, hi, closed="left"), pl.col("channel") == "phone"
+    ).collect()
+    short = month.filter(pl.col("abandoned") & (pl.col("wait_seconds") < 5)).height
+    answered = month.filter(pl.col("answered_at").is_not_null()).height
+    by_hand = answered / (month.height - short)
+    row = card.table.filter(
+        (pl.col("kpi") == "answer_rate") & (pl.col("scope") == "channel=phone")
+    ).row(0, named=True)
+    assert row["value"] == pytest.approx(by_hand, rel=1e-12)
+    assert row["met"] == (by_hand >= 0.90)  # the target table says phone answer rate >= 90%
+
+
+def test_change_test_is_calibrated_under_no_change() -> None:
+    """Under no change, p < 0.05 in about 5% of months (binomial months of 2,000 contacts)."""
+    rng = np.random.default_rng(1)
+    rejections = 0
+    trials = 2000
+    for _ in range(trials):
+        a, b = rng.binomial(2000, 0.8), rng.binomial(2000, 0.8)
+        _, p = change_test((a, 2000, a), (b, 2000, b))
+        rejections += p < 0.05
+    # 5% with a binomial standard error of 0.49 points over 2,000 trials: allow three
+    assert abs(rejections / trials - 0.05) < 3 * np.sqrt(0.05 * 0.95 / trials)
+
+
+def test_anomaly_found_on_an_injected_bad_day(scratch_workspace: Path) -> None:
+    """Half of one queue's calls on 14 October abandoned: that day, that queue is flagged."""
+    contacts = cx.load("contacts", workspace=scratch_workspace).collect()
+    tz = cx.data.truth(scratch_workspace)["timezone"]
+    day = pl.col("arrived_at").dt.convert_time_zone(tz).dt.date()
+    hit = (
+        (pl.col("queue") == "phone_orders")
+        & (day == dt.date(2026, 10, 14))
+        & (pl.int_range(pl.len()) % 2 == 0)
+    )
+    broken = contacts.with_columns(
+        abandoned=pl.when(hit).then(True).otherwise(pl.col("abandoned")),
+        answered_at=pl.when(hit).then(None).otherwise(pl.col("answered_at")),
+        wait_seconds=pl.when(hit).then(60.0).otherwise(pl.col("wait_seconds")),
+    )
+    cx.data.write_table(broken, "contacts", workspace=cx._config.settings(scratch_workspace))
+    rv = cx.review.open_review(workspace=scratch_workspace)
+    found = cx.review.anomalies(rv.contacts, rv.period, by="queue", kpis=("answer_rate",)).summary()
+    assert (
+        found.filter(
+            (pl.col("queue") == "phone_orders") & (pl.col("day") == dt.date(2026, 10, 14))
+        ).height
+        == 1
+    )
+
+
+def test_no_anomaly_flood_on_clean_data(review) -> None:
+    """With the multiplicity correction, clean data gives at most a handful of flags."""
+    found = cx.review.anomalies(review.contacts, review.period, by="queue").summary()
+    assert found.height <= 3
+
+
+def test_ranking_shrinks_small_samples(review) -> None:
+    result = cx.review.ranking(review.contacts, review.period, kpi="fcr", by="agent_id")
+    ranked = result.summary()
+    a, b = result.prior
+    a_mean = a / (a + b)  # the prior mean every rate is shrunk towards
+    # the shrunk rate lies between the raw rate and the average, and the interval holds it
+    between = ((ranked["shrunk"] - ranked["raw"]) * (ranked["shrunk"] - a_mean)) <= 1e-9
+    assert between.all()
+    assert ((ranked["ci_low"] <= ranked["shrunk"]) & (ranked["shrunk"] <= ranked["ci_high"])).all()
+    pulled = (ranked["shrunk"] - ranked["raw"]).abs() / (ranked["raw"] - a_mean).abs().clip(1e-9)
+    small, large = (
+        ranked["contacts"] < ranked["contacts"].median(),
+        ranked["contacts"] >= ranked["contacts"].median(),
+    )
+    assert pulled.filter(small).mean() >= pulled.filter(large).mean()
+
+
+def test_sections_show_themselves(review) -> None:
+    for result in (
+        cx.review.volume(review.contacts, review.period),
+        cx.review.breakdown(
+            review.contacts, review.period, ["fcr", "csat"], ["channel"], heading="x"
+        ),
+        cx.review.phone(review.contacts, review.period),
+        cx.review.complaints(review.contacts, review.period),
+        cx.review.qa(review.qa_scores, review.contacts, review.period),
+        cx.review.daily(review.contacts, review.period, "service_level"),
+    ):
+        assert isinstance(result.summary(), pl.DataFrame) and result.summary().height > 0
+        assert result.findings() and all(isinstance(s, str) for s in result.findings())
+        assert result.plot().data
+        assert "<table" in result._repr_html_()
+        assert result.to_dict()["findings"]
