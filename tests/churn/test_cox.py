@@ -179,3 +179,30 @@ def test_per_term_coverage_over_seeds(tmp_path):
             covered += r["ci_low"] < beta < r["ci_high"]
             total += 1
     assert total == 42 and covered >= 36, covered
+
+
+def test_landmark_cox_breaks_ph_as_planted_and_the_split_remedy_shows_it(default_workspace):
+    """Under the planted model the hazard follows the experience of the last 90 days, refreshed
+    monthly. Measured once at a landmark, an unresolved complaint goes stale: its hazard ratio
+    must fall over follow-up. The PH check must flag it, and the time-split remedy must estimate
+    a clearly lower hazard ratio after day 91 (when the whole 90-day window has rolled off) than
+    before it (where it must still be clearly harmful)."""
+    contacts = cx.load("contacts", workspace=default_workspace)
+    customers = cx.load("customers", workspace=default_workspace)
+    snapshot = cx.churn.landmark_frame(contacts, customers, as_of="auto")
+    covs = ["unresolved_complaint_90d", "abandoned_contacts_90d", "low_csat_90d", "transfers_90d",
+            "segment", "contract"]  # fmt: skip
+    ref = {"contract": "monthly", "segment": "individual"}
+    fit = cx.churn.cox(
+        snapshot, duration="duration", event="churned", covariates=covs, reference=ref
+    )
+    check = cx.churn.ph_check(fit)
+    assert "unresolved_complaint_90d" in check.summary().filter(~pl.col("passed"))["term"].to_list()
+    split = cx.churn.cox(
+        snapshot, duration="duration", event="churned", covariates=covs, reference=ref,
+        split_at=[91], time_varying=["unresolved_complaint_90d"],
+    )  # fmt: skip
+    rows = {r["term"]: r for r in split.summary().iter_rows(named=True)}
+    after = rows["unresolved_complaint_90d after 91"]
+    assert after["ci_high"] < 0  # the effect after day 91 is smaller than before
+    assert rows["unresolved_complaint_90d"]["ci_low"] > 0  # harmful while it is fresh
