@@ -176,7 +176,13 @@ def test_export_round_trip(tmp_path):
 
 
 def test_plan_shows_itself():
+    """Chart, findings, JSON and HTML; the headline numbers add up from the table."""
     p = st.plan(_forecast(), **KW)
+    tot = p.totals()
+    assert tot["agent_hours"].sum() == pytest.approx(p.agent_hours)
+    assert p.agent_hours == pytest.approx(p.summary()["agents"].sum() * 0.5)
+    assert tot["peak_agents"].to_list() == sorted(tot["peak_agents"].to_list(), reverse=True)
+    assert 0 < p.mean_p_miss < 1
     assert isinstance(p.plot(), go.Figure)
     found = p.findings()
     assert any("phone_orders" in f and "peak" in f for f in found)

@@ -58,6 +58,25 @@ class StaffingBacktest(Result):
     def summary(self) -> pl.DataFrame:
         return self.totals
 
+    def _overall(self, column: str) -> float | None:
+        value = self.totals.filter(pl.col("series_id") == "all")[column].item()
+        return None if value is None else float(value)
+
+    @property
+    def service_level(self) -> float | None:
+        """Share of all replayed arrivals answered within their queue's threshold."""
+        return self._overall("service_level")
+
+    @property
+    def abandonment_rate(self) -> float | None:
+        """Share of all replayed arrivals that hung up."""
+        return self._overall("abandonment_rate")
+
+    @property
+    def asa(self) -> float | None:
+        """Mean wait of answered contacts in the replay, seconds."""
+        return self._overall("asa")
+
     def plot(self):
         """Achieved service level per interval and series, against each series' target."""
         import plotly.graph_objects as go

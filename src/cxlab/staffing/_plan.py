@@ -62,6 +62,39 @@ class StaffingPlan(Result):
         """One row per series_id and interval (the export's rows)."""
         return self.table
 
+    @property
+    def agent_hours(self) -> float:
+        """Agent-hours on the phones over the whole plan (all series)."""
+        return float(self.table["agents"].sum()) * self.interval_minutes / 60.0
+
+    @property
+    def scheduled_hours(self) -> float:
+        """Agent-hours to schedule after shrinkage (all series)."""
+        return float(self.table["scheduled"].sum()) * self.interval_minutes / 60.0
+
+    @property
+    def mean_p_miss(self) -> float | None:
+        """Average probability of missing the target over open intervals (None without bands)."""
+        risk = self.table.filter(pl.col("y_hat") > 0)["p_miss_sl"].drop_nulls()
+        return float(risk.mean()) if risk.len() else None
+
+    def totals(self) -> pl.DataFrame:
+        """One row per series: peak agents (and when), agent-hours, scheduled hours, mean risk."""
+        hours = self.interval_minutes / 60.0
+        peaks = self.peaks().select(
+            "series_id",
+            pl.col("ts").alias("peak_ts"),
+            pl.col("agents").alias("peak_agents"),
+            pl.col("agents_lo_80").alias("peak_agents_lo_80"),
+            pl.col("agents_hi_80").alias("peak_agents_hi_80"),
+        )
+        sums = self.table.group_by("series_id").agg(
+            (pl.col("agents").sum() * hours).alias("agent_hours"),
+            (pl.col("scheduled").sum() * hours).alias("scheduled_hours"),
+            pl.col("p_miss_sl").filter(pl.col("y_hat") > 0).mean().alias("mean_p_miss_sl"),
+        )
+        return peaks.join(sums, on="series_id").sort("peak_agents", descending=True)
+
     def peaks(self) -> pl.DataFrame:
         """The interval of highest need of each series, with its ranges."""
         return (
@@ -172,9 +205,7 @@ class StaffingPlan(Result):
                 f"95% range {row['agents_lo_95']}–{row['agents_hi_95']}), "
                 f"{row['scheduled']:.0f} to schedule after {self.shrinkage:.0%} shrinkage."
             )
-        hours = self.interval_minutes / 60.0
-        total = float(self.table["agents"].sum()) * hours
-        sched = float(self.table["scheduled"].sum()) * hours
+        total, sched = self.agent_hours, self.scheduled_hours
         n_series = self.table["series_id"].n_unique()
         out.append(
             f"Over {self.table.height:,} intervals of {n_series} queue(s), the plan needs "
