@@ -14,6 +14,7 @@ from cxlab._result import Result
 from cxlab.features import MetricConfig, metrics, prepare
 from cxlab.review._moments import change_test, moments
 from cxlab.review._period import Period
+from cxlab.viz._display import safe_text
 
 PCT = {"share"}
 SCORECARD = [  # shown even without a target (ASA and AHT only per channel: email waits are hours)
@@ -249,9 +250,17 @@ class Volume(Result):
         return out
 
     def plot(self) -> go.Figure:
+        levels = [
+            "category",
+            "category_l2",
+            "category_l3",
+        ]  # free text: shown literally, never as markup
+        safe = self.by_category.with_columns(
+            pl.col(c).map_elements(safe_text, return_dtype=pl.Utf8) for c in levels
+        )
         fig = px.sunburst(
-            self.by_category.to_pandas(),
-            path=["category", "category_l2", "category_l3"],
+            safe.to_pandas(),
+            path=levels,
             values="contacts",
             title=f"Contacts by category (three levels), {self.period.label}",
         )
@@ -356,6 +365,7 @@ class Breakdown(Result):
             ).alias("x")
         )
         labels = x.to_list() if isinstance(x, pl.Series) else t.select(x)["x"].to_list()
+        labels = [safe_text(v) for v in labels]
         scale = 100 if m.unit == "share" else 1
         fig = go.Figure(
             go.Bar(

@@ -6,9 +6,19 @@ Importing ``cxlab.viz`` registers the ``cxlab`` template and sets plotly's rende
 and the notebook part embeds plotly.js once per report so the HTML works offline.
 """
 
-from cxlab.viz._display import findings, headline, note, show, table
+from cxlab.viz._display import findings, headline, note, safe_text, show, table
 from cxlab.viz._theme import COLORS, apply_renderer, template
 
-__all__ = ["COLORS", "apply_renderer", "findings", "headline", "note", "show", "table", "template"]
+__all__ = [
+    "COLORS",
+    "apply_renderer",
+    "findings",
+    "headline",
+    "note",
+    "safe_text",
+    "show",
+    "table",
+    "template",
+]
 
 apply_renderer()

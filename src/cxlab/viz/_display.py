@@ -27,6 +27,12 @@ def _display(markup: str) -> None:
     display(HTML(_CSS + markup))
 
 
+def safe_text(text: object) -> str:
+    """Text made safe for chart labels and hover text: plotly renders <a>, <b>, <i> tags in
+    labels, so free text (categories, comments, names) is escaped and shows literally."""
+    return html.escape(str(text), quote=False)
+
+
 def headline(cards: Sequence[dict]) -> None:
     """Headline numbers as cards: ``{"label", "value", "target"?, "met"?, "detail"?}`` (escaped)."""
     parts = []
@@ -34,7 +40,9 @@ def headline(cards: Sequence[dict]) -> None:
         value = c["value"] if isinstance(c["value"], str) else format_value(c["value"])
         met = c.get("met")
         cls = "" if met is None else (" cx-ok" if met else " cx-miss")
-        target = f"<div class='t{cls}'>{html.escape(str(c['target']))}</div>" if c.get("target") else ""
+        target = (
+            f"<div class='t{cls}'>{html.escape(str(c['target']))}</div>" if c.get("target") else ""
+        )
         detail = f"<div class='l'>{html.escape(str(c['detail']))}</div>" if c.get("detail") else ""
         parts.append(
             f"<div class='cx-card'><div class='l'>{html.escape(str(c['label']))}</div>"
@@ -53,7 +61,13 @@ def note(text: str) -> None:
     _display(f"<p class='cx-note'>{html.escape(text)}</p>")
 
 
-def table(frame: pl.DataFrame, *, mask: Sequence[str] = ("customer_id",), max_rows: int = 50, caption: str | None = None) -> None:
+def table(
+    frame: pl.DataFrame,
+    *,
+    mask: Sequence[str] = ("customer_id",),
+    max_rows: int = 50,
+    caption: str | None = None,
+) -> None:
     """An escaped table, with customer identifiers masked."""
     for column in mask:
         frame = mask_column(frame, column)
