@@ -18,11 +18,11 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
-from cxlab._result import Result
+from cxlab._result import Result, html_findings, html_table
 from cxlab.staffing._erlang_a import erlang_a_from
 from cxlab.staffing._required import _EPS, check_targets, required_servers
 from cxlab.staffing._uncertainty import p_miss
-from cxlab.staffing._util import local_ts, per_series, when
+from cxlab.staffing._util import local_ts, per_series, when, zone
 
 BANDS = (("lo_80", "y_lo_80"), ("hi_80", "y_hi_80"), ("lo_95", "y_lo_95"), ("hi_95", "y_hi_95"))
 QUANTILE_COLUMNS = ("y_lo_95", "y_lo_80", "y_hat", "y_hi_80", "y_hi_95")
@@ -83,7 +83,11 @@ class StaffingPlan(Result):
         hours = self.interval_minutes / 60.0
         peaks = self.peaks().select(
             "series_id",
-            pl.col("ts").alias("peak_ts"),
+            (
+                pl.col("ts").dt.convert_time_zone(zone(self.time_zone))
+                if getattr(self.table.schema["ts"], "time_zone", None)
+                else pl.col("ts")
+            ).alias("peak_ts"),
             pl.col("agents").alias("peak_agents"),
             pl.col("agents_lo_80").alias("peak_agents_lo_80"),
             pl.col("agents_hi_80").alias("peak_agents_hi_80"),
@@ -94,6 +98,16 @@ class StaffingPlan(Result):
             pl.col("p_miss_sl").filter(pl.col("y_hat") > 0).mean().alias("mean_p_miss_sl"),
         )
         return peaks.join(sums, on="series_id").sort("peak_agents", descending=True)
+
+    def _repr_html_(self) -> str:
+        """Findings and the per-series totals (the interval rows are in ``summary()``)."""
+        import html
+
+        return (
+            f"<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
+            f"{html_findings(self.findings())}"
+            f"{html_table(self.totals(), caption='Per queue: peak need, agent-hours, mean risk')}</div>"
+        )
 
     def peaks(self) -> pl.DataFrame:
         """The interval of highest need of each series, with its ranges."""
