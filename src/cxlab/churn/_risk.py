@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from scipy.stats import norm
 
 from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._masking import mask_column
@@ -40,6 +39,13 @@ LIST_COLUMNS = (
 )
 
 
+def _z(q: float) -> float:
+    """The standard normal quantile (scipy imported on use, so importing cxlab.churn stays light)."""
+    from scipy.stats import norm
+
+    return float(norm.ppf(q))
+
+
 def auc_hanley_mcneil(
     y: np.ndarray, p: np.ndarray, alpha: float = 0.05
 ) -> tuple[float, float, float]:
@@ -56,7 +62,7 @@ def auc_hanley_mcneil(
     se = np.sqrt(
         (auc * (1 - auc) + (n1 - 1) * (q1 - auc**2) + (n0 - 1) * (q2 - auc**2)) / (n1 * n0)
     )
-    z = norm.ppf(1 - alpha / 2)
+    z = _z(1 - alpha / 2)
     return auc, float(max(0.0, auc - z * se)), float(min(1.0, auc + z * se))
 
 
@@ -66,7 +72,7 @@ def calibration_table(
     """Observed churn rate against the mean prediction in equal-size bins of the prediction,
     with Wilson intervals of the observed rate."""
     order = np.argsort(p, kind="stable")
-    z = norm.ppf(1 - alpha / 2)
+    z = _z(1 - alpha / 2)
     rows = []
     for k, idx in enumerate(np.array_split(order, bins), start=1):
         n = len(idx)

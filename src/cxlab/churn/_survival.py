@@ -9,13 +9,19 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy.stats import norm
 
 from cxlab._errors import NotEnoughDataError
 from cxlab._result import Result
 from cxlab.churn._plots import figure
 
 AT_DAYS = (91, 182, 365)
+
+
+def _z(q: float) -> float:
+    """The standard normal quantile (scipy imported on use, so importing cxlab.churn stays light)."""
+    from scipy.stats import norm
+
+    return float(norm.ppf(q))
 
 
 def _months(days: float) -> str:
@@ -52,7 +58,7 @@ def km_estimate(duration: np.ndarray, event: np.ndarray, alpha: float = 0.05) ->
     surv = np.cumprod(1 - deaths / at_risk)
     with np.errstate(divide="ignore", invalid="ignore"):
         gw = np.cumsum(deaths / (at_risk * (at_risk - deaths)))
-        z = norm.ppf(1 - alpha / 2)
+        z = _z(1 - alpha / 2)
         log_s = np.log(surv)
         se = np.sqrt(gw) / np.abs(log_s)
         lo = surv ** np.exp(z * se)
@@ -253,7 +259,7 @@ def aalen_johansen(duration: np.ndarray, cause: np.ndarray, alpha: float = 0.05)
                 + s_prev[: j + 1] ** 2 * d1[: j + 1] * (n[: j + 1] - d1[: j + 1]) / n[: j + 1] ** 3
                 - 2 * f * s_prev[: j + 1] * d1[: j + 1] / n[: j + 1] ** 2
             )
-        z = norm.ppf(1 - alpha / 2)
+        z = _z(1 - alpha / 2)
         se = np.sqrt(np.maximum(var, 0)) / np.abs(cif * np.log(cif))
         lo = cif ** np.exp(z * se)
         hi = cif ** np.exp(-z * se)
