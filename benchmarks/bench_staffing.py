@@ -9,9 +9,11 @@ shrinkage. Timings are the best of five runs.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import numpy as np
+import polars as pl
 
 import cxlab.staffing as st
 
@@ -76,6 +78,38 @@ def run_pyworkforce(x):
     return raw
 
 
+def forecast_frame(x) -> pl.DataFrame:
+    """The same volumes as a long forecast frame with +-15% / +-25% bands."""
+    start = dt.datetime(2026, 10, 5, tzinfo=dt.UTC)
+    ts = [start + dt.timedelta(minutes=MINUTES * i) for i in range(INTERVALS)]
+    y = x["volume"].ravel()
+    return pl.DataFrame(
+        {
+            "series_id": np.repeat([f"q{i:02d}" for i in range(QUEUES)], INTERVALS),
+            "ts": ts * QUEUES,
+            "y_hat": y,
+            "y_lo_80": y * 0.85,
+            "y_hi_80": y * 1.15,
+            "y_lo_95": y * 0.75,
+            "y_hi_95": y * 1.25,
+        }
+    )
+
+
+def run_plan(x, fc):
+    ids = [f"q{i:02d}" for i in range(QUEUES)]
+    return st.plan(
+        fc,
+        interval_minutes=MINUTES,
+        aht_seconds=dict(zip(ids, x["aht"][:, 0], strict=True)),
+        sl_target=dict(zip(ids, x["target"][:, 0], strict=True)),
+        sl_seconds=dict(zip(ids, x["seconds"][:, 0], strict=True)),
+        shrinkage=0.3,
+        max_occupancy=0.85,
+        time_zone="UTC",
+    )
+
+
 def main() -> None:
     x = inputs()
     cells = x["volume"].size
@@ -85,8 +119,11 @@ def main() -> None:
         t_p, theirs = best_of(lambda: run_pyworkforce(x))
     except ImportError:
         t_p, theirs = float("nan"), None
+    fc = forecast_frame(x)
+    t_plan, p = best_of(lambda: run_plan(x, fc), repeat=3)
     rows = [
         ("cxlab agents_required, Erlang C", t_c, ours.agents),
+        ("cxlab plan: 5 quantiles + risk of missing", t_plan, p.summary()["agents"].to_numpy()),
         ("cxlab agents_required, Erlang A (patience 180 s)", t_a, ours_a.agents),
         ("pyworkforce ErlangC.required_positions (loop)", t_p, theirs),
     ]
