@@ -143,6 +143,9 @@ def erlang_a_from(
         p_ab[live] = pa
         sl[live] = (1.0 - pw) + pw * within
         asa[live] = np.where(pa < 1.0, pw * wait_answered / np.maximum(1.0 - pa, 1e-300), np.nan)
+    stuck = ~finite & (n == 0) & (a > 0)  # nobody to answer and nobody hangs up
+    p_ab[stuck] = 0.0
+    asa[stuck] = np.inf
     infinite = ~finite & (n > 0) & (a > 0)
     if infinite.any():
         ai, ni, ahi, ti = a[infinite], n[infinite], aht[infinite], t[infinite]
@@ -184,7 +187,8 @@ def erlang_a(
         A named tuple ``(p_wait, p_abandon, service_level, asa, occupancy)``; floats when every
         input is a scalar. The service level counts abandons as not answered; ASA is the mean
         wait of answered contacts. With no traffic: no wait, service level 1. With no agents and
-        traffic: everyone waits and abandons, service level 0, ASA undefined (NaN).
+        traffic: everyone waits and (with finite patience) abandons, service level 0, ASA
+        undefined (NaN; infinite when nobody hangs up).
 
     References
     ----------
