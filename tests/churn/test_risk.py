@@ -113,3 +113,33 @@ def test_drivers_in_money(risk):
     assert all(len(s) > 0 for s in d.findings()) and isinstance(d.plot(), go.Figure)
     with pytest.raises(OptionError):
         cx.churn.driver_impact(risk, improvement=1.5)
+
+
+def test_at_risk_auc_reaches_the_planted_ceiling(risk, default_workspace):
+    """Planted truth: scoring the same holdout with the planted log hazard ratios
+    (truth.json["churn"]["log_hr"]) on the same landmark features gives the best AUC any model
+    of these features can expect (about 0.63 on seed 7: churn is mostly chance). The fitted
+    model's AUC must be within its own 95% interval of that ceiling."""
+    from sklearn.metrics import roc_auc_score
+
+    t = cx.data.truth(default_workspace)["churn"]["log_hr"]
+    h = cx.churn.landmark_frame(
+        cx.load("contacts", workspace=default_workspace),
+        cx.load("customers", workspace=default_workspace),
+        as_of=risk.holdout_as_of,
+        end=risk.as_of,
+        horizon_days=risk.horizon_days,
+        windows=(90,),
+    )
+    lp = (
+        t["unresolved_complaint"] * h["unresolved_complaint_90d"]
+        + t["abandoned_contacts"] * h["abandoned_contacts_90d"]
+        + t["low_csat"] * h["low_csat_90d"]
+        + t["transfers"] * h["transfers_90d"]
+        + t["segment_enterprise"] * (h["segment"] == "enterprise")
+        + t["contract_annual"] * (h["contract"] == "annual")
+        + t["contract_two_year"] * (h["contract"] == "two_year")
+    ).to_numpy()
+    ceiling = roc_auc_score(h["churned_within"].to_numpy(), lp)
+    assert h.height == risk.holdout_n
+    assert risk.auc_ci_low < ceiling < risk.auc_ci_high
