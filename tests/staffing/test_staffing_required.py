@@ -123,3 +123,13 @@ def test_bad_targets_are_refused():
         st.agents_required(10, interval_minutes=30, aht_seconds=180, sl_target=1.0, sl_seconds=20)
     with pytest.raises(OptionError, match="shrinkage"):
         st.agents_required(10, interval_minutes=30, aht_seconds=180, asa_target=20, shrinkage=1.0)
+
+
+def test_importing_staffing_stays_light():
+    """scipy is imported where it is used, so `cx.staffing` loads without it."""
+    import subprocess
+    import sys
+
+    code = "import sys, cxlab.staffing; print(any(m.startswith('scipy') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
