@@ -46,13 +46,13 @@ def _ab_rates(
 
 
 def test_ab_coverage_and_aa_quick():
-    """400 replications: coverage of FCR +0.05 and of AHT -7% within 95% +/- 3.3 points, and the
-    A/A rejection rate within 5% +/- 3.3 points (three Monte-Carlo standard errors at R = 400)."""
-    cov_fcr, cov_aht, _ = _ab_rates(400, effect=0.05, seed=1)
-    assert 0.917 <= cov_fcr <= 0.983
-    assert 0.917 <= cov_aht <= 0.983
-    _, _, fpr = _ab_rates(400, effect=0.0, seed=2, cuped=True)
-    assert 0.017 <= fpr <= 0.083
+    """250 replications: coverage of FCR +0.05 and of AHT -7% within 95% +/- 4.1 points, and the
+    A/A rejection rate within 5% +/- 4.1 points (three Monte-Carlo standard errors at R = 250)."""
+    cov_fcr, cov_aht, _ = _ab_rates(250, effect=0.05, seed=1)
+    assert 0.909 <= cov_fcr <= 0.991
+    assert 0.909 <= cov_aht <= 0.991
+    _, _, fpr = _ab_rates(250, effect=0.0, seed=2, cuped=True)
+    assert 0.009 <= fpr <= 0.091
 
 
 @pytest.mark.slow
@@ -106,11 +106,11 @@ def _sequential_aa(
 
 
 def test_sequential_aa_quick():
-    """150 A/A replications looked at daily for 4 weeks: the always-valid intervals reject at most
-    5% + 3.6 points (three Monte-Carlo errors), while daily peeks at fixed intervals reject far more
+    """100 A/A replications looked at daily for 4 weeks: the always-valid intervals reject at most
+    5% + 6.5 points (three Monte-Carlo errors), while daily peeks at fixed intervals reject far more
     than 5% (Johari et al. 2017 report 20-30% with daily looks)."""
-    cs, fixed = _sequential_aa(150, seed=3)
-    assert cs <= 0.086
+    cs, fixed = _sequential_aa(100, seed=3)
+    assert cs <= 0.115
     assert fixed > 0.10
 
 
@@ -147,8 +147,8 @@ def _cs_coverage(reps: int, seed: int) -> float:
 
 
 def test_staggered_coverage_quick():
-    """80 replications of the 16-region staggered pilot: coverage within 95% +/- 7.3 points."""
-    assert 0.877 <= _cs_coverage(80, seed=5) <= 1.0
+    """40 replications of the 16-region staggered pilot: coverage within 95% +/- 10.3 points."""
+    assert 0.847 <= _cs_coverage(40, seed=5) <= 1.0
 
 
 @pytest.mark.slow
@@ -158,3 +158,40 @@ def test_staggered_coverage_many_seeds():
     +0.06 93-97% of the time (94.75% at seed 6 over 400 replications; without the correction,
     as in R ``did``, 92.5%: cohorts of two or three regions make the plain errors too small)."""
     assert 0.93 <= _cs_coverage(1000, seed=6) <= 0.97
+
+
+def _did_coverage(reps: int, seed: int) -> float:
+    """The 2x2 of the first wave (3 pilot regions from week 16) against 8 never-treated regions,
+    before the second wave (week 24), as in the registry-driven analysis."""
+    import datetime as dt
+
+    from cxlab.experiments import did
+
+    rng = np.random.default_rng(seed)
+    base = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    hits = 0
+    for _ in range(reps):
+        p = _region_panel(rng).with_columns(
+            period=pl.lit(base) + pl.duration(weeks=pl.col("t")),
+            unit=pl.col("unit").cast(pl.Utf8),
+            denominator=pl.lit(300.0),
+            numerator=pl.col("y") * 300,
+        )
+        units = p.select("unit", "g").unique()
+        first = {u: base + dt.timedelta(weeks=16) for u in units.filter(pl.col("g") == 16)["unit"]}
+        never = units.filter(pl.col("g") == 0)["unit"].to_list()
+        res = did(p, treated=first, controls=never, end=base + dt.timedelta(weeks=24))
+        hits += res.estimate["ci_low"] <= 0.06 <= res.estimate["ci_high"]
+    return hits / reps
+
+
+def test_did_2x2_coverage_quick():
+    """60 replications of the first-wave 2x2: coverage within 95% +/- 8.4 points (3 MC errors)."""
+    assert 0.866 <= _did_coverage(60, seed=8) <= 1.0
+
+
+@pytest.mark.slow
+def test_did_2x2_coverage_many_seeds():
+    """1,000 replications: the region-level Welch interval covers the planted +0.06 93-97% of the
+    time (94.7% over 300 replications at seed 7; the clustered regression with t(G-1) gave 90.7%)."""
+    assert 0.93 <= _did_coverage(1000, seed=9) <= 0.97
