@@ -288,6 +288,9 @@ def at_risk(
         Restrict to one segment (its term is then dropped).
     experience, attributes
         The model's covariates (defaults: :data:`EXPERIENCE` and :data:`CUSTOMER`).
+    reference
+        Reference levels of text covariates (default: monthly contract, individual segment,
+        bronze tier, so odds ratios read the same whichever segment is shown).
 
     Returns
     -------
@@ -314,6 +317,12 @@ def at_risk(
         raise OptionError(f"as_of={a} is after the data end ({end}): nothing is known there yet.")
     h = dt.timedelta(days=horizon_days)
     holdout_at, train_at = a - h, a - 2 * h
+    reference = {
+        "contract": "monthly",
+        "segment": "individual",
+        "value_tier": "bronze",
+        **(reference or {}),
+    }
     covariates = [*experience, *attributes]
     if segment is not None:
         covariates = [c for c in covariates if c != "segment"]
