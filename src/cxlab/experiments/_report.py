@@ -70,6 +70,11 @@ class ExperimentReport(Result):
         return DESIGN_TEXT.get(self.design, "")
 
     @property
+    def power_unit(self) -> str:
+        """The unit a follow-up randomised test would use: agents for coaching-style changes."""
+        return "agent" if self.design == "cluster_ab" else "customer"
+
+    @property
     def diagnostics_passed(self) -> bool:
         return all(bool(getattr(d, "passed", True)) for d in self.diagnostics)
 
