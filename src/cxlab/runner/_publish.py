@@ -108,7 +108,20 @@ def _value(entry: dict[str, Any]) -> str:
     return format_value(v)
 
 
-def write_index(outputs: Path, order: list[str] | None = None) -> Path:
+def _when(stamp: str | None, tz: str) -> str:
+    if not stamp:
+        return "never"
+    from zoneinfo import ZoneInfo
+
+    try:
+        return (
+            dt.datetime.fromisoformat(stamp).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+        )
+    except ValueError:
+        return stamp
+
+
+def write_index(outputs: Path, order: list[str] | None = None, *, timezone: str = "UTC") -> Path:
     """Rebuild ``outputs/index.html`` from the status of every report (escaped throughout)."""
     reports = outputs / "reports"
     names = (
@@ -131,8 +144,8 @@ def write_index(outputs: Path, order: list[str] | None = None) -> Path:
             where = f" in code cell {err['cell']}" if err.get("cell") else ""
             badge = "<span class='fail'>last run failed</span>"
             failure = (
-                f"<p class='failure'>Run {html.escape(str(last.get('started_at', '')))} failed{html.escape(where)}: "
-                f"{html.escape(str(err.get('message', 'unknown error')))}. "
+                f"<p class='failure'>The run of {html.escape(_when(last.get('started_at'), timezone))} failed{html.escape(where)}: "
+                f"{html.escape(str(err.get('message') or 'unknown error').rstrip('.'))}. "
                 f"{'The last good report is kept below.' if good else 'There is no good report yet.'}</p>"
             )
         link = (
@@ -155,13 +168,13 @@ def write_index(outputs: Path, order: list[str] | None = None) -> Path:
                 f"<div class='tile'><div class='l'>{html.escape(str(entry.get('label', '')))}</div>"
                 f"<div class='v'>{html.escape(_value(entry))}</div>{target}</div>"
             )
-        when = html.escape(str((good or {}).get("ended_at", "never")))
+        when = html.escape(_when((good or {}).get("ended_at"), timezone))
         cards.append(
             f"<section class='card'><h2>{title} {badge}</h2>"
             f"<p class='meta'>Last good run: {when}</p>{failure}"
             f"<div class='tiles'>{''.join(tiles)}</div><p>{link}</p></section>"
         )
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    now = _when(dt.datetime.now(dt.UTC).isoformat(), timezone)
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>cxlab reports</title>
 <style>body{{font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif;margin:0;background:#f6f8fb;color:#1d2433}}

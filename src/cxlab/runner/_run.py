@@ -113,7 +113,11 @@ def run_notebook(
             "parameters": parameters or {},
         }
         return _finish(
-            ws.outputs_dir, record, None, {"kind": "missing", "message": str(exc), "cell": None}
+            ws.timezone,
+            ws.outputs_dir,
+            record,
+            None,
+            {"kind": "missing", "message": str(exc), "cell": None},
         )
     stem = source.stem
     title = title_of(source)
@@ -129,7 +133,11 @@ def run_notebook(
         typed = check_parameters(source, parameters or {}, from_text=from_text)
     except CxlabError as exc:
         return _finish(
-            outputs, record, None, {"kind": "parameter", "message": str(exc), "cell": None}
+            ws.timezone,
+            outputs,
+            record,
+            None,
+            {"kind": "parameter", "message": str(exc), "cell": None},
         )
     record["parameters"] = typed
     run_dir = outputs / "runs" / stem / run_id
@@ -154,6 +162,7 @@ def run_notebook(
     )
     if not result.ok:
         return _finish(
+            ws.timezone,
             outputs,
             record,
             run_dir,
@@ -179,16 +188,18 @@ def run_notebook(
         )
     except Exception as exc:  # rendering is part of the run: a failure keeps the last good report
         return _finish(
+            ws.timezone,
             outputs,
             record,
             run_dir,
             {"kind": "render", "message": f"{type(exc).__name__}: {exc}", "cell": None},
         )
     latest = publish_report(outputs, stem, run_id, report)
-    return _finish(outputs, record, run_dir, None, metrics=metrics, report=latest)
+    return _finish(ws.timezone, outputs, record, run_dir, None, metrics=metrics, report=latest)
 
 
 def _finish(
+    timezone: str,
     outputs: Path,
     record: dict,
     run_dir: Path | None,
@@ -211,7 +222,7 @@ def _finish(
     }
     append_run(outputs, record)
     update_status(outputs, record["notebook"], record, metrics)
-    write_index(outputs)
+    write_index(outputs, timezone=timezone)
     return RunResult(
         record["notebook"],
         record["run_id"],
