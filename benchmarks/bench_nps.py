@@ -9,6 +9,11 @@ a row-resampling bootstrap for the drivers (instead of resampling counts of dist
 tagging every comment (instead of each distinct comment once).
 
 Run: ``python benchmarks/bench_nps.py [--rows 1000000] [--skip-naive]``
+
+Measured on 2 shared cores, 1,000,000 responses (450,133 comments): score by segment 0.1 s,
+change 0.4 s, monthly trend 0.3 s, drivers with 200 bootstrap resamples 3.9 s (peak 337 MiB;
+the row-resampling baseline took 248 s), themes 6.6 s (peak 1.0 GiB, of which about 100 MiB is
+jieba's dictionary; tagging every comment instead of each distinct one took 236 s).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab._options import check_option
@@ -109,7 +109,7 @@ def interval(
     check_option("method", method, Method)
     p, q, d = _adjusted(promoters, passives, detractors, method)
     n = p + q + d
-    z = norm.ppf(0.5 + level / 2)
+    z = ndtri(0.5 + level / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         centre = 100.0 * (p - d) / n
     se = std_error(promoters, passives, detractors, method=method)

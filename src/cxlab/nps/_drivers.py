@@ -31,7 +31,6 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-from scipy.stats import t as t_dist
 
 from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab._options import check_option
@@ -285,6 +284,8 @@ def drivers(
     ----------
     Johnson (2000), Multivariate Behavioral Research 35(1); Grömping (2006), JSS 17(1).
     """
+    from scipy.stats import t as t_dist
+
     check_option("method", method, DriverMethod)
     lf = surveys.lazy()
     if period:

@@ -21,7 +21,7 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-from scipy.stats import norm
+from scipy.special import ndtr, ndtri
 
 from cxlab._errors import NotEnoughDataError
 from cxlab._options import check_option
@@ -67,7 +67,7 @@ def adjust_p(p: np.ndarray, method: Adjust = "holm") -> np.ndarray:
 
 def _diff(a: pl.DataFrame, b: pl.DataFrame, method: Method, level: float) -> dict[str, np.ndarray]:
     """NPS of ``a`` minus NPS of ``b`` (rows aligned), its standard error, interval and p-value."""
-    z = norm.ppf(0.5 + level / 2)
+    z = ndtri(0.5 + level / 2)
     get = {k: (a[k].to_numpy(), b[k].to_numpy()) for k in ("promoters", "passives", "detractors")}
     na = sum(get[k][0] for k in get).astype(float)
     nb = sum(get[k][1] for k in get).astype(float)
@@ -80,7 +80,7 @@ def _diff(a: pl.DataFrame, b: pl.DataFrame, method: Method, level: float) -> dic
             std_error(*(get[k][0] for k in get), method=method),
             std_error(*(get[k][1] for k in get), method=method),
         )
-        p = 2 * norm.sf(np.abs(est / se))
+        p = 2 * ndtr(-np.abs(est / se))
     return {
         "estimate": est,
         "std_error": se,
