@@ -151,3 +151,39 @@ def test_sequential_interval_is_wider_than_fixed_and_ends_at_the_ab_estimate(
     )
     plain = ab_test(units, primary="fcr_reported", cuped=False)
     assert looks["estimate"][-1] == pytest.approx(plain.primary["estimate"], rel=1e-9)
+
+
+def test_team_randomisation_counts_teams_not_contacts(tiny_workspace):
+    """Teams as the unit (agents' team from the agents table): an A/A split of the teams gives as
+    many units as teams and degrees of freedom teams - 2, whatever the number of contacts."""
+    agents = cx.load("agents", workspace=tiny_workspace).collect()
+    teams = sorted(agents["team"].unique())
+    arms = pl.DataFrame(
+        {
+            "unit_id": teams,
+            "arm": ["control", "treatment"] * (len(teams) // 2) + ["control"] * (len(teams) % 2),
+        }
+    )
+    reg = cx.experiments.registry(workspace=tiny_workspace)
+    row = reg.filter(pl.col("experiment_id") == "EXP-AB-ROUTING").row(0, named=True)
+    units = cx.experiments.unit_metrics(
+        cx.load("contacts", workspace=tiny_workspace),
+        arms,
+        metrics=["fcr_reported"],
+        unit="team",
+        start=row["start"],
+        end=row["end"],
+        agents=agents,
+    )
+    assert units.height == len(teams)
+    res = ab_test(units, primary="fcr_reported", unit="team")
+    assert res.estimates["df"][0] == len(teams) - 2
+    with pytest.raises(cx.OptionError, match="agents"):
+        cx.experiments.unit_metrics(
+            cx.load("contacts", workspace=tiny_workspace),
+            arms,
+            metrics=["fcr_reported"],
+            unit="team",
+            start=row["start"],
+            end=row["end"],
+        )

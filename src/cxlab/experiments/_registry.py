@@ -129,16 +129,24 @@ def analyze(
         alpha=alpha,
     )
     if design in ("ab", "cluster_ab"):
-        return _randomised(**args, correction=correction, notes=notes)
+        return _randomised(**args, correction=correction, notes=notes, workspace=workspace)
     return _pilot(**args, notes=notes)
 
 
-def _randomised(*, row, metric, guards, contacts, assignments, tz, alpha, correction, notes):
-    unit = "customer" if row["design"] == "ab" else "agent"
+def _randomised(
+    *, row, metric, guards, contacts, assignments, tz, alpha, correction, notes, workspace
+):
+    unit = row["unit"] if row["unit"] in ("customer", "agent", "team") else "customer"
     start, end = row["start"], row["end"]
+    agents = None
+    if unit == "team":
+        from cxlab.data import load
+
+        agents = load("agents", workspace=workspace)
     units = unit_metrics(
         contacts,
         assignments,
+        agents=agents,
         metrics=[metric, *guards],
         unit=unit,
         start=start,
@@ -165,6 +173,7 @@ def _randomised(*, row, metric, guards, contacts, assignments, tz, alpha, correc
         experiment_id=row["experiment_id"],
         time_zone=tz,
         alpha=alpha,
+        agents=agents,
     )
     p = res.primary
     effect = {k: p[k] for k in ("term", "estimate", "std_error", "ci_low", "ci_high", "p_value")}

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from cxlab._errors import NotEnoughDataError
+from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._result import Result
 from cxlab.experiments._ab import arm_moments, compare
 from cxlab.experiments._format import fmt_effect, fmt_interval, metric_info
@@ -130,6 +130,7 @@ def sequential(
     time_zone: str = "UTC",
     alpha: float = 0.05,
     control: str = "control",
+    agents: pl.LazyFrame | pl.DataFrame | None = None,
 ) -> SequentialResult:
     """The cumulative effect after each day of the test, with always-valid intervals.
 
@@ -142,7 +143,12 @@ def sequential(
     """
     key = UNIT_COLUMN[unit]
     m = _dictionary()[metric]
-    lf = prepare(contacts.lazy()).filter(
+    lf = prepare(contacts.lazy())
+    if unit == "team":
+        if agents is None:
+            raise OptionError("unit='team' needs the agents table (agent_id, team) as agents=.")
+        lf = lf.join(agents.lazy().select("agent_id", "team"), on="agent_id", how="left")
+    lf = lf.filter(
         (pl.col("arrived_at") >= start) & (pl.col("arrived_at") < end) & pl.col(key).is_not_null()
     )
     day = pl.col("arrived_at").dt.convert_time_zone(time_zone).dt.date().alias("day")

@@ -13,8 +13,8 @@ from cxlab._options import check_option
 from cxlab.features import metrics as _dictionary
 from cxlab.features import prepare
 
-Unit = Literal["customer", "agent"]
-UNIT_COLUMN = {"customer": "customer_id", "agent": "agent_id"}
+Unit = Literal["customer", "agent", "team"]
+UNIT_COLUMN = {"customer": "customer_id", "agent": "agent_id", "team": "team"}
 
 
 def unit_metrics(
@@ -27,6 +27,7 @@ def unit_metrics(
     end: dt.datetime,
     pre_start: dt.datetime | None = None,
     experiment_id: str | None = None,
+    agents: pl.LazyFrame | pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per randomised unit: its arm and, per metric, the numerator and denominator sums.
 
@@ -40,7 +41,8 @@ def unit_metrics(
     metrics
         KPI names from the metric dictionary.
     unit
-        ``"customer"`` (the contact's ``customer_id``) or ``"agent"`` (its ``agent_id``).
+        ``"customer"`` (the contact's ``customer_id``), ``"agent"`` (its ``agent_id``) or
+        ``"team"`` (the agent's team, read from ``agents``: ``agent_id, team``).
     start, end
         The test window on ``arrived_at`` (``start`` inclusive, ``end`` exclusive).
     pre_start
@@ -61,6 +63,10 @@ def unit_metrics(
         )
     key = UNIT_COLUMN[unit]
     lf = prepare(contacts.lazy())
+    if unit == "team":
+        if agents is None:
+            raise OptionError("unit='team' needs the agents table (agent_id, team) as agents=.")
+        lf = lf.join(agents.lazy().select("agent_id", "team"), on="agent_id", how="left")
     lo = pre_start if pre_start is not None else start
     lf = lf.filter(
         (pl.col("arrived_at") >= lo) & (pl.col("arrived_at") < end) & pl.col(key).is_not_null()
