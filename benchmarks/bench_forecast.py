@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 
 import cxlab as cx
-from cxlab.forecast import MSTL, DailyProfile, Prophet, SeasonalNaive
+from cxlab.forecast import MSTL, DailyProfile, FourierARIMA, Prophet, SeasonalNaive
 
 TRAIN, TEST = 7605, 2535
 
@@ -51,6 +51,7 @@ def bank() -> None:
             Prophet(daily_order=20, weekly_order=10, calibration_windows=0),
         ),
         ("statsforecast MSTL+AutoETS", MSTL(calibration_windows=0)),
+        ("ARIMA(2,0,1) + Fourier terms", FourierARIMA(calibration_windows=0)),
     ]
     rows = []
     for label, model in models:

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 import cxlab as cx
-from cxlab.forecast import MSTL, DailyProfile, Prophet, SeasonalNaive
+from cxlab.forecast import MSTL, DailyProfile, FourierARIMA, Prophet, SeasonalNaive
 
 COLUMNS = ["series_id", "ts", "model", "y_hat", "y_lo_80", "y_hi_80", "y_lo_95", "y_hi_95"]
 
@@ -32,6 +32,7 @@ FAST = [
 # general models: calibration off here (it refits them), it is exercised by the fast ones
 SLOW = [
     lambda ev: MSTL(calibration_windows=0),
+    lambda ev: FourierARIMA(calibration_windows=0),
     lambda ev: Prophet(events=ev, calibration_windows=0),
 ]
 
@@ -61,7 +62,7 @@ def test_fast_forecasters_honour_the_contract(tiny, factory):
     _check(factory, series, events, n_series=3)
 
 
-@pytest.mark.parametrize("factory", SLOW, ids=["mstl", "prophet"])
+@pytest.mark.parametrize("factory", SLOW, ids=["mstl", "fourier_arima", "prophet"])
 def test_general_models_honour_the_contract(tiny, factory):
     series, _, events = tiny
     _check(factory, series, events, n_series=1, check_h=False)

@@ -5,7 +5,7 @@ from cxlab.forecast._base import Forecaster
 from cxlab.forecast._models import DailyProfile, SeasonalNaive
 from cxlab.forecast._refresh import refresh
 from cxlab.forecast._results import BacktestResult, ForecastResult
-from cxlab.forecast._stat_models import MSTL, Prophet
+from cxlab.forecast._stat_models import MSTL, FourierARIMA, Prophet
 
 __all__ = [
     "MSTL",
@@ -13,6 +13,7 @@ __all__ = [
     "DailyProfile",
     "ForecastResult",
     "Forecaster",
+    "FourierARIMA",
     "Prophet",
     "SeasonalNaive",
     "backtest",

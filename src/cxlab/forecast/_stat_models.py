@@ -1,4 +1,5 @@
-"""General-purpose forecasters behind the same protocol: MSTL+ETS (statsforecast) and Prophet.
+"""General-purpose forecasters behind the same protocol: MSTL+ETS, ARIMA with Fourier terms
+(statsforecast) and Prophet.
 
 Both see only the open intervals (closed ones are neither history nor forecast) and get their bands
 from the same split-conformal calibration as every cxlab forecaster, on one hold-out window by
@@ -56,6 +57,81 @@ class MSTL(Forecaster):
         out = np.full(mask.shape, np.nan)
         out[mask] = path
         return out
+
+
+def _fourier(position: np.ndarray, period: float, order: int, skip_every: int = 0) -> np.ndarray:
+    k = np.arange(1, order + 1)
+    if skip_every > 1:  # weekly harmonics that are daily ones would make the design singular
+        k = k[k % skip_every != 0]
+    angle = 2 * np.pi * position[:, None] * k[None, :] / period
+    return np.hstack([np.sin(angle), np.cos(angle)])
+
+
+class FourierARIMA(Forecaster):
+    """Dynamic harmonic regression: Fourier terms for the daily and weekly seasons, ARIMA errors.
+
+    The seasons are laid on the open intervals end to end (one day = the open intervals of a day),
+    so long seasons cost a few columns instead of a seasonal ARIMA lag of hundreds of steps. Uses
+    statsforecast's ``ARIMA`` (``order``, fitted by conditional sum of squares; an automatic order
+    search took minutes on 7,605 five-minute counts) with the Fourier terms as regressors.
+
+    References
+    ----------
+    Hyndman & Athanasopoulos (2021), Forecasting: Principles and Practice, 3rd ed., section 12.1
+    (complex seasonality: dynamic harmonic regression with multiple seasonal periods).
+    """
+
+    name = "fourier_arima"
+    min_days = 14
+    calibration_min_days = 0
+
+    def __init__(
+        self,
+        *,
+        daily_order: int = 10,
+        weekly_order: int = 5,
+        order: tuple[int, int, int] = (2, 0, 1),
+        calibration_windows: int = 1,
+        **kwargs,
+    ) -> None:
+        super().__init__(calibration_windows=calibration_windows, **kwargs)
+        self.order = tuple(order)
+        self.daily_order = int(daily_order)
+        self.weekly_order = int(weekly_order)
+
+    def _terms(self, panel: Panel, days: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        per_day = int(np.median(panel.open.sum(1)))
+        n_week = _open_days_per_week(panel)
+        slot = np.cumsum(mask, axis=1) - 1  # position of each open interval within its day
+        day_pos = np.searchsorted(sorted(set(panel.weekdays[-28:].tolist())), _weekday_of(days))
+        position = (day_pos[:, None] * per_day + slot)[mask].astype(float)
+        return np.hstack(
+            [
+                _fourier(position % per_day, per_day, min(self.daily_order, per_day // 2)),
+                _fourier(position, per_day * n_week, self.weekly_order, skip_every=n_week),
+            ]
+        )
+
+    def _fit_panel(self, panel: Panel):
+        from statsforecast.models import ARIMA
+
+        y = panel.values[panel.open].astype(float)
+        model = ARIMA(order=self.order, include_mean=True, method="CSS")
+        model.fit(y, X=self._terms(panel, panel.days, panel.open))
+        return model
+
+    def _point(self, state, panel: Panel, days: np.ndarray) -> np.ndarray:
+        mask = panel.future_open(days)
+        path = state.predict(int(mask.sum()), X=self._terms(panel, days, mask))["mean"]
+        out = np.full(mask.shape, np.nan)
+        out[mask] = path
+        return out
+
+
+def _weekday_of(days: np.ndarray) -> np.ndarray:
+    from cxlab.forecast._panel import weekday
+
+    return weekday(days)
 
 
 class Prophet(Forecaster):
