@@ -123,6 +123,7 @@ class ABTestResult(Result):
     cuped: bool
     verdict: Verdict
     reasons: tuple[str, ...] = field(default=())
+    skipped: tuple[str, ...] = field(default=())  # guardrails with too little data to read
 
     @property
     def title(self) -> str:
@@ -179,6 +180,10 @@ class ABTestResult(Result):
             if row["role"] == "guardrail":
                 state = "HARMED" if row["harmful"] else "no significant harm"
                 out.append(f"Guardrail, {row['arm']}: {self.effect_sentence(row)}: {state}.")
+        for name in self.skipped:
+            out.append(
+                f"Guardrail {name}: insufficient data in an arm, so it could not be checked."
+            )
         if self.cuped:
             saved = self.estimates.filter(pl.col("role") == "primary")["variance_saved"].max()
             out.append(
@@ -258,7 +263,7 @@ def ab_test(
     if not treatments:
         raise NotEnoughDataError("only one arm in the data: nothing to compare.")
     srm = srm_check(counts, expected=expected_split)
-    rows = []
+    rows, skipped = [], []
     for role, names in (
         ("primary", primary),
         ("guardrail", [g for g in guardrails if g not in primary]),
@@ -266,7 +271,13 @@ def ab_test(
         for name in names:
             mom = arm_moments(df, name, arm=arm)
             for t in treatments:
-                r = compare(mom[control], mom[t], cuped=cuped, alpha=alpha)
+                try:
+                    r = compare(mom[control], mom[t], cuped=cuped, alpha=alpha)
+                except NotEnoughDataError:
+                    if role == "primary":
+                        raise
+                    skipped.append(name)
+                    continue
                 _, _, hib = metric_info(name)
                 harmful = bool(
                     role == "guardrail"
@@ -283,7 +294,9 @@ def ab_test(
     p_adj[~is_primary] = est["p_value"].to_numpy()[~is_primary]
     est = est.with_columns(p_adj=pl.Series(p_adj))
     verdict, reasons = _decide(est, srm, alpha)
-    return ABTestResult(experiment, unit, srm, est, correction, alpha, cuped, verdict, reasons)
+    return ABTestResult(
+        experiment, unit, srm, est, correction, alpha, cuped, verdict, reasons, tuple(skipped)
+    )
 
 
 def _decide(est: pl.DataFrame, srm: SRMResult, alpha: float) -> tuple[Verdict, tuple[str, ...]]:
