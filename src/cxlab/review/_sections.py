@@ -57,6 +57,28 @@ def fmt_change(delta: float | None, unit: str) -> str:
     return f"{delta:+.2f}"
 
 
+def _html(result: Result, table: pl.DataFrame | None) -> str:
+    """A section as people read it: its title, findings, and a formatted table (or none)."""
+    import html as _h
+
+    from cxlab._result import html_findings, html_table
+
+    body = html_table(table) if table is not None else ""
+    return f"<div class='cx-result'><h4>{_h.escape(result.title)}</h4>{html_findings(result.findings())}{body}</div>"
+
+
+def _text(values: pl.Series, unit: str, *, change: bool = False) -> list[str]:
+    f = fmt_change if change else fmt
+    return [f(v, unit) for v in values.to_list()]
+
+
+def formatted(frame: pl.DataFrame, units: dict[str, str]) -> pl.DataFrame:
+    """``frame`` with the named columns turned into text in their unit (percent, seconds, count)."""
+    return frame.with_columns(
+        pl.Series(c, _text(frame[c], u)) for c, u in units.items() if c in frame.columns
+    )
+
+
 def _in(prepared: pl.LazyFrame, period: Period, which: str = "current") -> pl.LazyFrame:
     lo, hi = period.bounds(which)
     return prepared.filter(pl.col("arrived_at").is_between(lo, hi, closed="left"))
@@ -227,6 +249,23 @@ class Volume(Result):
     def summary(self) -> pl.DataFrame:
         return self.by_channel
 
+    def readable(self) -> pl.DataFrame:
+        t = self.by_channel
+        return pl.DataFrame(
+            {
+                "channel": t["channel"],
+                self.period.label: _text(t["contacts"], "count"),
+                self.period.compare_label: _text(t["previous"], "count"),
+                "share": _text(t["share"], "share"),
+                "change": [
+                    f"{100 * v:+.1f}%" if v is not None else "–" for v in t["change"].to_list()
+                ],
+            }
+        )
+
+    def _repr_html_(self) -> str:
+        return _html(self, self.readable())
+
     def findings(self) -> list[str]:
         total = self.by_channel["contacts"].sum()
         before = self.by_channel["previous"].sum()
@@ -334,6 +373,26 @@ class Breakdown(Result):
 
     def summary(self) -> pl.DataFrame:
         return self.table
+
+    def readable(self) -> pl.DataFrame:
+        """One row per group, one column per KPI (this month, and its change), formatted."""
+        dictionary = metrics()
+        out = None
+        for kpi in self.kpis:
+            m = dictionary[kpi]
+            t = self.table.filter(pl.col("kpi") == kpi)
+            part = t.select(*self.by).with_columns(
+                pl.Series(m.label, _text(t["value"], m.unit)),
+                pl.Series(f"{m.label}: change", _text(t["change"], m.unit, change=True)),
+                pl.Series(f"n ({m.label})", _text(t["n"], "count")),
+            )
+            out = (
+                part if out is None else out.join(part, on=list(self.by), how="full", coalesce=True)
+            )
+        return out.sort(list(self.by))
+
+    def _repr_html_(self) -> str:
+        return _html(self, self.readable())
 
     def findings(self) -> list[str]:
         dictionary = metrics()
@@ -551,6 +610,9 @@ class Phone(Result):
         )
         return fig
 
+    def _repr_html_(self) -> str:
+        return _html(self, formatted(self.bands, {"offered": "count", "answer_rate": "share"}))
+
     def weekly_plot(self) -> go.Figure:
         return px.bar(
             self.weekly.to_pandas(),
@@ -741,6 +803,18 @@ class QualityAssurance(Result):
             xaxis=dict(range=[50, 100], title="score"),
         )
         return fig
+
+
+def _qa_html(self: QualityAssurance) -> str:
+    return _html(
+        self,
+        formatted(
+            self.sampling, {"answered": "count", "sampled": "count", "sampling_rate": "share"}
+        ),
+    )
+
+
+QualityAssurance._repr_html_ = _qa_html  # type: ignore[method-assign]
 
 
 def qa(qa_scores: pl.LazyFrame, contacts: pl.LazyFrame, period: Period) -> QualityAssurance:

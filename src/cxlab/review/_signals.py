@@ -25,7 +25,7 @@ from cxlab._result import Result
 from cxlab.features import MetricConfig, metrics, prepare
 from cxlab.review._moments import moments
 from cxlab.review._period import Period
-from cxlab.review._sections import fmt
+from cxlab.review._sections import _html, fmt, formatted
 
 BASELINE_DAYS = 56
 LIMIT = 3.0
@@ -72,6 +72,24 @@ class Anomalies(Result):
         if flagged.height > 6:
             out.append(f"…and {flagged.height - 6} more unusual days (see the table).")
         return [*out, method]
+
+    def _repr_html_(self) -> str:
+        flagged = self.summary()
+        if flagged.height == 0:
+            return _html(self, None)
+        dictionary = metrics()
+        rows = [
+            {
+                self.by: r[self.by],
+                "KPI": dictionary[r["kpi"]].label,
+                "day": r["day"].isoformat(),
+                "value": fmt(r["value"], dictionary[r["kpi"]].unit),
+                "normal range": f"{fmt(r['lo'], dictionary[r['kpi']].unit)} to {fmt(r['hi'], dictionary[r['kpi']].unit)}",
+                "contacts": f"{r['n']:,.0f}",
+            }
+            for r in flagged.iter_rows(named=True)
+        ]
+        return _html(self, pl.DataFrame(rows))
 
     def plot(self, group: str | None = None, kpi: str | None = None) -> go.Figure:
         flagged = self.summary()
@@ -240,6 +258,15 @@ class Ranking(Result):
             f"{clear.height} of {self.table.height} are above average with 90% confidence.",
         ]
         return out
+
+    def _repr_html_(self) -> str:
+        t = self.table.head(15)
+        return _html(
+            self,
+            formatted(
+                t, {"raw": "share", "shrunk": "share", "ci_low": "share", "ci_high": "share"}
+            ),
+        )
 
     def plot(self) -> go.Figure:
         t = self.table.sort("shrunk").tail(40)
