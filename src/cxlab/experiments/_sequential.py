@@ -41,7 +41,7 @@ def cs_half_width(std_error, n, *, planned_n: float, alpha: float = 0.05):
     Examples
     --------
     >>> round(float(cs_half_width(1.0, 1000, planned_n=1000)), 2)
-    3.03
+    3.04
     """
     eta = (-2 * np.log(alpha) + np.log(1 - 2 * np.log(alpha))) / planned_n
     en = eta * np.asarray(n, float)
