@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from cxlab._errors import NotEnoughDataError
 from cxlab.forecast._events import check_events, events_for
@@ -174,7 +174,7 @@ class Forecaster:
                 lo_q = np.quantile(r, max(0.0, alpha / 2 * (1 - 1 / n)), method="lower")
                 hi_q = np.quantile(r, min(1.0, (1 - alpha / 2) * (1 + 1 / n)), method="higher")
             else:  # too little history to calibrate: Poisson-like normal bands
-                z = stats.norm.ppf(1 - alpha / 2)
+                z = NormalDist().inv_cdf(1 - alpha / 2)
                 lo_q, hi_q = -z, z
             lo = np.maximum(y_hat + lo_q * s, 0.0)
             hi = np.maximum(y_hat + hi_q * s, lo)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
-from scipy import stats
 
 
 @dataclass(frozen=True)
@@ -23,12 +24,12 @@ class PoissonFit:
 
     def table(self, names: list[str], *, level: float = 0.95) -> list[dict]:
         """Rows ``term, estimate, std_error, ci_low, ci_high, p_value`` as rate ratios (exp scale)."""
-        z = stats.norm.ppf(0.5 + level / 2)
+        z = NormalDist().inv_cdf(0.5 + level / 2)
         rows = []
         for n in names:
             i = self.names.index(n)
             b, se = float(self.coef[i]), float(self.std_error[i])
-            p = float(2 * stats.norm.sf(abs(b) / se)) if se > 0 else float("nan")
+            p = math.erfc(abs(b) / se / math.sqrt(2)) if se > 0 else float("nan")
             rows.append(
                 {
                     "term": n,

@@ -7,7 +7,6 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-from scipy.ndimage import gaussian_filter1d
 
 from cxlab._options import check_option
 from cxlab.forecast._base import Forecaster
@@ -123,6 +122,8 @@ class DailyProfile(Forecaster):
             p = self.shrinkage * np.nan_to_num(pooled) + (1 - self.shrinkage) * np.nan_to_num(own)
             mask = panel.open[wd == w][-1]
             if sigma > 0.2:  # smooth within open intervals only (normalised convolution)
+                from scipy.ndimage import gaussian_filter1d
+
                 num = gaussian_filter1d(np.where(mask, p, 0.0), sigma, mode="constant")
                 den = gaussian_filter1d(mask.astype(float), sigma, mode="constant")
                 p = np.where(mask, num / np.maximum(den, 1e-12), 0.0)
