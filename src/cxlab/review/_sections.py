@@ -701,6 +701,13 @@ class Complaints(Result):
             )
         return out
 
+    def _repr_html_(self) -> str:
+        t = self.table.with_columns(
+            pl.col("median_hours").round(1), pl.col("promise_hours").round(0)
+        )
+        units = {"complaints": "count", "closed_in_time": "share", "unresolved": "count"}
+        return _html(self, formatted(t, units))
+
     def plot(self) -> go.Figure:
         t = self.table.sort("complaints")
         fig = go.Figure(
@@ -787,6 +794,10 @@ class QualityAssurance(Result):
         )
         return out
 
+    def _repr_html_(self) -> str:
+        units = {"answered": "count", "sampled": "count", "sampling_rate": "share"}
+        return _html(self, formatted(self.sampling, units))
+
     def plot(self) -> go.Figure:
         d = self.dimensions.sort("mean_score")
         fig = go.Figure(
@@ -803,18 +814,6 @@ class QualityAssurance(Result):
             xaxis=dict(range=[50, 100], title="score"),
         )
         return fig
-
-
-def _qa_html(self: QualityAssurance) -> str:
-    return _html(
-        self,
-        formatted(
-            self.sampling, {"answered": "count", "sampled": "count", "sampling_rate": "share"}
-        ),
-    )
-
-
-QualityAssurance._repr_html_ = _qa_html  # type: ignore[method-assign]
 
 
 def qa(qa_scores: pl.LazyFrame, contacts: pl.LazyFrame, period: Period) -> QualityAssurance:
