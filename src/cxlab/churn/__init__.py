@@ -1,6 +1,7 @@
 """Churn drivers: survival frames, Kaplan–Meier and competing risks, Cox and logistic models,
 the at-risk list and the money a better service experience would keep."""
 
+from cxlab.churn._attributable import AttributableShare, attributable_share
 from cxlab.churn._cox import CoxResult, PHCheck, cox, ph_check
 from cxlab.churn._drivers import DriverImpactResult, driver_impact
 from cxlab.churn._frames import (
@@ -23,6 +24,7 @@ from cxlab.churn._survival import (
 
 __all__ = [
     "AtRiskResult",
+    "AttributableShare",
     "CompetingRisksResult",
     "CoxResult",
     "DriverImpactResult",
@@ -30,6 +32,7 @@ __all__ = [
     "LogitResult",
     "PHCheck",
     "at_risk",
+    "attributable_share",
     "cox",
     "cumulative_incidence",
     "customer_months",

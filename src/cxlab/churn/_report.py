@@ -3,6 +3,7 @@ service experience explains against the common belief, and the value at risk now
 
 from __future__ import annotations
 
+from cxlab.churn._attributable import AttributableShare
 from cxlab.churn._drivers import DriverImpactResult
 from cxlab.churn._risk import AtRiskResult
 from cxlab.churn._survival import KaplanMeierResult
@@ -15,12 +16,22 @@ def headline_cards(
     drivers: DriverImpactResult,
     risk: AtRiskResult,
     *,
+    share: AttributableShare | None = None,
     days: float = 365,
     belief: float = BELIEF,
 ) -> list[dict]:
     """Cards for :func:`cxlab.viz.headline`: retention after ``days`` against its target, the
-    service share of churn against ``belief``, the monthly value at risk and the model's AUC."""
+    service share of churn against ``belief`` (from ``share``, the counting-process Cox model,
+    when given; else from the at-risk model's what-ifs), the monthly value at risk and the AUC."""
     kept = retention.at(days)
+    if share is not None:
+        value, low, high = share.share, share.ci_low, share.ci_high
+    else:
+        value, low, high = (
+            drivers.attributable_share,
+            drivers.attributable_low,
+            drivers.attributable_high,
+        )
     target = retention.target
     cards = [
         {
@@ -34,9 +45,8 @@ def headline_cards(
         },
         {
             "label": "Churn explained by service experience",
-            "value": f"{drivers.attributable_share:.0%}",
-            "detail": f"95% interval {drivers.attributable_low:.0%}–{drivers.attributable_high:.0%}; "
-            f"belief: {belief:.0%}",
+            "value": f"{value:.0%}",
+            "detail": f"95% interval {low:.0%}–{high:.0%}; belief: {belief:.0%}",
         },
         {
             "label": f"Monthly revenue at risk, next {risk.horizon_days} days",

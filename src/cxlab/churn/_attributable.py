@@ -1,0 +1,160 @@
+"""The share of churn attributable to the service experience, from a fitted Cox model.
+
+Under a Cox model each row's expected number of churn events is its cumulative baseline hazard
+over the row's interval times ``exp(x beta)`` (Breslow). Setting the experience terms to zero
+gives the events expected without them; one minus the ratio is the attributable share (on the
+hazard scale, over the observed follow-up). Intervals come from draws of the coefficients from
+their estimated normal distribution, with the baseline hazard re-estimated for every draw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from cxlab._errors import CxlabError
+from cxlab._result import Result
+from cxlab.churn._cox import CoxResult
+from cxlab.churn._plots import figure
+
+
+class _Breslow:
+    """Breslow's baseline hazard for counting-process rows; the sorting is done once, so each
+    new ``exp(x beta)`` costs two cumulative sums."""
+
+    def __init__(self, start: np.ndarray, stop: np.ndarray, event: np.ndarray) -> None:
+        self.times = np.unique(stop[event == 1])
+        self.by_stop = np.argsort(stop, kind="stable")
+        self.by_start = np.argsort(start, kind="stable")
+        self.at_stop = np.searchsorted(stop[self.by_stop], self.times, side="left")
+        self.at_start = np.searchsorted(start[self.by_start], self.times, side="left")
+        self.deaths = np.bincount(
+            np.searchsorted(self.times, stop[event == 1]), minlength=len(self.times)
+        )
+        self.row_stop = np.searchsorted(self.times, stop, side="right")
+        self.row_start = np.searchsorted(self.times, start, side="right")
+
+    def expected(self, risk: np.ndarray) -> np.ndarray:
+        """Each row's cumulative baseline hazard over (start, stop] for ``risk = exp(x beta)``."""
+        cum_stop = np.concatenate([np.cumsum(risk[self.by_stop][::-1])[::-1], [0.0]])
+        cum_start = np.concatenate([np.cumsum(risk[self.by_start][::-1])[::-1], [0.0]])
+        # the risk set at t: rows with stop >= t, less those with start >= t
+        at_risk = cum_stop[self.at_stop] - cum_start[self.at_start]
+        h0 = np.concatenate([[0.0], np.cumsum(self.deaths / at_risk)])
+        return h0[self.row_stop] - h0[self.row_start]
+
+
+@dataclass(frozen=True)
+class AttributableShare(Result):
+    """The share of churn events the named terms account for, with its interval."""
+
+    share: float
+    ci_low: float
+    ci_high: float
+    events: int
+    events_without: float
+    terms: tuple[str, ...]
+    draws: int
+    alpha: float = 0.05
+
+    @property
+    def title(self) -> str:
+        return "Share of churn attributable to the service experience"
+
+    def summary(self) -> pl.DataFrame:
+        """One row: share, ci_low, ci_high, events, events_without (expected without the terms)."""
+        return pl.DataFrame(
+            {
+                "share": [self.share],
+                "ci_low": [self.ci_low],
+                "ci_high": [self.ci_high],
+                "events": [self.events],
+                "events_without": [self.events_without],
+            }
+        )
+
+    def findings(self) -> list[str]:
+        pct = round(100 * (1 - self.alpha))
+        return [
+            f"Of {self.events:,} churn events, about {self.events - self.events_without:,.0f} "
+            f"({self.share:.0%}, {pct}% interval {self.ci_low:.0%}–{self.ci_high:.0%}) would not "
+            f"have happened had no customer had {', '.join(self.terms)} in the 90 days before, "
+            "if these hazard ratios are causal."
+        ]
+
+    def plot(self):
+        import plotly.graph_objects as go
+
+        fig = figure(
+            go.Bar(
+                x=["attributable to the experience", "other causes"],
+                y=[self.events - self.events_without, self.events_without],
+            )
+        )
+        fig.update_layout(title=self.title, yaxis_title="churn events")
+        return fig
+
+
+def attributable_share(
+    result: CoxResult,
+    *,
+    terms: Sequence[str],
+    draws: int = 200,
+    seed: int = 0,
+    alpha: float = 0.05,
+) -> AttributableShare:
+    """The share of the churn events in the fitted data that the model attributes to ``terms``.
+
+    Works on counting-process fits (:func:`cxlab.churn.customer_months`) and plain fits alike.
+
+    References
+    ----------
+    Benichou (2001), A review of adjusted estimators of attributable risk, Stat. Methods Med.
+    Res. 10; Breslow (1972) baseline hazard; King, Tomz & Wittenberg (2000), simulation from
+    the coefficients' distribution.
+    """
+    if result._data is None or result.strata:
+        raise CxlabError(
+            "the attributable share needs an unstratified Cox fit from cxlab.churn.cox."
+        )
+    names = result.table["term"].to_list()
+    missing = [t for t in terms if t not in names]
+    if missing:
+        raise CxlabError(f"terms {missing} are not in the model ({names}).")
+    model = result._model
+    data = result._data
+    stop = data[model.duration_col].to_numpy(float)
+    start = data[model.entry_col].to_numpy(float) if model.entry_col else np.zeros(len(stop))
+    event = data[model.event_col].to_numpy().astype(int)
+    x = data[names].to_numpy(float)
+    x0 = x.copy()
+    for t in terms:
+        x0[:, names.index(t)] = 0.0
+    beta = result.table["estimate"].to_numpy()
+    rng = np.random.default_rng(seed)
+    betas = np.vstack([beta, rng.multivariate_normal(beta, result.covariance, size=draws)])
+    breslow = _Breslow(start, stop, event)
+    shares, without = [], []
+    for b in betas:
+        lp = x @ b
+        risk = np.exp(lp - lp.max())
+        dh = breslow.expected(risk)
+        e_all = float((dh * risk).sum())  # equals the number of events (Breslow)
+        e_none = float((dh * np.exp(x0 @ b - lp.max())).sum())
+        shares.append(1 - e_none / e_all)
+        without.append(e_none * event.sum() / e_all)
+    q = [100 * alpha / 2, 100 * (1 - alpha / 2)]
+    lo, hi = np.percentile(shares[1:], q)
+    return AttributableShare(
+        share=shares[0],
+        ci_low=float(lo),
+        ci_high=float(hi),
+        events=int(event.sum()),
+        events_without=without[0],
+        terms=tuple(terms),
+        draws=draws,
+        alpha=alpha,
+    )
