@@ -121,3 +121,28 @@ def test_corrupt_input_file_fails_run_and_keeps_report(runner_ws: Path) -> None:
     assert _sha(first.report) == digest
     run = read_runs(runner_ws / "outputs")[-1]
     assert run["status"] == "failed" and run["error"]["kind"] == "error"
+
+
+def test_schedule_runs_a_due_job_in_the_foreground(runner_ws: Path) -> None:
+    import datetime as dt
+
+    from cxlab.runner import load_schedule, serve
+
+    (runner_ws / "schedule.yaml").write_text(
+        "timezone: UTC\njobs:\n  good: {notebook: good, cron: '*/5 * * * *', parameters: {n: 7}}\n"
+        "  later: {notebook: failing_cell, cron: '0 3 * * *'}\n"
+    )
+    ticks = iter(
+        [
+            dt.datetime(2026, 11, 24, 9, 59, tzinfo=dt.UTC),
+            dt.datetime(2026, 11, 24, 10, 1, tzinfo=dt.UTC),
+        ]
+    )
+    said: list[str] = []
+    schedule = load_schedule(runner_ws / "schedule.yaml")
+    serve(settings(runner_ws), schedule, once=True, say=said.append, now=lambda: next(ticks))
+    runs = read_runs(runner_ws / "outputs")
+    assert [(r["notebook"], r["status"], r["parameters"]) for r in runs] == [
+        ("good", "ok", {"n": 7})
+    ]
+    assert any("due: good" in line for line in said)
