@@ -70,6 +70,18 @@ def test_gbk_export_keeps_chinese_text(tmp_path: Path) -> None:
     assert set(stored["region"]) == {"上海"}
 
 
+def test_forced_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "contacts_gbk.csv"
+    rows = [dict(r, region="上海") for r in make_corpus.contacts(2)]
+    path.write_bytes(make_corpus._csv_text(rows).encode("gbk"))
+    wrong = _ingest(path, "contacts", tmp_path / "ws", "--encoding", "utf-8")
+    assert wrong.exit_code == 2 and "is not utf-8 text" in wrong.stderr
+    assert not (tmp_path / "ws" / "data").exists()
+    right = _ingest(path, "contacts", tmp_path / "ws", "--encoding", "gbk")
+    assert right.exit_code == 0, right.stderr
+    assert set(_contacts(tmp_path / "ws")["region"]) == {"上海"}
+
+
 def test_parquet_round_trip(tiny_workspace: Path, tmp_path: Path) -> None:
     original = _contacts(tiny_workspace)
     path = tmp_path / "contacts.parquet"

@@ -78,6 +78,8 @@ def _decode(data: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
             return data.decode(enc), enc
         except UnicodeDecodeError:
             continue
+    if encoding:
+        raise SchemaError(f"Refused {path}: the file is not {encoding} text. Nothing was written.")
     raise SchemaError(
         f"Refused {path}: the file is neither UTF-8 nor GBK/GB18030 text; pass --encoding. "
         "Nothing was written."
