@@ -114,7 +114,10 @@ def volume_series(
     out = full.group_by(["series_id", "ts"]).agg(
         pl.col("y").sum(), *([pl.col("open").any()] if closed == "flag" and not daily else [])
     )
-    out = out.with_columns(pl.col("ts").dt.replace_time_zone(time_zone, ambiguous="earliest"))
+    # a local time skipped by a daylight-saving change has no instant: its (empty) interval goes
+    out = out.with_columns(
+        pl.col("ts").dt.replace_time_zone(time_zone, ambiguous="earliest", non_existent="null")
+    ).drop_nulls("ts")
     return out.sort(["series_id", "ts"])
 
 

@@ -120,6 +120,8 @@ def to_frame(
     )
     if panel.time_zone:
         frame = frame.with_columns(
-            pl.col("ts").dt.replace_time_zone(panel.time_zone, ambiguous="earliest")
+            pl.col("ts").dt.replace_time_zone(
+                panel.time_zone, ambiguous="earliest", non_existent="null"
+            )
         )
-    return frame
+    return frame.drop_nulls("ts") if panel.time_zone else frame
