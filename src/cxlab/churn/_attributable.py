@@ -78,10 +78,14 @@ class AttributableShare(Result):
 
     def findings(self) -> list[str]:
         pct = round(100 * (1 - self.alpha))
+        readable = [t.removesuffix("_90d").replace("_", " ") for t in self.terms]
+        names = (
+            ", ".join(readable[:-1]) + f" or {readable[-1]}" if len(readable) > 1 else readable[0]
+        )
         return [
             f"Of {self.events:,} churn events, about {self.events - self.events_without:,.0f} "
             f"({self.share:.0%}, {pct}% interval {self.ci_low:.0%}–{self.ci_high:.0%}) would not "
-            f"have happened had no customer had {', '.join(self.terms)} in the 90 days before, "
+            f"have happened had no customer had {names} in the window before each month, "
             "if these hazard ratios are causal."
         ]
 

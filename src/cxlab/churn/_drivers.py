@@ -51,7 +51,9 @@ class DriverImpactResult(Result):
         monthly_revenue_kept with its interval, ranked by revenue kept."""
         return self.table
 
-    def findings(self) -> list[str]:
+    def findings(self, *, include_share: bool = True) -> list[str]:
+        """The top three drivers in words and money, the attributable share (unless
+        ``include_share`` is false, when a better-founded share is shown beside), and the caveat."""
         pct = round(100 * (1 - self.alpha))
         c = self.currency
         out = []
@@ -63,12 +65,13 @@ class DriverImpactResult(Result):
                 f"of monthly revenue ({c} {r['monthly_revenue_kept_low']:,.0f} to "
                 f"{r['monthly_revenue_kept_high']:,.0f})."
             )
-        out.append(
-            f"Service experience accounts for {self.attributable_share:.0%} of expected churn "
-            f"({pct}% interval {self.attributable_low:.0%}–{self.attributable_high:.0%}): the "
-            "churn that would remain if no customer had any of these experiences; the rest comes "
-            "from contract, segment and the baseline rate."
-        )
+        if include_share:
+            out.append(
+                f"Service experience accounts for {self.attributable_share:.0%} of expected churn "
+                f"({pct}% interval {self.attributable_low:.0%}–{self.attributable_high:.0%}): the "
+                "churn that would remain if no customer had any of these experiences; the rest "
+                "comes from contract, segment and the baseline rate."
+            )
         out.append(
             "These are model-based what-ifs: they hold if the associations are causal (the "
             "intervals reflect the model's sampling uncertainty, not that assumption)."
