@@ -84,7 +84,7 @@ def test_change_detects_planted_regime_shift(default_surveys, default_workspace)
     assert row["ci_low"] <= planted <= row["ci_high"]
     assert "real" in res.findings()[0]
     cards = res.cards(target=20.0)
-    assert [c["label"] for c in cards][0] == "NPS 2026-Q3"
+    assert cards[0]["label"] == "NPS 2026-Q3"
     assert cards[0]["met"] == (row["nps_now"] >= 20.0)
     assert row["nps_now_low"] <= row["nps_now"] <= row["nps_now_high"]
     assert res.change == pytest.approx(row["nps_now"] - row["nps_before"])

@@ -119,3 +119,17 @@ def test_themes_join_drivers(tiny_surveys):
     terms = res.summary()["term"].to_list()
     assert "theme_refund" in terms and "rating_resolution" in terms
     assert res.summary()["importance"].sum() == pytest.approx(1.0)
+
+
+def test_no_comments_and_no_language_column():
+    empty = pl.DataFrame(
+        {"nps": [3, 9], "comment": [None, None]}, schema_overrides={"comment": pl.Utf8}
+    )
+    tagged = cx.nps.tag_themes(empty)
+    assert tagged["theme_price"].to_list() == [0, 0] and tagged["theme"].null_count() == 2
+    with pytest.raises(cx.NotEnoughDataError):
+        cx.nps.themes(empty)
+    mixed = pl.DataFrame({"nps": [3, 9], "comment": ["太贵了", "great agent, very helpful"]})
+    out = cx.nps.tag_themes(mixed)
+    assert out["comment_language"].to_list() == ["zh", "en"]
+    assert out["sentiment"].to_list() == [-1.0, 1.0]

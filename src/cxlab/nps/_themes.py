@@ -53,23 +53,27 @@ def tag_themes(surveys: pl.LazyFrame | pl.DataFrame, *, language: Language = "al
         raise SchemaError("themes: the surveys table has no 'comment' column.")
     lang = pl.col("language") if "language" in frame.columns else pl.lit(None, pl.Utf8)
     has = pl.col("comment").is_not_null() & (pl.col("comment").str.strip_chars() != "")
-    frame = frame.with_columns(
-        pl.when(has).then(lang).otherwise(None).alias("_lang"), has.alias("_has")
+    # one key per (stated language, text): each distinct comment is analysed once, and its
+    # result is gathered back by position (cheaper than joining the whole table on the text)
+    key = pl.when(has).then(pl.concat_str([lang.fill_null("?"), pl.lit("\x1f"), pl.col("comment")]))
+    keys = frame.select(key.alias("_key"))["_key"]
+    distinct = (
+        frame.select(key.alias("_key"), "comment", lang.alias("_lang"))
+        .filter(pl.col("_key").is_not_null())
+        .unique(subset="_key", maintain_order=True)
     )
-    distinct = frame.filter(pl.col("_has")).select("comment", "_lang").unique()
     detected = [
-        lg if lg in ("en", "zh") else detect_language(text) for text, lg in distinct.iter_rows()
+        lg if lg in ("en", "zh") else detect_language(text)
+        for text, lg in distinct.select("comment", "_lang").iter_rows()
     ]
-    results = [
-        analyse(text, lg) for (text, _), lg in zip(distinct.iter_rows(), detected, strict=True)
-    ]
-    tagged = distinct.with_columns(
-        pl.Series("comment_language", detected, dtype=pl.Utf8),
-        pl.Series("themes", [r[0] for r in results], dtype=pl.List(pl.Utf8)),
-        pl.Series("sentiment", [r[1] for r in results], dtype=pl.Float64),
+    results = [analyse(text, lg) for text, lg in zip(distinct["comment"], detected, strict=True)]
+    position = keys.replace_strict(
+        distinct["_key"], pl.int_range(distinct.height, dtype=pl.UInt32, eager=True), default=None
     )
-    out = frame.join(tagged, on=["comment", "_lang"], how="left", nulls_equal=True).drop(
-        "_lang", "_has"
+    out = frame.with_columns(
+        pl.Series("comment_language", detected, dtype=pl.Utf8).gather(position),
+        pl.Series("themes", [r[0] for r in results], dtype=pl.List(pl.Utf8)).gather(position),
+        pl.Series("sentiment", [r[1] for r in results], dtype=pl.Float64).gather(position),
     )
     if language != "all":
         out = out.filter(pl.col("comment_language") == language)
@@ -212,6 +216,12 @@ def themes(
     if "category" not in commented.columns:
         commented = commented.with_columns(nps_category())
     labels = lexicon().themes
+    keep = [
+        c
+        for c in ("survey_id", "customer_id", "nps", "category", "comment_language", "comment")
+        if c in commented.columns
+    ]
+    commented = commented.select(*keep, "themes", "sentiment")  # explode copies every column
     long = commented.with_columns(
         pl.when(pl.col("themes").list.len() > 0)
         .then(pl.col("themes"))
