@@ -72,3 +72,16 @@ def test_bad_options(tables):
         cx.features.volume_series(contacts, by="region")
     with pytest.raises(cx.SchemaError):
         cx.features.volume_series(contacts, every="7m")
+
+
+def test_a_daylight_saving_day_has_its_real_intervals(tables):
+    """Sydney moves clocks forward on 2026-10-04 (02:00 -> 03:00): that day has 46 half-hours."""
+    contacts, queues, _ = tables
+    s = cx.features.volume_series(
+        contacts, every="30m", hours=queues, time_zone="Australia/Sydney", closed="flag"
+    )
+    day = s.filter(
+        pl.col("ts").dt.date() == pl.date(2026, 10, 4), pl.col("series_id") == "email_support"
+    )
+    assert day.height == 46
+    assert s["ts"].null_count() == 0
