@@ -5,9 +5,11 @@ over the region's contacts) between pilot and comparison regions. Its uncertaint
 spread of those region-level changes (Welch's unequal-variance t with Satterthwaite degrees of
 freedom): with three pilot regions, regression errors clustered by region with a ``t(G-1)``
 reference covered the truth only 91% of the time in simulation, the region-level test 95%.
-The event study is a two-way fixed-effects regression with errors clustered by region; it has one coefficient per bin of periods relative to
-adoption (bin -1 is the reference); the pre-period coefficients are tested jointly (parallel
-pre-trends).
+The event study applies the same comparison per bin of periods relative to the start (each
+region's change from the bin just before, -1). The pre-trend test asks whether pilot regions
+already drifted away before the start: the Welch t-test of each region's average pre-period change
+(one number, so that three pilot regions suffice; a joint Wald test of clustered event-study
+coefficients falsely failed 25% of parallel-trend simulations, this test 5.5%).
 
 References
 ----------
@@ -30,7 +32,6 @@ import polars as pl
 from cxlab._errors import NotEnoughDataError
 from cxlab._result import Result
 from cxlab.experiments._format import fmt_effect, fmt_interval, fmt_level, metric_info
-from cxlab.experiments._panel import clustered_ols, fixed_effects_design
 
 CANNOT = (
     "A pilot is not randomised: this design attributes the change to the pilot only if the pilot "
@@ -122,8 +123,8 @@ class DiDResult(Result):
             f"({len(self.control_units)}), from {self.start:%Y-%m-%d}{until}: {label} "
             f"{fmt_effect(e['estimate'], unit)} (95% interval {fmt_interval(e['ci_low'], e['ci_high'], unit)}; "
             f"pilot regions were at {fmt_level(self.baseline, unit)} before).",
-            f"The uncertainty comes from how much the {len(self.treated_units) + len(self.control_units)} "
-            "regions' own changes vary (Welch t), because with few regions the usual errors are too narrow.",
+            f"The uncertainty is clustered by region: each of the {len(self.treated_units) + len(self.control_units)} "
+            "regions' own change counts once (Welch t), because with few regions the usual errors are too narrow.",
             *self.pretrend.findings(),
             CANNOT,
         ]
@@ -204,40 +205,12 @@ def did(
         raise NotEnoughDataError(
             f"{experiment}: the 2x2 needs pilot and comparison regions before and after."
         )
-    y = p["y"].to_numpy()
-    w = p["denominator"].to_numpy()
-    clusters = p["unit"].to_numpy()
     row = _two_by_two(p, after, set(treated), alpha)
-    # event study
+    # event study: region-level changes from bin -1, compared like the 2x2
     step = _period_length(p)
     rel = ((p["period"] - start_cmp).dt.total_seconds().to_numpy() / step).round().astype(int)
     b = np.clip(np.floor_divide(rel, bin_periods), -max_bins, max_bins - 1)
-    extra = {f"e={k}": (is_t & (b == k)) for k in range(-max_bins, max_bins) if k != -1}
-    extra = {k: v for k, v in extra.items() if v.any()}
-    x2, names2 = fixed_effects_design(p, extra)
-    fit2 = clustered_ols(y, x2, clusters, names=names2, weights=w)
-    rows = [
-        dict(
-            event_time=-1,
-            **{
-                **fit2.row(next(iter(extra)), alpha),
-                "term": "e=-1",
-                "estimate": 0.0,
-                "std_error": 0.0,
-                "ci_low": 0.0,
-                "ci_high": 0.0,
-                "p_value": float("nan"),
-            },
-        )
-    ]
-    for k in extra:
-        rows.append(dict(event_time=int(k[2:]), **fit2.row(k, alpha)))
-    table = pl.DataFrame(rows).sort("event_time")
-    pre = [k for k in extra if int(k[2:]) < -1]
-    if pre:
-        f, pval, q = fit2.wald(pre)
-    else:
-        f, pval, q = float("nan"), float("nan"), 0
+    table, (f, pval, q) = _event_study(p, b, set(treated), alpha)
     base = p.filter(pl.col("unit").is_in(list(treated)) & (pl.col("period") < start_cmp))
     baseline = (
         float(base["numerator"].sum() / base["denominator"].sum()) if base.height else float("nan")
@@ -257,20 +230,10 @@ def did(
     )
 
 
-def _two_by_two(p: pl.DataFrame, after: np.ndarray, treated: set, alpha: float) -> dict:
-    """Difference of mean region-level changes, Welch-Satterthwaite t interval (Donald & Lang 2007)."""
+def _welch(a: np.ndarray, b: np.ndarray, alpha: float, term: str) -> dict:
+    """Difference of means of region-level changes, Welch-Satterthwaite t (Donald & Lang 2007)."""
     from scipy import stats
 
-    changes = (
-        p.with_columns(after=pl.Series(after))
-        .group_by("unit", "after")
-        .agg((pl.col("numerator").sum() / pl.col("denominator").sum()).alias("level"))
-        .pivot(on="after", index="unit", values="level")
-        .drop_nulls()
-    )
-    delta = (changes["true"] - changes["false"]).to_numpy()
-    is_t = changes["unit"].is_in(list(treated)).to_numpy()
-    a, b = delta[is_t], delta[~is_t]
     if len(a) < 2 or len(b) < 2:
         raise NotEnoughDataError("the 2x2 needs at least two pilot and two comparison regions.")
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
@@ -278,13 +241,65 @@ def _two_by_two(p: pl.DataFrame, after: np.ndarray, treated: set, alpha: float) 
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1)) if va + vb > 0 else 1.0
     crit = float(stats.t.ppf(1 - alpha / 2, df))
     return dict(
-        term="pilot x after",
+        term=term,
         estimate=est,
         std_error=se,
         ci_low=est - crit * se,
         ci_high=est + crit * se,
         p_value=float(2 * stats.t.sf(abs(est) / se, df)) if se > 0 else float("nan"),
     )
+
+
+def _levels(p: pl.DataFrame, key: np.ndarray) -> pl.DataFrame:
+    """Each region's KPI (ratio of sums) per value of ``key``: one column per key value."""
+    return (
+        p.with_columns(key=pl.Series(key).cast(pl.Utf8))
+        .group_by("unit", "key")
+        .agg((pl.col("numerator").sum() / pl.col("denominator").sum()).alias("level"))
+        .pivot(on="key", index="unit", values="level")
+        .drop_nulls()
+    )
+
+
+def _two_by_two(p: pl.DataFrame, after: np.ndarray, treated: set, alpha: float) -> dict:
+    lv = _levels(p, np.where(after, "after", "before"))
+    delta = (lv["after"] - lv["before"]).to_numpy()
+    is_t = lv["unit"].is_in(list(treated)).to_numpy()
+    return _welch(delta[is_t], delta[~is_t], alpha, "pilot x after")
+
+
+def _event_study(p: pl.DataFrame, bins: np.ndarray, treated: set, alpha: float):
+    """Per bin, the difference of mean region-level changes from bin -1; the pre-trend test is the
+    Welch t-test of each region's average pre-period change (one number, so few regions suffice)."""
+    lv = _levels(p, bins)
+    if "-1" not in lv.columns:
+        raise NotEnoughDataError("the event study needs the bin just before the start.")
+    is_t = lv["unit"].is_in(list(treated)).to_numpy()
+    ref = lv["-1"].to_numpy()
+    rows = [
+        dict(
+            event_time=-1,
+            term="e=-1",
+            estimate=0.0,
+            std_error=0.0,
+            ci_low=0.0,
+            ci_high=0.0,
+            p_value=float("nan"),
+        )
+    ]
+    pre_changes = []
+    for col in sorted((c for c in lv.columns if c not in ("unit", "-1")), key=int):
+        d = lv[col].to_numpy() - ref
+        rows.append(dict(event_time=int(col), **_welch(d[is_t], d[~is_t], alpha, f"e={col}")))
+        if int(col) < -1:
+            pre_changes.append(d)
+    table = pl.DataFrame(rows).sort("event_time")
+    if not pre_changes:
+        return table, (float("nan"), float("nan"), 0)
+    avg = np.mean(pre_changes, axis=0)
+    test = _welch(avg[is_t], avg[~is_t], alpha, "pre-trend")
+    stat = (test["estimate"] / test["std_error"]) ** 2 if test["std_error"] > 0 else float("nan")
+    return table, (stat, test["p_value"], len(pre_changes))
 
 
 def _as_period(moment: dt.datetime, dtype) -> dt.datetime:
