@@ -77,12 +77,14 @@ class PretrendResult(Result):
             ]
         if self.passed:
             return [
-                f"Before the start, pilot and comparison regions moved in parallel (test of "
+                f"Pre-trends ({self.label}): before the start, pilot and comparison regions moved in "
+                f"parallel (test over "
                 f"{self.n_coefficients} pre-period coefficients, p = {self.p_value:.2f}). This supports, "
                 "but cannot prove, the parallel-trends assumption."
             ]
         return [
-            f"Before the start, pilot and comparison regions already diverged (test of "
+            f"Pre-trends ({self.label}): before the start, pilot and comparison regions already "
+            f"diverged (test over "
             f"{self.n_coefficients} pre-period coefficients, p = {self.p_value:.3f}): the "
             "difference-in-differences estimate may be biased."
         ]
