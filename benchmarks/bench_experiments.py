@@ -118,7 +118,6 @@ def run_cxlab(folder: Path) -> dict:
 
 
 def run_pandas(folder: Path) -> dict:
-    import numpy as np
     import pandas as pd
     import statsmodels.api as sm
 
@@ -152,7 +151,6 @@ def run_pandas(folder: Path) -> dict:
             frame[y].astype(float).to_numpy(), sm.add_constant(frame["treat"].to_numpy())
         ).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(frame["customer_id"])[0]})
         est[name] = (float(fit.params[1]), float(fit.bse[1]))
-    del np
     return {"seconds": time.perf_counter() - t0, "estimates": est}
 
 
