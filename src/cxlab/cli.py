@@ -27,9 +27,10 @@ Workspace = Annotated[
 
 def _fail(exc: Exception, code: int = 2) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     Console(stderr=True, soft_wrap=True).print(
-        f"[bold red]error:[/] {exc}", markup=True, highlight=False
+        f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, emoji=False
     )
     raise typer.Exit(code)
 
@@ -185,8 +186,8 @@ def run(
 @app.command("refresh")
 def refresh_cmd(
     only: Annotated[
-        Optional[list[str]], typer.Option("--only", help="Run only these jobs.")
-    ] = None,  # noqa: UP045
+        list[str] | None, typer.Option("--only", help="Run only these jobs.")
+    ] = None,
     workspace: Workspace = None,
 ) -> None:
     """Run every notebook of schedule.yaml in dependency order, past failures; exit 1 if any failed."""

@@ -158,11 +158,6 @@ def test_gbk_text_is_decoded_in_the_message() -> None:
     assert "\ufffd" not in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli._fail prints the message as rich markup, so '[...]' from the data vanishes or "
-    "crashes the print; fix in cli.py: print rich.markup.escape(str(exc))",
-)
 def test_brackets_in_the_data_survive_the_message(tmp_path: Path) -> None:
     rows = [dict(r, channel="[vip]") for r in make_corpus.contacts()]
     path = tmp_path / "brackets.csv"

@@ -10,8 +10,25 @@ from cxlab.data._ingest import ingest, read_source
 from cxlab.data._samples import bank_calls, mpdta, rossi
 from cxlab.data._schemas import TABLES, TableSpec
 from cxlab.data._store import data_freshness, has_table, load, table_info, write_table
-from cxlab.data._synth import generate, truth
 from cxlab.data._validate import validate
+
+
+def generate(**kwargs):
+    """Generate the synthetic workspace; see :func:`cxlab.data._synth.generate`.
+
+    Imported on first use, so that reading and validating data does not load the simulator.
+    """
+    from cxlab.data._synth import generate as _generate
+
+    return _generate(**kwargs)
+
+
+def truth(workspace=None) -> dict:
+    """The planted truth of the synthetic workspace in the store; see :func:`cxlab.data._synth.truth`."""
+    from cxlab.data._synth import truth as _truth
+
+    return _truth(workspace)
+
 
 __all__ = [
     "TABLES",
