@@ -150,3 +150,22 @@ def test_errors(tiny_surveys):
         cx.nps.score(tiny_surveys, method="normal")
     with pytest.raises(cx.NotEnoughDataError):
         cx.nps.compare(tiny_surveys, period="2020-Q1", time_zone=TZ)
+
+
+def test_compare_without_answers_before_reports_now_and_says_so() -> None:
+    """A survey introduced mid-year: the earlier period has no answers. NPS now is still given
+    (50 promoters, 30 passives, 20 detractors: +30), the change is not invented."""
+    import datetime as _dt
+
+    import polars as _pl
+
+    import cxlab as _cx
+
+    n = [10] * 50 + [8] * 30 + [3] * 20
+    frame = _pl.DataFrame(
+        {"nps": n, "responded_at": [_dt.datetime(2026, 8, 10, tzinfo=_dt.UTC)] * len(n)}
+    )
+    result = _cx.nps.compare(frame, period="2026-08", compare_to="previous", time_zone="UTC")
+    assert result.nps_now == 30.0 and result.change is None and not result.real
+    assert "no answers in 2026-07" in result.findings()[0]
+    assert result.cards()[1]["value"] == "–"

@@ -245,12 +245,23 @@ class NpsChange(Result):
         return float(self._first("nps_now"))
 
     @property
-    def nps_before(self) -> float:
-        return float(self._first("nps_before"))
+    def nps_before(self) -> float | None:
+        """NPS of ``compare_to``; ``None`` when it has no answers."""
+        value = self._first("nps_before")
+        return None if value is None else float(value)
 
     @property
-    def change(self) -> float:
-        return float(self._first("estimate"))
+    def change(self) -> float | None:
+        """The change in points; ``None`` when the comparison period has no answers."""
+        value = self._first("estimate")
+        return None if value is None else float(value)
+
+    @property
+    def verdict(self) -> str:
+        """The change in words: real, within sampling noise, or not available."""
+        if self.change is None:
+            return f"no answers in {self.compare_to} to compare with"
+        return "real" if self.real else "within sampling noise"
 
     def cards(self, *, target: float | None = None) -> list[dict]:
         """Headline cards for :func:`cxlab.viz.headline`: the NPS, the change, the answers."""
@@ -266,6 +277,15 @@ class NpsChange(Result):
         if target is not None:
             now["target"] = f"target {_pts(target)}"
             now["met"] = bool(r["nps_now"] >= target)
+        if r["estimate"] is None:
+            return [
+                now,
+                {
+                    "label": f"Change vs {self.compare_to}",
+                    "value": "–",
+                    "detail": f"no answers in {self.compare_to} to compare with",
+                },
+            ]
         return [
             now,
             {
@@ -289,8 +309,15 @@ class NpsChange(Result):
         out = []
         for r in self.table.iter_rows(named=True):
             who = f"{r['term']}: " if self.by else ""
-            if r["n_before"] == 0 or r["n_now"] == 0:
-                out.append(f"{who}no answers in one of the periods; the change is not available.")
+            if r["n_now"] == 0:
+                out.append(f"{who}no answers in {self.period}; NPS cannot be given.")
+                continue
+            if r["n_before"] == 0:
+                out.append(
+                    f"{who}NPS in {self.period} was {_pts(r['nps_now'])} ({pct}% interval "
+                    f"{_pts(r['nps_now_low'])} to {_pts(r['nps_now_high'])}, {r['n_now']:,} answers); "
+                    f"there are no answers in {self.compare_to} to compare with, so whether it moved cannot be said."
+                )
                 continue
             p = r["p_adj"] if self.by else r["p_value"]
             ptxt = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
@@ -374,8 +401,7 @@ def compare(
         term = pl.Series(["all"])
     if int(a["n"].sum()) == 0:
         raise NotEnoughDataError(f"NPS change: no answers in {now.label}.")
-    if int(b["n"].sum()) == 0:
-        raise NotEnoughDataError(f"NPS change: no answers in {before.label} to compare with.")
+    # no answers before (a survey introduced mid-year): NPS now is still reported, the change is not
     d = _diff(a, b, method, level)
     now_ci = with_interval(a, level=level, method=method)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -393,8 +419,9 @@ def compare(
             **d,
             "p_adj": adjust_p(d["p_value"], adjust),
         }
-    ).with_columns(pl.col("nps_before", "nps_now", "nps_now_low", "nps_now_high").fill_nan(None))
+    ).with_columns(pl.col(pl.Float64).fill_nan(None))
     overall_p = table["p_adj"][0] if not by else None
+    overall_p = None if overall_p is None or overall_p != overall_p else overall_p
     return NpsChange(
         table=table,
         period=now.label,
