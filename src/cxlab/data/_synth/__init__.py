@@ -36,7 +36,7 @@ from cxlab.data._synth._config import (
 )
 from cxlab.data._validate import validate
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 QA_RATE = {"phone": 0.03, "chat": 0.05, "email": 0.05, "social": 0.10}
 QA_OFFSET = {
     "greeting": 6.0,

@@ -383,9 +383,9 @@ def simulate(
     region_fcr = rng.normal(0, 0.03, len(regions))
     events_recall = [e for e in events if e.complaint_lift]
 
-    months = np.arange(start.astype("datetime64[M]"), end.astype("datetime64[M]")).astype(
-        "datetime64[us]"
-    )
+    # covariates refresh on the first of every month, the last (partial) month included
+    last_month = (end - np.timedelta64(1, "us")).astype("datetime64[M]")
+    months = np.arange(start.astype("datetime64[M]"), last_month + 1).astype("datetime64[us]")
     hist = {
         k: np.zeros(0)
         for k in ("arrived", "unresolved_complaint", "abandoned", "low_csat", "transfers")
