@@ -52,6 +52,14 @@ def refreshed(tmp_path_factory: pytest.TempPathFactory, tiny_workspace: Path) ->
     shutil.copytree(tiny_workspace, ws)
     shutil.rmtree(ws / "outputs", ignore_errors=True)
     _plant_hostile_text(ws)
+    # the tiny workspace holds four months: the churn report's windows are shortened to fit
+    schedule = (Path(__file__).resolve().parents[1] / "schedule.yaml").read_text()
+    schedule = schedule.replace(
+        "    notebook: 03_churn_drivers\n",
+        "    notebook: 03_churn_drivers\n"
+        "    parameters: {horizon_days: 30, landmark: '2026-08-01', split_days: 30}\n",
+    )
+    (ws / "schedule.yaml").write_text(schedule)
     env = {**os.environ, "CXLAB_WORKSPACE": str(ws)}
     done = subprocess.run(
         [sys.executable, "-m", "cxlab.cli", "refresh", "--workspace", str(ws)],
