@@ -66,13 +66,17 @@ def compare(
     shift = theta * (treatment.covariate_ratio - control.covariate_ratio) if theta else 0.0
     rc, rt = control.ratio, treatment.ratio
     est = (rt - rc) - shift
+    df = control.n + treatment.n - 2
+    # the estimated theta costs one degree of freedom (as the slope in ANCOVA)
+    scale = df / (df - 1) if theta and df > 1 else 1.0
     var = [
-        (p[0] - 2 * theta * p[1] + theta**2 * p[2]) / a.n for a, p in zip(arms, parts, strict=True)
+        scale * (p[0] - 2 * theta * p[1] + theta**2 * p[2]) / a.n
+        for a, p in zip(arms, parts, strict=True)
     ]
     var0 = [p[0] / a.n for a, p in zip(arms, parts, strict=True)]
     se = float(np.sqrt(sum(var)))
     se0 = float(np.sqrt(sum(var0)))
-    df = control.n + treatment.n - 2
+    df = df - 1 if theta else df
     crit = float(stats.t.ppf(1 - alpha / 2, df))
     p = float(2 * stats.t.sf(abs(est) / se, df)) if se > 0 else float("nan")
     rel = est / rc if rc else float("nan")

@@ -1,16 +1,19 @@
 """Synthetic control for a pilot in one region, with placebo-in-space inference.
 
-The pilot region's KPI before the start is matched by a weighted blend of the other regions
-(weights non-negative, summing to one); after the start, the blend says what the pilot region
+The pilot region's KPI before the start, around its own pre-period mean, is matched by a weighted
+blend of the other regions around theirs (weights non-negative, summing to one); after the start, the blend says what the pilot region
 would have done without the pilot. Inference asks whether the pilot's gap is unusual among
 regions that got nothing: each donor is treated as a fake pilot in turn (placebo in space) and
 the ratio of post- to pre-period fit error is ranked. The reported interval is approximate: the
-estimate plus or minus a ``t`` quantile times the spread of the placebo effects.
+estimate plus or minus a ``t`` quantile times the spread of the placebo effects, each measured in
+its region's own pre-period fit error and rescaled to the pilot region's (small regions are noisier).
 
 References
 ----------
 Abadie, Diamond & Hainmueller (2010), Synthetic control methods for comparative case studies,
 JASA 105(490) (placebo-in-space, post/pre RMSPE ratio, section 2.4).
+Ferman & Pinto (2021), Synthetic controls with imperfect pretreatment fit, Quantitative
+Economics 12(4) (the de-meaned estimator used here).
 Abadie (2021), Using synthetic controls: feasibility, data requirements, and methodological
 aspects, J. Economic Literature 59(2).
 """
@@ -103,8 +106,12 @@ class SyntheticControlResult(Result):
 
 
 def _fit_one(mat: np.ndarray, i: int, donors: list[int], pre: np.ndarray):
-    w = simplex_weights(mat[i, pre], mat[donors][:, pre].T)
-    synth = w @ mat[donors]
+    # de-meaned synthetic control: match the pre-period path around each unit's own mean, so a
+    # region whose level lies outside the donors' range is still matched (Ferman & Pinto 2021)
+    centre = mat[:, pre].mean(axis=1, keepdims=True)
+    dm = mat - centre
+    w = simplex_weights(dm[i, pre], dm[donors][:, pre].T)
+    synth = w @ dm[donors] + centre[i]
     gap = mat[i] - synth
     pre_r = float(np.sqrt((gap[pre] ** 2).mean()))
     post_r = float(np.sqrt((gap[~pre] ** 2).mean()))
@@ -161,14 +168,17 @@ def synthetic_control(
     placebos = pl.DataFrame(rows)
     ratio = post_r / pre_r
     rank_p = (1 + int((placebos["ratio"] >= ratio).sum())) / (placebos.height + 1)
+    # placebo effects in units of each region's own pre-period fit error, rescaled to the pilot's:
+    # a small region's gap is noisier than a large one's
+    se = float((placebos["effect"] / placebos["pre_rmspe"]).std()) * pre_r
     sd = float(placebos["effect"].std())
     crit = float(stats.t.ppf(1 - alpha / 2, placebos.height - 1))
     effect = dict(
         term="average gap after start",
         estimate=est,
-        std_error=sd,
-        ci_low=est - crit * sd,
-        ci_high=est + crit * sd,
+        std_error=se,
+        ci_low=est - crit * se,
+        ci_high=est + crit * se,
         p_value=rank_p,
     )
     path = pl.DataFrame(
