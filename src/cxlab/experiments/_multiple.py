@@ -8,13 +8,9 @@ Benjamini & Hochberg (1995), Controlling the false discovery rate, JRSS B 57.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 
-from cxlab._options import check_option
-
-Correction = Literal["holm", "bh", "none"]
+from cxlab._stats import Correction, adjust_p
 
 DESCRIPTION = {
     "holm": "Holm's correction keeps the chance of any false win across the {k} primary comparisons at {a:.0%}",
@@ -24,31 +20,11 @@ DESCRIPTION = {
 
 
 def adjust(p_values, *, method: Correction = "holm") -> np.ndarray:
-    """Adjusted p-values (NaN stays NaN).
+    """Adjusted p-values (NaN stays NaN); see :func:`cxlab._stats.adjust_p`.
 
     Examples
     --------
     >>> adjust([0.01, 0.04, 0.03], method="holm").round(3).tolist()
     [0.03, 0.06, 0.06]
-    >>> adjust([0.01, 0.04, 0.03], method="bh").round(3).tolist()
-    [0.03, 0.04, 0.04]
     """
-    check_option("correction", method, Correction)
-    p = np.asarray(p_values, float)
-    out = np.full_like(p, np.nan)
-    ok = ~np.isnan(p)
-    q = p[ok]
-    m = len(q)
-    if m == 0 or method == "none":
-        out[ok] = q
-        return out
-    order = np.argsort(q)
-    ranked = q[order]
-    if method == "holm":
-        adj = np.maximum.accumulate((m - np.arange(m)) * ranked)
-    else:
-        adj = np.minimum.accumulate(m / np.arange(m, 0, -1) * ranked[::-1])[::-1]
-    res = np.empty(m)
-    res[order] = np.minimum(adj, 1.0)
-    out[ok] = res
-    return out
+    return adjust_p(p_values, method)

@@ -26,6 +26,7 @@ from scipy.special import ndtr, ndtri
 from cxlab._errors import NotEnoughDataError
 from cxlab._options import check_option
 from cxlab._result import Result
+from cxlab._stats import adjust_p
 from cxlab.nps._counts import Method, count_frame, std_error, with_interval
 from cxlab.nps._period import comparison_period, data_range, local_zone, parse_period
 
@@ -34,35 +35,6 @@ Adjust = Literal["holm", "bh", "none"]
 
 def _pts(x: float) -> str:
     return f"{x:+.1f}"
-
-
-def adjust_p(p: np.ndarray, method: Adjust = "holm") -> np.ndarray:
-    """Adjusted p-values: Holm's step-down or Benjamini-Hochberg's step-up (NaN kept).
-
-    Examples
-    --------
-    >>> adjust_p(np.array([0.01, 0.04, 0.03]), "holm").round(3).tolist()
-    [0.03, 0.06, 0.06]
-    """
-    check_option("adjust", method, Adjust)
-    p = np.asarray(p, float)
-    out = np.full_like(p, np.nan)
-    ok = ~np.isnan(p)
-    q = p[ok]
-    m = len(q)
-    if m == 0 or method == "none":
-        out[ok] = q
-        return out
-    order = np.argsort(q)
-    ranked = q[order]
-    if method == "holm":
-        adj = np.maximum.accumulate((m - np.arange(m)) * ranked)
-    else:
-        adj = np.minimum.accumulate(m / np.arange(m, 0, -1) * ranked[::-1])[::-1]
-    res = np.empty(m)
-    res[order] = np.minimum(adj, 1.0)
-    out[ok] = res
-    return out
 
 
 def _diff(a: pl.DataFrame, b: pl.DataFrame, method: Method, level: float) -> dict[str, np.ndarray]:

@@ -22,6 +22,7 @@ import polars as pl
 from scipy import stats
 
 from cxlab._result import Result
+from cxlab._stats import adjust_p
 from cxlab.features import MetricConfig, metrics, prepare
 from cxlab.review._moments import moments
 from cxlab.review._period import Period
@@ -204,10 +205,7 @@ def anomalies(
         in_month = points["in_month"].to_numpy()
         keep = np.zeros(points.height, bool)
         idx = np.flatnonzero(in_month)
-        order = idx[np.argsort(p[idx])]
-        ranks = np.arange(1, len(order) + 1)
-        passed = p[order] <= 0.05 * ranks / max(len(order), 1)
-        keep[order[: ranks[passed].max() if passed.any() else 0]] = True
+        keep[idx] = adjust_p(p[idx], "bh") <= 0.05
         shares = [k for k in kpis if metrics(config)[k].unit == "share"]
         is_share = pl.col("kpi").is_in(shares)
         points = points.with_columns(
