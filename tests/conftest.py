@@ -34,3 +34,56 @@ def default_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("default")
     cx.data.generate(seed=7, size="default", workspace=root)
     return root
+
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def notebook_cells(name: str) -> list[dict]:
+    """The cells of a committed notebook (``name`` like ``01_volume_forecast``)."""
+    import json
+
+    return json.loads((NOTEBOOKS / f"{name}.ipynb").read_text())["cells"]
+
+
+@pytest.fixture()
+def run_notebook(tmp_path: Path):
+    """Execute a committed notebook with papermill against a workspace; return the executed
+    notebook (as a dict), after checking that no cell raised."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    def run(
+        name: str, workspace: Path, parameters: dict | None = None, env: dict | None = None
+    ) -> dict:
+        import yaml
+
+        out = tmp_path / f"{name}.out.ipynb"
+        params = tmp_path / f"{name}.params.yaml"
+        params.write_text(yaml.safe_dump(parameters or {}))
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "papermill",
+                str(NOTEBOOKS / f"{name}.ipynb"),
+                str(out),
+                "-f",
+                str(params),
+            ],
+            cwd=workspace,
+            env={**os.environ, "CXLAB_WORKSPACE": str(workspace), **(env or {})},
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+        nb = json.loads(out.read_text())
+        errors = [
+            o for c in nb["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"
+        ]
+        assert not errors, errors[0]
+        return nb
+
+    return run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -89,7 +90,7 @@ def test_churn_rises_with_bad_experience(tiny_workspace: Path) -> None:
         contacts["arrived_at"].min().date(), contacts["arrived_at"].max().date(), "1mo", eager=True
     )
     rows = []
-    for m0, m1 in zip(months[1:-1], months[2:], strict=True):
+    for m0, m1 in itertools.pairwise(months[1:]):
         lo = pl.lit(m0).cast(pl.Datetime("us", "UTC"))
         flagged = bad.filter(
             (pl.col("arrived_at") < lo) & (pl.col("arrived_at") >= lo - pl.duration(days=90))

@@ -34,20 +34,26 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 def _plant_hostile_text(ws: Path) -> None:
     s = settings(ws)
     surveys = cx.load("surveys", workspace=ws).collect()
-    idx = surveys.with_row_index("i").filter(pl.col("comment").is_not_null())["i"].head(30).to_list()
+    idx = (
+        surveys.with_row_index("i").filter(pl.col("comment").is_not_null())["i"].head(30).to_list()
+    )
     comments = surveys["comment"].to_list()
     for k, i in enumerate(idx):
         comments[i] = HOSTILE[k % len(HOSTILE)] + " " + (comments[i] or "")
     cx.data.write_table(surveys.with_columns(comment=pl.Series(comments)), "surveys", workspace=s)
     contacts = cx.load("contacts", workspace=ws).collect()
     contacts = contacts.with_columns(
-        category_l3=pl.when(pl.col("category_l3") == "Refund delay").then(pl.lit(HOSTILE[1] + "Refund delay")).otherwise(pl.col("category_l3"))
+        category_l3=pl.when(pl.col("category_l3") == "Refund delay")
+        .then(pl.lit(HOSTILE[1] + "Refund delay"))
+        .otherwise(pl.col("category_l3"))
     )
     cx.data.write_table(contacts, "contacts", workspace=s)
 
 
 @pytest.fixture(scope="module")
-def refreshed(tmp_path_factory: pytest.TempPathFactory, tiny_workspace: Path) -> tuple[Path, subprocess.CompletedProcess]:
+def refreshed(
+    tmp_path_factory: pytest.TempPathFactory, tiny_workspace: Path
+) -> tuple[Path, subprocess.CompletedProcess]:
     ws = tmp_path_factory.mktemp("e2e") / "ws"
     shutil.copytree(tiny_workspace, ws)
     shutil.rmtree(ws / "outputs", ignore_errors=True)
@@ -63,7 +69,11 @@ def refreshed(tmp_path_factory: pytest.TempPathFactory, tiny_workspace: Path) ->
     env = {**os.environ, "CXLAB_WORKSPACE": str(ws)}
     done = subprocess.run(
         [sys.executable, "-m", "cxlab.cli", "refresh", "--workspace", str(ws)],
-        capture_output=True, text=True, env=env, timeout=1500, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1500,
+        check=False,
     )
     return ws, done
 
@@ -97,8 +107,15 @@ def browser():
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield b
         b.close()
@@ -126,10 +143,15 @@ def _open(browser, path: Path) -> dict:
 def test_reports_draw_offline_and_run_no_planted_code(refreshed, browser) -> None:
     ws, done = refreshed
     assert done.returncode == 0, done.stdout + done.stderr
-    pages = [ws / "outputs" / "index.html", *sorted((ws / "outputs" / "reports").glob("*/latest.html"))]
+    pages = [
+        ws / "outputs" / "index.html",
+        *sorted((ws / "outputs" / "reports").glob("*/latest.html")),
+    ]
     for path in pages:
         seen = _open(browser, path)
-        remote = [u for u in seen["requests"] if not u.startswith(("file:", "data:", "blob:", "about:"))]
+        remote = [
+            u for u in seen["requests"] if not u.startswith(("file:", "data:", "blob:", "about:"))
+        ]
         assert not remote, f"{path.parent.name} fetched {remote[:3]}"
         assert not seen["errors"], f"{path.parent.name}: console errors {seen['errors'][:3]}"
         assert not seen["dialogs"], f"{path.parent.name} ran planted code: {seen['dialogs']}"
