@@ -25,7 +25,6 @@ install: $(STAMP) ## Create .venv and install cxlab with its dependencies
 demo: $(STAMP) ## Set up, generate the default synthetic workspace, run every notebook, publish the reports
 	$(BIN)/cxlab data generate --size $(SIZE) --seed $(SEED)
 	$(BIN)/cxlab refresh
-	@echo "Reports: $(CURDIR)/outputs/index.html"
 
 data: $(STAMP) ## Generate the synthetic workspace only (SIZE=tiny|default|large, SEED=7)
 	$(BIN)/cxlab data generate --size $(SIZE) --seed $(SEED)
