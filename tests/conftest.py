@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import cxlab as cx
+from notebook_support import NOTEBOOKS
 
 TINY_SEED = 11
 
@@ -34,16 +35,6 @@ def default_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("default")
     cx.data.generate(seed=7, size="default", workspace=root)
     return root
-
-
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-
-
-def notebook_cells(name: str) -> list[dict]:
-    """The cells of a committed notebook (``name`` like ``01_volume_forecast``)."""
-    import json
-
-    return json.loads((NOTEBOOKS / f"{name}.ipynb").read_text())["cells"]
 
 
 @pytest.fixture()

@@ -8,7 +8,7 @@ import ast
 
 import pytest
 
-from conftest import NOTEBOOKS, notebook_cells
+from notebook_support import NOTEBOOKS, notebook_cells
 
 NAMES = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
 LOGIC = (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import notebook_cells
+from notebook_support import notebook_cells
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "02_interventions.ipynb"
 
