@@ -23,7 +23,7 @@ class SizeSpec:
 SIZES: dict[str, SizeSpec] = {
     "tiny": SizeSpec(customers=3_000, months=4, contacts_per_customer_month=1.3),
     "default": SizeSpec(customers=20_000, months=13, contacts_per_customer_month=1.2),
-    "large": SizeSpec(customers=400_000, months=24, contacts_per_customer_month=1.1),
+    "large": SizeSpec(customers=440_000, months=24, contacts_per_customer_month=1.1),
 }
 
 
