@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -44,9 +44,6 @@ class Settings:
     @property
     def notebooks(self) -> Path:
         return self.notebooks_dir or self.workspace / "notebooks"
-
-    def with_workspace(self, path: str | os.PathLike) -> Settings:
-        return replace(self, workspace=Path(path).resolve())
 
 
 def _find_workspace(start: Path) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, get_args
 
 from cxlab._errors import OptionError
@@ -22,8 +21,3 @@ def check_option(name: str, value: Any, allowed: Any) -> Any:
         listed = ", ".join(repr(c) for c in choices)
         raise OptionError(f"{name}={value!r} is not allowed; choose one of {listed}.")
     return value
-
-
-def check_options(name: str, values: Iterable[Any], allowed: Any) -> list[Any]:
-    """Check every element of ``values``; see :func:`check_option`."""
-    return [check_option(name, v, allowed) for v in values]

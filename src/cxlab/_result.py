@@ -62,7 +62,8 @@ def html_table(frame: pl.DataFrame, *, max_rows: int = 50, caption: str | None =
     body = []
     for row in shown.iter_rows():
         cells = "".join(
-            f"<td>{html.escape(format_value(v, c))}</td>" for v, c in zip(row, shown.columns, strict=True)
+            f"<td>{html.escape(format_value(v, c))}</td>"
+            for v, c in zip(row, shown.columns, strict=True)
         )
         body.append(f"<tr>{cells}</tr>")
     more = (

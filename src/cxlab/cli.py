@@ -185,9 +185,7 @@ def run(
 
 @app.command("refresh")
 def refresh_cmd(
-    only: Annotated[
-        list[str] | None, typer.Option("--only", help="Run only these jobs.")
-    ] = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Run only these jobs.")] = None,
     workspace: Workspace = None,
 ) -> None:
     """Run every notebook of schedule.yaml in dependency order, past failures; exit 1 if any failed."""

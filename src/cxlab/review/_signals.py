@@ -13,7 +13,6 @@ average in proportion to how few contacts it rests on, with a 90% credible inter
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -350,7 +349,3 @@ def ranking(
         .with_row_index("rank", offset=1)
     )
     return Ranking(table=table, kpi=kpi, unit_name=by, prior=(float(a), float(b)), period=period)
-
-
-def is_finite(x: float | None) -> bool:
-    return x is not None and math.isfinite(x)

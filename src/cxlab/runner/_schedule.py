@@ -7,7 +7,6 @@ a service would; ``cron_lines`` prints the same jobs as crontab entries.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shlex
 import sys
 import time
@@ -230,7 +229,3 @@ def cron_lines(ws: Settings, schedule: Schedule) -> list[str]:
             + f" >> {root}/outputs/cron.log 2>&1{deps}"
         )
     return lines
-
-
-def env_timezone(ws: Settings) -> str:
-    return os.environ.get("CXLAB_TIMEZONE", ws.timezone)

@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import polars as pl

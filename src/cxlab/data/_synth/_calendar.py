@@ -92,7 +92,7 @@ def holiday_events(config: SynthConfig) -> list[Event]:
     days = sorted(d for d in table if config.start <= d <= config.end)
     events: list[Event] = []
     run: list[dt.date] = []
-    for d in days + [None]:
+    for d in [*days, None]:
         if run and (d is None or (d - run[-1]).days > 1 or table.get(d) != table.get(run[-1])):
             name = str(table.get(run[0])).split(";")[0]
             events.append(

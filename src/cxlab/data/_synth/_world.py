@@ -34,7 +34,6 @@ from cxlab.data._synth._config import (
     SynthConfig,
 )
 
-INTERVAL = np.timedelta64(30, "m")
 L1 = tuple(TAXONOMY)
 CSAT_CUTS = np.array([-1.3, -0.2, 0.8, 2.0])
 CSAT_COEF = {"fcr": 1.1, "log1p_wait_minutes": -0.30, "transfers": -0.35, "intercept": 1.7}
@@ -133,23 +132,6 @@ def make_customers(
 
 
 # -- staffing and queueing --------------------------------------------------------------------
-
-
-def erlang_c_wait_probability(traffic: np.ndarray, agents: np.ndarray) -> np.ndarray:
-    """P(wait > 0) of an M/M/n queue by the Erlang B recursion (stable for any size)."""
-    traffic = np.asarray(traffic, float)
-    agents = np.asarray(agents, int)
-    b = np.ones_like(traffic)
-    out = np.ones_like(traffic)
-    for k in range(1, int(agents.max(initial=0)) + 1):
-        b = traffic * b / (k + traffic * b)
-        hit = agents == k
-        out[hit] = b[hit]
-    rho = np.divide(traffic, agents, out=np.full_like(traffic, np.inf), where=agents > 0)
-    c = np.divide(
-        agents * out, agents - traffic * (1 - out), out=np.ones_like(traffic), where=rho < 1
-    )
-    return np.where(rho < 1, np.clip(c, 0, 1), 1.0)
 
 
 @dataclass
