@@ -183,6 +183,11 @@ def scorecard(
     """Every targeted KPI and the headline KPIs, this month and last, with a change test."""
     dictionary = metrics(config)
     prepared = prepare(contacts, config)
+    # the two months once, in memory: every KPI and scope below reads them (the repeat-contact
+    # window is computed over all contacts, so it is worth doing only once)
+    months = {
+        which: _in(prepared, period, which).collect().lazy() for which in ("current", "compare")
+    }
     rows = []
     wanted = [
         (t["kpi"], t["scope"], t["target"], t["direction"])
@@ -194,10 +199,8 @@ def scorecard(
     for kpi, scope, target, direction in wanted:
         m = dictionary[kpi]
         filt = _scope(scope)
-        cur = moments(_in(prepared, period).filter(filt), [kpi], config=config).row(0, named=True)
-        cmp_ = moments(_in(prepared, period, "compare").filter(filt), [kpi], config=config).row(
-            0, named=True
-        )
+        cur = moments(months["current"].filter(filt), [kpi], config=config).row(0, named=True)
+        cmp_ = moments(months["compare"].filter(filt), [kpi], config=config).row(0, named=True)
         count = m.unit == "count"
         change, p = change_test(
             (cur["num"], cur["den"], cur["num_sq"]),
