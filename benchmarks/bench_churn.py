@@ -17,24 +17,6 @@ import argparse
 import tempfile
 import time
 
-COVARIATES = [
-    "unresolved_complaint_90d",
-    "abandoned_contacts_90d",
-    "low_csat_90d",
-    "transfers_90d",
-    "segment",
-    "contract",
-]
-PLANTED = {
-    "unresolved_complaint": "unresolved_complaint_90d",
-    "abandoned_contacts": "abandoned_contacts_90d",
-    "low_csat": "low_csat_90d",
-    "transfers": "transfers_90d",
-    "segment_enterprise": "segment=enterprise",
-    "contract_annual": "contract=annual",
-    "contract_two_year": "contract=two_year",
-}
-
 
 def _timed(rows: list, name: str, fn):
     t0 = time.perf_counter()
@@ -68,8 +50,8 @@ def main() -> None:
         rows, "customer_months (panel)", lambda: cx.churn.customer_months(contacts, customers)
     )
     fit = _timed(rows, "cox, counting process (cxlab)", lambda: cx.churn.cox(
-        panel, entry="start", duration="stop", event="churned", covariates=COVARIATES,
-        reference={"contract": "monthly", "segment": "individual"}))  # fmt: skip
+        panel, entry="start", duration="stop", event="churned", covariates=list(cx.churn.MONTHLY_COVARIATES),
+        reference=cx.churn.MONTHLY_REFERENCE))  # fmt: skip
 
     def _ctv():
         from lifelines import CoxTimeVaryingFitter
@@ -77,7 +59,7 @@ def main() -> None:
         terms = fit.summary()["term"].to_list()
         data = panel.select(
             "customer_id", "start", "stop", "churned",
-            *[c for c in COVARIATES if c not in ("segment", "contract")],
+            *[c for c in cx.churn.MONTHLY_COVARIATES if c not in ("segment", "contract")],
             (pl.col("segment") == "enterprise").cast(pl.Float64).alias("segment=enterprise"),
             (pl.col("contract") == "annual").cast(pl.Float64).alias("contract=annual"),
             (pl.col("contract") == "two_year").cast(pl.Float64).alias("contract=two_year"),
@@ -105,11 +87,11 @@ def main() -> None:
     table = {r["term"]: r for r in fit.summary().iter_rows(named=True)}
     print(f"\n{'planted term':22s} {'truth':>7s} {'estimate':>9s} {'95% interval':>18s} inside")
     for name, beta in truth.items():
-        r = table[PLANTED[name]]
+        r = table[cx.churn.PLANTED_TERMS[name]]
         inside = r["ci_low"] < beta < r["ci_high"]
         print(f"{name:22s} {beta:7.3f} {r['estimate']:9.3f} "
               f"{r['ci_low']:8.3f} {r['ci_high']:8.3f}  {'yes' if inside else 'no'}")  # fmt: skip
-    stat, df, p = fit.wald_test({PLANTED[k]: v for k, v in truth.items()})
+    stat, df, p = fit.wald_test({cx.churn.PLANTED_TERMS[k]: v for k, v in truth.items()})
     print(f"joint Wald test of the planted values: chi2 {stat:.2f} on {df} df, p = {p:.3f}")
 
 

@@ -12,16 +12,7 @@ from cxlab._errors import CxlabError, NotEnoughDataError, OptionError
 ROSSI_TERMS = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
 ESTIMATES = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "hazard_ratio"]
 
-# the planted covariates of truth.json["churn"]["log_hr"] and their columns in the panel
-PLANTED = {
-    "unresolved_complaint": "unresolved_complaint_90d",
-    "abandoned_contacts": "abandoned_contacts_90d",
-    "low_csat": "low_csat_90d",
-    "transfers": "transfers_90d",
-    "segment_enterprise": "segment=enterprise",
-    "contract_annual": "contract=annual",
-    "contract_two_year": "contract=two_year",
-}
+PLANTED = cx.churn.PLANTED_TERMS
 
 
 @pytest.fixture(scope="module")
@@ -122,15 +113,8 @@ def _planted_fit(workspace):
         entry="start",
         duration="stop",
         event="churned",
-        covariates=[
-            "unresolved_complaint_90d",
-            "abandoned_contacts_90d",
-            "low_csat_90d",
-            "transfers_90d",
-            "segment",
-            "contract",
-        ],
-        reference={"contract": "monthly", "segment": "individual"},
+        covariates=list(cx.churn.MONTHLY_COVARIATES),
+        reference=cx.churn.MONTHLY_REFERENCE,
     )
     return truth, fit
 

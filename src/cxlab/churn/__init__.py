@@ -5,6 +5,9 @@ from cxlab.churn._attributable import AttributableShare, attributable_share
 from cxlab.churn._cox import CoxResult, PHCheck, cox, ph_check
 from cxlab.churn._drivers import DriverImpactResult, driver_impact
 from cxlab.churn._frames import (
+    MONTHLY_COVARIATES,
+    MONTHLY_REFERENCE,
+    PLANTED_TERMS,
     customer_months,
     data_end,
     data_start,
@@ -23,6 +26,9 @@ from cxlab.churn._survival import (
 )
 
 __all__ = [
+    "MONTHLY_COVARIATES",
+    "MONTHLY_REFERENCE",
+    "PLANTED_TERMS",
     "AtRiskResult",
     "AttributableShare",
     "CompetingRisksResult",

@@ -189,6 +189,31 @@ def landmark_frame(
     return f
 
 
+MONTHLY_COVARIATES = (
+    "unresolved_complaint_90d",
+    "abandoned_contacts_90d",
+    "low_csat_90d",
+    "transfers_90d",
+    "segment",
+    "contract",
+)
+"""The covariates of the monthly (counting-process) Cox model on :func:`customer_months`."""
+
+MONTHLY_REFERENCE = {"contract": "monthly", "segment": "individual"}
+
+PLANTED_TERMS = {
+    "unresolved_complaint": "unresolved_complaint_90d",
+    "abandoned_contacts": "abandoned_contacts_90d",
+    "low_csat": "low_csat_90d",
+    "transfers": "transfers_90d",
+    "segment_enterprise": "segment=enterprise",
+    "contract_annual": "contract=annual",
+    "contract_two_year": "contract=two_year",
+}
+"""The planted log hazard ratios of ``truth.json["churn"]["log_hr"]`` and the terms of the
+monthly Cox model that estimate them."""
+
+
 def customer_months(
     contacts: pl.LazyFrame | pl.DataFrame,
     customers: pl.LazyFrame | pl.DataFrame,
