@@ -2,7 +2,7 @@
 
 ``import cxlab as cx`` gives the sub-packages (``cx.data``, ``cx.features``, ``cx.forecast``,
 ``cx.staffing``, ``cx.experiments``, ``cx.churn``, ``cx.nps``, ``cx.viz``, ``cx.runner``) and the
-verb ``cx.load``. Sub-packages are imported lazily, so ``import cxlab`` stays fast and does nothing
+verbs ``cx.load``, ``cx.set_language`` and ``cx.record`` (with the headline card ``cx.Headline``). Sub-packages are imported lazily, so ``import cxlab`` stays fast and does nothing
 else: no logging set-up, no files read.
 """
 
@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from cxlab._errors import CxlabError, NotEnoughDataError, OptionError, SchemaError
+from cxlab._present import Headline, label, language, record, set_language
 
 __version__ = "0.1.0"
 
@@ -30,11 +31,16 @@ _SUBPACKAGES = (
 
 __all__ = [
     "CxlabError",
+    "Headline",
     "NotEnoughDataError",
     "OptionError",
     "SchemaError",
     "__version__",
+    "label",
+    "language",
     "load",
+    "record",
+    "set_language",
     *_SUBPACKAGES,
 ]
 

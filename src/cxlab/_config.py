@@ -21,6 +21,7 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     country: str = "CN"
     currency: str = "CNY"
+    language: str = ""  # "zh" or "en"; empty means from the country (CN gives zh)
     fcr_window_days: int = 7
     notebooks_dir: Path | None = None
     extra: dict = field(default_factory=dict)
@@ -66,7 +67,7 @@ def settings(workspace: str | os.PathLike | None = None) -> Settings:
     if toml.exists():
         with toml.open("rb") as fh:
             values = dict(tomllib.load(fh).get("workspace", {}))
-    for key in ("timezone", "country", "currency"):
+    for key in ("timezone", "country", "currency", "language"):
         env = os.environ.get(f"CXLAB_{key.upper()}")
         if env:
             values[key] = env
@@ -74,6 +75,13 @@ def settings(workspace: str | os.PathLike | None = None) -> Settings:
         values["fcr_window_days"] = int(values["fcr_window_days"])
     if "notebooks_dir" in values:
         values["notebooks_dir"] = (root / values["notebooks_dir"]).resolve()
-    known = {"timezone", "country", "currency", "fcr_window_days", "notebooks_dir"}
+    if values.get("language"):
+        from cxlab._present._i18n import check_language
+
+        where = "CXLAB_LANGUAGE" if os.environ.get("CXLAB_LANGUAGE") else f"{toml}: language"
+        values["language"] = check_language(values["language"], setting=where)
+    else:
+        values["language"] = "zh" if str(values.get("country", "CN")).upper() == "CN" else "en"
+    known = {"timezone", "country", "currency", "language", "fcr_window_days", "notebooks_dir"}
     extra = {k: v for k, v in values.items() if k not in known}
     return Settings(workspace=root, extra=extra, **{k: v for k, v in values.items() if k in known})

@@ -33,52 +33,24 @@ def _json_safe(value: Any) -> Any:
 
 
 def format_value(value: Any, column: str = "") -> str:
-    """A cell as a person reads it: thousands separators, four significant digits, no NaN."""
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "–"
-        if column.startswith(("p_value", "p_adj", "q_value")):
-            return "<0.001" if value < 0.001 else f"{value:.3f}"
-        if abs(value) >= 1000:
-            return f"{value:,.0f}"
-        return f"{value:.4g}"
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+    """A cell as a person reads it, in the report's language (see :func:`cxlab._present.format_cell`)."""
+    from cxlab._present import format_cell
+
+    return format_cell(value, column)
 
 
-def html_table(frame: pl.DataFrame, *, max_rows: int = 50, caption: str | None = None) -> str:
-    """An escaped HTML table of ``frame`` (every cell goes through :func:`html.escape`)."""
-    shown = frame.head(max_rows)
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
-    body = []
-    for row in shown.iter_rows():
-        cells = "".join(
-            f"<td>{html.escape(format_value(v, c))}</td>"
-            for v, c in zip(row, shown.columns, strict=True)
-        )
-        body.append(f"<tr>{cells}</tr>")
-    more = (
-        f"<caption style='caption-side:bottom'>{frame.height - max_rows:,} more rows not shown</caption>"
-        if frame.height > max_rows
-        else ""
-    )
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f"<table class='cx-table'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>{more}</table>"
+def html_table(frame: pl.DataFrame, *, max_rows: int | None = 15, caption: str | None = None) -> str:
+    """An escaped, labelled HTML table of ``frame`` (see :func:`cxlab._present.table_html`)."""
+    from cxlab._present import table_html
+
+    return table_html(frame, max_rows=max_rows, caption=caption)
 
 
 def html_findings(sentences: list[str]) -> str:
     """Findings as an escaped bullet list."""
-    items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences)
-    return f"<ul class='cx-findings'>{items}</ul>"
+    from cxlab._present import findings_html
+
+    return findings_html(sentences)
 
 
 @dataclass(frozen=True)
@@ -98,6 +70,10 @@ class Result:
     def findings(self) -> list[str]:  # pragma: no cover - every subclass overrides
         raise NotImplementedError
 
+    def headline(self) -> list:
+        """The result's headline cards (:class:`cxlab._present.Headline`), most important first."""
+        return []
+
     def to_dict(self) -> dict:
         """The summary rows and findings, JSON-safe, for a run's metrics file."""
         return _json_safe(
@@ -105,7 +81,11 @@ class Result:
         )
 
     def _repr_html_(self) -> str:
+        from cxlab._present import CSS, cards_html, gettext
+
+        cards = self.headline()
         return (
-            f"<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
+            f"{CSS}<div class='cx-result'><h4>{html.escape(gettext(self.title))}</h4>"
+            f"{cards_html(cards) if cards else ''}"
             f"{html_findings(self.findings())}{html_table(self.summary())}</div>"
         )

@@ -30,7 +30,7 @@ padding:18px 24px 12px;margin:0 0 8px;background:#f6f8fb}
 .cx-report-header h1{margin:0 0 6px;font-size:26px;color:#1d2433}
 .cx-report-header .meta{color:#5b6577;font-size:13px;display:flex;flex-wrap:wrap;gap:18px}
 .cx-report-header .meta b{color:#1d2433;font-weight:600}
-.jp-InputArea,.jp-InputPrompt,.jp-OutputPrompt{display:none!important}
+.jp-InputPrompt,.jp-OutputPrompt{display:none!important}
 </style>"""
 
 

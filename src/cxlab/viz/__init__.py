@@ -7,11 +7,12 @@ and the notebook part embeds plotly.js once per report so the HTML works offline
 """
 
 from cxlab.viz._display import findings, headline, note, safe_text, show, table
-from cxlab.viz._theme import COLORS, apply_renderer, template
+from cxlab.viz._theme import COLORS, apply_renderer, color_for, template
 
 __all__ = [
     "COLORS",
     "apply_renderer",
+    "color_for",
     "findings",
     "headline",
     "note",

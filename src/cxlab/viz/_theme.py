@@ -5,6 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from cxlab._present import FONT_STACK
+
 COLORS = {
     "primary": "#1f5a96",
     "accent": "#e07b39",
@@ -14,8 +16,23 @@ COLORS = {
     "band": "rgba(31, 90, 150, 0.18)",
     "band_outer": "rgba(31, 90, 150, 0.09)",
     "channels": {"phone": "#1f5a96", "chat": "#e07b39", "email": "#6c5b7b", "social": "#2e8540"},
+    "arms": {"control": "#8a94a6", "treatment": "#1f5a96"},
+    "periods": {"current": "#1f5a96", "compare": "#b8c2d1", "forecast": "#e07b39"},
+    "segments": {"enterprise": "#1f5a96", "individual": "#e07b39"},
 }
 SEQUENCE = ["#1f5a96", "#e07b39", "#2e8540", "#6c5b7b", "#c0392b", "#17becf", "#8c564b", "#bcbd22"]
+
+
+def color_for(value: object, *, index: int = 0) -> str:
+    """The one colour of a channel, arm, period or segment in every report.
+
+    Values the theme does not name take the house sequence by ``index``.
+    """
+    key = str(value)
+    for group in ("channels", "arms", "periods", "segments"):
+        if key in COLORS[group]:
+            return COLORS[group][key]
+    return SEQUENCE[index % len(SEQUENCE)]
 
 
 def template() -> go.layout.Template:
@@ -23,17 +40,18 @@ def template() -> go.layout.Template:
     return go.layout.Template(
         layout=go.Layout(
             font=dict(
-                family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=13, color="#1d2433"
+                family=FONT_STACK, size=13, color="#1d2433"
             ),
             colorway=SEQUENCE,
             paper_bgcolor="white",
             plot_bgcolor="white",
-            margin=dict(l=60, r=20, t=60, b=50),
+            margin=dict(l=60, r=20, t=90, b=50),
             xaxis=dict(gridcolor="#eef0f4", zeroline=False, linecolor="#c8ced8"),
             yaxis=dict(gridcolor="#eef0f4", zeroline=False, linecolor="#c8ced8"),
-            legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+            # the legend sits under the title, above the plot, never on the title
+            legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
             hoverlabel=dict(font_size=12),
-            title=dict(x=0, xanchor="left", font=dict(size=16)),
+            title=dict(x=0, xanchor="left", y=0.98, yanchor="top", font=dict(size=16)),
         )
     )
 

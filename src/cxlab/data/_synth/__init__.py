@@ -170,6 +170,7 @@ def generate(
     (ws.workspace / "cxlab.toml").exists() or (ws.workspace / "cxlab.toml").write_text(
         f'[workspace]\ntimezone = "{config.timezone}"\ncountry = "{country}"\n'
         f'currency = "{CURRENCIES[country]}"\n'
+        f'language = "{"zh" if country == "CN" else "en"}"  # reports: "zh" or "en"\n'
     )
     return {
         "raw": str(raw),

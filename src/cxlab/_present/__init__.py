@@ -1,0 +1,83 @@
+"""The presentation vocabulary every room and the runner share (ground floor).
+
+- languages and the gettext catalogue: :func:`_`, :func:`N_`, :func:`ngettext`,
+  :func:`language`, :func:`set_language`, :func:`use_language`;
+- units and their formatting (Babel): :func:`fmt_value`, :func:`fmt_change`,
+  :func:`fmt_interval`, :func:`fmt_date`, :func:`fmt_month`, :func:`fmt_period`;
+- labels: :func:`label` turns a metric, column, dimension or level into the reader's word;
+- the headline card :class:`Headline` and its tiles, recorded for the index by :func:`record`;
+- tables (:func:`table_html`), findings and the stylesheet.
+"""
+
+from cxlab._present._card import Headline, cards_html
+from cxlab._present._i18n import (
+    LANGUAGES,
+    N_,
+    Language,
+    _,
+    check_language,
+    gettext,
+    language,
+    locale,
+    ngettext,
+    set_language,
+    translate_text,
+    use_language,
+)
+from cxlab._present._labels import LABELS, label, label_levels, missing_labels, register_labels
+from cxlab._present._record import record, recorded
+from cxlab._present._style import CSS, FONT_STACK, findings_html, note_html
+from cxlab._present._table import BODY_ROWS, csv_link, format_cell, register_units, table_html
+from cxlab._present._units import (
+    UNITS,
+    Unit,
+    decisive_decimals,
+    fmt_change,
+    fmt_date,
+    fmt_interval,
+    fmt_month,
+    fmt_period,
+    fmt_value,
+)
+
+__all__ = [
+    "BODY_ROWS",
+    "CSS",
+    "FONT_STACK",
+    "LABELS",
+    "LANGUAGES",
+    "N_",
+    "UNITS",
+    "Headline",
+    "Language",
+    "Unit",
+    "_",
+    "cards_html",
+    "check_language",
+    "csv_link",
+    "decisive_decimals",
+    "findings_html",
+    "fmt_change",
+    "fmt_date",
+    "fmt_interval",
+    "fmt_month",
+    "fmt_period",
+    "fmt_value",
+    "format_cell",
+    "gettext",
+    "label",
+    "label_levels",
+    "language",
+    "locale",
+    "missing_labels",
+    "ngettext",
+    "note_html",
+    "record",
+    "recorded",
+    "register_labels",
+    "register_units",
+    "set_language",
+    "table_html",
+    "translate_text",
+    "use_language",
+]

@@ -1,0 +1,117 @@
+"""Tables for readers: labelled headers, values formatted by unit, at most a screenful of rows.
+
+A body table shows at most ``max_rows`` rows (15 by default); when there are more, a line says how
+many and the full table travels with the page as a CSV download (a ``data:`` link, so it works
+offline). Every cell and header is escaped; wide tables scroll inside their box.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # polars loads when a table is drawn, not when cxlab is imported
+    import polars as pl
+
+from cxlab._present._i18n import _, ngettext
+from cxlab._present._labels import LABELS, label
+from cxlab._present._units import MISSING, Unit, fmt_date, fmt_value
+
+BODY_ROWS = 15
+_METRIC_UNITS: dict[str, str] = {}
+
+
+def register_units(units: Mapping[str, str]) -> None:
+    """Declare the unit of columns that recur across tables (metric keys, money columns)."""
+    _METRIC_UNITS.update(units)
+
+
+def _is_level_column(frame: pl.DataFrame, name: str) -> bool:
+    import polars as pl
+
+    return frame.schema[name] in (pl.Utf8, pl.Categorical, pl.Enum)
+
+
+def format_cell(value: Any, column: str = "", unit: Unit | str | None = None) -> str:
+    """One cell as a reader reads it."""
+    if value is None:
+        return MISSING
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, float) and math.isnan(value):
+        return MISSING
+    unit = unit or _METRIC_UNITS.get(column)
+    if column.startswith(("p_value", "p_adj", "q_value")) and isinstance(value, (int, float)):
+        return "<0.001" if value < 0.001 else fmt_value(value, "ratio", decimals=3)
+    if unit and isinstance(value, (int, float)):
+        return fmt_value(value, unit)
+    if isinstance(value, int):
+        return fmt_value(value, "count")
+    if isinstance(value, float):
+        size = abs(value)
+        digits = 0 if size >= 100 else (1 if size >= 10 else 2)
+        return fmt_value(value, "count", decimals=digits)
+    if isinstance(value, dt.datetime):
+        return fmt_date(value, with_time=True)
+    if isinstance(value, dt.date):
+        return fmt_date(value)
+    text = str(value)
+    return label(text) if text in LABELS else text
+
+
+def csv_link(frame: pl.DataFrame, *, name: str = "table") -> str:
+    """A link that downloads ``frame`` as CSV (UTF-8 with a BOM, so spreadsheets read Chinese)."""
+    readable = frame.rename({c: label(c) for c in frame.columns})
+    data = ("\ufeff" + readable.write_csv()).encode("utf-8")
+    href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(data).decode("ascii")
+    safe = html.escape(name.replace(" ", "_"), quote=True)
+    return (
+        f"<a class='cx-download' download='{safe}.csv' href='{href}'>"
+        f"{html.escape(_('Download the full table (CSV)'))}</a>"
+    )
+
+
+def table_html(
+    frame: pl.DataFrame,
+    *,
+    units: Mapping[str, Unit | str] | None = None,
+    max_rows: int | None = BODY_ROWS,
+    caption: str | None = None,
+    name: str = "table",
+) -> str:
+    """An escaped HTML table of ``frame`` with labelled headers and formatted cells.
+
+    ``units`` names the unit of numeric columns; ``max_rows=None`` shows every row (an appendix
+    table). The caption is translated when the catalogue has it.
+    """
+    units = dict(units or {})
+    shown = frame if max_rows is None else frame.head(max_rows)
+    head = "".join(f"<th>{html.escape(label(c))}</th>" for c in shown.columns)
+    levels = {c for c in shown.columns if _is_level_column(shown, c)}
+    body = []
+    for row in shown.iter_rows():
+        cells = []
+        for value, column in zip(row, shown.columns, strict=True):
+            text = format_cell(value, column, units.get(column))
+            if column in levels and value is not None:
+                text = label(value)
+            cls = " class='txt'" if column in levels else ""
+            cells.append(f"<td{cls}>{html.escape(text)}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    cap = f"<caption>{html.escape(_(caption))}</caption>" if caption else ""
+    more = ""
+    if max_rows is not None and frame.height > max_rows:
+        hidden = frame.height - max_rows
+        words = ngettext("{n} more row not shown.", "{n} more rows not shown.", hidden)
+        more = (
+            f"<p class='cx-more'>{html.escape(words.format(n=fmt_value(hidden, 'count')))} "
+            f"{csv_link(frame, name=name)}</p>"
+        )
+    return (
+        f"<div class='cx-table-wrap'><table class='cx-table'>{cap}<thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>{more}</div>"
+    )

@@ -1,0 +1,244 @@
+"""Numbers as a reader reads them: one formatter for values, changes and intervals, by unit.
+
+Babel does the locale work (grouping, percent, currency, dates); the unit decides the rest:
+
+========== ============================== ==================================================
+unit       a value                        a change
+========== ============================== ==================================================
+share      78.1%                          +1.2 pp / +1.2个百分点
+percent    +4.5% (a relative change)      +4.5%
+seconds    45 s, 12.5 min, 5.3 h, 2.1 d   -34 s / 减少 34秒 (the magnitude chooses the unit)
+money      CN¥242,000 / ¥24.2万           +CN¥1,200
+count      283,209 / 28.3万               +1,204
+score      4.26 (CSAT 1–5)                +0.15
+nps        +32.5                          +3.1 points / +3.1分
+ratio      0.63 (AUC, odds, lift)         ×1.25
+agents     14 agents / 14人               +2 agents
+========== ============================== ==================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Literal
+
+from cxlab._present._i18n import _, language, locale
+
+Unit = Literal[
+    "share", "percent", "seconds", "money", "count", "score", "nps", "ratio", "agents", "text"
+]
+UNITS: tuple[str, ...] = (
+    "share",
+    "percent",
+    "seconds",
+    "money",
+    "count",
+    "score",
+    "nps",
+    "ratio",
+    "agents",
+    "text",
+)
+MISSING = "–"
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def _currency() -> str:
+    from cxlab._config import settings
+
+    return settings().currency
+
+
+def _decimal(value: float, decimals: int, *, signed: bool = False) -> str:
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    if signed:
+        pattern = f"+{pattern};-{pattern}"
+    return format_decimal(value, pattern, locale=locale())
+
+
+def _compact(value: float, decimals: int = 1) -> str:
+    """28.3万 in Chinese, 283,209 in English (a reader of English counts with separators)."""
+    from babel.numbers import format_compact_decimal
+
+    if language() == "zh" and abs(value) >= 100_000:
+        return format_compact_decimal(value, locale=locale(), fraction_digits=decimals)
+    return _decimal(value, 0)
+
+
+def _duration(seconds: float, decimals: int | None, *, signed: bool = False) -> str:
+    size = abs(seconds)
+    if size < 120:
+        amount, unit, default = seconds, _("{n} s"), 0
+    elif size < 120 * 60:
+        amount, unit, default = seconds / 60, _("{n} min"), 1
+    elif size < 72 * 3600:
+        amount, unit, default = seconds / 3600, _("{n} h"), 1
+    else:
+        amount, unit, default = seconds / 86400, _("{n} d"), 1
+    digits = default if decimals is None else decimals
+    return unit.format(n=_decimal(amount, digits, signed=signed))
+
+
+def _money(value: float, decimals: int | None, *, signed: bool = False, compact: bool = False):
+    from babel.numbers import format_compact_currency, format_currency
+
+    code = _currency()
+    if compact and abs(value) >= (100_000 if language() == "zh" else 1_000_000):
+        text = format_compact_currency(abs(value), code, locale=locale(), fraction_digits=1)
+    else:
+        digits = 0 if decimals is None else decimals
+        pattern = "¤#,##0" + ("." + "0" * digits if digits else "")
+        text = format_currency(
+            abs(value), code, format=pattern, locale=locale(), currency_digits=False
+        )
+    sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
+    return sign + text
+
+
+def fmt_value(
+    value: float | int | None,
+    unit: Unit | str = "count",
+    *,
+    decimals: int | None = None,
+    compact: bool = False,
+) -> str:
+    """A level of a measure in the current language: ``fmt_value(0.781, "share")`` is 78.1%.
+
+    ``decimals`` overrides the unit's usual precision; ``compact`` shortens large counts and
+    money (28.3万, ¥24.2万) for a headline tile.
+    """
+    if _missing(value):
+        return MISSING
+    if unit == "text" or isinstance(value, str):
+        return str(value)
+    v = float(value)
+    if unit == "share":
+        return _decimal(v * 100, 1 if decimals is None else decimals) + "%"
+    if unit == "percent":
+        return _decimal(v * 100, 1 if decimals is None else decimals, signed=True) + "%"
+    if unit == "seconds":
+        return _duration(v, decimals)
+    if unit == "money":
+        return _money(v, decimals, compact=compact)
+    if unit == "count":
+        return _compact(v) if compact else _decimal(v, 0 if decimals is None else decimals)
+    if unit == "score":
+        return _decimal(v, 2 if decimals is None else decimals)
+    if unit == "nps":
+        return _decimal(v, 1 if decimals is None else decimals, signed=True)
+    if unit == "ratio":
+        return _decimal(v, 2 if decimals is None else decimals)
+    if unit == "agents":
+        n = _decimal(v, 0 if decimals is None else decimals)
+        return _("{n} agents").format(n=n)
+    raise ValueError(f"unknown unit {unit!r}; known: {', '.join(UNITS)}")
+
+
+def fmt_change(value: float | None, unit: Unit | str = "count", *, decimals: int | None = None):
+    """A signed difference between two levels of a measure: +1.2 pp, -34 s, +1,204, ×1.25."""
+    if _missing(value):
+        return MISSING
+    v = float(value)
+    if unit == "share":
+        n = _decimal(v * 100, 1 if decimals is None else decimals, signed=True)
+        return _("{n} pp").format(n=n)
+    if unit == "percent":
+        return _decimal(v * 100, 1 if decimals is None else decimals, signed=True) + "%"
+    if unit == "seconds":
+        return _duration(v, decimals, signed=True)
+    if unit == "money":
+        return _money(v, decimals, signed=True)
+    if unit == "count":
+        return _decimal(v, 0 if decimals is None else decimals, signed=True)
+    if unit == "score":
+        return _decimal(v, 2 if decimals is None else decimals, signed=True)
+    if unit == "nps":
+        n = _decimal(v, 1 if decimals is None else decimals, signed=True)
+        return _("{n} points").format(n=n)
+    if unit == "ratio":
+        return "×" + _decimal(v, 2 if decimals is None else decimals)
+    if unit == "agents":
+        n = _decimal(v, 0 if decimals is None else decimals, signed=True)
+        return _("{n} agents").format(n=n)
+    return str(value)
+
+
+def fmt_interval(
+    low: float | None, high: float | None, unit: Unit | str = "count", *, change: bool = True
+) -> str:
+    """An interval in words: "+4.7 pp to +7.2 pp" (``change``) or "76.0% to 80.1%" (levels)."""
+    f = fmt_change if change else fmt_value
+    return _("{low} to {high}").format(low=f(low, unit), high=f(high, unit))
+
+
+def decisive_decimals(
+    value: float, target: float, unit: Unit | str, *, extra: int = 3
+) -> int | None:
+    """The fewest decimals at which ``value`` and ``target`` read differently, when they differ.
+
+    A status decided on 10.02% must not show "10.0% against ≤ 10.0%": the value is shown with the
+    digits that decide it. ``None`` keeps the unit's usual precision.
+    """
+    if _missing(value) or _missing(target) or value == target:
+        return None
+    base = {"share": 1, "percent": 1, "score": 2, "nps": 1, "ratio": 2, "count": 0}.get(unit)
+    if base is None:
+        return None
+    for d in range(base, base + extra + 1):
+        if fmt_value(value, unit, decimals=d) != fmt_value(target, unit, decimals=d):
+            return None if d == base else d
+    return base + extra
+
+
+# --- dates and periods -------------------------------------------------------------------------
+
+
+def fmt_date(value: dt.date | dt.datetime | str | None, *, with_time: bool = False) -> str:
+    """A date in the current language: "Oct 1, 2026" / "2026年10月1日" (and the time if asked)."""
+    from babel.dates import format_skeleton
+
+    if value is None:
+        return MISSING
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value) if with_time else dt.date.fromisoformat(value[:10])
+    if with_time and isinstance(value, dt.datetime):
+        return format_skeleton("yMMMdHHmm", value, locale=locale())
+    day = value.date() if isinstance(value, dt.datetime) else value
+    return format_skeleton("yMMMd", day, locale=locale())
+
+
+def fmt_month(value: dt.date | str) -> str:
+    """A calendar month: "October 2026" / "2026年10月"."""
+    from babel.dates import format_skeleton
+
+    day = (
+        dt.date.fromisoformat(value + "-01" if len(value) == 7 else value[:10])
+        if isinstance(value, str)
+        else value
+    )
+    return format_skeleton("yMMMM", day, locale=locale())
+
+
+def fmt_period(start: dt.date | str, end: dt.date | str) -> str:
+    """The period from ``start`` up to (not including) ``end``: a month, or a range of days."""
+    from babel.dates import format_interval
+
+    s = dt.date.fromisoformat(start[:10]) if isinstance(start, str) else start
+    e = dt.date.fromisoformat(end[:10]) if isinstance(end, str) else end
+    if isinstance(s, dt.datetime):
+        s = s.date()
+    if isinstance(e, dt.datetime):
+        e = e.date()
+    nxt = dt.date(s.year + (s.month == 12), s.month % 12 + 1, 1)
+    if s.day == 1 and e == nxt:
+        return fmt_month(s)
+    last = e - dt.timedelta(days=1)
+    if last <= s:
+        return fmt_date(s)
+    return format_interval(s, last, "yMMMd", locale=locale())
