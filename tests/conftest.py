@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,10 @@ import cxlab as cx
 from notebook_support import NOTEBOOKS
 
 TINY_SEED = 11
+
+# Unit tests read English; tests of the Chinese reports ask for zh explicitly (use_language, or
+# ``-p language zh`` on a run).
+os.environ.setdefault("CXLAB_LANGUAGE", "en")
 
 
 @pytest.fixture(scope="session")

@@ -39,7 +39,9 @@ def format_value(value: Any, column: str = "") -> str:
     return format_cell(value, column)
 
 
-def html_table(frame: pl.DataFrame, *, max_rows: int | None = 15, caption: str | None = None) -> str:
+def html_table(
+    frame: pl.DataFrame, *, max_rows: int | None = 15, caption: str | None = None
+) -> str:
     """An escaped, labelled HTML table of ``frame`` (see :func:`cxlab._present.table_html`)."""
     from cxlab._present import table_html
 

@@ -71,6 +71,8 @@ class Headline:
         return decisive_decimals(float(self.value), float(self.target), self.unit)
 
     def value_text(self, *, compact: bool = True) -> str:
+        if self.unit == "text" or isinstance(self.value, str):
+            return gettext(str(self.value)) if self.value is not None else "–"
         return fmt_value(self.value, self.unit, decimals=self._decimals(), compact=compact)
 
     def target_text(self) -> str | None:

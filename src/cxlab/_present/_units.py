@@ -26,7 +26,17 @@ from typing import Literal
 from cxlab._present._i18n import _, language, locale
 
 Unit = Literal[
-    "share", "percent", "seconds", "money", "count", "score", "nps", "ratio", "agents", "text"
+    "share",
+    "percent",
+    "seconds",
+    "money",
+    "count",
+    "score",
+    "nps",
+    "ratio",
+    "per_contact",
+    "agents",
+    "text",
 ]
 UNITS: tuple[str, ...] = (
     "share",
@@ -37,6 +47,7 @@ UNITS: tuple[str, ...] = (
     "score",
     "nps",
     "ratio",
+    "per_contact",
     "agents",
     "text",
 )
@@ -132,7 +143,7 @@ def fmt_value(
         return _decimal(v, 2 if decimals is None else decimals)
     if unit == "nps":
         return _decimal(v, 1 if decimals is None else decimals, signed=True)
-    if unit == "ratio":
+    if unit in ("ratio", "per_contact"):
         return _decimal(v, 2 if decimals is None else decimals)
     if unit == "agents":
         n = _decimal(v, 0 if decimals is None else decimals)
@@ -163,6 +174,8 @@ def fmt_change(value: float | None, unit: Unit | str = "count", *, decimals: int
         return _("{n} points").format(n=n)
     if unit == "ratio":
         return "×" + _decimal(v, 2 if decimals is None else decimals)
+    if unit == "per_contact":
+        return _decimal(v, 2 if decimals is None else decimals, signed=True)
     if unit == "agents":
         n = _decimal(v, 0 if decimals is None else decimals, signed=True)
         return _("{n} agents").format(n=n)
@@ -187,7 +200,8 @@ def decisive_decimals(
     """
     if _missing(value) or _missing(target) or value == target:
         return None
-    base = {"share": 1, "percent": 1, "score": 2, "nps": 1, "ratio": 2, "count": 0}.get(unit)
+    base = {"share": 1, "percent": 1, "score": 2, "nps": 1, "ratio": 2, "per_contact": 2}.get(unit)
+    base = 0 if unit == "count" else base
     if base is None:
         return None
     for d in range(base, base + extra + 1):

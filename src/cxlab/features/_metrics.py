@@ -13,6 +13,8 @@ from typing import Literal
 
 import polars as pl
 
+from cxlab._present import label
+
 DICTIONARY_VERSION = "2026.1"
 
 Unit = Literal["count", "share", "seconds", "score", "per_contact"]
@@ -59,13 +61,17 @@ class Metric:
     """A KPI: what it counts, over which contacts, and how to read it."""
 
     name: str
-    label: str
     unit: Unit
     higher_is_better: bool | None
     numerator: pl.Expr
     denominator: pl.Expr
     description: str
     realtime_only: bool = False  # phone and chat only (answer rate, abandonment, ASA)
+
+    @property
+    def label(self) -> str:
+        """The reader's name of the metric, in the report's language (the label catalogue)."""
+        return label(self.name)
 
 
 REALTIME = ("phone", "chat")
@@ -124,7 +130,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
         for m in [
             Metric(
                 "contacts",
-                "Contacts",
                 "count",
                 None,
                 f("_one"),
@@ -133,7 +138,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "offered",
-                "Offered",
                 "count",
                 None,
                 i(rt & f("_offered")),
@@ -143,7 +147,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "answered",
-                "Answered",
                 "count",
                 None,
                 i(ans),
@@ -152,7 +155,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "answer_rate",
-                "Answer rate",
                 "share",
                 True,
                 i(rt & ans & f("_offered")),
@@ -162,7 +164,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "abandonment_rate",
-                "Abandonment rate",
                 "share",
                 False,
                 i(rt & f("_abandoned")),
@@ -173,7 +174,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "service_level",
-                "Service level",
                 "share",
                 True,
                 i(f("_within_sl") & f("_offered")),
@@ -184,7 +184,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "asa",
-                "Average speed of answer",
                 "seconds",
                 False,
                 f("wait_seconds").fill_null(0) * i(ans),
@@ -193,7 +192,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "aht",
-                "Average handle time",
                 "seconds",
                 False,
                 f("handle_seconds").fill_null(0) * i(ans & f("handle_seconds").is_not_null()),
@@ -202,7 +200,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "fcr",
-                "First-contact resolution",
                 "share",
                 True,
                 i(fcr_known & ~f("_repeat")),
@@ -212,7 +209,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "fcr_reported",
-                "FCR (as reported)",
                 "share",
                 True,
                 i(ans & f("first_contact_resolution").fill_null(False)),
@@ -221,7 +217,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "repeat_rate",
-                "Repeat-contact rate",
                 "share",
                 False,
                 i(fcr_known & f("_repeat")),
@@ -230,7 +225,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "csat",
-                "CSAT",
                 "score",
                 True,
                 f("csat").fill_null(0).cast(pl.Float64),
@@ -239,7 +233,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "csat_top2",
-                "CSAT top-2 box",
                 "share",
                 True,
                 i(f("csat").fill_null(0) >= 4),
@@ -248,7 +241,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "complaint_rate",
-                "Complaint rate",
                 "share",
                 False,
                 i(f("_complaint")),
@@ -257,7 +249,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "resolution_within",
-                "Resolved within promise",
                 "share",
                 True,
                 i(ans & f("_resolved_within")),
@@ -266,7 +257,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "complaint_closed_in_time",
-                "Complaints closed in time",
                 "share",
                 True,
                 i(f("_complaint") & f("_complaint_closed")),
@@ -277,7 +267,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "complaint_handle_hours",
-                "Complaint handling time",
                 "seconds",
                 False,
                 f("_resolve_h").fill_null(0)
@@ -288,7 +277,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "sla_answered",
-                "Answered within priority SLA",
                 "share",
                 True,
                 i(f("_sla_answered") & f("_offered")),
@@ -299,7 +287,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "sla_resolved",
-                "Resolved within priority SLA",
                 "share",
                 True,
                 i(ans & f("_sla_resolved")),
@@ -310,7 +297,6 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
             Metric(
                 "transfers_per_contact",
-                "Transfers per contact",
                 "per_contact",
                 False,
                 f("transfers").cast(pl.Float64) * i(ans),

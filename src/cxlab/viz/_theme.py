@@ -39,9 +39,7 @@ def template() -> go.layout.Template:
     """The ``cxlab`` plotly template: quiet grid, readable fonts, one colour sequence."""
     return go.layout.Template(
         layout=go.Layout(
-            font=dict(
-                family=FONT_STACK, size=13, color="#1d2433"
-            ),
+            font=dict(family=FONT_STACK, size=13, color="#1d2433"),
             colorway=SEQUENCE,
             paper_bgcolor="white",
             plot_bgcolor="white",
