@@ -1,0 +1,168 @@
+"""The presentation vocabulary: one formatter by unit and language, labels, the headline card,
+tables and the language setting."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from cxlab._errors import OptionError
+from cxlab._present import (
+    Headline,
+    _i18n,
+    cards_html,
+    fmt_change,
+    fmt_interval,
+    fmt_period,
+    fmt_value,
+    label,
+    language,
+    set_language,
+    table_html,
+    use_language,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "en", "zh"),
+    [
+        (0.7812, "share", "78.1%", "78.1%"),
+        (5.4, "seconds", "5 s", "5秒"),
+        (754.0, "seconds", "12.6 min", "12.6分钟"),
+        (19_000.0, "seconds", "5.3 h", "5.3小时"),
+        (400_000.0, "seconds", "4.6 d", "4.6天"),
+        (283_209, "count", "283,209", "283,209"),
+        (4.2621, "score", "4.26", "4.26"),
+        (32.46, "nps", "+32.5", "+32.5"),
+        (0.6345, "ratio", "0.63", "0.63"),
+        (14, "agents", "14 agents", "14人"),
+        (None, "share", "–", "–"),
+        (float("nan"), "seconds", "–", "–"),
+    ],
+)
+def test_values_read_the_same_way_everywhere(value, unit, en, zh):
+    with use_language("en"):
+        assert fmt_value(value, unit) == en
+    with use_language("zh"):
+        assert fmt_value(value, unit) == zh
+
+
+def test_changes_name_their_unit():
+    with use_language("en"):
+        assert fmt_change(0.012, "share") == "+1.2 pp"
+        assert fmt_change(-34.2, "seconds") == "-34 s"
+        assert fmt_change(3.1, "nps") == "+3.1 points"
+        assert fmt_interval(0.047, 0.072, "share") == "+4.7 pp to +7.2 pp"
+    with use_language("zh"):
+        assert fmt_change(0.012, "share") == "+1.2个百分点"
+        assert fmt_interval(0.047, 0.072, "share") == "+4.7个百分点 至 +7.2个百分点"
+
+
+def test_compact_counts_and_money_in_chinese(tmp_path, monkeypatch):
+    (tmp_path / "cxlab.toml").write_text('[workspace]\ncurrency = "CNY"\n')
+    monkeypatch.setenv("CXLAB_WORKSPACE", str(tmp_path))
+    with use_language("zh"):
+        assert fmt_value(283_209, "count", compact=True) == "28.3万"
+        assert fmt_value(242_000, "money", compact=True) == "¥24.2万"
+        assert fmt_value(1_234, "money") == "¥1,234"
+    with use_language("en"):
+        assert fmt_value(242_000, "money") == "CN¥242,000"
+
+
+def test_periods_in_both_languages():
+    with use_language("en"):
+        assert fmt_period("2026-10-01", "2026-11-01") == "October 2026"
+        assert (
+            fmt_period(dt.date(2026, 10, 1), dt.date(2026, 10, 16)) == "Oct 1\u2009–\u200915, 2026"
+        )
+    with use_language("zh"):
+        assert fmt_period("2026-10-01", "2026-11-01") == "2026年10月"
+
+
+def test_labels_never_show_an_identifier():
+    with use_language("en"):
+        assert label("category_l2") == "Sub-category"
+        assert label("agent_id") == "Agent"
+        assert label("y_hat") == "Forecast"
+        assert label("Beijing") == "Beijing"  # a data value stays as written
+        assert "_" not in label("some_new_column")
+    with use_language("zh"):
+        assert label("fcr") == "首次解决率"
+        assert label("phone") == "电话"
+        assert label("Beijing") == "北京"
+        assert label("杭州") == "杭州"  # a real workspace's own names are kept
+
+
+def test_status_is_decided_on_the_figure_shown():
+    card = Headline(
+        key="complaint_rate",
+        label="Complaint rate",
+        value=0.1002,
+        unit="share",
+        target=0.10,
+        direction="<=",
+    )
+    with use_language("en"):
+        assert card.status == "missed"
+        assert card.value_text() == "10.02%"
+        assert card.target_text() == "Target ≤ 10.00%"
+    met = Headline(key="fcr", label="fcr", value=0.812, unit="share", target=0.8, direction=">=")
+    with use_language("en"):
+        assert met.status == "met" and met.value_text() == "81.2%"
+
+
+def test_card_round_trips_and_escapes():
+    card = Headline(
+        key="x",
+        label="<script>alert(1)</script>",
+        value=0.5,
+        unit="share",
+        period=("2026-10-01", "2026-11-01"),
+        change=-0.01,
+        compared_to="last_year",
+        higher_is_better=True,
+        sparkline=(1.0, 2.0, 1.5),
+    )
+    again = Headline.from_dict(card.to_dict())
+    assert again == card
+    with use_language("zh"):
+        markup = cards_html([card])
+    assert "<script>" not in markup and "&lt;script&gt;" in markup
+    assert "同比" in markup and "2026年10月" in markup and "cx-bad" in markup and "<svg" in markup
+
+
+def test_tables_label_format_escape_and_stay_short():
+    frame = pl.DataFrame(
+        {
+            "channel": ["phone", "chat"] * 20,
+            "category_l2": ["<b>x</b>"] * 40,
+            "fcr": [0.78123] * 40,
+        }
+    )
+    with use_language("en"):
+        markup = table_html(frame, units={"fcr": "share"})
+    assert "<th>Sub-category</th>" in markup and "category_l2" not in markup.split("href")[0]
+    assert "&lt;b&gt;x&lt;/b&gt;" in markup and "78.1%" in markup and "0.78123" not in markup
+    assert markup.count("<tr>") == 1 + 15
+    assert "25 more rows not shown" in markup and "data:text/csv" in markup
+
+
+def test_language_is_checked_at_the_door(monkeypatch):
+    with pytest.raises(OptionError, match="allowed: 'zh', 'en'"):
+        set_language("fr")
+    monkeypatch.setenv("CXLAB_LANGUAGE", "klingon")
+    with pytest.raises(OptionError, match="CXLAB_LANGUAGE"):
+        _i18n.default_language()
+
+
+def test_language_defaults_from_the_country(tmp_path, monkeypatch):
+    monkeypatch.delenv("CXLAB_LANGUAGE", raising=False)
+    monkeypatch.setenv("CXLAB_WORKSPACE", str(tmp_path))
+    (tmp_path / "cxlab.toml").write_text('[workspace]\ncountry = "US"\n')
+    assert language() == "en"
+    (tmp_path / "cxlab.toml").write_text('[workspace]\ncountry = "CN"\n')
+    assert language() == "zh"
+    (tmp_path / "cxlab.toml").write_text('[workspace]\ncountry = "CN"\nlanguage = "en"\n')
+    assert language() == "en"
