@@ -301,3 +301,26 @@ def test_make_help_lists_the_targets() -> None:
     )
     assert declared and declared == listed
     assert {"install", "demo", "test", "bench", "lint"} <= listed
+
+
+GROUND_FLOOR = ("_present", "_result", "_errors", "_config", "_masking", "_stats", "_options")
+
+
+def test_ground_floor_imports_nothing_above_it() -> None:
+    """The ground floor (presentation vocabulary, results, errors, settings) is imported by every
+    room and imports none of them."""
+    modules = [p for p in SRC.glob("_*.py") if p.name != "__init__.py"]
+    modules += sorted((SRC / "_present").rglob("*.py"))
+    bad = {
+        str(p.relative_to(SRC)): sorted(_imported_rooms(p) - set(GROUND_FLOOR))
+        for p in modules
+        if _imported_rooms(p) - set(GROUND_FLOOR)
+    }
+    assert modules and bad == {}
+
+
+def test_review_and_runner_keep_apart() -> None:
+    """The review composes the model rooms but never the runner; the runner never the review."""
+    for room, other in (("review", "runner"), ("runner", "review")):
+        bad = [str(p.relative_to(SRC)) for p in _modules(room) if other in _imported_rooms(p)]
+        assert bad == [], f"{room} imports {other}: {bad}"
