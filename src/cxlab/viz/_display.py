@@ -32,6 +32,14 @@ def _display(markup: str) -> None:
     display(HTML(CSS + markup))
 
 
+def safe_text(text: object) -> str:
+    """Text made safe for chart labels and hover text: plotly renders <a>, <b>, <i> tags in
+    labels, so free text (categories, comments, names) is escaped and shows literally."""
+    import html
+
+    return html.escape(str(text), quote=False)
+
+
 def headline(cards: Headline | Sequence[Headline]) -> None:
     """Headline numbers as tiles: value, target and status, change, period (all escaped)."""
     items = [cards] if isinstance(cards, Headline) else list(cards)
