@@ -213,16 +213,29 @@ def decisive_decimals(
 # --- dates and periods -------------------------------------------------------------------------
 
 
-def fmt_date(value: dt.date | dt.datetime | str | None, *, with_time: bool = False) -> str:
-    """A date in the current language: "Oct 1, 2026" / "2026年10月1日" (and the time if asked)."""
+def fmt_date(
+    value: dt.date | dt.datetime | str | None, *, with_time: bool = False, weekday: bool = False
+) -> str:
+    """A date in the current language: "Oct 1, 2026" / "2026年10月1日" (and the time if asked).
+
+    ``weekday`` names the day of the week: "Mon, Nov 2, 2026" / "2026年11月2日周一"; with the
+    time as well, the year is left out: "Mon, Nov 2 10:30" / "11月2日周一 10:30".
+    """
     from babel.dates import format_skeleton
 
     if value is None:
         return MISSING
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value) if with_time else dt.date.fromisoformat(value[:10])
+    if weekday:
+        day = format_skeleton("MMMEd" if with_time else "yMMMEd", value, locale=locale())
+        if with_time and isinstance(value, dt.datetime):
+            return f"{day} {format_skeleton('Hm', value, locale=locale(), fuzzy=True)}"
+        return day
     if with_time and isinstance(value, dt.datetime):
-        return format_skeleton("yMMMdHHmm", value, locale=locale())
+        # CLDR has no "yMMMdHHmm" skeleton: the date and the time, each in the locale's form
+        date_part = format_skeleton("yMMMd", value, locale=locale())
+        return f"{date_part} {format_skeleton('Hm', value, locale=locale(), fuzzy=True)}"
     day = value.date() if isinstance(value, dt.datetime) else value
     return format_skeleton("yMMMd", day, locale=locale())
 
