@@ -139,6 +139,17 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
     return dict(zip(pairs[::2], pairs[1::2], strict=True))
 
 
+def _extra_params(ctx: typer.Context) -> dict[str, str]:
+    extra = list(ctx.args)
+    pairs: list[str] = []
+    while extra:
+        flag = extra.pop(0)
+        if flag not in ("-p", "--parameters") or len(extra) < 2:
+            _fail(ValueError(f"unexpected argument {flag!r}; give parameters as -p NAME VALUE"))
+        pairs += [extra.pop(0), extra.pop(0)]
+    return _parse_params(pairs)
+
+
 @app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def run(
     ctx: typer.Context,
@@ -149,21 +160,17 @@ def run(
     timeout: Annotated[float, typer.Option(help="Seconds the whole run may take.")] = 1800,
     workspace: Workspace = None,
 ) -> None:
-    """Run one notebook with parameters (-p NAME VALUE ...) and publish its report if it ran completely."""
+    """Run one notebook with parameters (-p NAME VALUE ...) and publish its report if it ran completely.
+
+    Every notebook takes -p language zh|en (default: the workspace's language).
+    """
     from cxlab import CxlabError
     from cxlab.runner import run_notebook
 
-    extra = list(ctx.args)
-    pairs: list[str] = []
-    while extra:
-        flag = extra.pop(0)
-        if flag not in ("-p", "--parameters") or len(extra) < 2:
-            _fail(ValueError(f"unexpected argument {flag!r}; give parameters as -p NAME VALUE"))
-        pairs += [extra.pop(0), extra.pop(0)]
     try:
         result = run_notebook(
             notebook,
-            _parse_params(pairs),
+            _extra_params(ctx),
             workspace=workspace,
             from_text=True,
             cell_timeout=cell_timeout,
@@ -183,12 +190,16 @@ def run(
     typer.echo(f"{result.notebook}: published {result.report}")
 
 
-@app.command("refresh")
+@app.command("refresh", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def refresh_cmd(
+    ctx: typer.Context,
     only: Annotated[list[str] | None, typer.Option("--only", help="Run only these jobs.")] = None,
     workspace: Workspace = None,
 ) -> None:
-    """Run every notebook of schedule.yaml in dependency order, past failures; exit 1 if any failed."""
+    """Run every notebook of schedule.yaml in dependency order, past failures; exit 1 if any failed.
+
+    -p language zh|en writes every report in that language (default: the workspace's).
+    """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -197,7 +208,15 @@ def refresh_cmd(
     from cxlab.runner import load_schedule, refresh, schedule_path
 
     console = Console(stderr=True)
+    params = _extra_params(ctx)
+    unknown = [k for k in params if k != "language"]
+    if unknown:
+        _fail(ValueError(f"refresh takes only -p language zh|en, not {', '.join(unknown)}"))
     try:
+        if "language" in params:
+            from cxlab._present import check_language
+
+            params["language"] = check_language(params["language"], setting="parameter language")
         ws = settings(workspace)
         schedule = load_schedule(schedule_path(ws), timezone=ws.timezone)
         jobs = [j for j in schedule.jobs if not only or j.name in only]
@@ -216,6 +235,7 @@ def refresh_cmd(
                 on_start=lambda job: bar.update(task, description=f"running {job.name}"),
                 on_done=lambda job, res: bar.advance(task),
                 say=lambda msg: console.print(msg, markup=False, highlight=False),
+                parameters=params,
             )
     except CxlabError as exc:
         _fail(exc)
@@ -233,6 +253,42 @@ def refresh_cmd(
     typer.echo(f"Reports: {ws.outputs_dir / 'index.html'}")
     if failed:
         raise typer.Exit(1)
+
+
+@app.command("export")
+def export_cmd(
+    notebook: Annotated[
+        str, typer.Argument(help="Notebook name (service_review, 00_service_review) or path.")
+    ],
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="A PDF printed by headless Chromium (the default).")
+    ] = False,
+    single_file: Annotated[
+        bool,
+        typer.Option("--single-file", help="One self-contained HTML file (plotly.js inlined)."),
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write (default: outputs/exports/)."),
+    ] = None,
+    workspace: Workspace = None,
+) -> None:
+    """Export the last good report of a notebook as a PDF (--pdf) or one HTML file to e-mail."""
+    from cxlab import CxlabError
+    from cxlab.runner import export_report
+
+    formats = [f for f, on in (("pdf", pdf), ("html", single_file)) if on] or ["pdf"]
+    try:
+        for fmt in formats:
+            path = export_report(
+                notebook,
+                fmt=fmt,  # type: ignore[arg-type]
+                output=output if len(formats) == 1 else None,
+                workspace=workspace,
+            )
+            typer.echo(f"{notebook}: wrote {path}")
+    except CxlabError as exc:
+        _fail(exc)
 
 
 @app.command("schedule")

@@ -13,7 +13,14 @@ PARAMS = "n: int = 3\nlabel: str = 'x'\nmonth: str | None = None"
 CELLS = {
     "good": [
         "import cxlab as cx",
-        "cx.viz.findings([f'n is {n}'])\ncx.runner.record('n', n, label='N', unit='count')",
+        "cx.viz.findings([f'n is {n}'])\n"
+        "cx.record(cx.Headline('n', 'Contacts', n, unit='count', period=('2026-10-01', '2026-11-01'),"
+        " change=2, compared_to='previous_month', higher_is_better=True))",
+    ],
+    "charted": [
+        "import cxlab as cx\nimport cxlab.viz\nimport plotly.graph_objects as go",
+        "go.Figure(go.Bar(x=['a', 'b'], y=[n, 2 * n])).show()",
+        "print('speaks', cx.language())",
     ],
     "loads_data": [
         "import cxlab as cx",
@@ -30,6 +37,15 @@ CELLS = {
 }
 
 
+MARKDOWN = {  # (before code cell i, text)
+    "charted": [
+        (0, "## The answer\n\nThe answer comes first."),
+        (1, "## 1. Volume\n\nA chart of volume."),
+        (2, "## Appendix\n\nModel details."),
+    ]
+}
+
+
 def write_notebook(folder: Path, name: str, cells: list[str], title: str | None = None) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
@@ -42,6 +58,8 @@ def write_notebook(folder: Path, name: str, cells: list[str], title: str | None 
         nbformat.v4.new_code_cell(PARAMS, metadata={"tags": ["parameters"]}),
         *[nbformat.v4.new_code_cell(c) for c in cells],
     ]
+    for position, text in sorted(MARKDOWN.get(name, []), reverse=True):
+        nb.cells.insert(2 + position, nbformat.v4.new_markdown_cell(text))
     path = folder / f"{name}.ipynb"
     nbformat.write(nb, str(path))
     return path

@@ -52,9 +52,9 @@ def test_good_run_publishes_report_metrics_and_log(published: tuple[Path, Path, 
     assert "n is 5" in html and "Good" in html  # output and title
     assert "cx.viz.findings" not in html  # no code in the report
     run = read_runs(ws / "outputs")[-1]
-    assert run["status"] == "ok" and run["parameters"] == {"n": 5}
+    assert run["status"] == "ok" and run["parameters"] == {"n": 5, "language": "en"}
     metrics = json.loads((Path(run["run_dir"]) / "metrics.json").read_text())
-    assert metrics["n"]["value"] == 5
+    assert metrics["n"]["value"] == 5 and metrics["n"]["unit"] == "count"
     assert len(list((ws / "outputs" / "reports" / "good" / "archive").glob("2*.html"))) == 1
     index = (ws / "outputs" / "index.html").read_text()
     assert "reports/good/latest.html" in index and "up to date" in index
@@ -143,6 +143,6 @@ def test_schedule_runs_a_due_job_in_the_foreground(runner_ws: Path) -> None:
     serve(settings(runner_ws), schedule, once=True, say=said.append, now=lambda: next(ticks))
     runs = read_runs(runner_ws / "outputs")
     assert [(r["notebook"], r["status"], r["parameters"]) for r in runs] == [
-        ("good", "ok", {"n": 7})
+        ("good", "ok", {"n": 7, "language": "en"})
     ]
     assert any("due: good" in line for line in said)

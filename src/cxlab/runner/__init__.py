@@ -4,11 +4,16 @@ The runner never imports a model package: it runs notebooks, which do.
 """
 
 from cxlab.runner._execute import Execution, inspect_output
+from cxlab.runner._export import export_report
 from cxlab.runner._notebooks import find_notebook, notebooks_dir, title_of
 from cxlab.runner._params import check_parameters, parameters_cell
-from cxlab.runner._publish import read_runs, read_status, write_index
-from cxlab.runner._record import record, recorded
-from cxlab.runner._render import external_references, render_html, strip_external
+from cxlab.runner._publish import ensure_assets, prune_archive, read_runs, read_status, write_index
+from cxlab.runner._render import (
+    external_references,
+    inline_assets,
+    render_html,
+    strip_external,
+)
 from cxlab.runner._run import RunResult, run_notebook, workspace_lock
 from cxlab.runner._schedule import (
     Job,
@@ -29,16 +34,18 @@ __all__ = [
     "check_parameters",
     "cron_lines",
     "due",
+    "ensure_assets",
+    "export_report",
     "external_references",
     "find_notebook",
+    "inline_assets",
     "inspect_output",
     "load_schedule",
     "notebooks_dir",
     "parameters_cell",
+    "prune_archive",
     "read_runs",
     "read_status",
-    "record",
-    "recorded",
     "refresh",
     "render_html",
     "run_notebook",

@@ -1,13 +1,17 @@
-"""Publishing: atomic replacement of a report, its archive, the run log and the index page.
+"""Publishing: atomic replacement of a report, its archive, the shared assets, the run log, the index.
 
 Layout under ``outputs/``::
 
+    assets/plotly.min.js           plotly.js, once, loaded by every report by a relative path
     runs/<notebook>/<run_id>/      executed .ipynb, parameters.yaml, metrics.json, run.log
     reports/<notebook>/latest.html the last good report (replaced atomically)
-    reports/<notebook>/archive/    a dated copy of every good report, and an index of them
+    reports/<notebook>/archive/    a dated copy of the newest good reports (``archive_keep``)
     reports/<notebook>/status.json last good run and last run (with its error, if it failed)
     runs.jsonl                     one line per run: start, end, parameters, status, error
-    index.html                     every report: title, status, last good run, headline numbers
+    index.html                     every report: title, status, last good run, headline tiles
+
+The index is written in the workspace's language; its tiles are the :class:`Headline` cards a
+run recorded with ``cx.record`` (``metrics.json``), drawn by :func:`cards_html`.
 """
 
 from __future__ import annotations
@@ -16,11 +20,24 @@ import datetime as dt
 import html
 import json
 import os
+import shutil
 import uuid
 from pathlib import Path
 from typing import Any
 
-from cxlab._result import format_value
+from cxlab._present import (
+    CSS,
+    FONT_STACK,
+    Headline,
+    _,
+    fmt_date,
+    gettext,
+    translate_text,
+    use_language,
+)
+from cxlab.runner._render import PLOTLY_ASSET, rebase_assets
+
+DEFAULT_ARCHIVE_KEEP = 30
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -33,6 +50,20 @@ def atomic_write(path: Path, text: str) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def ensure_assets(outputs: Path) -> Path:
+    """Write plotly.js (from the installed plotly package) to ``outputs/assets/`` once."""
+    import plotly
+
+    source = Path(plotly.__file__).parent / "package_data" / PLOTLY_ASSET
+    target = outputs / "assets" / PLOTLY_ASSET
+    if not target.exists() or target.stat().st_size != source.stat().st_size:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    return target
 
 
 def append_run(outputs: Path, record: dict[str, Any]) -> None:
@@ -55,35 +86,107 @@ def read_status(outputs: Path, notebook: str) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def publish_report(outputs: Path, notebook: str, run_id: str, report_html: str) -> Path:
-    """Replace ``latest.html`` atomically and keep a dated copy in ``archive/``."""
+def publish_report(
+    outputs: Path,
+    notebook: str,
+    run_id: str,
+    report_html: str,
+    *,
+    keep: int = DEFAULT_ARCHIVE_KEEP,
+    language: str | None = None,
+    timezone: str = "UTC",
+) -> Path:
+    """Replace ``latest.html`` atomically, keep a dated copy in ``archive/`` (the newest ``keep``).
+
+    ``report_html`` loads plotly.js from ``../../assets/``; the archived copy, one folder deeper,
+    from ``../../../assets/``.
+    """
+    ensure_assets(outputs)
     folder = outputs / "reports" / notebook
-    atomic_write(folder / "archive" / f"{run_id}.html", report_html)
+    atomic_write(
+        folder / "archive" / f"{run_id}.html", rebase_assets(report_html, "../../../assets/")
+    )
     atomic_write(folder / "latest.html", report_html)
-    _archive_index(folder / "archive", notebook)
+    prune_archive(outputs, notebook, keep=keep)
+    _archive_index(folder / "archive", notebook, language=language, timezone=timezone)
     return folder / "latest.html"
 
 
-def _archive_index(folder: Path, notebook: str) -> None:
-    items = sorted((p for p in folder.glob("*.html") if p.name != "index.html"), reverse=True)
-    rows = "".join(
-        f"<li><a href='{html.escape(p.name)}'>{html.escape(p.stem)}</a></li>" for p in items
+def prune_archive(outputs: Path, notebook: str, *, keep: int = DEFAULT_ARCHIVE_KEEP) -> list[Path]:
+    """Delete all but the newest ``keep`` archived reports and run folders of ``notebook``.
+
+    Run ids start with their UTC start time, so their names sort by age. Returns what was removed.
+    """
+    if keep < 1:
+        raise ValueError(f"archive_keep must be at least 1, not {keep}")
+    removed: list[Path] = []
+    archive = outputs / "reports" / notebook / "archive"
+    if archive.is_dir():
+        copies = sorted(p for p in archive.glob("*.html") if p.name != "index.html")
+        for path in copies[:-keep]:
+            path.unlink()
+            removed.append(path)
+    runs = outputs / "runs" / notebook
+    if runs.is_dir():
+        folders = sorted(p for p in runs.iterdir() if p.is_dir())
+        for path in folders[:-keep]:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _page(lang: str, title: str, body: str) -> str:
+    return (
+        f'<!doctype html><html lang="{"zh-Hans" if lang == "zh" else "en"}"><head>'
+        '<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title>{CSS}<style>{_INDEX_CSS}</style></head><body>{body}"
+        "</body></html>"
     )
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(notebook)}: archive</title></head><body style='font-family:sans-serif'>"
-        f"<h1>{html.escape(notebook)}: archived reports</h1><p><a href='../../../index.html'>All reports</a></p>"
-        f"<ul>{rows}</ul></body></html>"
-    )
-    atomic_write(folder / "index.html", page)
+
+
+def _archive_index(
+    folder: Path, notebook: str, *, language: str | None = None, timezone: str = "UTC"
+) -> None:
+    status = read_status(folder.parent.parent.parent, notebook)
+    lang = _index_language(language)
+    with use_language(lang):
+        title = _title(status, notebook)
+        items = sorted((p for p in folder.glob("*.html") if p.name != "index.html"), reverse=True)
+        rows = "".join(
+            f"<li><a href='{html.escape(p.name)}'>{html.escape(_run_time(p.stem, timezone))}</a></li>"
+            for p in items
+        )
+        heading = _("{title}: archived reports").format(title=title)
+        body = (
+            f"<header><h1>{html.escape(heading)}</h1></header><main><section class='card'>"
+            f"<p><a href='../../../index.html'>{html.escape(_('All reports'))}</a></p>"
+            f"<ul>{rows}</ul></section></main>"
+        )
+        atomic_write(folder / "index.html", _page(lang, heading, body))
+
+
+def _run_time(run_id: str, timezone: str) -> str:
+    """A run id (``20261206T032800Z-ab12``) as its local start time."""
+    try:
+        stamp = dt.datetime.strptime(run_id.split("-")[0], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return run_id
+    return _when(stamp.isoformat(), timezone)
 
 
 def update_status(
-    outputs: Path, notebook: str, record: dict[str, Any], metrics: dict[str, Any] | None
+    outputs: Path,
+    notebook: str,
+    record: dict[str, Any],
+    metrics: dict[str, Any] | None,
+    *,
+    titles: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     status = read_status(outputs, notebook)
     status["notebook"] = notebook
     status["title"] = record.get("title", notebook)
+    if titles:
+        status["titles"] = titles
     status["last_run"] = record
     if record["status"] == "ok":
         status["last_good"] = {**record, "metrics": metrics or {}}
@@ -94,35 +197,67 @@ def update_status(
     return status
 
 
-def _value(entry: dict[str, Any]) -> str:
-    v, unit = entry.get("value"), entry.get("unit")
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        if unit == "share":
-            return f"{100 * v:.1f}%"
-        if unit == "seconds":
-            return f"{v:,.0f} s"
-        if unit == "points":
-            return f"{v:+.1f}"
-        if unit == "money":
-            return f"{v:,.0f}"
-    return format_value(v)
+def _index_language(value: str | None) -> str:
+    from cxlab._present import check_language, language
+
+    return check_language(value) if value else language()
 
 
 def _when(stamp: str | None, tz: str) -> str:
     if not stamp:
-        return "never"
+        return _("never")
     from zoneinfo import ZoneInfo
 
     try:
-        return (
-            dt.datetime.fromisoformat(stamp).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
-        )
+        moment = dt.datetime.fromisoformat(stamp).astimezone(ZoneInfo(tz))
     except ValueError:
         return stamp
+    return f"{fmt_date(moment.replace(tzinfo=None), with_time=True)} ({moment.tzname()})"
 
 
-def write_index(outputs: Path, order: list[str] | None = None, *, timezone: str = "UTC") -> Path:
-    """Rebuild ``outputs/index.html`` from the status of every report (escaped throughout)."""
+def _title(status: dict[str, Any], name: str) -> str:
+    from cxlab._present import language
+
+    titles = status.get("titles") or {}
+    if titles.get(language()):
+        return titles[language()]
+    title = status.get("title", name)
+    return translate_text("# " + title).lstrip("#").strip()
+
+
+def _cards(metrics: dict[str, Any]) -> list[Headline]:
+    cards = []
+    for key, entry in metrics.items():
+        if not isinstance(entry, dict) or not entry.get("headline", True):
+            continue
+        try:
+            card = Headline.from_dict({"key": key, **entry})
+            card.value_text()  # a card of an unknown unit is left off rather than break the index
+        except (TypeError, ValueError):
+            continue
+        cards.append(card)
+    return cards
+
+
+_INDEX_CSS = f"""body{{font-family:{FONT_STACK};margin:0;background:#f6f8fb;color:#1d2433}}
+header{{background:#1f5a96;color:white;padding:18px 28px}}header h1{{margin:0;font-size:24px}}
+main{{padding:20px 28px;display:grid;gap:16px;max-width:1180px;box-sizing:border-box}}
+.card{{background:white;border:1px solid #dde2ea;border-radius:10px;padding:14px 20px;min-width:0}}
+.card h2{{font-size:19px;margin:0 0 4px}}.meta{{color:#5b6577;font-size:13px;margin:2px 0 8px}}
+.ok{{color:#2e8540;font-size:13px;font-weight:normal}}.fail{{color:#c0392b;font-size:13px;font-weight:normal}}
+.failure{{background:#fdf0ef;border-left:4px solid #c0392b;padding:6px 10px;font-size:14px;overflow-wrap:anywhere}}
+a.open{{font-weight:600}}"""
+
+
+def write_index(
+    outputs: Path,
+    order: list[str] | None = None,
+    *,
+    timezone: str = "UTC",
+    language: str | None = None,
+) -> Path:
+    """Rebuild ``outputs/index.html`` in ``language`` (default: the current one), escaped throughout."""
+    lang = _index_language(language)
     reports = outputs / "reports"
     names = (
         sorted(p.name for p in reports.iterdir() if (p / "status.json").exists())
@@ -131,63 +266,59 @@ def write_index(outputs: Path, order: list[str] | None = None, *, timezone: str 
     )
     if order:
         names = [n for n in order if n in names] + [n for n in names if n not in order]
-    cards = []
-    for name in names:
-        st = read_status(outputs, name)
-        good, last = st.get("last_good"), st.get("last_run", {})
-        title = html.escape(st.get("title", name))
-        if last.get("status") == "ok":
-            badge = "<span class='ok'>up to date</span>"
+    e = html.escape
+    with use_language(lang):
+        sections = []
+        for name in names:
+            st = read_status(outputs, name)
+            good, last = st.get("last_good"), st.get("last_run", {})
+            title = e(_title(st, name))
             failure = ""
-        else:
-            err = last.get("error") or {}
-            where = f" in code cell {err['cell']}" if err.get("cell") else ""
-            badge = "<span class='fail'>last run failed</span>"
-            failure = (
-                f"<p class='failure'>The run of {html.escape(_when(last.get('started_at'), timezone))} failed{html.escape(where)}: "
-                f"{html.escape(str(err.get('message') or 'unknown error').rstrip('.'))}. "
-                f"{'The last good report is kept below.' if good else 'There is no good report yet.'}</p>"
+            if last.get("status") == "ok":
+                badge = f"<span class='ok'>{e(_('up to date'))}</span>"
+            else:
+                err = last.get("error") or {}
+                badge = f"<span class='fail'>{e(_('last run failed'))}</span>"
+                when = _when(last.get("started_at"), timezone)
+                if err.get("cell"):
+                    said = _("The run of {when} failed in code cell {cell}:").format(
+                        when=when, cell=err["cell"]
+                    )
+                else:
+                    said = _("The run of {when} failed:").format(when=when)
+                kept = (
+                    _("The last good report is kept below.")
+                    if good
+                    else _("There is no good report yet.")
+                )
+                message = str(err.get("message") or gettext("unknown error")).rstrip(".")
+                failure = (
+                    f"<p class='failure'>{e(said)} <code lang='en'>{e(message)}</code>. "
+                    f"{e(kept)}</p>"
+                )
+            link = (
+                f"<a class='open' href='reports/{e(name)}/latest.html'>{e(_('Open report'))}</a>"
+                f" · <a href='reports/{e(name)}/archive/index.html'>{e(_('Archive'))}</a>"
+                if good
+                else ""
             )
-        link = (
-            f"<a class='open' href='reports/{html.escape(name)}/latest.html'>Open report</a> · "
-            f"<a href='reports/{html.escape(name)}/archive/index.html'>Archive</a>"
-            if good
-            else ""
-        )
-        metrics = (good or {}).get("metrics", {})
-        tiles = []
-        for entry in metrics.values():
-            if not entry.get("headline", True):
-                continue
-            met = entry.get("met")
-            cls = "" if met is None else (" ok" if met else " fail")
-            target = ""
-            if entry.get("target") is not None:
-                target = f"<div class='t{cls}'>target {html.escape(entry.get('direction') or '')} {html.escape(_value({**entry, 'value': entry['target']}))}</div>"
-            tiles.append(
-                f"<div class='tile'><div class='l'>{html.escape(str(entry.get('label', '')))}</div>"
-                f"<div class='v'>{html.escape(_value(entry))}</div>{target}</div>"
+            cards = _cards((good or {}).get("metrics", {}))
+            from cxlab._present import cards_html
+
+            tiles = cards_html(cards) if cards else ""
+            when = e(_when((good or {}).get("ended_at"), timezone))
+            sections.append(
+                f"<section class='card'><h2>{title} {badge}</h2>"
+                f"<p class='meta'>{e(_('Last good run:'))} {when}</p>{failure}"
+                f"{tiles}<p>{link}</p></section>"
             )
-        when = html.escape(_when((good or {}).get("ended_at"), timezone))
-        cards.append(
-            f"<section class='card'><h2>{title} {badge}</h2>"
-            f"<p class='meta'>Last good run: {when}</p>{failure}"
-            f"<div class='tiles'>{''.join(tiles)}</div><p>{link}</p></section>"
+        now = e(_when(dt.datetime.now(dt.UTC).isoformat(), timezone))
+        heading = _("Customer service reports")
+        empty = e(_("No reports yet: run {command}.")).format(command="<code>cxlab refresh</code>")
+        body = (
+            f"<header><h1>{e(heading)}</h1><div>{e(_('Index updated'))} {now}</div></header>"
+            f"<main>{''.join(sections) or f'<p>{empty}</p>'}</main>"
         )
-    now = _when(dt.datetime.now(dt.UTC).isoformat(), timezone)
-    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>cxlab reports</title>
-<style>body{{font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif;margin:0;background:#f6f8fb;color:#1d2433}}
-header{{background:#1f5a96;color:white;padding:18px 28px}}header h1{{margin:0;font-size:24px}}
-main{{padding:20px 28px;display:grid;gap:16px;max-width:1100px}}
-.card{{background:white;border:1px solid #dde2ea;border-radius:10px;padding:14px 20px}}
-.card h2{{font-size:19px;margin:0 0 4px}}.meta{{color:#5b6577;font-size:13px;margin:2px 0 8px}}
-.ok{{color:#2e8540;font-size:13px}}.fail{{color:#c0392b;font-size:13px}}
-.failure{{background:#fdf0ef;border-left:4px solid #c0392b;padding:6px 10px;font-size:14px}}
-.tiles{{display:flex;flex-wrap:wrap;gap:10px}}.tile{{border:1px solid #e3e7ee;border-radius:8px;padding:8px 12px;min-width:140px}}
-.tile .l{{font-size:12px;color:#5b6577}}.tile .v{{font-size:22px;font-weight:600}}.tile .t{{font-size:12px}}
-a.open{{font-weight:600}}</style></head><body>
-<header><h1>Customer service reports</h1><div>Index updated {now}</div></header>
-<main>{"".join(cards) or "<p>No reports yet: run <code>cxlab refresh</code>.</p>"}</main></body></html>"""
+        page = _page(lang, heading, body)
     atomic_write(outputs / "index.html", page)
     return outputs / "index.html"

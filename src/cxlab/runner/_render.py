@@ -1,20 +1,60 @@
-"""Rendering an executed notebook to a code-free, offline HTML report.
+"""Rendering an executed notebook to a code-free, offline HTML report a reader can follow.
 
-nbconvert's lab template with every input hidden; plotly charts survive because
-:mod:`cxlab.viz` sets the ``plotly_mimetype+notebook`` renderer (plotly.js is embedded once).
-nbconvert and plotly both add scripts from CDNs (require.js, MathJax); they are removed, so that
-the report makes no network request when opened. A header opens the report: title, run time,
-parameters, data freshness and the cxlab version. Every value in it is escaped.
+nbconvert's lab template with every input excluded (``exclude_input`` removes code cells and
+keeps markdown, so headings and prose show). Around it:
+
+- the notebook's markdown is translated into the run's language (:func:`translate_text`), and the
+  page declares that language (``<html lang="zh-Hans">``) and a CJK font stack;
+- a header opens the report: title, run time, data freshness, parameters, version (all translated,
+  dates formatted by :mod:`cxlab._present`, every value escaped), with a table of contents built
+  from the ``h2`` headings;
+- everything from a markdown heading that starts with ``## Appendix`` to the end is folded into a
+  ``<details>`` block, closed on screen and opened for printing;
+- nbconvert's heading anchors (¶) are removed; wide outputs scroll inside their own box;
+- plotly.js is not embedded: every copy of it is removed and the page loads it once from
+  ``outputs/assets/plotly.min.js`` by a relative path (:data:`ASSET_PREFIX`), so a report opened in
+  place stays offline and small; nbconvert's and plotly's CDN scripts (require.js, MathJax) are
+  removed, so the page makes no network request.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from pathlib import Path
 from typing import Any
 
 import nbformat
+
+from cxlab._present import (
+    CSS,
+    FONT_STACK,
+    N_,
+    _,
+    fmt_date,
+    fmt_value,
+    gettext,
+    label,
+    register_labels,
+    translate_text,
+    use_language,
+)
+
+PLOTLY_ASSET = "plotly.min.js"
+ASSET_PREFIX = "../../assets/"  # from outputs/reports/<notebook>/latest.html
+APPENDIX_ID = "cx-appendix"
+HTML_LANG = {"zh": "zh-Hans", "en": "en"}
+_LANGUAGE_NAMES = {"zh": N_("Chinese"), "en": N_("English")}
+
+register_labels(
+    {
+        "language": N_("Language"),
+        "horizon_days": N_("Horizon (days)"),
+        "landmark": N_("Landmark date"),
+        "split_days": N_("Split (days)"),
+    }
+)
 
 _EXTERNAL_SCRIPT = re.compile(r"<script[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>\s*</script>", re.I)
 _EXTERNAL_LINK = re.compile(r"<link[^>]*\bhref=[\"']?(?:https?:)?//[^>]*>", re.I)
@@ -23,55 +63,236 @@ _REMOTE_MODULE = re.compile(
     re.I | re.S,
 )
 _CSS_IMPORT = re.compile(r"@import\s+url\([\"']?(?:https?:)?//[^)]*\)\s*;?", re.I)
+_SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.I | re.S)
+_ASSET_TAG = re.compile(
+    r"<script\b[^>]*\bsrc=[\"'][^\"']*" + re.escape(PLOTLY_ASSET) + r"[\"'][^>]*>\s*</script>", re.I
+)
+_ANCHOR = re.compile(r"<a class=\"anchor-link\" href=\"#[^\"]*\">.*?</a>", re.S)
+_H2 = re.compile(r"<h2 id=\"([^\"]+)\"[^>]*>(.*?)</h2>", re.S)
+_APPENDIX_HEADING = re.compile(r"^\s*##\s+(Appendix\b.*|附录.*)$", re.M)
 
-_HEADER_CSS = """<style>
-.cx-report-header{font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif;border-bottom:3px solid #1f5a96;
-padding:18px 24px 12px;margin:0 0 8px;background:#f6f8fb}
-.cx-report-header h1{margin:0 0 6px;font-size:26px;color:#1d2433}
-.cx-report-header .meta{color:#5b6577;font-size:13px;display:flex;flex-wrap:wrap;gap:18px}
-.cx-report-header .meta b{color:#1d2433;font-weight:600}
-.jp-InputPrompt,.jp-OutputPrompt{display:none!important}
+_PAGE_CSS = f"""<style>
+html,body{{font-family:{FONT_STACK};max-width:100%;overflow-x:hidden}}
+body.jp-Notebook{{padding:0;margin:0;color:#1d2433;background:#fff}}
+main{{max-width:1180px;margin:0 auto;padding:8px 24px 40px;box-sizing:border-box}}
+.jp-RenderedHTMLCommon{{font-family:{FONT_STACK};font-size:15px;line-height:1.6}}
+.jp-RenderedHTMLCommon h1,.jp-RenderedHTMLCommon h2,.jp-RenderedHTMLCommon h3{{font-family:{FONT_STACK};color:#1d2433}}
+.jp-RenderedHTMLCommon h2{{font-size:21px;border-bottom:2px solid #e3e7ee;padding-bottom:4px;margin-top:28px}}
+.jp-RenderedHTMLCommon h3{{font-size:17px;margin-top:18px}}
+.jp-Cell,.jp-OutputArea,.jp-OutputArea-child,.jp-OutputArea-output{{max-width:100%;min-width:0}}
+.jp-OutputArea-output{{overflow-x:auto}}
+.jp-OutputArea-output pre{{white-space:pre-wrap;word-break:break-word}}
+.jp-RenderedHTMLCommon table{{display:block;max-width:100%;overflow-x:auto}}
+.jp-InputPrompt,.jp-OutputPrompt,.jp-Collapser{{display:none!important}}
+.jp-Notebook .jp-Cell{{padding:0}}
+.cx-report-header{{font-family:{FONT_STACK};border-bottom:3px solid #1f5a96;padding:16px 24px 10px;background:#f6f8fb}}
+.cx-report-header .inner{{max-width:1180px;margin:0 auto}}
+.cx-report-header h1{{margin:0 0 6px;font-size:26px;color:#1d2433}}
+.cx-report-header .meta{{color:#5b6577;font-size:13px;display:flex;flex-wrap:wrap;gap:4px 18px}}
+.cx-report-header .meta b{{color:#1d2433;font-weight:600}}
+.cx-report-header .meta a{{color:#1f5a96}}
+.cx-toc{{margin:10px 0 0;font-size:14px;display:flex;flex-wrap:wrap;gap:4px 16px}}
+.cx-toc b{{color:#3d4657}}.cx-toc a{{color:#1f5a96;text-decoration:none}}.cx-toc a:hover{{text-decoration:underline}}
+details.cx-appendix{{margin-top:28px;border-top:2px solid #e3e7ee}}
+details.cx-appendix>summary{{cursor:pointer;padding:6px 0;list-style-position:inside}}
+details.cx-appendix>summary h2{{display:inline;font-family:{FONT_STACK};font-size:21px;color:#1d2433;margin:0}}
+details.cx-appendix>summary .hint{{color:#5b6577;font-size:13px;margin-left:10px}}
+@media print{{.cx-toc,.cx-appendix>summary .hint{{display:none}}main{{max-width:none}}}}
 </style>"""
+
+_PRINT_SCRIPT = (
+    "<script>window.addEventListener('beforeprint',function(){"
+    "document.querySelectorAll('details').forEach(function(d){d.open=true;});});</script>"
+)
 
 
 def render_html(
     executed: Path,
     *,
-    title: str,
-    run_time: str,
-    parameters: dict[str, Any],
-    freshness: str,
-    version: str,
-    run_id: str,
+    title: str | None = None,
+    run_time: dt.datetime | str | None = None,
+    parameters: dict[str, Any] | None = None,
+    freshness: dt.datetime | str | None = None,
+    version: str = "",
+    run_id: str = "",
+    language: str = "en",
+    asset_prefix: str = ASSET_PREFIX,
 ) -> str:
-    """The report as one offline HTML string (no code cells, no network requests)."""
+    """The report as one code-free, offline HTML string in ``language``.
+
+    ``run_time`` and ``freshness`` are local times (a ``datetime`` is formatted for the language;
+    text is shown as it is). ``title`` defaults to the notebook's first heading, translated.
+    """
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(str(executed), as_version=4)
-    nb.cells = [
-        c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])
-    ]
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb)
-    body = strip_external(body)
-    params = ", ".join(f"{k} = {v!r}" for k, v in sorted(parameters.items())) or "defaults"
-    header = (
-        f"{_HEADER_CSS}<header class='cx-report-header'><h1>{html.escape(title)}</h1>"
-        "<div class='meta'>"
-        f"<span>Run <b>{html.escape(run_time)}</b></span>"
-        f"<span>Data up to <b>{html.escape(freshness)}</b></span>"
-        f"<span>Parameters <b>{html.escape(params)}</b></span>"
-        f"<span>cxlab <b>{html.escape(version)}</b></span>"
-        f"<span>Run id <b>{html.escape(run_id)}</b></span>"
-        "</div></header>"
+    with use_language(language):
+        nb = nbformat.read(str(executed), as_version=4)
+        nb.cells = [
+            c
+            for c in nb.cells
+            if "injected-parameters" not in c.get("metadata", {}).get("tags", [])
+        ]
+        shown_title = _prepare_markdown(nb, title)
+        exporter = HTMLExporter(template_name="lab")
+        exporter.exclude_input = True
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+        exporter.anchor_link_text = ""
+        body, _resources = exporter.from_notebook_node(nb)
+        body = strip_plotly(strip_external(body))
+        body = _ANCHOR.sub("", body)
+        body = _fold_appendix(body)
+        toc = _toc(body)
+        header = _header(shown_title, run_time, freshness, parameters or {}, version, run_id, toc)
+        charts = "plotly-graph-div" in body
+        head = _PAGE_CSS + CSS + _PRINT_SCRIPT
+        if charts:
+            head += f'<script src="{html.escape(asset_prefix + PLOTLY_ASSET)}"></script>'
+    body = re.sub(
+        r"<html[^>]*>", f'<html lang="{HTML_LANG.get(language, language)}">', body, count=1
     )
     body = re.sub(
-        r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", body, count=1, flags=re.S
+        r"<title>.*?</title>",
+        lambda _m: f"<title>{html.escape(shown_title)}</title>",
+        body,
+        count=1,
+        flags=re.S,
     )
+    body = body.replace("</head>", head + "</head>", 1)
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + header, body, count=1)
+
+
+def _prepare_markdown(nb: nbformat.NotebookNode, title: str | None) -> str:
+    """Translate markdown, take the title out of the body, mark the appendix; return the title."""
+    shown_title = None
+    appendix_seen = False
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        cell.source = translate_text(cell.source)
+        if shown_title is None:
+            lines = cell.source.splitlines()
+            for i, line in enumerate(lines):
+                if re.match(r"^#\s", line):
+                    shown_title = line.lstrip("#").strip()
+                    cell.source = "\n".join(lines[:i] + lines[i + 1 :]).strip()
+                    break
+        if not appendix_seen and _APPENDIX_HEADING.search(cell.source):
+            appendix_seen = True
+            cell.id = APPENDIX_ID
+    return title or shown_title or _("Report")
+
+
+def _fold_appendix(body: str) -> str:
+    """Fold the appendix cell and every cell after it into a closed ``<details>``."""
+    marker = body.find(f'id="cell-id={APPENDIX_ID}"')
+    if marker < 0:
+        return body
+    start = body.rfind("<div", 0, marker)
+    end = body.rfind("</main>")
+    if start < 0 or end < start:
+        return body
+    section = body[start:end]
+    heading = re.search(r"<h2 id=\"([^\"]+)\"[^>]*>(.*?)</h2>", section, re.S)
+    summary_text = heading.group(2) if heading else html.escape(_("Appendix"))
+    anchor = heading.group(1) if heading else "appendix"
+    if heading:
+        section = section[: heading.start()] + section[heading.end() :]
+    hint = html.escape(_("model details, diagnostics and full tables: click to open"))
+    folded = (
+        f"<details class='cx-appendix'><summary><h2 id=\"{anchor}\">{summary_text}</h2>"
+        f"<span class='hint'>{hint}</span></summary>{section}</details>"
+    )
+    return body[:start] + folded + body[end:]
+
+
+def _toc(body: str) -> list[tuple[str, str]]:
+    """(anchor, text) of every ``h2`` heading, in order."""
+    out = []
+    for anchor, inner in _H2.findall(body):
+        text = html.unescape(re.sub(r"<[^>]+>", "", inner)).strip()
+        if text:
+            out.append((anchor, text))
+    return out
+
+
+def _when(value: dt.datetime | str | None) -> str:
+    if value is None:
+        return _("no data")
+    if isinstance(value, str):
+        return value
+    return fmt_date(value, with_time=True)
+
+
+def _parameter_text(value: Any) -> str:
+    if value is None:
+        return _("latest")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, int):
+        return fmt_value(value, "count")
+    if isinstance(value, float):
+        return fmt_value(
+            value, "ratio", decimals=len(repr(value).split(".")[-1]) if "." in repr(value) else 0
+        )
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_parameter_text(v) for v in value)
+    return gettext(_LANGUAGE_NAMES[value]) if value in _LANGUAGE_NAMES else str(value)
+
+
+def _header(
+    title: str,
+    run_time: dt.datetime | str | None,
+    freshness: dt.datetime | str | None,
+    parameters: dict[str, Any],
+    version: str,
+    run_id: str,
+    toc: list[tuple[str, str]],
+) -> str:
+    e = html.escape
+    params = "; ".join(
+        f"{label(k)}: {_parameter_text(v)}" for k, v in sorted(parameters.items())
+    ) or _("defaults")
+    items = [
+        _("Run {when}").format(when=f"<b>{e(_when(run_time))}</b>"),
+        _("Data up to {when}").format(when=f"<b>{e(_when(freshness))}</b>"),
+        _("Parameters {values}").format(values=f"<b>{e(params)}</b>"),
+        _("cxlab {version}").format(version=f"<b>{e(version)}</b>"),
+    ]
+    if run_id:
+        items.append(_("Run {run_id}").format(run_id=f"<b>{e(run_id)}</b>"))
+    items.append(f"<a href='../../index.html'>{e(_('All reports'))}</a>")
+    nav = ""
+    if toc:
+        links = "".join(f"<a href='#{e(a)}'>{e(t)}</a>" for a, t in toc)
+        nav = f"<nav class='cx-toc' aria-label='{e(_('Contents'))}'><b>{e(_('Contents'))}</b>{links}</nav>"
+    meta = "".join(f"<span>{item}</span>" for item in items)
+    return (
+        f"<header class='cx-report-header'><div class='inner'><h1>{e(title)}</h1>"
+        f"<div class='meta'>{meta}</div>{nav}</div></header>"
+    )
+
+
+def strip_plotly(markup: str) -> str:
+    """Remove every inline copy of plotly.js and every reference to the shared asset."""
+
+    def drop(m: re.Match) -> str:
+        return "" if "plotly.js v" in m.group(1)[:400] and len(m.group(1)) > 100_000 else m.group(0)
+
+    return _ASSET_TAG.sub("", _SCRIPT.sub(drop, markup))
+
+
+def inline_assets(markup: str, assets: Path) -> str:
+    """The page with plotly.js inlined from ``assets`` (one self-contained file)."""
+    source = (assets / PLOTLY_ASSET).read_text(encoding="utf-8")
+    return _ASSET_TAG.sub(lambda _m: f"<script>{source}</script>", markup, count=1)
+
+
+def rebase_assets(markup: str, prefix: str) -> str:
+    """The page with its shared-asset reference pointing at ``prefix`` (for an archived copy)."""
+    return _ASSET_TAG.sub(
+        lambda _m: f'<script src="{html.escape(prefix + PLOTLY_ASSET)}"></script>', markup, count=1
+    )
 
 
 def strip_external(markup: str) -> str:

@@ -72,6 +72,22 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def run_language(ws: Settings, parameters: dict[str, Any], declared: set[str]) -> tuple[str, dict]:
+    """The language of a run and the parameters left for the notebook.
+
+    ``language`` is accepted for every notebook (``-p language zh``) without the notebook
+    declaring it; it is checked here and handed to the kernel as ``CXLAB_LANGUAGE``. A notebook
+    that declares ``language`` itself also receives it as a parameter.
+    """
+    from cxlab._present import check_language
+
+    rest = dict(parameters)
+    value = rest.get("language") if "language" in declared else rest.pop("language", None)
+    if value is None:
+        return check_language(ws.language or "en", setting="workspace language"), rest
+    return check_language(value, setting="parameter language"), rest
+
+
 def run_notebook(
     name: str,
     parameters: dict[str, Any] | None = None,
@@ -81,47 +97,38 @@ def run_notebook(
     cell_timeout: float = DEFAULT_CELL_TIMEOUT,
     run_timeout: float = DEFAULT_RUN_TIMEOUT,
     lock: bool = True,
+    archive_keep: int | None = None,
 ) -> RunResult:
     """Run a notebook with papermill and publish its report only if it ran completely.
 
-    Parameters are checked against the notebook's ``parameters`` cell before anything runs.
-    A failed run keeps the last good report, is logged in ``outputs/runs.jsonl`` and shown on the
-    index beside the last good report. Raises nothing for a failed run: look at ``status``.
+    A notebook name that matches no notebook raises :class:`WorkspaceError` (listing the known
+    ones) before anything is written: it never becomes a run, a folder or a card on the index.
+    Parameters are checked against the notebook's ``parameters`` cell before anything runs;
+    ``language`` ("zh" or "en") is accepted for every notebook. A failed run keeps the last good
+    report, is logged in ``outputs/runs.jsonl`` and shown on the index beside the last good
+    report. Raises nothing for a failed run: look at ``status``.
     """
     ws = workspace if isinstance(workspace, Settings) else settings(workspace)
+    source = find_notebook(name, ws)  # before the lock: an unknown name writes nothing
     if lock:
         with workspace_lock(ws):
             return run_notebook(
-                name,
+                str(source),
                 parameters,
                 workspace=ws,
                 from_text=from_text,
                 cell_timeout=cell_timeout,
                 run_timeout=run_timeout,
                 lock=False,
+                archive_keep=archive_keep,
             )
     started = _now()
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
-    try:
-        source = find_notebook(name, ws)
-    except WorkspaceError as exc:
-        record = {
-            "run_id": run_id,
-            "notebook": Path(name).stem,
-            "title": name,
-            "started_at": started.isoformat(timespec="seconds"),
-            "parameters": parameters or {},
-        }
-        return _finish(
-            ws.timezone,
-            ws.outputs_dir,
-            record,
-            None,
-            {"kind": "missing", "message": str(exc), "cell": None},
-        )
     stem = source.stem
     title = title_of(source)
+    titles = _titles(source)
     outputs = ws.outputs_dir
+    keep = archive_keep if archive_keep is not None else _archive_keep(ws)
     record: dict[str, Any] = {
         "run_id": run_id,
         "notebook": stem,
@@ -129,17 +136,25 @@ def run_notebook(
         "started_at": started.isoformat(timespec="seconds"),
         "parameters": parameters or {},
     }
+    finish = {
+        "timezone": ws.timezone,
+        "outputs": outputs,
+        "titles": titles,
+        "language": ws.language,
+    }
     try:
-        typed = check_parameters(source, parameters or {}, from_text=from_text)
+        from cxlab.runner._params import parameters_cell
+
+        lang, given = run_language(ws, parameters or {}, set(parameters_cell(source)))
+        typed = check_parameters(source, given, from_text=from_text)
     except CxlabError as exc:
         return _finish(
-            ws.timezone,
-            outputs,
-            record,
-            None,
-            {"kind": "parameter", "message": str(exc), "cell": None},
+            **finish,
+            record=record,
+            run_dir=None,
+            error={"kind": "parameter", "message": str(exc), "cell": None},
         )
-    record["parameters"] = typed
+    record["parameters"] = {**typed, "language": lang}
     run_dir = outputs / "runs" / stem / run_id
     run_dir.mkdir(parents=True)
     metrics_path = run_dir / "metrics.json"
@@ -148,6 +163,7 @@ def run_notebook(
         "CXLAB_METRICS_PATH": str(metrics_path),
         "CXLAB_RUN_ID": run_id,
         "CXLAB_NOTEBOOKS": str(source.parent),
+        "CXLAB_LANGUAGE": lang,
     }
     executed = run_dir / f"{stem}.ipynb"
     result = execute(
@@ -162,11 +178,11 @@ def run_notebook(
     )
     if not result.ok:
         return _finish(
-            ws.timezone,
-            outputs,
-            record,
-            run_dir,
-            {"kind": result.kind, "message": result.message, "cell": result.cell},
+            **finish,
+            record=record,
+            run_dir=run_dir,
+            error={"kind": result.kind, "message": result.message, "cell": result.cell},
+            keep=keep,
         )
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
     try:
@@ -177,37 +193,96 @@ def run_notebook(
         tz = ZoneInfo(ws.timezone)
         report = render_html(
             executed,
-            title=title,
-            run_time=started.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"),
-            parameters=typed,
-            freshness=fresh.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
-            if fresh
-            else "no contacts",
+            run_time=started.astimezone(tz).replace(tzinfo=None),
+            parameters=record["parameters"],
+            freshness=fresh.astimezone(tz).replace(tzinfo=None) if fresh else None,
             version=__version__,
             run_id=run_id,
+            language=lang,
         )
+        slim_notebook(executed)
     except Exception as exc:  # rendering is part of the run: a failure keeps the last good report
         return _finish(
-            ws.timezone,
-            outputs,
-            record,
-            run_dir,
-            {"kind": "render", "message": f"{type(exc).__name__}: {exc}", "cell": None},
+            **finish,
+            record=record,
+            run_dir=run_dir,
+            error={"kind": "render", "message": f"{type(exc).__name__}: {exc}", "cell": None},
+            keep=keep,
         )
-    latest = publish_report(outputs, stem, run_id, report)
-    return _finish(ws.timezone, outputs, record, run_dir, None, metrics=metrics, report=latest)
+    latest = publish_report(
+        outputs, stem, run_id, report, keep=keep, language=ws.language, timezone=ws.timezone
+    )
+    return _finish(
+        **finish, record=record, run_dir=run_dir, error=None, metrics=metrics, report=latest
+    )
+
+
+def _archive_keep(ws: Settings) -> int:
+    """``archive_keep`` from ``cxlab.toml`` (``[workspace]``), else the default."""
+    from cxlab.runner._publish import DEFAULT_ARCHIVE_KEEP
+
+    value = ws.extra.get("archive_keep", DEFAULT_ARCHIVE_KEEP)
+    try:
+        keep = int(value)
+    except (TypeError, ValueError):
+        keep = 0
+    if keep < 1:
+        raise WorkspaceError(f"cxlab.toml: archive_keep = {value!r} must be a whole number ≥ 1.")
+    return keep
+
+
+def _titles(source: Path) -> dict[str, str]:
+    """The notebook's title in every language (the index shows the workspace's)."""
+    from cxlab._present import LANGUAGES, translate_text, use_language
+
+    title = title_of(source)
+    out = {}
+    for lang in LANGUAGES:
+        with use_language(lang):
+            out[lang] = translate_text("# " + title).lstrip("#").strip()
+    return out
+
+
+def slim_notebook(executed: Path) -> None:
+    """Drop the copies of plotly.js from the executed notebook kept under ``runs/``.
+
+    The notebook keeps every chart (as plotly's JSON mimetype, which JupyterLab draws); only the
+    4–5 MB library that the notebook renderer embedded once per run is removed.
+    """
+    import nbformat
+
+    from cxlab.runner._render import strip_plotly
+
+    nb = nbformat.read(str(executed), as_version=4)
+    changed = False
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data") or {}
+            markup = data.get("text/html")
+            if isinstance(markup, list):
+                markup = "".join(markup)
+            if isinstance(markup, str) and len(markup) > 100_000 and "plotly.js v" in markup:
+                data["text/html"] = strip_plotly(markup)
+                changed = True
+    if changed:
+        nbformat.write(nb, str(executed))
 
 
 def _finish(
+    *,
     timezone: str,
     outputs: Path,
+    titles: dict[str, str],
+    language: str,
     record: dict,
     run_dir: Path | None,
     error: dict | None,
-    *,
     metrics: dict | None = None,
     report: Path | None = None,
+    keep: int | None = None,
 ) -> RunResult:
+    from cxlab.runner._publish import prune_archive
+
     ended = _now()
     record = {
         **record,
@@ -221,8 +296,10 @@ def _finish(
         "report": str(report) if report else None,
     }
     append_run(outputs, record)
-    update_status(outputs, record["notebook"], record, metrics)
-    write_index(outputs, timezone=timezone)
+    update_status(outputs, record["notebook"], record, metrics, titles=titles)
+    if keep is not None and report is None:
+        prune_archive(outputs, record["notebook"], keep=keep)
+    write_index(outputs, timezone=timezone, language=language)
     return RunResult(
         record["notebook"],
         record["run_id"],

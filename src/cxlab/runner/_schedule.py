@@ -33,6 +33,7 @@ class Job:
     cell_timeout_minutes: float = 10.0
     retries: int = 0
     parameters: dict[str, Any] = field(default_factory=dict)
+    archive_keep: int | None = None  # archived reports kept (default: cxlab.toml, else 30)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def load_schedule(path: Path, *, timezone: str = "UTC") -> Schedule:
             cell_timeout_minutes=float(body.get("cell_timeout_minutes", 10)),
             retries=int(body.get("retries", 0)),
             parameters=dict(body.get("parameters") or {}),
+            archive_keep=_keep(body.get("archive_keep"), name, path),
         )
     for job in jobs.values():
         missing = [d for d in job.depends_on if d not in jobs]
@@ -89,6 +91,16 @@ def load_schedule(path: Path, *, timezone: str = "UTC") -> Schedule:
                 f"{path.name}: job {job.name!r} depends on unknown job(s) {missing}."
             )
     return Schedule(spec.get("timezone", timezone), tuple(_topological(jobs, path)))
+
+
+def _keep(value: Any, name: str, path: Path) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise WorkspaceError(
+            f"{path.name}: job {name!r} has archive_keep = {value!r}; give a whole number ≥ 1."
+        )
+    return value
 
 
 def _topological(jobs: dict[str, Job], path: Path) -> list[Job]:
@@ -111,12 +123,15 @@ def _topological(jobs: dict[str, Job], path: Path) -> list[Job]:
     return order
 
 
-def _run_job(job: Job, ws: Settings, say: Callable[[str], None]) -> RunResult:
+def _run_job(
+    job: Job, ws: Settings, say: Callable[[str], None], extra: dict[str, Any] | None = None
+) -> RunResult:
     result = None
     for attempt in range(job.retries + 1):
         result = run_notebook(
             job.notebook,
-            job.parameters,
+            {**job.parameters, **(extra or {})},
+            archive_keep=job.archive_keep,
             workspace=ws,
             lock=False,
             cell_timeout=job.cell_timeout_minutes * 60,
@@ -139,9 +154,22 @@ def refresh(
     on_start: Callable[[Job], None] | None = None,
     on_done: Callable[[Job, RunResult | None], None] | None = None,
     say: Callable[[str], None] = lambda _m: None,
+    parameters: dict[str, Any] | None = None,
 ) -> dict[str, RunResult | None]:
-    """Run every job once, in dependency order, past failures; a job whose dependency failed is skipped."""
+    """Run every job once, in dependency order, past failures; a job whose dependency failed is skipped.
+
+    ``parameters`` go to every job (``{"language": "zh"}``). A job whose notebook does not exist
+    refuses the whole refresh before anything runs or is written.
+    """
+    from cxlab.runner._notebooks import find_notebook
+
     results: dict[str, RunResult | None] = {}
+    for job in schedule.jobs:
+        if not only or job.name in only:
+            try:
+                find_notebook(job.notebook, ws)
+            except WorkspaceError as exc:
+                raise WorkspaceError(f"job {job.name!r}: {exc}") from None
     with workspace_lock(ws):
         for job in schedule.jobs:
             if only and job.name not in only:
@@ -157,7 +185,7 @@ def refresh(
                 say(f"{job.name}: skipped because {', '.join(failed)} failed")
                 results[job.name] = None
             else:
-                results[job.name] = _run_job(job, ws, say)
+                results[job.name] = _run_job(job, ws, say, parameters)
             if on_done:
                 on_done(job, results[job.name])
     return results
