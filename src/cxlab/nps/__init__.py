@@ -2,6 +2,7 @@
 limits, key drivers (relative weights, Shapley R²) with bootstrap intervals, verbatim themes in
 English and Chinese, and the detractor follow-up list."""
 
+from cxlab.nps._answer import NpsAnswer, answer
 from cxlab.nps._counts import NpsCounts, count_frame, interval, std_error, with_interval
 from cxlab.nps._drivers import KeyDrivers, drivers, relative_weights, shapley_r2
 from cxlab.nps._followup import FollowUp, followup
@@ -13,6 +14,7 @@ from cxlab.nps._trend import NpsTrend, trend
 __all__ = [
     "FollowUp",
     "KeyDrivers",
+    "NpsAnswer",
     "NpsChange",
     "NpsCounts",
     "NpsGaps",
@@ -21,6 +23,7 @@ __all__ = [
     "Period",
     "Themes",
     "adjust_p",
+    "answer",
     "compare",
     "comparison_period",
     "count_frame",

@@ -24,6 +24,7 @@ RWA Web. *Journal of Business and Psychology* 30, 207-216.
 
 from __future__ import annotations
 
+import html
 import itertools
 import math
 from dataclasses import dataclass
@@ -34,7 +35,10 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab._options import check_option
+from cxlab._present import _, fmt_interval, fmt_value, label, ngettext
 from cxlab._result import Result
+from cxlab.nps import _words  # noqa: F401  (registers the drivers' labels)
+from cxlab.nps._details import Details, join
 
 DriverMethod = Literal["relative_weights", "shapley"]
 RATINGS = (
@@ -140,38 +144,53 @@ class KeyDrivers(Result):
 
     @property
     def title(self) -> str:
-        return "Key drivers of NPS"
+        return _("What drives NPS")
 
     def summary(self) -> pl.DataFrame:
         return self.table
 
     def findings(self) -> list[str]:
         t = self.table
-        pct = round(100 * self.level)
-        name = "relative weights" if self.method == "relative_weights" else "Shapley R²"
         top = t.row(0, named=True)
+        share = fmt_value
         out = [
-            f"The drivers explain {100 * self.r2:.0f}% of the variation in the 0-10 answer "
-            f"({pct}% interval {100 * self.r2_interval[0]:.0f}% to {100 * self.r2_interval[1]:.0f}%, "
-            f"{self.n:,} complete responses).",
-            f"{_label(top['term']).capitalize()} matters most: {100 * top['importance']:.0f}% of the explained "
-            f"variation ({pct}% interval {100 * top['importance_low']:.0f}% to "
-            f"{100 * top['importance_high']:.0f}%, {name}); order: "
-            + ", ".join(_label(x) for x in t["term"])
-            + ".",
+            _(
+                "Together the drivers explain {share} of why customers score differently "
+                "(likely between {low} and {high}; {n} complete answers)."
+            ).format(
+                share=share(self.r2, "share", decimals=0),
+                low=share(self.r2_interval[0], "share", decimals=0),
+                high=share(self.r2_interval[1], "share", decimals=0),
+                n=fmt_value(self.n, "count"),
+            ),
+            _(
+                "{driver} matters most: {share} of what the drivers explain (likely between "
+                "{low} and {high}). In order: {order}."
+            ).format(
+                driver=label(top["term"]),
+                share=share(top["importance"], "share", decimals=0),
+                low=share(top["importance_low"], "share", decimals=0),
+                high=share(top["importance_high"], "share", decimals=0),
+                order=join([label(x) for x in t["term"]]),
+            ),
         ]
         fix = self.fix_first()
         if fix:
             out.append(
-                "Fix first (important and rated below the others): "
-                + ", ".join(_label(x) for x in fix)
-                + "."
+                _("Fix first (important and rated below the others): {drivers}.").format(
+                    drivers=join([label(x) for x in fix])
+                )
             )
         overlap = t.filter(pl.col("importance_low") <= pl.col("importance_high").shift(-1)).height
         if overlap:
             out.append(
-                f"{overlap} neighbouring pair(s) in this order have overlapping intervals; their "
-                "relative rank is not settled by these data."
+                ngettext(
+                    "{n} neighbouring pair in this order has overlapping ranges; their order is "
+                    "not settled by these data.",
+                    "{n} neighbouring pairs in this order have overlapping ranges; their order "
+                    "is not settled by these data.",
+                    overlap,
+                ).format(n=overlap)
             )
         return out
 
@@ -185,20 +204,62 @@ class KeyDrivers(Result):
             "term"
         ].to_list()
 
+    def reader_table(self) -> pl.DataFrame:
+        """Driver, importance and its likely range, share rating 4 or 5."""
+        t = self.table
+        rng = [
+            fmt_interval(lo, hi, "share", change=False)
+            for lo, hi in zip(t["importance_low"], t["importance_high"], strict=True)
+        ]
+        return pl.DataFrame(
+            {
+                "driver": [label(x) for x in t["term"]],
+                "importance": t["importance"],
+                "likely_range": rng,
+                "performance": t["performance"],
+            }
+        )
+
+    def _repr_html_(self) -> str:
+        from cxlab._present import CSS, findings_html, table_html
+
+        return (
+            f"{CSS}<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
+            f"{findings_html(self.findings())}"
+            + table_html(
+                self.reader_table(),
+                units={"importance": "share", "performance": "share"},
+                name="nps_drivers",
+            )
+            + "</div>"
+        )
+
     def plot(self):
-        """Performance x importance: the top-left quadrant is what to fix first."""
+        """Performance x importance: the bottom-right quadrant is what to fix first."""
         import plotly.graph_objects as go
 
         from cxlab.viz import COLORS
 
         t = self.table.filter(pl.col("performance").is_not_null())
         imp_mid, perf_mid = t["importance"].median(), t["performance"].median()
+        names = [html.escape(label(x)) for x in t["term"]]
+        hover = [
+            html.escape(
+                _("{driver}: importance {importance}, rated 4 or 5 by {performance}").format(
+                    driver=label(r["term"]),
+                    importance=fmt_value(r["importance"], "share", decimals=0),
+                    performance=fmt_value(r["performance"], "share", decimals=0),
+                )
+            )
+            for r in t.iter_rows(named=True)
+        ]
         fig = go.Figure(
             go.Scatter(
                 x=(100 * t["importance"]).to_list(),
                 y=(100 * t["performance"]).to_list(),
                 mode="markers+text",
-                text=[_label(x) for x in t["term"]],
+                text=names,
+                customdata=hover,
                 textposition="top center",
                 marker=dict(size=14, color=COLORS["primary"]),
                 error_x=dict(
@@ -208,7 +269,7 @@ class KeyDrivers(Result):
                     arrayminus=(100 * (t["importance"] - t["importance_low"])).to_list(),
                     color=COLORS["muted"],
                 ),
-                hovertemplate="%{text}: importance %{x:.0f}%, rated 4-5 by %{y:.0f}%<extra></extra>",
+                hovertemplate="%{customdata}<extra></extra>",
             )
         )
         fig.add_vline(x=100 * imp_mid, line=dict(dash="dot", color=COLORS["muted"]))
@@ -220,22 +281,40 @@ class KeyDrivers(Result):
             yref="paper",
             xanchor="right",
             yanchor="bottom",
-            text="fix first",
+            text=html.escape(_("fix first")),
             showarrow=False,
             font=dict(color=COLORS["bad"]),
         )
         fig.update_layout(
-            title="What to fix first: importance vs performance",
-            xaxis_title="Importance (% of explained variation)",
-            yaxis_title="Performance (% rating 4 or 5)",
+            title=html.escape(_("What to fix first: importance against performance")),
+            xaxis_title=_("Importance (% of what the drivers explain)"),
+            yaxis_title=_("Performance (% rating 4 or 5)"),
+            showlegend=False,
         )
         return fig
 
-
-def _label(term: str) -> str:
-    if term.startswith("theme_"):
-        return "comments on " + term.removeprefix("theme_").replace("_", " ")
-    return term.removeprefix("rating_").replace("_", " ")
+    def details(self) -> Details:
+        name = (
+            _("Johnson's relative weights (Johnson 2000)")
+            if self.method == "relative_weights"
+            else _("the Shapley decomposition of R² (LMG; Grömping 2006)")
+        )
+        notes = (
+            _(
+                "Importance: {method}, the R² of the regression of the 0-10 answer on the "
+                "drivers (R² = {r2}) shared among them; likely ranges from {n_boot} bootstrap "
+                "resamples (percentile intervals)."
+            ).format(method=name, r2=fmt_value(self.r2, "ratio", decimals=3), n_boot=self.n_boot),
+            _(
+                "Estimate: ordinary least squares slope, points of the 0-10 answer per rating "
+                "step, with classical standard errors."
+            ),
+        )
+        units = {
+            k: "share" for k in ("importance", "importance_low", "importance_high", "performance")
+        } | {k: "ratio" for k in ("raw_weight", "estimate", "std_error", "ci_low", "ci_high")}
+        table = self.table.with_columns(pl.Series("term", [label(x) for x in self.table["term"]]))
+        return Details(title=self.title, notes=notes, tables=((self.title, table, units),))
 
 
 def drivers(

@@ -6,6 +6,7 @@ The report shows the list with customer identifiers masked; the analyst-side exp
 
 from __future__ import annotations
 
+import html
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +14,13 @@ from pathlib import Path
 import polars as pl
 
 from cxlab._masking import mask_column
+from cxlab._present import BODY_ROWS, N_, Headline, _, csv_link, fmt_value, label, ngettext
 from cxlab._result import Result
 from cxlab.features._surveys import nps_category, survey_features
-from cxlab.nps._period import data_range, local_zone, parse_period
+from cxlab.nps._details import join
+from cxlab.nps._period import Period, data_range, local_zone, parse_period
 from cxlab.nps._themes import tag_themes
+from cxlab.nps._words import theme_label
 
 COLUMNS = (
     "survey_id",
@@ -35,53 +39,159 @@ COLUMNS = (
 )
 
 
+def _short(text: str | None, size: int = 70) -> str | None:
+    if text is None or len(text) <= size:
+        return text
+    return text[: size - 1].rstrip() + "…"
+
+
+def _themes_text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return join([theme_label(x) for x in value.split("; ")])
+
+
 @dataclass(frozen=True)
 class FollowUp(Result):
     """Detractors to call back. ``summary()`` masks customer ids; ``export()`` does not."""
 
     table: pl.DataFrame
     period: str
+    period_obj: Period | None = None
+
+    @property
+    def period_text(self) -> str:
+        return self.period_obj.text if self.period_obj else self.period
 
     @property
     def title(self) -> str:
-        return f"Detractor follow-up, {self.period}"
+        return _("Detractors to call back, {period}").format(period=self.period_text)
 
     def summary(self) -> pl.DataFrame:
         return mask_column(self.table, "customer_id")
 
+    def headline(self) -> list[Headline]:
+        return [
+            Headline(
+                key="detractors_to_call",
+                label=N_("Detractors to call back"),
+                value=self.table.height,
+                unit="count",
+                period=self.period_obj.iso if self.period_obj else None,
+            )
+        ]
+
     def findings(self) -> list[str]:
         t = self.table
         if t.height == 0:
-            return [f"No detractors in {self.period}."]
-        out = [f"{t.height:,} detractors answered in {self.period}; the lowest scores come first."]
+            return [_("No detractors in {period}.").format(period=self.period_text)]
+        out = [
+            ngettext(
+                "{n} detractor answered in {period}; the lowest scores come first.",
+                "{n} detractors answered in {period}; the lowest scores come first.",
+                t.height,
+            ).format(n=fmt_value(t.height, "count"), period=self.period_text)
+        ]
         if "theme" in t.columns:
             themed = t.filter(pl.col("theme").is_not_null())
             if themed.height:
                 top = themed["theme"].str.split("; ").explode().value_counts(sort=True).row(0)
                 out.append(
-                    f"Most frequent theme among them: {top[0].replace('_', ' ')} ({top[1]:,} of "
-                    f"{themed.height:,} with a themed comment)."
+                    _(
+                        "Most frequent theme among them: {theme} ({n} of {total} with a themed "
+                        "comment)."
+                    ).format(
+                        theme=theme_label(top[0]),
+                        n=fmt_value(top[1], "count"),
+                        total=fmt_value(themed.height, "count"),
+                    )
                 )
         if "last_channel" in t.columns and t["last_channel"].null_count() < t.height:
             ch = t["last_channel"].drop_nulls().value_counts(sort=True).row(0)
-            out.append(f"Their last contact was most often by {ch[0]} ({ch[1]:,}).")
+            out.append(
+                _("Their last contact was most often by {channel} ({n}).").format(
+                    channel=label(ch[0]).lower(), n=fmt_value(ch[1], "count")
+                )
+            )
         return out
+
+    def reader_table(self) -> pl.DataFrame:
+        """The call-back list as a reader reads it: masked customer, date, score, who, theme,
+        last contact channel and the comment (shortened; the CSV has it whole)."""
+        t = self.summary()
+        cols: dict[str, pl.Series | list] = {}
+        if "customer_id" in t.columns:
+            cols["customer_id"] = t["customer_id"]
+        if "responded_at" in t.columns:
+            cols["responded_at"] = t["responded_at"].dt.date()
+        cols["score_0_10"] = t["nps"]
+        for c in ("segment", "region", "last_channel"):
+            if c in t.columns:
+                cols[c] = t[c]
+        if "theme" in t.columns:
+            cols["theme_label"] = [_themes_text(x) for x in t["theme"]]
+        if "comment" in t.columns:
+            cols["comment"] = t["comment"]
+        return pl.DataFrame(cols)
+
+    def _repr_html_(self) -> str:
+        from cxlab._present import CSS, findings_html, table_html
+
+        full = self.reader_table()
+        shown = full.head(BODY_ROWS)
+        if "comment" in shown.columns:
+            shown = shown.with_columns(
+                pl.Series("comment", [_short(x) for x in shown["comment"]], pl.Utf8)
+            )
+        body = table_html(shown, units={"score_0_10": "count"}, max_rows=None)
+        more = ""
+        if full.height > BODY_ROWS:
+            hidden = full.height - BODY_ROWS
+            words = ngettext(
+                "{n} more detractor not shown.", "{n} more detractors not shown.", hidden
+            ).format(n=fmt_value(hidden, "count"))
+            more = (
+                f"<p class='cx-more'>{html.escape(words)} {csv_link(full, name='detractors')}</p>"
+            )
+        return (
+            f"{CSS}<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
+            f"{findings_html(self.findings())}{body}{more}</div>"
+        )
 
     def plot(self):
         import plotly.graph_objects as go
 
-        counts = (
-            self.table.with_columns(pl.col("theme").fill_null("(no theme)"))
-            .group_by("theme")
-            .len()
-            .sort("len")
-            if "theme" in self.table.columns
-            else pl.DataFrame({"theme": ["all"], "len": [self.table.height]})
-        )
+        from cxlab.viz import COLORS
+
+        if "theme" in self.table.columns:
+            counts = (
+                self.table.select(pl.col("theme").str.split("; ").alias("theme"))
+                .explode("theme")
+                .group_by("theme")
+                .len()
+                .sort("len")
+            )
+        else:
+            counts = pl.DataFrame({"theme": [None], "len": [self.table.height]})
         fig = go.Figure(
-            go.Bar(x=counts["len"].to_list(), y=counts["theme"].to_list(), orientation="h")
+            go.Bar(
+                x=counts["len"].to_list(),
+                y=[html.escape(theme_label(x)) for x in counts["theme"]],
+                orientation="h",
+                marker_color=[
+                    COLORS["muted"] if x is None else COLORS["bad"] for x in counts["theme"]
+                ],
+                hovertemplate="%{y}: %{x}<extra></extra>",
+            )
         )
-        fig.update_layout(title=f"Detractors by theme, {self.period}", xaxis_title="detractors")
+        fig.update_layout(
+            title=html.escape(
+                _("Detractors by theme of their comment, {period}").format(period=self.period_text)
+            ),
+            xaxis_title=_("Detractors"),
+            height=max(280, 28 * counts.height + 140),
+            showlegend=False,
+        )
         return fig
 
     def export(self, path: str | os.PathLike) -> Path:
@@ -132,4 +242,4 @@ def followup(
         )
     keep = [c for c in COLUMNS if c in frame.columns]
     table = frame.select(keep).sort(["nps", "responded_at"], descending=[False, True])
-    return FollowUp(table=table, period=p.label)
+    return FollowUp(table=table, period=p.label, period_obj=p)

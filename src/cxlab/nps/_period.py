@@ -30,6 +30,18 @@ class Period:
     end: dt.date  # exclusive
     unit: str = "range"
 
+    @property
+    def text(self) -> str:
+        """The period as a reader names it, in the report's language ("Q3 2026", "2026年10月")."""
+        from cxlab.nps._words import period_words
+
+        return period_words(self.start, self.end, self.unit)
+
+    @property
+    def iso(self) -> tuple[str, str]:
+        """``(start, end)`` as ISO dates, end exclusive (a headline card's period)."""
+        return (self.start.isoformat(), self.end.isoformat())
+
     def bounds(self, time_zone: str) -> tuple[dt.datetime, dt.datetime]:
         tz = ZoneInfo(time_zone)
         return (

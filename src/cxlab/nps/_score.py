@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import polars as pl
@@ -25,16 +25,26 @@ from scipy.special import ndtr, ndtri
 
 from cxlab._errors import NotEnoughDataError
 from cxlab._options import check_option
+from cxlab._present import (
+    N_,
+    Headline,
+    _,
+    fmt_change,
+    fmt_interval,
+    fmt_value,
+    label,
+    ngettext,
+)
 from cxlab._result import Result
 from cxlab._stats import adjust_p
-from cxlab.nps._counts import Method, count_frame, std_error, with_interval
-from cxlab.nps._period import comparison_period, data_range, local_zone, parse_period
+from cxlab.nps._counts import Method, NpsCounts, count_frame, std_error, with_interval
+from cxlab.nps._details import Details, join, p_text, sentences
+from cxlab.nps._period import Period, comparison_period, data_range, local_zone, parse_period
+
+if TYPE_CHECKING:
+    from cxlab.nps._trend import NpsTrend
 
 Adjust = Literal["holm", "bh", "none"]
-
-
-def _pts(x: float) -> str:
-    return f"{x:+.1f}"
 
 
 def _diff(a: pl.DataFrame, b: pl.DataFrame, method: Method, level: float) -> dict[str, np.ndarray]:
@@ -62,6 +72,19 @@ def _diff(a: pl.DataFrame, b: pl.DataFrame, method: Method, level: float) -> dic
     }
 
 
+def _interval_words(low: float, high: float, unit: str = "nps", *, change: bool = False) -> str:
+    f = fmt_change if change else fmt_value
+    return _("likely between {low} and {high}").format(low=f(low, unit), high=f(high, unit))
+
+
+def _count(n: int | float) -> str:
+    return fmt_value(n, "count")
+
+
+def _group_name(values: tuple) -> str:
+    return " / ".join(label(v) for v in values)
+
+
 @dataclass(frozen=True)
 class NpsScore(Result):
     """NPS with its multinomial interval, overall or per group."""
@@ -71,79 +94,191 @@ class NpsScore(Result):
     level: float = 0.95
     method: str = "adjusted_wald"
     label: str = ""
+    period_obj: Period | None = None
+
+    @property
+    def period_text(self) -> str:
+        """The period in the reader's words (empty for all the data)."""
+        return self.period_obj.text if self.period_obj else ""
 
     @property
     def title(self) -> str:
-        return (
-            "NPS"
-            + (f" by {', '.join(self.by)}" if self.by else "")
-            + (f", {self.label}" if self.label else "")
+        head = (
+            _("NPS by {dimension}").format(dimension=label(self.by[0]).lower())
+            if self.by
+            else _("NPS")
         )
+        when = self.period_text or self.label
+        return _("{title}, {period}").format(title=head, period=when) if when else head
 
     def summary(self) -> pl.DataFrame:
         return self.table
 
+    def headline(self) -> list[Headline]:
+        t = self.table.filter(pl.col("n") > 0)
+        if self.by or t.height == 0:
+            return []
+        r = t.row(0, named=True)
+        return [
+            Headline(
+                key="nps",
+                label=N_("NPS"),
+                value=r["nps"],
+                unit="nps",
+                low=r["ci_low"],
+                high=r["ci_high"],
+                higher_is_better=True,
+            )
+        ]
+
     def findings(self) -> list[str]:
         t = self.table.filter(pl.col("n") > 0)
-        pct = round(100 * self.level)
         if t.height == 0:
-            return ["No survey answers: NPS is not available (insufficient data)."]
-        out = []
+            return [_("No survey answers: NPS is not available (insufficient data).")]
         if not self.by:
             r = t.row(0, named=True)
-            out.append(
-                f"NPS is {_pts(r['nps'])} ({pct}% interval {_pts(r['ci_low'])} to {_pts(r['ci_high'])}) "
-                f"from {r['n']:,} answers: {100 * r['promoters'] / r['n']:.0f}% promoters, "
-                f"{100 * r['detractors'] / r['n']:.0f}% detractors."
-            )
-            return out
-        key = self.by[0]
+            return [
+                _(
+                    "NPS is {nps} ({interval}) from {n} answers: {promoters} promoters, "
+                    "{detractors} detractors."
+                ).format(
+                    nps=fmt_value(r["nps"], "nps"),
+                    interval=_interval_words(r["ci_low"], r["ci_high"]),
+                    n=_count(r["n"]),
+                    promoters=fmt_value(r["promoters"] / r["n"], "share", decimals=0),
+                    detractors=fmt_value(r["detractors"] / r["n"], "share", decimals=0),
+                )
+            ]
         best = t.sort("nps", descending=True).row(0, named=True)
         worst = t.sort("nps").row(0, named=True)
-        out.append(
-            f"Highest NPS: {best[key]} at {_pts(best['nps'])} ({pct}% interval {_pts(best['ci_low'])} to "
-            f"{_pts(best['ci_high'])}, {best['n']:,} answers); lowest: {worst[key]} at {_pts(worst['nps'])} "
-            f"({_pts(worst['ci_low'])} to {_pts(worst['ci_high'])}, {worst['n']:,} answers)."
-        )
+        out = [
+            _(
+                "Highest NPS: {best} at {best_nps} ({best_interval}, {best_n} answers); "
+                "lowest: {worst} at {worst_nps} ({worst_interval}, {worst_n} answers)."
+            ).format(
+                best=_group_name(tuple(best[k] for k in self.by)),
+                best_nps=fmt_value(best["nps"], "nps"),
+                best_interval=_interval_words(best["ci_low"], best["ci_high"]),
+                best_n=_count(best["n"]),
+                worst=_group_name(tuple(worst[k] for k in self.by)),
+                worst_nps=fmt_value(worst["nps"], "nps"),
+                worst_interval=_interval_words(worst["ci_low"], worst["ci_high"]),
+                worst_n=_count(worst["n"]),
+            )
+        ]
         small = t.filter(pl.col("n") < 100)
         if small.height:
             out.append(
-                f"{small.height} group(s) have fewer than 100 answers; their intervals are wide "
-                "and their ranking is not reliable."
+                ngettext(
+                    "{n} group has fewer than 100 answers; its range is wide and its rank is "
+                    "not reliable.",
+                    "{n} groups have fewer than 100 answers; their ranges are wide and their "
+                    "ranking is not reliable.",
+                    small.height,
+                ).format(n=small.height)
             )
         return out
+
+    def reader_table(self) -> pl.DataFrame:
+        """The table a reader sees: group, NPS, likely range, answers."""
+        t = self.table.filter(pl.col("n") > 0)
+        rng = [
+            fmt_interval(lo, hi, "nps", change=False)
+            for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
+        ]
+        return t.select(*self.by, "nps").with_columns(
+            pl.Series("likely_range", rng, dtype=pl.Utf8), t["n"]
+        )
+
+    def _repr_html_(self) -> str:
+        return _result_html(
+            self, self.reader_table(), {"nps": "nps", "n": "count"}, name="nps_by_group"
+        )
 
     def plot(self):
         import plotly.graph_objects as go
 
+        from cxlab.viz import COLORS
+
         t = self.table.filter(pl.col("n") > 0)
         labels = (
-            [html.escape(" / ".join(str(v) for v in row)) for row in t.select(self.by).iter_rows()]
+            [html.escape(_group_name(row)) for row in t.select(self.by).iter_rows()]
             if self.by
-            else ["all"]
+            else [html.escape(_("All respondents"))]
         )
+        hover = [
+            html.escape(
+                _("{group}: NPS {nps}, {interval}, {n} answers").format(
+                    group=name_,
+                    nps=fmt_value(r["nps"], "nps"),
+                    interval=_interval_words(r["ci_low"], r["ci_high"]),
+                    n=_count(r["n"]),
+                )
+            )
+            for name_, r in zip(labels, t.iter_rows(named=True), strict=True)
+        ]
         fig = go.Figure(
             go.Scatter(
                 x=t["nps"].to_list(),
                 y=labels,
                 mode="markers",
-                marker=dict(size=10),
+                marker=dict(size=10, color=COLORS["periods"]["current"]),
                 error_x=dict(
                     type="data",
                     symmetric=False,
                     array=(t["ci_high"] - t["nps"]).to_list(),
                     arrayminus=(t["nps"] - t["ci_low"]).to_list(),
                 ),
-                customdata=t["n"].to_list(),
-                hovertemplate="%{y}: NPS %{x:.1f} (n=%{customdata})<extra></extra>",
+                text=hover,
+                hovertemplate="%{text}<extra></extra>",
             )
         )
         fig.update_layout(
-            title=f"{self.title} with {round(100 * self.level)}% intervals",
-            xaxis_title="NPS (points)",
+            title=html.escape(_("{title}: the likely range of each").format(title=self.title)),
+            xaxis_title=_("NPS (points)"),
             height=max(260, 40 * len(labels) + 120),
+            showlegend=False,
         )
         return fig
+
+    def details(self) -> Details:
+        """Appendix: the interval method and the full table."""
+        return Details(
+            title=self.title,
+            notes=(_method_note(self.level),),
+            tables=((self.title, self.table, _SCORE_UNITS),),
+        )
+
+
+_SCORE_UNITS = {
+    "nps": "nps",
+    "ci_low": "nps",
+    "ci_high": "nps",
+    "std_error": "nps",
+    "n": "count",
+    "promoters": "count",
+    "passives": "count",
+    "detractors": "count",
+}
+
+
+def _method_note(level: float) -> str:
+    return _(
+        "Intervals: {level} adjusted Wald intervals of the NPS from the promoter, passive and "
+        "detractor counts (Rocks 2016: three answers added, 3/4 promoter and 3/4 detractor)."
+    ).format(level=fmt_value(level, "share", decimals=0))
+
+
+def _result_html(result: Result, table: pl.DataFrame, units: dict[str, str], *, name: str) -> str:
+    """Cards, findings and the reader's table of an NPS result (all escaped)."""
+    from cxlab._present import CSS, cards_html, findings_html, table_html
+
+    cards = result.headline()
+    return (
+        f"{CSS}<div class='cx-result'><h4>{html.escape(result.title)}</h4>"
+        f"{cards_html(cards) if cards else ''}{findings_html(result.findings())}"
+        f"{table_html(table, units=units, name=name)}</div>"
+    )
 
 
 def score(
@@ -181,14 +316,23 @@ def score(
     check_option("method", method, Method)
     keys = (by,) if isinstance(by, str) else tuple(by or ())
     lf = surveys.lazy()
-    label = ""
+    tag, words = "", None
     if period:
         tz = local_zone(time_zone)
         p = parse_period(period, **data_range(lf, tz))
         lf = lf.filter(p.filter("responded_at", tz))
-        label = p.label
+        tag, words = p.label, p
     table = with_interval(count_frame(lf, keys), level=level, method=method)
-    return NpsScore(table=table, by=keys, level=level, method=method, label=label)
+    return NpsScore(table=table, by=keys, level=level, method=method, label=tag, period_obj=words)
+
+
+_COMPARED_TO = {
+    ("month", "previous"): "previous_month",
+    ("quarter", "previous"): "previous_quarter",
+    ("month", "year_ago"): "last_year",
+    ("quarter", "year_ago"): "year_ago",
+    ("year", "year_ago"): "year_ago",
+}
 
 
 @dataclass(frozen=True)
@@ -203,10 +347,32 @@ class NpsChange(Result):
     adjust: str = "holm"
     alpha: float = 0.05
     real: bool = field(default=False)
+    now_period: Period | None = None
+    before_period: Period | None = None
+    compare_kind: str = "previous"
+    counts_now: NpsCounts | None = None
+    counts_before: NpsCounts | None = None
+
+    @property
+    def period_text(self) -> str:
+        """The period in the reader's words ("Q3 2026" / "2026年第3季度")."""
+        return self.now_period.text if self.now_period else self.period
+
+    @property
+    def compare_text(self) -> str:
+        """The comparison period in the reader's words."""
+        return self.before_period.text if self.before_period else self.compare_to
 
     @property
     def title(self) -> str:
-        return f"NPS change, {self.period} vs {self.compare_to}"
+        head = _("NPS, {period} against {compare_to}").format(
+            period=self.period_text, compare_to=self.compare_text
+        )
+        if self.by:
+            return _("{title}, by {dimension}").format(
+                title=head, dimension=label(self.by[0]).lower()
+            )
+        return head
 
     def _first(self, column: str):
         return self.table[column][0]
@@ -228,103 +394,303 @@ class NpsChange(Result):
         value = self._first("estimate")
         return None if value is None else float(value)
 
+    def _p(self, row: dict) -> float | None:
+        p = row["p_adj"] if self.by else row["p_value"]
+        return None if p is None or p != p else float(p)
+
     @property
     def verdict(self) -> str:
-        """The change in words: real, within sampling noise, or not available."""
+        """The change in words: beyond chance, within chance, or not available."""
         if self.change is None:
-            return f"no answers in {self.compare_to} to compare with"
-        return "real" if self.real else "within sampling noise"
+            return _("no answers in {period} to compare with").format(period=self.compare_text)
+        if self.real:
+            return _("The change is larger than chance alone would produce.")
+        return _("The change is within what chance alone produces.")
 
-    def cards(self, *, target: float | None = None) -> list[dict]:
-        """Headline cards for :func:`cxlab.viz.headline`: the NPS, the change, the answers."""
+    def headline(
+        self, *, target: float | None = None, trend: NpsTrend | None = None
+    ) -> list[Headline]:
+        """Headline cards: the NPS (interval, change, target), promoters and detractors.
+
+        ``trend`` (an :func:`cxlab.nps.trend` result) adds the monthly NPS as a sparkline.
+        """
+        if self.by:
+            return []
         r = self.table.row(0, named=True)
-        pct = round(100 * self.level)
-        p = r["p_adj"] if self.by else r["p_value"]
-        now = {
-            "label": f"NPS {self.period}",
-            "value": _pts(r["nps_now"]),
-            "detail": f"{pct}% interval {_pts(r['nps_now_low'])} to {_pts(r['nps_now_high'])}, "
-            f"{r['n_now']:,} answers",
-        }
-        if target is not None:
-            now["target"] = f"target {_pts(target)}"
-            now["met"] = bool(r["nps_now"] >= target)
-        if r["estimate"] is None:
-            return [
-                now,
-                {
-                    "label": f"Change vs {self.compare_to}",
-                    "value": "–",
-                    "detail": f"no answers in {self.compare_to} to compare with",
-                },
-            ]
-        return [
-            now,
-            {
-                "label": f"Change vs {self.compare_to}",
-                "value": f"{_pts(r['estimate'])} points",
-                "detail": f"{pct}% interval {_pts(r['ci_low'])} to {_pts(r['ci_high'])}",
-            },
-            {
-                "label": "Is the change real?",
-                "value": "yes" if p < self.alpha else "not shown",
-                "detail": ("p < 0.001" if p < 0.001 else f"p = {p:.3f}")
-                + ("" if p < self.alpha else ": within sampling noise"),
-            },
+        unit = self.now_period.unit if self.now_period else "range"
+        compared = _COMPARED_TO.get((unit, self.compare_kind), "previous_period")
+        period = self.now_period.iso if self.now_period else None
+        spark = ()
+        if trend is not None and not trend.by:
+            spark = tuple(float(x) for x in trend.table["nps"].tail(13).to_list())
+        cards = [
+            Headline(
+                key="nps",
+                label=N_("NPS"),
+                value=r["nps_now"],
+                unit="nps",
+                target=target,
+                direction=">=" if target is not None else None,
+                period=period,
+                change=r["estimate"],
+                compared_to=compared,
+                higher_is_better=True,
+                low=r["nps_now_low"],
+                high=r["nps_now_high"],
+                sparkline=spark,
+                detail=self.verdict,
+            )
         ]
+        now, before = self.counts_now, self.counts_before
+        if now is not None and now.n:
+            for key, name, attr, better in (
+                ("nps_promoters", N_("Promoters (9-10)"), "promoters", True),
+                ("nps_detractors", N_("Detractors (0-6)"), "detractors", False),
+            ):
+                share = getattr(now, attr) / now.n
+                change = (
+                    share - getattr(before, attr) / before.n
+                    if before is not None and before.n
+                    else None
+                )
+                cards.append(
+                    Headline(
+                        key=key,
+                        label=name,
+                        value=share,
+                        unit="share",
+                        period=period,
+                        change=change,
+                        compared_to=compared,
+                        higher_is_better=better,
+                        detail=_("{n} answers").format(n=_count(now.n)),
+                    )
+                )
+        return cards
 
     def summary(self) -> pl.DataFrame:
         return self.table
 
     def findings(self) -> list[str]:
-        pct = round(100 * self.level)
-        out = []
-        for r in self.table.iter_rows(named=True):
-            who = f"{r['term']}: " if self.by else ""
-            if r["n_now"] == 0:
-                out.append(f"{who}no answers in {self.period}; NPS cannot be given.")
-                continue
-            if r["n_before"] == 0:
-                out.append(
-                    f"{who}NPS in {self.period} was {_pts(r['nps_now'])} ({pct}% interval "
-                    f"{_pts(r['nps_now_low'])} to {_pts(r['nps_now_high'])}, {r['n_now']:,} answers); "
-                    f"there are no answers in {self.compare_to} to compare with, so whether it moved cannot be said."
+        if self.by:
+            return self._group_findings()
+        r = self.table.row(0, named=True)
+        if r["n_now"] == 0:
+            return [
+                _("No answers in {period}; NPS cannot be given.").format(period=self.period_text)
+            ]
+        now = _("NPS in {period} was {nps} ({interval}, {n} answers).").format(
+            period=self.period_text,
+            nps=fmt_value(r["nps_now"], "nps"),
+            interval=_interval_words(r["nps_now_low"], r["nps_now_high"]),
+            n=_count(r["n_now"]),
+        )
+        if r["n_before"] == 0:
+            return [
+                sentences(
+                    now,
+                    _(
+                        "There are no answers in {compare_to} to compare with, so whether it "
+                        "moved cannot be said."
+                    ).format(compare_to=self.compare_text),
                 )
-                continue
-            p = r["p_adj"] if self.by else r["p_value"]
-            ptxt = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-            verdict = (
-                "larger than sampling noise: the change is real"
-                if p < self.alpha
-                else "within sampling noise: not evidence of a real change"
+            ]
+        moved = _(
+            "Against {compare_to} ({before}, {n} answers) that is a change of {change} "
+            "({interval})."
+        ).format(
+            compare_to=self.compare_text,
+            before=fmt_value(r["nps_before"], "nps"),
+            n=_count(r["n_before"]),
+            change=fmt_change(r["estimate"], "nps"),
+            interval=_interval_words(r["ci_low"], r["ci_high"], change=True),
+        )
+        verdict = (
+            _("The change is larger than chance alone would produce: NPS really moved.")
+            if self.real
+            else _(
+                "The change is within what chance alone produces: not evidence that NPS "
+                "really moved."
             )
+        )
+        return [sentences(now, moved), verdict]
+
+    def _group_findings(self) -> list[str]:
+        t = self.table.filter((pl.col("n_now") > 0) & (pl.col("n_before") > 0))
+        dim = label(self.by[0]).lower()
+        if t.height == 0:
+            return [_("No group has answers in both periods.")]
+        real = t.filter(pl.col("p_adj") < self.alpha).sort("estimate", descending=True)
+        out = []
+        if real.height == 0:
             out.append(
-                f"{who}NPS went from {_pts(r['nps_before'])} ({self.compare_to}, {r['n_before']:,} answers) to "
-                f"{_pts(r['nps_now'])} ({self.period}, {r['n_now']:,} answers), a change of "
-                f"{_pts(r['estimate'])} points ({pct}% interval {_pts(r['ci_low'])} to {_pts(r['ci_high'])}); "
-                f"that is {verdict} ({ptxt}"
-                + (
-                    f", {self.adjust}-adjusted over {self.table.height} groups)."
-                    if self.by
-                    else ")."
+                _(
+                    "In no {dimension} did NPS change by more than chance alone would produce "
+                    "({m} compared, allowing for the number of comparisons)."
+                ).format(dimension=dim, m=t.height)
+            )
+        else:
+            parts = [
+                _("{group} {change} ({interval})").format(
+                    group=label(r["term"]),
+                    change=fmt_change(r["estimate"], "nps"),
+                    interval=_interval_words(r["ci_low"], r["ci_high"], change=True),
+                )
+                for r in real.iter_rows(named=True)
+            ]
+            out.append(
+                _(
+                    "NPS changed by more than chance in {k} of {m} groups (allowing for the "
+                    "number of comparisons): {groups}."
+                ).format(k=real.height, m=t.height, groups=join(parts))
+            )
+        up = t.sort("estimate", descending=True).row(0, named=True)
+        down = t.sort("estimate").row(0, named=True)
+        if t.height > 2:
+            out.append(
+                _(
+                    "Largest rise: {up} ({up_change}); largest fall or smallest rise: {down} "
+                    "({down_change})."
+                ).format(
+                    up=label(up["term"]),
+                    up_change=fmt_change(up["estimate"], "nps"),
+                    down=label(down["term"]),
+                    down_change=fmt_change(down["estimate"], "nps"),
                 )
             )
         return out
 
+    def reader_table(self) -> pl.DataFrame:
+        """Group, NPS before and now, change with its likely range, and the verdict."""
+        t = self.table
+        rng = [
+            fmt_interval(lo, hi, "nps") if lo is not None else "–"
+            for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
+        ]
+        beyond = [
+            (_("yes") if (self._p(r) or 1.0) < self.alpha else _("no"))
+            if self._p(r) is not None
+            else "–"
+            for r in t.iter_rows(named=True)
+        ]
+        first = (
+            t["term"].alias(self.by[0])
+            if self.by
+            else pl.Series("term", [_("All respondents")] * t.height)
+        )
+        return pl.DataFrame(
+            {
+                first.name: first,
+                "nps_before": t["nps_before"],
+                "nps_now": t["nps_now"],
+                "change": t["estimate"],
+                "likely_range": rng,
+                "beyond_chance": beyond,
+                "n_now": t["n_now"],
+            }
+        ).sort("change", descending=True, nulls_last=True)
+
+    def _repr_html_(self) -> str:
+        units = {"nps_before": "nps", "nps_now": "nps", "n_now": "count"}
+        return _result_html(self, _changes_as_text(self.reader_table()), units, name="nps_change")
+
     def plot(self):
         import plotly.graph_objects as go
 
+        from cxlab.viz import color_for
+
         t = self.table
-        labels = [html.escape(x) for x in t["term"].cast(pl.Utf8).to_list()]
+        names = (
+            [html.escape(label(x)) for x in t["term"].cast(pl.Utf8).to_list()]
+            if self.by
+            else [html.escape(_("All respondents"))]
+        )
         fig = go.Figure()
-        for col, name in (("nps_before", self.compare_to), ("nps_now", self.period)):
-            fig.add_bar(x=labels, y=t[col].to_list(), name=name)
+        for col, when, colour in (
+            ("nps_before", self.compare_text, color_for("compare")),
+            ("nps_now", self.period_text, color_for("current")),
+        ):
+            fig.add_bar(
+                x=names,
+                y=t[col].to_list(),
+                name=html.escape(when),
+                marker_color=colour,
+                text=[fmt_value(v, "nps") for v in t[col].to_list()],
+                hovertemplate="%{x}: %{text}<extra>" + html.escape(when) + "</extra>",
+            )
         fig.update_layout(
             barmode="group",
-            title=f"NPS {self.compare_to} vs {self.period}",
-            yaxis_title="NPS (points)",
+            title=html.escape(
+                _("NPS in {compare_to} and {period}").format(
+                    compare_to=self.compare_text, period=self.period_text
+                )
+            ),
+            yaxis_title=_("NPS (points)"),
         )
         return fig
+
+    def details(self) -> Details:
+        """Appendix: the test, its statistics and the full table."""
+        notes = [
+            _method_note(self.level),
+            _(
+                "Change: the difference of two independent NPS, with a two-sided z test on the sum "
+                "of their multinomial variances."
+            ),
+        ]
+        if self.by:
+            notes.append(
+                _(
+                    "Many groups: p-values adjusted by {method} over {m} groups (alpha {alpha})."
+                ).format(method=_ADJUST_NAMES[self.adjust], m=self.table.height, alpha=self.alpha)
+            )
+        else:
+            r = self.table.row(0, named=True)
+            notes.append(
+                _("Overall change: z = {z}, {p} (alpha {alpha}).").format(
+                    z=fmt_value(
+                        r["estimate"] / r["std_error"] if r["std_error"] else None,
+                        "ratio",
+                    ),
+                    p=p_text(r["p_value"]),
+                    alpha=self.alpha,
+                )
+            )
+        return Details(
+            title=self.title,
+            notes=tuple(notes),
+            tables=(
+                (
+                    self.title,
+                    self.table.rename({"term": self.by[0]}) if self.by else self.table,
+                    _CHANGE_UNITS,
+                ),
+            ),
+        )
+
+
+_ADJUST_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "none"}
+_CHANGE_UNITS = {
+    "n_before": "count",
+    "n_now": "count",
+    "nps_before": "nps",
+    "nps_now": "nps",
+    "nps_now_low": "nps",
+    "nps_now_high": "nps",
+    "estimate": "nps",
+    "std_error": "nps",
+    "ci_low": "nps",
+    "ci_high": "nps",
+}
+
+
+def _changes_as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """The change column written as a change (+3.1 points), not as a level."""
+    if "change" not in frame.columns:
+        return frame
+    return frame.with_columns(
+        pl.Series("change", [fmt_change(v, "nps") for v in frame["change"].to_list()], pl.Utf8)
+    )
 
 
 def compare(
@@ -403,7 +769,16 @@ def compare(
         adjust=adjust,
         alpha=alpha,
         real=bool(overall_p is not None and overall_p < alpha),
+        now_period=now,
+        before_period=before,
+        compare_kind=compare_to if compare_to in ("previous", "year_ago") else "explicit",
+        counts_now=_total(a),
+        counts_before=_total(b),
     )
+
+
+def _total(counts: pl.DataFrame) -> NpsCounts:
+    return NpsCounts(*(int(counts[k].sum()) for k in ("promoters", "passives", "detractors")))
 
 
 @dataclass(frozen=True)
@@ -415,10 +790,23 @@ class NpsGaps(Result):
     level: float = 0.95
     adjust: str = "holm"
     alpha: float = 0.05
+    period_obj: Period | None = None
+
+    @property
+    def period_text(self) -> str:
+        """The period in the reader's words (empty for all the data)."""
+        return self.period_obj.text if self.period_obj else ""
 
     @property
     def title(self) -> str:
-        return f"NPS gaps by {self.by} (each against the rest)"
+        head = _("NPS of each {dimension} against all other respondents").format(
+            dimension=label(self.by).lower()
+        )
+        return (
+            _("{title}, {period}").format(title=head, period=self.period_text)
+            if self.period_text
+            else head
+        )
 
     def summary(self) -> pl.DataFrame:
         return self.table
@@ -426,46 +814,118 @@ class NpsGaps(Result):
     def findings(self) -> list[str]:
         sig = self.table.filter(pl.col("p_adj") < self.alpha).sort("estimate")
         m = self.table.height
-        how = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "no"}[self.adjust]
+        dim = label(self.by).lower()
         if sig.height == 0:
             return [
-                f"No {self.by} differs from the rest by more than sampling noise "
-                f"({m} compared, {how} adjustment)."
+                _(
+                    "No {dimension} differs from the other respondents by more than chance alone "
+                    "would produce ({m} compared, allowing for the number of comparisons)."
+                ).format(dimension=dim, m=m)
             ]
         parts = [
-            f"{r['term']} {_pts(r['estimate'])} ({_pts(r['ci_low'])} to {_pts(r['ci_high'])})"
+            _("{group} {gap} ({interval})").format(
+                group=label(r["term"]),
+                gap=fmt_change(r["estimate"], "nps"),
+                interval=_interval_words(r["ci_low"], r["ci_high"], change=True),
+            )
             for r in sig.iter_rows(named=True)
         ]
         return [
-            f"{sig.height} of {m} {self.by} values differ from the rest ({how} adjustment): "
-            + "; ".join(parts)
-            + " points."
+            _(
+                "{k} of {m} groups differ from the other respondents by more than chance, "
+                "allowing for the number of comparisons: {groups}."
+            ).format(k=sig.height, m=m, groups=join(parts))
         ]
+
+    def reader_table(self) -> pl.DataFrame:
+        t = self.table.sort("estimate", descending=True)
+        rng = [
+            fmt_interval(lo, hi, "nps") for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
+        ]
+        beyond = [_("yes") if p < self.alpha else _("no") for p in t["p_adj"].to_list()]
+        return pl.DataFrame(
+            {
+                self.by: t["term"],
+                "nps": t["nps"],
+                "change": t["estimate"],
+                "likely_range": rng,
+                "beyond_chance": beyond,
+                "n": t["n"],
+            }
+        ).rename({"change": "gap"})
+
+    def _repr_html_(self) -> str:
+        table = self.reader_table().with_columns(
+            pl.Series("gap", [fmt_change(v, "nps") for v in self.reader_table()["gap"]], pl.Utf8)
+        )
+        return _result_html(self, table, {"nps": "nps", "n": "count"}, name="nps_gaps")
 
     def plot(self):
         import plotly.graph_objects as go
 
+        from cxlab.viz import COLORS
+
         t = self.table.sort("estimate")
         sig = (t["p_adj"] < self.alpha).to_list()
+        names = [html.escape(label(x)) for x in t["term"].to_list()]
+        hover = [
+            html.escape(
+                _("{group}: {gap} against the rest ({interval}), {n} answers").format(
+                    group=label(r["term"]),
+                    gap=fmt_change(r["estimate"], "nps"),
+                    interval=_interval_words(r["ci_low"], r["ci_high"], change=True),
+                    n=_count(r["n"]),
+                )
+            )
+            for r in t.iter_rows(named=True)
+        ]
         fig = go.Figure(
             go.Bar(
                 x=t["estimate"].to_list(),
-                y=[html.escape(x) for x in t["term"].to_list()],
+                y=names,
                 orientation="h",
-                marker_color=["#1f5a96" if s else "#c8ced8" for s in sig],
+                marker_color=[COLORS["primary"] if s else "#c8ced8" for s in sig],
                 error_x=dict(
                     type="data",
                     array=(t["ci_high"] - t["estimate"]).to_list(),
                     arrayminus=(t["estimate"] - t["ci_low"]).to_list(),
+                    color=COLORS["muted"],
                 ),
+                text=hover,
+                textposition="none",
+                hovertemplate="%{text}<extra></extra>",
             )
         )
         fig.update_layout(
-            title=f"NPS gap to the rest by {self.by} (dark: beyond noise after adjustment)",
-            xaxis_title="NPS gap (points)",
-            height=max(260, 30 * t.height + 120),
+            title=html.escape(
+                _("NPS gap to the other respondents by {dimension}").format(
+                    dimension=label(self.by).lower()
+                )
+            ),
+            xaxis_title=_("Gap to the rest (points); dark bars: larger than chance"),
+            height=max(280, 30 * t.height + 140),
+            showlegend=False,
         )
         return fig
+
+    def details(self) -> Details:
+        return Details(
+            title=self.title,
+            notes=(
+                _method_note(self.level),
+                _(
+                    "Each group against all other respondents: two-sided z test; p-values "
+                    "adjusted by {method} over {m} groups (alpha {alpha})."
+                ).format(method=_ADJUST_NAMES[self.adjust], m=self.table.height, alpha=self.alpha),
+            ),
+            tables=(
+                (
+                    self.title,
+                    self.table.rename({"term": self.by}),
+                    _CHANGE_UNITS | {"nps": "nps", "n": "count"},
+                ),
+            ),
+        )
 
 
 def gaps(
@@ -488,10 +948,12 @@ def gaps(
     """
     check_option("adjust", adjust, Adjust)
     lf = surveys.lazy()
+    words = None
     if period:
         tz = local_zone(time_zone)
         p = parse_period(period, **data_range(lf, tz))
         lf = lf.filter(p.filter("responded_at", tz))
+        words = p
     c = count_frame(lf, [by]).filter(pl.col(by).is_not_null())
     if c.height < 2:
         raise NotEnoughDataError(f"NPS gaps: {c.height} value(s) of {by!r}; at least 2 needed.")
@@ -510,4 +972,4 @@ def gaps(
             "p_adj": adjust_p(d["p_value"], adjust),
         }
     )
-    return NpsGaps(table=table, by=by, level=level, adjust=adjust, alpha=alpha)
+    return NpsGaps(table=table, by=by, level=level, adjust=adjust, alpha=alpha, period_obj=words)

@@ -22,11 +22,14 @@ import polars as pl
 from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab._masking import mask_column
 from cxlab._options import check_option
+from cxlab._present import _, fmt_interval, fmt_value, gettext
 from cxlab._result import Result
 from cxlab.features._surveys import nps_category
 from cxlab.nps._counts import with_interval
+from cxlab.nps._details import Details, join
 from cxlab.nps._lexicon import analyse, detect_language, lexicon
-from cxlab.nps._period import data_range, local_zone, parse_period
+from cxlab.nps._period import Period, data_range, local_zone, parse_period
+from cxlab.nps._words import COMMENT_LANGUAGES, theme_label
 
 Language = Literal["all", "en", "zh"]
 
@@ -84,6 +87,17 @@ def tag_themes(surveys: pl.LazyFrame | pl.DataFrame, *, language: Language = "al
     )
 
 
+def _tone(value: float | None) -> str:
+    """The average tone of comments in words."""
+    if value is None or value != value:
+        return "–"
+    if value <= -0.2:
+        return _("negative")
+    if value >= 0.2:
+        return _("positive")
+    return _("mixed")
+
+
 @dataclass(frozen=True)
 class Themes(Result):
     """Themes of the comments: share, NPS with interval, sentiment and an example per theme."""
@@ -93,11 +107,21 @@ class Themes(Result):
     n_comments: int
     language: str = "all"
     level: float = 0.95
+    period_obj: Period | None = None
+
+    @property
+    def period_text(self) -> str:
+        """The period in the reader's words (empty for all the data)."""
+        return self.period_obj.text if self.period_obj else ""
 
     @property
     def title(self) -> str:
-        lang = {"all": "all languages", "en": "English", "zh": "Chinese"}[self.language]
-        return f"Comment themes ({lang}, {self.n_comments:,} comments)"
+        head = _("What customers write about")
+        return (
+            _("{title}, {period}").format(title=head, period=self.period_text)
+            if (self.period_text)
+            else head
+        )
 
     def summary(self) -> pl.DataFrame:
         return self.table
@@ -106,65 +130,184 @@ class Themes(Result):
         """Example comments per theme (customer ids masked unless ``masked=False``)."""
         return mask_column(self.examples, "customer_id") if masked else self.examples
 
-    def _repr_html_(self) -> str:
-        from cxlab._result import html_findings, html_table
+    def _main(self) -> pl.DataFrame:
+        lang = "all" if self.language == "all" else self.language
+        t = self.table.filter(pl.col("language") == lang)
+        return t if t.height else self.table
 
+    def reader_table(self) -> pl.DataFrame:
+        """Theme, comments, share, NPS of those customers with its likely range, tone."""
+        t = self._main().filter(pl.col("mentions") > 0).sort("mentions", descending=True)
+        rng = [
+            fmt_interval(lo, hi, "nps", change=False)
+            for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
+        ]
+        return pl.DataFrame(
+            {
+                "theme_label": [theme_label(x) for x in t["theme"]],
+                "mentions": t["mentions"],
+                "share": t["share"],
+                "nps": t["nps"],
+                "likely_range": rng,
+                "sentiment": [_tone(x) for x in t["sentiment"]],
+            }
+        )
+
+    def reader_examples(self, *, per_theme: int = 1) -> pl.DataFrame:
+        """Example comments for the body: theme, masked customer, score, comment (escaped when
+        shown)."""
+        e = self.example_comments().group_by("theme", maintain_order=True).head(per_theme)
+        cols = {
+            "theme_label": [theme_label(x) for x in e["theme"]],
+            "score_0_10": e["nps"],
+            "comment": e["comment"],
+        }
+        if "customer_id" in e.columns:
+            cols = {"customer_id": e["customer_id"], **cols}
+        return pl.DataFrame(cols)
+
+    def _repr_html_(self) -> str:
+        from cxlab._present import CSS, findings_html, table_html
+
+        units = {"mentions": "count", "share": "share", "nps": "nps"}
         return (
-            f"<div class='cx-result'><h4>{html.escape(self.title)}</h4>{html_findings(self.findings())}"
-            f"{html_table(self.table.drop('example', strict=False))}"
-            f"{html_table(self.example_comments(), caption='Example comments (ids masked)')}</div>"
+            f"{CSS}<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
+            f"{findings_html(self.findings())}"
+            f"{table_html(self.reader_table(), units=units, name='nps_themes')}"
+            + table_html(
+                self.reader_examples(),
+                units={"score_0_10": "count"},
+                caption=_("Example comments (customer ids masked)"),
+                name="nps_examples",
+            )
+            + "</div>"
         )
 
     def findings(self) -> list[str]:
-        t = self.table.filter(pl.col("language") == "all") if self.language == "all" else self.table
-        t = t.filter(pl.col("mentions") > 0).sort("mentions", descending=True)
+        t = self._main().filter(pl.col("mentions") > 0).sort("mentions", descending=True)
+        t = t.filter(pl.col("theme") != "(none)")
         if t.height == 0:
-            return ["No comment matched a theme."]
-        pct = round(100 * self.level)
+            return [_("No comment matched a theme.")]
         top = t.head(3)
         out = [
-            "Most mentioned: "
-            + "; ".join(
-                f"{r['label'].lower()} ({100 * r['share']:.0f}% of comments, NPS {r['nps']:+.0f})"
-                for r in top.iter_rows(named=True)
+            _("Most mentioned: {themes}.").format(
+                themes=join(
+                    [
+                        _("{theme} ({share} of comments, NPS {nps})").format(
+                            theme=theme_label(r["theme"]),
+                            share=fmt_value(r["share"], "share", decimals=0),
+                            nps=fmt_value(r["nps"], "nps", decimals=0),
+                        )
+                        for r in top.iter_rows(named=True)
+                    ]
+                )
             )
-            + "."
         ]
         worst = t.filter(pl.col("mentions") >= 30).sort("nps")
         if worst.height:
             r = worst.row(0, named=True)
             out.append(
-                f"Customers who write about {r['label'].lower()} score lowest: NPS {r['nps']:+.0f} "
-                f"({pct}% interval {r['ci_low']:+.0f} to {r['ci_high']:+.0f}, {r['mentions']:,} comments)."
+                _(
+                    "Customers who write about {theme} score lowest: NPS {nps} (likely between "
+                    "{low} and {high}, {n} comments)."
+                ).format(
+                    theme=theme_label(r["theme"]),
+                    nps=fmt_value(r["nps"], "nps", decimals=0),
+                    low=fmt_value(r["ci_low"], "nps", decimals=0),
+                    high=fmt_value(r["ci_high"], "nps", decimals=0),
+                    n=fmt_value(r["mentions"], "count"),
+                )
             )
-        untagged = self.table.filter(pl.col("theme") == "(none)")
+        untagged = self._main().filter(pl.col("theme") == "(none)")
         if untagged.height:
-            share = untagged.filter(pl.col("language") == untagged["language"][0])["share"][0]
-            out.append(f"{100 * share:.0f}% of comments match no theme of the lexicon.")
+            out.append(
+                _("{share} of comments match no theme of the lexicon.").format(
+                    share=fmt_value(untagged["share"][0], "share", decimals=0)
+                )
+            )
         return out
 
     def plot(self):
         import plotly.graph_objects as go
 
+        from cxlab.viz import color_for
+
         t = self.table.filter(pl.col("theme") != "(none)")
         fig = go.Figure()
-        for lang in t["language"].unique(maintain_order=True).to_list():
+        langs = t["language"].unique(maintain_order=True).to_list()
+        for i, lang in enumerate(sorted(langs, key=lambda x: (x != "all", x))):
             g = t.filter(pl.col("language") == lang).sort("share")
+            hover = [
+                html.escape(
+                    _("{theme}: {share} of comments, NPS {nps}, tone {tone}").format(
+                        theme=theme_label(r["theme"]),
+                        share=fmt_value(r["share"], "share", decimals=0),
+                        nps=fmt_value(r["nps"], "nps", decimals=0),
+                        tone=_tone(r["sentiment"]),
+                    )
+                )
+                for r in g.iter_rows(named=True)
+            ]
             fig.add_bar(
                 x=(100 * g["share"]).to_list(),
-                y=g["label"].to_list(),
+                y=[html.escape(theme_label(x)) for x in g["theme"]],
                 orientation="h",
-                name={"all": "all", "en": "English", "zh": "Chinese"}.get(lang, lang),
-                customdata=g.select("nps", "sentiment").to_numpy(),
-                hovertemplate="%{y}: %{x:.0f}% of comments, NPS %{customdata[0]:.0f}, "
-                "sentiment %{customdata[1]:.2f}<extra></extra>",
+                name=html.escape(gettext(COMMENT_LANGUAGES.get(lang, lang))),
+                marker_color=color_for("current" if lang == "all" else lang, index=i + 1),
+                text=hover,
+                textposition="none",
+                hovertemplate="%{text}<extra></extra>",
             )
         fig.update_layout(
             barmode="group",
-            title="What customers write about (share of comments)",
-            xaxis_title="% of comments",
+            title=html.escape(_("What customers write about (share of comments)")),
+            xaxis_title=_("% of comments"),
+            height=max(320, 26 * t.height + 160),
         )
         return fig
+
+    def details(self) -> Details:
+        units = {
+            "mentions": "count",
+            "share": "share",
+            "promoters": "count",
+            "passives": "count",
+            "detractors": "count",
+            "n": "count",
+            "nps": "nps",
+            "std_error": "nps",
+            "ci_low": "nps",
+            "ci_high": "nps",
+            "sentiment": "ratio",
+        }
+        table = (
+            self.table.drop("example", "label", strict=False)
+            .with_columns(
+                pl.Series("theme", [theme_label(x) for x in self.table["theme"]]),
+                pl.Series(
+                    "comment_language",
+                    [gettext(COMMENT_LANGUAGES.get(x, x)) for x in self.table["language"]],
+                ),
+            )
+            .drop("language")
+        )
+        examples = self.example_comments().with_columns(
+            pl.Series("theme", [theme_label(x) for x in self.examples["theme"]])
+        )
+        return Details(
+            title=self.title,
+            notes=(
+                _(
+                    "Themes: an offline lexicon of English and Chinese terms (Chinese comments "
+                    "segmented with jieba); tone: positive minus negative lexicon words over "
+                    "their sum, from -1 to 1 (Hu and Liu 2004). NPS ranges as above."
+                ),
+            ),
+            tables=(
+                (_("Themes by language"), table, units),
+                (_("Example comments (customer ids masked)"), examples, {"nps": "count"}),
+            ),
+        )
 
 
 def themes(
@@ -201,11 +344,12 @@ def themes(
     """
     check_option("language", language, Language)
     frame = surveys if isinstance(surveys, pl.DataFrame) else surveys.collect()
+    words = None
     if period:
         tz = local_zone(time_zone)
-        frame = frame.filter(
-            parse_period(period, **data_range(frame, tz)).filter("responded_at", tz)
-        )
+        p = parse_period(period, **data_range(frame, tz))
+        frame = frame.filter(p.filter("responded_at", tz))
+        words = p
     if "themes" not in frame.columns:
         frame = tag_themes(frame, language=language)
     elif language != "all":
@@ -296,4 +440,5 @@ def themes(
         n_comments=commented.height,
         language=language,
         level=level,
+        period_obj=words,
     )

@@ -14,16 +14,39 @@ chart with variable sample size). Rocks, B. (2016). *The American Statistician* 
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError
+from cxlab._present import _, fmt_date, fmt_interval, fmt_value, label, locale, ngettext
 from cxlab._result import Result
 from cxlab.features._surveys import nps_category
 from cxlab.nps._counts import Method, with_interval
+from cxlab.nps._details import Details, join
 from cxlab.nps._period import local_zone
+
+
+def _tick(ts, every: str) -> str:
+    """A period start as a short axis label: "Oct 2025" / "2025年10月", a quarter, or a day."""
+    from babel.dates import format_skeleton
+
+    day = ts.date() if hasattr(ts, "date") else ts
+    if every.endswith("mo"):
+        return format_skeleton("yMMM", day, locale=locale())
+    if every.endswith("q"):
+        return format_skeleton("yQQQ", day, locale=locale())
+    if every.endswith("y"):
+        return format_skeleton("y", day, locale=locale())
+    return fmt_date(day)
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    c = colour.lstrip("#")
+    r, g, b = (int(c[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r}, {g}, {b}, {alpha})"
 
 
 @dataclass(frozen=True)
@@ -38,77 +61,169 @@ class NpsTrend(Result):
 
     @property
     def title(self) -> str:
-        return "NPS trend" + (f" by {', '.join(self.by)}" if self.by else "")
+        if self.by:
+            return _("NPS over time by {dimension}").format(dimension=label(self.by[0]).lower())
+        return _("NPS over time")
 
     def summary(self) -> pl.DataFrame:
         return self.table
 
+    def _when(self, ts) -> str:
+        return _tick(ts, self.every)
+
     def findings(self) -> list[str]:
         t = self.table
         if t.height == 0:
-            return ["No survey answers: no trend (insufficient data)."]
+            return [_("No survey answers: no trend (insufficient data).")]
         out = []
         if not self.by:
             hi = t.sort("nps", descending=True).row(0, named=True)
             lo = t.sort("nps").row(0, named=True)
             out.append(
-                f"Across {t.height} periods NPS ranged from {lo['nps']:+.1f} ({lo['ts']:%Y-%m-%d}) to "
-                f"{hi['nps']:+.1f} ({hi['ts']:%Y-%m-%d}) around a pooled level of {t['centre'][0]:+.1f}."
+                _(
+                    "Across {n} periods NPS ranged from {low} ({low_when}) to {high} "
+                    "({high_when}), around a long-run level of {centre}."
+                ).format(
+                    n=t.height,
+                    low=fmt_value(lo["nps"], "nps"),
+                    low_when=self._when(lo["ts"]),
+                    high=fmt_value(hi["nps"], "nps"),
+                    high_when=self._when(hi["ts"]),
+                    centre=fmt_value(t["centre"][0], "nps"),
+                )
             )
         flagged = t.filter(pl.col("outside"))
         if flagged.height == 0:
             out.append(
-                f"No period is outside normal variation ({self.sigma:g}-sigma limits): the ups and "
-                "downs are consistent with sampling noise."
+                _(
+                    "No period is outside normal variation: the ups and downs are what chance "
+                    "alone produces."
+                )
             )
         else:
             parts = []
             for r in flagged.iter_rows(named=True):
-                who = " / ".join(str(r[k]) for k in self.by)
-                where = "above" if r["nps"] > r["upper_limit"] else "below"
-                parts.append(
-                    f"{(who + ' ') if who else ''}{r['ts']:%Y-%m-%d} {where} ({r['nps']:+.1f})"
-                )
+                who = " / ".join(label(r[k]) for k in self.by)
+                words = (
+                    _("{when} above ({nps})")
+                    if r["nps"] > r["upper_limit"]
+                    else _("{when} below ({nps})")
+                ).format(when=self._when(r["ts"]), nps=fmt_value(r["nps"], "nps"))
+                parts.append(f"{who} {words}" if who else words)
             out.append(
-                f"{flagged.height} period(s) outside normal variation ({self.sigma:g}-sigma limits "
-                f"around the pooled level): " + "; ".join(parts) + "."
+                ngettext(
+                    "{n} period is outside normal variation around the long-run level, more "
+                    "than chance alone explains: {periods}.",
+                    "{n} periods are outside normal variation around the long-run level, more "
+                    "than chance alone explains: {periods}.",
+                    flagged.height,
+                ).format(n=flagged.height, periods=join(parts))
             )
         return out
 
-    def plot(self):
+    def reader_table(self) -> pl.DataFrame:
+        """One row per period: NPS with its likely range (overall), or the NPS of each group."""
+        t = self.table
+        if self.by:
+            wide = t.with_columns(
+                pl.col(self.by[0])
+                .cast(pl.Utf8)
+                .replace_strict(
+                    {v: label(v) for v in t[self.by[0]].cast(pl.Utf8).unique().to_list()},
+                    default=None,
+                )
+            ).pivot(on=self.by[0], index="ts", values="nps", sort_columns=False)
+            wide = wide.sort("ts")
+            return wide.select(
+                pl.Series("period", [self._when(x) for x in wide["ts"]], pl.Utf8),
+                pl.exclude("ts"),
+            )
+        rng = [
+            fmt_interval(lo, hi, "nps", change=False)
+            for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
+        ]
+        return t.select(
+            *self.by,
+            pl.Series("period", [self._when(x) for x in t["ts"]], pl.Utf8),
+            "nps",
+            pl.Series("likely_range", rng, pl.Utf8),
+            "n",
+            "outside",
+        )
+
+    def _repr_html_(self) -> str:
+        from cxlab.nps._score import _result_html
+
+        table = self.reader_table()
+        units = {c: "nps" for c in table.columns if c not in ("period", "likely_range", "n")}
+        return _result_html(self, table, units | {"n": "count"}, name="nps_trend")
+
+    def plot(self, *, target: float | None = None, limits: bool = True):
+        """NPS per period with its interval band; the control limits unless ``limits=False``;
+        a dashed line at ``target``."""
         import plotly.graph_objects as go
 
-        from cxlab.viz import COLORS
+        from cxlab.viz import COLORS, color_for
 
         fig = go.Figure()
         groups = (
             self.table.partition_by(list(self.by), maintain_order=True) if self.by else [self.table]
         )
-        for g in groups:
-            name = " / ".join(str(g[k][0]) for k in self.by) if self.by else "NPS"
+        band_name = _("{level} likely range").format(
+            level=fmt_value(self.level, "share", decimals=0)
+        )
+        for i, g in enumerate(groups):
+            level = g[self.by[0]][0] if self.by else "current"
+            colour = color_for(level, index=i)
+            name = html.escape(" / ".join(label(g[k][0]) for k in self.by)) if self.by else "NPS"
             x = g["ts"].to_list()
-            if not self.by:
-                fig.add_scatter(
-                    x=x + x[::-1],
-                    y=g["ci_high"].to_list() + g["ci_low"].to_list()[::-1],
-                    fill="toself",
-                    fillcolor=COLORS["band"],
-                    line=dict(width=0),
-                    name=f"{round(100 * self.level)}% interval",
-                    hoverinfo="skip",
-                )
+            fig.add_scatter(
+                x=x + x[::-1],
+                y=g["ci_high"].to_list() + g["ci_low"].to_list()[::-1],
+                fill="toself",
+                fillcolor=_rgba(colour, 0.16),
+                line=dict(width=0),
+                name=band_name if not self.by else name,
+                legendgroup=name,
+                showlegend=not self.by,
+                hoverinfo="skip",
+            )
+            if limits and not self.by:
                 for col in ("upper_limit", "lower_limit"):
                     fig.add_scatter(
                         x=x,
                         y=g[col].to_list(),
                         mode="lines",
                         line=dict(dash="dot", color=COLORS["muted"]),
-                        name=f"{self.sigma:g}-sigma limit",
+                        name=_("normal variation"),
                         showlegend=col == "upper_limit",
+                        hoverinfo="skip",
                     )
-            fig.add_scatter(x=x, y=g["nps"].to_list(), mode="lines+markers", name=name)
+            hover = [
+                html.escape(
+                    _("{when}: NPS {nps}, {interval}, {n} answers").format(
+                        when=self._when(r["ts"]),
+                        nps=fmt_value(r["nps"], "nps"),
+                        interval=_("likely between {low} and {high}").format(
+                            low=fmt_value(r["ci_low"], "nps"), high=fmt_value(r["ci_high"], "nps")
+                        ),
+                        n=fmt_value(r["n"], "count"),
+                    )
+                )
+                for r in g.iter_rows(named=True)
+            ]
+            fig.add_scatter(
+                x=x,
+                y=g["nps"].to_list(),
+                mode="lines+markers",
+                name=name,
+                legendgroup=name,
+                line=dict(color=colour, width=2),
+                text=hover,
+                hovertemplate="%{text}<extra></extra>",
+            )
             out = g.filter(pl.col("outside"))
-            if out.height:
+            if out.height and limits:
                 fig.add_scatter(
                     x=out["ts"].to_list(),
                     y=out["nps"].to_list(),
@@ -116,11 +231,57 @@ class NpsTrend(Result):
                     marker=dict(
                         size=13, color=COLORS["bad"], symbol="circle-open", line=dict(width=2)
                     ),
-                    name="outside normal variation",
-                    showlegend=not self.by or g is groups[0],
+                    name=_("outside normal variation"),
+                    showlegend=not self.by or i == 0,
+                    hoverinfo="skip",
                 )
-        fig.update_layout(title=self.title, yaxis_title="NPS (points)")
+        if target is not None:
+            fig.add_hline(
+                y=target,
+                line=dict(dash="dash", color=COLORS["accent"]),
+                annotation_text=html.escape(
+                    _("target {target}").format(target=fmt_value(target, "nps"))
+                ),
+                annotation_position="top left",
+            )
+        ticks = self.table["ts"].unique().sort().to_list()
+        fig.update_layout(
+            title=html.escape(self.title),
+            yaxis_title=_("NPS (points)"),
+            xaxis=dict(tickvals=ticks, ticktext=[html.escape(self._when(t)) for t in ticks]),
+        )
         return fig
+
+    def details(self) -> Details:
+        return Details(
+            title=self.title,
+            notes=(
+                _(
+                    "Normal variation: control limits of {sigma} standard errors around the "
+                    "pooled NPS, the standard error at each period's own number of answers "
+                    "(Shewhart chart with variable sample size; Montgomery 2019, ch. 7)."
+                ).format(sigma=fmt_value(self.sigma, "ratio", decimals=0)),
+            ),
+            tables=(
+                (
+                    self.title,
+                    self.table,
+                    {
+                        k: "nps"
+                        for k in (
+                            "nps",
+                            "std_error",
+                            "ci_low",
+                            "ci_high",
+                            "centre",
+                            "lower_limit",
+                            "upper_limit",
+                        )
+                    }
+                    | {k: "count" for k in ("promoters", "passives", "detractors", "n")},
+                ),
+            ),
+        )
 
 
 def trend(
