@@ -19,13 +19,17 @@ from cxlab._present._units import Unit, decisive_decimals, fmt_change, fmt_perio
 
 Direction = Literal[">=", "<="]
 Status = Literal["met", "missed"]
-Comparison = Literal["previous_month", "last_year", "previous_period", "baseline"]
+Comparison = Literal[
+    "previous_month", "last_year", "previous_period", "baseline", "previous_quarter", "year_ago"
+]
 
 _COMPARISON_WORDS = {
     "previous_month": "vs previous month",
     "last_year": "vs same month last year",
     "previous_period": "vs previous period",
     "baseline": "vs baseline",
+    "previous_quarter": "vs previous quarter",
+    "year_ago": "vs same period last year",
 }
 
 
