@@ -1,7 +1,8 @@
 """Intervention tests: randomised A/B tests and non-randomised pilots.
 
 ``analyze(experiment_id)`` reads the registry, picks the analysis the design calls for and returns
-a report with the verdict first. The building blocks are public too: per-unit sums and addable
+a report with the verdict first; ``overview()`` reads every registered intervention (status,
+verdict, effect) and gives the index one card per intervention. The building blocks are public too: per-unit sums and addable
 moments (``unit_metrics``, ``Moments``), ``ab_test`` with CUPED, SRM and guardrails, ``power``,
 ``sequential`` (always-valid intervals), ``did`` with an event study, ``staggered_did`` and
 ``callaway_santanna``, ``its`` and ``synthetic_control``.
@@ -12,6 +13,7 @@ from cxlab.experiments._did import DiDResult, PretrendResult, did
 from cxlab.experiments._its import ITSResult, PlaceboResult, its
 from cxlab.experiments._moments import Moments
 from cxlab.experiments._multiple import adjust
+from cxlab.experiments._overview import Overview, overview
 from cxlab.experiments._panel import kpi_panel
 from cxlab.experiments._power import PowerResult, power
 from cxlab.experiments._registry import analyze, registry
@@ -28,6 +30,7 @@ __all__ = [
     "ExperimentReport",
     "ITSResult",
     "Moments",
+    "Overview",
     "PlaceboResult",
     "PowerResult",
     "PretrendResult",
@@ -45,6 +48,7 @@ __all__ = [
     "did",
     "its",
     "kpi_panel",
+    "overview",
     "power",
     "registry",
     "sequential",

@@ -22,11 +22,21 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._options import check_option
+from cxlab._present import N_, _, fmt_change, fmt_interval, fmt_value, label
 from cxlab._result import Result
-from cxlab.experiments._format import fmt_effect, fmt_interval, fmt_level, metric_info
 from cxlab.experiments._moments import Moments
 from cxlab.experiments._multiple import DESCRIPTION, Correction, adjust
 from cxlab.experiments._srm import SRMResult, srm_check
+from cxlab.experiments._text import (
+    Phrase,
+    effect_sentence,
+    metric_info,
+    p_text,
+    relative_text,
+    size_text,
+    units_word,
+    verdict_word,
+)
 
 Verdict = Literal["ship", "do not ship", "not enough evidence yet"]
 
@@ -126,12 +136,12 @@ class ABTestResult(Result):
     alpha: float
     cuped: bool
     verdict: Verdict
-    reasons: tuple[str, ...] = field(default=())
+    reasons: tuple = field(default=())  # Phrase: worded when read
     skipped: tuple[str, ...] = field(default=())  # guardrails with too little data to read
 
     @property
     def title(self) -> str:
-        return f"A/B test {self.experiment}"
+        return _("Randomised test {experiment}").format(experiment=self.experiment)
 
     @property
     def primary(self) -> dict:
@@ -160,63 +170,114 @@ class ABTestResult(Result):
         )
 
     def effect_sentence(self, row: dict) -> str:
-        label, unit, _ = metric_info(row["metric"])
-        return (
-            f"{label} {fmt_level(row['control_value'], unit)} in control, "
-            f"{fmt_effect(row['estimate'], unit)} with treatment "
-            f"(95% interval {fmt_interval(row['ci_low'], row['ci_high'], unit)}, "
-            f"{row['relative']:+.1%} relative)"
+        """Plain words: the level in control and the effect, with its likely range."""
+        _name, unit, _hib = metric_info(row["metric"])
+        arm = "" if row["arm"] == "treatment" else f" ({label(row['arm'])})"
+        return _("{sentence}{arm} (from {level} in the control group, {relative}).").format(
+            sentence=effect_sentence(row["metric"], row["estimate"], row["ci_low"], row["ci_high"]),
+            arm=arm,
+            level=fmt_value(row["control_value"], unit),
+            relative=relative_text(row["relative"]),
         )
 
     def findings(self) -> list[str]:
-        out = [f"Verdict: {self.verdict.upper()}. " + " ".join(self.reasons)]
+        """The verdict, the split check, then each effect in plain words (no test statistics)."""
+        out = [
+            _("{verdict}: {reasons}").format(
+                verdict=verdict_word(self.verdict), reasons=" ".join(str(r) for r in self.reasons)
+            )
+        ]
         out += self.srm.findings()
-        k = int((self.estimates["role"] == "primary").sum())
         for row in self.estimates.iter_rows(named=True):
             if row["role"] == "primary":
-                out.append(
-                    f"Primary, {row['arm']}: {self.effect_sentence(row)}; adjusted p = {row['p_adj']:.3g}."
-                )
-        out.append(
-            "Multiple comparisons: " + DESCRIPTION[self.correction].format(k=k, a=self.alpha) + "."
-        )
+                out.append(self.effect_sentence(row))
         for row in self.estimates.iter_rows(named=True):
             if row["role"] == "guardrail":
-                state = "HARMED" if row["harmful"] else "no significant harm"
-                out.append(f"Guardrail, {row['arm']}: {self.effect_sentence(row)}: {state}.")
+                state = (
+                    _("Guardrail harmed: {sentence}")
+                    if row["harmful"]
+                    else _("Guardrail, no harm found: {sentence}")
+                )
+                out.append(state.format(sentence=self.effect_sentence(row)))
         for name in self.skipped:
             out.append(
-                f"Guardrail {name}: insufficient data in an arm, so it could not be checked."
+                _("{metric}: too little data in a group to check this guardrail.").format(
+                    metric=label(name)
+                )
             )
+        return out
+
+    def details(self) -> list[str]:
+        """Method names and test statistics (appendix)."""
+        k = int((self.estimates["role"] == "primary").sum())
+        out = list(self.srm.details())
+        for row in self.estimates.iter_rows(named=True):
+            _name, unit, _hib = metric_info(row["metric"])
+            out.append(
+                _(
+                    "{metric}, {role}: difference {estimate} (standard error {se}, 95% confidence "
+                    "interval {interval}), t-test with {df} degrees of freedom across {unit} "
+                    "(delta method for ratio metrics), p = {p}, adjusted p = {p_adj}."
+                ).format(
+                    metric=metric_arm_label(row),
+                    role=_("primary") if row["role"] == "primary" else _("guardrail"),
+                    estimate=fmt_change(row["estimate"], unit),
+                    se=size_text(row["std_error"], unit),
+                    interval=fmt_interval(row["ci_low"], row["ci_high"], unit),
+                    df=fmt_value(row["df"], "count"),
+                    unit=units_word(self.unit),
+                    p=p_text(row["p_value"]),
+                    p_adj=p_text(row["p_adj"]),
+                )
+            )
+        out.append(
+            _("Multiple comparisons: {description}.").format(
+                description=_(DESCRIPTION[self.correction]).format(
+                    k=k, a=fmt_value(self.alpha, "share", decimals=0)
+                )
+            )
+        )
         if self.cuped:
             saved = self.estimates.filter(pl.col("role") == "primary")["variance_saved"].max()
             out.append(
-                f"Pre-period covariates (CUPED) removed {saved:.0%} of the variance of the primary estimate."
+                _(
+                    "Pre-period covariates (CUPED) removed {saved} of the variance of the primary "
+                    "estimate."
+                ).format(saved=fmt_value(saved, "share", decimals=0))
             )
         return out
 
     def plot(self):
         import plotly.graph_objects as go
 
+        from cxlab.viz import color_for
+
         s = self.estimates
-        labels = [f"{r['metric']} ({r['role']}, {r['arm']})" for r in s.iter_rows(named=True)]
+        labels = [metric_arm_label(r) for r in s.iter_rows(named=True)]
         fig = go.Figure(
             go.Scatter(
                 x=s["relative"].to_list(),
                 y=labels,
                 mode="markers",
+                marker=dict(color=color_for("treatment")),
                 error_x=dict(
                     type="data",
                     symmetric=False,
                     array=(s["rel_ci_high"] - s["relative"]).to_list(),
                     arrayminus=(s["relative"] - s["rel_ci_low"]).to_list(),
                 ),
-                name="relative effect (95% interval)",
+                name=_("relative effect, likely range (95%)"),
             )
         )
         fig.add_vline(x=0, line_dash="dot")
-        fig.update_layout(title=f"{self.title}: relative effects", xaxis_tickformat="+.0%")
+        fig.update_layout(title=_("Relative effects"), xaxis_tickformat="+.0%")
         return fig
+
+
+def metric_arm_label(row: dict) -> str:
+    arm = row.get("arm")
+    name = label(row["metric"])
+    return name if arm in (None, "treatment") else f"{name} ({label(arm)})"
 
 
 def ab_test(
@@ -282,7 +343,7 @@ def ab_test(
                         raise
                     skipped.append(name)
                     continue
-                _, _, hib = metric_info(name)
+                _label, _unit, hib = metric_info(name)
                 harmful = bool(
                     role == "guardrail"
                     and hib is not None
@@ -303,30 +364,47 @@ def ab_test(
     )
 
 
-def _decide(est: pl.DataFrame, srm: SRMResult, alpha: float) -> tuple[Verdict, tuple[str, ...]]:
+def _decide(est: pl.DataFrame, srm: SRMResult, alpha: float) -> tuple[Verdict, tuple[Phrase, ...]]:
     if not srm.passed:
         return "not enough evidence yet", (
-            "The arms are not the sizes the randomisation promised, so no effect can be trusted yet.",
+            Phrase(
+                N_(
+                    "The groups are not the sizes the random split promised, so no effect can be "
+                    "trusted yet."
+                )
+            ),
         )
-    reasons = []
     harmed = est.filter(pl.col("harmful"))
     if harmed.height:
-        names = ", ".join(sorted(set(harmed["metric"])))
-        return "do not ship", (f"A guardrail got significantly worse: {names}.",)
+        names = tuple(sorted(set(harmed["metric"])))
+        return "do not ship", (
+            Phrase(N_("A guardrail got worse beyond chance: {metrics}."), (("metrics", names),)),
+        )
     wins, losses = [], []
     for row in est.filter(pl.col("role") == "primary").iter_rows(named=True):
-        label, _, hib = metric_info(row["metric"])
+        _label, _unit, hib = metric_info(row["metric"])
         if row["p_adj"] < alpha and hib is not None:
             good = (row["estimate"] > 0) == hib
-            (wins if good else losses).append(f"{label} ({row['arm']})")
+            (wins if good else losses).append(f"{row['metric']}|{row['arm']}")
     if losses:
-        return "do not ship", (f"The primary metric got significantly worse: {', '.join(losses)}.",)
-    if wins:
-        reasons.append(
-            f"The primary metric improved beyond chance: {', '.join(wins)}; no guardrail was harmed."
+        return "do not ship", (
+            Phrase(
+                N_("The primary measure got worse beyond chance: {metrics}."),
+                (("metrics", tuple(losses)),),
+            ),
         )
-        return "ship", tuple(reasons)
+    if wins:
+        return "ship", (
+            Phrase(
+                N_("{metrics} improved beyond chance, and no guardrail was harmed."),
+                (("metrics", tuple(wins)),),
+            ),
+        )
     return "not enough evidence yet", (
-        "The primary metric's interval still includes no effect; keep the test running or accept "
-        "that any effect is smaller than the interval's width.",
+        Phrase(
+            N_(
+                "The likely range of the effect still includes no change: keep the test running, "
+                "or accept that any effect is smaller than that range."
+            )
+        ),
     )

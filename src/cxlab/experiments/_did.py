@@ -30,15 +30,28 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError
+from cxlab._present import N_, _, fmt_change, fmt_value, label
 from cxlab._result import Result
-from cxlab.experiments._format import fmt_effect, fmt_interval, fmt_level, metric_info
+from cxlab.experiments._text import (
+    check_status,
+    day_text,
+    effect_sentence,
+    metric_info,
+    p_text,
+    size_text,
+)
 
-CANNOT = (
+CANNOT = N_(
     "A pilot is not randomised: this design attributes the change to the pilot only if the pilot "
     "regions would otherwise have moved in parallel with the comparison regions. Parallel trends "
     "before the start support that, but cannot prove it, and nothing else may have changed only "
     "in the pilot regions at the same time."
 )
+PRETREND_LABELS = {
+    "first_wave": N_("first wave"),
+    "all_waves": N_("all waves"),
+    "event_study": N_("event study"),
+}
 
 
 @dataclass(frozen=True)
@@ -49,16 +62,29 @@ class PretrendResult(Result):
     p_value: float
     n_coefficients: int
     threshold: float = 0.05
-    label: str = "event study"
+    label: str = "event_study"  # which comparison: first_wave, all_waves, event_study
 
     @property
     def title(self) -> str:
-        return f"Parallel pre-trends ({self.label})"
+        return _(
+            "Were the pilot regions moving like the others before the start ({which})?"
+        ).format(which=self.which)
+
+    @property
+    def which(self) -> str:
+        return _(PRETREND_LABELS.get(self.label, self.label))
 
     @property
     def passed(self) -> bool:
         """``True`` when no pre-trend is detected (or none can be tested: the findings say so)."""
         return self.n_coefficients == 0 or self.p_value >= self.threshold
+
+    @property
+    def status(self) -> str:
+        """ "passed", "borderline" (p below twice the threshold), "failed" or "untested"."""
+        if self.n_coefficients == 0:
+            return "untested"
+        return check_status(self.p_value, self.threshold, 2 * self.threshold)
 
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame(
@@ -71,22 +97,53 @@ class PretrendResult(Result):
         )
 
     def findings(self) -> list[str]:
+        """Plain words: were pilot and comparison regions moving alike before the start?"""
+        text = {
+            "untested": _(
+                "Whether pilot and comparison regions moved alike before the start could not be "
+                "checked: there is too little history before the start."
+            ),
+            "passed": _(
+                "Before the start, the pilot regions were moving like the comparison regions "
+                "({which}). This supports reading the difference after the start as the pilot's "
+                "effect, though it cannot prove it."
+            ),
+            "borderline": _(
+                "Before the start, the pilot regions were only roughly moving like the comparison "
+                "regions ({which}): a small drift apart cannot be ruled out, so part of the "
+                "difference after the start may not be the pilot's."
+            ),
+            "failed": _(
+                "Before the start, the pilot regions were already drifting away from the "
+                "comparison regions ({which}): the difference after the start may be partly or "
+                "wholly that drift, not the pilot."
+            ),
+        }[self.status]
+        return [text.format(which=self.which)]
+
+    def details(self) -> list[str]:
         if self.n_coefficients == 0:
-            return [
-                "Parallel pre-trends could not be tested: there is too little history before the start."
-            ]
-        if self.passed:
-            return [
-                f"Pre-trends ({self.label}): before the start, pilot and comparison regions moved in "
-                f"parallel (test over "
-                f"{self.n_coefficients} pre-period coefficients, p = {self.p_value:.2f}). This supports, "
-                "but cannot prove, the parallel-trends assumption."
-            ]
+            return []
+        if self.label == "all_waves":
+            text = _(
+                "Pre-trend test ({which}): the pre-period group-time effects of the "
+                "Callaway-Sant'Anna estimator tested jointly against zero over {n} pre-period "
+                "cells, statistic = {stat}, p = {p}; the check fails below p = {threshold}."
+            )
+        else:
+            text = _(
+                "Pre-trend test ({which}): Welch t-test of each region's average change over "
+                "{n} pre-period event-study bins, F = {stat}, p = {p}; the check fails below "
+                "p = {threshold}."
+            )
         return [
-            f"Pre-trends ({self.label}): before the start, pilot and comparison regions already "
-            f"diverged (test over "
-            f"{self.n_coefficients} pre-period coefficients, p = {self.p_value:.3f}): the "
-            "difference-in-differences estimate may be biased."
+            text.format(
+                which=self.which,
+                n=self.n_coefficients,
+                stat=fmt_value(self.statistic, "ratio"),
+                p=p_text(self.p_value),
+                threshold=fmt_value(self.threshold, "ratio"),
+            )
         ]
 
     def plot(self):
@@ -111,55 +168,91 @@ class DiDResult(Result):
 
     @property
     def title(self) -> str:
-        return f"Difference-in-differences, {self.metric} ({self.experiment})"
+        return _("Pilot regions against comparison regions, {metric}").format(
+            metric=label(self.metric)
+        )
 
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame([self.estimate])
 
     def findings(self) -> list[str]:
-        label, unit, _ = metric_info(self.metric)
+        _name, unit, _hib = metric_info(self.metric)
         e = self.estimate
-        until = f" until {self.end:%Y-%m-%d}" if self.end else ""
         return [
-            f"Pilot regions ({len(self.treated_units)}) against comparison regions "
-            f"({len(self.control_units)}), from {self.start:%Y-%m-%d}{until}: {label} "
-            f"{fmt_effect(e['estimate'], unit)} (95% interval {fmt_interval(e['ci_low'], e['ci_high'], unit)}; "
-            f"pilot regions were at {fmt_level(self.baseline, unit)} before).",
-            f"The uncertainty is clustered by region: each of the {len(self.treated_units) + len(self.control_units)} "
-            "regions' own change counts once (Welch t), because with few regions the usual errors are too narrow.",
+            _(
+                "Pilot regions ({treated}) against comparison regions ({controls}), from {start}: "
+                "{sentence} (pilot regions were at {level} before)."
+            ).format(
+                treated=len(self.treated_units),
+                controls=len(self.control_units),
+                start=day_text(self.start),
+                sentence=effect_sentence(self.metric, e["estimate"], e["ci_low"], e["ci_high"]),
+                level=fmt_value(self.baseline, unit),
+            ),
             *self.pretrend.findings(),
-            CANNOT,
+            _(CANNOT),
+        ]
+
+    def details(self) -> list[str]:
+        _name, unit, _hib = metric_info(self.metric)
+        e = self.estimate
+        return [
+            _(
+                "Difference-in-differences (2x2), {metric}: {estimate}, standard error {se}, "
+                "p = {p}. Each of the {n} regions' own change counts once (Welch t-test with "
+                "Satterthwaite degrees of freedom), because with few regions errors clustered by "
+                "region are too narrow."
+            ).format(
+                metric=label(self.metric),
+                estimate=fmt_change(e["estimate"], unit),
+                se=size_text(e["std_error"], unit),
+                p=p_text(e["p_value"]),
+                n=len(self.treated_units) + len(self.control_units),
+            ),
+            *self.pretrend.details(),
         ]
 
     def plot(self):
-        return event_plot(
-            self.event_study, f"Event study, {self.metric} ({self.experiment})", self.period
-        )
+        return event_plot(self.event_study, self.metric, _("Effect by weeks since the start"))
 
 
-def event_plot(table: pl.DataFrame, title: str, period: str):
+def event_plot(table: pl.DataFrame, metric: str, title: str):
+    """Effect per period relative to the start, with its likely range (95%)."""
     import plotly.graph_objects as go
 
+    from cxlab.experiments._charts import effect_axis, layout
+    from cxlab.viz import color_for
+
+    factor, axis = effect_axis(metric)
     x = table["event_time"].to_list()
+    est = (table["estimate"] * factor).to_list()
     fig = go.Figure(
         go.Scatter(
             x=x,
-            y=table["estimate"].to_list(),
+            y=est,
             mode="markers+lines",
+            marker=dict(color=color_for("treatment")),
+            line=dict(color=color_for("treatment")),
             error_y=dict(
                 type="data",
                 symmetric=False,
-                array=(table["ci_high"] - table["estimate"]).to_list(),
-                arrayminus=(table["estimate"] - table["ci_low"]).to_list(),
+                array=((table["ci_high"] - table["estimate"]) * factor).to_list(),
+                arrayminus=((table["estimate"] - table["ci_low"]) * factor).to_list(),
             ),
-            name="effect (95% interval)",
+            name=_("effect, likely range (95%)"),
         )
     )
-    fig.add_hline(y=0, line_dash="dot")
-    fig.add_vline(x=-0.5, line_dash="dash", annotation_text="start")
-    fig.update_layout(
-        title=title, xaxis_title=f"{period} relative to the start", yaxis_title="effect"
+    fig.add_hline(y=0, line_dash="dot", line_color="#8a94a6")
+    fig.add_vline(x=-0.5, line_dash="dash", line_color="#8a94a6")
+    fig.add_annotation(
+        x=-0.5, y=1, yref="paper", text=_("start"), showarrow=False, xanchor="left", yanchor="top"
     )
+    fig.update_layout(
+        xaxis_title=_("Periods relative to the start"),
+        yaxis_title=axis,
+        showlegend=True,
+    )
+    layout(fig, title)
     return fig
 
 
@@ -222,7 +315,7 @@ def did(
         metric,
         row,
         table,
-        PretrendResult(f, pval, q, label="2x2 event study, first wave"),
+        PretrendResult(f, pval, q, label="first_wave"),
         tuple(sorted(treated)),
         tuple(sorted(controls)),
         start,

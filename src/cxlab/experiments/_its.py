@@ -25,19 +25,36 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError
+from cxlab._present import N_, _, fmt_change, fmt_interval, fmt_value, label
 from cxlab._result import Result
-from cxlab.experiments._format import fmt_effect, fmt_interval, fmt_level, metric_info
+from cxlab.experiments._text import (
+    check_status,
+    day_text,
+    effect_sentence,
+    metric_info,
+    p_text,
+    relative_text,
+    size_text,
+    words_list,
+)
 
-ITS_CANNOT = (
+ITS_CANNOT = N_(
     "With no comparison group, this design attributes the change to the intervention only if "
     "nothing else changed at the same moment; the pre-period trend and weekly pattern are "
     "extrapolated, and the further from the start, the less certain that path is."
 )
 
 
+PLACEBO_KINDS = {
+    "fake_start": N_("a fake start date halfway through the period before the change"),
+    "untreated_regions": N_("the regions without the pilot"),
+}
+
+
 @dataclass(frozen=True)
 class PlaceboResult(Result):
-    """A placebo effect where none happened (a fake date or untreated units). ``passed`` if not significant."""
+    """A placebo effect where none happened (a fake date or untreated units). ``passed`` if not
+    significant; ``kind`` is ``fake_start`` or ``untreated_regions``, ``when`` the fake date."""
 
     label: str
     estimate: float
@@ -45,14 +62,32 @@ class PlaceboResult(Result):
     ci_high: float
     p_value: float
     metric: str
+    kind: str = "fake_start"
+    count: int = 0  # untreated regions averaged
+    when: object = None  # the fake start date
 
     @property
     def title(self) -> str:
-        return f"Placebo: {self.label}"
+        if self.kind == "untreated_regions":
+            return _("Do regions without the pilot show a gap of their own?")
+        return _("Does a fake start date find an effect where nothing happened?")
+
+    @property
+    def threshold(self) -> float:
+        return 0.05
+
+    @property
+    def what(self) -> str:
+        return _(PLACEBO_KINDS.get(self.kind, self.kind))
 
     @property
     def passed(self) -> bool:
         return not (self.p_value < 0.05)
+
+    @property
+    def status(self) -> str:
+        """ "passed", "borderline" (p below 0.10) or "failed" (an effect where none happened)."""
+        return check_status(self.p_value, 0.05, 0.10)
 
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame(
@@ -69,15 +104,53 @@ class PlaceboResult(Result):
         )
 
     def findings(self) -> list[str]:
-        _, unit, _ = metric_info(self.metric)
-        verdict = (
-            "no effect, as it should"
-            if self.passed
-            else "an effect where none happened: treat the main estimate with caution"
-        )
+        """Plain words: does the method find an effect where nothing happened?"""
+        if self.kind == "untreated_regions":
+            text = {
+                "passed": _(
+                    "The {n} regions without the pilot show no gap of their own on average, as "
+                    "they should: the comparison does not invent effects."
+                ),
+                "borderline": _(
+                    "The {n} regions without the pilot show a small gap of their own on average: "
+                    "the comparison may be slightly off, so read the pilot's gap with care."
+                ),
+                "failed": _(
+                    "The {n} regions without the pilot show a gap of their own on average, where "
+                    "none should be: the comparison is off, so the pilot's gap cannot be trusted."
+                ),
+            }[self.status if self.status != "untested" else "passed"]
+            return [text.format(n=self.count)]
+        text = {
+            "passed": _(
+                "Pretending the change started on {day}, when nothing happened, finds no effect, "
+                "as it should: the method does not invent effects."
+            ),
+            "borderline": _(
+                "Pretending the change started on {day}, when nothing happened, finds a small "
+                "effect: the method may read some ordinary movement as an effect, so treat the "
+                "main estimate with some caution."
+            ),
+            "failed": _(
+                "Pretending the change started on {day}, when nothing happened, finds an effect: "
+                "the method reads ordinary movement as an effect, so the main estimate cannot be "
+                "trusted on its own."
+            ),
+        }[self.status if self.status != "untested" else "passed"]
+        return [text.format(day=day_text(self.when))]
+
+    def details(self) -> list[str]:
+        _name, unit, _hib = metric_info(self.metric)
         return [
-            f"Placebo ({self.label}): {fmt_effect(self.estimate, unit)} "
-            f"(95% interval {fmt_interval(self.ci_low, self.ci_high, unit)}), p = {self.p_value:.2f}: {verdict}."
+            _(
+                "Placebo ({what}): {estimate} (95% confidence interval {interval}), p = {p}; "
+                "the check fails below p = 0.05."
+            ).format(
+                what=self.what,
+                estimate=fmt_change(self.estimate, unit),
+                interval=fmt_interval(self.ci_low, self.ci_high, unit),
+                p=p_text(self.p_value),
+            )
         ]
 
     def plot(self):
@@ -100,47 +173,98 @@ class ITSResult(Result):
 
     @property
     def title(self) -> str:
-        return f"Interrupted time series, {self.metric} ({self.experiment})"
+        return _("{metric} before and after the change").format(metric=label(self.metric))
+
+    @property
+    def scope_words(self) -> str:
+        if self.scope == "all contacts":
+            return _("all contacts")
+        return words_list([label(s.strip()) for s in self.scope.split(",")])
 
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame([self.effect, self.level_change])
 
     def findings(self) -> list[str]:
-        label, unit, _ = metric_info(self.metric)
+        _name, unit, _hib = metric_info(self.metric)
         e = self.effect
         rel = e["estimate"] / self.counterfactual_mean if self.counterfactual_mean else float("nan")
         return [
-            f"After the change, {label} ({self.scope}) was {fmt_effect(e['estimate'], unit)} away from its "
-            f"extrapolated path on average (95% interval {fmt_interval(e['ci_low'], e['ci_high'], unit)}; "
-            f"{rel:+.0%} of the {fmt_level(self.counterfactual_mean, unit)} expected without it).",
-            f"Trend, day-of-week pattern and autocorrelation are modelled (Newey-West errors, {self.lags} lags); "
-            "annual seasonality is not, with less than two years of history.",
+            _(
+                "After the change ({scope}): {sentence}, against the path it was on before "
+                "({relative} of the {level} expected without the change)."
+            ).format(
+                scope=self.scope_words,
+                sentence=effect_sentence(self.metric, e["estimate"], e["ci_low"], e["ci_high"]),
+                relative=relative_text(rel),
+                level=fmt_value(self.counterfactual_mean, unit),
+            ),
+            _(
+                "The path it was on before includes its trend and its weekly pattern; the annual "
+                "season is not modelled, with less than two years of history."
+            ),
             *self.placebo.findings(),
-            ITS_CANNOT,
+            _(ITS_CANNOT),
+        ]
+
+    def details(self) -> list[str]:
+        _name, unit, _hib = metric_info(self.metric)
+        e, lv = self.effect, self.level_change
+        return [
+            _(
+                "Interrupted time series: segmented regression of the daily {metric} on a trend, "
+                "day-of-week effects, a level change and a slope change at the start, with "
+                "Newey-West errors ({lags} lags). Average effect after the start {estimate} "
+                "(standard error {se}, p = {p}); level change at the start {level} (p = {p_level})."
+            ).format(
+                metric=label(self.metric),
+                lags=self.lags,
+                estimate=fmt_change(e["estimate"], unit),
+                se=size_text(e["std_error"], unit),
+                p=p_text(e["p_value"]),
+                level=fmt_change(lv["estimate"], unit),
+                p_level=p_text(lv["p_value"]),
+            ),
+            *self.placebo.details(),
         ]
 
     def plot(self):
         import plotly.graph_objects as go
+
+        from cxlab.experiments._charts import date_axis, layout, level_axis
+        from cxlab.viz import COLORS, color_for
 
         s = self.series
         x = s["ts"].to_list()
         fig = go.Figure()
         fig.add_trace(
             go.Scatter(
-                x=x, y=s["y"].to_list(), mode="markers", name="observed", marker=dict(size=4)
+                x=x,
+                y=s["y"].to_list(),
+                mode="markers",
+                name=_("observed, per day"),
+                marker=dict(size=4, color=COLORS["muted"]),
             )
         )
-        fig.add_trace(go.Scatter(x=x, y=s["fitted"].to_list(), name="fitted"))
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=s["fitted"].to_list(),
+                name=_("fitted path"),
+                line=dict(color=color_for("treatment")),
+            )
+        )
         post = s.filter(pl.col("post"))
         fig.add_trace(
             go.Scatter(
                 x=post["ts"].to_list(),
                 y=post["counterfactual"].to_list(),
-                name="without the change",
-                line=dict(dash="dash"),
+                name=_("without the change"),
+                line=dict(dash="dash", color=color_for("control")),
             )
         )
-        fig.update_layout(title=self.title, yaxis_title=self.metric)
+        level_axis(fig, self.metric)
+        date_axis(fig)
+        layout(fig, self.title)
         return fig
 
 
@@ -222,13 +346,16 @@ def its(
     fake = t[pre] >= np.median(t[pre])
     _, _, pe, pse = _fit(t[pre], dow[pre], fake, y[pre], lags)
     pr = _row("placebo", pe, pse)
+    fake_day = ts.filter(pl.Series(pre))[int(np.argmax(fake))]
     placebo = PlaceboResult(
-        f"fake start on {ts.filter(pl.Series(pre))[int(np.argmax(fake))]:%Y-%m-%d}, halfway through the pre-period",
+        f"fake start on {fake_day:%Y-%m-%d}, halfway through the pre-period",
         pe,
         pr["ci_low"],
         pr["ci_high"],
         pr["p_value"],
         metric,
+        kind="fake_start",
+        when=fake_day,
     )
     out = s.select("ts", "y").with_columns(
         fitted=pl.Series(fit.fittedvalues),

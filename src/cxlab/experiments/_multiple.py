@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from cxlab._present import N_
 from cxlab._stats import Correction, adjust_p
 
 DESCRIPTION = {
-    "holm": "Holm's correction keeps the chance of any false win across the {k} primary comparisons at {a:.0%}",
-    "bh": "the Benjamini-Hochberg correction keeps the expected share of false wins among the {k} primary comparisons at {a:.0%}",
-    "none": "no correction for the {k} primary comparisons (each is read on its own at {a:.0%})",
+    "holm": N_(
+        "Holm's correction keeps the chance of any false win across the {k} primary "
+        "comparisons at {a}"
+    ),
+    "bh": N_(
+        "the Benjamini-Hochberg correction keeps the expected share of false wins among the {k} "
+        "primary comparisons at {a}"
+    ),
+    "none": N_("no correction for the {k} primary comparisons (each is read on its own at {a})"),
 }
 
 

@@ -20,9 +20,11 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError
+from cxlab._present import CSS, _, fmt_change, fmt_value, label, ngettext, table_html
+from cxlab._present import findings_html as _findings_html
 from cxlab._result import Result
-from cxlab.experiments._format import fmt_effect, fmt_level, metric_info
 from cxlab.experiments._moments import Moments
+from cxlab.experiments._text import metric_info, relative_text, size_text, units_word
 from cxlab.experiments._units import UNIT_COLUMN, Unit
 from cxlab.features import metrics as _dictionary
 from cxlab.features import prepare
@@ -41,7 +43,7 @@ class PowerResult(Result):
 
     @property
     def title(self) -> str:
-        return f"Power: {self.metric} by test length"
+        return _("Planning a test of {metric}").format(metric=label(self.metric))
 
     @property
     def weeks_needed(self) -> int | None:
@@ -55,38 +57,107 @@ class PowerResult(Result):
         return self.table
 
     def findings(self) -> list[str]:
-        label, unit, _ = metric_info(self.metric)
+        name, unit, _hib = metric_info(self.metric)
         first, last = self.table.row(0, named=True), self.table.row(-1, named=True)
         out = [
-            f"At current volume, {label} is {fmt_level(last['baseline'], unit)}; a {first['weeks']}-week "
-            f"test of {first['units']:,} {self.unit}s detects {fmt_effect(first['mde'], unit)} "
-            f"({first['mde_relative']:.1%} relative) with {self.power:.0%} power at {self.alpha:.0%} "
-            f"significance, a {last['weeks']}-week test {fmt_effect(last['mde'], unit)}."
+            _(
+                "{metric} is at {level} now. A test of {weeks_short} with {units} {unit} would "
+                "reliably detect an effect of {mde_short} ({relative_short}) or more; a test of "
+                "{weeks_long}, {mde_long}. Smaller effects could go unnoticed."
+            ).format(
+                metric=name,
+                level=fmt_value(last["baseline"], unit),
+                weeks_short=_weeks(first["weeks"]),
+                units=fmt_value(first["units"], "count"),
+                unit=units_word(self.unit),
+                mde_short=size_text(first["mde"], unit),
+                relative_short=relative_text(first["mde_relative"]).lstrip("+"),
+                weeks_long=_weeks(last["weeks"]),
+                mde_long=size_text(last["mde"], unit),
+            )
         ]
         if self.target_mde is not None:
             w = self.weeks_needed
-            target = fmt_effect(abs(self.target_mde), unit)
+            target = fmt_change(abs(self.target_mde), unit).lstrip("+")
             out.append(
-                f"To detect {target}, run the test for {w} weeks."
+                _("To detect {target}, run the test for {weeks}.").format(
+                    target=target, weeks=_weeks(w)
+                )
                 if w
-                else f"Even {last['weeks']} weeks are not enough to detect {target} at current volume."
+                else _(
+                    "Even {weeks} weeks are not enough to detect {target} at current volume."
+                ).format(weeks=last["weeks"], target=target)
             )
         return out
+
+    def details(self) -> list[str]:
+        return [
+            _(
+                "Minimum detectable effect at {power} power and {alpha} two-sided significance, "
+                "from the variance of the ratio metric across {unit} (delta method) over the "
+                "latest weeks of history, half of them in each group."
+            ).format(
+                power=fmt_value(self.power, "share", decimals=0),
+                alpha=fmt_value(self.alpha, "share", decimals=0),
+                unit=units_word(self.unit),
+            )
+        ]
+
+    def view(self) -> pl.DataFrame:
+        """The table a reader reads: weeks, units, smallest detectable effect (absolute, relative)."""
+        _name, unit, _hib = metric_info(self.metric)
+        t = self.table
+        return pl.DataFrame(
+            {
+                _("Test length (weeks)"): t["weeks"],
+                _("Units in the test"): t["units"],
+                _("Smallest effect it can detect"): [
+                    fmt_change(v, unit).lstrip("+") for v in t["mde"]
+                ],
+                _("Relative to the current level"): [
+                    relative_text(v).lstrip("+") for v in t["mde_relative"]
+                ],
+            }
+        )
+
+    def _repr_html_(self) -> str:
+        return (
+            f"{CSS}<div class='cx-result'>{_findings_html(self.findings())}"
+            f"{table_html(self.view())}</div>"
+        )
 
     def plot(self):
         import plotly.graph_objects as go
 
+        from cxlab.experiments._charts import effect_axis, layout
+        from cxlab.viz import color_for
+
+        factor, _axis = effect_axis(self.metric)
         fig = go.Figure(
             go.Scatter(
-                x=self.table["weeks"].to_list(), y=self.table["mde"].to_list(), mode="lines+markers"
+                x=self.table["weeks"].to_list(),
+                y=(self.table["mde"] * factor).to_list(),
+                mode="lines+markers",
+                line=dict(color=color_for("treatment")),
+                name=_("smallest detectable effect"),
             )
         )
         if self.target_mde is not None:
-            fig.add_hline(y=abs(self.target_mde), line_dash="dot", annotation_text="target")
+            fig.add_hline(
+                y=abs(self.target_mde) * factor, line_dash="dot", annotation_text=_("target")
+            )
         fig.update_layout(
-            title=self.title, xaxis_title="weeks", yaxis_title="minimum detectable effect"
+            xaxis_title=_("Test length (weeks)"),
+            yaxis_title=_("Smallest effect it can detect"),
+            yaxis_rangemode="tozero",
+            showlegend=False,
         )
+        layout(fig, self.title)
         return fig
+
+
+def _weeks(n: int) -> str:
+    return ngettext("{n} week", "{n} weeks", n).format(n=n)
 
 
 def power(

@@ -9,15 +9,16 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._options import check_option
+from cxlab._present import N_
 from cxlab.experiments._ab import ab_test
 from cxlab.experiments._did import did
-from cxlab.experiments._format import metric_info
 from cxlab.experiments._its import its
 from cxlab.experiments._panel import kpi_panel
 from cxlab.experiments._report import ExperimentReport
 from cxlab.experiments._sequential import sequential
 from cxlab.experiments._staggered import staggered_did
 from cxlab.experiments._synthetic import synthetic_control
+from cxlab.experiments._text import Phrase, metric_info
 from cxlab.experiments._units import unit_metrics
 
 Design = Literal["ab", "cluster_ab", "did", "staggered_did", "synthetic_control", "its"]
@@ -25,10 +26,10 @@ Design = Literal["ab", "cluster_ab", "did", "staggered_did", "synthetic_control"
 # The registry names KPIs by their everyday name; some are measured with a dictionary variant.
 METRIC_MAP = {"fcr": "fcr_reported"}
 METRIC_NOTE = {
-    "fcr": (
-        "FCR is measured with the service system's own first-contact-resolution flag (fcr_reported), "
-        "the outcome the change acts on; the repeat-contact definition (fcr) counts a contact as "
-        "resolved only if no repeat follows within 7 days, which is a different, later measure."
+    "fcr": N_(
+        "First-contact resolution is read from the service system's own resolution flag, the "
+        "outcome the change acts on. The stricter reading (resolved only if the customer does not "
+        "contact us again within 7 days) is a different, later measure."
     )
 }
 
@@ -102,6 +103,13 @@ def analyze(
     row = rows.row(0, named=True)
     design = check_option("design", row["design"], Design)
     tz = time_zone or settings(workspace).timezone
+    from zoneinfo import ZoneInfo
+
+    row = {
+        **row,
+        "local_start": row["start"].astimezone(ZoneInfo(tz)),
+        "local_end": row["end"].astimezone(ZoneInfo(tz)),
+    }
     contacts = load("contacts", workspace=workspace)
     assignments = load("assignments", workspace=workspace).filter(
         pl.col("experiment_id") == experiment_id
@@ -181,7 +189,7 @@ def _randomised(
     g = res.estimates.filter(pl.col("role") == "guardrail").select(
         "metric", "estimate", "ci_low", "ci_high", "harmful"
     )
-    reasons = (*res.reasons, *seq.findings()[1:])
+    reasons = tuple(res.reasons)
     return ExperimentReport(
         row,
         row["design"],
@@ -267,7 +275,7 @@ def _pilot(*, row, metric, guards, contacts, assignments, tz, alpha, notes):
             _, e, _, _, _ = _estimate(design, row, g, contacts, assignments, tz, alpha)
         except NotEnoughDataError:
             continue
-        _, _, hib = metric_info(g)
+        _label, _unit, hib = metric_info(g)
         harmful = hib is not None and ((e["ci_high"] < 0) if hib else (e["ci_low"] > 0))
         grows.append(
             dict(
@@ -306,21 +314,33 @@ def _pilot(*, row, metric, guards, contacts, assignments, tz, alpha, notes):
 
 
 def _pilot_verdict(metric, effect, diags, guardrails):
-    label, _, hib = metric_info(metric)
-    failed = [d.title for d in diags if not getattr(d, "passed", True)]
+    _label, _unit, hib = metric_info(metric)
+    failed = [d for d in diags if not getattr(d, "passed", True)]
     if guardrails["harmful"].any():
-        names = ", ".join(guardrails.filter(pl.col("harmful"))["metric"].to_list())
-        return "do not ship", (f"A guardrail got significantly worse: {names}.",)
+        names = tuple(guardrails.filter(pl.col("harmful"))["metric"].to_list())
+        return "do not ship", (
+            Phrase(N_("A guardrail got worse beyond chance: {metrics}."), (("metrics", names),)),
+        )
     significant = effect["ci_low"] > 0 or effect["ci_high"] < 0
     good = hib is None or ((effect["estimate"] > 0) == hib)
     if significant and not good:
-        return "do not ship", (f"{label} got worse beyond chance.",)
+        return "do not ship", (
+            Phrase(N_("{metrics} got worse beyond chance."), (("metrics", (metric,)),)),
+        )
     if failed:
         return "not enough evidence yet", (
-            f"A diagnostic failed ({', '.join(failed)}), so the design's assumption is in doubt.",
+            Phrase(N_("A check of the design failed, so its assumption is in doubt.")),
         )
     if significant:
         return "ship", (
-            f"{label} improved beyond chance, the diagnostics passed and no guardrail was harmed.",
+            Phrase(
+                N_("{metrics} improved beyond chance, and no guardrail was harmed."),
+                (("metrics", (metric,)),),
+            ),
         )
-    return "not enough evidence yet", (f"The interval for {label} still includes no effect.",)
+    return "not enough evidence yet", (
+        Phrase(
+            N_("The likely range of the effect on {metrics} still includes no change."),
+            (("metrics", (metric,)),),
+        ),
+    )

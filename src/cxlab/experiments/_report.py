@@ -1,47 +1,108 @@
-"""The report of one intervention: the verdict first, then diagnostics, then the detail."""
+"""The report of one intervention: the answer first, then the checks, then the detail.
+
+Sentences for the body say what a statistic means (:meth:`ExperimentReport.findings`,
+:meth:`~ExperimentReport.check_findings`); method names and test statistics are kept for the
+appendix (:meth:`~ExperimentReport.details`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
+from cxlab._present import (
+    N_,
+    Headline,
+    _,
+    fmt_change,
+    fmt_interval,
+    fmt_value,
+    gettext,
+    label,
+)
 from cxlab._result import Result
-from cxlab.experiments._format import fmt_effect, fmt_interval, metric_info
+from cxlab.experiments._text import (
+    CHECK_WORDS,
+    DESIGNS,
+    VERDICTS,
+    check_word,
+    effect_sentence,
+    metric_info,
+    relative_text,
+    verdict_word,
+    words_list,
+)
 
 DESIGN_TEXT = {
-    "ab": (
-        "Randomised test with customers as the unit: the arms differ only by chance and by the "
+    "ab": N_(
+        "Randomised test with customers as the unit: the groups differ only by chance and by the "
         "change, so a difference beyond chance is caused by the change. It says nothing about "
         "customers or periods unlike those in the test."
     ),
-    "cluster_ab": (
-        "Randomised test with agents as the unit: contacts of one agent are not independent, so "
-        "the uncertainty is computed per agent (cluster-robust), and with few agents it stays wide. "
-        "Randomisation makes a difference beyond chance causal."
+    "cluster_ab": N_(
+        "Randomised test with agents as the unit: the contacts of one agent are not independent, "
+        "so the uncertainty is counted per agent, and with few agents the range stays wide. The "
+        "random split makes a difference beyond chance the change's doing."
     ),
-    "did": (
-        "Pilot in some regions from a date, compared with regions without it "
-        "(difference-in-differences). Not randomised: it is causal only if both groups would have "
-        "moved in parallel without the pilot."
+    "did": N_(
+        "Pilot in some regions from a date, compared with regions without it. Not randomised: "
+        "the difference is the pilot's only if both groups would have moved alike without it."
     ),
-    "staggered_did": (
-        "Pilot rolled out to regions at different dates, each wave compared with regions not yet "
-        "or never treated (Callaway-Sant'Anna). Not randomised: it is causal only if regions would "
-        "have moved in parallel without the pilot, and regions chose or were chosen for a reason."
+    "staggered_did": N_(
+        "Pilot rolled out to regions at different dates, each wave compared with regions that "
+        "had not adopted yet. Not randomised: the difference is the pilot's only if regions "
+        "would have moved alike without it, and regions chose or were chosen for a reason."
     ),
-    "synthetic_control": (
-        "Pilot in a single region, compared with a weighted blend of other regions that tracked it "
-        "before the start. With one treated region, certainty comes only from how unusual its gap "
-        "is among untreated regions."
+    "synthetic_control": N_(
+        "Pilot in a single region, compared with a look-alike blended from other regions that "
+        "moved like it before the start. With one pilot region, certainty comes only from how "
+        "unusual its gap is among regions that got nothing."
     ),
-    "its": (
-        "Change made everywhere at once, with no comparison group: the effect is the break from the "
-        "extrapolated trend and weekly pattern. It cannot separate the change from anything else "
-        "that happened at the same moment."
+    "its": N_(
+        "Change made everywhere at once, with no comparison group: the effect is the break from "
+        "the path the measure was on before (its trend and weekly pattern). It cannot separate "
+        "the change from anything else that happened at the same moment."
     ),
 }
+
+_SEVERITY = {"passed": 0, "untested": 1, "borderline": 2, "failed": 3}
+
+
+@dataclass(frozen=True)
+class EffectHeadline(Headline):
+    """A headline card whose value is a difference: +5.9 pp, likely between +4.7 pp and +7.2 pp."""
+
+    def value_text(self, *, compact: bool = True) -> str:
+        return fmt_change(self.value, self.unit)  # type: ignore[arg-type]
+
+    def interval_text(self) -> str | None:
+        if self.low is None or self.high is None:
+            return None
+        return _("likely between {low} and {high}").format(
+            low=fmt_change(self.low, self.unit), high=fmt_change(self.high, self.unit)
+        )
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of the design: a plain name, its status and what it means for the verdict."""
+
+    key: str
+    name: str  # msgid
+    status: str  # passed, borderline, failed, untested
+    meaning: tuple[str, ...]
+    p_value: float | None
+    threshold: float | None
+
+
+def local_day(value: Any) -> str:
+    """The ISO date of a (local) timestamp, for a card's period."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    return str(value)[:10]
 
 
 @dataclass(frozen=True)
@@ -57,17 +118,17 @@ class ExperimentReport(Result):
     main: Result
     diagnostics: tuple[Result, ...]
     guardrails: pl.DataFrame  # metric, estimate, ci_low, ci_high, harmful
-    reasons: tuple[str, ...]
-    notes: tuple[str, ...] = field(default=())
+    reasons: tuple = ()  # Phrase: worded when read
+    notes: tuple[str, ...] = field(default=())  # msgids
     detail: dict[str, Any] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
-        return f"{self.experiment['experiment_id']}: {self.experiment['name']}"
+        return label(self.experiment["name"])
 
     @property
     def design_note(self) -> str:
-        return DESIGN_TEXT.get(self.design, "")
+        return gettext(DESIGN_TEXT.get(self.design, ""))
 
     @property
     def power_unit(self) -> str:
@@ -78,92 +139,270 @@ class ExperimentReport(Result):
     def diagnostics_passed(self) -> bool:
         return all(bool(getattr(d, "passed", True)) for d in self.diagnostics)
 
+    @property
+    def period(self) -> tuple[str, str]:
+        """First day and the day after the last, in the workspace's time zone."""
+        e = self.experiment
+        return local_day(e.get("local_start", e["start"])), local_day(e.get("local_end", e["end"]))
+
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame([{**self.effect, "metric": self.metric, "verdict": self.verdict}])
 
+    # --- the answer --------------------------------------------------------------------------
+
+    def about(self) -> str:
+        """Which change this is: its name, what it did, the design and the period."""
+        description = self.experiment.get("description") or ""
+        return _("{name}: {description} {design}, {period}.").format(
+            name=self.title,
+            description=label(description) if description else "",
+            design=gettext(DESIGNS.get(self.design, self.design)),
+            period=_period_text(self.period),
+        )
+
     def verdict_sentence(self) -> str:
-        label, unit, _ = metric_info(self.metric)
+        _name, unit, _hib = metric_info(self.metric)
         e = self.effect
         rel = e["estimate"] / self.baseline if self.baseline else float("nan")
-        return (
-            f"{self.verdict.capitalize()}: {label} changed by {fmt_effect(e['estimate'], unit)} "
-            f"({rel:+.1%}); with 95% confidence the effect lies between "
-            f"{fmt_effect(e['ci_low'], unit)} and {fmt_effect(e['ci_high'], unit)}."
+        return _("{verdict}: {sentence} ({relative} against {level} without the change).").format(
+            verdict=verdict_word(self.verdict),
+            sentence=effect_sentence(self.metric, e["estimate"], e["ci_low"], e["ci_high"]),
+            relative=relative_text(rel),
+            level=fmt_value(self.baseline, unit),
         )
 
-    def headline_cards(self) -> list[dict]:
-        label, unit, _ = metric_info(self.metric)
-        e = self.effect
-        ok = {"ship": True, "do not ship": False}.get(self.verdict)
-        return [
-            {
-                "label": "Verdict",
-                "value": self.verdict,
-                "met": ok,
-                "detail": self.design.replace("_", " "),
-            },
-            {
-                "label": f"Effect on {label}",
-                "value": fmt_effect(e["estimate"], unit),
-                "detail": f"95% interval {fmt_interval(e['ci_low'], e['ci_high'], unit)}",
-            },
-            {
-                "label": "Diagnostics",
-                "value": "passed" if self.diagnostics_passed else "FAILED",
-                "met": self.diagnostics_passed,
-                "detail": ", ".join(d.title for d in self.diagnostics),
-            },
-            {
-                "label": "Guardrails",
-                "value": "harmed" if self.guardrails["harmful"].any() else "no harm found",
-                "met": not bool(self.guardrails["harmful"].any())
-                if self.guardrails.height
-                else None,
-                "detail": ", ".join(self.guardrails["metric"].to_list()) or "none",
-            },
-        ]
-
-    def findings(self) -> list[str]:
-        return [self.verdict_sentence(), *self.reasons, *self.notes]
-
-    def record_args(self, name: str) -> dict:
-        """Keyword arguments for ``cx.runner.record`` of a headline number: ``"verdict"``,
-        ``"effect"``, ``"ci_low"`` or ``"ci_high"`` (the effect's 95% bounds)."""
-        label, unit, _ = metric_info(self.metric)
-        units = {"share": "share", "seconds": "seconds", "score": "score"}
-        eid = self.experiment["experiment_id"]
-        if name == "verdict":
-            return dict(name="verdict", value=self.verdict, label=f"Verdict, {eid}", unit="text")
-        bounds = {
-            "effect": "Effect",
-            "ci_low": "95% interval, low",
-            "ci_high": "95% interval, high",
-        }
-        key = "estimate" if name == "effect" else name
-        return dict(
-            name=name,
-            value=self.effect[key],
-            label=f"{bounds[name]}: {label} ({eid})",
-            unit=units.get(unit, "ratio"),
-        )
-
-    def diagnostic_findings(self) -> list[str]:
+    def checks(self) -> list[Check]:
+        """Every robustness check of the design, with its status (SRM, pre-trends, placebos)."""
         out = []
         for d in self.diagnostics:
-            out += d.findings()
+            status = getattr(d, "status", "passed" if getattr(d, "passed", True) else "failed")
+            out.append(
+                Check(
+                    type(d).__name__,
+                    d.title,
+                    status,
+                    tuple(d.findings()),
+                    getattr(d, "p_value", None),
+                    getattr(d, "threshold", None),
+                )
+            )
+        rank = getattr(self.main, "rank_status", None)
+        if rank is not None:
+            out.append(
+                Check(
+                    "rank",
+                    _("Is the gap unusual among regions without the pilot?"),
+                    rank,
+                    (self.main.rank_sentence(),),
+                    self.main.rank_p_value,
+                    self.main.alpha,
+                )
+            )
+        return out
+
+    def cautions(self) -> list[str]:
+        """What a borderline or failed check means for the verdict, in plain words."""
+        out = []
+        for c in self.checks():
+            if c.status == "borderline":
+                out.append(
+                    _(
+                        "Caution, a check is borderline ({check}): the verdict stands, but treat "
+                        "the effect as likely rather than certain."
+                    ).format(check=c.name)
+                )
+            elif c.status == "failed" and self.verdict == "ship":
+                out.append(
+                    _(
+                        "Caution, a check failed ({check}): the verdict rests on the effect's "
+                        "range alone; confirm it before acting on it."
+                    ).format(check=c.name)
+                )
+            elif c.status == "failed":
+                out.append(
+                    _(
+                        "A check failed ({check}): the design's assumption is in doubt, so the "
+                        "effect cannot be taken at face value."
+                    ).format(check=c.name)
+                )
+        return out
+
+    def findings(self) -> list[str]:
+        """The answer in plain words: verdict and effect with its range, why, and any caution."""
+        out = [self.verdict_sentence(), *(str(r) for r in self.reasons), *self.cautions()]
+        seq = self.detail.get("sequential")
+        if seq is not None:
+            out += seq.findings()
+        out += [gettext(n) for n in self.notes]
+        return out
+
+    def headline(self) -> list[Headline]:
+        """Four tiles: the verdict, the effect with its likely range, the checks, the guardrails."""
+        name, unit, _hib = metric_info(self.metric)
+        e = self.effect
+        rel = e["estimate"] / self.baseline if self.baseline else float("nan")
+        checks = self.checks()
+        worst = max((c.status for c in checks), key=_SEVERITY.get, default="untested")
+        g = self.guardrails
+        harmed = bool(g["harmful"].any()) if g.height else False
+        return [
+            Headline(
+                key="verdict",
+                label=N_("Verdict"),
+                value=VERDICTS.get(self.verdict, self.verdict),
+                unit="text",
+                period=self.period,
+                detail=DESIGNS.get(self.design),
+            ),
+            EffectHeadline(
+                key="effect",
+                label=_("Effect on {metric}").format(metric=name),
+                value=e["estimate"],
+                unit=unit,
+                low=e["ci_low"],
+                high=e["ci_high"],
+                period=self.period,
+                detail=_("{relative} against {level} without the change").format(
+                    relative=relative_text(rel), level=fmt_value(self.baseline, unit)
+                ),
+            ),
+            Headline(
+                key="checks",
+                label=N_("Checks of the design"),
+                value=CHECK_WORDS[worst],
+                unit="text",
+                detail=_("{passed} of {n} passed").format(
+                    passed=sum(c.status == "passed" for c in checks), n=len(checks)
+                )
+                if checks
+                else None,
+            ),
+            Headline(
+                key="guardrails",
+                label=N_("Guardrails"),
+                value=N_("Harmed") if harmed else N_("No harm found"),
+                unit="text",
+                detail=words_list([label(m) for m in g["metric"].to_list()])
+                if g.height
+                else _("none registered"),
+            ),
+        ]
+
+    # --- the body's sections -----------------------------------------------------------------
+
+    def check_findings(self) -> list[str]:
+        """Each check in plain words: what it looked for and what it found."""
+        out = []
+        for c in self.checks():
+            out += list(c.meaning)
+        return out
+
+    def checks_table(self) -> pl.DataFrame:
+        """Check and result, in words (the statistics are in :meth:`diagnostics_table`)."""
+        checks = self.checks()
+        return pl.DataFrame(
+            {
+                _("Check"): [gettext(c.name) for c in checks],
+                _("Result"): [check_word(c.status) for c in checks],
+            },
+            schema={_("Check"): pl.Utf8, _("Result"): pl.Utf8},
+        )
+
+    def guardrails_table(self) -> pl.DataFrame:
+        """Guardrail, effect, likely range and whether it was harmed, formatted by unit."""
+        rows = []
+        for r in self.guardrails.iter_rows(named=True):
+            _name, unit, _hib = metric_info(r["metric"])
+            rows.append(
+                {
+                    _("Guardrail"): label(r["metric"]),
+                    _("Effect"): fmt_change(r["estimate"], unit),
+                    _("Likely range (95%)"): fmt_interval(r["ci_low"], r["ci_high"], unit),
+                    _("Result"): _("Harmed") if r["harmful"] else _("No harm found"),
+                }
+            )
+        columns = [_("Guardrail"), _("Effect"), _("Likely range (95%)"), _("Result")]
+        return pl.DataFrame(rows, schema={c: pl.Utf8 for c in columns})
+
+    def guardrail_findings(self) -> list[str]:
+        out = []
+        for r in self.guardrails.iter_rows(named=True):
+            sentence = effect_sentence(r["metric"], r["estimate"], r["ci_low"], r["ci_high"])
+            out.append(
+                (
+                    _("Harmed: {sentence}.") if r["harmful"] else _("No harm found: {sentence}.")
+                ).format(sentence=sentence)
+            )
+        if not out:
+            out.append(_("No guardrail is registered for this change."))
+        return out
+
+    def over_time_findings(self) -> list[str]:
+        seq = self.detail.get("sequential")
+        return seq.findings() if seq is not None else []
+
+    # --- the appendix ------------------------------------------------------------------------
+
+    def details(self) -> list[str]:
+        """Method names and test statistics of the analysis and of every check."""
+        parts = [self.main]
+        parts += [self.detail[k] for k in ("did_2x2", "sequential") if k in self.detail]
+        parts += list(self.diagnostics)
+        out: list[str] = []
+        for part in parts:
+            for s in getattr(part, "details", lambda: [])():
+                if s not in out:
+                    out.append(s)
         return out
 
     def diagnostics_table(self) -> pl.DataFrame:
-        rows = []
-        for d in self.diagnostics:
-            s = d.summary()
-            p = s["p_value"][0] if "p_value" in s.columns else getattr(d, "p_value", None)
-            rows.append(dict(check=d.title, p_value=p, passed=bool(getattr(d, "passed", True))))
+        """Each check with its p-value and the threshold below which it fails (appendix)."""
+        checks = self.checks()
         return pl.DataFrame(
-            rows, schema={"check": pl.Utf8, "p_value": pl.Float64, "passed": pl.Boolean}
+            {
+                _("Check"): [gettext(c.name) for c in checks],
+                "p_value": [c.p_value for c in checks],
+                _("Fails below"): [
+                    fmt_value(c.threshold, "ratio", decimals=3) if c.threshold else "–"
+                    for c in checks
+                ],
+                _("Result"): [check_word(c.status) for c in checks],
+            },
+            schema={
+                _("Check"): pl.Utf8,
+                "p_value": pl.Float64,
+                _("Fails below"): pl.Utf8,
+                _("Result"): pl.Utf8,
+            },
         )
+
+    def estimates_table(self) -> pl.DataFrame:
+        """The primary estimate and the guardrails with standard errors and p-values (appendix)."""
+        rows = []
+        items = [(self.metric, self.effect)]
+        items += [(r["metric"], r) for r in self.guardrails.iter_rows(named=True)]
+        for i, (metric, e) in enumerate(items):
+            _name, unit, _hib = metric_info(metric)
+            rows.append(
+                {
+                    _("Measure"): label(metric),
+                    _("Role"): _("primary") if i == 0 else _("guardrail"),
+                    _("Estimate"): fmt_change(e["estimate"], unit),
+                    _("95% confidence interval"): fmt_interval(e["ci_low"], e["ci_high"], unit),
+                    "p_value": e.get("p_value"),
+                }
+            )
+        if not rows:
+            return pl.DataFrame()
+        return pl.DataFrame(rows)
 
     def plot(self):
         """The effect over time (cumulative effect, event study, gap or break, by design)."""
         figure = self.detail.get("over_time")
         return figure.plot() if figure is not None else self.main.plot()
+
+
+def _period_text(period: tuple[str, str]) -> str:
+    from cxlab._present import fmt_period
+
+    return fmt_period(*period)

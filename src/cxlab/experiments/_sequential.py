@@ -27,9 +27,10 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
+from cxlab._present import _, fmt_change, fmt_interval, label
 from cxlab._result import Result
 from cxlab.experiments._ab import arm_moments, compare
-from cxlab.experiments._format import fmt_effect, fmt_interval, metric_info
+from cxlab.experiments._text import day_text, metric_info
 from cxlab.experiments._units import UNIT_COLUMN, Unit
 from cxlab.features import metrics as _dictionary
 from cxlab.features import prepare
@@ -59,7 +60,7 @@ class SequentialResult(Result):
 
     @property
     def title(self) -> str:
-        return f"Effect over time, {self.metric} ({self.experiment})"
+        return _("Effect as the test ran, {metric}").format(metric=label(self.metric))
 
     @property
     def first_conclusive(self) -> dt.datetime | None:
@@ -71,50 +72,77 @@ class SequentialResult(Result):
         return self.looks
 
     def findings(self) -> list[str]:
-        label, unit, _ = metric_info(self.metric)
-        last = self.looks.row(-1, named=True)
-        out = [
-            f"At the last look ({last['look']:%Y-%m-%d}) {label} moved {fmt_effect(last['estimate'], unit)}; "
-            f"the always-valid 95% interval, safe however often it was looked at, is "
-            f"{fmt_interval(last['cs_low'], last['cs_high'], unit)}."
-        ]
+        """Plain words: when could a team looking every day have stopped safely?"""
         first = self.first_conclusive
         if first is None:
-            out.append("On no day did the always-valid interval exclude zero: no safe early stop.")
-        else:
-            out.append(
-                f"The always-valid interval first excluded zero on {first:%Y-%m-%d}: a team looking "
-                "daily could have stopped then without inflating false positives."
+            return [
+                _(
+                    "On no day was the result safe to act on yet: even looking every day, the "
+                    "test should have run to its planned end."
+                )
+            ]
+        return [
+            _(
+                "Looking at the results every day, the team could have stopped safely from "
+                "{day}: the range that allows for daily looks excluded no change from then on."
+            ).format(day=day_text(first))
+        ]
+
+    def details(self) -> list[str]:
+        _name, unit, _hib = metric_info(self.metric)
+        last = self.looks.row(-1, named=True)
+        return [
+            _(
+                "Sequential analysis: at the last look ({day}) the difference is {estimate}; the "
+                "always-valid 95% confidence sequence (normal mixture), valid however often it "
+                "is looked at, is {interval}, against the fixed-horizon interval {fixed}."
+            ).format(
+                day=day_text(last["look"]),
+                estimate=fmt_change(last["estimate"], unit),
+                interval=fmt_interval(last["cs_low"], last["cs_high"], unit),
+                fixed=fmt_interval(last["ci_low"], last["ci_high"], unit),
             )
-        return out
+        ]
 
     def plot(self):
         import plotly.graph_objects as go
 
-        from cxlab.viz import COLORS
+        from cxlab.experiments._charts import date_axis, effect_axis, layout
+        from cxlab.viz import COLORS, color_for
 
+        factor, axis = effect_axis(self.metric)
         s = self.looks
         x = s["look"].to_list()
         fig = go.Figure()
         for lo, hi, color, name in (
-            ("cs_low", "cs_high", COLORS["band_outer"], "always-valid 95%"),
-            ("ci_low", "ci_high", COLORS["band"], "fixed-horizon 95% (valid at the end only)"),
+            ("cs_low", "cs_high", COLORS["band_outer"], _("range safe for daily looks (95%)")),
+            ("ci_low", "ci_high", COLORS["band"], _("range at the planned end (95%)")),
         ):
             fig.add_trace(
                 go.Scatter(
                     x=x + x[::-1],
-                    y=s[hi].to_list() + s[lo].to_list()[::-1],
+                    y=(s[hi] * factor).to_list() + (s[lo] * factor).to_list()[::-1],
                     fill="toself",
                     fillcolor=color,
                     line=dict(width=0),
                     name=name,
+                    hoverinfo="skip",
                 )
             )
         fig.add_trace(
-            go.Scatter(x=x, y=s["estimate"].to_list(), name="estimate", mode="lines+markers")
+            go.Scatter(
+                x=x,
+                y=(s["estimate"] * factor).to_list(),
+                name=_("treatment minus control"),
+                mode="lines+markers",
+                line=dict(color=color_for("treatment")),
+                marker=dict(color=color_for("treatment")),
+            )
         )
-        fig.add_hline(y=0, line_dash="dot")
-        fig.update_layout(title=self.title, yaxis_title=f"treatment - control ({self.metric})")
+        fig.add_hline(y=0, line_dash="dot", line_color="#8a94a6")
+        fig.update_layout(yaxis_title=axis)
+        date_axis(fig)
+        layout(fig, self.title)
         return fig
 
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from cxlab._present import _, fmt_value, label
 from cxlab._result import Result
+from cxlab.experiments._text import check_status, p_text, share_text, words_list
 
 SRM_THRESHOLD = 0.001  # the industry convention: a mismatch this unlikely is a broken assignment
 
@@ -30,11 +32,16 @@ class SRMResult(Result):
 
     @property
     def title(self) -> str:
-        return "Sample ratio check"
+        return _("Are the groups the sizes the random split promised?")
 
     @property
     def passed(self) -> bool:
         return self.p_value >= self.threshold
+
+    @property
+    def status(self) -> str:
+        """ "passed", "borderline" (p below ten times the threshold) or "failed"."""
+        return check_status(self.p_value, self.threshold, 10 * self.threshold)
 
     def summary(self) -> pl.DataFrame:
         total = sum(self.observed)
@@ -47,33 +54,65 @@ class SRMResult(Result):
             }
         )
 
-    def findings(self) -> list[str]:
-        shares = ", ".join(
-            f"{a} {o:,} ({o / sum(self.observed):.1%})"
-            for a, o in zip(self.arms, self.observed, strict=True)
-        )
-        if self.passed:
-            return [
-                f"The arms have the sizes the randomisation promised ({shares}; chi-square p = {self.p_value:.3f})."
+    def _shares(self) -> str:
+        total = sum(self.observed)
+        return words_list(
+            [
+                _("{arm} {n} ({share})").format(
+                    arm=label(a), n=fmt_value(o, "count"), share=share_text(o / total)
+                )
+                for a, o in zip(self.arms, self.observed, strict=True)
             ]
+        )
+
+    def findings(self) -> list[str]:
+        """Plain words: did the random split give the groups the sizes it promised?"""
+        shares = self._shares()
+        if self.status == "passed":
+            text = _("The groups have the sizes the random split promised ({shares}).")
+        elif self.status == "borderline":
+            text = _(
+                "The groups are close to, but not quite, the sizes the random split promised "
+                "({shares}): check the assignment before relying on the effect."
+            )
+        else:
+            text = _(
+                "The groups are not the sizes the random split promised ({shares}): something "
+                "broke the assignment or the logging, and no effect can be trusted until it is "
+                "explained."
+            )
+        return [text.format(shares=shares)]
+
+    def details(self) -> list[str]:
+        """The test behind the check (appendix)."""
         return [
-            f"Sample ratio mismatch: the arms are {shares}, which a fair randomisation would give with "
-            f"probability p = {self.p_value:.1e}. Something broke the assignment or the logging; "
-            "do not trust any effect below until it is explained."
+            _(
+                "Sample ratio mismatch test (chi-square goodness of fit): chi-square = {stat}, "
+                "p = {p}; the check fails below p = {threshold}."
+            ).format(
+                stat=fmt_value(self.statistic, "ratio"),
+                p=p_text(self.p_value),
+                threshold=fmt_value(self.threshold, "ratio", decimals=3),
+            )
         ]
 
     def plot(self):
         import plotly.graph_objects as go
 
         s = self.summary()
-        fig = go.Figure(go.Bar(x=s["arm"].to_list(), y=s["share"].to_list(), name="observed"))
-        fig.add_trace(
-            go.Scatter(
-                x=s["arm"].to_list(),
-                y=s["expected_share"].to_list(),
-                mode="markers",
-                name="expected",
+        from cxlab.viz import color_for
+
+        arms = [label(a) for a in s["arm"].to_list()]
+        fig = go.Figure(
+            go.Bar(
+                x=arms,
+                y=s["share"].to_list(),
+                name=_("observed"),
+                marker_color=[color_for(a) for a in s["arm"].to_list()],
             )
+        )
+        fig.add_trace(
+            go.Scatter(x=arms, y=s["expected_share"].to_list(), mode="markers", name=_("expected"))
         )
         fig.update_layout(title=self.title, yaxis_tickformat=".0%")
         return fig

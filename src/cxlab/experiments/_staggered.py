@@ -18,6 +18,7 @@ standard errors and pre-test this module reproduces.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,9 +27,17 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError
 from cxlab._options import check_option
+from cxlab._present import _, fmt_change, fmt_value
 from cxlab._result import Result
 from cxlab.experiments._did import CANNOT, PretrendResult, event_plot
-from cxlab.experiments._format import fmt_effect, fmt_interval, metric_info
+from cxlab.experiments._text import (
+    day_text,
+    effect_sentence,
+    metric_info,
+    p_text,
+    size_text,
+    words_list,
+)
 
 ControlGroup = Literal["never", "notyet"]
 
@@ -50,28 +59,70 @@ class StaggeredResult(Result):
 
     @property
     def title(self) -> str:
-        return f"Staggered rollout, {self.metric} ({self.experiment})"
+        return _("Regions that adopted in waves, {metric}").format(
+            metric=metric_info(self.metric)[0]
+        )
 
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame([self.overall])
 
+    def _waves(self) -> str:
+        out = []
+        for key, n in self.cohorts.items():
+            try:
+                when = day_text(dt.date.fromisoformat(str(key)))
+            except ValueError:
+                when = str(key)
+            out.append(_("{n} from {day}").format(n=fmt_value(n, "count"), day=when))
+        return words_list(out)
+
     def findings(self) -> list[str]:
-        label, unit, _ = metric_info(self.metric) if self.metric else (self.metric, "", None)
         o = self.overall
-        control = "never-treated" if self.control_group == "never" else "not-yet-treated"
-        sizes = ", ".join(f"{k}: {v}" for k, v in self.cohorts.items())
         return [
-            f"Averaged over every adopting region and every period after its start, {label} "
-            f"{fmt_effect(o['estimate'], unit)} (95% interval {fmt_interval(o['ci_low'], o['ci_high'], unit)}).",
-            f"Each adoption cohort ({sizes}) is compared only with {control} regions from the period "
-            "before it adopted (Callaway-Sant'Anna), so earlier adopters never serve as controls.",
+            _(
+                "Averaged over every region that adopted and every period after its start: "
+                "{sentence}."
+            ).format(
+                sentence=effect_sentence(self.metric, o["estimate"], o["ci_low"], o["ci_high"])
+            ),
+            _(
+                "Regions adopted in waves ({waves}); each wave is compared only with regions that "
+                "had not adopted, from the period before it adopted, so earlier adopters never "
+                "serve as the comparison."
+            ).format(waves=self._waves()),
             *self.pretrend.findings(),
-            CANNOT,
+            _(CANNOT),
+        ]
+
+    def details(self) -> list[str]:
+        _name, unit, _hib = metric_info(self.metric)
+        o = self.overall
+        control = (
+            _("never-treated regions")
+            if self.control_group == "never"
+            else _("not-yet-treated regions")
+        )
+        return [
+            _(
+                "Callaway-Sant'Anna group-time effects ATT(g, t) against {control}, averaged with "
+                "cohort-size weights: {estimate}, standard error {se} (analytic influence "
+                "functions), p = {p}."
+            ).format(
+                control=control,
+                estimate=fmt_change(o["estimate"], unit),
+                se=size_text(o["std_error"], unit),
+                p=p_text(o.get("p_value")),
+            ),
+            *self.pretrend.details(),
         ]
 
     def plot(self):
         return event_plot(
-            self.dynamic, f"Effect by time since adoption, {self.metric}", self.period
+            self.dynamic,
+            self.metric,
+            _("Effect by weeks since each region adopted, {metric}").format(
+                metric=metric_info(self.metric)[0]
+            ),
         )
 
 
@@ -210,18 +261,18 @@ def _pretest(att, psi, post, rel, n, influence) -> PretrendResult:
     pre = ~post
     q = int(pre.sum())
     if q == 0:
-        return PretrendResult(float("nan"), float("nan"), 0, label="all waves")
+        return PretrendResult(float("nan"), float("nan"), 0, label="all_waves")
     if q <= n / 10:
         b, ifs = att[pre], psi[:, pre]
         v = ifs.T @ ifs / n**2
         stat = float(b @ np.linalg.pinv(v) @ b)
-        return PretrendResult(stat, float(stats.chi2.sf(stat, len(b))), len(b), label="all waves")
+        return PretrendResult(stat, float(stats.chi2.sf(stat, len(b))), len(b), label="all_waves")
     times = sorted(set(rel[pre].astype(int)))
     pairs = [influence(pre & (rel == e)) for e in times]
     b = float(np.mean([p[0] for p in pairs]))
     inf = np.mean(np.column_stack([p[1] for p in pairs]), axis=1)
     stat = b**2 / (float((inf**2).sum()) / n**2)
-    return PretrendResult(stat, float(stats.f.sf(stat, 1, n - 1)), len(times), label="all waves")
+    return PretrendResult(stat, float(stats.f.sf(stat, 1, n - 1)), len(times), label="all_waves")
 
 
 def staggered_did(

@@ -27,11 +27,21 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError
+from cxlab._present import N_, _, fmt_change, fmt_value, label
 from cxlab._result import Result
-from cxlab.experiments._format import fmt_effect, fmt_interval, fmt_level, metric_info
 from cxlab.experiments._its import PlaceboResult
+from cxlab.experiments._text import (
+    day_text,
+    effect_sentence,
+    metric_info,
+    p_text,
+    relative_text,
+    share_text,
+    size_text,
+    words_list,
+)
 
-SC_CANNOT = (
+SC_CANNOT = N_(
     "One pilot region is compared with a blend of other regions that tracked it before the start. "
     "The placebo test shows whether a gap this large is unusual among regions that got nothing; it "
     "cannot rule out something else that changed only in the pilot region at the same time."
@@ -64,44 +74,157 @@ class SyntheticControlResult(Result):
     baseline: float
     rank_p_value: float
     placebo: PlaceboResult
+    alpha: float = 0.05
 
     @property
     def title(self) -> str:
-        return f"Synthetic control, {self.metric} in {self.unit} ({self.experiment})"
+        return _("{metric} in {region} against its look-alike").format(
+            metric=label(self.metric), region=label(self.unit)
+        )
+
+    @property
+    def rank_status(self) -> str:
+        """How unusual the pilot region's gap is among regions without the pilot.
+
+        "passed" when the ranking alone reaches the verdict's confidence; "borderline" when the
+        gap ranks first but the number of regions cannot reach it (p is the smallest possible) or
+        p is below twice the level; "failed" otherwise.
+        """
+        alpha = self.alpha
+        smallest = 1 / (self.placebos.height + 1)
+        if self.rank_p_value <= alpha:
+            return "passed"
+        if self.rank_p_value <= max(2 * alpha, smallest + 1e-12):
+            return "borderline"
+        return "failed"
 
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame([{**self.effect, "rank_p_value": self.rank_p_value}])
 
-    def findings(self) -> list[str]:
-        label, unit, _ = metric_info(self.metric)
-        e = self.effect
+    def _blend(self) -> str:
         top = self.weights.sort("weight", descending=True).head(3)
-        blend = ", ".join(f"{d} {w:.0%}" for d, w in top.iter_rows())
+        return words_list(
+            [
+                _("{region} {share}").format(region=label(d), share=share_text(w))
+                for d, w in top.iter_rows()
+            ]
+        )
+
+    def rank_sentence(self) -> str:
+        """Plain words: is the pilot region's gap unusual among regions that got nothing?"""
+        n = self.placebos.height
+        larger = round(self.rank_p_value * (n + 1)) - 1
+        chance = _("1 in {k}").format(k=fmt_value(1 / self.rank_p_value, "count"))
+        status = self.rank_status
+        if status == "passed" and larger == 0:
+            text = _(
+                "{region}'s gap is larger than that of every one of the {n} regions without the "
+                "pilot: a gap this unusual happens by luck only {chance} times."
+            )
+        elif status == "passed":
+            text = _(
+                "{region}'s gap is larger than that of all but {larger} of the {n} regions "
+                "without the pilot: a gap this unusual happens by luck only {chance} times."
+            )
+        elif larger == 0:
+            text = _(
+                "Borderline: {region}'s gap is larger than that of every one of the {n} regions "
+                "without the pilot, but with only {n} regions a gap ranking first still happens "
+                "by luck {chance} times, a little more often than the verdict allows. The effect "
+                "is likely, but this comparison alone cannot prove it."
+            )
+        else:
+            text = _(
+                "{larger} of the {n} regions without the pilot show a gap as large as "
+                "{region}'s: a gap like this happens by luck about {chance} times, so this "
+                "comparison does not confirm the effect."
+            )
+        return text.format(region=label(self.unit), n=n, larger=larger, chance=chance)
+
+    def findings(self) -> list[str]:
+        _name, unit, _hib = metric_info(self.metric)
+        e = self.effect
+        return [
+            _(
+                "In {region}, after the start on {start}: {sentence} against its look-alike "
+                "({relative} of the look-alike's {level}; the range is approximate)."
+            ).format(
+                region=label(self.unit),
+                start=day_text(self.start),
+                sentence=effect_sentence(self.metric, e["estimate"], e["ci_low"], e["ci_high"]),
+                relative=relative_text(e["estimate"] / self.baseline),
+                level=fmt_value(self.baseline, unit),
+            ),
+            _(
+                "The look-alike is a blend of regions without the pilot that moved like {region} "
+                "before the start: mostly {blend}."
+            ).format(region=label(self.unit), blend=self._blend()),
+            self.rank_sentence(),
+            _(SC_CANNOT),
+        ]
+
+    def details(self) -> list[str]:
+        _name, unit, _hib = metric_info(self.metric)
+        e = self.effect
         n = self.placebos.height
         return [
-            f"In {self.unit}, {label} was {fmt_effect(e['estimate'], unit)} away from its synthetic twin after "
-            f"the start (approximate 95% interval {fmt_interval(e['ci_low'], e['ci_high'], unit)}; "
-            f"{e['estimate'] / self.baseline:+.1%} of the twin's {fmt_level(self.baseline, unit)}).",
-            f"The twin is mostly {blend}.",
-            f"Placebo in space: {self.unit}'s post/pre fit-error ratio ranks against {n} regions that got "
-            f"nothing with p = {self.rank_p_value:.2f} (the smallest possible is {1 / (n + 1):.2f}).",
-            SC_CANNOT,
+            _(
+                "Synthetic control (de-meaned, weights non-negative and summing to one): average "
+                "gap after the start {estimate}; the approximate interval is the estimate plus or "
+                "minus a t quantile times the spread of the {n} placebo gaps, each scaled by its "
+                "region's pre-period fit error (standard error {se})."
+            ).format(
+                estimate=fmt_change(e["estimate"], unit),
+                n=n,
+                se=size_text(e["std_error"], unit),
+            ),
+            _(
+                "Placebo in space: the ratio of post- to pre-period fit error (RMSPE) of "
+                "{region} ranks against {n} placebo regions with p = {p} (the smallest possible "
+                "is {smallest}); the verdict's level is {alpha}."
+            ).format(
+                region=label(self.unit),
+                n=n,
+                p=p_text(self.rank_p_value),
+                smallest=p_text(1 / (n + 1)),
+                alpha=fmt_value(self.alpha, "ratio"),
+            ),
+            *self.placebo.details(),
         ]
 
     def plot(self):
         import plotly.graph_objects as go
 
+        from cxlab.experiments._charts import date_axis, layout, level_axis
+        from cxlab.viz import color_for
+
         p = self.path
         x = p["period"].to_list()
         fig = go.Figure()
-        fig.add_trace(go.Scatter(x=x, y=p["treated"].to_list(), name=self.unit))
         fig.add_trace(
             go.Scatter(
-                x=x, y=p["synthetic"].to_list(), name="synthetic twin", line=dict(dash="dash")
+                x=x,
+                y=p["treated"].to_list(),
+                name=label(self.unit),
+                line=dict(color=color_for("treatment")),
             )
         )
-        fig.add_vline(x=p.filter(pl.col("post"))["period"][0], line_dash="dot")
-        fig.update_layout(title=self.title, yaxis_title=self.metric)
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=p["synthetic"].to_list(),
+                name=_("look-alike without the pilot"),
+                line=dict(dash="dash", color=color_for("control")),
+            )
+        )
+        start = p.filter(pl.col("post"))["period"][0]
+        fig.add_vline(x=start, line_dash="dot", line_color="#8a94a6")
+        fig.add_annotation(
+            x=start, y=1, yref="paper", text=_("start"), showarrow=False, xanchor="left"
+        )
+        level_axis(fig, self.metric)
+        date_axis(fig)
+        layout(fig, self.title)
         return fig
 
 
@@ -202,6 +325,8 @@ def synthetic_control(
         mean_placebo + crit * se_mp,
         pz,
         metric,
+        kind="untreated_regions",
+        count=placebos.height,
     )
     return SyntheticControlResult(
         experiment,
@@ -215,4 +340,5 @@ def synthetic_control(
         float(synth[~pre].mean()),
         rank_p,
         placebo,
+        alpha,
     )

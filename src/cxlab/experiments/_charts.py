@@ -1,0 +1,51 @@
+"""Chart axes of the interventions report in the metric's own units and the report's language.
+
+A share's effect is drawn in percentage points, a duration in seconds, a score in points; levels
+of a share are drawn as percentages. Dates on a Chinese chart read 2026年5月 rather than May 2026.
+"""
+
+from __future__ import annotations
+
+from cxlab._present import _, language
+from cxlab.experiments._text import metric_info
+
+
+def effect_axis(metric: str) -> tuple[float, str]:
+    """``(factor, axis title)`` for a difference in ``metric`` (treatment minus control)."""
+    name, unit, _hib = metric_info(metric) if metric else ("", "", None)
+    if unit == "share":
+        return 100.0, _("Difference in {metric} (percentage points)").format(metric=name)
+    if unit == "seconds":
+        return 1.0, _("Difference in {metric} (seconds)").format(metric=name)
+    return 1.0, _("Difference in {metric}").format(metric=name)
+
+
+def level_axis(fig, metric: str) -> None:
+    """Label the y axis with the metric and draw shares as percentages."""
+    name, unit, _hib = metric_info(metric)
+    if unit == "share":
+        fig.update_yaxes(tickformat=".0%")
+    elif unit == "seconds":
+        name = _("{metric} (seconds)").format(metric=name)
+    fig.update_yaxes(title_text=name)
+
+
+def date_axis(fig) -> None:
+    """Dates on the x axis in the report's language (plotly writes English month names)."""
+    if language() == "zh":
+        fig.update_xaxes(
+            tickformatstops=[
+                dict(dtickrange=[None, 86_400_000 * 20], value="%-m月%-d日"),
+                dict(dtickrange=[86_400_000 * 20, None], value="%Y年%-m月"),
+            ],
+            hoverformat="%Y年%-m月%-d日",
+        )
+
+
+def layout(fig, title: str) -> None:
+    """Title on top, legend on its own row beneath it (never on the title)."""
+    fig.update_layout(
+        title=dict(text=title),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+        margin=dict(t=100),
+    )

@@ -1,0 +1,205 @@
+"""The words of the interventions report: metrics and their units, verdicts, designs, checks.
+
+Numbers reach a reader through :mod:`cxlab._present` (``fmt_value``, ``fmt_change``,
+``fmt_interval``) and words through its catalogue (``_``, ``label``); this module only gathers
+what every analysis of the room says the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from cxlab._present import (
+    N_,
+    _,
+    fmt_change,
+    fmt_date,
+    fmt_value,
+    gettext,
+    label,
+    locale,
+    register_labels,
+)
+
+VERDICTS: dict[str, str] = {
+    "ship": N_("Ship"),
+    "do not ship": N_("Do not ship"),
+    "not enough evidence yet": N_("Not enough evidence yet"),
+}
+
+DESIGNS: dict[str, str] = {
+    "ab": N_("Randomised test, customers"),
+    "cluster_ab": N_("Randomised test, agents"),
+    "did": N_("Regional pilot"),
+    "staggered_did": N_("Regional pilot rolled out in waves"),
+    "synthetic_control": N_("Pilot in one region"),
+    "its": N_("Change made everywhere at once"),
+}
+
+UNIT_WORDS: dict[str, str] = {
+    "customer": N_("customers"),
+    "agent": N_("agents"),
+    "team": N_("teams"),
+    "region": N_("regions"),
+}
+
+
+def units_word(unit: str) -> str:
+    """The randomised units in a sentence: "customers", "客户"."""
+    return gettext(UNIT_WORDS.get(unit, unit))
+
+
+# the room's identifiers, and the synthetic workspace's interventions (real registries keep their
+# own names: a name the catalogue does not know is shown as written)
+register_labels(
+    {
+        **VERDICTS,
+        **DESIGNS,
+        "Video support pilot": N_("Video support pilot"),
+        "Agent coaching programme": N_("Agent coaching programme"),
+        "Smart routing to specialists": N_("Smart routing to specialists"),
+        "IVR menu redesign": N_("IVR menu redesign"),
+        "First-contact specialist desk": N_("First-contact specialist desk"),
+        "Video sessions for technical contacts, piloted in a single region.": N_(
+            "Video sessions for technical contacts, piloted in a single region."
+        ),
+        "Agents randomised 50/50 to weekly coaching; outcomes measured on their contacts.": N_(
+            "Agents randomised 50/50 to weekly coaching; outcomes measured on their contacts."
+        ),
+        "Customers randomised 50/50: treated customers are routed by predicted intent.": N_(
+            "Customers randomised 50/50: treated customers are routed by predicted intent."
+        ),
+        "A new IVR menu launched everywhere at once to route callers to the right queue first "
+        "time.": N_(
+            "A new IVR menu launched everywhere at once to route callers to the right queue "
+            "first time."
+        ),
+        "A specialist desk piloted in three regions, then rolled out to five more in two "
+        "waves.": N_(
+            "A specialist desk piloted in three regions, then rolled out to five more in two waves."
+        ),
+    }
+)
+
+
+def metric_info(name: str) -> tuple[str, str, bool | None]:
+    """``(label, unit, higher_is_better)`` of a KPI from the metric dictionary (label translated)."""
+    from cxlab.features import metrics
+
+    known = metrics()
+    if name not in known:  # an outcome outside the dictionary (a published panel's column)
+        return (label(name) if name else _("the outcome")), "score", None
+    m = known[name]
+    return label(name), m.unit, m.higher_is_better
+
+
+def verdict_word(verdict: str) -> str:
+    """The verdict as a reader reads it ("Ship", "建议推广")."""
+    return gettext(VERDICTS.get(verdict, verdict))
+
+
+def design_word(design: str) -> str:
+    return gettext(DESIGNS.get(design, design))
+
+
+def words_list(items: list[str]) -> str:
+    """``a, b and c`` / ``a、b和c`` (Babel's list patterns)."""
+    from babel.lists import format_list
+
+    items = [str(i) for i in items]
+    return format_list(items, locale=locale()) if items else "–"
+
+
+def p_text(p: float | None) -> str:
+    """A p-value for the appendix: "<0.001" or three decimals."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "–"
+    return "<0.001" if p < 0.001 else fmt_value(p, "ratio", decimals=3)
+
+
+def share_text(x: float) -> str:
+    """A proportion of a whole (78.1%)."""
+    return fmt_value(x, "share")
+
+
+def relative_text(x: float) -> str:
+    """A relative change (+8.0%)."""
+    return fmt_change(x, "percent")
+
+
+def day_text(value: dt.date | dt.datetime | None) -> str:
+    return fmt_date(value)
+
+
+def judgement(estimate: float, low: float, high: float, higher_is_better: bool | None) -> str:
+    """ "better, beyond chance", "worse, beyond chance", "changed beyond chance" or "no clear change"."""
+    if not (low > 0 or high < 0):
+        return _("no clear change")
+    if higher_is_better is None:
+        return _("a change beyond chance")
+    good = (estimate > 0) == higher_is_better
+    return _("better, beyond chance") if good else _("worse, beyond chance")
+
+
+def effect_sentence(metric: str, estimate: float, low: float, high: float) -> str:
+    """ "First-contact resolution +5.9 pp (better, beyond chance), likely between +4.7 pp and
+    +7.2 pp"."""
+    name, unit, hib = metric_info(metric)
+    return _("{metric} {effect} ({judgement}), likely between {low} and {high}").format(
+        metric=name,
+        effect=fmt_change(estimate, unit),
+        judgement=judgement(estimate, low, high, hib),
+        low=fmt_change(low, unit),
+        high=fmt_change(high, unit),
+    )
+
+
+def size_text(value: float, unit: str) -> str:
+    """A size in the metric's units without a sign (a standard error, a detectable effect)."""
+    return fmt_change(abs(value), unit).lstrip("+")
+
+
+def check_status(p_value: float, threshold: float, borderline: float) -> str:
+    """ "failed" below ``threshold``, "borderline" below ``borderline``, else "passed"."""
+    if p_value is None or (isinstance(p_value, float) and math.isnan(p_value)):
+        return "untested"
+    if p_value < threshold:
+        return "failed"
+    return "borderline" if p_value < borderline else "passed"
+
+
+CHECK_WORDS: dict[str, str] = {
+    "passed": N_("Passed"),
+    "borderline": N_("Borderline"),
+    "failed": N_("Failed"),
+    "untested": N_("Could not be tested"),
+}
+
+
+def check_word(status: str) -> str:
+    return gettext(CHECK_WORDS.get(status, status))
+
+
+def metric_arm(item: str) -> str:
+    """A metric's label, with the arm when it is not the only treatment ("FCR (treatment B)")."""
+    metric, _sep, arm = item.partition("|")
+    name = label(metric)
+    return name if arm in ("", "treatment") else f"{name} ({label(arm)})"
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A sentence kept as its msgid and identifiers, worded in the language of the moment it is
+    read (a result computed in one language reads right in the other).
+
+    ``lists`` name placeholders filled with a list of identifiers (metrics, ``metric|arm``).
+    """
+
+    msgid: str
+    lists: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def __str__(self) -> str:
+        values = {k: words_list([metric_arm(i) for i in items]) for k, items in self.lists}
+        return _(self.msgid).format(**values)
