@@ -9,7 +9,7 @@ SEED ?= 7
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo data refresh test test-slow test-all bench lint format browser clean
+.PHONY: help install demo data refresh test test-slow test-all bench lint format browser pdf clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "}; /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,6 +32,9 @@ data: $(STAMP) ## Generate the synthetic workspace only (SIZE=tiny|default|large
 refresh: $(STAMP) ## Run every scheduled notebook and publish the reports
 	$(BIN)/cxlab refresh
 
+pdf: $(STAMP) ## Export a published report: make pdf NOTEBOOK=00_service_review (a PDF and one HTML file)
+	$(BIN)/cxlab export $(NOTEBOOK) --pdf --single-file
+
 test: $(STAMP) ## Run the tests (what CI runs; slow simulations excluded)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
@@ -52,8 +55,9 @@ format: $(STAMP) ## Format the code with ruff
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-browser: ## Install headless Chromium for the browser tests (Debian)
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+browser: ## Install headless Chromium and a CJK font for the browser tests and PDF exports (Debian)
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fontconfig >/dev/null; fi
 
 clean: ## Remove generated data, outputs and caches (keeps .venv)
 	rm -rf data/raw/synthetic data/processed/* outputs/* .pytest_cache .ruff_cache
