@@ -70,6 +70,8 @@ def _decimal(value: float, decimals: int, *, signed: bool = False) -> str:
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     if signed:
         pattern = f"+{pattern};-{pattern}"
+    if round(value, decimals) == 0:  # -0.3 reads "0", never "-0"
+        value = 0.0
     return format_decimal(value, pattern, locale=locale())
 
 
@@ -108,7 +110,8 @@ def _money(value: float, decimals: int | None, *, signed: bool = False, compact:
         text = format_currency(
             abs(value), code, format=pattern, locale=locale(), currency_digits=False
         )
-    sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
+    shown = round(value, 0 if decimals is None else decimals)  # -0.3 reads "¥0", not "-¥0"
+    sign = "-" if shown < 0 else ("+" if signed and shown > 0 else "")
     return sign + text
 
 
