@@ -98,4 +98,11 @@ def test_staffing_frames(result):
         result.frame.filter(pl.col("level") == "total")["y_hat"].sum()
     )
     assert 0 < m["wape"] < 1.5 and 0 <= m["coverage_80"] <= 1
-    assert len(result.headline()) == 4
+    cards = result.headline()
+    assert [c.key for c in cards] == [
+        "contacts_forecast",
+        "peak_interval_contacts",
+        "forecast_error",
+    ]
+    # the error has no target: it is never shown as "met" against the naive model's error
+    assert all(c.status is None for c in cards)

@@ -185,8 +185,12 @@ def test_plan_shows_itself():
     assert 0 < p.mean_p_miss < 1
     assert isinstance(p.plot(), go.Figure)
     found = p.findings()
-    assert any("phone_orders" in f and "peak" in f for f in found)
+    assert any("busiest" in f and "agents on the phones" in f for f in found)
     assert any("chance of missing" in f for f in found)
+    assert any("Phone, orders" in f for f in p.queue_findings())
+    assert "phone_orders" not in " ".join(found + p.queue_findings())
+    (card,) = p.headline()
+    assert card.value == p.peak_total()["agents"] and card.unit == "agents"
     json.dumps(p.to_dict())
     assert "<table" in p._repr_html_()
 
@@ -231,4 +235,28 @@ def test_series_without_a_target_are_left_out():
     p = st.plan(pl.concat([fc, email]), **kw)
     assert p.skipped == ("email_support",)
     assert "email_support" not in p.summary()["series_id"].to_list()
-    assert any("email_support" in f for f in p.findings())
+    assert any("Email support" in f for f in p.findings())
+
+
+def test_plan_chart_breaks_where_the_queue_is_closed():
+    """Two days with a closed night: the agents line breaks once, the ranges are one outline a day."""
+    one = _forecast()
+    two = pl.concat([one, one.with_columns(pl.col("ts") + pl.duration(days=1))])
+    open_ = two.filter(
+        pl.col("ts").dt.convert_time_zone("Asia/Shanghai").dt.hour().is_between(8, 20)
+    )
+    p = st.plan(open_, **KW)
+    fig = p.plot()
+    agents = [t for t in fig.data if t.name == "Agents at the forecast"]
+    assert agents and all(list(t.y).count(None) == 1 for t in agents)
+    bands = [t for t in fig.data if t.fill == "toself"]
+    assert bands and all(list(t.x).count(None) == 1 for t in bands)
+
+
+def test_plan_speaks_chinese():
+    from cxlab._present import use_language
+
+    p = st.plan(_forecast(), **KW)
+    with use_language("zh"):
+        text = " ".join(p.findings() + p.queue_findings() + [p.headline()[0].detail])
+    assert "坐席" in text and "agents" not in text and "phone_orders" not in text

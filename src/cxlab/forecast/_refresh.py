@@ -20,6 +20,7 @@ import polars as pl
 
 from cxlab.forecast._backtest import backtest
 from cxlab.forecast._base import Forecaster, scale
+from cxlab.forecast._components import model_components
 from cxlab.forecast._events import check_events
 from cxlab.forecast._models import DailyProfile, SeasonalNaive
 from cxlab.forecast._results import BacktestResult, ForecastResult
@@ -122,6 +123,9 @@ def refresh(
         backtest=bt,
         events=events_frame,
         levels=tuple(level),
+        profiles=pl.concat([o["profiles"] for o in outputs]),
+        effects=pl.concat([o["effects"] for o in outputs]),
+        hierarchy={name: tuple(members) for _, name, members in groups},
     )
 
 
@@ -140,7 +144,13 @@ def _one(
     model = copy.deepcopy(next(m for m in candidates if m.name == best))
     model.horizon_days = horizon_days
     forecast = model.fit(part).predict(days=horizon_days, level=level)
-    return {"series_id": sid, "model": best, "backtest": bt, "forecast": forecast}
+    return {
+        "series_id": sid,
+        "model": best,
+        "backtest": bt,
+        "forecast": forecast,
+        **model_components(model, sid),
+    }
 
 
 def _run(args: list[tuple], executor: Any, progress: bool) -> list[dict]:

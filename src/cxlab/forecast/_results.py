@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
+from cxlab._present import N_, Headline, _, fmt_date, fmt_period, fmt_value, label, ngettext
 from cxlab._result import Result
+from cxlab.forecast._components import ForecastComponents
+from cxlab.forecast._words import (
+    band_polygon,
+    closed_hours,
+    event_name,
+    fade,
+    interval_words,
+    step_of,
+    with_gaps,
+)
 
 BASELINE = "seasonal_naive_week"
+BUSIEST = {
+    15: N_("Busiest quarter-hour"),
+    30: N_("Busiest half-hour"),
+    60: N_("Busiest hour"),
+}
+
+
+def compare_words(error: float, baseline: float) -> str:
+    """How an error compares with repeating last week's same weekday, in words."""
+    if not (np.isfinite(error) and np.isfinite(baseline)) or baseline <= 0:
+        return _("no comparison with repeating last week")
+    ratio = error / baseline
+    amount = fmt_value(abs(1 - ratio), "share", decimals=0)
+    if ratio < 0.995:
+        return _("{n} less error than repeating last week").format(n=amount)
+    if ratio > 1.005:
+        return _("{n} more error than repeating last week").format(n=amount)
+    return _("as accurate as repeating last week")
 
 
 @dataclass(frozen=True)
@@ -24,8 +54,13 @@ class BacktestResult(Result):
 
     @property
     def title(self) -> str:
-        lead = "Day-ahead" if self.horizon_days == 1 else f"{self.horizon_days}-day-ahead"
-        return f"{lead} backtest over {self.origins} origins"
+        if self.horizon_days == 7:
+            return _("Week-ahead backtest over {n} past weeks").format(n=self.origins)
+        if self.horizon_days == 1:
+            return _("Day-ahead backtest over {n} past days").format(n=self.origins)
+        return _("{h}-day-ahead backtest from {n} past dates").format(
+            h=self.horizon_days, n=self.origins
+        )
 
     def summary(self) -> pl.DataFrame:
         """Accuracy per series and model (lower MASE, WAPE, RMSE are better; coverage near nominal)."""
@@ -60,31 +95,62 @@ class BacktestResult(Result):
         for row in overall.iter_rows(named=True):
             if row["model"] == BASELINE or base.is_empty():
                 continue
-            ratio = row["wape"] / base["wape"][0]
             out.append(
-                f"{row['model']}: WAPE {row['wape']:.1%} against {base['wape'][0]:.1%} for the weekly "
-                f"seasonal naive ({ratio:.2f} of its error)."
+                _(
+                    "{method}: forecasts missed the volume of an interval by {wape} of it, "
+                    "against {naive} for repeating the same weekday of the week before "
+                    "({comparison})."
+                ).format(
+                    method=label(row["model"]),
+                    wape=fmt_value(row["wape"], "share"),
+                    naive=fmt_value(base["wape"][0], "share"),
+                    comparison=compare_words(row["wape"], base["wape"][0]),
+                )
             )
         for row in overall.iter_rows(named=True):
-            cov = ", ".join(
-                f"{row[f'coverage_{lv}']:.0%} inside the {lv}% band" for lv in self.levels
-            )
-            out.append(f"{row['model']} intervals: {cov} over {row['n']:,} intervals.")
+            if {80, 95} <= set(self.levels):
+                out.append(
+                    _(
+                        "{method}: {cov80} of actual counts fell inside the 80% range and "
+                        "{cov95} inside the 95% range, over {n} intervals."
+                    ).format(
+                        method=label(row["model"]),
+                        cov80=fmt_value(row["coverage_80"], "share", decimals=0),
+                        cov95=fmt_value(row["coverage_95"], "share", decimals=0),
+                        n=fmt_value(row["n"], "count"),
+                    )
+                )
         return out
 
     def plot(self):
         import plotly.graph_objects as go
 
+        from cxlab.viz import COLORS
+
         acc = self.accuracy
         fig = go.Figure()
         for model in acc["model"].unique(maintain_order=True).to_list():
             part = acc.filter(pl.col("model") == model)
-            fig.add_bar(x=part["series_id"].to_list(), y=part["mase"].to_list(), name=model)
-        fig.add_hline(y=1.0, line_dash="dot", annotation_text="in-sample seasonal naive")
+            color = COLORS["muted"] if model == BASELINE else COLORS["primary"]
+            fig.add_bar(
+                x=[label(s) for s in part["series_id"].to_list()],
+                y=part["mase"].to_list(),
+                name=label(model),
+                marker_color=color,
+                hovertemplate="%{x}: %{y:.2f}<extra></extra>",
+            )
+        fig.add_hline(
+            y=1.0,
+            line_dash="dot",
+            annotation_text=_("repeating last week, within the history"),
+            annotation_position="top right",
+        )
         fig.update_layout(
-            title=self.title + ": MASE by series (lower is better)",
+            title=_("Scaled error by queue (lower is better; below 1 beats repeating last week)"),
             barmode="group",
-            yaxis_title="MASE",
+            yaxis_title=_("Scaled error (MASE)"),
+            legend=dict(y=1.02),
+            margin=dict(t=110),
         )
         return fig
 
@@ -92,7 +158,9 @@ class BacktestResult(Result):
 @dataclass(frozen=True)
 class ForecastResult(Result):
     """Forecasts per series (``frame``: ``series_id, level, ts, model, y_hat`` and bands), with the
-    recent history, the backtest that chose each model and the events to mark."""
+    recent history, the backtest that chose each model, the events to mark, and what the chosen
+    models are made of (``profiles``: typical contacts per weekday and interval; ``effects``: the
+    calendar effects, see :meth:`components`)."""
 
     frame: pl.DataFrame
     history: pl.DataFrame
@@ -100,14 +168,25 @@ class ForecastResult(Result):
     backtest: BacktestResult | None = None
     events: pl.DataFrame | None = None
     levels: tuple[int, ...] = (80, 95)
+    profiles: pl.DataFrame | None = None
+    effects: pl.DataFrame | None = None
+    hierarchy: dict[str, tuple[str, ...]] | None = None
 
     @property
     def title(self) -> str:
-        return "Contact volume forecast"
+        return _("Contact volume forecast")
 
     def summary(self) -> pl.DataFrame:
         """The forecast frame (what staffing plans take)."""
         return self.frame
+
+    @property
+    def interval_minutes(self) -> float:
+        """Length of the forecast intervals, in minutes."""
+        first = self.frame["series_id"][0] if self.frame.height else None
+        ts = self.frame.filter(pl.col("series_id") == first)["ts"].sort().to_list()
+        step = step_of(ts)
+        return step.total_seconds() / 60 if step else 30.0
 
     def daily(self) -> pl.DataFrame:
         """Daily totals of the interval forecasts (the same numbers, summed: coherent by construction)."""
@@ -115,6 +194,28 @@ class ForecastResult(Result):
             self.frame.group_by(["series_id", "level", pl.col("ts").dt.date().alias("day")])
             .agg(pl.col("y_hat").sum())
             .sort(["level", "series_id", "day"])
+        )
+
+    def daily_table(self, level: str = "channel") -> pl.DataFrame:
+        """Contacts expected per day (rows) and series of ``level`` (columns), with the total:
+        whole contacts, days with their weekday, for a report."""
+        d = self.daily().filter(pl.col("level").is_in([level, "total"]))
+        if d.is_empty():
+            return pl.DataFrame()
+        order = [
+            *d.filter(pl.col("level") == level)["series_id"].unique(maintain_order=True).to_list(),
+            *(["total"] if level != "total" else []),
+        ]
+        wide = (
+            d.with_columns(pl.col("y_hat").round().cast(pl.Int64))
+            .pivot(on="series_id", index="day", values="y_hat")
+            .sort("day")
+        )
+        present = [c for c in order if c in wide.columns]
+        days = [fmt_date(v, weekday=True) for v in wide["day"].to_list()]
+        return wide.select(
+            pl.Series("day", days, dtype=pl.Utf8),
+            *present,
         )
 
     def level_frame(self, level: str = "queue") -> pl.DataFrame:
@@ -134,10 +235,14 @@ class ForecastResult(Result):
         bands = [f"y_{b}_{lv}" for lv in self.levels for b in ("lo", "hi")]
         return past.select("series_id", "ts", "model", "y_hat", *bands).sort("series_id", "ts")
 
+    def _chosen_backtest(self) -> pl.DataFrame:
+        chosen = pl.DataFrame({"series_id": list(self.choice), "model": list(self.choice.values())})
+        return self.backtest.frame.join(chosen, on=["series_id", "model"])
+
     def metrics(self) -> dict:
         """Headline numbers: contacts over the horizon, the busiest total interval with its 80%
-        range, and the backtest's pooled WAPE (chosen models and weekly seasonal naive) and
-        coverage of the chosen models' bands."""
+        range, and the backtest's pooled WAPE (chosen models and weekly seasonal naive), the error
+        of daily and of whole-horizon totals, and the coverage of the chosen models' bands."""
         total = self.frame.filter(pl.col("level") == "total")
         out: dict = {"contacts": float(total["y_hat"].sum())}
         if not total.is_empty():
@@ -152,52 +257,69 @@ class ForecastResult(Result):
             }
         if self.backtest is not None:
             bt = self.backtest.frame
-            chosen = pl.DataFrame(
-                {"series_id": list(self.choice), "model": list(self.choice.values())}
-            )
-            mine = bt.join(chosen, on=["series_id", "model"])
+            mine = self._chosen_backtest()
             naive = bt.filter(pl.col("model") == BASELINE)
             wape = lambda f: float((f["y"] - f["y_hat"]).abs().sum() / f["y"].sum())  # noqa: E731
             out |= {"wape": wape(mine), "wape_naive": wape(naive) if naive.height else float("nan")}
             for lv in self.levels:
                 out[f"coverage_{lv}"] = coverage(mine, lv)
+            days = mine.group_by(pl.col("ts").dt.date()).agg(pl.col("y", "y_hat").sum())
+            out["wape_daily"] = wape(days)
+            runs = mine.group_by("cutoff").agg(pl.col("y", "y_hat").sum())
+            out["total_error"] = float(((runs["y_hat"] - runs["y"]).abs() / runs["y"]).mean())
         return out
 
-    def headline(self) -> list[dict]:
-        """Cards for :func:`cxlab.viz.headline`: volume, peak interval with its range, accuracy."""
+    def headline(self) -> list[Headline]:
+        """Cards: contacts expected, the busiest interval with its 80% range, the forecast's error."""
         m = self.metrics()
+        period = None
+        if "first_day" in m:
+            end = m["last_day"] + dt.timedelta(days=1)
+            period = (m["first_day"].isoformat(), end.isoformat())
+        total_words = None
+        if "total_error" in m and self.backtest is not None:
+            text = (
+                _("past forecasts of a week's total were off by {error} on average")
+                if self.backtest.horizon_days == 7
+                else _("past forecasts of the total were off by {error} on average")
+            )
+            total_words = text.format(error=fmt_value(m["total_error"], "share", decimals=0))
         cards = [
-            {
-                "label": "Contacts forecast",
-                "value": m["contacts"],
-                "detail": f"{m.get('first_day')} to {m.get('last_day')}",
-            }
+            Headline(
+                key="contacts_forecast",
+                label=N_("Contacts expected"),
+                value=m["contacts"],
+                unit="count",
+                period=period,
+                detail=total_words,
+            )
         ]
+        minutes = round(self.interval_minutes)
         if "peak_ts" in m:
             cards.append(
-                {
-                    "label": "Busiest interval (all queues)",
-                    "value": f"{m['peak_y_hat']:.0f}",
-                    "detail": f"{m['peak_ts']:%a %d %b %H:%M}, 80% range "
-                    f"{m['peak_lo_80']:.0f}-{m['peak_hi_80']:.0f}",
-                }
+                Headline(
+                    key="peak_interval_contacts",
+                    label=BUSIEST.get(minutes, N_("Busiest interval")),
+                    value=m["peak_y_hat"],
+                    unit="count",
+                    low=m["peak_lo_80"],
+                    high=m["peak_hi_80"],
+                    period=period,
+                    detail=_("{when}; the range holds 8 outcomes in 10").format(
+                        when=fmt_date(m["peak_ts"], with_time=True, weekday=True)
+                    ),
+                )
             )
         if "wape" in m:
             cards.append(
-                {
-                    "label": "Backtest error (WAPE)",
-                    "value": f"{m['wape']:.1%}",
-                    "detail": f"weekly seasonal naive: {m['wape_naive']:.1%}",
-                    "met": m["wape"] < m["wape_naive"],
-                }
-            )
-            cards.append(
-                {
-                    "label": "80% bands covered",
-                    "value": f"{m['coverage_80']:.0%}",
-                    "target": "nominal 80%",
-                    "met": abs(m["coverage_80"] - 0.8) <= 0.03,
-                }
+                Headline(
+                    key="forecast_error",
+                    label=N_("Forecast error per interval"),
+                    value=m["wape"],
+                    unit="share",
+                    period=period,
+                    detail=compare_words(m["wape"], m["wape_naive"]),
+                )
             )
         return cards
 
@@ -205,69 +327,236 @@ class ForecastResult(Result):
         """The ``n`` busiest forecast intervals of the series at ``level``."""
         return self.frame.filter(pl.col("level") == level).sort("y_hat", descending=True).head(n)
 
-    def findings(self) -> list[str]:
-        out = []
+    def busiest(self, n: int = 10, *, level: str = "total") -> pl.DataFrame:
+        """The ``n`` busiest intervals for a report: when, the contacts expected and the 80% range."""
+        rows = self.peaks(n, level=level)
+        when = [fmt_date(t, with_time=True, weekday=True) for t in rows["ts"].to_list()]
+        return rows.select(
+            pl.Series("interval", when, dtype=pl.Utf8),
+            *[pl.col(c).round().cast(pl.Int64) for c in ("y_hat", "y_lo_80", "y_hi_80")],
+        )
+
+    def components(self, series_id: str = "total") -> ForecastComponents:
+        """What the forecast of ``series_id`` (a queue, a channel or ``total``) is made of: the
+        typical day of each weekday, the typical week, and the calendar effects of its queues."""
+        members = (self.hierarchy or {}).get(series_id, (series_id,))
+        profiles = self.profiles if self.profiles is not None else pl.DataFrame()
+        effects = self.effects if self.effects is not None else pl.DataFrame()
+        if profiles.height:
+            profiles = (
+                profiles.filter(pl.col("series_id").is_in(list(members)))
+                .group_by("weekday", "minute")
+                .agg(pl.col("expected").sum())
+                .with_columns(pl.lit(series_id).alias("series_id"))
+                .select("series_id", "weekday", "minute", "expected")
+                .sort("weekday", "minute")
+            )
+        if effects.height:
+            effects = effects.filter(pl.col("series_id").is_in(list(members)))
+        from cxlab.forecast._components import EFFECT_SCHEMA, PROFILE_SCHEMA
+
+        return ForecastComponents(
+            series_id=series_id,
+            profiles=profiles if profiles.width else pl.DataFrame(schema=PROFILE_SCHEMA),
+            effects=effects if effects.width else pl.DataFrame(schema=EFFECT_SCHEMA),
+            interval_minutes=self.interval_minutes,
+        )
+
+    def _events_ahead(self) -> list[tuple[str, dt.datetime]]:
         total = self.frame.filter(pl.col("level") == "total")
-        if not total.is_empty():
-            days = total["ts"].dt.date()
+        if self.events is None or self.events.is_empty() or total.is_empty():
+            return []
+        lo, hi = total["ts"].min(), total["ts"].max()
+        tz = getattr(self.frame.schema["ts"], "time_zone", None)
+        ev = self.events
+        if tz and getattr(ev.schema["start"], "time_zone", None):
+            ev = ev.with_columns(pl.col("start", "end").dt.convert_time_zone(tz))
+        ahead = ev.filter((pl.col("end") > lo) & (pl.col("start") <= hi)).sort("start")
+        return [(r["name"], r["start"]) for r in ahead.iter_rows(named=True)]
+
+    def findings(self) -> list[str]:
+        """The volume ahead, its busiest interval, how accurate the forecast has been (in words)."""
+        out = []
+        m = self.metrics()
+        interval = interval_words(self.interval_minutes)
+        if "first_day" in m:
+            end = m["last_day"] + dt.timedelta(days=1)
             out.append(
-                f"About {total['y_hat'].sum():,.0f} contacts expected across all queues from "
-                f"{days.min()} to {days.max()}."
+                _("About {n} contacts are expected across all queues, {period}.").format(
+                    n=fmt_value(m["contacts"], "count"), period=fmt_period(m["first_day"], end)
+                )
             )
-            peak = total.sort("y_hat", descending=True).row(0, named=True)
             out.append(
-                f"Busiest interval: {peak['ts']:%a %d %b %H:%M} with about {peak['y_hat']:.0f} contacts "
-                f"(80% range {peak['y_lo_80']:.0f}-{peak['y_hi_80']:.0f})."
+                _(
+                    "The busiest {interval} is {when}, with about {n} contacts; "
+                    "8 times in 10 it will be between {low} and {high}."
+                ).format(
+                    interval=interval,
+                    when=fmt_date(m["peak_ts"], with_time=True, weekday=True),
+                    n=fmt_value(m["peak_y_hat"], "count"),
+                    low=fmt_value(m["peak_lo_80"], "count"),
+                    high=fmt_value(m["peak_hi_80"], "count"),
+                )
             )
-        if self.choice:
-            counts: dict[str, int] = {}
-            for m in self.choice.values():
-                counts[m] = counts.get(m, 0) + 1
+        for name, start in self._events_ahead():
             out.append(
-                "Model chosen on the backtest: "
-                + ", ".join(f"{m} for {k} series" for m, k in counts.items())
-                + "."
+                _(
+                    "{event} ({date}) falls in the forecast period; its usual effect is included."
+                ).format(event=event_name(name), date=fmt_date(start))
             )
-        if self.backtest is not None:
-            out += self.backtest.findings()[:2]
+        if "wape" in m and self.backtest is not None:
+            weeks = self.backtest.origins
+            out.append(
+                ngettext(
+                    "Tested on the last {n} forecast made a week ahead, the volume of an "
+                    "average {interval} was missed by {wape} ({comparison}): a {interval} "
+                    "holds few contacts, so chance alone moves it a lot. Daily totals were off "
+                    "by {daily}.",
+                    "Tested on the last {n} forecasts made a week ahead, the volume of an "
+                    "average {interval} was missed by {wape} ({comparison}): a {interval} "
+                    "holds few contacts, so chance alone moves it a lot. Daily totals were off "
+                    "by {daily}.",
+                    weeks,
+                ).format(
+                    n=weeks,
+                    interval=interval,
+                    wape=fmt_value(m["wape"], "share", decimals=0),
+                    comparison=compare_words(m["wape"], m["wape_naive"]),
+                    daily=fmt_value(m["wape_daily"], "share", decimals=0),
+                )
+            )
+            cov80, cov95 = m.get("coverage_80"), m.get("coverage_95")
+            if cov80 is not None and cov95 is not None:
+                words = {
+                    "cov80": fmt_value(cov80, "share", decimals=0),
+                    "cov95": fmt_value(cov95, "share", decimals=0),
+                }
+                if abs(cov80 - 0.80) <= 0.03:
+                    text = _(
+                        "The ranges can be trusted: {cov80} of actual counts fell inside the "
+                        "80% range and {cov95} inside the 95% range."
+                    )
+                elif cov80 < 0.80:
+                    text = _(
+                        "The ranges are too narrow: only {cov80} of actual counts fell inside "
+                        "the 80% range and {cov95} inside the 95% range; expect more spread "
+                        "than they show."
+                    )
+                else:
+                    text = _(
+                        "The ranges are wider than needed: {cov80} of actual counts fell "
+                        "inside the 80% range and {cov95} inside the 95% range."
+                    )
+                out.append(text.format(**words))
         return out
 
-    def plot(self, series_id: str | None = None):
+    def methods(self) -> list[str]:
+        """Which method forecasts each queue, chosen on its own backtest (for an appendix)."""
+        counts: dict[str, list[str]] = {}
+        for sid, model in self.choice.items():
+            counts.setdefault(model, []).append(sid)
+        out = []
+        for model, sids in counts.items():
+            if len(sids) == len(self.choice) and len(sids) > 1:
+                text = _("{method}: chosen for every queue ({n}).").format(
+                    method=label(model), n=len(sids)
+                )
+            else:
+                text = _("{method}: chosen for {queues}.").format(
+                    method=label(model), queues=_("; ").join(label(s) for s in sids)
+                )
+            out.append(text)
+        out.append(
+            _(
+                "Each queue's candidates are refitted at past weekly dates and forecast the "
+                "following week; the method with the lower scaled error forecasts the queue. "
+                "Channel and total forecasts are sums of the queue forecasts; their ranges come "
+                "from the summed past errors."
+            )
+        )
+        return out
+
+    def _series_words(self, sid: str) -> str:
+        return _("all queues") if sid == "total" else label(sid)
+
+    def _traces(self, fig, sid: str, color: str, *, row=None, col=None, legend: bool = True):
+        """History, the 80% and 95% ranges and the forecast of one series, broken where closed."""
         import plotly.graph_objects as go
 
         from cxlab.viz import COLORS
 
+        fc = _naive(self.frame.filter(pl.col("series_id") == sid).sort("ts"))
+        hist = _naive(self.history.filter(pl.col("series_id") == sid).sort("ts"))
+        where = {} if row is None else {"row": row, "col": col}
+        x = fc["ts"].to_list()
+        step = step_of(x) or step_of(hist["ts"].to_list())
+        for lv, alpha in zip(sorted(self.levels, reverse=True), (0.13, 0.28), strict=False):
+            name = _("{level}% range").format(level=lv)
+            xs, ys = band_polygon(
+                x, fc[f"y_lo_{lv}"].to_list(), fc[f"y_hi_{lv}"].to_list(), step=step
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=xs, y=ys, mode="lines", line=dict(width=0), fill="toself",
+                    fillcolor=fade(color, alpha), name=name, legendgroup=name,
+                    showlegend=legend, hoverinfo="skip",
+                ),
+                **where,
+            )  # fmt: skip
+        hx, hy = with_gaps(hist["ts"].to_list(), hist["y"].to_list(), step=step)
+        fig.add_trace(
+            go.Scatter(
+                x=hx,
+                y=hy,
+                mode="lines",
+                name=_("Actual"),
+                legendgroup="actual",
+                showlegend=legend,
+                line=dict(color=COLORS["muted"], width=1.2),
+                connectgaps=False,
+                hovertemplate="%{x|%H:%M}: %{y:,.0f}<extra></extra>",
+            ),
+            **where,
+        )
+        fx, fy = with_gaps(x, fc["y_hat"].to_list(), step=step)
+        fig.add_trace(
+            go.Scatter(
+                x=fx, y=fy, mode="lines", name=_("Forecast"), legendgroup="forecast",
+                showlegend=legend, line=dict(color=color, width=2), connectgaps=False,
+                hovertemplate="%{x|%H:%M}: %{y:,.0f}<extra></extra>",
+            ),
+            **where,
+        )  # fmt: skip
+        breaks = closed_hours([*hist["ts"].to_list(), *x])
+        fig.update_xaxes(rangebreaks=breaks, **where)
+        return x, hist
+
+    def plot(self, series_id: str | None = None):
+        """Contacts per interval of one series (default: all queues): the last two weeks, the
+        forecast with its 80% and 95% ranges, gaps where the queues are closed, events shaded."""
+        import plotly.graph_objects as go
+
+        from cxlab.viz import color_for, safe_text
+
         sid = series_id or (
             "total" if "total" in self.frame["series_id"].to_list() else self.frame["series_id"][0]
         )
-        # plotly shows naive times as written: draw local wall-clock times
-        fc = _naive(self.frame.filter(pl.col("series_id") == sid).sort("ts"))
-        hist = _naive(self.history.filter(pl.col("series_id") == sid).sort("ts"))
-        tz = getattr(self.frame.schema["ts"], "time_zone", None)
+        color = (
+            color_for(sid) if sid in ("phone", "chat", "email", "social") else color_for("forecast")
+        )
         fig = go.Figure()
-        x = fc["ts"].to_list()
-        for lv, color in zip(
-            sorted(self.levels, reverse=True), [COLORS["band_outer"], COLORS["band"]], strict=False
-        ):
-            fig.add_scatter(
-                x=x + x[::-1],
-                y=fc[f"y_hi_{lv}"].to_list() + fc[f"y_lo_{lv}"].to_list()[::-1],
-                fill="toself",
-                fillcolor=color,
-                line_width=0,
-                name=f"{lv}% interval",
-                hoverinfo="skip",
-            )
-        fig.add_scatter(
-            x=hist["ts"].to_list(),
-            y=hist["y"].to_list(),
-            name="actual",
-            line=dict(color=COLORS["muted"], width=1),
-        )
-        fig.add_scatter(
-            x=x, y=fc["y_hat"].to_list(), name="forecast", line=dict(color=COLORS["primary"])
-        )
+        x, hist = self._traces(fig, sid, color)
+        if x:
+            fig.add_shape(
+                type="line", xref="x", yref="paper", x0=x[0], x1=x[0], y0=0, y1=1,
+                line=dict(color="#5b6577", width=1, dash="dot"),
+            )  # fmt: skip
+            fig.add_annotation(
+                x=x[0], y=1, xref="x", yref="paper", text=safe_text(_("Forecast starts")),
+                showarrow=False, xanchor="left", yanchor="top", font=dict(size=11),
+            )  # fmt: skip
         if self.events is not None and not self.events.is_empty() and x:
+            tz = getattr(self.frame.schema["ts"], "time_zone", None)
             lo, hi = min(hist["ts"].min() or x[0], x[0]), x[-1]
             ev = self.events.with_columns(
                 pl.col("start", "end").dt.convert_time_zone(tz or "UTC").dt.replace_time_zone(None)
@@ -275,16 +564,58 @@ class ForecastResult(Result):
             for row in ev.iter_rows(named=True):
                 if row["end"] > lo and row["start"] < hi:
                     fig.add_vrect(
-                        x0=row["start"],
-                        x1=row["end"],
-                        fillcolor=COLORS["accent"],
-                        opacity=0.12,
+                        x0=max(row["start"], lo),
+                        x1=min(row["end"], hi),
+                        fillcolor=color_for("compare"),
+                        opacity=0.25,
                         line_width=0,
-                        annotation_text=str(row.get("name", row["kind"])),
-                        annotation_position="top left",
+                        annotation_text=safe_text(event_name(row.get("name", row["kind"]))),
+                        annotation_position="bottom left",
+                        annotation_font_size=11,
                     )
         fig.update_layout(
-            title=f"Contacts per interval: {sid}", yaxis_title="contacts", hovermode="x"
+            title=_("Contacts per {interval}: {series}").format(
+                interval=interval_words(self.interval_minutes), series=self._series_words(sid)
+            ),
+            yaxis_title=_("Contacts"),
+            yaxis_rangemode="tozero",
+            hovermode="x unified",
+            margin=dict(t=100),
+        )
+        return fig
+
+    def plot_channels(self):
+        """One panel per channel (each on its own scale): the last two weeks and the forecast."""
+        from plotly.subplots import make_subplots
+
+        from cxlab.viz import color_for
+
+        channels = (  # the busiest channel first
+            self.frame.filter(pl.col("level") == "channel")
+            .group_by("series_id")
+            .agg(pl.col("y_hat").sum())
+            .sort("y_hat", descending=True)["series_id"]
+            .to_list()
+        )
+        if not channels:
+            return self.plot()
+        fig = make_subplots(
+            rows=len(channels),
+            cols=1,
+            shared_xaxes=False,
+            vertical_spacing=0.08,
+            subplot_titles=[label(c) for c in channels],
+        )
+        for i, ch in enumerate(channels, start=1):
+            self._traces(fig, ch, color_for(ch, index=i), row=i, col=1, legend=i == 1)
+            fig.update_yaxes(rangemode="tozero", title_text=_("Contacts"), row=i, col=1)
+        fig.update_layout(
+            title=_("Contacts per {interval}, by channel (each on its own scale)").format(
+                interval=interval_words(self.interval_minutes)
+            ),
+            height=260 * len(channels) + 120,
+            hovermode="x unified",
+            margin=dict(t=110),
         )
         return fig
 

@@ -27,10 +27,12 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 from cxlab._options import check_option
+from cxlab._present import _, fmt_value
 from cxlab._result import Result
 from cxlab.staffing._plan import StaffingPlan
 from cxlab.staffing._simulate import Service, draw_service, fifo_queue
-from cxlab.staffing._util import local_ts, per_series, when
+from cxlab.staffing._util import per_series, when
+from cxlab.staffing._words import family_color, queue_words
 
 UTC = pl.Datetime("us", "UTC")
 
@@ -53,7 +55,7 @@ class StaffingBacktest(Result):
 
     @property
     def title(self) -> str:
-        return "Staffing backtest"
+        return _("Staffing backtest")
 
     def summary(self) -> pl.DataFrame:
         return self.totals
@@ -77,71 +79,146 @@ class StaffingBacktest(Result):
         """Mean wait of answered contacts in the replay, seconds."""
         return self._overall("asa")
 
+    def _repr_html_(self) -> str:
+        import html
+
+        from cxlab._present import CSS
+        from cxlab._result import html_findings, html_table
+
+        return (
+            f"{CSS}<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
+            f"{html_findings(self.findings())}{html_table(self.table())}</div>"
+        )
+
+    def table(self) -> pl.DataFrame:
+        """Per queue and for all queues, for a report: the service level the plan would have
+        delivered, its target, as it actually happened, waits and abandonment."""
+        t = self.totals
+        return t.select(
+            pl.Series("queue", [queue_words(q) for q in t["series_id"].to_list()], pl.Utf8),
+            "offered",
+            "service_level",
+            "sl_target",
+            "actual_service_level",
+            "asa",
+            "abandonment_rate",
+            "share_intervals_met",
+        )
+
     def plot(self):
-        """Achieved service level per interval and series, against each series' target."""
+        """Per queue: the service level the plan would have delivered (bars), as it actually
+        happened (diamonds) and the target (dashes)."""
         import plotly.graph_objects as go
 
         from cxlab.viz import COLORS
 
+        rows = self.totals.filter(pl.col("series_id") != "all").sort("service_level")
+        names = [queue_words(q) for q in rows["series_id"].to_list()]
         fig = go.Figure()
-        for sid in self.intervals["series_id"].unique().sort().to_list():
-            d = self.intervals.filter((pl.col("series_id") == sid) & (pl.col("offered") > 0)).sort(
-                "ts"
+        fig.add_trace(
+            go.Bar(
+                y=names,
+                x=rows["service_level"].to_list(),
+                orientation="h",
+                marker_color=[
+                    family_color(q, i) for i, q in enumerate(rows["series_id"].to_list())
+                ],
+                name=_("Staffed as planned (replay)"),
+                hovertemplate="%{y}: %{x:.1%}<extra></extra>",
             )
+        )
+        if rows["actual_service_level"].drop_nulls().len():
             fig.add_trace(
                 go.Scatter(
-                    x=local_ts(d["ts"], self.time_zone).to_list(),
-                    y=d["service_level"].to_list(),
-                    mode="lines",
-                    name=str(sid),
-                    line=dict(width=1.5),
+                    y=names,
+                    x=rows["actual_service_level"].to_list(),
+                    mode="markers",
+                    marker=dict(symbol="diamond", size=11, color=COLORS["muted"]),
+                    name=_("As it actually happened"),
+                    hovertemplate="%{y}: %{x:.1%}<extra></extra>",
                 )
             )
-        targets = self.totals.filter(pl.col("series_id") != "all")["sl_target"].unique().to_list()
-        for t in targets:
-            fig.add_hline(
-                y=t,
-                line=dict(color=COLORS["bad"], dash="dash", width=1),
-                annotation_text=f"target {t:.0%}",
+        fig.add_trace(
+            go.Scatter(
+                y=names,
+                x=rows["sl_target"].to_list(),
+                mode="markers",
+                marker=dict(symbol="line-ns-open", size=22, color=COLORS["bad"], line_width=2),
+                name=_("Target"),
+                hovertemplate="%{y}: %{x:.0%}<extra></extra>",
             )
-        fig.update_layout(
-            title="Service level the plan would have achieved, per interval",
-            yaxis=dict(
-                title="answered within threshold / offered", tickformat=".0%", range=[0, 1.02]
-            ),
         )
+        fig.update_layout(
+            title=_("Service level the plan would have delivered in the replayed week, per queue"),
+            xaxis=dict(title=_("Share answered within the target time"), tickformat=".0%",
+                       range=[0, 1.02]),
+            height=max(320, 48 * len(names) + 200),
+            margin=dict(l=160, t=110),
+        )  # fmt: skip
         return fig
 
     def findings(self) -> list[str]:
         out = []
         rows = self.totals.filter(pl.col("series_id") != "all").sort("service_level")
         for r in rows.iter_rows(named=True):
-            verdict = "meeting" if r["met"] else "missing"
+            text = (
+                _(
+                    "{queue}: staffed as planned it would have answered {sl} within {seconds}, "
+                    "meeting the {target} target; the average wait to be answered {asa}, "
+                    "{abandoned} abandoned."
+                )
+                if r["met"]
+                else _(
+                    "{queue}: staffed as planned it would have answered {sl} within {seconds}, "
+                    "missing the {target} target; the average wait to be answered {asa}, "
+                    "{abandoned} abandoned."
+                )
+            )
             out.append(
-                f"{r['series_id']}: staffed as planned it would have answered {r['service_level']:.1%} "
-                f"within {r['sl_seconds']:g} s ({verdict} the {r['sl_target']:.0%} target), with an "
-                f"average speed of answer of {r['asa']:.0f} s and {r['abandonment_rate']:.1%} abandoned; "
-                f"the target was met in {r['share_intervals_met']:.0%} of {r['intervals']:,} busy intervals."
+                text.format(
+                    queue=queue_words(r["series_id"]),
+                    sl=fmt_value(r["service_level"], "share"),
+                    seconds=fmt_value(r["sl_seconds"], "seconds"),
+                    target=fmt_value(r["sl_target"], "share", decimals=0),
+                    asa=fmt_value(r["asa"], "seconds"),
+                    abandoned=fmt_value(r["abandonment_rate"], "share"),
+                )
             )
         total = self.totals.filter(pl.col("series_id") == "all")
         if total.height and total["actual_service_level"].item() is not None:
             t = total.row(0, named=True)
             out.append(
-                f"Across all queues the replay answers {t['service_level']:.1%} within each queue's "
-                f"threshold with {t['abandonment_rate']:.1%} abandoned; as it actually happened, "
-                f"{t['actual_service_level']:.1%} and {t['actual_abandonment_rate']:.1%}."
+                _(
+                    "Across all queues the replay answers {sl} within each queue's target time "
+                    "with {abandoned} abandoned; as it actually happened, {actual_sl} and "
+                    "{actual_abandoned}."
+                ).format(
+                    sl=fmt_value(t["service_level"], "share"),
+                    abandoned=fmt_value(t["abandonment_rate"], "share"),
+                    actual_sl=fmt_value(t["actual_service_level"], "share"),
+                    actual_abandoned=fmt_value(t["actual_abandonment_rate"], "share"),
+                )
             )
         worst = self.intervals.filter(pl.col("offered") >= 5).sort("service_level").head(1)
         if worst.height:
             w = worst.row(0, named=True)
             out.append(
-                f"The worst interval was {w['series_id']} at {when(w['ts'], self.time_zone)}: "
-                f"{w['offered']} contacts met {w['agents']} agents and {w['service_level']:.0%} "
-                "were answered within the threshold."
+                _(
+                    "The hardest interval was {queue} at {when}: {offered} contacts met {agents} "
+                    "and {sl} were answered within the target time."
+                ).format(
+                    queue=queue_words(w["series_id"]),
+                    when=when(w["ts"], self.time_zone),
+                    offered=fmt_value(w["offered"], "count"),
+                    agents=fmt_value(w["agents"], "agents"),
+                    sl=fmt_value(w["service_level"], "share", decimals=0),
+                )
             )
         out.append(
-            "One replay of the actual arrivals with simulated patience and handle times "
-            f"(seed {self.seed}); a different seed moves interval figures by a few points."
+            _(
+                "One replay of the actual arrivals with simulated patience and handle times "
+                "(seed {seed}); another seed moves interval figures by a few points."
+            ).format(seed=self.seed)
         )
         return out
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, SchemaError
+from cxlab._present import _, fmt_interval, fmt_value, label
 from cxlab._result import Result
 
 REALTIME = ("phone", "chat")
@@ -36,7 +37,7 @@ class PatienceEstimate(Result):
 
     @property
     def title(self) -> str:
-        return "Caller patience"
+        return _("Caller patience")
 
     def summary(self) -> pl.DataFrame:
         return self.table
@@ -54,7 +55,7 @@ class PatienceEstimate(Result):
         fig = go.Figure(
             go.Scatter(
                 x=t["estimate"].to_list(),
-                y=t["term"].to_list(),
+                y=[label(v) for v in t["term"].to_list()],
                 mode="markers",
                 error_x=dict(
                     type="data",
@@ -62,16 +63,29 @@ class PatienceEstimate(Result):
                     array=(t["ci_high"] - t["estimate"]).to_list(),
                     arrayminus=(t["estimate"] - t["ci_low"]).to_list(),
                 ),
+                hovertemplate="%{y}: %{x:.0f}<extra></extra>",
             )
         )
-        fig.update_layout(title=f"Mean patience, seconds ({self.level:.0%} intervals)")
+        fig.update_layout(
+            title=_("Mean wait before hanging up, seconds ({level} range)").format(
+                level=fmt_value(self.level, "share", decimals=0)
+            ),
+            xaxis_title=_("Seconds"),
+        )
         return fig
 
     def findings(self) -> list[str]:
         return [
-            f"{r['term']}: callers wait on average {r['estimate']:.0f} s before hanging up "
-            f"({self.level:.0%} interval {r['ci_low']:.0f}–{r['ci_high']:.0f} s, from "
-            f"{r['abandoned']:,} abandons)."
+            _(
+                "{queue}: callers wait {mean} on average before hanging up ({level} range "
+                "{range}, from {n} abandons)."
+            ).format(
+                queue=label(r["term"]),
+                mean=fmt_value(r["estimate"], "seconds"),
+                level=fmt_value(self.level, "share", decimals=0),
+                range=fmt_interval(r["ci_low"], r["ci_high"], "seconds", change=False),
+                n=fmt_value(r["abandoned"], "count"),
+            )
             for r in self.table.iter_rows(named=True)
         ]
 

@@ -9,6 +9,7 @@ Garnett, O., Mandelbaum, A. & Reiman, M. (2002). Designing a call center with im
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +19,21 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
+from cxlab._present import N_, Headline, _, fmt_value, label, ngettext
 from cxlab._result import Result, html_findings, html_table
 from cxlab.staffing._erlang_a import erlang_a_from
 from cxlab.staffing._required import _EPS, check_targets, required_servers
 from cxlab.staffing._uncertainty import p_miss
 from cxlab.staffing._util import local_ts, per_series, when, zone
+from cxlab.staffing._words import (
+    closed_hours,
+    fade,
+    family_color,
+    interval_words,
+    queue_words,
+    step_band,
+    with_gaps,
+)
 
 BANDS = (("lo_80", "y_lo_80"), ("hi_80", "y_hi_80"), ("lo_95", "y_lo_95"), ("hi_95", "y_hi_95"))
 QUANTILE_COLUMNS = ("y_lo_95", "y_lo_80", "y_hat", "y_hi_80", "y_hi_95")
@@ -56,7 +67,7 @@ class StaffingPlan(Result):
 
     @property
     def title(self) -> str:
-        return "Staffing plan"
+        return _("Staffing plan")
 
     def summary(self) -> pl.DataFrame:
         """One row per series_id and interval (the export's rows)."""
@@ -100,14 +111,95 @@ class StaffingPlan(Result):
         return peaks.join(sums, on="series_id").sort("peak_agents", descending=True)
 
     def _repr_html_(self) -> str:
-        """Findings and the per-series totals (the interval rows are in ``summary()``)."""
+        """Findings and the per-queue table (the interval rows are in ``summary()``)."""
         import html
 
+        from cxlab._present import CSS
+
         return (
-            f"<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
+            f"{CSS}<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
             f"{html_findings(self.findings())}"
-            f"{html_table(self.totals(), caption='Per queue: peak need, agent-hours, mean risk')}</div>"
+            f"{html_table(self.by_queue(), caption=_('Per queue: the busiest interval and the week'))}</div>"
         )
+
+    def by_queue(self) -> pl.DataFrame:
+        """Per queue, for a report: its busiest interval, agents then with the 80% range,
+        agent-hours on the phones and to schedule, and the average chance of missing the target."""
+        t = self.totals()
+        return pl.DataFrame(
+            {
+                "queue": [queue_words(q) for q in t["series_id"].to_list()],
+                "peak_ts": [when(v, self.time_zone) for v in t["peak_ts"].to_list()],
+                "peak_agents": t["peak_agents"].to_list(),
+                "agents_range_80": [
+                    _("{low} to {high}").format(low=lo, high=hi)
+                    for lo, hi in zip(
+                        t["peak_agents_lo_80"].to_list(),
+                        t["peak_agents_hi_80"].to_list(),
+                        strict=True,
+                    )
+                ],
+                "agent_hours": t["agent_hours"].round().cast(pl.Int64).to_list(),
+                "scheduled_hours": t["scheduled_hours"].round().cast(pl.Int64).to_list(),
+                "mean_p_miss_sl": t["mean_p_miss_sl"].to_list(),
+            },
+            schema_overrides={"mean_p_miss_sl": pl.Float64},
+        )
+
+    def assumptions(self) -> pl.DataFrame:
+        """The Erlang inputs of every queue: handle time, target, patience, concurrency, model."""
+        ids = list(self.sl_target)
+        patience = self.patience_seconds or {}
+        return pl.DataFrame(
+            {
+                "queue": [queue_words(q) for q in ids],
+                "aht_seconds": [self.aht_seconds[q] for q in ids],
+                "sl_target": [self.sl_target[q] for q in ids],
+                "sl_seconds": [self.sl_seconds[q] for q in ids],
+                "concurrency": [self.concurrency[q] for q in ids],
+                "patience_seconds": [
+                    patience.get(q) if np.isfinite(patience.get(q, np.inf)) else None for q in ids
+                ],
+                "queue_model": [
+                    label("erlang_a" if np.isfinite(patience.get(q, np.inf)) else "erlang_c")
+                    for q in ids
+                ],
+            },
+            schema_overrides={"patience_seconds": pl.Float64, "concurrency": pl.Float64},
+        )
+
+    def peak_total(self) -> dict:
+        """The interval when all queues together need the most agents on the phones."""
+        per_ts = (
+            self.table.group_by("ts")
+            .agg(pl.col("agents", "agents_hi_80", "agents_lo_80", "scheduled").sum())
+            .sort(["agents", "ts"], descending=[True, False])
+        )
+        return per_ts.row(0, named=True)
+
+    def headline(self) -> list[Headline]:
+        """One card: agents on the phones at the busiest interval of all queues together."""
+        peak = self.peak_total()
+        days = local_ts(self.table["ts"], self.time_zone)
+        first, last = days.min().date(), days.max().date()
+        period = (first.isoformat(), (last + dt.timedelta(days=1)).isoformat())
+        return [
+            Headline(
+                key="peak_agents",
+                label=N_("Agents needed at the peak"),
+                value=peak["agents"],
+                unit="agents",
+                period=period,
+                detail=_(
+                    "{when}; {high} if every queue is at the top of its 80% range; "
+                    "{scheduled} to schedule"
+                ).format(
+                    when=when(peak["ts"], self.time_zone),
+                    high=fmt_value(peak["agents_hi_80"], "agents"),
+                    scheduled=fmt_value(np.ceil(peak["scheduled"]), "agents"),
+                ),
+            )
+        ]
 
     def peaks(self) -> pl.DataFrame:
         """The interval of highest need of each series, with its ranges."""
@@ -142,101 +234,138 @@ class StaffingPlan(Result):
         return csv, parquet
 
     def plot(self):
-        """Agents needed on the phones over time per series, with the 80% and 95% ranges."""
+        """Agents needed on the phones over time per queue (the eight busiest), with the 80% and
+        95% ranges; the line breaks where a queue is closed."""
         import plotly.graph_objects as go
         from plotly.subplots import make_subplots
-
-        from cxlab.viz import COLORS
 
         series = self.peaks().sort("agents", descending=True)["series_id"].to_list()[:8]
         fig = make_subplots(
             rows=len(series),
             cols=1,
             shared_xaxes=True,
-            subplot_titles=series,
-            vertical_spacing=0.04,
+            subplot_titles=[queue_words(s) for s in series],
+            vertical_spacing=0.25 / max(len(series), 1),
         )
         for i, sid in enumerate(series, start=1):
             d = self.table.filter(pl.col("series_id") == sid).sort("ts")
             x = local_ts(d["ts"], self.time_zone).to_list()
-            for lo, hi, color, name in (
-                ("agents_lo_95", "agents_hi_95", COLORS["band_outer"], "95% range"),
-                ("agents_lo_80", "agents_hi_80", COLORS["band"], "80% range"),
+            color = family_color(sid, i)
+            for lo, hi, alpha, name in (
+                ("agents_lo_95", "agents_hi_95", 0.13, _("95% range")),
+                ("agents_lo_80", "agents_hi_80", 0.28, _("80% range")),
             ):
+                xs, ys = step_band(x, d[lo].to_list(), d[hi].to_list())
                 fig.add_trace(
                     go.Scatter(
-                        x=x,
-                        y=d[hi].to_list(),
-                        mode="lines",
-                        line=dict(width=0, shape="hv"),
-                        showlegend=False,
-                        hoverinfo="skip",
+                        x=xs, y=ys, mode="lines", line=dict(width=0), fill="toself",
+                        fillcolor=fade(color, alpha), name=name, showlegend=i == 1,
+                        legendgroup=name, hoverinfo="skip",
                     ),
-                    row=i,
-                    col=1,
-                )
-                fig.add_trace(
-                    go.Scatter(
-                        x=x,
-                        y=d[lo].to_list(),
-                        mode="lines",
-                        line=dict(width=0, shape="hv"),
-                        fill="tonexty",
-                        fillcolor=color,
-                        name=name,
-                        showlegend=i == 1,
-                        legendgroup=name,
-                    ),
-                    row=i,
-                    col=1,
-                )
+                    row=i, col=1,
+                )  # fmt: skip
+            xs, ys = with_gaps(x, d["agents"].to_list())
             fig.add_trace(
                 go.Scatter(
-                    x=x,
-                    y=d["agents"].to_list(),
-                    mode="lines",
-                    line=dict(color=COLORS["primary"], width=2, shape="hv"),
-                    name="agents at forecast",
-                    showlegend=i == 1,
-                    legendgroup="agents",
+                    x=xs, y=ys, mode="lines", line=dict(color=color, width=2, shape="hv"),
+                    name=_("Agents at the forecast"), showlegend=i == 1, legendgroup="agents",
+                    hovertemplate="%{x|%H:%M}: %{y}<extra></extra>",
                 ),
-                row=i,
-                col=1,
-            )
+                row=i, col=1,
+            )  # fmt: skip
+            fig.update_yaxes(rangemode="tozero", row=i, col=1)
+        all_ts = local_ts(self.table["ts"], self.time_zone).unique().sort().to_list()
+        fig.update_xaxes(rangebreaks=closed_hours(all_ts))
         fig.update_layout(
-            title="Agents needed on the phones, with the forecast's 80% and 95% ranges",
-            height=max(320, 200 * len(series)),
+            title=_("Agents needed on the phones, with the forecast's 80% and 95% ranges"),
+            height=max(360, 190 * len(series) + 140),
+            margin=dict(t=120),
+            hovermode="x unified",
         )
         return fig
 
     def findings(self) -> list[str]:
-        """The peak need of each queue with its range, the totals, and the risk at the headcount."""
+        """The peak need of all queues together with its range, the week's agent-hours, and the
+        risk of missing the service-level target at the headcount assessed."""
         out = []
-        for row in self.peaks().sort("agents", descending=True).head(8).iter_rows(named=True):
+        if self.table.height:
+            peak = self.peak_total()
             out.append(
-                f"{row['series_id']}: the peak is {when(row['ts'], self.time_zone)}, needing "
-                f"{row['agents']} agents on the phones (80% range {row['agents_lo_80']}–{row['agents_hi_80']}, "
-                f"95% range {row['agents_lo_95']}–{row['agents_hi_95']}), "
-                f"{row['scheduled']:.0f} to schedule after {self.shrinkage:.0%} shrinkage."
+                _(
+                    "At the busiest {interval} ({when}) all queues together need "
+                    "{agents} on the phones ({high} if every queue is at the top of its 80% "
+                    "range), {scheduled} on the schedule once {shrinkage} of paid time lost to "
+                    "breaks, training and absence is allowed for."
+                ).format(
+                    interval=interval_words(self.interval_minutes),
+                    when=when(peak["ts"], self.time_zone),
+                    agents=fmt_value(peak["agents"], "agents"),
+                    high=fmt_value(peak["agents_hi_80"], "agents"),
+                    scheduled=fmt_value(np.ceil(peak["scheduled"]), "agents"),
+                    shrinkage=fmt_value(self.shrinkage, "share", decimals=0),
+                )
             )
-        total, sched = self.agent_hours, self.scheduled_hours
         n_series = self.table["series_id"].n_unique()
         out.append(
-            f"Over {self.table.height:,} intervals of {n_series} queue(s), the plan needs "
-            f"{total:,.0f} agent-hours on the phones, {sched:,.0f} scheduled."
+            ngettext(
+                "The plan needs {hours} agent-hours on the phones across {n} queue, "
+                "{scheduled} on the schedule.",
+                "The plan needs {hours} agent-hours on the phones across {n} queues, "
+                "{scheduled} on the schedule.",
+                n_series,
+            ).format(
+                hours=fmt_value(self.agent_hours, "count"),
+                n=n_series,
+                scheduled=fmt_value(self.scheduled_hours, "count"),
+            )
         )
         if self.skipped:
             out.append(
-                f"Not staffed here (no service-level target given): {', '.join(self.skipped)}."
+                _("Not staffed here (no service-level target given): {queues}.").format(
+                    queues=_("; ").join(queue_words(s) for s in self.skipped)
+                )
             )
         open_ = self.table.filter(pl.col("y_hat") > 0)
         risk = open_["p_miss_sl"].drop_nulls()
         if risk.len():
             high = int((risk > 0.5).sum())
+            words = {
+                "risk": fmt_value(float(risk.mean()), "share", decimals=0),
+                "high": fmt_value(high, "count"),
+                "n": fmt_value(risk.len(), "count"),
+            }
+            if high:
+                text = _(
+                    "Staffed as assessed, an open interval has on average a {risk} chance of "
+                    "missing its service-level target, because volume varies around the "
+                    "forecast; the chance is above one in two in {high} of {n} open intervals."
+                )
+            else:
+                text = _(
+                    "Staffed as assessed, an open interval has on average a {risk} chance of "
+                    "missing its service-level target, because volume varies around the "
+                    "forecast; in none of the {n} open intervals is it above one in two."
+                )
+            out.append(text.format(**words))
+        return out
+
+    def queue_findings(self) -> list[str]:
+        """Per queue: the busiest interval, the agents it needs and their ranges."""
+        out = []
+        for row in self.peaks().sort("agents", descending=True).iter_rows(named=True):
             out.append(
-                f"At the headcount assessed, the chance of missing the service-level target "
-                f"averages {risk.mean():.0%} per open interval; it is above 50% in {high:,} of "
-                f"{risk.len():,} open intervals."
+                _(
+                    "{queue}: busiest {when}, needing {agents} on the phones (80% range "
+                    "{lo80} to {hi80}, 95% range {lo95} to {hi95})."
+                ).format(
+                    queue=queue_words(row["series_id"]),
+                    when=when(row["ts"], self.time_zone),
+                    agents=fmt_value(row["agents"], "agents"),
+                    lo80=row["agents_lo_80"],
+                    hi80=row["agents_hi_80"],
+                    lo95=row["agents_lo_95"],
+                    hi95=row["agents_hi_95"],
+                )
             )
         return out
 

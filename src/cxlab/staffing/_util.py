@@ -57,11 +57,13 @@ def local_ts(ts: pl.Series, time_zone: str | None) -> pl.Series:
 
 
 def when(ts: Any, time_zone: str | None) -> str:
-    """An interval start in words, in local time: ``Mon 12 Oct 10:30``."""
+    """An interval start in words, in local time and the report's language: "Mon, Oct 12 10:30"."""
     if isinstance(ts, dt.datetime):
         if ts.tzinfo is not None:
             from zoneinfo import ZoneInfo
 
             ts = ts.astimezone(ZoneInfo(zone(time_zone)))
-        return ts.strftime("%a %d %b %Y %H:%M")
+        from cxlab._present import fmt_date
+
+        return fmt_date(ts, with_time=True, weekday=True)
     return str(ts)
