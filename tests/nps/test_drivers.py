@@ -132,7 +132,7 @@ def test_planted_driver_weights_recovered(default_surveys, default_workspace):
     assert sorted(slopes, key=slopes.get, reverse=True) == truth["importance_order"]
     assert all(slopes[k] < truth["weights"][k] for k in slopes)
     assert isinstance(res.plot(), go.Figure)
-    assert res.findings()[1].startswith("Resolution matters most")
+    assert res.findings()[1].startswith("Problem solved matters most")
     assert res.fix_first()  # at least one important, under-performing driver
 
 

@@ -82,10 +82,18 @@ def test_change_detects_planted_regime_shift(default_surveys, default_workspace)
         - (1 - share2) * truth["individual"]["before"]
     )
     assert row["ci_low"] <= planted <= row["ci_high"]
-    assert "real" in res.findings()[0]
-    cards = res.cards(target=20.0)
-    assert cards[0]["label"] == "NPS 2026-Q3"
-    assert cards[0]["met"] == (row["nps_now"] >= 20.0)
+    assert "NPS really moved" in res.findings()[1]
+    card = res.headline(target=20.0)[0]
+    assert isinstance(card, cx.Headline) and card.key == "nps" and card.unit == "nps"
+    assert card.period == ("2026-07-01", "2026-10-01") and card.compared_to == "previous_quarter"
+    assert card.status == ("met" if row["nps_now"] >= 20.0 else "missed")
+    assert (card.low, card.high) == (row["nps_now_low"], row["nps_now_high"])
+    assert card.change == row["estimate"] and "larger than chance" in (card.detail or "")
+    promoters, detractors = res.headline()[1:3]
+    assert promoters.value == pytest.approx(
+        (q3.filter(pl.col("nps") >= 9).height) / q3.filter(pl.col("nps").is_not_null()).height
+    )
+    assert detractors.higher_is_better is False
     assert row["nps_now_low"] <= row["nps_now"] <= row["nps_now_high"]
     assert res.change == pytest.approx(row["nps_now"] - row["nps_before"])
     q3_score = cx.nps.score(default_surveys, period="2026-Q3", time_zone=TZ).summary()
@@ -172,5 +180,6 @@ def test_compare_without_answers_before_reports_now_and_says_so() -> None:
     )
     result = _cx.nps.compare(frame, period="2026-08", compare_to="previous", time_zone="UTC")
     assert result.nps_now == 30.0 and result.change is None and not result.real
-    assert "no answers in 2026-07" in result.findings()[0]
-    assert result.cards()[1]["value"] == "–"
+    assert "no answers in July 2026 to compare with" in result.findings()[0]
+    card = result.headline()[0]
+    assert card.value == 30.0 and card.change is None and card.change_text() is None
