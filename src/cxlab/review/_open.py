@@ -9,9 +9,10 @@ import polars as pl
 
 from cxlab._config import Settings, settings
 from cxlab._errors import NotEnoughDataError
+from cxlab._present import Headline, record
 from cxlab.data import has_table, load
 from cxlab.review._period import CompareTo, Period, review_period
-from cxlab.review._sections import Scorecard, fmt
+from cxlab.review._scorecard import Scorecard
 
 
 @dataclass(frozen=True)
@@ -74,91 +75,20 @@ def open_review(
     )
 
 
-HEADLINE = [
-    ("fcr", "all"),
-    ("csat", "all"),
-    ("service_level", "channel=phone"),
-    ("answer_rate", "channel=phone"),
-    ("resolution_within", "all"),
-    ("complaint_rate", "all"),
-]
+def headline_cards(card: Scorecard) -> list[Headline]:
+    """The headline tiles of the review (see :meth:`Scorecard.headline`)."""
+    return card.headline()
 
 
-def headline_cards(card: Scorecard) -> list[dict]:
-    """Cards for ``cx.viz.headline``: the targeted KPIs, value against target, change in words."""
-    out = []
-    t = card.table
-    for kpi, scope in HEADLINE:
-        rows = t.filter((pl.col("kpi") == kpi) & (pl.col("scope") == scope))
-        if rows.height == 0:
-            continue
-        r = rows.row(0, named=True)
-        detail = (
-            f"{r['change_text']} on {card.period.compare_label}"
-            if r["change"] is not None
-            else None
-        )
-        label = r["label"] + ("" if scope == "all" else f" ({scope.split('=', 1)[1]})")
-        out.append(
-            {
-                "label": label,
-                "value": r["value_text"],
-                "target": f"target {r['target_text']}" if r["target"] is not None else None,
-                "met": r["met"],
-                "detail": detail,
-            }
-        )
-    return out
+def record_headlines(card: Scorecard, *, tiles: int = 4) -> None:
+    """Record the first ``tiles`` headline cards for the index (the rest in the metrics file)."""
+    cards = card.headline()
+    if cards[:tiles]:
+        record(*cards[:tiles])
+    if cards[tiles:]:
+        record(*cards[tiles:], headline=False)
 
 
-def record_headlines(card: Scorecard) -> None:
-    """Hand the headline KPIs to the runner (they appear on ``outputs/index.html``)."""
-    from cxlab.runner import record
-
-    for kpi, scope in HEADLINE[:4]:
-        rows = card.table.filter((pl.col("kpi") == kpi) & (pl.col("scope") == scope))
-        if rows.height:
-            r = rows.row(0, named=True)
-            unit = "share" if r["unit"] == "share" else "score"
-            label = r["label"] + ("" if scope == "all" else f" ({scope.split('=', 1)[1]})")
-            record(
-                f"{kpi}:{scope}",
-                r["value"],
-                label=label,
-                unit=unit,
-                target=r["target"],
-                direction=r["target_text"].split(" ")[0] if r["target"] is not None else None,
-                detail=card.period.label,
-            )
-
-
-def report_table(card: Scorecard) -> pl.DataFrame:
-    """The scorecard as people read it: KPI, scope, this month, last, change, target, status."""
-    t = card.table
-    status = (
-        pl.when(pl.col("met").eq(True))
-        .then(pl.lit("on target"))
-        .when(pl.col("met").eq(False))
-        .then(pl.lit("missed"))
-        .otherwise(pl.lit(""))
-    )
-    moved = (
-        pl.when(pl.col("p_value") < 0.01)
-        .then(pl.lit("beyond normal variation"))
-        .when(pl.col("p_value").is_not_null())
-        .then(pl.lit("within normal variation"))
-        .otherwise(pl.lit(""))
-    )
-    previous = pl.struct("previous", "unit").map_elements(
-        lambda s: fmt(s["previous"], s["unit"]), return_dtype=pl.Utf8
-    )
-    return t.select(
-        pl.col("label").alias("KPI"),
-        pl.col("scope").alias("scope"),
-        pl.col("value_text").alias(card.period.label),
-        previous.alias(card.period.compare_label),
-        pl.col("change_text").alias("change"),
-        moved.alias("the change is"),
-        pl.col("target_text").alias("target"),
-        status.alias("status"),
-    )
+def report_table(card: Scorecard, *, targeted: bool | None = True) -> pl.DataFrame:
+    """The scorecard as a service department writes it (see :meth:`Scorecard.report_table`)."""
+    return card.report_table(targeted=targeted)

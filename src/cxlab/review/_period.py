@@ -11,6 +11,7 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError
 from cxlab._options import check_option
+from cxlab._present import _, fmt_month
 
 CompareTo = Literal["previous_month", "last_year"]
 MIN_CONTACTS = 200  # below this a monthly review says nothing reliable
@@ -35,13 +36,27 @@ class Period:
         end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
         return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
+    def dates(self, which: Literal["current", "compare"] = "current") -> tuple[str, str]:
+        """The month as local ISO dates, ``(first day, first day of the next month)``."""
+        month = self.month if which == "current" else self.compare_month
+        year, m = (int(x) for x in month.split("-"))
+        return f"{year:04d}-{m:02d}-01", f"{year + (m == 12):04d}-{m % 12 + 1:02d}-01"
+
     @property
     def label(self) -> str:
-        return dt.date.fromisoformat(self.month + "-01").strftime("%B %Y")
+        """The review month in the report's language: "October 2026" / "2026年10月"."""
+        return fmt_month(self.month)
 
     @property
     def compare_label(self) -> str:
-        return dt.date.fromisoformat(self.compare_month + "-01").strftime("%B %Y")
+        return fmt_month(self.compare_month)
+
+    @property
+    def compare_words(self) -> str:
+        """How the comparison reads: "vs previous month" (环比) or "vs same month last year" (同比)."""
+        if self.compare_to == "last_year":
+            return _("vs same month last year")
+        return _("vs previous month")
 
 
 def _shift(month: str, months: int) -> str:

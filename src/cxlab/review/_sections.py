@@ -1,239 +1,68 @@
-"""The sections of the monthly service review, each a result that shows itself."""
+"""The sections of the monthly service review, each a result that shows itself.
+
+Results keep numbers; words and formatted figures are made when they are shown, in the report's
+language, through :mod:`cxlab._present` (one formatter, one label catalogue).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 import plotly.express as px
 import plotly.graph_objects as go
 import polars as pl
+from plotly.subplots import make_subplots
 
+from cxlab._present import _, fmt_change, fmt_date, fmt_value, label
 from cxlab._result import Result
 from cxlab.features import MetricConfig, metrics, prepare
-from cxlab.review._moments import change_test, moments
+from cxlab.review._moments import moments
 from cxlab.review._period import Period
-from cxlab.viz._display import safe_text
+from cxlab.review._scorecard import (
+    HEADLINE,
+    SCORECARD,
+    Scorecard,
+    _in,
+    scorecard,
+)
+from cxlab.review._show import (
+    axis_title,
+    chart_text,
+    date_axis,
+    dim_word,
+    joined,
+    scale,
+    seconds_axis,
+    section_html,
+    titled,
+)
+from cxlab.viz import COLORS, color_for
 
-PCT = {"share"}
-SCORECARD = [  # shown even without a target (ASA and AHT only per channel: email waits are hours)
-    ("contacts", "all"),
-    ("answer_rate", "channel=chat"),
-    ("asa", "channel=phone"),
-    ("asa", "channel=chat"),
-    ("aht", "channel=phone"),
-    ("aht", "channel=chat"),
-    ("fcr", "all"),
-    ("csat", "all"),
-    ("complaint_rate", "all"),
-    ("resolution_within", "all"),
-    ("sla_answered", "all"),
-    ("sla_resolved", "all"),
+__all__ = [
+    "HEADLINE",
+    "SCORECARD",
+    "Breakdown",
+    "Complaints",
+    "Daily",
+    "Phone",
+    "QualityAssurance",
+    "Scorecard",
+    "Volume",
+    "breakdown",
+    "complaints",
+    "daily",
+    "phone",
+    "qa",
+    "scorecard",
+    "volume",
 ]
 
-
-def fmt(value: float | None, unit: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if unit == "share":
-        return f"{100 * value:.1f}%"
-    if unit == "seconds":
-        return f"{value / 3600:.1f} h" if value >= 3 * 3600 else f"{value:,.0f} s"
-    if unit == "count":
-        return f"{value:,.0f}"
-    return f"{value:.2f}"
+LEVELS = ("category", "category_l2", "category_l3")
 
 
-def fmt_change(delta: float | None, unit: str) -> str:
-    if delta is None:
-        return "–"
-    if unit == "share":
-        return f"{100 * delta:+.1f} pts"
-    if unit == "seconds":
-        return f"{delta:+,.0f} s"
-    if unit == "count":
-        return f"{delta:+,.0f}"
-    return f"{delta:+.2f}"
-
-
-def _html(result: Result, table: pl.DataFrame | None) -> str:
-    """A section as people read it: its title, findings, and a formatted table (or none)."""
-    import html as _h
-
-    from cxlab._result import html_findings, html_table
-
-    body = html_table(table) if table is not None else ""
-    return f"<div class='cx-result'><h4>{_h.escape(result.title)}</h4>{html_findings(result.findings())}{body}</div>"
-
-
-def _text(values: pl.Series, unit: str, *, change: bool = False) -> list[str]:
-    f = fmt_change if change else fmt
-    return [f(v, unit) for v in values.to_list()]
-
-
-def formatted(frame: pl.DataFrame, units: dict[str, str]) -> pl.DataFrame:
-    """``frame`` with the named columns turned into text in their unit (percent, seconds, count)."""
-    return frame.with_columns(
-        pl.Series(c, _text(frame[c], u)) for c, u in units.items() if c in frame.columns
-    )
-
-
-def _in(prepared: pl.LazyFrame, period: Period, which: str = "current") -> pl.LazyFrame:
-    lo, hi = period.bounds(which)
-    return prepared.filter(pl.col("arrived_at").is_between(lo, hi, closed="left"))
-
-
-def _scope(expr: str) -> pl.Expr:
-    if expr in ("all", "", "*"):
-        return pl.lit(True)
-    column, value = expr.split("=", 1)
-    return pl.col(column.strip()) == value.strip()
-
-
-# -- 0. the scorecard -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Scorecard(Result):
-    """KPIs of the month against targets, with the change from the comparison month."""
-
-    table: pl.DataFrame
-    period: Period
-
-    @property
-    def title(self) -> str:
-        return f"KPIs for {self.period.label} against targets"
-
-    def summary(self) -> pl.DataFrame:
-        return self.table
-
-    def findings(self) -> list[str]:
-        """What missed its target, what is on target, and what moved beyond normal variation."""
-
-        def name(r: dict) -> str:
-            return r["label"] + ("" if r["scope"] == "all" else f" ({r['scope'].split('=', 1)[1]})")
-
-        out = []
-        for r in self.table.filter(pl.col("met") == False).iter_rows(named=True):  # noqa: E712
-            out.append(
-                f"{name(r)} missed its target: {r['value_text']} against {r['target_text']}."
-            )
-        met = self.table.filter(pl.col("met") == True)  # noqa: E712
-        if met.height:
-            out.append(
-                "On target: "
-                + "; ".join(f"{name(r)} {r['value_text']}" for r in met.iter_rows(named=True))
-                + "."
-            )
-        moved = self.table.filter(
-            (pl.col("p_value") < 0.01)
-            & pl.col("change").is_not_null()
-            & pl.col("higher_is_better").is_not_null()
-        )
-        for r in moved.sort("p_value").head(5).iter_rows(named=True):
-            better = (r["change"] > 0) == r["higher_is_better"]
-            way = "up" if r["change"] > 0 else "down"
-            out.append(
-                f"{name(r)} {'improved' if better else 'worsened'}: {r['value_text']}, {way} "
-                f"{r['change_text'].lstrip('+-')} on {self.period.compare_label}, more than normal variation explains."
-            )
-        steady = self.table.filter((pl.col("p_value") >= 0.01) & pl.col("target").is_not_null())
-        if steady.height:
-            out.append(
-                "Within normal variation of last month: "
-                + ", ".join(name(r) for r in steady.iter_rows(named=True))
-                + "."
-            )
-        return out
-
-    def plot(self) -> go.Figure:
-        shares = self.table.filter(pl.col("unit") == "share", pl.col("target").is_not_null())
-        fig = go.Figure()
-        labels = [f"{a} ({s})" for a, s in zip(shares["label"], shares["scope"], strict=True)]
-        fig.add_bar(
-            y=labels,
-            x=shares["value"] * 100,
-            orientation="h",
-            name=self.period.label,
-            marker_color=["#2e8540" if m else "#c0392b" for m in shares["met"]],
-        )
-        fig.add_scatter(
-            y=labels,
-            x=shares["target"] * 100,
-            mode="markers",
-            name="target",
-            marker=dict(symbol="line-ns-open", size=22, color="#1d2433", line_width=3),
-        )
-        fig.update_layout(
-            title=f"Share KPIs against targets, {self.period.label}",
-            xaxis_title="%",
-            height=120 + 40 * len(labels),
-        )
-        return fig
-
-
-def scorecard(
-    contacts: pl.LazyFrame,
-    targets: pl.DataFrame,
-    period: Period,
-    *,
-    config: MetricConfig | None = None,
-) -> Scorecard:
-    """Every targeted KPI and the headline KPIs, this month and last, with a change test."""
-    dictionary = metrics(config)
-    prepared = prepare(contacts, config)
-    # the two months once, in memory: every KPI and scope below reads them (the repeat-contact
-    # window is computed over all contacts, so it is worth doing only once)
-    months = {
-        which: _in(prepared, period, which).collect().lazy() for which in ("current", "compare")
-    }
-    rows = []
-    wanted = [
-        (t["kpi"], t["scope"], t["target"], t["direction"])
-        for t in targets.iter_rows(named=True)
-        if t["kpi"] in dictionary
-    ]
-    targeted = {(k, s) for k, s, _, _ in wanted}
-    wanted += [(k, s, None, None) for k, s in SCORECARD if (k, s) not in targeted]
-    for kpi, scope, target, direction in wanted:
-        m = dictionary[kpi]
-        filt = _scope(scope)
-        cur = moments(months["current"].filter(filt), [kpi], config=config).row(0, named=True)
-        cmp_ = moments(months["compare"].filter(filt), [kpi], config=config).row(0, named=True)
-        count = m.unit == "count"
-        change, p = change_test(
-            (cur["num"], cur["den"], cur["num_sq"]),
-            (cmp_["num"], cmp_["den"], cmp_["num_sq"]),
-            count=count,
-        )
-        value, before = cur["value"], cmp_["value"]
-        if cmp_["den"] == 0 or (count and cmp_["num"] == 0):
-            change, p, before = None, None, None
-        met = None
-        if target is not None and value is not None:
-            met = value >= target if direction == ">=" else value <= target
-        rows.append(
-            {
-                "kpi": kpi,
-                "label": m.label,
-                "scope": scope,
-                "unit": m.unit,
-                "value": value,
-                "value_text": fmt(value, m.unit),
-                "previous": before,
-                "change": change,
-                "change_text": fmt_change(change, m.unit),
-                "p_value": p,
-                "target": target,
-                "target_text": f"{direction} {fmt(target, m.unit)}" if target is not None else "",
-                "met": met,
-                "higher_is_better": m.higher_is_better,
-                "n": cur["den"],
-            }
-        )
-    table = pl.DataFrame(rows, infer_schema_length=None)
-    return Scorecard(table=table, period=period)
+def _and(items: list[str]) -> str:
+    return joined(items)
 
 
 # -- 1. volume ----------------------------------------------------------------------------------
@@ -247,81 +76,120 @@ class Volume(Result):
 
     @property
     def title(self) -> str:
-        return f"Contact volume, {self.period.label}"
+        return _("Contact volume, {month}").format(month=self.period.label)
 
     def summary(self) -> pl.DataFrame:
         return self.by_channel
 
     def readable(self) -> pl.DataFrame:
+        """Contacts by channel: this month, the comparison month, share and change."""
         t = self.by_channel
         return pl.DataFrame(
             {
                 "channel": t["channel"],
-                self.period.label: _text(t["contacts"], "count"),
-                self.period.compare_label: _text(t["previous"], "count"),
-                "share": _text(t["share"], "share"),
-                "change": [
-                    f"{100 * v:+.1f}%" if v is not None else "–" for v in t["change"].to_list()
-                ],
+                self.period.label: t["contacts"],
+                self.period.compare_label: t["previous"],
+                "share": t["share"],
+                self.period.compare_words: t["change"],
             }
         )
 
+    def units(self) -> dict[str, str]:
+        return {
+            self.period.label: "count",
+            self.period.compare_label: "count",
+            "share": "share",
+            self.period.compare_words: "percent",
+        }
+
+    def topics(self, top: int | None = 10) -> pl.DataFrame:
+        """Contact reasons (three levels), the largest first; ``top=None`` gives every reason."""
+        t = self.by_category.sort("contacts", descending=True).select(
+            *LEVELS, "contacts", "share", pl.col("change").alias(self.period.compare_words)
+        )
+        return t if top is None else t.head(top)
+
+    def topic_units(self) -> dict[str, str]:
+        return {"contacts": "count", "share": "share", self.period.compare_words: "percent"}
+
     def _repr_html_(self) -> str:
-        return _html(self, self.readable())
+        return section_html(self.title, self.findings(), self.readable(), units=self.units())
 
     def findings(self) -> list[str]:
-        total = self.by_channel["contacts"].sum()
-        before = self.by_channel["previous"].sum()
-        out = [
-            f"{total:,} contacts in {self.period.label}"
-            + (
-                f", {100 * (total / before - 1):+.1f}% on {self.period.compare_label}."
-                if before
-                else "."
-            )
-        ]
+        total = int(self.by_channel["contacts"].sum())
+        before = int(self.by_channel["previous"].sum())
+        if before:
+            out = [
+                _("{n} contacts in {month}, {change} {compared}.").format(
+                    n=fmt_value(total, "count"),
+                    month=self.period.label,
+                    change=fmt_value(total / before - 1, "percent"),
+                    compared=self.period.compare_words,
+                )
+            ]
+        else:
+            out = [
+                _("{n} contacts in {month}.").format(
+                    n=fmt_value(total, "count"), month=self.period.label
+                )
+            ]
         for r in self.by_channel.sort("contacts", descending=True).iter_rows(named=True):
-            change = f", {100 * r['change']:+.1f}%" if r["change"] is not None else ""
             out.append(
-                f"{r['channel'].capitalize()}: {r['contacts']:,} ({100 * r['share']:.0f}% of all{change})."
+                _("{channel}: {n} contacts, {share} of all ({change} {compared}).").format(
+                    channel=label(r["channel"]),
+                    n=fmt_value(r["contacts"], "count"),
+                    share=fmt_value(r["share"], "share", decimals=0),
+                    change=fmt_value(r["change"], "percent"),
+                    compared=self.period.compare_words,
+                )
             )
         top = self.by_category.sort("contacts", descending=True).row(0, named=True)
         out.append(
-            f"The biggest topic was {top['category']} › {top['category_l2']} › {top['category_l3']} ({top['contacts']:,} contacts)."
+            _("The most common contact reason was {topic} ({n} contacts).").format(
+                topic=" › ".join(label(top[c]) for c in LEVELS),
+                n=fmt_value(top["contacts"], "count"),
+            )
         )
         return out
 
     def plot(self) -> go.Figure:
-        levels = [
-            "category",
-            "category_l2",
-            "category_l3",
-        ]  # free text: shown literally, never as markup
+        # levels are free text: labelled, then escaped so they show literally, never as markup
         safe = self.by_category.with_columns(
-            pl.col(c).map_elements(safe_text, return_dtype=pl.Utf8) for c in levels
+            pl.col(c).map_elements(chart_text, return_dtype=pl.Utf8) for c in LEVELS
         )
         fig = px.sunburst(
             safe.to_pandas(),
-            path=levels,
+            path=list(LEVELS),
             values="contacts",
-            title=f"Contacts by category (three levels), {self.period.label}",
+            title=_("Contacts by reason (three levels), {month}").format(month=self.period.label),
         )
         fig.update_traces(insidetextorientation="radial")
+        fig.update_layout(height=560)
         return fig
 
     def channel_plot(self) -> go.Figure:
         df = self.by_channel.sort("contacts", descending=True)
+        names = [chart_text(c) for c in df["channel"]]
         fig = go.Figure()
         fig.add_bar(
-            x=df["channel"],
+            x=names,
             y=df["previous"],
             name=self.period.compare_label,
-            marker_color="#c8d3e3",
+            marker_color=COLORS["periods"]["compare"],
         )
         fig.add_bar(
-            x=df["channel"], y=df["contacts"], name=self.period.label, marker_color="#1f5a96"
+            x=names,
+            y=df["contacts"],
+            name=self.period.label,
+            marker_color=COLORS["periods"]["current"],
         )
-        fig.update_layout(barmode="group", title="Contacts by channel", yaxis_title="contacts")
+        fig.update_layout(
+            barmode="group",
+            title=_("Contacts by channel, {month} and {compare}").format(
+                month=self.period.label, compare=self.period.compare_label
+            ),
+            yaxis=dict(title=label("contacts"), tickformat=",d"),
+        )
         return fig
 
 
@@ -341,10 +209,11 @@ def volume(contacts: pl.LazyFrame, period: Period) -> Volume:
         )
         .sort("contacts", descending=True)
     )
-    cats = cur.group_by("category", "category_l2", "category_l3").agg(contacts=pl.len()).collect()
-    catp = prev.group_by("category", "category_l2", "category_l3").agg(previous=pl.len()).collect()
+    levels = list(LEVELS)
+    cats = cur.group_by(levels).agg(contacts=pl.len()).collect()
+    catp = prev.group_by(levels).agg(previous=pl.len()).collect()
     by_category = (
-        cats.join(catp, on=["category", "category_l2", "category_l3"], how="left")
+        cats.join(catp, on=levels, how="left")
         .fill_null(0)
         .with_columns(
             share=pl.col("contacts") / pl.col("contacts").sum(),
@@ -365,37 +234,57 @@ class Breakdown(Result):
     """KPIs by one or two dimensions for the month (with the comparison month)."""
 
     table: pl.DataFrame
-    heading: str
+    heading: str | None
     kpis: tuple[str, ...]
     by: tuple[str, ...]
     period: Period
 
     @property
     def title(self) -> str:
-        return self.heading
+        if self.heading:
+            return _(self.heading)
+        return _("{metrics} by {by}, {month}").format(
+            metrics=joined([label(k) for k in self.kpis]),
+            by=joined([dim_word(b) for b in self.by]),
+            month=self.period.label,
+        )
 
     def summary(self) -> pl.DataFrame:
         return self.table
 
     def readable(self) -> pl.DataFrame:
-        """One row per group, one column per KPI (this month, and its change), formatted."""
+        """One row per group, for each KPI its level this month and, in brackets, its change."""
         dictionary = metrics()
         out = None
         for kpi in self.kpis:
             m = dictionary[kpi]
             t = self.table.filter(pl.col("kpi") == kpi)
-            part = t.select(*self.by).with_columns(
-                pl.Series(m.label, _text(t["value"], m.unit)),
-                pl.Series(f"{m.label}: change", _text(t["change"], m.unit, change=True)),
-                pl.Series(f"n ({m.label})", _text(t["n"], "count")),
-            )
+            cells = [
+                _("{value} ({change})").format(
+                    value=fmt_value(v, m.unit), change=fmt_change(c, m.unit)
+                )
+                if c is not None
+                else fmt_value(v, m.unit)
+                for v, c in zip(t["value"].to_list(), t["change"].to_list(), strict=True)
+            ]
+            part = t.select(*self.by).with_columns(pl.Series(kpi, cells, dtype=pl.Utf8))
             out = (
                 part if out is None else out.join(part, on=list(self.by), how="full", coalesce=True)
             )
         return out.sort(list(self.by))
 
+    def units(self) -> dict[str, str]:
+        dictionary = metrics()
+        return {k: dictionary[k].unit for k in self.kpis}
+
+    def caption(self) -> str:
+        return _("In brackets: the change {compared}.").format(compared=self.period.compare_words)
+
     def _repr_html_(self) -> str:
-        return _html(self, self.readable())
+        return section_html(self.title, self.findings(), self.readable(), caption=self.caption())
+
+    def _group(self, r: dict) -> str:
+        return " / ".join(label(r[c]) for c in self.by)
 
     def findings(self) -> list[str]:
         dictionary = metrics()
@@ -405,47 +294,63 @@ class Breakdown(Result):
             t = self.table.filter(
                 pl.col("kpi") == kpi, pl.col("value").is_not_null(), pl.col("n") >= 30
             )
-            if t.height < 2:
+            if t.height < 2 or m.higher_is_better is None:
                 continue
             best = t.sort("value", descending=bool(m.higher_is_better)).row(0, named=True)
             worst = t.sort("value", descending=not m.higher_is_better).row(0, named=True)
-            name = lambda r: " / ".join(str(r[c]) for c in self.by)  # noqa: E731
             out.append(
-                f"{m.label}: best {name(best)} at {fmt(best['value'], m.unit)}, weakest {name(worst)} at {fmt(worst['value'], m.unit)}."
+                _(
+                    "{metric}: best {best} at {best_value}, weakest {worst} at {worst_value}."
+                ).format(
+                    metric=label(kpi),
+                    best=self._group(best),
+                    best_value=fmt_value(best["value"], m.unit),
+                    worst=self._group(worst),
+                    worst_value=fmt_value(worst["value"], m.unit),
+                )
             )
         return out
 
     def plot(self) -> go.Figure:
         kpi = self.kpis[0]
         m = metrics()[kpi]
-        t = self.table.filter(pl.col("kpi") == kpi).sort("value")
-        x = (
-            t[self.by[0]].cast(pl.Utf8)
-            if len(self.by) == 1
-            else pl.concat_str(
-                [pl.col(c).cast(pl.Utf8) for c in self.by], separator=" / ", ignore_nulls=True
-            ).alias("x")
+        t = self.table.filter(pl.col("kpi") == kpi, pl.col("value").is_not_null()).sort("value")
+        names = [chart_text(self._group(r)) for r in t.iter_rows(named=True)]
+        colours = (
+            [color_for(v, index=0) for v in t["channel"]]
+            if self.by == ("channel",)
+            else COLORS["primary"]
         )
-        labels = x.to_list() if isinstance(x, pl.Series) else t.select(x)["x"].to_list()
-        labels = [safe_text(v) for v in labels]
-        scale = 100 if m.unit == "share" else 1
+        k = scale(m.unit)
         fig = go.Figure(
             go.Bar(
-                x=t["value"] * scale,
-                y=labels,
+                x=t["value"] * k,
+                y=names,
                 orientation="h",
-                marker_color="#1f5a96",
+                marker_color=colours,
+                text=[fmt_value(v, m.unit) for v in t["value"]],
+                textposition="inside",
+                insidetextanchor="start",
+                hovertemplate="%{y}: %{text}<extra></extra>",
                 error_x=dict(
                     type="data",
-                    array=(t["se"].fill_null(0) * 1.96 * scale).to_list(),
-                    color="#8a94a6",
+                    array=(t["se"].fill_null(0) * 1.96 * k).to_list(),
+                    color=COLORS["muted"],
                 ),
             )
         )
+        xaxis = seconds_axis(t["value"].to_list()) if m.unit == "seconds" else {}
+        xaxis.setdefault("title", axis_title(m.unit))
+        title = _("{metric} by {by}, {month}").format(
+            metric=label(kpi), by=joined([dim_word(b) for b in self.by]), month=self.period.label
+        )
+        note = _("Thin lines: where the true value likely lies (95%).")
         fig.update_layout(
-            title=f"{m.label} by {', '.join(self.by)}, {self.period.label} (bars: 95% interval)",
-            xaxis_title="%" if m.unit == "share" else m.unit,
-            height=160 + 28 * len(labels),
+            title=titled(title, note),
+            xaxis=xaxis,
+            yaxis=dict(automargin=True),
+            height=190 + 30 * len(names),
+            showlegend=False,
         )
         return fig
 
@@ -456,9 +361,14 @@ def breakdown(
     kpis: list[str],
     by: list[str],
     *,
-    heading: str,
+    heading: str | None = None,
     config: MetricConfig | None = None,
 ) -> Breakdown:
+    """KPIs by ``by`` for the month, with the comparison month and a standard error.
+
+    ``heading`` (an English title, translated when shown) replaces the title made from the KPI
+    and dimension names.
+    """
     prepared = prepare(contacts, config)
     cur = moments(_in(prepared, period), kpis, by=by, config=config)
     prev = moments(_in(prepared, period, "compare"), kpis, by=by, config=config).select(
@@ -482,7 +392,7 @@ def breakdown(
     return Breakdown(table=table, heading=heading, kpis=tuple(kpis), by=tuple(by), period=period)
 
 
-# -- response times over the month ---------------------------------------------------------------
+# -- a KPI day by day ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -493,7 +403,9 @@ class Daily(Result):
 
     @property
     def title(self) -> str:
-        return f"{metrics()[self.kpi].label} day by day, {self.period.label}"
+        return _("{metric} day by day, {month}").format(
+            metric=label(self.kpi), month=self.period.label
+        )
 
     def summary(self) -> pl.DataFrame:
         return self.table
@@ -501,7 +413,7 @@ class Daily(Result):
     def findings(self) -> list[str]:
         m = metrics()[self.kpi]
         worst = (
-            self.table.filter(pl.col("value").is_not_null())
+            self.table.filter(pl.col("value").is_not_null(), pl.col("n") >= 30)
             .sort("value", descending=not m.higher_is_better)
             .head(1)
         )
@@ -509,19 +421,52 @@ class Daily(Result):
             return []
         r = worst.row(0, named=True)
         return [
-            f"The weakest day for {m.label.lower()} was {r['day']:%a %d %b} ({r['channel']}): {fmt(r['value'], m.unit)}."
+            _("The weakest day for {metric} was {day} ({channel}): {value}.").format(
+                metric=label(self.kpi),
+                day=fmt_date(r["day"]),
+                channel=label(r["channel"]),
+                value=fmt_value(r["value"], m.unit),
+            )
         ]
+
+    def readable(self) -> pl.DataFrame:
+        """One row per day, one column per channel (for the appendix: a month is long)."""
+        return self.table.pivot(on="channel", index="day", values="value").sort("day")
+
+    def units(self) -> dict[str, str]:
+        unit = metrics()[self.kpi].unit
+        return {c: unit for c in self.table["channel"].unique().to_list()}
+
+    def _repr_html_(self) -> str:
+        # the chart carries the month; the day-by-day table belongs in the appendix
+        return section_html(self.title, self.findings())
 
     def plot(self) -> go.Figure:
         m = metrics()[self.kpi]
-        scale = 100 if m.unit == "share" else 1
-        fig = px.line(
-            self.table.with_columns(pl.col("value") * scale).to_pandas(),
-            x="day",
-            y="value",
-            color="channel",
+        k = scale(m.unit)
+        start, end = (dt.date.fromisoformat(d) for d in self.period.dates())
+        days = pl.DataFrame({"day": pl.date_range(start, end, "1d", closed="left", eager=True)})
+        fig = go.Figure()
+        for i, channel in enumerate(sorted(self.table["channel"].unique().to_list())):
+            s = days.join(
+                self.table.filter(pl.col("channel") == channel), on="day", how="left"
+            ).sort("day")
+            fig.add_scatter(
+                x=s["day"],
+                y=s["value"] * k,
+                name=chart_text(channel),
+                mode="lines+markers",
+                line=dict(color=color_for(channel, index=i)),
+                marker=dict(size=5),
+                connectgaps=False,  # a day without contacts is a gap, not a straight line
+                text=[fmt_value(v, m.unit) for v in s["value"]],
+                hovertemplate="%{x|%Y-%m-%d}: %{text}<extra>" + chart_text(channel) + "</extra>",
+            )
+        fig.update_layout(
             title=self.title,
-            labels={"value": "%" if m.unit == "share" else m.unit, "day": ""},
+            yaxis_title=axis_title(m.unit),
+            xaxis=date_axis(start, end - dt.timedelta(days=1)),
+            height=420,
         )
         return fig
 
@@ -550,15 +495,15 @@ def daily(
 # -- phone ------------------------------------------------------------------------------------
 
 TIME_BANDS = {
-    "peak hours (10-11, 14-16)": [10, 14, 15],
-    "working hours (09-18, off-peak)": [9, 11, 12, 13, 16, 17],
-    "off hours": None,
+    "peak_hours": [10, 14, 15],
+    "working_hours": [9, 11, 12, 13, 16, 17],
+    "off_hours": None,
 }
 
 
 @dataclass(frozen=True)
 class Phone(Result):
-    weekly: pl.DataFrame
+    weekly: pl.DataFrame  # week (Monday), calls, days (of the week inside the month)
     hours: pl.DataFrame
     bands: pl.DataFrame
     handle: pl.DataFrame
@@ -566,64 +511,133 @@ class Phone(Result):
 
     @property
     def title(self) -> str:
-        return f"Phone, {self.period.label}"
+        return _("Phone, {month}").format(month=self.period.label)
 
     def summary(self) -> pl.DataFrame:
         return self.bands
 
     def findings(self) -> list[str]:
         busiest = self.hours.sort("calls", descending=True).head(2)
-        out = [
-            "The busiest hours were "
-            + " and ".join(
-                f"{h:02d}:00-{h + 1:02d}:00 ({c:,} calls, answer rate {100 * a:.1f}%)"
-                for h, c, a in busiest.select("hour", "calls", "answer_rate").iter_rows()
+        hours = [
+            _("{start}–{end} ({calls} calls, {rate} answered)").format(
+                start=f"{h:02d}:00",
+                end=f"{h + 1:02d}:00",
+                calls=fmt_value(c, "count"),
+                rate=fmt_value(a, "share"),
             )
-            + "."
+            for h, c, a in busiest.select("hour", "calls", "answer_rate").iter_rows()
         ]
+        out = [_("The busiest hours were {hours}.").format(hours=_and(hours))]
         for r in self.bands.iter_rows(named=True):
             out.append(
-                f"Answer rate in {r['band']}: {100 * r['answer_rate']:.1f}% of {r['offered']:,} calls offered."
+                _("{band}: {rate} of {n} calls offered were answered.").format(
+                    band=label(r["band"]),
+                    rate=fmt_value(r["answer_rate"], "share"),
+                    n=fmt_value(r["offered"], "count"),
+                )
             )
         slow = self.handle.sort("aht", descending=True).row(0, named=True)
-        out.append(f"The longest calls were {slow['category']} ({slow['aht']:,.0f} s on average).")
+        out.append(
+            _("The longest calls were about {category} ({aht} on average).").format(
+                category=label(slow["category"]), aht=fmt_value(slow["aht"], "seconds")
+            )
+        )
         return out
 
     def plot(self) -> go.Figure:
-        fig = go.Figure()
-        fig.add_bar(
-            x=self.hours["hour"],
-            y=self.hours["calls"],
-            name="calls",
-            marker_color="#c8d3e3",
-            yaxis="y",
+        """Answer rate (top) and calls (bottom) by hour of the day, on two panels."""
+        lo, hi = int(self.hours["hour"].min()), int(self.hours["hour"].max())
+        grid = pl.DataFrame(
+            {"hour": pl.int_range(lo, hi + 1, eager=True).cast(self.hours["hour"].dtype)}
+        )
+        h = grid.join(self.hours, on="hour", how="left").sort("hour")
+        ticks = [f"{x:02d}:00" for x in h["hour"]]
+        fig = make_subplots(
+            rows=2,
+            cols=1,
+            shared_xaxes=True,
+            vertical_spacing=0.08,
+            row_heights=[0.45, 0.55],
+            subplot_titles=(label("answer_rate"), _("Calls offered")),
         )
         fig.add_scatter(
-            x=self.hours["hour"],
-            y=self.hours["answer_rate"] * 100,
-            name="answer rate %",
-            yaxis="y2",
-            line_color="#c0392b",
+            x=ticks,
+            y=h["answer_rate"] * 100,
+            name=label("answer_rate"),
+            mode="lines+markers",
+            line_color=color_for("phone"),
+            connectgaps=False,
+            text=[fmt_value(v, "share") for v in h["answer_rate"]],
+            hovertemplate="%{x}: %{text}<extra></extra>",
+            row=1,
+            col=1,
         )
+        fig.add_bar(
+            x=ticks,
+            y=h["calls"],
+            name=_("Calls offered"),
+            marker_color=color_for("phone"),
+            opacity=0.55,
+            hovertemplate="%{x}: %{y:,}<extra></extra>",
+            row=2,
+            col=1,
+        )
+        fig.update_yaxes(title_text="%", row=1, col=1)
+        fig.update_yaxes(title_text=_("calls"), tickformat=",d", row=2, col=1)
+        fig.update_xaxes(title_text=_("hour of the day (local time)"), row=2, col=1)
         fig.update_layout(
-            title=f"Phone calls and answer rate by hour, {self.period.label}",
-            xaxis_title="hour (local)",
-            yaxis=dict(title="calls"),
-            yaxis2=dict(title="answer rate %", overlaying="y", side="right", range=[50, 100]),
+            title=_("Phone calls and answer rate by hour, {month}").format(month=self.period.label),
+            showlegend=False,
+            height=520,
         )
         return fig
 
+    def band_table(self) -> pl.DataFrame:
+        return self.bands.select("band", "offered", "answer_rate")
+
+    def handle_table(self) -> pl.DataFrame:
+        """Average handle time of calls by contact reason (longest first)."""
+        return self.handle.select("category", "aht", "calls")
+
     def _repr_html_(self) -> str:
-        return _html(self, formatted(self.bands, {"offered": "count", "answer_rate": "share"}))
+        return section_html(
+            self.title,
+            self.findings(),
+            self.band_table(),
+            units={"offered": "count", "answer_rate": "share"},
+        )
 
     def weekly_plot(self) -> go.Figure:
-        return px.bar(
-            self.weekly.to_pandas(),
-            x="week",
-            y="calls",
-            title="Phone calls by week",
-            labels={"week": "week starting"},
+        """Calls by week; a week only partly inside the month is drawn pale and marked."""
+        w = self.weekly.sort("week")
+        full = w["days"] == 7
+        names = [fmt_date(d) for d in w["week"]]
+        fig = go.Figure()
+        fig.add_bar(
+            x=names,
+            y=w["calls"],
+            marker_color=[
+                COLORS["periods"]["current"] if f else COLORS["periods"]["compare"] for f in full
+            ],
+            text=[
+                "" if f else _("{n} days in the month").format(n=d)
+                for f, d in zip(full, w["days"], strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: %{y:,}<extra></extra>",
+            showlegend=False,
         )
+        fig.update_layout(
+            title=titled(
+                _("Phone calls by week, {month}").format(month=self.period.label),
+                _("Pale bars: weeks only partly inside the month."),
+            ),
+            xaxis_title=label("week_start"),
+            yaxis=dict(title=_("calls"), tickformat=",d"),
+            height=400,
+        )
+        return fig
 
 
 def phone(contacts: pl.LazyFrame, period: Period, *, config: MetricConfig | None = None) -> Phone:
@@ -631,7 +645,9 @@ def phone(contacts: pl.LazyFrame, period: Period, *, config: MetricConfig | None
     prepared = (
         _in(prepare(contacts, config), period)
         .filter(pl.col("channel") == "phone")
-        .with_columns(hour=local.dt.hour(), week=local.dt.truncate("1w").dt.date())
+        .with_columns(
+            hour=local.dt.hour(), week=local.dt.truncate("1w").dt.date(), day=local.dt.date()
+        )
     )
     m = moments(prepared, ["offered", "answer_rate"], by=["hour"], config=config)
     hours = (
@@ -645,7 +661,7 @@ def phone(contacts: pl.LazyFrame, period: Period, *, config: MetricConfig | None
         )
         .sort("hour")
     )
-    band_expr = pl.lit("off hours")
+    band_expr = pl.lit("off_hours")
     for name, hrs in TIME_BANDS.items():
         if hrs:
             band_expr = pl.when(pl.col("hour").is_in(hrs)).then(pl.lit(name)).otherwise(band_expr)
@@ -655,6 +671,7 @@ def phone(contacts: pl.LazyFrame, period: Period, *, config: MetricConfig | None
         by=["band"],
         config=config,
     )
+    order = {name: i for i, name in enumerate(TIME_BANDS)}
     bands = (
         bm.filter(pl.col("kpi") == "offered")
         .select("band", pl.col("num").alias("offered"))
@@ -664,9 +681,20 @@ def phone(contacts: pl.LazyFrame, period: Period, *, config: MetricConfig | None
             ),
             on="band",
         )
-        .sort("band", descending=True)
+        .sort(pl.col("band").replace_strict(order, default=99))
     )
-    weekly = prepared.group_by("week").agg(calls=pl.len()).sort("week").collect()
+    start, end = (dt.date.fromisoformat(d) for d in period.dates())
+    weekly = (
+        prepared.group_by("week")
+        .agg(calls=pl.len())
+        .sort("week")
+        .collect()
+        .with_columns(
+            days=pl.min_horizontal(pl.col("week") + pl.duration(days=7), pl.lit(end))
+            .sub(pl.max_horizontal(pl.col("week"), pl.lit(start)))
+            .dt.total_days()
+        )
+    )
     handle = (
         moments(prepared, ["aht"], by=["category"], config=config)
         .select("category", pl.col("value").alias("aht"), pl.col("den").alias("calls"))
@@ -687,7 +715,7 @@ class Complaints(Result):
 
     @property
     def title(self) -> str:
-        return f"Complaints, {self.period.label}"
+        return _("Complaints, {month}").format(month=self.period.label)
 
     def summary(self) -> pl.DataFrame:
         return self.table
@@ -695,37 +723,83 @@ class Complaints(Result):
     def findings(self) -> list[str]:
         total = int(self.table["complaints"].sum())
         out = [
-            f"{total:,} complaints; {self.repeat_customers:,} customers complained more than once within 30 days ({100 * self.repeat_share:.1f}% of complainants)."
+            _(
+                "{n} complaints; {repeat} customers complained more than once within 30 days "
+                "({share} of those who complained)."
+            ).format(
+                n=fmt_value(total, "count"),
+                repeat=fmt_value(self.repeat_customers, "count"),
+                share=fmt_value(self.repeat_share, "share"),
+            )
         ]
         for r in self.table.sort("closed_in_time").iter_rows(named=True):
-            closed = "–" if r["closed_in_time"] is None else f"{100 * r['closed_in_time']:.0f}%"
             out.append(
-                f"{r['complaint_type'].replace('_', ' ').capitalize()}: {r['complaints']:,}, median {r['median_hours']:.1f} h to resolve, {closed} closed within the {r['promise_hours']:.0f} h promise."
+                _(
+                    "{type}: {n} complaints, half resolved within {median}; {closed} closed "
+                    "within the {promise} promise."
+                ).format(
+                    type=label(r["complaint_type"]),
+                    n=fmt_value(r["complaints"], "count"),
+                    median=fmt_value(
+                        None if r["median_hours"] is None else r["median_hours"] * 3600, "seconds"
+                    ),
+                    closed=fmt_value(r["closed_in_time"], "share", decimals=0),
+                    promise=fmt_value(
+                        None if r["promise_hours"] is None else r["promise_hours"] * 3600,
+                        "seconds",
+                        decimals=0,
+                    ),
+                )
             )
         return out
 
-    def _repr_html_(self) -> str:
-        t = self.table.with_columns(
-            pl.col("median_hours").round(1), pl.col("promise_hours").round(0)
+    def readable(self) -> pl.DataFrame:
+        return self.table.select(
+            "complaint_type",
+            "complaints",
+            (pl.col("median_hours") * 3600).alias("median_resolve"),
+            (pl.col("promise_hours") * 3600).alias("promise"),
+            "closed_in_time",
+            "unresolved",
         )
-        units = {"complaints": "count", "closed_in_time": "share", "unresolved": "count"}
-        return _html(self, formatted(t, units))
+
+    def units(self) -> dict[str, str]:
+        return {
+            "complaints": "count",
+            "median_resolve": "seconds",
+            "promise": "seconds",
+            "closed_in_time": "share",
+            "unresolved": "count",
+        }
+
+    def _repr_html_(self) -> str:
+        return section_html(self.title, self.findings(), self.readable(), units=self.units())
 
     def plot(self) -> go.Figure:
         t = self.table.sort("complaints")
         fig = go.Figure(
             go.Bar(
-                y=t["complaint_type"],
+                y=[chart_text(v) for v in t["complaint_type"]],
                 x=t["complaints"],
                 orientation="h",
-                marker_color="#e07b39",
-                text=[f"{100 * (v or 0):.0f}% in time" for v in t["closed_in_time"]],
+                marker_color=COLORS["accent"],
+                text=[
+                    _("{share} closed in time").format(share=fmt_value(v, "share", decimals=0))
+                    for v in t["closed_in_time"]
+                ],
                 textposition="outside",
+                cliponaxis=False,
+                hovertemplate="%{y}: %{x:,}<extra></extra>",
             )
         )
         fig.update_layout(
-            title=f"Complaints by type and closure within promise, {self.period.label}",
-            xaxis_title="complaints",
+            title=_("Complaints by type, and the share closed within the promise, {month}").format(
+                month=self.period.label
+            ),
+            xaxis_title=label("complaints"),
+            yaxis=dict(automargin=True),
+            margin=dict(r=140),
+            height=360,
         )
         return fig
 
@@ -778,43 +852,69 @@ class QualityAssurance(Result):
 
     @property
     def title(self) -> str:
-        return f"Quality assurance, {self.period.label}"
+        return _("Quality assurance, {month}").format(month=self.period.label)
 
     def summary(self) -> pl.DataFrame:
         return self.sampling
 
     def findings(self) -> list[str]:
-        out = [
-            ", ".join(
-                f"{r['channel']} {100 * r['sampling_rate']:.1f}%"
+        items = _and(
+            [
+                _("{channel} {share}").format(
+                    channel=label(r["channel"]), share=fmt_value(r["sampling_rate"], "share")
+                )
                 for r in self.sampling.iter_rows(named=True)
-            ).join(["QA sampled ", " of answered contacts (complaints are all reviewed)."])
+            ]
+        )
+        out = [
+            _("QA reviewed {items} of answered contacts (every complaint is reviewed).").format(
+                items=items
+            )
         ]
         low = self.dimensions.sort("mean_score").row(0, named=True)
         high = self.dimensions.sort("mean_score", descending=True).row(0, named=True)
         out.append(
-            f"Lowest QA dimension: {low['dimension']} ({low['mean_score']:.1f}/100); highest: {high['dimension']} ({high['mean_score']:.1f})."
+            _(
+                "Lowest QA dimension: {low} ({low_score} of 100); highest: {high} ({high_score})."
+            ).format(
+                low=label(low["dimension"]),
+                low_score=fmt_value(low["mean_score"], "score", decimals=1),
+                high=label(high["dimension"]),
+                high_score=fmt_value(high["mean_score"], "score", decimals=1),
+            )
         )
         return out
 
+    def readable(self) -> pl.DataFrame:
+        return self.sampling.select(
+            "channel", pl.col("answered").alias("answered_contacts"), "sampled", "sampling_rate"
+        )
+
     def _repr_html_(self) -> str:
-        units = {"answered": "count", "sampled": "count", "sampling_rate": "share"}
-        return _html(self, formatted(self.sampling, units))
+        units = {"answered_contacts": "count", "sampled": "count", "sampling_rate": "share"}
+        return section_html(self.title, self.findings(), self.readable(), units=units)
 
     def plot(self) -> go.Figure:
         d = self.dimensions.sort("mean_score")
         fig = go.Figure(
             go.Bar(
-                y=d["dimension"],
+                y=[chart_text(v) for v in d["dimension"]],
                 x=d["mean_score"],
                 orientation="h",
-                marker_color="#6c5b7b",
-                error_x=dict(type="data", array=(1.96 * d["se"]).to_list()),
+                marker_color=COLORS["primary"],
+                text=[fmt_value(v, "score", decimals=1) for v in d["mean_score"]],
+                textposition="inside",
+                insidetextanchor="end",
+                error_x=dict(type="data", array=(1.96 * d["se"]).to_list(), color=COLORS["muted"]),
+                hovertemplate="%{y}: %{text}<extra></extra>",
             )
         )
+        note = _("Thin lines: where the true value likely lies (95%).")
         fig.update_layout(
-            title=f"QA score by dimension (95% interval), {self.period.label}",
-            xaxis=dict(range=[50, 100], title="score"),
+            title=titled(_("QA score by dimension, {month}").format(month=self.period.label), note),
+            xaxis=dict(range=[50, 100], title=_("score (of 100)")),
+            yaxis=dict(automargin=True),
+            height=360,
         )
         return fig
 

@@ -20,12 +20,23 @@ import plotly.graph_objects as go
 import polars as pl
 from scipy import stats
 
+from cxlab._present import _, fmt_date, fmt_interval, fmt_value, label
 from cxlab._result import Result
 from cxlab._stats import adjust_p
 from cxlab.features import MetricConfig, metrics, prepare
 from cxlab.review._moments import moments
 from cxlab.review._period import Period
-from cxlab.review._sections import _html, fmt, formatted
+from cxlab.review._show import (
+    axis_title,
+    chart_text,
+    date_axis,
+    dim_word,
+    scale,
+    seconds_axis,
+    section_html,
+    titled,
+)
+from cxlab.viz import COLORS
 
 BASELINE_DAYS = 56
 LIMIT = 3.0
@@ -42,7 +53,9 @@ class Anomalies(Result):
 
     @property
     def title(self) -> str:
-        return f"Unusual days by {self.by}, {self.period.label}"
+        return _("Unusual days by {by}, {month}").format(
+            by=dim_word(self.by), month=self.period.label
+        )
 
     def summary(self) -> pl.DataFrame:
         flagged = self.points.filter(pl.col("flagged") & pl.col("in_month"))
@@ -50,46 +63,93 @@ class Anomalies(Result):
             pl.col("z").abs(), descending=True
         )
 
+    def meaning(self) -> str:
+        """What "unusual" means, in plain words (the body of the report)."""
+        return _(
+            "A day counts as unusual when a measure is further from its usual level than "
+            "day-to-day variation explains, after allowing for the many days and {by} values "
+            "checked: among the days flagged, at most about one in twenty is expected to be a "
+            "false alarm."
+        ).format(by=dim_word(self.by))
+
+    def method(self) -> str:
+        """How days are flagged, with the method's names (the appendix)."""
+        return _(
+            "Method: a Laney p′/u′ control chart per {by} and measure. The centre line is the "
+            "average of the {weeks} weeks before the month; the limits are {limit} standard "
+            "errors either side for the day's volume, widened by the day-to-day variation of "
+            "those weeks (Laney 2002). A day is flagged when it lies outside the limits and its "
+            "p-value survives the Benjamini–Hochberg correction at a 5% false discovery rate."
+        ).format(by=dim_word(self.by), weeks=BASELINE_DAYS // 7, limit=f"{LIMIT:g}")
+
     def findings(self) -> list[str]:
         flagged = self.summary()
-        method = (
-            f"A day counts as unusual when a KPI leaves its normal range: the average of the previous "
-            f"{BASELINE_DAYS // 7} weeks plus or minus {LIMIT:g} standard errors for that day's volume, "
-            "widened by the day-to-day variation those weeks showed, and allowing for the number of days and "
-            "series looked at (Benjamini-Hochberg, at most 5% false alarms among the days flagged)."
-        )
         if flagged.height == 0:
-            return [f"No {self.by} had an unusual day this month. " + method]
+            return [
+                _("No {by} had an unusual day this month.").format(by=dim_word(self.by)),
+                self.meaning(),
+            ]
         dictionary = metrics()
         out = []
         for r in flagged.head(6).iter_rows(named=True):
-            m = dictionary[r["kpi"]]
-            direction = "above" if r["z"] > 0 else "below"
+            unit = dictionary[r["kpi"]].unit
+            words = (
+                _("{group}: {metric} {value} on {day}, above its normal range ({low} to {high}).")
+                if r["z"] > 0
+                else _(
+                    "{group}: {metric} {value} on {day}, below its normal range ({low} to {high})."
+                )
+            )
             out.append(
-                f"{r[self.by]}: {m.label.lower()} {fmt(r['value'], m.unit)} on {r['day']:%a %d %b}, "
-                f"{direction} its normal range {fmt(r['lo'], m.unit)}-{fmt(r['hi'], m.unit)}."
+                words.format(
+                    group=label(r[self.by]),
+                    metric=label(r["kpi"]),
+                    value=fmt_value(r["value"], unit),
+                    day=fmt_date(r["day"]),
+                    low=fmt_value(r["lo"], unit),
+                    high=fmt_value(r["hi"], unit),
+                )
             )
         if flagged.height > 6:
-            out.append(f"…and {flagged.height - 6} more unusual days (see the table).")
-        return [*out, method]
+            out.append(
+                _("…and {n} more unusual days (see the table).").format(n=flagged.height - 6)
+            )
+        return [*out, self.meaning()]
+
+    def readable(self, *, detail: bool = False) -> pl.DataFrame:
+        """The flagged days, most unusual first (``detail`` adds the standardised distance)."""
+        dictionary = metrics()
+        rows = []
+        for r in self.summary().iter_rows(named=True):
+            unit = dictionary[r["kpi"]].unit
+            row = {
+                self.by: r[self.by],
+                "kpi_text": label(r["kpi"]),
+                "day": r["day"],
+                "value": fmt_value(r["value"], unit),
+                "normal_range": fmt_interval(r["lo"], r["hi"], unit, change=False),
+                "contacts": r["n"],
+            }
+            if detail:
+                row["z"] = r["z"]
+            rows.append(row)
+        schema = {
+            self.by: pl.Utf8,
+            "kpi_text": pl.Utf8,
+            "day": pl.Date,
+            "value": pl.Utf8,
+            "normal_range": pl.Utf8,
+            "contacts": pl.Float64,
+        }
+        if detail:
+            schema["z"] = pl.Float64
+        frame = pl.DataFrame(rows, schema=schema)
+        return frame.rename({"z": _("Standard errors from the centre")}) if detail else frame
 
     def _repr_html_(self) -> str:
         flagged = self.summary()
-        if flagged.height == 0:
-            return _html(self, None)
-        dictionary = metrics()
-        rows = [
-            {
-                self.by: r[self.by],
-                "KPI": dictionary[r["kpi"]].label,
-                "day": r["day"].isoformat(),
-                "value": fmt(r["value"], dictionary[r["kpi"]].unit),
-                "normal range": f"{fmt(r['lo'], dictionary[r['kpi']].unit)} to {fmt(r['hi'], dictionary[r['kpi']].unit)}",
-                "contacts": f"{r['n']:,.0f}",
-            }
-            for r in flagged.iter_rows(named=True)
-        ]
-        return _html(self, pl.DataFrame(rows))
+        table = self.readable() if flagged.height else None
+        return section_html(self.title, self.findings(), table, units={"contacts": "count"})
 
     def plot(self, group: str | None = None, kpi: str | None = None) -> go.Figure:
         flagged = self.summary()
@@ -99,40 +159,54 @@ class Anomalies(Result):
             else:
                 group, kpi = self.points[self.by][0], self.points["kpi"][0]
         m = metrics()[kpi]
-        scale = 100 if m.unit == "share" else 1
+        k = scale(m.unit)
         s = self.points.filter((pl.col(self.by) == group) & (pl.col("kpi") == kpi)).sort("day")
         fig = go.Figure()
         fig.add_scatter(
-            x=s["day"], y=s["hi"] * scale, line=dict(width=0), showlegend=False, hoverinfo="skip"
+            x=s["day"], y=s["hi"] * k, line=dict(width=0), showlegend=False, hoverinfo="skip"
         )
         fig.add_scatter(
             x=s["day"],
-            y=s["lo"] * scale,
+            y=s["lo"] * k,
             fill="tonexty",
-            fillcolor="rgba(31,90,150,0.12)",
+            fillcolor=COLORS["band"],
             line=dict(width=0),
-            name="normal range",
+            name=_("normal range"),
+            hoverinfo="skip",
         )
         fig.add_scatter(
             x=s["day"],
-            y=s["value"] * scale,
+            y=s["value"] * k,
             mode="lines+markers",
-            name=m.label,
-            line_color="#1f5a96",
+            name=chart_text(kpi),
+            line_color=COLORS["primary"],
+            marker=dict(size=4),
+            text=[fmt_value(v, m.unit) for v in s["value"]],
+            hovertemplate="%{x|%Y-%m-%d}: %{text}<extra></extra>",
         )
         bad = s.filter(pl.col("flagged"))
         fig.add_scatter(
             x=bad["day"],
-            y=bad["value"] * scale,
+            y=bad["value"] * k,
             mode="markers",
-            name="unusual",
-            marker=dict(color="#c0392b", size=11, symbol="circle-open", line_width=2),
+            name=_("unusual day"),
+            marker=dict(color=COLORS["bad"], size=12, symbol="circle-open", line_width=2),
+            hoverinfo="skip",
         )
-        lo, _ = self.period.bounds()
-        fig.add_vline(x=lo.astimezone(dt.UTC).date(), line_dash="dot", line_color="#8a94a6")
+        start = dt.date.fromisoformat(self.period.dates()[0])
+        fig.add_vline(x=start, line_dash="dot", line_color=COLORS["muted"])
+        yaxis = seconds_axis(s["value"].to_list()) if m.unit == "seconds" else {}
+        yaxis.setdefault("title", axis_title(m.unit))
         fig.update_layout(
-            title=f"{m.label}, {group}: baseline weeks then {self.period.label}",
-            yaxis_title="%" if m.unit == "share" else m.unit,
+            title=_("{metric}, {group}: the {weeks} weeks before, then {month}").format(
+                metric=label(kpi),
+                group=chart_text(group),
+                weeks=BASELINE_DAYS // 7,
+                month=self.period.label,
+            ),
+            yaxis=yaxis,
+            xaxis=date_axis(s["day"].min(), s["day"].max(), every=14) if s.height else {},
+            height=420,
         )
         return fig
 
@@ -232,66 +306,129 @@ class Ranking(Result):
 
     @property
     def title(self) -> str:
-        return f"{self.unit_name.capitalize()} ranking on {metrics()[self.kpi].label.lower()}, {self.period.label}"
+        words = {
+            "agent_id": _("Agents ranked on {metric}, {month}"),
+            "team": _("Teams ranked on {metric}, {month}"),
+        }.get(self.unit_name, _("Ranking by {unit} on {metric}, {month}"))
+        return words.format(
+            metric=label(self.kpi), unit=dim_word(self.unit_name), month=self.period.label
+        )
 
     def summary(self) -> pl.DataFrame:
         return self.table
 
+    @property
+    def average(self) -> float:
+        a, b = self.prior
+        return a / (a + b)
+
+    def _items(self, frame: pl.DataFrame) -> str:
+        return _(", ").join(
+            _("{name} {rate} ({n} contacts)").format(
+                name=label(r[self.unit_name]),
+                rate=fmt_value(r["shrunk"], "share"),
+                n=fmt_value(r["contacts"], "count"),
+            )
+            for r in frame.iter_rows(named=True)
+        )
+
     def findings(self) -> list[str]:
         a, b = self.prior
-        m = metrics()[self.kpi]
-        top = self.table.head(3)
-        clear = self.table.filter(pl.col("ci_low") > a / (a + b))
-        out = [
-            f"Ranked on {m.label.lower()} shrunk towards the average ({100 * a / (a + b):.1f}%): a {self.unit_name} "
-            f"{self.unit_name.removesuffix('_id')} with few contacts is pulled towards it, as if it had "
-            f"{a + b:,.0f} extra average contacts.",
-            "Top three: "
-            + "; ".join(
-                f"{r[self.unit_name]} {100 * r['shrunk']:.1f}% ({r['contacts']:,} contacts)"
-                for r in top.iter_rows(named=True)
-            )
-            + ".",
-            f"{clear.height} of {self.table.height} are above average with 90% confidence.",
+        few = 3 if self.table.height > 6 else 1
+        above = self.table.filter(pl.col("ci_low") > self.average).height
+        below = self.table.filter(pl.col("ci_high") < self.average).height
+        return [
+            _(
+                "A rate on few contacts is mostly luck, so each rate is pulled towards the "
+                "average ({average}) the fewer contacts it rests on, as if it had {n} more "
+                "contacts at the average."
+            ).format(average=fmt_value(self.average, "share"), n=fmt_value(a + b, "count")),
+            _("Highest: {items}.").format(items=self._items(self.table.head(few))),
+            _("Lowest: {items}.").format(items=self._items(self.table.tail(few).reverse())),
+            _(
+                "{above} of {total} are clearly above the average and {below} clearly below it "
+                "(90% certain)."
+            ).format(above=above, below=below, total=self.table.height),
         ]
-        return out
+
+    def method(self) -> str:
+        """The method's names and parameters (the appendix)."""
+        a, b = self.prior
+        return _(
+            "Method: empirical-Bayes shrinkage with a beta-binomial prior fitted by the method "
+            "of moments (prior mean {mean}, worth {strength} contacts); the ranges are 90% "
+            "credible intervals of each posterior beta distribution."
+        ).format(mean=fmt_value(self.average, "share"), strength=fmt_value(a + b, "count"))
+
+    def readable(self, top: int | None = 5) -> pl.DataFrame:
+        """The ranking as read: the ``top`` highest and lowest (``None``: everyone)."""
+        t = self.table.select(
+            "rank",
+            self.unit_name,
+            "contacts",
+            "raw",
+            "shrunk",
+            pl.col("ci_low").alias("likely_low"),
+            pl.col("ci_high").alias("likely_high"),
+        )
+        if top is None or t.height <= 2 * top:
+            return t
+        return pl.concat([t.head(top), t.tail(top)])
+
+    def units(self) -> dict[str, str]:
+        return {
+            "rank": "count",
+            "contacts": "count",
+            "raw": "share",
+            "shrunk": "share",
+            "likely_low": "share",
+            "likely_high": "share",
+        }
 
     def _repr_html_(self) -> str:
-        t = self.table.head(15)
-        return _html(
-            self,
-            formatted(
-                t, {"raw": "share", "shrunk": "share", "ci_low": "share", "ci_high": "share"}
-            ),
+        caption = None
+        if self.table.height > 10:
+            caption = _("The five highest and the five lowest; every one is in the appendix.")
+        return section_html(
+            self.title, self.findings(), self.readable(), units=self.units(), caption=caption
         )
 
     def plot(self) -> go.Figure:
-        t = self.table.sort("shrunk").tail(40)
+        t = self.table.sort("shrunk")
+        if t.height > 20:  # the ten lowest and the ten highest; the full ranking is a table
+            t = pl.concat([t.head(10), t.tail(10)])
+        names = [chart_text(v) for v in t[self.unit_name]]
         fig = go.Figure()
         fig.add_scatter(
             x=t["raw"] * 100,
-            y=t[self.unit_name],
+            y=names,
             mode="markers",
-            name="raw rate",
-            marker=dict(color="#c8d3e3", size=8),
+            name=label("raw"),
+            marker=dict(color=COLORS["muted"], size=8, symbol="circle-open"),
+            hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
         )
         fig.add_scatter(
             x=t["shrunk"] * 100,
-            y=t[self.unit_name],
+            y=names,
             mode="markers",
-            name="shrunk rate",
-            marker=dict(color="#1f5a96", size=9),
+            name=label("shrunk"),
+            marker=dict(color=COLORS["primary"], size=9),
             error_x=dict(
                 type="data",
                 symmetric=False,
                 array=((t["ci_high"] - t["shrunk"]) * 100).to_list(),
                 arrayminus=((t["shrunk"] - t["ci_low"]) * 100).to_list(),
+                color=COLORS["muted"],
             ),
+            hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
         )
+        fig.add_vline(x=self.average * 100, line_dash="dot", line_color=COLORS["muted"])
+        note = _("Lines: where the true rate likely lies (90%). Dotted line: the average.")
         fig.update_layout(
-            title=self.title + " (90% credible interval)",
+            title=titled(self.title, note),
             xaxis_title="%",
-            height=200 + 22 * t.height,
+            yaxis=dict(automargin=True, type="category"),
+            height=230 + 24 * t.height,
         )
         return fig
 

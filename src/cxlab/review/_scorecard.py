@@ -1,0 +1,346 @@
+"""The scorecard: every targeted KPI of the month against its target, and its change.
+
+The table holds numbers only; words and formatted figures are made when it is shown, in the
+report's language. A status is decided on the value and shown with the digits that decide it
+(10.02% against ≤ 10% reads "10.02% against ≤ 10.00%", never "10.0% against ≤ 10.0%").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import polars as pl
+
+from cxlab._present import (
+    Headline,
+    _,
+    decisive_decimals,
+    fmt_change,
+    fmt_value,
+    label,
+)
+from cxlab._result import Result
+from cxlab.features import MetricConfig, metrics, prepare
+from cxlab.review._moments import change_test, moments
+from cxlab.review._period import Period
+from cxlab.review._show import chart_text, kpi_name, scope_text, section_html
+from cxlab.viz import COLORS
+
+SCORECARD = [  # shown even without a target (ASA and AHT only per channel: email waits are hours)
+    ("contacts", "all"),
+    ("answer_rate", "channel=chat"),
+    ("asa", "channel=phone"),
+    ("asa", "channel=chat"),
+    ("aht", "channel=phone"),
+    ("aht", "channel=chat"),
+    ("fcr", "all"),
+    ("csat", "all"),
+    ("complaint_rate", "all"),
+    ("resolution_within", "all"),
+    ("sla_answered", "all"),
+    ("sla_resolved", "all"),
+]
+HEADLINE = [  # the tiles at the top of the report, most important first
+    ("fcr", "all"),
+    ("csat", "all"),
+    ("service_level", "channel=phone"),
+    ("answer_rate", "channel=phone"),
+    ("resolution_within", "all"),
+    ("complaint_rate", "all"),
+]
+BEYOND_NORMAL = 0.01  # a change counts as beyond normal variation at p < 0.01
+
+
+def _in(prepared: pl.LazyFrame, period: Period, which: str = "current") -> pl.LazyFrame:
+    lo, hi = period.bounds(which)  # type: ignore[arg-type]
+    return prepared.filter(pl.col("arrived_at").is_between(lo, hi, closed="left"))
+
+
+def _scope(expr: str) -> pl.Expr:
+    if expr in ("all", "", "*"):
+        return pl.lit(True)
+    column, value = expr.split("=", 1)
+    return pl.col(column.strip()) == value.strip()
+
+
+@dataclass(frozen=True)
+class Scorecard(Result):
+    """KPIs of the month against targets, with the change from the comparison month."""
+
+    table: pl.DataFrame
+    period: Period
+
+    @property
+    def title(self) -> str:
+        return _("KPIs for {month} against targets").format(month=self.period.label)
+
+    def summary(self) -> pl.DataFrame:
+        return self.table
+
+    # -- cards ----------------------------------------------------------------------------------
+
+    def _card(self, r: dict) -> Headline:
+        return Headline(
+            key=f"{r['kpi']}:{r['scope']}",
+            label=kpi_name(r["kpi"], r["scope"]),
+            value=r["value"],
+            unit=r["unit"],
+            target=r["target"],
+            direction=r["direction"] if r["target"] is not None else None,
+            period=self.period.dates(),
+            change=r["change"],
+            compared_to=self.period.compare_to,  # type: ignore[arg-type]
+            higher_is_better=r["higher_is_better"],
+        )
+
+    def cards(self) -> list[Headline]:
+        """One card per row of the scorecard."""
+        return [self._card(r) for r in self.table.iter_rows(named=True)]
+
+    def headline(self) -> list[Headline]:
+        """The report's headline tiles: FCR, CSAT, phone service level and answer rate,
+        resolution within the promise and the complaint rate, against their targets."""
+        by_key = {c.key: c for c in self.cards()}
+        return [by_key[f"{k}:{s}"] for k, s in HEADLINE if f"{k}:{s}" in by_key]
+
+    # -- words ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _target(card: Headline) -> str:
+        digits = decisive_decimals(card.value, card.target, card.unit)  # type: ignore[arg-type]
+        sign = {">=": "≥ ", "<=": "≤ "}.get(card.direction or "", "")
+        return sign + fmt_value(card.target, card.unit, decimals=digits)
+
+    def findings(self) -> list[str]:
+        """What missed its target, what is on target, and what moved beyond normal variation."""
+        out = []
+        cards = {c.key: c for c in self.cards()}
+        rows = list(self.table.iter_rows(named=True))
+        for r in rows:
+            c = cards[f"{r['kpi']}:{r['scope']}"]
+            if c.status == "missed":
+                out.append(
+                    _("{metric} missed its target: {actual} against a target of {target}.").format(
+                        metric=c.label, actual=c.value_text(compact=False), target=self._target(c)
+                    )
+                )
+        met = [cards[f"{r['kpi']}:{r['scope']}"] for r in rows]
+        met = [c for c in met if c.status == "met"]
+        if met:
+            items = _(", ").join(
+                _("{metric} {actual}").format(metric=c.label, actual=c.value_text(compact=False))
+                for c in met
+            )
+            out.append(_("On target: {items}.").format(items=items))
+        moved = [
+            r
+            for r in rows
+            if r["p_value"] is not None
+            and r["p_value"] < BEYOND_NORMAL
+            and r["change"] is not None
+            and r["higher_is_better"] is not None
+        ]
+        for r in sorted(moved, key=lambda r: r["p_value"])[:5]:
+            c = cards[f"{r['kpi']}:{r['scope']}"]
+            better = (r["change"] > 0) == r["higher_is_better"]
+            words = (
+                _(
+                    "{metric} improved to {actual} ({change} {compared}), more than normal variation explains."
+                )
+                if better
+                else _(
+                    "{metric} worsened to {actual} ({change} {compared}), more than normal variation explains."
+                )
+            )
+            out.append(
+                words.format(
+                    metric=c.label,
+                    actual=c.value_text(compact=False),
+                    change=fmt_change(r["change"], r["unit"]),
+                    compared=self.period.compare_words,
+                )
+            )
+        steady = [
+            cards[f"{r['kpi']}:{r['scope']}"].label
+            for r in rows
+            if r["p_value"] is not None
+            and r["p_value"] >= BEYOND_NORMAL
+            and r["target"] is not None
+        ]
+        if steady:
+            out.append(
+                _("Changed no more than normal variation explains ({compared}): {items}.").format(
+                    compared=self.period.compare_words, items=_(", ").join(steady)
+                )
+            )
+        return out
+
+    # -- tables ---------------------------------------------------------------------------------
+
+    def _rows(self, targeted: bool | None) -> list[dict]:
+        rows = []
+        for r, c in zip(self.table.iter_rows(named=True), self.cards(), strict=True):
+            if targeted is not None and (r["target"] is not None) != targeted:
+                continue
+            moved = ""
+            if r["p_value"] is not None:
+                moved = _("yes") if r["p_value"] < BEYOND_NORMAL else _("no")
+            rows.append(
+                {
+                    "kpi_text": label(r["kpi"]),
+                    "scope_text": scope_text(r["scope"]),
+                    "target_text": self._target(c) if r["target"] is not None else "",
+                    "actual_text": c.value_text(compact=False),
+                    "attained": label(c.status) if c.status else "",
+                    "previous": fmt_value(r["previous"], r["unit"]),
+                    "change": fmt_change(r["change"], r["unit"]),
+                    "moved": moved,
+                    "p_change": r["p_value"],
+                    "n": r["n"],
+                }
+            )
+        return rows
+
+    def report_table(self, *, targeted: bool | None = True, detail: bool = False) -> pl.DataFrame:
+        """The scorecard as a service department writes it: measure, scope, target, actual,
+        attained, the comparison month and the change (``targeted=False``: the KPIs without a
+        target; ``None``: all; ``detail`` adds the change test's p-value and the contacts)."""
+        schema = {
+            "kpi_text": pl.Utf8,
+            "scope_text": pl.Utf8,
+            "target_text": pl.Utf8,
+            "actual_text": pl.Utf8,
+            "attained": pl.Utf8,
+            "previous": pl.Utf8,
+            "change": pl.Utf8,
+            "moved": pl.Utf8,
+            "p_change": pl.Float64,
+            "n": pl.Float64,
+        }
+        frame = pl.DataFrame(self._rows(targeted), schema=schema)
+        if not detail:
+            frame = frame.drop("p_change", "n")
+        if targeted is False:
+            frame = frame.drop("target_text", "attained")
+        return frame.rename(
+            {
+                "previous": self.period.compare_label,
+                "change": self.period.compare_words,
+                "n": _("Contacts in the month"),
+            },
+            strict=False,
+        )
+
+    def _repr_html_(self) -> str:
+        return section_html(self.title, self.findings(), self.report_table(targeted=None))
+
+    def plot(self) -> go.Figure:
+        shares = self.table.filter(pl.col("unit") == "share", pl.col("target").is_not_null())
+        cards = [self._card(r) for r in shares.iter_rows(named=True)]
+        names = [
+            chart_text(kpi_name(k, s)) for k, s in zip(shares["kpi"], shares["scope"], strict=True)
+        ]
+        fig = go.Figure()
+        fig.add_bar(
+            y=names,
+            x=(shares["value"] * 100).to_list(),
+            orientation="h",
+            name=self.period.label,
+            marker_color=[COLORS["good"] if m else COLORS["bad"] for m in shares["met"]],
+            text=[c.value_text(compact=False) for c in cards],
+            textposition="inside",
+            insidetextanchor="start",
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+        fig.add_scatter(
+            y=names,
+            x=shares["target"] * 100,
+            mode="markers",
+            name=_("target"),
+            marker=dict(symbol="line-ns-open", size=22, color="#1d2433", line_width=3),
+            hovertemplate="%{y}: " + _("target") + " %{x:.0f}%<extra></extra>",
+        )
+        fig.update_layout(
+            title=_("Share measures against their targets, {month}").format(
+                month=self.period.label
+            ),
+            xaxis=dict(title="%", range=[0, 100]),
+            yaxis=dict(autorange="reversed", automargin=True),
+            height=170 + 40 * len(names),
+            showlegend=False,
+        )
+        return fig
+
+
+def scorecard(
+    contacts: pl.LazyFrame,
+    targets: pl.DataFrame,
+    period: Period,
+    *,
+    config: MetricConfig | None = None,
+) -> Scorecard:
+    """Every targeted KPI and the headline KPIs, this month and last, with a change test."""
+    dictionary = metrics(config)
+    prepared = prepare(contacts, config)
+    # the two months once, in memory: every KPI and scope below reads them (the repeat-contact
+    # window is computed over all contacts, so it is worth doing only once)
+    months = {
+        which: _in(prepared, period, which).collect().lazy() for which in ("current", "compare")
+    }
+    rows = []
+    wanted = [
+        (t["kpi"], t["scope"], t["target"], t["direction"])
+        for t in targets.iter_rows(named=True)
+        if t["kpi"] in dictionary
+    ]
+    targeted = {(k, s) for k, s, _t, _d in wanted}
+    wanted += [(k, s, None, None) for k, s in SCORECARD if (k, s) not in targeted]
+    for kpi, scope, target, direction in wanted:
+        m = dictionary[kpi]
+        filt = _scope(scope)
+        cur = moments(months["current"].filter(filt), [kpi], config=config).row(0, named=True)
+        cmp_ = moments(months["compare"].filter(filt), [kpi], config=config).row(0, named=True)
+        count = m.unit == "count"
+        change, p = change_test(
+            (cur["num"], cur["den"], cur["num_sq"]),
+            (cmp_["num"], cmp_["den"], cmp_["num_sq"]),
+            count=count,
+        )
+        value, before = cur["value"], cmp_["value"]
+        if cmp_["den"] == 0 or (count and cmp_["num"] == 0):
+            change, p, before = None, None, None
+        met = None
+        if target is not None and value is not None:
+            met = value >= target if direction == ">=" else value <= target
+        rows.append(
+            {
+                "kpi": kpi,
+                "scope": scope,
+                "unit": m.unit,
+                "value": value,
+                "previous": before,
+                "change": change,
+                "p_value": p,
+                "target": target,
+                "direction": direction,
+                "met": met,
+                "higher_is_better": m.higher_is_better,
+                "n": cur["den"],
+            }
+        )
+    schema = {
+        "kpi": pl.Utf8,
+        "scope": pl.Utf8,
+        "unit": pl.Utf8,
+        "value": pl.Float64,
+        "previous": pl.Float64,
+        "change": pl.Float64,
+        "p_value": pl.Float64,
+        "target": pl.Float64,
+        "direction": pl.Utf8,
+        "met": pl.Boolean,
+        "higher_is_better": pl.Boolean,
+        "n": pl.Float64,
+    }
+    return Scorecard(table=pl.DataFrame(rows, schema=schema), period=period)

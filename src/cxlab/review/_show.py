@@ -1,0 +1,189 @@
+"""How the review speaks: its labels, scopes in words, sections as HTML, and chart helpers.
+
+Every number goes through :mod:`cxlab._present` (one formatter, one label catalogue); this module
+only adds the review's own identifiers to the catalogue and the few pieces of layout the review's
+sections share.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+
+from cxlab._present import (
+    CSS,
+    N_,
+    _,
+    findings_html,
+    fmt_date,
+    fmt_value,
+    label,
+    register_labels,
+    table_html,
+)
+
+register_labels(
+    {
+        # columns of the review's tables
+        "calls": N_("Calls"),
+        "complaints": N_("Complaints"),
+        "complaint_count": N_("Complaints"),
+        "median_resolve": N_("Median time to resolve"),
+        "promise": N_("Promise"),
+        "closed_in_time": N_("Closed within promise"),
+        "unresolved": N_("Still open"),
+        "band": N_("Time band"),
+        "answered_contacts": N_("Answered contacts"),
+        "sampled": N_("Reviewed by QA"),
+        "sampling_rate": N_("Share reviewed"),
+        "dimension": N_("QA dimension"),
+        "mean_score": N_("Average score (of 100)"),
+        "rank": N_("Rank"),
+        "raw": N_("Observed rate"),
+        "shrunk": N_("Rate adjusted for luck"),
+        "likely_low": N_("Likely at least"),
+        "likely_high": N_("Likely at most"),
+        "normal_range": N_("Normal range"),
+        "scope_text": N_("Scope"),
+        "kpi_text": N_("Measure"),
+        "actual_text": N_("Actual"),
+        "target_text": N_("Target"),
+        "attained": N_("Attained"),
+        "moved": N_("Change beyond normal variation?"),
+        "p_change": N_("p-value of the change"),
+        "week_start": N_("Week starting"),
+        # QA dimensions
+        "accuracy": N_("Accuracy"),
+        "compliance": N_("Compliance"),
+        "empathy": N_("Empathy"),
+        "greeting": N_("Greeting"),
+        "resolution": N_("Resolution"),
+        # phone time bands
+        "peak_hours": N_("Peak hours (10–11, 14–16)"),
+        "working_hours": N_("Other working hours (09–18)"),
+        "off_hours": N_("Outside working hours"),
+        # the synthetic workspace's teams
+        "phone-team-1": N_("Phone team 1"),
+        "phone-team-2": N_("Phone team 2"),
+        "phone-team-3": N_("Phone team 3"),
+        "chat-team-1": N_("Chat team 1"),
+        "chat-team-2": N_("Chat team 2"),
+        "email-team-1": N_("Email team"),
+        "social-team-1": N_("Social media team"),
+    }
+)
+
+
+def scope_text(scope: str) -> str:
+    """A scope of the targets table in words: ``channel=phone`` reads "Phone"."""
+    if scope in ("all", "", "*"):
+        return _("All contacts")
+    column, _sep, value = scope.partition("=")
+    if column.strip() == "priority":
+        return value.strip()  # a priority tier reads by its code: "P1"
+    return label(value.strip()) if value else label(column)
+
+
+def kpi_name(kpi: str, scope: str) -> str:
+    """A KPI with its scope, as in "Answer rate (Phone)"; the scope is left out for all contacts."""
+    if scope in ("all", "", "*"):
+        return label(kpi)
+    return _("{metric} ({scope})").format(metric=label(kpi), scope=scope_text(scope))
+
+
+def dim_word(key: str) -> str:
+    """A dimension's name inside a sentence: "by channel" (lower case in English)."""
+    word = label(key)
+    return word.lower() if word.isascii() else word
+
+
+def chart_text(value: object) -> str:
+    """A level as a chart label: its reader's word, escaped (plotly renders tags in labels)."""
+    return html.escape(label(value), quote=False)
+
+
+def section_html(
+    title: str,
+    findings: Sequence[str],
+    frame: pl.DataFrame | None = None,
+    *,
+    units: Mapping[str, str] | None = None,
+    max_rows: int | None = 15,
+    name: str = "table",
+    caption: str | None = None,
+) -> str:
+    """A section as people read it: its title, findings and a labelled, formatted table."""
+    body = (
+        table_html(frame, units=units, max_rows=max_rows, name=name, caption=caption)
+        if frame is not None
+        else ""
+    )
+    return (
+        f"{CSS}<div class='cx-result'><h4>{html.escape(title)}</h4>"
+        f"{findings_html(list(findings))}{body}</div>"
+    )
+
+
+def scale(unit: str) -> float:
+    """Shares are drawn as percentages."""
+    return 100.0 if unit == "share" else 1.0
+
+
+def axis_title(unit: str) -> str:
+    return {"share": "%", "seconds": _("time"), "score": _("score")}.get(unit, "")
+
+
+def seconds_axis(values: Sequence[float | None]) -> dict:
+    """A log axis for durations that span orders of magnitude (seconds to hours), its ticks
+    written in words (20 s, 1.0 min, 1.0 h) so a reader never converts."""
+    found = [v for v in values if v is not None and math.isfinite(v) and v > 0]
+    if not found:
+        return {}
+    lo, hi = min(found), max(found)
+    ticks = [
+        t
+        for t in (1, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400)
+        if lo / 3 <= t <= hi * 3
+    ]
+    if hi / lo < 20:
+        return {"title": _("seconds")}
+    return {
+        "type": "log",
+        "title": _("time (log scale)"),
+        "tickvals": ticks,
+        "ticktext": [fmt_value(t, "seconds", decimals=0) for t in ticks],
+    }
+
+
+def titled(main: str, note: str | None = None) -> dict:
+    """A chart title with an optional one-line note under it (never clipped, never on a legend)."""
+    out: dict = {"text": main}
+    if note:
+        out["subtitle"] = {"text": note, "font": {"size": 12, "color": "#5b6577"}}
+    return out
+
+
+def date_axis(start: dt.date, end: dt.date, *, every: int = 7) -> dict:
+    """Date ticks written in the report's language, one every ``every`` days."""
+    ticks = []
+    day = start
+    while day <= end:
+        ticks.append(day)
+        day += dt.timedelta(days=every)
+    return {"tickvals": ticks, "ticktext": [fmt_date(d) for d in ticks]}
+
+
+def both(a: str, b: str) -> str:
+    return _("{a} and {b}").format(a=a, b=b)
+
+
+def joined(items: Sequence[str]) -> str:
+    """A list in words: "a, b and c" / "a、b和c"."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return both(_(", ").join(items[:-1]), items[-1])
