@@ -15,7 +15,16 @@ def test_srm_reproduces_kohavi_example():
     res = srm_check({"control": 821_588, "treatment": 815_482})
     assert res.p_value == pytest.approx(1.8e-6, rel=0.05)
     assert not res.passed
-    assert "mismatch" in res.findings()[0]
+    assert res.status == "failed"
+    assert "not the sizes the random split promised" in res.findings()[0]
+    assert "mismatch" in res.details()[0] and "p = <0.001" in res.details()[0]
+
+
+def test_srm_near_the_threshold_is_borderline():
+    """p between the threshold (0.001) and ten times it is said to be borderline, not passed."""
+    res = srm_check({"control": 5160, "treatment": 4840})  # chi-square 10.24, p = 0.0014
+    assert res.passed and res.status == "borderline"
+    assert "not quite" in res.findings()[0]
 
 
 def test_srm_passes_a_fair_split_and_uses_planned_shares():

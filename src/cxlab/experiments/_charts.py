@@ -20,6 +20,16 @@ def effect_axis(metric: str) -> tuple[float, str]:
     return 1.0, _("Difference in {metric}").format(metric=name)
 
 
+def sized_title(metric: str, title: str) -> str:
+    """An axis title with the unit a size of ``metric`` is drawn in."""
+    _name, unit, _hib = metric_info(metric)
+    if unit == "share":
+        return _("{title} (percentage points)").format(title=title)
+    if unit == "seconds":
+        return _("{title} (seconds)").format(title=title)
+    return title
+
+
 def level_axis(fig, metric: str) -> None:
     """Label the y axis with the metric and draw shares as percentages."""
     name, unit, _hib = metric_info(metric)

@@ -124,7 +124,7 @@ class Overview(Result):
                     _("Primary measure"): label(r["metric"]),
                     _("Effect"): effect,
                     _("Likely range (95%)"): interval,
-                    _("Status"): gettext(STATUS[r["status"]]),
+                    _("Progress"): gettext(STATUS[r["status"]]),
                     _("Period"): _period(r["start"], r["end"]),
                 }
             )

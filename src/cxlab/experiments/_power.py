@@ -84,9 +84,9 @@ class PowerResult(Result):
                     target=target, weeks=_weeks(w)
                 )
                 if w
-                else _(
-                    "Even {weeks} weeks are not enough to detect {target} at current volume."
-                ).format(weeks=last["weeks"], target=target)
+                else _("Even {weeks} are not enough to detect {target} at current volume.").format(
+                    weeks=_weeks(last["weeks"]), target=target
+                )
             )
         return out
 
@@ -129,7 +129,7 @@ class PowerResult(Result):
     def plot(self):
         import plotly.graph_objects as go
 
-        from cxlab.experiments._charts import effect_axis, layout
+        from cxlab.experiments._charts import effect_axis, layout, sized_title
         from cxlab.viz import color_for
 
         factor, _axis = effect_axis(self.metric)
@@ -148,7 +148,7 @@ class PowerResult(Result):
             )
         fig.update_layout(
             xaxis_title=_("Test length (weeks)"),
-            yaxis_title=_("Smallest effect it can detect"),
+            yaxis_title=sized_title(self.metric, _("Smallest effect it can detect")),
             yaxis_rangemode="tozero",
             showlegend=False,
         )
