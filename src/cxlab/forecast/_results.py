@@ -14,6 +14,7 @@ from cxlab.forecast._components import ForecastComponents
 from cxlab.forecast._words import (
     band_polygon,
     closed_hours,
+    date_ticks,
     event_name,
     fade,
     interval_words,
@@ -528,7 +529,7 @@ class ForecastResult(Result):
             **where,
         )  # fmt: skip
         breaks = closed_hours([*hist["ts"].to_list(), *x])
-        fig.update_xaxes(rangebreaks=breaks, **where)
+        fig.update_xaxes(rangebreaks=breaks, tickformat=date_ticks(), **where)
         return x, hist
 
     def plot(self, series_id: str | None = None):

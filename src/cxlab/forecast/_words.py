@@ -169,3 +169,10 @@ def fade(color: str, alpha: float) -> str:
     c = color.lstrip("#")
     r, g, b = (int(c[i : i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def date_ticks() -> str | None:
+    """Plotly's tick format for dates in the report's language (plotly itself writes English)."""
+    from cxlab._present import language
+
+    return "%-m月%-d日" if language() == "zh" else None

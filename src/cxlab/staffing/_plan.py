@@ -27,6 +27,7 @@ from cxlab.staffing._uncertainty import p_miss
 from cxlab.staffing._util import local_ts, per_series, when, zone
 from cxlab.staffing._words import (
     closed_hours,
+    date_ticks,
     fade,
     family_color,
     interval_words,
@@ -275,7 +276,7 @@ class StaffingPlan(Result):
             )  # fmt: skip
             fig.update_yaxes(rangemode="tozero", row=i, col=1)
         all_ts = local_ts(self.table["ts"], self.time_zone).unique().sort().to_list()
-        fig.update_xaxes(rangebreaks=closed_hours(all_ts))
+        fig.update_xaxes(rangebreaks=closed_hours(all_ts), tickformat=date_ticks())
         fig.update_layout(
             title=_("Agents needed on the phones, with the forecast's 80% and 95% ranges"),
             height=max(360, 190 * len(series) + 140),

@@ -151,3 +151,10 @@ def step_band(ts: list, low: list, high: list) -> tuple[list, list]:
             ys += upper_y + lower_y[::-1]
             start = i
     return xs, ys
+
+
+def date_ticks() -> str | None:
+    """Plotly's tick format for dates in the report's language (plotly itself writes English)."""
+    from cxlab._present import language
+
+    return "%-m月%-d日" if language() == "zh" else None
