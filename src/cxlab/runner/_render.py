@@ -72,7 +72,7 @@ _H2 = re.compile(r"<h2 id=\"([^\"]+)\"[^>]*>(.*?)</h2>", re.S)
 _APPENDIX_HEADING = re.compile(r"^\s*##\s+(Appendix\b.*|附录.*)$", re.M)
 
 _PAGE_CSS = f"""<style>
-html,body{{font-family:{FONT_STACK};max-width:100%;overflow-x:hidden}}
+html,body{{font-family:{FONT_STACK}}}
 body.jp-Notebook{{padding:0;margin:0;color:#1d2433;background:#fff}}
 main{{max-width:1180px;margin:0 auto;padding:8px 24px 40px;box-sizing:border-box}}
 .jp-RenderedHTMLCommon{{font-family:{FONT_STACK};font-size:15px;line-height:1.6}}

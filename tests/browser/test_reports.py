@@ -1,0 +1,220 @@
+"""What a reader sees in the index and the five reports, in English and in Chinese, in Chromium.
+
+For every page: every heading has a box (on screen, and with the appendix opened), no snake_case
+identifier reaches the text, every chart is drawn, nothing is fetched from off the machine, the
+page never scrolls sideways, no planted code runs and no customer id shows unmasked. Chinese pages
+carry no untranslated English sentence. Each report's PDF export opens and carries its headings.
+The last test shows that these checks fail on a page that breaks them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from browser_support import HOSTILE, LANGS, REPORTS
+from typer.testing import CliRunner
+
+from cxlab.cli import app
+
+pytestmark = [pytest.mark.notebook, pytest.mark.browser]
+
+SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+SNAKE_ALLOWED: set[str] = set()  # proper names that are written with an underscore
+# four or more ASCII words in a row: an English sentence left in a Chinese page
+ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ \t]+[A-Za-z][A-Za-z'’-]*){3,}")
+ENGLISH_ALLOWED = (
+    "Noto Sans CJK SC",  # proper names, units and product names that stay in Latin script
+)
+CUSTOMER_ID = re.compile(r"\bC\d{7}\b")  # the generator's ids; masked ids read C0***#1a2b
+PAGES = [("index", lang) for lang in LANGS] + [(r, lang) for lang in LANGS for r in REPORTS]
+
+READ_PAGE = """() => {
+  const box = el => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+    return r.height > 0 && r.width > 0 && s.visibility !== 'hidden' && Number(s.opacity) > 0; };
+  const folded = el => { const d = el.closest('details:not([open])');
+    return d !== null && !(el.closest('summary') && el.closest('summary').parentElement === d); };
+  const heads = () => [...document.querySelectorAll('h1,h2,h3')];
+  const shown = heads().filter(h => !folded(h)).map(h => ({text: h.innerText, ok: box(h)}));
+  const closed = [...document.querySelectorAll('details')].filter(d => !d.open).length;
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const all = heads().map(h => ({tag: h.tagName, text: h.innerText.trim(), ok: box(h)}));
+  const charts = [...document.querySelectorAll('.plotly-graph-div')].map(
+    g => { const s = g.querySelector('svg.main-svg'); return s ? s.childElementCount : 0; });
+  const text = document.body.innerText;
+  const hide = document.createElement('style');
+  hide.textContent = '[lang=en],.modebar,.cx-toc{display:none!important}';
+  document.head.appendChild(hide);
+  const prose = document.body.innerText;
+  hide.remove();
+  return {shown, closed, all, charts, text, prose, lang: document.documentElement.lang,
+    scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth};
+}"""
+
+
+def page_path(ws: Path, name: str) -> Path:
+    out = ws / "outputs"
+    return out / "index.html" if name == "index" else out / "reports" / name / "latest.html"
+
+
+def read(browser, path: Path, *, width: int = 1280) -> dict:
+    """Open ``path`` as a reader would and collect what the checks need."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    seen: dict = {"requests": [], "errors": [], "dialogs": []}
+    page.on("request", lambda r: seen["requests"].append(r.url))
+    page.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+    page.goto(path.as_uri())
+    # charts draw after load: wait until every chart has its svg, at most 10 s (an undrawn
+    # chart is then reported by the chart check)
+    with contextlib.suppress(Exception):
+        page.wait_for_function(
+            "[...document.querySelectorAll('.plotly-graph-div')]"
+            ".every(g => g.querySelector('svg.main-svg'))",
+            timeout=10_000,
+        )
+    page.wait_for_timeout(300)
+    for link in page.locator("a").all()[:200]:  # a planted javascript: link must not be a link
+        href = link.get_attribute("href") or ""
+        if href.startswith("javascript:"):
+            seen["dialogs"].append(f"javascript link rendered: {href}")
+    seen.update(page.evaluate(READ_PAGE))
+    page.close()
+    return seen
+
+
+def problems(seen: dict, lang: str) -> list[str]:
+    """Every way the page fails a reader (empty when it is fine)."""
+    out = []
+    hidden = [h["text"] or "(empty)" for h in seen["shown"] if not h["ok"]]
+    if hidden:
+        out.append(f"headings with no box on screen: {hidden[:5]}")
+    folded = [f"{h['tag']} {h['text'] or '(empty)'}" for h in seen["all"] if not h["ok"]]
+    if folded:
+        out.append(f"headings with no box with the appendix open: {folded[:5]}")
+    snake = sorted({w for w in SNAKE.findall(seen["text"]) if w not in SNAKE_ALLOWED})
+    if snake:
+        out.append(f"identifiers in the text: {snake[:8]}")
+    undrawn = sum(1 for n in seen["charts"] if n == 0)
+    if undrawn:
+        out.append(f"{undrawn} of {len(seen['charts'])} charts not drawn")
+    remote = [
+        u for u in seen["requests"] if not u.startswith(("file:", "data:", "blob:", "about:"))
+    ]
+    if remote:
+        out.append(f"requests off file: {remote[:3]}")
+    if seen["scrollWidth"] > seen["innerWidth"]:
+        out.append(f"scrolls sideways: {seen['scrollWidth']} px wide in {seen['innerWidth']} px")
+    if seen["errors"]:
+        out.append(f"console errors: {seen['errors'][:3]}")
+    if seen["dialogs"]:
+        out.append(f"planted code ran: {seen['dialogs'][:3]}")
+    expected = {"zh": "zh-Hans", "en": "en"}[lang]
+    if seen["lang"] != expected:
+        out.append(f"<html lang={seen['lang']!r}>, expected {expected!r}")
+    if lang == "zh":
+        prose = seen["prose"]
+        for allowed in ENGLISH_ALLOWED:
+            prose = prose.replace(allowed, "")
+        english = sorted(set(ENGLISH_RUN.findall(prose)))
+        if english:
+            out.append(f"untranslated English in the Chinese page: {english[:5]}")
+    ids = CUSTOMER_ID.findall(seen["text"])
+    if ids:
+        out.append(f"customer ids unmasked: {ids[:3]}")
+    return out
+
+
+def test_refresh_publishes_every_report_in_both_languages(published) -> None:
+    for lang, (ws, done) in published.items():
+        assert done.returncode == 0, f"{lang}: {done.stdout}{done.stderr}"
+        for name in REPORTS:
+            assert page_path(ws, name).exists(), f"{lang}: {name} not published"
+        assert (ws / "outputs/assets/plotly.min.js").exists()
+
+
+@pytest.mark.parametrize(("name", "lang"), PAGES, ids=[f"{n}-{lang}" for n, lang in PAGES])
+def test_page_reads_well(published, browser, name: str, lang: str) -> None:
+    ws, _done = published[lang]
+    path = page_path(ws, name)
+    if not path.exists():
+        pytest.fail(f"{name} ({lang}) was not published")
+    seen = read(browser, path)
+    found = problems(seen, lang)
+    assert not found, f"{name} ({lang}):\n  " + "\n  ".join(found)
+    if name != "index":
+        assert seen["charts"], f"{name} ({lang}) has no chart"
+        assert seen["closed"] >= 1, f"{name} ({lang}) has no folded appendix"
+
+
+def test_planted_text_shown_literally_and_ids_masked_in_files(published, browser) -> None:
+    for lang, (ws, _done) in published.items():
+        review = read(browser, page_path(ws, "00_service_review"))
+        assert HOSTILE[1] + "Refund delay" in review["text"], lang  # shown as text, literally
+        for page in (ws / "outputs").rglob("*.html"):
+            found = CUSTOMER_ID.findall(page.read_text(encoding="utf-8", errors="replace"))
+            assert not found, f"{lang}: {page.name} shows customer ids {found[:3]}"
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+REPORT_LANGS = [(r, lang) for lang in LANGS for r in REPORTS]
+
+
+@pytest.mark.parametrize(
+    ("name", "lang"), REPORT_LANGS, ids=[f"{n}-{lang}" for n, lang in REPORT_LANGS]
+)
+def test_pdf_export_opens_with_the_headings(published, browser, name: str, lang: str) -> None:
+    from pypdf import PdfReader
+
+    ws, _done = published[lang]
+    if not page_path(ws, name).exists():
+        pytest.fail(f"{name} ({lang}) was not published")
+    done = CliRunner().invoke(app, ["export", name, "--pdf", "--workspace", str(ws)])
+    assert done.exit_code == 0, done.output
+    reader = PdfReader(str(ws / "outputs" / "exports" / f"{name}.pdf"))
+    assert len(reader.pages) >= 1
+    text = _flat("".join(p.extract_text() or "" for p in reader.pages))
+    headings = [h["text"] for h in read(browser, page_path(ws, name))["all"] if h["text"]]
+    missing = [h for h in headings if _flat(h) not in text]
+    assert not missing, f"{name} ({lang}) PDF lacks headings {missing[:5]}"
+
+
+def test_the_checks_catch_a_broken_page(published, browser, tmp_path: Path) -> None:
+    """A report with a hidden heading, an identifier, an English sentence, a wide table and a
+    remote script fails every matching check (so a passing page means something)."""
+    ws, _done = published["zh"]
+    source = page_path(ws, "00_service_review")
+    broken = source.parent / "broken.html"  # beside the original, so its assets resolve
+    markup = source.read_text(encoding="utf-8")
+    markup = markup.replace(
+        "</head>",
+        "<style>main h2{display:none}</style><script src='https://cdn.example.invalid/x.js'>"
+        "</script></head>",
+        1,
+    )
+    markup = markup.replace(
+        "<main>",
+        "<main><p>category_l2 and daily_profile</p><p>This sentence was never translated.</p>"
+        "<div style='width:3000px'>wide</div>",
+        1,
+    )
+    broken.write_text(markup, encoding="utf-8")
+    try:
+        found = "\n".join(problems(read(browser, broken), "zh"))
+    finally:
+        broken.unlink()
+    for words in (
+        "headings with no box on screen",
+        "identifiers in the text: ['category_l2', 'daily_profile']",
+        "untranslated English",
+        "scrolls sideways",
+        "requests off file",
+    ):
+        assert words in found, f"{words!r} not caught in:\n{found}"
