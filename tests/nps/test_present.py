@@ -194,3 +194,17 @@ def test_free_text_escaped_in_charts_and_tables_in_both_languages():
                 assert "C0000001" not in markup
                 for text in _chart_text(result.plot()):
                     assert "<b>" not in text and "<a " not in text and "<script" not in text
+
+
+def test_appendix_headers_and_cells_are_words_in_chinese(results):
+    """The appendix names methods, but its table headers and its period and group cells are
+    Chinese: no raw column name ("theme"), no raw level ("all"), no timestamp."""
+    with use_language("zh"):
+        for name, result in results.items():
+            if not hasattr(result, "details"):
+                continue
+            markup = result.details()._repr_html_()
+            headers = " ".join(re.findall(r"<th>([^<]*)</th>", markup))
+            assert not re.findall(r"[A-Za-z]{4,}", headers), (name, headers)
+            cells = re.findall(r"<td class='txt'>([^<]*)</td>", markup)
+            assert "all" not in cells and not any(":00" in c for c in cells), name

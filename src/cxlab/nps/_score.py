@@ -662,7 +662,11 @@ class NpsChange(Result):
             tables=(
                 (
                     self.title,
-                    self.table.rename({"term": self.by[0]}) if self.by else self.table,
+                    self.table.rename({"term": self.by[0]})
+                    if self.by
+                    else self.table.with_columns(
+                        pl.Series("term", [_("All respondents")] * self.table.height)
+                    ).rename({"term": "overall"}),
                     _CHANGE_UNITS,
                 ),
             ),

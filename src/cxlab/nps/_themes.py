@@ -290,9 +290,12 @@ class Themes(Result):
                 ),
             )
             .drop("language")
+            .rename({"theme": "theme_label"})
         )
-        examples = self.example_comments().with_columns(
-            pl.Series("theme", [theme_label(x) for x in self.examples["theme"]])
+        examples = (
+            self.example_comments()
+            .with_columns(pl.Series("theme", [theme_label(x) for x in self.examples["theme"]]))
+            .rename({"theme": "theme_label", "nps": "score_0_10"})
         )
         return Details(
             title=self.title,
@@ -305,7 +308,7 @@ class Themes(Result):
             ),
             tables=(
                 (_("Themes by language"), table, units),
-                (_("Example comments (customer ids masked)"), examples, {"nps": "count"}),
+                (_("Example comments (customer ids masked)"), examples, {"score_0_10": "count"}),
             ),
         )
 

@@ -265,7 +265,9 @@ class NpsTrend(Result):
             tables=(
                 (
                     self.title,
-                    self.table,
+                    self.table.with_columns(
+                        pl.Series("ts", [self._when(x) for x in self.table["ts"]], pl.Utf8)
+                    ).rename({"ts": "period"}),
                     {
                         k: "nps"
                         for k in (

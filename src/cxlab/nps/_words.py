@@ -82,6 +82,7 @@ register_labels(
         "beyond_chance": N_("Larger than chance?"),
         "theme_label": N_("Theme"),
         "driver": N_("Driver"),
+        "overall": N_("Respondents"),
         "score_0_10": N_("Score (0-10)"),
         "gold": N_("Gold"),
         "silver": N_("Silver"),
