@@ -42,4 +42,5 @@ def test_notebook_runs_on_tiny_workspace(tiny_workspace, run_notebook):
         },
     )
     text = json.dumps(nb)
-    assert "Busiest interval" in text and "Staffing backtest" in text
+    assert "Busiest quarter-hour" in text and "Agents needed at the peak" in text
+    assert "staffed as planned" in text and "Traceback" not in text
