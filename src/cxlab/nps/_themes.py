@@ -294,7 +294,17 @@ class Themes(Result):
         )
         examples = (
             self.example_comments()
-            .with_columns(pl.Series("theme", [theme_label(x) for x in self.examples["theme"]]))
+            .with_columns(
+                pl.Series("theme", [theme_label(x) for x in self.examples["theme"]]),
+                pl.Series(
+                    "comment_language",
+                    [
+                        gettext(COMMENT_LANGUAGES.get(x, x))
+                        for x in self.examples["comment_language"]
+                    ],
+                    pl.Utf8,
+                ),
+            )
             .rename({"theme": "theme_label", "nps": "score_0_10"})
         )
         return Details(
