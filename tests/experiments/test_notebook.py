@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 import cxlab as cx
-
 from notebook_support import notebook_cells
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "02_interventions.ipynb"

@@ -11,13 +11,13 @@ from cxlab.experiments._text import metric_info
 
 
 def effect_axis(metric: str) -> tuple[float, str]:
-    """``(factor, axis title)`` for a difference in ``metric`` (treatment minus control)."""
-    name, unit, _hib = metric_info(metric) if metric else ("", "", None)
+    """``(factor, axis title)`` for a difference in ``metric`` (the chart's title names it)."""
+    _name, unit, _hib = metric_info(metric) if metric else ("", "", None)
     if unit == "share":
-        return 100.0, _("Difference in {metric} (percentage points)").format(metric=name)
+        return 100.0, _("Difference (percentage points)")
     if unit == "seconds":
-        return 1.0, _("Difference in {metric} (seconds)").format(metric=name)
-    return 1.0, _("Difference in {metric}").format(metric=name)
+        return 1.0, _("Difference (seconds)")
+    return 1.0, _("Difference")
 
 
 def sized_title(metric: str, title: str) -> str:

@@ -216,7 +216,7 @@ class DiDResult(Result):
         return event_plot(self.event_study, self.metric, _("Effect by weeks since the start"))
 
 
-def event_plot(table: pl.DataFrame, metric: str, title: str):
+def event_plot(table: pl.DataFrame, metric: str, title: str, x_title: str | None = None):
     """Effect per period relative to the start, with its likely range (95%)."""
     import plotly.graph_objects as go
 
@@ -248,7 +248,7 @@ def event_plot(table: pl.DataFrame, metric: str, title: str):
         x=-0.5, y=1, yref="paper", text=_("start"), showarrow=False, xanchor="left", yanchor="top"
     )
     fig.update_layout(
-        xaxis_title=_("Periods relative to the start"),
+        xaxis_title=x_title or _("Periods relative to the start"),
         yaxis_title=axis,
         showlegend=True,
     )

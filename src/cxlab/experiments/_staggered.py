@@ -123,6 +123,7 @@ class StaggeredResult(Result):
             _("Effect by weeks since each region adopted, {metric}").format(
                 metric=metric_info(self.metric)[0]
             ),
+            _("Weeks since adoption (0 is the first week)") if self.period == "weeks" else None,
         )
 
 
