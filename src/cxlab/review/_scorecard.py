@@ -196,7 +196,7 @@ class Scorecard(Result):
                     "previous": fmt_value(r["previous"], r["unit"]),
                     "change": fmt_change(r["change"], r["unit"]),
                     "moved": moved,
-                    "p_change": r["p_value"],
+                    "p_value_change": r["p_value"],
                     "n": r["n"],
                 }
             )
@@ -215,19 +215,19 @@ class Scorecard(Result):
             "previous": pl.Utf8,
             "change": pl.Utf8,
             "moved": pl.Utf8,
-            "p_change": pl.Float64,
+            "p_value_change": pl.Float64,
             "n": pl.Float64,
         }
         frame = pl.DataFrame(self._rows(targeted), schema=schema)
         if not detail:
-            frame = frame.drop("p_change", "n")
+            frame = frame.drop("p_value_change", "n")
         if targeted is False:
             frame = frame.drop("target_text", "attained")
         return frame.rename(
             {
                 "previous": self.period.compare_label,
                 "change": self.period.compare_words,
-                "n": _("Contacts in the month"),
+                "n": _("Sample size"),
             },
             strict=False,
         )

@@ -54,7 +54,7 @@ register_labels(
         "target_text": N_("Target"),
         "attained": N_("Attained"),
         "moved": N_("Change beyond normal variation?"),
-        "p_change": N_("p-value of the change"),
+        "p_value_change": N_("p-value of the change"),
         "week_start": N_("Week starting"),
         # QA dimensions
         "accuracy": N_("Accuracy"),
