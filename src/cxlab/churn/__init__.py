@@ -16,7 +16,7 @@ from cxlab.churn._frames import (
     survival_frame,
 )
 from cxlab.churn._logit import LogitResult, logistic
-from cxlab.churn._report import headline_cards
+from cxlab.churn._report import headline_cards, key_findings
 from cxlab.churn._risk import AtRiskResult, at_risk
 from cxlab.churn._survival import (
     CompetingRisksResult,
@@ -24,6 +24,7 @@ from cxlab.churn._survival import (
     cumulative_incidence,
     kaplan_meier,
 )
+from cxlab.churn._words import term_label
 
 __all__ = [
     "MONTHLY_COVARIATES",
@@ -47,9 +48,11 @@ __all__ = [
     "driver_impact",
     "headline_cards",
     "kaplan_meier",
+    "key_findings",
     "landmark_date",
     "landmark_frame",
     "logistic",
     "ph_check",
     "survival_frame",
+    "term_label",
 ]

@@ -16,9 +16,11 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import CxlabError
+from cxlab._present import N_, Headline, _, fmt_interval, fmt_value
 from cxlab._result import Result
 from cxlab.churn._cox import CoxResult
 from cxlab.churn._plots import figure
+from cxlab.churn._words import ReaderTable, experience_noun, or_list, share_text
 
 
 class _Breslow:
@@ -48,7 +50,7 @@ class _Breslow:
 
 
 @dataclass(frozen=True)
-class AttributableShare(Result):
+class AttributableShare(ReaderTable, Result):
     """The share of churn events the named terms account for, with its interval."""
 
     share: float
@@ -62,7 +64,7 @@ class AttributableShare(Result):
 
     @property
     def title(self) -> str:
-        return "Share of churn attributable to the service experience"
+        return _("Share of churn the service experience explains")
 
     def summary(self) -> pl.DataFrame:
         """One row: share, ci_low, ci_high, events, events_without (expected without the terms)."""
@@ -76,29 +78,78 @@ class AttributableShare(Result):
             }
         )
 
-    def findings(self) -> list[str]:
-        pct = round(100 * (1 - self.alpha))
-        readable = [t.removesuffix("_90d").replace("_", " ") for t in self.terms]
-        names = (
-            ", ".join(readable[:-1]) + f" or {readable[-1]}" if len(readable) > 1 else readable[0]
-        )
+    def share_text(self) -> str:
+        """The share as the report shows it everywhere (tile, findings, table)."""
+        return share_text(self.share)
+
+    def headline(self) -> list[Headline]:
         return [
-            f"Of {self.events:,} churn events, about {self.events - self.events_without:,.0f} "
-            f"({self.share:.0%}, {pct}% interval {self.ci_low:.0%}–{self.ci_high:.0%}) would not "
-            f"have happened had no customer had {names} in the window before each month, "
-            "if these hazard ratios are causal."
+            Headline(
+                key="service_share_of_churn",
+                label=N_("Churn explained by service experience"),
+                value=self.share,
+                unit="share",
+                low=self.ci_low,
+                high=self.ci_high,
+            )
         ]
+
+    def findings(self) -> list[str]:
+        names = or_list([experience_noun(t) for t in self.terms])
+        return [
+            _(
+                "Service experience explains about {share} of churn (likely between {low} and "
+                "{high}): of {events} customers who left, about {avoided} would have stayed had "
+                "none of them had {names} in the 90 days before, if these experiences cause the "
+                "churn rather than merely come with it."
+            ).format(
+                share=self.share_text(),
+                low=share_text(self.ci_low),
+                high=share_text(self.ci_high),
+                events=fmt_value(self.events, "count"),
+                avoided=fmt_value(self.events - self.events_without, "count"),
+                names=names,
+            )
+        ]
+
+    def details(self) -> list[str]:
+        pct = round(100 * (1 - self.alpha))
+        return [
+            _(
+                "Attributable fraction on the hazard scale from the monthly Cox model (Breslow "
+                "baseline hazard); {pct}% interval from {draws} draws of the coefficients from "
+                "their estimated normal distribution."
+            ).format(pct=pct, draws=fmt_value(self.draws, "count"))
+        ]
+
+    def reader_table(self) -> tuple[pl.DataFrame, dict[str, str]]:
+        frame = pl.DataFrame(
+            {
+                "share": [self.share],
+                "likely_range": [fmt_interval(self.ci_low, self.ci_high, "share", change=False)],
+                "events": [self.events],
+                "events_without": [self.events_without],
+            }
+        )
+        return frame, {"share": "share", "events": "count", "events_without": "count"}
 
     def plot(self):
         import plotly.graph_objects as go
 
+        from cxlab.viz import COLORS
+
+        values = [self.events - self.events_without, self.events_without]
         fig = figure(
             go.Bar(
-                x=["attributable to the experience", "other causes"],
-                y=[self.events - self.events_without, self.events_without],
+                x=[_("Explained by the service experience"), _("Other causes")],
+                y=values,
+                marker_color=[COLORS["bad"], COLORS["muted"]],
+                text=[fmt_value(v, "count") for v in values],
+                textposition="outside",
+                cliponaxis=False,
             )
         )
-        fig.update_layout(title=self.title, yaxis_title="churn events")
+        fig.update_layout(title=self.title, yaxis_title=_("Customers who left"), showlegend=False)
         return fig
 
 

@@ -14,20 +14,128 @@ import polars as pl
 
 from cxlab._errors import CxlabError, NotEnoughDataError
 from cxlab._options import check_option
+from cxlab._present import N_, _, fmt_interval, fmt_value, gettext, label
 from cxlab._result import Result
 from cxlab.churn._design import design, meaningful_change, ratio_columns
 from cxlab.churn._plots import figure
+from cxlab.churn._words import ReaderTable, and_list, inline, p_text, term_label
 
 Ties = Literal["efron"]
 Transform = Literal["rank", "km", "identity", "log"]
 
 
-def _label(term: str) -> str:
-    return term.replace("_", " ").replace("=", ": ")
+LOG_TICKS = (0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 5.0, 10.0)
+
+FORMS = {
+    "counting process": N_("monthly, counting process"),
+    "one row per customer": N_("one row per customer"),
+}
+
+
+def _form_words(form: str) -> str:
+    head, _sep, strata = form.partition(", stratified by ")
+    if head.startswith("time split at "):
+        words = _("time split at day {days}").format(days=head.removeprefix("time split at "))
+    else:
+        words = gettext(FORMS.get(head, head))
+    if strata:
+        words = _("{form}, stratified by {columns}").format(
+            form=words, columns=and_list([label(c) for c in strata.split(", ")])
+        )
+    return words
+
+
+def ratio_findings(
+    table: pl.DataFrame, *, prefix: str, alpha: float, outcome: str, limit: int = 4
+) -> list[str]:
+    """One sentence per clear term (p below ``alpha``), largest effects first."""
+    pct = round(100 * (1 - alpha))
+    out = []
+    for r in table.head(limit).iter_rows(named=True):
+        values = {
+            "term": term_label(r["term"]),
+            "ratio": fmt_value(r[f"{prefix}_per_change"], "ratio"),
+            "low": fmt_value(r[f"{prefix}_per_change_low"], "ratio"),
+            "high": fmt_value(r[f"{prefix}_per_change_high"], "ratio"),
+            "pct": pct,
+            "change": fmt_value(r["change"], "ratio", decimals=0 if r["change"] % 1 == 0 else 2),
+            "outcome": outcome,
+        }
+        if r["change"] == 1:
+            text = _("{term}: {outcome} ×{ratio} ({pct}% interval {low} to {high}).")
+        else:
+            text = _("{term}, per {change}: {outcome} ×{ratio} ({pct}% interval {low} to {high}).")
+        out.append(text.format(**values))
+    return out
+
+
+def ratio_table(table: pl.DataFrame, prefix: str) -> tuple[pl.DataFrame, dict[str, str]]:
+    """A model's estimates as a reader's table: the term in words, the ratio per change with
+    its interval, and the p-value."""
+    frame = pl.DataFrame(
+        {
+            "term": [term_label(t) for t in table["term"]],
+            "per": table["change"],
+            prefix: table[f"{prefix}_per_change"],
+            "likely_range": [
+                fmt_interval(lo, hi, "ratio", change=False)
+                for lo, hi in zip(
+                    table[f"{prefix}_per_change_low"],
+                    table[f"{prefix}_per_change_high"],
+                    strict=True,
+                )
+            ],
+            "p_value": table["p_value"],
+        }
+    )
+    if (table["change"] == 1).all():
+        frame = frame.drop("per")  # every ratio is per one unit: the column says nothing
+    return frame, {"per": "ratio", prefix: "ratio"}
+
+
+def forest(table: pl.DataFrame, *, prefix: str, title: str, x_title: str):
+    """Ratios per meaningful change with their intervals on a log axis, terms in words."""
+    import plotly.graph_objects as go
+
+    from cxlab.viz import COLORS
+
+    t = table.sort(f"{prefix}_per_change")
+    fig = figure(
+        go.Scatter(
+            x=t[f"{prefix}_per_change"].to_list(),
+            y=[term_label(x) for x in t["term"]],
+            mode="markers",
+            marker={"color": COLORS["primary"], "size": 9},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (t[f"{prefix}_per_change_high"] - t[f"{prefix}_per_change"]).to_list(),
+                "arrayminus": (t[f"{prefix}_per_change"] - t[f"{prefix}_per_change_low"]).to_list(),
+                "color": COLORS["primary"],
+            },
+        )
+    )
+    fig.add_vline(x=1.0, line_dash="dot", line_color=COLORS["muted"])
+    lo = float(t[f"{prefix}_per_change_low"].min())
+    hi = float(t[f"{prefix}_per_change_high"].max())
+    ticks = [v for v in LOG_TICKS if lo / 1.15 <= v <= hi * 1.15] or [1.0]
+    fig.update_layout(
+        title=title,
+        xaxis={
+            "type": "log",
+            "title": x_title,
+            "tickvals": ticks,
+            "ticktext": [fmt_value(v, "ratio", decimals=2 if v < 1 else 1) for v in ticks],
+        },
+        yaxis={"title": "", "automargin": True},
+        showlegend=False,
+        height=max(320, 60 + 34 * t.height),
+    )
+    return fig
 
 
 @dataclass(frozen=True)
-class CoxResult(Result):
+class CoxResult(ReaderTable, Result):
     """A fitted Cox model: hazard ratios with intervals and the likelihood-ratio test."""
 
     table: pl.DataFrame
@@ -49,7 +157,7 @@ class CoxResult(Result):
 
     @property
     def title(self) -> str:
-        return f"Cox proportional hazards ({self.form})"
+        return _("Cox proportional-hazards model ({form})").format(form=_form_words(self.form))
 
     def summary(self) -> pl.DataFrame:
         """term, estimate (log hazard ratio), std_error, ci_low, ci_high, p_value, hazard_ratio,
@@ -69,57 +177,43 @@ class CoxResult(Result):
 
     def findings(self) -> list[str]:
         out = [
-            f"{self.events:,} churn events among {self.n:,} rows; the model as a whole: "
-            f"likelihood-ratio chi-square {self.lr_statistic:.1f} on {self.lr_df} df "
-            f"(p {'< 0.001' if self.lr_p_value < 0.001 else f'= {self.lr_p_value:.3f}'}); "
-            f"concordance {self.concordance:.2f}."
+            _(
+                "{events} churn events among {n} rows; the model as a whole: likelihood-ratio "
+                "chi-square {statistic} on {df} df ({p}); concordance {concordance}."
+            ).format(
+                events=fmt_value(self.events, "count"),
+                n=fmt_value(self.n, "count"),
+                statistic=fmt_value(self.lr_statistic, "ratio", decimals=1),
+                df=self.lr_df,
+                p=p_text(self.lr_p_value),
+                concordance=fmt_value(self.concordance, "ratio"),
+            )
         ]
         sig = self.table.filter(pl.col("p_value") < self.alpha).sort(
             pl.col("estimate").abs(), descending=True
         )
-        pct = round(100 * (1 - self.alpha))
-        for row in sig.head(4).iter_rows(named=True):
-            hr, lo, hi = (
-                row["hazard_ratio_per_change"],
-                row["hazard_ratio_per_change_low"],
-                row["hazard_ratio_per_change_high"],
-            )
-            unit = "" if row["change"] == 1 else f" per {row['change']:g}"
-            out.append(
-                f"{_label(row['term'])}{unit}: churn hazard x{hr:.2f} ({pct}% interval "
-                f"{lo:.2f} to {hi:.2f})."
-            )
+        out += ratio_findings(
+            sig, prefix="hazard_ratio", alpha=self.alpha, outcome=_("churn hazard")
+        )
         if self.dropped:
-            out.append(f"Not estimable here (no variation): {', '.join(self.dropped)}.")
+            out.append(
+                _("Not estimable here (no variation or no churn): {terms}.").format(
+                    terms=and_list([term_label(t) for t in self.dropped])
+                )
+            )
         return out
 
-    def plot(self):
-        """Hazard ratios with their intervals on a log axis (a forest plot)."""
-        import plotly.graph_objects as go
+    def reader_table(self) -> tuple[pl.DataFrame, dict[str, str]]:
+        return ratio_table(self.table, "hazard_ratio")
 
-        t = self.table.sort("hazard_ratio")
-        fig = figure(
-            go.Scatter(
-                x=t["hazard_ratio"].to_list(),
-                y=t["term"].to_list(),
-                mode="markers",
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": (t["hazard_ratio_ci_high"] - t["hazard_ratio"]).to_list(),
-                    "arrayminus": (t["hazard_ratio"] - t["hazard_ratio_ci_low"]).to_list(),
-                },
-                name="hazard ratio",
-            )
-        )
-        fig.add_vline(x=1.0, line_dash="dot")
-        fig.update_layout(
+    def plot(self):
+        """Hazard ratios per meaningful change with their intervals on a log axis."""
+        return forest(
+            self.table,
+            prefix="hazard_ratio",
             title=self.title,
-            xaxis={"type": "log", "title": "hazard ratio (per 1 unit)"},
-            yaxis={"title": ""},
-            showlegend=False,
+            x_title=_("Hazard ratio (per change shown in the table)"),
         )
-        return fig
 
 
 def _split(
@@ -234,6 +328,16 @@ def cox(
             data["_entry"] = 0.0
             entry = "_entry"
         data, extra = _split(data, duration, event, entry, split_at, time_varying)
+        # a cut beyond the follow-up (or with no churn after it among those with the term)
+        # leaves its "after" term without information: it is dropped and listed, not fitted
+        empty = [
+            name
+            for name in extra
+            if data[name].nunique() < 2 or data.loc[data[name] != 0, event].sum() == 0
+        ]
+        data = data.drop(columns=empty)
+        extra = [name for name in extra if name not in empty]
+        dropped = [*dropped, *empty]
     fitter = CoxPHFitter(alpha=alpha)
     fitter.fit(
         data,
@@ -284,7 +388,7 @@ def cox(
 
 
 @dataclass(frozen=True)
-class PHCheck(Result):
+class PHCheck(ReaderTable, Result):
     """The proportional-hazards check: a Schoenfeld-residual test per term, with what to do."""
 
     table: pl.DataFrame
@@ -294,7 +398,7 @@ class PHCheck(Result):
 
     @property
     def title(self) -> str:
-        return "Proportional-hazards check (scaled Schoenfeld residuals)"
+        return _("Proportional-hazards check (scaled Schoenfeld residuals)")
 
     def summary(self) -> pl.DataFrame:
         """term, statistic (chi-square, 1 df), p_value, p_holm (Holm-adjusted), passed."""
@@ -302,33 +406,68 @@ class PHCheck(Result):
 
     def findings(self) -> list[str]:
         bad = self.table.filter(~pl.col("passed"))["term"].to_list()
+        alpha = fmt_value(self.alpha, "ratio")
         if not bad:
             return [
-                "No term shows a hazard ratio that changes over follow-up (Holm-adjusted "
-                f"p >= {self.alpha:g} for every term): the proportional-hazards assumption holds "
-                "as far as this test can tell."
+                _(
+                    "No term shows a hazard ratio that changes over follow-up (Holm-adjusted "
+                    "p ≥ {alpha} for every term): the proportional-hazards assumption holds as "
+                    "far as this test can tell."
+                ).format(alpha=alpha)
             ]
-        names = ", ".join(bad)
         return [
-            f"The effect of {names} changes over follow-up (Holm-adjusted p < {self.alpha:g}): "
-            "its single hazard ratio is an average over time.",
-            "Remedy: stratify on a categorical term (cox(..., strata=[...]), each group gets its "
-            "own baseline), or let the effect change over time (cox(..., split_at=[t], "
-            "time_varying=[...]) estimates the effect before and after t); for experience "
-            "features that go stale, use the monthly counting-process model "
-            "(customer_months) whose covariates are refreshed.",
+            _(
+                "The effect of {terms} changes over follow-up (Holm-adjusted p < {alpha}): its "
+                "single hazard ratio is an average over time."
+            ).format(terms=and_list([inline(term_label(t)) for t in bad]), alpha=alpha),
+            _(
+                "Remedy: fit separate strata on a categorical term (each group gets its own "
+                "baseline), or let the effect change over time (one effect before a chosen day "
+                "of follow-up and one after); for experience that goes stale, use the monthly "
+                "model, whose experience is refreshed every month."
+            ),
         ]
+
+    def meaning(self) -> str:
+        """What the check means for a reader, without its statistics."""
+        if self.passed:
+            return _("The effects hold steady over the follow-up, as the model assumes.")
+        return _(
+            "Some effects fade as the follow-up runs on: experience measured once goes stale. "
+            "The monthly model, which refreshes the experience every month, is the one the "
+            "report quotes."
+        )
+
+    def reader_table(self) -> tuple[pl.DataFrame, dict[str, str]]:
+        t = self.table
+        frame = t.with_columns(
+            pl.col("term").replace_strict(
+                {x: term_label(x) for x in t["term"].to_list()}, return_dtype=pl.Utf8
+            )
+        ).rename({"p_holm": "p_adj"})
+        return frame, {"statistic": "ratio"}
 
     def plot(self):
         import plotly.graph_objects as go
 
-        t = self.table
-        fig = figure(go.Bar(x=t["term"].to_list(), y=(-np.log10(t["p_holm"].to_numpy())).tolist()))
-        fig.add_hline(y=-math.log10(self.alpha), line_dash="dot")
+        from cxlab.viz import COLORS
+
+        t = self.table.sort("p_value", descending=True)
+        fig = figure(
+            go.Bar(
+                y=[term_label(x) for x in t["term"]],
+                x=(-np.log10(t["p_holm"].to_numpy())).tolist(),
+                orientation="h",
+                marker_color=[COLORS["primary"] if ok else COLORS["bad"] for ok in t["passed"]],
+            )
+        )
+        fig.add_vline(x=-math.log10(self.alpha), line_dash="dot", line_color=COLORS["muted"])
         fig.update_layout(
             title=self.title,
-            yaxis={"title": "-log10(Holm-adjusted p)"},
-            xaxis={"title": ""},
+            xaxis={"title": _("−log10 of the Holm-adjusted p-value (right of the line: fails)")},
+            yaxis={"title": "", "automargin": True},
+            showlegend=False,
+            height=max(320, 80 + 34 * t.height),
         )
         return fig
 

@@ -4,31 +4,58 @@ would avoid over the horizon, with intervals from the model's uncertainty."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
 from cxlab._errors import CxlabError, OptionError
+from cxlab._present import N_, _, fmt_interval, fmt_value, gettext
 from cxlab._result import Result
-from cxlab.churn._plots import figure
+from cxlab.churn._plots import currency_symbol, figure
 from cxlab.churn._risk import EXPERIENCE, AtRiskResult
+from cxlab.churn._words import ReaderTable, and_list, inline, term_label
 
-LABELS = {
-    "unresolved_complaint_90d": ("unresolved complaints", "customers with an unresolved complaint"),
-    "abandoned_contacts_90d": ("abandoned contacts", "abandoned contacts"),
-    "low_csat_90d": ("CSAT of 1-2", "customers who gave a CSAT of 1 or 2"),
-    "transfers_90d": ("transfers", "transfers"),
-    "repeat_contacts_90d": ("repeat contacts", "repeat contacts"),
+DRIVER_NAMES = {
+    "unresolved_complaint_90d": N_("Unresolved complaints"),
+    "abandoned_contacts_90d": N_("Abandoned contacts"),
+    "low_csat_90d": N_("Satisfaction scores of 1–2"),
+    "transfers_90d": N_("Transfers"),
+    "repeat_contacts_90d": N_("Repeat contacts"),
 }
+"""Short names of the service drivers (chart bars, table rows)."""
+
+DRIVER_CHANGES = {
+    "unresolved_complaint_90d": N_("{share} fewer customers with an unresolved complaint"),
+    "abandoned_contacts_90d": N_("{share} fewer abandoned contacts"),
+    "low_csat_90d": N_("{share} fewer customers giving a satisfaction score of 1–2"),
+    "transfers_90d": N_("{share} fewer transfers"),
+    "repeat_contacts_90d": N_("{share} fewer repeat contacts"),
+}
+"""The improvement each driver is priced at, in words (``share`` is the improvement)."""
 
 
-def _label(term: str) -> str:
-    return LABELS.get(term, (term.replace("_", " "), term))[0]
+def _name(term: str) -> str:
+    found = DRIVER_NAMES.get(term)
+    return gettext(found) if found else term_label(term)
+
+
+def _names(table: pl.DataFrame, given: Mapping[str, str] | None = None) -> list[str]:
+    """The drivers' names in the language of the moment (a name the caller gave is kept)."""
+    given = dict(given or {})
+    return [given.get(t, _name(t)) for t in table["term"]]
+
+
+def _change(term: str, improvement: float) -> str:
+    share = fmt_value(improvement, "share", decimals=0)
+    found = DRIVER_CHANGES.get(term)
+    if found:
+        return gettext(found).format(share=share)
+    return _("{share} less of: {driver}").format(share=share, driver=term_label(term))
 
 
 @dataclass(frozen=True)
-class DriverImpactResult(Result):
+class DriverImpactResult(ReaderTable, Result):
     """Churners and monthly revenue kept if each driver improved by the stated share."""
 
     table: pl.DataFrame
@@ -41,52 +68,117 @@ class DriverImpactResult(Result):
     currency: str
     draws: int
     alpha: float = 0.05
+    names: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def title(self) -> str:
-        return f"Churn drivers in money (each improved by {self.improvement:.0%})"
+        return _("What each service driver costs (each improved by {share})").format(
+            share=fmt_value(self.improvement, "share", decimals=0)
+        )
 
     def summary(self) -> pl.DataFrame:
         """driver, affected (customers with the driver), churners_avoided with its interval,
         monthly_revenue_kept with its interval, ranked by revenue kept."""
         return self.table
 
-    def findings(self, *, include_share: bool = True) -> list[str]:
-        """The top three drivers in words and money, the attributable share (unless
-        ``include_share`` is false, when a better-founded share is shown beside), and the caveat."""
-        pct = round(100 * (1 - self.alpha))
-        c = self.currency
+    def findings(self) -> list[str]:
+        """The top three drivers in customers and money, drivers whose effect the data cannot
+        tell from none, and the caveat. (The share of churn the experience explains comes from
+        :func:`cxlab.churn.attributable_share`, the one source the report quotes.)"""
         out = []
         for r in self.table.head(3).iter_rows(named=True):
             out.append(
-                f"{r['change']}: about {r['churners_avoided']:,.0f} fewer churners in "
-                f"{self.horizon_days} days ({pct}% interval {r['churners_avoided_low']:,.0f} to "
-                f"{r['churners_avoided_high']:,.0f}), keeping {c} {r['monthly_revenue_kept']:,.0f} "
-                f"of monthly revenue ({c} {r['monthly_revenue_kept_low']:,.0f} to "
-                f"{r['monthly_revenue_kept_high']:,.0f})."
+                _(
+                    "{change}: about {churners} fewer customers would leave in {days} days "
+                    "(likely {low} to {high}), keeping {money} of monthly revenue (likely "
+                    "{money_low} to {money_high})."
+                ).format(
+                    change=_change(r["term"], self.improvement),
+                    churners=fmt_value(r["churners_avoided"], "count"),
+                    days=fmt_value(self.horizon_days, "count"),
+                    low=fmt_value(r["churners_avoided_low"], "count"),
+                    high=fmt_value(r["churners_avoided_high"], "count"),
+                    money=fmt_value(r["monthly_revenue_kept"], "money"),
+                    money_low=fmt_value(r["monthly_revenue_kept_low"], "money"),
+                    money_high=fmt_value(r["monthly_revenue_kept_high"], "money"),
+                )
             )
-        if include_share:
+        unclear = _names(
+            self.table.filter(
+                (pl.col("monthly_revenue_kept_low") < 0) & (pl.col("monthly_revenue_kept_high") > 0)
+            ),
+            self.names,
+        )
+        if unclear:
             out.append(
-                f"Service experience accounts for {self.attributable_share:.0%} of expected churn "
-                f"({pct}% interval {self.attributable_low:.0%}–{self.attributable_high:.0%}): the "
-                "churn that would remain if no customer had any of these experiences; the rest "
-                "comes from contract, segment and the baseline rate."
+                _(
+                    "For {drivers}, the data cannot tell whether an improvement would keep any "
+                    "revenue: the likely range includes none."
+                ).format(drivers=and_list([inline(d) for d in unclear]))
             )
         out.append(
-            "These are model-based what-ifs: they hold if the associations are causal (the "
-            "intervals reflect the model's sampling uncertainty, not that assumption)."
+            _(
+                "These are what-ifs from the model: they hold if these experiences cause churn "
+                "rather than merely come with it; a test of a fix would confirm it."
+            )
         )
         return out
+
+    def reader_table(self) -> tuple[pl.DataFrame, dict[str, str]]:
+        t = self.table
+        frame = pl.DataFrame(
+            {
+                "driver": _names(t, self.names),
+                "affected": t["affected"],
+                "churners_avoided": t["churners_avoided"],
+                "churners_range": [
+                    fmt_interval(lo, hi, "count", change=False)
+                    for lo, hi in zip(
+                        t["churners_avoided_low"], t["churners_avoided_high"], strict=True
+                    )
+                ],
+                "monthly_revenue_kept": t["monthly_revenue_kept"],
+                "revenue_range": [
+                    fmt_interval(lo, hi, "money", change=False)
+                    for lo, hi in zip(
+                        t["monthly_revenue_kept_low"], t["monthly_revenue_kept_high"], strict=True
+                    )
+                ],
+            }
+        )
+        units = {"affected": "count", "churners_avoided": "count", "monthly_revenue_kept": "money"}
+        return frame, units
 
     def plot(self):
         import plotly.graph_objects as go
 
+        from cxlab.viz import COLORS
+
         t = self.table.sort("monthly_revenue_kept")
+        t = t.with_columns(pl.Series("driver", _names(t, self.names)))
+        values = t["monthly_revenue_kept"].to_list()
         fig = figure(
             go.Bar(
-                x=t["monthly_revenue_kept"].to_list(),
+                x=values,
                 y=t["driver"].to_list(),
                 orientation="h",
+                marker_color=COLORS["primary"],
+                hovertext=[
+                    _("{driver}: {money} (likely {low} to {high})").format(
+                        driver=d,
+                        money=fmt_value(v, "money"),
+                        low=fmt_value(lo, "money"),
+                        high=fmt_value(hi, "money"),
+                    )
+                    for d, v, lo, hi in zip(
+                        t["driver"],
+                        values,
+                        t["monthly_revenue_kept_low"],
+                        t["monthly_revenue_kept_high"],
+                        strict=True,
+                    )
+                ],
+                hoverinfo="text",
                 error_x={
                     "type": "data",
                     "symmetric": False,
@@ -94,13 +186,39 @@ class DriverImpactResult(Result):
                     "arrayminus": (
                         t["monthly_revenue_kept"] - t["monthly_revenue_kept_low"]
                     ).to_list(),
+                    "color": COLORS["muted"],
                 },
             )
         )
+        low = t["monthly_revenue_kept_low"].to_list()
+        high = t["monthly_revenue_kept_high"].to_list()
+        for name, v, lo, hi in zip(t["driver"], values, low, high, strict=True):
+            # the amount beside the end of its range, never on the bar or the range line
+            fig.add_annotation(
+                x=max(v, hi) if v >= 0 else min(v, lo),
+                y=name,
+                text=fmt_value(v, "money"),
+                showarrow=False,
+                xanchor="left" if v >= 0 else "right",
+                xshift=8 if v >= 0 else -8,
+                font={"size": 12, "color": "#1d2433"},
+            )
+        span = max(high) - min(min(low), 0)
         fig.update_layout(
             title=self.title,
-            xaxis_title=f"monthly revenue kept ({self.currency})",
+            xaxis={
+                "range": [min(min(low), 0) - 0.18 * span, max(high) + 0.18 * span],
+                "tickformat": ",",
+                "title": _("Monthly revenue kept ({currency})").format(
+                    currency=currency_symbol(self.currency)
+                ),
+                "tickprefix": currency_symbol(self.currency),
+                "zeroline": True,
+                "zerolinecolor": "#c8ced8",
+            },
+            yaxis={"automargin": True},
             showlegend=False,
+            height=380,
         )
         return fig
 
@@ -160,18 +278,18 @@ def driver_impact(
         if binary:
             xd[:, j] = 0.0
             drop = improvement * (base - _probabilities(xd, betas)) * (col[:, None] == 1)
-            change = f"{improvement:.0%} fewer {LABELS.get(d, (d, d))[1]}"
+            change = _change(d, improvement)
         else:
             xd[:, j] = col * (1 - improvement)
             drop = base - _probabilities(xd, betas)
-            change = f"{improvement:.0%} fewer {_label(d)}"
+            change = _change(d, improvement)
         churners = drop.sum(axis=0)
         money = (drop * value[:, None]).sum(axis=0)
         c_lo, c_hi = np.percentile(churners[1:], q)
         m_lo, m_hi = np.percentile(money[1:], q)
         rows.append(
             {
-                "driver": names.get(d, _label(d)),
+                "driver": names.get(d, _name(d)),
                 "term": d,
                 "change": change,
                 "affected": int((col > 0).sum()),
@@ -200,4 +318,5 @@ def driver_impact(
         currency=risk.currency,
         draws=draws,
         alpha=alpha,
+        names=names,
     )

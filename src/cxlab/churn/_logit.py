@@ -10,19 +10,17 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError
+from cxlab._present import _, fmt_value
 from cxlab._result import Result
+from cxlab.churn._cox import forest, ratio_findings, ratio_table
 from cxlab.churn._design import design, meaningful_change, ratio_columns
-from cxlab.churn._plots import figure
+from cxlab.churn._words import ReaderTable, and_list, p_text, term_label
 
 INTERCEPT = "intercept"
 
 
-def _label(term: str) -> str:
-    return term.replace("_", " ").replace("=", ": ")
-
-
 @dataclass(frozen=True)
-class LogitResult(Result):
+class LogitResult(ReaderTable, Result):
     """A fitted logistic regression: odds ratios with intervals, and predictions."""
 
     table: pl.DataFrame
@@ -39,7 +37,7 @@ class LogitResult(Result):
 
     @property
     def title(self) -> str:
-        return "Logistic regression: odds ratios"
+        return _("The at-risk model: odds ratios (logistic regression)")
 
     def summary(self) -> pl.DataFrame:
         """term, estimate (log odds ratio), std_error, ci_low, ci_high, p_value, odds_ratio with
@@ -62,59 +60,41 @@ class LogitResult(Result):
         return 1 / (1 + np.exp(-(self.matrix(frame) @ np.asarray(self.params))))
 
     def findings(self) -> list[str]:
-        pct = round(100 * (1 - self.alpha))
         out = [
-            f"{self.events:,} churners among {self.n:,} customers ({self.events / self.n:.1%}); "
-            f"the covariates improve on the base rate (likelihood-ratio p "
-            f"{'< 0.001' if self.lr_p_value < 0.001 else f'= {self.lr_p_value:.3f}'})."
-        ]
-        sig = (
-            self.table.filter((pl.col("term") != INTERCEPT) & (pl.col("p_value") < self.alpha))
-            .sort(pl.col("estimate").abs() * pl.col("change"), descending=True)
-            .head(4)
-        )
-        for r in sig.iter_rows(named=True):
-            unit = "" if r["change"] == 1 else f" per {r['change']:g}"
-            out.append(
-                f"{_label(r['term'])}{unit}: odds of churning x{r['odds_ratio_per_change']:.2f} "
-                f"({pct}% interval {r['odds_ratio_per_change_low']:.2f} to "
-                f"{r['odds_ratio_per_change_high']:.2f})."
+            _(
+                "{events} churners among {n} customers ({rate}); the covariates improve on the "
+                "base rate (likelihood-ratio {p})."
+            ).format(
+                events=fmt_value(self.events, "count"),
+                n=fmt_value(self.n, "count"),
+                rate=fmt_value(self.events / self.n, "share"),
+                p=p_text(self.lr_p_value),
             )
+        ]
+        sig = self.table.filter(
+            (pl.col("term") != INTERCEPT) & (pl.col("p_value") < self.alpha)
+        ).sort(pl.col("estimate").abs() * pl.col("change"), descending=True)
+        out += ratio_findings(
+            sig, prefix="odds_ratio", alpha=self.alpha, outcome=_("odds of churning")
+        )
         if self.dropped:
-            out.append(f"Not estimable here (no variation): {', '.join(self.dropped)}.")
+            out.append(
+                _("Not estimable here (no variation or no churn): {terms}.").format(
+                    terms=and_list([term_label(t) for t in self.dropped])
+                )
+            )
         return out
 
-    def plot(self):
-        import plotly.graph_objects as go
+    def reader_table(self) -> tuple[pl.DataFrame, dict[str, str]]:
+        return ratio_table(self.table.filter(pl.col("term") != INTERCEPT), "odds_ratio")
 
-        t = self.table.filter(pl.col("term") != INTERCEPT).sort("odds_ratio_per_change")
-        fig = figure(
-            go.Scatter(
-                x=t["odds_ratio_per_change"].to_list(),
-                y=[
-                    f"{x} (per {c:g})" if c != 1 else x
-                    for x, c in zip(t["term"], t["change"], strict=True)
-                ],
-                mode="markers",
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": (
-                        t["odds_ratio_per_change_high"] - t["odds_ratio_per_change"]
-                    ).to_list(),
-                    "arrayminus": (
-                        t["odds_ratio_per_change"] - t["odds_ratio_per_change_low"]
-                    ).to_list(),
-                },
-            )
-        )
-        fig.add_vline(x=1.0, line_dash="dot")
-        fig.update_layout(
+    def plot(self):
+        return forest(
+            self.table.filter(pl.col("term") != INTERCEPT),
+            prefix="odds_ratio",
             title=self.title,
-            xaxis={"type": "log", "title": "odds ratio (per meaningful change)"},
-            showlegend=False,
+            x_title=_("Odds ratio (per change shown in the table)"),
         )
-        return fig
 
 
 def logistic(

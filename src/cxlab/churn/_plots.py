@@ -1,6 +1,20 @@
-"""Chart helpers of the churn room (plotly, in the house template registered by ``cxlab.viz``)."""
+"""Chart helpers of the churn room (plotly, in the house template registered by ``cxlab.viz``).
+
+Every chart takes its words from the catalogue and its colours from the house theme: a segment,
+arm or channel has the same colour in every report; the two groups of an experience (without it,
+with it) are the house blue and the house red.
+"""
 
 from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from cxlab._present import _, fmt_value
+
+DAYS_PER_MONTH = 30.4
 
 
 def figure(*traces):
@@ -10,3 +24,163 @@ def figure(*traces):
     import cxlab.viz  # noqa: F401  (registers the cxlab template as the default)
 
     return go.Figure(list(traces))
+
+
+def currency_symbol(code: str | None = None) -> str:
+    """The workspace currency's symbol in the report's language (CN¥ / ¥), for chart axes."""
+    from babel.numbers import get_currency_symbol
+
+    from cxlab._present import locale
+
+    if code is None:
+        from cxlab._config import settings
+
+        code = settings().currency
+    return get_currency_symbol(code, locale=locale())
+
+
+def rgba(colour: str, alpha: float) -> str:
+    """``#1f5a96`` as ``rgba(31, 90, 150, alpha)`` (for a confidence band)."""
+    c = colour.lstrip("#")
+    r, g, b = (int(c[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def group_colours(by: str | None, groups: Sequence[str]) -> dict[str, str]:
+    """One colour per group, from the house theme (segments keep their colour everywhere)."""
+    from cxlab.viz import COLORS, color_for
+
+    out = {}
+    for i, g in enumerate(groups):
+        if by is None or g == "all":
+            out[g] = COLORS["primary"]
+        elif set(groups) <= {"0", "1"}:
+            out[g] = COLORS["bad"] if g == "1" else COLORS["primary"]
+        else:
+            out[g] = color_for(g, index=i)
+    return out
+
+
+def month_ticks(max_days: float) -> list[float]:
+    """Tick positions in months: every 3 months over a year or more, else every month."""
+    months = max_days / DAYS_PER_MONTH
+    step = 3 if months > 6 else 1
+    return [float(m) for m in range(0, int(np.floor(months + 1e-9)) + 1, step)]
+
+
+def km_figure(
+    curves: Mapping[str, dict],
+    *,
+    names: Mapping[str, str],
+    colours: Mapping[str, str],
+    title: str,
+    y_title: str,
+    target: float | None = None,
+    value: str = "s",
+    start: float = 1.0,
+):
+    """Step curves with confidence bands over months of follow-up, and under the x axis a row
+    with the number of customers still followed at each tick (the "number at risk")."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    import cxlab.viz  # noqa: F401
+
+    longest = max(float(np.max(c["durations"])) for c in curves.values())
+    ticks = month_ticks(longest)
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, row_heights=[0.78, 0.22], vertical_spacing=0.17
+    )
+    order = list(curves)
+    for row, g in enumerate(order):
+        c = curves[g]
+        colour = colours[g]
+        # rounded for the page: a step is at least half a day, a share is shown to 0.1%
+        x = np.round(np.concatenate([[0.0], c["t"]]) / DAYS_PER_MONTH, 3)
+        y = np.round(np.concatenate([[start], c[value]]), 5)
+        lo = np.round(np.concatenate([[start], c["lo"]]), 4)
+        hi = np.round(np.concatenate([[start], c["hi"]]), 4)
+        band = {"width": 0, "shape": "hv", "color": colour}
+        fig.add_trace(
+            go.Scatter(x=x, y=hi, mode="lines", line=band, showlegend=False, hoverinfo="skip"),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=lo,
+                mode="lines",
+                line=band,
+                fill="tonexty",
+                fillcolor=rgba(colour, 0.18),
+                showlegend=False,
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                mode="lines",
+                line={"shape": "hv", "color": colour, "width": 2},
+                name=names[g],
+                hovertemplate=_("Month %{x:.1f}: %{y:.1%}")
+                + f"<extra>{html.escape(names[g])}</extra>",
+            ),
+            row=1,
+            col=1,
+        )
+        durations = np.sort(np.asarray(c["durations"], float))
+        followed = [
+            int(len(durations) - np.searchsorted(durations, m * DAYS_PER_MONTH, side="left"))
+            for m in ticks
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=ticks,
+                y=[len(order) - row] * len(ticks),
+                mode="text",
+                text=[fmt_value(n, "count") for n in followed],
+                textfont={"color": colour, "size": 12},
+                showlegend=False,
+                hoverinfo="skip",
+            ),
+            row=2,
+            col=1,
+        )
+    if target is not None:
+        fig.add_hline(
+            y=target,
+            line_dash="dot",
+            line_color="#5b6577",
+            annotation_text=_("Target {target}").format(target=fmt_value(target, "share")),
+            annotation_position="bottom left",
+            row=1,
+            col=1,
+        )
+    fig.update_layout(title=title, height=560, hovermode="closest")
+    fig.update_yaxes(title_text=y_title, tickformat=".0%", row=1, col=1)
+    fig.update_yaxes(visible=False, range=[0.4, len(order) + 0.6], fixedrange=True, row=2, col=1)
+    fig.update_xaxes(
+        tickvals=ticks,
+        showticklabels=True,
+        title_text=_("Months since follow-up began"),
+        row=1,
+        col=1,
+    )
+    fig.update_xaxes(tickvals=ticks, showticklabels=False, showgrid=False, row=2, col=1)
+    fig.add_annotation(
+        text=_("Customers still followed"),
+        xref="paper",
+        yref="y2 domain",
+        x=0,
+        y=1.12,
+        yanchor="bottom",
+        showarrow=False,
+        xanchor="left",
+        font={"size": 12, "color": "#5b6577"},
+    )
+    return fig

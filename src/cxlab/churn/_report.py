@@ -1,14 +1,43 @@
-"""The headline of the churn report: retention against its target, the share of churn the
-service experience explains against the common belief, and the value at risk now."""
+"""The answer of the churn report: headline cards and findings in plain words.
+
+Retention against its target, the share of churn the service experience explains (one source:
+the monthly Cox model's attributable share, shown with the same rounding in the tile and the
+text) against the common belief, the three drivers in customers and money, and who is at risk.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+
+import polars as pl
+
+from cxlab._present import N_, Headline, _, fmt_value
 from cxlab.churn._attributable import AttributableShare
 from cxlab.churn._drivers import DriverImpactResult
+from cxlab.churn._drivers import _names as driver_names
 from cxlab.churn._risk import AtRiskResult
 from cxlab.churn._survival import KaplanMeierResult
+from cxlab.churn._words import inline, months_text, share_text
 
 BELIEF = 0.70  # "most churn comes from poor service": the share a reference programme quotes
+
+
+def _share_card(
+    drivers: DriverImpactResult, share: AttributableShare | None, belief: float
+) -> Headline:
+    if share is not None:
+        card = share.headline()[0]
+    else:
+        card = Headline(
+            key="service_share_of_churn",
+            label=N_("Churn explained by service experience"),
+            value=drivers.attributable_share,
+            unit="share",
+            low=drivers.attributable_low,
+            high=drivers.attributable_high,
+        )
+    detail = _("often quoted: {belief}").format(belief=fmt_value(belief, "share", decimals=0))
+    return dataclasses.replace(card, detail=detail)
 
 
 def headline_cards(
@@ -17,46 +46,122 @@ def headline_cards(
     risk: AtRiskResult,
     *,
     share: AttributableShare | None = None,
-    days: float = 365,
     belief: float = BELIEF,
-) -> list[dict]:
-    """Cards for :func:`cxlab.viz.headline`: retention after ``days`` against its target, the
-    service share of churn against ``belief`` (from ``share``, the counting-process Cox model,
-    when given; else from the at-risk model's what-ifs), the monthly value at risk and the AUC."""
-    kept = retention.at(days)
-    if share is not None:
-        value, low, high = share.share, share.ci_low, share.ci_high
-    else:
-        value, low, high = (
-            drivers.attributable_share,
-            drivers.attributable_low,
-            drivers.attributable_high,
+) -> list[Headline]:
+    """The report's headline cards: retention over a year against its target, the share of
+    churn the service experience explains (from ``share``, the monthly Cox model, when given;
+    else from the at-risk model's what-ifs) against ``belief``, the monthly revenue at risk over
+    the horizon, and how well the at-risk list ranks customers."""
+    return [*retention.headline(), _share_card(drivers, share, belief), *risk.headline()]
+
+
+def key_findings(
+    retention: KaplanMeierResult,
+    drivers: DriverImpactResult,
+    risk: AtRiskResult,
+    *,
+    share: AttributableShare | None = None,
+    belief: float = BELIEF,
+) -> list[str]:
+    """The answer in four plain sentences, each with its uncertainty in words."""
+    out = []
+    card = retention.headline()
+    if card and card[0].value is not None:
+        c = card[0]
+        days = 365 if c.key == "retention_12m" else None
+        months = months_text(days) if days else gettext_months(c.key)
+        if c.target is None:
+            out.append(
+                _(
+                    "{value} of customers stayed for {months} (likely between {low} and {high})."
+                ).format(
+                    value=share_text(c.value),
+                    months=months,
+                    low=share_text(c.low),
+                    high=share_text(c.high),
+                )
+            )
+        else:
+            text = (
+                _(
+                    "{value} of customers stayed for {months}, below the target of {target} "
+                    "(likely between {low} and {high}, so the shortfall is not chance)."
+                )
+                if c.high is not None and c.high < c.target
+                else _(
+                    "{value} of customers stayed for {months}, against a target of {target} "
+                    "(likely between {low} and {high})."
+                )
+            )
+            out.append(
+                text.format(
+                    value=share_text(c.value),
+                    months=months,
+                    target=share_text(c.target),
+                    low=share_text(c.low),
+                    high=share_text(c.high),
+                )
+            )
+    s = _share_card(drivers, share, belief)
+    if s.high is not None and s.high < belief:
+        text = _(
+            "Service experience explains about {share} of churn (likely between {low} and "
+            "{high}): well short of the {belief} often quoted. Most customers who leave do so "
+            "for reasons a better service alone would not change."
         )
-    target = retention.target
-    cards = [
-        {
-            "label": f"Customers kept over {round(days / 30.4)} months",
-            "value": "not estimable" if kept is None else f"{kept:.1%}",
-            "target": f"target ≥ {target:.0%}" if target is not None else None,
-            "met": None if kept is None or target is None else kept >= target,
-            "detail": "Kaplan–Meier, downgrades censored"
-            if kept is not None
-            else f"follow-up ends after {retention.max_follow_up:.0f} days",
-        },
-        {
-            "label": "Churn explained by service experience",
-            "value": f"{value:.0%}",
-            "detail": f"95% interval {low:.0%}–{high:.0%}; belief: {belief:.0%}",
-        },
-        {
-            "label": f"Monthly revenue at risk, next {risk.horizon_days} days",
-            "value": f"{risk.currency} {risk.total_value_at_risk():,.0f}",
-            "detail": f"about {risk.expected_churners():,.0f} customers expected to churn",
-        },
-        {
-            "label": "At-risk model, holdout AUC",
-            "value": f"{risk.auc:.2f}",
-            "detail": f"95% CI {risk.auc_ci_low:.2f}–{risk.auc_ci_high:.2f}; Brier {risk.brier:.4f}",
-        },
-    ]
-    return cards
+    else:
+        text = _(
+            "Service experience explains about {share} of churn (likely between {low} and "
+            "{high}), against the {belief} often quoted."
+        )
+    out.append(
+        text.format(
+            share=share_text(s.value),
+            low=share_text(s.low),
+            high=share_text(s.high),
+            belief=fmt_value(belief, "share", decimals=0),
+        )
+    )
+    top = drivers.table.head(3)
+    if top.height:
+        top = top.with_columns(pl.Series("driver", driver_names(top, drivers.names)))
+        parts = [
+            _("{driver}: about {n} customers and {money} of monthly revenue").format(
+                driver=inline(r["driver"]),
+                n=fmt_value(r["churners_avoided"], "count"),
+                money=fmt_value(r["monthly_revenue_kept"], "money"),
+            )
+            for r in top.iter_rows(named=True)
+        ]
+        out.append(
+            _(
+                "The three drivers that cost the most: {drivers}. Each figure is what cutting "
+                "that driver by {share} would keep over the next {days} days; the ranges around "
+                "them are wide (see section 2)."
+            ).format(
+                drivers=_("; ").join(parts),
+                share=fmt_value(drivers.improvement, "share", decimals=0),
+                days=fmt_value(drivers.horizon_days, "count"),
+            )
+        )
+    out.append(
+        _(
+            "About {n} customers are expected to leave in the next {days} days, taking {money} "
+            "of monthly revenue; the top tenth of the at-risk list holds {top} of it. The list "
+            "ranks a leaver above a stayer about {k} times in 10 (chance: 5), good enough to "
+            "decide whom to call first."
+        ).format(
+            n=fmt_value(risk.expected_churners(), "count"),
+            days=fmt_value(risk.horizon_days, "count"),
+            money=fmt_value(risk.total_value_at_risk(), "money"),
+            top=fmt_value(risk.top_tenth_share(), "share", decimals=0),
+            k=risk.ranking_in_ten(),
+        )
+    )
+    return out
+
+
+def gettext_months(key: str) -> str:
+    """``retention_6m`` as "6 months"."""
+    n = int(key.removeprefix("retention_").removesuffix("m"))
+    return months_text(n * 30.4)

@@ -14,10 +14,12 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._masking import mask_column
+from cxlab._present import BODY_ROWS, N_, Headline, _, fmt_date, fmt_value
 from cxlab._result import Result
 from cxlab.churn._frames import _date, _segment, data_end, landmark_frame
 from cxlab.churn._logit import LogitResult, logistic
 from cxlab.churn._plots import figure
+from cxlab.churn._words import ReaderTable, term_label
 
 EXPERIENCE = (
     "unresolved_complaint_90d",
@@ -102,7 +104,7 @@ def roc_points(y: np.ndarray, p: np.ndarray, points: int = 101) -> tuple[np.ndar
 
 
 @dataclass(frozen=True)
-class AtRiskResult(Result):
+class AtRiskResult(ReaderTable, Result):
     """Customers ranked by expected monthly value lost, from a validated churn model."""
 
     customers: pl.DataFrame = field(repr=False)
@@ -128,7 +130,9 @@ class AtRiskResult(Result):
 
     @property
     def title(self) -> str:
-        return f"Customers at risk of churning in the next {self.horizon_days} days (as of {self.as_of})"
+        return _("Customers most at risk of leaving in the next {days} days").format(
+            days=fmt_value(self.horizon_days, "count")
+        )
 
     def summary(self) -> pl.DataFrame:
         """The top of the list, customer ids masked (the full list: :meth:`export`)."""
@@ -163,37 +167,140 @@ class AtRiskResult(Result):
     def expected_churners(self) -> float:
         return float(self.customers["churn_probability"].sum())
 
-    def findings(self) -> list[str]:
+    def period(self) -> tuple[str, str]:
+        """The days the list predicts: from ``as_of`` for ``horizon_days`` (end exclusive)."""
+        end = self.as_of + dt.timedelta(days=self.horizon_days)
+        return self.as_of.isoformat(), end.isoformat()
+
+    def top_tenth_share(self) -> float:
         c = self.customers
-        pct = round(100 * (1 - self.alpha))
-        top_share = c.head(max(1, c.height // 10))["monthly_value_at_risk"].sum() / max(
-            self.total_value_at_risk(), 1e-9
+        return float(
+            c.head(max(1, c.height // 10))["monthly_value_at_risk"].sum()
+            / max(self.total_value_at_risk(), 1e-9)
         )
+
+    def ranking_in_ten(self) -> int:
+        """The AUC as "out of ten pairs": how often the list ranks a churner above a stayer."""
+        return round(10 * self.auc)
+
+    def headline(self) -> list[Headline]:
+        """The monthly revenue at risk over the horizon, and how well the list ranks customers."""
         return [
-            f"Of {c.height:,} active customers, about {self.expected_churners():,.0f} are expected to "
-            f"churn in the next {self.horizon_days} days, taking {self.currency} "
-            f"{self.total_value_at_risk():,.0f} of monthly revenue with them.",
-            f"The top tenth of the list holds {top_share:.0%} of that value at risk.",
-            f"Checked on a time-based holdout (features at {self.holdout_as_of}, outcomes to "
-            f"{self.as_of}, model trained on {self.train_as_of}): AUC {self.auc:.2f} ({pct}% CI "
-            f"{self.auc_ci_low:.2f}–{self.auc_ci_high:.2f}), Brier score {self.brier:.4f} against "
-            f"{self.brier_reference:.4f} for the base rate alone; {self.holdout_predicted:,.0f} "
-            f"churners predicted, {self.holdout_events:,} observed.",
+            Headline(
+                key="value_at_risk",
+                label=N_("Monthly revenue at risk"),
+                value=self.total_value_at_risk(),
+                unit="money",
+                period=self.period(),
+                higher_is_better=False,
+                detail=_("about {n} customers expected to leave").format(
+                    n=fmt_value(self.expected_churners(), "count")
+                ),
+            ),
+            Headline(
+                key="list_ranking",
+                label=N_("The list ranks a leaver above a stayer"),
+                value=self.auc,
+                unit="share",
+                low=self.auc_ci_low,
+                high=self.auc_ci_high,
+                higher_is_better=True,
+                detail=N_("50% would be chance"),
+            ),
         ]
 
+    def findings(self) -> list[str]:
+        """Plain sentences: how many are expected to leave and the money with them, how
+        concentrated it is, and how far the list can be trusted (in words, not statistics)."""
+        c = self.customers
+        return [
+            _(
+                "Of {customers} active customers, about {churners} are expected to leave in the "
+                "next {days} days, taking {money} of monthly revenue with them."
+            ).format(
+                customers=fmt_value(c.height, "count"),
+                churners=fmt_value(self.expected_churners(), "count"),
+                days=fmt_value(self.horizon_days, "count"),
+                money=fmt_value(self.total_value_at_risk(), "money"),
+            ),
+            _("The top tenth of the list holds {share} of that revenue at risk.").format(
+                share=fmt_value(self.top_tenth_share(), "share", decimals=0)
+            ),
+            _(
+                "The list is better than chance but far from certain: of a customer who left "
+                "and one who stayed, it ranked the leaver higher about {n} times in 10 on a "
+                "past period it had not seen (chance would be 5 in 10). Use it to decide whom "
+                "to call first, not who will certainly leave."
+            ).format(n=self.ranking_in_ten()),
+        ]
+
+    def details(self) -> list[str]:
+        """The holdout check in statistical terms, for the appendix."""
+        pct = round(100 * (1 - self.alpha))
+        return [
+            _(
+                "Temporal validation: model trained on features at {train}, tested on features "
+                "at {holdout} with outcomes to {as_of}; the list is scored by the model refitted "
+                "on the newest complete outcomes."
+            ).format(
+                train=fmt_date(self.train_as_of),
+                holdout=fmt_date(self.holdout_as_of),
+                as_of=fmt_date(self.as_of),
+            ),
+            _(
+                "Holdout AUC {auc} ({pct}% interval {low} to {high}, Hanley–McNeil); Brier "
+                "score {brier} against {reference} for the base rate alone; {predicted} churners "
+                "predicted, {observed} observed."
+            ).format(
+                auc=fmt_value(self.auc, "ratio"),
+                pct=pct,
+                low=fmt_value(self.auc_ci_low, "ratio"),
+                high=fmt_value(self.auc_ci_high, "ratio"),
+                brier=fmt_value(self.brier, "ratio", decimals=4),
+                reference=fmt_value(self.brier_reference, "ratio", decimals=4),
+                predicted=fmt_value(self.holdout_predicted, "count"),
+                observed=fmt_value(self.holdout_events, "count"),
+            ),
+        ]
+
+    def reader_table(self) -> tuple[pl.DataFrame, dict[str, str]]:
+        """The top of the list for the report: masked ids, labelled levels, money and shares."""
+        top = self.summary().head(min(self.top, BODY_ROWS))
+        top = top.with_columns(
+            pl.col("main_driver").replace_strict(
+                {d: term_label(d) for d in top["main_driver"].unique().to_list()},
+                return_dtype=pl.Utf8,
+            )
+        )
+        units = {
+            "monthly_value": "money",
+            "churn_probability": "share",
+            "monthly_value_at_risk": "money",
+        }
+        return top, units
+
     def plot(self):
-        """Calibration of the holdout: observed against predicted churn by decile."""
+        """Calibration of the holdout: observed against predicted churn by tenth of the list."""
         import plotly.graph_objects as go
+
+        from cxlab.viz import COLORS
 
         cal = self.calibration
         hi = float(max(cal["predicted"].max(), cal["observed_ci_high"].max()))
         fig = figure(
-            go.Scatter(x=[0, hi], y=[0, hi], mode="lines", line_dash="dot", name="perfect"),
+            go.Scatter(
+                x=[0, hi],
+                y=[0, hi],
+                mode="lines",
+                line={"dash": "dot", "color": COLORS["muted"]},
+                name=_("Perfect agreement"),
+            ),
             go.Scatter(
                 x=cal["predicted"].to_list(),
                 y=cal["observed"].to_list(),
                 mode="markers+lines",
-                name="holdout deciles",
+                line={"color": COLORS["primary"]},
+                name=_("Past period, by tenth of the list"),
                 error_y={
                     "type": "data",
                     "symmetric": False,
@@ -203,26 +310,47 @@ class AtRiskResult(Result):
             ),
         )
         fig.update_layout(
-            title=f"Calibration on the holdout (Brier {self.brier:.4f})",
-            xaxis={"title": "predicted churn probability", "tickformat": ".0%"},
-            yaxis={"title": "observed churn rate", "tickformat": ".0%"},
+            title=_("Predicted against observed churn on a past period"),
+            xaxis={"title": _("Predicted churn probability"), "tickformat": ".0%"},
+            yaxis={"title": _("Observed churn rate"), "tickformat": ".0%"},
         )
         return fig
 
     def plot_roc(self):
         import plotly.graph_objects as go
 
+        from cxlab.viz import COLORS
+
         fpr, tpr = self.roc
         fig = figure(
-            go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line_dash="dot", name="chance"),
-            go.Scatter(x=list(fpr), y=list(tpr), mode="lines", name=f"AUC {self.auc:.2f}"),
+            go.Scatter(
+                x=[0, 1],
+                y=[0, 1],
+                mode="lines",
+                line={"dash": "dot", "color": COLORS["muted"]},
+                name=_("Chance"),
+            ),
+            go.Scatter(
+                x=list(fpr),
+                y=list(tpr),
+                mode="lines",
+                line={"color": COLORS["primary"]},
+                name=_("The list (AUC {auc})").format(auc=fmt_value(self.auc, "ratio")),
+            ),
         )
         fig.update_layout(
-            title="ROC curve on the holdout",
-            xaxis_title="false-positive rate",
-            yaxis_title="true-positive rate",
+            title=_("ROC curve on the holdout"),
+            xaxis={"title": _("Stayers flagged (false-positive rate)"), "tickformat": ".0%"},
+            yaxis={"title": _("Leavers found (true-positive rate)"), "tickformat": ".0%"},
         )
         return fig
+
+    def export_note(self, path: str | os.PathLike) -> str:
+        """A sentence for the report naming the analyst-side file (never its contents)."""
+        return _(
+            "The full list ({n} customers, with real customer ids) is saved for the analyst in "
+            "the workspace's exports folder, not in this report."
+        ).format(n=fmt_value(self.customers.height, "count"))
 
     def save(self, directory: str | os.PathLike | None = None) -> Path:
         """Export to ``<directory>/at_risk_<as_of>_<horizon>d.csv`` (default: the workspace's

@@ -3,6 +3,7 @@ churn with downgrade as a competing event (Aalen–Johansen)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,8 +12,28 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError
+from cxlab._present import (
+    N_,
+    Headline,
+    _,
+    fmt_change,
+    fmt_interval,
+    fmt_value,
+    gettext,
+    label,
+)
 from cxlab._result import Result
-from cxlab.churn._plots import figure
+from cxlab.churn._plots import DAYS_PER_MONTH, figure, group_colours, km_figure
+from cxlab.churn._words import (
+    GROUP_DIMENSIONS,
+    ReaderTable,
+    and_list,
+    group_name,
+    inline,
+    months_text,
+    p_text,
+    share_text,
+)
 
 AT_DAYS = (91, 182, 365)
 
@@ -22,11 +43,6 @@ def _z(q: float) -> float:
     from scipy.stats import norm
 
     return float(norm.ppf(q))
-
-
-def _months(days: float) -> str:
-    m = round(days / 30.4)
-    return f"{m} month{'s' if m != 1 else ''}"
 
 
 def _step(times: np.ndarray, values: np.ndarray, at: float, start: float) -> float:
@@ -69,7 +85,7 @@ def km_estimate(duration: np.ndarray, event: np.ndarray, alpha: float = 0.05) ->
 
 
 @dataclass(frozen=True)
-class KaplanMeierResult(Result):
+class KaplanMeierResult(ReaderTable, Result):
     """Retention (share not churned) over time by group, with the log-rank test between groups."""
 
     retention: pl.DataFrame
@@ -81,10 +97,21 @@ class KaplanMeierResult(Result):
     max_follow_up: float
     target: float | None = None
     alpha: float = 0.05
+    start: dt.date | None = None
 
     @property
     def title(self) -> str:
-        return "Retention (Kaplan–Meier)" + (f" by {self.by}" if self.by else "")
+        if self.by is None:
+            return _("Customers kept over time")
+        return _("Customers kept over time, by {dimension}").format(dimension=self._dimension())
+
+    def _dimension(self) -> str:
+        return gettext(GROUP_DIMENSIONS.get(self.by or "", "")) or inline(label(self.by))
+
+    def group_name(self, group: str) -> str:
+        """The reader's name of a group (``"1"`` of an experience term reads "Had an unresolved
+        complaint ...", a segment its label)."""
+        return group_name(self.by, group)
 
     def at(self, days: float, group: str | None = None) -> float | None:
         """Retention at ``days`` (of ``group``, or the only group); None beyond follow-up."""
@@ -93,70 +120,173 @@ class KaplanMeierResult(Result):
             t = t.filter(pl.col("group") == group)
         return t["retention"][0] if t.height else None
 
+    def _row(self, days: float) -> dict | None:
+        t = self.retention.filter(pl.col("days") == float(days))
+        return t.row(0, named=True) if t.height else None
+
     def summary(self) -> pl.DataFrame:
         """group, days, months, retention, ci_low, ci_high, at_risk (null beyond follow-up)."""
         return self.retention
 
+    def headline(self) -> list[Headline]:
+        """Retention after a year (or the longest reported time) against the target, for the
+        whole population (a curve by group has no single headline)."""
+        if self.by is not None or self.retention.height == 0:
+            return []
+        days = 365.0 if 365.0 in self.retention["days"].to_list() else self.retention["days"].max()
+        row = self._row(days) or {}
+        kept = row.get("retention")
+        months = round(days / DAYS_PER_MONTH)
+        name = (
+            N_("Customers kept over 12 months")
+            if months == 12
+            else _("Customers kept over {months}").format(months=months_text(days))
+        )
+        period = None
+        if self.start is not None:
+            end = self.start + dt.timedelta(days=round(self.max_follow_up))
+            period = (self.start.isoformat(), end.isoformat())
+        detail = None
+        if kept is None:
+            detail = _("Follow-up ends after {days} days: not estimable yet.").format(
+                days=fmt_value(self.max_follow_up, "count")
+            )
+        return [
+            Headline(
+                key=f"retention_{months}m",
+                label=name,
+                value=kept,
+                unit="share",
+                target=self.target,
+                direction=">=" if self.target is not None else None,
+                low=row.get("ci_low"),
+                high=row.get("ci_high"),
+                period=period,
+                higher_is_better=True,
+                detail=detail,
+            )
+        ]
+
     def findings(self) -> list[str]:
-        pct = round(100 * (1 - self.alpha))
+        """Plain sentences: retention at the longest reported time with its likely range, the
+        target, what follow-up cannot yet say, and whether the groups differ beyond chance."""
         out = []
         last = self.retention.filter(pl.col("retention").is_not_null())
         if last.height:
             days = last["days"].max()
-            parts = [
-                f"{r['group']} {r['retention']:.1%} ({pct}% CI {r['ci_low']:.1%}–{r['ci_high']:.1%})"
-                for r in last.filter(pl.col("days") == days).iter_rows(named=True)
-            ]
-            out.append(f"Retention after {_months(days)}: " + "; ".join(parts) + ".")
-            if self.target is not None:
-                below = [
-                    r["group"]
-                    for r in last.filter(pl.col("days") == days).iter_rows(named=True)
-                    if r["ci_high"] < self.target
+            rows = list(last.filter(pl.col("days") == days).iter_rows(named=True))
+            if self.by is None and len(rows) == 1:
+                r = rows[0]
+                out.append(
+                    _(
+                        "{value} of customers were still with us after {months} (likely between "
+                        "{low} and {high})."
+                    ).format(
+                        value=share_text(r["retention"]),
+                        months=months_text(days),
+                        low=share_text(r["ci_low"]),
+                        high=share_text(r["ci_high"]),
+                    )
+                )
+            else:
+                parts = [
+                    _("{group}: {value} (likely between {low} and {high})").format(
+                        group=self.group_name(r["group"]),
+                        value=share_text(r["retention"]),
+                        low=share_text(r["ci_low"]),
+                        high=share_text(r["ci_high"]),
+                    )
+                    for r in rows
                 ]
-                if below and days >= 360:
+                out.append(
+                    _("Customers kept after {months}: {groups}.").format(
+                        months=months_text(days), groups=_("; ").join(parts)
+                    )
+                )
+            if self.target is not None and days >= 360:
+                below = [self.group_name(r["group"]) for r in rows if r["ci_high"] < self.target]
+                above = [self.group_name(r["group"]) for r in rows if r["ci_low"] >= self.target]
+                if below and self.by is None:
                     out.append(
-                        f"Below the {self.target:.0%} yearly retention target beyond doubt: "
-                        f"{', '.join(below)}."
+                        _(
+                            "That is below the target of {target}, beyond what chance explains."
+                        ).format(target=share_text(self.target))
+                    )
+                elif below:
+                    out.append(
+                        _(
+                            "Below the target of {target}, beyond what chance explains: {groups}."
+                        ).format(target=share_text(self.target), groups=and_list(below))
+                    )
+                elif above and self.by is None:
+                    out.append(
+                        _("That meets the target of {target}.").format(
+                            target=share_text(self.target)
+                        )
                     )
         missing = self.retention.filter(pl.col("retention").is_null())["days"].unique().to_list()
         if missing:
             out.append(
-                f"Not estimable at {', '.join(_months(d) for d in sorted(missing))}: follow-up "
-                f"ends after {self.max_follow_up:.0f} days."
+                _("Not estimable at {times}: follow-up ends after {days} days.").format(
+                    times=and_list([months_text(d) for d in sorted(missing)]),
+                    days=fmt_value(self.max_follow_up, "count"),
+                )
             )
         if self.logrank_p_value is not None:
-            p = self.logrank_p_value
-            verdict = "differ" if p < self.alpha else "do not differ detectably"
+            if self.logrank_p_value < self.alpha:
+                out.append(_("The gap between the groups is larger than chance would produce."))
+            else:
+                out.append(_("The groups do not differ by more than chance would produce."))
+        return out
+
+    def details(self) -> list[str]:
+        """The method and the test, for the appendix."""
+        pct = round(100 * (1 - self.alpha))
+        out = [
+            _(
+                "Kaplan–Meier estimate; {pct}% intervals from Greenwood's variance on the "
+                "log(−log) scale; downgrades censored."
+            ).format(pct=pct)
+        ]
+        if self.logrank_p_value is not None:
             out.append(
-                f"The curves {verdict} (log-rank chi-square {self.logrank_statistic:.1f} on "
-                f"{self.logrank_df} df, p {'< 0.001' if p < 0.001 else f'= {p:.3f}'})."
+                _("Log-rank test: chi-square {statistic} on {df} df, {p}.").format(
+                    statistic=fmt_value(self.logrank_statistic, "ratio", decimals=1),
+                    df=self.logrank_df,
+                    p=p_text(self.logrank_p_value),
+                )
             )
         return out
 
-    def plot(self):
-        import plotly.graph_objects as go
-
-        fig = figure()
-        for name, c in self.curves.items():
-            t = np.concatenate([[0.0], c["t"]])
-            fig.add_trace(
-                go.Scatter(
-                    x=t,
-                    y=np.concatenate([[1.0], c["s"]]),
-                    mode="lines",
-                    line_shape="hv",
-                    name=name,
-                )
-            )
-        if self.target is not None:
-            fig.add_hline(y=self.target, line_dash="dot", annotation_text="target")
-        fig.update_layout(
-            title=self.title,
-            xaxis_title="days",
-            yaxis={"title": "retained (not churned)", "tickformat": ".0%"},
+    def reader_table(self) -> tuple[pl.DataFrame, dict[str, str]]:
+        t = self.retention.filter(pl.col("retention").is_not_null())  # the findings say why
+        frame = pl.DataFrame(
+            {
+                "group": [self.group_name(g) for g in t["group"]],
+                "months": t["months"],
+                "retention": t["retention"],
+                "likely_range": [
+                    None if lo is None else fmt_interval(lo, hi, "share", change=False)
+                    for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
+                ],
+                "at_risk": t["at_risk"],
+            }
         )
-        return fig
+        if self.by is None:
+            frame = frame.drop("group")
+        return frame, {"retention": "share", "at_risk": "count", "months": "count"}
+
+    def plot(self):
+        """Retention curves with their confidence bands, the target, and the number of
+        customers still followed at a few times under the x axis."""
+        return km_figure(
+            self.curves,
+            names={g: self.group_name(g) for g in self.curves},
+            colours=group_colours(self.by, list(self.curves)),
+            title=self.title,
+            target=self.target,
+            y_title=_("Customers kept"),
+        )
 
 
 def kaplan_meier(
@@ -199,6 +329,7 @@ def kaplan_meier(
         dur = g[duration].to_numpy().astype(float)
         ev = g[event].to_numpy().astype(float)
         c = km_estimate(dur, ev, alpha)
+        c["durations"] = np.sort(dur)
         curves[name] = c
         follow = float(dur.max())
         for day in at_days:
@@ -207,7 +338,7 @@ def kaplan_meier(
                 {
                     "group": name,
                     "days": float(day),
-                    "months": round(day / 30.4),
+                    "months": round(day / DAYS_PER_MONTH),
                     "retention": _step(c["t"], c["s"], day, 1.0) if ok else None,
                     "ci_low": _step(c["t"], c["lo"], day, 1.0) if ok else None,
                     "ci_high": _step(c["t"], c["hi"], day, 1.0) if ok else None,
@@ -232,7 +363,17 @@ def kaplan_meier(
         max_follow_up=float(frame[duration].max()),
         target=target,
         alpha=alpha,
+        start=_follow_up_start(frame),
     )
+
+
+def _follow_up_start(frame: pl.DataFrame) -> dt.date | None:
+    """The first day of follow-up (a survival frame's origin, a landmark frame's date)."""
+    for name in ("origin", "as_of"):
+        if name in frame.columns and frame[name].dtype in (pl.Date, pl.Datetime):
+            first = frame[name].min()
+            return first.date() if isinstance(first, dt.datetime) else first
+    return None
 
 
 def aalen_johansen(duration: np.ndarray, cause: np.ndarray, alpha: float = 0.05) -> dict[str, Any]:
@@ -269,7 +410,7 @@ def aalen_johansen(duration: np.ndarray, cause: np.ndarray, alpha: float = 0.05)
 
 
 @dataclass(frozen=True)
-class CompetingRisksResult(Result):
+class CompetingRisksResult(ReaderTable, Result):
     """Cumulative incidence of churn with downgrade competing, beside the naive 1 - KM."""
 
     table: pl.DataFrame
@@ -280,7 +421,7 @@ class CompetingRisksResult(Result):
 
     @property
     def title(self) -> str:
-        return f"Cumulative incidence of {self.cause} ({self.competing} competing)"
+        return _("Share of customers who churned, with downgrades as a competing exit")
 
     def summary(self) -> pl.DataFrame:
         """group, days, cumulative_incidence, ci_low, ci_high, competing_incidence, naive_1_minus_km."""
@@ -289,49 +430,84 @@ class CompetingRisksResult(Result):
     def findings(self) -> list[str]:
         t = self.table.filter(pl.col("cumulative_incidence").is_not_null())
         if t.height == 0:
-            return ["Follow-up is too short for any of the requested times."]
+            return [_("Follow-up is too short for any of the requested times.")]
         days = t["days"].max()
         out = []
         for r in t.filter(pl.col("days") == days).iter_rows(named=True):
             gap = r["naive_1_minus_km"] - r["cumulative_incidence"]
             out.append(
-                f"{r['group']}: {r['cumulative_incidence']:.1%} of customers churned within "
-                f"{_months(days)} ({round(100 * (1 - self.alpha))}% CI {r['ci_low']:.1%}–"
-                f"{r['ci_high']:.1%}) and {r['competing_incidence']:.1%} downgraded first. "
-                f"Treating downgrades as censored (1 - Kaplan–Meier) would say "
-                f"{r['naive_1_minus_km']:.1%}, overstating churn by {gap * 100:.1f} points, "
-                "because a customer who downgraded can no longer churn."
+                _(
+                    "{group}: {churned} of customers churned within {months} (likely between "
+                    "{low} and {high}) and {downgraded} downgraded first. Treating downgrades as "
+                    "censored (1 − Kaplan–Meier) would say {naive}, overstating churn by {gap}, "
+                    "because a customer who downgraded can no longer churn."
+                ).format(
+                    group=group_name(None, r["group"]),
+                    churned=share_text(r["cumulative_incidence"]),
+                    months=months_text(days),
+                    low=share_text(r["ci_low"]),
+                    high=share_text(r["ci_high"]),
+                    downgraded=share_text(r["competing_incidence"]),
+                    naive=share_text(r["naive_1_minus_km"]),
+                    gap=fmt_change(gap, "share").lstrip("+"),
+                )
             )
         return out
+
+    def reader_table(self) -> tuple[pl.DataFrame, dict[str, str]]:
+        t = self.table
+        frame = pl.DataFrame(
+            {
+                "months": t["days"].map_elements(
+                    lambda d: round(d / DAYS_PER_MONTH), return_dtype=pl.Int64
+                ),
+                "cumulative_incidence": t["cumulative_incidence"],
+                "likely_range": [
+                    None if lo is None else fmt_interval(lo, hi, "share", change=False)
+                    for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
+                ],
+                "competing_incidence": t["competing_incidence"],
+                "naive_1_minus_km": t["naive_1_minus_km"],
+            }
+        )
+        units = {
+            "cumulative_incidence": "share",
+            "competing_incidence": "share",
+            "naive_1_minus_km": "share",
+        }
+        return frame, units
 
     def plot(self):
         import plotly.graph_objects as go
 
+        from cxlab.viz import COLORS
+
         fig = figure()
-        for name, c in self.curves.items():
+        for c in self.curves.values():
+            x = np.asarray(c["t"]) / DAYS_PER_MONTH
             fig.add_trace(
                 go.Scatter(
-                    x=c["t"],
+                    x=x,
                     y=c["cif"],
                     mode="lines",
-                    line_shape="hv",
-                    name=f"{name}: {self.cause}",
+                    line={"shape": "hv", "color": COLORS["primary"], "width": 2},
+                    name=_("Churned (downgrade counted as a competing exit)"),
                 )
             )
             fig.add_trace(
                 go.Scatter(
-                    x=c["t"],
+                    x=x,
                     y=c["naive"],
                     mode="lines",
-                    line_shape="hv",
-                    line_dash="dot",
-                    name=f"{name}: 1 - KM (downgrade censored)",
+                    line={"shape": "hv", "color": COLORS["muted"], "dash": "dot"},
+                    name=_("Churned if downgrades are ignored (1 − Kaplan–Meier)"),
                 )
             )
         fig.update_layout(
             title=self.title,
-            xaxis_title="days",
-            yaxis={"title": "cumulative share churned", "tickformat": ".0%"},
+            xaxis_title=_("Months since follow-up began"),
+            yaxis={"title": _("Share of customers churned"), "tickformat": ".0%"},
+            margin={"t": 110},
         )
         return fig
 
