@@ -107,10 +107,8 @@ def test_chinese_body_has_no_english_sentence(results):
     with use_language("zh"):
         for name, result in results.items():
             body = result._repr_html_()
-            if name == "themes":  # example comments are free text in either language
-                body = body.split("<caption>")[0]
-            if name == "follow_up":
-                body = re.sub(r"<td class='txt'>[^<]*</td></tr>", "", body)  # comments last
+            # comments are quoted as customers wrote them, marked with their language
+            body = re.sub(r"<td lang='en'[^>]*>[^<]*</td>", "", body)
             words = set(re.findall(r"[A-Za-z]{4,}", _visible(body))) - ALLOWED_EN
             chart = set(re.findall(r"[A-Za-z]{4,}", " ".join(_chart_text(result.plot()))))
             assert not words, (name, sorted(words)[:10])
@@ -209,3 +207,12 @@ def test_appendix_headers_and_cells_are_words_in_chinese(results):
             cells = re.findall(r"<td class='txt'>([^<]*)</td>", markup)
             assert not {"all", "en", "zh"} & set(cells), name
             assert not any(":00" in c for c in cells), name
+
+
+def test_quoted_comments_carry_their_language(results):
+    """Comments are quoted as written: a Chinese page marks an English comment lang='en'."""
+    with use_language("zh"):
+        for name in ("themes", "follow_up"):
+            markup = results[name]._repr_html_()
+            assert "<td lang='en' class='txt'>" in markup, name
+        assert "<td lang='en' class='txt'>" in results["themes"].details()._repr_html_()

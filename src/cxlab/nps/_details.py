@@ -28,7 +28,14 @@ class Details:
         parts = [f"{CSS}<div class='cx-result cx-details'><h4>{html.escape(self.title)}</h4>"]
         parts.extend(note_html(n) for n in self.notes)
         for caption, frame, units in self.tables:
-            parts.append(table_html(frame, units=units, max_rows=None, caption=caption))
+            markup = table_html(frame, units=units, max_rows=None, caption=caption)
+            if "comment" in frame.columns and "_lang" in frame.columns:
+                markup = mark_languages(
+                    table_html(frame.drop("_lang"), units=units, max_rows=None, caption=caption),
+                    frame.drop("_lang").columns.index("comment"),
+                    frame["_lang"].to_list(),
+                )
+            parts.append(markup)
         parts.append("</div>")
         return "".join(parts)
 
@@ -48,3 +55,21 @@ def join(items: list[str]) -> str:
 def sentences(*parts: str) -> str:
     """Sentences run together as the language writes them (a space in English, none in Chinese)."""
     return ("" if language() == "zh" else " ").join(p for p in parts if p)
+
+
+def mark_languages(markup: str, column: int, languages: list[str | None]) -> str:
+    """Give the cells of ``column`` (0-based) in a :func:`table_html` body the ``lang`` of their
+    text: survey comments are quoted as customers wrote them, in either language, and a page in
+    the other language says so (fonts, screen readers, and checks for untranslated prose)."""
+    head, sep, body = markup.partition("<tbody>")
+    if not sep:
+        return markup
+    rows = body.split("<tr>")
+    for i, lang in enumerate(languages, start=1):
+        if i >= len(rows) or lang not in ("en", "zh"):
+            continue
+        cells = rows[i].split("<td")
+        if column + 1 < len(cells):
+            cells[column + 1] = f" lang='{lang}'" + cells[column + 1]
+            rows[i] = "<td".join(cells)
+    return head + sep + "<tr>".join(rows)

@@ -17,7 +17,8 @@ from cxlab._masking import mask_column
 from cxlab._present import BODY_ROWS, N_, Headline, _, csv_link, fmt_value, label, ngettext
 from cxlab._result import Result
 from cxlab.features._surveys import nps_category, survey_features
-from cxlab.nps._details import join
+from cxlab.nps._details import join, mark_languages
+from cxlab.nps._lexicon import detect_language
 from cxlab.nps._period import Period, data_range, local_zone, parse_period
 from cxlab.nps._themes import tag_themes
 from cxlab.nps._words import theme_label
@@ -144,6 +145,12 @@ class FollowUp(Result):
                 pl.Series("comment", [_short(x) for x in shown["comment"]], pl.Utf8)
             )
         body = table_html(shown, units={"score_0_10": "count"}, max_rows=None)
+        if "comment" in shown.columns:
+            body = mark_languages(
+                body,
+                shown.columns.index("comment"),
+                [detect_language(x) if x else None for x in full["comment"].head(BODY_ROWS)],
+            )
         more = ""
         if full.height > BODY_ROWS:
             hidden = full.height - BODY_ROWS

@@ -26,7 +26,7 @@ from cxlab._present import _, fmt_interval, fmt_value, gettext
 from cxlab._result import Result
 from cxlab.features._surveys import nps_category
 from cxlab.nps._counts import with_interval
-from cxlab.nps._details import Details, join
+from cxlab.nps._details import Details, join, mark_languages
 from cxlab.nps._lexicon import analyse, detect_language, lexicon
 from cxlab.nps._period import Period, data_range, local_zone, parse_period
 from cxlab.nps._words import COMMENT_LANGUAGES, theme_label
@@ -153,10 +153,12 @@ class Themes(Result):
             }
         )
 
-    def reader_examples(self, *, per_theme: int = 1) -> pl.DataFrame:
+    def reader_examples(self, *, per_theme: int = 1, languages: bool = False):
         """Example comments for the body: theme, masked customer, score, comment (escaped when
-        shown)."""
+        shown); ``languages=True`` gives the language of each comment instead."""
         e = self.example_comments().group_by("theme", maintain_order=True).head(per_theme)
+        if languages:
+            return e["comment_language"].to_list()
         cols = {
             "theme_label": [theme_label(x) for x in e["theme"]],
             "score_0_10": e["nps"],
@@ -174,11 +176,15 @@ class Themes(Result):
             f"{CSS}<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
             f"{findings_html(self.findings())}"
             f"{table_html(self.reader_table(), units=units, name='nps_themes')}"
-            + table_html(
-                self.reader_examples(),
-                units={"score_0_10": "count"},
-                caption=_("Example comments (customer ids masked)"),
-                name="nps_examples",
+            + mark_languages(
+                table_html(
+                    self.reader_examples(),
+                    units={"score_0_10": "count"},
+                    caption=_("Example comments (customer ids masked)"),
+                    name="nps_examples",
+                ),
+                self.reader_examples().columns.index("comment"),
+                self.reader_examples(languages=True),
             )
             + "</div>"
         )
@@ -294,6 +300,7 @@ class Themes(Result):
         )
         examples = (
             self.example_comments()
+            .with_columns(pl.col("comment_language").alias("_lang"))
             .with_columns(
                 pl.Series("theme", [theme_label(x) for x in self.examples["theme"]]),
                 pl.Series(
