@@ -45,7 +45,8 @@ def test_structure_contents_appendix_and_no_anchor_marks(charted) -> None:
     _ws, page = charted
     assert "¶" not in page and 'class="anchor-link"' not in page
     toc = re.search(r"<nav class='cx-toc'.*?</nav>", page, re.S).group(0)
-    assert "The answer" in toc and "1. Volume" in toc and "Appendix" in toc
+    # headings in the Chinese catalogue are translated ("## The answer", "## Appendix"), others stay
+    assert toc.count("<a href=") == 3 and "1. Volume" in toc and "附录" in toc
     details = page[page.index("<details class='cx-appendix'>") :]
     assert "<details class='cx-appendix'>" in page and "open" not in details[:40]
     assert "Model details." in details and "speaks zh" in details  # what follows is folded
@@ -61,10 +62,13 @@ def test_plotly_js_once_under_assets(charted) -> None:
     assert '<script src="../../assets/plotly.min.js"></script>' in page
     archived = next((out / "reports/charted/archive").glob("2*.html")).read_text()
     assert '<script src="../../../assets/plotly.min.js"></script>' in archived
+    assert '<link rel="stylesheet" href="../../assets/jupyterlab.css">' in page
+    assert '<link rel="stylesheet" href="../../../assets/jupyterlab.css">' in archived
+    assert (out / "assets/jupyterlab.css").stat().st_size > 100_000 and len(page) < 120_000
     executed = next((out / "runs/charted").glob("*/charted.ipynb"))
     assert executed.stat().st_size < 200_000  # the run's notebook does not keep plotly.js
     whole = single_file(out / "reports/charted/latest.html", out)
-    assert "plotly.js v" in whole and "assets/plotly.min.js" not in whole
+    assert "plotly.js v" in whole and "assets/" not in whole and "jp-Cell" in whole
 
 
 def test_unknown_notebook_refused_before_any_output(runner_ws: Path) -> None:

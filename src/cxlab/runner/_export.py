@@ -53,11 +53,11 @@ def _latest(name: str, ws: Settings) -> tuple[str, Path]:
 def single_file(latest: Path, outputs: Path, *, open_details: bool = False) -> str:
     """The report at ``latest`` as one self-contained HTML string (plotly.js inlined)."""
     markup = latest.read_text(encoding="utf-8")
-    if "plotly.min.js" in markup:
-        assets = outputs / "assets"
-        if not (assets / "plotly.min.js").exists():
-            raise WorkspaceError(f"{assets / 'plotly.min.js'} is missing; run the notebook again.")
-        markup = inline_assets(markup, assets)
+    assets = outputs / "assets"
+    for name in ("plotly.min.js", "jupyterlab.css"):
+        if name in markup and not (assets / name).exists():
+            raise WorkspaceError(f"{assets / name} is missing; run the notebook again.")
+    markup = inline_assets(markup, assets)
     markup = re.sub(r"<a href='\.\./\.\./index\.html'>[^<]*</a>", "", markup)
     if open_details:
         markup = re.sub(r"<details\b(?![^>]*\bopen\b)", "<details open", markup)

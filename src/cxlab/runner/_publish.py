@@ -2,7 +2,8 @@
 
 Layout under ``outputs/``::
 
-    assets/plotly.min.js           plotly.js, once, loaded by every report by a relative path
+    assets/                        plotly.js and the JupyterLab stylesheet, once, loaded by every
+                                   report by a relative path
     runs/<notebook>/<run_id>/      executed .ipynb, parameters.yaml, metrics.json, run.log
     reports/<notebook>/latest.html the last good report (replaced atomically)
     reports/<notebook>/archive/    a dated copy of the newest good reports (``archive_keep``)
@@ -35,7 +36,7 @@ from cxlab._present import (
     translate_text,
     use_language,
 )
-from cxlab.runner._render import PLOTLY_ASSET, rebase_assets
+from cxlab.runner._render import LAB_CSS_ASSET, PLOTLY_ASSET, lab_css_source, rebase_assets
 
 DEFAULT_ARCHIVE_KEEP = 30
 
@@ -53,17 +54,23 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 def ensure_assets(outputs: Path) -> Path:
-    """Write plotly.js (from the installed plotly package) to ``outputs/assets/`` once."""
+    """Write plotly.js (from the installed plotly package) and nbconvert's JupyterLab stylesheet
+    to ``outputs/assets/`` once; return the folder."""
     import plotly
 
-    source = Path(plotly.__file__).parent / "package_data" / PLOTLY_ASSET
-    target = outputs / "assets" / PLOTLY_ASSET
-    if not target.exists() or target.stat().st_size != source.stat().st_size:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    return target
+    sources = {
+        PLOTLY_ASSET: Path(plotly.__file__).parent / "package_data" / PLOTLY_ASSET,
+        LAB_CSS_ASSET: lab_css_source(),
+    }
+    folder = outputs / "assets"
+    for name, source in sources.items():
+        target = folder / name
+        if not target.exists() or target.stat().st_size != source.stat().st_size:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+    return folder
 
 
 def append_run(outputs: Path, record: dict[str, Any]) -> None:

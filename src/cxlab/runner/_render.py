@@ -11,9 +11,9 @@ keeps markdown, so headings and prose show). Around it:
 - everything from a markdown heading that starts with ``## Appendix`` to the end is folded into a
   ``<details>`` block, closed on screen and opened for printing;
 - nbconvert's heading anchors (¶) are removed; wide outputs scroll inside their own box;
-- plotly.js is not embedded: every copy of it is removed and the page loads it once from
-  ``outputs/assets/plotly.min.js`` by a relative path (:data:`ASSET_PREFIX`), so a report opened in
-  place stays offline and small; nbconvert's and plotly's CDN scripts (require.js, MathJax) are
+- plotly.js and nbconvert's JupyterLab stylesheet are not embedded: the page loads them from
+  ``outputs/assets/`` by a relative path (:data:`ASSET_PREFIX`), so a report opened in place stays
+  offline and small; nbconvert's and plotly's CDN scripts (require.js, MathJax) are
   removed, so the page makes no network request.
 """
 
@@ -33,6 +33,7 @@ from cxlab._present import (
     N_,
     _,
     fmt_date,
+    fmt_month,
     fmt_value,
     gettext,
     label,
@@ -42,6 +43,7 @@ from cxlab._present import (
 )
 
 PLOTLY_ASSET = "plotly.min.js"
+LAB_CSS_ASSET = "jupyterlab.css"
 ASSET_PREFIX = "../../assets/"  # from outputs/reports/<notebook>/latest.html
 APPENDIX_ID = "cx-appendix"
 HTML_LANG = {"zh": "zh-Hans", "en": "en"}
@@ -97,6 +99,7 @@ details.cx-appendix{{margin-top:28px;border-top:2px solid #e3e7ee}}
 details.cx-appendix>summary{{cursor:pointer;padding:6px 0;list-style-position:inside}}
 details.cx-appendix>summary h2{{display:inline;font-family:{FONT_STACK};font-size:21px;color:#1d2433;margin:0}}
 details.cx-appendix>summary .hint{{color:#5b6577;font-size:13px;margin-left:10px}}
+details.cx-appendix[open]>summary .hint{{display:none}}
 @media print{{.cx-toc,.cx-appendix>summary .hint{{display:none}}main{{max-width:none}}}}
 </style>"""
 
@@ -139,7 +142,7 @@ def render_html(
         exporter.exclude_output_prompt = True
         exporter.anchor_link_text = ""
         body, _resources = exporter.from_notebook_node(nb)
-        body = strip_plotly(strip_external(body))
+        body = strip_lab_css(strip_plotly(strip_external(body)), asset_prefix)
         body = _ANCHOR.sub("", body)
         body = _fold_appendix(body)
         toc = _toc(body)
@@ -237,7 +240,14 @@ def _parameter_text(value: Any) -> str:
         )
     if isinstance(value, (list, tuple)):
         return ", ".join(_parameter_text(v) for v in value)
-    return gettext(_LANGUAGE_NAMES[value]) if value in _LANGUAGE_NAMES else str(value)
+    if value in _LANGUAGE_NAMES:
+        return gettext(_LANGUAGE_NAMES[value])
+    text = str(value)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return fmt_date(text)
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        return fmt_month(text)
+    return text
 
 
 def _header(
@@ -273,6 +283,37 @@ def _header(
     )
 
 
+def lab_css_source() -> Path:
+    """nbconvert's JupyterLab stylesheet (240 KB), shared by every report as one asset."""
+    from nbconvert import HTMLExporter
+
+    for folder in HTMLExporter(template_name="lab").template_paths:
+        path = Path(folder) / "static" / "index.css"
+        if path.exists():
+            return path
+    raise FileNotFoundError("nbconvert's lab template has no static/index.css")
+
+
+_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.I | re.S)
+_CSS_TAG = re.compile(
+    r"<link\b[^>]*\bhref=[\"'][^\"']*" + re.escape(LAB_CSS_ASSET) + r"[\"'][^>]*>", re.I
+)
+
+
+def strip_lab_css(markup: str, prefix: str = ASSET_PREFIX) -> str:
+    """Replace the inline JupyterLab stylesheet by a link to the shared asset."""
+    done = False
+
+    def swap(m: re.Match) -> str:
+        nonlocal done
+        if done or len(m.group(1)) < 100_000 or "jp-Cell" not in m.group(1):
+            return m.group(0)
+        done = True
+        return f'<link rel="stylesheet" href="{html.escape(prefix + LAB_CSS_ASSET)}">'
+
+    return _STYLE.sub(swap, markup)
+
+
 def strip_plotly(markup: str) -> str:
     """Remove every inline copy of plotly.js and every reference to the shared asset."""
 
@@ -283,13 +324,23 @@ def strip_plotly(markup: str) -> str:
 
 
 def inline_assets(markup: str, assets: Path) -> str:
-    """The page with plotly.js inlined from ``assets`` (one self-contained file)."""
-    source = (assets / PLOTLY_ASSET).read_text(encoding="utf-8")
-    return _ASSET_TAG.sub(lambda _m: f"<script>{source}</script>", markup, count=1)
+    """The page with plotly.js and the stylesheet inlined from ``assets`` (one self-contained file)."""
+    if _CSS_TAG.search(markup):
+        css = (assets / LAB_CSS_ASSET).read_text(encoding="utf-8")
+        markup = _CSS_TAG.sub(lambda _m: f"<style>{css}</style>", markup, count=1)
+    if _ASSET_TAG.search(markup):
+        source = (assets / PLOTLY_ASSET).read_text(encoding="utf-8")
+        markup = _ASSET_TAG.sub(lambda _m: f"<script>{source}</script>", markup, count=1)
+    return markup
 
 
 def rebase_assets(markup: str, prefix: str) -> str:
-    """The page with its shared-asset reference pointing at ``prefix`` (for an archived copy)."""
+    """The page with its shared-asset references pointing at ``prefix`` (for an archived copy)."""
+    markup = _CSS_TAG.sub(
+        lambda _m: f'<link rel="stylesheet" href="{html.escape(prefix + LAB_CSS_ASSET)}">',
+        markup,
+        count=1,
+    )
     return _ASSET_TAG.sub(
         lambda _m: f'<script src="{html.escape(prefix + PLOTLY_ASSET)}"></script>', markup, count=1
     )
