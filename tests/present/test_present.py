@@ -143,7 +143,7 @@ def test_tables_label_format_escape_and_stay_short():
     )
     with use_language("en"):
         markup = table_html(frame, units={"fcr": "share"})
-    assert "<th>Sub-category</th>" in markup and "category_l2" not in markup.split("href")[0]
+    assert "<th class='txt'>Sub-category</th>" in markup and "category_l2" not in markup.split("href")[0]
     assert "&lt;b&gt;x&lt;/b&gt;" in markup and "78.1%" in markup and "0.78123" not in markup
     assert markup.count("<tr>") == 1 + 15
     assert "25 more rows not shown" in markup and "data:text/csv" in markup
@@ -166,3 +166,35 @@ def test_language_defaults_from_the_country(tmp_path, monkeypatch):
     assert language() == "zh"
     (tmp_path / "cxlab.toml").write_text('[workspace]\ncountry = "CN"\nlanguage = "en"\n')
     assert language() == "en"
+
+
+def test_periods_are_named_as_readers_name_them():
+    with use_language("en"):
+        assert fmt_period("2026-07-01", "2026-10-01") == "Q3 2026"
+        assert fmt_period("2026-01-01", "2027-01-01") == "2026"
+        assert fmt_period("2026-07-01", "2026-09-01") == "Jul\u2009–\u2009Aug 2026"
+        assert fmt_period("2026-12-01", "2027-01-01") == "December 2026"
+    with use_language("zh"):
+        assert fmt_period("2026-07-01", "2026-10-01") == "2026年第3季度"
+        assert fmt_period("2026-01-01", "2027-01-01") == "2026年"
+
+
+def test_chinese_tiles_name_the_comparison_first():
+    card = Headline(
+        key="fcr",
+        label="First-contact resolution",
+        value=0.78,
+        unit="share",
+        change=-0.005,
+        compared_to="previous_month",
+    )
+    with use_language("zh"):
+        assert card.change_text() == "环比 -0.5个百分点"
+    with use_language("en"):
+        assert card.change_text() == "-0.5 pp vs previous month"
+
+
+def test_text_columns_align_left_header_and_cells():
+    frame = pl.DataFrame({"channel": ["phone"], "fcr": [0.5]})
+    markup = table_html(frame, units={"fcr": "share"})
+    assert "<th class='txt'>" in markup and "<td class='txt'>" in markup

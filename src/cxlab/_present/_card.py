@@ -95,7 +95,10 @@ class Headline:
         if self.change is None or (isinstance(self.change, float) and math.isnan(self.change)):
             return None
         words = gettext(_COMPARISON_WORDS.get(self.compared_to or "", "vs previous period"))
-        return f"{fmt_change(self.change, self.unit)} {words}"
+        # Chinese names the comparison first (环比 +1.2个百分点): the order is the catalogue's
+        return _("{change} {comparison}").format(
+            change=fmt_change(self.change, self.unit), comparison=words
+        )
 
     def change_tone(self) -> str:
         if not self.change or self.higher_is_better is None:

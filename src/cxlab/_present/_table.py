@@ -90,8 +90,11 @@ def table_html(
     """
     units = dict(units or {})
     shown = frame if max_rows is None else frame.head(max_rows)
-    head = "".join(f"<th>{html.escape(label(c))}</th>" for c in shown.columns)
     levels = {c for c in shown.columns if _is_level_column(shown, c)}
+    head = "".join(
+        ("<th class='txt'>" if c in levels else "<th>") + f"{html.escape(label(c))}</th>"
+        for c in shown.columns
+    )
     body = []
     for row in shown.iter_rows():
         cells = []

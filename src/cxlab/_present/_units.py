@@ -256,8 +256,12 @@ def fmt_month(value: dt.date | str) -> str:
 
 
 def fmt_period(start: dt.date | str, end: dt.date | str) -> str:
-    """The period from ``start`` up to (not including) ``end``: a month, or a range of days."""
-    from babel.dates import format_interval
+    """The period from ``start`` up to (not including) ``end`` as a reader names it.
+
+    A calendar month reads "October 2026" / "2026年10月", a quarter "Q3 2026" / "2026年第3季度", a
+    year "2026" / "2026年", several whole months "Jul – Sep 2026", anything else a range of days.
+    """
+    from babel.dates import format_interval, format_skeleton
 
     s = dt.date.fromisoformat(start[:10]) if isinstance(start, str) else start
     e = dt.date.fromisoformat(end[:10]) if isinstance(end, str) else end
@@ -265,9 +269,16 @@ def fmt_period(start: dt.date | str, end: dt.date | str) -> str:
         s = s.date()
     if isinstance(e, dt.datetime):
         e = e.date()
-    nxt = dt.date(s.year + (s.month == 12), s.month % 12 + 1, 1)
-    if s.day == 1 and e == nxt:
-        return fmt_month(s)
+    months = (e.year - s.year) * 12 + e.month - s.month
+    if s.day == 1 and e.day == 1 and months >= 1:
+        if months == 1:
+            return fmt_month(s)
+        if months == 3 and s.month % 3 == 1:
+            return format_skeleton("yQQQ", s, locale=locale())
+        if months == 12 and s.month == 1:
+            return format_skeleton("y", s, locale=locale())
+        last_month = dt.date(e.year - (e.month == 1), (e.month - 2) % 12 + 1, 1)
+        return format_interval(s, last_month, "yMMM", locale=locale())
     last = e - dt.timedelta(days=1)
     if last <= s:
         return fmt_date(s)
