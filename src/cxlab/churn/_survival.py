@@ -484,11 +484,11 @@ class CompetingRisksResult(ReaderTable, Result):
 
         fig = figure()
         for c in self.curves.values():
-            x = np.asarray(c["t"]) / DAYS_PER_MONTH
+            x = np.round(np.asarray(c["t"]) / DAYS_PER_MONTH, 3)  # rounded for the page
             fig.add_trace(
                 go.Scatter(
                     x=x,
-                    y=c["cif"],
+                    y=np.round(c["cif"], 5),
                     mode="lines",
                     line={"shape": "hv", "color": COLORS["primary"], "width": 2},
                     name=_("Churned (downgrade counted as a competing exit)"),
@@ -497,7 +497,7 @@ class CompetingRisksResult(ReaderTable, Result):
             fig.add_trace(
                 go.Scatter(
                     x=x,
-                    y=c["naive"],
+                    y=np.round(c["naive"], 5),
                     mode="lines",
                     line={"shape": "hv", "color": COLORS["muted"], "dash": "dot"},
                     name=_("Churned if downgrades are ignored (1 − Kaplan–Meier)"),
