@@ -83,3 +83,22 @@ def test_chinese_translations_are_chinese():
         if s == m and re.search(r"[A-Za-z]{4,}", m) and not re.fullmatch(r"[A-Z0-9 ()%-]+", m)
     ]
     assert not copied, f"copied, not translated: {copied[:10]}"
+
+
+def test_each_message_lives_in_one_catalogue_file():
+    """A msgid translated in two rooms' files would be decided by load order: shared words belong
+    in ``present.po``, each room's own words in its file, never both."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, str] = {}
+    twice = []
+    for po in sorted((_i18n._LOCALE_DIR / "zh").glob("*.po")):
+        with po.open("rb") as fh:
+            for message in read_po(fh):
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                if not key:
+                    continue
+                if key in seen:
+                    twice.append((key, seen[key], po.name))
+                seen[key] = po.name
+    assert not twice, f"messages in more than one file: {twice[:10]}"

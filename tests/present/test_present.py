@@ -143,7 +143,10 @@ def test_tables_label_format_escape_and_stay_short():
     )
     with use_language("en"):
         markup = table_html(frame, units={"fcr": "share"})
-    assert "<th class='txt'>Sub-category</th>" in markup and "category_l2" not in markup.split("href")[0]
+    assert (
+        "<th class='txt'>Sub-category</th>" in markup
+        and "category_l2" not in markup.split("href")[0]
+    )
     assert "&lt;b&gt;x&lt;/b&gt;" in markup and "78.1%" in markup and "0.78123" not in markup
     assert markup.count("<tr>") == 1 + 15
     assert "25 more rows not shown" in markup and "data:text/csv" in markup

@@ -103,7 +103,7 @@ def test_review_reads_as_a_report(published, browser, lang) -> None:
         assert not found, found[:5]
         for word in (
             "月度服务报告",
-            "本月概览",
+            "核心结论",
             "目标值",
             "实际值",
             "达成",
