@@ -201,3 +201,19 @@ def test_text_columns_align_left_header_and_cells():
     frame = pl.DataFrame({"channel": ["phone"], "fcr": [0.5]})
     markup = table_html(frame, units={"fcr": "share"})
     assert "<th class='txt'>" in markup and "<td class='txt'>" in markup
+
+
+def test_an_effect_card_reads_as_a_change():
+    card = Headline(
+        key="effect",
+        label="Effect",
+        value=0.059,
+        unit="share",
+        low=0.047,
+        high=0.072,
+        kind="change",
+    )
+    with use_language("en"):
+        assert card.value_text() == "+5.9 pp"
+        assert card.interval_text() == "likely between +4.7 pp and +7.2 pp"
+    assert Headline.from_dict(card.to_dict()) == card

@@ -40,7 +40,8 @@ class Headline:
     ``label`` is an English msgid (translated when shown); ``period`` is ``(start, end)`` in local
     dates, end exclusive; ``change`` is the difference from the ``compared_to`` period in the
     value's unit; ``higher_is_better`` colours the change; ``low``/``high`` bound the value when it
-    is an estimate; ``sparkline`` is a short history, oldest first.
+    is an estimate; ``sparkline`` is a short history, oldest first. ``kind="change"`` marks a value
+    that is itself a difference (an effect: +5.9 pp, likely between +4.7 pp and +7.2 pp).
     """
 
     key: str
@@ -57,6 +58,12 @@ class Headline:
     high: float | None = None
     sparkline: tuple[float, ...] = field(default=())
     detail: str | None = None
+    kind: Literal["level", "change"] = "level"
+
+    def _fmt(self, value: float | None, *, decimals: int | None = None, compact: bool = False):
+        if self.kind == "change":
+            return fmt_change(value, self.unit, decimals=decimals)
+        return fmt_value(value, self.unit, decimals=decimals, compact=compact)
 
     @property
     def status(self) -> Status | None:
@@ -77,16 +84,14 @@ class Headline:
     def value_text(self, *, compact: bool = True) -> str:
         if self.unit == "text" or isinstance(self.value, str):
             return gettext(str(self.value)) if self.value is not None else "–"
-        return fmt_value(self.value, self.unit, decimals=self._decimals(), compact=compact)
+        return self._fmt(self.value, decimals=self._decimals(), compact=compact)
 
     def target_text(self) -> str | None:
         if self.target is None:
             return None
         sign = {">=": "≥ ", "<=": "≤ "}.get(self.direction or "", "")
         digits = self._decimals()
-        return _("Target {target}").format(
-            target=sign + fmt_value(self.target, self.unit, decimals=digits)
-        )
+        return _("Target {target}").format(target=sign + self._fmt(self.target, decimals=digits))
 
     def status_text(self) -> str | None:
         return {"met": _("met"), "missed": _("missed")}.get(self.status or "")
@@ -112,7 +117,7 @@ class Headline:
         if self.low is None or self.high is None:
             return None
         return _("likely between {low} and {high}").format(
-            low=fmt_value(self.low, self.unit), high=fmt_value(self.high, self.unit)
+            low=self._fmt(self.low), high=self._fmt(self.high)
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -72,21 +72,6 @@ _SEVERITY = {"passed": 0, "untested": 1, "borderline": 2, "failed": 3}
 
 
 @dataclass(frozen=True)
-class EffectHeadline(Headline):
-    """A headline card whose value is a difference: +5.9 pp, likely between +4.7 pp and +7.2 pp."""
-
-    def value_text(self, *, compact: bool = True) -> str:
-        return fmt_change(self.value, self.unit)  # type: ignore[arg-type]
-
-    def interval_text(self) -> str | None:
-        if self.low is None or self.high is None:
-            return None
-        return _("likely between {low} and {high}").format(
-            low=fmt_change(self.low, self.unit), high=fmt_change(self.high, self.unit)
-        )
-
-
-@dataclass(frozen=True)
 class Check:
     """One check of the design: a plain name, its status and what it means for the verdict."""
 
@@ -254,7 +239,8 @@ class ExperimentReport(Result):
                 period=self.period,
                 detail=DESIGNS.get(self.design),
             ),
-            EffectHeadline(
+            Headline(
+                kind="change",
                 key="effect",
                 label=_("Effect on {metric}").format(metric=name),
                 value=e["estimate"],
