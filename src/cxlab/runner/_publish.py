@@ -279,6 +279,8 @@ def write_index(
         for name in names:
             st = read_status(outputs, name)
             good, last = st.get("last_good"), st.get("last_run", {})
+            if not good and (last.get("error") or {}).get("kind") == "missing":
+                continue  # an old run of a mistyped name (refused before running since)
             title = e(_title(st, name))
             failure = ""
             if last.get("status") == "ok":
