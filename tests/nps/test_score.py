@@ -183,3 +183,6 @@ def test_compare_without_answers_before_reports_now_and_says_so() -> None:
     assert "no answers in July 2026 to compare with" in result.findings()[0]
     card = result.headline()[0]
     assert card.value == 30.0 and card.change is None and card.change_text() is None
+    # the appendix and the display say the change cannot be given instead of failing
+    assert "–" in " ".join(result.details().notes)
+    assert "<table" in result._repr_html_()

@@ -649,7 +649,9 @@ class NpsChange(Result):
             notes.append(
                 _("Overall change: z = {z}, {p} (alpha {alpha}).").format(
                     z=fmt_value(
-                        r["estimate"] / r["std_error"] if r["std_error"] else None,
+                        r["estimate"] / r["std_error"]
+                        if r["std_error"] and r["estimate"] is not None
+                        else None,
                         "ratio",
                     ),
                     p=p_text(r["p_value"]),
