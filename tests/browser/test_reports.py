@@ -44,13 +44,24 @@ READ_PAGE = """() => {
   const all = heads().map(h => ({tag: h.tagName, text: h.innerText.trim(), ok: box(h)}));
   const charts = [...document.querySelectorAll('.plotly-graph-div')].map(
     g => { const s = g.querySelector('svg.main-svg'); return s ? s.childElementCount : 0; });
+  const misaligned = [];
+  document.querySelectorAll('table.cx-table').forEach(t => {
+    const heads = [...t.querySelectorAll('thead th')];
+    const row = t.querySelector('tbody tr');
+    if (!row) return;
+    [...row.children].forEach((td, i) => {
+      const th = heads[i];
+      if (th && getComputedStyle(th).textAlign !== getComputedStyle(td).textAlign)
+        misaligned.push(th.innerText);
+    });
+  });
   const text = document.body.innerText;
   const hide = document.createElement('style');
   hide.textContent = '[lang=en],.modebar,.cx-toc{display:none!important}';
   document.head.appendChild(hide);
   const prose = document.body.innerText;
   hide.remove();
-  return {shown, closed, all, charts, text, prose, lang: document.documentElement.lang,
+  return {shown, closed, all, charts, text, prose, misaligned, lang: document.documentElement.lang,
     scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth};
 }"""
 
@@ -111,6 +122,8 @@ def problems(seen: dict, lang: str) -> list[str]:
         out.append(f"scrolls sideways: {seen['scrollWidth']} px wide in {seen['innerWidth']} px")
     if seen["errors"]:
         out.append(f"console errors: {seen['errors'][:3]}")
+    if seen["misaligned"]:
+        out.append(f"table headers aligned unlike their column: {seen['misaligned'][:5]}")
     if seen["dialogs"]:
         out.append(f"planted code ran: {seen['dialogs'][:3]}")
     expected = {"zh": "zh-Hans", "en": "en"}[lang]
@@ -149,6 +162,14 @@ def test_page_reads_well(published, browser, name: str, lang: str) -> None:
     if name != "index":
         assert seen["charts"], f"{name} ({lang}) has no chart"
         assert seen["closed"] >= 1, f"{name} ({lang}) has no folded appendix"
+
+
+def test_chinese_review_reads_like_the_monthly_report_it_replaces(published, browser) -> None:
+    """Numbered sections, 目标值 / 实际值 / 达成 in the scorecard, 环比 for the month before."""
+    ws, _done = published["zh"]
+    text = read(browser, page_path(ws, "00_service_review"))["text"]
+    for word in ("月度服务报告", "核心结论", "目标值", "实际值", "达成", "环比", "一、", "十、"):
+        assert word in text, word
 
 
 def test_planted_text_shown_literally_and_ids_masked_in_files(published, browser) -> None:

@@ -35,7 +35,7 @@ CSS = (
     ".cx-table th,.cx-table td{border-bottom:1px solid #e6e9ef;padding:4px 10px;"
     "text-align:right;white-space:nowrap}"
     ".cx-table th{background:#f3f5f9}"
-    ".cx-table th:first-child,.cx-table td:first-child,.cx-table .txt{text-align:left}"
+    ".cx-table th:first-child,.cx-table td:first-child,.cx-table th.txt,.cx-table td.txt{text-align:left}"
     ".cx-note,.cx-more{color:#5b6577;font-size:13px}"
     ".cx-download{margin-left:6px}"
     "</style>"
