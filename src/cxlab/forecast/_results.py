@@ -484,7 +484,7 @@ class ForecastResult(Result):
         """History, the 80% and 95% ranges and the forecast of one series, broken where closed."""
         import plotly.graph_objects as go
 
-        from cxlab.viz import COLORS
+        from cxlab.viz import COLORS, compact_times, compact_values
 
         fc = _naive(self.frame.filter(pl.col("series_id") == sid).sort("ts"))
         hist = _naive(self.history.filter(pl.col("series_id") == sid).sort("ts"))
@@ -498,17 +498,17 @@ class ForecastResult(Result):
             )
             fig.add_trace(
                 go.Scatter(
-                    x=xs, y=ys, mode="lines", line=dict(width=0), fill="toself",
-                    fillcolor=fade(color, alpha), name=name, legendgroup=name,
-                    showlegend=legend, hoverinfo="skip",
+                    x=compact_times(xs), y=compact_values(ys, 1), mode="lines",
+                    line=dict(width=0), fill="toself", fillcolor=fade(color, alpha), name=name,
+                    legendgroup=name, showlegend=legend, hoverinfo="skip",
                 ),
                 **where,
             )  # fmt: skip
         hx, hy = with_gaps(hist["ts"].to_list(), hist["y"].to_list(), step=step)
         fig.add_trace(
             go.Scatter(
-                x=hx,
-                y=hy,
+                x=compact_times(hx),
+                y=compact_values(hy, 1),
                 mode="lines",
                 name=_("Actual"),
                 legendgroup="actual",
@@ -522,14 +522,15 @@ class ForecastResult(Result):
         fx, fy = with_gaps(x, fc["y_hat"].to_list(), step=step)
         fig.add_trace(
             go.Scatter(
-                x=fx, y=fy, mode="lines", name=_("Forecast"), legendgroup="forecast",
+                x=compact_times(fx), y=compact_values(fy, 1), mode="lines", name=_("Forecast"),
+                legendgroup="forecast",
                 showlegend=legend, line=dict(color=color, width=2), connectgaps=False,
                 hovertemplate="%{x|%H:%M}: %{y:,.0f}<extra></extra>",
             ),
             **where,
         )  # fmt: skip
         breaks = closed_hours([*hist["ts"].to_list(), *x])
-        fig.update_xaxes(rangebreaks=breaks, tickformat=date_ticks(), **where)
+        fig.update_xaxes(type="date", rangebreaks=breaks, tickformat=date_ticks(), **where)
         return x, hist
 
     def plot(self, series_id: str | None = None):

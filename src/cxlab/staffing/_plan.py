@@ -240,6 +240,8 @@ class StaffingPlan(Result):
         import plotly.graph_objects as go
         from plotly.subplots import make_subplots
 
+        from cxlab.viz import compact_times, compact_values
+
         series = self.peaks().sort("agents", descending=True)["series_id"].to_list()[:8]
         fig = make_subplots(
             rows=len(series),
@@ -259,7 +261,8 @@ class StaffingPlan(Result):
                 xs, ys = step_band(x, d[lo].to_list(), d[hi].to_list())
                 fig.add_trace(
                     go.Scatter(
-                        x=xs, y=ys, mode="lines", line=dict(width=0), fill="toself",
+                        x=compact_times(xs), y=compact_values(ys, 1), mode="lines",
+                        line=dict(width=0), fill="toself",
                         fillcolor=fade(color, alpha), name=name, showlegend=i == 1,
                         legendgroup=name, hoverinfo="skip",
                     ),
@@ -268,7 +271,8 @@ class StaffingPlan(Result):
             xs, ys = with_gaps(x, d["agents"].to_list())
             fig.add_trace(
                 go.Scatter(
-                    x=xs, y=ys, mode="lines", line=dict(color=color, width=2, shape="hv"),
+                    x=compact_times(xs), y=compact_values(ys, 1), mode="lines",
+                    line=dict(color=color, width=2, shape="hv"),
                     name=_("Agents at the forecast"), showlegend=i == 1, legendgroup="agents",
                     hovertemplate="%{x|%H:%M}: %{y}<extra></extra>",
                 ),
@@ -276,7 +280,7 @@ class StaffingPlan(Result):
             )  # fmt: skip
             fig.update_yaxes(rangemode="tozero", row=i, col=1)
         all_ts = local_ts(self.table["ts"], self.time_zone).unique().sort().to_list()
-        fig.update_xaxes(rangebreaks=closed_hours(all_ts), tickformat=date_ticks())
+        fig.update_xaxes(type="date", rangebreaks=closed_hours(all_ts), tickformat=date_ticks())
         fig.update_layout(
             title=_("Agents needed on the phones, with the forecast's 80% and 95% ranges"),
             height=max(360, 190 * len(series) + 140),

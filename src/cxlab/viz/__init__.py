@@ -6,6 +6,7 @@ Importing ``cxlab.viz`` registers the ``cxlab`` template and sets plotly's rende
 and the notebook part embeds plotly.js once per report so the HTML works offline.
 """
 
+from cxlab.viz._compact import compact_times, compact_values
 from cxlab.viz._display import findings, headline, note, safe_text, show, table
 from cxlab.viz._theme import COLORS, apply_renderer, color_for, template
 
@@ -13,6 +14,8 @@ __all__ = [
     "COLORS",
     "apply_renderer",
     "color_for",
+    "compact_times",
+    "compact_values",
     "findings",
     "headline",
     "note",
