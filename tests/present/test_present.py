@@ -15,10 +15,12 @@ from cxlab._present import (
     cards_html,
     fmt_change,
     fmt_interval,
+    fmt_moment,
     fmt_period,
     fmt_value,
     label,
     language,
+    order_levels,
     set_language,
     table_html,
     use_language,
@@ -217,3 +219,22 @@ def test_an_effect_card_reads_as_a_change():
         assert card.value_text() == "+5.9 pp"
         assert card.interval_text() == "likely between +4.7 pp and +7.2 pp"
     assert Headline.from_dict(card.to_dict()) == card
+
+
+def test_moments_name_their_time_zone():
+    moment = dt.datetime(2026, 12, 6, 4, 0, tzinfo=dt.UTC)
+    with use_language("zh"):
+        assert fmt_moment(moment, "Asia/Shanghai") == "2026年12月6日 12:00（中国时间）"
+    with use_language("en"):
+        assert "12:00" in fmt_moment(moment, "Asia/Shanghai")
+        assert "(China Time)" in fmt_moment(moment, "Asia/Shanghai")
+
+
+def test_levels_in_the_order_a_department_reads_them():
+    frame = pl.DataFrame({"channel": ["social", "chat", "email", "phone"], "n": [1, 2, 3, 4]})
+    assert order_levels(frame, "channel")["channel"].to_list() == [
+        "phone",
+        "chat",
+        "email",
+        "social",
+    ]

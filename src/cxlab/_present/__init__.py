@@ -24,7 +24,15 @@ from cxlab._present._i18n import (
     translate_text,
     use_language,
 )
-from cxlab._present._labels import LABELS, label, label_levels, missing_labels, register_labels
+from cxlab._present._labels import (
+    LABELS,
+    ORDERS,
+    label,
+    label_levels,
+    missing_labels,
+    order_levels,
+    register_labels,
+)
 from cxlab._present._record import record, recorded
 from cxlab._present._style import CSS, FONT_STACK, findings_html, note_html
 from cxlab._present._table import BODY_ROWS, csv_link, format_cell, register_units, table_html
@@ -35,6 +43,7 @@ from cxlab._present._units import (
     fmt_change,
     fmt_date,
     fmt_interval,
+    fmt_moment,
     fmt_month,
     fmt_period,
     fmt_value,
@@ -47,6 +56,7 @@ __all__ = [
     "LABELS",
     "LANGUAGES",
     "N_",
+    "ORDERS",
     "UNITS",
     "Headline",
     "Language",
@@ -60,6 +70,7 @@ __all__ = [
     "fmt_change",
     "fmt_date",
     "fmt_interval",
+    "fmt_moment",
     "fmt_month",
     "fmt_period",
     "fmt_value",
@@ -72,6 +83,7 @@ __all__ = [
     "missing_labels",
     "ngettext",
     "note_html",
+    "order_levels",
     "record",
     "recorded",
     "register_labels",

@@ -181,6 +181,15 @@ LABELS: dict[str, str] = {
     "Liaoning": N_("Liaoning"),
 }
 
+# the order a service department reads levels in (not the alphabet of their codes)
+ORDERS: dict[str, tuple[str, ...]] = {
+    "channel": ("phone", "chat", "email", "social"),
+    "priority": ("P1", "P2", "P3"),
+    "segment": ("enterprise", "individual"),
+    "contract": ("monthly", "annual"),
+    "arm": ("control", "treatment"),
+}
+
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 _MISSING: set[str] = set()
 
@@ -211,6 +220,21 @@ def label(key: object) -> str:
 def missing_labels() -> set[str]:
     """Identifiers shown so far that had no label (for tests)."""
     return set(_MISSING)
+
+
+def order_levels(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """``frame`` sorted by ``column`` in the business order of its levels (phone, chat, email,
+    social; P1, P2, P3); levels the order does not know follow in their current order."""
+    import polars as pl
+
+    order = ORDERS.get(column)
+    if not order or column not in frame.columns:
+        return frame
+    rank = {v: i for i, v in enumerate(order)}
+    key = (
+        pl.col(column).cast(pl.Utf8).replace_strict(rank, default=len(order), return_dtype=pl.Int32)
+    )
+    return frame.with_row_index("__row").sort([key, "__row"]).drop("__row")
 
 
 def label_levels(frame: pl.DataFrame, columns: list[str] | tuple[str, ...]) -> pl.DataFrame:

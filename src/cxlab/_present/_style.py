@@ -34,6 +34,9 @@ CSS = (
     ".cx-table caption{text-align:left;font-weight:600;padding:4px 0;color:#3d4657}"
     ".cx-table th,.cx-table td{border-bottom:1px solid #e6e9ef;padding:4px 10px;"
     "text-align:right;white-space:nowrap}"
+    # long headers and free text wrap, so a table fits the page instead of hiding columns
+    ".cx-table th{white-space:normal;min-width:4em;max-width:12em;vertical-align:bottom}"
+    ".cx-table td.txt{white-space:normal;max-width:30em}"
     ".cx-table th{background:#f3f5f9}"
     ".cx-table th:first-child,.cx-table td:first-child,.cx-table th.txt,.cx-table td.txt{text-align:left}"
     ".cx-note,.cx-more{color:#5b6577;font-size:13px}"

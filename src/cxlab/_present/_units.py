@@ -243,6 +243,23 @@ def fmt_date(
     return format_skeleton("yMMMd", day, locale=locale())
 
 
+def fmt_moment(value: dt.datetime, time_zone: str | None = None) -> str:
+    """A moment in the workspace's time zone, named in words: "Dec 6, 2026, 12:00 (China Time)"
+    / "2026年12月6日 12:00（中国时间）". A naive ``value`` is read as already local."""
+    from babel.dates import get_timezone, get_timezone_name
+
+    if time_zone is None:
+        from cxlab._config import settings
+
+        time_zone = settings().timezone
+    tz = get_timezone(time_zone)
+    local = value.astimezone(tz) if value.tzinfo is not None else value
+    zone = get_timezone_name(tz, width="long", locale=locale())
+    return _("{moment} ({zone})").format(
+        moment=fmt_date(local.replace(tzinfo=None), with_time=True), zone=zone
+    )
+
+
 def fmt_month(value: dt.date | str) -> str:
     """A calendar month: "October 2026" / "2026年10月"."""
     from babel.dates import format_skeleton

@@ -31,7 +31,7 @@ from cxlab._present import (
     FONT_STACK,
     Headline,
     _,
-    fmt_date,
+    fmt_moment,
     gettext,
     translate_text,
     use_language,
@@ -219,7 +219,7 @@ def _when(stamp: str | None, tz: str) -> str:
         moment = dt.datetime.fromisoformat(stamp).astimezone(ZoneInfo(tz))
     except ValueError:
         return stamp
-    return f"{fmt_date(moment.replace(tzinfo=None), with_time=True)} ({moment.tzname()})"
+    return fmt_moment(moment, tz)
 
 
 def _title(status: dict[str, Any], name: str) -> str:
@@ -318,7 +318,7 @@ def write_index(
             when = e(_when((good or {}).get("ended_at"), timezone))
             sections.append(
                 f"<section class='card'><h2>{title} {badge}</h2>"
-                f"<p class='meta'>{e(_('Last good run:'))} {when}</p>{failure}"
+                f"<p class='meta'>{e(_('Last updated:'))} {when}</p>{failure}"
                 f"{tiles}<p>{link}</p></section>"
             )
         now = e(_when(dt.datetime.now(dt.UTC).isoformat(), timezone))

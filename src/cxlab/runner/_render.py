@@ -33,6 +33,7 @@ from cxlab._present import (
     N_,
     _,
     fmt_date,
+    fmt_moment,
     fmt_month,
     fmt_value,
     gettext,
@@ -224,7 +225,7 @@ def _when(value: dt.datetime | str | None) -> str:
         return _("no data")
     if isinstance(value, str):
         return value
-    return fmt_date(value, with_time=True)
+    return fmt_moment(value)
 
 
 def _parameter_text(value: Any) -> str:

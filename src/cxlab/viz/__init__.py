@@ -8,10 +8,11 @@ and the notebook part embeds plotly.js once per report so the HTML works offline
 
 from cxlab.viz._compact import compact_times, compact_values
 from cxlab.viz._display import findings, headline, note, safe_text, show, table
-from cxlab.viz._theme import COLORS, apply_renderer, color_for, template
+from cxlab.viz._theme import COLORS, TARGET_LINE, apply_renderer, color_for, template
 
 __all__ = [
     "COLORS",
+    "TARGET_LINE",
     "apply_renderer",
     "color_for",
     "compact_times",

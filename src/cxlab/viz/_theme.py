@@ -15,12 +15,17 @@ COLORS = {
     "muted": "#8a94a6",
     "band": "rgba(31, 90, 150, 0.18)",
     "band_outer": "rgba(31, 90, 150, 0.09)",
+    # the four channel colours mean a channel and nothing else, in every report
     "channels": {"phone": "#1f5a96", "chat": "#e07b39", "email": "#6c5b7b", "social": "#2e8540"},
-    "arms": {"control": "#8a94a6", "treatment": "#1f5a96"},
-    "periods": {"current": "#1f5a96", "compare": "#b8c2d1", "forecast": "#e07b39"},
-    "segments": {"enterprise": "#1f5a96", "individual": "#e07b39"},
+    "arms": {"control": "#8a94a6", "treatment": "#334155"},
+    "periods": {"current": "#334155", "compare": "#b8c2d1", "forecast": "#0f766e"},
+    "segments": {"enterprise": "#0f766e", "individual": "#b45309"},
+    "target": "#1d2433",
 }
-SEQUENCE = ["#1f5a96", "#e07b39", "#2e8540", "#6c5b7b", "#c0392b", "#17becf", "#8c564b", "#bcbd22"]
+# categories that are not channels (reasons, groups, weekdays) take colours no channel uses
+SEQUENCE = ["#334155", "#0f766e", "#b45309", "#be185d", "#64748b", "#0e7490", "#a16207", "#7c2d12"]
+# one look for a target in every chart: a dark dashed line (or a dark tick on a bar)
+TARGET_LINE = {"color": "#1d2433", "dash": "dash", "width": 1.5}
 
 
 def color_for(value: object, *, index: int = 0) -> str:
