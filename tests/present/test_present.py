@@ -238,3 +238,17 @@ def test_levels_in_the_order_a_department_reads_them():
         "email",
         "social",
     ]
+
+
+def test_lists_p_values_and_sentences_in_each_language():
+    from cxlab._present import fmt_list, fmt_p, join_sentences
+
+    with use_language("en"):
+        assert fmt_list(["phone", "chat", "email"]) == "phone, chat, and email"
+        assert fmt_list(["a", "b"], style="or") == "a or b"
+        assert fmt_p(0.0423) == "p = 0.042" and fmt_p(0.0001) == "p < 0.001" and fmt_p(None) == "–"
+        assert join_sentences("One.", "Two.") == "One. Two."
+    with use_language("zh"):
+        assert fmt_list(["电话", "在线", "邮件"]) == "电话、在线和邮件"
+        assert fmt_list(["甲", "乙"], style="or") == "甲或乙"
+        assert join_sentences("一。", "二。") == "一。二。"

@@ -300,3 +300,36 @@ def fmt_period(start: dt.date | str, end: dt.date | str) -> str:
     if last <= s:
         return fmt_date(s)
     return format_interval(s, last, "yMMMd", locale=locale())
+
+
+# --- words around numbers ---------------------------------------------------------------------
+
+
+def fmt_list(items: list[str] | tuple[str, ...], *, style: str = "and") -> str:
+    """Phrases joined the way the language joins them (Babel's list patterns).
+
+    ``style="and"``: "a, b, and c" / "a、b和c"; ``"or"``: "a, b, or c" / "a、b或c"; ``"semicolon"``:
+    "a; b" / "a；b" for phrases that carry commas themselves. An empty list reads "–".
+    """
+    from babel.lists import format_list
+
+    words = [str(i) for i in items if i is not None and str(i)]
+    if not words:
+        return MISSING
+    if style == "semicolon":
+        return _("; ").join(words)
+    if style not in ("and", "or"):
+        raise ValueError(f"unknown list style {style!r}; known: and, or, semicolon")
+    return format_list(words, style="standard" if style == "and" else "or", locale=locale())
+
+
+def fmt_p(p: float | None) -> str:
+    """A p-value as an appendix writes it: "p < 0.001" or "p = 0.042" ("–" when there is none)."""
+    if _missing(p):
+        return MISSING
+    return "p < 0.001" if p < 0.001 else "p = " + _decimal(float(p), 3)
+
+
+def join_sentences(*parts: str) -> str:
+    """Sentences run together as the language writes them (a space in English, none in Chinese)."""
+    return ("" if language() == "zh" else " ").join(p for p in parts if p)
