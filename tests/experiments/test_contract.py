@@ -14,8 +14,8 @@ from cxlab.experiments import ab_test
 
 ESTIMATE_COLUMNS = {"term", "estimate", "std_error", "ci_low", "ci_high", "p_value"}
 VERDICT_WORDS = {
-    "ship": "Ship",
-    "do not ship": "Do not ship",
+    "ship": "Roll out",
+    "do not ship": "Do not roll out",
     "not enough evidence yet": "Not enough evidence yet",
 }
 

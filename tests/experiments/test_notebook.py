@@ -48,7 +48,12 @@ def test_notebook_runs_on_tiny_workspace(tiny_workspace, tmp_path, run_notebook,
     assert set(recorded) == report | {f"experiment_{e}" for e in ids}
     assert not any(recorded[k]["headline"] for k in report)
     assert all(recorded[f"experiment_{e}"]["headline"] for e in ids)
-    assert recorded["verdict"]["value"] in ("Ship", "Do not ship", "Not enough evidence yet")
+    assert recorded["verdict"]["value"] in (
+        "Roll out",
+        "Roll out, with caution",
+        "Do not roll out",
+        "Not enough evidence yet",
+    )
     effect = recorded["effect"]
     assert effect["low"] <= effect["value"] <= effect["high"]
     assert "application/vnd.plotly.v1+json" in json.dumps(nb)  # the effect-over-time chart survives

@@ -378,7 +378,10 @@ def _decide(est: pl.DataFrame, srm: SRMResult, alpha: float) -> tuple[Verdict, t
     if harmed.height:
         names = tuple(sorted(set(harmed["metric"])))
         return "do not ship", (
-            Phrase(N_("A guardrail got worse beyond chance: {metrics}."), (("metrics", names),)),
+            Phrase(
+                N_("A measure that must not get worse got worse beyond chance: {metrics}."),
+                (("metrics", names),),
+            ),
         )
     wins, losses = [], []
     for row in est.filter(pl.col("role") == "primary").iter_rows(named=True):
@@ -396,7 +399,10 @@ def _decide(est: pl.DataFrame, srm: SRMResult, alpha: float) -> tuple[Verdict, t
     if wins:
         return "ship", (
             Phrase(
-                N_("{metrics} improved beyond chance, and no guardrail was harmed."),
+                N_(
+                    "{metrics} improved beyond chance, and none of the measures that must not "
+                    "get worse did."
+                ),
                 (("metrics", tuple(wins)),),
             ),
         )

@@ -19,15 +19,19 @@ from cxlab._present import N_, Headline, _, fmt_change, fmt_interval, gettext, l
 from cxlab._result import Result
 from cxlab.experiments._report import local_day
 from cxlab.experiments._text import (
+    INTERIM,
+    SHIP_WITH_CAUTION,
     VERDICTS,
     metric_info,
+    running_period,
     verdict_word,
+    words_list,
 )
 
 STATUS = {"finished": N_("Finished"), "running": N_("Running"), "not_started": N_("Not started")}
 STATUS_CARD = {
     "finished": N_("Finished"),
-    "running": N_("Running: an interim reading"),
+    "running": INTERIM,
     "not_started": N_("Not started"),
 }
 NO_VERDICT = N_("Not enough data yet")
@@ -48,58 +52,73 @@ class Overview(Result):
         return self.table
 
     def findings(self) -> list[str]:
+        """How many interventions and their verdicts, only the counts there are: "All 5 registered
+        interventions are to be rolled out. Of these, 3 are still running (interim results) and 1
+        comes with a caution (a check of its design is borderline or failed)."."""
         t = self.table
         n = t.height
-        counts = {v: int((t["verdict"] == v).sum()) for v in VERDICTS}
-        counts[None] = int(t["verdict"].is_null().sum())
+        if n == 0:
+            return [_("No intervention is registered.")]
+        verdicts = [v if v in VERDICTS else None for v in t["verdict"].to_list()]
+        counts = {v: verdicts.count(v) for v in (*VERDICTS, None) if verdicts.count(v)}
+        if len(counts) == 1:
+            (only,) = counts
+            out = [_all_same(only, n)]
+        else:
+            parts = [_part(v, k) for v, k in counts.items()]
+            out = [
+                ngettext(
+                    "{n} intervention is registered: {parts}.",
+                    "{n} interventions are registered: {parts}.",
+                    n,
+                ).format(n=n, parts=words_list(parts))
+            ]
         running = int((t["status"] == "running").sum())
-        out = [
-            ngettext(
-                "{n} intervention is registered: {ship} to ship, {stop} not to ship, {open} "
-                "without enough evidence yet.",
-                "{n} interventions are registered: {ship} to ship, {stop} not to ship, {open} "
-                "without enough evidence yet.",
-                n,
-            ).format(
-                n=n,
-                ship=counts["ship"],
-                stop=counts["do not ship"],
-                open=counts["not enough evidence yet"] + counts[None],
-            )
-        ]
-        if running:
-            out.append(
-                ngettext(
-                    "{n} is still running: its verdict is an interim reading.",
-                    "{n} are still running: their verdicts are interim readings.",
-                    running,
-                ).format(n=running)
-            )
         cautious = int(t["caution"].sum())
-        if cautious:
+        running_part = ngettext(
+            "{k} is still running (an interim result)",
+            "{k} are still running (interim results)",
+            running,
+        ).format(k=running)
+        caution_part = ngettext(
+            "{k} comes with a caution (a check of its design is borderline or failed)",
+            "{k} come with a caution (a check of their design is borderline or failed)",
+            cautious,
+        ).format(k=cautious)
+        if running and cautious:
             out.append(
-                ngettext(
-                    "{n} verdict comes with a caution: a check of its design is borderline or "
-                    "failed.",
-                    "{n} verdicts come with a caution: a check of their design is borderline or "
-                    "failed.",
-                    cautious,
-                ).format(n=cautious)
+                _("Of these, {running} and {caution}.").format(
+                    running=running_part, caution=caution_part
+                )
+            )
+        elif running or cautious:
+            out.append(
+                _("Of these, {part}.").format(part=running_part if running else caution_part)
             )
         return out
 
+    def _period(self, r: dict) -> tuple[str, str]:
+        """The card's period: it never ends after the data."""
+        if r["status"] == "running" and r["data_end"]:
+            last = dt.date.fromisoformat(r["data_end"]) + dt.timedelta(days=1)
+            return r["start"], min(r["end"], last.isoformat())
+        return r["start"], r["end"]
+
     def headline(self) -> list[Headline]:
-        """One card per intervention: the verdict, with its status and period (for the index)."""
+        """One card per intervention: the verdict (with its caution), whether it is interim, and
+        its period up to the data's end (for the index)."""
         cards = []
         for r in self.table.iter_rows(named=True):
             value = VERDICTS.get(r["verdict"], NO_VERDICT) if r["verdict"] else NO_VERDICT
+            if r["verdict"] == "ship" and r["caution"]:
+                value = SHIP_WITH_CAUTION
             cards.append(
                 Headline(
                     key=f"experiment_{r['experiment_id']}",
                     label=r["name"],
                     value=value,
                     unit="text",
-                    period=(r["start"], r["end"]),
+                    period=self._period(r),
                     detail=STATUS_CARD[r["status"]],
                 )
             )
@@ -115,7 +134,9 @@ class Overview(Result):
                 effect = fmt_change(r["estimate"], unit)
                 interval = fmt_interval(r["ci_low"], r["ci_high"], unit)
             verdict = verdict_word(r["verdict"]) if r["verdict"] else gettext(NO_VERDICT)
-            if r["caution"]:
+            if r["caution"] and r["verdict"] == "ship":
+                verdict = gettext(SHIP_WITH_CAUTION)
+            elif r["caution"]:
                 verdict = _("{verdict}, with a caution").format(verdict=verdict)
             rows.append(
                 {
@@ -125,7 +146,9 @@ class Overview(Result):
                     _("Effect"): effect,
                     _("Likely range (95%)"): interval,
                     _("Progress"): gettext(STATUS[r["status"]]),
-                    _("Period"): _period(r["start"], r["end"]),
+                    _("Period"): running_period(r["start"], r["data_end"])
+                    if r["status"] == "running" and r["data_end"]
+                    else _period(r["start"], r["end"]),
                 }
             )
         return pl.DataFrame(rows)
@@ -140,6 +163,46 @@ class Overview(Result):
 
     def plot(self):
         return None
+
+
+def _all_same(verdict: str | None, n: int) -> str:
+    """Every registered intervention has the same verdict: "All 5 ... are to be rolled out"."""
+    if verdict == "ship":
+        text = ngettext(
+            "The one registered intervention is to be rolled out.",
+            "All {n} registered interventions are to be rolled out.",
+            n,
+        )
+    elif verdict == "do not ship":
+        text = ngettext(
+            "The one registered intervention is not to be rolled out.",
+            "None of the {n} registered interventions is to be rolled out.",
+            n,
+        )
+    elif verdict == "not enough evidence yet":
+        text = ngettext(
+            "The one registered intervention does not have enough evidence yet.",
+            "None of the {n} registered interventions has enough evidence yet.",
+            n,
+        )
+    else:
+        text = ngettext(
+            "The one registered intervention has too little data yet.",
+            "None of the {n} registered interventions has enough data yet.",
+            n,
+        )
+    return text.format(n=n)
+
+
+def _part(verdict: str | None, k: int) -> str:
+    """One verdict's count in a list: "3 to roll out"."""
+    if verdict == "ship":
+        return _("{k} to roll out").format(k=k)
+    if verdict == "do not ship":
+        return _("{k} not to roll out").format(k=k)
+    if verdict == "not enough evidence yet":
+        return _("{k} without enough evidence yet").format(k=k)
+    return _("{k} with too little data yet").format(k=k)
 
 
 def _period(start: str, end: str) -> str:
@@ -180,6 +243,7 @@ def overview(*, workspace: str | os.PathLike | None = None, alpha: float = 0.05)
             start=local_day(r["start"]),
             end=local_day(r["end"]),
             status=_status(r["start"], r["end"], last),
+            data_end=local_day(last.astimezone(r["start"].tzinfo)) if last is not None else None,
             metric=r["primary_metric"],
             verdict=None,
             estimate=None,
@@ -208,6 +272,7 @@ def overview(*, workspace: str | os.PathLike | None = None, alpha: float = 0.05)
         "start": pl.Utf8,
         "end": pl.Utf8,
         "status": pl.Utf8,
+        "data_end": pl.Utf8,
         "metric": pl.Utf8,
         "verdict": pl.Utf8,
         "estimate": pl.Float64,

@@ -24,7 +24,14 @@ from cxlab._present import CSS, _, fmt_change, fmt_value, label, ngettext, table
 from cxlab._present import findings_html as _findings_html
 from cxlab._result import Result
 from cxlab.experiments._moments import Moments
-from cxlab.experiments._text import metric_info, relative_text, size_text, units_word
+from cxlab.experiments._text import (
+    inline,
+    metric_info,
+    relative_text,
+    size_text,
+    units_header,
+    units_word,
+)
 from cxlab.experiments._units import UNIT_COLUMN, Unit
 from cxlab.features import metrics as _dictionary
 from cxlab.features import prepare
@@ -43,7 +50,7 @@ class PowerResult(Result):
 
     @property
     def title(self) -> str:
-        return _("Planning a test of {metric}").format(metric=label(self.metric))
+        return _("Planning a test of {metric}").format(metric=inline(label(self.metric)))
 
     @property
     def weeks_needed(self) -> int | None:
@@ -110,7 +117,7 @@ class PowerResult(Result):
         return pl.DataFrame(
             {
                 _("Test length (weeks)"): t["weeks"],
-                _("Units in the test"): t["units"],
+                units_header(self.unit): t["units"],
                 _("Smallest effect it can detect"): [
                     fmt_change(v, unit).lstrip("+") for v in t["mde"]
                 ],

@@ -111,6 +111,10 @@ def analyze(
         "local_end": row["end"].astimezone(ZoneInfo(tz)),
     }
     contacts = load("contacts", workspace=workspace)
+    # the newest contact: a change whose end is later is still running, read on the data so far
+    last = contacts.select(pl.col("arrived_at").max()).collect().item()
+    if last is not None:
+        row["data_end"] = last.astimezone(ZoneInfo(tz)) if last.tzinfo else last
     assignments = load("assignments", workspace=workspace).filter(
         pl.col("experiment_id") == experiment_id
     )
@@ -319,7 +323,10 @@ def _pilot_verdict(metric, effect, diags, guardrails):
     if guardrails["harmful"].any():
         names = tuple(guardrails.filter(pl.col("harmful"))["metric"].to_list())
         return "do not ship", (
-            Phrase(N_("A guardrail got worse beyond chance: {metrics}."), (("metrics", names),)),
+            Phrase(
+                N_("A measure that must not get worse got worse beyond chance: {metrics}."),
+                (("metrics", names),),
+            ),
         )
     significant = effect["ci_low"] > 0 or effect["ci_high"] < 0
     good = hib is None or ((effect["estimate"] > 0) == hib)
@@ -334,7 +341,10 @@ def _pilot_verdict(metric, effect, diags, guardrails):
     if significant:
         return "ship", (
             Phrase(
-                N_("{metrics} improved beyond chance, and no guardrail was harmed."),
+                N_(
+                    "{metrics} improved beyond chance, and none of the measures that must not "
+                    "get worse did."
+                ),
                 (("metrics", (metric,)),),
             ),
         )

@@ -7,7 +7,9 @@ appendix (:meth:`~ExperimentReport.details`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +20,7 @@ from cxlab._present import (
     Headline,
     _,
     fmt_change,
+    fmt_date,
     fmt_interval,
     fmt_value,
     gettext,
@@ -27,11 +30,16 @@ from cxlab._result import Result
 from cxlab.experiments._text import (
     CHECK_WORDS,
     DESIGNS,
+    INTERIM,
+    SHIP_WITH_CAUTION,
     VERDICTS,
     check_word,
     effect_sentence,
+    inline,
     metric_info,
     relative_text,
+    running_period,
+    short_day,
     verdict_word,
     words_list,
 )
@@ -57,14 +65,50 @@ DESIGN_TEXT = {
         "would have moved alike without it, and regions chose or were chosen for a reason."
     ),
     "synthetic_control": N_(
-        "Pilot in a single region, compared with a look-alike blended from other regions that "
-        "moved like it before the start. With one pilot region, certainty comes only from how "
-        "unusual its gap is among regions that got nothing."
+        "Pilot in a single region, compared with a comparison group blended from other regions "
+        "that moved like it before the start. With one pilot region, certainty comes only from "
+        "how unusual its gap is among the regions that got nothing. It cannot rule out something "
+        "else that changed only in the pilot region at the same time."
     ),
     "its": N_(
         "Change made everywhere at once, with no comparison group: the effect is the break from "
         "the path the measure was on before (its trend and weekly pattern). It cannot separate "
         "the change from anything else that happened at the same moment."
+    ),
+}
+
+# what each design's checks look at, said before their results (section 1)
+CHECKS_INTRO = {
+    "ab": N_(
+        "A random split should give groups of the sizes it promised; a different split means the "
+        "assignment or the records went wrong."
+    ),
+    "cluster_ab": N_(
+        "A random split should give groups of the sizes it promised; a different split means the "
+        "assignment or the records went wrong."
+    ),
+    "did": N_(
+        "The comparison holds only if pilot and comparison regions were moving alike before the "
+        "start: that is checked on the weeks before it."
+    ),
+    "staggered_did": N_(
+        "The comparison holds only if regions were moving alike before each wave started: that "
+        "is checked on the weeks before each start."
+    ),
+    "synthetic_control": N_(
+        "Two checks: regions without the pilot, each compared in the same way, should show no gap "
+        "of their own; and the pilot region's gap should stand out among theirs."
+    ),
+    "its": N_(
+        "The method should find nothing on a date when nothing happened: it is run again with a "
+        "fake start date before the change."
+    ),
+}
+
+# a "beyond chance" the design cannot back when one of its checks is borderline or failed
+HEDGED = {
+    "{metrics} improved beyond chance, and none of the measures that must not get worse did.": N_(
+        "{metrics} improved, and none of the measures that must not get worse did."
     ),
 }
 
@@ -115,6 +159,64 @@ class ExperimentReport(Result):
     def design_note(self) -> str:
         return gettext(DESIGN_TEXT.get(self.design, ""))
 
+    def design_findings(self) -> list[str]:
+        """What this design can and cannot prove (section 3), with why a single-region pilot
+        cannot prove an effect beyond chance when there are too few regions to compare with."""
+        out = [self.design_note]
+        if self.cannot_prove:
+            m = self.main
+            out.append(
+                _(
+                    "With {n} regions without the pilot, even a gap larger than all of theirs is "
+                    "never rare enough for the 1 in {limit} the verdict requires. To prove an "
+                    "effect, compare with at least {need} regions, pilot in more regions, or run "
+                    "a randomised test."
+                ).format(
+                    n=m.placebos.height,
+                    limit=fmt_value(1 / m.alpha, "count"),
+                    need=math.ceil(1 / m.alpha - 1e-9) - 1,
+                )
+            )
+        return out
+
+    @property
+    def data_end(self) -> dt.datetime | None:
+        """The newest contact in the data (local time), when known."""
+        return self.experiment.get("data_end")
+
+    @property
+    def running(self) -> bool:
+        """Still running when the data ends: its verdict is an interim result."""
+        end = self.experiment.get("local_end", self.experiment["end"])
+        return self.data_end is not None and self.data_end < end
+
+    @property
+    def caution(self) -> bool:
+        """A check of the design is borderline or failed: the effect is likely, not proven."""
+        return any(c.status in ("borderline", "failed") for c in self.checks())
+
+    @property
+    def cannot_prove(self) -> bool:
+        """A single-region pilot with too few regions to compare with: even the largest gap of all
+        has a chance of 1 in (regions + 1), above the verdict's level, so the check cannot pass."""
+        smallest = getattr(self.main, "smallest_p_value", None)
+        return smallest is not None and smallest > self.main.alpha
+
+    def _cannot_prove_sentence(self) -> str:
+        m = self.main
+        return _(
+            "With a single pilot region this design cannot prove the effect beyond chance: "
+            "{region}'s gap is compared with the gaps of the {n} regions without the pilot, and "
+            "among {total} regions one of them has the largest gap by luck alone 1 time in "
+            "{total}, more often than the 1 in {limit} the verdict requires. Treat the effect as "
+            "likely, not proven."
+        ).format(
+            region=label(m.unit),
+            n=m.placebos.height,
+            total=m.placebos.height + 1,
+            limit=fmt_value(1 / m.alpha, "count"),
+        )
+
     @property
     def power_unit(self) -> str:
         """The unit a follow-up randomised test would use: agents for coaching-style changes."""
@@ -126,9 +228,20 @@ class ExperimentReport(Result):
 
     @property
     def period(self) -> tuple[str, str]:
-        """First day and the day after the last, in the workspace's time zone."""
+        """First day and the day after the last, in the workspace's time zone; a change still
+        running ends with the data (the day after the newest contact)."""
         e = self.experiment
-        return local_day(e.get("local_start", e["start"])), local_day(e.get("local_end", e["end"]))
+        start = local_day(e.get("local_start", e["start"]))
+        if self.running:
+            last = dt.date.fromisoformat(local_day(self.data_end))
+            return start, (last + dt.timedelta(days=1)).isoformat()
+        return start, local_day(e.get("local_end", e["end"]))
+
+    def period_text(self) -> str:
+        """ "May 4 – 31, 2026", or "since Jun 29, 2026 (data to Oct 31)" while running."""
+        if self.running:
+            return running_period(self.period[0], local_day(self.data_end))
+        return _period_text(self.period)
 
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame([{**self.effect, "metric": self.metric, "verdict": self.verdict}])
@@ -136,22 +249,51 @@ class ExperimentReport(Result):
     # --- the answer --------------------------------------------------------------------------
 
     def about(self) -> str:
-        """Which change this is: its name, what it did, the design and the period."""
+        """Which change this is: its name, what it did, where (a single-region pilot names its
+        region) and when, each said once."""
         description = self.experiment.get("description") or ""
-        return _("{name}: {description} {design}, {period}.").format(
+        start = fmt_date(self.period[0])
+        region = getattr(self.main, "unit", None) if self.design == "synthetic_control" else None
+        if region and self.running:
+            when = _("Piloted in {region} since {start}, still running (data to {end}).")
+        elif region:
+            when = _("Piloted in {region}, {period}.")
+        elif self.running:
+            when = _("{design}, {period}, still running.")
+        else:
+            when = _("{design}, {period}.")
+        return _("{name}: {description} {when}").format(
             name=self.title,
-            description=label(description) if description else "",
-            design=gettext(DESIGNS.get(self.design, self.design)),
-            period=_period_text(self.period),
+            description=inline(label(description)) if description else "",
+            when=when.format(
+                region=label(region) if region else "",
+                start=start,
+                end=short_day(self.data_end, self.period[0]) if self.running else "",
+                design=gettext(DESIGNS.get(self.design, self.design)),
+                period=self.period_text(),
+            ),
         )
+
+    def verdict_word(self) -> str:
+        """ "Roll out", or "Roll out, with caution" when a check of the design is borderline."""
+        if self.verdict == "ship" and self.caution:
+            return gettext(SHIP_WITH_CAUTION)
+        return verdict_word(self.verdict)
 
     def verdict_sentence(self) -> str:
         _name, unit, _hib = metric_info(self.metric)
         e = self.effect
         rel = e["estimate"] / self.baseline if self.baseline else float("nan")
         return _("{verdict}: {sentence} ({relative} against {level} without the change).").format(
-            verdict=verdict_word(self.verdict),
-            sentence=effect_sentence(self.metric, e["estimate"], e["ci_low"], e["ci_high"]),
+            verdict=self.verdict_word(),
+            sentence=effect_sentence(
+                self.metric,
+                e["estimate"],
+                e["ci_low"],
+                e["ci_high"],
+                sure=not self.caution,
+                inside=True,
+            ),
             relative=relative_text(rel),
             level=fmt_value(self.baseline, unit),
         )
@@ -189,32 +331,53 @@ class ExperimentReport(Result):
         """What a borderline or failed check means for the verdict, in plain words."""
         out = []
         for c in self.checks():
-            if c.status == "borderline":
+            if c.key == "rank" and c.status == "borderline" and self.cannot_prove:
+                out.append(self._cannot_prove_sentence())
+            elif c.status == "borderline":
                 out.append(
                     _(
-                        "Caution, a check is borderline ({check}): the verdict stands, but treat "
-                        "the effect as likely rather than certain."
-                    ).format(check=c.name)
+                        "One check of the design is only borderline (see section 1), so the "
+                        "verdict stands but the effect is likely rather than proven."
+                    )
                 )
             elif c.status == "failed" and self.verdict == "ship":
                 out.append(
                     _(
-                        "Caution, a check failed ({check}): the verdict rests on the effect's "
-                        "range alone; confirm it before acting on it."
-                    ).format(check=c.name)
+                        "One check of the design failed (see section 1): the verdict rests on the "
+                        "effect's range alone, so confirm it before acting on it."
+                    )
                 )
             elif c.status == "failed":
                 out.append(
                     _(
-                        "A check failed ({check}): the design's assumption is in doubt, so the "
-                        "effect cannot be taken at face value."
-                    ).format(check=c.name)
+                        "One check of the design failed (see section 1): the design's assumption "
+                        "is in doubt, so the effect cannot be taken at face value."
+                    )
                 )
         return out
 
+    def interim(self) -> list[str]:
+        """A change still running: its verdict is read on the data so far."""
+        if not self.running:
+            return []
+        return [
+            _(
+                "The change is still running: this is an interim result on the data up to {end}, "
+                "and it may change as more data arrive."
+            ).format(end=short_day(self.data_end, self.period[0]))
+        ]
+
     def findings(self) -> list[str]:
-        """The answer in plain words: verdict and effect with its range, why, and any caution."""
-        out = [self.verdict_sentence(), *(str(r) for r in self.reasons), *self.cautions()]
+        """The answer in plain words: verdict and effect with its range, why, any caution, and
+        whether the result is interim."""
+        reasons = [
+            dataclasses.replace(r, msgid=HEDGED[r.msgid])
+            if self.caution and getattr(r, "msgid", None) in HEDGED
+            else r
+            for r in self.reasons
+        ]
+        out = [self.verdict_sentence(), *(str(r) for r in reasons), *self.cautions()]
+        out += self.interim()
         seq = self.detail.get("sequential")
         if seq is not None:
             out += seq.findings()
@@ -222,7 +385,8 @@ class ExperimentReport(Result):
         return out
 
     def headline(self) -> list[Headline]:
-        """Four tiles: the verdict, the effect with its likely range, the checks, the guardrails."""
+        """Four tiles: the verdict, the effect with its likely range, the checks, the measures
+        that must not get worse."""
         name, unit, _hib = metric_info(self.metric)
         e = self.effect
         rel = e["estimate"] / self.baseline if self.baseline else float("nan")
@@ -230,19 +394,22 @@ class ExperimentReport(Result):
         worst = max((c.status for c in checks), key=_SEVERITY.get, default="untested")
         g = self.guardrails
         harmed = bool(g["harmful"].any()) if g.height else False
+        verdict = VERDICTS.get(self.verdict, self.verdict)
+        if self.verdict == "ship" and self.caution:
+            verdict = SHIP_WITH_CAUTION
         return [
             Headline(
                 key="verdict",
                 label=N_("Verdict"),
-                value=VERDICTS.get(self.verdict, self.verdict),
+                value=verdict,
                 unit="text",
                 period=self.period,
-                detail=DESIGNS.get(self.design),
+                detail=INTERIM if self.running else DESIGNS.get(self.design),
             ),
             Headline(
                 kind="change",
                 key="effect",
-                label=_("Effect on {metric}").format(metric=name),
+                label=_("Effect on {metric}").format(metric=inline(name)),
                 value=e["estimate"],
                 unit=unit,
                 low=e["ci_low"],
@@ -265,10 +432,12 @@ class ExperimentReport(Result):
             ),
             Headline(
                 key="guardrails",
-                label=N_("Guardrails"),
+                label=N_("Measures that must not get worse"),
                 value=N_("Harmed") if harmed else N_("No harm found"),
                 unit="text",
-                detail=words_list([label(m) for m in g["metric"].to_list()])
+                detail=words_list(
+                    [label(m) if i == 0 else inline(label(m)) for i, m in enumerate(g["metric"])]
+                )
                 if g.height
                 else _("none registered"),
             ),
@@ -277,8 +446,9 @@ class ExperimentReport(Result):
     # --- the body's sections -----------------------------------------------------------------
 
     def check_findings(self) -> list[str]:
-        """Each check in plain words: what it looked for and what it found."""
-        out = []
+        """What this design's checks look at, then each check in plain words: what it found."""
+        intro = CHECKS_INTRO.get(self.design)
+        out = [gettext(intro)] if intro else []
         for c in self.checks():
             out += list(c.meaning)
         return out
@@ -301,26 +471,28 @@ class ExperimentReport(Result):
             _name, unit, _hib = metric_info(r["metric"])
             rows.append(
                 {
-                    _("Guardrail"): label(r["metric"]),
+                    _("Measure"): label(r["metric"]),
                     _("Effect"): fmt_change(r["estimate"], unit),
                     _("Likely range (95%)"): fmt_interval(r["ci_low"], r["ci_high"], unit),
                     _("Result"): _("Harmed") if r["harmful"] else _("No harm found"),
                 }
             )
-        columns = [_("Guardrail"), _("Effect"), _("Likely range (95%)"), _("Result")]
+        columns = [_("Measure"), _("Effect"), _("Likely range (95%)"), _("Result")]
         return pl.DataFrame(rows, schema={c: pl.Utf8 for c in columns})
 
     def guardrail_findings(self) -> list[str]:
         out = []
         for r in self.guardrails.iter_rows(named=True):
-            sentence = effect_sentence(r["metric"], r["estimate"], r["ci_low"], r["ci_high"])
+            sentence = effect_sentence(
+                r["metric"], r["estimate"], r["ci_low"], r["ci_high"], inside=True
+            )
             out.append(
                 (
                     _("Harmed: {sentence}.") if r["harmful"] else _("No harm found: {sentence}.")
                 ).format(sentence=sentence)
             )
         if not out:
-            out.append(_("No guardrail is registered for this change."))
+            out.append(_("No measure that must not get worse is registered for this change."))
         return out
 
     def over_time_findings(self) -> list[str]:

@@ -78,9 +78,14 @@ class SyntheticControlResult(Result):
 
     @property
     def title(self) -> str:
-        return _("{metric} in {region} against its look-alike").format(
+        return _("{metric} in {region} against its comparison group").format(
             metric=label(self.metric), region=label(self.unit)
         )
+
+    @property
+    def smallest_p_value(self) -> float:
+        """The smallest rank p-value the regions allow: 1 in (regions without the pilot + 1)."""
+        return 1 / (self.placebos.height + 1)
 
     @property
     def rank_status(self) -> str:
@@ -146,8 +151,8 @@ class SyntheticControlResult(Result):
         e = self.effect
         return [
             _(
-                "In {region}, after the start on {start}: {sentence} against its look-alike "
-                "({relative} of the look-alike's {level}; the range is approximate)."
+                "In {region}, after the start on {start}: {sentence} against its comparison "
+                "group ({relative} of the comparison group's {level}; the range is approximate)."
             ).format(
                 region=label(self.unit),
                 start=day_text(self.start),
@@ -156,8 +161,8 @@ class SyntheticControlResult(Result):
                 level=fmt_value(self.baseline, unit),
             ),
             _(
-                "The look-alike is a blend of regions without the pilot that moved like {region} "
-                "before the start: mostly {blend}."
+                "The comparison group is a blend of regions without the pilot that moved like "
+                "{region} before the start: mostly {blend}."
             ).format(region=label(self.unit), blend=self._blend()),
             self.rank_sentence(),
             _(SC_CANNOT),
@@ -213,7 +218,7 @@ class SyntheticControlResult(Result):
             go.Scatter(
                 x=x,
                 y=p["synthetic"].to_list(),
-                name=_("look-alike without the pilot"),
+                name=_("comparison group without the pilot"),
                 line=dict(dash="dash", color=color_for("control")),
             )
         )

@@ -19,15 +19,20 @@ from cxlab._present import (
     fmt_value,
     gettext,
     label,
+    language,
     locale,
     register_labels,
 )
 
 VERDICTS: dict[str, str] = {
-    "ship": N_("Ship"),
-    "do not ship": N_("Do not ship"),
+    "ship": N_("Roll out"),
+    "do not ship": N_("Do not roll out"),
     "not enough evidence yet": N_("Not enough evidence yet"),
 }
+# a "roll out" whose design check is borderline or failed
+SHIP_WITH_CAUTION = N_("Roll out, with caution")
+# a change still running when the data ends: its verdict is read on the data so far
+INTERIM = N_("Interim result: still running")
 
 DESIGNS: dict[str, str] = {
     "ab": N_("Randomised test, customers"),
@@ -44,6 +49,44 @@ UNIT_WORDS: dict[str, str] = {
     "team": N_("teams"),
     "region": N_("regions"),
 }
+
+
+UNIT_HEADERS: dict[str, str] = {
+    "customer": N_("Customers in the test"),
+    "agent": N_("Agents in the test"),
+    "team": N_("Teams in the test"),
+    "region": N_("Regions in the test"),
+}
+
+
+def units_header(unit: str) -> str:
+    """A table header naming the unit counted ("Customers in the test", "参与试验的客户数")."""
+    return gettext(UNIT_HEADERS.get(unit, UNIT_HEADERS["customer"]))
+
+
+def inline(name: str) -> str:
+    """A metric's label inside an English sentence: "average handle time", but "CSAT" and "IVR"
+    stay as written (Chinese has no case)."""
+    if language() != "en" or len(name) < 2 or not name[0].isupper() or name[1].isupper():
+        return name
+    return name[0].lower() + name[1:]
+
+
+def short_day(value: dt.date | dt.datetime | str, ref: dt.date | dt.datetime | str) -> str:
+    """A day without its year when it is the year of ``ref``: "Oct 31" / "10月31日"."""
+    from babel.dates import format_skeleton
+
+    e = dt.date.fromisoformat(str(value)[:10])
+    if e.year != dt.date.fromisoformat(str(ref)[:10]).year:
+        return fmt_date(e)
+    return format_skeleton("MMMd", e, locale=locale())
+
+
+def running_period(start: dt.date | str, data_end: dt.date | str) -> str:
+    """A period still running when the data ends: "since Jun 29, 2026 (data to Oct 31)"."""
+    return _("since {start} (data to {end})").format(
+        start=fmt_date(dt.date.fromisoformat(str(start)[:10])), end=short_day(data_end, start)
+    )
 
 
 def units_word(unit: str) -> str:
@@ -63,8 +106,9 @@ register_labels(
         "Smart routing to specialists": N_("Smart routing to specialists"),
         "IVR menu redesign": N_("IVR menu redesign"),
         "First-contact specialist desk": N_("First-contact specialist desk"),
+        # the design sentence names the region and the dates (never said twice)
         "Video sessions for technical contacts, piloted in a single region.": N_(
-            "Video sessions for technical contacts, piloted in a single region."
+            "Video sessions for technical contacts."
         ),
         "Agents randomised 50/50 to weekly coaching; outcomes measured on their contacts.": N_(
             "Agents randomised 50/50 to weekly coaching; outcomes measured on their contacts."
@@ -134,24 +178,42 @@ def day_text(value: dt.date | dt.datetime | None) -> str:
     return fmt_date(value)
 
 
-def judgement(estimate: float, low: float, high: float, higher_is_better: bool | None) -> str:
-    """ "better, beyond chance", "worse, beyond chance", "changed beyond chance" or "no clear change"."""
+def judgement(
+    estimate: float, low: float, high: float, higher_is_better: bool | None, *, sure: bool = True
+) -> str:
+    """ "better, beyond chance", "worse, beyond chance", "changed beyond chance" or "no clear change".
+
+    ``sure=False`` (a check of the design is borderline or failed) says only the direction:
+    "better", "worse", "changed": the design cannot back "beyond chance".
+    """
     if not (low > 0 or high < 0):
         return _("no clear change")
+    good = higher_is_better is not None and (estimate > 0) == higher_is_better
+    if not sure:
+        if higher_is_better is None:
+            return _("changed")
+        return _("better") if good else _("worse")
     if higher_is_better is None:
         return _("a change beyond chance")
-    good = (estimate > 0) == higher_is_better
     return _("better, beyond chance") if good else _("worse, beyond chance")
 
 
-def effect_sentence(metric: str, estimate: float, low: float, high: float) -> str:
+def effect_sentence(
+    metric: str,
+    estimate: float,
+    low: float,
+    high: float,
+    *,
+    sure: bool = True,
+    inside: bool = False,
+) -> str:
     """ "First-contact resolution +5.9 pp (better, beyond chance), likely between +4.7 pp and
-    +7.2 pp"."""
+    +7.2 pp"; ``inside`` when the sentence follows a colon (the label in lower case in English)."""
     name, unit, hib = metric_info(metric)
     return _("{metric} {effect} ({judgement}), likely between {low} and {high}").format(
-        metric=name,
+        metric=inline(name) if inside else name,
         effect=fmt_change(estimate, unit),
-        judgement=judgement(estimate, low, high, hib),
+        judgement=judgement(estimate, low, high, hib, sure=sure),
         low=fmt_change(low, unit),
         high=fmt_change(high, unit),
     )
