@@ -66,7 +66,7 @@ def test_notebook_runs_on_tiny_workspace(tiny_workspace, tmp_path, run_notebook)
     }
     text = json.dumps(run_notebook("03_churn_drivers", tiny_workspace, params))
     assert "Churn explained by service experience" in text
-    listed = next(export.glob("at_risk_*.csv")).read_text().splitlines()
+    listed = next(export.glob("at-risk-*.csv")).read_text().splitlines()
     ids = [line.split(",")[0] for line in listed[1:6]]
     assert all(i not in text for i in ids)  # full ids only in the analyst file
 

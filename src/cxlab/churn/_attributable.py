@@ -133,7 +133,9 @@ class AttributableShare(ReaderTable, Result):
         )
         return frame, {"share": "share", "events": "count", "events_without": "count"}
 
-    def plot(self):
+    def plot(self, belief: float | None = 0.70):
+        """The customers who left, split into those the service experience explains and the
+        rest, with a line at the count the ``belief`` (the share often quoted) would imply."""
         import plotly.graph_objects as go
 
         from cxlab.viz import COLORS
@@ -147,9 +149,36 @@ class AttributableShare(ReaderTable, Result):
                 text=[fmt_value(v, "count") for v in values],
                 textposition="outside",
                 cliponaxis=False,
+                hoverinfo="skip",
             )
         )
-        fig.update_layout(title=self.title, yaxis_title=_("Customers who left"), showlegend=False)
+        if belief is not None:
+            implied = belief * self.events
+            fig.add_hline(
+                y=implied,
+                line_dash="dot",
+                line_color="#5b6577",
+                annotation_text=_("If {belief} were explained: {n}").format(
+                    belief=fmt_value(belief, "share", decimals=0), n=fmt_value(implied, "count")
+                ),
+                annotation_position="top left",
+            )
+        top = max([*values, belief * self.events if belief is not None else 0.0])
+        fig.update_layout(
+            title=_(
+                "Of {events} customers who left, about {n} are explained by the service experience"
+            ).format(
+                events=fmt_value(self.events, "count"),
+                n=fmt_value(self.events - self.events_without, "count"),
+            ),
+            yaxis={
+                "title": _("Customers who left"),
+                "tickformat": ",d",
+                "range": [0, 1.15 * top],
+            },
+            showlegend=False,
+            height=380,
+        )
         return fig
 
 

@@ -14,11 +14,17 @@ import polars as pl
 
 from cxlab._errors import CxlabError, NotEnoughDataError
 from cxlab._options import check_option
-from cxlab._present import N_, _, fmt_interval, fmt_value, gettext, label
+from cxlab._present import N_, _, fmt_interval, fmt_value, gettext, label, ngettext
 from cxlab._result import Result
 from cxlab.churn._design import design, meaningful_change, ratio_columns
 from cxlab.churn._plots import figure
-from cxlab.churn._words import ReaderTable, and_list, inline, p_text, term_label
+from cxlab.churn._words import (
+    ReaderTable,
+    and_list,
+    experience_noun,
+    p_text,
+    term_label,
+)
 
 Ties = Literal["efron"]
 Transform = Literal["rank", "km", "identity", "log"]
@@ -62,7 +68,7 @@ def ratio_findings(
             "outcome": outcome,
         }
         if r["change"] == 1:
-            text = _("{term}: {outcome} ×{ratio} ({pct}% interval {low} to {high}).")
+            text = _("{term}, {outcome} ×{ratio} ({pct}% interval {low} to {high}).")
         else:
             text = _("{term}, per {change}: {outcome} ×{ratio} ({pct}% interval {low} to {high}).")
         out.append(text.format(**values))
@@ -415,11 +421,20 @@ class PHCheck(ReaderTable, Result):
                     "far as this test can tell."
                 ).format(alpha=alpha)
             ]
+        nouns = [experience_noun(t) for t in bad]
+        terms = (
+            _("{items} and of {last}").format(items=_(", ").join(nouns[:-1]), last=nouns[-1])
+            if len(nouns) > 1
+            else nouns[0]
+        )
         return [
-            _(
-                "The effect of {terms} changes over follow-up (Holm-adjusted p < {alpha}): its "
-                "single hazard ratio is an average over time."
-            ).format(terms=and_list([inline(term_label(t)) for t in bad]), alpha=alpha),
+            ngettext(
+                "The effect of {terms} changes over follow-up (Holm-adjusted p < {alpha}); its "
+                "single hazard ratio is only an average over time.",
+                "The effects of {terms} change over follow-up (Holm-adjusted p < {alpha}); each "
+                "single hazard ratio is only an average over time.",
+                len(bad),
+            ).format(terms=terms, alpha=alpha),
             _(
                 "Remedy: fit separate strata on a categorical term (each group gets its own "
                 "baseline), or let the effect change over time (one effect before a chosen day "

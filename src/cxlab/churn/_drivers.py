@@ -54,6 +54,11 @@ def _change(term: str, improvement: float) -> str:
     return _("{share} less of: {driver}").format(share=share, driver=term_label(term))
 
 
+def _clear(table: pl.DataFrame) -> pl.Expr:
+    """Drivers whose likely range of revenue kept excludes zero (the others: cannot tell)."""
+    return (pl.col("monthly_revenue_kept_low") > 0) | (pl.col("monthly_revenue_kept_high") < 0)
+
+
 @dataclass(frozen=True)
 class DriverImpactResult(ReaderTable, Result):
     """Churners and monthly revenue kept if each driver improved by the stated share."""
@@ -72,7 +77,7 @@ class DriverImpactResult(ReaderTable, Result):
 
     @property
     def title(self) -> str:
-        return _("What each service driver costs (each improved by {share})").format(
+        return _("What each driver costs (each improved by {share})").format(
             share=fmt_value(self.improvement, "share", decimals=0)
         )
 
@@ -81,12 +86,22 @@ class DriverImpactResult(ReaderTable, Result):
         monthly_revenue_kept with its interval, ranked by revenue kept."""
         return self.table
 
+    def clear(self) -> pl.DataFrame:
+        """The drivers whose likely range of revenue kept excludes zero, ranked by revenue."""
+        return self.table.filter(_clear(self.table))
+
+    def unclear(self) -> pl.DataFrame:
+        """The drivers whose likely range includes zero: the data cannot tell whether improving
+        them keeps any revenue (never shown as a loss or a gain)."""
+        return self.table.filter(~_clear(self.table))
+
     def findings(self) -> list[str]:
-        """The top three drivers in customers and money, drivers whose effect the data cannot
-        tell from none, and the caveat. (The share of churn the experience explains comes from
-        :func:`cxlab.churn.attributable_share`, the one source the report quotes.)"""
+        """The top three drivers in customers and money (of those the data can tell), drivers
+        whose effect the data cannot tell from none, and the caveat. (The share of churn the
+        experience explains comes from :func:`cxlab.churn.attributable_share`, the one source
+        the report quotes.)"""
         out = []
-        for r in self.table.head(3).iter_rows(named=True):
+        for r in self.clear().head(3).iter_rows(named=True):
             out.append(
                 _(
                     "{change}: about {churners} fewer customers would leave in {days} days "
@@ -103,17 +118,12 @@ class DriverImpactResult(ReaderTable, Result):
                     money_high=fmt_value(r["monthly_revenue_kept_high"], "money"),
                 )
             )
-        unclear = _names(
-            self.table.filter(
-                (pl.col("monthly_revenue_kept_low") < 0) & (pl.col("monthly_revenue_kept_high") > 0)
-            ),
-            self.names,
-        )
+        unclear = _names(self.unclear(), self.names)
         if unclear:
             out.append(
                 _(
                     "For {drivers}, the data cannot tell whether an improvement would keep any "
-                    "revenue: the likely range includes none."
+                    "revenue: the likely range includes zero."
                 ).format(drivers=and_list([inline(d) for d in unclear]))
             )
         out.append(
@@ -125,19 +135,33 @@ class DriverImpactResult(ReaderTable, Result):
         return out
 
     def reader_table(self) -> tuple[pl.DataFrame, dict[str, str]]:
-        t = self.table
+        """Clear drivers first, then those the data cannot tell (their point figures read
+        "cannot tell"; their likely ranges, which include zero, are shown as they are)."""
+        t = pl.concat([self.clear(), self.unclear()])
+        unknown = _("Cannot tell")
+        clear = _clear(t)
         frame = pl.DataFrame(
             {
                 "driver": _names(t, self.names),
                 "affected": t["affected"],
-                "churners_avoided": t["churners_avoided"],
+                "churners_avoided": [
+                    fmt_value(v, "count") if ok else unknown
+                    for v, ok in zip(
+                        t["churners_avoided"], t.select(clear).to_series(), strict=True
+                    )
+                ],
                 "churners_range": [
                     fmt_interval(lo, hi, "count", change=False)
                     for lo, hi in zip(
                         t["churners_avoided_low"], t["churners_avoided_high"], strict=True
                     )
                 ],
-                "monthly_revenue_kept": t["monthly_revenue_kept"],
+                "monthly_revenue_kept": [
+                    fmt_value(v, "money") if ok else unknown
+                    for v, ok in zip(
+                        t["monthly_revenue_kept"], t.select(clear).to_series(), strict=True
+                    )
+                ],
                 "revenue_range": [
                     fmt_interval(lo, hi, "money", change=False)
                     for lo, hi in zip(
@@ -146,17 +170,21 @@ class DriverImpactResult(ReaderTable, Result):
                 ],
             }
         )
-        units = {"affected": "count", "churners_avoided": "count", "monthly_revenue_kept": "money"}
-        return frame, units
+        return frame, {"affected": "count"}
 
     def plot(self):
+        """Bars for the drivers the data can tell (revenue kept with its likely range, the
+        amount written beside it); the drivers whose range includes zero are listed under the
+        chart as "cannot tell", never drawn as a loss."""
         import plotly.graph_objects as go
 
         from cxlab.viz import COLORS
 
-        t = self.table.sort("monthly_revenue_kept")
-        t = t.with_columns(pl.Series("driver", _names(t, self.names)))
+        t = self.clear().sort("monthly_revenue_kept")
+        t = t.with_columns(pl.Series("driver", _names(t, self.names), dtype=pl.Utf8))
         values = t["monthly_revenue_kept"].to_list()
+        low = t["monthly_revenue_kept_low"].to_list()
+        high = t["monthly_revenue_kept_high"].to_list()
         fig = figure(
             go.Bar(
                 x=values,
@@ -170,55 +198,62 @@ class DriverImpactResult(ReaderTable, Result):
                         low=fmt_value(lo, "money"),
                         high=fmt_value(hi, "money"),
                     )
-                    for d, v, lo, hi in zip(
-                        t["driver"],
-                        values,
-                        t["monthly_revenue_kept_low"],
-                        t["monthly_revenue_kept_high"],
-                        strict=True,
-                    )
+                    for d, v, lo, hi in zip(t["driver"], values, low, high, strict=True)
                 ],
                 hoverinfo="text",
                 error_x={
                     "type": "data",
                     "symmetric": False,
-                    "array": (t["monthly_revenue_kept_high"] - t["monthly_revenue_kept"]).to_list(),
-                    "arrayminus": (
-                        t["monthly_revenue_kept"] - t["monthly_revenue_kept_low"]
-                    ).to_list(),
+                    "array": [hi - v for v, hi in zip(values, high, strict=True)],
+                    "arrayminus": [v - lo for v, lo in zip(values, low, strict=True)],
                     "color": COLORS["muted"],
                 },
             )
         )
-        low = t["monthly_revenue_kept_low"].to_list()
-        high = t["monthly_revenue_kept_high"].to_list()
-        for name, v, lo, hi in zip(t["driver"], values, low, high, strict=True):
+        for name, v, hi in zip(t["driver"], values, high, strict=True):
             # the amount beside the end of its range, never on the bar or the range line
             fig.add_annotation(
-                x=max(v, hi) if v >= 0 else min(v, lo),
+                x=max(v, hi),
                 y=name,
                 text=fmt_value(v, "money"),
                 showarrow=False,
-                xanchor="left" if v >= 0 else "right",
-                xshift=8 if v >= 0 else -8,
+                xanchor="left",
+                xshift=8,
                 font={"size": 12, "color": "#1d2433"},
             )
-        span = max(high) - min(min(low), 0)
+        unclear = _names(self.unclear(), self.names)
+        if unclear:
+            fig.add_annotation(
+                text=_(
+                    "Cannot tell from the data (the likely range includes zero): {drivers}"
+                ).format(drivers=and_list(unclear)),
+                xref="paper",
+                yref="paper",
+                x=0,
+                y=-0.2,
+                xanchor="left",
+                yanchor="top",
+                showarrow=False,
+                font={"size": 12, "color": COLORS["muted"]},
+            )
+        top = max([*high, *values, 1.0])
         fig.update_layout(
             title=self.title,
             xaxis={
-                "range": [min(min(low), 0) - 0.18 * span, max(high) + 0.18 * span],
-                "tickformat": ",",
+                # money is written beside each bar; the axis only gives the scale, from zero
+                "range": [0, 1.25 * top],
+                "showticklabels": False,
+                "showgrid": False,
                 "title": _("Monthly revenue kept ({currency})").format(
                     currency=currency_symbol(self.currency)
                 ),
-                "tickprefix": currency_symbol(self.currency),
                 "zeroline": True,
                 "zerolinecolor": "#c8ced8",
             },
             yaxis={"automargin": True},
             showlegend=False,
-            height=380,
+            height=340 if unclear else 300,
+            margin={"b": 90 if unclear else 50},
         )
         return fig
 

@@ -61,6 +61,18 @@ def group_colours(by: str | None, groups: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def month_day(months: float) -> float:
+    """The day a month mark stands for: 3 months is day 91, 12 months day 365 (the days the
+    retention tables report, so a chart's at-risk row and its table count the same day)."""
+    return float(round(months * DAYS_PER_MONTH))
+
+
+def still_observed(durations: np.ndarray, day: float) -> int:
+    """Customers still observed on ``day``: follow-up lasting at least that long. The one count
+    behind the at-risk row under a chart and the column of its table."""
+    return int((np.asarray(durations, float) >= day).sum())
+
+
 def month_ticks(max_days: float) -> list[float]:
     """Tick positions in months: every 3 months over a year or more, else every month."""
     months = max_days / DAYS_PER_MONTH
@@ -80,7 +92,8 @@ def km_figure(
     start: float = 1.0,
 ):
     """Step curves with confidence bands over months of follow-up, and under the x axis a row
-    with the number of customers still followed at each tick (the "number at risk")."""
+    with the number of customers still observed at each tick (the "number at risk", counted as
+    the tables count it: :func:`still_observed` on the day of :func:`month_day`)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -133,11 +146,7 @@ def km_figure(
             row=1,
             col=1,
         )
-        durations = np.sort(np.asarray(c["durations"], float))
-        followed = [
-            int(len(durations) - np.searchsorted(durations, m * DAYS_PER_MONTH, side="left"))
-            for m in ticks
-        ]
+        followed = [still_observed(c["durations"], month_day(m)) for m in ticks]
         fig.add_trace(
             go.Scatter(
                 x=ticks,
@@ -152,10 +161,11 @@ def km_figure(
             col=1,
         )
     if target is not None:
+        from cxlab.viz import TARGET_LINE
+
         fig.add_hline(
             y=target,
-            line_dash="dot",
-            line_color="#5b6577",
+            line=TARGET_LINE,
             annotation_text=_("Target {target}").format(target=fmt_value(target, "share")),
             annotation_position="bottom left",
             row=1,
@@ -167,13 +177,13 @@ def km_figure(
     fig.update_xaxes(
         tickvals=ticks,
         showticklabels=True,
-        title_text=_("Months since follow-up began"),
+        title_text=_("Months since observation began"),
         row=1,
         col=1,
     )
     fig.update_xaxes(tickvals=ticks, showticklabels=False, showgrid=False, row=2, col=1)
     fig.add_annotation(
-        text=_("Customers still followed"),
+        text=_("Customers still observed"),
         xref="paper",
         yref="y2 domain",
         x=0,

@@ -11,13 +11,13 @@ import dataclasses
 
 import polars as pl
 
-from cxlab._present import N_, Headline, _, fmt_value
+from cxlab._present import N_, Headline, _, fmt_value, ngettext
 from cxlab.churn._attributable import AttributableShare
 from cxlab.churn._drivers import DriverImpactResult
 from cxlab.churn._drivers import _names as driver_names
 from cxlab.churn._risk import AtRiskResult
-from cxlab.churn._survival import KaplanMeierResult
-from cxlab.churn._words import inline, months_text, share_text
+from cxlab.churn._survival import CompetingRisksResult, KaplanMeierResult
+from cxlab.churn._words import and_list, inline, months_text, share_text
 
 BELIEF = 0.70  # "most churn comes from poor service": the share a reference programme quotes
 
@@ -41,14 +41,16 @@ def _share_card(
 
 
 def headline_cards(
-    retention: KaplanMeierResult,
+    retention: CompetingRisksResult | KaplanMeierResult,
     drivers: DriverImpactResult,
     risk: AtRiskResult,
     *,
     share: AttributableShare | None = None,
     belief: float = BELIEF,
 ) -> list[Headline]:
-    """The report's headline cards: retention over a year against its target, the share of
+    """The report's headline cards: retention over a year against its target (from
+    ``retention``: the report passes the cumulative incidence of churn, so a customer who
+    downgraded still counts as kept), the share of
     churn the service experience explains (from ``share``, the monthly Cox model, when given;
     else from the at-risk model's what-ifs) against ``belief``, the monthly revenue at risk over
     the horizon, and how well the at-risk list ranks customers."""
@@ -56,7 +58,7 @@ def headline_cards(
 
 
 def key_findings(
-    retention: KaplanMeierResult,
+    retention: CompetingRisksResult | KaplanMeierResult,
     drivers: DriverImpactResult,
     risk: AtRiskResult,
     *,
@@ -122,11 +124,11 @@ def key_findings(
             belief=fmt_value(belief, "share", decimals=0),
         )
     )
-    top = drivers.table.head(3)
+    top = drivers.clear().head(3)
     if top.height:
         top = top.with_columns(pl.Series("driver", driver_names(top, drivers.names)))
         parts = [
-            _("{driver}: about {n} customers and {money} of monthly revenue").format(
+            _("{driver} (about {n} customers, {money} a month)").format(
                 driver=inline(r["driver"]),
                 n=fmt_value(r["churners_avoided"], "count"),
                 money=fmt_value(r["monthly_revenue_kept"], "money"),
@@ -134,14 +136,26 @@ def key_findings(
             for r in top.iter_rows(named=True)
         ]
         out.append(
-            _(
-                "The three drivers that cost the most: {drivers}. Each figure is what cutting "
+            ngettext(
+                "The driver that costs the most is {drivers}. The figure is what cutting it by "
+                "{share} would keep over the next {days} days; the range around it is wide "
+                "(see section 2).",
+                "The {n} drivers that cost the most are {drivers}. Each figure is what cutting "
                 "that driver by {share} would keep over the next {days} days; the ranges around "
-                "them are wide (see section 2)."
+                "them are wide (see section 2).",
+                top.height,
             ).format(
-                drivers=_("; ").join(parts),
+                n=fmt_value(top.height, "count"),
+                drivers=and_list(parts),
                 share=fmt_value(drivers.improvement, "share", decimals=0),
                 days=fmt_value(drivers.horizon_days, "count"),
+            )
+        )
+    elif drivers.table.height:
+        out.append(
+            _(
+                "The data cannot yet tell which service driver costs the most: for every driver "
+                "the likely range of revenue kept includes zero (see section 2)."
             )
         )
     out.append(

@@ -107,6 +107,8 @@ def roc_points(y: np.ndarray, p: np.ndarray, points: int = 101) -> tuple[np.ndar
 class AtRiskResult(ReaderTable, Result):
     """Customers ranked by expected monthly value lost, from a validated churn model."""
 
+    REPORT_CARDS = False  # its cards are tiles of the report's answer, not repeated in a section
+
     customers: pl.DataFrame = field(repr=False)
     as_of: dt.date
     horizon_days: int
@@ -272,8 +274,9 @@ class AtRiskResult(ReaderTable, Result):
                 return_dtype=pl.Utf8,
             )
         )
+        top = top.rename({"monthly_value": "monthly_revenue"})
         units = {
-            "monthly_value": "money",
+            "monthly_revenue": "money",
             "churn_probability": "share",
             "monthly_value_at_risk": "money",
         }
@@ -348,18 +351,18 @@ class AtRiskResult(ReaderTable, Result):
     def export_note(self, path: str | os.PathLike) -> str:
         """A sentence for the report naming the analyst-side file (never its contents)."""
         return _(
-            "The full list ({n} customers, with real customer ids) is saved for the analyst in "
-            "the workspace's exports folder, not in this report."
-        ).format(n=fmt_value(self.customers.height, "count"))
+            "The full list of {n} customers, with their real customer ids, is not in this "
+            "report: it is the file {file}, for the retention team who call the customers."
+        ).format(n=fmt_value(self.customers.height, "count"), file=Path(path).name)
 
     def save(self, directory: str | os.PathLike | None = None) -> Path:
-        """Export to ``<directory>/at_risk_<as_of>_<horizon>d.csv`` (default: the workspace's
+        """Export to ``<directory>/at-risk-<as_of>-<horizon>d.csv`` (default: the workspace's
         ``data/exports``, outside the published reports); returns the path."""
         if directory in (None, ""):
             from cxlab._config import settings
 
             directory = settings().data_dir / "exports"
-        return self.export(Path(directory) / f"at_risk_{self.as_of}_{self.horizon_days}d.csv")
+        return self.export(Path(directory) / f"at-risk-{self.as_of}-{self.horizon_days}d.csv")
 
     def export(self, path: str | os.PathLike) -> Path:
         """Write the full list with unmasked customer ids (for the analyst, never the report)."""

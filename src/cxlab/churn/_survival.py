@@ -23,7 +23,13 @@ from cxlab._present import (
     label,
 )
 from cxlab._result import Result
-from cxlab.churn._plots import DAYS_PER_MONTH, figure, group_colours, km_figure
+from cxlab.churn._plots import (
+    DAYS_PER_MONTH,
+    figure,
+    group_colours,
+    km_figure,
+    still_observed,
+)
 from cxlab.churn._words import (
     GROUP_DIMENSIONS,
     ReaderTable,
@@ -342,7 +348,7 @@ def kaplan_meier(
                     "retention": _step(c["t"], c["s"], day, 1.0) if ok else None,
                     "ci_low": _step(c["t"], c["lo"], day, 1.0) if ok else None,
                     "ci_high": _step(c["t"], c["hi"], day, 1.0) if ok else None,
-                    "at_risk": int((dur >= day).sum()),
+                    "at_risk": still_observed(dur, day),
                 }
             )
     stat = df = p = None
@@ -413,15 +419,76 @@ def aalen_johansen(duration: np.ndarray, cause: np.ndarray, alpha: float = 0.05)
 class CompetingRisksResult(ReaderTable, Result):
     """Cumulative incidence of churn with downgrade competing, beside the naive 1 - KM."""
 
+    REPORT_CARDS = False  # its card (customers kept) is a tile of the report's answer
+
     table: pl.DataFrame
     curves: dict = field(repr=False)
     cause: str
     competing: str
     alpha: float = 0.05
+    target: float | None = None
+    max_follow_up: float | None = None
+    start: dt.date | None = None
 
     @property
     def title(self) -> str:
         return _("Share of customers who churned, with downgrades as a competing exit")
+
+    def kept(self, days: float) -> dict | None:
+        """The share of customers who had not churned after ``days`` (a downgraded customer is
+        still a customer): one minus the cumulative incidence of churn, with its interval
+        (``low`` = 1 - the incidence's upper bound). None beyond follow-up or with groups."""
+        t = self.table.filter(
+            (pl.col("days") == float(days)) & pl.col("cumulative_incidence").is_not_null()
+        )
+        if t.height != 1:
+            return None
+        r = t.row(0, named=True)
+        return {
+            "kept": 1 - r["cumulative_incidence"],
+            "low": 1 - r["ci_high"],
+            "high": 1 - r["ci_low"],
+        }
+
+    def headline(self) -> list[Headline]:
+        """Customers kept after a year (or the longest reported time) against the target: one
+        minus the cumulative incidence of churn. This is the report's retention figure; 1 -
+        Kaplan-Meier, which censors downgrades, would overstate churn."""
+        groups = self.table["group"].unique().to_list()
+        if groups != ["all"] or self.table.height == 0:
+            return []
+        days = 365.0 if 365.0 in self.table["days"].to_list() else self.table["days"].max()
+        row = self.kept(days) or {}
+        months = round(days / DAYS_PER_MONTH)
+        name = (
+            N_("Customers kept over 12 months")
+            if months == 12
+            else _("Customers kept over {months}").format(months=months_text(days))
+        )
+        period = None
+        if self.start is not None and self.max_follow_up is not None:
+            end = self.start + dt.timedelta(days=round(self.max_follow_up))
+            period = (self.start.isoformat(), end.isoformat())
+        detail = None
+        if not row:
+            detail = _("Follow-up ends after {days} days: not estimable yet.").format(
+                days=fmt_value(self.max_follow_up, "count")
+            )
+        return [
+            Headline(
+                key=f"retention_{months}m",
+                label=name,
+                value=row.get("kept"),
+                unit="share",
+                target=self.target,
+                direction=">=" if self.target is not None else None,
+                low=row.get("low"),
+                high=row.get("high"),
+                period=period,
+                higher_is_better=True,
+                detail=detail,
+            )
+        ]
 
     def summary(self) -> pl.DataFrame:
         """group, days, cumulative_incidence, ci_low, ci_high, competing_incidence, naive_1_minus_km."""
@@ -434,7 +501,8 @@ class CompetingRisksResult(ReaderTable, Result):
         days = t["days"].max()
         out = []
         for r in t.filter(pl.col("days") == days).iter_rows(named=True):
-            gap = r["naive_1_minus_km"] - r["cumulative_incidence"]
+            # the gap between the two figures as shown (to 0.1%), so the page adds up
+            gap = round(r["naive_1_minus_km"], 3) - round(r["cumulative_incidence"], 3)
             out.append(
                 _(
                     "{group}: {churned} of customers churned within {months} (likely between "
@@ -449,7 +517,7 @@ class CompetingRisksResult(ReaderTable, Result):
                     high=share_text(r["ci_high"]),
                     downgraded=share_text(r["competing_incidence"]),
                     naive=share_text(r["naive_1_minus_km"]),
-                    gap=fmt_change(gap, "share").lstrip("+"),
+                    gap=fmt_change(round(gap, 3), "share").lstrip("+"),
                 )
             )
         return out
@@ -505,7 +573,7 @@ class CompetingRisksResult(ReaderTable, Result):
             )
         fig.update_layout(
             title=self.title,
-            xaxis_title=_("Months since follow-up began"),
+            xaxis_title=_("Months since observation began"),
             yaxis={"title": _("Share of customers churned"), "tickformat": ".0%"},
             margin={"t": 110},
         )
@@ -523,12 +591,15 @@ def cumulative_incidence(
     at_days: Sequence[float] = AT_DAYS,
     labels: Mapping[str, str] | None = None,
     alpha: float = 0.05,
+    target: float | None = None,
 ) -> CompetingRisksResult:
     """Cumulative incidence of ``cause`` with ``competing`` as a competing event (Aalen–Johansen).
 
     ``event_type`` holds ``cause``, ``competing`` or anything else for censored rows. The naive
     1 - Kaplan–Meier (censoring the competing event) is reported beside it: it answers "how many
     would churn if nobody could downgrade", which is not the share who actually churn.
+    ``target`` is a retention target for :meth:`CompetingRisksResult.headline` (customers kept
+    = 1 - the cumulative incidence of churn).
 
     References
     ----------
@@ -565,5 +636,12 @@ def cumulative_incidence(
                 }
             )
     return CompetingRisksResult(
-        table=pl.DataFrame(rows), curves=curves, cause=cause, competing=competing, alpha=alpha
+        table=pl.DataFrame(rows),
+        curves=curves,
+        cause=cause,
+        competing=competing,
+        alpha=alpha,
+        target=target,
+        max_follow_up=float(frame[duration].max()),
+        start=_follow_up_start(frame),
     )

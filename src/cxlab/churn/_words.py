@@ -54,7 +54,7 @@ register_labels(
         "days": N_("Days"),
         "months": N_("Months"),
         "retention": N_("Retention"),
-        "at_risk": N_("Customers still followed"),
+        "at_risk": N_("Customers still observed"),
         "driver": N_("Driver"),
         "affected": N_("Customers affected"),
         "churners_avoided": N_("Churners avoided"),
@@ -64,7 +64,8 @@ register_labels(
         "monthly_revenue_kept": N_("Monthly revenue kept"),
         "revenue_range": N_("Likely range of revenue kept"),
         "churn_probability": N_("Churn probability"),
-        "monthly_value_at_risk": N_("Monthly value at risk"),
+        "monthly_value_at_risk": N_("Monthly revenue at risk"),
+        "monthly_revenue": N_("Monthly revenue"),
         "main_driver": N_("Main driver"),
         "cumulative_incidence": N_("Churned"),
         "competing_incidence": N_("Downgraded first"),
@@ -226,9 +227,13 @@ class ReaderTable:
     def reader_table(self) -> tuple[pl.DataFrame, Mapping[str, str]]:  # pragma: no cover
         raise NotImplementedError
 
+    REPORT_CARDS = True
+    """Whether the result's view draws its headline cards (False when they are the answer's
+    tiles already, so a section does not repeat them)."""
+
     def _repr_html_(self) -> str:
         assert isinstance(self, Result)
-        cards = self.headline()
+        cards = self.headline() if self.REPORT_CARDS else []
         frame, units = self.reader_table()
         return (
             f"{CSS}<div class='cx-result'><h4>{html.escape(gettext(self.title))}</h4>"
