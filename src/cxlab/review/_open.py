@@ -80,13 +80,16 @@ def headline_cards(card: Scorecard) -> list[Headline]:
     return card.headline()
 
 
-def record_headlines(card: Scorecard, *, tiles: int = 4) -> None:
-    """Record the first ``tiles`` headline cards for the index (the rest in the metrics file)."""
-    cards = card.headline()
-    if cards[:tiles]:
-        record(*cards[:tiles])
-    if cards[tiles:]:
-        record(*cards[tiles:], headline=False)
+def record_headlines(card: Scorecard) -> None:
+    """Record the report's tiles for the index (how many targets were missed, the misses, then
+    what was met: the index says the bad news first); every other measure of the scorecard is
+    kept in the metrics file without a tile."""
+    tiles = card.headline()
+    record(*tiles)
+    shown = {c.key for c in tiles}
+    rest = [c for c in card.cards() if c.key not in shown]
+    if rest:
+        record(*rest, headline=False)
 
 
 def report_table(card: Scorecard, *, targeted: bool | None = True) -> pl.DataFrame:

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from cxlab._present import (
+    N_,
     Headline,
     _,
     decisive_decimals,
@@ -24,8 +25,17 @@ from cxlab._result import Result
 from cxlab.features import MetricConfig, metrics, prepare
 from cxlab.review._moments import change_test, moments
 from cxlab.review._period import Period
-from cxlab.review._show import chart_text, kpi_name, scope_text, section_html
-from cxlab.viz import COLORS
+from cxlab.review._show import (
+    cap,
+    chart_text,
+    duration_unit,
+    fmt_duration,
+    kpi_name,
+    mid,
+    scope_text,
+    section_html,
+)
+from cxlab.viz import COLORS, TARGET_LINE
 
 SCORECARD = [  # shown even without a target (ASA and AHT only per channel: email waits are hours)
     ("contacts", "all"),
@@ -40,7 +50,9 @@ SCORECARD = [  # shown even without a target (ASA and AHT only per channel: emai
     ("resolution_within", "all"),
     ("sla_answered", "all"),
     ("sla_resolved", "all"),
+    ("sla_resolved", "priority=P1"),
 ]
+WATCH = [("sla_resolved", "priority=P1")]  # without a target, but said in the answer
 HEADLINE = [  # the tiles at the top of the report, most important first
     ("fcr", "all"),
     ("csat", "all"),
@@ -50,6 +62,7 @@ HEADLINE = [  # the tiles at the top of the report, most important first
     ("complaint_rate", "all"),
 ]
 BEYOND_NORMAL = 0.01  # a change counts as beyond normal variation at p < 0.01
+TILES = 5  # one row of tiles: how many targets were missed, the misses, then what was met
 
 
 def _in(prepared: pl.LazyFrame, period: Period, which: str = "current") -> pl.LazyFrame:
@@ -98,11 +111,37 @@ class Scorecard(Result):
         """One card per row of the scorecard."""
         return [self._card(r) for r in self.table.iter_rows(named=True)]
 
+    def missed(self) -> list[Headline]:
+        """The targets missed, the largest miss (relative to its target) first."""
+        out = [c for c in self.cards() if c.status == "missed"]
+        return sorted(out, key=lambda c: -abs(c.value - c.target) / max(abs(c.target), 1e-12))
+
     def headline(self) -> list[Headline]:
-        """The report's headline tiles: FCR, CSAT, phone service level and answer rate,
-        resolution within the promise and the complaint rate, against their targets."""
-        by_key = {c.key: c for c in self.cards()}
-        return [by_key[f"{k}:{s}"] for k, s in HEADLINE if f"{k}:{s}" in by_key]
+        """The report's headline tiles, one row of five: how many targets were missed, then the
+        misses (largest first), then the headline measures that met their targets (FCR, CSAT,
+        phone service level and answer rate, resolution within the promise, complaint rate)."""
+        cards = self.cards()
+        targeted = [c for c in cards if c.status is not None]
+        missed = self.missed()
+        out: list[Headline] = []
+        if targeted:
+            out.append(
+                Headline(
+                    key="targets_missed",
+                    label=N_("Targets missed"),
+                    value=_("{missed} of {total}").format(missed=len(missed), total=len(targeted)),
+                    unit="text",
+                    period=self.period.dates(),
+                    detail=_("all targets met") if not missed else None,
+                )
+            )
+        out += missed[: TILES - len(out)]
+        by_key = {c.key: c for c in cards}
+        for k, s in HEADLINE:
+            c = by_key.get(f"{k}:{s}")
+            if len(out) < TILES and c is not None and c not in out:
+                out.append(c)
+        return out
 
     # -- words ----------------------------------------------------------------------------------
 
@@ -112,24 +151,50 @@ class Scorecard(Result):
         sign = {">=": "≥ ", "<=": "≤ "}.get(card.direction or "", "")
         return sign + fmt_value(card.target, card.unit, decimals=digits)
 
+    @staticmethod
+    def _gap(card: Headline) -> str:
+        """How far a missed figure is from its target, in the digits that decide it."""
+        digits = decisive_decimals(card.value, card.target, card.unit)  # type: ignore[arg-type]
+        gap = abs(float(card.value) - float(card.target))  # type: ignore[arg-type]
+        return fmt_change(gap, card.unit, decimals=digits).lstrip("+")
+
     def findings(self) -> list[str]:
-        """What missed its target, what is on target, and what moved beyond normal variation."""
+        """Every missed target (largest first, with its gap), what is on target, what moved
+        beyond normal variation, and the measures watched without a target."""
         out = []
         cards = {c.key: c for c in self.cards()}
         rows = list(self.table.iter_rows(named=True))
-        for r in rows:
-            c = cards[f"{r['kpi']}:{r['scope']}"]
-            if c.status == "missed":
+        for c in self.missed():
+            words = (
+                _("{metric} missed its target: {actual} against a target of {target}, {gap} short.")
+                if c.direction == ">="
+                else _(
+                    "{metric} missed its target: {actual} against a target of {target}, {gap} over."
+                )
+            )
+            out.append(
+                words.format(
+                    metric=cap(c.label),
+                    actual=c.value_text(compact=False),
+                    target=self._target(c),
+                    gap=self._gap(c),
+                )
+            )
+        for k, s in WATCH:
+            c = cards.get(f"{k}:{s}")
+            if c is not None and c.target is None and c.value is not None:
                 out.append(
-                    _("{metric} missed its target: {actual} against a target of {target}.").format(
-                        metric=c.label, actual=c.value_text(compact=False), target=self._target(c)
+                    _("{metric} has no target; it was {actual} this month.").format(
+                        metric=cap(c.label), actual=c.value_text(compact=False)
                     )
                 )
         met = [cards[f"{r['kpi']}:{r['scope']}"] for r in rows]
         met = [c for c in met if c.status == "met"]
         if met:
             items = _(", ").join(
-                _("{metric} {actual}").format(metric=c.label, actual=c.value_text(compact=False))
+                _("{metric} {actual}").format(
+                    metric=mid(c.label), actual=c.value_text(compact=False)
+                )
                 for c in met
             )
             out.append(_("On target: {items}.").format(items=items))
@@ -143,37 +208,48 @@ class Scorecard(Result):
         ]
         for r in sorted(moved, key=lambda r: r["p_value"])[:5]:
             c = cards[f"{r['kpi']}:{r['scope']}"]
-            better = (r["change"] > 0) == r["higher_is_better"]
-            words = (
-                _(
-                    "{metric} improved to {actual} ({change} {compared}), more than normal variation explains."
-                )
-                if better
-                else _(
-                    "{metric} worsened to {actual} ({change} {compared}), more than normal variation explains."
-                )
-            )
+            up = r["change"] > 0
+            better = up == r["higher_is_better"]
+            words = {
+                (True, True): _(
+                    "{metric} rose to {actual} ({change} {compared}), an improvement beyond "
+                    "normal variation."
+                ),
+                (False, True): _(
+                    "{metric} fell to {actual} ({change} {compared}), an improvement beyond "
+                    "normal variation."
+                ),
+                (True, False): _(
+                    "{metric} rose to {actual} ({change} {compared}), a deterioration beyond "
+                    "normal variation."
+                ),
+                (False, False): _(
+                    "{metric} fell to {actual} ({change} {compared}), a deterioration beyond "
+                    "normal variation."
+                ),
+            }[(up, better)]
             out.append(
                 words.format(
-                    metric=c.label,
+                    metric=cap(c.label),
                     actual=c.value_text(compact=False),
                     change=fmt_change(r["change"], r["unit"]),
                     compared=self.period.compare_words,
                 )
             )
         steady = [
-            cards[f"{r['kpi']}:{r['scope']}"].label
+            mid(cards[f"{r['kpi']}:{r['scope']}"].label)
             for r in rows
             if r["p_value"] is not None
             and r["p_value"] >= BEYOND_NORMAL
             and r["target"] is not None
         ]
         if steady:
-            out.append(
-                _("Changed no more than normal variation explains ({compared}): {items}.").format(
-                    compared=self.period.compare_words, items=_(", ").join(steady)
-                )
+            words = (
+                _("Within normal year-on-year variation: {items}.")
+                if self.period.compare_to == "last_year"
+                else _("Within normal month-to-month variation: {items}.")
             )
+            out.append(words.format(items=_(", ").join(steady)))
         return out
 
     # -- tables ---------------------------------------------------------------------------------
@@ -186,15 +262,24 @@ class Scorecard(Result):
             moved = ""
             if r["p_value"] is not None:
                 moved = _("yes") if r["p_value"] < BEYOND_NORMAL else _("no")
+            if r["unit"] == "seconds":  # a level and its change read in one unit
+                unit = duration_unit(r["value"])
+                previous = fmt_duration(r["previous"], unit)
+                change = fmt_duration(r["change"], unit, signed=True)
+            else:
+                previous = fmt_value(r["previous"], r["unit"])
+                change = fmt_change(r["change"], r["unit"])
             rows.append(
                 {
                     "kpi_text": label(r["kpi"]),
                     "scope_text": scope_text(r["scope"]),
                     "target_text": self._target(c) if r["target"] is not None else "",
-                    "actual_text": c.value_text(compact=False),
+                    "actual_text": fmt_duration(r["value"], unit)
+                    if r["unit"] == "seconds"
+                    else c.value_text(compact=False),
                     "attained": label(c.status) if c.status else "",
-                    "previous": fmt_value(r["previous"], r["unit"]),
-                    "change": fmt_change(r["change"], r["unit"]),
+                    "previous": previous,
+                    "change": change,
                     "moved": moved,
                     "p_value_change": r["p_value"],
                     "n": r["n"],
@@ -221,13 +306,28 @@ class Scorecard(Result):
         frame = pl.DataFrame(self._rows(targeted), schema=schema)
         if not detail:
             frame = frame.drop("p_value_change", "n")
+        else:  # the appendix's wide table: measure and scope in one column, so it fits the page
+            frame = frame.with_columns(
+                pl.struct("kpi_text", "scope_text")
+                .map_elements(
+                    lambda x: (
+                        x["kpi_text"]
+                        if x["scope_text"] == _("All contacts")
+                        else _("{metric} ({scope})").format(
+                            metric=x["kpi_text"], scope=x["scope_text"]
+                        )
+                    ),
+                    return_dtype=pl.Utf8,
+                )
+                .alias("kpi_text")
+            ).drop("scope_text")
         if targeted is False:
             frame = frame.drop("target_text", "attained")
         return frame.rename(
             {
                 "previous": self.period.compare_label,
                 "change": self.period.compare_words,
-                "n": _("Sample size"),
+                "n": _("Contacts"),
             },
             strict=False,
         )
@@ -257,14 +357,12 @@ class Scorecard(Result):
             y=names,
             x=shares["target"] * 100,
             mode="markers",
-            name=_("target"),
-            marker=dict(symbol="line-ns-open", size=22, color="#1d2433", line_width=3),
-            hovertemplate="%{y}: " + _("target") + " %{x:.0f}%<extra></extra>",
+            name=_("Target"),
+            marker=dict(symbol="line-ns-open", size=22, color=TARGET_LINE["color"], line_width=3),
+            hovertemplate="%{y}: " + _("Target") + " %{x:.0f}%<extra></extra>",
         )
         fig.update_layout(
-            title=_("Share measures against their targets, {month}").format(
-                month=self.period.label
-            ),
+            title=_("Rates against their targets, {month}").format(month=self.period.label),
             xaxis=dict(title="%", range=[0, 100]),
             yaxis=dict(autorange="reversed", automargin=True),
             height=170 + 40 * len(names),

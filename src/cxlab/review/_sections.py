@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import plotly.express as px
 import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from cxlab._present import _, fmt_change, fmt_date, fmt_value, label
+from cxlab._present import N_, _, fmt_change, fmt_date, fmt_value, label, order_levels
 from cxlab._result import Result
 from cxlab.features import MetricConfig, metrics, prepare
 from cxlab.review._moments import moments
@@ -28,16 +27,21 @@ from cxlab.review._scorecard import (
 )
 from cxlab.review._show import (
     axis_title,
+    cap,
     chart_text,
     date_axis,
     dim_word,
+    duration_unit,
+    fmt_duration,
     joined,
+    mid,
     scale,
     seconds_axis,
     section_html,
     titled,
 )
-from cxlab.viz import COLORS, color_for
+from cxlab.viz import COLORS, TARGET_LINE, color_for
+from cxlab.viz._theme import SEQUENCE
 
 __all__ = [
     "HEADLINE",
@@ -59,6 +63,27 @@ __all__ = [
 ]
 
 LEVELS = ("category", "category_l2", "category_l3")
+PATH = " › "  # one separator for a contact reason's levels, everywhere
+INK = SEQUENCE[0]  # a bar or dot that is not a channel, an arm or a period
+ORDERED = ("channel", "priority")  # dimensions read in business order, never alphabetically
+
+
+def _ordered(frame: pl.DataFrame, by: tuple[str, ...] | list[str]) -> pl.DataFrame:
+    for column in reversed(list(by)):
+        frame = order_levels(frame, column)
+    return frame
+
+
+def _targets_for(targets: pl.DataFrame | None, kpi: str, column: str) -> dict[str, float]:
+    """Targets of ``kpi`` scoped by ``column`` (``channel=phone``): level -> target."""
+    if targets is None or targets.height == 0:
+        return {}
+    out = {}
+    for r in targets.filter(pl.col("kpi") == kpi).iter_rows(named=True):
+        col, _sep, value = str(r["scope"]).partition("=")
+        if col.strip() == column and value:
+            out[value.strip()] = float(r["target"])
+    return out
 
 
 def _and(items: list[str]) -> str:
@@ -83,7 +108,7 @@ class Volume(Result):
 
     def readable(self) -> pl.DataFrame:
         """Contacts by channel: this month, the comparison month, share and change."""
-        t = self.by_channel
+        t = order_levels(self.by_channel, "channel")
         return pl.DataFrame(
             {
                 "channel": t["channel"],
@@ -133,7 +158,7 @@ class Volume(Result):
                     n=fmt_value(total, "count"), month=self.period.label
                 )
             ]
-        for r in self.by_channel.sort("contacts", descending=True).iter_rows(named=True):
+        for r in order_levels(self.by_channel, "channel").iter_rows(named=True):
             out.append(
                 _("{channel}: {n} contacts, {share} of all ({change} {compared}).").format(
                     channel=label(r["channel"]),
@@ -146,29 +171,45 @@ class Volume(Result):
         top = self.by_category.sort("contacts", descending=True).row(0, named=True)
         out.append(
             _("The most common contact reason was {topic} ({n} contacts).").format(
-                topic=" › ".join(label(top[c]) for c in LEVELS),
+                topic=PATH.join(label(top[c]) for c in LEVELS),
                 n=fmt_value(top["contacts"], "count"),
             )
         )
         return out
 
-    def plot(self) -> go.Figure:
-        # levels are free text: labelled, then escaped so they show literally, never as markup
-        safe = self.by_category.with_columns(
-            pl.col(c).map_elements(chart_text, return_dtype=pl.Utf8) for c in LEVELS
+    def plot(self, top: int = 12) -> go.Figure:
+        """The most common contact reasons as horizontal bars, the largest on top, each with its
+        count (reasons are free text: labelled, then escaped so they show literally)."""
+        t = self.by_category.sort("contacts", descending=True).head(top).reverse()
+        names = [
+            chart_text(PATH.join(label(r[c]) for c in LEVELS)) for r in t.iter_rows(named=True)
+        ]
+        fig = go.Figure(
+            go.Bar(
+                x=t["contacts"],
+                y=names,
+                orientation="h",
+                marker_color=COLORS["periods"]["current"],
+                text=[fmt_value(v, "count") for v in t["contacts"]],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate="%{y}: %{text}<extra></extra>",
+            )
         )
-        fig = px.sunburst(
-            safe.to_pandas(),
-            path=list(LEVELS),
-            values="contacts",
-            title=_("Contacts by reason (three levels), {month}").format(month=self.period.label),
+        fig.update_layout(
+            title=_("The {n} most common contact reasons, {month}").format(
+                n=t.height, month=self.period.label
+            ),
+            xaxis=dict(title=label("contacts"), tickformat=",d"),
+            yaxis=dict(automargin=True, type="category"),
+            margin=dict(r=60),
+            height=160 + 30 * t.height,
+            showlegend=False,
         )
-        fig.update_traces(insidetextorientation="radial")
-        fig.update_layout(height=560)
         return fig
 
     def channel_plot(self) -> go.Figure:
-        df = self.by_channel.sort("contacts", descending=True)
+        df = order_levels(self.by_channel, "channel")
         names = [chart_text(c) for c in df["channel"]]
         fig = go.Figure()
         fig.add_bar(
@@ -229,6 +270,17 @@ def volume(contacts: pl.LazyFrame, period: Period) -> Volume:
 # -- generic KPI breakdowns ---------------------------------------------------------------------
 
 
+TITLES = {  # titles that read better than the measure names joined
+    (("sla_answered", "sla_resolved"), ("priority",)): N_(
+        "Answered and resolved within SLA by priority, {month}"
+    ),
+}
+COLUMNS = {  # a measure's column name when the levels differ in kind (speed of answer for
+    # phone and chat, first response for email and social media)
+    ("asa", "channel"): "response_time",
+}
+
+
 @dataclass(frozen=True)
 class Breakdown(Result):
     """KPIs by one or two dimensions for the month (with the comparison month)."""
@@ -238,13 +290,16 @@ class Breakdown(Result):
     kpis: tuple[str, ...]
     by: tuple[str, ...]
     period: Period
+    targets: pl.DataFrame | None = None
 
     @property
     def title(self) -> str:
-        if self.heading:
-            return _(self.heading)
+        heading = self.heading or TITLES.get((self.kpis, self.by))
+        if heading:
+            return _(heading).format(month=self.period.label)
+        names = [label(self._column(k)) for k in self.kpis]
         return _("{metrics} by {by}, {month}").format(
-            metrics=joined([label(k) for k in self.kpis]),
+            metrics=joined([cap(names[0]), *(mid(n) for n in names[1:])]),
             by=joined([dim_word(b) for b in self.by]),
             month=self.period.label,
         )
@@ -252,30 +307,51 @@ class Breakdown(Result):
     def summary(self) -> pl.DataFrame:
         return self.table
 
+    def _column(self, kpi: str) -> str:
+        return next((COLUMNS[(kpi, b)] for b in self.by if (kpi, b) in COLUMNS), kpi)
+
+    @staticmethod
+    def _cell(value: float | None, change: float | None, unit: str) -> str:
+        """A level and, in brackets, its change, both in the level's unit."""
+        if unit == "seconds":
+            u = duration_unit(value)
+            text = fmt_duration(value, u)
+            return (
+                text
+                if change is None
+                else _("{value} ({change})").format(
+                    value=text, change=fmt_duration(change, u, signed=True)
+                )
+            )
+        if change is None:
+            return fmt_value(value, unit)
+        return _("{value} ({change})").format(
+            value=fmt_value(value, unit), change=fmt_change(change, unit)
+        )
+
     def readable(self) -> pl.DataFrame:
-        """One row per group, for each KPI its level this month and, in brackets, its change."""
+        """One row per group, for each KPI its level this month and, in brackets, its change;
+        channels and priorities in business order."""
         dictionary = metrics()
         out = None
         for kpi in self.kpis:
             m = dictionary[kpi]
             t = self.table.filter(pl.col("kpi") == kpi)
             cells = [
-                _("{value} ({change})").format(
-                    value=fmt_value(v, m.unit), change=fmt_change(c, m.unit)
-                )
-                if c is not None
-                else fmt_value(v, m.unit)
+                self._cell(v, c, m.unit)
                 for v, c in zip(t["value"].to_list(), t["change"].to_list(), strict=True)
             ]
-            part = t.select(*self.by).with_columns(pl.Series(kpi, cells, dtype=pl.Utf8))
+            part = t.select(*self.by).with_columns(
+                pl.Series(self._column(kpi), cells, dtype=pl.Utf8)
+            )
             out = (
                 part if out is None else out.join(part, on=list(self.by), how="full", coalesce=True)
             )
-        return out.sort(list(self.by))
+        return _ordered(out.sort(list(self.by)), self.by)
 
     def units(self) -> dict[str, str]:
         dictionary = metrics()
-        return {k: dictionary[k].unit for k in self.kpis}
+        return {self._column(k): dictionary[k].unit for k in self.kpis}
 
     def caption(self) -> str:
         return _("In brackets: the change {compared}.").format(compared=self.period.compare_words)
@@ -284,7 +360,7 @@ class Breakdown(Result):
         return section_html(self.title, self.findings(), self.readable(), caption=self.caption())
 
     def _group(self, r: dict) -> str:
-        return " / ".join(label(r[c]) for c in self.by)
+        return PATH.join(label(r[c]) for c in self.by)
 
     def findings(self) -> list[str]:
         dictionary = metrics()
@@ -302,56 +378,138 @@ class Breakdown(Result):
                 _(
                     "{metric}: best {best} at {best_value}, weakest {worst} at {worst_value}."
                 ).format(
-                    metric=label(kpi),
-                    best=self._group(best),
-                    best_value=fmt_value(best["value"], m.unit),
-                    worst=self._group(worst),
-                    worst_value=fmt_value(worst["value"], m.unit),
+                    metric=cap(label(self._column(kpi))),
+                    best=mid(self._group(best)),
+                    best_value=self._cell(best["value"], None, m.unit),
+                    worst=mid(self._group(worst)),
+                    worst_value=self._cell(worst["value"], None, m.unit),
                 )
             )
         return out
 
+    def _rows(self, kpi: str) -> pl.DataFrame:
+        t = self.table.filter(pl.col("kpi") == kpi, pl.col("value").is_not_null())
+        if any(b in ORDERED for b in self.by):  # business order, the first level on top
+            return _ordered(t, self.by).reverse()
+        return t.sort("value")
+
     def plot(self) -> go.Figure:
-        kpi = self.kpis[0]
-        m = metrics()[kpi]
-        t = self.table.filter(pl.col("kpi") == kpi, pl.col("value").is_not_null()).sort("value")
-        names = [chart_text(self._group(r)) for r in t.iter_rows(named=True)]
-        colours = (
-            [color_for(v, index=0) for v in t["channel"]]
-            if self.by == ("channel",)
-            else COLORS["primary"]
-        )
+        """Shares as bars from zero (every share measure when they share a unit and a single
+        dimension, with the targets as dark ticks); durations and scores as dots with the range
+        the true value likely lies in (durations on a log axis, scores on their 1–5 scale)."""
+        dictionary = metrics()
+        units = {dictionary[k].unit for k in self.kpis}
+        kpis = list(self.kpis) if units == {"share"} and len(self.by) == 1 else [self.kpis[0]]
+        m = dictionary[kpis[0]]
         k = scale(m.unit)
-        fig = go.Figure(
-            go.Bar(
-                x=t["value"] * k,
-                y=names,
-                orientation="h",
-                marker_color=colours,
-                text=[fmt_value(v, m.unit) for v in t["value"]],
-                textposition="inside",
-                insidetextanchor="start",
-                hovertemplate="%{y}: %{text}<extra></extra>",
-                error_x=dict(
-                    type="data",
-                    array=(t["se"].fill_null(0) * 1.96 * k).to_list(),
-                    color=COLORS["muted"],
-                ),
+        fig = go.Figure()
+        base = self._rows(kpis[0])
+        names = [chart_text(self._group(r)) for r in base.iter_rows(named=True)]
+        # horizontal groups stack their traces upwards: the first measure is added last, on top
+        for i, kpi in reversed(list(enumerate(kpis))):
+            t = base.select(*self.by).join(
+                self.table.filter(pl.col("kpi") == kpi), on=list(self.by), how="left"
             )
-        )
-        xaxis = seconds_axis(t["value"].to_list()) if m.unit == "seconds" else {}
-        xaxis.setdefault("title", axis_title(m.unit))
-        title = _("{metric} by {by}, {month}").format(
-            metric=label(kpi), by=joined([dim_word(b) for b in self.by]), month=self.period.label
-        )
+            if len(kpis) > 1:
+                colours = SEQUENCE[i]
+            elif self.by == ("channel",):
+                colours = [color_for(v, index=0) for v in t["channel"]]
+            else:
+                colours = INK
+            errors = dict(
+                type="data",
+                array=(t["se"].fill_null(0) * 1.96 * k).to_list(),
+                color=COLORS["muted"],
+            )
+            text = [self._cell(v, None, m.unit) for v in t["value"]]
+            if m.unit == "share":
+                fig.add_bar(
+                    x=t["value"] * k,
+                    y=names,
+                    orientation="h",
+                    offsetgroup=str(i),
+                    name=label(kpi),
+                    marker_color=colours,
+                    text=text,
+                    textposition="inside",
+                    insidetextanchor="start",
+                    hovertemplate="%{y}: %{text}<extra></extra>",
+                    error_x=errors,
+                )
+            else:
+                fig.add_scatter(
+                    x=t["value"] * k,
+                    y=names,
+                    mode="markers+text",
+                    name=label(kpi),
+                    marker=dict(color=colours, size=11),
+                    text=text,
+                    textposition="top center",
+                    hovertemplate="%{y}: %{text}<extra></extra>",
+                    error_x=errors,
+                )
+            goals = _targets_for(self.targets, kpi, self.by[0]) if len(self.by) == 1 else {}
+            hit = [(row, goals[v]) for row, v in enumerate(t[self.by[0]].to_list()) if v in goals]
+            # a dark tick across the measure's own bar (bars of a group: the first added lowest)
+            slot = 0.8 / len(kpis)
+            centre = -0.4 + slot * (len(kpis) - 1 - i + 0.5)
+            for row, goal in hit:
+                fig.add_shape(
+                    type="line",
+                    x0=goal * k,
+                    x1=goal * k,
+                    y0=row + centre - slot * 0.55,
+                    y1=row + centre + slot * 0.55,
+                    xref="x",
+                    yref="y",
+                    line=dict(color=TARGET_LINE["color"], width=3),
+                    name="target",
+                )
+                fig.add_annotation(
+                    x=goal * k,
+                    y=row + centre,
+                    text=_("Target {target}").format(target=fmt_value(goal, m.unit, decimals=0)),
+                    xanchor="left",
+                    xshift=4,
+                    showarrow=False,
+                    font=dict(size=11, color=TARGET_LINE["color"]),
+                )
+        if m.unit == "seconds":
+            xaxis = seconds_axis(self._rows(kpis[0])["value"].to_list())
+        elif m.unit == "score":
+            xaxis = {"title": _("{metric} (1–5)").format(metric=label(kpis[0])), "range": [1, 5]}
+        else:
+            xaxis = {"title": axis_title(m.unit)}
+            if m.unit == "share":
+                xaxis["range"] = [0, 100]
+        if len(kpis) > 1:
+            title = self.title
+        else:
+            title = _("{metric} by {by}, {month}").format(
+                metric=cap(label(self._column(kpis[0]))),
+                by=joined([dim_word(b) for b in self.by]),
+                month=self.period.label,
+            )
         note = _("Thin lines: where the true value likely lies (95%).")
+        if len(kpis) > 1 or fig.layout.shapes:
+            note = _("Thin lines: where the true value likely lies (95%). Dark ticks: targets.")
         fig.update_layout(
             title=titled(title, note),
             xaxis=xaxis,
-            yaxis=dict(automargin=True),
-            height=190 + 30 * len(names),
-            showlegend=False,
+            yaxis=dict(automargin=True, type="category"),
+            height=(200 if m.unit == "share" else 220)
+            + (30 if m.unit == "share" else 40) * len(names) * len(kpis)
+            + (50 if len(kpis) > 1 else 0),
+            barmode="group",
+            scattermode="group",
+            showlegend=len(kpis) > 1,
+            legend=dict(orientation="h", y=-0.3, yanchor="top", traceorder="reversed")
+            if len(kpis) > 1
+            else None,
+            margin=dict(b=110) if len(kpis) > 1 else None,
         )
+        if m.unit != "share":  # room above the top dot and below the last for their labels
+            fig.update_yaxes(range=[-0.7, len(names) - 0.3])
         return fig
 
 
@@ -362,12 +520,14 @@ def breakdown(
     by: list[str],
     *,
     heading: str | None = None,
+    targets: pl.DataFrame | None = None,
     config: MetricConfig | None = None,
 ) -> Breakdown:
     """KPIs by ``by`` for the month, with the comparison month and a standard error.
 
-    ``heading`` (an English title, translated when shown) replaces the title made from the KPI
-    and dimension names.
+    ``heading`` (an English title, translated when shown; ``{month}`` is filled in) replaces the
+    title made from the KPI and dimension names. ``targets`` (the targets table) draws the
+    targets scoped by the dimension (``priority=P1``) on the chart.
     """
     prepared = prepare(contacts, config)
     cur = moments(_in(prepared, period), kpis, by=by, config=config)
@@ -389,7 +549,14 @@ def breakdown(
         .select(*by, "kpi", "value", "se", "previous", "change", "n")
         .sort(["kpi", *by])
     )
-    return Breakdown(table=table, heading=heading, kpis=tuple(kpis), by=tuple(by), period=period)
+    return Breakdown(
+        table=table,
+        heading=heading,
+        kpis=tuple(kpis),
+        by=tuple(by),
+        period=period,
+        targets=targets,
+    )
 
 
 # -- a KPI day by day ---------------------------------------------------------------------------
@@ -400,6 +567,7 @@ class Daily(Result):
     table: pl.DataFrame
     kpi: str
     period: Period
+    targets: pl.DataFrame | None = None
 
     @property
     def title(self) -> str:
@@ -411,35 +579,42 @@ class Daily(Result):
         return self.table
 
     def findings(self) -> list[str]:
+        """The weakest day of the month, as the chart and the appendix table show it (every
+        day counts, however few its contacts; the contacts are said)."""
         m = metrics()[self.kpi]
         worst = (
-            self.table.filter(pl.col("value").is_not_null(), pl.col("n") >= 30)
-            .sort("value", descending=not m.higher_is_better)
+            self.table.filter(pl.col("value").is_not_null())
+            .sort(["value", "day"], descending=[not m.higher_is_better, False])
             .head(1)
         )
-        if worst.height == 0:
+        if worst.height == 0 or m.higher_is_better is None:
             return []
         r = worst.row(0, named=True)
         return [
-            _("The weakest day for {metric} was {day} ({channel}): {value}.").format(
-                metric=label(self.kpi),
+            _(
+                "The weakest day for {metric} was {day} ({channel}): {value} of {n} contacts."
+            ).format(
+                metric=mid(label(self.kpi)),
                 day=fmt_date(r["day"]),
-                channel=label(r["channel"]),
+                channel=mid(label(r["channel"])),
                 value=fmt_value(r["value"], m.unit),
+                n=fmt_value(r["n"], "count"),
             )
         ]
 
     def readable(self) -> pl.DataFrame:
         """One row per day, one column per channel (for the appendix: a month is long)."""
-        return self.table.pivot(on="channel", index="day", values="value").sort("day")
+        wide = self.table.pivot(on="channel", index="day", values="value").sort("day")
+        known = [c for c in ("phone", "chat", "email", "social") if c in wide.columns]
+        return wide.select("day", *known, *[c for c in wide.columns if c not in ("day", *known)])
 
     def units(self) -> dict[str, str]:
         unit = metrics()[self.kpi].unit
         return {c: unit for c in self.table["channel"].unique().to_list()}
 
     def _repr_html_(self) -> str:
-        # the chart carries the month; the day-by-day table belongs in the appendix
-        return section_html(self.title, self.findings())
+        # the chart carries the title and the month; the day-by-day table is in the appendix
+        return section_html("", self.findings())
 
     def plot(self) -> go.Figure:
         m = metrics()[self.kpi]
@@ -447,7 +622,9 @@ class Daily(Result):
         start, end = (dt.date.fromisoformat(d) for d in self.period.dates())
         days = pl.DataFrame({"day": pl.date_range(start, end, "1d", closed="left", eager=True)})
         fig = go.Figure()
-        for i, channel in enumerate(sorted(self.table["channel"].unique().to_list())):
+        present = pl.DataFrame({"channel": self.table["channel"].unique().sort()})
+        channels = order_levels(present, "channel")["channel"].to_list()
+        for i, channel in enumerate(channels):
             s = days.join(
                 self.table.filter(pl.col("channel") == channel), on="day", how="left"
             ).sort("day")
@@ -462,11 +639,34 @@ class Daily(Result):
                 text=[fmt_value(v, m.unit) for v in s["value"]],
                 hovertemplate="%{x|%Y-%m-%d}: %{text}<extra>" + chart_text(channel) + "</extra>",
             )
+        # each channel's target: one dark dashed line per target value, naming its channels
+        goals = _targets_for(self.targets, self.kpi, "channel")
+        note = None
+        for goal in sorted(set(goals.values())):
+            who = [c for c in channels if goals.get(c) == goal]
+            if not who:
+                continue
+            fig.add_hline(
+                y=goal * k,
+                line=TARGET_LINE,
+                annotation_text=_("Target {channels}: {target}").format(
+                    channels=joined([mid(label(c)) for c in who]),
+                    target=fmt_value(goal, m.unit, decimals=0),
+                ),
+                annotation_position="bottom right",
+                annotation_font_size=11,
+            )
+            note = _("Dashed line: the target.")
+        missing = [c for c in channels if c not in goals]
+        if goals and missing:
+            note = _("Dashed line: the target; {channels} have no target.").format(
+                channels=joined([mid(label(c)) for c in missing])
+            )
         fig.update_layout(
-            title=self.title,
+            title=titled(self.title, note),
             yaxis_title=axis_title(m.unit),
             xaxis=date_axis(start, end - dt.timedelta(days=1)),
-            height=420,
+            height=440,
         )
         return fig
 
@@ -477,8 +677,10 @@ def daily(
     kpi: str,
     *,
     channels: list[str] | None = None,
+    targets: pl.DataFrame | None = None,
     config: MetricConfig | None = None,
 ) -> Daily:
+    """A KPI day by day and channel in the month; ``targets`` draws each channel's target."""
     prepared = _in(prepare(contacts, config), period).with_columns(
         day=pl.col("arrived_at").dt.convert_time_zone(period.time_zone).dt.date()
     )
@@ -489,7 +691,7 @@ def daily(
         .select("day", "channel", "value", pl.col("den").alias("n"))
         .sort("day", "channel")
     )
-    return Daily(table=table, kpi=kpi, period=period)
+    return Daily(table=table, kpi=kpi, period=period, targets=targets)
 
 
 # -- phone ------------------------------------------------------------------------------------
@@ -538,8 +740,8 @@ class Phone(Result):
             )
         slow = self.handle.sort("aht", descending=True).row(0, named=True)
         out.append(
-            _("The longest calls were about {category} ({aht} on average).").format(
-                category=label(slow["category"]), aht=fmt_value(slow["aht"], "seconds")
+            _("{category} calls were the longest ({aht} on average).").format(
+                category=cap(label(slow["category"])), aht=fmt_value(slow["aht"], "seconds")
             )
         )
         return out
@@ -583,10 +785,12 @@ class Phone(Result):
             col=1,
         )
         fig.update_yaxes(title_text="%", row=1, col=1)
-        fig.update_yaxes(title_text=_("calls"), tickformat=",d", row=2, col=1)
-        fig.update_xaxes(title_text=_("hour of the day (local time)"), row=2, col=1)
+        fig.update_yaxes(title_text=_("Calls offered"), tickformat=",d", row=2, col=1)
+        fig.update_xaxes(title_text=_("Hour of the day (local time)"), row=2, col=1)
         fig.update_layout(
-            title=_("Phone calls and answer rate by hour, {month}").format(month=self.period.label),
+            title=_("Calls offered and answer rate by hour, {month}").format(
+                month=self.period.label
+            ),
             showlegend=False,
             height=520,
         )
@@ -630,11 +834,11 @@ class Phone(Result):
         )
         fig.update_layout(
             title=titled(
-                _("Phone calls by week, {month}").format(month=self.period.label),
+                _("Calls offered by week, {month}").format(month=self.period.label),
                 _("Pale bars: weeks only partly inside the month."),
             ),
             xaxis_title=label("week_start"),
-            yaxis=dict(title=_("calls"), tickformat=",d"),
+            yaxis=dict(title=_("Calls offered"), tickformat=",d"),
             height=400,
         )
         return fig
@@ -738,27 +942,26 @@ class Complaints(Result):
                     "{type}: {n} complaints, half resolved within {median}; {closed} closed "
                     "within the {promise} promise."
                 ).format(
-                    type=label(r["complaint_type"]),
+                    type=cap(label(r["complaint_type"])),
                     n=fmt_value(r["complaints"], "count"),
-                    median=fmt_value(
-                        None if r["median_hours"] is None else r["median_hours"] * 3600, "seconds"
-                    ),
-                    closed=fmt_value(r["closed_in_time"], "share", decimals=0),
-                    promise=fmt_value(
-                        None if r["promise_hours"] is None else r["promise_hours"] * 3600,
-                        "seconds",
-                        decimals=0,
-                    ),
+                    median=_hours(r["median_hours"]),
+                    closed=fmt_value(r["closed_in_time"], "share"),
+                    promise=_hours(r["promise_hours"]),
                 )
             )
         return out
 
     def readable(self) -> pl.DataFrame:
+        """Complaints by type; times in whole hours (one unit, as the promises are written)."""
         return self.table.select(
             "complaint_type",
             "complaints",
-            (pl.col("median_hours") * 3600).alias("median_resolve"),
-            (pl.col("promise_hours") * 3600).alias("promise"),
+            pl.col("median_hours")
+            .map_elements(_hours, return_dtype=pl.Utf8, skip_nulls=False)
+            .alias("median_resolve"),
+            pl.col("promise_hours")
+            .map_elements(_hours, return_dtype=pl.Utf8, skip_nulls=False)
+            .alias("promise"),
             "closed_in_time",
             "unresolved",
         )
@@ -766,8 +969,6 @@ class Complaints(Result):
     def units(self) -> dict[str, str]:
         return {
             "complaints": "count",
-            "median_resolve": "seconds",
-            "promise": "seconds",
             "closed_in_time": "share",
             "unresolved": "count",
         }
@@ -782,9 +983,9 @@ class Complaints(Result):
                 y=[chart_text(v) for v in t["complaint_type"]],
                 x=t["complaints"],
                 orientation="h",
-                marker_color=COLORS["accent"],
+                marker_color=INK,
                 text=[
-                    _("{share} closed in time").format(share=fmt_value(v, "share", decimals=0))
+                    _("{share} closed in time").format(share=fmt_value(v, "share"))
                     for v in t["closed_in_time"]
                 ],
                 textposition="outside",
@@ -802,6 +1003,11 @@ class Complaints(Result):
             height=360,
         )
         return fig
+
+
+def _hours(hours: float | None) -> str:
+    """A complaint's time in whole hours: "59 h", "120 h" (never days beside hours)."""
+    return fmt_duration(None if hours is None else hours * 3600, "h", decimals=0)
 
 
 def complaints(
@@ -861,7 +1067,7 @@ class QualityAssurance(Result):
         items = _and(
             [
                 _("{channel} {share}").format(
-                    channel=label(r["channel"]), share=fmt_value(r["sampling_rate"], "share")
+                    channel=mid(label(r["channel"])), share=fmt_value(r["sampling_rate"], "share")
                 )
                 for r in self.sampling.iter_rows(named=True)
             ]
@@ -901,10 +1107,10 @@ class QualityAssurance(Result):
                 y=[chart_text(v) for v in d["dimension"]],
                 x=d["mean_score"],
                 orientation="h",
-                marker_color=COLORS["primary"],
+                marker_color=INK,
                 text=[fmt_value(v, "score", decimals=1) for v in d["mean_score"]],
                 textposition="inside",
-                insidetextanchor="end",
+                insidetextanchor="start",
                 error_x=dict(type="data", array=(1.96 * d["se"]).to_list(), color=COLORS["muted"]),
                 hovertemplate="%{y}: %{text}<extra></extra>",
             )
@@ -912,7 +1118,7 @@ class QualityAssurance(Result):
         note = _("Thin lines: where the true value likely lies (95%).")
         fig.update_layout(
             title=titled(_("QA score by dimension, {month}").format(month=self.period.label), note),
-            xaxis=dict(range=[50, 100], title=_("score (of 100)")),
+            xaxis=dict(range=[0, 100], title=_("QA score (of 100)")),
             yaxis=dict(automargin=True),
             height=360,
         )
@@ -935,6 +1141,7 @@ def qa(qa_scores: pl.LazyFrame, contacts: pl.LazyFrame, period: Period) -> Quali
         .sort("channel")
         .collect()
     )
+    sampling = order_levels(sampling, "channel")
     dims = (
         scored.group_by("dimension")
         .agg(

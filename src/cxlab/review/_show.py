@@ -20,11 +20,12 @@ from cxlab._present import (
     _,
     findings_html,
     fmt_date,
-    fmt_value,
     label,
+    language,
     register_labels,
     table_html,
 )
+from cxlab._present._units import _decimal
 
 register_labels(
     {
@@ -53,8 +54,11 @@ register_labels(
         "actual_text": N_("Actual"),
         "target_text": N_("Target"),
         "attained": N_("Attained"),
-        "moved": N_("Change beyond normal variation?"),
-        "p_value_change": N_("p-value of the change"),
+        "moved": N_("Beyond normal variation?"),
+        "p_value_change": N_("p-value"),
+        "measure_text": N_("Measure"),
+        "response_time": N_("Speed of answer / first response"),
+        "reason": N_("Contact reason"),
         "week_start": N_("Week starting"),
         # QA dimensions
         "accuracy": N_("Accuracy"),
@@ -101,6 +105,62 @@ def dim_word(key: str) -> str:
     return word.lower() if word.isascii() else word
 
 
+def mid(word: str) -> str:
+    """A label inside an English sentence: "first-contact resolution", never "First-contact
+    resolution"; acronyms and codes keep their capitals (CSAT, P1, QA)."""
+    if language() != "en" or len(word) < 2 or not word[0].isupper() or not word[1].islower():
+        return word
+    return word[0].lower() + word[1:]
+
+
+def cap(text: str) -> str:
+    """A sentence or title starts with a capital (English)."""
+    return text[:1].upper() + text[1:] if text else text
+
+
+DURATION_UNITS = {"s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def duration_unit(seconds: float | None) -> str:
+    """The unit a duration is read in: seconds up to 2 minutes, minutes up to an hour, then
+    hours up to three days (an hour and more reads in hours: 1.3 h, not 77.3 min)."""
+    size = abs(seconds or 0.0)
+    if size < 120:
+        return "s"
+    if size < 3600:
+        return "min"
+    if size < 72 * 3600:
+        return "h"
+    return "d"
+
+
+def fmt_duration(
+    seconds: float | None,
+    unit: str | None = None,
+    *,
+    decimals: int | None = None,
+    signed: bool = False,
+) -> str:
+    """A duration in a given unit (``None``: chosen from its size), so a level and its change,
+    or a column of durations, read in one unit: "7.0 min (+0.0 min)", "48 h", "120 h"."""
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
+    unit = unit or duration_unit(seconds)
+    words = {"s": _("{n} s"), "min": _("{n} min"), "h": _("{n} h"), "d": _("{n} d")}[unit]
+    digits = (0 if unit == "s" else 1) if decimals is None else decimals
+    return words.format(n=_decimal(seconds / DURATION_UNITS[unit], digits, signed=signed))
+
+
+class Html:
+    """A piece of a report that shows itself (the last expression of a notebook cell)."""
+
+    def __init__(self, markup: str) -> None:
+        self.markup = markup
+
+    def _repr_html_(self) -> str:
+        return self.markup
+
+
 def chart_text(value: object) -> str:
     """A level as a chart label: its reader's word, escaped (plotly renders tags in labels)."""
     return html.escape(label(value), quote=False)
@@ -122,10 +182,8 @@ def section_html(
         if frame is not None
         else ""
     )
-    return (
-        f"{CSS}<div class='cx-result'><h4>{html.escape(title)}</h4>"
-        f"{findings_html(list(findings))}{body}</div>"
-    )
+    head = f"<h4>{html.escape(title)}</h4>" if title else ""
+    return f"{CSS}<div class='cx-result'>{head}{findings_html(list(findings))}{body}</div>"
 
 
 def scale(unit: str) -> float:
@@ -134,28 +192,32 @@ def scale(unit: str) -> float:
 
 
 def axis_title(unit: str) -> str:
-    return {"share": "%", "seconds": _("time"), "score": _("score")}.get(unit, "")
+    """Axis titles in sentence case, one style in every chart."""
+    return {"share": "%", "seconds": _("Time"), "score": _("Score")}.get(unit, "")
+
+
+LOG_TICKS = (1, 10, 60, 600, 3600, 36000, 360000)  # 1 s, 10 s, 1 min, 10 min, 1 h, 10 h, 100 h
 
 
 def seconds_axis(values: Sequence[float | None]) -> dict:
-    """A log axis for durations that span orders of magnitude (seconds to hours), its ticks
-    written in words (20 s, 1.0 min, 1.0 h) so a reader never converts."""
+    """An axis for durations. When they span orders of magnitude (seconds to hours) it is a log
+    axis with ticks at 10 s, 1 min, 10 min, 1 h and 10 h written in words, so a reader never
+    converts; a log axis is drawn with dots, never bars (a bar's length means nothing on it)."""
     found = [v for v in values if v is not None and math.isfinite(v) and v > 0]
     if not found:
-        return {}
+        return {"title": _("Time")}
     lo, hi = min(found), max(found)
-    ticks = [
-        t
-        for t in (1, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400)
-        if lo / 3 <= t <= hi * 3
-    ]
     if hi / lo < 20:
-        return {"title": _("seconds")}
+        return {"title": _("Time (seconds)")}
+    ticks = [t for t in LOG_TICKS if lo / 10 <= t <= hi * 10]
     return {
         "type": "log",
-        "title": _("time (log scale)"),
+        "title": _("Time"),
         "tickvals": ticks,
-        "ticktext": [fmt_value(t, "seconds", decimals=0) for t in ticks],
+        "ticktext": [
+            fmt_duration(t, "s" if t < 60 else "min" if t < 3600 else "h", decimals=0)
+            for t in ticks
+        ],
     }
 
 

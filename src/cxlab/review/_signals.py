@@ -3,11 +3,16 @@
 Anomalies: a Laney p′/u′ control chart per group and KPI. The baseline is the eight weeks before
 the review month; for each day the expected spread is the binomial (or within-day) standard error
 at that day's volume, widened by the extra day-to-day variation the baseline showed (the moving
-range of standardised baseline days, Laney 2002). A day beyond 3 of those standard errors is
-flagged; by chance that happens about 3 times in 1,000 days per series.
+range of standardised baseline days, Laney 2002). A day of the month is flagged when it lies
+beyond 3 of those standard errors and its p-value survives the Benjamini–Hochberg correction at a
+5% false discovery rate over every day, group and KPI of the month. The normal range drawn and
+written is the limit that rule really uses: the larger of 3 standard errors and the distance the
+correction demands (about 4 with a thousand points), so a point outside the range is flagged and a
+point inside it is not.
 
 Rankings: empirical-Bayes shrinkage (beta-binomial). Each agent's rate is pulled towards the team
-average in proportion to how few contacts it rests on, with a 90% credible interval.
+average in proportion to how few contacts it rests on, with a 95% credible interval (the
+same certainty as every other range in the review).
 """
 
 from __future__ import annotations
@@ -20,26 +25,34 @@ import plotly.graph_objects as go
 import polars as pl
 from scipy import stats
 
-from cxlab._present import _, fmt_date, fmt_interval, fmt_value, label
+from cxlab._present import CSS, _, fmt_date, fmt_interval, fmt_value, label, note_html, table_html
 from cxlab._result import Result
 from cxlab._stats import adjust_p
 from cxlab.features import MetricConfig, metrics, prepare
 from cxlab.review._moments import moments
 from cxlab.review._period import Period
 from cxlab.review._show import (
+    Html,
     axis_title,
+    cap,
     chart_text,
     date_axis,
     dim_word,
+    joined,
+    mid,
     scale,
     seconds_axis,
     section_html,
     titled,
 )
 from cxlab.viz import COLORS
+from cxlab.viz._theme import SEQUENCE
 
 BASELINE_DAYS = 56
 LIMIT = 3.0
+FDR = 0.05
+INK = SEQUENCE[0]
+CERTAINTY = 0.95  # the ranking's credible intervals, as every other range of the review
 ANOMALY_KPIS = ("answer_rate", "service_level", "fcr_reported", "csat", "aht")
 
 
@@ -50,6 +63,7 @@ class Anomalies(Result):
     points: pl.DataFrame  # group, kpi, day, value, centre, lo, hi, n, z, flagged, in_month
     by: str
     period: Period
+    limit: float = LIMIT  # the distance (in widened standard errors) at which a day is flagged
 
     @property
     def title(self) -> str:
@@ -64,7 +78,7 @@ class Anomalies(Result):
         )
 
     def meaning(self) -> str:
-        """What "unusual" means, in plain words (the body of the report)."""
+        """What "unusual" means, in plain words (the appendix, beside the method)."""
         return _(
             "A day counts as unusual when a measure is further from its usual level than "
             "day-to-day variation explains, after allowing for the many days and {by} values "
@@ -76,19 +90,25 @@ class Anomalies(Result):
         """How days are flagged, with the method's names (the appendix)."""
         return _(
             "Method: a Laney p′/u′ control chart per {by} and measure. The centre line is the "
-            "average of the {weeks} weeks before the month; the limits are {limit} standard "
-            "errors either side for the day's volume, widened by the day-to-day variation of "
-            "those weeks (Laney 2002). A day is flagged when it lies outside the limits and its "
-            "p-value survives the Benjamini–Hochberg correction at a 5% false discovery rate."
-        ).format(by=dim_word(self.by), weeks=BASELINE_DAYS // 7, limit=f"{LIMIT:g}")
+            "average of the {weeks} weeks before the month; the spread is the standard error "
+            "for the day's volume, widened by the day-to-day variation of those weeks (Laney "
+            "2002). A day is flagged when it lies more than {limit} standard errors from the "
+            "centre and its p-value survives the Benjamini–Hochberg correction at a 5% false "
+            "discovery rate over the {points} day, {by} and measure points of the month. The "
+            "normal range drawn and written is the limit that rule uses this month: {used} "
+            "standard errors either side."
+        ).format(
+            by=dim_word(self.by),
+            weeks=BASELINE_DAYS // 7,
+            limit=f"{LIMIT:g}",
+            points=fmt_value(int(self.points["in_month"].sum()), "count"),
+            used=fmt_value(self.limit, "score", decimals=1),
+        )
 
     def findings(self) -> list[str]:
         flagged = self.summary()
         if flagged.height == 0:
-            return [
-                _("No {by} had an unusual day this month.").format(by=dim_word(self.by)),
-                self.meaning(),
-            ]
+            return [_("No {by} had an unusual day this month.").format(by=dim_word(self.by))]
         dictionary = metrics()
         out = []
         for r in flagged.head(6).iter_rows(named=True):
@@ -102,8 +122,8 @@ class Anomalies(Result):
             )
             out.append(
                 words.format(
-                    group=label(r[self.by]),
-                    metric=label(r["kpi"]),
+                    group=cap(label(r[self.by])),
+                    metric=mid(label(r["kpi"])),
                     value=fmt_value(r["value"], unit),
                     day=fmt_date(r["day"]),
                     low=fmt_value(r["lo"], unit),
@@ -114,7 +134,7 @@ class Anomalies(Result):
             out.append(
                 _("…and {n} more unusual days (see the table).").format(n=flagged.height - 6)
             )
-        return [*out, self.meaning()]
+        return out
 
     def readable(self, *, detail: bool = False) -> pl.DataFrame:
         """The flagged days, most unusual first (``detail`` adds the standardised distance)."""
@@ -151,13 +171,41 @@ class Anomalies(Result):
         table = self.readable() if flagged.height else None
         return section_html(self.title, self.findings(), table, units={"contacts": "count"})
 
+    def appendix(self) -> Html:
+        """The appendix part: what unusual means, the method, and every day flagged (or, in
+        words, that there was none)."""
+        words = note_html(self.meaning()) + note_html(self.method())
+        if self.summary().height == 0:
+            body = note_html(_("No unusual day this month."))
+        else:
+            body = table_html(
+                self.readable(detail=True),
+                units={"contacts": "count"},
+                max_rows=None,
+                caption=_("Every unusual day"),
+                name="unusual-days",
+            )
+        return Html(CSS + words + body)
+
+    def example(self) -> tuple[str, str] | None:
+        """The series the chart shows: the most unusual flagged day's, or else the one whose
+        day came closest to its limit (ties by name), so both languages show the same."""
+        month = self.points.filter(pl.col("in_month") & pl.col("z").is_not_null())
+        if month.height == 0:
+            return None
+        top = month.with_columns(size=pl.col("z").abs()).sort(
+            ["flagged", "size", self.by, "kpi"], descending=[True, True, False, False]
+        )
+        r = top.row(0, named=True)
+        return r[self.by], r["kpi"]
+
     def plot(self, group: str | None = None, kpi: str | None = None) -> go.Figure:
         flagged = self.summary()
         if group is None or kpi is None:
-            if flagged.height:
-                group, kpi = flagged.row(0, named=True)[self.by], flagged.row(0, named=True)["kpi"]
-            else:
-                group, kpi = self.points[self.by][0], self.points["kpi"][0]
+            chosen = self.example()
+            if chosen is None:
+                return go.Figure()
+            group, kpi = chosen
         m = metrics()[kpi]
         k = scale(m.unit)
         s = self.points.filter((pl.col(self.by) == group) & (pl.col("kpi") == kpi)).sort("day")
@@ -169,9 +217,9 @@ class Anomalies(Result):
             x=s["day"],
             y=s["lo"] * k,
             fill="tonexty",
-            fillcolor=COLORS["band"],
+            fillcolor="rgba(51, 65, 85, 0.14)",
             line=dict(width=0),
-            name=_("normal range"),
+            name=_("Normal range"),
             hoverinfo="skip",
         )
         fig.add_scatter(
@@ -179,7 +227,7 @@ class Anomalies(Result):
             y=s["value"] * k,
             mode="lines+markers",
             name=chart_text(kpi),
-            line_color=COLORS["primary"],
+            line_color=INK,
             marker=dict(size=4),
             text=[fmt_value(v, m.unit) for v in s["value"]],
             hovertemplate="%{x|%Y-%m-%d}: %{text}<extra></extra>",
@@ -189,7 +237,7 @@ class Anomalies(Result):
             x=bad["day"],
             y=bad["value"] * k,
             mode="markers",
-            name=_("unusual day"),
+            name=_("Unusual day"),
             marker=dict(color=COLORS["bad"], size=12, symbol="circle-open", line_width=2),
             hoverinfo="skip",
         )
@@ -197,12 +245,21 @@ class Anomalies(Result):
         fig.add_vline(x=start, line_dash="dot", line_color=COLORS["muted"])
         yaxis = seconds_axis(s["value"].to_list()) if m.unit == "seconds" else {}
         yaxis.setdefault("title", axis_title(m.unit))
+        if flagged.height:
+            note = _("Outside the shaded normal range: an unusual day (circled).")
+        else:
+            note = _(
+                "No day left its normal range; shown: the {by} and measure that came closest."
+            ).format(by=dim_word(self.by))
         fig.update_layout(
-            title=_("{metric}, {group}: the {weeks} weeks before, then {month}").format(
-                metric=label(kpi),
-                group=chart_text(group),
-                weeks=BASELINE_DAYS // 7,
-                month=self.period.label,
+            title=titled(
+                _("{metric}, {group}: the {weeks} weeks before, then {month}").format(
+                    metric=label(kpi),
+                    group=chart_text(group),
+                    weeks=BASELINE_DAYS // 7,
+                    month=self.period.label,
+                ),
+                note,
             ),
             yaxis=yaxis,
             xaxis=date_axis(s["day"].min(), s["day"].max(), every=14) if s.height else {},
@@ -252,11 +309,12 @@ def anomalies(
                 centre=pl.lit(mean),
                 lo=pl.Series(mean - width),
                 hi=pl.Series(mean + width),
+                spread=pl.Series(width / LIMIT),
                 z=pl.Series(z / sigma_z),
             )
         )
     points = (
-        pl.concat(frames)
+        pl.concat(frames).sort(by, "kpi", "day")
         if frames
         else pl.DataFrame(
             schema={
@@ -269,26 +327,48 @@ def anomalies(
                 "centre": pl.Float64,
                 "lo": pl.Float64,
                 "hi": pl.Float64,
+                "spread": pl.Float64,
                 "z": pl.Float64,
             }
         )
     )
+    limit = LIMIT
     if points.height:
         p = 2 * stats.norm.sf(np.abs(points["z"].to_numpy()))
         in_month = points["in_month"].to_numpy()
         keep = np.zeros(points.height, bool)
         idx = np.flatnonzero(in_month)
-        keep[idx] = adjust_p(p[idx], "bh") <= 0.05
+        keep[idx] = adjust_p(p[idx], "bh") <= FDR
+        # the limit the rule really uses: Benjamini-Hochberg rejects every p-value at or below
+        # FDR * k / m (k rejections of m, at least one), so that distance, or 3 if larger,
+        # separates the days flagged from the rest; the normal range is drawn there
+        tested = int(np.isfinite(p[idx]).sum())
+        if tested:
+            cutoff = FDR * max(int(keep.sum()), 1) / tested
+            limit = max(LIMIT, float(stats.norm.isf(cutoff / 2)))
         shares = [k for k in kpis if metrics(config)[k].unit == "share"]
+        scores = [k for k in kpis if metrics(config)[k].unit == "score"]
         is_share = pl.col("kpi").is_in(shares)
+        is_score = pl.col("kpi").is_in(scores)  # a 1-5 score: its range ends at the scale's ends
         points = points.with_columns(
             flagged=pl.Series(keep) & (pl.col("z").abs() > LIMIT),
-            lo=pl.when(is_share).then(pl.col("lo").clip(0, 1)).otherwise(pl.col("lo")),
-            hi=pl.when(is_share).then(pl.col("hi").clip(0, 1)).otherwise(pl.col("hi")),
+            lo=pl.col("centre") - limit * pl.col("spread"),
+            hi=pl.col("centre") + limit * pl.col("spread"),
+        ).with_columns(
+            lo=pl.when(is_share)
+            .then(pl.col("lo").clip(0, 1))
+            .when(is_score)
+            .then(pl.col("lo").clip(1, 5))
+            .otherwise(pl.col("lo")),
+            hi=pl.when(is_share)
+            .then(pl.col("hi").clip(0, 1))
+            .when(is_score)
+            .then(pl.col("hi").clip(1, 5))
+            .otherwise(pl.col("hi")),
         )
     else:
         points = points.with_columns(flagged=pl.lit(False))
-    return Anomalies(points=points, by=by, period=period)
+    return Anomalies(points=points, by=by, period=period, limit=limit)
 
 
 # -- rankings ----------------------------------------------------------------------------------
@@ -296,7 +376,7 @@ def anomalies(
 
 @dataclass(frozen=True)
 class Ranking(Result):
-    """Agents (or teams) ranked on a shrunken rate with a 90% credible interval."""
+    """Agents (or teams) ranked on a shrunken rate with a 95% credible interval."""
 
     table: pl.DataFrame
     kpi: str
@@ -311,7 +391,7 @@ class Ranking(Result):
             "team": _("Teams ranked on {metric}, {month}"),
         }.get(self.unit_name, _("Ranking by {unit} on {metric}, {month}"))
         return words.format(
-            metric=label(self.kpi), unit=dim_word(self.unit_name), month=self.period.label
+            metric=mid(label(self.kpi)), unit=dim_word(self.unit_name), month=self.period.label
         )
 
     def summary(self) -> pl.DataFrame:
@@ -332,23 +412,40 @@ class Ranking(Result):
             for r in frame.iter_rows(named=True)
         )
 
+    def _names(self, frame: pl.DataFrame) -> str:
+        return joined([mid(label(v)) for v in frame[self.unit_name]])
+
+    def verdict(self) -> str:
+        """Who differs clearly from the average, named (95% certain)."""
+        above = self.table.filter(pl.col("ci_low") > self.average)
+        below = self.table.filter(pl.col("ci_high") < self.average)
+        team = self.unit_name == "team"
+        if above.height == 0 and below.height == 0:
+            return (
+                _("No team differs clearly from the average.")
+                if team
+                else _("No agent differs clearly from the average.")
+            )
+        parts = []
+        if above.height:
+            parts.append(_("clearly above the average: {names}").format(names=self._names(above)))
+        if below.height:
+            parts.append(_("clearly below the average: {names}").format(names=self._names(below)))
+        return cap(
+            _("{parts} (95% certain; the others do not differ clearly).").format(
+                parts=_("; ").join(parts)
+            )
+        )
+
     def findings(self) -> list[str]:
-        a, b = self.prior
         few = 3 if self.table.height > 6 else 1
-        above = self.table.filter(pl.col("ci_low") > self.average).height
-        below = self.table.filter(pl.col("ci_high") < self.average).height
         return [
-            _(
-                "A rate on few contacts is mostly luck, so each rate is pulled towards the "
-                "average ({average}) the fewer contacts it rests on, as if it had {n} more "
-                "contacts at the average."
-            ).format(average=fmt_value(self.average, "share"), n=fmt_value(a + b, "count")),
+            self.verdict(),
             _("Highest: {items}.").format(items=self._items(self.table.head(few))),
             _("Lowest: {items}.").format(items=self._items(self.table.tail(few).reverse())),
-            _(
-                "{above} of {total} are clearly above the average and {below} clearly below it "
-                "(90% certain)."
-            ).format(above=above, below=below, total=self.table.height),
+            _("Average: {average}; a rate on few contacts is pulled towards it.").format(
+                average=fmt_value(self.average, "share")
+            ),
         ]
 
     def method(self) -> str:
@@ -356,8 +453,9 @@ class Ranking(Result):
         a, b = self.prior
         return _(
             "Method: empirical-Bayes shrinkage with a beta-binomial prior fitted by the method "
-            "of moments (prior mean {mean}, worth {strength} contacts); the ranges are 90% "
-            "credible intervals of each posterior beta distribution."
+            "of moments (prior mean {mean}, worth {strength} contacts: each rate is pulled "
+            "towards the average as if it had {strength} more contacts at the average); the "
+            "ranges are 95% credible intervals of each posterior beta distribution."
         ).format(mean=fmt_value(self.average, "share"), strength=fmt_value(a + b, "count"))
 
     def readable(self, top: int | None = 5) -> pl.DataFrame:
@@ -395,7 +493,8 @@ class Ranking(Result):
 
     def plot(self) -> go.Figure:
         t = self.table.sort("shrunk")
-        if t.height > 20:  # the ten lowest and the ten highest; the full ranking is a table
+        total = t.height
+        if total > 20:  # the ten lowest and the ten highest; the full ranking is a table
             t = pl.concat([t.head(10), t.tail(10)])
         names = [chart_text(v) for v in t[self.unit_name]]
         fig = go.Figure()
@@ -412,7 +511,7 @@ class Ranking(Result):
             y=names,
             mode="markers",
             name=label("shrunk"),
-            marker=dict(color=COLORS["primary"], size=9),
+            marker=dict(color=INK, size=9),
             error_x=dict(
                 type="data",
                 symmetric=False,
@@ -423,7 +522,11 @@ class Ranking(Result):
             hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
         )
         fig.add_vline(x=self.average * 100, line_dash="dot", line_color=COLORS["muted"])
-        note = _("Lines: where the true rate likely lies (90%). Dotted line: the average.")
+        note = _("Lines: where the true rate likely lies (95%). Dotted line: the average.")
+        if total > 20:
+            note = _(
+                "The 10 highest and the 10 lowest of {n}; every one is in the appendix. {note}"
+            ).format(n=total, note=note)
         fig.update_layout(
             title=titled(self.title, note),
             xaxis_title="%",
@@ -478,8 +581,8 @@ def ranking(
                 "contacts": n.astype(int),
                 "raw": raw,
                 "shrunk": post_a / (post_a + post_b),
-                "ci_low": stats.beta.ppf(0.05, post_a, post_b),
-                "ci_high": stats.beta.ppf(0.95, post_a, post_b),
+                "ci_low": stats.beta.ppf((1 - CERTAINTY) / 2, post_a, post_b),
+                "ci_high": stats.beta.ppf((1 + CERTAINTY) / 2, post_a, post_b),
             }
         )
         .sort("shrunk", descending=True)
