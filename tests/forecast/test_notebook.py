@@ -42,5 +42,5 @@ def test_notebook_runs_on_tiny_workspace(tiny_workspace, run_notebook):
         },
     )
     text = json.dumps(nb)
-    assert "Busiest quarter-hour" in text and "Agents needed at the peak" in text
-    assert "staffed as planned" in text and "Traceback" not in text
+    assert "Busiest quarter-hour" in text and "Quarter-hour needing the most agents" in text
+    assert "Replayed against last week" in text and "Traceback" not in text

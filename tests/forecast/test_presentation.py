@@ -103,3 +103,71 @@ def test_chinese_findings_are_chinese(result):
         title = result.plot().layout.title.text
     for s in [*sentences, title]:
         assert not LATIN_WORD.findall(s.replace("WAPE", "").replace("MASE", "")), s
+
+
+def test_largest_remainder_rounding_adds_up():
+    """Rounded one by one, 3 x 1.4 gives 3 for a total of 4.2 (shown as 4)."""
+    from cxlab.forecast._results import largest_remainder
+
+    assert sum(largest_remainder([1.4, 1.4, 1.4])) == 4
+    assert largest_remainder([129.4, 20.6, 264.7, 39.6], total=454) == [129, 21, 265, 39]
+    assert sum(largest_remainder([0.5, 0.5], total=0)) == 0
+
+
+def test_daily_tables_add_up(result):
+    """Every row of the daily tables adds up to its total, the totals to the headline, and each
+    channel to its queues (a planted case: naive rounding of this forecast does not add up)."""
+    whole = result.daily_whole()
+    channels = result.daily_table("channel")
+    queues = result.daily_table("queue")
+    for table in (channels, queues):
+        parts = [c for c in table.columns if c not in ("day", "total")]
+        assert (table.select(pl.sum_horizontal(parts)).to_series() == table["total"]).all()
+    card = next(c for c in result.headline() if c.key == "contacts_forecast")
+    assert channels["total"].sum() == round(card.value)
+    for ch, members in (result.hierarchy or {}).items():
+        if ch in channels.columns and all(q in queues.columns for q in members):
+            assert (channels[ch] == queues.select(pl.sum_horizontal(members)).to_series()).all()
+    exact = round(result.daily().filter(pl.col("level") == "total")["y_hat"].sum())
+    assert whole.filter(pl.col("level") == "total")["y_hat"].sum() == exact
+
+
+def test_channels_in_business_order(result):
+    cols = [c for c in result.daily_table("channel").columns if c not in ("day", "total")]
+    order = ["phone", "chat", "email", "social"]
+    assert cols == [c for c in order if c in cols]
+    from cxlab._present import label
+
+    titles = [a.text for a in result.plot_channels().layout.annotations]
+    assert titles[: len(cols)] == [label(c) for c in cols]
+
+
+def test_effects_in_plain_words():
+    from cxlab.forecast._components import effect_words
+
+    row = {"effect": -0.55, "effect_low": -0.58, "effect_high": -0.49, "n": 7}
+    assert effect_words("Public holiday", row) == (
+        "Public holiday: usually 55% fewer contacts (49% to 58% fewer across queues)."
+    )
+    row = {"effect": 0.04, "effect_low": -0.03, "effect_high": 0.12, "n": 3}
+    assert "from 3% fewer to 12% more" in effect_words("Month end", row)
+    with use_language("zh"):
+        text = effect_words(
+            "节假日", {"effect": -0.55, "effect_low": -0.58, "effect_high": -0.49, "n": 7}
+        )
+    assert "通常减少55%" in text and "变化" not in text
+
+
+def test_components_chart_legends_and_markers(result):
+    fig = result.components().plot()
+    weekday = [t for t in fig.data if t.legendgroup == "weekday"]
+    queue = [t for t in fig.data if t.legendgroup == "queue"]
+    assert {t.legend for t in weekday} == {"legend"} and {t.legend for t in queue} == {"legend2"}
+    assert len({t.line.color for t in weekday}) == len(weekday)
+    assert len({t.marker.symbol for t in queue}) == len(queue)
+    assert "%" not in (fig.layout.xaxis3.title.text or "")
+
+
+def test_error_tile_has_no_needless_decimal(result):
+    card = next(c for c in result.headline() if c.key == "forecast_error")
+    assert re.fullmatch(r"\d+%", card.value_text())

@@ -185,7 +185,8 @@ def test_plan_shows_itself():
     assert 0 < p.mean_p_miss < 1
     assert isinstance(p.plot(), go.Figure)
     found = p.findings()
-    assert any("busiest" in f and "agents on the phones" in f for f in found)
+    assert any("needing the most agents" in f and "on duty" in f for f in found)
+    assert not any("on the phones" in f for f in found + p.queue_findings())
     assert any("chance of missing" in f for f in found)
     assert any("Phone, orders" in f for f in p.queue_findings())
     assert "phone_orders" not in " ".join(found + p.queue_findings())

@@ -59,6 +59,8 @@ class Headline:
     sparkline: tuple[float, ...] = field(default=())
     detail: str | None = None
     kind: Literal["level", "change"] = "level"
+    decimals: int | None = None
+    """Digits of a value without a target (``None``: the unit's usual precision)."""
 
     def _fmt(self, value: float | None, *, decimals: int | None = None, compact: bool = False):
         if self.kind == "change":
@@ -78,7 +80,7 @@ class Headline:
 
     def _decimals(self) -> int | None:
         if self.target is None or not isinstance(self.value, (int, float)):
-            return None
+            return self.decimals
         return decisive_decimals(float(self.value), float(self.target), self.unit)
 
     def value_text(self, *, compact: bool = True) -> str:

@@ -22,8 +22,12 @@ PROFILE_SCHEMA = {
     "minute": pl.Int64,
     "expected": pl.Float64,
 }
-# working days in shades of the house blue, the weekend in the accent orange
-WEEKDAY_COLORS = ("#9db9d8", "#6f98c4", "#4479b0", "#1f5a96", "#123e6b", "#f0a46e", "#c4601f")
+# seven colours a reader tells apart (none of them a channel's); the weekend is dotted
+WEEKDAY_COLORS = ("#334155", "#0f766e", "#b45309", "#be185d", "#7c2d12", "#64748b", "#a16207")
+# one marker per queue, so queues of the same channel (and colour) can be told apart
+QUEUE_SYMBOLS = (
+    "circle", "square", "diamond", "triangle-up", "x", "star", "triangle-down", "cross", "pentagon",
+)  # fmt: skip
 EFFECT_SCHEMA = {
     "series_id": pl.Utf8,
     "term": pl.Utf8,
@@ -139,20 +143,7 @@ class ForecastComponents(Result):
                 )
             )
         for row in self.pooled_effects().iter_rows(named=True):
-            if row["n"] > 1:
-                text = _(
-                    "{term}: volume typically changes by {effect} ({low} to {high} across queues)."
-                )
-            else:
-                text = _("{term}: volume changes by {effect}.")
-            out.append(
-                text.format(
-                    term=label(row["term"]),
-                    effect=fmt_value(row["effect"], "percent", decimals=0),
-                    low=fmt_value(row["effect_low"], "percent", decimals=0),
-                    high=fmt_value(row["effect_high"], "percent", decimals=0),
-                )
-            )
+            out.append(effect_words(label(row["term"]), row))
         return out
 
     def plot(self):
@@ -188,8 +179,11 @@ class ForecastComponents(Result):
                     y=d["expected"].to_list(),
                     mode="lines",
                     name=_(WEEKDAYS[w]),
-                    line=dict(color=WEEKDAY_COLORS[w % 7], width=1.8),
+                    line=dict(
+                        color=WEEKDAY_COLORS[w % 7], width=1.8, dash="dot" if w % 7 >= 5 else None
+                    ),
                     legendgroup="weekday",
+                    legend="legend",
                 ),
                 row=1,
                 col=1,
@@ -199,7 +193,7 @@ class ForecastComponents(Result):
             go.Bar(
                 x=weekly["weekday_name"].to_list(),
                 y=weekly["expected"].to_list(),
-                marker_color=COLORS["primary"],
+                marker_color=COLORS["periods"]["forecast"],
                 name=_("Contacts per day"),
                 showlegend=False,
                 hovertemplate="%{x}: %{y:,.0f}<extra></extra>",
@@ -216,7 +210,12 @@ class ForecastComponents(Result):
                     x=(d["effect"] * 100).to_list(),
                     y=[label(t) for t in d["term"].to_list()],
                     mode="markers",
-                    marker=dict(color=_family_color(sid, i), size=8),
+                    marker=dict(
+                        color=_family_color(sid, i),
+                        size=9,
+                        symbol=QUEUE_SYMBOLS[i % len(QUEUE_SYMBOLS)],
+                        line=dict(width=1, color="white"),
+                    ),
                     error_x=dict(
                         type="data",
                         symmetric=False,
@@ -227,6 +226,7 @@ class ForecastComponents(Result):
                     ),
                     name=label(sid),
                     legendgroup="queue",
+                    legend="legend2",
                     hovertemplate="%{y}: %{x:+.0f}%<extra>" + label(sid) + "</extra>",
                 ),
                 row=3,
@@ -238,14 +238,43 @@ class ForecastComponents(Result):
         fig.update_yaxes(
             categoryorder="array", categoryarray=[label(t) for t in terms], row=3, col=1
         )
-        fig.update_xaxes(title_text=_("Change in volume (%)"), ticksuffix="%", row=3, col=1)
-        fig.update_xaxes(tickformat="%H:%M", nticks=12, row=1, col=1)
+        fig.update_xaxes(title_text=_("Change in volume"), ticksuffix="%", row=3, col=1)
+        fig.update_xaxes(tickformat="%H:%M", nticks=12, ticklabelstandoff=8, row=1, col=1)
         fig.update_layout(
             height=1150,
+            # each panel its own legend: weekdays beside the typical day, queues beside the effects
             legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02),
+            legend2=dict(orientation="v", yanchor="top", y=0.26, xanchor="left", x=1.02),
             margin=dict(t=60, r=190),
         )
         return fig
+
+
+def effect_words(term: str, row: dict) -> str:
+    """An effect on volume in plain words: "usually 55% fewer contacts (49% to 58% fewer across
+    queues)"; a range that crosses zero says "from 3% fewer to 12% more"."""
+
+    def size(v: float) -> str:
+        return fmt_value(abs(v), "share", decimals=0)
+
+    def side(v: float) -> str:
+        return _("{n} more").format(n=size(v)) if v >= 0 else _("{n} fewer").format(n=size(v))
+
+    effect, low, high = row["effect"], row.get("effect_low"), row.get("effect_high")
+    main = (
+        _("{term}: usually {n} more contacts").format(term=term, n=size(effect))
+        if effect >= 0
+        else _("{term}: usually {n} fewer contacts").format(term=term, n=size(effect))
+    )
+    if row.get("n", 1) <= 1 or low is None or high is None:
+        return _("{main}.").format(main=main)
+    if low >= 0:
+        spread = _("{low} to {high} more across queues").format(low=size(low), high=size(high))
+    elif high <= 0:
+        spread = _("{low} to {high} fewer across queues").format(low=size(high), high=size(low))
+    else:
+        spread = _("from {low} to {high} across queues").format(low=side(low), high=side(high))
+    return _("{main} ({spread}).").format(main=main, spread=spread)
 
 
 def _clock(minute: int) -> str:

@@ -28,6 +28,11 @@ BUSIEST = {
     30: N_("Busiest half-hour"),
     60: N_("Busiest hour"),
 }
+ERROR_PER = {
+    15: N_("Forecast error per quarter-hour"),
+    30: N_("Forecast error per half-hour"),
+    60: N_("Forecast error per hour"),
+}
 
 
 def compare_words(error: float, baseline: float) -> str:
@@ -98,7 +103,7 @@ class BacktestResult(Result):
                 continue
             out.append(
                 _(
-                    "{method}: forecasts missed the volume of an interval by {wape} of it, "
+                    "{method}: forecasts missed the volume of a time slot by {wape} of it, "
                     "against {naive} for repeating the same weekday of the week before "
                     "({comparison})."
                 ).format(
@@ -113,7 +118,7 @@ class BacktestResult(Result):
                 out.append(
                     _(
                         "{method}: {cov80} of actual counts fell inside the 80% range and "
-                        "{cov95} inside the 95% range, over {n} intervals."
+                        "{cov95} inside the 95% range, over {n} time slots."
                     ).format(
                         method=label(row["model"]),
                         cov80=fmt_value(row["coverage_80"], "share", decimals=0),
@@ -132,7 +137,7 @@ class BacktestResult(Result):
         fig = go.Figure()
         for model in acc["model"].unique(maintain_order=True).to_list():
             part = acc.filter(pl.col("model") == model)
-            color = COLORS["muted"] if model == BASELINE else COLORS["primary"]
+            color = COLORS["muted"] if model == BASELINE else COLORS["periods"]["forecast"]
             fig.add_bar(
                 x=[label(s) for s in part["series_id"].to_list()],
                 y=part["mase"].to_list(),
@@ -140,12 +145,16 @@ class BacktestResult(Result):
                 marker_color=color,
                 hovertemplate="%{x}: %{y:.2f}<extra></extra>",
             )
-        fig.add_hline(
-            y=1.0,
-            line_dash="dot",
-            annotation_text=_("repeating last week, within the history"),
-            annotation_position="top right",
-        )
+        # the benchmark line is named in the legend, where no bar can touch its label
+        fig.add_hline(y=1.0, line=dict(color=COLORS["muted"], dash="dot", width=1.5))
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="lines",
+                line=dict(color=COLORS["muted"], dash="dot", width=1.5),
+                name=_("1 = as accurate as repeating last week, within the history"),
+                hoverinfo="skip",
+            )
+        )  # fmt: skip
         fig.update_layout(
             title=_("Scaled error by queue (lower is better; below 1 beats repeating last week)"),
             barmode="group",
@@ -197,21 +206,72 @@ class ForecastResult(Result):
             .sort(["level", "series_id", "day"])
         )
 
+    def daily_whole(self) -> pl.DataFrame:
+        """:meth:`daily` in whole contacts that still add up: the days' totals are rounded so
+        they sum to the rounded total of the whole period, each day's channels so they sum to
+        the day's total, and each channel's queues so they sum to the channel (largest-remainder
+        rounding at every step). ``series_id, level, day, y_hat`` (integers)."""
+        d = self.daily()
+        if d.is_empty():
+            return d.with_columns(pl.col("y_hat").cast(pl.Int64))
+        exact = {(r["series_id"], r["day"]): r["y_hat"] for r in d.iter_rows(named=True)}
+        level_of = dict(zip(d["series_id"], d["level"], strict=False))
+        days = sorted(d["day"].unique().to_list())
+        whole: dict[tuple[str, dt.date], int] = {}
+        children = self._children(level_of)
+        if "total" in level_of:
+            totals = largest_remainder([exact[("total", day)] for day in days])
+            whole |= {("total", day): v for day, v in zip(days, totals, strict=True)}
+        for day in days:
+            parents = ["total"] if "total" in level_of else []
+            seen = set(parents)
+            while parents:
+                parent = parents.pop(0)
+                kids = [k for k in children.get(parent, ()) if (k, day) in exact and k not in seen]
+                if not kids:
+                    continue
+                shares = largest_remainder(
+                    [exact[(k, day)] for k in kids], total=whole.get((parent, day))
+                )
+                whole |= {(k, day): v for k, v in zip(kids, shares, strict=True)}
+                seen |= set(kids)
+                parents += kids
+            for sid in level_of:  # series outside the hierarchy: plain rounding
+                if (sid, day) in exact and (sid, day) not in whole:
+                    whole[(sid, day)] = round(exact[(sid, day)])
+        return d.with_columns(
+            pl.Series(
+                "y_hat",
+                [whole[(s, day)] for s, day in zip(d["series_id"], d["day"], strict=True)],
+                dtype=pl.Int64,
+            )
+        )
+
+    def _children(self, level_of: dict[str, str]) -> dict[str, list[str]]:
+        """Each series' direct members: the total holds the channels (or the queues when there
+        are no channels), a channel holds its queues."""
+        hierarchy = self.hierarchy or {}
+        channels = [s for s, lv in level_of.items() if lv == "channel"]
+        queues = [s for s, lv in level_of.items() if lv == "queue"]
+        out: dict[str, list[str]] = {"total": channels or queues}
+        for ch in channels:
+            out[ch] = [q for q in hierarchy.get(ch, ()) if q in level_of and q != ch]
+        return out
+
     def daily_table(self, level: str = "channel") -> pl.DataFrame:
         """Contacts expected per day (rows) and series of ``level`` (columns), with the total:
-        whole contacts, days with their weekday, for a report."""
-        d = self.daily().filter(pl.col("level").is_in([level, "total"]))
+        whole contacts that add up across each row and to the period's total (see
+        :meth:`daily_whole`), channels in business order, days with their weekday."""
+        from cxlab._present import ORDERS
+
+        d = self.daily_whole().filter(pl.col("level").is_in([level, "total"]))
         if d.is_empty():
             return pl.DataFrame()
-        order = [
-            *d.filter(pl.col("level") == level)["series_id"].unique(maintain_order=True).to_list(),
-            *(["total"] if level != "total" else []),
-        ]
-        wide = (
-            d.with_columns(pl.col("y_hat").round().cast(pl.Int64))
-            .pivot(on="series_id", index="day", values="y_hat")
-            .sort("day")
-        )
+        members = d.filter(pl.col("level") == level)["series_id"].unique(maintain_order=True)
+        rank = {v: i for i, v in enumerate(ORDERS.get("channel", ()))}
+        members = sorted(members.to_list(), key=lambda s: (rank.get(s.split("_")[0], 99), s))
+        order = [*members, *(["total"] if level != "total" else [])]
+        wide = d.pivot(on="series_id", index="day", values="y_hat").sort("day")
         present = [c for c in order if c in wide.columns]
         days = [fmt_date(v, weekday=True) for v in wide["day"].to_list()]
         return wide.select(
@@ -306,7 +366,7 @@ class ForecastResult(Result):
                     low=m["peak_lo_80"],
                     high=m["peak_hi_80"],
                     period=period,
-                    detail=_("{when}; the range holds 8 outcomes in 10").format(
+                    detail=_("{when}; 8 times in 10 the count falls in this range").format(
                         when=fmt_date(m["peak_ts"], with_time=True, weekday=True)
                     ),
                 )
@@ -315,9 +375,10 @@ class ForecastResult(Result):
             cards.append(
                 Headline(
                     key="forecast_error",
-                    label=N_("Forecast error per interval"),
+                    label=ERROR_PER.get(minutes, N_("Forecast error per time slot")),
                     value=m["wape"],
                     unit="share",
+                    decimals=0,
                     period=period,
                     detail=compare_words(m["wape"], m["wape_naive"]),
                 )
@@ -389,7 +450,7 @@ class ForecastResult(Result):
             )
             out.append(
                 _(
-                    "The busiest {interval} is {when}, with about {n} contacts; "
+                    "The busiest {interval} for contacts is {when}, with about {n} contacts; "
                     "8 times in 10 it will be between {low} and {high}."
                 ).format(
                     interval=interval,
@@ -530,7 +591,10 @@ class ForecastResult(Result):
             **where,
         )  # fmt: skip
         breaks = closed_hours([*hist["ts"].to_list(), *x])
-        fig.update_xaxes(type="date", rangebreaks=breaks, tickformat=date_ticks(), **where)
+        # the date labels sit a little lower, clear of the "0" of the contacts axis
+        fig.update_xaxes(
+            type="date", rangebreaks=breaks, tickformat=date_ticks(), ticklabelstandoff=8, **where
+        )
         return x, hist
 
     def plot(self, series_id: str | None = None):
@@ -590,14 +654,16 @@ class ForecastResult(Result):
         """One panel per channel (each on its own scale): the last two weeks and the forecast."""
         from plotly.subplots import make_subplots
 
+        from cxlab._present import order_levels
         from cxlab.viz import color_for
 
-        channels = (  # the busiest channel first
-            self.frame.filter(pl.col("level") == "channel")
-            .group_by("series_id")
-            .agg(pl.col("y_hat").sum())
-            .sort("y_hat", descending=True)["series_id"]
-            .to_list()
+        channels = (  # phone, chat, email, social
+            order_levels(
+                self.frame.filter(pl.col("level") == "channel")
+                .select(pl.col("series_id").alias("channel"))
+                .unique(maintain_order=True),
+                "channel",
+            )["channel"].to_list()
         )
         if not channels:
             return self.plot()
@@ -620,6 +686,25 @@ class ForecastResult(Result):
             margin=dict(t=110),
         )
         return fig
+
+
+def largest_remainder(values: list[float], total: int | None = None) -> list[int]:
+    """``values`` rounded to whole numbers that sum to ``total`` (default: the rounded sum):
+    each is rounded down, then the largest remainders get the units still missing."""
+    if not values:
+        return []
+    floors = [int(np.floor(v)) for v in values]
+    target = round(sum(values)) if total is None else int(total)
+    missing = target - sum(floors)
+    order = sorted(range(len(values)), key=lambda i: values[i] - floors[i], reverse=True)
+    if missing >= 0:
+        for k in range(missing):
+            floors[order[k % len(order)]] += 1
+    else:  # a parent rounded below its members' floors: take from the smallest remainders
+        for k in range(-missing):
+            i = order[-1 - (k % len(order))]
+            floors[i] -= 1
+    return floors
 
 
 def _naive(frame: pl.DataFrame) -> pl.DataFrame:

@@ -21,7 +21,7 @@ Examples
 14
 """
 
-from cxlab.staffing._backtest import StaffingBacktest, backtest
+from cxlab.staffing._backtest import StaffingBacktest, abandonment_targets, backtest
 from cxlab.staffing._erlang import asa, erlang_b, erlang_c, occupancy, service_level
 from cxlab.staffing._erlang_a import ErlangA, erlang_a
 from cxlab.staffing._patience import PatienceEstimate, patience
@@ -38,6 +38,7 @@ __all__ = [
     "Requirement",
     "StaffingBacktest",
     "StaffingPlan",
+    "abandonment_targets",
     "agents_required",
     "asa",
     "backtest",

@@ -27,12 +27,12 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 from cxlab._options import check_option
-from cxlab._present import _, fmt_value
+from cxlab._present import N_, Headline, _, fmt_value
 from cxlab._result import Result
 from cxlab.staffing._plan import StaffingPlan
 from cxlab.staffing._simulate import Service, draw_service, fifo_queue
 from cxlab.staffing._util import per_series, when
-from cxlab.staffing._words import family_color, queue_words
+from cxlab.staffing._words import duration_words, family_color, interval_words, queue_words
 
 UTC = pl.Datetime("us", "UTC")
 
@@ -52,6 +52,8 @@ class StaffingBacktest(Result):
     interval_minutes: float
     seed: int
     time_zone: str | None = field(default=None, compare=False)
+    abandonment_target: dict[str, float] = field(default_factory=dict)
+    """Upper limits on the abandonment rate per series (from the workspace's targets)."""
 
     @property
     def title(self) -> str:
@@ -94,23 +96,123 @@ class StaffingBacktest(Result):
         """Per queue and for all queues, for a report: the service level the plan would have
         delivered, its target, as it actually happened, waits and abandonment."""
         t = self.totals
+        mixed = pl.col("series_id") == "all"  # waits of email hours and phone seconds: no mean
         return t.select(
             pl.Series("queue", [queue_words(q) for q in t["series_id"].to_list()], pl.Utf8),
             "offered",
             "service_level",
-            "sl_target",
+            pl.col("sl_target").alias("replay_sl_target"),
             "actual_service_level",
-            "asa",
-            "abandonment_rate",
+            pl.when(mixed).then(None).otherwise(pl.col("asa")).alias("replay_asa"),
+            pl.when(pl.col("can_abandon"))
+            .then(pl.col("abandonment_rate"))
+            .alias("abandonment_rate"),
             "share_intervals_met",
         )
+
+    def misses(self) -> pl.DataFrame:
+        """The queues that missed a target in the replay: ``series_id, kpi`` (``service_level``
+        or ``abandonment_rate``), ``value, target, direction``; the worst first per kpi."""
+        rows = self.totals.filter(pl.col("series_id") != "all")
+        out = []
+        for r in rows.sort("service_level").iter_rows(named=True):
+            if r["service_level"] is not None and r["met"] is False:
+                out.append(
+                    (r["series_id"], "service_level", r["service_level"], r["sl_target"], ">=")
+                )
+        for r in rows.sort("abandonment_rate", descending=True).iter_rows(named=True):
+            limit = self.abandonment_target.get(r["series_id"])
+            rate = r["abandonment_rate"]
+            if limit is not None and r["can_abandon"] and rate is not None and rate > limit:
+                out.append((r["series_id"], "abandonment_rate", rate, limit, "<="))
+        return pl.DataFrame(
+            out,
+            schema={"series_id": pl.Utf8, "kpi": pl.Utf8, "value": pl.Float64,
+                    "target": pl.Float64, "direction": pl.Utf8},
+            orient="row",
+        )  # fmt: skip
+
+    def _period(self) -> tuple[str, str] | None:
+        from cxlab.staffing._util import local_ts
+
+        if self.intervals.is_empty():
+            return None
+        days = local_ts(self.intervals["ts"], self.time_zone)
+        first, last = days.min().date(), days.max().date()
+        return first.isoformat(), (last + dt.timedelta(days=1)).isoformat()
+
+    def headline(self) -> list[Headline]:
+        """A card per target the replayed plan missed (service level, abandonment), or one card
+        with the service level of all queues when every target was met."""
+        period = self._period()
+        misses = self.misses()
+        if misses.is_empty():
+            return [
+                Headline(
+                    key="replay_service_level",
+                    label=N_("Service level in the replay of last week's plan"),
+                    value=self.service_level,
+                    unit="share",
+                    period=period,
+                    detail=_("every queue met its targets"),
+                )
+            ]
+        cards = []
+        for r in misses.iter_rows(named=True):
+            is_sl = r["kpi"] == "service_level"
+            cards.append(
+                Headline(
+                    key=f"replay_{r['kpi']}_{r['series_id']}",
+                    label=N_("Service level in the replay of last week's plan")
+                    if is_sl
+                    else N_("Abandonment in the replay of last week's plan"),
+                    value=r["value"],
+                    unit="share",
+                    target=r["target"],
+                    direction=r["direction"],
+                    period=period,
+                    detail=queue_words(r["series_id"]),
+                )
+            )
+        return cards
+
+    def answer(self) -> list[str]:
+        """For the answer of a report: which targets the replayed plan would have missed."""
+        misses = self.misses()
+        if misses.is_empty():
+            return [
+                _(
+                    "Replayed against last week's actual contacts, the plan made from last "
+                    "week's forecast would have met every queue's targets."
+                )
+            ]
+        parts = []
+        for r in misses.iter_rows(named=True):
+            text = (
+                _("{queue}: service level {value} against a target of {target}")
+                if r["kpi"] == "service_level"
+                else _("{queue}: {value} abandoned against a limit of {target}")
+            )
+            parts.append(
+                text.format(
+                    queue=queue_words(r["series_id"]),
+                    value=fmt_value(r["value"], "share"),
+                    target=fmt_value(r["target"], "share", decimals=0),
+                )
+            )
+        return [
+            _(
+                "Replayed against last week's actual contacts, the plan made from last week's "
+                "forecast would have missed targets: {misses}."
+            ).format(misses=_("; ").join(parts))
+        ]
 
     def plot(self):
         """Per queue: the service level the plan would have delivered (bars), as it actually
         happened (diamonds) and the target (dashes)."""
         import plotly.graph_objects as go
 
-        from cxlab.viz import COLORS
+        from cxlab.viz import COLORS, TARGET_LINE
 
         rows = self.totals.filter(pl.col("series_id") != "all").sort("service_level")
         names = [queue_words(q) for q in rows["series_id"].to_list()]
@@ -124,9 +226,18 @@ class StaffingBacktest(Result):
                     family_color(q, i) for i, q in enumerate(rows["series_id"].to_list())
                 ],
                 name=_("Staffed as planned (replay)"),
+                showlegend=False,
                 hovertemplate="%{y}: %{x:.1%}<extra></extra>",
             )
         )
+        # the bars take their channel's colour; the legend's swatch is neutral
+        fig.add_trace(
+            go.Bar(
+                y=[None], x=[None], orientation="h", marker_color=COLORS["muted"],
+                name=_("Staffed as planned (replay, bar in the channel's colour)"),
+                hoverinfo="skip",
+            )
+        )  # fmt: skip
         if rows["actual_service_level"].drop_nulls().len():
             fig.add_trace(
                 go.Scatter(
@@ -143,14 +254,17 @@ class StaffingBacktest(Result):
                 y=names,
                 x=rows["sl_target"].to_list(),
                 mode="markers",
-                marker=dict(symbol="line-ns-open", size=22, color=COLORS["bad"], line_width=2),
+                marker=dict(
+                    symbol="line-ns-open", size=22, color=TARGET_LINE["color"], line_width=2.5
+                ),
                 name=_("Target"),
                 hovertemplate="%{y}: %{x:.0%}<extra></extra>",
             )
         )
         fig.update_layout(
             title=_("Service level the plan would have delivered in the replayed week, per queue"),
-            xaxis=dict(title=_("Share answered within the target time"), tickformat=".0%",
+            xaxis=dict(title=_("Service level (share answered within the target time)"),
+                       tickformat=".0%",
                        range=[0, 1.02]),
             height=max(320, 48 * len(names) + 200),
             margin=dict(l=160, t=110),
@@ -161,37 +275,49 @@ class StaffingBacktest(Result):
         out = []
         rows = self.totals.filter(pl.col("series_id") != "all").sort("service_level")
         for r in rows.iter_rows(named=True):
-            text = (
-                _(
-                    "{queue}: staffed as planned it would have answered {sl} within {seconds}, "
-                    "meeting the {target} target; the average wait to be answered {asa}, "
-                    "{abandoned} abandoned."
+            words = {
+                "queue": queue_words(r["series_id"]),
+                "sl": fmt_value(r["service_level"], "share"),
+                "seconds": duration_words(r["sl_seconds"]),
+                "target": fmt_value(r["sl_target"], "share", decimals=0),
+                "asa": duration_words(r["asa"]),
+                "abandoned": fmt_value(r["abandonment_rate"], "share"),
+            }
+            limit = self.abandonment_target.get(r["series_id"])
+            if r["can_abandon"] and limit is not None and (r["abandonment_rate"] or 0) > limit:
+                words["limit"] = fmt_value(limit, "share", decimals=0)
+                abandon = _("{abandoned} abandoned, above the {limit} limit").format(**words)
+            elif r["can_abandon"]:
+                abandon = _("{abandoned} abandoned").format(**words)
+            else:
+                abandon = None
+            if str(r["series_id"]).split("_")[0] in ("email", "social"):  # answered in writing
+                words["answered"] = _("first response within {seconds}").format(**words)
+                words["wait"] = _("average first response {asa}").format(**words)
+            else:
+                words["answered"] = _("answered within {seconds}").format(**words)
+                words["wait"] = _("average wait {asa}").format(**words)
+            if r["met"]:
+                text = _(
+                    "{queue}: service level {sl} ({answered}), meeting the {target} target; {wait}"
                 )
-                if r["met"]
-                else _(
-                    "{queue}: staffed as planned it would have answered {sl} within {seconds}, "
-                    "missing the {target} target; the average wait to be answered {asa}, "
-                    "{abandoned} abandoned."
+            else:
+                text = _(
+                    "{queue}: service level {sl} ({answered}), below the {target} target; {wait}"
                 )
-            )
+            text = text.format(**words)
             out.append(
-                text.format(
-                    queue=queue_words(r["series_id"]),
-                    sl=fmt_value(r["service_level"], "share"),
-                    seconds=fmt_value(r["sl_seconds"], "seconds"),
-                    target=fmt_value(r["sl_target"], "share", decimals=0),
-                    asa=fmt_value(r["asa"], "seconds"),
-                    abandoned=fmt_value(r["abandonment_rate"], "share"),
-                )
+                _("{sentence}, {abandon}.").format(sentence=text, abandon=abandon)
+                if abandon
+                else _("{sentence}.").format(sentence=text)
             )
         total = self.totals.filter(pl.col("series_id") == "all")
         if total.height and total["actual_service_level"].item() is not None:
             t = total.row(0, named=True)
             out.append(
                 _(
-                    "Across all queues the replay answers {sl} within each queue's target time "
-                    "with {abandoned} abandoned; as it actually happened, {actual_sl} and "
-                    "{actual_abandoned}."
+                    "All queues together: service level {sl} in the replay with {abandoned} "
+                    "abandoned; as it actually happened, {actual_sl} and {actual_abandoned}."
                 ).format(
                     sl=fmt_value(t["service_level"], "share"),
                     abandoned=fmt_value(t["abandonment_rate"], "share"),
@@ -204,9 +330,10 @@ class StaffingBacktest(Result):
             w = worst.row(0, named=True)
             out.append(
                 _(
-                    "The hardest interval was {queue} at {when}: {offered} contacts met {agents} "
-                    "and {sl} were answered within the target time."
+                    "The hardest {interval} was {queue} at {when}: {offered} contacts met "
+                    "{agents} and {sl} were answered within the target time."
                 ).format(
+                    interval=interval_words(self.interval_minutes),
                     queue=queue_words(w["series_id"]),
                     when=when(w["ts"], self.time_zone),
                     offered=fmt_value(w["offered"], "count"),
@@ -216,11 +343,20 @@ class StaffingBacktest(Result):
             )
         out.append(
             _(
-                "One replay of the actual arrivals with simulated patience and handle times "
-                "(seed {seed}); another seed moves interval figures by a few points."
-            ).format(seed=self.seed)
+                "The replay includes random simulation; figures per {interval} can move by a few points."
+            ).format(interval=interval_words(self.interval_minutes))
         )
         return out
+
+    def methods(self) -> list[str]:
+        """How the replay was made (for an appendix)."""
+        return [
+            _(
+                "One replay of the actual arrivals with simulated patience and handle times "
+                "(seed {seed}); another seed moves the figures of single time slots by a few "
+                "points."
+            ).format(seed=self.seed)
+        ]
 
 
 def _arrivals(actual: Any, start, end, interval_s: float) -> tuple[pl.DataFrame, bool]:
@@ -287,6 +423,7 @@ def backtest(
     service: Service = "lognormal",
     seed: int = 0,
     time_zone: str | None = None,
+    abandonment_target: float | Mapping[str, float] | None = None,
 ) -> StaffingBacktest:
     """Replay a past period's arrivals against planned agents and report what they achieve.
 
@@ -307,6 +444,9 @@ def backtest(
         Distribution of simulated handle times (used where actual ones are not known).
     seed : int
         Seed of the simulated arrivals inside intervals, patience and handle times.
+    abandonment_target : float or dict, optional
+        Upper limit on the abandonment rate, one for all series or per series (see
+        :func:`abandonment_targets`); a series that misses it is reported as a miss.
 
     Returns
     -------
@@ -450,7 +590,11 @@ def backtest(
                 pl.col("actual_gone").sum().alias("actual_abandoned"),
                 pl.col("actual_within").is_null().any().alias("unobserved"),
             )
-            .with_columns(pl.lit(t_sl).alias("sl_seconds"), pl.lit(target).alias("sl_target"))
+            .with_columns(
+                pl.lit(t_sl).alias("sl_seconds"),
+                pl.lit(target).alias("sl_target"),
+                pl.lit(bool(np.isfinite(pat))).alias("can_abandon"),
+            )
         )
     grid = staff.with_columns(
         ((pl.col("ts") - start).dt.total_microseconds() / 1e6 / step)
@@ -461,7 +605,7 @@ def backtest(
     sims = pl.concat(results) if results else None
     intervals = (
         grid.join(
-            sims.drop("sl_seconds", "sl_target"),
+            sims.drop("sl_seconds", "sl_target", "can_abandon"),
             on=["series_id", "slot"],
             how="full",
             coalesce=True,
@@ -480,7 +624,9 @@ def backtest(
         )
         .sort("series_id", "ts")
     )
-    params = sims.group_by("series_id").agg(pl.col("sl_seconds", "sl_target").first())
+    params = sims.group_by("series_id").agg(
+        pl.col("sl_seconds", "sl_target", "can_abandon").first()
+    )
     intervals = intervals.join(params, on="series_id", how="left")
     intervals = (
         _rates(intervals)
@@ -491,7 +637,7 @@ def backtest(
         pl.col("offered", "answered", "answered_within_sl", "abandoned", "wait_answered").sum(),
         pl.col("actual_within_sl", "actual_abandoned").sum(),
         pl.col("unobserved").any(),
-        pl.col("sl_seconds", "sl_target").first(),
+        pl.col("sl_seconds", "sl_target", "can_abandon").first(),
         (pl.col("offered") > 0).sum().alias("intervals"),
         pl.col("met").filter(pl.col("offered") > 0).mean().alias("share_intervals_met"),
         (pl.col("agents") * float(interval_minutes) / 60.0).sum().alias("agent_hours"),
@@ -503,6 +649,7 @@ def backtest(
         pl.col("unobserved").any(),
         pl.lit(None, pl.Float64).alias("sl_seconds"),
         pl.lit(None, pl.Float64).alias("sl_target"),
+        pl.col("can_abandon").any(),
         pl.col("intervals").sum(),
         pl.lit(None, pl.Float64).alias("share_intervals_met"),
         pl.col("agent_hours").sum(),
@@ -534,7 +681,15 @@ def backtest(
         "agent_hours",
         "actual_service_level",
         "actual_abandonment_rate",
+        "can_abandon",
     )
+    ids = totals.filter(pl.col("series_id") != "all")["series_id"].to_list()
+    limits: dict[str, float] = {}
+    if abandonment_target is not None:
+        if isinstance(abandonment_target, Mapping):
+            limits = {k: float(v) for k, v in abandonment_target.items() if k in ids}
+        else:
+            limits = dict.fromkeys(ids, float(abandonment_target))
     return StaffingBacktest(
         intervals=intervals.select(
             "series_id",
@@ -554,7 +709,34 @@ def backtest(
         interval_minutes=float(interval_minutes),
         seed=seed,
         time_zone=time_zone,
+        abandonment_target=limits,
     )
+
+
+def abandonment_targets(targets: Any, queues: Any) -> dict[str, float]:
+    """Each queue's upper limit on abandonment from the workspace's targets table (``kpi``
+    ``abandonment_rate`` with direction ``<=``; scope ``all``, ``channel=...`` or
+    ``queue=...``, the narrowest scope winning) and the queues table (``queue, channel``)."""
+    if isinstance(targets, pl.LazyFrame):
+        targets = targets.collect()
+    if isinstance(queues, pl.LazyFrame):
+        queues = queues.collect()
+    rows = targets.filter((pl.col("kpi") == "abandonment_rate") & (pl.col("direction") == "<="))
+    channel_of = dict(zip(queues["queue"].to_list(), queues["channel"].to_list(), strict=True))
+    out: dict[str, tuple[int, float]] = {}
+    for r in rows.iter_rows(named=True):
+        scope = str(r["scope"])
+        for queue, channel in channel_of.items():
+            rank = None
+            if scope == "all":
+                rank = 0
+            elif scope == f"channel={channel}":
+                rank = 1
+            elif scope == f"queue={queue}":
+                rank = 2
+            if rank is not None and rank >= out.get(queue, (-1, 0.0))[0]:
+                out[queue] = (rank, float(r["target"]))
+    return {q: v for q, (_rank, v) in out.items()}
 
 
 def _need(aht: float, sid: str) -> float:

@@ -28,6 +28,7 @@ from cxlab.staffing._util import local_ts, per_series, when, zone
 from cxlab.staffing._words import (
     closed_hours,
     date_ticks,
+    duration_words,
     fade,
     family_color,
     interval_words,
@@ -38,6 +39,25 @@ from cxlab.staffing._words import (
 
 BANDS = (("lo_80", "y_lo_80"), ("hi_80", "y_hi_80"), ("lo_95", "y_lo_95"), ("hi_95", "y_hi_95"))
 QUANTILE_COLUMNS = ("y_lo_95", "y_lo_80", "y_hat", "y_hi_80", "y_hi_95")
+# the time slot of all queues together that needs the most agents: not always the slot with the
+# most contacts, since queues peak at different times and need different agents per contact
+MOST_AGENTS = {
+    15: N_("Quarter-hour needing the most agents"),
+    30: N_("Half-hour needing the most agents"),
+    60: N_("Hour needing the most agents"),
+}
+# a chance in words, by tenths: "about a one-in-five chance" / "约两成"
+CHANCE_WORDS = {
+    1: N_("one in ten"),
+    2: N_("one in five"),
+    3: N_("three in ten"),
+    4: N_("two in five"),
+    5: N_("one in two"),
+    6: N_("three in five"),
+    7: N_("seven in ten"),
+    8: N_("four in five"),
+    9: N_("nine in ten"),
+}
 
 
 @dataclass(frozen=True)
@@ -124,27 +144,43 @@ class StaffingPlan(Result):
         )
 
     def by_queue(self) -> pl.DataFrame:
-        """Per queue, for a report: its busiest interval, agents then with the 80% range,
-        agent-hours on the phones and to schedule, and the average chance of missing the target."""
+        """Per queue, for a report: the time slot needing the most agents, agents then with the
+        80% range, agent-hours on duty and to schedule, and the average chance of missing the
+        target; the last row is all queues together (the slot of the headline card)."""
         t = self.totals()
+        rows = {
+            "queue": [queue_words(q) for q in t["series_id"].to_list()],
+            "peak_ts": [when(v, self.time_zone) for v in t["peak_ts"].to_list()],
+            "peak_agents": t["peak_agents"].to_list(),
+            "agents_range_80": [
+                _("{low} to {high}").format(low=lo, high=hi)
+                for lo, hi in zip(
+                    t["peak_agents_lo_80"].to_list(), t["peak_agents_hi_80"].to_list(), strict=True
+                )
+            ],
+            "agent_hours": t["agent_hours"].round().cast(pl.Int64).to_list(),
+            "scheduled_hours": t["scheduled_hours"].round().cast(pl.Int64).to_list(),
+            "mean_p_miss_sl": t["mean_p_miss_sl"].to_list(),
+        }
+        if t.height > 1:
+            peak = self.peak_total()
+            rows["queue"].append(queue_words("all"))
+            rows["peak_ts"].append(when(peak["ts"], self.time_zone))
+            rows["peak_agents"].append(int(peak["agents"]))
+            rows["agents_range_80"].append(
+                _("{low} to {high}").format(low=peak["agents_lo_80"], high=peak["agents_hi_80"])
+            )
+            rows["agent_hours"].append(round(self.agent_hours))
+            rows["scheduled_hours"].append(round(self.scheduled_hours))
+            rows["mean_p_miss_sl"].append(self.mean_p_miss)
         return pl.DataFrame(
-            {
-                "queue": [queue_words(q) for q in t["series_id"].to_list()],
-                "peak_ts": [when(v, self.time_zone) for v in t["peak_ts"].to_list()],
-                "peak_agents": t["peak_agents"].to_list(),
-                "agents_range_80": [
-                    _("{low} to {high}").format(low=lo, high=hi)
-                    for lo, hi in zip(
-                        t["peak_agents_lo_80"].to_list(),
-                        t["peak_agents_hi_80"].to_list(),
-                        strict=True,
-                    )
-                ],
-                "agent_hours": t["agent_hours"].round().cast(pl.Int64).to_list(),
-                "scheduled_hours": t["scheduled_hours"].round().cast(pl.Int64).to_list(),
-                "mean_p_miss_sl": t["mean_p_miss_sl"].to_list(),
+            rows,
+            schema_overrides={
+                "mean_p_miss_sl": pl.Float64,
+                "peak_agents": pl.Int64,
+                "agent_hours": pl.Int64,
+                "scheduled_hours": pl.Int64,
             },
-            schema_overrides={"mean_p_miss_sl": pl.Float64},
         )
 
     def assumptions(self) -> pl.DataFrame:
@@ -156,8 +192,8 @@ class StaffingPlan(Result):
                 "queue": [queue_words(q) for q in ids],
                 "aht_seconds": [self.aht_seconds[q] for q in ids],
                 "sl_target": [self.sl_target[q] for q in ids],
-                "sl_seconds": [self.sl_seconds[q] for q in ids],
-                "concurrency": [self.concurrency[q] for q in ids],
+                "sl_seconds": [duration_words(self.sl_seconds[q]) for q in ids],
+                "concurrency": [round(self.concurrency[q]) for q in ids],
                 "patience_seconds": [
                     patience.get(q) if np.isfinite(patience.get(q, np.inf)) else None for q in ids
                 ],
@@ -166,11 +202,12 @@ class StaffingPlan(Result):
                     for q in ids
                 ],
             },
-            schema_overrides={"patience_seconds": pl.Float64, "concurrency": pl.Float64},
+            schema_overrides={"patience_seconds": pl.Float64, "concurrency": pl.Int64},
         )
 
     def peak_total(self) -> dict:
-        """The interval when all queues together need the most agents on the phones."""
+        """The time slot when all queues together need the most agents on duty (summed over the
+        queues; not necessarily the slot with the most contacts)."""
         per_ts = (
             self.table.group_by("ts")
             .agg(pl.col("agents", "agents_hi_80", "agents_lo_80", "scheduled").sum())
@@ -178,8 +215,17 @@ class StaffingPlan(Result):
         )
         return per_ts.row(0, named=True)
 
+    def busiest_total(self) -> dict:
+        """The time slot with the most contacts, all queues together, and the agents it needs."""
+        per_ts = (
+            self.table.group_by("ts")
+            .agg(pl.col("y_hat", "agents").sum())
+            .sort(["y_hat", "ts"], descending=[True, False])
+        )
+        return per_ts.row(0, named=True)
+
     def headline(self) -> list[Headline]:
-        """One card: agents on the phones at the busiest interval of all queues together."""
+        """One card: agents on duty in the time slot that needs the most, all queues together."""
         peak = self.peak_total()
         days = local_ts(self.table["ts"], self.time_zone)
         first, last = days.min().date(), days.max().date()
@@ -187,7 +233,7 @@ class StaffingPlan(Result):
         return [
             Headline(
                 key="peak_agents",
-                label=N_("Agents needed at the peak"),
+                label=MOST_AGENTS.get(round(self.interval_minutes), N_("Most agents needed")),
                 value=peak["agents"],
                 unit="agents",
                 period=period,
@@ -278,11 +324,16 @@ class StaffingPlan(Result):
                 ),
                 row=i, col=1,
             )  # fmt: skip
-            fig.update_yaxes(rangemode="tozero", row=i, col=1)
+            fig.update_yaxes(rangemode="tozero", title_text=_("Agents on duty"), row=i, col=1)
         all_ts = local_ts(self.table["ts"], self.time_zone).unique().sort().to_list()
-        fig.update_xaxes(type="date", rangebreaks=closed_hours(all_ts), tickformat=date_ticks())
+        fig.update_xaxes(
+            type="date",
+            rangebreaks=closed_hours(all_ts),
+            tickformat=date_ticks(),
+            ticklabelstandoff=8,
+        )
         fig.update_layout(
-            title=_("Agents needed on the phones, with the forecast's 80% and 95% ranges"),
+            title=_("Agents needed on duty, with the forecast's 80% and 95% ranges"),
             height=max(360, 190 * len(series) + 140),
             margin=dict(t=120),
             hovermode="x unified",
@@ -297,8 +348,8 @@ class StaffingPlan(Result):
             peak = self.peak_total()
             out.append(
                 _(
-                    "At the busiest {interval} ({when}) all queues together need "
-                    "{agents} on the phones ({high} if every queue is at the top of its 80% "
+                    "The {interval} needing the most agents, all queues together, is {when}: "
+                    "{agents} on duty ({high} if every queue is at the top of its 80% "
                     "range), {scheduled} on the schedule once {shrinkage} of paid time lost to "
                     "breaks, training and absence is allowed for."
                 ).format(
@@ -310,12 +361,25 @@ class StaffingPlan(Result):
                     shrinkage=fmt_value(self.shrinkage, "share", decimals=0),
                 )
             )
+            busy = self.busiest_total()
+            if busy["ts"] != peak["ts"] and busy["agents"] < peak["agents"]:
+                out.append(
+                    _(
+                        "The busiest {interval} for contacts ({when}) needs fewer agents "
+                        "({agents}): the queues peak at different times, and a contact of a "
+                        "slow queue takes more agent time than one of a quick queue."
+                    ).format(
+                        interval=interval_words(self.interval_minutes),
+                        when=when(busy["ts"], self.time_zone),
+                        agents=fmt_value(busy["agents"], "agents"),
+                    )
+                )
         n_series = self.table["series_id"].n_unique()
         out.append(
             ngettext(
-                "The plan needs {hours} agent-hours on the phones across {n} queue, "
+                "The plan needs {hours} agent-hours on duty across {n} queue, "
                 "{scheduled} on the schedule.",
-                "The plan needs {hours} agent-hours on the phones across {n} queues, "
+                "The plan needs {hours} agent-hours on duty across {n} queues, "
                 "{scheduled} on the schedule.",
                 n_series,
             ).format(
@@ -335,21 +399,22 @@ class StaffingPlan(Result):
         if risk.len():
             high = int((risk > 0.5).sum())
             words = {
-                "risk": fmt_value(float(risk.mean()), "share", decimals=0),
+                "interval": interval_words(self.interval_minutes),
+                "chance": chance_words(float(risk.mean())),
                 "high": fmt_value(high, "count"),
-                "n": fmt_value(risk.len(), "count"),
             }
             if high:
-                text = _(
-                    "Staffed as assessed, an open interval has on average a {risk} chance of "
-                    "missing its service-level target, because volume varies around the "
-                    "forecast; the chance is above one in two in {high} of {n} open intervals."
+                text = ngettext(
+                    "Staffed as planned, a {interval} has on average {chance} of missing its "
+                    "service-level target; {high} {interval} has more than an even chance.",
+                    "Staffed as planned, a {interval} has on average {chance} of missing its "
+                    "service-level target; {high} {interval}s have more than an even chance.",
+                    high,
                 )
             else:
                 text = _(
-                    "Staffed as assessed, an open interval has on average a {risk} chance of "
-                    "missing its service-level target, because volume varies around the "
-                    "forecast; in none of the {n} open intervals is it above one in two."
+                    "Staffed as planned, a {interval} has on average {chance} of missing its "
+                    "service-level target; none has more than an even chance."
                 )
             out.append(text.format(**words))
         return out
@@ -360,7 +425,7 @@ class StaffingPlan(Result):
         for row in self.peaks().sort("agents", descending=True).iter_rows(named=True):
             out.append(
                 _(
-                    "{queue}: busiest {when}, needing {agents} on the phones (80% range "
+                    "{queue}: most agents needed {when}, {agents} on duty (80% range "
                     "{lo80} to {hi80}, 95% range {lo95} to {hi95})."
                 ).format(
                     queue=queue_words(row["series_id"]),
@@ -373,6 +438,16 @@ class StaffingPlan(Result):
                 )
             )
         return out
+
+
+def chance_words(p: float) -> str:
+    """A probability in plain words: "about a one-in-five chance" / "约两成的可能"."""
+    tenths = round(p * 10)
+    if tenths <= 0:
+        return _("less than a one-in-twenty chance") if p < 0.05 else _("about a one-in-ten chance")
+    if tenths >= 10:
+        return _("almost every chance")
+    return _("about a {odds} chance").format(odds=_(CHANCE_WORDS[tenths]))
 
 
 def _frame(forecast: Any) -> pl.DataFrame:

@@ -19,7 +19,7 @@ register_labels(
         "headcount": N_("Agents assessed"),
         "occupancy": N_("Occupancy"),
         "p_miss_sl": N_("Chance of missing the target"),
-        "mean_p_miss_sl": N_("Average chance of missing the target"),
+        "mean_p_miss_sl": N_("Chance of missing the target"),
         "aht_seconds": N_("Average handle time"),
         "concurrency": N_("Chats at once per agent"),
         "sl_target": N_("Service-level target"),
@@ -28,18 +28,23 @@ register_labels(
         "queue_model": N_("Queue model"),
         "erlang_a": N_("Erlang A (callers hang up)"),
         "erlang_c": N_("Erlang C (nobody hangs up)"),
-        "peak_ts": N_("Busiest interval"),
-        "peak_agents": N_("Agents at the peak"),
-        "agent_hours": N_("Agent-hours on the phones"),
+        "peak_ts": N_("Half-hour needing the most agents"),
+        "peak_agents": N_("Agents then"),
+        "agent_hours": N_("Agent-hours on duty"),
         "scheduled_hours": N_("Agent-hours to schedule"),
-        "offered": N_("Contacts offered"),
+        "offered": N_("Contacts"),
         "abandoned": N_("Abandoned"),
-        "intervals": N_("Busy intervals"),
-        "share_intervals_met": N_("Intervals meeting the target"),
-        "actual_service_level": N_("Service level as it happened"),
-        "actual_abandonment_rate": N_("Abandonment as it happened"),
+        "intervals": N_("Half-hours with contacts"),
+        "share_intervals_met": N_("Half-hours on target"),
+        "actual_service_level": N_("Actual service level"),
+        "actual_abandonment_rate": N_("Actual abandonment"),
         "abandons": N_("Abandons"),
         "waited_hours": N_("Hours waited"),
+        "replay_service_level": N_("Service level in the replay"),
+        "replay_abandonment_rate": N_("Abandonment in the replay"),
+        "replay_asa": N_("Average wait"),
+        "abandonment_target": N_("Abandonment target"),
+        "replay_sl_target": N_("Target"),
     }
 )
 
@@ -61,8 +66,28 @@ register_units(
         "actual_service_level": "share",
         "actual_abandonment_rate": "share",
         "scheduled": "count",
+        "concurrency": "count",
+        "replay_service_level": "share",
+        "replay_abandonment_rate": "share",
+        "abandonment_target": "share",
+        "replay_sl_target": "share",
+        "replay_asa": "seconds",
     }
 )
+
+
+def duration_words(seconds: float | None) -> str:
+    """A duration with the unit chosen by size and no needless decimal: "60 min", "24 h",
+    "2.2 h"."""
+    import re
+
+    from cxlab._present import fmt_value
+
+    if seconds is None:
+        return "–"
+    usual = fmt_value(seconds, "seconds")
+    whole = fmt_value(seconds, "seconds", decimals=0)
+    return whole if re.sub(r"\.0(?!\d)", "", usual) == whole else usual
 
 
 def interval_words(minutes: float) -> str:
