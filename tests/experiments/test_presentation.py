@@ -305,3 +305,15 @@ def test_chinese_catalogue_puts_no_space_between_chinese_and_a_number():
         forms = message.string if isinstance(message.string, tuple) else (message.string,)
         for form in forms:
             assert not bad.search(form or ""), form
+
+
+def test_a_reason_names_a_metric_in_lower_case_inside_the_sentence():
+    from cxlab.experiments._text import Phrase
+
+    inside = Phrase(
+        "The likely range of the effect on {metrics} still includes no change.",
+        (("metrics", ("aht",)),),
+    )
+    assert "on average handle time" in str(inside)
+    first = Phrase("{metrics} got worse beyond chance.", (("metrics", ("aht",)),))
+    assert str(first).startswith("Average handle time")

@@ -169,25 +169,25 @@ def _all_same(verdict: str | None, n: int) -> str:
     """Every registered intervention has the same verdict: "All 5 ... are to be rolled out"."""
     if verdict == "ship":
         text = ngettext(
-            "The one registered intervention is to be rolled out.",
+            "{n} intervention is registered: it is to be rolled out.",
             "All {n} registered interventions are to be rolled out.",
             n,
         )
     elif verdict == "do not ship":
         text = ngettext(
-            "The one registered intervention is not to be rolled out.",
+            "{n} intervention is registered: it is not to be rolled out.",
             "None of the {n} registered interventions is to be rolled out.",
             n,
         )
     elif verdict == "not enough evidence yet":
         text = ngettext(
-            "The one registered intervention does not have enough evidence yet.",
+            "{n} intervention is registered: it does not have enough evidence yet.",
             "None of the {n} registered interventions has enough evidence yet.",
             n,
         )
     else:
         text = ngettext(
-            "The one registered intervention has too little data yet.",
+            "{n} intervention is registered: it has too little data yet.",
             "None of the {n} registered interventions has enough data yet.",
             n,
         )

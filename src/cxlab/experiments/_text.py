@@ -264,5 +264,10 @@ class Phrase:
     lists: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __str__(self) -> str:
-        values = {k: words_list([metric_arm(i) for i in items]) for k, items in self.lists}
+        values = {}
+        for k, items in self.lists:
+            names = [metric_arm(i) for i in items]
+            if not self.msgid.startswith("{" + k + "}"):  # inside the sentence: lower case
+                names = [inline(n) for n in names]
+            values[k] = words_list(names)
         return _(self.msgid).format(**values)
