@@ -108,7 +108,7 @@ def test_chinese_body_has_no_english_sentence(results):
         for name, result in results.items():
             body = result._repr_html_()
             # comments are quoted as customers wrote them, marked with their language
-            body = re.sub(r"<td lang='en'[^>]*>[^<]*</td>", "", body)
+            body = re.sub(r"<span lang='en'>[^<]*</span>", "", body)
             words = set(re.findall(r"[A-Za-z]{4,}", _visible(body))) - ALLOWED_EN
             chart = set(re.findall(r"[A-Za-z]{4,}", " ".join(_chart_text(result.plot()))))
             assert not words, (name, sorted(words)[:10])
@@ -126,6 +126,7 @@ def test_chinese_reads_like_a_service_review(results):
             "nps",
             "nps_promoters",
             "nps_detractors",
+            "nps_latest_month",
             "detractors_to_call",
         ]
         assert "2026年第3季度" in results["change"].findings()[0]
@@ -210,9 +211,16 @@ def test_appendix_headers_and_cells_are_words_in_chinese(results):
 
 
 def test_quoted_comments_carry_their_language(results):
-    """Comments are quoted as written: a Chinese page marks an English comment lang='en'."""
+    """Comments are quoted as written, never machine-translated: a Chinese page marks an English
+    comment lang='en' and tags it 英文留言; an English page tags a Chinese one."""
     with use_language("zh"):
         for name in ("themes", "follow_up"):
             markup = results[name]._repr_html_()
-            assert "<td lang='en' class='txt'>" in markup, name
-        assert "<td lang='en' class='txt'>" in results["themes"].details()._repr_html_()
+            assert "<span lang='en'>" in markup and "英文留言" in markup, name
+            assert "中文留言" not in markup, name
+        details = results["themes"].details()._repr_html_()
+        assert "<span lang='en'>" in details and "英文留言" in details
+    with use_language("en"):
+        markup = results["themes"]._repr_html_()
+        assert "<span lang='zh'>" in markup and "Comment in Chinese" in markup
+        assert "Comment in English" not in markup

@@ -58,18 +58,34 @@ def sentences(*parts: str) -> str:
 
 
 def mark_languages(markup: str, column: int, languages: list[str | None]) -> str:
-    """Give the cells of ``column`` (0-based) in a :func:`table_html` body the ``lang`` of their
-    text: survey comments are quoted as customers wrote them, in either language, and a page in
-    the other language says so (fonts, screen readers, and checks for untranslated prose)."""
+    """Quote the cells of ``column`` (0-based) in a :func:`table_html` body in their own
+    language: survey comments are shown as customers wrote them, in a ``lang`` span (fonts,
+    screen readers, and checks for untranslated prose), and a comment in the other language than
+    the page's carries a small tag saying so ("英文留言", "Comment in Chinese"); nothing is
+    machine-translated."""
     head, sep, body = markup.partition("<tbody>")
     if not sep:
         return markup
+    tags = {"en": _("Comment in English"), "zh": _("Comment in Chinese")}
     rows = body.split("<tr>")
     for i, lang in enumerate(languages, start=1):
         if i >= len(rows) or lang not in ("en", "zh"):
             continue
         cells = rows[i].split("<td")
-        if column + 1 < len(cells):
-            cells[column + 1] = f" lang='{lang}'" + cells[column + 1]
-            rows[i] = "<td".join(cells)
+        if column + 1 >= len(cells):
+            continue
+        attrs, gt, rest = cells[column + 1].partition(">")
+        text, end, tail = rest.partition("</td>")
+        if not text or text == "–":
+            continue
+        tag = (
+            ""
+            if lang == language()
+            else f" <span class='cx-lang-tag' style='{_TAG_STYLE}'>{html.escape(tags[lang])}</span>"
+        )
+        cells[column + 1] = f"{attrs}{gt}<span lang='{lang}'>{text}</span>{tag}{end}{tail}"
+        rows[i] = "<td".join(cells)
     return head + sep + "<tr>".join(rows)
+
+
+_TAG_STYLE = "color:#5b6577;font-size:12px;white-space:nowrap"

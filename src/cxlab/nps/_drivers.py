@@ -174,13 +174,9 @@ class KeyDrivers(Result):
                 order=join([label(x) for x in t["term"]]),
             ),
         ]
-        fix = self.fix_first()
+        fix = self.fix_first_words()
         if fix:
-            out.append(
-                _("Fix first (important and rated below the others): {drivers}.").format(
-                    drivers=join([label(x) for x in fix])
-                )
-            )
+            out.append(_("Fix first: {drivers}.").format(drivers=join(fix)))
         overlap = t.filter(pl.col("importance_low") <= pl.col("importance_high").shift(-1)).height
         if overlap:
             out.append(
@@ -203,6 +199,39 @@ class KeyDrivers(Result):
         return t.filter((pl.col("importance") >= imp) & (pl.col("performance") < perf))[
             "term"
         ].to_list()
+
+    def fix_first_words(self) -> list[str]:
+        """Each driver of :meth:`fix_first` with what puts it there, in words: its importance
+        against the other ratings (a driver exactly on the middle line is called middling) and
+        its rating ("Waiting time: middling importance (13%), the lowest rating (35% rate it 4
+        or 5)")."""
+        t = self.table.filter(pl.col("performance").is_not_null())
+        fix = self.fix_first()
+        if not fix:
+            return []
+        imp_mid = t["importance"].median()
+        top_imp, low_perf = t["importance"].max(), t["performance"].min()
+        out = []
+        for r in t.filter(pl.col("term").is_in(fix)).iter_rows(named=True):
+            if r["importance"] == top_imp:
+                weight = _("the most important ({share})")
+            elif r["importance"] == imp_mid:
+                weight = _("middling importance ({share})")
+            else:
+                weight = _("above-middle importance ({share})")
+            rating = (
+                _("the lowest rating ({share} rate it 4 or 5)")
+                if r["performance"] == low_perf
+                else _("rated below most ({share} rate it 4 or 5)")
+            )
+            out.append(
+                _("“{driver}”: {weight}, {rating}").format(
+                    driver=label(r["term"]),
+                    weight=weight.format(share=fmt_value(r["importance"], "share", decimals=0)),
+                    rating=rating.format(share=fmt_value(r["performance"], "share", decimals=0)),
+                )
+            )
+        return out
 
     def reader_table(self) -> pl.DataFrame:
         """Driver, importance and its likely range, share rating 4 or 5."""
@@ -261,7 +290,7 @@ class KeyDrivers(Result):
                 text=names,
                 customdata=hover,
                 textposition="top center",
-                marker=dict(size=14, color=COLORS["primary"]),
+                marker=dict(size=14, color=COLORS["periods"]["current"]),
                 error_x=dict(
                     type="data",
                     symmetric=False,
@@ -281,7 +310,7 @@ class KeyDrivers(Result):
             yref="paper",
             xanchor="right",
             yanchor="bottom",
-            text=html.escape(_("fix first")),
+            text=html.escape(_("fix first: importance at or above the middle, rated below it")),
             showarrow=False,
             font=dict(color=COLORS["bad"]),
         )
@@ -312,8 +341,10 @@ class KeyDrivers(Result):
         )
         units = {
             k: "share" for k in ("importance", "importance_low", "importance_high", "performance")
-        } | {k: "ratio" for k in ("raw_weight", "estimate", "std_error", "ci_low", "ci_high")}
-        table = self.table.with_columns(pl.Series("term", [label(x) for x in self.table["term"]]))
+        } | {k: "ratio" for k in ("raw_weight", "slope", "std_error", "slope_low", "slope_high")}
+        table = self.table.with_columns(
+            pl.Series("term", [label(x) for x in self.table["term"]])
+        ).rename({"estimate": "slope", "ci_low": "slope_low", "ci_high": "slope_high"})
         return Details(title=self.title, notes=notes, tables=((self.title, table, units),))
 
 
@@ -390,6 +421,9 @@ def drivers(
         .group_by([outcome, *columns])
         .len()
         .collect()
+        # group_by returns its groups in no fixed order: sorted, the same data and seed draw the
+        # same resamples, so a report gives the same ranges in every run and language
+        .sort([outcome, *columns])
     )
     z = cells.select(outcome, *columns).to_numpy()
     w = cells["len"].to_numpy().astype(float)

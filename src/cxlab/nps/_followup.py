@@ -14,7 +14,17 @@ from pathlib import Path
 import polars as pl
 
 from cxlab._masking import mask_column
-from cxlab._present import BODY_ROWS, N_, Headline, _, csv_link, fmt_value, label, ngettext
+from cxlab._present import (
+    BODY_ROWS,
+    N_,
+    Headline,
+    _,
+    csv_link,
+    fmt_value,
+    label,
+    label_levels,
+    ngettext,
+)
 from cxlab._result import Result
 from cxlab.features._surveys import nps_category, survey_features
 from cxlab.nps._details import join, mark_languages
@@ -59,6 +69,7 @@ class FollowUp(Result):
     table: pl.DataFrame
     period: str
     period_obj: Period | None = None
+    time_zone: str | None = None
 
     @property
     def period_text(self) -> str:
@@ -120,11 +131,15 @@ class FollowUp(Result):
         """The call-back list as a reader reads it: masked customer, date, score, who, theme,
         last contact channel and the comment (shortened; the CSV has it whole)."""
         t = self.summary()
+        tz = local_zone(self.time_zone)
         cols: dict[str, pl.Series | list] = {}
         if "customer_id" in t.columns:
             cols["customer_id"] = t["customer_id"]
-        if "responded_at" in t.columns:
-            cols["responded_at"] = t["responded_at"].dt.date()
+        if "responded_at" in t.columns:  # the local day the period was cut on, not the UTC day
+            stamp = t["responded_at"]
+            if stamp.dtype.time_zone is None:  # type: ignore[union-attr]
+                stamp = stamp.dt.replace_time_zone("UTC")
+            cols["responded_at"] = stamp.dt.convert_time_zone(tz).dt.date()
         cols["score_0_10"] = t["nps"]
         for c in ("segment", "region", "last_channel"):
             if c in t.columns:
@@ -139,6 +154,7 @@ class FollowUp(Result):
         from cxlab._present import CSS, findings_html, table_html
 
         full = self.reader_table()
+        levels = [c for c in ("segment", "region", "last_channel") if c in full.columns]
         shown = full.head(BODY_ROWS)
         if "comment" in shown.columns:
             shown = shown.with_columns(
@@ -157,8 +173,11 @@ class FollowUp(Result):
             words = ngettext(
                 "{n} more detractor not shown.", "{n} more detractors not shown.", hidden
             ).format(n=fmt_value(hidden, "count"))
+            # the download carries words, not codes: levels labelled like the table above
+            readable = label_levels(full, levels)
             more = (
-                f"<p class='cx-more'>{html.escape(words)} {csv_link(full, name='detractors')}</p>"
+                f"<p class='cx-more'>{html.escape(words)} "
+                f"{csv_link(readable, name='detractors')}</p>"
             )
         return (
             f"{CSS}<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
@@ -195,11 +214,28 @@ class FollowUp(Result):
             title=html.escape(
                 _("Detractors by theme of their comment, {period}").format(period=self.period_text)
             ),
-            xaxis_title=_("Detractors"),
+            xaxis_title=_("Number of detractors"),
             height=max(280, 28 * counts.height + 140),
             showlegend=False,
         )
         return fig
+
+    def export_note(self, path: str | os.PathLike | None = None) -> str:
+        """A sentence for the report naming where the unmasked list is (never its contents)."""
+        return _(
+            "The full list ({n} detractors, with real customer ids) is saved for the analyst in "
+            "the workspace's exports folder, not in this report."
+        ).format(n=fmt_value(self.table.height, "count"))
+
+    def save(self, directory: str | os.PathLike | None = None) -> Path:
+        """Export to ``<directory>/detractors_<period>.csv`` (default: the workspace's
+        ``data/exports``, outside the published reports); returns the path."""
+        if directory in (None, ""):
+            from cxlab._config import settings
+
+            directory = settings().data_dir / "exports"
+        name = self.period.replace("..", "_to_").replace(" ", "_")
+        return self.export(Path(directory) / f"detractors_{name}.csv")
 
     def export(self, path: str | os.PathLike) -> Path:
         """Write the full, unmasked list (CSV or Parquet by suffix) for the follow-up team."""
@@ -249,4 +285,4 @@ def followup(
         )
     keep = [c for c in COLUMNS if c in frame.columns]
     table = frame.select(keep).sort(["nps", "responded_at"], descending=[False, True])
-    return FollowUp(table=table, period=p.label, period_obj=p)
+    return FollowUp(table=table, period=p.label, period_obj=p, time_zone=tz)

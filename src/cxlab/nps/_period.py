@@ -3,7 +3,8 @@
 A period is ``"2026-07"`` (a month), ``"2026-Q3"`` (a quarter), ``"2026"`` (a year),
 ``"2026-07-01..2026-09-30"`` (days, both ends included), ``"all"``, or relative to the data:
 ``"latest_month"``, ``"latest_quarter"``, ``"latest_year"`` (the last complete one: a unit is complete
-when the data reach its last day). A comparison is ``"previous"`` (the unit just before, or a range of
+when the data reach its last day), or ``"current_month"`` (the month of the last answer, up to that
+answer's day when the month is still running: the most recent answers, for a call-back list). A comparison is ``"previous"`` (the unit just before, or a range of
 the same length), ``"year_ago"`` or any explicit period.
 """
 
@@ -50,6 +51,7 @@ class Period:
         )
 
     def filter(self, column: str, time_zone: str) -> pl.Expr:
+        """Rows of ``column`` (a UTC or zoned timestamp) inside the period, cut at local midnight."""
         lo, hi = (b.astimezone(dt.UTC) for b in self.bounds(time_zone))
         col = pl.col(column).dt.convert_time_zone("UTC")
         return (col >= lo) & (col < hi)
@@ -99,11 +101,16 @@ def parse_period(spec: str, *, first: dt.date | None = None, last: dt.date | Non
         if b < a:
             raise OptionError(f"period={spec!r}: the end is before the start.")
         return Period(s, a, b + dt.timedelta(days=1))
-    if s == "all" or s.startswith("latest_"):
+    if s in ("all", "current_month") or s.startswith("latest_"):
         if first is None or last is None:
             raise NotEnoughDataError(f"period={spec!r} needs data to be resolved; none given.")
         if s == "all":
             return Period(f"{first}..{last}", first, last + dt.timedelta(days=1))
+        if s == "current_month":
+            month = _unit_period("month", _unit_start("month", last))
+            if last < month.end - dt.timedelta(days=1):  # still running: up to the last answer
+                return Period(f"{month.start}..{last}", month.start, last + dt.timedelta(days=1))
+            return month
         unit = s.removeprefix("latest_")
         if unit in _UNITS:
             current = _unit_period(unit, _unit_start(unit, last))
@@ -114,7 +121,8 @@ def parse_period(spec: str, *, first: dt.date | None = None, last: dt.date | Non
             return current
     raise OptionError(
         f"period={spec!r} is not understood; use 'YYYY-MM', 'YYYY-Qn', 'YYYY', "
-        "'YYYY-MM-DD..YYYY-MM-DD', 'all', 'latest_month', 'latest_quarter' or 'latest_year'."
+        "'YYYY-MM-DD..YYYY-MM-DD', 'all', 'latest_month', 'latest_quarter', 'latest_year' or "
+        "'current_month'."
     )
 
 

@@ -246,15 +246,15 @@ class NpsScore(Result):
         return Details(
             title=self.title,
             notes=(_method_note(self.level),),
-            tables=((self.title, self.table, _SCORE_UNITS),),
+            tables=((self.title, self.table.rename(_NPS_BOUNDS, strict=False), _SCORE_UNITS),),
         )
 
 
 _SCORE_UNITS = {
     "nps": "nps",
-    "ci_low": "nps",
-    "ci_high": "nps",
-    "std_error": "nps",
+    "nps_low": "nps",
+    "nps_high": "nps",
+    "std_error": "ratio",  # a spread, not a level: unsigned
     "n": "count",
     "promoters": "count",
     "passives": "count",
@@ -538,12 +538,19 @@ class NpsChange(Result):
                 )
                 for r in real.iter_rows(named=True)
             ]
-            out.append(
-                _(
+            if real.height == t.height == 2:
+                words = _("NPS changed by more than chance in both groups: {groups}.")
+            elif real.height == t.height:
+                words = _(
+                    "NPS changed by more than chance in every group (allowing for the number "
+                    "of comparisons): {groups}."
+                )
+            else:
+                words = _(
                     "NPS changed by more than chance in {k} of {m} groups (allowing for the "
                     "number of comparisons): {groups}."
-                ).format(k=real.height, m=t.height, groups=join(parts))
-            )
+                )
+            out.append(words.format(k=real.height, m=t.height, groups=join(parts)))
         up = t.sort("estimate", descending=True).row(0, named=True)
         down = t.sort("estimate").row(0, named=True)
         if t.height > 2:
@@ -664,11 +671,11 @@ class NpsChange(Result):
             tables=(
                 (
                     self.title,
-                    self.table.rename({"term": self.by[0]})
+                    self.table.rename({"term": self.by[0], **_CHANGE_BOUNDS})
                     if self.by
                     else self.table.with_columns(
                         pl.Series("term", [_("All respondents")] * self.table.height)
-                    ).rename({"term": "overall"}),
+                    ).rename({"term": "overall", **_CHANGE_BOUNDS}),
                     _CHANGE_UNITS,
                 ),
             ),
@@ -683,11 +690,18 @@ _CHANGE_UNITS = {
     "nps_now": "nps",
     "nps_now_low": "nps",
     "nps_now_high": "nps",
-    "estimate": "nps",
-    "std_error": "nps",
-    "ci_low": "nps",
-    "ci_high": "nps",
+    "change": "nps",
+    "gap": "nps",
+    "std_error": "ratio",  # a spread, not a level: unsigned
+    "change_low": "nps",
+    "change_high": "nps",
+    "gap_low": "nps",
+    "gap_high": "nps",
 }
+# each pair of bounds in an appendix table named for what it bounds (this period's NPS, the change)
+_NPS_BOUNDS = {"ci_low": "nps_low", "ci_high": "nps_high"}
+_CHANGE_BOUNDS = {"estimate": "change", "ci_low": "change_low", "ci_high": "change_high"}
+_GAP_BOUNDS = {"estimate": "gap", "ci_low": "gap_low", "ci_high": "gap_high"}
 
 
 def _changes_as_text(frame: pl.DataFrame) -> pl.DataFrame:
@@ -817,7 +831,40 @@ class NpsGaps(Result):
     def summary(self) -> pl.DataFrame:
         return self.table
 
+    @property
+    def chart_worthwhile(self) -> bool:
+        """More than two groups: with two, each against the rest is one against the other, and
+        one sentence says what a table and a chart would repeat."""
+        return self.table.height > 2
+
+    def _pair_findings(self) -> list[str]:
+        """Two groups: the difference between them in one sentence."""
+        t = self.table.sort("estimate", descending=True)
+        hi, lo = t.row(0, named=True), t.row(1, named=True)
+        # the rest of one group is the other group: its gap to the rest is the pair's difference
+        gap, low, high = hi["estimate"], hi["ci_low"], hi["ci_high"]
+        verdict = (
+            _("more than chance alone would produce")
+            if hi["p_adj"] < self.alpha
+            else _("within what chance alone produces")
+        )
+        return [
+            _(
+                "The NPS of {high} is {gap} above {low} ({interval}): {verdict}. With two "
+                "groups, each against the rest is one against the other; the numbers are in the "
+                "appendix."
+            ).format(
+                high=label(hi["term"]),
+                low=label(lo["term"]),
+                gap=fmt_change(gap, "nps").lstrip("+"),
+                interval=_interval_words(low, high, change=True),
+                verdict=verdict,
+            )
+        ]
+
     def findings(self) -> list[str]:
+        if self.table.height == 2:
+            return self._pair_findings()
         sig = self.table.filter(pl.col("p_adj") < self.alpha).sort("estimate")
         m = self.table.height
         dim = label(self.by).lower()
@@ -861,6 +908,13 @@ class NpsGaps(Result):
         ).rename({"change": "gap"})
 
     def _repr_html_(self) -> str:
+        if not self.chart_worthwhile:  # two groups: the sentence says it all
+            from cxlab._present import CSS, findings_html
+
+            return (
+                f"{CSS}<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
+                f"{findings_html(self.findings())}</div>"
+            )
         table = self.reader_table().with_columns(
             pl.Series("gap", [fmt_change(v, "nps") for v in self.reader_table()["gap"]], pl.Utf8)
         )
@@ -890,7 +944,7 @@ class NpsGaps(Result):
                 x=t["estimate"].to_list(),
                 y=names,
                 orientation="h",
-                marker_color=[COLORS["primary"] if s else "#c8ced8" for s in sig],
+                marker_color=[COLORS["periods"]["current"] if s else "#c8ced8" for s in sig],
                 error_x=dict(
                     type="data",
                     array=(t["ci_high"] - t["estimate"]).to_list(),
@@ -927,7 +981,7 @@ class NpsGaps(Result):
             tables=(
                 (
                     self.title,
-                    self.table.rename({"term": self.by}),
+                    self.table.rename({"term": self.by, **_GAP_BOUNDS}),
                     _CHANGE_UNITS | {"nps": "nps", "n": "count"},
                 ),
             ),

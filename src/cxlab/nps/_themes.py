@@ -281,9 +281,9 @@ class Themes(Result):
             "detractors": "count",
             "n": "count",
             "nps": "nps",
-            "std_error": "nps",
-            "ci_low": "nps",
-            "ci_high": "nps",
+            "std_error": "ratio",
+            "nps_low": "nps",
+            "nps_high": "nps",
             "sentiment": "ratio",
         }
         table = (
@@ -296,22 +296,15 @@ class Themes(Result):
                 ),
             )
             .drop("language")
-            .rename({"theme": "theme_label"})
+            .rename({"theme": "theme_label", "ci_low": "nps_low", "ci_high": "nps_high"})
         )
         examples = (
             self.example_comments()
             .with_columns(pl.col("comment_language").alias("_lang"))
             .with_columns(
                 pl.Series("theme", [theme_label(x) for x in self.examples["theme"]]),
-                pl.Series(
-                    "comment_language",
-                    [
-                        gettext(COMMENT_LANGUAGES.get(x, x))
-                        for x in self.examples["comment_language"]
-                    ],
-                    pl.Utf8,
-                ),
             )
+            .drop("comment_language")
             .rename({"theme": "theme_label", "nps": "score_0_10"})
         )
         return Details(
@@ -328,6 +321,46 @@ class Themes(Result):
                 (_("Example comments (customer ids masked)"), examples, {"score_0_10": "count"}),
             ),
         )
+
+
+def _examples(
+    long: pl.DataFrame, table: pl.DataFrame, *, language: str, n_examples: int
+) -> pl.DataFrame:
+    """Example comments whose score fits their theme, each comment quoted once.
+
+    A theme customers write about in a negative tone (a problem) is illustrated by detractors'
+    comments that are not positive, lowest scores first; any other theme by promoters' comments
+    that are not negative, highest first. Comments on one theme only come before comments on several, and a comment
+    already shown under a more frequent theme is not shown again.
+    """
+    id_cols = [c for c in ("survey_id", "customer_id") if c in long.columns]
+    cols = [pl.col("_t").alias("theme"), *id_cols, "nps", "comment_language", "comment"]
+    main = table.filter(pl.col("language") == ("all" if language == "all" else language))
+    main = main.filter(pl.col("theme") != "(none)").sort("mentions", descending=True)
+    pool = long.filter(pl.col("_t") != "(none)").with_columns(
+        pl.col("themes").list.len().alias("_k")
+    )
+    used: set[str] = set()
+    picked = []
+    for r in main.iter_rows(named=True):
+        # a problem: written about in a negative tone, or (tone neutral) by unhappy customers
+        tone = r["sentiment"]
+        problem = tone < 0 if tone else (r["nps"] or 0) < 0
+        c = pool.filter(pl.col("_t") == r["theme"])
+        c = (
+            c.filter((pl.col("category") == "detractor") & ~(pl.col("sentiment") > 0))
+            if problem
+            else c.filter((pl.col("category") == "promoter") & ~(pl.col("sentiment") < 0))
+        )
+        c = c.filter(~pl.col("comment").is_in(list(used))).sort(
+            ["_k", "nps", *id_cols], descending=[False, not problem, *([False] * len(id_cols))]
+        )
+        c = c.unique(subset="comment", maintain_order=True).head(n_examples)
+        used.update(c["comment"].to_list())
+        picked.append(c.select(cols))
+    if not picked:
+        return long.head(0).select(cols)
+    return pl.concat(picked)
 
 
 def themes(
@@ -445,15 +478,7 @@ def themes(
         )
         .sort("language", "mentions", descending=[False, True])
     )
-    id_cols = [c for c in ("survey_id", "customer_id") if c in long.columns]
-    examples = (
-        long.filter(pl.col("_t") != "(none)")
-        .unique(subset=["_t", "comment"], maintain_order=True)
-        .group_by("_t", maintain_order=True)
-        .head(n_examples)
-        .select(pl.col("_t").alias("theme"), *id_cols, "nps", "comment_language", "comment")
-        .sort("theme")
-    )
+    examples = _examples(long, table, language=language, n_examples=n_examples)
     return Themes(
         table=table,
         examples=examples,

@@ -79,11 +79,29 @@ class NpsTrend(Result):
         if not self.by:
             hi = t.sort("nps", descending=True).row(0, named=True)
             lo = t.sort("nps").row(0, named=True)
-            out.append(
-                _(
+            if self.every.endswith("mo"):
+                across = ngettext(
+                    "Across {n} month NPS ranged from {low} ({low_when}) to {high} "
+                    "({high_when}), around a long-run level of {centre}.",
+                    "Across {n} months NPS ranged from {low} ({low_when}) to {high} "
+                    "({high_when}), around a long-run level of {centre}.",
+                    t.height,
+                )
+            elif self.every.endswith("q"):
+                across = ngettext(
+                    "Across {n} quarter NPS ranged from {low} ({low_when}) to {high} "
+                    "({high_when}), around a long-run level of {centre}.",
+                    "Across {n} quarters NPS ranged from {low} ({low_when}) to {high} "
+                    "({high_when}), around a long-run level of {centre}.",
+                    t.height,
+                )
+            else:
+                across = _(
                     "Across {n} periods NPS ranged from {low} ({low_when}) to {high} "
                     "({high_when}), around a long-run level of {centre}."
-                ).format(
+                )
+            out.append(
+                across.format(
                     n=t.height,
                     low=fmt_value(lo["nps"], "nps"),
                     low_when=self._when(lo["ts"]),
@@ -110,15 +128,24 @@ class NpsTrend(Result):
                     else _("{when} below ({nps})")
                 ).format(when=self._when(r["ts"]), nps=fmt_value(r["nps"], "nps"))
                 parts.append(f"{who} {words}" if who else words)
-            out.append(
+            words = (
                 ngettext(
+                    "{n} month is outside normal variation around the long-run level, more "
+                    "than chance alone explains: {periods}.",
+                    "{n} months are outside normal variation around the long-run level, more "
+                    "than chance alone explains: {periods}.",
+                    flagged.height,
+                )
+                if self.every.endswith("mo")
+                else ngettext(
                     "{n} period is outside normal variation around the long-run level, more "
                     "than chance alone explains: {periods}.",
                     "{n} periods are outside normal variation around the long-run level, more "
                     "than chance alone explains: {periods}.",
                     flagged.height,
-                ).format(n=flagged.height, periods=join(parts))
+                )
             )
+            out.append(words.format(n=flagged.height, periods=join(parts)))
         return out
 
     def reader_table(self) -> pl.DataFrame:
@@ -163,7 +190,7 @@ class NpsTrend(Result):
         a dashed line at ``target``."""
         import plotly.graph_objects as go
 
-        from cxlab.viz import COLORS, color_for
+        from cxlab.viz import COLORS, TARGET_LINE, color_for
 
         fig = go.Figure()
         groups = (
@@ -181,6 +208,7 @@ class NpsTrend(Result):
                 x=x + x[::-1],
                 y=g["ci_high"].to_list() + g["ci_low"].to_list()[::-1],
                 fill="toself",
+                mode="lines",  # a band, no markers at its corners (plotly marks short series)
                 fillcolor=_rgba(colour, 0.16),
                 line=dict(width=0),
                 name=band_name if not self.by else name,
@@ -238,7 +266,7 @@ class NpsTrend(Result):
         if target is not None:
             fig.add_hline(
                 y=target,
-                line=dict(dash="dash", color=COLORS["accent"]),
+                line=TARGET_LINE,
                 annotation_text=html.escape(
                     _("target {target}").format(target=fmt_value(target, "nps"))
                 ),
@@ -267,20 +295,20 @@ class NpsTrend(Result):
                     self.title,
                     self.table.with_columns(
                         pl.Series("ts", [self._when(x) for x in self.table["ts"]], pl.Utf8)
-                    ).rename({"ts": "period"}),
+                    ).rename({"ts": "period", "ci_low": "nps_low", "ci_high": "nps_high"}),
                     {
                         k: "nps"
                         for k in (
                             "nps",
-                            "std_error",
-                            "ci_low",
-                            "ci_high",
+                            "nps_low",
+                            "nps_high",
                             "centre",
                             "lower_limit",
                             "upper_limit",
                         )
                     }
-                    | {k: "count" for k in ("promoters", "passives", "detractors", "n")},
+                    | {k: "count" for k in ("promoters", "passives", "detractors", "n")}
+                    | {"std_error": "ratio"},
                 ),
             ),
         )
