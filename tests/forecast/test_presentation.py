@@ -12,7 +12,7 @@ import pytest
 
 import cxlab as cx
 from cxlab._present import use_language
-from cxlab.forecast._words import band_polygon, with_gaps
+from cxlab.viz import band_polygon, with_gaps
 
 IDENTIFIER = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 LATIN_WORD = re.compile(r"[A-Za-z]{4,}")

@@ -49,6 +49,7 @@ from cxlab._present._units import (
     fmt_p,
     fmt_period,
     fmt_value,
+    interval_words,
     join_sentences,
 )
 
@@ -81,6 +82,7 @@ __all__ = [
     "fmt_value",
     "format_cell",
     "gettext",
+    "interval_words",
     "join_sentences",
     "label",
     "label_levels",

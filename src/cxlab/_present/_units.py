@@ -333,3 +333,9 @@ def fmt_p(p: float | None) -> str:
 def join_sentences(*parts: str) -> str:
     """Sentences run together as the language writes them (a space in English, none in Chinese)."""
     return ("" if language() == "zh" else " ").join(p for p in parts if p)
+
+
+def interval_words(minutes: float) -> str:
+    """The length of an interval in words: "half-hour", "quarter-hour", "hour", "20-minute interval"."""
+    named = {15: _("quarter-hour"), 30: _("half-hour"), 60: _("hour")}
+    return named.get(round(minutes), _("{n}-minute interval").format(n=round(minutes)))

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from cxlab._present import _, fmt_value, label
+from cxlab._present import _, fmt_value, interval_words, label
 from cxlab._result import Result
-from cxlab.forecast._words import WEEKDAYS, fade, interval_words
+from cxlab.forecast._words import WEEKDAYS
+from cxlab.viz import fade
 
 PROFILE_SCHEMA = {
     "series_id": pl.Utf8,

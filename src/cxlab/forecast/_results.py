@@ -8,19 +8,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from cxlab._present import N_, Headline, _, fmt_date, fmt_period, fmt_value, label, ngettext
+from cxlab._present import (
+    N_,
+    Headline,
+    _,
+    fmt_date,
+    fmt_period,
+    fmt_value,
+    interval_words,
+    label,
+    ngettext,
+)
 from cxlab._result import Result
 from cxlab.forecast._components import ForecastComponents
-from cxlab.forecast._words import (
-    band_polygon,
-    closed_hours,
-    date_ticks,
-    event_name,
-    fade,
-    interval_words,
-    step_of,
-    with_gaps,
-)
+from cxlab.forecast._words import event_name
+from cxlab.viz import band_polygon, closed_hours, date_ticks, fade, step_of, with_gaps
 
 BASELINE = "seasonal_naive_week"
 BUSIEST = {

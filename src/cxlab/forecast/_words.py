@@ -3,10 +3,6 @@ with gaps where a queue is closed."""
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
-from collections.abc import Sequence
-
 from cxlab._present import N_, _, register_labels, register_units
 
 register_labels(
@@ -92,87 +88,3 @@ def event_name(name: object) -> str:
     if text.startswith("Day off (substituted"):
         return _("Day off in lieu")
     return label(text)
-
-
-def interval_words(minutes: float) -> str:
-    """The length of an interval in words: "half-hour", "quarter-hour", "hour", "20-minute"."""
-    named = {15: _("quarter-hour"), 30: _("half-hour"), 60: _("hour")}
-    return named.get(round(minutes), _("{n}-minute interval").format(n=round(minutes)))
-
-
-def step_of(ts: Sequence[dt.datetime]) -> dt.timedelta | None:
-    """The usual spacing of interval starts (the smallest positive difference)."""
-    diffs = [b - a for a, b in itertools.pairwise(ts) if b > a]
-    return min(diffs) if diffs else None
-
-
-def with_gaps(ts: list, *columns: list, step: dt.timedelta | None = None) -> tuple[list, ...]:
-    """``ts`` and its columns with a ``None`` point wherever the queue was closed.
-
-    Plotly joins consecutive points with a straight line; a closed night (21:30 to 08:00) or a
-    closed day would show as a diagonal of contacts that never came. A ``None`` value after the
-    last open interval breaks the line there.
-    """
-    step = step or step_of(ts)
-    if step is None or len(ts) < 2:
-        return (list(ts), *[list(c) for c in columns])
-    out_x: list = [ts[0]]
-    out_cols: list[list] = [[c[0]] for c in columns]
-    for i in range(1, len(ts)):
-        if ts[i] - ts[i - 1] > step:
-            out_x.append(ts[i - 1] + step)
-            for col in out_cols:
-                col.append(None)
-        out_x.append(ts[i])
-        for col, src in zip(out_cols, columns, strict=True):
-            col.append(src[i])
-    return (out_x, *out_cols)
-
-
-def band_polygon(ts: list, low: list, high: list, *, step: dt.timedelta | None = None):
-    """``x, y`` of a filled range that stops where the queue is closed.
-
-    Each open stretch becomes its own closed outline (up the high edge, back along the low edge),
-    separated by ``None``, for a ``fill="toself"`` trace: a range never bridges a closed night.
-    """
-    step = step or step_of(ts)
-    xs: list = []
-    ys: list = []
-    start = 0
-    for i in range(1, len(ts) + 1):
-        if i == len(ts) or (step is not None and ts[i] - ts[i - 1] > step):
-            seg = range(start, i)
-            if xs:
-                xs.append(None)
-                ys.append(None)
-            xs += [ts[j] for j in seg] + [ts[j] for j in reversed(seg)]
-            ys += [high[j] for j in seg] + [low[j] for j in reversed(seg)]
-            start = i
-    return xs, ys
-
-
-def closed_hours(ts: Sequence[dt.datetime]) -> list[dict] | None:
-    """Plotly range breaks that fold the hours every day is closed out of a time axis."""
-    if not ts:
-        return None
-    step = step_of(ts) or dt.timedelta(minutes=30)
-    minutes = {t.hour * 60 + t.minute for t in ts}
-    first = min(minutes) / 60
-    last = (max(minutes) + step.total_seconds() / 60) / 60
-    if first <= 0 and last >= 24:
-        return None
-    return [dict(pattern="hour", bounds=[last, first])]
-
-
-def fade(color: str, alpha: float) -> str:
-    """A hex colour as ``rgba`` with transparency (for uncertainty bands)."""
-    c = color.lstrip("#")
-    r, g, b = (int(c[i : i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r}, {g}, {b}, {alpha})"
-
-
-def date_ticks() -> str | None:
-    """Plotly's tick format for dates in the report's language (plotly itself writes English)."""
-    from cxlab._present import language
-
-    return "%-m月%-d日" if language() == "zh" else None

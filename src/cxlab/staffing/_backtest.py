@@ -27,12 +27,12 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 from cxlab._options import check_option
-from cxlab._present import N_, Headline, _, fmt_value
+from cxlab._present import N_, Headline, _, fmt_value, interval_words
 from cxlab._result import Result
 from cxlab.staffing._plan import StaffingPlan
 from cxlab.staffing._simulate import Service, draw_service, fifo_queue
 from cxlab.staffing._util import per_series, when
-from cxlab.staffing._words import duration_words, family_color, interval_words, queue_words
+from cxlab.staffing._words import duration_words, family_color, queue_words
 
 UTC = pl.Datetime("us", "UTC")
 

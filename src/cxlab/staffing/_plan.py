@@ -19,23 +19,14 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
-from cxlab._present import N_, Headline, _, fmt_value, label, ngettext
+from cxlab._present import N_, Headline, _, fmt_value, interval_words, label, ngettext
 from cxlab._result import Result, html_findings, html_table
 from cxlab.staffing._erlang_a import erlang_a_from
 from cxlab.staffing._required import _EPS, check_targets, required_servers
 from cxlab.staffing._uncertainty import p_miss
 from cxlab.staffing._util import local_ts, per_series, when, zone
-from cxlab.staffing._words import (
-    closed_hours,
-    date_ticks,
-    duration_words,
-    fade,
-    family_color,
-    interval_words,
-    queue_words,
-    step_band,
-    with_gaps,
-)
+from cxlab.staffing._words import duration_words, family_color, queue_words
+from cxlab.viz import closed_hours, date_ticks, fade, step_band, with_gaps
 
 BANDS = (("lo_80", "y_lo_80"), ("hi_80", "y_hi_80"), ("lo_95", "y_lo_95"), ("hi_95", "y_hi_95"))
 QUANTILE_COLUMNS = ("y_lo_95", "y_lo_80", "y_hat", "y_hi_80", "y_hi_95")

@@ -3,9 +3,6 @@ that break where a queue is closed."""
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
-
 from cxlab._present import N_, _, register_labels, register_units
 
 register_labels(
@@ -90,12 +87,6 @@ def duration_words(seconds: float | None) -> str:
     return whole if re.sub(r"\.0(?!\d)", "", usual) == whole else usual
 
 
-def interval_words(minutes: float) -> str:
-    """The length of an interval in words: "half-hour", "quarter-hour", "hour", "20-minute"."""
-    named = {15: _("quarter-hour"), 30: _("half-hour"), 60: _("hour")}
-    return named.get(round(minutes), _("{n}-minute interval").format(n=round(minutes)))
-
-
 def queue_words(series_id: object) -> str:
     """A queue's name for a reader ("all" is every queue together)."""
     from cxlab._present import label
@@ -108,78 +99,3 @@ def family_color(series_id: object, index: int = 0) -> str:
     from cxlab.viz import color_for
 
     return color_for(str(series_id).split("_")[0], index=index)
-
-
-def with_gaps(ts: list, *columns: list) -> tuple[list, ...]:
-    """``ts`` and its columns with a ``None`` point after the last interval before a closure,
-    so a line never joins a queue's closing time to its next opening."""
-    diffs = [b - a for a, b in itertools.pairwise(ts) if b > a]
-    if not diffs:
-        return (list(ts), *[list(c) for c in columns])
-    step: dt.timedelta = min(diffs)
-    out_x: list = [ts[0]]
-    out_cols: list[list] = [[c[0]] for c in columns]
-    for i in range(1, len(ts)):
-        if ts[i] - ts[i - 1] > step:
-            out_x.append(ts[i - 1] + step)
-            for col in out_cols:
-                col.append(None)
-        out_x.append(ts[i])
-        for col, src in zip(out_cols, columns, strict=True):
-            col.append(src[i])
-    return (out_x, *out_cols)
-
-
-def closed_hours(ts: list) -> list[dict] | None:
-    """Plotly range breaks that fold the hours every day is closed out of a time axis."""
-    if not ts:
-        return None
-    diffs = [b - a for a, b in itertools.pairwise(ts) if b > a]
-    step = min(diffs) if diffs else dt.timedelta(minutes=30)
-    minutes = {t.hour * 60 + t.minute for t in ts}
-    first = min(minutes) / 60
-    last = (max(minutes) + step.total_seconds() / 60) / 60
-    if first <= 0 and last >= 24:
-        return None
-    return [dict(pattern="hour", bounds=[last, first])]
-
-
-def fade(color: str, alpha: float) -> str:
-    c = color.lstrip("#")
-    r, g, b = (int(c[i : i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r}, {g}, {b}, {alpha})"
-
-
-def step_band(ts: list, low: list, high: list) -> tuple[list, list]:
-    """``x, y`` of a filled step range (each interval flat over its length) that stops where the
-    queue is closed: one outline per open stretch, separated by ``None``, for ``fill="toself"``."""
-    diffs = [b - a for a, b in itertools.pairwise(ts) if b > a]
-    step = min(diffs) if diffs else dt.timedelta(minutes=30)
-    xs: list = []
-    ys: list = []
-    start = 0
-    for i in range(1, len(ts) + 1):
-        if i == len(ts) or ts[i] - ts[i - 1] > step:
-            upper_x, upper_y, lower_x, lower_y = [], [], [], []
-            for j in range(start, i):
-                # the flat step ends just before the next interval: a closing time such as
-                # 22:00 lies inside the axis break of the closed hours
-                end = ts[j] + step - dt.timedelta(seconds=1)
-                upper_x += [ts[j], end]
-                upper_y += [high[j], high[j]]
-                lower_x += [ts[j], end]
-                lower_y += [low[j], low[j]]
-            if xs:
-                xs.append(None)
-                ys.append(None)
-            xs += upper_x + lower_x[::-1]
-            ys += upper_y + lower_y[::-1]
-            start = i
-    return xs, ys
-
-
-def date_ticks() -> str | None:
-    """Plotly's tick format for dates in the report's language (plotly itself writes English)."""
-    from cxlab._present import language
-
-    return "%-m月%-d日" if language() == "zh" else None
