@@ -352,3 +352,30 @@ def test_a_changing_effect_reads_as_a_sentence(results):
         "The effects of an unresolved complaint and of a satisfaction score of 1–2 change"
     )
     assert "each single hazard ratio" in first
+
+
+def test_retention_not_yet_estimable_is_said_in_the_answer(results):
+    """The tiny workspace has four months of data: the 12-month tile cannot be filled, and the
+    answer says why instead of leaving the tile's dash unexplained."""
+    r = results
+    frame = r["kept"]
+    late = dataclasses.replace(
+        frame,
+        table=frame.table.with_columns(pl.lit(365.0).alias("days"))
+        .head(1)
+        .with_columns(pl.lit(None, pl.Float64).alias("cumulative_incidence")),
+    )
+    with use_language("en"):
+        card = late.headline()[0]
+        answer = cx.churn.key_findings(late, r["drivers"], r["risk"], share=r["share"])
+    assert card.value is None and "not estimable" in card.detail
+    assert answer[0].startswith("Customers kept over 12 months cannot be given yet")
+    assert answer[0].count(":") == 1  # one clause, no stacked colons
+
+
+def test_no_empty_axes_when_no_driver_is_clear():
+    d = _planted_drivers()
+    none = dataclasses.replace(d, table=d.table.filter(pl.col("term") != "transfers_90d"))
+    fig = none.plot()
+    assert not [t for t in fig.data if len(t.x or [])]
+    assert fig.layout.xaxis.visible is False and fig.layout.annotations

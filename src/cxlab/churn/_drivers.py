@@ -236,6 +236,16 @@ class DriverImpactResult(ReaderTable, Result):
                 showarrow=False,
                 font={"size": 12, "color": COLORS["muted"]},
             )
+        if not values:  # nothing the data can tell: no empty axes, the note alone
+            fig.update_layout(
+                title=self.title,
+                xaxis={"visible": False},
+                yaxis={"visible": False},
+                showlegend=False,
+                height=200,
+            )
+            fig.update_annotations(y=0.5, yanchor="middle")
+            return fig
         top = max([*high, *values, 1.0])
         fig.update_layout(
             title=self.title,

@@ -11,7 +11,7 @@ import dataclasses
 
 import polars as pl
 
-from cxlab._present import N_, Headline, _, fmt_value, ngettext
+from cxlab._present import N_, Headline, _, fmt_value, gettext, ngettext
 from cxlab.churn._attributable import AttributableShare
 from cxlab.churn._drivers import DriverImpactResult
 from cxlab.churn._drivers import _names as driver_names
@@ -68,6 +68,12 @@ def key_findings(
     """The answer in four plain sentences, each with its uncertainty in words."""
     out = []
     card = retention.headline()
+    if card and card[0].value is None and retention.max_follow_up is not None:
+        out.append(
+            _(
+                "{label} cannot be given yet: customers have been observed for only {days} days."
+            ).format(label=gettext(card[0].label), days=fmt_value(retention.max_follow_up, "count"))
+        )
     if card and card[0].value is not None:
         c = card[0]
         days = 365 if c.key == "retention_12m" else None
