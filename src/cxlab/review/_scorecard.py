@@ -232,7 +232,9 @@ class Scorecard(Result):
                 words.format(
                     metric=cap(c.label),
                     actual=c.value_text(compact=False),
-                    change=fmt_change(r["change"], r["unit"]),
+                    change=fmt_duration(r["change"], duration_unit(r["value"]), signed=True)
+                    if r["unit"] == "seconds"
+                    else fmt_change(r["change"], r["unit"]),
                     compared=self.period.compare_words,
                 )
             )

@@ -177,7 +177,7 @@ class Volume(Result):
         )
         return out
 
-    def plot(self, top: int = 12) -> go.Figure:
+    def plot(self, top: int = 20) -> go.Figure:
         """The most common contact reasons as horizontal bars, the largest on top, each with its
         count (reasons are free text: labelled, then escaped so they show literally)."""
         t = self.by_category.sort("contacts", descending=True).head(top).reverse()
@@ -197,8 +197,12 @@ class Volume(Result):
             )
         )
         fig.update_layout(
-            title=_("The {n} most common contact reasons, {month}").format(
-                n=t.height, month=self.period.label
+            title=(
+                _("Contacts by reason, {month}").format(month=self.period.label)
+                if t.height == self.by_category.height
+                else _("The {n} most common contact reasons, {month}").format(
+                    n=t.height, month=self.period.label
+                )
             ),
             xaxis=dict(title=label("contacts"), tickformat=",d"),
             yaxis=dict(automargin=True, type="category"),
