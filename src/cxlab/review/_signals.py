@@ -244,6 +244,8 @@ class Anomalies(Result):
         start = dt.date.fromisoformat(self.period.dates()[0])
         fig.add_vline(x=start, line_dash="dot", line_color=COLORS["muted"])
         yaxis = seconds_axis(s["value"].to_list()) if m.unit == "seconds" else {}
+        if m.unit == "score":  # a 1-5 score names itself and its scale
+            yaxis = {"title": _("{metric} (1–5)").format(metric=label(kpi)), "range": [1, 5]}
         yaxis.setdefault("title", axis_title(m.unit))
         if flagged.height:
             note = _("Outside the shaded normal range: an unusual day (circled).")
