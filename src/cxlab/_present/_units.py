@@ -323,10 +323,13 @@ def fmt_list(items: list[str] | tuple[str, ...], *, style: str = "and") -> str:
     return format_list(words, style="standard" if style == "and" else "or", locale=locale())
 
 
-def fmt_p(p: float | None) -> str:
-    """A p-value as an appendix writes it: "p < 0.001" or "p = 0.042" ("–" when there is none)."""
+def fmt_p(p: float | None, *, bare: bool = False) -> str:
+    """A p-value as an appendix writes it: "p < 0.001" or "p = 0.042" ("–" when there is none);
+    ``bare=True`` gives the number alone ("<0.001", "0.042") for a sentence that names the p."""
     if _missing(p):
         return MISSING
+    if bare:
+        return "<0.001" if p < 0.001 else _decimal(float(p), 3)
     return "p < 0.001" if p < 0.001 else "p = " + _decimal(float(p), 3)
 
 

@@ -16,11 +16,11 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import CxlabError
-from cxlab._present import N_, Headline, _, fmt_interval, fmt_value
+from cxlab._present import N_, Headline, _, fmt_interval, fmt_list, fmt_value
 from cxlab._result import Result
 from cxlab.churn._cox import CoxResult
 from cxlab.churn._plots import figure
-from cxlab.churn._words import ReaderTable, experience_noun, or_list, share_text
+from cxlab.churn._words import ReaderTable, experience_noun, share_text
 
 
 class _Breslow:
@@ -95,7 +95,7 @@ class AttributableShare(ReaderTable, Result):
         ]
 
     def findings(self) -> list[str]:
-        names = or_list([experience_noun(t) for t in self.terms])
+        names = fmt_list([experience_noun(t) for t in self.terms], style="or")
         return [
             _(
                 "Service experience explains about {share} of churn (likely between {low} and "

@@ -14,15 +14,13 @@ import polars as pl
 
 from cxlab._errors import CxlabError, NotEnoughDataError
 from cxlab._options import check_option
-from cxlab._present import N_, _, fmt_interval, fmt_value, gettext, label, ngettext
+from cxlab._present import N_, _, fmt_interval, fmt_list, fmt_p, fmt_value, gettext, label, ngettext
 from cxlab._result import Result
 from cxlab.churn._design import design, meaningful_change, ratio_columns
 from cxlab.churn._plots import figure
 from cxlab.churn._words import (
     ReaderTable,
-    and_list,
     experience_noun,
-    p_text,
     term_label,
 )
 
@@ -46,7 +44,7 @@ def _form_words(form: str) -> str:
         words = gettext(FORMS.get(head, head))
     if strata:
         words = _("{form}, stratified by {columns}").format(
-            form=words, columns=and_list([label(c) for c in strata.split(", ")])
+            form=words, columns=fmt_list([label(c) for c in strata.split(", ")])
         )
     return words
 
@@ -191,7 +189,7 @@ class CoxResult(ReaderTable, Result):
                 n=fmt_value(self.n, "count"),
                 statistic=fmt_value(self.lr_statistic, "ratio", decimals=1),
                 df=self.lr_df,
-                p=p_text(self.lr_p_value),
+                p=fmt_p(self.lr_p_value),
                 concordance=fmt_value(self.concordance, "ratio"),
             )
         ]
@@ -204,7 +202,7 @@ class CoxResult(ReaderTable, Result):
         if self.dropped:
             out.append(
                 _("Not estimable here (no variation or no churn): {terms}.").format(
-                    terms=and_list([term_label(t) for t in self.dropped])
+                    terms=fmt_list([term_label(t) for t in self.dropped])
                 )
             )
         return out

@@ -10,11 +10,11 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import CxlabError, OptionError
-from cxlab._present import N_, _, fmt_interval, fmt_value, gettext
+from cxlab._present import N_, _, fmt_interval, fmt_list, fmt_value, gettext
 from cxlab._result import Result
 from cxlab.churn._plots import currency_symbol, figure
 from cxlab.churn._risk import EXPERIENCE, AtRiskResult
-from cxlab.churn._words import ReaderTable, and_list, inline, term_label
+from cxlab.churn._words import ReaderTable, inline, term_label
 
 DRIVER_NAMES = {
     "unresolved_complaint_90d": N_("Unresolved complaints"),
@@ -124,7 +124,7 @@ class DriverImpactResult(ReaderTable, Result):
                 _(
                     "For {drivers}, the data cannot tell whether an improvement would keep any "
                     "revenue: the likely range includes zero."
-                ).format(drivers=and_list([inline(d) for d in unclear]))
+                ).format(drivers=fmt_list([inline(d) for d in unclear]))
             )
         out.append(
             _(
@@ -226,7 +226,7 @@ class DriverImpactResult(ReaderTable, Result):
             fig.add_annotation(
                 text=_(
                     "Cannot tell from the data (the likely range includes zero): {drivers}"
-                ).format(drivers=and_list(unclear)),
+                ).format(drivers=fmt_list(unclear)),
                 xref="paper",
                 yref="paper",
                 x=0,

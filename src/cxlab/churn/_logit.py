@@ -10,11 +10,11 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError
-from cxlab._present import _, fmt_value
+from cxlab._present import _, fmt_list, fmt_p, fmt_value
 from cxlab._result import Result
 from cxlab.churn._cox import forest, ratio_findings, ratio_table
 from cxlab.churn._design import design, meaningful_change, ratio_columns
-from cxlab.churn._words import ReaderTable, and_list, p_text, term_label
+from cxlab.churn._words import ReaderTable, term_label
 
 INTERCEPT = "intercept"
 
@@ -68,7 +68,7 @@ class LogitResult(ReaderTable, Result):
                 events=fmt_value(self.events, "count"),
                 n=fmt_value(self.n, "count"),
                 rate=fmt_value(self.events / self.n, "share"),
-                p=p_text(self.lr_p_value),
+                p=fmt_p(self.lr_p_value),
             )
         ]
         sig = self.table.filter(
@@ -80,7 +80,7 @@ class LogitResult(ReaderTable, Result):
         if self.dropped:
             out.append(
                 _("Not estimable here (no variation or no churn): {terms}.").format(
-                    terms=and_list([term_label(t) for t in self.dropped])
+                    terms=fmt_list([term_label(t) for t in self.dropped])
                 )
             )
         return out

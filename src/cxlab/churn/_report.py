@@ -11,13 +11,13 @@ import dataclasses
 
 import polars as pl
 
-from cxlab._present import N_, Headline, _, fmt_value, gettext, ngettext
+from cxlab._present import N_, Headline, _, fmt_list, fmt_value, gettext, ngettext
 from cxlab.churn._attributable import AttributableShare
 from cxlab.churn._drivers import DriverImpactResult
 from cxlab.churn._drivers import _names as driver_names
 from cxlab.churn._risk import AtRiskResult
 from cxlab.churn._survival import CompetingRisksResult, KaplanMeierResult
-from cxlab.churn._words import and_list, inline, months_text, share_text
+from cxlab.churn._words import inline, months_text, share_text
 
 BELIEF = 0.70  # "most churn comes from poor service": the share a reference programme quotes
 
@@ -152,7 +152,7 @@ def key_findings(
                 top.height,
             ).format(
                 n=fmt_value(top.height, "count"),
-                drivers=and_list(parts),
+                drivers=fmt_list(parts),
                 share=fmt_value(drivers.improvement, "share", decimals=0),
                 days=fmt_value(drivers.horizon_days, "count"),
             )

@@ -18,6 +18,8 @@ from cxlab._present import (
     _,
     fmt_change,
     fmt_interval,
+    fmt_list,
+    fmt_p,
     fmt_value,
     gettext,
     label,
@@ -33,11 +35,9 @@ from cxlab.churn._plots import (
 from cxlab.churn._words import (
     GROUP_DIMENSIONS,
     ReaderTable,
-    and_list,
     group_name,
     inline,
     months_text,
-    p_text,
     share_text,
 )
 
@@ -222,7 +222,7 @@ class KaplanMeierResult(ReaderTable, Result):
                     out.append(
                         _(
                             "Below the target of {target}, beyond what chance explains: {groups}."
-                        ).format(target=share_text(self.target), groups=and_list(below))
+                        ).format(target=share_text(self.target), groups=fmt_list(below))
                     )
                 elif above and self.by is None:
                     out.append(
@@ -234,7 +234,7 @@ class KaplanMeierResult(ReaderTable, Result):
         if missing:
             out.append(
                 _("Not estimable at {times}: follow-up ends after {days} days.").format(
-                    times=and_list([months_text(d) for d in sorted(missing)]),
+                    times=fmt_list([months_text(d) for d in sorted(missing)]),
                     days=fmt_value(self.max_follow_up, "count"),
                 )
             )
@@ -259,7 +259,7 @@ class KaplanMeierResult(ReaderTable, Result):
                 _("Log-rank test: chi-square {statistic} on {df} df, {p}.").format(
                     statistic=fmt_value(self.logrank_statistic, "ratio", decimals=1),
                     df=self.logrank_df,
-                    p=p_text(self.logrank_p_value),
+                    p=fmt_p(self.logrank_p_value),
                 )
             )
         return out

@@ -188,28 +188,6 @@ def months_text(days: float) -> str:
     return ngettext("{n} month", "{n} months", n).format(n=fmt_value(n, "count"))
 
 
-def and_list(items: Sequence[str]) -> str:
-    """ "a, b and c" / "a、b和c"."""
-    items = list(items)
-    if not items:
-        return ""
-    if len(items) == 1:
-        return items[0]
-    return _("{items} and {last}").format(items=_(", ").join(items[:-1]), last=items[-1])
-
-
-def or_list(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return _("{items} or {last}").format(items=_(", ").join(items[:-1]), last=items[-1])
-
-
-def p_text(p: float) -> str:
-    """A p-value as the appendix writes it: "p < 0.001" or "p = 0.042"."""
-    return "p < 0.001" if p < 0.001 else "p = " + fmt_value(p, "ratio", decimals=3)
-
-
 def label_terms(frame: pl.DataFrame, columns: Sequence[str] = ("term",)) -> pl.DataFrame:
     """``frame`` with model terms in the named columns replaced by their words."""
     out = frame

@@ -22,7 +22,7 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._options import check_option
-from cxlab._present import N_, _, fmt_change, fmt_interval, fmt_value, label
+from cxlab._present import N_, _, fmt_change, fmt_interval, fmt_p, fmt_value, label
 from cxlab._result import Result
 from cxlab.experiments._moments import Moments
 from cxlab.experiments._multiple import DESCRIPTION, Correction, adjust
@@ -31,7 +31,6 @@ from cxlab.experiments._text import (
     Phrase,
     effect_sentence,
     metric_info,
-    p_text,
     relative_text,
     size_text,
     units_word,
@@ -226,8 +225,8 @@ class ABTestResult(Result):
                     interval=fmt_interval(row["ci_low"], row["ci_high"], unit),
                     df=fmt_value(row["df"], "count"),
                     unit=units_word(self.unit),
-                    p=p_text(row["p_value"]),
-                    p_adj=p_text(row["p_adj"]),
+                    p=fmt_p(row["p_value"], bare=True),
+                    p_adj=fmt_p(row["p_adj"], bare=True),
                 )
             )
         out.append(

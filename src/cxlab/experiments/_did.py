@@ -30,14 +30,13 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError
-from cxlab._present import N_, _, fmt_change, fmt_value, label
+from cxlab._present import N_, _, fmt_change, fmt_p, fmt_value, label
 from cxlab._result import Result
 from cxlab.experiments._text import (
     check_status,
     day_text,
     effect_sentence,
     metric_info,
-    p_text,
     size_text,
 )
 
@@ -141,7 +140,7 @@ class PretrendResult(Result):
                 which=self.which,
                 n=self.n_coefficients,
                 stat=fmt_value(self.statistic, "ratio"),
-                p=p_text(self.p_value),
+                p=fmt_p(self.p_value, bare=True),
                 threshold=fmt_value(self.threshold, "ratio"),
             )
         ]
@@ -206,7 +205,7 @@ class DiDResult(Result):
                 metric=label(self.metric),
                 estimate=fmt_change(e["estimate"], unit),
                 se=size_text(e["std_error"], unit),
-                p=p_text(e["p_value"]),
+                p=fmt_p(e["p_value"], bare=True),
                 n=len(self.treated_units) + len(self.control_units),
             ),
             *self.pretrend.details(),

@@ -25,17 +25,15 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError
-from cxlab._present import N_, _, fmt_change, fmt_interval, fmt_value, label
+from cxlab._present import N_, _, fmt_change, fmt_interval, fmt_list, fmt_p, fmt_value, label
 from cxlab._result import Result
 from cxlab.experiments._text import (
     check_status,
     day_text,
     effect_sentence,
     metric_info,
-    p_text,
     relative_text,
     size_text,
-    words_list,
 )
 
 ITS_CANNOT = N_(
@@ -149,7 +147,7 @@ class PlaceboResult(Result):
                 what=self.what,
                 estimate=fmt_change(self.estimate, unit),
                 interval=fmt_interval(self.ci_low, self.ci_high, unit),
-                p=p_text(self.p_value),
+                p=fmt_p(self.p_value, bare=True),
             )
         ]
 
@@ -179,7 +177,7 @@ class ITSResult(Result):
     def scope_words(self) -> str:
         if self.scope == "all contacts":
             return _("all contacts")
-        return words_list([label(s.strip()) for s in self.scope.split(",")])
+        return fmt_list([label(s.strip()) for s in self.scope.split(",")])
 
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame([self.effect, self.level_change])
@@ -220,9 +218,9 @@ class ITSResult(Result):
                 lags=self.lags,
                 estimate=fmt_change(e["estimate"], unit),
                 se=size_text(e["std_error"], unit),
-                p=p_text(e["p_value"]),
+                p=fmt_p(e["p_value"], bare=True),
                 level=fmt_change(lv["estimate"], unit),
-                p_level=p_text(lv["p_value"]),
+                p_level=fmt_p(lv["p_value"], bare=True),
             ),
             *self.placebo.details(),
         ]

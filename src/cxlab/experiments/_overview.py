@@ -15,7 +15,17 @@ from dataclasses import dataclass
 import polars as pl
 
 from cxlab._errors import CxlabError
-from cxlab._present import N_, Headline, _, fmt_change, fmt_interval, gettext, label, ngettext
+from cxlab._present import (
+    N_,
+    Headline,
+    _,
+    fmt_change,
+    fmt_interval,
+    fmt_list,
+    gettext,
+    label,
+    ngettext,
+)
 from cxlab._result import Result
 from cxlab.experiments._report import local_day
 from cxlab.experiments._text import (
@@ -25,7 +35,6 @@ from cxlab.experiments._text import (
     metric_info,
     running_period,
     verdict_word,
-    words_list,
 )
 
 STATUS = {"finished": N_("Finished"), "running": N_("Running"), "not_started": N_("Not started")}
@@ -71,7 +80,7 @@ class Overview(Result):
                     "{n} intervention is registered: {parts}.",
                     "{n} interventions are registered: {parts}.",
                     n,
-                ).format(n=n, parts=words_list(parts))
+                ).format(n=n, parts=fmt_list(parts))
             ]
         running = int((t["status"] == "running").sum())
         cautious = int(t["caution"].sum())

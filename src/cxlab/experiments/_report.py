@@ -22,6 +22,7 @@ from cxlab._present import (
     fmt_change,
     fmt_date,
     fmt_interval,
+    fmt_list,
     fmt_value,
     gettext,
     label,
@@ -41,7 +42,6 @@ from cxlab.experiments._text import (
     running_period,
     short_day,
     verdict_word,
-    words_list,
 )
 
 DESIGN_TEXT = {
@@ -435,7 +435,7 @@ class ExperimentReport(Result):
                 label=N_("Measures that must not get worse"),
                 value=N_("Harmed") if harmed else N_("No harm found"),
                 unit="text",
-                detail=words_list(
+                detail=fmt_list(
                     [label(m) if i == 0 else inline(label(m)) for i, m in enumerate(g["metric"])]
                 )
                 if g.height

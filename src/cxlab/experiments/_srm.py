@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from cxlab._present import _, fmt_value, label
+from cxlab._present import _, fmt_list, fmt_p, fmt_value, label
 from cxlab._result import Result
-from cxlab.experiments._text import check_status, p_text, share_text, words_list
+from cxlab.experiments._text import check_status, share_text
 
 SRM_THRESHOLD = 0.001  # the industry convention: a mismatch this unlikely is a broken assignment
 
@@ -56,7 +56,7 @@ class SRMResult(Result):
 
     def _shares(self) -> str:
         total = sum(self.observed)
-        return words_list(
+        return fmt_list(
             [
                 _("{arm} {n} ({share})").format(
                     arm=label(a), n=fmt_value(o, "count"), share=share_text(o / total)
@@ -91,7 +91,7 @@ class SRMResult(Result):
                 "p = {p}; the check fails below p = {threshold}."
             ).format(
                 stat=fmt_value(self.statistic, "ratio"),
-                p=p_text(self.p_value),
+                p=fmt_p(self.p_value, bare=True),
                 threshold=fmt_value(self.threshold, "ratio", decimals=3),
             )
         ]

@@ -27,16 +27,14 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError
 from cxlab._options import check_option
-from cxlab._present import _, fmt_change, fmt_value
+from cxlab._present import _, fmt_change, fmt_list, fmt_p, fmt_value
 from cxlab._result import Result
 from cxlab.experiments._did import CANNOT, PretrendResult, event_plot
 from cxlab.experiments._text import (
     day_text,
     effect_sentence,
     metric_info,
-    p_text,
     size_text,
-    words_list,
 )
 
 ControlGroup = Literal["never", "notyet"]
@@ -74,7 +72,7 @@ class StaggeredResult(Result):
             except ValueError:
                 when = str(key)
             out.append(_("{n} from {day}").format(n=fmt_value(n, "count"), day=when))
-        return words_list(out)
+        return fmt_list(out)
 
     def findings(self) -> list[str]:
         o = self.overall
@@ -111,7 +109,7 @@ class StaggeredResult(Result):
                 control=control,
                 estimate=fmt_change(o["estimate"], unit),
                 se=size_text(o["std_error"], unit),
-                p=p_text(o.get("p_value")),
+                p=fmt_p(o.get("p_value"), bare=True),
             ),
             *self.pretrend.details(),
         ]

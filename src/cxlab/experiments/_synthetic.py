@@ -27,18 +27,16 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError
-from cxlab._present import N_, _, fmt_change, fmt_value, label
+from cxlab._present import N_, _, fmt_change, fmt_list, fmt_p, fmt_value, label
 from cxlab._result import Result
 from cxlab.experiments._its import PlaceboResult
 from cxlab.experiments._text import (
     day_text,
     effect_sentence,
     metric_info,
-    p_text,
     relative_text,
     share_text,
     size_text,
-    words_list,
 )
 
 SC_CANNOT = N_(
@@ -108,7 +106,7 @@ class SyntheticControlResult(Result):
 
     def _blend(self) -> str:
         top = self.weights.sort("weight", descending=True).head(3)
-        return words_list(
+        return fmt_list(
             [
                 _("{region} {share}").format(region=label(d), share=share_text(w))
                 for d, w in top.iter_rows()
@@ -190,8 +188,8 @@ class SyntheticControlResult(Result):
             ).format(
                 region=label(self.unit),
                 n=n,
-                p=p_text(self.rank_p_value),
-                smallest=p_text(1 / (n + 1)),
+                p=fmt_p(self.rank_p_value, bare=True),
+                smallest=fmt_p(1 / (n + 1), bare=True),
                 alpha=fmt_value(self.alpha, "ratio"),
             ),
             *self.placebo.details(),

@@ -16,6 +16,7 @@ from cxlab._present import (
     _,
     fmt_change,
     fmt_date,
+    fmt_list,
     fmt_value,
     gettext,
     label,
@@ -149,21 +150,6 @@ def design_word(design: str) -> str:
     return gettext(DESIGNS.get(design, design))
 
 
-def words_list(items: list[str]) -> str:
-    """``a, b and c`` / ``a、b和c`` (Babel's list patterns)."""
-    from babel.lists import format_list
-
-    items = [str(i) for i in items]
-    return format_list(items, locale=locale()) if items else "–"
-
-
-def p_text(p: float | None) -> str:
-    """A p-value for the appendix: "<0.001" or three decimals."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "–"
-    return "<0.001" if p < 0.001 else fmt_value(p, "ratio", decimals=3)
-
-
 def share_text(x: float) -> str:
     """A proportion of a whole (78.1%)."""
     return fmt_value(x, "share")
@@ -269,5 +255,5 @@ class Phrase:
             names = [metric_arm(i) for i in items]
             if not self.msgid.startswith("{" + k + "}"):  # inside the sentence: lower case
                 names = [inline(n) for n in names]
-            values[k] = words_list(names)
+            values[k] = fmt_list(names)
         return _(self.msgid).format(**values)

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from cxlab._present import N_, Headline, _, fmt_month, fmt_value, label
+from cxlab._present import N_, Headline, _, fmt_list, fmt_month, fmt_value, join_sentences, label
 from cxlab._result import Result
-from cxlab.nps._details import join, sentences
 from cxlab.nps._drivers import KeyDrivers
 from cxlab.nps._followup import FollowUp
 from cxlab.nps._period import _add_months, _unit_period
@@ -152,7 +151,7 @@ class NpsAnswer(Result):
                 sure = _("The whole likely range is below the target.")
             else:
                 sure = _("The likely range includes the target, so more answers could change this.")
-            out.append(sentences(side, sure))
+            out.append(join_sentences(side, sure))
         if self.drivers is not None:
             top = self.drivers.table.row(0, named=True)
             most = _(
@@ -162,8 +161,12 @@ class NpsAnswer(Result):
                 share=fmt_value(top["importance"], "share", decimals=0),
             )
             fix = self.drivers.fix_first_words()
-            first = _("Fix first: {drivers}.").format(drivers=join(fix)) if fix else ""
-            out.append(sentences(most, first))
+            first = (
+                _("Fix first: {drivers}.").format(drivers=fmt_list(style="semicolon", items=fix))
+                if fix
+                else ""
+            )
+            out.append(join_sentences(most, first))
         if self.themes is not None:
             t = self.themes._main().filter(
                 (pl.col("theme") != "(none)") & (pl.col("mentions") >= 30)

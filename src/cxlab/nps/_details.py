@@ -10,7 +10,7 @@ import html
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cxlab._present import CSS, _, fmt_value, language, note_html, table_html
+from cxlab._present import CSS, _, language, note_html, table_html
 
 if TYPE_CHECKING:
     import polars as pl
@@ -38,23 +38,6 @@ class Details:
             parts.append(markup)
         parts.append("</div>")
         return "".join(parts)
-
-
-def p_text(p: float | None) -> str:
-    """A p-value as the appendix writes it."""
-    if p is None or p != p:
-        return "–"
-    return "p < 0.001" if p < 0.001 else "p = " + fmt_value(p, "ratio", decimals=3)
-
-
-def join(items: list[str]) -> str:
-    """A list of phrases joined the way the language joins them."""
-    return _("; ").join(items)
-
-
-def sentences(*parts: str) -> str:
-    """Sentences run together as the language writes them (a space in English, none in Chinese)."""
-    return ("" if language() == "zh" else " ").join(p for p in parts if p)
 
 
 def mark_languages(markup: str, column: int, languages: list[str | None]) -> str:

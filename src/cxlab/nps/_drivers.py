@@ -35,10 +35,10 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab._options import check_option
-from cxlab._present import _, fmt_interval, fmt_value, label, ngettext
+from cxlab._present import _, fmt_interval, fmt_list, fmt_value, label, ngettext
 from cxlab._result import Result
 from cxlab.nps import _words  # noqa: F401  (registers the drivers' labels)
-from cxlab.nps._details import Details, join
+from cxlab.nps._details import Details
 
 DriverMethod = Literal["relative_weights", "shapley"]
 RATINGS = (
@@ -171,12 +171,14 @@ class KeyDrivers(Result):
                 share=share(top["importance"], "share", decimals=0),
                 low=share(top["importance_low"], "share", decimals=0),
                 high=share(top["importance_high"], "share", decimals=0),
-                order=join([label(x) for x in t["term"]]),
+                order=fmt_list(style="semicolon", items=[label(x) for x in t["term"]]),
             ),
         ]
         fix = self.fix_first_words()
         if fix:
-            out.append(_("Fix first: {drivers}.").format(drivers=join(fix)))
+            out.append(
+                _("Fix first: {drivers}.").format(drivers=fmt_list(style="semicolon", items=fix))
+            )
         overlap = t.filter(pl.col("importance_low") <= pl.col("importance_high").shift(-1)).height
         if overlap:
             out.append(

@@ -20,6 +20,7 @@ from cxlab._present import (
     Headline,
     _,
     csv_link,
+    fmt_list,
     fmt_value,
     label,
     label_levels,
@@ -27,7 +28,7 @@ from cxlab._present import (
 )
 from cxlab._result import Result
 from cxlab.features._surveys import nps_category, survey_features
-from cxlab.nps._details import join, mark_languages
+from cxlab.nps._details import mark_languages
 from cxlab.nps._lexicon import detect_language
 from cxlab.nps._period import Period, data_range, local_zone, parse_period
 from cxlab.nps._themes import tag_themes
@@ -59,7 +60,7 @@ def _short(text: str | None, size: int = 70) -> str | None:
 def _themes_text(value: str | None) -> str | None:
     if value is None:
         return None
-    return join([theme_label(x) for x in value.split("; ")])
+    return fmt_list(style="semicolon", items=[theme_label(x) for x in value.split("; ")])
 
 
 @dataclass(frozen=True)

@@ -31,14 +31,17 @@ from cxlab._present import (
     _,
     fmt_change,
     fmt_interval,
+    fmt_list,
+    fmt_p,
     fmt_value,
+    join_sentences,
     label,
     ngettext,
 )
 from cxlab._result import Result
 from cxlab._stats import adjust_p
 from cxlab.nps._counts import Method, NpsCounts, count_frame, std_error, with_interval
-from cxlab.nps._details import Details, join, p_text, sentences
+from cxlab.nps._details import Details
 from cxlab.nps._period import Period, comparison_period, data_range, local_zone, parse_period
 
 if TYPE_CHECKING:
@@ -487,7 +490,7 @@ class NpsChange(Result):
         )
         if r["n_before"] == 0:
             return [
-                sentences(
+                join_sentences(
                     now,
                     _(
                         "There are no answers in {compare_to} to compare with, so whether it "
@@ -513,7 +516,7 @@ class NpsChange(Result):
                 "really moved."
             )
         )
-        return [sentences(now, moved), verdict]
+        return [join_sentences(now, moved), verdict]
 
     def _group_findings(self) -> list[str]:
         t = self.table.filter((pl.col("n_now") > 0) & (pl.col("n_before") > 0))
@@ -550,7 +553,11 @@ class NpsChange(Result):
                     "NPS changed by more than chance in {k} of {m} groups (allowing for the "
                     "number of comparisons): {groups}."
                 )
-            out.append(words.format(k=real.height, m=t.height, groups=join(parts)))
+            out.append(
+                words.format(
+                    k=real.height, m=t.height, groups=fmt_list(style="semicolon", items=parts)
+                )
+            )
         up = t.sort("estimate", descending=True).row(0, named=True)
         down = t.sort("estimate").row(0, named=True)
         if t.height > 2:
@@ -661,7 +668,7 @@ class NpsChange(Result):
                         else None,
                         "ratio",
                     ),
-                    p=p_text(r["p_value"]),
+                    p=fmt_p(r["p_value"]),
                     alpha=self.alpha,
                 )
             )
@@ -887,7 +894,7 @@ class NpsGaps(Result):
             _(
                 "{k} of {m} groups differ from the other respondents by more than chance, "
                 "allowing for the number of comparisons: {groups}."
-            ).format(k=sig.height, m=m, groups=join(parts))
+            ).format(k=sig.height, m=m, groups=fmt_list(style="semicolon", items=parts))
         ]
 
     def reader_table(self) -> pl.DataFrame:

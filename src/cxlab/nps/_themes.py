@@ -22,11 +22,11 @@ import polars as pl
 from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab._masking import mask_column
 from cxlab._options import check_option
-from cxlab._present import _, fmt_interval, fmt_value, gettext
+from cxlab._present import _, fmt_interval, fmt_list, fmt_value, gettext
 from cxlab._result import Result
 from cxlab.features._surveys import nps_category
 from cxlab.nps._counts import with_interval
-from cxlab.nps._details import Details, join, mark_languages
+from cxlab.nps._details import Details, mark_languages
 from cxlab.nps._lexicon import analyse, detect_language, lexicon
 from cxlab.nps._period import Period, data_range, local_zone, parse_period
 from cxlab.nps._words import COMMENT_LANGUAGES, theme_label
@@ -197,15 +197,16 @@ class Themes(Result):
         top = t.head(3)
         out = [
             _("Most mentioned: {themes}.").format(
-                themes=join(
-                    [
+                themes=fmt_list(
+                    style="semicolon",
+                    items=[
                         _("{theme} ({share} of comments, NPS {nps})").format(
                             theme=theme_label(r["theme"]),
                             share=fmt_value(r["share"], "share", decimals=0),
                             nps=fmt_value(r["nps"], "nps", decimals=0),
                         )
                         for r in top.iter_rows(named=True)
-                    ]
+                    ],
                 )
             )
         ]

@@ -21,11 +21,11 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError
-from cxlab._present import _, fmt_date, fmt_interval, fmt_value, label, locale, ngettext
+from cxlab._present import _, fmt_date, fmt_interval, fmt_list, fmt_value, label, locale, ngettext
 from cxlab._result import Result
 from cxlab.features._surveys import nps_category
 from cxlab.nps._counts import Method, with_interval
-from cxlab.nps._details import Details, join
+from cxlab.nps._details import Details
 from cxlab.nps._period import local_zone
 
 
@@ -145,7 +145,9 @@ class NpsTrend(Result):
                     flagged.height,
                 )
             )
-            out.append(words.format(n=flagged.height, periods=join(parts)))
+            out.append(
+                words.format(n=flagged.height, periods=fmt_list(style="semicolon", items=parts))
+            )
         return out
 
     def reader_table(self) -> pl.DataFrame:
