@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from cxlab._present import N_, _, fmt_change, fmt_date, fmt_value, label, order_levels
+from cxlab._present import N_, _, fmt_change, fmt_date, fmt_list, fmt_value, label, order_levels
 from cxlab._result import Result
 from cxlab.features import MetricConfig, metrics, prepare
 from cxlab.review._moments import moments
@@ -33,7 +33,6 @@ from cxlab.review._show import (
     dim_word,
     duration_unit,
     fmt_duration,
-    joined,
     mid,
     scale,
     seconds_axis,
@@ -87,7 +86,7 @@ def _targets_for(targets: pl.DataFrame | None, kpi: str, column: str) -> dict[st
 
 
 def _and(items: list[str]) -> str:
-    return joined(items)
+    return fmt_list(items)
 
 
 # -- 1. volume ----------------------------------------------------------------------------------
@@ -303,8 +302,8 @@ class Breakdown(Result):
             return _(heading).format(month=self.period.label)
         names = [label(self._column(k)) for k in self.kpis]
         return _("{metrics} by {by}, {month}").format(
-            metrics=joined([cap(names[0]), *(mid(n) for n in names[1:])]),
-            by=joined([dim_word(b) for b in self.by]),
+            metrics=fmt_list([cap(names[0]), *(mid(n) for n in names[1:])]),
+            by=fmt_list([dim_word(b) for b in self.by]),
             month=self.period.label,
         )
 
@@ -491,7 +490,7 @@ class Breakdown(Result):
         else:
             title = _("{metric} by {by}, {month}").format(
                 metric=cap(label(self._column(kpis[0]))),
-                by=joined([dim_word(b) for b in self.by]),
+                by=fmt_list([dim_word(b) for b in self.by]),
                 month=self.period.label,
             )
         note = _("Thin lines: where the true value likely lies (95%).")
@@ -654,7 +653,7 @@ class Daily(Result):
                 y=goal * k,
                 line=TARGET_LINE,
                 annotation_text=_("Target {channels}: {target}").format(
-                    channels=joined([mid(label(c)) for c in who]),
+                    channels=fmt_list([mid(label(c)) for c in who]),
                     target=fmt_value(goal, m.unit, decimals=0),
                 ),
                 annotation_position="bottom right",
@@ -664,7 +663,7 @@ class Daily(Result):
         missing = [c for c in channels if c not in goals]
         if goals and missing:
             note = _("Dashed line: the target; {channels} have no target.").format(
-                channels=joined([mid(label(c)) for c in missing])
+                channels=fmt_list([mid(label(c)) for c in missing])
             )
         fig.update_layout(
             title=titled(self.title, note),

@@ -237,15 +237,3 @@ def date_axis(start: dt.date, end: dt.date, *, every: int = 7) -> dict:
         ticks.append(day)
         day += dt.timedelta(days=every)
     return {"tickvals": ticks, "ticktext": [fmt_date(d) for d in ticks]}
-
-
-def both(a: str, b: str) -> str:
-    return _("{a} and {b}").format(a=a, b=b)
-
-
-def joined(items: Sequence[str]) -> str:
-    """A list in words: "a, b and c" / "a、b和c"."""
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return both(_(", ").join(items[:-1]), items[-1])

@@ -25,7 +25,17 @@ import plotly.graph_objects as go
 import polars as pl
 from scipy import stats
 
-from cxlab._present import CSS, _, fmt_date, fmt_interval, fmt_value, label, note_html, table_html
+from cxlab._present import (
+    CSS,
+    _,
+    fmt_date,
+    fmt_interval,
+    fmt_list,
+    fmt_value,
+    label,
+    note_html,
+    table_html,
+)
 from cxlab._result import Result
 from cxlab._stats import adjust_p
 from cxlab.features import MetricConfig, metrics, prepare
@@ -38,7 +48,6 @@ from cxlab.review._show import (
     chart_text,
     date_axis,
     dim_word,
-    joined,
     mid,
     scale,
     seconds_axis,
@@ -415,7 +424,7 @@ class Ranking(Result):
         )
 
     def _names(self, frame: pl.DataFrame) -> str:
-        return joined([mid(label(v)) for v in frame[self.unit_name]])
+        return fmt_list([mid(label(v)) for v in frame[self.unit_name]])
 
     def verdict(self) -> str:
         """Who differs clearly from the average, named (95% certain)."""
