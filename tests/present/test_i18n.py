@@ -1,18 +1,22 @@
-"""Every user-facing string has a Chinese translation, with the same placeholders.
+"""Every user-facing string has a Chinese translation, with the same placeholders, and every
+translation is used.
 
-The strings are found the way gettext tools find them: Babel's extractor over ``src/cxlab`` with
-the keywords ``_``, ``N_``, ``gettext`` and ``ngettext``, plus every paragraph of every notebook's
-markdown (the renderer translates those when a report is published in Chinese).
+The strings are found on the syntax tree of every module under ``src/cxlab`` (underscore folders
+included, and calls inside f-strings, which a token-based extractor misses): the first argument
+of ``_``, ``N_``, ``gettext`` and ``ngettext``. From the notebooks come every paragraph of the
+markdown (the renderer translates those when a report is published in Chinese) and the literal
+texts that code cells hand to the display helpers (``caption=``, ``cx.viz.note(...)``), which
+translate them when shown.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
 
 from cxlab._present import _i18n
 
@@ -21,16 +25,45 @@ KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"\{[a-z_][a-z0-9_]*(?:[:!][^}]*)?\}")
 
 
+def _name(func: ast.expr) -> str:
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+
+
 def source_messages() -> dict[str, str]:
     found: dict[str, str] = {}
-    for filename, lineno, message, _comments, _ctx in extract_from_dir(
-        ROOT / "src" / "cxlab",
-        method_map=[("**.py", "python")],
-        keywords=KEYWORDS,
-    ):
-        text = message[0] if isinstance(message, tuple) else message
-        if text:
-            found.setdefault(text, f"src/cxlab/{filename}:{lineno}")
+    for path in sorted((ROOT / "src" / "cxlab").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and _name(node.func) in KEYWORDS
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+                and node.args[0].value
+            ):
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                found.setdefault(node.args[0].value, where)
+    return found
+
+
+def notebook_code_messages() -> dict[str, str]:
+    """Literal texts that notebook code hands to a display helper to translate."""
+    found: dict[str, str] = {}
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for i, cell in enumerate(nb["cells"]):
+            if cell["cell_type"] != "code":
+                continue
+            for node in ast.walk(ast.parse("".join(cell["source"]))):
+                if not isinstance(node, ast.Call):
+                    continue
+                texts = [k.value for k in node.keywords if k.arg == "caption"]
+                if _name(node.func) == "note" and node.args:
+                    texts.append(node.args[0])
+                for t in texts:
+                    if isinstance(t, ast.Constant) and isinstance(t.value, str):
+                        found.setdefault(t.value, f"notebooks/{path.name} cell {i}")
     return found
 
 
@@ -60,7 +93,8 @@ def test_every_source_string_is_translated():
 
 def test_every_notebook_paragraph_is_translated():
     catalogue = _i18n.catalogue("zh")
-    missing = {m: where for m, where in notebook_messages().items() if m not in catalogue}
+    wanted = {**notebook_messages(), **notebook_code_messages()}
+    missing = {m: where for m, where in wanted.items() if m not in catalogue}
     listing = "\n".join(f"  {where}: {m[:90]!r}" for m, where in sorted(missing.items())[:40])
     assert not missing, f"{len(missing)} notebook paragraphs have no translation:\n{listing}"
 
@@ -102,3 +136,26 @@ def test_each_message_lives_in_one_catalogue_file():
                     twice.append((key, seen[key], po.name))
                 seen[key] = po.name
     assert not twice, f"messages in more than one file: {twice[:10]}"
+
+
+def test_every_translation_is_used():
+    """A catalogue entry no source string, label or notebook text asks for is dead weight that
+    hides drift (an English string changed, its old translation left behind)."""
+    from babel.messages.pofile import read_po
+
+    used = set(source_messages()) | set(notebook_code_messages())
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "markdown":
+                text = "".join(cell["source"]).strip()
+                used.add(text)
+                used.update(b.strip() for b in text.split("\n\n") if b.strip())
+    unused = []
+    for po in sorted((_i18n._LOCALE_DIR / "zh").glob("*.po")):
+        with po.open("rb") as fh:
+            for message in read_po(fh):
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                if key and key not in used:
+                    unused.append(f"{po.name}: {key[:80]!r}")
+    assert not unused, f"{len(unused)} translations nothing uses:\n  " + "\n  ".join(unused[:40])

@@ -14,7 +14,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from cxlab._present._i18n import _, gettext
+from cxlab._present._i18n import N_, _, gettext
 from cxlab._present._units import Unit, decisive_decimals, fmt_change, fmt_period, fmt_value
 
 Direction = Literal[">=", "<="]
@@ -24,12 +24,12 @@ Comparison = Literal[
 ]
 
 _COMPARISON_WORDS = {
-    "previous_month": "vs previous month",
-    "last_year": "vs same month last year",
-    "previous_period": "vs previous period",
-    "baseline": "vs baseline",
-    "previous_quarter": "vs previous quarter",
-    "year_ago": "vs same period last year",
+    "previous_month": N_("vs previous month"),
+    "last_year": N_("vs same month last year"),
+    "previous_period": N_("vs previous period"),
+    "baseline": N_("vs baseline"),
+    "previous_quarter": N_("vs previous quarter"),
+    "year_ago": N_("vs same period last year"),
 }
 
 
