@@ -252,3 +252,10 @@ def test_lists_p_values_and_sentences_in_each_language():
         assert fmt_list(["电话", "在线", "邮件"]) == "电话、在线和邮件"
         assert fmt_list(["甲", "乙"], style="or") == "甲或乙"
         assert join_sentences("一。", "二。") == "一。二。"
+
+
+def test_numbers_written_out_still_align_right():
+    frame = pl.DataFrame({"metric": ["fcr", "csat"], "target": ["≥ 80.0%", "≥ 4.20"]})
+    with use_language("en"):
+        markup = table_html(frame)
+    assert "<th class='txt'>Measure</th>" in markup and "<th>Target</th>" in markup

@@ -11,6 +11,7 @@ import base64
 import datetime as dt
 import html
 import math
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -30,10 +31,20 @@ def register_units(units: Mapping[str, str]) -> None:
     _METRIC_UNITS.update(units)
 
 
+_NUMBER_LIKE = re.compile(r"^[\s≥≤<>+\-−–×~]*(?:[A-Z]{0,2}[¥$€£])?[\d.,]+")
+
+
 def _is_level_column(frame: pl.DataFrame, name: str) -> bool:
+    """A text column of words (left-aligned), not of numbers already written out (right)."""
     import polars as pl
 
-    return frame.schema[name] in (pl.Utf8, pl.Categorical, pl.Enum)
+    if frame.schema[name] not in (pl.Utf8, pl.Categorical, pl.Enum):
+        return False
+    values = [str(v) for v in frame.get_column(name).drop_nulls().to_list() if str(v) != "–"]
+    if not values:
+        return True
+    numeric = sum(1 for v in values if _NUMBER_LIKE.match(v))
+    return numeric < 0.8 * len(values)
 
 
 def format_cell(value: Any, column: str = "", unit: Unit | str | None = None) -> str:
