@@ -59,7 +59,7 @@ def test_changes_name_their_unit():
         assert fmt_interval(0.047, 0.072, "share") == "+4.7 pp to +7.2 pp"
     with use_language("zh"):
         assert fmt_change(0.012, "share") == "+1.2个百分点"
-        assert fmt_interval(0.047, 0.072, "share") == "+4.7个百分点 至 +7.2个百分点"
+        assert fmt_interval(0.047, 0.072, "share") == "+4.7个百分点至+7.2个百分点"
 
 
 def test_compact_counts_and_money_in_chinese(tmp_path, monkeypatch):

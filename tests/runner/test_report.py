@@ -113,7 +113,7 @@ def test_index_tiles_from_recorded_cards(runner_ws: Path) -> None:
     page = (out / "index.html").read_text()
     assert '<html lang="en">' in page and "cx-card" in page
     assert "1,234" in page and "October 2026" in page  # value and period
-    assert "▲" in page and "vs previous month" in page  # direction of change
+    assert "cx-good" in page and "+" in page and "vs previous month" in page  # direction of change
     with use_language("zh"):
         write_index(out, timezone="Asia/Shanghai")
     zh = (out / "index.html").read_text()

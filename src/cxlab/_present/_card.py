@@ -184,10 +184,7 @@ def cards_html(cards: list[Headline]) -> str:
                 + "</div>"
             )
         if c.change_text():
-            arrow = "▲" if (c.change or 0) > 0 else ("▼" if (c.change or 0) < 0 else "■")
-            lines.append(
-                f"<div class='c cx-{c.change_tone()}'>{arrow} {e(c.change_text() or '')}</div>"
-            )
+            lines.append(f"<div class='c cx-{c.change_tone()}'>{e(c.change_text() or '')}</div>")
         if c.interval_text():
             lines.append(f"<div class='d'>{e(c.interval_text() or '')}</div>")
         if c.detail:

@@ -7,7 +7,7 @@ unit       a value                        a change
 ========== ============================== ==================================================
 share      78.1%                          +1.2 pp / +1.2个百分点
 percent    +4.5% (a relative change)      +4.5%
-seconds    45 s, 12.5 min, 5.3 h, 2.1 d   -34 s / 减少 34秒 (the magnitude chooses the unit)
+seconds    45 s, 12.5 min, 1.3 h, 2.1 d   -34 s / 减少 34秒 (the magnitude chooses the unit)
 money      CN¥242,000 / ¥24.2万           +CN¥1,200
 count      283,209 / 28.3万               +1,204
 score      4.26 (CSAT 1–5)                +0.15
@@ -88,7 +88,7 @@ def _duration(seconds: float, decimals: int | None, *, signed: bool = False) -> 
     size = abs(seconds)
     if size < 120:
         amount, unit, default = seconds, _("{n} s"), 0
-    elif size < 120 * 60:
+    elif size < 60 * 60:
         amount, unit, default = seconds / 60, _("{n} min"), 1
     elif size < 72 * 3600:
         amount, unit, default = seconds / 3600, _("{n} h"), 1

@@ -318,7 +318,7 @@ def write_index(
             when = e(_when((good or {}).get("ended_at"), timezone))
             sections.append(
                 f"<section class='card'><h2>{title} {badge}</h2>"
-                f"<p class='meta'>{e(_('Last updated:'))} {when}</p>{failure}"
+                f"<p class='meta'>{_('Last updated: {when}').format(when=when)}</p>{failure}"
                 f"{tiles}<p>{link}</p></section>"
             )
         now = e(_when(dt.datetime.now(dt.UTC).isoformat(), timezone))

@@ -88,6 +88,7 @@ main{{max-width:1180px;margin:0 auto;padding:8px 24px 40px;box-sizing:border-box
 .jp-RenderedHTMLCommon table{{display:block;max-width:100%;overflow-x:auto}}
 .jp-InputPrompt,.jp-OutputPrompt,.jp-Collapser{{display:none!important}}
 .jp-Notebook .jp-Cell{{padding:0}}
+.cx-report-footer{{font-family:{FONT_STACK};color:#8a94a6;font-size:12px;padding:18px 24px 24px}}
 .cx-report-header{{font-family:{FONT_STACK};border-bottom:3px solid #1f5a96;padding:16px 24px 10px;background:#f6f8fb}}
 .cx-report-header .inner{{max-width:1180px;margin:0 auto}}
 .cx-report-header h1{{margin:0 0 6px;font-size:26px;color:#1d2433}}
@@ -163,6 +164,8 @@ def render_html(
         flags=re.S,
     )
     body = body.replace("</head>", head + "</head>", 1)
+    if run_id or version:
+        body = body.replace("</body>", _footer(version, run_id) + "</body>", 1)
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + header, body, count=1)
 
 
@@ -202,7 +205,7 @@ def _fold_appendix(body: str) -> str:
     anchor = heading.group(1) if heading else "appendix"
     if heading:
         section = section[: heading.start()] + section[heading.end() :]
-    hint = html.escape(_("model details, diagnostics and full tables: click to open"))
+    hint = html.escape(_("methods, checks and full tables (click to open)"))
     folded = (
         f"<details class='cx-appendix'><summary><h2 id=\"{anchor}\">{summary_text}</h2>"
         f"<span class='hint'>{hint}</span></summary>{section}</details>"
@@ -268,10 +271,7 @@ def _header(
         _("Run {when}").format(when=f"<b>{e(_when(run_time))}</b>"),
         _("Data up to {when}").format(when=f"<b>{e(_when(freshness))}</b>"),
         _("Parameters {values}").format(values=f"<b>{e(params)}</b>"),
-        _("cxlab {version}").format(version=f"<b>{e(version)}</b>"),
     ]
-    if run_id:
-        items.append(_("Run {run_id}").format(run_id=f"<b>{e(run_id)}</b>"))
     items.append(f"<a href='../../index.html'>{e(_('All reports'))}</a>")
     nav = ""
     if toc:
@@ -282,6 +282,15 @@ def _header(
         f"<header class='cx-report-header'><div class='inner'><h1>{e(title)}</h1>"
         f"<div class='meta'>{meta}</div>{nav}</div></header>"
     )
+
+
+def _footer(version: str, run_id: str) -> str:
+    """What an analyst needs to trace the page (kept out of the reader's header)."""
+    e = html.escape
+    parts = [_("cxlab {version}").format(version=e(version))]
+    if run_id:
+        parts.append(_("Run {run_id}").format(run_id=e(run_id)))
+    return f"<footer class='cx-report-footer'>{' · '.join(parts)}</footer>"
 
 
 def lab_css_source() -> Path:

@@ -19,11 +19,11 @@ COLORS = {
     "channels": {"phone": "#1f5a96", "chat": "#e07b39", "email": "#6c5b7b", "social": "#2e8540"},
     "arms": {"control": "#8a94a6", "treatment": "#334155"},
     "periods": {"current": "#334155", "compare": "#b8c2d1", "forecast": "#0f766e"},
-    "segments": {"enterprise": "#0f766e", "individual": "#b45309"},
+    "segments": {"enterprise": "#0f766e", "individual": "#7c2d12"},
     "target": "#1d2433",
 }
 # categories that are not channels (reasons, groups, weekdays) take colours no channel uses
-SEQUENCE = ["#334155", "#0f766e", "#b45309", "#be185d", "#64748b", "#0e7490", "#a16207", "#7c2d12"]
+SEQUENCE = ["#334155", "#0f766e", "#be185d", "#7c2d12", "#64748b", "#0891b2", "#a21caf", "#854d0e"]
 # one look for a target in every chart: a dark dashed line (or a dark tick on a bar)
 TARGET_LINE = {"color": "#1d2433", "dash": "dash", "width": 1.5}
 
