@@ -238,3 +238,25 @@ def test_record_headlines_goes_through_the_shared_record(sections, monkeypatch, 
     assert set(missed[:4]) <= set(shown)  # the index says the bad news
     assert all(not v["headline"] for k, v in saved.items() if k not in shown)
     assert saved["fcr:all"]["period"] == ["2026-10-01", "2026-11-01"]
+
+
+def test_comparison_month_reads_so_the_change_adds_up():
+    """A planted pair: 10.02% this month, 10.652% last month, a change of -0.63 pp. The
+    comparison month reads with the current figure's decimals (10.65%), never 10.7%; where the
+    one-decimal figures would not add up to the change shown, both take one more decimal."""
+    from cxlab._present import use_language
+    from cxlab.review._scorecard import pair_texts
+
+    with use_language("en"):
+        assert pair_texts(0.1002, 0.10652, 0.1002 - 0.10652, "share", 2) == (
+            "10.02%",
+            "10.65%",
+            "-0.6 pp",
+        )
+        # 86.74% vs 85.26%: 86.7 - 85.3 = 1.4, but the change reads +1.5 pp
+        actual, previous, change = pair_texts(0.8674, 0.8526, 0.0148, "share", None)
+        assert (actual, previous, change) == ("86.74%", "85.26%", "+1.5 pp")
+        assert pair_texts(0.78, 0.79, -0.01, "share", None) == ("78.0%", "79.0%", "-1.0 pp")
+        assert pair_texts(420.0, 421.0, -1.0, "seconds")[2] == "no change"
+    with use_language("zh"):
+        assert pair_texts(420.0, 421.0, -1.0, "seconds")[2] == "持平"

@@ -139,3 +139,34 @@ def test_sections_show_themselves(review) -> None:
         else:
             assert "<table" in result._repr_html_()
         assert result.to_dict()["findings"]
+
+
+def test_channels_without_a_service_level_target_take_the_queues_target():
+    """Email and social have no service-level target in the targets table; the queues table
+    (the one staffing plans to) has one: the review counts it, and says when queues differ."""
+    import polars as pl
+
+    from cxlab.review._open import with_queue_targets
+
+    targets = pl.DataFrame(
+        {
+            "kpi": ["service_level"],
+            "scope": ["channel=phone"],
+            "period": ["monthly"],
+            "target": [0.8],
+            "direction": [">="],
+            "description": ["phone"],
+        }
+    )
+    queues = pl.DataFrame(
+        {
+            "queue": ["phone_a", "email_a", "social_a", "social_b"],
+            "channel": ["phone", "email", "social", "social"],
+            "sl_target": [0.7, 0.9, 0.85, 0.9],
+        }
+    )
+    out = with_queue_targets(targets, queues)
+    got = {r["scope"]: r["target"] for r in out.iter_rows(named=True)}
+    assert got == {"channel=phone": 0.8, "channel=email": 0.9, "channel=social": 0.9}
+    social = out.filter(pl.col("scope") == "channel=social")["description"].item()
+    assert "queues differ" in social

@@ -68,11 +68,51 @@ def open_review(
             }
         )
     )
+    if has_table("queues", ws):
+        targets = with_queue_targets(targets, load("queues", workspace=ws).collect())
     qa = load("qa_scores", workspace=ws) if has_table("qa_scores", ws) else None
     agents = load("agents", workspace=ws).collect() if has_table("agents", ws) else None
     return ReviewInputs(
         contacts, period, targets, qa, agents, " and ".join(parts) or "all contacts"
     )
+
+
+def with_queue_targets(targets: pl.DataFrame, queues: pl.DataFrame) -> pl.DataFrame:
+    """The targets, with each channel's service-level target from the queues table (the one
+    staffing plans to) wherever the targets table has none for that channel. When a channel's
+    queues differ, the strictest target is used and the description says so."""
+    if not {"channel", "sl_target"} <= set(queues.columns):
+        return targets
+    have = {
+        r["scope"]
+        for r in targets.iter_rows(named=True)
+        if r["kpi"] == "service_level" and r["scope"]
+    }
+    rows = []
+    for (channel,), group in queues.filter(pl.col("sl_target").is_not_null()).group_by(
+        ["channel"], maintain_order=True
+    ):
+        scope = f"channel={channel}"
+        if scope in have:
+            continue
+        values = sorted(set(group["sl_target"].to_list()))
+        note = "service-level target from the queues table"
+        if len(values) > 1:
+            note += f" (queues differ: {values[0]:.0%} to {values[-1]:.0%}; the strictest is used)"
+        rows.append(
+            {
+                "kpi": "service_level",
+                "scope": scope,
+                "period": "monthly",
+                "target": float(values[-1]),
+                "direction": ">=",
+                "description": note,
+            }
+        )
+    if not rows:
+        return targets
+    extra = pl.DataFrame(rows).select([c for c in targets.columns if c in rows[0]])
+    return pl.concat([targets, extra], how="diagonal_relaxed")
 
 
 def headline_cards(card: Scorecard) -> list[Headline]:

@@ -26,6 +26,7 @@ from cxlab.features import MetricConfig, metrics, prepare
 from cxlab.review._moments import change_test, moments
 from cxlab.review._period import Period
 from cxlab.review._show import (
+    DURATION_UNITS,
     cap,
     chart_text,
     duration_unit,
@@ -65,6 +66,69 @@ BEYOND_NORMAL = 0.01  # a change counts as beyond normal variation at p < 0.01
 TILES = 5  # one row of tiles: how many targets were missed, the misses, then what was met
 
 
+_CHANGE_DECIMALS = {"share": 1, "score": 2, "count": 0, "nps": 1, "money": 0}
+
+
+def _scale(unit: str, value: float | None) -> tuple[float, int, str | None]:
+    """How a unit's figures are read: the factor to the number shown, the change's decimals
+    and, for durations, the unit of time a level and its change read in."""
+    if unit == "share":
+        return 100.0, 1, None
+    if unit == "seconds":
+        dunit = duration_unit(value)
+        return 1.0 / DURATION_UNITS[dunit], 0 if dunit == "s" else 1, dunit
+    return 1.0, _CHANGE_DECIMALS.get(unit, 2), None
+
+
+def pair_texts(
+    value: float | None,
+    previous: float | None,
+    change: float | None,
+    unit: str,
+    decimals: int | None = None,
+) -> tuple[str, str, str]:
+    """This month's figure, the comparison month's and the change, written so that they add up
+    on the page: the comparison month reads with the current figure's decimals, and both take
+    one more decimal (up to two more) where the change shown would not match the figures shown
+    (10.02% against 10.65%, -0.6 pp; never 10.02% against 10.7%). A change that rounds to zero
+    reads "no change"."""
+    factor, change_digits, dunit = _scale(unit, value)
+    if value is None:
+        return "–", "–", "–"
+    base = change_digits if unit == "seconds" or decimals is None else decimals
+    digits = base
+    if previous is not None and change is not None:
+        shown = round(change * factor, change_digits)
+        for d in range(base, base + 3):
+            digits = d
+            if (
+                round(round(value * factor, d) - round(previous * factor, d), change_digits)
+                == shown
+            ):
+                break
+
+    def level(v: float | None) -> str:
+        if unit == "seconds":
+            return fmt_duration(v, dunit, decimals=digits)
+        return fmt_value(v, unit, decimals=digits)
+
+    if change is None:
+        change_text = "–"
+    elif round(change * factor, change_digits) == 0:
+        change_text = _("no change")
+    elif unit == "seconds":
+        change_text = fmt_duration(change, dunit, signed=True)
+    else:
+        change_text = fmt_change(change, unit)
+    return level(value), level(previous) if previous is not None else "–", change_text
+
+
+def _actual(card: Headline) -> str:
+    """A card's figure for a sentence: a 1-5 score says its scale ("4.26 of 5", "4.26分")."""
+    text = card.value_text(compact=False)
+    return _("{score} of 5").format(score=text) if card.unit == "score" else text
+
+
 def _in(prepared: pl.LazyFrame, period: Period, which: str = "current") -> pl.LazyFrame:
     lo, hi = period.bounds(which)  # type: ignore[arg-type]
     return prepared.filter(pl.col("arrived_at").is_between(lo, hi, closed="left"))
@@ -83,6 +147,7 @@ class Scorecard(Result):
 
     table: pl.DataFrame
     period: Period
+    config: MetricConfig | None = None
 
     @property
     def title(self) -> str:
@@ -175,27 +240,49 @@ class Scorecard(Result):
             out.append(
                 words.format(
                     metric=cap(c.label),
-                    actual=c.value_text(compact=False),
+                    actual=_actual(c),
                     target=self._target(c),
                     gap=self._gap(c),
                 )
             )
+        config = self.config or MetricConfig()
+        within = cards.get("resolution_within:all")
+        if within is not None and within.value is not None:
+            out.append(
+                _(
+                    "Resolved within promise is the share of answered contacts resolved within "
+                    "the general promise of {hours} hours from arrival, whatever their priority; "
+                    "resolved within priority SLA measures the same contacts against their own "
+                    "priority's time ({times}), so the two differ."
+                ).format(
+                    hours=fmt_value(config.resolution_hours, "count"),
+                    times=_(", ").join(
+                        _("{priority} {hours} h").format(priority=k, hours=fmt_value(v, "count"))
+                        for k, v in config.sla_resolve_hours.items()
+                    ),
+                )
+            )
+        overall = cards.get("sla_resolved:all")
         for k, s in WATCH:
             c = cards.get(f"{k}:{s}")
             if c is not None and c.target is None and c.value is not None:
+                hours = config.sla_resolve_hours.get(s.split("=", 1)[-1])
                 out.append(
-                    _("{metric} has no target; it was {actual} this month.").format(
-                        metric=cap(c.label), actual=c.value_text(compact=False)
+                    _(
+                        "A concern: only {actual} of P1 (urgent) contacts were resolved within "
+                        "their {hours} hours, against {overall} across all priorities. No target "
+                        "is set for it."
+                    ).format(
+                        actual=_actual(c),
+                        hours=fmt_value(hours, "count") if hours is not None else "–",
+                        overall=overall.value_text(compact=False) if overall else "–",
                     )
                 )
         met = [cards[f"{r['kpi']}:{r['scope']}"] for r in rows]
         met = [c for c in met if c.status == "met"]
         if met:
             items = _(", ").join(
-                _("{metric} {actual}").format(
-                    metric=mid(c.label), actual=c.value_text(compact=False)
-                )
-                for c in met
+                _("{metric} {actual}").format(metric=mid(c.label), actual=_actual(c)) for c in met
             )
             out.append(_("On target: {items}.").format(items=items))
         moved = [
@@ -231,7 +318,7 @@ class Scorecard(Result):
             out.append(
                 words.format(
                     metric=cap(c.label),
-                    actual=c.value_text(compact=False),
+                    actual=_actual(c),
                     change=fmt_duration(r["change"], duration_unit(r["value"]), signed=True)
                     if r["unit"] == "seconds"
                     else fmt_change(r["change"], r["unit"]),
@@ -264,21 +351,15 @@ class Scorecard(Result):
             moved = ""
             if r["p_value"] is not None:
                 moved = _("yes") if r["p_value"] < BEYOND_NORMAL else _("no")
-            if r["unit"] == "seconds":  # a level and its change read in one unit
-                unit = duration_unit(r["value"])
-                previous = fmt_duration(r["previous"], unit)
-                change = fmt_duration(r["change"], unit, signed=True)
-            else:
-                previous = fmt_value(r["previous"], r["unit"])
-                change = fmt_change(r["change"], r["unit"])
+            actual, previous, change = pair_texts(
+                r["value"], r["previous"], r["change"], r["unit"], c._decimals()
+            )
             rows.append(
                 {
                     "kpi_text": label(r["kpi"]),
                     "scope_text": scope_text(r["scope"]),
                     "target_text": self._target(c) if r["target"] is not None else "",
-                    "actual_text": fmt_duration(r["value"], unit)
-                    if r["unit"] == "seconds"
-                    else c.value_text(compact=False),
+                    "actual_text": actual,
                     "attained": label(c.status) if c.status else "",
                     "previous": previous,
                     "change": change,
@@ -443,4 +524,4 @@ def scorecard(
         "higher_is_better": pl.Boolean,
         "n": pl.Float64,
     }
-    return Scorecard(table=pl.DataFrame(rows, schema=schema), period=period)
+    return Scorecard(table=pl.DataFrame(rows, schema=schema), period=period, config=config)
