@@ -121,7 +121,7 @@ def test_daily_tables_add_up(result):
     channels = result.daily_table("channel")
     queues = result.daily_table("queue")
     for table in (channels, queues):
-        parts = [c for c in table.columns if c not in ("day", "total")]
+        parts = [c for c in table.columns if c not in ("date", "total")]
         assert (table.select(pl.sum_horizontal(parts)).to_series() == table["total"]).all()
     card = next(c for c in result.headline() if c.key == "contacts_forecast")
     assert channels["total"].sum() == round(card.value)
@@ -133,7 +133,7 @@ def test_daily_tables_add_up(result):
 
 
 def test_channels_in_business_order(result):
-    cols = [c for c in result.daily_table("channel").columns if c not in ("day", "total")]
+    cols = [c for c in result.daily_table("channel").columns if c not in ("date", "total")]
     order = ["phone", "chat", "email", "social"]
     assert cols == [c for c in order if c in cols]
     from cxlab._present import label
@@ -171,3 +171,41 @@ def test_components_chart_legends_and_markers(result):
 def test_error_tile_has_no_needless_decimal(result):
     card = next(c for c in result.headline() if c.key == "forecast_error")
     assert re.fullmatch(r"\d+%", card.value_text())
+
+
+def test_accuracy_names_one_figure_in_tile_and_findings(result):
+    """The tile and the findings quote the same error: of the whole forecast period's total."""
+    m = result.metrics()
+    card = next(c for c in result.headline() if c.key == "contacts_forecast")
+    from cxlab._present import fmt_value
+
+    figure = fmt_value(m["total_error"], "share", decimals=0)
+    assert card.detail == f"past forecasts of a week's total were off by {figure} on average"
+    tested = next(f for f in result.findings() if f.startswith("Tested on"))
+    assert f"Past forecasts of a week's total were off by {figure} on average." in tested
+    assert "Daily totals" not in tested
+    with use_language("zh"):
+        card = next(c for c in result.headline() if c.key == "contacts_forecast")
+        tested = next(f for f in result.findings() if f.startswith("用最近"))
+    assert card.detail in tested and figure in card.detail
+
+
+def test_weekday_colours_are_not_channel_colours(result):
+    from cxlab.viz._theme import SEQUENCE
+
+    channels = {cx.viz.color_for(c) for c in ("phone", "chat", "email", "social")}
+    weekday = [t for t in result.components().plot().data if t.legendgroup == "weekday"]
+    colours = {t.line.color for t in weekday}
+    assert colours <= set(SEQUENCE) and not colours & channels
+
+
+def test_chinese_counts_contacts_without_spaces(result):
+    with use_language("zh"):
+        text = " ".join(result.findings() + result.components().findings())
+        table = result.daily_table("channel")
+        from cxlab._present import label
+
+        header = label(table.columns[0])
+    assert "个联络" not in text and "个；" not in text and "个。" not in text
+    assert not re.search(r"(约|在|最近) \d|\d ?个联络|\d (次|个)", text)
+    assert header == "日期"

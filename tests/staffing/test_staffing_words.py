@@ -67,7 +67,8 @@ def test_chance_in_plain_words():
 
 
 def test_durations_drop_a_needless_decimal():
-    assert duration_words(3600) == "60 min"
+    assert duration_words(3600) == "1 h"  # the shared unit chooser reads an hour in hours
+    assert duration_words(600) == "10 min"
     assert duration_words(86400) == "24 h"
     assert duration_words(7920) == "2.2 h"
     assert duration_words(20) == "20 s"
@@ -134,7 +135,7 @@ def test_replay_words():
     phone = next(f for f in found if f.startswith("Phone"))
     assert "9.5% abandoned, above the 8% limit" in phone
     social = next(f for f in found if f.startswith("Social"))
-    assert "60 min" in social and "below the 90% target" in social
+    assert "1 h" in social and "60 min" not in social and "below the 90% target" in social
     assert not any("seed" in f for f in found) and "seed 0" in b.methods()[0]
     table = b.table()
     assert table.filter(pl.col("queue") == "All queues")["replay_asa"].item() is None
@@ -142,8 +143,38 @@ def test_replay_words():
     with use_language("zh"):
         text = " ".join(b.findings() + b.answer())
     assert "服务水平" in text and "接通率" not in text and "进线" not in text
-    legend = [t for t in b.plot().data if t.showlegend is not False and t.type == "bar"]
-    assert len(legend) == 1 and legend[0].marker.color == "#8a94a6"
+    fig = b.plot()
+    bars = next(t for t in fig.data if t.type == "bar" and t.showlegend is False)
+    legend = [t for t in fig.data if t.showlegend is not False and t.type == "bar"]
+    # one legend entry per channel colour the bars use, in that colour
+    assert {t.marker.color for t in legend} == set(bars.marker.color)
+    assert len(legend) == len(set(bars.marker.color))
+    assert all(t.name.endswith("staffed as planned (replay)") for t in legend)
+
+
+def test_hardest_half_hour_in_counts():
+    b = _replay()
+    hardest = next(f for f in b.findings() if f.startswith("The hardest"))
+    assert "on Mon, Oct 26 at 10:00" in hardest
+    assert "8 contacts, 2 agents, 1 of 8 answered within target" in hardest
+    assert "%" not in hardest and " met " not in hardest
+    with use_language("zh"):
+        zh = next(f for f in b.findings() if f.startswith("压力最大"))
+    assert "8次联络仅2名坐席，8次中仅1次在目标时间内应答" in zh
+
+
+def test_replay_table_shows_actual_abandonment():
+    """The findings quote the actual abandonment of all queues: the table has that column."""
+    b = _replay()
+    table = b.table()
+    assert "actual_abandonment_rate" in table.columns
+    everyone = table.filter(pl.col("queue") == "All queues")
+    assert everyone["actual_abandonment_rate"].item() == pytest.approx(0.04)
+    assert (
+        table.filter(pl.col("queue") == "Email support")["actual_abandonment_rate"].item() is None
+    )
+    quoted = next(f for f in b.findings() if f.startswith("All queues"))
+    assert "4.0%" in quoted
 
 
 def test_abandonment_targets_from_the_targets_table():
@@ -163,3 +194,23 @@ def test_abandonment_targets_from_the_targets_table():
         }
     )
     assert st.abandonment_targets(targets, queues) == {"phone_orders": 0.08, "phone_vip": 0.03}
+
+
+def test_chat_patience_is_not_phone_wording():
+    from cxlab.staffing._patience import PatienceEstimate
+
+    est = PatienceEstimate(
+        table=pl.DataFrame(
+            {"term": ["phone_orders", "chat_general"], "estimate": [200.0, 240.0],
+             "ci_low": [180.0, 200.0], "ci_high": [220.0, 280.0], "abandoned": [50, 40]}
+        ),
+        level=0.95,
+    )  # fmt: skip
+    phone, chat = est.findings()
+    assert "hanging up" in phone and "callers" in phone
+    assert "leaving the chat" in chat and "hanging up" not in chat and "callers" not in chat
+    with use_language("zh"):
+        assert "离开会话" in est.findings()[1]
+    from cxlab._present import label
+
+    assert "hang up" not in label("erlang_a_chat")

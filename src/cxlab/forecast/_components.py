@@ -23,8 +23,15 @@ PROFILE_SCHEMA = {
     "minute": pl.Int64,
     "expected": pl.Float64,
 }
-# seven colours a reader tells apart (none of them a channel's); the weekend is dotted
-WEEKDAY_COLORS = ("#334155", "#0f766e", "#b45309", "#be185d", "#7c2d12", "#64748b", "#a16207")
+
+
+def weekday_color(weekday: int) -> str:
+    """The colour of a weekday's line: the theme's non-channel sequence (the weekend is dotted)."""
+    from cxlab.viz._theme import SEQUENCE
+
+    return SEQUENCE[weekday % 7 % len(SEQUENCE)]
+
+
 # one marker per queue, so queues of the same channel (and colour) can be told apart
 QUEUE_SYMBOLS = (
     "circle", "square", "diamond", "triangle-up", "x", "star", "triangle-down", "cross", "pentagon",
@@ -181,7 +188,7 @@ class ForecastComponents(Result):
                     mode="lines",
                     name=_(WEEKDAYS[w]),
                     line=dict(
-                        color=WEEKDAY_COLORS[w % 7], width=1.8, dash="dot" if w % 7 >= 5 else None
+                        color=weekday_color(w), width=1.8, dash="dot" if w % 7 >= 5 else None
                     ),
                     legendgroup="weekday",
                     legend="legend",

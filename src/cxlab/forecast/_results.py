@@ -277,7 +277,7 @@ class ForecastResult(Result):
         present = [c for c in order if c in wide.columns]
         days = [fmt_date(v, weekday=True) for v in wide["day"].to_list()]
         return wide.select(
-            pl.Series("day", days, dtype=pl.Utf8),
+            pl.Series("date", days, dtype=pl.Utf8),
             *present,
         )
 
@@ -341,12 +341,7 @@ class ForecastResult(Result):
             period = (m["first_day"].isoformat(), end.isoformat())
         total_words = None
         if "total_error" in m and self.backtest is not None:
-            text = (
-                _("past forecasts of a week's total were off by {error} on average")
-                if self.backtest.horizon_days == 7
-                else _("past forecasts of the total were off by {error} on average")
-            )
-            total_words = text.format(error=fmt_value(m["total_error"], "share", decimals=0))
+            total_words = self._total_error_words(m, sentence=False)
         cards = [
             Headline(
                 key="contacts_forecast",
@@ -386,6 +381,24 @@ class ForecastResult(Result):
                 )
             )
         return cards
+
+    def _total_error_words(self, m: dict, *, sentence: bool) -> str:
+        """How far past forecasts of the whole horizon's total were off: the one accuracy figure
+        of the tile and of the findings (``sentence`` gives it capitalised with a full stop)."""
+        week = self.backtest is not None and self.backtest.horizon_days == 7
+        if sentence:
+            text = (
+                _("Past forecasts of a week's total were off by {error} on average.")
+                if week
+                else _("Past forecasts of the total were off by {error} on average.")
+            )
+        else:
+            text = (
+                _("past forecasts of a week's total were off by {error} on average")
+                if week
+                else _("past forecasts of the total were off by {error} on average")
+            )
+        return text.format(error=fmt_value(m["total_error"], "share", decimals=0))
 
     def peaks(self, n: int = 5, *, level: str = "total") -> pl.DataFrame:
         """The ``n`` busiest forecast intervals of the series at ``level``."""
@@ -474,19 +487,17 @@ class ForecastResult(Result):
                 ngettext(
                     "Tested on the last {n} forecast made a week ahead, the volume of an "
                     "average {interval} was missed by {wape} ({comparison}): a {interval} "
-                    "holds few contacts, so chance alone moves it a lot. Daily totals were off "
-                    "by {daily}.",
+                    "holds few contacts, so chance alone moves it a lot. {total}",
                     "Tested on the last {n} forecasts made a week ahead, the volume of an "
                     "average {interval} was missed by {wape} ({comparison}): a {interval} "
-                    "holds few contacts, so chance alone moves it a lot. Daily totals were off "
-                    "by {daily}.",
+                    "holds few contacts, so chance alone moves it a lot. {total}",
                     weeks,
                 ).format(
                     n=weeks,
                     interval=interval,
                     wape=fmt_value(m["wape"], "share", decimals=0),
                     comparison=compare_words(m["wape"], m["wape_naive"]),
-                    daily=fmt_value(m["wape_daily"], "share", decimals=0),
+                    total=self._total_error_words(m, sentence=True),
                 )
             )
             cov80, cov95 = m.get("coverage_80"), m.get("coverage_95")

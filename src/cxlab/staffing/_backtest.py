@@ -27,7 +27,7 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 from cxlab._options import check_option
-from cxlab._present import N_, Headline, _, fmt_value, interval_words
+from cxlab._present import N_, Headline, _, fmt_value, interval_words, label, ngettext
 from cxlab._result import Result
 from cxlab.staffing._plan import StaffingPlan
 from cxlab.staffing._simulate import Service, draw_service, fifo_queue
@@ -94,7 +94,8 @@ class StaffingBacktest(Result):
 
     def table(self) -> pl.DataFrame:
         """Per queue and for all queues, for a report: the service level the plan would have
-        delivered, its target, as it actually happened, waits and abandonment."""
+        delivered, its target, as it actually happened, waits, and abandonment in the replay
+        and as it actually happened."""
         t = self.totals
         mixed = pl.col("series_id") == "all"  # waits of email hours and phone seconds: no mean
         return t.select(
@@ -107,6 +108,9 @@ class StaffingBacktest(Result):
             pl.when(pl.col("can_abandon"))
             .then(pl.col("abandonment_rate"))
             .alias("abandonment_rate"),
+            pl.when(pl.col("can_abandon"))
+            .then(pl.col("actual_abandonment_rate"))
+            .alias("actual_abandonment_rate"),
             "share_intervals_met",
         )
 
@@ -230,14 +234,22 @@ class StaffingBacktest(Result):
                 hovertemplate="%{y}: %{x:.1%}<extra></extra>",
             )
         )
-        # the bars take their channel's colour; the legend's swatch is neutral
-        fig.add_trace(
-            go.Bar(
-                y=[None], x=[None], orientation="h", marker_color=COLORS["muted"],
-                name=_("Staffed as planned (replay, bar in the channel's colour)"),
-                hoverinfo="skip",
-            )
-        )  # fmt: skip
+        # one legend entry per channel colour the bars use
+        seen: list[str] = []
+        for i, q in enumerate(rows["series_id"].to_list()):
+            channel = str(q).split("_")[0]
+            if channel in seen:
+                continue
+            seen.append(channel)
+            fig.add_trace(
+                go.Bar(
+                    y=[None], x=[None], orientation="h", marker_color=family_color(q, i),
+                    name=_("{channel}: staffed as planned (replay)").format(
+                        channel=label(channel)
+                    ),
+                    hoverinfo="skip",
+                )
+            )  # fmt: skip
         if rows["actual_service_level"].drop_nulls().len():
             fig.add_trace(
                 go.Scatter(
@@ -328,17 +340,22 @@ class StaffingBacktest(Result):
         worst = self.intervals.filter(pl.col("offered") >= 5).sort("service_level").head(1)
         if worst.height:
             w = worst.row(0, named=True)
+            day, _sep, time = when(w["ts"], self.time_zone).rpartition(" ")
             out.append(
-                _(
-                    "The hardest {interval} was {queue} at {when}: {offered} contacts met "
-                    "{agents} and {sl} were answered within the target time."
+                ngettext(
+                    "The hardest {interval} was {queue} on {day} at {time}: {offered} contacts, "
+                    "{agents} agent, {answered} of {offered} answered within target.",
+                    "The hardest {interval} was {queue} on {day} at {time}: {offered} contacts, "
+                    "{agents} agents, {answered} of {offered} answered within target.",
+                    int(w["agents"]),
                 ).format(
                     interval=interval_words(self.interval_minutes),
                     queue=queue_words(w["series_id"]),
-                    when=when(w["ts"], self.time_zone),
+                    day=day or time,
+                    time=time if day else "",
                     offered=fmt_value(w["offered"], "count"),
-                    agents=fmt_value(w["agents"], "agents"),
-                    sl=fmt_value(w["service_level"], "share", decimals=0),
+                    agents=fmt_value(w["agents"], "count"),
+                    answered=fmt_value(w["answered_within_sl"], "count"),
                 )
             )
         out.append(

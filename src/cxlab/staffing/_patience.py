@@ -37,7 +37,7 @@ class PatienceEstimate(Result):
 
     @property
     def title(self) -> str:
-        return _("Caller patience")
+        return _("Customer patience")
 
     def summary(self) -> pl.DataFrame:
         return self.table
@@ -67,7 +67,7 @@ class PatienceEstimate(Result):
             )
         )
         fig.update_layout(
-            title=_("Mean wait before hanging up, seconds ({level} range)").format(
+            title=_("Mean wait before giving up, seconds ({level} range)").format(
                 level=fmt_value(self.level, "share", decimals=0)
             ),
             xaxis_title=_("Seconds"),
@@ -75,11 +75,16 @@ class PatienceEstimate(Result):
         return fig
 
     def findings(self) -> list[str]:
+        phone = _(
+            "{queue}: callers wait {mean} on average before hanging up ({level} range "
+            "{range}, from {n} abandons)."
+        )
+        chat = _(
+            "{queue}: customers wait {mean} on average before leaving the chat ({level} range "
+            "{range}, from {n} abandons)."
+        )
         return [
-            _(
-                "{queue}: callers wait {mean} on average before hanging up ({level} range "
-                "{range}, from {n} abandons)."
-            ).format(
+            (chat if str(r["term"]).startswith("chat") else phone).format(
                 queue=label(r["term"]),
                 mean=fmt_value(r["estimate"], "seconds"),
                 level=fmt_value(self.level, "share", decimals=0),

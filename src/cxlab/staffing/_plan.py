@@ -189,7 +189,11 @@ class StaffingPlan(Result):
                     patience.get(q) if np.isfinite(patience.get(q, np.inf)) else None for q in ids
                 ],
                 "queue_model": [
-                    label("erlang_a" if np.isfinite(patience.get(q, np.inf)) else "erlang_c")
+                    label(
+                        ("erlang_a_chat" if str(q).startswith("chat") else "erlang_a")
+                        if np.isfinite(patience.get(q, np.inf))
+                        else "erlang_c"
+                    )
                     for q in ids
                 ],
             },
