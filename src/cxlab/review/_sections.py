@@ -379,12 +379,12 @@ class Breakdown(Result):
             worst = t.sort("value", descending=not m.higher_is_better).row(0, named=True)
             out.append(
                 _(
-                    "{metric}: best {best} at {best_value}, weakest {worst} at {worst_value}."
+                    "{metric}. Best: {best} ({best_value}); weakest: {worst} ({worst_value})."
                 ).format(
                     metric=cap(label(self._column(kpi))),
-                    best=mid(self._group(best)),
+                    best=self._group(best),
                     best_value=self._cell(best["value"], None, m.unit),
-                    worst=mid(self._group(worst)),
+                    worst=self._group(worst),
                     worst_value=self._cell(worst["value"], None, m.unit),
                 )
             )

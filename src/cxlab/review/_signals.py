@@ -65,6 +65,9 @@ CERTAINTY = 0.95  # the ranking's credible intervals, as every other range of th
 ANOMALY_KPIS = ("answer_rate", "service_level", "fcr_reported", "csat", "aht")
 
 
+SHOWN = 5  # the highest and the lowest shown in the body's table and chart
+
+
 @dataclass(frozen=True)
 class Anomalies(Result):
     """Days of the month where a KPI left its normal range, per group."""
@@ -469,11 +472,12 @@ class Ranking(Result):
             "ranges are 95% credible intervals of each posterior beta distribution."
         ).format(mean=fmt_value(self.average, "share"), strength=fmt_value(a + b, "count"))
 
-    def readable(self, top: int | None = 5) -> pl.DataFrame:
+    def readable(self, top: int | None = SHOWN) -> pl.DataFrame:
         """The ranking as read: the ``top`` highest and lowest (``None``: everyone)."""
         t = self.table.select(
             "rank",
             self.unit_name,
+            *(["team"] if "team" in self.table.columns and self.unit_name != "team" else []),
             "contacts",
             "raw",
             "shrunk",
@@ -496,8 +500,10 @@ class Ranking(Result):
 
     def _repr_html_(self) -> str:
         caption = None
-        if self.table.height > 10:
-            caption = _("The five highest and the five lowest; every one is in the appendix.")
+        if self.table.height > 2 * SHOWN:
+            caption = _(
+                "The five highest and the five lowest of {n}; every one is in the appendix."
+            ).format(n=self.table.height)
         return section_html(
             self.title, self.findings(), self.readable(), units=self.units(), caption=caption
         )
@@ -505,9 +511,14 @@ class Ranking(Result):
     def plot(self) -> go.Figure:
         t = self.table.sort("shrunk")
         total = t.height
-        if total > 20:  # the ten lowest and the ten highest; the full ranking is a table
-            t = pl.concat([t.head(10), t.tail(10)])
+        if total > 2 * SHOWN:  # the lowest and the highest, as in the table; all in the appendix
+            t = pl.concat([t.head(SHOWN), t.tail(SHOWN)])
         names = [chart_text(v) for v in t[self.unit_name]]
+        if "team" in t.columns and self.unit_name != "team":  # each agent's team beside the code
+            names = [
+                f"{n} · {chart_text(team)}" if team else n
+                for n, team in zip(names, t["team"], strict=True)
+            ]
         fig = go.Figure()
         fig.add_scatter(
             x=t["raw"] * 100,
@@ -534,9 +545,9 @@ class Ranking(Result):
         )
         fig.add_vline(x=self.average * 100, line_dash="dot", line_color=COLORS["muted"])
         note = _("Lines: where the true rate likely lies (95%). Dotted line: the average.")
-        if total > 20:
+        if total > 2 * SHOWN:
             note = _(
-                "The 10 highest and the 10 lowest of {n}; every one is in the appendix. {note}"
+                "The five highest and the five lowest of {n}; every one is in the appendix. {note}"
             ).format(n=total, note=note)
         fig.update_layout(
             title=titled(self.title, note),
@@ -599,4 +610,9 @@ def ranking(
         .sort("shrunk", descending=True)
         .with_row_index("rank", offset=1)
     )
+    if by == "agent_id" and agents is not None and "team" in agents.columns:
+        # each agent's team beside the code
+        table = table.join(
+            agents.select("agent_id", "team").unique("agent_id"), on="agent_id", how="left"
+        ).sort("rank")
     return Ranking(table=table, kpi=kpi, unit_name=by, prior=(float(a), float(b)), period=period)
