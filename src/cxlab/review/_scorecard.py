@@ -410,7 +410,7 @@ class Scorecard(Result):
             {
                 "previous": self.period.compare_label,
                 "change": self.period.compare_words,
-                "n": _("Contacts"),
+                "n": _("Base (contacts or surveys)"),
             },
             strict=False,
         )

@@ -375,6 +375,8 @@ class Breakdown(Result):
             )
             if t.height < 2 or m.higher_is_better is None:
                 continue
+            if kpi == "asa" and "channel" in self.by:
+                continue  # each channel answers against its own promise: seconds are not hours
             best = t.sort("value", descending=bool(m.higher_is_better)).row(0, named=True)
             worst = t.sort("value", descending=not m.higher_is_better).row(0, named=True)
             out.append(
@@ -1069,17 +1071,13 @@ class QualityAssurance(Result):
     def findings(self) -> list[str]:
         items = _and(
             [
-                _("{channel} {share}").format(
+                _("{share} of answered {channel} contacts").format(
                     channel=mid(label(r["channel"])), share=fmt_value(r["sampling_rate"], "share")
                 )
                 for r in self.sampling.iter_rows(named=True)
             ]
         )
-        out = [
-            _("QA reviewed {items} of answered contacts (every complaint is reviewed).").format(
-                items=items
-            )
-        ]
+        out = [_("QA reviewed {items} (every complaint is reviewed).").format(items=items)]
         low = self.dimensions.sort("mean_score").row(0, named=True)
         high = self.dimensions.sort("mean_score", descending=True).row(0, named=True)
         out.append(

@@ -106,9 +106,9 @@ class Anomalies(Result):
             "for the day's volume, widened by the day-to-day variation of those weeks (Laney "
             "2002). A day is flagged when it lies more than {limit} standard errors from the "
             "centre and its p-value survives the Benjamini–Hochberg correction at a 5% false "
-            "discovery rate over the {points} day, {by} and measure points of the month. The "
-            "normal range drawn and written is the limit that rule uses this month: {used} "
-            "standard errors either side."
+            "discovery rate over the {points} day, {by} and measure points of the month. Checking "
+            "that many points at once raises the distance a day must reach to {used} standard "
+            "errors either side this month; the normal range drawn and written is that distance."
         ).format(
             by=dim_word(self.by),
             weeks=BASELINE_DAYS // 7,
