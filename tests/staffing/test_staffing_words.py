@@ -150,6 +150,7 @@ def test_replay_words():
     assert {t.marker.color for t in legend} == set(bars.marker.color)
     assert len(legend) == len(set(bars.marker.color))
     assert all(t.name.endswith("staffed as planned (replay)") for t in legend)
+    assert [t.name.split(":")[0] for t in legend] == ["Phone", "Email", "Social media"]
 
 
 def test_hardest_half_hour_in_counts():

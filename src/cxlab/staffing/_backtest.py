@@ -234,13 +234,15 @@ class StaffingBacktest(Result):
                 hovertemplate="%{y}: %{x:.1%}<extra></extra>",
             )
         )
-        # one legend entry per channel colour the bars use
-        seen: list[str] = []
+        # one legend entry per channel colour the bars use, channels in business order
+        from cxlab._present import ORDERS
+
+        first: dict[str, tuple[int, str]] = {}
         for i, q in enumerate(rows["series_id"].to_list()):
-            channel = str(q).split("_")[0]
-            if channel in seen:
-                continue
-            seen.append(channel)
+            first.setdefault(str(q).split("_")[0], (i, q))
+        rank = {v: k for k, v in enumerate(ORDERS.get("channel", ()))}
+        for channel in sorted(first, key=lambda c: (rank.get(c, 99), c)):
+            i, q = first[channel]
             fig.add_trace(
                 go.Bar(
                     y=[None], x=[None], orientation="h", marker_color=family_color(q, i),
