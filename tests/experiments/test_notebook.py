@@ -50,7 +50,7 @@ def test_notebook_runs_on_tiny_workspace(tiny_workspace, tmp_path, run_notebook,
     assert all(recorded[f"experiment_{e}"]["headline"] for e in ids)
     assert recorded["verdict"]["value"] in (
         "Roll out",
-        "Roll out, with caution",
+        "Likely effect: extend the pilot before rolling out",
         "Do not roll out",
         "Not enough evidence yet",
     )

@@ -127,7 +127,7 @@ def test_overview_gives_one_card_per_registered_intervention(portfolio, tiny_wor
         assert c.unit == "text" and c.period and c.detail
         assert c.value in (
             "Roll out",
-            "Roll out, with caution",
+            "Likely effect: extend the pilot before rolling out",
             "Do not roll out",
             "Not enough evidence yet",
             "Not enough data yet",
@@ -160,9 +160,11 @@ def _pilot(reports, rank_p=None, data_end=None):
 
 
 def test_a_borderline_check_takes_beyond_chance_out_of_the_verdict(reports):
-    """A 'roll out' beside a borderline check never says 'beyond chance': the verdict tile reads
-    'Roll out, with caution', and the answer says in words why a single-region pilot with 15
-    regions to compare with cannot prove the effect (1 in 16 is above 1 in 20)."""
+    """A 'roll out' the design cannot prove never says 'beyond chance' nor plain 'roll out': the
+    verdict tile reads 'Likely effect: extend the pilot before rolling out' (the decision rule is
+    unchanged), the answer says in one plain sentence that a single-region pilot with 15 regions
+    to compare with cannot prove the effect, and the reasoning (1 in 16 is above 1 in 20) is said
+    once, in section 3."""
     from cxlab.experiments._registry import _pilot_verdict
 
     rep = _pilot(reports, rank_p=1 / (reports["EXP-PILOT-VIDEO"].main.placebos.height + 1))
@@ -177,19 +179,29 @@ def test_a_borderline_check_takes_beyond_chance_out_of_the_verdict(reports):
     rep = dataclasses.replace(rep, verdict=verdict, effect=effect, reasons=reasons)
     assert rep.caution and rep.cannot_prove
     assert "beyond chance" not in rep.verdict_sentence()
-    assert rep.verdict_sentence().startswith("Roll out, with caution: ")
+    assert rep.verdict == "ship" and rep.likely  # the decision rule is kept
+    assert rep.verdict_sentence().startswith("Likely effect: ")
+    assert rep.verdict_sentence().endswith("Extend the pilot before rolling out.")
+    assert "Roll out" not in rep.verdict_sentence()
     assert not any("improved beyond chance" in s for s in rep.findings())
+    assert any("none of the protected measures got worse" in s for s in rep.findings())
     verdict = next(c for c in rep.headline() if c.key == "verdict")
-    assert verdict.value_text() == "Roll out, with caution"
+    assert verdict.value_text() == "Likely effect: extend the pilot before rolling out"
     said = " ".join(rep.findings())
-    assert "cannot prove the effect beyond chance" in said and "1 in 20" in said
-    assert any("never rare enough" in s for s in rep.design_findings())
+    assert "cannot prove the effect beyond chance" in said
+    # the 1-in-16-against-1-in-20 argument: once, in section 3; neither the answer nor section 1
+    assert "1 in" not in said and "1 in" not in " ".join(rep.check_findings())
+    design = " ".join(rep.design_findings())
+    assert design.count("1 in 20") == 1 and "1 time in 16" in design
     with use_language("zh"):
         assert "显著" not in rep.verdict_sentence()
-        assert rep.verdict_sentence().startswith("建议推广（需谨慎）：")
+        assert rep.verdict_sentence().startswith("效果很可能存在：")
+        assert "建议扩大试点后再推广" in rep.verdict_sentence()
         assert next(c for c in rep.headline() if c.key == "verdict").value_text() == (
-            "建议推广（需谨慎）"
+            "效果很可能存在：建议扩大试点后再推广"
         )
+        assert "1/20" not in "".join(rep.findings()) + "".join(rep.check_findings())
+        assert "".join(rep.design_findings()).count("1/20") == 1
     clear = _pilot(reports, rank_p=0.01)
     if clear.verdict == "ship" and not clear.caution:
         assert "beyond chance" in clear.verdict_sentence()
@@ -248,17 +260,23 @@ def test_overview_counts_only_what_there_is(portfolio):
         )
         said = " ".join(planted.findings())
         assert not re.search(r"\b0 ", said), said
-        if running:
-            assert said.startswith(f"All {planted.table.height} registered interventions")
+        if running:  # every one a 'roll out' the design cannot prove: one group of its own
+            n = planted.table.height
+            assert said.startswith(f"All {n} registered interventions have a likely")
+            assert "to be rolled out" not in said and "caution" not in said
             assert "still running (interim results)" in said
             with use_language("zh"):
                 zh = "".join(planted.findings())
-                assert f"共登记{planted.table.height}项改进措施，均建议推广" in zh
-                assert "阶段性结论" in zh and "需谨慎" in zh
+                assert f"共登记{n}项改进措施，效果均很可能存在" in zh
+                assert "阶段性结论" in zh and "扩大试点" in zh
+        else:  # 'do not roll out' with a caution stays a caution; the rest are their own group
+            assert "with a likely effect, to pilot further before rolling out" in said
+            assert "1 not to roll out" in said and "1 comes with a caution" in said
+            assert "to roll out and" not in said.split(":")[1]
         for card in planted.headline():
             if running:
                 assert card.detail == "Interim result: still running"
-                assert card.value == "Roll out, with caution"
+                assert card.value == "Likely effect: extend the pilot before rolling out"
                 end = planted.table.row(0, named=True)["data_end"]
                 assert (
                     card.period[1]
@@ -317,3 +335,75 @@ def test_a_reason_names_a_metric_in_lower_case_inside_the_sentence():
     assert "on average handle time" in str(inside)
     first = Phrase("{metrics} got worse beyond chance.", (("metrics", ("aht",)),))
     assert str(first).startswith("Average handle time")
+
+
+def test_overview_counts_likely_effects_apart_from_roll_outs(portfolio):
+    """Two plain 'roll out' and three that the design cannot prove: two groups, never one."""
+    import polars as pl
+
+    t = portfolio.table.head(5)
+    planted = dataclasses.replace(
+        portfolio,
+        table=t.with_columns(
+            pl.Series("verdict", ["ship"] * t.height),
+            pl.Series("caution", [False, False, True, True, True][: t.height]),
+            pl.lit("finished").alias("status"),
+        ),
+    )
+    said = " ".join(planted.findings())
+    assert said.startswith(f"{t.height} interventions are registered: 2 to roll out and "), said
+    assert f"{t.height - 2} with a likely effect, to pilot further before rolling out" in said
+    values = [c.value for c in planted.headline()]
+    assert values.count("Roll out") == 2
+    assert values.count("Likely effect: extend the pilot before rolling out") == t.height - 2
+    with use_language("zh"):
+        zh = "".join(planted.findings())
+        assert "2项建议推广" in zh and "项效果很可能存在、建议扩大试点后再推广" in zh
+        assert "效果很可能存在：建议扩大试点后再推广" in planted.view()["结论"].to_list()
+
+
+def test_appendix_roles_are_in_words(reports):
+    rep = reports["EXP-AB-ROUTING"]
+    roles = rep.estimates_table()["Role"].to_list()
+    assert roles[0] == "Main measure" and set(roles[1:]) <= {"Must not get worse"}
+    with use_language("zh"):
+        roles = rep.estimates_table()["类别"].to_list()
+        assert roles[0] == "主要指标" and set(roles[1:]) <= {"不应变差的指标"}
+
+
+def test_a_duration_level_is_drawn_in_the_unit_the_tiles_read(reports):
+    """Average handle time of 8.1 min on a tile is drawn on a minutes axis (not 400-540 s), and
+    the legend entries start with a capital."""
+    rep = reports["EXP-PILOT-VIDEO"]
+    fig = rep.main.plot()
+    _n, unit, _hib = cx.experiments._text.metric_info(rep.metric)
+    assert unit == "seconds"
+    title = fig.layout.yaxis.title.text
+    level = rep.baseline
+    if 120 <= level < 3600:
+        assert title.endswith("(minutes)"), title
+        ys = [v for t in fig.data for v in t.y if v is not None]
+        assert 0.5 * level / 60 < sorted(ys)[len(ys) // 2] < 2 * level / 60
+    assert all(t.name[0].isupper() for t in fig.data if t.name), [t.name for t in fig.data]
+    with use_language("zh"):
+        zh = rep.main.plot().layout.yaxis.title.text
+        assert ("分钟" in zh) == (120 <= level < 3600), zh
+
+
+def test_chinese_words_of_the_room_use_plain_terms_and_quotes():
+    """Chinese quotes (“ ”), never ASCII ones; headings and tiles say 不应变差的指标 (护栏指标 is
+    left to the appendix)."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    import cxlab
+
+    po = Path(cxlab.__file__).parent / "_present" / "locale" / "zh" / "experiments.po"
+    with po.open("rb") as fh:
+        catalogue = {m.id: m.string for m in read_po(fh) if m.id}
+    for text in catalogue.values():
+        for form in text if isinstance(text, tuple) else (text,):
+            assert '"' not in (form or ""), form
+    assert "护栏" not in catalogue["## 2. Measures that must not get worse"]
+    assert catalogue["Measures that must not get worse"] == "不应变差的指标"

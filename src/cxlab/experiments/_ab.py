@@ -399,8 +399,8 @@ def _decide(est: pl.DataFrame, srm: SRMResult, alpha: float) -> tuple[Verdict, t
         return "ship", (
             Phrase(
                 N_(
-                    "{metrics} improved beyond chance, and none of the measures that must not "
-                    "get worse did."
+                    "{metrics} improved beyond chance, and none of the protected measures got "
+                    "worse."
                 ),
                 (("metrics", tuple(wins)),),
             ),

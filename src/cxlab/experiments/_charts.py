@@ -1,7 +1,7 @@
 """Chart axes of the interventions report in the metric's own units and the report's language.
 
-A share's effect is drawn in percentage points, a duration in seconds, a score in points; levels
-of a share are drawn as percentages. Dates on a Chinese chart read 2026年5月 rather than May 2026.
+A share's effect is drawn in percentage points, a duration's effect in seconds and its level in
+the unit the tiles read it in, a score in points; levels of a share are drawn as percentages. Dates on a Chinese chart read 2026年5月 rather than May 2026.
 """
 
 from __future__ import annotations
@@ -30,13 +30,32 @@ def sized_title(metric: str, title: str) -> str:
     return title
 
 
+def duration_scale(values) -> tuple[float, str]:
+    """``(seconds per unit, axis title msgid)`` for durations of this typical size, in the unit the
+    shared formatter reads them in (8.1 min on a tile, so minutes on the axis)."""
+    sizes = sorted(abs(v) for v in values if v is not None and v == v)
+    size = sizes[len(sizes) // 2] if sizes else 0.0
+    if size < 120:
+        return 1.0, _("{metric} (seconds)")
+    if size < 3600:
+        return 60.0, _("{metric} (minutes)")
+    return 3600.0, _("{metric} (hours)")
+
+
 def level_axis(fig, metric: str) -> None:
-    """Label the y axis with the metric and draw shares as percentages."""
+    """Label the y axis with the metric and draw shares as percentages; durations are drawn in
+    the unit the report's tiles read them in (every trace rescaled)."""
     name, unit, _hib = metric_info(metric)
     if unit == "share":
         fig.update_yaxes(tickformat=".0%")
     elif unit == "seconds":
-        name = _("{metric} (seconds)").format(metric=name)
+        factor, words = duration_scale([v for t in fig.data for v in (t.y or ())])
+        if factor != 1.0:
+            for t in fig.data:
+                if t.y is not None:
+                    t.y = [None if v is None else v / factor for v in t.y]
+            fig.update_yaxes(hoverformat=".1f")
+        name = words.format(metric=name)
     fig.update_yaxes(title_text=name)
 
 

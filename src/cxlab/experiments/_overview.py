@@ -30,7 +30,7 @@ from cxlab._result import Result
 from cxlab.experiments._report import local_day
 from cxlab.experiments._text import (
     INTERIM,
-    SHIP_WITH_CAUTION,
+    LIKELY_EFFECT,
     VERDICTS,
     metric_info,
     running_period,
@@ -68,8 +68,12 @@ class Overview(Result):
         n = t.height
         if n == 0:
             return [_("No intervention is registered.")]
-        verdicts = [v if v in VERDICTS else None for v in t["verdict"].to_list()]
-        counts = {v: verdicts.count(v) for v in (*VERDICTS, None) if verdicts.count(v)}
+        verdicts = [
+            ("likely" if c and v == "ship" else v) if v in VERDICTS else None
+            for v, c in zip(t["verdict"].to_list(), t["caution"].to_list(), strict=True)
+        ]
+        groups = ("ship", "likely", *list(VERDICTS)[1:], None)
+        counts = {v: verdicts.count(v) for v in groups if verdicts.count(v)}
         if len(counts) == 1:
             (only,) = counts
             out = [_all_same(only, n)]
@@ -83,7 +87,8 @@ class Overview(Result):
                 ).format(n=n, parts=fmt_list(parts))
             ]
         running = int((t["status"] == "running").sum())
-        cautious = int(t["caution"].sum())
+        # a "roll out" the design cannot prove is its own group above; the caution counts the rest
+        cautious = int((t["caution"] & (t["verdict"] != "ship")).sum())
         running_part = ngettext(
             "{k} is still running (an interim result)",
             "{k} are still running (interim results)",
@@ -120,7 +125,7 @@ class Overview(Result):
         for r in self.table.iter_rows(named=True):
             value = VERDICTS.get(r["verdict"], NO_VERDICT) if r["verdict"] else NO_VERDICT
             if r["verdict"] == "ship" and r["caution"]:
-                value = SHIP_WITH_CAUTION
+                value = LIKELY_EFFECT
             cards.append(
                 Headline(
                     key=f"experiment_{r['experiment_id']}",
@@ -144,7 +149,7 @@ class Overview(Result):
                 interval = fmt_interval(r["ci_low"], r["ci_high"], unit)
             verdict = verdict_word(r["verdict"]) if r["verdict"] else gettext(NO_VERDICT)
             if r["caution"] and r["verdict"] == "ship":
-                verdict = gettext(SHIP_WITH_CAUTION)
+                verdict = gettext(LIKELY_EFFECT)
             elif r["caution"]:
                 verdict = _("{verdict}, with a caution").format(verdict=verdict)
             rows.append(
@@ -182,6 +187,14 @@ def _all_same(verdict: str | None, n: int) -> str:
             "All {n} registered interventions are to be rolled out.",
             n,
         )
+    elif verdict == "likely":
+        text = ngettext(
+            "{n} intervention is registered: its effect is likely but not proven, so its pilot "
+            "should be extended before rolling out.",
+            "All {n} registered interventions have a likely but unproven effect: extend their "
+            "pilots before rolling out.",
+            n,
+        )
     elif verdict == "do not ship":
         text = ngettext(
             "{n} intervention is registered: it is not to be rolled out.",
@@ -207,6 +220,8 @@ def _part(verdict: str | None, k: int) -> str:
     """One verdict's count in a list: "3 to roll out"."""
     if verdict == "ship":
         return _("{k} to roll out").format(k=k)
+    if verdict == "likely":
+        return _("{k} with a likely effect, to pilot further before rolling out").format(k=k)
     if verdict == "do not ship":
         return _("{k} not to roll out").format(k=k)
     if verdict == "not enough evidence yet":
@@ -271,7 +286,7 @@ def overview(*, workspace: str | os.PathLike | None = None, alpha: float = 0.05)
             estimate=rep.effect["estimate"],
             ci_low=rep.effect["ci_low"],
             ci_high=rep.effect["ci_high"],
-            caution=any(c.status in ("borderline", "failed") for c in rep.checks()),
+            caution=rep.caution,
         )
         rows.append(row)
     schema = {

@@ -342,8 +342,8 @@ def _pilot_verdict(metric, effect, diags, guardrails):
         return "ship", (
             Phrase(
                 N_(
-                    "{metrics} improved beyond chance, and none of the measures that must not "
-                    "get worse did."
+                    "{metrics} improved beyond chance, and none of the protected measures got "
+                    "worse."
                 ),
                 (("metrics", (metric,)),),
             ),

@@ -32,7 +32,7 @@ from cxlab.experiments._text import (
     CHECK_WORDS,
     DESIGNS,
     INTERIM,
-    SHIP_WITH_CAUTION,
+    LIKELY_EFFECT,
     VERDICTS,
     check_word,
     effect_sentence,
@@ -107,8 +107,8 @@ CHECKS_INTRO = {
 
 # a "beyond chance" the design cannot back when one of its checks is borderline or failed
 HEDGED = {
-    "{metrics} improved beyond chance, and none of the measures that must not get worse did.": N_(
-        "{metrics} improved, and none of the measures that must not get worse did."
+    "{metrics} improved beyond chance, and none of the protected measures got worse.": N_(
+        "{metrics} improved, and none of the protected measures got worse."
     ),
 }
 
@@ -160,19 +160,24 @@ class ExperimentReport(Result):
         return gettext(DESIGN_TEXT.get(self.design, ""))
 
     def design_findings(self) -> list[str]:
-        """What this design can and cannot prove (section 3), with why a single-region pilot
-        cannot prove an effect beyond chance when there are too few regions to compare with."""
+        """What this design can and cannot prove (section 3), with the full reasoning (said only
+        here) why a single-region pilot cannot prove an effect beyond chance when there are too
+        few regions to compare with."""
         out = [self.design_note]
         if self.cannot_prove:
             m = self.main
             out.append(
                 _(
-                    "With {n} regions without the pilot, even a gap larger than all of theirs is "
-                    "never rare enough for the 1 in {limit} the verdict requires. To prove an "
-                    "effect, compare with at least {need} regions, pilot in more regions, or run "
-                    "a randomised test."
+                    "With a single pilot region, {region}'s gap can only be ranked among the gaps "
+                    "of the {n} regions without the pilot. Among {total} regions one has the "
+                    "largest gap by luck alone 1 time in {total}, more often than the 1 in "
+                    "{limit} the verdict requires, so even a gap larger than all of theirs cannot "
+                    "prove the effect. To prove it, compare with at least {need} regions, pilot "
+                    "in more regions, or run a randomised test."
                 ).format(
+                    region=label(m.unit),
                     n=m.placebos.height,
+                    total=m.placebos.height + 1,
                     limit=fmt_value(1 / m.alpha, "count"),
                     need=math.ceil(1 / m.alpha - 1e-9) - 1,
                 )
@@ -192,8 +197,16 @@ class ExperimentReport(Result):
 
     @property
     def caution(self) -> bool:
-        """A check of the design is borderline or failed: the effect is likely, not proven."""
-        return any(c.status in ("borderline", "failed") for c in self.checks())
+        """The design cannot prove the effect: a check of the design is borderline or failed, or a
+        single pilot region has too few regions to compare with. The effect is likely, not
+        proven."""
+        return self.cannot_prove or any(c.status in ("borderline", "failed") for c in self.checks())
+
+    @property
+    def likely(self) -> bool:
+        """The decision rule says roll out but the design cannot prove the effect: the reader is
+        told the effect is likely and to extend the pilot before rolling out."""
+        return self.verdict == "ship" and self.caution
 
     @property
     def cannot_prove(self) -> bool:
@@ -203,19 +216,11 @@ class ExperimentReport(Result):
         return smallest is not None and smallest > self.main.alpha
 
     def _cannot_prove_sentence(self) -> str:
-        m = self.main
+        """One plain sentence for the answer (the reasoning is in section 3)."""
         return _(
-            "With a single pilot region this design cannot prove the effect beyond chance: "
-            "{region}'s gap is compared with the gaps of the {n} regions without the pilot, and "
-            "among {total} regions one of them has the largest gap by luck alone 1 time in "
-            "{total}, more often than the 1 in {limit} the verdict requires. Treat the effect as "
-            "likely, not proven."
-        ).format(
-            region=label(m.unit),
-            n=m.placebos.height,
-            total=m.placebos.height + 1,
-            limit=fmt_value(1 / m.alpha, "count"),
-        )
+            "With a single pilot region and {n} regions to compare with, this design cannot "
+            "prove the effect beyond chance (section 3 says why)."
+        ).format(n=self.main.placebos.height)
 
     @property
     def power_unit(self) -> str:
@@ -275,16 +280,25 @@ class ExperimentReport(Result):
         )
 
     def verdict_word(self) -> str:
-        """ "Roll out", or "Roll out, with caution" when a check of the design is borderline."""
-        if self.verdict == "ship" and self.caution:
-            return gettext(SHIP_WITH_CAUTION)
+        """ "Roll out", or "Likely effect: extend the pilot before rolling out" when the design
+        cannot prove the effect."""
+        if self.likely:
+            return gettext(LIKELY_EFFECT)
         return verdict_word(self.verdict)
 
     def verdict_sentence(self) -> str:
         _name, unit, _hib = metric_info(self.metric)
         e = self.effect
         rel = e["estimate"] / self.baseline if self.baseline else float("nan")
-        return _("{verdict}: {sentence} ({relative} against {level} without the change).").format(
+        template = (
+            _(
+                "Likely effect: {sentence} ({relative} against {level} without the change). "
+                "Extend the pilot before rolling out."
+            )
+            if self.likely
+            else _("{verdict}: {sentence} ({relative} against {level} without the change).")
+        )
+        return template.format(
             verdict=self.verdict_word(),
             sentence=effect_sentence(
                 self.metric,
@@ -337,7 +351,7 @@ class ExperimentReport(Result):
                 out.append(
                     _(
                         "One check of the design is only borderline (see section 1), so the "
-                        "verdict stands but the effect is likely rather than proven."
+                        "effect is likely rather than proven."
                     )
                 )
             elif c.status == "failed" and self.verdict == "ship":
@@ -394,9 +408,7 @@ class ExperimentReport(Result):
         worst = max((c.status for c in checks), key=_SEVERITY.get, default="untested")
         g = self.guardrails
         harmed = bool(g["harmful"].any()) if g.height else False
-        verdict = VERDICTS.get(self.verdict, self.verdict)
-        if self.verdict == "ship" and self.caution:
-            verdict = SHIP_WITH_CAUTION
+        verdict = LIKELY_EFFECT if self.likely else VERDICTS.get(self.verdict, self.verdict)
         return [
             Headline(
                 key="verdict",
@@ -544,7 +556,7 @@ class ExperimentReport(Result):
             rows.append(
                 {
                     _("Measure"): label(metric),
-                    _("Role"): _("primary") if i == 0 else _("guardrail"),
+                    _("Role"): _("Main measure") if i == 0 else _("Must not get worse"),
                     _("Estimate"): fmt_change(e["estimate"], unit),
                     _("95% confidence interval"): fmt_interval(e["ci_low"], e["ci_high"], unit),
                     "p_value": e.get("p_value"),

@@ -132,9 +132,9 @@ class SyntheticControlResult(Result):
         elif larger == 0:
             text = _(
                 "Borderline: {region}'s gap is larger than that of every one of the {n} regions "
-                "without the pilot, but with only {n} regions a gap ranking first still happens "
-                "by luck {chance} times, a little more often than the verdict allows. The effect "
-                "is likely, but this comparison alone cannot prove it."
+                "without the pilot, but with this few regions to compare with, ranking first "
+                "cannot rule out luck (section 3 says why). The effect is likely, but this "
+                "comparison alone cannot prove it."
             )
         else:
             text = _(
@@ -216,7 +216,7 @@ class SyntheticControlResult(Result):
             go.Scatter(
                 x=x,
                 y=p["synthetic"].to_list(),
-                name=_("comparison group without the pilot"),
+                name=_("Comparison group without the pilot"),
                 line=dict(dash="dash", color=color_for("control")),
             )
         )

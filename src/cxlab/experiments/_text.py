@@ -30,8 +30,10 @@ VERDICTS: dict[str, str] = {
     "do not ship": N_("Do not roll out"),
     "not enough evidence yet": N_("Not enough evidence yet"),
 }
-# a "roll out" whose design check is borderline or failed
-SHIP_WITH_CAUTION = N_("Roll out, with caution")
+# a "roll out" the design cannot prove (a borderline or failed check, or a single pilot region
+# with too few regions to compare with): the decision rule still says roll out, the reader is told
+# the effect is likely and to extend the pilot first
+LIKELY_EFFECT = N_("Likely effect: extend the pilot before rolling out")
 # a change still running when the data ends: its verdict is read on the data so far
 INTERIM = N_("Interim result: still running")
 
