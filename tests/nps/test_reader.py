@@ -128,22 +128,116 @@ def test_trend_counts_months(report):
     with use_language("en"):
         assert report["trend"].findings()[0].startswith("Across 13 months")
     with use_language("zh"):
-        assert report["trend"].findings()[0].startswith("近 13 个月")
+        assert report["trend"].findings()[0].startswith("近13个月")
 
 
-def test_fix_first_on_the_middle_line_is_called_middling(report):
-    """A driver exactly at the median importance is on the chart's dividing line: the words say
-    so instead of calling it important."""
-    d = report["drivers"]
-    rated = d.table.filter(pl.col("performance").is_not_null())
+def _drivers_table(rows):
+    from cxlab.nps._drivers import KeyDrivers
+
+    cols = ("term", "importance", "importance_low", "importance_high", "performance")
+    table = pl.DataFrame([dict(zip(cols, r, strict=True)) for r in rows]).with_columns(
+        *(pl.lit(0.0).alias(c) for c in ("raw_weight", "estimate", "std_error", "ci_low")),
+        *(pl.lit(0.0).alias(c) for c in ("ci_high", "p_value")),
+    )
+    return KeyDrivers(
+        table=table,
+        r2=0.5,
+        r2_interval=(0.4, 0.6),
+        n=1000,
+        method="relative_weights",
+        level=0.95,
+        n_boot=50,
+    )
+
+
+def test_fix_first_does_not_hinge_on_a_half_point_margin():
+    """The most important driver rated 0.5 points above the median rating used to escape the
+    fix-first list; ranked by importance x shortfall from the best-rated driver, it is named,
+    with the close second as a co-priority, and the rule is stated."""
+    d = _drivers_table(
+        [
+            ("rating_resolution", 0.36, 0.32, 0.40, 0.540),
+            ("rating_agent", 0.22, 0.18, 0.25, 0.656),
+            ("rating_wait_time", 0.13, 0.10, 0.16, 0.349),
+            ("rating_product", 0.07, 0.05, 0.09, 0.535),
+            ("rating_value", 0.06, 0.04, 0.08, 0.414),
+        ]
+    )
+    assert d.fix_first() == ["rating_resolution", "rating_wait_time"]
     with use_language("en"):
-        words = d.fix_first_words()
-    for term, text in zip(d.fix_first(), words, strict=True):
-        r = rated.filter(pl.col("term") == term).row(0, named=True)
-        if r["importance"] == rated["importance"].median():
-            assert "middling importance" in text
-        if r["performance"] == rated["performance"].min():
-            assert "the lowest rating" in text
+        text = d.fix_first_sentence()
+        assert text.startswith("Fix first: problem solved — the most important (36%)")
+        assert "waiting time — middling importance (13%) but the lowest rating (35% give 4–5)" in (
+            text
+        )
+        assert "importance × shortfall from the best-rated driver" in text
+        assert "::" not in text and "”:" not in text
+    # a clear leader is named alone
+    d = _drivers_table(
+        [
+            ("rating_resolution", 0.60, 0.55, 0.65, 0.30),
+            ("rating_agent", 0.30, 0.25, 0.35, 0.70),
+            ("rating_wait_time", 0.10, 0.08, 0.12, 0.60),
+        ]
+    )
+    assert d.fix_first() == ["rating_resolution"]
+
+
+def test_fix_first_chart_has_no_median_lines_and_states_its_rule(report):
+    """Labels were struck through by the median lines: the chart has none, and says its rule."""
+    fig = report["drivers"].plot()
+    assert not fig.layout.shapes
+    with use_language("en"):
+        fig = report["drivers"].plot()
+    assert any("importance × shortfall" in (a.text or "") for a in fig.layout.annotations)
+
+
+def test_displayed_change_is_the_difference_of_displayed_levels(report):
+    """+39.1 against +29.6 read "+9.6 points" (the unrounded estimate): the change shown is
+    the difference of the levels shown, in the cards, the sentence and the segment table."""
+    c = report["answer"].change
+    r = c.table.row(0, named=True)
+    now, before = round(r["nps_now"], 1), round(r["nps_before"], 1)
+    shown = round(now - before, 1)
+    assert c.headline()[0].change == pytest.approx(shown)
+    with use_language("en"):
+        assert f"that is a change of {shown:+.1f} points" in " ".join(c.findings())
+    for card in c.headline()[1:]:  # promoters, detractors: shares shown to 0.1 of a percent
+        if card.change is not None:
+            assert round(card.change * 1000) == round(card.value * 1000) - round(
+                (card.value - card.change) * 1000
+            )
+
+
+def test_detractor_praising_the_agent_is_marked_not_themed():
+    """A detractor (3) writing "服务很好，客服非常热情。" read as an example of "Agent attitude and
+    skill": a comment whose tone contradicts the score is marked as such."""
+    from cxlab.nps._followup import FollowUp
+
+    table = pl.DataFrame(
+        {
+            "customer_id": ["C0000001", "C0000002"],
+            "responded_at": [_local(2026, 10, 3, 9, 0), _local(2026, 10, 4, 9, 0)],
+            "nps": [3, 2],
+            "theme": ["agent", "wait_time"],
+            "sentiment": [1.0, -1.0],
+            "comment": ["服务很好，客服非常热情。", "等了21分钟才有人接电话。"],
+        }
+    )
+    with use_language("en"):
+        shown = FollowUp(table=table, period="2026-10", time_zone=TZ).reader_table()
+    assert shown["theme_label"].to_list() == [
+        "Comment and score disagree",
+        "Waiting and reaching us",
+    ]
+
+
+def test_shown_change_planted():
+    from cxlab.nps._score import shown_change
+
+    assert shown_change(39.12, 29.56) == 9.5  # the estimate 9.56 would read 9.6
+    assert shown_change(48.37, 37.42) == 11.0
+    assert shown_change(1.0, None) is None
 
 
 def test_same_data_same_driver_ranges(report):
@@ -218,7 +312,9 @@ def test_two_groups_are_one_sentence(report):
     assert not gaps.chart_worthwhile
     with use_language("en"):
         (only,) = gaps.findings()
-        assert "2 of 2" not in only and "With two groups" in only
+        assert "2 of 2" not in only and "With two groups" not in only
+        hi, lo = (round(x, 1) for x in gaps.table.sort("nps", descending=True)["nps"])
+        assert f"is {hi - lo:.1f} points above" in only  # the difference of the levels shown
         assert "<table" not in gaps._repr_html_()
         change = cx.nps.compare(surveys, period="2026-Q3", by="segment", time_zone=TZ)
         assert "2 of 2" not in " ".join(change.findings())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from cxlab._present import N_, Headline, _, fmt_list, fmt_month, fmt_value, join_sentences, label
+from cxlab._present import N_, Headline, _, fmt_month, fmt_value, join_sentences, label
 from cxlab._result import Result
 from cxlab.nps._drivers import KeyDrivers
 from cxlab.nps._followup import FollowUp
@@ -160,13 +160,7 @@ class NpsAnswer(Result):
                 driver=label(top["term"]),
                 share=fmt_value(top["importance"], "share", decimals=0),
             )
-            fix = self.drivers.fix_first_words()
-            first = (
-                _("Fix first: {drivers}.").format(drivers=fmt_list(style="semicolon", items=fix))
-                if fix
-                else ""
-            )
-            out.append(join_sentences(most, first))
+            out.append(join_sentences(most, self.drivers.fix_first_sentence()))
         if self.themes is not None:
             t = self.themes._main().filter(
                 (pl.col("theme") != "(none)") & (pl.col("mentions") >= 30)

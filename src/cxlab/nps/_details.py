@@ -25,9 +25,10 @@ class Details:
     tables: tuple[tuple[str, pl.DataFrame, dict[str, str]], ...] = field(default=())
 
     def _repr_html_(self) -> str:
+        tables = tuple((c, *answers_column(f, u)) for c, f, u in self.tables)
         parts = [f"{CSS}<div class='cx-result cx-details'><h4>{html.escape(self.title)}</h4>"]
         parts.extend(note_html(n) for n in self.notes)
-        for caption, frame, units in self.tables:
+        for caption, frame, units in tables:
             markup = table_html(frame, units=units, max_rows=None, caption=caption)
             if "comment" in frame.columns and "_lang" in frame.columns:
                 markup = mark_languages(
@@ -38,6 +39,15 @@ class Details:
             parts.append(markup)
         parts.append("</div>")
         return "".join(parts)
+
+
+def answers_column(
+    frame: pl.DataFrame, units: dict[str, str]
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The column ``n`` of a table named for what it counts (answers), not "Count"."""
+    if "n" not in frame.columns:
+        return frame, units
+    return frame.rename({"n": "n_answers"}), units | {"n_answers": units.get("n", "count")}
 
 
 def mark_languages(markup: str, column: int, languages: list[str | None]) -> str:

@@ -35,7 +35,15 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab._options import check_option
-from cxlab._present import _, fmt_interval, fmt_list, fmt_value, label, ngettext
+from cxlab._present import (
+    _,
+    fmt_interval,
+    fmt_list,
+    fmt_value,
+    join_sentences,
+    label,
+    ngettext,
+)
 from cxlab._result import Result
 from cxlab.nps import _words  # noqa: F401  (registers the drivers' labels)
 from cxlab.nps._details import Details
@@ -50,6 +58,11 @@ RATINGS = (
 )
 MAX_SHAPLEY = 12
 MIN_MENTIONS = 30  # theme flags with fewer mentions are left out of the default drivers
+
+
+def _lower(text: str) -> str:
+    """A label inside an English sentence: lower case unless it starts with an acronym."""
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
 
 
 def _moments(z: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -174,11 +187,9 @@ class KeyDrivers(Result):
                 order=fmt_list(style="semicolon", items=[label(x) for x in t["term"]]),
             ),
         ]
-        fix = self.fix_first_words()
+        fix = self.fix_first_sentence()
         if fix:
-            out.append(
-                _("Fix first: {drivers}.").format(drivers=fmt_list(style="semicolon", items=fix))
-            )
+            out.append(fix)
         overlap = t.filter(pl.col("importance_low") <= pl.col("importance_high").shift(-1)).height
         if overlap:
             out.append(
@@ -192,48 +203,82 @@ class KeyDrivers(Result):
             )
         return out
 
-    def fix_first(self) -> list[str]:
-        """Drivers with above-median importance and below-median performance."""
+    def priority(self) -> pl.DataFrame:
+        """The rating drivers ranked by priority = importance × shortfall from the best-rated
+        driver (points of the share rating 4-5 it would gain by matching the best), with the
+        same product at the low and high end of the importance range."""
         t = self.table.filter(pl.col("performance").is_not_null())
-        if t.height < 2:
+        best = t["performance"].max() if t.height else None
+        gap = best - pl.col("performance") if best is not None else pl.lit(0.0)
+        return t.with_columns(
+            (pl.col("importance") * gap).alias("priority"),
+            (pl.col("importance_low") * gap).alias("priority_low"),
+            (pl.col("importance_high") * gap).alias("priority_high"),
+        ).sort("priority", descending=True)
+
+    def fix_first(self) -> list[str]:
+        """The driver with the highest priority (importance × shortfall from the best-rated
+        driver), and every driver whose priority at the top of its importance range reaches the
+        first one's priority at the bottom of its range (co-priorities: these data cannot order
+        them)."""
+        t = self.priority().filter(pl.col("priority") > 0)
+        if t.height == 0:
             return []
-        imp, perf = t["importance"].median(), t["performance"].median()
-        return t.filter((pl.col("importance") >= imp) & (pl.col("performance") < perf))[
-            "term"
-        ].to_list()
+        floor = t["priority_low"][0]
+        return t.filter(pl.col("priority_high") >= floor)["term"].to_list()
 
     def fix_first_words(self) -> list[str]:
-        """Each driver of :meth:`fix_first` with what puts it there, in words: its importance
-        against the other ratings (a driver exactly on the middle line is called middling) and
-        its rating ("Waiting time: middling importance (13%), the lowest rating (35% rate it 4
-        or 5)")."""
+        """Each driver of :meth:`fix_first` with what puts it there, in words ("waiting time —
+        middling importance (13%) but the lowest rating (35% give 4–5)")."""
         t = self.table.filter(pl.col("performance").is_not_null())
         fix = self.fix_first()
         if not fix:
             return []
         imp_mid = t["importance"].median()
         top_imp, low_perf = t["importance"].max(), t["performance"].min()
+        rows = {r["term"]: r for r in t.iter_rows(named=True)}
         out = []
-        for r in t.filter(pl.col("term").is_in(fix)).iter_rows(named=True):
+        for term in fix:
+            r = rows[term]
             if r["importance"] == top_imp:
                 weight = _("the most important ({share})")
             elif r["importance"] == imp_mid:
                 weight = _("middling importance ({share})")
-            else:
+            elif r["importance"] > imp_mid:
                 weight = _("above-middle importance ({share})")
+            else:
+                weight = _("below-middle importance ({share})")
             rating = (
-                _("the lowest rating ({share} rate it 4 or 5)")
+                _("the lowest rating ({share} give 4–5)")
                 if r["performance"] == low_perf
-                else _("rated below most ({share} rate it 4 or 5)")
+                else _("rated below the best ({share} give 4–5)")
             )
             out.append(
-                _("“{driver}”: {weight}, {rating}").format(
-                    driver=label(r["term"]),
+                _("{driver} — {weight} but {rating}").format(
+                    driver=_lower(label(term)),
                     weight=weight.format(share=fmt_value(r["importance"], "share", decimals=0)),
                     rating=rating.format(share=fmt_value(r["performance"], "share", decimals=0)),
                 )
             )
         return out
+
+    def fix_first_sentence(self) -> str:
+        """The fix-first sentence with the rule that ranks it; empty when no driver trails."""
+        words = self.fix_first_words()
+        if not words:
+            return ""
+        rule = (
+            _("Priority is importance × shortfall from the best-rated driver.")
+            if len(words) == 1
+            else _(
+                "Priority is importance × shortfall from the best-rated driver; these data "
+                "cannot order them."
+            )
+        )
+        return join_sentences(
+            _("Fix first: {drivers}.").format(drivers=fmt_list(style="semicolon", items=words)),
+            rule,
+        )
 
     def reader_table(self) -> pl.DataFrame:
         """Driver, importance and its likely range, share rating 4 or 5."""
@@ -266,14 +311,18 @@ class KeyDrivers(Result):
         )
 
     def plot(self):
-        """Performance x importance: the bottom-right quadrant is what to fix first."""
+        """Performance x importance; the drivers to fix first in red, below the curve of equal
+        priority (importance × shortfall from the best-rated driver)."""
         import plotly.graph_objects as go
 
         from cxlab.viz import COLORS
 
         t = self.table.filter(pl.col("performance").is_not_null())
-        imp_mid, perf_mid = t["importance"].median(), t["performance"].median()
-        names = [html.escape(label(x)) for x in t["term"]]
+        fix = set(self.fix_first())
+        names = [
+            "<b>" + html.escape(label(x)) + "</b>" if x in fix else html.escape(label(x))
+            for x in t["term"]
+        ]
         hover = [
             html.escape(
                 _("{driver}: importance {importance}, rated 4 or 5 by {performance}").format(
@@ -284,15 +333,38 @@ class KeyDrivers(Result):
             )
             for r in t.iter_rows(named=True)
         ]
-        fig = go.Figure(
+        fig = go.Figure()
+        ranked = self.priority().filter(pl.col("priority") > 0)
+        if ranked.height and t.height:
+            # the drivers on or beyond this curve reach the first one's priority (its low end)
+            best, floor = t["performance"].max(), ranked["priority_low"][0]
+            lo_x = max(floor / max(best, 1e-9), 1e-3)
+            xs = np.linspace(lo_x, max(t["importance_high"].max(), lo_x) * 1.05, 60)
+            fig.add_trace(
+                go.Scatter(
+                    x=(100 * xs).tolist(),
+                    y=(100 * (best - floor / xs)).tolist(),
+                    mode="lines",
+                    line=dict(dash="dot", color=COLORS["bad"], width=1),
+                    hoverinfo="skip",
+                )
+            )
+        fig.add_trace(
             go.Scatter(
                 x=(100 * t["importance"]).to_list(),
                 y=(100 * t["performance"]).to_list(),
                 mode="markers+text",
                 text=names,
                 customdata=hover,
-                textposition="top center",
-                marker=dict(size=14, color=COLORS["periods"]["current"]),
+                textposition="middle right",
+                cliponaxis=False,
+                marker=dict(
+                    size=14,
+                    color=[
+                        COLORS["bad"] if x in fix else COLORS["periods"]["current"]
+                        for x in t["term"]
+                    ],
+                ),
                 error_x=dict(
                     type="data",
                     symmetric=False,
@@ -303,24 +375,28 @@ class KeyDrivers(Result):
                 hovertemplate="%{customdata}<extra></extra>",
             )
         )
-        fig.add_vline(x=100 * imp_mid, line=dict(dash="dot", color=COLORS["muted"]))
-        fig.add_hline(y=100 * perf_mid, line=dict(dash="dot", color=COLORS["muted"]))
         fig.add_annotation(
             x=1,
-            y=0,
+            y=-0.22,
             xref="paper",
             yref="paper",
             xanchor="right",
-            yanchor="bottom",
-            text=html.escape(_("fix first: importance at or above the middle, rated below it")),
+            yanchor="top",
+            text=html.escape(
+                _(
+                    "Priority = importance × shortfall from the best-rated driver. Fix first "
+                    "(red): the highest, and any whose importance range reaches the dotted curve."
+                )
+            ),
             showarrow=False,
-            font=dict(color=COLORS["bad"]),
+            font=dict(color=COLORS["bad"], size=11),
         )
         fig.update_layout(
             title=html.escape(_("What to fix first: importance against performance")),
             xaxis_title=_("Importance (% of what the drivers explain)"),
             yaxis_title=_("Performance (% rating 4 or 5)"),
             showlegend=False,
+            margin=dict(b=110, r=140),
         )
         return fig
 

@@ -122,7 +122,7 @@ class FollowUp(Result):
         if "last_channel" in t.columns and t["last_channel"].null_count() < t.height:
             ch = t["last_channel"].drop_nulls().value_counts(sort=True).row(0)
             out.append(
-                _("Their last contact was most often by {channel} ({n}).").format(
+                _("Their last contact was mostly by {channel} ({n}).").format(
                     channel=label(ch[0]).lower(), n=fmt_value(ch[1], "count")
                 )
             )
@@ -146,7 +146,13 @@ class FollowUp(Result):
             if c in t.columns:
                 cols[c] = t[c]
         if "theme" in t.columns:
-            cols["theme_label"] = [_themes_text(x) for x in t["theme"]]
+            # a detractor writing in a positive tone: the comment does not explain the score, so
+            # it is marked as such rather than shown as an example of its theme
+            tone = t["sentiment"] if "sentiment" in t.columns else [None] * t.height
+            cols["theme_label"] = [
+                _("Comment and score disagree") if s is not None and s > 0 else _themes_text(x)
+                for x, s in zip(t["theme"], tone, strict=True)
+            ]
         if "comment" in t.columns:
             cols["comment"] = t["comment"]
         return pl.DataFrame(cols)
@@ -178,7 +184,8 @@ class FollowUp(Result):
             readable = label_levels(full, levels)
             more = (
                 f"<p class='cx-more'>{html.escape(words)} "
-                f"{csv_link(readable, name='detractors')}</p>"
+                f"{csv_link(readable, name='detractors')} "
+                f"{html.escape(_('(customer ids masked)'))}</p>"
             )
         return (
             f"{CSS}<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
@@ -224,8 +231,8 @@ class FollowUp(Result):
     def export_note(self, path: str | os.PathLike | None = None) -> str:
         """A sentence for the report naming where the unmasked list is (never its contents)."""
         return _(
-            "The full list ({n} detractors, with real customer ids) is saved for the analyst in "
-            "the workspace's exports folder, not in this report."
+            "The full call-back list with real customer ids ({n} detractors) is held by the "
+            "customer-care team, from the analyst's export; it is not in this report."
         ).format(n=fmt_value(self.table.height, "count"))
 
     def save(self, directory: str | os.PathLike | None = None) -> Path:

@@ -80,6 +80,15 @@ def _interval_words(low: float, high: float, unit: str = "nps", *, change: bool 
     return _("likely between {low} and {high}").format(low=f(low, unit), high=f(high, unit))
 
 
+def shown_change(now: float | None, before: float | None, decimals: int = 1) -> float | None:
+    """The change as the difference of the two levels as they are shown (``decimals`` places),
+    so that a reader who subtracts the displayed figures gets the displayed change; the
+    estimate's interval is stated beside it unchanged."""
+    if now is None or before is None or now != now or before != before:
+        return None
+    return round(round(now, decimals) - round(before, decimals), decimals)
+
+
 def _count(n: int | float) -> str:
     return fmt_value(n, "count")
 
@@ -275,8 +284,10 @@ def _method_note(level: float) -> str:
 def _result_html(result: Result, table: pl.DataFrame, units: dict[str, str], *, name: str) -> str:
     """Cards, findings and the reader's table of an NPS result (all escaped)."""
     from cxlab._present import CSS, cards_html, findings_html, table_html
+    from cxlab.nps._details import answers_column
 
     cards = result.headline()
+    table, units = answers_column(table, units)
     return (
         f"{CSS}<div class='cx-result'><h4>{html.escape(result.title)}</h4>"
         f"{cards_html(cards) if cards else ''}{findings_html(result.findings())}"
@@ -435,7 +446,7 @@ class NpsChange(Result):
                 target=target,
                 direction=">=" if target is not None else None,
                 period=period,
-                change=r["estimate"],
+                change=shown_change(r["nps_now"], r["nps_before"]),
                 compared_to=compared,
                 higher_is_better=True,
                 low=r["nps_now_low"],
@@ -447,12 +458,13 @@ class NpsChange(Result):
         now, before = self.counts_now, self.counts_before
         if now is not None and now.n:
             for key, name, attr, better in (
-                ("nps_promoters", N_("Promoters (9-10)"), "promoters", True),
-                ("nps_detractors", N_("Detractors (0-6)"), "detractors", False),
+                ("nps_promoters", N_("Promoters (9–10)"), "promoters", True),
+                ("nps_detractors", N_("Detractors (0–6)"), "detractors", False),
             ):
                 share = getattr(now, attr) / now.n
+                # shares are shown with one decimal of a percent: three decimals of the fraction
                 change = (
-                    share - getattr(before, attr) / before.n
+                    shown_change(share, getattr(before, attr) / before.n, 3)
                     if before is not None and before.n
                     else None
                 )
@@ -505,7 +517,7 @@ class NpsChange(Result):
             compare_to=self.compare_text,
             before=fmt_value(r["nps_before"], "nps"),
             n=_count(r["n_before"]),
-            change=fmt_change(r["estimate"], "nps"),
+            change=fmt_change(shown_change(r["nps_now"], r["nps_before"]), "nps"),
             interval=_interval_words(r["ci_low"], r["ci_high"], change=True),
         )
         verdict = (
@@ -536,7 +548,7 @@ class NpsChange(Result):
             parts = [
                 _("{group} {change} ({interval})").format(
                     group=label(r["term"]),
-                    change=fmt_change(r["estimate"], "nps"),
+                    change=fmt_change(shown_change(r["nps_now"], r["nps_before"]), "nps"),
                     interval=_interval_words(r["ci_low"], r["ci_high"], change=True),
                 )
                 for r in real.iter_rows(named=True)
@@ -567,9 +579,11 @@ class NpsChange(Result):
                     "({down_change})."
                 ).format(
                     up=label(up["term"]),
-                    up_change=fmt_change(up["estimate"], "nps"),
+                    up_change=fmt_change(shown_change(up["nps_now"], up["nps_before"]), "nps"),
                     down=label(down["term"]),
-                    down_change=fmt_change(down["estimate"], "nps"),
+                    down_change=fmt_change(
+                        shown_change(down["nps_now"], down["nps_before"]), "nps"
+                    ),
                 )
             )
         return out
@@ -597,7 +611,10 @@ class NpsChange(Result):
                 first.name: first,
                 "nps_before": t["nps_before"],
                 "nps_now": t["nps_now"],
-                "change": t["estimate"],
+                "change": [
+                    shown_change(a, b)
+                    for a, b in zip(t["nps_now"].to_list(), t["nps_before"].to_list(), strict=True)
+                ],
                 "likely_range": rng,
                 "beyond_chance": beyond,
                 "n_now": t["n_now"],
@@ -650,6 +667,11 @@ class NpsChange(Result):
             _(
                 "Change: the difference of two independent NPS, with a two-sided z test on the sum "
                 "of their multinomial variances."
+            ),
+            _(
+                "In the body a change is the difference of the two levels as shown, so it can "
+                "differ by 0.1 from the estimate in this table; the likely range is the "
+                "estimate's."
             ),
         ]
         if self.by:
@@ -849,18 +871,15 @@ class NpsGaps(Result):
         t = self.table.sort("estimate", descending=True)
         hi, lo = t.row(0, named=True), t.row(1, named=True)
         # the rest of one group is the other group: its gap to the rest is the pair's difference
-        gap, low, high = hi["estimate"], hi["ci_low"], hi["ci_high"]
+        # the difference of the two levels as shown; the likely range is the estimate's
+        gap, low, high = shown_change(hi["nps"], lo["nps"]), hi["ci_low"], hi["ci_high"]
         verdict = (
             _("more than chance alone would produce")
             if hi["p_adj"] < self.alpha
             else _("within what chance alone produces")
         )
         return [
-            _(
-                "The NPS of {high} is {gap} above {low} ({interval}): {verdict}. With two "
-                "groups, each against the rest is one against the other; the numbers are in the "
-                "appendix."
-            ).format(
+            _("The NPS of {high} is {gap} above {low} ({interval}): {verdict}.").format(
                 high=label(hi["term"]),
                 low=label(lo["term"]),
                 gap=fmt_change(gap, "nps").lstrip("+"),

@@ -288,7 +288,7 @@ class Themes(Result):
             "sentiment": "ratio",
         }
         table = (
-            self.table.drop("example", "label", strict=False)
+            self.table.drop("example", "label", "n", strict=False)
             .with_columns(
                 pl.Series("theme", [theme_label(x) for x in self.table["theme"]]),
                 pl.Series(

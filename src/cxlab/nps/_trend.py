@@ -130,18 +130,14 @@ class NpsTrend(Result):
                 parts.append(f"{who} {words}" if who else words)
             words = (
                 ngettext(
-                    "{n} month is outside normal variation around the long-run level, more "
-                    "than chance alone explains: {periods}.",
-                    "{n} months are outside normal variation around the long-run level, more "
-                    "than chance alone explains: {periods}.",
+                    "{n} month fell outside the normal range: {periods}.",
+                    "{n} months fell outside the normal range: {periods}.",
                     flagged.height,
                 )
                 if self.every.endswith("mo")
                 else ngettext(
-                    "{n} period is outside normal variation around the long-run level, more "
-                    "than chance alone explains: {periods}.",
-                    "{n} periods are outside normal variation around the long-run level, more "
-                    "than chance alone explains: {periods}.",
+                    "{n} period fell outside the normal range: {periods}.",
+                    "{n} periods fell outside the normal range: {periods}.",
                     flagged.height,
                 )
             )
@@ -173,7 +169,7 @@ class NpsTrend(Result):
         ]
         return t.select(
             *self.by,
-            pl.Series("period", [self._when(x) for x in t["ts"]], pl.Utf8),
+            pl.Series("period", [self._when(x).replace(" ", "\u00a0") for x in t["ts"]], pl.Utf8),
             "nps",
             pl.Series("likely_range", rng, pl.Utf8),
             "n",
@@ -296,7 +292,11 @@ class NpsTrend(Result):
                 (
                     self.title,
                     self.table.with_columns(
-                        pl.Series("ts", [self._when(x) for x in self.table["ts"]], pl.Utf8)
+                        pl.Series(
+                            "ts",
+                            [self._when(x).replace(" ", "\u00a0") for x in self.table["ts"]],
+                            pl.Utf8,
+                        )
                     ).rename({"ts": "period", "ci_low": "nps_low", "ci_high": "nps_high"}),
                     {
                         k: "nps"
