@@ -356,7 +356,7 @@ class KeyDrivers(Result):
                 mode="markers+text",
                 text=names,
                 customdata=hover,
-                textposition="middle right",
+                textposition="top center",
                 cliponaxis=False,
                 marker=dict(
                     size=14,
