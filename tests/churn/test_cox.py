@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 import polars as pl
 import pytest
 
 import cxlab as cx
 from cxlab._errors import CxlabError, NotEnoughDataError, OptionError
+from cxlab._present import use_language
 
 ROSSI_TERMS = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
 ESTIMATES = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "hazard_ratio"]
@@ -80,6 +83,17 @@ def test_remedies_run_and_change_the_model(rossi_fit):
     )
     terms = split.summary()["term"].to_list()
     assert "age after 20" in terms and split.events == 114
+    # the ratio from the split day on is the product of the two, never the extra factor alone
+    t = split.summary()
+    b = dict(zip(t["term"], t["estimate"], strict=True))
+    net = split.net_after().row(0, named=True)
+    assert net["base"] == "age" and net["day"] == "20"
+    assert net["hazard_ratio"] == pytest.approx(math.exp(b["age"] + b["age after 20"]))
+    assert net["hazard_ratio_low"] < net["hazard_ratio"] < net["hazard_ratio_high"]
+    assert net["factor"] == pytest.approx(math.exp(b["age after 20"]))
+    with use_language("en"):
+        text = " ".join(split.findings())
+    assert f"×{net['hazard_ratio']:.2f} in all" in text
     with pytest.raises(CxlabError):
         cx.churn.ph_check(split)
 

@@ -176,9 +176,10 @@ def test_experience_groups_are_named_in_words(results):
     km = results["experience"]
     with use_language("en"):
         names = {km.group_name(g) for g in km.curves}
-    assert names == {"No unresolved complaint", "An unresolved complaint"}
+    assert names == {"No unresolved complaint", "Had an unresolved complaint"}
     colours = {t.line.color for t in km.plot().data if t.mode == "lines" and t.name}
-    assert COLORS["bad"] in colours and COLORS["primary"] in colours
+    assert COLORS["bad"] in colours and COLORS["periods"]["current"] in colours
+    assert COLORS["primary"] not in colours  # phone blue means the phone channel only
 
 
 def test_split_beyond_follow_up_is_reported_not_fitted(results):
@@ -331,13 +332,57 @@ def test_answer_names_the_costly_drivers_without_stacked_colons(results, lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_export_note_names_the_file_and_who_gets_it(results, lang):
+def test_export_note_says_who_has_the_list_and_only_the_appendix_names_the_file(results, lang):
     with use_language(lang):
         path = "x/at-risk-2026-10-31-30d.csv"
         note = results["risk"].export_note(path)
-    assert "at-risk-2026-10-31-30d.csv" in note
+        appendix = results["risk"].export_file_note(path)
+    assert "at-risk" not in note and "_" not in note
     assert ("retention team" in note) if lang == "en" else ("客户挽留团队" in note)
-    assert "_" not in note and "exports" not in note and "导出文件夹" not in note
+    assert ("exports folder" in note) if lang == "en" else ("导出文件夹" in note)
+    assert "at-risk-2026-10-31-30d.csv" in appendix
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_driver_amounts_sit_at_the_bar_end_on_a_money_axis_from_zero(lang):
+    """The amount is written at the end of its bar (not at the end of the upper range, where it
+    reads as the upper bound), the bars are slate, and the axis has money ticks from zero."""
+    d = _planted_drivers()
+    with use_language(lang):
+        fig = d.plot()
+        money = cx.churn._words.money_text(16729.0)
+    bar = next(t for t in fig.data if isinstance(t, go.Bar))
+    assert bar.marker.color == COLORS["periods"]["current"]
+    label = next(a for a in fig.layout.annotations if a.text == money)
+    assert label.x == 16729.0 and label.xanchor == "left" and label.yanchor == "bottom"
+    axis = fig.layout.xaxis
+    assert axis.showticklabels is not False and axis.tickvals[0] == 0
+    assert axis.tickvals[-1] >= 27828.0 and len(axis.ticktext) == len(axis.tickvals)
+    notes = " ".join(a.text for a in fig.layout.annotations)
+    assert ("starts at zero or below" in notes) if lang == "en" else ("下限为零或低于零" in notes)
+
+
+def test_chinese_text_writes_large_sums_as_the_tiles_do():
+    with use_language("zh"):
+        assert cx.churn._words.money_text(242361.0) == cx._present.fmt_value(
+            242361.0, "money", compact=True
+        )
+        assert "万" in cx.churn._words.money_text(242361.0)
+        assert "万" not in cx.churn._words.money_text(16729.0)
+    with use_language("en"):
+        assert cx.churn._words.money_text(242361.0) == cx._present.fmt_value(242361.0, "money")
+
+
+def test_no_space_between_chinese_and_numbers_in_the_catalogue():
+    from pathlib import Path
+
+    po = Path(cx.__file__).parent / "_present" / "locale" / "zh" / "churn.po"
+    cjk = r"[\u3400-\u9fff\uff00-\uffef]"
+    number = r"(?:\{[a-z_]+\}|[0-9])"
+    for line in po.read_text(encoding="utf-8").splitlines():
+        if line.startswith("msgstr"):
+            assert not re.search(cjk + " " + number, line), line
+            assert not re.search(r"(?:\}|[0-9%]) " + cjk, line), line
 
 
 def test_a_changing_effect_reads_as_a_sentence(results):

@@ -162,7 +162,7 @@ class AttributableShare(ReaderTable, Result):
                     belief=fmt_value(belief, "share", decimals=0), n=fmt_value(implied, "count")
                 ),
                 annotation_position="top left",
-                annotation={"xshift": 6},
+                annotation={"xshift": 48, "yshift": 2},
             )
         top = max([*values, belief * self.events if belief is not None else 0.0])
         fig.update_layout(

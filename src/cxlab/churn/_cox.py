@@ -193,12 +193,30 @@ class CoxResult(ReaderTable, Result):
                 concordance=fmt_value(self.concordance, "ratio"),
             )
         ]
-        sig = self.table.filter(pl.col("p_value") < self.alpha).sort(
-            pl.col("estimate").abs(), descending=True
-        )
+        sig = self.table.filter(
+            (pl.col("p_value") < self.alpha) & ~pl.col("term").str.contains(" after ")
+        ).sort(pl.col("estimate").abs(), descending=True)
         out += ratio_findings(
             sig, prefix="hazard_ratio", alpha=self.alpha, outcome=_("churn hazard")
         )
+        pct = round(100 * (1 - self.alpha))
+        for r in self.net_after().iter_rows(named=True):
+            out.append(
+                _(
+                    "{term}, from day {day} of follow-up: churn hazard ×{ratio} in all "
+                    "({pct}% interval {low} to {high}), that is ×{before} before that day "
+                    "times ×{factor} from it."
+                ).format(
+                    term=term_label(r["base"]),
+                    day=r["day"],
+                    ratio=fmt_value(r["hazard_ratio"], "ratio"),
+                    pct=pct,
+                    low=fmt_value(r["hazard_ratio_low"], "ratio"),
+                    high=fmt_value(r["hazard_ratio_high"], "ratio"),
+                    before=fmt_value(r["before"], "ratio"),
+                    factor=fmt_value(r["factor"], "ratio"),
+                )
+            )
         if self.dropped:
             out.append(
                 _("Not estimable here (no variation or no churn): {terms}.").format(
@@ -206,6 +224,43 @@ class CoxResult(ReaderTable, Result):
                 )
             )
         return out
+
+    def net_after(self) -> pl.DataFrame:
+        """For each ``<term> after <day>`` of a time-split model, the hazard ratio in all from
+        that day on: the ratio before it times the extra factor, with the interval from the
+        covariance of the two estimates (base, day, before, factor, hazard_ratio with its
+        low/high)."""
+        from scipy.stats import norm
+
+        terms = self.table["term"].to_list()
+        est = self.table["estimate"].to_numpy()
+        rows = []
+        for k, name in enumerate(terms):
+            base, sep, day = name.rpartition(" after ")
+            if not sep or base not in terms or self.covariance is None:
+                continue
+            j = terms.index(base)
+            v = np.asarray(self.covariance)
+            b = est[j] + est[k]
+            se = math.sqrt(max(v[j, j] + v[k, k] + 2 * v[j, k], 0.0))
+            z = norm.ppf(1 - self.alpha / 2)
+            rows.append(
+                {
+                    "base": base,
+                    "day": day,
+                    "before": math.exp(est[j]),
+                    "factor": math.exp(est[k]),
+                    "hazard_ratio": math.exp(b),
+                    "hazard_ratio_low": math.exp(b - z * se),
+                    "hazard_ratio_high": math.exp(b + z * se),
+                }
+            )
+        schema = {"base": pl.Utf8, "day": pl.Utf8}
+        schema |= dict.fromkeys(
+            ["before", "factor", "hazard_ratio", "hazard_ratio_low", "hazard_ratio_high"],
+            pl.Float64,
+        )
+        return pl.DataFrame(rows, schema=schema)
 
     def reader_table(self) -> tuple[pl.DataFrame, dict[str, str]]:
         return ratio_table(self.table, "hazard_ratio")

@@ -3,6 +3,7 @@ would avoid over the horizon, with intervals from the model's uncertainty."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -14,7 +15,7 @@ from cxlab._present import N_, _, fmt_interval, fmt_list, fmt_value, gettext
 from cxlab._result import Result
 from cxlab.churn._plots import currency_symbol, figure
 from cxlab.churn._risk import EXPERIENCE, AtRiskResult
-from cxlab.churn._words import ReaderTable, inline, term_label
+from cxlab.churn._words import ReaderTable, inline, money_text, term_label
 
 DRIVER_NAMES = {
     "unresolved_complaint_90d": N_("Unresolved complaints"),
@@ -113,9 +114,9 @@ class DriverImpactResult(ReaderTable, Result):
                     days=fmt_value(self.horizon_days, "count"),
                     low=fmt_value(r["churners_avoided_low"], "count"),
                     high=fmt_value(r["churners_avoided_high"], "count"),
-                    money=fmt_value(r["monthly_revenue_kept"], "money"),
-                    money_low=fmt_value(r["monthly_revenue_kept_low"], "money"),
-                    money_high=fmt_value(r["monthly_revenue_kept_high"], "money"),
+                    money=money_text(r["monthly_revenue_kept"]),
+                    money_low=money_text(r["monthly_revenue_kept_low"]),
+                    money_high=money_text(r["monthly_revenue_kept_high"]),
                 )
             )
         unclear = _names(self.unclear(), self.names)
@@ -123,7 +124,7 @@ class DriverImpactResult(ReaderTable, Result):
             out.append(
                 _(
                     "For {drivers}, the data cannot tell whether an improvement would keep any "
-                    "revenue: the likely range includes zero."
+                    "revenue: the likely range starts at zero or below."
                 ).format(drivers=fmt_list([inline(d) for d in unclear]))
             )
         out.append(
@@ -157,7 +158,7 @@ class DriverImpactResult(ReaderTable, Result):
                     )
                 ],
                 "monthly_revenue_kept": [
-                    fmt_value(v, "money") if ok else unknown
+                    money_text(v) if ok else unknown
                     for v, ok in zip(
                         t["monthly_revenue_kept"], t.select(clear).to_series(), strict=True
                     )
@@ -190,13 +191,13 @@ class DriverImpactResult(ReaderTable, Result):
                 x=values,
                 y=t["driver"].to_list(),
                 orientation="h",
-                marker_color=COLORS["primary"],
+                marker_color=COLORS["periods"]["current"],
                 hovertext=[
                     _("{driver}: {money} (likely {low} to {high})").format(
                         driver=d,
-                        money=fmt_value(v, "money"),
-                        low=fmt_value(lo, "money"),
-                        high=fmt_value(hi, "money"),
+                        money=money_text(v),
+                        low=money_text(lo),
+                        high=money_text(hi),
                     )
                     for d, v, lo, hi in zip(t["driver"], values, low, high, strict=True)
                 ],
@@ -210,27 +211,31 @@ class DriverImpactResult(ReaderTable, Result):
                 },
             )
         )
-        for name, v, hi in zip(t["driver"], values, high, strict=True):
-            # the amount beside the end of its range, never on the bar or the range line
+        top = max([*high, *values, 1.0])
+        for name, v in zip(t["driver"], values, strict=True):
+            # the amount just right of its bar's end and above the range line, never at the
+            # end of the range line, where it would read as the upper bound
             fig.add_annotation(
-                x=max(v, hi),
+                x=v,
                 y=name,
-                text=fmt_value(v, "money"),
+                text=money_text(v),
                 showarrow=False,
                 xanchor="left",
-                xshift=8,
+                yanchor="bottom",
+                xshift=3,
+                yshift=3,
                 font={"size": 12, "color": "#1d2433"},
             )
         unclear = _names(self.unclear(), self.names)
         if unclear:
             fig.add_annotation(
                 text=_(
-                    "Cannot tell from the data (the likely range includes zero): {drivers}"
+                    "Cannot tell from the data (the likely range starts at zero or below): {drivers}"
                 ).format(drivers=fmt_list(unclear)),
                 xref="paper",
                 yref="paper",
                 x=0,
-                y=-0.2,
+                y=-0.3,
                 xanchor="left",
                 yanchor="top",
                 showarrow=False,
@@ -246,14 +251,15 @@ class DriverImpactResult(ReaderTable, Result):
             )
             fig.update_annotations(y=0.5, yanchor="middle")
             return fig
-        top = max([*high, *values, 1.0])
+        ticks = money_ticks(top)
         fig.update_layout(
             title=self.title,
             xaxis={
-                # money is written beside each bar; the axis only gives the scale, from zero
-                "range": [0, 1.25 * top],
-                "showticklabels": False,
-                "showgrid": False,
+                # money ticks from zero; each bar's amount is written at its end
+                "range": [0, 1.08 * max(top, ticks[-1])],
+                "tickvals": ticks,
+                "ticktext": [fmt_value(v, "money", compact=True) for v in ticks],
+                "showgrid": True,
                 "title": _("Monthly revenue kept ({currency})").format(
                     currency=currency_symbol(self.currency)
                 ),
@@ -262,10 +268,19 @@ class DriverImpactResult(ReaderTable, Result):
             },
             yaxis={"automargin": True},
             showlegend=False,
-            height=340 if unclear else 300,
-            margin={"b": 90 if unclear else 50},
+            height=360 if unclear else 300,
+            margin={"b": 110 if unclear else 50},
         )
         return fig
+
+
+def money_ticks(top: float, count: int = 5) -> list[float]:
+    """Round tick values from zero to at least ``top`` (1, 2, 2.5 or 5 times a power of ten)."""
+    raw = max(top, 1.0) / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    n = math.ceil(top / step - 1e-9)
+    return [k * step for k in range(n + 1)]
 
 
 def _probabilities(x: np.ndarray, betas: np.ndarray) -> np.ndarray:

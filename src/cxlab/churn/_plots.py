@@ -53,9 +53,9 @@ def group_colours(by: str | None, groups: Sequence[str]) -> dict[str, str]:
     out = {}
     for i, g in enumerate(groups):
         if by is None or g == "all":
-            out[g] = COLORS["primary"]
+            out[g] = COLORS["periods"]["current"]
         elif set(groups) <= {"0", "1"}:
-            out[g] = COLORS["bad"] if g == "1" else COLORS["primary"]
+            out[g] = COLORS["bad"] if g == "1" else COLORS["periods"]["current"]
         else:
             out[g] = color_for(g, index=i)
     return out

@@ -17,7 +17,7 @@ from cxlab.churn._drivers import DriverImpactResult
 from cxlab.churn._drivers import _names as driver_names
 from cxlab.churn._risk import AtRiskResult
 from cxlab.churn._survival import CompetingRisksResult, KaplanMeierResult
-from cxlab.churn._words import inline, months_text, share_text
+from cxlab.churn._words import inline, money_text, months_text, share_text
 
 BELIEF = 0.70  # "most churn comes from poor service": the share a reference programme quotes
 
@@ -137,7 +137,7 @@ def key_findings(
             _("{driver} (about {n} customers, {money} a month)").format(
                 driver=inline(r["driver"]),
                 n=fmt_value(r["churners_avoided"], "count"),
-                money=fmt_value(r["monthly_revenue_kept"], "money"),
+                money=money_text(r["monthly_revenue_kept"]),
             )
             for r in top.iter_rows(named=True)
         ]
@@ -173,7 +173,7 @@ def key_findings(
         ).format(
             n=fmt_value(risk.expected_churners(), "count"),
             days=fmt_value(risk.horizon_days, "count"),
-            money=fmt_value(risk.total_value_at_risk(), "money"),
+            money=money_text(risk.total_value_at_risk()),
             top=fmt_value(risk.top_tenth_share(), "share", decimals=0),
             k=risk.ranking_in_ten(),
         )

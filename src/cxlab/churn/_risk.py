@@ -19,7 +19,7 @@ from cxlab._result import Result
 from cxlab.churn._frames import _date, _segment, data_end, landmark_frame
 from cxlab.churn._logit import LogitResult, logistic
 from cxlab.churn._plots import figure
-from cxlab.churn._words import ReaderTable, term_label
+from cxlab.churn._words import ReaderTable, money_text, term_label
 
 EXPERIENCE = (
     "unresolved_complaint_90d",
@@ -223,7 +223,7 @@ class AtRiskResult(ReaderTable, Result):
                 customers=fmt_value(c.height, "count"),
                 churners=fmt_value(self.expected_churners(), "count"),
                 days=fmt_value(self.horizon_days, "count"),
-                money=fmt_value(self.total_value_at_risk(), "money"),
+                money=money_text(self.total_value_at_risk()),
             ),
             _("The top tenth of the list holds {share} of that revenue at risk.").format(
                 share=fmt_value(self.top_tenth_share(), "share", decimals=0)
@@ -352,8 +352,15 @@ class AtRiskResult(ReaderTable, Result):
         """A sentence for the report naming the analyst-side file (never its contents)."""
         return _(
             "The full list of {n} customers, with their real customer ids, is not in this "
-            "report: it is the file {file}, for the retention team who call the customers."
-        ).format(n=fmt_value(self.customers.height, "count"), file=Path(path).name)
+            "report: it has been handed to the retention team who call the customers (file in "
+            "the exports folder)."
+        ).format(n=fmt_value(self.customers.height, "count"))
+
+    def export_file_note(self, path: str | os.PathLike) -> str:
+        """The name of the analyst-side file, for the appendix."""
+        return _("The full at-risk list is the file {file} in the exports folder.").format(
+            file=Path(path).name
+        )
 
     def save(self, directory: str | os.PathLike | None = None) -> Path:
         """Export to ``<directory>/at-risk-<as_of>-<horizon>d.csv`` (default: the workspace's

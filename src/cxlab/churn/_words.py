@@ -23,6 +23,7 @@ from cxlab._present import (
     fmt_value,
     gettext,
     label,
+    language,
     register_labels,
     table_html,
 )
@@ -99,7 +100,7 @@ register_labels(
 GROUP_WORDS: dict[str, dict[str, str]] = {
     "unresolved_complaint_90d": {
         "0": N_("No unresolved complaint"),
-        "1": N_("An unresolved complaint"),
+        "1": N_("Had an unresolved complaint"),
     },
     "low_csat_90d": {
         "0": N_("No satisfaction score of 1–2"),
@@ -109,8 +110,12 @@ GROUP_WORDS: dict[str, dict[str, str]] = {
 """Names of the two groups of an experience (0/1) in retention curves."""
 
 GROUP_DIMENSIONS: dict[str, str] = {
-    "unresolved_complaint_90d": N_("an unresolved complaint in the 90 days before"),
-    "low_csat_90d": N_("a satisfaction score of 1–2 in the 90 days before"),
+    "unresolved_complaint_90d": N_(
+        "whether the customer had an unresolved complaint in the previous 90 days"
+    ),
+    "low_csat_90d": N_(
+        "whether the customer gave a satisfaction score of 1–2 in the previous 90 days"
+    ),
 }
 
 
@@ -147,7 +152,7 @@ def term_label(term: str) -> str:
     ``low_csat_90d after 91`` reads "…, from day 91 of follow-up"."""
     found = _AFTER.match(term)
     if found:
-        return _("{term}, from day {day} of follow-up").format(
+        return _("{term}: extra factor from day {day} of follow-up").format(
             term=term_label(found["term"]), day=found["cut"]
         )
     if "=" in term:
@@ -174,6 +179,13 @@ def share_text(value: float | None) -> str:
 def money(value: float | None, *, compact: bool = False) -> str:
     """An amount in the workspace currency."""
     return fmt_value(value, "money", compact=compact)
+
+
+def money_text(value: float | None) -> str:
+    """An amount as the report's text writes it: in Chinese, sums of 10万 or more compact, as
+    the tiles write them (¥24.2万), smaller amounts plain; in English always plain."""
+    big = value is not None and abs(value) >= 100_000
+    return fmt_value(value, "money", compact=big and language() == "zh")
 
 
 def count(value: float | None) -> str:
