@@ -231,7 +231,7 @@ class DriverImpactResult(ReaderTable, Result):
             fig.add_annotation(
                 text=_(
                     "Cannot tell from the data (the likely range starts at zero or below): {drivers}"
-                ).format(drivers=fmt_list(unclear)),
+                ).format(drivers=fmt_list([inline(d) for d in unclear])),
                 xref="paper",
                 yref="paper",
                 x=0,
