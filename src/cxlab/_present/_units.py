@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Literal
+from typing import Literal, get_args
 
 from cxlab._present._i18n import _, language, locale
 
@@ -38,19 +38,7 @@ Unit = Literal[
     "agents",
     "text",
 ]
-UNITS: tuple[str, ...] = (
-    "share",
-    "percent",
-    "seconds",
-    "money",
-    "count",
-    "score",
-    "nps",
-    "ratio",
-    "per_contact",
-    "agents",
-    "text",
-)
+UNITS: tuple[str, ...] = get_args(Unit)
 MISSING = "–"
 
 
