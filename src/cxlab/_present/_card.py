@@ -174,7 +174,7 @@ def cards_html(cards: list[Headline]) -> str:
         status = c.status
         lines = [
             f"<div class='l'>{e(gettext(c.label))}</div>",
-            f"<div class='v'>{e(c.value_text())}</div>",
+            f"<div class='v{' words' if len(c.value_text()) > 8 else ''}'>{e(c.value_text())}</div>",
         ]
         if c.target_text():
             tone = "" if status is None else f" cx-{status}"

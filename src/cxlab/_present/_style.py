@@ -24,6 +24,7 @@ CSS = (
     "max-width:260px;background:#fafbfd}"
     ".cx-card .l{font-size:13px;color:#3d4657;font-weight:600}"
     ".cx-card .v{font-size:26px;font-weight:600;color:#1d2433;margin:2px 0}"
+    ".cx-card .v.words{font-size:18px;line-height:1.3}"
     ".cx-card .t,.cx-card .c,.cx-card .d,.cx-card .p{font-size:12px;color:#5b6577;margin-top:2px}"
     ".cx-card .p{color:#8a94a6}"
     ".cx-met,.cx-good{color:#2e8540!important}.cx-missed,.cx-bad{color:#c0392b!important}"
