@@ -274,6 +274,18 @@ def test_cli_help() -> None:
         assert command in data.stdout
 
 
+def test_cli_version_and_parameters_in_help() -> None:
+    """``cxlab --version`` names the installed version; ``cxlab run --help`` shows ``-p``."""
+    from importlib.metadata import version
+
+    from cxlab.cli import app
+
+    shown = CliRunner().invoke(app, ["--version"])
+    assert shown.exit_code == 0 and shown.stdout.strip() == f"cxlab {version('cxlab')}"
+    run_help = CliRunner().invoke(app, ["run", "--help"])
+    assert run_help.exit_code == 0 and "-p NAME VALUE" in run_help.stdout
+
+
 def test_installed_command_help() -> None:
     """The console script of pyproject.toml is installed beside the interpreter and starts."""
     script = Path(sys.executable).parent / "cxlab"

@@ -20,6 +20,27 @@ data_app = typer.Typer(
 )
 app.add_typer(data_app, name="data")
 
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"cxlab {version('cxlab')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _app(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """cxlab: customer-service analytics. Generate or ingest data, run notebooks, publish reports."""
+
+
 Workspace = Annotated[
     Path | None, typer.Option("--workspace", "-w", help="Workspace folder (default: current).")
 ]
