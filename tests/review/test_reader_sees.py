@@ -287,3 +287,18 @@ def test_reasons_are_sorted_bars_with_counts(review) -> None:
     assert list(bar.x) == sorted(bar.x)  # the largest on top
     assert all("›" in y for y in bar.y) and all(t for t in bar.text)
     assert volume.readable()["channel"].to_list() == ["phone", "chat", "email", "social"]
+
+
+def test_phone_hours_match_the_bands_and_the_lowest_hour_is_clear_of_the_edge(review) -> None:
+    """The time bands name the hours the phones are open (08:00-21:00), and the answer-rate panel
+    starts below its lowest hour instead of on it."""
+    from cxlab._present import use_language
+
+    phone = cx.review.phone(review.contacts, review.period)
+    with use_language("en"):
+        bands = [cx.label(b) for b in phone.bands["band"]]
+        fig = phone.plot()
+    assert not any("working hours" in b.lower() for b in bands), bands
+    lowest = min(v for v in fig.data[0].y if v is not None)
+    floor = fig.layout.yaxis.range[0]
+    assert floor < lowest - 1, (floor, lowest)

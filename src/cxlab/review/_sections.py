@@ -789,7 +789,9 @@ class Phone(Result):
             row=2,
             col=1,
         )
-        fig.update_yaxes(title_text="%", row=1, col=1)
+        rates = [v * 100 for v in h["answer_rate"].to_list() if v is not None]
+        floor = max(0.0, min(rates) - 3) if rates else 0.0  # the lowest hour clear of the edge
+        fig.update_yaxes(title_text="%", range=[floor, 100.5], row=1, col=1)
         fig.update_yaxes(title_text=_("Calls offered"), tickformat=",d", row=2, col=1)
         fig.update_xaxes(title_text=_("Hour of the day (local time)"), row=2, col=1)
         fig.update_layout(

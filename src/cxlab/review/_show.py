@@ -68,8 +68,8 @@ register_labels(
         "resolution": N_("Resolution"),
         # phone time bands
         "peak_hours": N_("Peak hours (10–11, 14–16)"),
-        "working_hours": N_("Other working hours (09–18)"),
-        "off_hours": N_("Outside working hours"),
+        "working_hours": N_("Other daytime hours (09–18)"),
+        "off_hours": N_("Early and evening hours (08–09, 18–21)"),
         # the synthetic workspace's teams
         "phone-team-1": N_("Phone team 1"),
         "phone-team-2": N_("Phone team 2"),
