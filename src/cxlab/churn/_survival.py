@@ -90,6 +90,48 @@ def km_estimate(duration: np.ndarray, event: np.ndarray, alpha: float = 0.05) ->
     return {"t": times, "s": surv, "lo": lo, "hi": hi, "n": at_risk, "d": deaths}
 
 
+def retention_card(
+    days: float,
+    kept: float | None,
+    low: float | None,
+    high: float | None,
+    *,
+    start: dt.date | None,
+    max_follow_up: float | None,
+    target: float | None,
+) -> Headline:
+    """The headline card of retention at ``days`` (12 months when the follow-up reaches it), with
+    its likely range, its period and, when follow-up is too short, why there is no value."""
+    months = round(days / DAYS_PER_MONTH)
+    name = (
+        N_("Customers kept over 12 months")
+        if months == 12
+        else _("Customers kept over {months}").format(months=months_text(days))
+    )
+    period = None
+    if start is not None and max_follow_up is not None:
+        end = start + dt.timedelta(days=round(max_follow_up))
+        period = (start.isoformat(), end.isoformat())
+    detail = None
+    if kept is None:
+        detail = _("Follow-up ends after {days} days: not estimable yet.").format(
+            days=fmt_value(max_follow_up, "count")
+        )
+    return Headline(
+        key=f"retention_{months}m",
+        label=name,
+        value=kept,
+        unit="share",
+        target=target,
+        direction=">=" if target is not None else None,
+        low=low,
+        high=high,
+        period=period,
+        higher_is_better=True,
+        detail=detail,
+    )
+
+
 @dataclass(frozen=True)
 class KaplanMeierResult(ReaderTable, Result):
     """Retention (share not churned) over time by group, with the log-rank test between groups."""
@@ -141,35 +183,15 @@ class KaplanMeierResult(ReaderTable, Result):
             return []
         days = 365.0 if 365.0 in self.retention["days"].to_list() else self.retention["days"].max()
         row = self._row(days) or {}
-        kept = row.get("retention")
-        months = round(days / DAYS_PER_MONTH)
-        name = (
-            N_("Customers kept over 12 months")
-            if months == 12
-            else _("Customers kept over {months}").format(months=months_text(days))
-        )
-        period = None
-        if self.start is not None:
-            end = self.start + dt.timedelta(days=round(self.max_follow_up))
-            period = (self.start.isoformat(), end.isoformat())
-        detail = None
-        if kept is None:
-            detail = _("Follow-up ends after {days} days: not estimable yet.").format(
-                days=fmt_value(self.max_follow_up, "count")
-            )
         return [
-            Headline(
-                key=f"retention_{months}m",
-                label=name,
-                value=kept,
-                unit="share",
+            retention_card(
+                days,
+                row.get("retention"),
+                row.get("ci_low"),
+                row.get("ci_high"),
+                start=self.start,
+                max_follow_up=self.max_follow_up,
                 target=self.target,
-                direction=">=" if self.target is not None else None,
-                low=row.get("ci_low"),
-                high=row.get("ci_high"),
-                period=period,
-                higher_is_better=True,
-                detail=detail,
             )
         ]
 
@@ -459,34 +481,15 @@ class CompetingRisksResult(ReaderTable, Result):
             return []
         days = 365.0 if 365.0 in self.table["days"].to_list() else self.table["days"].max()
         row = self.kept(days) or {}
-        months = round(days / DAYS_PER_MONTH)
-        name = (
-            N_("Customers kept over 12 months")
-            if months == 12
-            else _("Customers kept over {months}").format(months=months_text(days))
-        )
-        period = None
-        if self.start is not None and self.max_follow_up is not None:
-            end = self.start + dt.timedelta(days=round(self.max_follow_up))
-            period = (self.start.isoformat(), end.isoformat())
-        detail = None
-        if not row:
-            detail = _("Follow-up ends after {days} days: not estimable yet.").format(
-                days=fmt_value(self.max_follow_up, "count")
-            )
         return [
-            Headline(
-                key=f"retention_{months}m",
-                label=name,
-                value=row.get("kept"),
-                unit="share",
+            retention_card(
+                days,
+                row.get("kept"),
+                row.get("low"),
+                row.get("high"),
+                start=self.start,
+                max_follow_up=self.max_follow_up,
                 target=self.target,
-                direction=">=" if self.target is not None else None,
-                low=row.get("low"),
-                high=row.get("high"),
-                period=period,
-                higher_is_better=True,
-                detail=detail,
             )
         ]
 
