@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from review_planting import plant_bad_day
 
 import cxlab as cx
 from cxlab._present import use_language
@@ -66,19 +67,7 @@ def test_daily_chart_draws_each_channels_target(review) -> None:
 def test_the_normal_range_drawn_is_the_limit_that_flags(scratch_workspace: Path) -> None:
     """A point outside the drawn range is flagged and a point inside is not (the range is set
     after the correction for the many days and queues checked), on a planted bad day."""
-    contacts = cx.load("contacts", workspace=scratch_workspace).collect()
-    tz = cx.data.truth(scratch_workspace)["timezone"]
-    day = pl.col("arrived_at").dt.convert_time_zone(tz).dt.date()
-    hit = (
-        (pl.col("queue") == "phone_orders")
-        & (day == dt.date(2026, 10, 14))
-        & (pl.int_range(pl.len()) % 2 == 0)
-    )
-    broken = contacts.with_columns(
-        abandoned=pl.when(hit).then(True).otherwise(pl.col("abandoned")),
-        answered_at=pl.when(hit).then(None).otherwise(pl.col("answered_at")),
-    )
-    cx.data.write_table(broken, "contacts", workspace=cx._config.settings(scratch_workspace))
+    plant_bad_day(scratch_workspace)
     rv = cx.review.open_review(workspace=scratch_workspace)
     found = cx.review.anomalies(rv.contacts, rv.period, by="queue")
     assert found.limit >= 3.0

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from review_planting import BAD_DAY, BAD_QUEUE, plant_bad_day
 
 import cxlab as cx
 from cxlab._errors import NotEnoughDataError
@@ -66,28 +66,10 @@ def test_change_test_is_calibrated_under_no_change() -> None:
 
 def test_anomaly_found_on_an_injected_bad_day(scratch_workspace: Path) -> None:
     """Half of one queue's calls on 14 October abandoned: that day, that queue is flagged."""
-    contacts = cx.load("contacts", workspace=scratch_workspace).collect()
-    tz = cx.data.truth(scratch_workspace)["timezone"]
-    day = pl.col("arrived_at").dt.convert_time_zone(tz).dt.date()
-    hit = (
-        (pl.col("queue") == "phone_orders")
-        & (day == dt.date(2026, 10, 14))
-        & (pl.int_range(pl.len()) % 2 == 0)
-    )
-    broken = contacts.with_columns(
-        abandoned=pl.when(hit).then(True).otherwise(pl.col("abandoned")),
-        answered_at=pl.when(hit).then(None).otherwise(pl.col("answered_at")),
-        wait_seconds=pl.when(hit).then(60.0).otherwise(pl.col("wait_seconds")),
-    )
-    cx.data.write_table(broken, "contacts", workspace=cx._config.settings(scratch_workspace))
+    plant_bad_day(scratch_workspace)
     rv = cx.review.open_review(workspace=scratch_workspace)
     found = cx.review.anomalies(rv.contacts, rv.period, by="queue", kpis=("answer_rate",)).summary()
-    assert (
-        found.filter(
-            (pl.col("queue") == "phone_orders") & (pl.col("day") == dt.date(2026, 10, 14))
-        ).height
-        == 1
-    )
+    assert found.filter((pl.col("queue") == BAD_QUEUE) & (pl.col("day") == BAD_DAY)).height == 1
 
 
 def test_no_anomaly_flood_on_clean_data(review) -> None:
