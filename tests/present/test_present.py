@@ -259,3 +259,13 @@ def test_numbers_written_out_still_align_right():
     with use_language("en"):
         markup = table_html(frame)
     assert "<th class='txt'>Measure</th>" in markup and "<th>Target</th>" in markup
+
+
+def test_a_column_of_intervals_marks_a_missing_bound():
+    from cxlab._present import fmt_intervals
+
+    with use_language("en"):
+        assert fmt_intervals([0.1, None], [0.2, 0.3], "share", change=False) == [
+            "10.0% to 20.0%",
+            "–",
+        ]

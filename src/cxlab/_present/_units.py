@@ -181,6 +181,14 @@ def fmt_interval(
     return _("{low} to {high}").format(low=f(low, unit), high=f(high, unit))
 
 
+def fmt_intervals(lows, highs, unit: Unit | str = "count", *, change: bool = True) -> list[str]:
+    """A column of intervals for a table ("–" where a bound is missing)."""
+    return [
+        MISSING if _missing(lo) or _missing(hi) else fmt_interval(lo, hi, unit, change=change)
+        for lo, hi in zip(lows, highs, strict=True)
+    ]
+
+
 def decisive_decimals(
     value: float, target: float, unit: Unit | str, *, extra: int = 3
 ) -> int | None:

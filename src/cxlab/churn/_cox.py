@@ -14,7 +14,17 @@ import polars as pl
 
 from cxlab._errors import CxlabError, NotEnoughDataError
 from cxlab._options import check_option
-from cxlab._present import N_, _, fmt_interval, fmt_list, fmt_p, fmt_value, gettext, label, ngettext
+from cxlab._present import (
+    N_,
+    _,
+    fmt_intervals,
+    fmt_list,
+    fmt_p,
+    fmt_value,
+    gettext,
+    label,
+    ngettext,
+)
 from cxlab._result import Result
 from cxlab.churn._design import design, meaningful_change, ratio_columns
 from cxlab.churn._plots import figure
@@ -81,14 +91,12 @@ def ratio_table(table: pl.DataFrame, prefix: str) -> tuple[pl.DataFrame, dict[st
             "term": [term_label(t) for t in table["term"]],
             "per": table["change"],
             prefix: table[f"{prefix}_per_change"],
-            "likely_range": [
-                fmt_interval(lo, hi, "ratio", change=False)
-                for lo, hi in zip(
-                    table[f"{prefix}_per_change_low"],
-                    table[f"{prefix}_per_change_high"],
-                    strict=True,
-                )
-            ],
+            "likely_range": fmt_intervals(
+                table[f"{prefix}_per_change_low"],
+                table[f"{prefix}_per_change_high"],
+                "ratio",
+                change=False,
+            ),
             "p_value": table["p_value"],
         }
     )

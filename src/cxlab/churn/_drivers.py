@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import CxlabError, OptionError
-from cxlab._present import N_, _, fmt_interval, fmt_list, fmt_value, gettext
+from cxlab._present import N_, _, fmt_intervals, fmt_list, fmt_value, gettext
 from cxlab._result import Result
 from cxlab.churn._plots import currency_symbol, figure
 from cxlab.churn._risk import EXPERIENCE, AtRiskResult
@@ -151,24 +151,21 @@ class DriverImpactResult(ReaderTable, Result):
                         t["churners_avoided"], t.select(clear).to_series(), strict=True
                     )
                 ],
-                "churners_range": [
-                    fmt_interval(lo, hi, "count", change=False)
-                    for lo, hi in zip(
-                        t["churners_avoided_low"], t["churners_avoided_high"], strict=True
-                    )
-                ],
+                "churners_range": fmt_intervals(
+                    t["churners_avoided_low"], t["churners_avoided_high"], "count", change=False
+                ),
                 "monthly_revenue_kept": [
                     money_text(v) if ok else unknown
                     for v, ok in zip(
                         t["monthly_revenue_kept"], t.select(clear).to_series(), strict=True
                     )
                 ],
-                "revenue_range": [
-                    fmt_interval(lo, hi, "money", change=False)
-                    for lo, hi in zip(
-                        t["monthly_revenue_kept_low"], t["monthly_revenue_kept_high"], strict=True
-                    )
-                ],
+                "revenue_range": fmt_intervals(
+                    t["monthly_revenue_kept_low"],
+                    t["monthly_revenue_kept_high"],
+                    "money",
+                    change=False,
+                ),
             }
         )
         return frame, {"affected": "count"}

@@ -17,7 +17,7 @@ from cxlab._present import (
     Headline,
     _,
     fmt_change,
-    fmt_interval,
+    fmt_intervals,
     fmt_list,
     fmt_p,
     fmt_value,
@@ -293,10 +293,7 @@ class KaplanMeierResult(ReaderTable, Result):
                 "group": [self.group_name(g) for g in t["group"]],
                 "months": t["months"],
                 "retention": t["retention"],
-                "likely_range": [
-                    None if lo is None else fmt_interval(lo, hi, "share", change=False)
-                    for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
-                ],
+                "likely_range": fmt_intervals(t["ci_low"], t["ci_high"], "share", change=False),
                 "at_risk": t["at_risk"],
             }
         )
@@ -533,10 +530,7 @@ class CompetingRisksResult(ReaderTable, Result):
                     lambda d: round(d / DAYS_PER_MONTH), return_dtype=pl.Int64
                 ),
                 "cumulative_incidence": t["cumulative_incidence"],
-                "likely_range": [
-                    None if lo is None else fmt_interval(lo, hi, "share", change=False)
-                    for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
-                ],
+                "likely_range": fmt_intervals(t["ci_low"], t["ci_high"], "share", change=False),
                 "competing_incidence": t["competing_incidence"],
                 "naive_1_minus_km": t["naive_1_minus_km"],
             }

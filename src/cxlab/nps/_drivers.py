@@ -37,7 +37,7 @@ from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab._options import check_option
 from cxlab._present import (
     _,
-    fmt_interval,
+    fmt_intervals,
     fmt_list,
     fmt_value,
     join_sentences,
@@ -283,10 +283,7 @@ class KeyDrivers(Result):
     def reader_table(self) -> pl.DataFrame:
         """Driver, importance and its likely range, share rating 4 or 5."""
         t = self.table
-        rng = [
-            fmt_interval(lo, hi, "share", change=False)
-            for lo, hi in zip(t["importance_low"], t["importance_high"], strict=True)
-        ]
+        rng = fmt_intervals(t["importance_low"], t["importance_high"], "share", change=False)
         return pl.DataFrame(
             {
                 "driver": [label(x) for x in t["term"]],

@@ -30,7 +30,7 @@ from cxlab._present import (
     Headline,
     _,
     fmt_change,
-    fmt_interval,
+    fmt_intervals,
     fmt_list,
     fmt_p,
     fmt_value,
@@ -194,10 +194,7 @@ class NpsScore(Result):
     def reader_table(self) -> pl.DataFrame:
         """The table a reader sees: group, NPS, likely range, answers."""
         t = self.table.filter(pl.col("n") > 0)
-        rng = [
-            fmt_interval(lo, hi, "nps", change=False)
-            for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
-        ]
+        rng = fmt_intervals(t["ci_low"], t["ci_high"], "nps", change=False)
         return t.select(*self.by, "nps").with_columns(
             pl.Series("likely_range", rng, dtype=pl.Utf8), t["n"]
         )
@@ -591,10 +588,7 @@ class NpsChange(Result):
     def reader_table(self) -> pl.DataFrame:
         """Group, NPS before and now, change with its likely range, and the verdict."""
         t = self.table
-        rng = [
-            fmt_interval(lo, hi, "nps") if lo is not None else "–"
-            for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
-        ]
+        rng = fmt_intervals(t["ci_low"], t["ci_high"], "nps")
         beyond = [
             (_("yes") if (self._p(r) or 1.0) < self.alpha else _("no"))
             if self._p(r) is not None
@@ -918,9 +912,7 @@ class NpsGaps(Result):
 
     def reader_table(self) -> pl.DataFrame:
         t = self.table.sort("estimate", descending=True)
-        rng = [
-            fmt_interval(lo, hi, "nps") for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
-        ]
+        rng = fmt_intervals(t["ci_low"], t["ci_high"], "nps")
         beyond = [_("yes") if p < self.alpha else _("no") for p in t["p_adj"].to_list()]
         return pl.DataFrame(
             {

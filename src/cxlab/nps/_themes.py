@@ -22,7 +22,7 @@ import polars as pl
 from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab._masking import mask_column
 from cxlab._options import check_option
-from cxlab._present import _, fmt_interval, fmt_list, fmt_value, gettext
+from cxlab._present import _, fmt_intervals, fmt_list, fmt_value, gettext
 from cxlab._result import Result
 from cxlab.features._surveys import nps_category
 from cxlab.nps._counts import with_interval
@@ -138,10 +138,7 @@ class Themes(Result):
     def reader_table(self) -> pl.DataFrame:
         """Theme, comments, share, NPS of those customers with its likely range, tone."""
         t = self._main().filter(pl.col("mentions") > 0).sort("mentions", descending=True)
-        rng = [
-            fmt_interval(lo, hi, "nps", change=False)
-            for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
-        ]
+        rng = fmt_intervals(t["ci_low"], t["ci_high"], "nps", change=False)
         return pl.DataFrame(
             {
                 "theme_label": [theme_label(x) for x in t["theme"]],

@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError
-from cxlab._present import _, fmt_date, fmt_interval, fmt_list, fmt_value, label, locale, ngettext
+from cxlab._present import _, fmt_date, fmt_intervals, fmt_list, fmt_value, label, locale, ngettext
 from cxlab._result import Result
 from cxlab.features._surveys import nps_category
 from cxlab.nps._counts import Method, with_interval
@@ -163,10 +163,7 @@ class NpsTrend(Result):
                 pl.Series("period", [self._when(x) for x in wide["ts"]], pl.Utf8),
                 pl.exclude("ts"),
             )
-        rng = [
-            fmt_interval(lo, hi, "nps", change=False)
-            for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
-        ]
+        rng = fmt_intervals(t["ci_low"], t["ci_high"], "nps", change=False)
         return t.select(
             *self.by,
             pl.Series("period", [self._when(x).replace(" ", "\u00a0") for x in t["ts"]], pl.Utf8),
