@@ -9,7 +9,8 @@ SEED ?= 7
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo data refresh test test-slow test-all bench lint format browser pdf clean
+PORT ?= 8888
+.PHONY: help install lab demo data refresh test test-slow test-all bench lint format browser pdf clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "}; /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -17,7 +18,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install cxlab with its dependencies
@@ -25,6 +26,10 @@ install: $(STAMP) ## Create .venv and install cxlab with its dependencies
 demo: $(STAMP) ## Set up, generate the default synthetic workspace, run every notebook, publish the reports
 	$(BIN)/cxlab data generate --size $(SIZE) --seed $(SEED)
 	$(BIN)/cxlab refresh
+
+lab: $(STAMP) ## Open JupyterLab on this workspace's notebooks (PORT=8888; add LAB_ARGS=--no-browser on a server)
+	CXLAB_WORKSPACE=$(CURDIR) $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --port=$(PORT) \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 data: $(STAMP) ## Generate the synthetic workspace only (SIZE=tiny|default|large, SEED=7)
 	$(BIN)/cxlab data generate --size $(SIZE) --seed $(SEED)
