@@ -39,13 +39,6 @@ def currency_symbol(code: str | None = None) -> str:
     return get_currency_symbol(code, locale=locale())
 
 
-def rgba(colour: str, alpha: float) -> str:
-    """``#1f5a96`` as ``rgba(31, 90, 150, alpha)`` (for a confidence band)."""
-    c = colour.lstrip("#")
-    r, g, b = (int(c[i : i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r}, {g}, {b}, {alpha})"
-
-
 def group_colours(by: str | None, groups: Sequence[str]) -> dict[str, str]:
     """One colour per group, from the house theme (segments keep their colour everywhere)."""
     from cxlab.viz import COLORS, color_for
@@ -97,7 +90,7 @@ def km_figure(
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    import cxlab.viz  # noqa: F401
+    from cxlab.viz import fade  # also registers the cxlab template as the default
 
     longest = max(float(np.max(c["durations"])) for c in curves.values())
     ticks = month_ticks(longest)
@@ -126,7 +119,7 @@ def km_figure(
                 mode="lines",
                 line=band,
                 fill="tonexty",
-                fillcolor=rgba(colour, 0.18),
+                fillcolor=fade(colour, 0.18),
                 showlegend=False,
                 hoverinfo="skip",
             ),

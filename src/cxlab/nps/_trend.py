@@ -43,12 +43,6 @@ def _tick(ts, every: str) -> str:
     return fmt_date(day)
 
 
-def _rgba(colour: str, alpha: float) -> str:
-    c = colour.lstrip("#")
-    r, g, b = (int(c[i : i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r}, {g}, {b}, {alpha})"
-
-
 @dataclass(frozen=True)
 class NpsTrend(Result):
     """NPS per period with intervals, control limits and an ``outside`` flag."""
@@ -185,7 +179,7 @@ class NpsTrend(Result):
         a dashed line at ``target``."""
         import plotly.graph_objects as go
 
-        from cxlab.viz import COLORS, TARGET_LINE, color_for
+        from cxlab.viz import COLORS, TARGET_LINE, color_for, fade
 
         fig = go.Figure()
         groups = (
@@ -204,7 +198,7 @@ class NpsTrend(Result):
                 y=g["ci_high"].to_list() + g["ci_low"].to_list()[::-1],
                 fill="toself",
                 mode="lines",  # a band, no markers at its corners (plotly marks short series)
-                fillcolor=_rgba(colour, 0.16),
+                fillcolor=fade(colour, 0.16),
                 line=dict(width=0),
                 name=band_name if not self.by else name,
                 legendgroup=name,

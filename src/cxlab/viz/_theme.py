@@ -28,6 +28,13 @@ SEQUENCE = ["#334155", "#0f766e", "#be185d", "#7c2d12", "#64748b", "#0891b2", "#
 TARGET_LINE = {"color": "#1d2433", "dash": "dash", "width": 1.5}
 
 
+def fade(color: str, alpha: float) -> str:
+    """A hex colour as ``rgba`` with transparency (for uncertainty bands)."""
+    c = color.lstrip("#")
+    r, g, b = (int(c[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
 def color_for(value: object, *, index: int = 0) -> str:
     """The one colour of a channel, arm, period or segment in every report.
 

@@ -99,13 +99,6 @@ def closed_hours(ts: Sequence[dt.datetime]) -> list[dict] | None:
     return [dict(pattern="hour", bounds=[last, first])]
 
 
-def fade(color: str, alpha: float) -> str:
-    """A hex colour as ``rgba`` with transparency (for uncertainty bands)."""
-    c = color.lstrip("#")
-    r, g, b = (int(c[i : i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r}, {g}, {b}, {alpha})"
-
-
 def date_ticks() -> str | None:
     """Plotly's tick format for days in the report's language (plotly itself writes English)."""
     return "%-m月%-d日" if language() == "zh" else None
