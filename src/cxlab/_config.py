@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -62,15 +63,28 @@ def settings(workspace: str | os.PathLike | None = None) -> Settings:
         root = Path(os.environ["CXLAB_WORKSPACE"]).resolve()
     else:
         root = _find_workspace(Path.cwd().resolve())
+    toml = root / "cxlab.toml"
+    try:
+        text = toml.read_bytes()
+    except OSError:
+        text = None
+    env = tuple(
+        os.environ.get(f"CXLAB_{k}") for k in ("TIMEZONE", "COUNTRY", "CURRENCY", "LANGUAGE")
+    )
+    return _read(root, text, env)
+
+
+@lru_cache(maxsize=64)
+def _read(root: Path, text: bytes | None, env: tuple[str | None, ...]) -> Settings:
+    """The settings of ``root`` from its ``cxlab.toml`` bytes ``text`` and the ``CXLAB_*``
+    variables ``env``: parsed once per distinct content, not at every formatted value."""
     values: dict = {}
     toml = root / "cxlab.toml"
-    if toml.exists():
-        with toml.open("rb") as fh:
-            values = dict(tomllib.load(fh).get("workspace", {}))
-    for key in ("timezone", "country", "currency", "language"):
-        env = os.environ.get(f"CXLAB_{key.upper()}")
-        if env:
-            values[key] = env
+    if text is not None:
+        values = dict(tomllib.loads(text.decode("utf-8")).get("workspace", {}))
+    for key, value in zip(("timezone", "country", "currency", "language"), env, strict=True):
+        if value:
+            values[key] = value
     if "fcr_window_days" in values:
         values["fcr_window_days"] = int(values["fcr_window_days"])
     if "notebooks_dir" in values:
@@ -78,7 +92,7 @@ def settings(workspace: str | os.PathLike | None = None) -> Settings:
     if values.get("language"):
         from cxlab._present._i18n import check_language
 
-        where = "CXLAB_LANGUAGE" if os.environ.get("CXLAB_LANGUAGE") else f"{toml}: language"
+        where = "CXLAB_LANGUAGE" if env[3] else f"{toml}: language"
         values["language"] = check_language(values["language"], setting=where)
     else:
         values["language"] = "zh" if str(values.get("country", "CN")).upper() == "CN" else "en"
