@@ -269,3 +269,10 @@ def test_a_column_of_intervals_marks_a_missing_bound():
             "10.0% to 20.0%",
             "–",
         ]
+
+
+def test_a_column_of_numbers_with_a_few_words_still_aligns_right():
+    frame = pl.DataFrame({"driver": ["a", "b", "c"], "customers": ["31", "14", "cannot tell"]})
+    with use_language("en"):
+        markup = table_html(frame)
+    assert "<th>customers</th>" in markup and "<td>31</td>" in markup

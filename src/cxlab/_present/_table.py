@@ -44,7 +44,7 @@ def _is_level_column(frame: pl.DataFrame, name: str) -> bool:
     if not values:
         return True
     numeric = sum(1 for v in values if _NUMBER_LIKE.match(v))
-    return numeric < 0.8 * len(values)
+    return numeric * 2 <= len(values)  # mostly numbers (a "cannot tell" among them) align right
 
 
 def format_cell(value: Any, column: str = "", unit: Unit | str | None = None) -> str:
