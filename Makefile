@@ -18,7 +18,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,lab,docs]"
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install cxlab with its dependencies
