@@ -41,7 +41,7 @@ def test_channel_mix_matches_truth(tiny_workspace: Path) -> None:
 
 
 def test_intraday_double_peak(tiny_workspace: Path) -> None:
-    tz = cx.data.truth(tiny_workspace)["timezone"]
+    tz = cx.data.truth(tiny_workspace)["time_zone"]
     hours = (
         cx.load("contacts", workspace=tiny_workspace)
         .filter(pl.col("channel") == "phone")

@@ -19,13 +19,19 @@ class Settings:
     """Where the workspace lives and how it is shown."""
 
     workspace: Path
-    timezone: str = "Asia/Shanghai"
+    time_zone: str = "Asia/Shanghai"
     country: str = "CN"
     currency: str = "CNY"
     language: str = ""  # "zh" or "en"; empty means from the country (CN gives zh)
     fcr_window_days: int = 7
     notebooks_dir: Path | None = None
     extra: dict = field(default_factory=dict)
+
+    @property
+    def timezone(self) -> str:
+        """Deprecated name of :attr:`time_zone`."""
+        _renamed_setting("Settings.timezone", "Settings.time_zone")
+        return self.time_zone
 
     @property
     def data_dir(self) -> Path:
@@ -69,9 +75,22 @@ def settings(workspace: str | os.PathLike | None = None) -> Settings:
     except OSError:
         text = None
     env = tuple(
-        os.environ.get(f"CXLAB_{k}") for k in ("TIMEZONE", "COUNTRY", "CURRENCY", "LANGUAGE")
+        os.environ.get(f"CXLAB_{k}") for k in ("TIME_ZONE", "COUNTRY", "CURRENCY", "LANGUAGE")
     )
+    if env[0] is None and os.environ.get("CXLAB_TIMEZONE"):  # the old name, one minor version
+        _renamed_setting("CXLAB_TIMEZONE", "CXLAB_TIME_ZONE")
+        env = (os.environ["CXLAB_TIMEZONE"], *env[1:])
     return _read(root, text, env)
+
+
+def _renamed_setting(old: str, new: str) -> None:
+    import warnings
+
+    warnings.warn(
+        f"{old} is renamed {new}; the old name is read until cxlab 0.3.",
+        DeprecationWarning,
+        stacklevel=4,
+    )
 
 
 @lru_cache(maxsize=64)
@@ -82,7 +101,10 @@ def _read(root: Path, text: bytes | None, env: tuple[str | None, ...]) -> Settin
     toml = root / "cxlab.toml"
     if text is not None:
         values = dict(tomllib.loads(text.decode("utf-8")).get("workspace", {}))
-    for key, value in zip(("timezone", "country", "currency", "language"), env, strict=True):
+        if "timezone" in values:  # the old name, one minor version
+            _renamed_setting(f"{toml}: timezone", "time_zone")
+            values.setdefault("time_zone", values.pop("timezone"))
+    for key, value in zip(("time_zone", "country", "currency", "language"), env, strict=True):
         if value:
             values[key] = value
     if "fcr_window_days" in values:
@@ -96,6 +118,6 @@ def _read(root: Path, text: bytes | None, env: tuple[str | None, ...]) -> Settin
         values["language"] = check_language(values["language"], setting=where)
     else:
         values["language"] = "zh" if str(values.get("country", "CN")).upper() == "CN" else "en"
-    known = {"timezone", "country", "currency", "language", "fcr_window_days", "notebooks_dir"}
+    known = {"time_zone", "country", "currency", "language", "fcr_window_days", "notebooks_dir"}
     extra = {k: v for k, v in values.items() if k not in known}
     return Settings(workspace=root, extra=extra, **{k: v for k, v in values.items() if k in known})

@@ -239,7 +239,7 @@ def refresh_cmd(
 
             params["language"] = check_language(params["language"], setting="parameter language")
         ws = settings(workspace)
-        schedule = load_schedule(schedule_path(ws), timezone=ws.timezone)
+        schedule = load_schedule(schedule_path(ws), time_zone=ws.time_zone)
         jobs = [j for j in schedule.jobs if not only or j.name in only]
         with Progress(
             TextColumn("{task.description}"),
@@ -330,7 +330,7 @@ def schedule_cmd(
 
     try:
         ws = settings(workspace)
-        schedule = load_schedule(schedule_path(ws), timezone=ws.timezone)
+        schedule = load_schedule(schedule_path(ws), time_zone=ws.time_zone)
         if cron:
             typer.echo("\n".join(cron_lines(ws, schedule)))
             return

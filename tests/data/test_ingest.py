@@ -179,7 +179,7 @@ def test_load_prunes_partitions(scratch_workspace: Path) -> None:
 def test_load_bounds_are_local_time_and_half_open(tiny_workspace: Path) -> None:
     """Naive bounds are read in the workspace zone (Asia/Shanghai, UTC+8); ``end`` is excluded."""
     ws = tiny_workspace
-    assert cx._config.settings(ws).timezone == "Asia/Shanghai"
+    assert cx._config.settings(ws).time_zone == "Asia/Shanghai"
     every = _contacts(ws)
     lo, hi = dt.datetime(2026, 7, 31, 16, tzinfo=UTC), dt.datetime(2026, 8, 31, 16, tzinfo=UTC)
     expected = every.filter((pl.col("arrived_at") >= lo) & (pl.col("arrived_at") < hi))

@@ -38,7 +38,7 @@ def test_weekend_dip(world: tuple[dict, pl.DataFrame]) -> None:
     f = truth["arrivals"]["weekday_factors_monday_first"]
     expected = (sum(f[5:]) / 2) / (sum(f[:5]) / 5)  # (0.68+0.58)/2 / mean(Mon-Fri) = 0.613
     daily = (
-        contacts.group_by(pl.col("arrived_at").dt.convert_time_zone(truth["timezone"]).dt.date())
+        contacts.group_by(pl.col("arrived_at").dt.convert_time_zone(truth["time_zone"]).dt.date())
         .len()
         .with_columns(weekend=pl.col("arrived_at").dt.weekday() >= 6)
     )

@@ -19,7 +19,7 @@ def tiny(tiny_workspace):
     contacts = cx.load("contacts", workspace=tiny_workspace)
     queues = cx.load("queues", workspace=tiny_workspace).collect()
     events = cx.load("events", workspace=tiny_workspace).collect()
-    tz = cx.data.truth(tiny_workspace)["timezone"]
+    tz = cx.data.truth(tiny_workspace)["time_zone"]
     series = cx.features.volume_series(contacts, every="60m", hours=queues, time_zone=tz)
     return series, queues, events
 

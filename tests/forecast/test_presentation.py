@@ -20,7 +20,7 @@ LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
 
 @pytest.fixture(scope="module")
 def result(tiny_workspace):
-    tz = cx.data.truth(tiny_workspace)["timezone"]
+    tz = cx.data.truth(tiny_workspace)["time_zone"]
     queues = cx.load("queues", workspace=tiny_workspace).collect()
     events = cx.load("events", workspace=tiny_workspace).collect()
     series = cx.features.volume_series(

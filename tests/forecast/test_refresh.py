@@ -12,7 +12,7 @@ import cxlab as cx
 
 @pytest.fixture(scope="module")
 def inputs(tiny_workspace):
-    tz = cx.data.truth(tiny_workspace)["timezone"]
+    tz = cx.data.truth(tiny_workspace)["time_zone"]
     queues = cx.load("queues", workspace=tiny_workspace).collect()
     events = cx.load("events", workspace=tiny_workspace).collect()
     series = cx.features.volume_series(

@@ -13,7 +13,7 @@ from cxlab import OptionError
 def tables(tiny_workspace):
     contacts = cx.load("contacts", workspace=tiny_workspace).collect()
     queues = cx.load("queues", workspace=tiny_workspace).collect()
-    tz = cx.data.truth(tiny_workspace)["timezone"]
+    tz = cx.data.truth(tiny_workspace)["time_zone"]
     return contacts, queues, tz
 
 

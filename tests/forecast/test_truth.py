@@ -20,7 +20,7 @@ CLEAN = ["phone_orders", "phone_billing", "phone_tech", "chat_orders", "chat_sup
 @pytest.fixture(scope="module")
 def world(default_workspace):
     truth = cx.data.truth(default_workspace)
-    tz = truth["timezone"]
+    tz = truth["time_zone"]
     contacts = cx.load("contacts", workspace=default_workspace)
     queues = cx.load("queues", workspace=default_workspace).collect()
     events = cx.load("events", workspace=default_workspace).collect()

@@ -16,7 +16,7 @@ BAD_DAY = dt.date(2026, 10, 14)
 def plant_bad_day(workspace: Path) -> None:
     """Every other call of ``BAD_QUEUE`` on ``BAD_DAY`` (local time) abandoned after 60 s."""
     contacts = cx.load("contacts", workspace=workspace).collect()
-    tz = cx.data.truth(workspace)["timezone"]
+    tz = cx.data.truth(workspace)["time_zone"]
     day = pl.col("arrived_at").dt.convert_time_zone(tz).dt.date()
     hit = (pl.col("queue") == BAD_QUEUE) & (day == BAD_DAY) & (pl.int_range(pl.len()) % 2 == 0)
     broken = contacts.with_columns(

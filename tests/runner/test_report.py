@@ -115,7 +115,7 @@ def test_index_tiles_from_recorded_cards(runner_ws: Path) -> None:
     assert "1,234" in page and "October 2026" in page  # value and period
     assert "cx-good" in page and "+" in page and "vs previous month" in page  # direction of change
     with use_language("zh"):
-        write_index(out, timezone="Asia/Shanghai")
+        write_index(out, time_zone="Asia/Shanghai")
     zh = (out / "index.html").read_text()
     assert '<html lang="zh-Hans">' in zh and "2026年10月" in zh and "打开报告" in zh
 

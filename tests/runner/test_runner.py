@@ -129,7 +129,7 @@ def test_schedule_runs_a_due_job_in_the_foreground(runner_ws: Path) -> None:
     from cxlab.runner import load_schedule, serve
 
     (runner_ws / "schedule.yaml").write_text(
-        "timezone: UTC\njobs:\n  good: {notebook: good, cron: '*/5 * * * *', parameters: {n: 7}}\n"
+        "time_zone: UTC\njobs:\n  good: {notebook: good, cron: '*/5 * * * *', parameters: {n: 7}}\n"
         "  later: {notebook: failing_cell, cron: '0 3 * * *'}\n"
     )
     ticks = iter(

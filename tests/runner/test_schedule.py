@@ -12,7 +12,7 @@ from cxlab._errors import WorkspaceError
 from cxlab.runner import cron_lines, due, load_schedule
 
 SPEC = """
-timezone: Asia/Shanghai
+time_zone: Asia/Shanghai
 defaults: {retries: 2, timeout_minutes: 5}
 jobs:
   staffing:   {notebook: staffing_plan, cron: "45 5 * * *", depends_on: forecast}

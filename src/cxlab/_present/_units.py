@@ -247,7 +247,7 @@ def fmt_moment(value: dt.datetime, time_zone: str | None = None) -> str:
     if time_zone is None:
         from cxlab._config import settings
 
-        time_zone = settings().timezone
+        time_zone = settings().time_zone
     tz = get_timezone(time_zone)
     local = value.astimezone(tz) if value.tzinfo is not None else value
     zone = get_timezone_name(tz, width="long", locale=locale())

@@ -3,7 +3,7 @@
 Each table is a :class:`TableSpec`: its pandera schema (columns, types, value sets, ranges,
 uniqueness, cross-column rules) plus what the store needs to know (the timestamp that partitions it
 by month, the columns that hold customer identifiers and must be masked in messages).
-Timestamps are timezone-aware and stored in UTC.
+Timestamps are time_zone-aware and stored in UTC.
 """
 
 from __future__ import annotations

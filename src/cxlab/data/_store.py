@@ -91,7 +91,7 @@ def load(
         hive_partitioning=partitioned,
     )
     if partitioned:
-        lo, hi = _to_utc(start, ws.timezone), _to_utc(end, ws.timezone)
+        lo, hi = _to_utc(start, ws.time_zone), _to_utc(end, ws.time_zone)
         if lo is not None:
             scan = scan.filter(pl.col("month") >= lo.strftime("%Y-%m"))
             scan = scan.filter(pl.col(spec.time_column) >= lo)
@@ -149,7 +149,7 @@ def write_table(
         else:
             kept: list[Path] = []
             if mode == "months" and target.exists():
-                frame, kept = _merge_months(frame, spec.time_column, target, ws.timezone)
+                frame, kept = _merge_months(frame, spec.time_column, target, ws.time_zone)
             keyed = frame.with_columns(
                 pl.col(spec.time_column).dt.strftime("%Y-%m").alias("__month")
             ).sort(spec.time_column)

@@ -44,7 +44,7 @@ def registry(*, workspace: str | os.PathLike | None = None, local: bool = False)
 
     reg = load("experiments", workspace=workspace).collect().sort("start", descending=True)
     if local:
-        tz = settings(workspace).timezone
+        tz = settings(workspace).time_zone
         reg = reg.with_columns(pl.col("start", "end").dt.convert_time_zone(tz))
     return reg
 
@@ -102,7 +102,7 @@ def analyze(
         )
     row = rows.row(0, named=True)
     design = check_option("design", row["design"], Design)
-    tz = time_zone or settings(workspace).timezone
+    tz = time_zone or settings(workspace).time_zone
     from zoneinfo import ZoneInfo
 
     row = {

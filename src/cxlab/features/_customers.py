@@ -34,7 +34,7 @@ CONTACT_COLUMNS = (
 
 
 def as_utc_datetime(value: dt.date | dt.datetime | str) -> dt.datetime:
-    """``value`` as a timezone-aware UTC datetime (a date means its midnight, UTC)."""
+    """``value`` as a time_zone-aware UTC datetime (a date means its midnight, UTC)."""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     if not isinstance(value, dt.datetime):

@@ -74,7 +74,7 @@ def volume_series(
     if time_zone is None:
         from cxlab._config import settings
 
-        time_zone = settings().timezone
+        time_zone = settings().time_zone
     check_option("closed", closed, Closed)
     daily = every == "1d"
     minutes = 30 if daily else _EVERY_MINUTES.get(every)

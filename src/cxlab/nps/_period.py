@@ -166,4 +166,4 @@ def local_zone(time_zone: str | None) -> str:
         return time_zone
     from cxlab._config import settings
 
-    return settings().timezone
+    return settings().time_zone

@@ -54,7 +54,7 @@ def open_review(
         parts.append(f"region {region}")
     if (channels or region) and contacts.select(pl.len()).collect().item() == 0:
         raise NotEnoughDataError(f"no contacts for {' and '.join(parts)}; check the names.")
-    period = review_period(contacts, month=month, compare_to=compare_to, time_zone=ws.timezone)
+    period = review_period(contacts, month=month, compare_to=compare_to, time_zone=ws.time_zone)
     targets = (
         load("targets", workspace=ws).collect()
         if has_table("targets", ws)

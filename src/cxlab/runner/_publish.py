@@ -101,7 +101,7 @@ def publish_report(
     *,
     keep: int = DEFAULT_ARCHIVE_KEEP,
     language: str | None = None,
-    timezone: str = "UTC",
+    time_zone: str = "UTC",
 ) -> Path:
     """Replace ``latest.html`` atomically, keep a dated copy in ``archive/`` (the newest ``keep``).
 
@@ -115,7 +115,7 @@ def publish_report(
     )
     atomic_write(folder / "latest.html", report_html)
     prune_archive(outputs, notebook, keep=keep)
-    _archive_index(folder / "archive", notebook, language=language, timezone=timezone)
+    _archive_index(folder / "archive", notebook, language=language, time_zone=time_zone)
     return folder / "latest.html"
 
 
@@ -152,7 +152,7 @@ def _page(lang: str, title: str, body: str) -> str:
 
 
 def _archive_index(
-    folder: Path, notebook: str, *, language: str | None = None, timezone: str = "UTC"
+    folder: Path, notebook: str, *, language: str | None = None, time_zone: str = "UTC"
 ) -> None:
     status = read_status(folder.parent.parent.parent, notebook)
     lang = _index_language(language)
@@ -160,7 +160,7 @@ def _archive_index(
         title = _title(status, notebook)
         items = sorted((p for p in folder.glob("*.html") if p.name != "index.html"), reverse=True)
         rows = "".join(
-            f"<li><a href='{html.escape(p.name)}'>{html.escape(_run_time(p.stem, timezone))}</a></li>"
+            f"<li><a href='{html.escape(p.name)}'>{html.escape(_run_time(p.stem, time_zone))}</a></li>"
             for p in items
         )
         heading = _("{title}: archived reports").format(title=title)
@@ -172,13 +172,13 @@ def _archive_index(
         atomic_write(folder / "index.html", _page(lang, heading, body))
 
 
-def _run_time(run_id: str, timezone: str) -> str:
+def _run_time(run_id: str, time_zone: str) -> str:
     """A run id (``20261206T032800Z-ab12``) as its local start time."""
     try:
         stamp = dt.datetime.strptime(run_id.split("-")[0], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
     except ValueError:
         return run_id
-    return _when(stamp.isoformat(), timezone)
+    return _when(stamp.isoformat(), time_zone)
 
 
 def update_status(
@@ -260,7 +260,7 @@ def write_index(
     outputs: Path,
     order: list[str] | None = None,
     *,
-    timezone: str = "UTC",
+    time_zone: str = "UTC",
     language: str | None = None,
 ) -> Path:
     """Rebuild ``outputs/index.html`` in ``language`` (default: the current one), escaped throughout."""
@@ -288,7 +288,7 @@ def write_index(
             else:
                 err = last.get("error") or {}
                 badge = f"<span class='fail'>{e(_('last run failed'))}</span>"
-                when = _when(last.get("started_at"), timezone)
+                when = _when(last.get("started_at"), time_zone)
                 if err.get("cell"):
                     said = _("The run of {when} failed in code cell {cell}:").format(
                         when=when, cell=err["cell"]
@@ -315,13 +315,13 @@ def write_index(
             from cxlab._present import cards_html
 
             tiles = cards_html(cards) if cards else ""
-            when = e(_when((good or {}).get("ended_at"), timezone))
+            when = e(_when((good or {}).get("ended_at"), time_zone))
             sections.append(
                 f"<section class='card'><h2>{title} {badge}</h2>"
                 f"<p class='meta'>{_('Last updated: {when}').format(when=when)}</p>{failure}"
                 f"{tiles}<p>{link}</p></section>"
             )
-        now = e(_when(dt.datetime.now(dt.UTC).isoformat(), timezone))
+        now = e(_when(dt.datetime.now(dt.UTC).isoformat(), time_zone))
         heading = _("Customer service reports")
         empty = e(_("No reports yet: run {command}.")).format(command="<code>cxlab refresh</code>")
         body = (

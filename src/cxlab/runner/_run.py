@@ -137,7 +137,7 @@ def run_notebook(
         "parameters": parameters or {},
     }
     finish = {
-        "timezone": ws.timezone,
+        "time_zone": ws.time_zone,
         "outputs": outputs,
         "titles": titles,
         "language": ws.language,
@@ -190,7 +190,7 @@ def run_notebook(
         from cxlab.data import data_freshness
 
         fresh = data_freshness(ws)
-        tz = ZoneInfo(ws.timezone)
+        tz = ZoneInfo(ws.time_zone)
         report = render_html(
             executed,
             run_time=started.astimezone(tz).replace(tzinfo=None),
@@ -210,7 +210,7 @@ def run_notebook(
             keep=keep,
         )
     latest = publish_report(
-        outputs, stem, run_id, report, keep=keep, language=ws.language, timezone=ws.timezone
+        outputs, stem, run_id, report, keep=keep, language=ws.language, time_zone=ws.time_zone
     )
     return _finish(
         **finish, record=record, run_dir=run_dir, error=None, metrics=metrics, report=latest
@@ -270,7 +270,7 @@ def slim_notebook(executed: Path) -> None:
 
 def _finish(
     *,
-    timezone: str,
+    time_zone: str,
     outputs: Path,
     titles: dict[str, str],
     language: str,
@@ -299,7 +299,7 @@ def _finish(
     update_status(outputs, record["notebook"], record, metrics, titles=titles)
     if keep is not None and report is None:
         prune_archive(outputs, record["notebook"], keep=keep)
-    write_index(outputs, timezone=timezone, language=language)
+    write_index(outputs, time_zone=time_zone, language=language)
     return RunResult(
         record["notebook"],
         record["run_id"],

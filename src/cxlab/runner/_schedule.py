@@ -38,7 +38,7 @@ class Job:
 
 @dataclass(frozen=True)
 class Schedule:
-    timezone: str
+    time_zone: str
     jobs: tuple[Job, ...]  # in dependency order
 
     def job(self, name: str) -> Job:
@@ -55,7 +55,7 @@ def schedule_path(ws: Settings) -> Path:
     raise WorkspaceError(f"no schedule.yaml in {ws.workspace} (nor in the repository).")
 
 
-def load_schedule(path: Path, *, timezone: str = "UTC") -> Schedule:
+def load_schedule(path: Path, *, time_zone: str = "UTC") -> Schedule:
     """Read and check a schedule: cron expressions parse, dependencies exist, no cycles."""
     from croniter import croniter
 
@@ -90,7 +90,8 @@ def load_schedule(path: Path, *, timezone: str = "UTC") -> Schedule:
             raise WorkspaceError(
                 f"{path.name}: job {job.name!r} depends on unknown job(s) {missing}."
             )
-    return Schedule(spec.get("timezone", timezone), tuple(_topological(jobs, path)))
+    zone = spec.get("time_zone", spec.get("timezone", time_zone))  # "timezone": the old name
+    return Schedule(zone, tuple(_topological(jobs, path)))
 
 
 def _keep(value: Any, name: str, path: Path) -> int | None:
@@ -195,7 +196,7 @@ def due(schedule: Schedule, since: dt.datetime, until: dt.datetime) -> list[Job]
     """Jobs whose cron expression fired in (since, until], in dependency order."""
     from croniter import croniter
 
-    tz = ZoneInfo(schedule.timezone)
+    tz = ZoneInfo(schedule.time_zone)
     out = []
     for job in schedule.jobs:
         nxt = croniter(job.cron, since.astimezone(tz)).get_next(dt.datetime)
@@ -217,7 +218,7 @@ def serve(
     clock = now or (lambda: dt.datetime.now(dt.UTC))
     last = clock()
     say(
-        f"cxlab schedule: {len(schedule.jobs)} job(s), checking every {poll_seconds:g} s ({schedule.timezone})"
+        f"cxlab schedule: {len(schedule.jobs)} job(s), checking every {poll_seconds:g} s ({schedule.time_zone})"
     )
     while True:
         if not once:
@@ -244,8 +245,8 @@ def cron_lines(ws: Settings, schedule: Schedule) -> list[str]:
     )
     root = shlex.quote(str(ws.workspace))
     lines = [
-        f"# cxlab jobs ({schedule.timezone}); install with: crontab -e",
-        f"CRON_TZ={schedule.timezone}",
+        f"# cxlab jobs ({schedule.time_zone}); install with: crontab -e",
+        f"CRON_TZ={schedule.time_zone}",
     ]
     for job in schedule.jobs:
         params = " ".join(

@@ -44,7 +44,7 @@ def zone(time_zone: str | None) -> str:
     try:
         from cxlab._config import settings
 
-        return settings().timezone
+        return settings().time_zone
     except Exception:  # pragma: no cover - settings never stop a chart
         return "UTC"
 

@@ -51,7 +51,7 @@ class Grid:
 
 
 def build_grid(config: SynthConfig) -> Grid:
-    tz = ZoneInfo(config.timezone)
+    tz = ZoneInfo(config.time_zone)
     first = dt.datetime.combine(config.start, dt.time(), tz)
     last = dt.datetime.combine(config.end + dt.timedelta(days=1), dt.time(), tz)
     n = int((last - first).total_seconds() // (BIN_MINUTES * 60))
@@ -86,7 +86,7 @@ def intraday_shape(hours: np.ndarray, queue: QueueSpec) -> np.ndarray:
 
 
 def holiday_events(config: SynthConfig) -> list[Event]:
-    tz = ZoneInfo(config.timezone)
+    tz = ZoneInfo(config.time_zone)
     years = range(config.start.year, config.end.year + 1)
     table = holidays_lib.country_holidays(config.country, years=years)
     days = sorted(d for d in table if config.start <= d <= config.end)
@@ -119,7 +119,7 @@ def _at(config: SynthConfig, fraction: float) -> dt.date:
 
 def business_events(config: SynthConfig) -> list[Event]:
     """Promotions, a product recall, an outage and a launch, placed inside the span."""
-    tz = ZoneInfo(config.timezone)
+    tz = ZoneInfo(config.time_zone)
     orders = ("phone_orders", "chat_orders", "social_care")
     tech = ("phone_tech", "chat_support", "social_care")
 

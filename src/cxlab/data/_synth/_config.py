@@ -190,7 +190,7 @@ REGIONS = {
         "Tennessee",
     ),
 }
-TIMEZONES = {"CN": "Asia/Shanghai", "US": "America/New_York"}
+TIME_ZONES = {"CN": "Asia/Shanghai", "US": "America/New_York"}
 CURRENCIES = {"CN": "CNY", "US": "USD"}
 
 # intraday shape (local hour): a double peak at 10-11 and 14-16
@@ -254,5 +254,5 @@ class SynthConfig:
         return dt.date(year, month, 1)
 
     @property
-    def timezone(self) -> str:
-        return TIMEZONES[self.country]
+    def time_zone(self) -> str:
+        return TIME_ZONES[self.country]

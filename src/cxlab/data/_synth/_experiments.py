@@ -46,7 +46,7 @@ def _local_midnight(config: SynthConfig, fraction: float) -> np.datetime64:
     day = config.start + dt.timedelta(days=int(span * fraction))
     # experiments start on a Monday, as teams launch them
     day -= dt.timedelta(days=day.weekday())
-    moment = dt.datetime.combine(day, dt.time(), ZoneInfo(config.timezone)).astimezone(dt.UTC)
+    moment = dt.datetime.combine(day, dt.time(), ZoneInfo(config.time_zone)).astimezone(dt.UTC)
     return np.datetime64(moment.replace(tzinfo=None), "us")
 
 
