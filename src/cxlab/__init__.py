@@ -12,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from cxlab._errors import CxlabError, NotEnoughDataError, OptionError, SchemaError
-from cxlab._present import Headline, label, language, record, set_language
+from cxlab._present import Headline, Period, label, language, record, set_language
 
 __version__ = "0.1.0"
 
@@ -34,6 +34,7 @@ __all__ = [
     "Headline",
     "NotEnoughDataError",
     "OptionError",
+    "Period",
     "SchemaError",
     "__version__",
     "label",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, get_args
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, get_args
 
 from cxlab._errors import OptionError
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def check_option(name: str, value: Any, allowed: Any) -> Any:
@@ -21,3 +25,61 @@ def check_option(name: str, value: Any, allowed: Any) -> Any:
         listed = ", ".join(repr(c) for c in choices)
         raise OptionError(f"{name}={value!r} is not allowed; choose one of {listed}.")
     return value
+
+
+REMOVED_IN = "0.3"
+
+
+def warn_renamed(old: str, new: str, *, stacklevel: int = 3) -> None:
+    """Warn that ``old`` is a deprecated name of ``new`` (kept for one minor version)."""
+    import warnings
+
+    warnings.warn(
+        f"{old} is deprecated; use {new} (the old name is removed in cxlab {REMOVED_IN}).",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def renamed(**old_to_new: str | tuple[str, Callable[[Any], Any]]) -> Callable[[F], F]:
+    """Accept the old names of a function's parameters for one minor version.
+
+    ``@renamed(h="horizon")`` lets ``f(h=7)`` call ``f(horizon=7)`` with a ``DeprecationWarning``
+    that names the new parameter; ``@renamed(level=("alpha", lambda v: 1 - v))`` also converts
+    the value. Giving both names is refused.
+
+    Examples
+    --------
+    >>> @renamed(h="horizon")
+    ... def ahead(*, horizon: int = 1) -> int:
+    ...     return horizon
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as seen:
+    ...     warnings.simplefilter("always")
+    ...     ahead(h=7), str(seen[0].message)
+    (7, 'ahead(h=...) is deprecated; use horizon= (the old name is removed in cxlab 0.3).')
+    """
+
+    def decorate(func: F) -> F:
+        name = func.__qualname__
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for old, target in old_to_new.items():
+                if old not in kwargs:
+                    continue
+                new, convert = (target, None) if isinstance(target, str) else target
+                if new in kwargs:
+                    raise OptionError(
+                        f"{name}() was given both {old}= and {new}=; {old} is the old name of "
+                        f"{new}: give {new}= only."
+                    )
+                warn_renamed(f"{name}({old}=...)", f"{new}=")
+                value = kwargs.pop(old)
+                kwargs[new] = convert(value) if convert is not None else value
+            return func(*args, **kwargs)
+
+        wrapper.__renamed__ = dict(old_to_new)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -199,6 +199,25 @@ def test_chinese_tiles_name_the_comparison_first():
         assert card.change_text() == "-0.5 pp vs previous month"
 
 
+def test_a_card_names_its_comparison_from_its_period():
+    """``compared_to`` is the ``compare_to`` vocabulary; the words follow the card's period."""
+
+    def words(compared_to, period):
+        card = Headline("x", "NPS", 41.0, "nps", change=2.0, compared_to=compared_to, period=period)
+        return card.comparison_text()
+
+    with use_language("en"):
+        assert words("previous", ("2026-10-01", "2026-11-01")) == "vs previous month"
+        assert words("previous", ("2026-07-01", "2026-10-01")) == "vs previous quarter"
+        assert words("year_ago", ("2026-07-01", "2026-10-01")) == "vs same quarter last year"
+        assert words("year_ago", ("2026-10-01", "2026-11-01")) == "vs same month last year"
+        assert words("previous", ("2026-10-05", "2026-10-19")) == "vs the period before"
+        assert words("baseline", None) == "vs baseline"
+    with use_language("zh"):
+        assert words("previous", ("2026-10-01", "2026-11-01")) == "环比"
+        assert words("year_ago", ("2026-10-01", "2026-11-01")) == "同比"
+
+
 def test_text_columns_align_left_header_and_cells():
     frame = pl.DataFrame({"channel": ["phone"], "fcr": [0.5]})
     markup = table_html(frame, units={"fcr": "share"})

@@ -5,6 +5,8 @@
 - units and their formatting (Babel): :func:`fmt_value`, :func:`fmt_change`,
   :func:`fmt_interval`, :func:`fmt_date`, :func:`fmt_month`, :func:`fmt_period`;
 - labels: :func:`label` turns a metric, column, dimension or level into the reader's word;
+- periods (:class:`Period`, one parser and one ``compare_to`` vocabulary) and grains
+  (:func:`check_every`);
 - the headline card :class:`Headline` and its tiles, recorded for the index by :func:`record`;
 - tables (:func:`table_html`), findings and the stylesheet.
 """
@@ -27,11 +29,24 @@ from cxlab._present._i18n import (
 from cxlab._present._labels import (
     LABELS,
     ORDERS,
+    declare_label,
     label,
     label_levels,
     missing_labels,
     order_levels,
     register_labels,
+)
+from cxlab._present._period import (
+    COMPARE_TO,
+    EVERY_FORMS,
+    PERIOD_FORMS,
+    CompareTo,
+    Period,
+    check_compare_to,
+    check_every,
+    every_minutes,
+    local_zone,
+    parse_period,
 )
 from cxlab._present._record import record, recorded
 from cxlab._present._style import CSS, FONT_STACK, findings_html, note_html
@@ -56,21 +71,30 @@ from cxlab._present._units import (
 
 __all__ = [
     "BODY_ROWS",
+    "COMPARE_TO",
     "CSS",
+    "EVERY_FORMS",
     "FONT_STACK",
     "LABELS",
     "LANGUAGES",
     "N_",
     "ORDERS",
+    "PERIOD_FORMS",
     "UNITS",
+    "CompareTo",
     "Headline",
     "Language",
+    "Period",
     "Unit",
     "_",
     "cards_html",
+    "check_compare_to",
+    "check_every",
     "check_language",
     "csv_link",
     "decisive_decimals",
+    "declare_label",
+    "every_minutes",
     "findings_html",
     "fmt_change",
     "fmt_date",
@@ -89,11 +113,13 @@ __all__ = [
     "label",
     "label_levels",
     "language",
+    "local_zone",
     "locale",
     "missing_labels",
     "ngettext",
     "note_html",
     "order_levels",
+    "parse_period",
     "record",
     "recorded",
     "register_labels",

@@ -14,23 +14,29 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from cxlab._present._i18n import N_, _, gettext
+from cxlab._present._i18n import _, gettext
 from cxlab._present._units import Unit, decisive_decimals, fmt_change, fmt_period, fmt_value
 
 Direction = Literal[">=", "<="]
 Status = Literal["met", "missed"]
-Comparison = Literal[
-    "previous_month", "last_year", "previous_period", "baseline", "previous_quarter", "year_ago"
-]
+Comparison = Literal["previous", "year_ago", "baseline"]
+"""What a card's change is measured against: the ``compare_to`` vocabulary of :class:`Period`,
+or a baseline (a forecast's naive benchmark)."""
 
-_COMPARISON_WORDS = {
-    "previous_month": N_("vs previous month"),
-    "last_year": N_("vs same month last year"),
-    "previous_period": N_("vs previous period"),
-    "baseline": N_("vs baseline"),
-    "previous_quarter": N_("vs previous quarter"),
-    "year_ago": N_("vs same period last year"),
+# cards recorded before the one vocabulary (runs.jsonl, metrics.json) still read
+_OLD_COMPARISON = {
+    "previous_month": "previous",
+    "previous_quarter": "previous",
+    "previous_period": "previous",
+    "last_year": "year_ago",
 }
+_OLD_UNIT = {"previous_month": "month", "last_year": "month", "previous_quarter": "quarter"}
+
+
+def _period_unit(start: dt.date, end: dt.date) -> str:
+    from cxlab._present._period import _range
+
+    return _range(start, end).unit
 
 
 @dataclass(frozen=True)
@@ -101,11 +107,28 @@ class Headline:
     def change_text(self) -> str | None:
         if self.change is None or (isinstance(self.change, float) and math.isnan(self.change)):
             return None
-        words = gettext(_COMPARISON_WORDS.get(self.compared_to or "", "vs previous period"))
+        words = self.comparison_text()
         # Chinese names the comparison first (环比 +1.2个百分点): the order is the catalogue's
         return _("{change} {comparison}").format(
             change=fmt_change(self.change, self.unit), comparison=words
         )
+
+    def comparison_text(self) -> str:
+        """What the change is measured against, in words (环比, 同比, vs baseline)."""
+        how = _OLD_COMPARISON.get(self.compared_to or "", self.compared_to or "previous")
+        if how == "baseline":
+            return _("vs baseline")
+        from cxlab._present._period import Period
+
+        if self.period is None:
+            unit = _OLD_UNIT.get(self.compared_to or "")
+            if unit is None:
+                return (
+                    _("vs previous period") if how == "previous" else _("vs same period last year")
+                )
+            return Period("", dt.date(2000, 1, 1), dt.date(2000, 1, 2), unit).compare_words(how)
+        start, end = (dt.date.fromisoformat(str(d)[:10]) for d in self.period)
+        return Period("", start, end, _period_unit(start, end)).compare_words(how)
 
     def change_tone(self) -> str:
         if not self.change or self.higher_is_better is None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # polars loads when a table is drawn, not when cxlab is imported
     import polars as pl
 
-from cxlab._present._i18n import N_, gettext
+from cxlab._present._i18n import N_, gettext, language
 
 LABELS: dict[str, str] = {
     # metrics (the metric dictionary's keys)
@@ -199,6 +199,15 @@ def register_labels(labels: dict[str, str]) -> None:
     LABELS.update(labels)
 
 
+_DECLARED: dict[str, str | dict[str, str]] = {}
+
+
+def declare_label(key: str, text: str | dict[str, str]) -> None:
+    """An analyst's own label: one text, or one per language (``{"zh": "回拨率", "en": "Callback
+    rate"}``). It wins over the catalogue and is shown as given, never translated."""
+    _DECLARED[key] = text
+
+
 def label(key: object) -> str:
     """The reader's word for ``key`` (a metric, column, dimension or level), translated.
 
@@ -208,6 +217,11 @@ def label(key: object) -> str:
     if key is None:
         return "–"
     text = str(key)
+    declared = _DECLARED.get(text)
+    if declared is not None:
+        if isinstance(declared, str):
+            return declared
+        return declared.get(language()) or declared.get("en") or next(iter(declared.values()))
     found = LABELS.get(text)
     if found is not None:
         return gettext(found)

@@ -2,7 +2,15 @@
 
 from cxlab.features._customers import customer_features
 from cxlab.features._kpi import kpi, kpi_table, prepare, require_rows, with_repeats
-from cxlab.features._metrics import DICTIONARY_VERSION, Metric, MetricConfig, metrics
+from cxlab.features._metrics import (
+    DICTIONARY_VERSION,
+    Metric,
+    MetricConfig,
+    declare_metric,
+    declared_metrics,
+    metric,
+    metrics,
+)
 from cxlab.features._series import volume_series
 from cxlab.features._surveys import nps_category, survey_features
 
@@ -11,8 +19,11 @@ __all__ = [
     "Metric",
     "MetricConfig",
     "customer_features",
+    "declare_metric",
+    "declared_metrics",
     "kpi",
     "kpi_table",
+    "metric",
     "metrics",
     "nps_category",
     "prepare",

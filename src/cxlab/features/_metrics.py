@@ -9,15 +9,15 @@ resolution promise, the priority SLA) live in one frozen :class:`MetricConfig`, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 import polars as pl
 
-from cxlab._present import label
+from cxlab._errors import OptionError
+from cxlab._options import check_option
+from cxlab._present import UNITS, Unit, label
+from cxlab._present._labels import declare_label
 
 DICTIONARY_VERSION = "2026.1"
-
-Unit = Literal["count", "share", "seconds", "score", "per_contact"]
 
 
 @dataclass(frozen=True)
@@ -58,15 +58,21 @@ class MetricConfig:
 
 @dataclass(frozen=True)
 class Metric:
-    """A KPI: what it counts, over which contacts, and how to read it."""
+    """A measure: its name, unit, which direction is better and, for a KPI, what it counts.
+
+    A KPI of the dictionary (and a declared one with ``numerator``/``denominator``) is a ratio of
+    sums over contacts. A metric without them is a column of a per-unit table (an A/B test's
+    units, a panel's outcome): it is analysed as it is, and named and formatted by its unit.
+    """
 
     name: str
     unit: Unit
     higher_is_better: bool | None
-    numerator: pl.Expr
-    denominator: pl.Expr
-    description: str
+    numerator: pl.Expr | None = None
+    denominator: pl.Expr | None = None
+    description: str = ""
     realtime_only: bool = False  # phone and chat only (answer rate, abandonment, ASA)
+    declared: bool = False  # an analyst's metric, not the dictionary's
 
     @property
     def label(self) -> str:
@@ -118,14 +124,15 @@ def _flags(config: MetricConfig) -> list[pl.Expr]:
 
 
 def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
-    """The dictionary of KPIs under ``config`` (the default thresholds when ``None``)."""
+    """The dictionary of KPIs under ``config`` (the default thresholds when ``None``), with the
+    declared metrics that are ratios of sums (:func:`declare_metric`) after them."""
     c = config or MetricConfig()
     rt = pl.col("_rt")
     ans = pl.col("_answered")
     f = pl.col
     i = lambda e: e.cast(pl.Float64)  # noqa: E731
     fcr_known = ans & f("_fcr_known")
-    return {
+    dictionary = {
         m.name: m
         for m in [
             Metric(
@@ -305,3 +312,106 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
         ]
     }
+    ratios = {k: m for k, m in _DECLARED.items() if m.numerator is not None}
+    return {**dictionary, **ratios}
+
+
+_DECLARED: dict[str, Metric] = {}
+
+
+def declare_metric(
+    name: str,
+    *,
+    label: str | dict[str, str],
+    unit: Unit,
+    higher_is_better: bool | None,
+    numerator: pl.Expr | None = None,
+    denominator: pl.Expr | None = None,
+    description: str = "",
+) -> Metric:
+    """Declare an analyst's own metric, so every analysis, finding and display can use it.
+
+    Parameters
+    ----------
+    name
+        The identifier: a column of the per-unit table, or the KPI's name when ``numerator`` and
+        ``denominator`` are given. A dictionary KPI's name cannot be taken.
+    label
+        The reader's name, one text or one per language: ``{"zh": "回拨率", "en": "Callback rate"}``.
+    unit
+        How values are formatted: ``"share"`` (0-1, shown as a percentage), ``"seconds"``,
+        ``"count"``, ``"score"``, ``"money"``, ``"ratio"``... (``cxlab._present.UNITS``).
+    higher_is_better
+        Which direction is an improvement; ``None`` when neither is (findings then say "changed"
+        rather than "improved" and no verdict is drawn from the direction).
+    numerator, denominator
+        Polars expressions over prepared contacts (see :func:`cxlab.features.prepare`) whose sums
+        make the KPI a ratio of sums, usable by :func:`cxlab.features.kpi` and the A/B tests.
+
+    Examples
+    --------
+    >>> m = declare_metric("callback", label={"zh": "回拨率", "en": "Callback rate"},
+    ...                    unit="share", higher_is_better=True)
+    >>> from cxlab._present import use_language
+    >>> with use_language("zh"):
+    ...     m.label
+    '回拨率'
+    >>> metric("callback").higher_is_better
+    True
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise OptionError(f"declare_metric(name={name!r}): a metric needs a non-empty name.")
+    if name in metrics() and name not in _DECLARED:
+        raise OptionError(
+            f"declare_metric(name={name!r}): {name!r} is a KPI of the metric dictionary; "
+            "give your metric another name."
+        )
+    check_option("unit", unit, UNITS)
+    if higher_is_better not in (True, False, None):
+        raise OptionError(
+            f"declare_metric(higher_is_better={higher_is_better!r}): use True, False or None."
+        )
+    if (numerator is None) != (denominator is None):
+        raise OptionError(
+            f"declare_metric(name={name!r}): give both numerator= and denominator= (a ratio of "
+            "sums over contacts), or neither (a column of a per-unit table)."
+        )
+    if isinstance(label, dict):
+        if not label or not all(isinstance(v, str) and v for v in label.values()):
+            raise OptionError(
+                f"declare_metric(label={label!r}): give the name in each language, "
+                "e.g. {'zh': '回拨率', 'en': 'Callback rate'}."
+            )
+    elif not isinstance(label, str) or not label:
+        raise OptionError(f"declare_metric(label={label!r}): give the reader's name of the metric.")
+    declare_label(name, label)
+    m = Metric(name, unit, higher_is_better, numerator, denominator, description, declared=True)
+    _DECLARED[name] = m
+    return m
+
+
+def metric(name: str | Metric, config: MetricConfig | None = None) -> Metric:
+    """The :class:`Metric` called ``name``: the dictionary's KPI, else a declared metric, else a
+    plain column (unit ``"ratio"``, no better direction, labelled by its name).
+
+    Examples
+    --------
+    >>> metric("fcr").unit, metric("fcr").higher_is_better
+    ('share', True)
+    >>> metric("hires").declared, metric("hires").higher_is_better
+    (False, None)
+    """
+    if isinstance(name, Metric):
+        return name
+    if not isinstance(name, str) or not name:
+        raise OptionError(
+            f"metric={name!r} is not a metric; give a KPI of the dictionary, a declared metric "
+            "or a column name."
+        )
+    found = metrics(config).get(name) or _DECLARED.get(name)
+    return found if found is not None else Metric(name, "ratio", None)
+
+
+def declared_metrics() -> dict[str, Metric]:
+    """The metrics declared in this process, by name."""
+    return dict(_DECLARED)
