@@ -1,6 +1,6 @@
 """Features: the metric dictionary and KPIs at any grain, interval series, customer and survey features."""
 
-from cxlab.features._customers import customer_features
+from cxlab.features._customers import CONTACT_COLUMNS, as_utc_datetime, customer_features
 from cxlab.features._kpi import kpi, kpi_table, prepare, require_rows, with_repeats
 from cxlab.features._metrics import (
     DICTIONARY_VERSION,
@@ -15,9 +15,11 @@ from cxlab.features._series import volume_series
 from cxlab.features._surveys import nps_category, survey_features
 
 __all__ = [
+    "CONTACT_COLUMNS",
     "DICTIONARY_VERSION",
     "Metric",
     "MetricConfig",
+    "as_utc_datetime",
     "customer_features",
     "declare_metric",
     "declared_metrics",

@@ -14,8 +14,7 @@ import polars as pl
 
 from cxlab._errors import OptionError
 from cxlab._options import check_option
-from cxlab._present import UNITS, Unit, label
-from cxlab._present._labels import declare_label
+from cxlab._present import UNITS, Unit, declare_label, label
 
 DICTIONARY_VERSION = "2026.1"
 

@@ -8,7 +8,15 @@ and the notebook part embeds plotly.js once per report so the HTML works offline
 
 from cxlab.viz._compact import compact_times, compact_values
 from cxlab.viz._display import findings, headline, note, safe_text, show, table
-from cxlab.viz._theme import COLORS, TARGET_LINE, apply_renderer, color_for, fade, template
+from cxlab.viz._theme import (
+    COLORS,
+    SEQUENCE,
+    TARGET_LINE,
+    apply_renderer,
+    color_for,
+    fade,
+    template,
+)
 from cxlab.viz._timeseries import (
     band_polygon,
     closed_hours,
@@ -21,6 +29,7 @@ from cxlab.viz._timeseries import (
 
 __all__ = [
     "COLORS",
+    "SEQUENCE",
     "TARGET_LINE",
     "apply_renderer",
     "band_polygon",
