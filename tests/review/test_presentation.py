@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 import cxlab as cx
-from cxlab._present import Headline, use_language
+from cxlab._present import Headline, parse_period, use_language
 from cxlab.viz import COLORS, color_for
 
 IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
@@ -61,7 +61,9 @@ def _visible(markup: str) -> str:
 
 def _planted_card(value: float) -> cx.review.Scorecard:
     """A scorecard whose complaint rate is ``value`` against a target of at most 10%."""
-    period = cx.review.Period("2026-10", "2026-09", "previous_month", "Asia/Shanghai")
+    period = cx.review.ReviewPeriods(
+        parse_period("2026-10"), parse_period("2026-09"), "previous", "Asia/Shanghai"
+    )
     row = {
         "kpi": "complaint_rate",
         "scope": "all",
@@ -109,7 +111,7 @@ def test_scorecard_returns_typed_headline_cards(sections) -> None:
     assert tiles[0].key == "targets_missed"
     for t in tiles[1:]:
         assert t.period == ("2026-10-01", "2026-11-01")
-        assert t.compared_to == "previous_month" and t.change is not None
+        assert t.compared_to == "previous" and t.change is not None
         assert t.target is not None and t.status in ("met", "missed")
     with use_language("zh"):
         words = " ".join(t.change_text() or "" for t in tiles)
@@ -119,7 +121,9 @@ def test_scorecard_returns_typed_headline_cards(sections) -> None:
 
 def test_last_year_comparison_reads_year_on_year() -> None:
     """Compared with the same month a year before, the words say so (同比 in Chinese)."""
-    period = cx.review.Period("2026-10", "2025-10", "last_year", "Asia/Shanghai")
+    period = cx.review.ReviewPeriods(
+        parse_period("2026-10"), parse_period("2025-10"), "year_ago", "Asia/Shanghai"
+    )
     with use_language("zh"):
         assert period.compare_words == "同比" and period.label == "2026年10月"
     with use_language("en"):

@@ -14,9 +14,11 @@ import pytest
 from review_planting import plant_bad_day
 
 import cxlab as cx
-from cxlab._present import use_language
+from cxlab._present import parse_period, use_language
 
-PERIOD = cx.review.Period("2026-10", "2026-09", "previous_month", "Asia/Shanghai")
+PERIOD = cx.review.ReviewPeriods(
+    parse_period("2026-10"), parse_period("2026-09"), "previous", "Asia/Shanghai"
+)
 
 
 @pytest.fixture(scope="module")

@@ -23,15 +23,78 @@ def test_default_month_is_last_complete_month(review) -> None:
     # the tiny workspace ends on 2026-10-31 (local time), so October is complete
     assert review.period.month == "2026-10"
     assert review.period.compare_month == "2026-09"
+    assert isinstance(review.period.current, cx.review.Period)
+    assert cx.review.Period is cx._present.Period  # one Period class, re-exported
 
 
 def test_month_without_data_is_refused_naming_the_range(tiny_workspace: Path) -> None:
     with pytest.raises(
-        NotEnoughDataError, match=r"2025-01.*|January 2025.*covers 2026-07-01 to 2026-10-31"
+        NotEnoughDataError,
+        match=r"period='2025-01' has 0 contacts.*the data cover 2026-07-01 to 2026-10-31 "
+        r"\(Asia/Shanghai\)",
     ):
-        cx.review.open_review(month="2025-01", workspace=tiny_workspace)
-    with pytest.raises(NotEnoughDataError, match="not a month"):
-        cx.review.open_review(month="October", workspace=tiny_workspace)
+        cx.review.open_review(period="2025-01", workspace=tiny_workspace)
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("October", r"period='October' is not a month; give a month as 'YYYY-MM'"),
+        ("2026-13", r"period='2026-13' is not a month; give a month as 'YYYY-MM'"),
+        ("2026-Q3", r"period='2026-Q3' is a quarter \(2026-Q3\), not one calendar month"),
+        ("2026-10-01..2026-10-15", r"is a range of days \(2026-10-01\.\.2026-10-15\), not one"),
+    ],
+)
+def test_a_period_that_is_not_a_month_is_refused(tiny_workspace: Path, spec, words) -> None:
+    with pytest.raises(cx.OptionError, match=words + r".*the data cover 2026-07-01 to 2026-10-31"):
+        cx.review.open_review(period=spec, workspace=tiny_workspace)
+
+
+def test_period_specs_of_one_month_are_accepted(tiny_workspace: Path) -> None:
+    contacts = cx.load("contacts", workspace=tiny_workspace)
+    for spec in ("2026-09", "2026-09-01..2026-09-30", cx.review.Period.parse("2026-09")):
+        chosen = cx.review.review_period(contacts, period=spec, time_zone="Asia/Shanghai")
+        assert (chosen.month, chosen.compare_month) == ("2026-09", "2026-08")
+        assert chosen.dates() == ("2026-09-01", "2026-10-01")
+    latest = cx.review.review_period(contacts, period="latest_month", time_zone="Asia/Shanghai")
+    assert latest.month == "2026-10"
+
+
+def test_compare_to_speaks_the_one_vocabulary(tiny_workspace: Path) -> None:
+    ago = cx.review.open_review(period="2026-10", compare_to="year_ago", workspace=tiny_workspace)
+    assert ago.period.compare_month == "2025-10" and ago.period.compare_to == "year_ago"
+    assert ago.period.compare_words == "vs same month last year"
+    card = cx.review.scorecard(ago.contacts, ago.targets, ago.period)
+    assert {c.compared_to for c in card.cards()} == {"year_ago"}
+    with pytest.raises(cx.OptionError, match=r"compare_to='2026-07'.*'previous'.*'year_ago'"):
+        cx.review.open_review(compare_to="2026-07", workspace=tiny_workspace)
+    with pytest.raises(cx.OptionError, match=r"compare_to='last_month' is not understood"):
+        cx.review.open_review(compare_to="last_month", workspace=tiny_workspace)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "warned"),
+    [
+        ({"month": "2026-09"}, {"period": "2026-09"}, r"month=\.\.\.\) is deprecated; use period="),
+        (
+            {"compare_to": "previous_month"},
+            {"compare_to": "previous"},
+            r"compare_to='previous_month' is deprecated; use compare_to='previous'",
+        ),
+        (
+            {"compare_to": "last_year"},
+            {"compare_to": "year_ago"},
+            r"compare_to='last_year' is deprecated; use compare_to='year_ago'",
+        ),
+    ],
+)
+def test_old_names_warn_and_give_the_same_review(tiny_workspace: Path, old, new, warned) -> None:
+    with pytest.warns(DeprecationWarning, match=warned):
+        before = cx.review.open_review(workspace=tiny_workspace, **old)
+    after = cx.review.open_review(workspace=tiny_workspace, **new)
+    assert before.period == after.period
+    with pytest.raises(cx.OptionError, match="give period= only"):
+        cx.review.open_review(month="2026-09", period="2026-09", workspace=tiny_workspace)
 
 
 def test_scorecard_numbers_are_the_metric_dictionary(review) -> None:

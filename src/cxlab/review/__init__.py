@@ -2,8 +2,11 @@
 
 Every number comes from the metric dictionary (:mod:`cxlab.features`); this package chooses the
 period, compares it, tests changes, finds unusual days and ranks agents without rewarding luck.
+The month and its comparison month are :class:`ReviewPeriods`, a pair of the one ground-floor
+:class:`~cxlab._present.Period` (re-exported here as ``Period``, the same class).
 """
 
+from cxlab._present import Period
 from cxlab.review._open import (
     ReviewInputs,
     headline_cards,
@@ -11,7 +14,7 @@ from cxlab.review._open import (
     record_headlines,
     report_table,
 )
-from cxlab.review._period import Period, review_period
+from cxlab.review._period import ReviewPeriods, review_period
 from cxlab.review._sections import (
     Breakdown,
     Complaints,
@@ -40,6 +43,7 @@ __all__ = [
     "QualityAssurance",
     "Ranking",
     "ReviewInputs",
+    "ReviewPeriods",
     "Scorecard",
     "Volume",
     "anomalies",

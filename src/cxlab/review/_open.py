@@ -8,10 +8,11 @@ from dataclasses import dataclass
 import polars as pl
 
 from cxlab._config import Settings, settings
-from cxlab._errors import NotEnoughDataError
-from cxlab._present import Headline, record
+from cxlab._errors import NotEnoughDataError, OptionError
+from cxlab._options import warn_renamed
+from cxlab._present import Headline, Period, record
 from cxlab.data import has_table, load
-from cxlab.review._period import CompareTo, Period, review_period
+from cxlab.review._period import ReviewPeriods, review_period
 from cxlab.review._scorecard import Scorecard
 
 
@@ -20,7 +21,7 @@ class ReviewInputs:
     """The contacts in scope (lazy), the period, targets, QA scores and agents."""
 
     contacts: pl.LazyFrame
-    period: Period
+    period: ReviewPeriods
     targets: pl.DataFrame
     qa_scores: pl.LazyFrame | None
     agents: pl.DataFrame | None
@@ -29,20 +30,46 @@ class ReviewInputs:
 
 def open_review(
     *,
-    month: str | None = None,
-    compare_to: CompareTo = "previous_month",
+    period: str | Period | None = None,
+    compare_to: str = "previous",
     channels: list[str] | None = None,
     region: str | None = None,
     workspace: str | os.PathLike | Settings | None = None,
+    month: str | None = None,
 ) -> ReviewInputs:
     """Load the review's inputs from the store and choose (and check) the month.
 
+    Parameters
+    ----------
+    period
+        The month to review (see :func:`review_period`): ``"2026-10"`` or ``"latest_month"``
+        (the default: the last complete month in the data).
+    compare_to
+        ``"previous"`` (环比) or ``"year_ago"`` (同比); the old ``"previous_month"`` and
+        ``"last_year"`` are read with a DeprecationWarning.
+    channels, region
+        Keep only these channels, this region.
+    workspace
+        The workspace (the current one by default); its time zone cuts the months.
+    month
+        Deprecated name of ``period`` (read with a DeprecationWarning).
+
     Raises
     ------
+    OptionError
+        A period that is not one month, or ``compare_to`` outside the vocabulary.
     NotEnoughDataError
-        For a month with no data or too little, naming the range the data covers, or for a
+        For a month with no data or too little, naming the range the data cover, or for a
         channel or region filter that leaves nothing.
     """
+    if month is not None:
+        if period is not None:
+            raise OptionError(
+                "open_review() was given both month= and period=; month is the old name of "
+                "period: give period= only."
+            )
+        warn_renamed("open_review(month=...)", "period=")
+        period = month
     ws = workspace if isinstance(workspace, Settings) else settings(workspace)
     contacts = load("contacts", workspace=ws)
     parts = []
@@ -54,7 +81,7 @@ def open_review(
         parts.append(f"region {region}")
     if (channels or region) and contacts.select(pl.len()).collect().item() == 0:
         raise NotEnoughDataError(f"no contacts for {' and '.join(parts)}; check the names.")
-    period = review_period(contacts, month=month, compare_to=compare_to, time_zone=ws.time_zone)
+    chosen = review_period(contacts, period=period, compare_to=compare_to, time_zone=ws.time_zone)
     targets = (
         load("targets", workspace=ws).collect()
         if has_table("targets", ws)
@@ -73,7 +100,7 @@ def open_review(
     qa = load("qa_scores", workspace=ws) if has_table("qa_scores", ws) else None
     agents = load("agents", workspace=ws).collect() if has_table("agents", ws) else None
     return ReviewInputs(
-        contacts, period, targets, qa, agents, " and ".join(parts) or "all contacts"
+        contacts, chosen, targets, qa, agents, " and ".join(parts) or "all contacts"
     )
 
 

@@ -24,7 +24,7 @@ from cxlab._present import (
 from cxlab._result import Result
 from cxlab.features import MetricConfig, metrics, prepare
 from cxlab.review._moments import change_test, moments
-from cxlab.review._period import Period
+from cxlab.review._period import ReviewPeriods
 from cxlab.review._show import (
     DURATION_UNITS,
     cap,
@@ -129,7 +129,7 @@ def _actual(card: Headline) -> str:
     return _("{score} of 5").format(score=text) if card.unit == "score" else text
 
 
-def _in(prepared: pl.LazyFrame, period: Period, which: str = "current") -> pl.LazyFrame:
+def _in(prepared: pl.LazyFrame, period: ReviewPeriods, which: str = "current") -> pl.LazyFrame:
     lo, hi = period.bounds(which)  # type: ignore[arg-type]
     return prepared.filter(pl.col("arrived_at").is_between(lo, hi, closed="left"))
 
@@ -146,7 +146,7 @@ class Scorecard(Result):
     """KPIs of the month against targets, with the change from the comparison month."""
 
     table: pl.DataFrame
-    period: Period
+    period: ReviewPeriods
     config: MetricConfig | None = None
 
     @property
@@ -335,7 +335,7 @@ class Scorecard(Result):
         if steady:
             words = (
                 _("Within normal year-on-year variation: {items}.")
-                if self.period.compare_to == "last_year"
+                if self.period.compare_to == "year_ago"
                 else _("Within normal month-to-month variation: {items}.")
             )
             out.append(words.format(items=_(", ").join(steady)))
@@ -457,7 +457,7 @@ class Scorecard(Result):
 def scorecard(
     contacts: pl.LazyFrame,
     targets: pl.DataFrame,
-    period: Period,
+    period: ReviewPeriods,
     *,
     config: MetricConfig | None = None,
 ) -> Scorecard:

@@ -17,7 +17,7 @@ from cxlab._present import N_, _, fmt_change, fmt_date, fmt_list, fmt_value, lab
 from cxlab._result import Result
 from cxlab.features import MetricConfig, metrics, prepare
 from cxlab.review._moments import moments
-from cxlab.review._period import Period
+from cxlab.review._period import ReviewPeriods
 from cxlab.review._scorecard import (
     HEADLINE,
     SCORECARD,
@@ -39,8 +39,7 @@ from cxlab.review._show import (
     section_html,
     titled,
 )
-from cxlab.viz import COLORS, TARGET_LINE, color_for
-from cxlab.viz._theme import SEQUENCE
+from cxlab.viz import COLORS, SEQUENCE, TARGET_LINE, color_for
 
 __all__ = [
     "HEADLINE",
@@ -96,7 +95,7 @@ def _and(items: list[str]) -> str:
 class Volume(Result):
     by_channel: pl.DataFrame
     by_category: pl.DataFrame
-    period: Period
+    period: ReviewPeriods
 
     @property
     def title(self) -> str:
@@ -237,7 +236,7 @@ class Volume(Result):
         return fig
 
 
-def volume(contacts: pl.LazyFrame, period: Period) -> Volume:
+def volume(contacts: pl.LazyFrame, period: ReviewPeriods) -> Volume:
     cur = _in(contacts.lazy(), period)
     prev = _in(contacts.lazy(), period, "compare")
     a = cur.group_by("channel").agg(contacts=pl.len()).collect()
@@ -292,7 +291,7 @@ class Breakdown(Result):
     heading: str | None
     kpis: tuple[str, ...]
     by: tuple[str, ...]
-    period: Period
+    period: ReviewPeriods
     targets: pl.DataFrame | None = None
 
     @property
@@ -520,7 +519,7 @@ class Breakdown(Result):
 
 def breakdown(
     contacts: pl.LazyFrame,
-    period: Period,
+    period: ReviewPeriods,
     kpis: list[str],
     by: list[str],
     *,
@@ -571,7 +570,7 @@ def breakdown(
 class Daily(Result):
     table: pl.DataFrame
     kpi: str
-    period: Period
+    period: ReviewPeriods
     targets: pl.DataFrame | None = None
 
     @property
@@ -678,7 +677,7 @@ class Daily(Result):
 
 def daily(
     contacts: pl.LazyFrame,
-    period: Period,
+    period: ReviewPeriods,
     kpi: str,
     *,
     channels: list[str] | None = None,
@@ -714,7 +713,7 @@ class Phone(Result):
     hours: pl.DataFrame
     bands: pl.DataFrame
     handle: pl.DataFrame
-    period: Period
+    period: ReviewPeriods
 
     @property
     def title(self) -> str:
@@ -851,7 +850,9 @@ class Phone(Result):
         return fig
 
 
-def phone(contacts: pl.LazyFrame, period: Period, *, config: MetricConfig | None = None) -> Phone:
+def phone(
+    contacts: pl.LazyFrame, period: ReviewPeriods, *, config: MetricConfig | None = None
+) -> Phone:
     local = pl.col("arrived_at").dt.convert_time_zone(period.time_zone)
     prepared = (
         _in(prepare(contacts, config), period)
@@ -922,7 +923,7 @@ class Complaints(Result):
     table: pl.DataFrame
     repeat_customers: int
     repeat_share: float
-    period: Period
+    period: ReviewPeriods
 
     @property
     def title(self) -> str:
@@ -1018,7 +1019,7 @@ def _hours(hours: float | None) -> str:
 
 
 def complaints(
-    contacts: pl.LazyFrame, period: Period, *, config: MetricConfig | None = None
+    contacts: pl.LazyFrame, period: ReviewPeriods, *, config: MetricConfig | None = None
 ) -> Complaints:
     config = config or MetricConfig()
     lf = _in(contacts.lazy(), period).filter(pl.col("complaint_type").is_not_null())
@@ -1061,7 +1062,7 @@ def complaints(
 class QualityAssurance(Result):
     sampling: pl.DataFrame
     dimensions: pl.DataFrame
-    period: Period
+    period: ReviewPeriods
 
     @property
     def title(self) -> str:
@@ -1128,7 +1129,7 @@ class QualityAssurance(Result):
         return fig
 
 
-def qa(qa_scores: pl.LazyFrame, contacts: pl.LazyFrame, period: Period) -> QualityAssurance:
+def qa(qa_scores: pl.LazyFrame, contacts: pl.LazyFrame, period: ReviewPeriods) -> QualityAssurance:
     cur = (
         _in(contacts.lazy(), period)
         .filter(pl.col("answered_at").is_not_null())

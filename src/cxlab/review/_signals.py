@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 import polars as pl
 from scipy import stats
 
+from cxlab._errors import OptionError
 from cxlab._present import (
     CSS,
     _,
@@ -40,7 +41,7 @@ from cxlab._result import Result
 from cxlab._stats import adjust_p
 from cxlab.features import MetricConfig, metrics, prepare
 from cxlab.review._moments import moments
-from cxlab.review._period import Period
+from cxlab.review._period import ReviewPeriods
 from cxlab.review._show import (
     Html,
     axis_title,
@@ -54,8 +55,7 @@ from cxlab.review._show import (
     section_html,
     titled,
 )
-from cxlab.viz import COLORS
-from cxlab.viz._theme import SEQUENCE
+from cxlab.viz import COLORS, SEQUENCE
 
 BASELINE_DAYS = 56
 LIMIT = 3.0
@@ -74,7 +74,7 @@ class Anomalies(Result):
 
     points: pl.DataFrame  # group, kpi, day, value, centre, lo, hi, n, z, flagged, in_month
     by: str
-    period: Period
+    period: ReviewPeriods
     limit: float = LIMIT  # the distance (in widened standard errors) at which a day is flagged
 
     @property
@@ -284,7 +284,7 @@ class Anomalies(Result):
 
 def anomalies(
     contacts: pl.LazyFrame,
-    period: Period,
+    period: ReviewPeriods,
     *,
     by: str = "queue",
     kpis: tuple[str, ...] = ANOMALY_KPIS,
@@ -299,9 +299,7 @@ def anomalies(
         .with_columns(day=pl.col("arrived_at").dt.convert_time_zone(period.time_zone).dt.date())
     )
     daily = moments(prepared, list(kpis), by=[by, "day"], config=config).filter(pl.col("den") > 0)
-    month_start = (
-        lo.astimezone(dt.UTC).astimezone(__import__("zoneinfo").ZoneInfo(period.time_zone)).date()
-    )
+    month_start = period.current.start
     frames = []
     for _key, s in daily.group_by([by, "kpi"], maintain_order=True):
         s = s.sort("day").with_columns(in_month=pl.col("day") >= month_start)
@@ -396,7 +394,7 @@ class Ranking(Result):
     kpi: str
     unit_name: str
     prior: tuple[float, float]
-    period: Period
+    period: ReviewPeriods
 
     @property
     def title(self) -> str:
@@ -560,7 +558,7 @@ class Ranking(Result):
 
 def ranking(
     contacts: pl.LazyFrame,
-    period: Period,
+    period: ReviewPeriods,
     *,
     kpi: str = "fcr",
     by: str = "agent_id",
@@ -569,9 +567,15 @@ def ranking(
     config: MetricConfig | None = None,
 ) -> Ranking:
     """Empirical-Bayes ranking of agents (``by="agent_id"``) or teams (``by="team"``) on a share KPI."""
-    m = metrics(config)[kpi]
+    dictionary = metrics(config)
+    if kpi not in dictionary:
+        raise OptionError(
+            f"kpi={kpi!r} is not a KPI of the metric dictionary; choose one of "
+            f"{', '.join(k for k, v in dictionary.items() if v.unit == 'share')}."
+        )
+    m = dictionary[kpi]
     if m.unit != "share":
-        raise ValueError(f"ranking needs a share KPI; {kpi} is in {m.unit}.")
+        raise OptionError(f"ranking needs a share KPI (kpi=); {kpi!r} is in {m.unit}.")
     lf = contacts.lazy()
     if by == "team" and agents is not None:
         lf = lf.join(agents.lazy().select("agent_id", "team"), on="agent_id", how="left")
