@@ -168,7 +168,7 @@ def generate(
     ws.processed_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(raw / "truth.json", ws.processed_dir / "truth.json")
     (ws.workspace / "cxlab.toml").exists() or (ws.workspace / "cxlab.toml").write_text(
-        f'[workspace]\ntimezone = "{config.time_zone}"\ncountry = "{country}"\n'
+        f'[workspace]\ntime_zone = "{config.time_zone}"\ncountry = "{country}"\n'
         f'currency = "{CURRENCIES[country]}"\n'
         f'language = "{"zh" if country == "CN" else "en"}"  # reports: "zh" or "en"\n'
     )
