@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 PORT ?= 8888
-.PHONY: help install lab demo data refresh test test-slow test-all bench lint format browser pdf clean
+.PHONY: help install lab demo data refresh test test-slow test-all bench lint format browser pdf docs clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "}; /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -63,6 +63,9 @@ format: $(STAMP) ## Format the code with ruff
 browser: ## Install headless Chromium and a CJK font for the browser tests and PDF exports (Debian)
 	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
 		apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fontconfig >/dev/null; fi
+
+docs: $(STAMP) ## Build the guide and API reference into site/ (offline; open site/index.html from disk)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 clean: ## Remove generated data, outputs and caches (keeps .venv)
 	rm -rf data/raw/synthetic data/processed/* outputs/* .pytest_cache .ruff_cache
