@@ -8,7 +8,8 @@ from collections.abc import Sequence
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
-from cxlab.features._metrics import MetricConfig, _flags, metrics
+from cxlab._present import check_every, local_zone, register_units
+from cxlab.features._metrics import Metric, MetricConfig, _flags, declared_metrics, metrics
 
 GRAIN_COLUMNS = (
     "channel",
@@ -64,10 +65,10 @@ def kpi(
     *,
     by: Sequence[str] = (),
     every: str | None = None,
-    time_zone: str = "UTC",
+    time_zone: str | None = None,
     config: MetricConfig | None = None,
 ) -> pl.DataFrame:
-    """KPIs from the metric dictionary, at any grain.
+    """KPIs from the metric dictionary (and declared ratio metrics), at any grain.
 
     Parameters
     ----------
@@ -75,34 +76,53 @@ def kpi(
         The contacts table (lazy or collected); a table already passed through :func:`prepare`
         is used as it is.
     names
-        One KPI name or several (see :func:`cxlab.features.metrics`).
+        One KPI name or several: the dictionary's (see :func:`cxlab.features.metrics`) or an
+        analyst's declared with a numerator and a denominator
+        (:func:`cxlab.features.declare_metric`).
     by
         Grouping columns (channel, queue, category, region, agent_id, priority, ...).
     every
         A period for ``arrived_at`` in the local time zone: ``"15m"``, ``"30m"``, ``"1h"``,
-        ``"1d"``, ``"1w"``, ``"1mo"``; ``None`` for the whole table.
+        ``"1d"``, ``"1w"``, ``"1mo"``, ``"1q"``, ``"1y"`` (checked by
+        :func:`cxlab._present.check_every`); ``None`` for the whole table.
     time_zone
-        The local zone that periods are cut in.
+        The zone that periods are cut in: a day runs from local midnight to local midnight.
+        Default: the workspace's zone (the one :func:`cxlab.load` reads naive dates in), so a
+        contact at 00:30 on 1 October in Shanghai counts on 1 October.
 
     Returns
     -------
     polars.DataFrame
         Long: the ``by`` columns, ``period`` (if ``every``), ``kpi``, ``value``, ``numerator``,
         ``denominator``. ``value`` is null where the denominator is zero (nothing to measure).
+        ``period`` is the local start of each period, in ``time_zone``.
+
+    Raises
+    ------
+    OptionError
+        An unknown KPI (the message lists the dictionary and says how to declare one), a
+        grouping column that is not in the table, or a grain ``every`` that is not one.
+    NotEnoughDataError
+        No contacts at all (an empty selection). :func:`cxlab.load` already refuses a range
+        outside the data (from the parquet footers, naming the range the data cover); a selection
+        emptied by a filter is found here, where the contacts are collected, at no extra scan.
 
     Examples
     --------
     >>> import cxlab as cx
-    >>> contacts = cx.load("contacts")  # doctest: +SKIP
-    >>> cx.features.kpi(contacts, ["fcr", "csat"], by=["channel"], every="1mo")  # doctest: +SKIP
+    >>> k = cx.features.kpi(cx.load("contacts"), ["fcr", "csat"], by=["channel"], every="1mo")
+    >>> k.columns
+    ['channel', 'period', 'kpi', 'value', 'numerator', 'denominator']
+    >>> fcr = k.filter(kpi="fcr")
+    >>> (fcr["value"] - fcr["numerator"] / fcr["denominator"]).abs().max() < 1e-12
+    True
     """
     names = [names] if isinstance(names, str) else list(names)
     dictionary = metrics(config)
-    unknown = [n for n in names if n not in dictionary]
-    if unknown:
-        raise OptionError(
-            f"unknown KPI {unknown}; the metric dictionary has {', '.join(dictionary)}."
-        )
+    check_kpis(names, dictionary)
+    if every is not None:
+        every = check_every(every)
+    time_zone = local_zone(time_zone)
     by = [by] if isinstance(by, str) else list(by)
     lf = contacts.lazy()
     present = lf.collect_schema().names()
@@ -127,7 +147,14 @@ def kpi(
         terms += [m.numerator.alias(f"{n}__num"), m.denominator.alias(f"{n}__den")]
     lf = lf.with_columns(terms)
     aggs = [pl.col(f"{n}__{part}").sum() for n in names for part in ("num", "den")]
+    aggs.append(pl.len().alias("__rows"))
     wide = (lf.group_by(keys).agg(aggs) if keys else lf.select(aggs)).collect()
+    if wide.is_empty() or wide["__rows"].sum() == 0:
+        raise NotEnoughDataError(
+            "kpi: there are no contacts to measure (the table given is empty); check the range "
+            "given to cx.load(start=, end=) and any filter applied before."
+        )
+    wide = wide.drop("__rows")
     # long output ordered by the keys, then the KPI name: sort the (small) wide frame, then
     # interleave by integer positions (sorting the long frame by strings is ten times slower)
     if keys:
@@ -155,11 +182,40 @@ def kpi(
     return out.drop("__i", "__k")
 
 
+def check_kpis(names: Sequence[str], dictionary: dict[str, Metric]) -> None:
+    """Refuse a name that is not a KPI ``kpi`` can compute, saying how to declare one."""
+    unknown = [n for n in names if n not in dictionary]
+    if not unknown:
+        return
+    declared = declared_metrics()
+    columns = [n for n in unknown if n in declared]
+    if columns:
+        raise OptionError(
+            f"kpi: {', '.join(map(repr, columns))} {'is' if len(columns) == 1 else 'are'} declared "
+            "without numerator= and denominator= (a column of a per-unit table), so it cannot be "
+            "summed over contacts; declare it again with both, e.g. "
+            "cxlab.features.declare_metric(name, label=..., unit='share', higher_is_better=True, "
+            "numerator=pl.col(...), denominator=pl.col(...))."
+        )
+    raise OptionError(
+        f"kpi: unknown metric {', '.join(map(repr, unknown))}; the metric dictionary has "
+        f"{', '.join(dictionary)}. Declare your own with cxlab.features.declare_metric(name, "
+        "label={'zh': ..., 'en': ...}, unit=..., higher_is_better=..., numerator=pl.col(...), "
+        "denominator=pl.col(...))."
+    )
+
+
 def kpi_table(
     contacts: pl.LazyFrame | pl.DataFrame, names: Sequence[str], **kwargs
 ) -> pl.DataFrame:
-    """KPIs side by side (one column per KPI), for tables in reports."""
+    """KPIs side by side (one column per KPI, named by the KPI), for tables in reports; the
+    options are :func:`kpi`'s. A table shown with :func:`cxlab.viz.table` heads each column with
+    the KPI's label in the reader's language (a declared metric's own label) and formats its
+    values by the KPI's unit (a share as a percentage)."""
     long = kpi(contacts, names, **kwargs)
+    # a column named by a KPI is formatted by the KPI's unit wherever a table shows it
+    dictionary = metrics(kwargs.get("config"))
+    register_units({n: dictionary[n].unit for n in set(long["kpi"].to_list())})
     keys = [c for c in long.columns if c not in ("kpi", "value", "numerator", "denominator")]
     if not keys:
         return long.select("kpi", "value").transpose(column_names="kpi")

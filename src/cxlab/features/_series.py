@@ -8,12 +8,14 @@ from typing import Literal
 
 import polars as pl
 
-from cxlab._errors import NotEnoughDataError, SchemaError
+from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 from cxlab._options import check_option
+from cxlab._present import check_every, every_minutes, local_zone
 
 By = Literal["queue", "channel", "total"]
 Closed = Literal["carry", "drop", "flag"]
-_EVERY_MINUTES = {"5m": 5, "10m": 10, "15m": 15, "30m": 30, "60m": 60, "1h": 60}
+_INTERVALS = (5, 10, 15, 30, 60)  # minutes of an intraday interval
+_SERIES_EVERY = "'5m', '10m', '15m', '30m', '1h' (or the minutes as a number) or '1d'"
 
 
 def volume_series(
@@ -35,8 +37,9 @@ def volume_series(
     contacts
         The contacts table (needs ``arrived_at``, ``queue`` and, for ``by="channel"``, ``channel``).
     every
-        Interval length: ``"5m"``, ``"10m"``, ``"15m"``, ``"30m"`` or ``"60m"`` (or the minutes as
-        a number). ``"1d"`` gives daily totals (the sum of the open intervals of the day).
+        Interval length: ``"5m"``, ``"10m"``, ``"15m"``, ``"30m"`` or ``"1h"`` (``"60m"``, or the
+        minutes as a number). ``"1d"`` gives daily totals (the sum of the open intervals of the
+        local day).
     by
         ``"queue"``, ``"channel"`` or ``"total"`` (``None`` is the same as ``"total"``).
     time_zone
@@ -69,19 +72,14 @@ def volume_series(
     >>> cx.features.volume_series(contacts, every="30m", by="queue", hours=cx.load("queues"))  # doctest: +SKIP
     """
     by = "total" if by is None else check_option("by", by, By)
-    if isinstance(every, int):
-        every = f"{every}m"
-    if time_zone is None:
-        from cxlab._config import settings
-
-        time_zone = settings().time_zone
+    time_zone = local_zone(time_zone)
     check_option("closed", closed, Closed)
+    every = check_every(every)
     daily = every == "1d"
-    minutes = 30 if daily else _EVERY_MINUTES.get(every)
-    if minutes is None:
-        raise SchemaError(
-            f"every={every!r} is not a supported interval; use one of {[*_EVERY_MINUTES, '1d']}."
-        )
+    minutes = 30 if daily else _interval_minutes(every)
+    first_day, last_day = _as_date(start, "start"), _as_date(end, "end")
+    if first_day is not None and last_day is not None and last_day < first_day:
+        raise OptionError(f"start={start!r} is after end={end!r}; give start on or before end.")
     lf = contacts.lazy()
     if queues is not None:
         lf = lf.filter(pl.col("queue").is_in(list(queues)))
@@ -94,9 +92,12 @@ def volume_series(
         .collect()
     )
     if counts.is_empty():
-        raise NotEnoughDataError("volume_series: no contacts in the selection.")
-    first = _as_date(start) or counts["ts"].min().date()
-    last = _as_date(end) or counts["ts"].max().date()
+        raise NotEnoughDataError(
+            "volume_series: there are no contacts in the selection (the table given is empty, "
+            "or no contact is in the queues asked for)."
+        )
+    first = first_day or counts["ts"].min().date()
+    last = last_day or counts["ts"].max().date()
     grid = _grid(counts, first, last, minutes, hours)
     full = grid.join(
         counts.drop("channel", strict=False), on=["queue", "ts"], how="left"
@@ -121,10 +122,32 @@ def volume_series(
     return out.sort(["series_id", "ts"])
 
 
-def _as_date(value: dt.date | str | None) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
+def _interval_minutes(every: str) -> int:
+    """The minutes of an intraday interval that divides an hour evenly, or an OptionError."""
+    try:
+        minutes = every_minutes(every)
+    except OptionError:
+        minutes = None
+    if minutes not in _INTERVALS:
+        raise OptionError(
+            f"every={every!r} is not an interval of a volume series; use {_SERIES_EVERY}."
+        )
+    return minutes
+
+
+def _as_date(value: dt.date | str | None, name: str) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(str(value)[:10])
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise OptionError(
+            f"{name}={value!r} is not a date; give a local date as 'YYYY-MM-DD' or a datetime.date."
+        ) from None
 
 
 def _grid(
