@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from cxlab._config import Settings, settings
-from cxlab._errors import OptionError, SchemaError, WorkspaceError
+from cxlab._errors import NotEnoughDataError, OptionError, SchemaError, WorkspaceError
 from cxlab._options import check_option
 from cxlab.data._schemas import TABLES
 from cxlab.data._validate import spec_for
@@ -37,12 +37,26 @@ def has_table(table: str, workspace: Settings | None = None) -> bool:
     return any(table_dir(table, workspace).glob("**/*.parquet"))
 
 
-def _to_utc(value, tz: str) -> dt.datetime | None:
+BOUND_FORMS = (
+    "a date 'YYYY-MM-DD', a time 'YYYY-MM-DDTHH:MM[:SS]' (with an offset such as '+08:00' or "
+    "'Z' if it is not local), a datetime.date or a datetime.datetime"
+)
+
+
+def _to_utc(value, tz: str, name: str = "start") -> dt.datetime | None:
+    """A bound of :func:`load` in UTC; naive dates and times are local to ``tz``."""
     if value is None:
         return None
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise OptionError(
+                f"{name}={value!r} is not a date or a time; give {BOUND_FORMS}."
+            ) from None
+    elif not isinstance(value, dt.date):
+        raise OptionError(f"{name}={value!r} is not a date or a time; give {BOUND_FORMS}.")
+    if not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time())
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz))
@@ -65,17 +79,39 @@ def load(
         A canonical table name (``"contacts"``, ``"customers"``, ...).
     start, end
         Keep rows whose timestamp is in ``[start, end)``. Naive dates and times are read in the
-        workspace's local time zone. Only for tables with a timestamp.
+        workspace's local time zone (the zone :func:`cxlab.features.kpi` cuts days in), so
+        ``start="2026-10-01"`` begins at local midnight. Only for tables with a timestamp.
     columns
         The columns to keep (all by default).
     workspace
         The workspace folder (the current one by default).
 
+    Raises
+    ------
+    OptionError
+        An unknown table, a bound that is not a date or a time, ``start`` not before ``end``, or
+        ``start``/``end`` on a table without a timestamp.
+    NotEnoughDataError
+        ``start``/``end`` select nothing: the range lies outside the data (the message names the
+        range the data cover). This is decided from the parquet footers of the months in range
+        (their minimum and maximum timestamps), without reading a row; a range that falls in a
+        gap inside the data is found empty later, where the rows are collected (``kpi`` says so).
+
     Examples
     --------
     >>> import cxlab as cx
-    >>> cx.load("contacts", start="2026-03-01", end="2026-04-01", columns=["channel"])  # doctest: +SKIP
+    >>> lf = cx.data.load("contacts", start="2026-10-01", end="2026-11-01", columns=["channel"])
+    >>> lf.collect().columns
+    ['channel']
     """
+    if table not in TABLES:
+        import difflib
+
+        near = difflib.get_close_matches(str(table), TABLES, n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise OptionError(
+            f"table={table!r} is not a canonical table{hint}; choose one of {', '.join(TABLES)}."
+        )
     spec = spec_for(table)
     ws = workspace if isinstance(workspace, Settings) else settings(workspace)
     folder = table_dir(table, ws)
@@ -86,12 +122,23 @@ def load(
             f"{table}` first."
         )
     partitioned = spec.time_column is not None
+    if not partitioned and (start is not None or end is not None):
+        raise OptionError(
+            f"table {table!r} has no timestamp, so start= and end= do not apply; load it whole."
+        )
+    lo, hi = _to_utc(start, ws.time_zone, "start"), _to_utc(end, ws.time_zone, "end")
+    if lo is not None and hi is not None and lo >= hi:
+        raise OptionError(
+            f"start={start!r} is not before end={end!r}; the range is [start, end), end excluded: "
+            "give a start before the end."
+        )
+    if partitioned and (lo is not None or hi is not None):
+        _check_in_range(folder, spec.time_column, lo, hi, start, end, ws.time_zone)
     scan = pl.scan_parquet(
         folder / ("**/*.parquet" if partitioned else "part-0.parquet"),
         hive_partitioning=partitioned,
     )
     if partitioned:
-        lo, hi = _to_utc(start, ws.time_zone), _to_utc(end, ws.time_zone)
         if lo is not None:
             scan = scan.filter(pl.col("month") >= lo.strftime("%Y-%m"))
             scan = scan.filter(pl.col(spec.time_column) >= lo)
@@ -99,8 +146,6 @@ def load(
             scan = scan.filter(pl.col("month") <= hi.strftime("%Y-%m"))
             scan = scan.filter(pl.col(spec.time_column) < hi)
         scan = scan.drop("month")
-    elif start is not None or end is not None:
-        raise WorkspaceError(f"table {table!r} has no timestamp; start/end do not apply.")
     if columns is not None:
         unknown = [c for c in columns if c not in scan.collect_schema()]
         if unknown:
@@ -110,6 +155,74 @@ def load(
             )
         scan = scan.select(columns)
     return scan
+
+
+def _span(files: list[Path], column: str) -> tuple[dt.datetime, dt.datetime] | None:
+    """The smallest and largest ``column`` in ``files`` from their parquet footers (no row is
+    read), or ``None`` when a footer has no statistics for it."""
+    import pyarrow.parquet as pq
+
+    lows, highs = [], []
+    for path in files:
+        meta = pq.ParquetFile(path).metadata
+        names = meta.schema.names
+        if column not in names:
+            return None
+        j = names.index(column)
+        for r in range(meta.num_row_groups):
+            stats = meta.row_group(r).column(j).statistics
+            if stats is None or not stats.has_min_max:
+                return None
+            lows.append(stats.min)
+            highs.append(stats.max)
+    if not lows:
+        return None
+    utc = [v if v.tzinfo else v.replace(tzinfo=dt.UTC) for v in (min(lows), max(highs))]
+    return utc[0], utc[1]
+
+
+def _check_in_range(
+    folder: Path,
+    column: str,
+    lo: dt.datetime | None,
+    hi: dt.datetime | None,
+    start,
+    end,
+    tz: str,
+) -> None:
+    """Raise :class:`NotEnoughDataError` when ``[lo, hi)`` holds no row of the table, naming the
+    range the data cover. Only the months in range are opened (their footers), as the scan would."""
+    months = sorted(folder.glob("month=*"))
+    inside = [
+        m
+        for m in months
+        if (lo is None or m.name.removeprefix("month=") >= lo.strftime("%Y-%m"))
+        and (hi is None or m.name.removeprefix("month=") <= hi.strftime("%Y-%m"))
+    ]
+    files = [f for m in inside for f in sorted(m.glob("*.parquet"))]
+    if files:
+        span = _span(files, column)
+        if span is None:
+            return  # no statistics: cannot tell without reading the rows
+        first, last = span
+        if (lo is None or last >= lo) and (hi is None or first < hi):
+            return
+    ends = [f for m in (months[:1] + months[-1:]) for f in sorted(m.glob("*.parquet"))]
+    try:
+        span = _span(ends, column) if ends else None
+    except (OSError, ValueError):  # an unreadable footer: name the months instead
+        span = None
+    zone = ZoneInfo(tz)
+    covers = (
+        f"the data cover {span[0].astimezone(zone):%Y-%m-%d %H:%M} to "
+        f"{span[1].astimezone(zone):%Y-%m-%d %H:%M} ({tz})"
+        if span
+        else f"the data cover the months {months[0].name[6:]} to {months[-1].name[6:]} (UTC)"
+    )
+    asked = ", ".join(f"{k}={v!r}" for k, v in (("start", start), ("end", end)) if v is not None)
+    raise NotEnoughDataError(
+        f"{folder.name}: no rows for {asked}; {covers}. Choose a range inside the data."
+    )
 
 
 def check_mode(table: str, mode: str) -> None:
