@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from cxlab._errors import NotEnoughDataError, OptionError
+from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 from cxlab._options import check_option
 from cxlab._present import N_, _, fmt_change, fmt_interval, fmt_p, fmt_value, label
 from cxlab._result import Result
@@ -30,14 +30,20 @@ from cxlab.experiments._srm import SRMResult, srm_check
 from cxlab.experiments._text import (
     Phrase,
     effect_sentence,
+    level_text,
     metric_info,
+    percent_text,
+    plain_column,
     relative_text,
+    resolve,
     size_text,
     units_word,
+    unknown_metric,
     verdict_word,
 )
+from cxlab.features import Metric
 
-Verdict = Literal["ship", "do not ship", "not enough evidence yet"]
+Verdict = Literal["ship", "do not ship", "not enough evidence yet", "no direction"]
 
 
 def compare(
@@ -111,15 +117,55 @@ def compare(
     )
 
 
+def unit_measure(names: list[str], metric: str | Metric, *, parameter: str = "metric") -> Metric:
+    """The metric a per-unit table holds for ``metric``: sums ``<metric>__y``, ``<metric>__d``
+    (a KPI, a declared metric or a named ratio, as :func:`unit_metrics` builds them), or a plain
+    column ``<metric>`` (one value per unit; a declared metric keeps its declaration)."""
+    name = metric.name if isinstance(metric, Metric) else metric
+    if not isinstance(name, str) or not name:
+        raise OptionError(
+            f"{parameter}={metric!r} is not a metric; give a KPI of the dictionary, a declared "
+            "metric or a column of the table."
+        )
+    if f"{name}__y" in names and f"{name}__d" in names:
+        return metric if isinstance(metric, Metric) else resolve(name)
+    if name in names:
+        return plain_column(metric)
+    raise unknown_metric(name, parameter=parameter, columns=names)
+
+
 def arm_moments(
-    units: pl.DataFrame | pl.LazyFrame, metric: str, *, arm: str = "arm"
+    units: pl.DataFrame | pl.LazyFrame, metric: str | Metric, *, arm: str = "arm"
 ) -> dict[str, Moments]:
-    """Per-arm :class:`Moments` of a metric from a per-unit table (see :func:`unit_metrics`)."""
+    """Per-arm :class:`Moments` of a metric from a per-unit table (see :func:`unit_metrics`).
+
+    With sums ``<metric>__y``, ``<metric>__d`` the metric is their ratio (delta method, CUPED on
+    ``__x``, ``__dx``). A plain column ``<metric>`` is a per-unit mean: its value over one unit
+    (``d = 1``, a missing value ``d = 0``), so the delta method reduces to Welch's unequal-variance
+    comparison of means; ``<metric>__x`` (a pre-period value per unit) is its CUPED covariate.
+    """
     lf = units.lazy()
     names = lf.collect_schema().names()
-    x = f"{metric}__x" if f"{metric}__x" in names else None
-    dx = f"{metric}__dx" if f"{metric}__dx" in names else None
-    rows = lf.group_by(arm).agg(Moments.exprs(f"{metric}__y", f"{metric}__d", x, dx)).collect()
+    if arm not in names:
+        raise SchemaError(
+            f"arm={arm!r} is not a column of the per-unit table; its columns are "
+            f"{', '.join(names)}."
+        )
+    name = unit_measure(names, metric).name
+    x = f"{name}__x" if f"{name}__x" in names else None
+    if f"{name}__y" in names and f"{name}__d" in names:
+        dx = f"{name}__dx" if f"{name}__dx" in names else None
+        exprs = Moments.exprs(f"{name}__y", f"{name}__d", x, dx)
+    else:
+        value = pl.col(name).cast(pl.Float64)
+        covariate = None if x is None else pl.col(x).cast(pl.Float64)
+        exprs = Moments.exprs(
+            value,
+            value.is_not_null(),
+            covariate,
+            None if covariate is None else covariate.is_not_null(),
+        )
+    rows = lf.group_by(arm).agg(exprs).collect()
     return {r[arm]: Moments.from_row(r) for r in rows.to_dicts()}
 
 
@@ -137,6 +183,7 @@ class ABTestResult(Result):
     verdict: Verdict
     reasons: tuple = field(default=())  # Phrase: worded when read
     skipped: tuple[str, ...] = field(default=())  # guardrails with too little data to read
+    measures: tuple[Metric, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def title(self) -> str:
@@ -170,10 +217,16 @@ class ABTestResult(Result):
 
     def effect_sentence(self, row: dict) -> str:
         """Plain words: the level in control and the effect, with its likely range."""
-        _name, unit, _hib = metric_info(row["metric"])
+        _name, unit, _hib = metric_info(row["metric"], self.measures)
         arm = "" if row["arm"] == "treatment" else f" ({label(row['arm'])})"
         return _("{sentence}{arm} (from {level} in the control group, {relative}).").format(
-            sentence=effect_sentence(row["metric"], row["estimate"], row["ci_low"], row["ci_high"]),
+            sentence=effect_sentence(
+                row["metric"],
+                row["estimate"],
+                row["ci_low"],
+                row["ci_high"],
+                measures=self.measures,
+            ),
             arm=arm,
             level=fmt_value(row["control_value"], unit),
             relative=relative_text(row["relative"]),
@@ -181,11 +234,15 @@ class ABTestResult(Result):
 
     def findings(self) -> list[str]:
         """The verdict, the split check, then each effect in plain words (no test statistics)."""
-        out = [
-            _("{verdict}: {reasons}").format(
-                verdict=verdict_word(self.verdict), reasons=" ".join(str(r) for r in self.reasons)
-            )
-        ]
+        reasons = " ".join(str(r) for r in self.reasons)
+        if self.verdict == "no direction":  # the reason says there is no verdict, and why
+            out = [reasons]
+        else:
+            out = [
+                _("{verdict}: {reasons}").format(
+                    verdict=verdict_word(self.verdict), reasons=reasons
+                )
+            ]
         out += self.srm.findings()
         for row in self.estimates.iter_rows(named=True):
             if row["role"] == "primary":
@@ -201,7 +258,7 @@ class ABTestResult(Result):
         for name in self.skipped:
             out.append(
                 _("{metric}: too little data in a group to check this guardrail.").format(
-                    metric=label(name)
+                    metric=metric_info(name, self.measures)[0]
                 )
             )
         return out
@@ -211,14 +268,15 @@ class ABTestResult(Result):
         k = int((self.estimates["role"] == "primary").sum())
         out = list(self.srm.details())
         for row in self.estimates.iter_rows(named=True):
-            _name, unit, _hib = metric_info(row["metric"])
+            _name, unit, _hib = metric_info(row["metric"], self.measures)
             out.append(
                 _(
-                    "{metric}, {role}: difference {estimate} (standard error {se}, 95% confidence "
-                    "interval {interval}), t-test with {df} degrees of freedom across {unit} "
-                    "(delta method for ratio metrics), p = {p}, adjusted p = {p_adj}."
+                    "{metric}, {role}: difference {estimate} (standard error {se}, {level} "
+                    "confidence interval {interval}), t-test with {df} degrees of freedom across "
+                    "{unit} (delta method for ratio metrics), p = {p}, adjusted p = {p_adj}."
                 ).format(
-                    metric=metric_arm_label(row),
+                    metric=metric_arm_label(row, self.measures),
+                    level=level_text(self.alpha),
                     role=_("primary") if row["role"] == "primary" else _("guardrail"),
                     estimate=fmt_change(row["estimate"], unit),
                     se=size_text(row["std_error"], unit),
@@ -231,11 +289,16 @@ class ABTestResult(Result):
             )
         out.append(
             _("Multiple comparisons: {description}.").format(
-                description=_(DESCRIPTION[self.correction]).format(
-                    k=k, a=fmt_value(self.alpha, "share", decimals=0)
-                )
+                description=_(DESCRIPTION[self.correction]).format(k=k, a=percent_text(self.alpha))
             )
         )
+        if self.verdict == "no direction":
+            out.append(
+                _(
+                    "No verdict: a primary measure has no declared better direction; declare it "
+                    "with {call} to draw one."
+                ).format(call="cxlab.features.declare_metric(..., higher_is_better=True | False)")
+            )
         if self.cuped:
             saved = self.estimates.filter(pl.col("role") == "primary")["variance_saved"].max()
             out.append(
@@ -252,7 +315,7 @@ class ABTestResult(Result):
         from cxlab.viz import color_for
 
         s = self.estimates
-        labels = [metric_arm_label(r) for r in s.iter_rows(named=True)]
+        labels = [metric_arm_label(r, self.measures) for r in s.iter_rows(named=True)]
         fig = go.Figure(
             go.Scatter(
                 x=s["relative"].to_list(),
@@ -265,7 +328,9 @@ class ABTestResult(Result):
                     array=(s["rel_ci_high"] - s["relative"]).to_list(),
                     arrayminus=(s["relative"] - s["rel_ci_low"]).to_list(),
                 ),
-                name=_("relative effect, likely range (95%)"),
+                name=_("Relative effect, likely range ({level})").format(
+                    level=level_text(self.alpha)
+                ),
             )
         )
         fig.add_vline(x=0, line_dash="dot")
@@ -273,17 +338,17 @@ class ABTestResult(Result):
         return fig
 
 
-def metric_arm_label(row: dict) -> str:
+def metric_arm_label(row: dict, measures: Sequence[Metric] = ()) -> str:
     arm = row.get("arm")
-    name = label(row["metric"])
+    name = metric_info(row["metric"], measures)[0]
     return name if arm in (None, "treatment") else f"{name} ({label(arm)})"
 
 
 def ab_test(
     units: pl.DataFrame | pl.LazyFrame,
     *,
-    primary: str | Sequence[str],
-    guardrails: Sequence[str] = (),
+    primary: str | Metric | Sequence[str | Metric],
+    guardrails: Sequence[str | Metric] = (),
     arm: str = "arm",
     control: str = "control",
     cuped: bool = True,
@@ -298,13 +363,20 @@ def ab_test(
     Parameters
     ----------
     units
-        One row per randomised unit with ``arm`` and ``<metric>__y``, ``<metric>__d`` (and the
-        pre-period ``__x``, ``__dx`` for CUPED), as built by :func:`unit_metrics`.
+        One row per randomised unit with ``arm`` and, per metric, either the sums
+        ``<metric>__y``, ``<metric>__d`` (and the pre-period ``__x``, ``__dx`` for CUPED) as built
+        by :func:`unit_metrics`, or a plain column ``<metric>`` holding one value per unit (a
+        per-unit mean, compared as Welch's t-test; ``<metric>__x`` as its covariate).
     primary
-        The metric(s) the decision rests on; with several arms or metrics, p-values are corrected.
+        The metric(s) the decision rests on: a KPI of the dictionary, a metric declared with
+        :func:`cxlab.features.declare_metric`, or a plain column of ``units``. With several arms or
+        metrics, p-values are corrected. A metric whose better direction is not declared
+        (``higher_is_better=None``, any undeclared column) is said to have "changed", and no
+        roll-out verdict is drawn from its direction.
     guardrails
-        Metrics that must not get worse: a guardrail whose 95% interval lies entirely on the harmful
-        side (direction from the metric dictionary) vetoes a win. Not corrected (stricter on harm).
+        Metrics that must not get worse: a guardrail whose interval (at ``alpha``) lies entirely
+        on the harmful side (its declared direction) vetoes a win. Not corrected (stricter on
+        harm).
     cuped
         Use the pre-period sums as covariate when present.
     correction
@@ -314,26 +386,50 @@ def ab_test(
 
     Examples
     --------
-    >>> import cxlab as cx  # doctest: +SKIP
-    >>> res = cx.experiments.analyze("EXP-AB-ROUTING")  # doctest: +SKIP
+    The synthetic customer test, from per-customer sums over its weeks:
+
+    >>> import cxlab as cx
+    >>> test = cx.experiments.registry().filter(experiment_id="EXP-AB-ROUTING").row(0, named=True)
+    >>> units = cx.experiments.unit_metrics(
+    ...     cx.load("contacts"), cx.load("assignments"), metrics=["fcr", "aht"],
+    ...     start=test["start"], end=test["end"], experiment_id="EXP-AB-ROUTING")
+    >>> res = cx.experiments.ab_test(units, primary="fcr", guardrails=["aht"])
+    >>> res.summary().select("metric", "role").rows()
+    [('fcr', 'primary'), ('aht', 'guardrail')]
+    >>> res.findings()[0]
+    'Roll out: First-contact resolution improved beyond chance, and none of the protected measures got worse.'
+
+    ``cx.experiments.analyze("EXP-AB-ROUTING")`` does the same from the registry alone.
     """
     check_option("correction", correction, Correction)
-    primary = [primary] if isinstance(primary, str) else list(primary)
+    primary = [primary] if isinstance(primary, (str, Metric)) else list(primary)
     df = units.lazy().collect() if isinstance(units, pl.LazyFrame) else units
+    if arm not in df.columns:
+        raise SchemaError(
+            f"arm={arm!r} is not a column of the per-unit table; its columns are "
+            f"{', '.join(df.columns)}."
+        )
     counts = dict(df.group_by(arm).len().iter_rows())
     if control not in counts:
         raise OptionError(f"control arm {control!r} not found; arms are {sorted(counts)}.")
     treatments = sorted(a for a in counts if a != control)
     if not treatments:
         raise NotEnoughDataError("only one arm in the data: nothing to compare.")
+    measures = {}
+    for parameter, names in (("primary", primary), ("guardrails", list(guardrails))):
+        for m in names:
+            found = unit_measure(df.columns, m, parameter=parameter)
+            measures.setdefault(found.name, found)
+    primary = [m.name if isinstance(m, Metric) else m for m in primary]
+    guards = [g.name if isinstance(g, Metric) else g for g in guardrails]
     srm = srm_check(counts, expected=expected_split)
     rows, skipped = [], []
     for role, names in (
         ("primary", primary),
-        ("guardrail", [g for g in guardrails if g not in primary]),
+        ("guardrail", [g for g in guards if g not in primary]),
     ):
         for name in names:
-            mom = arm_moments(df, name, arm=arm)
+            mom = arm_moments(df, measures[name], arm=arm)
             for t in treatments:
                 try:
                     r = compare(mom[control], mom[t], cuped=cuped, alpha=alpha)
@@ -342,7 +438,7 @@ def ab_test(
                         raise
                     skipped.append(name)
                     continue
-                _label, _unit, hib = metric_info(name)
+                hib = measures[name].higher_is_better
                 harmful = bool(
                     role == "guardrail"
                     and hib is not None
@@ -354,16 +450,29 @@ def ab_test(
     est = pl.DataFrame(rows)
     is_primary = (est["role"] == "primary").to_numpy()
     p_adj = np.full(est.height, np.nan)
-    p_adj[is_primary] = adjust(est["p_value"].to_numpy()[is_primary], method=correction)
+    p_adj[is_primary] = adjust(est["p_value"].to_numpy()[is_primary], correction=correction)
     p_adj[~is_primary] = est["p_value"].to_numpy()[~is_primary]
     est = est.with_columns(p_adj=pl.Series(p_adj))
-    verdict, reasons = _decide(est, srm, alpha)
+    kept = tuple(measures.values())
+    verdict, reasons = _decide(est, srm, alpha, kept)
     return ABTestResult(
-        experiment, unit, srm, est, correction, alpha, cuped, verdict, reasons, tuple(skipped)
+        experiment,
+        unit,
+        srm,
+        est,
+        correction,
+        alpha,
+        cuped,
+        verdict,
+        reasons,
+        tuple(skipped),
+        kept,
     )
 
 
-def _decide(est: pl.DataFrame, srm: SRMResult, alpha: float) -> tuple[Verdict, tuple[Phrase, ...]]:
+def _decide(
+    est: pl.DataFrame, srm: SRMResult, alpha: float, measures: tuple[Metric, ...]
+) -> tuple[Verdict, tuple[Phrase, ...]]:
     if not srm.passed:
         return "not enough evidence yet", (
             Phrase(
@@ -380,19 +489,26 @@ def _decide(est: pl.DataFrame, srm: SRMResult, alpha: float) -> tuple[Verdict, t
             Phrase(
                 N_("A measure that must not get worse got worse beyond chance: {metrics}."),
                 (("metrics", names),),
+                measures,
             ),
         )
-    wins, losses = [], []
+    direction = {m.name: m.higher_is_better for m in measures}
+    wins, losses, changed = [], [], []
     for row in est.filter(pl.col("role") == "primary").iter_rows(named=True):
-        _label, _unit, hib = metric_info(row["metric"])
-        if row["p_adj"] < alpha and hib is not None:
-            good = (row["estimate"] > 0) == hib
-            (wins if good else losses).append(f"{row['metric']}|{row['arm']}")
+        hib = direction.get(row["metric"])
+        if row["p_adj"] < alpha:
+            item = f"{row['metric']}|{row['arm']}"
+            if hib is None:
+                changed.append(item)
+            else:
+                good = (row["estimate"] > 0) == hib
+                (wins if good else losses).append(item)
     if losses:
         return "do not ship", (
             Phrase(
                 N_("The primary measure got worse beyond chance: {metrics}."),
                 (("metrics", tuple(losses)),),
+                measures,
             ),
         )
     if wins:
@@ -403,8 +519,11 @@ def _decide(est: pl.DataFrame, srm: SRMResult, alpha: float) -> tuple[Verdict, t
                     "worse."
                 ),
                 (("metrics", tuple(wins)),),
+                measures,
             ),
         )
+    if changed:
+        return "no direction", (undeclared(tuple(changed), measures),)
     return "not enough evidence yet", (
         Phrase(
             N_(
@@ -412,4 +531,16 @@ def _decide(est: pl.DataFrame, srm: SRMResult, alpha: float) -> tuple[Verdict, t
                 "or accept that any effect is smaller than that range."
             )
         ),
+    )
+
+
+def undeclared(items: tuple[str, ...], measures: tuple[Metric, ...] = ()) -> Phrase:
+    """Why a change beyond chance draws no verdict: nobody declared which direction is better."""
+    return Phrase(
+        N_(
+            "{metrics} changed beyond chance, but which direction is better was not declared, so "
+            "no verdict is drawn from it."
+        ),
+        (("metrics", items),),
+        measures,
     )

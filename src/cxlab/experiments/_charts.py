@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from cxlab._present import _, language
 from cxlab.experiments._text import metric_info
+from cxlab.features import Metric
 
 
-def effect_axis(metric: str) -> tuple[float, str]:
+def effect_axis(metric: str | Metric | None) -> tuple[float, str]:
     """``(factor, axis title)`` for a difference in ``metric`` (the chart's title names it)."""
-    _name, unit, _hib = metric_info(metric) if metric else ("", "", None)
+    _name, unit, _hib = metric_info(metric)
     if unit == "share":
         return 100.0, _("Difference (percentage points)")
     if unit == "seconds":
@@ -20,7 +21,7 @@ def effect_axis(metric: str) -> tuple[float, str]:
     return 1.0, _("Difference")
 
 
-def sized_title(metric: str, title: str) -> str:
+def sized_title(metric: str | Metric | None, title: str) -> str:
     """An axis title with the unit a size of ``metric`` is drawn in."""
     _name, unit, _hib = metric_info(metric)
     if unit == "share":
@@ -42,7 +43,7 @@ def duration_scale(values) -> tuple[float, str]:
     return 3600.0, _("{metric} (hours)")
 
 
-def level_axis(fig, metric: str) -> None:
+def level_axis(fig, metric: str | Metric | None) -> None:
     """Label the y axis with the metric and draw shares as percentages; durations are drawn in
     the unit the report's tiles read them in (every trace rescaled)."""
     name, unit, _hib = metric_info(metric)

@@ -24,21 +24,25 @@ Roth, Sant'Anna, Bilinski & Poe (2023), What's trending in difference-in-differe
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
-from cxlab._errors import NotEnoughDataError
-from cxlab._present import N_, _, fmt_change, fmt_p, fmt_value, label
+from cxlab._errors import NotEnoughDataError, OptionError
+from cxlab._present import N_, _, fmt_change, fmt_p, fmt_value
 from cxlab._result import Result
+from cxlab.experiments._panel import outcome_panel
 from cxlab.experiments._text import (
     check_status,
     day_text,
     effect_sentence,
+    find,
+    level_text,
     metric_info,
     size_text,
 )
+from cxlab.features import Metric
 
 CANNOT = N_(
     "A pilot is not randomised: this design attributes the change to the pilot only if the pilot "
@@ -55,13 +59,18 @@ PRETREND_LABELS = {
 
 @dataclass(frozen=True)
 class PretrendResult(Result):
-    """Joint test that every pre-period event-study coefficient is zero. ``passed`` if p >= 0.05."""
+    """Joint test that every pre-period event-study coefficient is zero. ``passed`` if p is at
+    least ``threshold`` (the analysis' ``alpha``). ``pre_effects`` are the pre-period effects the
+    test reads (``event_time, estimate, ci_low, ci_high``), drawn by :meth:`plot`."""
 
     statistic: float
     p_value: float
     n_coefficients: int
     threshold: float = 0.05
     label: str = "event_study"  # which comparison: first_wave, all_waves, event_study
+    metric: str = ""
+    pre_effects: pl.DataFrame | None = field(default=None, compare=False, repr=False)
+    measures: tuple[Metric, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def title(self) -> str:
@@ -146,7 +155,25 @@ class PretrendResult(Result):
         ]
 
     def plot(self):
-        return None
+        """The pre-period effects with their likely ranges: near zero when the regions were
+        moving alike before the start."""
+        table = self.pre_effects
+        if table is None:
+            table = pl.DataFrame(
+                schema={
+                    "event_time": pl.Int64,
+                    "estimate": pl.Float64,
+                    "ci_low": pl.Float64,
+                    "ci_high": pl.Float64,
+                }
+            )
+        return event_plot(
+            table,
+            find(self.metric, self.measures),
+            self.title,
+            alpha=self.threshold,
+            start=False,
+        )
 
 
 @dataclass(frozen=True)
@@ -164,18 +191,24 @@ class DiDResult(Result):
     end: dt.datetime | None
     baseline: float
     period: str
+    alpha: float = 0.05
+    measures: tuple[Metric, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def measure(self) -> Metric:
+        return find(self.metric, self.measures)
 
     @property
     def title(self) -> str:
         return _("Pilot regions against comparison regions, {metric}").format(
-            metric=label(self.metric)
+            metric=metric_info(self.measure)[0]
         )
 
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame([self.estimate])
 
     def findings(self) -> list[str]:
-        _name, unit, _hib = metric_info(self.metric)
+        _name, unit, _hib = metric_info(self.measure)
         e = self.estimate
         return [
             _(
@@ -185,7 +218,7 @@ class DiDResult(Result):
                 treated=len(self.treated_units),
                 controls=len(self.control_units),
                 start=day_text(self.start),
-                sentence=effect_sentence(self.metric, e["estimate"], e["ci_low"], e["ci_high"]),
+                sentence=effect_sentence(self.measure, e["estimate"], e["ci_low"], e["ci_high"]),
                 level=fmt_value(self.baseline, unit),
             ),
             *self.pretrend.findings(),
@@ -193,7 +226,7 @@ class DiDResult(Result):
         ]
 
     def details(self) -> list[str]:
-        _name, unit, _hib = metric_info(self.metric)
+        name, unit, _hib = metric_info(self.measure)
         e = self.estimate
         return [
             _(
@@ -202,7 +235,7 @@ class DiDResult(Result):
                 "Satterthwaite degrees of freedom), because with few regions errors clustered by "
                 "region are too narrow."
             ).format(
-                metric=label(self.metric),
+                metric=name,
                 estimate=fmt_change(e["estimate"], unit),
                 se=size_text(e["std_error"], unit),
                 p=fmt_p(e["p_value"], bare=True),
@@ -212,11 +245,22 @@ class DiDResult(Result):
         ]
 
     def plot(self):
-        return event_plot(self.event_study, self.metric, _("Effect by weeks since the start"))
+        return event_plot(
+            self.event_study, self.measure, _("Effect by weeks since the start"), alpha=self.alpha
+        )
 
 
-def event_plot(table: pl.DataFrame, metric: str, title: str, x_title: str | None = None):
-    """Effect per period relative to the start, with its likely range (95%)."""
+def event_plot(
+    table: pl.DataFrame,
+    metric: str | Metric | None,
+    title: str,
+    x_title: str | None = None,
+    *,
+    alpha: float = 0.05,
+    start: bool = True,
+):
+    """Effect per period relative to the start, with its likely range (at ``alpha``); ``start``
+    marks the start between periods -1 and 0."""
     import plotly.graph_objects as go
 
     from cxlab.experiments._charts import effect_axis, layout
@@ -238,14 +282,21 @@ def event_plot(table: pl.DataFrame, metric: str, title: str, x_title: str | None
                 array=((table["ci_high"] - table["estimate"]) * factor).to_list(),
                 arrayminus=((table["estimate"] - table["ci_low"]) * factor).to_list(),
             ),
-            name=_("effect, likely range (95%)"),
+            name=_("Effect, likely range ({level})").format(level=level_text(alpha)),
         )
     )
     fig.add_hline(y=0, line_dash="dot", line_color="#8a94a6")
-    fig.add_vline(x=-0.5, line_dash="dash", line_color="#8a94a6")
-    fig.add_annotation(
-        x=-0.5, y=1, yref="paper", text=_("start"), showarrow=False, xanchor="left", yanchor="top"
-    )
+    if start:
+        fig.add_vline(x=-0.5, line_dash="dash", line_color="#8a94a6")
+        fig.add_annotation(
+            x=-0.5,
+            y=1,
+            yref="paper",
+            text=_("start"),
+            showarrow=False,
+            xanchor="left",
+            yanchor="top",
+        )
     fig.update_layout(
         xaxis_title=x_title or _("Periods relative to the start"),
         yaxis_title=axis,
@@ -265,14 +316,16 @@ def did(
     max_bins: int = 4,
     alpha: float = 0.05,
     experiment: str = "",
-    metric: str = "",
+    metric: str | Metric | None = "",
 ) -> DiDResult:
-    """The 2x2 difference-in-differences and its event study on a ``kpi_panel``.
+    """The 2x2 difference-in-differences and its event study on a panel of regions by period.
 
     Parameters
     ----------
     panel
-        ``unit, period, y, denominator`` (see :func:`kpi_panel`).
+        A KPI panel ``unit, period, numerator, denominator`` (see :func:`kpi_panel`: a region's
+        level over several periods is its ratio of sums), or a plain outcome ``unit, period, y``
+        (or a column named by ``metric``), averaged over periods.
     treated
         Pilot units and their (common) start; with several start dates use :func:`staggered_did`.
     controls
@@ -282,22 +335,46 @@ def did(
     bin_periods, max_bins
         The event study groups ``bin_periods`` periods per coefficient and pools the ends beyond
         ``max_bins`` bins on each side.
+    alpha
+        The intervals are ``1 - alpha`` confidence intervals; the pre-trend check fails below it.
+    metric
+        What the outcome is: a KPI of the dictionary, a declared metric or a plain column name
+        (it names and formats the outcome in the text and charts).
+
+    Raises
+    ------
+    SchemaError
+        A panel with neither ``numerator``/``denominator`` nor an outcome column.
+    NotEnoughDataError
+        ``end`` not after the start, or no period before or after the start for pilot and
+        comparison regions (the message names the periods the panel covers).
     """
+    if not treated:
+        raise OptionError("did(treated={}): name at least one pilot unit and its start.")
     starts = set(treated.values())
     if len(starts) != 1:
         raise NotEnoughDataError("did() needs one start date; use staggered_did() for a rollout.")
     start = starts.pop()
+    full, measure = outcome_panel(panel, metric, where="did()")
     keep = list(treated) + list(controls)
-    p = panel.filter(pl.col("unit").is_in(keep))
-    if end is not None:
-        p = p.filter(pl.col("period") < _as_period(end, p["period"].dtype))
+    p = full.filter(pl.col("unit").is_in(keep))
+    dtype = full["period"].dtype
     # weeks are labelled by their local Monday; compare in naive local time
-    start_cmp = _as_period(start, p["period"].dtype)
+    start_cmp = _as_period(start, dtype)
+    if end is not None:
+        end_cmp = _as_period(end, dtype)
+        if end_cmp <= start_cmp:
+            raise NotEnoughDataError(
+                f"{experiment or 'did()'}: end={end} is not after the start {start}; "
+                f"{covered(full)}."
+            )
+        p = p.filter(pl.col("period") < end_cmp)
     is_t = p["unit"].is_in(list(treated)).to_numpy()
     after = (p["period"] >= start_cmp).to_numpy()
     if is_t.sum() == 0 or (~is_t).sum() == 0 or after.sum() == 0 or (~after).sum() == 0:
         raise NotEnoughDataError(
-            f"{experiment}: the 2x2 needs pilot and comparison regions before and after."
+            f"{experiment or 'did()'}: the 2x2 needs pilot and comparison regions before and "
+            f"after the start {start}; {covered(full)}."
         )
     row = _two_by_two(p, after, set(treated), alpha)
     # event study: region-level changes from bin -1, compared like the 2x2
@@ -309,19 +386,42 @@ def did(
     baseline = (
         float(base["numerator"].sum() / base["denominator"].sum()) if base.height else float("nan")
     )
+    measures = (measure,)
+    pre = table.filter(pl.col("event_time") < 0)
     return DiDResult(
         experiment,
-        metric,
+        measure.name,
         row,
         table,
-        PretrendResult(f, pval, q, label="first_wave"),
+        PretrendResult(
+            f,
+            pval,
+            q,
+            threshold=alpha,
+            label="first_wave",
+            metric=measure.name,
+            pre_effects=pre,
+            measures=measures,
+        ),
         tuple(sorted(treated)),
         tuple(sorted(controls)),
         start,
         end,
         baseline,
         f"bins of {bin_periods} periods",
+        alpha,
+        measures,
     )
+
+
+def covered(panel: pl.DataFrame) -> str:
+    """The periods a panel covers and its units, in words for an error message."""
+    if panel.height == 0:
+        return "the panel has no cell with an outcome"
+    lo, hi = panel["period"].min(), panel["period"].max()
+    units = panel["unit"].unique().sort().to_list()
+    shown = ", ".join(units[:8]) + (", ..." if len(units) > 8 else "")
+    return f"the panel covers periods {lo} to {hi} for units {shown}"
 
 
 def _welch(a: np.ndarray, b: np.ndarray, alpha: float, term: str) -> dict:

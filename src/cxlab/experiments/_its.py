@@ -19,22 +19,27 @@ consistent covariance matrix, Econometrica 55.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
-from cxlab._errors import NotEnoughDataError
+from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab._present import N_, _, fmt_change, fmt_interval, fmt_list, fmt_p, fmt_value, label
 from cxlab._result import Result
 from cxlab.experiments._text import (
     check_status,
     day_text,
     effect_sentence,
+    find,
+    level_text,
     metric_info,
+    plain_column,
     relative_text,
+    resolve,
     size_text,
 )
+from cxlab.features import Metric
 
 ITS_CANNOT = N_(
     "With no comparison group, this design attributes the change to the intervention only if "
@@ -52,7 +57,8 @@ PLACEBO_KINDS = {
 @dataclass(frozen=True)
 class PlaceboResult(Result):
     """A placebo effect where none happened (a fake date or untreated units). ``passed`` if not
-    significant; ``kind`` is ``fake_start`` or ``untreated_regions``, ``when`` the fake date."""
+    significant at ``threshold`` (the analysis' ``alpha``); ``kind`` is ``fake_start`` or
+    ``untreated_regions``, ``when`` the fake date."""
 
     label: str
     estimate: float
@@ -63,6 +69,8 @@ class PlaceboResult(Result):
     kind: str = "fake_start"
     count: int = 0  # untreated regions averaged
     when: object = None  # the fake start date
+    threshold: float = 0.05
+    measures: tuple[Metric, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def title(self) -> str:
@@ -71,21 +79,18 @@ class PlaceboResult(Result):
         return _("Does a fake start date find an effect where nothing happened?")
 
     @property
-    def threshold(self) -> float:
-        return 0.05
-
-    @property
     def what(self) -> str:
         return _(PLACEBO_KINDS.get(self.kind, self.kind))
 
     @property
     def passed(self) -> bool:
-        return not (self.p_value < 0.05)
+        return not (self.p_value < self.threshold)
 
     @property
     def status(self) -> str:
-        """ "passed", "borderline" (p below 0.10) or "failed" (an effect where none happened)."""
-        return check_status(self.p_value, 0.05, 0.10)
+        """ "passed", "borderline" (p below twice the threshold) or "failed" (an effect where
+        none happened)."""
+        return check_status(self.p_value, self.threshold, 2 * self.threshold)
 
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame(
@@ -138,21 +143,50 @@ class PlaceboResult(Result):
         return [text.format(day=day_text(self.when))]
 
     def details(self) -> list[str]:
-        _name, unit, _hib = metric_info(self.metric)
+        _name, unit, _hib = metric_info(self.metric, self.measures)
         return [
             _(
-                "Placebo ({what}): {estimate} (95% confidence interval {interval}), p = {p}; "
-                "the check fails below p = 0.05."
+                "Placebo ({what}): {estimate} ({level} confidence interval {interval}), p = {p}; "
+                "the check fails below p = {threshold}."
             ).format(
                 what=self.what,
                 estimate=fmt_change(self.estimate, unit),
+                level=level_text(self.threshold),
                 interval=fmt_interval(self.ci_low, self.ci_high, unit),
                 p=fmt_p(self.p_value, bare=True),
+                threshold=fmt_value(self.threshold, "ratio"),
             )
         ]
 
     def plot(self):
-        return None
+        """The placebo effect with its likely range, against no effect (zero)."""
+        import plotly.graph_objects as go
+
+        from cxlab.experiments._charts import effect_axis, layout
+        from cxlab.viz import color_for
+
+        factor, axis = effect_axis(find(self.metric, self.measures))
+        fig = go.Figure(
+            go.Scatter(
+                x=[self.estimate * factor],
+                y=[self.what],
+                mode="markers",
+                marker=dict(color=color_for("treatment"), size=10),
+                error_x=dict(
+                    type="data",
+                    symmetric=False,
+                    array=[(self.ci_high - self.estimate) * factor],
+                    arrayminus=[(self.estimate - self.ci_low) * factor],
+                ),
+                name=_("Placebo effect, likely range ({level})").format(
+                    level=level_text(self.threshold)
+                ),
+            )
+        )
+        fig.add_vline(x=0, line_dash="dot", line_color="#8a94a6")
+        fig.update_layout(xaxis_title=axis, yaxis_showticklabels=False, showlegend=True)
+        layout(fig, self.title)
+        return fig
 
 
 @dataclass(frozen=True)
@@ -168,10 +202,16 @@ class ITSResult(Result):
     placebo: PlaceboResult
     scope: str
     lags: int
+    alpha: float = 0.05
+    measures: tuple[Metric, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def measure(self) -> Metric:
+        return find(self.metric, self.measures)
 
     @property
     def title(self) -> str:
-        return _("{metric} before and after the change").format(metric=label(self.metric))
+        return _("{metric} before and after the change").format(metric=metric_info(self.measure)[0])
 
     @property
     def scope_words(self) -> str:
@@ -183,7 +223,7 @@ class ITSResult(Result):
         return pl.DataFrame([self.effect, self.level_change])
 
     def findings(self) -> list[str]:
-        _name, unit, _hib = metric_info(self.metric)
+        _name, unit, _hib = metric_info(self.measure)
         e = self.effect
         rel = e["estimate"] / self.counterfactual_mean if self.counterfactual_mean else float("nan")
         return [
@@ -192,7 +232,7 @@ class ITSResult(Result):
                 "({relative} of the {level} expected without the change)."
             ).format(
                 scope=self.scope_words,
-                sentence=effect_sentence(self.metric, e["estimate"], e["ci_low"], e["ci_high"]),
+                sentence=effect_sentence(self.measure, e["estimate"], e["ci_low"], e["ci_high"]),
                 relative=relative_text(rel),
                 level=fmt_value(self.counterfactual_mean, unit),
             ),
@@ -205,7 +245,7 @@ class ITSResult(Result):
         ]
 
     def details(self) -> list[str]:
-        _name, unit, _hib = metric_info(self.metric)
+        name, unit, _hib = metric_info(self.measure)
         e, lv = self.effect, self.level_change
         return [
             _(
@@ -214,7 +254,7 @@ class ITSResult(Result):
                 "Newey-West errors ({lags} lags). Average effect after the start {estimate} "
                 "(standard error {se}, p = {p}); level change at the start {level} (p = {p_level})."
             ).format(
-                metric=label(self.metric),
+                metric=name,
                 lags=self.lags,
                 estimate=fmt_change(e["estimate"], unit),
                 se=size_text(e["std_error"], unit),
@@ -260,7 +300,7 @@ class ITSResult(Result):
                 line=dict(dash="dash", color=color_for("control")),
             )
         )
-        level_axis(fig, self.metric)
+        level_axis(fig, self.measure)
         date_axis(fig)
         layout(fig, self.title)
         return fig
@@ -299,10 +339,11 @@ def _row(term, est, se, alpha=0.05):
 def its(
     series: pl.DataFrame,
     *,
-    start: dt.datetime,
+    start: dt.datetime | dt.date,
+    alpha: float = 0.05,
     lags: int = 14,
     experiment: str = "",
-    metric: str = "",
+    metric: str | Metric | None = "",
     scope: str = "all contacts",
 ) -> ITSResult:
     """Segmented regression of a daily series ``ts, y`` around ``start``.
@@ -310,32 +351,73 @@ def its(
     Parameters
     ----------
     series
-        One row per day: ``ts`` (a date or local datetime) and ``y`` (the KPI).
+        One row per day: ``ts`` (a date or local datetime) and ``y``, or a column named by
+        ``metric`` (a plain column of the series).
     start
         The day the change went live everywhere.
+    alpha
+        The intervals are ``1 - alpha`` confidence intervals, and the placebo check fails below
+        ``alpha``.
     lags
         Newey-West lags (14 days: two weekly cycles).
+    metric
+        What ``y`` measures: a KPI of the dictionary, a declared metric or a plain name (it names
+        and formats the outcome); the unnamed outcome when empty.
+
+    Raises
+    ------
+    SchemaError
+        A series without ``ts`` or without an outcome column.
+    NotEnoughDataError
+        Fewer than 4 weeks before or 2 weeks after the start (the message names the days the
+        series covers).
     """
-    s = series.sort("ts").drop_nulls("y")
+    name = metric.name if isinstance(metric, Metric) else metric
+    if "ts" not in series.columns:
+        raise SchemaError(
+            f"its(): the series has no column 'ts' (the day); its columns are "
+            f"{', '.join(series.columns)}."
+        )
+    if "y" in series.columns:
+        measure, column = resolve(metric), "y"
+    elif name and name in series.columns:
+        measure, column = plain_column(metric), name
+    else:
+        wanted = "'y'" + (f" nor {name!r}" if name else "")
+        raise SchemaError(
+            f"its(): the series has no outcome column {wanted}; give ts and y (one value per "
+            f"day), or ts and a column named by metric=. Its columns are "
+            f"{', '.join(series.columns)}."
+        )
+    s = series.select("ts", pl.col(column).cast(pl.Float64).alias("y")).sort("ts").drop_nulls("y")
     ts = s["ts"]
     if ts.dtype == pl.Date:
         start_cmp = start.date() if isinstance(start, dt.datetime) else start
-    else:
+    elif isinstance(start, dt.datetime):
         tz = getattr(ts.dtype, "time_zone", None)
         from zoneinfo import ZoneInfo
 
-        start_cmp = start.astimezone(ZoneInfo(tz)) if tz else start.replace(tzinfo=None)
+        if tz:
+            start_cmp = start.astimezone(ZoneInfo(tz)) if start.tzinfo else start
+            start_cmp = start_cmp.replace(tzinfo=ZoneInfo(tz))
+        else:
+            start_cmp = start.replace(tzinfo=None)
+    else:
+        start_cmp = dt.datetime(start.year, start.month, start.day)
     post = (ts >= start_cmp).to_numpy()
     if post.sum() < 14 or (~post).sum() < 28:
+        covers = f"{ts.min()} to {ts.max()}" if s.height else "no day with a value"
         raise NotEnoughDataError(
-            f"{experiment}: ITS needs 4 weeks before and 2 weeks after the start."
+            f"{experiment or 'its()'}: ITS needs 4 weeks before and 2 weeks after the start "
+            f"{start}; the series has {int((~post).sum())} days before and {int(post.sum())} "
+            f"after (it covers {covers})."
         )
     day0 = ts.min()
     t = (ts - day0).dt.total_days().to_numpy().astype(float)
     dow = ts.dt.weekday().to_numpy() - 1
     y = s["y"].to_numpy().astype(float)
     fit, x, est, se = _fit(t, dow, post, y, lags)
-    level = _row("level change at start", float(fit.params[2]), float(fit.bse[2]))
+    level = _row("level change at start", float(fit.params[2]), float(fit.bse[2]), alpha)
     xc = x.copy()
     xc[:, 2:4] = 0
     counterfactual = xc @ fit.params
@@ -343,17 +425,20 @@ def its(
     pre = ~post
     fake = t[pre] >= np.median(t[pre])
     _, _, pe, pse = _fit(t[pre], dow[pre], fake, y[pre], lags)
-    pr = _row("placebo", pe, pse)
+    pr = _row("placebo", pe, pse, alpha)
     fake_day = ts.filter(pl.Series(pre))[int(np.argmax(fake))]
+    measures = (measure,)
     placebo = PlaceboResult(
         f"fake start on {fake_day:%Y-%m-%d}, halfway through the pre-period",
         pe,
         pr["ci_low"],
         pr["ci_high"],
         pr["p_value"],
-        metric,
+        measure.name,
         kind="fake_start",
         when=fake_day,
+        threshold=alpha,
+        measures=measures,
     )
     out = s.select("ts", "y").with_columns(
         fitted=pl.Series(fit.fittedvalues),
@@ -362,12 +447,14 @@ def its(
     )
     return ITSResult(
         experiment,
-        metric,
+        measure.name,
         out,
-        _row("average effect after start", est, se),
+        _row("average effect after start", est, se, alpha),
         level,
         float(counterfactual[post].mean()),
         placebo,
         scope,
         lags,
+        alpha,
+        measures,
     )

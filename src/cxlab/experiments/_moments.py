@@ -73,10 +73,19 @@ class Moments:
         )
 
     @staticmethod
-    def exprs(y: str, d: str, x: str | None = None, dx: str | None = None) -> list[pl.Expr]:
-        """Polars expressions computing the moments of columns in one pass (see :meth:`from_row`)."""
-        cols = [pl.col(y), pl.col(d)] + [pl.col(c) if c else pl.lit(0.0) for c in (x, dx)]
-        cols = [c.cast(pl.Float64).fill_null(0.0) for c in cols]
+    def exprs(
+        y: str | pl.Expr,
+        d: str | pl.Expr,
+        x: str | pl.Expr | None = None,
+        dx: str | pl.Expr | None = None,
+    ) -> list[pl.Expr]:
+        """Polars expressions computing the moments of columns (or expressions) in one pass (see
+        :meth:`from_row`); a missing ``x``, ``dx`` is zero (no covariate)."""
+
+        def col(c: str | pl.Expr | None) -> pl.Expr:
+            return pl.lit(0.0) if c is None else pl.col(c) if isinstance(c, str) else c
+
+        cols = [col(c).cast(pl.Float64).fill_null(0.0) for c in (y, d, x, dx)]
         out = [pl.len().alias("__n")]
         out += [c.sum().alias(f"__s{i}") for i, c in enumerate(cols)]
         out += [(cols[i] * cols[j]).sum().alias(f"__c{i}{j}") for i, j in _PAIRS]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cxlab._options import check_option, renamed
 from cxlab._present import N_
 from cxlab._stats import Correction, adjust_p
 
@@ -26,12 +27,22 @@ DESCRIPTION = {
 }
 
 
-def adjust(p_values, *, method: Correction = "holm") -> np.ndarray:
+@renamed(method="correction")
+def adjust(p_values, *, correction: Correction = "holm") -> np.ndarray:
     """Adjusted p-values (NaN stays NaN); see :func:`cxlab._stats.adjust_p`.
+
+    Parameters
+    ----------
+    p_values
+        The p-values of the comparisons read together.
+    correction
+        ``"holm"`` (family-wise error), ``"bh"`` (false discovery rate) or ``"none"``; the old
+        keyword ``method=`` still works for one minor version, with a ``DeprecationWarning``.
 
     Examples
     --------
-    >>> adjust([0.01, 0.04, 0.03], method="holm").round(3).tolist()
+    >>> adjust([0.01, 0.04, 0.03], correction="holm").round(3).tolist()
     [0.03, 0.06, 0.06]
     """
-    return adjust_p(p_values, method)
+    check_option("correction", correction, Correction)
+    return adjust_p(p_values, correction)

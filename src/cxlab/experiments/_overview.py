@@ -32,6 +32,7 @@ from cxlab.experiments._text import (
     INTERIM,
     LIKELY_EFFECT,
     VERDICTS,
+    level_text,
     metric_info,
     running_period,
     verdict_word,
@@ -143,8 +144,8 @@ class Overview(Result):
         rows = []
         for r in self.table.iter_rows(named=True):
             effect = interval = "–"
+            name, unit, _hib = metric_info(r["metric"])
             if r["estimate"] is not None:
-                _name, unit, _hib = metric_info(r["metric"])
                 effect = fmt_change(r["estimate"], unit)
                 interval = fmt_interval(r["ci_low"], r["ci_high"], unit)
             verdict = verdict_word(r["verdict"]) if r["verdict"] else gettext(NO_VERDICT)
@@ -156,9 +157,9 @@ class Overview(Result):
                 {
                     _("Intervention"): label(r["name"]),
                     _("Verdict"): verdict,
-                    _("Primary measure"): label(r["metric"]),
+                    _("Primary measure"): name,
                     _("Effect"): effect,
-                    _("Likely range (95%)"): interval,
+                    _("Likely range ({level})").format(level=level_text(self.alpha)): interval,
                     _("Progress"): gettext(STATUS[r["status"]]),
                     _("Period"): running_period(r["start"], r["data_end"])
                     if r["status"] == "running" and r["data_end"]
@@ -176,7 +177,52 @@ class Overview(Result):
         )
 
     def plot(self):
-        return None
+        """Every intervention on a timeline, from its start to its end (or the data's end while
+        it runs), coloured by its verdict."""
+        import plotly.graph_objects as go
+
+        from cxlab.experiments._charts import date_axis, layout
+        from cxlab.viz import COLORS
+
+        colours = {
+            "ship": COLORS["good"],
+            "likely": COLORS["primary"],
+            "do not ship": COLORS["bad"],
+            "not enough evidence yet": COLORS["muted"],
+            "no direction": COLORS["accent"],
+            None: COLORS["muted"],
+        }
+        fig = go.Figure()
+        shown = set()
+        for r in self.table.iter_rows(named=True):
+            start, end = self._period(r)
+            key = "likely" if r["verdict"] == "ship" and r["caution"] else r["verdict"]
+            key = key if key in colours else None
+            word = (
+                gettext(LIKELY_EFFECT)
+                if key == "likely"
+                else verdict_word(key)
+                if key
+                else gettext(NO_VERDICT)
+            )
+            name = label(r["name"])
+            fig.add_trace(
+                go.Scatter(
+                    x=[start, end],
+                    y=[name, name],
+                    mode="lines+markers",
+                    line=dict(color=colours[key], width=8),
+                    marker=dict(color=colours[key], size=8),
+                    name=word,
+                    legendgroup=word,
+                    showlegend=word not in shown,
+                )
+            )
+            shown.add(word)
+        fig.update_yaxes(autorange="reversed")
+        date_axis(fig)
+        layout(fig, self.title)
+        return fig
 
 
 def _all_same(verdict: str | None, n: int) -> str:
@@ -207,6 +253,14 @@ def _all_same(verdict: str | None, n: int) -> str:
             "None of the {n} registered interventions has enough evidence yet.",
             n,
         )
+    elif verdict == "no direction":
+        text = ngettext(
+            "{n} intervention is registered: its measure changed, but which direction is better "
+            "was not declared.",
+            "All {n} registered interventions changed a measure whose better direction was not "
+            "declared.",
+            n,
+        )
     else:
         text = ngettext(
             "{n} intervention is registered: it has too little data yet.",
@@ -226,6 +280,8 @@ def _part(verdict: str | None, k: int) -> str:
         return _("{k} not to roll out").format(k=k)
     if verdict == "not enough evidence yet":
         return _("{k} without enough evidence yet").format(k=k)
+    if verdict == "no direction":
+        return _("{k} without a verdict (better direction not declared)").format(k=k)
     return _("{k} with too little data yet").format(k=k)
 
 

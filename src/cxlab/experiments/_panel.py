@@ -1,16 +1,25 @@
-"""Region-by-period panels of a KPI (each cell a ratio of sums over its contacts)."""
+"""Region-by-period panels of a KPI (each cell a ratio of sums over its contacts), and the outcome
+every pilot design reads from a panel: a KPI's sums, a plain outcome ``y`` or a column named by
+the metric."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from cxlab.features import kpi
+from cxlab._errors import SchemaError
+from cxlab.experiments._text import plain_column, ratio_metric, resolve
+from cxlab.features import Metric, kpi
+
+PANEL_FORMS = (
+    "a KPI panel (unit, period, numerator, denominator: each cell a ratio of sums, as "
+    "kpi_panel builds it) or a plain outcome (unit, period and y, or a column named by metric=)"
+)
 
 
 def kpi_panel(
     contacts: pl.LazyFrame | pl.DataFrame,
     *,
-    metric: str,
+    metric: str | Metric,
     by: str = "region",
     every: str = "1w",
     time_zone: str = "UTC",
@@ -18,13 +27,15 @@ def kpi_panel(
 ) -> pl.DataFrame:
     """A long panel ``unit, period, y, numerator, denominator`` of one KPI (ratio of sums per cell).
 
-    Periods are cut in the local ``time_zone`` (``"1w"`` starts on Monday, as pilots launch).
-    Cells without a denominator are dropped.
+    ``metric`` is a KPI of the dictionary or a metric declared with a ``numerator`` and
+    ``denominator``. Periods are cut in the local ``time_zone`` (``"1w"`` starts on Monday, as
+    pilots launch). Cells without a denominator are dropped.
     """
+    m = ratio_metric(metric)
     lf = contacts.lazy()
     if channels:
         lf = lf.filter(pl.col("channel").is_in(list(channels)))
-    long = kpi(lf, metric, by=[by], every=every, time_zone=time_zone)
+    long = kpi(lf, m.name, by=[by], every=every, time_zone=time_zone)
     return (
         long.filter(pl.col("denominator") > 0)
         .select(
@@ -36,3 +47,58 @@ def kpi_panel(
         )
         .sort("unit", "period")
     )
+
+
+def outcome_panel(
+    panel: pl.DataFrame | pl.LazyFrame,
+    metric: str | Metric | None,
+    *,
+    where: str,
+    unit: str = "unit",
+    period: str = "period",
+) -> tuple[pl.DataFrame, Metric]:
+    """``unit, period, y, numerator, denominator`` and the metric they measure.
+
+    A KPI panel (``numerator``, ``denominator``) keeps its sums: a group of cells is their ratio
+    of sums. A plain outcome ``y`` is a mean over cells (``denominator`` 1). In both, ``metric``
+    says what the outcome is: a KPI, a declared metric, a plain name, or nothing (the outcome).
+    Without ``y``, a column named by ``metric`` is the outcome, read as a plain column (never a
+    dictionary KPI of the same name; a declared metric keeps its declaration). Cells without an
+    outcome are dropped.
+    """
+    frame = panel.lazy().collect() if isinstance(panel, pl.LazyFrame) else panel
+    names = frame.columns
+    name = metric.name if isinstance(metric, Metric) else metric
+    missing = [c for c in (unit, period) if c not in names]
+    if missing:
+        raise SchemaError(
+            f"{where}: the panel has no column(s) {', '.join(missing)}; give {PANEL_FORMS}. Its "
+            f"columns are {', '.join(names)}."
+        )
+    keys = [pl.col(unit).cast(pl.Utf8).alias("unit"), pl.col(period).alias("period")]
+    if "numerator" in names and "denominator" in names:
+        y = pl.col("y") if "y" in names else pl.col("numerator") / pl.col("denominator")
+        out = frame.select(
+            *keys,
+            y.cast(pl.Float64).alias("y"),
+            pl.col("numerator").cast(pl.Float64),
+            pl.col("denominator").cast(pl.Float64),
+        ).filter(pl.col("denominator") > 0)
+        measure = resolve(metric)
+    else:
+        column = "y" if "y" in names else name if name and name in names else None
+        if column is None:
+            lacking = [c for c in ("numerator", "denominator") if c not in names] + ["y"]
+            lacking += [name] if name else []
+            raise SchemaError(
+                f"{where}: the panel has no column(s) {', '.join(repr(c) for c in lacking)}; "
+                f"give {PANEL_FORMS}. Its columns are {', '.join(names)}."
+            )
+        value = pl.col(column).cast(pl.Float64)
+        out = frame.select(
+            *keys, value.alias("y"), value.alias("numerator"), pl.lit(1.0).alias("denominator")
+        )
+        # y is whatever metric= says it is; a column named by the metric is only that column
+        measure = resolve(metric) if column == "y" else plain_column(metric)
+    out = out.filter(pl.col("y").is_not_null() & pl.col("y").is_finite())
+    return out.sort("unit", "period"), measure

@@ -14,27 +14,30 @@ Deng, Knoblich & Lu (2018), Applying the delta method in metric analytics, KDD.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
-from cxlab._errors import NotEnoughDataError
-from cxlab._present import CSS, _, fmt_change, fmt_value, label, ngettext, table_html
+from cxlab._errors import NotEnoughDataError, OptionError
+from cxlab._options import check_option
+from cxlab._present import CSS, _, fmt_change, fmt_value, ngettext, table_html
 from cxlab._present import findings_html as _findings_html
 from cxlab._result import Result
 from cxlab.experiments._moments import Moments
 from cxlab.experiments._text import (
+    find,
     inline,
     metric_info,
+    percent_text,
+    ratio_metric,
     relative_text,
     size_text,
     units_header,
     units_word,
 )
-from cxlab.experiments._units import UNIT_COLUMN, Unit
-from cxlab.features import metrics as _dictionary
-from cxlab.features import prepare
+from cxlab.experiments._units import UNIT_COLUMN, Unit, aligned, data_range, moment
+from cxlab.features import Metric, prepare
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,13 @@ class PowerResult(Result):
     alpha: float
     power: float
     target_mde: float | None
+    measures: tuple[Metric, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def title(self) -> str:
-        return _("Planning a test of {metric}").format(metric=inline(label(self.metric)))
+        return _("Planning a test of {metric}").format(
+            metric=inline(metric_info(self.metric, self.measures)[0])
+        )
 
     @property
     def weeks_needed(self) -> int | None:
@@ -64,7 +70,7 @@ class PowerResult(Result):
         return self.table
 
     def findings(self) -> list[str]:
-        name, unit, _hib = metric_info(self.metric)
+        name, unit, _hib = metric_info(self.metric, self.measures)
         first, last = self.table.row(0, named=True), self.table.row(-1, named=True)
         out = [
             _(
@@ -104,15 +110,15 @@ class PowerResult(Result):
                 "from the variance of the ratio metric across {unit} (delta method) over the "
                 "latest weeks of history, half of them in each group."
             ).format(
-                power=fmt_value(self.power, "share", decimals=0),
-                alpha=fmt_value(self.alpha, "share", decimals=0),
+                power=percent_text(self.power),
+                alpha=percent_text(self.alpha),
                 unit=units_word(self.unit),
             )
         ]
 
     def view(self) -> pl.DataFrame:
         """The table a reader reads: weeks, units, smallest detectable effect (absolute, relative)."""
-        _name, unit, _hib = metric_info(self.metric)
+        _name, unit, _hib = metric_info(self.metric, self.measures)
         t = self.table
         return pl.DataFrame(
             {
@@ -139,7 +145,8 @@ class PowerResult(Result):
         from cxlab.experiments._charts import effect_axis, layout, sized_title
         from cxlab.viz import color_for
 
-        factor, _axis = effect_axis(self.metric)
+        measure = find(self.metric, self.measures)
+        factor, _axis = effect_axis(measure)
         fig = go.Figure(
             go.Scatter(
                 x=self.table["weeks"].to_list(),
@@ -155,7 +162,7 @@ class PowerResult(Result):
             )
         fig.update_layout(
             xaxis_title=_("Test length (weeks)"),
-            yaxis_title=sized_title(self.metric, _("Smallest effect it can detect")),
+            yaxis_title=sized_title(measure, _("Smallest effect it can detect")),
             yaxis_rangemode="tozero",
             showlegend=False,
         )
@@ -170,14 +177,15 @@ def _weeks(n: int) -> str:
 def power(
     contacts: pl.LazyFrame | pl.DataFrame,
     *,
-    metric: str,
+    metric: str | Metric,
     unit: Unit = "customer",
     max_weeks: int = 8,
-    end: dt.datetime | None = None,
+    end: dt.datetime | dt.date | str | None = None,
     target_mde: float | None = None,
     alpha: float = 0.05,
     power: float = 0.8,
     treated_share: float = 0.5,
+    time_zone: str | None = None,
 ) -> PowerResult:
     """Minimum detectable effect of a test lasting 1..``max_weeks`` weeks, from the latest history.
 
@@ -186,9 +194,11 @@ def power(
     contacts
         The contacts table (lazy).
     metric
-        A KPI of the metric dictionary.
+        A KPI of the metric dictionary, or a metric declared with a ``numerator`` and
+        ``denominator`` (:func:`cxlab.features.declare_metric`).
     end
-        End of the history used (the newest contact when ``None``).
+        End of the history used (the newest contact when ``None``); a naive datetime, a date or
+        an ISO text is read in ``time_zone`` (the workspace's when ``None``).
     target_mde
         An absolute effect to detect, in the metric's units; the result says how many weeks it needs.
 
@@ -199,11 +209,22 @@ def power(
     """
     from scipy import stats
 
+    check_option("unit", unit, Unit)
+    if unit == "team":
+        raise OptionError(
+            "unit='team' is not supported by power(); plan with unit='agent' or 'customer'."
+        )
     key = UNIT_COLUMN[unit]
-    m = _dictionary()[metric]
-    lf = prepare(contacts.lazy()).filter(pl.col(key).is_not_null())
+    m = ratio_metric(metric)
+    metric = m.name
+    raw = contacts.lazy()
+    lf = prepare(raw).filter(pl.col(key).is_not_null())
     if end is None:
         end = lf.select(pl.col("arrived_at").max()).collect().item()
+        if end is None:
+            raise NotEnoughDataError(f"power for {metric}: {data_range(raw, time_zone)}.")
+    else:
+        end = aligned(moment(end, parameter="end", time_zone=time_zone), raw)
     week = pl.lit(end) - pl.col("arrived_at")
     lf = lf.filter(pl.col("arrived_at") >= end - dt.timedelta(weeks=max_weeks)).with_columns(
         (week.dt.total_seconds() // (7 * 86400)).cast(pl.Int32).alias("_ago")
@@ -240,6 +261,7 @@ def power(
         )
     if not rows:
         raise NotEnoughDataError(
-            f"power for {metric}: no units with contacts in the last {max_weeks} weeks."
+            f"power for {metric}: fewer than 4 units with contacts in the {max_weeks} weeks "
+            f"before {end:%Y-%m-%d %H:%M}; {data_range(raw, time_zone)}."
         )
-    return PowerResult(metric, unit, pl.DataFrame(rows), alpha, power, target_mde)
+    return PowerResult(metric, unit, pl.DataFrame(rows), alpha, power, target_mde, (m,))

@@ -10,7 +10,7 @@ import polars as pl
 from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._options import check_option
 from cxlab._present import N_
-from cxlab.experiments._ab import ab_test
+from cxlab.experiments._ab import ab_test, undeclared
 from cxlab.experiments._did import did
 from cxlab.experiments._its import its
 from cxlab.experiments._panel import kpi_panel
@@ -18,7 +18,7 @@ from cxlab.experiments._report import ExperimentReport
 from cxlab.experiments._sequential import sequential
 from cxlab.experiments._staggered import staggered_did
 from cxlab.experiments._synthetic import synthetic_control
-from cxlab.experiments._text import Phrase, metric_info
+from cxlab.experiments._text import Phrase, find
 from cxlab.experiments._units import unit_metrics
 
 Design = Literal["ab", "cluster_ab", "did", "staggered_did", "synthetic_control", "its"]
@@ -72,12 +72,21 @@ def analyze(
     workspace
         The workspace folder (the current one by default).
 
+    alpha
+        Every interval is a ``1 - alpha`` confidence interval and every test of the design
+        (effect, pre-trends, placebos) is read at ``alpha``.
+    correction
+        Multiple-comparison correction of a randomised test's primary comparisons: ``"holm"``,
+        ``"bh"`` or ``"none"``.
+    time_zone
+        The zone days and weeks are cut in; the workspace's when ``None``.
+
     Returns
     -------
     ExperimentReport
-        The verdict (ship / do not ship / not enough evidence yet), the primary effect in the
-        metric's units with its 95% interval, diagnostics (SRM, pre-trends, placebos), guardrails
-        and the design's own result.
+        The verdict (ship / do not ship / not enough evidence yet / no direction declared), the
+        primary effect in the metric's units with its interval, diagnostics (SRM, pre-trends,
+        placebos), guardrails and the design's own result.
 
     Examples
     --------
@@ -207,6 +216,7 @@ def _randomised(
         reasons,
         notes,
         {"sequential": seq, "over_time": seq},
+        alpha,
     )
 
 
@@ -231,6 +241,7 @@ def _estimate(design, row, metric, contacts, assignments, tz, alpha):
         res = its(
             daily,
             start=row["start"],
+            alpha=alpha,
             experiment=eid,
             metric=metric,
             scope=", ".join(scope) if scope else "all contacts",
@@ -279,7 +290,7 @@ def _pilot(*, row, metric, guards, contacts, assignments, tz, alpha, notes):
             _, e, _, _, _ = _estimate(design, row, g, contacts, assignments, tz, alpha)
         except NotEnoughDataError:
             continue
-        _label, _unit, hib = metric_info(g)
+        hib = find(g).higher_is_better
         harmful = hib is not None and ((e["ci_high"] < 0) if hib else (e["ci_low"] > 0))
         grows.append(
             dict(
@@ -300,7 +311,7 @@ def _pilot(*, row, metric, guards, contacts, assignments, tz, alpha, notes):
             "harmful": pl.Boolean,
         },
     )
-    verdict, reasons = _pilot_verdict(metric, effect, diags, gdf)
+    verdict, reasons = _pilot_verdict(metric, effect, diags, gdf, getattr(main, "measures", ()))
     return ExperimentReport(
         row,
         design,
@@ -314,11 +325,12 @@ def _pilot(*, row, metric, guards, contacts, assignments, tz, alpha, notes):
         reasons,
         notes,
         {**detail, "over_time": main},
+        alpha,
     )
 
 
-def _pilot_verdict(metric, effect, diags, guardrails):
-    _label, _unit, hib = metric_info(metric)
+def _pilot_verdict(metric, effect, diags, guardrails, measures=()):
+    hib = find(metric, measures).higher_is_better
     failed = [d for d in diags if not getattr(d, "passed", True)]
     if guardrails["harmful"].any():
         names = tuple(guardrails.filter(pl.col("harmful"))["metric"].to_list())
@@ -326,13 +338,24 @@ def _pilot_verdict(metric, effect, diags, guardrails):
             Phrase(
                 N_("A measure that must not get worse got worse beyond chance: {metrics}."),
                 (("metrics", names),),
+                tuple(measures),
             ),
         )
     significant = effect["ci_low"] > 0 or effect["ci_high"] < 0
-    good = hib is None or ((effect["estimate"] > 0) == hib)
+    if significant and hib is None:
+        if failed:
+            return "not enough evidence yet", (
+                Phrase(N_("A check of the design failed, so its assumption is in doubt.")),
+            )
+        return "no direction", (undeclared((metric,), tuple(measures)),)
+    good = (effect["estimate"] > 0) == hib
     if significant and not good:
         return "do not ship", (
-            Phrase(N_("{metrics} got worse beyond chance."), (("metrics", (metric,)),)),
+            Phrase(
+                N_("{metrics} got worse beyond chance."),
+                (("metrics", (metric,)),),
+                tuple(measures),
+            ),
         )
     if failed:
         return "not enough evidence yet", (
@@ -346,11 +369,13 @@ def _pilot_verdict(metric, effect, diags, guardrails):
                     "worse."
                 ),
                 (("metrics", (metric,)),),
+                tuple(measures),
             ),
         )
     return "not enough evidence yet", (
         Phrase(
             N_("The likely range of the effect on {metrics} still includes no change."),
             (("metrics", (metric,)),),
+            tuple(measures),
         ),
     )

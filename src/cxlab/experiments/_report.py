@@ -37,6 +37,7 @@ from cxlab.experiments._text import (
     check_word,
     effect_sentence,
     inline,
+    level_text,
     metric_info,
     relative_text,
     running_period,
@@ -150,10 +151,24 @@ class ExperimentReport(Result):
     reasons: tuple = ()  # Phrase: worded when read
     notes: tuple[str, ...] = field(default=())  # msgids
     detail: dict[str, Any] = field(default_factory=dict)
+    alpha: float = 0.05
 
     @property
     def title(self) -> str:
         return label(self.experiment["name"])
+
+    @property
+    def measures(self) -> tuple:
+        """The analyst's metrics the design's result resolved (see ``cxlab.features.metric``)."""
+        return tuple(getattr(self.main, "measures", ()))
+
+    def _info(self, metric: str) -> tuple[str, str, bool | None]:
+        return metric_info(metric, self.measures)
+
+    @property
+    def level(self) -> str:
+        """The confidence level of the intervals shown: 95% at ``alpha`` 0.05."""
+        return level_text(self.alpha)
 
     @property
     def design_note(self) -> str:
@@ -287,17 +302,18 @@ class ExperimentReport(Result):
         return verdict_word(self.verdict)
 
     def verdict_sentence(self) -> str:
-        _name, unit, _hib = metric_info(self.metric)
+        _name, unit, _hib = self._info(self.metric)
         e = self.effect
         rel = e["estimate"] / self.baseline if self.baseline else float("nan")
-        template = (
-            _(
+        if self.likely:
+            template = _(
                 "Likely effect: {sentence} ({relative} against {level} without the change). "
                 "Extend the pilot before rolling out."
             )
-            if self.likely
-            else _("{verdict}: {sentence} ({relative} against {level} without the change).")
-        )
+        elif self.verdict == "no direction":
+            template = _("{verdict}. {sentence} ({relative} against {level} without the change).")
+        else:
+            template = _("{verdict}: {sentence} ({relative} against {level} without the change).")
         return template.format(
             verdict=self.verdict_word(),
             sentence=effect_sentence(
@@ -306,7 +322,8 @@ class ExperimentReport(Result):
                 e["ci_low"],
                 e["ci_high"],
                 sure=not self.caution,
-                inside=True,
+                inside=self.verdict != "no direction" or self.likely,
+                measures=self.measures,
             ),
             relative=relative_text(rel),
             level=fmt_value(self.baseline, unit),
@@ -401,7 +418,7 @@ class ExperimentReport(Result):
     def headline(self) -> list[Headline]:
         """Four tiles: the verdict, the effect with its likely range, the checks, the measures
         that must not get worse."""
-        name, unit, _hib = metric_info(self.metric)
+        name, unit, _hib = self._info(self.metric)
         e = self.effect
         rel = e["estimate"] / self.baseline if self.baseline else float("nan")
         checks = self.checks()
@@ -448,7 +465,10 @@ class ExperimentReport(Result):
                 value=N_("Harmed") if harmed else N_("No harm found"),
                 unit="text",
                 detail=fmt_list(
-                    [label(m) if i == 0 else inline(label(m)) for i, m in enumerate(g["metric"])]
+                    [
+                        self._info(m)[0] if i == 0 else inline(self._info(m)[0])
+                        for i, m in enumerate(g["metric"])
+                    ]
                 )
                 if g.height
                 else _("none registered"),
@@ -479,24 +499,30 @@ class ExperimentReport(Result):
     def guardrails_table(self) -> pl.DataFrame:
         """Guardrail, effect, likely range and whether it was harmed, formatted by unit."""
         rows = []
+        likely = _("Likely range ({level})").format(level=self.level)
         for r in self.guardrails.iter_rows(named=True):
-            _name, unit, _hib = metric_info(r["metric"])
+            name, unit, _hib = self._info(r["metric"])
             rows.append(
                 {
-                    _("Measure"): label(r["metric"]),
+                    _("Measure"): name,
                     _("Effect"): fmt_change(r["estimate"], unit),
-                    _("Likely range (95%)"): fmt_interval(r["ci_low"], r["ci_high"], unit),
+                    likely: fmt_interval(r["ci_low"], r["ci_high"], unit),
                     _("Result"): _("Harmed") if r["harmful"] else _("No harm found"),
                 }
             )
-        columns = [_("Measure"), _("Effect"), _("Likely range (95%)"), _("Result")]
+        columns = [_("Measure"), _("Effect"), likely, _("Result")]
         return pl.DataFrame(rows, schema={c: pl.Utf8 for c in columns})
 
     def guardrail_findings(self) -> list[str]:
         out = []
         for r in self.guardrails.iter_rows(named=True):
             sentence = effect_sentence(
-                r["metric"], r["estimate"], r["ci_low"], r["ci_high"], inside=True
+                r["metric"],
+                r["estimate"],
+                r["ci_low"],
+                r["ci_high"],
+                inside=True,
+                measures=self.measures,
             )
             out.append(
                 (
@@ -551,14 +577,15 @@ class ExperimentReport(Result):
         rows = []
         items = [(self.metric, self.effect)]
         items += [(r["metric"], r) for r in self.guardrails.iter_rows(named=True)]
+        interval = _("{level} confidence interval").format(level=self.level)
         for i, (metric, e) in enumerate(items):
-            _name, unit, _hib = metric_info(metric)
+            name, unit, _hib = self._info(metric)
             rows.append(
                 {
-                    _("Measure"): label(metric),
+                    _("Measure"): name,
                     _("Role"): _("Main measure") if i == 0 else _("Must not get worse"),
                     _("Estimate"): fmt_change(e["estimate"], unit),
-                    _("95% confidence interval"): fmt_interval(e["ci_low"], e["ci_high"], unit),
+                    interval: fmt_interval(e["ci_low"], e["ci_high"], unit),
                     "p_value": e.get("p_value"),
                 }
             )

@@ -21,19 +21,19 @@ Johari, Koomen, Pekelis & Walsh (2017), Peeking at A/B tests, KDD.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
-from cxlab._present import _, fmt_change, fmt_interval, label
+from cxlab._options import check_option
+from cxlab._present import _, fmt_change, fmt_interval
 from cxlab._result import Result
 from cxlab.experiments._ab import arm_moments, compare
-from cxlab.experiments._text import day_text, metric_info
-from cxlab.experiments._units import UNIT_COLUMN, Unit
-from cxlab.features import metrics as _dictionary
-from cxlab.features import prepare
+from cxlab.experiments._text import day_text, find, level_text, metric_info, ratio_metric
+from cxlab.experiments._units import UNIT_COLUMN, Unit, data_range, window
+from cxlab.features import Metric, prepare
 
 
 def cs_half_width(std_error, n, *, planned_n: float, alpha: float = 0.05):
@@ -57,10 +57,13 @@ class SequentialResult(Result):
     metric: str
     looks: pl.DataFrame
     alpha: float
+    measures: tuple[Metric, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def title(self) -> str:
-        return _("Effect as the test ran, {metric}").format(metric=label(self.metric))
+        return _("Effect as the test ran, {metric}").format(
+            metric=metric_info(self.metric, self.measures)[0]
+        )
 
     @property
     def first_conclusive(self) -> dt.datetime | None:
@@ -89,15 +92,16 @@ class SequentialResult(Result):
         ]
 
     def details(self) -> list[str]:
-        _name, unit, _hib = metric_info(self.metric)
+        _name, unit, _hib = metric_info(self.metric, self.measures)
         last = self.looks.row(-1, named=True)
         return [
             _(
                 "Sequential analysis: at the last look ({day}) the difference is {estimate}; the "
-                "always-valid 95% confidence sequence (normal mixture), valid however often it "
-                "is looked at, is {interval}, against the fixed-horizon interval {fixed}."
+                "always-valid {level} confidence sequence (normal mixture), valid however often "
+                "it is looked at, is {interval}, against the fixed-horizon interval {fixed}."
             ).format(
                 day=day_text(last["look"]),
+                level=level_text(self.alpha),
                 estimate=fmt_change(last["estimate"], unit),
                 interval=fmt_interval(last["cs_low"], last["cs_high"], unit),
                 fixed=fmt_interval(last["ci_low"], last["ci_high"], unit),
@@ -110,13 +114,24 @@ class SequentialResult(Result):
         from cxlab.experiments._charts import date_axis, effect_axis, layout
         from cxlab.viz import COLORS, color_for
 
-        factor, axis = effect_axis(self.metric)
+        factor, axis = effect_axis(find(self.metric, self.measures))
         s = self.looks
         x = s["look"].to_list()
+        level = level_text(self.alpha)
         fig = go.Figure()
         for lo, hi, color, name in (
-            ("cs_low", "cs_high", COLORS["band_outer"], _("range safe for daily looks (95%)")),
-            ("ci_low", "ci_high", COLORS["band"], _("range at the planned end (95%)")),
+            (
+                "cs_low",
+                "cs_high",
+                COLORS["band_outer"],
+                _("Range safe for daily looks ({level})").format(level=level),
+            ),
+            (
+                "ci_low",
+                "ci_high",
+                COLORS["band"],
+                _("Range at the planned end ({level})").format(level=level),
+            ),
         ):
             fig.add_trace(
                 go.Scatter(
@@ -133,7 +148,7 @@ class SequentialResult(Result):
             go.Scatter(
                 x=x,
                 y=(s["estimate"] * factor).to_list(),
-                name=_("treatment minus control"),
+                name=_("Treatment minus control"),
                 mode="lines+markers",
                 line=dict(color=color_for("treatment")),
                 marker=dict(color=color_for("treatment")),
@@ -150,12 +165,12 @@ def sequential(
     contacts: pl.LazyFrame | pl.DataFrame,
     assignments: pl.LazyFrame | pl.DataFrame,
     *,
-    metric: str,
-    start: dt.datetime,
-    end: dt.datetime,
+    metric: str | Metric,
+    start: dt.datetime | dt.date | str,
+    end: dt.datetime | dt.date | str,
     unit: Unit = "customer",
     experiment_id: str | None = None,
-    time_zone: str = "UTC",
+    time_zone: str | None = None,
     alpha: float = 0.05,
     control: str = "control",
     agents: pl.LazyFrame | pl.DataFrame | None = None,
@@ -164,14 +179,31 @@ def sequential(
 
     The mixture is tuned to the number of units at the last look (the planned size).
 
+    Parameters
+    ----------
+    metric
+        A KPI of the metric dictionary or a metric declared with a ``numerator`` and
+        ``denominator`` (:func:`cxlab.features.declare_metric`).
+    start, end
+        The test window; a naive datetime, a date or an ISO text is read in ``time_zone``.
+    time_zone
+        Days are cut (and naive edges read) in this zone; the workspace's when ``None``.
+
     Examples
     --------
     >>> import cxlab as cx  # doctest: +SKIP
     >>> cx.experiments.analyze("EXP-AB-ROUTING").detail["sequential"].plot()  # doctest: +SKIP
     """
+    from cxlab._present import local_zone
+
+    check_option("unit", unit, Unit)
     key = UNIT_COLUMN[unit]
-    m = _dictionary()[metric]
-    lf = prepare(contacts.lazy())
+    m = ratio_metric(metric)
+    metric = m.name
+    zone = local_zone(time_zone)
+    raw = contacts.lazy()
+    start, end = window(raw, start, end, time_zone=zone)
+    lf = prepare(raw)
     if unit == "team":
         if agents is None:
             raise OptionError("unit='team' needs the agents table (agent_id, team) as agents=.")
@@ -179,7 +211,7 @@ def sequential(
     lf = lf.filter(
         (pl.col("arrived_at") >= start) & (pl.col("arrived_at") < end) & pl.col(key).is_not_null()
     )
-    day = pl.col("arrived_at").dt.convert_time_zone(time_zone).dt.date().alias("day")
+    day = pl.col("arrived_at").dt.convert_time_zone(zone).dt.date().alias("day")
     daily = (
         lf.group_by(pl.col(key).cast(pl.Utf8).alias("unit_id"), day)
         .agg(m.numerator.sum().alias(f"{metric}__y"), m.denominator.sum().alias(f"{metric}__d"))
@@ -193,7 +225,8 @@ def sequential(
     days = sorted(daily["day"].unique())
     if len(days) < 2:
         raise NotEnoughDataError(
-            f"{experiment_id}: fewer than two days of data in the test window."
+            f"{experiment_id or 'sequential'}: fewer than two days of data in the test window "
+            f"{start.isoformat()} to {end.isoformat()}; {data_range(raw, zone)}."
         )
     rows = []
     for d in days:
@@ -217,6 +250,11 @@ def sequential(
                 **{k: r[k] for k in ("estimate", "std_error", "ci_low", "ci_high", "p_value")},
             )
         )
+    if not rows:
+        raise NotEnoughDataError(
+            f"{experiment_id or 'sequential'}: no day of the test window has two units in each "
+            f"arm ({control!r} and another) to compare."
+        )
     looks = pl.DataFrame(rows)
     half = cs_half_width(
         looks["std_error"].to_numpy(), looks["n"].to_numpy(), planned_n=looks["n"][-1], alpha=alpha
@@ -225,4 +263,4 @@ def sequential(
         cs_low=pl.Series(looks["estimate"].to_numpy() - half),
         cs_high=pl.Series(looks["estimate"].to_numpy() + half),
     )
-    return SequentialResult(experiment_id or "", metric, looks, alpha)
+    return SequentialResult(experiment_id or "", metric, looks, alpha, (m,))

@@ -18,24 +18,29 @@ standard errors and pre-test this module reproduces.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import polars as pl
 
-from cxlab._errors import NotEnoughDataError
+from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 from cxlab._options import check_option
 from cxlab._present import _, fmt_change, fmt_list, fmt_p, fmt_value
 from cxlab._result import Result
-from cxlab.experiments._did import CANNOT, PretrendResult, event_plot
+from cxlab.experiments._did import CANNOT, PretrendResult, covered, event_plot
+from cxlab.experiments._panel import outcome_panel
 from cxlab.experiments._text import (
     day_text,
     effect_sentence,
+    find,
     metric_info,
+    resolve,
     size_text,
 )
+from cxlab.features import Metric
 
 ControlGroup = Literal["never", "notyet"]
 
@@ -54,11 +59,17 @@ class StaggeredResult(Result):
     cohorts: dict
     control_group: str
     period: str = "periods"
+    alpha: float = 0.05
+    measures: tuple[Metric, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def measure(self) -> Metric:
+        return find(self.metric, self.measures)
 
     @property
     def title(self) -> str:
         return _("Regions that adopted in waves, {metric}").format(
-            metric=metric_info(self.metric)[0]
+            metric=metric_info(self.measure)[0]
         )
 
     def summary(self) -> pl.DataFrame:
@@ -81,7 +92,7 @@ class StaggeredResult(Result):
                 "Averaged over every region that adopted and every period after its start: "
                 "{sentence}."
             ).format(
-                sentence=effect_sentence(self.metric, o["estimate"], o["ci_low"], o["ci_high"])
+                sentence=effect_sentence(self.measure, o["estimate"], o["ci_low"], o["ci_high"])
             ),
             _(
                 "Regions adopted in waves ({waves}); each wave is compared only with regions that "
@@ -93,7 +104,7 @@ class StaggeredResult(Result):
         ]
 
     def details(self) -> list[str]:
-        _name, unit, _hib = metric_info(self.metric)
+        _name, unit, _hib = metric_info(self.measure)
         o = self.overall
         control = (
             _("never-treated regions")
@@ -117,11 +128,12 @@ class StaggeredResult(Result):
     def plot(self):
         return event_plot(
             self.dynamic,
-            self.metric,
+            self.measure,
             _("Effect by weeks since each region adopted, {metric}").format(
-                metric=metric_info(self.metric)[0]
+                metric=metric_info(self.measure)[0]
             ),
             _("Weeks since adoption (0 is the first week)") if self.period == "weeks" else None,
+            alpha=self.alpha,
         )
 
 
@@ -136,7 +148,7 @@ def callaway_santanna(
     alpha: float = 0.05,
     small_sample: bool = False,
     experiment: str = "",
-    metric: str = "",
+    metric: str | Metric | None = "",
     period: str = "periods",
 ) -> StaggeredResult:
     """Callaway-Sant'Anna ATT(g, t) on a balanced panel, without covariates.
@@ -152,6 +164,11 @@ def callaway_santanna(
         Scale each cohort's and each control group's influence by ``sqrt(n_g / (n_g - 1))``, so the
         variance of each mean uses ``n_g - 1`` (unbiased). R ``did`` does not (``False`` reproduces
         it); with cohorts of two or three regions the uncorrected errors are far too small.
+    alpha
+        The intervals are ``1 - alpha`` confidence intervals; the pre-test fails below it.
+    metric
+        What ``y`` measures: a KPI of the dictionary, a declared metric or a plain name (it names
+        and formats the outcome); the unnamed outcome when empty.
 
     Examples
     --------
@@ -162,6 +179,13 @@ def callaway_santanna(
     from scipy import stats
 
     check_option("control_group", control_group, ControlGroup)
+    missing = [c for c in (y, unit, time, group) if c not in data.columns]
+    if missing:
+        raise SchemaError(
+            f"callaway_santanna(): the data have no column(s) {', '.join(missing)} (given as y=, "
+            f"unit=, time=, group=); its columns are {', '.join(data.columns)}."
+        )
+    measure = resolve(metric)
     wide = data.pivot(on=time, index=[unit, group], values=y, aggregate_function="first").sort(unit)
     times = sorted(int(c) for c in wide.columns if c not in (unit, group))
     ymat = wide.select([str(t) for t in times]).to_numpy().astype(float)
@@ -240,14 +264,32 @@ def callaway_santanna(
     overall = {"term": "ATT (simple)", **_aggregate(post)}
     events = sorted(set((ts - gs).astype(int)))
     dyn = [dict(event_time=int(e), **_aggregate((ts - gs) == e)) for e in events]
-    pretest = _pretest(att, psi, post, ts - gs, n, _influence)
+    dynamic = pl.DataFrame(dyn)
+    pretest = _pretest(att, psi, post, ts - gs, n, _influence, alpha)
+    pretest = dataclasses.replace(
+        pretest,
+        metric=measure.name,
+        pre_effects=dynamic.filter(pl.col("event_time") < 0),
+        measures=(measure,),
+    )
     sizes = {str(int(g)): int((g_of == g).sum()) for g in cohorts}
     return StaggeredResult(
-        experiment, metric, gt, overall, pl.DataFrame(dyn), pretest, n, sizes, control_group, period
+        experiment,
+        measure.name,
+        gt,
+        overall,
+        dynamic,
+        pretest,
+        n,
+        sizes,
+        control_group,
+        period,
+        alpha,
+        (measure,),
     )
 
 
-def _pretest(att, psi, post, rel, n, influence) -> PretrendResult:
+def _pretest(att, psi, post, rel, n, influence, alpha: float = 0.05) -> PretrendResult:
     """Test of the pre-period effects.
 
     With far fewer pre-period cells than units, the Wald test of every pre-period ATT(g, t), as in
@@ -260,18 +302,20 @@ def _pretest(att, psi, post, rel, n, influence) -> PretrendResult:
     pre = ~post
     q = int(pre.sum())
     if q == 0:
-        return PretrendResult(float("nan"), float("nan"), 0, label="all_waves")
+        return PretrendResult(float("nan"), float("nan"), 0, alpha, label="all_waves")
     if q <= n / 10:
         b, ifs = att[pre], psi[:, pre]
         v = ifs.T @ ifs / n**2
         stat = float(b @ np.linalg.pinv(v) @ b)
-        return PretrendResult(stat, float(stats.chi2.sf(stat, len(b))), len(b), label="all_waves")
+        p = float(stats.chi2.sf(stat, len(b)))
+        return PretrendResult(stat, p, len(b), alpha, label="all_waves")
     times = sorted(set(rel[pre].astype(int)))
     pairs = [influence(pre & (rel == e)) for e in times]
     b = float(np.mean([p[0] for p in pairs]))
     inf = np.mean(np.column_stack([p[1] for p in pairs]), axis=1)
     stat = b**2 / (float((inf**2).sum()) / n**2)
-    return PretrendResult(stat, float(stats.f.sf(stat, 1, n - 1)), len(times), label="all_waves")
+    p = float(stats.f.sf(stat, 1, n - 1))
+    return PretrendResult(stat, p, len(times), alpha, label="all_waves")
 
 
 def staggered_did(
@@ -283,13 +327,18 @@ def staggered_did(
     alpha: float = 0.05,
     small_sample: bool = True,
     experiment: str = "",
-    metric: str = "",
+    metric: str | Metric | None = "",
 ) -> StaggeredResult:
-    """Callaway-Sant'Anna on a ``kpi_panel`` (``unit, period, y``) with each unit's adoption date.
+    """Callaway-Sant'Anna on a panel of regions by period with each unit's adoption date.
 
+    ``panel`` is a KPI panel (``unit, period, y, numerator, denominator``, see
+    :func:`kpi_panel`) or a plain outcome (``unit, period, y``, or a column named by ``metric``).
     Periods are numbered 1, 2, ...; a unit's group is the number of the period holding its
     adoption date. Units missing a period are dropped (a balanced panel is required).
     """
+    if not adoption:
+        raise OptionError("staggered_did(adoption={}): name at least one adopting unit and date.")
+    panel, measure = outcome_panel(panel, metric, where="staggered_did()")
     periods = panel["period"].unique().sort()
     index = {p: i + 1 for i, p in enumerate(periods.to_list())}
     tz = getattr(panel["period"].dtype, "time_zone", None)
@@ -302,6 +351,11 @@ def staggered_did(
     p = panel.filter(pl.col("unit").is_in(list(groups)))
     counts = p.group_by("unit").len()
     full = counts.filter(pl.col("len") == len(periods))["unit"].to_list()
+    if not set(full) & set(adoption) or not set(full) & set(controls):
+        raise NotEnoughDataError(
+            f"{experiment or 'staggered_did()'}: no adopting or no comparison unit has every "
+            f"period of the panel; {covered(panel)}."
+        )
     p = p.filter(pl.col("unit").is_in(full)).with_columns(
         pl.col("period").replace_strict(index, return_dtype=pl.Int64).alias("t"),
         pl.col("unit").replace_strict(groups, return_dtype=pl.Int64).alias("g"),
@@ -317,19 +371,8 @@ def staggered_did(
         alpha=alpha,
         small_sample=small_sample,
         experiment=experiment,
-        metric=metric,
+        metric=measure,
         period="weeks",
     )
     cohorts = {f"{labels[k]:%Y-%m-%d}": v for k, v in res.cohorts.items()}
-    return StaggeredResult(
-        res.experiment,
-        res.metric,
-        res.group_time,
-        res.overall,
-        res.dynamic,
-        res.pretrend,
-        res.n_units,
-        cohorts,
-        res.control_group,
-        res.period,
-    )
+    return dataclasses.replace(res, cohorts=cohorts)

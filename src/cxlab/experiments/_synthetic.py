@@ -21,7 +21,7 @@ aspects, J. Economic Literature 59(2).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -29,15 +29,19 @@ import polars as pl
 from cxlab._errors import NotEnoughDataError
 from cxlab._present import N_, _, fmt_change, fmt_list, fmt_p, fmt_value, label
 from cxlab._result import Result
+from cxlab.experiments._did import covered
 from cxlab.experiments._its import PlaceboResult
+from cxlab.experiments._panel import outcome_panel
 from cxlab.experiments._text import (
     day_text,
     effect_sentence,
+    find,
     metric_info,
     relative_text,
     share_text,
     size_text,
 )
+from cxlab.features import Metric
 
 SC_CANNOT = N_(
     "One pilot region is compared with a blend of other regions that tracked it before the start. "
@@ -73,11 +77,16 @@ class SyntheticControlResult(Result):
     rank_p_value: float
     placebo: PlaceboResult
     alpha: float = 0.05
+    measures: tuple[Metric, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def measure(self) -> Metric:
+        return find(self.metric, self.measures)
 
     @property
     def title(self) -> str:
         return _("{metric} in {region} against its comparison group").format(
-            metric=label(self.metric), region=label(self.unit)
+            metric=metric_info(self.measure)[0], region=label(self.unit)
         )
 
     @property
@@ -145,7 +154,7 @@ class SyntheticControlResult(Result):
         return text.format(region=label(self.unit), n=n, larger=larger, chance=chance)
 
     def findings(self) -> list[str]:
-        _name, unit, _hib = metric_info(self.metric)
+        _name, unit, _hib = metric_info(self.measure)
         e = self.effect
         return [
             _(
@@ -154,8 +163,10 @@ class SyntheticControlResult(Result):
             ).format(
                 region=label(self.unit),
                 start=day_text(self.start),
-                sentence=effect_sentence(self.metric, e["estimate"], e["ci_low"], e["ci_high"]),
-                relative=relative_text(e["estimate"] / self.baseline),
+                sentence=effect_sentence(self.measure, e["estimate"], e["ci_low"], e["ci_high"]),
+                relative=relative_text(
+                    e["estimate"] / self.baseline if self.baseline else float("nan")
+                ),
                 level=fmt_value(self.baseline, unit),
             ),
             _(
@@ -167,7 +178,7 @@ class SyntheticControlResult(Result):
         ]
 
     def details(self) -> list[str]:
-        _name, unit, _hib = metric_info(self.metric)
+        _name, unit, _hib = metric_info(self.measure)
         e = self.effect
         n = self.placebos.height
         return [
@@ -225,7 +236,7 @@ class SyntheticControlResult(Result):
         fig.add_annotation(
             x=start, y=1, yref="paper", text=_("start"), showarrow=False, xanchor="left"
         )
-        level_axis(fig, self.metric)
+        level_axis(fig, self.measure)
         date_axis(fig)
         layout(fig, self.title)
         return fig
@@ -252,11 +263,19 @@ def synthetic_control(
     donors: list[str] | None = None,
     alpha: float = 0.05,
     experiment: str = "",
-    metric: str = "",
+    metric: str | Metric | None = "",
 ) -> SyntheticControlResult:
-    """Synthetic control of ``treated`` on a ``kpi_panel`` (``unit, period, y``) from ``start``."""
+    """Synthetic control of ``treated`` on a panel of regions by period from ``start``.
+
+    ``panel`` is a KPI panel (``unit, period, y``, see :func:`kpi_panel`) or a plain outcome
+    (``unit, period`` and ``y`` or a column named by ``metric``); ``metric`` says what the outcome
+    is (a KPI, a declared metric or a plain name) and names it in the text and charts. The
+    interval is at ``1 - alpha``, and the rank check passes at ``alpha``.
+    """
     from scipy import stats
 
+    panel, measure = outcome_panel(panel, metric, where="synthetic_control()")
+    covers = covered(panel)
     wide = panel.pivot(on="unit", index="period", values="y", aggregate_function="first").sort(
         "period"
     )
@@ -266,7 +285,8 @@ def synthetic_control(
     wide = wide.select("period", *units).drop_nulls()
     if treated not in units or len(units) < 4:
         raise NotEnoughDataError(
-            f"{experiment}: synthetic control needs {treated!r} and at least three donors."
+            f"{experiment or 'synthetic_control()'}: synthetic control needs {treated!r} and at "
+            f"least three donors with every period; {covers}."
         )
     tz = getattr(wide["period"].dtype, "time_zone", None)
     from zoneinfo import ZoneInfo
@@ -275,7 +295,8 @@ def synthetic_control(
     pre = (wide["period"] < start_cmp).to_numpy()
     if pre.sum() < 8 or (~pre).sum() < 2:
         raise NotEnoughDataError(
-            f"{experiment}: synthetic control needs 8 periods before and 2 after."
+            f"{experiment or 'synthetic_control()'}: synthetic control needs 8 periods before "
+            f"and 2 after the start {start}; {covers}."
         )
     mat = wide.select(units).to_numpy().T.astype(float)
     i = units.index(treated)
@@ -327,13 +348,15 @@ def synthetic_control(
         mean_placebo - crit * se_mp,
         mean_placebo + crit * se_mp,
         pz,
-        metric,
+        measure.name,
         kind="untreated_regions",
         count=placebos.height,
+        threshold=alpha,
+        measures=(measure,),
     )
     return SyntheticControlResult(
         experiment,
-        metric,
+        measure.name,
         treated,
         start,
         path,
@@ -344,4 +367,5 @@ def synthetic_control(
         rank_p,
         placebo,
         alpha,
+        (measure,),
     )

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
+from cxlab._errors import OptionError
 from cxlab._present import (
     N_,
     _,
@@ -24,11 +26,14 @@ from cxlab._present import (
     locale,
     register_labels,
 )
+from cxlab.features import Metric
 
 VERDICTS: dict[str, str] = {
     "ship": N_("Roll out"),
     "do not ship": N_("Do not roll out"),
     "not enough evidence yet": N_("Not enough evidence yet"),
+    # the measure moved beyond chance, but nobody said which direction is better
+    "no direction": N_("No verdict: better direction not declared"),
 }
 # a "roll out" the design cannot prove (a borderline or failed check, or a single pilot region
 # with too few regions to compare with): the decision rule still says roll out, the reader is told
@@ -132,15 +137,117 @@ register_labels(
 )
 
 
-def metric_info(name: str) -> tuple[str, str, bool | None]:
-    """``(label, unit, higher_is_better)`` of a KPI from the metric dictionary (label translated)."""
+# --- the analyst's metric ---------------------------------------------------------------------
+# A metric is named by the analyst three ways: a KPI of the dictionary, a metric declared with
+# ``cxlab.features.declare_metric``, or a plain column of the per-unit or panel table. Results keep
+# the names they were given and the resolved :class:`~cxlab.features.Metric` objects beside them
+# (``measures``), so a result names and formats its metric the same way whenever it is read.
+
+OUTCOME = N_("The outcome")  # a panel or series whose outcome no metric names
+
+
+def resolve(name: str | Metric | None) -> Metric:
+    """The :class:`Metric` ``name`` stands for: a dictionary KPI, a declared metric or a plain
+    column (unit "ratio", no better direction); ``None`` or ``""`` is the unnamed outcome."""
+    from cxlab.features import metric
+
+    if name is None or name == "":
+        return Metric("", "ratio", None)
+    return metric(name)
+
+
+def plain_column(name: str | Metric) -> Metric:
+    """The metric of a plain column of a table (one value per unit or cell): a declared metric
+    keeps its declaration; any other column is only a column, even when it shares a dictionary
+    KPI's name (a column ``fcr`` of an analyst's table is not the dictionary's first-contact
+    resolution)."""
+    from cxlab.features import declared_metrics
+
+    if isinstance(name, Metric):
+        return name
+    declared = declared_metrics().get(name)
+    return declared if declared is not None else Metric(name, "ratio", None)
+
+
+def ratio_metric(name: str | Metric, *, parameter: str = "metric") -> Metric:
+    """A metric that is a ratio of sums over contacts (a dictionary KPI or a declared metric with
+    ``numerator`` and ``denominator``), else an :class:`OptionError` naming both ways to get one."""
     from cxlab.features import metrics
 
-    known = metrics()
-    if name not in known:  # an outcome outside the dictionary (a published panel's column)
-        return (label(name) if name else _("the outcome")), "score", None
-    m = known[name]
-    return label(name), m.unit, m.higher_is_better
+    m = name if isinstance(name, Metric) else metrics().get(name) if name else None
+    if m is None or m.numerator is None or m.denominator is None:
+        raise unknown_metric(name.name if isinstance(name, Metric) else name, parameter=parameter)
+    return m
+
+
+def unknown_metric(
+    name: object, *, parameter: str = "metric", columns: Sequence[str] | None = None
+) -> OptionError:
+    """The error for a metric the analysis cannot compute: the KPIs of the dictionary, how to
+    declare one, and the table's columns when a plain column would do."""
+    from cxlab.features import metrics
+
+    kpis = ", ".join(k for k, m in metrics().items() if not m.declared)
+    where = (
+        f" The table has no column {name!r} (one value per unit) nor {name!r}__y and "
+        f"{name!r}__d (sums per unit, as unit_metrics builds them); its columns are "
+        f"{', '.join(columns)}."
+        if columns is not None
+        else ""
+    )
+    return OptionError(
+        f"{parameter}={name!r} is not a metric this analysis can compute.{where} Use a KPI of the "
+        f"metric dictionary ({kpis}), or declare your own as a ratio of sums over contacts: "
+        f"cxlab.features.declare_metric({name!r}, label={{'zh': ..., 'en': ...}}, unit='share', "
+        "higher_is_better=True, numerator=pl.col(...), denominator=pl.col(...))."
+    )
+
+
+def find(name: str | Metric | None, measures: Sequence[Metric] = ()) -> Metric:
+    """The metric called ``name`` among a result's ``measures``, else resolved by name."""
+    if isinstance(name, Metric):
+        return name
+    for m in measures:
+        if m.name == (name or ""):
+            return m
+    return resolve(name)
+
+
+def metric_label(m: Metric) -> str:
+    """The reader's name of a metric: the declared label, the dictionary's label, or a plain
+    column's name (as written when it shares a dictionary KPI's name, never the KPI's label)."""
+    from cxlab.features import metrics
+
+    if not m.name:
+        return gettext(OUTCOME)
+    if not m.declared and m.numerator is None and m.name in metrics():
+        return m.name
+    return m.label
+
+
+def metric_info(
+    name: str | Metric | None, measures: Sequence[Metric] = ()
+) -> tuple[str, str, bool | None]:
+    """``(label, unit, higher_is_better)`` of the analyst's metric (label in the reader's
+    language): a dictionary KPI, a declared metric or a plain column (see :func:`find`).
+
+    Every number this room shows of a "ratio" metric (a plain column's unit) is a level or a
+    difference of levels, so it is formatted as a plain signed number ("score": 0.30, +0.05),
+    never as the multiplicative "×0.05" the formatter writes for a ratio of two levels.
+    """
+    m = find(name, measures)
+    return metric_label(m), "score" if m.unit == "ratio" else m.unit, m.higher_is_better
+
+
+def percent_text(x: float) -> str:
+    """A level or a risk as a reader reads it: 95%, 5%, 97.5% (no decimal when it is whole)."""
+    whole = abs(x * 100 - round(x * 100)) < 1e-9
+    return fmt_value(x, "share", decimals=0 if whole else 1)
+
+
+def level_text(alpha: float) -> str:
+    """The confidence level of an interval at ``alpha``: 95% at 0.05, 90% at 0.1."""
+    return percent_text(1 - alpha)
 
 
 def verdict_word(verdict: str) -> str:
@@ -187,17 +294,19 @@ def judgement(
 
 
 def effect_sentence(
-    metric: str,
+    metric: str | Metric | None,
     estimate: float,
     low: float,
     high: float,
     *,
     sure: bool = True,
     inside: bool = False,
+    measures: Sequence[Metric] = (),
 ) -> str:
     """ "First-contact resolution +5.9 pp (better, beyond chance), likely between +4.7 pp and
-    +7.2 pp"; ``inside`` when the sentence follows a colon (the label in lower case in English)."""
-    name, unit, hib = metric_info(metric)
+    +7.2 pp"; ``inside`` when the sentence follows a colon (the label in lower case in English).
+    A metric without a better direction "changed" (no "better" or "worse")."""
+    name, unit, hib = metric_info(metric, measures)
     return _("{metric} {effect} ({judgement}), likely between {low} and {high}").format(
         metric=inline(name) if inside else name,
         effect=fmt_change(estimate, unit),
@@ -233,10 +342,10 @@ def check_word(status: str) -> str:
     return gettext(CHECK_WORDS.get(status, status))
 
 
-def metric_arm(item: str) -> str:
+def metric_arm(item: str, measures: Sequence[Metric] = ()) -> str:
     """A metric's label, with the arm when it is not the only treatment ("FCR (treatment B)")."""
     metric, _sep, arm = item.partition("|")
-    name = label(metric)
+    name = metric_info(metric, measures)[0]
     return name if arm in ("", "treatment") else f"{name} ({label(arm)})"
 
 
@@ -245,16 +354,18 @@ class Phrase:
     """A sentence kept as its msgid and identifiers, worded in the language of the moment it is
     read (a result computed in one language reads right in the other).
 
-    ``lists`` name placeholders filled with a list of identifiers (metrics, ``metric|arm``).
+    ``lists`` name placeholders filled with a list of identifiers (metrics, ``metric|arm``);
+    ``measures`` are the analyst's metrics those identifiers name (see :func:`find`).
     """
 
     msgid: str
     lists: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    measures: tuple[Metric, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         values = {}
         for k, items in self.lists:
-            names = [metric_arm(i) for i in items]
+            names = [metric_arm(i, self.measures) for i in items]
             if not self.msgid.startswith("{" + k + "}"):  # inside the sentence: lower case
                 names = [inline(n) for n in names]
             values[k] = fmt_list(names)
