@@ -39,8 +39,8 @@ SLOW = [
 
 def _check(model_factory, series, events, n_series, *, check_h=True):
     part = series.filter(pl.col("series_id").is_in(sorted(series["series_id"].unique())[:n_series]))
-    a = model_factory(events).forecast(part, days=7)
-    b = model_factory(events).fit(part).predict(days=7)
+    a = model_factory(events).forecast(part, horizon=7)
+    b = model_factory(events).fit(part).predict(horizon=7)
     assert a.columns == COLUMNS
     assert a.equals(b)  # deterministic, and forecast == fit then predict
     assert a["series_id"].n_unique() == n_series
@@ -50,9 +50,11 @@ def _check(model_factory, series, events, n_series, *, check_h=True):
     for (sid,), f in a.group_by(["series_id"]):
         seen = set(part.filter(pl.col("series_id") == sid)["ts"].dt.hour().unique().to_list())
         assert set(f["ts"].dt.hour().unique().to_list()) <= seen
-    if check_h:  # h counts open intervals
-        h = model_factory(events).fit(part).predict(5)
+    if check_h:  # the old predict(h) counts open intervals, and warns naming horizon=
+        with pytest.warns(DeprecationWarning, match=r"predict\(h\).*use horizon="):
+            h = model_factory(events).fit(part).predict(5)
         assert h.height == 5 * n_series
+        assert h.equals(a.group_by("series_id", maintain_order=True).head(5))
     return a
 
 
@@ -73,7 +75,7 @@ def test_intervals_sum_to_the_daily_forecast(tiny):
     its level x event factors (the profile sums to one over open intervals)."""
     series, _, _events = tiny
     model = DailyProfile().fit(series)
-    f = model.predict(days=7)
+    f = model.predict(horizon=7)
     daily = f.group_by("series_id", pl.col("ts").dt.date().alias("day")).agg(pl.col("y_hat").sum())
     for row in daily.iter_rows(named=True):
         state = model._states[row["series_id"]]
@@ -84,7 +86,7 @@ def test_intervals_sum_to_the_daily_forecast(tiny):
 def test_predict_before_fit_and_short_history_raise(tiny):
     series, _, _ = tiny
     with pytest.raises(cx.NotEnoughDataError):
-        DailyProfile().predict(3)
+        DailyProfile().predict(horizon=3)
     first = series["ts"].min()
     short = series.filter(pl.col("ts") < first + pl.duration(days=3))
     with pytest.raises(cx.NotEnoughDataError):
@@ -99,7 +101,7 @@ def test_results_render(tiny):
         hierarchy=queues,
         executor="serial",
         origins=2,
-        backtest_horizon="week",
+        horizon=7,
     )
     assert isinstance(res.plot(), go.Figure)
     assert isinstance(res.plot("phone_orders"), go.Figure)

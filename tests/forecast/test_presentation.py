@@ -27,7 +27,7 @@ def result(tiny_workspace):
         cx.load("contacts", workspace=tiny_workspace), every="30m", hours=queues, time_zone=tz
     )
     return cx.forecast.refresh(
-        series, events=events, hierarchy=queues, origins=2, horizon_days=7, executor="serial"
+        series, events=events, hierarchy=queues, origins=2, horizon=7, executor="serial"
     )
 
 

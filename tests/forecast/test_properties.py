@@ -34,7 +34,7 @@ counts = st.lists(st.integers(0, 60), min_size=DAYS * SLOTS, max_size=DAYS * SLO
 @given(values=counts)
 @pytest.mark.parametrize("factory", [DailyProfile, SeasonalNaive])
 def test_forecasts_are_counts_with_ordered_bands(factory, values):
-    f = factory().forecast(_series(values), days=7)
+    f = factory().forecast(_series(values), horizon=7)
     assert f.height == 7 * SLOTS
     assert (f["y_hat"] >= 0).all() and (f["y_lo_95"] >= 0).all()
     assert (f["y_lo_95"] <= f["y_lo_80"]).all() and (f["y_lo_80"] <= f["y_hi_80"]).all()
@@ -46,10 +46,12 @@ def test_forecasts_are_counts_with_ordered_bands(factory, values):
 @given(values=counts, k=st.integers(2, 9))
 def test_daily_profile_scales_with_volume(values, k):
     """Twice the contacts, twice the forecast: the level and the profile are linear in the counts."""
-    one = DailyProfile(calibration_windows=0).forecast(_series(values), days=7)["y_hat"].to_numpy()
+    one = (
+        DailyProfile(calibration_windows=0).forecast(_series(values), horizon=7)["y_hat"].to_numpy()
+    )
     many = (
         DailyProfile(calibration_windows=0)
-        .forecast(_series(k * values), days=7)["y_hat"]
+        .forecast(_series(k * values), horizon=7)["y_hat"]
         .to_numpy()
     )
     np.testing.assert_allclose(many, k * one, rtol=1e-9, atol=1e-9)

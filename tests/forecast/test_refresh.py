@@ -25,7 +25,7 @@ def inputs(tiny_workspace):
 def result(inputs):
     series, queues, events = inputs
     return cx.forecast.refresh(
-        series, events=events, hierarchy=queues, origins=2, horizon_days=7, executor="serial"
+        series, events=events, hierarchy=queues, origins=2, horizon=7, executor="serial"
     )
 
 
@@ -71,7 +71,7 @@ def test_an_executor_gives_the_same_answer(result, inputs):
     series, queues, events = inputs
     with ThreadPoolExecutor(max_workers=2) as pool:
         other = cx.forecast.refresh(
-            series, events=events, hierarchy=queues, origins=2, horizon_days=7, executor=pool
+            series, events=events, hierarchy=queues, origins=2, horizon=7, executor=pool
         )
     assert other.frame.equals(result.frame)
 

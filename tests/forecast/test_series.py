@@ -70,7 +70,7 @@ def test_bad_options(tables):
     contacts, _queues, _tz = tables
     with pytest.raises(OptionError):
         cx.features.volume_series(contacts, by="region")
-    with pytest.raises(cx.SchemaError):
+    with pytest.raises(OptionError, match="every='7m'"):
         cx.features.volume_series(contacts, every="7m")
 
 

@@ -116,12 +116,14 @@ def test_a_known_future_event_lifts_the_forecast(world):
         }
     ).with_columns(pl.col("start", "end").dt.cast_time_unit("us"))
     part = series.filter(pl.col("series_id").is_in(["phone_orders", "phone_billing"]))
-    base = DailyProfile(events=events, month_end=True, calibration_windows=0).forecast(part, days=7)
+    base = DailyProfile(events=events, month_end=True, calibration_windows=0).forecast(
+        part, horizon=7
+    )
     lifted = DailyProfile(
         events=pl.concat([events, promo], how="diagonal_relaxed"),
         month_end=True,
         calibration_windows=0,
-    ).forecast(part, days=7)
+    ).forecast(part, horizon=7)
     day = pl.col("ts").dt.date() == start.date()
     ratio = lifted.filter(day)["y_hat"] / base.filter(day)["y_hat"]
     sids = base.filter(day)["series_id"]

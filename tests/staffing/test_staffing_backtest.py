@@ -33,10 +33,8 @@ def test_replay_engine_reproduces_erlang_a():
         {"series_id": "q", "ts": ts, "y": rng.poisson(100, ts.len()).astype(float)}
     )
     staff = pl.DataFrame({"series_id": "q", "ts": ts, "agents": 12})
-    b = st.backtest(
-        staff, counts, interval_minutes=30, aht_seconds=180, sl_seconds=20, sl_target=0.8,
-        patience_seconds=120, service="exponential", seed=4,
-    )  # fmt: skip
+    settings = st.QueueSettings(aht_seconds=180, sl_seconds=20, sl_target=0.8, patience_seconds=120)
+    b = st.backtest(staff, counts, every="30m", settings=settings, service="exponential", seed=4)
     m = st.erlang_a(100 / 1800, 12, 180, 120, 20)
     daily = (
         b.intervals.group_by(pl.col("ts").dt.date())
@@ -73,15 +71,13 @@ def tiny_plan(tiny_workspace, tiny_contacts):
         (pl.col("y_hat") * f).alias(c)
         for c, f in (("y_lo_80", 0.85), ("y_hi_80", 1.15), ("y_lo_95", 0.75), ("y_hi_95", 1.3))
     )
-    settings = st.queue_settings(cx.load("queues", workspace=tiny_workspace), tiny_contacts)
-    return st.plan(
-        fc,
-        interval_minutes=30,
+    settings = st.queue_settings(
+        cx.load("queues", workspace=tiny_workspace),
+        tiny_contacts,
         shrinkage=0.3,
         max_occupancy=0.85,
-        time_zone="Asia/Shanghai",
-        **settings.kwargs(),
     )
+    return st.plan(fc, every="30m", settings=settings, time_zone="Asia/Shanghai")
 
 
 def test_queue_settings_from_the_workspace(tiny_workspace, tiny_contacts):
@@ -163,16 +159,8 @@ def test_arrivals_outside_the_plan_still_count():
     counts = pl.DataFrame(
         {"series_id": ["q", "q"], "ts": [START, START + dt.timedelta(hours=1)], "y": [10.0, 6.0]}
     )
-    b = st.backtest(
-        staff,
-        counts,
-        interval_minutes=30,
-        aht_seconds=180,
-        sl_seconds=20,
-        sl_target=0.8,
-        patience_seconds=60,
-        seed=0,
-    )
+    settings = st.QueueSettings(aht_seconds=180, sl_seconds=20, sl_target=0.8, patience_seconds=60)
+    b = st.backtest(staff, counts, every="30m", settings=settings, seed=0)
     row = b.intervals.filter(pl.col("ts") == START + dt.timedelta(hours=1)).row(0, named=True)
     assert row["offered"] == 6 and row["agents"] == 0 and row["answered_within_sl"] == 0
     assert b.summary().filter(pl.col("series_id") == "all")["offered"].item() == 16
@@ -181,14 +169,10 @@ def test_arrivals_outside_the_plan_still_count():
 def test_backtest_needs_its_settings():
     staff = pl.DataFrame({"series_id": ["q"], "ts": [START], "agents": [3]})
     counts = pl.DataFrame({"series_id": ["q"], "ts": [START], "y": [10.0]})
-    with pytest.raises(cx.OptionError, match="sl_seconds"):
-        st.backtest(staff, counts, interval_minutes=30, aht_seconds=180, sl_target=0.8)
+    with pytest.raises(cx.OptionError, match="needs settings=QueueSettings"):
+        st.backtest(staff, counts, every="30m")
+    settings = st.QueueSettings(aht_seconds=180, sl_seconds=20, sl_target=0.8)
+    with pytest.raises(cx.OptionError, match="needs every="):
+        st.backtest(staff, counts, settings=settings)
     with pytest.raises(cx.SchemaError, match="contacts table"):
-        st.backtest(
-            staff,
-            counts.rename({"y": "volume"}),
-            interval_minutes=30,
-            aht_seconds=180,
-            sl_seconds=20,
-            sl_target=0.8,
-        )
+        st.backtest(staff, counts.rename({"y": "volume"}), every="30m", settings=settings)

@@ -44,7 +44,7 @@ def test_standard_80_20_example():
     Mandelbaum (2003), section 4.1 (checked here against the exact rational Erlang B)."""
     assert st.service_level(10.0, 13, 180, 20) < 0.8 < st.service_level(10.0, 14, 180, 20)
     r = st.agents_required(
-        100, interval_minutes=30, aht_seconds=180, sl_target=0.8, sl_seconds=20, shrinkage=0.3
+        100, every="30m", aht_seconds=180, sl_target=0.8, sl_seconds=20, shrinkage=0.3
     )
     assert r.agents == 14
     assert r.scheduled == pytest.approx(20.0)
@@ -71,7 +71,7 @@ def test_ten_thousand_erlangs():
     assert abs(c - hw) < 0.01
     assert 0 < st.service_level(a, n, 180, 20) < 1
     r = st.agents_required(
-        a * 1800 / 180, interval_minutes=30, aht_seconds=180, sl_target=0.8, sl_seconds=20,
+        a * 1800 / 180, every="30m", aht_seconds=180, sl_target=0.8, sl_seconds=20,
         max_occupancy=1.0,
     )  # fmt: skip
     assert a < r.agents < a + 2 * math.sqrt(a)
@@ -86,9 +86,7 @@ def test_closed_intervals_and_edges():
     assert st.service_level(0.0, 0, 180, 20) == 1.0
     assert st.erlang_b(3.0, 0) == 1.0
     assert st.erlang_c(3.0, 3) == 1.0  # unstable: the queue grows without bound
-    r = st.agents_required(
-        [0.0, 0.0], interval_minutes=30, aht_seconds=180, sl_target=0.8, sl_seconds=20
-    )
+    r = st.agents_required([0.0, 0.0], every="30m", aht_seconds=180, sl_target=0.8, sl_seconds=20)
     assert r.agents.tolist() == [0, 0]
     m = st.erlang_a(0.0, 0, 180, 100, 20)
     assert (m.p_wait, m.p_abandon, m.service_level) == (0.0, 0.0, 1.0)
@@ -216,7 +214,7 @@ def test_agrees_with_pyworkforce_on_a_grid():
             for aht in (120, 300, 600):
                 for occ in (0.85, 1.0):
                     ours = st.agents_required(
-                        volume, interval_minutes=30, aht_seconds=aht, sl_target=target,
+                        volume, every="30m", aht_seconds=aht, sl_target=target,
                         sl_seconds=20, max_occupancy=occ, shrinkage=0.0,
                     )  # fmt: skip
                     theirs = ErlangC(

@@ -48,16 +48,16 @@ def _forecast(sd_share: float = 0.12) -> pl.DataFrame:
     return pl.concat(frames)
 
 
-KW = dict(
-    interval_minutes=30,
+SETTINGS = st.QueueSettings(
     aht_seconds={"phone_orders": 360.0, "chat_orders": 600.0},
     sl_target=0.8,
     sl_seconds={"phone_orders": 20.0, "chat_orders": 60.0},
     shrinkage=0.3,
     max_occupancy=0.85,
     concurrency={"phone_orders": 1, "chat_orders": 2},
-    time_zone="Asia/Shanghai",
 )
+PATIENCE = {"phone_orders": 160.0, "chat_orders": 240.0}
+KW = dict(every="30m", settings=SETTINGS, time_zone="Asia/Shanghai")
 
 
 def test_plan_columns_equal_agents_required_per_quantile():
@@ -74,8 +74,8 @@ def test_plan_columns_equal_agents_required_per_quantile():
             ("y_lo_95", "agents_lo_95"),
         ):
             r = st.agents_required(
-                d[col].to_numpy(), interval_minutes=30, aht_seconds=KW["aht_seconds"][sid], sl_target=0.8,
-                sl_seconds=KW["sl_seconds"][sid], concurrency=KW["concurrency"][sid],
+                d[col].to_numpy(), every="30m", aht_seconds=SETTINGS.aht_seconds[sid], sl_target=0.8,
+                sl_seconds=SETTINGS.sl_seconds[sid], concurrency=SETTINGS.concurrency[sid],
             )  # fmt: skip
             assert d[agents].to_list() == r.agents.tolist()
     ordered = s.select(
@@ -107,7 +107,7 @@ def test_risk_of_missing_is_calibrated_against_a_skewed_truth():
     q = med[:, None] * np.exp(0.25 * stats.norm.ppf(LEVELS))[None, :]
     aht, t, target = np.full(50, 300.0), np.full(50, 20.0), np.full(50, 0.8)
     base = st.agents_required(
-        med, interval_minutes=30, aht_seconds=300, sl_target=0.8, sl_seconds=20, max_occupancy=1.0
+        med, every="30m", aht_seconds=300, sl_target=0.8, sl_seconds=20, max_occupancy=1.0
     ).agents
     for extra in (-2, 0, 2, 4):
         servers = np.maximum(base + extra, 1)
@@ -147,7 +147,7 @@ def test_erlang_a_plan_and_options():
     fc = _forecast()
     c = st.plan(fc, **KW).summary()["agents"].sum()
     a = (
-        st.plan(fc, patience_seconds={"phone_orders": 160.0, "chat_orders": 240.0}, **KW)
+        st.plan(fc, **dict(KW, settings=SETTINGS.replace(patience_seconds=PATIENCE)))
         .summary()["agents"]
         .sum()
     )
@@ -156,7 +156,7 @@ def test_erlang_a_plan_and_options():
     with pytest.raises(OptionError, match="several models"):
         st.plan(two, **KW)
     assert st.plan(two, model="other", **KW).model == "other"
-    bad = dict(KW, aht_seconds={"phone_orders": 300.0})
+    bad = dict(KW, settings=SETTINGS.replace(aht_seconds={"phone_orders": 300.0}))
     with pytest.raises(OptionError, match="chat_orders"):
         st.plan(fc, **bad)
 
@@ -232,7 +232,7 @@ def test_series_without_a_target_are_left_out():
     email = fc.filter(pl.col("series_id") == "chat_orders").with_columns(
         pl.lit("email_support").alias("series_id")
     )
-    kw = dict(KW, sl_target={"phone_orders": 0.8, "chat_orders": 0.8})
+    kw = dict(KW, settings=SETTINGS.replace(sl_target={"phone_orders": 0.8, "chat_orders": 0.8}))
     p = st.plan(pl.concat([fc, email]), **kw)
     assert p.skipped == ("email_support",)
     assert "email_support" not in p.summary()["series_id"].to_list()

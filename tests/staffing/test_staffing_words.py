@@ -31,10 +31,10 @@ def _two_queues() -> pl.DataFrame:
 
 
 KW = dict(
-    interval_minutes=60,
-    aht_seconds={"phone_quick": 60.0, "phone_slow": 900.0},
-    sl_target=0.8,
-    sl_seconds=20.0,
+    every="1h",
+    settings=st.QueueSettings(
+        aht_seconds={"phone_quick": 60.0, "phone_slow": 900.0}, sl_target=0.8, sl_seconds=20.0
+    ),
     time_zone="Asia/Shanghai",
 )
 
@@ -205,7 +205,7 @@ def test_chat_patience_is_not_phone_wording():
             {"term": ["phone_orders", "chat_general"], "estimate": [200.0, 240.0],
              "ci_low": [180.0, 200.0], "ci_high": [220.0, 280.0], "abandoned": [50, 40]}
         ),
-        level=0.95,
+        alpha=0.05,
     )  # fmt: skip
     phone, chat = est.findings()
     assert "hanging up" in phone and "callers" in phone

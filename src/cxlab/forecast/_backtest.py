@@ -10,15 +10,15 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from cxlab._errors import NotEnoughDataError
+from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab.forecast._base import Forecaster
+from cxlab.forecast._checks import check_horizon, check_levels, check_series
 from cxlab.forecast._metrics import accuracy, naive_scale
 from cxlab.forecast._models import SeasonalNaive
 from cxlab.forecast._panel import to_panels
 from cxlab.forecast._results import BacktestResult
 
 Horizon = Literal["day", "week"]
-_HORIZON_DAYS = {"day": 1, "week": 7}
 
 
 def backtest(
@@ -38,10 +38,12 @@ def backtest(
     models
         Forecasters to compare; the weekly seasonal naive is always added as the baseline.
     horizon
-        ``"day"`` (day-ahead: forecast tomorrow from everything up to today), ``"week"`` (the next
-        seven days) or a number of days.
+        Days ahead each origin forecasts: ``"day"`` (1, day-ahead: tomorrow from everything up to
+        today), ``"week"`` (7, the next seven days) or a number of days.
     origins
         How many origins, one horizon apart, ending at the last day of the series.
+    level
+        Band levels in percent, like statsforecast.
 
     Returns
     -------
@@ -61,16 +63,22 @@ def backtest(
     ----------
     Tashman (2000), Out-of-sample tests of forecasting accuracy, IJF 16(4).
     """
-    h = _HORIZON_DAYS[horizon] if isinstance(horizon, str) else int(horizon)
+    h = check_horizon(horizon, words=True)
+    level = check_levels(level)
+    series = check_series(series, "backtest")
+    if isinstance(origins, bool) or not isinstance(origins, int) or origins < 1:
+        raise OptionError(f"origins={origins!r} is not a number of origins; give 1 or more (4).")
     candidates = list(models or [])
     if not any(isinstance(m, SeasonalNaive) and m.season == "week" for m in candidates):
         candidates.append(SeasonalNaive(season="week"))
     day = pl.col("ts").dt.date()
     days = np.sort(series.select(day.unique()).to_series().to_numpy().astype("datetime64[D]"))
     if len(days) < h * origins + 14:
+        cover = f", {days[0]} to {days[-1]}" if len(days) else ""
         raise NotEnoughDataError(
-            f"backtest: {len(days)} days of history; {h * origins + 14} needed for {origins} origins "
-            f"of {h} day(s) after two weeks of training."
+            f"backtest: {len(days)} days of history{cover}; {h * origins + 14} needed for "
+            f"{origins} origins of {h} day(s) after two weeks of training (fewer origins= or a "
+            "shorter horizon= need less)."
         )
     cutoffs = [days[len(days) - k * h] for k in range(origins, 0, -1)]
     frames = []
@@ -80,8 +88,8 @@ def backtest(
         actual = series.filter((day >= c) & (day < c + dt.timedelta(days=h)))
         for model in candidates:
             m = copy.deepcopy(model)
-            m.horizon_days = h
-            fc = m.fit(train).predict(days=h, level=level)
+            m.horizon = h
+            fc = m.fit(train).predict(horizon=h, level=level)
             joined = fc.join(
                 actual.select("series_id", "ts", "y"), on=["series_id", "ts"], how="inner"
             )
@@ -97,7 +105,7 @@ def backtest(
     return BacktestResult(
         frame=frame.sort(["series_id", "model", "ts"]),
         accuracy=accuracy(frame, scales, level=level),
-        horizon_days=h,
+        horizon=h,
         origins=origins,
         levels=tuple(level),
     )

@@ -3,7 +3,7 @@
 Every forecaster works on day x interval panels (see :mod:`cxlab.forecast._panel`) and gets its
 prediction intervals the same way: split-conformal calibration on its own rolling-origin errors.
 Before the final fit, the model is refitted at ``calibration_windows`` past origins, each forecasting
-the next ``horizon_days`` days; the errors, scaled by ``sqrt(y_hat + 1)`` (counts are roughly
+the next ``horizon`` days; the errors, scaled by ``sqrt(y_hat + 1)`` (counts are roughly
 Poisson, so the spread grows with the volume), give the empirical quantiles that widen each new
 forecast. Intervals never go below zero and closed intervals are never forecast.
 
@@ -16,6 +16,7 @@ prediction); Stankeviciute, Alaa & van der Schaar (2021), Conformal time-series 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from statistics import NormalDist
 from typing import Any
@@ -23,11 +24,42 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from cxlab._errors import NotEnoughDataError
+from cxlab._errors import NotEnoughDataError, OptionError
+from cxlab._options import renamed, warn_renamed
+from cxlab.forecast._checks import check_horizon, check_levels, check_series
 from cxlab.forecast._events import check_events, events_for
 from cxlab.forecast._panel import Panel, to_frame, to_panels
 
 MIN_RESIDUALS = 30
+
+
+def _old_horizon(
+    func: str, h: int | None, horizon: int | None, old: dict[str, Any]
+) -> tuple[int | None, int | None]:
+    """Read the old ``h`` (intervals, positional) and ``days=`` (days) of predict and forecast."""
+    unknown = sorted(set(old) - {"days", "h"})
+    if unknown:
+        raise TypeError(f"{func}() got unexpected keyword arguments {unknown}.")
+    if "h" in old:
+        h = old.pop("h")
+    if "days" in old:
+        if horizon is not None:
+            raise OptionError(
+                f"{func}() was given both days= and horizon=; days is the old name of horizon: "
+                "give horizon= only."
+            )
+        warn_renamed(f"{func}(days=...)", "horizon=", stacklevel=4)
+        horizon = old.pop("days")
+    if h is not None:
+        if horizon is not None:
+            raise OptionError(
+                f"{func}() was given both h (a number of intervals) and horizon= (days ahead); "
+                "give horizon= only."
+            )
+        warn_renamed(f"{func}(h) (a number of intervals)", "horizon= (days ahead)", stacklevel=4)
+        if isinstance(h, bool) or not isinstance(h, int) or h <= 0:
+            raise OptionError(f"h={h!r} is not a number of intervals; use horizon= (days ahead).")
+    return h, horizon
 
 
 def scale(y_hat: np.ndarray) -> np.ndarray:
@@ -40,8 +72,9 @@ class Forecaster:
 
     Parameters
     ----------
-    horizon_days
-        The lead the intervals are calibrated for (1 for day-ahead, 7 for week-ahead).
+    horizon
+        Days ahead: the lead the intervals are calibrated for (1 for day-ahead, 7 for
+        week-ahead) and what :meth:`predict` forecasts by default (was ``horizon_days``).
     calibration_windows
         How many past origins give the conformal residuals (0 turns calibration off and falls back
         to Poisson intervals). Cheap models use at least enough origins to span four weeks (28
@@ -57,17 +90,18 @@ class Forecaster:
     min_days = 7
     calibration_min_days = 28
 
+    @renamed(horizon_days="horizon")
     def __init__(
         self,
         *,
-        horizon_days: int = 7,
+        horizon: int = 7,
         calibration_windows: int = 8,
         events: pl.DataFrame | pl.LazyFrame | None = None,
         name: str | None = None,
     ) -> None:
         if name is not None:
             self.name = name
-        self.horizon_days = int(horizon_days)
+        self.horizon = check_horizon(horizon)
         self.calibration_windows = int(calibration_windows)
         self.events = check_events(events)
         self._panels: dict[str, Panel] = {}
@@ -75,7 +109,13 @@ class Forecaster:
         self._residuals: dict[str, np.ndarray] = {}
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(horizon_days={self.horizon_days})"
+        return f"{type(self).__name__}(horizon={self.horizon})"
+
+    @property
+    def horizon_days(self) -> int:
+        """Deprecated name of :attr:`horizon`."""
+        warn_renamed(f"{type(self).__name__}.horizon_days", "horizon")
+        return self.horizon
 
     # --- to implement -------------------------------------------------------------------
     def _fit_panel(self, panel: Panel) -> Any:  # pragma: no cover - abstract
@@ -88,7 +128,7 @@ class Forecaster:
     def fit(self, series: pl.DataFrame) -> Forecaster:
         """Fit one model per ``series_id`` of a long ``series_id, ts, y`` frame; returns ``self``."""
         self._panels, self._states, self._residuals = {}, {}, {}
-        for panel in to_panels(series):
+        for panel in to_panels(check_series(series, f"{self.name}.fit")):
             if len(panel.days) < self.min_days:
                 raise NotEnoughDataError(
                     f"{self.name}: series {panel.series_id!r} has {len(panel.days)} days of history, "
@@ -100,24 +140,41 @@ class Forecaster:
         return self
 
     def predict(
-        self, h: int | None = None, *, days: int | None = None, level: Sequence[int] = (80, 95)
+        self,
+        h: int | None = None,
+        /,
+        *,
+        horizon: int | None = None,
+        level: Sequence[int] = (80, 95),
+        **old: Any,
     ) -> pl.DataFrame:
-        """Forecast the next ``h`` open intervals (or the next ``days`` open days) of every series.
+        """Forecast the next ``horizon`` days (default: the model's own) of every series.
 
-        Returns ``series_id, ts, model, y_hat`` and ``y_lo_<L>, y_hi_<L>`` for each level.
+        Returns ``series_id, ts, model, y_hat`` and ``y_lo_<L>, y_hi_<L>`` for each level (a
+        percent, like statsforecast: ``level=(80, 95)``). Closed intervals are left out. The old
+        ``predict(h)`` (a number of intervals) and ``days=`` still work for one minor version, with
+        a ``DeprecationWarning`` naming ``horizon=``.
         """
+        h, horizon = _old_horizon(type(self).__name__ + ".predict", h, horizon, old)
+        levels = check_levels(level)
         if not self._states:
-            raise NotEnoughDataError(f"{self.name}: call fit() before predict().")
+            raise NotEnoughDataError(
+                f"{self.name}: predict() needs a history; call fit(series) first (or forecast())."
+            )
+        days = check_horizon(horizon) if horizon is not None else None
         frames = []
         for sid, panel in self._panels.items():
             per_day = max(int(panel.open[-7:].sum(1).min()), 1)
-            n_days = days if days is not None else math.ceil((h or per_day) / per_day) + 1
+            if h is not None:
+                n_days = math.ceil(h / per_day) + 1
+            else:
+                n_days = days if days is not None else self.horizon
             future = panel.future_days(int(n_days))
             mask = panel.future_open(future)
             y_hat = np.maximum(np.nan_to_num(self._point(self._states[sid], panel, future)), 0.0)
-            columns = {"y_hat": y_hat, **self._bands(sid, y_hat, level)}
+            columns = {"y_hat": y_hat, **self._bands(sid, y_hat, levels)}
             frame = to_frame(panel, future, columns, mask)
-            frames.append(frame.head(h) if h is not None and days is None else frame)
+            frames.append(frame.head(h) if h is not None else frame)
         out = pl.concat(frames).with_columns(pl.lit(self.name).alias("model"))
         return out.select(
             "series_id",
@@ -131,12 +188,21 @@ class Forecaster:
         self,
         series: pl.DataFrame,
         h: int | None = None,
+        /,
         *,
-        days: int | None = None,
+        horizon: int | None = None,
         level: Sequence[int] = (80, 95),
+        **old: Any,
     ) -> pl.DataFrame:
-        """``fit(series)`` then ``predict(h, level=level)``."""
-        return self.fit(series).predict(h, days=days, level=level)
+        """``fit(series)`` then ``predict(horizon=horizon, level=level)``."""
+        h, horizon = _old_horizon(type(self).__name__ + ".forecast", h, horizon, old)
+        check_levels(level)
+        if horizon is not None:
+            check_horizon(horizon)
+        fitted = self.fit(series)
+        with warnings.catch_warnings():  # the old name has been warned about once already
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return fitted.predict(h, horizon=horizon, level=level)
 
     # --- intervals ----------------------------------------------------------------------
     def events_of(self, panel: Panel) -> pl.DataFrame | None:
@@ -144,7 +210,7 @@ class Forecaster:
 
     def _calibrate(self, panel: Panel) -> np.ndarray:
         """Scaled errors of this model at past origins (split-conformal calibration set)."""
-        n, horizon = len(panel.days), self.horizon_days
+        n, horizon = len(panel.days), self.horizon
         windows = self.calibration_windows
         if (
             windows > 0

@@ -27,7 +27,7 @@ PROFILE_SCHEMA = {
 
 def weekday_color(weekday: int) -> str:
     """The colour of a weekday's line: the theme's non-channel sequence (the weekend is dotted)."""
-    from cxlab.viz._theme import SEQUENCE
+    from cxlab.viz import SEQUENCE
 
     return SEQUENCE[weekday % 7 % len(SEQUENCE)]
 

@@ -18,23 +18,27 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from cxlab._errors import NotEnoughDataError
+from cxlab._options import renamed, warn_renamed
 from cxlab.forecast._backtest import backtest
 from cxlab.forecast._base import Forecaster, scale
+from cxlab.forecast._checks import check_horizon, check_levels, check_series
 from cxlab.forecast._components import model_components
 from cxlab.forecast._events import check_events
 from cxlab.forecast._models import DailyProfile, SeasonalNaive
+from cxlab.forecast._panel import to_panels
 from cxlab.forecast._results import BacktestResult, ForecastResult
 
 Horizon = Literal["day", "week"]
 PROCESS_MIN_SERIES = 16
 
 
+@renamed(horizon_days="horizon")
 def refresh(
     series: pl.DataFrame,
     models: Sequence[Forecaster] | None = None,
     *,
-    horizon_days: int = 7,
-    backtest_horizon: Horizon | int = "week",
+    horizon: int = 7,
     origins: int = 4,
     level: Sequence[int] = (80, 95),
     events: pl.DataFrame | pl.LazyFrame | None = None,
@@ -42,6 +46,7 @@ def refresh(
     history_days: int = 14,
     executor: Any = None,
     progress: bool = False,
+    backtest_horizon: Horizon | int | None = None,
 ) -> ForecastResult:
     """Forecast every series with the model its own backtest chose, reconciled to channel and total.
 
@@ -52,10 +57,14 @@ def refresh(
     models
         Candidate forecasters (default: :class:`DailyProfile` with the events and month-end). The
         weekly seasonal naive is always a candidate and the baseline.
-    horizon_days
-        Days to forecast.
-    backtest_horizon, origins
-        The rolling-origin backtest that scores and chooses the models.
+    horizon
+        Days ahead to forecast (was ``horizon_days``). The backtest that scores and chooses the
+        models forecasts the same number of days from each origin, and the bands are calibrated
+        on errors at that lead: what is tested is what is forecast.
+    origins
+        How many past origins, one horizon apart, the backtest scores.
+    level
+        Band levels in percent, like statsforecast: ``(80, 95)``.
     events
         The events table; used by the default model and to mark charts.
     hierarchy
@@ -66,6 +75,9 @@ def refresh(
         this process), ``"serial"``, or an executor with ``submit`` (a process pool, a Dask client).
     progress
         Show a progress bar over the series.
+    backtest_horizon
+        Deprecated: the backtest now scores ``horizon``. Still honoured for one minor version
+        (``"day"``, ``"week"`` or days), with a ``DeprecationWarning``.
 
     Returns
     -------
@@ -75,9 +87,26 @@ def refresh(
     Examples
     --------
     >>> import cxlab as cx
-    >>> series = cx.features.volume_series(cx.load("contacts"), hours=cx.load("queues"))  # doctest: +SKIP
-    >>> cx.forecast.refresh(series, events=cx.load("events"), hierarchy=cx.load("queues"))  # doctest: +SKIP
+    >>> series = cx.features.volume_series(cx.load("contacts"), every="1h", hours=cx.load("queues"))
+    >>> fc = cx.forecast.refresh(series, events=cx.load("events"), hierarchy=cx.load("queues"), horizon=7)
+    >>> fc.summary().columns
+    ['series_id', 'level', 'ts', 'model', 'y_hat', 'y_lo_80', 'y_hi_80', 'y_lo_95', 'y_hi_95']
+    >>> sorted(fc.summary().filter(level="channel")["series_id"].unique())
+    ['chat', 'email', 'phone', 'social']
     """
+    horizon = check_horizon(horizon)
+    scored = horizon
+    if backtest_horizon is not None:
+        warn_renamed(
+            "refresh(backtest_horizon=...)",
+            "horizon= (the backtest scores the forecast's horizon)",
+            stacklevel=4,
+        )
+        scored = check_horizon(backtest_horizon, name="backtest_horizon", words=True)
+    level = check_levels(level)
+    series = check_series(series, "refresh")
+    if series.is_empty() or not {"series_id", "ts", "y"} <= set(series.columns):
+        to_panels(series)  # raises the named error (missing columns, or an empty frame)
     events_frame = check_events(events)
     if models is None:
         models = [DailyProfile(events=events_frame, month_end=True)]
@@ -85,7 +114,7 @@ def refresh(
     if not any(isinstance(m, SeasonalNaive) and m.season == "week" for m in candidates):
         candidates.append(SeasonalNaive(season="week"))
     parts = series.partition_by("series_id", maintain_order=True)
-    args = [(p, candidates, horizon_days, backtest_horizon, origins, tuple(level)) for p in parts]
+    args = [(p, candidates, horizon, scored, origins, tuple(level)) for p in parts]
     outputs = _run(args, executor, progress)
     frame = pl.concat([o["forecast"] for o in outputs]).with_columns(pl.lit("queue").alias("level"))
     bt_frame = pl.concat([o["backtest"].frame for o in outputs])
@@ -112,7 +141,7 @@ def refresh(
     bt = BacktestResult(
         frame=bt_frame,
         accuracy=accuracy,
-        horizon_days=outputs[0]["backtest"].horizon_days,
+        horizon=outputs[0]["backtest"].horizon,
         origins=origins,
         levels=tuple(level),
     )
@@ -132,18 +161,21 @@ def refresh(
 def _one(
     part: pl.DataFrame,
     candidates: list[Forecaster],
-    horizon_days: int,
-    backtest_horizon: Horizon | int,
+    horizon: int,
+    scored: int,
     origins: int,
     level: tuple[int, ...],
 ) -> dict:
     """Backtest the candidates on one series, refit the best and forecast (runs in a worker)."""
     sid = part["series_id"][0]
-    bt = backtest(part, candidates, horizon=backtest_horizon, origins=origins, level=level)
+    try:
+        bt = backtest(part, candidates, horizon=scored, origins=origins, level=level)
+    except NotEnoughDataError as exc:
+        raise NotEnoughDataError(f"series {sid!r}: {exc}") from None
     best = bt.best()[sid]
     model = copy.deepcopy(next(m for m in candidates if m.name == best))
-    model.horizon_days = horizon_days
-    forecast = model.fit(part).predict(days=horizon_days, level=level)
+    model.horizon = horizon
+    forecast = model.fit(part).predict(horizon=horizon, level=level)
     return {
         "series_id": sid,
         "model": best,

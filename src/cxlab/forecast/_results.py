@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from cxlab._errors import OptionError
+from cxlab._options import renamed, warn_renamed
 from cxlab._present import (
     N_,
     Headline,
@@ -56,18 +58,25 @@ class BacktestResult(Result):
 
     frame: pl.DataFrame
     accuracy: pl.DataFrame
-    horizon_days: int
+    horizon: int
+    """Days ahead each origin forecast."""
     origins: int
     levels: tuple[int, ...] = (80, 95)
 
     @property
+    def horizon_days(self) -> int:
+        """Deprecated name of :attr:`horizon`."""
+        warn_renamed("BacktestResult.horizon_days", "horizon")
+        return self.horizon
+
+    @property
     def title(self) -> str:
-        if self.horizon_days == 7:
+        if self.horizon == 7:
             return _("Week-ahead backtest over {n} past weeks").format(n=self.origins)
-        if self.horizon_days == 1:
+        if self.horizon == 1:
             return _("Day-ahead backtest over {n} past days").format(n=self.origins)
         return _("{h}-day-ahead backtest from {n} past dates").format(
-            h=self.horizon_days, n=self.origins
+            h=self.horizon, n=self.origins
         )
 
     def summary(self) -> pl.DataFrame:
@@ -193,6 +202,12 @@ class ForecastResult(Result):
         return self.frame
 
     @property
+    def every(self) -> str:
+        """The forecast's grain: ``"15m"``, ``"30m"`` or ``"1h"``."""
+        m = round(self.interval_minutes)
+        return f"{m // 60}h" if m % 60 == 0 else f"{m}m"
+
+    @property
     def interval_minutes(self) -> float:
         """Length of the forecast intervals, in minutes."""
         first = self.frame["series_id"][0] if self.frame.height else None
@@ -260,12 +275,15 @@ class ForecastResult(Result):
             out[ch] = [q for q in hierarchy.get(ch, ()) if q in level_of and q != ch]
         return out
 
-    def daily_table(self, level: str = "channel") -> pl.DataFrame:
-        """Contacts expected per day (rows) and series of ``level`` (columns), with the total:
-        whole contacts that add up across each row and to the period's total (see
-        :meth:`daily_whole`), channels in business order, days with their weekday."""
+    @renamed(level="by")
+    def daily_table(self, by: str = "channel") -> pl.DataFrame:
+        """Contacts expected per day (rows) and series of ``by`` (columns: ``queue``, ``channel``
+        or ``total``), with the total: whole contacts that add up across each row and to the
+        period's total (see :meth:`daily_whole`), channels in business order, days with their
+        weekday."""
         from cxlab._present import ORDERS
 
+        level = self._check_by(by, "daily_table")
         d = self.daily_whole().filter(pl.col("level").is_in([level, "total"]))
         if d.is_empty():
             return pl.DataFrame()
@@ -281,10 +299,19 @@ class ForecastResult(Result):
             *present,
         )
 
-    def level_frame(self, level: str = "queue") -> pl.DataFrame:
-        """The forecasts of one level (``queue``, ``channel`` or ``total``): ``series_id, ts, model,
-        y_hat`` and bands, the frame :func:`cxlab.staffing.plan` takes."""
-        return self.frame.filter(pl.col("level") == level).drop("level")
+    def _check_by(self, by: str, func: str) -> str:
+        levels = self.frame["level"].unique().sort().to_list()
+        if by not in levels:
+            raise OptionError(
+                f"{func}(by={by!r}): the forecast has the levels {levels}; choose one of them."
+            )
+        return by
+
+    @renamed(level="by")
+    def level_frame(self, by: str = "queue") -> pl.DataFrame:
+        """The forecasts of one level (``by``: ``queue``, ``channel`` or ``total``): ``series_id,
+        ts, model, y_hat`` and bands, the frame :func:`cxlab.staffing.plan` takes."""
+        return self.frame.filter(pl.col("level") == self._check_by(by, "level_frame")).drop("level")
 
     def past_forecast(self) -> pl.DataFrame:
         """What the chosen models forecast at the last backtest origin, for a period now known:
@@ -385,7 +412,7 @@ class ForecastResult(Result):
     def _total_error_words(self, m: dict, *, sentence: bool) -> str:
         """How far past forecasts of the whole horizon's total were off: the one accuracy figure
         of the tile and of the findings (``sentence`` gives it capitalised with a full stop)."""
-        week = self.backtest is not None and self.backtest.horizon_days == 7
+        week = self.backtest is not None and self.backtest.horizon == 7
         if sentence:
             text = (
                 _("Past forecasts of a week's total were off by {error} on average.")
@@ -400,13 +427,16 @@ class ForecastResult(Result):
             )
         return text.format(error=fmt_value(m["total_error"], "share", decimals=0))
 
-    def peaks(self, n: int = 5, *, level: str = "total") -> pl.DataFrame:
-        """The ``n`` busiest forecast intervals of the series at ``level``."""
+    @renamed(level="by")
+    def peaks(self, n: int = 5, *, by: str = "total") -> pl.DataFrame:
+        """The ``n`` busiest forecast intervals of the series at level ``by``."""
+        level = self._check_by(by, "peaks")
         return self.frame.filter(pl.col("level") == level).sort("y_hat", descending=True).head(n)
 
-    def busiest(self, n: int = 10, *, level: str = "total") -> pl.DataFrame:
+    @renamed(level="by")
+    def busiest(self, n: int = 10, *, by: str = "total") -> pl.DataFrame:
         """The ``n`` busiest intervals for a report: when, the contacts expected and the 80% range."""
-        rows = self.peaks(n, level=level)
+        rows = self.peaks(n, by=by)
         when = [fmt_date(t, with_time=True, weekday=True) for t in rows["ts"].to_list()]
         return rows.select(
             pl.Series("interval", when, dtype=pl.Utf8),
@@ -416,6 +446,11 @@ class ForecastResult(Result):
     def components(self, series_id: str = "total") -> ForecastComponents:
         """What the forecast of ``series_id`` (a queue, a channel or ``total``) is made of: the
         typical day of each weekday, the typical week, and the calendar effects of its queues."""
+        known = sorted(set(self.frame["series_id"].to_list()))
+        if series_id not in known:
+            raise OptionError(
+                f"components(series_id={series_id!r}): no such series; the forecast has {known}."
+            )
         members = (self.hierarchy or {}).get(series_id, (series_id,))
         profiles = self.profiles if self.profiles is not None else pl.DataFrame()
         effects = self.effects if self.effects is not None else pl.DataFrame()

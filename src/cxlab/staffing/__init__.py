@@ -8,16 +8,16 @@ replays a past period's arrivals against the planned agents in a queue simulatio
 
 A plan in a notebook (the forecast from :func:`cxlab.forecast.refresh`)::
 
-    settings = cx.staffing.queue_settings(cx.load("queues"), cx.load("contacts", start=...))
-    staffing = cx.staffing.plan(forecast, interval_minutes=30, shrinkage=0.3,
-                                max_occupancy=0.85, **settings.kwargs())
+    settings = cx.staffing.queue_settings(cx.load("queues"), cx.load("contacts", start=...),
+                                          shrinkage=0.3, max_occupancy=0.85)
+    staffing = cx.staffing.plan(forecast, every="30m", settings=settings)
     staffing.export("outputs/staffing_plan")       # CSV + parquet for a scheduling tool
     replay = cx.staffing.backtest(staffing_of_a_past_week, cx.load("contacts", start=..., end=...))
 
 Examples
 --------
 >>> import cxlab as cx
->>> cx.staffing.agents_required(100, interval_minutes=30, aht_seconds=180, sl_target=0.8, sl_seconds=20).agents
+>>> cx.staffing.agents_required(100, every="30m", aht_seconds=180, sl_target=0.8, sl_seconds=20).agents
 14
 """
 

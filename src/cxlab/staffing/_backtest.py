@@ -26,12 +26,23 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
-from cxlab._options import check_option
-from cxlab._present import N_, Headline, _, fmt_value, interval_words, label, ngettext
+from cxlab._options import check_option, renamed, warn_renamed
+from cxlab._present import (
+    EVERY_FORMS,
+    N_,
+    Headline,
+    _,
+    check_every,
+    fmt_value,
+    interval_words,
+    label,
+    ngettext,
+)
 from cxlab._result import Result
 from cxlab.staffing._plan import StaffingPlan
+from cxlab.staffing._settings import SETTINGS_FIELDS, QueueSettings
 from cxlab.staffing._simulate import Service, draw_service, fifo_queue
-from cxlab.staffing._util import per_series, when
+from cxlab.staffing._util import interval_minutes, minutes_as_every, per_series, when
 from cxlab.staffing._words import duration_words, family_color, queue_words
 
 UTC = pl.Datetime("us", "UTC")
@@ -378,6 +389,18 @@ class StaffingBacktest(Result):
         ]
 
 
+def _covered(actual: pl.DataFrame | pl.LazyFrame) -> str:
+    """The time range a table of actuals covers, in words for an error message."""
+    lf = actual.lazy()
+    col = "arrived_at" if "arrived_at" in lf.collect_schema().names() else "ts"
+    lo, hi = (
+        lf.select(pl.col(col).min().alias("lo"), pl.col(col).max().alias("hi")).collect().row(0)
+    )
+    if lo is None:
+        return "no rows at all"
+    return f"{lo:%Y-%m-%d %H:%M} to {hi:%Y-%m-%d %H:%M} ({col})"
+
+
 def _arrivals(actual: Any, start, end, interval_s: float) -> tuple[pl.DataFrame, bool]:
     """series_id, offset (seconds from ``start``), handle (seconds or null) of each arrival."""
     if isinstance(actual, pl.DataFrame):
@@ -428,35 +451,38 @@ def _arrivals(actual: Any, start, end, interval_s: float) -> tuple[pl.DataFrame,
     )
 
 
+@renamed(interval_minutes=("every", minutes_as_every))
 def backtest(
     plan_or_frame: StaffingPlan | pl.DataFrame,
     actual: pl.DataFrame | pl.LazyFrame,
     *,
-    interval_minutes: float | None = None,
-    aht_seconds: float | Mapping[str, float] | None = None,
-    sl_seconds: float | Mapping[str, float] | None = None,
-    sl_target: float | Mapping[str, float] | None = None,
-    patience_seconds: float | Mapping[str, float] | None = None,
-    concurrency: float | Mapping[str, float] | None = None,
+    every: str | None = None,
+    settings: QueueSettings | None = None,
     agents_column: str = "agents",
     service: Service = "lognormal",
     seed: int = 0,
     time_zone: str | None = None,
     abandonment_target: float | Mapping[str, float] | None = None,
+    **loose: Any,
 ) -> StaffingBacktest:
     """Replay a past period's arrivals against planned agents and report what they achieve.
 
     Parameters
     ----------
     plan_or_frame : StaffingPlan or polars.DataFrame
-        A plan (its parameters are the defaults of every option below), or a frame
+        A plan (its grain and settings are the defaults of ``every`` and ``settings``), or a frame
         ``series_id, ts, <agents_column>`` of agents on the phones per interval.
     actual : polars.DataFrame or LazyFrame
         The contacts table (``queue`` is the series; actual arrival times and handle times are
         replayed) or counts per interval ``series_id, ts, y``. Only the plan's period is used.
-    interval_minutes, aht_seconds, sl_seconds, sl_target, patience_seconds, concurrency
-        As in :func:`cxlab.staffing.plan`; taken from the plan when omitted. Patience is
-        exponential with the given mean (None: nobody hangs up).
+    every : str, optional
+        Length of the intervals, ``"15m"``, ``"30m"`` or ``"1h"`` (was ``interval_minutes``).
+        Default: the plan's, or read from the frame's interval starts.
+    settings : QueueSettings, optional
+        Handle time, service-level target, patience and concurrency (see
+        :func:`cxlab.staffing.plan`); default: the plan's. Patience is exponential with the given
+        mean (None: nobody hangs up). The loose keywords of earlier versions
+        (``sl_target=`` ...) still work for one minor version, with a ``DeprecationWarning``.
     agents_column : str, default "agents"
         Which staffing to replay (for example ``"agents_hi_80"``).
     service : {"lognormal", "exponential"}
@@ -476,30 +502,55 @@ def backtest(
     Koole (2013), chapter 6; Garnett, Mandelbaum & Reiman (2002).
     """
     check_option("service", service, Service)
+    unknown = sorted(set(loose) - set(SETTINGS_FIELDS))
+    if unknown:
+        raise TypeError(f"backtest() got unexpected keyword arguments {unknown}.")
+    for key in loose:
+        warn_renamed(f"backtest({key}=...)", "settings=QueueSettings(...)", stacklevel=4)
+    if settings is not None and not isinstance(settings, QueueSettings):
+        raise OptionError(
+            "backtest(settings=...) takes a QueueSettings (for example plan.settings or "
+            f"cx.staffing.queue_settings(queues, contacts)); got {type(settings).__name__}."
+        )
     if isinstance(plan_or_frame, StaffingPlan):
         p = plan_or_frame
         staff = p.table
-        interval_minutes = interval_minutes or p.interval_minutes
-        aht_seconds = p.aht_seconds if aht_seconds is None else aht_seconds
-        sl_seconds = p.sl_seconds if sl_seconds is None else sl_seconds
-        sl_target = p.sl_target if sl_target is None else sl_target
-        patience_seconds = p.patience_seconds if patience_seconds is None else patience_seconds
-        concurrency = p.concurrency if concurrency is None else concurrency
+        every = every or p.every
+        settings = settings or p.settings
         time_zone = time_zone or p.time_zone
     elif isinstance(plan_or_frame, pl.DataFrame):
         staff = plan_or_frame
     else:
-        raise SchemaError("backtest() takes a StaffingPlan or a frame series_id, ts, agents.")
+        raise SchemaError(
+            "backtest() takes a StaffingPlan or a frame series_id, ts, agents; got "
+            f"{type(plan_or_frame).__name__}."
+        )
+
+    def setting(name: str) -> Any:
+        if loose.get(name) is not None:
+            return loose[name]
+        return None if settings is None else getattr(settings, name)
+
+    aht_seconds, sl_seconds, sl_target = (
+        setting("aht_seconds"),
+        setting("sl_seconds"),
+        setting("sl_target"),
+    )
+    patience_seconds, concurrency = setting("patience_seconds"), setting("concurrency")
     need = {"series_id", "ts", agents_column}
     if not need <= set(staff.columns):
         raise SchemaError(f"the staffing frame needs the columns {sorted(need)}.")
-    for name, value in (
-        ("interval_minutes", interval_minutes),
-        ("sl_seconds", sl_seconds),
-        ("sl_target", sl_target),
-    ):
-        if value is None:
-            raise OptionError(f"{name} is required when replaying a staffing frame.")
+    if sl_seconds is None or sl_target is None:
+        raise OptionError(
+            "backtest() of a staffing frame needs settings=QueueSettings(...) with sl_target and "
+            "sl_seconds (or a StaffingPlan, which carries its own)."
+        )
+    if every is None:
+        raise OptionError(
+            f"backtest() of a staffing frame needs every=, the length of its intervals ({EVERY_FORMS})."
+        )
+    every = check_every(every)
+    minutes = interval_minutes(every)
     concurrency = 1 if concurrency is None else concurrency
     staff = staff.select(
         pl.col("series_id").cast(pl.Utf8),
@@ -517,10 +568,15 @@ def backtest(
     ).sort("series_id", "ts")
     if staff.height == 0:
         raise NotEnoughDataError("the staffing frame is empty: nothing to replay.")
-    step = float(interval_minutes) * 60.0
+    step = float(minutes) * 60.0
     start = staff["ts"].min()
     end = staff["ts"].max() + dt.timedelta(seconds=step)
     arrivals, is_contacts = _arrivals(actual, start, end, step)
+    if arrivals.height == 0:
+        raise NotEnoughDataError(
+            f"backtest(): the actuals hold no arrivals in the plan's period {start:%Y-%m-%d %H:%M}"
+            f" to {end:%Y-%m-%d %H:%M} UTC; they cover {_covered(actual)}."
+        )
     n_slots = round((end - start).total_seconds() / step)
     results = []
     for i, sid in enumerate(staff["series_id"].unique(maintain_order=True).to_list()):
@@ -659,7 +715,7 @@ def backtest(
         pl.col("sl_seconds", "sl_target", "can_abandon").first(),
         (pl.col("offered") > 0).sum().alias("intervals"),
         pl.col("met").filter(pl.col("offered") > 0).mean().alias("share_intervals_met"),
-        (pl.col("agents") * float(interval_minutes) / 60.0).sum().alias("agent_hours"),
+        (pl.col("agents") * float(minutes) / 60.0).sum().alias("agent_hours"),
     )
     everything = per.select(
         pl.lit("all").alias("series_id"),
@@ -725,7 +781,7 @@ def backtest(
             "met",
         ),
         totals=totals,
-        interval_minutes=float(interval_minutes),
+        interval_minutes=float(minutes),
         seed=seed,
         time_zone=time_zone,
         abandonment_target=limits,

@@ -19,22 +19,22 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cxlab._errors import CxlabError
+from cxlab._errors import OptionError
 
 
 def _as_float(x: ArrayLike, name: str) -> np.ndarray:
     a = np.asarray(x, dtype=float)
     if np.any(np.isnan(a)):
-        raise CxlabError(f"{name} has missing values (NaN); fill or drop them first.")
+        raise OptionError(f"{name} has missing values (NaN); fill or drop them first.")
     if np.any(a < 0):
-        raise CxlabError(f"{name} must not be negative; got a minimum of {a.min():g}.")
+        raise OptionError(f"{name} must not be negative; got a minimum of {a.min():g}.")
     return a
 
 
 def _as_agents(x: ArrayLike) -> np.ndarray:
     a = _as_float(x, "agents")
     if np.any(a != np.floor(a)):
-        raise CxlabError("agents must be whole numbers (servers on the phones).")
+        raise OptionError("agents must be whole numbers (servers on the phones).")
     return a.astype(np.int64)
 
 

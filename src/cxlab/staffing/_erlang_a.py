@@ -30,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cxlab._errors import CxlabError
+from cxlab._errors import OptionError
 from cxlab.staffing._erlang import (
     _as_agents,
     _as_float,
@@ -206,7 +206,7 @@ def erlang_a(
     pat = _as_float(patience_seconds, "patience_seconds")
     t = _as_float(sl_seconds, "sl_seconds")
     if np.any(aht <= 0):
-        raise CxlabError("aht_seconds must be positive.")
+        raise OptionError("aht_seconds must be positive.")
     lam, n, aht, pat, t = np.broadcast_arrays(lam, n, aht, pat, t)
     res = erlang_a_from(lam * aht, n, aht, pat, t)
     return ErlangA(*(_scalar_or_array(np.asarray(v)) for v in res))

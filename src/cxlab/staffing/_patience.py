@@ -17,15 +17,50 @@ Garnett, O., Mandelbaum, A. & Reiman, M. (2002). Designing a call center with im
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import polars as pl
 
-from cxlab._errors import NotEnoughDataError, SchemaError
+from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
+from cxlab._options import renamed
 from cxlab._present import _, fmt_interval, fmt_value, label
 from cxlab._result import Result
 
 REALTIME = ("phone", "chat")
+
+
+def check_alpha(alpha: float) -> float:
+    """``alpha`` is a share strictly between 0 and 1 (0.05 gives 95% intervals)."""
+    ok = isinstance(alpha, int | float) and not isinstance(alpha, bool)
+    if not ok or not math.isfinite(alpha) or not 0 < alpha < 1:
+        raise OptionError(
+            f"alpha={alpha!r} is not a significance level; use a share between 0 and 1, for "
+            "example alpha=0.05 for 95% intervals."
+        )
+    return float(alpha)
+
+
+def level_to_alpha(level: float) -> float:
+    """An old confidence ``level`` (0.95) as ``alpha`` (0.05); a percent (95) is refused."""
+    if isinstance(level, int | float) and not isinstance(level, bool) and 1 < level < 100:
+        raise OptionError(
+            f"level={level!r} looks like a percent; confidence is now alpha= (alpha=0.05 for "
+            "95% intervals)."
+        )
+    return 1 - level if isinstance(level, int | float) else level
+
+
+def _covered(lf: pl.LazyFrame) -> str:
+    """The arrival dates the contacts cover, in words for an error message."""
+    if "arrived_at" not in lf.collect_schema().names():
+        return "an unknown range (no arrived_at column)"
+    lo, hi = (
+        lf.select(pl.col("arrived_at").min(), pl.col("arrived_at").max().alias("hi"))
+        .collect()
+        .row(0)
+    )
+    return "no rows at all" if lo is None else f"{lo:%Y-%m-%d} to {hi:%Y-%m-%d}"
 
 
 @dataclass(frozen=True)
@@ -33,7 +68,12 @@ class PatienceEstimate(Result):
     """Mean patience (seconds) per group: ``term, estimate, std_error, ci_low, ci_high`` and counts."""
 
     table: pl.DataFrame
-    level: float
+    alpha: float = 0.05
+    """The intervals are ``1 - alpha`` confidence intervals."""
+
+    @property
+    def _level(self) -> str:
+        return fmt_value(1 - self.alpha, "share", decimals=0)
 
     @property
     def title(self) -> str:
@@ -68,7 +108,7 @@ class PatienceEstimate(Result):
         )
         fig.update_layout(
             title=_("Mean wait before giving up, seconds ({level} range)").format(
-                level=fmt_value(self.level, "share", decimals=0)
+                level=self._level
             ),
             xaxis_title=_("Seconds"),
         )
@@ -87,7 +127,7 @@ class PatienceEstimate(Result):
             (chat if str(r["term"]).startswith("chat") else phone).format(
                 queue=label(r["term"]),
                 mean=fmt_value(r["estimate"], "seconds"),
-                level=fmt_value(self.level, "share", decimals=0),
+                level=self._level,
                 range=fmt_interval(r["ci_low"], r["ci_high"], "seconds", change=False),
                 n=fmt_value(r["abandoned"], "count"),
             )
@@ -95,8 +135,9 @@ class PatienceEstimate(Result):
         ]
 
 
+@renamed(level=("alpha", lambda v: level_to_alpha(v)))
 def patience(
-    contacts: pl.DataFrame | pl.LazyFrame, *, by: str = "queue", level: float = 0.95
+    contacts: pl.DataFrame | pl.LazyFrame, *, by: str = "queue", alpha: float = 0.05
 ) -> PatienceEstimate:
     """Estimate mean caller patience per group from waits and abandons (phone and chat).
 
@@ -106,8 +147,8 @@ def patience(
         The contacts table (``channel``, ``abandoned``, ``wait_seconds`` and the ``by`` column).
     by : str, default "queue"
         The grouping column.
-    level : float, default 0.95
-        Confidence level of the interval.
+    alpha : float, default 0.05
+        The intervals are ``1 - alpha`` confidence intervals (was ``level=0.95``).
 
     Returns
     -------
@@ -121,9 +162,13 @@ def patience(
 
     lf = contacts.lazy() if isinstance(contacts, pl.DataFrame) else contacts
     cols = lf.collect_schema().names()
+    check_alpha(alpha)
     need = {"channel", "abandoned", "wait_seconds", by}
     if not need <= set(cols):
-        raise SchemaError(f"patience() needs the contacts columns {sorted(need)}.")
+        raise SchemaError(
+            f"patience(by={by!r}) needs the contacts columns {sorted(need)}; missing "
+            f"{sorted(need - set(cols))}."
+        )
     agg = (
         lf.filter(pl.col("channel").is_in(REALTIME))
         .group_by(pl.col(by).cast(pl.Utf8).alias("term"))
@@ -138,11 +183,11 @@ def patience(
     agg = agg.filter(pl.col("abandoned") > 0)
     if agg.height == 0:
         raise NotEnoughDataError(
-            "no abandoned phone or chat contacts: patience cannot be estimated."
+            "patience(): no abandoned phone or chat contacts, so patience cannot be estimated; "
+            f"the contacts given cover {_covered(lf)}."
         )
     d = agg["abandoned"].to_numpy().astype(float)
     exposure = agg["exposure_seconds"].to_numpy()
-    alpha = 1.0 - level
     rate_lo = stats.chi2.ppf(alpha / 2, 2 * d) / (2 * exposure)
     rate_hi = stats.chi2.ppf(1 - alpha / 2, 2 * d + 2) / (2 * exposure)
     est = exposure / d
@@ -161,4 +206,4 @@ def patience(
         "contacts",
         "exposure_seconds",
     )
-    return PatienceEstimate(table=table, level=level)
+    return PatienceEstimate(table=table, alpha=alpha)

@@ -19,12 +19,32 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
-from cxlab._present import N_, Headline, _, fmt_value, interval_words, label, ngettext
+from cxlab._options import renamed, warn_renamed
+from cxlab._present import (
+    EVERY_FORMS,
+    N_,
+    Headline,
+    _,
+    check_every,
+    fmt_value,
+    interval_words,
+    label,
+    ngettext,
+)
 from cxlab._result import Result, html_findings, html_table
 from cxlab.staffing._erlang_a import erlang_a_from
-from cxlab.staffing._required import _EPS, check_targets, required_servers
+from cxlab.staffing._required import _EPS, required_servers
+from cxlab.staffing._settings import SETTINGS_FIELDS, QueueSettings
 from cxlab.staffing._uncertainty import p_miss
-from cxlab.staffing._util import local_ts, per_series, when, zone
+from cxlab.staffing._util import (
+    every_of,
+    interval_minutes,
+    local_ts,
+    minutes_as_every,
+    per_series,
+    when,
+    zone,
+)
 from cxlab.staffing._words import duration_words, family_color, queue_words
 from cxlab.viz import closed_hours, date_ticks, fade, step_band, with_gaps
 
@@ -80,6 +100,24 @@ class StaffingPlan(Result):
     @property
     def title(self) -> str:
         return _("Staffing plan")
+
+    @property
+    def every(self) -> str:
+        """The plan's grain, ``"15m"``, ``"30m"`` or ``"1h"``."""
+        return every_of(self.interval_minutes)
+
+    @property
+    def settings(self) -> QueueSettings:
+        """The settings the plan was made with, per series."""
+        return QueueSettings(
+            aht_seconds=self.aht_seconds,
+            sl_target=self.sl_target,
+            sl_seconds=self.sl_seconds,
+            concurrency=self.concurrency,
+            patience_seconds=self.patience_seconds,
+            shrinkage=self.shrinkage,
+            max_occupancy=self.max_occupancy,
+        )
 
     def summary(self) -> pl.DataFrame:
         """One row per series_id and interval (the export's rows)."""
@@ -464,21 +502,62 @@ def _frame(forecast: Any) -> pl.DataFrame:
     return forecast
 
 
+_LOOSE = frozenset(SETTINGS_FIELDS)
+
+
+def settings_from(
+    settings: QueueSettings | None, loose: dict[str, Any], func: str
+) -> QueueSettings:
+    """``settings`` with the deprecated loose keywords folded in (each warns, naming settings=)."""
+    unknown = sorted(set(loose) - _LOOSE)
+    if unknown:
+        raise TypeError(f"{func}() got unexpected keyword arguments {unknown}.")
+    for key in loose:
+        warn_renamed(f"{func}({key}=...)", "settings=QueueSettings(...)", stacklevel=5)
+    if settings is None:
+        need = [k for k in ("aht_seconds", "sl_target", "sl_seconds") if loose.get(k) is None]
+        if need:
+            raise OptionError(
+                f"{func}() needs settings=QueueSettings(aht_seconds=..., sl_target=..., "
+                f"sl_seconds=...) (or cx.staffing.queue_settings(queues, contacts)); "
+                f"{', '.join(need)} not given."
+            )
+        return QueueSettings(**{k: v for k, v in loose.items() if v is not None})
+    if not isinstance(settings, QueueSettings):
+        raise OptionError(
+            f"{func}(settings=...) takes a QueueSettings (for example "
+            f"cx.staffing.queue_settings(queues, contacts)); got {type(settings).__name__}."
+        )
+    return settings.replace(**loose) if loose else settings
+
+
+def infer_every(frame: pl.DataFrame) -> str:
+    """The grain of a forecast frame: the shortest step between interval starts of a series."""
+    steps = (
+        frame.select("series_id", "ts")
+        .sort("series_id", "ts")
+        .select((pl.col("ts").diff().over("series_id")).dt.total_seconds().alias("s"))
+        .filter(pl.col("s") > 0)["s"]
+    )
+    if steps.len() == 0 or steps.min() % 60:
+        raise OptionError(
+            "plan(): the forecast has one interval per series, so its grain cannot be read; give "
+            f"every= ({EVERY_FORMS})."
+        )
+    return check_every(every_of(steps.min() / 60))
+
+
+@renamed(interval_minutes=("every", minutes_as_every), level="by")
 def plan(
-    forecast: pl.DataFrame | pl.LazyFrame,
+    forecast: Any,
     *,
-    interval_minutes: float,
-    aht_seconds: float | Mapping[str, float],
-    sl_target: float | Mapping[str, float],
-    sl_seconds: float | Mapping[str, float],
-    shrinkage: float = 0.3,
-    max_occupancy: float = 0.85,
-    concurrency: float | Mapping[str, float] = 1,
-    patience_seconds: float | Mapping[str, float] | None = None,
+    every: str | None = None,
+    settings: QueueSettings | None = None,
     headcount: int | Mapping[str, int] | pl.DataFrame | None = None,
     model: str | None = None,
-    level: str | None = None,
+    by: str | None = None,
     time_zone: str | None = None,
+    **loose: Any,
 ) -> StaffingPlan:
     """Agents per queue and interval for a volume forecast, with ranges and the risk of missing.
 
@@ -488,24 +567,26 @@ def plan(
         A result is read through its ``summary()``. Long forecast ``series_id, ts, [model,] y_hat, y_lo_80, y_hi_80, y_lo_95, y_hi_95``
         (contacts per interval). The band columns are optional: without them, the ranges and the
         risk are left empty.
-    interval_minutes : float
-        Length of the forecast intervals.
-    aht_seconds, sl_target, sl_seconds, concurrency, patience_seconds : float or dict
-        One value, or a dict series_id -> value. When ``sl_target`` is a dict, only its series
-        are staffed (the others, for example email worked from a backlog, are listed in
-        ``skipped``). ``patience_seconds`` switches from Erlang C to
-        Erlang A (abandonment); a series missing from its dict (or None) uses Erlang C.
-    shrinkage, max_occupancy : float
-        See :func:`cxlab.staffing.agents_required`.
+    every : str, optional
+        Length of the forecast intervals, ``"15m"``, ``"30m"`` or ``"1h"`` (was
+        ``interval_minutes``). Default: read from the forecast's interval starts.
+    settings : QueueSettings
+        Handle time, service-level target, concurrency, patience, shrinkage and occupancy cap, one
+        value or a dict series_id -> value each (see :func:`cxlab.staffing.queue_settings`). When
+        ``sl_target`` is a dict, only its series are staffed (the others, for example email worked
+        from a backlog, are listed in ``skipped``). ``patience_seconds`` switches from Erlang C to
+        Erlang A (abandonment); a series missing from its dict (or None) uses Erlang C. The loose
+        keywords of earlier versions (``aht_seconds=``, ``sl_target=``, ``shrinkage=`` ...) still
+        work for one minor version, with a ``DeprecationWarning``.
     headcount : int, dict, or DataFrame, optional
         Agents on the phones to assess (``series_id, ts, headcount`` for a frame). Default: the
         plan's own ``agents``.
     model : str, optional
         Which model's rows to use when the frame holds several for the same intervals (a frame
         with one chosen model per series needs none).
-    level : str, optional
+    by : str, optional
         Which hierarchy level to staff when the frame has a ``level`` column with several
-        values (default ``"queue"``).
+        values (default ``"queue"``; was ``level=``).
     time_zone : str, optional
         Time zone used in findings and charts (default: the workspace's).
 
@@ -527,17 +608,20 @@ def plan(
     >>> import datetime as dt, polars as pl
     >>> fc = pl.DataFrame({"series_id": ["q"], "ts": [dt.datetime(2026, 10, 5, 2, tzinfo=dt.UTC)],
     ...     "y_hat": [100.0], "y_lo_80": [85.0], "y_hi_80": [115.0], "y_lo_95": [78.0], "y_hi_95": [123.0]})
-    >>> p = plan(fc, interval_minutes=30, aht_seconds=180, sl_target=0.8, sl_seconds=20, time_zone="UTC")
+    >>> s = QueueSettings(aht_seconds=180, sl_target=0.8, sl_seconds=20)
+    >>> p = plan(fc, every="30m", settings=s, time_zone="UTC")
     >>> p.summary()["agents"].item(), p.summary()["agents_hi_95"].item()
     (14, 16)
     """
+    qs = settings_from(settings, loose, "plan")
     frame = _frame(forecast)
     if "level" in frame.columns and frame["level"].n_unique() > 1:
         levels = frame["level"].unique().sort().to_list()
-        pick = level or ("queue" if "queue" in levels else None)
+        pick = by or ("queue" if "queue" in levels else None)
         if pick not in levels:
             raise OptionError(
-                f"the forecast holds several levels {levels}; pass level=... to pick the one to staff."
+                f"plan(by={by!r}): the forecast holds the levels {levels}; pass by= one of them "
+                "to pick the one to staff."
             )
         frame = frame.filter(pl.col("level") == pick)
     if "cutoff" in frame.columns and frame["cutoff"].n_unique() > 1:
@@ -563,25 +647,21 @@ def plan(
         raise SchemaError("the forecast has duplicate series_id x ts rows.")
     if frame.height == 0:
         raise NotEnoughDataError("the forecast frame is empty: nothing to staff.")
-    if not interval_minutes or interval_minutes <= 0:
-        raise OptionError("interval_minutes must be positive (for example 15, 30 or 60).")
-    check_targets(
-        sl_target if not isinstance(sl_target, Mapping) else list(sl_target.values()),
-        0.0,
-        None,
-        max_occupancy,
-        shrinkage,
-        concurrency if not isinstance(concurrency, Mapping) else list(concurrency.values()),
-    )
+    every = check_every(every) if every is not None else infer_every(frame)
+    minutes = interval_minutes(every)
+    aht_seconds, sl_target, sl_seconds = qs.aht_seconds, qs.sl_target, qs.sl_seconds
+    concurrency, patience_seconds = qs.concurrency, qs.patience_seconds
+    shrinkage, max_occupancy = qs.shrinkage, qs.max_occupancy
     skipped: tuple[str, ...] = ()
     if isinstance(sl_target, Mapping):
         present = frame["series_id"].cast(pl.Utf8).unique().sort().to_list()
         skipped = tuple(sid for sid in present if sid not in sl_target)
         frame = frame.filter(pl.col("series_id").cast(pl.Utf8).is_in(list(sl_target)))
         if frame.height == 0:
-            raise NotEnoughDataError(
-                f"no forecast series has a service-level target; targets given for {sorted(sl_target)}, "
-                f"forecast series {present[:8]}."
+            raise OptionError(
+                f"settings name none of the forecast's series: sl_target is given for "
+                f"{sorted(sl_target)}, the forecast has {present[:8]}; use the forecast's queue "
+                "names (or one value for every series)."
             )
     frame = frame.sort(["series_id", "ts"])
     has_bands = all(c in frame.columns for c in QUANTILE_COLUMNS)
@@ -595,7 +675,7 @@ def plan(
         if patience_seconds is None
         else per_series(patience_seconds, ids, "patience_seconds", missing=np.inf)
     )
-    seconds = interval_minutes * 60.0
+    seconds = minutes * 60.0
     cols = QUANTILE_COLUMNS if has_bands else ("y_hat",)
     volumes = np.vstack([frame[c].cast(pl.Float64).fill_null(np.nan).to_numpy() for c in cols])
     if np.isnan(volumes).any():
@@ -680,7 +760,7 @@ def plan(
     uniq = dict.fromkeys(ids.tolist())
     return StaffingPlan(
         table=out.select(order),
-        interval_minutes=float(interval_minutes),
+        interval_minutes=float(minutes),
         sl_target={k: float(slt[ids == k][0]) for k in uniq},
         sl_seconds={k: float(sls[ids == k][0]) for k in uniq},
         shrinkage=float(shrinkage),

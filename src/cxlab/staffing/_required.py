@@ -25,7 +25,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cxlab._errors import CxlabError, OptionError
+from cxlab._errors import OptionError
+from cxlab._options import renamed
 from cxlab.staffing._erlang import (
     _as_float,
     _asa_from_c,
@@ -35,6 +36,7 @@ from cxlab.staffing._erlang import (
     erlang_c_from,
 )
 from cxlab.staffing._erlang_a import erlang_a_from
+from cxlab.staffing._util import interval_minutes, minutes_as_every
 
 _EPS = 1e-9
 
@@ -169,10 +171,11 @@ def required_servers(
     return n.reshape(shape)
 
 
+@renamed(interval_minutes=("every", minutes_as_every))
 def agents_required(
     volume: ArrayLike,
     *,
-    interval_minutes: float,
+    every: str,
     aht_seconds: ArrayLike,
     sl_target: ArrayLike | None = None,
     sl_seconds: ArrayLike | None = None,
@@ -189,8 +192,9 @@ def agents_required(
     volume : array_like
         Contacts arriving per interval (a forecast); broadcast with every other array argument.
         Zero volume (a closed interval) needs 0 agents.
-    interval_minutes : float
-        Length of the interval the volume arrives in.
+    every : str
+        Length of the interval the volume arrives in: ``"15m"``, ``"30m"`` or ``"1h"`` (was
+        ``interval_minutes``).
     aht_seconds : array_like
         Mean handle time, seconds.
     sl_target, sl_seconds : array_like, optional
@@ -217,17 +221,19 @@ def agents_required(
 
     Examples
     --------
-    >>> r = agents_required(100, interval_minutes=30, aht_seconds=180, sl_target=0.8, sl_seconds=20)
+    >>> r = agents_required(100, every="30m", aht_seconds=180, sl_target=0.8, sl_seconds=20)
     >>> r.agents, round(r.scheduled, 1)
     (14, 20.0)
     """
     check_targets(sl_target, sl_seconds, asa_target, max_occupancy, shrinkage, concurrency)
-    if not interval_minutes or interval_minutes <= 0:
-        raise OptionError("interval_minutes must be positive (for example 15, 30 or 60).")
+    minutes = interval_minutes(every)
     vol = _as_float(volume, "volume")
     aht = _as_float(aht_seconds, "aht_seconds")
     if np.any(aht <= 0):
-        raise CxlabError("aht_seconds must be positive.")
+        raise OptionError(
+            f"aht_seconds must be positive seconds; got {aht_seconds!r} (a minimum of "
+            f"{float(np.min(aht)):g})."
+        )
     patience = (
         np.asarray(np.inf)
         if patience_seconds is None
@@ -247,7 +253,7 @@ def agents_required(
         np.asarray(patience, float),
     ]
     vol, aht, slt, sls, asat, occ, shr, conc, pat = np.broadcast_arrays(*arrays)
-    traffic = vol * aht / (interval_minutes * 60.0)
+    traffic = vol * aht / (minutes * 60.0)
     servers = required_servers(
         traffic,
         aht,

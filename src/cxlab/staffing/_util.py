@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import OptionError
+from cxlab._present import every_minutes, local_zone
 
 
 def per_series(
@@ -39,14 +40,30 @@ def per_series(
 
 def zone(time_zone: str | None) -> str:
     """The time zone to show times in: the one given, else the workspace's, else UTC."""
-    if time_zone:
-        return time_zone
     try:
-        from cxlab._config import settings
-
-        return settings().time_zone
+        return local_zone(time_zone)
     except Exception:  # pragma: no cover - settings never stop a chart
         return "UTC"
+
+
+def minutes_as_every(minutes: Any) -> Any:
+    """An old ``interval_minutes`` number as a grain (30 -> "30m"); anything else unchanged, for
+    :func:`cxlab._present.check_every` to judge."""
+    number = isinstance(minutes, int | float) and not isinstance(minutes, bool)
+    if number and float(minutes).is_integer() and minutes > 0:
+        return f"{int(minutes)}m"
+    return minutes
+
+
+def every_of(minutes: float) -> str:
+    """The grain of a whole number of minutes, in its shortest form (60 -> "1h", 30 -> "30m")."""
+    m = round(minutes)
+    return f"{m // 60}h" if m % 60 == 0 else f"{m}m"
+
+
+def interval_minutes(every: str | int, *, name: str = "every") -> int:
+    """Minutes per interval of a fixed grain ("15m", "30m", "1h"); the error names ``name``."""
+    return every_minutes(every, name=name)
 
 
 def local_ts(ts: pl.Series, time_zone: str | None) -> pl.Series:
