@@ -121,10 +121,19 @@ def logistic(
 
     Examples
     --------
+    The transmission of the 32 cars of R's ``mtcars`` against their weight (R:
+    ``glm(am ~ wt, family = binomial, data = mtcars)`` gives -4.024 for ``wt``):
+
     >>> import cxlab as cx, polars as pl
-    >>> cars = pl.DataFrame({"am": [1, 1, 1, 0, 0, 0, 0, 1], "wt": [2.6, 2.9, 2.3, 3.2, 3.4, 3.5, 3.6, 2.1]})
-    >>> cx.churn.logistic(cars, outcome="am", covariates=["wt"]).n
-    8
+    >>> cars = pl.DataFrame({
+    ...     "am": [1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ...            0, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1],
+    ...     "wt": [2.62, 2.875, 2.32, 3.215, 3.44, 3.46, 3.57, 3.19, 3.15, 3.44, 3.44, 4.07,
+    ...            3.73, 3.78, 5.25, 5.424, 5.345, 2.2, 1.615, 1.835, 2.465, 3.52, 3.435, 3.84,
+    ...            3.845, 1.935, 2.14, 1.513, 3.17, 2.77, 3.57, 2.78]})
+    >>> r = cx.churn.logistic(cars, outcome="am", covariates=["wt"])
+    >>> r.n, round(r.summary().filter(term="wt")["estimate"].item(), 3)
+    (32, -4.024)
 
     References
     ----------
