@@ -48,17 +48,17 @@ def test_counts_add_exactly():
     st.integers(0, 500),
     st.integers(0, 500),
     st.integers(0, 500),
-    st.sampled_from([0.8, 0.9, 0.95, 0.99]),
+    st.sampled_from([0.2, 0.1, 0.05, 0.01]),
 )
-def test_nps_and_interval_stay_in_range(p, q, d, level):
-    """NPS and both interval ends stay in [-100, 100]; wider level, wider interval."""
+def test_nps_and_interval_stay_in_range(p, q, d, alpha):
+    """NPS and both interval ends stay in [-100, 100]; smaller alpha, wider interval."""
     if p + q + d == 0:
         return
     c = NpsCounts(p, q, d)
     assert -100 <= c.nps <= 100
-    lo, hi = c.interval(level)
+    lo, hi = c.interval(alpha=alpha)
     assert -100 <= lo <= hi <= 100
-    lo2, hi2 = c.interval(min(level + 0.009, 0.999))
+    lo2, hi2 = c.interval(alpha=max(alpha - 0.009, 0.001))
     assert lo2 <= lo + 1e-9 and hi2 >= hi - 1e-9
 
 
@@ -86,7 +86,7 @@ def _coverage(reps: int, n: int, enterprise: bool, shifted: bool, seed: int) -> 
     mu = S.nps_mean(ratings, np.full(m, float(enterprise)), np.full(m, float(shifted)))
     nps = S.draw_nps(rng, mu).reshape(reps, n)
     p, d = (nps >= 9).sum(1), (nps <= 6).sum(1)
-    lo, hi = interval(p, n - p - d, d, level=0.95)
+    lo, hi = interval(p, n - p - d, d, alpha=0.05)
     return float(np.mean((lo <= truth) & (truth <= hi)))
 
 

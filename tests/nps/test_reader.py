@@ -145,7 +145,7 @@ def _drivers_table(rows):
         r2_interval=(0.4, 0.6),
         n=1000,
         method="relative_weights",
-        level=0.95,
+        alpha=0.05,
         n_boot=50,
     )
 

@@ -85,7 +85,7 @@ def test_change_detects_planted_regime_shift(default_surveys, default_workspace)
     assert "NPS really moved" in res.findings()[1]
     card = res.headline(target=20.0)[0]
     assert isinstance(card, cx.Headline) and card.key == "nps" and card.unit == "nps"
-    assert card.period == ("2026-07-01", "2026-10-01") and card.compared_to == "previous_quarter"
+    assert card.period == ("2026-07-01", "2026-10-01") and card.compared_to == "previous"
     assert card.status == ("met" if row["nps_now"] >= 20.0 else "missed")
     assert (card.low, card.high) == (row["nps_now_low"], row["nps_now_high"])
     # the change shown is the difference of the levels shown; the estimate is within 0.1
@@ -121,7 +121,7 @@ def _aa_rejection_rate(reps: int, seed: int) -> float:
                 "nps": np.concatenate([np.repeat([10, 8, 3], a), np.repeat([10, 8, 3], b)]),
             }
         )
-        rejections += cx.nps.gaps(frame, by="seg", adjust="none").summary()["p_value"][0] < 0.05
+        rejections += cx.nps.gaps(frame, by="seg", correction="none").summary()["p_value"][0] < 0.05
     return rejections / reps
 
 

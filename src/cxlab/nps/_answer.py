@@ -7,17 +7,24 @@ the number of the section below it.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from dataclasses import dataclass
 
 import polars as pl
 
-from cxlab._present import N_, Headline, _, fmt_month, fmt_value, join_sentences, label
+from cxlab._present import (
+    N_,
+    Headline,
+    _,
+    fmt_month,
+    fmt_value,
+    join_sentences,
+    label,
+    parse_period,
+)
 from cxlab._result import Result
 from cxlab.nps._drivers import KeyDrivers
 from cxlab.nps._followup import FollowUp
-from cxlab.nps._period import _add_months, _unit_period
 from cxlab.nps._score import NpsChange
 from cxlab.nps._themes import Themes
 from cxlab.nps._trend import NpsTrend
@@ -56,12 +63,12 @@ class NpsAnswer(Result):
                     unit="nps",
                     target=self.target,
                     direction=">=" if self.target is not None else None,
-                    period=(start.isoformat(), _add_months(start, 1).isoformat()),
+                    period=parse_period(f"{start:%Y-%m}").iso,
                     # the difference of the two figures as the trend shows them (one decimal)
                     change=None
                     if before is None
                     else round(round(now["nps"], 1) - round(before["nps"], 1), 1),
-                    compared_to="previous_month",
+                    compared_to="previous",
                     higher_is_better=True,
                     low=now["ci_low"],
                     high=now["ci_high"],
@@ -97,7 +104,7 @@ class NpsAnswer(Result):
         start = now["ts"].date()
         month = fmt_month(start)
         period = self.change.now_period
-        quarter = _unit_period("quarter", dt.date(start.year, 3 * ((start.month - 1) // 3) + 1, 1))
+        quarter = parse_period(f"{start.year}-Q{(start.month - 1) // 3 + 1}")
         position = (start.year * 12 + start.month) - (quarter.start.year * 12 + quarter.start.month)
         if period is not None and period.unit == "quarter" and position == 0:
             head = _("{month}, the first month of {quarter}")

@@ -23,13 +23,31 @@ import numpy as np
 import polars as pl
 from scipy.special import ndtri
 
-from cxlab._errors import NotEnoughDataError, SchemaError
-from cxlab._options import check_option
-from cxlab.features._surveys import nps_category
+from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
+from cxlab._options import check_option, renamed
+from cxlab._present import fmt_value
+from cxlab.features import nps_category
 
 Method = Literal["adjusted_wald", "wald"]
 ADJUST_PROMOTER = 0.75
 ADJUST_TOTAL = 3.0
+
+
+def check_alpha(alpha: float) -> float:
+    """``alpha`` if it is a number strictly between 0 and 1 (0.05 gives 95% intervals)."""
+    ok = isinstance(alpha, (int, float)) and not isinstance(alpha, bool)
+    if not ok or not math.isfinite(alpha) or not 0 < alpha < 1:
+        raise OptionError(
+            f"alpha={alpha!r} is not allowed; give a number between 0 and 1, e.g. alpha=0.05 "
+            "for 95% intervals."
+        )
+    return float(alpha)
+
+
+def level_text(alpha: float) -> str:
+    """The confidence level of ``1 - alpha`` intervals as a reader reads it ("95%", "99.5%")."""
+    pct = 100 * (1 - alpha)
+    return fmt_value(1 - alpha, "share", decimals=0 if abs(pct - round(pct)) < 1e-9 else 1)
 
 
 @dataclass(frozen=True)
@@ -71,14 +89,15 @@ class NpsCounts:
         """Standard error of the NPS in points."""
         return float(std_error(self.promoters, self.passives, self.detractors, method=method))
 
+    @renamed(level=("alpha", lambda v: 1 - v))
     def interval(
-        self, level: float = 0.95, method: Method = "adjusted_wald"
+        self, *, alpha: float = 0.05, method: Method = "adjusted_wald"
     ) -> tuple[float, float]:
-        """The ``level`` confidence interval of the NPS in points, within [-100, 100]."""
+        """The ``1 - alpha`` confidence interval of the NPS in points, within [-100, 100]."""
         if self.n == 0:
             raise NotEnoughDataError("NPS interval: no answers.")
         lo, hi = interval(
-            self.promoters, self.passives, self.detractors, level=level, method=method
+            self.promoters, self.passives, self.detractors, alpha=alpha, method=method
         )
         return float(lo), float(hi)
 
@@ -101,15 +120,23 @@ def std_error(promoters, passives, detractors, *, method: Method = "adjusted_wal
         return 100.0 * np.sqrt(np.maximum(pp + pd_ - (pp - pd_) ** 2, 0.0) / n)
 
 
+@renamed(level=("alpha", lambda v: 1 - v))
 def interval(
-    promoters, passives, detractors, *, level: float = 0.95, method: Method = "adjusted_wald"
+    promoters, passives, detractors, *, alpha: float = 0.05, method: Method = "adjusted_wald"
 ):
-    """Confidence interval of the NPS (points), vectorised; the centre of the adjusted Wald
-    interval is the adjusted NPS, as in Rocks (2016)."""
+    """The ``1 - alpha`` confidence interval of the NPS (points), vectorised; the centre of the
+    adjusted Wald interval is the adjusted NPS, as in Rocks (2016).
+
+    Examples
+    --------
+    >>> [round(float(x), 1) for x in interval(50, 30, 20, alpha=0.05)]
+    [13.1, 44.6]
+    """
     check_option("method", method, Method)
+    check_alpha(alpha)
     p, q, d = _adjusted(promoters, passives, detractors, method)
     n = p + q + d
-    z = ndtri(0.5 + level / 2)
+    z = ndtri(1 - alpha / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         centre = 100.0 * (p - d) / n
     se = std_error(promoters, passives, detractors, method=method)
@@ -145,13 +172,15 @@ def count_frame(
     )
 
 
+@renamed(level=("alpha", lambda v: 1 - v))
 def with_interval(
-    counts: pl.DataFrame, *, level: float = 0.95, method: Method = "adjusted_wald"
+    counts: pl.DataFrame, *, alpha: float = 0.05, method: Method = "adjusted_wald"
 ) -> pl.DataFrame:
-    """Add ``nps``, ``std_error``, ``ci_low`` and ``ci_high`` (points) to a count frame."""
+    """Add ``nps``, ``std_error``, ``ci_low`` and ``ci_high`` (points, ``1 - alpha`` interval)
+    to a count frame."""
     p, q, d = (counts[c].to_numpy() for c in ("promoters", "passives", "detractors"))
     n = p + q + d
-    lo, hi = interval(p, q, d, level=level, method=method)
+    lo, hi = interval(p, q, d, alpha=alpha, method=method)
     with np.errstate(invalid="ignore", divide="ignore"):
         nps = 100.0 * (p - d) / n
     return counts.with_columns(

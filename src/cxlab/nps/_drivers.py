@@ -34,7 +34,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, SchemaError
-from cxlab._options import check_option
+from cxlab._options import check_option, renamed
 from cxlab._present import (
     _,
     fmt_intervals,
@@ -46,7 +46,9 @@ from cxlab._present import (
 )
 from cxlab._result import Result
 from cxlab.nps import _words  # noqa: F401  (registers the drivers' labels)
+from cxlab.nps._counts import check_alpha
 from cxlab.nps._details import Details
+from cxlab.nps._period import in_period
 
 DriverMethod = Literal["relative_weights", "shapley"]
 RATINGS = (
@@ -151,7 +153,7 @@ class KeyDrivers(Result):
     r2_interval: tuple[float, float]
     n: int
     method: str
-    level: float
+    alpha: float
     n_boot: int
     outcome: str = "nps"
 
@@ -423,6 +425,7 @@ class KeyDrivers(Result):
         return Details(title=self.title, notes=notes, tables=((self.title, table, units),))
 
 
+@renamed(level=("alpha", lambda v: 1 - v))
 def drivers(
     surveys: pl.LazyFrame | pl.DataFrame,
     *,
@@ -430,7 +433,7 @@ def drivers(
     outcome: str = "nps",
     method: DriverMethod = "relative_weights",
     n_boot: int = 200,
-    level: float = 0.95,
+    alpha: float = 0.05,
     seed: int = 0,
     period: str | None = None,
     time_zone: str | None = None,
@@ -451,6 +454,8 @@ def drivers(
         Keep only responses of this period (see :func:`cxlab.nps.parse_period`).
     n_boot
         Bootstrap resamples for the importance intervals (percentile intervals).
+    alpha
+        Importance ranges and slope intervals are ``1 - alpha`` intervals (was ``level=0.95``).
 
     Returns
     -------
@@ -472,12 +477,10 @@ def drivers(
     from scipy.stats import t as t_dist
 
     check_option("method", method, DriverMethod)
+    check_alpha(alpha)
     lf = surveys.lazy()
     if period:
-        from cxlab.nps._period import data_range, local_zone, parse_period
-
-        tz = local_zone(time_zone)
-        lf = lf.filter(parse_period(period, **data_range(lf, tz)).filter("responded_at", tz))
+        lf, _p, _tz = in_period(lf, period, time_zone, what="drivers")
     names = lf.collect_schema().names()
     if columns is None:
         themes = [c for c in names if c.startswith("theme_")]
@@ -526,9 +529,9 @@ def drivers(
             "drop rare drivers (columns=...) or use more responses."
         )
     shares = boots / boots.sum(1, keepdims=True)
-    a = (1 - level) / 2
+    a = alpha / 2
     beta, se, dof = _ols(z, w)
-    q = t_dist.ppf(0.5 + level / 2, dof)
+    q = t_dist.ppf(1 - alpha / 2, dof)
     r2_b = boots.sum(1)
     perf = []
     for j, c in enumerate(columns):
@@ -555,7 +558,7 @@ def drivers(
         r2_interval=(float(np.quantile(r2_b, a)), float(np.quantile(r2_b, 1 - a))),
         n=n,
         method=method,
-        level=level,
+        alpha=alpha,
         n_boot=n_boot,
         outcome=outcome,
     )

@@ -18,19 +18,21 @@ from cxlab._present import (
     BODY_ROWS,
     N_,
     Headline,
+    Period,
     _,
     csv_link,
     fmt_list,
     fmt_value,
     label,
     label_levels,
+    local_zone,
     ngettext,
 )
 from cxlab._result import Result
-from cxlab.features._surveys import nps_category, survey_features
+from cxlab.features import nps_category, survey_features
 from cxlab.nps._details import mark_languages
 from cxlab.nps._lexicon import detect_language
-from cxlab.nps._period import Period, data_range, local_zone, parse_period
+from cxlab.nps._period import in_period
 from cxlab.nps._themes import tag_themes
 from cxlab.nps._words import theme_label
 
@@ -271,10 +273,8 @@ def followup(
     >>> import cxlab as cx
     >>> cx.nps.followup(cx.load("surveys"), contacts=cx.load("contacts")).summary()  # doctest: +SKIP
     """
-    tz = local_zone(time_zone)
-    lf = surveys.lazy()
-    p = parse_period(period, **data_range(lf, tz))
-    lf = lf.filter(p.filter("responded_at", tz)).with_columns(nps_category())
+    lf, p, tz = in_period(surveys, period, time_zone, what="NPS follow-up")
+    lf = lf.with_columns(nps_category())
     lf = lf.filter(pl.col("category") == "detractor")
     names = lf.collect_schema().names()
     if contacts is not None and "last_contact_id" not in names:

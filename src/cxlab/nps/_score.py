@@ -17,18 +17,19 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 from scipy.special import ndtr, ndtri
 
 from cxlab._errors import NotEnoughDataError
-from cxlab._options import check_option
+from cxlab._options import check_option, renamed
 from cxlab._present import (
     N_,
     Headline,
     _,
+    check_compare_to,
     fmt_change,
     fmt_intervals,
     fmt_list,
@@ -39,20 +40,48 @@ from cxlab._present import (
     ngettext,
 )
 from cxlab._result import Result
-from cxlab._stats import adjust_p
-from cxlab.nps._counts import Method, NpsCounts, count_frame, std_error, with_interval
+from cxlab._stats import Correction
+from cxlab._stats import adjust_p as _adjust_p
+from cxlab.nps._counts import (
+    Method,
+    NpsCounts,
+    check_alpha,
+    count_frame,
+    level_text,
+    std_error,
+    with_interval,
+)
 from cxlab.nps._details import Details
-from cxlab.nps._period import Period, comparison_period, data_range, local_zone, parse_period
+from cxlab.nps._period import Period, in_period, survey_dates
 
 if TYPE_CHECKING:
     from cxlab.nps._trend import NpsTrend
 
-Adjust = Literal["holm", "bh", "none"]
+CORRECTIONS = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "none"}
 
 
-def _diff(a: pl.DataFrame, b: pl.DataFrame, method: Method, level: float) -> dict[str, np.ndarray]:
+@renamed(method="correction")
+def adjust_p(p_values, correction: Correction = "holm") -> np.ndarray:
+    """Adjusted p-values for many comparisons: ``correction="holm"`` (Holm's step-down,
+    family-wise error), ``"bh"`` (Benjamini-Hochberg's step-up, false discovery rate) or
+    ``"none"``. NaN stays NaN.
+
+    Examples
+    --------
+    >>> adjust_p([0.01, 0.04, 0.03], correction="holm").round(3).tolist()
+    [0.03, 0.06, 0.06]
+
+    References
+    ----------
+    Holm (1979), Scand. J. Statist. 6; Benjamini & Hochberg (1995), JRSS B 57.
+    """
+    check_option("correction", correction, Correction)
+    return _adjust_p(p_values, correction)
+
+
+def _diff(a: pl.DataFrame, b: pl.DataFrame, method: Method, alpha: float) -> dict[str, np.ndarray]:
     """NPS of ``a`` minus NPS of ``b`` (rows aligned), its standard error, interval and p-value."""
-    z = ndtri(0.5 + level / 2)
+    z = ndtri(1 - alpha / 2)
     get = {k: (a[k].to_numpy(), b[k].to_numpy()) for k in ("promoters", "passives", "detractors")}
     na = sum(get[k][0] for k in get).astype(float)
     nb = sum(get[k][1] for k in get).astype(float)
@@ -103,7 +132,7 @@ class NpsScore(Result):
 
     table: pl.DataFrame
     by: tuple[str, ...] = ()
-    level: float = 0.95
+    alpha: float = 0.05
     method: str = "adjusted_wald"
     label: str = ""
     period_obj: Period | None = None
@@ -254,7 +283,7 @@ class NpsScore(Result):
         """Appendix: the interval method and the full table."""
         return Details(
             title=self.title,
-            notes=(_method_note(self.level),),
+            notes=(_method_note(self.alpha),),
             tables=((self.title, self.table.rename(_NPS_BOUNDS, strict=False), _SCORE_UNITS),),
         )
 
@@ -271,11 +300,11 @@ _SCORE_UNITS = {
 }
 
 
-def _method_note(level: float) -> str:
+def _method_note(alpha: float) -> str:
     return _(
         "Intervals: {level} adjusted Wald intervals of the NPS from the promoter, passive and "
         "detractor counts (Rocks 2016: three answers added, 3/4 promoter and 3/4 detractor)."
-    ).format(level=fmt_value(level, "share", decimals=0))
+    ).format(level=level_text(alpha))
 
 
 def _result_html(result: Result, table: pl.DataFrame, units: dict[str, str], *, name: str) -> str:
@@ -292,12 +321,13 @@ def _result_html(result: Result, table: pl.DataFrame, units: dict[str, str], *, 
     )
 
 
+@renamed(level=("alpha", lambda v: 1 - v))
 def score(
     surveys: pl.LazyFrame | pl.DataFrame,
     *,
     by: str | list[str] | None = None,
     period: str | None = None,
-    level: float = 0.95,
+    alpha: float = 0.05,
     method: Method = "adjusted_wald",
     time_zone: str | None = None,
 ) -> NpsScore:
@@ -311,39 +341,52 @@ def score(
     by
         Grouping column(s), e.g. ``"segment"``, ``"region"``, ``"channel"``.
     period
-        Keep only responses of this period (see :func:`parse_period`); ``None`` for all.
+        Keep only responses of this period (see :func:`cxlab.nps.parse_period`); ``None`` for
+        all.
+    alpha
+        The intervals are ``1 - alpha`` confidence intervals (was ``level=0.95``).
     method
         ``"adjusted_wald"`` (Rocks 2016, the default) or ``"wald"``.
+
+    Raises
+    ------
+    OptionError
+        ``period`` or ``method`` is not one of the accepted forms.
+    NotEnoughDataError
+        No answer in ``period`` (the message names the dates the surveys cover).
 
     Examples
     --------
     >>> import cxlab as cx
-    >>> cx.nps.score(cx.load("surveys")).summary()  # doctest: +SKIP
+    >>> res = cx.nps.score(cx.load("surveys"))
+    >>> res.summary().columns
+    ['promoters', 'passives', 'detractors', 'n', 'nps', 'std_error', 'ci_low', 'ci_high']
+    >>> s = res.summary().row(0, named=True)
+    >>> round(s["nps"], 9) == round(100 * (s["promoters"] - s["detractors"]) / s["n"], 9)
+    True
+    >>> s["ci_low"] < s["nps"] < s["ci_high"]
+    True
+
+    By segment, after joining the customers' attributes to the surveys:
+
+    >>> surveys = cx.features.survey_features(cx.load("surveys"), customers=cx.load("customers"))
+    >>> cx.nps.score(surveys, by="segment").summary()["segment"].to_list()
+    ['enterprise', 'individual']
 
     References
     ----------
     Rocks (2016), The American Statistician 70(4), 365-372.
     """
     check_option("method", method, Method)
+    check_alpha(alpha)
     keys = (by,) if isinstance(by, str) else tuple(by or ())
     lf = surveys.lazy()
     tag, words = "", None
     if period:
-        tz = local_zone(time_zone)
-        p = parse_period(period, **data_range(lf, tz))
-        lf = lf.filter(p.filter("responded_at", tz))
+        lf, p, _tz = in_period(lf, period, time_zone, what="NPS")
         tag, words = p.label, p
-    table = with_interval(count_frame(lf, keys), level=level, method=method)
-    return NpsScore(table=table, by=keys, level=level, method=method, label=tag, period_obj=words)
-
-
-_COMPARED_TO = {
-    ("month", "previous"): "previous_month",
-    ("quarter", "previous"): "previous_quarter",
-    ("month", "year_ago"): "last_year",
-    ("quarter", "year_ago"): "year_ago",
-    ("year", "year_ago"): "year_ago",
-}
+    table = with_interval(count_frame(lf, keys), alpha=alpha, method=method)
+    return NpsScore(table=table, by=keys, alpha=alpha, method=method, label=tag, period_obj=words)
 
 
 @dataclass(frozen=True)
@@ -354,8 +397,7 @@ class NpsChange(Result):
     period: str
     compare_to: str
     by: tuple[str, ...] = ()
-    level: float = 0.95
-    adjust: str = "holm"
+    correction: str = "holm"
     alpha: float = 0.05
     real: bool = field(default=False)
     now_period: Period | None = None
@@ -428,8 +470,8 @@ class NpsChange(Result):
         if self.by:
             return []
         r = self.table.row(0, named=True)
-        unit = self.now_period.unit if self.now_period else "range"
-        compared = _COMPARED_TO.get((unit, self.compare_kind), "previous_period")
+        # "previous" (环比), "year_ago" (同比) or the explicit period compared with
+        compared = self.compare_kind if self.compare_kind != "explicit" else self.compare_to
         period = self.now_period.iso if self.now_period else None
         spark = ()
         if trend is not None and not trend.by:
@@ -657,7 +699,7 @@ class NpsChange(Result):
     def details(self) -> Details:
         """Appendix: the test, its statistics and the full table."""
         notes = [
-            _method_note(self.level),
+            _method_note(self.alpha),
             _(
                 "Change: the difference of two independent NPS, with a two-sided z test on the sum "
                 "of their multinomial variances."
@@ -672,7 +714,7 @@ class NpsChange(Result):
             notes.append(
                 _(
                     "Many groups: p-values adjusted by {method} over {m} groups (alpha {alpha})."
-                ).format(method=_ADJUST_NAMES[self.adjust], m=self.table.height, alpha=self.alpha)
+                ).format(method=CORRECTIONS[self.correction], m=self.table.height, alpha=self.alpha)
             )
         else:
             r = self.table.row(0, named=True)
@@ -705,7 +747,6 @@ class NpsChange(Result):
         )
 
 
-_ADJUST_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "none"}
 _CHANGE_UNITS = {
     "n_before": "count",
     "n_now": "count",
@@ -736,16 +777,16 @@ def _changes_as_text(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+@renamed(level=("alpha", lambda v: 1 - v), adjust="correction")
 def compare(
     surveys: pl.LazyFrame | pl.DataFrame,
     *,
     period: str = "latest_quarter",
     compare_to: str = "previous",
     by: str | None = None,
-    level: float = 0.95,
-    method: Method = "adjusted_wald",
-    adjust: Adjust = "holm",
     alpha: float = 0.05,
+    method: Method = "adjusted_wald",
+    correction: Correction = "holm",
     time_zone: str | None = None,
 ) -> NpsChange:
     """Did NPS really move? The change between two periods, with an interval and a z test.
@@ -753,25 +794,37 @@ def compare(
     Parameters
     ----------
     period, compare_to
-        See :func:`cxlab.nps._period.parse_period`; ``compare_to`` may be ``"previous"`` or
-        ``"year_ago"``.
+        See :func:`cxlab.nps.parse_period`; ``compare_to`` is ``"previous"`` (the unit just
+        before, 环比), ``"year_ago"`` (同比) or an explicit period.
     by
         Also break the change down by this column; p-values are then adjusted across groups.
-    adjust
-        ``"holm"`` (family-wise), ``"bh"`` (false discovery rate) or ``"none"``.
+    alpha
+        Intervals are ``1 - alpha`` confidence intervals and a change is called real when its
+        (adjusted) p-value is below ``alpha`` (was ``level=0.95``).
+    correction
+        ``"holm"`` (family-wise), ``"bh"`` (false discovery rate) or ``"none"`` (was
+        ``adjust=``).
+
+    Raises
+    ------
+    OptionError
+        ``period``, ``compare_to``, ``method`` or ``correction`` is not an accepted form.
+    NotEnoughDataError
+        No answer in ``period`` (the message names the dates the surveys cover).
 
     References
     ----------
     Rocks (2016); Holm (1979); Benjamini and Hochberg (1995).
     """
-    check_option("adjust", adjust, Adjust)
-    tz = local_zone(time_zone)
+    check_option("correction", correction, Correction)
+    check_option("method", method, Method)
+    check_alpha(alpha)
+    kind = check_compare_to(compare_to)
     lf = surveys.lazy()
-    rng = data_range(lf, tz)
-    now = parse_period(period, **rng)
-    before = comparison_period(now, compare_to, **rng)
+    now_lf, now, tz = in_period(lf, period, time_zone, what="NPS change")
+    before = now.compare(kind, **survey_dates(lf, tz))
     keys = [by] if by else []
-    a = count_frame(lf.filter(now.filter("responded_at", tz)), keys)
+    a = count_frame(now_lf, keys)
     b = count_frame(lf.filter(before.filter("responded_at", tz)), keys)
     if keys:
         groups = pl.concat([a.select(keys), b.select(keys)]).unique().sort(keys)
@@ -780,11 +833,9 @@ def compare(
         term = groups[by].cast(pl.Utf8)
     else:
         term = pl.Series(["all"])
-    if int(a["n"].sum()) == 0:
-        raise NotEnoughDataError(f"NPS change: no answers in {now.label}.")
     # no answers before (a survey introduced mid-year): NPS now is still reported, the change is not
-    d = _diff(a, b, method, level)
-    now_ci = with_interval(a, level=level, method=method)
+    d = _diff(a, b, method, alpha)
+    now_ci = with_interval(a, alpha=alpha, method=method)
     with np.errstate(invalid="ignore", divide="ignore"):
         nps_now = 100 * (a["promoters"] - a["detractors"]).to_numpy() / a["n"].to_numpy()
         nps_before = 100 * (b["promoters"] - b["detractors"]).to_numpy() / b["n"].to_numpy()
@@ -798,7 +849,7 @@ def compare(
             "nps_now_low": now_ci["ci_low"],
             "nps_now_high": now_ci["ci_high"],
             **d,
-            "p_adj": adjust_p(d["p_value"], adjust),
+            "p_adj": _adjust_p(d["p_value"], correction),
         }
     ).with_columns(pl.col(pl.Float64).fill_nan(None))
     overall_p = table["p_adj"][0] if not by else None
@@ -808,13 +859,12 @@ def compare(
         period=now.label,
         compare_to=before.label,
         by=tuple(keys),
-        level=level,
-        adjust=adjust,
+        correction=correction,
         alpha=alpha,
         real=bool(overall_p is not None and overall_p < alpha),
         now_period=now,
         before_period=before,
-        compare_kind=compare_to if compare_to in ("previous", "year_ago") else "explicit",
+        compare_kind=kind if kind in ("previous", "year_ago") else "explicit",
         counts_now=_total(a),
         counts_before=_total(b),
     )
@@ -830,8 +880,7 @@ class NpsGaps(Result):
 
     table: pl.DataFrame
     by: str
-    level: float = 0.95
-    adjust: str = "holm"
+    correction: str = "holm"
     alpha: float = 0.05
     period_obj: Period | None = None
 
@@ -990,11 +1039,13 @@ class NpsGaps(Result):
         return Details(
             title=self.title,
             notes=(
-                _method_note(self.level),
+                _method_note(self.alpha),
                 _(
                     "Each group against all other respondents: two-sided z test; p-values "
                     "adjusted by {method} over {m} groups (alpha {alpha})."
-                ).format(method=_ADJUST_NAMES[self.adjust], m=self.table.height, alpha=self.alpha),
+                ).format(
+                    method=CORRECTIONS[self.correction], m=self.table.height, alpha=self.alpha
+                ),
             ),
             tables=(
                 (
@@ -1006,32 +1057,43 @@ class NpsGaps(Result):
         )
 
 
+@renamed(level=("alpha", lambda v: 1 - v), adjust="correction")
 def gaps(
     surveys: pl.LazyFrame | pl.DataFrame,
     *,
     by: str,
     period: str | None = None,
-    level: float = 0.95,
-    method: Method = "adjusted_wald",
-    adjust: Adjust = "holm",
     alpha: float = 0.05,
+    method: Method = "adjusted_wald",
+    correction: Correction = "holm",
     time_zone: str | None = None,
 ) -> NpsGaps:
     """Which segments differ? Each value of ``by`` against all other respondents, with Holm or
     Benjamini-Hochberg adjustment over the values compared.
 
+    Parameters
+    ----------
+    by
+        The column whose values are compared, e.g. ``"segment"`` or ``"region"``.
+    period
+        Keep only responses of this period (see :func:`cxlab.nps.parse_period`).
+    alpha
+        Intervals are ``1 - alpha`` confidence intervals; a gap is called real when its adjusted
+        p-value is below ``alpha`` (was ``level=0.95``).
+    correction
+        ``"holm"``, ``"bh"`` or ``"none"`` (was ``adjust=``).
+
     References
     ----------
     Holm (1979); Benjamini and Hochberg (1995); Rocks (2016).
     """
-    check_option("adjust", adjust, Adjust)
+    check_option("correction", correction, Correction)
+    check_option("method", method, Method)
+    check_alpha(alpha)
     lf = surveys.lazy()
     words = None
     if period:
-        tz = local_zone(time_zone)
-        p = parse_period(period, **data_range(lf, tz))
-        lf = lf.filter(p.filter("responded_at", tz))
-        words = p
+        lf, words, _tz = in_period(lf, period, time_zone, what="NPS gaps")
     c = count_frame(lf, [by]).filter(pl.col(by).is_not_null())
     if c.height < 2:
         raise NotEnoughDataError(f"NPS gaps: {c.height} value(s) of {by!r}; at least 2 needed.")
@@ -1039,15 +1101,15 @@ def gaps(
     rest = c.select(
         *((tot[k][0] - pl.col(k)).alias(k) for k in ("promoters", "passives", "detractors", "n"))
     )
-    d = _diff(c, rest, method, level)
-    nps = with_interval(c, level=level, method=method)["nps"]
+    d = _diff(c, rest, method, alpha)
+    nps = with_interval(c, alpha=alpha, method=method)["nps"]
     table = pl.DataFrame(
         {
             "term": c[by].cast(pl.Utf8),
             "n": c["n"],
             "nps": nps,
             **d,
-            "p_adj": adjust_p(d["p_value"], adjust),
+            "p_adj": _adjust_p(d["p_value"], correction),
         }
     )
-    return NpsGaps(table=table, by=by, level=level, adjust=adjust, alpha=alpha, period_obj=words)
+    return NpsGaps(table=table, by=by, correction=correction, alpha=alpha, period_obj=words)

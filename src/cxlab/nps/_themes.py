@@ -21,14 +21,14 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab._masking import mask_column
-from cxlab._options import check_option
-from cxlab._present import _, fmt_intervals, fmt_list, fmt_value, gettext
+from cxlab._options import check_option, renamed
+from cxlab._present import Period, _, fmt_intervals, fmt_list, fmt_value, gettext
 from cxlab._result import Result
-from cxlab.features._surveys import nps_category
-from cxlab.nps._counts import with_interval
+from cxlab.features import nps_category
+from cxlab.nps._counts import check_alpha, with_interval
 from cxlab.nps._details import Details, mark_languages
 from cxlab.nps._lexicon import analyse, detect_language, lexicon
-from cxlab.nps._period import Period, data_range, local_zone, parse_period
+from cxlab.nps._period import in_period
 from cxlab.nps._words import COMMENT_LANGUAGES, theme_label
 
 Language = Literal["all", "en", "zh"]
@@ -106,7 +106,7 @@ class Themes(Result):
     examples: pl.DataFrame
     n_comments: int
     language: str = "all"
-    level: float = 0.95
+    alpha: float = 0.05
     period_obj: Period | None = None
 
     @property
@@ -361,12 +361,13 @@ def _examples(
     return pl.concat(picked)
 
 
+@renamed(level=("alpha", lambda v: 1 - v))
 def themes(
     surveys: pl.LazyFrame | pl.DataFrame,
     *,
     language: Language = "all",
     period: str | None = None,
-    level: float = 0.95,
+    alpha: float = 0.05,
     n_examples: int = 2,
     time_zone: str | None = None,
 ) -> Themes:
@@ -381,6 +382,8 @@ def themes(
         ``"all"``, ``"en"`` or ``"zh"``.
     period
         Keep only responses of this period (see :func:`cxlab.nps.parse_period`).
+    alpha
+        Each theme's NPS has a ``1 - alpha`` confidence interval (was ``level=0.95``).
 
     Returns
     -------
@@ -394,13 +397,12 @@ def themes(
     Hu and Liu (2004); Rocks (2016).
     """
     check_option("language", language, Language)
+    check_alpha(alpha)
     frame = surveys if isinstance(surveys, pl.DataFrame) else surveys.collect()
     words = None
     if period:
-        tz = local_zone(time_zone)
-        p = parse_period(period, **data_range(frame, tz))
-        frame = frame.filter(p.filter("responded_at", tz))
-        words = p
+        kept, words, _tz = in_period(frame, period, time_zone, what="themes")
+        frame = kept.collect()
     if "themes" not in frame.columns:
         frame = tag_themes(frame, language=language)
     elif language != "all":
@@ -452,7 +454,7 @@ def themes(
             )
         )
         frames.append(agg)
-    table = with_interval(pl.concat(frames), level=level).rename({"_t": "theme"})
+    table = with_interval(pl.concat(frames), alpha=alpha).rename({"_t": "theme"})
     table = (
         table.with_columns(
             pl.col("theme").replace_strict(labels, default="No theme found").alias("label")
@@ -482,6 +484,6 @@ def themes(
         examples=examples,
         n_comments=commented.height,
         language=language,
-        level=level,
+        alpha=alpha,
         period_obj=words,
     )

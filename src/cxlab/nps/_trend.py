@@ -21,12 +21,22 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError
-from cxlab._present import _, fmt_date, fmt_intervals, fmt_list, fmt_value, label, locale, ngettext
+from cxlab._options import renamed
+from cxlab._present import (
+    _,
+    fmt_date,
+    fmt_intervals,
+    fmt_list,
+    fmt_value,
+    label,
+    local_zone,
+    locale,
+    ngettext,
+)
 from cxlab._result import Result
-from cxlab.features._surveys import nps_category
-from cxlab.nps._counts import Method, with_interval
+from cxlab.features import nps_category
+from cxlab.nps._counts import Method, check_alpha, level_text, with_interval
 from cxlab.nps._details import Details
-from cxlab.nps._period import local_zone
 
 
 def _tick(ts, every: str) -> str:
@@ -50,7 +60,7 @@ class NpsTrend(Result):
     table: pl.DataFrame
     every: str
     by: tuple[str, ...] = ()
-    level: float = 0.95
+    alpha: float = 0.05
     sigma: float = 3.0
 
     @property
@@ -185,9 +195,7 @@ class NpsTrend(Result):
         groups = (
             self.table.partition_by(list(self.by), maintain_order=True) if self.by else [self.table]
         )
-        band_name = _("{level} likely range").format(
-            level=fmt_value(self.level, "share", decimals=0)
-        )
+        band_name = _("{level} likely range").format(level=level_text(self.alpha))
         for i, g in enumerate(groups):
             level = g[self.by[0]][0] if self.by else "current"
             colour = color_for(level, index=i)
@@ -307,17 +315,20 @@ class NpsTrend(Result):
         )
 
 
+@renamed(level=("alpha", lambda v: 1 - v))
 def trend(
     surveys: pl.LazyFrame | pl.DataFrame,
     *,
     every: str = "1mo",
     by: str | None = None,
-    level: float = 0.95,
+    alpha: float = 0.05,
     sigma: float = 3.0,
     method: Method = "adjusted_wald",
     time_zone: str | None = None,
 ) -> NpsTrend:
     """NPS per period (``every``: ``"1w"``, ``"1mo"``, ``"1q"``) with intervals and control limits.
+
+    ``alpha``: each period's NPS has a ``1 - alpha`` confidence interval (was ``level=0.95``).
 
     Examples
     --------
@@ -328,6 +339,7 @@ def trend(
     ----------
     Montgomery (2019), ch. 7; Rocks (2016).
     """
+    check_alpha(alpha)
     tz = local_zone(time_zone)
     keys = [by] if by else []
     lf = surveys.lazy().filter(pl.col("nps").is_not_null())
@@ -349,7 +361,7 @@ def trend(
     )
     if counts.height == 0:
         raise NotEnoughDataError("NPS trend: no answers.")
-    table = with_interval(counts, level=level, method=method)
+    table = with_interval(counts, alpha=alpha, method=method)
     over = [pl.col(k) for k in keys] if keys else None
 
     def pooled(col: str) -> pl.Expr:
@@ -381,4 +393,4 @@ def trend(
     )
     if not np.isfinite(table["nps"].to_numpy()).all():
         table = table.filter(pl.col("n") > 0)
-    return NpsTrend(table=table, every=every, by=tuple(keys), level=level, sigma=sigma)
+    return NpsTrend(table=table, every=every, by=tuple(keys), alpha=alpha, sigma=sigma)

@@ -1,4 +1,4 @@
-"""The NPS room's words: labels of its columns and levels, periods and drivers in the reader's language.
+"""The NPS room's words: labels of its columns, levels and drivers in the reader's language.
 
 Every identifier the NPS results can show (rating and theme drivers, promoter/passive/detractor,
 the columns of their tables) has a label here, registered in the shared catalogue, so no raw
@@ -7,9 +7,7 @@ identifier reaches a reader and the Chinese comes from ``locale/zh/nps.po``.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from cxlab._present import N_, fmt_month, fmt_period, gettext, label, locale, register_labels
+from cxlab._present import N_, gettext, label, register_labels
 
 RATING_LABELS = {
     "rating_wait_time": N_("Waiting time"),
@@ -107,16 +105,3 @@ def theme_label(name: str | None) -> str:
         return gettext(THEME_LABELS["(none)"])
     found = THEME_LABELS.get(name)
     return gettext(found) if found else label(name)
-
-
-def period_words(start: dt.date, end: dt.date, unit: str) -> str:
-    """A reporting period as a reader names it: "Q3 2026" / "2026年第3季度", "October 2026"."""
-    from babel.dates import format_skeleton
-
-    if unit == "month":
-        return fmt_month(start)
-    if unit == "quarter":
-        return format_skeleton("yQQQ", start, locale=locale())
-    if unit == "year":
-        return format_skeleton("y", start, locale=locale())
-    return fmt_period(start, end)
