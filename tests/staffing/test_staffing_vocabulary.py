@@ -136,6 +136,16 @@ def test_old_level_of_the_hierarchy_is_by():
         st.plan(full, every="30m", settings=one, by="channel")
 
 
+def test_a_plan_with_erlang_c_queues_replays_on_its_own_settings():
+    """A queue without patience (Erlang C) keeps an endless patience in the plan's settings,
+    which a replay of the plan accepts."""
+    fc = _forecast()
+    p = st.plan(fc, settings=SETTINGS.replace(patience_seconds={"phone_orders": 150.0}))
+    assert p.settings.patience_seconds == {"phone_orders": 150.0, "chat_orders": float("inf")}
+    counts = fc.select("series_id", "ts", pl.col("y_hat").round().alias("y"))
+    assert st.backtest(p, counts, seed=1).summary().height == 3
+
+
 def test_backtest_takes_every_and_settings_and_the_old_names_warn():
     ts = pl.datetime_range(START, START + dt.timedelta(hours=3, minutes=30), "30m", eager=True)
     staff = pl.DataFrame({"series_id": "q", "ts": ts, "agents": 6})

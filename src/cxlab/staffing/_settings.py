@@ -41,7 +41,9 @@ def _check(name: str, value: Any, ok, rule: str, *, optional: bool = False) -> N
         if v is None and optional:
             continue
         bad = isinstance(v, bool) or not isinstance(v, int | float)
-        if bad or not math.isfinite(float(v)) or not ok(float(v)):
+        # an infinite patience is no abandonment, as None is
+        endless = optional and not bad and v == math.inf
+        if bad or not (endless or math.isfinite(float(v))) or not ok(float(v)):
             raise OptionError(f"QueueSettings({name}={value!r}): {rule}.")
 
 
