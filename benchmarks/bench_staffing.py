@@ -47,7 +47,7 @@ def best_of(fn, repeat: int = 5) -> tuple[float, object]:
 def run_cxlab(x, patience=None):
     return st.agents_required(
         x["volume"],
-        interval_minutes=MINUTES,
+        every=f"{MINUTES}m",
         aht_seconds=x["aht"],
         sl_target=x["target"],
         sl_seconds=x["seconds"],
@@ -98,16 +98,14 @@ def forecast_frame(x) -> pl.DataFrame:
 
 def run_plan(x, fc):
     ids = [f"q{i:02d}" for i in range(QUEUES)]
-    return st.plan(
-        fc,
-        interval_minutes=MINUTES,
+    settings = st.QueueSettings(
         aht_seconds=dict(zip(ids, x["aht"][:, 0], strict=True)),
         sl_target=dict(zip(ids, x["target"][:, 0], strict=True)),
         sl_seconds=dict(zip(ids, x["seconds"][:, 0], strict=True)),
         shrinkage=0.3,
         max_occupancy=0.85,
-        time_zone="UTC",
     )
+    return st.plan(fc, every=f"{MINUTES}m", settings=settings, time_zone="UTC")
 
 
 def main() -> None:
