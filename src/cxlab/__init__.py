@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any
 from cxlab._errors import CxlabError, NotEnoughDataError, OptionError, SchemaError
 from cxlab._present import Headline, Period, label, language, record, set_language
 
-__version__ = "0.1.0"
-
 _SUBPACKAGES = (
     "data",
     "features",
@@ -46,6 +44,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    __version__: str
+
     from cxlab import (  # noqa: F401
         churn,
         data,
@@ -61,13 +61,27 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def load(table: str, **kwargs: Any):
-    """Lazily scan a canonical table of the workspace; see :func:`cxlab.data.load`."""
+    """Lazily scan a canonical table of the workspace; see :func:`cxlab.data.load`.
+
+    Examples
+    --------
+    >>> import cxlab as cx
+    >>> lf = cx.load("contacts", start="2026-10-01", end="2026-11-01", columns=["contact_id", "channel"])
+    >>> lf.collect().columns
+    ['contact_id', 'channel']
+    >>> sorted(lf.select("channel").unique().collect()["channel"])
+    ['chat', 'email', 'phone', 'social']
+    """
     from cxlab.data import load as _load
 
     return _load(table, **kwargs)
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read from the package metadata on first use
+        from cxlab._version import version
+
+        return version()
     if name in _SUBPACKAGES:
         module = importlib.import_module(f"cxlab.{name}")
         globals()[name] = module

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperCommand
 
 app = typer.Typer(
     help="cxlab: customer-service analytics. Generate or ingest data, run notebooks, publish reports.",
@@ -23,9 +24,9 @@ app.add_typer(data_app, name="data")
 
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import version
+        from cxlab._version import version
 
-        typer.echo(f"cxlab {version('cxlab')}")
+        typer.echo(f"cxlab {version()}")
         raise typer.Exit()
 
 
@@ -154,36 +155,76 @@ def data_validate(
     typer.echo(f"{path.name}: {typed.height:,} rows of {table} pass every rule ({used}).")
 
 
-def _parse_params(pairs: list[str]) -> dict[str, str]:
-    if len(pairs) % 2:
-        _fail(ValueError("parameters come in pairs: -p NAME VALUE"))
-    return dict(zip(pairs[::2], pairs[1::2], strict=True))
+_PAIR = "\0"  # joins NAME and VALUE of one -p pair; a shell argument never contains it
+_PARAMETER_FLAGS = ("-p", "--parameter")
 
 
-def _extra_params(ctx: typer.Context) -> dict[str, str]:
-    extra = list(ctx.args)
-    pairs: list[str] = []
-    while extra:
-        flag = extra.pop(0)
-        if flag not in ("-p", "--parameters") or len(extra) < 2:
-            _fail(ValueError(f"unexpected argument {flag!r}; give parameters as -p NAME VALUE"))
-        pairs += [extra.pop(0), extra.pop(0)]
-    return _parse_params(pairs)
+class _PairedParameters(TyperCommand):
+    """A command whose ``-p NAME VALUE`` option takes two words, repeatable.
+
+    typer has no repeatable two-word option, so each pair is joined into one word before click
+    parses the line; the command splits it again (:func:`_pairs`). ``--help`` shows the option.
+    """
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        rest, joined = list(args), []
+        while rest:
+            word = rest.pop(0)
+            if word == "--":
+                joined += [word, *rest]
+                break
+            if word in _PARAMETER_FLAGS:
+                if len(rest) < 2:
+                    raise typer.BadParameter(
+                        f"takes two words, a parameter name and its value (-p NAME VALUE); "
+                        f"got {' '.join([word, *rest])!r}",
+                        ctx=ctx,
+                        param_hint=word,
+                    )
+                joined += [word, rest.pop(0) + _PAIR + rest.pop(0)]
+            else:
+                joined.append(word)
+        return super().parse_args(ctx, joined)
 
 
-@app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+Parameters = Annotated[
+    list[str] | None,
+    typer.Option(
+        *_PARAMETER_FLAGS[::-1],
+        metavar="NAME VALUE",
+        show_default=False,
+        help="A notebook parameter; repeat for more: -p language en -p month 2026-10.",
+    ),
+]
+Language = Annotated[
+    list[str] | None,
+    typer.Option(
+        *_PARAMETER_FLAGS[::-1],
+        metavar="NAME VALUE",
+        show_default=False,
+        help="Only -p language zh|en: write every report in that language.",
+    ),
+]
+
+
+def _pairs(parameters: list[str] | None) -> dict[str, str]:
+    """``-p NAME VALUE`` pairs (joined by :class:`_PairedParameters`) as a dict."""
+    return dict(p.split(_PAIR, 1) for p in parameters or [])
+
+
+@app.command("run", cls=_PairedParameters)
 def run(
-    ctx: typer.Context,
     notebook: Annotated[
         str, typer.Argument(help="Notebook name (service_review, 00_service_review) or path.")
     ],
+    parameters: Parameters = None,
     cell_timeout: Annotated[float, typer.Option(help="Seconds any one cell may take.")] = 600,
     timeout: Annotated[float, typer.Option(help="Seconds the whole run may take.")] = 1800,
     workspace: Workspace = None,
 ) -> None:
-    """Run one notebook with parameters (-p NAME VALUE ...) and publish its report if it ran completely.
+    """Run one notebook with its parameters and publish its report if it ran completely.
 
-    Every notebook takes -p language zh|en (default: the workspace's language).
+    Give each parameter as -p NAME VALUE. Every notebook takes -p language zh|en (default: the workspace's language).
     """
     from cxlab import CxlabError
     from cxlab.runner import run_notebook
@@ -191,7 +232,7 @@ def run(
     try:
         result = run_notebook(
             notebook,
-            _extra_params(ctx),
+            _pairs(parameters),
             workspace=workspace,
             from_text=True,
             cell_timeout=cell_timeout,
@@ -211,10 +252,10 @@ def run(
     typer.echo(f"{result.notebook}: published {result.report}")
 
 
-@app.command("refresh", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@app.command("refresh", cls=_PairedParameters)
 def refresh_cmd(
-    ctx: typer.Context,
     only: Annotated[list[str] | None, typer.Option("--only", help="Run only these jobs.")] = None,
+    parameters: Language = None,
     workspace: Workspace = None,
 ) -> None:
     """Run every notebook of schedule.yaml in dependency order, past failures; exit 1 if any failed.
@@ -229,7 +270,7 @@ def refresh_cmd(
     from cxlab.runner import load_schedule, refresh, schedule_path
 
     console = Console(stderr=True)
-    params = _extra_params(ctx)
+    params = _pairs(parameters)
     unknown = [k for k in params if k != "language"]
     if unknown:
         _fail(ValueError(f"refresh takes only -p language zh|en, not {', '.join(unknown)}"))

@@ -186,7 +186,7 @@ def run_notebook(
         )
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
     try:
-        from cxlab import __version__
+        from cxlab._version import version
         from cxlab.data import data_freshness
 
         fresh = data_freshness(ws)
@@ -196,7 +196,7 @@ def run_notebook(
             run_time=started.astimezone(tz).replace(tzinfo=None),
             parameters=record["parameters"],
             freshness=fresh.astimezone(tz).replace(tzinfo=None) if fresh else None,
-            version=__version__,
+            version=version(),
             run_id=run_id,
             language=lang,
         )
