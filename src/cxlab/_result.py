@@ -5,6 +5,10 @@ itself four ways: ``summary()`` (a tidy polars DataFrame), ``plot()`` (a plotly 
 template), ``findings()`` (plain sentences for leadership, uncertainty in words) and ``to_dict()``
 (for a run's metrics file); ``_repr_html_`` lets the last line of a notebook cell display it.
 Computing never draws or prints: ``plot()`` draws from stored arrays.
+
+Every method of a result that draws (``plot``, ``plot_*``, ``*_plot``) hands its figure to the
+hooks registered with :func:`on_figure` before returning it: ``cxlab.viz`` registers the house
+style there, so a figure carries its template instead of relying on plotly's process-wide default.
 """
 
 from __future__ import annotations
@@ -12,24 +16,60 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 
 import polars as pl
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """``value`` made JSON-safe (``json.dumps(..., allow_nan=False)`` accepts it): NaN and
+    infinities become ``None``, dates ISO text, tuples lists, dict keys text, numpy scalars Python."""
     if isinstance(value, float):
         return None if math.isnan(value) or math.isinf(value) else value
-    if isinstance(value, (dt.datetime, dt.date)):
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [json_safe(v) for v in value]
+    if getattr(value, "ndim", 0) and hasattr(value, "tolist"):  # numpy arrays
+        return json_safe(value.tolist())
     if hasattr(value, "item"):  # numpy scalars
-        return _json_safe(value.item())
+        return json_safe(value.item())
     return value
+
+
+_FIGURE_HOOKS: list[Callable[[Any], Any]] = []
+
+
+def on_figure(hook: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Register ``hook(figure) -> figure``, applied to every figure a result's drawing method
+    returns (``cxlab.viz`` registers the house style). Registering twice is harmless."""
+    if hook not in _FIGURE_HOOKS:
+        _FIGURE_HOOKS.append(hook)
+    return hook
+
+
+def draws(name: str) -> bool:
+    """Whether a result's method of this name draws a figure: ``plot``, ``plot_*`` or ``*_plot``."""
+    return name == "plot" or name.startswith("plot_") or name.endswith("_plot")
+
+
+def _finishing_figures(method: Callable) -> Callable:
+    @wraps(method)
+    def drawing(self, *args: Any, **kwargs: Any) -> Any:
+        figure = method(self, *args, **kwargs)
+        for hook in _FIGURE_HOOKS:
+            figure = hook(figure)
+        return figure
+
+    drawing.__cx_draws__ = True  # type: ignore[attr-defined]
+    return drawing
 
 
 def format_value(value: Any, column: str = "") -> str:
@@ -59,6 +99,12 @@ def html_findings(sentences: list[str]) -> str:
 class Result:
     """Base class of analysis results. Subclasses implement ``summary``, ``plot`` and ``findings``."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            if draws(name) and callable(value) and not getattr(value, "__cx_draws__", False):
+                setattr(cls, name, _finishing_figures(value))
+
     @property
     def title(self) -> str:
         return type(self).__name__
@@ -78,7 +124,7 @@ class Result:
 
     def to_dict(self) -> dict:
         """The summary rows and findings, JSON-safe, for a run's metrics file."""
-        return _json_safe(
+        return json_safe(
             {"title": self.title, "findings": self.findings(), "summary": self.summary().to_dicts()}
         )
 

@@ -17,9 +17,10 @@ CELLS = {
         "cx.record(cx.Headline('n', 'Contacts', n, unit='count', period=('2026-10-01', '2026-11-01'),"
         " change=2, compared_to='previous_month', higher_is_better=True))",
     ],
-    "charted": [
-        "import cxlab as cx\nimport cxlab.viz\nimport plotly.graph_objects as go",
-        "go.Figure(go.Bar(x=['a', 'b'], y=[n, 2 * n])).show()",
+    "charted": [  # a figure of its own: the kernel's renderer comes from the runner
+        "import cxlab as cx\nimport plotly.graph_objects as go\nimport plotly.io as pio",
+        "go.Figure(go.Bar(x=['a', 'b'], y=[n, 2 * n])).show()\n"
+        "print('renderer', pio.renderers.default, 'template', pio.templates.default)",
         "print('speaks', cx.language())",
     ],
     "loads_data": [

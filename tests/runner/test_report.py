@@ -71,6 +71,17 @@ def test_plotly_js_once_under_assets(charted) -> None:
     assert "plotly.js v" in whole and "assets/" not in whole and "jp-Cell" in whole
 
 
+def test_charts_are_kept_with_the_kernel_renderer(charted) -> None:
+    """The runner starts the kernel with plotly's renderer set (importing cxlab sets none): the
+    chart reaches the page, drawn by the shared plotly.js; the default template is untouched."""
+    ws, page = charted
+    assert "renderer plotly_mimetype+notebook template plotly" in page
+    assert page.count('class="plotly-graph-div"') == 1 and "Plotly.newPlot" in page
+    executed = next((ws / "outputs/runs/charted").glob("*/charted.ipynb"))
+    outputs = [o for c in json.loads(executed.read_text())["cells"] for o in c.get("outputs", [])]
+    assert any("application/vnd.plotly.v1+json" in o.get("data", {}) for o in outputs)
+
+
 def test_unknown_notebook_refused_before_any_output(runner_ws: Path) -> None:
     result = _run(runner_ws, "no_such_report")
     assert result.exit_code != 0

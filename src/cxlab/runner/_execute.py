@@ -19,6 +19,11 @@ from typing import Any
 import nbformat
 import yaml
 
+# the kernel's plotly renderer: the mimetype keeps charts in the executed notebook, the notebook
+# part embeds plotly.js once so nbconvert's HTML draws them (plotly reads PLOTLY_RENDERER at import;
+# importing cxlab changes no plotly default, so the kernel gets it here)
+KERNEL_RENDERER = "plotly_mimetype+notebook"
+
 
 @dataclass(frozen=True)
 class Execution:
@@ -60,7 +65,12 @@ def execute(
         "--no-progress-bar",
         "--log-output",
     ]
-    full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+    full_env = {
+        **os.environ,
+        **env,
+        "PYTHONUNBUFFERED": "1",
+        "PLOTLY_RENDERER": KERNEL_RENDERER,
+    }
     with log.open("w") as fh:
         try:
             proc = subprocess.run(

@@ -1,13 +1,29 @@
 """The house style: a plotly template, a renderer that survives papermill and nbconvert, and
 escaped display helpers for reports (headline numbers, findings, tables).
 
-Importing ``cxlab.viz`` registers the ``cxlab`` template and sets plotly's renderer to
-``plotly_mimetype+notebook``: the mimetype keeps charts in JupyterLab and in executed notebooks,
-and the notebook part embeds plotly.js once per report so the HTML works offline.
+Importing ``cxlab.viz`` changes none of plotly's defaults. A figure a result draws is given the
+house template itself (:func:`house_style`, applied to every ``plot()``); in a Jupyter kernel the
+renderer moves to ``plotly_mimetype+notebook`` when a cxlab figure is made or shown (the mimetype
+keeps charts in JupyterLab and in executed notebooks, the notebook part embeds plotly.js once so
+nbconvert's HTML works offline). The runner starts its kernels with that renderer
+(``PLOTLY_RENDERER``). :func:`apply_renderer` makes both plotly's defaults, for a notebook that
+draws figures of its own.
 """
 
 from cxlab.viz._compact import compact_times, compact_values
-from cxlab.viz._display import findings, headline, note, safe_text, show, table
+from cxlab.viz._display import (
+    HOUSE_TEMPLATE,
+    RENDERER,
+    findings,
+    headline,
+    house_style,
+    house_template,
+    note,
+    safe_text,
+    show,
+    table,
+    use_notebook_renderer,
+)
 from cxlab.viz._theme import (
     COLORS,
     SEQUENCE,
@@ -29,6 +45,8 @@ from cxlab.viz._timeseries import (
 
 __all__ = [
     "COLORS",
+    "HOUSE_TEMPLATE",
+    "RENDERER",
     "SEQUENCE",
     "TARGET_LINE",
     "apply_renderer",
@@ -41,6 +59,8 @@ __all__ = [
     "fade",
     "findings",
     "headline",
+    "house_style",
+    "house_template",
     "localise_dates",
     "note",
     "safe_text",
@@ -49,7 +69,6 @@ __all__ = [
     "step_of",
     "table",
     "template",
+    "use_notebook_renderer",
     "with_gaps",
 ]
-
-apply_renderer()

@@ -67,7 +67,12 @@ def template() -> go.layout.Template:
 
 
 def apply_renderer() -> None:
-    """Register the template and choose a renderer that papermill and nbconvert keep."""
+    """Make the house template and a renderer that papermill and nbconvert keep plotly's
+    process-wide defaults.
+
+    cxlab never calls it on import: results style their own figures and the runner starts its
+    kernels with the renderer. Call it in a notebook that draws plotly figures of its own.
+    """
     pio.templates["cxlab"] = template()
     pio.templates.default = "plotly_white+cxlab"
     pio.renderers.default = "plotly_mimetype+notebook"
