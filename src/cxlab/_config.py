@@ -112,7 +112,7 @@ def _read(root: Path, text: bytes | None, env: tuple[str | None, ...]) -> Settin
     if "notebooks_dir" in values:
         values["notebooks_dir"] = (root / values["notebooks_dir"]).resolve()
     if values.get("language"):
-        from cxlab._present._i18n import check_language
+        from cxlab._present import check_language
 
         where = "CXLAB_LANGUAGE" if env[3] else f"{toml}: language"
         values["language"] = check_language(values["language"], setting=where)
