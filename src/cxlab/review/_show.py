@@ -19,13 +19,14 @@ from cxlab._present import (
     N_,
     _,
     findings_html,
+    fmt_change,
     fmt_date,
+    fmt_value,
     label,
     language,
     register_labels,
     table_html,
 )
-from cxlab._present._units import _decimal
 
 register_labels(
     {
@@ -148,7 +149,10 @@ def fmt_duration(
     unit = unit or duration_unit(seconds)
     words = {"s": _("{n} s"), "min": _("{n} min"), "h": _("{n} h"), "d": _("{n} d")}[unit]
     digits = (0 if unit == "s" else 1) if decimals is None else decimals
-    return words.format(n=_decimal(seconds / DURATION_UNITS[unit], digits, signed=signed))
+    amount = seconds / DURATION_UNITS[unit]
+    # a plain number in the reader's locale (a count's format at the digits asked for)
+    number = fmt_change if signed else fmt_value
+    return words.format(n=number(amount, "count", decimals=digits))
 
 
 class Html:
