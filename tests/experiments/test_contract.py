@@ -27,12 +27,16 @@ def tiny_reports(tiny_workspace):
 
 
 def _check_result(res):
+    """summary() a table, findings() sentences, to_dict() JSON, _repr_html_ escaped and plot() a
+    plotly Figure with something drawn and a title or axis saying what it is."""
     assert isinstance(res.summary(), pl.DataFrame)
     assert all(isinstance(s, str) and s for s in res.findings())
     json.dumps(res.to_dict())
     assert "<script" not in res._repr_html_()
     fig = res.plot()
-    assert fig is None or isinstance(fig, go.Figure)
+    assert isinstance(fig, go.Figure), type(res).__name__
+    assert fig.data, type(res).__name__
+    assert fig.layout.title.text or fig.layout.yaxis.title.text, type(res).__name__
 
 
 def test_every_report_and_part_honours_the_result_contract(tiny_reports):
@@ -54,6 +58,14 @@ def test_every_report_and_part_honours_the_result_contract(tiny_reports):
         assert rep.checks_table().height == len(rep.checks())
         assert rep.details()
     assert designs == {"ab", "cluster_ab", "staggered_did", "synthetic_control", "its"}
+
+
+def test_the_overview_honours_the_result_contract(tiny_workspace):
+    """The overview draws every intervention on a timeline, one line per intervention."""
+    portfolio = cx.experiments.overview(workspace=tiny_workspace)
+    _check_result(portfolio)
+    fig = portfolio.plot()
+    assert len(fig.data) == portfolio.table.height
 
 
 def test_most_recent_experiment_is_the_default(tiny_workspace):

@@ -33,20 +33,29 @@ def test_srm_passes_a_fair_split_and_uses_planned_shares():
     assert not srm_check({"a": 2000, "b": 8000}).passed
 
 
-@pytest.mark.parametrize("method,sm_method", [("holm", "holm"), ("bh", "fdr_bh")])
-def test_adjust_matches_statsmodels(method, sm_method):
+@pytest.mark.parametrize("correction,sm_method", [("holm", "holm"), ("bh", "fdr_bh")])
+def test_adjust_matches_statsmodels(correction, sm_method):
     """Holm (1979) and Benjamini-Hochberg (1995) adjusted p-values equal statsmodels'
     ``multipletests`` to 1e-12."""
     from statsmodels.stats.multitest import multipletests
 
     p = np.random.default_rng(1).uniform(0, 0.2, 12)
-    assert adjust(p, method=method) == pytest.approx(
+    assert adjust(p, correction=correction) == pytest.approx(
         multipletests(p, method=sm_method)[1], abs=1e-12
     )
 
 
-def test_adjust_rejects_unknown_method():
+def test_adjust_rejects_an_unknown_correction():
     from cxlab import OptionError
 
-    with pytest.raises(OptionError, match="holm"):
-        adjust([0.1], method="bonferonni")
+    with pytest.raises(OptionError, match=r"correction='bonferonni'.*'holm'"):
+        adjust([0.1], correction="bonferonni")
+
+
+def test_adjust_method_is_the_old_name_of_correction():
+    """``method=`` still works for one minor version: it warns, naming ``correction=``, and gives
+    the same adjusted p-values."""
+    p = [0.01, 0.04, 0.03]
+    with pytest.warns(DeprecationWarning, match="correction="):
+        old = adjust(p, method="bh")
+    assert old.tolist() == adjust(p, correction="bh").tolist()

@@ -309,6 +309,38 @@ class ABTestResult(Result):
             )
         return out
 
+    def view(self) -> pl.DataFrame:
+        """The table a reader reads: each comparison named by the analyst's metric, its level in
+        the control group, the effect with its likely range, all formatted by the metric's unit."""
+        likely = _("Likely range ({level})").format(level=level_text(self.alpha))
+        rows = []
+        for r in self.estimates.iter_rows(named=True):
+            name, unit, _hib = metric_info(r["metric"], self.measures)
+            rows.append(
+                {
+                    _("Measure"): name,
+                    _("Group"): label(r["arm"]),
+                    _("Role"): _("Main measure")
+                    if r["role"] == "primary"
+                    else _("Must not get worse"),
+                    _("Control group level"): fmt_value(r["control_value"], unit),
+                    _("Effect"): fmt_change(r["estimate"], unit),
+                    likely: fmt_interval(r["ci_low"], r["ci_high"], unit),
+                    _("Relative change"): relative_text(r["relative"]),
+                }
+            )
+        return pl.DataFrame(rows)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        from cxlab._present import CSS, findings_html, table_html
+
+        return (
+            f"{CSS}<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
+            f"{findings_html(self.findings())}{table_html(self.view())}</div>"
+        )
+
     def plot(self):
         import plotly.graph_objects as go
 

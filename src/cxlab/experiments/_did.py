@@ -246,7 +246,12 @@ class DiDResult(Result):
 
     def plot(self):
         return event_plot(
-            self.event_study, self.measure, _("Effect by weeks since the start"), alpha=self.alpha
+            self.event_study,
+            self.measure,
+            _("Effect by weeks since the start, {metric}").format(
+                metric=metric_info(self.measure)[0]
+            ),
+            alpha=self.alpha,
         )
 
 

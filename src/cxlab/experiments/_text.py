@@ -215,13 +215,13 @@ def find(name: str | Metric | None, measures: Sequence[Metric] = ()) -> Metric:
 
 def metric_label(m: Metric) -> str:
     """The reader's name of a metric: the declared label, the dictionary's label, or a plain
-    column's name (as written when it shares a dictionary KPI's name, never the KPI's label)."""
+    column's name ("Column fcr" when it shares a dictionary KPI's name: never the KPI's label)."""
     from cxlab.features import metrics
 
     if not m.name:
         return gettext(OUTCOME)
     if not m.declared and m.numerator is None and m.name in metrics():
-        return m.name
+        return _("Column {name}").format(name=m.name)
     return m.label
 
 
@@ -231,12 +231,14 @@ def metric_info(
     """``(label, unit, higher_is_better)`` of the analyst's metric (label in the reader's
     language): a dictionary KPI, a declared metric or a plain column (see :func:`find`).
 
-    Every number this room shows of a "ratio" metric (a plain column's unit) is a level or a
-    difference of levels, so it is formatted as a plain signed number ("score": 0.30, +0.05),
-    never as the multiplicative "×0.05" the formatter writes for a ratio of two levels.
+    Every number this room shows of a metric is a mean per unit (or per contact) or a difference
+    of two such means. A "ratio" (a plain column's unit) or a "count" is therefore written as a
+    number with two decimals ("score": 0.30, +0.15): never the multiplicative "×0.05" the
+    formatter writes for a ratio of two levels, nor a count's whole "+0".
     """
     m = find(name, measures)
-    return metric_label(m), "score" if m.unit == "ratio" else m.unit, m.higher_is_better
+    unit = "score" if m.unit in ("ratio", "count") else m.unit
+    return metric_label(m), unit, m.higher_is_better
 
 
 def percent_text(x: float) -> str:
