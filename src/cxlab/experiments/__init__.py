@@ -6,6 +6,14 @@ verdict, effect) and gives the index one card per intervention. The building blo
 moments (``unit_metrics``, ``Moments``), ``ab_test`` with CUPED, SRM and guardrails, ``power``,
 ``sequential`` (always-valid intervals), ``did`` with an event study, ``staggered_did`` and
 ``callaway_santanna``, ``its`` and ``synthetic_control``.
+
+Every analysis takes the analyst's metric three ways: a KPI of the metric dictionary, a metric
+declared with :func:`cxlab.features.declare_metric` (a ratio of sums over contacts, or a column),
+or a plain column of the per-unit table or panel. Text, tables, charts and cards name it by its
+label and format it by its unit; a metric without a declared better direction "changed", and no
+roll-out verdict is drawn from its direction. ``alpha`` sets every interval and check (their level
+is written from it), ``correction`` the multiple-comparison correction, and a window edge given
+without a time zone is read in the workspace's ``time_zone``.
 """
 
 from cxlab.experiments._ab import ABTestResult, ab_test, arm_moments, compare

@@ -22,14 +22,14 @@ def kpi_panel(
     metric: str | Metric,
     by: str = "region",
     every: str = "1w",
-    time_zone: str = "UTC",
+    time_zone: str | None = None,
     channels: tuple[str, ...] | None = None,
 ) -> pl.DataFrame:
     """A long panel ``unit, period, y, numerator, denominator`` of one KPI (ratio of sums per cell).
 
     ``metric`` is a KPI of the dictionary or a metric declared with a ``numerator`` and
-    ``denominator``. Periods are cut in the local ``time_zone`` (``"1w"`` starts on Monday, as
-    pilots launch). Cells without a denominator are dropped.
+    ``denominator``. Periods are cut in the local ``time_zone``, the workspace's when ``None``
+    (``"1w"`` starts on Monday, as pilots launch). Cells without a denominator are dropped.
     """
     m = ratio_metric(metric)
     lf = contacts.lazy()
