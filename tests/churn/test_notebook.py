@@ -4,6 +4,7 @@ sections and an appendix, and runs end to end (also on the tiny workspace with i
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -27,7 +28,9 @@ def test_notebook_parameters_and_order():
     findings) comes before any curve; the statistical models sit after the appendix heading."""
     cells = notebook_cells("03_churn_drivers")
     source = "".join(cells[1]["source"])
-    assert all(n in source for n in ("as_of: str", "horizon_days: int", "segment: str"))
+    assert all(n in source for n in ("as_of: str", "horizon: int", "segment: str"))
+    # the old name is still read, with a deprecation warning, for runs that set it
+    assert "horizon_days: int | None = None" in source
     every = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     assert "cx.runner.record" not in every and "cx.record(*cards)" in every
     assert every.index("cx.viz.headline") < every.index("cx.churn.key_findings")
@@ -52,23 +55,59 @@ def test_report_structure_answer_sections_appendix():
         assert method not in body, f"method name {method!r} in the body"
 
 
+def _outputs(nb: dict) -> str:
+    """What the executed cells showed (HTML, text and streams), without their source: a check on
+    this text fails when the notebook computed nothing."""
+    parts = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                parts.append("".join(out.get("text", "")))
+            for kind in ("text/html", "text/plain"):
+                value = out.get("data", {}).get(kind)
+                if value:
+                    parts.append("".join(value) if isinstance(value, list) else value)
+    return "\n".join(parts)
+
+
+def _run(run_notebook, workspace, tmp_path, params: dict, lang: str = "en") -> tuple[str, dict]:
+    """Run notebook 03 with the metrics file a ``cxlab run`` sets; the outputs and the cards."""
+    metrics = tmp_path / f"metrics-{lang}.json"
+    env = {"CXLAB_METRICS_PATH": str(metrics), "CXLAB_LANGUAGE": lang}
+    nb = run_notebook("03_churn_drivers", workspace, params, env=env)
+    return _outputs(nb), json.loads(metrics.read_text())
+
+
+def _in_range(card: dict) -> None:
+    assert card["headline"] is True
+    assert math.isfinite(card["value"]) and card["low"] <= card["value"] <= card["high"]
+
+
 @pytest.mark.notebook
 @pytest.mark.slow
 def test_notebook_runs_on_tiny_workspace(tiny_workspace, tmp_path, run_notebook):
     """The tiny workspace covers Jul-Oct 2026: a 30-day horizon, a landmark on 1 August and a
-    30-day split fit inside it. The analyst export goes to a scratch folder, never the report."""
+    30-day split fit inside it. The recorded cards carry the values the run computed; the
+    analyst export goes to a scratch folder, never the report."""
     export = tmp_path / "export"
-    params = {
-        "horizon_days": 30,
-        "landmark": "2026-08-01",
-        "split_days": 30,
-        "export_dir": str(export),
-    }
-    text = json.dumps(run_notebook("03_churn_drivers", tiny_workspace, params))
-    assert "Churn explained by service experience" in text
-    listed = next(export.glob("at-risk-*.csv")).read_text().splitlines()
+    params = {"horizon": 30, "landmark": "2026-08-01", "split_days": 30, "export_dir": str(export)}
+    shown, cards = _run(run_notebook, tiny_workspace, tmp_path, params)
+    assert {"service_share_of_churn", "value_at_risk", "list_ranking"} <= set(cards)
+    share, ranking, money = (
+        cards[k] for k in ("service_share_of_churn", "list_ranking", "value_at_risk")
+    )
+    _in_range(share)
+    _in_range(ranking)
+    assert 0 <= share["value"] <= 1 and 0 <= ranking["value"] <= 1
+    assert money["value"] > 0
+    # the cards' numbers are the ones the answer shows, and the sections below it ran
+    assert "Churn explained by service experience" in shown
+    assert f"{100 * share['value']:.1f}%" in shown
+    assert "could not be estimated" not in shown
+    listed = next(export.glob("at-risk-*-30d.csv")).read_text().splitlines()
+    assert len(listed) > 10
     ids = [line.split(",")[0] for line in listed[1:6]]
-    assert all(i not in text for i in ids)  # full ids only in the analyst file
+    assert all(i not in shown for i in ids)  # full ids only in the analyst file
 
 
 @pytest.mark.notebook
@@ -77,6 +116,34 @@ def test_notebook_runs_on_tiny_workspace_with_its_defaults(tiny_workspace, tmp_p
     """With the default parameters (a 91-day split after a landmark one month before the data
     end), the split falls beyond the follow-up: the notebook says so instead of failing (it used
     to stop with a lifelines ConvergenceError)."""
-    nb = run_notebook("03_churn_drivers", tiny_workspace, {"export_dir": str(tmp_path / "x")})
-    text = json.dumps(nb)
-    assert "Not estimable here" in text and "from day 91 of follow-up" in text
+    shown, cards = _run(run_notebook, tiny_workspace, tmp_path, {"export_dir": str(tmp_path / "x")})
+    assert "Not estimable here" in shown and "from day 91 of follow-up" in shown
+    assert "service_share_of_churn" in cards
+    _in_range(cards["service_share_of_churn"])
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_notebook_says_what_too_little_data_cannot_support(tiny_workspace, tmp_path, run_notebook):
+    """One segment of the tiny workspace has too few leavers for the at-risk model: the report
+    is still published, says so in a plain sentence (in Chinese too) and records no card for
+    it, with the cards it could compute; an old horizon_days parameter is still read."""
+    shown, cards = _run(
+        run_notebook,
+        tiny_workspace,
+        tmp_path,
+        {"segment": "enterprise", "horizon_days": 30, "export_dir": str(tmp_path / "x")},
+    )
+    assert "The at-risk list could not be estimated" in shown
+    assert "customers left among" in shown and "too few to estimate" in shown
+    assert "value_at_risk" not in cards and "list_ranking" not in cards
+    assert any(k.startswith("retention_") for k in cards)
+    assert "horizon_days" in shown and "horizon=" in shown  # the deprecation names the new name
+    zh, _cards = _run(
+        run_notebook,
+        tiny_workspace,
+        tmp_path,
+        {"segment": "enterprise", "export_dir": str(tmp_path / "y")},
+        lang="zh",
+    )
+    assert "流失风险名单无法估计" in zh

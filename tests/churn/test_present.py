@@ -29,7 +29,7 @@ def results(tiny_workspace):
     customers = cx.load("customers", workspace=tiny_workspace)
     surveys = cx.load("surveys", workspace=tiny_workspace)
     risk = cx.churn.at_risk(
-        contacts, customers, surveys, as_of="latest", horizon_days=30, currency="CNY"
+        contacts, customers, surveys, as_of="latest", horizon=30, currency="CNY"
     )
     drivers = cx.churn.driver_impact(risk, draws=50)
     frame = cx.churn.survival_frame(customers, contacts)
@@ -288,7 +288,7 @@ def _planted_drivers() -> cx.churn.DriverImpactResult:
         attributable_low=0.18,
         attributable_high=0.22,
         expected_churners=700.0,
-        horizon_days=90,
+        horizon=90,
         improvement=0.5,
         currency="CNY",
         draws=50,

@@ -66,7 +66,7 @@ def risk(default_workspace):
         cx.load("customers", workspace=default_workspace),
         cx.load("surveys", workspace=default_workspace),
         as_of="2026-11-01",
-        horizon_days=90,
+        horizon=90,
         currency="CNY",
     )
 
@@ -128,7 +128,7 @@ def test_at_risk_auc_reaches_the_planted_ceiling(risk, default_workspace):
         cx.load("customers", workspace=default_workspace),
         as_of=risk.holdout_as_of,
         end=risk.as_of,
-        horizon_days=risk.horizon_days,
+        horizon=risk.horizon,
         windows=(90,),
     )
     lp = (

@@ -16,6 +16,7 @@ from cxlab.churn._frames import (
     survival_frame,
 )
 from cxlab.churn._logit import LogitResult, logistic
+from cxlab.churn._missing import NotEstimated, TooLittleData
 from cxlab.churn._report import headline_cards, key_findings
 from cxlab.churn._risk import AtRiskResult, at_risk
 from cxlab.churn._survival import (
@@ -37,7 +38,9 @@ __all__ = [
     "DriverImpactResult",
     "KaplanMeierResult",
     "LogitResult",
+    "NotEstimated",
     "PHCheck",
+    "TooLittleData",
     "at_risk",
     "attributable_share",
     "cox",

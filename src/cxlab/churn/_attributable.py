@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from cxlab._errors import CxlabError
+from cxlab._errors import OptionError
 from cxlab._present import N_, Headline, _, fmt_interval, fmt_list, fmt_value
 from cxlab._result import Result
 from cxlab.churn._cox import CoxResult
+from cxlab.churn._missing import SHARE, NotEstimated, passed_on
 from cxlab.churn._plots import figure
 from cxlab.churn._words import ReaderTable, experience_noun, share_text
 
@@ -184,13 +185,13 @@ class AttributableShare(ReaderTable, Result):
 
 
 def attributable_share(
-    result: CoxResult,
+    result: CoxResult | NotEstimated,
     *,
     terms: Sequence[str],
     draws: int = 200,
     seed: int = 0,
     alpha: float = 0.05,
-) -> AttributableShare:
+) -> AttributableShare | NotEstimated:
     """The share of the churn events in the fitted data that the model attributes to ``terms``.
 
     Works on counting-process fits (:func:`cxlab.churn.customer_months`) and plain fits alike.
@@ -201,14 +202,16 @@ def attributable_share(
     Res. 10; Breslow (1972) baseline hazard; King, Tomz & Wittenberg (2000), simulation from
     the coefficients' distribution.
     """
+    if isinstance(result, NotEstimated):
+        return passed_on(SHARE, result)
     if result._data is None or result.strata:
-        raise CxlabError(
-            "the attributable share needs an unstratified Cox fit from cxlab.churn.cox."
+        raise OptionError(
+            "result: the attributable share needs an unstratified Cox fit from cxlab.churn.cox."
         )
     names = result.table["term"].to_list()
     missing = [t for t in terms if t not in names]
     if missing:
-        raise CxlabError(f"terms {missing} are not in the model ({names}).")
+        raise OptionError(f"terms={list(terms)!r}: {missing} are not terms of the model ({names}).")
     model = result._model
     data = result._data
     stop = data[model.duration_col].to_numpy(float)

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from cxlab._errors import CxlabError, NotEnoughDataError
+from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 from cxlab._options import check_option
 from cxlab._present import (
     N_,
@@ -26,7 +26,23 @@ from cxlab._present import (
     ngettext,
 )
 from cxlab._result import Result
-from cxlab.churn._design import design, meaningful_change, ratio_columns
+from cxlab.churn._design import (
+    binary_outcome,
+    design,
+    meaningful_change,
+    ratio_columns,
+    require_columns,
+)
+from cxlab.churn._missing import (
+    COX,
+    PH_CHECK,
+    IfTooLittle,
+    NotEstimated,
+    TooLittleData,
+    check_if_too_little,
+    not_estimated,
+    passed_on,
+)
 from cxlab.churn._plots import figure
 from cxlab.churn._words import (
     ReaderTable,
@@ -322,7 +338,8 @@ def cox(
     time_varying: Sequence[str] = (),
     ties: Ties = "efron",
     alpha: float = 0.05,
-) -> CoxResult:
+    if_too_little: IfTooLittle = "raise",
+) -> CoxResult | NotEstimated:
     """Fit a Cox proportional-hazards model by partial likelihood (Efron's method for ties).
 
     Parameters
@@ -351,10 +368,16 @@ def cox(
         ``"efron"`` (the only method offered; R's ``coxph`` default).
     alpha
         1 - confidence level of the intervals.
+    if_too_little
+        ``"raise"`` (a :class:`~cxlab.NotEnoughDataError` when too few customers left for the
+        terms, or the fit does not converge) or ``"say"``: return a
+        :class:`~cxlab.churn.NotEstimated` whose findings say so in words (a report keeps
+        running).
 
     Returns
     -------
     CoxResult
+        Or :class:`~cxlab.churn.NotEstimated` with ``if_too_little="say"``.
 
     Examples
     --------
@@ -370,26 +393,47 @@ def cox(
     Cox's likelihood function for censored data, JASA 72; Andersen & Gill (1982); Therneau &
     Grambsch (2000), Modeling Survival Data, ch. 6 (strata, time-dependent coefficients).
     """
+    given = {k: v for k, v in locals().items() if k not in ("frame", "if_too_little")}
+    if check_if_too_little(if_too_little) == "say":
+        try:
+            return cox(frame, **given)
+        except NotEnoughDataError as err:
+            return not_estimated(COX, err)
     from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError
 
     check_option("ties", ties, Ties)
     df = frame.lazy().collect() if isinstance(frame, pl.LazyFrame) else frame
-    strata = tuple(strata)
+    strata = (strata,) if isinstance(strata, str) else tuple(strata)
+    require_columns(df, duration=duration, entry=entry, strata=strata)
+    ev = binary_outcome(df, event, param="event")
+    for param, column in (("duration", duration), ("entry", entry)):
+        if column is not None and not df[column].dtype.is_numeric():
+            raise SchemaError(
+                f"{param}={column!r} holds {df[column].dtype} values; it must be a number of "
+                "days (or another time unit) since the origin."
+            )
     terms, names, dropped = design(df, covariates, reference=reference)
-    keep = [duration, event, *([entry] if entry else []), *strata]
-    data = pl.concat([df.select(keep), terms], how="horizontal").to_pandas()
-    data[event] = data[event].astype(int)
+    keep = [duration, *([entry] if entry else []), *strata]
+    data = pl.concat(
+        [df.select(keep), pl.DataFrame({event: ev.astype(int)}), terms], how="horizontal"
+    ).to_pandas()
     events = int(data[event].sum())
     if events < max(10, len(names)):
-        raise NotEnoughDataError(
-            f"{events} events for {len(names)} terms: too few to fit a Cox model honestly."
+        raise TooLittleData(
+            f"event={event!r}: {events} events for {len(names)} terms: too few to fit a Cox "
+            "model honestly.",
+            events=events,
+            n=df.height,
+            terms=len(names),
         )
     extra: list[str] = []
     if split_at:
         unknown = [t for t in time_varying if t not in names]
         if unknown or not time_varying:
-            raise CxlabError(
-                f"time_varying must name model terms ({names}); got {list(time_varying)}."
+            raise OptionError(
+                f"time_varying={list(time_varying)!r}: with split_at, name the model terms whose "
+                f"effect may change; the terms are {names}."
             )
         if entry is None:
             data["_entry"] = 0.0
@@ -406,13 +450,23 @@ def cox(
         extra = [name for name in extra if name not in empty]
         dropped = [*dropped, *empty]
     fitter = CoxPHFitter(alpha=alpha)
-    fitter.fit(
-        data,
-        duration_col=duration,
-        event_col=event,
-        entry_col=entry,
-        strata=list(strata) or None,
-    )
+    try:
+        fitter.fit(
+            data,
+            duration_col=duration,
+            event_col=event,
+            entry_col=entry,
+            strata=list(strata) or None,
+        )
+    except (ConvergenceError, np.linalg.LinAlgError) as err:
+        raise TooLittleData(
+            f"the Cox model did not converge ({events} events, {len(names)} terms): "
+            f"{str(err).splitlines()[0]}",
+            events=events,
+            n=df.height,
+            terms=len(names),
+            converged=False,
+        ) from None
     s = fitter.summary
     z = s["coef"] / s["se(coef)"]
     from scipy.stats import norm
@@ -548,7 +602,9 @@ class PHCheck(ReaderTable, Result):
         return fig
 
 
-def ph_check(result: CoxResult, *, transform: Transform = "rank", alpha: float = 0.05) -> PHCheck:
+def ph_check(
+    result: CoxResult | NotEstimated, *, transform: Transform = "rank", alpha: float = 0.05
+) -> PHCheck | NotEstimated:
     """Test proportional hazards for each term of a fitted Cox model (one row per subject).
 
     The scaled Schoenfeld residuals of each term are regressed on a transform of time; a slope
@@ -562,10 +618,13 @@ def ph_check(result: CoxResult, *, transform: Transform = "rank", alpha: float =
     """
     from lifelines.statistics import proportional_hazard_test
 
+    if isinstance(result, NotEstimated):  # a model the data could not support: said once more
+        return passed_on(PH_CHECK, result)
+
     check_option("transform", transform, Transform)
     if result._model is None or result.form != "one row per customer":
-        raise CxlabError(
-            "the proportional-hazards check needs a plain fit (one row per subject, no entry "
+        raise OptionError(
+            "result: the proportional-hazards check needs a plain fit (one row per subject, no entry "
             "times, no time split); check the landmark model instead."
         )
     test = proportional_hazard_test(result._model, result._data, time_transform=transform)

@@ -7,9 +7,64 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import polars as pl
 
-from cxlab._errors import NotEnoughDataError, SchemaError
+from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 
 STRING_TYPES = (pl.Utf8, pl.Categorical, pl.Enum)
+
+
+def _columns_text(frame: pl.DataFrame) -> str:
+    names = frame.columns
+    shown = ", ".join(names[:40]) + (f", … ({len(names)} in all)" if len(names) > 40 else "")
+    return shown
+
+
+def require_columns(frame: pl.DataFrame, **given: str | Sequence[str] | None) -> None:
+    """Every column a parameter names is in ``frame``; else a :class:`SchemaError` naming the
+    parameter, what was given and the columns there are."""
+    for param, value in given.items():
+        if value is None:
+            continue
+        names = [value] if isinstance(value, str) else list(value)
+        missing = [c for c in names if c not in frame.columns]
+        if missing:
+            shown = value if isinstance(value, str) else names
+            raise SchemaError(
+                f"{param}={shown!r}: no column {', '.join(map(repr, missing))} in the frame; "
+                f"its columns are {_columns_text(frame)}."
+            )
+
+
+def binary_outcome(frame: pl.DataFrame, column: str, *, param: str) -> np.ndarray:
+    """The 0/1 values of ``column`` (an event or outcome) as floats; booleans read as 0/1.
+
+    Text such as "yes"/"no", other numbers or missing values are refused with a
+    :class:`SchemaError` saying how to turn the column into 0/1.
+    """
+    require_columns(frame, **{param: column})
+    col = frame[column]
+    fix = f"e.g. frame.with_columns(pl.col({column!r}) == 'yes')"
+    if col.null_count():
+        raise SchemaError(
+            f"{param}={column!r} has {col.null_count()} missing value(s); the {param} must be "
+            "0/1 or true/false in every row: fill or drop them."
+        )
+    if col.dtype == pl.Boolean:
+        return col.cast(pl.Float64).to_numpy()
+    if not col.dtype.is_numeric():
+        values = col.cast(pl.Utf8).unique(maintain_order=True).head(4).to_list()
+        raise SchemaError(
+            f"{param}={column!r} holds {col.dtype} values such as {values}; the {param} must be "
+            f"0/1 or true/false: turn it into one first, {fix}."
+        )
+    values = col.cast(pl.Float64).to_numpy()
+    odd = sorted(set(np.unique(values)) - {0.0, 1.0})
+    if odd:
+        raise SchemaError(
+            f"{param}={column!r} holds values other than 0 and 1 ({[float(v) for v in odd[:4]]}"
+            f"); the {param} must be 0/1 or true/false, e.g. "
+            f"frame.with_columns(pl.col({column!r}) > 0)."
+        )
+    return values
 
 
 def design(
@@ -26,9 +81,12 @@ def design(
     listed, since no model can estimate it.
     """
     reference = dict(reference or {})
-    missing = [c for c in covariates if c not in frame.columns]
-    if missing:
-        raise SchemaError(f"covariate column(s) {missing} are not in the frame.")
+    if isinstance(covariates, str):
+        covariates = [covariates]
+    covariates = list(covariates)
+    if not covariates:
+        raise OptionError("covariates=[] names no column; give the columns of the model.")
+    require_columns(frame, covariates=covariates)
     exprs: list[pl.Expr] = []
     for name in covariates:
         col = frame[name]

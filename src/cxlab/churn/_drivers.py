@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from cxlab._errors import CxlabError, OptionError
+from cxlab._errors import OptionError
 from cxlab._present import N_, _, fmt_intervals, fmt_list, fmt_value, gettext
 from cxlab._result import Result
+from cxlab.churn._missing import DRIVERS, NotEstimated, passed_on
 from cxlab.churn._plots import currency_symbol, figure
 from cxlab.churn._risk import EXPERIENCE, AtRiskResult
 from cxlab.churn._words import ReaderTable, inline, money_text, term_label
@@ -69,7 +70,7 @@ class DriverImpactResult(ReaderTable, Result):
     attributable_low: float
     attributable_high: float
     expected_churners: float
-    horizon_days: int
+    horizon: int
     improvement: float
     currency: str
     draws: int
@@ -81,6 +82,14 @@ class DriverImpactResult(ReaderTable, Result):
         return _("What each driver costs (each improved by {share})").format(
             share=fmt_value(self.improvement, "share", decimals=0)
         )
+
+    @property
+    def horizon_days(self) -> int:
+        """The old name of :attr:`horizon` (read with a DeprecationWarning)."""
+        from cxlab._options import warn_renamed
+
+        warn_renamed(f"{type(self).__name__}.horizon_days", "horizon")
+        return self.horizon
 
     def summary(self) -> pl.DataFrame:
         """driver, affected (customers with the driver), churners_avoided with its interval,
@@ -111,7 +120,7 @@ class DriverImpactResult(ReaderTable, Result):
                 ).format(
                     change=_change(r["term"], self.improvement),
                     churners=fmt_value(r["churners_avoided"], "count"),
-                    days=fmt_value(self.horizon_days, "count"),
+                    days=fmt_value(self.horizon, "count"),
                     low=fmt_value(r["churners_avoided_low"], "count"),
                     high=fmt_value(r["churners_avoided_high"], "count"),
                     money=money_text(r["monthly_revenue_kept"]),
@@ -285,7 +294,7 @@ def _probabilities(x: np.ndarray, betas: np.ndarray) -> np.ndarray:
 
 
 def driver_impact(
-    risk: AtRiskResult,
+    risk: AtRiskResult | NotEstimated,
     *,
     drivers: Sequence[str] = EXPERIENCE,
     improvement: float = 0.5,
@@ -293,7 +302,7 @@ def driver_impact(
     seed: int = 0,
     alpha: float = 0.05,
     labels: Mapping[str, str] | None = None,
-) -> DriverImpactResult:
+) -> DriverImpactResult | NotEstimated:
     """The churn and monthly revenue avoided if each driver improved by ``improvement``.
 
     For a 0/1 driver (an unresolved complaint) a share ``improvement`` of the customers who
@@ -314,10 +323,14 @@ def driver_impact(
     """
     if not 0 < improvement <= 1:
         raise OptionError(f"improvement={improvement} must be in (0, 1].")
+    if isinstance(risk, NotEstimated):  # the at-risk model the data could not support
+        return passed_on(DRIVERS, risk)
     model, frame = risk.model, risk.scoring
     present = [d for d in drivers if d in model.terms]
     if not present:
-        raise CxlabError(f"none of the drivers {list(drivers)} is a term of the at-risk model.")
+        raise OptionError(
+            f"drivers={list(drivers)!r}: none is a term of the at-risk model ({model.terms[1:]})."
+        )
     rng = np.random.default_rng(seed)
     betas = rng.multivariate_normal(model.params, model.covariance, size=draws)
     betas = np.vstack([model.params, betas])  # row 0: the point estimate
@@ -370,7 +383,7 @@ def driver_impact(
         attributable_low=float(s_lo),
         attributable_high=float(s_hi),
         expected_churners=float(base[:, 0].sum()),
-        horizon_days=risk.horizon_days,
+        horizon=risk.horizon,
         improvement=improvement,
         currency=risk.currency,
         draws=draws,

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
-from cxlab.features._customers import as_utc_datetime, customer_features
+from cxlab._options import renamed
+from cxlab.features import as_utc_datetime, customer_features
 
 COUNT_PREFIXES = (
     "contacts_",
@@ -30,8 +31,14 @@ COUNT_PREFIXES = (
 )
 
 
-def _date(value: dt.date | dt.datetime | str) -> dt.date:
-    return as_utc_datetime(value).date()
+def _date(value: dt.date | dt.datetime | str, name: str = "as_of") -> dt.date:
+    """``value`` as a date; a text that is not a date is refused naming ``name``."""
+    if not isinstance(value, (dt.date, str)):
+        raise OptionError(f"{name}={value!r} is not a date; give a date or 'YYYY-MM-DD'.")
+    try:
+        return as_utc_datetime(value).date()
+    except ValueError:
+        raise OptionError(f"{name}={value!r} is not a date; give a date or 'YYYY-MM-DD'.") from None
 
 
 def _segment(segment: str | None) -> str | None:
@@ -112,8 +119,8 @@ def survival_frame(
     """
     if (start is None or end is None) and contacts is None:
         raise OptionError("give start and end, or the contacts table to take them from.")
-    s = _date(start) if start is not None else data_start(contacts)
-    e = _date(end) if end is not None else data_end(contacts)
+    s = _date(start, "start") if start is not None else data_start(contacts)
+    e = _date(end, "end") if end is not None else data_end(contacts)
     if e <= s:
         raise OptionError(f"end={e} must be after start={s}.")
     c = customers.lazy()
@@ -138,6 +145,7 @@ def cap_counts(frame: pl.DataFrame, cap: int | None) -> pl.DataFrame:
     return frame.with_columns(pl.col(cols).clip(upper_bound=cap))
 
 
+@renamed(horizon_days="horizon")
 def landmark_frame(
     contacts: pl.LazyFrame | pl.DataFrame,
     customers: pl.LazyFrame | pl.DataFrame,
@@ -145,7 +153,7 @@ def landmark_frame(
     *,
     as_of: dt.date | str,
     end: dt.date | str | None = None,
-    horizon_days: int | None = None,
+    horizon: int | None = None,
     windows: Sequence[int] = (30, 90),
     segment: str | None = None,
     cap: int | None = 5,
@@ -156,8 +164,8 @@ def landmark_frame(
     history). Customers active and not downgraded at ``as_of`` (see
     :func:`cxlab.features.customer_features`), with ``duration`` (days from ``as_of`` to churn,
     downgrade or ``end``), ``churned``, ``downgraded_after``, ``event_type`` and, when
-    ``horizon_days`` is given, ``churned_within`` (0/1: churned within the horizon; a downgrade
-    first counts as not churned). Experience counts are capped at ``cap``.
+    ``horizon`` (days, was ``horizon_days``) is given, ``churned_within`` (0/1: churned within the
+    horizon; a downgrade first counts as not churned). Experience counts are capped at ``cap``.
 
     References
     ----------
@@ -166,11 +174,11 @@ def landmark_frame(
     """
     k = contacts.lazy()
     a = landmark_date(k, window_days=max(windows)) if as_of == "auto" else _date(as_of)
-    e = _date(end) if end is not None else data_end(k)
-    if horizon_days is not None and a + dt.timedelta(days=horizon_days) > e:
+    e = _date(end, "end") if end is not None else data_end(k)
+    if horizon is not None and a + dt.timedelta(days=horizon) > e:
         raise NotEnoughDataError(
-            f"the horizon of {horizon_days} days after {a} ends after the data ({e}): "
-            "outcomes are not known yet."
+            f"horizon={horizon}: {horizon} days after {a} ends after the data ({e}): "
+            "outcomes are not known yet; choose an earlier as_of or a shorter horizon."
         )
     c = customers.lazy()
     if _segment(segment) is not None:
@@ -180,9 +188,9 @@ def landmark_frame(
         c.select("customer_id", "churn_date", "downgrade_date").collect(), on="customer_id"
     )
     f = cap_counts(_with_outcome(f, pl.lit(a), e), cap)
-    if horizon_days is not None:
+    if horizon is not None:
         f = f.with_columns(
-            ((pl.col("churned") == 1) & (pl.col("duration") <= horizon_days))
+            ((pl.col("churned") == 1) & (pl.col("duration") <= horizon))
             .cast(pl.Int8)
             .alias("churned_within")
         )
@@ -245,8 +253,12 @@ def customer_months(
     first = k.select(pl.col("arrived_at").min()).item()
     if first is None:
         raise NotEnoughDataError("the contacts table is empty.")
-    s = _date(start) if start is not None else first.astimezone(dt.UTC).date().replace(day=1)
-    e = _date(end) if end is not None else data_end(k)
+    s = (
+        _date(start, "start")
+        if start is not None
+        else first.astimezone(dt.UTC).date().replace(day=1)
+    )
+    e = _date(end, "end") if end is not None else data_end(k)
     bounds = pl.date_range(s, e, "1mo", eager=True).to_list()
     if bounds[-1] < e:
         bounds.append(e)

@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from cxlab._errors import NotEnoughDataError
 from cxlab._present import _, fmt_list, fmt_p, fmt_value
 from cxlab._result import Result
 from cxlab.churn._cox import forest, ratio_findings, ratio_table
-from cxlab.churn._design import design, meaningful_change, ratio_columns
+from cxlab.churn._design import binary_outcome, design, meaningful_change, ratio_columns
+from cxlab.churn._missing import TooLittleData
 from cxlab.churn._words import ReaderTable, term_label
 
 INTERCEPT = "intercept"
@@ -97,6 +97,41 @@ class LogitResult(ReaderTable, Result):
         )
 
 
+def _fit_logit(model, *, events: int, n: int, terms: int):
+    """Fit by maximum likelihood; a fit that does not converge (perfect separation, a singular
+    information matrix) raises :class:`TooLittleData` instead of a statsmodels error."""
+    import warnings
+
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationError
+
+    problem = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        try:
+            fit = model.fit(disp=0, maxiter=200)
+        except (
+            ConvergenceWarning,
+            PerfectSeparationError,
+            np.linalg.LinAlgError,
+            ValueError,
+        ) as err:
+            problem = err
+        else:
+            bad = not np.all(np.isfinite(fit.bse)) or not np.all(np.isfinite(fit.params))
+            if bad:
+                problem = ValueError("non-finite estimates or standard errors")
+    if problem is not None:
+        raise TooLittleData(
+            f"the logistic model did not converge ({events} events among {n} rows, {terms} "
+            f"terms): {problem}",
+            events=events,
+            n=n,
+            terms=terms,
+            converged=False,
+        )
+    return fit
+
+
 def logistic(
     frame: pl.DataFrame,
     *,
@@ -142,15 +177,21 @@ def logistic(
     """
     import statsmodels.api as sm
 
+    if isinstance(frame, pl.LazyFrame):
+        frame = frame.collect()
+    y = binary_outcome(frame, outcome, param="outcome")
     terms, names, dropped = design(frame, covariates, reference=reference)
-    y = frame[outcome].cast(pl.Float64).to_numpy()
     events = int(y.sum())
     if min(events, len(y) - events) < max(10, 2 * len(names)):
-        raise NotEnoughDataError(
-            f"{events} events among {len(y)} rows for {len(names)} terms: too few to fit honestly."
+        raise TooLittleData(
+            f"outcome={outcome!r}: {events} events among {len(y)} rows for {len(names)} terms: "
+            "too few to fit honestly.",
+            events=events,
+            n=len(y),
+            terms=len(names),
         )
     x = np.column_stack([np.ones(len(y)), terms.to_numpy().astype(float)])
-    fit = sm.Logit(y, x).fit(disp=0, maxiter=200)
+    fit = _fit_logit(sm.Logit(y, x), events=events, n=len(y), terms=len(names))
     ci = fit.conf_int(alpha)
     table = pl.DataFrame(
         {

@@ -15,6 +15,7 @@ from cxlab._present import N_, Headline, _, fmt_list, fmt_value, gettext, ngette
 from cxlab.churn._attributable import AttributableShare
 from cxlab.churn._drivers import DriverImpactResult
 from cxlab.churn._drivers import _names as driver_names
+from cxlab.churn._missing import NotEstimated
 from cxlab.churn._risk import AtRiskResult
 from cxlab.churn._survival import CompetingRisksResult, KaplanMeierResult
 from cxlab.churn._words import inline, money_text, months_text, share_text
@@ -23,10 +24,20 @@ BELIEF = 0.70  # "most churn comes from poor service": the share a reference pro
 
 
 def _share_card(
-    drivers: DriverImpactResult, share: AttributableShare | None, belief: float
-) -> Headline:
+    drivers: DriverImpactResult | NotEstimated,
+    share: AttributableShare | NotEstimated | None,
+    belief: float,
+) -> Headline | None:
+    """The share card from the monthly model, else from the at-risk model's what-ifs; ``None``
+    when neither could be estimated."""
+    if isinstance(share, NotEstimated):
+        share = None
+        if isinstance(drivers, NotEstimated):
+            return None
     if share is not None:
         card = share.headline()[0]
+    elif isinstance(drivers, NotEstimated):
+        return None
     else:
         card = Headline(
             key="service_share_of_churn",
@@ -42,10 +53,10 @@ def _share_card(
 
 def headline_cards(
     retention: CompetingRisksResult | KaplanMeierResult,
-    drivers: DriverImpactResult,
-    risk: AtRiskResult,
+    drivers: DriverImpactResult | NotEstimated,
+    risk: AtRiskResult | NotEstimated,
     *,
-    share: AttributableShare | None = None,
+    share: AttributableShare | NotEstimated | None = None,
     belief: float = BELIEF,
 ) -> list[Headline]:
     """The report's headline cards: retention over a year against its target (from
@@ -53,19 +64,22 @@ def headline_cards(
     downgraded still counts as kept), the share of
     churn the service experience explains (from ``share``, the monthly Cox model, when given;
     else from the at-risk model's what-ifs) against ``belief``, the monthly revenue at risk over
-    the horizon, and how well the at-risk list ranks customers."""
-    return [*retention.headline(), _share_card(drivers, share, belief), *risk.headline()]
+    the horizon, and how well the at-risk list ranks customers. A model the data could not
+    support (:class:`~cxlab.churn.NotEstimated`) has no card; the findings say why."""
+    card = _share_card(drivers, share, belief)
+    return [*retention.headline(), *([card] if card else []), *risk.headline()]
 
 
 def key_findings(
     retention: CompetingRisksResult | KaplanMeierResult,
-    drivers: DriverImpactResult,
-    risk: AtRiskResult,
+    drivers: DriverImpactResult | NotEstimated,
+    risk: AtRiskResult | NotEstimated,
     *,
-    share: AttributableShare | None = None,
+    share: AttributableShare | NotEstimated | None = None,
     belief: float = BELIEF,
 ) -> list[str]:
-    """The answer in four plain sentences, each with its uncertainty in words."""
+    """The answer in four plain sentences, each with its uncertainty in words; a model the data
+    could not support is said to be so, once."""
     out = []
     card = retention.headline()
     if card and card[0].value is None and retention.max_follow_up is not None:
@@ -111,7 +125,17 @@ def key_findings(
                 )
             )
     s = _share_card(drivers, share, belief)
-    if s.high is not None and s.high < belief:
+    # what could not be estimated, said once (a share from the what-ifs stands in for the
+    # monthly model's; the drivers' costs rest on the at-risk model)
+    if s is None and isinstance(share, NotEstimated):
+        out += share.findings()
+    if isinstance(risk, NotEstimated):
+        out += risk.findings()
+    elif isinstance(drivers, NotEstimated):
+        out += drivers.findings()
+    if s is None:
+        pass
+    elif s.high is not None and s.high < belief:
         text = _(
             "Service experience explains about {share} of churn (likely between {low} and "
             "{high}): well short of the {belief} often quoted. Most customers who leave do so "
@@ -122,14 +146,17 @@ def key_findings(
             "Service experience explains about {share} of churn (likely between {low} and "
             "{high}), against the {belief} often quoted."
         )
-    out.append(
-        text.format(
-            share=share_text(s.value),
-            low=share_text(s.low),
-            high=share_text(s.high),
-            belief=fmt_value(belief, "share", decimals=0),
+    if s is not None:
+        out.append(
+            text.format(
+                share=share_text(s.value),
+                low=share_text(s.low),
+                high=share_text(s.high),
+                belief=fmt_value(belief, "share", decimals=0),
+            )
         )
-    )
+    if isinstance(drivers, NotEstimated) or isinstance(risk, NotEstimated):
+        return out
     top = drivers.clear().head(3)
     if top.height:
         top = top.with_columns(pl.Series("driver", driver_names(top, drivers.names)))
@@ -154,7 +181,7 @@ def key_findings(
                 n=fmt_value(top.height, "count"),
                 drivers=fmt_list(parts),
                 share=fmt_value(drivers.improvement, "share", decimals=0),
-                days=fmt_value(drivers.horizon_days, "count"),
+                days=fmt_value(drivers.horizon, "count"),
             )
         )
     elif drivers.table.height:
@@ -172,7 +199,7 @@ def key_findings(
             "decide whom to call first."
         ).format(
             n=fmt_value(risk.expected_churners(), "count"),
-            days=fmt_value(risk.horizon_days, "count"),
+            days=fmt_value(risk.horizon, "count"),
             money=money_text(risk.total_value_at_risk()),
             top=fmt_value(risk.top_tenth_share(), "share", decimals=0),
             k=risk.ranking_in_ten(),

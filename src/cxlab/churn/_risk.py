@@ -14,12 +14,21 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._masking import mask_column
+from cxlab._options import warn_renamed
 from cxlab._present import BODY_ROWS, N_, Headline, _, fmt_date, fmt_value
 from cxlab._result import Result
 from cxlab.churn._frames import _date, _segment, data_end, landmark_frame
 from cxlab.churn._logit import LogitResult, logistic
+from cxlab.churn._missing import (
+    AT_RISK,
+    IfTooLittle,
+    NotEstimated,
+    check_if_too_little,
+    not_estimated,
+)
 from cxlab.churn._plots import figure
 from cxlab.churn._words import ReaderTable, money_text, term_label
+from cxlab.features import CONTACT_COLUMNS
 
 EXPERIENCE = (
     "unresolved_complaint_90d",
@@ -111,7 +120,7 @@ class AtRiskResult(ReaderTable, Result):
 
     customers: pl.DataFrame = field(repr=False)
     as_of: dt.date
-    horizon_days: int
+    horizon: int
     train_as_of: dt.date
     holdout_as_of: dt.date
     auc: float
@@ -133,8 +142,16 @@ class AtRiskResult(ReaderTable, Result):
     @property
     def title(self) -> str:
         return _("Customers most at risk of leaving in the next {days} days").format(
-            days=fmt_value(self.horizon_days, "count")
+            days=fmt_value(self.horizon, "count")
         )
+
+    @property
+    def horizon_days(self) -> int:
+        """The old name of :attr:`horizon` (read with a DeprecationWarning)."""
+        from cxlab._options import warn_renamed
+
+        warn_renamed(f"{type(self).__name__}.horizon_days", "horizon")
+        return self.horizon
 
     def summary(self) -> pl.DataFrame:
         """The top of the list, customer ids masked (the full list: :meth:`export`)."""
@@ -170,8 +187,8 @@ class AtRiskResult(ReaderTable, Result):
         return float(self.customers["churn_probability"].sum())
 
     def period(self) -> tuple[str, str]:
-        """The days the list predicts: from ``as_of`` for ``horizon_days`` (end exclusive)."""
-        end = self.as_of + dt.timedelta(days=self.horizon_days)
+        """The days the list predicts: from ``as_of`` for ``horizon`` days (end exclusive)."""
+        end = self.as_of + dt.timedelta(days=self.horizon)
         return self.as_of.isoformat(), end.isoformat()
 
     def top_tenth_share(self) -> float:
@@ -222,7 +239,7 @@ class AtRiskResult(ReaderTable, Result):
             ).format(
                 customers=fmt_value(c.height, "count"),
                 churners=fmt_value(self.expected_churners(), "count"),
-                days=fmt_value(self.horizon_days, "count"),
+                days=fmt_value(self.horizon, "count"),
                 money=money_text(self.total_value_at_risk()),
             ),
             _("The top tenth of the list holds {share} of that revenue at risk.").format(
@@ -369,7 +386,7 @@ class AtRiskResult(ReaderTable, Result):
             from cxlab._config import settings
 
             directory = settings().data_dir / "exports"
-        return self.export(Path(directory) / f"at-risk-{self.as_of}-{self.horizon_days}d.csv")
+        return self.export(Path(directory) / f"at-risk-{self.as_of}-{self.horizon}d.csv")
 
     def export(self, path: str | os.PathLike) -> Path:
         """Write the full list with unmasked customer ids (for the analyst, never the report)."""
@@ -397,7 +414,8 @@ def at_risk(
     surveys: pl.LazyFrame | pl.DataFrame | None = None,
     *,
     as_of: dt.date | str,
-    horizon_days: int = 90,
+    horizon: int = 90,
+    horizon_days: int | None = None,
     segment: str | None = None,
     experience: Sequence[str] = EXPERIENCE,
     attributes: Sequence[str] = CUSTOMER,
@@ -405,8 +423,9 @@ def at_risk(
     currency: str | None = None,
     top: int = 25,
     alpha: float = 0.05,
-) -> AtRiskResult:
-    """Score every active customer's churn probability over the next ``horizon_days``.
+    if_too_little: IfTooLittle = "raise",
+) -> AtRiskResult | NotEstimated:
+    """Score every active customer's churn probability over the next ``horizon`` days.
 
     The model is a logistic regression of churn within the horizon on the service experience of
     the 90 days before a landmark and the customer's attributes. It is validated on a time-based
@@ -420,8 +439,11 @@ def at_risk(
     as_of
         The date the list is made (features use only contacts before it; at most the data end;
         ``"latest"`` means the data end).
+    horizon
+        The churn window to predict, in days.
     horizon_days
-        The churn window to predict.
+        The old name of ``horizon``: when given (not ``None``) it is used, with a
+        ``DeprecationWarning`` (a notebook passes both while runs may still set the old name).
     segment
         Restrict to one segment (its term is then dropped).
     experience, attributes
@@ -429,10 +451,15 @@ def at_risk(
     reference
         Reference levels of text covariates (default: monthly contract, individual segment,
         bronze tier, so odds ratios read the same whichever segment is shown).
+    if_too_little
+        ``"raise"`` (a :class:`~cxlab.NotEnoughDataError` when too few customers left to fit the
+        model, or the fit does not converge) or ``"say"``: return a
+        :class:`~cxlab.churn.NotEstimated` whose findings say so in words.
 
     Returns
     -------
     AtRiskResult
+        Or :class:`~cxlab.churn.NotEstimated` with ``if_too_little="say"``.
         ``summary()`` is the top of the list with masked ids; ``export(path)`` writes the full list
         with real ids for the analyst; ``validation()``, ``plot()`` (calibration), ``plot_roc()``.
 
@@ -441,9 +468,24 @@ def at_risk(
     Steyerberg (2019), Clinical Prediction Models, 2nd ed., ch. 15 (temporal validation, Brier,
     calibration); Hanley & McNeil (1982), Radiology 143 (AUC interval); Wilson (1927) interval.
     """
-    if horizon_days <= 0:
-        raise OptionError(f"horizon_days={horizon_days} must be positive.")
-    from cxlab.features._customers import CONTACT_COLUMNS
+    if horizon_days is not None:
+        warn_renamed("at_risk(horizon_days=...)", "horizon=")
+        horizon = horizon_days
+    given = {
+        k: v
+        for k, v in locals().items()
+        if k not in ("contacts", "customers", "surveys", "if_too_little", "horizon_days")
+    }
+    if check_if_too_little(if_too_little) == "say":
+        try:
+            return at_risk(contacts, customers, surveys, **given)
+        except NotEnoughDataError as err:
+            return not_estimated(AT_RISK, err)
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon <= 0:
+        raise OptionError(
+            f"horizon={horizon!r} is not allowed; give a positive whole number of days, "
+            "e.g. horizon=90."
+        )
 
     k = contacts.lazy().select(CONTACT_COLUMNS).collect()  # read once, used at three landmarks
     customers = customers.lazy().collect()
@@ -453,7 +495,7 @@ def at_risk(
     a = end if as_of == "latest" else _date(as_of)
     if a > end:
         raise OptionError(f"as_of={a} is after the data end ({end}): nothing is known there yet.")
-    h = dt.timedelta(days=horizon_days)
+    h = dt.timedelta(days=horizon)
     holdout_at, train_at = a - h, a - 2 * h
     reference = {
         "contract": "monthly",
@@ -465,12 +507,8 @@ def at_risk(
     if segment is not None:
         covariates = [c for c in covariates if c != "segment"]
     kw = {"segment": segment, "windows": (90,)}
-    train = landmark_frame(
-        k, customers, surveys, as_of=train_at, end=a, horizon_days=horizon_days, **kw
-    )
-    holdout = landmark_frame(
-        k, customers, surveys, as_of=holdout_at, end=a, horizon_days=horizon_days, **kw
-    )
+    train = landmark_frame(k, customers, surveys, as_of=train_at, end=a, horizon=horizon, **kw)
+    holdout = landmark_frame(k, customers, surveys, as_of=holdout_at, end=a, horizon=horizon, **kw)
     model = logistic(
         train, outcome="churned_within", covariates=covariates, reference=reference, alpha=alpha
     )
@@ -504,7 +542,7 @@ def at_risk(
     return AtRiskResult(
         customers=listed,
         as_of=a,
-        horizon_days=horizon_days,
+        horizon=horizon,
         train_as_of=train_at,
         holdout_as_of=holdout_at,
         auc=auc,
