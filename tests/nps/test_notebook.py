@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -35,13 +36,47 @@ def test_notebook_opens_with_the_answer_and_ends_with_the_appendix():
     assert code.count(".plot(") == 1  # at most one chart in the answer
 
 
+def _outputs(nb: dict) -> str:
+    """What the executed cells showed (HTML, text and streams), without their source."""
+    parts = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                parts.append("".join(out.get("text", "")))
+            for kind in ("text/html", "text/plain"):
+                value = out.get("data", {}).get(kind)
+                if value:
+                    parts.append("".join(value) if isinstance(value, list) else value)
+    return "\n".join(parts)
+
+
 @pytest.mark.notebook
 @pytest.mark.slow
-def test_notebook_runs_on_tiny_workspace(tiny_workspace, run_notebook):
-    """The tiny workspace covers Jul-Oct 2026: compare October with September."""
+def test_notebook_runs_on_tiny_workspace(tiny_workspace, tiny_surveys, tmp_path, run_notebook):
+    """The tiny workspace covers Jul-Oct 2026: compare October with September. The recorded
+    cards hold what the run computed (the NPS of October, its interval, the change against
+    September, the detractors to call back), and the report shows those numbers."""
+    import cxlab as cx
+    from cxlab._present import fmt_value, use_language
+
+    metrics = tmp_path / "metrics.json"
     nb = run_notebook(
         "04_nps",
         tiny_workspace,
         {"period": "latest_month", "segment": "region", "comment_language": "zh"},
+        env={"CXLAB_METRICS_PATH": str(metrics), "CXLAB_LANGUAGE": "en"},
     )
-    assert "Detractors to call back" in json.dumps(nb)
+    shown, cards = _outputs(nb), json.loads(metrics.read_text())
+    nps = cards["nps"]
+    assert nps["period"] == ["2026-10-01", "2026-11-01"] and nps["compared_to"] == "previous"
+    assert math.isfinite(nps["value"]) and nps["low"] <= nps["value"] <= nps["high"]
+    expected = cx.nps.compare(tiny_surveys, period="2026-10")
+    assert nps["value"] == pytest.approx(expected.nps_now)
+    assert nps["change"] is not None
+    with use_language("en"):
+        assert f"NPS in October 2026 was {fmt_value(nps['value'], 'nps')}" in shown
+    follow = cards["detractors_to_call"]
+    calls = cx.nps.followup(tiny_surveys, period="current_month")
+    assert follow["value"] == calls.table.height > 0
+    assert f"{follow['value']} detractors answered in" in shown
+    assert {"nps_promoters", "nps_detractors"} <= set(cards)
