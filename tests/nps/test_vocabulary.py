@@ -145,3 +145,13 @@ def test_headline_cards_compare_in_the_one_vocabulary(tiny_surveys):
     with present.use_language("zh"):
         card = cx.nps.compare(tiny_surveys, period="2026-10").headline()[0]
         assert card.comparison_text() == "环比"
+
+
+def test_results_still_answer_to_their_old_names(tiny_surveys):
+    res = cx.nps.gaps(tiny_surveys, by="region", alpha=0.1, correction="bh")
+    with _warns_naming("alpha"):
+        assert res.level == pytest.approx(0.9)
+    with _warns_naming("correction"):
+        assert res.adjust == "bh"
+    with _warns_naming("alpha"):
+        assert cx.nps.trend(tiny_surveys).level == pytest.approx(0.95)

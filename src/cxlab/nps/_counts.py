@@ -44,6 +44,25 @@ def check_alpha(alpha: float) -> float:
     return float(alpha)
 
 
+class OldNames:
+    """The names results had before the one vocabulary, read with a DeprecationWarning:
+    ``level`` (now ``1 - alpha``) and ``adjust`` (now ``correction``)."""
+
+    @property
+    def level(self) -> float:
+        from cxlab._options import warn_renamed
+
+        warn_renamed(f"{type(self).__name__}.level", "alpha (level = 1 - alpha)")
+        return 1 - self.alpha  # type: ignore[attr-defined]
+
+    @property
+    def adjust(self) -> str:
+        from cxlab._options import warn_renamed
+
+        warn_renamed(f"{type(self).__name__}.adjust", "correction")
+        return self.correction  # type: ignore[attr-defined]
+
+
 def level_text(alpha: float) -> str:
     """The confidence level of ``1 - alpha`` intervals as a reader reads it ("95%", "99.5%")."""
     pct = 100 * (1 - alpha)

@@ -46,7 +46,7 @@ from cxlab._present import (
 )
 from cxlab._result import Result
 from cxlab.nps import _words  # noqa: F401  (registers the drivers' labels)
-from cxlab.nps._counts import check_alpha
+from cxlab.nps._counts import OldNames, check_alpha
 from cxlab.nps._details import Details
 from cxlab.nps._period import in_period
 
@@ -144,7 +144,7 @@ def _ols(z: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
 
 
 @dataclass(frozen=True)
-class KeyDrivers(Result):
+class KeyDrivers(OldNames, Result):
     """Driver importance (share of explained variance) with bootstrap intervals, regression
     coefficients with OLS intervals, and each driver's performance (share rating 4-5)."""
 

@@ -45,6 +45,7 @@ from cxlab._stats import adjust_p as _adjust_p
 from cxlab.nps._counts import (
     Method,
     NpsCounts,
+    OldNames,
     check_alpha,
     count_frame,
     level_text,
@@ -127,7 +128,7 @@ def _group_name(values: tuple) -> str:
 
 
 @dataclass(frozen=True)
-class NpsScore(Result):
+class NpsScore(OldNames, Result):
     """NPS with its multinomial interval, overall or per group."""
 
     table: pl.DataFrame
@@ -390,7 +391,7 @@ def score(
 
 
 @dataclass(frozen=True)
-class NpsChange(Result):
+class NpsChange(OldNames, Result):
     """The change of NPS between two periods (overall or per group), with tests."""
 
     table: pl.DataFrame
@@ -875,7 +876,7 @@ def _total(counts: pl.DataFrame) -> NpsCounts:
 
 
 @dataclass(frozen=True)
-class NpsGaps(Result):
+class NpsGaps(OldNames, Result):
     """Each segment against the rest of the respondents, with multiplicity-adjusted p-values."""
 
     table: pl.DataFrame

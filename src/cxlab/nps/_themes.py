@@ -25,7 +25,7 @@ from cxlab._options import check_option, renamed
 from cxlab._present import Period, _, fmt_intervals, fmt_list, fmt_value, gettext
 from cxlab._result import Result
 from cxlab.features import nps_category
-from cxlab.nps._counts import check_alpha, with_interval
+from cxlab.nps._counts import OldNames, check_alpha, with_interval
 from cxlab.nps._details import Details, mark_languages
 from cxlab.nps._lexicon import analyse, detect_language, lexicon
 from cxlab.nps._period import in_period
@@ -99,7 +99,7 @@ def _tone(value: float | None) -> str:
 
 
 @dataclass(frozen=True)
-class Themes(Result):
+class Themes(OldNames, Result):
     """Themes of the comments: share, NPS with interval, sentiment and an example per theme."""
 
     table: pl.DataFrame

@@ -35,7 +35,7 @@ from cxlab._present import (
 )
 from cxlab._result import Result
 from cxlab.features import nps_category
-from cxlab.nps._counts import Method, check_alpha, level_text, with_interval
+from cxlab.nps._counts import Method, OldNames, check_alpha, level_text, with_interval
 from cxlab.nps._details import Details
 
 
@@ -54,7 +54,7 @@ def _tick(ts, every: str) -> str:
 
 
 @dataclass(frozen=True)
-class NpsTrend(Result):
+class NpsTrend(OldNames, Result):
     """NPS per period with intervals, control limits and an ``outside`` flag."""
 
     table: pl.DataFrame
