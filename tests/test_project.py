@@ -524,7 +524,7 @@ def test_run_takes_parameters_as_name_value_pairs(monkeypatch: pytest.MonkeyPatc
         raise CxlabError("stopped before running")
 
     monkeypatch.setattr(cxlab.runner, "run_notebook", fake_run)
-    args = ["run", "04_nps", "-p", "month", "2026-10", "--parameter", "shift", "-5"]
+    args = ["run", "04_nps", "-p", "month", "2026-10", "--parameters", "shift", "-5"]
     done = CliRunner().invoke(app, [*args, "-p", "label", "two words", "--timeout", "9"])
     assert done.exit_code == 2 and "stopped before running" in done.output
     assert given == {

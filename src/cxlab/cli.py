@@ -157,6 +157,7 @@ def data_validate(
 
 _PAIR = "\0"  # joins NAME and VALUE of one -p pair; a shell argument never contains it
 _PARAMETER_FLAGS = ("-p", "--parameter")
+_OLD_FLAG = "--parameters"  # the spelling read before the option was declared; still read
 
 
 class _PairedParameters(TyperCommand):
@@ -173,6 +174,8 @@ class _PairedParameters(TyperCommand):
             if word == "--":
                 joined += [word, *rest]
                 break
+            if word == _OLD_FLAG:
+                word = "--parameter"
             if word in _PARAMETER_FLAGS:
                 if len(rest) < 2:
                     raise typer.BadParameter(
