@@ -83,3 +83,17 @@ def run_notebook(tmp_path: Path):
         return nb
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _declared_metrics_stay_in_their_test():
+    """A metric an analyst declares lives in the process; a test's declarations end with it."""
+    from cxlab._present import _labels
+    from cxlab.features import _metrics
+
+    metrics, labels = dict(_metrics._DECLARED), dict(_labels._DECLARED)
+    yield
+    _metrics._DECLARED.clear()
+    _metrics._DECLARED.update(metrics)
+    _labels._DECLARED.clear()
+    _labels._DECLARED.update(labels)
