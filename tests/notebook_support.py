@@ -6,6 +6,9 @@ import json
 from pathlib import Path
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+TUTORIAL = "tutorial"
+REPORTS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb") if p.stem != TUTORIAL)
+"""The notebooks published as reports (the tutorial is for analysts in JupyterLab, never published)."""
 
 
 def notebook_cells(name: str) -> list[dict]:

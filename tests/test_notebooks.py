@@ -8,9 +8,9 @@ import ast
 
 import pytest
 
-from notebook_support import NOTEBOOKS, notebook_cells
+from notebook_support import REPORTS, TUTORIAL, notebook_cells
 
-NAMES = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
+NAMES = REPORTS
 LOGIC = (
     ast.FunctionDef,
     ast.AsyncFunctionDef,
@@ -31,6 +31,27 @@ def test_the_five_reports_exist() -> None:
         "03_churn_drivers",
         "04_nps",
     ]
+
+
+def test_the_tutorial_is_thin_and_clean_too() -> None:
+    """No parameters and nothing recorded (it is never published), but no logic, no outputs and
+    only cxlab, like a report."""
+    cells = notebook_cells(TUTORIAL)
+    assert cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]).startswith("# ")
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert "".join(code[0]["source"]).strip().splitlines()[0] == "import cxlab as cx"
+    for c in code:
+        assert c.get("outputs", []) == [] and c.get("execution_count") is None
+        tree = ast.parse("".join(c["source"]))
+        logic = [type(n).__name__ for n in ast.walk(tree) if isinstance(n, LOGIC)]
+        assert not logic, f"tutorial: logic belongs in the library: {logic}"
+        imports = {
+            a.name
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Import | ast.ImportFrom)
+            for a in n.names
+        }
+        assert imports <= {"cxlab"}, imports
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -47,10 +47,17 @@ def source_messages() -> dict[str, str]:
     return found
 
 
+def _report_notebooks() -> list:
+    """The published notebooks (the tutorial is in English for analysts and never published)."""
+    from notebook_support import NOTEBOOKS, REPORTS
+
+    return [NOTEBOOKS / f"{name}.ipynb" for name in REPORTS]
+
+
 def notebook_code_messages() -> dict[str, str]:
     """Literal texts that notebook code hands to a display helper to translate."""
     found: dict[str, str] = {}
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    for path in _report_notebooks():
         nb = json.loads(path.read_text(encoding="utf-8"))
         for i, cell in enumerate(nb["cells"]):
             if cell["cell_type"] != "code":
@@ -69,7 +76,7 @@ def notebook_code_messages() -> dict[str, str]:
 
 def notebook_messages() -> dict[str, str]:
     found: dict[str, str] = {}
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    for path in _report_notebooks():
         nb = json.loads(path.read_text(encoding="utf-8"))
         for i, cell in enumerate(nb["cells"]):
             if cell["cell_type"] != "markdown":
@@ -144,7 +151,7 @@ def test_every_translation_is_used():
     from babel.messages.pofile import read_po
 
     used = set(source_messages()) | set(notebook_code_messages())
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    for path in _report_notebooks():
         nb = json.loads(path.read_text(encoding="utf-8"))
         for cell in nb["cells"]:
             if cell["cell_type"] == "markdown":
