@@ -83,3 +83,24 @@ def renamed(**old_to_new: str | tuple[str, Callable[[Any], Any]]) -> Callable[[F
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def check_alpha(alpha: Any, *, name: str = "alpha") -> float:
+    """``alpha`` if it is a significance level strictly between 0 and 1 (0.05 gives 95% intervals).
+
+    Examples
+    --------
+    >>> check_alpha(0.1)
+    0.1
+    >>> check_alpha(95)
+    Traceback (most recent call last):
+    ...
+    cxlab._errors.OptionError: alpha=95 is not a significance level; give a share between 0 and 1, e.g. alpha=0.05 for 95% intervals.
+    """
+    ok = isinstance(alpha, int | float) and not isinstance(alpha, bool) and 0 < alpha < 1
+    if not ok:
+        raise OptionError(
+            f"{name}={alpha!r} is not a significance level; give a share between 0 and 1, "
+            f"e.g. {name}=0.05 for 95% intervals."
+        )
+    return float(alpha)
