@@ -422,7 +422,7 @@ class Breakdown(Result):
                 colours = INK
             errors = dict(
                 type="data",
-                array=(t["se"].fill_null(0) * 1.96 * k).to_list(),
+                array=(t["std_error"].fill_null(0) * 1.96 * k).to_list(),
                 color=COLORS["muted"],
             )
             text = [self._cell(v, None, m.unit) for v in t["value"]]
@@ -542,7 +542,7 @@ def breakdown(
         cur.join(prev, on=[*by, "kpi"], how="left")
         .with_columns(
             n=pl.col("den"),
-            se=pl.when(pl.col("den") > 1).then(
+            std_error=pl.when(pl.col("den") > 1).then(
                 (
                     (pl.col("num_sq") / pl.col("den") - pl.col("value") ** 2).clip(0)
                     / pl.col("den")
@@ -550,7 +550,7 @@ def breakdown(
             ),
             change=pl.col("value") - pl.col("previous"),
         )
-        .select(*by, "kpi", "value", "se", "previous", "change", "n")
+        .select(*by, "kpi", "value", "std_error", "previous", "change", "n")
         .sort(["kpi", *by])
     )
     return Breakdown(

@@ -85,9 +85,17 @@ class Anomalies(Result):
 
     def summary(self) -> pl.DataFrame:
         flagged = self.points.filter(pl.col("flagged") & pl.col("in_month"))
-        return flagged.select(self.by, "kpi", "day", "value", "centre", "lo", "hi", "n", "z").sort(
-            pl.col("z").abs(), descending=True
-        )
+        return flagged.select(
+            self.by,
+            "kpi",
+            "day",
+            "value",
+            "centre",
+            pl.col("lo").alias("normal_low"),
+            pl.col("hi").alias("normal_high"),
+            "n",
+            "z",
+        ).sort(pl.col("z").abs(), descending=True)
 
     def meaning(self) -> str:
         """What "unusual" means, in plain words (the appendix, beside the method)."""
@@ -138,8 +146,8 @@ class Anomalies(Result):
                     metric=mid(label(r["kpi"])),
                     value=fmt_value(r["value"], unit),
                     day=fmt_date(r["day"]),
-                    low=fmt_value(r["lo"], unit),
-                    high=fmt_value(r["hi"], unit),
+                    low=fmt_value(r["normal_low"], unit),
+                    high=fmt_value(r["normal_high"], unit),
                 )
             )
         if flagged.height > 6:
@@ -159,7 +167,7 @@ class Anomalies(Result):
                 "kpi_text": label(r["kpi"]),
                 "day": r["day"],
                 "value": fmt_value(r["value"], unit),
-                "normal_range": fmt_interval(r["lo"], r["hi"], unit, change=False),
+                "normal_range": fmt_interval(r["normal_low"], r["normal_high"], unit, change=False),
                 "contacts": r["n"],
             }
             if detail:
