@@ -196,7 +196,7 @@ Parameters = Annotated[
         *_PARAMETER_FLAGS[::-1],
         metavar="NAME VALUE",
         show_default=False,
-        help="A notebook parameter; repeat for more: -p language en -p month 2026-10.",
+        help="A notebook parameter; repeat for more: -p language en -p period 2026-10.",
     ),
 ]
 Language = Annotated[
