@@ -18,32 +18,47 @@ import cxlab as cx
 from cxlab._present import use_language
 from cxlab.experiments import ab_test
 
-# declared once per test session (declarations are process-wide): names no other test uses
-cx.features.declare_metric(
-    "xp_rebook",
-    label={"zh": "回拨率", "en": "Callback rate"},
-    unit="share",
-    higher_is_better=True,
-)
-cx.features.declare_metric(
-    "xp_rework",
-    label={"zh": "返工率", "en": "Rework rate"},
-    unit="share",
-    higher_is_better=False,
-)
-cx.features.declare_metric(
-    "xp_hires", label={"zh": "录用人数", "en": "Hires"}, unit="count", higher_is_better=None
-)
-cx.features.declare_metric(
-    "xp_quick_answer",
-    label={"zh": "快速接通率", "en": "Quick answers"},
-    unit="share",
-    higher_is_better=True,
-    numerator=(pl.col("answered_at").is_not_null() & (pl.col("wait_seconds") <= 30)).cast(
-        pl.Float64
-    ),
-    denominator=pl.col("answered_at").is_not_null().cast(pl.Float64),
-)
+
+@pytest.fixture(scope="module", autouse=True)
+def _declared():
+    """The analyst's metrics these tests declare, forgotten when the module ends: declarations
+    are process-wide, and other rooms' tests read the dictionary (``metrics()`` lists declared
+    ratios)."""
+    import cxlab._present._labels as labels
+    import cxlab.features._metrics as dictionary
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(dictionary, "_DECLARED", dict(dictionary._DECLARED))
+        mp.setattr(labels, "_DECLARED", dict(labels._DECLARED))
+        cx.features.declare_metric(
+            "xp_rebook",
+            label={"zh": "回拨率", "en": "Callback rate"},
+            unit="share",
+            higher_is_better=True,
+        )
+        cx.features.declare_metric(
+            "xp_rework",
+            label={"zh": "返工率", "en": "Rework rate"},
+            unit="share",
+            higher_is_better=False,
+        )
+        cx.features.declare_metric(
+            "xp_hires", label={"zh": "录用人数", "en": "Hires"}, unit="count", higher_is_better=None
+        )
+        answered = pl.col("answered_at").is_not_null()
+        cx.features.declare_metric(
+            "xp_quick_answer",
+            label={"zh": "快速接通率", "en": "Quick answers"},
+            unit="share",
+            higher_is_better=True,
+            numerator=(answered & (pl.col("wait_seconds") <= 30)).cast(pl.Float64),
+            denominator=answered.cast(pl.Float64),
+            description="Answered within 30 seconds / answered.",
+        )
+        yield
+    assert "xp_quick_answer" not in cx.features.metrics()
+
+
 FCR_WORDS = ("First-contact resolution", "first-contact resolution", "首次解决率")
 
 
