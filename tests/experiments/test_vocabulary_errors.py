@@ -213,3 +213,17 @@ def test_a_pilot_window_outside_the_panel_names_the_periods_it_covers():
         cx.experiments.its(series, start=dt.datetime(2026, 1, 20))
     with pytest.raises(cx.SchemaError, match="no outcome column 'y' nor 'hires'"):
         cx.experiments.its(series.drop("y"), start=dt.datetime(2026, 1, 20), metric="hires")
+
+
+def test_alpha_that_is_not_a_significance_level_is_refused(tiny_workspace):
+    """``alpha=95`` (a level in percent) or ``alpha=0.95`` misread as a level are refused at the
+    door with an error naming alpha, before any data are read."""
+    units = pl.DataFrame({"unit_id": ["1", "2"], "arm": ["control", "treatment"], "y": [1.0, 0.0]})
+    series = pl.DataFrame({"ts": [dt.date(2026, 1, 1)], "y": [1.0]})
+    for call in (
+        lambda: ab_test(units, primary="y", alpha=95),
+        lambda: cx.experiments.its(series, start=dt.datetime(2026, 1, 1), alpha=0),
+        lambda: cx.experiments.analyze("EXP-AB-ROUTING", workspace=tiny_workspace, alpha=1.0),
+    ):
+        with pytest.raises(cx.OptionError, match=r"alpha=.* is not a significance level"):
+            call()

@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
-from cxlab._options import check_option
+from cxlab._options import check_alpha, check_option
 from cxlab._present import N_, _, fmt_change, fmt_interval, fmt_p, fmt_value, label
 from cxlab._result import Result
 from cxlab.experiments._moments import Moments
@@ -434,6 +434,7 @@ def ab_test(
     ``cx.experiments.analyze("EXP-AB-ROUTING")`` does the same from the registry alone.
     """
     check_option("correction", correction, Correction)
+    alpha = check_alpha(alpha)
     primary = [primary] if isinstance(primary, (str, Metric)) else list(primary)
     df = units.lazy().collect() if isinstance(units, pl.LazyFrame) else units
     if arm not in df.columns:

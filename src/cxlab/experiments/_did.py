@@ -30,6 +30,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
+from cxlab._options import check_alpha
 from cxlab._present import N_, _, fmt_change, fmt_p, fmt_value
 from cxlab._result import Result
 from cxlab.experiments._panel import outcome_panel
@@ -354,6 +355,7 @@ def did(
         ``end`` not after the start, or no period before or after the start for pilot and
         comparison regions (the message names the periods the panel covers).
     """
+    alpha = check_alpha(alpha)
     if not treated:
         raise OptionError("did(treated={}): name at least one pilot unit and its start.")
     starts = set(treated.values())

@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, SchemaError
+from cxlab._options import check_alpha
 from cxlab._present import N_, _, fmt_change, fmt_interval, fmt_list, fmt_p, fmt_value, label
 from cxlab._result import Result
 from cxlab.experiments._text import (
@@ -372,6 +373,7 @@ def its(
         Fewer than 4 weeks before or 2 weeks after the start (the message names the days the
         series covers).
     """
+    alpha = check_alpha(alpha)
     name = metric.name if isinstance(metric, Metric) else metric
     if "ts" not in series.columns:
         raise SchemaError(

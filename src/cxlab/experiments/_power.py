@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
-from cxlab._options import check_option
+from cxlab._options import check_alpha, check_option
 from cxlab._present import CSS, _, fmt_change, fmt_value, ngettext, table_html
 from cxlab._present import findings_html as _findings_html
 from cxlab._result import Result
@@ -210,6 +210,7 @@ def power(
     from scipy import stats
 
     check_option("unit", unit, Unit)
+    alpha = check_alpha(alpha)
     if unit == "team":
         raise OptionError(
             "unit='team' is not supported by power(); plan with unit='agent' or 'customer'."

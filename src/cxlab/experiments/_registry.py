@@ -8,7 +8,7 @@ from typing import Literal
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
-from cxlab._options import check_option
+from cxlab._options import check_alpha, check_option
 from cxlab._present import N_
 from cxlab.experiments._ab import ab_test, undeclared
 from cxlab.experiments._did import did
@@ -97,6 +97,8 @@ def analyze(
     from cxlab._config import settings
     from cxlab.data import load
 
+    alpha = check_alpha(alpha)
+    check_option("correction", correction, Literal["holm", "bh", "none"])
     reg = registry(workspace=workspace)
     if reg.height == 0:
         raise NotEnoughDataError("the experiments registry is empty.")

@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
-from cxlab._options import check_option
+from cxlab._options import check_alpha, check_option
 from cxlab._present import _, fmt_change, fmt_interval
 from cxlab._result import Result
 from cxlab.experiments._ab import arm_moments, compare
@@ -197,6 +197,7 @@ def sequential(
     from cxlab._present import local_zone
 
     check_option("unit", unit, Unit)
+    alpha = check_alpha(alpha)
     key = UNIT_COLUMN[unit]
     m = ratio_metric(metric)
     metric = m.name

@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
-from cxlab._options import check_option
+from cxlab._options import check_alpha, check_option
 from cxlab._present import _, fmt_change, fmt_list, fmt_p, fmt_value
 from cxlab._result import Result
 from cxlab.experiments._did import CANNOT, PretrendResult, covered, event_plot
@@ -179,6 +179,7 @@ def callaway_santanna(
     from scipy import stats
 
     check_option("control_group", control_group, ControlGroup)
+    alpha = check_alpha(alpha)
     missing = [c for c in (y, unit, time, group) if c not in data.columns]
     if missing:
         raise SchemaError(

@@ -27,6 +27,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError
+from cxlab._options import check_alpha
 from cxlab._present import N_, _, fmt_change, fmt_list, fmt_p, fmt_value, label
 from cxlab._result import Result
 from cxlab.experiments._did import covered
@@ -274,6 +275,7 @@ def synthetic_control(
     """
     from scipy import stats
 
+    alpha = check_alpha(alpha)
     panel, measure = outcome_panel(panel, metric, where="synthetic_control()")
     covers = covered(panel)
     wide = panel.pivot(on="unit", index="period", values="y", aggregate_function="first").sort(
