@@ -207,7 +207,21 @@ def test_a_declared_ratio_metric_joins_the_kpis():
 
 def test_a_plain_column_is_a_metric_with_no_direction():
     m = metric("hires")
-    assert (m.unit, m.higher_is_better, m.declared) == ("ratio", None, False)
+    assert (m.unit, m.higher_is_better, m.declared) == ("number", None, False)
+    from cxlab._present import fmt_change, fmt_value
+
+    assert (fmt_value(2.5, m.unit), fmt_change(0.05, m.unit)) == ("2.50", "+0.05")
+
+
+def test_a_declared_metric_can_be_forgotten():
+    from cxlab.features import forget_metric
+
+    declare_metric(
+        "tmp_metric", label={"zh": "临时", "en": "Temporary"}, unit="count", higher_is_better=None
+    )
+    forget_metric("tmp_metric")
+    assert metric("tmp_metric").declared is False
+    assert label("tmp_metric") != "Temporary"
 
 
 @pytest.mark.parametrize(

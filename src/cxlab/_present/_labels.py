@@ -202,10 +202,14 @@ def register_labels(labels: dict[str, str]) -> None:
 _DECLARED: dict[str, str | dict[str, str]] = {}
 
 
-def declare_label(key: str, text: str | dict[str, str]) -> None:
+def declare_label(key: str, text: str | dict[str, str] | None) -> None:
     """An analyst's own label: one text, or one per language (``{"zh": "回拨率", "en": "Callback
-    rate"}``). It wins over the catalogue and is shown as given, never translated."""
-    _DECLARED[key] = text
+    rate"}``). It wins over the catalogue and is shown as given, never translated; ``None``
+    forgets it."""
+    if text is None:
+        _DECLARED.pop(key, None)
+    else:
+        _DECLARED[key] = text
 
 
 def label(key: object) -> str:

@@ -34,6 +34,7 @@ Unit = Literal[
     "score",
     "nps",
     "ratio",
+    "number",
     "per_contact",
     "agents",
     "text",
@@ -134,7 +135,7 @@ def fmt_value(
         return _decimal(v, 2 if decimals is None else decimals)
     if unit == "nps":
         return _decimal(v, 1 if decimals is None else decimals, signed=True)
-    if unit in ("ratio", "per_contact"):
+    if unit in ("ratio", "number", "per_contact"):
         return _decimal(v, 2 if decimals is None else decimals)
     if unit == "agents":
         n = _decimal(v, 0 if decimals is None else decimals)
@@ -165,7 +166,7 @@ def fmt_change(value: float | None, unit: Unit | str = "count", *, decimals: int
         return _("{n} points").format(n=n)
     if unit == "ratio":
         return "×" + _decimal(v, 2 if decimals is None else decimals)
-    if unit == "per_contact":
+    if unit in ("number", "per_contact"):
         return _decimal(v, 2 if decimals is None else decimals, signed=True)
     if unit == "agents":
         n = _decimal(v, 0 if decimals is None else decimals, signed=True)
@@ -199,7 +200,15 @@ def decisive_decimals(
     """
     if _missing(value) or _missing(target) or value == target:
         return None
-    base = {"share": 1, "percent": 1, "score": 2, "nps": 1, "ratio": 2, "per_contact": 2}.get(unit)
+    base = {
+        "share": 1,
+        "percent": 1,
+        "score": 2,
+        "nps": 1,
+        "ratio": 2,
+        "number": 2,
+        "per_contact": 2,
+    }.get(unit)
     base = 0 if unit == "count" else base
     if base is None:
         return None

@@ -232,12 +232,12 @@ def metric_info(
     language): a dictionary KPI, a declared metric or a plain column (see :func:`find`).
 
     Every number this room shows of a metric is a mean per unit (or per contact) or a difference
-    of two such means. A "ratio" (a plain column's unit) or a "count" is therefore written as a
-    number with two decimals ("score": 0.30, +0.15): never the multiplicative "×0.05" the
-    formatter writes for a ratio of two levels, nor a count's whole "+0".
+    of two such means. A "ratio" or a "count" is therefore written as a plain number with two
+    decimals (0.30, +0.15): never the multiplicative "×0.05" the formatter writes for a ratio of
+    two levels, nor a count's whole "+0".
     """
     m = find(name, measures)
-    unit = "score" if m.unit in ("ratio", "count") else m.unit
+    unit = "number" if m.unit in ("ratio", "count") else m.unit
     return metric_label(m), unit, m.higher_is_better
 
 

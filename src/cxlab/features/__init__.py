@@ -8,6 +8,7 @@ from cxlab.features._metrics import (
     MetricConfig,
     declare_metric,
     declared_metrics,
+    forget_metric,
     metric,
     metrics,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "customer_features",
     "declare_metric",
     "declared_metrics",
+    "forget_metric",
     "kpi",
     "kpi_table",
     "metric",

@@ -391,7 +391,7 @@ def declare_metric(
 
 def metric(name: str | Metric, config: MetricConfig | None = None) -> Metric:
     """The :class:`Metric` called ``name``: the dictionary's KPI, else a declared metric, else a
-    plain column (unit ``"ratio"``, no better direction, labelled by its name).
+    plain column (unit ``"number"``, no better direction, labelled by its name).
 
     Examples
     --------
@@ -408,7 +408,15 @@ def metric(name: str | Metric, config: MetricConfig | None = None) -> Metric:
             "or a column name."
         )
     found = metrics(config).get(name) or _DECLARED.get(name)
-    return found if found is not None else Metric(name, "ratio", None)
+    return found if found is not None else Metric(name, "number", None)
+
+
+def forget_metric(name: str) -> None:
+    """Undo :func:`declare_metric` (its label too); a name never declared is ignored."""
+    from cxlab._present import declare_label
+
+    if _DECLARED.pop(name, None) is not None:
+        declare_label(name, None)
 
 
 def declared_metrics() -> dict[str, Metric]:
