@@ -99,8 +99,12 @@ def check_alpha(alpha: Any, *, name: str = "alpha") -> float:
     """
     ok = isinstance(alpha, int | float) and not isinstance(alpha, bool) and 0 < alpha < 1
     if not ok:
+        if name == "alpha":
+            raise OptionError(
+                f"alpha={alpha!r} is not a significance level; give a share between 0 and 1, "
+                "e.g. alpha=0.05 for 95% intervals."
+            )
         raise OptionError(
-            f"{name}={alpha!r} is not a significance level; give a share between 0 and 1, "
-            f"e.g. {name}=0.05 for 95% intervals."
+            f"{name}={alpha!r} is not a share; give a number between 0 and 1, e.g. 0.8."
         )
     return float(alpha)

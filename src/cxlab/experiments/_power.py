@@ -211,6 +211,8 @@ def power(
 
     check_option("unit", unit, Unit)
     alpha = check_alpha(alpha)
+    power = check_alpha(power, name="power")  # a probability strictly between 0 and 1, as alpha
+    treated_share = check_alpha(treated_share, name="treated_share")
     if unit == "team":
         raise OptionError(
             "unit='team' is not supported by power(); plan with unit='agent' or 'customer'."
