@@ -48,7 +48,7 @@ def level_to_alpha(level: float) -> float:
             f"level={level!r} looks like a percent; confidence is now alpha= (alpha=0.05 for "
             "95% intervals)."
         )
-    return 1 - level if isinstance(level, int | float) else level
+    return round(1 - level, 12) if isinstance(level, int | float) else level
 
 
 def _covered(lf: pl.LazyFrame) -> str:
