@@ -166,3 +166,16 @@ def test_every_translation_is_used():
                 if key and key not in used:
                     unused.append(f"{po.name}: {key[:80]!r}")
     assert not unused, f"{len(unused)} translations nothing uses:\n  " + "\n  ".join(unused[:40])
+
+
+def test_every_notebook_parameter_has_a_label_for_the_report_header():
+    """The header lists a run's parameters by their label: a snake_case name is not a word."""
+    import cxlab.runner._render  # noqa: F401  (registers the parameters' labels)
+    from cxlab._present import LABELS, label, use_language
+    from cxlab.runner._params import parameters_cell
+
+    for path in _report_notebooks():
+        for name in parameters_cell(path):
+            assert name in LABELS, f"{path.name}: parameter {name!r} has no label"
+            with use_language("zh"):
+                assert re.search(r"[\u4e00-\u9fff]", label(name)), (path.name, name, label(name))

@@ -52,10 +52,29 @@ _LANGUAGE_NAMES = {"zh": N_("Chinese"), "en": N_("English")}
 
 register_labels(
     {
+        # the notebooks' parameters, as the report header shows them
         "language": N_("Language"),
+        "horizon": N_("Horizon (days)"),
         "horizon_days": N_("Horizon (days)"),
         "landmark": N_("Landmark date"),
         "split_days": N_("Split (days)"),
+        "compare_to": N_("Compared with"),
+        "channels": N_("Channels"),
+        "queues": N_("Queues"),
+        "every": N_("Interval length"),
+        "sl_target": N_("Service-level target"),
+        "sl_seconds": N_("Service-level threshold (s)"),
+        "shrinkage": N_("Shrinkage"),
+        "max_occupancy": N_("Maximum occupancy"),
+        "experiment_id": N_("Experiment"),
+        "alpha": N_("Significance level"),
+        "as_of": N_("As of"),
+        "improvement": N_("Improvement priced"),
+        "retention_target": N_("Retention target"),
+        "export_dir": N_("Export folder"),
+        "comment_language": N_("Comment language"),
+        "nps_target": N_("NPS target"),
+        "call_back_period": N_("Call-back period"),
     }
 )
 
