@@ -24,7 +24,8 @@ def test_horizon_days_is_read_as_horizon_with_a_warning(tables):
     new = cx.churn.landmark_frame(contacts, customers, as_of="2026-08-01", horizon=30)
     with pytest.warns(DeprecationWarning, match="use horizon="):
         old = cx.churn.landmark_frame(contacts, customers, as_of="2026-08-01", horizon_days=30)
-    assert old.sort("customer_id").equals(new.sort("customer_id"))
+    cols = ["customer_id", "duration", "churned", "churned_within", "unresolved_complaint_90d"]
+    assert old.select(cols).sort("customer_id").equals(new.select(cols).sort("customer_id"))
     assert "churned_within" in new.columns
     with pytest.warns(
         DeprecationWarning, match=r"at_risk\(horizon_days=...\) is deprecated; use horizon="
@@ -108,7 +109,9 @@ def test_too_little_data_raises_or_says_so():
     with pytest.raises(cx.NotEnoughDataError, match=r"event='arrest': \d+ events for 7 terms"):
         cx.churn.cox(few, duration="week", event="arrest", covariates=ROSSI)
     said = cx.churn.cox(few, duration="week", event="arrest", covariates=ROSSI, if_too_little="say")
-    assert isinstance(said, cx.churn.NotEstimated) and said.summary().is_empty()
+    assert isinstance(said, cx.churn.NotEstimated)
+    row = said.summary().row(0, named=True)
+    assert row["estimated"] is False and (row["n"], row["terms"]) == (20, 7)
     (sentence,) = said.findings()
     assert sentence.startswith("The Cox model could not be estimated: ")
     assert "customers left among 20, too few to estimate 7 effects honestly" in sentence
@@ -131,3 +134,11 @@ def test_a_fit_that_does_not_converge_is_not_enough_data():
     separated = rossi.with_columns(pl.col("arrest").alias("twin"))
     with pytest.raises(cx.NotEnoughDataError):
         cx.churn.logistic(separated, outcome="arrest", covariates=["twin", "age"])
+
+
+def test_alpha_outside_zero_one_is_refused():
+    rossi = cx.data.rossi()
+    with pytest.raises(cx.OptionError, match=r"alpha=95 .*alpha=0\.05"):
+        cx.churn.cox(rossi, duration="week", event="arrest", covariates=ROSSI, alpha=95)
+    with pytest.raises(cx.OptionError, match=r"alpha=0 "):
+        cx.churn.logistic(rossi, outcome="arrest", covariates=["age"], alpha=0)

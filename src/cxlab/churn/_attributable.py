@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import OptionError
+from cxlab._options import check_alpha
 from cxlab._present import N_, Headline, _, fmt_interval, fmt_list, fmt_value
 from cxlab._result import Result
 from cxlab.churn._cox import CoxResult
@@ -202,6 +203,7 @@ def attributable_share(
     Res. 10; Breslow (1972) baseline hazard; King, Tomz & Wittenberg (2000), simulation from
     the coefficients' distribution.
     """
+    check_alpha(alpha)
     if isinstance(result, NotEstimated):
         return passed_on(SHARE, result)
     if result._data is None or result.strata:

@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
-from cxlab._options import check_option
+from cxlab._options import check_alpha, check_option
 from cxlab._present import (
     N_,
     _,
@@ -394,6 +394,7 @@ def cox(
     Grambsch (2000), Modeling Survival Data, ch. 6 (strata, time-dependent coefficients).
     """
     given = {k: v for k, v in locals().items() if k not in ("frame", "if_too_little")}
+    check_alpha(alpha)
     if check_if_too_little(if_too_little) == "say":
         try:
             return cox(frame, **given)
@@ -616,6 +617,7 @@ def ph_check(
     Grambsch & Therneau (1994), Proportional hazards tests and diagnostics based on weighted
     residuals, Biometrika 81(3); R ``survival::cox.zph``; Holm (1979), Scand. J. Statistics 6.
     """
+    check_alpha(alpha)
     from lifelines.statistics import proportional_hazard_test
 
     if isinstance(result, NotEstimated):  # a model the data could not support: said once more

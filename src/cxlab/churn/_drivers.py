@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import OptionError
+from cxlab._options import check_alpha
 from cxlab._present import N_, _, fmt_intervals, fmt_list, fmt_value, gettext
 from cxlab._result import Result
 from cxlab.churn._missing import DRIVERS, NotEstimated, passed_on
@@ -321,6 +322,7 @@ def driver_impact(
     logistic models, Biometrics 49; King, Tomz & Wittenberg (2000), Making the most of
     statistical analyses (simulating from the coefficients' distribution), AJPS 44.
     """
+    check_alpha(alpha)
     if not 0 < improvement <= 1:
         raise OptionError(f"improvement={improvement} must be in (0, 1].")
     if isinstance(risk, NotEstimated):  # the at-risk model the data could not support

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from cxlab._options import check_alpha
 from cxlab._present import _, fmt_list, fmt_p, fmt_value
 from cxlab._result import Result
 from cxlab.churn._cox import forest, ratio_findings, ratio_table
@@ -175,6 +176,7 @@ def logistic(
     Hosmer, Lemeshow & Sturdivant (2013), Applied Logistic Regression, 3rd ed., ch. 3 (odds
     ratios per meaningful change); Wald intervals on the log-odds scale.
     """
+    check_alpha(alpha)
     import statsmodels.api as sm
 
     if isinstance(frame, pl.LazyFrame):

@@ -14,7 +14,7 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._masking import mask_column
-from cxlab._options import warn_renamed
+from cxlab._options import check_alpha, warn_renamed
 from cxlab._present import BODY_ROWS, N_, Headline, _, fmt_date, fmt_value
 from cxlab._result import Result
 from cxlab.churn._frames import _date, _segment, data_end, landmark_frame
@@ -476,6 +476,7 @@ def at_risk(
         for k, v in locals().items()
         if k not in ("contacts", "customers", "surveys", "if_too_little", "horizon_days")
     }
+    check_alpha(alpha)
     if check_if_too_little(if_too_little) == "say":
         try:
             return at_risk(contacts, customers, surveys, **given)

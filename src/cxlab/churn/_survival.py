@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError
+from cxlab._options import check_alpha
 from cxlab._present import (
     N_,
     Headline,
@@ -347,6 +348,7 @@ def kaplan_meier(
     Kaplan & Meier (1958), JASA 53; Greenwood (1926) variance with the log(-log) interval of
     Kalbfleisch & Prentice (2002); Mantel (1966) and Peto & Peto (1972) log-rank test.
     """
+    check_alpha(alpha)
     if frame.height == 0 or frame[event].sum() == 0:
         raise NotEnoughDataError("no churn events in the frame: retention curves say nothing.")
     curves, rows = {}, []
@@ -604,6 +606,7 @@ def cumulative_incidence(
     biostatistics: competing risks and multi-state models, Stat. Med. 26; variance by the delta
     method (Marubini & Valsecchi 1995, ch. 10).
     """
+    check_alpha(alpha)
     curves, rows = {}, []
     for name, g in _groups(frame, by, labels):
         kind = g[event_type].to_numpy()

@@ -23,25 +23,14 @@ import numpy as np
 import polars as pl
 from scipy.special import ndtri
 
-from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
-from cxlab._options import check_option, renamed
+from cxlab._errors import NotEnoughDataError, SchemaError
+from cxlab._options import check_alpha, check_option, renamed
 from cxlab._present import fmt_value
 from cxlab.features import nps_category
 
 Method = Literal["adjusted_wald", "wald"]
 ADJUST_PROMOTER = 0.75
 ADJUST_TOTAL = 3.0
-
-
-def check_alpha(alpha: float) -> float:
-    """``alpha`` if it is a number strictly between 0 and 1 (0.05 gives 95% intervals)."""
-    ok = isinstance(alpha, (int, float)) and not isinstance(alpha, bool)
-    if not ok or not math.isfinite(alpha) or not 0 < alpha < 1:
-        raise OptionError(
-            f"alpha={alpha!r} is not allowed; give a number between 0 and 1, e.g. alpha=0.05 "
-            "for 95% intervals."
-        )
-    return float(alpha)
 
 
 class OldNames:
@@ -149,7 +138,7 @@ def interval(
     Examples
     --------
     >>> [round(float(x), 1) for x in interval(50, 30, 20, alpha=0.05)]
-    [13.1, 44.6]
+    [14.1, 44.2]
     """
     check_option("method", method, Method)
     check_alpha(alpha)
