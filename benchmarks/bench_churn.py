@@ -71,7 +71,7 @@ def main() -> None:
 
     ctv = _timed(rows, "lifelines CoxTimeVaryingFitter (baseline)", _ctv)
     risk = _timed(rows, "at_risk (3 landmarks, 2 fits)", lambda: cx.churn.at_risk(
-        contacts, customers, surveys, as_of=end, horizon_days=90, currency="CNY"))  # fmt: skip
+        contacts, customers, surveys, as_of=end, horizon=90, currency="CNY"))  # fmt: skip
     _timed(rows, "driver_impact (400 draws)", lambda: cx.churn.driver_impact(risk))
 
     print(f"workspace: {ws}; panel rows {panel.height:,}, churn events {fit.events:,}")

@@ -27,7 +27,7 @@ def _schedule() -> str:
         .replace(
             "    notebook: 03_churn_drivers\n",
             "    notebook: 03_churn_drivers\n"
-            "    parameters: {horizon_days: 30, landmark: '2026-08-01', split_days: 30}\n",
+            "    parameters: {horizon: 30, landmark: '2026-08-01', split_days: 30}\n",
         )
     )
 

@@ -155,3 +155,27 @@ def test_export_refuses_without_a_report_or_browser(runner_ws: Path, monkeypatch
     done = cli.invoke(app, ["export", "good", "--single-file", "--workspace", str(runner_ws)])
     assert done.exit_code == 0, done.output
     assert (runner_ws / "outputs/exports/good.html").exists()
+
+
+def test_warnings_stay_in_the_run_log_not_the_report(tmp_path: Path) -> None:
+    """A deprecation warning printed by a cell (stderr) is kept in the executed notebook and
+    left out of the page; what the cell printed for the reader stays."""
+    import nbformat
+
+    from cxlab.runner._render import render_html
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x = 1")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "stream", name="stderr", text="DeprecationWarning: at_risk(horizon_days=...)\n"
+        ),
+        nbformat.v4.new_output("stream", name="stdout", text="forty-two contacts\n"),
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("# A report"), cell]
+    path = tmp_path / "executed.ipynb"
+    nbformat.write(nb, str(path))
+    page = render_html(path, language="en")
+    assert "forty-two contacts" in page
+    assert "DeprecationWarning" not in page and "horizon_days" not in page
+    assert "DeprecationWarning" in path.read_text()

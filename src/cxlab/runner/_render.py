@@ -156,6 +156,13 @@ def render_html(
             for c in nb.cells
             if "injected-parameters" not in c.get("metadata", {}).get("tags", [])
         ]
+        for c in nb.cells:  # warnings are for the run log (the executed notebook), not the reader
+            if c.get("outputs"):
+                c.outputs = [
+                    o
+                    for o in c.outputs
+                    if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                ]
         shown_title = _prepare_markdown(nb, title)
         exporter = HTMLExporter(template_name="lab")
         exporter.exclude_input = True
