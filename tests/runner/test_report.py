@@ -35,6 +35,9 @@ def test_language_reaches_kernel_page_and_run_record(charted) -> None:
     assert "speaks zh" in page  # the kernel ran in Chinese
     assert "Noto Sans CJK SC" in page  # the CJK font stack
     assert "数据截至" in page and "目录" in page  # the header, translated
+    assert "运行编号" in page and "Run 2" not in page  # the footer too, whatever the workspace's
+    index = (ws / "outputs/index.html").read_text()  # and the index written by this run
+    assert '<html lang="zh-Hans"' in index and "打开报告" in index, index[:300]
     run = read_runs(ws / "outputs")[-1]
     assert run["parameters"] == {"language": "zh"}
     bad = _run(ws, "charted", "-p", "language", "fr")

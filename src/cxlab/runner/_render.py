@@ -191,7 +191,9 @@ def render_html(
     )
     body = body.replace("</head>", head + "</head>", 1)
     if run_id or version:
-        body = body.replace("</body>", _footer(version, run_id) + "</body>", 1)
+        with use_language(language):
+            footer = _footer(version, run_id)
+        body = body.replace("</body>", footer + "</body>", 1)
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + header, body, count=1)
 
 

@@ -155,6 +155,7 @@ def run_notebook(
             error={"kind": "parameter", "message": str(exc), "cell": None},
         )
     record["parameters"] = {**typed, "language": lang}
+    finish["language"] = lang  # the index speaks the language of the run that writes it
     run_dir = outputs / "runs" / stem / run_id
     run_dir.mkdir(parents=True)
     metrics_path = run_dir / "metrics.json"
@@ -210,7 +211,7 @@ def run_notebook(
             keep=keep,
         )
     latest = publish_report(
-        outputs, stem, run_id, report, keep=keep, language=ws.language, time_zone=ws.time_zone
+        outputs, stem, run_id, report, keep=keep, language=lang, time_zone=ws.time_zone
     )
     return _finish(
         **finish, record=record, run_dir=run_dir, error=None, metrics=metrics, report=latest
