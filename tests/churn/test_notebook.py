@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from notebook_support import notebook_cells
+from notebook_support import executed_text, notebook_cells
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "03_churn_drivers.ipynb"
 
@@ -55,27 +55,12 @@ def test_report_structure_answer_sections_appendix():
         assert method not in body, f"method name {method!r} in the body"
 
 
-def _outputs(nb: dict) -> str:
-    """What the executed cells showed (HTML, text and streams), without their source: a check on
-    this text fails when the notebook computed nothing."""
-    parts = []
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream":
-                parts.append("".join(out.get("text", "")))
-            for kind in ("text/html", "text/plain"):
-                value = out.get("data", {}).get(kind)
-                if value:
-                    parts.append("".join(value) if isinstance(value, list) else value)
-    return "\n".join(parts)
-
-
 def _run(run_notebook, workspace, tmp_path, params: dict, lang: str = "en") -> tuple[str, dict]:
     """Run notebook 03 with the metrics file a ``cxlab run`` sets; the outputs and the cards."""
     metrics = tmp_path / f"metrics-{lang}.json"
     env = {"CXLAB_METRICS_PATH": str(metrics), "CXLAB_LANGUAGE": lang}
     nb = run_notebook("03_churn_drivers", workspace, params, env=env)
-    return _outputs(nb), json.loads(metrics.read_text())
+    return executed_text(nb), json.loads(metrics.read_text())
 
 
 def _in_range(card: dict) -> None:

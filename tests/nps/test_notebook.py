@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from notebook_support import notebook_cells
+from notebook_support import executed_text, notebook_cells
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "04_nps.ipynb"
 
@@ -36,20 +36,6 @@ def test_notebook_opens_with_the_answer_and_ends_with_the_appendix():
     assert code.count(".plot(") == 1  # at most one chart in the answer
 
 
-def _outputs(nb: dict) -> str:
-    """What the executed cells showed (HTML, text and streams), without their source."""
-    parts = []
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream":
-                parts.append("".join(out.get("text", "")))
-            for kind in ("text/html", "text/plain"):
-                value = out.get("data", {}).get(kind)
-                if value:
-                    parts.append("".join(value) if isinstance(value, list) else value)
-    return "\n".join(parts)
-
-
 @pytest.mark.notebook
 @pytest.mark.slow
 def test_notebook_runs_on_tiny_workspace(tiny_workspace, tiny_surveys, tmp_path, run_notebook):
@@ -66,7 +52,7 @@ def test_notebook_runs_on_tiny_workspace(tiny_workspace, tiny_surveys, tmp_path,
         {"period": "latest_month", "segment": "region", "comment_language": "zh"},
         env={"CXLAB_METRICS_PATH": str(metrics), "CXLAB_LANGUAGE": "en"},
     )
-    shown, cards = _outputs(nb), json.loads(metrics.read_text())
+    shown, cards = executed_text(nb), json.loads(metrics.read_text())
     nps = cards["nps"]
     assert nps["period"] == ["2026-10-01", "2026-11-01"] and nps["compared_to"] == "previous"
     assert math.isfinite(nps["value"]) and nps["low"] <= nps["value"] <= nps["high"]

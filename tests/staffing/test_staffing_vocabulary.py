@@ -9,6 +9,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 import cxlab as cx
 import cxlab.staffing as st
@@ -44,7 +45,7 @@ def _forecast() -> pl.DataFrame:
 
 
 def _same(a: st.StaffingPlan, b: st.StaffingPlan) -> None:
-    assert a.summary().equals(b.summary())
+    assert_frame_equal(a.summary(), b.summary(), rel_tol=1e-9)
     assert (a.interval_minutes, a.shrinkage, a.max_occupancy) == (
         b.interval_minutes,
         b.shrinkage,
@@ -159,14 +160,16 @@ def test_backtest_takes_every_and_settings_and_the_old_names_warn():
         )  # fmt: skip
     words = " ".join(str(w.message) for w in seen)
     assert "use every=" in words and "use settings=" in words
-    assert old.summary().equals(new.summary())
+    assert_frame_equal(old.summary(), new.summary(), rel_tol=1e-9)
 
 
 def test_patience_takes_alpha_and_old_level_converts(default_contacts):
     new = st.patience(default_contacts, alpha=0.1)
     with pytest.warns(DeprecationWarning, match=r"level=.*use alpha="):
         old = st.patience(default_contacts, level=0.9)
-    assert old.summary().equals(new.summary()) and old.alpha == pytest.approx(0.1)
+    # polars sums in parallel: the same estimate may differ in its last bits
+    assert_frame_equal(old.summary(), new.summary(), rel_tol=1e-9)
+    assert old.alpha == pytest.approx(0.1)
     wide = st.patience(default_contacts, alpha=0.01).summary()
     assert (wide["ci_low"] < new.summary()["ci_low"]).all()
     assert "90% range" in new.findings()[0]
