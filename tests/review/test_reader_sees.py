@@ -160,6 +160,30 @@ def test_every_missed_target_is_in_the_answer_and_on_the_tiles() -> None:
         assert card.headline()[0].value_text() == "7项中4项"
 
 
+def test_a_tile_for_every_miss_the_count_names() -> None:
+    """Five misses: the count says "5 of 8" and five tiles follow it (the row of five grows
+    rather than hide the smallest miss, here the complaint rate 10.02% against ≤ 10%)."""
+    card = _card(
+        [
+            _row("fcr", "all", 0.782, 0.80, ">="),
+            _row("csat", "all", 4.26, 4.2, ">=", unit="score"),
+            _row("service_level", "channel=phone", 0.867, 0.80, ">="),
+            _row("service_level", "channel=social", 0.763, 0.90, ">="),
+            _row("answer_rate", "channel=phone", 0.935, 0.90, ">="),
+            _row("resolution_within", "all", 0.773, 0.90, ">="),
+            _row("sla_answered", "priority=P1", 0.817, 0.95, ">="),
+            _row("complaint_rate", "all", 0.1002, 0.10, "<=", higher=False),
+        ]
+    )
+    tiles = card.headline()
+    with use_language("en"):
+        assert tiles[0].value_text() == "5 of 8"
+    missed = [t.key for t in tiles if t.status == "missed"]
+    assert missed == [c.key for c in card.missed()] and len(missed) == 5
+    assert "complaint_rate:all" in missed
+    assert len(tiles) == 6  # no tile of a met target pushes a miss out, none is added past the row
+
+
 def test_a_level_and_its_change_read_in_one_unit() -> None:
     card = _card(
         [

@@ -64,6 +64,7 @@ HEADLINE = [  # the tiles at the top of the report, most important first
 ]
 BEYOND_NORMAL = 0.01  # a change counts as beyond normal variation at p < 0.01
 TILES = 5  # one row of tiles: how many targets were missed, the misses, then what was met
+# (every miss has its tile, even when the misses alone fill more than the row)
 
 
 _CHANGE_DECIMALS = {"share": 1, "score": 2, "count": 0, "nps": 1, "money": 0}
@@ -182,9 +183,10 @@ class Scorecard(Result):
         return sorted(out, key=lambda c: -abs(c.value - c.target) / max(abs(c.target), 1e-12))
 
     def headline(self) -> list[Headline]:
-        """The report's headline tiles, one row of five: how many targets were missed, then the
-        misses (largest first), then the headline measures that met their targets (FCR, CSAT,
-        phone service level and answer rate, resolution within the promise, complaint rate)."""
+        """The report's headline tiles: how many targets were missed, then every miss (largest
+        first; a tile for each miss the count names, even past one row of five), then, while the
+        row has room, the headline measures that met their targets (FCR, CSAT, phone service
+        level and answer rate, resolution within the promise, complaint rate)."""
         cards = self.cards()
         targeted = [c for c in cards if c.status is not None]
         missed = self.missed()
@@ -200,7 +202,7 @@ class Scorecard(Result):
                     detail=_("all targets met") if not missed else None,
                 )
             )
-        out += missed[: TILES - len(out)]
+        out += missed
         by_key = {c.key: c for c in cards}
         for k, s in HEADLINE:
             c = by_key.get(f"{k}:{s}")
