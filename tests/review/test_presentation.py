@@ -244,23 +244,41 @@ def test_record_headlines_goes_through_the_shared_record(sections, monkeypatch, 
     assert saved["fcr:all"]["period"] == ["2026-10-01", "2026-11-01"]
 
 
-def test_comparison_month_reads_so_the_change_adds_up():
-    """A planted pair: 10.02% this month, 10.652% last month, a change of -0.63 pp. The
-    comparison month reads with the current figure's decimals (10.65%), never 10.7%; where the
-    one-decimal figures would not add up to the change shown, both take one more decimal."""
+def test_a_row_reads_its_figures_and_change_at_one_precision():
+    """Each scorecard row decides its decimals once: the unit's usual one (86.74% vs 85.26%,
+    +1.48 pp reads 86.7%, 85.3%, +1.5 pp, like every other rate), more only where the status
+    needs them (10.02% against ≤ 10%: 10.02%, 10.65%, -0.63 pp), and a change that rounds to
+    zero at that precision reads "no change" (never "+0.0 pp")."""
     from cxlab._present import use_language
-    from cxlab.review._scorecard import pair_texts
+    from cxlab.review._scorecard import change_text, pair_texts
 
     with use_language("en"):
         assert pair_texts(0.1002, 0.10652, 0.1002 - 0.10652, "share", 2) == (
             "10.02%",
             "10.65%",
-            "-0.6 pp",
+            "-0.63 pp",
         )
-        # 86.74% vs 85.26%: 86.7 - 85.3 = 1.4, but the change reads +1.5 pp
-        actual, previous, change = pair_texts(0.8674, 0.8526, 0.0148, "share", None)
-        assert (actual, previous, change) == ("86.74%", "85.26%", "+1.5 pp")
+        assert pair_texts(0.8674, 0.8526, 0.0148, "share", None) == ("86.7%", "85.3%", "+1.5 pp")
+        assert pair_texts(0.5847, 0.5684, 0.0163, "share", None) == ("58.5%", "56.8%", "+1.6 pp")
         assert pair_texts(0.78, 0.79, -0.01, "share", None) == ("78.0%", "79.0%", "-1.0 pp")
+        assert pair_texts(0.7912, 0.7908, 0.0004, "share", None)[2] == "no change"
         assert pair_texts(420.0, 421.0, -1.0, "seconds")[2] == "no change"
+        assert change_text(0.0004, "share") == "no change"
+        assert change_text(-0.017, "share") == "-1.7 pp"
+        assert change_text(0.004, "score") == "no change"
     with use_language("zh"):
         assert pair_texts(420.0, 421.0, -1.0, "seconds")[2] == "持平"
+        assert change_text(0.0004, "share") == "持平"
+
+
+def test_a_section_cell_says_no_change_where_its_change_rounds_to_zero():
+    """FCR by channel: 79.1% up 0.04 pp reads "79.1% (no change)", not "79.1% (+0.0 pp)"."""
+    from cxlab._present import use_language
+    from cxlab.review._sections import Breakdown
+
+    with use_language("en"):
+        assert Breakdown._cell(0.791, 0.0004, "share") == "79.1% (no change)"
+        assert Breakdown._cell(0.782, -0.017, "share") == "78.2% (-1.7 pp)"
+        assert Breakdown._cell(420.0, 1.0, "seconds") == "7.0 min (no change)"
+    with use_language("zh"):
+        assert Breakdown._cell(0.791, 0.0004, "share") == "79.1%（持平）"

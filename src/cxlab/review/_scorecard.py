@@ -88,40 +88,40 @@ def pair_texts(
     unit: str,
     decimals: int | None = None,
 ) -> tuple[str, str, str]:
-    """This month's figure, the comparison month's and the change, written so that they add up
-    on the page: the comparison month reads with the current figure's decimals, and both take
-    one more decimal (up to two more) where the change shown would not match the figures shown
-    (10.02% against 10.65%, -0.6 pp; never 10.02% against 10.7%). A change that rounds to zero
-    reads "no change"."""
-    factor, change_digits, dunit = _scale(unit, value)
+    """This month's figure, the comparison month's and the change, all three with one precision
+    decided per row: the unit's usual decimals (86.7%, 85.3%, +1.5 pp), more only where the
+    status needs them (10.02% against ≤ 10.00% reads 10.02%, 10.65%, -0.63 pp). A change that
+    rounds to zero at that precision reads "no change", never "+0.0 pp"."""
+    _factor, change_digits, dunit = _scale(unit, value)
     if value is None:
         return "–", "–", "–"
-    base = change_digits if unit == "seconds" or decimals is None else decimals
-    digits = base
-    if previous is not None and change is not None:
-        shown = round(change * factor, change_digits)
-        for d in range(base, base + 3):
-            digits = d
-            if (
-                round(round(value * factor, d) - round(previous * factor, d), change_digits)
-                == shown
-            ):
-                break
+    digits = change_digits if unit == "seconds" or decimals is None else decimals
 
     def level(v: float | None) -> str:
         if unit == "seconds":
             return fmt_duration(v, dunit, decimals=digits)
         return fmt_value(v, unit, decimals=digits)
 
-    if change is None:
-        change_text = "–"
-    elif round(change * factor, change_digits) == 0:
-        change_text = _("no change")
-    elif unit == "seconds":
-        change_text = fmt_duration(change, dunit, signed=True)
+    change_words = "–" if change is None else change_text(change, unit, digits, dunit)
+    return level(value), level(previous) if previous is not None else "–", change_words
+
+
+def change_text(
+    change: float, unit: str, digits: int | None = None, dunit: str | None = None
+) -> str:
+    """A change read at the precision of the level beside it (``digits``; the unit's change
+    decimals by default), or "no change" where it rounds to zero at that precision."""
+    if unit == "seconds":
+        dunit = dunit or duration_unit(change)
+        factor, change_digits = 1.0 / DURATION_UNITS[dunit], 0 if dunit == "s" else 1
     else:
-        change_text = fmt_change(change, unit)
-    return level(value), level(previous) if previous is not None else "–", change_text
+        factor, change_digits, _unused = _scale(unit, change)
+    digits = change_digits if digits is None else digits
+    if round(change * factor, digits) == 0:
+        return _("no change")
+    if unit == "seconds":
+        return fmt_duration(change, dunit, decimals=digits, signed=True)
+    return fmt_change(change, unit, decimals=digits)
 
 
 def _actual(card: Headline) -> str:

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from cxlab._present import N_, _, fmt_change, fmt_date, fmt_list, fmt_value, label, order_levels
+from cxlab._present import N_, _, fmt_date, fmt_list, fmt_value, label, order_levels
 from cxlab._result import Result
 from cxlab.features import MetricConfig, metrics, prepare
 from cxlab.review._moments import moments
@@ -23,6 +23,7 @@ from cxlab.review._scorecard import (
     SCORECARD,
     Scorecard,
     _in,
+    change_text,
     scorecard,
 )
 from cxlab.review._show import (
@@ -322,13 +323,13 @@ class Breakdown(Result):
                 text
                 if change is None
                 else _("{value} ({change})").format(
-                    value=text, change=fmt_duration(change, u, signed=True)
+                    value=text, change=change_text(change, unit, dunit=u)
                 )
             )
         if change is None:
             return fmt_value(value, unit)
         return _("{value} ({change})").format(
-            value=fmt_value(value, unit), change=fmt_change(change, unit)
+            value=fmt_value(value, unit), change=change_text(change, unit)
         )
 
     def readable(self) -> pl.DataFrame:
