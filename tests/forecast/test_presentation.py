@@ -168,6 +168,20 @@ def test_components_chart_legends_and_markers(result):
     assert "%" not in (fig.layout.xaxis3.title.text or "")
 
 
+def test_error_tile_is_dated_with_the_backtest_weeks(result):
+    """The error tile measures past forecasts: its period is the backtest's days (before the
+    forecast starts), while the tiles of the forecast carry the forecast's days."""
+    cards = {c.key: c for c in result.headline()}
+    error, expected = cards["forecast_error"], cards["contacts_forecast"]
+    past = result.backtest.frame.join(
+        pl.DataFrame({"series_id": list(result.choice), "model": list(result.choice.values())}),
+        on=["series_id", "model"],
+    )["ts"].dt.date()
+    first, last = past.min(), past.max() + dt.timedelta(days=1)
+    assert error.period == (first.isoformat(), last.isoformat())
+    assert error.period != expected.period and error.period[1] <= expected.period[0]
+
+
 def test_error_tile_has_no_needless_decimal(result):
     card = next(c for c in result.headline() if c.key == "forecast_error")
     assert re.fullmatch(r"\d+%", card.value_text())

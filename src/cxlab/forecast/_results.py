@@ -403,11 +403,19 @@ class ForecastResult(Result):
                     value=m["wape"],
                     unit="share",
                     decimals=0,
-                    period=period,
+                    period=self._backtest_period(),
                     detail=compare_words(m["wape"], m["wape_naive"]),
                 )
             )
         return cards
+
+    def _backtest_period(self) -> tuple[str, str] | None:
+        """The days the backtest's error was measured on (its past weeks, not the forecast's):
+        the first and the day after the last, as ISO dates."""
+        days = self._chosen_backtest()["ts"].dt.date()
+        if days.is_empty():
+            return None
+        return days.min().isoformat(), (days.max() + dt.timedelta(days=1)).isoformat()
 
     def _total_error_words(self, m: dict, *, sentence: bool) -> str:
         """How far past forecasts of the whole horizon's total were off: the one accuracy figure
