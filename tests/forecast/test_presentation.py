@@ -168,6 +168,23 @@ def test_components_chart_legends_and_markers(result):
     assert "%" not in (fig.layout.xaxis3.title.text or "")
 
 
+def test_backtest_error_reads_plainly(result):
+    """The appendix says the error in words a reader follows, with the tile's digits (40%, not
+    "missed the volume of a time slot by 40.0% of it")."""
+    from cxlab._present import use_language
+
+    wape = result.backtest.overall()
+    chosen = next(r for r in wape.iter_rows(named=True) if r["model"] != "seasonal_naive_week")
+    figure = f"{chosen['wape']:.0%}"
+    with use_language("en"):
+        said = next(f for f in result.backtest.findings() if "was off by" in f)
+        assert f"in a typical time slot the forecast was off by {figure} of the contacts" in said
+        assert "of it" not in said and not re.search(r"\d\.\d%", said)
+    with use_language("zh"):
+        said = next(f for f in result.backtest.findings() if "平均每个时段" in f)
+        assert f"实际联络量相差{figure}" in said and not re.search(r"\d\.\d%", said)
+
+
 def test_error_tile_is_dated_with_the_backtest_weeks(result):
     """The error tile measures past forecasts: its period is the backtest's days (before the
     forecast starts), while the tiles of the forecast carry the forecast's days."""

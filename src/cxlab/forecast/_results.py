@@ -114,13 +114,13 @@ class BacktestResult(Result):
                 continue
             out.append(
                 _(
-                    "{method}: forecasts missed the volume of a time slot by {wape} of it, "
-                    "against {naive} for repeating the same weekday of the week before "
-                    "({comparison})."
+                    "{method}: in a typical time slot the forecast was off by {wape} of the "
+                    "contacts that came; repeating the same weekday of the week before was off "
+                    "by {naive} ({comparison})."
                 ).format(
                     method=label(row["model"]),
-                    wape=fmt_value(row["wape"], "share"),
-                    naive=fmt_value(base["wape"][0], "share"),
+                    wape=fmt_value(row["wape"], "share", decimals=0),
+                    naive=fmt_value(base["wape"][0], "share", decimals=0),
                     comparison=compare_words(row["wape"], base["wape"][0]),
                 )
             )
