@@ -292,8 +292,9 @@ def _header(
     toc: list[tuple[str, str]],
 ) -> str:
     e = html.escape
-    params = "; ".join(
-        f"{label(k)}: {_parameter_text(v)}" for k, v in sorted(parameters.items())
+    params = _("; ").join(
+        _("{name}: {value}").format(name=label(k), value=_parameter_text(v))
+        for k, v in sorted(parameters.items())
     ) or _("defaults")
     items = [
         _("Run {when}").format(when=f"<b>{e(_when(run_time))}</b>"),
