@@ -191,20 +191,31 @@ def key_findings(
                 "the likely range of revenue kept includes zero (see section 2)."
             )
         )
-    out.append(
-        _(
-            "About {n} customers are expected to leave in the next {days} days, taking {money} "
-            "of monthly revenue; the top tenth of the at-risk list holds {top} of it. The list "
-            "ranks a leaver above a stayer about {k} times in 10 (chance: 5), good enough to "
-            "decide whom to call first."
-        ).format(
-            n=fmt_value(risk.expected_churners(), "count"),
-            days=fmt_value(risk.horizon, "count"),
-            money=money_text(risk.total_value_at_risk()),
-            top=fmt_value(risk.top_tenth_share(), "share", decimals=0),
-            k=risk.ranking_in_ten(),
+    words = {
+        "n": fmt_value(risk.expected_churners(), "count"),
+        "days": fmt_value(risk.horizon, "count"),
+        "money": money_text(risk.total_value_at_risk()),
+        "top": fmt_value(risk.top_tenth_share(), "share", decimals=0),
+        "k": risk.ranking_in_ten(),
+    }
+    if risk.validated():
+        out.append(
+            _(
+                "About {n} customers are expected to leave in the next {days} days, taking "
+                "{money} of monthly revenue; the top tenth of the at-risk list holds {top} of "
+                "it. The list ranks a leaver above a stayer about {k} times in 10 (chance: 5), "
+                "good enough to decide whom to call first."
+            ).format(**words)
         )
-    )
+    else:  # the claim follows the check on a past period, which does not support it
+        out.append(
+            _(
+                "About {n} customers are expected to leave in the next {days} days, taking "
+                "{money} of monthly revenue; the top tenth of the at-risk list holds {top} of "
+                "it."
+            ).format(**words)
+        )
+        out.append(risk.validation_words())
     return out
 
 

@@ -4,6 +4,7 @@ time-based holdout, with the monthly value at risk of each customer."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from cxlab._masking import mask_column
 from cxlab._options import check_alpha, warn_renamed
 from cxlab._present import BODY_ROWS, N_, Headline, _, fmt_date, fmt_value
 from cxlab._result import Result
-from cxlab.churn._frames import _date, _segment, data_end, landmark_frame
+from cxlab.churn._frames import _date, _segment, data_end, data_start, landmark_frame
 from cxlab.churn._logit import LogitResult, logistic
 from cxlab.churn._missing import (
     AT_RISK,
@@ -55,6 +56,11 @@ def _z(q: float) -> float:
     from scipy.stats import norm
 
     return float(norm.ppf(q))
+
+
+def _phi(x: float) -> float:
+    """The standard normal distribution function."""
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
 
 
 def auc_hanley_mcneil(
@@ -138,6 +144,9 @@ class AtRiskResult(ReaderTable, Result):
     currency: str = "CNY"
     top: int = 25
     alpha: float = 0.05
+    data_start: dt.date | None = None
+    holdout_variance: float | None = None
+    window: int = 90
 
     @property
     def title(self) -> str:
@@ -198,6 +207,73 @@ class AtRiskResult(ReaderTable, Result):
             / max(self.total_value_at_risk(), 1e-9)
         )
 
+    def history_too_short(self) -> bool:
+        """Whether the training landmark's experience window starts before the data do: the
+        model was then trained on experience that was never recorded, so the check on a past
+        period says nothing about the list."""
+        return (
+            self.data_start is not None
+            and self.train_as_of - dt.timedelta(days=self.window) < self.data_start
+        )
+
+    def calibration_p_value(self) -> float | None:
+        """Calibration in the large on the holdout: predicted against observed churners, a
+        normal test with the variance of the sum of Bernoulli predictions (Steyerberg ch. 15)."""
+        if not self.holdout_variance:
+            return None
+        z = (self.holdout_events - self.holdout_predicted) / self.holdout_variance**0.5
+        return float(2 * (1 - _phi(abs(z))))
+
+    def miscalibrated(self) -> bool:
+        """Predicted and observed churners on the holdout differ beyond chance and by more
+        than a fifth of the prediction."""
+        p = self.calibration_p_value()
+        off = abs(self.holdout_events - self.holdout_predicted) > 0.2 * max(
+            self.holdout_predicted, 1.0
+        )
+        return p is not None and p < self.alpha and off
+
+    def validated(self) -> bool:
+        """Whether the check on a past period supports using the list to decide whom to call
+        first: the training had its full experience window, the ranking beats chance, and the
+        predicted number of churners matches the observed one."""
+        return not (self.history_too_short() or self.auc_ci_low <= 0.5 or self.miscalibrated())
+
+    def validation_words(self) -> str:
+        """One sentence on what the check on a past period says about the list."""
+        if self.history_too_short():
+            return _(
+                "The list could not be checked on a past period: that needs the service "
+                "experience of the {window} days before {train}, but the data start on {start}. "
+                "Its ranking is unchecked; treat it as a rough guide, not a basis for deciding "
+                "whom to call first."
+            ).format(
+                window=fmt_value(self.window, "count"),
+                train=fmt_date(self.train_as_of),
+                start=fmt_date(self.data_start),
+            )
+        if self.auc_ci_low <= 0.5:
+            return _(
+                "On a past period it had not seen, the list did not rank leavers above stayers "
+                "more often than chance would: it is not good enough to decide whom to call "
+                "first."
+            )
+        if self.miscalibrated():
+            return _(
+                "On a past period it had not seen, the model predicted {predicted} leavers "
+                "where {observed} left: its probabilities are off, so the list is not yet good "
+                "enough to decide whom to call first."
+            ).format(
+                predicted=fmt_value(self.holdout_predicted, "count"),
+                observed=fmt_value(self.holdout_events, "count"),
+            )
+        return _(
+            "The list is better than chance but far from certain: of a customer who left "
+            "and one who stayed, it ranked the leaver higher about {n} times in 10 on a "
+            "past period it had not seen (chance would be 5 in 10). Use it to decide whom "
+            "to call first, not who will certainly leave."
+        ).format(n=self.ranking_in_ten())
+
     def ranking_in_ten(self) -> int:
         """The AUC as "out of ten pairs": how often the list ranks a churner above a stayer."""
         return round(10 * self.auc)
@@ -224,7 +300,9 @@ class AtRiskResult(ReaderTable, Result):
                 low=self.auc_ci_low,
                 high=self.auc_ci_high,
                 higher_is_better=True,
-                detail=N_("50% would be chance"),
+                detail=_("could not be checked on a past period")
+                if self.history_too_short()
+                else N_("50% would be chance"),
             ),
         ]
 
@@ -245,12 +323,7 @@ class AtRiskResult(ReaderTable, Result):
             _("The top tenth of the list holds {share} of that revenue at risk.").format(
                 share=fmt_value(self.top_tenth_share(), "share", decimals=0)
             ),
-            _(
-                "The list is better than chance but far from certain: of a customer who left "
-                "and one who stayed, it ranked the leaver higher about {n} times in 10 on a "
-                "past period it had not seen (chance would be 5 in 10). Use it to decide whom "
-                "to call first, not who will certainly leave."
-            ).format(n=self.ranking_in_ten()),
+            self.validation_words(),
         ]
 
     def details(self) -> list[str]:
@@ -556,6 +629,9 @@ def at_risk(
         holdout_predicted=float(p.sum()),
         calibration=calibration_table(y, p, alpha=alpha),
         roc=roc_points(y, p),
+        data_start=data_start(k),
+        holdout_variance=float(np.sum(p * (1 - p))),
+        window=90,
         model=final,
         scoring=scoring,
         currency=currency,

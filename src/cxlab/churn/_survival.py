@@ -261,6 +261,15 @@ class KaplanMeierResult(ReaderTable, Result):
                     days=fmt_value(self.max_follow_up, "count"),
                 )
             )
+        if not last.height:
+            # nothing is reported, so no claim about the groups can rest on it
+            out.append(
+                _(
+                    "So no retention figure and no comparison between the groups can be given "
+                    "yet; the curves show only the first {days} days."
+                ).format(days=fmt_value(self.max_follow_up, "count"))
+            )
+            return out
         if self.logrank_p_value is not None:
             if self.logrank_p_value < self.alpha:
                 out.append(_("The gap between the groups is larger than chance would produce."))

@@ -229,5 +229,6 @@ class ReaderTable:
             f"{CSS}<div class='cx-result'><h4>{html.escape(gettext(self.title))}</h4>"
             f"{cards_html(cards) if cards else ''}"
             f"{findings_html(self.findings())}"
-            f"{table_html(frame, units=units, name=type(self).__name__.lower())}</div>"
+            f"{table_html(frame, units=units, name=type(self).__name__.lower()) if frame.height else ''}"
+            "</div>"
         )
