@@ -28,7 +28,6 @@ from cxlab.nps._followup import FollowUp
 from cxlab.nps._score import NpsChange
 from cxlab.nps._themes import Themes
 from cxlab.nps._trend import NpsTrend
-from cxlab.nps._words import theme_label
 
 
 @dataclass(frozen=True)
@@ -169,17 +168,9 @@ class NpsAnswer(Result):
             )
             out.append(join_sentences(most, self.drivers.fix_first_sentence()))
         if self.themes is not None:
-            t = self.themes._main().filter(
-                (pl.col("theme") != "(none)") & (pl.col("mentions") >= 30)
-            )
-            if t.height:
-                r = t.sort("nps").row(0, named=True)
-                out.append(
-                    _("Customers who write about {theme} score lowest (NPS {nps}).").format(
-                        theme=theme_label(r["theme"]).lower(),
-                        nps=fmt_value(r["nps"], "nps", decimals=0),
-                    )
-                )
+            lowest = self.themes.lowest_words(brief=True)
+            if lowest:
+                out.append(lowest)
         if self.follow_up is not None:
             out.append(
                 _("{n} detractors of {period} are listed to be called back.").format(

@@ -110,14 +110,25 @@ class FollowUp(Result):
         if "theme" in t.columns:
             themed = t.filter(pl.col("theme").is_not_null())
             if themed.height:
-                top = themed["theme"].str.split("; ").explode().value_counts(sort=True).row(0)
-                out.append(
+                counts = themed["theme"].str.split("; ").explode().value_counts(sort=True)
+                most = counts["count"].max()
+                # themes tied for the most frequent are named together, in the order of the list
+                top = counts.filter(pl.col("count") == most)["theme"].sort().to_list()
+                words = (
                     _(
                         "Most frequent theme among them: {theme} ({n} of {total} with a themed "
                         "comment)."
-                    ).format(
-                        theme=theme_label(top[0]),
-                        n=fmt_value(top[1], "count"),
+                    )
+                    if len(top) == 1
+                    else _(
+                        "Most frequent themes among them, tied: {theme} ({n} each of {total} "
+                        "with a themed comment)."
+                    )
+                )
+                out.append(
+                    words.format(
+                        theme=fmt_list(style="semicolon", items=[theme_label(x) for x in top]),
+                        n=fmt_value(most, "count"),
                         total=fmt_value(themed.height, "count"),
                     )
                 )

@@ -95,6 +95,8 @@ def _diff(a: pl.DataFrame, b: pl.DataFrame, method: Method, alpha: float) -> dic
             std_error(*(get[k][0] for k in get), method=method),
             std_error(*(get[k][1] for k in get), method=method),
         )
+        # a change that cannot be computed (no answers on one side) has no standard error
+        se = np.where(np.isfinite(est), se, np.nan)
         p = 2 * ndtr(-np.abs(est / se))
     return {
         "estimate": est,
@@ -574,7 +576,19 @@ class NpsChange(OldNames, Result):
         t = self.table.filter((pl.col("n_now") > 0) & (pl.col("n_before") > 0))
         dim = label(self.by[0]).lower()
         if t.height == 0:
-            return [_("No group has answers in both periods.")]
+            if self.table["n_before"].sum() == 0:
+                return [
+                    _(
+                        "There are no answers in {compare_to}, so the change of each {dimension} "
+                        "cannot be given."
+                    ).format(compare_to=self.compare_text, dimension=dim)
+                ]
+            return [
+                _(
+                    "No {dimension} has answers in both {compare_to} and {period}, so no change "
+                    "can be given."
+                ).format(dimension=dim, compare_to=self.compare_text, period=self.period_text)
+            ]
         real = t.filter(pl.col("p_adj") < self.alpha).sort("estimate", descending=True)
         out = []
         if real.height == 0:
@@ -674,10 +688,14 @@ class NpsChange(OldNames, Result):
             else [html.escape(_("All respondents"))]
         )
         fig = go.Figure()
+        shown = []
         for col, when, colour in (
             ("nps_before", self.compare_text, color_for("compare")),
             ("nps_now", self.period_text, color_for("current")),
         ):
+            if t[col].null_count() == t.height:
+                continue  # a period without answers has no bar, so no legend entry either
+            shown.append(when)
             fig.add_bar(
                 x=names,
                 y=t[col].to_list(),
@@ -692,6 +710,8 @@ class NpsChange(OldNames, Result):
                 _("NPS in {compare_to} and {period}").format(
                     compare_to=self.compare_text, period=self.period_text
                 )
+                if len(shown) == 2
+                else _("NPS, {period}").format(period=shown[0] if shown else self.period_text)
             ),
             yaxis_title=_("NPS (points)"),
         )
@@ -719,18 +739,29 @@ class NpsChange(OldNames, Result):
             )
         else:
             r = self.table.row(0, named=True)
-            notes.append(
-                _("Overall change: z = {z}, {p} (alpha {alpha}).").format(
-                    z=fmt_value(
-                        r["estimate"] / r["std_error"]
-                        if r["std_error"] and r["estimate"] is not None
-                        else None,
-                        "ratio",
-                    ),
-                    p=fmt_p(r["p_value"]),
-                    alpha=self.alpha,
+            if r["estimate"] is None or not r["std_error"]:
+                notes.append(
+                    _(
+                        "Overall change: not computed, as there are no answers in {compare_to}."
+                    ).format(compare_to=self.compare_text)
+                    if not r["n_before"]
+                    else _(
+                        "Overall change: not computed, as there are no answers in {period}."
+                    ).format(period=self.period_text)
                 )
-            )
+            else:
+                notes.append(
+                    _("Overall change: z = {z}, {p} (alpha {alpha}).").format(
+                        z=fmt_value(
+                            r["estimate"] / r["std_error"]
+                            if r["std_error"] and r["estimate"] is not None
+                            else None,
+                            "ratio",
+                        ),
+                        p=fmt_p(r["p_value"]),
+                        alpha=self.alpha,
+                    )
+                )
         return Details(
             title=self.title,
             notes=tuple(notes),

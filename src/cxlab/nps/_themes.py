@@ -22,7 +22,15 @@ import polars as pl
 from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab._masking import mask_column
 from cxlab._options import check_option, renamed
-from cxlab._present import Period, _, fmt_intervals, fmt_list, fmt_value, gettext
+from cxlab._present import (
+    Period,
+    _,
+    fmt_intervals,
+    fmt_list,
+    fmt_value,
+    gettext,
+    join_sentences,
+)
 from cxlab._result import Result
 from cxlab.features import nps_category
 from cxlab.nps._counts import OldNames, check_alpha, with_interval
@@ -32,6 +40,9 @@ from cxlab.nps._period import in_period
 from cxlab.nps._words import COMMENT_LANGUAGES, theme_label
 
 Language = Literal["all", "en", "zh"]
+
+# a theme's NPS on fewer comments than this is named with a word of caution
+MIN_COMMENTS = 30
 
 
 def tag_themes(surveys: pl.LazyFrame | pl.DataFrame, *, language: Language = "all") -> pl.DataFrame:
@@ -186,6 +197,77 @@ class Themes(OldNames, Result):
             + "</div>"
         )
 
+    def lowest_words(self, *, brief: bool = False) -> str | None:
+        """The theme whose writers score lowest, as the theme table shows it.
+
+        The lowest NPS of the table is named, with its number of comments. When it rests on
+        fewer than ``MIN_COMMENTS`` comments the sentence says so, and also names the lowest theme
+        among those with at least that many (when there is one, and it is another theme). Themes
+        tied for the lowest NPS are named together. ``brief=True`` leaves out the intervals.
+        """
+        t = self._main().filter((pl.col("mentions") > 0) & (pl.col("theme") != "(none)"))
+        t = t.filter(pl.col("nps").is_not_null())
+        if t.height == 0:
+            return None
+        # ties as the table shows them (one decimal)
+        t = t.with_columns(pl.col("nps").round(1).alias("_shown")).sort(
+            ["_shown", "mentions"], descending=[False, True]
+        )
+        low = t.filter(pl.col("_shown") == t["_shown"][0])
+        r = low.row(0, named=True)
+        names = fmt_list(items=[theme_label(x).lower() for x in low["theme"]])
+        few = int(low["mentions"].min()) < MIN_COMMENTS
+        if low.height > 1:
+            words = _(
+                "Customers who write about {themes} score lowest, tied at NPS {nps} ({n} "
+                "comments between them)."
+            ).format(
+                themes=names,
+                nps=fmt_value(r["nps"], "nps", decimals=0),
+                n=fmt_value(int(low["mentions"].sum()), "count"),
+            )
+        elif brief:
+            words = _("Customers who write about {theme} score lowest (NPS {nps}, {n} comments).")
+            words = words.format(
+                theme=names,
+                nps=fmt_value(r["nps"], "nps", decimals=0),
+                n=fmt_value(r["mentions"], "count"),
+            )
+        else:
+            words = _(
+                "Customers who write about {theme} score lowest: NPS {nps} (likely between "
+                "{low} and {high}, {n} comments)."
+            ).format(
+                theme=names,
+                nps=fmt_value(r["nps"], "nps", decimals=0),
+                low=fmt_value(r["ci_low"], "nps", decimals=0),
+                high=fmt_value(r["ci_high"], "nps", decimals=0),
+                n=fmt_value(r["mentions"], "count"),
+            )
+        if not few:
+            return words
+        sure = t.filter(pl.col("mentions") >= MIN_COMMENTS)
+        if sure.height == 0:
+            return join_sentences(
+                words,
+                _("No theme has {min} comments or more, so this rests on few comments.").format(
+                    min=fmt_value(MIN_COMMENTS, "count")
+                ),
+            )
+        s = sure.row(0, named=True)
+        return join_sentences(
+            words,
+            _(
+                "That is fewer than {min} comments; among themes with at least {min}, {theme} "
+                "scores lowest (NPS {nps}, {n} comments)."
+            ).format(
+                min=fmt_value(MIN_COMMENTS, "count"),
+                theme=theme_label(s["theme"]).lower(),
+                nps=fmt_value(s["nps"], "nps", decimals=0),
+                n=fmt_value(s["mentions"], "count"),
+            ),
+        )
+
     def findings(self) -> list[str]:
         t = self._main().filter(pl.col("mentions") > 0).sort("mentions", descending=True)
         t = t.filter(pl.col("theme") != "(none)")
@@ -207,21 +289,9 @@ class Themes(OldNames, Result):
                 )
             )
         ]
-        worst = t.filter(pl.col("mentions") >= 30).sort("nps")
-        if worst.height:
-            r = worst.row(0, named=True)
-            out.append(
-                _(
-                    "Customers who write about {theme} score lowest: NPS {nps} (likely between "
-                    "{low} and {high}, {n} comments)."
-                ).format(
-                    theme=theme_label(r["theme"]),
-                    nps=fmt_value(r["nps"], "nps", decimals=0),
-                    low=fmt_value(r["ci_low"], "nps", decimals=0),
-                    high=fmt_value(r["ci_high"], "nps", decimals=0),
-                    n=fmt_value(r["mentions"], "count"),
-                )
-            )
+        lowest = self.lowest_words()
+        if lowest:
+            out.append(lowest)
         untagged = self._main().filter(pl.col("theme") == "(none)")
         if untagged.height:
             out.append(

@@ -116,12 +116,27 @@ class NpsTrend(OldNames, Result):
             )
         flagged = t.filter(pl.col("outside"))
         if flagged.height == 0:
-            out.append(
-                _(
+            if self.every.endswith("mo"):
+                none = _(
+                    "No month is outside normal variation: the ups and downs are what chance "
+                    "alone produces."
+                )
+            elif self.every.endswith("q"):
+                none = _(
+                    "No quarter is outside normal variation: the ups and downs are what chance "
+                    "alone produces."
+                )
+            elif self.every.endswith("w"):
+                none = _(
+                    "No week is outside normal variation: the ups and downs are what chance "
+                    "alone produces."
+                )
+            else:
+                none = _(
                     "No period is outside normal variation: the ups and downs are what chance "
                     "alone produces."
                 )
-            )
+            out.append(none)
         else:
             parts = []
             for r in flagged.iter_rows(named=True):
