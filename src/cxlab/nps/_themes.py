@@ -258,8 +258,8 @@ class Themes(OldNames, Result):
         return join_sentences(
             words,
             _(
-                "That is fewer than {min} comments; among themes with at least {min}, {theme} "
-                "scores lowest (NPS {nps}, {n} comments)."
+                "That is fewer than {min} comments; among themes with at least {min}, customers "
+                "who write about {theme} score lowest (NPS {nps}, {n} comments)."
             ).format(
                 min=fmt_value(MIN_COMMENTS, "count"),
                 theme=theme_label(s["theme"]).lower(),
