@@ -100,9 +100,10 @@ def test_notebook_runs_on_tiny_workspace(tiny_workspace, tmp_path, run_notebook)
 def test_notebook_runs_on_tiny_workspace_with_its_defaults(tiny_workspace, tmp_path, run_notebook):
     """With the default parameters (a 91-day split after a landmark one month before the data
     end), the split falls beyond the follow-up: the notebook says so instead of failing (it used
-    to stop with a lifelines ConvergenceError)."""
+    to stop with a lifelines ConvergenceError) or repeating the unsplit model."""
     shown, cards = _run(run_notebook, tiny_workspace, tmp_path, {"export_dir": str(tmp_path / "x")})
-    assert "Not estimable here" in shown and "from day 91 of follow-up" in shown
+    assert "before day 91 where the effects would be split" in shown
+    assert "(time split at day 91)" not in shown
     assert "service_share_of_churn" in cards
     _in_range(cards["service_share_of_churn"])
 

@@ -182,10 +182,10 @@ def test_experience_groups_are_named_in_words(results):
     assert COLORS["primary"] not in colours  # phone blue means the phone channel only
 
 
-def test_split_beyond_follow_up_is_reported_not_fitted(results):
-    """A split after the last day of follow-up leaves the "after" terms without information:
-    they are dropped and named (the tiny workspace's defaults used to raise a lifelines
-    ConvergenceError here). A split inside the follow-up still estimates them."""
+def test_split_beyond_follow_up_is_not_fitted(results):
+    """A split after the last day of follow-up has no time after it: the model is not fitted
+    (it would only repeat the unsplit one) and says why, in both languages. A split inside the
+    follow-up still estimates the "after" terms; one without churn after it is named readably."""
     snapshot = results["snapshot"]
     common = dict(
         duration="duration",
@@ -194,13 +194,26 @@ def test_split_beyond_follow_up_is_reported_not_fitted(results):
         reference=cx.churn.MONTHLY_REFERENCE,
         time_varying=["unresolved_complaint_90d", "low_csat_90d"],
     )
-    late = cx.churn.cox(snapshot, split_at=[snapshot["duration"].max() + 10], **common)
-    assert set(late.dropped) >= {
-        f"unresolved_complaint_90d after {snapshot['duration'].max() + 10:g}"
-    }
-    assert any("Not estimable here" in f for f in late.findings())
+    last = snapshot["duration"].max()
+    with pytest.raises(cx.NotEnoughDataError, match="split_at"):
+        cx.churn.cox(snapshot, split_at=[last + 10], **common)
+    late = cx.churn.cox(snapshot, split_at=[last + 10], if_too_little="say", **common)
+    assert isinstance(late, cx.churn.NotEstimated)
+    with use_language("en"):
+        assert f"before day {last + 10:g} where the effects would be split" in late.findings()[0]
+    with use_language("zh"):
+        assert f"在拟切分的第{last + 10:g}天之前就已结束" in late.findings()[0]
     inside = cx.churn.cox(snapshot, split_at=[30], **common)
     assert "unresolved_complaint_90d after 30" in inside.summary()["term"].to_list()
+    planted = dataclasses.replace(
+        inside, dropped=("unresolved_complaint_90d after 30", "low_csat_90d after 30")
+    )
+    with use_language("zh"):
+        said = planted.findings()[-1]
+    assert said == (
+        "以下因素自观察第30天起的影响变化此处无法估计（该日之后无变化或无流失）："
+        "未解决投诉（近90天）和满意度1–2分（近90天）。"
+    )
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -241,11 +241,24 @@ class CoxResult(ReaderTable, Result):
                     factor=fmt_value(r["factor"], "ratio"),
                 )
             )
-        if self.dropped:
+        plain = [t for t in self.dropped if " after " not in t]
+        if plain:
             out.append(
                 _("Not estimable here (no variation or no churn): {terms}.").format(
-                    terms=fmt_list([term_label(t) for t in self.dropped])
+                    terms=fmt_list([term_label(t) for t in plain])
                 )
+            )
+        late: dict[str, list[str]] = {}
+        for t in self.dropped:
+            base, sep, day = t.rpartition(" after ")
+            if sep:
+                late.setdefault(day, []).append(base)
+        for day, bases in late.items():
+            out.append(
+                _(
+                    "How the effect changes from day {day} of follow-up cannot be estimated "
+                    "here (no variation or no churn after that day) for {terms}."
+                ).format(day=day, terms=fmt_list([term_label(b) for b in bases]))
             )
         return out
 
@@ -435,6 +448,18 @@ def cox(
             raise OptionError(
                 f"time_varying={list(time_varying)!r}: with split_at, name the model terms whose "
                 f"effect may change; the terms are {names}."
+            )
+        follow_up = float(data[duration].max())
+        if min(split_at) >= follow_up:
+            raise TooLittleData(
+                f"split_at={list(split_at)!r}: follow-up ends after {follow_up:g} days, before "
+                "the first split day, so no effect after it can be estimated; split inside the "
+                "follow-up or wait for a longer history.",
+                events=events,
+                n=df.height,
+                terms=len(names),
+                follow_up=follow_up,
+                split_day=float(min(split_at)),
             )
         if entry is None:
             data["_entry"] = 0.0

@@ -37,9 +37,12 @@ class TooLittleData(NotEnoughDataError):
         n: int | None = None,
         terms: int | None = None,
         converged: bool = True,
+        follow_up: float | None = None,
+        split_day: float | None = None,
     ) -> None:
         super().__init__(message)
         self.events, self.n, self.terms, self.converged = events, n, terms, converged
+        self.follow_up, self.split_day = follow_up, split_day
 
 
 def check_if_too_little(value: str) -> str:
@@ -64,6 +67,8 @@ class NotEstimated(Result):
     terms: int | None = None
     converged: bool = True
     source: str | None = None  # the result this one was built on, when that one failed
+    follow_up: float | None = None  # the longest follow-up, when it ends before the split day
+    split_day: float | None = None  # the day a time-split model would have split effects at
     error: str = ""  # the exception's message, for an analyst (English)
 
     @property
@@ -81,6 +86,13 @@ class NotEstimated(Result):
         if self.source is not None:
             return _("it is built on {source}, which could not be").format(
                 source=gettext(NAMES[self.source][1])
+            )
+        if self.split_day is not None and self.follow_up is not None:
+            return _(
+                "follow-up ends after {days} days, before day {day} where the effects would be "
+                "split, so there is no time after that day to compare with the time before it"
+            ).format(
+                days=fmt_value(self.follow_up, "count"), day=fmt_value(self.split_day, "count")
             )
         if not self.converged:
             return _(
@@ -181,6 +193,8 @@ def not_estimated(what: str, error: NotEnoughDataError) -> NotEstimated:
             n=error.n,
             terms=error.terms,
             converged=error.converged,
+            follow_up=error.follow_up,
+            split_day=error.split_day,
             error=str(error),
         )
     return NotEstimated(what=what, error=str(error))
