@@ -192,7 +192,7 @@ def test_a_borderline_check_takes_beyond_chance_out_of_the_verdict(reports):
     # the 1-in-16-against-1-in-20 argument: once, in section 3; neither the answer nor section 1
     assert "1 in" not in said and "1 in" not in " ".join(rep.check_findings())
     design = " ".join(rep.design_findings())
-    assert design.count("1 in 20") == 1 and "1 time in 16" in design
+    assert design.count("1 in 20") == 1 and "at best p = 1/16" in design
     with use_language("zh"):
         assert "显著" not in rep.verdict_sentence()
         assert rep.verdict_sentence().startswith("效果很可能存在：")

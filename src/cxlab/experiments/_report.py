@@ -183,10 +183,11 @@ class ExperimentReport(Result):
             m = self.main
             out.append(
                 _(
-                    "With a single pilot region, {region}'s gap can only be ranked among the gaps "
-                    "of the {n} regions without the pilot. Among {total} regions one has the "
-                    "largest gap by luck alone 1 time in {total}, more often than the 1 in "
-                    "{limit} the verdict requires, so even a gap larger than all of theirs cannot "
+                    "With a single pilot region, {region}'s gap can only be compared with the "
+                    "gaps of the {n} regions without the pilot. Among {total} regions, one is "
+                    "bound to look largest by chance; the placebo test asks whether the pilot "
+                    "region's gap is larger than that, and even the largest gap gives at best "
+                    "p = 1/{total}, above the 1 in {limit} the verdict requires, so it cannot "
                     "prove the effect. To prove it, compare with at least {need} regions, pilot "
                     "in more regions, or run a randomised test."
                 ).format(
