@@ -295,3 +295,16 @@ def test_a_column_of_numbers_with_a_few_words_still_aligns_right():
     with use_language("en"):
         markup = table_html(frame)
     assert "<th>customers</th>" in markup and "<td>31</td>" in markup
+
+
+def test_a_cards_change_reads_with_the_digits_of_its_value():
+    card = Headline(
+        "complaint_rate", "Complaint rate", 0.1002, "share", target=0.10, direction="<=",
+        change=-0.0064, compared_to="previous", period=("2026-10-01", "2026-11-01"),
+    )  # fmt: skip
+    with use_language("en"):
+        assert card.value_text() == "10.02%"
+        assert card.change_text() == "-0.64 pp vs previous month"
+    plain = Headline("fcr", "FCR", 0.781, "share", change=-0.0064, compared_to="previous")
+    with use_language("en"):
+        assert plain.change_text().startswith("-0.6 pp")

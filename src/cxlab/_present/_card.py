@@ -108,10 +108,10 @@ class Headline:
         if self.change is None or (isinstance(self.change, float) and math.isnan(self.change)):
             return None
         words = self.comparison_text()
-        # Chinese names the comparison first (环比 +1.2个百分点): the order is the catalogue's
-        return _("{change} {comparison}").format(
-            change=fmt_change(self.change, self.unit), comparison=words
-        )
+        # Chinese names the comparison first (环比 +1.2个百分点): the order is the catalogue's;
+        # the change reads with the value's digits (10.02%, -0.64 pp; not -0.6 pp)
+        change = fmt_change(self.change, self.unit, decimals=self._decimals())
+        return _("{change} {comparison}").format(change=change, comparison=words)
 
     def comparison_text(self) -> str:
         """What the change is measured against, in words (环比, 同比, vs baseline)."""
