@@ -118,18 +118,79 @@ def data_ingest(
         str, typer.Option(help="replace the table, or replace only the months in the file.")
     ] = "replace",
     workspace: Workspace = None,
+    map_file: Annotated[
+        Path | None,
+        typer.Option("--map", help="A mapping YAML from the source's columns to the table's."),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Show the first mapped rows and broken rules; write nothing."
+        ),
+    ] = False,
 ) -> None:
     """Validate an export and store it as month-partitioned parquet; refuse it whole if any rule breaks."""
     from cxlab import CxlabError
-    from cxlab.data import ingest
+    from cxlab._masking import mask_id
+    from cxlab.data import TABLES, apply_mapping, ingest, load_mapping, read_source, validate
 
+    if dry_run:
+        try:
+            rules = None if map_file is None else load_mapping(map_file, table)
+            frame, used = read_source(path, query=query, encoding=encoding)
+            if rules is not None:
+                frame = apply_mapping(frame, rules, source=path.name)
+        except CxlabError as exc:
+            _fail(exc)
+        typer.echo(f"{path.name}: {frame.height:,} rows ({used}); the first mapped rows:")
+        masked = TABLES[table].masked if table in TABLES else ()
+        for number, row in enumerate(frame.head(3).iter_rows(named=True), start=1):
+            shown = {
+                k: mask_id(str(v)) if k in masked and v is not None else v for k, v in row.items()
+            }
+            typer.echo(f"row {number}: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
+        try:
+            validate(frame, table, source=path.name)
+        except CxlabError as exc:
+            typer.echo(f"rule failures: {exc}")
+            typer.echo("dry run: nothing was written.")
+            raise typer.Exit(1) from None
+        typer.echo(f"every rule of {table} passes; dry run: nothing was written.")
+        return
     try:
-        result = ingest(path, table, query=query, encoding=encoding, mode=mode, workspace=workspace)
+        result = ingest(
+            path,
+            table,
+            query=query,
+            encoding=encoding,
+            mode=mode,
+            workspace=workspace,
+            mapping=map_file,
+        )
     except CxlabError as exc:
         _fail(exc)
     typer.echo(
         f"stored {result['rows']:,} rows of {table} ({result['encoding']}) in {result['written_to']}"
     )
+
+
+@data_app.command("map")
+def data_map(
+    path: Annotated[Path, typer.Argument(help="A CSV (UTF-8 or GBK) or Parquet export.")],
+    table: Annotated[str, typer.Option("--table", "-t", help="Canonical table to map onto.")],
+    encoding: Annotated[Optional[str], typer.Option(help="Force a text encoding.")] = None,  # noqa: UP045
+) -> None:
+    """Print a proposed mapping YAML from the export's headers, to edit and pass to ingest --map."""
+    from cxlab import CxlabError
+    from cxlab._config import settings
+    from cxlab.data import propose_mapping, read_source
+
+    try:
+        frame, _used = read_source(path, encoding=encoding)
+        text = propose_mapping(frame, table, source=path.name, time_zone=settings().time_zone)
+    except CxlabError as exc:
+        _fail(exc)
+    typer.echo(text, nl=False)
 
 
 @data_app.command("validate")

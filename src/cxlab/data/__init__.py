@@ -7,6 +7,7 @@ Examples
 """
 
 from cxlab.data._ingest import ingest, read_source
+from cxlab.data._mapping import apply_mapping, load_mapping, propose_mapping
 from cxlab.data._samples import bank_calls, mpdta, rossi
 from cxlab.data._schemas import TABLES, TableSpec
 from cxlab.data._store import data_freshness, has_table, load, table_info, write_table
@@ -33,13 +34,16 @@ def truth(workspace=None) -> dict:
 __all__ = [
     "TABLES",
     "TableSpec",
+    "apply_mapping",
     "bank_calls",
     "data_freshness",
     "generate",
     "has_table",
     "ingest",
     "load",
+    "load_mapping",
     "mpdta",
+    "propose_mapping",
     "read_source",
     "rossi",
     "table_info",

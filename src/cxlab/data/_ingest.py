@@ -9,6 +9,7 @@ import polars as pl
 
 from cxlab._config import Settings, settings
 from cxlab._errors import SchemaError
+from cxlab.data._mapping import apply_mapping, load_mapping
 from cxlab.data._store import WriteMode, check_mode, write_table
 from cxlab.data._validate import spec_for, validate
 
@@ -94,9 +95,12 @@ def ingest(
     encoding: str | None = None,
     mode: WriteMode = "replace",
     workspace: str | os.PathLike | Settings | None = None,
+    mapping: str | os.PathLike | None = None,
 ) -> dict:
     """Read, validate and store one export; refuse it whole on the first broken rule.
 
+    ``mapping`` is a mapping YAML (see :func:`cxlab.data.load_mapping`) that renames, recodes and
+    converts a source's own columns into the canonical ones first; the file itself is not changed.
     Returns a summary (table, rows, months, encoding, where it was written).
 
     Examples
@@ -106,9 +110,12 @@ def ingest(
     """
     spec_for(table)
     check_mode(table, mode)  # before reading a large file, not after
+    rules = None if mapping is None else load_mapping(mapping, table)
     ws = workspace if isinstance(workspace, Settings) else settings(workspace)
     frame, used = read_source(path, query=query, encoding=encoding)
     name = Path(path).name if query is None else f"query on {Path(path).name}"
+    if rules is not None:
+        frame = apply_mapping(frame, rules, source=name)
     typed = validate(frame, table, source=name)
     target = write_table(typed, table, workspace=ws, mode=mode, source=str(path))
     return {"table": table, "rows": typed.height, "encoding": used, "written_to": str(target)}
