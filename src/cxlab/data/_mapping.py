@@ -354,7 +354,8 @@ def apply_mapping(
                     f"{where}: {key}: column {rule.column!r} is not a number in "
                     f"{rule.unit}: {_examples(bad_frame, '__v', bad)}. Nothing was written."
                 )
-            out[target] = (number * UNITS[rule.unit]).alias(target)
+            # to the millisecond: 1.58 min is 94.8 s, not 94.80000000000001
+            out[target] = (number * UNITS[rule.unit]).round(3).alias(target)
         elif dtype == UTC:
             zone = mapping.time_zone or "UTC"
             parsed, gap = _parse_time(text, rule, zone)
