@@ -75,3 +75,9 @@ def runner_ws(scratch_workspace: Path) -> Path:
         write_notebook(folder, name, cells)
     shutil.rmtree(scratch_workspace / "outputs", ignore_errors=True)
     return scratch_workspace
+
+
+@pytest.fixture()
+def make_notebook():
+    """:func:`write_notebook`, for tests that write notebooks of their own."""
+    return write_notebook

@@ -50,3 +50,22 @@ def title_of(path: Path) -> str:
                 if line.startswith("#"):
                     return line.lstrip("#").strip()
     return path.stem
+
+
+def needs_of(path: Path) -> list[str]:
+    """The tables a notebook needs, from ``cxlab: {needs: [...]}`` in its metadata (none if absent)."""
+    from cxlab.data import TABLES
+
+    nb = nbformat.read(str(path), as_version=4)
+    needs = (nb.metadata.get("cxlab") or {}).get("needs") or []
+    if isinstance(needs, str) or not all(isinstance(t, str) for t in needs):
+        raise WorkspaceError(
+            f"{path.name}: metadata cxlab.needs={needs!r} must be a list of table names."
+        )
+    unknown = [t for t in needs if t not in TABLES]
+    if unknown:
+        raise WorkspaceError(
+            f"{path.name}: metadata cxlab.needs names no table {', '.join(unknown)}; "
+            f"known: {', '.join(TABLES)}."
+        )
+    return list(needs)

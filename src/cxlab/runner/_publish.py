@@ -33,6 +33,7 @@ from cxlab._present import (
     _,
     fmt_moment,
     gettext,
+    ngettext,
     translate_text,
     use_language,
 )
@@ -252,6 +253,8 @@ main{{padding:20px 28px;display:grid;gap:16px;max-width:1180px;box-sizing:border
 .card{{background:white;border:1px solid #dde2ea;border-radius:10px;padding:14px 20px;min-width:0}}
 .card h2{{font-size:19px;margin:0 0 4px}}.meta{{color:#5b6577;font-size:13px;margin:2px 0 8px}}
 .ok{{color:#2e8540;font-size:13px;font-weight:normal}}.fail{{color:#c0392b;font-size:13px;font-weight:normal}}
+.needs{{color:#9a6700;font-size:13px;font-weight:normal}}
+.wanting{{background:#fff8e5;border-left:4px solid #d4a72c;padding:6px 10px;font-size:14px;overflow-wrap:anywhere}}
 .failure{{background:#fdf0ef;border-left:4px solid #c0392b;padding:6px 10px;font-size:14px;overflow-wrap:anywhere}}
 a.open{{font-weight:600}}"""
 
@@ -283,8 +286,26 @@ def write_index(
                 continue  # an old run of a mistyped name (refused before running since)
             title = e(_title(st, name))
             failure = ""
+            needs_page = False
             if last.get("status") == "ok":
                 badge = f"<span class='ok'>{e(_('up to date'))}</span>"
+            elif last.get("status") == "needs_data":
+                badge = f"<span class='needs'>{e(_('needs data'))}</span>"
+                missing = last.get("missing") or []
+                said = ngettext(
+                    "This report needs a table that the workspace does not have yet:",
+                    "This report needs tables that the workspace does not have yet:",
+                    len(missing),
+                )
+                commands = "".join(
+                    f"<br><code>cxlab data ingest FILE --table {e(t)}</code>" for t in missing
+                )
+                if good:
+                    kept = _("The last good report is kept below.")
+                else:
+                    needs_page = (outputs / "reports" / name / "latest.html").exists()
+                    kept = _("Open the page for how to load it.") if needs_page else ""
+                failure = f"<p class='wanting'>{e(said)}{commands}<br>{e(kept)}</p>"
             else:
                 err = last.get("error") or {}
                 badge = f"<span class='fail'>{e(_('last run failed'))}</span>"
@@ -309,6 +330,8 @@ def write_index(
                 f"<a class='open' href='reports/{e(name)}/latest.html'>{e(_('Open report'))}</a>"
                 f" · <a href='reports/{e(name)}/archive/index.html'>{e(_('Archive'))}</a>"
                 if good
+                else f"<a class='open' href='reports/{e(name)}/latest.html'>{e(_('What to load'))}</a>"
+                if needs_page
                 else ""
             )
             cards = _cards((good or {}).get("metrics", {}))

@@ -403,3 +403,69 @@ def external_references(markup: str) -> list[str]:
     found += re.findall(r"import\(\s*[\"']((?:https?:)?//[^\"']+)", markup, re.I)
     found += re.findall(r"@import\s+url\([\"']?((?:https?:)?//[^)\"']+)", markup, re.I)
     return found
+
+
+def render_needs_data(
+    title: str,
+    missing: list[str],
+    *,
+    run_time: dt.datetime | str | None = None,
+    parameters: dict[str, Any] | None = None,
+    freshness: dt.datetime | str | None = None,
+    version: str = "",
+    run_id: str = "",
+    language: str = "en",
+) -> str:
+    """A short page in place of a report whose tables the workspace does not have yet.
+
+    It has the report's header, footer and style, says which tables are missing and gives the
+    commands that load them (a canonical file, or a department's own export with ``--map``).
+    The table names appear only inside those commands.
+    """
+    from cxlab._present import ngettext
+
+    e = html.escape
+    with use_language(language):
+        header = _header(title, run_time, freshness, parameters or {}, version, run_id, [])
+        footer = _footer(version, run_id) if run_id or version else ""
+        lead = ngettext(
+            "This report needs a table that the workspace does not have yet, so it was not run. "
+            "Load it with:",
+            "This report needs tables that the workspace does not have yet, so it was not run. "
+            "Load each of them with:",
+            len(missing),
+        )
+        commands = "\n".join(f"cxlab data ingest FILE --table {table}" for table in missing)
+        own = _(
+            "FILE is a CSV, Parquet or DuckDB export in the table's own columns. For an export "
+            "with its own column names, describe them in a mapping file and add it:"
+        )
+        mapped = "\n".join(
+            f"cxlab data ingest FILE --table {table} --map MAPPING.yaml" for table in missing
+        )
+        propose = _("{command} proposes a mapping file from the export's headers.").format(
+            command=" ".join(
+                f"<code>{e(f'cxlab data map FILE --table {table}')}</code>" for table in missing[:1]
+            )
+        )
+        then = _("Then run the reports again with {command}.").format(
+            command="<code>cxlab refresh</code>"
+        )
+        heading = _("Needs data")
+        body = (
+            f"<main class='cx-needs-data'><h2>{e(heading)}</h2><p>{e(lead)}</p>"
+            f"<pre><code>{e(commands)}</code></pre><p>{e(own)}</p>"
+            f"<pre><code>{e(mapped)}</code></pre><p>{propose}</p><p>{then}</p></main>"
+        )
+    css = (
+        "<style>.cx-needs-data{font-size:15px;line-height:1.6}"
+        ".cx-needs-data h2{font-size:21px;border-bottom:2px solid #e3e7ee;padding-bottom:4px}"
+        ".cx-needs-data pre{background:#f6f8fb;border:1px solid #dde2ea;border-radius:6px;"
+        "padding:8px 12px;overflow-x:auto}</style>"
+    )
+    return (
+        f'<!doctype html><html lang="{HTML_LANG.get(language, language)}"><head>'
+        '<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{e(title)}</title>{_PAGE_CSS}{CSS}{css}</head><body>{header}{body}{footer}"
+        "</body></html>"
+    )

@@ -16,10 +16,18 @@ from zoneinfo import ZoneInfo
 from cxlab._config import Settings, settings
 from cxlab._errors import CxlabError, WorkspaceError
 from cxlab.runner._execute import execute
-from cxlab.runner._notebooks import find_notebook, title_of
+from cxlab.runner._notebooks import find_notebook, needs_of, title_of
 from cxlab.runner._params import check_parameters
-from cxlab.runner._publish import append_run, publish_report, update_status, write_index
-from cxlab.runner._render import render_html
+from cxlab.runner._publish import (
+    append_run,
+    atomic_write,
+    ensure_assets,
+    publish_report,
+    read_status,
+    update_status,
+    write_index,
+)
+from cxlab.runner._render import render_html, render_needs_data
 
 DEFAULT_CELL_TIMEOUT = 600.0
 DEFAULT_RUN_TIMEOUT = 1800.0
@@ -29,7 +37,7 @@ DEFAULT_RUN_TIMEOUT = 1800.0
 class RunResult:
     notebook: str
     run_id: str
-    status: str  # "ok" or "failed"
+    status: str  # "ok", "failed" or "needs_data" (tables it needs are missing: nothing ran)
     report: Path | None
     run_dir: Path | None
     error: dict[str, Any] | None = None
@@ -37,7 +45,12 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok"
+        """Nothing failed: the run published, or it needs tables the workspace lacks."""
+        return self.status in ("ok", "needs_data")
+
+    @property
+    def needs_data(self) -> bool:
+        return self.status == "needs_data"
 
 
 @contextlib.contextmanager
@@ -156,6 +169,17 @@ def run_notebook(
         )
     record["parameters"] = {**typed, "language": lang}
     finish["language"] = lang  # the index speaks the language of the run that writes it
+    try:
+        missing = missing_tables(source, ws)
+    except CxlabError as exc:
+        return _finish(
+            **finish,
+            record=record,
+            run_dir=None,
+            error={"kind": "metadata", "message": str(exc), "cell": None},
+        )
+    if missing:
+        return _needs_data(ws, source, record, finish, missing, started, run_id, lang)
     run_dir = outputs / "runs" / stem / run_id
     run_dir.mkdir(parents=True)
     metrics_path = run_dir / "metrics.json"
@@ -215,6 +239,53 @@ def run_notebook(
     )
     return _finish(
         **finish, record=record, run_dir=run_dir, error=None, metrics=metrics, report=latest
+    )
+
+
+def missing_tables(source: Path, ws: Settings) -> list[str]:
+    """The tables ``source`` declares it needs (metadata ``cxlab.needs``) that ``ws`` lacks."""
+    from cxlab.data import has_table
+
+    return [table for table in needs_of(source) if not has_table(table, ws)]
+
+
+def _needs_data(
+    ws: Settings,
+    source: Path,
+    record: dict[str, Any],
+    finish: dict[str, Any],
+    missing: list[str],
+    started: dt.datetime,
+    run_id: str,
+    lang: str,
+) -> RunResult:
+    """Record a run that lacks tables; publish its page unless a good report exists."""
+    from cxlab._version import version
+    from cxlab.data import data_freshness
+
+    record = {**record, "missing": missing}
+    outputs = ws.outputs_dir
+    latest = outputs / "reports" / source.stem / "latest.html"
+    has_good = bool(read_status(outputs, source.stem).get("last_good")) and latest.exists()
+    report = None
+    if not has_good:  # a needs-data page never replaces a good report
+        fresh = data_freshness(ws)
+        tz = ZoneInfo(ws.time_zone)
+        page = render_needs_data(
+            finish["titles"].get(lang) or title_of(source),
+            missing,
+            run_time=started.astimezone(tz).replace(tzinfo=None),
+            parameters=record["parameters"],
+            freshness=fresh.astimezone(tz).replace(tzinfo=None) if fresh else None,
+            version=version(),
+            run_id=run_id,
+            language=lang,
+        )
+        ensure_assets(outputs)
+        atomic_write(latest, page)
+        report = latest
+    return _finish(
+        **finish, record=record, run_dir=None, error=None, report=report, status="needs_data"
     )
 
 
@@ -281,6 +352,7 @@ def _finish(
     metrics: dict | None = None,
     report: Path | None = None,
     keep: int | None = None,
+    status: str | None = None,
 ) -> RunResult:
     from cxlab.runner._publish import prune_archive
 
@@ -291,7 +363,7 @@ def _finish(
         "duration_s": round(
             (ended - dt.datetime.fromisoformat(record["started_at"])).total_seconds(), 1
         ),
-        "status": "ok" if error is None else "failed",
+        "status": status or ("ok" if error is None else "failed"),
         "error": error,
         "run_dir": str(run_dir) if run_dir else None,
         "report": str(report) if report else None,

@@ -1,0 +1,131 @@
+"""Partial workspaces: a report whose tables are missing publishes a page saying what to load."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from typer.testing import CliRunner
+
+from cxlab._config import settings
+from cxlab._errors import WorkspaceError
+from cxlab.cli import app
+from cxlab.data import TABLES, has_table
+from cxlab.runner import read_runs
+from cxlab.runner._notebooks import needs_of
+
+pytestmark = pytest.mark.notebook
+cli = CliRunner()
+REPO_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+
+
+def _needing(write_notebook, ws: Path, name: str, needs: list[str]) -> Path:
+    path = write_notebook(
+        ws / "notebooks", name, ["import cxlab as cx", "print('surveys read', n)"], title="Nps"
+    )
+    nb = nbformat.read(str(path), as_version=4)
+    nb.metadata["cxlab"] = {"needs": needs}
+    nbformat.write(nb, str(path))
+    return path
+
+
+def _drop(ws: Path, table: str) -> None:
+    shutil.rmtree(settings(ws).processed_dir / table)
+    assert not has_table(table, settings(ws))
+
+
+def _run(ws: Path, *args: str):
+    return cli.invoke(app, ["run", *args, "--workspace", str(ws), "--cell-timeout", "90"])
+
+
+def _visible(page: str) -> str:
+    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_missing_table_publishes_a_needs_data_page_in_both_languages(
+    runner_ws: Path, make_notebook
+) -> None:
+    _needing(make_notebook, runner_ws, "04_nps", ["contacts", "customers", "surveys"])
+    _drop(runner_ws, "surveys")
+    latest = runner_ws / "outputs" / "reports" / "04_nps" / "latest.html"
+    for lang, heading, badge in (
+        ("zh", "待补数据", "待补数据"),
+        ("en", "Needs data", "needs data"),
+    ):
+        result = _run(runner_ws, "04_nps", "-p", "language", lang)
+        assert result.exit_code == 0, result.output
+        page = latest.read_text()
+        text = _visible(page)
+        assert heading in text and "surveys read" not in text  # nothing ran
+        assert "cxlab data ingest FILE --table surveys" in text
+        assert "cxlab data ingest FILE --table surveys --map MAPPING.yaml" in text
+        assert "--table customers" not in text and "--table contacts" not in text
+        assert "cx-report-header" in page and "cx-report-footer" in page
+        assert f'lang="{"zh-Hans" if lang == "zh" else "en"}"' in page
+        commands = re.sub(
+            r"cxlab data (ingest|map) FILE --table surveys( --map MAPPING.yaml)?", "", text
+        )
+        assert not re.findall(r"\b[a-z]+_[a-z_]+\b", commands), commands
+        run = read_runs(runner_ws / "outputs")[-1]
+        assert run["status"] == "needs_data" and run["missing"] == ["surveys"]
+        assert run["error"] is None and run["parameters"]["language"] == lang
+        index = (runner_ws / "outputs" / "index.html").read_text()
+        assert badge in index and "reports/04_nps/latest.html" in index
+        assert "last run failed" not in index and "上次运行失败" not in index
+    assert "本报告需要的数据表" not in text  # the English page is English
+    zh_runs = [r for r in read_runs(runner_ws / "outputs") if r["status"] == "needs_data"]
+    assert len(zh_runs) == 2
+
+
+def test_refresh_exits_zero_when_only_data_is_missing(runner_ws: Path, make_notebook) -> None:
+    _needing(make_notebook, runner_ws, "04_nps", ["surveys"])
+    _drop(runner_ws, "surveys")
+    (runner_ws / "schedule.yaml").write_text(
+        "time_zone: Asia/Shanghai\njobs:\n"
+        "  good:\n    notebook: good\n    cron: '0 7 * * *'\n"
+        "  nps:\n    notebook: 04_nps\n    cron: '0 7 3 * *'\n    depends_on: [good]\n"
+    )
+    result = cli.invoke(app, ["refresh", "--workspace", str(runner_ws)])
+    assert result.exit_code == 0, result.output
+    status = {r["notebook"]: r["status"] for r in read_runs(runner_ws / "outputs")}
+    assert status == {"good": "ok", "04_nps": "needs_data"}
+
+
+def test_a_needs_data_run_keeps_the_last_good_report(runner_ws: Path, make_notebook) -> None:
+    _needing(make_notebook, runner_ws, "04_nps", ["contacts", "surveys"])
+    assert _run(runner_ws, "04_nps").exit_code == 0  # everything there: it runs normally
+    latest = runner_ws / "outputs" / "reports" / "04_nps" / "latest.html"
+    assert "surveys read 3" in latest.read_text()
+    before = hashlib.sha256(latest.read_bytes()).hexdigest()
+    _drop(runner_ws, "surveys")
+    assert _run(runner_ws, "04_nps").exit_code == 0
+    assert hashlib.sha256(latest.read_bytes()).hexdigest() == before
+    status = json.loads((latest.parent / "status.json").read_text())
+    assert status["last_run"]["status"] == "needs_data" and status["last_good"]["status"] == "ok"
+    index = (runner_ws / "outputs" / "index.html").read_text()
+    assert "needs data" in index and "The last good report is kept below." in index
+    assert "--table surveys" in index and "Open report" in index
+
+
+def test_the_reports_declare_the_tables_they_need() -> None:
+    needs = {p.stem: needs_of(p) for p in sorted(REPO_NOTEBOOKS.glob("0*.ipynb"))}
+    assert len(needs) == 5 and all(needs.values())
+    assert all(set(n) <= set(TABLES) for n in needs.values())
+    assert "surveys" in needs["04_nps"] and "experiments" in needs["02_interventions"]
+    assert "customers" in needs["03_churn_drivers"]
+
+
+def test_a_wrong_needs_entry_names_the_known_tables(tmp_path: Path, make_notebook) -> None:
+    path = make_notebook(tmp_path, "odd", ["pass"])
+    nb = nbformat.read(str(path), as_version=4)
+    nb.metadata["cxlab"] = {"needs": ["survey"]}
+    nbformat.write(nb, str(path))
+    with pytest.raises(WorkspaceError, match=r"survey.*known: contacts"):
+        needs_of(path)
