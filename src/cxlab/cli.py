@@ -313,6 +313,12 @@ def run(
             ),
             code=1,
         )
+    if result.needs_data:
+        page = result.report or "the index (the last good report is kept)"
+        typer.echo(
+            f"{result.notebook}: needs tables the workspace lacks; nothing ran. What to load: {page}"
+        )
+        return
     typer.echo(f"{result.notebook}: published {result.report}")
 
 
@@ -370,6 +376,8 @@ def refresh_cmd(
         if res is None:
             typer.echo(f"  {name:<18} skipped (a job it depends on failed)")
             failed.append(name)
+        elif res.needs_data:
+            typer.echo(f"  {name:<18} needs data (nothing ran; the index says what to load)")
         elif res.ok:
             typer.echo(f"  {name:<18} ok      {res.report}")
         else:

@@ -96,6 +96,9 @@ def test_refresh_exits_zero_when_only_data_is_missing(runner_ws: Path, make_note
     assert result.exit_code == 0, result.output
     status = {r["notebook"]: r["status"] for r in read_runs(runner_ws / "outputs")}
     assert status == {"good": "ok", "04_nps": "needs_data"}
+    assert "nps                needs data" in result.output  # not "ok", not "FAILED"
+    one = cli.invoke(app, ["run", "04_nps", "--workspace", str(runner_ws)])
+    assert one.exit_code == 0 and "needs tables the workspace lacks" in one.output, one.output
 
 
 def test_a_needs_data_run_keeps_the_last_good_report(runner_ws: Path, make_notebook) -> None:
