@@ -14,20 +14,10 @@ import re
 
 import griffe
 
+from cxlab import _SUBPACKAGES as ROOMS  # the packages cx exposes, in one place
+
 ROLE = re.compile(r":(?:py:)?(func|class|mod|meth|attr|data|exc|obj):`(~?)([^`]+)`")
 
-ROOMS = (
-    "data",
-    "features",
-    "forecast",
-    "staffing",
-    "experiments",
-    "churn",
-    "nps",
-    "review",
-    "runner",
-    "viz",
-)
 # Names of the ground floor that the guide pages render with ``:::`` (getting-started.md,
 # vocabulary.md); keep in step with those pages.
 GROUND_FLOOR = (

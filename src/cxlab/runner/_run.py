@@ -211,20 +211,7 @@ def run_notebook(
         )
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
     try:
-        from cxlab._version import version
-        from cxlab.data import data_freshness
-
-        fresh = data_freshness(ws)
-        tz = ZoneInfo(ws.time_zone)
-        report = render_html(
-            executed,
-            run_time=started.astimezone(tz).replace(tzinfo=None),
-            parameters=record["parameters"],
-            freshness=fresh.astimezone(tz).replace(tzinfo=None) if fresh else None,
-            version=version(),
-            run_id=run_id,
-            language=lang,
-        )
+        report = render_html(executed, **_page_context(ws, started, record, run_id, lang))
         slim_notebook(executed)
     except Exception as exc:  # rendering is part of the run: a failure keeps the last good report
         return _finish(
@@ -260,8 +247,6 @@ def _needs_data(
     lang: str,
 ) -> RunResult:
     """Record a run that lacks tables; publish its page unless a good report exists."""
-    from cxlab._version import version
-    from cxlab.data import data_freshness
 
     record = {**record, "missing": missing}
     outputs = ws.outputs_dir
@@ -269,17 +254,10 @@ def _needs_data(
     has_good = bool(read_status(outputs, source.stem).get("last_good")) and latest.exists()
     report = None
     if not has_good:  # a needs-data page never replaces a good report
-        fresh = data_freshness(ws)
-        tz = ZoneInfo(ws.time_zone)
         page = render_needs_data(
             finish["titles"].get(lang) or title_of(source),
             missing,
-            run_time=started.astimezone(tz).replace(tzinfo=None),
-            parameters=record["parameters"],
-            freshness=fresh.astimezone(tz).replace(tzinfo=None) if fresh else None,
-            version=version(),
-            run_id=run_id,
-            language=lang,
+            **_page_context(ws, started, record, run_id, lang),
         )
         ensure_assets(outputs)
         atomic_write(latest, page)
@@ -287,6 +265,26 @@ def _needs_data(
     return _finish(
         **finish, record=record, run_dir=None, error=None, report=report, status="needs_data"
     )
+
+
+def _page_context(
+    ws: Settings, started: dt.datetime, record: dict[str, Any], run_id: str, lang: str
+) -> dict[str, Any]:
+    """What a published page's header and footer show: run time and data freshness in local
+    time, the parameters, the version, the run id and the language."""
+    from cxlab._version import version
+    from cxlab.data import data_freshness
+
+    fresh = data_freshness(ws)
+    tz = ZoneInfo(ws.time_zone)
+    return {
+        "run_time": started.astimezone(tz).replace(tzinfo=None),
+        "parameters": record["parameters"],
+        "freshness": fresh.astimezone(tz).replace(tzinfo=None) if fresh else None,
+        "version": version(),
+        "run_id": run_id,
+        "language": lang,
+    }
 
 
 def _archive_keep(ws: Settings) -> int:
