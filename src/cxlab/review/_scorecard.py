@@ -62,6 +62,7 @@ HEADLINE = [  # the tiles at the top of the report, most important first
     ("resolution_within", "all"),
     ("complaint_rate", "all"),
 ]
+TARGETS_INGEST = "cxlab data ingest FILE --table targets"
 BEYOND_NORMAL = 0.01  # a change counts as beyond normal variation at p < 0.01
 TILES = 5  # one row of tiles: how many targets were missed, the misses, then what was met
 # (every miss has its tile, even when the misses alone fill more than the row)
@@ -246,6 +247,13 @@ class Scorecard(Result):
                     target=self._target(c),
                     gap=self._gap(c),
                 )
+            )
+        if rows and all(r["target"] is None for r in rows):
+            out.append(
+                _(
+                    "No targets are set, so nothing is marked met or missed: the scorecard gives "
+                    "the month's results and their changes. Load the targets with {command}."
+                ).format(command=TARGETS_INGEST)
             )
         config = self.config or MetricConfig()
         within = cards.get("resolution_within:all")

@@ -1059,11 +1059,21 @@ def complaints(
 # -- quality assurance --------------------------------------------------------------------------
 
 
+QA_INGEST = "cxlab data ingest FILE --table qa_scores"
+
+
 @dataclass(frozen=True)
 class QualityAssurance(Result):
+    """How many of the month's answered contacts QA reviewed, and the score per dimension.
+
+    ``lacking`` says why there is nothing to show: ``"table"`` (the workspace has no QA scores,
+    e.g. a department that loaded its contacts only) or ``"month"`` (none for the month).
+    """
+
     sampling: pl.DataFrame
     dimensions: pl.DataFrame
     period: ReviewPeriods
+    lacking: str | None = None
 
     @property
     def title(self) -> str:
@@ -1073,6 +1083,19 @@ class QualityAssurance(Result):
         return self.sampling
 
     def findings(self) -> list[str]:
+        if self.lacking == "table":
+            return [
+                _(
+                    "No QA reviews to show: this workspace has no QA scores. Load the QA team's "
+                    "export with {command} and this section fills in at the next run."
+                ).format(command=QA_INGEST)
+            ]
+        if self.lacking == "month":
+            return [
+                _("QA reviewed none of the contacts answered in {month}.").format(
+                    month=self.period.label
+                )
+            ]
         items = _and(
             [
                 _("{share} of answered {channel} contacts").format(
@@ -1102,10 +1125,15 @@ class QualityAssurance(Result):
         )
 
     def _repr_html_(self) -> str:
+        if self.lacking == "table":
+            return section_html(self.title, self.findings())
         units = {"answered_contacts": "count", "sampled": "count", "sampling_rate": "share"}
         return section_html(self.title, self.findings(), self.readable(), units=units)
 
-    def plot(self) -> go.Figure:
+    def plot(self) -> go.Figure | None:
+        """The score per QA dimension; ``None`` when there is nothing to draw."""
+        if self.lacking is not None:
+            return None
         d = self.dimensions.sort("mean_score")
         fig = go.Figure(
             go.Bar(
@@ -1130,12 +1158,27 @@ class QualityAssurance(Result):
         return fig
 
 
-def qa(qa_scores: pl.LazyFrame, contacts: pl.LazyFrame, period: ReviewPeriods) -> QualityAssurance:
+def qa(
+    qa_scores: pl.LazyFrame | pl.DataFrame | None, contacts: pl.LazyFrame, period: ReviewPeriods
+) -> QualityAssurance:
+    """QA sampling of the month's answered contacts per channel and the score per dimension.
+
+    ``qa_scores`` is ``None`` when the workspace has no QA scores (``ReviewInputs.qa_scores`` of a
+    workspace that loaded its contacts only): the section then says so and how to load them,
+    instead of failing the report.
+    """
     cur = (
         _in(contacts.lazy(), period)
         .filter(pl.col("answered_at").is_not_null())
         .select("contact_id", "channel")
     )
+    if qa_scores is None:
+        qa_scores = pl.LazyFrame(
+            schema={"contact_id": pl.Utf8, "dimension": pl.Utf8, "score": pl.Float64}
+        )
+        lacking: str | None = "table"
+    else:
+        lacking = None
     scored = qa_scores.lazy().join(cur, on="contact_id", how="inner")
     sampled = scored.group_by("channel").agg(sampled=pl.col("contact_id").n_unique())
     answered = cur.group_by("channel").agg(answered=pl.len())
@@ -1157,4 +1200,6 @@ def qa(qa_scores: pl.LazyFrame, contacts: pl.LazyFrame, period: ReviewPeriods) -
         .sort("dimension")
         .collect()
     )
-    return QualityAssurance(sampling=sampling, dimensions=dims, period=period)
+    if lacking is None and dims.height == 0:
+        lacking = "month"
+    return QualityAssurance(sampling=sampling, dimensions=dims, period=period, lacking=lacking)

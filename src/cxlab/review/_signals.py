@@ -394,15 +394,23 @@ def anomalies(
 # -- rankings ----------------------------------------------------------------------------------
 
 
+AGENTS_INGEST = "cxlab data ingest FILE --table agents"
+
+
 @dataclass(frozen=True)
 class Ranking(Result):
-    """Agents (or teams) ranked on a shrunken rate with a 95% credible interval."""
+    """Agents (or teams) ranked on a shrunken rate with a 95% credible interval.
+
+    ``lacking`` says why nobody is ranked: ``"teams"`` (teams ranked, but the workspace has no
+    agents table to give each agent's team) or ``"month"`` (no contact of the month names one).
+    """
 
     table: pl.DataFrame
     kpi: str
     unit_name: str
     prior: tuple[float, float]
     period: ReviewPeriods
+    lacking: str | None = None
 
     @property
     def title(self) -> str:
@@ -457,7 +465,23 @@ class Ranking(Result):
             )
         )
 
+    def _lacking(self) -> str:
+        if self.lacking == "teams":
+            return _(
+                "No team ranking: this workspace has no agents table, which gives each agent's "
+                "team. Load it with {command} and this section fills in at the next run."
+            ).format(command=AGENTS_INGEST)
+        if self.unit_name == "team":
+            return _("No contact of {month} names a team, so there is nothing to rank.").format(
+                month=self.period.label
+            )
+        return _("No contact of {month} names an agent, so there is nothing to rank.").format(
+            month=self.period.label
+        )
+
     def findings(self) -> list[str]:
+        if self.lacking is not None:
+            return [self._lacking()]
         few = 3 if self.table.height > 6 else 1
         return [
             self.verdict(),
@@ -470,6 +494,8 @@ class Ranking(Result):
 
     def method(self) -> str:
         """The method's names and parameters (the appendix)."""
+        if self.lacking is not None:
+            return self._lacking()
         a, b = self.prior
         return _(
             "Method: empirical-Bayes shrinkage with a beta-binomial prior fitted by the method "
@@ -505,6 +531,8 @@ class Ranking(Result):
         }
 
     def _repr_html_(self) -> str:
+        if self.lacking is not None:
+            return section_html(self.title, self.findings())
         caption = None
         if self.table.height > 2 * SHOWN:
             caption = _(
@@ -514,7 +542,10 @@ class Ranking(Result):
             self.title, self.findings(), self.readable(), units=self.units(), caption=caption
         )
 
-    def plot(self) -> go.Figure:
+    def plot(self) -> go.Figure | None:
+        """Each rate, observed and adjusted, with its range; ``None`` when nobody is ranked."""
+        if self.lacking is not None:
+            return None
         t = self.table.sort("shrunk")
         total = t.height
         if total > 2 * SHOWN:  # the lowest and the highest, as in the table; all in the appendix
@@ -585,8 +616,28 @@ def ranking(
     if m.unit != "share":
         raise OptionError(f"ranking needs a share KPI (kpi=); {kpi!r} is in {m.unit}.")
     lf = contacts.lazy()
-    if by == "team" and agents is not None:
+    columns = lf.collect_schema().names()
+    empty = pl.DataFrame(
+        schema={
+            "rank": pl.UInt32,
+            by: pl.Utf8,
+            "contacts": pl.Int64,
+            "raw": pl.Float64,
+            "shrunk": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+        }
+    )
+    nan = (float("nan"), float("nan"))
+    if by == "team" and "team" not in columns:
+        if agents is None or "team" not in agents.columns:  # contacts only: teams unknown
+            return Ranking(empty, kpi, by, nan, period, lacking="teams")
         lf = lf.join(agents.lazy().select("agent_id", "team"), on="agent_id", how="left")
+    elif by not in columns:
+        raise OptionError(
+            f"by={by!r} is not a column of the contacts; rank by agent_id, team (with the "
+            f"agents table) or one of {', '.join(c for c in columns if c != 'contact_id')}."
+        )
     prepared = prepare(lf, config)
     lo, hi = period.bounds()
     mo = moments(
@@ -598,6 +649,8 @@ def ranking(
         config=config,
     )
     mo = mo.filter(pl.col("den") >= min_contacts)
+    if mo.height == 0:
+        return Ranking(empty, kpi, by, nan, period, lacking="month")
     x, n = mo["num"].to_numpy(), mo["den"].to_numpy()
     p = x.sum() / n.sum()
     # method of moments for the between-unit variance of true rates
