@@ -107,3 +107,34 @@ def test_a_scorecard_without_targets_says_none_are_set(review) -> None:
     assert not any(c.status for c in bare.cards())
     targeted = cx.review.scorecard(review.contacts, review.targets, review.period)
     assert words not in targeted.findings()
+
+
+def test_the_scorecard_chart_without_targets_draws_each_rate_against_the_month_before(
+    review,
+) -> None:
+    bare = cx.review.scorecard(review.contacts, NO_TARGETS, review.period)
+    with use_language("en"):
+        fig = bare.plot()
+    shares = bare.table.filter(pl.col("unit") == "share")
+    bars, marks = fig.data
+    assert len(bars.x) == shares.height > 5  # not an empty chart
+    assert list(bars.x) == pytest.approx((shares["value"] * 100).to_list())
+    assert list(marks.x) == pytest.approx((shares["previous"] * 100).to_list())
+    assert fig.layout.title.text == "Rates, October 2026"
+    assert fig.layout.title.subtitle.text == "No targets are set. Marks: September 2026."
+    targeted = cx.review.scorecard(review.contacts, review.targets, review.period).plot()
+    assert targeted.layout.title.text.startswith("Rates against their targets")
+
+
+def test_a_breakdown_without_targets_does_not_speak_of_target_ticks(review) -> None:
+    args = (review.contacts, review.period, ["sla_answered", "sla_resolved"], ["priority"])
+    with use_language("en"):
+        bare = cx.review.breakdown(*args, targets=NO_TARGETS).plot()
+    assert "target" not in bare.layout.title.subtitle.text.lower()
+    assert not bare.layout.shapes
+
+
+def test_an_unusual_days_normal_range_of_a_duration_never_goes_below_zero(review) -> None:
+    found = cx.review.anomalies(review.contacts, review.period, by="queue")
+    aht = found.points.filter(pl.col("kpi") == "aht")
+    assert aht.height > 0 and aht["lo"].min() >= 0

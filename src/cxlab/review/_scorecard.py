@@ -35,6 +35,7 @@ from cxlab.review._show import (
     mid,
     scope_text,
     section_html,
+    titled,
 )
 from cxlab.viz import COLORS, TARGET_LINE
 
@@ -429,7 +430,11 @@ class Scorecard(Result):
         return section_html(self.title, self.findings(), self.report_table(targeted=None))
 
     def plot(self) -> go.Figure:
+        """Each rate with a target against it; without any target (none set for the workspace),
+        each rate of the scorecard against the comparison month instead, in one neutral colour."""
         shares = self.table.filter(pl.col("unit") == "share", pl.col("target").is_not_null())
+        if shares.height == 0:
+            return self._plot_untargeted()
         cards = [self._card(r) for r in shares.iter_rows(named=True)]
         names = [
             chart_text(kpi_name(k, s)) for k, s in zip(shares["kpi"], shares["scope"], strict=True)
@@ -456,6 +461,50 @@ class Scorecard(Result):
         )
         fig.update_layout(
             title=_("Rates against their targets, {month}").format(month=self.period.label),
+            xaxis=dict(title="%", range=[0, 100]),
+            yaxis=dict(autorange="reversed", automargin=True),
+            height=170 + 40 * len(names),
+            showlegend=False,
+        )
+        return fig
+
+    def _plot_untargeted(self) -> go.Figure:
+        shares = self.table.filter(pl.col("unit") == "share", pl.col("value").is_not_null())
+        cards = [self._card(r) for r in shares.iter_rows(named=True)]
+        names = [
+            chart_text(kpi_name(k, s)) for k, s in zip(shares["kpi"], shares["scope"], strict=True)
+        ]
+        fig = go.Figure()
+        fig.add_bar(
+            y=names,
+            x=(shares["value"] * 100).to_list(),
+            orientation="h",
+            name=self.period.label,
+            marker_color=COLORS["periods"]["current"],
+            text=[c.value_text(compact=False) for c in cards],
+            textposition="inside",
+            insidetextanchor="start",
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+        before = shares.filter(pl.col("previous").is_not_null())
+        fig.add_scatter(
+            y=[
+                chart_text(kpi_name(k, s))
+                for k, s in zip(before["kpi"], before["scope"], strict=True)
+            ],
+            x=(before["previous"] * 100).to_list(),
+            mode="markers",
+            name=self.period.compare_label,
+            marker=dict(
+                symbol="line-ns-open", size=22, color=COLORS["periods"]["compare"], line_width=3
+            ),
+            hovertemplate="%{y}: " + self.period.compare_label + " %{x:.1f}%<extra></extra>",
+        )
+        note = _("No targets are set. Marks: {compared}.").format(
+            compared=self.period.compare_label
+        )
+        fig.update_layout(
+            title=titled(_("Rates, {month}").format(month=self.period.label), note),
             xaxis=dict(title="%", range=[0, 100]),
             yaxis=dict(autorange="reversed", automargin=True),
             height=170 + 40 * len(names),

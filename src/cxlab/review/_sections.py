@@ -496,7 +496,7 @@ class Breakdown(Result):
                 month=self.period.label,
             )
         note = _("Thin lines: where the true value likely lies (95%).")
-        if len(kpis) > 1 or fig.layout.shapes:
+        if fig.layout.shapes:  # a target drawn: say what its tick is
             note = _("Thin lines: where the true value likely lies (95%). Dark ticks: targets.")
         fig.update_layout(
             title=titled(title, note),

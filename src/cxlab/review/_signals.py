@@ -379,7 +379,7 @@ def anomalies(
             .then(pl.col("lo").clip(0, 1))
             .when(is_score)
             .then(pl.col("lo").clip(1, 5))
-            .otherwise(pl.col("lo")),
+            .otherwise(pl.col("lo").clip(0)),  # a duration or a count is never below zero
             hi=pl.when(is_share)
             .then(pl.col("hi").clip(0, 1))
             .when(is_score)
