@@ -222,6 +222,28 @@ def targets(n: int = 3) -> Rows:
     ]
 
 
+def intervals(n: int = 4) -> Rows:
+    """An interval report: half-hours of one phone queue, with every optional sum given."""
+    return [
+        {
+            "queue": "phone_orders",
+            "channel": "phone",
+            "interval_start": _ts(T0 + dt.timedelta(minutes=30 * i)),
+            "interval_minutes": "30",
+            "offered": str(20 + i),
+            "answered": str(18 + i),
+            "abandoned": "2",
+            "answered_within": str(15 + i),
+            "sl_seconds": "20",
+            "handle_seconds_total": str(180.0 * (18 + i)),
+            "answered_wait_seconds_total": str(12.0 * (18 + i)),
+            "abandoned_wait_seconds_total": "95.5",
+            "agents_staffed": "6",
+        }
+        for i in range(n)
+    ]
+
+
 BASES: dict[str, Callable[..., Rows]] = {
     "contacts": contacts,
     "customers": customers,
@@ -233,6 +255,7 @@ BASES: dict[str, Callable[..., Rows]] = {
     "qa_scores": qa_scores,
     "queues": queues,
     "targets": targets,
+    "intervals": intervals,
 }
 
 
@@ -699,6 +722,7 @@ def cases() -> list[Case]:
     ]
     # events, agents, qa_scores, queues, targets
     ev, ag, qa, q, tg = events(), agents(), qa_scores(), queues(), targets()
+    iv = intervals()
     out += [
         csv_case(
             "events_kind_outside_set.csv",
@@ -792,6 +816,41 @@ def cases() -> list[Case]:
             "a percentage sign in a number column",
             ["'target'", "is a number", _row(1), "'80%'"],
             set_value(tg, 1, "target", "80%"),
+        ),
+        csv_case(
+            "intervals_more_handled_than_offered.csv",
+            "intervals",
+            "more contacts answered and abandoned than offered in an interval",
+            ["answered and abandoned in an interval are at most those offered", "offered", _row(2)],
+            set_value(iv, 2, "answered", "40"),
+        ),
+        csv_case(
+            "intervals_within_above_answered.csv",
+            "intervals",
+            "more answered within the threshold than answered",
+            ["answered_within must not exceed answered", _row(3), "answered_within='99'"],
+            set_value(iv, 3, "answered_within", "99"),
+        ),
+        csv_case(
+            "intervals_odd_length.csv",
+            "intervals",
+            "an interval length that does not divide an hour",
+            ["'interval_minutes'", _row(1), "'7'"],
+            set_value(iv, 1, "interval_minutes", "7"),
+        ),
+        csv_case(
+            "intervals_duplicate_interval.csv",
+            "intervals",
+            "the same queue and interval twice",
+            ["(queue, interval_start) is unique", _row(1), _row(2)],
+            set_value(iv, 2, "interval_start", iv[0]["interval_start"]),
+        ),
+        csv_case(
+            "intervals_negative_wait.csv",
+            "intervals",
+            "a negative wait total",
+            ["'answered_wait_seconds_total'", _row(4), "'-12.0'"],
+            set_value(iv, 4, "answered_wait_seconds_total", "-12.0"),
         ),
     ]
     return out

@@ -34,6 +34,7 @@ RATING_COLUMNS = (
     "rating_value",
 )
 TARGET_DIRECTIONS = (">=", "<=")
+INTERVAL_MINUTES = (5, 10, 15, 30, 60)
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,17 @@ def _not_before(later: str, earlier: str, what: str) -> pa.Check:
     )
 
 
-def _col(dtype, *checks: pa.Check, nullable: bool = False, unique: bool = False) -> pa.Column:
-    return pa.Column(dtype, list(checks), nullable=nullable, unique=unique, coerce=False)
+def _col(
+    dtype, *checks: pa.Check, nullable: bool = False, unique: bool = False, required: bool = True
+) -> pa.Column:
+    return pa.Column(
+        dtype, list(checks), nullable=nullable, unique=unique, coerce=False, required=required
+    )
+
+
+def _known(dtype, *checks: pa.Check) -> pa.Column:
+    """A column an export may lack or leave blank (read as unknown)."""
+    return _col(dtype, *checks, nullable=True, required=False)
 
 
 CONTACTS = TableSpec(
@@ -288,6 +298,69 @@ TARGETS = TableSpec(
     ),
 )
 
+
+def _at_most(part: str, whole: str, what: str) -> pa.Check:
+    RULE_COLUMNS[f"{what}: {part} must not exceed {whole}"] = (whole, part)
+    return pa.Check(
+        lambda d: d.lazyframe.select(
+            pl.col(part).is_null() | pl.col(whole).is_null() | (pl.col(part) <= pl.col(whole))
+        ),
+        name=f"{part}_at_most_{whole}",
+        error=f"{what}: {part} must not exceed {whole}",
+    )
+
+
+RULE_COLUMNS["contacts answered and abandoned in an interval are at most those offered"] = (
+    "offered",
+    "answered",
+    "abandoned",
+)
+
+INTERVALS = TableSpec(
+    name="intervals",
+    key=("queue", "interval_start"),
+    time_column="interval_start",
+    schema=pa.DataFrameSchema(
+        {
+            "queue": _col(pl.Utf8),
+            "channel": _col(pl.Utf8, _isin(CHANNELS)),
+            "interval_start": _col(UTC),
+            "interval_minutes": _col(pl.Int64, pa.Check.isin(list(INTERVAL_MINUTES))),
+            "offered": _col(pl.Int64, pa.Check.ge(0)),
+            "answered": _known(pl.Int64, pa.Check.ge(0)),
+            "abandoned": _known(pl.Int64, pa.Check.ge(0)),
+            "answered_within": _known(pl.Int64, pa.Check.ge(0)),
+            "sl_seconds": _known(pl.Float64, pa.Check.gt(0)),
+            "handle_seconds_total": _known(pl.Float64, pa.Check.ge(0)),
+            "answered_wait_seconds_total": _known(pl.Float64, pa.Check.ge(0)),
+            "abandoned_wait_seconds_total": _known(pl.Float64, pa.Check.ge(0)),
+            "agents_staffed": _known(pl.Float64, pa.Check.ge(0)),
+        },
+        checks=[
+            _at_most("answered_within", "answered", "an interval's answered within the threshold"),
+            pa.Check(
+                lambda d: d.lazyframe.select(
+                    (pl.col("answered").fill_null(0) + pl.col("abandoned").fill_null(0))
+                    <= pl.col("offered")
+                ),
+                name="answered_plus_abandoned_at_most_offered",
+                error="contacts answered and abandoned in an interval are at most those offered",
+            ),
+        ],
+        unique=["queue", "interval_start"],
+        strict=False,
+    ),
+)
+"""The automatic call distributor's interval report: per queue and interval, sums, no contacts.
+
+``interval_start`` is the start of the interval (UTC), ``interval_minutes`` its length.
+``answered_within`` counts contacts answered within ``sl_seconds``; ``handle_seconds_total`` is
+the handle time of the answered contacts; ``answered_wait_seconds_total`` and
+``abandoned_wait_seconds_total`` are the waits of the answered and of the abandoned contacts (an
+Avaya CMS report's ANSTIME and ABNTIME). Every column after ``offered`` may be absent or blank
+(unknown). An interval the report does not list is one the queue was closed.
+"""
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -301,5 +374,6 @@ TABLES: dict[str, TableSpec] = {
         QA_SCORES,
         QUEUES,
         TARGETS,
+        INTERVALS,
     )
 }
