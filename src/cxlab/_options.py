@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 from cxlab._errors import OptionError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+Missing = Literal["raise", "empty"]
+"""What a call does when the data lack what it needs: raise, or return an empty result that
+says so (``cx.load(table, missing="empty")``, ``cx.staffing.patience(..., missing="empty")``)."""
 
 
 def check_option(name: str, value: Any, allowed: Any) -> Any:

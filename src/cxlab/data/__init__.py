@@ -8,9 +8,16 @@ Examples
 
 from cxlab.data._ingest import ingest, read_source
 from cxlab.data._mapping import apply_mapping, load_mapping, propose_mapping
-from cxlab.data._samples import bank_calls, mpdta, rossi
+from cxlab.data._samples import bank_calls, bank_calls_export, mpdta, rossi
 from cxlab.data._schemas import TABLES, TableSpec
-from cxlab.data._store import data_freshness, has_table, load, table_info, write_table
+from cxlab.data._store import (
+    data_freshness,
+    demand,
+    has_table,
+    load,
+    table_info,
+    write_table,
+)
 from cxlab.data._validate import validate
 
 
@@ -36,7 +43,9 @@ __all__ = [
     "TableSpec",
     "apply_mapping",
     "bank_calls",
+    "bank_calls_export",
     "data_freshness",
+    "demand",
     "generate",
     "has_table",
     "ingest",

@@ -20,7 +20,7 @@ import polars as pl
 
 from cxlab._config import Settings, settings
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError, WorkspaceError
-from cxlab._options import check_option
+from cxlab._options import Missing, check_option
 from cxlab.data._schemas import TABLES
 from cxlab.data._validate import spec_for
 
@@ -70,6 +70,7 @@ def load(
     end: str | dt.date | dt.datetime | None = None,
     columns: list[str] | None = None,
     workspace: str | os.PathLike | Settings | None = None,
+    missing: Missing = "raise",
 ) -> pl.LazyFrame:
     """A lazy scan of a canonical table in the store.
 
@@ -85,6 +86,10 @@ def load(
         The columns to keep (all by default).
     workspace
         The workspace folder (the current one by default).
+    missing
+        What a table that is not in the store gives: ``"raise"`` (a :class:`WorkspaceError`
+        saying how to load it) or ``"empty"`` (no rows, the canonical columns), for a table a
+        report can do without, such as the events calendar.
 
     Raises
     ------
@@ -113,8 +118,12 @@ def load(
             f"table={table!r} is not a canonical table{hint}; choose one of {', '.join(TABLES)}."
         )
     spec = spec_for(table)
+    check_option("missing", missing, Missing)
     ws = workspace if isinstance(workspace, Settings) else settings(workspace)
     folder = table_dir(table, ws)
+    if not has_table(table, ws) and missing == "empty":
+        empty = pl.LazyFrame(schema=spec.columns)
+        return empty if columns is None else empty.select(columns)
     if not has_table(table, ws):
         raise WorkspaceError(
             f"table {table!r} is not in the store at {folder}. "
@@ -155,6 +164,41 @@ def load(
             )
         scan = scan.select(columns)
     return scan
+
+
+def demand(
+    *,
+    start: str | dt.date | dt.datetime | None = None,
+    end: str | dt.date | dt.datetime | None = None,
+    workspace: str | os.PathLike | Settings | None = None,
+) -> pl.LazyFrame:
+    """What arrived: the contacts table, or the interval report where there are no contacts.
+
+    The forecast, the staffing plan and the KPIs that interval sums determine take either
+    (:func:`cxlab.features.volume_series`, :func:`cxlab.staffing.queue_settings`,
+    :func:`cxlab.features.kpi`). ``start`` and ``end`` are :func:`load`'s.
+
+    Raises
+    ------
+    WorkspaceError
+        Neither table is in the store (the message says how to load either).
+
+    Examples
+    --------
+    >>> import cxlab as cx
+    >>> cx.data.demand().collect_schema().names()[:2]
+    ['contact_id', 'customer_id']
+    """
+    ws = workspace if isinstance(workspace, Settings) else settings(workspace)
+    for table in ("contacts", "intervals"):
+        if has_table(table, ws):
+            return load(table, start=start, end=end, workspace=ws)
+    raise WorkspaceError(
+        f"neither contacts nor intervals is in the store at {ws.processed_dir}. Load one: "
+        "`cxlab data ingest FILE --table contacts` (one row per contact) or `cxlab data ingest "
+        "FILE --table intervals` (an interval report: sums per queue and interval); add "
+        "`--map MAPPING.yaml` for an export with its own headers."
+    )
 
 
 def _span(files: list[Path], column: str) -> tuple[dt.datetime, dt.datetime] | None:
@@ -356,12 +400,15 @@ def table_info(table: str, workspace: Settings | None = None) -> dict:
 
 
 def data_freshness(workspace: Settings | None = None) -> dt.datetime | None:
-    """The newest contact in the store (UTC), or ``None`` when there are no contacts."""
-    if not has_table("contacts", workspace):
+    """How recent the data are (UTC): the newest contact, or, in a workspace with an interval
+    report and no contacts, the end of its last interval; ``None`` when there is neither."""
+    if has_table("contacts", workspace):
+        newest = pl.col("arrived_at").max()
+        table, columns = "contacts", ["arrived_at"]
+    elif has_table("intervals", workspace):
+        end = pl.col("interval_start") + pl.duration(minutes=pl.col("interval_minutes"))
+        newest = end.max()
+        table, columns = "intervals", ["interval_start", "interval_minutes"]
+    else:
         return None
-    return (
-        load("contacts", columns=["arrived_at"], workspace=workspace)
-        .select(pl.col("arrived_at").max())
-        .collect()
-        .item()
-    )
+    return load(table, columns=columns, workspace=workspace).select(newest).collect().item()

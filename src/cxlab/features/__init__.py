@@ -1,7 +1,16 @@
 """Features: the metric dictionary and KPIs at any grain, interval series, customer and survey features."""
 
 from cxlab.features._customers import CONTACT_COLUMNS, as_utc_datetime, customer_features
-from cxlab.features._kpi import kpi, kpi_table, prepare, require_rows, with_repeats
+from cxlab.features._intervals import interval_report
+from cxlab.features._kpi import (
+    INTERVAL_GRAINS,
+    is_interval_report,
+    kpi,
+    kpi_table,
+    prepare,
+    require_rows,
+    with_repeats,
+)
 from cxlab.features._metrics import (
     DICTIONARY_VERSION,
     Metric,
@@ -18,6 +27,7 @@ from cxlab.features._surveys import nps_category, survey_features
 __all__ = [
     "CONTACT_COLUMNS",
     "DICTIONARY_VERSION",
+    "INTERVAL_GRAINS",
     "Metric",
     "MetricConfig",
     "as_utc_datetime",
@@ -25,6 +35,8 @@ __all__ = [
     "declare_metric",
     "declared_metrics",
     "forget_metric",
+    "interval_report",
+    "is_interval_report",
     "kpi",
     "kpi_table",
     "metric",

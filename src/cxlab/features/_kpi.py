@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
-from cxlab._present import check_every, local_zone, register_units
+from cxlab._present import check_every, every_minutes, local_zone, register_units
 from cxlab.features._metrics import Metric, MetricConfig, _flags, declared_metrics, metrics
 
 GRAIN_COLUMNS = (
@@ -74,7 +74,10 @@ def kpi(
     ----------
     contacts
         The contacts table (lazy or collected); a table already passed through :func:`prepare`
-        is used as it is.
+        is used as it is. Or the ``intervals`` table (an interval report, sums per queue and
+        interval): then only the KPIs that those sums determine can be asked for (contacts,
+        offered, answered, answer rate, abandonment rate, service level, ASA, AHT), grouped by
+        queue or channel, with periods no shorter than the report's intervals.
     names
         One KPI name or several: the dictionary's (see :func:`cxlab.features.metrics`) or an
         analyst's declared with a numerator and a denominator
@@ -126,17 +129,25 @@ def kpi(
     by = [by] if isinstance(by, str) else list(by)
     lf = contacts.lazy()
     present = lf.collect_schema().names()
-    missing = [c for c in by if c not in present]
+    report = is_interval_report(present)
+    grains = INTERVAL_GRAINS if report else GRAIN_COLUMNS
+    missing = [c for c in by if c not in present or (report and c not in grains)]
     if missing:
+        table = "the intervals table (an interval report)" if report else "the contacts table"
         raise OptionError(
-            f"cannot group by {', '.join(map(repr, missing))}: not a column of the contacts table "
-            f"(grains: {', '.join(c for c in GRAIN_COLUMNS if c in present)})."
+            f"cannot group by {', '.join(map(repr, missing))}: not a column of {table} "
+            f"(grains: {', '.join(c for c in grains if c in present)})."
         )
-    if "_answered" not in present:
+    if report:
+        _check_interval_kpis(names, dictionary)
+        if every is not None:
+            _check_interval_grain(lf, every)
+    elif "_answered" not in present:
         lf = prepare(lf, config)
     keys = list(by)
     if every is not None:
-        local = pl.col("arrived_at").dt.convert_time_zone(time_zone)
+        when = "interval_start" if report else "arrived_at"
+        local = pl.col(when).dt.convert_time_zone(time_zone)
         lf = lf.with_columns(local.dt.truncate(every).alias("period"))
         keys.append("period")
     # row-level numerators and denominators first, then plain sums: polars aggregates a column
@@ -144,14 +155,16 @@ def kpi(
     terms = []
     for n in names:
         m = dictionary[n]
-        terms += [m.numerator.alias(f"{n}__num"), m.denominator.alias(f"{n}__den")]
+        num, den = m.intervals if report else (m.numerator, m.denominator)
+        terms += [num.alias(f"{n}__num"), den.alias(f"{n}__den")]
     lf = lf.with_columns(terms)
     aggs = [pl.col(f"{n}__{part}").sum() for n in names for part in ("num", "den")]
     aggs.append(pl.len().alias("__rows"))
     wide = (lf.group_by(keys).agg(aggs) if keys else lf.select(aggs)).collect()
     if wide.is_empty() or wide["__rows"].sum() == 0:
+        what = "intervals" if report else "contacts"
         raise NotEnoughDataError(
-            "kpi: there are no contacts to measure (the table given is empty); check the range "
+            f"kpi: there are no {what} to measure (the table given is empty); check the range "
             "given to cx.load(start=, end=) and any filter applied before."
         )
     wide = wide.drop("__rows")
@@ -164,7 +177,8 @@ def kpi(
     for k, n in enumerate(sorted(names) if keys else names):
         m = dictionary[n]
         num, den = pl.col(f"{n}__num"), pl.col(f"{n}__den")
-        value = num if m.unit == "count" else pl.when(den > 0).then(num / den).otherwise(None)
+        # a count is its numerator; its denominator says whether anything was known
+        value = pl.when(den > 0).then(num if m.unit == "count" else num / den).otherwise(None)
         frames.append(
             wide.select(
                 "__i",
@@ -180,6 +194,40 @@ def kpi(
     if keys:
         out = out.sort(["__i", "__k"])
     return out.drop("__i", "__k")
+
+
+INTERVAL_GRAINS = ("queue", "channel")
+"""What an interval report can be grouped by: it has no category, region or agent."""
+
+
+def is_interval_report(columns: Sequence[str]) -> bool:
+    """Whether a table with these columns is the ``intervals`` table (sums per queue and interval)."""
+    return "interval_start" in columns and "offered" in columns
+
+
+def _check_interval_kpis(names: Sequence[str], dictionary: dict[str, Metric]) -> None:
+    per_contact = [n for n in names if dictionary[n].intervals is None]
+    if per_contact:
+        able = [n for n, m in dictionary.items() if m.intervals is not None]
+        raise OptionError(
+            f"kpi: {', '.join(map(repr, per_contact))} need(s) each contact (the contacts table); "
+            "the intervals table has only sums per queue and interval, which determine "
+            f"{', '.join(able)}."
+        )
+
+
+def _check_interval_grain(lf: pl.LazyFrame, every: str) -> None:
+    """Refuse a period shorter than the report's intervals (a sum cannot be split)."""
+    try:
+        minutes = every_minutes(every)
+    except OptionError:
+        return  # a calendar period (month, quarter, year) holds whole intervals
+    longest = lf.select(pl.col("interval_minutes").max()).collect().item()
+    if longest is not None and (minutes < longest or minutes % longest):
+        raise OptionError(
+            f"every={every!r} would split the interval report's {longest}-minute intervals; use "
+            f"a multiple of {longest} minutes, or '1d' and longer."
+        )
 
 
 def check_kpis(names: Sequence[str], dictionary: dict[str, Metric]) -> None:

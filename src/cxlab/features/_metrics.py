@@ -8,7 +8,7 @@ resolution promise, the priority SLA) live in one frozen :class:`MetricConfig`, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -72,6 +72,9 @@ class Metric:
     description: str = ""
     realtime_only: bool = False  # phone and chat only (answer rate, abandonment, ASA)
     declared: bool = False  # an analyst's metric, not the dictionary's
+    intervals: tuple[pl.Expr, pl.Expr] | None = None
+    """Numerator and denominator over the rows of an interval report (the ``intervals`` table),
+    for a KPI that interval sums determine; None for one that needs each contact."""
 
     @property
     def label(self) -> str:
@@ -311,8 +314,52 @@ def metrics(config: MetricConfig | None = None) -> dict[str, Metric]:
             ),
         ]
     }
+    for name, terms in _interval_terms(c).items():
+        dictionary[name] = replace(dictionary[name], intervals=terms)
     ratios = {k: m for k, m in _DECLARED.items() if m.numerator is not None}
     return {**dictionary, **ratios}
+
+
+def _interval_terms(c: MetricConfig) -> dict[str, tuple[pl.Expr, pl.Expr]]:
+    """The KPIs an interval report determines, as sums over its rows.
+
+    A row whose count or total is blank (unknown) is left out of that KPI's numerator and
+    denominator alike. Service level counts only rows whose threshold (``sl_seconds``) is the
+    dictionary's for the channel: answered within 30 s is not the same KPI as within 20 s.
+    Short abandons are counted as the report counts them.
+    """
+    f = pl.col
+    rt = f("channel").is_in(REALTIME)
+    known = lambda *names: pl.all_horizontal(*(f(n).is_not_null() for n in names))  # noqa: E731
+    zero = lambda e: e.cast(pl.Float64).fill_null(0.0)  # noqa: E731
+    when = lambda cond, e: pl.when(cond).then(zero(e)).otherwise(0.0)  # noqa: E731
+    threshold = f("channel").replace_strict(c.sl_seconds, default=None, return_dtype=pl.Float64)
+    same_sl = known("answered_within", "sl_seconds") & (f("sl_seconds") == threshold)
+    one = lambda cond: cond.fill_null(False).cast(pl.Float64)  # noqa: E731
+    return {
+        "contacts": (zero(f("offered")), pl.lit(1.0)),
+        "offered": (when(rt, f("offered")), pl.lit(1.0)),
+        "answered": (zero(f("answered")), one(known("answered"))),
+        "answer_rate": (
+            when(rt & known("answered"), f("answered")),
+            when(rt & known("answered"), f("offered")),
+        ),
+        "abandonment_rate": (
+            when(rt & known("abandoned"), f("abandoned")),
+            when(rt & known("abandoned"), f("offered")),
+        ),
+        "service_level": (when(same_sl, f("answered_within")), when(same_sl, f("offered"))),
+        "asa": (
+            when(
+                known("answered", "answered_wait_seconds_total"), f("answered_wait_seconds_total")
+            ),
+            when(known("answered", "answered_wait_seconds_total"), f("answered")),
+        ),
+        "aht": (
+            when(known("answered", "handle_seconds_total"), f("handle_seconds_total")),
+            when(known("answered", "handle_seconds_total"), f("answered")),
+        ),
+    }
 
 
 _DECLARED: dict[str, Metric] = {}

@@ -11,6 +11,7 @@ import polars as pl
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 from cxlab._options import check_option
 from cxlab._present import check_every, every_minutes, local_zone
+from cxlab.features._kpi import is_interval_report
 
 By = Literal["queue", "channel", "total"]
 Closed = Literal["carry", "drop", "flag"]
@@ -35,7 +36,11 @@ def volume_series(
     Parameters
     ----------
     contacts
-        The contacts table (needs ``arrived_at``, ``queue`` and, for ``by="channel"``, ``channel``).
+        The contacts table (needs ``arrived_at``, ``queue`` and, for ``by="channel"``, ``channel``),
+        or the ``intervals`` table (an interval report): then ``y`` is the contacts offered, an
+        interval cannot be cut shorter than the report's, and an interval the report does not
+        list was closed (an ACD lists every interval a queue was open, zeros included); with
+        ``hours``, an interval must also be within them.
     every
         Interval length: ``"5m"``, ``"10m"``, ``"15m"``, ``"30m"`` or ``"1h"`` (``"60m"``, or the
         minutes as a number). ``"1d"`` gives daily totals (the sum of the open intervals of the
@@ -83,22 +88,42 @@ def volume_series(
     lf = contacts.lazy()
     if queues is not None:
         lf = lf.filter(pl.col("queue").is_in(list(queues)))
-    local = pl.col("arrived_at").dt.convert_time_zone(time_zone).dt.replace_time_zone(None)
+    report = is_interval_report(lf.collect_schema().names())
+    if report:
+        minutes = _report_minutes(lf, minutes, every, daily)
+        when = pl.col("interval_start")
+    else:
+        when = pl.col("arrived_at")
+    local = when.dt.convert_time_zone(time_zone).dt.replace_time_zone(None)
     keys = ["queue", *(["channel"] if "channel" in lf.collect_schema().names() else [])]
     counts = (
-        lf.select(*keys, local.dt.truncate(f"{minutes}m").alias("ts"))
+        lf.select(
+            *keys,
+            local.dt.truncate(f"{minutes}m").alias("ts"),
+            (pl.col("offered") if report else pl.lit(1)).cast(pl.Float64).alias("y"),
+        )
         .group_by([*keys, "ts"])
-        .agg(pl.len().cast(pl.Float64).alias("y"))
+        .agg(pl.col("y").sum())
         .collect()
     )
     if counts.is_empty():
+        what = "intervals" if report else "contacts"
         raise NotEnoughDataError(
-            "volume_series: there are no contacts in the selection (the table given is empty, "
-            "or no contact is in the queues asked for)."
+            f"volume_series: there are no {what} in the selection (the table given is empty, "
+            "or none is in the queues asked for)."
         )
     first = first_day or counts["ts"].min().date()
     last = last_day or counts["ts"].max().date()
     grid = _grid(counts, first, last, minutes, hours)
+    if report:  # an ACD lists every interval a queue was open, zeros included: the rest were closed
+        listed = counts.select("queue", "ts", pl.lit(True).alias("_listed"))
+        grid = (
+            grid.join(listed, on=["queue", "ts"], how="inner")
+            if hours is None
+            else grid.join(listed, on=["queue", "ts"], how="left").with_columns(
+                pl.col("open") & pl.col("_listed").fill_null(False)
+            )
+        ).drop("_listed")
     full = grid.join(
         counts.drop("channel", strict=False), on=["queue", "ts"], how="left"
     ).with_columns(pl.col("y").fill_null(0.0))
@@ -120,6 +145,19 @@ def volume_series(
         pl.col("ts").dt.replace_time_zone(time_zone, ambiguous="earliest", non_existent="null")
     ).drop_nulls("ts")
     return out.sort(["series_id", "ts"])
+
+
+def _report_minutes(lf: pl.LazyFrame, minutes: int, every: str, daily: bool) -> int:
+    """The interval to cut an interval report in: ``minutes``, unless that would split its rows."""
+    longest = lf.select(pl.col("interval_minutes").max()).collect().item() or minutes
+    if daily:
+        return max(minutes, int(longest))
+    if minutes < longest or minutes % longest:
+        raise OptionError(
+            f"every={every!r} would split the interval report's {longest}-minute intervals; use "
+            f"a multiple of {longest} minutes, or '1d'."
+        )
+    return minutes
 
 
 def _interval_minutes(every: str) -> int:

@@ -39,6 +39,7 @@ from cxlab._present import (
     ngettext,
 )
 from cxlab._result import Result
+from cxlab.features import is_interval_report
 from cxlab.staffing._plan import StaffingPlan
 from cxlab.staffing._settings import SETTINGS_FIELDS, QueueSettings
 from cxlab.staffing._simulate import Service, draw_service, fifo_queue
@@ -392,7 +393,8 @@ class StaffingBacktest(Result):
 def _covered(actual: pl.DataFrame | pl.LazyFrame) -> str:
     """The time range a table of actuals covers, in words for an error message."""
     lf = actual.lazy()
-    col = "arrived_at" if "arrived_at" in lf.collect_schema().names() else "ts"
+    names = lf.collect_schema().names()
+    col = next((c for c in ("arrived_at", "interval_start") if c in names), "ts")
     lo, hi = (
         lf.select(pl.col(col).min().alias("lo"), pl.col(col).max().alias("hi")).collect().row(0)
     )
@@ -408,6 +410,13 @@ def _arrivals(actual: Any, start, end, interval_s: float) -> tuple[pl.DataFrame,
     if not isinstance(actual, pl.LazyFrame):
         raise SchemaError("backtest() takes the actuals as a polars DataFrame or LazyFrame.")
     cols = actual.collect_schema().names()
+    if is_interval_report(cols):  # the report's counts, spread inside each of its intervals
+        actual = actual.select(
+            pl.col("queue").alias("series_id"),
+            pl.col("interval_start").alias("ts"),
+            pl.col("offered").cast(pl.Float64).alias("y"),
+        )
+        cols = ["series_id", "ts", "y"]
     if {"queue", "arrived_at"} <= set(cols):
         handle = pl.col("handle_seconds") if "handle_seconds" in cols else pl.lit(None, pl.Float64)
         observed = {"wait_seconds", "abandoned", "answered_at"} <= set(cols)
@@ -474,7 +483,9 @@ def backtest(
         ``series_id, ts, <agents_column>`` of agents on the phones per interval.
     actual : polars.DataFrame or LazyFrame
         The contacts table (``queue`` is the series; actual arrival times and handle times are
-        replayed) or counts per interval ``series_id, ts, y``. Only the plan's period is used.
+        replayed), the ``intervals`` table (its contacts offered, spread uniformly inside each
+        of its intervals) or counts per interval ``series_id, ts, y``. Only the plan's period is
+        used.
     every : str, optional
         Length of the intervals, ``"15m"``, ``"30m"`` or ``"1h"`` (was ``interval_minutes``).
         Default: the plan's, or read from the frame's interval starts.

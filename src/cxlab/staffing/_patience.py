@@ -23,9 +23,10 @@ from dataclasses import dataclass
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
-from cxlab._options import renamed
+from cxlab._options import Missing, check_option, renamed
 from cxlab._present import _, fmt_interval, fmt_value, label
 from cxlab._result import Result
+from cxlab.features import INTERVAL_GRAINS, is_interval_report
 
 REALTIME = ("phone", "chat")
 
@@ -52,14 +53,12 @@ def level_to_alpha(level: float) -> float:
 
 
 def _covered(lf: pl.LazyFrame) -> str:
-    """The arrival dates the contacts cover, in words for an error message."""
-    if "arrived_at" not in lf.collect_schema().names():
+    """The arrival dates the contacts (or intervals) cover, in words for an error message."""
+    names = lf.collect_schema().names()
+    when = "interval_start" if is_interval_report(names) else "arrived_at"
+    if when not in names:
         return "an unknown range (no arrived_at column)"
-    lo, hi = (
-        lf.select(pl.col("arrived_at").min(), pl.col("arrived_at").max().alias("hi"))
-        .collect()
-        .row(0)
-    )
+    lo, hi = lf.select(pl.col(when).min(), pl.col(when).max().alias("hi")).collect().row(0)
     return "no rows at all" if lo is None else f"{lo:%Y-%m-%d} to {hi:%Y-%m-%d}"
 
 
@@ -70,6 +69,8 @@ class PatienceEstimate(Result):
     table: pl.DataFrame
     alpha: float = 0.05
     """The intervals are ``1 - alpha`` confidence intervals."""
+    reason: str = ""
+    """Why there is no estimate (``patience(..., missing="empty")`` on data without abandons)."""
 
     @property
     def _level(self) -> str:
@@ -115,6 +116,8 @@ class PatienceEstimate(Result):
         return fig
 
     def findings(self) -> list[str]:
+        if self.table.is_empty():
+            return [self.reason] if self.reason else []
         phone = _(
             "{queue}: callers wait {mean} on average before hanging up ({level} range "
             "{range}, from {n} abandons)."
@@ -135,20 +138,59 @@ class PatienceEstimate(Result):
         ]
 
 
+WAIT_TOTALS = ("answered_wait_seconds_total", "abandoned_wait_seconds_total")
+
+
+def _interval_exposure(lf: pl.LazyFrame, by: str) -> pl.DataFrame:
+    """Abandons and seconds waited per group from an interval report (rows that know both)."""
+    if by not in INTERVAL_GRAINS:
+        raise OptionError(
+            f"patience(by={by!r}): an interval report can be grouped by "
+            f"{' or '.join(INTERVAL_GRAINS)} only."
+        )
+    if not {"abandoned", *WAIT_TOTALS} <= set(lf.collect_schema().names()):
+        return pl.DataFrame(
+            schema={"term": pl.Utf8, "abandoned": pl.Int64, "exposure_seconds": pl.Float64,
+                    "contacts": pl.UInt32}
+        )  # fmt: skip
+    known = pl.all_horizontal(pl.col(c).is_not_null() for c in ("abandoned", *WAIT_TOTALS))
+    return (
+        lf.filter(pl.col("channel").is_in(REALTIME) & known)
+        .group_by(pl.col(by).cast(pl.Utf8).alias("term"))
+        .agg(
+            pl.col("abandoned").sum().cast(pl.Int64).alias("abandoned"),
+            pl.sum_horizontal(*WAIT_TOTALS).sum().alias("exposure_seconds"),
+            pl.col("offered").sum().cast(pl.UInt32).alias("contacts"),
+        )
+        .sort("term")
+        .collect()
+    )
+
+
 @renamed(level=("alpha", lambda v: level_to_alpha(v)))
 def patience(
-    contacts: pl.DataFrame | pl.LazyFrame, *, by: str = "queue", alpha: float = 0.05
+    contacts: pl.DataFrame | pl.LazyFrame,
+    *,
+    by: str = "queue",
+    alpha: float = 0.05,
+    missing: Missing = "raise",
 ) -> PatienceEstimate:
     """Estimate mean caller patience per group from waits and abandons (phone and chat).
 
     Parameters
     ----------
     contacts : polars.DataFrame or LazyFrame
-        The contacts table (``channel``, ``abandoned``, ``wait_seconds`` and the ``by`` column).
+        The contacts table (``channel``, ``abandoned``, ``wait_seconds`` and the ``by`` column),
+        or the ``intervals`` table: the same estimate from its sums (abandons, and the waits of
+        answered and abandoned contacts), over the intervals that report all three.
     by : str, default "queue"
         The grouping column.
     alpha : float, default 0.05
         The intervals are ``1 - alpha`` confidence intervals (was ``level=0.95``).
+    missing : {"raise", "empty"}, default "raise"
+        Data with no abandoned phone or chat contact (or an interval report without abandons and
+        waits): ``"raise"`` a :class:`NotEnoughDataError`, or ``"empty"``: an estimate with no
+        rows whose findings say so in the reader's words (agents then come from Erlang C).
 
     Returns
     -------
@@ -163,28 +205,46 @@ def patience(
     lf = contacts.lazy() if isinstance(contacts, pl.DataFrame) else contacts
     cols = lf.collect_schema().names()
     check_alpha(alpha)
-    need = {"channel", "abandoned", "wait_seconds", by}
-    if not need <= set(cols):
-        raise SchemaError(
-            f"patience(by={by!r}) needs the contacts columns {sorted(need)}; missing "
-            f"{sorted(need - set(cols))}."
+    check_option("missing", missing, Missing)
+    if is_interval_report(cols):
+        agg = _interval_exposure(lf, by)
+    else:
+        need = {"channel", "abandoned", "wait_seconds", by}
+        if not need <= set(cols):
+            raise SchemaError(
+                f"patience(by={by!r}) needs the contacts columns {sorted(need)}; missing "
+                f"{sorted(need - set(cols))}."
+            )
+        agg = (
+            lf.filter(pl.col("channel").is_in(REALTIME))
+            .group_by(pl.col(by).cast(pl.Utf8).alias("term"))
+            .agg(
+                pl.col("abandoned").sum().cast(pl.Int64).alias("abandoned"),
+                pl.col("wait_seconds").sum().alias("exposure_seconds"),
+                pl.len().alias("contacts"),
+            )
+            .sort("term")
+            .collect()
         )
-    agg = (
-        lf.filter(pl.col("channel").is_in(REALTIME))
-        .group_by(pl.col(by).cast(pl.Utf8).alias("term"))
-        .agg(
-            pl.col("abandoned").sum().cast(pl.Int64).alias("abandoned"),
-            pl.col("wait_seconds").sum().alias("exposure_seconds"),
-            pl.len().alias("contacts"),
-        )
-        .sort("term")
-        .collect()
-    )
     agg = agg.filter(pl.col("abandoned") > 0)
+    if agg.height == 0 and missing == "empty":
+        reason = (
+            _(
+                "The interval report gives no abandons with waiting times, so customer patience "
+                "was not estimated: agents are computed with Erlang C, as if nobody hung up."
+            )
+            if is_interval_report(cols)
+            else _(
+                "No phone or chat contact was abandoned in the data, so customer patience was not "
+                "estimated: agents are computed with Erlang C, as if nobody hung up."
+            )
+        )
+        return PatienceEstimate(table=agg.clear(), alpha=alpha, reason=reason)
     if agg.height == 0:
         raise NotEnoughDataError(
             "patience(): no abandoned phone or chat contacts, so patience cannot be estimated; "
-            f"the contacts given cover {_covered(lf)}."
+            f"the {'intervals' if is_interval_report(cols) else 'contacts'} given cover "
+            f"{_covered(lf)}."
         )
     d = agg["abandoned"].to_numpy().astype(float)
     exposure = agg["exposure_seconds"].to_numpy()

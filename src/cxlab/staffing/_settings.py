@@ -17,7 +17,8 @@ from typing import Any
 
 import polars as pl
 
-from cxlab._errors import OptionError, SchemaError
+from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
+from cxlab.features import is_interval_report
 from cxlab.staffing._patience import REALTIME, patience
 
 PerQueue = float | Mapping[str, float]
@@ -159,6 +160,21 @@ class QueueSettings:
         )
 
 
+def _interval_aht(report: pl.LazyFrame) -> list[tuple[str, float]]:
+    """Mean handle seconds per queue from an interval report's totals (rows that give both)."""
+    if not {"handle_seconds_total", "answered"} <= set(report.collect_schema().names()):
+        return []
+    known = pl.col("handle_seconds_total").is_not_null() & pl.col("answered").is_not_null()
+    return (
+        report.filter(known)
+        .group_by("queue")
+        .agg((pl.col("handle_seconds_total").sum() / pl.col("answered").sum()).alias("aht"))
+        .filter(pl.col("aht").is_finite())
+        .collect()
+        .iter_rows()
+    )
+
+
 def queue_settings(
     queues: pl.DataFrame | pl.LazyFrame,
     contacts: pl.DataFrame | pl.LazyFrame | None = None,
@@ -167,6 +183,7 @@ def queue_settings(
     abandonment: bool = True,
     sl_target: float | None = None,
     sl_seconds: float | None = None,
+    aht_seconds: float | None = None,
     shrinkage: float = 0.3,
     max_occupancy: float = 0.85,
 ) -> QueueSettings:
@@ -178,8 +195,10 @@ def queue_settings(
         The ``queues`` table (``queue, channel, concurrency, sl_seconds, sl_target``).
     contacts : polars.DataFrame or LazyFrame, optional
         Recent contacts (for example the last 8 weeks): mean handle seconds of answered contacts
-        per queue, and mean patience per queue (phone and chat). Without it, ``aht_seconds`` is
-        empty and must be set (``settings.replace(aht_seconds=...)``) before planning.
+        per queue, and mean patience per queue (phone and chat). Or the ``intervals`` table (an
+        interval report): handle time from its handle totals over answered contacts, patience
+        from its abandons and wait totals (Erlang C where the report has neither). Without
+        either, ``aht_seconds`` is empty and must be given.
     channels : tuple of str or None, default ("phone", "chat")
         Channels to staff (real-time queues, which Erlang models fit; e-mail and social are
         worked from a backlog). None keeps every queue.
@@ -187,6 +206,9 @@ def queue_settings(
         Estimate patience (Erlang A); False leaves it out (Erlang C).
     sl_target, sl_seconds : float, optional
         One service level for every queue instead of each queue's own.
+    aht_seconds : float, optional
+        One planning handle time for every queue instead of the one measured (the only way to
+        staff from a report that gives no handle times).
     shrinkage, max_occupancy : float
         See :class:`QueueSettings`.
 
@@ -219,18 +241,27 @@ def queue_settings(
     names = q["queue"].to_list()
     aht: dict[str, float] = {}
     pat: dict[str, float] | None = None
+    report = False
     if contacts is not None:
         lf = contacts.lazy() if isinstance(contacts, pl.DataFrame) else contacts
         mine = lf.filter(pl.col("queue").is_in(names))
+        report = is_interval_report(mine.collect_schema().names())
         aht = dict(
-            mine.filter(pl.col("answered_at").is_not_null())
+            _interval_aht(mine)
+            if report
+            else mine.filter(pl.col("answered_at").is_not_null())
             .group_by("queue")
             .agg(pl.col("handle_seconds").mean())
             .collect()
             .iter_rows()
         )
         if abandonment and set(q["channel"].to_list()) & set(REALTIME):
-            pat = patience(mine, by="queue").as_dict()
+            try:
+                pat = patience(mine, by="queue").as_dict()
+            except NotEnoughDataError:
+                if not report:
+                    raise
+                pat = None  # a report without abandons or waits: Erlang C
 
     def column(name: str, override: float | None) -> dict[str, float]:
         values = q[name].cast(pl.Float64).to_list()
@@ -239,6 +270,17 @@ def queue_settings(
             for k, v in zip(names, values, strict=True)
         }
 
+    if aht_seconds is not None:
+        aht = dict.fromkeys(names, aht_seconds)
+    elif contacts is not None and report:
+        unknown = [n for n in names if aht.get(n) is None]
+        if unknown:
+            raise NotEnoughDataError(
+                f"queue_settings(): the interval report gives no handle times for queue(s) "
+                f"{', '.join(unknown)} (handle_seconds_total and answered), so agents cannot be "
+                "computed; give a planning handle time with aht_seconds= (in the forecast "
+                "report, the parameter aht_seconds)."
+            )
     return QueueSettings(
         aht_seconds={k: float(v) for k, v in aht.items() if v is not None},
         sl_target=column("sl_target", sl_target),
