@@ -79,13 +79,76 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "arrived_at": ("来电时间", "进线时间", "创建时间", "arrived_at", "start_time", "created_at"),
     "answered_at": ("接听时间", "应答时间", "answered_at", "answer_time"),
     "resolved_at": ("解决时间", "结单时间", "完结时间", "resolved_at", "closed_at", "end_time"),
-    "abandoned": ("是否放弃", "放弃", "abandoned", "is_abandoned"),
+    "abandoned": (
+        "是否放弃",
+        "放弃",
+        "放弃量",
+        "abandoned",
+        "is_abandoned",
+        "abncalls",
+        "abandoned_calls",
+    ),
     "wait_seconds": ("排队时长", "等待时长", "wait_seconds", "wait_time", "queue_time", "wait_ms"),
     "handle_seconds": ("通话时长", "处理时长", "handle_seconds", "handle_time", "talk_time", "aht"),
     "agent_id": ("坐席工号", "坐席编号", "客服工号", "agent_id", "agent", "agentid"),
     "first_contact_resolution": ("首次解决", "一次解决", "first_contact_resolution", "fcr"),
     "transfers": ("转接次数", "transfers", "transfer_count"),
     "csat": ("满意度", "满意度评分", "csat", "satisfaction"),
+    # an ACD's interval report (Avaya CMS names in capitals elsewhere: ACDCALLS, ABNTIME ...)
+    "interval_start": (
+        "时段",
+        "统计时段",
+        "时段开始",
+        "开始时间",
+        "interval",
+        "interval_start",
+        "period_start",
+        "datetime",
+        "date_time",
+    ),
+    "interval_minutes": ("时段长度", "时段分钟", "interval_minutes", "interval_length"),
+    "offered": ("呼入量", "进线量", "来电量", "offered", "calls_offered", "callsoffered", "calls"),
+    "answered": ("接通量", "接听量", "应答量", "answered", "calls_answered", "acdcalls"),
+    "answered_within": (
+        "服务水平内接通量",
+        "及时接通量",
+        "answered_within",
+        "answered_in_sl",
+        "acceptable",
+    ),
+    "sl_seconds": ("服务水平秒数", "服务水平阈值", "sl_seconds", "service_level_seconds"),
+    "handle_seconds_total": (
+        "总通话时长",
+        "总处理时长",
+        "handle_seconds_total",
+        "acdtime",
+        "total_handle_time",
+        "talk_time_total",
+    ),
+    "answered_wait_seconds_total": (
+        "总应答等待时长",
+        "总应答等待",
+        "接通前总等待时长",
+        "anstime",
+        "answered_wait_seconds_total",
+        "total_answer_delay",
+    ),
+    "abandoned_wait_seconds_total": (
+        "放弃前总等待时长",
+        "放弃前总等待",
+        "总放弃等待时长",
+        "abntime",
+        "abandoned_wait_seconds_total",
+        "total_abandon_delay",
+    ),
+    "agents_staffed": (
+        "在岗坐席",
+        "在席人数",
+        "值班坐席",
+        "agents_staffed",
+        "staffed",
+        "staffed_agents",
+    ),
 }
 """Source headers (compared without case, spaces, dashes or underscores) per canonical column."""
 
@@ -222,6 +285,8 @@ def load_mapping(path: str | os.PathLike, table: str | None = None) -> Mapping:
         key = f"derive.{target}"
         if target not in DERIVED:
             raise _fail(name, key, f"{target!r} cannot be derived; derive {', '.join(DERIVED)}")
+        if canon.get(target) is None or (target == "abandoned" and canon[target] != pl.Boolean):
+            raise _fail(name, key, f"{mapped} has no {target} to derive; map it under columns")
         if target in columns:
             raise _fail(name, key, f"{target} is both mapped (columns) and derived; keep one")
         if target == "abandoned":
@@ -431,6 +496,29 @@ def _norm(header: str) -> str:
     return re.sub(r"[\s_\-()（）]", "", header).lower()
 
 
+_UNIT_WORDS = {"毫秒": "ms", "ms": "ms", "秒": "s", "s": "s", "sec": "s", "分钟": "min",
+               "分": "min", "min": "min", "小时": "h", "h": "h", "hr": "h"}  # fmt: skip
+_PARENTHESIS = re.compile(r"[(（]([^)）]*)[)）]")
+_WITHIN = re.compile(
+    r"^(\d+)\s*(?:秒内接通|秒内应答|秒接通)$|^answered\s*within\s*(\d+)\s*s(?:ec)?$"
+)
+
+
+def _unit_hint(header: str) -> str | None:
+    """The unit a header names in parentheses: 总通话时长(分钟) -> min, Wait (ms) -> ms."""
+    for inside in _PARENTHESIS.findall(header):
+        unit = _UNIT_WORDS.get(inside.strip().lower())
+        if unit:
+            return unit
+    return None
+
+
+def _within_seconds(header: str) -> float | None:
+    """The threshold of a header such as 20秒内接通 or 'Answered within 20s', else None."""
+    m = _WITHIN.match(_PARENTHESIS.sub("", header).strip().lower())
+    return None if m is None else float(m.group(1) or m.group(2))
+
+
 def propose_mapping(
     frame: pl.DataFrame, table: str, *, source: str = "<frame>", time_zone: str = "Asia/Shanghai"
 ) -> str:
@@ -444,8 +532,12 @@ def propose_mapping(
     columns: dict[str, object] = {}
     unmatched: list[str] = []
     disposition = None
+    threshold = None
     for header in frame.columns:
-        canon = lookup.get(_norm(header))
+        canon = lookup.get(_norm(header)) or lookup.get(_norm(_PARENTHESIS.sub("", header)))
+        within = _within_seconds(header)
+        if canon is None and within is not None and "answered_within" in spec.columns:
+            canon, threshold = "answered_within", within
         if canon is None or canon in columns:
             if _norm(header) in {_norm(w) for w in DISPOSITION} and disposition is None:
                 disposition = header
@@ -460,22 +552,28 @@ def propose_mapping(
             rule["values"] = {
                 v: (v if v in allowed else table_values.get(_norm(v), "?")) for v in seen
             }
-        if canon.endswith("_seconds"):
-            rule["unit"] = "ms" if "ms" in _norm(header) else "s"
+        if "_seconds" in canon and canon != "sl_seconds":
+            rule["unit"] = _unit_hint(header) or ("ms" if "ms" in _norm(header) else "s")
         columns[canon] = rule if len(rule) > 1 else header
     doc: dict[str, object] = {"table": table, "time_zone": time_zone, "columns": columns}
+    if threshold is not None and "sl_seconds" not in columns:
+        doc["defaults"] = {"sl_seconds": threshold}
     if disposition is not None and "abandoned" in spec.columns and "abandoned" not in columns:
         values = frame[disposition].cast(pl.Utf8).drop_nulls().unique().sort().to_list()
         trues = [v for v in values if _norm(v) in ("放弃", "abandoned", "abandon", "未接通")]
         doc["derive"] = {"abandoned": {"column": disposition, "true": trues or ["?"]}}
     body = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
-    missing = [c for c in spec.columns if c not in columns and c not in doc.get("derive", {})]
+    missing = [
+        c
+        for c in spec.columns
+        if c not in columns and c not in doc.get("derive", {}) and c not in doc.get("defaults", {})
+    ]
     lines = [
         f"# Proposed mapping of {source} onto {table}: check every line, replace each '?',",
         "# then pass it with: cxlab data ingest FILE --table " + table + " --map THIS.yaml",
         body.rstrip(),
     ]
-    units = [c for c in columns if c.endswith("_seconds")]
+    units = [c for c in columns if "_seconds" in c]
     if units:
         lines.append(f"# check the unit (ms, s, min or h) of: {', '.join(units)}")
     if unmatched:
