@@ -118,11 +118,54 @@ def test_a_needs_data_run_keeps_the_last_good_report(runner_ws: Path, make_noteb
 
 
 def test_the_reports_declare_the_tables_they_need() -> None:
+    """Every table a report loads without ``missing="empty"`` is declared: a report on a
+    workspace without it publishes the needs-data page instead of failing in a cell."""
     needs = {p.stem: needs_of(p) for p in sorted(REPO_NOTEBOOKS.glob("0*.ipynb"))}
     assert len(needs) == 5 and all(needs.values())
-    assert all(set(n) <= set(TABLES) for n in needs.values())
+    assert all(set(e.split("|")) <= set(TABLES) for n in needs.values() for e in n)
+    for path in sorted(REPO_NOTEBOOKS.glob("0*.ipynb")):
+        code = "\n".join(
+            c.source for c in nbformat.read(str(path), as_version=4).cells if c.cell_type == "code"
+        )
+        loaded = {
+            m.group(1)
+            for m in re.finditer(r'cx\.load\("(\w+)"([^)]*)\)', code)
+            if 'missing="empty"' not in m.group(2)
+        }
+        if "cx.data.demand(" in code:
+            loaded.add("contacts|intervals")
+        assert loaded <= set(needs[path.stem]), path.stem
+    assert needs["01_volume_forecast"] == ["contacts|intervals", "queues"]
+    assert "contacts" in needs["00_service_review"]  # read by cx.review.open_review
     assert "surveys" in needs["04_nps"] and "experiments" in needs["02_interventions"]
     assert "customers" in needs["03_churn_drivers"]
+
+
+def test_either_of_two_tables_meets_an_entry_and_the_page_names_both(
+    runner_ws: Path, make_notebook
+) -> None:
+    _needing(make_notebook, runner_ws, "01_volume", ["contacts|intervals", "queues"])
+    result = _run(runner_ws, "01_volume")
+    assert result.exit_code == 0 and "surveys read" not in result.output  # contacts: it runs
+    _drop(runner_ws, "contacts")
+    _drop(runner_ws, "queues")
+    latest = runner_ws / "outputs" / "reports" / "01_volume" / "latest.html"
+    latest.unlink()  # no good report to keep: the needs-data page is published
+    status = runner_ws / "outputs" / "reports" / "01_volume" / "status.json"
+    status.unlink(missing_ok=True)
+    result = _run(runner_ws, "01_volume", "-p", "language", "en")
+    assert result.exit_code == 0, result.output
+    run = read_runs(runner_ws / "outputs")[-1]
+    assert run["status"] == "needs_data"
+    assert run["missing"] == ["contacts|intervals", "queues"]
+    text = " ".join(_visible(latest.read_text()).split())
+    assert re.search(
+        r"cxlab data ingest FILE --table contacts cxlab data ingest FILE --table intervals "
+        r"cxlab data ingest FILE --table queues One of these is enough: --table contacts or "
+        r"--table intervals ?\.",
+        text,
+    ), text
+    assert "|" not in text and "cxlab data map FILE --table contacts proposes" in text
 
 
 def test_a_wrong_needs_entry_names_the_known_tables(tmp_path: Path, make_notebook) -> None:

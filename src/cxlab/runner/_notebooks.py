@@ -53,7 +53,10 @@ def title_of(path: Path) -> str:
 
 
 def needs_of(path: Path) -> list[str]:
-    """The tables a notebook needs, from ``cxlab: {needs: [...]}`` in its metadata (none if absent)."""
+    """The tables a notebook needs, from ``cxlab: {needs: [...]}`` in its metadata (none if absent).
+
+    An entry ``"contacts|intervals"`` is met by either table.
+    """
     from cxlab.data import TABLES
 
     nb = nbformat.read(str(path), as_version=4)
@@ -62,7 +65,7 @@ def needs_of(path: Path) -> list[str]:
         raise WorkspaceError(
             f"{path.name}: metadata cxlab.needs={needs!r} must be a list of table names."
         )
-    unknown = [t for t in needs if t not in TABLES]
+    unknown = [t for entry in needs for t in entry.split("|") if t not in TABLES]
     if unknown:
         raise WorkspaceError(
             f"{path.name}: metadata cxlab.needs names no table {', '.join(unknown)}; "

@@ -33,6 +33,7 @@ from cxlab._present import (
     N_,
     _,
     fmt_date,
+    fmt_list,
     fmt_moment,
     fmt_month,
     fmt_value,
@@ -64,6 +65,7 @@ register_labels(
         "every": N_("Interval length"),
         "sl_target": N_("Service-level target"),
         "sl_seconds": N_("Service-level threshold (s)"),
+        "aht_seconds": N_("Planning handle time (s)"),
         "shrinkage": N_("Shrinkage"),
         "max_occupancy": N_("Maximum occupancy"),
         "experiment_id": N_("Experiment"),
@@ -144,8 +146,8 @@ def render_html(
 ) -> str:
     """The report as one code-free, offline HTML string in ``language``.
 
-    ``run_time`` and ``freshness`` are local times (a ``datetime`` is formatted for the language;
-    text is shown as it is). ``title`` defaults to the notebook's first heading, translated.
+    ``run_time`` and ``freshness`` are times in the workspace's zone (an aware ``datetime`` is
+    formatted for the language and named by its zone; text is shown as it is). ``title`` defaults to the notebook's first heading, translated.
     """
     from nbconvert import HTMLExporter
 
@@ -256,7 +258,8 @@ def _when(value: dt.datetime | str | None) -> str:
         return _("no data")
     if isinstance(value, str):
         return value
-    return fmt_moment(value)
+    # an aware time carries the workspace's zone; a naive one is read in the current workspace's
+    return fmt_moment(value, getattr(value.tzinfo, "key", None))
 
 
 def _parameter_text(value: Any) -> str:
@@ -420,7 +423,8 @@ def render_needs_data(
 
     It has the report's header, footer and style, says which tables are missing and gives the
     commands that load them (a canonical file, or a department's own export with ``--map``).
-    The table names appear only inside those commands.
+    The table names appear only inside those commands. An entry ``"contacts|intervals"`` is
+    met by either table: both commands are given, with a line saying one is enough.
     """
     from cxlab._present import ngettext
 
@@ -435,17 +439,27 @@ def render_needs_data(
             "Load each of them with:",
             len(missing),
         )
-        commands = "\n".join(f"cxlab data ingest FILE --table {table}" for table in missing)
+        tables = [table for entry in missing for table in entry.split("|")]
+        either = [entry.split("|") for entry in missing if "|" in entry]
+        commands = "\n".join(f"cxlab data ingest FILE --table {table}" for table in tables)
         own = _(
             "FILE is a CSV, Parquet or DuckDB export in the table's own columns. For an export "
             "with its own column names, describe them in a mapping file and add it:"
         )
         mapped = "\n".join(
-            f"cxlab data ingest FILE --table {table} --map MAPPING.yaml" for table in missing
+            f"cxlab data ingest FILE --table {table} --map MAPPING.yaml" for table in tables
+        )
+        choice = "".join(
+            "<p>"
+            + _("One of these is enough: {tables}.").format(
+                tables=fmt_list([f"<code>--table {e(t)}</code>" for t in options], style="or")
+            )
+            + "</p>"
+            for options in either
         )
         propose = _("{command} proposes a mapping file from the export's headers.").format(
             command=" ".join(
-                f"<code>{e(f'cxlab data map FILE --table {table}')}</code>" for table in missing[:1]
+                f"<code>{e(f'cxlab data map FILE --table {table}')}</code>" for table in tables[:1]
             )
         )
         then = _("Then run the reports again with {command}.").format(
@@ -454,7 +468,7 @@ def render_needs_data(
         heading = _("Needs data")
         body = (
             f"<main class='cx-needs-data'><h2>{e(heading)}</h2><p>{e(lead)}</p>"
-            f"<pre><code>{e(commands)}</code></pre><p>{e(own)}</p>"
+            f"<pre><code>{e(commands)}</code></pre>{choice}<p>{e(own)}</p>"
             f"<pre><code>{e(mapped)}</code></pre><p>{propose}</p><p>{then}</p></main>"
         )
     css = (
