@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 PORT ?= 8888
-.PHONY: help install lab demo data refresh test test-slow test-all bench lint format browser pdf docs clean
+.PHONY: help install lab demo data bank refresh test test-slow test-all bench lint format browser pdf docs clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "}; /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,6 +33,18 @@ lab: $(STAMP) ## Open JupyterLab on this workspace's notebooks (PORT=8888; add L
 
 data: $(STAMP) ## Generate the synthetic workspace only (SIZE=tiny|default|large, SEED=7)
 	$(BIN)/cxlab data generate --size $(SIZE) --seed $(SEED)
+
+BANK ?= workspaces/bank_calls
+bank: $(STAMP) ## A real bank's call report (fpp3 bank_calls, 2003) as an interval workspace in BANK, and its forecast report
+	mkdir -p $(BANK)
+	cp examples/bank_calls/cxlab.toml examples/bank_calls/schedule.yaml $(BANK)/
+	echo 'notebooks_dir = "$(CURDIR)/notebooks"' >> $(BANK)/cxlab.toml
+	test -f $(BANK)/data/raw/bank_calls.csv || \
+		$(BIN)/cxlab data sample bank_calls --to $(BANK)/data/raw/bank_calls.csv
+	$(BIN)/cxlab data ingest $(BANK)/data/raw/bank_calls.csv --table intervals \
+		--map examples/bank_calls/intervals.yaml --workspace $(BANK)
+	$(BIN)/cxlab data ingest examples/bank_calls/queues.csv --table queues --workspace $(BANK)
+	$(BIN)/cxlab refresh --workspace $(BANK)
 
 refresh: $(STAMP) ## Run every scheduled notebook and publish the reports
 	$(BIN)/cxlab refresh

@@ -193,6 +193,30 @@ def data_map(
     typer.echo(text, nl=False)
 
 
+SAMPLES = {"bank_calls": "bank_calls_export"}
+"""Real public exports shipped by PyPI packages, written as they come (see ``cxlab.data``)."""
+
+
+@data_app.command("sample")
+def data_sample(
+    name: Annotated[str, typer.Argument(help="The export: bank_calls.")],
+    to: Annotated[Path, typer.Option("--to", help="The CSV file to write (not overwritten).")],
+) -> None:
+    """Write a real public export as it is shipped (bank_calls: a bank's five-minute call report)."""
+    import cxlab.data
+
+    if name not in SAMPLES:
+        _fail(f"no sample export {name!r}; known: {', '.join(SAMPLES)}.")
+    if to.exists():
+        _fail(f"{to} exists; give a new file (an export is never overwritten).")
+    frame = getattr(cxlab.data, SAMPLES[name])()
+    to.parent.mkdir(parents=True, exist_ok=True)
+    partial = to.with_name(to.name + ".partial")
+    frame.write_csv(partial)
+    partial.replace(to)
+    typer.echo(f"wrote {frame.height:,} rows of {name} to {to}")
+
+
 @data_app.command("validate")
 def data_validate(
     path: Annotated[

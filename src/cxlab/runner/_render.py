@@ -267,8 +267,8 @@ def _parameter_text(value: Any) -> str:
         return _("latest")
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    if isinstance(value, int):
-        return fmt_value(value, "count")
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return fmt_value(value, "count")  # a parameter typed float but given whole: 240, not 240.0
     if isinstance(value, float):
         return fmt_value(
             value, "ratio", decimals=len(repr(value).split(".")[-1]) if "." in repr(value) else 0
