@@ -90,10 +90,10 @@ def test_the_forecast_and_staffing_report_is_published_from_it(bank: Path) -> No
         assert text.count(zone) >= 2, zone  # run time and data freshness, in the bank's zone
         if lang == "en":
             assert "Data up to Oct 24, 2003 21:05" in " ".join(text.split())
-            assert "Planning handle time (s): 240;" in text
+            assert "Average handle time: 4.0 min;" in text  # the parameter, in its unit
             assert "The interval report gives no abandons with waiting times" in text
         else:
-            assert "2003年10月24日 21:05" in text
+            assert "2003年10月24日 21:05" in text and "平均处理时长：4.0分钟" in text
             assert "时段报表没有放弃量及等待时长" in text
     cards = json.loads((Path(runs["en"]["run_dir"]) / "metrics.json").read_text())
     expected = cards["contacts_forecast"]

@@ -179,3 +179,31 @@ def test_every_notebook_parameter_has_a_label_for_the_report_header():
             assert name in LABELS, f"{path.name}: parameter {name!r} has no label"
             with use_language("zh"):
                 assert re.search(r"[\u4e00-\u9fff]", label(name)), (path.name, name, label(name))
+
+
+def test_one_key_has_one_label_whichever_room_registered_it():
+    """A key two rooms label differently reads one way or the other depending on what was
+    imported first (the report header said "Planning handle time" in one process and "Average
+    handle time" in another); every room and the runner are imported, and none disagrees."""
+    import importlib
+
+    from cxlab._present._labels import CONFLICTS
+
+    for room in ("runner._render", "staffing", "forecast", "review", "churn", "nps",
+                 "experiments", "features", "viz", "data"):  # fmt: skip
+        importlib.import_module(f"cxlab.{room}")
+    assert not CONFLICTS, CONFLICTS
+
+
+def test_parameters_read_in_their_units_in_the_header():
+    from cxlab._present import use_language
+    from cxlab.runner._render import _parameter_text
+
+    with use_language("en"):
+        assert _parameter_text(240.0, "aht_seconds") == "4.0 min"
+        assert _parameter_text(0.3, "shrinkage") == "30%"
+        assert _parameter_text(0.8, "sl_target") == "80%"
+        assert _parameter_text(7, "horizon") == "7"
+        assert _parameter_text(240.0) == "240"
+    with use_language("zh"):
+        assert _parameter_text(20, "sl_seconds") == "20秒"

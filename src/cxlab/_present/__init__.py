@@ -50,7 +50,14 @@ from cxlab._present._period import (
 )
 from cxlab._present._record import record, recorded
 from cxlab._present._style import CSS, FONT_STACK, findings_html, note_html
-from cxlab._present._table import BODY_ROWS, csv_link, format_cell, register_units, table_html
+from cxlab._present._table import (
+    BODY_ROWS,
+    csv_link,
+    format_cell,
+    register_units,
+    table_html,
+    unit_of,
+)
 from cxlab._present._units import (
     UNITS,
     Unit,
@@ -127,5 +134,6 @@ __all__ = [
     "set_language",
     "table_html",
     "translate_text",
+    "unit_of",
     "use_language",
 ]

@@ -45,6 +45,12 @@ LABELS: dict[str, str] = {
     "nps": N_("NPS"),
     "retention": N_("Retention"),
     "churn_rate": N_("Churn rate"),
+    # settings that several rooms show (a plan's assumptions, a report's parameters)
+    "aht_seconds": N_("Average handle time"),
+    "sl_seconds": N_("Answered within"),
+    "sl_target": N_("Service-level target"),
+    "experiment_id": N_("Intervention"),
+    "comment_language": N_("Comment language"),
     # dimensions and columns
     "channel": N_("Channel"),
     "queue": N_("Queue"),
@@ -194,8 +200,15 @@ _IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 _MISSING: set[str] = set()
 
 
+CONFLICTS: dict[str, set[str]] = {}
+"""Keys two rooms registered with different words (one key has one label: a test keeps it empty)."""
+
+
 def register_labels(labels: dict[str, str]) -> None:
     """Add a room's own identifiers to the catalogue (values marked with ``N_``)."""
+    for key, text in labels.items():
+        if key in LABELS and LABELS[key] != text:
+            CONFLICTS.setdefault(key, {LABELS[key]}).add(text)
     LABELS.update(labels)
 
 

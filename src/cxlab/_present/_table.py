@@ -23,12 +23,22 @@ from cxlab._present._labels import LABELS, label
 from cxlab._present._units import MISSING, Unit, fmt_date, fmt_value
 
 BODY_ROWS = 15
-_METRIC_UNITS: dict[str, str] = {}
+_METRIC_UNITS: dict[str, str] = {
+    # settings that several rooms show (a plan's assumptions, a report's parameters)
+    "aht_seconds": "seconds",
+    "sl_seconds": "seconds",
+    "sl_target": "share",
+}
 
 
 def register_units(units: Mapping[str, str]) -> None:
     """Declare the unit of columns that recur across tables (metric keys, money columns)."""
     _METRIC_UNITS.update(units)
+
+
+def unit_of(column: str) -> str | None:
+    """The unit declared for a column (None when none is)."""
+    return _METRIC_UNITS.get(column)
 
 
 _NUMBER_LIKE = re.compile(r"^[\s≥≤<>+\-−–×~]*(?:[A-Z]{0,2}[¥$€£])?[\d.,]+")

@@ -108,7 +108,6 @@ register_labels(
     {
         **VERDICTS,
         **DESIGNS,
-        "experiment_id": N_("Intervention"),
         "Video support pilot": N_("Video support pilot"),
         "Agent coaching programme": N_("Agent coaching programme"),
         "Smart routing to specialists": N_("Smart routing to specialists"),

@@ -73,7 +73,6 @@ register_labels(
         "mentions": N_("Comments"),
         "sentiment": N_("Tone"),
         "comment": N_("Comment"),
-        "comment_language": N_("Language"),
         "survey_id": N_("Survey"),
         "responded_at": N_("Survey date"),
         "last_contact_id": N_("Last contact"),

@@ -41,6 +41,7 @@ from cxlab._present import (
     label,
     register_labels,
     translate_text,
+    unit_of,
     use_language,
 )
 
@@ -63,18 +64,13 @@ register_labels(
         "channels": N_("Channels"),
         "queues": N_("Queues"),
         "every": N_("Interval length"),
-        "sl_target": N_("Service-level target"),
-        "sl_seconds": N_("Service-level threshold (s)"),
-        "aht_seconds": N_("Planning handle time (s)"),
         "shrinkage": N_("Shrinkage"),
         "max_occupancy": N_("Maximum occupancy"),
-        "experiment_id": N_("Experiment"),
         "alpha": N_("Significance level"),
         "as_of": N_("As of"),
         "improvement": N_("Improvement priced"),
         "retention_target": N_("Retention target"),
         "export_dir": N_("Export folder"),
-        "comment_language": N_("Comment language"),
         "nps_target": N_("NPS target"),
         "call_back_period": N_("Call-back period"),
     }
@@ -262,11 +258,21 @@ def _when(value: dt.datetime | str | None) -> str:
     return fmt_moment(value, getattr(value.tzinfo, "key", None))
 
 
-def _parameter_text(value: Any) -> str:
+PARAMETER_UNITS = {"shrinkage": "share", "max_occupancy": "share", "retention_target": "share"}
+"""Units of notebook parameters that no room's table declares (the others come from the tables')."""
+
+
+def _parameter_text(value: Any, name: str | None = None) -> str:
     if value is None:
         return _("latest")
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    unit = PARAMETER_UNITS.get(name) or unit_of(name) if name else None
+    if unit is not None and isinstance(value, (int, float)):
+        # 240 seconds reads "4.0 min"; a share keeps the digits it was given: 0.3 "30%", 0.825 "82.5%"
+        digits = len(repr(float(value)).split(".")[-1].rstrip("0"))
+        decimals = max(0, digits - 2) if unit == "share" else None
+        return fmt_value(value, unit, decimals=decimals)
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
         return fmt_value(value, "count")  # a parameter typed float but given whole: 240, not 240.0
     if isinstance(value, float):
@@ -296,7 +302,7 @@ def _header(
 ) -> str:
     e = html.escape
     params = _("; ").join(
-        _("{name}: {value}").format(name=label(k), value=_parameter_text(v))
+        _("{name}: {value}").format(name=label(k), value=_parameter_text(v, k))
         for k, v in sorted(parameters.items())
     ) or _("defaults")
     items = [
