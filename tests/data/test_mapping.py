@@ -233,3 +233,35 @@ def test_dry_run_prints_mapped_rows_and_rule_failures_and_writes_nothing(
     )
     assert "nothing was written" in bad.stdout
     assert _digest(processed) == before
+
+
+def test_a_local_time_the_clocks_repeat_is_refused_until_the_mapping_says_which(
+    tmp_path: Path,
+) -> None:
+    """In Berlin 02:30 on 25 October 2026 happens twice; reading it as the first silently moves
+    a contact by an hour, so it is refused, naming the rows, until the mapping says which."""
+    from cxlab.data import apply_mapping, load_mapping
+
+    frame = pl.DataFrame(
+        {"id": ["a", "b", "c"], "t": ["2026-10-25 01:30", "2026-10-25 02:30", "2026-10-25 03:30"]}
+    )
+    rules = tmp_path / "berlin.yaml"
+
+    def mapping(extra: str = "") -> object:
+        rules.write_text(
+            "table: events\ntime_zone: Europe/Berlin\ncolumns:\n  event_id: id\n  name: id\n"
+            f"  start: {{column: t{extra}}}\n  end: {{column: t{extra}}}\n"
+            "defaults: {kind: outage, queues: all}\n",
+            encoding="utf-8",
+        )
+        return load_mapping(rules)
+
+    with pytest.raises(SchemaError, match=r"columns.start: .*happen twice in Europe/Berlin.*"
+                       r"'2026-10-25 02:30' \(row 2\).*columns.start.ambiguous"):  # fmt: skip
+        apply_mapping(frame, mapping(), source="berlin.csv")
+    for choice, hour in (("earliest", 0), ("latest", 1)):
+        out = apply_mapping(frame, mapping(f", ambiguous: {choice}"), source="berlin.csv")
+        assert out["start"][1].hour == hour and out["start"][1].minute == 30  # UTC
+        assert out["start"][0].hour == 23 and out["start"][2].hour == 2  # the others unchanged
+    with pytest.raises(SchemaError, match=r"columns.start.ambiguous: 'both' is not a choice"):
+        mapping(", ambiguous: both")

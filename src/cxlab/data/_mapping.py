@@ -35,7 +35,8 @@ from cxlab.data._validate import spec_for
 
 UNITS = {"ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0}
 TOP_KEYS = ("table", "time_zone", "columns", "derive", "defaults")
-COLUMN_KEYS = ("column", "unit", "values", "format")
+COLUMN_KEYS = ("column", "unit", "values", "format", "ambiguous")
+AMBIGUOUS = ("earliest", "latest")
 DERIVED = ("abandoned", "answered_at")
 ANSWERED_RULE = "arrived_at + wait_seconds"
 NAIVE_FORMATS = (
@@ -174,6 +175,7 @@ class ColumnRule:
     unit: str | None = None
     values: dict[str, str] | None = None
     format: str | None = None
+    ambiguous: str | None = None  # a local time the clocks repeat: "earliest" or "latest"
 
 
 @dataclass(frozen=True)
@@ -272,8 +274,16 @@ def load_mapping(path: str | os.PathLike, table: str | None = None) -> Mapping:
         fmt = rule.get("format")
         if fmt is not None and canon[target] not in (UTC, pl.Date):
             raise _fail(name, f"{key}.format", f"{target} is not a date or timestamp")
+        ambiguous = rule.get("ambiguous")
+        if ambiguous is not None and (canon[target] != UTC or ambiguous not in AMBIGUOUS):
+            raise _fail(
+                name,
+                f"{key}.ambiguous",
+                f"{ambiguous!r} is not a choice for {target}; for a timestamp use earliest or "
+                "latest (the first or the second of a local time the clocks go back over)",
+            )
         columns[target] = ColumnRule(
-            target, _text(rule["column"], name, f"{key}.column"), unit, values, fmt
+            target, _text(rule["column"], name, f"{key}.column"), unit, values, fmt, ambiguous
         )
 
     derive = raw.get("derive") or {}
@@ -354,7 +364,10 @@ def _examples(frame: pl.DataFrame, column: str, mask: pl.Series) -> str:
     return f"{n} row(s), e.g. {shown}"
 
 
-def _parse_time(text: pl.Series, rule: ColumnRule, zone: str) -> pl.Series:
+def _parse_time(
+    text: pl.Series, rule: ColumnRule, zone: str
+) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """UTC times, and which rows name a local time that does not exist or happens twice."""
     formats = (rule.format,) if rule.format else NAIVE_FORMATS
     parsed = pl.Series(text.name, [None] * len(text), dtype=pl.Datetime("us"))
     zoned = None
@@ -364,12 +377,19 @@ def _parse_time(text: pl.Series, rule: ColumnRule, zone: str) -> pl.Series:
             zoned = step.dt.convert_time_zone("UTC") if zoned is None else zoned.fill_null(step)
             continue
         parsed = parsed.fill_null(step)
-    local = parsed.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
+    local = parsed.dt.replace_time_zone(
+        zone, ambiguous=rule.ambiguous or "earliest", non_existent="null"
+    )
+    twice = (
+        local.is_not_null()
+        & parsed.dt.replace_time_zone(zone, ambiguous="null", non_existent="null").is_null()
+    )  # clocks go back: the local time happens twice
     local = local.dt.convert_time_zone("UTC")
     if zoned is not None:
         local = zoned.dt.convert_time_zone("UTC").fill_null(local)
+        twice = twice & zoned.is_null()
     gap = parsed.is_not_null() & local.is_null()  # clocks skip forward: no such local time
-    return local, gap
+    return local, gap, twice
 
 
 def apply_mapping(
@@ -423,7 +443,15 @@ def apply_mapping(
             out[target] = (number * UNITS[rule.unit]).round(3).alias(target)
         elif dtype == UTC:
             zone = mapping.time_zone or "UTC"
-            parsed, gap = _parse_time(text, rule, zone)
+            parsed, gap, twice = _parse_time(text, rule, zone)
+            if rule.ambiguous is None and twice.any():
+                bad_frame = frame.with_columns(text.alias("__v"))
+                raise SchemaError(
+                    f"{where}: {key}: column {rule.column!r} has local times that happen twice in "
+                    f"{zone} (the clocks go back over them): {_examples(bad_frame, '__v', twice)}. "
+                    f"Say which is meant with {key}.ambiguous: earliest (before the change) or "
+                    "latest (after it), or export times with their UTC offset. Nothing was written."
+                )
             if gap.any():
                 bad_frame = frame.with_columns(text.alias("__v"))
                 raise SchemaError(
