@@ -308,3 +308,13 @@ def test_a_cards_change_reads_with_the_digits_of_its_value():
     plain = Headline("fcr", "FCR", 0.781, "share", change=-0.0064, compared_to="previous")
     with use_language("en"):
         assert plain.change_text().startswith("-0.6 pp")
+
+
+def test_an_empty_table_says_it_is_empty_in_the_readers_language():
+    """A table with headers over nothing (a review without targets showed one) reads as broken."""
+    empty = pl.DataFrame(schema={"kpi": pl.Utf8, "value": pl.Float64})
+    for lang, words in (("en", "Nothing to show."), ("zh", "暂无内容。")):
+        with use_language(lang):
+            page = table_html(empty, caption="Measures with a target")
+        assert f"<td colspan='2' class='txt cx-empty'>{words}</td>" in page
+    assert "cx-empty" not in table_html(pl.DataFrame({"kpi": ["fcr"], "value": [0.8]}))

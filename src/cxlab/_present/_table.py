@@ -126,6 +126,12 @@ def table_html(
             cls = " class='txt'" if column in levels else ""
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
+    if not body:  # an empty table says so instead of showing headers over nothing
+        span = max(1, len(shown.columns))
+        body.append(
+            f"<tr><td colspan='{span}' class='txt cx-empty'>{html.escape(_('Nothing to show.'))}"
+            "</td></tr>"
+        )
     cap = f"<caption>{html.escape(_(caption))}</caption>" if caption else ""
     more = ""
     if max_rows is not None and frame.height > max_rows:
