@@ -166,6 +166,12 @@ def test_either_of_two_tables_meets_an_entry_and_the_page_names_both(
         text,
     ), text
     assert "|" not in text and "cxlab data map FILE --table contacts proposes" in text
+    index = " ".join(_visible((runner_ws / "outputs" / "index.html").read_text()).split())
+    assert (
+        "cxlab data ingest FILE --table contacts or cxlab data ingest FILE --table intervals "
+        "cxlab data ingest FILE --table queues" in index
+    ), index
+    assert "contacts|intervals" not in index
 
 
 def test_a_wrong_needs_entry_names_the_known_tables(tmp_path: Path, make_notebook) -> None:

@@ -31,6 +31,7 @@ from cxlab._present import (
     FONT_STACK,
     Headline,
     _,
+    fmt_list,
     fmt_moment,
     gettext,
     ngettext,
@@ -297,8 +298,16 @@ def write_index(
                     "This report needs tables that the workspace does not have yet:",
                     len(missing),
                 )
-                commands = "".join(
-                    f"<br><code>cxlab data ingest FILE --table {e(t)}</code>" for t in missing
+                commands = "".join(  # an entry met by either table: one line, "a or b"
+                    "<br>"
+                    + fmt_list(
+                        [
+                            f"<code>cxlab data ingest FILE --table {e(t)}</code>"
+                            for t in entry.split("|")
+                        ],
+                        style="or",
+                    )
+                    for entry in missing
                 )
                 if good:
                     kept = _("The last good report is kept below.")
