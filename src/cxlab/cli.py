@@ -457,25 +457,58 @@ def schedule_cmd(
     once: Annotated[
         bool, typer.Option("--once", help="Check once for due jobs, run them, and exit.")
     ] = False,
+    run_job: Annotated[
+        str | None,
+        typer.Option(
+            "--run",
+            metavar="JOB",
+            help="Run this job now with its parameters, timeouts and retries (what --cron lines call).",
+        ),
+    ] = None,
     poll: Annotated[float, typer.Option(help="Seconds between checks.")] = 30.0,
     workspace: Workspace = None,
 ) -> None:
-    """Run the jobs of schedule.yaml when they are due, in the foreground (as a service would)."""
+    """Run the jobs of schedule.yaml when they are due, in the foreground (as a service would).
+
+    Exit codes: 0 every due job ran; 1 a report failed; 2 bad usage or input; 70 a crash inside
+    cxlab (the traceback is printed); 75 the workspace was busy, due jobs stay due (--once, --run).
+    """
+    import traceback
+
     from cxlab import CxlabError
     from cxlab._config import settings
-    from cxlab.runner import cron_lines, load_schedule, schedule_path, serve
+    from cxlab.runner import _schedule as sched
 
     try:
+        modes = [m for m, on in (("--cron", cron), ("--once", once), ("--run", run_job)) if on]
+        if len(modes) > 1:
+            raise sched.OptionError(f"give one of --cron, --once, --run; got {' '.join(modes)}.")
+        sched.check_poll(poll)
         ws = settings(workspace)
-        schedule = load_schedule(schedule_path(ws), time_zone=ws.time_zone)
+        schedule = sched.load_schedule(sched.schedule_path(ws), time_zone=ws.time_zone)
         if cron:
-            typer.echo("\n".join(cron_lines(ws, schedule)))
+            typer.echo("\n".join(sched.cron_lines(ws, schedule)))
             return
-        serve(ws, schedule, poll_seconds=poll, once=once, say=typer.echo)
+        if run_job is not None:
+            raise typer.Exit(sched.run_job(ws, schedule, run_job, say=typer.echo).exit_code)
+        result = sched.serve(ws, schedule, poll_seconds=poll, once=once, say=typer.echo)
+        raise typer.Exit(result.exit_code if result else 0)
     except CxlabError as exc:
-        _fail(exc)
+        _fail(exc, code=sched.EXIT_USAGE)
     except KeyboardInterrupt:
         typer.echo("stopped")
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception:  # a bug in cxlab, not in the input: its own exit code
+        typer.echo(traceback.format_exc().rstrip(), err=True)
+        typer.echo("cxlab schedule crashed (a bug in cxlab; the traceback is above).", err=True)
+        raise typer.Exit(sched.EXIT_CRASH) from None
+    except BaseException as exc:  # a signal stopped a run (the runner recorded it as killed)
+        code = getattr(exc, "exit_code", None)
+        if not isinstance(code, int) or isinstance(exc, SystemExit):
+            raise
+        typer.echo(f"cxlab schedule: {exc}; the job stays due for the next start.", err=True)
+        raise typer.Exit(code) from None
 
 
 def main() -> None:  # pragma: no cover - the console entry point

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -39,18 +40,59 @@ def test_dependency_order_and_defaults(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        ("jobs: {a: {notebook: x, cron: 'not a cron'}}", "invalid cron"),
+        ("jobs: {a: {notebook: x, cron: 'not a cron'}}", "invalid cron expression 'not a cron'"),
         ("jobs: {a: {notebook: x, cron: '0 1 * * *', depends_on: b}}", "unknown job"),
         (
             "jobs: {a: {notebook: x, cron: '0 1 * * *', depends_on: b}, b: {notebook: y, cron: '0 1 * * *', depends_on: a}}",
             "cycle",
         ),
         ("jobs: {a: {cron: '0 1 * * *'}}", "needs a notebook"),
+        # the cases of the hostile run: bad syntax, a list, retries: two, an unknown time zone
+        ("jobs: {a: {notebook: x, cron: '0 1 * * *'}", "not valid YAML at line 1"),
+        ("- a\n- b\n", "the top level is a list; give a mapping with the keys"),
+        ("jobs: {a: {notebook: x, cron: '0 1 * * *', retries: two}}", "jobs.a.retries = 'two'"),
+        ("defaults: {retries: -1}\njobs: {a: {notebook: x, cron: '0 1 * * *'}}", "0 to 10"),
+        ("time_zone: Mars/Olympus\njobs: {}", "time_zone = 'Mars/Olympus' is not a time zone"),
+        ("timezone: PST\njobs: {}", "timezone = 'PST' is not a time zone; give an IANA name"),
+        ("jobs: [a, b]", "jobs is a list; give a mapping of job names"),
+        ("jobs: {a: 3}", "jobs.a is a number; give a mapping"),
+        ("jobs: {a: {notebook: x, cron: '0 1 * * *', retry: 2}}", "unknown key(s) retry in jobs.a"),
+        ("job: {}", "unknown key(s) job at the top level"),
+        (
+            "jobs: {a: {notebook: x, cron: '0 1 * * *', timeout_minutes: .nan}}",
+            "timeout_minutes = nan",
+        ),
+        (
+            "jobs: {a: {notebook: x, cron: '0 1 * * *', cell_timeout_minutes: 0}}",
+            "number of minutes > 0",
+        ),
+        ("jobs: {a: {notebook: x, cron: '0 1 * * *', retries: true}}", "retries = True"),
+        ("jobs: {a: {notebook: 7, cron: '0 1 * * *'}}", "jobs.a.notebook = 7"),
+        (
+            "jobs: {a: {notebook: x, cron: 30}}",
+            "jobs.a.cron = 30; give a cron expression in quotes",
+        ),
+        ("jobs: {a: {notebook: x, cron: '0 1 * * *', parameters: [n, 3]}}", "jobs.a.parameters"),
+        ("jobs: {a: {notebook: x, cron: '0 1 * * *', parameters: {n: [1]}}}", "single values"),
+        ("jobs: {a: {notebook: x, cron: '0 1 * * *', depends_on: {b: 1}}}", "depends_on"),
+        ('jobs: {"a b": {notebook: x, cron: "0 1 * * *"}}', "job name 'a b'; use letters"),
     ],
 )
 def test_bad_schedules_refused(tmp_path: Path, text: str, words: str) -> None:
-    with pytest.raises(WorkspaceError, match=words):
+    with pytest.raises(WorkspaceError, match=re.escape(words)):
         load_schedule(_write(tmp_path, text))
+
+
+def test_binary_schedule_refused(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.yaml"
+    path.write_bytes(b"jobs:\n  a: {notebook: x, cron: '0 1 * * *'}\n\xff\xfe\x00\x01")
+    with pytest.raises(WorkspaceError, match=r"schedule.yaml is not UTF-8 text \(byte 44\)"):
+        load_schedule(path)
+
+
+def test_old_timezone_key_still_read(tmp_path: Path) -> None:
+    schedule = load_schedule(_write(tmp_path, "timezone: Europe/Berlin\njobs: {}"))
+    assert schedule.time_zone == "Europe/Berlin"
 
 
 def test_due_jobs_in_local_time(tmp_path: Path) -> None:
@@ -76,12 +118,33 @@ def test_crontab_lines(tmp_path: Path) -> None:
     schedule = load_schedule(_write(tmp_path, SPEC))
     lines = cron_lines(settings(tmp_path), schedule)
     assert "CRON_TZ=Asia/Shanghai" in lines
-    review = next(line for line in lines if "00_service_review" in line)
-    assert (
-        review.startswith("0 7 2 * * cd ")
-        and "-p compare_to last_year" in review
-        and "outputs/cron.log" in review
+    at = lines.index(next(line for line in lines if line.startswith("0 7 2 * * ")))
+    review, about = lines[at], lines[at - 1]
+    # the line runs the job as schedule.yaml defines it; the comment above it says how
+    assert " schedule --run review >> " in review and "outputs/cron.log" in review
+    assert about == (
+        "# review: 00_service_review -p compare_to last_year; retries 2; timeout 5 min; "
+        "cell timeout 10 min"
     )
+    staffing = lines[lines.index(next(x for x in lines if "--run staffing" in x)) - 1]
+    assert "retries 2" in staffing and staffing.endswith("after forecast")
+    assert all(line.startswith(("#", "CRON_TZ=")) or line.count(" * ") for line in lines)
+
+
+def test_crontab_lines_escape_percent_and_newlines(tmp_path: Path) -> None:
+    """cron reads % as a newline and a newline ends the line: neither may break or add a line."""
+    root = tmp_path / "50%"
+    root.mkdir()
+    path = _write(
+        root,
+        "jobs:\n  a: {notebook: good, cron: '0 1 * * *', "
+        'parameters: {label: "x\\n* * * * * rm -rf ~"}}\n',
+    )
+    lines = cron_lines(settings(root), load_schedule(path))
+    job = next(line for line in lines if line.startswith("0 1 * * * "))
+    assert "50\\%" in job and "50%" not in job.replace("50\\%", "")
+    assert not any(line.startswith("* * * * *") for line in lines)
+    assert any("-p label x\\n* * * * * rm -rf ~" in line for line in lines if line.startswith("#"))
 
 
 def test_shipped_schedule_loads() -> None:
