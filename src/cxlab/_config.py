@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from cxlab._errors import WorkspaceError
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -77,10 +79,12 @@ def settings(workspace: str | os.PathLike | None = None) -> Settings:
     env = tuple(
         os.environ.get(f"CXLAB_{k}") for k in ("TIME_ZONE", "COUNTRY", "CURRENCY", "LANGUAGE")
     )
+    old_zone = None
     if env[0] is None and os.environ.get("CXLAB_TIMEZONE"):  # the old name, one minor version
         _renamed_setting("CXLAB_TIMEZONE", "CXLAB_TIME_ZONE")
         env = (os.environ["CXLAB_TIMEZONE"], *env[1:])
-    return _read(root, text, env)
+        old_zone = "CXLAB_TIMEZONE"
+    return _read(root, text, (*env, old_zone))
 
 
 def _renamed_setting(old: str, new: str) -> None:
@@ -93,30 +97,158 @@ def _renamed_setting(old: str, new: str) -> None:
     )
 
 
+def check_workspace(path: str | os.PathLike | None, *, new: bool = False) -> Path | None:
+    """Refuse a workspace folder that does not exist (``new``: one whose parent does not exist,
+    the folder itself is made); ``None`` (the current workspace) passes."""
+    if path is None:
+        return None
+    folder = Path(path)
+    try:
+        str(folder).encode("utf-8")
+    except UnicodeEncodeError:
+        raise WorkspaceError(f"workspace {str(folder)!r} is not a valid UTF-8 path.") from None
+    if folder.is_dir():
+        return folder
+    if folder.exists():
+        raise WorkspaceError(f"workspace {folder} is a file, not a folder.")
+    if new and folder.parent.is_dir():
+        folder.mkdir()
+        return folder
+    raise WorkspaceError(
+        f"workspace {folder} does not exist; give an existing folder"
+        + (
+            " (or one whose parent exists, to make a new workspace)."
+            if new
+            else " (cxlab data generate --workspace FOLDER makes a new one)."
+        )
+    )
+
+
+SCHEMA: dict[str, str] = {
+    "time_zone": "an IANA time zone name such as Asia/Shanghai or America/New_York",
+    "country": "a two-letter country code: CN or US",
+    "currency": "a three-letter ISO 4217 code such as CNY or USD",
+    "language": '"zh" or "en"',
+    "fcr_window_days": "a whole number of days from 1 to 90",
+    "notebooks_dir": "a folder path (relative to the workspace or absolute)",
+    "archive_keep": "a whole number ≥ 1",
+}
+"""The keys of ``[workspace]`` in ``cxlab.toml`` and the values each accepts."""
+
+
+def _refuse(where: str, key: str, value: object) -> WorkspaceError:
+    shown = repr(value) if not isinstance(value, dict) else "a table"
+    return WorkspaceError(f"{where}: {key} = {shown} is not valid; give {SCHEMA[key]}.")
+
+
+def _check_value(where: str, key: str, value: object) -> object:
+    """One setting checked against :data:`SCHEMA`; returns it normalised."""
+    if key == "time_zone":
+        return _check_zone(where, value)
+    if key == "country":
+        if not isinstance(value, str) or value.upper() not in ("CN", "US"):
+            raise _refuse(where, key, value)
+        return value.upper()
+    if key == "currency":
+        if (
+            not isinstance(value, str)
+            or len(value) != 3
+            or not (value.isascii() and value.isalpha())
+        ):
+            raise _refuse(where, key, value)
+        return value.upper()
+    if key == "language":
+        from cxlab._present import check_language
+
+        if not isinstance(value, str):
+            raise _refuse(where, key, value)
+        return check_language(value, setting=f"{where}: language")
+    if key == "fcr_window_days":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 90:
+            raise _refuse(where, key, value)
+        return value
+    if key == "archive_keep":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise _refuse(where, key, value)
+        return value
+    if key == "notebooks_dir":
+        if not isinstance(value, str) or not value.strip():
+            raise _refuse(where, key, value)
+        return value
+    return value
+
+
+def _check_zone(where: str, value: object) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not isinstance(value, str) or not value.strip():
+        raise _refuse(where, "time_zone", value)
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise WorkspaceError(
+            f"{where}: time_zone = {value!r} is not a known time zone; give {SCHEMA['time_zone']}."
+        ) from None
+    return value
+
+
+def _parse_toml(toml: Path, text: bytes) -> dict:
+    """The ``[workspace]`` table of ``cxlab.toml``, checked: UTF-8, TOML, known keys."""
+    try:
+        decoded = text.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise WorkspaceError(
+            f"{toml} is not UTF-8 text (byte {exc.start}); save it as UTF-8 TOML."
+        ) from None
+    try:
+        doc = tomllib.loads(decoded)
+    except tomllib.TOMLDecodeError as exc:
+        raise WorkspaceError(f"{toml} is not valid TOML: {exc}.") from None
+    unknown = [k for k in doc if k != "workspace"]
+    if unknown:
+        raise WorkspaceError(
+            f"{toml}: unknown key(s) {', '.join(unknown)} at the top; settings go under [workspace]."
+        )
+    table = doc.get("workspace", {})
+    if not isinstance(table, dict):
+        raise WorkspaceError(f"{toml}: workspace must be a table ([workspace]), not {table!r}.")
+    values = dict(table)
+    if "timezone" in values:  # the old name, one minor version
+        _renamed_setting(f"{toml}: timezone", "time_zone")
+        values.setdefault("time_zone", values.pop("timezone"))
+        values.pop("timezone", None)
+    unknown = [k for k in values if k not in SCHEMA]
+    if unknown:
+        raise WorkspaceError(
+            f"{toml}: unknown key(s) {', '.join(unknown)} under [workspace]; "
+            f"known: {', '.join(SCHEMA)}."
+        )
+    where = f"{toml} [workspace]"
+    return {k: _check_value(where, k, v) for k, v in values.items()}
+
+
 @lru_cache(maxsize=64)
 def _read(root: Path, text: bytes | None, env: tuple[str | None, ...]) -> Settings:
     """The settings of ``root`` from its ``cxlab.toml`` bytes ``text`` and the ``CXLAB_*``
-    variables ``env``: parsed once per distinct content, not at every formatted value."""
+    variables ``env``: parsed once per distinct content, not at every formatted value.
+
+    Every value is checked against :data:`SCHEMA`; a bad one raises :class:`WorkspaceError`
+    naming the file or variable, the key, the value and what is accepted.
+    """
     values: dict = {}
     toml = root / "cxlab.toml"
     if text is not None:
-        values = dict(tomllib.loads(text.decode("utf-8")).get("workspace", {}))
-        if "timezone" in values:  # the old name, one minor version
-            _renamed_setting(f"{toml}: timezone", "time_zone")
-            values.setdefault("time_zone", values.pop("timezone"))
-    for key, value in zip(("time_zone", "country", "currency", "language"), env, strict=True):
+        values = _parse_toml(toml, text)
+    names = ("time_zone", "country", "currency", "language")
+    for key, value in zip(names, env[:4], strict=True):
         if value:
-            values[key] = value
-    if "fcr_window_days" in values:
-        values["fcr_window_days"] = int(values["fcr_window_days"])
+            where = f"CXLAB_{key.upper()}"
+            if key == "time_zone" and env[4]:
+                where = "CXLAB_TIMEZONE"
+            values[key] = _check_value(where, key, value)
     if "notebooks_dir" in values:
         values["notebooks_dir"] = (root / values["notebooks_dir"]).resolve()
-    if values.get("language"):
-        from cxlab._present import check_language
-
-        where = "CXLAB_LANGUAGE" if env[3] else f"{toml}: language"
-        values["language"] = check_language(values["language"], setting=where)
-    else:
+    if not values.get("language"):
         values["language"] = "zh" if str(values.get("country", "CN")).upper() == "CN" else "en"
     known = {"time_zone", "country", "currency", "language", "fcr_window_days", "notebooks_dir"}
     extra = {k: v for k, v in values.items() if k not in known}

@@ -5,16 +5,17 @@ The runner never imports a model package: it runs notebooks, which do.
 
 from cxlab.runner._execute import Execution, inspect_output
 from cxlab.runner._export import export_report
+from cxlab.runner._journal import read_runs, read_status, recover
 from cxlab.runner._notebooks import find_notebook, notebooks_dir, title_of
 from cxlab.runner._params import check_parameters, parameters_cell
-from cxlab.runner._publish import ensure_assets, prune_archive, read_runs, read_status, write_index
+from cxlab.runner._publish import ensure_assets, prune_archive, write_index
 from cxlab.runner._render import (
     external_references,
     inline_assets,
     render_html,
     strip_external,
 )
-from cxlab.runner._run import RunResult, run_notebook, workspace_lock
+from cxlab.runner._run import RunResult, RunStopped, fallback_log, run_notebook, workspace_lock
 from cxlab.runner._schedule import (
     Job,
     Schedule,
@@ -30,6 +31,7 @@ __all__ = [
     "Execution",
     "Job",
     "RunResult",
+    "RunStopped",
     "Schedule",
     "check_parameters",
     "cron_lines",
@@ -37,6 +39,7 @@ __all__ = [
     "ensure_assets",
     "export_report",
     "external_references",
+    "fallback_log",
     "find_notebook",
     "inline_assets",
     "inspect_output",
@@ -46,6 +49,7 @@ __all__ = [
     "prune_archive",
     "read_runs",
     "read_status",
+    "recover",
     "refresh",
     "render_html",
     "run_notebook",

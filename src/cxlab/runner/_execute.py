@@ -8,10 +8,13 @@ papermill leaves marked as completed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,16 +75,17 @@ def execute(
         "PLOTLY_RENDERER": KERNEL_RENDERER,
     }
     with log.open("w") as fh:
+        proc = subprocess.Popen(
+            cmd,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=full_env,
+            preexec_fn=_child_setup(os.getpid()),
+        )
         try:
-            proc = subprocess.run(
-                cmd,
-                stdout=fh,
-                stderr=subprocess.STDOUT,
-                env=full_env,
-                timeout=run_timeout,
-                check=False,
-            )
+            proc.wait(timeout=run_timeout)
         except subprocess.TimeoutExpired:
+            kill_tree(proc)
             return Execution(
                 False,
                 "timeout",
@@ -89,6 +93,9 @@ def execute(
                 _first_unrun(output),
                 None,
             )
+        except BaseException:  # SIGTERM or Ctrl-C of the run: papermill and its kernel go too
+            kill_tree(proc)
+            raise
     code = proc.returncode
     verdict = inspect_output(output)
     if code == 0 and verdict.ok:
@@ -114,6 +121,67 @@ def execute(
             False, "exit", f"papermill exited {code}: {_last_line(log)}", verdict.cell, code
         )
     return verdict
+
+
+def _child_setup(parent: int) -> Callable[[], None] | None:
+    """What the papermill process does before it starts: lead a process group of its own (so
+    the run can stop it and everything it started) and, on Linux, die with the ``cxlab`` process
+    that started it (``PR_SET_PDEATHSIG``), so a SIGKILL of ``cxlab run`` leaves no orphan; its
+    kernel follows it (ipykernel polls its parent)."""
+    if os.name != "posix":
+        return None
+    prctl = None
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            prctl = None
+
+    def setup() -> None:
+        os.setsid()
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the watch was set
+            os._exit(1)
+
+    return setup
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (read from ``/proc``; none where there is no ``/proc``)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 1:
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_tree(proc: subprocess.Popen) -> None:
+    """Kill papermill, its process group and every process below it (the kernel leads a
+    session of its own), then reap papermill."""
+    pids = _descendants(proc.pid)
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    for pid in [proc.pid, *pids]:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=10)
 
 
 def inspect_output(output: Path) -> Execution:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -27,10 +28,24 @@ def notebooks_dir(ws: Settings) -> Path:
     )
 
 
+_SAFE = re.compile(r"^[\w][\w.-]*$")
+
+
 def find_notebook(name: str, ws: Settings) -> Path:
-    """A notebook by path, file name, stem (``00_service_review``) or short name (``service_review``)."""
+    """A notebook by path, file name, stem (``00_service_review``) or short name (``service_review``).
+
+    The notebook's stem names its folders under ``outputs/``: a stem that is not a plain name
+    (``..``, a leading dot, a path separator) is refused, as is an empty name.
+    """
+    if not str(name).strip():
+        raise WorkspaceError("no notebook name given; give one such as service_review.")
     direct = Path(name)
-    if direct.suffix == ".ipynb" and direct.exists():
+    if direct.suffix == ".ipynb" and direct.is_file():
+        if not _SAFE.match(direct.stem):
+            raise WorkspaceError(
+                f"notebook {name!r}: its name {direct.stem!r} is not a plain file name "
+                "(letters, digits, _ . -, not starting with a dot); rename the file."
+            )
         return direct.resolve()
     folder = notebooks_dir(ws)
     stem = direct.stem if direct.suffix == ".ipynb" else name

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,15 +137,21 @@ def _fits(value: Any, kinds: tuple[str, ...]) -> bool:
 
 
 def check_parameters(
-    path: Path, given: dict[str, Any], *, from_text: bool = False
+    path: Path, given: dict[str, Any], *, from_text: bool = False, outputs: Path | None = None
 ) -> dict[str, Any]:
     """Check ``given`` against the notebook's parameters cell; return the typed values.
+
+    A number must be finite (NaN passes every ``0 <= x <= 1`` check in a notebook, so it is
+    refused here). With ``outputs``, a parameter naming a folder or file the notebook writes
+    (``export_dir``, ``*_dir``, ``*_path``, ``*_file``) may not point inside it: everything under
+    ``outputs/`` is published, and exports hold unmasked customer ids.
 
     Raises
     ------
     OptionError
-        For an unknown name (listing the known ones) or a value of the wrong type (naming the
-        expected type), before anything runs.
+        For an unknown name (listing the known ones), a value of the wrong type (naming the
+        expected type), a number that is not finite or an export inside ``outputs/``, before
+        anything runs.
     """
     declared = parameters_cell(path)
     unknown = [k for k in given if k not in declared]
@@ -167,5 +174,39 @@ def check_parameters(
             raise OptionError(
                 f"{path.name}: parameter {name}={value!r} is not of type {' | '.join(kinds)}."
             )
+        if not _finite(value):
+            raise OptionError(
+                f"{path.name}: parameter {name}={value!r} is not a finite number; "
+                "give a number such as 0.3 (NaN and infinity are refused)."
+            )
+        if outputs is not None and _writes_files(name) and isinstance(value, str) and value:
+            _outside(path, name, value, outputs)
         typed[name] = value
     return typed
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return all(_finite(v) for v in value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    return True
+
+
+def _writes_files(name: str) -> bool:
+    return name.startswith("export") or name.endswith(("_dir", "_path", "_file"))
+
+
+def _outside(path: Path, name: str, value: str, outputs: Path) -> None:
+    """Refuse a folder or file parameter inside the published ``outputs/``."""
+    root = outputs.parent
+    target = Path(value).expanduser()
+    target = (target if target.is_absolute() else root / target).resolve()
+    if target == outputs.resolve() or outputs.resolve() in target.parents:
+        raise OptionError(
+            f"{path.name}: parameter {name}={value!r} is inside {outputs}, whose files are "
+            "published with the reports; exports hold full customer ids, so give a folder "
+            "outside outputs/ (empty means the workspace's data/exports)."
+        )

@@ -8,7 +8,8 @@ Layout under ``outputs/``::
     reports/<notebook>/latest.html the last good report (replaced atomically)
     reports/<notebook>/archive/    a dated copy of the newest good reports (``archive_keep``)
     reports/<notebook>/status.json last good run and last run (with its error, if it failed)
-    runs.jsonl                     one line per run: start, end, parameters, status, error
+    runs.jsonl                     two lines per run: "started" first, then the outcome
+                                   (end, parameters, status, error); see ``_journal``
     index.html                     every report: title, status, last good run, headline tiles
 
 The index is written in the workspace's language; its tiles are the :class:`Headline` cards a
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import os
 import shutil
 import uuid
@@ -38,21 +38,10 @@ from cxlab._present import (
     translate_text,
     use_language,
 )
+from cxlab.runner._journal import atomic_write, commit, new_status, read_status
 from cxlab.runner._render import LAB_CSS_ASSET, PLOTLY_ASSET, lab_css_source, rebase_assets
 
 DEFAULT_ARCHIVE_KEEP = 30
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then replace ``path`` in one step."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def ensure_assets(outputs: Path) -> Path:
@@ -75,50 +64,44 @@ def ensure_assets(outputs: Path) -> Path:
     return folder
 
 
-def append_run(outputs: Path, record: dict[str, Any]) -> None:
-    outputs.mkdir(parents=True, exist_ok=True)
-    with (outputs / "runs.jsonl").open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-
-
-def read_runs(outputs: Path) -> list[dict[str, Any]]:
-    path = outputs / "runs.jsonl"
-    if not path.exists():
-        return []
-    return [
-        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
-
-
-def read_status(outputs: Path, notebook: str) -> dict[str, Any]:
-    path = outputs / "reports" / notebook / "status.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
-def publish_report(
+def publish_run(
     outputs: Path,
-    notebook: str,
-    run_id: str,
-    report_html: str,
+    record: dict[str, Any],
+    metrics: dict[str, Any] | None,
     *,
+    titles: dict[str, str] | None = None,
+    report_html: str | None = None,
+    archive: bool = True,
     keep: int = DEFAULT_ARCHIVE_KEEP,
     language: str | None = None,
     time_zone: str = "UTC",
-) -> Path:
-    """Replace ``latest.html`` atomically, keep a dated copy in ``archive/`` (the newest ``keep``).
+) -> Path | None:
+    """Record the outcome of a run and publish its report, all or nothing.
 
-    ``report_html`` loads plotly.js from ``../../assets/``; the archived copy, one folder deeper,
-    from ``../../../assets/``.
+    With ``report_html`` the page replaces ``latest.html`` (and, with ``archive``, a dated copy
+    joins ``archive/``, the newest ``keep`` kept) in the same transaction as the outcome line of
+    ``runs.jsonl`` and ``status.json`` (see :mod:`cxlab.runner._journal`). ``report_html`` loads
+    plotly.js from ``../../assets/``; the archived copy, one folder deeper, from
+    ``../../../assets/``. Returns the published page, if any.
     """
-    ensure_assets(outputs)
+    notebook = record["notebook"]
     folder = outputs / "reports" / notebook
-    atomic_write(
-        folder / "archive" / f"{run_id}.html", rebase_assets(report_html, "../../../assets/")
+    if report_html is not None:
+        ensure_assets(outputs)
+    status = new_status(outputs, notebook, record, metrics, titles=titles)
+    commit(
+        outputs,
+        record,
+        status,
+        page=report_html,
+        archive=rebase_assets(report_html, "../../../assets/")
+        if report_html is not None and archive
+        else None,
     )
-    atomic_write(folder / "latest.html", report_html)
-    prune_archive(outputs, notebook, keep=keep)
-    _archive_index(folder / "archive", notebook, language=language, time_zone=time_zone)
-    return folder / "latest.html"
+    if report_html is not None and archive:
+        prune_archive(outputs, notebook, keep=keep)
+        _archive_index(folder / "archive", notebook, language=language, time_zone=time_zone)
+    return folder / "latest.html" if report_html is not None else None
 
 
 def prune_archive(outputs: Path, notebook: str, *, keep: int = DEFAULT_ARCHIVE_KEEP) -> list[Path]:
@@ -181,29 +164,6 @@ def _run_time(run_id: str, time_zone: str) -> str:
     except ValueError:
         return run_id
     return _when(stamp.isoformat(), time_zone)
-
-
-def update_status(
-    outputs: Path,
-    notebook: str,
-    record: dict[str, Any],
-    metrics: dict[str, Any] | None,
-    *,
-    titles: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    status = read_status(outputs, notebook)
-    status["notebook"] = notebook
-    status["title"] = record.get("title", notebook)
-    if titles:
-        status["titles"] = titles
-    status["last_run"] = record
-    if record["status"] == "ok":
-        status["last_good"] = {**record, "metrics": metrics or {}}
-    atomic_write(
-        outputs / "reports" / notebook / "status.json",
-        json.dumps(status, indent=2, ensure_ascii=False, default=str),
-    )
-    return status
 
 
 def _index_language(value: str | None) -> str:

@@ -7,6 +7,8 @@ import datetime as dt
 import json
 import os
 import secrets
+import signal
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,19 +16,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cxlab._config import Settings, settings
-from cxlab._errors import CxlabError, WorkspaceError
+from cxlab._errors import CxlabError, OptionError, WorkspaceError
 from cxlab.runner._execute import execute
+from cxlab.runner._journal import JOURNAL, append_line, read_status, recover
 from cxlab.runner._notebooks import find_notebook, needs_of, title_of
 from cxlab.runner._params import check_parameters
-from cxlab.runner._publish import (
-    append_run,
-    atomic_write,
-    ensure_assets,
-    publish_report,
-    read_status,
-    update_status,
-    write_index,
-)
+from cxlab.runner._publish import publish_run, write_index
 from cxlab.runner._render import render_html, render_needs_data
 
 DEFAULT_CELL_TIMEOUT = 600.0
@@ -53,15 +48,34 @@ class RunResult:
         return self.status == "needs_data"
 
 
+class RunStopped(BaseException):
+    """A run was stopped by a signal (SIGTERM, SIGHUP or Ctrl-C): papermill and its kernel were
+    killed and the run recorded as killed before this propagates."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+
+    @property
+    def exit_code(self) -> int:
+        """The shell's code for a process ended by this signal (143 for SIGTERM)."""
+        return 128 + self.signum
+
+
 @contextlib.contextmanager
 def workspace_lock(ws: Settings) -> Iterator[None]:
-    """Hold the workspace's run lock, or fail at once with a clear message."""
+    """Hold the workspace's run lock, or fail at once with a clear message.
+
+    Holding it, first bring ``outputs/`` back to agreement after a run that was killed
+    (:func:`cxlab.runner.recover`). An ``outputs/`` that cannot be written is refused with the
+    reason, recorded in the fallback log (:func:`fallback_log`).
+    """
     from filelock import FileLock, Timeout
 
-    ws.outputs_dir.mkdir(parents=True, exist_ok=True)
     path = ws.outputs_dir / ".cxlab.lock"
     lock = FileLock(str(path), timeout=0)
     try:
+        ws.outputs_dir.mkdir(parents=True, exist_ok=True)
         lock.acquire()
     except Timeout:
         holder = ws.outputs_dir / ".cxlab.lock.owner"
@@ -70,15 +84,110 @@ def workspace_lock(ws: Settings) -> Iterator[None]:
             f"another cxlab run is using this workspace ({who}); wait for it to finish "
             f"or remove {path} if no run is active."
         ) from None
+    except OSError as exc:
+        raise _unwritable(ws, exc, {"event": "lock"}) from None
     try:
-        (ws.outputs_dir / ".cxlab.lock.owner").write_text(
-            f"pid {os.getpid()} since {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
-        )
+        try:
+            (ws.outputs_dir / ".cxlab.lock.owner").write_text(
+                f"pid {os.getpid()} since {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
+            )
+            if recover(ws.outputs_dir):
+                write_index(ws.outputs_dir, time_zone=ws.time_zone, language=ws.language)
+        except OSError as exc:
+            raise _unwritable(ws, exc, {"event": "recover"}) from None
         yield
     finally:
         with contextlib.suppress(OSError):
             (ws.outputs_dir / ".cxlab.lock.owner").unlink()
         lock.release()
+
+
+def fallback_log() -> Path:
+    """Where a run that cannot write ``outputs/`` is recorded: ``failed-runs.jsonl`` under
+    ``$XDG_STATE_HOME/cxlab`` (default ``~/.local/state/cxlab``), one JSON line per failure."""
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "cxlab" / "failed-runs.jsonl"
+
+
+def _unwritable(ws: Settings, exc: OSError, record: dict[str, Any]) -> WorkspaceError:
+    """The error for an ``outputs/`` that refuses a write, after recording it where there is room."""
+    what = exc.strerror or type(exc).__name__
+    where = exc.filename or ws.outputs_dir
+    message = f"cannot write {where}: {what}"
+    entry = {
+        **record,
+        "workspace": str(ws.workspace),
+        "at": _now().isoformat(timespec="seconds"),
+        "status": "failed",
+        "error": {"kind": "write", "message": message, "cell": None},
+    }
+    try:
+        log = fallback_log()
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+        recorded = f"recorded in {log}"
+    except OSError as again:
+        recorded = f"and it could not be recorded in {fallback_log()} either ({again.strerror})"
+    return WorkspaceError(
+        f"{message}; nothing was published (the last good report is kept), {recorded}. "
+        f"Free space or make {ws.outputs_dir} writable, then run again."
+    )
+
+
+_SHIELD = {"depth": 0, "pending": None}
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Turn SIGTERM, SIGHUP and SIGINT into :class:`RunStopped` (main thread only); a signal that
+    arrives while a run's outcome is being recorded waits until it is recorded."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: Any) -> None:
+        if _SHIELD["depth"]:
+            _SHIELD["pending"] = signum
+            return
+        raise RunStopped(signum)
+
+    wanted = [signal.SIGTERM, signal.SIGINT] + (
+        [signal.SIGHUP] if hasattr(signal, "SIGHUP") else []
+    )
+    old = {sig: signal.signal(sig, stop) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def _shielded() -> Iterator[None]:
+    """Record an outcome whole: a stop signal received meanwhile is raised afterwards."""
+    _SHIELD["depth"] += 1
+    try:
+        yield
+    finally:
+        _SHIELD["depth"] -= 1
+        pending = _SHIELD["pending"]
+        if not _SHIELD["depth"] and pending is not None:
+            _SHIELD["pending"] = None
+            raise RunStopped(pending)
+
+
+def check_text(what: str, value: str) -> str:
+    """Refuse text that is not valid UTF-8 (undecodable bytes of a command line)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise OptionError(
+            f"{what} {shown!r} is not valid UTF-8 (an undecodable byte at position {exc.start}); "
+            "give it as UTF-8 text."
+        ) from None
+    return value
 
 
 def _now() -> dt.datetime:
@@ -115,13 +224,26 @@ def run_notebook(
     """Run a notebook with papermill and publish its report only if it ran completely.
 
     A notebook name that matches no notebook raises :class:`WorkspaceError` (listing the known
-    ones) before anything is written: it never becomes a run, a folder or a card on the index.
+    ones) before anything is written: it never becomes a run, a folder or a card on the index;
+    so does a name or parameter that is not valid UTF-8.
     Parameters are checked against the notebook's ``parameters`` cell before anything runs;
     ``language`` ("zh" or "en") is accepted for every notebook. A failed run keeps the last good
     report, is logged in ``outputs/runs.jsonl`` and shown on the index beside the last good
     report. Raises nothing for a failed run: look at ``status``.
+
+    Every run is recorded: a ``started`` line goes to ``runs.jsonl`` before anything runs, the
+    outcome after. A run stopped by SIGTERM, SIGHUP or Ctrl-C kills papermill and its kernel,
+    is recorded as killed and raises :class:`RunStopped`; a run whose process is killed outright
+    is recorded as killed by the next start. A full disk or a read-only ``outputs/`` fails the
+    run with the reason, recorded in ``runs.jsonl`` where there is room, else in
+    :func:`fallback_log` (then :class:`WorkspaceError` is raised).
     """
     ws = workspace if isinstance(workspace, Settings) else settings(workspace)
+    check_text("notebook name", str(name))
+    for key, value in (parameters or {}).items():
+        check_text("parameter name", str(key))
+        if isinstance(value, str):
+            check_text(f"parameter {key}", value)
     source = find_notebook(name, ws)  # before the lock: an unknown name writes nothing
     if lock:
         with workspace_lock(ws):
@@ -138,32 +260,94 @@ def run_notebook(
     started = _now()
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
     stem = source.stem
-    title = title_of(source)
-    titles = _titles(source)
     outputs = ws.outputs_dir
-    keep = archive_keep if archive_keep is not None else _archive_keep(ws)
     record: dict[str, Any] = {
         "run_id": run_id,
         "notebook": stem,
-        "title": title,
+        "title": title_of(source),
         "started_at": started.isoformat(timespec="seconds"),
         "parameters": parameters or {},
     }
-    finish = {
+    finish: dict[str, Any] = {
         "time_zone": ws.time_zone,
         "outputs": outputs,
-        "titles": titles,
+        "titles": _titles(source),
         "language": ws.language,
+        "record": record,
+        "state": {},  # "run_dir" once made, "done" once the outcome is recorded
     }
+    state = finish["state"]
+    try:
+        append_line(outputs, {**record, "status": "started"})
+    except OSError as exc:
+        raise _unwritable(ws, exc, {**record, "event": "start"}) from None
+    try:
+        with _stop_on_signals():
+            return _run(
+                ws,
+                source,
+                parameters or {},
+                finish,
+                started,
+                run_id,
+                archive_keep,
+                from_text=from_text,
+                cell_timeout=cell_timeout,
+                run_timeout=run_timeout,
+            )
+    except (RunStopped, KeyboardInterrupt) as exc:
+        if not state.get("done"):
+            how = exc.args[0] if isinstance(exc, RunStopped) else "stopped by Ctrl-C"
+            _finish(
+                **finish,
+                run_dir=state.get("run_dir"),
+                error={
+                    "kind": "killed",
+                    "message": f"the run was {how} before it finished; nothing was published",
+                    "cell": None,
+                },
+            )
+        raise
+    except OSError as exc:
+        if state.get("done") or (outputs / "reports" / stem / JOURNAL).exists():
+            raise WorkspaceError(
+                f"run {run_id} of {stem} was recorded, but writing {exc.filename or outputs} "
+                f"failed afterwards ({exc.strerror or exc}); the next run completes it."
+            ) from None
+        what = f"could not write {exc.filename or outputs}: {exc.strerror or exc}"
+        error = {"kind": "write", "message": what, "cell": None}
+        try:
+            return _finish(**finish, run_dir=state.get("run_dir"), error=error)
+        except OSError as again:
+            raise _unwritable(ws, again, {**record, "event": "record", "error": error}) from None
+
+
+def _run(
+    ws: Settings,
+    source: Path,
+    parameters: dict[str, Any],
+    finish: dict[str, Any],
+    started: dt.datetime,
+    run_id: str,
+    archive_keep: int | None,
+    *,
+    from_text: bool,
+    cell_timeout: float,
+    run_timeout: float,
+) -> RunResult:
+    """The run itself, once it is recorded as started."""
+    record = finish["record"]
+    stem = source.stem
+    outputs = ws.outputs_dir
+    keep = archive_keep if archive_keep is not None else _archive_keep(ws)
     try:
         from cxlab.runner._params import parameters_cell
 
-        lang, given = run_language(ws, parameters or {}, set(parameters_cell(source)))
-        typed = check_parameters(source, given, from_text=from_text)
+        lang, given = run_language(ws, parameters, set(parameters_cell(source)))
+        typed = check_parameters(source, given, from_text=from_text, outputs=outputs)
     except CxlabError as exc:
         return _finish(
             **finish,
-            record=record,
             run_dir=None,
             error={"kind": "parameter", "message": str(exc), "cell": None},
         )
@@ -174,13 +358,13 @@ def run_notebook(
     except CxlabError as exc:
         return _finish(
             **finish,
-            record=record,
             run_dir=None,
             error={"kind": "metadata", "message": str(exc), "cell": None},
         )
     if missing:
-        return _needs_data(ws, source, record, finish, missing, started, run_id, lang)
+        return _needs_data(ws, source, finish, missing, started, run_id, lang)
     run_dir = outputs / "runs" / stem / run_id
+    finish["state"]["run_dir"] = run_dir
     run_dir.mkdir(parents=True)
     metrics_path = run_dir / "metrics.json"
     env = {
@@ -204,7 +388,6 @@ def run_notebook(
     if not result.ok:
         return _finish(
             **finish,
-            record=record,
             run_dir=run_dir,
             error={"kind": result.kind, "message": result.message, "cell": result.cell},
             keep=keep,
@@ -213,20 +396,16 @@ def run_notebook(
     try:
         report = render_html(executed, **_page_context(ws, started, record, run_id, lang))
         slim_notebook(executed)
+    except OSError:
+        raise
     except Exception as exc:  # rendering is part of the run: a failure keeps the last good report
         return _finish(
             **finish,
-            record=record,
             run_dir=run_dir,
             error={"kind": "render", "message": f"{type(exc).__name__}: {exc}", "cell": None},
             keep=keep,
         )
-    latest = publish_report(
-        outputs, stem, run_id, report, keep=keep, language=lang, time_zone=ws.time_zone
-    )
-    return _finish(
-        **finish, record=record, run_dir=run_dir, error=None, metrics=metrics, report=latest
-    )
+    return _finish(**finish, run_dir=run_dir, error=None, metrics=metrics, page=report, keep=keep)
 
 
 def missing_tables(source: Path, ws: Settings) -> list[str]:
@@ -244,7 +423,6 @@ def missing_tables(source: Path, ws: Settings) -> list[str]:
 def _needs_data(
     ws: Settings,
     source: Path,
-    record: dict[str, Any],
     finish: dict[str, Any],
     missing: list[str],
     started: dt.datetime,
@@ -253,22 +431,20 @@ def _needs_data(
 ) -> RunResult:
     """Record a run that lacks tables; publish its page unless a good report exists."""
 
-    record = {**record, "missing": missing}
+    record = finish["record"]
+    record["missing"] = missing
     outputs = ws.outputs_dir
     latest = outputs / "reports" / source.stem / "latest.html"
     has_good = bool(read_status(outputs, source.stem).get("last_good")) and latest.exists()
-    report = None
+    page = None
     if not has_good:  # a needs-data page never replaces a good report
         page = render_needs_data(
             finish["titles"].get(lang) or title_of(source),
             missing,
             **_page_context(ws, started, record, run_id, lang),
         )
-        ensure_assets(outputs)
-        atomic_write(latest, page)
-        report = latest
     return _finish(
-        **finish, record=record, run_dir=None, error=None, report=report, status="needs_data"
+        **finish, run_dir=None, error=None, page=page, archive=False, status="needs_data"
     )
 
 
@@ -353,11 +529,17 @@ def _finish(
     run_dir: Path | None,
     error: dict | None,
     metrics: dict | None = None,
-    report: Path | None = None,
+    page: str | None = None,
+    archive: bool = True,
     keep: int | None = None,
     status: str | None = None,
+    state: dict | None = None,
 ) -> RunResult:
-    from cxlab.runner._publish import prune_archive
+    """Record the outcome of a run (and publish ``page``) in one transaction, then the index.
+
+    A stop signal that arrives meanwhile waits until the outcome is recorded.
+    """
+    from cxlab.runner._publish import DEFAULT_ARCHIVE_KEEP, prune_archive
 
     ended = _now()
     record = {
@@ -369,15 +551,30 @@ def _finish(
         "status": status or ("ok" if error is None else "failed"),
         "error": error,
         "run_dir": str(run_dir) if run_dir else None,
-        "report": str(report) if report else None,
+        "report": None,
     }
-    append_run(outputs, record)
-    update_status(outputs, record["notebook"], record, metrics, titles=titles)
+    notebook = record["notebook"]
+    if page is not None:
+        record["report"] = str(outputs / "reports" / notebook / "latest.html")
+    with _shielded():
+        report = publish_run(
+            outputs,
+            record,
+            metrics,
+            titles=titles,
+            report_html=page,
+            archive=archive,
+            keep=keep or DEFAULT_ARCHIVE_KEEP,
+            language=language,
+            time_zone=time_zone,
+        )
+        if state is not None:
+            state["done"] = True
     if keep is not None and report is None:
-        prune_archive(outputs, record["notebook"], keep=keep)
+        prune_archive(outputs, notebook, keep=keep)
     write_index(outputs, time_zone=time_zone, language=language)
     return RunResult(
-        record["notebook"],
+        notebook,
         record["run_id"],
         record["status"],
         report,
