@@ -8,7 +8,8 @@
 - periods (:class:`Period`, one parser and one ``compare_to`` vocabulary) and grains
   (:func:`check_every`);
 - the headline card :class:`Headline` and its tiles, recorded for the index by :func:`record`;
-- tables (:func:`table_html`), findings and the stylesheet.
+- tables (:func:`table_html`), findings and the stylesheet;
+- personal data scrubbed from free text (:func:`scrub_text`) before any reader sees it.
 """
 
 from cxlab._present._card import Headline, cards_html
@@ -49,6 +50,7 @@ from cxlab._present._period import (
     parse_period,
 )
 from cxlab._present._record import record, recorded
+from cxlab._present._scrub import PLACEHOLDERS, personal_spans, scrub_frame, scrub_text
 from cxlab._present._style import CSS, FONT_STACK, findings_html, note_html
 from cxlab._present._table import (
     BODY_ROWS,
@@ -87,6 +89,7 @@ __all__ = [
     "N_",
     "ORDERS",
     "PERIOD_FORMS",
+    "PLACEHOLDERS",
     "UNITS",
     "CompareTo",
     "Headline",
@@ -127,10 +130,13 @@ __all__ = [
     "note_html",
     "order_levels",
     "parse_period",
+    "personal_spans",
     "record",
     "recorded",
     "register_labels",
     "register_units",
+    "scrub_frame",
+    "scrub_text",
     "set_language",
     "table_html",
     "translate_text",

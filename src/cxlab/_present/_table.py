@@ -2,7 +2,9 @@
 
 A body table shows at most ``max_rows`` rows (15 by default); when there are more, a line says how
 many and the full table travels with the page as a CSV download (a ``data:`` link, so it works
-offline). Every cell and header is escaped; wide tables scroll inside their box.
+offline). Every cell and header is escaped; wide tables scroll inside their box. Text cells, in
+the table and in its download, pass through :func:`cxlab._present.scrub_text` first: a phone
+number, e-mail address, ID-card or bank-card number a customer wrote shows as a placeholder.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ if TYPE_CHECKING:  # polars loads when a table is drawn, not when cxlab is impor
 
 from cxlab._present._i18n import _, ngettext
 from cxlab._present._labels import LABELS, label
+from cxlab._present._scrub import scrub_frame, scrub_text
 from cxlab._present._units import MISSING, Unit, fmt_date, fmt_value
 
 BODY_ROWS = 15
@@ -81,12 +84,12 @@ def format_cell(value: Any, column: str = "", unit: Unit | str | None = None) ->
     if isinstance(value, dt.date):
         return fmt_date(value)
     text = str(value)
-    return label(text) if text in LABELS else text
+    return label(text) if text in LABELS else scrub_text(text)
 
 
 def csv_link(frame: pl.DataFrame, *, name: str = "table") -> str:
     """A link that downloads ``frame`` as CSV (UTF-8 with a BOM, so spreadsheets read Chinese)."""
-    readable = frame.rename({c: label(c) for c in frame.columns})
+    readable = scrub_frame(frame).rename({c: label(c) for c in frame.columns})
     data = ("\ufeff" + readable.write_csv()).encode("utf-8")
     href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(data).decode("ascii")
     safe = html.escape(name.replace(" ", "_"), quote=True)
@@ -122,7 +125,7 @@ def table_html(
         for value, column in zip(row, shown.columns, strict=True):
             text = format_cell(value, column, units.get(column))
             if column in levels and value is not None:
-                text = label(value)
+                text = scrub_text(label(value))
             cls = " class='txt'" if column in levels else ""
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")

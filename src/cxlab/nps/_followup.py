@@ -1,6 +1,7 @@
 """Closing the loop: the detractors of a period, with their theme and their last contact.
 
-The report shows the list with customer identifiers masked; the analyst-side export
+The report shows the list with customer identifiers masked and personal data (phone numbers,
+e-mail addresses, ID and bank-card numbers) scrubbed from the comments; the analyst-side export
 (:meth:`FollowUp.export`) writes the full list for the team that calls customers back.
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import html
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -27,6 +28,7 @@ from cxlab._present import (
     label_levels,
     local_zone,
     ngettext,
+    scrub_frame,
 )
 from cxlab._result import Result
 from cxlab.features import nps_category, survey_features
@@ -67,9 +69,10 @@ def _themes_text(value: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class FollowUp(Result):
-    """Detractors to call back. ``summary()`` masks customer ids; ``export()`` does not."""
+    """Detractors to call back. ``summary()`` masks customer ids and scrubs personal data from
+    the comments; ``export()`` does not. The full table stays out of the result's ``repr``."""
 
-    table: pl.DataFrame
+    table: pl.DataFrame = field(repr=False)
     period: str
     period_obj: Period | None = None
     time_zone: str | None = None
@@ -83,7 +86,7 @@ class FollowUp(Result):
         return _("Detractors to call back, {period}").format(period=self.period_text)
 
     def summary(self) -> pl.DataFrame:
-        return mask_column(self.table, "customer_id")
+        return scrub_frame(mask_column(self.table, "customer_id"), ["comment"])
 
     def headline(self) -> list[Headline]:
         return [

@@ -14,7 +14,7 @@ Hu, M. and Liu, B. (2004). Mining and summarizing customer reviews. *KDD '04*. R
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import polars as pl
@@ -30,6 +30,7 @@ from cxlab._present import (
     fmt_value,
     gettext,
     join_sentences,
+    scrub_frame,
 )
 from cxlab._result import Result
 from cxlab.features import nps_category
@@ -111,10 +112,13 @@ def _tone(value: float | None) -> str:
 
 @dataclass(frozen=True)
 class Themes(OldNames, Result):
-    """Themes of the comments: share, NPS with interval, sentiment and an example per theme."""
+    """Themes of the comments: share, NPS with interval, sentiment and an example per theme.
+
+    The quoted comments (``table``'s ``example``, ``examples``' ``comment``) are scrubbed of
+    personal data (:func:`cxlab._present.scrub_text`) when the result is made."""
 
     table: pl.DataFrame
-    examples: pl.DataFrame
+    examples: pl.DataFrame = field(repr=False)  # customer ids unmasked: example_comments() masks
     n_comments: int
     language: str = "all"
     alpha: float = 0.05
@@ -550,8 +554,8 @@ def themes(
     )
     examples = _examples(long, table, language=language, n_examples=n_examples)
     return Themes(
-        table=table,
-        examples=examples,
+        table=scrub_frame(table, ["example"]),
+        examples=scrub_frame(examples, ["comment"]),
         n_comments=commented.height,
         language=language,
         alpha=alpha,

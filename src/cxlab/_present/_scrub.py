@@ -1,0 +1,216 @@
+"""Personal data scrubbed from free text before a reader sees it.
+
+Customers write their phone number, e-mail address, ID-card or bank-card number into survey
+comments and contact notes. Every text cell of a table (:func:`cxlab._present.table_html`, its CSV
+download) and every comment a room quotes passes through :func:`scrub_text`, which replaces each
+one with a typed placeholder in the reader's language: ``[电话]``/``[phone]``, ``[邮箱]``/``[email]``,
+``[身份证]``/``[ID]``, ``[银行卡]``/``[card]``, ``[账号]``/``[account]``. The analyst's own exports
+(a call-back list for the care team) keep the text whole; nothing published does.
+
+What is found (full-width digits and symbols, as Chinese input methods type them, count too):
+
+- e-mail addresses (``name@example.com``);
+- Chinese resident ID numbers: 18 characters, an area code, a birth date (18xx-20xx) and three
+  digits, then a check digit or ``X``; the check digit is not required to be right, since a
+  mistyped ID is still personal;
+- bank-card numbers: 13 to 19 digits, unbroken or in groups of four (Amex 4-6-5), that pass
+  the Luhn check, unless an order, ticket or tracking word just precedes them ("订单号", "order");
+- phone numbers: Chinese mobiles ``1[3-9]`` and nine more digits, with or without ``+86``/``0086``
+  and spaces or hyphens; landlines with a trunk ``0`` and area code (``010-6123 4567``,
+  ``(0755) 1234567``, ``020 7946 0958``); international numbers written with ``+`` and a country
+  code (E.164, 8 to 15 digits); North American numbers (``(415) 555-2671``);
+- QQ and WeChat accounts written after their name (``QQ 12345678``, ``微信号: abc_123``).
+
+Near misses are left alone: dates and times, amounts, percentages, order and ticket numbers,
+counts, short service numbers (95588, 400-820-1234 is a company's line and kept).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from cxlab._present._i18n import N_, gettext
+
+if TYPE_CHECKING:
+    import polars as pl
+
+PLACEHOLDERS = {
+    "email": N_("[email]"),
+    "id": N_("[ID]"),
+    "card": N_("[card]"),
+    "account": N_("[account]"),
+    "phone": N_("[phone]"),
+}
+
+# full-width ASCII (U+FF01..U+FF5E) and the ideographic space, one character for one: the spans
+# found in the normalised text are the spans of the original
+_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+_EDGE_L = r"(?<![0-9A-Za-z])"
+_EDGE_R = r"(?![0-9A-Za-z])"
+_SEP = r"[ \-]"
+
+_EMAIL = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}"
+)
+_ID = re.compile(
+    _EDGE_L
+    + r"[1-9]\d{5}"
+    + _SEP
+    + r"?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+    + _SEP
+    + r"?\d{3}[\dXx]"
+    + _EDGE_R
+)
+_CARD = re.compile(
+    _EDGE_L
+    + r"(?:\d{13,19}|\d{4}([ \-])\d{4}(?:\1\d{4}){1,2}(?:\1\d{1,4})?|\d{4}([ \-])\d{6}\2\d{4,5}"
+    + r"|\d{6}([ \-])\d{7,13})"
+    + _EDGE_R
+)
+_ORDER_WORDS = re.compile(
+    r"(?:订单|单号|运单|工单|快递|物流|发票|流水|order|tracking|ticket|invoice|ref|case)"
+    r"[\s#:：号no.\-]*$",
+    re.IGNORECASE,
+)
+_ACCOUNT = re.compile(
+    r"(?:QQ|微信|wechat|weixin)\s*(?:号码|号|id)?\s*[:：]?\s*(\d{5,11})"
+    + _EDGE_R
+    + r"|(?:QQ|微信|wechat|weixin)\s*(?:号码|号|id)?\s*[:：]\s*([A-Za-z][\w\-]{5,19})"
+    + _EDGE_R,
+    re.IGNORECASE,
+)
+_MOBILE = re.compile(
+    r"(?<![0-9A-Za-z+])(?:(?:\+|00)?86" + _SEP + r"?|\(\+?86\)\s?)?"
+    r"1[3-9]\d[ .\-]?\d{4}[ .\-]?\d{4}" + _EDGE_R
+)
+_LANDLINE = re.compile(
+    r"(?<![0-9A-Za-z+])(?:(?:\+|00)86"
+    + _SEP
+    + r"?(?:\(0?\d{2,3}\)|0?\d{2,3})|\(0\d{2,3}\)|0\d{2,3})"
+    + r"\s?"
+    + _SEP
+    + r"?\s?(?:\d{7,8}|\d{3,4}"
+    + _SEP
+    + r"\d{4})"
+    + r"(?:\s?(?:转|ext\.?|x)\s?\d{1,5})?"
+    + _EDGE_R
+    + r"|(?<![0-9A-Za-z+])0\d{3,4}"
+    + _SEP
+    + r"\d{6}"
+    + _EDGE_R,
+    re.IGNORECASE,
+)
+_E164 = re.compile(r"(?<![0-9A-Za-z+])\+\d{1,3}(?:[ .\-]?\(?\d{1,4}\)?){2,6}" + _EDGE_R)
+_NANP = re.compile(
+    _EDGE_L + r"(?!\(?[48]00)(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}[ .\-])\d{3}[ .\-]\d{4}" + _EDGE_R
+)
+
+# a cheap first look: most text has no long digit run, no @ and no account word
+_MAYBE = re.compile(r"[@]|\d(?:\D{0,2}\d){6}|qq|微信|wechat|weixin", re.IGNORECASE)
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def personal_spans(text: str) -> list[tuple[str, int, int]]:
+    """The personal data in ``text`` as ``(kind, start, end)``, in order, never overlapping.
+
+    ``kind`` is one of ``email``, ``id``, ``card``, ``account``, ``phone``.
+
+    Examples
+    --------
+    >>> personal_spans("call 138 1234 5678 or mail li@example.cn")
+    [('phone', 5, 18), ('email', 27, 40)]
+    """
+    flat = text.translate(_WIDTH)
+    if not _MAYBE.search(flat):
+        return []
+    taken: list[tuple[str, int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for _k, s, e in taken)
+
+    for m in _EMAIL.finditer(flat):
+        taken.append(("email", m.start(), m.end()))
+    for m in _ID.finditer(flat):
+        if free(m.start(), m.end()):
+            taken.append(("id", m.start(), m.end()))
+    for m in _CARD.finditer(flat):
+        digits = _digits(m.group())
+        if (
+            13 <= len(digits) <= 19
+            and _luhn(digits)
+            and free(m.start(), m.end())
+            and not _ORDER_WORDS.search(flat[max(0, m.start() - 12) : m.start()])
+        ):
+            taken.append(("card", m.start(), m.end()))
+    for m in _ACCOUNT.finditer(flat):
+        group = 1 if m.group(1) is not None else 2
+        if free(m.start(group), m.end(group)):
+            taken.append(("account", m.start(group), m.end(group)))
+    for pattern in (_MOBILE, _LANDLINE, _E164, _NANP):
+        for m in pattern.finditer(flat):
+            n = len(_digits(m.group()))
+            if pattern is _E164 and not 8 <= n <= 15:
+                continue
+            if free(m.start(), m.end()):
+                taken.append(("phone", m.start(), m.end()))
+    return sorted(taken, key=lambda t: t[1])
+
+
+def scrub_text(text: str) -> str:
+    """``text`` with phone numbers, e-mail addresses, ID-card and bank-card numbers and chat
+    accounts replaced by a typed placeholder in the reader's language.
+
+    Examples
+    --------
+    >>> from cxlab._present import use_language
+    >>> with use_language("en"):
+    ...     scrub_text("Please call me on +86 138-1234-5678, order 2026070188812345")
+    'Please call me on [phone], order 2026070188812345'
+    """
+    if not isinstance(text, str) or not text:
+        return text
+    spans = personal_spans(text)
+    if not spans:
+        return text
+    out, at = [], 0
+    for kind, start, end in spans:
+        out.append(text[at:start])
+        out.append(gettext(PLACEHOLDERS[kind]))
+        at = end
+    out.append(text[at:])
+    return "".join(out)
+
+
+def scrub_frame(frame: pl.DataFrame, columns: list[str] | None = None) -> pl.DataFrame:
+    """``frame`` with its text columns (or ``columns``) scrubbed by :func:`scrub_text`; each
+    distinct value is read once."""
+    import polars as pl
+
+    names = [
+        c
+        for c in (frame.columns if columns is None else columns)
+        if c in frame.columns and frame.schema[c] == pl.Utf8
+    ]
+    changes = []
+    for name in names:
+        values = frame.get_column(name).drop_nulls().unique().to_list()
+        mapping = {v: s for v in values if (s := scrub_text(v)) != v}
+        if mapping:
+            changes.append(pl.col(name).replace(mapping))
+    return frame.with_columns(changes) if changes else frame

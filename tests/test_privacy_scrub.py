@@ -1,0 +1,212 @@
+"""Free text is scrubbed of personal data before a reader sees it: phone numbers (Chinese
+mobiles with or without +86 and separators, landlines, international numbers), e-mail addresses,
+Chinese resident ID numbers, bank-card numbers and chat accounts become a typed placeholder in the
+reader's language, in every text cell of a table, its CSV download, and the comments the NPS
+results quote. Near misses (order numbers, dates, amounts, counts) are left alone."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+
+from cxlab._present import (
+    PLACEHOLDERS,
+    csv_link,
+    format_cell,
+    personal_spans,
+    scrub_frame,
+    scrub_text,
+    table_html,
+    use_language,
+)
+
+# (text, the personal data in it, its kind): the data must be gone and the placeholder there
+HOSTILE = [
+    ("请打电话13812345678谢谢", "13812345678", "phone"),
+    ("call me on 138 1234 5678 tonight", "138 1234 5678", "phone"),
+    ("my number: 138-1234-5678.", "138-1234-5678", "phone"),
+    ("手机 +86 139 1234 5678", "+86 139 1234 5678", "phone"),
+    ("电话：+8615912345678，急", "+8615912345678", "phone"),
+    ("0086-17712345678 anytime", "0086-17712345678", "phone"),
+    ("（+86）186-1234-5678", "（+86）186-1234-5678", "phone"),
+    ("手机号１３８１２３４５６７８", "１３８１２３４５６７８", "phone"),  # full-width digits
+    ("2026年7月1日13912345678回电", "13912345678", "phone"),
+    ("座机010-61234567转123", "010-61234567转123", "phone"),
+    ("office (0755) 1234567", "(0755) 1234567", "phone"),
+    ("办公室 021 6123 4567", "021 6123 4567", "phone"),
+    ("UK office +44 20 7946 0958", "+44 20 7946 0958", "phone"),
+    ("call +1 (415) 555-2671", "+1 (415) 555-2671", "phone"),
+    ("US (415) 555-2671", "(415) 555-2671", "phone"),
+    ("Paris +33 1 23 45 67 89", "+33 1 23 45 67 89", "phone"),
+    ("Berlin +49 30 12345678", "+49 30 12345678", "phone"),
+    ("mobile 07700 900123 (UK)", "07700 900123", "phone"),
+    ("mail li.wei@example.cn please", "li.wei@example.cn", "email"),
+    ("邮箱zhang_san+cx@mail.qq.com谢谢", "zhang_san+cx@mail.qq.com", "email"),
+    ("13812345678@163.com", "13812345678@163.com", "email"),
+    ("write to Ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ", "Ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ", "email"),
+    ("身份证号110101199003071234", "110101199003071234", "id"),
+    ("身份证 11010519491231002X 请核实", "11010519491231002X", "id"),
+    ("ID 44030420000229301x", "44030420000229301x", "id"),
+    ("证件号 110101 19900307 1234", "110101 19900307 1234", "id"),
+    ("卡号6222021234567890128", "6222021234567890128", "card"),
+    ("refund to card 4111 1111 1111 1111", "4111 1111 1111 1111", "card"),
+    ("card 5500-0000-0000-0004 please", "5500-0000-0000-0004", "card"),
+    ("amex 3782 822463 10005", "3782 822463 10005", "card"),
+    ("银行卡 6228480402564890018", "6228480402564890018", "card"),
+    ("加我QQ 12345678", "12345678", "account"),
+    ("微信号: wxid_abc123 联系", "wxid_abc123", "account"),
+    ("WeChat: li_wei_88", "li_wei_88", "account"),
+]
+
+# near misses: left exactly as written
+NEAR_MISSES = [
+    "订单号 1234567890123456789 还没发货",
+    "order no. 4111111111111111 was wrong",
+    "ticket 20260701123 still open",
+    "运单 SF1381234567890",
+    "2026-07-01 10:30 退款 ¥1,234.56",
+    "between 2026-07-01 and 2026-07-31",
+    "2026年7月1日下单，7月15日才到",
+    "金额12345678元",
+    "refund of $1,299.00 (inc. 13% VAT)",
+    "waited 45 minutes, 3 transfers, 0.5% fee",
+    "NPS +3.2 (95% range 1 to 5)",
+    "增长 +12.5%",
+    "call 95588 or 400-820-1234",
+    "contract 12 months, 24.99/month",
+    "1,234,567 contacts in Q3 2026",
+    "version 3.10.2, build 20260701",
+    "微信支付失败，QQ音乐会员",
+    "at 09:30-18:00 Mon-Fri",
+]
+
+
+@pytest.mark.parametrize(("text", "data", "kind"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_text_is_scrubbed_with_a_typed_placeholder(text: str, data: str, kind: str):
+    with use_language("en"):
+        out = scrub_text(text)
+    assert data not in out, out
+    assert PLACEHOLDERS[kind] in out, out
+    digits = "".join(ch for ch in data if ch.isdigit())
+    if len(digits) >= 5:  # not a digit of it is left in place
+        assert digits not in "".join(ch for ch in out if ch.isdigit()), out
+    assert scrub_text(out) == out  # scrubbing is idempotent
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES)
+def test_near_misses_are_left_alone(text: str) -> None:
+    assert personal_spans(text) == []
+    assert scrub_text(text) == text
+
+
+def test_placeholders_in_the_readers_language() -> None:
+    text = "电话13812345678 邮箱a@b.cn 身份证110101199003071234 卡6222021234567890128 QQ 12345678"
+    with use_language("zh"):
+        assert scrub_text(text) == "电话[电话] 邮箱[邮箱] 身份证[身份证] 卡[银行卡] QQ [账号]"
+    with use_language("en"):
+        assert scrub_text(text) == "电话[phone] 邮箱[email] 身份证[ID] 卡[card] QQ [account]"
+
+
+def test_several_in_one_comment_and_other_values_untouched() -> None:
+    text = (
+        "Order 2026070188812345 arrived broken on 2026-07-03; refund ¥1,299.00 to "
+        "6222 0212 3456 7890 128? Call +86 138 1234 5678 or mail me at wang@example.com."
+    )
+    with use_language("en"):
+        out = scrub_text(text)
+    assert out == (
+        "Order 2026070188812345 arrived broken on 2026-07-03; refund ¥1,299.00 to "
+        "[card]? Call [phone] or mail me at [email]."
+    )
+    for value in (None, "", 42, 3.5):
+        assert scrub_text(value) == value  # type: ignore[arg-type]
+
+
+def test_every_text_cell_of_a_table_and_its_download_is_scrubbed() -> None:
+    frame = pl.DataFrame(
+        {
+            "segment": ["individual"] * 20,
+            "comment": [f"call 1381234{n:04d} or mail u{n}@example.com" for n in range(20)],
+            "nps": list(range(20)),
+            "when": [datetime(2026, 7, 1, tzinfo=UTC)] * 20,
+        }
+    )
+    with use_language("en"):
+        markup = table_html(frame, max_rows=5, name="comments")
+        assert format_cell("fax 010-61234567", "comment") == "fax [phone]"
+        link = csv_link(frame, name="comments")
+    assert "1381234" not in markup and "@example.com" not in markup
+    assert markup.count("[phone]") == 5 and "[email]" in markup
+    for html_text in (markup, link):
+        for data in re.findall(r"base64,([A-Za-z0-9+/=]+)", html_text):
+            csv = base64.b64decode(data).decode("utf-8")
+            assert "1381234" not in csv and "@example.com" not in csv
+            assert csv.count("[phone]") == 20
+    # a text column of levels (left-aligned, labelled) is scrubbed too
+    levels = pl.DataFrame({"queue": ["VIP 13812345678"] * 3, "n": [1, 2, 3]})
+    with use_language("en"):
+        assert "13812345678" not in table_html(levels)
+
+
+def test_scrub_frame_touches_only_text_columns_and_reads_each_value_once() -> None:
+    frame = pl.DataFrame(
+        {
+            "comment": ["call 13812345678", None, "fine", "call 13812345678"],
+            "phone_like_number": [13812345678, 1, 2, 3],
+        }
+    )
+    with use_language("en"):
+        out = scrub_frame(frame)
+    assert out["comment"].to_list() == ["call [phone]", None, "fine", "call [phone]"]
+    assert out["phone_like_number"].to_list() == frame["phone_like_number"].to_list()
+    assert scrub_frame(frame, ["phone_like_number"]).equals(frame)
+
+
+def test_nps_results_quote_comments_scrubbed_and_the_export_keeps_them(tmp_path) -> None:
+    """Theme examples, the call-back list (its summary, table, CSV link, metrics and repr) show
+    no personal data; the analyst-side export, for the care team, keeps the comment whole."""
+    import cxlab as cx
+
+    n = 40
+    surveys = pl.DataFrame(
+        {
+            "survey_id": [f"S{i:05d}" for i in range(n)],
+            "customer_id": [f"C{i:07d}" for i in range(n)],
+            "responded_at": [datetime(2026, 10, 1 + i % 28, 12, tzinfo=UTC) for i in range(n)],
+            "nps": [i % 11 for i in range(n)],
+            "comment": [
+                f"Waited 40 minutes on hold, call me 1391234{i:04d} or mail k{i}@example.org"
+                for i in range(n)
+            ],
+            "language": ["en"] * n,
+        }
+    )
+    with use_language("en"):
+        themes = cx.nps.themes(surveys, period="2026-10")
+        follow = cx.nps.followup(surveys, period="2026-10")
+        shown = [
+            themes._repr_html_(),
+            themes.details()._repr_html_(),
+            repr(themes.details()),
+            str(themes.to_dict()),
+            repr(themes),
+            follow._repr_html_(),
+            str(follow.to_dict()),
+            repr(follow),
+            follow.reader_table().write_csv(),
+        ]
+    for text in shown:
+        for data in [text, *map(_decoded, re.findall(r"base64,([A-Za-z0-9+/=]+)", text))]:
+            assert "1391234" not in data and "@example.org" not in data
+            assert not re.search(r"\bC\d{7}\b", data)
+    assert "[phone]" in shown[0] and "[phone]" in shown[5]
+    exported = follow.export(tmp_path / "callbacks.csv").read_text()
+    assert "13912340000" in exported or "@example.org" in exported
+
+
+def _decoded(data: str) -> str:
+    return base64.b64decode(data).decode("utf-8")
