@@ -30,9 +30,10 @@ class Parameter:
     def kinds(self) -> tuple[str, ...]:
         """The accepted kinds: from the annotation, else from the default's type."""
         if self.annotation:
-            parts = [
-                p.strip() for p in self.annotation.replace("Optional[", "").rstrip("]").split("|")
-            ]
+            text = self.annotation.strip()
+            if text.startswith(("Optional[", "typing.Optional[")) and text.endswith("]"):
+                text = text.split("[", 1)[1][:-1] + " | None"
+            parts = [p.strip() for p in text.split("|")]
             return tuple(_normal(p) for p in parts)
         if self.default is None:
             return ("any",)

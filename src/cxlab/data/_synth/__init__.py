@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -160,6 +161,7 @@ def generate(
         os.replace(staging, raw)
     else:
         say(f"reusing the raw export in {raw}")
+    planted = read_truth(raw / "truth.json", config)  # before anything is stored
     say("validating and storing")
     typed = {}
     for name in SIMULATED:
@@ -169,7 +171,9 @@ def generate(
     for name, frame in typed.items():
         write_table(frame, name, workspace=ws, source=str(raw / f"{name}.parquet"))
     ws.processed_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(raw / "truth.json", ws.processed_dir / "truth.json")
+    partial = ws.processed_dir / ".truth.json.partial"
+    partial.write_text(planted, encoding="utf-8")
+    os.replace(partial, ws.processed_dir / "truth.json")
     (ws.workspace / "cxlab.toml").exists() or (ws.workspace / "cxlab.toml").write_text(
         f'[workspace]\ntime_zone = "{config.time_zone}"\ncountry = "{country}"\n'
         f'currency = "{CURRENCIES[country]}"\n'
@@ -180,6 +184,47 @@ def generate(
         "truth": str(ws.processed_dir / "truth.json"),
         "rows": {name: frame.height for name, frame in typed.items()},
     }
+
+
+TRUTH_KEYS = ("arrivals", "churn", "csat", "experiments", "fcr", "nps", "queues")
+
+
+def read_truth(path: Path, config: SynthConfig) -> str:
+    """The text of a raw ``truth.json``, checked before it is copied to the store: UTF-8 JSON, an
+    object with every planted section, written by this seed, size, country and generator.
+
+    A corrupt file is refused (never copied): the raw export is not modified, and
+    ``cxlab data generate --force`` simulates it again.
+    """
+    from cxlab._errors import WorkspaceError
+
+    fix = "run `cxlab data generate --force` with the same seed and size to simulate it again"
+    try:
+        text = path.read_bytes().decode("utf-8")
+        value = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WorkspaceError(f"{path} is corrupt ({exc}); nothing was stored; {fix}.") from None
+    if not isinstance(value, dict):
+        raise WorkspaceError(f"{path} is not a JSON object; nothing was stored; {fix}.")
+    missing = [k for k in TRUTH_KEYS if not isinstance(value.get(k), dict | list)]
+    if missing:
+        raise WorkspaceError(
+            f"{path} lacks the planted {', '.join(missing)}; nothing was stored; {fix}."
+        )
+    expected = {
+        "seed": config.seed,
+        "size": config.size,
+        "country": config.country,
+        "generator_version": GENERATOR_VERSION,
+    }
+    wrong = [
+        f"{k} = {value.get(k)!r} (expected {v!r})" for k, v in expected.items() if value.get(k) != v
+    ]
+    if wrong:
+        raise WorkspaceError(
+            f"{path} belongs to another workspace: {'; '.join(wrong)}; nothing was stored; {fix}."
+        )
+    return text
 
 
 def truth(workspace: str | os.PathLike | Settings | None = None) -> dict:
