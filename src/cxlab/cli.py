@@ -42,8 +42,43 @@ def _app(
     """cxlab: customer-service analytics. Generate or ingest data, run notebooks, publish reports."""
 
 
+def _existing(value: Path | None) -> Path | None:
+    from cxlab import CxlabError
+    from cxlab._config import check_workspace
+
+    try:
+        return check_workspace(value)
+    except CxlabError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _new_or_existing(value: Path | None) -> Path | None:
+    from cxlab import CxlabError
+    from cxlab._config import check_workspace
+
+    try:
+        return check_workspace(value, new=True)
+    except CxlabError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 Workspace = Annotated[
-    Path | None, typer.Option("--workspace", "-w", help="Workspace folder (default: current).")
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        callback=_existing,
+        help="Workspace folder (default: current); it must exist.",
+    ),
+]
+NewWorkspace = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        callback=_new_or_existing,
+        help="Workspace folder (default: current); a new one is made if its parent exists.",
+    ),
 ]
 
 
@@ -67,7 +102,7 @@ def data_generate(
     force: Annotated[
         bool, typer.Option(help="Simulate again even if this seed's raw export exists.")
     ] = False,
-    workspace: Workspace = None,
+    workspace: NewWorkspace = None,
 ) -> None:
     """Generate the synthetic workspace (with truth.json) and ingest it into the store."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -315,7 +350,7 @@ def run(
     Give each parameter as -p NAME VALUE. Every notebook takes -p language zh|en (default: the workspace's language).
     """
     from cxlab import CxlabError
-    from cxlab.runner import run_notebook
+    from cxlab.runner import RunStopped, run_notebook
 
     try:
         result = run_notebook(
@@ -328,6 +363,11 @@ def run(
         )
     except CxlabError as exc:
         _fail(exc)
+    except RunStopped as exc:
+        _fail(
+            RuntimeError(f"{notebook}: {exc}; recorded as killed, the last good report is kept"),
+            code=exc.exit_code,
+        )
     if not result.ok:
         err = result.error or {}
         where = f" (code cell {err['cell']})" if err.get("cell") else ""
@@ -361,7 +401,7 @@ def refresh_cmd(
 
     from cxlab import CxlabError
     from cxlab._config import settings
-    from cxlab.runner import load_schedule, refresh, schedule_path
+    from cxlab.runner import RunStopped, load_schedule, refresh, schedule_path
 
     console = Console(stderr=True)
     params = _pairs(parameters)
@@ -395,6 +435,11 @@ def refresh_cmd(
             )
     except CxlabError as exc:
         _fail(exc)
+    except RunStopped as exc:
+        _fail(
+            RuntimeError(f"refresh {exc}; the running job is recorded as killed"),
+            code=exc.exit_code,
+        )
     failed = []
     for name, res in results.items():
         if res is None:
