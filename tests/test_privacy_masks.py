@@ -61,7 +61,7 @@ def _attack(masks: list[str], hash_id) -> int:
 
 def test_hashing_the_id_space_re_identifies_no_mask(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
-    ws.mkdir()
+    (ws / "data").mkdir(parents=True)
     customers = [f"C{n:07d}" for n in range(100, 5_000, 196)]  # 25, as in the issue
     with masking_in(ws):
         masks = [mask_id(c) for c in customers]
@@ -88,7 +88,7 @@ def test_hashing_the_id_space_re_identifies_no_mask(tmp_path: Path) -> None:
 
 def test_key_made_on_first_use_private_and_stable(tmp_path: Path) -> None:
     ws, other = tmp_path / "ws", tmp_path / "other"
-    ws.mkdir(), other.mkdir()
+    (ws / "data").mkdir(parents=True), (other / "data").mkdir(parents=True)
     path = key_path(ws)
     assert path == ws / "data" / ".mask_key" and not path.exists()
     key = mask_key(ws)
@@ -117,7 +117,7 @@ def test_key_made_on_first_use_private_and_stable(tmp_path: Path) -> None:
 def test_concurrent_first_use_agrees_on_one_key(tmp_path: Path) -> None:
     """Reports run side by side (refresh --jobs N): the first uses race, one key wins."""
     ws = tmp_path / "ws"
-    ws.mkdir()
+    (ws / "data").mkdir(parents=True)
     code = "from cxlab._masking import mask_key; print(mask_key().hex())"
     env = {**os.environ, "CXLAB_WORKSPACE": str(ws)}
     procs = [
@@ -164,14 +164,17 @@ def test_unwritable_or_missing_workspace_still_masks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A read-only workspace masks with a key of this process (unlinkable, stable within it);
-    a workspace that does not exist is not created."""
+    a workspace that does not exist is not created, and a folder that is not a workspace (an
+    ingest run from the home folder with -w elsewhere) gets no key file."""
     import cxlab._masking as masking
 
-    missing = tmp_path / "missing"
-    assert mask_key(missing) == mask_key(missing)
-    assert not missing.exists()
+    missing, plain = tmp_path / "missing", tmp_path / "plain"
+    plain.mkdir()
+    for folder in (missing, plain):
+        assert mask_key(folder) == mask_key(folder)
+    assert not missing.exists() and not list(plain.iterdir())
     ws = tmp_path / "ws"
-    ws.mkdir()
+    (ws / "data").mkdir(parents=True)
 
     def refuse(path: Path) -> bytes:
         raise PermissionError(13, "Read-only file system", str(path))
@@ -221,3 +224,19 @@ def test_refusal_messages_mask_with_the_workspace_key(scratch_workspace: Path, t
     assert "is unique" in message
     assert mask_id(raw, key=mask_key(ws)) in message
     assert raw not in message and _old_mask(raw) not in message
+
+
+def test_key_made_where_hard_links_are_not_allowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = tmp_path / "ws"
+    (ws / "data").mkdir(parents=True)
+
+    def no_links(src, dst):
+        raise PermissionError(1, "Operation not permitted", str(dst))
+
+    monkeypatch.setattr(os, "link", no_links)
+    key = mask_key(ws)
+    assert key_path(ws).read_text().strip() == key.hex()
+    assert stat.S_IMODE(key_path(ws).stat().st_mode) == 0o600
+    assert sorted(p.name for p in (ws / "data").iterdir()) == [".mask_key"]

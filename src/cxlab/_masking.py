@@ -17,7 +17,8 @@ The key is, in order:
 - the ``CXLAB_MASK_KEY`` environment variable (at least 16 characters), for an organisation that
   wants the same masks in several workspaces and keeps its secrets in the environment;
 - otherwise the workspace's key file ``data/.mask_key`` (64 hex digits, permissions 0600),
-  generated on first use from :func:`secrets.token_bytes`. It lives beside the data, never under
+  generated on first use from :func:`secrets.token_bytes` in a workspace that has a ``data/``
+  folder (a folder that is not a workspace gets no file, and masks with a key of the process). It lives beside the data, never under
   ``outputs/``, and is never printed. Keep it with the data's backups: deleting it changes every
   mask from then on.
 
@@ -105,7 +106,7 @@ def mask_key(workspace: str | os.PathLike | None = None) -> bytes:
     key = _read_key(path)
     if key is not None:
         return key
-    if not root.is_dir():  # no workspace yet, so no data to keep stable: a key for this process
+    if not path.parent.is_dir():  # not a workspace (no data/ folder): nothing is written there
         return _ephemeral.setdefault(root, secrets.token_bytes(_KEY_BYTES))
     try:
         return _create_key(path)
@@ -139,23 +140,32 @@ def _read_key(path: Path) -> bytes | None:
 
 def _create_key(path: Path) -> bytes:
     """Write a new key with permissions 0600; when another process wins the race, read its key."""
-    path.parent.mkdir(exist_ok=True)
+    text = secrets.token_hex(_KEY_BYTES) + "\n"
     tmp = path.with_name(f"{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_hex(_KEY_BYTES) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(FileExistsError):
+        _write_new(tmp, text)
+        try:
             os.link(tmp, path)  # atomic, and never replaces a key another process made first
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links: create the key file in place
+            with contextlib.suppress(FileExistsError):
+                _write_new(path, text)
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
     key = _read_key(path)
-    if key is None:  # pragma: no cover - the link above made it or found it
+    if key is None:  # pragma: no cover - made above, or by the process that won the race
         raise WorkspaceError(f"The mask key {path} could not be created.")
     return key
+
+
+def _write_new(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def mask_id(value: str | None, *, key: bytes | None = None) -> str | None:
