@@ -210,3 +210,80 @@ def test_nps_results_quote_comments_scrubbed_and_the_export_keeps_them(tmp_path)
 
 def _decoded(data: str) -> str:
     return base64.b64decode(data).decode("utf-8")
+
+
+# -- properties: any number of each kind, anywhere in any text ------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+AROUND = st.text(
+    alphabet=st.sampled_from(list("你好谢请联系我的电话是，。！ abcXYZ:：()（）-/")), max_size=12
+)
+
+
+def _luhn_complete(body: str) -> str:
+    for check in "0123456789":
+        digits = body + check
+        total = sum(
+            (d * 2 - 9 if d * 2 > 9 else d * 2) if i % 2 else d
+            for i, d in enumerate(int(c) for c in reversed(digits))
+        )
+        if total % 10 == 0:
+            return digits
+    raise AssertionError  # pragma: no cover
+
+
+def _id_number(area: int, born: int, seq: int) -> str:
+    import datetime as dt
+
+    body = f"{area:06d}{(dt.date(1940, 1, 1) + dt.timedelta(days=born)):%Y%m%d}{seq:03d}"
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
+
+
+def _mobile(second: str, rest: int, sep: str | None, prefix: str) -> str:
+    number = f"1{second}{rest:09d}"
+    if sep is not None:
+        number = sep.join((number[:3], number[3:7], number[7:]))
+    return prefix + number
+
+
+MOBILES = st.builds(
+    _mobile,
+    st.sampled_from("3456789"),
+    st.integers(0, 999_999_999),
+    st.sampled_from([None, " ", "-"]),
+    st.sampled_from(["", "+86 ", "+86", "0086-", "(+86) "]),
+)
+IDS = st.builds(
+    _id_number, st.integers(110000, 659999), st.integers(0, 25_000), st.integers(0, 999)
+)
+CARDS = st.builds(
+    lambda head, body: _luhn_complete(head + body),
+    st.sampled_from(["62", "4", "51", "35"]),
+    st.text(alphabet="0123456789", min_size=13, max_size=15),
+)
+EMAILS = st.from_regex(r"[a-z][a-z0-9._]{0,10}@[a-z]{2,8}\.(com|cn|org|net)", fullmatch=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(AROUND, st.one_of(MOBILES, IDS, CARDS, EMAILS), AROUND)
+def test_any_personal_number_anywhere_is_scrubbed(before: str, data: str, after: str) -> None:
+    out = scrub_text(before + data + after)
+    digits = "".join(ch for ch in data if ch.isdigit())
+    assert data not in out
+    assert digits not in "".join(ch for ch in out if ch.isdigit()) or "@" in data
+
+
+DATES = st.dates().map(lambda d: f"{d:%Y-%m-%d}" if d.year > 999 else f"{d.year:04d}-01-01")
+AMOUNTS = st.integers(0, 10**9).map(lambda n: f"¥{n / 100:,.2f}")
+TIMES = st.times().map(lambda t: f"{t:%H:%M}")
+SHARES = st.floats(0, 100).map(lambda x: f"{x:.1f}%")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(DATES, AMOUNTS, TIMES, SHARES), min_size=1, max_size=4), AROUND)
+def test_dates_amounts_times_and_shares_are_never_scrubbed(values: list[str], glue: str) -> None:
+    text = (glue or " ").join(values)
+    assert scrub_text(text) == text

@@ -47,8 +47,8 @@ PLACEHOLDERS = {
 # found in the normalised text are the spans of the original
 _WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
-_EDGE_L = r"(?<![0-9A-Za-z])"
-_EDGE_R = r"(?![0-9A-Za-z])"
+_EDGE_L = r"(?<!\d)"
+_EDGE_R = r"(?!\d)"
 _SEP = r"[ \-]"
 
 _EMAIL = re.compile(
@@ -83,11 +83,11 @@ _ACCOUNT = re.compile(
     re.IGNORECASE,
 )
 _MOBILE = re.compile(
-    r"(?<![0-9A-Za-z+])(?:(?:\+|00)?86" + _SEP + r"?|\(\+?86\)\s?)?"
+    r"(?<![\d+])(?:(?:\+|00)?86" + _SEP + r"?|\(\+?86\)\s?)?"
     r"1[3-9]\d[ .\-]?\d{4}[ .\-]?\d{4}" + _EDGE_R
 )
 _LANDLINE = re.compile(
-    r"(?<![0-9A-Za-z+])(?:(?:\+|00)86"
+    r"(?<![\d+])(?:(?:\+|00)86"
     + _SEP
     + r"?(?:\(0?\d{2,3}\)|0?\d{2,3})|\(0\d{2,3}\)|0\d{2,3})"
     + r"\s?"
@@ -97,13 +97,13 @@ _LANDLINE = re.compile(
     + r"\d{4})"
     + r"(?:\s?(?:转|ext\.?|x)\s?\d{1,5})?"
     + _EDGE_R
-    + r"|(?<![0-9A-Za-z+])0\d{3,4}"
+    + r"|(?<![\d+])0\d{3,4}"
     + _SEP
     + r"\d{6}"
     + _EDGE_R,
     re.IGNORECASE,
 )
-_E164 = re.compile(r"(?<![0-9A-Za-z+])\+\d{1,3}(?:[ .\-]?\(?\d{1,4}\)?){2,6}" + _EDGE_R)
+_E164 = re.compile(r"(?<![\d+])\+\d{1,3}(?:[ .\-]?\(?\d{1,4}\)?){2,6}" + _EDGE_R)
 _NANP = re.compile(
     _EDGE_L + r"(?!\(?[48]00)(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}[ .\-])\d{3}[ .\-]\d{4}" + _EDGE_R
 )
