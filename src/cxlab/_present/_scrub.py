@@ -43,9 +43,13 @@ PLACEHOLDERS = {
     "phone": N_("[phone]"),
 }
 
-# full-width ASCII (U+FF01..U+FF5E) and the ideographic space, one character for one: the spans
-# found in the normalised text are the spans of the original
-_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# full-width ASCII (U+FF01..U+FF5E), other spaces (ideographic, no-break, zero-width) and dashes,
+# one character for one: the spans found in the normalised text are the spans of the original
+_WIDTH = (
+    {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+    | dict.fromkeys((0x3000, 0x00A0, 0x2007, 0x202F, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF), 0x20)
+    | dict.fromkeys((*range(0x2010, 0x2016), 0x2212, 0xFE63), 0x2D)
+)
 
 _EDGE_L = r"(?<!\d)"
 _EDGE_R = r"(?!\d)"
