@@ -163,11 +163,36 @@ def data_ingest(
             "--dry-run", help="Show the first mapped rows and broken rules; write nothing."
         ),
     ] = False,
+    allow_partial_months: Annotated[
+        bool,
+        typer.Option(
+            "--allow-partial-months",
+            help="With --mode months, replace a month even if the file holds under half of its "
+            "stored rows.",
+        ),
+    ] = False,
+    allow_unknown_customers: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unknown-customers",
+            help="Store rows whose customer_id is not in the stored customers table.",
+        ),
+    ] = False,
 ) -> None:
     """Validate an export and store it as month-partitioned parquet; refuse it whole if any rule breaks."""
     from cxlab import CxlabError
+    from cxlab._config import settings
     from cxlab._masking import mask_id
-    from cxlab.data import TABLES, apply_mapping, ingest, load_mapping, read_source, validate
+    from cxlab.data import (
+        TABLES,
+        apply_mapping,
+        check_export,
+        extra_columns,
+        ingest,
+        load_mapping,
+        months_plan,
+        read_source,
+    )
 
     if dry_run:
         try:
@@ -175,6 +200,7 @@ def data_ingest(
             frame, used = read_source(path, query=query, encoding=encoding)
             if rules is not None:
                 frame = apply_mapping(frame, rules, source=path.name)
+            ws = settings(workspace)
         except CxlabError as exc:
             _fail(exc)
         typer.echo(f"{path.name}: {frame.height:,} rows ({used}); the first mapped rows:")
@@ -185,7 +211,23 @@ def data_ingest(
             }
             typer.echo(f"row {number}: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
         try:
-            validate(frame, table, source=path.name)
+            _echo_dropped(extra_columns(frame, table), table)
+            typed = check_export(
+                frame,
+                table,
+                source=path.name,
+                workspace=ws,
+                allow_unknown_customers=allow_unknown_customers,
+            )
+            if mode == "months":
+                plan = months_plan(
+                    typed,
+                    table,
+                    source=path.name,
+                    workspace=ws,
+                    allow_partial_months=allow_partial_months,
+                )
+                typer.echo(plan.describe())
         except CxlabError as exc:
             typer.echo(f"rule failures: {exc}")
             typer.echo("dry run: nothing was written.")
@@ -201,12 +243,23 @@ def data_ingest(
             mode=mode,
             workspace=workspace,
             mapping=map_file,
+            allow_partial_months=allow_partial_months,
+            allow_unknown_customers=allow_unknown_customers,
         )
     except CxlabError as exc:
         _fail(exc)
+    _echo_dropped(result["dropped"], table)
+    if "plan" in result:
+        typer.echo(result["plan"])
     typer.echo(
         f"stored {result['rows']:,} rows of {table} ({result['encoding']}) in {result['written_to']}"
     )
+
+
+def _echo_dropped(columns: list[str], table: str) -> None:
+    if columns:
+        names = ", ".join(repr(c) for c in columns)
+        typer.echo(f"not stored: column(s) {names} (not columns of the {table} table)")
 
 
 @data_app.command("map")
@@ -262,14 +315,16 @@ def data_validate(
         str | None, typer.Option(help="SQL to run on the DuckDB database PATH.")
     ] = None,
     encoding: Annotated[Optional[str], typer.Option(help="Force a text encoding.")] = None,  # noqa: UP045
+    workspace: Workspace = None,
 ) -> None:
-    """Check an export against its canonical table without writing anything."""
+    """Check an export against its canonical table (and the workspace's store) without writing anything."""
     from cxlab import CxlabError
-    from cxlab.data import read_source, validate
+    from cxlab._config import settings
+    from cxlab.data import check_export, read_source
 
     try:
         frame, used = read_source(path, query=query, encoding=encoding)
-        typed = validate(frame, table, source=path.name)
+        typed = check_export(frame, table, source=path.name, workspace=settings(workspace))
     except CxlabError as exc:
         _fail(exc)
     typer.echo(f"{path.name}: {typed.height:,} rows of {table} pass every rule ({used}).")

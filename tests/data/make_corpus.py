@@ -22,7 +22,6 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from cxlab._masking import mask_id
 from cxlab.data import validate
 from cxlab.data._schemas import TABLES
 
@@ -32,6 +31,12 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 T0 = dt.datetime(2026, 3, 2, 8, 0, tzinfo=SHANGHAI)
 
 Rows = list[dict[str, str]]
+
+
+def masked(value: str) -> str:
+    """What a refusal shows of an identifier: its first two characters and the mask's marker
+    (the fingerprint after ``#`` depends on the workspace's secret key, so it is not listed)."""
+    return f"{value[:2]}***#"
 
 
 def _ts(t: dt.datetime) -> str:
@@ -330,6 +335,22 @@ def _ragged(text: str, *, row: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def _extra_header(text: str, name: str, value: str) -> bytes:
+    """The CSV text with one more column, ``name``, holding ``value`` on every row."""
+    lines = text.splitlines()
+    lines = [lines[0] + f",{name}", *(line + f",{value}" for line in lines[1:])]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _shift_row(rows: Rows, row: int, day: str) -> Rows:
+    """A copy of ``rows`` with every timestamp of data row ``row`` moved to ``day``."""
+    out = [dict(r) for r in rows]
+    for column in ("arrived_at", "answered_at", "resolved_at"):
+        if out[row - 1][column]:
+            out[row - 1][column] = day + out[row - 1][column][10:]
+    return out
+
+
 def _row(n: int) -> str:
     return f"row {n}:"
 
@@ -556,6 +577,58 @@ def cases() -> list[Case]:
             ["header but no rows"],
             _typed(c, "contacts").head(0),
         ),
+        # hostile inputs: numbers past the integer range, nested and Boolean columns, a header
+        # naming a column twice, the far future, customers the store does not know
+        csv_case(
+            "contacts_transfers_overflow.csv",
+            "contacts",
+            "a whole number past the 64-bit range",
+            ["'transfers'", "64-bit integer", _row(2), "'1e20'"],
+            set_value(c, 2, "transfers", "1e20"),
+        ),
+        csv_case(
+            "contacts_transfers_inexact.csv",
+            "contacts",
+            "2^53 + 1 written with a decimal point (a float cannot hold it)",
+            ["'transfers'", "written in digits alone", "2^53", _row(4), "'9007199254740993.0'"],
+            set_value(c, 4, "transfers", "9007199254740993.0"),
+        ),
+        parquet_case(
+            "contacts_boolean_transfers.parquet",
+            "contacts",
+            "true/false in a whole-number column",
+            ["'transfers'", "not true/false", "Boolean", _row(1)],
+            _typed(c, "contacts").with_columns((pl.col("transfers") > 0).alias("transfers")),
+        ),
+        parquet_case(
+            "contacts_list_channel.parquet",
+            "contacts",
+            "a list in a text column",
+            ["'channel'", "one value per row", "List", _row(1)],
+            _typed(c, "contacts").with_columns(pl.concat_list("channel").alias("channel")),
+        ),
+        bytes_case(
+            "contacts_header_twice_after_trim.csv",
+            "contacts",
+            "a header naming a column twice once spaces are trimmed",
+            ["'queue'", "twice", "columns 4 and 21", "spaces around names trimmed"],
+            _extra_header(_csv_text(c), " queue ", "orders"),
+        ),
+        csv_case(
+            "contacts_far_future.csv",
+            "contacts",
+            "a contact that arrives in 2099",
+            ["'arrived_at'", "is not in the future", "ingest time", _row(5), "2099-03-02"],
+            _shift_row(c, 5, "2099-03-02"),
+        ),
+        csv_case(
+            "contacts_unknown_customer.csv",
+            "contacts",
+            "a customer the store's customers table does not hold (ids masked)",
+            ["'customer_id'", "customers table in the store", _row(3), masked("C9999999")],
+            set_value(c, 3, "customer_id", "C9999999"),
+            absent=["C9999999"],
+        ),
     ]
     # customers
     cu = customers()
@@ -572,7 +645,7 @@ def cases() -> list[Case]:
             "customers_duplicate_id.csv",
             "customers",
             "the same customer twice (ids shown masked)",
-            ["'customer_id'", "is unique", _row(2), _row(5), mask_id(cu[1]["customer_id"])],
+            ["'customer_id'", "is unique", _row(2), _row(5), masked(cu[1]["customer_id"])],
             set_value(cu, 5, "customer_id", cu[1]["customer_id"]),
             absent=[cu[1]["customer_id"]],
         ),
@@ -580,7 +653,7 @@ def cases() -> list[Case]:
             "customers_segment_outside_set.csv",
             "customers",
             "a segment outside its set",
-            ["'segment'", "is one of", _row(3), "'vip'", mask_id(cu[2]["customer_id"])],
+            ["'segment'", "is one of", _row(3), "'vip'", masked(cu[2]["customer_id"])],
             set_value(cu, 3, "segment", "vip"),
             absent=[cu[2]["customer_id"]],
         ),
@@ -602,7 +675,7 @@ def cases() -> list[Case]:
             "customers_churn_before_signup.csv",
             "customers",
             "churned before signing up",
-            ["churn_date must not be before signup_date", _row(2), mask_id(cu[1]["customer_id"])],
+            ["churn_date must not be before signup_date", _row(2), masked(cu[1]["customer_id"])],
             set_value(cu, 2, "churn_date", "2024-01-01"),
             absent=[cu[1]["customer_id"]],
         ),
@@ -699,7 +772,7 @@ def cases() -> list[Case]:
             "assignments_duplicate_unit.csv",
             "assignments",
             "a unit assigned twice in one experiment (unit ids masked)",
-            ["(experiment_id, unit_id) is unique", _row(1), _row(4), mask_id(a[0]["unit_id"])],
+            ["(experiment_id, unit_id) is unique", _row(1), _row(4), masked(a[0]["unit_id"])],
             set_value(a, 4, "unit_id", a[0]["unit_id"]),
             absent=[a[0]["unit_id"]],
         ),

@@ -20,6 +20,7 @@ UTC = dt.UTC
 
 
 def _ingest(path: Path, table: str, workspace: Path, *extra: str):
+    workspace.mkdir(parents=True, exist_ok=True)  # --workspace names an existing folder
     return CliRunner().invoke(
         app,
         ["data", "ingest", str(path), "--table", table, "--workspace", str(workspace), *extra],

@@ -21,6 +21,7 @@ cli = CliRunner()
 
 
 def _ingest(ws: Path, *extra: str, path: Path = ACD, mapping: Path = MAP):
+    ws.mkdir(parents=True, exist_ok=True)  # --workspace names an existing folder
     return cli.invoke(
         app,
         ["data", "ingest", str(path), "--table", "intervals", "--map", str(mapping),

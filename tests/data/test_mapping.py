@@ -46,7 +46,8 @@ def test_chinese_export_is_mapped_converted_and_stored(scratch_workspace: Path) 
     result = CliRunner().invoke(
         app,
         ["data", "ingest", str(CN_CSV), "--table", "contacts", "--map", str(CN_MAP),
-         "--workspace", str(scratch_workspace)],
+         "--workspace", str(scratch_workspace),
+         "--allow-unknown-customers"],  # the export's customers are not the synthetic ones
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert "stored 30 rows of contacts" in result.stdout
@@ -92,7 +93,13 @@ def test_chinese_export_is_mapped_converted_and_stored(scratch_workspace: Path) 
 
 
 def test_english_export_in_ms_with_disposition_through_the_api(scratch_workspace: Path) -> None:
-    result = cx.data.ingest(EN_CSV, "contacts", mapping=EN_MAP, workspace=scratch_workspace)
+    result = cx.data.ingest(
+        EN_CSV,
+        "contacts",
+        mapping=EN_MAP,
+        workspace=scratch_workspace,
+        allow_unknown_customers=True,  # the export's customers are not the synthetic ones
+    )
     assert result["rows"] == 24
     raw = pl.read_csv(EN_CSV, infer_schema=False).sort("Ticket ID")
     stored = _contacts(scratch_workspace)
@@ -217,7 +224,7 @@ def test_dry_run_prints_mapped_rows_and_rule_failures_and_writes_nothing(
     processed = scratch_workspace / "data" / "processed"
     before = _digest(processed)
     args = ["data", "ingest", str(CN_CSV), "--table", "contacts", "--dry-run",
-            "--workspace", str(scratch_workspace)]  # fmt: skip
+            "--workspace", str(scratch_workspace), "--allow-unknown-customers"]  # fmt: skip
     good = CliRunner().invoke(app, [*args, "--map", str(CN_MAP)])
     assert good.exit_code == 0, good.stderr
     assert "row 1: contact_id=GD1000" in good.stdout

@@ -6,7 +6,7 @@ Examples
 >>> contacts = cx.load("contacts", start="2026-10-01", end="2026-11-01")  # doctest: +SKIP
 """
 
-from cxlab.data._ingest import ingest, read_source
+from cxlab.data._ingest import check_export, ingest, months_plan, read_source
 from cxlab.data._mapping import apply_mapping, load_mapping, propose_mapping
 from cxlab.data._samples import bank_calls, bank_calls_export, mpdta, rossi
 from cxlab.data._schemas import TABLES, TableSpec
@@ -15,10 +15,11 @@ from cxlab.data._store import (
     demand,
     has_table,
     load,
+    recover_store,
     table_info,
     write_table,
 )
-from cxlab.data._validate import validate
+from cxlab.data._validate import extra_columns, validate
 
 
 def generate(**kwargs):
@@ -44,16 +45,20 @@ __all__ = [
     "apply_mapping",
     "bank_calls",
     "bank_calls_export",
+    "check_export",
     "data_freshness",
     "demand",
+    "extra_columns",
     "generate",
     "has_table",
     "ingest",
     "load",
     "load_mapping",
+    "months_plan",
     "mpdta",
     "propose_mapping",
     "read_source",
+    "recover_store",
     "rossi",
     "table_info",
     "truth",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
 import os
 from pathlib import Path
 
@@ -10,8 +13,10 @@ import polars as pl
 from cxlab._config import Settings, settings
 from cxlab._errors import SchemaError
 from cxlab.data._mapping import apply_mapping, load_mapping
-from cxlab.data._store import WriteMode, check_mode, write_table
-from cxlab.data._validate import spec_for, validate
+from cxlab.data._months import MonthsPlan, plan_months
+from cxlab.data._schemas import FUTURE_TOLERANCE
+from cxlab.data._store import WriteMode, check_mode, has_table, load, store_frame
+from cxlab.data._validate import extra_columns, refusal, spec_for, validate
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 """Tried in order; GB18030 is a superset of GBK and GB2312, the usual Chinese exports."""
@@ -27,21 +32,14 @@ def read_source(
     """
     path = Path(path)
     if query is not None:
-        import duckdb
-
-        if not path.exists():
-            raise SchemaError(f"Refused {path}: no such DuckDB database. Nothing was written.")
-        con = duckdb.connect(str(path), read_only=True)
-        try:
-            return con.sql(query).pl(), "duckdb"
-        except duckdb.Error as exc:
-            raise SchemaError(
-                f"Refused {path}: the DuckDB query failed: {exc}. Nothing was written."
-            ) from exc
-        finally:
-            con.close()
+        return _query(path, query), "duckdb"
     if not path.exists():
         raise SchemaError(f"Refused {path}: no such file. Nothing was written.")
+    if not path.is_file():
+        raise SchemaError(
+            f"Refused {path}: it is a folder, not a file; give the export file inside it. "
+            "Nothing was written."
+        )
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         try:
@@ -55,12 +53,10 @@ def read_source(
         if not data.strip():
             return pl.DataFrame(), "empty"
         text, used = _decode(data, path, encoding)
+        separator = "\t" if suffix == ".tsv" else ","
+        _check_header(text, separator, path)
         try:
-            frame = pl.read_csv(
-                text.encode("utf-8"),
-                separator="\t" if suffix == ".tsv" else ",",
-                infer_schema=False,
-            )
+            frame = pl.read_csv(text.encode("utf-8"), separator=separator, infer_schema=False)
         except pl.exceptions.PolarsError as exc:
             raise SchemaError(
                 f"Refused {path}: not a well-formed CSV file ({exc}). Nothing was written."
@@ -71,6 +67,75 @@ def read_source(
         f"Refused {path}: unknown file type {suffix!r}; give a .csv, .tsv, .parquet file or a "
         "DuckDB database with --query. Nothing was written."
     )
+
+
+def _check_header(text: str, separator: str, path: Path) -> None:
+    """Refuse a header that names a column twice (once spaces around the names are trimmed)."""
+    header = next(csv.reader(io.StringIO(text), delimiter=separator), [])
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        name = name.strip().removeprefix("\ufeff")
+        if name in seen:
+            raise SchemaError(
+                f"Refused {path}: the header names the column {name!r} twice (columns "
+                f"{seen[name]} and {position}, spaces around names trimmed); rule: each column "
+                "name appears once. Rename or remove one of them. Nothing was written."
+            )
+        seen[name] = position
+
+
+def _query(path: Path, query: str) -> pl.DataFrame:
+    """Run one read-only SELECT on a DuckDB database file.
+
+    The database is opened read-only with external access off (no file outside it is read or
+    written: ``COPY ... TO``, ``read_csv`` and ``ATTACH`` fail), and only a single ``SELECT``
+    (``WITH ... SELECT`` included) is accepted, decided from DuckDB's own parse of the text.
+    """
+    import duckdb
+
+    if not path.exists():
+        raise SchemaError(f"Refused {path}: no such DuckDB database. Nothing was written.")
+    if not path.is_file():
+        raise SchemaError(
+            f"Refused {path}: --query reads a DuckDB database file; this is a folder. "
+            "Nothing was written."
+        )
+    with open(path, "rb") as head:
+        magic = head.read(12)[8:12]
+    if magic != b"DUCK":  # a DuckDB file's header carries the word at byte 8
+        raise SchemaError(
+            f"Refused {path}: --query reads a DuckDB database file, and this is not one; give a "
+            "CSV or Parquet export without --query. Nothing was written."
+        )
+    try:
+        con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+    except duckdb.Error as exc:
+        raise SchemaError(
+            f"Refused {path}: the DuckDB database does not open read-only "
+            f"({str(exc).splitlines()[0]}). Nothing was written."
+        ) from exc
+    try:
+        try:
+            statements = con.extract_statements(query)
+        except duckdb.Error as exc:
+            raise SchemaError(
+                f"Refused {path}: the DuckDB query does not parse: {exc}. Nothing was written."
+            ) from exc
+        kinds = [str(s.type).rsplit(".", 1)[-1] for s in statements]
+        if kinds != ["SELECT"]:
+            got = ", ".join(kinds) or "no statement"
+            raise SchemaError(
+                f"Refused {path}: --query runs one SELECT statement (WITH ... SELECT included) "
+                f"and nothing else; got {got}. Nothing was run, nothing was written."
+            )
+        try:
+            return con.sql(query).pl()
+        except duckdb.Error as exc:
+            raise SchemaError(
+                f"Refused {path}: the DuckDB query failed: {exc}. Nothing was written."
+            ) from exc
+    finally:
+        con.close()
 
 
 def _decode(data: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
@@ -96,12 +161,24 @@ def ingest(
     mode: WriteMode = "replace",
     workspace: str | os.PathLike | Settings | None = None,
     mapping: str | os.PathLike | None = None,
+    allow_partial_months: bool = False,
+    allow_unknown_customers: bool = False,
 ) -> dict:
     """Read, validate and store one export; refuse it whole on the first broken rule.
 
     ``mapping`` is a mapping YAML (see :func:`cxlab.data.load_mapping`) that renames, recodes and
     converts a source's own columns into the canonical ones first; the file itself is not changed.
-    Returns a summary (table, rows, months, encoding, where it was written).
+
+    Besides the table's own rules, the export is checked against the store and the clock: an
+    observed timestamp (a contact's arrival, a survey's response) is not after the ingest time
+    plus one day; a customer id of contacts or surveys names a stored customer, when the customers
+    table is in the store (unless ``allow_unknown_customers``: callers who are not customers yet,
+    a customers export that lags); with ``mode="months"``, no key is already stored in a month the file
+    does not replace, and a month the file holds less than half of is not replaced unless
+    ``allow_partial_months``. Columns the table does not have are not stored.
+
+    Returns a summary: table, rows, encoding, where it was written, the columns not stored
+    (``dropped``) and, for ``mode="months"``, the months replaced (``months``).
 
     Examples
     --------
@@ -116,6 +193,81 @@ def ingest(
     name = Path(path).name if query is None else f"query on {Path(path).name}"
     if rules is not None:
         frame = apply_mapping(frame, rules, source=name)
-    typed = validate(frame, table, source=name)
-    target = write_table(typed, table, workspace=ws, mode=mode, source=str(path))
-    return {"table": table, "rows": typed.height, "encoding": used, "written_to": str(target)}
+    dropped = extra_columns(frame, table)
+    typed = check_export(
+        frame, table, source=name, workspace=ws, allow_unknown_customers=allow_unknown_customers
+    )
+    target, plan = store_frame(
+        typed,
+        table,
+        workspace=ws,
+        mode=mode,
+        source=str(path),
+        name=name,
+        allow_partial_months=allow_partial_months,
+    )
+    return {
+        "table": table,
+        "rows": typed.height,
+        "encoding": used,
+        "written_to": str(target),
+        "dropped": dropped,
+        **({"months": plan.to_dict(), "plan": plan.describe()} if plan is not None else {}),
+    }
+
+
+def check_export(
+    frame: pl.DataFrame,
+    table: str,
+    *,
+    source: str,
+    workspace: Settings | None = None,
+    now: dt.datetime | None = None,
+    allow_unknown_customers: bool = False,
+) -> pl.DataFrame:
+    """Validate an export as ingest does: the table's rules, no observed timestamp after ``now``
+    (the current time by default) plus one day, and customer ids known to the store's customers
+    table when there is one (unless ``allow_unknown_customers``). Returns the typed frame; raises
+    :class:`SchemaError`."""
+    now = now or dt.datetime.now(dt.UTC)
+    typed = validate(frame, table, source=source, not_after=now + FUTURE_TOLERANCE)
+    ws = workspace or settings()
+    for column, other in spec_for(table).references:
+        if allow_unknown_customers or not has_table(other, ws):
+            continue
+        known = load(other, columns=[spec_for(other).key[0]], workspace=ws).collect().to_series()
+        bad = typed[column].is_not_null() & ~typed[column].is_in(known.implode())
+        if bad.any():
+            raise refusal(
+                typed,
+                table,
+                source=source,
+                column=column,
+                rule=(
+                    f"is a {column} of the {other} table in the store ({known.len():,} of them); "
+                    f"ingest the newer {other} export first, or pass --allow-unknown-customers "
+                    "(allow_unknown_customers=True) to store these rows anyway"
+                ),
+                bad=bad,
+            )
+    return typed
+
+
+def months_plan(
+    typed: pl.DataFrame,
+    table: str,
+    *,
+    source: str,
+    workspace: Settings | None = None,
+    allow_partial_months: bool = False,
+) -> MonthsPlan:
+    """What ``mode="months"`` would replace (and refuse) for a checked export; writes nothing."""
+    ws = workspace or settings()
+    return plan_months(
+        typed,
+        table,
+        ws.processed_dir / table,
+        ws.time_zone,
+        source=source,
+        allow_partial_months=allow_partial_months,
+    )

@@ -8,6 +8,7 @@ Timestamps are time_zone-aware and stored in UTC.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandera.polars as pa
@@ -35,6 +36,12 @@ RATING_COLUMNS = (
 )
 TARGET_DIRECTIONS = (">=", "<=")
 INTERVAL_MINUTES = (5, 10, 15, 30, 60)
+INT64_RANGE = (-(2**63), 2**63 - 1)
+"""What a whole-number column holds (a 64-bit integer)."""
+EXACT_FLOAT = 2**53
+"""Above this a number written with a decimal point or an exponent is not read exactly."""
+FUTURE_TOLERANCE = dt.timedelta(days=1)
+"""How far past the ingest time an observed timestamp may lie (clock skew, zones), no more."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,12 @@ class TableSpec:
     key: tuple[str, ...]
     time_column: str | None = None
     masked: tuple[str, ...] = ()
+    observed: tuple[str, ...] = ()
+    """Timestamps of what happened: never after the ingest time plus :data:`FUTURE_TOLERANCE`
+    (planned ones, such as an event's or an experiment's end, may lie ahead)."""
+    references: tuple[tuple[str, str], ...] = ()
+    """``(column, table)`` pairs: each value is a key of that table, checked at ingest when that
+    table is in the store."""
 
     @property
     def columns(self) -> dict[str, pl.DataType]:
@@ -93,6 +106,8 @@ CONTACTS = TableSpec(
     key=("contact_id",),
     time_column="arrived_at",
     masked=("customer_id",),
+    observed=("arrived_at", "answered_at", "resolved_at"),
+    references=(("customer_id", "customers"),),
     schema=pa.DataFrameSchema(
         {
             "contact_id": _col(pl.Utf8, unique=True),
@@ -162,6 +177,8 @@ SURVEYS = TableSpec(
     key=("survey_id",),
     time_column="responded_at",
     masked=("customer_id",),
+    observed=("responded_at",),
+    references=(("customer_id", "customers"),),
     schema=pa.DataFrameSchema(
         {
             "survey_id": _col(pl.Utf8, unique=True),
@@ -202,6 +219,7 @@ ASSIGNMENTS = TableSpec(
     name="assignments",
     key=("experiment_id", "unit_id"),
     masked=("unit_id",),
+    observed=("assigned_at",),
     schema=pa.DataFrameSchema(
         {
             "experiment_id": _col(pl.Utf8),
@@ -250,6 +268,7 @@ QA_SCORES = TableSpec(
     name="qa_scores",
     key=("contact_id", "dimension"),
     time_column="scored_at",
+    observed=("scored_at",),
     schema=pa.DataFrameSchema(
         {
             "contact_id": _col(pl.Utf8),
@@ -320,6 +339,7 @@ INTERVALS = TableSpec(
     name="intervals",
     key=("queue", "interval_start"),
     time_column="interval_start",
+    observed=("interval_start",),
     schema=pa.DataFrameSchema(
         {
             "queue": _col(pl.Utf8),

@@ -2,7 +2,8 @@
 
 Tables with a timestamp are partitioned by UTC month (``contacts/month=2026-01/part-0.parquet``);
 the others are one file (``customers/part-0.parquet``). Every write is staged beside the store and
-swapped in only when complete, so a failure never leaves a partial table behind.
+swapped in only when complete, under a lock and with a journal (:mod:`cxlab.data._swap`), so a
+failure or a kill never leaves a partial or a missing table behind.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import uuid
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -21,7 +21,10 @@ import polars as pl
 from cxlab._config import Settings, settings
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError, WorkspaceError
 from cxlab._options import Missing, check_option
+from cxlab.data import _swap
+from cxlab.data._months import MonthsPlan, merge_months, plan_months
 from cxlab.data._schemas import TABLES
+from cxlab.data._swap import litter, new_staging, recover, store_lock, swap_in
 from cxlab.data._validate import spec_for
 
 WriteMode = Literal["replace", "months"]
@@ -34,6 +37,7 @@ def table_dir(table: str, workspace: Settings | None = None) -> Path:
 
 
 def has_table(table: str, workspace: Settings | None = None) -> bool:
+    recover_store(workspace)
     return any(table_dir(table, workspace).glob("**/*.parquet"))
 
 
@@ -286,111 +290,119 @@ def write_table(
     workspace: Settings | None = None,
     mode: WriteMode = "replace",
     source: str = "",
+    allow_partial_months: bool = False,
 ) -> Path:
     """Write a validated frame to the store, atomically (staged, then swapped in).
 
-    ``mode="replace"`` replaces the whole table; ``mode="months"`` replaces only the months present
-    in ``frame`` and keeps the others (monthly exports).
+    ``mode="replace"`` replaces the whole table; ``mode="months"`` replaces only the local
+    months present in ``frame`` and keeps the others (monthly exports), after checking the plan
+    against the store (see :func:`~cxlab.data._months.plan_months`: a key stored in another
+    month, or a month the file holds only a small part of, is refused unless
+    ``allow_partial_months``). A crash at any point leaves the old table or the new one.
+    """
+    return store_frame(
+        frame,
+        table,
+        workspace=workspace,
+        mode=mode,
+        source=source,
+        allow_partial_months=allow_partial_months,
+    )[0]
+
+
+def store_frame(
+    frame: pl.DataFrame,
+    table: str,
+    *,
+    workspace: Settings | None = None,
+    mode: WriteMode = "replace",
+    source: str = "",
+    name: str | None = None,
+    allow_partial_months: bool = False,
+) -> tuple[Path, MonthsPlan | None]:
+    """:func:`write_table`, also returning the months plan of ``mode="months"``.
+
+    ``name`` is how messages name the source (``source`` by default).
     """
     check_mode(table, mode)
     spec = TABLES[table]
     ws = workspace or settings()
     target = table_dir(table, ws)
-    staging_root = ws.processed_dir / ".staging"
-    staging = staging_root / f"{table}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir(parents=True, exist_ok=True)
-    try:
-        if spec.time_column is None:
-            frame.write_parquet(staging / "part-0.parquet")
-            months: list[str] = []
-        else:
-            kept: list[Path] = []
-            if mode == "months" and target.exists():
-                frame, kept = _merge_months(frame, spec.time_column, target, ws.time_zone)
-            keyed = frame.with_columns(
-                pl.col(spec.time_column).dt.strftime("%Y-%m").alias("__month")
-            ).sort(spec.time_column)
-            months = keyed["__month"].unique().sort().to_list()
-            for (month,), part in keyed.group_by(["__month"], maintain_order=True):
-                folder = staging / f"month={month}"
-                folder.mkdir()
-                part.drop("__month").write_parquet(folder / "part-0.parquet")
-            for old in kept:
-                shutil.copytree(old, staging / old.name)
-            months = sorted([*months, *(old.name.removeprefix("month=") for old in kept)])
-        rows = (
-            pl.scan_parquet(staging / "**/*.parquet", hive_partitioning=False)
-            .select(pl.len())
-            .collect()
-            .item()
-        )
-        meta = {
-            "table": table,
-            "rows": rows,
-            "source": source,
-            "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "months": months,
-        }
-        (staging / _META).write_text(json.dumps(meta, indent=2))
-        _swap(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if staging_root.exists() and not any(staging_root.iterdir()):
-            staging_root.rmdir()
-    return target
+    with store_lock(ws.processed_dir):
+        recover(ws.processed_dir)
+        plan = None
+        if mode == "months":
+            plan = plan_months(
+                frame,
+                table,
+                target,
+                ws.time_zone,
+                source=name or source or "<frame>",
+                allow_partial_months=allow_partial_months,
+            )
+        staging = new_staging(ws.processed_dir, table)
+        try:
+            _stage(frame, spec, staging, target, mode, ws.time_zone, table, source)
+            swap_in(staging, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            staging_root = staging.parent
+            if staging_root.exists() and not any(staging_root.iterdir()):
+                staging_root.rmdir()
+    return target, plan
 
 
-def _merge_months(
-    frame: pl.DataFrame, time_column: str, target: Path, tz: str
-) -> tuple[pl.DataFrame, list[Path]]:
-    """For ``mode="months"``: the new rows plus the stored rows outside the file's months.
-
-    A monthly export covers calendar months in the workspace's local zone, which straddle two UTC
-    partitions (March in Shanghai starts on 28 February at 16:00 UTC). Stored rows inside those
-    local months are replaced; the other rows of a touched partition are kept, and partitions the
-    file does not touch are returned to be copied as they are.
-    """
-    local = pl.col(time_column).dt.convert_time_zone(tz).dt.truncate("1mo")
-    starts = frame.select(local.unique().sort()).to_series()
-    ranges = [(lo.astimezone(dt.UTC), _next_month(lo).astimezone(dt.UTC)) for lo in starts]
-    touched = {m for lo, hi in ranges for m in _utc_months(lo, hi)}
-    inside = pl.any_horizontal(
-        [pl.col(time_column).is_between(lo, hi, closed="left") for lo, hi in ranges]
+def _stage(frame, spec, staging: Path, target: Path, mode, tz: str, table: str, source: str):
+    """Write the complete new table into ``staging`` (its metadata last)."""
+    if spec.time_column is None:
+        frame.write_parquet(staging / "part-0.parquet")
+        months: list[str] = []
+    else:
+        kept: list[Path] = []
+        if mode == "months" and target.exists():
+            frame, kept = merge_months(frame, spec.time_column, target, tz)
+        keyed = frame.with_columns(
+            pl.col(spec.time_column).dt.strftime("%Y-%m").alias("__month")
+        ).sort(spec.time_column)
+        months = keyed["__month"].unique().sort().to_list()
+        for (month,), part in keyed.group_by(["__month"], maintain_order=True):
+            folder = staging / f"month={month}"
+            folder.mkdir()
+            part.drop("__month").write_parquet(folder / "part-0.parquet")
+            _swap._step("partition")
+        for old in kept:
+            shutil.copytree(old, staging / old.name)
+        months = sorted([*months, *(old.name.removeprefix("month=") for old in kept)])
+    rows = (
+        pl.scan_parquet(staging / "**/*.parquet", hive_partitioning=False)
+        .select(pl.len())
+        .collect()
+        .item()
     )
-    parts, kept = [frame], []
-    for old in sorted(target.glob("month=*")):
-        if old.name.removeprefix("month=") in touched:
-            parts.append(pl.read_parquet(old / "*.parquet").filter(~inside))
-        else:
-            kept.append(old)
-    return pl.concat(parts, how="diagonal_relaxed"), kept
+    meta = {
+        "table": table,
+        "rows": rows,
+        "source": source,
+        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "months": months,
+    }
+    (staging / _META).write_text(json.dumps(meta, indent=2))
 
 
-def _next_month(start: dt.datetime) -> dt.datetime:
-    """The start of the local calendar month after ``start`` (zone-aware, same zone)."""
-    year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
-    return start.replace(year=year, month=month)
+def recover_store(workspace: Settings | None = None, *, wait: float = 30.0) -> list[str]:
+    """Finish or undo what a killed write left in the store (see :mod:`cxlab.data._swap`).
 
-
-def _utc_months(lo: dt.datetime, hi: dt.datetime) -> set[str]:
-    """The UTC months (``YYYY-MM``) that ``[lo, hi)`` overlaps."""
-    out, t = set(), lo
-    while t < hi:
-        out.add(t.strftime("%Y-%m"))
-        year, month = (t.year + 1, 1) if t.month == 12 else (t.year, t.month + 1)
-        t = dt.datetime(year, month, 1, tzinfo=dt.UTC)
-    return out
-
-
-def _swap(staging: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    old = None
-    if target.exists():
-        old = target.with_name(f".old-{target.name}-{uuid.uuid4().hex[:8]}")
-        os.replace(target, old)
-    os.replace(staging, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    Cheap when there is nothing to do (one listing of ``data/processed``). Run by every write and
+    by :func:`has_table` (so by :func:`load`); returns what it did.
+    """
+    ws = workspace or settings()
+    if not litter(ws.processed_dir):
+        return []
+    try:
+        with store_lock(ws.processed_dir, wait=wait):
+            return recover(ws.processed_dir)
+    except WorkspaceError:  # a write is still running: leave its files alone
+        return []
 
 
 def table_info(table: str, workspace: Settings | None = None) -> dict:

@@ -16,9 +16,19 @@ import polars as pl
 
 from cxlab._errors import SchemaError
 from cxlab._masking import mask_id
-from cxlab.data._schemas import RULE_COLUMNS, TABLES, UTC, TableSpec
+from cxlab.data._schemas import (
+    EXACT_FLOAT,
+    FUTURE_TOLERANCE,
+    INT64_RANGE,
+    RULE_COLUMNS,
+    TABLES,
+    UTC,
+    TableSpec,
+)
 
 MAX_ROWS_SHOWN = 5
+_ROW = "__row"
+"""The internal row number; extra columns are dropped first, so it never meets a user's column."""
 _ZONE = r"(Z|z|[+-]\d{2}(:?\d{2})?)$"
 _TRUE = ("true", "t", "1", "yes", "y")
 _FALSE = ("false", "f", "0", "no", "n")
@@ -39,7 +49,19 @@ def spec_for(table: str) -> TableSpec:
     return TABLES[table]
 
 
-def validate(frame: pl.DataFrame, table: str, *, source: str = "<frame>") -> pl.DataFrame:
+def extra_columns(frame: pl.DataFrame, table: str) -> list[str]:
+    """The columns of ``frame`` that ``table`` does not have: they are not stored."""
+    known = spec_for(table).columns
+    return [c for c in frame.columns if c not in known]
+
+
+def validate(
+    frame: pl.DataFrame,
+    table: str,
+    *,
+    source: str = "<frame>",
+    not_after: dt.datetime | None = None,
+) -> pl.DataFrame:
     """Cast ``frame`` to the canonical types of ``table`` and check every rule.
 
     Parameters
@@ -50,11 +72,16 @@ def validate(frame: pl.DataFrame, table: str, *, source: str = "<frame>") -> pl.
         The canonical table name, such as ``"contacts"``.
     source
         The file the frame came from, named in the error message.
+    not_after
+        The latest time an observed timestamp (a contact's arrival, a survey's response...) may
+        hold; ingest passes its own time plus :data:`~cxlab.data._schemas.FUTURE_TOLERANCE`.
+        ``None`` (the default) does not check it.
 
     Returns
     -------
     polars.DataFrame
-        The frame with exactly the canonical columns (in order) plus any extra columns, typed.
+        The frame with exactly the canonical columns, in order, typed. Other columns are not
+        kept (:func:`extra_columns` names them).
 
     Raises
     ------
@@ -92,14 +119,49 @@ def validate(frame: pl.DataFrame, table: str, *, source: str = "<frame>") -> pl.
             f"Refused {where}: the file has a header but no rows. Nothing was written."
         )
 
-    frame = frame.with_row_index("__row", offset=1)
+    frame = frame.select([c for c in frame.columns if c in spec.columns])
+    frame = frame.with_row_index(_ROW, offset=1)
     typed, violations = _cast(frame, spec)
     if not violations:
         violations = _check(typed, spec)
+    if not violations and not_after is not None:
+        violations = _future(typed, spec, not_after)
     if violations:
         raise SchemaError(_message(where, spec, frame, violations))
-    ordered = [*spec.columns, *[c for c in typed.columns if c not in spec.columns and c != "__row"]]
-    return typed.select(ordered)
+    return typed.select(list(spec.columns))
+
+
+def refusal(
+    typed: pl.DataFrame, table: str, *, source: str, column: str | None, rule: str, bad: pl.Series
+) -> SchemaError:
+    """The refusal of a validated frame whose rows ``bad`` (a boolean mask) break ``rule``, a
+    rule that needs more than the file (the store): worded as :func:`validate` words its own."""
+    spec = spec_for(table)
+    frame = typed.with_row_index(_ROW, offset=1)
+    rows = frame.filter(bad)[_ROW].to_list()
+    violation = _Violation(column, rule, rows, len(rows))
+    return SchemaError(_message(f"{source} (table {table})", spec, frame, [violation]))
+
+
+def show_rows(typed: pl.DataFrame, table: str, rows: list[int], column: str | None) -> list[str]:
+    """Up to five rows (numbered from 1) of a validated frame, as a refusal shows them."""
+    spec = spec_for(table)
+    frame = typed.with_row_index(_ROW, offset=1)
+    return [_show_row(frame, r, spec, column, "") for r in rows[:MAX_ROWS_SHOWN]]
+
+
+def _future(typed: pl.DataFrame, spec: TableSpec, not_after: dt.datetime) -> list[_Violation]:
+    limit = not_after.astimezone(dt.UTC)
+    out = []
+    for name in spec.observed:
+        late = typed.filter(pl.col(name) > limit)[_ROW].to_list()
+        if late:
+            rule = (
+                f"is not in the future (at most {limit:%Y-%m-%d %H:%M} UTC, the ingest time "
+                f"plus {FUTURE_TOLERANCE.days} day)"
+            )
+            out.append(_Violation(name, rule, late, len(late)))
+    return out
 
 
 # -- casting ----------------------------------------------------------------------------------
@@ -124,6 +186,8 @@ def _cast(frame: pl.DataFrame, spec: TableSpec) -> tuple[pl.DataFrame, list[_Vio
 
 
 def _blank_to_null(series: pl.Series) -> pl.Series:
+    if isinstance(series.dtype, pl.Categorical | pl.Enum):
+        series = series.cast(pl.Utf8)
     if series.dtype == pl.Utf8:
         return series.str.strip_chars().replace("", None)
     return series
@@ -131,7 +195,7 @@ def _blank_to_null(series: pl.Series) -> pl.Series:
 
 def _bad_rows(frame: pl.DataFrame, before: pl.Series, after: pl.Series) -> list[int]:
     mask = before.is_not_null() & after.is_null()
-    return frame.filter(mask)["__row"].to_list()
+    return frame.filter(mask)[_ROW].to_list()
 
 
 def _parse_iso(text: pl.Series, *, zoned: bool) -> pl.Series:
@@ -145,16 +209,72 @@ def _parse_iso(text: pl.Series, *, zoned: bool) -> pl.Series:
     return parsed
 
 
+_LOW, _HIGH = INT64_RANGE
+_RANGE_RULE = f"is a whole number from {_LOW} to {_HIGH} (a 64-bit integer)"
+_EXACT_RULE = (
+    f"is a whole number written in digits alone from {EXACT_FLOAT} (2^53): with a "
+    "decimal point or an exponent it cannot be read exactly"
+)
+
+
+def _cast_integer(frame: pl.DataFrame, name: str, raw: pl.Series):
+    """A whole-number column read as integers, never through a float that loses digits.
+
+    Integer columns keep their values (refused outside the 64-bit range); text is read as an
+    integer, or else as a number that must be whole ("3.0" is 3), inside the range and exact.
+    """
+    src = raw.dtype
+    if src.is_integer():
+        parsed = raw.cast(pl.Int64, strict=False)  # an unsigned value above 2^63 - 1 is null
+        bad = _bad_rows(frame, raw, parsed)
+        if bad:
+            return parsed, _Violation(name, _RANGE_RULE, bad, len(bad))
+        return parsed.alias(name), None
+    exact = (
+        raw.cast(pl.Int64, strict=False)
+        if src == pl.Utf8
+        else pl.Series(name, [None] * len(raw), pl.Int64)
+    )
+    number = raw.cast(pl.Float64, strict=False)
+    # NaN is how pandas exports a missing number (a float column, or "nan" text): a blank
+    missing = exact.is_null() & number.is_nan().fill_null(False)
+    number = number.fill_nan(None)
+    todo = raw.is_not_null() & exact.is_null() & ~missing
+    unread = todo & number.is_null()
+    fraction = todo & number.is_not_null() & (number.is_infinite() | (number != number.round(0)))
+    whole = todo & number.is_not_null() & ~number.is_infinite() & (number == number.round(0))
+    outside = whole & (number.abs() >= 2.0**63)
+    inexact = whole & ~outside & (number.abs() >= EXACT_FLOAT)
+    for mask, rule in (
+        (unread | fraction, "is a whole number"),
+        (outside, _RANGE_RULE),
+        (inexact, _EXACT_RULE),
+    ):
+        rows = frame.filter(mask)[_ROW].to_list()
+        if rows:
+            return number, _Violation(name, rule, rows, len(rows))
+    readable = whole & ~outside & ~inexact
+    parsed = exact.zip_with(~readable, number.set(~readable, None).cast(pl.Int64))
+    return parsed.alias(name), None
+
+
 def _cast_column(frame: pl.DataFrame, name: str, dtype) -> tuple[pl.Series, _Violation | None]:
     raw = _blank_to_null(frame[name])
     src = raw.dtype
+    if src.is_nested() or src in (pl.Binary, pl.Object):
+        return raw, _Violation(
+            name,
+            f"holds one value per row (found a {src} column)",
+            frame[_ROW].head(MAX_ROWS_SHOWN).to_list(),
+            frame.height,
+        )
     if dtype == UTC:
         if isinstance(src, pl.Datetime):
             if src.time_zone is None:
                 return raw, _Violation(
                     name,
                     "timestamps carry a time zone (stored in UTC); found a naive datetime column",
-                    frame["__row"].head(MAX_ROWS_SHOWN).to_list(),
+                    frame[_ROW].head(MAX_ROWS_SHOWN).to_list(),
                     frame.height,
                 )
             return raw.dt.convert_time_zone("UTC").dt.cast_time_unit("us"), None
@@ -162,7 +282,7 @@ def _cast_column(frame: pl.DataFrame, name: str, dtype) -> tuple[pl.Series, _Vio
             return raw, _Violation(
                 name,
                 "is a timestamp with a time zone, not a date",
-                frame["__row"].head(MAX_ROWS_SHOWN).to_list(),
+                frame[_ROW].head(MAX_ROWS_SHOWN).to_list(),
                 frame.height,
             )
         text = raw.cast(pl.Utf8)
@@ -180,7 +300,7 @@ def _cast_column(frame: pl.DataFrame, name: str, dtype) -> tuple[pl.Series, _Vio
             # a value without zone is "naive" if it reads as a local timestamp; else unparseable
             rest = normal.filter(failed)
             local = ~rest.str.contains(_ZONE) & _parse_iso(rest, zoned=False).is_not_null()
-            naive = frame["__row"].filter(failed).filter(local).to_list()
+            naive = frame[_ROW].filter(failed).filter(local).to_list()
         bad = [r for r in _bad_rows(frame, text, parsed) if r not in set(naive)]
         if bad:
             return parsed, _Violation(
@@ -201,7 +321,7 @@ def _cast_column(frame: pl.DataFrame, name: str, dtype) -> tuple[pl.Series, _Vio
             return raw, _Violation(
                 name,
                 "is a calendar date (2026-01-31), not a timestamp",
-                frame["__row"].head(MAX_ROWS_SHOWN).to_list(),
+                frame[_ROW].head(MAX_ROWS_SHOWN).to_list(),
                 frame.height,
             )
         text = raw.cast(pl.Utf8)
@@ -227,20 +347,26 @@ def _cast_column(frame: pl.DataFrame, name: str, dtype) -> tuple[pl.Series, _Vio
             return parsed, _Violation(name, "is true or false", bad, len(bad))
         return parsed, None
     if dtype in (pl.Int64, pl.Float64):
+        kind = "a whole number" if dtype == pl.Int64 else "a number"
+        if src == pl.Boolean or src.is_temporal():
+            found = "true/false" if src == pl.Boolean else "a date or time"
+            return raw, _Violation(
+                name,
+                f"is {kind}, not {found} (found a {src} column; it is not read as a number)",
+                frame.filter(raw.is_not_null())[_ROW].head(MAX_ROWS_SHOWN).to_list(),
+                raw.is_not_null().sum(),
+            )
+        if dtype == pl.Int64:
+            return _cast_integer(frame, name, raw)
         parsed = raw.cast(pl.Float64, strict=False)
         # NaN is how pandas exports a missing number (a float column, or "nan" text): a blank
         missing = parsed.is_nan().fill_null(False)
         parsed = parsed.fill_nan(None)
         bad = _bad_rows(frame, raw.set(missing, None), parsed)
-        bad += frame.filter(parsed.is_infinite().fill_null(False))["__row"].to_list()
-        kind = "a whole number" if dtype == pl.Int64 else "a number"
-        if not bad and dtype == pl.Int64:
-            bad = frame.filter(parsed.is_not_null() & (parsed != parsed.round(0)))[
-                "__row"
-            ].to_list()
+        bad += frame.filter(parsed.is_infinite().fill_null(False))[_ROW].to_list()
         if bad:
-            return parsed, _Violation(name, f"is {kind}", bad, len(bad))
-        return parsed.cast(dtype).alias(name), None
+            return parsed, _Violation(name, f"is {kind}", sorted(bad), len(bad))
+        return parsed.alias(name), None
     return raw.cast(pl.Utf8).alias(name), None
 
 
@@ -249,7 +375,7 @@ def _cast_column(frame: pl.DataFrame, name: str, dtype) -> tuple[pl.Series, _Vio
 
 def _check(typed: pl.DataFrame, spec: TableSpec) -> list[_Violation]:
     try:
-        spec.schema.validate(typed.drop("__row"), lazy=True)
+        spec.schema.validate(typed.drop(_ROW), lazy=True)
     except pa_errors.SchemaErrors as exc:
         return _violations_from(exc.failure_cases, typed, spec)
     except pa_errors.SchemaError as exc:  # pragma: no cover - lazy=True collects errors
@@ -287,7 +413,7 @@ def _violations_from(cases: pl.DataFrame, typed: pl.DataFrame, spec: TableSpec) 
     cases = cases.with_columns(pl.col("column").fill_null(""))
     for (column, check), group in cases.group_by(["column", "check"], maintain_order=True):
         index = [i for i in group["index"].to_list() if i is not None]
-        rows = typed["__row"].gather(sorted(set(index))).to_list() if index else []
+        rows = typed[_ROW].gather(sorted(set(index))).to_list() if index else []
         out.append(
             _Violation(
                 column or None,
@@ -305,7 +431,7 @@ def _violations_from(cases: pl.DataFrame, typed: pl.DataFrame, spec: TableSpec) 
 
 
 def _show_row(frame: pl.DataFrame, row: int, spec: TableSpec, column: str | None, rule: str) -> str:
-    record = frame.filter(pl.col("__row") == row).drop("__row").row(0, named=True)
+    record = frame.filter(pl.col(_ROW) == row).drop(_ROW).row(0, named=True)
     keys = list(spec.key)
     shown = [column] if column else list(RULE_COLUMNS.get(rule, () if "unique" in rule else record))
     keys += [k for k in shown if k not in keys]
