@@ -159,10 +159,7 @@ def test_killing_cxlab_run_leaves_no_orphans_and_records_the_run(runner_ws: Path
     proc = cli("run", "slow_cell", "--workspace", str(runner_ws))
     assert wait_for(lambda: kernel_started(proc), timeout=60), proc.stderr.read()
     below = kill(proc, sig)
-    assert (
-        any(b"papermill" in Path(f"/proc/{p}/cmdline").read_bytes() for p in below if alive(p))
-        or below
-    )
+    assert len(below) >= 2  # papermill and its kernel were running
     assert wait_for(lambda: not any(alive(p) for p in below), timeout=10), [
         p for p in below if alive(p)
     ]

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from cxlab._config import Settings, settings
 from cxlab._errors import CxlabError, OptionError, WorkspaceError
 from cxlab.runner._execute import execute
-from cxlab.runner._journal import JOURNAL, append_line, read_status, recover
+from cxlab.runner._journal import JOURNAL, _step, append_line, read_status, recover
 from cxlab.runner._notebooks import find_notebook, needs_of, title_of
 from cxlab.runner._params import check_parameters
 from cxlab.runner._publish import publish_run, write_index
@@ -281,6 +281,7 @@ def run_notebook(
         append_line(outputs, {**record, "status": "started"})
     except OSError as exc:
         raise _unwritable(ws, exc, {**record, "event": "start"}) from None
+    _step("started")
     try:
         with _stop_on_signals():
             return _run(
@@ -396,6 +397,7 @@ def _run(
     try:
         report = render_html(executed, **_page_context(ws, started, record, run_id, lang))
         slim_notebook(executed)
+        _step("rendered")
     except OSError:
         raise
     except Exception as exc:  # rendering is part of the run: a failure keeps the last good report
