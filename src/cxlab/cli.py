@@ -570,8 +570,8 @@ def schedule_cmd(
 ) -> None:
     """Run the jobs of schedule.yaml when they are due, in the foreground (as a service would).
 
-    Exit codes: 0 every due job ran; 1 a report failed; 2 bad usage or input; 70 a crash inside
-    cxlab (the traceback is printed); 75 the workspace was busy, due jobs stay due (--once, --run).
+    Exit codes: 0 every due job ran; 1 a report failed; 2 bad usage or input;
+    70 a crash inside cxlab (traceback printed); 75 the workspace was busy, due jobs stay due.
     """
     import traceback
 
