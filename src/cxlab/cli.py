@@ -182,7 +182,7 @@ def data_ingest(
     """Validate an export and store it as month-partitioned parquet; refuse it whole if any rule breaks."""
     from cxlab import CxlabError
     from cxlab._config import settings
-    from cxlab._masking import mask_id
+    from cxlab._masking import mask_id, masking_in
     from cxlab.data import (
         TABLES,
         apply_mapping,
@@ -206,9 +206,11 @@ def data_ingest(
         typer.echo(f"{path.name}: {frame.height:,} rows ({used}); the first mapped rows:")
         masked = TABLES[table].masked if table in TABLES else ()
         for number, row in enumerate(frame.head(3).iter_rows(named=True), start=1):
-            shown = {
-                k: mask_id(str(v)) if k in masked and v is not None else v for k, v in row.items()
-            }
+            with masking_in(ws):
+                shown = {
+                    k: mask_id(str(v)) if k in masked and v is not None else v
+                    for k, v in row.items()
+                }
             typer.echo(f"row {number}: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
         try:
             _echo_dropped(extra_columns(frame, table), table)

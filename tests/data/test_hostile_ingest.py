@@ -323,3 +323,22 @@ def test_observed_times_may_not_lie_past_the_ingest_time_plus_a_day(tmp_path: Pa
         ).height
         == 4
     )
+
+
+def test_refusals_mask_with_the_key_of_the_workspace_written_to(
+    scratch_workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run from another folder with -w: the masks in the refusal are the target workspace's."""
+    from cxlab._masking import mask_id, mask_key
+
+    monkeypatch.delenv("CXLAB_WORKSPACE", raising=False)
+    monkeypatch.delenv("CXLAB_MASK_KEY", raising=False)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    rows = make_corpus.set_value(make_corpus.contacts(), 2, "customer_id", "C9999999")
+    path = tmp_path / "contacts.csv"
+    path.write_text(make_corpus._csv_text(rows), encoding="utf-8")
+    refused = _ingest(path, "contacts", scratch_workspace)
+    assert refused.exit_code == 2
+    assert mask_id("C9999999", key=mask_key(scratch_workspace)) in refused.stderr

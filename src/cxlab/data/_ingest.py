@@ -12,6 +12,7 @@ import polars as pl
 
 from cxlab._config import Settings, settings
 from cxlab._errors import SchemaError
+from cxlab._masking import masking_in
 from cxlab.data._mapping import apply_mapping, load_mapping
 from cxlab.data._months import MonthsPlan, plan_months
 from cxlab.data._schemas import FUTURE_TOLERANCE
@@ -189,23 +190,24 @@ def ingest(
     check_mode(table, mode)  # before reading a large file, not after
     rules = None if mapping is None else load_mapping(mapping, table)
     ws = workspace if isinstance(workspace, Settings) else settings(workspace)
-    frame, used = read_source(path, query=query, encoding=encoding)
-    name = Path(path).name if query is None else f"query on {Path(path).name}"
-    if rules is not None:
-        frame = apply_mapping(frame, rules, source=name)
-    dropped = extra_columns(frame, table)
-    typed = check_export(
-        frame, table, source=name, workspace=ws, allow_unknown_customers=allow_unknown_customers
-    )
-    target, plan = store_frame(
-        typed,
-        table,
-        workspace=ws,
-        mode=mode,
-        source=str(path),
-        name=name,
-        allow_partial_months=allow_partial_months,
-    )
+    with masking_in(ws):  # a refusal masks ids with the key of the workspace written to
+        frame, used = read_source(path, query=query, encoding=encoding)
+        name = Path(path).name if query is None else f"query on {Path(path).name}"
+        if rules is not None:
+            frame = apply_mapping(frame, rules, source=name)
+        dropped = extra_columns(frame, table)
+        typed = check_export(
+            frame, table, source=name, workspace=ws, allow_unknown_customers=allow_unknown_customers
+        )
+        target, plan = store_frame(
+            typed,
+            table,
+            workspace=ws,
+            mode=mode,
+            source=str(path),
+            name=name,
+            allow_partial_months=allow_partial_months,
+        )
     return {
         "table": table,
         "rows": typed.height,
@@ -229,9 +231,14 @@ def check_export(
     (the current time by default) plus one day, and customer ids known to the store's customers
     table when there is one (unless ``allow_unknown_customers``). Returns the typed frame; raises
     :class:`SchemaError`."""
+    ws = workspace or settings()
+    with masking_in(ws):  # a refusal masks ids with the key of the workspace checked against
+        return _check_export(frame, table, source, ws, now, allow_unknown_customers)
+
+
+def _check_export(frame, table, source, ws, now, allow_unknown_customers) -> pl.DataFrame:
     now = now or dt.datetime.now(dt.UTC)
     typed = validate(frame, table, source=source, not_after=now + FUTURE_TOLERANCE)
-    ws = workspace or settings()
     for column, other in spec_for(table).references:
         if allow_unknown_customers or not has_table(other, ws):
             continue

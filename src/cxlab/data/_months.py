@@ -126,7 +126,9 @@ def plan_months(
     if not files:
         changes = tuple(MonthChange(m, file_rows[m], 0) for m in sorted(file_rows))
         return MonthsPlan(changes, 0, tz)
-    stored = pl.scan_parquet(files, hive_partitioning=False).select([*keys, column])
+    stored = pl.scan_parquet(files, hive_partitioning=False).select(
+        list(dict.fromkeys([*keys, column]))
+    )
     counts = stored.filter(inside).group_by(_local_month(column, tz).alias("month")).len().collect()
     stored_rows = dict(zip(counts["month"], counts["len"], strict=True))
     total = stored.select(pl.len()).collect().item()
@@ -170,8 +172,8 @@ def plan_months(
             for c in partial
         )
         lines = [
-            f"Refused {source} (table {table}, mode months): the file holds only a part of "
-            f"month(s) the store holds in full ({words}; local months, {tz}). Mode months "
+            f"Refused {source} (table {table}, mode months): the file holds only a small part of "
+            f"month(s) already in the store ({words}; local months, {tz}). Mode months "
             f"replaces every stored row of each month in the file, so a month is replaced only "
             f"when the file holds at least {PARTIAL_SHARE:.0%} of its stored rows. The file's "
             f"rows of {first.month} (first {min(5, len(rows))} shown, row 1 is the first data row):",

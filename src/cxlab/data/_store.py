@@ -401,7 +401,7 @@ def recover_store(workspace: Settings | None = None, *, wait: float = 30.0) -> l
     try:
         with store_lock(ws.processed_dir, wait=wait):
             return recover(ws.processed_dir)
-    except WorkspaceError:  # a write is still running: leave its files alone
+    except (WorkspaceError, OSError):  # a write still running, or a read-only store: leave it
         return []
 
 
