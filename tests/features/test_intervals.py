@@ -227,3 +227,50 @@ def test_load_can_give_an_empty_table_for_one_a_report_can_do_without(tmp_path: 
         cx.load("events", workspace=tmp_path)
     with pytest.raises(cx.OptionError, match="missing='skip'"):
         cx.load("events", workspace=tmp_path, missing="skip")
+
+
+def test_an_interval_open_only_in_part_is_staffed_for_its_open_minutes() -> None:
+    """A centre that closes at 21:05 reports five-minute rows up to 21:00: the half-hour from
+    21:00 holds five open minutes. Its calls arrive in those minutes, so the plan staffs them as
+    a five-minute interval would; spreading them over the half-hour understaffs it six times."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    days = [d for d in pl.date_range(dt.date(2026, 3, 2), dt.date(2026, 4, 24), eager=True)
+            if d.weekday() < 5]  # fmt: skip
+    starts = [
+        dt.datetime.combine(d, dt.time(7)) + dt.timedelta(minutes=5 * k)
+        for d in days
+        for k in range(169)  # 07:00 to 21:00
+    ]
+    report = pl.DataFrame(
+        {
+            "queue": "bank",
+            "channel": "phone",
+            "interval_start": starts,
+            "interval_minutes": 5,
+            "offered": rng.poisson(60, len(starts)),
+        }
+    ).with_columns(pl.col("interval_start").dt.replace_time_zone("America/New_York"))
+    series = cx.features.volume_series(report, every="30m", time_zone="America/New_York")
+    last = series.filter(pl.col("ts").dt.hour() == 21)
+    assert set(last["open_minutes"]) == {5.0}
+    assert series.filter(pl.col("ts").dt.hour() < 21)["open_minutes"].unique().to_list() == [30.0]
+    forecast = cx.forecast.refresh(series, horizon=5)
+    queue = forecast.frame.filter(level="queue")
+    assert queue.filter(pl.col("ts").dt.hour() == 21)["open_minutes"].unique().to_list() == [5.0]
+    assert "open_minutes" in forecast.past_forecast().columns
+    settings_ = cx.staffing.QueueSettings(aht_seconds=240, sl_target=0.8, sl_seconds=20)
+    plan = cx.staffing.plan(forecast, every="30m", settings=settings_)
+    closing = plan.table.filter(pl.col("ts").dt.hour() == 21)
+    expected = cx.staffing.agents_required(
+        closing["y_hat"].to_numpy(), every="5m", aht_seconds=240, sl_target=0.8, sl_seconds=20
+    ).agents
+    assert closing["agents"].to_list() == list(expected)
+    spread = cx.staffing.agents_required(
+        closing["y_hat"].to_numpy(), every="30m", aht_seconds=240, sl_target=0.8, sl_seconds=20
+    ).agents
+    assert min(closing["agents"].to_numpy() - np.asarray(spread)) > 20
+    # a report without partly open intervals keeps the series as it was
+    whole = cx.features.volume_series(report, every="5m", time_zone="America/New_York")
+    assert whole.columns == ["series_id", "ts", "y"]

@@ -69,6 +69,9 @@ def volume_series(
     polars.DataFrame
         ``series_id, ts, y`` (plus ``open`` with ``closed="flag"``), sorted. Channel and total series
         are sums of the queue series, so queue forecasts can be reconciled to them.
+        From an interval report whose intervals cover only part of some (the last five minutes
+        before a 21:05 close, in the half-hour from 21:00), ``open_minutes`` says how many minutes
+        of each interval were open; forecasts carry it to staffing plans.
 
     Examples
     --------
@@ -101,9 +104,10 @@ def volume_series(
             *keys,
             local.dt.truncate(f"{minutes}m").alias("ts"),
             (pl.col("offered") if report else pl.lit(1)).cast(pl.Float64).alias("y"),
+            *([pl.col("interval_minutes").cast(pl.Float64).alias("_m")] if report else []),
         )
         .group_by([*keys, "ts"])
-        .agg(pl.col("y").sum())
+        .agg(pl.col("y").sum(), *([pl.col("_m").sum()] if report else []))
         .collect()
     )
     if counts.is_empty():
@@ -137,8 +141,13 @@ def volume_series(
     if daily:
         full = full.filter(pl.col("open")) if closed == "flag" else full
         full = full.with_columns(pl.col("ts").dt.truncate("1d"))
+    # an interval the report lists only part of (the last five minutes before closing, in a
+    # half-hour) is open for those minutes: staffing plans its contacts over them, not the slot
+    partial = report and not daily and (full["_m"].fill_null(minutes) < minutes).any()
     out = full.group_by(["series_id", "ts"]).agg(
-        pl.col("y").sum(), *([pl.col("open").any()] if closed == "flag" and not daily else [])
+        pl.col("y").sum(),
+        *([pl.col("open").any()] if closed == "flag" and not daily else []),
+        *([pl.col("_m").fill_null(minutes).max().alias("open_minutes")] if partial else []),
     )
     # a local time skipped by a daylight-saving change has no instant: its (empty) interval goes
     out = out.with_columns(

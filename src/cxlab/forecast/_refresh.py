@@ -135,8 +135,10 @@ def refresh(
         "model",
         "y_hat",
         *[f"y_{b}_{lv}" for lv in level for b in ("lo", "hi")],
-    ]
+    ]  # then open_minutes, for an interval report with partly open intervals
     full = pl.concat([frame.select(cols), *[u.select(cols) for u in upper]])
+    if "open_minutes" in series.columns:  # slots a queue is open only part of, for staffing
+        full, bt_frame = _open_minutes(full, series), _open_minutes(bt_frame, series)
     history = _history(series, groups, history_days)
     bt = BacktestResult(
         frame=bt_frame,
@@ -270,6 +272,25 @@ def _aggregate(
         pl.lit(lvl).alias("level"),
         pl.lit("bottom_up").alias("model"),
         *[pl.Series(k, v) for k, v in cols.items()],
+    )
+
+
+def _open_minutes(frame: pl.DataFrame, series: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with the open minutes of each queue's interval, as on the latest day of the same
+    weekday (else of any day) at that time; null where the whole interval is open."""
+    keys = {
+        "_wd": pl.col("ts").dt.weekday(),
+        "_hm": pl.col("ts").dt.hour() * 60 + pl.col("ts").dt.minute(),
+    }
+    seen = series.sort("ts").with_columns(**keys)
+    by_day = seen.group_by("series_id", "_wd", "_hm").agg(pl.col("open_minutes").last())
+    any_day = seen.group_by("series_id", "_hm").agg(pl.col("open_minutes").last().alias("_any"))
+    return (
+        frame.with_columns(**keys)
+        .join(by_day, on=["series_id", "_wd", "_hm"], how="left")
+        .join(any_day, on=["series_id", "_hm"], how="left")
+        .with_columns(pl.coalesce("open_minutes", "_any").alias("open_minutes"))
+        .drop("_wd", "_hm", "_any")
     )
 
 

@@ -323,7 +323,10 @@ class ForecastResult(Result):
         chosen = pl.DataFrame({"series_id": list(self.choice), "model": list(self.choice.values())})
         past = bt.filter(pl.col("cutoff") == last).join(chosen, on=["series_id", "model"])
         bands = [f"y_{b}_{lv}" for lv in self.levels for b in ("lo", "hi")]
-        return past.select("series_id", "ts", "model", "y_hat", *bands).sort("series_id", "ts")
+        extra = ["open_minutes"] if "open_minutes" in past.columns else []
+        return past.select("series_id", "ts", "model", "y_hat", *bands, *extra).sort(
+            "series_id", "ts"
+        )
 
     def _chosen_backtest(self) -> pl.DataFrame:
         chosen = pl.DataFrame({"series_id": list(self.choice), "model": list(self.choice.values())})

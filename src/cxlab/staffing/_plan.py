@@ -676,6 +676,9 @@ def plan(
         else per_series(patience_seconds, ids, "patience_seconds", missing=np.inf)
     )
     seconds = minutes * 60.0
+    if "open_minutes" in frame.columns:  # an interval open only in part: its contacts come then
+        open_s = frame["open_minutes"].cast(pl.Float64).fill_null(minutes).to_numpy() * 60.0
+        seconds = np.clip(open_s, 60.0, minutes * 60.0)
     cols = QUANTILE_COLUMNS if has_bands else ("y_hat",)
     volumes = np.vstack([frame[c].cast(pl.Float64).fill_null(np.nan).to_numpy() for c in cols])
     if np.isnan(volumes).any():
