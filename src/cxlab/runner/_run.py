@@ -48,9 +48,10 @@ class RunResult:
         return self.status == "needs_data"
 
 
-class RunStopped(BaseException):
+class RunStopped(KeyboardInterrupt):
     """A run was stopped by a signal (SIGTERM, SIGHUP or Ctrl-C): papermill and its kernel were
-    killed and the run recorded as killed before this propagates."""
+    killed and the run recorded as killed before this propagates. It is a
+    :class:`KeyboardInterrupt`, so whatever stops on Ctrl-C stops on SIGTERM alike."""
 
     def __init__(self, signum: int) -> None:
         self.signum = signum
