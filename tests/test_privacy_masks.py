@@ -240,3 +240,12 @@ def test_key_made_where_hard_links_are_not_allowed(
     assert key_path(ws).read_text().strip() == key.hex()
     assert stat.S_IMODE(key_path(ws).stat().st_mode) == 0o600
     assert sorted(p.name for p in (ws / "data").iterdir()) == [".mask_key"]
+
+
+def test_a_key_readable_by_others_is_made_private_again(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    (ws / "data").mkdir(parents=True)
+    key = mask_key(ws)
+    os.chmod(key_path(ws), 0o644)  # as a restore from a backup may leave it
+    assert mask_key(ws) == key
+    assert stat.S_IMODE(key_path(ws).stat().st_mode) == 0o600

@@ -50,7 +50,7 @@ _KEY_BYTES = 32
 
 _log = logging.getLogger("cxlab")
 _active: ContextVar[Path | None] = ContextVar("cxlab_mask_workspace", default=None)
-_cache: dict[Path, tuple[tuple[int, int, int], bytes]] = {}
+_cache: dict[Path, tuple[tuple[int, ...], bytes]] = {}
 _ephemeral: dict[Path, bytes] = {}
 
 
@@ -120,7 +120,7 @@ def _read_key(path: Path) -> bytes | None:
         stat = path.stat()
     except FileNotFoundError:
         return None
-    signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_mode)
     cached = _cache.get(path)
     if cached is not None and cached[0] == signature:
         return cached[1]
@@ -134,6 +134,9 @@ def _read_key(path: Path) -> bytes | None:
             f"The mask key {path} is damaged: it must hold {2 * _KEY_BYTES} hex digits. Restore it "
             "from the workspace's backup; deleting it makes a new key and changes every mask."
         )
+    if stat.st_mode & 0o077:  # restored from a backup readable by others: private again
+        with contextlib.suppress(OSError):
+            os.chmod(path, 0o600)
     _cache[path] = (signature, key)
     return key
 
