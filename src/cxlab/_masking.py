@@ -2,12 +2,11 @@
 
 A mask keeps at most two leading characters of the identifier and adds a keyed fingerprint:
 ``C0***#7i9x1x4e4g8k9c4s``. The fingerprint is the first 64 bits of HMAC-SHA256 of the
-identifier under the workspace's secret key, each byte written as a digit and a letter (so a
-fingerprint never reads as a word, nor as a number that looks like a phone or card number), so a
-mask cannot be reversed by hashing the id space
-(an unkeyed hash of a few million ids takes a fraction of a second); without the key, a mask
-says nothing about the id behind it. Masks are stable within a workspace (the same id gives the
-same mask in every report and every message) and differ between workspaces with different keys.
+identifier under the workspace's secret key, each byte written as a digit and a letter, so that
+it never reads as a word, nor as a number a scrubber would take for a phone or card number.
+Without the key a mask says nothing about the id behind it: hashing the id space (a few million
+ids take a fraction of a second) finds nothing. Masks are stable within a workspace (the same id
+gives the same mask in every report and every message) and differ between workspaces.
 
 With 64 bits, the chance that any two of 10 million distinct ids share a fingerprint is about
 n²/2⁶⁵ = 2.7e-6 (the two leading characters only lower it further).
@@ -16,14 +15,14 @@ The key is, in order:
 
 - the ``CXLAB_MASK_KEY`` environment variable (at least 16 characters), for an organisation that
   wants the same masks in several workspaces and keeps its secrets in the environment;
-- otherwise the workspace's key file ``data/.mask_key`` (64 hex digits, permissions 0600),
-  generated on first use from :func:`secrets.token_bytes` in a workspace that has a ``data/``
-  folder (a folder that is not a workspace gets no file, and masks with a key of the process). It lives beside the data, never under
-  ``outputs/``, and is never printed. Keep it with the data's backups: deleting it changes every
-  mask from then on.
+- otherwise the workspace's key file ``data/.mask_key``: 64 hex digits (256 random bits),
+  permissions 0600, made on first use in a workspace that has a ``data/`` folder (a folder that is
+  not a workspace gets no file and masks with a key of the process, as does a read-only one). It
+  lives beside the data, never under ``outputs/``, and is never printed. Keep it with the data's
+  backups: deleting it changes every mask from then on.
 
-The workspace is the one :func:`masking_in` names (ingest names the workspace it writes to), else
-the current one (:func:`cxlab._config.settings`).
+The workspace is the one :func:`masking_in` names (an ingest names the workspace it checks
+against), else the current one (:func:`cxlab._config.settings`).
 """
 
 from __future__ import annotations
