@@ -214,6 +214,26 @@ def test_nps_results_quote_comments_scrubbed_and_the_export_keeps_them(tmp_path)
     assert "13912340000" in exported or "@example.org" in exported
 
 
+def test_a_scrubbed_comment_keeps_the_language_its_customer_wrote_in() -> None:
+    """On a Chinese page the placeholder is Chinese ([电话]); an English comment carrying one is
+    still quoted as English (lang='en' and its tag), not taken for Chinese."""
+    import cxlab as cx
+
+    surveys = pl.DataFrame(
+        {
+            "survey_id": ["S1"],
+            "customer_id": ["C0000001"],
+            "responded_at": [datetime(2026, 10, 3, 12, tzinfo=UTC)],
+            "nps": [2],
+            "comment": ["Waited 40 minutes on hold, call me back on 13812345678"],
+        }
+    )
+    with use_language("zh"):
+        page = cx.nps.followup(surveys, period="2026-10")._repr_html_()
+    assert "<span lang='en'>Waited 40 minutes on hold, call me back on [电话]</span>" in page
+    assert "13812345678" not in page
+
+
 def _decoded(data: str) -> str:
     return base64.b64decode(data).decode("utf-8")
 

@@ -188,7 +188,8 @@ class FollowUp(Result):
             body = mark_languages(
                 body,
                 shown.columns.index("comment"),
-                [detect_language(x) if x else None for x in full["comment"].head(BODY_ROWS)],
+                # the language of what the customer wrote, not of the placeholders put in it
+                [detect_language(x) if x else None for x in self.table["comment"].head(BODY_ROWS)],
             )
         more = ""
         if full.height > BODY_ROWS:
