@@ -318,3 +318,16 @@ def test_an_empty_table_says_it_is_empty_in_the_readers_language():
             page = table_html(empty, caption="Measures with a target")
         assert f"<td colspan='2' class='txt cx-empty'>{words}</td>" in page
     assert "cx-empty" not in table_html(pl.DataFrame({"kpi": ["fcr"], "value": [0.8]}))
+
+
+def test_findings_notes_and_chart_labels_never_show_personal_data():
+    """Second line of defence: a finding or a chart label that quotes a comment is scrubbed too,
+    and the figures a finding is made of are left alone."""
+    from cxlab._present import findings_html, note_html
+    from cxlab.viz._display import safe_text
+
+    quoted = "A customer wrote: call 13812345678 or mail li.lei@example.com"
+    for html_ in (findings_html([quoted]), note_html(quoted), safe_text(quoted)):
+        assert "13812345678" not in html_ and "li.lei@example.com" not in html_
+    figures = "1,524 contacts on 2026-10-21 16:30; 80% range 1,649 to 1,903; 227,490 in all."
+    assert figures in findings_html([figures])

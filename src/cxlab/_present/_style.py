@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 
 from cxlab._present._i18n import _
+from cxlab._present._scrub import scrub_text
 
 FONT_STACK = (
     "Inter, 'Segoe UI', 'Helvetica Neue', Helvetica, Arial, 'PingFang SC', 'Hiragino Sans GB', "
@@ -48,12 +49,13 @@ CSS = (
 
 def findings_html(sentences: list[str]) -> str:
     """Findings as an escaped bullet list."""
-    items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences)
+    # a finding may quote free text (a comment, a category): personal data never reaches a reader
+    items = "".join(f"<li>{html.escape(scrub_text(s))}</li>" for s in sentences)
     return f"<ul class='cx-findings'>{items}</ul>"
 
 
 def note_html(text: str) -> str:
-    return f"<p class='cx-note'>{html.escape(text)}</p>"
+    return f"<p class='cx-note'>{html.escape(scrub_text(text))}</p>"
 
 
 def insufficient() -> str:

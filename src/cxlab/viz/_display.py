@@ -26,6 +26,7 @@ from cxlab._present import (
     findings_html,
     gettext,
     note_html,
+    scrub_text,
     table_html,
 )
 from cxlab._result import Result, on_figure
@@ -93,10 +94,11 @@ def _display(markup: str) -> None:
 
 def safe_text(text: object) -> str:
     """Text made safe for chart labels and hover text: plotly renders <a>, <b>, <i> tags in
-    labels, so free text (categories, comments, names) is escaped and shows literally."""
+    labels, so free text (categories, comments, names) is escaped and shows literally, and
+    personal data in it (phones, e-mail addresses, ID and card numbers) becomes a placeholder."""
     import html
 
-    return html.escape(str(text), quote=False)
+    return html.escape(scrub_text(str(text)), quote=False)
 
 
 def headline(cards: Headline | Sequence[Headline]) -> None:
