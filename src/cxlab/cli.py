@@ -578,13 +578,14 @@ def schedule_cmd(
     import traceback
 
     from cxlab import CxlabError
+    from cxlab import runner as sched
     from cxlab._config import settings
-    from cxlab.runner import _schedule as sched
+    from cxlab._errors import OptionError
 
     try:
         modes = [m for m, on in (("--cron", cron), ("--once", once), ("--run", run_job)) if on]
         if len(modes) > 1:
-            raise sched.OptionError(f"give one of --cron, --once, --run; got {' '.join(modes)}.")
+            raise OptionError(f"give one of --cron, --once, --run; got {' '.join(modes)}.")
         sched.check_poll(poll)
         ws = settings(workspace)
         schedule = sched.load_schedule(sched.schedule_path(ws), time_zone=ws.time_zone)
