@@ -181,3 +181,22 @@ def test_a_wrong_needs_entry_names_the_known_tables(tmp_path: Path, make_noteboo
     nbformat.write(nb, str(path))
     with pytest.raises(WorkspaceError, match=r"survey.*known: contacts"):
         needs_of(path)
+
+
+def test_a_failed_run_records_its_error_without_personal_data(runner_ws: Path, make_notebook) -> None:
+    """An error may quote a row (a comment, a note): the run log, status and index get the
+    scrubbed message."""
+    make_notebook(
+        runner_ws / "notebooks",
+        "05_quote",
+        ["import cxlab as cx", "raise ValueError('comment says: call 13812345678, a@b.com')"],
+        title="Quote",
+    )
+    result = _run(runner_ws, "05_quote")
+    assert result.exit_code == 1
+    run = read_runs(runner_ws / "outputs")[-1]
+    assert run["status"] == "failed" and "ValueError" in run["error"]["message"]
+    outputs = runner_ws / "outputs"
+    for path in [outputs / "runs.jsonl", outputs / "index.html", *outputs.rglob("status.json")]:
+        text = path.read_text(encoding="utf-8")
+        assert "13812345678" not in text and "a@b.com" not in text, path

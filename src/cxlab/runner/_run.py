@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from cxlab._config import Settings, settings
 from cxlab._errors import CxlabError, OptionError, WorkspaceError
+from cxlab._present import scrub_text
 from cxlab.runner._execute import execute
 from cxlab.runner._journal import JOURNAL, _step, append_line, read_status, recover
 from cxlab.runner._notebooks import find_notebook, needs_of, title_of
@@ -552,7 +553,8 @@ def _finish(
             (ended - dt.datetime.fromisoformat(record["started_at"])).total_seconds(), 1
         ),
         "status": status or ("ok" if error is None else "failed"),
-        "error": error,
+        # an error may quote a cell's data (a comment, a contact note): no personal data in the log
+        "error": None if error is None else {**error, "message": scrub_text(str(error["message"]))},
         "run_dir": str(run_dir) if run_dir else None,
         "report": None,
     }
