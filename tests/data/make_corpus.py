@@ -328,6 +328,16 @@ def bytes_case(file: str, table: str, rule: str, fragments: list[str], data: byt
     return Case(file, table, rule, [file, *fragments], lambda path: path.write_bytes(data))
 
 
+def folder_case(file: str, table: str, rule: str, fragments: list[str]) -> Case:
+    """A folder named like an export (with a note inside, so that git keeps it)."""
+
+    def make(path: Path) -> None:
+        path.mkdir()
+        (path / "README").write_text("A folder named like a CSV export: ingest refuses it.\n")
+
+    return Case(file, table, rule, [file, *fragments], make)
+
+
 def _ragged(text: str, *, row: int) -> bytes:
     """The CSV text with two extra fields on data row ``row``."""
     lines = text.splitlines()
@@ -620,6 +630,12 @@ def cases() -> list[Case]:
             "a contact that arrives in 2099",
             ["'arrived_at'", "is not in the future", "ingest time", _row(5), "2099-03-02"],
             _shift_row(c, 5, "2099-03-02"),
+        ),
+        folder_case(
+            "contacts_is_a_folder.csv",
+            "contacts",
+            "a folder named like a CSV export",
+            ["a folder, not a file"],
         ),
         csv_case(
             "contacts_unknown_customer.csv",

@@ -33,6 +33,9 @@ ROW_LINE = re.compile(r"^\s*row \d+:", re.MULTILINE)
 
 
 def _sha(path: Path) -> str:
+    """The hash of a file's bytes, or of a folder's files (a corpus case may be a folder)."""
+    if path.is_dir():
+        return hashlib.sha256(repr(_tree(path)).encode()).hexdigest()
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
