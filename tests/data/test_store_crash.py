@@ -213,3 +213,4 @@ def test_sigkill_sweep_never_loses_or_mixes_the_table(case: dict, tmp_path: Path
         f"outcomes {outcomes}"
     )
     assert outcomes.get("old", 0) > 0 and outcomes.get("new", 0) > 0
+    assert interrupted > 0  # some kills did land inside a write, not only before or after it
