@@ -183,13 +183,18 @@ def test_a_wrong_needs_entry_names_the_known_tables(tmp_path: Path, make_noteboo
         needs_of(path)
 
 
-def test_a_failed_run_records_its_error_without_personal_data(runner_ws: Path, make_notebook) -> None:
+def test_what_a_run_printed_or_raised_is_kept_without_personal_data(
+    runner_ws: Path, make_notebook
+) -> None:
     """An error may quote a row (a comment, a note): the run log, status and index get the
     scrubbed message."""
     make_notebook(
         runner_ws / "notebooks",
         "05_quote",
-        ["import cxlab as cx", "raise ValueError('comment says: call 13812345678, a@b.com')"],
+        [
+            "import cxlab as cx",
+            "raise ValueError('comment: call ' + '138' + '12345678, a' + '@b.com')",
+        ],
         title="Quote",
     )
     result = _run(runner_ws, "05_quote")
@@ -197,6 +202,27 @@ def test_a_failed_run_records_its_error_without_personal_data(runner_ws: Path, m
     run = read_runs(runner_ws / "outputs")[-1]
     assert run["status"] == "failed" and "ValueError" in run["error"]["message"]
     outputs = runner_ws / "outputs"
-    for path in [outputs / "runs.jsonl", outputs / "index.html", *outputs.rglob("status.json")]:
+    printed = make_notebook(
+        runner_ws / "notebooks",
+        "06_print",
+        [
+            "import cxlab as cx",
+            "print('note: reach me on ' + '138' + '12345678 or a' + '@b.com')",
+            "'text ' + '139' + '87654321'",
+        ],
+        title="Print",
+    )
+    assert printed.exists() and _run(runner_ws, "06_print").exit_code == 0
+    page = (outputs / "reports" / "06_print" / "latest.html").read_text(encoding="utf-8")
+    assert "note: reach me on" in page  # what was printed is shown, its personal data is not
+    for path in [
+        outputs / "runs.jsonl",
+        outputs / "index.html",
+        *outputs.rglob("status.json"),
+        *outputs.rglob("*.ipynb"),
+        *outputs.rglob("run.log"),
+        *outputs.rglob("*.html"),
+    ]:
         text = path.read_text(encoding="utf-8")
         assert "13812345678" not in text and "a@b.com" not in text, path
+        assert "13987654321" not in text, path

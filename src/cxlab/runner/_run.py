@@ -388,6 +388,7 @@ def _run(
         run_timeout=run_timeout,
         log=run_dir / "run.log",
     )
+    scrub_notebook(executed, run_dir / "run.log")
     if not result.ok:
         return _finish(
             **finish,
@@ -496,6 +497,47 @@ def _titles(source: Path) -> dict[str, str]:
         with use_language(lang):
             out[lang] = translate_text("# " + title).lstrip("#").strip()
     return out
+
+
+def scrub_notebook(executed: Path, log: Path) -> None:
+    """Replace personal data in what a run printed, before it is rendered or kept: the text
+    outputs, plain-text forms and tracebacks of the executed notebook, and the run log. HTML and
+    chart data are left as they are: the tables and charts cxlab draws are scrubbed already, and
+    digits inside chart data are numbers, not phone numbers."""
+    import nbformat
+
+    if log.exists():
+        text = log.read_text(encoding="utf-8", errors="replace")
+        clean = scrub_text(text)
+        if clean != text:
+            log.write_text(clean, encoding="utf-8")
+    if not executed.exists():
+        return
+    nb = nbformat.read(str(executed), as_version=4)
+    changed = False
+
+    def clean(value):
+        nonlocal changed
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, str):
+            new = scrub_text(value)
+            changed = changed or new != value
+            return new
+        return value
+
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                out["text"] = clean(out.get("text", ""))
+            elif out.get("output_type") == "error":
+                out["evalue"] = clean(out.get("evalue", ""))
+                out["traceback"] = clean(out.get("traceback", []))
+            data = out.get("data") or {}
+            if "text/plain" in data:
+                data["text/plain"] = clean(data["text/plain"])
+    if changed:
+        nbformat.write(nb, str(executed))
 
 
 def slim_notebook(executed: Path) -> None:
