@@ -55,7 +55,8 @@ class TableSpec:
     masked: tuple[str, ...] = ()
     observed: tuple[str, ...] = ()
     """Timestamps of what happened: never after the ingest time plus :data:`FUTURE_TOLERANCE`
-    (planned ones, such as an event's or an experiment's end, may lie ahead)."""
+    (planned ones may lie ahead: an event's or an experiment's end, an assignment made before
+    the experiment starts)."""
     references: tuple[tuple[str, str], ...] = ()
     """``(column, table)`` pairs: each value is a key of that table, checked at ingest when that
     table is in the store."""
@@ -219,7 +220,6 @@ ASSIGNMENTS = TableSpec(
     name="assignments",
     key=("experiment_id", "unit_id"),
     masked=("unit_id",),
-    observed=("assigned_at",),
     schema=pa.DataFrameSchema(
         {
             "experiment_id": _col(pl.Utf8),
