@@ -195,6 +195,8 @@ def data_ingest(
     )
 
     if dry_run:
+        from cxlab._present import scrub_text
+
         try:
             rules = None if map_file is None else load_mapping(map_file, table)
             frame, used = read_source(path, query=query, encoding=encoding)
@@ -207,8 +209,12 @@ def data_ingest(
         masked = TABLES[table].masked if table in TABLES else ()
         for number, row in enumerate(frame.head(3).iter_rows(named=True), start=1):
             with masking_in(ws):
-                shown = {
-                    k: mask_id(str(v)) if k in masked and v is not None else v
+                shown = {  # ids masked, personal data in free text replaced
+                    k: mask_id(str(v))
+                    if k in masked and v is not None
+                    else scrub_text(v)
+                    if isinstance(v, str)
+                    else v
                     for k, v in row.items()
                 }
             typer.echo(f"row {number}: " + ", ".join(f"{k}={v}" for k, v in shown.items()))

@@ -113,3 +113,18 @@ def test_a_wrong_mapping_is_refused_naming_the_key(
         cx.data.ingest(ACD, "intervals", mapping=mapping, workspace=tmp_path)
     assert f"wrong.yaml: {key}:" in str(err.value) and rule in str(err.value)
     assert not (tmp_path / "data" / "processed").exists()
+
+
+def test_a_dry_run_shows_rows_without_personal_data(tmp_path: Path) -> None:
+    export = tmp_path / "events.csv"
+    export.write_text(
+        "event_id,name,kind,start,end,queues\n"
+        "e1,call 13812345678 or li@example.com,outage,2026-03-01T00:00:00Z,2026-03-02T00:00:00Z,all\n",
+        encoding="utf-8",
+    )
+    result = cli.invoke(
+        app, ["data", "ingest", str(export), "--table", "events", "--dry-run", "-w", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "13812345678" not in result.output and "li@example.com" not in result.output
+    assert "row 1: event_id=e1, name=call " in result.output
