@@ -529,8 +529,15 @@ class ForecastResult(Result):
             )
         if "wape" in m and self.backtest is not None:
             weeks = self.backtest.origins
-            out.append(
-                ngettext(
+            words = {
+                "n": weeks,
+                "interval": interval,
+                "wape": fmt_value(m["wape"], "share", decimals=0),
+                "comparison": compare_words(m["wape"], m["wape_naive"]),
+                "total": self._total_error_words(m, sentence=True),
+            }
+            if self._chance_dominates(m["wape"]):
+                text = ngettext(
                     "Tested on the last {n} forecast made a week ahead, the volume of an "
                     "average {interval} was missed by {wape} ({comparison}): a {interval} "
                     "holds few contacts, so chance alone moves it a lot. {total}",
@@ -538,38 +545,72 @@ class ForecastResult(Result):
                     "average {interval} was missed by {wape} ({comparison}): a {interval} "
                     "holds few contacts, so chance alone moves it a lot. {total}",
                     weeks,
-                ).format(
-                    n=weeks,
-                    interval=interval,
-                    wape=fmt_value(m["wape"], "share", decimals=0),
-                    comparison=compare_words(m["wape"], m["wape_naive"]),
-                    total=self._total_error_words(m, sentence=True),
                 )
-            )
-            cov80, cov95 = m.get("coverage_80"), m.get("coverage_95")
-            if cov80 is not None and cov95 is not None:
-                words = {
-                    "cov80": fmt_value(cov80, "share", decimals=0),
-                    "cov95": fmt_value(cov95, "share", decimals=0),
-                }
-                if abs(cov80 - 0.80) <= 0.03:
-                    text = _(
-                        "The ranges can be trusted: {cov80} of actual counts fell inside the "
-                        "80% range and {cov95} inside the 95% range."
-                    )
-                elif cov80 < 0.80:
-                    text = _(
-                        "The ranges are too narrow: only {cov80} of actual counts fell inside "
-                        "the 80% range and {cov95} inside the 95% range; expect more spread "
-                        "than they show."
-                    )
-                else:
-                    text = _(
-                        "The ranges are wider than needed: {cov80} of actual counts fell "
-                        "inside the 80% range and {cov95} inside the 95% range."
-                    )
-                out.append(text.format(**words))
+            else:
+                text = ngettext(
+                    "Tested on the last {n} forecast made a week ahead, the volume of an "
+                    "average {interval} was missed by {wape} ({comparison}). {total}",
+                    "Tested on the last {n} forecasts made a week ahead, the volume of an "
+                    "average {interval} was missed by {wape} ({comparison}). {total}",
+                    weeks,
+                )
+            out.append(text.format(**words))
+            out += self._coverage_words(m.get("coverage_80"), m.get("coverage_95"))
         return out
+
+    def _chance_dominates(self, wape: float) -> bool:
+        """Whether Poisson noise alone explains at least half of the interval error: with ``m``
+        contacts expected, chance misses by about sqrt(2 m / pi), a share 0.8 / sqrt(m)."""
+        queue = self.frame.filter(pl.col("level") == "queue")["y_hat"]
+        mean = float(queue.mean()) if queue.len() else 0.0
+        return mean <= 0 or 0.8 / mean**0.5 >= 0.5 * wape
+
+    @staticmethod
+    def _coverage_words(cov80: float | None, cov95: float | None) -> list[str]:
+        """Whether the bands held in the backtest, level by level (within 3 points is held)."""
+        if cov80 is None or cov95 is None:
+            return []
+
+        def state(cov: float, nominal: float) -> str:
+            return "ok" if abs(cov - nominal) <= 0.03 else ("narrow" if cov < nominal else "wide")
+
+        words = {
+            "cov80": fmt_value(cov80, "share", decimals=0),
+            "cov95": fmt_value(cov95, "share", decimals=0),
+        }
+        s80, s95 = state(cov80, 0.80), state(cov95, 0.95)
+        if s80 == s95:
+            text = {
+                "ok": _(
+                    "The ranges can be trusted: {cov80} of actual counts fell inside the "
+                    "80% range and {cov95} inside the 95% range."
+                ),
+                "narrow": _(
+                    "The ranges are too narrow: only {cov80} of actual counts fell inside "
+                    "the 80% range and {cov95} inside the 95% range; expect more spread "
+                    "than they show."
+                ),
+                "wide": _(
+                    "The ranges are wider than needed: {cov80} of actual counts fell "
+                    "inside the 80% range and {cov95} inside the 95% range."
+                ),
+            }[s80]
+            return [text.format(**words)]
+        each = {
+            "ok": _("The {level} ranges can be trusted: {cov} of actual counts fell inside them."),
+            "narrow": _(
+                "The {level} ranges are too narrow: only {cov} of actual counts fell inside them."
+            ),
+            "wide": _(
+                "The {level} ranges are wider than needed: {cov} of actual counts fell inside them."
+            ),
+        }
+        return [
+            " ".join(
+                each[st].format(level=fmt_value(lv / 100, "share", decimals=0), cov=words[key])
+                for st, lv, key in ((s80, 80, "cov80"), (s95, 95, "cov95"))
+            )
+        ]
 
     def methods(self) -> list[str]:
         """Which method forecasts each queue, chosen on its own backtest (for an appendix)."""

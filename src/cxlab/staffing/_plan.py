@@ -284,7 +284,10 @@ class StaffingPlan(Result):
     def peaks(self) -> pl.DataFrame:
         """The interval of highest need of each series, with its ranges."""
         return (
-            self.table.sort(["series_id", "agents", "ts"], descending=[False, True, False])
+            # agents are whole numbers and tie: the busier interval is the peak, then the earlier
+            self.table.sort(
+                ["series_id", "agents", "y_hat", "ts"], descending=[False, True, True, False]
+            )
             .group_by("series_id", maintain_order=True)
             .first()
         )
