@@ -331,3 +331,16 @@ def test_findings_notes_and_chart_labels_never_show_personal_data():
         assert "13812345678" not in html_ and "li.lei@example.com" not in html_
     figures = "1,524 contacts on 2026-10-21 16:30; 80% range 1,649 to 1,903; 227,490 in all."
     assert figures in findings_html([figures])
+
+
+def test_a_range_of_durations_reads_in_one_unit():
+    """"likely between -2.3 min and +41 s" made a reader compare minutes with seconds."""
+    from cxlab._present import fmt_interval
+
+    with use_language("en"):
+        assert fmt_interval(-138, 41, "seconds") == "-2.3 min to +0.7 min"
+        assert fmt_interval(30, 90, "seconds", change=False) == "30 s to 90 s"
+        # one unit only while the smaller end still reads as more than zero in it
+        assert fmt_interval(100, 7200, "seconds", change=False) == "100 s to 2.0 h"
+    with use_language("zh"):
+        assert fmt_interval(-138, 41, "seconds") == "-2.3分钟至+0.7分钟"

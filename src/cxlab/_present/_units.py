@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Literal, get_args
 
 from cxlab._present._i18n import _, language, locale
@@ -73,8 +74,12 @@ def _compact(value: float, decimals: int = 1) -> str:
     return _decimal(value, 0)
 
 
-def _duration(seconds: float, decimals: int | None, *, signed: bool = False) -> str:
-    size = abs(seconds)
+def _duration(
+    seconds: float, decimals: int | None, *, signed: bool = False, size: float | None = None
+) -> str:
+    """A duration in the unit its magnitude calls for (``size``: the magnitude that decides it,
+    so that both ends of a range share one unit)."""
+    size = abs(seconds) if size is None else size
     if size < 120:
         amount, unit, default = seconds, _("{n} s"), 0
     elif size < 60 * 60:
@@ -177,7 +182,17 @@ def fmt_change(value: float | None, unit: Unit | str = "count", *, decimals: int
 def fmt_interval(
     low: float | None, high: float | None, unit: Unit | str = "count", *, change: bool = True
 ) -> str:
-    """An interval in words: "+4.7 pp to +7.2 pp" (``change``) or "76.0% to 80.1%" (levels)."""
+    """An interval in words: "+4.7 pp to +7.2 pp" (``change``) or "76.0% to 80.1%" (levels).
+
+    Both ends of a duration share one unit, the one the larger end calls for: "-2.3 min to +0.7
+    min", not "-2.3 min to +41 s"."""
+    if unit == "seconds" and not (_missing(low) or _missing(high)):
+        size = max(abs(float(low)), abs(float(high)))
+        ends = [_duration(float(v), None, signed=change, size=size) for v in (low, high)]
+        small = min((float(v) for v in (low, high)), key=abs)
+        lost = small != 0 and not re.search(r"[1-9]", ends[[low, high].index(small)])
+        if not lost:  # one unit, unless the smaller end would read as zero in it
+            return _("{low} to {high}").format(low=ends[0], high=ends[1])
     f = fmt_change if change else fmt_value
     return _("{low} to {high}").format(low=f(low, unit), high=f(high, unit))
 
