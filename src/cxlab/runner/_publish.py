@@ -31,7 +31,6 @@ from cxlab._present import (
     FONT_STACK,
     Headline,
     _,
-    fmt_list,
     fmt_moment,
     gettext,
     ngettext,
@@ -258,14 +257,11 @@ def write_index(
                     "This report needs tables that the workspace does not have yet:",
                     len(missing),
                 )
-                commands = "".join(  # an entry met by either table: one line, "a or b"
+                commands = "".join(  # an entry met by either table: "a", "or", "b" on lines
                     "<br>"
-                    + fmt_list(
-                        [
-                            f"<code>cxlab data ingest FILE --table {e(t)}</code>"
-                            for t in entry.split("|")
-                        ],
-                        style="or",
+                    + f"<br>{e(_('or'))}<br>".join(
+                        f"<code>cxlab data ingest FILE --table {e(t)}</code>"
+                        for t in entry.split("|")
                     )
                     for entry in missing
                 )

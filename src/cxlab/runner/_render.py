@@ -455,11 +455,14 @@ def render_needs_data(
         mapped = "\n".join(
             f"cxlab data ingest FILE --table {table} --map MAPPING.yaml" for table in tables
         )
+        others = len(tables) > sum(len(options) for options in either)
         choice = "".join(
             "<p>"
-            + _("One of these is enough: {tables}.").format(
-                tables=fmt_list([f"<code>--table {e(t)}</code>" for t in options], style="or")
-            )
+            + (
+                _("One of {tables} is enough; every other table listed is needed.")
+                if others
+                else _("One of these is enough: {tables}.")
+            ).format(tables=fmt_list([f"<code>--table {e(t)}</code>" for t in options], style="or"))
             + "</p>"
             for options in either
         )
