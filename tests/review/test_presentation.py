@@ -160,7 +160,10 @@ def test_chinese_review_has_no_english_sentence(sections) -> None:
 def test_methods_live_in_the_appendix(sections) -> None:
     anomalies, agents = sections["anomalies"], sections["agents"]
     assert "Benjamini–Hochberg" in anomalies.method() and "Laney" in anomalies.method()
-    assert "empirical-Bayes" in agents.method()
+    # the test of any difference always; then shrinkage, or each agent's own Wilson range
+    assert "chi-square test of homogeneity" in agents.method()
+    assert ("empirical-Bayes" in agents.method()) == agents.differ
+    assert ("Wilson" in agents.method()) != agents.differ
     detail = sections["scorecard"].report_table(targeted=None, detail=True)
     assert any("p-value" in c for c in [cx.label(c) for c in detail.columns])
     with use_language("zh"):

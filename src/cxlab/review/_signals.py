@@ -10,9 +10,19 @@ written is the limit that rule really uses: the larger of 3 standard errors and 
 correction demands (about 4 with a thousand points), so a point outside the range is flagged and a
 point inside it is not.
 
-Rankings: empirical-Bayes shrinkage (beta-binomial). Each agent's rate is pulled towards the team
-average in proportion to how few contacts it rests on, with a 95% credible interval (the
-same certainty as every other range in the review).
+Anomalies on a share (answer rate, service level, FCR) are judged on the arcsine scale, where the
+binomial standard error of a day of n contacts is 1/(2 sqrt(n)) whatever the rate, against a
+smoothed baseline rate (x+1)/(n+2): a baseline that never missed does not make one miss on five
+contacts "unusual". A day of the month on fewer than ten contacts is never flagged, and a day is
+flagged only when it is outside its normal range as the figures are written.
+
+Rankings: first a chi-square test of homogeneity asks whether the units differ at all beyond
+binomial chance, and the between-unit variance of true rates is estimated by the method of moments
+(DerSimonian–Laird). When the units differ (p < 0.05), each rate is pulled towards the average in
+proportion to how few contacts it rests on (empirical-Bayes, beta-binomial), with a 95% credible
+interval. When they do not, the report says so in words and shows each unit's own rate with its
+95% Wilson interval: a prior fitted to a variance not distinguishable from zero would pull every
+rate onto the average and rank noise.
 """
 
 from __future__ import annotations
@@ -63,6 +73,7 @@ FDR = 0.05
 INK = SEQUENCE[0]
 CERTAINTY = 0.95  # the ranking's credible intervals, as every other range of the review
 ANOMALY_KPIS = ("answer_rate", "service_level", "fcr_reported", "csat", "aht")
+MIN_CONTACTS = 10  # a day of the month on fewer contacts is never called unusual
 
 
 SHOWN = 5  # the highest and the lowest shown in the body's table and chart
@@ -112,7 +123,9 @@ class Anomalies(Result):
             "Method: a Laney p′/u′ control chart per {by} and measure. The centre line is the "
             "average of the {weeks} weeks before the month; the spread is the standard error "
             "for the day's volume, widened by the day-to-day variation of those weeks (Laney "
-            "2002). A day is flagged when it lies more than {limit} standard errors from the "
+            "2002); for a rate, the binomial standard error on the arcsine scale around the "
+            "baseline rate smoothed as (x+1)/(n+2). A day on fewer than {fewest} contacts is not "
+            "judged. A day is flagged when it lies more than {limit} standard errors from the "
             "centre and its p-value survives the Benjamini–Hochberg correction at a 5% false "
             "discovery rate over the {points} day, {by} and measure points of the month. Checking "
             "that many points at once raises the distance a day must reach to {used} standard "
@@ -121,6 +134,7 @@ class Anomalies(Result):
             by=dim_word(self.by),
             weeks=BASELINE_DAYS // 7,
             limit=f"{LIMIT:g}",
+            fewest=MIN_CONTACTS,
             points=fmt_value(int(self.points["in_month"].sum()), "count"),
             used=fmt_value(self.limit, "score", decimals=1),
         )
@@ -290,6 +304,31 @@ class Anomalies(Result):
         return fig
 
 
+def _display_step(values: np.ndarray, unit: str) -> np.ndarray:
+    """The step a figure is shown to (0.1 pp for a share, 0.01 for a score, 1 s / 0.1 min / 0.1 h
+    for a duration, as :func:`fmt_value` writes them), per value."""
+    size = np.abs(values)
+    if unit == "share":
+        return np.full(values.shape, 0.001)
+    if unit == "seconds":
+        return np.select([size < 120, size < 3600, size < 72 * 3600], [1.0, 6.0, 360.0], 8640.0)
+    if unit == "count":
+        return np.ones(values.shape)
+    return np.full(values.shape, 0.01)
+
+
+def _outside_as_shown(value: np.ndarray, lo: np.ndarray, hi: np.ndarray, unit: str) -> np.ndarray:
+    """Whether a value lies strictly outside its range as the reader sees it (each figure rounded
+    to the precision it is written with), so a day is never called below a range whose lower end
+    reads as its own value."""
+    step = np.maximum(
+        np.maximum(_display_step(value, unit), _display_step(lo, unit)), _display_step(hi, unit)
+    )
+    shown = np.round(value / step)
+    with np.errstate(invalid="ignore"):
+        return (shown < np.round(lo / step)) | (shown > np.round(hi / step))
+
+
 def anomalies(
     contacts: pl.LazyFrame,
     period: ReviewPeriods,
@@ -306,30 +345,39 @@ def anomalies(
         .filter(pl.col("arrived_at").is_between(start, hi, closed="left"))
         .with_columns(day=pl.col("arrived_at").dt.convert_time_zone(period.time_zone).dt.date())
     )
+    dictionary = metrics(config)
     daily = moments(prepared, list(kpis), by=[by, "day"], config=config).filter(pl.col("den") > 0)
     month_start = period.current.start
     frames = []
-    for _key, s in daily.group_by([by, "kpi"], maintain_order=True):
+    for (_group, kpi), s in daily.group_by([by, "kpi"], maintain_order=True):
         s = s.sort("day").with_columns(in_month=pl.col("day") >= month_start)
         base = s.filter(~pl.col("in_month"))
         if base.height < 14 or s.filter(pl.col("in_month")).height == 0:
             continue
-        mean = base["num"].sum() / base["den"].sum()
-        var = max(
-            base["num_sq"].sum() / base["den"].sum() - mean * mean, 1e-12
-        )  # within-day (row) variance
         n = s["den"].to_numpy().astype(float)
-        se = np.sqrt(var / n)
-        z = (s["value"].to_numpy() - mean) / se
+        value = s["value"].to_numpy().astype(float)
+        share = dictionary[kpi].unit == "share"
+        if share:
+            # a share: the binomial on the variance-stabilising arcsine scale, where a day of n
+            # contacts has standard error 1/(2 sqrt(n)) whatever the rate; the baseline rate is
+            # smoothed, (x+1)/(n+2), so a baseline that never missed still leaves room for a miss
+            mean = (base["num"].sum() + 1) / (base["den"].sum() + 2)
+            se = 1 / (2 * np.sqrt(n))
+            z = (np.arcsin(np.sqrt(np.clip(value, 0, 1))) - np.arcsin(np.sqrt(mean))) / se
+        else:
+            mean = base["num"].sum() / base["den"].sum()
+            var = base["num_sq"].sum() / base["den"].sum() - mean * mean  # within-day (rows)
+            if var <= 1e-12:  # a constant baseline: the spread of every row, the month's too
+                var = s["num_sq"].sum() / s["den"].sum() - (s["num"].sum() / s["den"].sum()) ** 2
+            se = np.sqrt(max(var, 1e-12) / n)
+            z = np.where(np.abs(value - mean) <= 1e-12, 0.0, (value - mean) / se)
         zb = z[: base.height]
         sigma_z = max(np.mean(np.abs(np.diff(zb))) / 1.128, 1.0) if len(zb) > 2 else 1.0
-        width = LIMIT * se * sigma_z
         frames.append(
             s.select(by, "kpi", "day", "value", "in_month", pl.col("den").alias("n")).with_columns(
-                centre=pl.lit(mean),
-                lo=pl.Series(mean - width),
-                hi=pl.Series(mean + width),
-                spread=pl.Series(width / LIMIT),
+                centre=pl.lit(float(mean)),
+                spread=pl.Series(se * sigma_z),
+                arcsine=pl.lit(share),
                 z=pl.Series(z / sigma_z),
             )
         )
@@ -345,49 +393,74 @@ def anomalies(
                 "in_month": pl.Boolean,
                 "n": pl.Float64,
                 "centre": pl.Float64,
-                "lo": pl.Float64,
-                "hi": pl.Float64,
                 "spread": pl.Float64,
+                "arcsine": pl.Boolean,
                 "z": pl.Float64,
             }
         )
     )
     limit = LIMIT
-    if points.height:
-        p = 2 * stats.norm.sf(np.abs(points["z"].to_numpy()))
-        in_month = points["in_month"].to_numpy()
-        keep = np.zeros(points.height, bool)
-        idx = np.flatnonzero(in_month)
-        keep[idx] = adjust_p(p[idx], "bh") <= FDR
-        # the limit the rule really uses: Benjamini-Hochberg rejects every p-value at or below
-        # FDR * k / m (k rejections of m, at least one), so that distance, or 3 if larger,
-        # separates the days flagged from the rest; the normal range is drawn there
-        tested = int(np.isfinite(p[idx]).sum())
-        if tested:
-            cutoff = FDR * max(int(keep.sum()), 1) / tested
-            limit = max(LIMIT, float(stats.norm.isf(cutoff / 2)))
-        shares = [k for k in kpis if metrics(config)[k].unit == "share"]
-        scores = [k for k in kpis if metrics(config)[k].unit == "score"]
-        is_share = pl.col("kpi").is_in(shares)
-        is_score = pl.col("kpi").is_in(scores)  # a 1-5 score: its range ends at the scale's ends
+    if points.height == 0:
         points = points.with_columns(
-            flagged=pl.Series(keep) & (pl.col("z").abs() > LIMIT),
-            lo=pl.col("centre") - limit * pl.col("spread"),
-            hi=pl.col("centre") + limit * pl.col("spread"),
-        ).with_columns(
-            lo=pl.when(is_share)
-            .then(pl.col("lo").clip(0, 1))
-            .when(is_score)
-            .then(pl.col("lo").clip(1, 5))
-            .otherwise(pl.col("lo").clip(0)),  # a duration or a count is never below zero
-            hi=pl.when(is_share)
-            .then(pl.col("hi").clip(0, 1))
-            .when(is_score)
-            .then(pl.col("hi").clip(1, 5))
-            .otherwise(pl.col("hi")),
+            lo=pl.lit(None, pl.Float64), hi=pl.lit(None, pl.Float64), flagged=pl.lit(False)
         )
-    else:
-        points = points.with_columns(flagged=pl.lit(False))
+        return Anomalies(points=points, by=by, period=period, limit=limit)
+    p = 2 * stats.norm.sf(np.abs(points["z"].to_numpy()))
+    judged = (points["in_month"] & (points["n"] >= MIN_CONTACTS)).to_numpy()
+    keep = np.zeros(points.height, bool)
+    idx = np.flatnonzero(judged)
+    if idx.size:
+        keep[idx] = adjust_p(p[idx], "bh") <= FDR
+    # the limit the rule really uses: Benjamini-Hochberg rejects every p-value at or below
+    # FDR * k / m (k rejections of m, at least one), so that distance, or 3 if larger,
+    # separates the days flagged from the rest; the normal range is drawn there
+    tested = int(np.isfinite(p[idx]).sum())
+    if tested:
+        cutoff = FDR * max(int(keep.sum()), 1) / tested
+        limit = max(LIMIT, float(stats.norm.isf(cutoff / 2)))
+    shares = [k for k in kpis if dictionary[k].unit == "share"]
+    scores = [k for k in kpis if dictionary[k].unit == "score"]
+    is_share = pl.col("kpi").is_in(shares)
+    is_score = pl.col("kpi").is_in(scores)  # a 1-5 score: its range ends at the scale's ends
+    angle = pl.col("centre").clip(0, 1).sqrt().arcsin()
+    half = limit * pl.col("spread")
+    points = points.with_columns(
+        lo=pl.when(pl.col("arcsine"))
+        .then((angle - half).clip(0, np.pi / 2).sin().pow(2))
+        .otherwise(pl.col("centre") - half),
+        hi=pl.when(pl.col("arcsine"))
+        .then((angle + half).clip(0, np.pi / 2).sin().pow(2))
+        .otherwise(pl.col("centre") + half),
+    ).with_columns(
+        lo=pl.when(is_share)
+        .then(pl.col("lo").clip(0, 1))
+        .when(is_score)
+        .then(pl.col("lo").clip(1, 5))
+        .otherwise(pl.col("lo").clip(0)),  # a duration or a count is never below zero
+        hi=pl.when(is_share)
+        .then(pl.col("hi").clip(0, 1))
+        .when(is_score)
+        .then(pl.col("hi").clip(1, 5))
+        .otherwise(pl.col("hi")),
+    )
+    # a day of the month on too few contacts is not judged: it has no normal range
+    too_few = pl.col("in_month") & (pl.col("n") < MIN_CONTACTS)
+    points = points.with_columns(
+        lo=pl.when(too_few).then(None).otherwise(pl.col("lo")),
+        hi=pl.when(too_few).then(None).otherwise(pl.col("hi")),
+    )
+    shown = np.zeros(points.height, bool)
+    for kpi in points["kpi"].unique().to_list():
+        rows = (points["kpi"] == kpi).to_numpy()
+        part = points.filter(pl.col("kpi") == kpi)
+        shown[rows] = _outside_as_shown(
+            part["value"].to_numpy().astype(float),
+            part["lo"].to_numpy().astype(float),
+            part["hi"].to_numpy().astype(float),
+            dictionary[kpi].unit,
+        )
+    flagged = keep & (np.abs(points["z"].to_numpy()) > LIMIT) & shown
+    points = points.with_columns(flagged=pl.Series(flagged))
     return Anomalies(points=points, by=by, period=period, limit=limit)
 
 
@@ -411,6 +484,12 @@ class Ranking(Result):
     prior: tuple[float, float]
     period: ReviewPeriods
     lacking: str | None = None
+    # the chi-square test of homogeneity (do the units differ at all beyond chance?)
+    chi2: float = float("nan")
+    df: int = 0
+    p_value: float = float("nan")
+    differ: bool = True  # False: no shrinkage; ``shrunk`` is null and the ranges are Wilson's
+    pooled: float = float("nan")  # the pooled rate (the average when nothing is shrunk)
 
     @property
     def title(self) -> str:
@@ -427,14 +506,22 @@ class Ranking(Result):
 
     @property
     def average(self) -> float:
+        if not self.differ or not np.isfinite(self.prior[0]):
+            return self.pooled
         a, b = self.prior
         return a / (a + b)
+
+    @property
+    def rate_column(self) -> str:
+        """The rate ranked and written: the adjusted one, or the unit's own when nothing is
+        adjusted."""
+        return "shrunk" if self.differ else "raw"
 
     def _items(self, frame: pl.DataFrame) -> str:
         return _(", ").join(
             _("{name} {rate} ({n} contacts)").format(
                 name=label(r[self.unit_name]),
-                rate=fmt_value(r["shrunk"], "share"),
+                rate=fmt_value(r[self.rate_column], "share"),
                 n=fmt_value(r["contacts"], "count"),
             )
             for r in frame.iter_rows(named=True)
@@ -444,7 +531,15 @@ class Ranking(Result):
         return fmt_list([mid(label(v)) for v in frame[self.unit_name]])
 
     def verdict(self) -> str:
-        """Who differs clearly from the average, named (95% certain)."""
+        """Who differs clearly from the average, named (95% certain), or that nobody differs
+        beyond chance."""
+        if not self.differ:
+            words = (
+                _("Teams do not differ in {metric} beyond what chance explains.")
+                if self.unit_name == "team"
+                else _("Agents do not differ in {metric} beyond what chance explains.")
+            )
+            return words.format(metric=mid(label(self.kpi)))
         above = self.table.filter(pl.col("ci_low") > self.average)
         below = self.table.filter(pl.col("ci_high") < self.average)
         team = self.unit_name == "team"
@@ -482,27 +577,63 @@ class Ranking(Result):
     def findings(self) -> list[str]:
         if self.lacking is not None:
             return [self._lacking()]
+        if not self.differ:
+            return [
+                self.verdict(),
+                _(
+                    "Average: {average}. Each one's own rate is shown with the range its true "
+                    "rate likely lies in (95%); the fewer its contacts, the wider the range."
+                ).format(average=fmt_value(self.average, "share")),
+            ]
+        out = [self.verdict()]
         few = 3 if self.table.height > 6 else 1
-        return [
-            self.verdict(),
-            _("Highest: {items}.").format(items=self._items(self.table.head(few))),
-            _("Lowest: {items}.").format(items=self._items(self.table.tail(few).reverse())),
+        top, bottom = self.table.head(few), self.table.tail(few).reverse()
+        column = self.rate_column
+        # a highest and a lowest that read the same figure say nothing: left out
+        if fmt_value(top[column][0], "share") != fmt_value(bottom[column][0], "share"):
+            out.append(_("Highest: {items}.").format(items=self._items(top)))
+            out.append(_("Lowest: {items}.").format(items=self._items(bottom)))
+        out.append(
             _("Average: {average}; a rate on few contacts is pulled towards it.").format(
                 average=fmt_value(self.average, "share")
-            ),
-        ]
+            )
+        )
+        return out
+
+    def _test_words(self) -> str:
+        return _(
+            "a chi-square test of homogeneity over the {n} rates gives chi-square = {chi2} "
+            "on {df} degrees of freedom, p = {p}"
+        ).format(
+            n=fmt_value(self.table.height, "count"),
+            chi2=fmt_value(self.chi2, "number", decimals=1),
+            df=fmt_value(self.df, "count"),
+            p=fmt_value(self.p_value, "number", decimals=3),
+        )
 
     def method(self) -> str:
         """The method's names and parameters (the appendix)."""
         if self.lacking is not None:
             return self._lacking()
+        if not self.differ:
+            return _(
+                "Method: {test}, so the rates do not differ beyond chance and none is adjusted "
+                "(a prior fitted to a spread not distinguishable from zero would pull every rate "
+                "onto the average). Each rate is the {unit}'s own; the ranges are 95% Wilson "
+                "score intervals."
+            ).format(test=self._test_words(), unit=dim_word(self.unit_name))
         a, b = self.prior
         return _(
-            "Method: empirical-Bayes shrinkage with a beta-binomial prior fitted by the method "
-            "of moments (prior mean {mean}, worth {strength} contacts: each rate is pulled "
-            "towards the average as if it had {strength} more contacts at the average); the "
-            "ranges are 95% credible intervals of each posterior beta distribution."
-        ).format(mean=fmt_value(self.average, "share"), strength=fmt_value(a + b, "count"))
+            "Method: {test}, so the rates differ beyond chance. Empirical-Bayes shrinkage with a "
+            "beta-binomial prior whose spread is estimated by the method of moments "
+            "(DerSimonian–Laird; prior mean {mean}, worth {strength} contacts: each rate is "
+            "pulled towards the average as if it had {strength} more contacts at the average); "
+            "the ranges are 95% credible intervals of each posterior beta distribution."
+        ).format(
+            test=self._test_words(),
+            mean=fmt_value(self.average, "share"),
+            strength=fmt_value(a + b, "count"),
+        )
 
     def readable(self, top: int | None = SHOWN) -> pl.DataFrame:
         """The ranking as read: the ``top`` highest and lowest (``None``: everyone)."""
@@ -512,7 +643,7 @@ class Ranking(Result):
             *(["team"] if "team" in self.table.columns and self.unit_name != "team" else []),
             "contacts",
             "raw",
-            "shrunk",
+            *(["shrunk"] if self.differ else []),
             pl.col("ci_low").alias("likely_low"),
             pl.col("ci_high").alias("likely_high"),
         )
@@ -546,7 +677,8 @@ class Ranking(Result):
         """Each rate, observed and adjusted, with its range; ``None`` when nobody is ranked."""
         if self.lacking is not None:
             return None
-        t = self.table.sort("shrunk")
+        column = self.rate_column
+        t = self.table.sort(column)
         total = t.height
         if total > 2 * SHOWN:  # the lowest and the highest, as in the table; all in the appendix
             t = pl.concat([t.head(SHOWN), t.tail(SHOWN)])
@@ -557,31 +689,37 @@ class Ranking(Result):
                 for n, team in zip(names, t["team"], strict=True)
             ]
         fig = go.Figure()
+        if self.differ:  # the observed rate beside the adjusted one
+            fig.add_scatter(
+                x=t["raw"] * 100,
+                y=names,
+                mode="markers",
+                name=label("raw"),
+                marker=dict(color=COLORS["muted"], size=8, symbol="circle-open"),
+                hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
+            )
         fig.add_scatter(
-            x=t["raw"] * 100,
+            x=t[column] * 100,
             y=names,
             mode="markers",
-            name=label("raw"),
-            marker=dict(color=COLORS["muted"], size=8, symbol="circle-open"),
-            hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
-        )
-        fig.add_scatter(
-            x=t["shrunk"] * 100,
-            y=names,
-            mode="markers",
-            name=label("shrunk"),
+            name=label(column),
             marker=dict(color=INK, size=9),
             error_x=dict(
                 type="data",
                 symmetric=False,
-                array=((t["ci_high"] - t["shrunk"]) * 100).to_list(),
-                arrayminus=((t["shrunk"] - t["ci_low"]) * 100).to_list(),
+                array=((t["ci_high"] - t[column]) * 100).to_list(),
+                arrayminus=((t[column] - t["ci_low"]) * 100).to_list(),
                 color=COLORS["muted"],
             ),
             hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
         )
         fig.add_vline(x=self.average * 100, line_dash="dot", line_color=COLORS["muted"])
         note = _("Lines: where the true rate likely lies (95%). Dotted line: the average.")
+        if not self.differ:
+            note = _(
+                "No difference beyond chance: each one's own rate. Lines: where the true rate "
+                "likely lies (95%). Dotted line: the average."
+            )
         if total > 2 * SHOWN:
             note = _(
                 "The five highest and the five lowest of {n}; every one is in the appendix. {note}"
@@ -651,28 +789,32 @@ def ranking(
     mo = mo.filter(pl.col("den") >= min_contacts)
     if mo.height == 0:
         return Ranking(empty, kpi, by, nan, period, lacking="month")
-    x, n = mo["num"].to_numpy(), mo["den"].to_numpy()
-    p = x.sum() / n.sum()
-    # method of moments for the between-unit variance of true rates
+    x, n = mo["num"].to_numpy().astype(float), mo["den"].to_numpy().astype(float)
+    fit = _between_units(x, n)
     raw = x / n
-    s2 = np.average((raw - p) ** 2, weights=n)
-    within = p * (1 - p) * np.mean(1 / n)
-    tau2 = max(s2 - within, 1e-6)
-    strength = max(p * (1 - p) / tau2 - 1, 1.0)
-    a, b = p * strength, (1 - p) * strength
-    post_a, post_b = a + x, b + n - x
+    if fit.differ:
+        post_a, post_b = fit.a + x, fit.b + n - x
+        shrunk = post_a / (post_a + post_b)
+        low = stats.beta.ppf((1 - CERTAINTY) / 2, post_a, post_b)
+        high = stats.beta.ppf((1 + CERTAINTY) / 2, post_a, post_b)
+        order = "shrunk"
+    else:  # nothing to shrink towards beyond the average itself: each unit's own rate
+        shrunk = np.full(len(x), np.nan)
+        low, high = _wilson(x, n, 1 - CERTAINTY)
+        order = "raw"
     table = (
         pl.DataFrame(
             {
                 by: mo[by],
                 "contacts": n.astype(int),
                 "raw": raw,
-                "shrunk": post_a / (post_a + post_b),
-                "ci_low": stats.beta.ppf((1 - CERTAINTY) / 2, post_a, post_b),
-                "ci_high": stats.beta.ppf((1 + CERTAINTY) / 2, post_a, post_b),
+                "shrunk": shrunk,
+                "ci_low": low,
+                "ci_high": high,
             }
         )
-        .sort("shrunk", descending=True)
+        .with_columns(pl.col("shrunk").fill_nan(None))
+        .sort([order, "contacts"], descending=True)
         .with_row_index("rank", offset=1)
     )
     if by == "agent_id" and agents is not None and "team" in agents.columns:
@@ -680,4 +822,65 @@ def ranking(
         table = table.join(
             agents.select("agent_id", "team").unique("agent_id"), on="agent_id", how="left"
         ).sort("rank")
-    return Ranking(table=table, kpi=kpi, unit_name=by, prior=(float(a), float(b)), period=period)
+    return Ranking(
+        table=table,
+        kpi=kpi,
+        unit_name=by,
+        prior=(fit.a, fit.b),
+        period=period,
+        chi2=fit.chi2,
+        df=fit.df,
+        p_value=fit.p_value,
+        differ=fit.differ,
+        pooled=fit.pooled,
+    )
+
+
+@dataclass(frozen=True)
+class _Spread:
+    """How much units' true rates differ: the homogeneity test and the beta prior it implies."""
+
+    pooled: float
+    chi2: float
+    df: int
+    p_value: float
+    tau2: float  # the between-unit variance of true rates (method of moments)
+    differ: bool
+    a: float
+    b: float
+
+
+def _between_units(x: np.ndarray, n: np.ndarray, alpha: float = 1 - CERTAINTY) -> _Spread:
+    """Pearson's chi-square test of homogeneity of k binomial rates and the DerSimonian–Laird
+    (method of moments) estimate of the variance of the true rates between units.
+
+    Q = sum (x_i - n_i p)^2 / (n_i p (1 - p)) is chi-square on k - 1 degrees of freedom when
+    every unit has the same rate; E[Q] = (k - 1) + tau2 (W - sum W_i^2 / W) with W_i = n_i /
+    (p (1 - p)), so tau2 = max(0, (Q - (k - 1)) / (W - sum W_i^2 / W)). The units differ when
+    the test rejects at ``alpha`` (and tau2 > 0); only then is a beta prior of mean p and
+    variance tau2 fitted (strength p (1 - p) / tau2 - 1 contacts)."""
+    k = len(x)
+    total = float(n.sum())
+    p = float(x.sum()) / total
+    nan = float("nan")
+    if k < 2 or p <= 0 or p >= 1:  # one unit, or every outcome the same: nothing differs
+        return _Spread(p, nan, max(k - 1, 0), nan, 0.0, False, nan, nan)
+    q = float(np.sum((x - n * p) ** 2 / (n * p * (1 - p))))
+    df = k - 1
+    p_value = float(stats.chi2.sf(q, df))
+    w = n / (p * (1 - p))
+    tau2 = max(0.0, (q - df) / (w.sum() - np.sum(w**2) / w.sum()))
+    differ = p_value < alpha and tau2 > 0
+    if not differ:
+        return _Spread(p, q, df, p_value, tau2, False, nan, nan)
+    strength = max(p * (1 - p) / tau2 - 1, 1.0)
+    return _Spread(p, q, df, p_value, tau2, True, p * strength, (1 - p) * strength)
+
+
+def _wilson(x: np.ndarray, n: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """The Wilson score interval of each rate x/n."""
+    z = stats.norm.isf(alpha / 2)
+    rate = x / n
+    centre = (rate + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n))
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
