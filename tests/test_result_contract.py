@@ -11,6 +11,7 @@ result class cannot escape the contract.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import json
 import re
@@ -211,6 +212,23 @@ def _build_nps(ws: Path) -> list:
     ]
 
 
+def _with_a_bad_day(contacts: pl.LazyFrame, ws: Path) -> pl.LazyFrame:
+    """Half of one queue's calls on one day abandoned after 60 s, in memory: an anomalies result
+    with something to show (the tiny workspace has no unusual day of its own)."""
+    tz = cx.data.truth(ws)["time_zone"]
+    day = pl.col("arrived_at").dt.convert_time_zone(tz).dt.date()
+    hit = (
+        (pl.col("queue") == "phone_orders")
+        & (day == dt.date(2026, 10, 14))
+        & (pl.int_range(pl.len()) % 2 == 0)
+    )
+    return contacts.lazy().with_columns(
+        abandoned=pl.when(hit).then(True).otherwise(pl.col("abandoned")),
+        answered_at=pl.when(hit).then(None).otherwise(pl.col("answered_at")),
+        wait_seconds=pl.when(hit).then(60.0).otherwise(pl.col("wait_seconds")),
+    )
+
+
 def _build_review(ws: Path) -> list:
     review = cx.review.open_review(workspace=ws)
     contacts, period, targets = review.contacts, review.period, review.targets
@@ -222,7 +240,7 @@ def _build_review(ws: Path) -> list:
         cx.review.phone(contacts, period),
         cx.review.complaints(contacts, period),
         cx.review.qa(review.qa_scores, contacts, period),
-        cx.review.anomalies(contacts, period, by="queue"),
+        cx.review.anomalies(_with_a_bad_day(contacts, ws), period, by="queue"),
         cx.review.ranking(contacts, period, kpi="fcr", by="team", agents=review.agents),
     ]
 
