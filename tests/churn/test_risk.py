@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import plotly.graph_objects as go
 import polars as pl
@@ -9,6 +11,7 @@ import pytest
 
 import cxlab as cx
 from cxlab._errors import NotEnoughDataError, OptionError
+from cxlab._present import fmt_date, fmt_value
 from cxlab.churn._risk import auc_hanley_mcneil, calibration_table
 
 
@@ -82,6 +85,23 @@ def test_at_risk_is_validated_and_calibrated(risk):
     assert abs(risk.holdout_predicted - risk.holdout_events) < 3 * np.sqrt(var)
     assert risk.train_as_of < risk.holdout_as_of < risk.as_of
     assert isinstance(risk.plot(), go.Figure) and isinstance(risk.plot_roc(), go.Figure)
+
+
+def test_a_checked_list_reads_the_same_on_the_card_and_in_the_appendix(risk):
+    """With history enough for the check (the training landmark's 90-day window inside the
+    data), the check is run: the card's AUC and likely range are the appendix's, word for word,
+    and the appendix's training date has recorded experience before it."""
+    assert risk.checked and not risk.history_too_short()
+    assert risk.train_as_of - dt.timedelta(days=90) >= risk.data_start
+    card = next(c for c in risk.headline() if c.key == "list_ranking")
+    assert card.detail == "50% would be chance"
+    details = " ".join(risk.details())
+    value = card.value_text()
+    low = fmt_value(card.low, "share")
+    high = fmt_value(card.high, "share")
+    assert f"Holdout AUC {value} (95% interval {low} to {high}" in details
+    assert low in card.interval_text() and high in card.interval_text()
+    assert f"model trained on features at {fmt_date(risk.train_as_of)}" in details
 
 
 def test_list_is_masked_in_the_report_and_full_in_the_export(risk, tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,7 @@ def test_a_list_trained_before_the_data_start_is_not_called_good_enough(short):
     assert not any("Use it to decide whom to call first" in s for s in risk.findings())
     assert "could not be checked on a past period" in risk.findings()[-1]
     card = next(c for c in risk.headline() if c.key == "list_ranking")
-    assert "could not be checked" in str(card.detail)
+    assert "not checked: the data start on Jul 1, 2026" in str(card.detail)
     found = cx.churn.key_findings(short["retention"], short["drivers"], risk)
     assert not any("(chance: 5), good enough to decide" in s for s in found)
     assert any("could not be checked on a past period" in s for s in found)
@@ -59,6 +60,31 @@ def test_a_list_trained_before_the_data_start_is_not_called_good_enough(short):
         zh = cx.churn.key_findings(short["retention"], short["drivers"], risk)
         assert not any("足以用来决定先联系谁" in s for s in zh)
         assert any("名单无法在历史时段上检验" in s for s in zh)
+
+
+def test_a_history_too_short_runs_no_check_and_the_card_says_why(short):
+    """The training landmark (May 2026) falls before the data start (Jul 1, 2026): its experience
+    window is empty, so no check on a past period is run. The card shows "–" with the reason
+    (no AUC, no range), the appendix says there was no temporal validation instead of reporting
+    one, and the charts of the check say they are missing."""
+    risk = short["risk"]
+    assert risk.train_as_of < risk.data_start
+    assert not risk.checked and risk.auc is None and risk.holdout_n is None
+    card = next(c for c in risk.headline() if c.key == "list_ranking")
+    assert card.value_text() == "–" and card.low is None and card.high is None
+    assert card.detail == ("not checked: the data start on Jul 1, 2026, too late for a past period")
+    details = " ".join(risk.details())
+    assert details.startswith("No temporal validation")
+    assert "Holdout AUC" not in details and "trained on features" not in details
+    assert "Jul 1, 2026" in details
+    assert risk.validation()["estimate"].null_count() == risk.validation().height
+    for fig in (risk.plot(), risk.plot_roc()):
+        assert "could not be checked" in fig.data[0].text[0]
+    json.dumps(risk.to_dict())
+    with use_language("zh"):
+        card = next(c for c in risk.headline() if c.key == "list_ranking")
+        assert card.value_text() == "–" and "未检验" in card.detail
+        assert risk.details()[0].startswith("未做时间外验证")
 
 
 def test_a_list_whose_holdout_count_is_far_off_is_not_called_good_enough(short):

@@ -118,9 +118,32 @@ def roc_points(y: np.ndarray, p: np.ndarray, points: int = 101) -> tuple[np.ndar
     return np.concatenate([[0.0], fpr, [1.0]]), np.concatenate([[0.0], tpr, [1.0]])
 
 
+def _no_chart(words: str):
+    """A small figure that says why a chart is missing (no axes, no data)."""
+    import html
+
+    import plotly.graph_objects as go
+
+    fig = go.Figure(
+        go.Scatter(
+            x=[0], y=[0], mode="text", text=[html.escape(words)], hoverinfo="skip", showlegend=False
+        )
+    )
+    fig.update_layout(
+        height=120, xaxis={"visible": False}, yaxis={"visible": False}, margin={"t": 10, "b": 10}
+    )
+    return fig
+
+
 @dataclass(frozen=True)
 class AtRiskResult(ReaderTable, Result):
-    """Customers ranked by expected monthly value lost, from a validated churn model."""
+    """Customers ranked by expected monthly value lost, from a churn model validated on a past
+    period when the history allows it.
+
+    When the history is too short for the check (the training landmark's experience window
+    starts before the data do, see :meth:`history_too_short`), no check is run: ``auc``,
+    ``brier`` and the other holdout statistics are ``None`` and the card reads "–" with the
+    reason."""
 
     REPORT_CARDS = False  # its cards are tiles of the report's answer, not repeated in a section
 
@@ -129,14 +152,14 @@ class AtRiskResult(ReaderTable, Result):
     horizon: int
     train_as_of: dt.date
     holdout_as_of: dt.date
-    auc: float
-    auc_ci_low: float
-    auc_ci_high: float
-    brier: float
-    brier_reference: float
-    holdout_n: int
-    holdout_events: int
-    holdout_predicted: float
+    auc: float | None
+    auc_ci_low: float | None
+    auc_ci_high: float | None
+    brier: float | None
+    brier_reference: float | None
+    holdout_n: int | None
+    holdout_events: int | None
+    holdout_predicted: float | None
     calibration: pl.DataFrame = field(repr=False)
     roc: tuple = field(repr=False)
     model: LogitResult = field(repr=False)
@@ -167,7 +190,8 @@ class AtRiskResult(ReaderTable, Result):
         return mask_column(self.customers.head(self.top), "customer_id")
 
     def validation(self) -> pl.DataFrame:
-        """The holdout checks as one table: AUC with interval, Brier score and its reference."""
+        """The holdout checks as one table: AUC with interval, Brier score and its reference
+        (estimates null when the history was too short for the check)."""
         return pl.DataFrame(
             {
                 "metric": [
@@ -182,11 +206,17 @@ class AtRiskResult(ReaderTable, Result):
                     self.brier,
                     self.brier_reference,
                     self.holdout_predicted,
-                    float(self.holdout_events),
+                    None if self.holdout_events is None else float(self.holdout_events),
                 ],
                 "ci_low": [self.auc_ci_low, None, None, None, None],
                 "ci_high": [self.auc_ci_high, None, None, None, None],
-            }
+            },
+            schema={
+                "metric": pl.Utf8,
+                "estimate": pl.Float64,
+                "ci_low": pl.Float64,
+                "ci_high": pl.Float64,
+            },
         )
 
     def total_value_at_risk(self) -> float:
@@ -211,15 +241,17 @@ class AtRiskResult(ReaderTable, Result):
         """Whether the training landmark's experience window starts before the data do: the
         model was then trained on experience that was never recorded, so the check on a past
         period says nothing about the list."""
-        return (
-            self.data_start is not None
-            and self.train_as_of - dt.timedelta(days=self.window) < self.data_start
-        )
+        return too_short(self.train_as_of, self.data_start, self.window)
+
+    @property
+    def checked(self) -> bool:
+        """Whether the list was checked on a past period (the history was long enough)."""
+        return self.auc is not None
 
     def calibration_p_value(self) -> float | None:
         """Calibration in the large on the holdout: predicted against observed churners, a
         normal test with the variance of the sum of Bernoulli predictions (Steyerberg ch. 15)."""
-        if not self.holdout_variance:
+        if not self.holdout_variance or not self.checked:
             return None
         z = (self.holdout_events - self.holdout_predicted) / self.holdout_variance**0.5
         return float(2 * (1 - _phi(abs(z))))
@@ -228,20 +260,24 @@ class AtRiskResult(ReaderTable, Result):
         """Predicted and observed churners on the holdout differ beyond chance and by more
         than a fifth of the prediction."""
         p = self.calibration_p_value()
+        if p is None:
+            return False
         off = abs(self.holdout_events - self.holdout_predicted) > 0.2 * max(
             self.holdout_predicted, 1.0
         )
-        return p is not None and p < self.alpha and off
+        return p < self.alpha and off
 
     def validated(self) -> bool:
         """Whether the check on a past period supports using the list to decide whom to call
         first: the training had its full experience window, the ranking beats chance, and the
         predicted number of churners matches the observed one."""
-        return not (self.history_too_short() or self.auc_ci_low <= 0.5 or self.miscalibrated())
+        if self.history_too_short() or not self.checked:
+            return False
+        return not (self.auc_ci_low <= 0.5 or self.miscalibrated())
 
     def validation_words(self) -> str:
         """One sentence on what the check on a past period says about the list."""
-        if self.history_too_short():
+        if self.history_too_short() or not self.checked:
             return _(
                 "The list could not be checked on a past period: that needs the service "
                 "experience of the {window} days before {train}, but the data start on {start}. "
@@ -274,9 +310,16 @@ class AtRiskResult(ReaderTable, Result):
             "to call first, not who will certainly leave."
         ).format(n=self.ranking_in_ten())
 
-    def ranking_in_ten(self) -> int:
-        """The AUC as "out of ten pairs": how often the list ranks a churner above a stayer."""
-        return round(10 * self.auc)
+    def ranking_in_ten(self) -> int | None:
+        """The AUC as "out of ten pairs": how often the list ranks a churner above a stayer
+        (``None`` when the list was not checked)."""
+        return round(10 * self.auc) if self.checked else None
+
+    def unchecked_reason(self) -> str:
+        """Why there is no check on a past period, short enough for a card."""
+        return _("not checked: the data start on {start}, too late for a past period").format(
+            start=fmt_date(self.data_start)
+        )
 
     def headline(self) -> list[Headline]:
         """The monthly revenue at risk over the horizon, and how well the list ranks customers."""
@@ -300,9 +343,7 @@ class AtRiskResult(ReaderTable, Result):
                 low=self.auc_ci_low,
                 high=self.auc_ci_high,
                 higher_is_better=True,
-                detail=_("could not be checked on a past period")
-                if self.history_too_short()
-                else N_("50% would be chance"),
+                detail=N_("50% would be chance") if self.checked else self.unchecked_reason(),
             ),
         ]
 
@@ -327,8 +368,24 @@ class AtRiskResult(ReaderTable, Result):
         ]
 
     def details(self) -> list[str]:
-        """The holdout check in statistical terms, for the appendix."""
+        """The holdout check in statistical terms, for the appendix; the AUC reads as on the
+        card. Without a check (too short a history) it says why and what the list rests on."""
         pct = round(100 * (1 - self.alpha))
+        if not self.checked:
+            return [
+                _(
+                    "No temporal validation: training on features at {train} would need the "
+                    "service experience of the {window} days before it, but the data start on "
+                    "{start}. The list is scored by a model fitted on features at {holdout} "
+                    "with outcomes to {as_of}, and its ranking is unchecked."
+                ).format(
+                    train=fmt_date(self.train_as_of),
+                    window=fmt_value(self.window, "count"),
+                    start=fmt_date(self.data_start),
+                    holdout=fmt_date(self.holdout_as_of),
+                    as_of=fmt_date(self.as_of),
+                )
+            ]
         return [
             _(
                 "Temporal validation: model trained on features at {train}, tested on features "
@@ -344,10 +401,10 @@ class AtRiskResult(ReaderTable, Result):
                 "score {brier} against {reference} for the base rate alone; {predicted} churners "
                 "predicted, {observed} observed."
             ).format(
-                auc=fmt_value(self.auc, "ratio"),
+                auc=fmt_value(self.auc, "share"),
                 pct=pct,
-                low=fmt_value(self.auc_ci_low, "ratio"),
-                high=fmt_value(self.auc_ci_high, "ratio"),
+                low=fmt_value(self.auc_ci_low, "share"),
+                high=fmt_value(self.auc_ci_high, "share"),
                 brier=fmt_value(self.brier, "ratio", decimals=4),
                 reference=fmt_value(self.brier_reference, "ratio", decimals=4),
                 predicted=fmt_value(self.holdout_predicted, "count"),
@@ -378,6 +435,8 @@ class AtRiskResult(ReaderTable, Result):
 
         from cxlab.viz import COLORS
 
+        if not self.checked:
+            return _no_chart(_("No chart: the list could not be checked on a past period."))
         cal = self.calibration
         hi = float(max(cal["predicted"].max(), cal["observed_ci_high"].max()))
         fig = figure(
@@ -414,6 +473,8 @@ class AtRiskResult(ReaderTable, Result):
 
         from cxlab.viz import COLORS
 
+        if not self.checked:
+            return _no_chart(_("No chart: the list could not be checked on a past period."))
         fpr, tpr = self.roc
         fig = figure(
             go.Scatter(
@@ -428,7 +489,7 @@ class AtRiskResult(ReaderTable, Result):
                 y=list(tpr),
                 mode="lines",
                 line={"color": COLORS["primary"]},
-                name=_("The list (AUC {auc})").format(auc=fmt_value(self.auc, "ratio")),
+                name=_("The list (AUC {auc})").format(auc=fmt_value(self.auc, "share")),
             ),
         )
         fig.update_layout(
@@ -469,6 +530,11 @@ class AtRiskResult(ReaderTable, Result):
         self.customers.write_csv(tmp)
         os.replace(tmp, target)
         return target
+
+
+def too_short(train_as_of: dt.date, start: dt.date | None, window: int) -> bool:
+    """Whether the experience window before the training landmark starts before the data."""
+    return start is not None and train_as_of - dt.timedelta(days=window) < start
 
 
 def _main_driver(model: LogitResult, frame: pl.DataFrame, drivers: Sequence[str]) -> list[str]:
@@ -580,17 +646,18 @@ def at_risk(
     covariates = [*experience, *attributes]
     if segment is not None:
         covariates = [c for c in covariates if c != "segment"]
-    kw = {"segment": segment, "windows": (90,)}
-    train = landmark_frame(k, customers, surveys, as_of=train_at, end=a, horizon=horizon, **kw)
+    kw = {"segment": segment, "windows": (WINDOW,)}
+    start = data_start(k)
     holdout = landmark_frame(k, customers, surveys, as_of=holdout_at, end=a, horizon=horizon, **kw)
-    model = logistic(
-        train, outcome="churned_within", covariates=covariates, reference=reference, alpha=alpha
-    )
-    y = holdout["churned_within"].to_numpy().astype(float)
-    p = model.predict(holdout)
-    auc, lo, hi = auc_hanley_mcneil(y, p, alpha)
-    brier = float(np.mean((p - y) ** 2))
-    brier_ref = float(np.mean((train["churned_within"].mean() - y) ** 2))
+    check = None
+    if not too_short(train_at, start, WINDOW):  # else the training window would be (partly) empty
+        check = _temporal_check(
+            landmark_frame(k, customers, surveys, as_of=train_at, end=a, horizon=horizon, **kw),
+            holdout,
+            covariates=covariates,
+            reference=reference,
+            alpha=alpha,
+        )
     final = logistic(
         holdout, outcome="churned_within", covariates=covariates, reference=reference, alpha=alpha
     )
@@ -619,22 +686,67 @@ def at_risk(
         horizon=horizon,
         train_as_of=train_at,
         holdout_as_of=holdout_at,
-        auc=auc,
-        auc_ci_low=lo,
-        auc_ci_high=hi,
-        brier=brier,
-        brier_reference=brier_ref,
-        holdout_n=len(y),
-        holdout_events=int(y.sum()),
-        holdout_predicted=float(p.sum()),
-        calibration=calibration_table(y, p, alpha=alpha),
-        roc=roc_points(y, p),
-        data_start=data_start(k),
-        holdout_variance=float(np.sum(p * (1 - p))),
-        window=90,
+        **(check or _NO_CHECK),
+        data_start=start,
+        window=WINDOW,
         model=final,
         scoring=scoring,
         currency=currency,
         top=top,
         alpha=alpha,
+    )
+
+
+WINDOW = 90  # days of service experience before a landmark
+_NO_CHECK = dict(
+    auc=None,
+    auc_ci_low=None,
+    auc_ci_high=None,
+    brier=None,
+    brier_reference=None,
+    holdout_n=None,
+    holdout_events=None,
+    holdout_predicted=None,
+    calibration=pl.DataFrame(
+        schema={
+            "bin": pl.Int64,
+            "n": pl.Int64,
+            "predicted": pl.Float64,
+            "observed": pl.Float64,
+            "observed_ci_low": pl.Float64,
+            "observed_ci_high": pl.Float64,
+        }
+    ),
+    roc=(),
+    holdout_variance=None,
+)
+
+
+def _temporal_check(
+    train: pl.DataFrame,
+    holdout: pl.DataFrame,
+    *,
+    covariates: Sequence[str],
+    reference: Mapping[str, str],
+    alpha: float,
+) -> dict:
+    """Train on the older landmark, test on the holdout it never saw: AUC, Brier, calibration."""
+    model = logistic(
+        train, outcome="churned_within", covariates=covariates, reference=reference, alpha=alpha
+    )
+    y = holdout["churned_within"].to_numpy().astype(float)
+    p = model.predict(holdout)
+    auc, lo, hi = auc_hanley_mcneil(y, p, alpha)
+    return dict(
+        auc=auc,
+        auc_ci_low=lo,
+        auc_ci_high=hi,
+        brier=float(np.mean((p - y) ** 2)),
+        brier_reference=float(np.mean((train["churned_within"].mean() - y) ** 2)),
+        holdout_n=len(y),
+        holdout_events=int(y.sum()),
+        holdout_predicted=float(p.sum()),
+        calibration=calibration_table(y, p, alpha=alpha),
+        roc=roc_points(y, p),
+        holdout_variance=float(np.sum(p * (1 - p))),
     )
