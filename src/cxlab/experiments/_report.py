@@ -97,8 +97,10 @@ CHECKS_INTRO = {
         "is checked on the weeks before each start."
     ),
     "synthetic_control": N_(
-        "Two checks: regions without the pilot, each compared in the same way, should show no gap "
-        "of their own; and the pilot region's gap should stand out among theirs."
+        "Regions without the pilot, each compared in the same way, should show no gap of their "
+        "own: a comparison that finds gaps where nothing changed would invent effects. (Whether "
+        "the pilot region's own gap stands out from chance is the effect's evidence, said with "
+        "the answer.)"
     ),
     "its": N_(
         "The method should find nothing on a date when nothing happened: it is run again with a "
@@ -114,6 +116,14 @@ HEDGED = {
 }
 
 _SEVERITY = {"passed": 0, "untested": 1, "borderline": 2, "failed": 3}
+
+# how far the effect stands out from chance, by the status of a permutation test of the effect
+# itself (a single-region pilot's placebo in space), said beside the estimate on its card
+EVIDENCE_WORDS = {
+    "passed": N_("beyond chance among the regions without the pilot"),
+    "borderline": N_("too few regions to rule out chance"),
+    "failed": N_("not distinguishable from chance"),
+}
 
 
 @dataclass(frozen=True)
@@ -212,11 +222,23 @@ class ExperimentReport(Result):
         return self.data_end is not None and self.data_end < end
 
     @property
+    def significant(self) -> bool:
+        """The effect's likely range excludes no change."""
+        return self.effect["ci_low"] > 0 or self.effect["ci_high"] < 0
+
+    @property
+    def design_in_doubt(self) -> bool:
+        """A check of the design's assumptions (pre-trends, placebo, SRM) is borderline or failed."""
+        return any(c.status in ("borderline", "failed") for c in self.checks())
+
+    @property
     def caution(self) -> bool:
-        """The design cannot prove the effect: a check of the design is borderline or failed, or a
-        single pilot region has too few regions to compare with. The effect is likely, not
-        proven."""
-        return self.cannot_prove or any(c.status in ("borderline", "failed") for c in self.checks())
+        """The effect is likely, not proven: a check of the design is borderline or failed, or the
+        effect's range excludes no change but its permutation test (a single pilot region's
+        gap among the regions without the pilot) does not clear chance."""
+        chance = self.chance()
+        weak = chance is not None and chance.status != "passed" and self.significant
+        return self.design_in_doubt or weak
 
     @property
     def likely(self) -> bool:
@@ -331,7 +353,10 @@ class ExperimentReport(Result):
         )
 
     def checks(self) -> list[Check]:
-        """Every robustness check of the design, with its status (SRM, pre-trends, placebos)."""
+        """Every check of the design's assumptions, with its status (SRM, pre-trends, placebos).
+
+        The permutation test of the effect itself is its evidence, not an assumption: see
+        :meth:`chance`."""
         out = []
         for d in self.diagnostics:
             status = getattr(d, "status", "passed" if getattr(d, "passed", True) else "failed")
@@ -345,27 +370,40 @@ class ExperimentReport(Result):
                     getattr(d, "threshold", None),
                 )
             )
-        rank = getattr(self.main, "rank_status", None)
-        if rank is not None:
-            out.append(
-                Check(
-                    "rank",
-                    _("Is the gap unusual among regions without the pilot?"),
-                    rank,
-                    (self.main.rank_sentence(),),
-                    self.main.rank_p_value,
-                    self.main.alpha,
-                )
-            )
         return out
 
+    def chance(self) -> Check | None:
+        """The effect's own permutation test, when the design has one: how unusual a single pilot
+        region's gap is among the regions without the pilot (its p-value is the effect's)."""
+        rank = getattr(self.main, "rank_status", None)
+        if rank is None:
+            return None
+        return Check(
+            "rank",
+            N_("Is the gap unusual among regions without the pilot?"),
+            rank,
+            (self.main.rank_sentence(),),
+            self.main.rank_p_value,
+            self.main.alpha,
+        )
+
+    def evidence(self) -> list[str]:
+        """How far the effect stands out from chance, when the design tests it by permutation
+        (said in the answer, beside the estimate). A single-region pilot that cannot prove an
+        effect its range would back says so in one sentence; the reasoning is in section 3."""
+        c = self.chance()
+        if c is None:
+            return []
+        if c.status == "borderline" and self.cannot_prove and self.significant:
+            return [self._cannot_prove_sentence()]
+        return list(c.meaning)
+
     def cautions(self) -> list[str]:
-        """What a borderline or failed check means for the verdict, in plain words."""
+        """What a borderline or failed check of the design means for the verdict, in plain
+        words."""
         out = []
         for c in self.checks():
-            if c.key == "rank" and c.status == "borderline" and self.cannot_prove:
-                out.append(self._cannot_prove_sentence())
-            elif c.status == "borderline":
+            if c.status == "borderline":
                 out.append(
                     _(
                         "One check of the design is only borderline (see section 1), so the "
@@ -408,7 +446,8 @@ class ExperimentReport(Result):
             else r
             for r in self.reasons
         ]
-        out = [self.verdict_sentence(), *(str(r) for r in reasons), *self.cautions()]
+        out = [self.verdict_sentence(), *self.evidence(), *(str(r) for r in reasons)]
+        out += self.cautions()
         out += self.interim()
         seq = self.detail.get("sequential")
         if seq is not None:
@@ -424,6 +463,14 @@ class ExperimentReport(Result):
         rel = e["estimate"] / self.baseline if self.baseline else float("nan")
         checks = self.checks()
         worst = max((c.status for c in checks), key=_SEVERITY.get, default="untested")
+        chance = self.chance()
+        detail = _("{relative} against {level} without the change").format(
+            relative=relative_text(rel), level=fmt_value(self.baseline, unit)
+        )
+        if chance is not None:
+            detail = _("{detail}; {evidence}").format(
+                detail=detail, evidence=gettext(EVIDENCE_WORDS[chance.status])
+            )
         g = self.guardrails
         harmed = bool(g["harmful"].any()) if g.height else False
         verdict = LIKELY_EFFECT if self.likely else VERDICTS.get(self.verdict, self.verdict)
@@ -445,9 +492,7 @@ class ExperimentReport(Result):
                 low=e["ci_low"],
                 high=e["ci_high"],
                 period=self.period,
-                detail=_("{relative} against {level} without the change").format(
-                    relative=relative_text(rel), level=fmt_value(self.baseline, unit)
-                ),
+                detail=detail,
             ),
             Headline(
                 key="checks",

@@ -149,8 +149,8 @@ class SyntheticControlResult(Result):
         else:
             text = _(
                 "{larger} of the {n} regions without the pilot show a gap as large as "
-                "{region}'s: a gap like this happens by luck about {chance} times, so this "
-                "comparison does not confirm the effect."
+                "{region}'s: a gap like this happens by luck about {chance} times, so the "
+                "effect is not distinguishable from chance."
             )
         return text.format(region=label(self.unit), n=n, larger=larger, chance=chance)
 
