@@ -334,7 +334,7 @@ def test_findings_notes_and_chart_labels_never_show_personal_data():
 
 
 def test_a_range_of_durations_reads_in_one_unit():
-    """"likely between -2.3 min and +41 s" made a reader compare minutes with seconds."""
+    """A reader had to compare minutes with seconds in "between -2.3 min and +41 s"."""
     from cxlab._present import fmt_interval
 
     with use_language("en"):
