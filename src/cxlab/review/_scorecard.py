@@ -433,81 +433,77 @@ class Scorecard(Result):
         """Each rate with a target against it; without any target (none set for the workspace),
         each rate of the scorecard against the comparison month instead, in one neutral colour."""
         shares = self.table.filter(pl.col("unit") == "share", pl.col("target").is_not_null())
-        if shares.height == 0:
-            return self._plot_untargeted()
-        cards = [self._card(r) for r in shares.iter_rows(named=True)]
-        names = [
-            chart_text(kpi_name(k, s)) for k, s in zip(shares["kpi"], shares["scope"], strict=True)
-        ]
-        fig = go.Figure()
-        fig.add_bar(
-            y=names,
-            x=(shares["value"] * 100).to_list(),
-            orientation="h",
-            name=self.period.label,
-            marker_color=[COLORS["good"] if m else COLORS["bad"] for m in shares["met"]],
-            text=[c.value_text(compact=False) for c in cards],
-            textposition="inside",
-            insidetextanchor="start",
-            hovertemplate="%{y}: %{text}<extra></extra>",
-        )
-        fig.add_scatter(
-            y=names,
-            x=shares["target"] * 100,
-            mode="markers",
-            name=_("Target"),
-            marker=dict(symbol="line-ns-open", size=22, color=TARGET_LINE["color"], line_width=3),
-            hovertemplate="%{y}: " + _("Target") + " %{x:.0f}%<extra></extra>",
-        )
-        fig.update_layout(
-            title=_("Rates against their targets, {month}").format(month=self.period.label),
-            xaxis=dict(title="%", range=[0, 100]),
-            yaxis=dict(autorange="reversed", automargin=True),
-            height=170 + 40 * len(names),
-            showlegend=False,
-        )
-        return fig
-
-    def _plot_untargeted(self) -> go.Figure:
+        if shares.height:
+            return self._rate_bars(
+                shares,
+                colors=[COLORS["good"] if m else COLORS["bad"] for m in shares["met"]],
+                marks=shares.select("kpi", "scope", pl.col("target").alias("mark")),
+                mark_name=_("Target"),
+                mark_color=TARGET_LINE["color"],
+                mark_digits=0,
+                title=_("Rates against their targets, {month}").format(month=self.period.label),
+            )
         shares = self.table.filter(pl.col("unit") == "share", pl.col("value").is_not_null())
-        cards = [self._card(r) for r in shares.iter_rows(named=True)]
-        names = [
-            chart_text(kpi_name(k, s)) for k, s in zip(shares["kpi"], shares["scope"], strict=True)
-        ]
-        fig = go.Figure()
-        fig.add_bar(
-            y=names,
-            x=(shares["value"] * 100).to_list(),
-            orientation="h",
-            name=self.period.label,
-            marker_color=COLORS["periods"]["current"],
-            text=[c.value_text(compact=False) for c in cards],
-            textposition="inside",
-            insidetextanchor="start",
-            hovertemplate="%{y}: %{text}<extra></extra>",
-        )
-        before = shares.filter(pl.col("previous").is_not_null())
-        fig.add_scatter(
-            y=[
-                chart_text(kpi_name(k, s))
-                for k, s in zip(before["kpi"], before["scope"], strict=True)
-            ],
-            x=(before["previous"] * 100).to_list(),
-            mode="markers",
-            name=self.period.compare_label,
-            marker=dict(
-                symbol="line-ns-open", size=22, color=COLORS["periods"]["compare"], line_width=3
-            ),
-            hovertemplate="%{y}: " + self.period.compare_label + " %{x:.1f}%<extra></extra>",
-        )
         note = _("No targets are set. Marks: {compared}.").format(
             compared=self.period.compare_label
         )
-        fig.update_layout(
+        return self._rate_bars(
+            shares,
+            colors=COLORS["periods"]["current"],
+            marks=shares.filter(pl.col("previous").is_not_null()).select(
+                "kpi", "scope", pl.col("previous").alias("mark")
+            ),
+            mark_name=self.period.compare_label,
+            mark_color=COLORS["periods"]["compare"],
+            mark_digits=1,
             title=titled(_("Rates, {month}").format(month=self.period.label), note),
+        )
+
+    def _rate_bars(
+        self,
+        shares: pl.DataFrame,
+        *,
+        colors,
+        marks: pl.DataFrame,
+        mark_name: str,
+        mark_color: str,
+        mark_digits: int,
+        title: str,
+    ) -> go.Figure:
+        """Each rate as a bar, with a mark per rate (its target, or the comparison month's)."""
+
+        def names(frame: pl.DataFrame) -> list[str]:
+            return [
+                chart_text(kpi_name(k, s))
+                for k, s in zip(frame["kpi"], frame["scope"], strict=True)
+            ]
+
+        cards = [self._card(r) for r in shares.iter_rows(named=True)]
+        fig = go.Figure()
+        fig.add_bar(
+            y=names(shares),
+            x=(shares["value"] * 100).to_list(),
+            orientation="h",
+            name=self.period.label,
+            marker_color=colors,
+            text=[c.value_text(compact=False) for c in cards],
+            textposition="inside",
+            insidetextanchor="start",
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+        fig.add_scatter(
+            y=names(marks),
+            x=(marks["mark"] * 100).to_list(),
+            mode="markers",
+            name=mark_name,
+            marker=dict(symbol="line-ns-open", size=22, color=mark_color, line_width=3),
+            hovertemplate="%{y}: " + mark_name + f" %{{x:.{mark_digits}f}}%<extra></extra>",
+        )
+        fig.update_layout(
+            title=title,
             xaxis=dict(title="%", range=[0, 100]),
             yaxis=dict(autorange="reversed", automargin=True),
-            height=170 + 40 * len(names),
+            height=170 + 40 * shares.height,
             showlegend=False,
         )
         return fig
