@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from cxlab._errors import NotEnoughDataError, OptionError
-from cxlab._present import check_every, every_minutes
+from cxlab._errors import NotEnoughDataError
+from cxlab._present import check_every
 from cxlab.features._kpi import prepare
 from cxlab.features._metrics import MetricConfig
+from cxlab.features._series import _interval_minutes
 
 
 def interval_report(
@@ -47,16 +48,7 @@ def interval_report(
     >>> report = cx.features.interval_report(cx.load("contacts"), every="30m")  # doctest: +SKIP
     >>> cx.features.kpi(report, "service_level", by="channel")  # doctest: +SKIP
     """
-    every = check_every(every)
-    try:
-        minutes = every_minutes(every)
-    except OptionError:
-        minutes = None
-    if minutes not in (5, 10, 15, 30, 60):
-        raise OptionError(
-            f"every={every!r} is not the length of a report interval; use '5m', '10m', '15m', "
-            "'30m' or '1h'."
-        )
+    minutes = _interval_minutes(check_every(every))
     config = config or MetricConfig()
     lf = prepare(contacts, config)
     sl = pl.col("channel").replace_strict(config.sl_seconds, default=None, return_dtype=pl.Float64)

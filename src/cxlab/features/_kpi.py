@@ -141,7 +141,7 @@ def kpi(
     if report:
         _check_interval_kpis(names, dictionary)
         if every is not None:
-            _check_interval_grain(lf, every)
+            check_report_grain(lf, every)
     elif "_answered" not in present:
         lf = prepare(lf, config)
     keys = list(by)
@@ -216,18 +216,20 @@ def _check_interval_kpis(names: Sequence[str], dictionary: dict[str, Metric]) ->
         )
 
 
-def _check_interval_grain(lf: pl.LazyFrame, every: str) -> None:
-    """Refuse a period shorter than the report's intervals (a sum cannot be split)."""
+def check_report_grain(lf: pl.LazyFrame, every: str) -> int | None:
+    """The longest interval of a report, after refusing a grain ``every`` that would split it (a
+    sum cannot be split); a calendar period (month, quarter, year) holds whole intervals."""
+    longest = lf.select(pl.col("interval_minutes").max()).collect().item()
     try:
         minutes = every_minutes(every)
     except OptionError:
-        return  # a calendar period (month, quarter, year) holds whole intervals
-    longest = lf.select(pl.col("interval_minutes").max()).collect().item()
+        return longest
     if longest is not None and (minutes < longest or minutes % longest):
         raise OptionError(
             f"every={every!r} would split the interval report's {longest}-minute intervals; use "
             f"a multiple of {longest} minutes, or '1d' and longer."
         )
+    return longest
 
 
 def check_kpis(names: Sequence[str], dictionary: dict[str, Metric]) -> None:

@@ -11,7 +11,7 @@ import polars as pl
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 from cxlab._options import check_option
 from cxlab._present import check_every, every_minutes, local_zone
-from cxlab.features._kpi import is_interval_report
+from cxlab.features._kpi import check_report_grain, is_interval_report
 
 By = Literal["queue", "channel", "total"]
 Closed = Literal["carry", "drop", "flag"]
@@ -93,7 +93,9 @@ def volume_series(
         lf = lf.filter(pl.col("queue").is_in(list(queues)))
     report = is_interval_report(lf.collect_schema().names())
     if report:
-        minutes = _report_minutes(lf, minutes, every, daily)
+        # a day sums whole intervals of any length; a shorter grain may not split them
+        longest = check_report_grain(lf, "1d" if daily else every) or minutes
+        minutes = max(minutes, int(longest)) if daily else minutes
         when = pl.col("interval_start")
     else:
         when = pl.col("arrived_at")
@@ -154,19 +156,6 @@ def volume_series(
         pl.col("ts").dt.replace_time_zone(time_zone, ambiguous="earliest", non_existent="null")
     ).drop_nulls("ts")
     return out.sort(["series_id", "ts"])
-
-
-def _report_minutes(lf: pl.LazyFrame, minutes: int, every: str, daily: bool) -> int:
-    """The interval to cut an interval report in: ``minutes``, unless that would split its rows."""
-    longest = lf.select(pl.col("interval_minutes").max()).collect().item() or minutes
-    if daily:
-        return max(minutes, int(longest))
-    if minutes < longest or minutes % longest:
-        raise OptionError(
-            f"every={every!r} would split the interval report's {longest}-minute intervals; use "
-            f"a multiple of {longest} minutes, or '1d'."
-        )
-    return minutes
 
 
 def _interval_minutes(every: str) -> int:
