@@ -36,15 +36,7 @@ EXPORTS = Path(__file__).parent / "exports"
 ZONE = "Asia/Shanghai"  # the tiny workspace's zone, where the months are cut
 FIRST, LAST = "2026-07", "2026-09"
 REVIEW = "00_service_review"
-NO_TARGETS = pl.DataFrame(
-    schema={
-        "kpi": pl.Utf8,
-        "scope": pl.Utf8,
-        "period": pl.Utf8,
-        "target": pl.Float64,
-        "direction": pl.Utf8,
-    }
-)
+NO_TARGETS = pl.DataFrame(schema=cx.data.TABLES["targets"].columns)  # a workspace without targets
 
 CN_CODES = {
     "channel": {"phone": "电话", "chat": "在线", "social": "微信", "email": "邮件"},

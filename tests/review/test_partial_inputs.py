@@ -12,15 +12,7 @@ import cxlab as cx
 from cxlab._errors import OptionError
 from cxlab._present import use_language
 
-NO_TARGETS = pl.DataFrame(
-    schema={
-        "kpi": pl.Utf8,
-        "scope": pl.Utf8,
-        "period": pl.Utf8,
-        "target": pl.Float64,
-        "direction": pl.Utf8,
-    }
-)
+NO_TARGETS = pl.DataFrame(schema=cx.data.TABLES["targets"].columns)  # a workspace without targets
 
 
 @pytest.fixture(scope="module")
