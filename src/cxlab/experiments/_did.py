@@ -1,10 +1,15 @@
 """Difference-in-differences for a pilot in some regions from a date: the 2x2, an event study, pre-trends.
 
 The 2x2 estimate compares each region's change (its KPI after minus before, each a ratio of sums
-over the region's contacts) between pilot and comparison regions. Its uncertainty comes from the
-spread of those region-level changes (Welch's unequal-variance t with Satterthwaite degrees of
-freedom): with three pilot regions, regression errors clustered by region with a ``t(G-1)``
-reference covered the truth only 91% of the time in simulation, the region-level test 95%.
+over the region's contacts) between pilot and comparison regions. With five pilot regions or more
+its uncertainty comes from the spread of those region-level changes (Welch's unequal-variance t
+with Satterthwaite degrees of freedom): with three pilot regions, regression errors clustered by
+region with a ``t(G-1)`` reference covered the truth only 91% of the time in simulation, the
+region-level test 95%. With one to four pilot regions the pilot regions' own spread cannot be
+estimated from them, so the inference is a placebo in space (:mod:`._randomization`): the estimate
+ranked among every choice of as many pilot regions among all regions, and its interval by
+inverting that test; with too few regions for the ranking to reach ``alpha``, a t interval whose
+spread is read from the comparison regions (pooled variance, as Donald & Lang 2007).
 The event study applies the same comparison per bin of periods relative to the start (each
 region's change from the bin just before, -1). The pre-trend test asks whether pilot regions
 already drifted away before the start: the Welch t-test of each region's average pre-period change
@@ -19,6 +24,12 @@ MacKinnon & Webb (2017), Wild bootstrap inference for wildly different cluster s
 Econometrics 32 (cluster-robust errors with few treated clusters are too narrow).
 Donald & Lang (2007), Inference with difference-in-differences and other panel data, REStat 89.
 Roth, Sant'Anna, Bilinski & Poe (2023), What's trending in difference-in-differences?, J. Econometrics 235.
+Conley & Taber (2011), Inference with "difference in differences" with a small number of policy
+changes, REStat 93 (few treated groups: their noise read from the comparison groups).
+MacKinnon & Webb (2020), Randomization inference for difference-in-differences with few treated
+clusters, J. Econometrics 218.
+Arkhangelsky, Athey, Hirshberg, Imbens & Wager (2021), Synthetic difference-in-differences, AER
+111 (Table 1: the plain DiD on Proposition 99, -27.3).
 """
 
 from __future__ import annotations
@@ -31,9 +42,10 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._options import check_alpha
-from cxlab._present import N_, _, fmt_change, fmt_p, fmt_value
+from cxlab._present import N_, _, fmt_change, fmt_p, fmt_value, label
 from cxlab._result import Result
 from cxlab.experiments._panel import outcome_panel
+from cxlab.experiments._randomization import FEW_CONTROLS, FEW_TREATED, choices, invert
 from cxlab.experiments._text import (
     check_status,
     day_text,
@@ -70,6 +82,8 @@ class PretrendResult(Result):
     threshold: float = 0.05
     label: str = "event_study"  # which comparison: first_wave, all_waves, event_study
     metric: str = ""
+    method: str = "welch"  # welch, permutation (placebo in space), t_controls, analytic
+    assignments: int = 0  # placebo choices of pilot regions ranked (permutation)
     pre_effects: pl.DataFrame | None = field(default=None, compare=False, repr=False)
     measures: tuple[Metric, ...] = field(default=(), compare=False, repr=False)
 
@@ -133,6 +147,37 @@ class PretrendResult(Result):
     def details(self) -> list[str]:
         if self.n_coefficients == 0:
             return []
+        if self.method in ("permutation", "t_controls"):
+            if self.method == "t_controls":
+                text = _(
+                    "Pre-trend test ({which}): t-test of the pilot regions' average change over "
+                    "{n} pre-period bins, their spread read from the comparison regions (pooled "
+                    "variance; too few regions for a permutation test), {p}; the check fails "
+                    "below {threshold}."
+                )
+            elif self.label == "all_waves":
+                text = _(
+                    "Pre-trend test ({which}): the average effect over {n} periods before "
+                    "adoption, ranked among {m} placebo assignments of the adoption dates to "
+                    "regions (a permutation test, because there are too few adopting regions for "
+                    "analytic errors), {p}; the check fails below {threshold}."
+                )
+            else:
+                text = _(
+                    "Pre-trend test ({which}): the pilot regions' average change over {n} "
+                    "pre-period bins, ranked among {m} placebo choices of pilot regions (a "
+                    "permutation test, because there are too few pilot regions for a t-test), "
+                    "{p}; the check fails below {threshold}."
+                )
+            return [
+                text.format(
+                    which=self.which,
+                    n=self.n_coefficients,
+                    m=fmt_value(self.assignments, "count"),
+                    p=fmt_p(self.p_value),
+                    threshold=fmt_value(self.threshold, "ratio"),
+                )
+            ]
         if self.label == "all_waves":
             text = _(
                 "Pre-trend test ({which}): the pre-period group-time effects of the "
@@ -179,7 +224,16 @@ class PretrendResult(Result):
 
 @dataclass(frozen=True)
 class DiDResult(Result):
-    """The 2x2 estimate, the event study and the pre-trend test of a pilot."""
+    """The 2x2 estimate, the event study and the pre-trend test of a pilot.
+
+    ``inference`` says how the uncertainty was read: ``"welch"`` (five pilot regions or more:
+    each region's change counts once), ``"permutation"`` (one to four pilot regions: the estimate
+    ranked among every placebo choice of pilot regions, the interval by test inversion) or
+    ``"t_controls"`` (too few regions for the ranking to reach ``alpha``: a t interval whose
+    spread is read from the comparison regions). With a single pilot region, ``placebos`` holds
+    each comparison region's estimate as if it had been the pilot (``unit, estimate``) and
+    ``rank_p_value`` the pilot's rank among them.
+    """
 
     experiment: str
     metric: str
@@ -194,6 +248,10 @@ class DiDResult(Result):
     period: str
     alpha: float = 0.05
     measures: tuple[Metric, ...] = field(default=(), compare=False, repr=False)
+    inference: str = "welch"
+    assignments: int = 0
+    rank_p_value: float | None = None
+    placebos: pl.DataFrame | None = field(default=None, compare=False, repr=False)
 
     @property
     def measure(self) -> Metric:
@@ -205,8 +263,106 @@ class DiDResult(Result):
             metric=metric_info(self.measure)[0]
         )
 
+    @property
+    def unit(self) -> str | None:
+        """The pilot region, when there is a single one."""
+        return self.treated_units[0] if len(self.treated_units) == 1 else None
+
+    @property
+    def smallest_p_value(self) -> float | None:
+        """With a single pilot region, the smallest rank p-value the regions allow: 1 in
+        (comparison regions + 1)."""
+        if self.placebos is None:
+            return None
+        return 1 / (self.placebos.height + 1)
+
+    @property
+    def rank_status(self) -> str | None:
+        """With a single pilot region, how unusual its change is among the comparison regions'
+        (each in turn as the pilot): "passed" when the rank reaches ``alpha``, "borderline" when
+        it ranks first but there are too few regions to reach it (or p is below twice ``alpha``),
+        "failed" otherwise; ``None`` with several pilot regions."""
+        if self.placebos is None or self.rank_p_value is None:
+            return None
+        smallest = 1 / (self.placebos.height + 1)
+        if self.rank_p_value <= self.alpha:
+            return "passed"
+        if self.rank_p_value <= max(2 * self.alpha, smallest + 1e-12):
+            return "borderline"
+        return "failed"
+
+    def rank_sentence(self) -> str:
+        """Plain words: is the pilot region's gap unusual among the comparison regions'?"""
+        n = self.placebos.height if self.placebos is not None else 0
+        p = self.rank_p_value or float("nan")
+        larger = round(p * (n + 1)) - 1
+        chance = _("1 in {k}").format(k=fmt_value(1 / p, "count"))
+        status = self.rank_status
+        if status == "passed" and larger == 0:
+            text = _(
+                "{region}'s gap is larger than that of every one of the {n} regions without the "
+                "pilot: a gap this unusual happens by luck only {chance} times."
+            )
+        elif status == "passed":
+            text = _(
+                "{region}'s gap is larger than that of all but {larger} of the {n} regions "
+                "without the pilot: a gap this unusual happens by luck only {chance} times."
+            )
+        elif larger == 0:
+            text = _(
+                "Borderline: {region}'s gap is larger than that of every one of the {n} regions "
+                "without the pilot, but with this few regions to compare with, ranking first "
+                "cannot rule out luck (section 3 says why). The effect is likely, but this "
+                "comparison alone cannot prove it."
+            )
+        else:
+            text = _(
+                "{larger} of the {n} regions without the pilot show a gap as large as "
+                "{region}'s: a gap like this happens by luck about {chance} times, so the "
+                "effect is not distinguishable from chance."
+            )
+        return text.format(region=label(self.unit or ""), n=n, larger=larger, chance=chance)
+
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame([self.estimate])
+
+    def warnings(self) -> list[str]:
+        """Plain words where the usual standard errors cannot be trusted: few pilot regions or
+        few comparison regions."""
+        n_t, n_c = len(self.treated_units), len(self.control_units)
+        out = []
+        if n_t == 1:
+            out.append(
+                _(
+                    "With a single pilot region, the usual error margins would be far too narrow: "
+                    "they cannot see how much one region moves by itself. The likely range here "
+                    "comes instead from the {controls} comparison regions, each in turn treated "
+                    "as if it had had the pilot."
+                ).format(controls=n_c)
+            )
+        elif n_t <= FEW_TREATED:
+            out.append(
+                _(
+                    "With only {treated} pilot regions, the usual error margins would be far too "
+                    "narrow. The likely range here comes instead from comparing the pilot regions "
+                    "with every other choice of {treated} regions among the {total}."
+                ).format(treated=n_t, total=n_t + n_c)
+            )
+        if self.inference == "t_controls":
+            out.append(
+                _(
+                    "There are too few regions for the comparison alone to rule out chance, so "
+                    "the likely range also assumes that regions' changes scatter in a bell shape."
+                )
+            )
+        if n_c < FEW_CONTROLS:
+            out.append(
+                _(
+                    "Only {controls} comparison regions: the likely range is itself rough, so "
+                    "read it as an indication."
+                ).format(controls=n_c)
+            )
+        return out
 
     def findings(self) -> list[str]:
         _name, unit, _hib = metric_info(self.measure)
@@ -222,6 +378,8 @@ class DiDResult(Result):
                 sentence=effect_sentence(self.measure, e["estimate"], e["ci_low"], e["ci_high"]),
                 level=fmt_value(self.baseline, unit),
             ),
+            *([self.rank_sentence()] if self.rank_status is not None else []),
+            *self.warnings(),
             *self.pretrend.findings(),
             _(CANNOT),
         ]
@@ -229,21 +387,64 @@ class DiDResult(Result):
     def details(self) -> list[str]:
         name, unit, _hib = metric_info(self.measure)
         e = self.estimate
-        return [
-            _(
+        n_t, n_c = len(self.treated_units), len(self.control_units)
+        values = dict(
+            metric=name,
+            estimate=fmt_change(e["estimate"], unit),
+            se=size_text(e["std_error"], unit),
+            p=fmt_p(e["p_value"]),
+            n=n_t + n_c,
+            treated=n_t,
+            m=fmt_value(self.assignments, "count"),
+            alpha=fmt_value(self.alpha, "ratio"),
+            df=n_t + n_c - 2,
+        )
+        if self.inference == "permutation":
+            text = _(
+                "Difference-in-differences (2x2), {metric}: {estimate}, standard error {se} (the "
+                "spread of the regions' changes), {p}. With {treated} pilot region(s), errors "
+                "clustered by region would be far too narrow (they estimate the pilot regions' "
+                "noise from the pilot regions), so the inference is a placebo in space: the "
+                "estimate is ranked among the {m} choices of {treated} pilot region(s) among the "
+                "{n} regions (a randomisation test), and the interval holds every effect that "
+                "test does not reject (test inversion; Conley and Taber 2011, MacKinnon and Webb "
+                "2020). It assumes that, without the pilot, the regions' changes would scatter "
+                "alike."
+            )
+        elif self.inference == "t_controls":
+            text = _(
+                "Difference-in-differences (2x2), {metric}: {estimate}, standard error {se}, {p}. "
+                "With {treated} pilot region(s), errors clustered by region would be far too "
+                "narrow, and the {m} choices of pilot regions among the {n} regions are too few "
+                "for a placebo ranking to reach {alpha}; so the interval is a t interval with "
+                "{df} degrees of freedom whose spread is read from all regions' changes (pooled "
+                "variance, Donald and Lang 2007), which assumes that the regions' changes scatter "
+                "alike and roughly in a bell shape."
+            )
+        else:
+            text = _(
                 "Difference-in-differences (2x2), {metric}: {estimate}, standard error {se}, "
                 "p = {p}. Each of the {n} regions' own change counts once (Welch t-test with "
                 "Satterthwaite degrees of freedom), because with few regions errors clustered by "
                 "region are too narrow."
-            ).format(
-                metric=name,
-                estimate=fmt_change(e["estimate"], unit),
-                se=size_text(e["std_error"], unit),
-                p=fmt_p(e["p_value"], bare=True),
-                n=len(self.treated_units) + len(self.control_units),
-            ),
-            *self.pretrend.details(),
-        ]
+            )
+            values["p"] = fmt_p(e["p_value"], bare=True)
+        out = [text.format(**values)]
+        if self.rank_status is not None:
+            out.append(
+                _(
+                    "Placebo in space: {region}'s estimate ranks among the {n} comparison regions' "
+                    "placebo estimates with p-value {p} (the smallest possible is {smallest}); "
+                    "the verdict's level is {alpha}."
+                ).format(
+                    region=label(self.unit or ""),
+                    n=n_c,
+                    p=fmt_p(self.rank_p_value, bare=True),
+                    smallest=fmt_p(self.smallest_p_value, bare=True),
+                    alpha=fmt_value(self.alpha, "ratio"),
+                )
+            )
+        return [*out, *self.pretrend.details()]
 
     def plot(self):
         return event_plot(
@@ -323,8 +524,22 @@ def did(
     alpha: float = 0.05,
     experiment: str = "",
     metric: str | Metric | None = "",
+    seed: int = 0,
 ) -> DiDResult:
     """The 2x2 difference-in-differences and its event study on a panel of regions by period.
+
+    The estimate is the pilot regions' mean change (their level after the start minus before)
+    minus the comparison regions' mean change; on a balanced panel of a plain outcome it is the
+    two-way difference of means. Its inference depends on the number of pilot regions:
+
+    - five or more: Welch's t on the region-level changes (each region counts once);
+    - one to four: a placebo in space, the estimate ranked among every choice of as many pilot
+      regions among all regions (each comparison region in turn, for a single pilot region), and
+      the interval by inverting that test; a single pilot region's rank is also its evidence
+      (``rank_p_value``);
+    - one to four, but too few regions for the ranking to reach ``alpha`` (a single pilot region
+      and fewer than 19 comparison regions at 5%): a t interval whose spread is read from the
+      regions' changes (pooled variance).
 
     Parameters
     ----------
@@ -334,8 +549,9 @@ def did(
         (or a column named by ``metric``), averaged over periods.
     treated
         Pilot units and their (common) start; with several start dates use :func:`staggered_did`.
+        A single pilot unit is allowed.
     controls
-        Never-treated comparison units.
+        Never-treated comparison units (at least two).
     end
         Ignore periods from this date on (e.g. before further regions adopt).
     bin_periods, max_bins
@@ -346,14 +562,40 @@ def did(
     metric
         What the outcome is: a KPI of the dictionary, a declared metric or a plain column name
         (it names and formats the outcome in the text and charts).
+    seed
+        Used only when there are more than 20,000 choices of pilot regions to rank (say four
+        pilot regions among 45): a random sample of 20,000 of them is ranked instead.
 
     Raises
     ------
     SchemaError
-        A panel with neither ``numerator``/``denominator`` nor an outcome column.
+        A panel without ``unit``, ``period`` or an outcome (the message names what is missing,
+        the columns present and an example call).
     NotEnoughDataError
-        ``end`` not after the start, or no period before or after the start for pilot and
-        comparison regions (the message names the periods the panel covers).
+        ``end`` not after the start, a pilot or comparison unit not in the panel, fewer than two
+        comparison units, or no period before or after the start for pilot and comparison
+        regions (the message names the periods the panel covers).
+
+    References
+    ----------
+    Angrist & Pischke (2009), Mostly Harmless Econometrics, ch. 5.2; Donald & Lang (2007),
+    REStat 89; Conley & Taber (2011), REStat 93; MacKinnon & Webb (2020), J. Econometrics 218.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import polars as pl
+    >>> import cxlab as cx
+    >>> years = [dt.datetime(y, 1, 1) for y in range(2020, 2026)]
+    >>> panel = pl.DataFrame(
+    ...     [(f"R{u}", t, float(u % 3 + (t.year >= 2023) * (u == 0) + (t.year - 2020) * 0.1))
+    ...      for u in range(21) for t in years],
+    ...     schema=["unit", "period", "y"], orient="row",
+    ... )
+    >>> res = cx.experiments.did(panel, treated={"R0": dt.datetime(2023, 1, 1)},
+    ...                          controls=[f"R{u}" for u in range(1, 21)], bin_periods=1)
+    >>> round(res.estimate["estimate"], 2), res.inference, res.rank_p_value
+    (1.0, 'permutation', 0.047619047619047616)
     """
     alpha = check_alpha(alpha)
     if not treated:
@@ -363,6 +605,21 @@ def did(
         raise NotEnoughDataError("did() needs one start date; use staggered_did() for a rollout.")
     start = starts.pop()
     full, measure = outcome_panel(panel, metric, where="did()")
+    where = experiment or "did()"
+    present = set(full["unit"].unique().to_list())
+    absent = [u for u in treated if u not in present]
+    if absent:
+        raise NotEnoughDataError(
+            f"{where}: pilot unit(s) {', '.join(repr(u) for u in absent[:8])} named in treated= "
+            f"have no cell in the panel; {covered(full)}."
+        )
+    controls = [u for u in dict.fromkeys(controls) if u in present and u not in treated]
+    if len(controls) < 2:
+        raise NotEnoughDataError(
+            f"{where}: the 2x2 needs at least two comparison units of controls= in the panel "
+            f"(found {len(controls)}): their spread is what tells the pilot's effect from "
+            f"chance; {covered(full)}."
+        )
     keep = list(treated) + list(controls)
     p = full.filter(pl.col("unit").is_in(keep))
     dtype = full["period"].dtype
@@ -372,29 +629,31 @@ def did(
         end_cmp = _as_period(end, dtype)
         if end_cmp <= start_cmp:
             raise NotEnoughDataError(
-                f"{experiment or 'did()'}: end={end} is not after the start {start}; "
-                f"{covered(full)}."
+                f"{where}: end={end} is not after the start {start}; {covered(full)}."
             )
         p = p.filter(pl.col("period") < end_cmp)
     is_t = p["unit"].is_in(list(treated)).to_numpy()
     after = (p["period"] >= start_cmp).to_numpy()
     if is_t.sum() == 0 or (~is_t).sum() == 0 or after.sum() == 0 or (~after).sum() == 0:
         raise NotEnoughDataError(
-            f"{experiment or 'did()'}: the 2x2 needs pilot and comparison regions before and "
-            f"after the start {start}; {covered(full)}."
+            f"{where}: the 2x2 needs pilot and comparison regions before and after the start "
+            f"{start}; {covered(full)}."
         )
-    row = _two_by_two(p, after, set(treated), alpha)
+    compare = _Comparisons(set(treated), alpha, seed)
+    row, placebos = _two_by_two(p, after, compare)
     # event study: region-level changes from bin -1, compared like the 2x2
     step = _period_length(p)
     rel = ((p["period"] - start_cmp).dt.total_seconds().to_numpy() / step).round().astype(int)
     b = np.clip(np.floor_divide(rel, bin_periods), -max_bins, max_bins - 1)
-    table, (f, pval, q) = _event_study(p, b, set(treated), alpha)
+    table, (f, pval, q), pre_method = _event_study(p, b, compare)
     base = p.filter(pl.col("unit").is_in(list(treated)) & (pl.col("period") < start_cmp))
     baseline = (
         float(base["numerator"].sum() / base["denominator"].sum()) if base.height else float("nan")
     )
     measures = (measure,)
     pre = table.filter(pl.col("event_time") < 0)
+    method, assignments = row.pop("_method"), row.pop("_assignments")
+    rank_p = row.pop("_rank_p")
     return DiDResult(
         experiment,
         measure.name,
@@ -407,6 +666,8 @@ def did(
             threshold=alpha,
             label="first_wave",
             metric=measure.name,
+            method=pre_method[0],
+            assignments=pre_method[1],
             pre_effects=pre,
             measures=measures,
         ),
@@ -418,6 +679,10 @@ def did(
         f"bins of {bin_periods} periods",
         alpha,
         measures,
+        method,
+        assignments,
+        rank_p if len(treated) == 1 else None,
+        placebos if len(treated) == 1 else None,
     )
 
 
@@ -451,6 +716,60 @@ def _welch(a: np.ndarray, b: np.ndarray, alpha: float, term: str) -> dict:
     )
 
 
+def _pooled(a: np.ndarray, b: np.ndarray, alpha: float, term: str) -> dict:
+    """Difference of means with a pooled variance, ``t(n - 2)``: a single pilot region's noise is
+    read from the comparison regions (Donald & Lang 2007)."""
+    from scipy import stats
+
+    df = len(a) + len(b) - 2
+    ss = ((a - a.mean()) ** 2).sum() + ((b - b.mean()) ** 2).sum()
+    est = float(a.mean() - b.mean())
+    se = float(np.sqrt(ss / df * (1 / len(a) + 1 / len(b))))
+    crit = float(stats.t.ppf(1 - alpha / 2, df))
+    return dict(
+        term=term,
+        estimate=est,
+        std_error=se,
+        ci_low=est - crit * se,
+        ci_high=est + crit * se,
+        p_value=float(2 * stats.t.sf(abs(est) / se, df)) if se > 0 else float("nan"),
+    )
+
+
+class _Comparisons:
+    """Pilot against comparison regions on one value per region, with the inference the number
+    of pilot regions allows (the placebo choices are drawn once per set of regions)."""
+
+    def __init__(self, treated: set, alpha: float, seed: int):
+        self.treated, self.alpha, self.seed = treated, alpha, seed
+        self._cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _weights(self, is_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        key = tuple(is_t)
+        if key not in self._cache:
+            n_t, n_c = int(is_t.sum()), int((~is_t).sum())
+            pick = choices(len(is_t), n_t, np.flatnonzero(is_t), seed=self.seed)
+            w = pick / n_t - (1 - pick) / n_c
+            self._cache[key] = (w, w @ is_t.astype(float))
+        return self._cache[key]
+
+    def compare(self, values: np.ndarray, is_t: np.ndarray, term: str) -> dict:
+        """``term, estimate, std_error, ci_low, ci_high, p_value`` and, prefixed ``_``, the method,
+        the number of placebo choices and the rank p-value."""
+        n_t, n_c = int(is_t.sum()), int((~is_t).sum())
+        if n_t > FEW_TREATED or n_c < 2:
+            row = _welch(values[is_t], values[~is_t], self.alpha, term)
+            return {**row, "_method": "welch", "_assignments": 0, "_rank_p": None}
+        w, v = self._weights(is_t)
+        test = invert(w @ values, v, self.alpha)
+        row = _pooled(values[is_t], values[~is_t], self.alpha, term)
+        method = "t_controls"
+        if test.bounded:
+            method = "permutation"
+            row.update(ci_low=test.ci_low, ci_high=test.ci_high, p_value=test.p_value)
+        return {**row, "_method": method, "_assignments": len(v), "_rank_p": test.p_value}
+
+
 def _levels(p: pl.DataFrame, key: np.ndarray) -> pl.DataFrame:
     """Each region's KPI (ratio of sums) per value of ``key``: one column per key value."""
     return (
@@ -459,23 +778,38 @@ def _levels(p: pl.DataFrame, key: np.ndarray) -> pl.DataFrame:
         .agg((pl.col("numerator").sum() / pl.col("denominator").sum()).alias("level"))
         .pivot(on="key", index="unit", values="level")
         .drop_nulls()
+        .sort("unit")
     )
 
 
-def _two_by_two(p: pl.DataFrame, after: np.ndarray, treated: set, alpha: float) -> dict:
+def _two_by_two(
+    p: pl.DataFrame, after: np.ndarray, compare: _Comparisons
+) -> tuple[dict, pl.DataFrame]:
+    """The 2x2 row, and each comparison region's placebo estimate (it as the only pilot region,
+    against all the others)."""
     lv = _levels(p, np.where(after, "after", "before"))
     delta = (lv["after"] - lv["before"]).to_numpy()
-    is_t = lv["unit"].is_in(list(treated)).to_numpy()
-    return _welch(delta[is_t], delta[~is_t], alpha, "pilot x after")
+    is_t = lv["unit"].is_in(list(compare.treated)).to_numpy()
+    if is_t.sum() == 0 or (~is_t).sum() == 0:
+        raise NotEnoughDataError("the 2x2 needs pilot and comparison regions before and after.")
+    row = compare.compare(delta, is_t, "pilot x after")
+    n = len(delta)
+    others = (delta.sum() - delta) / (n - 1)
+    placebos = pl.DataFrame({"unit": lv["unit"], "estimate": delta - others}).filter(
+        pl.Series(~is_t)
+    )
+    return row, placebos
 
 
-def _event_study(p: pl.DataFrame, bins: np.ndarray, treated: set, alpha: float):
-    """Per bin, the difference of mean region-level changes from bin -1; the pre-trend test is the
-    Welch t-test of each region's average pre-period change (one number, so few regions suffice)."""
+def _event_study(p: pl.DataFrame, bins: np.ndarray, compare: _Comparisons):
+    """Per bin, the difference of mean region-level changes from bin -1; the pre-trend test
+    compares each region's average pre-period change (one number, so few regions suffice)."""
     lv = _levels(p, bins)
     if "-1" not in lv.columns:
         raise NotEnoughDataError("the event study needs the bin just before the start.")
-    is_t = lv["unit"].is_in(list(treated)).to_numpy()
+    is_t = lv["unit"].is_in(list(compare.treated)).to_numpy()
+    if is_t.sum() == 0 or (~is_t).sum() == 0:
+        raise NotEnoughDataError("the event study needs pilot and comparison regions.")
     ref = lv["-1"].to_numpy()
     rows = [
         dict(
@@ -491,16 +825,21 @@ def _event_study(p: pl.DataFrame, bins: np.ndarray, treated: set, alpha: float):
     pre_changes = []
     for col in sorted((c for c in lv.columns if c not in ("unit", "-1")), key=int):
         d = lv[col].to_numpy() - ref
-        rows.append(dict(event_time=int(col), **_welch(d[is_t], d[~is_t], alpha, f"e={col}")))
+        row = compare.compare(d, is_t, f"e={col}")
+        rows.append(dict(event_time=int(col), **{k: v for k, v in row.items() if k[0] != "_"}))
         if int(col) < -1:
             pre_changes.append(d)
     table = pl.DataFrame(rows).sort("event_time")
     if not pre_changes:
-        return table, (float("nan"), float("nan"), 0)
+        return table, (float("nan"), float("nan"), 0), ("welch", 0)
     avg = np.mean(pre_changes, axis=0)
-    test = _welch(avg[is_t], avg[~is_t], alpha, "pre-trend")
+    test = compare.compare(avg, is_t, "pre-trend")
     stat = (test["estimate"] / test["std_error"]) ** 2 if test["std_error"] > 0 else float("nan")
-    return table, (stat, test["p_value"], len(pre_changes))
+    return (
+        table,
+        (stat, test["p_value"], len(pre_changes)),
+        (test["_method"], test["_assignments"]),
+    )
 
 
 def _as_period(moment: dt.datetime, dtype) -> dt.datetime:
