@@ -1,12 +1,15 @@
 """Interrupted time series for a change made everywhere at once.
 
-Segmented regression on the daily KPI: a trend, day-of-week effects (the weekly season), a level
-change at the start and a change of slope after it; errors are heteroskedasticity- and
-autocorrelation-consistent (Newey-West, two weeks of lags). The effect reported is the average gap
-between what was observed and the extrapolated pre-period path over the post period. A placebo
-start halfway through the pre-period checks that the model does not find "effects" where there
-were none. With less than two years of history, annual seasonality cannot be separated from the
-change and is not modelled: the report says so.
+The series is read at its own grain (daily, weekly or monthly, see
+:mod:`cxlab.experiments._its_design`) with the seasonality that grain and the history before the
+change identify, optional covariates, and the change as a step at the start (``model="level"``)
+or a step and a change of slope (``model="level_and_slope"``), on the measure or its logarithm.
+
+Two forms: segmented regression with Newey-West errors (``method="segmented"``), or a
+structural time-series model (local level + seasonal + covariates + the change as a regressor,
+``method="structural"``, :mod:`cxlab.experiments._its_structural`) for long series. A placebo
+start halfway through the period before the change checks that the method does not find
+"effects" where there were none.
 
 References
 ----------
@@ -14,327 +17,131 @@ Bernal, Cummins & Gasparrini (2017), Interrupted time series regression for the 
 public health interventions: a tutorial, Int. J. Epidemiology 46(1).
 Newey & West (1987), A simple, positive semi-definite, heteroskedasticity and autocorrelation
 consistent covariance matrix, Econometrica 55.
+Harvey & Durbin (1986), The effects of seat belt legislation on British road casualties, J. R.
+Statist. Soc. A 149(3); Durbin & Koopman (2012), Time Series Analysis by State Space Methods,
+2nd ed., section 8.2.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, SchemaError
-from cxlab._options import check_alpha
-from cxlab._present import N_, _, fmt_change, fmt_interval, fmt_list, fmt_p, fmt_value, label
-from cxlab._result import Result
-from cxlab.experiments._text import (
-    check_status,
-    day_text,
-    effect_sentence,
-    find,
-    level_text,
-    metric_info,
-    plain_column,
-    relative_text,
-    resolve,
-    size_text,
+from cxlab._options import check_alpha, check_option
+from cxlab.experiments._its_design import (
+    LAGS,
+    MINIMUM,
+    Method,
+    Model,
+    clock,
+    design,
+    seasonal_columns,
+    seasonality,
+    segmented,
 )
+from cxlab.experiments._its_result import ITS_CANNOT, ITSResult
+from cxlab.experiments._placebo import PLACEBO_KINDS, PlaceboResult
+from cxlab.experiments._text import plain_column, resolve
 from cxlab.features import Metric
 
-ITS_CANNOT = N_(
-    "With no comparison group, this design attributes the change to the intervention only if "
-    "nothing else changed at the same moment; the pre-period trend and weekly pattern are "
-    "extrapolated, and the further from the start, the less certain that path is."
-)
+__all__ = ["ITS_CANNOT", "PLACEBO_KINDS", "ITSResult", "PlaceboResult", "its"]
+
+UNIT_NAMES = {"1d": "days", "1w": "weeks", "1mo": "months"}
+GRAIN_NAMES = {"1d": "daily", "1w": "weekly", "1mo": "monthly"}
 
 
-PLACEBO_KINDS = {
-    "fake_start": N_("a fake start date halfway through the period before the change"),
-    "untreated_regions": N_("the regions without the pilot"),
-}
-
-
-@dataclass(frozen=True)
-class PlaceboResult(Result):
-    """A placebo effect where none happened (a fake date or untreated units). ``passed`` if not
-    significant at ``threshold`` (the analysis' ``alpha``); ``kind`` is ``fake_start`` or
-    ``untreated_regions``, ``when`` the fake date."""
-
-    label: str
-    estimate: float
-    ci_low: float
-    ci_high: float
-    p_value: float
-    metric: str
-    kind: str = "fake_start"
-    count: int = 0  # untreated regions averaged
-    when: object = None  # the fake start date
-    threshold: float = 0.05
-    measures: tuple[Metric, ...] = field(default=(), compare=False, repr=False)
-
-    @property
-    def title(self) -> str:
-        if self.kind == "untreated_regions":
-            return _("Do regions without the pilot show a gap of their own?")
-        return _("Does a fake start date find an effect where nothing happened?")
-
-    @property
-    def what(self) -> str:
-        return _(PLACEBO_KINDS.get(self.kind, self.kind))
-
-    @property
-    def passed(self) -> bool:
-        return not (self.p_value < self.threshold)
-
-    @property
-    def status(self) -> str:
-        """ "passed", "borderline" (p below twice the threshold) or "failed" (an effect where
-        none happened)."""
-        return check_status(self.p_value, self.threshold, 2 * self.threshold)
-
-    def summary(self) -> pl.DataFrame:
-        return pl.DataFrame(
-            [
-                dict(
-                    term=self.label,
-                    estimate=self.estimate,
-                    ci_low=self.ci_low,
-                    ci_high=self.ci_high,
-                    p_value=self.p_value,
-                    passed=self.passed,
-                )
-            ]
-        )
-
-    def findings(self) -> list[str]:
-        """Plain words: does the method find an effect where nothing happened?"""
-        if self.kind == "untreated_regions":
-            text = {
-                "passed": _(
-                    "The {n} regions without the pilot show no gap of their own on average, as "
-                    "they should: the comparison does not invent effects."
-                ),
-                "borderline": _(
-                    "The {n} regions without the pilot show a small gap of their own on average: "
-                    "the comparison may be slightly off, so read the pilot's gap with care."
-                ),
-                "failed": _(
-                    "The {n} regions without the pilot show a gap of their own on average, where "
-                    "none should be: the comparison is off, so the pilot's gap cannot be trusted."
-                ),
-            }[self.status if self.status != "untested" else "passed"]
-            return [text.format(n=self.count)]
-        text = {
-            "passed": _(
-                "Pretending the change started on {day}, when nothing happened, finds no effect, "
-                "as it should: the method does not invent effects."
-            ),
-            "borderline": _(
-                "Pretending the change started on {day}, when nothing happened, finds a small "
-                "effect: the method may read some ordinary movement as an effect, so treat the "
-                "main estimate with some caution."
-            ),
-            "failed": _(
-                "Pretending the change started on {day}, when nothing happened, finds an effect: "
-                "the method reads ordinary movement as an effect, so the main estimate cannot be "
-                "trusted on its own."
-            ),
-        }[self.status if self.status != "untested" else "passed"]
-        return [text.format(day=day_text(self.when))]
-
-    def details(self) -> list[str]:
-        _name, unit, _hib = metric_info(self.metric, self.measures)
-        return [
-            _(
-                "Placebo ({what}): {estimate} ({level} confidence interval {interval}), p = {p}; "
-                "the check fails below p = {threshold}."
-            ).format(
-                what=self.what,
-                estimate=fmt_change(self.estimate, unit),
-                level=level_text(self.threshold),
-                interval=fmt_interval(self.ci_low, self.ci_high, unit),
-                p=fmt_p(self.p_value, bare=True),
-                threshold=fmt_value(self.threshold, "ratio"),
-            )
-        ]
-
-    def plot(self):
-        """The placebo effect with its likely range, against no effect (zero)."""
-        import plotly.graph_objects as go
-
-        from cxlab.experiments._charts import effect_axis, layout
-        from cxlab.viz import color_for
-
-        factor, axis = effect_axis(find(self.metric, self.measures))
-        fig = go.Figure(
-            go.Scatter(
-                x=[self.estimate * factor],
-                y=[self.what],
-                mode="markers",
-                marker=dict(color=color_for("treatment"), size=10),
-                error_x=dict(
-                    type="data",
-                    symmetric=False,
-                    array=[(self.ci_high - self.estimate) * factor],
-                    arrayminus=[(self.estimate - self.ci_low) * factor],
-                ),
-                name=_("Placebo effect, likely range ({level})").format(
-                    level=level_text(self.threshold)
-                ),
-            )
-        )
-        fig.add_vline(x=0, line_dash="dot", line_color="#8a94a6")
-        fig.update_layout(xaxis_title=axis, yaxis_showticklabels=False, showlegend=True)
-        layout(fig, self.title)
-        return fig
-
-
-@dataclass(frozen=True)
-class ITSResult(Result):
-    """Segmented regression: the observed series, the counterfactual path and the average effect."""
-
-    experiment: str
-    metric: str
-    series: pl.DataFrame  # ts, y, fitted, counterfactual, post
-    effect: dict
-    level_change: dict
-    counterfactual_mean: float
-    placebo: PlaceboResult
-    scope: str
-    lags: int
-    alpha: float = 0.05
-    measures: tuple[Metric, ...] = field(default=(), compare=False, repr=False)
-
-    @property
-    def measure(self) -> Metric:
-        return find(self.metric, self.measures)
-
-    @property
-    def title(self) -> str:
-        return _("{metric} before and after the change").format(metric=metric_info(self.measure)[0])
-
-    @property
-    def scope_words(self) -> str:
-        if self.scope == "all contacts":
-            return _("all contacts")
-        return fmt_list([label(s.strip()) for s in self.scope.split(",")])
-
-    def summary(self) -> pl.DataFrame:
-        return pl.DataFrame([self.effect, self.level_change])
-
-    def findings(self) -> list[str]:
-        _name, unit, _hib = metric_info(self.measure)
-        e = self.effect
-        rel = e["estimate"] / self.counterfactual_mean if self.counterfactual_mean else float("nan")
-        return [
-            _(
-                "After the change ({scope}): {sentence}, against the path it was on before "
-                "({relative} of the {level} expected without the change)."
-            ).format(
-                scope=self.scope_words,
-                sentence=effect_sentence(self.measure, e["estimate"], e["ci_low"], e["ci_high"]),
-                relative=relative_text(rel),
-                level=fmt_value(self.counterfactual_mean, unit),
-            ),
-            _(
-                "The path it was on before includes its trend and its weekly pattern; the annual "
-                "season is not modelled, with less than two years of history."
-            ),
-            *self.placebo.findings(),
-            _(ITS_CANNOT),
-        ]
-
-    def details(self) -> list[str]:
-        name, unit, _hib = metric_info(self.measure)
-        e, lv = self.effect, self.level_change
-        return [
-            _(
-                "Interrupted time series: segmented regression of the daily {metric} on a trend, "
-                "day-of-week effects, a level change and a slope change at the start, with "
-                "Newey-West errors ({lags} lags). Average effect after the start {estimate} "
-                "(standard error {se}, p = {p}); level change at the start {level} (p = {p_level})."
-            ).format(
-                metric=name,
-                lags=self.lags,
-                estimate=fmt_change(e["estimate"], unit),
-                se=size_text(e["std_error"], unit),
-                p=fmt_p(e["p_value"], bare=True),
-                level=fmt_change(lv["estimate"], unit),
-                p_level=fmt_p(lv["p_value"], bare=True),
-            ),
-            *self.placebo.details(),
-        ]
-
-    def plot(self):
-        import plotly.graph_objects as go
-
-        from cxlab.experiments._charts import date_axis, layout, level_axis
-        from cxlab.viz import COLORS, color_for
-
-        s = self.series
-        x = s["ts"].to_list()
-        fig = go.Figure()
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=s["y"].to_list(),
-                mode="markers",
-                name=_("observed, per day"),
-                marker=dict(size=4, color=COLORS["muted"]),
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=s["fitted"].to_list(),
-                name=_("fitted path"),
-                line=dict(color=color_for("treatment")),
-            )
-        )
-        post = s.filter(pl.col("post"))
-        fig.add_trace(
-            go.Scatter(
-                x=post["ts"].to_list(),
-                y=post["counterfactual"].to_list(),
-                name=_("without the change"),
-                line=dict(dash="dash", color=color_for("control")),
-            )
-        )
-        level_axis(fig, self.measure)
-        date_axis(fig)
-        layout(fig, self.title)
-        return fig
-
-
-def _fit(t: np.ndarray, dow: np.ndarray, post: np.ndarray, y: np.ndarray, lags: int):
-    import statsmodels.api as sm
-
-    t0 = t[post].min()
-    cols = [np.ones_like(t), t, post.astype(float), post * (t - t0)]
-    cols += [(dow == d).astype(float) for d in range(1, 7)]
-    x = np.column_stack(cols)
-    fit = sm.OLS(y, x).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
-    # average effect over the post period: level + slope * mean(t - t0)
-    c = np.zeros(x.shape[1])
-    c[2], c[3] = 1.0, float((t[post] - t0).mean())
-    est = float(c @ fit.params)
-    se = float(np.sqrt(c @ fit.cov_params() @ c))
-    return fit, x, est, se
-
-
-def _row(term, est, se, alpha=0.05):
+def _row(term, est, se, alpha=0.05, df=None, log=False):
+    """An estimates row; with ``df`` a t interval, else a normal one; ``log``: the estimate and
+    interval as relative changes exp(b) - 1 (the standard error stays that of b)."""
     from scipy import stats
 
-    z = stats.norm.ppf(1 - alpha / 2)
+    q = stats.t.ppf(1 - alpha / 2, df) if df else stats.norm.ppf(1 - alpha / 2)
+    if se > 0:
+        z = abs(est) / se
+        p = float(2 * (stats.t.sf(z, df) if df else stats.norm.sf(z)))
+    else:
+        p = float("nan")
+    low, high = est - q * se, est + q * se
+    if log:
+        est, low, high = float(np.expm1(est)), float(np.expm1(low)), float(np.expm1(high))
     return dict(
         term=term,
-        estimate=est,
-        std_error=se,
-        ci_low=est - z * se,
-        ci_high=est + z * se,
-        p_value=float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else float("nan"),
+        estimate=float(est),
+        std_error=float(se),
+        ci_low=float(low),
+        ci_high=float(high),
+        p_value=p,
     )
+
+
+def _post(ts: pl.Series, dates: list[dt.date], every: str, start) -> np.ndarray:
+    """Periods that begin on or after ``start`` (a month dated at its end begins on the 1st)."""
+    if isinstance(ts.dtype, pl.Datetime):
+        tz = getattr(ts.dtype, "time_zone", None)
+        if isinstance(start, dt.datetime):
+            from zoneinfo import ZoneInfo
+
+            if tz:
+                cmp = start.astimezone(ZoneInfo(tz)) if start.tzinfo else start
+                cmp = cmp.replace(tzinfo=ZoneInfo(tz))
+            else:
+                cmp = start.replace(tzinfo=None)
+        else:
+            cmp = dt.datetime(start.year, start.month, start.day)
+        if every != "1mo":
+            return (ts >= cmp).to_numpy()
+        key = cmp.date()
+    else:
+        key = start.date() if isinstance(start, dt.datetime) else start
+    begins = [d.replace(day=1) if every == "1mo" else d for d in dates]
+    return np.array([b >= key for b in begins])
+
+
+def _estimate(y, t, dates, post, covs, *, every, model, method, lags, alpha, log):
+    """Fit one form around ``post``: (rows of the change, covariate rows, fitted path,
+    the change's part of it, seasonal parts modelled)."""
+    slope = model == "level_and_slope"
+    t0 = t[post].min()
+    parts = seasonality(every, int(t0 - t.min()))
+    since = t - t0
+    c_avg = np.array([1.0, float(since[post].mean())])
+    if method == "segmented":
+        d = design(t, post, seasonal_columns(every, dates, parts), covs, model)
+        fit = segmented(y, d, lags)
+        params, cov, df = np.asarray(fit.params), np.asarray(fit.cov_params()), fit.df_resid
+        idx = d.effect
+        fitted = np.asarray(fit.fittedvalues)
+        effect_x = d.x[:, idx]
+        cov_idx = [d.names.index(c) for c in covs]
+    else:
+        from cxlab.experiments._its_structural import structural
+
+        step = post.astype(float)
+        extra = [step, post * since] if slope else [step]
+        exog = np.column_stack([*covs.values(), *extra])
+        sf = structural(y, exog, every=every, parts=parts, slope=False)
+        params, cov, df = sf.coef, sf.cov, None
+        k = len(covs)
+        idx = list(range(k, k + len(extra)))
+        fitted = sf.signal
+        effect_x = exog[:, idx]
+        cov_idx = list(range(k))
+    b, v = params[idx], cov[np.ix_(idx, idx)]
+    level = _row("level change at start", b[0], np.sqrt(v[0, 0]), alpha, df, log)
+    rows = {"level": level}
+    if slope:
+        rows["slope"] = _row("slope change", b[1], np.sqrt(v[1, 1]), alpha, df, log)
+        avg, avg_se = float(c_avg @ b), float(np.sqrt(c_avg @ v @ c_avg))
+        rows["average"] = _row("average effect after start", avg, avg_se, alpha, df, log)
+    cov_rows = [
+        _row(name, float(params[i]), float(np.sqrt(cov[i, i])), alpha, df)
+        for name, i in zip(covs, cov_idx, strict=False)
+    ]
+    return rows, cov_rows, fitted, effect_x @ b, parts
 
 
 def its(
@@ -342,38 +149,81 @@ def its(
     *,
     start: dt.datetime | dt.date,
     alpha: float = 0.05,
-    lags: int = 14,
+    lags: int | None = None,
     experiment: str = "",
     metric: str | Metric | None = "",
     scope: str = "all contacts",
+    every: str | None = None,
+    model: Model = "level_and_slope",
+    log: bool = False,
+    covariates: Sequence[str] = (),
+    method: Method = "segmented",
 ) -> ITSResult:
-    """Segmented regression of a daily series ``ts, y`` around ``start``.
+    """Interrupted time series of a daily, weekly or monthly series ``ts, y`` around ``start``.
 
     Parameters
     ----------
     series
-        One row per day: ``ts`` (a date or local datetime) and ``y``, or a column named by
-        ``metric`` (a plain column of the series).
+        One row per period: ``ts`` (a date or local datetime) and ``y``, or a column named by
+        ``metric`` (a plain column of the series); the ``covariates`` columns.
     start
-        The day the change went live everywhere.
+        When the change went live everywhere. A period counts as after the change when it
+        begins on or after ``start``.
     alpha
         The intervals are ``1 - alpha`` confidence intervals, and the placebo check fails below
         ``alpha``.
     lags
-        Newey-West lags (14 days: two weekly cycles).
+        Newey-West lags of the segmented form; by default two weeks of days, a month of weeks
+        (4) or a quarter of months (3).
     metric
         What ``y`` measures: a KPI of the dictionary, a declared metric or a plain name (it names
         and formats the outcome); the unnamed outcome when empty.
+    every
+        The grain, ``"1d"``, ``"1w"`` or ``"1mo"``; read from the spacing of ``ts`` when None.
+    model
+        ``"level_and_slope"`` (a step at the start and a change of slope after it; the headline
+        is the average effect over the periods after the start) or ``"level"`` (a step only; the
+        headline is the level change).
+    log
+        Model the logarithm of the outcome: the change is a relative one, ``exp(b) - 1``, with
+        its interval transformed the same way (the outcome must be positive).
+    covariates
+        Columns of ``series`` that move the outcome whatever the change (prices, traffic...).
+    method
+        ``"segmented"`` (regression with Newey-West errors) or ``"structural"`` (local level,
+        stochastic seasonal, covariates and the change as a regressor; its interval comes from
+        the state-space standard error of the change's coefficient).
 
     Raises
     ------
     SchemaError
-        A series without ``ts`` or without an outcome column.
+        A series without ``ts``, an outcome column or a covariate; irregular spacing; a
+        non-positive outcome in a log model.
     NotEnoughDataError
-        Fewer than 4 weeks before or 2 weeks after the start (the message names the days the
-        series covers).
+        Too few periods before or after the start (4 weeks and 2 weeks of days, 12 and 4 weeks,
+        12 and 3 months); the message names the periods the series covers.
+    OptionError
+        An option outside its allowed values.
+
+    References
+    ----------
+    Bernal, Cummins & Gasparrini (2017), Int. J. Epidemiology 46(1); Newey & West (1987),
+    Econometrica 55; Durbin & Koopman (2012), Time Series Analysis by State Space Methods, 2nd
+    ed., section 8.2.
+
+    Examples
+    --------
+    >>> import datetime as dt, numpy as np, polars as pl, cxlab as cx
+    >>> months = pl.date_range(dt.date(2020, 1, 1), dt.date(2024, 12, 1), "1mo", eager=True)
+    >>> y = 100 + 5 * np.sin(np.arange(60) * np.pi / 6) - 8 * (np.arange(60) >= 48)
+    >>> res = cx.experiments.its(pl.DataFrame({"ts": months, "y": y}), start=dt.date(2024, 1, 1),
+    ...                          model="level")
+    >>> res.every, res.seasonality, round(res.effect["estimate"], 1)
+    ('1mo', ('month',), -8.0)
     """
     alpha = check_alpha(alpha)
+    check_option("model", model, Model)
+    check_option("method", method, Method)
     name = metric.name if isinstance(metric, Metric) else metric
     if "ts" not in series.columns:
         raise SchemaError(
@@ -391,48 +241,78 @@ def its(
             f"day), or ts and a column named by metric=. Its columns are "
             f"{', '.join(series.columns)}."
         )
-    s = series.select("ts", pl.col(column).cast(pl.Float64).alias("y")).sort("ts").drop_nulls("y")
-    ts = s["ts"]
-    if ts.dtype == pl.Date:
-        start_cmp = start.date() if isinstance(start, dt.datetime) else start
-    elif isinstance(start, dt.datetime):
-        tz = getattr(ts.dtype, "time_zone", None)
-        from zoneinfo import ZoneInfo
-
-        if tz:
-            start_cmp = start.astimezone(ZoneInfo(tz)) if start.tzinfo else start
-            start_cmp = start_cmp.replace(tzinfo=ZoneInfo(tz))
-        else:
-            start_cmp = start.replace(tzinfo=None)
-    else:
-        start_cmp = dt.datetime(start.year, start.month, start.day)
-    post = (ts >= start_cmp).to_numpy()
-    if post.sum() < 14 or (~post).sum() < 28:
-        covers = f"{ts.min()} to {ts.max()}" if s.height else "no day with a value"
-        raise NotEnoughDataError(
-            f"{experiment or 'its()'}: ITS needs 4 weeks before and 2 weeks after the start "
-            f"{start}; the series has {int((~post).sum())} days before and {int(post.sum())} "
-            f"after (it covers {covers})."
+    covariates = tuple(covariates)
+    for c in covariates:
+        if c not in series.columns or c in ("ts", column):
+            raise SchemaError(
+                f"its(covariates=...): {c!r} is not a column of the series besides ts and the "
+                f"outcome; its columns are {', '.join(series.columns)}."
+            )
+    s = (
+        series.select("ts", pl.col(column).cast(pl.Float64).alias("y"), *covariates)
+        .sort("ts")
+        .drop_nulls("y")
+    )
+    for c in covariates:
+        s = s.with_columns(pl.col(c).cast(pl.Float64))
+        gaps = s.filter(pl.col(c).is_null() | pl.col(c).is_nan())
+        if gaps.height:
+            raise SchemaError(
+                f"its(): covariate {c!r} has no value on {gaps.height} period(s) with an "
+                f"outcome (for example {', '.join(str(v) for v in gaps['ts'].head(3))}); fill "
+                f"them or drop those periods."
+            )
+    if log and s.height and s["y"].min() <= 0:
+        bad = s.filter(pl.col("y") <= 0)["ts"].head(3)
+        raise SchemaError(
+            f"its(log=True): the logarithm needs a positive outcome; it is zero or negative on "
+            f"{', '.join(str(v) for v in bad)}."
         )
-    day0 = ts.min()
-    t = (ts - day0).dt.total_days().to_numpy().astype(float)
-    dow = ts.dt.weekday().to_numpy() - 1
+    if s.height < 2:
+        raise NotEnoughDataError(
+            f"{experiment or 'its()'}: the series has {s.height} period(s) with a value; "
+            f"ITS needs a series before and after the start {start}."
+        )
+    ts = s["ts"]
+    c = clock(ts, every)
+    every = c.every
+    post = _post(ts, c.dates, every, start)
+    need_pre, need_post = MINIMUM[every]
+    units = UNIT_NAMES[every]
+    if post.sum() < need_post or (~post).sum() < need_pre:
+        raise NotEnoughDataError(
+            f"{experiment or 'its()'}: ITS on a {GRAIN_NAMES[every]} series needs {need_pre} {units} "
+            f"before and {need_post} {units} after the start {start}; the series has "
+            f"{int((~post).sum())} {units} before and {int(post.sum())} after (it covers "
+            f"{ts.min()} to {ts.max()})."
+        )
+    lags = LAGS[every] if lags is None else int(lags)
     y = s["y"].to_numpy().astype(float)
-    fit, x, est, se = _fit(t, dow, post, y, lags)
-    level = _row("level change at start", float(fit.params[2]), float(fit.bse[2]), alpha)
-    xc = x.copy()
-    xc[:, 2:4] = 0
-    counterfactual = xc @ fit.params
-    # placebo: a fake start halfway through the pre-period, fitted on the pre-period only
+    y_m = np.log(y) if log else y
+    covs = {k: s[k].to_numpy() for k in covariates}
+    kw = dict(every=every, model=model, method=method, lags=lags, alpha=alpha, log=log)
+    rows, cov_rows, fitted_m, effect_m, parts = _estimate(y_m, c.t, c.dates, post, covs, **kw)
+    counter_m = fitted_m - effect_m
+    fitted, counter = (np.exp(fitted_m), np.exp(counter_m)) if log else (fitted_m, counter_m)
+    headline = rows.get("average", rows["level"])
+    # placebo: a fake start halfway through the period before the change, fitted on it alone
     pre = ~post
-    fake = t[pre] >= np.median(t[pre])
-    _, _, pe, pse = _fit(t[pre], dow[pre], fake, y[pre], lags)
-    pr = _row("placebo", pe, pse, alpha)
+    t_pre = c.t[pre]
+    fake = t_pre >= np.median(t_pre)
+    pre_dates = [d for d, p in zip(c.dates, pre, strict=False) if p]
     fake_day = ts.filter(pl.Series(pre))[int(np.argmax(fake))]
+    try:
+        p_rows, *_rest = _estimate(
+            y_m[pre], t_pre, pre_dates, fake, {k: v[pre] for k, v in covs.items()}, **kw
+        )
+        pr = p_rows.get("average", p_rows["level"])
+    except (ValueError, np.linalg.LinAlgError, IndexError):  # too short to fit: untested
+        pr = dict(estimate=float("nan"), ci_low=float("nan"), ci_high=float("nan"))
+        pr["p_value"] = float("nan")
     measures = (measure,)
     placebo = PlaceboResult(
         f"fake start on {fake_day:%Y-%m-%d}, halfway through the pre-period",
-        pe,
+        pr["estimate"],
         pr["ci_low"],
         pr["ci_high"],
         pr["p_value"],
@@ -441,22 +321,36 @@ def its(
         when=fake_day,
         threshold=alpha,
         measures=measures,
+        unit="percent" if log else "",
     )
     out = s.select("ts", "y").with_columns(
-        fitted=pl.Series(fit.fittedvalues),
-        counterfactual=pl.Series(counterfactual),
+        fitted=pl.Series(fitted),
+        counterfactual=pl.Series(counter),
         post=pl.Series(post),
     )
+    terms = [headline] + [
+        rows[k] for k in ("level", "slope") if k in rows and rows[k] is not headline
+    ]
     return ITSResult(
         experiment,
         measure.name,
         out,
-        _row("average effect after start", est, se, alpha),
-        level,
-        float(counterfactual[post].mean()),
+        headline,
+        rows["level"],
+        float(counter[post].mean()),
         placebo,
         scope,
-        lags,
+        lags if method == "segmented" else 0,
         alpha,
         measures,
+        slope_change=rows.get("slope"),
+        estimates=pl.DataFrame(terms + cov_rows),
+        every=every,
+        model=model,
+        log=log,
+        covariates=covariates,
+        method=method,
+        seasonality=parts,
+        history=int(c.t[post].min() - c.t.min()),
+        after=int(c.t.max() - c.t[post].min() + 1),
     )

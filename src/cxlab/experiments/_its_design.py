@@ -1,0 +1,242 @@
+"""The series an interrupted time series reads: its grain, its clock and its seasons.
+
+The grain is read from the spacing of ``ts`` (daily, weekly or monthly) or given as ``every``;
+the clock ``t`` counts periods of that grain (days, weeks, months), so a slope is a change per
+period. The seasonality modelled is what the grain and the history before the change identify:
+
+- daily: day-of-week effects, and two annual Fourier pairs once two years precede the change;
+- weekly: three annual Fourier pairs (the week of the year) once two years precede the change;
+- monthly: month-of-year effects once two years precede the change.
+
+With less than two years before the change an annual season cannot be told apart from the
+change itself, and is left out (the text says so, with the history's actual length).
+
+References
+----------
+Bernal, Cummins & Gasparrini (2017), Interrupted time series regression for the evaluation of
+public health interventions: a tutorial, Int. J. Epidemiology 46(1) (seasonality by Fourier
+terms or month indicators).
+Newey & West (1994), Automatic lag selection in covariance matrix estimation, Rev. Econ.
+Studies 61 (lags in proportion to the dependence's time span).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+from cxlab._errors import OptionError, SchemaError
+
+Every = Literal["1d", "1w", "1mo"]
+Model = Literal["level", "level_and_slope"]
+Method = Literal["segmented", "structural"]
+
+# periods of each grain in a year; the history needed for an annual season is two of them
+PER_YEAR = {"1d": 365.25, "1w": 365.25 / 7, "1mo": 12.0}
+# Newey-West lags: about two weeks of days, a month of weeks, a quarter of months
+LAGS = {"1d": 14, "1w": 4, "1mo": 3}
+# least history before / after the change
+MINIMUM = {"1d": (28, 14), "1w": (12, 4), "1mo": (12, 3)}
+FOURIER = {"1d": 2, "1w": 3}
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The series' grain, its dates and the period count ``t`` (0 at the first row)."""
+
+    every: str
+    dates: list[dt.date]
+    t: np.ndarray
+
+
+def local_dates(ts: pl.Series) -> list[dt.date]:
+    """Dates of a ``ts`` column (a datetime is read in its own zone, at its local day)."""
+    if ts.dtype == pl.Date:
+        return ts.to_list()
+    if isinstance(ts.dtype, pl.Datetime):
+        return ts.dt.date().to_list()
+    raise SchemaError(f"its(): ts must be a date or a datetime; it is {ts.dtype}.")
+
+
+def _month_index(d: dt.date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def _month_end(d: dt.date) -> bool:
+    return (d + dt.timedelta(days=1)).month != d.month
+
+
+def _fits(every: str, dates: list[dt.date]) -> tuple[bool, list[str]]:
+    """Whether ``dates`` are whole periods of ``every`` apart, and a few offending steps."""
+    bad: list[str] = []
+    if every == "1mo":
+        ends = all(_month_end(d) for d in dates)
+        day = dates[0].day
+        for a, b in itertools.pairwise(dates):
+            aligned = _month_end(b) if ends else b.day == day
+            if not aligned or _month_index(b) <= _month_index(a):
+                bad.append(f"{a} to {b}")
+    else:
+        step = 7 if every == "1w" else 1
+        for a, b in itertools.pairwise(dates):
+            gap = (b - a).days
+            if gap <= 0 or gap % step:
+                bad.append(f"{a} to {b}")
+    return not bad, bad[:3]
+
+
+def clock(ts: pl.Series, every: str | None) -> Clock:
+    """The grain of ``ts`` (``every`` if given: ``"1d"``, ``"1w"`` or ``"1mo"``) and its clock.
+
+    Raises
+    ------
+    OptionError
+        ``every`` is not a daily, weekly or monthly grain.
+    SchemaError
+        Two rows for one period, or steps that are not whole periods of the grain (irregular
+        spacing); the message names a few of them.
+    """
+    dates = local_dates(ts)
+    if len(set(dates)) < len(dates):
+        seen, twice = set(), []
+        for d in dates:
+            if d in seen and str(d) not in twice:
+                twice.append(str(d))
+            seen.add(d)
+        raise SchemaError(
+            f"its(): the series has more than one row for {', '.join(twice[:3])}; give one "
+            f"value per day, week or month."
+        )
+    if every is not None:
+        from cxlab._present import check_every
+
+        every = check_every(every)
+        if every not in PER_YEAR:
+            raise OptionError(
+                f"its(every={every!r}): an interrupted time series reads a daily ('1d'), weekly "
+                f"('1w') or monthly ('1mo') series; aggregate the data to one of them first."
+            )
+        ok, bad = _fits(every, dates)
+        if not ok:
+            raise SchemaError(
+                f"its(every={every!r}): the series is not spaced by whole periods of that grain "
+                f"(for example {'; '.join(bad)})."
+            )
+        found = every
+    else:
+        found = None
+        for grain in ("1mo", "1w", "1d"):
+            gaps = np.diff([d.toordinal() for d in dates])
+            typical = {"1mo": (28, 31), "1w": (7, 7), "1d": (1, 1)}[grain]
+            if len(gaps) and typical[0] <= np.median(gaps) <= typical[1]:
+                ok, bad = _fits(grain, dates)
+                if not ok:
+                    raise SchemaError(
+                        f"its(): the series looks {dict(PER_NAME)[grain]} but its steps are "
+                        f"irregular (for example {'; '.join(bad)}); give one row per period, "
+                        f"or every= the grain it has."
+                    )
+                found = grain
+                break
+        if found is None:
+            gaps = np.diff([d.toordinal() for d in dates])
+            steps = ", ".join(f"{g} days" for g in sorted(set(gaps.tolist()))[:4])
+            raise SchemaError(
+                f"its(): the spacing of ts is not daily, weekly or monthly (steps of {steps}); "
+                f"aggregate the series to one of these grains, or give every=."
+            )
+    if found == "1mo":
+        t = np.array([_month_index(d) - _month_index(dates[0]) for d in dates], dtype=float)
+    else:
+        step = 7 if found == "1w" else 1
+        t = np.array([(d - dates[0]).days // step for d in dates], dtype=float)
+    return Clock(found, dates, t)
+
+
+PER_NAME = (("1d", "daily"), ("1w", "weekly"), ("1mo", "monthly"))
+
+
+def seasonality(every: str, before: int) -> tuple[str, ...]:
+    """The seasonal parts modelled for ``before`` periods of history before the change:
+    ``"weekday"``, ``"annual"`` (Fourier terms) and ``"month"`` (month-of-year effects)."""
+    annual = before >= 2 * PER_YEAR[every]
+    if every == "1d":
+        return ("weekday", "annual") if annual else ("weekday",)
+    if every == "1w":
+        return ("annual",) if annual else ()
+    return ("month",) if annual else ()
+
+
+def seasonal_columns(
+    every: str, dates: list[dt.date], parts: tuple[str, ...]
+) -> tuple[list[np.ndarray], list[str]]:
+    """Regression columns of the seasonal ``parts`` (Monday and January are the bases)."""
+    cols: list[np.ndarray] = []
+    names: list[str] = []
+    if "weekday" in parts:
+        dow = np.array([d.isoweekday() for d in dates])
+        for k in range(2, 8):
+            cols.append((dow == k).astype(float))
+            names.append(f"weekday_{k}")
+    if "month" in parts:
+        month = np.array([d.month for d in dates])
+        for k in range(2, 13):
+            cols.append((month == k).astype(float))
+            names.append(f"month_{k}")
+    if "annual" in parts:
+        year_frac = np.array(
+            [(d.timetuple().tm_yday - 1) / (366 if _leap(d.year) else 365) for d in dates]
+        )
+        for k in range(1, FOURIER[every] + 1):
+            cols += [np.sin(2 * np.pi * k * year_frac), np.cos(2 * np.pi * k * year_frac)]
+            names += [f"annual_sin_{k}", f"annual_cos_{k}"]
+    return cols, names
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+@dataclass(frozen=True)
+class Design:
+    """A segmented regression's columns: ``x`` with ``names``; ``effect`` the columns of the
+    change (a step, and a ramp when the slope may change)."""
+
+    x: np.ndarray
+    names: list[str]
+    effect: list[int]
+
+
+def design(
+    t: np.ndarray,
+    post: np.ndarray,
+    season: tuple[list[np.ndarray], list[str]],
+    covariates: dict[str, np.ndarray],
+    model: str,
+) -> Design:
+    """Constant, trend, the change's step (and ramp), seasonal columns, covariates."""
+    t0 = t[post].min()
+    cols = [np.ones_like(t), t, post.astype(float)]
+    names = ["const", "trend", "level change at start"]
+    if model == "level_and_slope":
+        cols.append(post * (t - t0))
+        names.append("slope change")
+    effect = list(range(2, len(cols)))
+    cols += season[0]
+    names += season[1]
+    for name, values in covariates.items():
+        cols.append(values)
+        names.append(name)
+    return Design(np.column_stack(cols), names, effect)
+
+
+def segmented(y: np.ndarray, d: Design, lags: int):
+    """OLS with Newey-West (HAC) errors and t reference distribution."""
+    from statsmodels.regression.linear_model import OLS
+
+    return OLS(y, d.x).fit(cov_type="HAC", cov_kwds={"maxlags": lags}, use_t=True)
