@@ -154,7 +154,7 @@ def test_ordinary_mistakes_raise_named_errors(inputs, result):
         cx.forecast.refresh(pd.DataFrame({"a": [1]}), executor="serial")
     short = series.filter(pl.col("ts") < series["ts"].min() + pl.duration(days=20))
     with pytest.raises(
-        cx.NotEnoughDataError, match=r"series '\w+': backtest: 20 days of history, \d{4}-"
+        cx.NotEnoughDataError, match=r"series '\w+': backtest: 20 open days of history, \d{4}-"
     ):
         cx.forecast.refresh(short, executor="serial")
     with pytest.raises(

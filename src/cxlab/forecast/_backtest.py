@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import warnings
 from collections.abc import Sequence
 from typing import Literal
 
@@ -38,18 +39,24 @@ def backtest(
     models
         Forecasters to compare; the weekly seasonal naive is always added as the baseline.
     horizon
-        Days ahead each origin forecasts: ``"day"`` (1, day-ahead: tomorrow from everything up to
-        today), ``"week"`` (7, the next seven days) or a number of days.
+        Open days ahead each origin forecasts: ``"day"`` (1, day-ahead: the next day the centre
+        opens, from everything up to the evening before), ``"week"`` (7, the next seven open days)
+        or a number of days. Days count as a planner counts them: the days with data (open days),
+        so a closed day (a bank holiday, a weekday with no data) is skipped, never forecast, and
+        the first open day after it is forecast knowing the closure, as a planner knows it the
+        evening before.
     origins
-        How many origins, one horizon apart, ending at the last day of the series.
+        How many origins, one horizon of open days apart, ending at the last day of the series.
     level
         Band levels in percent, like statsforecast.
 
     Returns
     -------
     BacktestResult
-        ``frame`` (``series_id, ts, cutoff, model, y, y_hat`` and bands) and ``accuracy`` (MASE, WAPE,
-        RMSE and interval coverage per series and model).
+        ``frame`` (``series_id, ts, cutoff, model, y, y_hat`` and bands), ``accuracy`` (MASE, WAPE,
+        RMSE and interval coverage per series and model), ``expected_days`` (the series x target
+        days with actuals) and ``unscored`` (any of them a model did not forecast: a warning
+        says so; empty when every target day is scored).
 
     Examples
     --------
@@ -76,26 +83,59 @@ def backtest(
     if len(days) < h * origins + 14:
         cover = f", {days[0]} to {days[-1]}" if len(days) else ""
         raise NotEnoughDataError(
-            f"backtest: {len(days)} days of history{cover}; {h * origins + 14} needed for "
-            f"{origins} origins of {h} day(s) after two weeks of training (fewer origins= or a "
+            f"backtest: {len(days)} open days of history{cover}; {h * origins + 14} needed for "
+            f"{origins} origins of {h} open day(s) after two weeks of training (fewer origins= or a "
             "shorter horizon= need less)."
         )
-    cutoffs = [days[len(days) - k * h] for k in range(origins, 0, -1)]
-    frames = []
-    for cutoff in cutoffs:
-        c = cutoff.astype(dt.date)
+    # origins and horizons count open days (the days with data), not calendar days
+    starts = [len(days) - k * h for k in range(origins, 0, -1)]
+    series_days = {
+        sid: set(ds)
+        for sid, ds in series.select("series_id", day.alias("d"))
+        .unique()
+        .group_by("series_id")
+        .agg("d")
+        .iter_rows()
+    }
+    frames, expected = [], []
+    for i in starts:
+        c = days[i].astype(dt.date)
+        targets = days[i : i + h]
         train = series.filter(day < c)
-        actual = series.filter((day >= c) & (day < c + dt.timedelta(days=h)))
-        for model in candidates:
-            m = copy.deepcopy(model)
-            m.horizon = h
-            fc = m.fit(train).predict(horizon=h, level=level)
-            joined = fc.join(
-                actual.select("series_id", "ts", "y"), on=["series_id", "ts"], how="inner"
-            )
-            frames.append(joined.with_columns(pl.lit(c).alias("cutoff")))
+        actual = series.filter(day.is_in([d.astype(dt.date) for d in targets]))
+        groups: dict[tuple, list[str]] = {}
+        for sid, own in series_days.items():
+            target = [d for d in targets.tolist() if d in own]
+            if not target or not any(d < targets[0].astype(dt.date) for d in own):
+                continue
+            last_seen = max(d for d in own if d < targets[0].astype(dt.date))
+            span = np.arange(np.datetime64(last_seen, "D") + 1, np.datetime64(target[-1], "D"))
+            closed = tuple(d for d in span.tolist() if d not in own)
+            groups.setdefault((len(target), closed), []).append(sid)
+            expected += [(sid, c, d) for d in target]
+        for (n_target, closed), sids in groups.items():
+            part = train.filter(pl.col("series_id").is_in(sids))
+            for model in candidates:
+                m = copy.deepcopy(model)
+                m.horizon = h
+                fc = m.fit(part).predict(horizon=n_target, level=level, closed=list(closed))
+                joined = fc.join(
+                    actual.select("series_id", "ts", "y"), on=["series_id", "ts"], how="inner"
+                )
+                frames.append(joined.with_columns(pl.lit(c).alias("cutoff")))
     frame = pl.concat(frames, how="diagonal_relaxed")
-    first = cutoffs[0].astype(dt.date)
+    unscored = _unscored(frame, expected, [m.name for m in candidates])
+    if not unscored.is_empty():
+        few = ", ".join(
+            f"{r['series_id']} {r['day']} ({r['model']})" for r in unscored.head(3).to_dicts()
+        )
+        warnings.warn(
+            f"backtest: {unscored.height} target day(s) with actuals were not forecast and are "
+            f"not scored, e.g. {few}; see BacktestResult.unscored.",
+            UserWarning,
+            stacklevel=2,
+        )
+    first = days[starts[0]].astype(dt.date)
     scales = {
         p.series_id: naive_scale(p.values, p.weekdays)
         for p in to_panels(series.filter(day < first))
@@ -108,4 +148,18 @@ def backtest(
         horizon=h,
         origins=origins,
         levels=tuple(level),
+        expected_days=len({(s, d) for s, _, d in expected}),
+        unscored=unscored,
+    )
+
+
+def _unscored(frame: pl.DataFrame, expected: list[tuple], models: list[str]) -> pl.DataFrame:
+    """The (series, cutoff, day, model) with actuals that no forecast of the model covered."""
+    schema = {"series_id": pl.Utf8, "cutoff": pl.Date, "day": pl.Date}
+    want = pl.DataFrame(expected, schema=schema, orient="row").join(
+        pl.DataFrame({"model": models}), how="cross"
+    )
+    got = frame.select("series_id", "cutoff", pl.col("ts").dt.date().alias("day"), "model").unique()
+    return want.join(got, on=["series_id", "cutoff", "day", "model"], how="anti").sort(
+        ["series_id", "day", "model"]
     )

@@ -62,6 +62,26 @@ def _old_horizon(
     return h, horizon
 
 
+def _closed_dates(closed: Sequence[Any] | None) -> set:
+    """Local dates given as ``closed=`` (dates, datetimes or ISO strings) as ``datetime64[D]``."""
+    if closed is None:
+        return set()
+    if isinstance(closed, str) or not isinstance(closed, Sequence | np.ndarray | pl.Series):
+        raise OptionError(
+            f"closed={closed!r} is not a list of dates; give the local dates the centre will not "
+            "open, like closed=['2003-05-26']."
+        )
+    out = set()
+    for d in closed:
+        try:
+            out.add(np.datetime64(str(d)[:10], "D"))
+        except ValueError:
+            raise OptionError(
+                f"closed: {d!r} is not a date; give local dates like '2003-05-26'."
+            ) from None
+    return out
+
+
 def scale(y_hat: np.ndarray) -> np.ndarray:
     """The spread unit of a count forecast: ``sqrt(y_hat + 1)``."""
     return np.sqrt(np.maximum(y_hat, 0.0) + 1.0)
@@ -77,7 +97,9 @@ class Forecaster:
         week-ahead) and what :meth:`predict` forecasts by default (was ``horizon_days``).
     calibration_windows
         How many past origins give the conformal residuals (0 turns calibration off and falls back
-        to Poisson intervals). Cheap models use at least enough origins to span four weeks (28
+        to Poisson intervals). The origins are spread evenly over the last ``calibration_windows
+        x horizon`` days that can be scored (overlapping when the history is short), each
+        forecasting ``horizon`` open days, so every lead is represented. Cheap models use at least enough origins to span four weeks (28
         day-ahead origins), since one week of day-ahead errors under-covers on shifting data.
     events
         The events table (``start, end, kind, queues``); models that use regressors read the
@@ -124,6 +146,9 @@ class Forecaster:
     def _point(self, state: Any, panel: Panel, days: np.ndarray) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
+    def _tune(self, panel: Panel) -> None:
+        """Choose a series' settings on its history before calibration and fit (default: none)."""
+
     # --- the protocol -------------------------------------------------------------------
     def fit(self, series: pl.DataFrame) -> Forecaster:
         """Fit one model per ``series_id`` of a long ``series_id, ts, y`` frame; returns ``self``."""
@@ -135,6 +160,7 @@ class Forecaster:
                     f"at least {self.min_days} needed."
                 )
             self._panels[panel.series_id] = panel
+            self._tune(panel)
             self._residuals[panel.series_id] = self._calibrate(panel)
             self._states[panel.series_id] = self._fit_panel(panel)
         return self
@@ -146,9 +172,14 @@ class Forecaster:
         *,
         horizon: int | None = None,
         level: Sequence[int] = (80, 95),
+        closed: Sequence[Any] | None = None,
         **old: Any,
     ) -> pl.DataFrame:
-        """Forecast the next ``horizon`` days (default: the model's own) of every series.
+        """Forecast the next ``horizon`` open days (default: the model's own) of every series.
+
+        The horizon counts the days the centre opens: the weekdays seen in the last four weeks of a
+        series, less the local dates in ``closed`` (holidays and other closures known ahead, as
+        dates or ISO strings). The first open day after a closure is forecast as such.
 
         Returns ``series_id, ts, model, y_hat`` and ``y_lo_<L>, y_hi_<L>`` for each level (a
         percent, like statsforecast: ``level=(80, 95)``). Closed intervals are left out. The old
@@ -162,6 +193,7 @@ class Forecaster:
                 f"{self.name}: predict() needs a history; call fit(series) first (or forecast())."
             )
         days = check_horizon(horizon) if horizon is not None else None
+        skip = _closed_dates(closed)
         frames = []
         for sid, panel in self._panels.items():
             per_day = max(int(panel.open[-7:].sum(1).min()), 1)
@@ -169,7 +201,7 @@ class Forecaster:
                 n_days = math.ceil(h / per_day) + 1
             else:
                 n_days = days if days is not None else self.horizon
-            future = panel.future_days(int(n_days))
+            future = panel.future_days(int(n_days), skip=skip)
             mask = panel.future_open(future)
             y_hat = np.maximum(np.nan_to_num(self._point(self._states[sid], panel, future)), 0.0)
             columns = {"y_hat": y_hat, **self._bands(sid, y_hat, levels)}
@@ -192,9 +224,10 @@ class Forecaster:
         *,
         horizon: int | None = None,
         level: Sequence[int] = (80, 95),
+        closed: Sequence[Any] | None = None,
         **old: Any,
     ) -> pl.DataFrame:
-        """``fit(series)`` then ``predict(horizon=horizon, level=level)``."""
+        """``fit(series)`` then ``predict(horizon=horizon, level=level, closed=closed)``."""
         h, horizon = _old_horizon(type(self).__name__ + ".forecast", h, horizon, old)
         check_levels(level)
         if horizon is not None:
@@ -202,7 +235,7 @@ class Forecaster:
         fitted = self.fit(series)
         with warnings.catch_warnings():  # the old name has been warned about once already
             warnings.simplefilter("ignore", DeprecationWarning)
-            return fitted.predict(h, horizon=horizon, level=level)
+            return fitted.predict(h, horizon=horizon, level=level, closed=closed)
 
     # --- intervals ----------------------------------------------------------------------
     def events_of(self, panel: Panel) -> pl.DataFrame | None:
@@ -216,11 +249,13 @@ class Forecaster:
             windows > 0
         ):  # cheap models look back at least calibration_min_days (28 day-ahead origins)
             windows = max(windows, math.ceil(self.calibration_min_days / max(horizon, 1)))
+        # the origins are spread evenly over the history that can be scored (the latest first), so
+        # a long horizon on a short history still gets several overlapping windows at every lead
+        span = n - horizon - self.min_days
+        count = min(windows, span + 1) if windows > 0 and span >= 0 else 0
+        starts = np.linspace(n - horizon, n - horizon - min(span, windows * horizon), count)
         residuals = []
-        for k in range(1, windows + 1):
-            origin = n - k * horizon
-            if origin < self.min_days:
-                break
+        for origin in sorted(set(starts.round().astype(int).tolist()), reverse=True):
             head = panel.head(origin)
             days = panel.days[origin : origin + horizon]
             actual = panel.values[origin : origin + horizon]

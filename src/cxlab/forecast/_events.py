@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import SchemaError
-from cxlab.forecast._panel import Panel
+from cxlab.forecast._panel import Panel, weekday
 
 EVENT_COLUMNS = ("start", "end", "kind", "queues")
 
@@ -82,3 +82,39 @@ def regressors(
         last2 = (days + 2).astype("datetime64[M]") != days.astype("datetime64[M]")
         out["month_end"] = np.repeat(last2[:, None].astype(float), m, axis=1)
     return out
+
+
+def open_weekdays(days: np.ndarray) -> set[int]:
+    """The weekdays a centre opens (Monday = 0): those seen among the last four weeks of ``days``."""
+    days = np.asarray(days, dtype="datetime64[D]")
+    if not len(days):
+        return set()
+    recent = days[days > days[-1] - np.timedelta64(28, "D")]
+    return set(weekday(recent).tolist())
+
+
+def after_closure(
+    days: np.ndarray, before: np.datetime64 | None, weekdays_open: set[int]
+) -> np.ndarray:
+    """Which of ``days`` (open days, ascending) come right after a closed weekday.
+
+    A weekday the centre normally opens (``weekdays_open``) with no data, between the previous
+    open day (``before`` for the first of ``days``) and this one, is a closure inferred from the
+    series itself: a bank holiday, a day the centre shut. The first open day after it gets the
+    calls that could not be made (pent-up demand), like a Monday after the weekend.
+    """
+    days = np.asarray(days, dtype="datetime64[D]")
+    prev = np.concatenate([[before if before is not None else days[0]], days[:-1]]).astype(
+        "datetime64[D]"
+    )
+    out = np.zeros(len(days), dtype=bool)
+    for i, (a, b) in enumerate(zip(prev, days, strict=True)):
+        gap = np.arange(a + 1, b, dtype="datetime64[D]")
+        out[i] = bool(len(gap)) and bool(set(weekday(gap).tolist()) & weekdays_open)
+    return out
+
+
+def first_weekday(weekdays_open: set[int]) -> int | None:
+    """The open weekday that follows the weekly closed days (Monday for a Monday-Friday centre)."""
+    starts = [w for w in sorted(weekdays_open) if (w - 1) % 7 not in weekdays_open]
+    return starts[0] if len(weekdays_open) < 7 and starts else None

@@ -42,13 +42,16 @@ class Panel:
             self.series_id, self.days[:n_days], self.slots, self.values[:n_days], self.time_zone
         )
 
-    def future_days(self, n_days: int) -> np.ndarray:
-        """The next ``n_days`` days the centre opens, by the weekdays seen in the last four weeks."""
-        seen = set(self.weekdays[-28:].tolist())
-        out, day = [], self.days[-1]
+    def future_days(self, n_days: int, skip: set | None = None) -> np.ndarray:
+        """The next ``n_days`` days the centre opens: the weekdays seen in the last four weeks of
+        history, less the dates in ``skip`` (closures known ahead)."""
+        last = self.days[-1]
+        seen = set(weekday(self.days[self.days > last - np.timedelta64(28, "D")]).tolist())
+        skip = skip or set()
+        out, day = [], last
         while len(out) < n_days:
             day = day + np.timedelta64(1, "D")
-            if int(weekday(np.array([day]))[0]) in seen:
+            if day not in skip and int(weekday(np.array([day]))[0]) in seen:
                 out.append(day)
         return np.array(out, dtype="datetime64[D]")
 

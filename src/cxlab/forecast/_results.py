@@ -62,6 +62,17 @@ class BacktestResult(Result):
     """Days ahead each origin forecast."""
     origins: int
     levels: tuple[int, ...] = (80, 95)
+    expected_days: int | None = None
+    """Series x target days with actuals the origins had to forecast (``None``: not counted)."""
+    unscored: pl.DataFrame | None = None
+    """``series_id, cutoff, day, model`` of target days with actuals a model did not forecast."""
+
+    @property
+    def scored_days(self) -> int:
+        """Series x days scored by every model (equals :attr:`expected_days` when none is missing)."""
+        days = self.frame.select("series_id", pl.col("ts").dt.date(), "model").unique()
+        per_model = days.group_by("model").len()["len"]
+        return int(per_model.min()) if len(per_model) else 0
 
     @property
     def horizon_days(self) -> int:
