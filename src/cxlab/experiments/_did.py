@@ -45,7 +45,13 @@ from cxlab._options import check_alpha
 from cxlab._present import N_, _, fmt_change, fmt_p, fmt_value, label
 from cxlab._result import Result
 from cxlab.experiments._panel import outcome_panel
-from cxlab.experiments._randomization import FEW_CONTROLS, FEW_TREATED, choices, invert
+from cxlab.experiments._randomization import (
+    FEW_CONTROLS,
+    FEW_TREATED,
+    choices,
+    differences,
+    invert,
+)
 from cxlab.experiments._text import (
     check_status,
     day_text,
@@ -744,13 +750,11 @@ class _Comparisons:
         self.treated, self.alpha, self.seed = treated, alpha, seed
         self._cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
-    def _weights(self, is_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _picks(self, is_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         key = tuple(is_t)
         if key not in self._cache:
-            n_t, n_c = int(is_t.sum()), int((~is_t).sum())
-            pick = choices(len(is_t), n_t, np.flatnonzero(is_t), seed=self.seed)
-            w = pick / n_t - (1 - pick) / n_c
-            self._cache[key] = (w, w @ is_t.astype(float))
+            pick = choices(len(is_t), int(is_t.sum()), np.flatnonzero(is_t), seed=self.seed)
+            self._cache[key] = (pick, differences(is_t.astype(float), pick))
         return self._cache[key]
 
     def compare(self, values: np.ndarray, is_t: np.ndarray, term: str) -> dict:
@@ -760,8 +764,8 @@ class _Comparisons:
         if n_t > FEW_TREATED or n_c < 2:
             row = _welch(values[is_t], values[~is_t], self.alpha, term)
             return {**row, "_method": "welch", "_assignments": 0, "_rank_p": None}
-        w, v = self._weights(is_t)
-        test = invert(w @ values, v, self.alpha)
+        pick, v = self._picks(is_t)
+        test = invert(differences(values, pick), v, self.alpha)
         row = _pooled(values[is_t], values[~is_t], self.alpha, term)
         method = "t_controls"
         if test.bounded:

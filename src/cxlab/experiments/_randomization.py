@@ -29,6 +29,7 @@ JASA 105 (placebo in space).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -52,24 +53,33 @@ class Inverted:
     bounded: bool  # False: too few assignments to reject anything at this alpha
 
 
+@functools.lru_cache(maxsize=32)
+def _combinations(n_units: int, n_treated: int) -> np.ndarray:
+    return np.array(list(itertools.combinations(range(n_units), n_treated)), dtype=np.int32)
+
+
 def choices(n_units: int, n_treated: int, treated: np.ndarray, *, seed: int = 0) -> np.ndarray:
-    """Every choice of ``n_treated`` of ``n_units`` units as a 0/1 matrix, the real one first;
-    a random sample of ``MAX_ASSIGNMENTS`` (the real one first) when there are more."""
-    total = math.comb(n_units, n_treated)
-    real = np.zeros(n_units)
-    real[treated] = 1.0
-    if total <= MAX_ASSIGNMENTS:
-        idx = np.array(list(itertools.combinations(range(n_units), n_treated)), dtype=int)
-        out = np.zeros((total, n_units))
-        np.put_along_axis(out, idx, 1.0, axis=1)
-        same = (out == real).all(axis=1)
-        return np.vstack([real, out[~same]])
+    """Every choice of ``n_treated`` of ``n_units`` units (an ``(M, n_treated)`` array of unit
+    positions), the real one first; a random sample of ``MAX_ASSIGNMENTS`` (the real one first)
+    when there are more."""
+    real = np.sort(np.asarray(treated, dtype=np.int32))[None, :]
+    if math.comb(n_units, n_treated) <= MAX_ASSIGNMENTS:
+        every = _combinations(n_units, n_treated)
+        same = (every == real).all(axis=1)
+        return np.vstack([real, every[~same]])
     rng = np.random.default_rng(seed)
     keys = rng.random((MAX_ASSIGNMENTS - 1, n_units))
-    idx = np.argpartition(keys, n_treated - 1, axis=1)[:, :n_treated]
-    out = np.zeros((MAX_ASSIGNMENTS - 1, n_units))
-    np.put_along_axis(out, idx, 1.0, axis=1)
-    return np.vstack([real, out])
+    idx = np.sort(np.argpartition(keys, n_treated - 1, axis=1)[:, :n_treated], axis=1)
+    return np.vstack([real, idx.astype(np.int32)])
+
+
+def differences(values: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    """For each choice of pilot units (rows of ``picks``), their mean of ``values`` minus the
+    mean of the other units."""
+    n_t, n = picks.shape[1], len(values)
+    total = values.sum()
+    inside = values[picks].sum(axis=1)
+    return inside / n_t - (total - inside) / (n - n_t)
 
 
 def invert(u: np.ndarray, v: np.ndarray, alpha: float) -> Inverted:

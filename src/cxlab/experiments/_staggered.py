@@ -8,18 +8,28 @@ weights. Without covariates the doubly robust, outcome-regression and inverse-pr
 estimators coincide with the difference of mean changes implemented here; standard errors come
 from the analytic influence functions, including the estimation of the aggregation weights.
 
+With one to four adopting regions those analytic errors are far too narrow (a cohort of one
+region adds no variance of its own), so the inference is a placebo in space instead: the adoption
+dates are given to other regions (every assignment, or a random sample of 2,000 when there are
+more), every estimate is recomputed, the real one is ranked among them and each interval collects
+the constant effects that test does not reject (test inversion, as in :mod:`._randomization`).
+
 References
 ----------
 Callaway & Sant'Anna (2021), Difference-in-differences with multiple time periods,
 J. Econometrics 225(2), 200-230 (eq. 2.6 unconditional ATT(g,t); section 4 aggregations).
 R package ``did`` 2.1 (``att_gt``, ``aggte``, ``compute.aggte`` and ``wif``), whose analytic
 standard errors and pre-test this module reproduces.
+MacKinnon & Webb (2020), Randomization inference for difference-in-differences with few treated
+clusters, J. Econometrics 218(2) (few treated clusters: analytic errors too narrow).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -32,6 +42,7 @@ from cxlab._present import _, fmt_change, fmt_list, fmt_p, fmt_value
 from cxlab._result import Result
 from cxlab.experiments._did import CANNOT, PretrendResult, covered, event_plot
 from cxlab.experiments._panel import outcome_panel
+from cxlab.experiments._randomization import FEW_CONTROLS, FEW_TREATED, invert
 from cxlab.experiments._text import (
     day_text,
     effect_sentence,
@@ -61,6 +72,43 @@ class StaggeredResult(Result):
     period: str = "periods"
     alpha: float = 0.05
     measures: tuple[Metric, ...] = field(default=(), compare=False, repr=False)
+    inference: str = "analytic"  # analytic, permutation, t_placebo
+    assignments: int = 0  # placebo assignments of the adoption dates ranked
+
+    @property
+    def n_treated(self) -> int:
+        return int(sum(self.cohorts.values()))
+
+    def warnings(self) -> list[str]:
+        """Plain words where the usual standard errors cannot be trusted: few adopting regions or
+        few comparison regions."""
+        out = []
+        n_t, n_c = self.n_treated, self.n_units - self.n_treated
+        if self.inference != "analytic":
+            out.append(
+                _(
+                    "With only {treated} regions that adopted, the usual error margins would be "
+                    "far too narrow: they cannot see how much a single region moves by itself. "
+                    "The likely range here comes instead from giving the same start dates to "
+                    "other regions, as if they had adopted, and seeing how large their effects "
+                    "look."
+                ).format(treated=n_t)
+            )
+        if self.inference == "t_placebo":
+            out.append(
+                _(
+                    "There are too few regions for the comparison alone to rule out chance, so "
+                    "the likely range also assumes that regions' changes scatter in a bell shape."
+                )
+            )
+        if n_c < FEW_CONTROLS:
+            out.append(
+                _(
+                    "Only {controls} comparison regions: the likely range is itself rough, so "
+                    "read it as an indication."
+                ).format(controls=n_c)
+            )
+        return out
 
     @property
     def measure(self) -> Metric:
@@ -99,6 +147,7 @@ class StaggeredResult(Result):
                 "had not adopted, from the period before it adopted, so earlier adopters never "
                 "serve as the comparison."
             ).format(waves=self._waves()),
+            *self.warnings(),
             *self.pretrend.findings(),
             _(CANNOT),
         ]
@@ -111,19 +160,50 @@ class StaggeredResult(Result):
             if self.control_group == "never"
             else _("not-yet-treated regions")
         )
-        return [
-            _(
+        values = dict(
+            control=control,
+            estimate=fmt_change(o["estimate"], unit),
+            se=size_text(o["std_error"], unit),
+            p=fmt_p(o.get("p_value"), bare=True),
+        )
+        if self.inference == "analytic":
+            text = _(
                 "Callaway-Sant'Anna group-time effects ATT(g, t) against {control}, averaged with "
                 "cohort-size weights: {estimate}, standard error {se} (analytic influence "
                 "functions), p = {p}."
-            ).format(
-                control=control,
-                estimate=fmt_change(o["estimate"], unit),
-                se=size_text(o["std_error"], unit),
-                p=fmt_p(o.get("p_value"), bare=True),
-            ),
-            *self.pretrend.details(),
-        ]
+            )
+        else:
+            values.update(
+                p=fmt_p(o.get("p_value")),
+                treated=self.n_treated,
+                m=fmt_value(self.assignments, "count"),
+                n=self.n_units,
+                alpha=fmt_value(self.alpha, "ratio"),
+            )
+            text = (
+                _(
+                    "Callaway-Sant'Anna group-time effects ATT(g, t) against {control}, averaged "
+                    "with cohort-size weights: {estimate}, standard error {se} (the spread of the "
+                    "placebo estimates), {p}. With {treated} adopting region(s), analytic "
+                    "influence-function errors would be far too narrow (a region alone in its "
+                    "cohort adds no variance of its own), so the inference is a placebo in space: "
+                    "the adoption dates are given to {m} sets of regions among the {n} (a "
+                    "randomisation test), and each interval holds every constant effect that test "
+                    "does not reject (test inversion; MacKinnon and Webb 2020)."
+                )
+                if self.inference == "permutation"
+                else _(
+                    "Callaway-Sant'Anna group-time effects ATT(g, t) against {control}, averaged "
+                    "with cohort-size weights: {estimate}, standard error {se} (the spread of the "
+                    "placebo estimates), {p}. With {treated} adopting region(s), analytic "
+                    "influence-function errors would be far too narrow, and the {m} assignments "
+                    "of the adoption dates among the {n} regions are too few for a placebo "
+                    "ranking to reach {alpha}; so the interval is a t interval on the spread of "
+                    "the placebo estimates, which assumes that regions' changes scatter alike and "
+                    "roughly in a bell shape."
+                )
+            )
+        return [text.format(**values), *self.pretrend.details()]
 
     def plot(self):
         return event_plot(
@@ -150,6 +230,7 @@ def callaway_santanna(
     experiment: str = "",
     metric: str | Metric | None = "",
     period: str = "periods",
+    seed: int = 0,
 ) -> StaggeredResult:
     """Callaway-Sant'Anna ATT(g, t) on a balanced panel, without covariates.
 
@@ -169,6 +250,18 @@ def callaway_santanna(
     metric
         What ``y`` measures: a KPI of the dictionary, a declared metric or a plain name (it names
         and formats the outcome); the unnamed outcome when empty.
+    seed
+        With one to four adopting units, the inference is a placebo in space (the adoption dates
+        given to other units); when there are more than 2,000 such assignments a random sample of
+        2,000 is ranked, drawn with this seed.
+
+    Notes
+    -----
+    With one to four adopting units, every estimate's ``std_error`` is the spread of its placebo
+    estimates, its ``p_value`` the real estimate's rank among them and its interval the constant
+    effects that the rank test does not reject; ``inference`` says so (``"permutation"``, or
+    ``"t_placebo"`` when too few assignments exist for the rank to reach ``alpha``: then a t
+    interval on that spread). With more adopting units, the analytic influence-function errors.
 
     Examples
     --------
@@ -199,7 +292,7 @@ def callaway_santanna(
     n = len(g_of)
     cohorts = sorted(set(g_of[np.isfinite(g_of)]))
     tpos = {t: i for i, t in enumerate(times)}
-    cells, ifs = [], []
+    cells, ifs, bases = [], [], []
     for g in cohorts:
         for t in times[1:]:
             base = g - 1 if t >= g else times[tpos[t] - 1]
@@ -221,6 +314,7 @@ def callaway_santanna(
             inf[treat] = ft * n / nt * (dy[treat] - mt)
             inf[ctrl] = -fc * n / nc * (dy[ctrl] - mc)
             cells.append((g, t, mt - mc))
+            bases.append(base)
             ifs.append(inf)
     if not cells:
         raise NotEnoughDataError("no cohort has a comparison group: nothing to estimate.")
@@ -273,6 +367,39 @@ def callaway_santanna(
         pre_effects=dynamic.filter(pl.col("event_time") < 0),
         measures=(measure,),
     )
+    inference, assignments = "analytic", 0
+    if 0 < np.isfinite(g_of).sum() <= FEW_TREATED:
+        tables = _placebo_rows(
+            ymat, g_of, times, (gs, ts, np.array(bases)), pg, control_group, alpha, seed
+        )
+        cell_rows, overall_row, dyn_rows, (pre_row, q), inference, assignments = tables
+        gt = gt.with_columns(
+            **{k: pl.Series([r[k] for r in cell_rows]) for k in cell_rows[0]},
+        )
+        overall = {"term": "ATT (simple)", **overall_row}
+        dynamic = pl.DataFrame(
+            [dict(event_time=int(e), **r) for e, r in zip(events, dyn_rows, strict=True)]
+        )
+        if q:
+            se0 = pre_row["std_error"]
+            stat = (pre_row["estimate"] / se0) ** 2 if se0 > 0 else float("nan")
+            pretest = PretrendResult(
+                stat,
+                pre_row["p_value"],
+                q,
+                alpha,
+                label="all_waves",
+                method="permutation" if inference == "permutation" else "t_controls",
+                assignments=assignments,
+            )
+        else:
+            pretest = PretrendResult(float("nan"), float("nan"), 0, alpha, label="all_waves")
+        pretest = dataclasses.replace(
+            pretest,
+            metric=measure.name,
+            pre_effects=dynamic.filter(pl.col("event_time") < 0),
+            measures=(measure,),
+        )
     sizes = {str(int(g)): int((g_of == g).sum()) for g in cohorts}
     return StaggeredResult(
         experiment,
@@ -287,7 +414,100 @@ def callaway_santanna(
         period,
         alpha,
         (measure,),
+        inference,
+        assignments,
     )
+
+
+PLACEBO_ASSIGNMENTS = 2_000  # the staggered placebo ranks at most this many assignments
+
+
+def _adoptions(g_of: np.ndarray, seed: int) -> np.ndarray:
+    """Assignments of the adoption dates to units, the real one first: every distinct one when
+    there are at most ``PLACEBO_ASSIGNMENTS``, else a random sample of them."""
+    n = len(g_of)
+    dates = g_of[np.isfinite(g_of)]
+    k = len(dates)
+    orders = sorted(set(itertools.permutations(dates.tolist())))
+    if math.comb(n, k) * len(orders) <= PLACEBO_ASSIGNMENTS:
+        rows = []
+        for pos in itertools.combinations(range(n), k):
+            for order in orders:
+                row = np.full(n, np.inf)
+                row[list(pos)] = order
+                rows.append(row)
+        every = np.array(rows)
+        same = (every == g_of).all(axis=1)
+        return np.vstack([g_of, every[~same]])
+    rng = np.random.default_rng(seed)
+    keys = rng.random((PLACEBO_ASSIGNMENTS - 1, n))
+    return np.vstack([g_of, g_of[np.argsort(keys, axis=1)]])
+
+
+def _placebo_rows(ymat, g_of, times, cells, pg, control_group, alpha, seed):
+    """Permutation inference for every ATT(g, t), the simple aggregate, each event time and the
+    average pre-period effect: each estimate recomputed with the adoption dates given to other
+    units, on the outcomes (``u``) and on the real treatment indicator (``v``), then inverted."""
+    from scipy import stats
+
+    gs, ts, bases = cells
+    tpos = {t: i for i, t in enumerate(times)}
+    treated_after = np.array([[float(np.isfinite(g) and t >= g) for t in times] for g in g_of])
+    assign = _adoptions(g_of, seed)
+    m = len(assign)
+    both = np.stack([ymat, treated_after])  # (2, units, periods)
+    u = np.empty((m, len(gs)))
+    v = np.empty((m, len(gs)))
+    never = ~np.isfinite(assign)
+    for c, (g, t, base) in enumerate(zip(gs, ts, bases, strict=True)):
+        diff = both[:, :, tpos[t]] - both[:, :, tpos[base]]  # (2, units)
+        treat = (assign == g).astype(float)
+        ctrl = never if control_group == "never" else (assign > max(t, base)) & (assign != g)
+        ctrl = ctrl.astype(float)
+        est = treat @ diff.T / treat.sum(1, keepdims=True) - ctrl @ diff.T / ctrl.sum(
+            1, keepdims=True
+        )
+        u[:, c], v[:, c] = est[:, 0], est[:, 1]
+    rel = (ts - gs).astype(int)
+    post = ts >= gs
+
+    def weights(keep):
+        w = np.where(keep, pg, 0.0)
+        return w / w.sum()
+
+    events = sorted(set(rel))
+    cols = [np.eye(len(gs))[:, c] for c in range(len(gs))]
+    cols.append(weights(post))
+    cols += [weights(rel == e) for e in events]
+    pre_events = [e for e in events if e < 0]
+    if pre_events:
+        cols.append(np.mean([weights(rel == e) for e in pre_events], axis=0))
+    w = np.column_stack(cols)
+    ua, va = u @ w, v @ w
+    n = len(g_of)
+    crit = float(stats.t.ppf(1 - alpha / 2, n - 2))
+    rows, bounded = [], True
+    # a pre-period estimate does not move with the effect: only the real estimate is shifted
+    alone = np.zeros(m)
+    alone[0] = 1.0
+    for j in range(w.shape[1]):
+        test = invert(ua[:, j], va[:, j] if abs(va[0, j] - 1) < 1e-9 else alone, alpha)
+        est, spread = test.estimate, test.spread
+        if test.bounded:
+            row = dict(ci_low=test.ci_low, ci_high=test.ci_high, p_value=test.p_value)
+        else:
+            bounded = False
+            tstat = abs(est) / spread if spread > 0 else float("nan")
+            row = dict(
+                ci_low=est - crit * spread,
+                ci_high=est + crit * spread,
+                p_value=float(2 * stats.t.sf(tstat, n - 2)),
+            )
+        rows.append(dict(estimate=est, std_error=spread, **row))
+    k = len(gs)
+    inference = "permutation" if bounded else "t_placebo"
+    pre = (rows[-1], len(pre_events)) if pre_events else (None, 0)
+    return rows[:k], rows[k], rows[k + 1 : k + 1 + len(events)], pre, inference, m
 
 
 def _pretest(att, psi, post, rel, n, influence, alpha: float = 0.05) -> PretrendResult:
@@ -329,13 +549,21 @@ def staggered_did(
     small_sample: bool = True,
     experiment: str = "",
     metric: str | Metric | None = "",
+    seed: int = 0,
 ) -> StaggeredResult:
     """Callaway-Sant'Anna on a panel of regions by period with each unit's adoption date.
 
     ``panel`` is a KPI panel (``unit, period, y, numerator, denominator``, see
     :func:`kpi_panel`) or a plain outcome (``unit, period, y``, or a column named by ``metric``).
     Periods are numbered 1, 2, ...; a unit's group is the number of the period holding its
-    adoption date. Units missing a period are dropped (a balanced panel is required).
+    adoption date. Units missing a period are dropped (a balanced panel is required). With one to
+    four adopting units the inference is a placebo in space (see :func:`callaway_santanna`);
+    ``seed`` draws its sample of assignments when there are more than 2,000.
+
+    References
+    ----------
+    Callaway & Sant'Anna (2021), J. Econometrics 225(2); MacKinnon & Webb (2020), J. Econometrics
+    218(2) (randomisation inference with few treated clusters).
     """
     if not adoption:
         raise OptionError("staggered_did(adoption={}): name at least one adopting unit and date.")
@@ -374,6 +602,7 @@ def staggered_did(
         experiment=experiment,
         metric=measure,
         period="weeks",
+        seed=seed,
     )
     cohorts = {f"{labels[k]:%Y-%m-%d}": v for k, v in res.cohorts.items()}
     return dataclasses.replace(res, cohorts=cohorts)
