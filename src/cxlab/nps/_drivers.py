@@ -44,8 +44,9 @@ from cxlab._present import (
     label,
     ngettext,
 )
-from cxlab._result import Result
+from cxlab._result import Result, json_safe
 from cxlab.nps import _words  # noqa: F401  (registers the drivers' labels)
+from cxlab.nps._codes import MissingCodes, codes_by_column, declared_scales, screen
 from cxlab.nps._counts import OldNames, check_alpha
 from cxlab.nps._details import Details
 from cxlab.nps._period import in_period
@@ -65,6 +66,11 @@ MIN_MENTIONS = 30  # theme flags with fewer mentions are left out of the default
 def _lower(text: str) -> str:
     """A label inside an English sentence: lower case unless it starts with an acronym."""
     return text if text[:2].isupper() else text[:1].lower() + text[1:]
+
+
+def code_text(code: float) -> str:
+    """A missing-value code as the survey tool writes it (-99, 98)."""
+    return fmt_value(code, "count" if float(code).is_integer() else "number")
 
 
 def _moments(z: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -156,10 +162,23 @@ class KeyDrivers(OldNames, Result):
     alpha: float
     n_boot: int
     outcome: str = "nps"
+    set_aside: pl.DataFrame | None = None
+    """Answers set aside per column (outcome and drivers): ``term, code, n``, a null code for
+    answers left blank, one row per declared missing-value code."""
+    n_read: int | None = None
+    """Responses read (in the period), before incomplete ones were set aside."""
+
+    @property
+    def outcome_label(self) -> str:
+        """The outcome in the reader's words: its catalogue label (NPS, CSAT, a declared
+        metric's label) or the analyst's column name."""
+        return label(self.outcome)
 
     @property
     def title(self) -> str:
-        return _("What drives NPS")
+        if self.outcome == "nps":
+            return _("What drives NPS")
+        return _("What drives {outcome}").format(outcome=self.outcome_label)
 
     def summary(self) -> pl.DataFrame:
         return self.table
@@ -168,11 +187,20 @@ class KeyDrivers(OldNames, Result):
         t = self.table
         top = t.row(0, named=True)
         share = fmt_value
-        out = [
+        together = (
             _(
                 "Together the drivers explain {share} of why customers score differently "
                 "(likely between {low} and {high}; {n} complete answers)."
-            ).format(
+            )
+            if self.outcome == "nps"
+            else _(
+                "Together the drivers explain {share} of the differences in {outcome} (likely "
+                "between {low} and {high}; {n} complete answers)."
+            )
+        )
+        out = [
+            together.format(
+                outcome=_lower(self.outcome_label),
                 share=share(self.r2, "share", decimals=0),
                 low=share(self.r2_interval[0], "share", decimals=0),
                 high=share(self.r2_interval[1], "share", decimals=0),
@@ -203,6 +231,61 @@ class KeyDrivers(OldNames, Result):
                     overlap,
                 ).format(n=overlap)
             )
+        coded = self.coded_words()
+        if coded:
+            out.append(coded)
+        return out
+
+    def coded_words(self) -> str:
+        """How many answers carried a declared missing-value code, by code, and how many
+        responses remain complete; empty when no code was declared."""
+        if self.set_aside is None:
+            return ""
+        coded = (
+            self.set_aside.filter(pl.col("code").is_not_null())
+            .group_by("code")
+            .agg(pl.col("n").sum())
+            .filter(pl.col("n") > 0)
+            .sort("code")
+        )
+        if coded.height == 0:
+            return ""
+        items = [
+            ngettext("{code} in {n} answer", "{code} in {n} answers", n).format(
+                code=code_text(code), n=fmt_value(n, "count")
+            )
+            for code, n in coded.iter_rows()
+        ]
+        return _(
+            "Answers coded as missing (“don't know”, no answer) were set aside like blank "
+            "ones: {codes}; {n} of {total} responses answer every question of the analysis."
+        ).format(
+            codes=fmt_list(items),
+            n=fmt_value(self.n, "count"),
+            total=fmt_value(self.n_read if self.n_read is not None else self.n, "count"),
+        )
+
+    def set_aside_table(self) -> pl.DataFrame:
+        """Answers set aside per question and code (blank or a declared missing-value code), in
+        the reader's words."""
+        t = self.set_aside
+        if t is None or t.height == 0:
+            return pl.DataFrame(
+                schema={"question": pl.Utf8, "missing_code": pl.Utf8, "answers_set_aside": pl.Int64}
+            )
+        return pl.DataFrame(
+            {
+                "question": [label(x) for x in t["term"]],
+                "missing_code": [_("left blank") if c is None else code_text(c) for c in t["code"]],
+                "answers_set_aside": t["n"],
+            }
+        )
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        if self.set_aside is not None:
+            out["set_aside"] = json_safe(self.set_aside.to_dicts())
+            out["n_read"] = self.n_read
         return out
 
     def priority(self) -> pl.DataFrame:
@@ -391,7 +474,11 @@ class KeyDrivers(OldNames, Result):
             font=dict(color=COLORS["bad"], size=11),
         )
         fig.update_layout(
-            title=html.escape(_("What to fix first: importance against performance")),
+            title=html.escape(
+                _("What to fix first for {outcome}: importance against performance").format(
+                    outcome=self.outcome_label
+                )
+            ),
             xaxis_title=_("Importance (% of what the drivers explain)"),
             yaxis_title=_("Performance (% rating 4 or 5)"),
             showlegend=False,
@@ -405,24 +492,68 @@ class KeyDrivers(OldNames, Result):
             if self.method == "relative_weights"
             else _("the Shapley decomposition of R² (LMG; Grömping 2006)")
         )
-        notes = (
+        nps = self.outcome == "nps"
+        importance = (
             _(
                 "Importance: {method}, the R² of the regression of the 0-10 answer on the "
                 "drivers (R² = {r2}) shared among them; likely ranges from {n_boot} bootstrap "
                 "resamples (percentile intervals)."
-            ).format(method=name, r2=fmt_value(self.r2, "ratio", decimals=3), n_boot=self.n_boot),
+            )
+            if nps
+            else _(
+                "Importance: {method}, the R² ({r2}) of the regression of {outcome} on the "
+                "drivers, shared among them; likely ranges from {n_boot} bootstrap resamples "
+                "(percentile intervals)."
+            )
+        )
+        estimate = (
             _(
                 "Estimate: ordinary least squares slope, points of the 0-10 answer per rating "
                 "step, with classical standard errors."
-            ),
+            )
+            if nps
+            else _(
+                "Estimate: ordinary least squares slope, points of {outcome} per step of the "
+                "driver, with classical standard errors."
+            )
         )
+        notes = (
+            importance.format(
+                method=name,
+                outcome=_lower(self.outcome_label),
+                r2=fmt_value(self.r2, "ratio", decimals=3),
+                n_boot=self.n_boot,
+            ),
+            estimate.format(outcome=_lower(self.outcome_label)),
+        )
+        if self.set_aside is not None and self.n_read is not None:
+            notes += (
+                _(
+                    "A response counts when it answers {outcome} and every driver: {n} of "
+                    "{total}. Answers left blank or carrying a declared missing-value code are "
+                    "set aside (the table below counts them per question)."
+                ).format(
+                    outcome=_("the 0-10 question") if nps else _lower(self.outcome_label),
+                    n=fmt_value(self.n, "count"),
+                    total=fmt_value(self.n_read, "count"),
+                ),
+            )
         units = {
             k: "share" for k in ("importance", "importance_low", "importance_high", "performance")
         } | {k: "ratio" for k in ("raw_weight", "slope", "std_error", "slope_low", "slope_high")}
         table = self.table.with_columns(
             pl.Series("term", [label(x) for x in self.table["term"]])
         ).rename({"estimate": "slope", "ci_low": "slope_low", "ci_high": "slope_high"})
-        return Details(title=self.title, notes=notes, tables=((self.title, table, units),))
+        tables: tuple[tuple[str, pl.DataFrame, dict[str, str]], ...] = ((self.title, table, units),)
+        if self.set_aside is not None and self.set_aside.height:
+            tables += (
+                (
+                    _("Answers set aside"),
+                    self.set_aside_table(),
+                    {"answers_set_aside": "count"},
+                ),
+            )
+        return Details(title=self.title, notes=notes, tables=tables)
 
 
 @renamed(level=("alpha", lambda v: 1 - v))
@@ -431,6 +562,7 @@ def drivers(
     *,
     columns: list[str] | None = None,
     outcome: str = "nps",
+    missing_codes: MissingCodes | None = None,
     method: DriverMethod = "relative_weights",
     n_boot: int = 200,
     alpha: float = 0.05,
@@ -438,7 +570,8 @@ def drivers(
     period: str | None = None,
     time_zone: str | None = None,
 ) -> KeyDrivers:
-    """Key-driver analysis of NPS from the attribute ratings (and theme flags, when present).
+    """Key-driver analysis of NPS (or another outcome) from the attribute ratings (and theme
+    flags, when present).
 
     Parameters
     ----------
@@ -448,6 +581,17 @@ def drivers(
     columns
         The drivers; by default the rating columns present plus the ``theme_*`` columns
         mentioned at least 30 times.
+    outcome
+        The answer the drivers explain: ``"nps"`` (the 0-10 answer), ``"csat"`` or any numeric
+        column; texts and charts name it by its label (a declared metric's label, else the
+        column's name).
+    missing_codes
+        The codes the survey tool writes for "don't know" or no answer, set aside like blank
+        answers: one code or a few for every column (``missing_codes=(-99, 98, 99)``), or codes
+        per column (``{"rating_agent": (9,), "nps": (99,)}``; needed when a code is a valid
+        answer of another column, as 9 is of NPS). A response counts when the outcome and every
+        driver are answered (complete cases). Without a declared code, a value outside a
+        column's declared scale (ratings 1-5, NPS 0-10, CSAT 1-5) is refused.
     method
         ``"relative_weights"`` (Johnson 2000) or ``"shapley"`` (LMG, exact, up to 12 drivers).
     period
@@ -463,7 +607,8 @@ def drivers(
         ``summary()`` has ``term, importance, importance_low, importance_high, raw_weight,
         estimate, std_error, ci_low, ci_high, p_value, performance``; ``importance`` is a share of
         the explained variance (sums to 1); ``estimate`` is the OLS slope in answer points per
-        rating step, its interval the classical OLS interval.
+        rating step, its interval the classical OLS interval. ``set_aside`` counts the blank
+        and coded answers per column (``term, code, n``; a null code is a blank).
 
     Examples
     --------
@@ -472,7 +617,8 @@ def drivers(
 
     References
     ----------
-    Johnson (2000), Multivariate Behavioral Research 35(1); Grömping (2006), JSS 17(1).
+    Johnson (2000), Multivariate Behavioral Research 35(1); Grömping (2006), JSS 17(1);
+    Little & Rubin (2019), Statistical Analysis with Missing Data, ch. 3 (complete cases).
     """
     from scipy.stats import t as t_dist
 
@@ -493,8 +639,13 @@ def drivers(
         raise SchemaError(f"drivers: columns {missing} not in the surveys table.")
     if len(columns) < 2:
         raise NotEnoughDataError("drivers: at least two driver columns are needed.")
+    used = [outcome, *columns]
+    scales = declared_scales()
+    screened = screen(
+        lf, used, codes_by_column(missing_codes, used, scales), scales, what="drivers"
+    )
     cells = (
-        lf.select(pl.col([outcome, *columns]).cast(pl.Float64))
+        lf.select(screened.expressions)
         .drop_nulls()
         .group_by([outcome, *columns])
         .len()
@@ -561,4 +712,6 @@ def drivers(
         alpha=alpha,
         n_boot=n_boot,
         outcome=outcome,
+        set_aside=screened.set_aside,
+        n_read=screened.rows,
     )
