@@ -21,7 +21,7 @@ import polars as pl
 from cxlab._errors import NotEnoughDataError
 from cxlab._options import renamed, warn_renamed
 from cxlab.forecast._backtest import backtest
-from cxlab.forecast._base import Forecaster, scale
+from cxlab.forecast._base import Forecaster, _closed_dates, scale
 from cxlab.forecast._checks import check_horizon, check_levels, check_series
 from cxlab.forecast._components import model_components
 from cxlab.forecast._events import check_events
@@ -47,6 +47,7 @@ def refresh(
     executor: Any = None,
     progress: bool = False,
     backtest_horizon: Horizon | int | None = None,
+    closed: Sequence[Any] | None = None,
 ) -> ForecastResult:
     """Forecast every series with the model its own backtest chose, reconciled to channel and total.
 
@@ -75,6 +76,10 @@ def refresh(
         this process), ``"serial"``, or an executor with ``submit`` (a process pool, a Dask client).
     progress
         Show a progress bar over the series.
+    closed
+        Local dates the centre will not open in the coming days (holidays known ahead, as dates or
+        ISO strings): the horizon counts open days, skips them, and forecasts the first open day
+        after each like a Monday. Closures in the history are inferred from the series.
     backtest_horizon
         Deprecated: the backtest now scores ``horizon``. Still honoured for one minor version
         (``"day"``, ``"week"`` or days), with a ``DeprecationWarning``.
@@ -114,7 +119,8 @@ def refresh(
     if not any(isinstance(m, SeasonalNaive) and m.season == "week" for m in candidates):
         candidates.append(SeasonalNaive(season="week"))
     parts = series.partition_by("series_id", maintain_order=True)
-    args = [(p, candidates, horizon, scored, origins, tuple(level)) for p in parts]
+    closed = sorted({str(d)[:10] for d in _closed_dates(closed)})
+    args = [(p, candidates, horizon, scored, origins, tuple(level), closed) for p in parts]
     outputs = _run(args, executor, progress)
     frame = pl.concat([o["forecast"] for o in outputs]).with_columns(pl.lit("queue").alias("level"))
     bt_frame = pl.concat([o["backtest"].frame for o in outputs])
@@ -167,6 +173,7 @@ def _one(
     scored: int,
     origins: int,
     level: tuple[int, ...],
+    closed: list[str] | None = None,
 ) -> dict:
     """Backtest the candidates on one series, refit the best and forecast (runs in a worker)."""
     sid = part["series_id"][0]
@@ -177,7 +184,7 @@ def _one(
     best = bt.best()[sid]
     model = copy.deepcopy(next(m for m in candidates if m.name == best))
     model.horizon = horizon
-    forecast = model.fit(part).predict(horizon=horizon, level=level)
+    forecast = model.fit(part).predict(horizon=horizon, level=level, closed=closed)
     return {
         "series_id": sid,
         "model": best,
