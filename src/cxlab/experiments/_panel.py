@@ -69,14 +69,19 @@ def outcome_panel(
     frame = panel.lazy().collect() if isinstance(panel, pl.LazyFrame) else panel
     names = frame.columns
     name = metric.name if isinstance(metric, Metric) else metric
-    missing = [c for c in (unit, period) if c not in names]
+    sums = "numerator" in names and "denominator" in names
+    has_outcome = sums or "y" in names or bool(name and name in names)
+    missing = [repr(c) for c in (unit, period) if c not in names]
+    if not has_outcome:
+        missing += [repr(c) for c in ("numerator", "denominator") if c not in names] + ["'y'"]
+        missing += [repr(name)] if name else []
     if missing:
         raise SchemaError(
             f"{where}: the panel has no column(s) {', '.join(missing)}; give {PANEL_FORMS}. Its "
-            f"columns are {', '.join(names)}."
+            f"columns are {', '.join(names) or 'none'}. {_example(where, names, unit, period, name)}"
         )
     keys = [pl.col(unit).cast(pl.Utf8).alias("unit"), pl.col(period).alias("period")]
-    if "numerator" in names and "denominator" in names:
+    if sums:
         y = pl.col("y") if "y" in names else pl.col("numerator") / pl.col("denominator")
         out = frame.select(
             *keys,
@@ -86,14 +91,7 @@ def outcome_panel(
         ).filter(pl.col("denominator") > 0)
         measure = resolve(metric)
     else:
-        column = "y" if "y" in names else name if name and name in names else None
-        if column is None:
-            lacking = [c for c in ("numerator", "denominator") if c not in names] + ["y"]
-            lacking += [name] if name else []
-            raise SchemaError(
-                f"{where}: the panel has no column(s) {', '.join(repr(c) for c in lacking)}; "
-                f"give {PANEL_FORMS}. Its columns are {', '.join(names)}."
-            )
+        column = "y" if "y" in names else name
         value = pl.col(column).cast(pl.Float64)
         out = frame.select(
             *keys, value.alias("y"), value.alias("numerator"), pl.lit(1.0).alias("denominator")
@@ -102,3 +100,41 @@ def outcome_panel(
         measure = resolve(metric) if column == "y" else plain_column(metric)
     out = out.filter(pl.col("y").is_not_null() & pl.col("y").is_finite())
     return out.sort("unit", "period"), measure
+
+
+EXAMPLES = {
+    "did()": (
+        'cx.experiments.did({panel}, treated={{"North": dt.datetime(2026, 3, 2)}}, '
+        'controls=["South", "East", "West"], metric="fcr")'
+    ),
+    "staggered_did()": (
+        'cx.experiments.staggered_did({panel}, adoption={{"North": dt.datetime(2026, 3, 2), '
+        '"East": dt.datetime(2026, 5, 4)}}, controls=["South", "West"], metric="fcr")'
+    ),
+    "synthetic_control()": (
+        'cx.experiments.synthetic_control({panel}, treated="North", '
+        'start=dt.datetime(2026, 3, 2), metric="fcr")'
+    ),
+}
+
+
+def _example(where: str, names: list[str], unit: str, period: str, metric: str | None) -> str:
+    """An example call for an error message: the panel ``kpi_panel`` builds from contacts or,
+    when the panel names its regions and periods otherwise, the same panel renamed."""
+    guess = {}
+    if unit not in names:
+        found = [c for c in ("region", "unit_id", "city", "site", "queue") if c in names]
+        if found:
+            guess[found[0]] = unit
+    if period not in names:
+        found = [c for c in ("week", "day", "date", "month", "ts", "year") if c in names]
+        if found:
+            guess[found[0]] = period
+    if guess:
+        panel = f"panel.rename({guess!r})"
+    else:
+        panel = 'cx.experiments.kpi_panel(contacts, metric="fcr")'
+    call = EXAMPLES.get(where, 'cx.experiments.kpi_panel(contacts, metric="fcr")')
+    if metric:
+        call = call.replace('metric="fcr")', f'metric="{metric}")')
+    return f"For example: {call.format(panel=panel)}."
