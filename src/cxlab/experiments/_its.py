@@ -35,6 +35,7 @@ from cxlab._options import check_alpha, check_option
 from cxlab.experiments._its_design import (
     LAGS,
     MINIMUM,
+    Errors,
     Method,
     Model,
     clock,
@@ -101,7 +102,7 @@ def _post(ts: pl.Series, dates: list[dt.date], every: str, start) -> np.ndarray:
     return np.array([b >= key for b in begins])
 
 
-def _estimate(y, t, dates, post, covs, *, every, model, method, lags, alpha, log):
+def _estimate(y, t, dates, post, covs, *, every, model, method, errors, lags, alpha, log):
     """Fit one form around ``post``: (rows of the change, covariate rows, fitted path,
     the change's part of it, seasonal parts modelled)."""
     slope = model == "level_and_slope"
@@ -111,10 +112,10 @@ def _estimate(y, t, dates, post, covs, *, every, model, method, lags, alpha, log
     c_avg = np.array([1.0, float(since[post].mean())])
     if method == "segmented":
         d = design(t, post, seasonal_columns(every, dates, parts), covs, model)
-        fit = segmented(y, d, lags)
+        fit = segmented(y, d, errors, lags, t)
         params, cov, df = np.asarray(fit.params), np.asarray(fit.cov_params()), fit.df_resid
         idx = d.effect
-        fitted = np.asarray(fit.fittedvalues)
+        fitted = d.x @ params  # the mean path (without the AR(1) part of the errors)
         effect_x = d.x[:, idx]
         cov_idx = [d.names.index(c) for c in covs]
     else:
@@ -158,6 +159,7 @@ def its(
     log: bool = False,
     covariates: Sequence[str] = (),
     method: Method = "segmented",
+    errors: Errors = "ar1",
 ) -> ITSResult:
     """Interrupted time series of a daily, weekly or monthly series ``ts, y`` around ``start``.
 
@@ -173,8 +175,8 @@ def its(
         The intervals are ``1 - alpha`` confidence intervals, and the placebo check fails below
         ``alpha``.
     lags
-        Newey-West lags of the segmented form; by default two weeks of days, a month of weeks
-        (4) or a quarter of months (3).
+        Newey-West lags of the segmented form with ``errors="newey_west"``; by default two
+        weeks of days, a month of weeks (4) or a quarter of months (3).
     metric
         What ``y`` measures: a KPI of the dictionary, a declared metric or a plain name (it names
         and formats the outcome); the unnamed outcome when empty.
@@ -193,6 +195,11 @@ def its(
         ``"segmented"`` (regression with Newey-West errors) or ``"structural"`` (local level,
         stochastic seasonal, covariates and the change as a regressor; its interval comes from
         the state-space standard error of the change's coefficient).
+    errors
+        The segmented form's errors: ``"ar1"`` (feasible GLS with first-order autocorrelated
+        errors, Cochrane-Orcutt) or ``"newey_west"`` (OLS with Newey-West standard errors, which
+        are too narrow for a step lasting a few dozen periods: see
+        :func:`cxlab.experiments._its_design.segmented`).
 
     Raises
     ------
@@ -224,6 +231,7 @@ def its(
     alpha = check_alpha(alpha)
     check_option("model", model, Model)
     check_option("method", method, Method)
+    check_option("errors", errors, Errors)
     name = metric.name if isinstance(metric, Metric) else metric
     if "ts" not in series.columns:
         raise SchemaError(
@@ -290,7 +298,9 @@ def its(
     y = s["y"].to_numpy().astype(float)
     y_m = np.log(y) if log else y
     covs = {k: s[k].to_numpy() for k in covariates}
-    kw = dict(every=every, model=model, method=method, lags=lags, alpha=alpha, log=log)
+    kw = dict(
+        every=every, model=model, method=method, errors=errors, lags=lags, alpha=alpha, log=log
+    )
     rows, cov_rows, fitted_m, effect_m, parts = _estimate(y_m, c.t, c.dates, post, covs, **kw)
     counter_m = fitted_m - effect_m
     fitted, counter = (np.exp(fitted_m), np.exp(counter_m)) if log else (fitted_m, counter_m)
@@ -340,7 +350,7 @@ def its(
         float(counter[post].mean()),
         placebo,
         scope,
-        lags if method == "segmented" else 0,
+        lags if method == "segmented" and errors == "newey_west" else 0,
         alpha,
         measures,
         slope_change=rows.get("slope"),
@@ -350,6 +360,7 @@ def its(
         log=log,
         covariates=covariates,
         method=method,
+        errors=errors if method == "segmented" else "",
         seasonality=parts,
         history=int(c.t[post].min() - c.t.min()),
         after=int(c.t.max() - c.t[post].min() + 1),

@@ -106,6 +106,7 @@ class ITSResult(Result):
     log: bool = False
     covariates: tuple[str, ...] = ()
     method: str = "segmented"
+    errors: str = "ar1"
     seasonality: tuple[str, ...] = ("weekday",)
     history: int = 0  # periods before the change
     after: int = 0  # periods from the start to the last one
@@ -263,10 +264,18 @@ class ITSResult(Result):
             if self.slope_change is not None:
                 terms.append(_("a slope change after it"))
             terms += [_(TERMS[p]) for p in self.seasonality] + covs
-            method = _(
-                "Interrupted time series: segmented regression of the {grain} {metric} on "
-                "{terms}, with Newey-West errors ({lags} lags) and t intervals."
-            ).format(
+            if self.errors == "newey_west":
+                method = _(
+                    "Interrupted time series: segmented regression of the {grain} {metric} on "
+                    "{terms}, with Newey-West errors ({lags} lags) and t intervals."
+                )
+            else:
+                method = _(
+                    "Interrupted time series: segmented regression of the {grain} {metric} on "
+                    "{terms}, with first-order autocorrelated errors (Prais-Winsten GLS, the "
+                    "autocorrelation corrected for its small-sample bias) and t intervals."
+                )
+            method = method.format(
                 grain=_(GRAIN[self.every]), metric=outcome, terms=fmt_list(terms), lags=self.lags
             )
         rows = [self.effect, self.level_change]
