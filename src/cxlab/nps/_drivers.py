@@ -271,13 +271,13 @@ class KeyDrivers(OldNames, Result):
         t = self.set_aside
         if t is None or t.height == 0:
             return pl.DataFrame(
-                schema={"question": pl.Utf8, "missing_code": pl.Utf8, "answers_set_aside": pl.Int64}
+                schema={"question": pl.Utf8, "missing_code": pl.Utf8, "n_answers": pl.Int64}
             )
         return pl.DataFrame(
             {
                 "question": [label(x) for x in t["term"]],
                 "missing_code": [_("left blank") if c is None else code_text(c) for c in t["code"]],
-                "answers_set_aside": t["n"],
+                "n_answers": t["n"],
             }
         )
 
@@ -550,7 +550,7 @@ class KeyDrivers(OldNames, Result):
                 (
                     _("Answers set aside"),
                     self.set_aside_table(),
-                    {"answers_set_aside": "count"},
+                    {"n_answers": "count"},
                 ),
             )
         return Details(title=self.title, notes=notes, tables=tables)

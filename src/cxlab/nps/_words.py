@@ -90,7 +90,6 @@ register_labels(
         "driver": N_("Driver"),
         "question": N_("Question"),
         "missing_code": N_("Set aside as"),
-        "answers_set_aside": N_("Answers set aside"),
         "overall": N_("Respondents"),
         "score_0_10": N_("Score\u00a0(0–10)"),
         "n_answers": N_("Answers"),
