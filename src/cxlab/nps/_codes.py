@@ -17,7 +17,7 @@ analysis).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Real
 from typing import TypeAlias
@@ -57,9 +57,8 @@ def _tuple_text(codes: Sequence[float]) -> str:
 
 
 def _as_codes(value: object, where: str) -> tuple[float, ...]:
-    items = [value] if isinstance(value, Real) or not isinstance(value, Sequence) else value
-    if isinstance(value, str):
-        items = [value]
+    one = isinstance(value, (str, bytes)) or not isinstance(value, Iterable)
+    items = [value] if one else list(value)  # type: ignore[call-overload]
     out = []
     for item in items:
         if isinstance(item, bool) or not isinstance(item, Real) or not math.isfinite(item):
@@ -88,9 +87,8 @@ def codes_by_column(
                 f"missing_codes names {unknown[:SHOWN]}, which the analysis does not use; its "
                 f"columns are {list(columns)}."
             )
-        return {
-            k: _as_codes(v, f"missing_codes[{k!r}]") for k, v in missing_codes.items() if v != ()
-        }
+        per = {k: _as_codes(v, f"missing_codes[{k!r}]") for k, v in missing_codes.items()}
+        return {k: v for k, v in per.items() if v}
     codes = _as_codes(missing_codes, "missing_codes")
     for column in columns:
         if column not in scales:
