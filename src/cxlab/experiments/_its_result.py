@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from cxlab._present import N_, _, fmt_change, fmt_interval, fmt_list, fmt_p, fmt_value, label
+from cxlab._present import N_, _, fmt_change, fmt_list, fmt_p, fmt_value, label
 from cxlab._result import Result
 from cxlab.experiments._placebo import PlaceboResult
 from cxlab.experiments._text import (
     effect_sentence,
     find,
+    inline,
     level_text,
     metric_info,
     relative_text,
@@ -73,8 +74,20 @@ STRUCTURAL_SEASON = {
 ROWS = {
     "average effect after start": N_("Average effect after the start"),
     "level change at start": N_("Level change at the start"),
-    "slope change": N_("Slope change per period"),
+    "slope change": N_("Slope change {per}"),
 }
+
+
+def _changes(row: dict, unit: str) -> tuple[str, str, str]:
+    """An estimate and its interval's ends, with as many decimals as the interval needs to show
+    two different ends (a slope per day is often a few thousandths)."""
+    keys = ("estimate", "ci_low", "ci_high")
+    texts = tuple(fmt_change(row[k], unit) for k in keys)
+    for decimals in range(3, 7):
+        if texts[1] != texts[2] or unit in ("seconds", "money"):
+            break
+        texts = tuple(fmt_change(row[k], unit, decimals=decimals) for k in keys)
+    return texts
 
 
 @dataclass(frozen=True)
@@ -183,19 +196,21 @@ class ITSResult(Result):
         out = [first]
         lv, sl = self.level_change, self.slope_change
         if sl is not None:
+            level, low, high = _changes(lv, self.unit)
+            slope, slow, shigh = _changes(sl, self.unit)
             out.append(
                 _(
                     "That is the average gap over {span}: {level} at the start (likely between "
                     "{low} and {high}), then {slope} {per} (likely between {slow} and {shigh})."
                 ).format(
                     span=_(AFTER[self.every]).format(n=fmt_value(self.after, "count")),
-                    level=fmt_change(lv["estimate"], self.unit),
-                    low=fmt_change(lv["ci_low"], self.unit),
-                    high=fmt_change(lv["ci_high"], self.unit),
-                    slope=fmt_change(sl["estimate"], self.unit),
+                    level=level,
+                    low=low,
+                    high=high,
+                    slope=slope,
                     per=_(PER[self.every]),
-                    slow=fmt_change(sl["ci_low"], self.unit),
-                    shigh=fmt_change(sl["ci_high"], self.unit),
+                    slow=slow,
+                    shigh=shigh,
                 )
             )
         else:
@@ -241,6 +256,7 @@ class ITSResult(Result):
         """The method by its names, each term of the change with its interval and p-value, why
         the headline is the one it is, and the placebo."""
         name, _unit, _hib = metric_info(self.measure)
+        name = inline(name)
         outcome = _("logarithm of {metric}").format(metric=name) if self.log else name
         covs = (
             [_("covariates {names}").format(names=fmt_list(list(self.covariates)))]
@@ -282,14 +298,18 @@ class ITSResult(Result):
         if self.slope_change is not None:
             rows.append(self.slope_change)
         numbers = [
-            _("{term}: {estimate} ({level} confidence interval {interval}; p-value {p}).").format(
-                term=_(ROWS[r["term"]]),
-                estimate=fmt_change(r["estimate"], self.unit),
+            _(
+                "{term}: {estimate} ({level} confidence interval {low} to {high}; p-value {p})."
+            ).format(
+                term=_(ROWS[r["term"]]).format(per=_(PER[self.every])),
+                estimate=texts[0],
                 level=level_text(self.alpha),
-                interval=fmt_interval(r["ci_low"], r["ci_high"], self.unit),
+                low=texts[1],
+                high=texts[2],
                 p=fmt_p(r["p_value"], bare=True),
             )
             for r in (rows if self.slope_change is not None else rows[:1])
+            for texts in [_changes(r, self.unit)]
         ]
         if self.slope_change is not None:
             why = _(
