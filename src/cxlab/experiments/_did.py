@@ -248,8 +248,8 @@ class DiDResult(Result):
     pretrend: PretrendResult
     treated_units: tuple[str, ...]
     control_units: tuple[str, ...]
-    start: dt.datetime
-    end: dt.datetime | None
+    start: dt.datetime | int
+    end: dt.datetime | int | None
     baseline: float
     period: str
     alpha: float = 0.05
@@ -380,7 +380,7 @@ class DiDResult(Result):
             ).format(
                 treated=len(self.treated_units),
                 controls=len(self.control_units),
-                start=day_text(self.start),
+                start=day_text(self.start) if isinstance(self.start, dt.date) else str(self.start),
                 sentence=effect_sentence(self.measure, e["estimate"], e["ci_low"], e["ci_high"]),
                 level=fmt_value(self.baseline, unit),
             ),
@@ -522,9 +522,9 @@ def event_plot(
 def did(
     panel: pl.DataFrame,
     *,
-    treated: dict[str, dt.datetime],
+    treated: dict[str, dt.datetime | int],
     controls: list[str],
-    end: dt.datetime | None = None,
+    end: dt.datetime | int | None = None,
     bin_periods: int = 4,
     max_bins: int = 4,
     alpha: float = 0.05,
@@ -555,7 +555,8 @@ def did(
         (or a column named by ``metric``), averaged over periods.
     treated
         Pilot units and their (common) start; with several start dates use :func:`staggered_did`.
-        A single pilot unit is allowed.
+        A single pilot unit is allowed. When the panel's periods are numbers (years), the start
+        is a number too (``{"California": 1989}``).
     controls
         Never-treated comparison units (at least two).
     end
@@ -648,8 +649,7 @@ def did(
     compare = _Comparisons(set(treated), alpha, seed)
     row, placebos = _two_by_two(p, after, compare)
     # event study: region-level changes from bin -1, compared like the 2x2
-    step = _period_length(p)
-    rel = ((p["period"] - start_cmp).dt.total_seconds().to_numpy() / step).round().astype(int)
+    rel = _steps(p, start_cmp)
     b = np.clip(np.floor_divide(rel, bin_periods), -max_bins, max_bins - 1)
     table, (f, pval, q), pre_method = _event_study(p, b, compare)
     base = p.filter(pl.col("unit").is_in(list(treated)) & (pl.col("period") < start_cmp))
@@ -846,7 +846,23 @@ def _event_study(p: pl.DataFrame, bins: np.ndarray, compare: _Comparisons):
     )
 
 
-def _as_period(moment: dt.datetime, dtype) -> dt.datetime:
+def _as_period(moment, dtype):
+    """A start or end in the panel's terms: a year (or any integer period) as it is, a moment in
+    the periods' time zone (naive local time when they have none)."""
+    if dtype.is_integer():
+        if isinstance(moment, dt.datetime | dt.date) or not float(moment).is_integer():
+            raise OptionError(
+                f"did(): the panel's periods are numbers (years, say), so the start and end are "
+                f"numbers too, e.g. treated={{'California': 1989}}; got {moment!r}."
+            )
+        return int(moment)
+    if not isinstance(moment, dt.datetime | dt.date):
+        raise OptionError(
+            f"did(): the panel's periods are dates, so the start and end are dates too; got "
+            f"{moment!r}."
+        )
+    if not isinstance(moment, dt.datetime):
+        moment = dt.datetime.combine(moment, dt.time())
     tz = getattr(dtype, "time_zone", None)
     if tz:
         from zoneinfo import ZoneInfo
@@ -855,8 +871,14 @@ def _as_period(moment: dt.datetime, dtype) -> dt.datetime:
     return moment.replace(tzinfo=None)
 
 
-def _period_length(panel: pl.DataFrame) -> float:
+def _steps(panel: pl.DataFrame, start) -> np.ndarray:
+    """Each row's number of periods since the start (0 for the first period after it)."""
     periods = panel["period"].unique().sort()
     if len(periods) < 2:
         raise NotEnoughDataError("the panel has a single period.")
-    return float(periods.diff().drop_nulls().dt.total_seconds().min())
+    if panel["period"].dtype.is_integer():
+        step = float(periods.diff().drop_nulls().min())
+        return ((panel["period"] - start).to_numpy() / step).round().astype(int)
+    step = float(periods.diff().drop_nulls().dt.total_seconds().min())
+    since = (panel["period"] - start).dt.total_seconds().to_numpy()
+    return (since / step).round().astype(int)
