@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -273,7 +274,11 @@ def ar1_gls(y: np.ndarray, x: np.ndarray, t: np.ndarray):
     from statsmodels.regression.linear_model import GLSAR, OLS
 
     n, k = x.shape
-    rho = float(GLSAR(y, x, rho=1).iterative_fit(maxiter=20).model.rho[0])
+    with warnings.catch_warnings():
+        # a series the regressors fit exactly leaves no residual to correlate: rho is 0 or nan
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rho = float(GLSAR(y, x, rho=1).iterative_fit(maxiter=20).model.rho[0])
+    rho = 0.0 if not np.isfinite(rho) else rho
     ax = np.zeros_like(x)
     ax[:-1] += x[1:] / 2
     ax[1:] += x[:-1] / 2
