@@ -288,14 +288,14 @@ WRONG_CALLS = [
         ["alpha=95", "alpha=0.05"],
     ),
     (
-        "logistic: a yes/no outcome",
+        "logistic: a two-valued outcome that is not yes/no",
         lambda c: cx.churn.logistic(
-            pl.DataFrame({"y": ["yes", "no"] * 3, "x": [1.0, 2, 3, 4, 5, 6]}),
+            pl.DataFrame({"y": ["left", "stayed"] * 3, "x": [1.0, 2, 3, 4, 5, 6]}),
             outcome="y",
             covariates=["x"],
         ),
         SchemaError,
-        ["outcome='y'", "0/1 or true/false"],
+        ["outcome='y'", "event_value='left'"],
     ),
     # nps
     (

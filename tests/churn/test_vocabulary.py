@@ -76,15 +76,21 @@ def test_a_column_that_is_not_there_is_named_with_the_parameter():
         )
 
 
-def test_a_yes_no_event_of_cox_is_refused_saying_how_to_make_it_0_1():
-    """Cox still wants its event as 0/1 or true/false (the logistic model reads yes/no: see
-    test_yes_no_outcome.py)."""
+def test_cox_reads_a_yes_no_event_like_the_logistic_outcome():
+    """The event column of Cox is read as the logistic model reads its outcome: yes/no text gives
+    the coefficients of the 0/1 column, and two other values need the event named."""
     rossi = cx.data.rossi()
     worded = rossi.with_columns(
-        pl.when(pl.col("arrest") == 1).then(pl.lit("yes")).otherwise(pl.lit("no")).alias("left")
+        pl.when(pl.col("arrest") == 1).then(pl.lit("Yes")).otherwise(pl.lit("no")).alias("left")
     )
-    with pytest.raises(cx.SchemaError, match=r"event='left' holds .*0/1 or true/false"):
-        cx.churn.cox(worded, duration="week", event="left", covariates=ROSSI)
+    a = cx.churn.cox(worded, duration="week", event="left", covariates=ROSSI).summary()
+    b = cx.churn.cox(rossi, duration="week", event="arrest", covariates=ROSSI).summary()
+    assert a["estimate"].to_list() == pytest.approx(b["estimate"].to_list(), rel=1e-12)
+    coded = rossi.with_columns((pl.col("arrest") + 1).alias("left"))
+    with pytest.raises(cx.SchemaError, match=r"event='left' holds 1 and 2, .*event_value=1"):
+        cx.churn.cox(coded, duration="week", event="left", covariates=ROSSI)
+    c = cx.churn.cox(coded, duration="week", event="left", event_value=2, covariates=ROSSI)
+    assert c.summary()["estimate"].to_list() == pytest.approx(b["estimate"].to_list(), rel=1e-12)
 
 
 def test_a_true_false_outcome_reads_as_0_1():

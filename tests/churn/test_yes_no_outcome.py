@@ -55,27 +55,29 @@ def test_two_other_values_need_the_event_named(rossi, reference):
         cx.churn.logistic(worded, outcome="left", covariates=COVARIATES)
     message = str(err.value)
     assert "outcome='left' holds 'left' and 'stayed'" in message
-    assert "do not read as yes/no" in message and "event='left'" in message
-    fit = cx.churn.logistic(worded, outcome="left", event=" Left", covariates=COVARIATES)
+    assert "do not read as yes/no" in message and "event_value='left'" in message
+    fit = cx.churn.logistic(worded, outcome="left", event_value=" Left", covariates=COVARIATES)
     assert fit.summary()["odds_ratio"].to_list() == pytest.approx(
         reference["odds_ratio"].to_list(), rel=1e-12
     )
     coded = _with(rossi, 2, 1)  # a 1/2 code: the event must be named
     with pytest.raises(
-        cx.SchemaError, match=r"holds 1 and 2, .*say which value is the event, e.g. event=1"
+        cx.SchemaError, match=r"holds 1 and 2, .*say which value is the event, e.g. event_value=1"
     ):
         cx.churn.logistic(coded, outcome="left", covariates=COVARIATES)
-    fit = cx.churn.logistic(coded, outcome="left", event=2, covariates=COVARIATES)
+    fit = cx.churn.logistic(coded, outcome="left", event_value=2, covariates=COVARIATES)
     assert fit.summary()["estimate"].to_list() == pytest.approx(
         reference["estimate"].to_list(), rel=1e-12
     )
     # naming the other value as the event turns every log odds ratio around
-    flipped = cx.churn.logistic(coded, outcome="left", event=1, covariates=COVARIATES)
+    flipped = cx.churn.logistic(coded, outcome="left", event_value=1, covariates=COVARIATES)
     assert flipped.summary()["estimate"].to_list() == pytest.approx(
         [-b for b in reference["estimate"].to_list()], rel=1e-9
     )
-    with pytest.raises(cx.SchemaError, match=r"event='gone' is not a value of outcome='left'"):
-        cx.churn.logistic(worded, outcome="left", event="gone", covariates=COVARIATES)
+    with pytest.raises(
+        cx.SchemaError, match=r"event_value='gone' is not a value of outcome='left'"
+    ):
+        cx.churn.logistic(worded, outcome="left", event_value="gone", covariates=COVARIATES)
 
 
 def test_more_than_two_values_or_blanks_are_refused(rossi):
@@ -96,5 +98,5 @@ def test_more_than_two_values_or_blanks_are_refused(rossi):
     with pytest.raises(cx.SchemaError, match=r"outcome='left' has 318 missing value\(s\)"):
         cx.churn.logistic(blanks, outcome="left", covariates=COVARIATES)
     counted = rossi.with_columns((pl.col("arrest") * 2).alias("left"))
-    with pytest.raises(cx.SchemaError, match=r"holds 0 and 2, .*event=2"):
+    with pytest.raises(cx.SchemaError, match=r"holds 0 and 2, .*event_value=2"):
         cx.churn.logistic(counted, outcome="left", covariates=COVARIATES)

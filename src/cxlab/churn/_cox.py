@@ -343,6 +343,7 @@ def cox(
     duration: str,
     event: str,
     covariates: Sequence[str],
+    event_value: object = None,
     entry: str | None = None,
     strata: Sequence[str] = (),
     reference: Mapping[str, str] | None = None,
@@ -361,10 +362,13 @@ def cox(
         One row per subject, or per (entry, duration] interval of a subject for covariates that
         change over time (counting-process form; see :func:`cxlab.churn.customer_months`).
     duration, event
-        The end of follow-up of each row and the 0/1 event indicator.
+        The end of follow-up of each row and the event column: booleans, 0/1 or yes/no text
+        (read as :func:`cxlab.churn.logistic` reads its outcome).
     covariates
         Columns of the model; text columns become one term per level (``column=level``) against
         a reference level (``reference``, else the most frequent).
+    event_value
+        The value of ``event`` that is the event, for two values that do not read as yes/no.
     entry
         Start of each row's interval (left truncation / counting-process form); ``None`` means 0.
     strata
@@ -420,7 +424,7 @@ def cox(
     df = frame.lazy().collect() if isinstance(frame, pl.LazyFrame) else frame
     strata = (strata,) if isinstance(strata, str) else tuple(strata)
     require_columns(df, duration=duration, entry=entry, strata=strata)
-    ev = binary_outcome(df, event, param="event")
+    ev = binary_outcome(df, event, param="event", event_value=event_value)
     for param, column in (("duration", duration), ("entry", entry)):
         if column is not None and not df[column].dtype.is_numeric():
             raise SchemaError(

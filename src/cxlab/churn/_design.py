@@ -34,37 +34,85 @@ def require_columns(frame: pl.DataFrame, **given: str | Sequence[str] | None) ->
             )
 
 
-def binary_outcome(frame: pl.DataFrame, column: str, *, param: str) -> np.ndarray:
-    """The 0/1 values of ``column`` (an event or outcome) as floats; booleans read as 0/1.
+YES_NO = (
+    ("yes", "no"),
+    ("y", "n"),
+    ("true", "false"),
+    ("1", "0"),
+    ("是", "否"),
+    ("churned", "active"),
+)
+"""The two-value text forms read as an event and its absence (compared stripped, case-folded)."""
+SHOWN = 5
 
-    Text such as "yes"/"no", other numbers or missing values are refused with a
-    :class:`SchemaError` saying how to turn the column into 0/1.
+
+def _found(col: pl.Series) -> list:
+    """The distinct values of ``col`` as the analyst wrote them (a few, sorted)."""
+    if isinstance(col.dtype, (pl.Categorical, pl.Enum)):
+        col = col.cast(pl.Utf8)
+    return col.unique().sort().head(SHOWN).to_list()
+
+
+def binary_outcome(
+    frame: pl.DataFrame, column: str, *, param: str, event_value: object = None
+) -> np.ndarray:
+    """The outcome ``column`` as 0/1 floats: booleans, 0/1 numbers, the two-value text forms of
+    :data:`YES_NO` (yes/no, y/n, true/false, 1/0, 是/否, churned/active; any case, spaces
+    stripped), or any two values of which ``event_value`` names the one that is the event.
+
+    A column with missing values, more than two values, or two values that do not read as yes
+    and no (without ``event_value``) is refused with a :class:`SchemaError` naming the column, the
+    values found and what to do.
     """
     require_columns(frame, **{param: column})
     col = frame[column]
-    fix = f"e.g. frame.with_columns(pl.col({column!r}) == 'yes')"
     if col.null_count():
         raise SchemaError(
-            f"{param}={column!r} has {col.null_count()} missing value(s); the {param} must be "
-            "0/1 or true/false in every row: fill or drop them."
+            f"{param}={column!r} has {col.null_count()} missing value(s); the {param} must say "
+            "yes or no in every row: fill or drop them."
         )
-    if col.dtype == pl.Boolean:
-        return col.cast(pl.Float64).to_numpy()
-    if not col.dtype.is_numeric():
-        values = col.cast(pl.Utf8).unique(maintain_order=True).head(4).to_list()
+    text = col.dtype == pl.Utf8 or isinstance(col.dtype, (pl.Categorical, pl.Enum))
+    if text:
+        keys = col.cast(pl.Utf8).str.strip_chars().str.to_lowercase()
+        wanted = None if event_value is None else str(event_value).strip().lower()
+    elif col.dtype == pl.Boolean or col.dtype.is_numeric():
+        keys = col.cast(pl.Float64)
+        try:
+            wanted = None if event_value is None else float(event_value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            wanted = float("nan")  # never found: refused below with the values there are
+    else:
         raise SchemaError(
-            f"{param}={column!r} holds {col.dtype} values such as {values}; the {param} must be "
-            f"0/1 or true/false: turn it into one first, {fix}."
+            f"{param}={column!r} holds {col.dtype} values such as {_found(col)}; the {param} "
+            "must be yes/no: booleans, 0/1 or two text values."
         )
-    values = col.cast(pl.Float64).to_numpy()
-    odd = sorted(set(np.unique(values)) - {0.0, 1.0})
-    if odd:
+    found = keys.unique(maintain_order=True).to_list()
+    if len(found) > 2:
+        more = ", …" if len(found) > SHOWN else ""
         raise SchemaError(
-            f"{param}={column!r} holds values other than 0 and 1 ({[float(v) for v in odd[:4]]}"
-            f"); the {param} must be 0/1 or true/false, e.g. "
-            f"frame.with_columns(pl.col({column!r}) > 0)."
+            f"{param}={column!r} holds {len(found)} different values ({_found(col)}{more}); the "
+            f"{param} must be yes/no, two values: turn it into one first, e.g. "
+            f"frame.with_columns(pl.col({column!r}) == {_found(col)[0]!r})."
         )
-    return values
+    if wanted is not None:
+        if wanted not in found:
+            raise SchemaError(
+                f"event_value={event_value!r} is not a value of {param}={column!r}; its values are "
+                f"{_found(col)}."
+            )
+        return (keys == wanted).cast(pl.Float64).to_numpy()
+    pairs = ((1.0, 0.0),) if not text else YES_NO
+    for yes, no in pairs:
+        if set(found) <= {yes, no}:
+            return (keys == yes).cast(pl.Float64).to_numpy()
+    shown = _found(col)
+    noes = {no for _, no in YES_NO}
+    example = next((v for v in shown if str(v).strip().lower() not in noes), shown[0])
+    raise SchemaError(
+        f"{param}={column!r} holds {' and '.join(repr(v) for v in shown)}, which do not read as "
+        "yes/no (true/false, 1/0, yes/no, y/n, 是/否, churned/active); say which value is the "
+        f"event, e.g. event_value={example!r}."
+    )
 
 
 def design(

@@ -9,93 +9,20 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from cxlab._errors import SchemaError
 from cxlab._options import check_alpha
 from cxlab._present import _, fmt_list, fmt_p, fmt_value
 from cxlab._result import Result
 from cxlab.churn._cox import forest, ratio_findings, ratio_table
-from cxlab.churn._design import design, meaningful_change, ratio_columns, require_columns
+from cxlab.churn._design import (
+    binary_outcome,
+    design,
+    meaningful_change,
+    ratio_columns,
+)
 from cxlab.churn._missing import TooLittleData
 from cxlab.churn._words import ReaderTable, term_label
 
 INTERCEPT = "intercept"
-YES_NO = (
-    ("yes", "no"),
-    ("y", "n"),
-    ("true", "false"),
-    ("1", "0"),
-    ("是", "否"),
-    ("churned", "active"),
-)
-"""The two-value text forms read as an event and its absence (compared stripped, case-folded)."""
-SHOWN = 5
-
-
-def _found(col: pl.Series) -> list:
-    """The distinct values of ``col`` as the analyst wrote them (a few, sorted)."""
-    if isinstance(col.dtype, (pl.Categorical, pl.Enum)):
-        col = col.cast(pl.Utf8)
-    return col.unique().sort().head(SHOWN).to_list()
-
-
-def yes_no_outcome(frame: pl.DataFrame, column: str, *, event: object = None) -> np.ndarray:
-    """The outcome ``column`` as 0/1 floats: booleans, 0/1 numbers, the two-value text forms of
-    :data:`YES_NO` (yes/no, y/n, true/false, 1/0, 是/否, churned/active; any case, spaces
-    stripped), or any two values of which ``event`` names the one that is the event.
-
-    A column with missing values, more than two values, or two values that do not read as yes
-    and no (without ``event``) is refused with a :class:`SchemaError` naming the column, the
-    values found and what to do.
-    """
-    require_columns(frame, outcome=column)
-    col = frame[column]
-    if col.null_count():
-        raise SchemaError(
-            f"outcome={column!r} has {col.null_count()} missing value(s); the outcome must say "
-            "yes or no in every row: fill or drop them."
-        )
-    text = col.dtype == pl.Utf8 or isinstance(col.dtype, (pl.Categorical, pl.Enum))
-    if text:
-        keys = col.cast(pl.Utf8).str.strip_chars().str.to_lowercase()
-        wanted = None if event is None else str(event).strip().lower()
-    elif col.dtype == pl.Boolean or col.dtype.is_numeric():
-        keys = col.cast(pl.Float64)
-        try:
-            wanted = None if event is None else float(event)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            wanted = float("nan")  # never found: refused below with the values there are
-    else:
-        raise SchemaError(
-            f"outcome={column!r} holds {col.dtype} values such as {_found(col)}; the outcome "
-            "must be yes/no: booleans, 0/1 or two text values."
-        )
-    found = keys.unique(maintain_order=True).to_list()
-    if len(found) > 2:
-        more = ", …" if len(found) > SHOWN else ""
-        raise SchemaError(
-            f"outcome={column!r} holds {len(found)} different values ({_found(col)}{more}); the "
-            "outcome must be yes/no, two values: turn it into one first, e.g. "
-            f"frame.with_columns(pl.col({column!r}) == {_found(col)[0]!r})."
-        )
-    if wanted is not None:
-        if wanted not in found:
-            raise SchemaError(
-                f"event={event!r} is not a value of outcome={column!r}; its values are "
-                f"{_found(col)}."
-            )
-        return (keys == wanted).cast(pl.Float64).to_numpy()
-    pairs = ((1.0, 0.0),) if not text else YES_NO
-    for yes, no in pairs:
-        if set(found) <= {yes, no}:
-            return (keys == yes).cast(pl.Float64).to_numpy()
-    shown = _found(col)
-    noes = {no for _, no in YES_NO}
-    example = next((v for v in shown if str(v).strip().lower() not in noes), shown[0])
-    raise SchemaError(
-        f"outcome={column!r} holds {' and '.join(repr(v) for v in shown)}, which do not read as "
-        "yes/no (true/false, 1/0, yes/no, y/n, 是/否, churned/active); say which value is the "
-        f"event, e.g. event={example!r}."
-    )
 
 
 @dataclass(frozen=True)
@@ -218,7 +145,7 @@ def logistic(
     covariates: Sequence[str],
     reference: Mapping[str, str] | None = None,
     per: Mapping[str, float] | None = None,
-    event: object = None,
+    event_value: object = None,
     alpha: float = 0.05,
 ) -> LogitResult:
     """Fit a logistic regression of a yes/no ``outcome`` by maximum likelihood.
@@ -231,9 +158,9 @@ def logistic(
     outcome
         The yes/no column: booleans, 0/1, or two text values read as yes and no (yes/no, y/n,
         true/false, "1"/"0", 是/否, churned/active; any case, spaces stripped).
-    event
+    event_value
         The value of ``outcome`` that is the event, for two values that do not read as yes/no
-        (``event="left"`` when the column holds "left" and "stayed"; ``event=2`` for a 1/2
+        (``event_value="left"`` when the column holds "left" and "stayed"; ``event_value=2`` for a 1/2
         code); the other value is its absence. The odds ratios are those of the 0/1 column.
     covariates
         Columns of the model; text columns become ``column=level`` terms against a reference.
@@ -267,7 +194,7 @@ def logistic(
 
     if isinstance(frame, pl.LazyFrame):
         frame = frame.collect()
-    y = yes_no_outcome(frame, outcome, event=event)
+    y = binary_outcome(frame, outcome, param="outcome", event_value=event_value)
     terms, names, dropped = design(frame, covariates, reference=reference)
     events = int(y.sum())
     if min(events, len(y) - events) < max(10, 2 * len(names)):
