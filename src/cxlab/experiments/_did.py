@@ -408,11 +408,11 @@ class DiDResult(Result):
         if self.inference == "permutation":
             text = _(
                 "Difference-in-differences (2x2), {metric}: {estimate}, standard error {se} (the "
-                "spread of the regions' changes), {p}. With {treated} pilot region(s), errors "
+                "spread of the regions' changes), {p}. With so few pilot regions ({treated}), errors "
                 "clustered by region would be far too narrow (they estimate the pilot regions' "
                 "noise from the pilot regions), so the inference is a placebo in space: the "
-                "estimate is ranked among the {m} choices of {treated} pilot region(s) among the "
-                "{n} regions (a randomisation test), and the interval holds every effect that "
+                "estimate is ranked among the {m} ways to choose {treated} of the {n} regions as "
+                "pilot regions (a randomisation test), and the interval holds every effect that "
                 "test does not reject (test inversion; Conley and Taber 2011, MacKinnon and Webb "
                 "2020). It assumes that, without the pilot, the regions' changes would scatter "
                 "alike."
@@ -420,7 +420,7 @@ class DiDResult(Result):
         elif self.inference == "t_controls":
             text = _(
                 "Difference-in-differences (2x2), {metric}: {estimate}, standard error {se}, {p}. "
-                "With {treated} pilot region(s), errors clustered by region would be far too "
+                "With so few pilot regions ({treated}), errors clustered by region would be far too "
                 "narrow, and the {m} choices of pilot regions among the {n} regions are too few "
                 "for a placebo ranking to reach {alpha}; so the interval is a t interval with "
                 "{df} degrees of freedom whose spread is read from all regions' changes (pooled "

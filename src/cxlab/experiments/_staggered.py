@@ -193,7 +193,7 @@ class StaggeredResult(Result):
                 _(
                     "Callaway-Sant'Anna group-time effects ATT(g, t) against {control}, averaged "
                     "with cohort-size weights: {estimate}, standard error {se} (the spread of the "
-                    "placebo estimates), {p}. With {treated} adopting region(s), analytic "
+                    "placebo estimates), {p}. With so few adopting regions ({treated}), analytic "
                     "influence-function errors would be far too narrow (a region alone in its "
                     "cohort adds no variance of its own), so the inference is a placebo in space: "
                     "the adoption dates are given to {m} sets of regions among the {n} (a "
@@ -204,7 +204,7 @@ class StaggeredResult(Result):
                 else _(
                     "Callaway-Sant'Anna group-time effects ATT(g, t) against {control}, averaged "
                     "with cohort-size weights: {estimate}, standard error {se} (the spread of the "
-                    "placebo estimates), {p}. With {treated} adopting region(s), analytic "
+                    "placebo estimates), {p}. With so few adopting regions ({treated}), analytic "
                     "influence-function errors would be far too narrow, and the {m} assignments "
                     "of the adoption dates among the {n} regions are too few for a placebo "
                     "ranking to reach {alpha}; so the interval is a t interval on the spread of "
