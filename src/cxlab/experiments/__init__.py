@@ -5,7 +5,7 @@ a report with the verdict first; ``overview()`` reads every registered intervent
 verdict, effect) and gives the index one card per intervention. The building blocks are public too: per-unit sums and addable
 moments (``unit_metrics``, ``Moments``), ``ab_test`` with CUPED, SRM and guardrails, ``power``,
 ``sequential`` (always-valid intervals), ``did`` with an event study, ``staggered_did`` and
-``callaway_santanna``, ``its`` and ``synthetic_control``.
+``callaway_santanna``, ``its``, ``synthetic_control`` and ``synthetic_did``.
 
 Every analysis takes the analyst's metric three ways: a KPI of the metric dictionary, a metric
 declared with :func:`cxlab.features.declare_metric` (a ratio of sums over contacts, or a column),
@@ -26,6 +26,7 @@ from cxlab.experiments._panel import kpi_panel
 from cxlab.experiments._power import PowerResult, power
 from cxlab.experiments._registry import analyze, registry
 from cxlab.experiments._report import ExperimentReport
+from cxlab.experiments._sdid import SyntheticDiDResult, synthetic_did
 from cxlab.experiments._sequential import SequentialResult, cs_half_width, sequential
 from cxlab.experiments._srm import SRMResult, srm_check
 from cxlab.experiments._staggered import StaggeredResult, callaway_santanna, staggered_did
@@ -46,6 +47,7 @@ __all__ = [
     "SequentialResult",
     "StaggeredResult",
     "SyntheticControlResult",
+    "SyntheticDiDResult",
     "ab_test",
     "adjust",
     "analyze",
@@ -63,5 +65,6 @@ __all__ = [
     "srm_check",
     "staggered_did",
     "synthetic_control",
+    "synthetic_did",
     "unit_metrics",
 ]

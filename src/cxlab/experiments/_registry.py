@@ -15,13 +15,16 @@ from cxlab.experiments._did import did
 from cxlab.experiments._its import its
 from cxlab.experiments._panel import kpi_panel
 from cxlab.experiments._report import ExperimentReport
+from cxlab.experiments._sdid import SyntheticDiDResult, synthetic_did
 from cxlab.experiments._sequential import sequential
 from cxlab.experiments._staggered import staggered_did
 from cxlab.experiments._synthetic import synthetic_control
 from cxlab.experiments._text import Phrase, find
 from cxlab.experiments._units import unit_metrics
 
-Design = Literal["ab", "cluster_ab", "did", "staggered_did", "synthetic_control", "its"]
+Design = Literal[
+    "ab", "cluster_ab", "did", "staggered_did", "synthetic_control", "synthetic_did", "its"
+]
 
 # The registry names KPIs by their everyday name; some are measured with a dictionary variant.
 METRIC_MAP = {"fcr": "fcr_reported"}
@@ -222,8 +225,11 @@ def _randomised(
     )
 
 
-def _estimate(design, row, metric, contacts, assignments, tz, alpha):
-    """The design's main estimate for one metric: (result, effect dict, baseline, diagnostics, detail)."""
+def _estimate(design, row, metric, contacts, assignments, tz, alpha, *, primary=True):
+    """The design's main estimate for one metric: (result, effect dict, baseline, diagnostics, detail).
+
+    ``primary=False`` (a guardrail) skips what only the primary metric shows in the appendix.
+    """
     eid = row["experiment_id"]
     arms = assignments.collect()
     treated = {
@@ -250,7 +256,24 @@ def _estimate(design, row, metric, contacts, assignments, tz, alpha):
         )
         return res, res.effect, res.counterfactual_mean, (res.placebo,), {}
     panel = kpi_panel(contacts, metric=metric, time_zone=tz)
-    if design == "synthetic_control":
+    if design in ("synthetic_control", "synthetic_did"):
+        # one pilot region with a long history: synthetic control, with synthetic DiD beside it in
+        # the appendix (primary metric only); several pilot regions (or a registry that asks for
+        # it): synthetic DiD
+        several = design == "synthetic_did" or len(treated) > 1
+        sdid = None
+        if several or primary:
+            sdid = synthetic_did(
+                panel,
+                treated=sorted(treated),
+                start=row["start"],
+                donors=controls,
+                alpha=alpha,
+                experiment=eid,
+                metric=metric,
+            )
+        if several:
+            return sdid, sdid.effect, sdid.baseline, (sdid.placebo,), {}
         (unit,) = list(treated)
         res = synthetic_control(
             panel,
@@ -261,7 +284,8 @@ def _estimate(design, row, metric, contacts, assignments, tz, alpha):
             experiment=eid,
             metric=metric,
         )
-        return res, res.effect, res.baseline, (res.placebo,), {}
+        detail = {"synthetic_did": sdid} if sdid is not None else {}
+        return res, res.effect, res.baseline, (res.placebo,), detail
     dates = sorted(set(treated.values()))
     first = [u for u, d in treated.items() if d == dates[0]]
     two = did(
@@ -286,10 +310,14 @@ def _pilot(*, row, metric, guards, contacts, assignments, tz, alpha, notes):
     main, effect, baseline, diags, detail = _estimate(
         design, row, metric, contacts, assignments, tz, alpha
     )
+    if isinstance(main, SyntheticDiDResult):
+        design = "synthetic_did"  # several pilot regions: the report names the design it ran
     grows = []
     for g in guards:
         try:
-            _, e, _, _, _ = _estimate(design, row, g, contacts, assignments, tz, alpha)
+            _, e, _, _, _ = _estimate(
+                design, row, g, contacts, assignments, tz, alpha, primary=False
+            )
         except NotEnoughDataError:
             continue
         hib = find(g).higher_is_better

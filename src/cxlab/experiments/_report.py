@@ -67,9 +67,19 @@ DESIGN_TEXT = {
     ),
     "synthetic_control": N_(
         "Pilot in a single region, compared with a comparison group blended from other regions "
-        "that moved like it before the start. With one pilot region, certainty comes only from "
-        "how unusual its gap is among the regions that got nothing. It cannot rule out something "
-        "else that changed only in the pilot region at the same time."
+        "that moved like it before the start. This fits because one region ran the pilot and its "
+        "weeks before the start are enough to build a look-alike from other regions. With one "
+        "pilot region, certainty comes only from how unusual its gap is among the regions that "
+        "got nothing. It cannot rule out something else that changed only in the pilot region at "
+        "the same time."
+    ),
+    "synthetic_did": N_(
+        "Pilot regions compared with a weighted group of other regions that moved in parallel "
+        "with them before the start, the weeks most like those after the start weighing most. "
+        "This fits because several regions ran the pilot together, or because no blend of other "
+        "regions matched the pilot's level before the start: a steady gap is allowed, only the "
+        "movement must match. It cannot rule out something else that changed only in the pilot "
+        "regions at the same time."
     ),
     "its": N_(
         "Change made everywhere at once, with no comparison group: the effect is the break from "
@@ -101,6 +111,11 @@ CHECKS_INTRO = {
         "own: a comparison that finds gaps where nothing changed would invent effects. (Whether "
         "the pilot region's own gap stands out from chance is the effect's evidence, said with "
         "the answer.)"
+    ),
+    "synthetic_did": N_(
+        "Regions without the pilot, each compared in the same way as if it had run the pilot, "
+        "should show no effect of their own: a comparison that finds effects where nothing "
+        "changed would invent them."
     ),
     "its": N_(
         "The method should find nothing on a date when nothing happened: it is run again with a "
@@ -296,7 +311,8 @@ class ExperimentReport(Result):
         region) and when, each said once."""
         description = self.experiment.get("description") or ""
         start = fmt_date(self.period[0])
-        region = getattr(self.main, "unit", None) if self.design == "synthetic_control" else None
+        single = self.design in ("synthetic_control", "synthetic_did")
+        region = getattr(self.main, "unit", None) if single else None
         if region and self.running:
             when = _("Piloted in {region} since {start}, still running (data to {end}).")
         elif region:

@@ -48,6 +48,7 @@ DESIGNS: dict[str, str] = {
     "did": N_("Regional pilot"),
     "staggered_did": N_("Regional pilot rolled out in waves"),
     "synthetic_control": N_("Pilot in one region"),
+    "synthetic_did": N_("Pilot against weighted regions and weeks"),
     "its": N_("Change made everywhere at once"),
 }
 
