@@ -1,0 +1,163 @@
+"""Synthetic control (classic and de-meaned) and synthetic difference in differences on panels with
+a planted effect, their options at the door, and the Frank-Wolfe solver's stacked form."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import polars as pl
+import pytest
+
+import cxlab as cx
+from cxlab.experiments import _sdid_fit as core
+from cxlab.experiments._sc_predictors import nested_weights, standardise
+
+EFFECT = -5.0
+
+
+def _panel(*, treated: int = 1, shift: float = 0.0, seed: int = 3, n0: int = 16) -> pl.DataFrame:
+    """Regions by year, 1990-2019, a common trend, two factors and noise; the pilot regions (the
+    last ``treated``) lose 5 from 2010 and sit ``shift`` above every other region."""
+    rng = np.random.default_rng(seed)
+    n, t = n0 + treated, 30
+    factors = np.cumsum(rng.normal(0, 1, (2, t)), axis=1)
+    loadings = rng.normal(1, 0.5, (n, 2))
+    level = rng.normal(100, 5, n)
+    y = level[:, None] + loadings @ factors + np.linspace(0, -20, t) + rng.normal(0, 1, (n, t))
+    y[n0:] += shift
+    y[n0:, 20:] += EFFECT
+    units = [f"R{i:02d}" for i in range(n)]
+    return pl.DataFrame(
+        {
+            "unit": np.repeat(units, t),
+            "period": np.tile(np.arange(1990, 1990 + t), n),
+            "y": y.ravel(),
+        }
+    )
+
+
+def _treated(panel: pl.DataFrame, k: int) -> list[str]:
+    return sorted(panel["unit"].unique())[-k:]
+
+
+def test_the_stacked_solver_solves_each_problem_as_if_alone():
+    rng = np.random.default_rng(0)
+    stack = rng.normal(size=(5, 12, 9))
+    zetas = np.array([0.0, 0.1, 0.5, 1.0, 2.0])
+    together = core.sc_weight_fw(stack, zetas, min_decrease=1e-6, max_iter=5000)
+    for k in range(5):
+        alone = core.sc_weight_fw(stack[k], zetas[k], min_decrease=1e-6, max_iter=5000)
+        np.testing.assert_allclose(together[k], alone, atol=1e-12)
+        assert alone.min() >= 0 and alone.sum() == pytest.approx(1)
+
+
+def test_sdid_recovers_a_planted_effect_with_one_and_with_three_pilot_regions():
+    one = _panel()
+    res = cx.experiments.synthetic_did(one, treated=_treated(one, 1), start=2010)
+    e = res.effect
+    assert e["ci_low"] <= EFFECT <= e["ci_high"] and abs(e["estimate"] - EFFECT) < 1.5
+    assert res.se_method == "placebo" and res.placebos.height == 16
+    assert res.unit_weights["weight"].sum() == pytest.approx(1)
+    assert res.time_weights["weight"].sum() == pytest.approx(1)
+    post = res.path.filter(pl.col("post"))
+    assert post["gap"].mean() == pytest.approx(e["estimate"])  # the chart shows the estimate
+    three = _panel(treated=3, seed=5)
+    res3 = cx.experiments.synthetic_did(three, treated=_treated(three, 3), start=2010)
+    assert res3.se_method == "jackknife" and res3.unit == ""
+    assert res3.effect["ci_low"] <= EFFECT <= res3.effect["ci_high"]
+    placebo = cx.experiments.synthetic_did(
+        three, treated=_treated(three, 3), start=2010, se="placebo", replications=40
+    )
+    assert placebo.effect["estimate"] == res3.effect["estimate"]
+    assert placebo.effect["std_error"] != res3.effect["std_error"]
+
+
+def test_a_pilot_level_outside_the_others_needs_the_intercept():
+    """Classic synthetic control cannot reach a region 40 above all others (its fit before the
+    start is poor); the de-meaned form and synthetic DiD allow the steady gap and find -5."""
+    panel = _panel(shift=40.0)
+    (pilot,) = _treated(panel, 1)
+    classic = cx.experiments.synthetic_control(panel, treated=pilot, start=2010)
+    demeaned = cx.experiments.synthetic_control(panel, treated=pilot, start=2010, form="demeaned")
+    sdid = cx.experiments.synthetic_did(panel, treated=pilot, start=2010)
+    assert classic.placebos.height == 16 and classic.form == "classic"
+    pre_gap = classic.path.filter(~pl.col("post"))["gap"].abs().mean()
+    assert pre_gap > 10  # the blend stays below the pilot region before the start
+    assert abs(demeaned.effect["estimate"] - EFFECT) < 1.5
+    assert sdid.effect["ci_low"] <= EFFECT <= sdid.effect["ci_high"]
+
+
+def test_fitted_predictor_importances_fit_the_pre_period_at_least_as_well_as_equal_ones():
+    panel = _panel(seed=8)
+    (pilot,) = _treated(panel, 1)
+    predictors = {
+        "early": ("y", 1990, 1995),
+        "middle": ("y", 1996, 2002),
+        "late": ("y", 2007, 2009),
+        "last": ("y", 2009, 2009),
+    }
+    res = cx.experiments.synthetic_control(panel, treated=pilot, start=2010, predictors=predictors)
+    b = res.balance
+    assert b.columns == ["predictor", "importance", "treated", "synthetic", "donor_mean"]
+    assert b["predictor"].to_list() == list(predictors) and res.predictors == tuple(predictors)
+    assert b["importance"].sum() == pytest.approx(1)
+    wide = panel.pivot(on="unit", index="period", values="y").sort("period")
+    units = [c for c in wide.columns if c != "period" and c != pilot]
+    pre = wide.filter(pl.col("period") < 2010)
+    x = np.vstack(
+        [
+            pre.filter(pl.col("period").is_between(lo, hi)).select(pilot, *units).mean().row(0)
+            for _c, lo, hi in predictors.values()
+        ]
+    )
+    xs = standardise(x)
+    z1, z0 = pre[pilot].to_numpy(), pre.select(units).to_numpy()
+    w, v = nested_weights(xs[:, 0], xs[:, 1:], z1, z0)
+    from cxlab.experiments._sc_predictors import simplex_weights
+
+    equal = simplex_weights(xs[:, 0], xs[:, 1:])
+    assert ((z1 - z0 @ w) ** 2).mean() <= ((z1 - z0 @ equal) ** 2).mean() + 1e-9
+    np.testing.assert_allclose(v, b["importance"].to_numpy(), atol=1e-9)
+    assert "4 predictors" in res.details()[0]
+
+
+def test_options_are_checked_at_the_door():
+    panel = _panel()
+    (pilot,) = _treated(panel, 1)
+    with pytest.raises(cx.OptionError, match="form='twisted'"):
+        cx.experiments.synthetic_control(panel, treated=pilot, start=2010, form="twisted")
+    with pytest.raises(cx.OptionError, match="predictors= needs form='classic'"):
+        cx.experiments.synthetic_control(
+            panel, treated=pilot, start=2010, form="demeaned", predictors={"a": ("y", 1990, 1995)}
+        )
+    with pytest.raises(cx.OptionError, match=r"\(column, first, last\)"):
+        cx.experiments.synthetic_control(panel, treated=pilot, start=2010, predictors={"a": "y"})
+    with pytest.raises(cx.SchemaError, match="'price'"):
+        cx.experiments.synthetic_control(
+            panel, treated=pilot, start=2010, predictors={"p": ("price", 1990, 1995)}
+        )
+    with pytest.raises(cx.OptionError, match="se='jackknife' needs at least two"):
+        cx.experiments.synthetic_did(panel, treated=pilot, start=2010, se="jackknife")
+    with pytest.raises(cx.OptionError, match="se='both'"):
+        cx.experiments.synthetic_did(panel, treated=pilot, start=2010, se="both")
+    with pytest.raises(cx.OptionError, match="replications=1"):
+        cx.experiments.synthetic_did(panel, treated=pilot, start=2010, replications=1)
+    with pytest.raises(cx.NotEnoughDataError, match=r"'Atlantis'.*panel covers periods 1990"):
+        cx.experiments.synthetic_did(panel, treated="Atlantis", start=2010)
+    with pytest.raises(cx.NotEnoughDataError, match="2 periods before and 1 after"):
+        cx.experiments.synthetic_did(panel, treated=pilot, start=2030)
+
+
+def test_the_sdid_result_shows_itself():
+    panel = _panel()
+    (pilot,) = _treated(panel, 1)
+    res = cx.experiments.synthetic_did(panel, treated=pilot, start=2010, metric="packs")
+    summary = res.summary()
+    assert summary.columns == ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]
+    said = " ".join(res.findings())
+    assert pilot in said and "2010" in said and "packs" in said
+    assert "zeta" not in said and "zeta" in res.details()[0]  # jargon stays in the details
+    fig = res.plot()
+    assert isinstance(fig, go.Figure) and len(fig.data) == 3
+    assert res.to_dict()["summary"][0]["estimate"] == pytest.approx(res.effect["estimate"])
+    assert res.placebo.kind == "untreated_regions" and res.placebo.count == 16
