@@ -611,6 +611,9 @@ class ExperimentReport(Result):
             for s in getattr(part, "details", lambda: [])():
                 if s not in out:
                     out.append(s)
+        sdid = self.detail.get("synthetic_did")
+        if sdid is not None and sdid is not self.main:
+            out.append(sdid.details()[0])  # the second method beside the main one, its estimate
         return out
 
     def diagnostics_table(self) -> pl.DataFrame:

@@ -159,8 +159,8 @@ class SyntheticDiDResult(Result):
         return [
             _(
                 "Synthetic difference in differences (Arkhangelsky et al. 2021): unit weights on "
-                "the regions without the pilot with ridge penalty zeta = {zeta}, time weights on "
-                "the periods before the start, and the weighted two-way difference {estimate} "
+                "the regions without the pilot with a ridge penalty zeta of {zeta}, time weights "
+                "on the periods before the start, and the weighted two-way difference {estimate} "
                 "(standard error {se}; {how}); the interval is the estimate plus or minus a "
                 "normal quantile times the standard error."
             ).format(
