@@ -51,6 +51,7 @@ from cxlab.experiments._randomization import (
     choices,
     differences,
     invert,
+    scales,
 )
 from cxlab.experiments._text import (
     check_status,
@@ -238,7 +239,9 @@ class DiDResult(Result):
     ``"t_controls"`` (too few regions for the ranking to reach ``alpha``: a t interval whose
     spread is read from the comparison regions). With a single pilot region, ``placebos`` holds
     each comparison region's estimate as if it had been the pilot (``unit, estimate``) and
-    ``rank_p_value`` the pilot's rank among them.
+    ``rank_p_value`` the pilot's rank among them. ``studentised``: the estimates were ranked in
+    units of their own standard error, from each region's noise before the start (regions of
+    different sizes are not alike).
     """
 
     experiment: str
@@ -258,6 +261,7 @@ class DiDResult(Result):
     assignments: int = 0
     rank_p_value: float | None = None
     placebos: pl.DataFrame | None = field(default=None, compare=False, repr=False)
+    studentised: bool = False  # estimates ranked in units of their own standard error
 
     @property
     def measure(self) -> Metric:
@@ -436,6 +440,15 @@ class DiDResult(Result):
             )
             values["p"] = fmt_p(e["p_value"], bare=True)
         out = [text.format(**values)]
+        if self.studentised:
+            out.append(
+                _(
+                    "Each estimate, real and placebo, is ranked in units of its own standard "
+                    "error, built from each region's period-to-period noise before the start, "
+                    "so that a small, noisy region's change is not mistaken for an effect (a "
+                    "studentised permutation test; Ferman and Pinto 2019)."
+                )
+            )
         if self.rank_status is not None:
             out.append(
                 _(
@@ -646,8 +659,9 @@ def did(
             f"{where}: the 2x2 needs pilot and comparison regions before and after the start "
             f"{start}; {covered(full)}."
         )
-    compare = _Comparisons(set(treated), alpha, seed)
+    compare = _Comparisons(set(treated), alpha, seed, _noise(p.filter(pl.Series(~after))))
     row, placebos = _two_by_two(p, after, compare)
+    studentised = compare.studentised
     # event study: region-level changes from bin -1, compared like the 2x2
     rel = _steps(p, start_cmp)
     b = np.clip(np.floor_divide(rel, bin_periods), -max_bins, max_bins - 1)
@@ -689,6 +703,7 @@ def did(
         assignments,
         rank_p if len(treated) == 1 else None,
         placebos if len(treated) == 1 else None,
+        studentised and method == "permutation",
     )
 
 
@@ -746,9 +761,10 @@ class _Comparisons:
     """Pilot against comparison regions on one value per region, with the inference the number
     of pilot regions allows (the placebo choices are drawn once per set of regions)."""
 
-    def __init__(self, treated: set, alpha: float, seed: int):
-        self.treated, self.alpha, self.seed = treated, alpha, seed
+    def __init__(self, treated: set, alpha: float, seed: int, noise: dict[str, float] | None):
+        self.treated, self.alpha, self.seed, self.noise = treated, alpha, seed, noise
         self._cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self.studentised = False
 
     def _picks(self, is_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         key = tuple(is_t)
@@ -757,21 +773,45 @@ class _Comparisons:
             self._cache[key] = (pick, differences(is_t.astype(float), pick))
         return self._cache[key]
 
-    def compare(self, values: np.ndarray, is_t: np.ndarray, term: str) -> dict:
+    def compare(self, values: np.ndarray, is_t: np.ndarray, term: str, units: list) -> dict:
         """``term, estimate, std_error, ci_low, ci_high, p_value`` and, prefixed ``_``, the method,
-        the number of placebo choices and the rank p-value."""
+        the number of placebo choices and the rank p-value. With each region's own noise known,
+        each placebo estimate is read in units of its standard error (studentised)."""
         n_t, n_c = int(is_t.sum()), int((~is_t).sum())
         if n_t > FEW_TREATED or n_c < 2:
             row = _welch(values[is_t], values[~is_t], self.alpha, term)
             return {**row, "_method": "welch", "_assignments": 0, "_rank_p": None}
         pick, v = self._picks(is_t)
-        test = invert(differences(values, pick), v, self.alpha)
+        scale = None
+        if self.noise is not None and all(u in self.noise for u in units):
+            scale = scales(np.array([self.noise[u] for u in units]), pick)
+        test = invert(differences(values, pick), v, self.alpha, scale)
+        self.studentised = scale is not None
         row = _pooled(values[is_t], values[~is_t], self.alpha, term)
         method = "t_controls"
         if test.bounded:
             method = "permutation"
             row.update(ci_low=test.ci_low, ci_high=test.ci_high, p_value=test.p_value)
         return {**row, "_method": method, "_assignments": len(v), "_rank_p": test.p_value}
+
+
+def _noise(pre: pl.DataFrame) -> dict[str, float] | None:
+    """Each region's own noise before the start: the standard deviation of its period-to-period
+    changes (a trend shared by all regions drops out). ``None`` (regions read as alike) when a
+    region has fewer than four periods before the start or does not move at all."""
+    steps = (
+        pre.sort("unit", "period")
+        .with_columns(level=pl.col("numerator") / pl.col("denominator"))
+        .with_columns(step=pl.col("level").diff().over("unit"))
+        .group_by("unit")
+        .agg(pl.col("step").std().alias("noise"), pl.col("step").count().alias("n"))
+    )
+    if steps.height == 0 or steps["n"].min() < 3:
+        return None
+    noise = steps["noise"].to_numpy()
+    if not np.isfinite(noise).all() or noise.min() <= 1e-12 * max(1.0, noise.max()):
+        return None
+    return dict(zip(steps["unit"].to_list(), noise.tolist(), strict=True))
 
 
 def _levels(p: pl.DataFrame, key: np.ndarray) -> pl.DataFrame:
@@ -796,7 +836,7 @@ def _two_by_two(
     is_t = lv["unit"].is_in(list(compare.treated)).to_numpy()
     if is_t.sum() == 0 or (~is_t).sum() == 0:
         raise NotEnoughDataError("the 2x2 needs pilot and comparison regions before and after.")
-    row = compare.compare(delta, is_t, "pilot x after")
+    row = compare.compare(delta, is_t, "pilot x after", lv["unit"].to_list())
     n = len(delta)
     others = (delta.sum() - delta) / (n - 1)
     placebos = pl.DataFrame({"unit": lv["unit"], "estimate": delta - others}).filter(
@@ -829,7 +869,7 @@ def _event_study(p: pl.DataFrame, bins: np.ndarray, compare: _Comparisons):
     pre_changes = []
     for col in sorted((c for c in lv.columns if c not in ("unit", "-1")), key=int):
         d = lv[col].to_numpy() - ref
-        row = compare.compare(d, is_t, f"e={col}")
+        row = compare.compare(d, is_t, f"e={col}", lv["unit"].to_list())
         rows.append(dict(event_time=int(col), **{k: v for k, v in row.items() if k[0] != "_"}))
         if int(col) < -1:
             pre_changes.append(d)
@@ -837,7 +877,7 @@ def _event_study(p: pl.DataFrame, bins: np.ndarray, compare: _Comparisons):
     if not pre_changes:
         return table, (float("nan"), float("nan"), 0), ("welch", 0)
     avg = np.mean(pre_changes, axis=0)
-    test = compare.compare(avg, is_t, "pre-trend")
+    test = compare.compare(avg, is_t, "pre-trend", lv["unit"].to_list())
     stat = (test["estimate"] / test["std_error"]) ** 2 if test["std_error"] > 0 else float("nan")
     return (
         table,

@@ -12,7 +12,11 @@ inversion is exact (no grid): ``S`` is at least as extreme as the real assignmen
 interval of ``a`` around the estimate, and the interval is the ``K``-th of those ends.
 
 The test is exact when regions are exchangeable without the pilot (their noise alike: the pilot
-regions' own noise is read from the comparison regions), and its level is discrete: with ``M``
+regions' own noise is read from the comparison regions). Regions of different sizes are not
+alike (a small region's change is noisier), so each estimate can be read in units of its own
+standard error, built from each region's own noise before the start (a studentised permutation,
+exact still when regions are alike, and close to its level when they are not). The level is
+discrete: with ``M``
 assignments it rejects ``floor(alpha M) / M`` of the time (1 in 21 with one pilot and 20
 comparison regions), and it cannot reject at all with fewer than ``1 / alpha`` assignments.
 
@@ -23,6 +27,8 @@ Conley & Taber (2011), Inference with "difference in differences" with a small n
 changes, REStat 93(1), 113-125 (the pilot's noise read from the comparison regions).
 MacKinnon & Webb (2020), Randomization inference for difference-in-differences with few treated
 clusters, J. Econometrics 218(2), 435-450.
+Ferman & Pinto (2019), Inference in differences-in-differences with few treated groups and
+heteroskedasticity, REStat 101(3), 452-467 (regions of different sizes).
 Abadie, Diamond & Hainmueller (2010), Synthetic control methods for comparative case studies,
 JASA 105 (placebo in space).
 """
@@ -82,29 +88,45 @@ def differences(values: np.ndarray, picks: np.ndarray) -> np.ndarray:
     return inside / n_t - (total - inside) / (n - n_t)
 
 
-def invert(u: np.ndarray, v: np.ndarray, alpha: float) -> Inverted:
+def scales(noise: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    """For each choice of pilot units, the standard error of its difference of means when unit
+    ``i``'s value has standard deviation ``noise[i]``: each placebo estimate is read in units of
+    its own noise, so that a small, noisy region's change is not mistaken for an effect
+    (studentised permutation; Ferman & Pinto 2019, Janssen 1997)."""
+    n_t, n = picks.shape[1], len(noise)
+    var = np.asarray(noise, dtype=float) ** 2
+    inside = var[picks].sum(axis=1)
+    return np.sqrt(inside / n_t**2 + (var.sum() - inside) / (n - n_t) ** 2)
+
+
+def invert(u: np.ndarray, v: np.ndarray, alpha: float, scale: np.ndarray | None = None) -> Inverted:
     """Rank test and interval of the estimate ``u[0]`` (``v[0]`` is 1) among placebo estimates.
 
     ``u[s]`` is assignment ``s``'s estimate on the observed outcomes and ``v[s]`` its estimate on
     the real pilot's treatment indicator, so that at a hypothesised effect ``a`` its estimate is
     ``u[s] - a v[s]`` and the real one's ``u[0] - a``. The p-value at ``a`` is the share of
     assignments (the real one included) whose estimate is at least as far from zero; ``a`` is in
-    the interval while that share exceeds ``alpha``.
+    the interval while that share exceeds ``alpha``. With ``scale`` (each assignment's standard
+    error, see :func:`scales`), estimates are compared in units of their own standard error.
     """
     u = np.asarray(u, dtype=float)[:, None]
     v = np.asarray(v, dtype=float)[:, None]
-    (out,) = invert_many(u, v, alpha)
+    (out,) = invert_many(u, v, alpha, None if scale is None else np.asarray(scale)[:, None])
     return out
 
 
-def invert_many(u: np.ndarray, v: np.ndarray, alpha: float) -> list[Inverted]:
+def invert_many(
+    u: np.ndarray, v: np.ndarray, alpha: float, scale: np.ndarray | None = None
+) -> list[Inverted]:
     """:func:`invert` for each column of ``u`` and ``v`` (assignments by estimates) at once."""
     u = np.asarray(u, dtype=float)
     v = np.asarray(v, dtype=float)
     m, j = u.shape
     est = u[0]
+    # r: how much larger the real estimate's standard error is than each placebo's (squared)
+    r = np.ones((m - 1, j)) if scale is None else (scale[0] / scale[1:]) ** 2 * np.ones((1, j))
     tol = 1e-10 * np.maximum(1.0, np.abs(est))
-    p0 = (np.abs(u) >= np.abs(est) - tol).sum(axis=0) / m
+    p0 = (1 + (r * u[1:] ** 2 >= est**2 - tol * np.abs(est)).sum(axis=0)) / m
     spread = np.std(u[1:] - est * v[1:], axis=0, ddof=1) if m > 2 else np.full(j, np.nan)
     k = int(np.floor(alpha * m + 1e-9))
     if k == 0:
@@ -113,10 +135,10 @@ def invert_many(u: np.ndarray, v: np.ndarray, alpha: float) -> list[Inverted]:
             for e, p, s in zip(est, p0, spread, strict=True)
         ]
     uo, vo = u[1:], v[1:]
-    # (u - a v)^2 - (est - a)^2 >= 0  <=>  qa a^2 + qb a + qc >= 0
-    qa = vo**2 - 1.0
-    qb = 2.0 * (est - uo * vo)
-    qc = uo**2 - est**2
+    # r (u - a v)^2 - (est - a)^2 >= 0  <=>  qa a^2 + qb a + qc >= 0
+    qa = r * vo**2 - 1.0
+    qb = 2.0 * (est - r * uo * vo)
+    qc = r * uo**2 - est**2
     lo = np.full(uo.shape, -math.inf)
     hi = np.full(uo.shape, math.inf)
     quad = qa < -1e-12
@@ -128,7 +150,8 @@ def invert_many(u: np.ndarray, v: np.ndarray, alpha: float) -> list[Inverted]:
     root = -qc[line] / qb[line]
     lo[line] = np.where(qb[line] > 0, root, -math.inf)
     hi[line] = np.where(qb[line] > 0, math.inf, root)
-    # |v| > 1 (not met by these designs): counted as extreme everywhere, which only widens
+    # r v^2 > 1 (a placebo far more precise than the real estimate and overlapping it): counted
+    # as extreme everywhere, which only widens
     low = np.minimum(np.partition(lo, k - 1, axis=0)[k - 1], est)
     high = np.maximum(-np.partition(-hi, k - 1, axis=0)[k - 1], est)
     return [
