@@ -83,6 +83,10 @@ def test_a_pilot_level_outside_the_others_needs_the_intercept():
     assert classic.placebos.height == 16 and classic.form == "classic"
     pre_gap = classic.path.filter(~pl.col("post"))["gap"].abs().mean()
     assert pre_gap > 10  # the blend stays below the pilot region before the start
+    assert classic.outside == "above" and demeaned.outside == "above"
+    assert any("suits it better" in s for s in classic.findings())
+    assert not any("suits it better" in s for s in demeaned.findings())
+    assert cx.experiments.synthetic_control(_panel(), treated=pilot, start=2010).outside == ""
     assert abs(demeaned.effect["estimate"] - EFFECT) < 1.5
     assert sdid.effect["ci_low"] <= EFFECT <= sdid.effect["ci_high"]
 

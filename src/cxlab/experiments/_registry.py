@@ -284,6 +284,10 @@ def _estimate(design, row, metric, contacts, assignments, tz, alpha, *, primary=
             experiment=eid,
             metric=metric,
         )
+        if sdid is not None and res.outside:
+            # no blend of other regions reaches the pilot region's level: synthetic DiD, which
+            # allows a steady gap, answers; synthetic control stays in the appendix
+            return sdid, sdid.effect, sdid.baseline, (sdid.placebo,), {"synthetic_control": res}
         detail = {"synthetic_did": sdid} if sdid is not None else {}
         return res, res.effect, res.baseline, (res.placebo,), detail
     dates = sorted(set(treated.values()))
@@ -311,7 +315,9 @@ def _pilot(*, row, metric, guards, contacts, assignments, tz, alpha, notes):
         design, row, metric, contacts, assignments, tz, alpha
     )
     if isinstance(main, SyntheticDiDResult):
-        design = "synthetic_did"  # several pilot regions: the report names the design it ran
+        # several pilot regions, or one whose level no blend reaches: the report names the
+        # design it ran, and the guardrails are read the same way
+        design = "synthetic_did"
     grows = []
     for g in guards:
         try:

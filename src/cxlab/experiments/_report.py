@@ -611,9 +611,10 @@ class ExperimentReport(Result):
             for s in getattr(part, "details", lambda: [])():
                 if s not in out:
                     out.append(s)
-        sdid = self.detail.get("synthetic_did")
-        if sdid is not None and sdid is not self.main:
-            out.append(sdid.details()[0])  # the second method beside the main one, its estimate
+        for key in ("synthetic_did", "synthetic_control"):
+            other = self.detail.get(key)
+            if other is not None and other is not self.main:
+                out.append(other.details()[0])  # the second method beside the main one
         return out
 
     def diagnostics_table(self) -> pl.DataFrame:

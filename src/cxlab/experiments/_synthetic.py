@@ -89,6 +89,9 @@ class SyntheticControlResult(Result):
     # predictor, importance (the diagonal of V), treated, synthetic, donor_mean
     balance: pl.DataFrame = field(default_factory=pl.DataFrame, compare=False, repr=False)
     predictors: tuple[str, ...] = ()  # names of the fitted predictors; () for the outcome path
+    # "above" or "below": the pilot region's pre-period mean lies beyond every donor's, so no
+    # blend of them reaches its level; "" otherwise
+    outside: str = ""
 
     @property
     def measure(self) -> Metric:
@@ -132,6 +135,26 @@ class SyntheticControlResult(Result):
                 for d, w in top.iter_rows()
             ]
         )
+
+    def _outside_sentence(self) -> list[str]:
+        if self.form != "classic" or not self.outside:
+            return []
+        text = (
+            _(
+                "Before the start, {region}'s level was above that of every region without the "
+                "pilot, so no blend of them can match it and the gap is partly that difference; "
+                "a comparison that allows a steady gap (synthetic difference in differences) "
+                "suits it better."
+            )
+            if self.outside == "above"
+            else _(
+                "Before the start, {region}'s level was below that of every region without the "
+                "pilot, so no blend of them can match it and the gap is partly that difference; "
+                "a comparison that allows a steady gap (synthetic difference in differences) "
+                "suits it better."
+            )
+        )
+        return [text.format(region=label(self.unit))]
 
     def _top_predictors(self) -> str:
         top = self.balance.sort("importance", descending=True).head(3)
@@ -194,6 +217,7 @@ class SyntheticControlResult(Result):
                 "{region} before the start: mostly {blend}."
             ).format(region=label(self.unit), blend=self._blend()),
             self.rank_sentence(),
+            *self._outside_sentence(),
             _(SC_CANNOT),
         ]
 
@@ -451,6 +475,10 @@ def synthetic_control(
             )
         )
     placebos = pl.DataFrame(rows)
+    level = mat[:, pre].mean(axis=1)
+    outside = (
+        "above" if level[i] > level[pool].max() else "below" if level[i] < level[pool].min() else ""
+    )
     ratio = post_r / pre_r
     rank_p = (1 + int((placebos["ratio"] >= ratio).sum())) / (placebos.height + 1)
     # placebo effects in units of each region's own pre-period fit error, rescaled to the pilot's:
@@ -523,4 +551,5 @@ def synthetic_control(
         form,
         balance,
         tuple(predictors or ()),
+        outside,
     )
