@@ -74,6 +74,7 @@ class StaggeredResult(Result):
     measures: tuple[Metric, ...] = field(default=(), compare=False, repr=False)
     inference: str = "analytic"  # analytic, permutation, t_placebo
     assignments: int = 0  # placebo assignments of the adoption dates ranked
+    studentised: bool = False  # estimates ranked in units of their own standard error
 
     @property
     def n_treated(self) -> int:
@@ -212,7 +213,17 @@ class StaggeredResult(Result):
                     "roughly in a bell shape."
                 )
             )
-        return [text.format(**values), *self.pretrend.details()]
+        out = [text.format(**values)]
+        if self.studentised:
+            out.append(
+                _(
+                    "Each estimate, real and placebo, is ranked in units of its own standard "
+                    "error, built from each region's period-to-period noise before the start, "
+                    "so that a small, noisy region's change is not mistaken for an effect (a "
+                    "studentised permutation test; Ferman and Pinto 2019)."
+                )
+            )
+        return [*out, *self.pretrend.details()]
 
     def plot(self):
         return event_plot(
@@ -376,12 +387,12 @@ def callaway_santanna(
         pre_effects=dynamic.filter(pl.col("event_time") < 0),
         measures=(measure,),
     )
-    inference, assignments = "analytic", 0
+    inference, assignments, studentised = "analytic", 0, False
     if 0 < np.isfinite(g_of).sum() <= FEW_TREATED:
         tables = _placebo_rows(
             ymat, g_of, times, (gs, ts, np.array(bases)), pg, control_group, alpha, seed
         )
-        cell_rows, overall_row, dyn_rows, (pre_row, q), inference, assignments = tables
+        cell_rows, overall_row, dyn_rows, (pre_row, q), inference, assignments, studentised = tables
         gt = gt.with_columns(
             **{k: pl.Series([r[k] for r in cell_rows]) for k in cell_rows[0]},
         )
@@ -425,6 +436,7 @@ def callaway_santanna(
         (measure,),
         inference,
         assignments,
+        studentised,
     )
 
 
@@ -508,13 +520,14 @@ def _placebo_rows(ymat, g_of, times, cells, pg, control_group, alpha, seed):
         return [x] + [(x[:, w > 0] * w[w > 0]).sum(axis=1, keepdims=True) for w in aggregates]
 
     ua, va = np.hstack(combine(u)), np.hstack(combine(v))
+    scale = _scales(ymat, g_of, times, assign, cohorts, size, gs, aggregates, control_group)
     crit = float(stats.t.ppf(1 - alpha / 2, n - 2))
     # a pre-period estimate does not move with the effect: only the real estimate is shifted
     moves = np.abs(va[0] - 1) < 1e-9
     va = np.where(moves, va, 0.0)
     va[0] = 1.0
     rows, bounded = [], True
-    for test in invert_many(ua, va, alpha):
+    for test in invert_many(ua, va, alpha, scale):
         est, spread = test.estimate, test.spread
         if test.bounded:
             row = dict(ci_low=test.ci_low, ci_high=test.ci_high, p_value=test.p_value)
@@ -529,7 +542,36 @@ def _placebo_rows(ymat, g_of, times, cells, pg, control_group, alpha, seed):
         rows.append(dict(estimate=est, std_error=spread, **row))
     inference = "permutation" if bounded else "t_placebo"
     pre = (rows[-1], len(pre_events)) if pre_events else (None, 0)
-    return rows[:k], rows[k], rows[k + 1 : k + 1 + len(events)], pre, inference, m
+    studentised = scale is not None and bounded
+    return rows[:k], rows[k], rows[k + 1 : k + 1 + len(events)], pre, inference, m, studentised
+
+
+def _scales(ymat, g_of, times, assign, cohorts, size, gs, aggregates, control_group):
+    """Each assignment's standard error of each estimate (cells, then the aggregates) when each
+    unit's changes have its own noise, read from its period-to-period changes before the first
+    adoption; ``None`` (units read as alike) with not-yet-treated controls, fewer than four
+    periods before the first adoption, or a unit that does not move."""
+    first = min(cohorts)
+    before = [i for i, t in enumerate(times) if t < first]
+    if control_group != "never" or len(before) < 4:
+        return None
+    noise = np.diff(ymat[:, before], axis=1).std(axis=1, ddof=1)
+    if not np.isfinite(noise).all() or noise.min() <= 1e-12 * max(1.0, noise.max()):
+        return None
+    var = noise**2
+    m, n = assign.shape
+    # each cohort's weight in each estimate: a cell is all its cohort's, an aggregate splits
+    k = len(gs)
+    cols = [np.eye(k)[:, c] for c in range(k)] + list(aggregates)
+    weight = np.array([[float(w[gs == g].sum()) for w in cols] for g in cohorts])
+    inside = np.stack(
+        [var[np.nonzero(assign == g)[1].reshape(m, -1)].sum(axis=1) for g in cohorts]
+    )  # (cohorts, assignments): the adopting units' noise under each assignment
+    n_ctrl = n - size.sum()
+    ctrl = var.sum() - inside.sum(axis=0)
+    total = weight.sum(axis=0)
+    sq = (inside[:, :, None] * (weight / size[:, None])[:, None, :] ** 2).sum(axis=0)
+    return np.sqrt(sq + ctrl[:, None] * (total / n_ctrl)[None, :] ** 2)
 
 
 def _pretest(att, psi, post, rel, n, influence, alpha: float = 0.05) -> PretrendResult:
