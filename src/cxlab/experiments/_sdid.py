@@ -35,7 +35,8 @@ from cxlab.experiments import _sdid_fit as core
 from cxlab.experiments._did import covered
 from cxlab.experiments._its import PlaceboResult
 from cxlab.experiments._panel import outcome_panel
-from cxlab.experiments._synthetic import pre_mask, start_text
+from cxlab.experiments._synthetic import pre_mask
+from cxlab.experiments._synthetic_result import start_text
 from cxlab.experiments._text import (
     effect_sentence,
     find,
@@ -272,7 +273,9 @@ def synthetic_did(
     Examples
     --------
     >>> import cxlab as cx  # doctest: +SKIP
-    >>> res = cx.experiments.synthetic_did(cx.data.prop99(), treated="California", start=1989)
+    >>> res = cx.experiments.synthetic_did(
+    ...     cx.data.prop99(), treated="California", start=1989
+    ... )  # doctest: +SKIP
     >>> round(res.effect["estimate"], 1)  # doctest: +SKIP
     -15.6
     """
