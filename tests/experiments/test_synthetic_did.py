@@ -165,3 +165,24 @@ def test_the_sdid_result_shows_itself():
     assert isinstance(fig, go.Figure) and len(fig.data) == 3
     assert res.to_dict()["summary"][0]["estimate"] == pytest.approx(res.effect["estimate"])
     assert res.placebo.kind == "untreated_regions" and res.placebo.count == 16
+
+
+def test_a_registry_that_names_synthetic_did_gets_it(scratch_workspace):
+    """A registered pilot whose design is ``synthetic_did`` is validated at the door and read by
+    synthetic DiD; the report names that design and says why it fits."""
+    import cxlab._config
+
+    ws = scratch_workspace
+    reg = cx.load("experiments", workspace=ws).collect()
+    changed = reg.with_columns(
+        design=pl.when(pl.col("experiment_id") == "EXP-PILOT-VIDEO")
+        .then(pl.lit("synthetic_did"))
+        .otherwise(pl.col("design"))
+    )
+    cx.data.write_table(changed, "experiments", workspace=cxlab._config.settings(ws))
+    rep = cx.experiments.analyze("EXP-PILOT-VIDEO", workspace=ws)
+    assert rep.design == "synthetic_did"
+    assert isinstance(rep.main, cx.experiments.SyntheticDiDResult)
+    assert rep.effect == rep.main.effect and rep.main.se_method == "placebo"
+    assert "several regions ran the pilot together" in rep.design_note
+    assert rep.diagnostics[0].kind == "untreated_regions"

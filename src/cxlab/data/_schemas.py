@@ -24,7 +24,15 @@ CONTRACTS = ("monthly", "annual", "two_year")
 COMPLAINT_TYPES = ("product_quality", "logistics", "service_attitude", "refund")
 EVENT_KINDS = ("holiday", "promotion", "recall", "outage", "launch")
 EXPERIMENT_KINDS = ("ab", "pilot")
-EXPERIMENT_DESIGNS = ("ab", "cluster_ab", "did", "staggered_did", "synthetic_control", "its")
+EXPERIMENT_DESIGNS = (
+    "ab",
+    "cluster_ab",
+    "did",
+    "staggered_did",
+    "synthetic_control",
+    "synthetic_did",
+    "its",
+)
 EXPERIMENT_UNITS = ("customer", "agent", "region")
 QA_DIMENSIONS = ("greeting", "accuracy", "empathy", "compliance", "resolution")
 RATING_COLUMNS = (
