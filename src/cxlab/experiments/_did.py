@@ -7,9 +7,10 @@ with Satterthwaite degrees of freedom): with three pilot regions, regression err
 region with a ``t(G-1)`` reference covered the truth only 91% of the time in simulation, the
 region-level test 95%. With one to four pilot regions the pilot regions' own spread cannot be
 estimated from them, so the inference is a placebo in space (:mod:`._randomization`): the estimate
-ranked among every choice of as many pilot regions among all regions, and its interval by
-inverting that test; with too few regions for the ranking to reach ``alpha``, a t interval whose
-spread is read from the comparison regions (pooled variance, as Donald & Lang 2007).
+ranked among every choice of as many pilot regions among all regions, each in units of its own
+standard error (studentised: a small region's change is noisier), and its interval by inverting
+that test; with too few regions for the ranking to reach ``alpha``, a t interval whose spread is
+read from the comparison regions (pooled variance, as Donald & Lang 2007).
 The event study applies the same comparison per bin of periods relative to the start (each
 region's change from the bin just before, -1). The pre-trend test asks whether pilot regions
 already drifted away before the start: the Welch t-test of each region's average pre-period change
@@ -28,6 +29,8 @@ Conley & Taber (2011), Inference with "difference in differences" with a small n
 changes, REStat 93 (few treated groups: their noise read from the comparison groups).
 MacKinnon & Webb (2020), Randomization inference for difference-in-differences with few treated
 clusters, J. Econometrics 218.
+Ferman & Pinto (2019), Inference in differences-in-differences with few treated groups and
+heteroskedasticity, REStat 101 (regions of different sizes).
 Arkhangelsky, Athey, Hirshberg, Imbens & Wager (2021), Synthetic difference-in-differences, AER
 111 (Table 1: the plain DiD on Proposition 99, -27.3).
 """
@@ -554,8 +557,10 @@ def did(
     - five or more: Welch's t on the region-level changes (each region counts once);
     - one to four: a placebo in space, the estimate ranked among every choice of as many pilot
       regions among all regions (each comparison region in turn, for a single pilot region), and
-      the interval by inverting that test; a single pilot region's rank is also its evidence
-      (``rank_p_value``);
+      the interval by inverting that test; each estimate is ranked in units of its own standard
+      error, from each region's period-to-period noise before the start (at least four periods),
+      so that regions of different sizes compare fairly; a single pilot region's rank is also
+      its evidence (``rank_p_value``);
     - one to four, but too few regions for the ranking to reach ``alpha`` (a single pilot region
       and fewer than 19 comparison regions at 5%): a t interval whose spread is read from the
       regions' changes (pooled variance).
@@ -599,7 +604,8 @@ def did(
     References
     ----------
     Angrist & Pischke (2009), Mostly Harmless Econometrics, ch. 5.2; Donald & Lang (2007),
-    REStat 89; Conley & Taber (2011), REStat 93; MacKinnon & Webb (2020), J. Econometrics 218.
+    REStat 89; Conley & Taber (2011), REStat 93; MacKinnon & Webb (2020), J. Econometrics 218;
+    Ferman & Pinto (2019), REStat 101.
 
     Examples
     --------
