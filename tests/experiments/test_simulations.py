@@ -197,12 +197,11 @@ def test_did_2x2_coverage_quick():
 @pytest.mark.slow
 def test_did_2x2_coverage_many_seeds():
     """1,000 replications: with three pilot regions the interval is the placebo ranking over the
-    165 choices of three regions among the 11, inverted; it covers the planted +0.06 93-97% of the
-    time (95.4% at seed 9; the region-level Welch interval it replaced gave 94.7% over 300
-    replications at seed 7, the clustered regression with t(G-1) 90.7%),
-    and the pre-trend test falsely fails 5% +/- 1.5 points (5.5% over 200 at seed 17; a joint
-    Wald test of clustered event-study coefficients gave 24.5%; the permutation test 3.8% at
-    seed 9)."""
+    165 choices of three regions among the 11 (studentised), inverted; it covers the planted
+    +0.06 93-97% of the time (95.9% at seed 9; the region-level Welch interval it replaced gave
+    94.7% over 300 replications at seed 7, the clustered regression with t(G-1) 90.7%), and the
+    pre-trend test falsely fails 5% +/- 1.5 points (5.5% over 200 at seed 17; a joint Wald test
+    of clustered event-study coefficients gave 24.5%; the permutation test 3.8% at seed 9)."""
     coverage, alarms = _did_coverage(1000, seed=9)
     assert 0.93 <= coverage <= 0.97
     assert 0.035 <= alarms <= 0.065
