@@ -444,3 +444,23 @@ def test_staggered_single_noisy_adopter_aa():
     estimates rejected 14.3% (pre-trend test 14.2%)."""
     _, reject, _ = _staggered_rates((10,), 20, 1000, effect=0.0, seed=71, pilot_noise=2.0)
     assert 0.03 <= reject <= 0.07, reject
+
+
+def test_registry_runs_a_single_region_pilot_registered_as_did(scratch_workspace):
+    """A registry row with design "did" and one pilot region used to be refused (the 2x2 needed
+    two pilot regions); it now runs did() with the single region ranked among the others, and the
+    report reads that rank as the effect's evidence."""
+    for part in (scratch_workspace / "data" / "processed" / "experiments").rglob("*.parquet"):
+        table = pl.read_parquet(part)
+        table.with_columns(
+            design=pl.when(pl.col("experiment_id") == "EXP-PILOT-VIDEO")
+            .then(pl.lit("did"))
+            .otherwise(pl.col("design"))
+        ).write_parquet(part)
+    rep = cx.experiments.analyze("EXP-PILOT-VIDEO", workspace=scratch_workspace)
+    assert rep.design == "did"
+    assert isinstance(rep.main, cx.experiments.DiDResult)
+    assert len(rep.main.treated_units) == 1 and rep.main.inference in ("permutation", "t_controls")
+    chance = rep.chance()
+    assert chance is not None and chance.p_value == pytest.approx(rep.main.rank_p_value)
+    assert np.isfinite(rep.effect["ci_low"]) and np.isfinite(rep.effect["ci_high"])
