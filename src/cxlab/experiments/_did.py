@@ -244,7 +244,8 @@ class DiDResult(Result):
     each comparison region's estimate as if it had been the pilot (``unit, estimate``) and
     ``rank_p_value`` the pilot's rank among them. ``studentised``: the estimates were ranked in
     units of their own standard error, from each region's noise before the start (regions of
-    different sizes are not alike).
+    different sizes are not alike), so the rank may differ from that of the plain estimates in
+    ``placebos``.
     """
 
     experiment: str
