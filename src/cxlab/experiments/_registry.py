@@ -228,7 +228,7 @@ def _randomised(
 def _estimate(design, row, metric, contacts, assignments, tz, alpha, *, primary=True):
     """The design's main estimate for one metric: (result, effect dict, baseline, diagnostics, detail).
 
-    ``primary=False`` (a guardrail) skips what only the primary metric shows in the appendix.
+    ``primary=False`` (a guardrail) keeps the design the primary metric chose.
     """
     eid = row["experiment_id"]
     arms = assignments.collect()
@@ -257,13 +257,11 @@ def _estimate(design, row, metric, contacts, assignments, tz, alpha, *, primary=
         return res, res.effect, res.counterfactual_mean, (res.placebo,), {}
     panel = kpi_panel(contacts, metric=metric, time_zone=tz)
     if design in ("synthetic_control", "synthetic_did"):
-        # one pilot region with a long history: synthetic control, with synthetic DiD beside it in
-        # the appendix (primary metric only); several pilot regions (or a registry that asks for
-        # it): synthetic DiD
-        several = design == "synthetic_did" or len(treated) > 1
-        sdid = None
-        if several or primary:
-            sdid = synthetic_did(
+        # one pilot region with a long history: synthetic control; several pilot regions, a
+        # pilot region whose level no blend of others reaches, or a registry that asks for it:
+        # synthetic DiD, which allows a steady gap
+        def sdid():
+            return synthetic_did(
                 panel,
                 treated=sorted(treated),
                 start=row["start"],
@@ -272,8 +270,10 @@ def _estimate(design, row, metric, contacts, assignments, tz, alpha, *, primary=
                 experiment=eid,
                 metric=metric,
             )
-        if several:
-            return sdid, sdid.effect, sdid.baseline, (sdid.placebo,), {}
+
+        if design == "synthetic_did" or len(treated) > 1:
+            res = sdid()
+            return res, res.effect, res.baseline, (res.placebo,), {}
         (unit,) = list(treated)
         res = synthetic_control(
             panel,
@@ -284,12 +284,10 @@ def _estimate(design, row, metric, contacts, assignments, tz, alpha, *, primary=
             experiment=eid,
             metric=metric,
         )
-        if sdid is not None and res.outside:
-            # no blend of other regions reaches the pilot region's level: synthetic DiD, which
-            # allows a steady gap, answers; synthetic control stays in the appendix
-            return sdid, sdid.effect, sdid.baseline, (sdid.placebo,), {"synthetic_control": res}
-        detail = {"synthetic_did": sdid} if sdid is not None else {}
-        return res, res.effect, res.baseline, (res.placebo,), detail
+        if primary and res.outside:  # synthetic control stays in the appendix
+            other = sdid()
+            return other, other.effect, other.baseline, (other.placebo,), {"synthetic_control": res}
+        return res, res.effect, res.baseline, (res.placebo,), {}
     dates = sorted(set(treated.values()))
     first = [u for u, d in treated.items() if d == dates[0]]
     two = did(
