@@ -123,6 +123,18 @@ def test_fitted_predictor_importances_fit_the_pre_period_at_least_as_well_as_equ
     assert ((z1 - z0 @ w) ** 2).mean() <= ((z1 - z0 @ equal) ** 2).mean() + 1e-9
     np.testing.assert_allclose(v, b["importance"].to_numpy(), atol=1e-9)
     assert "4 predictors" in res.details()[0]
+    # a covariate averaged over a window: the pilot region's own mean, read from its table
+    covariates = panel.select("unit", "period", price=pl.col("y") / 10)
+    with_price = cx.experiments.synthetic_control(
+        panel,
+        treated=pilot,
+        start=2010,
+        predictors={"price": ("price", 2000, 2009), "last": ("y", 2009, 2009)},
+        covariates=covariates,
+    )
+    own = panel.filter((pl.col("unit") == pilot) & pl.col("period").is_between(2000, 2009))
+    price = with_price.balance.filter(pl.col("predictor") == "price")
+    assert price["treated"][0] == pytest.approx(own["y"].mean() / 10)
 
 
 def test_options_are_checked_at_the_door():
