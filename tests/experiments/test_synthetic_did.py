@@ -198,3 +198,23 @@ def test_a_registry_that_names_synthetic_did_gets_it(scratch_workspace):
     assert rep.effect == rep.main.effect and rep.main.se_method == "placebo"
     assert "several regions ran the pilot together" in rep.design_note
     assert rep.diagnostics[0].kind == "untreated_regions"
+
+
+def test_the_start_is_read_in_the_periods_own_terms():
+    """A start splits weekly times in the panel's zone (a date is its local midnight, a naive
+    time is local), daily dates, or years."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from cxlab.experiments._synthetic import pre_mask
+
+    zone = ZoneInfo("Asia/Shanghai")
+    weeks = pl.Series(
+        [dt.datetime(2026, 1, d, tzinfo=zone) for d in (1, 5, 9)]
+    ).dt.convert_time_zone("Asia/Shanghai")
+    utc_start = dt.datetime(2026, 1, 4, 16, tzinfo=dt.UTC)  # 2026-01-05 00:00 in Shanghai
+    for start in (dt.date(2026, 1, 5), dt.datetime(2026, 1, 5), utc_start):
+        assert pre_mask(weeks, start).tolist() == [True, False, False], start
+    days = pl.Series([dt.date(2026, 1, d) for d in (1, 5, 9)])
+    assert pre_mask(days, dt.datetime(2026, 1, 5)).tolist() == [True, False, False]
+    assert pre_mask(pl.Series([1988, 1989, 1990]), 1989).tolist() == [True, False, False]

@@ -55,6 +55,8 @@ def pre_mask(periods: pl.Series, start) -> np.ndarray:
     """Which periods come before ``start`` (a datetime, read in the periods' time zone, a date, or
     a period label such as a year)."""
     dtype = periods.dtype
+    if type(start) is dt.date and dtype == pl.Datetime:
+        start = dt.datetime.combine(start, dt.time())  # local midnight
     if isinstance(start, dt.datetime) and dtype == pl.Datetime:
         from zoneinfo import ZoneInfo
 
