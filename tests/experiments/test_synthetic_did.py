@@ -218,3 +218,36 @@ def test_the_start_is_read_in_the_periods_own_terms():
     days = pl.Series([dt.date(2026, 1, d) for d in (1, 5, 9)])
     assert pre_mask(days, dt.datetime(2026, 1, 5)).tolist() == [True, False, False]
     assert pre_mask(pl.Series([1988, 1989, 1990]), 1989).tolist() == [True, False, False]
+
+
+def test_a_pilot_region_beyond_every_other_is_read_by_synthetic_did(monkeypatch):
+    """The registry's single-region design: when the pilot region's level lies beyond every other
+    region's, synthetic DiD answers (its guardrails too), the report names that design, and
+    synthetic control (biased by the level gap) stays in the appendix."""
+    import cxlab.experiments._registry as registry
+
+    panel = _panel(shift=40.0)
+    monkeypatch.setattr(registry, "kpi_panel", lambda *args, **kwargs: panel)
+    units = sorted(panel["unit"].unique())
+    assignments = pl.LazyFrame(
+        {"unit_id": units, "arm": ["control"] * 16 + ["treatment"], "assigned_at": [2010] * 17}
+    )
+    row = {"experiment_id": "EXP-X", "start": 2010, "design": "synthetic_control", "name": "X"}
+    rep = registry._pilot(
+        row=row,
+        metric="aht",
+        guards=["csat"],
+        contacts=None,
+        assignments=assignments,
+        tz="UTC",
+        alpha=0.05,
+        notes=(),
+    )
+    assert rep.design == "synthetic_did"
+    assert isinstance(rep.main, cx.experiments.SyntheticDiDResult)
+    assert rep.effect["ci_low"] <= EFFECT <= rep.effect["ci_high"]
+    assert rep.guardrails["estimate"][0] == pytest.approx(rep.effect["estimate"])
+    classic = rep.detail["synthetic_control"]
+    assert classic.outside == "above" and classic.effect["estimate"] > 10
+    assert rep.details()[-1] == classic.details()[0]
+    assert "no blend of other regions matched the pilot's level" in rep.design_note
