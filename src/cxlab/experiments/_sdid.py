@@ -272,11 +272,11 @@ def synthetic_did(
 
     Examples
     --------
-    >>> import cxlab as cx  # doctest: +SKIP
+    >>> import cxlab as cx
     >>> res = cx.experiments.synthetic_did(
     ...     cx.data.prop99(), treated="California", start=1989
-    ... )  # doctest: +SKIP
-    >>> round(res.effect["estimate"], 1)  # doctest: +SKIP
+    ... )
+    >>> round(res.effect["estimate"], 1)
     -15.6
     """
     from scipy import stats
