@@ -239,7 +239,11 @@ class Forecaster:
 
     # --- intervals ----------------------------------------------------------------------
     def events_of(self, panel: Panel) -> pl.DataFrame | None:
-        return events_for(self.events, panel.series_id)
+        """The events touching a series (filtered once per series and kept)."""
+        cache = self.__dict__.setdefault("_events_by_series", {})
+        if panel.series_id not in cache:
+            cache[panel.series_id] = events_for(self.events, panel.series_id)
+        return cache[panel.series_id]
 
     def _calibrate(self, panel: Panel) -> np.ndarray:
         """Scaled errors of this model at past origins (split-conformal calibration set)."""
