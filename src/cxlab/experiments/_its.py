@@ -153,7 +153,7 @@ def its(
     lags: int | None = None,
     experiment: str = "",
     metric: str | Metric | None = "",
-    scope: str = "all contacts",
+    scope: str = "",
     every: str | None = None,
     model: Model = "level_and_slope",
     log: bool = False,

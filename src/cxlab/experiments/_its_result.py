@@ -143,6 +143,9 @@ class ITSResult(Result):
 
     @property
     def scope_words(self) -> str:
+        """The contacts the series counts, in words ("" for a series given directly)."""
+        if not self.scope:
+            return ""
         if self.scope == "all contacts":
             return _("all contacts")
         return fmt_list([label(s.strip()) for s in self.scope.split(",")])
@@ -173,9 +176,16 @@ class ITSResult(Result):
         _name, unit, _hib = metric_info(self.measure)
         e = self.effect
         if self.log:
-            first = _(
-                "After the change ({scope}): {sentence}, against the path it was on before "
-                "(about {level} expected without the change)."
+            first = (
+                _(
+                    "After the change ({scope}): {sentence}, against the path it was on before "
+                    "(about {level} expected without the change)."
+                )
+                if self.scope
+                else _(
+                    "After the change: {sentence}, against the path it was on before "
+                    "(about {level} expected without the change)."
+                )
             ).format(
                 scope=self.scope_words,
                 sentence=self._sentence(e),
@@ -184,9 +194,16 @@ class ITSResult(Result):
         else:
             cf = self.counterfactual_mean
             rel = e["estimate"] / cf if cf else float("nan")
-            first = _(
-                "After the change ({scope}): {sentence}, against the path it was on before "
-                "({relative} of the {level} expected without the change)."
+            first = (
+                _(
+                    "After the change ({scope}): {sentence}, against the path it was on before "
+                    "({relative} of the {level} expected without the change)."
+                )
+                if self.scope
+                else _(
+                    "After the change: {sentence}, against the path it was on before "
+                    "({relative} of the {level} expected without the change)."
+                )
             ).format(
                 scope=self.scope_words,
                 sentence=self._sentence(e),
