@@ -63,6 +63,8 @@ from cxlab.experiments._text import (
     find,
     level_text,
     metric_info,
+    rank_sentence,
+    rank_status,
     size_text,
 )
 from cxlab.features import Metric
@@ -293,49 +295,15 @@ class DiDResult(Result):
     @property
     def rank_status(self) -> str | None:
         """With a single pilot region, how unusual its change is among the comparison regions'
-        (each in turn as the pilot): "passed" when the rank reaches ``alpha``, "borderline" when
-        it ranks first but there are too few regions to reach it (or p is below twice ``alpha``),
-        "failed" otherwise; ``None`` with several pilot regions."""
+        (:func:`~cxlab.experiments._text.rank_status`); ``None`` with several pilot regions."""
         if self.placebos is None or self.rank_p_value is None:
             return None
-        smallest = 1 / (self.placebos.height + 1)
-        if self.rank_p_value <= self.alpha:
-            return "passed"
-        if self.rank_p_value <= max(2 * self.alpha, smallest + 1e-12):
-            return "borderline"
-        return "failed"
+        return rank_status(self.rank_p_value, self.placebos.height, self.alpha)
 
     def rank_sentence(self) -> str:
         """Plain words: is the pilot region's gap unusual among the comparison regions'?"""
         n = self.placebos.height if self.placebos is not None else 0
-        p = self.rank_p_value or float("nan")
-        larger = round(p * (n + 1)) - 1
-        chance = _("1 in {k}").format(k=fmt_value(1 / p, "count"))
-        status = self.rank_status
-        if status == "passed" and larger == 0:
-            text = _(
-                "{region}'s gap is larger than that of every one of the {n} regions without the "
-                "pilot: a gap this unusual happens by luck only {chance} times."
-            )
-        elif status == "passed":
-            text = _(
-                "{region}'s gap is larger than that of all but {larger} of the {n} regions "
-                "without the pilot: a gap this unusual happens by luck only {chance} times."
-            )
-        elif larger == 0:
-            text = _(
-                "Borderline: {region}'s gap is larger than that of every one of the {n} regions "
-                "without the pilot, but with this few regions to compare with, ranking first "
-                "cannot rule out luck (section 3 says why). The effect is likely, but this "
-                "comparison alone cannot prove it."
-            )
-        else:
-            text = _(
-                "{larger} of the {n} regions without the pilot show a gap as large as "
-                "{region}'s: a gap like this happens by luck about {chance} times, so the "
-                "effect is not distinguishable from chance."
-            )
-        return text.format(region=label(self.unit or ""), n=n, larger=larger, chance=chance)
+        return rank_sentence(self.unit or "", self.rank_p_value or float("nan"), n, self.alpha)
 
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame([self.estimate])

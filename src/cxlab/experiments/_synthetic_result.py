@@ -21,6 +21,8 @@ from cxlab.experiments._text import (
     effect_sentence,
     find,
     metric_info,
+    rank_sentence,
+    rank_status,
     relative_text,
     share_text,
     size_text,
@@ -76,19 +78,9 @@ class SyntheticControlResult(Result):
 
     @property
     def rank_status(self) -> str:
-        """How unusual the pilot region's gap is among regions without the pilot.
-
-        "passed" when the ranking alone reaches the verdict's confidence; "borderline" when the
-        gap ranks first but the number of regions cannot reach it (p is the smallest possible) or
-        p is below twice the level; "failed" otherwise.
-        """
-        alpha = self.alpha
-        smallest = 1 / (self.placebos.height + 1)
-        if self.rank_p_value <= alpha:
-            return "passed"
-        if self.rank_p_value <= max(2 * alpha, smallest + 1e-12):
-            return "borderline"
-        return "failed"
+        """How unusual the pilot region's gap is among regions without the pilot
+        (:func:`~cxlab.experiments._text.rank_status`)."""
+        return rank_status(self.rank_p_value, self.placebos.height, self.alpha)
 
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame([{**self.effect, "rank_p_value": self.rank_p_value}])
@@ -133,34 +125,7 @@ class SyntheticControlResult(Result):
 
     def rank_sentence(self) -> str:
         """Plain words: is the pilot region's gap unusual among regions that got nothing?"""
-        n = self.placebos.height
-        larger = round(self.rank_p_value * (n + 1)) - 1
-        chance = _("1 in {k}").format(k=fmt_value(1 / self.rank_p_value, "count"))
-        status = self.rank_status
-        if status == "passed" and larger == 0:
-            text = _(
-                "{region}'s gap is larger than that of every one of the {n} regions without the "
-                "pilot: a gap this unusual happens by luck only {chance} times."
-            )
-        elif status == "passed":
-            text = _(
-                "{region}'s gap is larger than that of all but {larger} of the {n} regions "
-                "without the pilot: a gap this unusual happens by luck only {chance} times."
-            )
-        elif larger == 0:
-            text = _(
-                "Borderline: {region}'s gap is larger than that of every one of the {n} regions "
-                "without the pilot, but with this few regions to compare with, ranking first "
-                "cannot rule out luck (section 3 says why). The effect is likely, but this "
-                "comparison alone cannot prove it."
-            )
-        else:
-            text = _(
-                "{larger} of the {n} regions without the pilot show a gap as large as "
-                "{region}'s: a gap like this happens by luck about {chance} times, so the "
-                "effect is not distinguishable from chance."
-            )
-        return text.format(region=label(self.unit), n=n, larger=larger, chance=chance)
+        return rank_sentence(self.unit, self.rank_p_value, self.placebos.height, self.alpha)
 
     def findings(self) -> list[str]:
         _name, unit, _hib = metric_info(self.measure)

@@ -24,6 +24,7 @@ from cxlab._present import (
     label,
     language,
     locale,
+    ngettext,
     register_labels,
 )
 from cxlab.features import Metric
@@ -372,3 +373,52 @@ class Phrase:
                 names = [inline(n) for n in names]
             values[k] = fmt_list(names)
         return _(self.msgid).format(**values)
+
+
+def rank_status(p_value: float, placebos: int, alpha: float) -> str:
+    """How unusual a single pilot region's gap is among the ``placebos`` regions without it (each
+    in turn as a fake pilot): "passed" when the rank ``p_value`` reaches ``alpha``; "borderline"
+    when it ranks first but too few regions can reach it, or p is below twice ``alpha``; "failed"
+    otherwise."""
+    smallest = 1 / (placebos + 1)
+    if p_value <= alpha:
+        return "passed"
+    if p_value <= max(2 * alpha, smallest + 1e-12):
+        return "borderline"
+    return "failed"
+
+
+def rank_sentence(region: str, p_value: float, placebos: int, alpha: float) -> str:
+    """Plain words: is the pilot ``region``'s gap unusual among the regions without the pilot?"""
+    n = placebos
+    larger = round(p_value * (n + 1)) - 1
+    chance = _("1 in {k}").format(k=fmt_value(1 / p_value, "count"))
+    status = rank_status(p_value, placebos, alpha)
+    if status == "passed" and larger == 0:
+        text = _(
+            "{region}'s gap is larger than that of every one of the {n} regions without the "
+            "pilot: a gap this unusual happens by luck only {chance} times."
+        )
+    elif status == "passed":
+        text = _(
+            "{region}'s gap is larger than that of all but {larger} of the {n} regions "
+            "without the pilot: a gap this unusual happens by luck only {chance} times."
+        )
+    elif larger == 0:
+        text = _(
+            "Borderline: {region}'s gap is larger than that of every one of the {n} regions "
+            "without the pilot, but with this few regions to compare with, ranking first "
+            "cannot rule out luck (section 3 says why). The effect is likely, but this "
+            "comparison alone cannot prove it."
+        )
+    else:
+        text = ngettext(
+            "{larger} of the {n} regions without the pilot shows a gap as large as "
+            "{region}'s: a gap like this happens by luck about {chance} times, so the "
+            "effect is not distinguishable from chance.",
+            "{larger} of the {n} regions without the pilot show a gap as large as "
+            "{region}'s: a gap like this happens by luck about {chance} times, so the "
+            "effect is not distinguishable from chance.",
+            larger,
+        )
+    return text.format(region=label(region), n=n, larger=larger, chance=chance)
