@@ -57,8 +57,10 @@ DESIGN_TEXT = {
         "random split makes a difference beyond chance the change's doing."
     ),
     "did": N_(
-        "Pilot in some regions from a date, compared with regions without it. Not randomised: "
-        "the difference is the pilot's only if both groups would have moved alike without it."
+        "Pilot in one or more regions from a date, compared with regions without it. Not "
+        "randomised: the difference is the pilot's only if both groups would have moved alike "
+        "without it. With few pilot regions, certainty comes from how unusual their change is "
+        "among every other choice of regions."
     ),
     "staggered_did": N_(
         "Pilot rolled out to regions at different dates, each wave compared with regions that "
@@ -311,7 +313,9 @@ class ExperimentReport(Result):
         region) and when, each said once."""
         description = self.experiment.get("description") or ""
         start = fmt_date(self.period[0])
-        single = self.design in ("synthetic_control", "synthetic_did")
+        single = self.design in ("synthetic_control", "synthetic_did") or (
+            self.design == "did" and len(getattr(self.main, "treated_units", ())) == 1
+        )
         region = getattr(self.main, "unit", None) if single else None
         if region and self.running:
             when = _("Piloted in {region} since {start}, still running (data to {end}).")
