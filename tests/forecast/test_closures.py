@@ -86,4 +86,5 @@ def test_a_day_no_model_forecasts_is_reported_not_dropped():
         bt = cx.forecast.backtest(series, [SeasonalNaive(season="day")], horizon="day", origins=2)
     assert bt.expected_days == 2 and bt.scored_days == 1
     assert set(bt.unscored["day"].to_list()) == {saturday.date()}
+    assert any("not forecast" in line and ": 1." in line for line in bt.findings())
     assert np.isfinite(bt.overall()["rmse"].to_numpy()).all()

@@ -148,6 +148,15 @@ class BacktestResult(Result):
                         n=fmt_value(row["n"], "count"),
                     )
                 )
+        if self.unscored is not None and not self.unscored.is_empty():
+            for (model,), part in self.unscored.group_by(["model"], maintain_order=True):
+                n = part.select("series_id", "day").unique().height
+                out.append(
+                    _(
+                        "{method}: days with actual contacts that were not forecast, and are left "
+                        "out of its accuracy: {n}."
+                    ).format(method=label(model), n=fmt_value(n, "count"))
+                )
         return out
 
     def plot(self):
