@@ -1,8 +1,8 @@
 """Calibrated bands on real data: the 80% and 95% bands of the workforce method and of the weekly
-seasonal naive cover within three points of nominal in rolling-origin backtests of the bank's calls on their real dates (fpp3
-``bank_calls``; Weinberg, Brown & Stroud 2007). The bands are split-conformal: scaled errors of the
-model refitted at several past origins inside each training history (Vovk, Gammerman & Shafer
-2005; Stankeviciute, Alaa & van der Schaar 2021)."""
+seasonal naive cover within three points of nominal in rolling-origin backtests of the bank's
+calls on their real dates (fpp3 ``bank_calls``; Weinberg, Brown & Stroud 2007). The bands are
+split-conformal: scaled errors of the model refitted at several past origins inside each training
+history (Vovk, Gammerman & Shafer 2005; Stankeviciute, Alaa & van der Schaar 2021)."""
 
 from __future__ import annotations
 

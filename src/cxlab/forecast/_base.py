@@ -241,9 +241,10 @@ class Forecaster:
     def events_of(self, panel: Panel) -> pl.DataFrame | None:
         """The events touching a series (filtered once per series and kept)."""
         cache = self.__dict__.setdefault("_events_by_series", {})
-        if panel.series_id not in cache:
-            cache[panel.series_id] = events_for(self.events, panel.series_id)
-        return cache[panel.series_id]
+        kept = cache.get(panel.series_id)
+        if kept is None or kept[0] is not self.events:
+            kept = cache[panel.series_id] = (self.events, events_for(self.events, panel.series_id))
+        return kept[1]
 
     def _calibrate(self, panel: Panel) -> np.ndarray:
         """Scaled errors of this model at past origins (split-conformal calibration set)."""

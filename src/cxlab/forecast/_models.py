@@ -47,9 +47,8 @@ class SeasonalNaive(Forecaster):
 
 @dataclass(frozen=True)
 class _ProfileState:
-    level: dict[
-        int, float
-    ]  # expected adjusted daily total by weekday (local level x weekday factor)
+    # expected adjusted daily total by weekday (local level x weekday factor)
+    level: dict[int, float]
     profile: dict[int, np.ndarray]  # share of the day by interval, by weekday
     effects: dict[str, float]  # log multiplicative effects of the calendar regressors
     glm: PoissonFit | None
@@ -89,9 +88,8 @@ class DailyProfile(Forecaster):
     mean squared error at rolling origins inside the history given to :meth:`fit` (every second
     day of the last 40 open days that have four weeks before them, each forecasting the next week
     of open days; the level scored on daily totals, the profile on the intervals given the day's
-    total). Nothing after the
-    history is looked at; :attr:`settings` shows the weights. A setting given as a number is used
-    as it is.
+    total). Nothing after the history is looked at; :attr:`settings` shows the weights. A setting
+    given as a number is used as it is.
 
     A weekday the centre normally opens but with no data in the series is a closure (a bank
     holiday, a day the centre shut); the first open day after it behaves like the day after the
@@ -112,8 +110,9 @@ class DailyProfile(Forecaster):
     Stroud (2007), JASA 102 (the bank data and its multiplicative day x profile structure);
     Tashman (2000), Out-of-sample tests of forecasting accuracy, IJF 16(4) (rolling origins);
     Bates & Granger (1969), The combination of forecasts, Operational Research Quarterly 20(4)
-    (inverse-error weights); Ibrahim, Ye, L'Ecuyer & Shen (2016), Modeling and forecasting call center arrivals: a
-    literature survey and a case study, IJF 32(3) (weekday profiles, holiday and post-holiday days).
+    (inverse-error weights); Ibrahim, Ye, L'Ecuyer & Shen (2016), Modeling and forecasting call
+    center arrivals: a literature survey and a case study, IJF 32(3) (weekday profiles, holidays
+    and the days after them).
     """
 
     name = "daily_profile"
@@ -157,9 +156,9 @@ class DailyProfile(Forecaster):
     def _tune(self, panel: Panel) -> None:
         """Weight each candidate setting by the inverse of its mean squared error at rolling
         origins inside the history (every second day of the last 40 open days with four weeks of
-        history before them, each forecasting the next week of open days): the level on daily totals, the profile on
-        the intervals given the day's total. Nothing after the history is looked at, and the
-        weights do not depend on the horizon (nor, then, do the points)."""
+        history before them, each forecasting the next week of open days): the level on daily
+        totals, the profile on the intervals given the day's total. Nothing after the history is
+        looked at, and the weights do not depend on the horizon (nor, then, do the points)."""
         values, wd, after, open_w, _ = self._adjusted(panel)
         n = len(panel.days)
         origins = [
