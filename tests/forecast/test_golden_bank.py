@@ -134,6 +134,7 @@ def test_the_refresh_picks_its_model_on_the_training_days_and_beats_every_peer(s
     train, test = split
     fc = cx.forecast.refresh(train, horizon=15, origins=2, closed=CLOSED, executor="serial")
     assert fc.choice == {"bank_calls": "daily_profile"}
+    assert fc.backtest.expected_days == 30 and fc.backtest.unscored.is_empty()
     f = fc.frame.filter(pl.col("level") == "queue")
     assert f["ts"].equals(test["ts"])
     assert rmse(test["y"].to_numpy(), f["y_hat"].to_numpy()) <= 19.0

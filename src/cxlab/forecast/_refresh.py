@@ -152,6 +152,8 @@ def refresh(
         horizon=outputs[0]["backtest"].horizon,
         origins=origins,
         levels=tuple(level),
+        expected_days=sum(o["backtest"].expected_days or 0 for o in outputs),
+        unscored=pl.concat([o["backtest"].unscored for o in outputs]),
     )
     return ForecastResult(
         frame=full.sort(["level", "series_id", "ts"]),
