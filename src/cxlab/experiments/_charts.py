@@ -79,3 +79,36 @@ def layout(fig, title: str) -> None:
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
         margin=dict(t=100),
     )
+
+
+def pilot_chart(fig, path, name: str, metric: str | Metric | None, title: str) -> None:
+    """Draw the pilot's path (``period, treated, synthetic, post``) against its comparison group
+    on ``fig``, with the start marked, the level axis of ``metric`` and ``title``."""
+    import datetime as dt
+
+    import plotly.graph_objects as go
+    import polars as pl
+
+    from cxlab.viz import color_for
+
+    x = path["period"].to_list()
+    fig.add_trace(
+        go.Scatter(
+            x=x, y=path["treated"].to_list(), name=name, line=dict(color=color_for("treatment"))
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=path["synthetic"].to_list(),
+            name=_("Comparison group without the pilot"),
+            line=dict(dash="dash", color=color_for("control")),
+        )
+    )
+    start = path.filter(pl.col("post"))["period"][0]
+    fig.add_vline(x=start, line_dash="dot", line_color="#8a94a6")
+    fig.add_annotation(x=start, y=1, yref="paper", text=_("start"), showarrow=False, xanchor="left")
+    level_axis(fig, metric)
+    if isinstance(x[0], dt.date):
+        date_axis(fig)
+    layout(fig, title)

@@ -65,6 +65,7 @@ from cxlab.experiments._text import (
     metric_info,
     rank_sentence,
     rank_status,
+    rough_range_warnings,
     size_text,
 )
 from cxlab.features import Metric
@@ -330,20 +331,9 @@ class DiDResult(Result):
                     "with every other choice of {treated} regions among the {total}."
                 ).format(treated=n_t, total=n_t + n_c)
             )
-        if self.inference == "t_controls":
-            out.append(
-                _(
-                    "There are too few regions for the comparison alone to rule out chance, so "
-                    "the likely range also assumes that regions' changes scatter in a bell shape."
-                )
-            )
-        if n_c < FEW_CONTROLS:
-            out.append(
-                _(
-                    "Only {controls} comparison regions: the likely range is itself rough, so "
-                    "read it as an indication."
-                ).format(controls=n_c)
-            )
+        out += rough_range_warnings(
+            bell_shape=self.inference == "t_controls", controls=n_c, few=FEW_CONTROLS
+        )
         return out
 
     def findings(self) -> list[str]:

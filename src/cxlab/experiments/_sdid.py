@@ -176,15 +176,13 @@ class SyntheticDiDResult(Result):
     def plot(self):
         import plotly.graph_objects as go
 
-        from cxlab.experiments._charts import date_axis, layout, level_axis
-        from cxlab.viz import color_for
+        from cxlab.experiments._charts import pilot_chart
 
         p = self.path
-        x = p["period"].to_list()
         fig = go.Figure()
         fig.add_trace(
             go.Bar(
-                x=x,
+                x=p["period"].to_list(),
                 y=p["time_weight"].to_list(),
                 name=_("Weight of the period before the start"),
                 marker_color="#c8cedb",
@@ -192,34 +190,10 @@ class SyntheticDiDResult(Result):
                 opacity=0.6,
             )
         )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=p["treated"].to_list(),
-                name=self._regions(),
-                line=dict(color=color_for("treatment")),
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=p["synthetic"].to_list(),
-                name=_("Comparison group without the pilot"),
-                line=dict(dash="dash", color=color_for("control")),
-            )
-        )
-        start = p.filter(pl.col("post"))["period"][0]
-        fig.add_vline(x=start, line_dash="dot", line_color="#8a94a6")
-        fig.add_annotation(
-            x=start, y=1, yref="paper", text=_("start"), showarrow=False, xanchor="left"
-        )
         fig.update_layout(
             yaxis2=dict(overlaying="y", side="right", range=[0, 4], showgrid=False, visible=False)
         )
-        level_axis(fig, self.measure)
-        if isinstance(x[0], dt.date):
-            date_axis(fig)
-        layout(fig, self.title)
+        pilot_chart(fig, p, self._regions(), self.measure, self.title)
         return fig
 
 

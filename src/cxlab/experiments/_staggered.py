@@ -49,6 +49,7 @@ from cxlab.experiments._text import (
     find,
     metric_info,
     resolve,
+    rough_range_warnings,
     size_text,
 )
 from cxlab.features import Metric
@@ -104,20 +105,9 @@ class StaggeredResult(Result):
                     "look."
                 ).format(treated=n_t)
             )
-        if self.inference == "t_placebo":
-            out.append(
-                _(
-                    "There are too few regions for the comparison alone to rule out chance, so "
-                    "the likely range also assumes that regions' changes scatter in a bell shape."
-                )
-            )
-        if n_c < FEW_CONTROLS:
-            out.append(
-                _(
-                    "Only {controls} comparison regions: the likely range is itself rough, so "
-                    "read it as an indication."
-                ).format(controls=n_c)
-            )
+        out += rough_range_warnings(
+            bell_shape=self.inference == "t_placebo", controls=n_c, few=FEW_CONTROLS
+        )
         return out
 
     @property

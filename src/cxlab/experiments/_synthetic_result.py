@@ -200,36 +200,10 @@ class SyntheticControlResult(Result):
     def plot(self):
         import plotly.graph_objects as go
 
-        from cxlab.experiments._charts import date_axis, layout, level_axis
-        from cxlab.viz import color_for
+        from cxlab.experiments._charts import pilot_chart
 
-        p = self.path
-        x = p["period"].to_list()
         fig = go.Figure()
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=p["treated"].to_list(),
-                name=label(self.unit),
-                line=dict(color=color_for("treatment")),
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=p["synthetic"].to_list(),
-                name=_("Comparison group without the pilot"),
-                line=dict(dash="dash", color=color_for("control")),
-            )
-        )
-        start = p.filter(pl.col("post"))["period"][0]
-        fig.add_vline(x=start, line_dash="dot", line_color="#8a94a6")
-        fig.add_annotation(
-            x=start, y=1, yref="paper", text=_("start"), showarrow=False, xanchor="left"
-        )
-        level_axis(fig, self.measure)
-        date_axis(fig)
-        layout(fig, self.title)
+        pilot_chart(fig, self.path, label(self.unit), self.measure, self.title)
         return fig
 
 

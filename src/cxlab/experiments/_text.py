@@ -422,3 +422,24 @@ def rank_sentence(region: str, p_value: float, placebos: int, alpha: float) -> s
             larger,
         )
     return text.format(region=label(region), n=n, larger=larger, chance=chance)
+
+
+def rough_range_warnings(*, bell_shape: bool, controls: int, few: int) -> list[str]:
+    """The cautions a placebo-ranked range shares across designs: a range that also assumes a
+    bell shape (too few regions to rank alone), and fewer than ``few`` comparison regions."""
+    out = []
+    if bell_shape:
+        out.append(
+            _(
+                "There are too few regions for the comparison alone to rule out chance, so "
+                "the likely range also assumes that regions' changes scatter in a bell shape."
+            )
+        )
+    if controls < few:
+        out.append(
+            _(
+                "Only {controls} comparison regions: the likely range is itself rough, so "
+                "read it as an indication."
+            ).format(controls=controls)
+        )
+    return out
