@@ -46,3 +46,38 @@ def adjust_p(p_values, method: Correction = "holm") -> np.ndarray:
     res[order] = np.minimum(adj, 1.0)
     out[ok] = res
     return out
+
+
+def estimate_row(
+    term: str,
+    estimate: float,
+    std_error: float,
+    *,
+    alpha: float = 0.05,
+    df: float | None = None,
+    p_value: float | None = None,
+) -> dict:
+    """One row of an estimates table (``term, estimate, std_error, ci_low, ci_high, p_value``):
+    a ``1 - alpha`` interval from the t distribution with ``df`` degrees of freedom (the normal
+    when ``df`` is None) and its two-sided p-value, unless ``p_value`` is given (a rank test's).
+
+    Examples
+    --------
+    >>> row = estimate_row("effect", 2.0, 1.0)
+    >>> round(row["ci_low"], 3), round(row["ci_high"], 3), round(row["p_value"], 4)
+    (0.04, 3.96, 0.0455)
+    """
+    from scipy import stats
+
+    dist = stats.norm if df is None else stats.t(df)
+    crit = float(dist.ppf(1 - alpha / 2))
+    if p_value is None:
+        p_value = float(2 * dist.sf(abs(estimate) / std_error)) if std_error > 0 else float("nan")
+    return dict(
+        term=term,
+        estimate=float(estimate),
+        std_error=float(std_error),
+        ci_low=float(estimate - crit * std_error),
+        ci_high=float(estimate + crit * std_error),
+        p_value=float(p_value),
+    )

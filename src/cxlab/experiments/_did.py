@@ -47,6 +47,7 @@ from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._options import check_alpha
 from cxlab._present import N_, _, fmt_change, fmt_p, fmt_value, label
 from cxlab._result import Result
+from cxlab._stats import estimate_row
 from cxlab.experiments._panel import outcome_panel
 from cxlab.experiments._randomization import (
     FEW_CONTROLS,
@@ -684,42 +685,22 @@ def covered(panel: pl.DataFrame) -> str:
 
 def _welch(a: np.ndarray, b: np.ndarray, alpha: float, term: str) -> dict:
     """Difference of means of region-level changes, Welch-Satterthwaite t (Donald & Lang 2007)."""
-    from scipy import stats
-
     if len(a) < 2 or len(b) < 2:
         raise NotEnoughDataError("the 2x2 needs at least two pilot and two comparison regions.")
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     est, se = float(a.mean() - b.mean()), float(np.sqrt(va + vb))
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1)) if va + vb > 0 else 1.0
-    crit = float(stats.t.ppf(1 - alpha / 2, df))
-    return dict(
-        term=term,
-        estimate=est,
-        std_error=se,
-        ci_low=est - crit * se,
-        ci_high=est + crit * se,
-        p_value=float(2 * stats.t.sf(abs(est) / se, df)) if se > 0 else float("nan"),
-    )
+    return estimate_row(term, est, se, alpha=alpha, df=df)
 
 
 def _pooled(a: np.ndarray, b: np.ndarray, alpha: float, term: str) -> dict:
     """Difference of means with a pooled variance, ``t(n - 2)``: a single pilot region's noise is
     read from the comparison regions (Donald & Lang 2007)."""
-    from scipy import stats
-
     df = len(a) + len(b) - 2
     ss = ((a - a.mean()) ** 2).sum() + ((b - b.mean()) ** 2).sum()
     est = float(a.mean() - b.mean())
     se = float(np.sqrt(ss / df * (1 / len(a) + 1 / len(b))))
-    crit = float(stats.t.ppf(1 - alpha / 2, df))
-    return dict(
-        term=term,
-        estimate=est,
-        std_error=se,
-        ci_low=est - crit * se,
-        ci_high=est + crit * se,
-        p_value=float(2 * stats.t.sf(abs(est) / se, df)) if se > 0 else float("nan"),
-    )
+    return estimate_row(term, est, se, alpha=alpha, df=df)
 
 
 class _Comparisons:

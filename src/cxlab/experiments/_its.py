@@ -32,6 +32,7 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab._options import check_alpha, check_option
+from cxlab._stats import estimate_row
 from cxlab.experiments._its_design import (
     LAGS,
     MINIMUM,
@@ -58,25 +59,11 @@ GRAIN_NAMES = {"1d": "daily", "1w": "weekly", "1mo": "monthly"}
 def _row(term, est, se, alpha=0.05, df=None, log=False):
     """An estimates row; with ``df`` a t interval, else a normal one; ``log``: the estimate and
     interval as relative changes exp(b) - 1 (the standard error stays that of b)."""
-    from scipy import stats
-
-    q = stats.t.ppf(1 - alpha / 2, df) if df else stats.norm.ppf(1 - alpha / 2)
-    if se > 0:
-        z = abs(est) / se
-        p = float(2 * (stats.t.sf(z, df) if df else stats.norm.sf(z)))
-    else:
-        p = float("nan")
-    low, high = est - q * se, est + q * se
+    row = estimate_row(term, est, se, alpha=alpha, df=df)
     if log:
-        est, low, high = float(np.expm1(est)), float(np.expm1(low)), float(np.expm1(high))
-    return dict(
-        term=term,
-        estimate=float(est),
-        std_error=float(se),
-        ci_low=float(low),
-        ci_high=float(high),
-        p_value=p,
-    )
+        for k in ("estimate", "ci_low", "ci_high"):
+            row[k] = float(np.expm1(row[k]))
+    return row
 
 
 def _post(ts: pl.Series, dates: list[dt.date], every: str, start) -> np.ndarray:

@@ -31,6 +31,7 @@ from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._options import check_alpha, check_option
 from cxlab._present import N_, _, fmt_change, fmt_list, fmt_value, label
 from cxlab._result import Result
+from cxlab._stats import estimate_row
 from cxlab.experiments import _sdid_fit as core
 from cxlab.experiments._did import covered
 from cxlab.experiments._its import PlaceboResult
@@ -253,7 +254,6 @@ def synthetic_did(
     >>> round(res.effect["estimate"], 1)
     -15.6
     """
-    from scipy import stats
 
     alpha = check_alpha(alpha)
     se = check_option("se", se, SeMethod)
@@ -304,15 +304,7 @@ def synthetic_did(
             "pilot, or there are no more regions without the pilot than with it."
         )
     est = fit.estimate
-    z = float(stats.norm.ppf(1 - alpha / 2))
-    effect = dict(
-        term="average effect after start",
-        estimate=est,
-        std_error=std,
-        ci_low=est - z * std,
-        ci_high=est + z * std,
-        p_value=float(2 * stats.norm.sf(abs(est) / std)) if std > 0 else float("nan"),
-    )
+    effect = estimate_row("average effect after start", est, std, alpha=alpha)
     treated_path = y[n0:].mean(axis=0)
     weighted = fit.omega @ y[:n0]
     # the comparison shifted to the pilot regions' time-weighted level before the start: after the

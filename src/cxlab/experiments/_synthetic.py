@@ -38,6 +38,7 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._options import check_alpha, check_option
+from cxlab._stats import estimate_row
 from cxlab.experiments._did import covered
 from cxlab.experiments._its import PlaceboResult
 from cxlab.experiments._panel import outcome_panel
@@ -232,13 +233,8 @@ def synthetic_control(
     se = float((placebos["effect"] / placebos["pre_rmspe"]).std()) * pre_r
     sd = float(placebos["effect"].std())
     crit = float(stats.t.ppf(1 - alpha / 2, placebos.height - 1))
-    effect = dict(
-        term="average gap after start",
-        estimate=est,
-        std_error=se,
-        ci_low=est - crit * se,
-        ci_high=est + crit * se,
-        p_value=rank_p,
+    effect = estimate_row(
+        "average gap after start", est, se, alpha=alpha, df=placebos.height - 1, p_value=rank_p
     )
     path = pl.DataFrame(
         {"period": wide["period"], "treated": mat[i], "synthetic": synth, "gap": gap, "post": ~pre}
