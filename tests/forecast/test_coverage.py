@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 import cxlab as cx
-from cxlab.forecast import DailyProfile
+from cxlab.forecast import DailyProfile, Prophet
 
 pytestmark = pytest.mark.golden
 
@@ -46,3 +46,15 @@ def test_day_ahead_bands_cover_nominally(calls):
     assert bt.scored_days == bt.expected_days == 100
     _within(bt, "daily_profile")
     _within(bt, "seasonal_naive_week")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("factory", [Prophet], ids=["prophet"])
+def test_general_models_bands_cover_with_enough_windows(calls, factory):
+    """Prophet refitted at 6 week-ahead origins over the last 6 weeks of open days, its bands
+    calibrated on 8 past windows (``calibration_windows=8``, nine fits per origin): measured 77.8%
+    and 92.8% (bar: within 3 points). With 4 windows the same backtest covered 73.6% and 90.5%, and
+    with its default single window Prophet's bands covered 53% at 80% on the one-origin split: a
+    week or two of errors says little about the next."""
+    bt = cx.forecast.backtest(calls, [factory(calibration_windows=8)], horizon="week", origins=6)
+    _within(bt, factory.name)

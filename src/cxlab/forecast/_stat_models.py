@@ -3,7 +3,9 @@
 
 Both see only the open intervals (closed ones are neither history nor forecast) and get their bands
 from the same split-conformal calibration as every cxlab forecaster, on one hold-out window by
-default (they are slow to refit). Prophet is run without its random posterior draws, so its
+default (they are slow to refit). One window under-covers: on the bank's calls Prophet's and
+MSTL's 80% bands covered 53-71% with it; ``calibration_windows=8`` (nine fits instead of two)
+brought Prophet's to 77.8% and 92.8% in a week-ahead backtest. Prophet is run without its random posterior draws, so its
 forecasts are deterministic.
 """
 
