@@ -2,12 +2,13 @@
 (statsforecast) and Prophet.
 
 Both see only the open intervals (closed ones are neither history nor forecast) and get their bands
-from the same split-conformal calibration as every cxlab forecaster, on one hold-out window by
-default (they are slow to refit). One window under-covers: on the bank's calls Prophet's and
-MSTL's 80% bands covered 53-71% with it; ``calibration_windows=8`` (nine fits instead of two)
-brought them to 77.8% and 92.8% (Prophet) and 76.9% and 93.4% (MSTL) in a week-ahead backtest
-over six weeks, where the weekly seasonal naive covered 76.8% and 93.0%. Prophet is run without its random posterior draws, so its
-forecasts are deterministic.
+from the same split-conformal calibration as every cxlab forecaster, on eight past windows by
+default: nine fits instead of one, so they are slow, but one window under-covers. On the bank's
+calls Prophet's and MSTL's 80% bands covered 53-71% with one window; eight brought them to 77.8%
+and 92.8% (Prophet) and 76.9% and 93.4% (MSTL) in a week-ahead backtest over six weeks, where the
+weekly seasonal naive covered 76.8% and 93.0%. ``calibration_windows=0`` skips the calibration
+(Poisson-like bands, for a quick look at the point forecast). Prophet is run without its random
+posterior draws, so its forecasts are deterministic.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class MSTL(Forecaster):
     min_days = 14
     calibration_min_days = 0
 
-    def __init__(self, *, calibration_windows: int = 1, **kwargs) -> None:
+    def __init__(self, *, calibration_windows: int = 8, **kwargs) -> None:
         super().__init__(calibration_windows=calibration_windows, **kwargs)
 
     def _fit_panel(self, panel: Panel):
@@ -94,7 +95,7 @@ class FourierARIMA(Forecaster):
         daily_order: int = 10,
         weekly_order: int = 5,
         order: tuple[int, int, int] = (2, 0, 1),
-        calibration_windows: int = 1,
+        calibration_windows: int = 8,
         **kwargs,
     ) -> None:
         super().__init__(calibration_windows=calibration_windows, **kwargs)
@@ -157,7 +158,7 @@ class Prophet(Forecaster):
         *,
         daily_order: int | None = None,
         weekly_order: int | None = None,
-        calibration_windows: int = 1,
+        calibration_windows: int = 8,
         **kwargs,
     ) -> None:
         super().__init__(calibration_windows=calibration_windows, **kwargs)
