@@ -134,7 +134,9 @@ def test_docstring_examples(name: str, on_tiny_workspace: Path) -> None:
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("page", sorted(p.name for p in DOCS.glob("*.md")))
+@pytest.mark.parametrize(
+    "page", sorted(str(p.relative_to(DOCS)) for p in [*DOCS.glob("*.md"), *DOCS.glob("rooms/*.md")])
+)
 def test_guide_examples(page: str, on_tiny_workspace: Path) -> None:
     text = (DOCS / page).read_text(encoding="utf-8")
     # a closing fence right after an expected output is not part of it
