@@ -232,3 +232,35 @@ def test_segmented_intervals_cover_95_percent(make, truth):
     head, level = _coverage(make, "level_and_slope", truth, 600)
     assert 0.93 <= head <= 0.97, head
     assert 0.93 <= level <= 0.97, level
+
+
+def test_nan_outcome_is_left_out_like_a_null_and_said():
+    """A NaN outcome is missing like a null: both give the same estimate (they used to crash
+    the fit with 'SVD did not converge'), and the details name how many periods were left out."""
+    df, start = _daily(seed=5)
+    hole = pl.int_range(df.height).is_in([10, 11, 40])
+    nan = df.with_columns(y=pl.when(hole).then(float("nan")).otherwise(pl.col("y")))
+    null = df.with_columns(y=pl.when(hole).then(None).otherwise(pl.col("y")))
+    a = cx.experiments.its(nan, start=start)
+    b = cx.experiments.its(null, start=start)
+    assert a.effect["estimate"] == pytest.approx(b.effect["estimate"], rel=1e-12)
+    assert a.series.height == 117 and a.missing == tuple(
+        df["ts"].to_list()[i] for i in (10, 11, 40)
+    )
+    said = " ".join(a.details())
+    assert "left out of the model (3 of them, for example Jan 16, 2025, Jan 17, 2025" in said
+    assert "left out" not in " ".join(cx.experiments.its(df, start=start).details())
+
+
+def test_time_zone_aware_series_with_a_date_start():
+    """A local-midnight series in Europe/London with a date as start: the date is a local date
+    there, so the 30 days from 6 April 2025 (after the clocks went forward) are the post-period,
+    and the estimate equals that of the same series given as dates."""
+    df, start = _daily(seed=6)
+    aware = df.with_columns(
+        ts=pl.col("ts").cast(pl.Datetime("us")).dt.replace_time_zone("Europe/London")
+    )
+    res = cx.experiments.its(aware, start=start)
+    assert int(res.series["post"].sum()) == 30 and start == dt.date(2025, 4, 6)
+    plain = cx.experiments.its(df, start=start)
+    assert res.effect["estimate"] == pytest.approx(plain.effect["estimate"], rel=1e-9)

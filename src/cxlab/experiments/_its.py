@@ -41,6 +41,7 @@ from cxlab.experiments._its_design import (
     Model,
     clock,
     design,
+    local_dates,
     seasonal_columns,
     seasonality,
     segmented,
@@ -69,17 +70,19 @@ def _row(term, est, se, alpha=0.05, df=None, log=False):
 def _post(ts: pl.Series, dates: list[dt.date], every: str, start) -> np.ndarray:
     """Periods that begin on or after ``start`` (a month dated at its end begins on the 1st)."""
     if isinstance(ts.dtype, pl.Datetime):
+        from zoneinfo import ZoneInfo
+
         tz = getattr(ts.dtype, "time_zone", None)
         if isinstance(start, dt.datetime):
-            from zoneinfo import ZoneInfo
-
             if tz:
                 cmp = start.astimezone(ZoneInfo(tz)) if start.tzinfo else start
                 cmp = cmp.replace(tzinfo=ZoneInfo(tz))
             else:
                 cmp = start.replace(tzinfo=None)
-        else:
-            cmp = dt.datetime(start.year, start.month, start.day)
+        else:  # a date is a local date in the series' zone: its midnight there
+            cmp = dt.datetime(
+                start.year, start.month, start.day, tzinfo=ZoneInfo(tz) if tz else None
+            )
         if every != "1mo":
             return (ts >= cmp).to_numpy()
         key = cmp.date()
@@ -243,11 +246,12 @@ def its(
                 f"its(covariates=...): {c!r} is not a column of the series besides ts and the "
                 f"outcome; its columns are {', '.join(series.columns)}."
             )
-    s = (
-        series.select("ts", pl.col(column).cast(pl.Float64).alias("y"), *covariates)
-        .sort("ts")
-        .drop_nulls("y")
-    )
+    s = series.select("ts", pl.col(column).cast(pl.Float64).alias("y"), *covariates).sort("ts")
+    # a NaN outcome is missing like a null one: those periods are left out (and said so); the
+    # gaps they leave are whole periods, which both forms take
+    no_value = pl.col("y").is_null() | pl.col("y").is_nan()
+    missing = tuple(local_dates(s.filter(no_value)["ts"])) if s.height else ()
+    s = s.filter(~no_value)
     for c in covariates:
         s = s.with_columns(pl.col(c).cast(pl.Float64))
         gaps = s.filter(pl.col(c).is_null() | pl.col(c).is_nan())
@@ -351,4 +355,5 @@ def its(
         seasonality=parts,
         history=int(c.t[post].min() - c.t.min()),
         after=int(c.t.max() - c.t[post].min() + 1),
+        missing=missing,
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from cxlab._present import N_, _, fmt_change, fmt_list, fmt_p, fmt_value, label
+from cxlab._present import N_, _, fmt_change, fmt_date, fmt_list, fmt_p, fmt_value, label
 from cxlab._result import Result
 from cxlab.experiments._placebo import PlaceboResult
 from cxlab.experiments._text import (
@@ -123,6 +123,7 @@ class ITSResult(Result):
     seasonality: tuple[str, ...] = ("weekday",)
     history: int = 0  # periods before the change
     after: int = 0  # periods from the start to the last one
+    missing: tuple = ()  # dates of the periods left out for having no outcome value
 
     @property
     def measure(self) -> Metric:
@@ -338,6 +339,16 @@ class ITSResult(Result):
             why = _(
                 "The headline is the level change at the start: the model holds the trend "
                 "unchanged, so the gap is the same in every period after the start."
+            )
+        if self.missing:
+            numbers.append(
+                _(
+                    "Periods with no value are left out of the model ({n} of them, for example "
+                    "{dates})."
+                ).format(
+                    n=fmt_value(len(self.missing), "count"),
+                    dates=fmt_list([fmt_date(d) for d in self.missing[:3]]),
+                )
             )
         return [method, *numbers, why, *self.placebo.details()]
 
