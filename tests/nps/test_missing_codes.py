@@ -147,3 +147,26 @@ def test_texts_charts_and_tables_name_the_outcome(tiny_surveys):
         assert nps.title == "What drives NPS"
         assert nps.findings()[0].startswith("Together the drivers explain")
         assert "why customers score differently" in nps.findings()[0]
+
+
+def test_a_nan_answer_is_a_blank_not_a_value_outside_the_scale(default_surveys):
+    """A survey that went through pandas has NaN where an answer was blank: it is set aside like
+    a blank (and counted with the blanks), never refused as a value outside the 1-5 scale."""
+    surveys = default_surveys
+    rating = RATINGS[0]
+    blanked = surveys.with_columns(
+        pl.when(pl.int_range(pl.len()) % 17 == 0)
+        .then(float("nan"))
+        .otherwise(pl.col(rating).cast(pl.Float64))
+        .alias(rating)
+    )
+    nulls = surveys.with_columns(
+        pl.when(pl.int_range(pl.len()) % 17 == 0)
+        .then(None)
+        .otherwise(pl.col(rating).cast(pl.Float64))
+        .alias(rating)
+    )
+    a = cx.nps.drivers(blanked)
+    b = cx.nps.drivers(nulls)
+    assert a.summary().equals(b.summary())
+    assert a.set_aside.equals(b.set_aside)

@@ -139,7 +139,8 @@ def screen(
             'Turn text such as "don\'t know" into a blank first, e.g. '
             f"pl.col({text[0]!r}).cast(pl.Float64, strict=False)."
         )
-    value = {c: pl.col(c).cast(pl.Float64) for c in columns}
+    # NaN (what a pandas round trip makes of a blank) is a blank answer too
+    value = {c: pl.col(c).cast(pl.Float64).fill_nan(None) for c in columns}
     exprs: list[pl.Expr] = [pl.len().alias("\0rows")]
     bad: dict[str, pl.Expr] = {}
     for c in columns:
