@@ -158,3 +158,16 @@ def test_the_python_synthdid_package_agrees(panel, sdid):
         data, unit="unit", time="period", treatment="treatment", outcome="y"
     ).fit()
     assert float(model.att) == pytest.approx(sdid.effect["estimate"], abs=1e-4)
+
+
+def test_the_answer_says_beyond_chance_only_when_the_rank_does(classic):
+    """California's gap ranks third of 39 (p = 3/39 > 0.05): the answer gives the direction
+    without "beyond chance", as the rank sentence says the effect is not distinguishable from
+    chance, although the approximate range (-39.0 to -0.05) excludes zero."""
+    from cxlab._present import use_language
+
+    assert classic.rank_status != "passed"
+    with use_language("en"):
+        first, *rest = classic.findings()
+    assert "beyond chance" not in first and "(changed)" in first
+    assert any("not distinguishable from chance" in f for f in rest)

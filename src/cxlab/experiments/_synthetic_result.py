@@ -137,7 +137,15 @@ class SyntheticControlResult(Result):
             ).format(
                 region=label(self.unit),
                 start=start_text(self.start),
-                sentence=effect_sentence(self.measure, e["estimate"], e["ci_low"], e["ci_high"]),
+                # "beyond chance" only when the rank test says so: the approximate range and
+                # the rank are two readings, and the rank is the effect's evidence
+                sentence=effect_sentence(
+                    self.measure,
+                    e["estimate"],
+                    e["ci_low"],
+                    e["ci_high"],
+                    sure=self.rank_status == "passed",
+                ),
                 relative=relative_text(
                     e["estimate"] / self.baseline if self.baseline else float("nan")
                 ),
