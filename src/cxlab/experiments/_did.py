@@ -45,7 +45,7 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._options import check_alpha
-from cxlab._present import N_, _, fmt_change, fmt_p, fmt_value, label
+from cxlab._present import N_, _, fmt_change, fmt_list, fmt_p, fmt_value, label
 from cxlab._result import Result
 from cxlab._stats import estimate_row
 from cxlab.experiments._panel import outcome_panel
@@ -77,6 +77,13 @@ CANNOT = N_(
     "before the start support that, but cannot prove it, and nothing else may have changed only "
     "in the pilot regions at the same time."
 )
+SINCE_START = {
+    "years": N_("Effect by years since the start, {metric}"),
+    "months": N_("Effect by months since the start, {metric}"),
+    "weeks": N_("Effect by weeks since the start, {metric}"),
+    "days": N_("Effect by days since the start, {metric}"),
+    "periods": N_("Effect by periods since the start, {metric}"),
+}
 PRETREND_LABELS = {
     "first_wave": N_("first wave"),
     "all_waves": N_("all waves"),
@@ -270,10 +277,27 @@ class DiDResult(Result):
     rank_p_value: float | None = None
     placebos: pl.DataFrame | None = field(default=None, compare=False, repr=False)
     studentised: bool = False  # estimates ranked in units of their own standard error
+    gaps: tuple = ()  # (region, periods it lacks) for regions missing some of the panel's periods
+    grain: str = "weeks"  # the panel's period: years, months, weeks, days or periods
 
     @property
     def measure(self) -> Metric:
         return find(self.metric, self.measures)
+
+    def gap_sentence(self) -> list[str]:
+        """Plain words naming the regions that lack some periods (empty when none do)."""
+        if not self.gaps:
+            return []
+        each = [
+            _("{region}: {periods}").format(region=label(u), periods=gap_text(t))
+            for u, t in self.gaps
+        ]
+        return [
+            _(
+                "Some regions have no data for some periods ({gaps}); the estimate and each "
+                "point of the chart use only the regions with data in them."
+            ).format(gaps=fmt_list(each, style="semicolon"))
+        ]
 
     @property
     def title(self) -> str:
@@ -352,6 +376,7 @@ class DiDResult(Result):
                 level=fmt_value(self.baseline, unit),
             ),
             *([self.rank_sentence()] if self.rank_status is not None else []),
+            *self.gap_sentence(),
             *self.warnings(),
             *self.pretrend.findings(),
             _(CANNOT),
@@ -432,7 +457,7 @@ class DiDResult(Result):
         return event_plot(
             self.event_study,
             self.measure,
-            _("Effect by weeks since the start, {metric}").format(
+            _(SINCE_START.get(self.grain, SINCE_START["periods"])).format(
                 metric=metric_info(self.measure)[0]
             ),
             alpha=self.alpha,
@@ -670,6 +695,8 @@ def did(
         rank_p if len(treated) == 1 else None,
         placebos if len(treated) == 1 else None,
         studentised and method == "permutation",
+        gaps(p, keep),
+        grain(p["period"]),
     )
 
 
@@ -761,13 +788,13 @@ def _noise(pre: pl.DataFrame) -> dict[str, float] | None:
 
 
 def _levels(p: pl.DataFrame, key: np.ndarray) -> pl.DataFrame:
-    """Each region's KPI (ratio of sums) per value of ``key``: one column per key value."""
+    """Each region's KPI (ratio of sums) per value of ``key``: one column per key value (null
+    where a region has no period with that value)."""
     return (
         p.with_columns(key=pl.Series(key).cast(pl.Utf8))
         .group_by("unit", "key")
         .agg((pl.col("numerator").sum() / pl.col("denominator").sum()).alias("level"))
         .pivot(on="key", index="unit", values="level")
-        .drop_nulls()
         .sort("unit")
     )
 
@@ -778,6 +805,9 @@ def _two_by_two(
     """The 2x2 row, and each comparison region's placebo estimate (it as the only pilot region,
     against all the others)."""
     lv = _levels(p, np.where(after, "after", "before"))
+    if "after" not in lv.columns or "before" not in lv.columns:
+        raise NotEnoughDataError("the 2x2 needs pilot and comparison regions before and after.")
+    lv = lv.drop_nulls(["before", "after"])
     delta = (lv["after"] - lv["before"]).to_numpy()
     is_t = lv["unit"].is_in(list(compare.treated)).to_numpy()
     if is_t.sum() == 0 or (~is_t).sum() == 0:
@@ -791,6 +821,33 @@ def _two_by_two(
     return row, placebos
 
 
+def _usable(is_t: np.ndarray) -> bool:
+    """Enough regions for a comparison: a pilot region and two comparison regions."""
+    return bool(is_t.sum() >= 1 and (~is_t).sum() >= 2)
+
+
+def gaps(p: pl.DataFrame, units: list[str]) -> tuple[tuple[str, tuple], ...]:
+    """The regions of ``units`` that lack some of the panel's periods, with those periods."""
+    grid = p["period"].unique().sort().to_list()
+    have = p.group_by("unit").agg(pl.col("period").unique())
+    held = dict(zip(have["unit"].to_list(), have["period"].to_list(), strict=True))
+    out = []
+    for u in units:
+        mine = set(held.get(u) or [])
+        lack = tuple(t for t in grid if t not in mine)
+        if lack:
+            out.append((u, lack))
+    return tuple(out)
+
+
+def gap_text(missing: tuple) -> str:
+    """The missing periods of a region in words (the first six, then how many more)."""
+    shown = [day_text(t) if isinstance(t, dt.date) else str(t) for t in missing[:6]]
+    if len(missing) > 6:
+        shown.append(_("{n} more").format(n=fmt_value(len(missing) - 6, "count")))
+    return fmt_list(shown)
+
+
 def _event_study(p: pl.DataFrame, bins: np.ndarray, compare: _Comparisons):
     """Per bin, the difference of mean region-level changes from bin -1; the pre-trend test
     compares each region's average pre-period change (one number, so few regions suffice)."""
@@ -800,7 +857,7 @@ def _event_study(p: pl.DataFrame, bins: np.ndarray, compare: _Comparisons):
     is_t = lv["unit"].is_in(list(compare.treated)).to_numpy()
     if is_t.sum() == 0 or (~is_t).sum() == 0:
         raise NotEnoughDataError("the event study needs pilot and comparison regions.")
-    ref = lv["-1"].to_numpy()
+    ref = lv["-1"].to_numpy().astype(float)
     rows = [
         dict(
             event_time=-1,
@@ -813,17 +870,26 @@ def _event_study(p: pl.DataFrame, bins: np.ndarray, compare: _Comparisons):
         )
     ]
     pre_changes = []
+    units = np.array(lv["unit"].to_list(), dtype=object)
     for col in sorted((c for c in lv.columns if c not in ("unit", "-1")), key=int):
-        d = lv[col].to_numpy() - ref
-        row = compare.compare(d, is_t, f"e={col}", lv["unit"].to_list())
-        rows.append(dict(event_time=int(col), **{k: v for k, v in row.items() if k[0] != "_"}))
+        # each bin on the regions that have it and bin -1
+        d = lv[col].to_numpy().astype(float) - ref
+        ok = np.isfinite(d)
         if int(col) < -1:
             pre_changes.append(d)
+        if not _usable(is_t[ok]):
+            continue
+        row = compare.compare(d[ok], is_t[ok], f"e={col}", units[ok].tolist())
+        rows.append(dict(event_time=int(col), **{k: v for k, v in row.items() if k[0] != "_"}))
     table = pl.DataFrame(rows).sort("event_time")
     if not pre_changes:
         return table, (float("nan"), float("nan"), 0), ("welch", 0)
-    avg = np.mean(pre_changes, axis=0)
-    test = compare.compare(avg, is_t, "pre-trend", lv["unit"].to_list())
+    pre = np.array(pre_changes)
+    seen = np.isfinite(pre).any(axis=0)
+    if not _usable(is_t[seen]):
+        return table, (float("nan"), float("nan"), 0), ("welch", 0)
+    avg = np.nanmean(pre[:, seen], axis=0)
+    test = compare.compare(avg, is_t[seen], "pre-trend", units[seen].tolist())
     stat = (test["estimate"] / test["std_error"]) ** 2 if test["std_error"] > 0 else float("nan")
     return (
         table,
@@ -857,14 +923,49 @@ def _as_period(moment, dtype):
     return moment.replace(tzinfo=None)
 
 
+def _local(periods: pl.Series) -> pl.Series:
+    """Datetime periods as naive local wall-clock times (a zone's clock changes drop out)."""
+    if getattr(periods.dtype, "time_zone", None):
+        return periods.dt.replace_time_zone(None)
+    return periods.cast(pl.Datetime("us")) if periods.dtype == pl.Date else periods
+
+
+def grain(periods: pl.Series) -> str:
+    """The panel's period in words for a reader: "years" (integer periods), "months", "weeks",
+    "days" or "periods" (anything else), from the shortest step between local calendar dates."""
+    values = periods.unique().sort()
+    if periods.dtype.is_integer():
+        return "years"
+    if len(values) < 2 or not periods.dtype.is_temporal():
+        return "periods"
+    days = _local(values).dt.date().unique().sort().diff().drop_nulls().dt.total_days()
+    shortest = int(days.min()) if len(days) else 0
+    return {1: "days", 7: "weeks"}.get(shortest, "months" if 28 <= shortest <= 31 else "periods")
+
+
 def _steps(panel: pl.DataFrame, start) -> np.ndarray:
-    """Each row's number of periods since the start (0 for the first period after it)."""
+    """Each row's number of periods since the start (0 for the first period after it), counted on
+    local calendar dates: years by the integer, months by a month index, days and weeks by the
+    difference of local dates (a clock change does not shorten a day)."""
     periods = panel["period"].unique().sort()
     if len(periods) < 2:
         raise NotEnoughDataError("the panel has a single period.")
     if panel["period"].dtype.is_integer():
         step = float(periods.diff().drop_nulls().min())
         return ((panel["period"] - start).to_numpy() / step).round().astype(int)
-    step = float(periods.diff().drop_nulls().dt.total_seconds().min())
-    since = (panel["period"] - start).dt.total_seconds().to_numpy()
+    local = _local(panel["period"])
+    s = start.replace(tzinfo=None) if isinstance(start, dt.datetime) else start
+    kind = grain(periods)
+    if kind == "months":
+        month = (local.dt.year() * 12 + local.dt.month() - 1).to_numpy().astype(float)
+        frac = ((local.dt.day() - 1).to_numpy() + local.dt.hour().to_numpy() / 24) / 31
+        s_frac = (s.day - 1 + s.hour / 24) / 31
+        since = month + frac - (s.year * 12 + s.month - 1 + s_frac)
+        uniq = np.unique((_local(periods).dt.year() * 12 + _local(periods).dt.month()).to_numpy())
+        return (since / float(np.diff(uniq).min())).round().astype(int)
+    epoch = local.cast(pl.Datetime("us")).dt.epoch("s").to_numpy().astype(float)
+    since = (epoch - (s - dt.datetime(1970, 1, 1)).total_seconds()) / 86400
+    if kind in ("days", "weeks"):
+        return (since / (1 if kind == "days" else 7)).round().astype(int)
+    step = float(_local(periods).diff().drop_nulls().dt.total_seconds().min()) / 86400
     return (since / step).round().astype(int)
