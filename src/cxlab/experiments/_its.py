@@ -40,8 +40,10 @@ from cxlab.experiments._its_design import (
     Method,
     Model,
     clock,
+    date_of,
     design,
     local_dates,
+    period_of,
     seasonal_columns,
     seasonality,
     segmented,
@@ -92,9 +94,44 @@ def _post(ts: pl.Series, dates: list[dt.date], every: str, start) -> np.ndarray:
     return np.array([b >= key for b in begins])
 
 
-def _estimate(y, t, dates, post, covs, *, every, model, method, errors, lags, alpha, log):
+def _calendar(rows: pl.DataFrame, covariates, c, every: str) -> dict[str, np.ndarray]:
+    """The covariates on every period of the series' calendar, by period count (the structural
+    form reads the calendar, the outcome missing on the periods the series has no value for).
+
+    Raises
+    ------
+    SchemaError
+        A covariate with no value on a period of the calendar.
+    """
+    n = int(c.t.max()) + 1
+    origin = c.dates[0]
+    days = local_dates(rows["ts"])
+    out = {}
+    for k in covariates:
+        v = np.full(n, np.nan)
+        for d, x in zip(days, rows[k].cast(pl.Float64).to_list(), strict=True):
+            i = period_of(every, d, origin)
+            if 0 <= i < n and x is not None:
+                v[i] = x
+        gaps = np.flatnonzero(np.isnan(v))
+        if gaps.size:
+            some = ", ".join(str(date_of(every, int(i), origin)) for i in gaps[:3])
+            raise SchemaError(
+                f"its(method='structural'): the structural form reads every period from "
+                f"{origin} to {c.dates[-1]}, but covariate {k!r} has no value on {gaps.size} of "
+                f"them (for example {some}); give its values there (the outcome may stay "
+                f"missing), or use method='segmented'."
+            )
+        out[k] = v
+    return out
+
+
+def _estimate(
+    y, t, dates, post, covs, *, every, model, method, errors, lags, alpha, log, cov_cal=None
+):
     """Fit one form around ``post``: (rows of the change, covariate rows, fitted path,
-    the change's part of it, seasonal parts modelled)."""
+    the change's part of it, seasonal parts modelled). The structural form reads the calendar
+    from the first to the last period of ``t``, with covariates ``cov_cal`` (by period count)."""
     slope = model == "level_and_slope"
     t0 = t[post].min()
     parts = seasonality(every, int(t0 - t.min()))
@@ -111,15 +148,22 @@ def _estimate(y, t, dates, post, covs, *, every, model, method, errors, lags, al
     else:
         from cxlab.experiments._its_structural import structural
 
-        step = post.astype(float)
-        extra = [step, post * since] if slope else [step]
-        exog = np.column_stack([*covs.values(), *extra])
-        sf = structural(y, exog, every=every, parts=parts, slope=False)
+        # every period of the calendar, y missing where the series has no value, so that a
+        # seasonal of 7 days is a week even on a series closed on Sundays
+        tt = np.arange(t.min(), t.max() + 1)
+        rows = (t - t.min()).astype(int)
+        y_cal = np.full(tt.size, np.nan)
+        y_cal[rows] = y
+        post_cal = tt >= t0
+        extra = [post_cal.astype(float), post_cal * (tt - t0)] if slope else [post_cal * 1.0]
+        given = (cov_cal or {}).values()
+        exog = np.column_stack([*(v[tt.astype(int)] for v in given), *extra])
+        sf = structural(y_cal, exog, every=every, parts=parts, slope=False)
         params, cov, df = sf.coef, sf.cov, None
         k = len(covs)
         idx = list(range(k, k + len(extra)))
-        fitted = sf.signal
-        effect_x = exog[:, idx]
+        fitted = sf.signal[rows]
+        effect_x = exog[rows][:, idx]
         cov_idx = list(range(k))
     b, v = params[idx], cov[np.ix_(idx, idx)]
     level = _row("level change at start", b[0], np.sqrt(v[0, 0]), alpha, df, log)
@@ -184,7 +228,9 @@ def its(
     method
         ``"segmented"`` (regression with Newey-West errors) or ``"structural"`` (local level,
         stochastic seasonal, covariates and the change as a regressor; its interval comes from
-        the state-space standard error of the change's coefficient).
+        the state-space standard error of the change's coefficient). It reads every period of
+        the calendar, the outcome missing on those the series has no value for (a service
+        closed on Sundays), so that its seasonal follows the calendar.
     errors
         The segmented form's errors: ``"ar1"`` (feasible GLS with first-order autocorrelated
         errors, Cochrane-Orcutt) or ``"newey_west"`` (OLS with Newey-West standard errors, which
@@ -195,7 +241,9 @@ def its(
     ------
     SchemaError
         A series without ``ts``, an outcome column or a covariate; irregular spacing; a
-        non-positive outcome in a log model.
+        non-positive outcome in a log model; with ``method="structural"``, a covariate without
+        a value on a period of the calendar (the outcome may be missing there, not the
+        covariate).
     NotEnoughDataError
         Too few periods before or after the start (4 weeks and 2 weeks of days, 12 and 4 weeks,
         12 and 3 months); the message names the periods the series covers.
@@ -251,7 +299,7 @@ def its(
     # gaps they leave are whole periods, which both forms take
     no_value = pl.col("y").is_null() | pl.col("y").is_nan()
     missing = tuple(local_dates(s.filter(no_value)["ts"])) if s.height else ()
-    s = s.filter(~no_value)
+    listed, s = s, s.filter(~no_value)
     for c in covariates:
         s = s.with_columns(pl.col(c).cast(pl.Float64))
         gaps = s.filter(pl.col(c).is_null() | pl.col(c).is_nan())
@@ -292,6 +340,8 @@ def its(
     kw = dict(
         every=every, model=model, method=method, errors=errors, lags=lags, alpha=alpha, log=log
     )
+    if method == "structural":
+        kw["cov_cal"] = _calendar(listed, covariates, c, every)
     rows, cov_rows, fitted_m, effect_m, parts = _estimate(y_m, c.t, c.dates, post, covs, **kw)
     counter_m = fitted_m - effect_m
     fitted, counter = (np.exp(fitted_m), np.exp(counter_m)) if log else (fitted_m, counter_m)

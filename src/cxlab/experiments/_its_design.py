@@ -152,12 +152,26 @@ def clock(ts: pl.Series, every: str | None) -> Clock:
                 f"its(): the spacing of ts is not daily, weekly or monthly (steps of {steps}); "
                 f"aggregate the series to one of these grains, or give every=."
             )
-    if found == "1mo":
-        t = np.array([_month_index(d) - _month_index(dates[0]) for d in dates], dtype=float)
-    else:
-        step = 7 if found == "1w" else 1
-        t = np.array([(d - dates[0]).days // step for d in dates], dtype=float)
+    t = np.array([period_of(found, d, dates[0]) for d in dates], dtype=float)
     return Clock(found, dates, t)
+
+
+def period_of(every: str, d: dt.date, origin: dt.date) -> int:
+    """The period count of ``d`` on the clock that starts at ``origin`` (0)."""
+    if every == "1mo":
+        return _month_index(d) - _month_index(origin)
+    return (d - origin).days // (7 if every == "1w" else 1)
+
+
+def date_of(every: str, k: int, origin: dt.date) -> dt.date:
+    """The date of period ``k`` on the clock that starts at ``origin`` (a month keeps the
+    origin's day, or its end for a series dated at month ends)."""
+    if every != "1mo":
+        return origin + dt.timedelta(days=k * (7 if every == "1w" else 1))
+    year, month = divmod(_month_index(origin) + k, 12)
+    first = dt.date(year, month + 1, 1)
+    end = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return end if _month_end(origin) else first.replace(day=min(origin.day, end.day))
 
 
 PER_NAME = (("1d", "daily"), ("1w", "weekly"), ("1mo", "monthly"))
@@ -177,17 +191,20 @@ def seasonality(every: str, before: int) -> tuple[str, ...]:
 def seasonal_columns(
     every: str, dates: list[dt.date], parts: tuple[str, ...]
 ) -> tuple[list[np.ndarray], list[str]]:
-    """Regression columns of the seasonal ``parts`` (Monday and January are the bases)."""
+    """Regression columns of the seasonal ``parts``: one indicator per weekday or month the
+    series has, but the first (Monday and January when present), which is the base. A weekday or
+    month the series never has (a series closed on Sundays) gets no column: it would be all zero
+    and leave the design singular."""
     cols: list[np.ndarray] = []
     names: list[str] = []
     if "weekday" in parts:
         dow = np.array([d.isoweekday() for d in dates])
-        for k in range(2, 8):
+        for k in sorted(set(dow.tolist()))[1:]:
             cols.append((dow == k).astype(float))
             names.append(f"weekday_{k}")
     if "month" in parts:
         month = np.array([d.month for d in dates])
-        for k in range(2, 13):
+        for k in sorted(set(month.tolist()))[1:]:
             cols.append((month == k).astype(float))
             names.append(f"month_{k}")
     if "annual" in parts:

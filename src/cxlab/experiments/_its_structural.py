@@ -63,6 +63,9 @@ def structural(
 ) -> StructuralFit:
     """Fit the structural model of ``y`` with ``exog`` (covariates and the change's columns).
 
+    ``y`` is on the full calendar of the grain, NaN on the periods without a value (the Kalman
+    filter skips them); ``exog`` is known on every period.
+
     ``slope``: a local linear trend (a level and a slope that both drift) instead of a local
     level.
     """
