@@ -388,28 +388,70 @@ def rank_status(p_value: float, placebos: int, alpha: float) -> str:
     return "failed"
 
 
-def rank_sentence(region: str, p_value: float, placebos: int, alpha: float) -> str:
-    """Plain words: is the pilot ``region``'s gap unusual among the regions without the pilot?"""
+def rank_sentence(
+    region: str, p_value: float, placebos: int, alpha: float, *, against_noise: bool = False
+) -> str:
+    """Plain words: is the pilot ``region``'s gap unusual among the regions without the pilot?
+    ``against_noise``: the ranking compares each region's change in units of its own
+    period-to-period noise (DiD), not the plain gaps (synthetic control)."""
     n = placebos
     larger = round(p_value * (n + 1)) - 1
     chance = _("1 in {k}").format(k=fmt_value(1 / p_value, "count"))
     status = rank_status(p_value, placebos, alpha)
     if status == "passed" and larger == 0:
-        text = _(
-            "{region}'s gap is larger than that of every one of the {n} regions without the "
-            "pilot: a gap this unusual happens by luck only {chance} times."
+        text = (
+            _(
+                "Measured against each region's own period-to-period noise, {region}'s change "
+                "is larger than that of every one of the {n} regions without the pilot: a change "
+                "this unusual happens by luck only {chance} times."
+            )
+            if against_noise
+            else _(
+                "{region}'s gap is larger than that of every one of the {n} regions without the "
+                "pilot: a gap this unusual happens by luck only {chance} times."
+            )
         )
     elif status == "passed":
-        text = _(
-            "{region}'s gap is larger than that of all but {larger} of the {n} regions "
-            "without the pilot: a gap this unusual happens by luck only {chance} times."
+        text = (
+            _(
+                "Measured against each region's own period-to-period noise, {region}'s change "
+                "is larger than that of all but {larger} of the {n} regions without the pilot: a "
+                "change this unusual happens by luck only {chance} times."
+            )
+            if against_noise
+            else _(
+                "{region}'s gap is larger than that of all but {larger} of the {n} regions "
+                "without the pilot: a gap this unusual happens by luck only {chance} times."
+            )
         )
     elif larger == 0:
-        text = _(
-            "Borderline: {region}'s gap is larger than that of every one of the {n} regions "
-            "without the pilot, but with this few regions to compare with, ranking first "
-            "cannot rule out luck (section 3 says why). The effect is likely, but this "
-            "comparison alone cannot prove it."
+        text = (
+            _(
+                "Borderline: measured against each region's own period-to-period noise, "
+                "{region}'s change is larger than that of every one of the {n} regions without "
+                "the pilot, but with this few regions to compare with, ranking first cannot rule "
+                "out luck (section 3 says why). The effect is likely, but this comparison alone "
+                "cannot prove it."
+            )
+            if against_noise
+            else _(
+                "Borderline: {region}'s gap is larger than that of every one of the {n} regions "
+                "without the pilot, but with this few regions to compare with, ranking first "
+                "cannot rule out luck (section 3 says why). The effect is likely, but this "
+                "comparison alone cannot prove it."
+            )
+        )
+    elif against_noise:
+        text = ngettext(
+            "Measured against each region's own period-to-period noise, {larger} of the {n} "
+            "regions without the pilot shows a change as large as {region}'s: a change like this "
+            "happens by luck about {chance} times, so the effect is not distinguishable from "
+            "chance.",
+            "Measured against each region's own period-to-period noise, {larger} of the {n} "
+            "regions without the pilot show a change as large as {region}'s: a change like this "
+            "happens by luck about {chance} times, so the effect is not distinguishable from "
+            "chance.",
+            larger,
         )
     else:
         text = ngettext(
