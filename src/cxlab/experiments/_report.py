@@ -77,7 +77,7 @@ DESIGN_TEXT = {
     ),
     "synthetic_did": N_(
         "Pilot regions compared with a weighted group of other regions that moved in parallel "
-        "with them before the start, the weeks most like those after the start weighing most. "
+        "with them before the start, the periods most like those after the start weighing most. "
         "This fits because several regions ran the pilot together, or because no blend of other "
         "regions matched the pilot's level before the start: a steady gap is allowed, only the "
         "movement must match. It cannot rule out something else that changed only in the pilot "

@@ -50,7 +50,7 @@ from cxlab.features import Metric
 
 SDID_CANNOT = N_(
     "The pilot regions are compared with a weighted group of other regions that moved in "
-    "parallel with them before the start, the weeks most like those after the start weighing "
+    "parallel with them before the start, the periods most like those after the start weighing "
     "most. It cannot rule out something else that changed only in the pilot regions at the same "
     "time."
 )
