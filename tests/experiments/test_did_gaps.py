@@ -118,3 +118,35 @@ def test_monthly_did_has_one_bin_per_month():
     )
     assert res.event_study["event_time"].to_list() == list(range(-12, 12))
     assert res.grain == "months"
+
+
+def test_staggered_did_on_integer_years_labels_cohorts_by_year():
+    """Proposition 99 (cx.data.prop99, years as integers): the staggered estimator runs and speaks
+    in years; it crashed formatting the year 1989 as a date."""
+    df = cx.data.prop99()
+    units = df["unit"].unique().sort().to_list()
+    res = cx.experiments.staggered_did(
+        df, adoption={"California": 1989}, controls=[u for u in units if u != "California"]
+    )
+    assert res.cohorts == {"1989": 1}
+    assert res.period == "years"
+    assert res.overall["estimate"] < -10  # packs per head fell in California after 1989
+    with use_language("en"):
+        assert res.plot().layout.xaxis.title.text == "Years since adoption (0 is the first year)"
+        assert "1 from 1989" in " ".join(res.findings())
+
+
+def test_staggered_did_names_a_region_it_leaves_out_for_a_missing_period():
+    panel = _weekly(n_units=12)
+    adoption = {"R0": START, "R1": START + dt.timedelta(weeks=2)}
+    controls = [f"R{u}" for u in range(2, 12)]
+    holed = panel.filter(
+        ~((pl.col("unit") == "R1") & (pl.col("period") == dt.datetime(2026, 2, 2)))
+    )
+    res = cx.experiments.staggered_did(holed, adoption=adoption, controls=controls)
+    assert res.dropped == (("R1", (dt.datetime(2026, 2, 2),)),)
+    with use_language("en"):
+        text = " ".join(res.findings())
+    assert "R1 was left out: it has no data for Feb 2, 2026" in text
+    full = cx.experiments.staggered_did(panel, adoption=adoption, controls=controls)
+    assert full.dropped == ()

@@ -826,9 +826,12 @@ def _usable(is_t: np.ndarray) -> bool:
     return bool(is_t.sum() >= 1 and (~is_t).sum() >= 2)
 
 
-def gaps(p: pl.DataFrame, units: list[str]) -> tuple[tuple[str, tuple], ...]:
-    """The regions of ``units`` that lack some of the panel's periods, with those periods."""
-    grid = p["period"].unique().sort().to_list()
+def gaps(
+    p: pl.DataFrame, units: list[str], grid: list | None = None
+) -> tuple[tuple[str, tuple], ...]:
+    """The regions of ``units`` that lack some of the panel's periods (or of ``grid``), with
+    those periods."""
+    grid = p["period"].unique().sort().to_list() if grid is None else grid
     have = p.group_by("unit").agg(pl.col("period").unique())
     held = dict(zip(have["unit"].to_list(), have["period"].to_list(), strict=True))
     out = []

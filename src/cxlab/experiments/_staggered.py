@@ -38,9 +38,17 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 from cxlab._options import check_alpha, check_option
-from cxlab._present import _, fmt_change, fmt_list, fmt_p, fmt_value
+from cxlab._present import N_, _, fmt_change, fmt_list, fmt_p, fmt_value, label
 from cxlab._result import Result
-from cxlab.experiments._did import CANNOT, PretrendResult, covered, event_plot
+from cxlab.experiments._did import (
+    CANNOT,
+    PretrendResult,
+    covered,
+    event_plot,
+    gap_text,
+    gaps,
+    grain,
+)
 from cxlab.experiments._panel import outcome_panel
 from cxlab.experiments._randomization import FEW_CONTROLS, FEW_TREATED, invert_many
 from cxlab.experiments._text import (
@@ -55,6 +63,21 @@ from cxlab.experiments._text import (
 from cxlab.features import Metric
 
 ControlGroup = Literal["never", "notyet"]
+
+
+SINCE_ADOPTION = {
+    "years": N_("Effect by years since each region adopted, {metric}"),
+    "months": N_("Effect by months since each region adopted, {metric}"),
+    "weeks": N_("Effect by weeks since each region adopted, {metric}"),
+    "days": N_("Effect by days since each region adopted, {metric}"),
+    "periods": N_("Effect by periods since each region adopted, {metric}"),
+}
+AXES = {
+    "years": N_("Years since adoption (0 is the first year)"),
+    "months": N_("Months since adoption (0 is the first month)"),
+    "weeks": N_("Weeks since adoption (0 is the first week)"),
+    "days": N_("Days since adoption (0 is the first day)"),
+}
 
 
 @dataclass(frozen=True)
@@ -76,6 +99,7 @@ class StaggeredResult(Result):
     inference: str = "analytic"  # analytic, permutation, t_placebo
     assignments: int = 0  # placebo assignments of the adoption dates ranked
     studentised: bool = False  # estimates ranked in units of their own standard error
+    dropped: tuple = ()  # (region, periods it lacks): regions left out, as the panel must be full
 
     @property
     def n_treated(self) -> int:
@@ -147,6 +171,13 @@ class StaggeredResult(Result):
                 "had not adopted, from the period before it adopted, so earlier adopters never "
                 "serve as the comparison."
             ).format(waves=self._waves()),
+            *[
+                _(
+                    "{region} was left out: it has no data for {periods}, and this comparison "
+                    "needs every region in every period."
+                ).format(region=label(u), periods=gap_text(t))
+                for u, t in self.dropped
+            ],
             *self.warnings(),
             *self.pretrend.findings(),
             _(CANNOT),
@@ -219,10 +250,10 @@ class StaggeredResult(Result):
         return event_plot(
             self.dynamic,
             self.measure,
-            _("Effect by weeks since each region adopted, {metric}").format(
+            _(SINCE_ADOPTION.get(self.period, SINCE_ADOPTION["periods"])).format(
                 metric=metric_info(self.measure)[0]
             ),
-            _("Weeks since adoption (0 is the first week)") if self.period == "weeks" else None,
+            _(AXES[self.period]) if self.period in AXES else None,
             alpha=self.alpha,
         )
 
@@ -610,7 +641,8 @@ def staggered_did(
     ``panel`` is a KPI panel (``unit, period, y, numerator, denominator``, see
     :func:`kpi_panel`) or a plain outcome (``unit, period, y``, or a column named by ``metric``).
     Periods are numbered 1, 2, ...; a unit's group is the number of the period holding its
-    adoption date. Units missing a period are dropped (a balanced panel is required). With one to
+    adoption date. Units missing a period are left out (a balanced panel is required) and named,
+    with the periods they lack, in the findings (``dropped``). With one to
     four adopting units the inference is a placebo in space (see :func:`callaway_santanna`);
     ``seed`` draws its sample of assignments when there are more than 2,000.
 
@@ -639,6 +671,8 @@ def staggered_did(
             f"{experiment or 'staggered_did()'}: no adopting or no comparison unit has every "
             f"period of the panel; {covered(panel)}."
         )
+    # a region lacking a period cannot enter this balanced comparison: said in the findings
+    dropped = gaps(p, list(groups), periods.to_list())
     p = p.filter(pl.col("unit").is_in(full)).with_columns(
         pl.col("period").replace_strict(index, return_dtype=pl.Int64).alias("t"),
         pl.col("unit").replace_strict(groups, return_dtype=pl.Int64).alias("g"),
@@ -655,8 +689,11 @@ def staggered_did(
         small_sample=small_sample,
         experiment=experiment,
         metric=measure,
-        period="weeks",
+        period=grain(panel["period"]),
         seed=seed,
     )
-    cohorts = {f"{labels[k]:%Y-%m-%d}": v for k, v in res.cohorts.items()}
-    return dataclasses.replace(res, cohorts=cohorts)
+    cohorts = {
+        f"{labels[k]:%Y-%m-%d}" if isinstance(labels[k], dt.date) else str(labels[k]): v
+        for k, v in res.cohorts.items()
+    }
+    return dataclasses.replace(res, cohorts=cohorts, dropped=dropped)
