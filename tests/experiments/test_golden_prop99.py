@@ -171,3 +171,20 @@ def test_the_answer_says_beyond_chance_only_when_the_rank_does(classic):
         first, *rest = classic.findings()
     assert "beyond chance" not in first and "(changed)" in first
     assert any("not distinguishable from chance" in f for f in rest)
+
+
+def test_a_missing_cell_leaves_out_its_region_not_its_year(panel, classic):
+    """Utah without 1995: Utah leaves the comparison (and the appendix says so) instead of 1995
+    leaving every state's path; a pilot region missing a year, or a state-year given twice, is
+    refused."""
+    holed = panel.filter(~((pl.col("unit") == "Utah") & (pl.col("period") == 1995)))
+    res = cx.experiments.synthetic_control(holed, treated="California", start=1989)
+    assert res.path.height == 31 and res.incomplete == ("Utah",)
+    assert "Utah" not in res.placebos["unit"].to_list()
+    assert any("Utah" in d for d in res.details())
+    no_ca = panel.filter(~((pl.col("unit") == "California") & (pl.col("period") == 1995)))
+    with pytest.raises(cx.NotEnoughDataError, match="California.*1995"):
+        cx.experiments.synthetic_control(no_ca, treated="California", start=1989)
+    twice = pl.concat([panel, panel.filter(pl.col("unit") == "Utah").head(1)])
+    with pytest.raises(cx.SchemaError, match="Utah 1970"):
+        cx.experiments.synthetic_control(twice, treated="California", start=1989)

@@ -329,7 +329,9 @@ class DiDResult(Result):
     def rank_sentence(self) -> str:
         """Plain words: is the pilot region's gap unusual among the comparison regions'?"""
         n = self.placebos.height if self.placebos is not None else 0
-        return rank_sentence(self.unit or "", self.rank_p_value or float("nan"), n, self.alpha)
+        return rank_sentence(
+            self.unit or "", self.rank_p_value or float("nan"), n, self.alpha, against_noise=True
+        )
 
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame([self.estimate])
@@ -847,7 +849,7 @@ def gap_text(missing: tuple) -> str:
     """The missing periods of a region in words (the first six, then how many more)."""
     shown = [day_text(t) if isinstance(t, dt.date) else str(t) for t in missing[:6]]
     if len(missing) > 6:
-        shown.append(_("{n} more").format(n=fmt_value(len(missing) - 6, "count")))
+        shown.append(_("{n} more periods").format(n=fmt_value(len(missing) - 6, "count")))
     return fmt_list(shown)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from cxlab._errors import SchemaError
+from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab.experiments._text import plain_column, ratio_metric, resolve
 from cxlab.features import Metric, kpi
 
@@ -138,3 +138,38 @@ def _example(where: str, names: list[str], unit: str, period: str, metric: str |
     if metric:
         call = call.replace('metric="fcr")', f'metric="{metric}")')
     return f"For example: {call.format(panel=panel)}."
+
+
+def complete_wide(
+    panel: pl.DataFrame, units: list[str], pilots: list[str], *, where: str
+) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """The panel wide (``period`` and one column per unit of ``units``), with every period a
+    pilot region has and no missing cell: a comparison region missing a period is left out
+    (returned, so the result can say so) rather than the period being dropped for every region.
+    Duplicate unit-period rows, or a pilot region missing a period, are refused."""
+    twice = (
+        panel.filter(pl.col("unit").is_in(units))
+        .group_by("unit", "period")
+        .len()
+        .filter(pl.col("len") > 1)
+        .sort("unit", "period")
+    )
+    if twice.height:
+        rows = ", ".join(f"{r['unit']} {r['period']}" for r in twice.head(3).to_dicts())
+        raise SchemaError(
+            f"{where}: {twice.height} unit-period pair(s) appear more than once (e.g. {rows}); "
+            "give one outcome per unit and period."
+        )
+    wide = panel.pivot(on="unit", index="period", values="y", aggregate_function="first").sort(
+        "period"
+    )
+    wide = wide.select("period", *[u for u in units if u in wide.columns])
+    for pilot in pilots:
+        if pilot in wide.columns and wide[pilot].null_count():
+            gaps = wide.filter(pl.col(pilot).is_null())["period"].head(3).to_list()
+            raise NotEnoughDataError(
+                f"{where}: the pilot region {pilot!r} has no outcome in "
+                f"{wide[pilot].null_count()} period(s), e.g. {gaps}; it needs every period."
+            )
+    dropped = tuple(u for u in wide.columns[1:] if u not in pilots and wide[u].null_count())
+    return wide.drop(dropped), dropped

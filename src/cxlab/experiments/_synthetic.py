@@ -41,7 +41,7 @@ from cxlab._options import check_alpha, check_option
 from cxlab._stats import estimate_row
 from cxlab.experiments._did import covered
 from cxlab.experiments._its import PlaceboResult
-from cxlab.experiments._panel import outcome_panel
+from cxlab.experiments._panel import complete_wide, outcome_panel
 from cxlab.experiments._sc_predictors import (
     nested_weights,
     predictor_matrix,
@@ -184,13 +184,13 @@ def synthetic_control(
         raise OptionError("predictors= is empty; give at least one, or None for the outcome path.")
     panel, measure = outcome_panel(panel, metric, where="synthetic_control()")
     covers = covered(panel)
-    wide = panel.pivot(on="unit", index="period", values="y", aggregate_function="first").sort(
-        "period"
-    )
     units = [
-        c for c in wide.columns if c != "period" and (donors is None or c in donors or c == treated)
+        u
+        for u in panel["unit"].unique().sort().to_list()
+        if donors is None or u in donors or u == treated
     ]
-    wide = wide.select("period", *units).drop_nulls()
+    wide, incomplete = complete_wide(panel, units, [treated], where="synthetic_control()")
+    units = wide.columns[1:]
     if treated not in units or len(units) < 4:
         raise NotEnoughDataError(
             f"{experiment or 'synthetic_control()'}: synthetic control needs {treated!r} and at "
@@ -294,4 +294,5 @@ def synthetic_control(
         balance,
         tuple(predictors or ()),
         outside,
+        incomplete,
     )

@@ -60,6 +60,7 @@ class SyntheticControlResult(Result):
     # "above" or "below": the pilot region's pre-period mean lies beyond every donor's, so no
     # blend of them reaches its level; "" otherwise
     outside: str = ""
+    incomplete: tuple[str, ...] = ()  # regions left out of the comparison for missing periods
 
     @property
     def measure(self) -> Metric:
@@ -203,6 +204,15 @@ class SyntheticControlResult(Result):
                 alpha=fmt_value(self.alpha, "ratio"),
             ),
             *self.placebo.details(),
+            *(
+                [
+                    _("Left out of the comparison for missing periods: {regions}.").format(
+                        regions=fmt_list([label(u) for u in self.incomplete])
+                    )
+                ]
+                if self.incomplete
+                else []
+            ),
         ]
 
     def plot(self):
