@@ -188,3 +188,11 @@ def test_a_missing_cell_leaves_out_its_region_not_its_year(panel, classic):
     twice = pl.concat([panel, panel.filter(pl.col("unit") == "Utah").head(1)])
     with pytest.raises(cx.SchemaError, match="Utah 1970"):
         cx.experiments.synthetic_control(twice, treated="California", start=1989)
+
+
+def test_synthetic_did_also_leaves_out_a_region_missing_a_period(panel):
+    """The same rule in synthetic DiD: Utah without 1995 leaves the comparison, not 1995."""
+    holed = panel.filter(~((pl.col("unit") == "Utah") & (pl.col("period") == 1995)))
+    res = cx.experiments.synthetic_did(holed, treated="California", start=1989)
+    assert res.path.height == 31 and res.incomplete == ("Utah",)
+    assert any("Utah" in d for d in res.details())

@@ -35,7 +35,7 @@ from cxlab._stats import estimate_row
 from cxlab.experiments import _sdid_fit as core
 from cxlab.experiments._did import covered
 from cxlab.experiments._its import PlaceboResult
-from cxlab.experiments._panel import outcome_panel
+from cxlab.experiments._panel import complete_wide, outcome_panel
 from cxlab.experiments._synthetic import pre_mask
 from cxlab.experiments._synthetic_result import start_text
 from cxlab.experiments._text import (
@@ -83,6 +83,7 @@ class SyntheticDiDResult(Result):
     replications: int = 200
     alpha: float = 0.05
     measures: tuple[Metric, ...] = field(default=(), compare=False, repr=False)
+    incomplete: tuple[str, ...] = ()  # regions left out of the comparison for missing periods
 
     @property
     def measure(self) -> Metric:
@@ -172,6 +173,15 @@ class SyntheticDiDResult(Result):
                 how=how,
             ),
             *self.placebo.details(),
+            *(
+                [
+                    _("Left out of the comparison for missing periods: {regions}.").format(
+                        regions=fmt_list([label(u) for u in self.incomplete])
+                    )
+                ]
+                if self.incomplete
+                else []
+            ),
         ]
 
     def plot(self):
@@ -275,7 +285,13 @@ def synthetic_did(
             f"{', '.join(map(repr, treated_units)) or 'none given'} and at least three regions "
             f"without the pilot with every period; {covers}."
         )
-    wide = wide.select("period", *controls, *treated_units).drop_nulls()
+    wide, incomplete = complete_wide(panel, [*controls, *treated_units], treated_units, where=where)
+    controls = [c for c in controls if c not in incomplete]
+    if len(controls) < 3:
+        raise NotEnoughDataError(
+            f"{where}: synthetic difference in differences needs at least three regions without "
+            f"the pilot with every period; {len(incomplete)} lack some ({', '.join(incomplete[:5])})."
+        )
     pre = pre_mask(wide["period"], start)
     if pre.sum() < 2 or (~pre).sum() < 1 or not pre[: pre.sum()].all():
         raise NotEnoughDataError(
@@ -342,6 +358,7 @@ def synthetic_did(
         replications,
         alpha,
         (measure,),
+        incomplete,
     )
 
 
