@@ -73,7 +73,9 @@ def test_the_panel_is_the_published_one(panel):
 def test_the_four_estimators_reproduce_table_1(fits):
     """SDID -15.6, SC -19.6, DID -27.3, DIFP -11.1 (Table 1), to 3 significant figures; the SDID
     weights are the R vignette's (lambda 1986 .366, 1987 .206, 1988 .427; omega Nevada .124, New
-    Hampshire .105, Connecticut .078)."""
+    Hampshire .105, Connecticut .078). The Python ``synthdid`` package 0.10.1 (a port of the R
+    package) gave -15.60383 on this panel when run once by hand; it pins numpy 1.23 and pandas
+    1.5, so it cannot be installed beside cxlab to run here."""
     for name, (published, _se) in PUBLISHED.items():
         assert fits[name].estimate == pytest.approx(published, abs=0.05), name
     sdid = fits["sdid"]
@@ -145,19 +147,6 @@ def test_pysyncon_classic_weights_fit_no_better(panel, matrix, classic):
     assert pre_error(ours) <= pre_error(r_fw) + 1e-9
     assert effect(theirs) == pytest.approx(sc.effect["estimate"], rel=0.006)
     assert effect(r_fw) == pytest.approx(sc.effect["estimate"], rel=0.006)
-
-
-def test_the_python_synthdid_package_agrees(panel, sdid):
-    """The Python ``synthdid`` package (0.10.1, a port of the R package) gives the same SDID
-    estimate, -15.6038, to 4 decimals."""
-    synthdid = pytest.importorskip("synthdid.synthdid")
-    data = panel.with_columns(
-        treatment=((pl.col("unit") == "California") & (pl.col("period") >= 1989)).cast(pl.Int64)
-    ).to_pandas()
-    model = synthdid.Synthdid(
-        data, unit="unit", time="period", treatment="treatment", outcome="y"
-    ).fit()
-    assert float(model.att) == pytest.approx(sdid.effect["estimate"], abs=1e-4)
 
 
 def test_the_answer_says_beyond_chance_only_when_the_rank_does(classic):
