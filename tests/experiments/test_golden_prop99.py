@@ -172,7 +172,7 @@ def test_a_missing_cell_leaves_out_its_region_not_its_year(panel, classic):
     assert "Utah" not in res.placebos["unit"].to_list()
     assert any("Utah" in d for d in res.details())
     no_ca = panel.filter(~((pl.col("unit") == "California") & (pl.col("period") == 1995)))
-    with pytest.raises(cx.NotEnoughDataError, match="California.*1995"):
+    with pytest.raises(cx.NotEnoughDataError, match=r"California.*1995"):
         cx.experiments.synthetic_control(no_ca, treated="California", start=1989)
     twice = pl.concat([panel, panel.filter(pl.col("unit") == "Utah").head(1)])
     with pytest.raises(cx.SchemaError, match="Utah 1970"):
