@@ -58,6 +58,7 @@ from cxlab.experiments._randomization import (
     scales,
 )
 from cxlab.experiments._text import (
+    STUDENTISED,
     check_status,
     day_text,
     effect_sentence,
@@ -431,14 +432,7 @@ class DiDResult(Result):
             values["p"] = fmt_p(e["p_value"], bare=True)
         out = [text.format(**values)]
         if self.studentised:
-            out.append(
-                _(
-                    "Each estimate, real and placebo, is ranked in units of its own standard "
-                    "error, built from each region's period-to-period noise before the start, "
-                    "so that a small, noisy region's change is not mistaken for an effect (a "
-                    "studentised permutation test; Ferman and Pinto 2019)."
-                )
-            )
+            out.append(_(STUDENTISED))
         if self.rank_status is not None:
             out.append(
                 _(

@@ -52,6 +52,7 @@ from cxlab.experiments._did import (
 from cxlab.experiments._panel import outcome_panel
 from cxlab.experiments._randomization import FEW_CONTROLS, FEW_TREATED, invert_many
 from cxlab.experiments._text import (
+    STUDENTISED,
     day_text,
     effect_sentence,
     find,
@@ -236,14 +237,7 @@ class StaggeredResult(Result):
             )
         out = [text.format(**values)]
         if self.studentised:
-            out.append(
-                _(
-                    "Each estimate, real and placebo, is ranked in units of its own standard "
-                    "error, built from each region's period-to-period noise before the start, "
-                    "so that a small, noisy region's change is not mistaken for an effect (a "
-                    "studentised permutation test; Ferman and Pinto 2019)."
-                )
-            )
+            out.append(_(STUDENTISED))
         return [*out, *self.pretrend.details()]
 
     def plot(self):

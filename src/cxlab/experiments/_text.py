@@ -375,6 +375,15 @@ class Phrase:
         return _(self.msgid).format(**values)
 
 
+STUDENTISED = N_(
+    "Each estimate, real and placebo, is ranked in units of its own standard error, built from "
+    "each region's period-to-period noise before the start, so that a small, noisy region's "
+    "change is not mistaken for an effect (a studentised permutation test; Ferman and Pinto "
+    "2019)."
+)
+"""How DiD and staggered DiD rank their estimates with few pilot regions (appendix words)."""
+
+
 def rank_status(p_value: float, placebos: int, alpha: float) -> str:
     """How unusual a single pilot region's gap is among the ``placebos`` regions without it (each
     in turn as a fake pilot): "passed" when the rank ``p_value`` reaches ``alpha``; "borderline"
