@@ -1,5 +1,5 @@
 """Customer-id masks are keyed: HMAC-SHA256 under a per-workspace secret (``data/.mask_key``,
-0600, made on first use), 64 bits of it in the mask. The issue's attack (hash the id space
+0600, made on first use), 64 bits of it in the mask. The dictionary attack (hash the id space
 without a key, match the fingerprints) re-identified 23 of 25 masks of a published report; it
 must re-identify none now, while the same attack with the workspace's key finds them all (so it
 is the key, kept outside ``outputs/``, that protects them)."""
@@ -32,8 +32,8 @@ from cxlab._present import scrub_text
 from cxlab.cli import app
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "cxlab"
-# the id space of a workspace of 5,000 customers (the generator's ids: C0000000 ...): the issue
-# re-identified 23 of 25 masks this way
+# the id space of a workspace of 5,000 customers (the generator's ids: C0000000 ...): against the
+# old masks, hashing it re-identified 23 of 25 masks of a published report
 ID_SPACE = [f"C{n:07d}" for n in range(5_000)]
 
 
@@ -43,7 +43,7 @@ def _no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _old_mask(text: str) -> str:
-    """The mask the issue attacked: two characters and 16 bits of an unkeyed SHA-256."""
+    """The old mask: two characters and 16 bits of an unkeyed SHA-256."""
     return f"{text[:2]}***#{hashlib.sha256(text.encode()).hexdigest()[:4]}"
 
 
@@ -62,12 +62,12 @@ def _attack(masks: list[str], hash_id) -> int:
 def test_hashing_the_id_space_re_identifies_no_mask(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     (ws / "data").mkdir(parents=True)
-    customers = [f"C{n:07d}" for n in range(100, 5_000, 196)]  # 25, as in the issue
+    customers = [f"C{n:07d}" for n in range(100, 5_000, 196)]  # 25, as in the published report
     with masking_in(ws):
         masks = [mask_id(c) for c in customers]
     key = key_path(ws).read_text().strip()
 
-    # the control: the old scheme falls to the issue's attack
+    # the control: the old scheme falls to the dictionary attack
     assert _attack([_old_mask(c) for c in customers], _old_mask) >= 20
     # every unkeyed hash of the id space, in the new format too, and guessed keys: nothing
     for guess in (

@@ -144,7 +144,7 @@ def test_a_kill_at_each_step_leaves_the_old_or_the_new_table(case: dict, step: s
 
 
 def test_a_table_left_only_in_old_by_an_earlier_version_is_restored(case: dict) -> None:
-    """The state the issue found: killed between the two renames of a swap without a journal,
+    """The state an earlier version could leave: killed between the two renames of a swap without a journal,
     the table exists only as ``.old-contacts-*``, beside a staged folder. The next start renames
     it back and removes the staging."""
     ws = case["ws"]

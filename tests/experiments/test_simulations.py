@@ -2,7 +2,7 @@
 
 The simulation (``_sim.py``) mirrors the generator's process for the customer A/B test (repeat
 contacts per customer, heterogeneous FCR, lognormal handle times) and the regional pilots (region
-effects, binomial weekly FCR). Targets: STYLE.md #12 and the issue: coverage 93-97%, A/A
+effects, binomial weekly FCR). Targets (STYLE.md #12): coverage 93-97%, A/A
 false-positive rate 5% +/- 1% at the fixed horizon, at most 5% for the always-valid intervals looked
 at daily. With R replications a rate's Monte-Carlo standard error is sqrt(0.05 * 0.95 / R): 0.34
 points at R = 4,000, so the bands hold the truth with wide margin. The quick versions (not slow)
@@ -66,7 +66,7 @@ def test_ab_coverage_many_seeds(cuped):
 
 @pytest.mark.slow
 def test_aa_false_positive_rate_fixed_horizon():
-    """A/A at the fixed horizon: 4,000 replications reject 5% +/- 1% of the time (issue target)."""
+    """A/A at the fixed horizon: 4,000 replications reject 5% +/- 1% of the time."""
     _, _, fpr = _ab_rates(4000, effect=0.0, seed=12)
     assert 0.04 <= fpr <= 0.06
     _, _, fpr_cuped = _ab_rates(4000, effect=0.0, seed=13, cuped=True)

@@ -85,7 +85,7 @@ def test_intraday_peaks_are_where_they_were_planted(world, fitted):
 
 def test_backtest_interval_coverage_is_nominal(world):
     """Week-ahead rolling origins (6 weeks, 7 queues, about 7,500 open intervals): the conformal
-    80% and 95% bands should cover within 3 points of nominal (the issue's requirement; measured
+    80% and 95% bands should cover within 3 points of nominal (the requirement; measured
     78.8% and 94.1% over 8 origins)."""
     _, series, events = world
     bt = cx.forecast.backtest(

@@ -1,6 +1,6 @@
 """Runs and publishing survive real life: kills, faults at each step of publishing, a full disk, a
 read-only outputs/, invalid settings and hostile command lines. Each refused with one message or
-recovered, nothing lost, nothing half-written (issue "operations that survive real life")."""
+recovered, nothing lost, nothing half-written."""
 
 from __future__ import annotations
 
