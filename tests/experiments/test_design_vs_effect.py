@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 import cxlab as cx
-from cxlab.experiments._registry import _pilot_verdict
+from cxlab.experiments._registry import GUARDRAILS_SCHEMA, _pilot_verdict
 from cxlab.experiments._report import ExperimentReport
 
 START = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
@@ -36,15 +36,7 @@ def _panel(*, drift: float = 0.0, seed: int = 3) -> pl.DataFrame:
 
 def _report(main, effect, baseline, diagnostics, design) -> ExperimentReport:
     metric = "first_contact_resolution"
-    guardrails = pl.DataFrame(
-        schema={
-            "metric": pl.Utf8,
-            "estimate": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-            "harmful": pl.Boolean,
-        }
-    )
+    guardrails = pl.DataFrame(schema=GUARDRAILS_SCHEMA)
     verdict, reasons = _pilot_verdict(metric, effect, diagnostics, guardrails)
     row = dict(
         experiment_id="EXP-TEST",

@@ -22,6 +22,7 @@ import pytest
 import cxlab as cx
 from cxlab._present import use_language
 from cxlab.experiments._randomization import choices, differences, invert, scales
+from cxlab.experiments._registry import GUARDRAILS_SCHEMA
 
 BASE = dt.datetime(2026, 1, 5)
 
@@ -179,15 +180,7 @@ def test_a_single_region_did_reads_its_rank_as_the_effects_evidence():
         panel, treated={units[0]: BASE + dt.timedelta(weeks=12)}, controls=units[1:]
     )
     assert res.rank_p_value == pytest.approx(1 / 21) and res.rank_status == "passed"
-    empty = pl.DataFrame(
-        schema={
-            "metric": pl.Utf8,
-            "estimate": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-            "harmful": pl.Boolean,
-        }
-    )
+    empty = pl.DataFrame(schema=GUARDRAILS_SCHEMA)
     row = dict(experiment_id="E", name="Pilot", design="did", start=BASE, end=BASE)
     rep = ExperimentReport(
         row, "did", "y", "ship", res.estimate, res.baseline, res, (res.pretrend,), empty

@@ -22,6 +22,15 @@ from cxlab.experiments._synthetic import synthetic_control
 from cxlab.experiments._text import Phrase, find
 from cxlab.experiments._units import unit_metrics
 
+GUARDRAILS_SCHEMA = {
+    "metric": pl.Utf8,
+    "estimate": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "harmful": pl.Boolean,
+}
+"""The guardrails table of a pilot's report: each protected metric's effect and whether it harmed."""
+
 Design = Literal[
     "ab", "cluster_ab", "did", "staggered_did", "synthetic_control", "synthetic_did", "its"
 ]
@@ -335,16 +344,7 @@ def _pilot(*, row, metric, guards, contacts, assignments, tz, alpha, notes):
                 harmful=harmful,
             )
         )
-    gdf = pl.DataFrame(
-        grows,
-        schema={
-            "metric": pl.Utf8,
-            "estimate": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-            "harmful": pl.Boolean,
-        },
-    )
+    gdf = pl.DataFrame(grows, schema=GUARDRAILS_SCHEMA)
     verdict, reasons = _pilot_verdict(metric, effect, diags, gdf, getattr(main, "measures", ()))
     return ExperimentReport(
         row,
