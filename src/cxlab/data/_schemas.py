@@ -10,9 +10,61 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-import pandera.polars as pa
 import polars as pl
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandera.polars
+
+
+class _Later:
+    """A call to ``pandera.polars`` recorded where a table is declared and made on first use.
+
+    Importing pandera takes about half a second and most uses of :mod:`cxlab.data` (loading,
+    the store, the column types) never validate, so a schema is built only when one is needed.
+    """
+
+    __slots__ = ("args", "kwargs", "path")
+
+    def __init__(self, path: str, args: tuple, kwargs: dict[str, Any]) -> None:
+        self.path, self.args, self.kwargs = path, args, kwargs
+
+    def make(self) -> Any:
+        import pandera.polars
+
+        target: Any = pandera.polars
+        for part in self.path.split("."):
+            target = getattr(target, part)
+        return target(*_made(self.args), **_made(self.kwargs))
+
+
+def _made(value: Any) -> Any:
+    if isinstance(value, _Later):
+        return value.make()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_made(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _made(v) for k, v in value.items()}
+    return value
+
+
+class _Pandera:
+    """Stands for ``pandera.polars`` in the declarations below: ``pa.Check.ge(0)`` records the
+    call as a :class:`_Later`."""
+
+    def __init__(self, path: str = "") -> None:
+        self._path = path
+
+    def __getattr__(self, name: str) -> _Pandera:
+        return _Pandera(f"{self._path}.{name}" if self._path else name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> _Later:
+        return _Later(self._path, args, kwargs)
+
+
+pa: Any = _Pandera()
 
 UTC = pl.Datetime("us", "UTC")
 
@@ -57,7 +109,8 @@ class TableSpec:
     """A canonical table: its schema and how it is stored."""
 
     name: str
-    schema: pa.DataFrameSchema
+    declared: _Later
+    """The pandera ``DataFrameSchema`` call, made by :attr:`schema` on first use."""
     key: tuple[str, ...]
     time_column: str | None = None
     masked: tuple[str, ...] = ()
@@ -69,16 +122,22 @@ class TableSpec:
     """``(column, table)`` pairs: each value is a key of that table, checked at ingest when that
     table is in the store."""
 
+    @cached_property
+    def schema(self) -> pandera.polars.DataFrameSchema:
+        """The table's pandera schema (pandera is imported on first use)."""
+        return self.declared.make()
+
     @property
     def columns(self) -> dict[str, pl.DataType]:
-        return {name: col.dtype.type for name, col in self.schema.columns.items()}
+        """Each column's polars type, as declared (read without building the schema)."""
+        return {name: col.args[0] for name, col in self.declared.args[0].items()}
 
     @property
     def required(self) -> list[str]:
-        return [n for n, c in self.schema.columns.items() if c.required]
+        return [n for n, c in self.declared.args[0].items() if c.kwargs.get("required", True)]
 
 
-def _isin(values: tuple[str, ...]) -> pa.Check:
+def _isin(values: tuple[str, ...]) -> _Later:
     return pa.Check.isin(list(values))
 
 
@@ -86,7 +145,7 @@ RULE_COLUMNS: dict[str, tuple[str, ...]] = {}
 """For each table-wide rule (by its message), the columns it reads: shown with offending rows."""
 
 
-def _not_before(later: str, earlier: str, what: str) -> pa.Check:
+def _not_before(later: str, earlier: str, what: str) -> _Later:
     RULE_COLUMNS[f"{what}: {later} must not be before {earlier}"] = (earlier, later)
     return pa.Check(
         lambda d: d.lazyframe.select(
@@ -98,14 +157,14 @@ def _not_before(later: str, earlier: str, what: str) -> pa.Check:
 
 
 def _col(
-    dtype, *checks: pa.Check, nullable: bool = False, unique: bool = False, required: bool = True
-) -> pa.Column:
+    dtype, *checks: _Later, nullable: bool = False, unique: bool = False, required: bool = True
+) -> _Later:
     return pa.Column(
         dtype, list(checks), nullable=nullable, unique=unique, coerce=False, required=required
     )
 
 
-def _known(dtype, *checks: pa.Check) -> pa.Column:
+def _known(dtype, *checks: _Later) -> _Later:
     """A column an export may lack or leave blank (read as unknown)."""
     return _col(dtype, *checks, nullable=True, required=False)
 
@@ -117,7 +176,7 @@ CONTACTS = TableSpec(
     masked=("customer_id",),
     observed=("arrived_at", "answered_at", "resolved_at"),
     references=(("customer_id", "customers"),),
-    schema=pa.DataFrameSchema(
+    declared=pa.DataFrameSchema(
         {
             "contact_id": _col(pl.Utf8, unique=True),
             "customer_id": _col(pl.Utf8),
@@ -161,7 +220,7 @@ CUSTOMERS = TableSpec(
     name="customers",
     key=("customer_id",),
     masked=("customer_id",),
-    schema=pa.DataFrameSchema(
+    declared=pa.DataFrameSchema(
         {
             "customer_id": _col(pl.Utf8, unique=True),
             "segment": _col(pl.Utf8, _isin(SEGMENTS)),
@@ -188,7 +247,7 @@ SURVEYS = TableSpec(
     masked=("customer_id",),
     observed=("responded_at",),
     references=(("customer_id", "customers"),),
-    schema=pa.DataFrameSchema(
+    declared=pa.DataFrameSchema(
         {
             "survey_id": _col(pl.Utf8, unique=True),
             "customer_id": _col(pl.Utf8),
@@ -206,7 +265,7 @@ SURVEYS = TableSpec(
 EXPERIMENTS = TableSpec(
     name="experiments",
     key=("experiment_id",),
-    schema=pa.DataFrameSchema(
+    declared=pa.DataFrameSchema(
         {
             "experiment_id": _col(pl.Utf8, unique=True),
             "name": _col(pl.Utf8),
@@ -228,7 +287,7 @@ ASSIGNMENTS = TableSpec(
     name="assignments",
     key=("experiment_id", "unit_id"),
     masked=("unit_id",),
-    schema=pa.DataFrameSchema(
+    declared=pa.DataFrameSchema(
         {
             "experiment_id": _col(pl.Utf8),
             "unit_id": _col(pl.Utf8),
@@ -243,7 +302,7 @@ ASSIGNMENTS = TableSpec(
 EVENTS = TableSpec(
     name="events",
     key=("event_id",),
-    schema=pa.DataFrameSchema(
+    declared=pa.DataFrameSchema(
         {
             "event_id": _col(pl.Utf8, unique=True),
             "name": _col(pl.Utf8),
@@ -260,7 +319,7 @@ EVENTS = TableSpec(
 AGENTS = TableSpec(
     name="agents",
     key=("agent_id",),
-    schema=pa.DataFrameSchema(
+    declared=pa.DataFrameSchema(
         {
             "agent_id": _col(pl.Utf8, unique=True),
             "team": _col(pl.Utf8),
@@ -277,7 +336,7 @@ QA_SCORES = TableSpec(
     key=("contact_id", "dimension"),
     time_column="scored_at",
     observed=("scored_at",),
-    schema=pa.DataFrameSchema(
+    declared=pa.DataFrameSchema(
         {
             "contact_id": _col(pl.Utf8),
             "agent_id": _col(pl.Utf8),
@@ -293,7 +352,7 @@ QA_SCORES = TableSpec(
 QUEUES = TableSpec(
     name="queues",
     key=("queue",),
-    schema=pa.DataFrameSchema(
+    declared=pa.DataFrameSchema(
         {
             "queue": _col(pl.Utf8, unique=True),
             "channel": _col(pl.Utf8, _isin(CHANNELS)),
@@ -311,7 +370,7 @@ QUEUES = TableSpec(
 TARGETS = TableSpec(
     name="targets",
     key=("kpi", "scope", "period"),
-    schema=pa.DataFrameSchema(
+    declared=pa.DataFrameSchema(
         {
             "kpi": _col(pl.Utf8),
             "scope": _col(pl.Utf8),
@@ -326,7 +385,7 @@ TARGETS = TableSpec(
 )
 
 
-def _at_most(part: str, whole: str, what: str) -> pa.Check:
+def _at_most(part: str, whole: str, what: str) -> _Later:
     RULE_COLUMNS[f"{what}: {part} must not exceed {whole}"] = (whole, part)
     return pa.Check(
         lambda d: d.lazyframe.select(
@@ -348,7 +407,7 @@ INTERVALS = TableSpec(
     key=("queue", "interval_start"),
     time_column="interval_start",
     observed=("interval_start",),
-    schema=pa.DataFrameSchema(
+    declared=pa.DataFrameSchema(
         {
             "queue": _col(pl.Utf8),
             "channel": _col(pl.Utf8, _isin(CHANNELS)),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import pandera.errors as pa_errors
 import polars as pl
 
 from cxlab._errors import SchemaError
@@ -374,6 +373,8 @@ def _cast_column(frame: pl.DataFrame, name: str, dtype) -> tuple[pl.Series, _Vio
 
 
 def _check(typed: pl.DataFrame, spec: TableSpec) -> list[_Violation]:
+    import pandera.errors as pa_errors
+
     try:
         spec.schema.validate(typed.drop(_ROW), lazy=True)
     except pa_errors.SchemaErrors as exc:
