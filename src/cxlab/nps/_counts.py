@@ -21,7 +21,6 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-from scipy.special import ndtri
 
 from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab._options import check_alpha, check_option, renamed
@@ -144,6 +143,8 @@ def interval(
     check_alpha(alpha)
     p, q, d = _adjusted(promoters, passives, detractors, method)
     n = p + q + d
+    from scipy.special import ndtri
+
     z = ndtri(1 - alpha / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         centre = 100.0 * (p - d) / n

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
-from scipy.special import ndtr, ndtri
 
 from cxlab._errors import NotEnoughDataError
 from cxlab._options import check_option, renamed
@@ -82,6 +81,8 @@ def adjust_p(p_values, correction: Correction = "holm") -> np.ndarray:
 
 def _diff(a: pl.DataFrame, b: pl.DataFrame, method: Method, alpha: float) -> dict[str, np.ndarray]:
     """NPS of ``a`` minus NPS of ``b`` (rows aligned), its standard error, interval and p-value."""
+    from scipy.special import ndtr, ndtri
+
     z = ndtri(1 - alpha / 2)
     get = {k: (a[k].to_numpy(), b[k].to_numpy()) for k in ("promoters", "passives", "detractors")}
     na = sum(get[k][0] for k in get).astype(float)
