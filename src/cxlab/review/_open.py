@@ -14,11 +14,17 @@ from cxlab._present import Headline, Period, record
 from cxlab.data import has_table, load
 from cxlab.review._period import ReviewPeriods, review_period
 from cxlab.review._scorecard import Scorecard
+from cxlab.review._shared import share
 
 
 @dataclass(frozen=True)
 class ReviewInputs:
-    """The contacts in scope (lazy), the period, targets, QA scores and agents."""
+    """The contacts in scope (lazy), the period, targets, QA scores and agents.
+
+    The sections given these ``contacts`` (this very object) read the review's months once and
+    compute the repeat-contact window once for all of them (see :mod:`cxlab.review._shared`);
+    a table derived from them (filtered, joined) is read whole, as any other table.
+    """
 
     contacts: pl.LazyFrame
     period: ReviewPeriods
@@ -99,6 +105,7 @@ def open_review(
         targets = with_queue_targets(targets, load("queues", workspace=ws).collect())
     qa = load("qa_scores", workspace=ws) if has_table("qa_scores", ws) else None
     agents = load("agents", workspace=ws).collect() if has_table("agents", ws) else None
+    share(contacts, chosen)
     return ReviewInputs(
         contacts, chosen, targets, qa, agents, " and ".join(parts) or "all contacts"
     )

@@ -21,6 +21,7 @@ from cxlab._options import warn_renamed
 from cxlab._present import Period, check_compare_to, local_zone, parse_period
 
 MIN_CONTACTS = 200  # below this a monthly review says nothing reliable
+BASELINE_DAYS = 56  # the unusual days of the month are measured against the eight weeks before
 REVIEW_COMPARE_TO = ("previous", "year_ago")
 _UNIT_WORDS = {"quarter": "a quarter", "year": "a year", "range": "a range of days"}
 

@@ -22,9 +22,10 @@ from cxlab._present import (
     label,
 )
 from cxlab._result import Result
-from cxlab.features import MetricConfig, metrics, prepare
+from cxlab.features import MetricConfig, metrics
 from cxlab.review._moments import change_test, moments
 from cxlab.review._period import ReviewPeriods
+from cxlab.review._shared import prepared_for
 from cxlab.review._show import (
     DURATION_UNITS,
     cap,
@@ -518,9 +519,10 @@ def scorecard(
 ) -> Scorecard:
     """Every targeted KPI and the headline KPIs, this month and last, with a change test."""
     dictionary = metrics(config)
-    prepared = prepare(contacts, config)
+    prepared = prepared_for(contacts, period, config=config)
     # the two months once, in memory: every KPI and scope below reads them (the repeat-contact
-    # window is computed over all contacts, so it is worth doing only once)
+    # window of an opened review is computed once for all its sections, see _shared; of any
+    # other table, over all its contacts, once here)
     months = {
         which: _in(prepared, period, which).collect().lazy() for which in ("current", "compare")
     }

@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from cxlab._present import N_, _, fmt_date, fmt_list, fmt_value, label, order_levels
 from cxlab._result import Result
-from cxlab.features import MetricConfig, metrics, prepare
+from cxlab.features import MetricConfig, metrics
 from cxlab.review._moments import moments
 from cxlab.review._period import ReviewPeriods
 from cxlab.review._scorecard import (
@@ -26,6 +26,7 @@ from cxlab.review._scorecard import (
     change_text,
     scorecard,
 )
+from cxlab.review._shared import contacts_for, prepared_for
 from cxlab.review._show import (
     axis_title,
     cap,
@@ -238,8 +239,9 @@ class Volume(Result):
 
 
 def volume(contacts: pl.LazyFrame, period: ReviewPeriods) -> Volume:
-    cur = _in(contacts.lazy(), period)
-    prev = _in(contacts.lazy(), period, "compare")
+    rows = contacts_for(contacts, period)
+    cur = _in(rows, period)
+    prev = _in(rows, period, "compare")
     a = cur.group_by("channel").agg(contacts=pl.len()).collect()
     b = prev.group_by("channel").agg(previous=pl.len()).collect()
     by_channel = (
@@ -534,7 +536,7 @@ def breakdown(
     title made from the KPI and dimension names. ``targets`` (the targets table) draws the
     targets scoped by the dimension (``priority=P1``) on the chart.
     """
-    prepared = prepare(contacts, config)
+    prepared = prepared_for(contacts, period, config=config)
     cur = moments(_in(prepared, period), kpis, by=by, config=config)
     prev = moments(_in(prepared, period, "compare"), kpis, by=by, config=config).select(
         *by, "kpi", pl.col("value").alias("previous")
@@ -686,7 +688,8 @@ def daily(
     config: MetricConfig | None = None,
 ) -> Daily:
     """A KPI day by day and channel in the month; ``targets`` draws each channel's target."""
-    prepared = _in(prepare(contacts, config), period).with_columns(
+    rows = prepared_for(contacts, period, which=("current",), config=config)
+    prepared = _in(rows, period).with_columns(
         day=pl.col("arrived_at").dt.convert_time_zone(period.time_zone).dt.date()
     )
     if channels:
@@ -856,7 +859,7 @@ def phone(
 ) -> Phone:
     local = pl.col("arrived_at").dt.convert_time_zone(period.time_zone)
     prepared = (
-        _in(prepare(contacts, config), period)
+        _in(prepared_for(contacts, period, which=("current",), config=config), period)
         .filter(pl.col("channel") == "phone")
         .with_columns(
             hour=local.dt.hour(), week=local.dt.truncate("1w").dt.date(), day=local.dt.date()
@@ -1023,7 +1026,8 @@ def complaints(
     contacts: pl.LazyFrame, period: ReviewPeriods, *, config: MetricConfig | None = None
 ) -> Complaints:
     config = config or MetricConfig()
-    lf = _in(contacts.lazy(), period).filter(pl.col("complaint_type").is_not_null())
+    rows = contacts_for(contacts, period, which=("current",), config=config)
+    lf = _in(rows, period).filter(pl.col("complaint_type").is_not_null())
     hours = (pl.col("resolved_at") - pl.col("arrived_at")).dt.total_seconds() / 3600
     promise = pl.col("complaint_type").replace_strict(
         config.complaint_promise_hours, default=None, return_dtype=pl.Float64
@@ -1168,7 +1172,7 @@ def qa(
     instead of failing the report.
     """
     cur = (
-        _in(contacts.lazy(), period)
+        _in(contacts_for(contacts, period, which=("current",)), period)
         .filter(pl.col("answered_at").is_not_null())
         .select("contact_id", "channel")
     )

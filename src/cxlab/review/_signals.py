@@ -51,7 +51,8 @@ from cxlab._result import Result
 from cxlab._stats import adjust_p
 from cxlab.features import MetricConfig, metrics, prepare
 from cxlab.review._moments import moments
-from cxlab.review._period import ReviewPeriods
+from cxlab.review._period import BASELINE_DAYS, ReviewPeriods
+from cxlab.review._shared import contacts_for, is_shared, prepared_for
 from cxlab.review._show import (
     Html,
     axis_title,
@@ -67,7 +68,6 @@ from cxlab.review._show import (
 )
 from cxlab.viz import COLORS, SEQUENCE
 
-BASELINE_DAYS = 56
 LIMIT = 3.0
 FDR = 0.05
 INK = SEQUENCE[0]
@@ -341,7 +341,7 @@ def anomalies(
     lo, hi = period.bounds()
     start = lo - dt.timedelta(days=BASELINE_DAYS)
     prepared = (
-        prepare(contacts, config)
+        prepared_for(contacts, period, which=("current",), start=start, config=config)
         .filter(pl.col("arrived_at").is_between(start, hi, closed="left"))
         .with_columns(day=pl.col("arrived_at").dt.convert_time_zone(period.time_zone).dt.date())
     )
@@ -753,8 +753,8 @@ def ranking(
     m = dictionary[kpi]
     if m.unit != "share":
         raise OptionError(f"ranking needs a share KPI (kpi=); {kpi!r} is in {m.unit}.")
-    lf = contacts.lazy()
-    columns = lf.collect_schema().names()
+    columns = contacts.lazy().collect_schema().names()
+    lf = contacts_for(contacts, period, which=("current",), config=config)
     empty = pl.DataFrame(
         schema={
             "rank": pl.UInt32,
@@ -770,13 +770,17 @@ def ranking(
     if by == "team" and "team" not in columns:
         if agents is None or "team" not in agents.columns:  # contacts only: teams unknown
             return Ranking(empty, kpi, by, nan, period, lacking="teams")
+        if is_shared(contacts) and not agents["agent_id"].is_unique().all():
+            # an agent listed twice doubles its contacts, and the repeat window is read over the
+            # doubled rows: that only the whole table, joined first, gives
+            lf = contacts.lazy()
         lf = lf.join(agents.lazy().select("agent_id", "team"), on="agent_id", how="left")
     elif by not in columns:
         raise OptionError(
             f"by={by!r} is not a column of the contacts; rank by agent_id, team (with the "
             f"agents table) or one of {', '.join(c for c in columns if c != 'contact_id')}."
         )
-    prepared = prepare(lf, config)
+    prepared = prepare(lf, config)  # the repeat window already there when lf is the review's
     lo, hi = period.bounds()
     mo = moments(
         prepared.filter(
