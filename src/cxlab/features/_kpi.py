@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Sequence
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -37,14 +39,18 @@ def with_repeats(
     within ``window_days``) and ``_fcr_known`` (the window is complete: it ends before the newest
     contact in the data, or ``data_end``).
     """
-    lf = contacts.lazy()
+    end = pl.lit(data_end) if data_end is not None else pl.col("arrived_at").max()
+    return contacts.lazy().with_columns(_repeat_columns(window_days, end))
+
+
+def _repeat_columns(window_days: int, end: pl.Expr) -> list[pl.Expr]:
+    """``_repeat`` and ``_fcr_known`` (see :func:`with_repeats`), the window ending at ``end``."""
     window = pl.duration(days=window_days)
     nxt = pl.col("arrived_at").shift(-1).over(["customer_id", "category"], order_by="arrived_at")
-    end = pl.lit(data_end) if data_end is not None else pl.col("arrived_at").max()
-    return lf.with_columns(
+    return [
         ((nxt - pl.col("arrived_at")) <= window).fill_null(False).alias("_repeat"),
         ((pl.col("arrived_at") + window) <= end).alias("_fcr_known"),
-    )
+    ]
 
 
 def prepare(
@@ -142,25 +148,10 @@ def kpi(
         _check_interval_kpis(names, dictionary)
         if every is not None:
             check_report_grain(lf, every)
-    elif "_answered" not in present:
-        lf = prepare(lf, config)
-    keys = list(by)
-    if every is not None:
-        when = "interval_start" if report else "arrived_at"
-        local = pl.col(when).dt.convert_time_zone(time_zone)
-        lf = lf.with_columns(local.dt.truncate(every).alias("period"))
-        keys.append("period")
-    # row-level numerators and denominators first, then plain sums: polars aggregates a column
-    # on its fast path, while an expression inside the aggregation is evaluated group by group
-    terms = []
-    for n in names:
-        m = dictionary[n]
-        num, den = m.intervals if report else (m.numerator, m.denominator)
-        terms += [num.alias(f"{n}__num"), den.alias(f"{n}__den")]
-    lf = lf.with_columns(terms)
-    aggs = [pl.col(f"{n}__{part}").sum() for n in names for part in ("num", "den")]
-    aggs.append(pl.len().alias("__rows"))
-    wide = (lf.group_by(keys).agg(aggs) if keys else lf.select(aggs)).collect()
+        wide = _report_sums(lf, names, dictionary, by, every, time_zone)
+    else:
+        wide = _contact_sums(lf, names, dictionary, by, every, time_zone, config)
+    keys = [*by, "period"] if every is not None else list(by)
     if wide.is_empty() or wide["__rows"].sum() == 0:
         what = "intervals" if report else "contacts"
         raise NotEnoughDataError(
@@ -194,6 +185,230 @@ def kpi(
     if keys:
         out = out.sort(["__i", "__k"])
     return out.drop("__i", "__k")
+
+
+REPEAT_COLUMNS = ("_repeat", "_fcr_known")
+"""The columns of :func:`with_repeats`: a KPI that reads them needs each customer's next contact."""
+
+
+def _group_sums(
+    lf: pl.LazyFrame, keys: list[str], names: Sequence[str], extra: Sequence[pl.Expr], engine: str
+) -> pl.DataFrame:
+    """The sums of each KPI's row-level numerator and denominator per group (``__rows``: rows)."""
+    # row-level numerators and denominators first, then plain sums: polars aggregates a column
+    # on its fast path, while an expression inside the aggregation is evaluated group by group
+    aggs = [pl.col(f"{n}__{part}").sum() for n in names for part in ("num", "den")]
+    aggs += [pl.len().alias("__rows"), *extra]
+    query = lf.group_by(keys).agg(aggs) if keys else lf.select(aggs)
+    return query.collect(engine=engine)
+
+
+def _add_sums(parts: list[pl.DataFrame], keys: list[str]) -> pl.DataFrame:
+    """Partial sums of several parts of the rows added up per group (every KPI is a ratio of
+    sums, so the sums of the parts are the sums of the whole)."""
+    frame = pl.concat(parts)
+    aggs = [
+        pl.col("__lo").min()
+        if c == "__lo"
+        else pl.col("__hi").max()
+        if c == "__hi"
+        else pl.col(c).sum()
+        for c in frame.columns
+        if c not in keys
+    ]
+    return frame.group_by(keys).agg(aggs) if keys else frame.select(aggs)
+
+
+def _report_sums(
+    lf: pl.LazyFrame,
+    names: Sequence[str],
+    dictionary: dict[str, Metric],
+    by: list[str],
+    every: str | None,
+    time_zone: str,
+) -> pl.DataFrame:
+    """Sums per group over the rows of an interval report (a small table: one pass)."""
+    keys = list(by)
+    if every is not None:
+        local = pl.col("interval_start").dt.convert_time_zone(time_zone)
+        lf = lf.with_columns(local.dt.truncate(every).alias("period"))
+        keys.append("period")
+    terms = []
+    for n in names:
+        num, den = dictionary[n].intervals
+        terms += [num.alias(f"{n}__num"), den.alias(f"{n}__den")]
+    return _group_sums(lf.with_columns(terms), keys, names, (), "in-memory")
+
+
+def _contact_sums(
+    lf: pl.LazyFrame,
+    names: Sequence[str],
+    dictionary: dict[str, Metric],
+    by: list[str],
+    every: str | None,
+    time_zone: str,
+    config: MetricConfig | None,
+) -> pl.DataFrame:
+    """Sums per group over contacts, in a pass that holds only the sums in memory.
+
+    KPIs that do not read the repeat window run in one streaming pass (the rows are read in
+    batches, the sums per group added as they come). KPIs that do (FCR, repeat rate) run month
+    by month of ``arrived_at``, each month with the contacts of the next ``fcr_window_days``
+    that its repeats can come from, and the months' sums are added: the same values as one
+    window over all the rows, without holding them all. Periods are cut by the zone's one UTC
+    offset when it has one over the whole range of the data (checked after the pass; else the
+    pass is made again, converting each timestamp).
+    """
+    config = config or MetricConfig()
+    schema = lf.collect_schema()
+    prepared = "_answered" in schema
+    roots = {r for n in names for e in _terms_of(dictionary[n]) for r in e.meta.root_names()}
+    windowed = not prepared and "_repeat" not in schema and bool(roots & set(REPEAT_COLUMNS))
+    when = schema.get("arrived_at")
+    keys = list(by)
+    offset = None
+    if every is not None:
+        keys.append("period")
+        if isinstance(when, pl.Datetime) and when.time_zone is not None:
+            offset = _zone_offset(time_zone, when.time_unit)
+
+    def rows(part: pl.LazyFrame, local: int | None) -> pl.LazyFrame:
+        if not prepared:
+            part = part.with_columns(_flags(config))
+        if every is not None:
+            part = part.with_columns(_period(every, time_zone, local, when).alias("period"))
+        terms = []
+        for n in names:
+            num, den = _terms_of(dictionary[n])
+            terms += [num.alias(f"{n}__num"), den.alias(f"{n}__den")]
+        return part.with_columns(terms)
+
+    def sums(local: int | None) -> pl.DataFrame:
+        extra = []
+        if local is not None:
+            at = pl.col("arrived_at").to_physical()
+            extra = [at.min().alias("__lo"), at.max().alias("__hi")]
+        if windowed:
+            return _windowed_sums(lf, lambda part: rows(part, local), keys, names, extra, config)
+        return _group_sums(rows(lf, local), keys, names, extra, "streaming")
+
+    if offset is not None:
+        wide = sums(offset)
+        lo, hi = wide["__lo"].min(), wide["__hi"].max()
+        wide = wide.drop("__lo", "__hi")
+        if lo is None or _offset_holds(lo, hi, when, time_zone, offset):
+            try:
+                return wide.with_columns(
+                    pl.col("period").dt.replace_time_zone(
+                        time_zone, ambiguous="raise", non_existent="raise"
+                    )
+                )
+            except pl.exceptions.PolarsError:  # a period starting in a clock change
+                pass
+    return sums(None)
+
+
+def _terms_of(m: Metric) -> tuple[pl.Expr, pl.Expr]:
+    return m.numerator, m.denominator
+
+
+def _windowed_sums(
+    lf: pl.LazyFrame,
+    rows: Callable[[pl.LazyFrame], pl.LazyFrame],
+    keys: list[str],
+    names: Sequence[str],
+    extra: Sequence[pl.Expr],
+    config: MetricConfig,
+) -> pl.DataFrame:
+    """The sums of KPIs that read the repeat window, month by month (see :func:`_contact_sums`)."""
+    at = pl.col("arrived_at")
+    dtype = lf.collect_schema()["arrived_at"]
+    span = lf.select(
+        at.to_physical().min().alias("lo"),
+        at.to_physical().max().alias("hi"),
+        at.null_count().alias("nulls"),
+    ).collect(engine="streaming")
+    lo, hi, nulls = span.row(0)
+    months = (
+        _month_starts(lo, hi, dtype) if isinstance(dtype, pl.Datetime) and lo is not None else []
+    )
+    if nulls or len(months) < 3:  # nothing to gain (or rows without a time): one window
+        end = at.max()
+        return _group_sums(
+            rows(lf.with_columns(_repeat_columns(config.fcr_window_days, end))),
+            keys,
+            names,
+            extra,
+            "in-memory",
+        )
+    stamp = lambda value: pl.lit(value, dtype=pl.Int64).cast(dtype)  # noqa: E731
+    window = config.fcr_window_days * 86_400 * _per_second(dtype.time_unit)
+    end = stamp(hi)
+    parts = []
+    for start, stop in itertools.pairwise(months):
+        # this month's contacts and those of the next window_days, where a repeat can come from
+        part = lf.filter((at >= stamp(start)) & (at <= stamp(stop + window)))
+        part = part.with_columns(_repeat_columns(config.fcr_window_days, end))
+        part = part.filter(at < stamp(stop))
+        parts.append(_group_sums(rows(part), keys, names, extra, "in-memory"))
+    return _add_sums(parts, keys)
+
+
+def _per_second(time_unit: str) -> int:
+    return {"ns": 1_000_000_000, "us": 1_000_000, "ms": 1_000}[time_unit]
+
+
+def _month_starts(lo: int, hi: int, dtype: pl.Datetime) -> list[int]:
+    """The UTC month starts from the month of ``lo`` to the one after ``hi`` (physical values
+    of ``dtype``), the bounds the store partitions contacts by."""
+    scale = _per_second(dtype.time_unit)
+    first = dt.datetime.fromtimestamp(lo // scale, dt.UTC)
+    last = dt.datetime.fromtimestamp(hi // scale, dt.UTC)
+    year, month = first.year, first.month
+    starts = []
+    while (year, month) <= (last.year, last.month):
+        starts.append(int(dt.datetime(year, month, 1, tzinfo=dt.UTC).timestamp()) * scale)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    starts.append(int(dt.datetime(year, month, 1, tzinfo=dt.UTC).timestamp()) * scale)
+    return starts
+
+
+def _zone_offset(time_zone: str, time_unit: str) -> int | None:
+    """The zone's UTC offset (in ``time_unit``) when it is the same in January and July this
+    year (a zone without daylight saving time), else ``None``."""
+    zone = ZoneInfo(time_zone)
+    year = dt.datetime.now(dt.UTC).year
+    offsets = {dt.datetime(year, m, 1, tzinfo=zone).utcoffset() for m in (1, 7)}
+    if len(offsets) != 1:
+        return None
+    (offset,) = offsets
+    seconds = offset.days * 86_400 + offset.seconds
+    if offset.microseconds:
+        return None
+    return seconds * _per_second(time_unit)
+
+
+def _offset_holds(lo: int, hi: int, dtype: pl.Datetime, time_zone: str, offset: int) -> bool:
+    """Whether every instant in ``[lo, hi]`` (physical values of ``dtype``) is ``offset`` from UTC
+    in the zone: checked every 15 minutes and at both ends (no zone changes its offset twice in
+    15 minutes)."""
+    step = 900 * _per_second(dtype.time_unit)
+    if (hi - lo) // step > 10_000_000:
+        return False
+    instants = pl.concat([pl.int_range(lo, hi, step, eager=True), pl.Series([hi])])
+    utc = instants.cast(pl.Datetime(dtype.time_unit, "UTC"))
+    wall = utc.dt.convert_time_zone(time_zone).dt.replace_time_zone(None).to_physical()
+    return bool(((wall - instants) == offset).all())
+
+
+def _period(every: str, time_zone: str, offset: int | None, dtype) -> pl.Expr:
+    """The local period of ``arrived_at``: by the zone's one ``offset`` (a naive local time; the
+    zone is set on the few periods after the sums) or, with ``offset=None``, by converting each
+    timestamp to the zone."""
+    at = pl.col("arrived_at")
+    if offset is None:
+        return at.dt.convert_time_zone(time_zone).dt.truncate(every)
+    return (at.to_physical() + offset).cast(pl.Datetime(dtype.time_unit)).dt.truncate(every)
 
 
 INTERVAL_GRAINS = ("queue", "channel")

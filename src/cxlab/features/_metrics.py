@@ -85,30 +85,39 @@ class Metric:
 REALTIME = ("phone", "chat")
 
 
+def _lookup(column: pl.Expr, mapping: dict[str, float]) -> pl.Expr:
+    """``mapping[value]`` per row as Float64, null for a value not in ``mapping`` (and for null).
+
+    The same values as ``replace_strict(mapping, default=None)``, written as comparisons so that
+    the streaming engine evaluates it morsel by morsel (``replace_strict`` needs the whole
+    column at once, which holds every row of a scan in memory).
+    """
+    out = None
+    for key, value in mapping.items():
+        hit = pl.lit(float(value), dtype=pl.Float64)
+        out = pl.when(column == key).then(hit) if out is None else out.when(column == key).then(hit)
+    if out is None:
+        return pl.lit(None, dtype=pl.Float64)
+    return out.otherwise(pl.lit(None, dtype=pl.Float64))
+
+
 def _flags(config: MetricConfig) -> list[pl.Expr]:
     """Row-level columns every KPI reads (computed once per query)."""
-    sl = pl.col("channel").replace_strict(config.sl_seconds, default=None, return_dtype=pl.Float64)
+    sl = _lookup(pl.col("channel"), config.sl_seconds)
     by_priority = {k: v for k, v in config.sl_seconds_by_priority.items() if "/" not in k}
     by_pair = {k: v for k, v in config.sl_seconds_by_priority.items() if "/" in k}
     if by_priority:
-        by_p = pl.col("priority").replace_strict(by_priority, default=None, return_dtype=pl.Float64)
-        sl = pl.coalesce(by_p, sl)
+        sl = pl.coalesce(_lookup(pl.col("priority"), by_priority), sl)
     if by_pair:  # the most specific threshold wins: channel and priority, priority, channel
         pair = pl.concat_str(pl.col("channel"), pl.lit("/"), pl.col("priority"))
-        sl = pl.coalesce(pair.replace_strict(by_pair, default=None, return_dtype=pl.Float64), sl)
+        sl = pl.coalesce(_lookup(pair, by_pair), sl)
     short = pl.col("abandoned") & (pl.col("wait_seconds") < config.short_abandon_seconds)
     offered = pl.lit(True) if config.count_short_abandons else ~short
     answered = pl.col("answered_at").is_not_null()
     resolve_h = (pl.col("resolved_at") - pl.col("arrived_at")).dt.total_seconds() / 3600
-    sla_a = pl.col("priority").replace_strict(
-        config.sla_answer_seconds, default=None, return_dtype=pl.Float64
-    )
-    sla_r = pl.col("priority").replace_strict(
-        config.sla_resolve_hours, default=None, return_dtype=pl.Float64
-    )
-    promise = pl.col("complaint_type").replace_strict(
-        config.complaint_promise_hours, default=None, return_dtype=pl.Float64
-    )
+    sla_a = _lookup(pl.col("priority"), config.sla_answer_seconds)
+    sla_r = _lookup(pl.col("priority"), config.sla_resolve_hours)
+    promise = _lookup(pl.col("complaint_type"), config.complaint_promise_hours)
     return [
         pl.lit(1.0).alias("_one"),  # a column of ones: a literal summed per group gives 1, not n
         pl.col("channel").is_in(REALTIME).alias("_rt"),
