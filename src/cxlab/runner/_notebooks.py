@@ -6,8 +6,6 @@ import os
 import re
 from pathlib import Path
 
-import nbformat
-
 from cxlab._config import Settings
 from cxlab._errors import WorkspaceError
 
@@ -58,6 +56,8 @@ def find_notebook(name: str, ws: Settings) -> Path:
 
 def title_of(path: Path) -> str:
     """The first markdown heading of a notebook, or its file name."""
+    import nbformat
+
     nb = nbformat.read(str(path), as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -72,6 +72,8 @@ def needs_of(path: Path) -> list[str]:
 
     An entry ``"contacts|intervals"`` is met by either table.
     """
+    import nbformat
+
     from cxlab.data import TABLES
 
     nb = nbformat.read(str(path), as_version=4)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import yaml
 
 from cxlab._errors import OptionError
@@ -64,6 +63,8 @@ def _kind_of(value: Any) -> str:
 
 def parameters_cell(path: Path) -> dict[str, Parameter]:
     """The parameters declared in the cell tagged ``parameters`` (empty if there is none)."""
+    import nbformat
+
     nb = nbformat.read(str(path), as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):

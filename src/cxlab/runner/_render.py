@@ -23,9 +23,7 @@ import datetime as dt
 import html
 import re
 from pathlib import Path
-from typing import Any
-
-import nbformat
+from typing import TYPE_CHECKING, Any
 
 from cxlab._present import (
     CSS,
@@ -44,6 +42,9 @@ from cxlab._present import (
     unit_of,
     use_language,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    import nbformat
 
 PLOTLY_ASSET = "plotly.min.js"
 LAB_CSS_ASSET = "jupyterlab.css"
@@ -145,6 +146,7 @@ def render_html(
     ``run_time`` and ``freshness`` are times in the workspace's zone (an aware ``datetime`` is
     formatted for the language and named by its zone; text is shown as it is). ``title`` defaults to the notebook's first heading, translated.
     """
+    import nbformat
     from nbconvert import HTMLExporter
 
     with use_language(language):
