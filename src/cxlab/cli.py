@@ -452,19 +452,30 @@ def run(
 @app.command("refresh", cls=_PairedParameters)
 def refresh_cmd(
     only: Annotated[list[str] | None, typer.Option("--only", help="Run only these jobs.")] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            help="Run up to N jobs at once (1: one after the other); a job still waits for "
+            "the jobs it depends on. Use the number of cores.",
+        ),
+    ] = 1,
     parameters: Language = None,
     workspace: Workspace = None,
 ) -> None:
     """Run every notebook of schedule.yaml in dependency order, past failures; exit 1 if any failed.
 
-    -p language zh|en writes every report in that language (default: the workspace's).
+    --jobs N runs independent jobs side by side. -p language zh|en writes every report in that
+    language (default: the workspace's).
     """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from cxlab import CxlabError
     from cxlab._config import settings
-    from cxlab.runner import RunStopped, load_schedule, refresh, schedule_path
+    from cxlab.runner import RunStopped, check_jobs, load_schedule, refresh, schedule_path
 
     console = Console(stderr=True)
     params = _pairs(parameters)
@@ -472,13 +483,14 @@ def refresh_cmd(
     if unknown:
         _fail(ValueError(f"refresh takes only -p language zh|en, not {', '.join(unknown)}"))
     try:
+        check_jobs(jobs)
         if "language" in params:
             from cxlab._present import check_language
 
             params["language"] = check_language(params["language"], setting="parameter language")
         ws = settings(workspace)
         schedule = load_schedule(schedule_path(ws), time_zone=ws.time_zone)
-        jobs = [j for j in schedule.jobs if not only or j.name in only]
+        selected = [j for j in schedule.jobs if not only or j.name in only]
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -486,13 +498,30 @@ def refresh_cmd(
             TimeElapsedColumn(),
             console=console,
         ) as bar:
-            task = bar.add_task("refresh", total=len(jobs))
+            task = bar.add_task("refresh", total=len(selected))
+            running: list[str] = []
+
+            def show() -> None:  # the jobs running now, in the order they started
+                bar.update(
+                    task, description=f"running {', '.join(running)}" if running else "refresh"
+                )
+
+            def started(job) -> None:
+                running.append(job.name)
+                show()
+
+            def done(job, _result) -> None:
+                running.remove(job.name)
+                bar.advance(task)
+                show()
+
             results = refresh(
                 ws,
                 schedule,
                 only=only,
-                on_start=lambda job: bar.update(task, description=f"running {job.name}"),
-                on_done=lambda job, res: bar.advance(task),
+                jobs=jobs,
+                on_start=started,
+                on_done=done,
                 say=lambda msg: console.print(msg, markup=False, highlight=False),
                 parameters=params,
             )
@@ -500,7 +529,7 @@ def refresh_cmd(
         _fail(exc)
     except RunStopped as exc:
         _fail(
-            RuntimeError(f"refresh {exc}; the running job is recorded as killed"),
+            RuntimeError(f"refresh {exc}; the jobs that were running are recorded as killed"),
             code=exc.exit_code,
         )
     failed = []

@@ -10,10 +10,13 @@ second line. Publishing is one transaction per notebook:
 3. the archived copy is written, the staged page replaces ``latest.html`` (one rename), the
    outcome line is appended to ``runs.jsonl``, ``status.json`` is replaced, the journal removed.
 
-:func:`recover` runs at every start, under the workspace lock: it rolls each journal forward
-(a kill after step 2 ends as a published run), records every ``started`` run without an outcome
-as killed (a kill before step 2 keeps the old report), and removes the ``.tmp`` litter of killed
-writes. Every step of 3 is idempotent, so a kill during recovery is recovered by the next start.
+:func:`recover` runs at every start, under the run lock of the notebooks it recovers: it rolls
+each journal forward (a kill after step 2 ends as a published run), records every ``started`` run
+without an outcome as killed (a kill before step 2 keeps the old report), and removes the ``.tmp``
+litter of killed writes. Every step of 3 is idempotent, so a kill during recovery is recovered by
+the next start. While other notebooks of the workspace run (``cxlab refresh --jobs N``, or a
+``cxlab run`` of another notebook), a start recovers only its own notebooks: a ``started`` line of
+a notebook whose run lock is held elsewhere belongs to a live run.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import json
 import os
 import signal
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -230,16 +234,23 @@ def _apply(outputs: Path, folder: Path, journal: dict[str, Any], *, logged: bool
     _step("done")
 
 
-def recover(outputs: Path) -> list[str]:
+def recover(outputs: Path, notebooks: Iterable[str] | None = None) -> list[str]:
     """Bring ``outputs`` back to agreement after a killed run (call under the workspace lock).
 
     Rolls committed publishes forward, records runs that started but never ended as killed, and
     removes the ``.tmp`` files killed writes left. Returns what it did, one line each.
+
+    ``notebooks``: recover only these notebooks (their journals, their runs, their litter, and
+    the litter of the index and the shared assets); call it holding their run locks and the
+    short publishing lock, while other notebooks may be running. ``None``: the whole workspace.
     """
+    only = None if notebooks is None else set(notebooks)
     done: list[str] = []
     reports = outputs / "reports"
     if reports.is_dir():
         for journal_path in sorted(reports.glob(f"*/{JOURNAL}")):
+            if only is not None and journal_path.parent.name not in only:
+                continue
             try:
                 journal = json.loads(journal_path.read_text(encoding="utf-8"))
                 _ = journal["record"]["run_id"]  # a journal without its record is void
@@ -252,6 +263,8 @@ def recover(outputs: Path) -> list[str]:
     for line in run_lines(outputs):
         if line.get("status") != "started" or line.get("run_id") in ended:
             continue
+        if only is not None and line.get("notebook") not in only:
+            continue  # another notebook's run: it may be running now
         now = dt.datetime.now(dt.UTC)
         record = {
             **{k: v for k, v in line.items() if k != "status"},
@@ -265,17 +278,25 @@ def recover(outputs: Path) -> list[str]:
         commit(outputs, record, status)
         ended.add(record["run_id"])
         done.append(f"recorded run {record['run_id']} of {record['notebook']} as killed")
-    for litter in _litter(outputs):
+    for litter in _litter(outputs, only):
         with contextlib.suppress(OSError):
             litter.unlink()
             done.append(f"removed {litter.relative_to(outputs)}")
     return done
 
 
-def _litter(outputs: Path) -> list[Path]:
-    """Hidden ``.tmp`` files of killed writes (never a journal's staged page: journals go first)."""
-    found = list(outputs.glob(".*.tmp")) + list((outputs / "assets").glob(".*.tmp"))
+def _litter(outputs: Path, only: set[str] | None = None) -> list[Path]:
+    """Hidden ``.tmp`` files of killed writes (never a journal's staged page: journals go first).
+
+    With ``only``, those of these notebooks, of the index and of the shared assets (written
+    under the publishing lock), not those of other files (the schedule's state has its own lock).
+    """
+    top = ".*.tmp" if only is None else ".index.html.*.tmp"
+    found = list(outputs.glob(top)) + list((outputs / "assets").glob(".*.tmp"))
     reports = outputs / "reports"
-    if reports.is_dir():
+    if only is None and reports.is_dir():
         found += list(reports.glob("*/.*.tmp")) + list(reports.glob("*/archive/.*.tmp"))
+    for name in sorted(only or ()):
+        found += list((reports / name).glob(".*.tmp"))
+        found += list((reports / name / "archive").glob(".*.tmp"))
     return [p for p in found if p.is_file()]

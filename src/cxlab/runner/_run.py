@@ -1,4 +1,5 @@
-"""One notebook run from parameters to a published report, and the workspace lock."""
+"""One notebook run from parameters to a published report, and the locks that let runs of
+different notebooks go side by side (see :mod:`cxlab.runner._locks`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import os
 import secrets
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from cxlab._errors import CxlabError, OptionError, WorkspaceError
 from cxlab._present import scrub_text
 from cxlab.runner._execute import execute
 from cxlab.runner._journal import JOURNAL, _step, append_line, read_status, recover
+from cxlab.runner._locks import BUSY_WORDS, OWNER, WORKSPACE_LOCK, Busy, SlotLocks, publish_lock
 from cxlab.runner._notebooks import find_notebook, needs_of, title_of
 from cxlab.runner._params import check_parameters
 from cxlab.runner._publish import publish_run, write_index
@@ -66,7 +68,8 @@ class RunStopped(KeyboardInterrupt):
 
 @contextlib.contextmanager
 def workspace_lock(ws: Settings) -> Iterator[None]:
-    """Hold the workspace's run lock, or fail at once with a clear message.
+    """Hold the whole workspace, or fail at once with a clear message: no run of any notebook
+    starts meanwhile, and it is refused while one runs (what the schedule service holds).
 
     Holding it, first bring ``outputs/`` back to agreement after a run that was killed
     (:func:`cxlab.runner.recover`). An ``outputs/`` that cannot be written is refused with the
@@ -74,34 +77,65 @@ def workspace_lock(ws: Settings) -> Iterator[None]:
     """
     from filelock import FileLock, Timeout
 
-    path = ws.outputs_dir / ".cxlab.lock"
+    from cxlab.runner._locks import holders, owner_text
+
+    path = ws.outputs_dir / WORKSPACE_LOCK
     lock = FileLock(str(path), timeout=0)
     try:
         ws.outputs_dir.mkdir(parents=True, exist_ok=True)
         lock.acquire()
     except Timeout:
-        holder = ws.outputs_dir / ".cxlab.lock.owner"
-        who = holder.read_text().strip() if holder.exists() else "another process"
-        raise WorkspaceError(
-            f"another cxlab run is using this workspace ({who}); wait for it to finish "
-            f"or remove {path} if no run is active."
-        ) from None
+        raise _busy(Busy(holders(ws.outputs_dir, exclusive=False), path)) from None
     except OSError as exc:
         raise _unwritable(ws, exc, {"event": "lock"}) from None
     try:
         try:
-            (ws.outputs_dir / ".cxlab.lock.owner").write_text(
-                f"pid {os.getpid()} since {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
-            )
-            if recover(ws.outputs_dir):
-                write_index(ws.outputs_dir, time_zone=ws.time_zone, language=ws.language)
+            (ws.outputs_dir / OWNER).write_text(owner_text())
+            with publish_lock(ws.outputs_dir):
+                if recover(ws.outputs_dir):
+                    write_index(ws.outputs_dir, time_zone=ws.time_zone, language=ws.language)
         except OSError as exc:
             raise _unwritable(ws, exc, {"event": "recover"}) from None
         yield
     finally:
         with contextlib.suppress(OSError):
-            (ws.outputs_dir / ".cxlab.lock.owner").unlink()
+            (ws.outputs_dir / OWNER).unlink()
         lock.release()
+
+
+@contextlib.contextmanager
+def run_lock(ws: Settings, notebooks: Iterable[str]) -> Iterator[SlotLocks]:
+    """Hold the run lock of each notebook (by stem) and the workspace lock shared, or fail at
+    once with the message :func:`workspace_lock` gives: a run of one of these notebooks is going,
+    or the whole workspace is held. Runs of other notebooks may go on meanwhile.
+
+    Holding them, first bring these notebooks' part of ``outputs/`` back to agreement after a run
+    that was killed. Yields the locks: ``release(notebook)`` lets that notebook run elsewhere
+    before the others are done (``cxlab refresh`` releases each notebook after its last job).
+    """
+    slots = SlotLocks(ws.outputs_dir)
+    try:
+        slots.acquire(notebooks)
+    except Busy as exc:
+        raise _busy(exc) from None
+    except OSError as exc:
+        raise _unwritable(ws, exc, {"event": "lock"}) from None
+    try:
+        try:
+            with publish_lock(ws.outputs_dir):
+                if recover(ws.outputs_dir, slots.held):
+                    write_index(ws.outputs_dir, time_zone=ws.time_zone, language=ws.language)
+        except OSError as exc:
+            raise _unwritable(ws, exc, {"event": "recover"}) from None
+        yield slots
+    finally:
+        slots.close()
+
+
+def _busy(exc: Busy) -> WorkspaceError:
+    return WorkspaceError(
+        f"{BUSY_WORDS} ({exc.who}); wait for it to finish or remove {exc.path} if no run is active."
+    )
 
 
 def fallback_log() -> Path:
@@ -137,7 +171,8 @@ def _unwritable(ws: Settings, exc: OSError, record: dict[str, Any]) -> Workspace
     )
 
 
-_SHIELD = {"depth": 0, "pending": None}
+_LOCAL = threading.local()  # per thread: the shield's depth, a signal it holds back, a stop
+_RENDERING = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -149,8 +184,8 @@ def _stop_on_signals() -> Iterator[None]:
         return
 
     def stop(signum: int, _frame: Any) -> None:
-        if _SHIELD["depth"]:
-            _SHIELD["pending"] = signum
+        if getattr(_LOCAL, "depth", 0):  # the handler runs in the main thread: its shield
+            _LOCAL.pending = signum
             return
         raise RunStopped(signum)
 
@@ -168,15 +203,49 @@ def _stop_on_signals() -> Iterator[None]:
 @contextlib.contextmanager
 def _shielded() -> Iterator[None]:
     """Record an outcome whole: a stop signal received meanwhile is raised afterwards."""
-    _SHIELD["depth"] += 1
+    _LOCAL.depth = getattr(_LOCAL, "depth", 0) + 1
     try:
         yield
     finally:
-        _SHIELD["depth"] -= 1
-        pending = _SHIELD["pending"]
-        if not _SHIELD["depth"] and pending is not None:
-            _SHIELD["pending"] = None
+        _LOCAL.depth -= 1
+        pending = getattr(_LOCAL, "pending", None)
+        if not _LOCAL.depth and pending is not None:
+            _LOCAL.pending = None
             raise RunStopped(pending)
+
+
+class Stop:
+    """A stop asked of runs in worker threads (signals reach only the main thread): the thread
+    that received the signal sets it; each run checks it between its steps (:func:`_check_stop`)
+    and, once set, raises :class:`RunStopped` and is recorded as killed."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.signum = signal.SIGTERM
+
+    def set(self, signum: int) -> None:
+        self.signum = signum
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+
+@contextlib.contextmanager
+def stoppable(stop: Stop) -> Iterator[None]:
+    """Runs in this thread obey ``stop``."""
+    _LOCAL.stop = stop
+    try:
+        yield
+    finally:
+        _LOCAL.stop = None
+
+
+def _check_stop() -> None:
+    """Raise :class:`RunStopped` if this thread's runs were asked to stop."""
+    stop = getattr(_LOCAL, "stop", None)
+    if stop is not None and stop.is_set():
+        raise RunStopped(stop.signum)
 
 
 def check_text(what: str, value: str) -> str:
@@ -239,6 +308,11 @@ def run_notebook(
     is recorded as killed by the next start. A full disk or a read-only ``outputs/`` fails the
     run with the reason, recorded in ``runs.jsonl`` where there is room, else in
     :func:`fallback_log` (then :class:`WorkspaceError` is raised).
+
+    ``lock``: hold the notebook's run lock (:func:`run_lock`): a run of the same notebook, or
+    the workspace held by :func:`workspace_lock`, refuses it at once with
+    :class:`WorkspaceError`; runs of other notebooks may go on side by side. ``lock=False`` is
+    for a caller that holds the lock already (``cxlab refresh``, the schedule).
     """
     ws = workspace if isinstance(workspace, Settings) else settings(workspace)
     check_text("notebook name", str(name))
@@ -248,7 +322,7 @@ def run_notebook(
             check_text(f"parameter {key}", value)
     source = find_notebook(name, ws)  # before the lock: an unknown name writes nothing
     if lock:
-        with workspace_lock(ws):
+        with run_lock(ws, [source.stem]):
             return run_notebook(
                 str(source),
                 parameters,
@@ -280,7 +354,8 @@ def run_notebook(
     }
     state = finish["state"]
     try:
-        append_line(outputs, {**record, "status": "started"})
+        with publish_lock(outputs):
+            append_line(outputs, {**record, "status": "started"})
     except OSError as exc:
         raise _unwritable(ws, exc, {**record, "event": "start"}) from None
     _step("started")
@@ -366,6 +441,7 @@ def _run(
         )
     if missing:
         return _needs_data(ws, source, finish, missing, started, run_id, lang)
+    _check_stop()
     run_dir = outputs / "runs" / stem / run_id
     finish["state"]["run_dir"] = run_dir
     run_dir.mkdir(parents=True)
@@ -389,6 +465,7 @@ def _run(
         log=run_dir / "run.log",
     )
     scrub_notebook(executed, run_dir / "run.log")
+    _check_stop()  # a run killed for a stop is recorded as stopped, not as a dead kernel
     if not result.ok:
         return _finish(
             **finish,
@@ -398,8 +475,9 @@ def _run(
         )
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
     try:
-        report = render_html(executed, **_page_context(ws, started, record, run_id, lang))
-        slim_notebook(executed)
+        with _RENDERING:  # runs in threads (refresh --jobs N) render one at a time
+            report = render_html(executed, **_page_context(ws, started, record, run_id, lang))
+            slim_notebook(executed)
         _step("rendered")
     except OSError:
         raise
@@ -410,6 +488,7 @@ def _run(
             error={"kind": "render", "message": f"{type(exc).__name__}: {exc}", "cell": None},
             keep=keep,
         )
+    _check_stop()
     return _finish(**finish, run_dir=run_dir, error=None, metrics=metrics, page=report, keep=keep)
 
 
@@ -603,23 +682,24 @@ def _finish(
     notebook = record["notebook"]
     if page is not None:
         record["report"] = str(outputs / "reports" / notebook / "latest.html")
-    with _shielded():
-        report = publish_run(
-            outputs,
-            record,
-            metrics,
-            titles=titles,
-            report_html=page,
-            archive=archive,
-            keep=keep or DEFAULT_ARCHIVE_KEEP,
-            language=language,
-            time_zone=time_zone,
-        )
-        if state is not None:
-            state["done"] = True
-    if keep is not None and report is None:
-        prune_archive(outputs, notebook, keep=keep)
-    write_index(outputs, time_zone=time_zone, language=language)
+    with publish_lock(outputs):  # runs of other notebooks publish too: one at a time
+        with _shielded():
+            report = publish_run(
+                outputs,
+                record,
+                metrics,
+                titles=titles,
+                report_html=page,
+                archive=archive,
+                keep=keep or DEFAULT_ARCHIVE_KEEP,
+                language=language,
+                time_zone=time_zone,
+            )
+            if state is not None:
+                state["done"] = True
+        if keep is not None and report is None:
+            prune_archive(outputs, notebook, keep=keep)
+        write_index(outputs, time_zone=time_zone, language=language)
     return RunResult(
         notebook,
         record["run_id"],

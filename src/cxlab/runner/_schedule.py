@@ -1,7 +1,8 @@
 """``schedule.yaml``: jobs with cron expressions, timeouts, retries and dependencies.
 
-``refresh`` runs every job once in dependency order; ``serve`` runs due jobs in the foreground as
-a service would; ``cron_lines`` prints the same jobs as crontab entries.
+``refresh`` runs every job once in dependency order, several at once with ``jobs=N``; ``serve``
+runs due jobs in the foreground as a service would; ``cron_lines`` prints the same jobs as crontab
+entries.
 """
 
 from __future__ import annotations
@@ -10,9 +11,14 @@ import contextlib
 import datetime as dt
 import json
 import math
+import numbers
+import os
+import queue
 import re
 import shlex
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -25,7 +31,19 @@ import yaml
 
 from cxlab._config import Settings
 from cxlab._errors import CxlabError, OptionError, WorkspaceError
-from cxlab.runner._run import RunResult, run_notebook, workspace_lock
+from cxlab.runner._locks import BUSY_WORDS
+from cxlab.runner._run import (
+    RunResult,
+    RunStopped,
+    Stop,
+    _check_stop,
+    _shielded,
+    _stop_on_signals,
+    run_lock,
+    run_notebook,
+    stoppable,
+    workspace_lock,
+)
 
 MAX_RETRIES = 10
 
@@ -287,6 +305,7 @@ def _run_job(
 ) -> RunResult:
     result = None
     for attempt in range(job.retries + 1):
+        _check_stop()  # a refresh that was stopped starts no new attempt
         result = run_notebook(
             job.notebook,
             {**job.parameters, **(extra or {})},
@@ -305,14 +324,29 @@ def _run_job(
     return result
 
 
-def _check_notebooks(ws: Settings, jobs: Iterable[Job]) -> None:
+def _check_notebooks(ws: Settings, jobs: Iterable[Job]) -> dict[str, str]:
+    """Each job's notebook as its output slot (the notebook's stem), or :class:`WorkspaceError`
+    naming the job whose notebook does not exist."""
     from cxlab.runner._notebooks import find_notebook
 
+    stems = {}
     for job in jobs:
         try:
-            find_notebook(job.notebook, ws)
+            stems[job.name] = find_notebook(job.notebook, ws).stem
         except WorkspaceError as exc:
             raise WorkspaceError(f"job {job.name!r}: {exc}") from None
+    return stems
+
+
+def check_jobs(jobs: Any) -> int:
+    """``jobs`` (``--jobs``): how many jobs a refresh runs at once, a whole number ≥ 1, else
+    :class:`OptionError`."""
+    if isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral) or jobs < 1:
+        raise OptionError(
+            f"jobs={jobs!r} is not a number of jobs to run at once; give a whole number ≥ 1, "
+            "such as 2 on a machine with two cores (1 runs them one after the other)."
+        )
+    return int(jobs)
 
 
 def refresh(
@@ -320,6 +354,7 @@ def refresh(
     schedule: Schedule,
     *,
     only: list[str] | None = None,
+    jobs: int = 1,
     on_start: Callable[[Job], None] | None = None,
     on_done: Callable[[Job, RunResult | None], None] | None = None,
     say: Callable[[str], None] = lambda _m: None,
@@ -327,26 +362,185 @@ def refresh(
 ) -> dict[str, RunResult | None]:
     """Run every job once, in dependency order, past failures; a job whose dependency failed is skipped.
 
+    ``jobs`` run at once (default 1: one after the other, in the order of ``schedule.yaml``). A
+    job starts when every job it depends on has finished and none failed; jobs of one notebook
+    never overlap; among the jobs ready to start, the first in ``schedule.yaml`` goes first. Each
+    notebook's run lock is taken for the whole refresh before anything runs (a notebook that
+    another run is using refuses the refresh, as a held workspace does) and released after its
+    last job, so ``cxlab run`` of a notebook whose jobs are done may go while the refresh goes on.
+
     ``parameters`` go to every job (``{"language": "zh"}``). A job whose notebook does not exist
-    refuses the whole refresh before anything runs or is written.
+    refuses the whole refresh before anything runs or is written. ``on_start``, ``on_done`` and
+    ``say`` are called from the calling thread. Returns each job's result (None: skipped), in
+    the order of ``schedule.yaml``.
+
+    With ``jobs`` > 1 the jobs run in threads of this process: each run's papermill and kernel
+    are processes of their own, and the thread only waits for them, renders and publishes
+    (under a short lock around what the runs share: the run log, the index, the assets). A
+    SIGTERM, SIGHUP or Ctrl-C (received by the main thread) kills every running papermill and
+    kernel, records each running job as killed and raises :class:`RunStopped`. An error that
+    stops a run outright (``outputs/`` cannot be written, a bug) starts no further job; the
+    running ones finish, then it is raised.
     """
-    _check_notebooks(ws, [j for j in schedule.jobs if not only or j.name in only])
-    with workspace_lock(ws):
-        results: dict[str, RunResult | None] = {}
-        for job in schedule.jobs:
-            if only and job.name not in only:
+    workers = check_jobs(jobs)
+    selected = [j for j in schedule.jobs if not only or j.name in only]
+    stems = _check_notebooks(ws, selected)
+    with run_lock(ws, set(stems.values())) as locks:
+        plan = _Plan(selected, stems, locks)
+        if min(workers, len(selected)) <= 1:
+            _one_by_one(plan, ws, on_start, on_done, say, parameters)
+        else:
+            _side_by_side(plan, ws, workers, on_start, on_done, say, parameters)
+    return {job.name: plan.results[job.name] for job in selected if job.name in plan.results}
+
+
+class _Plan:
+    """The jobs of a refresh: waiting, running, done; each notebook's lock released after its
+    last job."""
+
+    def __init__(self, jobs: list[Job], stems: dict[str, str], locks: Any) -> None:
+        self.pending = list(jobs)
+        self.names = {j.name for j in jobs}
+        self.stems = stems
+        self.locks = locks
+        self.running: dict[str, Job] = {}
+        self.results: dict[str, RunResult | None] = {}
+
+    def next(self) -> tuple[str, Job] | None:
+        """The first waiting job whose dependencies are done: ``("skip", job)`` if one of them
+        failed, else ``("run", job)`` unless a job of the same notebook is running."""
+        busy = {self.stems[name] for name in self.running}
+        for job in self.pending:
+            deps = [d for d in job.depends_on if d in self.names]
+            if any(d not in self.results for d in deps):
                 continue
+            if _failed_deps(job, self.results):
+                return "skip", job
+            if self.stems[job.name] not in busy:
+                return "run", job
+        return None
+
+    def start(self, job: Job) -> None:
+        self.pending.remove(job)
+        self.running[job.name] = job
+
+    def finish(self, job: Job, result: RunResult | None) -> None:
+        if job in self.pending:
+            self.pending.remove(job)
+        self.running.pop(job.name, None)
+        self.results[job.name] = result
+        stem = self.stems[job.name]
+        if not any(self.stems[j.name] == stem for j in [*self.pending, *self.running.values()]):
+            self.locks.release(stem)
+
+
+def _one_by_one(plan: _Plan, ws: Settings, on_start, on_done, say, parameters) -> None:
+    """Run the jobs one after the other in this thread (the order of ``schedule.yaml``)."""
+    while (step := plan.next()) is not None:
+        kind, job = step
+        if on_start:
+            on_start(job)
+        if kind == "skip":
+            say(f"{job.name}: skipped because {', '.join(_failed_deps(job, plan.results))} failed")
+            plan.finish(job, None)
+        else:
+            plan.start(job)
+            plan.finish(job, _run_job(job, ws, say, parameters))
+        if on_done:
+            on_done(job, plan.results[job.name])
+
+
+def _side_by_side(
+    plan: _Plan, ws: Settings, workers: int, on_start, on_done, say, parameters
+) -> None:
+    """Run up to ``workers`` jobs at once, each in a thread; callbacks stay in this thread."""
+    events: queue.Queue = queue.Queue()
+    stop = Stop()
+    threads: dict[str, threading.Thread] = {}
+    failure: list[BaseException] = []
+
+    def work(job: Job) -> None:
+        with stoppable(stop):
+            try:
+                result = _run_job(job, ws, lambda m: events.put(("say", m)), parameters)
+            except BaseException as exc:  # handed to the main thread
+                events.put(("done", job, None, exc))
+            else:
+                events.put(("done", job, result, None))
+
+    def handle(event: tuple) -> None:
+        if event[0] == "say":
+            say(event[1])
+            return
+        _, job, result, exc = event
+        threads.pop(job.name).join()
+        plan.finish(job, result)
+        if exc is not None:
+            if not isinstance(exc, RunStopped) and not failure:
+                failure.append(exc)
+            return
+        if on_done:
+            on_done(job, result)
+
+    def launch() -> None:
+        while not failure and not stop.is_set() and (step := plan.next()) is not None:
+            kind, job = step
+            if kind == "run" and len(plan.running) >= workers:
+                return
             if on_start:
                 on_start(job)
-            failed = _failed_deps(job, results)
-            if failed:
-                say(f"{job.name}: skipped because {', '.join(failed)} failed")
-                results[job.name] = None
-            else:
-                results[job.name] = _run_job(job, ws, say, parameters)
-            if on_done:
-                on_done(job, results[job.name])
-    return results
+            if kind == "skip":
+                failed = ", ".join(_failed_deps(job, plan.results))
+                say(f"{job.name}: skipped because {failed} failed")
+                plan.finish(job, None)
+                if on_done:
+                    on_done(job, None)
+                continue
+            plan.start(job)
+            thread = threading.Thread(target=work, args=(job,), name=f"cxlab-{job.name}")
+            threads[job.name] = thread
+            thread.start()
+
+    with _stop_on_signals():
+        try:
+            launch()
+            while plan.running:
+                with contextlib.suppress(queue.Empty):
+                    handle(events.get(timeout=0.5))
+                    launch()
+        except RunStopped as exc:
+            stop.set(exc.signum)
+            with _shielded():  # a second signal waits until every running job is recorded
+                while plan.running:
+                    _kill_runs()
+                    with contextlib.suppress(queue.Empty):
+                        handle(events.get(timeout=0.2))
+            raise
+        finally:
+            while plan.running:  # a callback raised: the running jobs finish, then it is raised
+                handle(events.get())
+    if failure:
+        raise failure[0]
+
+
+def _kill_runs() -> None:
+    """Kill the papermill processes this process started, and everything below them (their
+    kernels): each run waiting for one in a thread then sees its stop and records it killed."""
+    from cxlab.runner._execute import _descendants
+
+    for pid in _descendants(os.getpid()):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"papermill" not in command:
+            continue
+        below = _descendants(pid)
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)  # papermill leads a process group of its own
+        for child in [pid, *below]:
+            with contextlib.suppress(OSError):
+                os.kill(child, signal.SIGKILL)
 
 
 def _failed_deps(job: Job, results: dict[str, RunResult | None]) -> list[str]:
@@ -385,7 +579,6 @@ LOOK_BACK = dt.timedelta(minutes=1)
 started, so the first check runs a job whose cron fired in that minute (an every-minute job)."""
 STATE_FILE = "schedule_state.json"
 _TICK = dt.timedelta(microseconds=1)
-BUSY_WORDS = "another cxlab run is using this workspace"  # how workspace_lock says it is held
 
 
 @dataclass
