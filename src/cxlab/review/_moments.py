@@ -12,7 +12,6 @@ import math
 from collections.abc import Sequence
 
 import polars as pl
-from scipy import stats
 
 from cxlab.features import MetricConfig, metrics
 
@@ -72,6 +71,8 @@ def change_test(
     a: tuple[float, float, float], b: tuple[float, float, float], *, count: bool = False
 ) -> tuple[float | None, float | None]:
     """Difference (a - b) and its two-sided p-value from a normal test on the moments."""
+    from scipy import stats
+
     ma, sa = mean_and_se(*a, count=count)
     mb, sb = mean_and_se(*b, count=count)
     if ma is None or mb is None or sa is None or sb is None:

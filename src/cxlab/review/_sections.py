@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 import polars as pl
-from plotly.subplots import make_subplots
 
 from cxlab._present import N_, _, fmt_date, fmt_list, fmt_value, label, order_levels
 from cxlab._result import Result
@@ -756,6 +755,8 @@ class Phone(Result):
 
     def plot(self) -> go.Figure:
         """Answer rate (top) and calls (bottom) by hour of the day, on two panels."""
+        from plotly.subplots import make_subplots
+
         lo, hi = int(self.hours["hour"].min()), int(self.hours["hour"].max())
         grid = pl.DataFrame(
             {"hour": pl.int_range(lo, hi + 1, eager=True).cast(self.hours["hour"].dtype)}

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 import polars as pl
-from scipy import stats
 
 from cxlab._errors import OptionError
 from cxlab._present import (
@@ -338,6 +337,8 @@ def anomalies(
     config: MetricConfig | None = None,
 ) -> Anomalies:
     """Laney control limits per ``by`` group and KPI; see the module docstring."""
+    from scipy import stats
+
     lo, hi = period.bounds()
     start = lo - dt.timedelta(days=BASELINE_DAYS)
     prepared = (
@@ -744,6 +745,8 @@ def ranking(
     config: MetricConfig | None = None,
 ) -> Ranking:
     """Empirical-Bayes ranking of agents (``by="agent_id"``) or teams (``by="team"``) on a share KPI."""
+    from scipy import stats
+
     dictionary = metrics(config)
     if kpi not in dictionary:
         raise OptionError(
@@ -863,6 +866,8 @@ def _between_units(x: np.ndarray, n: np.ndarray, alpha: float = 1 - CERTAINTY) -
     (p (1 - p)), so tau2 = max(0, (Q - (k - 1)) / (W - sum W_i^2 / W)). The units differ when
     the test rejects at ``alpha`` (and tau2 > 0); only then is a beta prior of mean p and
     variance tau2 fitted (strength p (1 - p) / tau2 - 1 contacts)."""
+    from scipy import stats
+
     k = len(x)
     total = float(n.sum())
     p = float(x.sum()) / total
@@ -883,6 +888,8 @@ def _between_units(x: np.ndarray, n: np.ndarray, alpha: float = 1 - CERTAINTY) -
 
 def _wilson(x: np.ndarray, n: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """The Wilson score interval of each rate x/n."""
+    from scipy import stats
+
     z = stats.norm.isf(alpha / 2)
     rate = x / n
     centre = (rate + z * z / (2 * n)) / (1 + z * z / n)
