@@ -8,10 +8,12 @@ failure or a kill never leaves a partial or a missing table behind.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import shutil
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -352,27 +354,73 @@ def store_frame(
     return target, plan
 
 
-def _stage(frame, spec, staging: Path, target: Path, mode, tz: str, table: str, source: str):
-    """Write the complete new table into ``staging`` (its metadata last)."""
-    if spec.time_column is None:
-        frame.write_parquet(staging / "part-0.parquet")
-        months: list[str] = []
-    else:
-        kept: list[Path] = []
-        if mode == "months" and target.exists():
-            frame, kept = merge_months(frame, spec.time_column, target, tz)
-        keyed = frame.with_columns(
-            pl.col(spec.time_column).dt.strftime("%Y-%m").alias("__month")
-        ).sort(spec.time_column)
-        months = keyed["__month"].unique().sort().to_list()
-        for (month,), part in keyed.group_by(["__month"], maintain_order=True):
-            folder = staging / f"month={month}"
-            folder.mkdir()
-            part.drop("__month").write_parquet(folder / "part-0.parquet")
-            _swap._step("partition")
-        for old in kept:
-            shutil.copytree(old, staging / old.name)
-        months = sorted([*months, *(old.name.removeprefix("month=") for old in kept)])
+class TableBatch:
+    """Tables staged by :func:`store_tables`, swapped in together when all are written."""
+
+    def __init__(self, ws: Settings) -> None:
+        self.ws = ws
+        self.staged: list[tuple[Path, Path]] = []
+
+    def write(self, table: str, parts: Iterable[pl.DataFrame], *, source: str = "") -> int:
+        """Stage ``table`` (replacing it) from validated frames: for a table partitioned by time,
+        each frame holds whole months (one frame per month: a month in two frames is refused);
+        otherwise the frames are the table's rows in order. Returns the rows staged."""
+        spec = TABLES[table]
+        staging = new_staging(self.ws.processed_dir, table)
+        self.staged.append((staging, table_dir(table, self.ws)))
+        if spec.time_column is None:
+            _write_whole(pl.concat(list(parts)), staging)
+            months: list[str] = []
+        else:
+            months = sorted(m for part in parts for m in _write_months(part, spec, staging))
+        return _write_meta(staging, table, source, months)
+
+
+@contextlib.contextmanager
+def store_tables(workspace: Settings | None = None) -> Iterator[TableBatch]:
+    """Replace several tables, each written piece by piece (a month at a time), so that none
+    is in memory whole; they are swapped in together at the end, and none is if any write
+    fails (a refused month, a crash). Holds the store lock throughout.
+
+    >>> with store_tables(ws) as store:  # doctest: +SKIP
+    ...     store.write("contacts", months_of_contacts, source="contacts.parquet")
+    """
+    ws = workspace or settings()
+    with store_lock(ws.processed_dir):
+        recover(ws.processed_dir)
+        batch = TableBatch(ws)
+        try:
+            yield batch
+            for staging, target in batch.staged:
+                swap_in(staging, target)
+        finally:
+            for staging, _ in batch.staged:
+                shutil.rmtree(staging, ignore_errors=True)
+            staging_root = ws.processed_dir / _swap.STAGING
+            if staging_root.exists() and not any(staging_root.iterdir()):
+                staging_root.rmdir()
+
+
+def _write_whole(frame: pl.DataFrame, staging: Path) -> None:
+    frame.write_parquet(staging / "part-0.parquet")
+
+
+def _write_months(frame: pl.DataFrame, spec, staging: Path) -> list[str]:
+    """Write ``frame``'s UTC months as partitions of ``staging`` (each sorted by time)."""
+    keyed = frame.with_columns(pl.col(spec.time_column).dt.strftime("%Y-%m").alias("__month")).sort(
+        spec.time_column
+    )
+    months = keyed["__month"].unique().sort().to_list()
+    for (month,), part in keyed.group_by(["__month"], maintain_order=True):
+        folder = staging / f"month={month}"
+        folder.mkdir()
+        part.drop("__month").write_parquet(folder / "part-0.parquet")
+        _swap._step("partition")
+    return months
+
+
+def _write_meta(staging: Path, table: str, source: str, months: list[str]) -> int:
+    """Write the staged table's metadata (last); returns its rows."""
     rows = (
         pl.scan_parquet(staging / "**/*.parquet", hive_partitioning=False)
         .select(pl.len())
@@ -387,6 +435,23 @@ def _stage(frame, spec, staging: Path, target: Path, mode, tz: str, table: str, 
         "months": months,
     }
     (staging / _META).write_text(json.dumps(meta, indent=2))
+    return rows
+
+
+def _stage(frame, spec, staging: Path, target: Path, mode, tz: str, table: str, source: str):
+    """Write the complete new table into ``staging`` (its metadata last)."""
+    if spec.time_column is None:
+        _write_whole(frame, staging)
+        months: list[str] = []
+    else:
+        kept: list[Path] = []
+        if mode == "months" and target.exists():
+            frame, kept = merge_months(frame, spec.time_column, target, tz)
+        months = _write_months(frame, spec, staging)
+        for old in kept:
+            shutil.copytree(old, staging / old.name)
+        months = sorted([*months, *(old.name.removeprefix("month=") for old in kept)])
+    _write_meta(staging, table, source, months)
 
 
 def recover_store(workspace: Settings | None = None, *, wait: float = 30.0) -> list[str]:

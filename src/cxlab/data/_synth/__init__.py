@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ import polars as pl
 from cxlab._config import Settings, settings
 from cxlab._options import check_option
 from cxlab.data._schemas import TABLES
-from cxlab.data._store import write_table
+from cxlab.data._store import store_tables
 from cxlab.data._synth import _calendar as C
 from cxlab.data._synth import _experiments as X
 from cxlab.data._synth import _surveys as S
@@ -34,7 +34,7 @@ from cxlab.data._synth._config import (
     Size,
     SynthConfig,
 )
-from cxlab.data._validate import validate
+from cxlab.data._synth._export import RawExport, validated_parts
 
 GENERATOR_VERSION = 3
 SIMULATED = tuple(name for name in TABLES if name != "intervals")
@@ -147,12 +147,14 @@ def generate(
         / f"{size}-seed{seed}-{country}-{config.end:%Y%m%d}-v{GENERATOR_VERSION}"
     )
     if force or not (raw / "truth.json").exists():
-        frames, truth = simulate(config, say)
         staging = raw.with_name(raw.name + ".partial")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
-        for name, frame in frames.items():
-            frame.write_parquet(staging / f"{name}.parquet")
+        export = RawExport(staging)
+        try:
+            truth = simulate(config, say, export)
+        finally:
+            export.close()
         (staging / "truth.json").write_text(
             json.dumps(truth, indent=2, ensure_ascii=False, sort_keys=True)
         )
@@ -163,13 +165,13 @@ def generate(
         say(f"reusing the raw export in {raw}")
     planted = read_truth(raw / "truth.json", config)  # before anything is stored
     say("validating and storing")
-    typed = {}
-    for name in SIMULATED:
-        typed[name] = validate(
-            pl.read_parquet(raw / f"{name}.parquet"), name, source=f"{raw.name}/{name}.parquet"
-        )
-    for name, frame in typed.items():
-        write_table(frame, name, workspace=ws, source=str(raw / f"{name}.parquet"))
+    rows = {}
+    with store_tables(ws) as store:  # every table is validated before any is swapped in
+        for name in SIMULATED:
+            path = raw / f"{name}.parquet"
+            rows[name] = store.write(
+                name, validated_parts(path, name, f"{raw.name}/{name}.parquet"), source=str(path)
+            )
     ws.processed_dir.mkdir(parents=True, exist_ok=True)
     partial = ws.processed_dir / ".truth.json.partial"
     partial.write_text(planted, encoding="utf-8")
@@ -182,7 +184,7 @@ def generate(
     return {
         "raw": str(raw),
         "truth": str(ws.processed_dir / "truth.json"),
-        "rows": {name: frame.height for name, frame in typed.items()},
+        "rows": rows,
     }
 
 
@@ -240,10 +242,13 @@ def truth(workspace: str | os.PathLike | Settings | None = None) -> dict:
     return json.loads(path.read_text())
 
 
-def simulate(
-    config: SynthConfig, say: Callable[[str], None]
-) -> tuple[dict[str, pl.DataFrame], dict]:
-    """Simulate every table (in memory) and the truth it plants."""
+def simulate(config: SynthConfig, say: Callable[[str], None], export: RawExport) -> dict:
+    """Simulate every table into ``export`` and return the truth it plants.
+
+    The contacts are written one month at a time as they are simulated, and the QA scores one
+    month at a time after them; what the surveys and QA scores need of every answered contact
+    is kept as a few numbers per contact (:class:`_Answered`).
+    """
     rng = np.random.default_rng(config.seed)
     regions = REGIONS[config.country]
     say("calendar, holidays and events")
@@ -253,17 +258,116 @@ def simulate(
     plain = C.arrival_rates(config, grid, [e for e in events if e.kind == "holiday"])
     plan = X.make_plan(config, regions, rng)
     say("customers, queues and contacts")
-    cust, agents, k, _staffing, sample, arms = W.simulate(
-        config, rng, grid, rates, plain, events, plan
-    )
+    cust, staffing, agents = W.population(config, rng, grid, rates, plain)
+    answered = _Answered()
 
-    n = len(k["arrived"])
-    order = np.lexsort((k["queue"], k["arrived"]))
-    k = {key: v[order] for key, v in k.items()}
-    contact_ids = np.char.add("K", np.char.zfill(np.arange(1, n + 1).astype(str), 9))
-    contacts = pl.DataFrame(
+    def emit(k: dict[str, np.ndarray]) -> None:
+        first = answered.contacts + 1
+        export.write("contacts", _contacts(k, first, cust, agents, regions))
+        answered.add(k, first)
+
+    sample, arms = W.simulate(config, rng, grid, rates, cust, staffing, agents, events, plan, emit)
+    kept = answered.finish()
+
+    say("surveys and comments")
+    surveys, nps_truth = _surveys(config, rng, kept, cust, grid)
+    for part in _by_month(surveys, "responded_at"):
+        export.write("surveys", part)
+    del surveys
+    say("experiments, events, agents and QA")
+    export.write(
+        "customers",
+        pl.DataFrame(
+            {
+                "customer_id": cust.ids,
+                "segment": cust.segment,
+                "value_tier": cust.tier,
+                "region": np.array(regions)[cust.region],
+                "contract": cust.contract,
+                "monthly_value": cust.monthly_value,
+                "signup_date": cust.signup.astype("datetime64[D]"),
+                "churn_date": cust.churn.astype("datetime64[D]"),
+                "downgrade_date": cust.downgrade.astype("datetime64[D]"),
+            }
+        ),
+    )
+    experiments = pl.DataFrame(X.registry_rows(plan)).with_columns(
+        pl.col("start").dt.replace_time_zone("UTC")
+        if pl.DataFrame(X.registry_rows(plan))["start"].dtype.time_zone is None
+        else pl.col("start"),
+    )
+    export.write("experiments", experiments)
+    export.write("assignments", _assignments(plan, cust, agents, arms, regions))
+    export.write(
+        "events",
+        pl.DataFrame(
+            {
+                "event_id": [e.event_id for e in events],
+                "name": [e.name for e in events],
+                "kind": [e.kind for e in events],
+                "start": [e.start.astimezone(dt.UTC) for e in events],
+                "end": [e.end.astimezone(dt.UTC) for e in events],
+                "queues": [";".join(e.queues) for e in events],
+            }
+        ).with_columns(pl.col("start", "end").dt.convert_time_zone("UTC").dt.cast_time_unit("us")),
+    )
+    export.write(
+        "agents",
+        pl.DataFrame(
+            {
+                "agent_id": agents.ids,
+                "team": agents.team,
+                "channel": agents.channel,
+                "site": agents.site,
+                "hired_on": pl.Series(list(agents.hired_on), dtype=pl.Date),
+            }
+        ),
+    )
+    for part in _qa(rng, kept, agents):
+        export.write("qa_scores", part)
+    del kept
+    export.write(
+        "queues",
+        pl.DataFrame(
+            {
+                "queue": [q.queue for q in QUEUES],
+                "channel": [q.channel for q in QUEUES],
+                "open_hour": [q.open_hour for q in QUEUES],
+                "close_hour": [q.close_hour for q in QUEUES],
+                "open_weekends": [True] * len(QUEUES),
+                "concurrency": [q.concurrency for q in QUEUES],
+                "sl_seconds": [float(q.sl_seconds) for q in QUEUES],
+                "sl_target": [q.sl_target for q in QUEUES],
+            }
+        ),
+    )
+    export.write(
+        "targets",
+        pl.DataFrame(
+            TARGETS,
+            schema=["kpi", "scope", "period", "target", "direction", "description"],
+            orient="row",
+        ),
+    )
+    return _truth(config, rates, events, plan, sample, nps_truth, regions)
+
+
+def _contact_ids(rows: np.ndarray) -> pl.Series:
+    """The contact ids of rows (from 0) of the contacts table: ``K000000001``..."""
+    return "K" + pl.Series(rows.astype(np.int64) + 1).cast(pl.Utf8).str.zfill(9)
+
+
+def _contacts(
+    k: dict[str, np.ndarray],
+    first: int,
+    cust: W.Customers,
+    agents: W.Agents,
+    regions: tuple[str, ...],
+) -> pl.DataFrame:
+    """One month of the contacts table; its contact ids count on from ``first``."""
+    return pl.DataFrame(
         {
-            "contact_id": contact_ids,
+            "contact_id": _contact_ids(np.arange(first - 1, first - 1 + len(k["arrived"]))),
             "customer_id": cust.ids[k["customer"]],
             "channel": k["channel"].astype(str),
             "queue": np.array([q.queue for q in QUEUES])[k["queue"]],
@@ -286,79 +390,55 @@ def simulate(
         }
     ).with_columns(pl.col("handle_seconds").fill_nan(None))
 
-    say("surveys and comments")
-    surveys, nps_truth = _surveys(config, rng, contacts, cust, grid)
-    say("experiments, events, agents and QA")
-    customers = pl.DataFrame(
-        {
-            "customer_id": cust.ids,
-            "segment": cust.segment,
-            "value_tier": cust.tier,
-            "region": np.array(regions)[cust.region],
-            "contract": cust.contract,
-            "monthly_value": cust.monthly_value,
-            "signup_date": cust.signup.astype("datetime64[D]"),
-            "churn_date": cust.churn.astype("datetime64[D]"),
-            "downgrade_date": cust.downgrade.astype("datetime64[D]"),
+
+class _Answered:
+    """What the surveys and QA scores need of every contact answered (or given an agent), in
+    the order of the contacts table: its row (from 0), answer time, customer, queue, agent
+    and whether it is a complaint; about 24 bytes a contact instead of the whole row."""
+
+    def __init__(self) -> None:
+        self.contacts = 0
+        self.parts: dict[str, list[np.ndarray]] = {}
+
+    def add(self, k: dict[str, np.ndarray], first: int) -> None:
+        n = len(k["arrived"])
+        keep = ~np.isnat(k["answered_at"]) | (k["agent"] >= 0)
+        columns = {
+            "row": first - 1 + np.flatnonzero(keep),
+            "answered_at": k["answered_at"][keep],
+            "customer": k["customer"][keep].astype(np.int32),
+            "queue": k["queue"][keep].astype(np.int8),
+            "agent": k["agent"][keep].astype(np.int32),
+            "complaint": k["complaint"][keep] != "",
         }
-    )
-    experiments = pl.DataFrame(X.registry_rows(plan)).with_columns(
-        pl.col("start").dt.replace_time_zone("UTC")
-        if pl.DataFrame(X.registry_rows(plan))["start"].dtype.time_zone is None
-        else pl.col("start"),
-    )
-    assignments = _assignments(plan, cust, agents, arms, regions)
-    events_frame = pl.DataFrame(
-        {
-            "event_id": [e.event_id for e in events],
-            "name": [e.name for e in events],
-            "kind": [e.kind for e in events],
-            "start": [e.start.astimezone(dt.UTC) for e in events],
-            "end": [e.end.astimezone(dt.UTC) for e in events],
-            "queues": [";".join(e.queues) for e in events],
-        }
-    ).with_columns(pl.col("start", "end").dt.convert_time_zone("UTC").dt.cast_time_unit("us"))
-    agents_frame = pl.DataFrame(
-        {
-            "agent_id": agents.ids,
-            "team": agents.team,
-            "channel": agents.channel,
-            "site": agents.site,
-            "hired_on": pl.Series(list(agents.hired_on), dtype=pl.Date),
-        }
-    )
-    qa = _qa(rng, contacts, agents)
-    queues = pl.DataFrame(
-        {
-            "queue": [q.queue for q in QUEUES],
-            "channel": [q.channel for q in QUEUES],
-            "open_hour": [q.open_hour for q in QUEUES],
-            "close_hour": [q.close_hour for q in QUEUES],
-            "open_weekends": [True] * len(QUEUES),
-            "concurrency": [q.concurrency for q in QUEUES],
-            "sl_seconds": [float(q.sl_seconds) for q in QUEUES],
-            "sl_target": [q.sl_target for q in QUEUES],
-        }
-    )
-    targets = pl.DataFrame(
-        TARGETS,
-        schema=["kpi", "scope", "period", "target", "direction", "description"],
-        orient="row",
-    )
-    frames = {
-        "contacts": contacts,
-        "customers": customers,
-        "surveys": surveys,
-        "experiments": experiments,
-        "assignments": assignments,
-        "events": events_frame,
-        "agents": agents_frame,
-        "qa_scores": qa,
-        "queues": queues,
-        "targets": targets,
-    }
-    truth = _truth(config, rates, events, plan, sample, nps_truth, regions)
-    return frames, truth
+        for key, values in columns.items():
+            self.parts.setdefault(key, []).append(values)
+        self.contacts += n
+
+    def finish(self) -> dict[str, np.ndarray]:
+        out = {}
+        for key in list(self.parts):
+            out[key] = np.concatenate(self.parts.pop(key))
+        return out
+
+
+def _below(rng: np.random.Generator, p: float | np.ndarray, n: int) -> np.ndarray:
+    """``rng.random(n) < p``, drawn in pieces (the same numbers) to hold fewer floats at once."""
+    step = 1 << 22
+    out = np.empty(n, bool)
+    for i in range(0, n, step):
+        j = min(i + step, n)
+        out[i:j] = rng.random(j - i) < (p if np.isscalar(p) else p[i:j])
+    return out
+
+
+def _by_month(frame: pl.DataFrame, column: str) -> list[pl.DataFrame]:
+    """``frame`` cut into its UTC months of ``column`` (in the frame's order within each)."""
+    month = pl.col(column).dt.strftime("%Y-%m").alias("__month")
+    return [
+        part.drop("__month")
+        for part in frame.with_columns(month).partition_by("__month", maintain_order=True)
+    ]
 
 
 def _assignments(
@@ -424,25 +504,24 @@ def _assignments(
 def _surveys(
     config: SynthConfig,
     rng: np.random.Generator,
-    contacts: pl.DataFrame,
+    kept: dict[str, np.ndarray],
     cust: W.Customers,
     grid: C.Grid,
 ) -> tuple[pl.DataFrame, dict]:
-    answered = contacts.filter(pl.col("answered_at").is_not_null())
-    pick = rng.random(answered.height) < S.INVITE_RATE
-    base = answered.filter(pl.Series(pick)).select(
-        "contact_id", "customer_id", "answered_at", "channel"
-    )
-    m = base.height
+    answered = ~np.isnat(kept["answered_at"])
+    row = kept["row"][answered]
+    pick = _below(rng, S.INVITE_RATE, len(row))
+    row = row[pick]
+    at = kept["answered_at"][answered][pick]
+    customer = kept["customer"][answered][pick]
+    m = len(row)
     delay = (rng.exponential(1.2, m) * 86400e6).astype("timedelta64[us]")
-    responded = base["answered_at"].to_numpy().astype("datetime64[us]") + delay
+    responded = at + delay
     end = grid.start_utc[-1]
     keep = responded < end
-    base = base.filter(pl.Series(keep))
-    responded = responded[keep]
-    m = base.height
-    seg = dict(zip(cust.ids, cust.segment, strict=True))
-    enterprise = np.array([seg[c] == "enterprise" for c in base["customer_id"]], float)
+    row, customer, responded = row[keep], customer[keep], responded[keep]
+    m = len(row)
+    enterprise = (cust.segment[customer] == "enterprise").astype(float)
     span = grid.start_utc[-1] - grid.start_utc[0]
     shift_at = grid.start_utc[0] + (span * S.REGIME_AT).astype("timedelta64[D]").astype(
         "timedelta64[us]"
@@ -461,8 +540,8 @@ def _surveys(
     frame = pl.DataFrame(
         {
             "survey_id": np.char.add("S", np.char.zfill(np.arange(1, m + 1).astype(str), 8)),
-            "customer_id": base["customer_id"],
-            "contact_id": base["contact_id"],
+            "customer_id": cust.ids[customer],
+            "contact_id": _contact_ids(row),
             "responded_at": _utc(responded),
             "nps": nps.astype(np.int64),
             **{
@@ -517,35 +596,43 @@ def _surveys(
     return frame, truth
 
 
-def _qa(rng: np.random.Generator, contacts: pl.DataFrame, agents: W.Agents) -> pl.DataFrame:
-    answered = contacts.filter(pl.col("agent_id").is_not_null())
-    rate = answered["channel"].replace_strict(QA_RATE, return_dtype=pl.Float64).to_numpy()
-    pick = (answered["complaint_type"].is_not_null().to_numpy()) | (
-        rng.random(answered.height) < rate
+def _qa(
+    rng: np.random.Generator, kept: dict[str, np.ndarray], agents: W.Agents
+) -> Iterator[pl.DataFrame]:
+    """The QA scores, one UTC month of ``scored_at`` at a time (each sorted as the table is)."""
+    answered = kept["agent"] >= 0
+    rate = np.array([QA_RATE[q.channel] for q in QUEUES])[kept["queue"][answered]]
+    pick = kept["complaint"][answered] | _below(rng, rate, len(rate))
+    row = kept["row"][answered][pick]
+    agent = kept["agent"][answered][pick]
+    agent_effect = agents.qa[agent]
+    scored = kept["answered_at"][answered][pick] + (rng.uniform(1, 3, len(row)) * 86400e6).astype(
+        "timedelta64[us]"
     )
-    base = answered.filter(pl.Series(pick)).select("contact_id", "agent_id", "answered_at")
-    effect = dict(zip(agents.ids, agents.qa, strict=True))
-    agent_effect = np.array([effect[a] for a in base["agent_id"]])
-    scored = base["answered_at"].to_numpy().astype("datetime64[us]") + (
-        rng.uniform(1, 3, base.height) * 86400e6
-    ).astype("timedelta64[us]")
-    frames = []
+    scores = {}
     for dim, off in QA_OFFSET.items():
-        score = np.clip(
-            np.round(82 + off + agent_effect + rng.normal(0, 8, base.height), 0), 0, 100
-        )
-        frames.append(
-            pl.DataFrame(
-                {
-                    "contact_id": base["contact_id"],
-                    "agent_id": base["agent_id"],
-                    "scored_at": _utc(scored),
-                    "dimension": dim,
-                    "score": score,
-                }
-            )
-        )
-    return pl.concat(frames).sort("scored_at", "contact_id", "dimension")
+        score = np.clip(np.round(82 + off + agent_effect + rng.normal(0, 8, len(row)), 0), 0, 100)
+        scores[dim] = score.astype(np.float32)  # whole numbers from 0 to 100: exact
+    month = scored.astype("datetime64[M]")
+    for m in np.unique(month):
+        sel = np.flatnonzero(month == m)
+        contact_id = _contact_ids(row[sel])
+        agent_id = agents.ids[agent[sel]]
+        at = _utc(scored[sel])
+        yield pl.concat(
+            [
+                pl.DataFrame(
+                    {
+                        "contact_id": contact_id,
+                        "agent_id": agent_id,
+                        "scored_at": at,
+                        "dimension": dim,
+                        "score": scores[dim][sel].astype(np.float64),
+                    }
+                )
+                for dim in QA_OFFSET
+            ]
+        ).sort("scored_at", "contact_id", "dimension")
 
 
 def _truth(config, rates, events, plan: X.Plan, sample: dict, nps_truth: dict, regions) -> dict:

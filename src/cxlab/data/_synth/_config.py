@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
-Size = Literal["tiny", "default", "large"]
+Size = Literal["tiny", "default", "large", "xlarge"]
 Country = Literal["CN", "US"]
 
 END_DEFAULT = dt.date(2026, 10, 31)
@@ -24,6 +24,7 @@ SIZES: dict[str, SizeSpec] = {
     "tiny": SizeSpec(customers=3_000, months=4, contacts_per_customer_month=1.3),
     "default": SizeSpec(customers=20_000, months=13, contacts_per_customer_month=1.2),
     "large": SizeSpec(customers=440_000, months=24, contacts_per_customer_month=1.1),
+    "xlarge": SizeSpec(customers=2_800_000, months=36, contacts_per_customer_month=1.1),
 }
 
 

@@ -7,13 +7,19 @@ that load through the Erlang C waiting probability. Customers are drawn for each
 those still active, contacts get their outcomes (handle time, transfers, first-contact resolution,
 complaints, CSAT), unresolved contacts bring repeat contacts, and each month's churn and downgrade
 hazards depend on the 90 days of experience before the month (piecewise-constant Cox hazards).
+
+Only the arrivals and the queue simulation span the whole period (a few numbers per contact); the
+contacts' other columns are drawn one month at a time and handed to the caller, which writes and
+frees them, so memory holds one month of contacts plus what crosses months: the customers, the
+90-day history that drives churn, and the arrivals not yet reached.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import heapq
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -71,20 +77,6 @@ class Agents:
     handle: np.ndarray
     csat: np.ndarray
     qa: np.ndarray
-
-
-@dataclass
-class Contacts:
-    """Column arrays of every contact, in arrival order within each month."""
-
-    cols: dict[str, list[np.ndarray]] = field(default_factory=dict)
-
-    def add(self, **arrays: np.ndarray) -> None:
-        for k, v in arrays.items():
-            self.cols.setdefault(k, []).append(v)
-
-    def finish(self) -> dict[str, np.ndarray]:
-        return {k: np.concatenate(v) for k, v in self.cols.items()}
 
 
 def make_customers(
@@ -214,41 +206,97 @@ def fifo_queue(
     return wait, gone
 
 
-def waits_and_abandons(
+def draw_arrivals(
+    rng: np.random.Generator, grid: Grid, rates: dict[str, np.ndarray]
+) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+    """Arrival times per queue (Poisson counts per bin, uniform times inside the bin), each queue
+    sorted by time (stably), with the local hour of each arrival for the queues whose first
+    response waits for opening hours (``None`` for the others)."""
+    arrived, hours = [], []
+    for q in QUEUES:
+        counts = rng.poisson(rates[q.queue])
+        reps = np.repeat(np.arange(len(counts)), counts)
+        offs = rng.random(len(reps)) * BIN_MINUTES * 60
+        times = grid.start_utc[reps] + (offs * 1e6).astype("timedelta64[us]")
+        order = np.argsort(times, kind="stable")
+        arrived.append(times[order])
+        hours.append(
+            (grid.local_hour[reps] + offs / 3600)[order]
+            if q.channel in FIRST_RESPONSE_MEAN
+            else None
+        )
+    return arrived, hours
+
+
+def queue_waits(
     rng: np.random.Generator,
     arrived: np.ndarray,
-    queue_idx: np.ndarray,
-    local_hour: np.ndarray,
+    hours: np.ndarray | None,
+    qi: int,
     staffing: Staffing,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Wait seconds and abandonment of each contact, from a queue simulation per queue."""
-    wait = np.zeros(len(arrived))
-    abandoned = np.zeros(len(arrived), bool)
-    origin = staffing.interval_start[0]
-    seconds = (arrived - origin) / np.timedelta64(1, "s")
+    """Wait seconds and abandonment of the sorted arrivals of queue ``qi``: a first response
+    within opening hours (email, social), or a queue simulation (phone, chat)."""
+    q = QUEUES[qi]
+    if not len(arrived):
+        return np.zeros(0), np.zeros(0, bool)
+    if q.channel in FIRST_RESPONSE_MEAN:
+        h = hours
+        closed_for = np.where(
+            h < q.open_hour,
+            q.open_hour - h,
+            np.where(h >= q.close_hour, 24 - h + q.open_hour, 0.0),
+        )
+        wait = closed_for * 3600 + rng.exponential(FIRST_RESPONSE_MEAN[q.channel], len(arrived))
+        return np.round(wait, 1), np.zeros(len(arrived), bool)
+    seconds = (arrived - staffing.interval_start[0]) / np.timedelta64(1, "s")
     slot = np.clip((seconds // 1800).astype(int), 0, len(staffing.interval_start) - 1)
-    for qi, q in enumerate(QUEUES):
-        mine = np.flatnonzero(queue_idx == qi)
-        if not len(mine):
-            continue
-        if q.channel in FIRST_RESPONSE_MEAN:
-            h = local_hour[mine]
-            closed_for = np.where(
-                h < q.open_hour,
-                q.open_hour - h,
-                np.where(h >= q.close_hour, 24 - h + q.open_hour, 0.0),
-            )
-            wait[mine] = closed_for * 3600 + rng.exponential(
-                FIRST_RESPONSE_MEAN[q.channel], len(mine)
-            )
-            continue
-        service = HANDLE_MEDIAN[q.channel] * rng.lognormal(0.05, 0.5, len(mine))
-        patience = rng.exponential(MEAN_PATIENCE[q.channel], len(mine))
-        servers = np.maximum(staffing.agents[q.queue], 1) * q.concurrency
-        w, gone = fifo_queue(seconds[mine], slot[mine], servers, service, patience, 1800.0)
-        wait[mine] = w
-        abandoned[mine] = gone
-    return np.round(wait, 1), abandoned
+    service = HANDLE_MEDIAN[q.channel] * rng.lognormal(0.05, 0.5, len(arrived))
+    patience = rng.exponential(MEAN_PATIENCE[q.channel], len(arrived))
+    servers = np.maximum(staffing.agents[q.queue], 1) * q.concurrency
+    wait, gone = fifo_queue(seconds, slot, servers, service, patience, 1800.0)
+    return np.round(wait, 1), gone
+
+
+def arrivals_by_month(
+    rng: np.random.Generator,
+    grid: Grid,
+    rates: dict[str, np.ndarray],
+    staffing: Staffing,
+    months: np.ndarray,
+    end: np.datetime64,
+) -> list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """Every arrival with its wait and abandonment, cut by UTC month: ``[month][queue]`` holds
+    that queue's (arrival times, wait seconds, abandoned) in the month, in time order.
+
+    The queue simulation runs over the whole period (a queue's state crosses midnight and
+    months); only these three numbers per contact are kept for the months ahead.
+    """
+    arrived, hours = draw_arrivals(rng, grid, rates)
+    bounds = np.append(months, end)
+    out: list[list] = [[] for _ in months]
+    for qi in range(len(QUEUES)):
+        a, h = arrived[qi], hours[qi]
+        arrived[qi] = hours[qi] = None  # type: ignore[call-overload]
+        wait, gone = queue_waits(rng, a, h, qi, staffing)
+        cut = np.searchsorted(a, bounds)
+        for mi in range(len(months)):
+            lo, hi = cut[mi], cut[mi + 1]
+            out[mi].append((a[lo:hi].copy(), wait[lo:hi].copy(), gone[lo:hi].copy()))
+    return out
+
+
+def month_arrivals(
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, ...]:
+    """One month's arrivals of every queue in time order (queue order among equal times):
+    (arrival times, queue index, wait seconds, abandoned)."""
+    arrived = np.concatenate([p[0] for p in parts])
+    order = np.argsort(arrived, kind="stable")
+    qidx = np.concatenate([np.full(len(p[0]), qi, np.int8) for qi, p in enumerate(parts)])
+    wait = np.concatenate([p[1] for p in parts])
+    gone = np.concatenate([p[2] for p in parts])
+    return arrived[order], qidx[order], wait[order], gone[order]
 
 
 # -- month by month ---------------------------------------------------------------------------
@@ -324,37 +372,49 @@ def assign_customers(rng: np.random.Generator, cust: Customers, arrived: np.ndar
     return out
 
 
-def simulate(
+def population(
     config: SynthConfig,
     rng: np.random.Generator,
     grid: Grid,
     rates: dict[str, np.ndarray],
     plain_rates: dict[str, np.ndarray],
-    events: list[Event],
-    plan: X.Plan,
-) -> tuple[Customers, Agents, dict[str, np.ndarray], Staffing, dict, dict]:
+) -> tuple[Customers, Staffing, Agents]:
+    """The customers, the staffing plan and the agents (before any contact)."""
     start = grid.start_utc[0]
     end = grid.start_utc[-1] + np.timedelta64(BIN_MINUTES, "m")
     cust = make_customers(config, rng, start, end)
     staffing = plan_staffing(grid, rates, plain_rates)
     agents = make_agents(config, rng, staffing)
+    return cust, staffing, agents
+
+
+def simulate(
+    config: SynthConfig,
+    rng: np.random.Generator,
+    grid: Grid,
+    rates: dict[str, np.ndarray],
+    cust: Customers,
+    staffing: Staffing,
+    agents: Agents,
+    events: list[Event],
+    plan: X.Plan,
+    emit: Callable[[dict[str, np.ndarray]], None],
+) -> tuple[dict, dict]:
+    """Simulate the contacts month by month (after :func:`population`).
+
+    ``emit`` receives each month's contacts (column arrays in the order of the contacts table:
+    by arrival time, then queue) and may write and drop them. The customers' churn and
+    downgrade dates are filled in. Returns the sample effects of the experiments and their arms.
+    """
+    start = grid.start_utc[0]
+    end = grid.start_utc[-1] + np.timedelta64(BIN_MINUTES, "m")
     regions = REGIONS[config.country]
 
-    # arrivals: Poisson counts per bin, uniform times inside the bin
-    arrived_all, queue_all, hour_all = [], [], []
-    for qi, q in enumerate(QUEUES):
-        counts = rng.poisson(rates[q.queue])
-        reps = np.repeat(np.arange(len(counts)), counts)
-        offs = rng.random(len(reps)) * BIN_MINUTES * 60
-        arrived_all.append(grid.start_utc[reps] + (offs * 1e6).astype("timedelta64[us]"))
-        queue_all.append(np.full(len(reps), qi, np.int8))
-        hour_all.append(grid.local_hour[reps] + offs / 3600)
-    arrived_all = np.concatenate(arrived_all)
-    order = np.argsort(arrived_all, kind="stable")
-    arrived_all = arrived_all[order]
-    queue_all = np.concatenate(queue_all)[order]
-    hour_all = np.concatenate(hour_all)[order]
-    wait_all, aband_all = waits_and_abandons(rng, arrived_all, queue_all, hour_all, staffing)
+    # covariates refresh on the first of every month, the last (partial) month included
+    last_month = (end - np.timedelta64(1, "us")).astype("datetime64[M]")
+    months = np.arange(start.astype("datetime64[M]"), last_month + 1).astype("datetime64[us]")
+    # arrivals: Poisson counts per bin, uniform times inside the bin; waits from the queues
+    arrivals = arrivals_by_month(rng, grid, rates, staffing, months, end)
 
     region_of_pilot = np.full(len(regions), np.datetime64("NaT"), dtype="datetime64[us]")
     for r, when in plan.pilot_cohorts.items():
@@ -365,16 +425,13 @@ def simulate(
     region_fcr = rng.normal(0, 0.03, len(regions))
     events_recall = [e for e in events if e.complaint_lift]
 
-    # covariates refresh on the first of every month, the last (partial) month included
-    last_month = (end - np.timedelta64(1, "us")).astype("datetime64[M]")
-    months = np.arange(start.astype("datetime64[M]"), last_month + 1).astype("datetime64[us]")
+    window = np.timedelta64(config.churn.window_days, "D")
     hist = {
         k: np.zeros(0)
         for k in ("arrived", "unresolved_complaint", "abandoned", "low_csat", "transfers")
     }
     hist["customer"] = np.zeros(0, int)
     hist["arrived"] = np.zeros(0, "datetime64[us]")
-    out = Contacts()
     effects = {
         k: []
         for k in (
@@ -391,9 +448,9 @@ def simulate(
         m1 = months[mi + 1] if mi + 1 < len(months) else end
         x = churn_covariates(config, cust, hist, m0)
         draw_exits(config, rng, cust, x, m0, m1)
-        sel = (arrived_all >= m0) & (arrived_all < m1)
-        arrived = arrived_all[sel]
-        qidx = queue_all[sel].astype(int)
+        arrived, qidx, wait, abandoned = month_arrivals(arrivals[mi])
+        arrivals[mi] = []  # this month's arrivals are now the contacts below
+        qidx = qidx.astype(int)
         m = len(arrived)
         customer = assign_customers(rng, cust, arrived)
         channel = np.array([q.channel for q in QUEUES])[qidx]
@@ -423,8 +480,8 @@ def simulate(
             customer,
             cust,
             agents,
-            wait_all[sel],
-            aband_all[sel],
+            wait,
+            abandoned,
             plan,
             region_of_pilot,
             sc_region,
@@ -454,8 +511,8 @@ def simulate(
                 customer[claim_to],
                 cust,
                 agents,
-                wait_all[sel][claim_to],
-                aband_all[sel][claim_to],
+                wait[claim_to],
+                abandoned[claim_to],
                 plan,
                 region_of_pilot,
                 sc_region,
@@ -467,33 +524,38 @@ def simulate(
             )
             for k in outcome:
                 outcome[k][claim_to] = again[k]
-        out.add(
-            arrived=arrived,
-            queue=qidx,
-            channel=channel,
-            category=l1,
-            category_l2=l2,
-            category_l3=l3,
-            customer=customer,
-            wait=wait_all[sel],
-            abandoned=aband_all[sel],
-            **outcome,
-        )
         unresolved = (outcome["complaint"] != "") & (outcome["fcr"] == 0)
         hist["customer"] = np.concatenate([hist["customer"], customer])
         hist["arrived"] = np.concatenate([hist["arrived"], arrived])
         hist["unresolved_complaint"] = np.concatenate([hist["unresolved_complaint"], unresolved])
-        hist["abandoned"] = np.concatenate([hist["abandoned"], aband_all[sel]])
+        hist["abandoned"] = np.concatenate([hist["abandoned"], abandoned])
         hist["low_csat"] = np.concatenate(
             [hist["low_csat"], (outcome["csat"] > 0) & (outcome["csat"] <= 2)]
         )
         hist["transfers"] = np.concatenate([hist["transfers"], outcome["transfers"]])
+        # the next month's covariates read only the window before it
+        recent = hist["arrived"] >= m1 - window
+        hist = {k: v[recent] for k, v in hist.items()}
+        order = np.lexsort((qidx, arrived))
+        columns = {
+            "arrived": arrived,
+            "queue": qidx,
+            "channel": channel,
+            "category": l1,
+            "category_l2": l2,
+            "category_l3": l3,
+            "customer": customer,
+            "wait": wait,
+            "abandoned": abandoned,
+            **outcome,
+        }
+        emit({k: v[order] for k, v in columns.items()})
     sample_effects = {}
     for k, parts in effects.items():
         values = np.concatenate(parts) if parts else np.zeros(0)
         sample_effects[k] = float(np.mean(values)) if len(values) else None
     arms = {"ab_treated": ab_treated, "agent_treated": agent_treated}
-    return cust, agents, out.finish(), staffing, sample_effects, arms
+    return sample_effects, arms
 
 
 def _claims(

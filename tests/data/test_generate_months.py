@@ -1,0 +1,196 @@
+"""The synthetic workspace simulated, exported and stored one month at a time holds exactly the
+tables of the generator that built every table whole in memory.
+
+The digests below were recorded from that generator (``cxlab`` at commit 55d8da5, before the
+month-by-month generator): for each table, its rows and the SHA-256 (first 16 hex digits) of its
+rows written as CSV without a header, in the order the store gives them (month partitions in
+order). They are equal bit for bit: same rows, same order, same values (CSV writes every float
+so that it reads back exactly).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+import cxlab as cx
+from cxlab._errors import SchemaError
+from cxlab.data._validate import validate
+
+RECORDED = {
+    # the session's tiny workspace (tests/conftest.py: seed 11)
+    ("tiny", 11): {
+        "agents": (24, "3f7451ea6db999fb"),
+        "assignments": (2773, "b11c5c641e141e0f"),
+        "contacts": (13726, "6358a45e01b19c5b"),
+        "customers": (3000, "5016671c28e5f2eb"),
+        "events": (9, "638d3162ee6eb3c0"),
+        "experiments": (5, "c486cdf316383a91"),
+        "qa_scores": (9475, "185acc3fda2f2c6e"),
+        "queues": (7, "cdd1f01e71129cac"),
+        "surveys": (611, "471befcd64dd6de2"),
+        "targets": (11, "5663ccf89e67513e"),
+        "truth.json": "a0a3a5e91312c35f",
+    },
+    ("tiny", 7): {
+        "agents": (24, "38886adf7edff750"),
+        "assignments": (2761, "56d5b40b73ccea88"),
+        "contacts": (13629, "12accd74ab6f3d72"),
+        "customers": (3000, "d1d1517f4055b861"),
+        "events": (9, "638d3162ee6eb3c0"),
+        "experiments": (5, "c486cdf316383a91"),
+        "qa_scores": (9470, "5c82aa8fc75a4ee7"),
+        "queues": (7, "cdd1f01e71129cac"),
+        "surveys": (595, "99445cb74d51e4f4"),
+        "targets": (11, "5663ccf89e67513e"),
+        "truth.json": "0316f07425eb28a4",
+    },
+    ("default", 7): {
+        "agents": (49, "65bfa774fb016b7a"),
+        "assignments": (16349, "667828bc5ede0ab0"),
+        "contacts": (283209, "e453e379e29dc061"),
+        "customers": (20000, "70bae9a01fbba8cb"),
+        "events": (26, "29cd03821aaa7fb1"),
+        "experiments": (5, "ca54d4ddb4f01721"),
+        "qa_scores": (197080, "37d7fa436c932861"),
+        "queues": (7, "cdd1f01e71129cac"),
+        "surveys": (13259, "fb3c7997291b1e1f"),
+        "targets": (11, "5663ccf89e67513e"),
+        "truth.json": "83489bd2b05b6535",
+    },
+    # large (seed 7): checked by test_large_tables_equal_the_recorded_ones (slow, about 4 min, 2 GB)
+    ("large", 7): {
+        "agents": (579, "8c9bae7bb4a02c79"),
+        "assignments": (323207, "63f8bdb914653f8c"),
+        "contacts": (10537815, "eb8e07d7107966a5"),
+        "customers": (440000, "b45cde1148301ff1"),
+        "events": (38, "cd4a22f2b5159a7c"),
+        "experiments": (5, "8c49c93a29b52da0"),
+        "qa_scores": (7562550, "398ea20e54dd4507"),
+        "queues": (7, "cdd1f01e71129cac"),
+        "surveys": (517768, "43bce374ddf8f6cd"),
+        "targets": (11, "5663ccf89e67513e"),
+        "truth.json": "6ebc99a699b96209",
+    },
+}
+
+
+def table_digest(files: list[Path]) -> tuple[int, str]:
+    """Rows and the SHA-256 (16 hex digits) of the rows of ``files`` as CSV, in order."""
+    digest, rows = hashlib.sha256(), 0
+    for path in files:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=1 << 20):
+            frame = pl.from_arrow(batch)
+            digest.update(frame.write_csv(include_header=False).encode())
+            rows += frame.height
+    return rows, digest.hexdigest()[:16]
+
+
+def store_digest(workspace: Path) -> dict:
+    """The digest of every table of a workspace's store, and of its truth.json."""
+    processed = Path(workspace) / "data" / "processed"
+    out: dict = {
+        table.name: table_digest(sorted(table.glob("**/*.parquet")))
+        for table in sorted(processed.iterdir())
+        if table.is_dir() and any(table.glob("**/*.parquet"))
+    }
+    out["truth.json"] = hashlib.sha256((processed / "truth.json").read_bytes()).hexdigest()[:16]
+    return out
+
+
+def raw_folder(workspace: Path) -> Path:
+    return next((Path(workspace) / "data" / "raw" / "synthetic").iterdir())
+
+
+def test_tiny_tables_equal_the_recorded_ones(tiny_workspace: Path) -> None:
+    """Every table of the session's tiny workspace (seed 11), and its raw export, equals the
+    whole-table generator's: rows, order and values."""
+    assert store_digest(tiny_workspace) == RECORDED[("tiny", 11)]
+    raw = raw_folder(tiny_workspace)
+    for path in sorted(raw.glob("*.parquet")):
+        assert table_digest([path]) == RECORDED[("tiny", 11)][path.stem], path.name
+
+
+def test_tiny_seed_7_tables_equal_the_recorded_ones(tmp_path: Path) -> None:
+    """``make data SIZE=tiny`` (seed 7) gives the whole-table generator's tables."""
+    cx.data.generate(seed=7, size="tiny", workspace=tmp_path)
+    assert store_digest(tmp_path) == RECORDED[("tiny", 7)]
+
+
+def test_default_tables_equal_the_recorded_ones(default_workspace: Path) -> None:
+    """The default workspace (seed 7, 283,209 contacts over 14 UTC months) equals the whole-table
+    generator's, table by table."""
+    assert store_digest(default_workspace) == RECORDED[("default", 7)]
+
+
+@pytest.mark.slow
+def test_large_tables_equal_the_recorded_ones(tmp_path: Path) -> None:
+    """The large workspace (seed 7, 10,537,815 contacts over 25 UTC months) equals the
+    whole-table generator's, table by table (about 4 minutes and 2 GB of memory)."""
+    cx.data.generate(seed=7, size="large", workspace=tmp_path)
+    assert store_digest(tmp_path) == RECORDED[("large", 7)]
+
+
+def test_a_raw_export_cut_across_months_is_stored_the_same(scratch_workspace: Path) -> None:
+    """A raw export whose row groups straddle months (as the whole-table generator wrote it, one
+    file per table) is read back month by month into the same store."""
+    raw = raw_folder(scratch_workspace)
+    for path in raw.glob("*.parquet"):
+        pl.read_parquet(path).write_parquet(path, row_group_size=1000)
+    shutil.rmtree(scratch_workspace / "data" / "processed")
+    cx.data.generate(seed=11, size="tiny", workspace=scratch_workspace)  # reuses the raw export
+    assert store_digest(scratch_workspace) == RECORDED[("tiny", 11)]
+
+
+def _refusal(path: Path, table: str) -> str:
+    """The message validating the whole raw file gives (what the whole-table generator said)."""
+    with pytest.raises(SchemaError) as whole:
+        validate(pl.read_parquet(path), table, source=f"{path.parent.name}/{path.name}")
+    return str(whole.value)
+
+
+def test_a_refused_month_is_worded_as_the_whole_file_and_stores_nothing(
+    scratch_workspace: Path,
+) -> None:
+    """A rule broken in a late month is reported as validating the whole file reports it (row
+    numbers of the whole file); no table is swapped in, not even those staged before."""
+    raw = raw_folder(scratch_workspace)
+    path = raw / "qa_scores.parquet"
+    qa = pl.read_parquet(path)
+    row = qa.height - 3  # in the last month
+    qa.with_columns(
+        pl.when(pl.int_range(pl.len()) == row).then(-5.0).otherwise(pl.col("score")).alias("score")
+    ).write_parquet(path)
+    expected = _refusal(path, "qa_scores")
+    assert f"row {row + 1}:" in expected
+    shutil.rmtree(scratch_workspace / "data" / "processed" / "customers")
+    with pytest.raises(SchemaError) as refused:
+        cx.data.generate(seed=11, size="tiny", workspace=scratch_workspace)
+    assert str(refused.value) == expected
+    processed = scratch_workspace / "data" / "processed"
+    assert not (processed / "customers").exists()  # staged before qa_scores, never swapped in
+    assert not any(p.name.startswith((".staging", ".swap-", ".old-")) for p in processed.iterdir())
+
+
+def test_a_key_repeated_in_another_month_is_refused(scratch_workspace: Path) -> None:
+    """Each month passes its rules alone; a contact id given again in a later month is found
+    across months and refused with the whole file's message."""
+    path = raw_folder(scratch_workspace) / "contacts.parquet"
+    contacts = pl.read_parquet(path)
+    first, last = contacts["contact_id"][0], contacts.height - 1
+    contacts.with_columns(
+        pl.when(pl.int_range(pl.len()) == last)
+        .then(pl.lit(first))
+        .otherwise(pl.col("contact_id"))
+        .alias("contact_id")
+    ).write_parquet(path)
+    expected = _refusal(path, "contacts")
+    assert "unique" in expected
+    with pytest.raises(SchemaError) as refused:
+        cx.data.generate(seed=11, size="tiny", workspace=scratch_workspace)
+    assert str(refused.value) == expected
