@@ -348,10 +348,28 @@ def _windowed_sums(
     for start, stop in itertools.pairwise(months):
         # this month's contacts and those of the next window_days, where a repeat can come from
         part = lf.filter((at >= stamp(start)) & (at <= stamp(stop + window)))
-        part = part.with_columns(_repeat_columns(config.fcr_window_days, end))
+        part = part.sort(["customer_id", "category", "arrived_at"], maintain_order=True)
+        part = part.with_columns(_sorted_repeat_columns(config.fcr_window_days, end))
         part = part.filter(at < stamp(stop))
         parts.append(_group_sums(rows(part), keys, names, extra, "in-memory"))
     return _add_sums(parts, keys)
+
+
+def _sorted_repeat_columns(window_days: int, end: pl.Expr) -> list[pl.Expr]:
+    """:func:`_repeat_columns` over rows sorted by customer, category and arrival: each
+    contact's next one on the same topic is the next row when that row has the same customer
+    and category (a sort and a shift, where a window per customer and topic is many small
+    sorts)."""
+    window = pl.duration(days=window_days)
+    at = pl.col("arrived_at")
+    same = pl.all_horizontal(
+        pl.col(c).eq_missing(pl.col(c).shift(-1)) for c in ("customer_id", "category")
+    )
+    nxt = pl.when(same).then(at.shift(-1))
+    return [
+        ((nxt - at) <= window).fill_null(False).alias("_repeat"),
+        ((at + window) <= end).alias("_fcr_known"),
+    ]
 
 
 def _per_second(time_unit: str) -> int:
