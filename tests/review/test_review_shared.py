@@ -19,6 +19,7 @@ import pytest
 
 import cxlab as cx
 import cxlab.features._kpi as kpi_module
+import cxlab.review._shared as shared_module
 from cxlab._present import parse_period
 from cxlab.review import ReviewPeriods
 from cxlab.review._shared import contacts_for, is_shared, review_spans, share
@@ -122,19 +123,25 @@ def both_paths(default_workspace: Path, request) -> tuple[dict, dict]:
     whole = cx.load("contacts", workspace=default_workspace)  # not the review's: whole table
     assert is_shared(review.contacts) and not is_shared(whole)
     assert not is_shared(review.contacts.filter(pl.col("channel") == "phone"))
-    calls = []
-    inner = kpi_module.with_repeats
+    windows, builds = [], []
+    inner_window, inner_build = kpi_module.with_repeats, shared_module.flagged_rows
 
-    def counted(*args, **kwargs):
-        calls.append(1)
-        return inner(*args, **kwargs)
+    def window(*args, **kwargs):
+        windows.append(1)
+        return inner_window(*args, **kwargs)
+
+    def build(*args, **kwargs):
+        builds.append(1)
+        return inner_build(*args, **kwargs)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(kpi_module, "with_repeats", counted)
+        mp.setattr(kpi_module, "with_repeats", window)
+        mp.setattr(shared_module, "flagged_rows", build)
         shared = _sections(review.contacts, review)
-        assert calls == []  # no section computed the window: they read the shared rows
+        # the months were read and flagged once; no section computed the window itself
+        assert (len(builds), windows) == (1, [])
         old = _sections(whole, review)
-        assert len(calls) >= 10  # the whole-table path computed it in every section
+        assert len(builds) == 1
     return shared, old
 
 
