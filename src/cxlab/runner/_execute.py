@@ -14,18 +14,81 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import yaml
 
 # the kernel's plotly renderer: the mimetype keeps charts in the executed notebook, the notebook
 # part embeds plotly.js once so nbconvert's HTML draws them (plotly reads PLOTLY_RENDERER at import;
 # importing cxlab changes no plotly default, so the kernel gets it here)
 KERNEL_RENDERER = "plotly_mimetype+notebook"
+
+SKIP_IRI_SYNTAX = "import sys; sys.modules.setdefault('rfc3987_syntax', None)"
+"""Python that keeps jsonschema from building its IRI checks in the processes a run starts.
+
+nbformat imports jsonschema (so papermill, nbconvert and plotly's notebook renderer all do), and
+jsonschema, when ``rfc3987_syntax`` is installed, compiles 39 lark grammars at import (0.8 s) for
+the ``iri`` and ``iri-reference`` formats. Those formats belong to JSON Schema draft 7 and later and
+are checked only with a format checker; nbformat validates against its draft-4 schema without one.
+A missing ``rfc3987_syntax`` is a case jsonschema handles (it leaves those two formats unchecked),
+so nothing a run validates changes.
+"""
+
+
+def skip_iri_syntax() -> None:
+    """Do in this process what :data:`SKIP_IRI_SYNTAX` does in the processes a run starts,
+    unless jsonschema is imported already (then nothing changes)."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+PAPERMILL_MAIN = SKIP_IRI_SYNTAX + "; from papermill.cli import papermill; papermill()"
+"""``python -m papermill``, without the IRI grammars."""
+
+KERNEL_MAIN = (
+    SKIP_IRI_SYNTAX + "; sys.path[0] == '' and sys.path.pop(0)"
+    "; from ipykernel import kernelapp; kernelapp.launch_new_instance()"
+)
+"""``python -m ipykernel_launcher`` (which also takes the current folder off ``sys.path`` while
+the kernel loads), without the IRI grammars: plotly's notebook renderer imports nbformat in the
+kernel at the first chart."""
+
+_STOCK_KERNEL = ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+
+def kernel_path(folder: Path) -> str | None:
+    """A ``JUPYTER_PATH`` whose ``python3`` kernel is the installed one started by
+    :data:`KERNEL_MAIN`, written under ``folder``; None (the installed kernel as it is) when the
+    installed ``python3`` kernel is not the stock ipykernel one (a user's own kernel is kept)."""
+    from jupyter_core.paths import jupyter_path
+
+    found = None
+    for kernels in jupyter_path("kernels"):
+        candidate = Path(kernels) / "python3" / "kernel.json"
+        if candidate.is_file():
+            found = candidate
+            break
+    if found is None:
+        from ipykernel.kernelspec import RESOURCES
+
+        found = Path(RESOURCES) / "kernel.json"
+    try:
+        spec = json.loads(found.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    argv = spec.get("argv") or []
+    if argv[1:] != _STOCK_KERNEL or spec.get("env"):
+        return None
+    spec["argv"] = [argv[0], "-c", KERNEL_MAIN, "-f", "{connection_file}"]
+    target = folder / "kernels" / "python3"
+    target.mkdir(parents=True)
+    (target / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    rest = os.environ.get("JUPYTER_PATH")
+    return str(folder) + (os.pathsep + rest if rest else "")
 
 
 @dataclass(frozen=True)
@@ -53,8 +116,8 @@ def execute(
     params_file.write_text(yaml.safe_dump(parameters, allow_unicode=True, sort_keys=True))
     cmd = [
         sys.executable,
-        "-m",
-        "papermill",
+        "-c",
+        PAPERMILL_MAIN,
         str(source),
         str(output),
         "-f",
@@ -74,28 +137,32 @@ def execute(
         "PYTHONUNBUFFERED": "1",
         "PLOTLY_RENDERER": KERNEL_RENDERER,
     }
-    with log.open("w") as fh:
-        proc = subprocess.Popen(
-            cmd,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            env=full_env,
-            preexec_fn=_child_setup(os.getpid()),
-        )
-        try:
-            proc.wait(timeout=run_timeout)
-        except subprocess.TimeoutExpired:
-            kill_tree(proc)
-            return Execution(
-                False,
-                "timeout",
-                f"the run exceeded its {run_timeout:.0f} s limit and was stopped",
-                _first_unrun(output),
-                None,
+    with tempfile.TemporaryDirectory(prefix="cxlab-kernel-") as kernels:
+        jupyter = kernel_path(Path(kernels))
+        if jupyter:
+            full_env["JUPYTER_PATH"] = jupyter
+        with log.open("w") as fh:
+            proc = subprocess.Popen(
+                cmd,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                env=full_env,
+                preexec_fn=_child_setup(os.getpid()),
             )
-        except BaseException:  # SIGTERM or Ctrl-C of the run: papermill and its kernel go too
-            kill_tree(proc)
-            raise
+            try:
+                proc.wait(timeout=run_timeout)
+            except subprocess.TimeoutExpired:
+                kill_tree(proc)
+                return Execution(
+                    False,
+                    "timeout",
+                    f"the run exceeded its {run_timeout:.0f} s limit and was stopped",
+                    _first_unrun(output),
+                    None,
+                )
+            except BaseException:  # SIGTERM or Ctrl-C of the run: papermill and its kernel go too
+                kill_tree(proc)
+                raise
     code = proc.returncode
     verdict = inspect_output(output)
     if code == 0 and verdict.ok:
@@ -186,6 +253,9 @@ def kill_tree(proc: subprocess.Popen) -> None:
 
 def inspect_output(output: Path) -> Execution:
     """Judge an executed notebook: every code cell ran and none has an error output."""
+    skip_iri_syntax()
+    import nbformat
+
     if not output.exists():
         return Execution(False, "incomplete", "no output notebook was written", None, None)
     try:
@@ -225,6 +295,8 @@ def _first_unrun(output: Path) -> int | None:
 def _cell_from_log(log_text: str, output: Path) -> int | None:
     """The code cell papermill was executing last (its log names cells by position in the notebook)."""
     import re
+
+    import nbformat
 
     started = re.findall(r"Executing Cell (\d+)-", log_text)
     if not started or not output.exists():

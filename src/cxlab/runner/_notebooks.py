@@ -56,6 +56,9 @@ def find_notebook(name: str, ws: Settings) -> Path:
 
 def title_of(path: Path) -> str:
     """The first markdown heading of a notebook, or its file name."""
+    from cxlab.runner._execute import skip_iri_syntax
+
+    skip_iri_syntax()
     import nbformat
 
     nb = nbformat.read(str(path), as_version=4)

@@ -146,6 +146,9 @@ def render_html(
     ``run_time`` and ``freshness`` are times in the workspace's zone (an aware ``datetime`` is
     formatted for the language and named by its zone; text is shown as it is). ``title`` defaults to the notebook's first heading, translated.
     """
+    from cxlab.runner._execute import skip_iri_syntax
+
+    skip_iri_syntax()
     import nbformat
     from nbconvert import HTMLExporter
 

@@ -1,0 +1,89 @@
+"""The processes a run starts (papermill and its kernel) skip jsonschema's IRI grammars and are
+otherwise the stock ones: the kernel sees the same ``sys.path`` and ``sys.argv`` shape as one
+started by ``python -m papermill`` with the installed ``python3`` kernel."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from cxlab.runner._execute import SKIP_IRI_SYNTAX, execute
+
+PROBE = """import json, os, sys
+print(json.dumps({
+    "iri": "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None,
+    "path": [p for p in sys.path if p != os.getcwd()],
+    "cwd_first": sys.path[0] in ("", os.getcwd()),
+    "argv": [a for a in sys.argv if not a.endswith(".json")],
+}))"""
+
+
+def _notebook(path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [nbformat.v4.new_code_cell(PROBE)]
+    nbformat.write(nb, str(path))
+
+
+def _probe(output: Path) -> dict:
+    nb = nbformat.read(str(output), as_version=4)
+    cell = next(c for c in nb.cells if c.source == PROBE)
+    return json.loads("".join(o["text"] for o in cell.outputs if o.get("name") == "stdout"))
+
+
+def test_the_kernel_of_a_run_is_the_stock_one_without_the_iri_grammars(tmp_path: Path) -> None:
+    source = tmp_path / "probe.ipynb"
+    _notebook(source)
+    ours = execute(
+        source,
+        tmp_path / "ours.ipynb",
+        {},
+        cwd=tmp_path,
+        env={},
+        cell_timeout=120,
+        run_timeout=300,
+        log=tmp_path / "run.log",
+    )
+    assert ours.ok, ours.message
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(source),
+            str(tmp_path / "stock.ipynb"),
+            "--kernel",
+            "python3",
+            "--cwd",
+            str(tmp_path),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    mine, stock = _probe(tmp_path / "ours.ipynb"), _probe(tmp_path / "stock.ipynb")
+    assert mine["iri"] is True and stock["iri"] is False
+    assert mine["path"] == stock["path"]
+    assert mine["cwd_first"] == stock["cwd_first"]
+    assert len(mine["argv"]) == len(stock["argv"])
+
+
+def test_nbformat_still_validates_without_the_iri_grammars() -> None:
+    """A notebook with a cell of an unknown type is refused as before."""
+    code = (
+        SKIP_IRI_SYNTAX + "\nimport nbformat\n"
+        "nb = nbformat.v4.new_notebook()\n"
+        "nb.cells.append(nbformat.from_dict({'cell_type': 'nonsense', 'source': '', "
+        "'metadata': {}, 'id': 'x'}))\n"
+        "try:\n    nbformat.validate(nb)\nexcept nbformat.ValidationError:\n    print('refused')\n"
+        "import jsonschema\nprint('iri' in jsonschema.FormatChecker.checkers)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["refused", "False"]
