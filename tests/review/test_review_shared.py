@@ -114,13 +114,22 @@ def _assert_same(a: object, b: object, name: str) -> None:
         _same_value(a, b, name)
 
 
-@pytest.fixture(scope="module", params=[(None, "previous"), ("2026-09", "year_ago")])
+@pytest.fixture(
+    scope="module",
+    params=[(None, "previous", None), ("2026-09", "year_ago", None), (None, "previous", "chat")],
+    ids=["notebook", "year-ago", "chat-only"],
+)
 def both_paths(default_workspace: Path, request) -> tuple[dict, dict]:
-    period, compare_to = request.param
+    period, compare_to, channel = request.param
     review = cx.review.open_review(
-        period=period, compare_to=compare_to, workspace=default_workspace
+        period=period,
+        compare_to=compare_to,
+        channels=[channel] if channel else None,
+        workspace=default_workspace,
     )
     whole = cx.load("contacts", workspace=default_workspace)  # not the review's: whole table
+    if channel:  # the filter open_review applies, then the window over what it leaves
+        whole = whole.filter(pl.col("channel").is_in([channel]))
     assert is_shared(review.contacts) and not is_shared(whole)
     assert not is_shared(review.contacts.filter(pl.col("channel") == "phone"))
     windows, builds = [], []

@@ -238,7 +238,7 @@ class Volume(Result):
 
 
 def volume(contacts: pl.LazyFrame, period: ReviewPeriods) -> Volume:
-    rows = contacts_for(contacts, period)
+    rows = contacts_for(contacts, period, flags=False)
     cur = _in(rows, period)
     prev = _in(rows, period, "compare")
     a = cur.group_by("channel").agg(contacts=pl.len()).collect()
@@ -1027,7 +1027,7 @@ def complaints(
     contacts: pl.LazyFrame, period: ReviewPeriods, *, config: MetricConfig | None = None
 ) -> Complaints:
     config = config or MetricConfig()
-    rows = contacts_for(contacts, period, which=("current",), config=config)
+    rows = contacts_for(contacts, period, which=("current",), flags=False)
     lf = _in(rows, period).filter(pl.col("complaint_type").is_not_null())
     hours = (pl.col("resolved_at") - pl.col("arrived_at")).dt.total_seconds() / 3600
     promise = pl.col("complaint_type").replace_strict(
@@ -1173,7 +1173,7 @@ def qa(
     instead of failing the report.
     """
     cur = (
-        _in(contacts_for(contacts, period, which=("current",)), period)
+        _in(contacts_for(contacts, period, which=("current",), flags=False), period)
         .filter(pl.col("answered_at").is_not_null())
         .select("contact_id", "channel")
     )

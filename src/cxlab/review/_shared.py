@@ -85,7 +85,13 @@ class _Review:
     def covers(self, need: Sequence[Span]) -> bool:
         return all(any(a <= lo and hi <= b for a, b in self.spans) for lo, hi in need)
 
-    def rows(self, contacts: pl.LazyFrame, window_days: int) -> pl.DataFrame:
+    def rows(self, contacts: pl.LazyFrame, window_days: int | None) -> pl.DataFrame:
+        """The rows flagged with a ``window_days`` window (``None``: any window already read,
+        for a section that reads no flag)."""
+        if window_days is None:
+            if self.frames:
+                return next(iter(self.frames.values()))
+            window_days = MetricConfig().fcr_window_days
         if window_days not in self.frames:
             if not self.ends_read:
                 self.data_end = contacts.select(pl.col("arrived_at").max()).collect().item()
@@ -137,15 +143,17 @@ def contacts_for(
     which: Sequence[str] = ("current", "compare"),
     start: dt.datetime | None = None,
     config: MetricConfig | None = None,
+    flags: bool = True,
 ) -> pl.LazyFrame:
     """The contacts a section reads: the review's shared rows (every column, plus the repeat
-    flags) when ``contacts`` are an opened review's and the months ``which`` (and ``start`` to
-    the month's end) lie in its reads; else ``contacts`` as given. The caller still filters its
-    months: the shared rows hold the review's other months too."""
+    flags of ``config``'s window) when ``contacts`` are an opened review's and the months
+    ``which`` (and ``start`` to the month's end) lie in its reads; else ``contacts`` as given.
+    The caller still filters its months: the shared rows hold the review's other months too.
+    ``flags=False``: the section reads no repeat flag, so rows flagged for any window will do."""
     review = _review_of(contacts)
     if review is None or not review.covers(_need(period, which, start)):
         return contacts.lazy()
-    window = (config or MetricConfig()).fcr_window_days
+    window = (config or MetricConfig()).fcr_window_days if flags else None
     return review.rows(contacts.lazy(), window).lazy()
 
 
