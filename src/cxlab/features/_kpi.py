@@ -114,7 +114,22 @@ def kpi(
     NotEnoughDataError
         No contacts at all (an empty selection). :func:`cxlab.load` already refuses a range
         outside the data (from the parquet footers, naming the range the data cover); a selection
-        emptied by a filter is found here, where the contacts are collected, at no extra scan.
+        emptied by a filter is found here, from the sums.
+
+    Notes
+    -----
+    Every KPI is a ratio of sums, so the sums are added up part by part and divided last: a lazy
+    scan is read in one streaming pass that holds only the sums per group; FCR and the repeat
+    rate are summed month by month, each month with the next ``fcr_window_days`` of contacts,
+    where its repeats can come from. The numbers are those of one pass over all the rows: sums
+    of 0 and 1 exactly, other sums up to the rounding of adding in another order (relative
+    1e-12, see ``tests/features/test_kpi_partitions.py``).
+
+    References
+    ----------
+    GrowthBook, ``SampleMeanStatistic`` (sufficient statistics that add across shards); the
+    ratio of sums and its delta-method variance: Deng, Knoblich and Lu (2018), "Applying the
+    Delta Method in Metric Analytics", KDD.
 
     Examples
     --------
