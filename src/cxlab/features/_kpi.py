@@ -207,13 +207,13 @@ REPEAT_COLUMNS = ("_repeat", "_fcr_known")
 
 
 def _group_sums(
-    lf: pl.LazyFrame, keys: list[str], names: Sequence[str], extra: Sequence[pl.Expr], engine: str
+    lf: pl.LazyFrame, keys: list[str], names: Sequence[str], engine: str
 ) -> pl.DataFrame:
     """The sums of each KPI's row-level numerator and denominator per group (``__rows``: rows)."""
     # row-level numerators and denominators first, then plain sums: polars aggregates a column
     # on its fast path, while an expression inside the aggregation is evaluated group by group
     aggs = [pl.col(f"{n}__{part}").sum() for n in names for part in ("num", "den")]
-    aggs += [pl.len().alias("__rows"), *extra]
+    aggs.append(pl.len().alias("__rows"))
     query = lf.group_by(keys).agg(aggs) if keys else lf.select(aggs)
     return query.collect(engine=engine)
 
@@ -222,15 +222,7 @@ def _add_sums(parts: list[pl.DataFrame], keys: list[str]) -> pl.DataFrame:
     """Partial sums of several parts of the rows added up per group (every KPI is a ratio of
     sums, so the sums of the parts are the sums of the whole)."""
     frame = pl.concat(parts)
-    aggs = [
-        pl.col("__lo").min()
-        if c == "__lo"
-        else pl.col("__hi").max()
-        if c == "__hi"
-        else pl.col(c).sum()
-        for c in frame.columns
-        if c not in keys
-    ]
+    aggs = [pl.col(c).sum() for c in frame.columns if c not in keys]
     return frame.group_by(keys).agg(aggs) if keys else frame.select(aggs)
 
 
@@ -252,7 +244,7 @@ def _report_sums(
     for n in names:
         num, den = dictionary[n].intervals
         terms += [num.alias(f"{n}__num"), den.alias(f"{n}__den")]
-    return _group_sums(lf.with_columns(terms), keys, names, (), "in-memory")
+    return _group_sums(lf.with_columns(terms), keys, names, "in-memory")
 
 
 def _contact_sums(
@@ -299,19 +291,22 @@ def _contact_sums(
         return part.with_columns(terms)
 
     def sums(local: int | None) -> pl.DataFrame:
-        extra = []
-        if local is not None:
-            at = pl.col("arrived_at").to_physical()
-            extra = [at.min().alias("__lo"), at.max().alias("__hi")]
         if windowed:
-            return _windowed_sums(lf, lambda part: rows(part, local), keys, names, extra, config)
-        return _group_sums(rows(lf, local), keys, names, extra, "streaming")
+            return _windowed_sums(lf, lambda part: rows(part, local), keys, names, config)
+        return _group_sums(rows(lf, local), keys, names, "streaming")
 
     if offset is not None:
         wide = sums(offset)
-        lo, hi = wide["__lo"].min(), wide["__hi"].max()
-        wide = wide.drop("__lo", "__hi")
-        if lo is None or _offset_holds(lo, hi, when, time_zone, offset):
+        # every contact's local time (by the offset) is inside its period, so the contacts lie
+        # between the first period's start and the last one's end, less the offset
+        first, last = wide["period"].min(), wide["period"].max()
+        if first is None or _offset_holds(
+            pl.Series([first]).to_physical().item() - offset,
+            pl.Series([last]).dt.offset_by(every).to_physical().item() - offset,
+            when,
+            time_zone,
+            offset,
+        ):
             try:
                 return wide.with_columns(
                     pl.col("period").dt.replace_time_zone(
@@ -332,7 +327,6 @@ def _windowed_sums(
     rows: Callable[[pl.LazyFrame], pl.LazyFrame],
     keys: list[str],
     names: Sequence[str],
-    extra: Sequence[pl.Expr],
     config: MetricConfig,
 ) -> pl.DataFrame:
     """The sums of KPIs that read the repeat window, month by month (see :func:`_contact_sums`)."""
@@ -353,7 +347,6 @@ def _windowed_sums(
             rows(lf.with_columns(_repeat_columns(config.fcr_window_days, end))),
             keys,
             names,
-            extra,
             "in-memory",
         )
     stamp = lambda value: pl.lit(value, dtype=pl.Int64).cast(dtype)  # noqa: E731
@@ -366,7 +359,7 @@ def _windowed_sums(
         part = part.sort(["customer_id", "category", "arrived_at"], maintain_order=True)
         part = part.with_columns(_sorted_repeat_columns(config.fcr_window_days, end))
         part = part.filter(at < stamp(stop))
-        parts.append(_group_sums(rows(part), keys, names, extra, "in-memory"))
+        parts.append(_group_sums(rows(part), keys, names, "in-memory"))
     return _add_sums(parts, keys)
 
 
