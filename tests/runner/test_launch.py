@@ -1,6 +1,7 @@
-"""The processes a run starts (papermill and its kernel) skip jsonschema's IRI grammars and are
-otherwise the stock ones: the kernel sees the same ``sys.path`` and ``sys.argv`` shape as one
-started by ``python -m papermill`` with the installed ``python3`` kernel."""
+"""The processes a run starts (papermill and its kernel) skip jsonschema's IRI grammars and
+papermill's per-cell saves, and are otherwise the stock ones: the kernel sees the same
+``sys.path`` and ``sys.argv`` shape as one started by ``python -m papermill`` with the installed
+``python3`` kernel, and the executed notebook is the one stock papermill writes."""
 
 from __future__ import annotations
 
@@ -29,7 +30,14 @@ def _notebook(path: Path) -> None:
         "display_name": "Python 3",
         "language": "python",
     }
-    nb.cells = [nbformat.v4.new_code_cell(PROBE)]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Probe"),
+        nbformat.v4.new_code_cell(PROBE),
+        nbformat.v4.new_code_cell(
+            "from IPython.display import HTML\nHTML('<b>' + 'x' * 200_000 + '</b>')"
+        ),
+        nbformat.v4.new_code_cell("print(sum(range(10)))"),
+    ]
     nbformat.write(nb, str(path))
 
 
@@ -73,6 +81,25 @@ def test_the_kernel_of_a_run_is_the_stock_one_without_the_iri_grammars(tmp_path:
     assert mine["path"] == stock["path"]
     assert mine["cwd_first"] == stock["cwd_first"]
     assert len(mine["argv"]) == len(stock["argv"])
+    # the notebook written at the end is stock papermill's, but for times and the probe's answer
+    ours_nb = nbformat.read(str(tmp_path / "ours.ipynb"), as_version=4)
+    stock_nb = nbformat.read(str(tmp_path / "stock.ipynb"), as_version=4)
+
+    def shape(nb: nbformat.NotebookNode) -> list:
+        return [
+            (
+                c.cell_type,
+                c.source,
+                c.get("execution_count"),
+                c.metadata["papermill"]["status"],
+                c.metadata["papermill"]["exception"],
+                None if c.source == PROBE else c.get("outputs"),
+            )
+            for c in nb.cells
+        ]
+
+    assert shape(ours_nb) == shape(stock_nb)
+    assert [c.get("execution_count") for c in ours_nb.cells] == [None, 1, 2, 3]
 
 
 def test_nbformat_still_validates_without_the_iri_grammars() -> None:

@@ -46,9 +46,6 @@ def skip_iri_syntax() -> None:
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
-PAPERMILL_MAIN = SKIP_IRI_SYNTAX + "; from papermill.cli import papermill; papermill()"
-"""``python -m papermill``, without the IRI grammars."""
-
 KERNEL_MAIN = (
     SKIP_IRI_SYNTAX + "; sys.path[0] == '' and sys.path.pop(0)"
     "; from ipykernel import kernelapp; kernelapp.launch_new_instance()"
@@ -116,8 +113,8 @@ def execute(
     params_file.write_text(yaml.safe_dump(parameters, allow_unicode=True, sort_keys=True))
     cmd = [
         sys.executable,
-        "-c",
-        PAPERMILL_MAIN,
+        "-m",
+        "cxlab.runner._papermill",  # papermill, saving less often (see that module)
         str(source),
         str(output),
         "-f",
@@ -157,7 +154,7 @@ def execute(
                     False,
                     "timeout",
                     f"the run exceeded its {run_timeout:.0f} s limit and was stopped",
-                    _first_unrun(output),
+                    _cell_from_log(_tail(log), output) or _first_unrun(output),
                     None,
                 )
             except BaseException:  # SIGTERM or Ctrl-C of the run: papermill and its kernel go too

@@ -1,0 +1,49 @@
+"""``python -m papermill`` as a run starts it (``python -m cxlab.runner._papermill ARGS``).
+
+Two differences from the stock command, neither of which changes the executed notebook:
+
+- jsonschema does not build its IRI grammars (see :data:`cxlab.runner._execute.SKIP_IRI_SYNTAX`);
+- the output notebook is written when the run starts, during a long cell (papermill's autosave,
+  every 30 s) and when the run ends, also after an error, a cell timeout or a dead kernel
+  (papermill's ``notebook_complete``, called in a ``finally``), but not at the start and at the
+  end of every cell. Once the first chart has embedded plotly.js the notebook weighs about 5 MB,
+  and writing it twice per cell cost a report 2 to 3 seconds. The notebook written at the end is
+  the one papermill would have written: its last per-cell save was superseded by it. Only a
+  papermill process killed outright (a run past its time limit) leaves an older state behind; the
+  run then reads the running cell from papermill's log (``Executing Cell N``).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+
+def _unsaved(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` of papermill's execution manager with its ``self.save()`` left out."""
+
+    @functools.wraps(method)
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        self.save = lambda **_kwargs: None  # shadows the class's save for this call
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            del self.save
+
+    return run
+
+
+def main() -> None:
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    from papermill.cli import papermill
+    from papermill.engines import NotebookExecutionManager
+
+    NotebookExecutionManager.cell_start = _unsaved(NotebookExecutionManager.cell_start)
+    NotebookExecutionManager.cell_complete = _unsaved(NotebookExecutionManager.cell_complete)
+    papermill()
+
+
+if __name__ == "__main__":
+    main()
