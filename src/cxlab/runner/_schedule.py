@@ -501,20 +501,37 @@ def _side_by_side(
             threads[job.name] = thread
             thread.start()
 
+    def wind_down() -> None:
+        """Kill the running papermills until every running job has recorded its stop."""
+        while plan.running:
+            _kill_runs()
+            try:
+                event = events.get(timeout=0.2)
+            except queue.Empty:
+                for name, job in list(plan.running.items()):
+                    thread = threads.get(name)
+                    if (thread is None or not thread.is_alive()) and events.empty():
+                        threads.pop(name, None)  # its event was taken when the signal came
+                        plan.finish(job, None)
+                continue
+            handle(event)
+
     with _stop_on_signals():
         try:
-            launch()
+            with _shielded():  # a signal waits until the plan matches the threads started
+                launch()
             while plan.running:
-                with contextlib.suppress(queue.Empty):
-                    handle(events.get(timeout=0.5))
+                try:
+                    event = events.get(timeout=0.5)
+                except queue.Empty:
+                    continue
+                with _shielded():
+                    handle(event)
                     launch()
         except RunStopped as exc:
             stop.set(exc.signum)
             with _shielded():  # a second signal waits until every running job is recorded
-                while plan.running:
-                    _kill_runs()
-                    with contextlib.suppress(queue.Empty):
-                        handle(events.get(timeout=0.2))
+                wind_down()
             raise
         finally:
             while plan.running:  # a callback raised: the running jobs finish, then it is raised
