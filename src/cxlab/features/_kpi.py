@@ -212,7 +212,7 @@ def _group_sums(
     """The sums of each KPI's row-level numerator and denominator per group (``__rows``: rows)."""
     # row-level numerators and denominators first, then plain sums: polars aggregates a column
     # on its fast path, while an expression inside the aggregation is evaluated group by group
-    aggs = [pl.col(f"{n}__{part}").sum() for n in names for part in ("num", "den")]
+    aggs = [pl.col(f"{n}__{part}").sum().cast(pl.Float64) for n in names for part in ("num", "den")]
     aggs.append(pl.len().alias("__rows"))
     query = lf.group_by(keys).agg(aggs) if keys else lf.select(aggs)
     return query.collect(engine=engine)
@@ -279,16 +279,21 @@ def _contact_sums(
         if isinstance(when, pl.Datetime) and when.time_zone is not None:
             offset = _zone_offset(time_zone, when.time_unit)
 
+    terms = []
+    for n in names:
+        num, den = _terms_of(dictionary[n])
+        terms += [(f"{n}__num", num), (f"{n}__den", den)]
+    flagged = lf if prepared else lf.with_columns(_flags(config))
+    if windowed:  # the columns the month windows add, for the types of the terms
+        flagged = flagged.with_columns(pl.lit(False).alias(c) for c in REPEAT_COLUMNS)
+    summands = _summands(terms, flagged)
+
     def rows(part: pl.LazyFrame, local: int | None) -> pl.LazyFrame:
         if not prepared:
             part = part.with_columns(_flags(config))
         if every is not None:
             part = part.with_columns(_period(every, time_zone, local, when).alias("period"))
-        terms = []
-        for n in names:
-            num, den = _terms_of(dictionary[n])
-            terms += [num.alias(f"{n}__num"), den.alias(f"{n}__den")]
-        return part.with_columns(terms)
+        return part.with_columns(summands)
 
     def sums(local: int | None) -> pl.DataFrame:
         if windowed:
@@ -320,6 +325,23 @@ def _contact_sums(
 
 def _terms_of(m: Metric) -> tuple[pl.Expr, pl.Expr]:
     return m.numerator, m.denominator
+
+
+def _summands(terms: list[tuple[str, pl.Expr]], frame: pl.LazyFrame) -> list[pl.Expr]:
+    """Each term as the column that is summed: a 0/1 term (a boolean cast to Float64) as the
+    boolean, which polars counts faster than it adds floats; the count is the same sum, made a
+    Float64 after the group-by (see :func:`_group_sums`)."""
+    inner = {}
+    for name, term in terms:
+        inputs = term.meta.pop()
+        if len(inputs) == 1 and any(
+            term.meta.eq(inputs[0].cast(pl.Float64, strict=strict)) for strict in (True, False)
+        ):
+            inner[name] = inputs[0]
+    if inner:
+        schema = frame.select(e.alias(n) for n, e in inner.items()).collect_schema()
+        inner = {n: e for n, e in inner.items() if schema[n] == pl.Boolean}
+    return [inner.get(name, term).alias(name) for name, term in terms]
 
 
 def _windowed_sums(
