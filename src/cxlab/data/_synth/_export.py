@@ -37,7 +37,10 @@ class RawExport:
         writer = self._writers.get(name)
         if writer is None:
             writer = pq.ParquetWriter(
-                self.folder / f"{name}.parquet", table.schema, compression="zstd"
+                self.folder / f"{name}.parquet",
+                table.schema,
+                compression="zstd",
+                compression_level=3,  # as polars writes
             )
             self._writers[name] = writer
         elif table.schema != writer.schema:

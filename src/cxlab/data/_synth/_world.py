@@ -16,6 +16,7 @@ frees them, so memory holds one month of contacts plus what crosses months: the 
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import heapq
 from collections.abc import Callable
@@ -283,6 +284,7 @@ def arrivals_by_month(
         for mi in range(len(months)):
             lo, hi = cut[mi], cut[mi + 1]
             out[mi].append((a[lo:hi].copy(), wait[lo:hi].copy(), gone[lo:hi].copy()))
+    release_memory()
     return out
 
 
@@ -297,6 +299,26 @@ def month_arrivals(
     wait = np.concatenate([p[1] for p in parts])
     gone = np.concatenate([p[2] for p in parts])
     return arrived[order], qidx[order], wait[order], gone[order]
+
+
+def release_memory() -> None:
+    """Give freed memory back to the system where the C library can (glibc's ``malloc_trim``).
+
+    A month's arrays, tens of MB each, are freed and allocated again every month; glibc keeps
+    such freed blocks in its heap, so without this the process grows by what fragmentation
+    leaves behind. Elsewhere (or without glibc) this does nothing.
+    """
+    global _TRIM
+    if _TRIM is None:
+        try:
+            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM = None
 
 
 # -- month by month ---------------------------------------------------------------------------
@@ -550,6 +572,8 @@ def simulate(
             **outcome,
         }
         emit({k: v[order] for k, v in columns.items()})
+        del columns, outcome, arrived, qidx, wait, abandoned, customer, channel, l1, l2, l3
+        release_memory()
     sample_effects = {}
     for k, parts in effects.items():
         values = np.concatenate(parts) if parts else np.zeros(0)
