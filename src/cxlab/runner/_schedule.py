@@ -391,6 +391,7 @@ def refresh(
             _one_by_one(plan, ws, on_start, on_done, say, parameters)
         else:
             _side_by_side(plan, ws, workers, on_start, on_done, say, parameters)
+            _index_as_in_order(ws, plan, selected)
     return {job.name: plan.results[job.name] for job in selected if job.name in plan.results}
 
 
@@ -432,6 +433,23 @@ class _Plan:
         stem = self.stems[job.name]
         if not any(self.stems[j.name] == stem for j in [*self.pending, *self.running.values()]):
             self.locks.release(stem)
+
+
+def _index_as_in_order(ws: Settings, plan: _Plan, jobs: list[Job]) -> None:
+    """Write the index in the language one job at a time leaves it in: that of the last job of
+    ``schedule.yaml`` that ran (jobs side by side finish in any order, each writing the index in
+    its own language)."""
+    from cxlab.runner._journal import read_status
+    from cxlab.runner._locks import publish_lock
+    from cxlab.runner._publish import write_index
+
+    ran = [job for job in jobs if plan.results.get(job.name) is not None]
+    if not ran:
+        return
+    last = read_status(ws.outputs_dir, plan.stems[ran[-1].name]).get("last_run") or {}
+    language = (last.get("parameters") or {}).get("language") or ws.language
+    with contextlib.suppress(OSError), publish_lock(ws.outputs_dir):
+        write_index(ws.outputs_dir, time_zone=ws.time_zone, language=language)
 
 
 def _one_by_one(plan: _Plan, ws: Settings, on_start, on_done, say, parameters) -> None:
