@@ -53,12 +53,13 @@ class TimedRuns:
 
     def __init__(self, seconds: float = 0.25, fail=(), crash=()) -> None:
         self.seconds, self.fail, self.crash = seconds, set(fail), dict(crash)
+        self.durations: dict[str, float] = {}  # seconds of some notebooks
         self.log: list[tuple[str, float, float]] = []
         self._lock = threading.Lock()
 
     def __call__(self, notebook: str, parameters: dict, **kw) -> RunResult:
         start = time.monotonic()
-        time.sleep(0.02 if notebook in self.crash else self.seconds)
+        time.sleep(0.02 if notebook in self.crash else self.durations.get(notebook, self.seconds))
         end = time.monotonic()
         with self._lock:
             self.log.append((notebook, start, end))
@@ -161,6 +162,41 @@ def test_one_at_a_time_keeps_the_order_of_the_schedule(runner_ws: Path, timed: T
     assert order == ["good", "charted", "loads_data", "early_exit", "killed", "good"]
     spans = [(s, e) for _, s, e in timed.log]
     assert _most_at_once(spans) == 1
+
+
+def test_the_job_with_the_most_work_ahead_starts_first(runner_ws: Path, timed: TimedRuns) -> None:
+    """Two at a time, the ready job whose chain of work ahead is longest (last run times in
+    runs.jsonl) starts first; with no history, the order of schedule.yaml; one at a time, always
+    the order of schedule.yaml."""
+    text = """time_zone: UTC
+jobs:
+  a: {notebook: good, cron: '0 5 * * *'}
+  b: {notebook: charted, cron: '0 5 * * *'}
+  c: {notebook: loads_data, cron: '0 5 * * *'}
+  d: {notebook: early_exit, cron: '0 5 * * *', depends_on: b}
+"""
+    ws, schedule = settings(runner_ws), _schedule(runner_ws, text)
+
+    def started(jobs: int) -> list[str]:
+        order: list[str] = []
+        refresh(ws, schedule, jobs=jobs, on_start=lambda job: order.append(job.name))
+        return order
+
+    timed.seconds, timed.durations = 0.05, {"loads_data": 0.5}
+    assert started(2) == ["a", "b", "c", "d"]  # nothing ran before: the schedule's order
+    for notebook, seconds in {"good": 5, "charted": 20, "loads_data": 30, "early_exit": 15}.items():
+        _journal.append_line(
+            runner_ws / "outputs",
+            {
+                "run_id": f"x-{notebook}",
+                "notebook": notebook,
+                "status": "ok",
+                "duration_s": seconds,
+            },
+        )
+    # b (20 + 15 of d after it) and c (30) first; once b is done, d (15) before a (5)
+    assert started(2) == ["b", "c", "d", "a"]
+    assert started(1) == ["a", "b", "c", "d"]
 
 
 def test_a_failed_dependency_skips_its_dependents_and_the_rest_run(

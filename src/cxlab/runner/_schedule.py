@@ -364,7 +364,9 @@ def refresh(
 
     ``jobs`` run at once (default 1: one after the other, in the order of ``schedule.yaml``). A
     job starts when every job it depends on has finished and none failed; jobs of one notebook
-    never overlap; among the jobs ready to start, the first in ``schedule.yaml`` goes first. Each
+    never overlap; among the jobs ready to start, the one with the longest chain of work ahead
+    goes first (its own and its dependents' last run times in ``runs.jsonl``), so a long job does
+    not start last; ties, and notebooks that never ran, go in the order of ``schedule.yaml``. Each
     notebook's run lock is taken for the whole refresh before anything runs (a notebook that
     another run is using refuses the refresh, as a held workspace does) and released after its
     last job, so ``cxlab run`` of a notebook whose jobs are done may go while the refresh goes on.
@@ -386,10 +388,11 @@ def refresh(
     selected = [j for j in schedule.jobs if not only or j.name in only]
     stems = _check_notebooks(ws, selected)
     with run_lock(ws, set(stems.values())) as locks:
-        plan = _Plan(selected, stems, locks)
         if min(workers, len(selected)) <= 1:
+            plan = _Plan(selected, stems, locks)
             _one_by_one(plan, ws, on_start, on_done, say, parameters)
         else:
+            plan = _Plan(selected, stems, locks, _ahead(ws, selected, stems))
             _side_by_side(plan, ws, workers, on_start, on_done, say, parameters)
             _index_as_in_order(ws, plan, selected)
     return {job.name: plan.results[job.name] for job in selected if job.name in plan.results}
@@ -399,8 +402,15 @@ class _Plan:
     """The jobs of a refresh: waiting, running, done; each notebook's lock released after its
     last job."""
 
-    def __init__(self, jobs: list[Job], stems: dict[str, str], locks: Any) -> None:
+    def __init__(
+        self,
+        jobs: list[Job],
+        stems: dict[str, str],
+        locks: Any,
+        ahead: dict[str, float] | None = None,
+    ) -> None:
         self.pending = list(jobs)
+        self.ahead = ahead or {}
         self.names = {j.name for j in jobs}
         self.stems = stems
         self.locks = locks
@@ -408,9 +418,11 @@ class _Plan:
         self.results: dict[str, RunResult | None] = {}
 
     def next(self) -> tuple[str, Job] | None:
-        """The first waiting job whose dependencies are done: ``("skip", job)`` if one of them
-        failed, else ``("run", job)`` unless a job of the same notebook is running."""
+        """A waiting job whose dependencies are done: ``("skip", job)`` if one of them failed,
+        else ``("run", job)`` for the one with the most work ahead (the first in the schedule
+        among equals) whose notebook is not running."""
         busy = {self.stems[name] for name in self.running}
+        ready = []
         for job in self.pending:
             deps = [d for d in job.depends_on if d in self.names]
             if any(d not in self.results for d in deps):
@@ -418,8 +430,10 @@ class _Plan:
             if _failed_deps(job, self.results):
                 return "skip", job
             if self.stems[job.name] not in busy:
-                return "run", job
-        return None
+                ready.append(job)
+        if not ready:
+            return None
+        return "run", max(ready, key=lambda j: (self.ahead.get(j.name, 0.0), -ready.index(j)))
 
     def start(self, job: Job) -> None:
         self.pending.remove(job)
@@ -433,6 +447,25 @@ class _Plan:
         stem = self.stems[job.name]
         if not any(self.stems[j.name] == stem for j in [*self.pending, *self.running.values()]):
             self.locks.release(stem)
+
+
+def _ahead(ws: Settings, jobs: list[Job], stems: dict[str, str]) -> dict[str, float]:
+    """Each job's work ahead: its notebook's last good run time (``runs.jsonl``; the mean of
+    the others for a notebook that never ran) plus the most work ahead of a job depending on it."""
+    from cxlab.runner._journal import read_runs
+
+    last: dict[str, float] = {}
+    for run in read_runs(ws.outputs_dir):
+        took = run.get("duration_s")
+        if run.get("status") == "ok" and isinstance(took, int | float) and math.isfinite(took):
+            last[run["notebook"]] = float(took)
+    known = [last[stems[j.name]] for j in jobs if stems[j.name] in last]
+    guess = sum(known) / len(known) if known else 0.0
+    ahead: dict[str, float] = {}
+    for job in reversed(jobs):  # dependents come after their dependencies
+        after = [ahead[j.name] for j in jobs if job.name in j.depends_on and j.name in ahead]
+        ahead[job.name] = last.get(stems[job.name], guess) + max(after, default=0.0)
+    return ahead
 
 
 def _index_as_in_order(ws: Settings, plan: _Plan, jobs: list[Job]) -> None:
