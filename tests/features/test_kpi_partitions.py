@@ -211,6 +211,16 @@ def test_fcr_is_summed_month_by_month_with_the_next_week(scan, monkeypatch) -> N
     assert parts == [months]  # one part per month of the data, added once
 
 
+def test_topics_sharing_a_hash_are_sorted_by_their_texts(scan, monkeypatch) -> None:
+    # every topic given the same hash: each month finds the clash and sorts by the texts
+    clashes: list[bool] = []
+    clash = _kpi._clash
+    monkeypatch.setattr(_kpi, "_topic_key", lambda: pl.lit(0, dtype=pl.UInt64))
+    monkeypatch.setattr(_kpi, "_clash", lambda key: clashes.append(True) or clash(key))
+    assert_same(scan, ["fcr", "repeat_rate"], by=["queue"], every="1mo", time_zone="UTC")
+    assert len(clashes) > 1
+
+
 def test_a_prepared_table_is_used_as_it_is(scan) -> None:
     names = ["fcr", "asa", "sla_resolved"]
     got = kpi(prepare(scan), names, by=["channel"], every="1mo")

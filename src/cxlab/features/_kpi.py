@@ -207,13 +207,18 @@ REPEAT_COLUMNS = ("_repeat", "_fcr_known")
 
 
 def _group_sums(
-    lf: pl.LazyFrame, keys: list[str], names: Sequence[str], engine: str
+    lf: pl.LazyFrame,
+    keys: list[str],
+    names: Sequence[str],
+    engine: str,
+    extra: Sequence[pl.Expr] = (),
 ) -> pl.DataFrame:
-    """The sums of each KPI's row-level numerator and denominator per group (``__rows``: rows)."""
+    """The sums of each KPI's row-level numerator and denominator per group (``__rows``: rows;
+    ``extra``: other aggregations)."""
     # row-level numerators and denominators first, then plain sums: polars aggregates a column
     # on its fast path, while an expression inside the aggregation is evaluated group by group
     aggs = [pl.col(f"{n}__{part}").sum().cast(pl.Float64) for n in names for part in ("num", "den")]
-    aggs.append(pl.len().alias("__rows"))
+    aggs += [pl.len().alias("__rows"), *extra]
     query = lf.group_by(keys).agg(aggs) if keys else lf.select(aggs)
     return query.collect(engine=engine)
 
@@ -377,12 +382,40 @@ def _windowed_sums(
     parts = []
     for start, stop in itertools.pairwise(months):
         # this month's contacts and those of the next window_days, where a repeat can come from
-        part = lf.filter((at >= stamp(start)) & (at <= stamp(stop + window)))
-        part = part.sort(["customer_id", "category", "arrived_at"], maintain_order=True)
-        part = part.with_columns(_sorted_repeat_columns(config.fcr_window_days, end))
-        part = part.filter(at < stamp(stop))
-        parts.append(_group_sums(rows(part), keys, names, "in-memory"))
+        near = lf.filter((at >= stamp(start)) & (at <= stamp(stop + window)))
+        for hashed in (True, False):
+            if hashed:  # sorted by a hash of the topic (fast), unless two topics share a hash
+                part = near.with_columns(_topic_key().alias("__topic"))
+                part = part.sort(["__topic", "arrived_at"], maintain_order=True)
+                part = part.with_columns(_clash(pl.col("__topic")).alias("__clash"))
+            else:
+                part = near.sort([*TOPIC, "arrived_at"], maintain_order=True)
+            part = part.with_columns(_sorted_repeat_columns(config.fcr_window_days, end))
+            part = part.filter(at < stamp(stop))
+            extra = [pl.col("__clash").any()] if hashed else []
+            sums = _group_sums(rows(part), keys, names, "in-memory", extra)
+            if not hashed or not sums["__clash"].any():
+                break
+        parts.append(sums.drop("__clash", strict=False))
     return _add_sums(parts, keys)
+
+
+TOPIC = ("customer_id", "category")
+"""A repeat is a later contact of the same customer on the same (level-1) topic."""
+
+
+def _topic_key() -> pl.Expr:
+    """A 64-bit hash of the customer and the topic: sorted by it and by arrival, each
+    customer's contacts on a topic come together and in time order, about three times faster
+    than sorted by the two texts (a hash that two topics share is found by :func:`_clash`)."""
+    return pl.struct(*TOPIC).hash(seed=0)
+
+
+def _clash(key: pl.Expr) -> pl.Expr:
+    """Whether rows sorted by ``key`` hold two topics with the same key: neighbours with the same
+    key and another customer or topic (then the window is sorted by the texts themselves)."""
+    same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(-1)) for c in TOPIC)
+    return ((key == key.shift(-1)) & ~same).any()
 
 
 def _sorted_repeat_columns(window_days: int, end: pl.Expr) -> list[pl.Expr]:
@@ -392,9 +425,7 @@ def _sorted_repeat_columns(window_days: int, end: pl.Expr) -> list[pl.Expr]:
     sorts)."""
     window = pl.duration(days=window_days)
     at = pl.col("arrived_at")
-    same = pl.all_horizontal(
-        pl.col(c).eq_missing(pl.col(c).shift(-1)) for c in ("customer_id", "category")
-    )
+    same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(-1)) for c in TOPIC)
     nxt = pl.when(same).then(at.shift(-1))
     return [
         ((nxt - at) <= window).fill_null(False).alias("_repeat"),
