@@ -115,6 +115,7 @@ def execute(
         sys.executable,
         "-m",
         "cxlab.runner._papermill",  # papermill, saving less often (see that module)
+        "papermill",  # its name, as a process list shows it
         str(source),
         str(output),
         "-f",

@@ -1,4 +1,8 @@
-"""``python -m papermill`` as a run starts it (``python -m cxlab.runner._papermill ARGS``).
+"""``python -m papermill`` as a run starts it (``python -m cxlab.runner._papermill papermill ARGS``).
+
+The first argument, ``papermill``, is the program's name: it is dropped before papermill reads
+its arguments, and keeps the process recognisable as papermill in a process list (a parallel
+refresh stopped by a signal finds the papermill processes to kill by that argument).
 
 Two differences from the stock command, neither of which changes the executed notebook:
 
@@ -19,6 +23,8 @@ import functools
 import sys
 from collections.abc import Callable
 from typing import Any
+
+PROGRAM = "papermill"
 
 
 def _unsaved(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -42,7 +48,10 @@ def main() -> None:
 
     NotebookExecutionManager.cell_start = _unsaved(NotebookExecutionManager.cell_start)
     NotebookExecutionManager.cell_complete = _unsaved(NotebookExecutionManager.cell_complete)
-    papermill()
+    args = sys.argv[1:]
+    if args[:1] == [PROGRAM]:
+        args = args[1:]
+    papermill.main(args=args, prog_name=PROGRAM)
 
 
 if __name__ == "__main__":
