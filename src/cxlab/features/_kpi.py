@@ -274,8 +274,11 @@ def _contact_sums(
     config = config or MetricConfig()
     schema = lf.collect_schema()
     prepared = "_answered" in schema
-    roots = {r for n in names for e in _terms_of(dictionary[n]) for r in e.meta.root_names()}
-    windowed = not prepared and "_repeat" not in schema and bool(roots & set(REPEAT_COLUMNS))
+    flags_repeats = not prepared and "_repeat" not in schema
+    # the KPIs that read the repeat window are summed month by month, the others in one pass
+    repeating = [n for n in names if flags_repeats and _reads_repeats(dictionary[n])]
+    others = [n for n in names if n not in repeating]
+    windowed = bool(repeating)
     when = schema.get("arrived_at")
     keys = list(by)
     offset = None
@@ -291,19 +294,25 @@ def _contact_sums(
     flagged = lf if prepared else lf.with_columns(_flags(config))
     if windowed:  # the columns the month windows add, for the types of the terms
         flagged = flagged.with_columns(pl.lit(False).alias(c) for c in REPEAT_COLUMNS)
-    summands = _summands(terms, flagged)
+    summands = dict(zip([t for t, _ in terms], _summands(terms, flagged), strict=True))
 
-    def rows(part: pl.LazyFrame, local: int | None) -> pl.LazyFrame:
+    def rows(part: pl.LazyFrame, local: int | None, kpis: list[str]) -> pl.LazyFrame:
         if not prepared:
             part = part.with_columns(_flags(config))
         if every is not None:
             part = part.with_columns(_period(every, time_zone, local, when).alias("period"))
-        return part.with_columns(summands)
+        return part.with_columns(summands[f"{n}__{t}"] for n in kpis for t in ("num", "den"))
 
     def sums(local: int | None) -> pl.DataFrame:
-        if windowed:
-            return _windowed_sums(lf, lambda part: rows(part, local), keys, names, config)
-        return _group_sums(rows(lf, local), keys, names, "streaming")
+        wide = None
+        if others:
+            wide = _group_sums(rows(lf, local, others), keys, others, "streaming")
+        if repeating:
+            by_month = _windowed_sums(
+                lf, lambda part: rows(part, local, repeating), keys, repeating, config
+            )
+            wide = by_month if wide is None else _join_sums(wide, by_month, keys)
+        return wide
 
     if offset is not None:
         wide = sums(offset)
@@ -330,6 +339,19 @@ def _contact_sums(
 
 def _terms_of(m: Metric) -> tuple[pl.Expr, pl.Expr]:
     return m.numerator, m.denominator
+
+
+def _reads_repeats(m: Metric) -> bool:
+    roots = {r for e in _terms_of(m) for r in e.meta.root_names()}
+    return bool(roots & set(REPEAT_COLUMNS))
+
+
+def _join_sums(wide: pl.DataFrame, more: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """The sums of two passes over the same rows, side by side (the same groups in both)."""
+    more = more.drop("__rows")
+    if not keys:
+        return pl.concat([wide, more], how="horizontal")
+    return wide.join(more, on=keys, how="full", coalesce=True, nulls_equal=True)
 
 
 def _summands(terms: list[tuple[str, pl.Expr]], frame: pl.LazyFrame) -> list[pl.Expr]:
