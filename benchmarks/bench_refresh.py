@@ -177,6 +177,13 @@ def main() -> None:
             + f"; sum {total:.1f} s, longest {longest:.1f} s: no schedule on {args.jobs} "
             f"workers is shorter than {bound:.1f} s ({bound / one['seconds']:.2f} of the wall)"
         )
+        print(
+            "        side by side: "
+            + ", ".join(f"{nb} {d:.1f} s" for nb, (d, _s) in sorted(many["runs"].items()))
+            + f"; CPU {many['cpu_seconds']:.1f} s over {many['seconds']:.1f} s "
+            f"({many['cpu_seconds'] / many['seconds']:.2f} cores busy; one at a time "
+            f"{one['cpu_seconds'] / one['seconds']:.2f})"
+        )
     statuses = {r["runs"][nb][1] for rs in measured.values() for r in rs for nb in r["runs"]}
     print(f"run outcomes: {', '.join(sorted(statuses))}")
     print(f"cores: {os.cpu_count()}; load average before {loads[0]}, after {loads[1]}")
