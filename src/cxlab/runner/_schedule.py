@@ -592,20 +592,26 @@ def _side_by_side(
 
 
 def _kill_runs() -> None:
-    """Kill the papermill processes this process started, and everything below them (their
-    kernels): each run waiting for one in a thread then sees its stop and records it killed."""
+    """Kill the runs this process started (each papermill leads a session of its own) and
+    everything below them (their kernels): each run waiting for one in a thread then sees its
+    stop and records it killed."""
     from cxlab.runner._execute import _descendants
 
-    for pid in _descendants(os.getpid()):
+    me = os.getpid()
+    for entry in Path("/proc").glob("[0-9]*"):
         try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[-1].split()
+            command = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"papermill" not in command:
+        pid = int(entry.name)
+        if len(fields) < 4 or int(fields[1]) != me:
             continue
+        if int(fields[3]) != pid and b"papermill" not in command:
+            continue  # not a run: a run's papermill leads its own session (or says papermill)
         below = _descendants(pid)
         with contextlib.suppress(OSError):
-            os.killpg(pid, signal.SIGKILL)  # papermill leads a process group of its own
+            os.killpg(pid, signal.SIGKILL)
         for child in [pid, *below]:
             with contextlib.suppress(OSError):
                 os.kill(child, signal.SIGKILL)
