@@ -20,34 +20,52 @@ from cxlab._options import check_alpha
 from cxlab._present import N_, Headline, _, fmt_interval, fmt_list, fmt_value
 from cxlab._result import Result
 from cxlab.churn._cox import CoxResult
+from cxlab.churn._coxfit import identical_rows
 from cxlab.churn._missing import SHARE, NotEstimated, passed_on
 from cxlab.churn._plots import figure
 from cxlab.churn._words import ReaderTable, experience_noun, share_text
 
+_CELLS = 2_000_000  # distinct rows x draws computed at once
+
 
 class _Breslow:
     """Breslow's baseline hazard for counting-process rows; the sorting is done once, so each
-    new ``exp(x beta)`` costs two cumulative sums."""
+    new ``exp(x beta)`` costs two cumulative sums.
 
-    def __init__(self, start: np.ndarray, stop: np.ndarray, event: np.ndarray) -> None:
-        self.times = np.unique(stop[event == 1])
+    A row may stand for ``weights`` identical rows with ``event`` events among them (the
+    distinct rows of a panel); ``risk`` may hold one column per coefficient draw.
+    """
+
+    def __init__(
+        self,
+        start: np.ndarray,
+        stop: np.ndarray,
+        event: np.ndarray,
+        weights: np.ndarray | None = None,
+    ) -> None:
+        died = event > 0
+        self.times = np.unique(stop[died])
         self.by_stop = np.argsort(stop, kind="stable")
         self.by_start = np.argsort(start, kind="stable")
         self.at_stop = np.searchsorted(stop[self.by_stop], self.times, side="left")
         self.at_start = np.searchsorted(start[self.by_start], self.times, side="left")
         self.deaths = np.bincount(
-            np.searchsorted(self.times, stop[event == 1]), minlength=len(self.times)
+            np.searchsorted(self.times, stop[died]), weights=event[died], minlength=len(self.times)
         )
         self.row_stop = np.searchsorted(self.times, stop, side="right")
         self.row_start = np.searchsorted(self.times, start, side="right")
+        self.weights = weights
 
     def expected(self, risk: np.ndarray) -> np.ndarray:
-        """Each row's cumulative baseline hazard over (start, stop] for ``risk = exp(x beta)``."""
-        cum_stop = np.concatenate([np.cumsum(risk[self.by_stop][::-1])[::-1], [0.0]])
-        cum_start = np.concatenate([np.cumsum(risk[self.by_start][::-1])[::-1], [0.0]])
+        """Each row's cumulative baseline hazard over (start, stop] for ``risk = exp(x beta)``
+        (rows, or rows x draws)."""
+        weighted = risk if self.weights is None else (risk.T * self.weights).T
+        zero = np.zeros((1, *risk.shape[1:]))
+        cum_stop = np.concatenate([np.cumsum(weighted[self.by_stop][::-1], axis=0)[::-1], zero])
+        cum_start = np.concatenate([np.cumsum(weighted[self.by_start][::-1], axis=0)[::-1], zero])
         # the risk set at t: rows with stop >= t, less those with start >= t
         at_risk = cum_stop[self.at_stop] - cum_start[self.at_start]
-        h0 = np.concatenate([[0.0], np.cumsum(self.deaths / at_risk)])
+        h0 = np.concatenate([zero, np.cumsum((self.deaths / at_risk.T).T, axis=0)])
         return h0[self.row_stop] - h0[self.row_start]
 
 
@@ -220,30 +238,45 @@ def attributable_share(
     start = data[model.entry_col].to_numpy(float) if model.entry_col else np.zeros(len(stop))
     event = data[model.event_col].to_numpy().astype(int)
     x = data[names].to_numpy(float)
+    # identical (start, stop, x) rows have the same expected events: each distinct row once,
+    # weighted by how often it occurs (220,898 customer-months are about 10,000 distinct rows)
+    first, group = identical_rows(np.column_stack([start, stop, x]))
+    count = np.bincount(group, minlength=len(first)).astype(float)
+    x = x[first]
     x0 = x.copy()
     for t in terms:
         x0[:, names.index(t)] = 0.0
     beta = result.table["estimate"].to_numpy()
     rng = np.random.default_rng(seed)
     betas = np.vstack([beta, rng.multivariate_normal(beta, result.covariance, size=draws)])
-    breslow = _Breslow(start, stop, event)
-    shares, without = [], []
-    for b in betas:
+    breslow = _Breslow(
+        start[first],
+        stop[first],
+        np.bincount(group, weights=event, minlength=len(first)),
+        weights=count,
+    )
+    events = int(event.sum())
+    e_all, e_none = [], []
+    step = max(1, _CELLS // len(first))  # draws at once: bounded memory on a large panel
+    for k in range(0, len(betas), step):
+        b = betas[k : k + step].T
         lp = x @ b
-        risk = np.exp(lp - lp.max())
-        dh = breslow.expected(risk)
-        e_all = float((dh * risk).sum())  # equals the number of events (Breslow)
-        e_none = float((dh * np.exp(x0 @ b - lp.max())).sum())
-        shares.append(1 - e_none / e_all)
-        without.append(e_none * event.sum() / e_all)
+        top = lp.max(axis=0)
+        risk = np.exp(lp - top)
+        dh = breslow.expected(risk) * count[:, None]
+        e_all.append((dh * risk).sum(axis=0))  # equals the number of events (Breslow)
+        e_none.append((dh * np.exp(x0 @ b - top)).sum(axis=0))
+    e_all, e_none = np.concatenate(e_all), np.concatenate(e_none)
+    shares = 1 - e_none / e_all
+    without = e_none * events / e_all
     q = [100 * alpha / 2, 100 * (1 - alpha / 2)]
     lo, hi = np.percentile(shares[1:], q)
     return AttributableShare(
-        share=shares[0],
+        share=float(shares[0]),
         ci_low=float(lo),
         ci_high=float(hi),
-        events=int(event.sum()),
-        events_without=without[0],
+        events=events,
+        events_without=float(without[0]),
         terms=tuple(terms),
         draws=draws,
         alpha=alpha,

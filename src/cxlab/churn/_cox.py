@@ -26,6 +26,7 @@ from cxlab._present import (
     ngettext,
 )
 from cxlab._result import Result
+from cxlab.churn._coxfit import concordance, cox_fitter
 from cxlab.churn._design import (
     binary_outcome,
     design,
@@ -479,7 +480,8 @@ def cox(
         data = data.drop(columns=empty)
         extra = [name for name in extra if name not in empty]
         dropped = [*dropped, *empty]
-    fitter = CoxPHFitter(alpha=alpha)
+    # counting-process rows repeat: lifelines' Newton steps on the distinct rows, same fit
+    fitter = cox_fitter(alpha) if entry and not strata else CoxPHFitter(alpha=alpha)
     try:
         fitter.fit(
             data,
@@ -526,7 +528,7 @@ def cox(
         lr_statistic=float(lr.test_statistic),
         lr_df=int(lr.degrees_freedom),
         lr_p_value=float(lr.p_value),
-        concordance=float(fitter.concordance_index_),
+        concordance=concordance(fitter),
         form=form + (f", stratified by {', '.join(strata)}" if strata else ""),
         ties=ties,
         strata=strata,

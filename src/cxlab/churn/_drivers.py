@@ -344,19 +344,18 @@ def driver_impact(
     rows = []
     for d in present:
         j = model.terms.index(d)
-        xd = x.copy()
         col = x[:, j]
         binary = set(np.unique(col)) <= {0.0, 1.0}
+        # a customer without the driver keeps their probability: only the others are computed
+        moved = np.flatnonzero(col == 1) if binary else np.flatnonzero(col != 0)
+        xd = x[moved]
+        xd[:, j] = 0.0 if binary else col[moved] * (1 - improvement)
+        drop = base[moved] - _probabilities(xd, betas)
         if binary:
-            xd[:, j] = 0.0
-            drop = improvement * (base - _probabilities(xd, betas)) * (col[:, None] == 1)
-            change = _change(d, improvement)
-        else:
-            xd[:, j] = col * (1 - improvement)
-            drop = base - _probabilities(xd, betas)
-            change = _change(d, improvement)
+            drop = improvement * drop  # a share improvement of those who have it lose it
+        change = _change(d, improvement)
         churners = drop.sum(axis=0)
-        money = (drop * value[:, None]).sum(axis=0)
+        money = (drop * value[moved, None]).sum(axis=0)
         c_lo, c_hi = np.percentile(churners[1:], q)
         m_lo, m_hi = np.percentile(money[1:], q)
         rows.append(
@@ -373,10 +372,13 @@ def driver_impact(
                 "monthly_revenue_kept_high": float(m_hi),
             }
         )
-    x0 = x.copy()
-    for d in present:
-        x0[:, model.terms.index(d)] = 0.0
-    share = 1 - _probabilities(x0, betas).sum(axis=0) / base.sum(axis=0)
+    drive = [model.terms.index(d) for d in present]
+    moved = np.flatnonzero((x[:, drive] != 0).any(axis=1))
+    x0 = x[moved]
+    x0[:, drive] = 0.0
+    # expected churn without any driver: the unmoved customers' probabilities stay as they are
+    without = base.sum(axis=0) - (base[moved] - _probabilities(x0, betas)).sum(axis=0)
+    share = 1 - without / base.sum(axis=0)
     s_lo, s_hi = np.percentile(share[1:], q)
     table = pl.DataFrame(rows).sort("monthly_revenue_kept", descending=True)
     return DriverImpactResult(
