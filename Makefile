@@ -31,7 +31,7 @@ lab: $(STAMP) ## Open JupyterLab on this workspace's notebooks (PORT=8888; add L
 	CXLAB_WORKSPACE=$(CURDIR) $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --port=$(PORT) \
 		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-data: $(STAMP) ## Generate the synthetic workspace only (SIZE=tiny|default|large, SEED=7)
+data: $(STAMP) ## Generate the synthetic workspace only (SIZE=tiny|default|large|xlarge, SEED=7)
 	$(BIN)/cxlab data generate --size $(SIZE) --seed $(SEED)
 
 BANK ?= workspaces/bank_calls
