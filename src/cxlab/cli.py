@@ -99,7 +99,7 @@ def data_generate(
         str,
         typer.Option(
             help="tiny (seconds), default (the demo), large (10M contacts), xlarge (100M "
-            "contacts: about 20 minutes, 9 GB of memory, 6 GB of disk)."
+            "contacts: about 22 minutes, 9 GB of memory, 6 GB of disk)."
         ),
     ] = "default",
     country: Annotated[str, typer.Option(help="Holidays, regions and time zone: CN or US.")] = "CN",

@@ -8,7 +8,7 @@ gives the same bytes.
 Both steps go one month at a time: the contacts are simulated, exported and freed month by month
 (only the customers, the 90-day history that drives churn and a few numbers per answered contact
 cross months), and the store reads each month back, validates and partitions it; so memory holds
-about one month of contacts, and the ``xlarge`` size (100 million contacts) fits in 24 GB.
+about one month of contacts, and the ``xlarge`` size (100 million contacts) peaks at about 9 GB.
 """
 
 from __future__ import annotations
@@ -121,9 +121,9 @@ def generate(
         Random seed; the same seed (and size, country, end) gives the same bytes.
     size
         ``"tiny"`` (seconds, for tests), ``"default"`` (the demo: 13 months, 20,000 customers,
-        about 300,000 contacts), ``"large"`` (24 months, about 10 million contacts: a few
-        minutes, 2 GB of memory, 0.7 GB of disk) or ``"xlarge"`` (36 months, 2.8 million
-        customers, about 100 million contacts: about 20 minutes, 9 GB of
+        about 300,000 contacts), ``"large"`` (24 months, about 10 million contacts: under two
+        minutes, 1.4 GB of memory, 0.7 GB of disk) or ``"xlarge"`` (36 months, 2.8 million
+        customers, about 100 million contacts: about 22 minutes, 9 GB of
         memory, 6 GB of disk; 9 GB of disk while it replaces an earlier one).
     country
         Public holidays, regions and time zone (``"CN"`` or ``"US"``).
