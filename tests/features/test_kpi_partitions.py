@@ -136,7 +136,7 @@ def assert_same(
     for c in by:
         assert got.schema[c] == schema[c]
     if every is not None:
-        assert got.schema["period"] == pl.Datetime("us", time_zone)
+        assert got.schema["period"] == pl.Datetime(schema["arrived_at"].time_unit, time_zone)
     order = got  # the same rows in the same order
     assert order.height == want.height
     for c in [*keys, "kpi"]:
@@ -339,6 +339,21 @@ def test_repeats_across_month_ends_are_found(winter_2024) -> None:
     )
 
 
+@pytest.fixture(scope="module")
+def summer_2012() -> pl.DataFrame:
+    """June 2012 (Moscow was UTC+4 from 2011 to October 2014, UTC+3 before and after)."""
+    utc = dt.UTC
+    return contacts_between(
+        dt.datetime(2012, 6, 1, tzinfo=utc), dt.datetime(2012, 7, 1, tzinfo=utc), 600, 11
+    )
+
+
+def in_unit(frame: pl.DataFrame, unit: str) -> pl.DataFrame:
+    """The contacts with every timestamp in ``unit`` (``pl.from_pandas`` gives ``ns``)."""
+    return frame.with_columns(pl.col(pl.Datetime).dt.cast_time_unit(unit))
+
+
+@pytest.mark.parametrize("unit", ["us", "ns", "ms"])
 @pytest.mark.parametrize(
     ("zone", "every"),
     [
@@ -347,11 +362,24 @@ def test_repeats_across_month_ends_are_found(winter_2024) -> None:
         ("Asia/Kathmandu", "15m"),  # UTC+5:45
         ("America/New_York", "1d"),  # daylight saving time from 10 March 2024
         ("Asia/Shanghai", "1w"),
+        ("Europe/Moscow", "1d"),  # UTC+4 in 2012, UTC+3 today and in 1970
     ],
 )
-def test_periods_in_zones_whose_offset_changes(winter_2024, zone, every) -> None:
-    for data in (winter_2024, winter_2024.lazy()):
+def test_periods_in_zones_whose_offset_changes(winter_2024, summer_2012, zone, every, unit) -> None:
+    contacts = in_unit(summer_2012 if zone == "Europe/Moscow" else winter_2024, unit)
+    for data in (contacts, contacts.lazy()):
         assert_same(data, ALL, by=["channel"], every=every, time_zone=zone)
+
+
+@pytest.mark.parametrize("unit", ["us", "ns", "ms"])
+def test_a_contact_counts_on_its_local_day_whatever_the_time_unit(summer_2012, unit) -> None:
+    # 20:30 UTC on 10 June 2012 is 00:30 on 11 June in Moscow (UTC+4 then)
+    late = pl.lit(dt.datetime(2012, 6, 10, 20, 30, tzinfo=dt.UTC))
+    one = summer_2012.head(1).with_columns(late.alias("arrived_at"))
+    contacts = in_unit(one.cast(summer_2012.schema), unit)
+    out = kpi(contacts, ["contacts"], every="1d", time_zone="Europe/Moscow")
+    assert out["period"].dt.date().to_list() == [dt.date(2012, 6, 11)]
+    assert out["numerator"].to_list() == [1.0]
 
 
 def test_the_zone_offset_is_checked_over_the_data() -> None:

@@ -318,14 +318,13 @@ def _contact_sums(
         wide = sums(offset)
         # every contact's local time (by the offset) is inside its period, so the contacts lie
         # between the first period's start and the last one's end, less the offset
-        first, last = wide["period"].min(), wide["period"].max()
-        if first is None or _offset_holds(
-            pl.Series([first]).to_physical().item() - offset,
-            pl.Series([last]).dt.offset_by(every).to_physical().item() - offset,
-            when,
-            time_zone,
-            offset,
-        ):
+        # (physical values in the column's own unit, the unit of ``offset``)
+        period = pl.col("period")
+        first, end = wide.select(
+            period.min().to_physical().alias("first"),
+            period.max().dt.offset_by(every).to_physical().alias("end"),
+        ).row(0)
+        if first is None or _offset_holds(first - offset, end - offset, when, time_zone, offset):
             try:
                 return wide.with_columns(
                     pl.col("period").dt.replace_time_zone(
