@@ -277,3 +277,45 @@ def test_hand_made_contacts_across_the_month_ends() -> None:
         r["contact_id"]: (r["_repeat"], r["_fcr_known"]) for r in expected.iter_rows(named=True)
     }
     assert flags == whole
+
+
+def _card_figures(review: cx.review.ReviewInputs) -> dict[tuple[str, str | None], tuple]:
+    card = cx.review.scorecard(review.contacts, review.targets, review.period).table
+    return {(r["kpi"], r["scope"]): (r["n"], r["value"]) for r in card.iter_rows(named=True)}
+
+
+def test_a_change_to_the_store_is_read_again_and_close_drops_the_rows(
+    scratch_workspace: Path, tmp_path: Path
+) -> None:
+    """A review opened before an ingest that rewrites its month shows the new figures, those of
+    a review opened after it (exact: the same rows, read the same way), not the rows it read
+    before; the figures did change (fewer contacts). ``close`` drops the kept rows, and the
+    figures stay the same."""
+    ws = scratch_workspace  # a private copy: this test writes to its store
+    review = cx.review.open_review(workspace=ws)
+    before = _card_figures(review)
+    assert shared_module._review_of(review.contacts).frames  # rows kept
+    lo, hi = review.period.bounds()
+    month = cx.load("contacts", workspace=ws).filter(
+        pl.col("arrived_at").is_between(lo, hi, closed="left")
+    )
+    frame = month.collect()
+    kept = frame.filter(pl.int_range(pl.len()) % 5 != 0)  # drop one contact in five
+    export = tmp_path / "contacts_month.parquet"
+    kept.write_parquet(export)
+    cx.data.ingest(export, "contacts", mode="months", workspace=ws, allow_partial_months=True)
+
+    after = _card_figures(review)
+    fresh = _card_figures(cx.review.open_review(workspace=ws))
+    assert after == fresh
+    n_before, n_after = before[("fcr", "all")][0], after[("fcr", "all")][0]
+    assert 0.75 * n_before < n_after < 0.85 * n_before  # one contact in five fewer
+    assert sum(before[k] != after[k] for k in before) > len(before) // 2
+
+    again = cx.review.open_review(workspace=ws)
+    assert shared_module._review_of(again.contacts).frames == {}  # read when first needed
+    kept_figures = _card_figures(again)
+    assert shared_module._review_of(again.contacts).frames
+    again.close()
+    assert not is_shared(again.contacts)
+    assert _card_figures(again) == kept_figures  # the whole table, read again: same figures

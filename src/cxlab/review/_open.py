@@ -12,9 +12,10 @@ from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._options import warn_renamed
 from cxlab._present import Headline, Period, record
 from cxlab.data import has_table, load
+from cxlab.data._store import table_dir
 from cxlab.review._period import ReviewPeriods, review_period
 from cxlab.review._scorecard import Scorecard
-from cxlab.review._shared import share
+from cxlab.review._shared import release, share
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,9 @@ class ReviewInputs:
 
     The sections given these ``contacts`` (this very object) read the review's months once and
     compute the repeat-contact window once for all of them (see :mod:`cxlab.review._shared`);
-    a table derived from them (filtered, joined) is read whole, as any other table.
+    a table derived from them (filtered, joined) is read whole, as any other table. The months
+    read are kept while these inputs are alive (read again when the store's contacts change);
+    :meth:`close` drops them.
     """
 
     contacts: pl.LazyFrame
@@ -32,6 +35,14 @@ class ReviewInputs:
     qa_scores: pl.LazyFrame | None
     agents: pl.DataFrame | None
     scope: str
+
+    def close(self) -> None:
+        """Drop the review's months kept in memory (see :mod:`cxlab.review._shared`).
+
+        The sections still take these ``contacts`` afterwards: each call then reads the whole
+        table, as for any other table, with the same figures.
+        """
+        release(self.contacts)
 
 
 def open_review(
@@ -77,13 +88,21 @@ def open_review(
         warn_renamed("open_review(month=...)", "period=")
         period = month
     ws = workspace if isinstance(workspace, Settings) else settings(workspace)
-    contacts = load("contacts", workspace=ws)
+    keep = list(channels) if channels else None
+
+    def scan() -> pl.LazyFrame:
+        lf = load("contacts", workspace=ws)
+        if keep:
+            lf = lf.filter(pl.col("channel").is_in(keep))
+        if region:
+            lf = lf.filter(pl.col("region") == region)
+        return lf
+
+    contacts = scan()
     parts = []
     if channels:
-        contacts = contacts.filter(pl.col("channel").is_in(list(channels)))
         parts.append("channels " + ", ".join(channels))
     if region:
-        contacts = contacts.filter(pl.col("region") == region)
         parts.append(f"region {region}")
     if (channels or region) and contacts.select(pl.len()).collect().item() == 0:
         raise NotEnoughDataError(f"no contacts for {' and '.join(parts)}; check the names.")
@@ -105,7 +124,7 @@ def open_review(
         targets = with_queue_targets(targets, load("queues", workspace=ws).collect())
     qa = load("qa_scores", workspace=ws) if has_table("qa_scores", ws) else None
     agents = load("agents", workspace=ws).collect() if has_table("agents", ws) else None
-    share(contacts, chosen)
+    share(contacts, chosen, folder=table_dir("contacts", ws), reload=scan)
     return ReviewInputs(
         contacts, chosen, targets, qa, agents, " and ".join(parts) or "all contacts"
     )

@@ -18,15 +18,22 @@ the whole table, which is read once (one column) and passed as ``data_end``.
 :func:`open_review` registers the contacts it returns; a section given exactly those contacts
 (the same object) and months inside the review's reads the shared rows, flagged once. Anything
 else (a table the analyst filtered or built, another period) is prepared over the whole table, as
-before. The shared rows are read when a section first needs them and kept while the review's
-contacts are alive.
+before.
+
+The shared rows are read when a section first needs them and kept while the review's contacts are
+alive, until :meth:`ReviewInputs.close <cxlab.review.ReviewInputs.close>` releases them. They are
+never served stale: before each use the contacts' files in the store are listed (path, size,
+modification time: no row is read), and when the store changed since the rows were read (a
+``generate``, an ``ingest``), the months are read again from a fresh scan of the store.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import polars as pl
 
@@ -72,32 +79,74 @@ def flagged_rows(
     return flagged.filter(keep).collect()
 
 
-class _Review:
-    """One opened review: the months its sections read, flagged once per FCR window."""
+Stamp = tuple[tuple[str, int, int, int], ...]
 
-    def __init__(self, period: ReviewPeriods) -> None:
+
+def store_stamp(folder: Path) -> Stamp:
+    """The state of a table's files in the store: each parquet file's path, size, modification
+    time and inode, from the folder listing alone (no file is opened). A write swaps in new files
+    (:mod:`cxlab.data._swap`), so any change to the table changes the stamp."""
+    found = []
+    for path in folder.glob("**/*.parquet"):
+        try:
+            st = path.stat()
+        except FileNotFoundError:  # swapped out while listing: the next look sees the new files
+            continue
+        found.append((str(path.relative_to(folder)), st.st_size, st.st_mtime_ns, st.st_ino))
+    return tuple(sorted(found))
+
+
+class _Review:
+    """One opened review: the months its sections read, flagged once per FCR window, and the
+    state of the store they were read from."""
+
+    def __init__(
+        self,
+        period: ReviewPeriods,
+        folder: Path | None = None,
+        reload: Callable[[], pl.LazyFrame] | None = None,
+    ) -> None:
         self.period = period
         self.spans = review_spans(period)
         self.frames: dict[int, pl.DataFrame] = {}
         self.data_end: dt.datetime | None = None
         self.ends_read = False
+        self.folder = folder
+        self.reload = reload
+        self.stamp = store_stamp(folder) if folder is not None else None
+        self.source: pl.LazyFrame | None = None
 
     def covers(self, need: Sequence[Span]) -> bool:
         return all(any(a <= lo and hi <= b for a, b in self.spans) for lo, hi in need)
 
+    def _check_store(self) -> None:
+        """Drop the rows read when the store's contacts changed since; later reads use a fresh
+        scan (a scan made before the change keeps the old files' list and footers)."""
+        if self.folder is None:
+            return
+        now = store_stamp(self.folder)
+        if now == self.stamp:
+            return
+        self.stamp = now
+        self.frames.clear()
+        self.data_end, self.ends_read = None, False
+        self.source = self.reload() if self.reload is not None else None
+
     def rows(self, contacts: pl.LazyFrame, window_days: int | None) -> pl.DataFrame:
         """The rows flagged with a ``window_days`` window (``None``: any window already read,
         for a section that reads no flag)."""
+        self._check_store()
         if window_days is None:
             if self.frames:
                 return next(iter(self.frames.values()))
             window_days = MetricConfig().fcr_window_days
         if window_days not in self.frames:
+            source = self.source if self.source is not None else contacts
             if not self.ends_read:
-                self.data_end = contacts.select(pl.col("arrived_at").max()).collect().item()
+                self.data_end = source.select(pl.col("arrived_at").max()).collect().item()
                 self.ends_read = True
             self.frames[window_days] = flagged_rows(
-                contacts, self.spans, window_days=window_days, data_end=self.data_end
+                source, self.spans, window_days=window_days, data_end=self.data_end
             )
         return self.frames[window_days]
 
@@ -105,8 +154,18 @@ class _Review:
 _OPEN: dict[int, tuple[weakref.ref, _Review]] = {}
 
 
-def share(contacts: pl.LazyFrame, period: ReviewPeriods) -> None:
-    """Register ``contacts`` as an opened review's: its sections share one reading of its months."""
+def share(
+    contacts: pl.LazyFrame,
+    period: ReviewPeriods,
+    *,
+    folder: str | os.PathLike | None = None,
+    reload: Callable[[], pl.LazyFrame] | None = None,
+) -> None:
+    """Register ``contacts`` as an opened review's: its sections share one reading of its months.
+
+    ``folder`` is the store folder ``contacts`` scan, and ``reload`` makes the same scan
+    afresh: the rows are read again from ``reload()`` when the folder's files change.
+    Without them (contacts built in memory) the rows are kept as read."""
     key = id(contacts)
 
     def forget(ref: weakref.ref, key: int = key) -> None:
@@ -114,7 +173,16 @@ def share(contacts: pl.LazyFrame, period: ReviewPeriods) -> None:
         if entry is not None and entry[0] is ref:
             del _OPEN[key]
 
-    _OPEN[key] = (weakref.ref(contacts, forget), _Review(period))
+    where = Path(folder) if folder is not None else None
+    _OPEN[key] = (weakref.ref(contacts, forget), _Review(period, where, reload))
+
+
+def release(contacts: pl.LazyFrame | pl.DataFrame) -> None:
+    """Drop the shared rows of ``contacts`` (an opened review's); its sections then read
+    ``contacts`` as any other table. Nothing happens for other tables."""
+    entry = _OPEN.get(id(contacts))
+    if entry is not None and entry[0]() is contacts:
+        del _OPEN[id(contacts)]
 
 
 def _review_of(contacts: pl.LazyFrame | pl.DataFrame) -> _Review | None:
