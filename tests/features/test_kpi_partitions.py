@@ -212,13 +212,30 @@ def test_fcr_is_summed_month_by_month_with_the_next_week(scan, monkeypatch) -> N
 
 
 def test_topics_sharing_a_hash_are_sorted_by_their_texts(scan, monkeypatch) -> None:
-    # every topic given the same hash: each month finds the clash and sorts by the texts
-    clashes: list[bool] = []
-    clash = _kpi._clash
+    # each month's sums say whether the hash sort found two topics sharing a key ("clash");
+    # after one, the month is summed again sorted by the texts ("texts")
+    passes: list[str] = []
+    group_sums = _kpi._group_sums
+
+    def logged(*args, **kwargs):
+        out = group_sums(*args, **kwargs)
+        if "__clash" in out.columns:
+            passes.append("clash" if out["__clash"].any() else "hashed")
+        else:
+            passes.append("texts")
+        return out
+
+    monkeypatch.setattr(_kpi, "_group_sums", logged)
+    months = scan.select(pl.col("arrived_at").dt.strftime("%Y-%m").n_unique()).collect().item()
+    names, by = ["fcr", "repeat_rate"], ["queue"]
+    # the real hash: no two topics share a key, each month is summed once
+    assert_same(scan, names, by=by, every="1mo", time_zone="UTC")
+    assert passes == ["hashed"] * months
+    # every topic given the same key: each month finds the clash and is sorted by the texts
+    passes.clear()
     monkeypatch.setattr(_kpi, "_topic_key", lambda: pl.lit(0, dtype=pl.UInt64))
-    monkeypatch.setattr(_kpi, "_clash", lambda key: clashes.append(True) or clash(key))
-    assert_same(scan, ["fcr", "repeat_rate"], by=["queue"], every="1mo", time_zone="UTC")
-    assert len(clashes) > 1
+    assert_same(scan, names, by=by, every="1mo", time_zone="UTC")
+    assert passes == ["clash", "texts"] * months
 
 
 def test_a_prepared_table_is_used_as_it_is(scan) -> None:
