@@ -516,3 +516,28 @@ def test_sigterm_stops_every_running_job_records_them_killed_and_keeps_the_last_
         assert_agree(out, name)
     with workspace_lock(settings(runner_ws)):  # nothing is left holding the workspace
         pass
+
+
+def test_a_stop_kills_only_the_runs_of_the_refresh_not_a_process_the_caller_started() -> None:
+    """The stop of a parallel refresh kills the papermill processes its runs registered, with
+    their process group; a process the caller started in a session of its own (as a notebook
+    calling ``refresh`` may) lives on, and so does a run another thread registered."""
+    from cxlab.runner import _execute
+
+    def sleeper() -> subprocess.Popen:
+        return subprocess.Popen(["sleep", "60"], start_new_session=True)
+
+    mine, run, elsewhere = sleeper(), sleeper(), sleeper()
+    other = threading.Thread(target=lambda: None)
+    try:
+        with _execute._registered(run):
+            _execute._RUNNING[elsewhere] = other
+            sched._kill_runs({threading.current_thread()})
+            assert run.wait(timeout=10) == -signal.SIGKILL
+            assert mine.poll() is None and elsewhere.poll() is None
+            assert _execute.running({other}) == [elsewhere]
+    finally:
+        _execute._RUNNING.pop(elsewhere, None)
+        for proc in (mine, elsewhere):
+            proc.kill()
+            proc.wait()

@@ -15,7 +15,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,7 +149,8 @@ def execute(
                 preexec_fn=_child_setup(os.getpid()),
             )
             try:
-                proc.wait(timeout=run_timeout)
+                with _registered(proc):
+                    proc.wait(timeout=run_timeout)
             except subprocess.TimeoutExpired:
                 kill_tree(proc)
                 return Execution(
@@ -234,6 +236,28 @@ def _descendants(pid: int) -> list[int]:
             found.append(child)
             todo.append(child)
     return found
+
+
+_RUNNING: dict[subprocess.Popen, threading.Thread] = {}
+_RUNNING_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _registered(proc: subprocess.Popen) -> Iterator[None]:
+    """Record ``proc`` as a run's papermill, started by this thread, while the run waits for it."""
+    with _RUNNING_LOCK:
+        _RUNNING[proc] = threading.current_thread()
+    try:
+        yield
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.pop(proc, None)
+
+
+def running(threads: Collection[threading.Thread]) -> list[subprocess.Popen]:
+    """The papermill processes of the runs that ``threads`` are waiting for."""
+    with _RUNNING_LOCK:
+        return [proc for proc, thread in _RUNNING.items() if thread in threads]
 
 
 def kill_tree(proc: subprocess.Popen) -> None:

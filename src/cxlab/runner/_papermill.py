@@ -1,8 +1,7 @@
 """``python -m papermill`` as a run starts it (``python -m cxlab.runner._papermill papermill ARGS``).
 
 The first argument, ``papermill``, is the program's name: it is dropped before papermill reads
-its arguments, and keeps the process recognisable as papermill in a process list (a parallel
-refresh stopped by a signal finds the papermill processes to kill by that argument).
+its arguments, and keeps the process recognisable as papermill in a process list.
 
 Two differences from the stock command, neither of which changes the executed notebook:
 

@@ -12,16 +12,14 @@ import datetime as dt
 import json
 import math
 import numbers
-import os
 import queue
 import re
 import shlex
-import signal
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -555,7 +553,7 @@ def _side_by_side(
     def wind_down() -> None:
         """Kill the running papermills until every running job has recorded its stop."""
         while plan.running:
-            _kill_runs()
+            _kill_runs(set(threads.values()))
             try:
                 event = events.get(timeout=0.2)
             except queue.Empty:
@@ -591,30 +589,16 @@ def _side_by_side(
         raise failure[0]
 
 
-def _kill_runs() -> None:
-    """Kill the runs this process started (each papermill leads a session of its own) and
-    everything below them (their kernels): each run waiting for one in a thread then sees its
-    stop and records it killed."""
-    from cxlab.runner._execute import _descendants
+def _kill_runs(threads: Collection[threading.Thread]) -> None:
+    """Kill the runs that ``threads`` started (each papermill leads a process group of its own)
+    and everything below them (their kernels): each run waiting for one in a thread then sees
+    its stop and records it killed. Only the processes those runs started are touched, never
+    another process of the caller (a Jupyter kernel calling ``refresh``)."""
+    from cxlab.runner._execute import kill_tree, running
 
-    me = os.getpid()
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[-1].split()
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        pid = int(entry.name)
-        if len(fields) < 4 or int(fields[1]) != me:
-            continue
-        if int(fields[3]) != pid and b"papermill" not in command:
-            continue  # not a run: a run's papermill leads its own session (or says papermill)
-        below = _descendants(pid)
-        with contextlib.suppress(OSError):
-            os.killpg(pid, signal.SIGKILL)
-        for child in [pid, *below]:
-            with contextlib.suppress(OSError):
-                os.kill(child, signal.SIGKILL)
+    for proc in running(threads):
+        if proc.poll() is None:
+            kill_tree(proc)
 
 
 def _failed_deps(job: Job, results: dict[str, RunResult | None]) -> list[str]:
