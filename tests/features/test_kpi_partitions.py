@@ -23,7 +23,16 @@ import pytest
 
 import cxlab as cx
 from cxlab.data._schemas import TABLES
-from cxlab.features import MetricConfig, _kpi, declare_metric, kpi, metrics, prepare, with_repeats
+from cxlab.features import (
+    MetricConfig,
+    _kpi,
+    _metrics,
+    declare_metric,
+    kpi,
+    metrics,
+    prepare,
+    with_repeats,
+)
 
 REL = 1e-12
 EXACT_UNITS = ("share", "count")
@@ -277,6 +286,36 @@ def test_declared_ratio_metrics_are_summed_like_the_dictionary(scan) -> None:
     names = ["long_calls", "repeat_complaints", "wait_per_contact", "fcr"]
     out = assert_same(scan, names, by=["region"], every="1mo", time_zone="Asia/Shanghai")
     assert out.filter(kpi="repeat_complaints")["denominator"].sum() > 0
+
+
+def test_a_metric_selecting_columns_by_pattern_reads_the_repeat_window(scan, monkeypatch) -> None:
+    # terms that select columns by a pattern, a type, a position or all at once may read
+    # ``_repeat``: they are summed month by month, each month with the next week's contacts
+    f = pl.col
+    monkeypatch.setattr(_metrics, "_DECLARED", dict(_metrics._DECLARED))
+    declare_metric(
+        "repeats_by_pattern",
+        label={"zh": "再联系率", "en": "Repeat rate"},
+        unit="share",
+        higher_is_better=False,
+        numerator=pl.all_horizontal(f("_answered"), f("^_(fcr_known|repeat)$")).cast(pl.Float64),
+        denominator=pl.all_horizontal(f("_answered"), f("^_fcr_known$")).cast(pl.Float64),
+    )
+    out = assert_same(
+        scan,
+        ["repeats_by_pattern", "repeat_rate"],
+        by=["channel"],
+        every="1mo",
+        time_zone="Asia/Shanghai",
+    )
+    mine, theirs = (out.filter(kpi=n) for n in ("repeats_by_pattern", "repeat_rate"))
+    assert mine["numerator"].equals(theirs["numerator"])
+    assert mine["numerator"].sum() > 0
+    window = _kpi.REPEAT_COLUMNS
+    for term in (pl.all(), pl.nth(3), f(pl.Boolean), f("_answered", "_one"), f("^_rep.*$")):
+        assert _kpi._may_read(pl.lit(True) & term.cast(pl.Float64).sum(), window)
+    assert not _kpi._may_read(f("_answered").cast(pl.Float64) * f("_one"), window)
+    assert _kpi._may_read(f("_answered") & f("_fcr_known"), window)
 
 
 # -- hand-built contacts: repeats across month ends, zones whose offset changed -----------------

@@ -341,8 +341,22 @@ def _terms_of(m: Metric) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _reads_repeats(m: Metric) -> bool:
-    roots = {r for e in _terms_of(m) for r in e.meta.root_names()}
-    return bool(roots & set(REPEAT_COLUMNS))
+    return any(_may_read(e, REPEAT_COLUMNS) for e in _terms_of(m))
+
+
+def _may_read(expr: pl.Expr, columns: Sequence[str]) -> bool:
+    """Whether ``expr`` may read one of ``columns``: it names one, or somewhere selects columns
+    by a pattern, a type, a position, several names or all at once (which polars resolves only
+    against a table's columns, so it is taken to read them)."""
+    if set(expr.meta.root_names()) & set(columns):
+        return True
+    nodes = [expr]
+    while nodes:
+        node = nodes.pop()
+        if node.meta.has_multiple_outputs() or node.meta.is_regex_projection():
+            return True
+        nodes += node.meta.pop()
+    return False
 
 
 def _join_sums(wide: pl.DataFrame, more: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
