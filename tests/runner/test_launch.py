@@ -12,11 +12,13 @@ from pathlib import Path
 
 import nbformat
 
-from cxlab.runner._execute import SKIP_IRI_SYNTAX, execute
+from cxlab.runner._execute import SKIP_IRI_SYNTAX, execute, skip_iri_syntax
 
 PROBE = """import json, os, sys
+import jsonschema
 print(json.dumps({
-    "iri": "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None,
+    "iri": "iri" in jsonschema.FormatChecker.checkers,
+    "blocked": "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None,
     "path": [p for p in sys.path if p != os.getcwd()],
     "cwd_first": sys.path[0] in ("", os.getcwd()),
     "argv": [a for a in sys.argv if not a.endswith(".json")],
@@ -77,7 +79,8 @@ def test_the_kernel_of_a_run_is_the_stock_one_without_the_iri_grammars(tmp_path:
         capture_output=True,
     )
     mine, stock = _probe(tmp_path / "ours.ipynb"), _probe(tmp_path / "stock.ipynb")
-    assert mine["iri"] is True and stock["iri"] is False
+    assert mine["iri"] is False and stock["iri"] is True  # the grammars were skipped
+    assert mine["blocked"] is False and stock["blocked"] is False  # user code may import it
     assert mine["path"] == stock["path"]
     assert mine["cwd_first"] == stock["cwd_first"]
     assert len(mine["argv"]) == len(stock["argv"])
@@ -114,3 +117,26 @@ def test_nbformat_still_validates_without_the_iri_grammars() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["refused", "False"]
+
+
+def test_skipping_the_iri_grammars_leaves_rfc3987_syntax_importable() -> None:
+    """In a fresh process (the caller of a run): after :func:`skip_iri_syntax` jsonschema has no
+    IRI checks, yet ``rfc3987_syntax`` is not blocked and imports; a jsonschema imported earlier
+    is left as it is."""
+    code = (
+        "import sys\n"
+        "from cxlab.runner._execute import skip_iri_syntax\n"
+        "skip_iri_syntax()\n"
+        "import jsonschema\n"
+        "print('iri' in jsonschema.FormatChecker.checkers, 'rfc3987_syntax' in sys.modules)\n"
+        "import rfc3987_syntax\n"
+        "print(sys.modules.get('rfc3987_syntax') is rfc3987_syntax is not None)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False", "True"]
+    import jsonschema
+
+    checkers = dict(jsonschema.FormatChecker.checkers)
+    skip_iri_syntax()  # jsonschema is imported in this process: nothing changes
+    assert jsonschema.FormatChecker.checkers == checkers
+    assert sys.modules.get("rfc3987_syntax", 0) is not None

@@ -28,32 +28,46 @@ import yaml
 # importing cxlab changes no plotly default, so the kernel gets it here)
 KERNEL_RENDERER = "plotly_mimetype+notebook"
 
-SKIP_IRI_SYNTAX = "import sys; sys.modules.setdefault('rfc3987_syntax', None)"
-"""Python that keeps jsonschema from building its IRI checks in the processes a run starts.
+SKIP_IRI_SYNTAX = (
+    "import sys; sys.modules.setdefault('rfc3987_syntax', None); import nbformat, jsonschema"
+    "; sys.modules.get('rfc3987_syntax', 0) is None and sys.modules.pop('rfc3987_syntax')"
+)
+"""Python that imports nbformat and jsonschema without jsonschema's IRI checks, then lets
+``rfc3987_syntax`` be imported again by whatever code runs next.
 
 nbformat imports jsonschema (so papermill, nbconvert and plotly's notebook renderer all do), and
 jsonschema, when ``rfc3987_syntax`` is installed, compiles 39 lark grammars at import (0.8 s) for
 the ``iri`` and ``iri-reference`` formats. Those formats belong to JSON Schema draft 7 and later and
 are checked only with a format checker; nbformat validates against its draft-4 schema without one.
 A missing ``rfc3987_syntax`` is a case jsonschema handles (it leaves those two formats unchecked),
-so nothing a run validates changes.
+so nothing a run validates changes. Only the jsonschema imported here goes without those two
+formats: ``rfc3987_syntax`` itself stays importable.
 """
 
 
 def skip_iri_syntax() -> None:
-    """Do in this process what :data:`SKIP_IRI_SYNTAX` does in the processes a run starts,
-    unless jsonschema is imported already (then nothing changes)."""
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    """Do in this process what :data:`SKIP_IRI_SYNTAX` does in a run's kernel, unless jsonschema
+    or ``rfc3987_syntax`` is imported already (then nothing changes)."""
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        return
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+    try:
+        import jsonschema  # noqa: F401
+        import nbformat  # noqa: F401
+    finally:
+        if sys.modules.get("rfc3987_syntax", 0) is None:
+            del sys.modules["rfc3987_syntax"]
 
 
 KERNEL_MAIN = (
-    SKIP_IRI_SYNTAX + "; sys.path[0] == '' and sys.path.pop(0)"
-    "; from ipykernel import kernelapp; kernelapp.launch_new_instance()"
+    "import sys; sys.path[0] == '' and sys.path.pop(0); "
+    + SKIP_IRI_SYNTAX
+    + "; del nbformat, jsonschema; from ipykernel import kernelapp; kernelapp.launch_new_instance()"
 )
 """``python -m ipykernel_launcher`` (which also takes the current folder off ``sys.path`` while
-the kernel loads), without the IRI grammars: plotly's notebook renderer imports nbformat in the
-kernel at the first chart."""
+the kernel loads), with nbformat imported first without the IRI grammars: plotly's notebook
+renderer imports nbformat in the kernel at the first chart. The names it imported are not left
+in the kernel's ``__main__``."""
 
 _STOCK_KERNEL = ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
 
