@@ -6,13 +6,14 @@ papermill's per-cell saves, and are otherwise the stock ones: the kernel sees th
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 
-from cxlab.runner._execute import SKIP_IRI_SYNTAX, execute, skip_iri_syntax
+from cxlab.runner._execute import PARENT, SKIP_IRI_SYNTAX, execute, skip_iri_syntax
 
 PROBE = """import json, os, sys
 import jsonschema
@@ -140,3 +141,13 @@ def test_skipping_the_iri_grammars_leaves_rfc3987_syntax_importable() -> None:
     skip_iri_syntax()  # jsonschema is imported in this process: nothing changes
     assert jsonschema.FormatChecker.checkers == checkers
     assert sys.modules.get("rfc3987_syntax", 0) is not None
+
+
+def test_papermill_whose_starter_is_gone_exits_at_once() -> None:
+    """A run's papermill started by a process that is no longer its parent (it died before the
+    watch was set) exits 1 before papermill runs; started by its parent, it runs."""
+    cmd = [sys.executable, "-m", "cxlab.runner._papermill", "papermill", "--help"]
+    gone = subprocess.run(cmd, env={**os.environ, PARENT: "1"}, capture_output=True, text=True)
+    assert (gone.returncode, gone.stdout) == (1, "")
+    ours = subprocess.run(cmd, env={**os.environ, PARENT: str(os.getpid())}, capture_output=True)
+    assert ours.returncode == 0 and b"Usage" in ours.stdout

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,8 +159,8 @@ def execute(
                 cmd,
                 stdout=fh,
                 stderr=subprocess.STDOUT,
-                env=full_env,
-                preexec_fn=_child_setup(os.getpid()),
+                env={**full_env, PARENT: str(os.getpid())},
+                start_new_session=os.name == "posix",  # papermill leads a process group
             )
             try:
                 with _registered(proc):
@@ -204,33 +204,9 @@ def execute(
     return verdict
 
 
-def _child_setup(parent: int) -> Callable[[], None] | None:
-    """What the papermill process does before it starts: lead a process group of its own (so
-    the run can stop it and everything it started) and, on Linux, die with the ``cxlab`` process
-    that started it (``PR_SET_PDEATHSIG``), so a SIGKILL of ``cxlab run`` leaves no orphan; its
-    kernel follows it (ipykernel polls its parent)."""
-    if os.name != "posix":
-        return None
-    prctl = None
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            prctl = ctypes.CDLL(None, use_errno=True).prctl
-        except (OSError, AttributeError):
-            prctl = None
-
-    def setup() -> None:
-        os.setsid()
-        if prctl is not None:
-            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before the watch was set
-            os._exit(1)
-
-    return setup
-
-
-_PR_SET_PDEATHSIG = 1
+PARENT = "CXLAB_RUN_PARENT"
+"""The variable that tells a run's papermill which process started it (see
+:func:`cxlab.runner._papermill.die_with_parent`)."""
 
 
 def _descendants(pid: int) -> list[int]:

@@ -18,7 +18,10 @@ Two differences from the stock command, neither of which changes the executed no
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -40,7 +43,30 @@ def _unsaved(method: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def die_with_parent() -> None:
+    """On Linux, die with the ``cxlab`` process that started this run (``PR_SET_PDEATHSIG``), so
+    a SIGKILL of ``cxlab run`` leaves no orphan; the kernel follows (ipykernel polls its parent).
+    If that process died before the watch was set, exit at once. The process is named by
+    :data:`cxlab.runner._execute.PARENT`, which the kernel does not inherit."""
+    from cxlab.runner._execute import PARENT
+
+    parent = os.environ.pop(PARENT, None)
+    if parent is None or os.name != "posix":
+        return
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != int(parent):
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 def main() -> None:
+    die_with_parent()
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     from papermill.cli import papermill
     from papermill.engines import NotebookExecutionManager
