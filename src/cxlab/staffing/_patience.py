@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -167,6 +168,15 @@ def _interval_exposure(lf: pl.LazyFrame, by: str) -> pl.DataFrame:
     )
 
 
+def _chi2_ppf(q: float, df: Any) -> Any:
+    """The chi-square quantile ``q`` with ``df`` degrees of freedom, as ``scipy.stats.chi2.ppf``
+    computes it for ``0 < q < 1`` and ``df > 0`` (twice the inverse regularised lower incomplete
+    gamma), without importing ``scipy.stats``."""
+    from scipy.special import gammaincinv
+
+    return 2 * gammaincinv(df / 2, q)
+
+
 @renamed(level=("alpha", lambda v: level_to_alpha(v)))
 def patience(
     contacts: pl.DataFrame | pl.LazyFrame,
@@ -200,8 +210,6 @@ def patience(
     ----------
     Brown et al. (2005); Garnett, Mandelbaum & Reiman (2002).
     """
-    from scipy import stats
-
     lf = contacts.lazy() if isinstance(contacts, pl.DataFrame) else contacts
     cols = lf.collect_schema().names()
     check_alpha(alpha)
@@ -248,8 +256,8 @@ def patience(
         )
     d = agg["abandoned"].to_numpy().astype(float)
     exposure = agg["exposure_seconds"].to_numpy()
-    rate_lo = stats.chi2.ppf(alpha / 2, 2 * d) / (2 * exposure)
-    rate_hi = stats.chi2.ppf(1 - alpha / 2, 2 * d + 2) / (2 * exposure)
+    rate_lo = _chi2_ppf(alpha / 2, 2 * d) / (2 * exposure)
+    rate_hi = _chi2_ppf(1 - alpha / 2, 2 * d + 2) / (2 * exposure)
     est = exposure / d
     table = agg.with_columns(
         pl.Series("estimate", est),
