@@ -37,14 +37,21 @@ def declared_scales() -> dict[str, tuple[float, float]]:
     ``surveys`` and ``contacts``): ``{"nps": (0, 10), "rating_agent": (1, 5), "csat": (1, 5), ...}``."""
     from cxlab.data import TABLES
 
+    # read from the declarations (``pa.Column(dtype, [checks], ...)`` recorded as calls), which
+    # spares importing pandera and pandas to build the schemas
     out: dict[str, tuple[float, float]] = {}
     for table in ("surveys", "contacts"):
-        for name, column in TABLES[table].schema.columns.items():
-            for check in column.checks:
-                if check.name == "in_range":
-                    stats = check.statistics
-                    out[name] = (float(stats["min_value"]), float(stats["max_value"]))
+        for name, column in TABLES[table].declared.args[0].items():
+            for check in column.args[1] if len(column.args) > 1 else ():
+                if check.path == "Check.in_range":
+                    low, high = _range_bounds(*check.args, **check.kwargs)
+                    out[name] = (float(low), float(high))
     return out
+
+
+def _range_bounds(min_value: float, max_value: float, **_: object) -> tuple[float, float]:
+    """The bounds of a recorded ``Check.in_range(min_value, max_value, ...)`` call."""
+    return min_value, max_value
 
 
 def _number(value: object) -> str:
