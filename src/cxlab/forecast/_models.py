@@ -210,7 +210,27 @@ class DailyProfile(Forecaster):
         return regressors(panel, days, self.events_of(panel), month_end=self.month_end)
 
     def _adjusted(self, panel: Panel):
-        """History divided by its calendar effects, weekdays, post-closure days, open weekdays."""
+        """History divided by its calendar effects, weekdays, post-closure days, open weekdays.
+
+        For the fitted history itself (tuned, then fitted) the result is computed once and kept
+        while the series' panel, events and month-end setting stay the same objects."""
+        cache = self.__dict__.setdefault("_adjusted_cache", {})
+        fitted = self._panels.get(panel.series_id) is panel
+        kept = cache.get(panel.series_id)
+        if (
+            fitted
+            and kept is not None
+            and kept[0] is panel
+            and kept[1] is self.events
+            and kept[2] == self.month_end
+        ):
+            return kept[3]
+        out = self._adjusted_now(panel)
+        if fitted:
+            cache[panel.series_id] = (panel, self.events, self.month_end, out)
+        return out
+
+    def _adjusted_now(self, panel: Panel):
         values = np.nan_to_num(panel.values)
         reg = self._regressors(panel, panel.days)
         effects, glm = self._effects(panel, values, reg)
