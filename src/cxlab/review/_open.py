@@ -12,7 +12,6 @@ from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._options import warn_renamed
 from cxlab._present import Headline, Period, record
 from cxlab.data import has_table, load
-from cxlab.data._store import table_dir
 from cxlab.review._period import ReviewPeriods, review_period
 from cxlab.review._scorecard import Scorecard
 from cxlab.review._shared import release, share
@@ -124,7 +123,7 @@ def open_review(
         targets = with_queue_targets(targets, load("queues", workspace=ws).collect())
     qa = load("qa_scores", workspace=ws) if has_table("qa_scores", ws) else None
     agents = load("agents", workspace=ws).collect() if has_table("agents", ws) else None
-    share(contacts, chosen, folder=table_dir("contacts", ws), reload=scan)
+    share(contacts, chosen, folder=ws.processed_dir / "contacts", reload=scan)  # its stored files
     return ReviewInputs(
         contacts, chosen, targets, qa, agents, " and ".join(parts) or "all contacts"
     )
