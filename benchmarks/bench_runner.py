@@ -29,6 +29,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import cxlab
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = (
     "00_service_review",
@@ -37,18 +39,7 @@ NOTEBOOKS = (
     "03_churn_drivers",
     "04_nps",
 )
-SUBPACKAGES = (
-    "data",
-    "features",
-    "forecast",
-    "staffing",
-    "experiments",
-    "churn",
-    "nps",
-    "viz",
-    "runner",
-    "review",
-)
+SUBPACKAGES = cxlab._SUBPACKAGES  # every sub-package, as the package lists them
 CHART_CELL = (
     "import polars as pl\nimport plotly.graph_objects as go\n"
     "go.Figure(go.Scatter(x=[1, 2], y=[3, 4])).show()"

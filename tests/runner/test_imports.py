@@ -14,6 +14,8 @@ import sys
 
 import pytest
 
+import cxlab
+
 HEAVY = (
     "scipy",
     "statsmodels",
@@ -33,18 +35,7 @@ HEAVY = (
     "plotly.graph_objs._figure",
 )
 
-SUBPACKAGES = (
-    "data",
-    "features",
-    "forecast",
-    "staffing",
-    "experiments",
-    "churn",
-    "nps",
-    "viz",
-    "runner",
-    "review",
-)
+SUBPACKAGES = cxlab._SUBPACKAGES  # every sub-package, as the package lists them
 
 
 def _loaded(module: str) -> list[str]:
