@@ -23,11 +23,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
-import sys
 import tempfile
 import time
+
+import _measure  # benchmarks/_measure.py: the script's own folder is on sys.path
 
 
 def _timed(rows: list, name: str, fn):
@@ -86,7 +85,7 @@ def task(name: str, ws: str) -> dict:
     else:
         numbers = _share_row_by_row(fit, list(cx.churn.MONTHLY_COVARIATES[:4]), 200, 0)
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _measure.peak_mb()
     return {"seconds": seconds, "peak_mb": peak, "numbers": [float(x) for x in numbers]}
 
 
@@ -130,14 +129,7 @@ def _share_row_by_row(result, terms, draws, seed, alpha=0.05):
 
 
 def child(name: str, ws: str) -> dict:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", name, "--workspace", ws],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{name} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return _measure.child(__file__, name, "--workspace", ws)
 
 
 def fast_paths(ws: str) -> None:

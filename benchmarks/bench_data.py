@@ -26,11 +26,12 @@ import argparse
 import itertools
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import _measure  # benchmarks/_measure.py: the script's own folder is on sys.path
 
 KPIS = ("answer_rate", "asa", "aht", "service_level")
 GENERATE_BEFORE = {  # the generator that simulated every table whole in memory (commit 55d8da5)
@@ -41,12 +42,6 @@ TZ = "Asia/Shanghai"
 
 
 # -- the measured tasks (each runs in a child process) ----------------------------------------
-
-
-def _peak_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def task_generate(size: str, workspace: str) -> dict:
@@ -76,7 +71,7 @@ def task_generate(size: str, workspace: str) -> dict:
     wall = time.perf_counter() - t0
     return {
         "seconds": wall,
-        "peak_mb": _peak_mb(),
+        "peak_mb": _measure.peak_mb(),
         "rows": result["rows"]["contacts"],
         "fifo_seconds": spent["fifo_queue"],
         "phases": phases,
@@ -110,7 +105,11 @@ def task_ingest(csv: str, workspace: str) -> dict:
 
     t0 = time.perf_counter()
     result = cx.data.ingest(csv, "contacts", workspace=workspace)
-    return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "rows": result["rows"]}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "peak_mb": _measure.peak_mb(),
+        "rows": result["rows"],
+    }
 
 
 def _kpi_polars(workspace: str):
@@ -188,7 +187,7 @@ def task_kpi(engine: str, workspace: str, check: str) -> dict:
     return {
         "seconds": wall,
         "read_seconds": None if read is None else read - t0,
-        "peak_mb": _peak_mb(),
+        "peak_mb": _measure.peak_mb(),
         "rows": rows,
     }
 
@@ -220,7 +219,7 @@ def task_read(engine: str, workspace: str) -> dict:
         touch += [pl.col(c).str.len_bytes().sum() for c in KPI_COLUMNS[:2]]
         lf.select(pl.len(), *touch).collect(engine="streaming")
         rows = lf.select(pl.len()).collect().item()
-    return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "rows": rows}
+    return {"seconds": time.perf_counter() - t0, "peak_mb": _measure.peak_mb(), "rows": rows}
 
 
 def task_count(workspace: str) -> dict:
@@ -245,15 +244,7 @@ TASKS = {
 
 
 def child(task: str, *args: str) -> dict:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", task, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "POLARS_VERBOSE": "0"},
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{task} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return _measure.child(__file__, task, *args)
 
 
 def compare(polars_file: str, pandas_file: str) -> float:

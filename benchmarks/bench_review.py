@@ -25,11 +25,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import _measure  # benchmarks/_measure.py: the script's own folder is on sys.path
 
 COLUMNS = (  # what the review's sections read of the contacts
     "contact_id",
@@ -52,12 +53,6 @@ COLUMNS = (  # what the review's sections read of the contacts
     "transfers",
     "csat",
 )
-
-
-def _peak_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 # -- the measured tasks (each runs in a child process) ----------------------------------------
@@ -99,7 +94,7 @@ def task_review(workspace: str, path: str) -> dict:
         "seconds": seconds,
         "open_seconds": opened,
         "import_seconds": imports,
-        "peak_mb": _peak_mb(),
+        "peak_mb": _measure.peak_mb(),
         "rows": rows,
         "month": p.month,
         "scorecard": card.table.select("kpi", "scope", "value", "n").rows(),
@@ -124,7 +119,11 @@ def task_floor(workspace: str) -> dict:
     spans = review_spans(period)
     read = pl.any_horizontal([t.is_between(a, b + reach, closed="both") for a, b in spans])
     frame = cx.load("contacts", workspace=workspace).filter(read).select(COLUMNS).collect()
-    return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "rows": frame.height}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "peak_mb": _measure.peak_mb(),
+        "rows": frame.height,
+    }
 
 
 TASKS = {"review": task_review, "floor": task_floor}
@@ -134,15 +133,7 @@ TASKS = {"review": task_review, "floor": task_floor}
 
 
 def child(task: str, *args: str) -> dict:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", task, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "POLARS_VERBOSE": "0"},
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{task} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return _measure.child(__file__, task, *args)
 
 
 def largest_gap(a: list, b: list) -> float:
