@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 PORT ?= 8888
-.PHONY: help install lab demo data bank refresh test test-slow test-all bench lint format browser pdf docs clean
+.PHONY: help install lab demo data bank refresh test test-slow test-all bench lint format browser postgres pdf docs clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "}; /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -75,6 +75,10 @@ format: $(STAMP) ## Format the code with ruff
 browser: ## Install headless Chromium and a CJK font for the browser tests and PDF exports (Debian)
 	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
 		apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fontconfig >/dev/null; fi
+
+postgres: ## Install the PostgreSQL server the database tests start in a temporary folder (Debian)
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql >/dev/null; fi
 
 docs: $(STAMP) ## Build the guide and API reference into site/ (offline; open site/index.html from disk)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
