@@ -204,10 +204,11 @@ def _parse_toml(toml: Path, text: bytes) -> dict:
         doc = tomllib.loads(decoded)
     except tomllib.TOMLDecodeError as exc:
         raise WorkspaceError(f"{toml} is not valid TOML: {exc}.") from None
-    unknown = [k for k in doc if k != "workspace"]
+    unknown = [k for k in doc if k not in ("workspace", "sources")]
     if unknown:
         raise WorkspaceError(
-            f"{toml}: unknown key(s) {', '.join(unknown)} at the top; settings go under [workspace]."
+            f"{toml}: unknown key(s) {', '.join(unknown)} at the top; settings go under "
+            "[workspace], database sources under [sources]."
         )
     table = doc.get("workspace", {})
     if not isinstance(table, dict):
@@ -253,3 +254,118 @@ def _read(root: Path, text: bytes | None, env: tuple[str | None, ...]) -> Settin
     known = {"time_zone", "country", "currency", "language", "fcr_window_days", "notebooks_dir"}
     extra = {k: v for k, v in values.items() if k not in known}
     return Settings(workspace=root, extra=extra, **{k: v for k, v in values.items() if k in known})
+
+
+SOURCE_KEYS: dict[str, str] = {
+    "url": "a postgresql:// URL without a password",
+    "url_env": "the name of an environment variable holding the URL",
+    "query": "a table name (schema.table) or one SELECT statement",
+    "params": "a list (bound to $1, $2, ...) or a table (bound to :name) of values",
+    "map": "a mapping YAML path (relative to the workspace) or a table with its keys",
+}
+"""The keys of a table's entry under ``[sources]`` in ``cxlab.toml`` and what each holds."""
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """One table's entry under ``[sources]``: where to read it, as written (not yet checked
+    against the database, and the URL not yet checked for a password)."""
+
+    table: str
+    url: str
+    url_from: str
+    """Where the URL came from: ``cxlab.toml [sources.contacts] url`` or ``$NAME``."""
+    query: str | None = None
+    params: tuple | dict | None = None
+    map: str | dict | None = None
+
+
+def read_sources(workspace: str | os.PathLike | Settings | None = None) -> dict[str, SourceEntry]:
+    """The ``[sources]`` section of the workspace's ``cxlab.toml``, one entry per table, in order.
+
+    ``url`` and ``url_env`` given beside the tables (``[sources] url = ...``) are the default
+    of every table. The section is read only here, when a database is to be read, and kept in no
+    settings object, so that no URL travels further than the ingest that uses it.
+
+    Raises
+    ------
+    WorkspaceError
+        No ``[sources]`` section, an unknown key, a value of the wrong kind, or an environment
+        variable named by ``url_env`` that is not set. Values are not echoed: a URL may be secret.
+    """
+    ws = workspace if isinstance(workspace, Settings) else settings(workspace)
+    toml = ws.workspace / "cxlab.toml"
+    try:
+        doc = tomllib.loads(toml.read_bytes().decode("utf-8"))
+    except OSError:
+        doc = {}
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        _parse_toml(toml, toml.read_bytes())  # raises the settings' own message
+        raise  # pragma: no cover - _parse_toml raised
+    section = doc.get("sources")
+    if not isinstance(section, dict) or not section:
+        raise WorkspaceError(
+            f"{toml} has no [sources] section; add one entry per table, e.g.\n"
+            "[sources.contacts]\n"
+            'url_env = "CXLAB_DB_URL"   # or url = "postgresql://user@host:5432/db"\n'
+            'query = "SELECT * FROM crm.contacts"'
+        )
+    defaults = {k: v for k, v in section.items() if not isinstance(v, dict)}
+    for key in defaults:
+        if key not in ("url", "url_env"):
+            raise WorkspaceError(
+                f"{toml} [sources]: unknown key {key!r}; beside the tables only url and url_env "
+                "(the default of every table) are read, and each table is a [sources.TABLE] "
+                "entry."
+            )
+    out: dict[str, SourceEntry] = {}
+    for table, entry in section.items():
+        if not isinstance(entry, dict):
+            continue
+        where = f"{toml} [sources.{table}]"
+        unknown = [k for k in entry if k not in SOURCE_KEYS]
+        if unknown:
+            raise WorkspaceError(
+                f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(SOURCE_KEYS)}."
+            )
+        for key, value in entry.items():
+            kinds = {
+                "url": str,
+                "url_env": str,
+                "query": str,
+                "params": (list, dict),
+                "map": (str, dict),
+            }[key]
+            if not isinstance(value, kinds) or (isinstance(value, str) and not value.strip()):
+                raise WorkspaceError(f"{where}: {key} is not valid; give {SOURCE_KEYS[key]}.")
+        given = {k: entry[k] for k in ("url", "url_env") if k in entry} or defaults
+        if len(given) != 1:
+            raise WorkspaceError(
+                f"{where}: give the database as url or url_env (one of them), here or under "
+                "[sources] for every table."
+            )
+        if "url" in given:
+            url, url_from = given["url"], f"{where} url"
+        else:
+            name = given["url_env"]
+            url = os.environ.get(name, "")
+            url_from = f"${name}"
+            if not url.strip():
+                raise WorkspaceError(
+                    f"{where}: url_env names the environment variable {name}, which is not set; "
+                    "set it to the database URL (postgresql://user@host:5432/db)."
+                )
+        params = entry.get("params")
+        out[table] = SourceEntry(
+            table=table,
+            url=url.strip(),
+            url_from=url_from,
+            query=entry.get("query"),
+            params=tuple(params) if isinstance(params, list) else params,
+            map=entry.get("map"),
+        )
+    if not out:
+        raise WorkspaceError(
+            f"{toml} [sources] names no table; add a [sources.TABLE] entry for each table."
+        )
+    return out

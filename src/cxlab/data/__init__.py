@@ -6,7 +6,14 @@ Examples
 >>> contacts = cx.load("contacts", start="2026-10-01", end="2026-11-01")  # doctest: +SKIP
 """
 
-from cxlab.data._ingest import check_export, ingest, months_plan, read_source
+from cxlab.data._ingest import (
+    check_export,
+    ingest,
+    ingest_postgres,
+    ingest_sources,
+    months_plan,
+    read_source,
+)
 from cxlab.data._mapping import apply_mapping, load_mapping, propose_mapping
 from cxlab.data._samples import bank_calls, bank_calls_export, mpdta, prop99, rossi
 from cxlab.data._schemas import TABLES, TableSpec
@@ -52,6 +59,8 @@ __all__ = [
     "generate",
     "has_table",
     "ingest",
+    "ingest_postgres",
+    "ingest_sources",
     "load",
     "load_mapping",
     "months_plan",

@@ -1,4 +1,4 @@
-"""Reading exports (CSV in UTF-8 or GBK, Parquet, a DuckDB query) into the store."""
+"""Reading exports (CSV in UTF-8 or GBK, Parquet, a DuckDB query, PostgreSQL) into the store."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from cxlab._errors import SchemaError
 from cxlab._masking import masking_in
 from cxlab.data._mapping import apply_mapping, load_mapping
 from cxlab.data._months import MonthsPlan, plan_months
+from cxlab.data._postgres import ingest_sql, is_postgres_url, source, sources_from_config
 from cxlab.data._schemas import FUTURE_TOLERANCE
 from cxlab.data._store import WriteMode, check_mode, has_table, load, store_frame
 from cxlab.data._validate import extra_columns, refusal, spec_for, validate
@@ -181,11 +182,25 @@ def ingest(
     Returns a summary: table, rows, encoding, where it was written, the columns not stored
     (``dropped``) and, for ``mode="months"``, the months replaced (``months``).
 
+    A ``postgresql://`` URL instead of a path reads a database (see :func:`ingest_postgres`, to
+    which ``query``, ``mapping`` and ``mode`` are passed).
+
     Examples
     --------
     >>> import cxlab as cx
     >>> cx.data.ingest("exports/contacts_2026-03.csv", "contacts", mode="months")  # doctest: +SKIP
     """
+    if is_postgres_url(path):
+        return ingest_postgres(
+            str(path),
+            table,
+            query=query,
+            mapping=mapping,
+            mode=mode,
+            workspace=workspace,
+            allow_partial_months=allow_partial_months,
+            allow_unknown_customers=allow_unknown_customers,
+        )
     spec_for(table)
     check_mode(table, mode)  # before reading a large file, not after
     rules = None if mapping is None else load_mapping(mapping, table)
@@ -216,6 +231,133 @@ def ingest(
         "dropped": dropped,
         **({"months": plan.to_dict(), "plan": plan.describe()} if plan is not None else {}),
     }
+
+
+def ingest_postgres(
+    url: str,
+    table: str,
+    *,
+    query: str | None = None,
+    params: list | tuple | dict | None = None,
+    mapping: str | os.PathLike | dict | None = None,
+    since: str | dt.date | None = None,
+    mode: WriteMode | None = None,
+    workspace: str | os.PathLike | Settings | None = None,
+    allow_partial_months: bool = False,
+    allow_unknown_customers: bool = False,
+    dry_run: bool = False,
+) -> dict:
+    """Read one canonical table from PostgreSQL, a month at a time, validated as a file is.
+
+    Parameters
+    ----------
+    url
+        ``postgresql://user@host:5432/database`` (libpq's URL; options such as ``sslmode``
+        after ``?``). A URL holding a password is refused: libpq reads it from ``PGPASSWORD``,
+        the file ``PGPASSFILE`` names, or ``~/.pgpass``.
+    table
+        The canonical table, such as ``"contacts"``.
+    query
+        A table name (``crm.contacts``) or one ``SELECT`` (the table's own name by default).
+    params
+        Values bound to the query's ``$1, $2 ...`` (a list) or ``:name`` (a dict); never
+        formatted into the SQL.
+    mapping
+        A mapping YAML (see :func:`cxlab.data.load_mapping`), or its keys as a dict, from the
+        query's columns to the table's.
+    since
+        Read and replace only the local months from this one on (``"2026-03"``, or a date: its
+        month). Months are replaced whole; stored months before it are kept.
+    mode
+        ``"replace"`` (the whole table) or ``"months"`` (only the months the source holds). By
+        default a table with a timestamp that is already stored is loaded by months, any other
+        replaced.
+    workspace, allow_partial_months, allow_unknown_customers
+        As for :func:`ingest`.
+    dry_run
+        Read and validate everything, write nothing.
+
+    Returns
+    -------
+    dict
+        ``table, source, rows, written_to, dropped, mode, chunks`` (each month read and its
+        rows) and, by months, ``months`` and ``plan``, as :func:`ingest` returns.
+
+    Raises
+    ------
+    WorkspaceError
+        A password in the URL; a failed connection (named by host, port, database and user).
+    SchemaError
+        A query PostgreSQL refuses (bad SQL, unknown column, a parameter of the wrong type) or
+        rows that break the table's rules, with the file ingest's message; nothing is written.
+
+    References
+    ----------
+    .. [1] Apache Arrow ADBC, "PostgreSQL driver",
+       https://arrow.apache.org/adbc/current/driver/postgresql.html
+    .. [2] PostgreSQL 15 documentation, "34.1.1 Connection Strings" and "34.16 The Password
+       File", https://www.postgresql.org/docs/15/libpq.html
+    .. [3] PostgreSQL 15 documentation, "13.2.2 Repeatable Read Isolation Level",
+       https://www.postgresql.org/docs/15/transaction-iso.html
+
+    Examples
+    --------
+    >>> import cxlab as cx
+    >>> cx.data.ingest_postgres(  # doctest: +SKIP
+    ...     "postgresql://analyst@db.internal:5432/service", "contacts",
+    ...     query="SELECT * FROM crm.contacts WHERE tenant = :tenant",
+    ...     params={"tenant": "east"}, since="2026-03",
+    ... )
+    """
+    checked = source(url, table, query=query, params=params, mapping=mapping)
+    return ingest_sql(
+        [checked],
+        workspace=workspace,
+        since=since,
+        mode=mode,
+        allow_partial_months=allow_partial_months,
+        allow_unknown_customers=allow_unknown_customers,
+        dry_run=dry_run,
+    )[0]
+
+
+def ingest_sources(
+    tables: str | list[str] = "all",
+    *,
+    since: str | dt.date | None = None,
+    mode: WriteMode | None = None,
+    workspace: str | os.PathLike | Settings | None = None,
+    allow_partial_months: bool = False,
+    allow_unknown_customers: bool = False,
+    dry_run: bool = False,
+) -> list[dict]:
+    """Read the tables ``cxlab.toml`` lists under ``[sources]``: all, or those named.
+
+    Each entry gives ``url`` (or ``url_env``, the environment variable holding it; either may
+    also sit under ``[sources]`` for every table), ``query``, ``params`` and ``map``. The tables
+    are read in the order their ids refer to each other (customers before contacts), and stored
+    together only when every one validated. Other arguments are :func:`ingest_postgres`'s.
+
+    References
+    ----------
+    .. [1] Apache Arrow ADBC, "PostgreSQL driver",
+       https://arrow.apache.org/adbc/current/driver/postgresql.html
+
+    Examples
+    --------
+    >>> import cxlab as cx
+    >>> cx.data.ingest_sources("all", since="2026-03")  # doctest: +SKIP
+    """
+    ws = workspace if isinstance(workspace, Settings) else settings(workspace)
+    return ingest_sql(
+        sources_from_config(tables, ws),
+        workspace=ws,
+        since=since,
+        mode=mode,
+        allow_partial_months=allow_partial_months,
+        allow_unknown_customers=allow_unknown_customers,
+        dry_run=dry_run,
+    )
 
 
 def check_export(
