@@ -102,6 +102,7 @@ GROUND_FLOOR = (
     "_masking",
     "_queue",
     "_version",
+    "_executor",
 )
 MODELS = ("forecast", "staffing", "experiments", "churn", "nps", "text")
 SHARED = ("data", "features", "viz")  # rooms every model may enter; they enter no model room

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
+from cxlab._executor import Shared, check_executor, fan_out
 from cxlab._present import check_every, every_minutes, local_zone, register_units
 from cxlab.features._metrics import Metric, MetricConfig, _flags, declared_metrics, metrics
 
@@ -73,6 +76,7 @@ def kpi(
     every: str | None = None,
     time_zone: str | None = None,
     config: MetricConfig | None = None,
+    executor: Any = None,
 ) -> pl.DataFrame:
     """KPIs from the metric dictionary (and declared ratio metrics), at any grain.
 
@@ -98,6 +102,14 @@ def kpi(
         The zone that periods are cut in: a day runs from local midnight to local midnight.
         Default: the workspace's zone (the one :func:`cxlab.load` reads naive dates in), so a
         contact at 00:30 on 1 October in Shanghai counts on 1 October.
+    executor
+        Where FCR and the repeat rate are summed, one task per month: ``None`` (the Dask
+        cluster of ``CXLAB_DASK_ADDRESS`` if set, else this process), ``"serial"``,
+        ``"processes"``, ``"dask"``, a ``distributed.Client`` or an executor with ``submit``
+        (see :mod:`cxlab._executor`). The workers read the table from its files (a lazy scan:
+        the workers need the same paths) or from a copy sent to each once (a collected table).
+        The months' sums are added here in month order, so every executor gives the same
+        numbers.
 
     Returns
     -------
@@ -142,6 +154,7 @@ def kpi(
     True
     """
     names = [names] if isinstance(names, str) else list(names)
+    executor = check_executor(executor)
     dictionary = metrics(config)
     check_kpis(names, dictionary)
     if every is not None:
@@ -165,7 +178,7 @@ def kpi(
             check_report_grain(lf, every)
         wide = _report_sums(lf, names, dictionary, by, every, time_zone)
     else:
-        wide = _contact_sums(lf, names, dictionary, by, every, time_zone, config)
+        wide = _contact_sums(lf, names, dictionary, by, every, time_zone, config, executor)
     keys = [*by, "period"] if every is not None else list(by)
     if wide.is_empty() or wide["__rows"].sum() == 0:
         what = "intervals" if report else "contacts"
@@ -260,6 +273,7 @@ def _contact_sums(
     every: str | None,
     time_zone: str,
     config: MetricConfig | None,
+    executor: Any = None,
 ) -> pl.DataFrame:
     """Sums per group over contacts, in a pass that holds only the sums in memory.
 
@@ -296,21 +310,16 @@ def _contact_sums(
         flagged = flagged.with_columns(pl.lit(False).alias(c) for c in REPEAT_COLUMNS)
     summands = dict(zip([t for t, _ in terms], _summands(terms, flagged), strict=True))
 
-    def rows(part: pl.LazyFrame, local: int | None, kpis: list[str]) -> pl.LazyFrame:
-        if not prepared:
-            part = part.with_columns(_flags(config))
-        if every is not None:
-            part = part.with_columns(_period(every, time_zone, local, when).alias("period"))
-        return part.with_columns(summands[f"{n}__{t}"] for n in kpis for t in ("num", "den"))
+    def rows(local: int | None, kpis: list[str]) -> _Rows:
+        terms = tuple(summands[f"{n}__{t}"] for n in kpis for t in ("num", "den"))
+        return _Rows(None if prepared else config, every, time_zone, local, when, terms)
 
     def sums(local: int | None) -> pl.DataFrame:
         wide = None
         if others:
-            wide = _group_sums(rows(lf, local, others), keys, others, "streaming")
+            wide = _group_sums(rows(local, others)(lf), keys, others, "streaming")
         if repeating:
-            by_month = _windowed_sums(
-                lf, lambda part: rows(part, local, repeating), keys, repeating, config
-            )
+            by_month = _windowed_sums(lf, rows(local, repeating), keys, repeating, config, executor)
             wide = by_month if wide is None else _join_sums(wide, by_month, keys)
         return wide
 
@@ -334,6 +343,27 @@ def _contact_sums(
             except pl.exceptions.PolarsError:  # a period starting in a clock change
                 pass
     return sums(None)
+
+
+@dataclass(frozen=True, eq=False)
+class _Rows:
+    """The row-level columns a pass sums: the flags (unless the table has them), the period and
+    each KPI's numerator and denominator (a value, not a closure, so a worker can receive it)."""
+
+    config: MetricConfig | None  # None: the table was prepared, its flags are there
+    every: str | None
+    time_zone: str
+    local: int | None
+    when: Any  # the type of arrived_at
+    terms: tuple[pl.Expr, ...]
+
+    def __call__(self, part: pl.LazyFrame) -> pl.LazyFrame:
+        if self.config is not None:
+            part = part.with_columns(_flags(self.config))
+        if self.every is not None:
+            period = _period(self.every, self.time_zone, self.local, self.when)
+            part = part.with_columns(period.alias("period"))
+        return part.with_columns(self.terms)
 
 
 def _terms_of(m: Metric) -> tuple[pl.Expr, pl.Expr]:
@@ -390,8 +420,10 @@ def _windowed_sums(
     keys: list[str],
     names: Sequence[str],
     config: MetricConfig,
+    executor: Any = None,
 ) -> pl.DataFrame:
-    """The sums of KPIs that read the repeat window, month by month (see :func:`_contact_sums`)."""
+    """The sums of KPIs that read the repeat window, month by month (see :func:`_contact_sums`):
+    each month a task of ``executor``, the sums added here in month order."""
     at = pl.col("arrived_at")
     dtype = lf.collect_schema()["arrived_at"]
     span = lf.select(
@@ -411,28 +443,54 @@ def _windowed_sums(
             names,
             "in-memory",
         )
-    stamp = lambda value: pl.lit(value, dtype=pl.Int64).cast(dtype)  # noqa: E731
     window = config.fcr_window_days * 86_400 * _per_second(dtype.time_unit)
+    spans = list(itertools.pairwise(months))
+    table = Shared(lf, broadcast=True)  # a plan over files, or the rows of a collected table
+    tasks = [
+        (table, dtype, start, stop, hi, window, rows, keys, names, config) for start, stop in spans
+    ]
+    labels = [
+        f"month {dt.datetime.fromtimestamp(start // _per_second(dtype.time_unit), dt.UTC):%Y-%m}"
+        for start, _ in spans
+    ]
+    parts = fan_out(_month_sums, tasks, executor=executor, names=labels)
+    return _add_sums(parts, keys)  # in month order, wherever the months were summed
+
+
+def _month_sums(
+    lf: pl.LazyFrame,
+    dtype: pl.Datetime,
+    start: int,
+    stop: int,
+    hi: int,
+    window: int,
+    rows: Callable[[pl.LazyFrame], pl.LazyFrame],
+    keys: list[str],
+    names: Sequence[str],
+    config: MetricConfig,
+) -> pl.DataFrame:
+    """The sums of one month ``[start, stop)`` (physical values of ``arrived_at``), its repeats
+    read from the next ``window`` too; ``hi`` is the newest contact, ``dtype`` the type of
+    ``arrived_at`` (runs in a worker)."""
+    at = pl.col("arrived_at")
+    stamp = lambda value: pl.lit(value, dtype=pl.Int64).cast(dtype)  # noqa: E731
     end = stamp(hi)
-    parts = []
-    for start, stop in itertools.pairwise(months):
-        # this month's contacts and those of the next window_days, where a repeat can come from
-        near = lf.filter((at >= stamp(start)) & (at <= stamp(stop + window)))
-        for hashed in (True, False):
-            if hashed:  # sorted by a hash of the topic (fast), unless two topics share a hash
-                part = near.with_columns(_topic_key().alias("__topic"))
-                part = part.sort(["__topic", "arrived_at"], maintain_order=True)
-                part = part.with_columns(_clash(pl.col("__topic")).alias("__clash"))
-            else:
-                part = near.sort([*TOPIC, "arrived_at"], maintain_order=True)
-            part = part.with_columns(_sorted_repeat_columns(config.fcr_window_days, end))
-            part = part.filter(at < stamp(stop))
-            extra = [pl.col("__clash").any()] if hashed else []
-            sums = _group_sums(rows(part), keys, names, "in-memory", extra)
-            if not hashed or not sums["__clash"].any():
-                break
-        parts.append(sums.drop("__clash", strict=False))
-    return _add_sums(parts, keys)
+    # this month's contacts and those of the next window_days, where a repeat can come from
+    near = lf.filter((at >= stamp(start)) & (at <= stamp(stop + window)))
+    for hashed in (True, False):
+        if hashed:  # sorted by a hash of the topic (fast), unless two topics share a hash
+            part = near.with_columns(_topic_key().alias("__topic"))
+            part = part.sort(["__topic", "arrived_at"], maintain_order=True)
+            part = part.with_columns(_clash(pl.col("__topic")).alias("__clash"))
+        else:
+            part = near.sort([*TOPIC, "arrived_at"], maintain_order=True)
+        part = part.with_columns(_sorted_repeat_columns(config.fcr_window_days, end))
+        part = part.filter(at < stamp(stop))
+        extra = [pl.col("__clash").any()] if hashed else []
+        sums = _group_sums(rows(part), keys, names, "in-memory", extra)
+        if not hashed or not sums["__clash"].any():
+            break
+    return sums.drop("__clash", strict=False)
 
 
 TOPIC = ("customer_id", "category")

@@ -6,12 +6,13 @@ import copy
 import datetime as dt
 import warnings
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
+from cxlab._executor import Shared, check_executor, fan_out
 from cxlab.forecast._base import Forecaster
 from cxlab.forecast._checks import check_horizon, check_levels, check_series
 from cxlab.forecast._metrics import accuracy, naive_scale
@@ -20,6 +21,7 @@ from cxlab.forecast._panel import to_panels
 from cxlab.forecast._results import BacktestResult
 
 Horizon = Literal["day", "week"]
+PROCESS_MIN_SERIES = 16
 
 
 def backtest(
@@ -29,6 +31,7 @@ def backtest(
     horizon: Horizon | int = "week",
     origins: int = 4,
     level: Sequence[int] = (80, 95),
+    executor: Any = None,
 ) -> BacktestResult:
     """Refit every model at rolling origins and score its forecasts of the following days.
 
@@ -49,6 +52,12 @@ def backtest(
         How many origins, one horizon of open days apart, ending at the last day of the series.
     level
         Band levels in percent, like statsforecast.
+    executor
+        Where the fits run, one task per series and origin: ``None`` (the Dask cluster of
+        ``CXLAB_DASK_ADDRESS`` if set, else local processes from 16 series on a machine with
+        more than two cores, else this process), ``"serial"``, ``"processes"``, ``"dask"``, a
+        ``distributed.Client`` or an executor with ``submit`` (see :mod:`cxlab._executor`).
+        Every executor gives the same frames.
 
     Returns
     -------
@@ -72,6 +81,7 @@ def backtest(
     """
     h = check_horizon(horizon, words=True)
     level = check_levels(level)
+    executor = check_executor(executor)
     series = check_series(series, "backtest")
     if isinstance(origins, bool) or not isinstance(origins, int) or origins < 1:
         raise OptionError(f"origins={origins!r} is not a number of origins; give 1 or more (4).")
@@ -97,11 +107,18 @@ def backtest(
         .agg("d")
         .iter_rows()
     }
-    frames, expected = [], []
+    # one task per series and origin (each model fits each series on its own, so a series'
+    # forecasts are the same fitted alone or with others); each series is shipped once
+    own_rows = {
+        sid: Shared(part)
+        for (sid,), part in series.partition_by(
+            "series_id", as_dict=True, maintain_order=True
+        ).items()
+    }
+    plan, tasks, names, expected = [], [], [], []
     for i in starts:
         c = days[i].astype(dt.date)
         targets = days[i : i + h]
-        train = series.filter(day < c)
         actual = series.filter(day.is_in([d.astype(dt.date) for d in targets]))
         groups: dict[tuple, list[str]] = {}
         for sid, own in series_days.items():
@@ -113,12 +130,26 @@ def backtest(
             closed = tuple(d for d in span.tolist() if d not in own)
             groups.setdefault((len(target), closed), []).append(sid)
             expected += [(sid, c, d) for d in target]
+        plan.append((c, actual, groups))
         for (n_target, closed), sids in groups.items():
-            part = train.filter(pl.col("series_id").is_in(sids))
-            for model in candidates:
-                m = copy.deepcopy(model)
-                m.horizon = h
-                fc = m.fit(part).predict(horizon=n_target, level=level, closed=list(closed))
+            for sid in sorted(sids):  # the order a fit on several series forecasts them in
+                tasks.append((own_rows[sid], c, candidates, h, n_target, tuple(level), closed))
+                names.append(f"series {sid!r}, origin {c}")
+    results = iter(
+        fan_out(
+            _origin,
+            tasks,
+            executor=executor,
+            names=names,
+            processes_from=PROCESS_MIN_SERIES * origins,
+        )
+    )
+    frames = []
+    for c, actual, groups in plan:
+        for sids in groups.values():
+            fitted = [next(results) for _ in sids]
+            for k in range(len(candidates)):
+                fc = pl.concat([one[k] for one in fitted])
                 joined = fc.join(
                     actual.select("series_id", "ts", "y"), on=["series_id", "ts"], how="inner"
                 )
@@ -151,6 +182,26 @@ def backtest(
         expected_days=len({(s, d) for s, _, d in expected}),
         unscored=unscored,
     )
+
+
+def _origin(
+    rows: pl.DataFrame,
+    cutoff: dt.date,
+    candidates: list[Forecaster],
+    h: int,
+    n_target: int,
+    level: tuple[int, ...],
+    closed: tuple,
+) -> list[pl.DataFrame]:
+    """One series at one origin: each model fitted on the days before ``cutoff`` and its
+    forecast of the next ``n_target`` open days (runs in a worker)."""
+    train = rows.filter(pl.col("ts").dt.date() < cutoff)
+    out = []
+    for model in candidates:
+        m = copy.deepcopy(model)
+        m.horizon = h
+        out.append(m.fit(train).predict(horizon=n_target, level=level, closed=list(closed)))
+    return out
 
 
 def _unscored(frame: pl.DataFrame, expected: list[tuple], models: list[str]) -> pl.DataFrame:

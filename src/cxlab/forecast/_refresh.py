@@ -1,7 +1,8 @@
 """The daily refresh: per series, backtest the candidates, keep the best, forecast; then reconcile.
 
-Series fan out over an executor (local processes by default). Anything with ``submit(fn, *args)``
-returning futures with ``result()`` works, so a ``dask.distributed.Client`` can replace the pool.
+Series fan out over an executor (see :mod:`cxlab._executor`): local processes by default, the
+Dask cluster of ``CXLAB_DASK_ADDRESS`` when it is set, or any executor given; the results are
+gathered in series order, so every executor gives the same frames.
 Queue forecasts are summed into channel and total forecasts (bottom-up), so every level agrees;
 the bands of the sums are calibrated on the summed backtest errors of the chosen models.
 """
@@ -9,16 +10,13 @@ the bands of the sums are calibrated on the summed backtest errors of the chosen
 from __future__ import annotations
 
 import copy
-import multiprocessing
-import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
-from cxlab._errors import NotEnoughDataError
+from cxlab._executor import check_executor, fan_out
 from cxlab._options import renamed, warn_renamed
 from cxlab.forecast._backtest import backtest
 from cxlab.forecast._base import Forecaster, _closed_dates, scale
@@ -72,8 +70,11 @@ def refresh(
         ``queue, channel`` (the queues table): adds channel and total series summed from the queues.
         Without it only a total is added.
     executor
-        ``None`` (local processes from 16 series on a machine with more than two cores, else in
-        this process), ``"serial"``, or an executor with ``submit`` (a process pool, a Dask client).
+        Where the series are forecast, one task per series: ``None`` (the Dask cluster of
+        ``CXLAB_DASK_ADDRESS`` if set, else local processes from 16 series on a machine with
+        more than two cores, else this process), ``"serial"``, ``"processes"``, ``"dask"`` (a
+        local Dask cluster), a ``distributed.Client`` or an executor with ``submit`` (see
+        :mod:`cxlab._executor`). Every executor gives the same frames.
     progress
         Show a progress bar over the series.
     closed
@@ -109,6 +110,7 @@ def refresh(
         )
         scored = check_horizon(backtest_horizon, name="backtest_horizon", words=True)
     level = check_levels(level)
+    executor = check_executor(executor)
     series = check_series(series, "refresh")
     if series.is_empty() or not {"series_id", "ts", "y"} <= set(series.columns):
         to_panels(series)  # raises the named error (missing columns, or an empty frame)
@@ -121,7 +123,14 @@ def refresh(
     parts = series.partition_by("series_id", maintain_order=True)
     closed = sorted({str(d)[:10] for d in _closed_dates(closed)})
     args = [(p, candidates, horizon, scored, origins, tuple(level), closed) for p in parts]
-    outputs = _run(args, executor, progress)
+    outputs = fan_out(
+        _one,
+        args,
+        executor=executor,
+        names=[f"series {p['series_id'][0]!r}" for p in parts],
+        processes_from=PROCESS_MIN_SERIES,  # a process starts in seconds (it imports cxlab)
+        progress="Forecasting series" if progress else None,
+    )
     frame = pl.concat([o["forecast"] for o in outputs]).with_columns(pl.lit("queue").alias("level"))
     bt_frame = pl.concat([o["backtest"].frame for o in outputs])
     accuracy = pl.concat([o["backtest"].accuracy for o in outputs])
@@ -179,10 +188,7 @@ def _one(
 ) -> dict:
     """Backtest the candidates on one series, refit the best and forecast (runs in a worker)."""
     sid = part["series_id"][0]
-    try:
-        bt = backtest(part, candidates, horizon=scored, origins=origins, level=level)
-    except NotEnoughDataError as exc:
-        raise NotEnoughDataError(f"series {sid!r}: {exc}") from None
+    bt = backtest(part, candidates, horizon=scored, origins=origins, level=level, executor="serial")
     best = bt.best()[sid]
     model = copy.deepcopy(next(m for m in candidates if m.name == best))
     model.horizon = horizon
@@ -194,33 +200,6 @@ def _one(
         "forecast": forecast,
         **model_components(model, sid),
     }
-
-
-def _run(args: list[tuple], executor: Any, progress: bool) -> list[dict]:
-    own = None
-    # starting a process costs a few seconds (it imports cxlab): worth it for many series only
-    if executor is None and len(args) >= PROCESS_MIN_SERIES and (os.cpu_count() or 1) > 2:
-        ctx = multiprocessing.get_context("spawn")
-        executor = own = ProcessPoolExecutor(
-            max_workers=min(len(args), os.cpu_count() or 1), mp_context=ctx
-        )
-    try:
-        if executor is None or executor == "serial":
-            return list(_track((_one(*a) for a in args), len(args), progress))
-        futures = [executor.submit(_one, *a) for a in args]
-        return list(_track((f.result() for f in futures), len(args), progress))
-    finally:
-        if own is not None:
-            own.shutdown()
-
-
-def _track(items, total: int, progress: bool):
-    if not progress:
-        yield from items
-        return
-    from rich.progress import track
-
-    yield from track(items, total=total, description="Forecasting series")
 
 
 def _groups(

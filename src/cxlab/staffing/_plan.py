@@ -10,6 +10,7 @@ Garnett, O., Mandelbaum, A. & Reiman, M. (2002). Designing a call center with im
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
+from cxlab._executor import check_executor, fan_out, is_local
 from cxlab._options import renamed, warn_renamed
 from cxlab._present import (
     EVERY_FORMS,
@@ -560,6 +562,7 @@ def plan(
     model: str | None = None,
     by: str | None = None,
     time_zone: str | None = None,
+    executor: Any = None,
     **loose: Any,
 ) -> StaffingPlan:
     """Agents per queue and interval for a volume forecast, with ranges and the risk of missing.
@@ -592,6 +595,12 @@ def plan(
         values (default ``"queue"``; was ``level=``).
     time_zone : str, optional
         Time zone used in findings and charts (default: the workspace's).
+    executor : optional
+        Where the agents are computed: ``None`` (the Dask cluster of ``CXLAB_DASK_ADDRESS``, one
+        task per queue, if set; else in this process, all queues at once), ``"serial"``,
+        ``"processes"``, ``"dask"``, a ``distributed.Client`` or an executor with ``submit``
+        (see :mod:`cxlab._executor`). Each interval's agents depend on its own row only, so
+        every executor gives the same table.
 
     Returns
     -------
@@ -617,6 +626,7 @@ def plan(
     (14, 16)
     """
     qs = settings_from(settings, loose, "plan")
+    executor = check_executor(executor)
     frame = _frame(forecast)
     if "level" in frame.columns and frame["level"].n_unique() > 1:
         levels = frame["level"].unique().sort().to_list()
@@ -689,16 +699,39 @@ def plan(
             f"the forecast has missing values in {list(cols)}; fill or drop them first."
         )
     volumes = np.maximum(volumes, 0.0)
-    servers = required_servers(
-        volumes * aht / seconds,
-        np.broadcast_to(aht, volumes.shape),
-        np.broadcast_to(slt, volumes.shape),
-        np.broadcast_to(sls, volumes.shape),
-        None,
-        np.full(volumes.shape, max_occupancy),
-        np.broadcast_to(pat, volumes.shape),
+    given = None if headcount is None else _headcount(headcount, frame, None)
+    # each row's agents depend on that row alone: one task per queue (rows of a queue are
+    # contiguous), or all rows at once in this process
+    bounds = [0, len(ids)]
+    if not is_local(executor, 2):
+        change = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+        bounds = [0, *change.tolist(), len(ids)]
+
+    def cut(v: Any, a: int, b: int) -> Any:
+        return v[..., a:b] if np.ndim(v) else v
+
+    tasks = [
+        (
+            cut(volumes, a, b),
+            cut(aht, a, b),
+            cut(slt, a, b),
+            cut(sls, a, b),
+            cut(conc, a, b),
+            cut(pat, a, b),
+            cut(seconds, a, b),
+            float(max_occupancy),
+            None if given is None else cut(given, a, b),
+            cols,
+        )
+        for a, b in itertools.pairwise(bounds)
+    ]
+    parts = fan_out(
+        _agents, tasks, executor=executor, names=[f"series {str(ids[a])!r}" for a in bounds[:-1]]
     )
-    agents = np.ceil(servers / conc - _EPS).astype(np.int64)
+    agents = np.concatenate([p[0] for p in parts], axis=1)
+    head, service_level, occupancy, risk = (
+        np.concatenate([p[k] for p in parts]) for k in range(1, 5)
+    )
     hat = agents[cols.index("y_hat")]
     keys = ["series_id", "ts", *(["model"] if "model" in frame.columns else [])]
     out = frame.select(keys).with_columns(
@@ -715,26 +748,10 @@ def plan(
             if has_bands
             else pl.lit(None, pl.Int64).alias(f"agents_{name}"),
         )
-    head = _headcount(headcount, frame, hat)
-    head_servers = np.floor(head * conc + _EPS).astype(np.int64)
-    m = erlang_a_from(volumes[cols.index("y_hat")] * aht / seconds, head_servers, aht, pat, sls)
-    risk = (
-        p_miss(
-            head_servers,
-            np.column_stack([volumes[cols.index(c)] for c in QUANTILE_COLUMNS]),
-            interval_seconds=seconds,
-            aht=aht,
-            sl_target=slt,
-            sl_seconds=sls,
-            patience=pat,
-        )
-        if has_bands
-        else np.full(len(ids), np.nan)
-    )
     out = out.with_columns(
         pl.Series("headcount", head),
-        pl.Series("service_level", np.asarray(m.service_level, float)),
-        pl.Series("occupancy", np.asarray(m.occupancy, float)),
+        pl.Series("service_level", service_level),
+        pl.Series("occupancy", occupancy),
         pl.Series("p_miss_sl", risk, nan_to_null=True),
         pl.Series("aht_seconds", aht),
         pl.Series("concurrency", conc),
@@ -782,7 +799,58 @@ def plan(
     )
 
 
-def _headcount(headcount: Any, frame: pl.DataFrame, planned: np.ndarray) -> np.ndarray:
+def _agents(
+    volumes: np.ndarray,
+    aht: np.ndarray,
+    slt: np.ndarray,
+    sls: np.ndarray,
+    conc: np.ndarray,
+    pat: np.ndarray,
+    seconds: float | np.ndarray,
+    max_occupancy: float,
+    head: np.ndarray | None,
+    cols: tuple[str, ...],
+) -> tuple[np.ndarray, ...]:
+    """Agents at each quantile (rows of ``volumes``), the headcount assessed (``head``, else the
+    agents at ``y_hat``), and its service level, occupancy and risk of missing the target, for
+    some rows of a plan (runs in a worker)."""
+    servers = required_servers(
+        volumes * aht / seconds,
+        np.broadcast_to(aht, volumes.shape),
+        np.broadcast_to(slt, volumes.shape),
+        np.broadcast_to(sls, volumes.shape),
+        None,
+        np.full(volumes.shape, max_occupancy),
+        np.broadcast_to(pat, volumes.shape),
+    )
+    agents = np.ceil(servers / conc - _EPS).astype(np.int64)
+    hat = agents[cols.index("y_hat")]
+    head = hat.astype(np.int64) if head is None else head
+    head_servers = np.floor(head * conc + _EPS).astype(np.int64)
+    m = erlang_a_from(volumes[cols.index("y_hat")] * aht / seconds, head_servers, aht, pat, sls)
+    risk = (
+        p_miss(
+            head_servers,
+            np.column_stack([volumes[cols.index(c)] for c in QUANTILE_COLUMNS]),
+            interval_seconds=seconds,
+            aht=aht,
+            sl_target=slt,
+            sl_seconds=sls,
+            patience=pat,
+        )
+        if cols == QUANTILE_COLUMNS
+        else np.full(len(hat), np.nan)
+    )
+    return (
+        agents,
+        head,
+        np.asarray(m.service_level, float),
+        np.asarray(m.occupancy, float),
+        risk,
+    )
+
+
+def _headcount(headcount: Any, frame: pl.DataFrame, planned: np.ndarray | None) -> np.ndarray:
     if headcount is None:
         return planned.astype(np.int64)
     if isinstance(headcount, pl.DataFrame):

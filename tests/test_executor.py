@@ -1,0 +1,217 @@
+"""The fan-out gives the same frames on a Dask cluster as in this process.
+
+One local Dask cluster of two single-threaded worker processes is started for the module. A
+forecast refresh, a backtest, a staffing plan and the KPIs summed month by month are computed
+on it and in this process (``executor="serial"``), and the frames must be equal exactly (no
+tolerance: the tasks' results are gathered in task order and reduced here in the order of the
+local run). The same through ``CXLAB_DASK_ADDRESS`` with ``executor=None``; a scheduler that does
+not answer, and executors that are not one, are refused with a message naming them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import cxlab as cx
+from cxlab import _executor
+from cxlab._errors import WorkspaceError
+from cxlab._executor import Shared, fan_out
+
+
+def small_series(n: int = 3, days: int = 21, seed: int = 3) -> pl.DataFrame:
+    """``n`` queues of 30-minute counts, 10 hours a day, Monday to Saturday."""
+    rng = np.random.default_rng(seed)
+    start = dt.datetime(2026, 9, 7, tzinfo=dt.UTC)  # a Monday
+    ts = [start + dt.timedelta(minutes=30 * k) for k in range(days * 48)]
+    ts = [t for t in ts if 1 <= t.hour < 11 and t.weekday() < 6]
+    hour = np.array([t.hour + t.minute / 60 for t in ts])
+    frames = []
+    for q in range(n):
+        lam = (12 + 3 * q) * (1.2 + np.sin((hour - 1) / 10 * np.pi))
+        y = rng.poisson(lam).astype(float)
+        frames.append(pl.DataFrame({"series_id": f"q{q}", "ts": ts, "y": y}))
+    return pl.concat(frames)
+
+
+SERIES = small_series()
+HIERARCHY = pl.DataFrame({"queue": ["q0", "q1", "q2"], "channel": ["phone", "phone", "chat"]})
+
+
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=50,  # the workers' logs of a task that fails on purpose
+    )
+    client = distributed.Client(cluster, set_as_default=False)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def _same_forecast(a: cx.forecast.ForecastResult, b: cx.forecast.ForecastResult) -> None:
+    assert a.choice == b.choice
+    for name in ("frame", "history", "profiles", "effects"):
+        assert_frame_equal(getattr(a, name), getattr(b, name))
+    for name in ("frame", "accuracy", "unscored"):
+        assert_frame_equal(getattr(a.backtest, name), getattr(b.backtest, name))
+
+
+def test_the_workers_import_this_cxlab(client) -> None:
+    """Spawned workers inherit the interpreter and import the same version of cxlab."""
+    seen = client.run(_executor.worker_version)
+    assert len(seen) == 2
+    assert set(seen.values()) == {cx.__version__}
+
+
+def test_refresh_on_the_cluster_equals_the_serial_run(client) -> None:
+    serial = cx.forecast.refresh(
+        SERIES, hierarchy=HIERARCHY, horizon=1, origins=2, executor="serial"
+    )
+    on_cluster = cx.forecast.refresh(
+        SERIES, hierarchy=HIERARCHY, horizon=1, origins=2, executor=client
+    )
+    _same_forecast(serial, on_cluster)
+    assert sorted(serial.frame["series_id"].unique()) == [
+        "chat",
+        "phone",
+        "q0",
+        "q1",
+        "q2",
+        "total",
+    ]
+
+
+def test_backtest_on_the_cluster_equals_the_serial_run(client) -> None:
+    models = [cx.forecast.DailyProfile()]
+    serial = cx.forecast.backtest(SERIES, models, horizon="day", origins=3, executor="serial")
+    on_cluster = cx.forecast.backtest(SERIES, models, horizon="day", origins=3, executor=client)
+    for name in ("frame", "accuracy", "unscored"):
+        assert_frame_equal(getattr(serial, name), getattr(on_cluster, name))
+    assert serial.frame.height == 3 * 3 * 2 * 20  # queues x origins x models x slots
+
+
+def test_plan_on_the_cluster_equals_the_serial_run(client) -> None:
+    """Queues with and without patience (Erlang A and C), with and without a headcount given."""
+    forecast = cx.forecast.refresh(SERIES, horizon=1, origins=2, executor="serial")
+    settings = cx.staffing.QueueSettings(
+        aht_seconds={"q0": 240, "q1": 300, "q2": 420},
+        sl_target=0.8,
+        sl_seconds=20,
+        patience_seconds={"q1": 90},
+        concurrency={"q0": 1, "q1": 1, "q2": 2},
+    )
+    for headcount in (None, 6):
+        serial = cx.staffing.plan(
+            forecast, settings=settings, headcount=headcount, time_zone="UTC", executor="serial"
+        )
+        on_cluster = cx.staffing.plan(
+            forecast, settings=settings, headcount=headcount, time_zone="UTC", executor=client
+        )
+        assert_frame_equal(serial.table, on_cluster.table)
+        assert serial.table["agents"].max() > 0
+
+
+@pytest.fixture(scope="module")
+def contacts(tiny_workspace: Path) -> pl.LazyFrame:
+    return cx.load("contacts", workspace=tiny_workspace)
+
+
+def test_kpi_months_on_the_cluster_equal_the_serial_run(client, contacts) -> None:
+    """FCR and the repeat rate are summed month by month on the workers, from the files (a lazy
+    scan) or from a collected table sent to each worker once."""
+    names = ["fcr", "repeat_rate", "csat", "aht"]
+    for table in (contacts, contacts.collect()):
+        serial = cx.features.kpi(table, names, by=["channel"], every="1mo", executor="serial")
+        on_cluster = cx.features.kpi(table, names, by=["channel"], every="1mo", executor=client)
+        assert_frame_equal(serial, on_cluster)
+    assert serial["period"].n_unique() >= 3
+    assert serial.filter(kpi="fcr")["denominator"].sum() > 1000
+
+
+def test_the_address_variable_sends_the_default_to_the_cluster(client, monkeypatch) -> None:
+    monkeypatch.setenv(_executor.ADDRESS_VARIABLE, client.scheduler.address)
+    monkeypatch.setattr(_executor, "_CLIENTS", {})  # the test's own connection, closed below
+    try:
+        workers = set(client.run(os.getpid).values())
+        ran = fan_out(os.getpid, [()] * 4)  # executor=None
+        assert set(ran) <= workers and os.getpid() not in ran
+        serial = cx.forecast.refresh(SERIES, horizon=1, origins=2, executor="serial")
+        _same_forecast(serial, cx.forecast.refresh(SERIES, horizon=1, origins=2))
+        assert len(_executor._CLIENTS) == 1  # connected once, reused
+    finally:
+        for connected in _executor._CLIENTS.values():
+            connected.close()
+
+
+def test_a_scheduler_that_does_not_answer_is_named(monkeypatch) -> None:
+    monkeypatch.setattr(_executor, "CONNECT_TIMEOUT", 0.5)
+    monkeypatch.setenv(_executor.ADDRESS_VARIABLE, "tcp://127.0.0.1:9")
+    started = time.perf_counter()
+    with pytest.raises(WorkspaceError, match=r"CXLAB_DASK_ADDRESS='tcp://127\.0\.0\.1:9'.*0\.5 s"):
+        fan_out(pow, [(2, 3)])
+    assert time.perf_counter() - started < 10
+
+
+@pytest.mark.parametrize("value", ["threads", 4, "Serial"])
+def test_an_executor_that_is_not_one_is_refused(value) -> None:
+    forecast = pl.DataFrame(
+        {"series_id": ["q"], "ts": [dt.datetime(2026, 10, 5, 2, tzinfo=dt.UTC)], "y_hat": [10.0]}
+    )
+    calls = [
+        lambda: cx.forecast.refresh(SERIES, executor=value),
+        lambda: cx.forecast.backtest(SERIES, executor=value),
+        lambda: cx.staffing.plan(
+            forecast,
+            every="30m",
+            settings=cx.staffing.QueueSettings(aht_seconds=180, sl_target=0.8, sl_seconds=20),
+            executor=value,
+        ),
+        lambda: cx.features.kpi(pl.LazyFrame(), "fcr", executor=value),
+    ]
+    for call in calls:
+        with pytest.raises(cx.OptionError, match=r"executor=.*'serial', 'processes', 'dask'"):
+            call()
+
+
+def test_a_failing_task_is_named_in_the_caller(client) -> None:
+    with pytest.raises(ZeroDivisionError, match=r"^second: division by zero$"):
+        fan_out(operator.truediv, [(1, 1), (1, 0)], executor=client, names=["first", "second"])
+    short = pl.concat([SERIES, small_series(1, days=9).with_columns(series_id=pl.lit("new"))])
+    for executor in ("serial", client):
+        with pytest.raises(cx.NotEnoughDataError, match=r"^series 'new': backtest: 8 open days"):
+            cx.forecast.refresh(short, horizon=1, origins=2, executor=executor)
+
+
+def test_local_processes_and_submit_pools_give_the_results_in_order() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    table = Shared(list(range(100)), broadcast=True)
+    tasks = [(table, i) for i in (5, 3, 99, 0)]
+    assert fan_out(operator.getitem, tasks, executor="processes") == [5, 3, 99, 0]
+    with ThreadPoolExecutor(2) as pool:
+        assert fan_out(operator.getitem, tasks, executor=pool) == [5, 3, 99, 0]
+
+
+def test_importing_cxlab_imports_no_dask() -> None:
+    code = (
+        "import sys, cxlab, cxlab.forecast, cxlab.staffing, cxlab.features, cxlab._executor\n"
+        "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr
