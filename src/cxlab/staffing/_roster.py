@@ -1,0 +1,664 @@
+"""Rostering: which agent works which scheduled shift.
+
+Agents with the skill are assigned to the shifts of a :class:`ShiftSchedule` so that every shift
+is filled, each agent works at most one shift a day, rests long enough between shifts, works no
+more days in a row than allowed, keeps the days off asked for and works the contracted hours
+within a tolerance; among such rosters, the one that honours most preferences (weighted) wins.
+Shifts of the same day, times and queue are interchangeable, so the model has one yes/no per
+agent and distinct shift rather than per agent and shift instance: no symmetric copies.
+
+References
+----------
+Ernst, A. T., Jiang, H., Krishnamoorthy, M. & Sier, D. (2004). Staff scheduling and rostering:
+a review of applications, methods and models. *European Journal of Operational Research*
+153(1), 3-27.
+Perron, L. & Didier, F. (2024). CP-SAT. OR-Tools, Google.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import polars as pl
+
+from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
+from cxlab._present import _, fmt_value, ngettext
+from cxlab._result import Result
+from cxlab.staffing._shift_rules import clock_minutes
+from cxlab.staffing._shifts import POOLED, ShiftSchedule
+from cxlab.staffing._words import duration_words, queue_words
+
+
+@dataclass(frozen=True)
+class RosterRules:
+    """The rules every agent's roster keeps.
+
+    Parameters
+    ----------
+    max_consecutive_days : int
+        Most days worked in a row.
+    min_rest_hours : float
+        Least rest between the end of one shift and the start of the next.
+    hours_tolerance : float
+        Paid hours in a week may differ from the contracted hours by at most this much (in a
+        week the schedule covers only in part, the contracted hours are only a ceiling).
+
+    Examples
+    --------
+    >>> RosterRules(max_consecutive_days=6).min_rest_hours
+    11.0
+    """
+
+    max_consecutive_days: int = 5
+    min_rest_hours: float = 11.0
+    hours_tolerance: float = 4.0
+
+    def __post_init__(self) -> None:
+        v = self.max_consecutive_days
+        if not (isinstance(v, int) and not isinstance(v, bool) and v >= 1):
+            raise OptionError(
+                f"RosterRules.max_consecutive_days={v!r} is not allowed; give a whole number of "
+                "days, 1 or more."
+            )
+        for name in ("min_rest_hours", "hours_tolerance"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+                raise OptionError(
+                    f"RosterRules.{name}={value!r} is not allowed; give hours, 0 or more."
+                )
+            object.__setattr__(self, name, float(value))
+
+    def replace(self, **changes: Any) -> RosterRules:
+        """A copy with some rules changed."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Roster(Result):
+    """Who works which shift.
+
+    ``table`` has one row per agent and shift: ``agent_id, day, start, end, queue, paid_hours,
+    breaks``. ``status`` is ``"optimal"`` or ``"feasible"`` (stopped at the time limit, with
+    ``optimality_gap`` against the proven bound of the preference score).
+    """
+
+    table: pl.DataFrame
+    agents: tuple[str, ...]
+    contracted: dict[str, float]
+    status: str
+    objective: float
+    best_bound: float
+    optimality_gap: float
+    preferences_met: int
+    preferences_total: int
+    time_limit: float
+    wall_seconds: float
+    rules: RosterRules = field(default_factory=RosterRules)
+
+    @property
+    def title(self) -> str:
+        return _("Roster")
+
+    @property
+    def optimal(self) -> bool:
+        """Whether the solver proved the roster optimal."""
+        return self.status == "optimal"
+
+    def summary(self) -> pl.DataFrame:
+        """The roster: one row per agent and shift."""
+        return self.table
+
+    def by_agent(self) -> pl.DataFrame:
+        """Per agent: shifts, days worked, paid hours and contracted hours per week."""
+        base = pl.DataFrame({"agent_id": list(self.agents)})
+        worked = self.table.group_by("agent_id").agg(
+            pl.len().alias("shifts"), pl.col("paid_hours").sum()
+        )
+        return (
+            base.join(worked, on="agent_id", how="left")
+            .with_columns(
+                pl.col("shifts").fill_null(0).cast(pl.Int64),
+                pl.col("paid_hours").fill_null(0.0),
+                pl.col("agent_id")
+                .replace_strict(self.contracted, default=None, return_dtype=pl.Float64)
+                .alias("contracted_hours"),
+            )
+            .sort("agent_id")
+        )
+
+    def findings(self) -> list[str]:
+        """How many agents fill how many shifts, preferences honoured, and whether it is proven."""
+        out = []
+        used = self.table["agent_id"].n_unique() if self.table.height else 0
+        out.append(
+            ngettext(
+                "{agents} of {total} agents fill all {shifts} shifts, with rests of at least "
+                "{rest}, at most {days} day in a row, their days off and their skills kept.",
+                "{agents} of {total} agents fill all {shifts} shifts, with rests of at least "
+                "{rest}, at most {days} days in a row, their days off and their skills kept.",
+                self.rules.max_consecutive_days,
+            ).format(
+                agents=fmt_value(used, "count"),
+                total=fmt_value(len(self.agents), "count"),
+                shifts=fmt_value(self.table.height, "count"),
+                rest=duration_words(self.rules.min_rest_hours * 3600),
+                days=self.rules.max_consecutive_days,
+            )
+        )
+        if self.contracted:
+            out.append(
+                _(
+                    "Each agent's paid hours in a full week are within {tolerance} of the "
+                    "contracted hours."
+                ).format(tolerance=duration_words(self.rules.hours_tolerance * 3600))
+            )
+        if self.preferences_total:
+            out.append(
+                _("{met} of {total} preferences are honoured.").format(
+                    met=fmt_value(self.preferences_met, "count"),
+                    total=fmt_value(self.preferences_total, "count"),
+                )
+            )
+        if self.optimal:
+            out.append(_("The roster is proven the best possible for the preferences."))
+        else:
+            out.append(
+                _(
+                    "The solver stopped at its time limit of {seconds}: this is the best roster "
+                    "it found, and a better one may honour up to {gap} more of the preferences' "
+                    "weight."
+                ).format(
+                    seconds=fmt_value(self.time_limit, "seconds"),
+                    gap=fmt_value(self.optimality_gap, "share"),
+                )
+            )
+        return out
+
+    def plot(self):
+        """A timeline: one row per agent, a bar per shift, coloured by queue."""
+        import plotly.graph_objects as go
+
+        from cxlab.viz import color_for
+
+        fig = go.Figure()
+        for i, (queue, part) in enumerate(self.table.group_by("queue", maintain_order=True)):
+            q = queue[0]
+            starts = part["start"].to_list()
+            length_ms = [
+                (e - s).total_seconds() * 1000
+                for s, e in zip(starts, part["end"].to_list(), strict=True)
+            ]
+            fig.add_trace(
+                go.Bar(
+                    base=starts, x=length_ms, y=part["agent_id"].to_list(), orientation="h",
+                    name=queue_words(q), marker_color=color_for(str(q).split("_")[0], index=i),
+                    customdata=part["breaks"].to_list(),
+                    hovertemplate="%{y}: %{base|%a %H:%M}<br>%{customdata}<extra></extra>",
+                )
+            )  # fmt: skip
+        fig.update_xaxes(type="date")
+        fig.update_yaxes(
+            categoryorder="array", categoryarray=list(reversed(self.agents)), title_text=""
+        )
+        fig.update_layout(
+            title=_("Roster: who works when"),
+            barmode="overlay",
+            height=max(320, 22 * len(self.agents) + 160),
+            showlegend=self.table["queue"].n_unique() > 1,
+        )
+        return fig
+
+
+def _agent_frame(agents: Any) -> pl.DataFrame:
+    if isinstance(agents, pl.LazyFrame):
+        agents = agents.collect()
+    if not isinstance(agents, pl.DataFrame):
+        try:
+            agents = pl.from_pandas(agents)
+        except Exception as exc:
+            raise SchemaError("roster() takes the agents table as a polars frame.") from exc
+    if "agent_id" not in agents.columns:
+        raise SchemaError("the agents table lacks the column agent_id.")
+    if agents.height == 0:
+        raise NotEnoughDataError("the agents table is empty: nobody to roster.")
+    if agents["agent_id"].is_duplicated().any():
+        dup = agents.filter(pl.col("agent_id").is_duplicated())["agent_id"].head(3).to_list()
+        raise SchemaError(f"agents column agent_id has duplicates, e.g. {dup}.")
+    return agents.with_columns(pl.col("agent_id").cast(pl.Utf8))
+
+
+def _skills(agents: pl.DataFrame, skills: Any, queues: list[str]) -> dict[str, set[str]]:
+    """The queues each agent may take: from ``skills`` (agent_id, queue), else the agent's
+    channel (queue names start with their channel: ``phone_orders``); every agent takes the
+    pooled queue."""
+    ids = agents["agent_id"].to_list()
+    if skills is not None:
+        if isinstance(skills, Mapping):
+            return {a: set(skills.get(a, ())) | {POOLED} for a in ids}
+        frame = skills.collect() if isinstance(skills, pl.LazyFrame) else skills
+        if not {"agent_id", "queue"} <= set(frame.columns):
+            raise SchemaError("skills= needs the columns agent_id, queue.")
+        out: dict[str, set[str]] = {a: {POOLED} for a in ids}
+        for a, q in frame.select(pl.col("agent_id").cast(pl.Utf8), "queue").iter_rows():
+            if a in out:
+                out[a].add(str(q))
+        return out
+    if "channel" not in agents.columns:
+        return {a: {*queues, POOLED} for a in ids}
+    out = {}
+    for a, channel in agents.select("agent_id", "channel").iter_rows():
+        out[a] = {q for q in queues if str(q).split("_")[0] == channel or q == channel}
+        out[a].add(POOLED)
+    return out
+
+
+def _contracted(agents: pl.DataFrame, contracted_hours: Any) -> dict[str, float]:
+    ids = agents["agent_id"].to_list()
+    if contracted_hours is None and "contracted_hours" in agents.columns:
+        contracted_hours = dict(agents.select("agent_id", "contracted_hours").iter_rows())
+    if contracted_hours is None:
+        return {}
+    if isinstance(contracted_hours, pl.DataFrame):
+        contracted_hours = dict(
+            contracted_hours.select(
+                pl.col("agent_id").cast(pl.Utf8), "contracted_hours"
+            ).iter_rows()
+        )
+    if isinstance(contracted_hours, Mapping):
+        out = {str(k): v for k, v in contracted_hours.items() if str(k) in set(ids)}
+    else:
+        out = dict.fromkeys(ids, contracted_hours)
+    for a, v in out.items():
+        if v is not None and not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+            raise OptionError(
+                f"contracted_hours for agent {a!r} is {v!r}; give weekly hours, 0 or more."
+            )
+    return {a: float(v) for a, v in out.items() if v is not None}
+
+
+def _day_frame(frame: Any, name: str, columns: tuple[str, ...]) -> pl.DataFrame:
+    frame = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+    if not isinstance(frame, pl.DataFrame):
+        raise SchemaError(f"{name}= takes a polars frame with the columns {list(columns)}.")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise SchemaError(f"{name}= lacks the columns {missing}; it needs {list(columns)}.")
+    return frame
+
+
+def roster(
+    schedule: ShiftSchedule,
+    agents: Any,
+    rules: RosterRules | None = None,
+    *,
+    skills: Any = None,
+    contracted_hours: float | Mapping[str, float] | pl.DataFrame | None = None,
+    days_off: pl.DataFrame | None = None,
+    preferences: pl.DataFrame | None = None,
+    time_limit: float = 30.0,
+    num_workers: int = 2,
+    seed: int = 0,
+    deterministic_time: float | None = None,
+) -> Roster:
+    """Assign agents to the shifts of a schedule, keeping the roster rules.
+
+    Parameters
+    ----------
+    schedule : ShiftSchedule
+        The shifts to fill (:func:`cxlab.staffing.schedule_shifts`).
+    agents : DataFrame
+        The ``agents`` table (``agent_id``, ``channel``, ...). An agent takes the queues whose
+        name starts with the agent's channel, unless ``skills`` says otherwise.
+    rules : RosterRules, optional
+        Rest, consecutive days and hours tolerance (default ``RosterRules()``).
+    skills : DataFrame or dict, optional
+        ``agent_id, queue`` rows (or agent_id -> queues) naming the queues each agent takes.
+    contracted_hours : float, dict or DataFrame, optional
+        Paid hours per week, for everyone, per agent, or as ``agent_id, contracted_hours``
+        (default: the agents table's ``contracted_hours`` column if any, else no hours rule).
+    days_off : DataFrame, optional
+        ``agent_id, day`` rows: days an agent does not work.
+    preferences : DataFrame, optional
+        ``agent_id, weight`` and optionally ``day`` (a date) and ``start`` (``"HH:MM"``): a
+        shift matching them is worth ``weight`` (negative: to avoid). A soft objective.
+    time_limit, num_workers, seed, deterministic_time :
+        As in :func:`cxlab.staffing.schedule_shifts`.
+
+    Returns
+    -------
+    Roster
+
+    Raises
+    ------
+    OptionError
+        When no roster keeps the rules, naming the rule and the agents or days that bind.
+
+    References
+    ----------
+    Ernst et al. (2004) for the rostering model; CP-SAT (OR-Tools).
+
+    Examples
+    --------
+    >>> import datetime as dt, polars as pl
+    >>> from cxlab.staffing import ShiftRules, schedule_shifts
+    >>> need = pl.DataFrame({"interval_start": [dt.datetime(2026, 10, 5, h) for h in range(8, 16)],
+    ...                      "required": [2] * 8})
+    >>> s = schedule_shifts(need, ShiftRules(lengths=(8,), earliest_start="08:00",
+    ...                     latest_start="08:00"), num_workers=1)
+    >>> r = roster(s, pl.DataFrame({"agent_id": ["a1", "a2", "a3"]}), num_workers=1)
+    >>> r.table.height, r.status
+    (2, 'optimal')
+    """
+    from ortools.sat.python import cp_model
+
+    if not isinstance(schedule, ShiftSchedule):
+        raise OptionError(
+            f"roster() takes the ShiftSchedule of schedule_shifts(); got {type(schedule).__name__}."
+        )
+    rules = RosterRules() if rules is None else rules
+    if not isinstance(rules, RosterRules):
+        raise OptionError(f"rules= takes a RosterRules; got {type(rules).__name__}.")
+    frame = _agent_frame(agents)
+    ids = frame["agent_id"].to_list()
+    shifts = (
+        schedule.shifts.group_by("day", "start", "end", "queue")
+        .agg(pl.col("agents").alias("count").sum(), pl.col("paid_hours").first())
+        .sort("day", "start", "end", "queue")
+    )
+    if shifts.height == 0:
+        raise NotEnoughDataError("the schedule has no shifts: there is nothing to roster.")
+    keys = shifts.rows(named=True)
+    can = _skills(frame, skills, sorted(set(shifts["queue"].to_list())))
+    hours = _contracted(frame, contracted_hours)
+    off: set[tuple[str, dt.date]] = set()
+    if days_off is not None:
+        d = _day_frame(days_off, "days_off", ("agent_id", "day"))
+        off = {(str(a), day) for a, day in d.select("agent_id", "day").iter_rows()}
+    first_day = min(k["day"] for k in keys)
+    last_day = max(k["day"] for k in keys)
+    ndays = (last_day - first_day).days + 1
+
+    # direct checks: a shift nobody may take; a day with more shifts than agents free for them
+    for k in keys:
+        able = [a for a in ids if k["queue"] in can[a] and (a, k["day"]) not in off]
+        if not able:
+            raise OptionError(
+                f"no agent can take the {k['start']:%a %Y-%m-%d %H:%M} shift of queue "
+                f"{k['queue']!r}: nobody has the skill{' and is free that day' if off else ''}. "
+                "Add skills or move a day off."
+            )
+    by_day: dict[dt.date, int] = {}
+    for k in keys:
+        by_day[k["day"]] = by_day.get(k["day"], 0) + k["count"]
+    for day, n in sorted(by_day.items()):
+        free = [a for a in ids if (a, day) not in off]
+        if n > len(free):
+            raise OptionError(
+                f"on {day:%a %Y-%m-%d}, {n} shifts need filling but only {len(free)} agents are "
+                "free (one shift a day each); add agents or move days off."
+            )
+
+    _check_hours(keys, ids, hours, rules, first_day, last_day)
+
+    model = cp_model.CpModel()
+    lit_names: list[tuple[str, str]] = []
+    lits = []
+
+    def lit(rule: str, agent: str):
+        v = model.new_bool_var(f"{rule}:{agent}")
+        lit_names.append((rule, agent))
+        lits.append(v)
+        return v
+
+    w: dict[tuple[str, int], Any] = {}
+    for a in ids:
+        off_lit = lit("days_off", a) if any(o[0] == a for o in off) else None
+        for i, k in enumerate(keys):
+            if k["queue"] not in can[a]:
+                continue
+            v = model.new_bool_var(f"w{a}_{i}")
+            w[a, i] = v
+            if (a, k["day"]) in off:
+                model.add(v == 0).only_enforce_if(off_lit)
+    for i, k in enumerate(keys):
+        model.add(sum(v for (a, j), v in w.items() if j == i) == k["count"])
+    rest = dt.timedelta(hours=rules.min_rest_hours)
+    pairs = []
+    for i, ki in enumerate(keys):
+        for j, kj in enumerate(keys):
+            if kj["day"] > ki["day"] and kj["start"] < ki["end"] + rest:
+                pairs.append((i, j))
+    for a in ids:
+        mine = {i: v for (b, i), v in w.items() if b == a}
+        worked = []
+        for d in range(ndays):
+            day = first_day + dt.timedelta(days=d)
+            today = [v for i, v in mine.items() if keys[i]["day"] == day]
+            if today:
+                on = model.new_bool_var(f"on{a}_{d}")
+                model.add(sum(today) == on)
+                worked.append(on)
+            else:
+                worked.append(0)
+        if pairs:
+            rest_lit = lit("min_rest_hours", a)
+            for i, j in pairs:
+                if i in mine and j in mine:
+                    model.add(mine[i] + mine[j] <= 1).only_enforce_if(rest_lit)
+        span = rules.max_consecutive_days + 1
+        if ndays >= span:
+            run_lit = lit("max_consecutive_days", a)
+            for d in range(ndays - span + 1):
+                window = [x for x in worked[d : d + span] if not isinstance(x, int)]
+                if len(window) == span:
+                    model.add(sum(window) <= rules.max_consecutive_days).only_enforce_if(run_lit)
+        if a in hours:
+            hours_lit = lit("contracted_hours", a)
+            weeks: dict[dt.date, list[int]] = {}
+            for i in mine:
+                day = keys[i]["day"]
+                weeks.setdefault(day - dt.timedelta(days=day.weekday()), []).append(i)
+            days = [first_day + dt.timedelta(days=d) for d in range(ndays)]
+            for monday in {day - dt.timedelta(days=day.weekday()) for day in days}:
+                items = weeks.get(monday, [])
+                paid = sum(round(keys[i]["paid_hours"] * 60) * mine[i] for i in items)
+                full = monday >= first_day and monday + dt.timedelta(days=6) <= last_day
+                top = round((hours[a] + rules.hours_tolerance) * 60)
+                model.add(paid <= top).only_enforce_if(hours_lit)
+                if full:
+                    low = max(0, round((hours[a] - rules.hours_tolerance) * 60))
+                    model.add(paid >= low).only_enforce_if(hours_lit)
+    pref_terms, pref_rows = _preferences(preferences, keys, w)
+    if pref_terms:
+        model.maximize(sum(c * v for c, v in pref_terms))
+    for v in lits:
+        model.add(v == 1)
+
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit)
+    solver.parameters.num_workers = int(num_workers)
+    solver.parameters.random_seed = int(seed)
+    if deterministic_time is not None:
+        solver.parameters.max_deterministic_time = float(deterministic_time)
+    started = time.perf_counter()
+    status = solver.solve(model)
+    wall = time.perf_counter() - started
+    if status == cp_model.INFEASIBLE:
+        _diagnose(model, lits, lit_names, rules, time_limit)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise OptionError(
+            f"no roster was found within time_limit={time_limit:g} seconds (the solver neither "
+            "found one nor proved there is none); give more time."
+        )
+    chosen = {(a, i) for (a, i), v in w.items() if solver.value(v)}
+    table = _table(schedule, keys, chosen)
+    objective = float(solver.objective_value) / 100 if pref_terms else 0.0
+    bound = float(solver.best_objective_bound) / 100 if pref_terms else 0.0
+    optimal = status == cp_model.OPTIMAL
+    gap = 0.0 if optimal else max(0.0, (bound - objective) / max(abs(bound), 1e-9))
+    met = sum(1 for a, i_list in pref_rows if any((a, i) in chosen for i in i_list))
+    return Roster(
+        table=table,
+        agents=tuple(ids),
+        contracted=hours,
+        status="optimal" if optimal else "feasible",
+        objective=objective,
+        best_bound=bound,
+        optimality_gap=gap,
+        preferences_met=met,
+        preferences_total=len(pref_rows),
+        time_limit=float(time_limit),
+        wall_seconds=wall,
+        rules=rules,
+    )
+
+
+def _check_hours(
+    keys: list[dict],
+    ids: list[str],
+    hours: dict[str, float],
+    rules: RosterRules,
+    first_day: dt.date,
+    last_day: dt.date,
+) -> None:
+    """Refuse a week whose shifts hold fewer paid hours than the contracts need at least, or
+    more than they allow at most (when every agent has a contract)."""
+    if not hours:
+        return
+    weeks: dict[dt.date, float] = {}
+    for k in keys:
+        monday = k["day"] - dt.timedelta(days=k["day"].weekday())
+        weeks[monday] = weeks.get(monday, 0.0) + k["paid_hours"] * k["count"]
+    tol = rules.hours_tolerance
+    for monday, total in sorted(weeks.items()):
+        full = monday >= first_day and monday + dt.timedelta(days=6) <= last_day
+        least = sum(max(0.0, h - tol) for h in hours.values())
+        if full and total + 1e-6 < least:
+            raise OptionError(
+                f"the week of {monday.isoformat()} has {total:g} paid hours of shifts, but the "
+                f"contracts need at least {least:g} (contracted hours less hours_tolerance="
+                f"{tol:g}): too many agents for these shifts. Roster fewer agents or widen "
+                "hours_tolerance."
+            )
+        if len(hours) == len(ids):
+            most = sum(h + tol for h in hours.values())
+            if total - 1e-6 > most:
+                raise OptionError(
+                    f"the week of {monday.isoformat()} has {total:g} paid hours of shifts, but "
+                    f"the contracts allow at most {most:g} (contracted hours plus "
+                    f"hours_tolerance={tol:g}): too few agents for these shifts."
+                )
+
+
+def _preferences(preferences: Any, keys: list[dict], w: dict) -> tuple[list, list]:
+    """Objective terms (weight in hundredths x yes/no) and, per preference with a positive
+    weight, the shifts that honour it."""
+    if preferences is None:
+        return [], []
+    p = _day_frame(preferences, "preferences", ("agent_id", "weight"))
+    terms, rows = [], []
+    for row in p.iter_rows(named=True):
+        a = str(row["agent_id"])
+        start = row.get("start")
+        clock = clock_minutes(start, "preferences start") if start is not None else None
+        match = [
+            i
+            for i, k in enumerate(keys)
+            if (a, i) in w
+            and (row.get("day") is None or k["day"] == row["day"])
+            and (clock is None or k["start"].hour * 60 + k["start"].minute == clock)
+        ]
+        weight = float(row["weight"])
+        if not math.isfinite(weight):
+            raise OptionError(f"preferences weight for agent {a!r} is {weight!r}; give a number.")
+        terms += [(round(weight * 100), w[a, i]) for i in match]
+        if weight > 0:
+            rows.append((a, match))
+    return terms, rows
+
+
+def _table(schedule: ShiftSchedule, keys: list[dict], chosen: set) -> pl.DataFrame:
+    """The roster rows, with each agent given one of the shift's break placements."""
+    rows = []
+    for i, k in enumerate(keys):
+        who = sorted(a for a, j in chosen if j == i)
+        variants = schedule.shifts.filter(
+            (pl.col("day") == k["day"])
+            & (pl.col("start") == k["start"])
+            & (pl.col("end") == k["end"])
+            & (pl.col("queue") == k["queue"])
+        )
+        slots = [
+            (b, u, ph)
+            for b, u, ph, n in variants.select(
+                "breaks", "unpaid_breaks", "paid_hours", "agents"
+            ).iter_rows()
+            for _i in range(n)
+        ]  # fmt: skip
+        for agent, (breaks, unpaid, paid) in zip(who, slots, strict=False):
+            rows.append(
+                {
+                    "agent_id": agent,
+                    "day": k["day"],
+                    "start": k["start"],
+                    "end": k["end"],
+                    "queue": k["queue"],
+                    "paid_hours": paid,
+                    "breaks": breaks,
+                    "unpaid_breaks": unpaid,
+                }
+            )
+    schema = {
+        "agent_id": pl.Utf8,
+        "day": pl.Date,
+        "start": pl.Datetime("us"),
+        "end": pl.Datetime("us"),
+        "queue": pl.Utf8,
+        "paid_hours": pl.Float64,
+        "breaks": pl.Utf8,
+        "unpaid_breaks": pl.Utf8,
+    }
+    return pl.DataFrame(rows, schema=schema).sort("agent_id", "start")
+
+
+RULE_WORDS = {
+    "days_off": "the days off of",
+    "min_rest_hours": "the minimum rest between shifts of",
+    "max_consecutive_days": "the most days in a row of",
+    "contracted_hours": "the contracted hours of",
+}
+
+
+def _diagnose(model, lits: list, names: list, rules: RosterRules, time_limit: float) -> None:
+    """Name the rules and agents in conflict, then refuse."""
+    from cxlab.staffing._shift_model import conflict
+
+    found = conflict(model, lits, time_limit)
+    core = [names[i] for i in found or []]
+    if not core:
+        raise OptionError("no roster fills every shift and keeps the rules.")
+    grouped: dict[str, list[str]] = {}
+    for rule, agent in core:
+        grouped.setdefault(rule, []).append(agent)
+    values = {
+        "min_rest_hours": f"min_rest_hours={rules.min_rest_hours:g}",
+        "max_consecutive_days": f"max_consecutive_days={rules.max_consecutive_days}",
+        "contracted_hours": f"hours_tolerance={rules.hours_tolerance:g}",
+        "days_off": "days_off",
+    }
+    parts = [
+        f"{RULE_WORDS[rule]} {', '.join(repr(a) for a in agents[:6])}"
+        + (f" and {len(agents) - 6} more" if len(agents) > 6 else "")
+        + f" ({values[rule]})"
+        for rule, agents in grouped.items()
+    ]
+    raise OptionError(
+        "no roster fills every shift while keeping "
+        + "; ".join(parts)
+        + ". Relax one of these rules, add agents, or change the schedule."
+    )

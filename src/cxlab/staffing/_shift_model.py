@@ -1,0 +1,391 @@
+"""The CP-SAT model of a shift schedule, its solve, and the diagnosis of an impossible one.
+
+Variables follow Aykin (1996): ``x[q, c]`` agents of queue ``q`` start shift ``c``;
+``b[q, c, k, o]`` of them take break ``k`` at offset ``o`` of its window, with
+``sum_o b[q, c, k, o] == x[q, c]``. Working agent-minutes in an interval are the shift minutes
+in it less the break minutes in it. Infeasibility is first looked for by direct checks (an
+interval no shift reaches; a headcount limit below the need) and then by solving again with one
+assumption literal per group of rules and asking CP-SAT for a sufficient set of them.
+
+References
+----------
+Aykin, T. (1996). Optimal shift scheduling with multiple break windows. *Management Science*
+42(4), 591-602.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from functools import reduce
+
+import numpy as np
+import polars as pl
+
+from cxlab._errors import OptionError
+from cxlab.staffing._shift_rules import ShiftRules
+from cxlab.staffing._shifts import (
+    DAY,
+    POOLED,
+    ShiftSchedule,
+    _Candidate,
+    _candidates,
+    _cover_row,
+    _Problem,
+    interval_starts,
+    shift_rows,
+)
+
+GROUPS = {
+    "cover": "coverage of the requirement",
+    "max_per_shift": "max_per_shift",
+    "min_per_shift": "min_per_shift",
+    "max_on_duty": "max_on_duty",
+    "max_part_time_share": "max_part_time_share",
+    "days_per_week": "days_per_week",
+    "budget": "budget",
+}
+
+
+def _moments(problem: _Problem, ts: list[int], limit: int = 4) -> str:
+    base = dt.datetime.combine(problem.first_day, dt.time())
+    shown = [
+        (base + dt.timedelta(minutes=problem.minutes * t)).strftime("%a %Y-%m-%d %H:%M")
+        for t in ts[:limit]
+    ]
+    more = f" and {len(ts) - limit} more" if len(ts) > limit else ""
+    return ", ".join(shown) + more
+
+
+def _prechecks(
+    problem: _Problem,
+    rules: ShiftRules,
+    cands: list[_Candidate],
+    need: np.ndarray,
+    rows: list[dict[int, int]],
+) -> None:
+    """Refuse, naming the intervals, a need that no schedule can meet whatever the solver does."""
+    total = need.sum(axis=0)
+    reach = np.zeros(need.shape[1])
+    for row in rows:
+        for t, m in row.items():
+            reach[t] = max(reach[t], m)
+    unreached = [int(t) for t in np.flatnonzero((total > 0) & (reach == 0))]
+    if unreached:
+        raise OptionError(
+            "no shift allowed by the rules covers the intervals "
+            f"{_moments(problem, unreached)} (local time), which need agents; shifts start "
+            f"between {rules.earliest_start} and {rules.latest_start} and last "
+            f"{', '.join(f'{v:g}' for v in rules.lengths)} hours. Widen the start window or "
+            "the lengths, or drop these intervals from the requirement."
+        )
+    if rules.max_on_duty is not None:
+        over = [int(t) for t in np.flatnonzero(total > rules.max_on_duty + 1e-9)]
+        if over:
+            raise OptionError(
+                f"the rule max_on_duty={rules.max_on_duty} is below the need at "
+                f"{_moments(problem, over)} (local time: up to {math.ceil(total.max())} "
+                "agents needed). Raise max_on_duty or lower the requirement there."
+            )
+    if rules.max_per_shift is not None:
+        for q in range(need.shape[0]):
+            most = np.zeros(need.shape[1])
+            for row in rows:
+                for t, m in row.items():
+                    most[t] += rules.max_per_shift * m
+            # breaks take some of those minutes, so this is a bound, never a false refusal
+            short = [
+                int(t)
+                for t in np.flatnonzero(need[q] * problem.minutes > most + 1e-9)
+                if need[q, t] > 0
+            ]
+            if short:
+                raise OptionError(
+                    f"the rule max_per_shift={rules.max_per_shift} is below the need at "
+                    f"{_moments(problem, short)} (local time): even with every shift that "
+                    f"reaches them full, too few agents are on duty{_queue(problem, q)}. Raise "
+                    "max_per_shift or allow more start times."
+                )
+
+
+def _queue(problem: _Problem, q: int) -> str:
+    name = problem.queues[q]
+    return "" if name == POOLED else f" for queue {name!r}"
+
+
+def solve(
+    problem: _Problem,
+    rules: ShiftRules,
+    mode: str,
+    budget: float | None,
+    time_limit: float,
+    num_workers: int,
+    seed: int,
+    deterministic_time: float | None,
+) -> ShiftSchedule:
+    from ortools.sat.python import cp_model
+
+    minutes = problem.minutes
+    nq, n = problem.required.shape
+    days = n * minutes // DAY
+    need = problem.required.copy()
+    if rules.min_on_duty:
+        need = np.where(need > 0, np.maximum(need, rules.min_on_duty), need)
+    cands = _candidates(rules, days, minutes, need)
+    rows = [_cover_row(c.start, c.length, minutes, n) for c in cands]
+    _prechecks(problem, rules, cands, need, rows)
+    # every coefficient is a number of minutes: divide them by their common divisor
+    sizes = [minutes, *(m for row in rows for m in row.values())]
+    for c in cands:
+        for length, offsets, _paid in c.breaks:
+            for o in offsets:
+                sizes += list(_cover_row(c.start + o, length, minutes, n).values())
+    g = reduce(math.gcd, sizes)
+    units = minutes // g
+    need_units = np.ceil(need * units - 1e-9).astype(np.int64)
+    weights = np.round(problem.weight * 100).astype(np.int64)
+
+    model = cp_model.CpModel()
+    lits = {k: model.new_bool_var(k) for k in GROUPS}
+    top = math.ceil(need.max()) if need.size else 0
+    ub = rules.max_per_shift or rules.max_on_duty or 2 * top + 2 + len(rules.breaks)
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    b: dict[tuple[int, int, int, int], cp_model.IntVar] = {}
+    work: list[list[list]] = [[[] for _t in range(n)] for _q in range(nq)]
+    seats: list[list] = [[] for _t in range(n)]
+    for q in range(nq):
+        reach = need[q] > 0
+        for ci, c in enumerate(cands):
+            if not any(reach[t] for t in rows[ci]):
+                continue
+            v = model.new_int_var(0, ub, f"x{q}_{ci}")
+            x[q, ci] = v
+            for t, m in rows[ci].items():
+                work[q][t].append((m // g, v))
+                seats[t].append(v)
+            for k, (length, offsets, _paid) in enumerate(c.breaks):
+                parts = []
+                for o in offsets:
+                    w = model.new_int_var(0, ub, f"b{q}_{ci}_{k}_{o}")
+                    b[q, ci, k, o] = w
+                    parts.append(w)
+                    for t, m in _cover_row(c.start + o, length, minutes, n).items():
+                        work[q][t].append((-(m // g), w))
+                model.add(sum(parts) == v)
+            if rules.max_per_shift is not None:
+                model.add(v <= rules.max_per_shift).only_enforce_if(lits["max_per_shift"])
+            if rules.min_per_shift:
+                used = model.new_bool_var(f"u{q}_{ci}")
+                model.add(v >= rules.min_per_shift).only_enforce_if([used, lits["min_per_shift"]])
+                model.add(v == 0).only_enforce_if(used.Not())
+    cost = sum(cands[ci].cost * v for (q, ci), v in x.items())
+    short_terms = []
+    for q in range(nq):
+        for t in range(n):
+            covered = sum(coef * v for coef, v in work[q][t]) if work[q][t] else 0
+            if mode == "cover":
+                if need_units[q, t] > 0:
+                    model.add(covered >= int(need_units[q, t])).only_enforce_if(lits["cover"])
+            elif need_units[q, t] > 0:
+                u = model.new_int_var(0, int(need_units[q, t]), f"s{q}_{t}")
+                model.add(u + covered >= int(need_units[q, t]))
+                short_terms.append((int(weights[q, t]), u))
+    if rules.max_on_duty is not None:
+        for t in range(n):
+            if seats[t]:
+                model.add(sum(seats[t]) <= rules.max_on_duty).only_enforce_if(lits["max_on_duty"])
+    if rules.max_part_time_share is not None:
+        share = round(rules.max_part_time_share * 1000)
+        part = [v for (q, ci), v in x.items() if cands[ci].part_time]
+        if part:
+            model.add(1000 * sum(part) <= share * sum(x.values())).only_enforce_if(
+                lits["max_part_time_share"]
+            )
+    per_week: dict[tuple[int, dt.date], list] = {}
+    if rules.days_per_week is not None:
+        by_day: dict[tuple[int, int], list] = {}
+        for (q, ci), v in x.items():
+            by_day.setdefault((q, cands[ci].day), []).append(v)
+        weeks: dict[dt.date, list[int]] = {}
+        for d in range(days):
+            day = problem.first_day + dt.timedelta(days=d)
+            weeks.setdefault(day - dt.timedelta(days=day.weekday()), []).append(d)
+        for q in range(nq):
+            for monday, ds in weeks.items():
+                k = min(rules.days_per_week, len(ds))
+                pats = list(_patterns(ds, k))
+                ys = [model.new_int_var(0, ub * len(cands), f"y{q}_{monday}_{i}") for i in pats]
+                per_week[q, monday] = ys
+                for d in ds:
+                    on = [y for y, p in zip(ys, pats, strict=True) if d in p]
+                    model.add(sum(by_day.get((q, d), [])) == sum(on)).only_enforce_if(
+                        lits["days_per_week"]
+                    )
+    budget_units = None if budget is None else math.floor(budget * 100 + 1e-6)
+    if budget_units is not None:
+        model.add(cost <= budget_units).only_enforce_if(lits["budget"])
+    if mode == "cover":
+        model.minimize(cost)
+        big = 1
+    else:
+        big = (budget_units or 0) + 1
+        model.minimize(big * sum(w * u for w, u in short_terms) + cost)
+    for lit in lits.values():
+        model.add(lit == 1)
+
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit)
+    solver.parameters.num_workers = int(num_workers)
+    solver.parameters.random_seed = int(seed)
+    if deterministic_time is not None:
+        solver.parameters.max_deterministic_time = float(deterministic_time)
+    started = time.perf_counter()
+    status = solver.solve(model)
+    wall = time.perf_counter() - started
+    if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
+        _diagnose(model, lits, time_limit)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise OptionError(
+            f"no schedule was found within time_limit={time_limit:g} seconds (the solver "
+            "neither found one nor proved there is none); give more time."
+        )
+    counts = {k: int(solver.value(v)) for k, v in x.items()}
+    breaks = {k: int(solver.value(v)) for k, v in b.items()}
+    objective = float(solver.objective_value)
+    bound = float(solver.best_objective_bound)
+    optimal = status == cp_model.OPTIMAL
+    gap = 0.0 if optimal else max(0.0, (objective - bound) / max(abs(objective), 1e-9))
+    shifts = shift_rows(problem, cands, counts, breaks)
+    coverage = _coverage(problem, need, cands, rows, counts, breaks)
+    total_cost = sum(cands[ci].cost * k for (q, ci), k in counts.items()) / 100.0
+    shortfall = float((-coverage["surplus"].clip(upper_bound=0)).sum()) * minutes / 60.0
+    if mode == "shortfall":
+        # the objective is big x weighted shortfall + cost: report both in agent-hours
+        objective_out = shortfall
+        weighted_bound = math.ceil(bound / big - 1e-9) if not optimal else None
+        bound_out = (
+            shortfall
+            if optimal
+            else max(0.0, weighted_bound / 100 / units * minutes / 60.0)
+            if (problem.weight == 1).all()
+            else float("nan")
+        )
+    else:
+        objective_out, bound_out = total_cost, bound / 100.0
+    agents_per_week = None
+    if per_week:
+        agents_per_week = pl.DataFrame(
+            [
+                {
+                    "queue": problem.queues[q],
+                    "week": monday,
+                    "agents": sum(int(solver.value(y)) for y in ys),
+                }
+                for (q, monday), ys in sorted(per_week.items())
+            ],
+            schema={"queue": pl.Utf8, "week": pl.Date, "agents": pl.Int64},
+        )
+    return ShiftSchedule(
+        shifts=shifts,
+        coverage_table=coverage,
+        mode=mode,
+        status="optimal" if optimal else "feasible",
+        objective=objective_out,
+        best_bound=bound_out,
+        optimality_gap=gap,
+        cost=total_cost,
+        shortfall_hours=shortfall,
+        budget=budget,
+        time_limit=float(time_limit),
+        wall_seconds=wall,
+        interval_minutes=minutes,
+        queues=tuple(problem.queues),
+        pooled=problem.queues == [POOLED],
+        agents_per_week=agents_per_week,
+        rules=rules,
+        time_zone=problem.time_zone,
+    )
+
+
+def _patterns(ds: list[int], k: int):
+    import itertools
+
+    return (set(p) for p in itertools.combinations(ds, k))
+
+
+def _coverage(
+    problem: _Problem,
+    need: np.ndarray,
+    cands: list[_Candidate],
+    rows: list[dict[int, int]],
+    counts: dict,
+    breaks: dict,
+) -> pl.DataFrame:
+    minutes = problem.minutes
+    nq, n = need.shape
+    working = np.zeros((nq, n))
+    on_shift = np.zeros((nq, n))
+    for (q, ci), k in counts.items():
+        for t, m in rows[ci].items():
+            working[q, t] += k * m
+            on_shift[q, t] += k
+    for (q, ci, kk, o), k in breaks.items():
+        length = cands[ci].breaks[kk][0]
+        for t, m in _cover_row(cands[ci].start + o, length, minutes, n).items():
+            working[q, t] -= k * m
+    working /= minutes
+    ts = interval_starts(problem)
+    frames = []
+    for q, name in enumerate(problem.queues):
+        frames.append(
+            pl.DataFrame(
+                {
+                    "interval_start": ts,
+                    "queue": [name] * n,
+                    "required": need[q],
+                    "working": working[q],
+                    "on_shift": on_shift[q].astype(np.int64),
+                    "surplus": working[q] - need[q],
+                }
+            )
+        )
+    return pl.concat(frames)
+
+
+def conflict(model, lits: list, time_limit: float) -> list[int] | None:
+    """Positions in ``lits`` of a set of rule groups that cannot all hold: the model is solved
+    again with the groups' literals as assumptions, and CP-SAT names a sufficient set of them.
+    In ``model`` each literal is fixed to 1 by a one-variable constraint; the copy frees them."""
+    from ortools.sat.python import cp_model
+
+    probe = model.clone()
+    probe.clear_objective()
+    ids = {lit.index for lit in lits}
+    for ct in probe.proto.constraints:
+        lin = ct.linear
+        fixing = ct.has_linear() and len(lin.vars) == 1 and lin.vars[0] in ids
+        if fixing and list(lin.domain) == [1, 1] and not ct.enforcement_literal:
+            lin.domain[0] = 0  # lit == 1 becomes 0 <= lit <= 1
+    probe.add_assumptions(lits)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit)
+    solver.parameters.num_workers = 1
+    if solver.solve(probe) != cp_model.INFEASIBLE:
+        return None
+    chosen = set(solver.sufficient_assumptions_for_infeasibility())
+    return [i for i, lit in enumerate(lits) if lit.index in chosen]
+
+
+def _diagnose(model, lits: dict, time_limit: float) -> None:
+    """Name the groups of rules in conflict, then refuse."""
+    names = list(lits)
+    found = conflict(model, list(lits.values()), time_limit)
+    core = [names[i] for i in found or []]
+    if core:
+        words = " together with ".join(GROUPS[k] for k in core)
+        raise OptionError(
+            f"no schedule keeps the rules: {words} cannot all hold. Relax one of them "
+            "(for example raise the limit, lower the requirement, or allow more shifts)."
+        )
+    raise OptionError("no schedule keeps the rules and covers the requirement.")

@@ -1,0 +1,685 @@
+"""Shift scheduling: how many agents start each shift, with their breaks, to cover a requirement.
+
+The model is the set-covering shift schedule of Dantzig (1954) with the break-window variables of
+Aykin (1996): for every shift (day, start, length) an integer count of agents, and for every
+break of that shift and every allowed break start an integer count of its agents taking the break
+then, summing to the shift's count. Coverage is counted in agent-minutes per interval, so a
+15-minute break inside a 30-minute interval takes half an agent from it. OR-Tools CP-SAT solves
+it within a time limit and reports its proven bound.
+
+References
+----------
+Aykin, T. (1996). Optimal shift scheduling with multiple break windows. *Management Science*
+42(4), 591-602.
+Dantzig, G. B. (1954). A comment on Edie's "Traffic delays at toll booths". *Journal of the
+Operations Research Society of America* 2(3), 339-341.
+Perron, L. & Didier, F. (2024). CP-SAT. OR-Tools, Google.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+
+from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
+from cxlab._options import check_option
+from cxlab._present import (
+    N_,
+    _,
+    check_every,
+    fmt_date,
+    fmt_list,
+    fmt_value,
+    interval_words,
+    ngettext,
+    register_labels,
+    register_units,
+)
+from cxlab._result import Result
+from cxlab.staffing._shift_rules import ShiftRules
+from cxlab.staffing._util import every_of, interval_minutes, when, zone
+from cxlab.staffing._words import queue_words
+
+Mode = Literal["cover", "shortfall"]
+PLAN_COLUMNS = Literal[
+    "agents", "scheduled", "agents_lo_80", "agents_hi_80", "agents_lo_95", "agents_hi_95"
+]
+POOLED = "all"
+DAY = 1440
+
+register_labels(
+    {
+        "start": N_("Start"),
+        "end": N_("End"),
+        "length_hours": N_("Shift length (hours)"),
+        "paid_hours": N_("Paid hours"),
+        "part_time": N_("Part-time"),
+        "breaks": N_("Breaks"),
+        "unpaid_breaks": N_("Unpaid breaks"),
+        "cost": N_("Cost"),
+        "working": N_("Agents working"),
+        "on_shift": N_("Agents on shift (breaks included)"),
+        "surplus": N_("Agents over (+) or short (-)"),
+        "interval_start": N_("Interval"),
+        "shifts": N_("Shifts"),
+        "contracted_hours": N_("Contracted hours a week"),
+    }
+)
+register_units(
+    {
+        "cost": "money",
+        "paid_hours": "number",
+        "length_hours": "number",
+        "contracted_hours": "number",
+        "working": "number",
+        "surplus": "number",
+    }
+)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """One shift a schedule may use: its day, start and length, breaks and cost."""
+
+    day: int
+    start: int  # minutes from the first day's midnight
+    length: int  # minutes
+    breaks: tuple[tuple[int, tuple[int, ...], bool], ...]  # (minutes, start offsets, paid)
+    cost: int  # in hundredths
+    part_time: bool
+
+
+@dataclass
+class _Problem:
+    queues: list[str]
+    first_day: dt.date
+    minutes: int
+    required: np.ndarray  # queues x intervals, agents
+    weight: np.ndarray  # queues x intervals
+    aware: bool
+    time_zone: str
+
+
+def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
+    return max(0, min(a1, b1) - max(a0, b0))
+
+
+def _cover_row(start: int, length: int, minutes: int, n: int) -> dict[int, int]:
+    """Minutes of each interval a block [start, start+length) spans."""
+    out = {}
+    for t in range(max(0, start // minutes), min(n, math.ceil((start + length) / minutes))):
+        m = _overlap(start, start + length, t * minutes, (t + 1) * minutes)
+        if m:
+            out[t] = m
+    return out
+
+
+def _requirement(
+    requirement: Any, column: str, by: str | None, every: str | None, time_zone: str | None
+) -> _Problem:
+    """The requirement as a queues x intervals array on a timeline from the first local midnight."""
+    if isinstance(requirement, Result):
+        if every is None and hasattr(requirement, "interval_minutes"):
+            every = every_of(requirement.interval_minutes)
+        if time_zone is None:
+            time_zone = getattr(requirement, "time_zone", None)
+        requirement = requirement.summary()
+    if isinstance(requirement, pl.LazyFrame):
+        requirement = requirement.collect()
+    if not isinstance(requirement, pl.DataFrame):
+        try:
+            requirement = pl.from_pandas(requirement)
+        except Exception as exc:
+            raise SchemaError(
+                "schedule_shifts() takes a staffing plan or a frame interval_start, queue, "
+                "required."
+            ) from exc
+    frame = requirement
+    if {"series_id", "ts"} <= set(frame.columns):
+        if column not in frame.columns:
+            raise SchemaError(
+                f"the staffing plan has no column {column!r}; choose column= one of "
+                f"{[c for c in frame.columns if c.startswith('agents') or c == 'scheduled']}."
+            )
+        frame = frame.select(
+            pl.col("ts").alias("interval_start"),
+            pl.col("series_id").cast(pl.Utf8).alias("queue"),
+            pl.col(column).cast(pl.Float64).alias("required"),
+            *([pl.col("weight")] if "weight" in frame.columns else []),
+        )
+    missing = [c for c in ("interval_start", "required") if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"the requirement lacks the columns {missing}; give a staffing plan or a frame "
+            "interval_start, queue, required (agents on duty per interval)."
+        )
+    if "queue" not in frame.columns:
+        frame = frame.with_columns(pl.lit(POOLED).alias("queue"))
+    if frame.height == 0:
+        raise NotEnoughDataError("the requirement is empty: there is nothing to schedule.")
+    if not isinstance(frame.schema["interval_start"], pl.Datetime):
+        raise SchemaError("requirement column interval_start must be a datetime.")
+    values = frame["required"].cast(pl.Float64)
+    bad = frame.filter(values.is_null() | values.is_nan() | (values < 0))
+    if bad.height:
+        raise SchemaError(
+            "requirement column required must be a number of agents, 0 or more; offending rows: "
+            f"{bad.head(3).select('interval_start', 'queue', 'required').rows()}."
+        )
+    tz = zone(time_zone)
+    aware = frame.schema["interval_start"].time_zone is not None
+    local = pl.col("interval_start")
+    if aware:
+        local = local.dt.convert_time_zone(tz).dt.replace_time_zone(None)
+    frame = frame.with_columns(local.alias("_local"), pl.col("queue").cast(pl.Utf8))
+    if frame.select("_local", "queue").is_duplicated().any():
+        raise SchemaError("the requirement has duplicate interval_start x queue rows.")
+    if every is None:
+        steps = (
+            frame.sort("queue", "_local")
+            .select(pl.col("_local").diff().over("queue").dt.total_minutes().alias("s"))
+            .filter(pl.col("s") > 0)["s"]
+        )
+        if steps.len() == 0:
+            raise OptionError(
+                "schedule_shifts(): the requirement has one interval per queue, so its grain "
+                "cannot be read; give every= ('15m', '30m' or '1h')."
+            )
+        every = every_of(float(steps.min()))
+    minutes = interval_minutes(check_every(every))
+    if DAY % minutes:
+        raise OptionError(f"every={every!r} does not divide a day; use '15m', '30m' or '1h'.")
+    first = frame["_local"].min().date()
+    offset = (
+        (pl.col("_local") - pl.lit(dt.datetime.combine(first, dt.time()))).dt.total_minutes()
+    ).alias("_m")
+    frame = frame.with_columns(offset)
+    off_grid = frame.filter(pl.col("_m") % minutes != 0)
+    if off_grid.height:
+        raise SchemaError(
+            f"requirement interval_start values are not on the {every} grid: "
+            f"{off_grid['_local'].head(3).to_list()}."
+        )
+    days = (frame["_local"].max().date() - first).days + 1
+    n = days * DAY // minutes
+    if by is None:
+        frame = frame.group_by("_m").agg(
+            pl.col("required").sum(),
+            (pl.col("weight").mean() if "weight" in frame.columns else pl.lit(1.0)).alias("w"),
+        )
+        frame = frame.with_columns(pl.lit(POOLED).alias("queue"))
+    else:
+        frame = frame.with_columns(
+            (pl.col("weight") if "weight" in frame.columns else pl.lit(1.0)).alias("w")
+        )
+    queues = sorted(frame["queue"].unique().to_list())
+    required = np.zeros((len(queues), n))
+    weight = np.ones((len(queues), n))
+    for q, sub in frame.group_by("queue"):
+        i = queues.index(q[0])
+        idx = (sub["_m"].to_numpy() // minutes).astype(int)
+        required[i, idx] = sub["required"].to_numpy()
+        weight[i, idx] = sub["w"].cast(pl.Float64).fill_null(1.0).to_numpy()
+    if np.any(weight < 0) or not np.all(np.isfinite(weight)):
+        raise SchemaError("requirement column weight must be a finite number, 0 or more.")
+    return _Problem(queues, first, minutes, required, weight, aware, tz)
+
+
+def _candidates(rules: ShiftRules, days: int, minutes: int, need: np.ndarray) -> list[_Candidate]:
+    """Every shift the rules allow that spans an interval needing agents."""
+    out = []
+    n = need.shape[-1]
+    busy = need.sum(axis=0) > 0
+    step = rules.break_step
+    for day, start, length in itertools.product(range(days), rules.starts, rules.lengths):
+        s, ln = day * DAY + start, round(length * 60)
+        if not any(busy[t] for t in _cover_row(s, ln, minutes, n)):
+            continue
+        breaks = tuple(
+            (b.minutes, tuple(range(b.window[0], b.window[1] + 1, step)), b.paid)
+            for b in rules.breaks_of(length)
+        )
+        out.append(
+            _Candidate(day, s, ln, breaks, round(rules.cost(length) * 100), rules.part_time(length))
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class ShiftSchedule(Result):
+    """Agents starting each shift, with their breaks, and the coverage they give.
+
+    ``shifts`` has one row per group of agents working the same shift with the same breaks:
+    ``day, start, end, queue, length_hours, paid_hours, part_time, breaks, unpaid_breaks,
+    agents, cost`` (``start``/``end`` local times, ``breaks`` as ``"10:30-10:45; 12:30-13:00"``,
+    ``unpaid_breaks`` those of them that are unpaid). ``coverage_table`` has one row per queue
+    and interval: ``interval_start, queue, required, working`` (agents working, not on break,
+    averaged over the interval), ``on_shift`` (breaks included) and ``surplus`` (working less
+    required; negative when short). ``agents_per_week`` (the weekly model) has ``queue, week,
+    agents``: the agents needed, each working ``days_per_week`` days of the week.
+    ``status`` is ``"optimal"`` (proven) or ``"feasible"`` (stopped at the time limit, with
+    ``optimality_gap`` the relative distance between the schedule's objective and the proven bound).
+    """
+
+    shifts: pl.DataFrame
+    coverage_table: pl.DataFrame
+    mode: str
+    status: str
+    objective: float
+    best_bound: float
+    optimality_gap: float
+    cost: float
+    shortfall_hours: float
+    budget: float | None
+    time_limit: float
+    wall_seconds: float
+    interval_minutes: int
+    queues: tuple[str, ...]
+    pooled: bool
+    agents_per_week: pl.DataFrame | None = None
+    rules: ShiftRules | None = field(default=None, compare=False)
+    time_zone: str | None = field(default=None, compare=False)
+
+    @property
+    def title(self) -> str:
+        return _("Shift schedule")
+
+    @property
+    def optimal(self) -> bool:
+        """Whether the solver proved the schedule optimal."""
+        return self.status == "optimal"
+
+    def summary(self) -> pl.DataFrame:
+        """One row per shift group: day, start, end, queue, breaks, count, paid hours, cost."""
+        return self.shifts
+
+    def coverage(self) -> pl.DataFrame:
+        """Per queue and interval: agents required, working (not on break), on shift, and the gap."""
+        return self.coverage_table
+
+    def on_duty(self) -> np.ndarray:
+        """Agents working (not on break) per queue and interval, queues x intervals, in the order
+        of ``queues`` (for a queue simulation)."""
+        return np.vstack(
+            [
+                self.coverage_table.filter(pl.col("queue") == q)
+                .sort("interval_start")["working"]
+                .to_numpy()
+                for q in self.queues
+            ]
+        )
+
+    @property
+    def agent_shifts(self) -> int:
+        """Number of agent-shifts in the schedule."""
+        return int(self.shifts["agents"].sum()) if self.shifts.height else 0
+
+    @property
+    def paid_hours(self) -> float:
+        """Paid agent-hours of the schedule."""
+        if not self.shifts.height:
+            return 0.0
+        return float((self.shifts["paid_hours"] * self.shifts["agents"]).sum())
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write the shifts for a workforce-management system, one row per shift group:
+        ``day, start, end, breaks, count, queue`` (and the unpaid breaks, paid hours and cost);
+        times are local, ``YYYY-MM-DDTHH:MM``. Returns the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.shifts.with_columns(
+            pl.col("start").dt.strftime("%Y-%m-%dT%H:%M"),
+            pl.col("end").dt.strftime("%Y-%m-%dT%H:%M"),
+        ).select(
+            "day", "start", "end", "breaks", pl.col("agents").alias("count"), "queue",
+            "unpaid_breaks", "paid_hours", "cost",
+        ).write_csv(path)  # fmt: skip
+        return path
+
+    def to_dict(self) -> dict:
+        from cxlab._result import json_safe
+
+        return json_safe(
+            {
+                "title": self.title,
+                "mode": self.mode,
+                "status": self.status,
+                "objective": self.objective,
+                "best_bound": self.best_bound,
+                "optimality_gap": self.optimality_gap,
+                "cost": self.cost,
+                "shortfall_hours": self.shortfall_hours,
+                "agent_shifts": self.agent_shifts,
+                "paid_hours": self.paid_hours,
+                "findings": self.findings(),
+                "summary": self.shifts.to_dicts(),
+            }
+        )
+
+    def findings(self) -> list[str]:
+        """The schedule's size and cost, how well it covers, and whether it is proven best."""
+        out = []
+        days = self.shifts["day"].n_unique() if self.shifts.height else 0
+        out.append(
+            ngettext(
+                "The schedule has {shifts} agent-shifts over {days} day, {hours} paid "
+                "agent-hours, costing {cost}.",
+                "The schedule has {shifts} agent-shifts over {days} days, {hours} paid "
+                "agent-hours, costing {cost}.",
+                days,
+            ).format(
+                shifts=fmt_value(self.agent_shifts, "count"),
+                days=fmt_value(days, "count"),
+                hours=fmt_value(self.paid_hours, "count"),
+                cost=fmt_value(self.cost, "money"),
+            )
+        )
+        cov = self.coverage_table
+        short = cov.filter(pl.col("surplus") < -1e-9)
+        need = cov.filter(pl.col("required") > 0)
+        if short.height == 0:
+            over = float(need["surplus"].sum()) * self.interval_minutes / 60.0
+            out.append(
+                _(
+                    "Every {interval} has at least the agents it needs; shifts come in whole "
+                    "blocks, so {over} agent-hours are worked beyond the need."
+                ).format(
+                    interval=interval_words(self.interval_minutes),
+                    over=fmt_value(over, "count"),
+                )
+            )
+        else:
+            worst = short.sort("surplus").row(0, named=True)
+            text = ngettext(
+                "{short} agent-hours fall short of the need, in {n} {interval}; the worst is "
+                "{when}{queue}, {missing} short.",
+                "{short} agent-hours fall short of the need, in {n} {interval}s; the worst is "
+                "{when}{queue}, {missing} short.",
+                short.height,
+            )
+            out.append(
+                text.format(
+                    short=fmt_value(self.shortfall_hours, "number"),
+                    n=fmt_value(short.height, "count"),
+                    interval=interval_words(self.interval_minutes),
+                    when=when(worst["interval_start"], self.time_zone),
+                    queue="" if self.pooled else " (" + queue_words(worst["queue"]) + ")",
+                    missing=fmt_value(-worst["surplus"], "agents", decimals=1),
+                )
+            )
+            if self.budget is not None:
+                out.append(
+                    _("The budget of {budget} allows no schedule with less shortfall.").format(
+                        budget=fmt_value(self.budget, "money")
+                    )
+                    if self.optimal
+                    else _(
+                        "Within the budget of {budget}, no schedule can have less than {bound} "
+                        "agent-hours short."
+                    ).format(
+                        budget=fmt_value(self.budget, "money"),
+                        bound=fmt_value(self._shortfall_bound(), "number"),
+                    )
+                )
+        if self.optimal:
+            out.append(_("The schedule is proven the best possible under the rules."))
+        else:
+            out.append(
+                _(
+                    "The solver stopped at its time limit of {seconds}: this is the best schedule "
+                    "it found, and the best possible is at most {gap} better."
+                ).format(
+                    seconds=fmt_value(self.time_limit, "seconds"),
+                    gap=fmt_value(self.optimality_gap, "share"),
+                )
+            )
+        if self.agents_per_week is not None and self.agents_per_week.height:
+            weeks = [
+                _("{agents} in the week of {monday}").format(
+                    agents=fmt_value(row["agents"], "agents"),
+                    monday=fmt_date(row["week"]),
+                )
+                + ("" if self.pooled else " (" + queue_words(row["queue"]) + ")")
+                for row in self.agents_per_week.iter_rows(named=True)
+            ]
+            out.append(
+                _("Agents needed, each working {days} days a week: {agents}.").format(
+                    days=self.rules.days_per_week if self.rules else "",
+                    agents=fmt_list(weeks),
+                )
+            )
+        return out
+
+    def _shortfall_bound(self) -> float:
+        if self.mode != "shortfall":
+            return 0.0
+        return self.best_bound
+
+    def plot(self):
+        """Agents working against agents required, per interval (one panel per queue)."""
+        import plotly.graph_objects as go
+        from plotly.subplots import make_subplots
+
+        from cxlab.viz import color_for, fade
+
+        fig = make_subplots(
+            rows=len(self.queues),
+            cols=1,
+            shared_xaxes=True,
+            subplot_titles=[queue_words(q) for q in self.queues] if not self.pooled else None,
+        )
+        for i, q in enumerate(self.queues, start=1):
+            d = self.coverage_table.filter(pl.col("queue") == q).sort("interval_start")
+            x = d["interval_start"]
+            if self.time_zone and getattr(x.dtype, "time_zone", None):
+                x = x.dt.convert_time_zone(self.time_zone).dt.replace_time_zone(None)
+            xs = x.to_list()
+            fig.add_trace(
+                go.Scatter(
+                    x=xs, y=d["working"].to_list(), mode="lines",
+                    line=dict(shape="hv", width=0, color=color_for("phone")), fill="tozeroy",
+                    fillcolor=fade(color_for("phone"), 0.45),
+                    name=_("Agents working"), legendgroup="s", showlegend=i == 1,
+                    hovertemplate="%{x|%a %H:%M}: %{y:.1f}<extra></extra>",
+                ),
+                row=i, col=1,
+            )  # fmt: skip
+            fig.add_trace(
+                go.Scatter(
+                    x=xs, y=d["required"].to_list(), mode="lines",
+                    line=dict(shape="hv", width=2, color="#333333"),
+                    name=_("Agents required"), legendgroup="r", showlegend=i == 1,
+                    hovertemplate="%{x|%a %H:%M}: %{y:.1f}<extra></extra>",
+                ),
+                row=i, col=1,
+            )  # fmt: skip
+            fig.update_yaxes(rangemode="tozero", title_text=_("Agents"), row=i, col=1)
+        fig.update_layout(
+            title=_("Agents working against agents required"),
+            height=max(360, 220 * len(self.queues) + 140),
+            hovermode="x unified",
+        )
+        return fig
+
+
+def schedule_shifts(
+    requirement: Any,
+    rules: ShiftRules,
+    *,
+    mode: Mode = "cover",
+    budget: float | None = None,
+    by: Literal["queue"] | None = None,
+    column: PLAN_COLUMNS = "agents",
+    every: str | None = None,
+    time_limit: float = 30.0,
+    num_workers: int = 2,
+    seed: int = 0,
+    deterministic_time: float | None = None,
+    time_zone: str | None = None,
+) -> ShiftSchedule:
+    """Choose how many agents start each shift on each day, with their breaks, to meet a need.
+
+    Parameters
+    ----------
+    requirement : StaffingPlan, or a frame
+        A staffing plan (:func:`cxlab.staffing.plan`; its ``column`` is the need) or a frame
+        ``interval_start, queue, required`` (agents working per interval; ``queue`` optional;
+        an optional ``weight`` column weighs shortfall). An interval that is not listed needs
+        nobody.
+    rules : ShiftRules
+        Start times, lengths, breaks, costs and headcount limits.
+    mode : {"cover", "shortfall"}
+        ``"cover"``: the cheapest schedule with at least the agents required working in every
+        interval. ``"shortfall"``: within ``budget``, the schedule with the least agent-time
+        short of the need (weighted), then the cheapest.
+    budget : float, optional
+        Most the schedule may cost (needed for ``"shortfall"``; a cap in ``"cover"``).
+    by : {None, "queue"}
+        ``None`` pools the queues (every agent takes every queue: the requirement is summed);
+        ``"queue"`` schedules each queue's own agents.
+    column : str
+        Which column of a staffing plan is the need: ``"agents"`` (on the phones, the default:
+        breaks are modelled here, so the plan's ``scheduled``, which allows for them in its
+        shrinkage, would count them twice), or a band such as ``"agents_hi_80"``.
+    every : str, optional
+        The requirement's grain (default: read from it).
+    time_limit : float
+        Seconds the solver may search; a schedule found by then is returned with its gap.
+    num_workers, seed, deterministic_time :
+        CP-SAT's workers, random seed and deterministic time limit (with ``num_workers=1`` and a
+        ``deterministic_time``, a run is repeatable).
+    time_zone : str, optional
+        Zone the shifts are laid out in (default: the workspace's). Days start at local midnight.
+
+    Returns
+    -------
+    ShiftSchedule
+
+    Raises
+    ------
+    OptionError
+        When no schedule can meet the rules: naming the intervals no shift reaches, the
+        headcount limit below the need, or the group of rules the solver finds in conflict.
+
+    References
+    ----------
+    Dantzig (1954) for the covering model; Aykin (1996) for break windows; CP-SAT (OR-Tools).
+
+    Examples
+    --------
+    >>> import datetime as dt, polars as pl
+    >>> need = pl.DataFrame({"interval_start": [dt.datetime(2026, 10, 5, h) for h in range(8, 16)],
+    ...                      "required": [2, 3, 3, 4, 4, 3, 2, 2]})
+    >>> rules = ShiftRules(lengths=(4,), earliest_start="08:00", latest_start="12:00", start_every="1h")
+    >>> s = schedule_shifts(need, rules, num_workers=1, time_limit=5)
+    >>> s.status, s.agent_shifts
+    ('optimal', 6)
+    """
+    check_option("mode", mode, Mode)
+    if by is not None:
+        check_option("by", by, Literal["queue"])
+    check_option("column", column, PLAN_COLUMNS)
+    if not isinstance(rules, ShiftRules):
+        raise OptionError(
+            f"rules= takes a ShiftRules (for example ShiftRules(lengths=(8,))); got "
+            f"{type(rules).__name__}."
+        )
+    if mode == "shortfall" and budget is None:
+        raise OptionError('mode="shortfall" needs budget= (the most the schedule may cost).')
+    if budget is not None and not (
+        isinstance(budget, int | float) and math.isfinite(budget) and budget >= 0
+    ):
+        raise OptionError(f"budget={budget!r} is not allowed; give a number 0 or more.")
+    if not (isinstance(time_limit, int | float) and time_limit > 0):
+        raise OptionError(f"time_limit={time_limit!r} is not allowed; give seconds above 0.")
+    problem = _requirement(requirement, column, by, every, time_zone)
+    from cxlab.staffing._shift_model import solve
+
+    return solve(problem, rules, mode, budget, time_limit, num_workers, seed, deterministic_time)
+
+
+def _clock(minutes: int) -> str:
+    m = minutes % DAY
+    return f"{m // 60:02d}:{m % 60:02d}"
+
+
+def shift_rows(
+    problem: _Problem, cands: list[_Candidate], counts: dict, breaks: dict
+) -> pl.DataFrame:
+    """One row per queue, shift and break placement, from the solved counts."""
+    rows = []
+    base = dt.datetime.combine(problem.first_day, dt.time())
+    for (q, c), n in sorted(counts.items()):
+        if n <= 0:
+            continue
+        cand = cands[c]
+        per_break = []
+        for k, (length, offsets, paid) in enumerate(cand.breaks):
+            starts = []
+            for o in offsets:
+                starts += [o] * breaks.get((q, c, k, o), 0)
+            per_break.append([(o, length, paid) for o in sorted(starts)])
+        combos: dict[tuple, int] = {}
+        for i in range(n):
+            key = tuple(b[i] for b in per_break)
+            combos[key] = combos.get(key, 0) + 1
+        for combo, k in sorted(combos.items()):
+            text = "; ".join(
+                f"{_clock(cand.start + o)}-{_clock(cand.start + o + ln)}" for o, ln, _p in combo
+            )
+            unpaid = "; ".join(
+                f"{_clock(cand.start + o)}-{_clock(cand.start + o + ln)}"
+                for o, ln, paid in combo
+                if not paid
+            )
+            paid_hours = (cand.length - sum(ln for _o, ln, p in combo if not p)) / 60.0
+            rows.append(
+                {
+                    "day": problem.first_day + dt.timedelta(days=cand.day),
+                    "start": base + dt.timedelta(minutes=cand.start),
+                    "end": base + dt.timedelta(minutes=cand.start + cand.length),
+                    "queue": problem.queues[q],
+                    "length_hours": cand.length / 60.0,
+                    "paid_hours": paid_hours,
+                    "part_time": cand.part_time,
+                    "breaks": text,
+                    "unpaid_breaks": unpaid,
+                    "agents": k,
+                    "cost": k * cand.cost / 100.0,
+                }
+            )
+    schema = {
+        "day": pl.Date,
+        "start": pl.Datetime("us"),
+        "end": pl.Datetime("us"),
+        "queue": pl.Utf8,
+        "length_hours": pl.Float64,
+        "paid_hours": pl.Float64,
+        "part_time": pl.Boolean,
+        "breaks": pl.Utf8,
+        "unpaid_breaks": pl.Utf8,
+        "agents": pl.Int64,
+        "cost": pl.Float64,
+    }
+    return pl.DataFrame(rows, schema=schema).sort("day", "start", "queue", "breaks")
+
+
+def interval_starts(problem: _Problem) -> pl.Series:
+    """The timeline's interval starts, local (in the zone when the requirement was aware)."""
+    n = problem.required.shape[1]
+    base = dt.datetime.combine(problem.first_day, dt.time())
+    ts = pl.Series(
+        "interval_start",
+        [base + dt.timedelta(minutes=problem.minutes * t) for t in range(n)],
+        dtype=pl.Datetime("us"),
+    )
+    if problem.aware:
+        ts = ts.dt.replace_time_zone(problem.time_zone, ambiguous="earliest", non_existent="null")
+    return ts
