@@ -298,6 +298,12 @@ class Reader:
 
     def fetch(self, sql: str, params: list, where: str) -> pl.DataFrame:
         """Run one query with its parameters bound; its rows as polars (via Arrow)."""
+        # the driver binds an aware datetime's wall time, dropping a zone other than UTC's:
+        # every aware datetime goes as UTC
+        params = [
+            v.astimezone(dt.UTC) if isinstance(v, dt.datetime) and v.tzinfo is not None else v
+            for v in params
+        ]
         try:
             self.cursor.execute(sql, parameters=params or None)
             table = self.cursor.fetch_arrow_table()
@@ -523,24 +529,26 @@ def ingest_sql(
     every one validated (``dry_run``: never). ``mode`` is ``"replace"`` (the whole table) or
     ``"months"`` (only the local months the source holds; the default for a table with a
     timestamp that is already stored); ``since`` reads only the months from then on (and implies
-    ``"months"``). Returns one summary per table, in the order read.
+    ``"months"``). A table without a timestamp is always read whole. Returns one summary per
+    table, in the order read.
     """
     ws = workspace if isinstance(workspace, Settings) else settings(workspace)
+    timed = [s.table for s in sources if spec_for(s.table).time_column is not None]
+    if since is not None and not timed:
+        raise OptionError(
+            f"since={since!r} reads the months of a table with a timestamp; "
+            f"{', '.join(s.table for s in sources)} has none, so it is read whole: leave since "
+            "out. Nothing was written."
+        )
     for src in sources:
-        spec = spec_for(src.table)
-        if since is not None and spec.time_column is None:
-            raise OptionError(
-                f"since={since!r} reads the months of a table with a timestamp; {src.table} has "
-                "none, so it is read whole: leave since out for it. Nothing was written."
-            )
         if since is not None and mode == "replace":
             raise OptionError(
                 f"since={since!r} replaces the months from then on and keeps the others; with "
                 "mode 'replace' the older months would be deleted. Leave mode out (or give "
                 "'months'). Nothing was written."
             )
-        if mode is not None:
-            check_mode(src.table, mode)
+        if mode is not None and (len(sources) == 1 or src.table in timed):
+            check_mode(src.table, mode)  # tables without a timestamp are read whole
     start = parse_since(since, ws.time_zone)
     ordered = sorted(
         sources, key=lambda s: dependency_order([x.table for x in sources]).index(s.table)
@@ -557,8 +565,10 @@ def ingest_sql(
                 target = table_dir(src.table, ws)
                 stored = any(target.glob("**/*.parquet"))
                 spec = spec_for(src.table)
-                chosen = mode or (
-                    "months" if spec.time_column and (stored or start is not None) else "replace"
+                chosen = (
+                    "replace"  # a table without a timestamp is read whole, since or not
+                    if spec.time_column is None
+                    else mode or ("months" if stored or start is not None else "replace")
                 )
                 job = _Staged(src, new_staging(ws.processed_dir, src.table), target, mode=chosen)
                 staged.append(job)
@@ -571,7 +581,7 @@ def ingest_sql(
                         reader,
                         ws,
                         known,
-                        start,
+                        start if spec.time_column else None,
                         allow_partial_months=allow_partial_months,
                         allow_unknown_customers=allow_unknown_customers,
                         stored=stored,
