@@ -140,22 +140,50 @@ def data_generate(
 @data_app.command("ingest")
 def data_ingest(
     path: Annotated[
-        Path,
-        typer.Argument(help="A CSV (UTF-8 or GBK), Parquet file, or DuckDB database with --query."),
-    ],
+        str | None,
+        typer.Argument(
+            metavar="PATH_OR_URL",
+            help="A CSV (UTF-8 or GBK), Parquet file, DuckDB database with --query, or a "
+            "postgresql://user@host:5432/db URL (no password: libpq reads PGPASSWORD, "
+            "PGPASSFILE or ~/.pgpass).",
+        ),
+    ] = None,
     table: Annotated[
-        str,
+        str | None,
         typer.Option("--table", "-t", help="Canonical table: contacts, customers, surveys, ..."),
-    ],
+    ] = None,
     query: Annotated[
-        str | None, typer.Option(help="SQL to run on the DuckDB database PATH.")
+        str | None,
+        typer.Option(
+            help="SQL to run on the DuckDB database PATH, or a table name or SELECT on the "
+            "PostgreSQL URL (default: the table's own name)."
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="Read a table named under [sources] in cxlab.toml, or all of them "
+            "(customers before contacts), instead of PATH_OR_URL.",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="PostgreSQL: read and replace only the months from this one on (2026-03, or a "
+            "date: its month); older stored months are kept."
+        ),
     ] = None,
     encoding: Annotated[
         str | None, typer.Option(help="Force a text encoding (default: UTF-8, then GBK).")
     ] = None,
     mode: Annotated[
-        str, typer.Option(help="replace the table, or replace only the months in the file.")
-    ] = "replace",
+        str | None,
+        typer.Option(
+            help="replace the table, or replace only the months in the file (default: replace; "
+            "from PostgreSQL, months for a stored table with a timestamp)."
+        ),
+    ] = None,
     workspace: Workspace = None,
     map_file: Annotated[
         Path | None,
@@ -193,10 +221,74 @@ def data_ingest(
         check_export,
         extra_columns,
         ingest,
+        ingest_postgres,
+        ingest_sources,
         load_mapping,
         months_plan,
         read_source,
     )
+    from cxlab.data._postgres import is_postgres_url
+
+    if source is not None or is_postgres_url(path):
+        if (source is None) == (path is None) or (source is None and table is None):
+            _fail(
+                ValueError(
+                    "give either a postgresql:// URL with --table, or --source TABLE|all "
+                    "(the [sources] of cxlab.toml), not both."
+                )
+            )
+        try:
+            if source is not None:
+                results = ingest_sources(
+                    source,
+                    since=since,
+                    mode=mode,
+                    workspace=workspace,
+                    allow_partial_months=allow_partial_months,
+                    allow_unknown_customers=allow_unknown_customers,
+                    dry_run=dry_run,
+                )
+            else:
+                results = [
+                    ingest_postgres(
+                        path,
+                        table,
+                        query=query,
+                        mapping=map_file,
+                        since=since,
+                        mode=mode,
+                        workspace=workspace,
+                        allow_partial_months=allow_partial_months,
+                        allow_unknown_customers=allow_unknown_customers,
+                        dry_run=dry_run,
+                    )
+                ]
+        except CxlabError as exc:
+            _fail(exc)
+        for result in results:
+            _echo_dropped(result["dropped"], result["table"])
+            months = [c["month"] for c in result["chunks"] if c["month"]]
+            if months:
+                typer.echo(
+                    f"{result['table']}: read {len(months)} month(s) one at a time, "
+                    f"{months[0]} to {months[-1]}"
+                )
+            if "plan" in result:
+                typer.echo(f"{result['table']}: {result['plan']}")
+            verb = "checked" if dry_run else "stored"
+            typer.echo(
+                f"{verb} {result['rows']:,} rows of {result['table']} from {result['source']}"
+                + ("" if dry_run else f" in {result['written_to']}")
+            )
+        if dry_run:
+            typer.echo("dry run: every rule passes; nothing was written.")
+        return
+    if path is None or table is None:
+        _fail(ValueError("give a file (PATH) and --table, a postgresql:// URL, or --source."))
+    if since is not None:
+        _fail(ValueError("--since reads months from a PostgreSQL source; use --mode months."))
+    path = Path(path)
+    mode = mode or "replace"
 
     if dry_run:
         from cxlab._present import scrub_text
@@ -606,6 +698,30 @@ def schedule_cmd(
             help="Run this job now with its parameters, timeouts and retries (what --cron lines call).",
         ),
     ] = None,
+    airflow: Annotated[
+        Path | None,
+        typer.Option(
+            "--airflow",
+            metavar="PATH",
+            help="Write the jobs as an Airflow 3 DAG file (a .py file) instead of running.",
+        ),
+    ] = None,
+    systemd: Annotated[
+        Path | None,
+        typer.Option(
+            "--systemd",
+            metavar="DIR",
+            help="Write a systemd .service and .timer per job into DIR instead of running.",
+        ),
+    ] = None,
+    cxlab_command: Annotated[
+        Path | None,
+        typer.Option(
+            "--cxlab-command",
+            metavar="PATH",
+            help="The cxlab executable the --airflow and --systemd jobs call (default: this one).",
+        ),
+    ] = None,
     poll: Annotated[float, typer.Option(help="Seconds between checks.")] = 30.0,
     workspace: Workspace = None,
 ) -> None:
@@ -622,14 +738,43 @@ def schedule_cmd(
     from cxlab._errors import OptionError
 
     try:
-        modes = [m for m, on in (("--cron", cron), ("--once", once), ("--run", run_job)) if on]
+        chosen = (
+            ("--cron", cron),
+            ("--once", once),
+            ("--run", run_job),
+            ("--airflow", airflow),
+            ("--systemd", systemd),
+        )
+        modes = [m for m, on in chosen if on is not None and on is not False]
         if len(modes) > 1:
-            raise OptionError(f"give one of --cron, --once, --run; got {' '.join(modes)}.")
+            raise OptionError(
+                f"give one of --cron, --once, --run; got {' '.join(modes)} "
+                "(--airflow and --systemd also go alone)."
+            )
+        if cxlab_command is not None and airflow is None and systemd is None:
+            raise OptionError("--cxlab-command goes with --airflow or --systemd.")
         sched.check_poll(poll)
         ws = settings(workspace)
-        schedule = sched.load_schedule(sched.schedule_path(ws), time_zone=ws.time_zone)
+        path = sched.schedule_path(ws)
+        schedule = sched.load_schedule(path, time_zone=ws.time_zone)
         if cron:
             typer.echo("\n".join(sched.cron_lines(ws, schedule)))
+            return
+        if airflow is not None:
+            dag = sched.write_airflow(ws, schedule, airflow, cxlab=cxlab_command, source=str(path))
+            typer.echo(
+                f"wrote {dag}: {len(schedule.jobs)} job(s) as Airflow tasks, each running "
+                "cxlab run; copy it into Airflow's dags folder"
+            )
+            return
+        if systemd is not None:
+            files = sched.write_systemd(ws, schedule, systemd, cxlab=cxlab_command)
+            timers = " ".join(f.name for f in files if f.suffix == ".timer")
+            typer.echo(
+                f"wrote {len(files)} unit(s) in {files[0].parent if files else systemd}; "
+                "install them in ~/.config/systemd/user/, then: systemctl --user daemon-reload "
+                f"&& systemctl --user enable --now {timers}"
+            )
             return
         if run_job is not None:
             raise typer.Exit(sched.run_job(ws, schedule, run_job, say=typer.echo).exit_code)

@@ -3,10 +3,12 @@
 The runner never imports a model package: it runs notebooks, which do.
 """
 
+from cxlab.runner._airflow import airflow_dag, write_airflow
 from cxlab.runner._execute import Execution, inspect_output
 from cxlab.runner._export import export_report
 from cxlab.runner._journal import read_runs, read_status, recover
 from cxlab.runner._notebooks import find_notebook, notebooks_dir, title_of
+from cxlab.runner._orchestrate import cxlab_executable
 from cxlab.runner._params import check_parameters, parameters_cell
 from cxlab.runner._publish import ensure_assets, prune_archive, write_index
 from cxlab.runner._render import (
@@ -34,6 +36,7 @@ from cxlab.runner._schedule import (
     schedule_path,
     serve,
 )
+from cxlab.runner._systemd import on_calendar, systemd_units, write_systemd
 
 __all__ = [
     "EXIT_BUSY",
@@ -46,10 +49,12 @@ __all__ = [
     "RunResult",
     "RunStopped",
     "Schedule",
+    "airflow_dag",
     "check_jobs",
     "check_parameters",
     "check_poll",
     "cron_lines",
+    "cxlab_executable",
     "due",
     "ensure_assets",
     "export_report",
@@ -60,6 +65,7 @@ __all__ = [
     "inspect_output",
     "load_schedule",
     "notebooks_dir",
+    "on_calendar",
     "parameters_cell",
     "prune_archive",
     "read_runs",
@@ -72,7 +78,10 @@ __all__ = [
     "schedule_path",
     "serve",
     "strip_external",
+    "systemd_units",
     "title_of",
     "workspace_lock",
+    "write_airflow",
     "write_index",
+    "write_systemd",
 ]

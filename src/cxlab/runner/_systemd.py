@@ -1,0 +1,256 @@
+"""``cxlab schedule --systemd DIR``: each job of ``schedule.yaml`` as a systemd service and timer.
+
+The service runs ``cxlab schedule --run JOB`` (the job as ``schedule.yaml`` defines it, with its
+retries); the timer starts it at the job's cron expression, converted to ``OnCalendar=``. See
+``docs/scheduler.md`` for the mapping and why.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shlex
+from pathlib import Path
+
+from cxlab._config import Settings
+from cxlab._errors import WorkspaceError
+from cxlab.runner._orchestrate import cron_fields, cxlab_executable, days_either, one_line
+from cxlab.runner._schedule import EXIT_BUSY, Job, Schedule
+
+BUSY_WAIT_SECONDS = 30
+"""Seconds a service waits before it calls ``cxlab schedule --run`` again while the workspace is
+busy."""
+MARGIN_MINUTES = 1.0
+"""Minutes each attempt may take beyond ``timeout_minutes`` (rendering and publishing)."""
+
+_WEEKDAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+_UNIT_CHARS = re.compile(r"[A-Za-z0-9:_.-]")
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9_./:+=,@-]+")
+
+
+def on_calendar(job: Job, time_zone: str) -> list[str]:
+    """``job``'s cron expression as systemd ``OnCalendar=`` values in ``time_zone``.
+
+    Each field's values are written out as croniter expands them (steps become lists, runs of
+    three or more become ``a..b`` ranges), so the calendar fires exactly when croniter does. When
+    both the day of the month and the day of the week are restricted, cron fires on a day that
+    matches either, while one ``OnCalendar=`` needs both: two values are returned then, one per
+    day field (a timer fires at the union of its ``OnCalendar=`` lines).
+
+    Raises
+    ------
+    WorkspaceError
+        A cron expression systemd cannot express exactly (a seconds field, ``L``, ``W``, ``#``),
+        naming the job and the field.
+
+    References
+    ----------
+    systemd.time(7), "Calendar events"; crontab(5) on the two day fields.
+    """
+    fields = cron_fields(job, use="a systemd calendar")
+    minutes, hours, days, months, weekdays = fields
+    clock = f"{_values(hours)}:{_values(minutes)}:00"
+
+    def date(day: list[int] | None) -> str:
+        return f"*-{_values(months)}-{_values(day)}"
+
+    if days_either(fields):
+        return [
+            f"{date(days)} {clock} {time_zone}",
+            f"{_weekdays(weekdays)} {date(None)} {clock} {time_zone}",
+        ]
+    lead = f"{_weekdays(weekdays)} " if weekdays is not None else ""
+    return [f"{lead}{date(days)} {clock} {time_zone}"]
+
+
+def _runs(values: list[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for v in values:
+        if runs and v == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], v)
+        else:
+            runs.append((v, v))
+    return runs
+
+
+def _values(values: list[int] | None) -> str:
+    if values is None:
+        return "*"
+    out = []
+    for first, last in _runs(values):
+        if last - first >= 2:
+            out.append(f"{first:02d}..{last:02d}")
+        else:
+            out += [f"{v:02d}" for v in range(first, last + 1)]
+    return ",".join(out)
+
+
+def _weekdays(values: list[int] | None) -> str:
+    if values is None:
+        return "*"
+    monday_first = sorted(v or 7 for v in values)  # systemd's ranges run Mon..Sun
+    out = []
+    for first, last in _runs(monday_first):
+        if last - first >= 2:
+            out.append(f"{_WEEKDAYS[first % 7]}..{_WEEKDAYS[last % 7]}")
+        else:
+            out += [_WEEKDAYS[v % 7] for v in range(first, last + 1)]
+    return ",".join(out)
+
+
+def unit_name(job: Job, prefix: str = "cxlab") -> str:
+    """``<prefix>-<job>`` with every character a unit name cannot hold written as ``\\xNN``
+    (its UTF-8 bytes), as ``systemd-escape`` does; without the ``.service``/``.timer`` suffix."""
+    text = f"{prefix}-{job.name}"
+    return "".join(
+        ch
+        if _UNIT_CHARS.fullmatch(ch) and not (i == 0 and ch == ".")
+        else "".join(f"\\x{b:02x}" for b in ch.encode("utf-8"))
+        for i, ch in enumerate(text)
+    )
+
+
+def _exec_word(word: str) -> str:
+    """One word of ``ExecStart=``, quoted and escaped as systemd reads it (``%`` and ``$`` are
+    systemd's specifiers and variables; backslash and quote are escaped; control characters as
+    ``\\xNN``)."""
+    if _PLAIN_WORD.fullmatch(word):
+        return word
+    out = []
+    for ch in word:
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif ch == "%":
+            out.append("%%")
+        elif ch == "$":
+            out.append("$$")
+        elif not ch.isprintable():
+            out.append("".join(f"\\x{b:02x}" for b in ch.encode("utf-8")))
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _setting(text: str) -> str:
+    """A free-text setting (a description) on one line, with ``%`` escaped."""
+    return one_line(text).replace("%", "%%")
+
+
+def systemd_units(
+    ws: Settings,
+    schedule: Schedule,
+    *,
+    cxlab: str | os.PathLike | None = None,
+    prefix: str = "cxlab",
+) -> dict[str, str]:
+    """A ``.service`` and a ``.timer`` per job of ``schedule``, as file name -> text.
+
+    The service is ``Type=oneshot`` and runs ``cxlab schedule --run JOB --workspace WS`` in the
+    workspace, which runs the job as ``schedule.yaml`` defines it when it starts (parameters,
+    timeouts, retries): cxlab retries a failed run itself, and systemd does not restart it, so a
+    failure is tried ``retries`` times, as from ``cxlab schedule``. ``TimeoutStartSec`` covers
+    every try: ``(retries + 1) × (timeout_minutes + MARGIN_MINUTES)``. A workspace that is busy
+    (exit :data:`~cxlab.runner.EXIT_BUSY`) restarts the service after
+    :data:`BUSY_RESTART_SECONDS` (``RestartForceExitStatus=``), the way the job stays due for the
+    next check. ``depends_on`` becomes ``After=``: when both timers fire together, the job starts
+    after the one it depends on has finished (no ``Wants=``: a job never starts the other).
+
+    The timer has the cron expression as ``OnCalendar=`` (:func:`on_calendar`), in the
+    schedule's time zone, and ``Persistent=true``: an occurrence missed while the machine was off
+    runs once when it is back.
+
+    Raises
+    ------
+    WorkspaceError
+        A cron that systemd cannot express exactly, or a workspace path with a control character.
+
+    References
+    ----------
+    systemd.service(5), systemd.timer(5), systemd.unit(5), systemd.time(7).
+    """
+    exe = cxlab_executable(cxlab)
+    root = str(ws.workspace.resolve())
+    if not root.isprintable():
+        raise WorkspaceError(
+            f"the workspace path {root!r} holds a control character; systemd cannot take it."
+        )
+    names = {job.name: unit_name(job, prefix) for job in schedule.jobs}
+    files: dict[str, str] = {}
+    for job in schedule.jobs:
+        calendars = on_calendar(job, schedule.time_zone)
+        command = " ".join(
+            shlex.quote(w) for w in (str(exe), "schedule", "--run", job.name, "--workspace", root)
+        )
+        script = (
+            f'while :; do {command}; code=$?; [ "$code" -eq {EXIT_BUSY} ] || exit "$code"; '
+            f'echo "the cxlab workspace is busy; trying again in {BUSY_WAIT_SECONDS} s" >&2; '
+            f"sleep {BUSY_WAIT_SECONDS}; done"
+        )
+        seconds = math.ceil((job.retries + 1) * (job.timeout_minutes + MARGIN_MINUTES) * 60)
+        after = [f"After={names[d]}.service" for d in job.depends_on]
+        head = (
+            f"# written by cxlab schedule --systemd for job {one_line(job.name)}; "
+            "regenerate after changing its cron expression"
+        )
+        files[f"{names[job.name]}.service"] = "\n".join(
+            [
+                head,
+                "[Unit]",
+                f"Description={_setting(f'cxlab job {job.name}: notebook {job.notebook}')}",
+                *after,
+                "",
+                "[Service]",
+                "Type=oneshot",
+                f"WorkingDirectory={root.replace('%', '%%')}",
+                f"# exit {EXIT_BUSY}: the workspace was busy; the job waits and runs when it is free",
+                f"ExecStart=/bin/sh -c {_exec_word(script)}",
+                f"TimeoutStartSec={seconds}",
+                "",
+            ]
+        )
+        files[f"{names[job.name]}.timer"] = "\n".join(
+            [
+                head,
+                "[Unit]",
+                f"Description={_setting(f'cxlab job {job.name}: cron {job.cron} in {schedule.time_zone}')}",
+                "",
+                "[Timer]",
+                *[f"OnCalendar={c}" for c in calendars],
+                "Persistent=true",
+                "AccuracySec=1s",
+                f"Unit={names[job.name]}.service",
+                "",
+                "[Install]",
+                "WantedBy=timers.target",
+                "",
+            ]
+        )
+    return files
+
+
+def write_systemd(
+    ws: Settings,
+    schedule: Schedule,
+    directory: str | os.PathLike,
+    *,
+    cxlab: str | os.PathLike | None = None,
+) -> list[Path]:
+    """Write :func:`systemd_units` into ``directory`` (made if its parent exists; files of the same name
+    are replaced) and return their paths, services first."""
+    from cxlab.runner._journal import atomic_write
+
+    folder = Path(directory).expanduser().absolute()
+    if folder.exists() and not folder.is_dir():
+        raise WorkspaceError(f"--systemd {str(directory)!r} is a file; give a folder.")
+    if not folder.parent.is_dir():
+        raise WorkspaceError(
+            f"--systemd {str(directory)!r}: the folder {folder.parent} does not exist."
+        )
+    files = systemd_units(ws, schedule, cxlab=cxlab)
+    folder.mkdir(exist_ok=True)
+    written = []
+    for name in sorted(files, key=lambda n: (not n.endswith(".service"), n)):
+        atomic_write(folder / name, files[name])
+        written.append(folder / name)
+    return written
