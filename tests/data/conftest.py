@@ -106,7 +106,18 @@ def pg_server() -> PgServer:
         log = str(root / "server.log")
         started = True
         subprocess.run(
-            [*run_as, str(folder / "pg_ctl"), "-D", str(data), "-o", options, "-l", log, "-w"],
+            [
+                *run_as,
+                str(folder / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                log,
+                "-w",
+                "start",
+            ],
             check=True,
             capture_output=True,
             timeout=90,
