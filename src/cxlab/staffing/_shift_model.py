@@ -149,7 +149,10 @@ def solve(
     model = cp_model.CpModel()
     lits = {k: model.new_bool_var(k) for k in GROUPS}
     top = math.ceil(need.max()) if need.size else 0
-    ub = rules.max_per_shift or rules.max_on_duty or 2 * top + 2 + len(rules.breaks)
+    # a bound on the agents of one shift, there only to keep the domains finite: a shift never
+    # needs more agents than (breaks + 2) x (the peak need + 1); the limits of the rules are
+    # constraints of their own, so that a conflict between them can be named
+    ub = max(rules.min_per_shift, (len(rules.breaks) + 2) * (top + 1))
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     b: dict[tuple[int, int, int, int], cp_model.IntVar] = {}
     work: list[list[list]] = [[[] for _t in range(n)] for _q in range(nq)]
