@@ -163,7 +163,7 @@ def data_ingest(
         str | None,
         typer.Option(
             "--source",
-            help="Read a table named under [sources] in cxlab.toml, or all of them "
+            help="Read a table named under \\[sources] in cxlab.toml, or all of them "
             "(customers before contacts), instead of PATH_OR_URL.",
         ),
     ] = None,

@@ -280,8 +280,9 @@ def ingest_postgres(
     Returns
     -------
     dict
-        ``table, source, rows, written_to, dropped, mode, chunks`` (each month read and its
-        rows) and, by months, ``months`` and ``plan``, as :func:`ingest` returns.
+        ``table, source, rows`` (read from the source), ``table_rows`` (the table stored),
+        ``written_to, dropped, mode, chunks`` (each month read and its rows) and, by months,
+        ``months`` and ``plan``, as :func:`ingest` returns.
 
     Raises
     ------

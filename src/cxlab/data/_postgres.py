@@ -488,6 +488,9 @@ class _Staged:
     staging: Path
     target: Path
     rows: int = 0
+    """Rows read from the source."""
+    table_rows: int = 0
+    """Rows of the table staged (those read and the stored ones kept)."""
     dropped: list[str] = field(default_factory=list)
     chunks: list[dict] = field(default_factory=list)
     plan: MonthsPlan | None = None
@@ -499,6 +502,7 @@ class _Staged:
             "table": self.source.table,
             "source": self.source.name,
             "rows": self.rows,
+            "table_rows": self.table_rows,
             "encoding": "postgresql",
             "written_to": str(self.target),
             "dropped": self.dropped,
@@ -715,7 +719,7 @@ def _load_whole(
     typed = _check(frame, job, src.name, known, allow_unknown_customers)
     job.keys = typed.select(spec_for(src.table).key)
     typed.write_parquet(job.staging / "part-0.parquet")
-    job.rows = _write_meta(job.staging, src.table, src.name, [])
+    job.rows = job.table_rows = _write_meta(job.staging, src.table, src.name, [])
 
 
 def _month_end(month: str) -> dt.datetime:
@@ -904,7 +908,8 @@ def _load_months(
         _refuse_stored_elsewhere(seen, target, writer.replaced, src, tz)
     months = writer.finish()
     job.keys = None if seen is None else seen.select(keys)
-    job.rows = _write_meta(job.staging, src.table, src.name, months)
+    job.table_rows = _write_meta(job.staging, src.table, src.name, months)
+    job.rows = sum(c.file_rows for c in changes)
     if job.mode == "months":
         replaced = sum(c.stored_rows for c in changes)
         job.plan = MonthsPlan(tuple(changes), stored_total - replaced, tz)
