@@ -375,6 +375,9 @@ def test_a_password_in_a_url_is_refused_without_showing_it(pg, tmp_path, tiny_wo
         text = str(refused.value)
         assert "PGPASSWORD" in text and ".pgpass" in text
         assert secret not in text and "Pa55" not in text and "%40" not in text
+    with pytest.raises(cx.CxlabError) as refused:  # libpq's key=value form, taken for a path
+        cx.data.ingest(f"host=127.0.0.1 password={secret}", "events", workspace=tmp_path)
+    assert "PGPASSWORD" in str(refused.value) and "Pa55" not in str(refused.value)
     folder = _toml(tmp_path / "ws", tiny_workspace)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CXLAB_TEST_PG", urls[0])
@@ -431,3 +434,22 @@ def test_the_cli_reads_sources_and_leaves_no_password_behind(pg, loaded, tmp_pat
             if path.is_file():
                 assert secret not in path.read_bytes(), path
     assert "PGPASSWORD" not in os.environ  # set for the runs only
+
+
+def test_a_gap_of_months_is_skipped_in_one_query(pg, tiny_workspace, tmp_path) -> None:
+    con, server = pg
+    frame = cx.data.load("contacts", workspace=tiny_workspace).collect().sort("arrived_at")
+    _put(con, "gap", pl.concat([frame.head(5), frame.tail(4)]))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PGPASSWORD", server.password)
+        result = cx.data.ingest_postgres(
+            server.url("service"), "contacts", query="crm.gap", workspace=tmp_path
+        )
+    local = frame["arrived_at"].dt.convert_time_zone("Asia/Shanghai").dt.strftime("%Y-%m")
+    first, second, last = local[0], sorted(set(local))[1], local[-1]
+    assert result["chunks"] == [
+        {"month": first, "rows": 5},
+        {"month": second, "rows": 0},  # empty: the next query jumps to the last month
+        {"month": last, "rows": 4},
+    ]
+    assert cx.data.load("contacts", workspace=tmp_path).collect().height == 9

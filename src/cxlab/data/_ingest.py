@@ -6,12 +6,13 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 from pathlib import Path
 
 import polars as pl
 
 from cxlab._config import Settings, settings
-from cxlab._errors import SchemaError
+from cxlab._errors import SchemaError, WorkspaceError
 from cxlab._masking import masking_in
 from cxlab.data._mapping import apply_mapping, load_mapping
 from cxlab.data._months import MonthsPlan, plan_months
@@ -32,6 +33,7 @@ def read_source(
     CSV columns are read as text, so that validation can say which rows do not parse.
     Returns the frame and the encoding used (``"parquet"``/``"duckdb"`` for those sources).
     """
+    _refuse_secret(path)
     path = Path(path)
     if query is not None:
         return _query(path, query), "duckdb"
@@ -69,6 +71,17 @@ def read_source(
         f"Refused {path}: unknown file type {suffix!r}; give a .csv, .tsv, .parquet file or a "
         "DuckDB database with --query. Nothing was written."
     )
+
+
+def _refuse_secret(path: str | os.PathLike) -> None:
+    """Refuse a libpq ``key=value`` string holding a password given as a path, without
+    echoing it (a file of that name would be named in a message)."""
+    if re.search(r"password\s*=", os.fspath(path), flags=re.IGNORECASE):
+        raise WorkspaceError(
+            "Refused the source given: it holds a password. Give a postgresql:// URL without "
+            "one and let libpq read the password from PGPASSWORD, PGPASSFILE or ~/.pgpass. "
+            "Nothing was read or written."
+        )
 
 
 def _check_header(text: str, separator: str, path: Path) -> None:
@@ -190,6 +203,7 @@ def ingest(
     >>> import cxlab as cx
     >>> cx.data.ingest("exports/contacts_2026-03.csv", "contacts", mode="months")  # doctest: +SKIP
     """
+    _refuse_secret(path)
     if is_postgres_url(path):
         return ingest_postgres(
             str(path),

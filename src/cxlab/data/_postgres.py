@@ -882,6 +882,17 @@ def _load_months(
         where = f"{src.name}, month {label}"
         frame = reader.fetch(chunk_sql, [*values, bind(month), bind(after)], where)
         job.chunks.append({"month": label, "rows": frame.height})
+        if not frame.height:  # a gap: go straight to the next month that has rows
+            following = reader.fetch(
+                f"SELECT min({qts}) AS next FROM ({query}) AS src WHERE {qts} >= ${k + 1}",
+                [*values, bind(after)],
+                where,
+            ).item()
+            if following is None:
+                break
+            month = aware(following).astimezone(zone_info)
+            month = month.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+            continue
         if frame.height:
             typed = _check(frame, job, where, known, allow_unknown_customers)
             _refuse_repeats(typed, seen, src.table, where)
