@@ -430,18 +430,25 @@ def _dask(
         if group:
             done = client.scatter([s.value for s in group], broadcast=broadcast, hash=False)
             scattered.update({id(s): f for s, f in zip(group, done, strict=True)})
-    futures = [
-        client.submit(
-            fn, *[scattered[id(a)] if isinstance(a, Shared) else a for a in t], pure=False
-        )
-        for t in tasks
-    ]
+    args = [[scattered[id(a)] if isinstance(a, Shared) else a for a in t] for t in tasks]
+    if len({len(a) for a in args}) == 1 and args[0]:  # one batch: a round trip, not one a task
+        futures = client.map(fn, *zip(*args, strict=True), pure=False)
+    else:
+        futures = [client.submit(fn, *a, pure=False) for a in args]
 
     def cancel() -> None:
         client.cancel([f for f in futures if f is not None])
 
     try:
-        return list(_track(_results(futures, labels, cancel), len(tasks), progress))
+        if progress is not None:  # one result after the other, to show them come
+            return list(_track(_results(futures, labels, cancel), len(tasks), progress))
+        try:
+            return client.gather(futures)  # in task order
+        except Exception:
+            first = next((i for i, f in enumerate(futures) if f.status == "error"), None)
+            if first is None:  # not a task's error (the cluster went away): as it came
+                raise
+            return list(_results(futures[: first + 1], labels[: first + 1], cancel))
     finally:
         scattered.clear()  # the workers drop the shared inputs once no future holds them
 

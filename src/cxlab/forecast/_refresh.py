@@ -228,17 +228,8 @@ def _aggregate(
     level: Sequence[int],
 ) -> pl.DataFrame:
     """Bottom-up sum of member forecasts; bands from the summed backtest errors (split-conformal)."""
-    point = (
-        frame.filter(pl.col("series_id").is_in(members))
-        .group_by("ts")
-        .agg(pl.col("y_hat").sum())
-        .sort("ts")
-    )
-    past = (
-        bt.filter(pl.col("series_id").is_in(members))
-        .group_by(["cutoff", "ts"])
-        .agg(pl.col("y").sum(), pl.col("y_hat").sum())
-    )
+    point = _sums_by(frame.filter(pl.col("series_id").is_in(members)), ["ts"], ["y_hat"])
+    past = _sums_by(bt.filter(pl.col("series_id").is_in(members)), ["cutoff", "ts"], ["y", "y_hat"])
     r = ((past["y"] - past["y_hat"]) / scale(past["y_hat"].to_numpy())).to_numpy()
     y_hat = point["y_hat"].to_numpy()
     s = scale(y_hat)
@@ -260,6 +251,24 @@ def _aggregate(
         pl.lit(lvl).alias("level"),
         pl.lit("bottom_up").alias("model"),
         *[pl.Series(k, v) for k, v in cols.items()],
+    )
+
+
+def _sums_by(frame: pl.DataFrame, keys: list[str], columns: list[str]) -> pl.DataFrame:
+    """The sums of ``columns`` per group of ``keys`` (sorted by them), each added in series order.
+
+    A fixed order, so the same forecasts give the same sums wherever they were computed: a
+    polars group-by adds floats in an order that changes from run to run (with the threads and
+    the chunks of the frame), which moves a sum by a few units in the last place.
+    """
+    rows = frame.select(*keys, "series_id", *columns).sort([*keys, "series_id"])
+    if rows.height == 0:
+        return rows.select(*keys, *columns)
+    run = rows.select(pl.struct(keys).rle_id()).to_series().to_numpy()
+    starts = np.flatnonzero(np.diff(run, prepend=-1))
+    summed = rows.select(pl.col(columns).sum()).schema  # the types a group-by sum gives
+    return rows.select(keys)[starts].with_columns(
+        pl.Series(c, np.add.reduceat(rows[c].to_numpy(), starts)).cast(summed[c]) for c in columns
     )
 
 
@@ -290,9 +299,8 @@ def _history(series: pl.DataFrame, groups: list, days: int) -> pl.DataFrame:
     frames = [recent]
     for _, name, members in groups:
         frames.append(
-            recent.filter(pl.col("series_id").is_in(members))
-            .group_by("ts")
-            .agg(pl.col("y").sum())
-            .select(pl.lit(name).alias("series_id"), "ts", "y")
+            _sums_by(recent.filter(pl.col("series_id").is_in(members)), ["ts"], ["y"]).select(
+                pl.lit(name).alias("series_id"), "ts", "y"
+            )
         )
     return pl.concat(frames).sort(["series_id", "ts"])
