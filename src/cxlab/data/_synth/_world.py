@@ -2,8 +2,9 @@
 
 Arrivals are a non-homogeneous Poisson process per queue (the planted intensity). Agents on shift
 per half hour follow a plan made from a flattened forecast, so peaks and the first and last open
-hour are understaffed; waits, abandonment (from exponential patience) and answer rates follow from
-that load through the Erlang C waiting probability. Customers are drawn for each arrival from
+hour are understaffed; the waits and abandonment of phone and chat contacts (exponential patience)
+come from simulating the first-come-first-served queue under those shifts with
+:func:`cxlab._queue.fifo_queue`, the simulator the staffing backtests use. Customers are drawn for each arrival from
 those still active, contacts get their outcomes (handle time, transfers, first-contact resolution,
 complaints, CSAT), unresolved contacts bring repeat contacts, and each month's churn and downgrade
 hazards depend on the 90 days of experience before the month (piecewise-constant Cox hazards).
@@ -18,12 +19,12 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
-import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from cxlab._queue import fifo_queue
 from cxlab.data._synth import _experiments as X
 from cxlab.data._synth._calendar import BIN_MINUTES, Event, Grid
 from cxlab.data._synth._config import (
@@ -163,50 +164,6 @@ def plan_staffing(
     return Staffing(start, agents)
 
 
-def fifo_queue(
-    arrived: np.ndarray,
-    slot: np.ndarray,
-    agents: np.ndarray,
-    service: np.ndarray,
-    patience: np.ndarray,
-    interval_seconds: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Simulate a first-come-first-served queue with abandonment (M/M/n+M with shifts).
-
-    ``arrived`` is in seconds (sorted); ``slot`` the staffing interval of each arrival and
-    ``agents`` the servers on shift per interval. A caller waits for the earliest free server
-    and leaves when the wait exceeds their patience; a caller who leaves never takes a server,
-    so processing arrivals in order is exact for FIFO. Returns (wait seconds, abandoned).
-    """
-    n = len(arrived)
-    wait = np.zeros(n)
-    gone = np.zeros(n, bool)
-    free: list[float] = []
-    current = -1
-    for i in range(n):
-        k = slot[i]
-        if k != current:
-            start = k * interval_seconds
-            want = int(agents[k])
-            if want > len(free):
-                for _ in range(want - len(free)):
-                    heapq.heappush(free, start)
-            elif want < len(free):
-                free = heapq.nsmallest(max(want, 1), free)
-                heapq.heapify(free)
-            current = k
-        t = arrived[i]
-        s = max(t, free[0])
-        w = s - t
-        if w > patience[i]:
-            wait[i] = patience[i]
-            gone[i] = True
-        else:
-            wait[i] = w
-            heapq.heapreplace(free, s + service[i])
-    return wait, gone
-
-
 def draw_arrivals(
     rng: np.random.Generator, grid: Grid, rates: dict[str, np.ndarray]
 ) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
@@ -254,9 +211,11 @@ def queue_waits(
     slot = np.clip((seconds // 1800).astype(int), 0, len(staffing.interval_start) - 1)
     service = HANDLE_MEDIAN[q.channel] * rng.lognormal(0.05, 0.5, len(arrived))
     patience = rng.exponential(MEAN_PATIENCE[q.channel], len(arrived))
-    servers = np.maximum(staffing.agents[q.queue], 1) * q.concurrency
-    wait, gone = fifo_queue(seconds, slot, servers, service, patience, 1800.0)
-    return np.round(wait, 1), gone
+    servers = staffing.agents[q.queue] * q.concurrency
+    out = fifo_queue(
+        seconds, service, patience, slot=slot, servers=servers, interval_seconds=1800.0
+    )
+    return np.round(out.wait, 1), out.abandoned
 
 
 def arrivals_by_month(
