@@ -321,6 +321,8 @@ def roster(
     contracted_hours : float, dict or DataFrame, optional
         Paid hours per week, for everyone, per agent, or as ``agent_id, contracted_hours``
         (default: the agents table's ``contracted_hours`` column if any, else no hours rule).
+        In a calendar week (Monday to Sunday) the schedule covers in full, paid hours are within
+        ``rules.hours_tolerance`` of them; in a week it covers in part, at most that much above.
     days_off : DataFrame, optional
         ``agent_id, day`` rows: days an agent does not work.
     preferences : DataFrame, optional
@@ -379,8 +381,12 @@ def roster(
     if days_off is not None:
         d = _day_frame(days_off, "days_off", ("agent_id", "day"))
         off = {(str(a), day) for a, day in d.select("agent_id", "day").iter_rows()}
-    first_day = min(k["day"] for k in keys)
-    last_day = max(k["day"] for k in keys)
+    # the days the schedule covers: those of its requirement, not only those with shifts
+    span = schedule.coverage_table["interval_start"]
+    if getattr(span.dtype, "time_zone", None):
+        span = span.dt.replace_time_zone(None)
+    first_day = min(min(k["day"] for k in keys), span.min().date())
+    last_day = max(max(k["day"] for k in keys), span.max().date())
     ndays = (last_day - first_day).days + 1
 
     # direct checks: a shift nobody may take; a day with more shifts than agents free for them
@@ -402,6 +408,15 @@ def roster(
                 f"on {day:%a %Y-%m-%d}, {n} shifts need filling but only {len(free)} agents are "
                 "free (one shift a day each); add agents or move days off."
             )
+        for queue in sorted({k["queue"] for k in keys if k["day"] == day}):
+            m = sum(k["count"] for k in keys if k["day"] == day and k["queue"] == queue)
+            able = [a for a in free if queue in can[a]]
+            if m > len(able):
+                raise OptionError(
+                    f"on {day:%a %Y-%m-%d}, {m} shifts of queue {queue!r} need filling but only "
+                    f"{len(able)} agents with the skill are free (one shift a day each); add "
+                    "skills or agents, or move days off."
+                )
 
     _check_hours(keys, ids, hours, rules, first_day, last_day)
 
@@ -425,8 +440,14 @@ def roster(
             w[a, i] = v
             if (a, k["day"]) in off:
                 model.add(v == 0).only_enforce_if(off_lit)
+    takers: dict[int, list] = {}
+    for (_a, i), v in w.items():
+        takers.setdefault(i, []).append(v)
+    fill = {}
     for i, k in enumerate(keys):
-        model.add(sum(v for (a, j), v in w.items() if j == i) == k["count"])
+        if k["day"] not in fill:
+            fill[k["day"]] = lit("fill", k["day"].strftime("%a %Y-%m-%d"))
+        model.add(sum(takers.get(i, [])) == k["count"]).only_enforce_if(fill[k["day"]])
     rest = dt.timedelta(hours=rules.min_rest_hours)
     pairs = []
     for i, ki in enumerate(keys):
@@ -627,6 +648,7 @@ def _table(schedule: ShiftSchedule, keys: list[dict], chosen: set) -> pl.DataFra
 
 
 RULE_WORDS = {
+    "fill": "filling every shift on",
     "days_off": "the days off of",
     "min_rest_hours": "the minimum rest between shifts of",
     "max_consecutive_days": "the most days in a row of",
@@ -650,15 +672,16 @@ def _diagnose(model, lits: list, names: list, rules: RosterRules, time_limit: fl
         "max_consecutive_days": f"max_consecutive_days={rules.max_consecutive_days}",
         "contracted_hours": f"hours_tolerance={rules.hours_tolerance:g}",
         "days_off": "days_off",
+        "fill": "one shift a day per agent, with the skill",
     }
     parts = [
-        f"{RULE_WORDS[rule]} {', '.join(repr(a) for a in agents[:6])}"
+        f"{RULE_WORDS[rule]} {', '.join(a if rule == 'fill' else repr(a) for a in agents[:6])}"
         + (f" and {len(agents) - 6} more" if len(agents) > 6 else "")
         + f" ({values[rule]})"
         for rule, agents in grouped.items()
     ]
     raise OptionError(
-        "no roster fills every shift while keeping "
+        "no roster keeps all of these rules: "
         + "; ".join(parts)
-        + ". Relax one of these rules, add agents, or change the schedule."
+        + ". Relax one of them, add agents, or change the schedule."
     )

@@ -1,0 +1,309 @@
+"""Rostering: every rule holds on random small instances, preferences steer the assignment, and
+an impossible roster is refused naming the rule and the agents or days that bind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import plotly.graph_objects as go
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import cxlab as cx
+from cxlab import OptionError
+from cxlab._present import use_language
+from cxlab.staffing import RosterRules, ShiftSchedule, roster
+
+MONDAY = dt.date(2026, 10, 5)
+
+
+def schedule_of(rows: list[tuple[int, str, float, str, int]]) -> ShiftSchedule:
+    """A schedule from (day, "HH:MM" start, hours, queue, agents) rows, without solving one."""
+    shifts = []
+    for day, start, hours, queue, count in rows:
+        begin = dt.datetime.combine(MONDAY + dt.timedelta(days=day), dt.time.fromisoformat(start))
+        shifts.append(
+            {
+                "day": begin.date(),
+                "start": begin,
+                "end": begin + dt.timedelta(hours=hours),
+                "queue": queue,
+                "length_hours": hours,
+                "paid_hours": hours,
+                "part_time": False,
+                "breaks": "",
+                "unpaid_breaks": "",
+                "agents": count,
+                "cost": hours * count,
+            }
+        )
+    frame = pl.DataFrame(shifts).with_columns(pl.col("start", "end").cast(pl.Datetime("us")))
+    week = [dt.datetime.combine(MONDAY, dt.time()), dt.datetime.combine(MONDAY, dt.time(23))]
+    week[1] += dt.timedelta(days=6)  # the schedule covers the whole week, Monday to Sunday
+    coverage = pl.DataFrame(
+        {
+            "interval_start": week,
+            "queue": ["all", "all"],
+            "required": [0.0, 0.0],
+            "working": [0.0, 0.0],
+            "on_shift": [0, 0],
+            "surplus": [0.0, 0.0],
+        }
+    )
+    return ShiftSchedule(
+        shifts=frame, coverage_table=coverage, mode="cover", status="optimal", objective=0.0,
+        best_bound=0.0, optimality_gap=0.0, cost=float(frame["cost"].sum()), shortfall_hours=0.0,
+        budget=None, time_limit=1.0, wall_seconds=0.0, interval_minutes=60, queues=("all",),
+        pooled=True,
+    )  # fmt: skip
+
+
+def agents_of(ids, channels=None) -> pl.DataFrame:
+    frame = pl.DataFrame({"agent_id": list(ids)})
+    if channels is not None:
+        frame = frame.with_columns(pl.Series("channel", list(channels)))
+    return frame
+
+
+def check_rules(result, schedule, agents, rules, *, days_off=(), contracted=None, skills=None):
+    """Assert every rule the roster promises, from its table alone."""
+    table = result.table
+    # every shift filled, exactly
+    want = schedule.shifts.group_by("day", "start", "end", "queue").agg(pl.col("agents").sum())
+    got = table.group_by("day", "start", "end", "queue").agg(pl.len().alias("filled"))
+    both = want.join(got, on=["day", "start", "end", "queue"], how="left")
+    assert (both["filled"].fill_null(0) == both["agents"]).all(), both
+    for agent, part in table.group_by("agent_id"):
+        agent = agent[0]
+        part = part.sort("start")
+        days = part["day"].to_list()
+        assert len(days) == len(set(days)), f"{agent} works twice a day"
+        for (_s0, e0), (s1, _e1) in zip(
+            part.select("start", "end").rows(), part.select("start", "end").rows()[1:], strict=False
+        ):
+            assert s1 - e0 >= dt.timedelta(hours=rules.min_rest_hours), (agent, e0, s1)
+        run, last = 0, None
+        for day in sorted(days):
+            run = run + 1 if last is not None and (day - last).days == 1 else 1
+            last = day
+            assert run <= rules.max_consecutive_days, (agent, day)
+        for day in days:
+            assert (agent, day) not in days_off, (agent, day)
+        if skills is not None:
+            assert set(part["queue"].to_list()) <= skills[agent], agent
+        if contracted is not None and agent in contracted:
+            hours = part["paid_hours"].sum()
+            assert hours <= contracted[agent] + rules.hours_tolerance + 1e-9
+    if contracted is not None:  # the test weeks are whole weeks: the floor holds too
+        worked = dict(table.group_by("agent_id").agg(pl.col("paid_hours").sum()).iter_rows())
+        for agent, hours in contracted.items():
+            assert worked.get(agent, 0.0) >= hours - rules.hours_tolerance - 1e-9, agent
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.data(),
+    n_agents=st.integers(4, 9),
+    max_days=st.integers(2, 6),
+    rest=st.sampled_from([0.0, 11.0, 14.0]),
+)
+def test_roster_rules_are_never_broken(data, n_agents, max_days, rest):
+    queues = ["phone_orders", "chat_support"]
+    starts = ["06:00", "09:00", "14:00", "22:00"]
+    rows = []
+    for day in range(7):
+        for start in data.draw(st.lists(st.sampled_from(starts), max_size=2, unique=True)):
+            rows.append((day, start, 8.0, data.draw(st.sampled_from(queues)), 1))
+    if not rows:
+        rows = [(0, "09:00", 8.0, "phone_orders", 1)]
+    schedule = schedule_of(rows)
+    ids = [f"a{i}" for i in range(n_agents)]
+    skills = {
+        a: set(data.draw(st.lists(st.sampled_from(queues), min_size=1, max_size=2, unique=True)))
+        for a in ids
+    }
+    off = {
+        (data.draw(st.sampled_from(ids)), MONDAY + dt.timedelta(days=data.draw(st.integers(0, 6))))
+        for _ in range(data.draw(st.integers(0, 4)))
+    }
+    days_off = pl.DataFrame(
+        {"agent_id": [a for a, _ in off], "day": [d for _, d in off]},
+        schema={"agent_id": pl.Utf8, "day": pl.Date},
+    )
+    total = sum(r[2] * r[4] for r in rows)
+    contracted = {a: total / n_agents for a in ids} if data.draw(st.booleans()) else None
+    rules = RosterRules(max_consecutive_days=max_days, min_rest_hours=rest, hours_tolerance=8)
+    skill_rows = pl.DataFrame(
+        [(a, q) for a, qs in skills.items() for q in sorted(qs)],
+        schema={"agent_id": pl.Utf8, "queue": pl.Utf8},
+        orient="row",
+    )
+    try:
+        result = roster(
+            schedule, agents_of(ids), rules, skills=skill_rows, days_off=days_off,
+            contracted_hours=contracted, num_workers=1, time_limit=10,
+        )  # fmt: skip
+    except OptionError as error:  # impossible instances are refused, by name
+        assert re.search(
+            r"no agent can take|are free|contracts|min_rest_hours|max_consecutive_days|"
+            r"days_off|hours_tolerance|filling every shift on",
+            str(error),
+        ), str(error)
+        return
+    check_rules(result, schedule, agents_of(ids), rules, days_off=off, contracted=contracted,
+                skills=skills)  # fmt: skip
+
+
+def test_a_feasible_week_is_rostered_within_every_rule():
+    """Two shifts a day all week, five agents on 40 hours: every rule holds and it is proven."""
+    rows = [(d, s, 8.0, "phone_orders", 1) for d in range(7) for s in ("07:00", "15:00")]
+    schedule = schedule_of(rows)
+    agents = agents_of([f"a{i}" for i in range(4)], ["phone"] * 4)
+    rules = RosterRules(max_consecutive_days=5, min_rest_hours=11, hours_tolerance=8)
+    off = {("a0", MONDAY), ("a1", MONDAY + dt.timedelta(days=1))}
+    days_off = pl.DataFrame({"agent_id": ["a0", "a1"], "day": [d for _, d in sorted(off)]})
+    result = roster(schedule, agents, rules, days_off=days_off, contracted_hours=32,
+                    num_workers=1)  # fmt: skip
+    assert result.status == "optimal" and result.table.height == 14
+    check_rules(
+        result, schedule, agents, rules, days_off=off, contracted={f"a{i}": 32 for i in range(4)}
+    )
+    assert result.by_agent()["paid_hours"].sum() == 112.0
+
+
+def test_preferences_steer_who_works_when():
+    schedule = schedule_of([(0, "07:00", 8.0, "all", 1), (0, "15:00", 8.0, "all", 1)])
+    prefs = pl.DataFrame(
+        {"agent_id": ["early", "late", "late"], "start": ["07:00", "15:00", "07:00"],
+         "weight": [1.0, 2.0, -1.0]}
+    )  # fmt: skip
+    result = roster(schedule, agents_of(["early", "late"]), preferences=prefs, num_workers=1)
+    who = dict(result.table.select(pl.col("start").dt.hour(), "agent_id").iter_rows())
+    assert who == {7: "early", 15: "late"}
+    assert result.preferences_met == 2 and result.preferences_total == 2
+    assert result.objective == pytest.approx(3.0) and result.optimal
+
+
+def test_skills_come_from_the_channel_or_a_skills_table():
+    schedule = schedule_of(
+        [(0, "09:00", 8.0, "chat_support", 1), (0, "09:00", 8.0, "phone_orders", 1)]
+    )
+    agents = agents_of(["p", "c"], ["phone", "chat"])
+    result = roster(schedule, agents, num_workers=1)
+    assert dict(result.table.select("queue", "agent_id").iter_rows()) == {
+        "chat_support": "c",
+        "phone_orders": "p",
+    }
+    skills = pl.DataFrame({"agent_id": ["p", "c"], "queue": ["chat_support", "phone_orders"]})
+    swapped = roster(schedule, agents, skills=skills, num_workers=1)
+    assert dict(swapped.table.select("queue", "agent_id").iter_rows()) == {
+        "chat_support": "p",
+        "phone_orders": "c",
+    }
+
+
+# -- refusals ------------------------------------------------------------------------------------
+
+
+def test_a_shift_nobody_can_take_is_named():
+    schedule = schedule_of([(1, "09:00", 8.0, "chat_support", 1)])
+    with pytest.raises(
+        OptionError,
+        match=r"no agent can take the Tue 2026-10-06 09:00 shift of queue 'chat_support'",
+    ):
+        roster(schedule, agents_of(["p"], ["phone"]), num_workers=1)
+
+
+def test_a_day_with_more_shifts_than_free_agents_is_named():
+    schedule = schedule_of([(2, "09:00", 8.0, "all", 2)])
+    off = pl.DataFrame({"agent_id": ["b"], "day": [MONDAY + dt.timedelta(days=2)]})
+    with pytest.raises(OptionError, match=r"on Wed 2026-10-07, 2 shifts need filling but only 1"):
+        roster(schedule, agents_of(["a", "b"]), days_off=off, num_workers=1)
+
+
+def test_too_little_rest_is_named_with_the_agent():
+    schedule = schedule_of([(0, "14:00", 8.0, "all", 1), (1, "06:00", 8.0, "all", 1)])
+    with pytest.raises(
+        OptionError, match=r"minimum rest between shifts of 'solo' \(min_rest_hours=11\)"
+    ):
+        roster(schedule, agents_of(["solo"]), num_workers=1)
+
+
+def test_too_many_days_in_a_row_is_named_with_the_agent():
+    schedule = schedule_of([(d, "09:00", 8.0, "all", 1) for d in range(7)])
+    with pytest.raises(
+        OptionError, match=r"most days in a row of 'solo' \(max_consecutive_days=5\)"
+    ):
+        roster(schedule, agents_of(["solo"]), num_workers=1)
+
+
+def test_contracts_the_shifts_cannot_meet_are_named():
+    schedule = schedule_of([(d, "09:00", 8.0, "all", 1) for d in range(7)])
+    with pytest.raises(OptionError, match="too many agents for these shifts"):
+        roster(schedule, agents_of(["a", "b", "c"]), contracted_hours=40, num_workers=1)
+    with pytest.raises(OptionError, match="too few agents for these shifts"):
+        roster(schedule, agents_of(["a"]), RosterRules(max_consecutive_days=7),
+               contracted_hours=20, num_workers=1)  # fmt: skip
+
+
+def test_contracted_hours_that_bind_only_together_are_named_by_the_solver():
+    """Hours that fit in total but not agent by agent: one has 16 hours, the other 40, for two
+    eight-hour shifts a day on four days (64 hours), with a tolerance of 0."""
+    schedule = schedule_of([(d, "09:00", 8.0, "all", 1) for d in range(7)])
+    rules = RosterRules(max_consecutive_days=7, hours_tolerance=0)
+    with pytest.raises(OptionError, match=r"contracted hours of 'a'.*hours_tolerance=0"):
+        roster(schedule, agents_of(["a", "b"]), rules, contracted_hours={"a": 4, "b": 52},
+               num_workers=1)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda: RosterRules(max_consecutive_days=0), "max_consecutive_days=0"),
+        (lambda: RosterRules(min_rest_hours=-1), "min_rest_hours=-1"),
+        (lambda: RosterRules(hours_tolerance=float("nan")), "hours_tolerance=nan"),
+    ],
+)
+def test_bad_roster_rules_are_refused(make, words):
+    with pytest.raises(OptionError, match=re.escape(words)):
+        make()
+
+
+def test_bad_inputs_are_refused():
+    schedule = schedule_of([(0, "09:00", 8.0, "all", 1)])
+    with pytest.raises(OptionError, match="takes the ShiftSchedule"):
+        roster("not a schedule", agents_of(["a"]))
+    with pytest.raises(cx.SchemaError, match="agent_id has duplicates"):
+        roster(schedule, agents_of(["a", "a"]))
+    with pytest.raises(cx.SchemaError, match="days_off= lacks the columns"):
+        roster(schedule, agents_of(["a"]), days_off=pl.DataFrame({"agent_id": ["a"]}))
+
+
+# -- the result ----------------------------------------------------------------------------------
+
+
+def test_the_roster_shows_itself():
+    schedule = schedule_of([(d, "09:00", 8.0, "phone_orders", 1) for d in range(3)])
+    prefs = pl.DataFrame({"agent_id": ["a"], "weight": [1.0], "day": [MONDAY]})
+    result = roster(schedule, agents_of(["a", "b"], ["phone", "phone"]), preferences=prefs,
+                    contracted_hours=12, num_workers=1)  # fmt: skip
+    assert set(result.summary().columns) >= {"agent_id", "day", "start", "end", "queue"}
+    figure = result.plot()
+    assert isinstance(figure, go.Figure) and len(figure.data) == 1
+    assert figure.layout.template == cx.viz.house_template()
+    json.dumps(result.to_dict(), allow_nan=False)
+    for language in ("en", "zh"):
+        with use_language(language):
+            found = result.findings()
+            markup = result._repr_html_()
+        assert all(re.search(r"[.。]$", f) for f in found), found
+        assert "<script" not in markup
+    with use_language("zh"):
+        assert all(re.search(r"[\u4e00-\u9fff]", f) for f in result.findings())
+    assert "1 of 1 preferences are honoured." in result.findings()
+    by_agent = result.by_agent()
+    assert by_agent["shifts"].sum() == 3 and by_agent["contracted_hours"].to_list() == [12.0, 12.0]
