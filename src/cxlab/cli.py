@@ -227,9 +227,9 @@ def data_ingest(
         months_plan,
         read_source,
     )
-    from cxlab.data._postgres import is_postgres_url
 
-    if source is not None or is_postgres_url(path):
+    url = path is not None and path.strip().lower().startswith(("postgresql://", "postgres://"))
+    if source is not None or url:
         if (source is None) == (path is None) or (source is None and table is None):
             _fail(
                 ValueError(
