@@ -17,7 +17,7 @@ from typing import Any
 from cxlab._config import Settings
 from cxlab._errors import WorkspaceError
 from cxlab.runner._orchestrate import cron_fields, cxlab_executable, groups, one_line
-from cxlab.runner._schedule import EXIT_BUSY, Job, Schedule
+from cxlab.runner._schedule import EXIT_BUSY, Job, Schedule, _check_notebooks
 
 RETRY_DELAY_MINUTES = 1.0
 """Minutes Airflow waits before it tries a failed task again (cxlab's own retries wait none)."""
@@ -295,7 +295,7 @@ def write_airflow(
     source: str = "schedule.yaml",
 ) -> Path:
     """Write :func:`airflow_dag` to ``path`` (a ``.py`` file; replaced in one step if it exists)
-    and return it. Put it in Airflow's ``dags/`` folder, or point ``[core] dags_folder`` at it."""
+    and return it; a job whose notebook does not exist refuses it (:class:`WorkspaceError`). Put it in Airflow's ``dags/`` folder, or point ``[core] dags_folder`` at it."""
     from cxlab.runner._journal import atomic_write
 
     target = Path(path).expanduser().absolute()
@@ -308,5 +308,6 @@ def write_airflow(
         raise WorkspaceError(f"--airflow {str(path)!r} is a folder; give the .py file to write.")
     if not target.parent.is_dir():
         raise WorkspaceError(f"--airflow {str(path)!r}: the folder {target.parent} does not exist.")
+    _check_notebooks(ws, schedule.jobs)  # a job whose notebook does not exist would fail each run
     atomic_write(target, airflow_dag(ws, schedule, cxlab=cxlab, source=source))
     return target

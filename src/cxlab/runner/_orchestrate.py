@@ -6,6 +6,7 @@ The exports themselves are :mod:`cxlab.runner._airflow` and :mod:`cxlab.runner._
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import sys
@@ -119,6 +120,23 @@ def days_either(fields: CronFields) -> bool:
     """cron's rule: when both the day of the month and the day of the week are restricted, a day
     matching either fires (croniter's ``day_or``); otherwise both must match."""
     return fields[2] is not None and fields[4] is not None
+
+
+def fires(fields: CronFields, at: dt.datetime) -> bool:
+    """Whether a cron expression read by :func:`cron_fields` fires at the wall-clock minute
+    ``at`` (cron's rule on the two day fields included)."""
+    minutes, hours, days, months, weekdays = fields
+
+    def allows(values: list[int] | None, value: int) -> bool:
+        return values is None or value in values
+
+    day, weekday = allows(days, at.day), allows(weekdays, at.isoweekday() % 7)
+    return (
+        allows(minutes, at.minute)
+        and allows(hours, at.hour)
+        and allows(months, at.month)
+        and ((day or weekday) if days_either(fields) else (day and weekday))
+    )
 
 
 def one_line(text: str) -> str:

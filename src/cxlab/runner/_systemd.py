@@ -7,16 +7,26 @@ retries); the timer starts it at the job's cron expression, converted to ``OnCal
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import math
 import os
 import re
 import shlex
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from cxlab._config import Settings
 from cxlab._errors import WorkspaceError
-from cxlab.runner._orchestrate import cron_fields, cxlab_executable, days_either, one_line
-from cxlab.runner._schedule import EXIT_BUSY, Job, Schedule
+from cxlab.runner._orchestrate import (
+    CronFields,
+    cron_fields,
+    cxlab_executable,
+    days_either,
+    fires,
+    one_line,
+)
+from cxlab.runner._schedule import EXIT_BUSY, Job, Schedule, _check_notebooks
 
 BUSY_WAIT_SECONDS = 30
 """Seconds a service waits before it calls ``cxlab schedule --run`` again while the workspace is
@@ -41,14 +51,18 @@ def on_calendar(job: Job, time_zone: str) -> list[str]:
     Raises
     ------
     WorkspaceError
-        A cron expression systemd cannot express exactly (a seconds field, ``L``, ``W``, ``#``),
-        naming the job and the field.
+        A cron expression systemd cannot express exactly, naming the job and the field: a
+        seconds field, ``L``, ``W``, ``#``, or a time inside an hour the zone skips or repeats
+        when its clocks change in the next :data:`CLOCK_YEARS` years (cron runs a skipped time
+        at the end of the gap and a repeated one twice; systemd skips the first and runs the
+        second once).
 
     References
     ----------
     systemd.time(7), "Calendar events"; crontab(5) on the two day fields.
     """
     fields = cron_fields(job, use="a systemd calendar")
+    _check_clock_changes(job, fields, time_zone)
     minutes, hours, days, months, weekdays = fields
     clock = f"{_values(hours)}:{_values(minutes)}:00"
 
@@ -62,6 +76,67 @@ def on_calendar(job: Job, time_zone: str) -> list[str]:
         ]
     lead = f"{_weekdays(weekdays)} " if weekdays is not None else ""
     return [f"{lead}{date(days)} {clock} {time_zone}"]
+
+
+CLOCK_YEARS = 20
+"""Years ahead in which a job's firing times are checked against the zone's clock changes."""
+
+
+def clock_changes(
+    time_zone: str, *, years: int = CLOCK_YEARS
+) -> list[tuple[dt.datetime, dt.datetime, str]]:
+    """The local wall-clock windows in which ``time_zone`` changes its clocks over the next
+    ``years``: ``(first, end, kind)`` with ``end`` excluded, ``kind`` ``"skipped"`` (the hour
+    that does not exist when clocks go forward) or ``"repeated"`` (the hour lived twice when
+    they go back). Times are naive local times."""
+    today = dt.datetime.now(dt.UTC).date()
+    return list(_clock_changes(time_zone, today, years))
+
+
+@functools.lru_cache(maxsize=16)
+def _clock_changes(
+    time_zone: str, today: dt.date, years: int
+) -> tuple[tuple[dt.datetime, dt.datetime, str], ...]:
+    tz = ZoneInfo(time_zone)
+    start = int(dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC).timestamp())
+
+    def offset(seconds: int) -> dt.timedelta | None:
+        return dt.datetime.fromtimestamp(seconds, dt.UTC).astimezone(tz).utcoffset()
+
+    out = []
+    before = offset(start)
+    for n in range(1, 366 * years + 1):
+        lo, hi = start + (n - 1) * 86400, start + n * 86400
+        after = offset(hi)
+        if after == before or after is None or before is None:
+            continue
+        while hi - lo > 1:  # the first second of the new offset
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if offset(mid) == before else (lo, mid)
+        wall = dt.datetime.fromtimestamp(hi, dt.UTC).replace(tzinfo=None)
+        first, end = sorted((wall + before, wall + after))
+        out.append((first, end, "skipped" if after > before else "repeated"))
+        before = after
+    return tuple(out)
+
+
+def _check_clock_changes(job: Job, fields: CronFields, time_zone: str) -> None:
+    """Refuse a job that fires inside an hour the zone skips or repeats: cron (croniter) runs a
+    skipped time at the end of the gap and a repeated time twice, systemd skips the one and runs
+    the other once, so no calendar matches cron there."""
+    for first, end, kind in clock_changes(time_zone):
+        at = first
+        while at < end:
+            if fires(fields, at):
+                raise WorkspaceError(
+                    f"job {job.name!r}: cron {job.cron!r} fires at {at:%H:%M} on {at:%Y-%m-%d}, "
+                    f"in the hour {time_zone} {kind} when its clocks change "
+                    f"({first:%H:%M}-{end:%H:%M}); cron and systemd run such a time differently, "
+                    "so the hour and minute fields cannot be written exactly. Choose a time "
+                    "outside that hour, a time zone without clock changes (UTC), or a timer "
+                    "that calls cxlab schedule --once."
+                )
+            at += dt.timedelta(minutes=1)
 
 
 def _runs(values: list[int]) -> list[tuple[int, int]]:
@@ -237,7 +312,8 @@ def write_systemd(
     cxlab: str | os.PathLike | None = None,
 ) -> list[Path]:
     """Write :func:`systemd_units` into ``directory`` (made if its parent exists; files of the same name
-    are replaced) and return their paths, services first."""
+    are replaced) and return their paths, services first; a job whose notebook does not exist
+    refuses it (:class:`WorkspaceError`)."""
     from cxlab.runner._journal import atomic_write
 
     folder = Path(directory).expanduser().absolute()
@@ -247,6 +323,7 @@ def write_systemd(
         raise WorkspaceError(
             f"--systemd {str(directory)!r}: the folder {folder.parent} does not exist."
         )
+    _check_notebooks(ws, schedule.jobs)  # a job whose notebook does not exist would fail each run
     files = systemd_units(ws, schedule, cxlab=cxlab)
     folder.mkdir(exist_ok=True)
     written = []
