@@ -114,6 +114,48 @@ def _queue(problem: _Problem, q: int) -> str:
     return "" if name == POOLED else f" for queue {name!r}"
 
 
+def _blocks(
+    problem: _Problem,
+    rules: ShiftRules,
+    budget: float | None,
+    cands: list[_Candidate],
+    rows: list[dict[int, int]],
+    need: np.ndarray,
+) -> list[set[int]]:
+    """Groups of days that can be scheduled apart: days a shift spans, days of one week under
+    ``days_per_week``, and all days when a share or a budget binds them together."""
+    minutes = problem.minutes
+    days = need.shape[1] * minutes // DAY
+    parent = list(range(days))
+
+    def find(d: int) -> int:
+        while parent[d] != d:
+            parent[d] = parent[parent[d]]
+            d = parent[d]
+        return d
+
+    def union(a: int, b: int) -> None:
+        parent[find(a)] = find(b)
+
+    busy = need.sum(axis=0) > 0
+    for ci, c in enumerate(cands):
+        for t in rows[ci]:
+            if busy[t]:
+                union(c.day, t * minutes // DAY)
+    if rules.days_per_week is not None:
+        for d in range(1, days):
+            if (problem.first_day + dt.timedelta(days=d)).weekday() != 0:
+                union(d - 1, d)
+    if rules.max_part_time_share is not None or budget is not None:
+        for d in range(1, days):
+            union(0, d)
+    groups: dict[int, set[int]] = {}
+    for d in range(days):
+        groups.setdefault(find(d), set()).add(d)
+    needed = {t * minutes // DAY for t in np.flatnonzero(busy)}
+    return [g for _root, g in sorted(groups.items()) if g & needed]
+
+
 def solve(
     problem: _Problem,
     rules: ShiftRules,
@@ -124,10 +166,11 @@ def solve(
     seed: int,
     deterministic_time: float | None,
 ) -> ShiftSchedule:
-    from ortools.sat.python import cp_model
-
+    """Build and solve the model, one group of days at a time when the groups do not interact
+    (each day apart, unless shifts cross midnight or a weekly, share or budget rule binds
+    days together): the same optimum, proven much sooner."""
     minutes = problem.minutes
-    nq, n = problem.required.shape
+    n = problem.required.shape[1]
     days = n * minutes // DAY
     need = problem.required.copy()
     if rules.min_on_duty:
@@ -142,10 +185,102 @@ def solve(
             for o in offsets:
                 sizes += list(_cover_row(c.start + o, length, minutes, n).values())
     g = reduce(math.gcd, sizes)
+    blocks = _blocks(problem, rules, budget, cands, rows, need)
+    counts: dict = {}
+    breaks: dict = {}
+    per_week: dict = {}
+    objective = bound = 0.0
+    optimal = True
+    big = 1
+    started = time.perf_counter()
+    for i, block in enumerate(blocks):
+        left = max(0.05, time_limit - (time.perf_counter() - started)) / (len(blocks) - i)
+        det = None if deterministic_time is None else deterministic_time / len(blocks)
+        day_of = np.arange(n) * minutes // DAY
+        mask = np.isin(day_of, sorted(block))
+        solved = _solve_block(
+            problem, rules, mode, budget, cands, rows, np.where(mask, need, 0.0), block, g,
+            left, num_workers, seed, det,
+        )  # fmt: skip
+        counts.update(solved["counts"])
+        breaks.update(solved["breaks"])
+        per_week.update(solved["per_week"])
+        objective += solved["objective"]
+        bound += solved["bound"]
+        optimal = optimal and solved["optimal"]
+        big = solved["big"]
+    wall = time.perf_counter() - started
+    units = minutes // g
+    gap = 0.0 if optimal else max(0.0, (objective - bound) / max(abs(objective), 1e-9))
+    shifts = shift_rows(problem, cands, counts, breaks)
+    coverage = _coverage(problem, need, cands, rows, counts, breaks)
+    total_cost = sum(cands[ci].cost * k for (q, ci), k in counts.items()) / 100.0
+    shortfall = float((-coverage["surplus"].clip(upper_bound=0)).sum()) * minutes / 60.0
+    if mode == "shortfall":
+        # the objective is big x weighted shortfall + cost: report the shortfall in agent-hours
+        objective_out = shortfall
+        if optimal:
+            bound_out = shortfall
+        elif (problem.weight == 1).all():
+            bound_out = max(0.0, math.ceil(bound / big - 1e-9) / 100 / units * minutes / 60.0)
+        else:
+            bound_out = float("nan")
+    else:
+        objective_out, bound_out = total_cost, bound / 100.0
+    agents_per_week = None
+    if per_week:
+        agents_per_week = pl.DataFrame(
+            [
+                {"queue": problem.queues[q], "week": monday, "agents": value}
+                for (q, monday), value in sorted(per_week.items())
+            ],
+            schema={"queue": pl.Utf8, "week": pl.Date, "agents": pl.Int64},
+        )
+    return ShiftSchedule(
+        shifts=shifts,
+        coverage_table=coverage,
+        mode=mode,
+        status="optimal" if optimal else "feasible",
+        objective=objective_out,
+        best_bound=bound_out,
+        optimality_gap=gap,
+        cost=total_cost,
+        shortfall_hours=shortfall,
+        budget=budget,
+        time_limit=float(time_limit),
+        wall_seconds=wall,
+        interval_minutes=minutes,
+        queues=tuple(problem.queues),
+        pooled=problem.queues == [POOLED],
+        agents_per_week=agents_per_week,
+        rules=rules,
+        time_zone=problem.time_zone,
+    )
+
+
+def _solve_block(
+    problem: _Problem,
+    rules: ShiftRules,
+    mode: str,
+    budget: float | None,
+    cands: list[_Candidate],
+    rows: list[dict[int, int]],
+    need: np.ndarray,
+    block: set[int],
+    g: int,
+    time_limit: float,
+    num_workers: int,
+    seed: int,
+    deterministic_time: float | None,
+) -> dict:
+    """The model of the days in ``block`` (``need`` is zero elsewhere), solved."""
+    from ortools.sat.python import cp_model
+
+    minutes = problem.minutes
+    nq, n = need.shape
     units = minutes // g
     need_units = np.ceil(need * units - 1e-9).astype(np.int64)
     weights = np.round(problem.weight * 100).astype(np.int64)
-
     model = cp_model.CpModel()
     lits = {k: model.new_bool_var(k) for k in GROUPS}
     top = math.ceil(need.max()) if need.size else 0
@@ -160,7 +295,7 @@ def solve(
     for q in range(nq):
         reach = need[q] > 0
         for ci, c in enumerate(cands):
-            if not any(reach[t] for t in rows[ci]):
+            if c.day not in block or not any(reach[t] for t in rows[ci]):
                 continue
             v = model.new_int_var(0, ub, f"x{q}_{ci}")
             x[q, ci] = v
@@ -187,10 +322,11 @@ def solve(
     for q in range(nq):
         for t in range(n):
             covered = sum(coef * v for coef, v in work[q][t]) if work[q][t] else 0
+            if need_units[q, t] <= 0:
+                continue
             if mode == "cover":
-                if need_units[q, t] > 0:
-                    model.add(covered >= int(need_units[q, t])).only_enforce_if(lits["cover"])
-            elif need_units[q, t] > 0:
+                model.add(covered >= int(need_units[q, t])).only_enforce_if(lits["cover"])
+            else:
                 u = model.new_int_var(0, int(need_units[q, t]), f"s{q}_{t}")
                 model.add(u + covered >= int(need_units[q, t]))
                 short_terms.append((int(weights[q, t]), u))
@@ -211,7 +347,7 @@ def solve(
         for (q, ci), v in x.items():
             by_day.setdefault((q, cands[ci].day), []).append(v)
         weeks: dict[dt.date, list[int]] = {}
-        for d in range(days):
+        for d in sorted(block):
             day = problem.first_day + dt.timedelta(days=d)
             weeks.setdefault(day - dt.timedelta(days=day.weekday()), []).append(d)
         for q in range(nq):
@@ -228,11 +364,10 @@ def solve(
     budget_units = None if budget is None else math.floor(budget * 100 + 1e-6)
     if budget_units is not None:
         model.add(cost <= budget_units).only_enforce_if(lits["budget"])
+    big = 1 if mode == "cover" else (budget_units or 0) + 1
     if mode == "cover":
         model.minimize(cost)
-        big = 1
     else:
-        big = (budget_units or 0) + 1
         model.minimize(big * sum(w * u for w, u in short_terms) + cost)
     for lit in lits.values():
         model.add(lit == 1)
@@ -243,9 +378,7 @@ def solve(
     solver.parameters.random_seed = int(seed)
     if deterministic_time is not None:
         solver.parameters.max_deterministic_time = float(deterministic_time)
-    started = time.perf_counter()
     status = solver.solve(model)
-    wall = time.perf_counter() - started
     if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
         _diagnose(model, lits, time_limit)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -253,62 +386,15 @@ def solve(
             f"no schedule was found within time_limit={time_limit:g} seconds (the solver "
             "neither found one nor proved there is none); give more time."
         )
-    counts = {k: int(solver.value(v)) for k, v in x.items()}
-    breaks = {k: int(solver.value(v)) for k, v in b.items()}
-    objective = float(solver.objective_value)
-    bound = float(solver.best_objective_bound)
-    optimal = status == cp_model.OPTIMAL
-    gap = 0.0 if optimal else max(0.0, (objective - bound) / max(abs(objective), 1e-9))
-    shifts = shift_rows(problem, cands, counts, breaks)
-    coverage = _coverage(problem, need, cands, rows, counts, breaks)
-    total_cost = sum(cands[ci].cost * k for (q, ci), k in counts.items()) / 100.0
-    shortfall = float((-coverage["surplus"].clip(upper_bound=0)).sum()) * minutes / 60.0
-    if mode == "shortfall":
-        # the objective is big x weighted shortfall + cost: report both in agent-hours
-        objective_out = shortfall
-        weighted_bound = math.ceil(bound / big - 1e-9) if not optimal else None
-        bound_out = (
-            shortfall
-            if optimal
-            else max(0.0, weighted_bound / 100 / units * minutes / 60.0)
-            if (problem.weight == 1).all()
-            else float("nan")
-        )
-    else:
-        objective_out, bound_out = total_cost, bound / 100.0
-    agents_per_week = None
-    if per_week:
-        agents_per_week = pl.DataFrame(
-            [
-                {
-                    "queue": problem.queues[q],
-                    "week": monday,
-                    "agents": sum(int(solver.value(y)) for y in ys),
-                }
-                for (q, monday), ys in sorted(per_week.items())
-            ],
-            schema={"queue": pl.Utf8, "week": pl.Date, "agents": pl.Int64},
-        )
-    return ShiftSchedule(
-        shifts=shifts,
-        coverage_table=coverage,
-        mode=mode,
-        status="optimal" if optimal else "feasible",
-        objective=objective_out,
-        best_bound=bound_out,
-        optimality_gap=gap,
-        cost=total_cost,
-        shortfall_hours=shortfall,
-        budget=budget,
-        time_limit=float(time_limit),
-        wall_seconds=wall,
-        interval_minutes=minutes,
-        queues=tuple(problem.queues),
-        pooled=problem.queues == [POOLED],
-        agents_per_week=agents_per_week,
-        rules=rules,
-        time_zone=problem.time_zone,
-    )
+    return {
+        "counts": {k: int(solver.value(v)) for k, v in x.items()},
+        "breaks": {k: int(solver.value(v)) for k, v in b.items()},
+        "per_week": {k: sum(int(solver.value(y)) for y in ys) for k, ys in per_week.items()},
+        "objective": float(solver.objective_value),
+        "bound": float(solver.best_objective_bound),
+        "optimal": status == cp_model.OPTIMAL,
+        "big": big,
+    }
 
 
 def _patterns(ds: list[int], k: int):

@@ -552,6 +552,9 @@ def schedule_shifts(
         The requirement's grain (default: read from it).
     time_limit : float
         Seconds the solver may search; a schedule found by then is returned with its gap.
+        Days that do not interact (no shift crosses midnight into a day that needs agents, and
+        no weekly model, part-time share or budget ties them) are solved one after another,
+        sharing the time; this proves the same optimum much sooner.
     num_workers, seed, deterministic_time :
         CP-SAT's workers, random seed and deterministic time limit (with ``num_workers=1`` and a
         ``deterministic_time``, a run is repeatable).
