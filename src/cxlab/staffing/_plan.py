@@ -50,6 +50,9 @@ from cxlab.staffing._util import (
 from cxlab.staffing._words import duration_words, family_color, queue_words
 from cxlab.viz import closed_hours, date_ticks, fade, step_band, with_gaps
 
+PLAN_TASKS = 16
+"""A plan on an executor is cut into at most this many tasks of whole queues (a queue's agents
+take milliseconds: one task each would cost more in shipping than it saves)."""
 BANDS = (("lo_80", "y_lo_80"), ("hi_80", "y_hi_80"), ("lo_95", "y_lo_95"), ("hi_95", "y_hi_95"))
 QUANTILE_COLUMNS = ("y_lo_95", "y_lo_80", "y_hat", "y_hi_80", "y_hi_95")
 # the time slot of all queues together that needs the most agents: not always the slot with the
@@ -596,11 +599,11 @@ def plan(
     time_zone : str, optional
         Time zone used in findings and charts (default: the workspace's).
     executor : optional
-        Where the agents are computed: ``None`` (the Dask cluster of ``CXLAB_DASK_ADDRESS``, one
-        task per queue, if set; else in this process, all queues at once), ``"serial"``,
-        ``"processes"``, ``"dask"``, a ``distributed.Client`` or an executor with ``submit``
-        (see :mod:`cxlab._executor`). Each interval's agents depend on its own row only, so
-        every executor gives the same table.
+        Where the agents are computed: ``None`` (the Dask cluster of ``CXLAB_DASK_ADDRESS``, in
+        up to 16 tasks of whole queues, if set; else in this process, all queues at once),
+        ``"serial"``, ``"processes"``, ``"dask"``, a ``distributed.Client`` or an executor with
+        ``submit`` (see :mod:`cxlab._executor`). Each interval's agents depend on its own row
+        only, so every executor gives the same table.
 
     Returns
     -------
@@ -700,12 +703,15 @@ def plan(
         )
     volumes = np.maximum(volumes, 0.0)
     given = None if headcount is None else _headcount(headcount, frame, None)
-    # each row's agents depend on that row alone: one task per queue (rows of a queue are
-    # contiguous), or all rows at once in this process
+    # each row's agents depend on that row alone: all rows at once in this process, else tasks
+    # of whole queues (a queue's rows are contiguous), up to PLAN_TASKS of about equal rows
     bounds = [0, len(ids)]
     if not is_local(executor, 2):
-        change = np.flatnonzero(ids[1:] != ids[:-1]) + 1
-        bounds = [0, *change.tolist(), len(ids)]
+        starts = np.concatenate([[0], np.flatnonzero(ids[1:] != ids[:-1]) + 1])
+        count = min(len(starts), PLAN_TASKS)
+        wanted = np.linspace(0, len(ids), count + 1)[1:-1]
+        cuts = starts[np.minimum(np.searchsorted(starts, wanted), len(starts) - 1)]
+        bounds = [0, *sorted({int(c) for c in cuts if 0 < c < len(ids)}), len(ids)]
 
     def cut(v: Any, a: int, b: int) -> Any:
         return v[..., a:b] if np.ndim(v) else v
@@ -725,9 +731,11 @@ def plan(
         )
         for a, b in itertools.pairwise(bounds)
     ]
-    parts = fan_out(
-        _agents, tasks, executor=executor, names=[f"series {str(ids[a])!r}" for a in bounds[:-1]]
-    )
+    names = [
+        f"series {str(ids[a])!r}" + (f" to {str(ids[b - 1])!r}" if ids[a] != ids[b - 1] else "")
+        for a, b in itertools.pairwise(bounds)
+    ]
+    parts = fan_out(_agents, tasks, executor=executor, names=names)
     agents = np.concatenate([p[0] for p in parts], axis=1)
     head, service_level, occupancy, risk = (
         np.concatenate([p[k] for p in parts]) for k in range(1, 5)
