@@ -467,3 +467,24 @@ def test_our_cover_cost_is_at_most_pyworkforce_s():
     ).solve()  # fmt: skip
     assert theirs["status"] == "OPTIMAL"
     assert got.cost <= theirs["cost"] + 1e-9
+
+
+def test_days_solved_apart_reach_the_joint_optimum_and_night_shifts_join_days():
+    frames = [need_frame([2, 3, 3, 2, 1, 1], day=DAY0 + dt.timedelta(days=d)) for d in range(2)]
+    rules = ShiftRules(
+        lengths=(2, 3), earliest_start="08:00", latest_start="12:00", start_every="1h"
+    )
+    apart = schedule_shifts(pl.concat(frames), rules, num_workers=1)
+    joint = schedule_shifts(  # a share of 100% ties the days together without binding
+        pl.concat(frames), rules.replace(max_part_time_share=1.0), num_workers=1
+    )
+    assert apart.optimal and joint.optimal and apart.cost == joint.cost
+    night = pl.concat(
+        [
+            need_frame([1, 1], first_hour=22),
+            need_frame([1, 1], first_hour=0, day=DAY0 + dt.timedelta(days=1)),
+        ]
+    )
+    rules = ShiftRules(lengths=(4,), earliest_start="00:00", latest_start="23:00", start_every="1h")
+    got = schedule_shifts(night, rules, num_workers=1)
+    assert got.agent_shifts == 1 and got.shifts["start"].dt.hour().to_list() == [22]
