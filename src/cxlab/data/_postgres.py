@@ -687,14 +687,20 @@ def _source_column(src: SqlSource, canonical: str) -> str | None:
     return rule.column if rule is not None else None
 
 
+def _refuse_missing(frame: pl.DataFrame, src: SqlSource, where: str) -> None:
+    """Refuse a query without a column the table (or its mapping) needs, as a file is refused,
+    before any row is read."""
+    if src.mapping is not None:
+        apply_mapping(frame.clear(), src.mapping, source=where)  # raises on a missing header
+    elif any(c not in frame.columns for c in spec_for(src.table).required):
+        validate(frame.clear(), src.table, source=where)  # raises the missing columns' message
+
+
 def _refuse_empty(frame: pl.DataFrame, job: _Staged, where: str, since: dt.datetime | None):
     """A query without rows, or without a column the table needs, refused as a file would be
     (its missing columns first); nothing is written."""
     src = job.source
-    if src.mapping is not None:
-        apply_mapping(frame, src.mapping, source=where)  # raises on a header it does not find
-    elif any(c not in frame.columns for c in spec_for(src.table).required):
-        validate(frame, src.table, source=where)  # raises the missing columns' message
+    _refuse_missing(frame, src, where)
     after = f" from {since:%Y-%m} on ({since.tzinfo})" if since is not None else ""
     raise SchemaError(
         f"Refused {where} (table {src.table}): the query returned no rows{after}. "
@@ -811,8 +817,7 @@ def _load_months(
     query, values = _bind_names(statement, src.params, src.name)
     k = len(values)
     probe = reader.fetch(f"SELECT * FROM ({query}) AS src LIMIT 0", values, src.name)
-    if ts not in probe.columns:
-        _refuse_empty(probe, job, src.name, None)
+    _refuse_missing(probe, src, src.name)
     dtype = probe.schema[ts]
     if not isinstance(dtype, pl.Datetime):
         raise SchemaError(
