@@ -183,7 +183,7 @@ class Roster(Result):
         """A timeline: one row per agent, a bar per shift, coloured by queue."""
         import plotly.graph_objects as go
 
-        from cxlab.viz import color_for
+        from cxlab.viz import color_for, date_ticks
 
         fig = go.Figure()
         for i, (queue, part) in enumerate(self.table.group_by("queue", maintain_order=True)):
@@ -198,10 +198,10 @@ class Roster(Result):
                     base=starts, x=length_ms, y=part["agent_id"].to_list(), orientation="h",
                     name=queue_words(q), marker_color=color_for(str(q).split("_")[0], index=i),
                     customdata=part["breaks"].to_list(),
-                    hovertemplate="%{y}: %{base|%a %H:%M}<br>%{customdata}<extra></extra>",
+                    hovertemplate="%{y}: %{base|%m-%d %H:%M}<br>%{customdata}<extra></extra>",
                 )
             )  # fmt: skip
-        fig.update_xaxes(type="date")
+        fig.update_xaxes(type="date", tickformat=date_ticks())
         fig.update_yaxes(
             categoryorder="array", categoryarray=list(reversed(self.agents)), title_text=""
         )
@@ -574,6 +574,30 @@ def _check_hours(
                     f"the contracts allow at most {most:g} (contracted hours plus "
                     f"hours_tolerance={tol:g}): too few agents for these shifts."
                 )
+        # shifts come whole: count them, not only their hours
+        mine = [k for k in keys if k["day"] - dt.timedelta(days=k["day"].weekday()) == monday]
+        n = sum(k["count"] for k in mine)
+        longest = max(k["paid_hours"] for k in mine)
+        shortest = min(k["paid_hours"] for k in mine)
+        fewest = sum(math.ceil(max(0.0, h - tol) / longest - 1e-9) for h in hours.values())
+        if full and longest > 0 and fewest > n:
+            raise OptionError(
+                f"the week of {monday.isoformat()} has {n} shifts of at most {longest:g} paid "
+                f"hours, but to reach their contracted hours less hours_tolerance={tol:g} the "
+                f"agents need at least {fewest} shifts between them: too many agents for these "
+                "shifts. Roster fewer agents or widen hours_tolerance."
+            )
+        if len(hours) == len(ids) and shortest > 0:
+            days = len({k["day"] for k in mine})
+            most_shifts = sum(
+                min(days, math.floor((h + tol) / shortest + 1e-9)) for h in hours.values()
+            )
+            if most_shifts < n:
+                raise OptionError(
+                    f"the week of {monday.isoformat()} has {n} shifts of at least {shortest:g} "
+                    f"paid hours, but within their contracted hours plus hours_tolerance={tol:g} "
+                    f"the agents can work at most {most_shifts}: too few agents for these shifts."
+                )
 
 
 def _preferences(preferences: Any, keys: list[dict], w: dict) -> tuple[list, list]:
@@ -663,7 +687,10 @@ def _diagnose(model, lits: list, names: list, rules: RosterRules, time_limit: fl
     found = conflict(model, lits, time_limit)
     core = [names[i] for i in found or []]
     if not core:
-        raise OptionError("no roster fills every shift and keeps the rules.")
+        raise OptionError(
+            "no roster fills every shift and keeps the rules; the solver could not single out "
+            f"the rule that binds within time_limit={time_limit:g} seconds."
+        )
     grouped: dict[str, list[str]] = {}
     for rule, agent in core:
         grouped.setdefault(rule, []).append(agent)

@@ -467,7 +467,7 @@ class ShiftSchedule(Result):
         import plotly.graph_objects as go
         from plotly.subplots import make_subplots
 
-        from cxlab.viz import color_for, fade
+        from cxlab.viz import closed_hours, color_for, date_ticks, fade
 
         fig = make_subplots(
             rows=len(self.queues),
@@ -487,7 +487,7 @@ class ShiftSchedule(Result):
                     line=dict(shape="hv", width=0, color=color_for("phone")), fill="tozeroy",
                     fillcolor=fade(color_for("phone"), 0.45),
                     name=_("Agents working"), legendgroup="s", showlegend=i == 1,
-                    hovertemplate="%{x|%a %H:%M}: %{y:.1f}<extra></extra>",
+                    hovertemplate="%{x|%m-%d %H:%M}: %{y:.1f}<extra></extra>",
                 ),
                 row=i, col=1,
             )  # fmt: skip
@@ -496,11 +496,21 @@ class ShiftSchedule(Result):
                     x=xs, y=d["required"].to_list(), mode="lines",
                     line=dict(shape="hv", width=2, color="#333333"),
                     name=_("Agents required"), legendgroup="r", showlegend=i == 1,
-                    hovertemplate="%{x|%a %H:%M}: %{y:.1f}<extra></extra>",
+                    hovertemplate="%{x|%m-%d %H:%M}: %{y:.1f}<extra></extra>",
                 ),
                 row=i, col=1,
             )  # fmt: skip
             fig.update_yaxes(rangemode="tozero", title_text=_("Agents"), row=i, col=1)
+        used = self.coverage_table.filter((pl.col("required") > 0) | (pl.col("on_shift") > 0))
+        stamps = used["interval_start"]
+        if getattr(stamps.dtype, "time_zone", None):
+            stamps = stamps.dt.convert_time_zone(self.time_zone or "UTC")
+            stamps = stamps.dt.replace_time_zone(None)
+        fig.update_xaxes(
+            type="date",
+            rangebreaks=closed_hours(stamps.unique().sort().to_list()),
+            tickformat=date_ticks(),
+        )
         fig.update_layout(
             title=_("Agents working against agents required"),
             height=max(360, 220 * len(self.queues) + 140),
