@@ -245,19 +245,25 @@ def test_contracts_the_shifts_cannot_meet_are_named():
     schedule = schedule_of([(d, "09:00", 8.0, "all", 1) for d in range(7)])
     with pytest.raises(OptionError, match="too many agents for these shifts"):
         roster(schedule, agents_of(["a", "b", "c"]), contracted_hours=40, num_workers=1)
+    # 56 hours cover two contracts of 30 less 4, but in whole shifts of 8 each needs 4 of 7
+    with pytest.raises(OptionError, match="need at least 8 shifts between them"):
+        roster(schedule, agents_of(["a", "b"]), contracted_hours=30, num_workers=1)
     with pytest.raises(OptionError, match="too few agents for these shifts"):
         roster(schedule, agents_of(["a"]), RosterRules(max_consecutive_days=7),
                contracted_hours=20, num_workers=1)  # fmt: skip
 
 
 def test_contracted_hours_that_bind_only_together_are_named_by_the_solver():
-    """Hours that fit in total but not agent by agent: one has 16 hours, the other 40, for two
-    eight-hour shifts a day on four days (64 hours), with a tolerance of 0."""
+    """Counts and hours add up (one shift for a, six for b, seven in the week), but b cannot
+    work six days of seven at most two in a row: the solver names b's two rules."""
     schedule = schedule_of([(d, "09:00", 8.0, "all", 1) for d in range(7)])
-    rules = RosterRules(max_consecutive_days=7, hours_tolerance=0)
-    with pytest.raises(OptionError, match=r"contracted hours of 'a'.*hours_tolerance=0"):
-        roster(schedule, agents_of(["a", "b"]), rules, contracted_hours={"a": 4, "b": 52},
+    rules = RosterRules(max_consecutive_days=2, hours_tolerance=0)
+    with pytest.raises(OptionError) as caught:
+        roster(schedule, agents_of(["a", "b"]), rules, contracted_hours={"a": 8, "b": 48},
                num_workers=1)  # fmt: skip
+    message = str(caught.value)
+    assert "contracted hours of 'b'" in message and "most days in a row of 'b'" in message
+    assert "'a'" not in message
 
 
 @pytest.mark.parametrize(
