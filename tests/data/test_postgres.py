@@ -73,6 +73,7 @@ def pg(pg_server, tiny_workspace):
         con.close()
         con = driver.connect(pg_server.url("service"), autocommit=True)
     con.cursor().execute("CREATE SCHEMA crm")
+    con.cursor().execute("CREATE SEQUENCE crm.seq")
     ws = settings(tiny_workspace)
     for table in cx.data.TABLES:
         if not cx.data.has_table(table, ws):
@@ -331,6 +332,7 @@ def test_a_duplicate_id_across_months_is_refused(pg, tiny_workspace, tmp_path) -
         ("SELECT * FROM crm.contacts WHERE no_such_column = 1", None, "no_such_column"),
         ("SELECT * FROM crm.contacts WHERE queue = :queue", {}, ":queue"),
         ("DELETE FROM crm.contacts", None, "neither a table name nor a SELECT"),
+        ("SELECT *, nextval('crm.seq') AS n FROM crm.contacts", None, "read-only transaction"),
     ],
 )
 def test_a_bad_query_is_refused_and_nothing_written(
