@@ -634,7 +634,8 @@ def test_real_airflow_loads_the_dags_and_runs_a_task(tmp_path: Path, runner_ws: 
         "jobs:\n"
         '  first: {notebook: good, cron: "30 5 * * *", retries: 2, timeout_minutes: 3}\n'
         '  second: {notebook: charted, cron: "30 5 * * *", depends_on: first}\n'
-        '  monthly: {notebook: good, cron: "0 7 2 * *", depends_on: first, retries: 0}\n'
+        '  monthly: {notebook: failing_cell, cron: "0 7 2 * *", depends_on: first, retries: 0}\n'
+        '  after: {notebook: early_exit, cron: "0 7 2 * *", depends_on: monthly}\n'
         '  solo: {notebook: good, cron: "*/15 * * * 1-5", timeout_minutes: 2.5,\n'
         f"         parameters: {{n: 5, label: {json.dumps(label)}}}}}\n",
         encoding="utf-8",
@@ -686,3 +687,19 @@ def test_real_airflow_loads_the_dags_and_runs_a_task(tmp_path: Path, runner_ws: 
     assert run["parameters"]["n"] == 5
     assert (runner_ws / "outputs" / "reports" / "good" / "latest.html").exists()
     assert not (tmp_path / "pwned").exists() and not (runner_ws / "pwned").exists()
+
+    # the group, started by hand: every gate lets its job through; the jobs run after the one
+    # they depend on, and the job whose dependency failed is not run
+    subprocess.run(
+        [airflow, "dags", "test", "cxlab_first"],
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    runs = {r["notebook"]: r for r in read_runs(runner_ws / "outputs")[1:]}
+    assert sorted(runs) == ["charted", "failing_cell", "good"]
+    assert runs["good"]["status"] == "ok" and runs["charted"]["status"] == "ok"
+    assert runs["failing_cell"]["status"] == "failed"
+    assert runs["charted"]["started_at"] >= runs["good"]["ended_at"]
+    assert runs["failing_cell"]["started_at"] >= runs["good"]["ended_at"]
