@@ -107,7 +107,11 @@ def check_url(url: str, *, where: str = "the command line") -> PgUrl:
     user = unquote(userinfo.split(":", 1)[0]) or options.get("user", "")
     after = head.rpartition("@")[2]
     hosts, _, database = after.partition("/")
-    host, _, port = hosts.rpartition(":") if hosts.count(":") == 1 else (hosts, "", "")
+    if hosts.startswith("["):  # an IPv6 address: [::1]:5432
+        host, _, port = hosts[1:].partition("]")
+        port = port.removeprefix(":")
+    else:
+        host, _, port = hosts.rpartition(":") if hosts.count(":") == 1 else (hosts, "", "")
     host = unquote(host) or options.get("host", "")
     database = unquote(database) or options.get("dbname", "")
     port = port or options.get("port", "")
@@ -743,6 +747,13 @@ def _local_month(column: str, tz: str) -> pl.Expr:
     return pl.col(column).dt.convert_time_zone(tz).dt.strftime("%Y-%m")
 
 
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        shutil.copy2(source, target)
+
+
 class _MonthWriter:
     """Writes validated rows as the store's UTC month partitions into a staging folder, each
     partition once it is complete, merged with the stored rows ``mode="months"`` keeps."""
@@ -776,8 +787,8 @@ class _MonthWriter:
                 end = _month_end(month)
                 if any(lo < end and hi > start for lo, hi in self.replaced):
                     self._write(month, [])
-                else:
-                    shutil.copytree(old, self.staging / old.name)
+                else:  # stored parquet files are never changed in place: a link is a copy
+                    shutil.copytree(old, self.staging / old.name, copy_function=_link_or_copy)
                     self.written.append(month)
         return sorted(self.written)
 
