@@ -455,3 +455,23 @@ def test_a_gap_of_months_is_skipped_in_one_query(pg, tiny_workspace, tmp_path) -
         {"month": last, "rows": 4},
     ]
     assert cx.data.load("contacts", workspace=tmp_path).collect().height == 9
+
+
+@pytest.mark.parametrize(
+    ("section", "says"),
+    [
+        ('[sources.contacts]\nurl_env = "CXLAB_NOT_SET"\n', "CXLAB_NOT_SET, which is not set"),
+        ('[sources.contacts]\nurl = "postgresql://a@b/c"\nqeury = "x"\n', "unknown key(s) qeury"),
+        ('[sources.contact]\nurl = "postgresql://a@b/c"\n', "'contact' is not a canonical table"),
+        ('[sources.contacts]\nquery = "crm.contacts"\n', "give the database as url or url_env"),
+        ('[sources.contacts]\nurl = "mysql://a@b/c"\n', "not a postgresql:// URL"),
+        ('[sources.contacts]\nurl = "postgresql://a@b/c"\nparams = 3\n', "params is not valid"),
+    ],
+)
+def test_the_sources_section_is_checked(tmp_path, section, says) -> None:
+    (tmp_path / "cxlab.toml").write_text('[workspace]\ntime_zone = "Asia/Shanghai"\n' + section)
+    assert settings(tmp_path).time_zone == "Asia/Shanghai"  # other commands read it as before
+    with pytest.raises(cx.CxlabError) as refused:
+        cx.data.ingest_sources("all", workspace=tmp_path)
+    assert says in str(refused.value)
+    assert not (tmp_path / "data").exists()
