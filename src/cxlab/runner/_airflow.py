@@ -35,7 +35,7 @@ from airflow.sdk import DAG, literal
 
 try:
     from airflow.sdk import CronTriggerTimetable, MultipleCronTriggerTimetable
-except ImportError:  # Airflow 3.0 and 3.1
+except ImportError:  # an Airflow 3 whose SDK does not export the timetables yet
     from airflow.timetables.trigger import CronTriggerTimetable, MultipleCronTriggerTimetable
 """
 
