@@ -97,6 +97,26 @@ def test_refresh_on_the_cluster_equals_the_serial_run(client) -> None:
     ]
 
 
+def test_refresh_in_local_processes_equals_the_serial_run() -> None:
+    serial = cx.forecast.refresh(SERIES, hierarchy=HIERARCHY, horizon=1, origins=2)
+    pooled = cx.forecast.refresh(
+        SERIES, hierarchy=HIERARCHY, horizon=1, origins=2, executor="processes"
+    )
+    _same_forecast(serial, pooled)
+
+
+def test_the_total_adds_the_queues_in_series_order() -> None:
+    """The channel and total forecasts are sums in a fixed order (a polars group-by adds floats
+    in an order that changes from run to run): the same as adding the queues one by one."""
+    fc = cx.forecast.refresh(SERIES, hierarchy=HIERARCHY, horizon=1, origins=2)
+    queues = fc.frame.filter(level="queue").sort("series_id", "ts")
+    by_queue = [queues.filter(series_id=q)["y_hat"].to_numpy() for q in ("q0", "q1", "q2")]
+    total = fc.frame.filter(series_id="total").sort("ts")["y_hat"].to_numpy()
+    assert np.array_equal(total, (by_queue[0] + by_queue[1]) + by_queue[2])
+    phone = fc.frame.filter(series_id="phone").sort("ts")["y_hat"].to_numpy()
+    assert np.array_equal(phone, by_queue[0] + by_queue[1])
+
+
 def test_backtest_on_the_cluster_equals_the_serial_run(client) -> None:
     models = [cx.forecast.DailyProfile()]
     serial = cx.forecast.backtest(SERIES, models, horizon="day", origins=3, executor="serial")

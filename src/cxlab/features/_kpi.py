@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
-from cxlab._executor import Shared, check_executor, fan_out
+from cxlab._executor import Shared, add_in_order, check_executor, fan_out
 from cxlab._present import check_every, every_minutes, local_zone, register_units
 from cxlab.features._metrics import Metric, MetricConfig, _flags, declared_metrics, metrics
 
@@ -251,8 +251,7 @@ def _add_sums(parts: list[pl.DataFrame], keys: list[str]) -> pl.DataFrame:
     run = rows.select(pl.struct(keys).rle_id()).to_series().to_numpy()
     starts = np.flatnonzero(np.diff(run, prepend=-1))
     return rows.select(keys)[starts].with_columns(
-        pl.Series(c, np.add.reduceat(rows[c].to_numpy(), starts)).cast(summed.schema[c])
-        for c in columns
+        pl.Series(c, add_in_order(rows[c].to_numpy(), run)).cast(summed.schema[c]) for c in columns
     )
 
 

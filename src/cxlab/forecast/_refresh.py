@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from cxlab._executor import check_executor, fan_out
+from cxlab._executor import add_in_order, check_executor, fan_out
 from cxlab._options import renamed, warn_renamed
 from cxlab.forecast._backtest import backtest
 from cxlab.forecast._base import Forecaster, _closed_dates, scale
@@ -268,7 +268,7 @@ def _sums_by(frame: pl.DataFrame, keys: list[str], columns: list[str]) -> pl.Dat
     starts = np.flatnonzero(np.diff(run, prepend=-1))
     summed = rows.select(pl.col(columns).sum()).schema  # the types a group-by sum gives
     return rows.select(keys)[starts].with_columns(
-        pl.Series(c, np.add.reduceat(rows[c].to_numpy(), starts)).cast(summed[c]) for c in columns
+        pl.Series(c, add_in_order(rows[c].to_numpy(), run)).cast(summed[c]) for c in columns
     )
 
 
