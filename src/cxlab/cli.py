@@ -237,6 +237,13 @@ def data_ingest(
                     "(the [sources] of cxlab.toml), not both."
                 )
             )
+        if source is not None and (query is not None or map_file is not None):
+            _fail(
+                ValueError(
+                    "--query and --map go with a postgresql:// URL; with --source they are read "
+                    "from the table's entry under [sources] in cxlab.toml."
+                )
+            )
         try:
             if source is not None:
                 results = ingest_sources(
