@@ -161,6 +161,7 @@ def solve(
     rules: ShiftRules,
     mode: str,
     budget: float | None,
+    within: str,
     time_limit: float,
     num_workers: int,
     seed: int,
@@ -200,7 +201,7 @@ def solve(
         mask = np.isin(day_of, sorted(block))
         solved = _solve_block(
             problem, rules, mode, budget, cands, rows, np.where(mask, need, 0.0), block, g,
-            left, num_workers, seed, det,
+            within, left, num_workers, seed, det,
         )  # fmt: skip
         counts.update(solved["counts"])
         breaks.update(solved["breaks"])
@@ -213,9 +214,8 @@ def solve(
     units = minutes // g
     gap = 0.0 if optimal else max(0.0, (objective - bound) / max(abs(objective), 1e-9))
     shifts = shift_rows(problem, cands, counts, breaks)
-    coverage = _coverage(problem, need, cands, rows, counts, breaks)
+    coverage, shortfall = _coverage(problem, need, cands, counts, breaks, g, within)
     total_cost = sum(cands[ci].cost * k for (q, ci), k in counts.items()) / 100.0
-    shortfall = float((-coverage["surplus"].clip(upper_bound=0)).sum()) * minutes / 60.0
     if mode == "shortfall":
         # the objective is big x weighted shortfall + cost: report the shortfall in agent-hours
         objective_out = shortfall
@@ -252,6 +252,7 @@ def solve(
         interval_minutes=minutes,
         queues=tuple(problem.queues),
         pooled=problem.queues == [POOLED],
+        within=within,
         agents_per_week=agents_per_week,
         rules=rules,
         time_zone=problem.time_zone,
@@ -268,6 +269,7 @@ def _solve_block(
     need: np.ndarray,
     block: set[int],
     g: int,
+    within: str,
     time_limit: float,
     num_workers: int,
     seed: int,
@@ -278,9 +280,22 @@ def _solve_block(
 
     minutes = problem.minutes
     nq, n = need.shape
-    units = minutes // g
-    need_units = np.ceil(need * units - 1e-9).astype(np.int64)
-    weights = np.round(problem.weight * 100).astype(np.int64)
+    # a cell is an interval (agent-minutes on average) or a slot of g minutes (agents at every
+    # moment); a shift or break spans cells with a coefficient in units of g agent-minutes
+    always = within == "always"
+    n_cells = n * minutes // g if always else n
+    cell_of = np.arange(n_cells) * g // minutes if always else np.arange(n)
+    if always:
+        need_units = np.ceil(need[:, cell_of] - 1e-9).astype(np.int64)
+    else:
+        need_units = np.ceil(need * (minutes // g) - 1e-9).astype(np.int64)
+    weights = np.round(problem.weight[:, cell_of] * 100).astype(np.int64)
+
+    def spans(start: int, length: int) -> dict[int, int]:
+        if always:
+            return dict.fromkeys(range(max(0, start // g), min(n_cells, (start + length) // g)), 1)
+        return {t: m // g for t, m in _cover_row(start, length, minutes, n).items()}
+
     model = cp_model.CpModel()
     lits = {k: model.new_bool_var(k) for k in GROUPS}
     top = math.ceil(need.max()) if need.size else 0
@@ -290,7 +305,7 @@ def _solve_block(
     ub = max(rules.min_per_shift, (len(rules.breaks) + 2) * (top + 1))
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     b: dict[tuple[int, int, int, int], cp_model.IntVar] = {}
-    work: list[list[list]] = [[[] for _t in range(n)] for _q in range(nq)]
+    work: list[list[list]] = [[[] for _t in range(n_cells)] for _q in range(nq)]
     seats: list[list] = [[] for _t in range(n)]
     for q in range(nq):
         reach = need[q] > 0
@@ -299,17 +314,18 @@ def _solve_block(
                 continue
             v = model.new_int_var(0, ub, f"x{q}_{ci}")
             x[q, ci] = v
-            for t, m in rows[ci].items():
-                work[q][t].append((m // g, v))
+            for t in rows[ci]:
                 seats[t].append(v)
+            for cell, coef in spans(c.start, c.length).items():
+                work[q][cell].append((coef, v))
             for k, (length, offsets, _paid) in enumerate(c.breaks):
                 parts = []
                 for o in offsets:
                     w = model.new_int_var(0, ub, f"b{q}_{ci}_{k}_{o}")
                     b[q, ci, k, o] = w
                     parts.append(w)
-                    for t, m in _cover_row(c.start + o, length, minutes, n).items():
-                        work[q][t].append((-(m // g), w))
+                    for cell, coef in spans(c.start + o, length).items():
+                        work[q][cell].append((-coef, w))
                 model.add(sum(parts) == v)
             if rules.max_per_shift is not None:
                 model.add(v <= rules.max_per_shift).only_enforce_if(lits["max_per_shift"])
@@ -320,7 +336,7 @@ def _solve_block(
     cost = sum(cands[ci].cost * v for (q, ci), v in x.items())
     short_terms = []
     for q in range(nq):
-        for t in range(n):
+        for t in range(n_cells):
             covered = sum(coef * v for coef, v in work[q][t]) if work[q][t] else 0
             if need_units[q, t] <= 0:
                 continue
@@ -407,26 +423,32 @@ def _coverage(
     problem: _Problem,
     need: np.ndarray,
     cands: list[_Candidate],
-    rows: list[dict[int, int]],
     counts: dict,
     breaks: dict,
-) -> pl.DataFrame:
+    g: int,
+    within: str,
+) -> tuple[pl.DataFrame, float]:
+    """Per queue and interval: agents working on average and at the thinnest moment, on shift,
+    and the surplus the rule ``within`` judges by; and the agent-hours short."""
     minutes = problem.minutes
     nq, n = need.shape
-    working = np.zeros((nq, n))
+    per = minutes // g
+    slots = np.zeros((nq, n * per))
     on_shift = np.zeros((nq, n))
     for (q, ci), k in counts.items():
-        for t, m in rows[ci].items():
-            working[q, t] += k * m
+        c = cands[ci]
+        slots[q, c.start // g : (c.start + c.length) // g] += k
+        for t in _cover_row(c.start, c.length, minutes, n):
             on_shift[q, t] += k
     for (q, ci, kk, o), k in breaks.items():
-        length = cands[ci].breaks[kk][0]
-        for t, m in _cover_row(cands[ci].start + o, length, minutes, n).items():
-            working[q, t] -= k * m
-    working /= minutes
+        c = cands[ci]
+        slots[q, (c.start + o) // g : (c.start + o + c.breaks[kk][0]) // g] -= k
+    slots = slots[:, : n * per].reshape(nq, n, per)
+    working, fewest = slots.mean(axis=2), slots.min(axis=2)
     ts = interval_starts(problem)
     frames = []
     for q, name in enumerate(problem.queues):
+        judged = fewest[q] if within == "always" else working[q]
         frames.append(
             pl.DataFrame(
                 {
@@ -434,12 +456,17 @@ def _coverage(
                     "queue": [name] * n,
                     "required": need[q],
                     "working": working[q],
+                    "working_min": fewest[q],
                     "on_shift": on_shift[q].astype(np.int64),
-                    "surplus": working[q] - need[q],
+                    "surplus": judged - need[q],
                 }
             )
         )
-    return pl.concat(frames)
+    if within == "always":
+        short = np.clip(np.ceil(need - 1e-9)[:, :, None] - slots, 0, None).sum() * g / 60.0
+    else:
+        short = np.clip(need - working, 0, None).sum() * minutes / 60.0
+    return pl.concat(frames), float(short)
 
 
 def conflict(model, lits: list, time_limit: float) -> list[int] | None:

@@ -48,6 +48,7 @@ from cxlab.staffing._util import every_of, interval_minutes, when, zone
 from cxlab.staffing._words import queue_words
 
 Mode = Literal["cover", "shortfall"]
+Within = Literal["always", "on_average"]
 PLAN_COLUMNS = Literal[
     "agents", "scheduled", "agents_lo_80", "agents_hi_80", "agents_lo_95", "agents_hi_95"
 ]
@@ -65,6 +66,7 @@ register_labels(
         "unpaid_breaks": N_("Unpaid breaks"),
         "cost": N_("Cost"),
         "working": N_("Agents working"),
+        "working_min": N_("Fewest agents working at any moment"),
         "on_shift": N_("Agents on shift (breaks included)"),
         "surplus": N_("Agents over (+) or short (-)"),
         "interval_start": N_("Interval"),
@@ -79,6 +81,7 @@ register_units(
         "length_hours": "number",
         "contracted_hours": "number",
         "working": "number",
+        "working_min": "count",
         "surplus": "number",
     }
 )
@@ -261,8 +264,10 @@ class ShiftSchedule(Result):
     agents, cost`` (``start``/``end`` local times, ``breaks`` as ``"10:30-10:45; 12:30-13:00"``,
     ``unpaid_breaks`` those of them that are unpaid). ``coverage_table`` has one row per queue
     and interval: ``interval_start, queue, required, working`` (agents working, not on break,
-    averaged over the interval), ``on_shift`` (breaks included) and ``surplus`` (working less
-    required; negative when short). ``agents_per_week`` (the weekly model) has ``queue, week,
+    averaged over the interval), ``working_min`` (the fewest working at any moment of it),
+    ``on_shift`` (breaks included) and ``surplus`` (``working_min`` less required, or
+    ``working`` less required when ``within="on_average"``; negative when short).
+    ``agents_per_week`` (the weekly model) has ``queue, week,
     agents``: the agents needed, each working ``days_per_week`` days of the week.
     ``status`` is ``"optimal"`` (proven) or ``"feasible"`` (stopped at the time limit, with
     ``optimality_gap`` the relative distance between the schedule's objective and the proven bound).
@@ -283,6 +288,7 @@ class ShiftSchedule(Result):
     interval_minutes: int
     queues: tuple[str, ...]
     pooled: bool
+    within: str = "always"
     agents_per_week: pl.DataFrame | None = None
     rules: ShiftRules | None = field(default=None, compare=False)
     time_zone: str | None = field(default=None, compare=False)
@@ -527,6 +533,7 @@ def schedule_shifts(
     budget: float | None = None,
     by: Literal["queue"] | None = None,
     column: PLAN_COLUMNS = "agents",
+    within: Within = "always",
     every: str | None = None,
     time_limit: float = 30.0,
     num_workers: int = 2,
@@ -558,6 +565,12 @@ def schedule_shifts(
         Which column of a staffing plan is the need: ``"agents"`` (on the phones, the default:
         breaks are modelled here, so the plan's ``scheduled``, which allows for them in its
         shrinkage, would count them twice), or a band such as ``"agents_hi_80"``.
+    within : {"always", "on_average"}
+        How an interval counts as covered: ``"always"`` (the default), when at every moment of
+        it at least the agents required are working (a 15-minute break in a half-hour needs a
+        stand-in for those 15 minutes); ``"on_average"``, when the agent-minutes worked in it,
+        spread over the interval, reach the need (a dip during a break is made up for by the
+        rest of the interval, as an Erlang requirement for the interval allows).
     every : str, optional
         The requirement's grain (default: read from it).
     time_limit : float
@@ -599,6 +612,7 @@ def schedule_shifts(
     if by is not None:
         check_option("by", by, Literal["queue"])
     check_option("column", column, PLAN_COLUMNS)
+    check_option("within", within, Within)
     if not isinstance(rules, ShiftRules):
         raise OptionError(
             f"rules= takes a ShiftRules (for example ShiftRules(lengths=(8,))); got "
@@ -615,7 +629,9 @@ def schedule_shifts(
     problem = _requirement(requirement, column, by, every, time_zone)
     from cxlab.staffing._shift_model import solve
 
-    return solve(problem, rules, mode, budget, time_limit, num_workers, seed, deterministic_time)
+    return solve(
+        problem, rules, mode, budget, within, time_limit, num_workers, seed, deterministic_time
+    )
 
 
 def _clock(minutes: int) -> str:
