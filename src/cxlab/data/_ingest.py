@@ -74,9 +74,10 @@ def read_source(
 
 
 def _refuse_secret(path: str | os.PathLike) -> None:
-    """Refuse a libpq ``key=value`` string holding a password given as a path, without
+    """Refuse a libpq ``key=value`` string or a URL (made a path) holding a password, without
     echoing it (a file of that name would be named in a message)."""
-    if re.search(r"password\s*=", os.fspath(path), flags=re.IGNORECASE):
+    text = os.fspath(path)
+    if re.search(r"password\s*=|^postgres(?:ql)?:/+[^/@]*:[^@]*@", text, flags=re.IGNORECASE):
         raise WorkspaceError(
             "Refused the source given: it holds a password. Give a postgresql:// URL without "
             "one and let libpq read the password from PGPASSWORD, PGPASSFILE or ~/.pgpass. "
