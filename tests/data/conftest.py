@@ -38,7 +38,11 @@ class PgServer:
 def _binaries() -> Path | None:
     found = shutil.which("initdb")
     folders = [Path(found).resolve().parent] if found else []
-    folders += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+
+    def version(folder: Path) -> tuple[int, ...]:  # "15" after "9.6"
+        return tuple(int(p) for p in folder.parent.name.split(".") if p.isdigit())
+
+    folders += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=version, reverse=True)
     for folder in folders:
         if all((folder / name).exists() for name in ("initdb", "pg_ctl", "postgres")):
             return folder
