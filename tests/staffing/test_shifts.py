@@ -518,3 +518,9 @@ def test_days_solved_apart_reach_the_joint_optimum_and_night_shifts_join_days():
     rules = ShiftRules(lengths=(4,), earliest_start="00:00", latest_start="23:00", start_every="1h")
     got = schedule_shifts(night, rules, num_workers=1)
     assert got.agent_shifts == 1 and got.shifts["start"].dt.hour().to_list() == [22]
+
+
+def test_a_requirement_of_nobody_schedules_nobody_and_says_so():
+    got = schedule_shifts(need_frame([0, 0, 0]), ShiftRules(), num_workers=1)
+    assert got.agent_shifts == 0 and got.cost == 0.0 and got.optimal
+    assert got.findings() == ["No interval needs agents: there is nothing to schedule."]

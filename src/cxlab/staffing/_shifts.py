@@ -371,6 +371,8 @@ class ShiftSchedule(Result):
 
     def findings(self) -> list[str]:
         """The schedule's size and cost, how well it covers, and whether it is proven best."""
+        if not (self.coverage_table["required"] > 0).any():
+            return [_("No interval needs agents: there is nothing to schedule.")]
         out = []
         days = self.shifts["day"].n_unique() if self.shifts.height else 0
         out.append(
