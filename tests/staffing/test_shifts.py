@@ -524,3 +524,10 @@ def test_a_requirement_of_nobody_schedules_nobody_and_says_so():
     got = schedule_shifts(need_frame([0, 0, 0]), ShiftRules(), num_workers=1)
     assert got.agent_shifts == 0 and got.cost == 0.0 and got.optimal
     assert got.findings() == ["No interval needs agents: there is nothing to schedule."]
+
+
+def test_the_findings_count_the_hours_worked_beyond_the_need():
+    rules = ShiftRules(lengths=(4,), earliest_start="08:00", latest_start="12:00", start_every="1h")
+    got = schedule_shifts(need_frame([2, 3, 3, 4, 4, 3, 2, 2]), rules, num_workers=1)
+    assert got.agent_shifts == 6  # 24 agent-hours for a need of 23
+    assert "so 1 agent-hours are worked beyond the need." in got.findings()[1]

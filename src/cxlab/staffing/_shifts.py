@@ -391,9 +391,9 @@ class ShiftSchedule(Result):
         )
         cov = self.coverage_table
         short = cov.filter(pl.col("surplus") < -1e-9)
-        need = cov.filter(pl.col("required") > 0)
         if short.height == 0:
-            over = float(need["surplus"].sum()) * self.interval_minutes / 60.0
+            extra = float(cov["working"].sum() - cov["required"].sum())
+            over = max(0.0, extra) * self.interval_minutes / 60.0
             out.append(
                 _(
                     "Every {interval} has at least the agents it needs; shifts come in whole "
@@ -422,7 +422,8 @@ class ShiftSchedule(Result):
                     missing=fmt_value(-worst["surplus"], "agents", decimals=1),
                 )
             )
-            if self.budget is not None:
+            bound = self._shortfall_bound()
+            if self.budget is not None and (self.optimal or math.isfinite(bound)):
                 out.append(
                     _("The budget of {budget} allows no schedule with less shortfall.").format(
                         budget=fmt_value(self.budget, "money")
@@ -433,7 +434,7 @@ class ShiftSchedule(Result):
                         "agent-hours short."
                     ).format(
                         budget=fmt_value(self.budget, "money"),
-                        bound=fmt_value(self._shortfall_bound(), "number"),
+                        bound=fmt_value(bound, "number"),
                     )
                 )
         if self.optimal:
@@ -466,9 +467,9 @@ class ShiftSchedule(Result):
         return out
 
     def _shortfall_bound(self) -> float:
-        if self.mode != "shortfall":
-            return 0.0
-        return self.best_bound
+        """The least shortfall any schedule within the budget can have (agent-hours; NaN when
+        the shortfall is weighted, where the bound is on the weighted sum)."""
+        return self.best_bound if self.mode == "shortfall" else 0.0
 
     def plot(self):
         """Agents working against agents required, per interval (one panel per queue)."""
