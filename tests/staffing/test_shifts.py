@@ -531,3 +531,21 @@ def test_the_findings_count_the_hours_worked_beyond_the_need():
     got = schedule_shifts(need_frame([2, 3, 3, 4, 4, 3, 2, 2]), rules, num_workers=1)
     assert got.agent_shifts == 6  # 24 agent-hours for a need of 23
     assert "so 1 agent-hours are worked beyond the need." in got.findings()[1]
+
+
+def test_the_hour_the_clocks_go_back_is_covered_once_at_its_larger_need():
+    """Europe/Berlin, Sunday 25 October 2026: 02:00-03:00 local happens twice (00:00 and 01:00
+    UTC); the shifts live on the local clock, so that hour needs the larger requirement."""
+    utc = [dt.datetime(2026, 10, 24, 22, tzinfo=dt.UTC) + dt.timedelta(hours=h) for h in range(6)]
+    need = pl.DataFrame({"interval_start": utc, "required": [1.0, 1.0, 2.0, 3.0, 1.0, 1.0]})
+    rules = ShiftRules(lengths=(1,), earliest_start="00:00", latest_start="23:00", start_every="1h")
+    got = schedule_shifts(need, rules, time_zone="Europe/Berlin", num_workers=1)
+    cov = got.coverage().filter(pl.col("required") > 0)
+    assert cov["required"].to_list() == [
+        1.0,
+        1.0,
+        3.0,
+        1.0,
+        1.0,
+    ]  # 00:00, 01:00, 02:00 x2, 03:00...
+    assert got.agent_shifts == 7

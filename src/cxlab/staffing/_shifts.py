@@ -181,9 +181,17 @@ def _requirement(
     local = pl.col("interval_start")
     if aware:
         local = local.dt.convert_time_zone(tz).dt.replace_time_zone(None)
-    frame = frame.with_columns(local.alias("_local"), pl.col("queue").cast(pl.Utf8))
-    if frame.select("_local", "queue").is_duplicated().any():
+    if frame.select("interval_start", "queue").is_duplicated().any():
         raise SchemaError("the requirement has duplicate interval_start x queue rows.")
+    frame = frame.with_columns(local.alias("_local"), pl.col("queue").cast(pl.Utf8))
+    if aware and frame.select("_local", "queue").is_duplicated().any():
+        # the hour a clock goes back is lived twice: the shifts (laid out on the local clock)
+        # cover it once, so it needs the larger of its two requirements
+        frame = frame.group_by("_local", "queue").agg(
+            pl.col("interval_start").min(),
+            pl.col("required").max(),
+            *([pl.col("weight").max()] if "weight" in frame.columns else []),
+        )
     if every is None:
         steps = (
             frame.sort("queue", "_local")
