@@ -514,9 +514,12 @@ def run(
     """Run one notebook with its parameters and publish its report if it ran completely.
 
     Give each parameter as -p NAME VALUE. Every notebook takes -p language zh|en (default: the workspace's language).
+
+    Exit codes: 0 published (or the workspace needs data); 1 the run failed, the last good report is
+    kept; 2 bad usage or input; 75 another run holds the lock, nothing ran (try again later).
     """
     from cxlab import CxlabError
-    from cxlab.runner import RunStopped, run_notebook
+    from cxlab.runner import EXIT_BUSY, EXIT_USAGE, RunStopped, is_busy, run_notebook
 
     try:
         result = run_notebook(
@@ -528,7 +531,7 @@ def run(
             run_timeout=timeout,
         )
     except CxlabError as exc:
-        _fail(exc)
+        _fail(exc, code=EXIT_BUSY if is_busy(exc) else EXIT_USAGE)
     except RunStopped as exc:
         _fail(
             RuntimeError(f"{notebook}: {exc}; recorded as killed, the last good report is kept"),

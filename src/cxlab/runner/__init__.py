@@ -7,6 +7,7 @@ from cxlab.runner._airflow import airflow_dag, write_airflow
 from cxlab.runner._execute import Execution, inspect_output
 from cxlab.runner._export import export_report
 from cxlab.runner._journal import read_runs, read_status, recover
+from cxlab.runner._locks import is_busy
 from cxlab.runner._notebooks import find_notebook, notebooks_dir, title_of
 from cxlab.runner._orchestrate import cxlab_executable
 from cxlab.runner._params import check_parameters, parameters_cell
@@ -63,6 +64,7 @@ __all__ = [
     "find_notebook",
     "inline_assets",
     "inspect_output",
+    "is_busy",
     "load_schedule",
     "notebooks_dir",
     "on_calendar",

@@ -34,6 +34,11 @@ PUBLISH_WAIT = 300.0
 BUSY_WORDS = "another cxlab run is using this workspace"  # how a held lock is said
 
 
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` says a run lock was held: nothing ran, and the same run may start later."""
+    return str(exc).startswith(BUSY_WORDS)
+
+
 class Busy(Exception):
     """A run lock is held by another run: ``who`` holds it, ``path`` is the lock file."""
 

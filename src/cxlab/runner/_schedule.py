@@ -29,7 +29,7 @@ import yaml
 
 from cxlab._config import Settings
 from cxlab._errors import CxlabError, OptionError, WorkspaceError
-from cxlab.runner._locks import BUSY_WORDS
+from cxlab.runner._locks import is_busy
 from cxlab.runner._run import (
     RunResult,
     RunStopped,
@@ -808,7 +808,7 @@ def _stamp(now: dt.datetime, schedule: Schedule) -> str:
 def _not_run(result: Check, exc: WorkspaceError, lead: str, say: Callable[[str], None]) -> Check:
     """The workspace lock was not taken: held by another run (``busy``) or ``outputs/`` cannot
     be written (``error``). Nothing ran and no mark moved, so the jobs stay due."""
-    if str(exc).startswith(BUSY_WORDS):
+    if is_busy(exc):
         result.busy = str(exc)
         say(
             f"{lead}{', '.join(result.due)}: the workspace is busy, they stay due for the next check: {exc}"
