@@ -140,7 +140,13 @@ def _build_staffing(ws: Path, forecast) -> list:
     replay = cx.staffing.backtest(
         past, contacts, abandonment_target=cx.staffing.abandonment_targets(targets, queues)
     )
-    return [plan, replay, cx.staffing.patience(contacts)]
+    rules = cx.staffing.ShiftRules(
+        lengths=(8, 4), earliest_start="07:00", latest_start="16:00",
+        breaks=(cx.staffing.Break(15, window=(90, 150)),),
+    )  # fmt: skip
+    shifts = cx.staffing.schedule_shifts(plan, rules, time_limit=20)
+    rota = cx.staffing.roster(shifts, _load(ws, "agents").collect(), time_limit=20)
+    return [plan, replay, cx.staffing.patience(contacts), shifts, rota]
 
 
 def _build_experiments(ws: Path) -> list:
