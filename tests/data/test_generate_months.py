@@ -10,8 +10,9 @@ generator version 3. The digests now in force were taken from the generator at v
 phone and chat waits and abandonment come from the queue simulator it shares with the staffing
 room (:func:`cxlab._queue.fifo_queue`: when staff falls, idle agents leave first). With the
 version-3 queue rule put back in its place, the version-4 code gave the version-3 digests for
-every table of tiny (seeds 7 and 11) and default (seed 7); so every change comes from the waits
-and abandonment and the draws that follow them.
+every table of tiny (seeds 7 and 11), default and large (seed 7), and truth.json differed only in
+its ``generator_version``; so every change comes from the waits and abandonment and the draws
+that follow them.
 """
 
 from __future__ import annotations
