@@ -1,0 +1,339 @@
+"""Shift scheduling for a week of half-hours and 3 queues: cxlab against pyworkforce; prints tables.
+
+The requirement is a real plan, not a synthetic profile: the generated default workspace (seed 7)
+is forecast a week ahead for its three phone queues (``phone_billing``, ``phone_orders``,
+``phone_tech``, open 08:00-21:00 every day) at 30 minutes, and ``cx.staffing.plan`` turns the
+forecast into agents (its ``agents`` column, whole agents: Erlang C, each queue's target, 85%
+occupancy cap; shrinkage 30%, which does not enter ``agents``). ``--scale K`` multiplies the
+forecast volumes (and their bands) by K before the plan, for a centre K times as busy with the same
+daily and weekly profile (Erlang's economies of scale included).
+
+1. **Against pyworkforce** (``pyworkforce.scheduling``, which solves one requirement vector per
+   day and has neither queues nor breaks). Both get the same shifts: 8- and 4-hour shifts starting
+   every 30 minutes from 08:00 to 16:00 (none crosses midnight, which pyworkforce cannot express),
+   without breaks, and the same cost per hour (8 and 4 per shift). Modes: pyworkforce's
+   ``MinRequiredResources`` (cheapest cover) against cxlab ``mode="cover"``; pyworkforce's
+   ``MinAbsDifference`` (least |working - required|, any cost) against cxlab ``mode="shortfall"``
+   with ``budget`` equal to the cost of pyworkforce's ``MinAbsDifference`` schedule (the least
+   shortfall for the same money). "per queue" schedules each queue's own agents (pyworkforce: one
+   model per queue, each with the full time limit); "pooled" schedules the summed requirement.
+   Then cxlab with breaks as extra rows: a paid 15-minute break in minutes 90-150 of every shift and
+   an unpaid 30-minute meal in minutes 210-270 of the 8-hour shifts (so an 8-hour shift costs 7.5),
+   covered at every moment (``within="always"``).
+   Shortfall and over-staffing are counted the same way for every row, from the agents working
+   (not on break) averaged over each half-hour: agent-hours below and above the requirement.
+   Each solve runs in a child process of its own (its peak memory is its own, imports included),
+   one after the other in the same run, both with 2 CP-SAT workers (pyworkforce sets
+   ``solver.num_search_workers``, which is not a solver parameter, so CP-SAT uses its default: one
+   worker per core, 2 here) and the same time limit.
+2. **Scenario against deterministic**: the simulated service level of schedules of the same cost,
+   when the scenario modes of ``schedule_shifts`` are there (see ``scenario_part``).
+
+    .venv/bin/python benchmarks/bench_shifts.py                        # generates seed 7 default
+    .venv/bin/python benchmarks/bench_shifts.py --workspace /tmp/cxd   # an existing workspace
+    flock /tmp/cxlab-heavy.lock .venv/bin/python benchmarks/bench_shifts.py --scale 1 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import _measure  # benchmarks/_measure.py: the script's own folder is on sys.path
+
+QUEUES = ("phone_billing", "phone_orders", "phone_tech")
+EVERY, MINUTES, PERIODS = "30m", 30, 48  # a day of half-hours from local midnight
+LENGTHS = (8, 4)
+FIRST, LAST = "08:00", "16:00"  # the latest start at which an 8-hour shift ends by midnight
+RATE = 1.0  # cost of an hour, both tools
+ZONE = "Asia/Shanghai"  # the workspace's (checked)
+
+
+def _rules(breaks: bool):
+    import cxlab as cx
+
+    extra = {}
+    if breaks:
+        extra["breaks"] = (
+            cx.staffing.Break(15, window=(90, 150)),
+            cx.staffing.Break(30, window=(210, 270), paid=False, min_shift_hours=6),
+        )
+    return cx.staffing.ShiftRules(
+        lengths=LENGTHS, earliest_start=FIRST, latest_start=LAST, start_every=EVERY,
+        cost_per_hour=RATE, **extra,
+    )  # fmt: skip
+
+
+def _shift_table() -> dict[str, list[int]]:
+    """pyworkforce's shifts: name -> 0/1 coverage of the 48 half-hours of a day."""
+    h0, h1 = (int(t[:2]) * 60 + int(t[3:]) for t in (FIRST, LAST))
+    table = {}
+    for start in range(h0, h1 + 1, MINUTES):
+        for length in LENGTHS:
+            a, b = start // MINUTES, (start + length * 60) // MINUTES
+            table[f"{start // 60:02d}:{start % 60:02d}+{length}h"] = [
+                int(a <= p < b) for p in range(PERIODS)
+            ]
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# child tasks
+
+
+def task_plan(ws: str, out: str, scale: float) -> dict:
+    """Forecast the three phone queues a week ahead and plan agents; write the plan (parquet) and
+    the requirement as queues x days x half-hours (npz)."""
+    import polars as pl
+
+    import cxlab as cx
+
+    t0 = time.perf_counter()
+    demand = cx.data.demand(workspace=ws)
+    queues = cx.load("queues", workspace=ws).collect()
+    series = cx.features.volume_series(demand, every=EVERY, hours=queues, queues=list(QUEUES))
+    fc = cx.forecast.refresh(series, hierarchy=queues, horizon=7)
+    frame = fc.summary()
+    if scale != 1:
+        bands = [c for c in frame.columns if c.startswith(("y_hat", "y_lo", "y_hi"))]
+        frame = frame.with_columns([pl.col(c) * scale for c in bands])
+    settings = cx.staffing.queue_settings(queues, demand, shrinkage=0.3, max_occupancy=0.85)
+    plan = cx.staffing.plan(frame, every=EVERY, settings=settings, time_zone=ZONE)
+    seconds = time.perf_counter() - t0
+    table = plan.summary()
+    table.write_parquet(Path(out) / "plan.parquet")
+    local = table.with_columns(pl.col("ts").dt.convert_time_zone(ZONE).dt.replace_time_zone(None))
+    first = local["ts"].min().date()
+    days = (local["ts"].max().date() - first).days + 1
+    need = np.zeros((len(QUEUES), days, PERIODS), np.int64)
+    for row in local.select("series_id", "ts", "agents").iter_rows():
+        q, ts, agents = row
+        d = (ts.date() - first).days
+        need[QUEUES.index(q), d, (ts.hour * 60 + ts.minute) // MINUTES] = agents
+    np.savez(Path(out) / "need.npz", need=need, first=str(first))
+    return {
+        "seconds": seconds,
+        "peak_mb": _measure.peak_mb(),
+        "first": str(first),
+        "days": days,
+        "contacts": float(table["y_hat"].sum()),
+        "agent_hours": float(need.sum() * MINUTES / 60),
+        "peak": [int(need[i].max()) for i in range(len(QUEUES))],
+    }
+
+
+def _need(out: str, scope: str) -> np.ndarray:
+    need = np.load(Path(out) / "need.npz")["need"]
+    return need.sum(axis=0, keepdims=True) if scope == "pooled" else need
+
+
+def task_pyworkforce(out: str, mode: str, scope: str, limit: float) -> dict:
+    """pyworkforce on each queue's requirement (or the pooled one): working agents per interval."""
+    from pyworkforce.scheduling import MinAbsDifference, MinRequiredResources
+
+    need = _need(out, scope)
+    shifts = _shift_table()
+    hours = {name: sum(cover) * MINUTES / 60 for name, cover in shifts.items()}
+    cost = {name: round(h * RATE) for name, h in hours.items()}
+    working = np.zeros(need.shape, float)
+    statuses, total_cost, seconds = [], 0.0, 0.0
+    for q in range(need.shape[0]):
+        top = int(need[q].max())
+        kw = dict(
+            num_days=int(need.shape[1]),
+            periods=PERIODS,
+            shifts_coverage=shifts,
+            required_resources=need[q].tolist(),
+            max_period_concurrency=max(1, 10 * top + 10),
+            max_shift_concurrency=max(1, 10 * top + 10),
+            max_search_time=float(limit),
+            num_search_workers=2,
+        )
+        t0 = time.perf_counter()
+        if mode == "cover":
+            solver = MinRequiredResources(cost_dict=cost, **kw)
+        else:
+            solver = MinAbsDifference(**kw)
+        solution = solver.solve()
+        seconds += time.perf_counter() - t0
+        statuses.append(solution["status"])
+        for r in solution["resources_shifts"]:
+            if r["resources"] > 0:
+                working[q, r["day"]] += r["resources"] * np.asarray(shifts[r["shift"]], float)
+                total_cost += r["resources"] * hours[r["shift"]] * RATE
+    return {
+        "seconds": seconds,
+        "peak_mb": _measure.peak_mb(),
+        "working": working.tolist(),
+        "cost": total_cost,
+        "optimal": all(s == "OPTIMAL" for s in statuses),
+        "status": ",".join(sorted(set(statuses))),
+        "gap": None,
+    }
+
+
+def task_cxlab(
+    out: str, mode: str, scope: str, limit: float, breaks: bool, budget: float | None
+) -> dict:
+    """cxlab schedule_shifts on the plan: working agents per interval (averaged over it)."""
+    import polars as pl
+
+    import cxlab as cx
+
+    plan = pl.read_parquet(Path(out) / "plan.parquet")
+    need = _need(out, scope)
+    t0 = time.perf_counter()
+    s = cx.staffing.schedule_shifts(
+        plan, _rules(breaks), mode=mode, budget=budget, by="queue" if scope == "queue" else None,
+        every=EVERY, time_limit=limit, time_zone=ZONE,
+    )  # fmt: skip
+    seconds = time.perf_counter() - t0
+    on_duty = s.on_duty()  # queues x intervals from the first local midnight, in sorted order
+    order = [s.queues.index(q) for q in (QUEUES if scope == "queue" else s.queues)]
+    working = on_duty[order].reshape(need.shape)
+    return {
+        "seconds": seconds,
+        "peak_mb": _measure.peak_mb(),
+        "working": working.tolist(),
+        "cost": s.cost,
+        "optimal": s.optimal,
+        "status": s.status,
+        "gap": s.optimality_gap,
+        "own_shortfall": s.shortfall_hours,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# the tables
+
+
+def _gaps(need: np.ndarray, working: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Agent-hours short of and above the requirement, per queue."""
+    diff = working - need
+    h = MINUTES / 60
+    return (
+        np.clip(-diff, 0, None).sum(axis=(1, 2)) * h,
+        np.clip(diff, 0, None).sum(axis=(1, 2)) * h,
+    )
+
+
+def _child(task: str, *args) -> dict:
+    return _measure.child(__file__, task, *[str(a) for a in args])
+
+
+def versus(out: str, limit: float) -> None:
+    """Table 1: both tools, both modes, per queue and pooled."""
+    head = (
+        f"{'tool, mode':44s} {'scope':9s} {'short h':>8s} {'over h':>8s} {'cost':>8s} "
+        f"{'seconds':>8s} {'proven':>6s} {'peak MB':>8s}"
+    )
+    print(head)
+    print("-" * len(head))
+    per_queue = []
+    for scope in ("queue", "pooled"):
+        need = _need(out, scope)
+        runs = []
+        cover = _child("pyworkforce", out, "cover", scope, limit)
+        runs.append(("pyworkforce MinRequiredResources", cover))
+        runs.append(("cxlab cover", _child("cxlab", out, "cover", scope, limit, 0, "none")))
+        absdiff = _child("pyworkforce", out, "absdiff", scope, limit)
+        runs.append(("pyworkforce MinAbsDifference", absdiff))
+        budget = absdiff["cost"]
+        runs.append(
+            (
+                f"cxlab shortfall, budget {budget:g}",
+                _child("cxlab", out, "shortfall", scope, limit, 0, budget),
+            )
+        )
+        runs.append(
+            ("cxlab cover, with breaks", _child("cxlab", out, "cover", scope, limit, 1, "none"))
+        )
+        runs.append(
+            (
+                f"cxlab shortfall with breaks, budget {budget:g}",
+                _child("cxlab", out, "shortfall", scope, limit, 1, budget),
+            )
+        )
+        for name, r in runs:
+            short, over = _gaps(need, np.asarray(r["working"]))
+            proven = "yes" if r["optimal"] else f"no ({r['gap']:.1%})" if r["gap"] else "no"
+            label = "per queue" if scope == "queue" else "pooled"
+            print(
+                f"{name:44s} {label:9s} {short.sum():8.1f} {over.sum():8.1f} {r['cost']:8.1f} "
+                f"{r['seconds']:8.2f} {proven:>6s} {r['peak_mb']:8.0f}"
+            )
+            if scope == "queue":
+                per_queue.append((name, short, over))
+    print(
+        f"\nper queue (agent-hours short / over), the 'per queue' rows above: {', '.join(QUEUES)}"
+    )
+    for name, short, over in per_queue:
+        cells = "  ".join(f"{a:6.1f} / {b:6.1f}" for a, b in zip(short, over, strict=True))
+        print(f"{name:44s} {cells}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workspace", default=None)
+    parser.add_argument("--scale", type=float, nargs="+", default=[1.0, 20.0])
+    parser.add_argument("--time-limit", type=float, default=20.0, help="seconds per solve")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        name, *rest = args.child
+        if name == "plan":
+            result = task_plan(rest[0], rest[1], float(rest[2]))
+        elif name == "pyworkforce":
+            result = task_pyworkforce(rest[0], rest[1], rest[2], float(rest[3]))
+        else:
+            budget = None if rest[5] == "none" else float(rest[5])
+            result = task_cxlab(rest[0], rest[1], rest[2], float(rest[3]), rest[4] == "1", budget)
+        print(json.dumps(result))
+        return
+
+    started = time.perf_counter()
+    print("load average (1, 5, 15 min) at start: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
+    ws = args.workspace
+    if ws is None:
+        import cxlab as cx
+
+        ws = tempfile.mkdtemp(prefix="cxbench-shifts-")
+        cx.data.generate(seed=7, size="default", workspace=ws)
+    for scale in args.scale:
+        out = tempfile.mkdtemp(prefix="cxbench-shifts-plan-")
+        p = _child("plan", ws, out, scale)
+        print(
+            f"\n== requirement: workspace {ws}, phone queues, volumes x{scale:g}: "
+            f"{p['days']} days from {p['first']} ({ZONE}), {p['contacts']:,.0f} contacts, "
+            f"{p['agent_hours']:,.1f} agent-hours required; peak agents per queue {p['peak']}; "
+            f"forecast + plan {p['seconds']:.1f} s"
+        )
+        print(
+            f"shifts: {', '.join(f'{v}h' for v in LENGTHS)} starting {FIRST}-{LAST} every "
+            f"{EVERY}, {RATE:g} per hour; time limit {args.time_limit:g} s per solve\n"
+        )
+        versus(out, args.time_limit)
+        scenario_part(out, args.time_limit)
+    print(
+        f"\ntotal {time.perf_counter() - started:.0f} s; load average (1, 5, 15 min) at the end: "
+        + ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    )
+
+
+def scenario_part(out: str, limit: float) -> None:
+    """Table 2: the scenario modes, when schedule_shifts has them."""
+    import cxlab.staffing as st
+
+    if not hasattr(st, "evaluate_shifts"):
+        print("\n(scenario modes not in this cxlab: table 2 skipped)")
+        return
+
+
+if __name__ == "__main__":
+    main()
