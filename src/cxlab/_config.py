@@ -192,6 +192,10 @@ def _check_zone(where: str, value: object) -> str:
     return value
 
 
+SECTIONS: tuple[str, ...] = ("workspace", "sources", "shifts")
+"""The top-level tables of ``cxlab.toml``: settings, database sources, shift rules."""
+
+
 def _parse_toml(toml: Path, text: bytes) -> dict:
     """The ``[workspace]`` table of ``cxlab.toml``, checked: UTF-8, TOML, known keys."""
     try:
@@ -204,11 +208,11 @@ def _parse_toml(toml: Path, text: bytes) -> dict:
         doc = tomllib.loads(decoded)
     except tomllib.TOMLDecodeError as exc:
         raise WorkspaceError(f"{toml} is not valid TOML: {exc}.") from None
-    unknown = [k for k in doc if k not in ("workspace", "sources")]
+    unknown = [k for k in doc if k not in SECTIONS]
     if unknown:
         raise WorkspaceError(
             f"{toml}: unknown key(s) {', '.join(unknown)} at the top; settings go under "
-            "[workspace], database sources under [sources]."
+            "[workspace], database sources under [sources], shift rules under [shifts]."
         )
     table = doc.get("workspace", {})
     if not isinstance(table, dict):
@@ -369,3 +373,25 @@ def read_sources(workspace: str | os.PathLike | Settings | None = None) -> dict[
             f"{toml} [sources] names no table; add a [sources.TABLE] entry for each table."
         )
     return out
+
+
+def read_section(name: str, workspace: str | os.PathLike | Settings | None = None) -> dict:
+    """The ``[name]`` table of the workspace's ``cxlab.toml`` as written (``{}`` when the file or
+    the section is absent), for the room that owns the section to check key by key.
+
+    Raises
+    ------
+    WorkspaceError
+        The file is not UTF-8 TOML, has an unknown section, or ``name`` is not a table.
+    """
+    ws = workspace if isinstance(workspace, Settings) else settings(workspace)
+    toml = ws.workspace / "cxlab.toml"
+    try:
+        text = toml.read_bytes()
+    except OSError:
+        return {}
+    _parse_toml(toml, text)  # the file's own checks and messages
+    section = tomllib.loads(text.decode("utf-8")).get(name, {})
+    if not isinstance(section, dict):
+        raise WorkspaceError(f"{toml}: {name} must be a table ([{name}]), not {section!r}.")
+    return section

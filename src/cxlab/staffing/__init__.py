@@ -16,6 +16,7 @@ A plan in a notebook (the forecast from :func:`cxlab.forecast.refresh`)::
     staffing.export("outputs/staffing_plan")       # CSV + parquet for a scheduling tool
     replay = cx.staffing.backtest(staffing_of_a_past_week, cx.load("contacts", start=..., end=...))
     rules = cx.staffing.ShiftRules(lengths=(8, 4), breaks=(cx.staffing.Break(15, window=(90, 150)),))
+    # or the workspace's, from [shifts] in cxlab.toml: rules, rr = cx.staffing.shift_rules()
     shifts = cx.staffing.schedule_shifts(staffing, rules, time_limit=60)
     rota = cx.staffing.roster(shifts, cx.load("agents").collect(), contracted_hours=40)
 
@@ -34,6 +35,8 @@ from cxlab.staffing._plan import StaffingPlan, plan
 from cxlab.staffing._required import Requirement, agents_required
 from cxlab.staffing._roster import Roster, RosterRules, roster
 from cxlab.staffing._settings import QueueSettings, queue_settings
+from cxlab.staffing._shift_config import shift_rules
+from cxlab.staffing._shift_eval import ShiftEvaluation, evaluate_shifts
 from cxlab.staffing._shift_rules import Break, ShiftRules
 from cxlab.staffing._shifts import ShiftSchedule, schedule_shifts
 from cxlab.staffing._simulate import QueueOutcome, fifo_queue, simulate_erlang_a
@@ -47,6 +50,7 @@ __all__ = [
     "Requirement",
     "Roster",
     "RosterRules",
+    "ShiftEvaluation",
     "ShiftRules",
     "ShiftSchedule",
     "StaffingBacktest",
@@ -58,6 +62,7 @@ __all__ = [
     "erlang_a",
     "erlang_b",
     "erlang_c",
+    "evaluate_shifts",
     "fifo_queue",
     "occupancy",
     "patience",
@@ -66,5 +71,6 @@ __all__ = [
     "roster",
     "schedule_shifts",
     "service_level",
+    "shift_rules",
     "simulate_erlang_a",
 ]
