@@ -32,6 +32,7 @@ from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 from cxlab._options import check_option
 from cxlab._present import (
     N_,
+    Headline,
     _,
     check_every,
     fmt_date,
@@ -348,14 +349,57 @@ class ShiftSchedule(Result):
         times are local, ``YYYY-MM-DDTHH:MM``. Returns the path."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.shifts.with_columns(
+        path.write_text(self.csv_text(), encoding="utf-8")
+        return path
+
+    def csv_text(self) -> str:
+        """The text :meth:`to_csv` writes."""
+        return self.shifts.with_columns(
             pl.col("start").dt.strftime("%Y-%m-%dT%H:%M"),
             pl.col("end").dt.strftime("%Y-%m-%dT%H:%M"),
         ).select(
             "day", "start", "end", "breaks", pl.col("agents").alias("count"), "queue",
             "unpaid_breaks", "paid_hours", "cost",
-        ).write_csv(path)  # fmt: skip
-        return path
+        ).write_csv()  # fmt: skip
+
+    def download(self, name: str = "shift_schedule"):
+        """A link in the report that downloads :meth:`to_csv`'s file, for a workforce-management
+        system (the last line of a notebook cell shows it)."""
+        from cxlab.staffing._download import Download
+
+        return Download(
+            self.csv_text(),
+            name=name,
+            label=N_("Download the shift schedule for a workforce-management system (CSV)"),
+            note=_("One row per group of agents with the same shift and breaks; local times."),
+        )
+
+    def headline(self) -> list[Headline]:
+        """One card: what the schedule costs, with its agent-shifts, paid hours and coverage."""
+        if not self.shifts.height:
+            return []
+        first, last = self.shifts["day"].min(), self.shifts["day"].max()
+        cov = self.coverage_table.filter(pl.col("required") > 0)
+        covered = int((cov["surplus"] >= -1e-9).sum())
+        return [
+            Headline(
+                key="shift_cost",
+                label=N_("Cost of the shifts"),
+                value=self.cost,
+                unit="money",
+                period=(first.isoformat(), (last + dt.timedelta(days=1)).isoformat()),
+                detail=_(
+                    "{shifts} agent-shifts, {hours} paid hours; {covered} of {n} {interval}s "
+                    "that need agents fully covered"
+                ).format(
+                    shifts=fmt_value(self.agent_shifts, "count"),
+                    hours=fmt_value(self.paid_hours, "count"),
+                    covered=fmt_value(covered, "count"),
+                    n=fmt_value(cov.height, "count"),
+                    interval=interval_words(self.interval_minutes),
+                ),
+            )
+        ]
 
     def to_dict(self) -> dict:
         from cxlab._result import json_safe
