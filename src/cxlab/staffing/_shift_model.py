@@ -214,7 +214,7 @@ def solve(
     units = minutes // g
     gap = 0.0 if optimal else max(0.0, (objective - bound) / max(abs(objective), 1e-9))
     shifts = shift_rows(problem, cands, counts, breaks)
-    coverage, shortfall = _coverage(problem, need, cands, counts, breaks, g, within)
+    coverage, shortfall, slots = _coverage(problem, need, cands, counts, breaks, g, within)
     total_cost = sum(cands[ci].cost * k for (q, ci), k in counts.items()) / 100.0
     if mode == "shortfall":
         # the objective is big x weighted shortfall + cost: report the shortfall in agent-hours
@@ -256,6 +256,8 @@ def solve(
         agents_per_week=agents_per_week,
         rules=rules,
         time_zone=problem.time_zone,
+        working_slots=slots,
+        slot_minutes=g,
     )
 
 
@@ -427,9 +429,10 @@ def _coverage(
     breaks: dict,
     g: int,
     within: str,
-) -> tuple[pl.DataFrame, float]:
+) -> tuple[pl.DataFrame, float, np.ndarray]:
     """Per queue and interval: agents working on average and at the thinnest moment, on shift,
-    and the surplus the rule ``within`` judges by; and the agent-hours short."""
+    and the surplus the rule ``within`` judges by; the agent-hours short; and the agents working
+    in every slot of ``g`` minutes (queues x slots)."""
     minutes = problem.minutes
     nq, n = need.shape
     per = minutes // g
@@ -466,7 +469,8 @@ def _coverage(
         short = np.clip(np.ceil(need - 1e-9)[:, :, None] - slots, 0, None).sum() * g / 60.0
     else:
         short = np.clip(need - working, 0, None).sum() * minutes / 60.0
-    return pl.concat(frames), float(short)
+    working_slots = np.rint(slots.reshape(nq, n * per)).astype(np.int64)
+    return pl.concat(frames), float(short), working_slots
 
 
 def conflict(model, lits: list, time_limit: float) -> list[int] | None:

@@ -301,6 +301,13 @@ class ShiftSchedule(Result):
     agents_per_week: pl.DataFrame | None = None
     rules: ShiftRules | None = field(default=None, compare=False)
     time_zone: str | None = field(default=None, compare=False)
+    working_slots: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """Agents working (not on break) in every slot of ``slot_minutes`` (queues x slots)."""
+    slot_minutes: int | None = None
+    level: float | None = None
+    """``mode="chance"``: the chance of meeting the target the schedule was built for."""
+    expected_sl: float | None = None
+    """``mode="expected_service"``: the service level the model expects, offered-weighted."""
 
     @property
     def title(self) -> str:
@@ -330,6 +337,22 @@ class ShiftSchedule(Result):
                 for q in self.queues
             ]
         )
+
+    def working_by_slot(self) -> tuple[np.ndarray, int]:
+        """Agents working (not on break) in each slot of the timeline, queues x slots, and the slot
+        length in minutes: breaks are placed to the minute, so a 15-minute break shows in its
+        own quarter-hour. A schedule made without them gives the fewest working in each interval."""
+        if self.working_slots is not None and self.slot_minutes:
+            return self.working_slots, int(self.slot_minutes)
+        fewest = np.vstack(
+            [
+                self.coverage_table.filter(pl.col("queue") == q)
+                .sort("interval_start")["working_min"]
+                .to_numpy()
+                for q in self.queues
+            ]
+        )
+        return np.floor(fewest + 1e-9).astype(np.int64), self.interval_minutes
 
     @property
     def agent_shifts(self) -> int:
