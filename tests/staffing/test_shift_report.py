@@ -8,9 +8,11 @@ import datetime as dt
 import re
 
 import polars as pl
+import pytest
 
+from cxlab._errors import OptionError, SchemaError
 from cxlab._present import use_language
-from cxlab.staffing import ShiftRules, schedule_shifts
+from cxlab.staffing import ShiftRules, roster, schedule_shifts
 
 
 def _schedule():
@@ -57,3 +59,26 @@ def test_download_holds_the_bytes_of_to_csv(tmp_path):
     assert "下载班次表" in page
     data = re.search(r"base64,([A-Za-z0-9+/=]+)'", page).group(1)
     assert base64.b64decode(data).decode("utf-8") == written
+
+
+def test_a_roster_that_cannot_be_made_says_why_when_asked():
+    s = _schedule()
+    few = pl.DataFrame({"agent_id": ["a1", "a2"]})  # four shifts start at 8:00 alone
+    with pytest.raises(OptionError, match="only 2 agents are free"):
+        roster(s, few, num_workers=1)
+    empty = roster(s, few, num_workers=1, missing="empty")
+    assert empty.status == "empty" and empty.table.height == 0
+    assert "only 2 agents are free" in empty.reason
+    with use_language("zh"):
+        assert empty.findings() == [
+            "无法排出人员排班表：现有2名坐席在排班规则下排不满全部班次"
+            "（人手不够，或技能、休息时间、连续上班天数的限制不允许）。"
+        ]
+    nobody = roster(s, few.clear(), num_workers=1, missing="empty")
+    assert nobody.agents == () and nobody.findings() == [
+        "No roster: the workspace has no agents to assign to the shifts."
+    ]
+    with pytest.raises(SchemaError):  # a malformed table is not a lack of data
+        roster(s, pl.DataFrame({"name": ["a"]}), missing="empty")
+    with pytest.raises(OptionError, match="missing"):
+        roster(s, few, missing="skip")

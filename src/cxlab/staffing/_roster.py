@@ -22,16 +22,19 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
+from cxlab._options import check_option
 from cxlab._present import _, fmt_value, ngettext
 from cxlab._result import Result
 from cxlab.staffing._shift_rules import clock_minutes
 from cxlab.staffing._shifts import POOLED, ShiftSchedule
 from cxlab.staffing._words import duration_words, queue_words
+
+Missing = Literal["raise", "empty"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,8 @@ class Roster(Result):
     time_limit: float
     wall_seconds: float
     rules: RosterRules = field(default_factory=RosterRules)
+    reason: str | None = None
+    """Why there is no roster (``missing="empty"``), as the refusal worded it; else ``None``."""
 
     @property
     def title(self) -> str:
@@ -133,6 +138,18 @@ class Roster(Result):
 
     def findings(self) -> list[str]:
         """How many agents fill how many shifts, preferences honoured, and whether it is proven."""
+        if self.status == "empty":
+            if not self.agents:
+                return [_("No roster: the workspace has no agents to assign to the shifts.")]
+            return [
+                ngettext(
+                    "No roster: the {n} agent cannot fill every shift under the roster rules "
+                    "(too few agents, or their skills, rest or days in a row do not allow it).",
+                    "No roster: the {n} agents cannot fill every shift under the roster rules "
+                    "(too few agents, or their skills, rest or days in a row do not allow it).",
+                    len(self.agents),
+                ).format(n=fmt_value(len(self.agents), "count"))
+            ]
         out = []
         used = self.table["agent_id"].n_unique() if self.table.height else 0
         out.append(
@@ -304,6 +321,7 @@ def roster(
     num_workers: int = 2,
     seed: int = 0,
     deterministic_time: float | None = None,
+    missing: Missing = "raise",
 ) -> Roster:
     """Assign agents to the shifts of a schedule, keeping the roster rules.
 
@@ -330,6 +348,9 @@ def roster(
         shift matching them is worth ``weight`` (negative: to avoid). A soft objective.
     time_limit, num_workers, seed, deterministic_time :
         As in :func:`cxlab.staffing.schedule_shifts`.
+    missing : {"raise", "empty"}
+        When there are no agents, or they cannot fill the shifts under the rules: raise (the
+        default), or return a roster with no rows whose findings say why (for a report).
 
     Returns
     -------
@@ -365,6 +386,16 @@ def roster(
     rules = RosterRules() if rules is None else rules
     if not isinstance(rules, RosterRules):
         raise OptionError(f"rules= takes a RosterRules; got {type(rules).__name__}.")
+    check_option("missing", missing, Missing)
+    if missing == "empty":
+        try:
+            return roster(
+                schedule, agents, rules, skills=skills, contracted_hours=contracted_hours,
+                days_off=days_off, preferences=preferences, time_limit=time_limit,
+                num_workers=num_workers, seed=seed, deterministic_time=deterministic_time,
+            )  # fmt: skip
+        except (NotEnoughDataError, OptionError) as exc:
+            return _nobody(agents, rules, time_limit, str(exc))
     frame = _agent_frame(agents)
     ids = frame["agent_id"].to_list()
     shifts = (
@@ -539,6 +570,29 @@ def roster(
     )
 
 
+def _nobody(agents: Any, rules: RosterRules, time_limit: float, reason: str) -> Roster:
+    """The empty roster of ``missing="empty"``: no rows, and the refusal kept as its reason."""
+    frame = agents.collect() if isinstance(agents, pl.LazyFrame) else agents
+    ids: tuple[str, ...] = ()
+    if isinstance(frame, pl.DataFrame) and "agent_id" in frame.columns:
+        ids = tuple(str(a) for a in frame["agent_id"].unique(maintain_order=True))
+    return Roster(
+        table=_table(None, [], set()),
+        agents=ids,
+        contracted={},
+        status="empty",
+        objective=0.0,
+        best_bound=0.0,
+        optimality_gap=0.0,
+        preferences_met=0,
+        preferences_total=0,
+        time_limit=float(time_limit),
+        wall_seconds=0.0,
+        rules=rules,
+        reason=reason,
+    )
+
+
 def _check_hours(
     keys: list[dict],
     ids: list[str],
@@ -627,7 +681,7 @@ def _preferences(preferences: Any, keys: list[dict], w: dict) -> tuple[list, lis
     return terms, rows
 
 
-def _table(schedule: ShiftSchedule, keys: list[dict], chosen: set) -> pl.DataFrame:
+def _table(schedule: ShiftSchedule | None, keys: list[dict], chosen: set) -> pl.DataFrame:
     """The roster rows, with each agent given one of the shift's break placements."""
     rows = []
     for i, k in enumerate(keys):
