@@ -166,19 +166,33 @@ def solve(
     num_workers: int,
     seed: int,
     deterministic_time: float | None,
+    gains: dict[tuple[int, int], np.ndarray] | None = None,
 ) -> ShiftSchedule:
     """Build and solve the model, one group of days at a time when the groups do not interact
     (each day apart, unless shifts cross midnight or a weekly, share or budget rule binds
-    days together): the same optimum, proven much sooner."""
+    days together): the same optimum, proven much sooner.
+
+    ``mode="expected_service"`` takes ``gains``: per queue and interval, the integer gains of
+    its first, second, ... agent working, never rising; the model maximises their sum within
+    the budget, and only ``min_on_duty`` is a covering constraint."""
     minutes = problem.minutes
     n = problem.required.shape[1]
     days = n * minutes // DAY
     need = problem.required.copy()
     if rules.min_on_duty:
         need = np.where(need > 0, np.maximum(need, rules.min_on_duty), need)
+    floor = None
+    if mode == "expected_service":
+        # agents are wanted where they add service: as many as the interval has gains for
+        floor = np.where(problem.required > 0, float(rules.min_on_duty or 0), 0.0)
+        reach = np.zeros_like(need)
+        for (q, t), row in (gains or {}).items():
+            reach[q, t] = row.size
+        need = np.maximum(reach, floor)
     cands = _candidates(rules, days, minutes, need)
     rows = [_cover_row(c.start, c.length, minutes, n) for c in cands]
-    _prechecks(problem, rules, cands, need, rows)
+    if mode != "expected_service":  # an interval no shift reaches just loses its service
+        _prechecks(problem, rules, cands, need, rows)
     # every coefficient is a number of minutes: divide them by their common divisor
     sizes = [minutes, *(m for row in rows for m in row.values())]
     for c in cands:
@@ -190,7 +204,7 @@ def solve(
     counts: dict = {}
     breaks: dict = {}
     per_week: dict = {}
-    objective = bound = 0.0
+    objective = bound = gained = gain_bound = 0.0
     optimal = True
     big = 1
     started = time.perf_counter()
@@ -201,20 +215,26 @@ def solve(
         mask = np.isin(day_of, sorted(block))
         solved = _solve_block(
             problem, rules, mode, budget, cands, rows, np.where(mask, need, 0.0), block, g,
-            within, left, num_workers, seed, det,
+            within, left, num_workers, seed, det, gains,
+            None if floor is None else np.where(mask, floor, 0.0),
         )  # fmt: skip
         counts.update(solved["counts"])
         breaks.update(solved["breaks"])
         per_week.update(solved["per_week"])
         objective += solved["objective"]
         bound += solved["bound"]
+        gained += solved["gain"]
+        gain_bound += solved["gain_bound"]
         optimal = optimal and solved["optimal"]
         big = solved["big"]
     wall = time.perf_counter() - started
     units = minutes // g
     gap = 0.0 if optimal else max(0.0, (objective - bound) / max(abs(objective), 1e-9))
+    if mode == "expected_service" and not optimal:  # a maximum: the bound lies above
+        gap = max(0.0, (gain_bound - gained) / max(abs(gained), 1e-9))
     shifts = shift_rows(problem, cands, counts, breaks)
-    coverage, shortfall, slots = _coverage(problem, need, cands, counts, breaks, g, within)
+    shown = problem.required if mode == "expected_service" else need
+    coverage, shortfall, slots = _coverage(problem, shown, cands, counts, breaks, g, within)
     total_cost = sum(cands[ci].cost * k for (q, ci), k in counts.items()) / 100.0
     if mode == "shortfall":
         # the objective is big x weighted shortfall + cost: report the shortfall in agent-hours
@@ -225,6 +245,9 @@ def solve(
             bound_out = max(0.0, math.ceil(bound / big - 1e-9) / 100 / units * minutes / 60.0)
         else:
             bound_out = float("nan")
+    elif mode == "expected_service":
+        # the gains, in the caller's units: the schedule's and the most any schedule can have
+        objective_out, bound_out = gained, gain_bound
     else:
         objective_out, bound_out = total_cost, bound / 100.0
     agents_per_week = None
@@ -276,6 +299,8 @@ def _solve_block(
     num_workers: int,
     seed: int,
     deterministic_time: float | None,
+    gains: dict[tuple[int, int], np.ndarray] | None = None,
+    floor: np.ndarray | None = None,
 ) -> dict:
     """The model of the days in ``block`` (``need`` is zero elsewhere), solved."""
     from ortools.sat.python import cp_model
@@ -287,10 +312,11 @@ def _solve_block(
     always = within == "always"
     n_cells = n * minutes // g if always else n
     cell_of = np.arange(n_cells) * g // minutes if always else np.arange(n)
+    cover = need if floor is None else floor
     if always:
-        need_units = np.ceil(need[:, cell_of] - 1e-9).astype(np.int64)
+        need_units = np.ceil(cover[:, cell_of] - 1e-9).astype(np.int64)
     else:
-        need_units = np.ceil(need * (minutes // g) - 1e-9).astype(np.int64)
+        need_units = np.ceil(cover * (minutes // g) - 1e-9).astype(np.int64)
     weights = np.round(problem.weight[:, cell_of] * 100).astype(np.int64)
 
     def spans(start: int, length: int) -> dict[int, int]:
@@ -337,12 +363,28 @@ def _solve_block(
                 model.add(v == 0).only_enforce_if(used.Not())
     cost = sum(cands[ci].cost * v for (q, ci), v in x.items())
     short_terms = []
+    gain_terms = []
+    per = minutes // g
+    for (q, t), row in (gains or {}).items():
+        if need[q, t] <= 0:  # another block's day
+            continue
+        # the concave gain of the agents working lies below every line through two neighbouring
+        # points of it, which the LP relaxation takes exactly
+        top = np.concatenate([[0], np.cumsum(row)])
+        agents = model.new_int_var(0, int(row.size), f"n{q}_{t}")
+        got = model.new_int_var(0, int(top[-1]), f"y{q}_{t}")
+        for k, slope in enumerate(row.tolist()):
+            model.add(got <= int(top[k]) + int(slope) * (agents - k))
+        for cell in range(t * per, (t + 1) * per) if always else (t,):
+            covered = sum(coef * v for coef, v in work[q][cell]) if work[q][cell] else 0
+            model.add((1 if always else per) * agents <= covered)
+        gain_terms.append(got)
     for q in range(nq):
         for t in range(n_cells):
             covered = sum(coef * v for coef, v in work[q][t]) if work[q][t] else 0
             if need_units[q, t] <= 0:
                 continue
-            if mode == "cover":
+            if mode in ("cover", "expected_service"):
                 model.add(covered >= int(need_units[q, t])).only_enforce_if(lits["cover"])
             else:
                 u = model.new_int_var(0, int(need_units[q, t]), f"s{q}_{t}")
@@ -383,8 +425,11 @@ def _solve_block(
     if budget_units is not None:
         model.add(cost <= budget_units).only_enforce_if(lits["budget"])
     big = 1 if mode == "cover" else (budget_units or 0) + 1
+    gain = sum(gain_terms) if gain_terms else 0
     if mode == "cover":
         model.minimize(cost)
+    elif mode == "expected_service":
+        model.maximize(gain)
     else:
         model.minimize(big * sum(w * u for w, u in short_terms) + cost)
     for lit in lits.values():
@@ -396,6 +441,8 @@ def _solve_block(
     solver.parameters.random_seed = int(seed)
     if deterministic_time is not None:
         solver.parameters.max_deterministic_time = float(deterministic_time)
+    if mode == "expected_service":
+        solver.parameters.linearization_level = 2  # the gain's lines are an exact LP
     status = solver.solve(model)
     if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
         _diagnose(model, lits, time_limit)
@@ -412,6 +459,8 @@ def _solve_block(
         "bound": float(solver.best_objective_bound),
         "optimal": status == cp_model.OPTIMAL,
         "big": big,
+        "gain": float(solver.value(gain)) if gain_terms else 0.0,
+        "gain_bound": float(solver.best_objective_bound) if gain_terms else 0.0,
     }
 
 

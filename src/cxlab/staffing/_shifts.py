@@ -18,6 +18,7 @@ Perron, L. & Didier, F. (2024). CP-SAT. OR-Tools, Google.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import math
@@ -48,7 +49,7 @@ from cxlab.staffing._shift_rules import ShiftRules
 from cxlab.staffing._util import every_of, interval_minutes, when, zone
 from cxlab.staffing._words import queue_words
 
-Mode = Literal["cover", "shortfall"]
+Mode = Literal["cover", "shortfall", "chance", "expected_service"]
 Within = Literal["always", "on_average"]
 PLAN_COLUMNS = Literal[
     "agents", "scheduled", "agents_lo_80", "agents_hi_80", "agents_lo_95", "agents_hi_95"
@@ -609,6 +610,7 @@ def schedule_shifts(
     *,
     mode: Mode = "cover",
     budget: float | None = None,
+    level: float = 0.8,
     by: Literal["queue"] | None = None,
     column: PLAN_COLUMNS = "agents",
     within: Within = "always",
@@ -630,12 +632,31 @@ def schedule_shifts(
         nobody.
     rules : ShiftRules
         Start times, lengths, breaks, costs and headcount limits.
-    mode : {"cover", "shortfall"}
+    mode : {"cover", "shortfall", "chance", "expected_service"}
         ``"cover"``: the cheapest schedule with at least the agents required working in every
         interval. ``"shortfall"``: within ``budget``, the schedule with the least agent-time
-        short of the need (weighted), then the cheapest.
+        short of the need (weighted), then the cheapest. The two scenario modes take a staffing
+        plan whose forecast has its quantiles (see :mod:`cxlab.staffing._shift_forecast`):
+        ``"chance"``: the cheapest schedule whose chance of meeting the service-level target
+        reaches ``level`` in every interval and queue, under the forecast's distribution and
+        the stationary Erlang A approximation (the need of an interval is the fewest agents
+        meeting the target at the forecast's ``level`` quantile; ``column`` is not used).
+        ``"expected_service"``: within ``budget``, the schedule with the most contacts answered
+        within the threshold in expectation over the forecast (the offered-weighted expected
+        service level); the expectation per interval and headcount is Erlang A at 32 points of
+        the forecast distribution, and its concave envelope enters the model as the least of
+        the lines through its neighbouring points (gains in hundredths of a contact), which the
+        solver's linear relaxation takes exactly. A pooled schedule's agents go to the queue
+        where they add the most. The schedule's ``expected_sl`` (and ``objective``) is what the
+        model claims, ``best_bound`` the most any schedule within the budget can have;
+        :func:`cxlab.staffing.evaluate_shifts` checks the claim by simulation. Over a week the
+        budget ties the days into one model, which may stop at the time limit with a gap.
     budget : float, optional
-        Most the schedule may cost (needed for ``"shortfall"``; a cap in ``"cover"``).
+        Most the schedule may cost (needed for ``"shortfall"`` and ``"expected_service"``; a
+        cap in ``"cover"`` and ``"chance"``).
+    level : float, default 0.8
+        ``mode="chance"``: the chance of meeting the target wanted in every interval, strictly
+        between 0 and 1 (a probability, not a forecast band's percent).
     by : {None, "queue"}
         ``None`` pools the queues (every agent takes every queue: the requirement is summed);
         ``"queue"`` schedules each queue's own agents.
@@ -670,11 +691,26 @@ def schedule_shifts(
     ------
     OptionError
         When no schedule can meet the rules: naming the intervals no shift reaches, the
-        headcount limit below the need, or the group of rules the solver finds in conflict.
+        headcount limit below the need, or the group of rules the solver finds in conflict;
+        a scenario mode given a frame instead of a staffing plan, or a ``level`` outside (0, 1).
+    SchemaError
+        ``mode="chance"`` with a plan whose forecast has no quantiles.
+
+    Notes
+    -----
+    The chance mode is exact per interval under the stationary approximation: it takes each
+    interval as a queue in equilibrium at its own volume. A real half-hour starts with the
+    previous one's backlog and ends before equilibrium; with patience of a minute or two and
+    handle times of a few minutes the queue settles within minutes, so on half-hours and hours
+    the approximation holds, while a busy interval after a short-staffed one does worse than
+    it says. It also ignores the chance noise of a single interval's service level around its
+    Erlang value (a quiet interval of five calls meets or misses by a call). Judge a schedule
+    with :func:`cxlab.staffing.evaluate_shifts`, which simulates both.
 
     References
     ----------
-    Dantzig (1954) for the covering model; Aykin (1996) for break windows; CP-SAT (OR-Tools).
+    Dantzig (1954) for the covering model; Aykin (1996) for break windows; CP-SAT (OR-Tools);
+    Gans et al. (2015) for staffing against the forecast's distribution.
 
     Examples
     --------
@@ -704,11 +740,74 @@ def schedule_shifts(
         raise OptionError(f"budget={budget!r} is not allowed; give a number 0 or more.")
     if not (isinstance(time_limit, int | float) and time_limit > 0):
         raise OptionError(f"time_limit={time_limit!r} is not allowed; give seconds above 0.")
-    problem = _requirement(requirement, column, by, every, time_zone)
+    if mode == "expected_service" and budget is None:
+        raise OptionError('mode="expected_service" needs budget= (the most the schedule may cost).')
+    if mode == "chance" and not (
+        isinstance(level, int | float)
+        and not isinstance(level, bool)
+        and math.isfinite(level)
+        and 0 < level < 1
+    ):
+        raise OptionError(
+            f"level={level!r} is not allowed; give the chance of meeting the target wanted in "
+            "each interval, strictly between 0 and 1 (0.8 for four intervals in five)."
+        )
+    scenario = mode in ("chance", "expected_service")
+    if scenario:
+        from cxlab.staffing._plan import StaffingPlan
+
+        if not isinstance(requirement, StaffingPlan):
+            raise OptionError(
+                f"mode={mode!r} needs a staffing plan (cx.staffing.plan(forecast, ...)) for the "
+                "forecast's quantiles and the queues' settings; got "
+                f"{type(requirement).__name__}."
+            )
+    problem = _requirement(requirement, column if not scenario else "agents", by, every, time_zone)
     from cxlab.staffing._shift_model import solve
 
-    return solve(
-        problem, rules, mode, budget, within, time_limit, num_workers, seed, deterministic_time
+    if not scenario:
+        return solve(
+            problem, rules, mode, budget, within, time_limit, num_workers, seed, deterministic_time
+        )
+    from cxlab.staffing._shift_forecast import chance_need, plan_timeline, service_gains
+
+    n = problem.required.shape[1]
+    tl = plan_timeline(
+        requirement, problem.first_day, problem.minutes, n, problem.time_zone,
+        need_bands=mode == "chance",
+    )  # fmt: skip
+    rows = [] if problem.queues == [POOLED] else [tl.queues.index(q) for q in problem.queues]
+    if mode == "chance":
+        need = chance_need(tl, float(level))
+        problem.required = need.sum(axis=0, keepdims=True) if not rows else need[rows]
+        out = solve(
+            problem, rules, "cover", budget, within, time_limit, num_workers, seed,
+            deterministic_time,
+        )  # fmt: skip
+        return dataclasses.replace(out, mode="chance", level=float(level))
+    increments, offered = service_gains(tl)
+    gains: dict[tuple[int, int], np.ndarray] = {}
+    for t in range(n):
+        per_queue = [increments[q][t] for q in range(len(tl.queues))]
+        groups = (
+            [np.sort(np.concatenate(per_queue))[::-1]] if not rows else [per_queue[r] for r in rows]
+        )
+        for q, row in enumerate(groups):
+            units = np.round(row * 100).astype(np.int64)
+            units = units[units > 0]
+            if units.size:
+                gains[q, t] = units
+    out = solve(
+        problem, rules, "expected_service", budget, within, time_limit, num_workers, seed,
+        deterministic_time, gains,
+    )  # fmt: skip
+    total = float(offered.sum()) * 100.0
+    share = out.objective / total if total > 0 else float("nan")
+    return dataclasses.replace(
+        out,
+        objective=share,
+        best_bound=min(1.0, out.best_bound / total) if total > 0 else float("nan"),
+        expected_sl=share,
     )
 
 
