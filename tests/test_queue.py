@@ -1,5 +1,5 @@
 """The one queue simulator (``cxlab._queue.fifo_queue``): it agrees with Erlang A, handles shifts
-(staff falling to nobody and coming back, idle agents leaving first), and is the queue both the
+(staff falling to nobody and coming back, the agents free soonest staying), and is the queue both the
 synthetic generator and the staffing room run."""
 
 from __future__ import annotations
@@ -170,18 +170,17 @@ def test_staff_falls_to_nobody_and_comes_back():
     assert out.wait[5] == pytest.approx(50.0) and out.abandoned[5]
 
 
-def test_idle_agents_leave_first_then_those_free_soonest():
+def test_when_staff_falls_the_agents_free_soonest_stay():
     """Staff falls from three to one at 1800 s. With one agent busy (until 2700 s) and two idle,
-    the idle ones leave: a caller at 1810 s waits for the busy one (890 s). With all three busy
-    (until 1900, 2000 and 2500 s), the two that free up soonest leave after their calls: the
-    caller waits for the last (690 s). Keeping the soonest free instead would answer at once
-    and after 90 s."""
+    an idle one stays: a caller at 1810 s is answered at once. With all three busy (until 1900,
+    2000 and 2500 s), the one free soonest stays and the other two leave after their calls: the
+    caller waits 90 s. The opposite rule (the idlest leave) would make them wait 890 s and 690 s."""
     one_busy = _run([1700.0, 1810.0], [1000.0, 10.0], [1e9, 1e9], [3, 1])
-    assert one_busy.wait.tolist() == [0.0, pytest.approx(890.0)]
+    assert one_busy.wait.tolist() == [0.0, 0.0]
     all_busy = _run(
         [1700.0, 1700.0, 1700.0, 1810.0], [200.0, 300.0, 800.0, 10.0], [1e9] * 4, [3, 1]
     )
-    assert all_busy.wait[3] == pytest.approx(690.0)
+    assert all_busy.wait[3] == pytest.approx(90.0)
 
 
 def test_past_the_last_interval_staffing_stays_as_it_ends():

@@ -13,8 +13,8 @@ Reiman 2002 for the model, Koole 2013 for simulating a plan this way).
 Staffing changes at interval boundaries:
 
 - new servers start free at the boundary;
-- when staff falls, idle servers leave first, then the ones that free up soonest; a server that
-  leaves still finishes the call it was already given;
+- when staff falls, the servers that free up soonest stay (idle ones first) and the others leave
+  once they have finished the call they were already given: the busiest leave;
 - callers who arrive while nobody is on shift wait for the next staffed interval, and hang up when
   their patience runs out first; nobody is answered after the last staffed interval.
 
@@ -152,13 +152,19 @@ def fifo_queue(
 
 def _restaff(free: list[float], start: float, want: int) -> list[float]:
     """The servers' heap after staffing changes to ``want`` at ``start``: newcomers start free
-    there; leavers are the idle ones first, then the ones that free up soonest."""
+    there; when staff falls the ``want`` servers that free up soonest stay.
+
+    Which agents end their shift at a boundary does not depend on whether they are on a call; of
+    the two deterministic rules (the busiest leave, or the idlest leave) this one is the
+    optimistic bound and the other the pessimistic one. It is the rule the synthetic data has
+    always been made with, so plans are backtested on the queue the data came from.
+    """
     have = len(free)
     if want > have:
         for _ in range(want - have):
             heapq.heappush(free, start)
     elif want < have:
-        free = heapq.nlargest(want, [f if f > start else start for f in free])
+        free = heapq.nsmallest(want, free)
         heapq.heapify(free)
     return free
 

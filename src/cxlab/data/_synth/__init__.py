@@ -41,7 +41,7 @@ from cxlab.data._synth._config import (
 )
 from cxlab.data._synth._export import RawExport, validated_parts
 
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 3
 SIMULATED = tuple(name for name in TABLES if name != "intervals")
 """The tables the simulator writes: every contact is simulated, so there is no interval report."""
 
