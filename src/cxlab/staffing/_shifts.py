@@ -432,6 +432,8 @@ class ShiftSchedule(Result):
             {
                 "title": self.title,
                 "mode": self.mode,
+                "level": self.level,
+                "expected_sl": self.expected_sl,
                 "status": self.status,
                 "objective": self.objective,
                 "best_bound": self.best_bound,
@@ -465,6 +467,30 @@ class ShiftSchedule(Result):
                 cost=fmt_value(self.cost, "money"),
             )
         )
+        if self.mode == "chance" and self.level is not None:
+            out.append(
+                _(
+                    "Every {interval} is staffed to meet the service-level target with a chance "
+                    "of at least {level} under the forecast's range (by the queueing formula); "
+                    "the agents required below are those."
+                ).format(
+                    interval=interval_words(self.interval_minutes),
+                    level=fmt_value(self.level, "share", decimals=0),
+                )
+            )
+        if self.mode == "expected_service" and self.expected_sl is not None:
+            out.append(
+                _(
+                    "Within the budget of {budget}, the schedule is built for the most contacts "
+                    "answered in time over the forecast's range: an expected service level of "
+                    "{sl} (no schedule within the budget can expect more than {bound}). The "
+                    "agents required below are the plan's, for comparison."
+                ).format(
+                    budget=fmt_value(self.budget, "money"),
+                    sl=fmt_value(self.expected_sl, "share"),
+                    bound=fmt_value(self.best_bound, "share"),
+                )
+            )
         cov = self.coverage_table
         short = cov.filter(pl.col("surplus") < -1e-9)
         if short.height == 0:
@@ -499,7 +525,11 @@ class ShiftSchedule(Result):
                 )
             )
             bound = self._shortfall_bound()
-            if self.budget is not None and (self.optimal or math.isfinite(bound)):
+            if (
+                self.mode == "shortfall"
+                and self.budget is not None
+                and (self.optimal or math.isfinite(bound))
+            ):
                 out.append(
                     _("The budget of {budget} allows no schedule with less shortfall.").format(
                         budget=fmt_value(self.budget, "money")
