@@ -263,3 +263,82 @@ def test_the_checks_catch_a_broken_page(published, browser, tmp_path: Path) -> N
         "requests off file",
     ):
         assert words in found, f"{words!r} not caught in:\n{found}"
+
+
+SHIFT_WORDS = {
+    "en": {
+        "heading": "4. Shifts and roster",
+        "charts": ("Agents working against agents required", "Roster: who works when"),
+        "caption": "Roster of the coming week",
+        "link": "Download the shift schedule for a workforce-management system (CSV)",
+    },
+    "zh": {
+        "heading": "四、班次与排班",
+        "charts": ("在岗坐席与所需坐席对比", "排班表：谁在何时上班"),
+        "caption": "未来一周排班表",
+        "link": "下载班次表（CSV，可导入排班系统）",
+    },
+}
+READ_SHIFTS = """(w) => {
+  const box = el => { const r = el.getBoundingClientRect(); return r.height > 0 && r.width > 0; };
+  const heading = [...document.querySelectorAll('h2')].find(h => h.innerText.trim() === w.heading);
+  const charts = [...document.querySelectorAll('.plotly-graph-div')].map(g => ({
+    title: (g.querySelector('.gtitle') || {}).textContent || '',
+    marks: g.querySelectorAll('.scatterlayer .trace, .barlayer .point').length,
+    ok: box(g)}));
+  const table = [...document.querySelectorAll('table.cx-table')].find(
+    t => t.caption && t.caption.innerText.trim() === w.caption);
+  const rows = table ? [...table.querySelectorAll('tbody tr')].map(
+    r => [...r.children].map(td => td.innerText.trim())) : null;
+  const more = table ? table.parentElement.querySelector('a.cx-download') : null;
+  const link = [...document.querySelectorAll('a.cx-download')].find(
+    a => a.getAttribute('download') === 'shift_schedule.csv');
+  return {heading: heading ? box(heading) : null, charts, rows,
+    head: table ? [...table.querySelectorAll('thead th')].map(th => th.innerText.trim()) : null,
+    roster_csv: more ? more.getAttribute('href') : null,
+    link: link ? {text: link.innerText.trim(), ok: box(link), href: link.getAttribute('href')} : null};
+}"""
+
+
+def _csv(href: str) -> list[list[str]]:
+    import base64
+    import csv
+    import io
+
+    assert href.startswith("data:text/csv;charset=utf-8;base64,"), href[:60]
+    text = base64.b64decode(href.split(",", 1)[1]).decode("utf-8").lstrip("\ufeff")
+    return list(csv.reader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_forecast_report_shows_the_shifts_and_the_roster(published, browser, lang: str) -> None:
+    """The shifts section of the forecast report, as a reader sees it: its heading on screen, the
+    coverage chart and the roster timeline drawn with their marks, the roster table with staff
+    numbers, and a download holding the schedule for a workforce-management system whose shifts
+    are exactly the roster's rows."""
+    ws, _done = published[lang]
+    words = SHIFT_WORDS[lang]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(page_path(ws, "01_volume_forecast").as_uri())
+    page.wait_for_function(
+        "[...document.querySelectorAll('.plotly-graph-div')]"
+        ".every(g => g.querySelector('svg.main-svg'))",
+        timeout=10_000,
+    )
+    seen = page.evaluate(READ_SHIFTS, words)
+    page.close()
+    assert seen["heading"] is True, f"{lang}: no visible heading {words['heading']!r}"
+    for title in words["charts"]:
+        drawn = [c for c in seen["charts"] if c["title"] == title]
+        assert drawn and drawn[0]["ok"] and drawn[0]["marks"] >= 2, f"{lang}: chart {title!r}"
+    assert seen["rows"], f"{lang}: no roster table captioned {words['caption']!r}"
+    assert len(seen["head"]) == 4 and len(seen["rows"]) == 15
+    assert all(re.fullmatch(r"A-[A-Z]{2}\d{3}", r[0]) for r in seen["rows"]), seen["rows"][:3]
+    assert seen["link"] and seen["link"]["ok"] and seen["link"]["text"] == words["link"]
+    schedule = _csv(seen["link"]["href"])
+    assert schedule[0] == [
+        "day", "start", "end", "breaks", "count", "queue", "unpaid_breaks", "paid_hours", "cost",
+    ]  # fmt: skip
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", r[1]) for r in schedule[1:])
+    roster_rows = _csv(seen["roster_csv"])[1:]
+    assert sum(int(r[4]) for r in schedule[1:]) == len(roster_rows) > 15
