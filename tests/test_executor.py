@@ -117,6 +117,52 @@ def test_the_total_adds_the_queues_in_series_order() -> None:
     assert np.array_equal(phone, by_queue[0] + by_queue[1])
 
 
+def test_a_missing_count_adds_nothing_to_the_channel_and_the_total() -> None:
+    """A null ``y`` counts as zero in the channel's and the total's history and backtest, as in
+    polars' sum (one queue has every 50th count missing; the totals stay numbers)."""
+    nth = pl.int_range(pl.len()).over("series_id") % 50 == 7
+    gaps = SERIES.with_columns(
+        pl.when((pl.col("series_id") == "q1") & nth).then(None).otherwise("y").alias("y")
+    )
+    assert gaps["y"].null_count() == 8
+    fc = cx.forecast.refresh(gaps, hierarchy=HIERARCHY, horizon=1, origins=2, executor="serial")
+    queues = fc.history.filter(pl.col("series_id").str.starts_with("q")).with_columns(
+        pl.col("y").fill_null(0.0)
+    )
+    for name, members in (("total", ["q0", "q1", "q2"]), ("phone", ["q0", "q1"])):
+        summed = fc.history.filter(series_id=name).sort("ts")
+        expected = (
+            queues.filter(pl.col("series_id").is_in(members))
+            .group_by("ts")
+            .agg(pl.col("y").sum())
+            .sort("ts")
+        )
+        assert summed["y"].null_count() == 0 and not summed["y"].is_nan().any()
+        assert summed["y"].to_list() == expected["y"].to_list()
+        assert summed["y"].sum() > 1000
+    bands = fc.frame.filter(series_id="total").select(pl.selectors.float()).to_numpy()
+    assert bands.shape[1] >= 3 and np.isfinite(bands).all()  # the bands from the backtest's sums
+
+
+def test_sums_in_order_treat_nulls_as_polars_sum_does() -> None:
+    """Nulls add zero, a group of nulls sums to zero, and the types are polars' sum's (an Int8
+    column sums to an Int64); the groups come sorted by their keys, a null key last."""
+    frame = pl.DataFrame(
+        {
+            "k": ["b", "a", "a", None, "b", "c"],
+            "v": [0.5, 0.1, None, 2.0, None, None],
+            "n": pl.Series([1, None, 3, 4, 120, None], dtype=pl.Int8),
+        }
+    )
+    summed = _executor.sums_in_order(frame, ["k"])
+    expected = frame.group_by("k").agg(pl.all().sum()).sort("k", nulls_last=True)
+    assert_frame_equal(summed, expected)
+    assert summed.rows() == [("a", 0.1, 3), ("b", 0.5, 121), ("c", 0.0, 0), (None, 2.0, 4)]
+    whole = _executor.sums_in_order(frame, [], ["v", "n"])
+    assert_frame_equal(whole, frame.select(pl.col("v", "n").sum()))
+    assert_frame_equal(_executor.sums_in_order(frame.clear(), ["k"]), expected.clear())
+
+
 def test_backtest_on_the_cluster_equals_the_serial_run(client) -> None:
     models = [cx.forecast.DailyProfile()]
     serial = cx.forecast.backtest(SERIES, models, horizon="day", origins=3, executor="serial")

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
-from cxlab._executor import Shared, add_in_order, check_executor, fan_out
+from cxlab._executor import Shared, check_executor, fan_out, sums_in_order
 from cxlab._present import check_every, every_minutes, local_zone, register_units
 from cxlab.features._metrics import Metric, MetricConfig, _flags, declared_metrics, metrics
 
@@ -240,19 +239,7 @@ def _group_sums(
 def _add_sums(parts: list[pl.DataFrame], keys: list[str]) -> pl.DataFrame:
     """Partial sums of several parts of the rows added up per group, in the order of the parts
     (every KPI is a ratio of sums, so the sums of the parts are the sums of the whole)."""
-    frame = pl.concat(parts)
-    columns = [c for c in frame.columns if c not in keys]
-    summed = frame.select(pl.col(columns).sum())
-    if not keys or frame.height == 0:
-        return frame.group_by(keys).agg(pl.col(columns).sum()) if keys else summed
-    # each group's parts added in the order of the parts (a polars group-by adds floats in an
-    # order that changes from run to run), so the same parts always give the same sums
-    rows = frame.sort(keys, maintain_order=True, nulls_last=True)
-    run = rows.select(pl.struct(keys).rle_id()).to_series().to_numpy()
-    starts = np.flatnonzero(np.diff(run, prepend=-1))
-    return rows.select(keys)[starts].with_columns(
-        pl.Series(c, add_in_order(rows[c].to_numpy(), run)).cast(summed.schema[c]) for c in columns
-    )
+    return sums_in_order(pl.concat(parts), keys)
 
 
 def _report_sums(

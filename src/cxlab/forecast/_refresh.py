@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from cxlab._executor import add_in_order, check_executor, fan_out
+from cxlab._executor import check_executor, fan_out, sums_in_order
 from cxlab._options import renamed, warn_renamed
 from cxlab.forecast._backtest import backtest
 from cxlab.forecast._base import Forecaster, _closed_dates, scale
@@ -228,8 +228,15 @@ def _aggregate(
     level: Sequence[int],
 ) -> pl.DataFrame:
     """Bottom-up sum of member forecasts; bands from the summed backtest errors (split-conformal)."""
-    point = _sums_by(frame.filter(pl.col("series_id").is_in(members)), ["ts"], ["y_hat"])
-    past = _sums_by(bt.filter(pl.col("series_id").is_in(members)), ["cutoff", "ts"], ["y", "y_hat"])
+    point = sums_in_order(
+        frame.filter(pl.col("series_id").is_in(members)), ["ts"], ["y_hat"], then=["series_id"]
+    )
+    past = sums_in_order(
+        bt.filter(pl.col("series_id").is_in(members)),
+        ["cutoff", "ts"],
+        ["y", "y_hat"],
+        then=["series_id"],
+    )
     r = ((past["y"] - past["y_hat"]) / scale(past["y_hat"].to_numpy())).to_numpy()
     y_hat = point["y_hat"].to_numpy()
     s = scale(y_hat)
@@ -251,24 +258,6 @@ def _aggregate(
         pl.lit(lvl).alias("level"),
         pl.lit("bottom_up").alias("model"),
         *[pl.Series(k, v) for k, v in cols.items()],
-    )
-
-
-def _sums_by(frame: pl.DataFrame, keys: list[str], columns: list[str]) -> pl.DataFrame:
-    """The sums of ``columns`` per group of ``keys`` (sorted by them), each added in series order.
-
-    A fixed order, so the same forecasts give the same sums wherever they were computed: a
-    polars group-by adds floats in an order that changes from run to run (with the threads and
-    the chunks of the frame), which moves a sum by a few units in the last place.
-    """
-    rows = frame.select(*keys, "series_id", *columns).sort([*keys, "series_id"])
-    if rows.height == 0:
-        return rows.select(*keys, *columns)
-    run = rows.select(pl.struct(keys).rle_id()).to_series().to_numpy()
-    starts = np.flatnonzero(np.diff(run, prepend=-1))
-    summed = rows.select(pl.col(columns).sum()).schema  # the types a group-by sum gives
-    return rows.select(keys)[starts].with_columns(
-        pl.Series(c, add_in_order(rows[c].to_numpy(), run)).cast(summed[c]) for c in columns
     )
 
 
@@ -299,8 +288,8 @@ def _history(series: pl.DataFrame, groups: list, days: int) -> pl.DataFrame:
     frames = [recent]
     for _, name, members in groups:
         frames.append(
-            _sums_by(recent.filter(pl.col("series_id").is_in(members)), ["ts"], ["y"]).select(
-                pl.lit(name).alias("series_id"), "ts", "y"
-            )
+            sums_in_order(
+                recent.filter(pl.col("series_id").is_in(members)), ["ts"], ["y"], then=["series_id"]
+            ).select(pl.lit(name).alias("series_id"), "ts", "y")
         )
     return pl.concat(frames).sort(["series_id", "ts"])
