@@ -475,3 +475,26 @@ def test_the_sources_section_is_checked(tmp_path, section, says) -> None:
         cx.data.ingest_sources("all", workspace=tmp_path)
     assert says in str(refused.value)
     assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://cxlab%3AsekretPW!x@127.0.0.1:55432/service",
+        "postgresql://cxlab@127.0.0.1:55432/service?dbname=postgresql%3A%2F%2Fcxlab%3AsekretPW"
+        "%2521x%40127.0.0.1%3A55432%2Fservice",
+        "postgresql://cxlab@127.0.0.1:55432/?dbname=postgresql%3A%2F%2Fcxlab%3AsekretPW%2521x"
+        "%40127.0.0.1%3A55432%2Fservice",
+        "postgresql://cxlab@127.0.0.1:55432/?dbname=host%3D127.0.0.1%20pass%77ord%3DsekretPW!x"
+        "%20dbname%3Dservice",
+        "postgresql://cxlab@127.0.0.1:55432/host%3D127.0.0.1%20pass%77ord%3DsekretPW!x",
+    ],
+)
+def test_a_password_hidden_by_percent_encoding_is_refused_without_showing_it(url, tmp_path):
+    with pytest.raises(WorkspaceError) as refused:
+        cx.data.ingest_postgres(url, "events", workspace=tmp_path)
+    text = str(refused.value)
+    assert text.startswith("Refused the connection URL postgresql://cxlab@127.0.0.1:55432/")
+    assert "PGPASSWORD" in text and ".pgpass" in text
+    assert "sekret" not in text and "password=" not in text and "://cxlab:" not in text
+    assert not (tmp_path / "data").exists()

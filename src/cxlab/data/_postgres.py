@@ -101,10 +101,12 @@ def check_url(url: str, *, where: str = "the command line") -> PgUrl:
     head = rest.split("?", 1)[0]
     options = dict(parse_qsl(query, keep_blank_values=True))
     # libpq reads "user:password@" before the host; an unencoded "/" or "@" in a password moves
-    # the split, so any ":" before the last "@" counts as a password
-    userinfo = head.rpartition("@")[0]
-    leaked = ":" in userinfo or any(k.lower() in SECRET_OPTIONS for k in options)
-    user = unquote(userinfo.split(":", 1)[0]) or options.get("user", "")
+    # the split, so any ":" before the last "@" counts as a password, encoded ("%3A") or not
+    userinfo = unquote(head.rpartition("@")[0])
+    leaked = ":" in userinfo or any(
+        k.lower() in SECRET_OPTIONS or "password" in v.lower() for k, v in options.items()
+    )
+    user = userinfo.split(":", 1)[0] or options.get("user", "")
     after = head.rpartition("@")[2]
     hosts, _, database = after.partition("/")
     if hosts.startswith("["):  # an IPv6 address: [::1]:5432
@@ -115,14 +117,35 @@ def check_url(url: str, *, where: str = "the command line") -> PgUrl:
     host = unquote(host) or options.get("host", "")
     database = unquote(database) or options.get("dbname", "")
     port = port or options.get("port", "")
-    parsed = PgUrl(text=text, host=host, port=port, database=database, user=user)
-    if leaked:
+    # a message shows these parts decoded, so one that could hold a secret is refused and never
+    # shown; libpq reads a database name holding "=" or "://" as a whole connection string
+    parts = {"host": host, "port": port, "database": database, "user": user}
+    hidden = [
+        name
+        for name, value in [*parts.items(), ("database", options.get("dbname", ""))]
+        if _may_hold_secret(value) or (name == "user" and ":" in value)
+    ]
+    parts.update(dict.fromkeys(hidden, "..."))
+    parsed = PgUrl(text=text, **parts)
+    if leaked or hidden:
+        what = (
+            "it holds a password"
+            if leaked
+            else f"its {hidden[0]} could hold a password (it holds '=', '://' or 'password')"
+        )
         raise WorkspaceError(
-            f"Refused the connection URL {parsed.shown} ({where}): it holds a password, which "
-            "would then sit in cxlab.toml, shell history or process lists. Remove it from the "
-            f"URL and {PASSWORD_HELP}. Nothing was read or written."
+            f"Refused the connection URL {parsed.shown} ({where}): {what}, which would then sit "
+            "in cxlab.toml, shell history or process lists; the message does not show it. Give "
+            f"the host, port, database and user as the URL's own parts, without a password, and "
+            f"{PASSWORD_HELP}. Nothing was read or written."
         )
     return parsed
+
+
+def _may_hold_secret(value: str) -> bool:
+    """Whether a decoded part of a URL could hold a password: the word itself, or a connection
+    string of its own (``key=value ...`` or ``postgresql://...``)."""
+    return any(mark in value.lower() for mark in ("password", "=", "://"))
 
 
 def _scrub(text: str) -> str:
