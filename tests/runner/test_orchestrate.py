@@ -39,7 +39,7 @@ from cxlab.runner import (
     systemd_units,
     write_systemd,
 )
-from cxlab.runner._orchestrate import cron_fields, fires, groups
+from cxlab.runner._orchestrate import MARGIN_MINUTES, cron_fields, fires, groups
 
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 needs_systemd = pytest.mark.skipif(SYSTEMD_ANALYZE is None, reason="systemd-analyze is absent")
@@ -154,6 +154,57 @@ def _dag_functions(text: str, **constants) -> dict:
     return namespace
 
 
+def _dag_tasks(text: str) -> dict[str, dict]:
+    """The DAG file run as a whole against stand-in Airflow classes: each operator's task id ->
+    the keyword arguments the file gave it."""
+    tasks: dict[str, dict] = {}
+
+    class Operator:
+        def __init__(self, **kwargs) -> None:
+            tasks[kwargs["task_id"]] = kwargs
+
+        def __rshift__(self, other):
+            return other
+
+    class Nothing:
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            pass
+
+    stubs = {
+        "airflow": {},
+        "airflow.providers": {},
+        "airflow.providers.standard": {},
+        "airflow.providers.standard.operators": {},
+        "airflow.providers.standard.operators.bash": {"BashOperator": Operator},
+        "airflow.providers.standard.operators.python": {"ShortCircuitOperator": Operator},
+        "airflow.sdk": {
+            "DAG": Nothing,
+            "literal": lambda x: x,
+            "CronTriggerTimetable": Nothing,
+            "MultipleCronTriggerTimetable": Nothing,
+        },
+    }
+    saved = {name: sys.modules.get(name) for name in stubs}
+    try:
+        for name, values in stubs.items():
+            sys.modules[name] = types.ModuleType(name)
+            vars(sys.modules[name]).update(values)
+        exec(compile(text, "<dag>", "exec"), {"__name__": "dag"})
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+    return tasks
+
+
 # --- Airflow ---------------------------------------------------------------------------------
 
 
@@ -252,6 +303,26 @@ def test_dag_groups_dependent_jobs_and_gates_mixed_crons(tmp_path: Path, ws, fak
     (nps,) = alone["jobs"]
     assert nps["gate"] is None and nps["retries"] == 2 and nps["timeout_minutes"] == 12.5
     assert nps["argv"][3:7] == ["--cell-timeout", "240.0", "--timeout", "750.0"]
+
+
+def test_airflow_and_systemd_give_a_run_the_same_margin(tmp_path: Path, ws, fake_cxlab) -> None:
+    """``cxlab run --timeout`` stops the notebook at timeout_minutes; Airflow's execution_timeout
+    lets each try run one minute more for rendering and publishing, as systemd's
+    TimeoutStartSec does for every try."""
+    assert MARGIN_MINUTES == 1.0
+    schedule = _schedule(tmp_path)
+    tasks = _dag_tasks(airflow_dag(ws, schedule, cxlab=fake_cxlab.path))
+    assert sorted(tasks) == sorted(
+        ["forecast", "forecast.due", "nps", "review", "review.due", "staffing", "staffing.due"]
+    )
+    assert tasks["nps"]["execution_timeout"] == dt.timedelta(minutes=13.5)
+    assert tasks["forecast"]["execution_timeout"] == dt.timedelta(minutes=31)
+    assert tasks["nps"]["retries"] == 2 and tasks["review.due"]["op_kwargs"]["fields"][1] == [7]
+    files = systemd_units(ws, schedule, cxlab=fake_cxlab.path)
+    for job in schedule.jobs:
+        tries = job.retries + 1
+        seconds = int(_setting(files[f"cxlab-{job.name}.service"], "TimeoutStartSec")[0])
+        assert seconds == tries * tasks[job.name]["execution_timeout"].total_seconds()
 
 
 def test_gate_fires_when_croniter_does(tmp_path: Path) -> None:
@@ -670,7 +741,8 @@ def test_real_airflow_loads_the_dags_and_runs_a_task(tmp_path: Path, runner_ws: 
     for job in schedule.jobs:
         task = (solo if job.name == "solo" else first)["tasks"][job.name]
         assert task["type"] == "BashOperator" and task["retries"] == job.retries
-        assert task["timeout"] == job.timeout_minutes * 60 and task["retry_delay"] == 60
+        assert task["timeout"] == (job.timeout_minutes + MARGIN_MINUTES) * 60
+        assert task["retry_delay"] == 60
         gate = [f"{job.name}.due"] if job.name != "solo" else []
         assert task["upstream"] == sorted([*job.depends_on, *gate])
         assert task["trigger_rule"] == "none_failed"

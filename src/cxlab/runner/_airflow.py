@@ -16,7 +16,13 @@ from typing import Any
 
 from cxlab._config import Settings
 from cxlab._errors import WorkspaceError
-from cxlab.runner._orchestrate import cron_fields, cxlab_executable, groups, one_line
+from cxlab.runner._orchestrate import (
+    MARGIN_MINUTES,
+    cron_fields,
+    cxlab_executable,
+    groups,
+    one_line,
+)
 from cxlab.runner._schedule import EXIT_BUSY, Job, Schedule, _check_notebooks
 
 RETRY_DELAY_MINUTES = 1.0
@@ -101,7 +107,7 @@ for _group in GROUPS:
                 cwd=literal(WORKSPACE),
                 retries=_job["retries"],
                 retry_delay=RETRY_DELAY,
-                execution_timeout=datetime.timedelta(minutes=_job["timeout_minutes"]),
+                execution_timeout=datetime.timedelta(minutes=_job["execution_timeout_minutes"]),
                 skip_on_exit_code=None,
                 trigger_rule="none_failed",
             )
@@ -172,7 +178,9 @@ def airflow_dag(
     ``depends_on``: it matters when both jobs are due at the same check.
 
     Each task has the job's ``retries`` (with :data:`RETRY_DELAY_MINUTES` between tries) and
-    ``execution_timeout`` = ``timeout_minutes``; every DAG has ``catchup=False`` and
+    ``execution_timeout`` = ``timeout_minutes`` + :data:`~cxlab.runner._orchestrate.MARGIN_MINUTES`
+    for each try: ``cxlab run --timeout`` stops the notebook at ``timeout_minutes`` and the report
+    is rendered and published after that, as the systemd export allows; every DAG has ``catchup=False`` and
     ``max_active_runs=1``. While the workspace lock is held (``cxlab run`` exits
     :data:`~cxlab.runner.EXIT_BUSY`) the task waits :data:`BUSY_WAIT_SECONDS` and calls it again.
 
@@ -214,6 +222,7 @@ def airflow_dag(
                     "argv": run_argv(job, ws, exe),
                     "retries": job.retries,
                     "timeout_minutes": job.timeout_minutes,
+                    "execution_timeout_minutes": job.timeout_minutes + MARGIN_MINUTES,
                     "depends_on": list(job.depends_on),
                     "gate": gate,
                     "fields": [list(f) if f is not None else None for f in fields]

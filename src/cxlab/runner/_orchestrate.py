@@ -20,6 +20,12 @@ _NAMES = re.compile(
     r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|thu|fri|sat", re.IGNORECASE
 )
 
+MARGIN_MINUTES = 1.0
+"""Minutes an exported job's scheduler lets each ``cxlab run`` take beyond ``timeout_minutes``
+before it ends the run: ``cxlab run --timeout`` stops the notebook at ``timeout_minutes``, and
+the report is rendered and published after that (Airflow's ``execution_timeout``, systemd's
+``TimeoutStartSec=``)."""
+
 CronFields = tuple[
     list[int] | None, list[int] | None, list[int] | None, list[int] | None, list[int] | None
 ]

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from cxlab._config import Settings
 from cxlab._errors import WorkspaceError
 from cxlab.runner._orchestrate import (
+    MARGIN_MINUTES,
     CronFields,
     cron_fields,
     cxlab_executable,
@@ -31,8 +32,6 @@ from cxlab.runner._schedule import EXIT_BUSY, Job, Schedule, _check_notebooks
 BUSY_WAIT_SECONDS = 30
 """Seconds a service waits before it calls ``cxlab schedule --run`` again while the workspace is
 busy."""
-MARGIN_MINUTES = 1.0
-"""Minutes each attempt may take beyond ``timeout_minutes`` (rendering and publishing)."""
 
 _WEEKDAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
 _UNIT_CHARS = re.compile(r"[A-Za-z0-9:_.-]")
@@ -225,11 +224,14 @@ def systemd_units(
     workspace, which runs the job as ``schedule.yaml`` defines it when it starts (parameters,
     timeouts, retries): cxlab retries a failed run itself, and systemd does not restart it, so a
     failure is tried ``retries`` times, as from ``cxlab schedule``. ``TimeoutStartSec`` covers
-    every try: ``(retries + 1) × (timeout_minutes + MARGIN_MINUTES)``. A workspace that is busy
-    (exit :data:`~cxlab.runner.EXIT_BUSY`) restarts the service after
-    :data:`BUSY_RESTART_SECONDS` (``RestartForceExitStatus=``), the way the job stays due for the
-    next check. ``depends_on`` becomes ``After=``: when both timers fire together, the job starts
-    after the one it depends on has finished (no ``Wants=``: a job never starts the other).
+    every try: ``(retries + 1) × (timeout_minutes + MARGIN_MINUTES)``
+    (:data:`~cxlab.runner._orchestrate.MARGIN_MINUTES`). While the workspace is busy (``cxlab
+    schedule --run`` exits :data:`~cxlab.runner.EXIT_BUSY`) the service's ``/bin/sh`` loop waits
+    :data:`BUSY_WAIT_SECONDS` and calls it again, without spending a retry, the way the job stays
+    due for the next check (systemd refuses ``RestartForceExitStatus=`` for a oneshot service);
+    ``TimeoutStartSec`` still bounds the whole start. ``depends_on`` becomes ``After=``: when both
+    timers fire together, the job starts after the one it depends on has finished (no ``Wants=``:
+    a job never starts the other).
 
     The timer has the cron expression as ``OnCalendar=`` (:func:`on_calendar`), in the
     schedule's time zone, and ``Persistent=true``: an occurrence missed while the machine was off
