@@ -23,7 +23,9 @@ daily and weekly profile (Erlang's economies of scale included).
    covered at every moment (``within="always"``).
    Shortfall and over-staffing are counted the same way for every row, from the agents working
    (not on break) averaged over each half-hour: agent-hours below and above the requirement.
-   Each solve runs in a child process of its own (its peak memory is its own, imports included),
+   Each solve runs in a child process of its own (its peak memory is its own, imports included;
+   the workspace is generated in a child too, since Linux starts a child's peak resident memory
+   at its parent's),
    one after the other in the same run, both with 2 CP-SAT workers (pyworkforce sets
    ``solver.num_search_workers``, which is not a solver parameter, so CP-SAT takes its default,
    which on this 2-core machine it logs as 2 workers) and the same time limit (``--time-limit``).
@@ -326,7 +328,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         name, *rest = args.child
-        if name == "plan":
+        if name == "generate":
+            import cxlab as cx
+
+            cx.data.generate(seed=7, size="default", workspace=rest[0])
+            result = {}
+        elif name == "plan":
             result = task_plan(rest[0], rest[1], float(rest[2]))
         elif name == "scenario":
             budget = None if rest[3] == "none" else float(rest[3])
@@ -344,11 +351,9 @@ def main() -> None:
     started = time.perf_counter()
     print("load average (1, 5, 15 min) at start: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
     ws = args.workspace
-    if ws is None:
-        import cxlab as cx
-
+    if ws is None:  # in a child too: a child's peak memory starts at this process's peak
         ws = tempfile.mkdtemp(prefix="cxbench-shifts-")
-        cx.data.generate(seed=7, size="default", workspace=ws)
+        _child("generate", ws)
     for scale in args.scale:
         out = tempfile.mkdtemp(prefix="cxbench-shifts-plan-")
         p = _child("plan", ws, out, scale)
