@@ -33,7 +33,8 @@ daily and weekly profile (Erlang's economies of scale included).
    schedule is judged by ``cx.staffing.evaluate_shifts`` on the same scenarios (volumes drawn
    from the forecast's quantiles, then a first-come-first-served queue minute by minute): the
    service level of all queues together over the week (mean and 10th percentile across the
-   scenarios), the share of interval-scenarios meeting their target, and the abandonment.
+   scenarios), the share of interval-scenarios meeting their target, and the abandonment;
+   beside them, for ``expected_service``, the service level its model expects (``expected_sl``).
    Rows: covering the plan's agents (deterministic) and ``mode="expected_service"`` at its cost;
    ``mode="shortfall"`` and ``"expected_service"`` at 90% of that cost; ``mode="chance"`` at
    level 0.8 with the cost it takes, and ``"expected_service"`` at that cost. Only at
@@ -432,7 +433,8 @@ def scenario_part(out: str, limit: float, scenarios: int, seed: int) -> None:
         f"(seed {seed}), the same for every row; service level of all queues together"
     )
     head = (
-        f"{'schedule':46s} {'cost':>8s} {'SL mean':>8s} {'SL p10':>7s} {'met':>6s} "
+        f"{'schedule':46s} {'cost':>8s} {'model SL':>8s} {'SL mean':>8s} {'SL p10':>7s} "
+        f"{'met':>6s} "
         f"{'abandon':>7s} {'solve s':>8s} {'proven':>11s} {'eval s':>7s} {'peak MB':>8s}"
     )
     print(head)
@@ -442,8 +444,9 @@ def scenario_part(out: str, limit: float, scenarios: int, seed: int) -> None:
         r = _child("scenario", out, kind, limit, "none" if budget is None else budget,
                    scenarios, seed)  # fmt: skip
         proven = "yes" if r["optimal"] else f"no ({r['gap']:.1%})"
+        claim = "" if r["expected_sl"] is None else f"{r['expected_sl']:.1%}"
         print(
-            f"{name:46s} {r['cost']:8.1f} {r['sl_mean']:8.1%} {r['sl_p10']:7.1%} "
+            f"{name:46s} {r['cost']:8.1f} {claim:>8s} {r['sl_mean']:8.1%} {r['sl_p10']:7.1%} "
             f"{r['share_met']:6.1%} {r['abandon_mean']:7.1%} {r['solve_seconds']:8.2f} "
             f"{proven:>11s} {r['eval_seconds']:7.2f} {r['peak_mb']:8.0f}"
         )
