@@ -179,7 +179,7 @@ def test_time_stamped_tables_are_read_one_month_at_a_time(loaded) -> None:
         assert hi.astimezone(zone).day == 1 and hi > lo
         assert month not in sql and "2026" not in sql
         assert sql.startswith(
-            "SELECT * FROM (SELECT * FROM crm.contacts WHERE channel = ANY($1::text[])"
+            "SELECT * FROM (\nSELECT * FROM crm.contacts WHERE channel = ANY($1::text[])"
         )
 
 
@@ -445,7 +445,10 @@ def test_a_gap_of_months_is_skipped_in_one_query(pg, tiny_workspace, tmp_path) -
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PGPASSWORD", server.password)
         result = cx.data.ingest_postgres(
-            server.url("service"), "contacts", query="crm.gap", workspace=tmp_path
+            server.url("service"),
+            "contacts",
+            query="SELECT * FROM crm.gap -- five rows, a gap, four rows",
+            workspace=tmp_path,
         )
     local = frame["arrived_at"].dt.convert_time_zone("Asia/Shanghai").dt.strftime("%Y-%m")
     first, second, last = local[0], sorted(set(local))[1], local[-1]
@@ -498,3 +501,23 @@ def test_a_password_hidden_by_percent_encoding_is_refused_without_showing_it(url
     assert "PGPASSWORD" in text and ".pgpass" in text
     assert "sekret" not in text and "password=" not in text and "://cxlab:" not in text
     assert not (tmp_path / "data").exists()
+
+
+def test_a_query_ending_in_a_comment_is_read(pg, tmp_path) -> None:
+    _, server = pg
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PGPASSWORD", server.password)
+        contacts = cx.data.ingest_postgres(
+            server.url("service"),
+            "contacts",
+            query="SELECT * FROM crm.contacts -- every contact",
+            workspace=tmp_path,
+        )
+        events = cx.data.ingest_postgres(
+            server.url("service"),
+            "events",
+            query="SELECT * FROM crm.events -- every event; none left out",
+            workspace=tmp_path,
+        )
+    assert contacts["rows"] == 13_726 and len(contacts["chunks"]) >= 3
+    assert events["rows"] == 9

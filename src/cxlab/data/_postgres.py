@@ -7,7 +7,9 @@ driver is ADBC's PostgreSQL driver (libpq underneath), read into Arrow and then 
 A table with a timestamp (contacts by ``arrived_at``, surveys by ``responded_at``, ...) is read one
 local month of the workspace's zone at a time::
 
-    SELECT * FROM (<query>) AS src WHERE "arrived_at" >= $1 AND "arrived_at" < $2 ORDER BY ...
+    SELECT * FROM (
+    <query>
+    ) AS src WHERE "arrived_at" >= $1 AND "arrived_at" < $2 ORDER BY ...
 
 with the month's bounds bound as parameters, after one query finds the months present
 (``min``/``max`` of the timestamp). Every chunk goes through the validation files go through,
@@ -254,6 +256,12 @@ def _statement(query: str | None, table: str, where: str) -> str:
             "never changes the database. Nothing was run, nothing was written."
         )
     return body
+
+
+def _wrap(query: str) -> str:
+    """The user's query as a subquery named ``src``, on lines of its own: a ``--`` comment at its
+    end ends there, not at the closing parenthesis."""
+    return f"(\n{query}\n) AS src"
 
 
 def _bind_names(query: str, params, where: str) -> tuple[str, list]:
@@ -745,7 +753,7 @@ def _load_whole(
     src = job.source
     statement = _statement(src.query, src.table, src.name)
     query, values = _bind_names(statement, src.params, src.name)
-    frame = reader.fetch(f"SELECT * FROM ({query}) AS src", values, src.name)
+    frame = reader.fetch(f"SELECT * FROM {_wrap(query)}", values, src.name)
     job.chunks.append({"month": None, "rows": frame.height})
     if frame.height == 0:
         _refuse_empty(frame, job, src.name, None)
@@ -850,7 +858,7 @@ def _load_months(
     statement = _statement(src.query, src.table, src.name)
     query, values = _bind_names(statement, src.params, src.name)
     k = len(values)
-    probe = reader.fetch(f"SELECT * FROM ({query}) AS src LIMIT 0", values, src.name)
+    probe = reader.fetch(f"SELECT * FROM {_wrap(query)} LIMIT 0", values, src.name)
     _refuse_missing(probe, src, src.name)
     dtype = probe.schema[ts]
     if not isinstance(dtype, pl.Datetime):
@@ -878,13 +886,13 @@ def _load_months(
     since_sql = f" WHERE {qts} >= ${k + 1} OR {qts} IS NULL" if start is not None else ""
     span = reader.fetch(
         f"SELECT min({qts}) AS lo, max({qts}) AS hi, count({qts}) AS n, "
-        f"count(*) - count({qts}) AS blank FROM ({query}) AS src{since_sql}",
+        f"count(*) - count({qts}) AS blank FROM {_wrap(query)}{since_sql}",
         values + ([bind(start)] if start is not None else []),
         src.name,
     )
     lo, hi, n, blank = span.row(0)
     if blank:
-        rows = reader.fetch(f"SELECT * FROM ({query}) AS src WHERE {qts} IS NULL", values, src.name)
+        rows = reader.fetch(f"SELECT * FROM {_wrap(query)} WHERE {qts} IS NULL", values, src.name)
         _check(rows, job, f"{src.name}, rows without {ts}", known, allow_unknown_customers)
     if not n:
         _refuse_empty(probe, job, src.name, start)
@@ -911,7 +919,7 @@ def _load_months(
         quote_ident(c) for c in dict.fromkeys([ts, *(_source_column(src, k) for k in keys)]) if c
     )
     chunk_sql = (
-        f"SELECT * FROM ({query}) AS src WHERE {qts} >= ${k + 1} AND {qts} < ${k + 2} "
+        f"SELECT * FROM {_wrap(query)} WHERE {qts} >= ${k + 1} AND {qts} < ${k + 2} "
         f"ORDER BY {order}"
     )
     seen: pl.DataFrame | None = None
@@ -923,7 +931,7 @@ def _load_months(
         job.chunks.append({"month": label, "rows": frame.height})
         if not frame.height:  # a gap: go straight to the next month that has rows
             following = reader.fetch(
-                f"SELECT min({qts}) AS next FROM ({query}) AS src WHERE {qts} >= ${k + 1}",
+                f"SELECT min({qts}) AS next FROM {_wrap(query)} WHERE {qts} >= ${k + 1}",
                 [*values, bind(after)],
                 where,
             ).item()
