@@ -521,3 +521,22 @@ def test_a_query_ending_in_a_comment_is_read(pg, tmp_path) -> None:
         )
     assert contacts["rows"] == 13_726 and len(contacts["chunks"]) >= 3
     assert events["rows"] == 9
+
+
+def test_dollar_quotes_and_escape_strings_are_read_as_postgresql_reads_them() -> None:
+    statement, where = _postgres._statement, "a source"
+    assert statement("SELECT $$a;b$$ AS x", "t", where) == "SELECT $$a;b$$ AS x"
+    assert statement("SELECT $q$a;b$q$ AS x;", "t", where) == "SELECT $q$a;b$q$ AS x"
+    assert statement(r"SELECT E'a\';b' AS x", "t", where) == r"SELECT E'a\';b' AS x"
+    assert _postgres._bind_names("SELECT $$ :a $$ AS x, :b AS y", {"b": 1}, where) == (
+        "SELECT $$ :a $$ AS x, $1 AS y",
+        [1],
+    )
+    for query in (
+        r"SELECT E'\'' AS x; DROP TABLE t",
+        r"SELECT E'\'' AS x; DROP TABLE t; SELECT ''",  # as a standard string: one statement
+        r"SELECT 1 AS y, e'\'' AS x; DROP TABLE t; SELECT ''",
+        "SELECT 1 /* a /* nested */ comment */; DROP TABLE t",
+    ):
+        with pytest.raises(cx.SchemaError, match=r"more than one statement|nested"):
+            statement(query, "t", where)

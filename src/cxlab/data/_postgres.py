@@ -216,9 +216,11 @@ _IDENT = r'(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"\x00]|"")+")'
 _TABLE_NAME = re.compile(rf"{_IDENT}(?:\.{_IDENT}){{0,2}}")
 _TOKENS = re.compile(
     r"""
-    '(?:[^']|'')*'                              # a string
+    (?<![A-Za-z0-9_$])[Ee]'(?:[^'\\]|\\.|'')*'    # an escape string: E'it\'s'
+    | '(?:[^']|'')*'                            # a string
     | "(?:[^"]|"")*"                            # a quoted identifier
-    | \$(?P<tag>[A-Za-z_][A-Za-z0-9_]*)?\$.*?\$(?P=tag)\$   # a dollar-quoted string
+    | (?<![A-Za-z0-9_$])\$(?P<tag>(?:[A-Za-z_][A-Za-z0-9_]*)?)\$.*?\$(?P=tag)\$
+                                                # a dollar-quoted string: $$...$$, $q$...$q$
     | --[^\n]*                                  # a comment
     | /\*.*?\*/                                 # a block comment
     | ::                                        # a cast
@@ -243,6 +245,12 @@ def _statement(query: str | None, table: str, where: str) -> str:
     if _TABLE_NAME.fullmatch(text):
         return f"SELECT * FROM {text}"
     body = text.rstrip().rstrip(";").rstrip()
+    if any(m.group(0).startswith("/*") and "/*" in m.group(0)[2:] for m in _TOKENS.finditer(body)):
+        raise SchemaError(  # PostgreSQL nests block comments; the tokens above do not
+            f"Refused {where}: the query holds a nested block comment (/* ... /* ... */ ... */), "
+            "which cxlab cannot tell apart from the SQL around it; remove it. Nothing was run, "
+            "nothing was written."
+        )
     stripped = _TOKENS.sub(lambda m: " " if m.group(0) != ";" else ";", body)
     if ";" in stripped:
         raise SchemaError(
