@@ -148,7 +148,7 @@ def _dag_functions(text: str, **constants) -> dict:
     """The DAG file's own functions (``_script``, ``_fires``), run without Airflow."""
     tree = ast.parse(text)
     defs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
-    namespace: dict = {"shlex": __import__("shlex"), "zoneinfo": __import__("zoneinfo")}
+    namespace: dict = {name: __import__(name) for name in ("datetime", "shlex", "zoneinfo")}
     namespace.update(constants)
     exec(compile(ast.Module(body=defs, type_ignores=[]), "<dag>", "exec"), namespace)
     return namespace
@@ -350,6 +350,43 @@ def test_gate_fires_when_croniter_does(tmp_path: Path) -> None:
             assert gate(listed, dag_run=run) == fires(fields, at) == (at in expected), (cron, at)
     manual = types.SimpleNamespace(run_type="manual", logical_date=None, run_after=start)
     assert gate([[1], [1], [1], [1], None], dag_run=manual)
+
+
+def _gate(zone: str):
+    """The DAG file's gate for ``zone``, as a function of a cron and a UTC time."""
+    text = airflow_dag(settings(Path(".")), Schedule(zone, ()), cxlab=sys.executable)
+    gate = _dag_functions(text, TIME_ZONE=zone)["_fires"]
+
+    def due(cron: str, at: dt.datetime) -> bool:
+        fields = [
+            list(f) if f is not None else None for f in cron_fields(Job("j", "nb", cron), use="t")
+        ]
+        return gate(fields, dag_run=types.SimpleNamespace(run_type="scheduled", logical_date=at))
+
+    return due
+
+
+def test_gate_reads_clock_changes_as_airflow_does() -> None:
+    """At clock changes the gate lets a job through exactly at the runs its own cron timetable
+    starts. The times are Airflow 3.3.2's ``CronTriggerTimetable`` in America/New_York and
+    Australia/Sydney (``next_dagrun_info``, recorded): 02:30 on the day the clocks skip 02:00-03:00
+    runs at 03:30 (07:30 UTC), and of ``*/10 2`` only 02:00 runs (at 03:00); in the repeated hour
+    ``30 1`` runs at the second pass only, ``*/15 *`` at both."""
+    utc = dt.UTC
+    due = _gate("America/New_York")
+    spring = dt.datetime(2027, 3, 14, 7, 30, tzinfo=utc)  # 03:30 EDT
+    assert due("30 2 * * *", spring) and not due("0 9 * * *", spring)
+    assert due("0 9 * * *", dt.datetime(2027, 3, 14, 13, 0, tzinfo=utc))
+    assert due("*/10 2 14 3 *", dt.datetime(2027, 3, 14, 7, 0, tzinfo=utc))
+    assert not due("*/10 2 14 3 *", dt.datetime(2027, 3, 14, 7, 20, tzinfo=utc))
+    assert due("*/15 * * * *", dt.datetime(2027, 3, 14, 7, 0, tzinfo=utc))  # 03:00 EDT
+    first, second = (dt.datetime(2027, 11, 7, h, 30, tzinfo=utc) for h in (5, 6))  # 01:30 twice
+    assert not due("30 1 * * *", first) and due("30 1 * * *", second)
+    assert due("*/15 * * * *", first) and due("*/15 * * * *", second)
+    due = _gate("Australia/Sydney")
+    assert due("30 2 * * *", dt.datetime(2027, 10, 2, 16, 30, tzinfo=utc))  # 03:30 AEDT
+    assert not due("0 2 * * 0", dt.datetime(2027, 4, 3, 15, 0, tzinfo=utc))  # 02:00 AEDT
+    assert due("0 2 * * 0", dt.datetime(2027, 4, 3, 16, 0, tzinfo=utc))  # 02:00 AEST
 
 
 def test_airflow_refuses_seconds_and_gate_clashes(tmp_path: Path, ws, fake_cxlab) -> None:
@@ -690,6 +727,76 @@ def _airflow_python() -> Path:
             )
         (venv / ".complete").write_text(AIRFLOW_VERSION)
     return python
+
+
+TIMETABLE_PROBE = r"""
+import json, sys
+import pendulum
+from airflow.timetables.base import TimeRestriction
+from airflow.timetables.trigger import CronTriggerTimetable, MultipleCronTriggerTimetable
+zone, windows, crons = json.loads(sys.argv[1])
+
+def fires(timetable, start, end):
+    out, last = [], None
+    window = TimeRestriction(pendulum.parse(start), pendulum.parse(end), True)
+    while (info := timetable.next_dagrun_info(last_automated_data_interval=last, restriction=window)):
+        out.append((info.logical_date or info.run_after).isoformat())
+        last = info.data_interval
+    return out
+
+print(json.dumps([
+    {"group": fires(MultipleCronTriggerTimetable(*crons, timezone=zone), a, b),
+     "own": {c: fires(CronTriggerTimetable(c, timezone=zone), a, b) for c in crons}}
+    for a, b in windows
+]))
+"""
+
+GROUP_CRONS = [
+    "30 2 * * *",
+    "0 9 * * *",
+    "*/15 * * * *",
+    "30 1 * * *",
+    "0 */2 * * *",
+    "15 * * * *",
+    "*/20 1-3 * * *",
+    "0 2 * * 0",
+    "*/10 2 14 3 *",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("zone", ["America/New_York", "Europe/London", "Australia/Sydney"])
+def test_real_airflow_group_runs_pass_the_gates_of_the_crons_that_started_them(zone: str) -> None:
+    """Over two days around each of the zone's next two clock changes, every run Airflow's
+    ``MultipleCronTriggerTimetable`` of a group starts lets through exactly the jobs whose own
+    ``CronTriggerTimetable`` fires then (the gate of the DAG file, against the real Airflow)."""
+    python = _airflow_python()
+    windows = [
+        (
+            (first - dt.timedelta(days=1)).isoformat() + "Z",
+            (first + dt.timedelta(days=1)).isoformat() + "Z",
+        )
+        for first, _end, _kind in _systemd.clock_changes(zone)[:2]
+    ]
+    done = subprocess.run(
+        [str(python), "-c", TIMETABLE_PROBE, json.dumps([zone, windows, GROUP_CRONS])],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AIRFLOW_HOME": str(Path(python).parents[1] / "home")},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    due = _gate(zone)
+    checked = 0
+    for window in json.loads(done.stdout.strip().splitlines()[-1]):
+        runs = [dt.datetime.fromisoformat(t) for t in window["group"]]
+        own = {c: {dt.datetime.fromisoformat(t) for t in ts} for c, ts in window["own"].items()}
+        assert set(runs) == set().union(*own.values())
+        for at in runs:
+            for cron in GROUP_CRONS:
+                assert due(cron, at) == (at in own[cron]), (zone, cron, at)
+                checked += 1
+    assert checked > 1000
 
 
 @pytest.mark.slow

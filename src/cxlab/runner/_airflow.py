@@ -61,26 +61,57 @@ def _script(argv):
 
 
 def _fires(fields, **context):
-    """Whether this job's cron fires at the time of the run: a job that is not due is skipped,
-    and the jobs that depend on it still run. A run started by hand runs every job."""
+    """Whether this job's own cron timetable fires at the time of the run: a job that is not due
+    is skipped, and the jobs that depend on it still run. A run started by hand runs every job.
+    Where the clocks change, Airflow runs the first of a cron's times inside a skipped hour that
+    long after it (02:30 at 03:30) and, in a repeated hour, a cron with set hours at the second
+    pass only, one that runs every hour at both; the gate reads the run's time the same way."""
     run = context["dag_run"]
     if getattr(run.run_type, "value", run.run_type) != "scheduled":
         return True
-    when = (run.logical_date or run.run_after).astimezone(zoneinfo.ZoneInfo(TIME_ZONE))
+    zone = zoneinfo.ZoneInfo(TIME_ZONE)
+    at = (run.logical_date or run.run_after).astimezone(datetime.timezone.utc)
     minutes, hours, days, months, weekdays = fields
 
     def allows(values, value):
         return values is None or value in values
 
-    day = allows(days, when.day)
-    weekday = allows(weekdays, when.isoweekday() % 7)
-    either = days is not None and weekdays is not None  # cron: either day, when both are set
-    return (
-        allows(minutes, when.minute)
-        and allows(hours, when.hour)
-        and allows(months, when.month)
-        and ((day or weekday) if either else (day and weekday))
-    )
+    def matches(wall):
+        day = allows(days, wall.day)
+        weekday = allows(weekdays, wall.isoweekday() % 7)
+        either = days is not None and weekdays is not None  # cron: either day, when both are set
+        return (
+            allows(minutes, wall.minute)
+            and allows(hours, wall.hour)
+            and allows(months, wall.month)
+            and ((day or weekday) if either else (day and weekday))
+        )
+
+    def skipped(wall):
+        utc = wall.replace(tzinfo=zone).astimezone(datetime.timezone.utc)
+        return utc.astimezone(zone).replace(tzinfo=None) != wall
+
+    local = at.astimezone(zone)
+    # in a repeated hour, a cron with set hours fires at the second pass only
+    once = local.fold == 1 or local.replace(fold=1).utcoffset() == local.utcoffset()
+    if matches(local) and (hours is None or once):
+        return True
+    # the first of its times in an hour the clocks skip fires that long after it (02:30 at
+    # 03:30); the later ones in that hour do not fire
+    day_before = (at - datetime.timedelta(days=1)).astimezone(zone).utcoffset()
+    for back in range(1, 97) if day_before != local.utcoffset() else ():
+        offset = (at - datetime.timedelta(minutes=15 * back)).astimezone(zone).utcoffset()
+        wall = at.replace(tzinfo=None) + offset
+        if offset != local.utcoffset() and skipped(wall) and matches(wall):
+            if wall.replace(tzinfo=zone).astimezone(datetime.timezone.utc) != at:
+                continue
+            earlier = wall - datetime.timedelta(minutes=1)
+            while skipped(earlier):
+                if matches(earlier):
+                    return False
+                earlier -= datetime.timedelta(minutes=1)
+            return True
+    return False
 
 
 for _group in GROUPS:
@@ -172,17 +203,19 @@ def airflow_dag(
     the standard provider's ``BashOperator``; ``depends_on`` as task dependencies. A DAG whose
     jobs share one cron expression runs on ``CronTriggerTimetable(cron, timezone=...)``; a group
     whose jobs have different ones runs on ``MultipleCronTriggerTimetable`` of them all, and a
-    gate before each job skips it when its own cron did not fire at the run's time. A job whose
-    dependency failed is not run (Airflow's ``upstream_failed``); a dependency that was not due
-    does not hold it back (trigger rule ``none_failed``). That is how ``cxlab schedule`` treats
+    gate before each job skips it when its own cron did not fire at the run's time (clock changes
+    read as Airflow's cron timetables read them: the job runs when a DAG of its cron alone would).
+    A job whose dependency failed is not run (Airflow's ``upstream_failed``); a dependency that
+    was not due does not hold it back (trigger rule ``none_failed``). That is how ``cxlab schedule`` treats
     ``depends_on``: it matters when both jobs are due at the same check.
 
     Each task has the job's ``retries`` (with :data:`RETRY_DELAY_MINUTES` between tries) and
     ``execution_timeout`` = ``timeout_minutes`` + :data:`~cxlab.runner._orchestrate.MARGIN_MINUTES`
     for each try: ``cxlab run --timeout`` stops the notebook at ``timeout_minutes`` and the report
-    is rendered and published after that, as the systemd export allows; every DAG has ``catchup=False`` and
-    ``max_active_runs=1``. While the workspace lock is held (``cxlab run`` exits
-    :data:`~cxlab.runner.EXIT_BUSY`) the task waits :data:`BUSY_WAIT_SECONDS` and calls it again.
+    is rendered and published after that, as the systemd export allows; every DAG has
+    ``catchup=False`` and ``max_active_runs=1``. While the workspace lock is held (``cxlab run``
+    exits :data:`~cxlab.runner.EXIT_BUSY`) the task waits :data:`BUSY_WAIT_SECONDS` and calls it
+    again.
 
     Every value from ``schedule.yaml`` is written as a Python literal (``ast.literal_eval`` reads
     it back), and the commands are built with ``shlex.quote`` and given to Airflow as
