@@ -540,3 +540,54 @@ def test_dollar_quotes_and_escape_strings_are_read_as_postgresql_reads_them() ->
     ):
         with pytest.raises(cx.SchemaError, match=r"more than one statement|nested"):
             statement(query, "t", where)
+
+
+def test_since_a_month_without_rows_replaces_nothing(pg, loaded, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from cxlab.cli import app
+
+    con, server = pg
+    folder = tmp_path / "ws"
+    shutil.copytree(loaded[0], folder)
+    before = cx.data.load("contacts", workspace=folder).collect()
+    local = before["arrived_at"].dt.convert_time_zone("Asia/Shanghai").dt.strftime("%Y-%m")
+    months = sorted(set(local))
+    year, month = map(int, months[-1].split("-"))
+    later = f"{year + month // 12}-{month % 12 + 1:02d}"
+    env = {"PGPASSWORD": server.password, "CXLAB_TEST_PG": server.url("service")}
+    done = CliRunner().invoke(
+        app,
+        ["data", "ingest", "--source", "contacts", "--since", later, "-w", str(folder)],
+        env=env,
+    )
+    assert done.exit_code == 0, done.output
+    assert f"contacts: no rows since {later}: nothing replaced" in done.output
+    assert_frame_equal(cx.data.load("contacts", workspace=folder).collect(), before)
+
+    # a stored month from the since-month on that the source no longer holds is kept as stored
+    cur = con.cursor()
+    cur.execute("DROP TABLE IF EXISTS crm.contacts_gone")
+    cur.execute(
+        "CREATE TABLE crm.contacts_gone AS SELECT * FROM crm.contacts WHERE arrived_at < $1 "
+        "OR arrived_at >= $2",
+        parameters=tuple(  # the driver binds an aware datetime's wall time: give UTC
+            dt.datetime.fromisoformat(f"{m}-01T00:00:00+08:00").astimezone(dt.UTC)
+            for m in months[-2:]
+        ),
+    )
+    cur.close()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PGPASSWORD", server.password)
+        result = cx.data.ingest_postgres(
+            server.url("service"),
+            "contacts",
+            query="crm.contacts_gone",
+            since=months[-2],
+            workspace=folder,
+        )
+    assert list(result["months"]["replaced"]) == [months[-1]]
+    assert_frame_equal(
+        cx.data.load("contacts", workspace=folder).collect().sort("contact_id"),
+        before.sort("contact_id"),
+    )

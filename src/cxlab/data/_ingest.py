@@ -281,8 +281,11 @@ def ingest_postgres(
         A mapping YAML (see :func:`cxlab.data.load_mapping`), or its keys as a dict, from the
         query's columns to the table's.
     since
-        Read and replace only the local months from this one on (``"2026-03"``, or a date: its
-        month). Months are replaced whole; stored months before it are kept.
+        Read only the local months from this one on (``"2026-03"``, or a date: its month), and
+        replace each of them the source holds rows of, whole. Stored months before it are kept,
+        and so is a stored month from it on that the source holds no row of. When the source
+        holds no row from that month on, nothing is replaced and the summary's ``plan`` says
+        ``no rows since 2026-03: nothing replaced``.
     mode
         ``"replace"`` (the whole table) or ``"months"`` (only the months the source holds). By
         default a table with a timestamp that is already stored is loaded by months, any other

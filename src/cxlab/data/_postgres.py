@@ -539,6 +539,8 @@ class _Staged:
     plan: MonthsPlan | None = None
     keys: pl.DataFrame | None = None
     mode: str = "replace"
+    nothing: str | None = None
+    """Why nothing was read and the stored table stays as it is (a ``since`` without rows)."""
 
     def summary(self) -> dict:
         return {
@@ -552,7 +554,7 @@ class _Staged:
             "mode": self.mode,
             "chunks": self.chunks,
             **(
-                {"months": self.plan.to_dict(), "plan": self.plan.describe()}
+                {"months": self.plan.to_dict(), "plan": self.nothing or self.plan.describe()}
                 if self.plan is not None
                 else {}
             ),
@@ -576,8 +578,10 @@ def ingest_sql(
     every one validated (``dry_run``: never). ``mode`` is ``"replace"`` (the whole table) or
     ``"months"`` (only the local months the source holds; the default for a table with a
     timestamp that is already stored); ``since`` reads only the months from then on (and implies
-    ``"months"``). A table without a timestamp is always read whole. Returns one summary per
-    table, in the order read.
+    ``"months"``): each local month from then on that the source holds rows of is replaced, and
+    a stored month the source holds no row of is kept; when the source holds no row from then on,
+    the table is left as it is and its summary's plan says so. A table without a timestamp is
+    always read whole. Returns one summary per table, in the order read.
     """
     ws = workspace if isinstance(workspace, Settings) else settings(workspace)
     timed = [s.table for s in sources if spec_for(s.table).time_column is not None]
@@ -635,7 +639,8 @@ def ingest_sql(
                     )
             if not dry_run:
                 for job in staged:
-                    swap_in(job.staging, job.target)
+                    if job.nothing is None:
+                        swap_in(job.staging, job.target)
         finally:
             for reader in readers.values():
                 reader.close()
@@ -749,6 +754,19 @@ def _refuse_empty(frame: pl.DataFrame, job: _Staged, where: str, since: dt.datet
         f"Refused {where} (table {src.table}): the query returned no rows{after}. "
         "Nothing was written."
     )
+
+
+def _nothing_since(job: _Staged, start: dt.datetime, stored: bool, tz: str) -> None:
+    """A ``since`` load whose source holds no row from that month on: nothing is read, and the
+    stored table stays as it is."""
+    files = sorted(job.target.glob("month=*/*.parquet")) if stored else []
+    job.table_rows = (
+        int(pl.scan_parquet(files, hive_partitioning=False).select(pl.len()).collect().item())
+        if files
+        else 0
+    )
+    job.plan = MonthsPlan((), job.table_rows, tz)
+    job.nothing = f"no rows since {start:%Y-%m}: nothing replaced"
 
 
 def _load_whole(
@@ -902,6 +920,9 @@ def _load_months(
     if blank:
         rows = reader.fetch(f"SELECT * FROM {_wrap(query)} WHERE {qts} IS NULL", values, src.name)
         _check(rows, job, f"{src.name}, rows without {ts}", known, allow_unknown_customers)
+    if not n and start is not None:  # a nightly --since this month, run on the 1st
+        _nothing_since(job, start, stored, tz)
+        return
     if not n:
         _refuse_empty(probe, job, src.name, start)
 
