@@ -591,3 +591,35 @@ def test_since_a_month_without_rows_replaces_nothing(pg, loaded, tmp_path) -> No
         cx.data.load("contacts", workspace=folder).collect().sort("contact_id"),
         before.sort("contact_id"),
     )
+
+
+def test_a_mapping_refusal_from_a_month_names_the_rows_by_key(pg, tiny_workspace, tmp_path):
+    _, server = pg
+    columns = {c: c for c in cx.data.TABLES["contacts"].columns}
+    columns["channel"] = {"column": "channel", "values": {"phone": "phone", "chat": "chat"}}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PGPASSWORD", server.password)
+        with pytest.raises(cx.SchemaError) as refused:
+            cx.data.ingest_postgres(
+                server.url("service"),
+                "contacts",
+                query="crm.contacts",
+                mapping={"time_zone": "UTC", "columns": columns},
+                workspace=tmp_path,
+            )
+    text = str(refused.value)
+    assert "column 'channel' has value(s) not in the value map (chat, phone)" in text
+    rows = _contact_rows_of_month(tiny_workspace, text.split(", month ")[1][:7])
+    bad = rows.with_row_index("row", offset=1).filter(~pl.col("channel").is_in(["phone", "chat"]))
+    shown = [
+        f"row {r}: contact_id={c!r}" for r, c in bad.head(5).select("row", "contact_id").rows()
+    ]
+    assert shown and all(line in text for line in shown), text
+    assert not (tmp_path / "data" / "processed" / "contacts").exists()
+
+
+def _contact_rows_of_month(tiny: Path, month: str) -> pl.DataFrame:
+    """The contacts of one local month, in the order the chunk query reads them."""
+    frame = cx.data.load("contacts", workspace=tiny).collect()
+    local = pl.col("arrived_at").dt.convert_time_zone("Asia/Shanghai").dt.strftime("%Y-%m")
+    return frame.filter(local == month).sort("arrived_at", "contact_id")

@@ -46,7 +46,7 @@ from cxlab.data._months import PARTIAL_SHARE, MonthChange, MonthsPlan, _next_mon
 from cxlab.data._schemas import FUTURE_TOLERANCE, TABLES, UTC
 from cxlab.data._store import WriteMode, _write_meta, check_mode, table_dir
 from cxlab.data._swap import STAGING, new_staging, recover, store_lock, swap_in
-from cxlab.data._validate import extra_columns, refusal, spec_for, validate
+from cxlab.data._validate import MAX_ROWS_SHOWN, extra_columns, refusal, spec_for, validate
 
 SCHEMES = ("postgresql://", "postgres://")
 SECRET_OPTIONS = ("password", "sslpassword")
@@ -683,7 +683,10 @@ def _check(
     src = job.source
     if src.mapping is not None:
         frame, mapping = _as_text(frame, src.mapping)
-        frame = apply_mapping(frame, mapping, source=where)
+        try:
+            frame = apply_mapping(frame, mapping, source=where)
+        except SchemaError as exc:  # it names rows by number: name them by key as well
+            raise SchemaError(_rows_by_key(str(exc), frame, src)) from None
     for name in extra_columns(frame, src.table):
         if name not in job.dropped:
             job.dropped.append(name)
@@ -708,6 +711,37 @@ def _check(
                 bad=bad,
             )
     return typed
+
+
+def _rows_by_key(message: str, frame: pl.DataFrame, src: SqlSource) -> str:
+    """A mapping's refusal with the key of each row it names ("(row 17)"): the number counts
+    the rows of a month (or a query) as read, which no one can look up in the database."""
+    spec = spec_for(src.table)
+    keys = [(k, _source_column(src, k)) for k in spec.key]
+    keys = [(k, c) for k, c in keys if c is not None and c in frame.columns]
+    named = list(dict.fromkeys(int(n) for n in re.findall(r"\(row (\d+)\)", message)))
+    named = [n for n in named if 1 <= n <= frame.height]
+    if not keys or not named:
+        return message
+    lines = []
+    for number in named[:MAX_ROWS_SHOWN]:
+        row = frame.row(number - 1, named=True)
+        values = []
+        for key, column in keys:
+            value = None if row[column] is None else str(row[column])
+            if key in spec.masked or key == "customer_id":
+                value = mask_id(value)
+            values.append(f"{key}={value!r}")
+        lines.append(f"  row {number}: {', '.join(values)}")
+    head = message.removesuffix("Nothing was written.").rstrip()
+    return "\n".join(
+        [
+            head,
+            "The rows named, by key:",
+            *lines,
+            "Nothing was written.",
+        ]
+    )
 
 
 def _as_text(frame: pl.DataFrame, mapping: Mapping) -> tuple[pl.DataFrame, Mapping]:
