@@ -570,18 +570,76 @@ def test_on_calendar_fires_when_croniter_does(zone: str) -> None:
             refused.append(cron)
     if zone in ("UTC", "Asia/Shanghai"):
         assert refused == []
-    else:  # the hourly and quarter-hourly jobs meet every clock change; 05:30 and Mondays none
-        assert {"*/15 * * * *", "@hourly"} <= set(refused)
-        assert {"30 5 * * *", "30 2 * * 1", "0 7 2 * *"} <= set(accepted)
+    else:  # every hour is taken (checked around the changes below); 05:30 and Mondays meet none
+        assert {"*/15 * * * *", "@hourly", "30 5 * * *", "30 2 * * 1", "0 7 2 * *"} <= set(accepted)
     n = 50
-    flat = [c for cals in accepted.values() for c in cals]
     for base in bases:
+        if base != now:  # around a clock change: the crons with set hours
+            accepted = {
+                c: v for c, v in accepted.items() if cron_fields(Job("j", "nb", c), use="t")[1]
+            }
+        flat = [c for cals in accepted.values() for c in cals]
         times = iter(_systemd_times(flat, base, n))
         for cron, calendars in accepted.items():
             union = sorted({t for _ in calendars for t in next(times)})
             it = croniter(cron, base.astimezone(ZoneInfo(zone)))
             expected = [it.get_next(dt.datetime).astimezone(dt.UTC) for _ in range(n)]
             assert union[:n] == expected, (cron, calendars, base)
+
+
+CLOCK_CRONS = ["@hourly", "*/15 * * * *", "30 * * * *", "0 */2 * * *", "30 2 * * *", "45 1 * * *"]
+
+
+@needs_systemd
+@pytest.mark.parametrize(
+    "zone", ["America/New_York", "Europe/London", "Europe/Berlin", "Australia/Sydney"]
+)
+def test_clock_changes_refuse_only_a_cron_systemd_runs_differently(zone: str, monkeypatch) -> None:
+    """From six hours before each of the zone's next two clock changes, the next 40 times of
+    systemd's calendar and of croniter: a cron that runs every hour is taken, and differs only by
+    croniter's second pass of the repeated hour; a cron with set hours is taken when it matches
+    croniter exactly, and refused when its calendar (written anyway) would differ."""
+    from croniter import croniter
+
+    tz = ZoneInfo(zone)
+    refused = set()
+    for cron in CLOCK_CRONS:
+        try:
+            on_calendar(Job("j", "nb", cron), zone)
+        except WorkspaceError as exc:
+            assert "hour and minute fields" in str(exc)
+            refused.add(cron)
+    assert not refused & {"@hourly", "*/15 * * * *", "30 * * * *"}
+    expected_refused = {
+        "America/New_York": {"0 */2 * * *", "30 2 * * *", "45 1 * * *"},
+        "Europe/London": {"45 1 * * *"},
+        "Europe/Berlin": {"0 */2 * * *", "30 2 * * *"},
+        "Australia/Sydney": {"0 */2 * * *", "30 2 * * *"},
+    }[zone]
+    assert refused == expected_refused
+    monkeypatch.setattr(_systemd, "_check_clock_changes", lambda *args: None)
+    calendars = {cron: on_calendar(Job("j", "nb", cron), zone) for cron in CLOCK_CRONS}
+    n, differs = 40, {}
+    for first, end, kind in _systemd.clock_changes(zone)[:2]:
+        base = (first - dt.timedelta(hours=6)).replace(tzinfo=tz).astimezone(dt.UTC)
+        times = iter(_systemd_times([c for v in calendars.values() for c in v], base, n))
+        for cron, cals in calendars.items():
+            ours = sorted({t for _ in cals for t in next(times)})[:n]
+            it = croniter(cron, base.astimezone(tz))
+            theirs = [it.get_next(dt.datetime).astimezone(dt.UTC) for _ in range(n)]
+            horizon = min(ours[-1], theirs[-1])
+            ours = [t for t in ours if t <= horizon]
+            theirs = [t for t in theirs if t <= horizon]
+            if cron_fields(Job("j", "nb", cron), use="t")[1] is not None:
+                differs[cron] = differs.get(cron, False) or ours != theirs
+            else:
+                extra = [t.astimezone(tz) for t in sorted(set(theirs) - set(ours))]
+                assert set(ours) <= set(theirs), (cron, kind)
+                assert all(
+                    t.fold == 1 and first <= t.replace(tzinfo=None, fold=0) < end for t in extra
+                ), (cron, kind, extra)
+                assert bool(extra) == (kind == "repeated"), (cron, kind)
+    assert refused == {cron for cron, yes in differs.items() if yes}
 
 
 @needs_systemd

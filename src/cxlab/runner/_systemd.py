@@ -51,10 +51,11 @@ def on_calendar(job: Job, time_zone: str) -> list[str]:
     ------
     WorkspaceError
         A cron expression systemd cannot express exactly, naming the job and the field: a
-        seconds field, ``L``, ``W``, ``#``, or a time inside an hour the zone skips or repeats
-        when its clocks change in the next :data:`CLOCK_YEARS` years (cron runs a skipped time
-        at the end of the gap and a repeated one twice; systemd skips the first and runs the
-        second once).
+        seconds field, ``L``, ``W``, ``#``, or set hours with a time inside an hour the zone
+        skips or repeats when its clocks change in the next :data:`CLOCK_YEARS` years (cron runs
+        a skipped time at the end of the gap and a repeated one twice; systemd skips the first
+        and runs the second once). A cron that runs every hour is taken: in a repeated hour
+        systemd runs it at the first pass only, cron at both.
 
     References
     ----------
@@ -120,9 +121,16 @@ def _clock_changes(
 
 
 def _check_clock_changes(job: Job, fields: CronFields, time_zone: str) -> None:
-    """Refuse a job that fires inside an hour the zone skips or repeats: cron (croniter) runs a
-    skipped time at the end of the gap and a repeated time twice, systemd skips the one and runs
-    the other once, so no calendar matches cron there."""
+    """Refuse a job with set hours that fires inside an hour the zone skips or repeats: cron
+    (croniter) runs such a skipped time at the end of the gap and a repeated time twice, systemd
+    skips the one and runs the other once, so no calendar matches cron there.
+
+    A cron that runs every hour (``@hourly``, ``*/15 * * * *``) is taken: in a skipped hour
+    neither runs, and in a repeated hour systemd runs its times at the first pass only where
+    croniter runs them at both, one run of each fewer once a year.
+    """
+    if fields[1] is None:
+        return
     for first, end, kind in clock_changes(time_zone):
         at = first
         while at < end:
