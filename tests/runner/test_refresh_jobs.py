@@ -277,7 +277,7 @@ def test_a_running_notebook_refuses_a_refresh_and_a_run_of_it_but_not_of_another
             refresh(ws, schedule, jobs=jobs)
     assert timed.log == []  # refused before any job ran
     result = CliRunner().invoke(app, ["run", "good", "--workspace", str(runner_ws)])
-    assert result.exit_code == 2 and BUSY in result.output and "running good" in result.output
+    assert result.exit_code == 75 and BUSY in result.output and "running good" in result.output
     with (
         pytest.raises(WorkspaceError, match=rf"{BUSY} .*running good"),
         workspace_lock(ws),  # the whole workspace waits for the run
