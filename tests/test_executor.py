@@ -225,13 +225,72 @@ def test_the_address_variable_sends_the_default_to_the_cluster(client, monkeypat
             connected.close()
 
 
-def test_a_scheduler_that_does_not_answer_is_named(monkeypatch) -> None:
+@pytest.fixture
+def silent_port():
+    """A port that takes connections and says nothing (no Dask scheduler)."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        yield server.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("address", "cause"),
+    [
+        (
+            "tcp://127.0.0.1:9",
+            r"nothing listens on port 9 of 127\.0\.0\.1 \(the connection was refused\)",
+        ),
+        ("no-such-host.invalid", r"the host 'no-such-host\.invalid' is unknown"),
+        (
+            "tcp://127.0.0.1:PORT",
+            r"no Dask scheduler answered on port \d+ of 127\.0\.0\.1 within 0\.5 s",
+        ),
+        (
+            "tls://127.0.0.1:9",
+            r"a tls:// scheduler needs certificates.*security=distributed\.security",
+        ),
+        ("inproc://x", r"a Dask client could not connect there \(ValueError"),
+    ],
+)
+def test_a_scheduler_that_cannot_be_reached_is_refused_with_the_cause(
+    address, cause, silent_port, monkeypatch
+) -> None:
     monkeypatch.setattr(_executor, "CONNECT_TIMEOUT", 0.5)
-    monkeypatch.setenv(_executor.ADDRESS_VARIABLE, "tcp://127.0.0.1:9")
+    monkeypatch.setattr(_executor, "_CLIENTS", {})
+    address = address.replace("PORT", str(silent_port))
+    monkeypatch.setenv(_executor.ADDRESS_VARIABLE, address)
     started = time.perf_counter()
-    with pytest.raises(WorkspaceError, match=r"CXLAB_DASK_ADDRESS='tcp://127\.0\.0\.1:9'.*0\.5 s"):
+    with pytest.raises(WorkspaceError, match=rf"^CXLAB_DASK_ADDRESS='{address}': {cause}"):
         fan_out(pow, [(2, 3)])
-    assert time.perf_counter() - started < 10
+    assert time.perf_counter() - started < 5
+    assert _executor._CLIENTS == {}
+
+
+def test_a_failed_connection_leaves_no_client_to_hold_the_exit() -> None:
+    """A client that failed half-way is closed at once: the interpreter exits in seconds, not
+    after distributed's 20 s wait to close it, and prints nothing at exit."""
+    code = (
+        "import os, time\n"
+        "from cxlab import _executor\n"
+        "for address in ('inproc://x', 'tls://127.0.0.1:9'):\n"
+        "    os.environ[_executor.ADDRESS_VARIABLE] = address\n"
+        "    try:\n"
+        "        _executor.fan_out(pow, [(2, 3)])\n"
+        "    except _executor.WorkspaceError as exc:\n"
+        "        print(str(exc)[:64])\n"
+        "print('done', time.perf_counter(), flush=True)\n"
+    )
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    took = time.perf_counter() - started
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "CXLAB_DASK_ADDRESS='inproc://x': a Dask client could not connect"
+    assert lines[1] == "CXLAB_DASK_ADDRESS='tls://127.0.0.1:9': a tls:// scheduler needs"
+    assert lines[2].startswith("done")
+    assert "Exception ignored" not in done.stderr and "TimeoutError" not in done.stderr
+    assert took < 12  # about 2 s: the imports; a lingering client holds the exit 20 s
 
 
 @pytest.mark.parametrize("value", ["threads", 4, "Serial"])

@@ -296,38 +296,94 @@ def _address_client(address: str) -> Any:
         f"start one with `dask scheduler` and workers with `dask worker {address}`, or unset "
         f"{ADDRESS_VARIABLE} to run on this machine"
     )
+    where = f"{ADDRESS_VARIABLE}={address!r}"
+    _probe(address, where, how)  # a wrong host or port fails here, before a client is built
+    client = Client.__new__(Client)  # kept, to close it when connecting fails half-way
     try:
-        _probe(address)  # a refused or silent address fails here, before a client lingers
-        client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
+        client.__init__(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except Exception as exc:
+        _close(client)  # else it lingers and holds the interpreter's exit for seconds
+        if isinstance(exc, OSError | TimeoutError):
+            raise WorkspaceError(
+                f"{where}: no Dask scheduler answered there within {CONNECT_TIMEOUT:g} s "
+                f"({type(exc).__name__}); {how}."
+            ) from None
+        if "ssl_context" in str(exc):  # reached only when the settings have no certificates
+            raise WorkspaceError(_tls_message(where)) from None
         raise WorkspaceError(
-            f"{ADDRESS_VARIABLE}={address!r}: no Dask scheduler answered there within "
-            f"{CONNECT_TIMEOUT:g} s ({type(exc).__name__}); {how}."
+            f"{where}: a Dask client could not connect there ({type(exc).__name__}: {exc}); {how}."
         ) from None
     try:
         client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as exc:
         client.close()
         raise WorkspaceError(
-            f"{ADDRESS_VARIABLE}={address!r}: the scheduler answered but no worker joined it "
-            f"within {CONNECT_TIMEOUT:g} s ({type(exc).__name__}); {how}."
+            f"{where}: the scheduler answered but no worker joined it within "
+            f"{CONNECT_TIMEOUT:g} s ({type(exc).__name__}); {how}."
         ) from None
     _CLIENTS[key] = client
     atexit.register(_close, client)
     return client
 
 
-def _probe(address: str) -> None:
-    """Open and close a TCP connection to a ``tcp://host:port`` address (other protocols are
-    left to the client)."""
+def _tls_message(where: str) -> str:
+    return (
+        f"{where}: a tls:// scheduler needs certificates, and dask's settings name none: set "
+        "distributed.comm.tls.ca-file, distributed.comm.tls.client.cert and "
+        "distributed.comm.tls.client.key (dask's configuration, or DASK_DISTRIBUTED__COMM__TLS__"
+        "CA_FILE and the like), or connect yourself with "
+        "distributed.Client(address, security=distributed.security.Security(...)) and pass that "
+        "client as executor."
+    )
+
+
+def _probe(address: str, where: str, how: str) -> None:
+    """Refuse a ``tcp://`` or ``tls://`` address whose host is unknown or whose port does not
+    take a connection, or a ``tls://`` one without certificates, naming the cause (other
+    protocols are left to the client)."""
     import socket
     from urllib.parse import urlsplit
 
     parts = urlsplit(address if "://" in address else f"tcp://{address}")
-    if parts.scheme != "tcp" or parts.hostname is None:
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname:
         return
-    with socket.create_connection((parts.hostname, parts.port or 8786), timeout=CONNECT_TIMEOUT):
-        pass
+    if parts.scheme == "tls":
+        import dask
+        from distributed.security import Security
+
+        loader = dask.config.get("distributed.client.security-loader", None)
+        if not loader and Security().get_connection_args("client").get("ssl_context") is None:
+            raise WorkspaceError(_tls_message(where))
+    host, port = parts.hostname, parts.port or 8786
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT) as connection:
+            # a scheduler speaks first (its handshake); one that says nothing would hold the
+            # client for ever, as distributed waits for the handshake without a time limit
+            said = connection.recv(1) if parts.scheme == "tcp" else b"-"
+    except socket.gaierror as exc:
+        raise WorkspaceError(
+            f"{where}: the host {host!r} is unknown (its name gives no address: "
+            f"{exc.strerror}); check the name, or {how}."
+        ) from None
+    except ConnectionRefusedError:
+        raise WorkspaceError(
+            f"{where}: nothing listens on port {port} of {host} (the connection was refused); "
+            f"{how}."
+        ) from None
+    except TimeoutError:
+        raise WorkspaceError(
+            f"{where}: no Dask scheduler answered on port {port} of {host} within "
+            f"{CONNECT_TIMEOUT:g} s (timed out); {how}."
+        ) from None
+    except OSError as exc:
+        raise WorkspaceError(
+            f"{where}: port {port} of {host} cannot be reached ({exc.strerror or exc}); {how}."
+        ) from None
+    if not said:
+        raise WorkspaceError(
+            f"{where}: port {port} of {host} takes connections but closes them without "
+            f"answering as a Dask scheduler; {how}."
+        )
 
 
 def _local_client() -> Any:
