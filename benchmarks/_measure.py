@@ -11,8 +11,21 @@ import sys
 
 
 def peak_mb() -> float:
-    """This process's peak resident memory, in MB (``ru_maxrss`` is in KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own peak resident memory, in MB.
+
+    Read from ``VmHWM`` in ``/proc/self/status``: on Linux ``ru_maxrss`` survives ``fork`` and
+    ``exec``, so a child started by a parent that once held 500 MB reports at least 500 MB.
+    Elsewhere ``ru_maxrss`` (KiB on Linux, bytes on macOS) is the fallback.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 1024 / (1024 if sys.platform == "darwin" else 1)
 
 
 def child(script: str, task: str, *args: str) -> dict:
