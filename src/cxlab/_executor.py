@@ -6,8 +6,8 @@ where, with the same meaning everywhere:
 
 - ``None`` (the default): on the Dask cluster whose scheduler ``CXLAB_DASK_ADDRESS`` names
   (``tcp://10.0.0.5:8786``), when it is set; else on this machine as each call does best
-  (a forecast refresh in local processes from 16 series on a machine with more than two cores,
-  everything else in this process);
+  (a forecast refresh, and a backtest, in local processes from 16 series on a machine with more
+  than two cores, everything else in this process);
 - ``"serial"``: in this process, one task after another;
 - ``"processes"``: a pool of local processes, one per core, for this call;
 - ``"dask"``: a Dask ``LocalCluster`` with one single-threaded worker process per core, started
@@ -17,9 +17,13 @@ where, with the same meaning everywhere:
 
 Results come back in task order and are reduced by the caller in the same order as in this
 process, so every executor gives exactly the same numbers. A task that fails raises its error
-in the caller with the task named. Large inputs that many tasks read are shipped to each worker
-once (scattered to a Dask cluster, handed to each local process when it starts). Dask and
-distributed are imported only when a cluster is used.
+in the caller with the task named. Large inputs that many tasks read (:class:`Shared`) are
+shipped to each worker once by ``"processes"`` (handed to each local process when it starts),
+``"dask"`` and a ``distributed.Client`` (scattered to the cluster); an executor with ``submit``
+gets them with every task, as cxlab cannot reach its workers: a ``ProcessPoolExecutor`` pickles
+them once a task (the whole contacts table once a month for :func:`cxlab.features.kpi`), so
+prefer ``"processes"`` to a pool of your own. Dask and distributed are imported only when a
+cluster is used.
 
 References
 ----------
@@ -56,7 +60,9 @@ _SHARED: dict[int, Any] = {}
 
 @dataclass(frozen=True, eq=False)
 class Shared:
-    """A task argument many tasks read: shipped to each worker once, not with every task.
+    """A task argument many tasks read: shipped to each worker once, not with every task, by
+    ``"processes"``, ``"dask"`` and a ``distributed.Client`` (an executor with ``submit`` gets it
+    with every task).
 
     ``broadcast=True`` copies it to every worker up front (an input every task reads); else a
     Dask cluster keeps it where it was scattered and moves it to the tasks that need it.
@@ -123,8 +129,9 @@ def fan_out(
     fn
         A module-level function (workers import it by name).
     tasks
-        The argument tuples, one per task; an argument wrapped in :class:`Shared` is shipped
-        to each worker once and given to ``fn`` unwrapped.
+        The argument tuples, one per task; an argument wrapped in :class:`Shared` is given to
+        ``fn`` unwrapped, shipped to each worker once (with an executor with ``submit``: with
+        every task, a ``ProcessPoolExecutor`` pickling it each time).
     executor
         Where the tasks run (see the module's docstring): ``None``, ``"serial"``,
         ``"processes"``, ``"dask"``, a ``distributed.Client`` or an executor with ``submit``.

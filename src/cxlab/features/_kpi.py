@@ -107,7 +107,9 @@ def kpi(
         cluster of ``CXLAB_DASK_ADDRESS`` if set, else this process), ``"serial"``,
         ``"processes"``, ``"dask"``, a ``distributed.Client`` or an executor with ``submit``
         (see :mod:`cxlab._executor`). The workers read the table from its files (a lazy scan:
-        the workers need the same paths) or from a copy sent to each once (a collected table).
+        the workers need the same paths) or from a copy of a collected table, sent to each worker
+        once by ``"processes"``, ``"dask"`` and a ``distributed.Client``, but with every month
+        to an executor with ``submit`` (a ``ProcessPoolExecutor`` pickles it once a month).
         The months' sums are added here in month order, so every executor gives the same
         numbers.
 
