@@ -170,8 +170,8 @@ def data_ingest(
     since: Annotated[
         str | None,
         typer.Option(
-            help="PostgreSQL: read and replace only the months from this one on (2026-03, or a "
-            "date: its month); older stored months are kept."
+            help="PostgreSQL: read the months from this one on (2026-03, or a date: its month) "
+            "and replace those the source holds; other stored months are kept."
         ),
     ] = None,
     encoding: Annotated[
@@ -282,6 +282,8 @@ def data_ingest(
                 )
             if "plan" in result:
                 typer.echo(f"{result['table']}: {result['plan']}")
+            if not result["rows"] and not months:  # --since with nothing new: the plan said so
+                continue
             verb = "checked" if dry_run else "stored"
             typer.echo(
                 f"{verb} {result['rows']:,} rows of {result['table']} from {result['source']}"
