@@ -333,6 +333,40 @@ def test_local_processes_and_submit_pools_give_the_results_in_order() -> None:
         assert fan_out(operator.getitem, tasks, executor=pool) == [5, 3, 99, 0]
 
 
+class Pickled:
+    """A value that counts how often this process pickles it."""
+
+    times = 0
+
+    def __init__(self, payload: bytes) -> None:
+        self.payload = payload
+
+    def __reduce__(self):
+        Pickled.times += 1
+        return (Pickled, (self.payload,))
+
+
+def _length(value: Pickled, i: int) -> int:
+    return len(value.payload) + i
+
+
+def test_a_shared_input_is_sent_once_a_worker_by_processes_and_once_a_task_to_a_pool() -> None:
+    """As the docs say: ``"processes"`` hands a shared input to each worker process once; a
+    ``ProcessPoolExecutor`` given as executor gets it pickled with every task."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    table = Shared(Pickled(b"x" * 1000), broadcast=True)
+    tasks = [(table, i) for i in range(8)]
+    Pickled.times = 0
+    assert fan_out(_length, tasks, executor="processes") == [1000 + i for i in range(8)]
+    assert Pickled.times == min(8, os.cpu_count() or 1)
+    Pickled.times = 0
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        assert fan_out(_length, tasks, executor=pool) == [1000 + i for i in range(8)]
+    assert Pickled.times == 8
+
+
 def test_importing_cxlab_imports_no_dask() -> None:
     code = (
         "import sys, cxlab, cxlab.forecast, cxlab.staffing, cxlab.features, cxlab._executor\n"
