@@ -1,5 +1,6 @@
 """What every benchmark measures the same way: a task in a child process of its own (so its peak
-memory is its own), and that process's peak resident memory."""
+memory is its own), that process's peak resident memory, and the resident memory of a process
+and all it started."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
 
 def peak_mb() -> float:
@@ -39,3 +41,37 @@ def child(script: str, task: str, *args: str) -> dict:
     if done.returncode != 0:
         raise RuntimeError(f"{task} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def tree(pid: int) -> list[int]:
+    """``pid`` and every process it started, and they started (Linux ``/proc``)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[-1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [pid], [pid]
+    while todo:
+        for grandchild in children.get(todo.pop(), []):
+            found.append(grandchild)
+            todo.append(grandchild)
+    return found
+
+
+def rss_mb(pid: int) -> float:
+    """The resident memory of ``pid`` now, in MB (0 once it has ended)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def tree_mb(pid: int) -> float:
+    """The resident memory of ``pid`` and every process it started, now, in MB (sampled while
+    they run, its largest value is the peak of the processes alive at the same time)."""
+    return sum(rss_mb(p) for p in tree(pid))

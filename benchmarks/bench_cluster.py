@@ -24,7 +24,6 @@ import os
 import sys
 import threading
 import time
-from pathlib import Path
 
 import _measure  # benchmarks/_measure.py: the script's own folder is on sys.path
 
@@ -101,28 +100,6 @@ def forecast_frame(n: int, seed: int):
     return pl.concat(frames)
 
 
-def _tree_mb(pid: int) -> float:
-    """Resident memory of ``pid`` and its descendants, in MB (Linux /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[-1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
-    total, todo = 0.0, [pid]
-    while todo:
-        p = todo.pop()
-        todo += children.get(p, [])
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) / 1024
-        except OSError:
-            pass
-    return total
-
-
 def _digest(frame) -> str:
     return f"{int(frame.hash_rows(seed=0).sum()) % 10**8:08d}"
 
@@ -139,7 +116,7 @@ def task(what: str, kind: str, n: int, weeks: int, seed: int) -> dict:
 
     def sample() -> None:
         while not done.is_set():
-            peak["mb"] = max(peak["mb"], _tree_mb(os.getpid()))
+            peak["mb"] = max(peak["mb"], _measure.tree_mb(os.getpid()))
             done.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -29,33 +29,9 @@ import threading
 import time
 from pathlib import Path
 
+import _measure  # benchmarks/_measure.py: the script's own folder is on sys.path
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _tree(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[-1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, todo = [pid], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def task_refresh(workspace: str, jobs: str) -> dict:
@@ -70,7 +46,7 @@ def task_refresh(workspace: str, jobs: str) -> dict:
 
     def sample() -> None:
         while not done.is_set():
-            peak["sum"] = max(peak["sum"], sum(_rss_mb(p) for p in _tree(proc.pid)))
+            peak["sum"] = max(peak["sum"], _measure.tree_mb(proc.pid))
             done.wait(0.1)
 
     sampler = threading.Thread(target=sample)
