@@ -221,3 +221,23 @@ def test_bad_calls_are_refused_by_name(wide):
     half_hours = make_plan(forecast([200.0] * 16, every=30), every="30m")
     with pytest.raises(OptionError, match="same grain"):
         evaluate_shifts(schedule, half_hours)
+
+
+def test_a_pooled_schedule_shares_its_agents_among_the_queues():
+    """A phone and a chat queue (two chats at once) pooled: every agent working goes to one
+    of them, and both are served."""
+    frames = [forecast([120.0] * 8, spread=0.1, queue="phone_orders"),
+              forecast([80.0] * 8, spread=0.1, queue="chat_orders")]  # fmt: skip
+    settings = cx.staffing.QueueSettings(
+        aht_seconds={"phone_orders": 180.0, "chat_orders": 300.0}, sl_target=0.8,
+        sl_seconds={"phone_orders": 20.0, "chat_orders": 60.0}, patience_seconds=120.0,
+        concurrency={"phone_orders": 1.0, "chat_orders": 2.0},
+    )  # fmt: skip
+    plan = cx.staffing.plan(pl.concat(frames), every="1h", settings=settings, time_zone="UTC")
+    pooled = schedule_shifts(plan, DAY_RULES, num_workers=1)
+    assert pooled.queues == ("all",)
+    got = evaluate_shifts(pooled, plan, scenarios=40, seed=4)
+    per_hour = got.summary().group_by("interval_start").agg(pl.col("agents").sum())
+    assert np.allclose(per_hour["agents"].to_numpy(), pooled.on_duty().max())
+    by_queue = {r["queue"]: r for r in got.totals.iter_rows(named=True)}
+    assert by_queue["phone_orders"]["sl_mean"] > 0.5 and by_queue["chat_orders"]["sl_mean"] > 0.5
