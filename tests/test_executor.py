@@ -263,7 +263,7 @@ def test_a_scheduler_that_cannot_be_reached_is_refused_with_the_cause(
     started = time.perf_counter()
     with pytest.raises(WorkspaceError, match=rf"^CXLAB_DASK_ADDRESS='{address}': {cause}"):
         fan_out(pow, [(2, 3)])
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 8  # the 0.5 s limit, or at once (a name lookup)
     assert _executor._CLIENTS == {}
 
 
