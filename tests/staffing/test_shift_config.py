@@ -103,3 +103,14 @@ def test_the_workspace_settings_read_a_shifts_section(tmp_path):
     from cxlab._config import settings
 
     assert settings(ws).time_zone == "Asia/Shanghai"
+
+
+def test_the_generated_example_uncommented_gives_the_defaults(tmp_path):
+    from cxlab.data._synth import SHIFTS_EXAMPLE
+
+    lines = [x[2:] for x in SHIFTS_EXAMPLE.splitlines() if x.startswith("# ")]
+    body = "\n".join(x for x in lines if x.startswith(("[", " ")) or "=" in x.split("#")[0])
+    assert body.count("[[shifts.breaks]]") == 3
+    assert cx.staffing.shift_rules(_workspace(tmp_path, body + "\n")) == (
+        cx.staffing.shift_rules(tmp_path / "nowhere")
+    )

@@ -188,12 +188,41 @@ def generate(
         f'[workspace]\ntime_zone = "{config.time_zone}"\ncountry = "{country}"\n'
         f'currency = "{CURRENCIES[country]}"\n'
         f'language = "{"zh" if country == "CN" else "en"}"  # reports: "zh" or "en"\n'
+        + SHIFTS_EXAMPLE
     )
     return {
         "raw": str(raw),
         "truth": str(ws.processed_dir / "truth.json"),
         "rows": rows,
     }
+
+
+SHIFTS_EXAMPLE = """
+# The shift and roster rules of the forecast report (cx.staffing.shift_rules); without this
+# section, those of a Chinese service centre. Uncomment a key to change it.
+# [shifts]
+# lengths = [8, 4]             # hours, breaks included
+# earliest_start = "07:00"     # first and last start, every start_every
+# latest_start = "16:00"
+# start_every = "30m"
+# cost_per_hour = 50           # a paid full-time hour, in the currency above
+# part_time_cost_per_hour = 35
+# max_part_time_share = 0.3
+# max_consecutive_days = 6     # the roster: most days in a row
+# min_rest_hours = 11          # the roster: least rest between two shifts
+# [[shifts.breaks]]            # giving breaks replaces all the default breaks
+# minutes = 15                 # a paid rest
+# window = [90, 150]           # earliest and latest start, minutes into the shift
+# [[shifts.breaks]]
+# minutes = 60                 # the meal
+# window = [210, 270]
+# paid = false
+# min_shift_hours = 6          # only shifts this long have it
+# [[shifts.breaks]]
+# minutes = 15
+# window = [360, 420]
+# min_shift_hours = 6
+"""
 
 
 TRUTH_KEYS = ("arrivals", "churn", "csat", "experiments", "fcr", "nps", "queues")
