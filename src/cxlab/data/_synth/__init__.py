@@ -199,7 +199,7 @@ def generate(
 
 SHIFTS_EXAMPLE = """
 # The shift and roster rules of the forecast report (cx.staffing.shift_rules); without this
-# section, those of a Chinese service centre. Uncomment a key to change it.
+# section, those of a Chinese service centre. Uncomment [shifts] and a key to change it.
 # [shifts]
 # lengths = [8, 4]             # hours, breaks included
 # earliest_start = "07:00"     # first and last start, every start_every
