@@ -146,7 +146,8 @@ def _build_staffing(ws: Path, forecast) -> list:
     )  # fmt: skip
     shifts = cx.staffing.schedule_shifts(plan, rules, time_limit=20)
     rota = cx.staffing.roster(shifts, _load(ws, "agents").collect(), time_limit=20)
-    return [plan, replay, cx.staffing.patience(contacts), shifts, rota]
+    check = cx.staffing.evaluate_shifts(shifts, plan, scenarios=20)
+    return [plan, replay, cx.staffing.patience(contacts), shifts, rota, check]
 
 
 def _build_experiments(ws: Path) -> list:

@@ -34,6 +34,7 @@ import polars as pl
 from cxlab._errors import OptionError, SchemaError
 from cxlab._present import (
     N_,
+    Headline,
     _,
     fmt_interval,
     fmt_value,
@@ -129,6 +130,31 @@ class ShiftEvaluation(Result):
     def service_level(self) -> float:
         """Mean over the scenarios of the service level of all queues over the horizon."""
         return float(self.total()["sl_mean"])
+
+    def headline(self) -> list[Headline]:
+        """One card: the service level of all queues over the horizon, the mean of the scenarios,
+        with the range of four scenarios out of five and the target when the queues share one."""
+        row = self.total()
+        days = self.days["day"]
+        period = None
+        if days.len():
+            period = (days.min().isoformat(), (days.max() + _days(1)).isoformat())
+        return [
+            Headline(
+                key="scenario_service_level",
+                label=N_("Service level of the shifts across forecast scenarios"),
+                value=row["sl_mean"],
+                unit="share",
+                target=row["sl_target"],
+                direction=">=" if row["sl_target"] is not None else None,
+                period=period,
+                low=row["sl_p10"],
+                high=row["sl_p90"],
+                detail=_("{low} to {high} in four scenarios out of five").format(
+                    low=fmt_value(row["sl_p10"], "share"), high=fmt_value(row["sl_p90"], "share")
+                ),
+            )
+        ]
 
     def to_dict(self) -> dict:
         from cxlab._result import json_safe
