@@ -375,6 +375,21 @@ def evaluate_shifts(
     References
     ----------
     Koole (2013), chapter 6; Gans et al. (2015); Garnett, Mandelbaum & Reiman (2002).
+
+    Examples
+    --------
+    >>> import datetime as dt, polars as pl, cxlab as cx
+    >>> fc = pl.DataFrame({"series_id": "q",
+    ...     "ts": [dt.datetime(2026, 10, 5, 8 + h, tzinfo=dt.UTC) for h in range(8)],
+    ...     "y_hat": 100.0, "y_lo_80": 85.0, "y_hi_80": 115.0, "y_lo_95": 78.0, "y_hi_95": 123.0})
+    >>> s = cx.staffing.QueueSettings(aht_seconds=180, sl_target=0.8, sl_seconds=20,
+    ...                               patience_seconds=120)
+    >>> plan = cx.staffing.plan(fc, every="1h", settings=s, time_zone="UTC")
+    >>> rules = cx.staffing.ShiftRules(lengths=(8,), earliest_start="08:00", latest_start="08:00")
+    >>> sure = cx.staffing.schedule_shifts(plan, rules, mode="chance", level=0.9, num_workers=1)
+    >>> check = cx.staffing.evaluate_shifts(sure, plan, scenarios=100, seed=0)
+    >>> sure.agent_shifts, round(check.service_level, 2), check.share_met >= 0.8
+    (8, 0.91, True)
     """
     if not isinstance(schedule, ShiftSchedule):
         raise OptionError(
