@@ -393,7 +393,7 @@ def task_scenario(
         plan = pickle.load(f)
     kw: dict = {"by": "queue", "time_limit": limit}
     if kind == "chance":
-        kw.update(mode="chance", level=LEVEL)
+        kw.update(mode="chance", probability=LEVEL)
     else:
         kw.update(mode=kind, budget=budget)
     t0 = time.perf_counter()

@@ -123,9 +123,9 @@ def test_the_chance_mode_staffs_each_interval_exactly_to_the_level(wide):
     p_miss) reaches the level: one agent fewer falls short of it."""
     level = 0.8
     got = schedule_shifts(wide, ShiftRules(lengths=(1,), earliest_start="08:00",
-                          latest_start="15:00", start_every="1h"), mode="chance", level=level,
+                          latest_start="15:00", start_every="1h"), mode="chance", probability=level,
                           num_workers=1)  # fmt: skip
-    assert got.mode == "chance" and got.level == level
+    assert got.mode == "chance" and got.probability == level
     need = got.coverage().filter(pl.col("required") > 0).sort("interval_start")
     agents = need["required"].to_numpy().astype(np.int64)
     t = wide.table.sort("ts")
@@ -145,7 +145,7 @@ def test_the_chance_mode_s_promise_holds_in_the_simulation(wide):
     formula, meets it in about 60% of the simulated intervals."""
     rules = ShiftRules(lengths=(1,), earliest_start="08:00", latest_start="15:00",
                        start_every="1h")  # fmt: skip
-    chance = schedule_shifts(wide, rules, mode="chance", level=0.8, num_workers=1)
+    chance = schedule_shifts(wide, rules, mode="chance", probability=0.8, num_workers=1)
     median = schedule_shifts(wide, rules, num_workers=1)
     sure = evaluate_shifts(chance, wide, scenarios=200, seed=11)
     plain = evaluate_shifts(median, wide, scenarios=200, seed=11)
@@ -207,8 +207,8 @@ def test_bad_calls_are_refused_by_name(wide):
         with pytest.raises(OptionError, match="scenarios"):
             evaluate_shifts(schedule, wide, scenarios=bad)
     for bad in (0, 1, 1.2, -0.1, float("nan")):
-        with pytest.raises(OptionError, match="level"):
-            schedule_shifts(wide, rules, mode="chance", level=bad)
+        with pytest.raises(OptionError, match="probability"):
+            schedule_shifts(wide, rules, mode="chance", probability=bad)
     no_bands = make_plan(forecast([400.0] * 8))
     with pytest.raises(SchemaError, match="quantiles"):
         schedule_shifts(no_bands, rules, mode="chance")

@@ -104,7 +104,7 @@ class ShiftEvaluation(Result):
     """Share of interval-scenarios (with contacts) meeting their queue's target."""
     banded: bool
     mode: str | None = None
-    level: float | None = None
+    probability: float | None = None
     expected_sl: float | None = None
     wall_seconds: float = 0.0
     time_zone: str | None = field(default=None, compare=False)
@@ -166,7 +166,7 @@ class ShiftEvaluation(Result):
                 "seed": self.seed,
                 "share_met": self.share_met,
                 "mode": self.mode,
-                "level": self.level,
+                "probability": self.probability,
                 "expected_sl": self.expected_sl,
                 "totals": self.totals.to_dicts(),
             }
@@ -200,7 +200,7 @@ class ShiftEvaluation(Result):
                     abandon=fmt_value(r["abandon_mean"], "share"),
                 )
             )
-        cut = self.level if self.level is not None else 0.8
+        cut = self.probability if self.probability is not None else 0.8
         cells = self.intervals.filter(pl.col("p_meet_sl").is_not_null())
         if cells.height:
             sure = int((cells["p_meet_sl"] >= cut - 1e-9).sum())
@@ -222,7 +222,7 @@ class ShiftEvaluation(Result):
                     p=fmt_value(worst["p_meet_sl"], "share", decimals=0),
                 )
             )
-        if self.mode == "chance" and self.level is not None:
+        if self.mode == "chance" and self.probability is not None:
             out.append(
                 _(
                     "The schedule was built so that every {interval} meets the target with a "
@@ -230,7 +230,7 @@ class ShiftEvaluation(Result):
                     "{share} of them meet it."
                 ).format(
                     interval=interval_words(self.interval_minutes),
-                    level=fmt_value(self.level, "share", decimals=0),
+                    level=fmt_value(self.probability, "share", decimals=0),
                     share=fmt_value(self.share_met, "share"),
                 )
             )
@@ -386,7 +386,7 @@ def evaluate_shifts(
     ...                               patience_seconds=120)
     >>> plan = cx.staffing.plan(fc, every="1h", settings=s, time_zone="UTC")
     >>> rules = cx.staffing.ShiftRules(lengths=(8,), earliest_start="08:00", latest_start="08:00")
-    >>> sure = cx.staffing.schedule_shifts(plan, rules, mode="chance", level=0.9, num_workers=1)
+    >>> sure = cx.staffing.schedule_shifts(plan, rules, mode="chance", probability=0.9, num_workers=1)
     >>> check = cx.staffing.evaluate_shifts(sure, plan, scenarios=100, seed=0)
     >>> sure.agent_shifts, round(check.service_level, 2), check.share_met >= 0.8
     (8, 0.91, True)
@@ -530,7 +530,7 @@ def evaluate_shifts(
         share_met=share,
         banded=tl.banded,
         mode=schedule.mode,
-        level=schedule.level,
+        probability=schedule.probability,
         expected_sl=schedule.expected_sl,
         wall_seconds=time.perf_counter() - started,
         time_zone=schedule.time_zone,

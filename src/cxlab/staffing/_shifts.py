@@ -305,7 +305,7 @@ class ShiftSchedule(Result):
     working_slots: np.ndarray | None = field(default=None, compare=False, repr=False)
     """Agents working (not on break) in every slot of ``slot_minutes`` (queues x slots)."""
     slot_minutes: int | None = None
-    level: float | None = None
+    probability: float | None = None
     """``mode="chance"``: the chance of meeting the target the schedule was built for."""
     expected_sl: float | None = None
     """``mode="expected_service"``: the service level the model expects, offered-weighted."""
@@ -432,7 +432,7 @@ class ShiftSchedule(Result):
             {
                 "title": self.title,
                 "mode": self.mode,
-                "level": self.level,
+                "probability": self.probability,
                 "expected_sl": self.expected_sl,
                 "status": self.status,
                 "objective": self.objective,
@@ -467,7 +467,7 @@ class ShiftSchedule(Result):
                 cost=fmt_value(self.cost, "money"),
             )
         )
-        if self.mode == "chance" and self.level is not None:
+        if self.mode == "chance" and self.probability is not None:
             out.append(
                 _(
                     "Every {interval} is staffed to meet the service-level target with a chance "
@@ -475,7 +475,7 @@ class ShiftSchedule(Result):
                     "the agents required below are those."
                 ).format(
                     interval=interval_words(self.interval_minutes),
-                    level=fmt_value(self.level, "share", decimals=0),
+                    level=fmt_value(self.probability, "share", decimals=0),
                 )
             )
         if self.mode == "expected_service" and self.expected_sl is not None:
@@ -640,7 +640,7 @@ def schedule_shifts(
     *,
     mode: Mode = "cover",
     budget: float | None = None,
-    level: float = 0.8,
+    probability: float = 0.8,
     by: Literal["queue"] | None = None,
     column: PLAN_COLUMNS = "agents",
     within: Within = "always",
@@ -668,9 +668,9 @@ def schedule_shifts(
         short of the need (weighted), then the cheapest. The two scenario modes take a staffing
         plan whose forecast has its quantiles (see :mod:`cxlab.staffing._shift_forecast`):
         ``"chance"``: the cheapest schedule whose chance of meeting the service-level target
-        reaches ``level`` in every interval and queue, under the forecast's distribution and
+        reaches ``probability`` in every interval and queue, under the forecast's distribution and
         the stationary Erlang A approximation (the need of an interval is the fewest agents
-        meeting the target at the forecast's ``level`` quantile; ``column`` is not used).
+        meeting the target at the forecast's ``probability`` quantile; ``column`` is not used).
         ``"expected_service"``: within ``budget``, the schedule with the most contacts answered
         within the threshold in expectation over the forecast (the offered-weighted expected
         service level); the expectation per interval and headcount is Erlang A at 32 points of
@@ -684,7 +684,7 @@ def schedule_shifts(
     budget : float, optional
         Most the schedule may cost (needed for ``"shortfall"`` and ``"expected_service"``; a
         cap in ``"cover"`` and ``"chance"``).
-    level : float, default 0.8
+    probability : float, default 0.8
         ``mode="chance"``: the chance of meeting the target wanted in every interval, strictly
         between 0 and 1 (a probability, not a forecast band's percent).
     by : {None, "queue"}
@@ -722,7 +722,7 @@ def schedule_shifts(
     OptionError
         When no schedule can meet the rules: naming the intervals no shift reaches, the
         headcount limit below the need, or the group of rules the solver finds in conflict;
-        a scenario mode given a frame instead of a staffing plan, or a ``level`` outside (0, 1).
+        a scenario mode given a frame instead of a staffing plan, or a ``probability`` outside (0, 1).
     SchemaError
         ``mode="chance"`` with a plan whose forecast has no quantiles.
 
@@ -773,13 +773,13 @@ def schedule_shifts(
     if mode == "expected_service" and budget is None:
         raise OptionError('mode="expected_service" needs budget= (the most the schedule may cost).')
     if mode == "chance" and not (
-        isinstance(level, int | float)
-        and not isinstance(level, bool)
-        and math.isfinite(level)
-        and 0 < level < 1
+        isinstance(probability, int | float)
+        and not isinstance(probability, bool)
+        and math.isfinite(probability)
+        and 0 < probability < 1
     ):
         raise OptionError(
-            f"level={level!r} is not allowed; give the chance of meeting the target wanted in "
+            f"probability={probability!r} is not allowed; give the chance of meeting the target wanted in "
             "each interval, strictly between 0 and 1 (0.8 for four intervals in five)."
         )
     scenario = mode in ("chance", "expected_service")
@@ -808,13 +808,13 @@ def schedule_shifts(
     )  # fmt: skip
     rows = [] if problem.queues == [POOLED] else [tl.queues.index(q) for q in problem.queues]
     if mode == "chance":
-        need = chance_need(tl, float(level))
+        need = chance_need(tl, float(probability))
         problem.required = need.sum(axis=0, keepdims=True) if not rows else need[rows]
         out = solve(
             problem, rules, "cover", budget, within, time_limit, num_workers, seed,
             deterministic_time,
         )  # fmt: skip
-        return dataclasses.replace(out, mode="chance", level=float(level))
+        return dataclasses.replace(out, mode="chance", probability=float(probability))
     increments, offered = service_gains(tl)
     gains: dict[tuple[int, int], np.ndarray] = {}
     for t in range(n):
