@@ -67,6 +67,8 @@ register_labels(
         "every": N_("Interval length"),
         "shrinkage": N_("Shrinkage"),
         "max_occupancy": N_("Maximum occupancy"),
+        "shift_seconds": N_("Time to search for shifts (seconds)"),
+        "scenarios": N_("Weeks drawn to judge the shifts"),
         "alpha": N_("Significance level"),
         "as_of": N_("As of"),
         "improvement": N_("Improvement priced"),
