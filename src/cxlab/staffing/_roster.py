@@ -531,12 +531,9 @@ def roster(
     for v in lits:
         model.add(v == 1)
 
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit)
-    solver.parameters.num_workers = int(num_workers)
-    solver.parameters.random_seed = int(seed)
-    if deterministic_time is not None:
-        solver.parameters.max_deterministic_time = float(deterministic_time)
+    from cxlab.staffing._shift_model import cp_solver
+
+    solver = cp_solver(time_limit, num_workers, seed, deterministic_time)
     started = time.perf_counter()
     status = solver.solve(model)
     wall = time.perf_counter() - started

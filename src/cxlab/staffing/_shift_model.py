@@ -442,12 +442,7 @@ def _solve_block(
     for lit in lits.values():
         model.add(lit == 1)
 
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit)
-    solver.parameters.num_workers = int(num_workers)
-    solver.parameters.random_seed = int(seed)
-    if deterministic_time is not None:
-        solver.parameters.max_deterministic_time = float(deterministic_time)
+    solver = cp_solver(time_limit, num_workers, seed, deterministic_time)
     if mode == "expected_service":
         solver.parameters.linearization_level = 2  # the gain's lines are an exact LP
     status = solver.solve(model)
@@ -469,6 +464,19 @@ def _solve_block(
         "gain": float(solver.value(gain)) if gain_terms else 0.0,
         "gain_bound": float(solver.best_objective_bound) if gain_terms else 0.0,
     }
+
+
+def cp_solver(time_limit: float, num_workers: int, seed: int, deterministic_time: float | None):
+    """A CP-SAT solver with the search limits every shift and roster model takes."""
+    from ortools.sat.python import cp_model
+
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit)
+    solver.parameters.num_workers = int(num_workers)
+    solver.parameters.random_seed = int(seed)
+    if deterministic_time is not None:
+        solver.parameters.max_deterministic_time = float(deterministic_time)
+    return solver
 
 
 def _patterns(ds: list[int], k: int):
