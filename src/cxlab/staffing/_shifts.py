@@ -680,7 +680,11 @@ def schedule_shifts(
         where they add the most. The schedule's ``expected_sl`` (and ``objective``) is what the
         model claims, ``best_bound`` the most any schedule within the budget can have;
         :func:`cxlab.staffing.evaluate_shifts` checks the claim by simulation. Over a week the
-        budget ties the days into one model, which may stop at the time limit with a gap.
+        budget ties the days into one model, which may stop at the time limit with a gap; at
+        short limits the schedule found can be far worse than the least-shortfall one of the
+        same cost (seen: a week of three queues with breaks, 10-15 seconds, a gap near 100% and
+        a simulated service level of 50% against 85%). Read the gap, give it a minute or more,
+        and compare with ``mode="shortfall"`` at the same budget.
     budget : float, optional
         Most the schedule may cost (needed for ``"shortfall"`` and ``"expected_service"``; a
         cap in ``"cover"`` and ``"chance"``).
