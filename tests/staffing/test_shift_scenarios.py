@@ -191,7 +191,11 @@ def test_the_evaluation_shows_itself(wide):
     schedule = schedule_shifts(wide, ShiftRules(lengths=(8,), earliest_start="08:00",
                                latest_start="08:00"), num_workers=1)  # fmt: skip
     got = evaluate_shifts(schedule, wide, scenarios=30, seed=2)
-    assert isinstance(got.plot(), go.Figure)
+    fig = got.plot()
+    assert isinstance(fig, go.Figure)
+    # the legend sits above the first queue's title (each queue's panel has one), not on it
+    plot_height = fig.layout.height - fig.layout.margin.t - 50
+    assert (fig.layout.legend.y - 1) * plot_height >= 24
     json.dumps(got.to_dict(), allow_nan=False)
     assert set(got.days["queue"]) == {"phone_orders", "all"}
     with use_language("zh"):

@@ -301,9 +301,13 @@ class ShiftEvaluation(Result):
             rangebreaks=closed_hours(sorted(set(stamps))),
             tickformat=date_ticks(),
         )
+        height = max(360, 220 * len(queues) + 140)
         fig.update_layout(
             title=_("Service level by interval across forecast scenarios"),
-            height=max(360, 220 * len(queues) + 140),
+            height=height,
+            margin=dict(t=130),
+            # the legend above the first queue's title, not on it
+            legend=dict(y=1 + 34 / (height - 180)),
             hovermode="x unified",
         )
         return fig
