@@ -167,6 +167,8 @@ def solve(
     seed: int,
     deterministic_time: float | None,
     gains: dict[tuple[int, int], np.ndarray] | None = None,
+    hint: list[tuple] | None = None,
+    found: dict | None = None,
 ) -> ShiftSchedule:
     """Build and solve the model, one group of days at a time when the groups do not interact
     (each day apart, unless shifts cross midnight or a weekly, share or budget rule binds
@@ -174,7 +176,11 @@ def solve(
 
     ``mode="expected_service"`` takes ``gains``: per queue and interval, the integer gains of
     its first, second, ... agent working, never rising; the model maximises their sum within
-    the budget, and only ``min_on_duty`` is a covering constraint."""
+    the budget, and only ``min_on_duty`` is a covering constraint. ``hint`` (from
+    :func:`hint_of` of another schedule of the same rules and budget, such as the least-shortfall
+    one) is given to CP-SAT as its first solution, and the schedule returned is the better of
+    the two by the model's gain, so a solve stopped early is never worse than the hint.
+    ``found``, when given, receives the candidates, counts and breaks of the schedule."""
     minutes = problem.minutes
     n = problem.required.shape[1]
     days = n * minutes // DAY
@@ -191,6 +197,7 @@ def solve(
         need = np.maximum(reach, floor)
     cands = _candidates(rules, days, minutes, need)
     rows = [_cover_row(c.start, c.length, minutes, n) for c in cands]
+    start_counts, start_breaks = _mapped(hint, cands, rows, need)
     if mode != "expected_service":  # an interval no shift reaches just loses its service
         _prechecks(problem, rules, cands, need, rows)
     # every coefficient is a number of minutes: divide them by their common divisor
@@ -216,7 +223,7 @@ def solve(
         solved = _solve_block(
             problem, rules, mode, budget, cands, rows, np.where(mask, need, 0.0), block, g,
             within, left, num_workers, seed, det, gains,
-            None if floor is None else np.where(mask, floor, 0.0),
+            None if floor is None else np.where(mask, floor, 0.0), (start_counts, start_breaks),
         )  # fmt: skip
         counts.update(solved["counts"])
         breaks.update(solved["breaks"])
@@ -230,18 +237,25 @@ def solve(
     wall = time.perf_counter() - started
     units = minutes // g
     gap = 0.0 if optimal else max(0.0, (objective - bound) / max(abs(objective), 1e-9))
-    shifts = shift_rows(problem, cands, counts, breaks)
     shown = problem.required if mode == "expected_service" else need
     coverage, shortfall, slots = _coverage(problem, shown, cands, counts, breaks, g, within)
+    kept_hint = False
     if mode == "expected_service":
         # the schedule's gain from its agents (a solution stopped at the time limit need not
         # have claimed all of it)
-        cells = slots.reshape(len(problem.queues), n, minutes // g)
-        able = cells.min(axis=2) if within == "always" else np.floor(cells.mean(axis=2) + 1e-9)
-        gained = float(
-            sum(row[: int(np.clip(able[q, t], 0, row.size))].sum() for (q, t), row in gains.items())
-        )
+        gained = _gain(problem, slots, gains, g, within)
+        if hint is not None and not optimal:
+            # keep the hint when the search stopped before it did better
+            other = _coverage(problem, shown, cands, start_counts, start_breaks, g, within)
+            other_gain = _gain(problem, other[2], gains, g, within)
+            if other_gain > gained and _keeps_floor(problem, other[2], floor, g, within):
+                counts, breaks, gained = start_counts, start_breaks, other_gain
+                coverage, shortfall, slots = other
+                kept_hint = True
         gap = 0.0 if optimal else max(0.0, (gain_bound - gained) / max(abs(gained), 1e-9))
+    shifts = shift_rows(problem, cands, counts, breaks)
+    if found is not None:
+        found.update(cands=cands, counts=counts, breaks=breaks, kept_hint=kept_hint)
     total_cost = sum(cands[ci].cost * k for (q, ci), k in counts.items()) / 100.0
     if mode == "shortfall":
         # the objective is big x weighted shortfall + cost: report the shortfall in agent-hours
@@ -291,6 +305,67 @@ def solve(
     )
 
 
+def hint_of(found: dict) -> list[tuple]:
+    """A schedule's shifts as a hint for another model of the same rules: per queue and shift
+    (day, start, length), the agents and the agents of each break placement."""
+    cands, breaks = found["cands"], found["breaks"]
+    out = []
+    for (q, ci), k in found["counts"].items():
+        if k <= 0:
+            continue
+        c = cands[ci]
+        placed = {
+            (kk, o): v for (qq, cc, kk, o), v in breaks.items() if qq == q and cc == ci and v > 0
+        }
+        out.append((q, c.day, c.start, c.length, int(k), placed))
+    return out
+
+
+def _mapped(
+    hint: list[tuple] | None, cands: list[_Candidate], rows: list[dict[int, int]], need: np.ndarray
+) -> tuple[dict, dict]:
+    """The hint's counts and breaks on this model's candidates; a shift this model does not
+    offer a queue reaches no interval where that queue has a gain or a floor, so it is left out."""
+    counts: dict = {}
+    breaks: dict = {}
+    if not hint:
+        return counts, breaks
+    index = {(c.day, c.start, c.length): ci for ci, c in enumerate(cands)}
+    for q, day, start, length, k, placed in hint:
+        ci = index.get((day, start, length))
+        if ci is None or not any(need[q, t] > 0 for t in rows[ci]):
+            continue
+        counts[q, ci] = k
+        for (kk, o), v in placed.items():
+            breaks[q, ci, kk, o] = v
+    return counts, breaks
+
+
+def _gain(problem: _Problem, slots: np.ndarray, gains: dict, g: int, within: str) -> float:
+    """The model's gain of a schedule: per queue and interval, the gains of the agents working
+    (at the thinnest moment, or on average with ``within="on_average"``)."""
+    n = problem.required.shape[1]
+    cells = slots.reshape(len(problem.queues), n, problem.minutes // g)
+    able = cells.min(axis=2) if within == "always" else np.floor(cells.mean(axis=2) + 1e-9)
+    return float(
+        sum(row[: int(np.clip(able[q, t], 0, row.size))].sum() for (q, t), row in gains.items())
+    )
+
+
+def _keeps_floor(
+    problem: _Problem, slots: np.ndarray, floor: np.ndarray | None, g: int, within: str
+) -> bool:
+    """Whether a schedule has the ``min_on_duty`` agents wherever the expected-service model
+    asks for them."""
+    if floor is None or not (floor > 0).any():
+        return True
+    n = problem.required.shape[1]
+    cells = slots.reshape(len(problem.queues), n, problem.minutes // g)
+    if within == "always":
+        return bool((cells >= np.ceil(floor - 1e-9)[:, :, None]).all())
+    return bool((cells.mean(axis=2) >= floor - 1e-9).all())
+
+
 def _solve_block(
     problem: _Problem,
     rules: ShiftRules,
@@ -308,8 +383,10 @@ def _solve_block(
     deterministic_time: float | None,
     gains: dict[tuple[int, int], np.ndarray] | None = None,
     floor: np.ndarray | None = None,
+    start: tuple[dict, dict] = ({}, {}),
 ) -> dict:
-    """The model of the days in ``block`` (``need`` is zero elsewhere), solved."""
+    """The model of the days in ``block`` (``need`` is zero elsewhere), solved; ``start`` (counts
+    and breaks of a schedule, possibly empty) is given to CP-SAT as a hint."""
     from ortools.sat.python import cp_model
 
     minutes = problem.minutes
@@ -342,6 +419,9 @@ def _solve_block(
     b: dict[tuple[int, int, int, int], cp_model.IntVar] = {}
     work: list[list[list]] = [[[] for _t in range(n_cells)] for _q in range(nq)]
     seats: list[list] = [[] for _t in range(n)]
+    start_counts, start_breaks = start
+    hinted = bool(start_counts)
+    hint_work = np.zeros((nq, n_cells), np.int64)  # the hint's working cover, as in ``work``
     for q in range(nq):
         reach = need[q] > 0
         for ci, c in enumerate(cands):
@@ -353,6 +433,7 @@ def _solve_block(
                 seats[t].append(v)
             for cell, coef in spans(c.start, c.length).items():
                 work[q][cell].append((coef, v))
+                hint_work[q, cell] += coef * start_counts.get((q, ci), 0)
             for k, (length, offsets, _paid) in enumerate(c.breaks):
                 parts = []
                 for o in offsets:
@@ -361,17 +442,26 @@ def _solve_block(
                     parts.append(w)
                     for cell, coef in spans(c.start + o, length).items():
                         work[q][cell].append((-coef, w))
+                        hint_work[q, cell] -= coef * start_breaks.get((q, ci, k, o), 0)
                 model.add(sum(parts) == v)
             if rules.max_per_shift is not None:
                 model.add(v <= rules.max_per_shift).only_enforce_if(lits["max_per_shift"])
             if rules.min_per_shift:
                 used = model.new_bool_var(f"u{q}_{ci}")
+                if hinted:
+                    model.add_hint(used, start_counts.get((q, ci), 0) > 0)
                 model.add(v >= rules.min_per_shift).only_enforce_if([used, lits["min_per_shift"]])
                 model.add(v == 0).only_enforce_if(used.Not())
     cost = sum(cands[ci].cost * v for (q, ci), v in x.items())
     short_terms = []
     gain_terms = []
     per = minutes // g
+    if hinted:
+        for key, v in x.items():
+            model.add_hint(v, int(start_counts.get(key, 0)))
+        for key, v in b.items():
+            model.add_hint(v, int(start_breaks.get(key, 0)))
+
     for (q, t), row in (gains or {}).items():
         if need[q, t] <= 0:  # another block's day
             continue
@@ -382,9 +472,15 @@ def _solve_block(
         got = model.new_int_var(0, int(top[-1]), f"y{q}_{t}")
         for k, slope in enumerate(row.tolist()):
             model.add(got <= int(top[k]) + int(slope) * (agents - k))
-        for cell in range(t * per, (t + 1) * per) if always else (t,):
+        cells = range(t * per, (t + 1) * per) if always else (t,)
+        for cell in cells:
             covered = sum(coef * v for coef, v in work[q][cell]) if work[q][cell] else 0
             model.add((1 if always else per) * agents <= covered)
+        if hinted:
+            able = min(int(hint_work[q, cell]) // (1 if always else per) for cell in cells)
+            able = int(np.clip(able, 0, row.size))
+            model.add_hint(agents, able)
+            model.add_hint(got, int(top[able]))
         gain_terms.append(got)
     for q in range(nq):
         for t in range(n_cells):
@@ -441,6 +537,8 @@ def _solve_block(
         model.minimize(big * sum(w * u for w, u in short_terms) + cost)
     for lit in lits.values():
         model.add(lit == 1)
+        if hinted:
+            model.add_hint(lit, True)
 
     solver = cp_solver(time_limit, num_workers, seed, deterministic_time)
     if mode == "expected_service":
