@@ -173,6 +173,8 @@ def test_a_feasible_week_is_rostered_within_every_rule():
         result, schedule, agents, rules, days_off=off, contracted={f"a{i}": 32 for i in range(4)}
     )
     assert result.by_agent()["paid_hours"].sum() == 112.0
+    # no preferences were given: the findings claim nothing about them
+    assert not any("preference" in f for f in result.findings())
 
 
 def test_preferences_steer_who_works_when():

@@ -181,7 +181,9 @@ class Roster(Result):
                     total=fmt_value(self.preferences_total, "count"),
                 )
             )
-        if self.optimal:
+        if not self.preferences_total:
+            pass  # nothing to weigh: any roster that keeps the rules is as good as another
+        elif self.optimal:
             out.append(_("The roster is proven the best possible for the preferences."))
         else:
             out.append(
