@@ -244,32 +244,19 @@ def data_ingest(
                     "from the table's entry under [sources] in cxlab.toml."
                 )
             )
+        common = dict(
+            since=since,
+            mode=mode,
+            workspace=workspace,
+            allow_partial_months=allow_partial_months,
+            allow_unknown_customers=allow_unknown_customers,
+            dry_run=dry_run,
+        )
         try:
             if source is not None:
-                results = ingest_sources(
-                    source,
-                    since=since,
-                    mode=mode,
-                    workspace=workspace,
-                    allow_partial_months=allow_partial_months,
-                    allow_unknown_customers=allow_unknown_customers,
-                    dry_run=dry_run,
-                )
+                results = ingest_sources(source, **common)
             else:
-                results = [
-                    ingest_postgres(
-                        path,
-                        table,
-                        query=query,
-                        mapping=map_file,
-                        since=since,
-                        mode=mode,
-                        workspace=workspace,
-                        allow_partial_months=allow_partial_months,
-                        allow_unknown_customers=allow_unknown_customers,
-                        dry_run=dry_run,
-                    )
-                ]
+                results = [ingest_postgres(path, table, query=query, mapping=map_file, **common)]
         except CxlabError as exc:
             _fail(exc)
         for result in results:
