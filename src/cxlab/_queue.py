@@ -178,7 +178,10 @@ def _serve_waiting(
     wait: list[float],
     gone: list[bool],
 ) -> None:
-    """Answer, in arrival order, the callers who waited while nobody was on shift."""
+    """Answer, in arrival order, the callers who waited while nobody was on shift.
+
+    The step for each caller is the main loop's; that loop writes it out rather than calling a
+    helper, since it runs once for every phone and chat contact the generator makes."""
     for j in pending:
         t = arrived[j]
         s = free[0] if free[0] > t else t
