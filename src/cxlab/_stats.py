@@ -48,6 +48,33 @@ def adjust_p(p_values, method: Correction = "holm") -> np.ndarray:
     return out
 
 
+def wilson_interval(successes, trials, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """The Wilson score interval of each rate ``successes / trials`` at level ``1 - alpha``
+    (NaN where there are no trials).
+
+    Examples
+    --------
+    >>> low, high = wilson_interval(8, 10)
+    >>> round(float(low), 3), round(float(high), 3)
+    (0.49, 0.943)
+
+    References
+    ----------
+    Wilson (1927), Probable inference, the law of succession, and statistical inference,
+    JASA 22. Brown, Cai & DasGupta (2001), Interval estimation for a binomial proportion,
+    Statistical Science 16.
+    """
+    from scipy.stats import norm
+
+    x, n = np.asarray(successes, float), np.asarray(trials, float)
+    z = norm.isf(alpha / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = x / n
+        centre = (rate + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * np.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n))
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
 def estimate_row(
     term: str,
     estimate: float,

@@ -47,7 +47,7 @@ from cxlab._present import (
     table_html,
 )
 from cxlab._result import Result
-from cxlab._stats import adjust_p
+from cxlab._stats import adjust_p, wilson_interval
 from cxlab.features import MetricConfig, metrics, prepare
 from cxlab.review._moments import moments
 from cxlab.review._period import BASELINE_DAYS, ReviewPeriods
@@ -807,7 +807,7 @@ def ranking(
         order = "shrunk"
     else:  # nothing to shrink towards beyond the average itself: each unit's own rate
         shrunk = np.full(len(x), np.nan)
-        low, high = _wilson(x, n, 1 - CERTAINTY)
+        low, high = wilson_interval(x, n, 1 - CERTAINTY)
         order = "raw"
     table = (
         pl.DataFrame(
@@ -884,14 +884,3 @@ def _between_units(x: np.ndarray, n: np.ndarray, alpha: float = 1 - CERTAINTY) -
         return _Spread(p, q, df, p_value, tau2, False, nan, nan)
     strength = max(p * (1 - p) / tau2 - 1, 1.0)
     return _Spread(p, q, df, p_value, tau2, True, p * strength, (1 - p) * strength)
-
-
-def _wilson(x: np.ndarray, n: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """The Wilson score interval of each rate x/n."""
-    from scipy import stats
-
-    z = stats.norm.isf(alpha / 2)
-    rate = x / n
-    centre = (rate + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * np.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n))
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
