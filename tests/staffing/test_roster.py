@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import math
 import re
 
 import plotly.graph_objects as go
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import cxlab as cx
@@ -448,3 +449,55 @@ def test_a_history_that_overlaps_or_names_strangers_is_refused_by_rows():
     )
     with pytest.raises(cx.SchemaError, match=r"history= lacks the columns \['end'\]"):
         roster(schedule, agents_of(["a"]), history=past.drop("end"), num_workers=1)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.data(),
+    n_agents=st.integers(3, 6),
+    max_days=st.integers(2, 6),
+    rest=st.sampled_from([0.0, 11.0, 14.0]),
+    overtime=st.sampled_from([0.0, 4.0]),
+)
+def test_consecutive_rosters_with_history_never_break_a_rule(
+    data, n_agents, max_days, rest, overtime
+):
+    """Random pairs of weeks: whatever the second roster is asked, with the first as its history
+    the two tables together keep every rule (recomputed from them alone), weekly hours too."""
+    starts = ["06:00", "09:00", "14:00", "22:00"]
+    weeks = []
+    for week in range(2):
+        rows = [
+            (7 * week + day, start, 8.0, "all", 1)
+            for day in range(7)
+            for start in data.draw(st.lists(st.sampled_from(starts), max_size=2, unique=True))
+        ]
+        weeks.append(rows or [(7 * week, "09:00", 8.0, "all", 1)])
+    ids = [f"a{i}" for i in range(n_agents)]
+    # contracts in whole shifts: a ceiling above each agent's share of the busier week, a floor
+    # below the share of the quieter one
+    totals = [sum(r[2] for r in rows) for rows in weeks]
+    ceiling = 8.0 * math.ceil(max(totals) / (8 * n_agents))
+    floor = 8.0 * math.floor(min(totals) / (8 * n_agents))
+    rules = RosterRules(
+        max_consecutive_days=max_days, min_rest_hours=rest, hours_tolerance=ceiling - floor,
+        max_overtime_hours=overtime,
+    )  # fmt: skip
+    contracted = dict.fromkeys(ids, ceiling)
+    prefs = pl.DataFrame(
+        {"agent_id": data.draw(st.lists(st.sampled_from(ids), min_size=1, max_size=4))}
+    ).with_columns(weight=pl.lit(1.0))
+    tables = []
+    for week, rows in enumerate(weeks):
+        try:
+            result = roster(
+                schedule_of(rows, cover=(7 * week, 7 * week + 6)), agents_of(ids), rules,
+                contracted_hours=contracted, preferences=prefs, history=tables[-1] if tables else None,
+                num_workers=1, time_limit=10,
+            )  # fmt: skip
+        except OptionError as error:  # impossible weeks are refused (checked elsewhere)
+            event(f"week {week + 1} refused: {str(error)[:60]}")
+            return
+        tables.append(result.table)
+    event("both weeks rostered")
+    assert broken_rules(pl.concat(tables), rules, contracted) == []
