@@ -2,8 +2,10 @@
 
 Agents with the skill are assigned to the shifts of a :class:`ShiftSchedule` so that every shift
 is filled, each agent works at most one shift a day, rests long enough between shifts, works no
-more days in a row than allowed, keeps the days off asked for and works the contracted hours
-within a tolerance; among such rosters, the one that honours most preferences (weighted) wins.
+more days in a row than allowed, keeps the days off asked for and is paid at most the contracted
+hours a week (and at least a tolerance below them in a full week; overtime only when allowed);
+among such rosters, the one that honours most preferences (weighted) wins. The shifts worked
+before the schedule (the previous roster) carry rest, days in a row and weekly hours across.
 Shifts of the same day, times and queue are interchangeable, so the model has one yes/no per
 agent and distinct shift rather than per agent and shift instance: no symmetric copies.
 
@@ -750,7 +752,8 @@ def _check_hours(
                 raise OptionError(
                     f"the week of {monday.isoformat()} has {total:g} paid hours of shifts, but "
                     f"the contracts allow at most {most:g} (contracted hours plus "
-                    f"max_overtime_hours={over:g}{worked}): too few agents for these shifts."
+                    f"max_overtime_hours={over:g}{worked}): too few agents for these shifts. "
+                    "Roster more agents or allow overtime with max_overtime_hours."
                 )
         # shifts come whole: count them, not only their hours
         mine = [k for k in keys if k["day"] - dt.timedelta(days=k["day"].weekday()) == monday]
@@ -774,7 +777,8 @@ def _check_hours(
                     f"the week of {monday.isoformat()} has {n} shifts of at least {shortest:g} "
                     f"paid hours, but within their contracted hours plus max_overtime_hours="
                     f"{over:g}{worked} the agents can work at most {most_shifts}: too few agents "
-                    "for these shifts."
+                    "for these shifts. Roster more agents or allow overtime with "
+                    "max_overtime_hours."
                 )
 
 
