@@ -72,6 +72,18 @@ paid = false
         ('[shifts]\nearliest_start = "7h"\n', r"earliest_start='7h' is not a clock time"),
         ('[shifts]\nearliest_start = "17:00"\n', r"latest_start='16:00' is before"),
         ("[shifts]\nbreaks = 15\n", r"breaks = 15 is not valid"),
+        ("[shifts]\nearliest_start = 07:30:15\n", r"earliest_start = 07:30:15 is not valid"),
+        ("[shifts]\nlatest_start = 1979-05-27\n", r"latest_start = datetime.date\(1979"),
+        ("[shifts]\nmax_overtime_hours = -1\n", r"max_overtime_hours = -1 is not valid"),
+        (
+            '[shifts]\nstart_every = "50m"\n',
+            r"start_every = '50m' does not divide the 24 hours of a day",
+        ),
+        (
+            '[shifts]\nstart_every = "2h"\n',
+            r"latest_start = '16:00' is not on the grid of start times, earliest_start '07:00' "
+            r"plus whole steps of start_every '2h' \(the last would be 15:00\)",
+        ),
         (
             "[[shifts.breaks]]\nminutes = 15\nwindow = [90]\n",
             r"breaks\[0\]: window = \[90\] is not valid",
@@ -114,3 +126,44 @@ def test_the_generated_example_uncommented_gives_the_defaults(tmp_path):
     assert cx.staffing.shift_rules(_workspace(tmp_path, body + "\n")) == (
         cx.staffing.shift_rules(tmp_path / "nowhere")
     )
+
+
+def test_clock_times_may_be_toml_local_times(tmp_path):
+    ws = _workspace(
+        tmp_path,
+        '[shifts]\nearliest_start = 07:30:00\nlatest_start = 15:30:00\nstart_every = "1h"\n',
+    )
+    rules, _rota = cx.staffing.shift_rules(ws)
+    assert (rules.earliest_start, rules.latest_start) == ("07:30", "15:30")
+    assert rules.starts == tuple(range(450, 931, 60))
+
+
+def test_the_start_grid_must_fit_the_plan_intervals(tmp_path):
+    ws = _workspace(tmp_path, '[shifts]\nstart_every = "45m"\nlatest_start = "16:00"\n')
+    assert cx.staffing.shift_rules(ws)[0].start_every == "45m"  # divides the day: 32 starts
+    with pytest.raises(
+        WorkspaceError,
+        match=r"start_every = '45m' neither divides the plan's intervals of 30 minutes "
+        r"\(every='30m'\) nor is a whole number of them",
+    ):
+        cx.staffing.shift_rules(ws, every="30m")
+    for grid, every in (("15m", "30m"), ("1h", "30m"), ("30m", "1h")):
+        ws = _workspace(tmp_path, f'[shifts]\nstart_every = "{grid}"\n')
+        assert cx.staffing.shift_rules(ws, every=every)[0].start_every == grid
+
+
+def test_the_roster_hours_keys(tmp_path):
+    ws = _workspace(tmp_path, "[shifts]\nhours_tolerance = 2\nmax_overtime_hours = 3\n")
+    _rules, rota = cx.staffing.shift_rules(ws)
+    assert (rota.hours_tolerance, rota.max_overtime_hours) == (2.0, 3.0)
+    # the defaults: contracted hours are a ceiling, four hours below allowed, no overtime
+    default = cx.staffing.shift_rules(tmp_path / "nowhere")[1]
+    assert (default.hours_tolerance, default.max_overtime_hours) == (4.0, 0.0)
+
+
+def test_shift_rules_refuse_a_start_grid_that_does_not_divide_the_day():
+    with pytest.raises(
+        cx.OptionError, match=r"ShiftRules.start_every='50m' does not divide the 24 hours"
+    ):
+        cx.staffing.ShiftRules(start_every="50m")
+    assert cx.staffing.ShiftRules(start_every="45m", latest_start="15:00").starts[:2] == (420, 465)

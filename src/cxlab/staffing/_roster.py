@@ -2,8 +2,10 @@
 
 Agents with the skill are assigned to the shifts of a :class:`ShiftSchedule` so that every shift
 is filled, each agent works at most one shift a day, rests long enough between shifts, works no
-more days in a row than allowed, keeps the days off asked for and works the contracted hours
-within a tolerance; among such rosters, the one that honours most preferences (weighted) wins.
+more days in a row than allowed, keeps the days off asked for and is paid at most the contracted
+hours a week (and at least a tolerance below them in a full week; overtime only when allowed);
+among such rosters, the one that honours most preferences (weighted) wins. The shifts worked
+before the schedule (the previous roster) carry rest, days in a row and weekly hours across.
 Shifts of the same day, times and queue are interchangeable, so the model has one yes/no per
 agent and distinct shift rather than per agent and shift instance: no symmetric copies.
 
@@ -48,18 +50,33 @@ class RosterRules:
     min_rest_hours : float
         Least rest between the end of one shift and the start of the next.
     hours_tolerance : float
-        Paid hours in a week may differ from the contracted hours by at most this much (in a
-        week the schedule covers only in part, the contracted hours are only a ceiling).
+        How far below the contracted hours an agent's paid hours in a full calendar week (Monday
+        to Sunday) may fall. The contracted hours are a ceiling: paid hours in a full week lie
+        in ``[contracted - hours_tolerance, contracted]``, and in a week the roster covers only
+        in part they are at most the contracted hours.
+    max_overtime_hours : float
+        Paid hours an agent may work above the contracted hours in a calendar week: overtime,
+        none unless asked for (default 0). Under the Labour Law of the PRC overtime needs the
+        consent of the union and the worker, is at most one hour a day (three for special
+        reasons) and 36 hours a month (art. 41), and is paid at least 150% of the wage (art. 44);
+        the roster checks only the weekly hours given here.
+
+    References
+    ----------
+    中华人民共和国劳动法 (Labour Law of the People's Republic of China, 1994), articles 41 and 44.
 
     Examples
     --------
     >>> RosterRules(max_consecutive_days=6).min_rest_hours
     11.0
+    >>> RosterRules().max_overtime_hours
+    0.0
     """
 
     max_consecutive_days: int = 5
     min_rest_hours: float = 11.0
     hours_tolerance: float = 4.0
+    max_overtime_hours: float = 0.0
 
     def __post_init__(self) -> None:
         v = self.max_consecutive_days
@@ -68,9 +85,14 @@ class RosterRules:
                 f"RosterRules.max_consecutive_days={v!r} is not allowed; give a whole number of "
                 "days, 1 or more."
             )
-        for name in ("min_rest_hours", "hours_tolerance"):
+        for name in ("min_rest_hours", "hours_tolerance", "max_overtime_hours"):
             value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+            if not (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+                and value >= 0
+            ):
                 raise OptionError(
                     f"RosterRules.{name}={value!r} is not allowed; give hours, 0 or more."
                 )
@@ -104,6 +126,12 @@ class Roster(Result):
     rules: RosterRules = field(default_factory=RosterRules)
     reason: str | None = None
     """Why there is no roster (``missing="empty"``), as the refusal worded it; else ``None``."""
+    enforced: tuple[str, ...] = ()
+    """The rules that bound this roster beyond rest and days in a row: ``"days_off"`` (days off
+    fell in the horizon), ``"skills"`` (some agent could not take some queue), ``"history"``
+    (shifts worked before the horizon were counted)."""
+    history_shifts: int = 0
+    """How many shifts worked before the horizon (``history=``) the rules counted."""
 
     @property
     def title(self) -> str:
@@ -155,9 +183,9 @@ class Roster(Result):
         out.append(
             ngettext(
                 "{agents} of {total} agents fill all {shifts} shifts, with rests of at least "
-                "{rest}, at most {days} day in a row, their days off and their skills kept.",
+                "{rest} and at most {days} day in a row.",
                 "{agents} of {total} agents fill all {shifts} shifts, with rests of at least "
-                "{rest}, at most {days} days in a row, their days off and their skills kept.",
+                "{rest} and at most {days} days in a row.",
                 self.rules.max_consecutive_days,
             ).format(
                 agents=fmt_value(used, "count"),
@@ -167,13 +195,43 @@ class Roster(Result):
                 days=self.rules.max_consecutive_days,
             )
         )
-        if self.contracted:
+        if "history" in self.enforced:
             out.append(
-                _(
-                    "Each agent's paid hours in a full week are within {tolerance} of the "
-                    "contracted hours."
-                ).format(tolerance=duration_words(self.rules.hours_tolerance * 3600))
+                ngettext(
+                    "Rest, days in a row and weekly hours count the {n} shift worked before the "
+                    "roster starts.",
+                    "Rest, days in a row and weekly hours count the {n} shifts worked before the "
+                    "roster starts.",
+                    self.history_shifts,
+                ).format(n=fmt_value(self.history_shifts, "count"))
             )
+        if "days_off" in self.enforced:
+            out.append(_("Every day off asked for is kept."))
+        if "skills" in self.enforced:
+            out.append(_("Each agent works only the queues of their skills."))
+        if self.contracted:
+            tolerance = duration_words(self.rules.hours_tolerance * 3600)
+            if self.rules.max_overtime_hours > 0:
+                out.append(
+                    _(
+                        "Each agent's paid hours in a full week are at most {tolerance} below the "
+                        "contracted hours and at most {overtime} of overtime above them."
+                    ).format(
+                        tolerance=tolerance,
+                        overtime=duration_words(self.rules.max_overtime_hours * 3600),
+                    )
+                )
+            elif self.rules.hours_tolerance > 0:
+                out.append(
+                    _(
+                        "Each agent's paid hours in a full week are at most the contracted hours "
+                        "and at most {tolerance} below them; no overtime."
+                    ).format(tolerance=tolerance)
+                )
+            else:
+                out.append(
+                    _("Each agent's paid hours in a full week are the contracted hours exactly.")
+                )
         if self.preferences_total:
             out.append(
                 _("{met} of {total} preferences are honoured.").format(
@@ -319,6 +377,7 @@ def roster(
     contracted_hours: float | Mapping[str, float] | pl.DataFrame | None = None,
     days_off: pl.DataFrame | None = None,
     preferences: pl.DataFrame | None = None,
+    history: Roster | pl.DataFrame | None = None,
     time_limit: float = 30.0,
     num_workers: int = 2,
     seed: int = 0,
@@ -341,13 +400,24 @@ def roster(
     contracted_hours : float, dict or DataFrame, optional
         Paid hours per week, for everyone, per agent, or as ``agent_id, contracted_hours``
         (default: the agents table's ``contracted_hours`` column if any, else no hours rule).
-        In a calendar week (Monday to Sunday) the schedule covers in full, paid hours are within
-        ``rules.hours_tolerance`` of them; in a week it covers in part, at most that much above.
+        They are a ceiling: in a calendar week (Monday to Sunday) the schedule covers in full,
+        paid hours lie between the contracted hours less ``rules.hours_tolerance`` and the
+        contracted hours; in a week it covers in part, they are at most the contracted hours.
+        ``rules.max_overtime_hours`` raises the ceiling by that much overtime a week.
     days_off : DataFrame, optional
         ``agent_id, day`` rows: days an agent does not work.
     preferences : DataFrame, optional
         ``agent_id, weight`` and optionally ``day`` (a date) and ``start`` (``"HH:MM"``): a
         shift matching them is worth ``weight`` (negative: to avoid). A soft objective.
+    history : Roster or DataFrame, optional
+        The shifts already worked before the schedule starts: the previous :class:`Roster`, its
+        ``table``, or a frame ``agent_id, day, start, end`` (with ``paid_hours`` if known, else
+        a shift's length is taken as paid). The first days of the schedule then keep the rest
+        after the last shift worked, the days in a row already worked, and the hours already
+        paid in a calendar week the schedule starts in the middle of (that week counts as full
+        when the history reaches back to its Monday). Days the history does not show are days
+        not worked: give at least the last week. A history on or after the schedule's first day,
+        or naming an agent the agents table lacks, is refused.
     time_limit, num_workers, seed, deterministic_time :
         As in :func:`cxlab.staffing.schedule_shifts`.
     missing : {"raise", "empty"}
@@ -362,6 +432,9 @@ def roster(
     ------
     OptionError
         When no roster keeps the rules, naming the rule and the agents or days that bind.
+    SchemaError
+        When ``history`` overlaps the schedule or names agents the agents table lacks, naming
+        the rows.
 
     References
     ----------
@@ -393,7 +466,7 @@ def roster(
         try:
             return roster(
                 schedule, agents, rules, skills=skills, contracted_hours=contracted_hours,
-                days_off=days_off, preferences=preferences, time_limit=time_limit,
+                days_off=days_off, preferences=preferences, history=history, time_limit=time_limit,
                 num_workers=num_workers, seed=seed, deterministic_time=deterministic_time,
             )  # fmt: skip
         except (NotEnoughDataError, OptionError) as exc:
@@ -408,7 +481,8 @@ def roster(
     if shifts.height == 0:
         raise NotEnoughDataError("the schedule has no shifts: there is nothing to roster.")
     keys = shifts.rows(named=True)
-    can = _skills(frame, skills, sorted(set(shifts["queue"].to_list())))
+    queues = set(shifts["queue"].to_list())
+    can = _skills(frame, skills, sorted(queues))
     hours = _contracted(frame, contracted_hours)
     off: set[tuple[str, dt.date]] = set()
     if days_off is not None:
@@ -421,6 +495,22 @@ def roster(
     first_day = min(min(k["day"] for k in keys), span.min().date())
     last_day = max(max(k["day"] for k in keys), span.max().date())
     ndays = (last_day - first_day).days + 1
+    past = _history(history, ids, first_day, schedule.time_zone)
+    before = past["day"].min() if past.height else None
+    last_end: dict[str, dt.datetime] = {}
+    days_worked: dict[str, set[dt.date]] = {}
+    prior: dict[tuple[str, dt.date], float] = {}
+    for a, day, end, paid in past.select("agent_id", "day", "end", "paid_hours").iter_rows():
+        last_end[a] = max(end, last_end.get(a, end))
+        days_worked.setdefault(a, set()).add(day)
+        monday = day - dt.timedelta(days=day.weekday())
+        prior[a, monday] = prior.get((a, monday), 0.0) + paid
+
+    def full(monday: dt.date) -> bool:
+        """Whether the calendar week of ``monday`` is known in full: the schedule covers it to
+        its Sunday, and it or the history reaches back to its Monday."""
+        starts = monday >= first_day or (before is not None and before <= monday)
+        return starts and monday + dt.timedelta(days=6) <= last_day
 
     # direct checks: a shift nobody may take; a day with more shifts than agents free for them
     for k in keys:
@@ -451,7 +541,7 @@ def roster(
                     "skills or agents, or move days off."
                 )
 
-    _check_hours(keys, ids, hours, rules, first_day, last_day)
+    _check_hours(keys, ids, hours, rules, full, prior)
 
     model = cp_model.CpModel()
     lit_names: list[tuple[str, str]] = []
@@ -482,6 +572,7 @@ def roster(
             fill[k["day"]] = lit("fill", k["day"].strftime("%a %Y-%m-%d"))
         model.add(sum(takers.get(i, [])) == k["count"]).only_enforce_if(fill[k["day"]])
     rest = dt.timedelta(hours=rules.min_rest_hours)
+    span = rules.max_consecutive_days + 1
     pairs = []
     for i, ki in enumerate(keys):
         for j, kj in enumerate(keys):
@@ -499,18 +590,36 @@ def roster(
                 worked.append(on)
             else:
                 worked.append(0)
-        if pairs:
+        # a shift that starts too soon after the last shift worked before the schedule
+        early = [i for i in mine if a in last_end and keys[i]["start"] < last_end[a] + rest]
+        if pairs or early:
             rest_lit = lit("min_rest_hours", a)
             for i, j in pairs:
                 if i in mine and j in mine:
                     model.add(mine[i] + mine[j] <= 1).only_enforce_if(rest_lit)
-        span = rules.max_consecutive_days + 1
-        if ndays >= span:
-            run_lit = lit("max_consecutive_days", a)
-            for d in range(ndays - span + 1):
-                window = [x for x in worked[d : d + span] if not isinstance(x, int)]
-                if len(window) == span:
-                    model.add(sum(window) <= rules.max_consecutive_days).only_enforce_if(run_lit)
+            for i in early:
+                model.add(mine[i] == 0).only_enforce_if(rest_lit)
+        # days in a row: the last days before the schedule are known (1) from the history
+        seen = days_worked.get(a, set())
+        lead = [
+            int(first_day - dt.timedelta(days=d) in seen)
+            for d in range(rules.max_consecutive_days, 0, -1)
+        ]
+        run_lit = None
+        days_all = lead + worked
+        for d in range(len(days_all) - span + 1):
+            window = days_all[d : d + span]
+            if any(isinstance(x, int) and x == 0 for x in window):
+                continue  # a day not worked breaks the run
+            chosen_days = [x for x in window if not isinstance(x, int)]
+            if not chosen_days:
+                continue
+            if run_lit is None:
+                run_lit = lit("max_consecutive_days", a)
+            ones = span - len(chosen_days)
+            model.add(sum(chosen_days) <= rules.max_consecutive_days - ones).only_enforce_if(
+                run_lit
+            )
         if a in hours:
             hours_lit = lit("contracted_hours", a)
             weeks: dict[dt.date, list[int]] = {}
@@ -518,15 +627,19 @@ def roster(
                 day = keys[i]["day"]
                 weeks.setdefault(day - dt.timedelta(days=day.weekday()), []).append(i)
             days = [first_day + dt.timedelta(days=d) for d in range(ndays)]
-            for monday in {day - dt.timedelta(days=day.weekday()) for day in days}:
+            top = round((hours[a] + rules.max_overtime_hours) * 60)
+            low = max(0, round((hours[a] - rules.hours_tolerance) * 60))
+            for monday in sorted({day - dt.timedelta(days=day.weekday()) for day in days}):
                 items = weeks.get(monday, [])
+                done = round(prior.get((a, monday), 0.0) * 60)
                 paid = sum(round(keys[i]["paid_hours"] * 60) * mine[i] for i in items)
-                full = monday >= first_day and monday + dt.timedelta(days=6) <= last_day
-                top = round((hours[a] + rules.hours_tolerance) * 60)
-                model.add(paid <= top).only_enforce_if(hours_lit)
-                if full:
-                    low = max(0, round((hours[a] - rules.hours_tolerance) * 60))
-                    model.add(paid >= low).only_enforce_if(hours_lit)
+                if not items:  # nothing to choose: the week holds or it does not
+                    if done > top or (full(monday) and done < low):
+                        model.add_bool_or([]).only_enforce_if(hours_lit)
+                    continue
+                model.add(paid + done <= top).only_enforce_if(hours_lit)
+                if full(monday):
+                    model.add(paid + done >= low).only_enforce_if(hours_lit)
     pref_terms, pref_rows = _preferences(preferences, keys, w)
     if pref_terms:
         model.maximize(sum(c * v for c, v in pref_terms))
@@ -566,6 +679,16 @@ def roster(
         time_limit=float(time_limit),
         wall_seconds=wall,
         rules=rules,
+        enforced=tuple(
+            name
+            for name, bound in (
+                ("days_off", any(a in can and first_day <= d <= last_day for a, d in off)),
+                ("skills", any(not queues <= can[a] for a in ids)),
+                ("history", past.height > 0),
+            )
+            if bound
+        ),
+        history_shifts=past.height,
     )
 
 
@@ -597,60 +720,144 @@ def _check_hours(
     ids: list[str],
     hours: dict[str, float],
     rules: RosterRules,
-    first_day: dt.date,
-    last_day: dt.date,
+    full: Any,
+    prior: dict[tuple[str, dt.date], float],
 ) -> None:
     """Refuse a week whose shifts hold fewer paid hours than the contracts need at least, or
-    more than they allow at most (when every agent has a contract)."""
+    more than they allow at most (when every agent has a contract), net of the hours already
+    worked that week before the schedule (``prior``)."""
     if not hours:
         return
     weeks: dict[dt.date, float] = {}
     for k in keys:
         monday = k["day"] - dt.timedelta(days=k["day"].weekday())
         weeks[monday] = weeks.get(monday, 0.0) + k["paid_hours"] * k["count"]
-    tol = rules.hours_tolerance
+    tol, over = rules.hours_tolerance, rules.max_overtime_hours
     for monday, total in sorted(weeks.items()):
-        full = monday >= first_day and monday + dt.timedelta(days=6) <= last_day
-        least = sum(max(0.0, h - tol) for h in hours.values())
-        if full and total + 1e-6 < least:
+        done = {a: prior.get((a, monday), 0.0) for a in hours}
+        need = {a: max(0.0, h - tol - done[a]) for a, h in hours.items()}
+        room = {a: max(0.0, h + over - done[a]) for a, h in hours.items()}
+        worked = " (less the hours already worked that week)" if any(done.values()) else ""
+        least = sum(need.values())
+        if full(monday) and total + 1e-6 < least:
             raise OptionError(
                 f"the week of {monday.isoformat()} has {total:g} paid hours of shifts, but the "
                 f"contracts need at least {least:g} (contracted hours less hours_tolerance="
-                f"{tol:g}): too many agents for these shifts. Roster fewer agents or widen "
+                f"{tol:g}{worked}): too many agents for these shifts. Roster fewer agents or widen "
                 "hours_tolerance."
             )
         if len(hours) == len(ids):
-            most = sum(h + tol for h in hours.values())
+            most = sum(room.values())
             if total - 1e-6 > most:
                 raise OptionError(
                     f"the week of {monday.isoformat()} has {total:g} paid hours of shifts, but "
                     f"the contracts allow at most {most:g} (contracted hours plus "
-                    f"hours_tolerance={tol:g}): too few agents for these shifts."
+                    f"max_overtime_hours={over:g}{worked}): too few agents for these shifts. "
+                    "Roster more agents or allow overtime with max_overtime_hours."
                 )
         # shifts come whole: count them, not only their hours
         mine = [k for k in keys if k["day"] - dt.timedelta(days=k["day"].weekday()) == monday]
         n = sum(k["count"] for k in mine)
         longest = max(k["paid_hours"] for k in mine)
         shortest = min(k["paid_hours"] for k in mine)
-        fewest = sum(math.ceil(max(0.0, h - tol) / longest - 1e-9) for h in hours.values())
-        if full and longest > 0 and fewest > n:
-            raise OptionError(
-                f"the week of {monday.isoformat()} has {n} shifts of at most {longest:g} paid "
-                f"hours, but to reach their contracted hours less hours_tolerance={tol:g} the "
-                f"agents need at least {fewest} shifts between them: too many agents for these "
-                "shifts. Roster fewer agents or widen hours_tolerance."
-            )
+        if full(monday) and longest > 0:
+            fewest = sum(math.ceil(v / longest - 1e-9) for v in need.values())
+            if fewest > n:
+                raise OptionError(
+                    f"the week of {monday.isoformat()} has {n} shifts of at most {longest:g} "
+                    f"paid hours, but to reach their contracted hours less hours_tolerance="
+                    f"{tol:g}{worked} the agents need at least {fewest} shifts between them: too "
+                    "many agents for these shifts. Roster fewer agents or widen hours_tolerance."
+                )
         if len(hours) == len(ids) and shortest > 0:
             days = len({k["day"] for k in mine})
-            most_shifts = sum(
-                min(days, math.floor((h + tol) / shortest + 1e-9)) for h in hours.values()
-            )
+            most_shifts = sum(min(days, math.floor(v / shortest + 1e-9)) for v in room.values())
             if most_shifts < n:
                 raise OptionError(
                     f"the week of {monday.isoformat()} has {n} shifts of at least {shortest:g} "
-                    f"paid hours, but within their contracted hours plus hours_tolerance={tol:g} "
-                    f"the agents can work at most {most_shifts}: too few agents for these shifts."
+                    f"paid hours, but within their contracted hours plus max_overtime_hours="
+                    f"{over:g}{worked} the agents can work at most {most_shifts}: too few agents "
+                    "for these shifts. Roster more agents or allow overtime with "
+                    "max_overtime_hours."
                 )
+
+
+def _history(history: Any, ids: list[str], first_day: dt.date, zone: str | None) -> pl.DataFrame:
+    """The shifts worked before the schedule: ``agent_id, day, start, end, paid_hours`` (local
+    clock times), refused when a row falls on or after the first day or names an unknown agent."""
+    schema = {
+        "agent_id": pl.Utf8,
+        "day": pl.Date,
+        "start": pl.Datetime("us"),
+        "end": pl.Datetime("us"),
+        "paid_hours": pl.Float64,
+    }
+    if history is None:
+        return pl.DataFrame(schema=schema)
+    if isinstance(history, Roster):
+        frame = history.table
+    else:
+        columns = ("agent_id", "day", "start", "end")
+        if isinstance(history, pl.DataFrame | pl.LazyFrame):
+            frame = _day_frame(history, "history", columns)
+        else:
+            raise SchemaError(
+                "history= takes the previous Roster or a polars frame with the columns "
+                f"{list(columns)}; got {type(history).__name__}."
+            )
+    for column in ("start", "end"):
+        dtype = frame.schema[column]
+        if not isinstance(dtype, pl.Datetime):
+            raise SchemaError(f"history= column {column} holds {dtype}; give datetimes.")
+        if dtype.time_zone:
+            frame = frame.with_columns(
+                pl.col(column).dt.convert_time_zone(zone or "UTC").dt.replace_time_zone(None)
+            )
+    if isinstance(frame.schema["day"], pl.Datetime):
+        frame = frame.with_columns(pl.col("day").dt.date())
+    if frame.schema["day"] != pl.Date:
+        raise SchemaError(f"history= column day holds {frame.schema['day']}; give dates.")
+    if "paid_hours" not in frame.columns:
+        frame = frame.with_columns(
+            ((pl.col("end") - pl.col("start")).dt.total_seconds() / 3600).alias("paid_hours")
+        )
+    frame = frame.select(
+        pl.col("agent_id").cast(pl.Utf8),
+        "day",
+        pl.col("start").cast(pl.Datetime("us")),
+        pl.col("end").cast(pl.Datetime("us")),
+        pl.col("paid_hours").cast(pl.Float64),
+    )
+    blank = [c for c in schema if frame[c].null_count()]
+    if blank:
+        raise SchemaError(f"history= has blank values in the columns {blank}.")
+
+    def rows(part: pl.DataFrame) -> str:
+        shown = [
+            f"{a} {s:%a %Y-%m-%d %H:%M}" for a, s in part.select("agent_id", "start").head(3).rows()
+        ]
+        more = f" and {part.height - 3} more" if part.height > 3 else ""
+        return "; ".join(shown) + more
+
+    problems = []
+    unknown = frame.filter(~pl.col("agent_id").is_in(ids)).sort("start")
+    if unknown.height:
+        problems.append(
+            f"{unknown.height} shift(s) of agents the agents table lacks ({rows(unknown)})"
+        )
+    late = frame.filter(pl.col("day") >= first_day).sort("start")
+    if late.height:
+        problems.append(
+            f"{late.height} shift(s) on or after {first_day:%a %Y-%m-%d}, the schedule's first "
+            f"day ({rows(late)})"
+        )
+    if problems:
+        raise SchemaError(
+            "history= holds "
+            + " and ".join(problems)
+            + ". The history is the shifts the rostered agents worked before the schedule starts."
+        )
+    return frame.sort("agent_id", "start")
 
 
 def _preferences(preferences: Any, keys: list[dict], w: dict) -> tuple[list, list]:
@@ -750,7 +957,8 @@ def _diagnose(model, lits: list, names: list, rules: RosterRules, time_limit: fl
     values = {
         "min_rest_hours": f"min_rest_hours={rules.min_rest_hours:g}",
         "max_consecutive_days": f"max_consecutive_days={rules.max_consecutive_days}",
-        "contracted_hours": f"hours_tolerance={rules.hours_tolerance:g}",
+        "contracted_hours": f"hours_tolerance={rules.hours_tolerance:g}, "
+        f"max_overtime_hours={rules.max_overtime_hours:g}",
         "days_off": "days_off",
         "fill": "one shift a day per agent, with the skill",
     }

@@ -2,12 +2,14 @@
 
 One section holds what the scheduling and rostering of a report keep: shift lengths, the start
 window and its grid, breaks with their windows, the cost of an hour full and part time, the
-part-time share, and the roster's most days in a row and least rest. Every key is checked here;
-a key left out takes the default of a Chinese service centre (see :func:`shift_rules`).
+part-time share, and the roster's most days in a row, least rest and weekly hours. Every key is
+checked here; a key left out takes the default of a Chinese service centre (see
+:func:`shift_rules`).
 
 References
 ----------
-中华人民共和国劳动法 (Labour Law of the People's Republic of China, 1994), articles 36 and 38.
+中华人民共和国劳动法 (Labour Law of the People's Republic of China, 1994), articles 38, 41 and 44
+(article 36's 44-hour week was shortened to 40 hours by the State Council's provisions below).
 国务院关于职工工作时间的规定 (State Council Provisions on Working Hours, 1995), article 3.
 中华人民共和国劳动合同法 (Labour Contract Law, 2007), article 68.
 Directive 2003/88/EC of the European Parliament and of the Council concerning certain aspects of
@@ -16,6 +18,7 @@ the organisation of working time, article 3.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 from typing import Any
@@ -23,7 +26,7 @@ from typing import Any
 from cxlab._config import Settings, read_section, settings
 from cxlab._errors import OptionError, WorkspaceError
 from cxlab.staffing._roster import RosterRules
-from cxlab.staffing._shift_rules import Break, ShiftRules
+from cxlab.staffing._shift_rules import Break, ShiftRules, clock_minutes
 
 # the defaults of a Chinese service centre: an eight-hour day (the State Council's 1995 rule),
 # four-hour part-time shifts (the Labour Contract Law's part-time work averages at most four
@@ -48,9 +51,9 @@ DEFAULT_ROSTER = RosterRules(max_consecutive_days=6, min_rest_hours=11.0)
 
 SHIFT_KEYS: dict[str, str] = {
     "lengths": "a list of shift lengths in hours, breaks included, e.g. [8, 4]",
-    "earliest_start": 'a clock time "HH:MM", the first a shift may start',
-    "latest_start": 'a clock time "HH:MM", the last a shift may start',
-    "start_every": 'the grid of start times: "15m", "30m" or "1h"',
+    "earliest_start": 'a clock time, "07:30" or 07:30:00, the first a shift may start',
+    "latest_start": 'a clock time, "16:00" or 16:00:00, the last a shift may start',
+    "start_every": 'the grid of start times, dividing the day: "15m", "30m" or "1h"',
     "break_every": 'the grid of break starts: "15m", "30m" or "1h"',
     "breaks": "a list of tables {minutes, window = [earliest, latest], paid, min_shift_hours}",
     "cost_per_hour": "the cost of a paid full-time hour, 0 or more, in the workspace's currency",
@@ -63,7 +66,8 @@ SHIFT_KEYS: dict[str, str] = {
     "min_on_duty": "a whole number of agents, 0 or more",
     "max_consecutive_days": "the most days an agent works in a row, a whole number 1 to 7",
     "min_rest_hours": "the least rest between two shifts of an agent, in hours, 0 or more",
-    "hours_tolerance": "how far paid hours in a week may stray from the contract, in hours",
+    "hours_tolerance": "how far below the contracted hours paid hours in a full week may fall",
+    "max_overtime_hours": "the most paid hours above the contracted hours in a week, 0 or more",
 }
 """The keys of ``[shifts]`` in ``cxlab.toml`` and the values each accepts."""
 
@@ -75,7 +79,7 @@ BREAK_KEYS: dict[str, str] = {
 }
 """The keys of each ``[[shifts.breaks]]`` entry."""
 
-_ROSTER = ("max_consecutive_days", "min_rest_hours", "hours_tolerance")
+_ROSTER = ("max_consecutive_days", "min_rest_hours", "hours_tolerance", "max_overtime_hours")
 _NUMBERS = {
     "cost_per_hour",
     "part_time_cost_per_hour",
@@ -83,9 +87,11 @@ _NUMBERS = {
     "max_part_time_share",
     "min_rest_hours",
     "hours_tolerance",
+    "max_overtime_hours",
 }
 _WHOLE = {"min_per_shift", "max_per_shift", "max_on_duty", "min_on_duty", "max_consecutive_days"}
-_CLOCKS = {"earliest_start", "latest_start", "start_every", "break_every"}
+_TIMES = {"earliest_start", "latest_start"}
+_GRIDS = {"start_every", "break_every"}
 
 
 def _is_number(value: object) -> bool:
@@ -93,7 +99,12 @@ def _is_number(value: object) -> bool:
 
 
 def _refuse(where: str, key: str, value: object, accepted: str) -> WorkspaceError:
-    shown = "a table" if isinstance(value, dict) else repr(value)
+    if isinstance(value, dict):
+        shown = "a table"
+    elif isinstance(value, dt.time):
+        shown = value.isoformat()  # as TOML writes a local time
+    else:
+        shown = repr(value)
     return WorkspaceError(f"{where}: {key} = {shown} is not valid; give {accepted}.")
 
 
@@ -137,7 +148,15 @@ def _value(where: str, key: str, value: object) -> object:
         if not isinstance(value, list):
             raise _refuse(where, key, value, accepted)
         return tuple(_break(f"{where} breaks[{i}]", b) for i, b in enumerate(value))
-    if key in _CLOCKS:
+    if key in _TIMES:
+        if isinstance(value, dt.time):  # a TOML local time, 07:30:00
+            if value.second or value.microsecond or value.tzinfo is not None:
+                raise _refuse(where, key, value, accepted + ", on a whole minute")
+            return f"{value:%H:%M}"
+        if not isinstance(value, str) or not value.strip():
+            raise _refuse(where, key, value, accepted)
+        return value.strip()
+    if key in _GRIDS:
         if not isinstance(value, str) or not value.strip():
             raise _refuse(where, key, value, accepted)
         return value.strip()
@@ -154,8 +173,50 @@ def _value(where: str, key: str, value: object) -> object:
     return float(value)
 
 
+def _grid(where: str, values: dict[str, Any], every: str | int | None) -> None:
+    """Refuse a grid of start times that does not divide the day, does not fit the plan's
+    intervals (``every``), or never reaches the latest start."""
+    from cxlab._present import every_minutes
+
+    merged = {k: values.get(k, getattr(DEFAULT_SHIFTS, k)) for k in _TIMES | _GRIDS}
+    text = merged["start_every"]
+    try:
+        step = every_minutes(text, name="start_every")
+        first = clock_minutes(merged["earliest_start"], "earliest_start")
+        last = clock_minutes(merged["latest_start"], "latest_start")
+    except OptionError as exc:
+        raise WorkspaceError(f"{where}: {exc}") from None
+    if (24 * 60) % step:
+        raise WorkspaceError(
+            f"{where}: start_every = {text!r} does not divide the 24 hours of a day; give a grid "
+            'of start times that does, such as "15m", "30m", "1h" or "2h".'
+        )
+    if every is not None:
+        try:
+            grain = every_minutes(every)
+        except OptionError as exc:
+            raise WorkspaceError(f"{where}: {exc}") from None
+        if step % grain and grain % step:
+            raise WorkspaceError(
+                f"{where}: start_every = {text!r} neither divides the plan's intervals of "
+                f"{grain} minutes (every={every!r}) nor is a whole number of them, so shifts "
+                "would start unevenly across the intervals; give a start grid that is one or "
+                "the other."
+            )
+    if last >= first and (last - first) % step:
+        reached = first + (last - first) // step * step
+        raise WorkspaceError(
+            f"{where}: latest_start = {merged['latest_start']!r} is not on the grid of start "
+            f"times, earliest_start {merged['earliest_start']!r} plus whole steps of start_every "
+            f"{text!r} (the last would be {reached // 60:02d}:{reached % 60:02d}); give a latest "
+            "start on the grid."
+        )
+
+
 def shift_rules(
     workspace: str | os.PathLike | Settings | None = None,
+    *,
+    every: str | int | None = None,
 ) -> tuple[ShiftRules, RosterRules]:
     """The workspace's shift and roster rules: ``[shifts]`` in ``cxlab.toml`` over the defaults.
 
@@ -171,6 +232,8 @@ def shift_rules(
         max_part_time_share = 0.3
         max_consecutive_days = 6         # the roster: most days in a row
         min_rest_hours = 11              # least rest between two shifts
+        hours_tolerance = 4              # a full week's paid hours: contract less this, at least
+        max_overtime_hours = 0           # and contract plus this, at most
 
         [[shifts.breaks]]                # giving breaks replaces all the default breaks
         minutes = 60
@@ -178,23 +241,39 @@ def shift_rules(
         paid = false
         min_shift_hours = 6
 
-    The defaults are those of a Chinese service centre. Full-time shifts last eight hours, the
-    standard working day of the State Council's Provisions on Working Hours (1995, art. 3), and
-    start every half-hour from 07:00 to 16:00, so that the last ends at midnight. Part-time
-    shifts last four hours: part-time work averages at most four hours a day under the Labour
-    Contract Law (2007, art. 68); at most 30% of shifts are part-time. A full shift has an unpaid
-    60-minute meal break starting 3½ to 4½ hours in, and two paid 15-minute rests, one 1½ to 2½
-    hours in and one 6 to 7 hours in; a four-hour shift has the first rest only. Breaks start on a
-    15-minute grid. An agent works at most six days in a row, since the Labour Law (1994, art. 38)
-    guarantees a day off each week, and rests at least 11 hours between shifts; Chinese law sets
-    no daily rest, so this is the European Working Time Directive's (2003/88/EC, art. 3). The
-    costs, ¥50 a paid full-time hour and ¥35 part-time, are placeholders of the right order for
-    an agent's loaded cost, not a published figure: set your own.
+    Clock times may be written as strings (``"07:30"``) or as TOML local times (``07:30:00``).
+    ``start_every`` must divide the 24 hours of a day, and ``latest_start`` must lie on the grid
+    it draws from ``earliest_start``.
+
+    The defaults are those of a Chinese service centre. Full-time shifts last eight hours on
+    site, of which seven are paid working time (the one-hour meal is unpaid): within the
+    eight-hour day and 40-hour week of the State Council's Provisions on Working Hours (1995,
+    art. 3). They start every half-hour from 07:00 to 16:00, so that the last ends at midnight.
+    Part-time shifts last four hours: part-time work averages at most four hours a day, and at
+    most 24 hours a week with one employer, under the Labour Contract Law (2007, art. 68); at
+    most 30% of shifts are part-time. A full shift has an unpaid 60-minute meal break starting
+    3½ to 4½ hours in, and two paid 15-minute rests, one 1½ to 2½ hours in and one 6 to 7 hours
+    in; a four-hour shift has the first rest only. Breaks start on a 15-minute grid. An agent
+    works at most six days in a row, which keeps the day of rest a week that the Labour Law
+    (1994, art. 38) guarantees, and rests at least 11 hours between shifts: Chinese national law
+    sets no minimum rest between shifts, so this is the daily rest of the European Working Time
+    Directive (2003/88/EC, art. 3). Contracted hours, where the roster is given them, are a
+    ceiling: a full week's paid hours lie between the contracted hours less ``hours_tolerance``
+    (4 hours) and the contracted hours, with no overtime unless ``max_overtime_hours`` allows
+    it. The Labour Law allows overtime only after consulting the union and the worker, at most
+    one hour a day (three for special reasons) and 36 hours a month (art. 41), paid at no less
+    than 150% of the wage (art. 44). The costs, ¥50 a paid full-time hour and ¥35 part-time, are
+    placeholders of the right order for an agent's loaded cost, not a published figure: set
+    your own.
 
     Parameters
     ----------
     workspace : str, path or Settings, optional
         The workspace (default: the current one).
+    every : str or int, optional
+        The grain of the plan the shifts will cover (``"30m"``). When given, ``start_every`` must
+        divide it or be a whole number of it, so that shifts start on interval boundaries (or on
+        an even grid within them).
 
     Returns
     -------
@@ -204,11 +283,12 @@ def shift_rules(
     ------
     WorkspaceError
         An unknown key, a value of the wrong kind, or rules that do not agree (a break that does
-        not fit its shift, a last start before the first), naming the file and the key.
+        not fit its shift, a last start before the first or off the grid of start times, a grid
+        that does not divide the day or the plan's intervals), naming the file and the key.
 
     References
     ----------
-    Labour Law of the PRC (1994), arts. 36 and 38; State Council Provisions on Working Hours
+    Labour Law of the PRC (1994), arts. 38, 41 and 44; State Council Provisions on Working Hours
     (1995), art. 3; Labour Contract Law of the PRC (2007), art. 68; Directive 2003/88/EC, art. 3.
 
     Examples
@@ -228,6 +308,7 @@ def shift_rules(
         )
     values: dict[str, Any] = {k: _value(where, k, v) for k, v in section.items()}
     roster_values = {k: values.pop(k) for k in _ROSTER if k in values}
+    _grid(where, values, every)
     try:
         shifts = DEFAULT_SHIFTS.replace(**values)
         roster = DEFAULT_ROSTER.replace(**roster_values)

@@ -110,7 +110,7 @@ class ShiftRules:
     earliest_start, latest_start : str
         The first and the last clock time a shift may start, every ``start_every``.
     start_every : str
-        Grid of start times (``"30m"``, ``"1h"``, ``"15m"``).
+        Grid of start times (``"30m"``, ``"1h"``, ``"15m"``); it divides the 24 hours of a day.
     breaks : tuple of Break
         Breaks each agent takes once per shift, in their windows; windows of one shift may not
         overlap, so that no agent takes two breaks at once.
@@ -179,7 +179,12 @@ class ShiftRules:
                 f"ShiftRules.latest_start={self.latest_start!r} is before "
                 f"earliest_start={self.earliest_start!r}."
             )
-        _grain(self.start_every, "ShiftRules.start_every")
+        step = _grain(self.start_every, "ShiftRules.start_every")
+        if (24 * 60) % step:
+            raise OptionError(
+                f"ShiftRules.start_every={self.start_every!r} does not divide the 24 hours of a "
+                "day; give a grid of start times that does, such as '15m', '30m', '1h' or '2h'."
+            )
         _grain(self.break_every, "ShiftRules.break_every")
         breaks = tuple(self.breaks)
         for b in breaks:
