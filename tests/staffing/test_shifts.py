@@ -533,19 +533,23 @@ def test_the_findings_count_the_hours_worked_beyond_the_need():
     assert "so 1 agent-hours are worked beyond the need." in got.findings()[1]
 
 
-def test_the_hour_the_clocks_go_back_is_covered_once_at_its_larger_need():
+def test_the_hour_the_clocks_go_back_is_two_intervals_with_their_own_needs():
     """Europe/Berlin, Sunday 25 October 2026: 02:00-03:00 local happens twice (00:00 and 01:00
-    UTC); the shifts live on the local clock, so that hour needs the larger requirement."""
+    UTC); the timeline is the requirement's instants, so each keeps its own need, and a shift
+    starting at 02:00 starts at the first of them and lasts two real hours."""
     utc = [dt.datetime(2026, 10, 24, 22, tzinfo=dt.UTC) + dt.timedelta(hours=h) for h in range(6)]
     need = pl.DataFrame({"interval_start": utc, "required": [1.0, 1.0, 2.0, 3.0, 1.0, 1.0]})
-    rules = ShiftRules(lengths=(1,), earliest_start="00:00", latest_start="23:00", start_every="1h")
+    rules = ShiftRules(
+        lengths=(1, 2), earliest_start="00:00", latest_start="23:00", start_every="1h"
+    )
     got = schedule_shifts(need, rules, time_zone="Europe/Berlin", num_workers=1)
     cov = got.coverage().filter(pl.col("required") > 0)
-    assert cov["required"].to_list() == [
-        1.0,
-        1.0,
-        3.0,
-        1.0,
-        1.0,
-    ]  # 00:00, 01:00, 02:00 x2, 03:00...
-    assert got.agent_shifts == 7
+    assert cov["required"].to_list() == [1.0, 1.0, 2.0, 3.0, 1.0, 1.0]
+    assert cov["interval_start"].dt.convert_time_zone("UTC").to_list() == utc
+    assert (cov["surplus"] >= 0).all()
+    assert got.coverage().height == 25  # the day has 25 hours
+    # three two-hour shifts from the first 02:00 cover both of its hours
+    two = got.shifts.filter(pl.col("start_at") == "2026-10-25T02:00:00+02:00")
+    assert two["end_at"].to_list() == ["2026-10-25T03:00:00+01:00"]
+    assert two["agents"].to_list() == [3]
+    assert got.paid_hours == 10.0

@@ -436,8 +436,8 @@ def evaluate_shifts(
             if q in schedule.queues:
                 agents[i] = working[schedule.queues.index(q)]
     rng = np.random.default_rng(int(seed))
-    days = max(1, n * minutes // 1440)
-    day_of = np.minimum(tl.day_of(), days - 1)
+    day_of = tl.day_of()
+    days = int(day_of.max()) + 1 if n else 1
     u = rng.random((scenarios, nq, days))
     volume = quantile_from_quantiles(u[:, :, day_of], tl.quantiles[None])
     offered = rng.poisson(volume)

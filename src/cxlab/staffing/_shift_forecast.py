@@ -61,7 +61,8 @@ def quantile_from_quantiles(p: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Timeline:
-    """A plan's queues on a schedule's timeline (intervals from the first local midnight)."""
+    """A plan's queues on a schedule's timeline (intervals of real time from the first local
+    midnight: 25 hours of them the day the clocks go back, 23 the day they go forward)."""
 
     queues: list[str]
     first_day: dt.date
@@ -73,6 +74,7 @@ class Timeline:
     sl_target: np.ndarray
     concurrency: np.ndarray
     banded: bool
+    days: np.ndarray | None = None  # the local day (from 0) of each interval
 
     @property
     def n(self) -> int:
@@ -83,15 +85,18 @@ class Timeline:
         return self.minutes * 60.0
 
     def day_of(self) -> np.ndarray:
-        """The day (from 0) of each interval."""
+        """The day (from 0) of each interval, by its start on the local clock."""
+        if self.days is not None:
+            return self.days
         return np.arange(self.n) * self.minutes // 1440
 
 
 def plan_timeline(
     plan, first_day: dt.date, minutes: int, n: int, time_zone: str, *, need_bands: bool = False
 ) -> Timeline:
-    """The plan's forecast and queue settings laid on ``n`` intervals of ``minutes`` from local
-    midnight of ``first_day`` in ``time_zone`` (as the schedule lays its shifts)."""
+    """The plan's forecast and queue settings laid on ``n`` intervals of ``minutes`` of real time
+    from local midnight of ``first_day`` in ``time_zone`` (as the schedule lays its shifts): each
+    of the plan's instants has its own interval, the hour the clocks go back twice over."""
     from cxlab.staffing._plan import StaffingPlan
 
     if not isinstance(plan, StaffingPlan):
@@ -111,16 +116,28 @@ def plan_timeline(
             "the staffing plan has no forecast quantiles (its columns y_lo_95, y_lo_80, "
             "y_hi_80, y_hi_95 are empty): plan from a forecast with its 80% and 95% bands."
         )
+    from cxlab.staffing._shifts import _midnight
+
     ts = table["ts"]
+    starts = np.arange(n) * minutes
     if getattr(ts.dtype, "time_zone", None):
-        ts = ts.dt.convert_time_zone(time_zone).dt.replace_time_zone(None)
-    base = dt.datetime.combine(first_day, dt.time())
+        base = _midnight(first_day, time_zone)
+        ts = ts.dt.convert_time_zone("UTC")
+        grid = pl.Series(
+            [base + dt.timedelta(minutes=int(m)) for m in starts],
+            dtype=pl.Datetime("us", "UTC"),
+        )
+        local = grid.dt.convert_time_zone(time_zone).dt.date()
+        days = np.array([(d - first_day).days for d in local.to_list()], np.int64)
+    else:
+        base = dt.datetime.combine(first_day, dt.time())
+        days = starts // 1440
     idx = ((ts - base).dt.total_minutes() // minutes).to_numpy()
     outside = (idx < 0) | (idx >= n)
     if outside.any():
         raise SchemaError(
             "the plan has intervals outside the schedule's days: "
-            f"{ts.filter(pl.Series(outside)).head(3).to_list()}; schedule those days too, or "
+            f"{table['ts'].filter(pl.Series(outside)).head(3).to_list()}; schedule those days too, or "
             "filter the plan to the schedule's days."
         )
     queues = sorted(plan.sl_target)
@@ -142,6 +159,7 @@ def plan_timeline(
         sl_target=np.array([plan.sl_target[q] for q in queues], float),
         concurrency=np.array([plan.concurrency[q] for q in queues], float),
         banded=banded,
+        days=days,
     )
 
 

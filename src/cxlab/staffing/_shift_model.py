@@ -26,7 +26,6 @@ import polars as pl
 from cxlab._errors import OptionError
 from cxlab.staffing._shift_rules import ShiftRules
 from cxlab.staffing._shifts import (
-    DAY,
     POOLED,
     ShiftSchedule,
     _Candidate,
@@ -49,11 +48,7 @@ GROUPS = {
 
 
 def _moments(problem: _Problem, ts: list[int], limit: int = 4) -> str:
-    base = dt.datetime.combine(problem.first_day, dt.time())
-    shown = [
-        (base + dt.timedelta(minutes=problem.minutes * t)).strftime("%a %Y-%m-%d %H:%M")
-        for t in ts[:limit]
-    ]
+    shown = [problem.local(problem.minutes * t).strftime("%a %Y-%m-%d %H:%M") for t in ts[:limit]]
     more = f" and {len(ts) - limit} more" if len(ts) > limit else ""
     return ", ".join(shown) + more
 
@@ -124,8 +119,8 @@ def _blocks(
 ) -> list[set[int]]:
     """Groups of days that can be scheduled apart: days a shift spans, days of one week under
     ``days_per_week``, and all days when a share or a budget binds them together."""
-    minutes = problem.minutes
-    days = need.shape[1] * minutes // DAY
+    days = problem.days
+    day_of = problem.day_of()
     parent = list(range(days))
 
     def find(d: int) -> int:
@@ -141,7 +136,7 @@ def _blocks(
     for ci, c in enumerate(cands):
         for t in rows[ci]:
             if busy[t]:
-                union(c.day, t * minutes // DAY)
+                union(c.day, int(day_of[t]))
     if rules.days_per_week is not None:
         for d in range(1, days):
             if (problem.first_day + dt.timedelta(days=d)).weekday() != 0:
@@ -152,7 +147,7 @@ def _blocks(
     groups: dict[int, set[int]] = {}
     for d in range(days):
         groups.setdefault(find(d), set()).add(d)
-    needed = {t * minutes // DAY for t in np.flatnonzero(busy)}
+    needed = {int(day_of[t]) for t in np.flatnonzero(busy)}
     return [g for _root, g in sorted(groups.items()) if g & needed]
 
 
@@ -183,7 +178,6 @@ def solve(
     ``found``, when given, receives the candidates, counts and breaks of the schedule."""
     minutes = problem.minutes
     n = problem.required.shape[1]
-    days = n * minutes // DAY
     need = problem.required.copy()
     if rules.min_on_duty:
         need = np.where(need > 0, np.maximum(need, rules.min_on_duty), need)
@@ -195,7 +189,7 @@ def solve(
         for (q, t), row in (gains or {}).items():
             reach[q, t] = row.size
         need = np.maximum(reach, floor)
-    cands = _candidates(rules, days, minutes, need)
+    cands = _candidates(rules, problem, need)
     rows = [_cover_row(c.start, c.length, minutes, n) for c in cands]
     start_counts, start_breaks = _mapped(hint, cands, rows, need)
     if mode != "expected_service":  # an interval no shift reaches just loses its service
@@ -218,7 +212,7 @@ def solve(
     for i, block in enumerate(blocks):
         left = max(0.05, time_limit - (time.perf_counter() - started)) / (len(blocks) - i)
         det = None if deterministic_time is None else deterministic_time / len(blocks)
-        day_of = np.arange(n) * minutes // DAY
+        day_of = problem.day_of()
         mask = np.isin(day_of, sorted(block))
         solved = _solve_block(
             problem, rules, mode, budget, cands, rows, np.where(mask, need, 0.0), block, g,

@@ -75,6 +75,10 @@ register_labels(
         "interval_start": N_("Interval"),
         "shifts": N_("Shifts"),
         "contracted_hours": N_("Contracted hours a week"),
+        "start_at": N_("Start (with UTC offset)"),
+        "end_at": N_("End (with UTC offset)"),
+        "break_times": N_("Breaks (with UTC offset)"),
+        "unpaid_break_times": N_("Unpaid breaks (with UTC offset)"),
     }
 )
 register_units(
@@ -104,6 +108,15 @@ class _Candidate:
 
 @dataclass
 class _Problem:
+    """A requirement on the schedule's timeline.
+
+    Time is measured on the absolute axis, in minutes from the first day's local midnight:
+    interval ``t`` starts ``t * minutes`` after it, so the day clocks go back has 25 hours of
+    intervals and the day they go forward 23. ``day_starts`` holds each local midnight on that
+    axis (one more than the days); without a zone (a naive requirement) it is every 1440
+    minutes, as on a wall clock.
+    """
+
     queues: list[str]
     first_day: dt.date
     minutes: int
@@ -111,6 +124,64 @@ class _Problem:
     weight: np.ndarray  # queues x intervals
     aware: bool
     time_zone: str
+    day_starts: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.day_starts:
+            days = self.required.shape[1] * self.minutes // DAY
+            self.day_starts = tuple(d * DAY for d in range(days + 1))
+
+    @property
+    def days(self) -> int:
+        return len(self.day_starts) - 1
+
+    def day_of(self) -> np.ndarray:
+        """The day (from 0) of each interval, by its start on the local clock."""
+        t = np.arange(self.required.shape[1]) * self.minutes
+        return np.clip(np.searchsorted(self.day_starts, t, side="right") - 1, 0, self.days - 1)
+
+    def _base(self) -> dt.datetime:
+        return _midnight(self.first_day, self.time_zone if self.aware else None)
+
+    def offset(self, day: int, clock: int) -> int | None:
+        """Minutes on the axis of local time ``clock`` (minutes after midnight) of day ``day``:
+        None when the clock skips it, the first occurrence when it is lived twice."""
+        if not self.aware:
+            return day * DAY + clock
+        from zoneinfo import ZoneInfo
+
+        zone_info = ZoneInfo(self.time_zone)
+        wall = dt.datetime.combine(self.first_day + dt.timedelta(days=day), dt.time())
+        wall += dt.timedelta(minutes=clock)
+        moment = wall.replace(tzinfo=zone_info, fold=0).astimezone(dt.UTC)
+        if moment.astimezone(zone_info).replace(tzinfo=None) != wall:
+            return None
+        return round((moment - self._base()).total_seconds() / 60)
+
+    def instant(self, minutes: int) -> dt.datetime:
+        """The moment ``minutes`` along the axis: aware in the zone, or naive without one."""
+        base = self._base()
+        moment = base + dt.timedelta(minutes=minutes)
+        if not self.aware:
+            return moment
+        from zoneinfo import ZoneInfo
+
+        return moment.astimezone(ZoneInfo(self.time_zone))
+
+    def local(self, minutes: int) -> dt.datetime:
+        """The local wall-clock time (naive) ``minutes`` along the axis."""
+        return self.instant(minutes).replace(tzinfo=None)
+
+
+def _midnight(day: dt.date, time_zone: str | None) -> dt.datetime:
+    """Local midnight of ``day`` as an instant (UTC) in ``time_zone``, naive without one; where
+    the clock skips midnight, the moment the day starts."""
+    wall = dt.datetime.combine(day, dt.time())
+    if time_zone is None:
+        return wall
+    from zoneinfo import ZoneInfo
+
+    return wall.replace(tzinfo=ZoneInfo(time_zone), fold=0).astimezone(dt.UTC)
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
@@ -179,26 +250,35 @@ def _requirement(
             "requirement column required must be a number of agents, 0 or more; offending rows: "
             f"{bad.head(3).select('interval_start', 'queue', 'required').rows()}."
         )
-    tz = zone(time_zone)
-    aware = frame.schema["interval_start"].time_zone is not None
+    own = frame.schema["interval_start"].time_zone
+    aware = own is not None
+    # the zone the days are laid out in: the one given, else an aware requirement's own (UTC
+    # is how times are stored, not where the centre is: the workspace's then), else the
+    # workspace's; an aware requirement in another zone is converted to it, instant by instant
+    tz = zone(time_zone if time_zone is not None or own in (None, "UTC") else own)
     local = pl.col("interval_start")
     if aware:
         local = local.dt.convert_time_zone(tz).dt.replace_time_zone(None)
     if frame.select("interval_start", "queue").is_duplicated().any():
         raise SchemaError("the requirement has duplicate interval_start x queue rows.")
     frame = frame.with_columns(local.alias("_local"), pl.col("queue").cast(pl.Utf8))
-    if aware and frame.select("_local", "queue").is_duplicated().any():
-        # the hour a clock goes back is lived twice: the shifts (laid out on the local clock)
-        # cover it once, so it needs the larger of its two requirements
-        frame = frame.group_by("_local", "queue").agg(
-            pl.col("interval_start").min(),
-            pl.col("required").max(),
-            *([pl.col("weight").max()] if "weight" in frame.columns else []),
-        )
+    first = frame["_local"].min().date()
+    days = (frame["_local"].max().date() - first).days + 1
+    # minutes on the absolute axis from the first local midnight: the hour the clock goes back
+    # is two hours of intervals, the hour it skips none
+    base = _midnight(first, tz if aware else None)
+    moment = (
+        pl.col("interval_start").dt.convert_time_zone("UTC") if aware else pl.col("interval_start")
+    )
+    frame = frame.with_columns(
+        (moment - pl.lit(base, dtype=pl.Datetime("us", "UTC" if aware else None)))
+        .dt.total_minutes()
+        .alias("_m")
+    )
     if every is None:
         steps = (
-            frame.sort("queue", "_local")
-            .select(pl.col("_local").diff().over("queue").dt.total_minutes().alias("s"))
+            frame.sort("queue", "_m")
+            .select(pl.col("_m").diff().over("queue").alias("s"))
             .filter(pl.col("s") > 0)["s"]
         )
         if steps.len() == 0:
@@ -210,19 +290,20 @@ def _requirement(
     minutes = interval_minutes(check_every(every))
     if DAY % minutes:
         raise OptionError(f"every={every!r} does not divide a day; use '15m', '30m' or '1h'.")
-    first = frame["_local"].min().date()
-    offset = (
-        (pl.col("_local") - pl.lit(dt.datetime.combine(first, dt.time()))).dt.total_minutes()
-    ).alias("_m")
-    frame = frame.with_columns(offset)
     off_grid = frame.filter(pl.col("_m") % minutes != 0)
     if off_grid.height:
         raise SchemaError(
             f"requirement interval_start values are not on the {every} grid: "
             f"{off_grid['_local'].head(3).to_list()}."
         )
-    days = (frame["_local"].max().date() - first).days + 1
-    n = days * DAY // minutes
+    if aware:
+        day_starts = tuple(
+            round((_midnight(first + dt.timedelta(days=d), tz) - base).total_seconds() / 60)
+            for d in range(days + 1)
+        )
+    else:
+        day_starts = tuple(d * DAY for d in range(days + 1))
+    n = -(-day_starts[-1] // minutes)
     if by is None:
         frame = frame.group_by("_m").agg(
             pl.col("required").sum(),
@@ -243,17 +324,29 @@ def _requirement(
         weight[i, idx] = sub["w"].cast(pl.Float64).fill_null(1.0).to_numpy()
     if np.any(weight < 0) or not np.all(np.isfinite(weight)):
         raise SchemaError("requirement column weight must be a finite number, 0 or more.")
-    return _Problem(queues, first, minutes, required, weight, aware, tz)
+    return _Problem(queues, first, minutes, required, weight, aware, tz, day_starts)
 
 
-def _candidates(rules: ShiftRules, days: int, minutes: int, need: np.ndarray) -> list[_Candidate]:
-    """Every shift the rules allow that spans an interval needing agents."""
+def _candidates(rules: ShiftRules, problem: _Problem, need: np.ndarray) -> list[_Candidate]:
+    """Every shift the rules allow that spans an interval needing agents.
+
+    A shift starts at its local time and lasts its length in real time, breaks placed from its
+    start: on the night clocks change, a 22:00 eight-hour shift still works eight hours. A start
+    the clock skips that day is not offered; one it lives twice is the first of the two."""
     out = []
+    minutes = problem.minutes
     n = need.shape[-1]
     busy = need.sum(axis=0) > 0
     step = rules.break_step
-    for day, start, length in itertools.product(range(days), rules.starts, rules.lengths):
-        s, ln = day * DAY + start, round(length * 60)
+    starts = {
+        (day, start): problem.offset(day, start)
+        for day in range(problem.days)
+        for start in rules.starts
+    }
+    for day, start, length in itertools.product(range(problem.days), rules.starts, rules.lengths):
+        s, ln = starts[day, start], round(length * 60)
+        if s is None:
+            continue
         if not any(busy[t] for t in _cover_row(s, ln, minutes, n)):
             continue
         breaks = tuple(
@@ -273,7 +366,10 @@ class ShiftSchedule(Result):
     ``shifts`` has one row per group of agents working the same shift with the same breaks:
     ``day, start, end, queue, length_hours, paid_hours, part_time, breaks, unpaid_breaks,
     agents, cost`` (``start``/``end`` local times, ``breaks`` as ``"10:30-10:45; 12:30-13:00"``,
-    ``unpaid_breaks`` those of them that are unpaid). ``coverage_table`` has one row per queue
+    ``unpaid_breaks`` those of them that are unpaid), and ``start_at, end_at, break_times,
+    unpaid_break_times``, the same moments in ISO 8601 with their UTC offset
+    (``2026-11-01T01:30:00-04:00``), which tell apart the hour the clocks go back. Hours are
+    real time: the night the clocks go back, a shift from 22:00 of eight hours ends at 05:00. ``coverage_table`` has one row per queue
     and interval: ``interval_start, queue, required, working`` (agents working, not on break,
     averaged over the interval), ``working_min`` (the fewest working at any moment of it),
     ``on_shift`` (breaks included) and ``surplus`` (``working_min`` less required, or
@@ -375,9 +471,22 @@ class ShiftSchedule(Result):
         return float((self.shifts["paid_hours"] * self.shifts["agents"]).sum())
 
     def to_csv(self, path: str | Path) -> Path:
-        """Write the shifts for a workforce-management system, one row per shift group:
-        ``day, start, end, breaks, count, queue`` (and the unpaid breaks, paid hours and cost);
-        times are local, ``YYYY-MM-DDTHH:MM``. Returns the path."""
+        """Write the shifts for a workforce-management system, one row per shift group.
+
+        Columns:
+
+        - ``day``: the local date the shift starts, ``YYYY-MM-DD``;
+        - ``start``, ``end``: local time with its UTC offset, ISO 8601
+          (``2026-11-01T01:30:00-04:00``), so the hour the clocks go back is told apart; without
+          the offset when the requirement's times carried no zone;
+        - ``breaks``: every break of the group, ``start/end`` in the same form, ``; ``-separated;
+        - ``count``: agents working this shift with these breaks;
+        - ``queue``: the queue they take (``all`` when the queues are pooled);
+        - ``unpaid_breaks``: those breaks that are unpaid, in the same form;
+        - ``paid_hours``: hours paid per agent (real time, less the unpaid breaks);
+        - ``cost``: the group's cost, in the workspace's currency.
+
+        Returns the path."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(self.csv_text(), encoding="utf-8")
@@ -385,12 +494,10 @@ class ShiftSchedule(Result):
 
     def csv_text(self) -> str:
         """The text :meth:`to_csv` writes."""
-        return self.shifts.with_columns(
-            pl.col("start").dt.strftime("%Y-%m-%dT%H:%M"),
-            pl.col("end").dt.strftime("%Y-%m-%dT%H:%M"),
-        ).select(
-            "day", "start", "end", "breaks", pl.col("agents").alias("count"), "queue",
-            "unpaid_breaks", "paid_hours", "cost",
+        return self.shifts.select(
+            "day", pl.col("start_at").alias("start"), pl.col("end_at").alias("end"),
+            pl.col("break_times").alias("breaks"), pl.col("agents").alias("count"), "queue",
+            pl.col("unpaid_break_times").alias("unpaid_breaks"), "paid_hours", "cost",
         ).write_csv()  # fmt: skip
 
     def download(self, name: str = "shift_schedule"):
@@ -402,7 +509,10 @@ class ShiftSchedule(Result):
             self.csv_text(),
             name=name,
             label=N_("Download the shift schedule for a workforce-management system (CSV)"),
-            note=_("One row per group of agents with the same shift and breaks; local times."),
+            note=_(
+                "One row per group of agents with the same shift and breaks; local times with "
+                "their UTC offset."
+            ),
         )
 
     def headline(self) -> list[Headline]:
@@ -744,7 +854,14 @@ def schedule_shifts(
         CP-SAT's workers, random seed and deterministic time limit (with ``num_workers=1`` and a
         ``deterministic_time``, a run is repeatable).
     time_zone : str, optional
-        Zone the shifts are laid out in (default: the workspace's). Days start at local midnight.
+        Zone the shifts are laid out in. Default: a frame's (or plan's) own zone when its times
+        carry one other than UTC, else the workspace's; given, it wins, and an aware
+        requirement in another zone is converted to it instant by instant. Days start at local
+        midnight; shifts start on the local clock and last their length in real time (the
+        intervals are the requirement's own instants, 25 hours of them the day the clocks go
+        back and 23 the day they go forward). A start the clock skips that day (02:30 the
+        day clocks go forward at 02:00) is not offered that day; a start the clock lives twice
+        is its first occurrence. Paid hours and cost follow the real length.
 
     Returns
     -------
@@ -895,17 +1012,17 @@ def schedule_shifts(
     )
 
 
-def _clock(minutes: int) -> str:
-    m = minutes % DAY
-    return f"{m // 60:02d}:{m % 60:02d}"
+def _clock(moment: dt.datetime) -> str:
+    return moment.strftime("%H:%M")
 
 
 def shift_rows(
     problem: _Problem, cands: list[_Candidate], counts: dict, breaks: dict
 ) -> pl.DataFrame:
-    """One row per queue, shift and break placement, from the solved counts."""
+    """One row per queue, shift and break placement, from the solved counts: ``start``, ``end``
+    and the breaks on the local clock, ``start_at``, ``end_at`` and ``break_times`` the same
+    moments with their zone (ISO 8601 with the UTC offset), the hours real time."""
     rows = []
-    base = dt.datetime.combine(problem.first_day, dt.time())
     for (q, c), n in sorted(counts.items()):
         if n <= 0:
             continue
@@ -921,20 +1038,19 @@ def shift_rows(
             key = tuple(b[i] for b in per_break)
             combos[key] = combos.get(key, 0) + 1
         for combo, k in sorted(combos.items()):
-            text = "; ".join(
-                f"{_clock(cand.start + o)}-{_clock(cand.start + o + ln)}" for o, ln, _p in combo
-            )
-            unpaid = "; ".join(
-                f"{_clock(cand.start + o)}-{_clock(cand.start + o + ln)}"
+            spans = [
+                (problem.instant(cand.start + o), problem.instant(cand.start + o + ln), paid)
                 for o, ln, paid in combo
-                if not paid
-            )
+            ]
+            text = "; ".join(f"{_clock(a)}-{_clock(b)}" for a, b, _p in spans)
+            unpaid = "; ".join(f"{_clock(a)}-{_clock(b)}" for a, b, paid in spans if not paid)
             paid_hours = (cand.length - sum(ln for _o, ln, p in combo if not p)) / 60.0
+            start, end = problem.instant(cand.start), problem.instant(cand.start + cand.length)
             rows.append(
                 {
                     "day": problem.first_day + dt.timedelta(days=cand.day),
-                    "start": base + dt.timedelta(minutes=cand.start),
-                    "end": base + dt.timedelta(minutes=cand.start + cand.length),
+                    "start": start.replace(tzinfo=None),
+                    "end": end.replace(tzinfo=None),
                     "queue": problem.queues[q],
                     "length_hours": cand.length / 60.0,
                     "paid_hours": paid_hours,
@@ -943,6 +1059,14 @@ def shift_rows(
                     "unpaid_breaks": unpaid,
                     "agents": k,
                     "cost": k * cand.cost / 100.0,
+                    "start_at": start.isoformat(),
+                    "end_at": end.isoformat(),
+                    "break_times": "; ".join(
+                        f"{a.isoformat()}/{b.isoformat()}" for a, b, _p in spans
+                    ),
+                    "unpaid_break_times": "; ".join(
+                        f"{a.isoformat()}/{b.isoformat()}" for a, b, paid in spans if not paid
+                    ),
                 }
             )
     schema = {
@@ -957,19 +1081,25 @@ def shift_rows(
         "unpaid_breaks": pl.Utf8,
         "agents": pl.Int64,
         "cost": pl.Float64,
+        "start_at": pl.Utf8,
+        "end_at": pl.Utf8,
+        "break_times": pl.Utf8,
+        "unpaid_break_times": pl.Utf8,
     }
-    return pl.DataFrame(rows, schema=schema).sort("day", "start", "queue", "breaks")
+    return pl.DataFrame(rows, schema=schema).sort("day", "start", "start_at", "queue", "breaks")
 
 
 def interval_starts(problem: _Problem) -> pl.Series:
-    """The timeline's interval starts, local (in the zone when the requirement was aware)."""
+    """The timeline's interval starts: instants in the zone when the requirement was aware
+    (25 hours of them the day clocks go back, 23 the day they go forward), else naive."""
     n = problem.required.shape[1]
-    base = dt.datetime.combine(problem.first_day, dt.time())
     ts = pl.Series(
         "interval_start",
-        [base + dt.timedelta(minutes=problem.minutes * t) for t in range(n)],
-        dtype=pl.Datetime("us"),
+        [problem.instant(problem.minutes * t).replace(tzinfo=None) for t in range(n)]
+        if not problem.aware
+        else [problem._base() + dt.timedelta(minutes=problem.minutes * t) for t in range(n)],
+        dtype=pl.Datetime("us", "UTC" if problem.aware else None),
     )
     if problem.aware:
-        ts = ts.dt.replace_time_zone(problem.time_zone, ambiguous="earliest", non_existent="null")
+        ts = ts.dt.convert_time_zone(problem.time_zone)
     return ts
