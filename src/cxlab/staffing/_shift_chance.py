@@ -52,6 +52,8 @@ from cxlab._errors import OptionError
 
 ROUNDS = 8
 """Most rounds of solve-and-simulate."""
+SHARE = 6
+"""Each solve may take up to ``time_limit / SHARE`` seconds (the simulations take the rest)."""
 GROWTH = 4
 """Most times ``scenarios`` the simulation grows to, doubling, where a chance below the level is
 still within the allowance."""
@@ -151,7 +153,7 @@ def calibrate(
         try:
             schedule = solve(
                 problem, rules, "cover", budget, within,
-                max(0.05, left / 2 if rounds else left * 0.75), num_workers, seed,
+                max(0.05, min(left, time_limit / SHARE)), num_workers, seed,
                 None if det is None else (det if not rounds else det / ROUNDS),
                 None, hint, found,
             )  # fmt: skip

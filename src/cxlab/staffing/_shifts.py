@@ -885,7 +885,8 @@ def schedule_shifts(
         ``mode="chance"``: scenarios simulated in each calibration round (20 or more; with 500,
         a chance near 95% is read to about a point). They are drawn from ``seed`` apart from
         ``evaluate_shifts(seed=seed)``'s, which therefore judges the schedule on fresh ones.
-        The rounds share ``time_limit``: none starts after it.
+        The rounds share ``time_limit``: each solve may take a sixth of it, and no round
+        starts after it.
 
     Returns
     -------
