@@ -186,16 +186,19 @@ def calibrate(
             misses[flat] += 1
         solved = (schedule, met, chance, need.copy(), drawn)
         if not short.any() and not shaky.any():
-            if best is None or schedule.cost <= best[0].cost + 1e-9:
+            if best is None or schedule.cost < best[0].cost - 1e-9:
                 best = (schedule, met, need.copy(), drawn)
-            # offer one agent fewer where the chance has room to spare
+            elif last_lowered.any() and previous is not None:
+                # the lower need saved nothing (shifts come in blocks): keep the need it had
+                need = previous.copy()
+                tight |= last_lowered
+            # offer one agent fewer than it has where the chance has room to spare
             cand = open_ & ~tight & (low >= p) & (present > 0)
             if not cand.any():
                 break
             previous = need.copy()
             need = need.copy()
-            need[cand] = np.minimum(need[cand], present[cand]) - 1
-            need[cand] = np.maximum(need[cand], 0)
+            need[cand] = np.minimum(need[cand], present[cand] - 1)
             last_lowered, last_raised, last_met = cand, None, met
             continue
         if last_lowered.any() and previous is not None:
