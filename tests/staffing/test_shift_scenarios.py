@@ -4,6 +4,7 @@ deterministic schedule at the same cost, and bad calls are refused by name."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -305,6 +306,31 @@ def test_dropping_any_agent_shift_breaks_the_promise_on_fresh_scenarios(quiet, s
         assert (chance < 0.95).any(), (i, chance)
 
 
+@pytest.mark.slow
+def test_a_pooled_chance_schedule_keeps_its_promise_in_every_queue():
+    """A phone and a chat queue pooled on day-long shifts: an interval counts as met when both
+    queues meet their targets; the calibrated need never falls below the formula's nor the
+    agents working, and on 2,000 fresh scenarios each queue reaches 90% in every hour."""
+    frames = [forecast([120.0] * 8, spread=0.1, queue="phone_orders"),
+              forecast([80.0] * 8, spread=0.1, queue="chat_orders")]  # fmt: skip
+    settings = cx.staffing.QueueSettings(
+        aht_seconds={"phone_orders": 180.0, "chat_orders": 300.0}, sl_target=0.8,
+        sl_seconds={"phone_orders": 20.0, "chat_orders": 60.0}, patience_seconds=120.0,
+        concurrency={"phone_orders": 1.0, "chat_orders": 2.0},
+    )  # fmt: skip
+    plan = cx.staffing.plan(pl.concat(frames), every="1h", settings=settings, time_zone="UTC")
+    got = schedule_shifts(plan, DAY_RULES, mode="chance", probability=0.9, num_workers=1)
+    table = got.chance()
+    assert table["queue"].unique().to_list() == ["all"] and table["reached"].all()
+    assert (table["required"] >= table["required_formula"]).all()
+    assert (table["required"] <= table["agents"]).all()
+    fresh = evaluate_shifts(got, plan, scenarios=2000, seed=7)
+    for q in ("phone_orders", "chat_orders"):
+        one = dataclasses.replace(fresh, intervals=fresh.intervals.filter(pl.col("queue") == q))
+        chance, ok = _reaches(one, 0.9, 2000, got.chance_scenarios)
+        assert ok.all(), (q, chance)
+
+
 # -- the expected-service mode ---------------------------------------------------------------------
 
 
@@ -413,6 +439,11 @@ def test_bad_calls_are_refused_by_name(wide):
     for bad in (0, 1, 1.2, -0.1, float("nan")):
         with pytest.raises(OptionError, match="probability"):
             schedule_shifts(wide, rules, mode="chance", probability=bad)
+    for bad in (0, 19, 100.0, True):
+        with pytest.raises(OptionError, match="scenarios"):
+            schedule_shifts(wide, rules, mode="chance", scenarios=bad)
+    with pytest.raises(OptionError, match="chance"):
+        schedule.chance()
     no_bands = make_plan(forecast([400.0] * 8))
     with pytest.raises(SchemaError, match="quantiles"):
         schedule_shifts(no_bands, rules, mode="chance")
