@@ -234,7 +234,7 @@ def test_the_chance_mode_keeps_its_promise_at_80_percent_and_says_so(quiet):
     assert table["reached"].all()
     assert (table["required"] >= table["required_formula"]).all()
     text = " ".join(got.findings())
-    assert "at least 80% of meeting" in text and "least sure" in text
+    assert "chance of at least 80% that each half-hour" in text and "least sure" in text
     assert f"{got.chance_scenarios} scenarios" in text
     assert "of simulated scenarios" in got.headline()[0].detail
     assert any("80%" in f for f in fresh.findings())

@@ -321,7 +321,8 @@ class ShiftSchedule(Result):
     """``mode="chance"``: per queue and interval with contacts forecast, the simulated chance of
     meeting the target (see :meth:`chance`)."""
     chance_scenarios: int | None = None
-    """``mode="chance"``: the scenarios each calibration round simulated."""
+    """``mode="chance"``: the scenarios the calibration's chances are read on (``scenarios``,
+    doubled up to four times where a chance below the level was within the margin)."""
     chance_seed: int | None = None
     """``mode="chance"``: the seed the calibration's scenarios were drawn from (mixed apart from
     ``evaluate_shifts(seed=...)``'s, so an evaluation with the same seed draws fresh ones)."""
@@ -652,15 +653,17 @@ class ShiftSchedule(Result):
         rounds = int(self.chance_rounds or 0)
         out = [
             ngettext(
-                "Every {interval} is staffed for a chance of at least {level} of meeting the "
-                "service-level target (a given {interval} meets it when its contacts answered in "
-                "time over its contacts offered reach the target, and when it has no contacts). "
+                "The schedule is built for a chance of at least {level} that each {interval} "
+                "meets the service-level target (a given {interval} meets it when its contacts "
+                "answered in time over its contacts offered reach the target, and when it has no "
+                "contacts). "
                 "The chance is measured by simulating {n} scenarios of the forecast through the "
                 "queue, backlog included, and the agents were set by {rounds} round of solving "
                 "and simulating; the agents required below are the calibrated ones.",
-                "Every {interval} is staffed for a chance of at least {level} of meeting the "
-                "service-level target (a given {interval} meets it when its contacts answered in "
-                "time over its contacts offered reach the target, and when it has no contacts). "
+                "The schedule is built for a chance of at least {level} that each {interval} "
+                "meets the service-level target (a given {interval} meets it when its contacts "
+                "answered in time over its contacts offered reach the target, and when it has no "
+                "contacts). "
                 "The chance is measured by simulating {n} scenarios of the forecast through the "
                 "queue, backlog included, and the agents were set by {rounds} rounds of solving "
                 "and simulating; the agents required below are the calibrated ones.",
