@@ -145,8 +145,8 @@ def calibrate(
     solved = None  # the last schedule simulated: schedule, met, chance, need, scenarios
     while True:
         left = deadline - time.perf_counter()
-        if rounds and (rounds >= ROUNDS or left <= 0):
-            stop = "stopped"
+        if rounds and (rounds >= ROUNDS or left < time_limit / SHARE / 2):
+            stop = "stopped"  # no round starts without half a solve's share of the time
             break
         problem.required = need.copy()
         found: dict = {}
@@ -157,13 +157,14 @@ def calibrate(
                 None if det is None else (det if not rounds else det / ROUNDS),
                 None, hint, found,
             )  # fmt: skip
-        except OptionError:
+        except OptionError as exc:
             if not rounds:
                 raise
-            # the rules or the budget leave no room for the agents asked for: keep what was had
+            # the rules or the budget leave no room for the agents asked for, or the solver found
+            # no schedule in the time left: keep what was had
             schedule, met, chance, solved_need, drawn = solved
-            reason[(need > solved_need) & open_] = "rules"
-            stop = "rules"
+            stop = "stopped" if "within time_limit" in str(exc) else "rules"
+            reason[(need > solved_need) & open_] = stop
             break
         rounds += 1
         hint = hint_of(found)
