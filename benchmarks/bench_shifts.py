@@ -36,13 +36,26 @@ daily and weekly profile (Erlang's economies of scale included).
    scenarios), the share of interval-scenarios meeting their target, and the abandonment;
    beside them, for ``expected_service``, the service level its model expects (``expected_sl``).
    Rows: covering the plan's agents (deterministic) and ``mode="expected_service"`` at its cost;
-   ``mode="shortfall"`` and ``"expected_service"`` at 90% of that cost; ``mode="chance"`` at
-   level 0.8 with the cost it takes, and ``"expected_service"`` at that cost. Only at
+   ``mode="shortfall"`` and ``"expected_service"`` at 90% of that cost; and
+   ``"expected_service"`` at the cost of ``mode="chance"`` at 0.8. Only at
    ``--scenario-scale`` (default 1, the workspace as generated), with ``--scenario-time-limit``:
    with a budget, the whole week is one model, and ``expected_service`` adds a variable per
    added agent and interval.
+3. **The chance mode, before and after its calibration** (per queue, with the breaks above), at
+   levels 0.8, 0.9 and 0.95: "before" covers the need the mode used to take (the fewest agents
+   meeting the target at the forecast's level quantile by stationary Erlang A, its
+   ``required_formula``), "after" is ``mode="chance"`` as it is now (that need, then
+   solve-simulate-solve until the simulated chance reaches the level, see
+   ``cxlab.staffing._shift_chance``), with ``--chance-time-limit`` for all its rounds. Both are
+   judged on the same fresh scenarios (``--seed``, apart from the calibration's): per
+   interval-and-queue with contacts, the chance of meeting the target (an interval meets it
+   when its contacts answered in time over its contacts offered reach the target, or it has no
+   contacts); the table gives the least of them, the 10th percentile, the mean, the share of
+   intervals whose chance reaches the level, and the share not shown below it (one-sided 95%
+   Wilson upper bound at the level), with the cost.
 
-With the defaults (scales 1 and 20, 15 s and 25 s a solve) a run takes about 5 minutes.
+With the defaults (scales 1 and 20, 15 s and 25 s a solve, 180 s for each chance level) a run
+takes about 20 minutes; ``--parts 3`` runs table 3 alone.
 
     .venv/bin/python benchmarks/bench_shifts.py                        # generates seed 7 default
     .venv/bin/python benchmarks/bench_shifts.py --workspace /tmp/cxd   # an existing workspace
@@ -69,7 +82,7 @@ LENGTHS = (8, 4)
 FIRST, LAST = "08:00", "16:00"  # the latest start at which an 8-hour shift ends by midnight
 RATE = 1.0  # cost of an hour, both tools
 ZONE = "Asia/Shanghai"  # the generated workspace's (checked in task_plan)
-LEVEL = 0.8  # mode="chance"
+LEVELS = (0.8, 0.9, 0.95)  # mode="chance"
 
 
 def _rules(breaks: bool):
@@ -316,7 +329,7 @@ def main() -> None:
     parser.add_argument("--workspace", default=None)
     parser.add_argument("--scale", type=float, nargs="+", default=[1.0, 20.0])
     parser.add_argument("--time-limit", type=float, default=15.0, help="seconds per solve")
-    parser.add_argument("--parts", type=int, nargs="+", default=[1, 2], help="tables to print")
+    parser.add_argument("--parts", type=int, nargs="+", default=[1, 2, 3], help="tables to print")
     parser.add_argument("--scenarios", type=int, default=200, help="scenarios of table 2")
     parser.add_argument(
         "--scenario-scale", type=float, default=1.0, help="the --scale table 2 is run at"
@@ -325,6 +338,12 @@ def main() -> None:
         "--scenario-time-limit", type=float, default=25.0, help="seconds per solve, table 2"
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the scenarios")
+    parser.add_argument(
+        "--chance-time-limit", type=float, default=180.0, help="seconds for mode='chance', table 3"
+    )
+    parser.add_argument(
+        "--levels", type=float, nargs="+", default=list(LEVELS), help="levels of table 3"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -341,6 +360,9 @@ def main() -> None:
             result = task_scenario(
                 rest[0], rest[1], float(rest[2]), budget, int(rest[4]), int(rest[5])
             )
+        elif name == "chance":
+            result = task_chance(rest[0], float(rest[1]), float(rest[2]), int(rest[3]),
+                                 int(rest[4]))  # fmt: skip
         elif name == "pyworkforce":
             result = task_pyworkforce(rest[0], rest[1], rest[2], float(rest[3]))
         else:
@@ -375,8 +397,12 @@ def main() -> None:
         )
         if 1 in args.parts:
             versus(out, args.time_limit)
+        chance_cost = None
+        if 3 in args.parts and scale == args.scenario_scale:
+            chance_cost = chance_part(out, args.chance_time_limit, args.levels, args.scenarios,
+                                      args.seed)  # fmt: skip
         if 2 in args.parts and scale == args.scenario_scale:
-            scenario_part(out, args.scenario_time_limit, args.scenarios, args.seed)
+            scenario_part(out, args.scenario_time_limit, args.scenarios, args.seed, chance_cost)
     print(
         f"\ntotal {time.perf_counter() - started:.0f} s; load average (1, 5, 15 min) at the end: "
         + ", ".join(f"{v:.2f}" for v in os.getloadavg())
@@ -391,11 +417,7 @@ def task_scenario(
 
     with open(Path(out) / "plan.pkl", "rb") as f:
         plan = pickle.load(f)
-    kw: dict = {"by": "queue", "time_limit": limit}
-    if kind == "chance":
-        kw.update(mode="chance", probability=LEVEL)
-    else:
-        kw.update(mode=kind, budget=budget)
+    kw: dict = {"by": "queue", "time_limit": limit, "mode": kind, "budget": budget}
     t0 = time.perf_counter()
     s = cx.staffing.schedule_shifts(plan, _rules(True), **kw)
     solved = time.perf_counter() - t0
@@ -417,7 +439,9 @@ def task_scenario(
     }
 
 
-def scenario_part(out: str, limit: float, scenarios: int, seed: int) -> None:
+def scenario_part(
+    out: str, limit: float, scenarios: int, seed: int, chance_cost: float | None
+) -> None:
     """Table 2: deterministic schedules against the scenario modes, at the same cost."""
     import typing
 
@@ -458,9 +482,111 @@ def scenario_part(out: str, limit: float, scenarios: int, seed: int) -> None:
     lean = round(0.9 * full)
     row(f"deterministic: shortfall, budget {lean:g} (90%)", "shortfall", lean)
     row(f"expected_service, budget {lean:g} (90%)", "expected_service", lean)
-    chance = row(f"chance, level {LEVEL:g}", "chance", None)
-    row(f"expected_service, budget {chance['cost']:g} (chance's)", "expected_service",
-        chance["cost"])  # fmt: skip
+    if chance_cost is not None:
+        row(f"expected_service, budget {chance_cost:g} (chance 0.8's)", "expected_service",
+            chance_cost)  # fmt: skip
+
+
+def _chances(ev, level: float, scenarios: int) -> dict:
+    """Per interval-and-queue with contacts: the least chance, the 10th percentile, the mean, the
+    share reaching the level and the share not shown below it."""
+    from cxlab.staffing._shift_chance import wilson_bounds
+
+    chance = ev.summary()["p_meet_sl"].drop_nulls().to_numpy()
+    _low, high = wilson_bounds(np.round(chance * scenarios), scenarios)
+    return {
+        "min": float(chance.min()),
+        "p10": float(np.percentile(chance, 10)),
+        "mean": float(chance.mean()),
+        "reach": float((chance >= level - 1e-12).mean()),
+        "not_below": float((high >= level).mean()),
+        "cells": int(chance.size),
+    }
+
+
+def task_chance(out: str, level: float, limit: float, scenarios: int, seed: int) -> dict:
+    """``mode="chance"`` at ``level`` before (the formula's need, covered) and after (calibrated),
+    judged on the same fresh scenarios."""
+    import polars as pl
+
+    import cxlab as cx
+
+    with open(Path(out) / "plan.pkl", "rb") as f:
+        plan = pickle.load(f)
+    t0 = time.perf_counter()
+    after = cx.staffing.schedule_shifts(plan, _rules(True), by="queue", mode="chance",
+                                        probability=level, time_limit=limit)  # fmt: skip
+    solved = time.perf_counter() - t0
+    table = after.chance()
+    t1 = time.perf_counter()
+    before = cx.staffing.schedule_shifts(
+        table.select("interval_start", "queue", pl.col("required_formula").alias("required")),
+        _rules(True), by="queue", every=EVERY, time_limit=limit / 6, time_zone=ZONE,
+    )  # fmt: skip
+    before_seconds = time.perf_counter() - t1
+    ev_after = cx.staffing.evaluate_shifts(after, plan, scenarios=scenarios, seed=seed)
+    ev_before = cx.staffing.evaluate_shifts(before, plan, scenarios=scenarios, seed=seed)
+    return {
+        "level": level,
+        "cost_before": before.cost,
+        "cost_after": after.cost,
+        "before": _chances(ev_before, level, scenarios),
+        "after": _chances(ev_after, level, scenarios),
+        "share_before": ev_before.share_met,
+        "share_after": ev_after.share_met,
+        "solve_seconds": solved,
+        "before_seconds": before_seconds,
+        "rounds": after.chance_rounds,
+        "calibration_scenarios": after.chance_scenarios,
+        "reached": int(table["reached"].sum()),
+        "cells": table.height,
+        "reasons": table["reason"].drop_nulls().value_counts().rows(),
+        "optimal": after.optimal,
+        "peak_mb": _measure.peak_mb(),
+    }
+
+
+def chance_part(out: str, limit: float, levels, scenarios: int, seed: int) -> float | None:
+    """Table 3: the chance mode before and after its calibration; returns the cost at 0.8."""
+    import typing
+
+    from cxlab.staffing import _shifts
+
+    if "chance" not in set(typing.get_args(_shifts.Mode)):
+        print("\n(the chance mode is not in this cxlab: table 3 left out)")
+        return None
+    print(
+        f"\nchance mode, before (the formula's need) and after (calibrated by simulation): per "
+        f"queue, with breaks; judged on {scenarios} fresh scenarios (seed {seed}); per "
+        "interval-and-queue with contacts, the chance of meeting the target"
+    )
+    head = (
+        f"{'level':>5s} {'':7s} {'cost':>8s} {'least':>7s} {'p10':>7s} {'mean':>7s} "
+        f"{'reach':>6s} {'not below':>9s} {'seconds':>8s} {'rounds':>6s} {'calib. S':>8s} "
+        f"{'reached':>9s} {'peak MB':>8s}"
+    )
+    print(head)
+    print("-" * len(head))
+    cost = None
+    for level in levels:
+        r = _child("chance", out, level, limit, scenarios, seed)
+        for tag in ("before", "after"):
+            c = r[tag]
+            extra = (
+                f"{r['solve_seconds']:8.1f} {r['rounds']:6d} {r['calibration_scenarios']:8d} "
+                f"{r['reached']:4d}/{r['cells']:<4d} {r['peak_mb']:8.0f}"
+                if tag == "after"
+                else f"{r['before_seconds']:8.1f}"
+            )
+            print(
+                f"{level:5.2f} {tag:7s} {r['cost_' + tag]:8.1f} {c['min']:7.1%} {c['p10']:7.1%} "
+                f"{c['mean']:7.1%} {c['reach']:6.1%} {c['not_below']:9.1%} {extra}"
+            )
+        if r["reasons"]:
+            print(f"      short after calibration, by reason: {r['reasons']}")
+        if abs(level - 0.8) < 1e-9:
+            cost = r["cost_after"]
+    return cost
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ from cxlab.staffing._shift_forecast import (
     quantile_from_quantiles,
     service_gains,
 )
-from cxlab.staffing._shifts import ShiftSchedule
+from cxlab.staffing._shifts import ShiftSchedule, level_text
 from cxlab.staffing._util import local_ts, when, zone
 from cxlab.staffing._words import family_color, queue_words
 
@@ -87,7 +87,9 @@ class ShiftEvaluation(Result):
     ``interval_start, queue, agents`` (agents working on average), ``offered_mean, sl_target``,
     then over the scenarios the service level's mean, 10th and 90th percentiles
     (``sl_mean, sl_p10, sl_p90``; a scenario with no contact in the interval is left out), the
-    share of scenarios meeting the target (``p_meet_sl``) and the abandonment rate's mean and
+    share of scenarios in which the interval meets the target (``p_meet_sl``: its contacts
+    answered within the threshold over its contacts offered reach the target, and an interval
+    without contacts meets it; see :func:`meets_target`) and the abandonment rate's mean and
     percentiles (``abandon_mean, abandon_p10, abandon_p90``). ``days`` has the same per queue and
     day, ``totals`` per queue over the whole horizon, with a row ``all`` for all queues together
     (its ``p_meet_sl`` empty when the queues' targets differ). A period's service level in a
@@ -101,7 +103,8 @@ class ShiftEvaluation(Result):
     seed: int
     interval_minutes: int
     share_met: float
-    """Share of interval-scenarios (with contacts) meeting their queue's target."""
+    """Share of interval-scenarios, over the intervals with contacts forecast, meeting their
+    queue's target (:func:`meets_target`)."""
     banded: bool
     mode: str | None = None
     probability: float | None = None
@@ -216,21 +219,22 @@ class ShiftEvaluation(Result):
                     k=fmt_value(sure, "count"),
                     m=fmt_value(cells.height, "count"),
                     interval=interval_words(self.interval_minutes),
-                    level=fmt_value(cut, "share", decimals=0),
+                    level=level_text(cut),
                     when=when(worst["interval_start"], self.time_zone),
                     queue=queue_words(worst["queue"]),
-                    p=fmt_value(worst["p_meet_sl"], "share", decimals=0),
+                    p=fmt_value(worst["p_meet_sl"], "share"),
                 )
             )
         if self.mode == "chance" and self.probability is not None:
             out.append(
                 _(
-                    "The schedule was built so that every {interval} meets the target with a "
-                    "chance of at least {level} by the queueing formula; in the simulation "
-                    "{share} of them meet it."
+                    "The schedule was calibrated by a simulation of its own so that every "
+                    "{interval} meets the target with a chance of at least {level}; in these "
+                    "scenarios, drawn apart from that simulation's, each {interval} meets it in "
+                    "{share} of them on average."
                 ).format(
                     interval=interval_words(self.interval_minutes),
-                    level=fmt_value(self.probability, "share", decimals=0),
+                    level=level_text(self.probability),
                     share=fmt_value(self.share_met, "share"),
                 )
             )
@@ -313,6 +317,46 @@ class ShiftEvaluation(Result):
         return fig
 
 
+@dataclass(frozen=True)
+class _Simulated:
+    """The raw draws of a simulation: per scenario, queue and interval, contacts offered,
+    answered within the threshold and abandoned."""
+
+    tl: Timeline
+    agents: np.ndarray
+    offered: np.ndarray
+    within: np.ndarray
+    abandoned: np.ndarray
+    first_queue: pl.DataFrame
+    first_day: object
+    minutes: int
+    n: int
+    days: int
+    day_of: np.ndarray
+    per: int
+
+
+def meets_target(offered, within, target) -> np.ndarray:
+    """Whether an interval meets its service-level target, the one definition every chance in
+    this room uses: its contacts answered within the threshold over its contacts offered reach
+    the target (abandons count as not answered); an interval with no contacts meets it, as
+    Erlang A gives a service level of 1 without traffic
+    (:func:`cxlab.staffing.erlang_a`). Arrays broadcast."""
+    offered = np.asarray(offered)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sl = np.where(offered > 0, np.asarray(within) / np.where(offered > 0, offered, 1), 1.0)
+    return sl >= np.asarray(target, float) - 1e-12
+
+
+def met_counts(schedule: ShiftSchedule, plan, *, scenarios: int, seed: int):
+    """Per plan queue and interval of the schedule's timeline, in how many of ``scenarios``
+    simulated scenarios the interval meets its target (:func:`meets_target`), with the plan's
+    timeline and which intervals have contacts forecast (queues x intervals each)."""
+    sim = _simulate(schedule, plan, int(scenarios), int(seed))
+    met = meets_target(sim.offered, sim.within, sim.tl.sl_target[None, :, None]).sum(axis=0)
+    return met, sim.tl, sim.tl.quantiles.max(axis=2) > 0
+
+
 def _pooled_split(pooled: np.ndarray, tl: Timeline, per: int) -> np.ndarray:
     """Agents of a pooled schedule per queue and slot: in each interval they go, one by one, to
     the queue where they add the most contacts answered in time in expectation (the split that
@@ -337,6 +381,76 @@ def _pooled_split(pooled: np.ndarray, tl: Timeline, per: int) -> np.ndarray:
             out[:, t * per + j] = counts[take]
             out[busiest[t], t * per + j] += k - take
     return out
+
+
+def _simulate(schedule: ShiftSchedule, plan, scenarios: int, seed: int) -> _Simulated:
+    """Draw ``scenarios`` forecast scenarios and run each queue's callers through the agents the
+    schedule has working (see :func:`evaluate_shifts`)."""
+    tz = zone(schedule.time_zone)
+    first_queue = schedule.coverage_table.filter(pl.col("queue") == schedule.queues[0])
+    stamps = first_queue.sort("interval_start")["interval_start"]
+    local = local_ts(stamps, tz)
+    first_day = local.min().date()
+    minutes = int(schedule.interval_minutes)
+    n = stamps.len()
+    tl = plan_timeline(plan, first_day, minutes, n, tz)
+    working, slot_minutes = schedule.working_by_slot()
+    per = minutes // slot_minutes
+    nq = len(tl.queues)
+    if schedule.pooled:
+        agents = _pooled_split(working[0], tl, per)
+    else:
+        absent = [
+            q
+            for i, q in enumerate(tl.queues)
+            if q not in schedule.queues and tl.quantiles[i].max() > 0
+        ]
+        if absent:
+            raise SchemaError(
+                f"the schedule has no agents for the plan's queues {absent[:5]}; schedule them "
+                f"(by='queue' with them in the requirement) or pool the queues. The schedule "
+                f"has {list(schedule.queues)}."
+            )
+        agents = np.zeros((nq, working.shape[1]), np.int64)
+        for i, q in enumerate(tl.queues):
+            if q in schedule.queues:
+                agents[i] = working[schedule.queues.index(q)]
+    rng = np.random.default_rng(int(seed))
+    day_of = tl.day_of()
+    days = int(day_of.max()) + 1 if n else 1
+    u = rng.random((scenarios, nq, days))
+    volume = quantile_from_quantiles(u[:, :, day_of], tl.quantiles[None])
+    offered = rng.poisson(volume)
+    within = np.zeros(offered.shape, np.int64)
+    abandoned = np.zeros(offered.shape, np.int64)
+    seconds = tl.seconds
+    slot_seconds = slot_minutes * 60.0
+    n_slots = agents.shape[1]
+    for q in range(nq):
+        servers = np.floor(agents[q] * tl.concurrency[q] + _EPS).astype(np.int64)
+        for s in range(scenarios):
+            counts = offered[s, q]
+            total = int(counts.sum())
+            if total == 0:
+                continue
+            cell = np.repeat(np.arange(n), counts)
+            arrived = np.sort((cell + rng.random(total)) * seconds)
+            handle = rng.exponential(tl.aht[q], total)
+            patience = (
+                rng.exponential(tl.patience[q], total)
+                if np.isfinite(tl.patience[q])
+                else np.full(total, np.inf)
+            )
+            slot = np.minimum((arrived // slot_seconds).astype(np.int64), n_slots - 1)
+            out = fifo_queue(
+                arrived, handle, patience, slot=slot, servers=servers,
+                interval_seconds=slot_seconds,
+            )  # fmt: skip
+            fast = ~out.abandoned & (out.wait <= tl.sl_seconds[q])
+            within[s, q] = np.bincount(cell, fast, minlength=n)
+            abandoned[s, q] = np.bincount(cell, out.abandoned, minlength=n)
+    return _Simulated(tl, agents, offered, within, abandoned, first_queue, first_day, minutes, n,
+                      days, day_of, per)  # fmt: skip
 
 
 def evaluate_shifts(
@@ -406,69 +520,11 @@ def evaluate_shifts(
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
         raise OptionError(f"seed={seed!r} is not allowed; give a whole number.")
     started = time.perf_counter()
-    tz = zone(schedule.time_zone)
-    first_queue = schedule.coverage_table.filter(pl.col("queue") == schedule.queues[0])
-    stamps = first_queue.sort("interval_start")["interval_start"]
-    local = local_ts(stamps, tz)
-    first_day = local.min().date()
-    minutes = int(schedule.interval_minutes)
-    n = stamps.len()
-    tl = plan_timeline(plan, first_day, minutes, n, tz)
-    working, slot_minutes = schedule.working_by_slot()
-    per = minutes // slot_minutes
-    nq = len(tl.queues)
-    if schedule.pooled:
-        agents = _pooled_split(working[0], tl, per)
-    else:
-        absent = [
-            q
-            for i, q in enumerate(tl.queues)
-            if q not in schedule.queues and tl.quantiles[i].max() > 0
-        ]
-        if absent:
-            raise SchemaError(
-                f"the schedule has no agents for the plan's queues {absent[:5]}; schedule them "
-                f"(by='queue' with them in the requirement) or pool the queues. The schedule "
-                f"has {list(schedule.queues)}."
-            )
-        agents = np.zeros((nq, working.shape[1]), np.int64)
-        for i, q in enumerate(tl.queues):
-            if q in schedule.queues:
-                agents[i] = working[schedule.queues.index(q)]
-    rng = np.random.default_rng(int(seed))
-    day_of = tl.day_of()
-    days = int(day_of.max()) + 1 if n else 1
-    u = rng.random((scenarios, nq, days))
-    volume = quantile_from_quantiles(u[:, :, day_of], tl.quantiles[None])
-    offered = rng.poisson(volume)
-    within = np.zeros(offered.shape, np.int64)
-    abandoned = np.zeros(offered.shape, np.int64)
-    seconds = tl.seconds
-    slot_seconds = slot_minutes * 60.0
-    n_slots = agents.shape[1]
-    for q in range(nq):
-        servers = np.floor(agents[q] * tl.concurrency[q] + _EPS).astype(np.int64)
-        for s in range(scenarios):
-            counts = offered[s, q]
-            total = int(counts.sum())
-            if total == 0:
-                continue
-            cell = np.repeat(np.arange(n), counts)
-            arrived = np.sort((cell + rng.random(total)) * seconds)
-            handle = rng.exponential(tl.aht[q], total)
-            patience = (
-                rng.exponential(tl.patience[q], total)
-                if np.isfinite(tl.patience[q])
-                else np.full(total, np.inf)
-            )
-            slot = np.minimum((arrived // slot_seconds).astype(np.int64), n_slots - 1)
-            out = fifo_queue(
-                arrived, handle, patience, slot=slot, servers=servers,
-                interval_seconds=slot_seconds,
-            )  # fmt: skip
-            fast = ~out.abandoned & (out.wait <= tl.sl_seconds[q])
-            within[s, q] = np.bincount(cell, fast, minlength=n)
-            abandoned[s, q] = np.bincount(cell, out.abandoned, minlength=n)
+    sim = _simulate(schedule, plan, int(scenarios), int(seed))
+    tl, agents, offered, within, abandoned = (sim.tl, sim.agents, sim.offered, sim.within,
+                                              sim.abandoned)  # fmt: skip
+    first_queue, first_day, minutes, n = sim.first_queue, sim.first_day, sim.minutes, sim.n
+    days, day_of, per, nq = sim.days, sim.day_of, sim.per, len(sim.tl.queues)
     forecast = tl.quantiles.max(axis=2) > 0  # queues x intervals with contacts forecast
     ts = first_queue.sort("interval_start")["interval_start"]
     mean_agents = agents.reshape(nq, n, per).mean(axis=2)
@@ -518,10 +574,8 @@ def evaluate_shifts(
         "sl_target": pl.Float64,
         **dict.fromkeys(STATS, pl.Float64),
     }
-    with np.errstate(invalid="ignore", divide="ignore"):
-        met = (within / np.where(offered > 0, offered, 1)) >= tl.sl_target[None, :, None] - 1e-12
-    counted = offered > 0
-    share = float(met[counted].mean()) if counted.any() else math.nan
+    met = meets_target(offered, within, tl.sl_target[None, :, None])
+    share = float(met[:, forecast].mean()) if forecast.any() else math.nan
     return ShiftEvaluation(
         intervals=intervals,
         days=pl.DataFrame(day_rows, schema={"day": pl.Date, "queue": pl.Utf8, **schema}).fill_nan(
@@ -551,7 +605,8 @@ def _stats(
     offered: np.ndarray, within: np.ndarray, abandoned: np.ndarray, target: float | None
 ) -> dict[str, np.ndarray]:
     """Over the scenarios (axis 0): the service level's and abandonment's mean and 10th and 90th
-    percentiles, and the share meeting ``target``; scenarios without contacts are left out."""
+    percentiles (scenarios without contacts left out), and the share of all scenarios meeting
+    ``target`` (:func:`meets_target`: one without contacts meets it)."""
     has = offered > 0
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -560,9 +615,8 @@ def _stats(
         meet = (
             np.full(sl.shape[1], np.nan)
             if target is None
-            else np.where(has.any(axis=0), np.nansum(sl >= target - 1e-12, axis=0)
-                      / np.maximum(has.sum(axis=0), 1), np.nan)
-        )  # fmt: skip
+            else meets_target(offered, within, target).mean(axis=0)
+        )
         return {
             "sl_mean": np.nanmean(sl, axis=0),
             "sl_p10": np.nanpercentile(sl, 10, axis=0),
