@@ -202,3 +202,42 @@ def test_a_frame_in_berlin_is_laid_out_in_berlin(tmp_path, monkeypatch):
     wide = ShiftRules(lengths=(8,), earliest_start="15:00", latest_start="15:00", start_every="1h")
     there = schedule_shifts(need, wide, time_zone="Asia/Shanghai", num_workers=1, time_limit=5)
     assert there.shifts["start_at"].to_list() == ["2026-10-05T15:00:00+08:00"]
+
+
+def _two_days(saturday: dt.date, first: tuple[int, int], second: tuple[int, int]) -> pl.DataFrame:
+    """One agent needed over the local hours ``first`` of ``saturday`` and ``second`` of the
+    Sunday after (hourly, stored in UTC)."""
+    z = ZoneInfo(NY)
+    ts = []
+    for day, (a, b) in ((saturday, first), (saturday + dt.timedelta(days=1), second)):
+        for h in range(a, b):
+            ts.append(dt.datetime.combine(day, dt.time(h), tzinfo=z).astimezone(dt.UTC))
+    return pl.DataFrame(
+        {"interval_start": pl.Series(ts, dtype=pl.Datetime("us", "UTC")), "required": 1.0}
+    )
+
+
+@pytest.mark.parametrize(
+    ("saturday", "second", "rests"),
+    [
+        (dt.date(2026, 10, 31), (8, 16), True),  # 22:00 EDT to 08:00 EST: 11 real hours
+        (dt.date(2026, 3, 7), (9, 17), False),  # 22:00 EST to 09:00 EDT: 10 real hours
+    ],
+)
+def test_the_roster_counts_rest_in_real_hours_across_the_change(saturday, second, rests):
+    """The local clock says 10 hours of rest the night clocks go back (11 really pass) and 11
+    the night they go forward (10 really pass): an 11-hour rest rule follows the real hours."""
+    rules = ShiftRules(
+        lengths=(8,), earliest_start="08:00", latest_start="14:00", start_every="1h", breaks=()
+    )
+    need = _two_days(saturday, (14, 22), second)
+    schedule = schedule_shifts(need, rules, time_zone=NY, num_workers=1, time_limit=5)
+    assert schedule.shifts.height == 2
+    agents = pl.DataFrame({"agent_id": ["solo"]})
+    solo = cx.staffing.RosterRules(min_rest_hours=11)
+    if rests:
+        got = cx.staffing.roster(schedule, agents, solo, num_workers=1)
+        assert got.table.height == 2 and set(got.table["agent_id"]) == {"solo"}
+    else:
+        with pytest.raises(cx.CxlabError, match="min_rest_hours=11"):
+            cx.staffing.roster(schedule, agents, solo, num_workers=1)

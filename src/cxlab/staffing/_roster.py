@@ -473,8 +473,10 @@ def roster(
             return _nobody(agents, rules, time_limit, str(exc))
     frame = _agent_frame(agents)
     ids = frame["agent_id"].to_list()
+    by = ["day", "start", "end", "queue"]
+    by += [c for c in ("start_at", "end_at") if c in schedule.shifts.columns]
     shifts = (
-        schedule.shifts.group_by("day", "start", "end", "queue")
+        schedule.shifts.group_by(*by)
         .agg(pl.col("agents").alias("count").sum(), pl.col("paid_hours").first())
         .sort("day", "start", "end", "queue")
     )
@@ -573,10 +575,14 @@ def roster(
         model.add(sum(takers.get(i, [])) == k["count"]).only_enforce_if(fill[k["day"]])
     rest = dt.timedelta(hours=rules.min_rest_hours)
     span = rules.max_consecutive_days + 1
+    # rest is real time: across a clock change the local clock gains or loses an hour
+    begins = [_instant(k, "start") for k in keys]
+    ends = [_instant(k, "end") for k in keys]
+    aware = bool(begins) and begins[0].tzinfo is not None
     pairs = []
     for i, ki in enumerate(keys):
         for j, kj in enumerate(keys):
-            if kj["day"] > ki["day"] and kj["start"] < ki["end"] + rest:
+            if kj["day"] > ki["day"] and begins[j] < ends[i] + rest:
                 pairs.append((i, j))
     for a in ids:
         mine = {i: v for (b, i), v in w.items() if b == a}
@@ -591,7 +597,11 @@ def roster(
             else:
                 worked.append(0)
         # a shift that starts too soon after the last shift worked before the schedule
-        early = [i for i in mine if a in last_end and keys[i]["start"] < last_end[a] + rest]
+        if a in last_end:
+            after = _on_axis(last_end[a], aware, schedule.time_zone) + rest
+            early = [i for i in mine if begins[i] < after]
+        else:
+            early = []
         if pairs or early:
             rest_lit = lit("min_rest_hours", a)
             for i, j in pairs:
@@ -780,6 +790,24 @@ def _check_hours(
                     "for these shifts. Roster more agents or allow overtime with "
                     "max_overtime_hours."
                 )
+
+
+def _instant(shift: dict, which: str) -> dt.datetime:
+    """A shift's ``start`` or ``end`` as a real instant (UTC) when the schedule wrote it with
+    its offset (``start_at``/``end_at``), else its local clock time."""
+    at = shift.get(f"{which}_at")
+    moment = dt.datetime.fromisoformat(at) if at else shift[which]
+    return moment.astimezone(dt.UTC) if moment.tzinfo else moment
+
+
+def _on_axis(moment: dt.datetime, aware: bool, zone: str | None) -> dt.datetime:
+    """A local clock time of the history on the axis the shifts use (a repeated hour is read
+    at its first occurrence)."""
+    if not aware:
+        return moment
+    from zoneinfo import ZoneInfo
+
+    return moment.replace(tzinfo=ZoneInfo(zone or "UTC")).astimezone(dt.UTC)
 
 
 def _history(history: Any, ids: list[str], first_day: dt.date, zone: str | None) -> pl.DataFrame:
