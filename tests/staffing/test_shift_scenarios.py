@@ -123,7 +123,8 @@ def test_the_chance_mode_staffs_each_interval_exactly_to_the_level(wide):
     p_miss) reaches the level: one agent fewer falls short of it."""
     level = 0.8
     got = schedule_shifts(wide, ShiftRules(lengths=(1,), earliest_start="08:00",
-                          latest_start="15:00", start_every="1h"), mode="chance", probability=level,
+                          latest_start="15:00", start_every="1h", absence=0.0), mode="chance",
+                          probability=level,
                           num_workers=1)  # fmt: skip
     assert got.mode == "chance" and got.probability == level
     need = got.coverage().filter(pl.col("required") > 0).sort("interval_start")
@@ -144,7 +145,7 @@ def test_the_chance_mode_s_promise_holds_in_the_simulation(wide):
     The deterministic schedule of the median forecast, whose chance is about one in two by the
     formula, meets it in about 60% of the simulated intervals."""
     rules = ShiftRules(lengths=(1,), earliest_start="08:00", latest_start="15:00",
-                       start_every="1h")  # fmt: skip
+                       start_every="1h", absence=0.0)  # fmt: skip
     chance = schedule_shifts(wide, rules, mode="chance", probability=0.8, num_workers=1)
     median = schedule_shifts(wide, rules, num_workers=1)
     sure = evaluate_shifts(chance, wide, scenarios=200, seed=11)
@@ -168,7 +169,7 @@ def test_expected_service_beats_the_cover_of_the_mean_at_the_same_cost():
               forecast([v * 0.6 for v in values], every=30, spread=0.2, queue="phone_tech")]  # fmt: skip
     plan = make_plan(pl.concat(frames), every="30m", aht=240.0, patience=90.0)
     rules = ShiftRules(lengths=(4, 8), earliest_start="08:00", latest_start="12:00",
-                       start_every="1h")  # fmt: skip
+                       start_every="1h", absence=0.0)  # fmt: skip
     full = schedule_shifts(plan, rules, by="queue", num_workers=1, time_limit=10)
     budget = round(0.8 * full.cost)
     best = schedule_shifts(plan, rules, by="queue", mode="expected_service", budget=budget,
@@ -222,6 +223,7 @@ def test_expected_service_stopped_early_is_never_worse_than_the_least_shortfall_
         lengths=(4, 8), earliest_start="08:00", latest_start="12:00", start_every="30m",
         breaks=(cx.staffing.Break(15, window=(90, 150)),
                 cx.staffing.Break(30, window=(210, 270), paid=False, min_shift_hours=6)),
+        absence=0.0,
     )  # fmt: skip
     kw = dict(by="queue", budget=116, num_workers=1, time_limit=30)
     best = schedule_shifts(plan, rules, mode="expected_service", deterministic_time=0.05, **kw)

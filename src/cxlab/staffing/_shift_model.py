@@ -123,7 +123,8 @@ def _blocks(
     need: np.ndarray,
 ) -> list[set[int]]:
     """Groups of days that can be scheduled apart: days a shift spans, days of one week under
-    ``days_per_week``, and all days when a share or a budget binds them together."""
+    ``days_per_week``, and all days when a budget binds them together (the part-time share
+    holds within each day, so it binds none)."""
     minutes = problem.minutes
     days = need.shape[1] * minutes // DAY
     parent = list(range(days))
@@ -146,7 +147,7 @@ def _blocks(
         for d in range(1, days):
             if (problem.first_day + dt.timedelta(days=d)).weekday() != 0:
                 union(d - 1, d)
-    if rules.max_part_time_share is not None or budget is not None:
+    if budget is not None:
         for d in range(1, days):
             union(0, d)
     groups: dict[int, set[int]] = {}
@@ -184,7 +185,9 @@ def solve(
     minutes = problem.minutes
     n = problem.required.shape[1]
     days = n * minutes // DAY
-    need = problem.required.copy()
+    # the agents of the requirement are those present: schedule enough that, after the
+    # absence allowance, they are
+    need = problem.required / (1.0 - (rules.absence or 0.0))
     if rules.min_on_duty:
         need = np.where(need > 0, np.maximum(need, rules.min_on_duty), need)
     floor = None
@@ -215,15 +218,27 @@ def solve(
     optimal = True
     big = 1
     started = time.perf_counter()
+    day_of = np.arange(n) * minutes // DAY
     for i, block in enumerate(blocks):
         left = max(0.05, time_limit - (time.perf_counter() - started)) / (len(blocks) - i)
         det = None if deterministic_time is None else deterministic_time / len(blocks)
-        day_of = np.arange(n) * minutes // DAY
         mask = np.isin(day_of, sorted(block))
+        start = (start_counts, start_breaks)
+        if len(block) > 1 and budget is None and rules.days_per_week is None and not hint:
+            # only the part-time share (or shifts crossing midnight) ties these days: schedule
+            # them day by day first, each day keeping the share, and hand the week model that
+            # schedule whole, so it starts from a good week and spends its time on the bound
+            t0 = time.perf_counter()
+            start = _day_by_day(
+                problem, rules, mode, cands, rows, need, block, g, within, left / 2,
+                num_workers, seed, None if det is None else det / 2,
+            )  # fmt: skip
+            left = max(0.05, left - (time.perf_counter() - t0))
+            det = None if det is None else det / 2
         solved = _solve_block(
             problem, rules, mode, budget, cands, rows, np.where(mask, need, 0.0), block, g,
             within, left, num_workers, seed, det, gains,
-            None if floor is None else np.where(mask, floor, 0.0), (start_counts, start_breaks),
+            None if floor is None else np.where(mask, floor, 0.0), start,
         )  # fmt: skip
         counts.update(solved["counts"])
         breaks.update(solved["breaks"])
@@ -366,6 +381,44 @@ def _keeps_floor(
     return bool((cells.mean(axis=2) >= floor - 1e-9).all())
 
 
+def _day_by_day(
+    problem: _Problem,
+    rules: ShiftRules,
+    mode: str,
+    cands: list[_Candidate],
+    rows: list[dict[int, int]],
+    need: np.ndarray,
+    block: set[int],
+    g: int,
+    within: str,
+    time_limit: float,
+    num_workers: int,
+    seed: int,
+    deterministic_time: float | None,
+) -> tuple[dict, dict]:
+    """A schedule of the days of ``block`` made one day after another: each day's shifts cover
+    that day's need less what the shifts of the days before already work in it (a night shift
+    reaching past midnight), and keep the part-time share within the day, so the days together
+    keep it over the week. Counts and breaks, as a hint for the model of the whole block."""
+    minutes = problem.minutes
+    n = need.shape[1]
+    day_of = np.arange(n) * minutes // DAY
+    days = sorted(block)
+    counts: dict = {}
+    breaks: dict = {}
+    started = time.perf_counter()
+    for i, d in enumerate(days):
+        left = max(0.05, time_limit - (time.perf_counter() - started)) / (len(days) - i)
+        det = None if deterministic_time is None else deterministic_time / len(days)
+        solved = _solve_block(
+            problem, rules, mode, None, cands, rows, np.where(day_of == d, need, 0.0), {d}, g,
+            within, left, num_workers, seed, det, fixed=(counts, breaks),
+        )  # fmt: skip
+        counts.update(solved["counts"])
+        breaks.update(solved["breaks"])
+    return counts, breaks
+
+
 def _solve_block(
     problem: _Problem,
     rules: ShiftRules,
@@ -384,9 +437,11 @@ def _solve_block(
     gains: dict[tuple[int, int], np.ndarray] | None = None,
     floor: np.ndarray | None = None,
     start: tuple[dict, dict] = ({}, {}),
+    fixed: tuple[dict, dict] = ({}, {}),
 ) -> dict:
     """The model of the days in ``block`` (``need`` is zero elsewhere), solved; ``start`` (counts
-    and breaks of a schedule, possibly empty) is given to CP-SAT as a hint."""
+    and breaks of a schedule, possibly empty) is given to CP-SAT as a hint; the agents of
+    ``fixed`` (counts and breaks of shifts outside the block) already work where they reach."""
     from ortools.sat.python import cp_model
 
     minutes = problem.minutes
@@ -407,6 +462,19 @@ def _solve_block(
         if always:
             return dict.fromkeys(range(max(0, start // g), min(n_cells, (start + length) // g)), 1)
         return {t: m // g for t, m in _cover_row(start, length, minutes, n).items()}
+
+    fixed_counts, fixed_breaks = fixed
+    if fixed_counts:
+        given = np.zeros((nq, n_cells), np.int64)
+        for (q, ci), k in fixed_counts.items():
+            c = cands[ci]
+            for cell, coef in spans(c.start, c.length).items():
+                given[q, cell] += coef * k
+        for (q, ci, kk, o), k in fixed_breaks.items():
+            c = cands[ci]
+            for cell, coef in spans(c.start + o, c.breaks[kk][0]).items():
+                given[q, cell] -= coef * k
+        need_units = np.where(need_units > 0, np.maximum(need_units - given, 0), need_units)
 
     model = cp_model.CpModel()
     lits = {k: model.new_bool_var(k) for k in GROUPS}
@@ -498,12 +566,15 @@ def _solve_block(
             if seats[t]:
                 model.add(sum(seats[t]) <= rules.max_on_duty).only_enforce_if(lits["max_on_duty"])
     if rules.max_part_time_share is not None:
+        # within each day (by the day shifts start), all queues together
         share = round(rules.max_part_time_share * 1000)
-        part = [v for (q, ci), v in x.items() if cands[ci].part_time]
-        if part:
-            model.add(1000 * sum(part) <= share * sum(x.values())).only_enforce_if(
-                lits["max_part_time_share"]
-            )
+        for d in sorted(block):
+            mine = [(ci, v) for (q, ci), v in x.items() if cands[ci].day == d]
+            part = [v for ci, v in mine if cands[ci].part_time]
+            if part:
+                model.add(1000 * sum(part) <= share * sum(v for _ci, v in mine)).only_enforce_if(
+                    lits["max_part_time_share"]
+                )
     per_week: dict[tuple[int, dt.date], list] = {}
     if rules.days_per_week is not None:
         by_day: dict[tuple[int, int], list] = {}

@@ -673,7 +673,7 @@ def schedule_shifts(
     within: Within = "always",
     every: str | None = None,
     time_limit: float = 30.0,
-    num_workers: int = 2,
+    num_workers: int = 1,
     seed: int = 0,
     deterministic_time: float | None = None,
     time_zone: str | None = None,
@@ -741,8 +741,13 @@ def schedule_shifts(
         no weekly model, part-time share or budget ties them) are solved one after another,
         sharing the time; this proves the same optimum much sooner.
     num_workers, seed, deterministic_time :
-        CP-SAT's workers, random seed and deterministic time limit (with ``num_workers=1`` and a
-        ``deterministic_time``, a run is repeatable).
+        CP-SAT's workers, random seed and deterministic time limit (its own measure of work
+        done, the same on every run; default a fifth of ``time_limit``, about the seconds it
+        takes on a laptop core). With one worker (the default) the search stops at
+        ``deterministic_time`` and a run gives the same schedule every time on the same
+        machine and version; ``time_limit`` then only stops a search on a machine much slower
+        than that. Several workers search faster but share what they find by the clock, so
+        their schedules vary from run to run.
     time_zone : str, optional
         Zone the shifts are laid out in (default: the workspace's). Days start at local midnight.
 
@@ -803,6 +808,8 @@ def schedule_shifts(
         raise OptionError(f"budget={budget!r} is not allowed; give a number 0 or more.")
     if not (isinstance(time_limit, int | float) and time_limit > 0):
         raise OptionError(f"time_limit={time_limit!r} is not allowed; give seconds above 0.")
+    if deterministic_time is None:
+        deterministic_time = time_limit / 5.0
     if mode == "expected_service" and budget is None:
         raise OptionError('mode="expected_service" needs budget= (the most the schedule may cost).')
     if mode == "chance" and not (
@@ -826,6 +833,13 @@ def schedule_shifts(
                 f"{type(requirement).__name__}."
             )
     problem = _requirement(requirement, column if not scenario else "agents", by, every, time_zone)
+    if rules.absence is None:
+        from cxlab.staffing._plan import StaffingPlan
+
+        derived = 0.0
+        if isinstance(requirement, StaffingPlan) and (scenario or column != "scheduled"):
+            derived = rules.absence_from(float(requirement.shrinkage))
+        rules = rules.replace(absence=derived)
     from cxlab.staffing._shift_model import hint_of, solve
 
     if not scenario:
@@ -856,7 +870,7 @@ def schedule_shifts(
             [np.sort(np.concatenate(per_queue))[::-1]] if not rows else [per_queue[r] for r in rows]
         )
         for q, row in enumerate(groups):
-            units = np.round(row * 100).astype(np.int64)
+            units = np.round(_present_gains(row, 1.0 - rules.absence) * 100).astype(np.int64)
             units = units[units > 0]
             if units.size:
                 gains[q, t] = units
@@ -893,6 +907,28 @@ def schedule_shifts(
         start_seconds=warm if hint is not None else None,
         kept_start=bool(found.get("kept_hint")) if hint is not None else None,
     )
+
+
+def _present_gains(row: np.ndarray, present: float) -> np.ndarray:
+    """Gains per agent scheduled when each is present with probability ``present``: the
+    ``k``-th scheduled agent adds ``present`` times the expected gain of the agent after those
+    of the first ``k - 1`` who came (a binomial number), so the gains stay non-increasing."""
+    if present >= 1.0 or row.size == 0:
+        return row
+    from scipy.stats import binom
+
+    out = []
+    k = 0
+    while True:
+        came = np.arange(k + 1)
+        step = present * float(
+            binom.pmf(came, k, present) @ np.append(row, 0.0)[np.minimum(came, row.size)]
+        )
+        if step < 0.005:  # below half a unit of the model's hundredths
+            break
+        out.append(step)
+        k += 1
+    return np.asarray(out)
 
 
 def _clock(minutes: int) -> str:
