@@ -295,6 +295,7 @@ def solve(
             ],
             schema={"queue": pl.Utf8, "week": pl.Date, "agents": pl.Int64},
         )
+    agent_rows, agent_queues = _agents(problem, cands, counts, breaks, g)
     return ShiftSchedule(
         shifts=shifts,
         coverage_table=coverage,
@@ -317,7 +318,33 @@ def solve(
         time_zone=problem.time_zone,
         working_slots=slots,
         slot_minutes=g,
+        agent_slots=agent_rows,
+        agent_queues=agent_queues,
     )
+
+
+def _agents(
+    problem: _Problem, cands: list[_Candidate], counts: dict, breaks: dict, g: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each agent-shift's working slots (agents x slots of ``g`` minutes; breaks paired with
+    agents in order, as the shift rows group them) and its queue."""
+    n_slots = problem.required.shape[1] * problem.minutes // g
+    rows, queues = [], []
+    for (q, ci), k in sorted(counts.items()):
+        if k <= 0:
+            continue
+        c = cands[ci]
+        block = np.zeros((k, n_slots), np.int8)
+        block[:, c.start // g : min(n_slots, (c.start + c.length) // g)] = 1
+        for kk, (length, offsets, _paid) in enumerate(c.breaks):
+            starts = sorted(o for o in offsets for _ in range(breaks.get((q, ci, kk, o), 0)))
+            for i, o in enumerate(starts[:k]):
+                block[i, (c.start + o) // g : min(n_slots, (c.start + o + length) // g)] = 0
+        rows.append(block)
+        queues += [q] * k
+    if not rows:
+        return np.zeros((0, n_slots), np.int8), np.zeros(0, np.int64)
+    return np.vstack(rows), np.asarray(queues, np.int64)
 
 
 def hint_of(found: dict) -> list[tuple]:

@@ -306,6 +306,10 @@ class ShiftSchedule(Result):
     working_slots: np.ndarray | None = field(default=None, compare=False, repr=False)
     """Agents working (not on break) in every slot of ``slot_minutes`` (queues x slots)."""
     slot_minutes: int | None = None
+    agent_slots: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """One row per agent-shift: 1 in the slots of ``slot_minutes`` the agent works (not on a
+    break), 0 elsewhere; ``agent_queues`` holds each row's queue (its place in ``queues``)."""
+    agent_queues: np.ndarray | None = field(default=None, compare=False, repr=False)
     probability: float | None = None
     """``mode="chance"``: the chance of meeting the target the schedule was built for."""
     expected_sl: float | None = None
@@ -518,6 +522,30 @@ class ShiftSchedule(Result):
                         else ""
                     )
                 )
+        absence = self.rules.absence if self.rules is not None else None
+        if absence and self.mode != "expected_service":
+            out.append(
+                _(
+                    "Besides the breaks it places, the schedule allows {absence} of paid time "
+                    "for absence, training and meetings: the agents required below are the "
+                    "agents needed at work divided by {kept}, so that on an average day enough "
+                    "of those scheduled are there."
+                ).format(
+                    absence=fmt_value(absence, "share"),
+                    kept=fmt_value(1.0 - absence, "number"),
+                )
+            )
+        elif absence:
+            out.append(
+                _(
+                    "Besides the breaks it places, the schedule allows {absence} of paid time "
+                    "for absence, training and meetings: the service it expects counts each "
+                    "agent scheduled as there with a chance of {kept}."
+                ).format(
+                    absence=fmt_value(absence, "share"),
+                    kept=fmt_value(1.0 - absence, "share"),
+                )
+            )
         cov = self.coverage_table
         short = cov.filter(pl.col("surplus") < -1e-9)
         if short.height == 0:
