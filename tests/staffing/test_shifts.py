@@ -558,6 +558,30 @@ def test_days_solved_apart_reach_the_joint_optimum_and_night_shifts_join_days():
     assert got.agent_shifts == 1 and got.shifts["start"].dt.hour().to_list() == [22]
 
 
+def test_a_queue_open_around_the_clock_gets_night_shifts_from_the_default_rules():
+    """The defaults start shifts from 07:00 to 16:00, so the small hours are out of reach: given
+    the requirement, shift_rules lets shifts start at any hour, and night shifts cross
+    midnight; the plain defaults refuse, naming the rule to add."""
+    need = pl.concat(
+        [need_frame([2] * 7 + [4] * 15 + [2] * 2, first_hour=0, day=DAY0 + dt.timedelta(days=d))
+         for d in range(2)]
+    )  # fmt: skip
+    plain, _roster = cx.staffing.shift_rules("/no/such/workspace")
+    with pytest.raises(OptionError, match='earliest_start="00:00"'):
+        schedule_shifts(need, plain, time_limit=10)
+    rules, _roster = cx.staffing.shift_rules("/no/such/workspace", requirement=need)
+    assert (rules.earliest_start, rules.latest_start) == ("00:00", "23:30")
+    assert rules.lengths == plain.lengths and rules.breaks == plain.breaks
+    got = schedule_shifts(need, rules, deterministic_time=0.5, time_limit=30)
+    assert (got.coverage()["surplus"] >= 0).all()
+    assert (got.shifts["end"].dt.date() > got.shifts["day"]).any()  # across midnight
+    # the linear relaxation bounds the night shifts' week: the gap is proven, if loose
+    assert 0 < got.optimality_gap < 0.5
+    # a requirement within the default hours keeps the defaults
+    day = need_frame([3] * 8, first_hour=9)
+    assert cx.staffing.shift_rules("/no/such/workspace", requirement=day)[0] == plain
+
+
 def test_a_requirement_of_nobody_schedules_nobody_and_says_so():
     got = schedule_shifts(need_frame([0, 0, 0]), ShiftRules(), num_workers=1)
     assert got.agent_shifts == 0 and got.cost == 0.0 and got.optimal

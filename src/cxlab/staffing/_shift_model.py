@@ -78,7 +78,10 @@ def _prechecks(
             f"{_moments(problem, unreached)} (local time), which need agents; shifts start "
             f"between {rules.earliest_start} and {rules.latest_start} and last "
             f"{', '.join(f'{v:g}' for v in rules.lengths)} hours. Widen the start window or "
-            "the lengths, or drop these intervals from the requirement."
+            "the lengths, or drop these intervals from the requirement; for a queue open "
+            'around the clock, let shifts start at any hour (earliest_start="00:00", '
+            'latest_start="23:30", under [shifts] in cxlab.toml), so that night shifts '
+            "cross midnight."
         )
     if rules.max_on_duty is not None:
         over = [int(t) for t in np.flatnonzero(total > rules.max_on_duty + 1e-9)]
@@ -434,13 +437,17 @@ def _day_by_day(
     counts: dict = {}
     breaks: dict = {}
     started = time.perf_counter()
-    for i, d in enumerate(days):
-        left = max(0.05, time_limit - (time.perf_counter() - started)) / (len(days) - i)
+    for d in days:
+        # the deterministic limit is the one meant to bind; the clock only guards a slow machine
+        left = max(0.05, time_limit - (time.perf_counter() - started))
         det = None if deterministic_time is None else deterministic_time / len(days)
-        solved = _solve_block(
-            problem, rules, mode, None, cands, rows, np.where(day_of == d, need, 0.0), {d}, g,
-            within, left, num_workers, seed, det, fixed=(counts, breaks),
-        )  # fmt: skip
+        try:
+            solved = _solve_block(
+                problem, rules, mode, None, cands, rows, np.where(day_of == d, need, 0.0), {d},
+                g, within, left, num_workers, seed, det, fixed=(counts, breaks),
+            )  # fmt: skip
+        except OptionError:  # no day schedule in time (or none at all): the week model decides
+            break
         counts.update(solved["counts"])
         breaks.update(solved["breaks"])
     return counts, breaks
@@ -503,6 +510,10 @@ def _solve_block(
                 given[q, cell] -= coef * k
         need_units = np.where(need_units > 0, np.maximum(need_units - given, 0), need_units)
 
+    start_counts, start_breaks = start
+    if not start_counts and mode == "cover":
+        # a first schedule to start from: one worker alone can search long before it finds any
+        start_counts, start_breaks = _greedy(cands, rows, need, need_units, block, spans)
     model = cp_model.CpModel()
     lits = {k: model.new_bool_var(k) for k in GROUPS}
     top = math.ceil(need.max()) if need.size else 0
@@ -514,7 +525,6 @@ def _solve_block(
     b: dict[tuple[int, int, int, int], cp_model.IntVar] = {}
     work: list[list[list]] = [[[] for _t in range(n_cells)] for _q in range(nq)]
     seats: list[list] = [[] for _t in range(n)]
-    start_counts, start_breaks = start
     hinted = bool(start_counts)
     hint_work = np.zeros((nq, n_cells), np.int64)  # the hint's working cover, as in ``work``
     for q in range(nq):
@@ -649,17 +659,114 @@ def _solve_block(
             f"no schedule was found within time_limit={time_limit:g} seconds (the solver "
             "neither found one nor proved there is none); give more time."
         )
+    bound = float(solver.best_objective_bound)
+    if status != cp_model.OPTIMAL and mode != "expected_service" and len(block) > 1:
+        # a search of several days stopped by its limit may not have solved the linear
+        # relaxation yet: HiGHS solves it in a moment, and its optimum is a bound as well
+        bound = max(bound, _lp_bound(model, {lit.index for lit in lits.values()}))
     return {
         "counts": {k: int(solver.value(v)) for k, v in x.items()},
         "breaks": {k: int(solver.value(v)) for k, v in b.items()},
         "per_week": {k: sum(int(solver.value(y)) for y in ys) for k, ys in per_week.items()},
         "objective": float(solver.objective_value),
-        "bound": float(solver.best_objective_bound),
+        "bound": bound,
         "optimal": status == cp_model.OPTIMAL,
         "big": big,
         "gain": float(solver.value(gain)) if gain_terms else 0.0,
         "gain_bound": float(solver.best_objective_bound) if gain_terms else 0.0,
     }
+
+
+def _lp_bound(model, fixed: set[int]) -> float:
+    """The optimum of the linear relaxation of a minimising model (HiGHS, through SciPy), a lower
+    bound on its objective; linear constraints enforced by other literals are left out, which
+    only relaxes it further. ``-inf`` when the relaxation is not solved."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_matrix
+
+    proto = model.proto
+    domains = [list(v.domain) for v in proto.variables]
+    lo = np.array([d[0] for d in domains], float)
+    hi = np.array([d[-1] for d in domains], float)
+    rows, cols, vals, low, high = [], [], [], [], []
+    for ct in proto.constraints:
+        if not ct.has_linear() or not set(ct.enforcement_literal) <= fixed:
+            continue
+        lin = ct.linear
+        r = len(low)
+        rows += [r] * len(lin.vars)
+        cols += list(lin.vars)
+        vals += list(lin.coeffs)
+        dom = list(lin.domain)
+        low.append(dom[0] if dom[0] > -(2**62) else -np.inf)
+        high.append(dom[-1] if dom[-1] < 2**62 else np.inf)
+    c = np.zeros(len(lo))
+    for v, k in zip(proto.objective.vars, proto.objective.coeffs, strict=True):
+        c[v] += k
+    a = csr_matrix((vals, (rows, cols)), shape=(len(low), len(lo)))
+    res = milp(
+        c, constraints=LinearConstraint(a, low, high), bounds=Bounds(lo, hi),
+        integrality=np.zeros(len(lo)), options={"time_limit": 30.0},
+    )  # fmt: skip
+    if res.status != 0 or res.fun is None:
+        return -np.inf
+    return float(res.fun) + float(proto.objective.offset) - 1e-6
+
+
+def _greedy(
+    cands: list[_Candidate],
+    rows: list[dict[int, int]],
+    need: np.ndarray,
+    need_units: np.ndarray,
+    block: set[int],
+    spans,
+) -> tuple[dict, dict]:
+    """A covering schedule built cell by cell: where the agents working fall short, as many
+    agents as needed start the latest full-length shift that works through that cell, their
+    breaks spread over the starts that leave the cell alone. Adding agents never takes cover
+    away, so it covers every cell some shift can reach, with no part-time shift at all."""
+    nq, n_cells = need_units.shape
+    longest = max((c.length for c in cands if c.day in block), default=0)
+    counts: dict = {}
+    breaks: dict = {}
+    for q in range(nq):
+        reach = need[q] > 0
+        options = [
+            ci
+            for ci, c in enumerate(cands)
+            if c.day in block and c.length == longest and any(reach[t] for t in rows[ci])
+        ]
+        options.sort(key=lambda ci: -cands[ci].start)
+        covered = np.zeros(n_cells, np.int64)
+        for t in range(n_cells):
+            short = int(need_units[q, t] - covered[t])
+            if short <= 0:
+                continue
+            for ci in options:
+                c = cands[ci]
+                span = spans(c.start, c.length)
+                if t not in span:
+                    continue
+                free = [
+                    [o for o in offsets if t not in spans(c.start + o, length)]
+                    for length, offsets, _paid in c.breaks
+                ]
+                if not all(free):
+                    continue
+                k = -(-short // span[t])
+                counts[q, ci] = counts.get((q, ci), 0) + k
+                for cell, coef in span.items():
+                    covered[cell] += k * coef
+                for kk, ((length, _offsets, _paid), os_) in enumerate(
+                    zip(c.breaks, free, strict=True)
+                ):
+                    for i in range(k):  # the agents' breaks spread over the free starts
+                        o = os_[(i + counts[q, ci]) % len(os_)]
+                        breaks[q, ci, kk, o] = breaks.get((q, ci, kk, o), 0) + 1
+                        for cell, coef in spans(c.start + o, length).items():
+                            covered[cell] -= coef
+                break
+    return counts, breaks
 
 
 def cp_solver(time_limit: float, num_workers: int, seed: int, deterministic_time: float | None):

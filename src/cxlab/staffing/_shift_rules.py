@@ -272,6 +272,11 @@ class ShiftRules:
         return tuple(range(first, last + 1, step))
 
     @property
+    def start_step(self) -> int:
+        """Minutes between possible shift starts."""
+        return _grain(self.start_every, "start_every")
+
+    @property
     def break_step(self) -> int:
         """Minutes between possible break starts."""
         return _grain(self.break_every, "break_every")
