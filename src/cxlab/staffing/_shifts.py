@@ -770,12 +770,12 @@ def schedule_shifts(
         sharing the time; this proves the same optimum much sooner.
     num_workers, seed, deterministic_time :
         CP-SAT's workers, random seed and deterministic time limit (its own measure of work
-        done, the same on every run; default a fifth of ``time_limit``, about the seconds it
-        takes on a laptop core). With one worker (the default) the search stops at
-        ``deterministic_time`` and a run gives the same schedule every time on the same
-        machine and version; ``time_limit`` then only stops a search on a machine much slower
-        than that. Several workers search faster but share what they find by the clock, so
-        their schedules vary from run to run.
+        done, the same on every run). With one worker (the default) the search stops at
+        ``deterministic_time`` (default a fifth of ``time_limit``: on a 2-core machine a unit
+        takes one to two seconds) and gives the same schedule on every run on the same machine
+        and version; ``time_limit`` then only stops a search on a machine much slower than
+        that. Several workers (no deterministic limit unless given) search faster but share
+        what they find by the clock, so their schedules vary from run to run.
     time_zone : str, optional
         Zone the shifts are laid out in (default: the workspace's). Days start at local midnight.
 
@@ -836,7 +836,7 @@ def schedule_shifts(
         raise OptionError(f"budget={budget!r} is not allowed; give a number 0 or more.")
     if not (isinstance(time_limit, int | float) and time_limit > 0):
         raise OptionError(f"time_limit={time_limit!r} is not allowed; give seconds above 0.")
-    if deterministic_time is None:
+    if deterministic_time is None and num_workers == 1:
         deterministic_time = time_limit / 5.0
     if mode == "expected_service" and budget is None:
         raise OptionError('mode="expected_service" needs budget= (the most the schedule may cost).')
