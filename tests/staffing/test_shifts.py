@@ -342,6 +342,8 @@ def test_paid_hours_reconcile_with_the_plans_scheduled_agent_hours():
     # 615 hours, the breaks crowding into their windows (without the allowance: 465)
     assert got.optimal and got.paid_hours == 615.0
     assert plan.scheduled_hours <= got.paid_hours <= 1.08 * plan.scheduled_hours
+    said = [f for f in got.findings() if "absence, training and meetings" in f]
+    assert len(said) == 1 and "allows 25.0% of paid time" in said[0]
     with pytest.raises(OptionError, match=r"shrinkage of 5\.0% is smaller than the share"):
         schedule_shifts(
             cx.staffing.plan(forecast, every="30m", settings=settings_.replace(shrinkage=0.05),
