@@ -16,6 +16,7 @@ Aykin, T. (1996). Optimal shift scheduling with multiple break windows. *Managem
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import time
 from functools import reduce
@@ -127,7 +128,7 @@ def _blocks(
 ) -> list[set[int]]:
     """Groups of days that can be scheduled apart: days a shift spans, days of one week under
     ``days_per_week``, and all days when a budget binds them together (the part-time share
-    holds within each day, so it binds none)."""
+    holds within each day and queue, so it binds none)."""
     minutes = problem.minutes
     days = need.shape[1] * minutes // DAY
     parent = list(range(days))
@@ -222,10 +223,16 @@ def solve(
     big = 1
     started = time.perf_counter()
     day_of = np.arange(n) * minutes // DAY
-    for i, block in enumerate(blocks):
-        left = max(0.05, time_limit - (time.perf_counter() - started)) / (len(blocks) - i)
-        det = None if deterministic_time is None else deterministic_time / len(blocks)
-        mask = np.isin(day_of, sorted(block))
+    nq = need.shape[0]
+    # the queues of a schedule by queue are apart too, unless seats or a budget they share
+    # bind them (or the expected service weighs them against each other)
+    apart = nq > 1 and budget is None and rules.max_on_duty is None and mode != "expected_service"
+    groups = [[q] for q in range(nq)] if apart else [list(range(nq))]
+    jobs = [(block, group) for block in blocks for group in groups]
+    for i, (block, group) in enumerate(jobs):
+        left = max(0.05, time_limit - (time.perf_counter() - started)) / (len(jobs) - i)
+        det = None if deterministic_time is None else deterministic_time / len(jobs)
+        mask = np.isin(day_of, sorted(block))[None, :] & np.isin(np.arange(nq), group)[:, None]
         start = (start_counts, start_breaks)
         if len(block) > 1 and budget is None and rules.days_per_week is None and not hint:
             # only the part-time share (or shifts crossing midnight) ties these days: schedule
@@ -233,8 +240,8 @@ def solve(
             # schedule whole, so it starts from a good week and spends its time on the bound
             t0 = time.perf_counter()
             start = _day_by_day(
-                problem, rules, mode, cands, rows, need, block, g, within, left / 2,
-                num_workers, seed, None if det is None else det / 2,
+                problem, rules, mode, cands, rows, np.where(mask, need, 0.0), block, g, within,
+                left / 2, num_workers, seed, None if det is None else det / 2,
             )  # fmt: skip
             left = max(0.05, left - (time.perf_counter() - t0))
             det = None if det is None else det / 2
@@ -603,10 +610,10 @@ def _solve_block(
             if seats[t]:
                 model.add(sum(seats[t]) <= rules.max_on_duty).only_enforce_if(lits["max_on_duty"])
     if rules.max_part_time_share is not None:
-        # within each day (by the day shifts start), all queues together
+        # within each day (by the day shifts start) and each queue's agents
         share = round(rules.max_part_time_share * 1000)
-        for d in sorted(block):
-            mine = [(ci, v) for (q, ci), v in x.items() if cands[ci].day == d]
+        for d, queue in itertools.product(sorted(block), range(nq)):
+            mine = [(ci, v) for (q, ci), v in x.items() if cands[ci].day == d and q == queue]
             part = [v for ci, v in mine if cands[ci].part_time]
             if part:
                 model.add(1000 * sum(part) <= share * sum(v for _ci, v in mine)).only_enforce_if(

@@ -123,7 +123,11 @@ class ShiftRules:
     full_time_hours : float, optional
         Shifts shorter than this are part-time (default: the longest length).
     max_part_time_share : float, optional
-        At most this share of the shifts is part-time (0 to 1).
+        At most this share of the shifts is part-time (0 to 1), within each day and each queue's
+        agents: a floor-mix rule that keeps enough full-time agents on every day, and holds the
+        share over the week too. Held per day, it lets the days be scheduled apart, which is
+        far quicker than one model of the week, at a cost a little above what a weekly share
+        could reach.
     min_per_shift : int
         A shift that is used at all has at least this many agents starting it (0: no minimum).
     max_per_shift : int, optional

@@ -766,8 +766,12 @@ def schedule_shifts(
     time_limit : float
         Seconds the solver may search; a schedule found by then is returned with its gap.
         Days that do not interact (no shift crosses midnight into a day that needs agents, and
-        no weekly model, part-time share or budget ties them) are solved one after another,
-        sharing the time; this proves the same optimum much sooner.
+        no weekly model or budget ties them), and the queues of ``by="queue"`` unless
+        ``max_on_duty`` or a budget ties them, are solved one after another, sharing the time
+        (and ``deterministic_time``); this proves the same optimum much sooner. Days tied only
+        by night shifts are first scheduled one after another, each taking over what the night
+        before left on shift, and the model of them all starts from that schedule; a search of
+        several days stopped at its limit is bounded by its linear relaxation (HiGHS) as well.
     num_workers, seed, deterministic_time :
         CP-SAT's workers, random seed and deterministic time limit (its own measure of work
         done, the same on every run). With one worker (the default) the search stops at
