@@ -28,7 +28,9 @@ daily and weekly profile (Erlang's economies of scale included).
    at its parent's),
    one after the other in the same run, both with 2 CP-SAT workers (pyworkforce sets
    ``solver.num_search_workers``, which is not a solver parameter, so CP-SAT takes its default,
-   which on this 2-core machine it logs as 2 workers) and the same time limit (``--time-limit``).
+   which on this 2-core machine it logs as 2 workers; cxlab, whose default is one worker
+   stopped at a deterministic limit for repeatable schedules, is given ``num_workers=2``) and
+   the same time limit (``--time-limit``).
 2. **Scenario against deterministic** (the same plan, per queue, with the breaks above): each
    schedule is judged by ``cx.staffing.evaluate_shifts`` on the same scenarios (volumes drawn
    from the forecast's quantiles, then a first-come-first-served queue minute by minute): the
@@ -237,7 +239,7 @@ def task_cxlab(
     t0 = time.perf_counter()
     s = cx.staffing.schedule_shifts(
         plan, _rules(breaks), mode=mode, budget=budget, by="queue" if scope == "queue" else None,
-        every=EVERY, time_limit=limit, time_zone=ZONE,
+        every=EVERY, time_limit=limit, time_zone=ZONE, num_workers=2,
     )  # fmt: skip
     seconds = time.perf_counter() - t0
     on_duty = s.on_duty()  # queues x intervals from the first local midnight, in sorted order

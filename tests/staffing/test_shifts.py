@@ -304,12 +304,52 @@ def test_a_staffing_plan_is_a_requirement():
     )
     got = schedule_shifts(plan, rules, num_workers=1)
     cov = got.coverage().filter(pl.col("required") > 0)
-    assert cov["required"].to_list() == plan.table["agents"].cast(pl.Float64).to_list()
+    # no breaks in the rules: the whole shrinkage of 0.3 is the absence allowance
+    assert got.rules.absence == pytest.approx(0.3)
+    assert cov["required"].to_list() == pytest.approx(
+        (plan.table["agents"].cast(pl.Float64) / 0.7).to_list()
+    )
     # the plan's UTC hours are 09:00-12:00 in Shanghai, where the shifts are laid out
     assert cov["interval_start"].dt.hour().to_list() == [9, 10, 11, 12]
     assert (cov["working"] >= cov["required"]).all()
     high = schedule_shifts(plan, rules, column="scheduled", num_workers=1)
     assert high.cost >= got.cost
+
+
+def test_paid_hours_reconcile_with_the_plans_scheduled_agent_hours():
+    """The plan's scheduled agents are its agents over 1 - shrinkage; the schedule places the
+    paid breaks itself and allows the rest of the shrinkage as absence, so its paid hours come
+    to the plan's scheduled agent-hours, give or take whole shifts (before the allowance, they
+    came to the agents on the phones plus the breaks, a fifth short)."""
+    ts = [
+        dt.datetime(2026, 10, 5, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=30 * i) for i in range(32)
+    ]
+    forecast = pl.DataFrame({"series_id": ["q"] * 32, "ts": ts, "y_hat": [150.0] * 32})
+    settings_ = cx.staffing.QueueSettings(
+        aht_seconds=240, sl_target=0.8, sl_seconds=20, shrinkage=0.3
+    )
+    plan = cx.staffing.plan(forecast, every="30m", settings=settings_, time_zone="UTC")
+    rules = ShiftRules(
+        lengths=(8,), earliest_start="00:00", latest_start="08:00", start_every="1h",
+        breaks=(Break(30, window=(60, 180)), Break(30, window=(240, 390), paid=False)),
+        break_every="30m",
+    )  # fmt: skip
+    assert rules.break_share == pytest.approx(30 / 450)
+    got = schedule_shifts(plan, rules, within="on_average", num_workers=1, time_limit=20)
+    absence = 1 - 0.7 / (1 - 30 / 450)
+    assert got.rules.absence == pytest.approx(absence)
+    # 571.4 scheduled agent-hours (400 on the phones); two waves of 41 eight-hour shifts pay
+    # 615 hours, the breaks crowding into their windows (without the allowance: 465)
+    assert got.optimal and got.paid_hours == 615.0
+    assert plan.scheduled_hours <= got.paid_hours <= 1.08 * plan.scheduled_hours
+    said = [f for f in got.findings() if "absence, training and meetings" in f]
+    assert len(said) == 1 and "allows 25.0% of paid time" in said[0]
+    with pytest.raises(OptionError, match=r"shrinkage of 5\.0% is smaller than the share"):
+        schedule_shifts(
+            cx.staffing.plan(forecast, every="30m", settings=settings_.replace(shrinkage=0.05),
+                             time_zone="UTC"),
+            rules, num_workers=1,
+        )  # fmt: skip
 
 
 # -- refusals ------------------------------------------------------------------------------------
@@ -518,6 +558,30 @@ def test_days_solved_apart_reach_the_joint_optimum_and_night_shifts_join_days():
     rules = ShiftRules(lengths=(4,), earliest_start="00:00", latest_start="23:00", start_every="1h")
     got = schedule_shifts(night, rules, num_workers=1)
     assert got.agent_shifts == 1 and got.shifts["start"].dt.hour().to_list() == [22]
+
+
+def test_a_queue_open_around_the_clock_gets_night_shifts_from_the_default_rules():
+    """The defaults start shifts from 07:00 to 16:00, so the small hours are out of reach: given
+    the requirement, shift_rules lets shifts start at any hour, and night shifts cross
+    midnight; the plain defaults refuse, naming the rule to add."""
+    need = pl.concat(
+        [need_frame([2] * 7 + [4] * 15 + [2] * 2, first_hour=0, day=DAY0 + dt.timedelta(days=d))
+         for d in range(2)]
+    )  # fmt: skip
+    plain, _roster = cx.staffing.shift_rules("/no/such/workspace")
+    with pytest.raises(OptionError, match='earliest_start="00:00"'):
+        schedule_shifts(need, plain, time_limit=10)
+    rules, _roster = cx.staffing.shift_rules("/no/such/workspace", requirement=need)
+    assert (rules.earliest_start, rules.latest_start) == ("00:00", "23:30")
+    assert rules.lengths == plain.lengths and rules.breaks == plain.breaks
+    got = schedule_shifts(need, rules, deterministic_time=0.5, time_limit=30)
+    assert (got.coverage()["surplus"] >= 0).all()
+    assert (got.shifts["end"].dt.date() > got.shifts["day"]).any()  # across midnight
+    # the linear relaxation bounds the night shifts' week: the gap is proven, if loose
+    assert 0 < got.optimality_gap < 0.5
+    # a requirement within the default hours keeps the defaults
+    day = need_frame([3] * 8, first_hour=9)
+    assert cx.staffing.shift_rules("/no/such/workspace", requirement=day)[0] == plain
 
 
 def test_a_requirement_of_nobody_schedules_nobody_and_says_so():

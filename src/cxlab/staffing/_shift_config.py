@@ -217,6 +217,7 @@ def shift_rules(
     workspace: str | os.PathLike | Settings | None = None,
     *,
     every: str | int | None = None,
+    requirement: Any = None,
 ) -> tuple[ShiftRules, RosterRules]:
     """The workspace's shift and roster rules: ``[shifts]`` in ``cxlab.toml`` over the defaults.
 
@@ -274,6 +275,11 @@ def shift_rules(
         The grain of the plan the shifts will cover (``"30m"``). When given, ``start_every`` must
         divide it or be a whole number of it, so that shifts start on interval boundaries (or on
         an even grid within them).
+    requirement : StaffingPlan or frame, optional
+        What the rules will schedule. When it needs agents at hours no default shift reaches
+        (a queue open around the clock) and the workspace sets neither ``earliest_start`` nor
+        ``latest_start``, shifts may start at any time of day, every ``start_every``: night
+        shifts then cross midnight. A workspace that sets its own start window keeps it.
 
     Returns
     -------
@@ -314,4 +320,26 @@ def shift_rules(
         roster = DEFAULT_ROSTER.replace(**roster_values)
     except OptionError as exc:
         raise WorkspaceError(f"{where}: {exc}") from None
+    own_window = {"earliest_start", "latest_start"} & set(section)
+    if requirement is not None and not own_window and _unreached(requirement, shifts):
+        last = 1440 - shifts.start_step
+        shifts = shifts.replace(
+            earliest_start="00:00", latest_start=f"{last // 60:02d}:{last % 60:02d}"
+        )
     return shifts, roster
+
+
+def _unreached(requirement: Any, rules: ShiftRules) -> bool:
+    """Whether the requirement needs agents in an interval no shift of the rules reaches."""
+    import numpy as np
+
+    from cxlab.staffing._shifts import _candidates, _cover_row, _requirement
+
+    problem = _requirement(requirement, "agents", None, None, None)
+    need = problem.required
+    n = need.shape[1]
+    cands = _candidates(rules, problem, need)
+    reach = np.zeros(n, bool)
+    for c in cands:
+        reach[list(_cover_row(c.start, c.length, problem.minutes, n))] = True
+    return bool(((need.sum(axis=0) > 0) & ~reach).any())

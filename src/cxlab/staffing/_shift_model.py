@@ -16,6 +16,7 @@ Aykin, T. (1996). Optimal shift scheduling with multiple break windows. *Managem
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import time
 from functools import reduce
@@ -73,7 +74,10 @@ def _prechecks(
             f"{_moments(problem, unreached)} (local time), which need agents; shifts start "
             f"between {rules.earliest_start} and {rules.latest_start} and last "
             f"{', '.join(f'{v:g}' for v in rules.lengths)} hours. Widen the start window or "
-            "the lengths, or drop these intervals from the requirement."
+            "the lengths, or drop these intervals from the requirement; for a queue open "
+            'around the clock, let shifts start at any hour (earliest_start="00:00", '
+            'latest_start="23:30", under [shifts] in cxlab.toml), so that night shifts '
+            "cross midnight."
         )
     if rules.max_on_duty is not None:
         over = [int(t) for t in np.flatnonzero(total > rules.max_on_duty + 1e-9)]
@@ -118,7 +122,8 @@ def _blocks(
     need: np.ndarray,
 ) -> list[set[int]]:
     """Groups of days that can be scheduled apart: days a shift spans, days of one week under
-    ``days_per_week``, and all days when a share or a budget binds them together."""
+    ``days_per_week``, and all days when a budget binds them together (the part-time share
+    holds within each day and queue, so it binds none)."""
     days = problem.days
     day_of = problem.day_of()
     parent = list(range(days))
@@ -141,7 +146,7 @@ def _blocks(
         for d in range(1, days):
             if (problem.first_day + dt.timedelta(days=d)).weekday() != 0:
                 union(d - 1, d)
-    if rules.max_part_time_share is not None or budget is not None:
+    if budget is not None:
         for d in range(1, days):
             union(0, d)
     groups: dict[int, set[int]] = {}
@@ -178,7 +183,9 @@ def solve(
     ``found``, when given, receives the candidates, counts and breaks of the schedule."""
     minutes = problem.minutes
     n = problem.required.shape[1]
-    need = problem.required.copy()
+    # the agents of the requirement are those present: schedule enough that, after the
+    # absence allowance, they are
+    need = problem.required / (1.0 - (rules.absence or 0.0))
     if rules.min_on_duty:
         need = np.where(need > 0, np.maximum(need, rules.min_on_duty), need)
     floor = None
@@ -209,15 +216,33 @@ def solve(
     optimal = True
     big = 1
     started = time.perf_counter()
-    for i, block in enumerate(blocks):
-        left = max(0.05, time_limit - (time.perf_counter() - started)) / (len(blocks) - i)
-        det = None if deterministic_time is None else deterministic_time / len(blocks)
-        day_of = problem.day_of()
-        mask = np.isin(day_of, sorted(block))
+    day_of = problem.day_of()
+    nq = need.shape[0]
+    # the queues of a schedule by queue are apart too, unless seats or a budget they share
+    # bind them (or the expected service weighs them against each other)
+    apart = nq > 1 and budget is None and rules.max_on_duty is None and mode != "expected_service"
+    groups = [[q] for q in range(nq)] if apart else [list(range(nq))]
+    jobs = [(block, group) for block in blocks for group in groups]
+    for i, (block, group) in enumerate(jobs):
+        left = max(0.05, time_limit - (time.perf_counter() - started)) / (len(jobs) - i)
+        det = None if deterministic_time is None else deterministic_time / len(jobs)
+        mask = np.isin(day_of, sorted(block))[None, :] & np.isin(np.arange(nq), group)[:, None]
+        start = (start_counts, start_breaks)
+        if len(block) > 1 and budget is None and rules.days_per_week is None and not hint:
+            # only the part-time share (or shifts crossing midnight) ties these days: schedule
+            # them day by day first, each day keeping the share, and hand the week model that
+            # schedule whole, so it starts from a good week and spends its time on the bound
+            t0 = time.perf_counter()
+            start = _day_by_day(
+                problem, rules, mode, cands, rows, np.where(mask, need, 0.0), block, g, within,
+                left / 2, num_workers, seed, None if det is None else det / 2,
+            )  # fmt: skip
+            left = max(0.05, left - (time.perf_counter() - t0))
+            det = None if det is None else det / 2
         solved = _solve_block(
             problem, rules, mode, budget, cands, rows, np.where(mask, need, 0.0), block, g,
             within, left, num_workers, seed, det, gains,
-            None if floor is None else np.where(mask, floor, 0.0), (start_counts, start_breaks),
+            None if floor is None else np.where(mask, floor, 0.0), start,
         )  # fmt: skip
         counts.update(solved["counts"])
         breaks.update(solved["breaks"])
@@ -274,6 +299,7 @@ def solve(
             ],
             schema={"queue": pl.Utf8, "week": pl.Date, "agents": pl.Int64},
         )
+    agent_rows, agent_queues = _agents(problem, cands, counts, breaks, g)
     return ShiftSchedule(
         shifts=shifts,
         coverage_table=coverage,
@@ -296,7 +322,33 @@ def solve(
         time_zone=problem.time_zone,
         working_slots=slots,
         slot_minutes=g,
+        agent_slots=agent_rows,
+        agent_queues=agent_queues,
     )
+
+
+def _agents(
+    problem: _Problem, cands: list[_Candidate], counts: dict, breaks: dict, g: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each agent-shift's working slots (agents x slots of ``g`` minutes; breaks paired with
+    agents in order, as the shift rows group them) and its queue."""
+    n_slots = problem.required.shape[1] * problem.minutes // g
+    rows, queues = [], []
+    for (q, ci), k in sorted(counts.items()):
+        if k <= 0:
+            continue
+        c = cands[ci]
+        block = np.zeros((k, n_slots), np.int8)
+        block[:, c.start // g : min(n_slots, (c.start + c.length) // g)] = 1
+        for kk, (length, offsets, _paid) in enumerate(c.breaks):
+            starts = sorted(o for o in offsets for _ in range(breaks.get((q, ci, kk, o), 0)))
+            for i, o in enumerate(starts[:k]):
+                block[i, (c.start + o) // g : min(n_slots, (c.start + o + length) // g)] = 0
+        rows.append(block)
+        queues += [q] * k
+    if not rows:
+        return np.zeros((0, n_slots), np.int8), np.zeros(0, np.int64)
+    return np.vstack(rows), np.asarray(queues, np.int64)
 
 
 def hint_of(found: dict) -> list[tuple]:
@@ -360,6 +412,46 @@ def _keeps_floor(
     return bool((cells.mean(axis=2) >= floor - 1e-9).all())
 
 
+def _day_by_day(
+    problem: _Problem,
+    rules: ShiftRules,
+    mode: str,
+    cands: list[_Candidate],
+    rows: list[dict[int, int]],
+    need: np.ndarray,
+    block: set[int],
+    g: int,
+    within: str,
+    time_limit: float,
+    num_workers: int,
+    seed: int,
+    deterministic_time: float | None,
+) -> tuple[dict, dict]:
+    """A schedule of the days of ``block`` made one day after another: each day's shifts cover
+    that day's need less what the shifts of the days before already work in it (a night shift
+    reaching past midnight), and keep the part-time share within the day, so the days together
+    keep it over the week. Counts and breaks, as a hint for the model of the whole block."""
+    day_of = problem.day_of()
+    days = sorted(block)
+    counts: dict = {}
+    breaks: dict = {}
+    started = time.perf_counter()
+    for d in days:
+        # the deterministic limit is the one meant to bind; the clock only guards a slow machine
+        left = max(0.05, time_limit - (time.perf_counter() - started))
+        det = None if deterministic_time is None else deterministic_time / len(days)
+        try:
+            solved = _solve_block(
+                problem, rules, mode, None, cands, rows, np.where(day_of == d, need, 0.0), {d},
+                g, within, left, num_workers, seed, det, fixed=(counts, breaks),
+            )  # fmt: skip
+        except OptionError:  # no day schedule in time (or none at all): the week model decides
+            break
+        counts.update(solved["counts"])
+        breaks.update(solved["breaks"])
+    return counts, breaks
+
+
 def _solve_block(
     problem: _Problem,
     rules: ShiftRules,
@@ -378,9 +470,11 @@ def _solve_block(
     gains: dict[tuple[int, int], np.ndarray] | None = None,
     floor: np.ndarray | None = None,
     start: tuple[dict, dict] = ({}, {}),
+    fixed: tuple[dict, dict] = ({}, {}),
 ) -> dict:
     """The model of the days in ``block`` (``need`` is zero elsewhere), solved; ``start`` (counts
-    and breaks of a schedule, possibly empty) is given to CP-SAT as a hint."""
+    and breaks of a schedule, possibly empty) is given to CP-SAT as a hint; the agents of
+    ``fixed`` (counts and breaks of shifts outside the block) already work where they reach."""
     from ortools.sat.python import cp_model
 
     minutes = problem.minutes
@@ -402,6 +496,23 @@ def _solve_block(
             return dict.fromkeys(range(max(0, start // g), min(n_cells, (start + length) // g)), 1)
         return {t: m // g for t, m in _cover_row(start, length, minutes, n).items()}
 
+    fixed_counts, fixed_breaks = fixed
+    if fixed_counts:
+        given = np.zeros((nq, n_cells), np.int64)
+        for (q, ci), k in fixed_counts.items():
+            c = cands[ci]
+            for cell, coef in spans(c.start, c.length).items():
+                given[q, cell] += coef * k
+        for (q, ci, kk, o), k in fixed_breaks.items():
+            c = cands[ci]
+            for cell, coef in spans(c.start + o, c.breaks[kk][0]).items():
+                given[q, cell] -= coef * k
+        need_units = np.where(need_units > 0, np.maximum(need_units - given, 0), need_units)
+
+    start_counts, start_breaks = start
+    if not start_counts and mode == "cover":
+        # a first schedule to start from: one worker alone can search long before it finds any
+        start_counts, start_breaks = _greedy(cands, rows, need, need_units, block, spans)
     model = cp_model.CpModel()
     lits = {k: model.new_bool_var(k) for k in GROUPS}
     top = math.ceil(need.max()) if need.size else 0
@@ -413,7 +524,6 @@ def _solve_block(
     b: dict[tuple[int, int, int, int], cp_model.IntVar] = {}
     work: list[list[list]] = [[[] for _t in range(n_cells)] for _q in range(nq)]
     seats: list[list] = [[] for _t in range(n)]
-    start_counts, start_breaks = start
     hinted = bool(start_counts)
     hint_work = np.zeros((nq, n_cells), np.int64)  # the hint's working cover, as in ``work``
     for q in range(nq):
@@ -492,12 +602,15 @@ def _solve_block(
             if seats[t]:
                 model.add(sum(seats[t]) <= rules.max_on_duty).only_enforce_if(lits["max_on_duty"])
     if rules.max_part_time_share is not None:
+        # within each day (by the day shifts start) and each queue's agents
         share = round(rules.max_part_time_share * 1000)
-        part = [v for (q, ci), v in x.items() if cands[ci].part_time]
-        if part:
-            model.add(1000 * sum(part) <= share * sum(x.values())).only_enforce_if(
-                lits["max_part_time_share"]
-            )
+        for d, queue in itertools.product(sorted(block), range(nq)):
+            mine = [(ci, v) for (q, ci), v in x.items() if cands[ci].day == d and q == queue]
+            part = [v for ci, v in mine if cands[ci].part_time]
+            if part:
+                model.add(1000 * sum(part) <= share * sum(v for _ci, v in mine)).only_enforce_if(
+                    lits["max_part_time_share"]
+                )
     per_week: dict[tuple[int, dt.date], list] = {}
     if rules.days_per_week is not None:
         by_day: dict[tuple[int, int], list] = {}
@@ -545,17 +658,114 @@ def _solve_block(
             f"no schedule was found within time_limit={time_limit:g} seconds (the solver "
             "neither found one nor proved there is none); give more time."
         )
+    bound = float(solver.best_objective_bound)
+    if status != cp_model.OPTIMAL and mode != "expected_service" and len(block) > 1:
+        # a search of several days stopped by its limit may not have solved the linear
+        # relaxation yet: HiGHS solves it in a moment, and its optimum is a bound as well
+        bound = max(bound, _lp_bound(model, {lit.index for lit in lits.values()}))
     return {
         "counts": {k: int(solver.value(v)) for k, v in x.items()},
         "breaks": {k: int(solver.value(v)) for k, v in b.items()},
         "per_week": {k: sum(int(solver.value(y)) for y in ys) for k, ys in per_week.items()},
         "objective": float(solver.objective_value),
-        "bound": float(solver.best_objective_bound),
+        "bound": bound,
         "optimal": status == cp_model.OPTIMAL,
         "big": big,
         "gain": float(solver.value(gain)) if gain_terms else 0.0,
         "gain_bound": float(solver.best_objective_bound) if gain_terms else 0.0,
     }
+
+
+def _lp_bound(model, fixed: set[int]) -> float:
+    """The optimum of the linear relaxation of a minimising model (HiGHS, through SciPy), a lower
+    bound on its objective; linear constraints enforced by other literals are left out, which
+    only relaxes it further. ``-inf`` when the relaxation is not solved."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_matrix
+
+    proto = model.proto
+    domains = [list(v.domain) for v in proto.variables]
+    lo = np.array([d[0] for d in domains], float)
+    hi = np.array([d[-1] for d in domains], float)
+    rows, cols, vals, low, high = [], [], [], [], []
+    for ct in proto.constraints:
+        if not ct.has_linear() or not set(ct.enforcement_literal) <= fixed:
+            continue
+        lin = ct.linear
+        r = len(low)
+        rows += [r] * len(lin.vars)
+        cols += list(lin.vars)
+        vals += list(lin.coeffs)
+        dom = list(lin.domain)
+        low.append(dom[0] if dom[0] > -(2**62) else -np.inf)
+        high.append(dom[-1] if dom[-1] < 2**62 else np.inf)
+    c = np.zeros(len(lo))
+    for v, k in zip(proto.objective.vars, proto.objective.coeffs, strict=True):
+        c[v] += k
+    a = csr_matrix((vals, (rows, cols)), shape=(len(low), len(lo)))
+    res = milp(
+        c, constraints=LinearConstraint(a, low, high), bounds=Bounds(lo, hi),
+        integrality=np.zeros(len(lo)), options={"time_limit": 30.0},
+    )  # fmt: skip
+    if res.status != 0 or res.fun is None:
+        return -np.inf
+    return float(res.fun) + float(proto.objective.offset) - 1e-6
+
+
+def _greedy(
+    cands: list[_Candidate],
+    rows: list[dict[int, int]],
+    need: np.ndarray,
+    need_units: np.ndarray,
+    block: set[int],
+    spans,
+) -> tuple[dict, dict]:
+    """A covering schedule built cell by cell: where the agents working fall short, as many
+    agents as needed start the latest full-length shift that works through that cell, their
+    breaks spread over the starts that leave the cell alone. Adding agents never takes cover
+    away, so it covers every cell some shift can reach, with no part-time shift at all."""
+    nq, n_cells = need_units.shape
+    longest = max((c.length for c in cands if c.day in block), default=0)
+    counts: dict = {}
+    breaks: dict = {}
+    for q in range(nq):
+        reach = need[q] > 0
+        options = [
+            ci
+            for ci, c in enumerate(cands)
+            if c.day in block and c.length == longest and any(reach[t] for t in rows[ci])
+        ]
+        options.sort(key=lambda ci: -cands[ci].start)
+        covered = np.zeros(n_cells, np.int64)
+        for t in range(n_cells):
+            short = int(need_units[q, t] - covered[t])
+            if short <= 0:
+                continue
+            for ci in options:
+                c = cands[ci]
+                span = spans(c.start, c.length)
+                if t not in span:
+                    continue
+                free = [
+                    [o for o in offsets if t not in spans(c.start + o, length)]
+                    for length, offsets, _paid in c.breaks
+                ]
+                if not all(free):
+                    continue
+                k = -(-short // span[t])
+                counts[q, ci] = counts.get((q, ci), 0) + k
+                for cell, coef in span.items():
+                    covered[cell] += k * coef
+                for kk, ((length, _offsets, _paid), os_) in enumerate(
+                    zip(c.breaks, free, strict=True)
+                ):
+                    for i in range(k):  # the agents' breaks spread over the free starts
+                        o = os_[(i + counts[q, ci]) % len(os_)]
+                        breaks[q, ci, kk, o] = breaks.get((q, ci, kk, o), 0) + 1
+                        for cell, coef in spans(c.start + o, length).items():
+                            covered[cell] -= coef
+                break
+    return counts, breaks
 
 
 def cp_solver(time_limit: float, num_workers: int, seed: int, deterministic_time: float | None):

@@ -123,7 +123,11 @@ class ShiftRules:
     full_time_hours : float, optional
         Shifts shorter than this are part-time (default: the longest length).
     max_part_time_share : float, optional
-        At most this share of the shifts is part-time (0 to 1).
+        At most this share of the shifts is part-time (0 to 1), within each day and each queue's
+        agents: a floor-mix rule that keeps enough full-time agents on every day, and holds the
+        share over the week too. Held per day, it lets the days be scheduled apart, which is
+        far quicker than one model of the week, at a cost a little above what a weekly share
+        could reach.
     min_per_shift : int
         A shift that is used at all has at least this many agents starting it (0: no minimum).
     max_per_shift : int, optional
@@ -135,6 +139,15 @@ class ShiftRules:
     days_per_week : int, optional
         Each agent works this many days in each calendar week of the schedule (the weekly
         model); without it, every day is scheduled on its own.
+    absence : float, optional
+        The share of paid time agents on the schedule are away besides the breaks above
+        (sickness, leave, training, meetings, coaching), 0 to below 1: a schedule covers the
+        need divided by ``1 - absence``, so that the agents present, on average, meet it. The
+        default (None) derives it from a staffing plan's ``shrinkage``, which counts the breaks
+        too: ``1 - (1 - shrinkage) / (1 - break share)``, the break share being the paid breaks'
+        share of the paid time of the longest shift (:meth:`absence_from`); a requirement frame
+        gets 0. A plan's shrinkage of 0.3 with the defaults' two paid 15-minute rests in seven
+        paid hours (a break share of 1/14) gives 0.246.
 
     Examples
     --------
@@ -159,6 +172,7 @@ class ShiftRules:
     max_on_duty: int | None = None
     min_on_duty: int = 0
     days_per_week: int | None = None
+    absence: float | None = None
 
     def __post_init__(self) -> None:
         lengths = (self.lengths,) if isinstance(self.lengths, int | float) else tuple(self.lengths)
@@ -245,6 +259,15 @@ class ShiftRules:
                     "week."
                 )
 
+        if self.absence is not None:
+            ok = isinstance(self.absence, int | float) and not isinstance(self.absence, bool)
+            if not (ok and math.isfinite(self.absence) and 0 <= self.absence < 1):
+                raise OptionError(
+                    f"ShiftRules.absence={self.absence!r} is not a share; give the share of paid "
+                    "time agents are away besides their breaks, from 0 to below 1 (0.1 for a "
+                    "tenth)."
+                )
+
     def replace(self, **changes: Any) -> ShiftRules:
         """A copy with some rules changed."""
         return replace(self, **changes)
@@ -258,6 +281,11 @@ class ShiftRules:
         return tuple(range(first, last + 1, step))
 
     @property
+    def start_step(self) -> int:
+        """Minutes between possible shift starts."""
+        return _grain(self.start_every, "start_every")
+
+    @property
     def break_step(self) -> int:
         """Minutes between possible break starts."""
         return _grain(self.break_every, "break_every")
@@ -266,6 +294,35 @@ class ShiftRules:
         """The breaks a shift of ``length`` hours has, in the order of their windows."""
         mine = [b for b in self.breaks if length + 1e-9 >= b.min_shift_hours]
         return tuple(sorted(mine, key=lambda b: b.window[0]))
+
+    @property
+    def break_share(self) -> float:
+        """The paid breaks' share of the paid time of the longest shift (unpaid breaks are no
+        paid time): what a plan's shrinkage already holds that the schedule places itself."""
+        length = max(self.lengths)
+        paid = sum(b.minutes for b in self.breaks_of(length) if b.paid)
+        return paid / (self.paid_hours(length) * 60.0)
+
+    def absence_from(self, shrinkage: float) -> float:
+        """The absence allowance left of a staffing plan's ``shrinkage`` (the share of paid time
+        not on the phones, breaks included) once the breaks these rules place are taken out:
+        ``1 - (1 - shrinkage) / (1 - break_share)``, so that paid time x (1 - break share) x
+        (1 - absence) = paid time x (1 - shrinkage).
+
+        Examples
+        --------
+        >>> round(ShiftRules(breaks=(Break(30, window=(120, 180)),)).absence_from(0.3), 4)
+        0.2533
+        """
+        share = self.break_share
+        if shrinkage < share - 1e-9:
+            raise OptionError(
+                f"the staffing plan's shrinkage of {shrinkage:.1%} is smaller than the share of "
+                f"paid time the shift rules' paid breaks take ({share:.1%}): the plan leaves no "
+                "room for the breaks. Raise the plan's shrinkage, shorten the paid breaks, or "
+                "set ShiftRules.absence yourself."
+            )
+        return max(0.0, 1.0 - (1.0 - shrinkage) / (1.0 - share))
 
     def part_time(self, length: float) -> bool:
         """Whether a shift of ``length`` hours is part-time."""

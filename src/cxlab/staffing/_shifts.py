@@ -403,6 +403,10 @@ class ShiftSchedule(Result):
     working_slots: np.ndarray | None = field(default=None, compare=False, repr=False)
     """Agents working (not on break) in every slot of ``slot_minutes`` (queues x slots)."""
     slot_minutes: int | None = None
+    agent_slots: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """One row per agent-shift: 1 in the slots of ``slot_minutes`` the agent works (not on a
+    break), 0 elsewhere; ``agent_queues`` holds each row's queue (its place in ``queues``)."""
+    agent_queues: np.ndarray | None = field(default=None, compare=False, repr=False)
     probability: float | None = None
     """``mode="chance"``: the chance of meeting the target the schedule was built for."""
     expected_sl: float | None = None
@@ -666,6 +670,30 @@ class ShiftSchedule(Result):
                         else ""
                     )
                 )
+        absence = self.rules.absence if self.rules is not None else None
+        if absence and self.mode != "expected_service":
+            out.append(
+                _(
+                    "Besides the breaks it places, the schedule allows {absence} of paid time "
+                    "for absence, training and meetings: the agents required below are the "
+                    "agents needed at work divided by {kept}, so that on an average day enough "
+                    "of those scheduled are there."
+                ).format(
+                    absence=fmt_value(absence, "share"),
+                    kept=fmt_value(1.0 - absence, "number"),
+                )
+            )
+        elif absence:
+            out.append(
+                _(
+                    "Besides the breaks it places, the schedule allows {absence} of paid time "
+                    "for absence, training and meetings: the service it expects counts each "
+                    "agent scheduled as there with a chance of {kept}."
+                ).format(
+                    absence=fmt_value(absence, "share"),
+                    kept=fmt_value(1.0 - absence, "share"),
+                )
+            )
         cov = self.coverage_table
         short = cov.filter(pl.col("surplus") < -1e-9)
         if short.height == 0:
@@ -913,7 +941,7 @@ def schedule_shifts(
     within: Within = "always",
     every: str | None = None,
     time_limit: float = 30.0,
-    num_workers: int = 2,
+    num_workers: int = 1,
     seed: int = 0,
     deterministic_time: float | None = None,
     time_zone: str | None = None,
@@ -987,11 +1015,20 @@ def schedule_shifts(
     time_limit : float
         Seconds the solver may search; a schedule found by then is returned with its gap.
         Days that do not interact (no shift crosses midnight into a day that needs agents, and
-        no weekly model, part-time share or budget ties them) are solved one after another,
-        sharing the time; this proves the same optimum much sooner.
+        no weekly model or budget ties them), and the queues of ``by="queue"`` unless
+        ``max_on_duty`` or a budget ties them, are solved one after another, sharing the time
+        (and ``deterministic_time``); this proves the same optimum much sooner. Days tied only
+        by night shifts are first scheduled one after another, each taking over what the night
+        before left on shift, and the model of them all starts from that schedule; a search of
+        several days stopped at its limit is bounded by its linear relaxation (HiGHS) as well.
     num_workers, seed, deterministic_time :
-        CP-SAT's workers, random seed and deterministic time limit (with ``num_workers=1`` and a
-        ``deterministic_time``, a run is repeatable).
+        CP-SAT's workers, random seed and deterministic time limit (its own measure of work
+        done, the same on every run). With one worker (the default) the search stops at
+        ``deterministic_time`` (default a fifth of ``time_limit``: on a 2-core machine a unit
+        takes one to two seconds) and gives the same schedule on every run on the same machine
+        and version; ``time_limit`` then only stops a search on a machine much slower than
+        that. Several workers (no deterministic limit unless given) search faster but share
+        what they find by the clock, so their schedules vary from run to run.
     time_zone : str, optional
         Zone the shifts are laid out in. Default: a frame's (or plan's) own zone when its times
         carry one other than UTC, else the workspace's; given, it wins, and an aware
@@ -1066,6 +1103,8 @@ def schedule_shifts(
         raise OptionError(f"budget={budget!r} is not allowed; give a number 0 or more.")
     if not (isinstance(time_limit, int | float) and time_limit > 0):
         raise OptionError(f"time_limit={time_limit!r} is not allowed; give seconds above 0.")
+    if deterministic_time is None and num_workers == 1:
+        deterministic_time = time_limit / 5.0
     if mode == "expected_service" and budget is None:
         raise OptionError('mode="expected_service" needs budget= (the most the schedule may cost).')
     if mode == "chance" and (
@@ -1096,6 +1135,13 @@ def schedule_shifts(
                 f"{type(requirement).__name__}."
             )
     problem = _requirement(requirement, column if not scenario else "agents", by, every, time_zone)
+    if rules.absence is None:
+        from cxlab.staffing._plan import StaffingPlan
+
+        derived = 0.0
+        if isinstance(requirement, StaffingPlan) and (scenario or column != "scheduled"):
+            derived = rules.absence_from(float(requirement.shrinkage))
+        rules = rules.replace(absence=derived)
     from cxlab.staffing._shift_model import hint_of, solve
 
     if not scenario:
@@ -1125,7 +1171,7 @@ def schedule_shifts(
             [np.sort(np.concatenate(per_queue))[::-1]] if not rows else [per_queue[r] for r in rows]
         )
         for q, row in enumerate(groups):
-            units = np.round(row * 100).astype(np.int64)
+            units = np.round(_present_gains(row, 1.0 - rules.absence) * 100).astype(np.int64)
             units = units[units > 0]
             if units.size:
                 gains[q, t] = units
@@ -1173,6 +1219,28 @@ def level_text(probability: float | None) -> str:
         if abs(round(probability * 100, decimals) - probability * 100) < 1e-9:
             return fmt_value(probability, "share", decimals=decimals)
     return fmt_value(probability, "share", decimals=4)
+
+
+def _present_gains(row: np.ndarray, present: float) -> np.ndarray:
+    """Gains per agent scheduled when each is present with probability ``present``: the
+    ``k``-th scheduled agent adds ``present`` times the expected gain of the agent after those
+    of the first ``k - 1`` who came (a binomial number), so the gains stay non-increasing."""
+    if present >= 1.0 or row.size == 0:
+        return row
+    from scipy.stats import binom
+
+    out = []
+    k = 0
+    while True:
+        came = np.arange(k + 1)
+        step = present * float(
+            binom.pmf(came, k, present) @ np.append(row, 0.0)[np.minimum(came, row.size)]
+        )
+        if step < 0.005:  # below half a unit of the model's hundredths
+            break
+        out.append(step)
+        k += 1
+    return np.asarray(out)
 
 
 def _clock(moment: dt.datetime) -> str:
