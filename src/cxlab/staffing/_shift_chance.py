@@ -130,6 +130,9 @@ def calibrate(
     drawn = int(scenarios)  # the scenarios simulated now, doubled where the chance is unsure
     det = None if deterministic_time is None else float(deterministic_time) / 2
 
+    # needs are agents present; the schedule puts need / keep on shift (its absence allowance),
+    # so one agent more or fewer on shift is ``keep`` of need
+    keep = 1.0 - float(rules.absence or 0.0)
     need = base.astype(float).copy()
     tight = np.zeros((nrow, n), bool)  # lowered once and put back: never lowered again
     reason = np.full((nrow, n), "", dtype=object)
@@ -199,7 +202,7 @@ def calibrate(
                 break
             previous = need.copy()
             need = need.copy()
-            need[cand] = np.minimum(need[cand], present[cand] - 1)
+            need[cand] = np.minimum(need[cand], (present[cand] - 1) * keep)
             last_lowered, last_raised, last_met = cand, None, met
             continue
         if last_lowered.any() and previous is not None:
@@ -220,7 +223,7 @@ def calibrate(
         raise_ = short & (misses < 2)
         reason[short & (misses >= 2)] = "no_gain"
         if rules.max_on_duty is not None:
-            seats = np.maximum(need, present).sum(axis=0)
+            seats = np.maximum(np.ceil(need / keep - 1e-9), present).sum(axis=0)
             for t in np.flatnonzero(raise_.any(axis=0)):
                 room = rules.max_on_duty - seats[t]
                 want = np.flatnonzero(raise_[:, t])
@@ -230,7 +233,7 @@ def calibrate(
         if not raise_.any():
             break
         need = need.copy()
-        need[raise_] = np.maximum(need[raise_], present[raise_]) + 1
+        need[raise_] = (np.maximum(np.ceil(need[raise_] / keep - 1e-9), present[raise_]) + 1) * keep
         last_lowered = np.zeros((nrow, n), bool)
         last_raised, last_met = raise_, met
     need = solved[3]  # the need of the schedule simulated last, not one asked for after it

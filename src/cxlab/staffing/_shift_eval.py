@@ -547,7 +547,7 @@ def evaluate_shifts(
     >>> sure = cx.staffing.schedule_shifts(plan, rules, mode="chance", probability=0.9, num_workers=1)
     >>> check = cx.staffing.evaluate_shifts(sure, plan, scenarios=100, seed=0)
     >>> sure.agent_shifts, round(sure.rules.absence, 2), round(check.service_level, 2)
-    (12, 0.3, 0.9)
+    (13, 0.3, 0.93)
     >>> check.share_met >= 0.8
     True
     """
