@@ -42,6 +42,7 @@ from cxlab._present import (
     local_zone,
     parse_period,
     register_labels,
+    register_units,
 )
 from cxlab._result import Result
 from cxlab._stats import adjust_p, wilson_interval
@@ -63,8 +64,11 @@ register_labels(
         "count_now": N_("Contacts this period"),
         "count_before": N_("Contacts before"),
         "negative_share": N_("Angry or anxious"),
+        "contact_reason": N_("Contact reason"),
+        "contact_reason_l1": N_("Level-1 reason"),
     }
 )
+register_units({"share_now": "share", "share_before": "share"})
 
 
 def _frame(contacts: pl.DataFrame | pl.LazyFrame, need: tuple[str, ...]) -> pl.LazyFrame:
@@ -134,7 +138,17 @@ class ReasonShares(Result):
         return _("What customers contacted about, {period}").format(period=self.period_obj.text)
 
     def summary(self) -> pl.DataFrame:
-        return self.table
+        """Level, reason, its level-1 reason, contacts and share this period, share before and
+        the adjusted p-value of the change."""
+        return self.table.select(
+            "level",
+            pl.col("term").alias("contact_reason"),
+            pl.col("parent").alias("contact_reason_l1"),
+            "count_now",
+            "share_now",
+            "share_before",
+            "p_value",
+        )
 
     def details(self) -> pl.DataFrame:
         return self.table
