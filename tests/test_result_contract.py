@@ -227,6 +227,24 @@ def _build_nps(ws: Path) -> list:
     ]
 
 
+def _build_text(ws: Path) -> list:
+    contacts = _load(ws, "contacts").collect()
+    if "note" not in contacts.columns:  # a workspace made before contacts carried notes
+        contacts = contacts.with_columns(
+            note=pl.concat_str(
+                pl.col("category_l3"),
+                pl.lit(" / "),
+                pl.col("channel"),
+                pl.lit(" #"),
+                (pl.int_range(pl.len()) % 7).cast(pl.Utf8),
+            )
+        )
+    month = pl.col("arrived_at").dt.strftime("%Y-%m")
+    last = contacts.select(month.max()).item()
+    model = cx.text.train_classifier(contacts.filter(month < last).head(3000), seed=0)
+    return [cx.text.evaluate(model, contacts.filter(month == last).head(1000), reps=20)]
+
+
 def _with_a_bad_day(contacts: pl.LazyFrame, ws: Path) -> pl.LazyFrame:
     """Half of one queue's calls on one day abandoned after 60 s, in memory: an anomalies result
     with something to show (the tiny workspace has no unusual day of its own)."""
@@ -284,6 +302,7 @@ def built(ws: Path) -> dict[str, object]:
         attempt("experiments", _build_experiments, ws)
         attempt("churn", _build_churn, ws)
         attempt("nps", _build_nps, ws)
+        attempt("text", _build_text, ws)
         attempt("review", _build_review, ws)
     return out
 
