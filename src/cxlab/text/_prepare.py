@@ -99,7 +99,8 @@ class TextAccount:
             )
         return out
 
-    def to_dict(self) -> dict:
+    def as_dict(self) -> dict:
+        """The account as plain numbers (a result's metrics carry it)."""
         return {
             "column": self.column,
             "rows": self.rows,

@@ -60,6 +60,9 @@ register_labels(
         "value_at_stake": N_("Monthly value at stake"),
         "still_open": N_("Still open"),
         "not_fcr": N_("Not resolved at first contact"),
+        "gold": N_("Gold"),
+        "silver": N_("Silver"),
+        "bronze": N_("Bronze"),
     }
 )
 
@@ -110,7 +113,8 @@ class EarlyWarning(Result):
             state = label(row["unresolved"]).lower()
             who = (
                 _("{tier} customer, {value} a month").format(
-                    tier=label(row["value_tier"]), value=fmt_value(row["monthly_value"], "money")
+                    tier=label(row["value_tier"]).lower(),
+                    value=fmt_value(row["monthly_value"], "money"),
                 )
                 if row.get("value_tier") is not None
                 else _("{value} a month").format(value=fmt_value(row["monthly_value"], "money"))
