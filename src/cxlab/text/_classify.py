@@ -223,7 +223,7 @@ def train_classifier(
     calibration: float = 0.1,
     min_df: int = 2,
     char_bits: int = 18,
-    penalty: float = 1e-6,
+    penalty: float = 1e-5,
     epochs: int = 5,
     seed: int = 0,
 ) -> ContactClassifier:
@@ -320,7 +320,7 @@ def train_classifier(
         tol=None,
         random_state=seed,
         n_jobs=2,
-        average=False,
+        average=True,
     )
     present = np.unique(y[~held])
     model.fit(x_fit, y[~held])

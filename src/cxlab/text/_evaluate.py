@@ -27,7 +27,7 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab._options import check_alpha
-from cxlab._present import N_, Headline, _, fmt_interval, fmt_value, ngettext, scrub_text
+from cxlab._present import N_, Headline, _, fmt_interval, fmt_value, scrub_text
 from cxlab._result import Result
 from cxlab.text._classify import ID, ContactClassifier
 
@@ -245,28 +245,21 @@ class ClassifierEvaluation(Result):
             )
         if c.get("empty", 0):
             out.append(
-                ngettext(
-                    "{n} contact had no text and was not classified.",
-                    "{n} contacts had no text and were not classified.",
-                    c["empty"],
-                ).format(n=fmt_value(c["empty"], "count"))
+                _("Contacts with no text, not classified: {n}.").format(
+                    n=fmt_value(c["empty"], "count")
+                )
             )
         if c.get("truncated", 0):
             out.append(
-                ngettext(
-                    "{n} very long text was read up to its first {k} characters.",
-                    "{n} very long texts were read up to their first {k} characters.",
-                    c["truncated"],
-                ).format(n=fmt_value(c["truncated"], "count"), k=fmt_value(c["max_chars"], "count"))
+                _("Very long texts read up to their first {k} characters: {n}.").format(
+                    n=fmt_value(c["truncated"], "count"), k=fmt_value(c["max_chars"], "count")
+                )
             )
         if c.get("other_language", 0):
             out.append(
-                ngettext(
-                    "{n} text was in neither Chinese nor English and was classified from its "
-                    "characters alone.",
-                    "{n} texts were in neither Chinese nor English and were classified from their "
-                    "characters alone.",
-                    c["other_language"],
+                _(
+                    "Texts in neither Chinese nor English, classified from their characters "
+                    "alone: {n}."
                 ).format(n=fmt_value(c["other_language"], "count"))
             )
         return out

@@ -10,8 +10,8 @@ inverse document frequency, rows scaled to unit length):
 
 - *words* and *word bigrams*: jieba segments for a text with Chinese characters (jieba also keeps
   the English words of a mixed text), runs of letters and digits otherwise. The vocabulary is
-  learnt from the training texts (words seen in at least ``min_df`` of them); each distinct cleaned
-  text is segmented once.
+  learnt from the training texts (words seen in at least ``min_df`` of them); each distinct run of
+  Chinese characters is segmented once, so recurring phrases cost one segmentation.
 - *character 1- to 3-grams*, hashed into ``2**char_bits`` columns by a vectorised hash over the
   code points, so that typos, abbreviations and unseen words still share most of their features.
 
@@ -36,7 +36,6 @@ import scipy.sparse as sp
 MAX_CHARS = 1000  # a note is cut to this many characters before it is read
 _CJK = r"[\u4e00-\u9fff]"
 _LATIN = r"[a-z]"
-_PUNCT = set(" \t\n，,。.！!？?；;：:、\"'“”‘’（）()[]【】《》<>-—_/\\|~…·*#@&%+=")
 _PRIMES = (
     np.uint64(0x9E3779B97F4A7C15),
     np.uint64(0xC2B2AE3D27D4EB4F),
@@ -93,30 +92,39 @@ def _jieba():
     return tk
 
 
-def _segment(text: str) -> list[str]:
-    return [t for t in _jieba().lcut(text, HMM=False) if t not in _PUNCT and not t.isspace()]
+_BLOCK = r"[\u4e00-\u9fff]+|[a-z0-9\u00e0-\u00ff]+(?:'[a-z]+)?"
 
 
 def words(texts: pl.Series) -> pl.DataFrame:
     """Long frame ``row, token`` of the words and word bigrams of cleaned ``texts`` (nulls give
-    none). Chinese texts go through jieba, each distinct text once."""
-    frame = pl.DataFrame({"text": texts}).with_row_index("row")
-    zh = frame.filter(pl.col("text").str.contains(_CJK))
-    distinct = zh["text"].unique()
-    seg = pl.DataFrame(
-        {"text": distinct, "tokens": [_segment(t) for t in distinct.to_list()]},
-        schema={"text": pl.Utf8, "tokens": pl.List(pl.Utf8)},
+    none), in order.
+
+    A text is cut into blocks, runs of Chinese characters and runs of letters and digits, as jieba
+    does before it segments; each distinct Chinese block is segmented once by jieba (without its
+    HMM for unknown words), so a phrase that recurs across notes costs one segmentation.
+    """
+    blocks = (
+        pl.DataFrame({"text": texts})
+        .with_row_index("row")
+        .select("row", pl.col("text").str.extract_all(_BLOCK).alias("block"))
+        .explode("block")
+        .drop_nulls("block")
+        .with_row_index("at")
     )
-    zh_tokens = zh.join(seg, on="text", how="left").select("row", "tokens")
-    en_tokens = frame.filter(~pl.col("text").str.contains(_CJK)).select(
-        "row", pl.col("text").str.extract_all(r"[a-z0-9à-ÿ]+(?:'[a-z]+)?").alias("tokens")
+    han = blocks.filter(pl.col("block").str.contains(_CJK))["block"].unique()
+    cut = _jieba().lcut
+    seg = pl.DataFrame(
+        {"block": han, "tokens": [cut(b, HMM=False) for b in han.to_list()]},
+        schema={"block": pl.Utf8, "tokens": pl.List(pl.Utf8)},
     )
     long = (
-        pl.concat([zh_tokens, en_tokens])
-        .explode("tokens")
-        .drop_nulls("tokens")
-        .rename({"tokens": "token"})
-        .sort("row", maintain_order=True)
+        blocks.join(seg, on="block", how="left")
+        .sort("at")
+        .select(
+            "row",
+            pl.coalesce(pl.col("tokens"), pl.concat_list(pl.col("block"))).alias("token"),
+        )
+        .explode("token")
     )
     bigrams = long.select(
         "row",

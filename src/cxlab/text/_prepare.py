@@ -99,7 +99,8 @@ class TextAccount:
             )
         return out
 
-    def to_dict(self) -> dict:
+    def as_dict(self) -> dict:
+        """The account as plain numbers (a result's metrics carry it)."""
         return {
             "column": self.column,
             "rows": self.rows,
@@ -111,7 +112,12 @@ class TextAccount:
         }
 
     def languages_text(self) -> str:
-        names = {"zh": _("Chinese"), "en": _("English"), "mixed": _("mixed"), "unknown": _("other")}
+        names = {
+            "zh": _("Chinese"),
+            "en": _("English"),
+            "mixed": _("Chinese and English"),
+            "unknown": _("other languages"),
+        }
         return fmt_list(
             style="semicolon",
             items=[f"{names[k]} {fmt_value(v, 'count')}" for k, v in self.languages.items() if v],
@@ -166,15 +172,16 @@ def prepare_text(
     was_there = raw.is_not_null()
     empty = int((was_there & (stripped.str.len_chars() == 0)).sum())
     stripped = pl.Series(text, stripped).set(stripped.str.len_chars() == 0, None)
-    long = (stripped.str.len_chars() > max_chars).fill_null(False)
-    cut = stripped.str.slice(0, max_chars).str.strip_chars()
-    values = cut.unique().drop_nulls().to_list()
-    clean = {v: scrub_text(v) for v in values}
-    scrubbed_values = {v for v, s in clean.items() if s != v}
-    language = {v: text_language(v) for v in values}
-    scrubbed = int(cut.is_in(list(scrubbed_values)).sum()) if scrubbed_values else 0
+    values = stripped.unique().drop_nulls().to_list()
+    clean = {v: scrub_text(v) for v in values}  # before cutting: a cut number is still personal
+    scrubbed_values = [v for v, s in clean.items() if s != v]
+    scrubbed = int(stripped.is_in(scrubbed_values).sum()) if scrubbed_values else 0
+    masked = stripped.replace_strict(clean, default=None, return_dtype=pl.Utf8)
+    long = (masked.str.len_chars() > max_chars).fill_null(False)
+    cut = masked.str.slice(0, max_chars).str.strip_chars()
+    language = {v: text_language(v) for v in cut.unique().drop_nulls().to_list()}
     out = data.with_columns(
-        cut.replace_strict(clean, default=None, return_dtype=pl.Utf8).alias(text),
+        cut.alias(text),
         cut.replace_strict(language, default=None, return_dtype=pl.Utf8).alias("text_language"),
         long.alias("text_truncated"),
     )

@@ -5,7 +5,7 @@ the negative ones (the early-warning list reads them).
 
 - :func:`emotion_lexicon` reads emotion words (``emotions.json``, Chinese and English) with
   negation (a negated satisfied word counts as angry, a negated angry or anxious word counts for
-  nothing), then the NPS lexicon's sentiment words: the strongest emotion found wins (angry before
+  nothing, and a text whose only emotion words are negated is neutral), then the NPS lexicon's sentiment words: the strongest emotion found wins (angry before
   anxious before satisfied on a tie); a text with only negative sentiment words is angry, with
   only positive ones satisfied, with none neutral.
 - :func:`train_emotion` fits a multinomial logistic regression on TF-IDF features of character 1-3
@@ -61,7 +61,7 @@ def _negated_zh(text: str, at: int, negators: tuple[str, ...]) -> bool:
 
 
 def _counts_zh(text: str, words: dict[str, Any]) -> dict[str, int]:
-    out = dict.fromkeys(("angry", "anxious", "satisfied"), 0)
+    out = dict.fromkeys(("angry", "anxious", "satisfied", "negated"), 0)
     taken: list[tuple[int, int]] = []
     terms = sorted(((t, e) for e, ts in words["zh"].items() for t in ts), key=lambda x: -len(x[0]))
     for term, emotion in terms:  # longest first: 不满 before 满意 is found inside 不满意
@@ -77,12 +77,14 @@ def _counts_zh(text: str, words: dict[str, Any]) -> dict[str, int]:
                     out[emotion] += 1
                 elif emotion == "satisfied":
                     out["angry"] += 1
+                else:
+                    out["negated"] += 1
             start = text.find(term, end)
     return out
 
 
 def _counts_en(text: str, words: dict[str, Any]) -> dict[str, int]:
-    out = dict.fromkeys(("angry", "anxious", "satisfied"), 0)
+    out = dict.fromkeys(("angry", "anxious", "satisfied", "negated"), 0)
     toks = _EN.findall(text.lower())
     negators = set(words["negators"]["en"])
     for emotion, terms in words["en"].items():
@@ -96,6 +98,8 @@ def _counts_en(text: str, words: dict[str, Any]) -> dict[str, int]:
                         out[emotion] += 1
                     elif emotion == "satisfied":
                         out["angry"] += 1
+                    else:
+                        out["negated"] += 1
     return out
 
 
@@ -115,9 +119,12 @@ def lexicon_emotion_of(text: str | None, language: str | None = None) -> str | N
     counts = _counts_zh(text, words)
     for k, v in _counts_en(text, words).items():
         counts[k] += v
+    negated = counts.pop("negated")
     best = max(counts.values())
     if best > 0:
         return next(e for e in ("angry", "anxious", "satisfied") if counts[e] == best)
+    if negated:  # "不着急": an emotion said not to be there
+        return "neutral"
     lang = "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en"
     _themes, score = analyse_text(text, lang if language is None else _lexicon_language(language))
     return "angry" if score < 0 else "satisfied" if score > 0 else "neutral"

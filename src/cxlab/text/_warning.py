@@ -56,10 +56,13 @@ from cxlab.text._sentiment import NEGATIVE, EmotionModel, emotion_lexicon
 
 register_labels(
     {
-        "reason": N_("Why"),
-        "score": N_("Monthly value at stake"),
+        "follow_up_reason": N_("Why"),
+        "value_at_stake": N_("Monthly value at stake"),
         "still_open": N_("Still open"),
         "not_fcr": N_("Not resolved at first contact"),
+        "gold": N_("Gold"),
+        "silver": N_("Silver"),
+        "bronze": N_("Bronze"),
     }
 )
 
@@ -76,7 +79,7 @@ COLUMNS = (
     "value_tier",
     "segment",
     "monthly_value",
-    "score",
+    "value_at_stake",
     "note",
 )
 
@@ -107,10 +110,11 @@ class EarlyWarning(Result):
                 feeling = _("{emotion} (probability {p} of angry or anxious)").format(
                     emotion=feeling, p=fmt_value(row["p_negative"], "share")
                 )
-            state = label(row["unresolved"])
+            state = label(row["unresolved"]).lower()
             who = (
                 _("{tier} customer, {value} a month").format(
-                    tier=label(row["value_tier"]), value=fmt_value(row["monthly_value"], "money")
+                    tier=label(row["value_tier"]).lower(),
+                    value=fmt_value(row["monthly_value"], "money"),
                 )
                 if row.get("value_tier") is not None
                 else _("{value} a month").format(value=fmt_value(row["monthly_value"], "money"))
@@ -122,9 +126,9 @@ class EarlyWarning(Result):
 
     def summary(self) -> pl.DataFrame:
         t = self.table
-        shown = t.with_columns(pl.Series("reason", self._reasons(t), pl.Utf8))
+        shown = t.with_columns(pl.Series("follow_up_reason", self._reasons(t), pl.Utf8))
         shown = mask_column(mask_column(shown, "customer_id"), "contact_id")
-        return scrub_frame(shown, [self.text, "reason"])
+        return scrub_frame(shown, [self.text, "follow_up_reason"])
 
     def headline(self) -> list[Headline]:
         return [
@@ -175,7 +179,7 @@ class EarlyWarning(Result):
                 _(
                     "They are ranked by monthly value weighted by the chance the customer is "
                     "upset; the first has {value} a month at stake."
-                ).format(value=fmt_value(top["score"], "money"))
+                ).format(value=fmt_value(top["value_at_stake"], "money"))
             )
         if self.reader == "lexicon":
             out.append(
@@ -195,9 +199,9 @@ class EarlyWarning(Result):
 
         by = "category" if "category" in self.table.columns else "predicted_emotion"
         counts = (
-            self.table.group_by(by).agg(pl.len(), pl.col("score").sum()).sort("len")
+            self.table.group_by(by).agg(pl.len(), pl.col("value_at_stake").sum()).sort("len")
             if self.table.height
-            else pl.DataFrame({by: [None], "len": [0], "score": [0.0]})
+            else pl.DataFrame({by: [None], "len": [0], "value_at_stake": [0.0]})
         )
         fig = go.Figure(
             go.Bar(
@@ -236,7 +240,9 @@ class EarlyWarning(Result):
         """Write the full list with real ids and the reason (CSV or Parquet by suffix)."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        full = self.table.with_columns(pl.Series("reason", self._reasons(self.table), pl.Utf8))
+        full = self.table.with_columns(
+            pl.Series("follow_up_reason", self._reasons(self.table), pl.Utf8)
+        )
         if target.suffix == ".parquet":
             full.write_parquet(target)
         else:
@@ -344,10 +350,10 @@ def early_warning(
     if min_monthly_value is not None:
         valuable = valuable | (pl.col("monthly_value") >= min_monthly_value).fill_null(False)
     listed = joined.filter(valuable).with_columns(
-        (pl.col("p_negative") * pl.col("monthly_value")).alias("score")
+        (pl.col("p_negative") * pl.col("monthly_value")).alias("value_at_stake")
     )
     listed = listed.with_columns((pl.col("unresolved") == "still_open").alias("_open")).sort(
-        ["score", "_open", "arrived_at"], descending=[True, True, False], nulls_last=True
+        ["value_at_stake", "_open", "arrived_at"], descending=[True, True, False], nulls_last=True
     )
     if text != "note" and text in listed.columns:
         listed = listed.rename({text: "note"}) if "note" not in listed.columns else listed
