@@ -52,9 +52,9 @@ from cxlab.text._sentiment import NEGATIVE
 from cxlab.text._topics import Emerging, emerging
 
 LEVELS = ("category", "category_l2", "category_l3")
-TRAIN_SAMPLE = 5000
-EVAL_SAMPLE = 3000
-TERM_SAMPLE = 3000
+TRAIN_SAMPLE = 4000
+EVAL_SAMPLE = 2000
+TERM_SAMPLE = 2000
 MONTH_SAMPLE = 1000
 
 register_labels(
@@ -469,8 +469,8 @@ def rising(
 ) -> Emerging:
     """Level-3 reasons (``by="reason"``) or words of the notes (``by="term"``) whose share rose
     beyond chance in ``period`` against the ``baseline`` periods before it (false discovery rate
-    ``alpha``); words are read from ``sample`` notes of the period and as many of the periods
-    before (``None``: all), so a report stays quick.
+    ``alpha``); words are read from ``sample`` notes of the period and twice as many of the
+    periods before (``None``: all), so a report stays quick.
 
     References
     ----------
@@ -507,7 +507,7 @@ def rising(
     picked = pl.concat(
         [
             _sample(inside, sample, seed),
-            _sample(outside, None if sample is None else sample * baseline, seed),
+            _sample(outside, None if sample is None else 2 * sample, seed),
         ]
     )
     return emerging(
