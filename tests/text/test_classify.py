@@ -108,6 +108,8 @@ def test_bad_texts_are_counted_and_said(trained) -> None:
     assert pred["language"].to_list() == ["zh", None, None, "other", "zh"]
     assert pred["category_predicted"].to_list()[:3] == ["Billing", None, None]
     assert pred["path_probability"].null_count() == 2
+    with pytest.raises(cx.OptionError, match="target=90"):
+        cx.text.evaluate(trained, later, target=90)
     result = cx.text.evaluate(trained, later, reps=10)
     assert result.counts == {
         "contacts": 5,

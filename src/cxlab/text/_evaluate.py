@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from cxlab._errors import NotEnoughDataError, SchemaError
+from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 from cxlab._options import check_alpha
 from cxlab._present import N_, Headline, _, fmt_interval, fmt_value, scrub_text
 from cxlab._result import Result
@@ -345,8 +345,8 @@ def evaluate(
     (3, 1)
     """
     alpha = check_alpha(alpha)
-    if not 0 < target < 1:
-        raise SchemaError(f"target={target!r} is not an accuracy between 0 and 1, e.g. 0.90.")
+    if not isinstance(target, int | float) or not 0 < target < 1:
+        raise OptionError(f"target={target!r} is not an accuracy between 0 and 1, e.g. 0.90.")
     labels = classifier.labels
     frame = contacts.collect() if isinstance(contacts, pl.LazyFrame) else contacts
     pred = classifier.predict(frame)
