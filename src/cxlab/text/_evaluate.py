@@ -348,7 +348,11 @@ def evaluate(
     if not isinstance(target, int | float) or not 0 < target < 1:
         raise OptionError(f"target={target!r} is not an accuracy between 0 and 1, e.g. 0.90.")
     labels = classifier.labels
-    frame = contacts.collect() if isinstance(contacts, pl.LazyFrame) else contacts
+    if isinstance(contacts, pl.LazyFrame):  # read only the columns used
+        names = contacts.collect_schema().names()
+        wanted = [ID, classifier.text, *labels]
+        contacts = contacts.select([c for c in wanted if c in names]).collect()
+    frame = contacts
     pred = classifier.predict(frame)
     have_manual = all(c in frame.columns for c in labels)
     table = pred
