@@ -88,7 +88,7 @@ def test_routing_curve_and_calibration(evaluated) -> None:
         and cal["ece"].is_between(0, 0.5).all()
         and cal["brier"].is_between(0, 1).all()
     )
-    rel = evaluated.reliability.filter(pl.col("level") == 1)
+    rel = evaluated.reliability.filter((pl.col("level") == 1) & (pl.col("reference") == "truth"))
     assert rel["n"].sum() == evaluated.counts["classified"]
     assert evaluated.confusions.filter(pl.col("level") == 1).height >= 3
 
