@@ -84,11 +84,13 @@ def test_routing_curve_and_calibration(evaluated) -> None:
     assert acc[-1] > acc[0] + 0.1  # confident contacts are right more often
     cal = evaluated.calibration
     assert (
-        cal.height == 3
+        cal.height == 6
         and cal["ece"].is_between(0, 0.5).all()
         and cal["brier"].is_between(0, 1).all()
     )
     rel = evaluated.reliability.filter((pl.col("level") == 1) & (pl.col("reference") == "truth"))
+    ece = dict(cal.filter(pl.col("level") == 3).select("reference", "ece").rows())
+    assert ece["manual"] < ece["truth"]  # calibrated to the (noisy) labels it learnt from
     assert rel["n"].sum() == evaluated.counts["classified"]
     assert evaluated.confusions.filter(pl.col("level") == 1).height >= 3
 
