@@ -22,6 +22,7 @@ _SUBPACKAGES = (
     "experiments",
     "churn",
     "nps",
+    "text",
     "viz",
     "runner",
     "review",
@@ -56,6 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover
         review,
         runner,
         staffing,
+        text,
         viz,
     )
 
