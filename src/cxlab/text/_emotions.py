@@ -403,6 +403,10 @@ class Emotions(Result):
         """One row per contact with the emotion read, its text scrubbed of personal data."""
         return scrub_frame(self.table)
 
+    def details(self) -> pl.DataFrame:
+        """The emotion of each contact (see :meth:`contacts`)."""
+        return self.contacts()
+
     def headline(self) -> list[Headline]:
         negative = self.shares.filter(pl.col("term").is_in(list(NEGATIVE)))
         total = int(self.shares["count"].sum())

@@ -237,7 +237,12 @@ class Emerging(Result):
         return self.table
 
     def risers(self) -> pl.DataFrame:
+        """The items whose share rose beyond chance (q-value at most ``alpha``)."""
         return self.table.filter(pl.col("rising"))
+
+    def details(self) -> pl.DataFrame:
+        """The risers (see :meth:`risers`)."""
+        return self.risers()
 
     def headline(self) -> list[Headline]:
         return [
