@@ -154,3 +154,9 @@ def test_false_discovery_rate_of_note_words_under_no_change_stays_at_most_alpha(
         for seed in range(runs)
     )
     assert any_found / runs <= alpha + 2 * np.sqrt(alpha * (1 - alpha) / runs), any_found
+
+
+def test_a_lower_level_of_the_taxonomy_is_read_the_same_way() -> None:
+    frame = _contacts(1, rise="refund").rename({"category": "category_l3"})
+    result = emerging(frame, period="2026-04", by="category_l3", time_zone="UTC")
+    assert result.risers()["term"].to_list() == ["refund"]
