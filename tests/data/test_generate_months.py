@@ -103,6 +103,7 @@ def store_digest(workspace: Path) -> dict:
         if table.is_dir() and any(table.glob("**/*.parquet"))
     }
     out["truth.json"] = hashlib.sha256((processed / "truth.json").read_bytes()).hexdigest()[:16]
+    out["truth_labels"] = table_digest([processed / "truth_labels.parquet"])
     return out
 
 

@@ -84,11 +84,13 @@ def test_routing_curve_and_calibration(evaluated) -> None:
     assert acc[-1] > acc[0] + 0.1  # confident contacts are right more often
     cal = evaluated.calibration
     assert (
-        cal.height == 3
+        cal.height == 6
         and cal["ece"].is_between(0, 0.5).all()
         and cal["brier"].is_between(0, 1).all()
     )
-    rel = evaluated.reliability.filter(pl.col("level") == 1)
+    rel = evaluated.reliability.filter((pl.col("level") == 1) & (pl.col("reference") == "truth"))
+    ece = dict(cal.filter(pl.col("level") == 3).select("reference", "ece").rows())
+    assert ece["manual"] < ece["truth"]  # calibrated to the (noisy) labels it learnt from
     assert rel["n"].sum() == evaluated.counts["classified"]
     assert evaluated.confusions.filter(pl.col("level") == 1).height >= 3
 
@@ -108,6 +110,8 @@ def test_bad_texts_are_counted_and_said(trained) -> None:
     assert pred["language"].to_list() == ["zh", None, None, "other", "zh"]
     assert pred["category_predicted"].to_list()[:3] == ["Billing", None, None]
     assert pred["path_probability"].null_count() == 2
+    with pytest.raises(cx.OptionError, match="target=90"):
+        cx.text.evaluate(trained, later, target=90)
     result = cx.text.evaluate(trained, later, reps=10)
     assert result.counts == {
         "contacts": 5,

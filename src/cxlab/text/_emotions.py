@@ -298,20 +298,28 @@ def evaluate_emotion(
     index = {c: i for i, c in enumerate(classes)}
     t = np.array([index[c] for c in truth])
     n = len(t)
+    k = len(classes)
+    # resampling contacts is resampling the cells (truth, trained, word list) they fall in: the
+    # bootstrap draws k**3 cell counts, whatever the number of contacts
+    p_of = {name: np.array([index[c] for c in p_list]) for name, p_list in preds.items()}
+    cell = t * k * k + p_of["trained"] * k + p_of["lexicon"]
+    observed = np.bincount(cell, minlength=k**3).astype(float)
+    grid = np.arange(k**3)
+    cell_of = {"truth": grid // (k * k), "trained": (grid // k) % k, "lexicon": grid % k}
     rng = np.random.default_rng(seed)
-    weights = rng.multinomial(n, np.full(n, 1 / n), size=resamples).astype(float)
+    weights = rng.multinomial(n, observed / n, size=resamples).astype(float)
     rows, boot = [], {}
-    for name, p_list in preds.items():
-        p = np.array([index[c] for c in p_list])
+    for name in preds:
+        p = p_of[name]
         right = (t == p).astype(float)
         acc = float(right.mean())
         lo, hi = wilson(right.sum(), n, alpha)
-        boot[("accuracy", name)] = weights @ right / n
+        boot[("accuracy", name)] = weights @ (cell_of["truth"] == cell_of[name]) / n
         rows.append(
             ("accuracy", name, acc, float(boot[("accuracy", name)].std()), float(lo), float(hi))
         )
         f1 = float(_macro_f1(t, p, len(classes), np.ones((1, n)))[0])
-        boot[("macro_f1", name)] = _macro_f1(t, p, len(classes), weights)
+        boot[("macro_f1", name)] = _macro_f1(cell_of["truth"], cell_of[name], k, weights)
         q = np.nanquantile(boot[("macro_f1", name)], [alpha / 2, 1 - alpha / 2])
         rows.append(
             (
@@ -332,7 +340,9 @@ def evaluate_emotion(
         est = {r["model"]: r["estimate"] for r in table_rows if r["term"] == term}
         diff = boot[(term, "trained")] - boot[(term, "lexicon")]
         q = np.nanquantile(diff, [alpha / 2, 1 - alpha / 2])
-        p_value = float(min(1.0, 2 * min((diff <= 0).mean(), (diff >= 0).mean())))
+        # two-sided bootstrap p-value, never below 2 / (resamples + 1)
+        tail = min(int((diff <= 0).sum()), int((diff >= 0).sum())) + 1
+        p_value = float(min(1.0, 2 * tail / (len(diff) + 1)))
         table_rows.append(
             {
                 "term": term,
@@ -402,6 +412,10 @@ class Emotions(Result):
     def contacts(self) -> pl.DataFrame:
         """One row per contact with the emotion read, its text scrubbed of personal data."""
         return scrub_frame(self.table)
+
+    def details(self) -> pl.DataFrame:
+        """The emotion of each contact (see :meth:`contacts`)."""
+        return self.contacts()
 
     def headline(self) -> list[Headline]:
         negative = self.shares.filter(pl.col("term").is_in(list(NEGATIVE)))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from cxlab._errors import NotEnoughDataError, SchemaError
+from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 from cxlab._options import check_alpha
 from cxlab._present import N_, Headline, _, fmt_interval, fmt_value, scrub_text
 from cxlab._result import Result
@@ -79,6 +79,21 @@ def _score(y, p, alpha: float, rng: np.random.Generator, reps: int) -> list[tupl
             float(np.quantile(boot, 1 - alpha / 2)),
         ),
     ]
+
+
+def _reliability(prob: np.ndarray, right: np.ndarray) -> tuple[list[tuple], float, float]:
+    """Reliability bins ``(low, high, n, mean probability, accuracy)``, the expected calibration
+    error and the Brier score of the predicted category."""
+    edges = np.linspace(0, 1, BINS + 1)
+    which = np.clip(np.digitize(prob, edges[1:-1]), 0, BINS - 1)
+    rows, ece = [], 0.0
+    for b in range(BINS):
+        inside = which == b
+        if inside.any():
+            mean_p, acc = float(prob[inside].mean()), float(right[inside].mean())
+            ece += float(inside.mean()) * abs(mean_p - acc)
+            rows.append((float(edges[b]), float(edges[b + 1]), int(inside.sum()), mean_p, acc))
+    return rows, ece, float(np.mean((prob - right) ** 2))
 
 
 @dataclass(frozen=True)
@@ -237,12 +252,21 @@ class ClassifierEvaluation(Result):
             )
         cal = self.calibration.filter(pl.col("level") == 1)
         if cal.height:
+            ece = dict(zip(cal["reference"].to_list(), cal["ece"].to_list(), strict=True))
+            first = ece.get(self.reference)
             out.append(
                 _(
                     "Level-1 probabilities are off from the observed accuracy by {ece} on average "
                     "(expected calibration error)."
-                ).format(ece=fmt_value(cal["ece"][0], "share"))
+                ).format(ece=fmt_value(first, "share"))
             )
+            if self.reference == "truth" and "manual" in ece:
+                out.append(
+                    _(
+                        "Against the manual labels they learnt from, the gap is {ece}: the "
+                        "probabilities are calibrated to those labels, errors included."
+                    ).format(ece=fmt_value(ece["manual"], "share"))
+                )
         if c.get("empty", 0):
             out.append(
                 _("Contacts with no text, not classified: {n}.").format(
@@ -345,10 +369,14 @@ def evaluate(
     (3, 1)
     """
     alpha = check_alpha(alpha)
-    if not 0 < target < 1:
-        raise SchemaError(f"target={target!r} is not an accuracy between 0 and 1, e.g. 0.90.")
+    if not isinstance(target, int | float) or not 0 < target < 1:
+        raise OptionError(f"target={target!r} is not an accuracy between 0 and 1, e.g. 0.90.")
     labels = classifier.labels
-    frame = contacts.collect() if isinstance(contacts, pl.LazyFrame) else contacts
+    if isinstance(contacts, pl.LazyFrame):  # read only the columns used
+        names = contacts.collect_schema().names()
+        wanted = [ID, classifier.text, *labels]
+        contacts = contacts.select([c for c in wanted if c in names]).collect()
+    frame = contacts
     pred = classifier.predict(frame)
     have_manual = all(c in frame.columns for c in labels)
     table = pred
@@ -405,16 +433,14 @@ def evaluate(
                 )
                 .filter(pl.col("actual") != pl.col("predicted"))
             )
-        edges = np.linspace(0, 1, BINS + 1)
-        which = np.clip(np.digitize(prob, edges[1:-1]), 0, BINS - 1)
-        ece = 0.0
-        for b in range(BINS):
-            inside = which == b
-            if inside.any():
-                mean_p, acc = float(prob[inside].mean()), float(right[inside].mean())
-                ece += inside.mean() * abs(mean_p - acc)
-                rel_rows.append((level, edges[b], edges[b + 1], int(inside.sum()), mean_p, acc))
-        cal_rows.append((level, float(ece), float(np.mean((prob - right) ** 2)), len(right)))
+        cal_refs = [("truth", f"{col}_true")] if truth is not None else []
+        cal_refs += [("manual", f"{col}_manual")] if have_manual else []
+        for ref, cal_col in cal_refs:
+            kept = done.filter(pl.col(cal_col).is_not_null())
+            hit = (kept[cal_col] == kept[f"{col}_predicted"]).to_numpy()
+            rel, ece, brier = _reliability(kept[f"{col}_probability"].to_numpy(), hit)
+            rel_rows += [(level, ref, *r) for r in rel]
+            cal_rows.append((level, ref, ece, brier, len(hit)))
         for t in THRESHOLDS:
             routed = prob >= t
             k = int(right[routed].sum())
@@ -456,10 +482,12 @@ def evaluate(
     )
     reliability = pl.DataFrame(
         rel_rows,
-        schema=["level", "bin_low", "bin_high", "n", "mean_probability", "accuracy"],
+        schema=["level", "reference", "bin_low", "bin_high", "n", "mean_probability", "accuracy"],
         orient="row",
     )
-    calibration = pl.DataFrame(cal_rows, schema=["level", "ece", "brier", "n"], orient="row")
+    calibration = pl.DataFrame(
+        cal_rows, schema=["level", "reference", "ece", "brier", "n"], orient="row"
+    )
     routing = pl.DataFrame(
         route_rows,
         schema={

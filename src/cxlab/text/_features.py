@@ -165,6 +165,15 @@ def char_ngrams(texts: pl.Series, bits: int) -> sp.csr_matrix:
     return out
 
 
+def _distinct(texts: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """The distinct texts (first-seen order) and, for each text, the index of its distinct one."""
+    frame = pl.DataFrame({"text": texts}).with_row_index("row")
+    distinct = frame.unique("text", keep="first", maintain_order=True).select("text")
+    distinct = distinct.with_row_index("at")
+    inverse = frame.join(distinct, on="text", how="left", nulls_equal=True).sort("row")["at"]
+    return distinct["text"], inverse.to_numpy().astype(np.int64)
+
+
 @dataclass
 class TextFeatures:
     """Words (vocabulary learnt) and hashed character n-grams, TF-IDF weighted."""
@@ -200,25 +209,37 @@ class TextFeatures:
 
     def fit_transform(self, texts: pl.Series) -> sp.csr_matrix:
         """Learn the vocabulary and the inverse document frequencies; the weighted matrix."""
-        long = words(texts)
+        distinct, inverse = _distinct(texts)
+        times = pl.DataFrame(
+            {
+                "row": np.arange(len(distinct)),
+                "times": np.bincount(inverse, minlength=len(distinct)),
+            },
+            schema={"row": pl.UInt32, "times": pl.Int64},
+        )
+        long = words(distinct)
         self.vocabulary = (
             long.unique(["row", "token"])
+            .join(times, on="row")
             .group_by("token")
-            .len()
-            .filter(pl.col("len") >= self.min_df)
+            .agg(pl.col("times").sum())
+            .filter(pl.col("times") >= self.min_df)
             .sort("token")
             .with_row_index("column")
             .select("token", pl.col("column").cast(pl.Int64))
         )
-        x = self._counts(texts, long)
-        n = x.shape[0]
-        df = np.bincount(x.indices, minlength=x.shape[1])
+        x = self._counts(distinct, long)
+        per_entry = np.repeat(times["times"].to_numpy(), np.diff(x.indptr)).astype(np.float64)
+        df = np.bincount(x.indices, weights=per_entry, minlength=x.shape[1])
+        n = len(texts)
         self.idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
-        return self._weigh(x)
+        return self._weigh(x)[inverse]
 
     def transform(self, texts: pl.Series) -> sp.csr_matrix:
-        """The weighted matrix of cleaned ``texts`` with the learnt vocabulary and weights."""
-        return self._weigh(self._counts(texts))
+        """The weighted matrix of cleaned ``texts`` with the learnt vocabulary and weights (each
+        distinct text is read once)."""
+        distinct, inverse = _distinct(texts)
+        return self._weigh(self._counts(distinct))[inverse]
 
     def _weigh(self, x: sp.csr_matrix) -> sp.csr_matrix:
         assert self.idf is not None

@@ -1,6 +1,7 @@
 """Emerging topics: categories and note terms whose share rose beyond chance this period.
 
-For each category (``by="category"``: share of contacts) or term (``by="term"``: share of
+For each category (``by="category"``, or a lower level of the taxonomy, ``"category_l2"`` or
+``"category_l3"``: share of contacts) or term (``by="term"``: share of
 contacts whose note holds the word at least once; Chinese segmented with jieba, English words,
 stop words and single characters left out), the share in ``period`` is set against the pooled
 share of the ``baseline`` periods just before it.
@@ -53,7 +54,7 @@ from cxlab.features import text_tokens
 from cxlab.text._emotions import wilson
 from cxlab.text._prepare import MAX_CHARS, TextAccount, prepare_text
 
-By = Literal["category", "term"]
+By = Literal["category", "category_l2", "category_l3", "term"]
 
 register_labels(
     {
@@ -229,7 +230,7 @@ class Emerging(Result):
     def title(self) -> str:
         return (
             _("Categories on the rise, {period}")
-            if self.by == "category"
+            if self.by != "term"
             else _("Words on the rise in contact notes, {period}")
         ).format(period=self.period_obj.text)
 
@@ -237,7 +238,12 @@ class Emerging(Result):
         return self.table
 
     def risers(self) -> pl.DataFrame:
+        """The items whose share rose beyond chance (q-value at most ``alpha``)."""
         return self.table.filter(pl.col("rising"))
+
+    def details(self) -> pl.DataFrame:
+        """The risers (see :meth:`risers`)."""
+        return self.risers()
 
     def headline(self) -> list[Headline]:
         return [
@@ -253,7 +259,7 @@ class Emerging(Result):
     def findings(self) -> list[str]:
         up = self.risers()
         tested = self.table.height
-        kind = _("categories") if self.by == "category" else _("words")
+        kind = _("categories") if self.by != "term" else _("words")
         out = []
         if tested == 0:
             out.append(
@@ -386,7 +392,7 @@ def emerging(
     Raises
     ------
     OptionError
-        ``by`` is not "category" or "term", ``alpha`` not in (0, 1), or ``period`` not a period.
+        ``by`` is not "category", "category_l2", "category_l3" or "term", ``alpha`` not in (0, 1), or ``period`` not a period.
     SchemaError
         ``arrived_at`` or the column read (``category``, or ``text``) is missing.
     NotEnoughDataError
@@ -411,7 +417,7 @@ def emerging(
         raise OptionError(f"baseline must be a positive whole number of periods, not {baseline!r}.")
     lf = contacts.lazy()
     names = lf.collect_schema().names()
-    column = "category" if by == "category" else text
+    column = text if by == "term" else by
     missing = [c for c in ("arrived_at", column) if c not in names]
     if missing:
         raise SchemaError(f"emerging: contacts lacks {', '.join(missing)}.")
@@ -432,7 +438,7 @@ def emerging(
                 f"contacts cover {span['first']} to {span['last']} ({tz})."
             )
     account = None
-    if by == "category":
+    if by != "term":
         now, then = now.drop_nulls(column), then.drop_nulls(column)
         c1 = now[column].value_counts()
         c0 = then[column].value_counts()

@@ -130,6 +130,15 @@ class EarlyWarning(Result):
         shown = mask_column(mask_column(shown, "customer_id"), "contact_id")
         return scrub_frame(shown, [self.text, "follow_up_reason"])
 
+    def details(self) -> pl.DataFrame:
+        """How the list was narrowed: contacts of the period, with a note, angry or anxious, not
+        resolved, from a valuable customer."""
+        steps = ("contacts", "with_text", "negative", "unresolved", "valuable")
+        return pl.DataFrame(
+            {"step": list(steps), "count": [int(self.funnel.get(k, 0)) for k in steps]},
+            schema={"step": pl.Utf8, "count": pl.Int64},
+        )
+
     def headline(self) -> list[Headline]:
         return [
             Headline(
