@@ -284,8 +284,22 @@ def _build_text_emotions(ws: Path) -> list:
     ]
 
 
+def _build_text_report(ws: Path) -> list:
+    contacts = _load(ws, "contacts")
+    if "note" not in contacts.collect_schema().names():  # a workspace made before notes
+        contacts = contacts.with_columns(note=pl.col("category_l3"))
+    reasons = cx.text.reasons(contacts)
+    accuracy = cx.text.classification(contacts, train_sample=500, eval_sample=300)
+    feelings = cx.text.emotion_trend(contacts, months=2, sample=200)
+    return [
+        reasons,
+        feelings,
+        cx.text.answer(reasons, accuracy=accuracy, target=0.9, feelings=feelings),
+    ]
+
+
 def _build_text(ws: Path) -> list:
-    return _build_text_reasons(ws) + _build_text_emotions(ws)
+    return _build_text_reasons(ws) + _build_text_emotions(ws) + _build_text_report(ws)
 
 
 def _with_a_bad_day(contacts: pl.LazyFrame, ws: Path) -> pl.LazyFrame:

@@ -19,12 +19,41 @@ from cxlab._present import (
     _,
     fmt_value,
     label,
+    register_labels,
+    register_units,
 )
 from cxlab._result import Result
 from cxlab.text._evaluate import LEVEL_WORDS, ClassifierEvaluation
 from cxlab.text._reasons import EmotionTrend, ReasonShares
 from cxlab.text._topics import Emerging
 from cxlab.text._warning import EarlyWarning
+
+register_labels(
+    {
+        "scored": N_("Scored"),
+        "scored_against": N_("Against"),
+        "measure": N_("Measure"),
+        "n_scored": N_("Contacts scored"),
+        "confidence_at_least": N_("Confidence at least"),
+        "share_routed": N_("Share routed automatically"),
+        "routed_accuracy": N_("Accuracy of those routed"),
+        "n_routed": N_("Contacts routed"),
+        "calibration_error": N_("Expected calibration error"),
+        "brier_score": N_("Brier score"),
+    }
+)
+register_units(
+    {
+        "share_routed": "share",
+        "routed_accuracy": "share",
+        "calibration_error": "share",
+        "confidence_at_least": "ratio",
+        "brier_score": "ratio",
+    }
+)
+WHO = {"model": N_("The classifier"), "manual": N_("Agents' labels")}
+AGAINST = {"truth": N_("True reasons"), "manual": N_("Agents' labels")}
+MEASURE = {"accuracy": N_("Accuracy"), "macro_f1": N_("Macro-F1")}
 
 ACCURACY_KEY = "classification_accuracy"
 """The key of the level-1 accuracy card; the monthly review's scorecard reads it by this key."""
@@ -211,6 +240,10 @@ class ContactReasonsAnswer(Result):
             break
         return out
 
+    def appendix(self) -> ReportAppendix:
+        """The report's appendix: methods and the full tables behind the sections."""
+        return ReportAppendix(self)
+
     def _repr_html_(self) -> str:
         from cxlab._present import CSS, cards_html, findings_html
 
@@ -222,6 +255,101 @@ class ContactReasonsAnswer(Result):
     def plot(self):
         """The level-2 reasons' shares, this period against the comparison period."""
         return self.reasons.plot()
+
+
+@dataclass(frozen=True)
+class ReportAppendix:
+    """Method notes and full tables of a contact-reasons report, in the report's language."""
+
+    answer: ContactReasonsAnswer
+
+    def notes(self) -> list[str]:
+        out = [
+            _(
+                "Reason shares: Wilson intervals; a change is tested with two proportions and "
+                "adjusted across the reasons of a level (Benjamini-Hochberg)."
+            )
+        ]
+        acc = self.answer.accuracy
+        if acc is not None:
+            out.append(
+                _(
+                    "Classifier: TF-IDF words and character n-grams, a linear model over the "
+                    "full reason paths with calibrated probabilities, trained on {n} notes of "
+                    "the months before and scored on {m} notes of the period (drawn at random); "
+                    "accuracy with Wilson intervals, macro-F1 with bootstrap intervals."
+                ).format(
+                    n=fmt_value(acc.counts.get("trained", 0), "count"),
+                    m=fmt_value(acc.counts.get("contacts", 0), "count"),
+                )
+            )
+        if self.answer.feelings is not None:
+            out.append(_("Emotions: read with the word list from a sample of notes each month."))
+        return out
+
+    def tables(self) -> list[tuple[str, pl.DataFrame, dict[str, str]]]:
+        a = self.answer
+        out = [(_("Contact reasons, this period and before"), a.reasons.shown(), {})]
+        acc = a.accuracy
+        if acc is not None:
+            scores = acc.scores.select(
+                pl.col("level").alias("reason_level"),
+                pl.col("source")
+                .replace_strict(WHO, default=None)
+                .map_elements(_, return_dtype=pl.Utf8)
+                .alias("scored"),
+                pl.col("reference")
+                .replace_strict(AGAINST, default=None)
+                .map_elements(_, return_dtype=pl.Utf8)
+                .alias("scored_against"),
+                pl.col("metric")
+                .replace_strict(MEASURE, default=None)
+                .map_elements(_, return_dtype=pl.Utf8)
+                .alias("measure"),
+                "estimate",
+                pl.col("ci_low").alias("share_low"),
+                pl.col("ci_high").alias("share_high"),
+                pl.col("n").alias("n_scored"),
+            )
+            out.append((_("Accuracy of the classification"), scores, {"estimate": "share"}))
+            tenth = (pl.col("threshold") * 100).round(0) % 10 == 0  # every 0.1 of confidence
+            routing = acc.routing.filter((pl.col("n_routed") > 0) & tenth).select(
+                pl.col("level").alias("reason_level"),
+                pl.col("threshold").alias("confidence_at_least"),
+                "share_routed",
+                pl.col("accuracy").alias("routed_accuracy"),
+                "n_routed",
+            )
+            out.append((_("Routing automatically, by confidence"), routing, {}))
+            if acc.calibration.height:
+                cal = acc.calibration
+                cols = [pl.col("level").alias("reason_level")]
+                if "reference" in cal.columns:
+                    cols.append(
+                        pl.col("reference")
+                        .replace_strict(AGAINST, default=None)
+                        .map_elements(_, return_dtype=pl.Utf8)
+                        .alias("scored_against")
+                    )
+                cols += [
+                    pl.col("ece").alias("calibration_error"),
+                    pl.col("brier").alias("brier_score"),
+                ]
+                out.append((_("Calibration of the probabilities"), cal.select(cols), {}))
+        if a.feelings is not None:
+            out.append((_("Emotions month by month"), a.feelings.shown(), {}))
+        return out
+
+    def _repr_html_(self) -> str:
+        from cxlab._present import CSS, note_html, table_html
+
+        title = html.escape(_("Methods and full tables"))
+        parts = [f"{CSS}<div class='cx-result cx-details'><h4>{title}</h4>"]
+        parts += [note_html(n) for n in self.notes()]
+        for caption, frame, units in self.tables():
+            parts.append(table_html(frame, units=units, max_rows=None, caption=caption))
+        parts.append("</div>")
+        return "".join(parts)
 
 
 def answer(

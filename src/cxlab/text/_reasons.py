@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -52,6 +52,7 @@ from cxlab.text._sentiment import NEGATIVE
 from cxlab.text._topics import Emerging, emerging
 
 LEVELS = ("category", "category_l2", "category_l3")
+EMOTION_ORDER = ("angry", "anxious", "neutral", "satisfied")
 TRAIN_SAMPLE = 4000
 EVAL_SAMPLE = 2000
 TERM_SAMPLE = 2000
@@ -66,9 +67,24 @@ register_labels(
         "negative_share": N_("Angry or anxious"),
         "contact_reason": N_("Contact reason"),
         "contact_reason_l1": N_("Level-1 reason"),
+        "reason_level": N_("Level"),
+        "emotion_name": N_("Emotion"),
+        "emotion_notes": N_("Notes with this emotion"),
+        "notes_read": N_("Notes read"),
+        "emotion_share": N_("Share of notes"),
+        "share_low": N_("Likely from"),
+        "share_high": N_("Likely to"),
     }
 )
-register_units({"share_now": "share", "share_before": "share"})
+register_units(
+    {
+        "share_now": "share",
+        "share_before": "share",
+        "emotion_share": "share",
+        "share_low": "share",
+        "share_high": "share",
+    }
+)
 
 
 def _frame(contacts: pl.DataFrame | pl.LazyFrame, need: tuple[str, ...]) -> pl.LazyFrame:
@@ -138,16 +154,40 @@ class ReasonShares(Result):
         return _("What customers contacted about, {period}").format(period=self.period_obj.text)
 
     def summary(self) -> pl.DataFrame:
-        """Level, reason, its level-1 reason, contacts and share this period, share before and
-        the adjusted p-value of the change."""
+        """Level, reason, its level-1 reason, contacts and share this period (with its likely
+        range), share before, the change and its adjusted p-value."""
         return self.table.select(
             "level",
-            pl.col("term").alias("contact_reason"),
-            pl.col("parent").alias("contact_reason_l1"),
+            "term",
+            "parent",
+            "count_now",
+            pl.col("share_now").alias("estimate"),
+            "ci_low",
+            "ci_high",
+            "share_before",
+            "change",
+            "p_value",
+        )
+
+    def shown(self) -> pl.DataFrame:
+        """The table as the report shows it: reasons named in the report's language."""
+        return self.table.select(
+            pl.col("level").alias("reason_level"),
+            pl.col("term").map_elements(label, return_dtype=pl.Utf8).alias("contact_reason"),
+            pl.col("parent").map_elements(label, return_dtype=pl.Utf8).alias("contact_reason_l1"),
             "count_now",
             "share_now",
             "share_before",
             "p_value",
+        )
+
+    def _repr_html_(self) -> str:
+        from cxlab._present import CSS, cards_html, findings_html, table_html
+
+        return (
+            f"{CSS}<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
+            f"{cards_html(self.headline())}{findings_html(self.findings())}"
+            f"{table_html(self.shown(), max_rows=None)}</div>"
         )
 
     def details(self) -> pl.DataFrame:
@@ -444,7 +484,7 @@ def classification(
         raise NotEnoughDataError(f"contacts: no contact in {now_p.label} to evaluate on.")
     model = train_classifier(_sample(train, train_sample, seed), text=text, seed=seed)
     truth_frame = truth.collect() if isinstance(truth, pl.LazyFrame) else truth
-    return evaluate(
+    result = evaluate(
         model,
         _sample(later, eval_sample, seed),
         truth=truth_frame,
@@ -453,6 +493,8 @@ def classification(
         reps=100,
         seed=seed,
     )
+    # the appendix says how many notes the classifier learnt from
+    return replace(result, counts={**result.counts, "trained": int(model.trained.get("n", 0))})
 
 
 def rising(
@@ -532,6 +574,27 @@ class EmotionTrend(Result):
 
     def summary(self) -> pl.DataFrame:
         return self.table
+
+    def shown(self) -> pl.DataFrame:
+        """The table as the report shows it: months and emotions in the report's language."""
+        return self.table.select(
+            pl.col("month").map_elements(fmt_month, return_dtype=pl.Utf8),
+            pl.col("term").map_elements(label, return_dtype=pl.Utf8).alias("emotion_name"),
+            pl.col("count").alias("emotion_notes"),
+            pl.col("n").alias("notes_read"),
+            pl.col("estimate").alias("emotion_share"),
+            pl.col("ci_low").alias("share_low"),
+            pl.col("ci_high").alias("share_high"),
+        )
+
+    def _repr_html_(self) -> str:
+        from cxlab._present import CSS, cards_html, findings_html, table_html
+
+        return (
+            f"{CSS}<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
+            f"{cards_html(self.headline())}{findings_html(self.findings())}"
+            f"{table_html(self.shown().tail(len(EMOTION_ORDER) * 2), max_rows=None)}</div>"
+        )
 
     def details(self) -> pl.DataFrame:
         return self.table
