@@ -53,7 +53,7 @@ register_units(
 )
 WHO = {"model": N_("The classifier"), "manual": N_("Agents' labels")}
 AGAINST = {"truth": N_("True reasons"), "manual": N_("Agents' labels")}
-MEASURE = {"accuracy": N_("Accuracy"), "macro_f1": N_("Macro-F1")}
+MEASURE = {"accuracy": N_("Accuracy"), "macro_f1": N_("Macro-F1 over reasons")}
 
 ACCURACY_KEY = "classification_accuracy"
 """The key of the level-1 accuracy card; the monthly review's scorecard reads it by this key."""

@@ -692,12 +692,12 @@ class EmotionTrend(Result):
         fig = go.Figure()
         for term in self.table["term"].unique(maintain_order=True).to_list():
             t = self.table.filter(pl.col("term") == term).sort("month")
-            fig.add_scatter(
-                x=t["month"].to_list(),
+            fig.add_scatter(  # months named in the report's language, as categories
+                x=[html.escape(fmt_month(m)) for m in t["month"].to_list()],
                 y=(t["estimate"] * 100).to_list(),
                 mode="lines+markers",
                 name=html.escape(label(term)),
-                hovertemplate="%{x|%Y-%m}: %{y:.1f}%<extra></extra>",
+                hovertemplate="%{x}: %{y:.1f}%<extra></extra>",
             )
         fig.update_layout(
             title=html.escape(_("Emotion of contact notes, share per month")),
