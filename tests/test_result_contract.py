@@ -289,8 +289,8 @@ def _build_text_report(ws: Path) -> list:
     if "note" not in contacts.collect_schema().names():  # a workspace made before notes
         contacts = contacts.with_columns(note=pl.col("category_l3"))
     reasons = cx.text.reasons(contacts)
-    accuracy = cx.text.classification(contacts, train_sample=500, eval_sample=300)
-    feelings = cx.text.emotion_trend(contacts, months=2, sample=200)
+    accuracy = cx.text.classification(contacts, train_sample=300, eval_sample=100)
+    feelings = cx.text.emotion_trend(contacts, months=2, sample=100)
     return [
         reasons,
         feelings,
