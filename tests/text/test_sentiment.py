@@ -202,8 +202,9 @@ def test_snownlp_sentiment_corpus_against_naive_bayes() -> None:
 def test_snownlp_sentiment_corpus_against_snownlp_own_classifier() -> None:
     """The same corpus, 12,000 texts train and 5,000 held-out texts score. Baseline: SnowNLP's own
     ``Sentiment`` classifier (``snownlp.sentiment.Sentiment().train(neg, pos)``: its segmenter,
-    its stop words, its naive Bayes) trained on the same 12,000 texts, measured here. Tolerance:
-    ours at least 80% and ahead of the baseline."""
+    its stop words, its naive Bayes) trained on the same 12,000 texts, measured here (about nine
+    minutes, most of it SnowNLP's segmenter). Measured: ours 85.7%, SnowNLP 76.5% (scikit-learn's
+    naive Bayes on jieba words 77.2%). Tolerance: ours at least 80% and ahead of the baseline."""
     from snownlp.sentiment import Sentiment
 
     texts, labels, train, test = _split(12000, 5000, seed=1)

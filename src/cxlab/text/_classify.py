@@ -224,7 +224,7 @@ def train_classifier(
     min_df: int = 2,
     char_bits: int = 18,
     penalty: float = 1e-5,
-    epochs: int = 5,
+    epochs: int = 3,
     seed: int = 0,
 ) -> ContactClassifier:
     """Train a contact-reason classifier on labelled contacts.

@@ -430,7 +430,7 @@ PERSONAL_FORMATS = {
     "CN": {
         "phone": "138-0000-NNNN (an 0000 block)",
         "email": "userN@example.com or userN@example.org (RFC 2606 domains)",
-        "id_number": "000000YYYYMMDDNNNX (region code 000000, never issued)",
+        "id_number": "100000YYYYMMDDNNNX (province code 10, never issued)",
     },
     "US": {
         "phone": "(202) 555-01NN (the fictional 555-0100..0199 block)",
@@ -665,7 +665,7 @@ def compose(
     if country == "CN":
         phone = "138-0000-" + _number(rng, 0, 10_000, m, 4)
         id_no = (
-            "000000"
+            "100000"
             + _number(rng, 1960, 2005, m)
             + _number(rng, 1, 13, m, 2)
             + _number(rng, 1, 29, m, 2)
