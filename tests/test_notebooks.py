@@ -23,13 +23,14 @@ LOGIC = (
 )
 
 
-def test_the_five_reports_exist() -> None:
+def test_the_six_reports_exist() -> None:
     assert NAMES == [
         "00_service_review",
         "01_volume_forecast",
         "02_interventions",
         "03_churn_drivers",
         "04_nps",
+        "05_contact_reasons",
     ]
 
 

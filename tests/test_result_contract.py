@@ -227,6 +227,81 @@ def _build_nps(ws: Path) -> list:
     ]
 
 
+def _build_text_reasons(ws: Path) -> list:
+    contacts = _load(ws, "contacts").collect()
+    if "note" not in contacts.columns:  # a workspace made before contacts carried notes
+        contacts = contacts.with_columns(
+            note=pl.concat_str(
+                pl.col("category_l3"),
+                pl.lit(" / "),
+                pl.col("channel"),
+                pl.lit(" #"),
+                (pl.int_range(pl.len()) % 7).cast(pl.Utf8),
+            )
+        )
+    month = pl.col("arrived_at").dt.strftime("%Y-%m")
+    last = contacts.select(month.max()).item()
+    model = cx.text.train_classifier(contacts.filter(month < last).head(3000), seed=0)
+    return [cx.text.evaluate(model, contacts.filter(month == last).head(1000), reps=20)]
+
+
+_MOODS = {  # notes for a workspace whose contacts have none yet: one phrase per emotion
+    "angry": "气死了，宽带又断了，要投诉",
+    "anxious": "很着急，什么时候能修好",
+    "neutral": "客户来电咨询账单",
+    "satisfied": "问题已解决，客户表示感谢",
+}
+
+
+def _build_text_emotions(ws: Path) -> list:
+    contacts = _load(ws, "contacts").collect()
+    customers = _load(ws, "customers")
+    if "note" in contacts.columns and hasattr(cx.data, "true_labels"):
+        truth = cx.data.true_labels(ws).select("contact_id", "emotion")
+        contacts = contacts.join(truth, on="contact_id", how="left")
+    else:
+        moods = list(_MOODS)
+        mood = (
+            pl.int_range(pl.len())
+            .mod(len(moods))
+            .replace_strict(dict(enumerate(moods)), return_dtype=pl.Utf8)
+        )
+        contacts = contacts.with_columns(mood.alias("emotion")).with_columns(
+            pl.col("emotion").replace_strict(_MOODS, return_dtype=pl.Utf8).alias("note")
+        )
+    last = contacts["arrived_at"].max()
+    cut = last - dt.timedelta(days=30)
+    train = contacts.filter(pl.col("arrived_at") < cut).head(3000)
+    later = contacts.filter(pl.col("arrived_at") >= cut)
+    model = cx.text.train_emotion(train, seed=0)
+    return [
+        cx.text.emotions(later, model=model),
+        cx.text.evaluate_emotion(model, later.head(2000), resamples=200),
+        cx.text.early_warning(
+            contacts, customers, model=model, days=30, tiers=("gold", "silver", "bronze")
+        ),
+        cx.text.emerging(contacts, by="category"),
+    ]
+
+
+def _build_text_report(ws: Path) -> list:
+    contacts = _load(ws, "contacts")
+    if "note" not in contacts.collect_schema().names():  # a workspace made before notes
+        contacts = contacts.with_columns(note=pl.col("category_l3"))
+    reasons = cx.text.reasons(contacts)
+    accuracy = cx.text.classification(contacts, train_sample=300, eval_sample=100)
+    feelings = cx.text.emotion_trend(contacts, months=2, sample=100)
+    return [
+        reasons,
+        feelings,
+        cx.text.answer(reasons, accuracy=accuracy, target=0.9, feelings=feelings),
+    ]
+
+
+def _build_text(ws: Path) -> list:
+    return _build_text_reasons(ws) + _build_text_emotions(ws) + _build_text_report(ws)
+
+
 def _with_a_bad_day(contacts: pl.LazyFrame, ws: Path) -> pl.LazyFrame:
     """Half of one queue's calls on one day abandoned after 60 s, in memory: an anomalies result
     with something to show (the tiny workspace has no unusual day of its own)."""
@@ -284,6 +359,7 @@ def built(ws: Path) -> dict[str, object]:
         attempt("experiments", _build_experiments, ws)
         attempt("churn", _build_churn, ws)
         attempt("nps", _build_nps, ws)
+        attempt("text", _build_text, ws)
         attempt("review", _build_review, ws)
     return out
 

@@ -1,7 +1,7 @@
 """cxlab: analytics for customer-service operations.
 
 ``import cxlab as cx`` gives the sub-packages (``cx.data``, ``cx.features``, ``cx.forecast``,
-``cx.staffing``, ``cx.experiments``, ``cx.churn``, ``cx.nps``, ``cx.viz``, ``cx.runner``) and the
+``cx.staffing``, ``cx.experiments``, ``cx.churn``, ``cx.nps``, ``cx.text``, ``cx.viz``, ``cx.runner``) and the
 verbs ``cx.load``, ``cx.set_language`` and ``cx.record`` (with the headline card ``cx.Headline``). Sub-packages are imported lazily, so ``import cxlab`` stays fast and does nothing
 else: no logging set-up, no files read.
 """
@@ -22,6 +22,7 @@ _SUBPACKAGES = (
     "experiments",
     "churn",
     "nps",
+    "text",
     "viz",
     "runner",
     "review",
@@ -56,6 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover
         review,
         runner,
         staffing,
+        text,
         viz,
     )
 

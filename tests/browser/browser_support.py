@@ -22,6 +22,7 @@ REPORTS = (
     "02_interventions",
     "03_churn_drivers",
     "04_nps",
+    "05_contact_reasons",
 )
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ROOT = Path(__file__).resolve().parents[2]

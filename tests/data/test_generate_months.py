@@ -8,7 +8,10 @@ exactly). They were recorded from the generator that built every table whole in 
 at commit 55d8da5), which the month-by-month generator reproduces bit for bit. Its phone and chat
 waits now come from the queue simulator it shares with the staffing room
 (:func:`cxlab._queue.fifo_queue`), which keeps the generator's rule when staff falls (the agents
-free soonest stay) and so gives the same tables.
+free soonest stay) and so gives the same tables. Generator version 4 adds the contacts' notes and
+stores their manual category paths, drawn from a random stream of their own: only the contacts
+digest and truth.json changed (every other table kept its digest), and ``truth_labels`` is the
+digest of ``truth_labels.parquet``, the true labels beside truth.json.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ RECORDED = {
     ("tiny", 11): {
         "agents": (24, "3f7451ea6db999fb"),
         "assignments": (2773, "b11c5c641e141e0f"),
-        "contacts": (13726, "6358a45e01b19c5b"),
+        "contacts": (13726, "384328893aec4f14"),
         "customers": (3000, "5016671c28e5f2eb"),
         "events": (9, "638d3162ee6eb3c0"),
         "experiments": (5, "c486cdf316383a91"),
@@ -38,12 +41,13 @@ RECORDED = {
         "queues": (7, "cdd1f01e71129cac"),
         "surveys": (611, "471befcd64dd6de2"),
         "targets": (11, "5663ccf89e67513e"),
-        "truth.json": "a0a3a5e91312c35f",
+        "truth.json": "483c93ce9abfa042",
+        "truth_labels": (13726, "63910a4849702d5a"),
     },
     ("tiny", 7): {
         "agents": (24, "38886adf7edff750"),
         "assignments": (2761, "56d5b40b73ccea88"),
-        "contacts": (13629, "12accd74ab6f3d72"),
+        "contacts": (13629, "6b8b56bee37f7610"),
         "customers": (3000, "d1d1517f4055b861"),
         "events": (9, "638d3162ee6eb3c0"),
         "experiments": (5, "c486cdf316383a91"),
@@ -51,12 +55,13 @@ RECORDED = {
         "queues": (7, "cdd1f01e71129cac"),
         "surveys": (595, "99445cb74d51e4f4"),
         "targets": (11, "5663ccf89e67513e"),
-        "truth.json": "0316f07425eb28a4",
+        "truth.json": "bd0a6af747f695b2",
+        "truth_labels": (13629, "326e85a1e2026864"),
     },
     ("default", 7): {
         "agents": (49, "65bfa774fb016b7a"),
         "assignments": (16349, "667828bc5ede0ab0"),
-        "contacts": (283209, "e453e379e29dc061"),
+        "contacts": (283209, "ca6f8ceb7ca59eae"),
         "customers": (20000, "70bae9a01fbba8cb"),
         "events": (26, "29cd03821aaa7fb1"),
         "experiments": (5, "ca54d4ddb4f01721"),
@@ -64,7 +69,8 @@ RECORDED = {
         "queues": (7, "cdd1f01e71129cac"),
         "surveys": (13259, "fb3c7997291b1e1f"),
         "targets": (11, "5663ccf89e67513e"),
-        "truth.json": "83489bd2b05b6535",
+        "truth.json": "536f69e2f33c7a9f",
+        "truth_labels": (283209, "28db1e833935e075"),
     },
     # large (seed 7): checked by test_large_tables_equal_the_recorded_ones (slow, about 4 min, 2 GB)
     ("large", 7): {
@@ -103,6 +109,7 @@ def store_digest(workspace: Path) -> dict:
         if table.is_dir() and any(table.glob("**/*.parquet"))
     }
     out["truth.json"] = hashlib.sha256((processed / "truth.json").read_bytes()).hexdigest()[:16]
+    out["truth_labels"] = table_digest([processed / "truth_labels.parquet"])
     return out
 
 

@@ -88,6 +88,7 @@ def test_chinese_export_is_mapped_converted_and_stored(scratch_workspace: Path) 
             )
     # defaults and optional columns
     assert set(stored["category_l3"]) == {"未分类"}
+    assert stored["note"].to_list() == raw["备注"].to_list()
     assert stored["resolved_at"].null_count() == 30
     assert stored["transfers"].to_list() == [int(v) for v in raw["转接次数"]]
 
@@ -214,7 +215,7 @@ def test_data_map_proposes_the_canonical_names_of_the_chinese_headers() -> None:
     assert proposed["columns"]["channel"]["values"] == expected["columns"]["channel"]["values"]
     assert proposed["columns"]["priority"]["values"] == expected["columns"]["priority"]["values"]
     assert proposed["derive"]["abandoned"] == {"column": "结果", "true": ["放弃"]}
-    assert "#   备注" in result.stdout  # the unmatched header, as a comment
+    assert proposed["columns"]["note"] == "备注"  # the agent's note
     assert "#   category_l3" in result.stdout
 
 

@@ -156,4 +156,5 @@ def test_shipped_schedule_loads() -> None:
         "02_interventions",
         "03_churn_drivers",
         "04_nps",
+        "05_contact_reasons",
     }

@@ -46,6 +46,14 @@ def truth(workspace=None) -> dict:
     return _truth(workspace)
 
 
+def true_labels(workspace=None):
+    """The true category path, emotion and note language of every synthetic contact; see
+    :func:`cxlab.data._synth.true_labels`."""
+    from cxlab.data._synth import true_labels as _true_labels
+
+    return _true_labels(workspace)
+
+
 __all__ = [
     "TABLES",
     "TableSpec",
@@ -71,6 +79,7 @@ __all__ = [
     "recover_store",
     "rossi",
     "table_info",
+    "true_labels",
     "truth",
     "validate",
     "write_table",

@@ -95,6 +95,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "first_contact_resolution": ("首次解决", "一次解决", "first_contact_resolution", "fcr"),
     "transfers": ("转接次数", "transfers", "transfer_count"),
     "csat": ("满意度", "满意度评分", "csat", "satisfaction"),
+    "note": (
+        "备注",
+        "工单内容",
+        "通话小结",
+        "服务小记",
+        "小结",
+        "note",
+        "notes",
+        "summary",
+        "contact_note",
+        "transcript_summary",
+    ),
     # an ACD's interval report (Avaya CMS names in capitals elsewhere: ACDCALLS, ABNTIME ...)
     "interval_start": (
         "时段",

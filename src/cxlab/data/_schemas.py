@@ -198,6 +198,7 @@ CONTACTS = TableSpec(
             "first_contact_resolution": _col(pl.Boolean, nullable=True),
             "transfers": _col(pl.Int64, pa.Check.ge(0)),
             "csat": _col(pl.Int64, pa.Check.in_range(1, 5), nullable=True),
+            "note": _known(pl.Utf8),  # the agent's note or a transcript summary, kept whole
         },
         checks=[
             _not_before("answered_at", "arrived_at", "a contact is answered after it arrives"),

@@ -1,4 +1,5 @@
-"""Features: the metric dictionary and KPIs at any grain, interval series, customer and survey features."""
+"""Features: the metric dictionary and KPIs at any grain, interval series, customer and survey
+features, and the words of free text (language, tokens, lexicon sentiment)."""
 
 from cxlab.features._customers import CONTACT_COLUMNS, as_utc_datetime, customer_features
 from cxlab.features._intervals import interval_report
@@ -11,6 +12,10 @@ from cxlab.features._kpi import (
     require_rows,
     with_repeats,
 )
+from cxlab.features._lexicon import Lexicon, detect_language, text_language
+from cxlab.features._lexicon import analyse as analyse_text
+from cxlab.features._lexicon import lexicon as text_lexicon
+from cxlab.features._lexicon import tokens as text_tokens
 from cxlab.features._metrics import (
     DICTIONARY_VERSION,
     Metric,
@@ -28,12 +33,15 @@ __all__ = [
     "CONTACT_COLUMNS",
     "DICTIONARY_VERSION",
     "INTERVAL_GRAINS",
+    "Lexicon",
     "Metric",
     "MetricConfig",
+    "analyse_text",
     "as_utc_datetime",
     "customer_features",
     "declare_metric",
     "declared_metrics",
+    "detect_language",
     "forget_metric",
     "interval_report",
     "is_interval_report",
@@ -45,6 +53,9 @@ __all__ = [
     "prepare",
     "require_rows",
     "survey_features",
+    "text_language",
+    "text_lexicon",
+    "text_tokens",
     "volume_series",
     "with_repeats",
 ]

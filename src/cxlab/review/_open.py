@@ -13,6 +13,7 @@ from cxlab._options import warn_renamed
 from cxlab._present import Headline, Period, record
 from cxlab.data import has_table, load
 from cxlab.review._period import ReviewPeriods, review_period
+from cxlab.review._recorded import recorded_kpis
 from cxlab.review._scorecard import Scorecard
 from cxlab.review._shared import release, share
 
@@ -34,6 +35,8 @@ class ReviewInputs:
     qa_scores: pl.LazyFrame | None
     agents: pl.DataFrame | None
     scope: str
+    recorded: pl.DataFrame | None = None
+    """KPIs other reports recorded for the month (see :mod:`cxlab.review._recorded`)."""
 
     def close(self) -> None:
         """Drop the review's months kept in memory (see :mod:`cxlab.review._shared`).
@@ -124,8 +127,10 @@ def open_review(
     qa = load("qa_scores", workspace=ws) if has_table("qa_scores", ws) else None
     agents = load("agents", workspace=ws).collect() if has_table("agents", ws) else None
     share(contacts, chosen, folder=ws.processed_dir / "contacts", reload=scan)  # its stored files
+    # a KPI another report measured covers all contacts: none for a review of some of them
+    recorded = None if (channels or region) else recorded_kpis(ws, chosen)
     return ReviewInputs(
-        contacts, chosen, targets, qa, agents, " and ".join(parts) or "all contacts"
+        contacts, chosen, targets, qa, agents, " and ".join(parts) or "all contacts", recorded
     )
 
 

@@ -516,8 +516,14 @@ def scorecard(
     period: ReviewPeriods,
     *,
     config: MetricConfig | None = None,
+    recorded: pl.DataFrame | None = None,
 ) -> Scorecard:
-    """Every targeted KPI and the headline KPIs, this month and last, with a change test."""
+    """Every targeted KPI and the headline KPIs, this month and last, with a change test.
+
+    ``recorded``: KPIs another report measured for the month (``ReviewInputs.recorded``: the
+    classification accuracy of the contact-reasons report), each with the target of the targets
+    table when it has one, else the target the report was run with; they have no comparison
+    month in the scorecard."""
     dictionary = metrics(config)
     prepared = prepared_for(contacts, period, config=config)
     # the two months once, in memory: every KPI and scope below reads them (the repeat-contact
@@ -565,6 +571,30 @@ def scorecard(
                 "met": met,
                 "higher_is_better": m.higher_is_better,
                 "n": cur["den"],
+            }
+        )
+    for r in [] if recorded is None else recorded.iter_rows(named=True):
+        given = targets.filter((pl.col("kpi") == r["kpi"]) & (pl.col("scope") == r["scope"]))
+        target, direction = r["target"], r["direction"]
+        if given.height:
+            target, direction = given["target"][0], given["direction"][0]
+        met = None
+        if target is not None and r["value"] is not None:
+            met = r["value"] >= target if direction == ">=" else r["value"] <= target
+        rows.append(
+            {
+                "kpi": r["kpi"],
+                "scope": r["scope"],
+                "unit": r["unit"],
+                "value": r["value"],
+                "previous": None,
+                "change": None,
+                "p_value": None,
+                "target": target,
+                "direction": direction if target is not None else None,
+                "met": met,
+                "higher_is_better": r["higher_is_better"],
+                "n": None,
             }
         )
     schema = {

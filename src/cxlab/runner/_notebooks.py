@@ -73,7 +73,8 @@ def title_of(path: Path) -> str:
 def needs_of(path: Path) -> list[str]:
     """The tables a notebook needs, from ``cxlab: {needs: [...]}`` in its metadata (none if absent).
 
-    An entry ``"contacts|intervals"`` is met by either table.
+    An entry ``"contacts|intervals"`` is met by either table; ``"contacts.note"`` by the table
+    holding that column.
     """
     import nbformat
 
@@ -85,7 +86,7 @@ def needs_of(path: Path) -> list[str]:
         raise WorkspaceError(
             f"{path.name}: metadata cxlab.needs={needs!r} must be a list of table names."
         )
-    unknown = [t for entry in needs for t in entry.split("|") if t not in TABLES]
+    unknown = [t for entry in needs for t in entry.split("|") if t.split(".")[0] not in TABLES]
     if unknown:
         raise WorkspaceError(
             f"{path.name}: metadata cxlab.needs names no table {', '.join(unknown)}; "

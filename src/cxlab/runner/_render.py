@@ -76,6 +76,10 @@ register_labels(
         "export_dir": N_("Export folder"),
         "nps_target": N_("NPS target"),
         "call_back_period": N_("Call-back period"),
+        "accuracy_target": N_("Classification accuracy target"),
+        "train_months": N_("Months the classifier learns from"),
+        "note_sample": N_("Notes read per step"),
+        "call_back_days": N_("Days scanned for call-backs"),
     }
 )
 
@@ -437,7 +441,9 @@ def render_needs_data(
     It has the report's header, footer and style, says which tables are missing and gives the
     commands that load them (a canonical file, or a department's own export with ``--map``).
     The table names appear only inside those commands. An entry ``"contacts|intervals"`` is
-    met by either table: both commands are given, with a line saying one is enough.
+    met by either table: both commands are given, with a line saying one is enough. An entry
+    ``"contacts.note"`` (a column the table lacks) gives the table's command and a line naming
+    the column.
     """
     from cxlab._present import ngettext
 
@@ -452,6 +458,16 @@ def render_needs_data(
             "Load each of them with:",
             len(missing),
         )
+        columns = [
+            _("The {table} table has no {column} column: load an export that has it.").format(
+                table=f"<code>{e(need.split('.')[0])}</code>",
+                column=f"<code>{e(need.split('.')[1])}</code>",
+            )
+            for entry in missing
+            for need in entry.split("|")
+            if "." in need
+        ]
+        missing = ["|".join(t.split(".")[0] for t in entry.split("|")) for entry in missing]
         tables = [table for entry in missing for table in entry.split("|")]
         either = [entry.split("|") for entry in missing if "|" in entry]
         commands = "\n".join(f"cxlab data ingest FILE --table {table}" for table in tables)
@@ -484,7 +500,9 @@ def render_needs_data(
         heading = _("Needs data")
         body = (
             f"<main class='cx-needs-data'><h2>{e(heading)}</h2><p>{e(lead)}</p>"
-            f"<pre><code>{e(commands)}</code></pre>{choice}<p>{e(own)}</p>"
+            f"<pre><code>{e(commands)}</code></pre>{choice}"
+            + "".join(f"<p>{c}</p>" for c in columns)
+            + f"<p>{e(own)}</p>"
             f"<pre><code>{e(mapped)}</code></pre><p>{propose}</p><p>{then}</p></main>"
         )
     css = (

@@ -494,14 +494,17 @@ def _run(
 
 def missing_tables(source: Path, ws: Settings) -> list[str]:
     """The tables ``source`` declares it needs (metadata ``cxlab.needs``) that ``ws`` lacks; an
-    entry met by either of two tables (``"contacts|intervals"``) is missing when both are."""
-    from cxlab.data import has_table
+    entry met by either of two tables (``"contacts|intervals"``) is missing when both are, and a
+    ``"table.column"`` entry when the table lacks that column (a workspace without notes)."""
+    from cxlab.data import has_table, load
 
-    return [
-        entry
-        for entry in needs_of(source)
-        if not any(has_table(table, ws) for table in entry.split("|"))
-    ]
+    def met(need: str) -> bool:
+        table, _dot, column = need.partition(".")
+        if not has_table(table, ws):
+            return False
+        return not column or column in load(table, workspace=ws).collect_schema().names()
+
+    return [entry for entry in needs_of(source) if not any(met(t) for t in entry.split("|"))]
 
 
 def _needs_data(

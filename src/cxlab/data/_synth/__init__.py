@@ -29,6 +29,7 @@ from cxlab.data._schemas import TABLES
 from cxlab.data._store import store_tables
 from cxlab.data._synth import _calendar as C
 from cxlab.data._synth import _experiments as X
+from cxlab.data._synth import _notes as N
 from cxlab.data._synth import _surveys as S
 from cxlab.data._synth import _world as W
 from cxlab.data._synth._config import (
@@ -41,7 +42,8 @@ from cxlab.data._synth._config import (
 )
 from cxlab.data._synth._export import RawExport, validated_parts
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
+LABELS_FILE = "truth_labels.parquet"
 SIMULATED = tuple(name for name in TABLES if name != "intervals")
 """The tables the simulator writes: every contact is simulated, so there is no interval report."""
 
@@ -181,6 +183,9 @@ def generate(
                 name, validated_parts(path, name, f"{raw.name}/{name}.parquet"), source=str(path)
             )
     ws.processed_dir.mkdir(parents=True, exist_ok=True)
+    partial = ws.processed_dir / f".{LABELS_FILE}.partial"
+    shutil.copyfile(raw / LABELS_FILE, partial)
+    os.replace(partial, ws.processed_dir / LABELS_FILE)
     partial = ws.processed_dir / ".truth.json.partial"
     partial.write_text(planted, encoding="utf-8")
     os.replace(partial, ws.processed_dir / "truth.json")
@@ -225,7 +230,7 @@ SHIFTS_EXAMPLE = """
 """
 
 
-TRUTH_KEYS = ("arrivals", "churn", "csat", "experiments", "fcr", "nps", "queues")
+TRUTH_KEYS = ("arrivals", "churn", "csat", "experiments", "fcr", "notes", "nps", "queues")
 
 
 def read_truth(path: Path, config: SynthConfig) -> str:
@@ -279,6 +284,26 @@ def truth(workspace: str | os.PathLike | Settings | None = None) -> dict:
     return json.loads(path.read_text())
 
 
+def true_labels(workspace: str | os.PathLike | Settings | None = None) -> pl.DataFrame:
+    """The true labels of every contact of the synthetic workspace in the store.
+
+    The contacts table stores the category path an agent chose, which is wrong for a planted
+    share (``truth()["notes"]["manual_error_rate"]``); this gives, per ``contact_id``, the true
+    ``category``, ``category_l2``, ``category_l3``, the customer's ``emotion`` (angry, anxious,
+    neutral, satisfied) and the ``language`` of the note (zh or en).
+    """
+    ws = workspace if isinstance(workspace, Settings) else settings(workspace)
+    path = ws.processed_dir / LABELS_FILE
+    if not path.exists():
+        from cxlab._errors import WorkspaceError
+
+        raise WorkspaceError(
+            f"no {LABELS_FILE} in {ws.processed_dir}: the store does not hold a synthetic "
+            "workspace of generator version 4 or later; run `cxlab data generate`."
+        )
+    return pl.read_parquet(path)
+
+
 def simulate(config: SynthConfig, say: Callable[[str], None], export: RawExport) -> dict:
     """Simulate every table into ``export`` and return the truth it plants.
 
@@ -297,10 +322,24 @@ def simulate(config: SynthConfig, say: Callable[[str], None], export: RawExport)
     say("customers, queues and contacts")
     cust, staffing, agents = W.population(config, rng, grid, rates, plain)
     answered = _Answered()
+    note_rng, tally = N.rng_for(config.seed), N.Tally()
 
     def emit(k: dict[str, np.ndarray]) -> None:
         first = answered.contacts + 1
-        export.write("contacts", _contacts(k, first, cust, agents, regions))
+        note, labels = N.month(note_rng, k, cust.region[k["customer"]], config.country, tally)
+        manual = labels.pop("manual")
+        true = {c: k[c] for c in ("category", "category_l2", "category_l3")}
+        for j, c in enumerate(true):  # the contacts table stores the manual labels
+            k[c] = manual[:, j]
+        ids = _contact_ids(np.arange(first - 1, first - 1 + len(k["arrived"])))
+        export.write("contacts", _contacts(k, first, cust, agents, regions).with_columns(note))
+        export.write(
+            "truth_labels",
+            pl.DataFrame(
+                {"contact_id": ids, **{c: _text(v) for c, v in labels.items()}},
+            ),
+        )
+        del note, labels, manual, true, ids
         answered.add(k, first)
         k.clear()
 
@@ -389,7 +428,9 @@ def simulate(config: SynthConfig, say: Callable[[str], None], export: RawExport)
             orient="row",
         ),
     )
-    return _truth(config, rates, events, plan, sample, nps_truth, regions)
+    out = _truth(config, rates, events, plan, sample, nps_truth, regions)
+    out["notes"] = N.truth(config.country, tally, LABELS_FILE)
+    return out
 
 
 def _text(values: np.ndarray) -> pl.Series:

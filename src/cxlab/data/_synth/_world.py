@@ -472,11 +472,13 @@ def simulate(
             events_recall,
             effects,
         )
+        repeat = np.zeros(m, bool)  # a repeat of an unresolved contact (for the notes)
         for _ in range(2):
             claim_from, claim_to = _claims(rng, arrived, qidx, outcome)
             if not len(claim_to):
                 break
             customer[claim_to] = customer[claim_from]
+            repeat[claim_to] = True
             l1[claim_to], l2[claim_to], l3[claim_to] = (
                 l1[claim_from],
                 l2[claim_from],
@@ -528,10 +530,11 @@ def simulate(
             "customer": customer,
             "wait": wait,
             "abandoned": abandoned,
+            "repeat": repeat,
             **outcome,
         }
         emit({k: v[order] for k, v in columns.items()})
-        del columns, outcome, arrived, qidx, wait, abandoned, customer, channel, l1, l2, l3
+        del columns, outcome, arrived, qidx, wait, abandoned, customer, channel, l1, l2, l3, repeat
         release_memory()
     sample_effects = {}
     for k, parts in effects.items():

@@ -1,0 +1,197 @@
+"""Contact-reason classification at scale: train on 300,000 notes, classify 1,000,000.
+
+Notes are made here (the benchmark's own text source): a true path of the taxonomy, its phrase in
+Chinese (70%) or English, and around it what agents write: a filler, a product, an amount, a time,
+an order number, a second reason mentioned in passing, typos. Manual labels are wrong for 25% of
+the training notes, as in the synthetic workspace. Each step runs in a child process of its own
+(``benchmarks/_measure.py``): its wall time and its own peak resident memory. Beside cxlab's
+pipeline, a plain scikit-learn baseline runs on the same notes in the same run:
+``TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)`` and
+``LogisticRegression`` on the leaf paths.
+
+Run: ``python benchmarks/bench_text.py [--train 300000] [--classify 1000000] [--skip-baseline]``
+(under the shared lock: ``flock /tmp/cxlab-heavy.lock python benchmarks/bench_text.py``).
+
+Measured on 2 shared cores with a load average of 9.9 before and 7.8 after (other work running):
+300,000 training notes (157,727 distinct once cleaned), 1,000,000 to classify (391,439 distinct).
+cxlab: training 83.3 s (peak 1.2 GB), classifying 27.5 s (peak 1.5 GB), accuracy against the true
+labels 99.0% / 98.8% / 98.6% at levels 1 / 2 / 3 while the manual labels it learnt from are right
+for 80.2% at level 1. The scikit-learn baseline: training 122.5 s (peak 0.8 GB), classifying 33.4 s
+(peak 1.8 GB), the same accuracy. Training misses the 60 s budget at that load; classifying meets it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests" / "text"))
+
+from _measure import child, peak_mb  # noqa: E402
+
+PRODUCTS = (
+    ("路由器", "手机", "耳机", "会员", "宽带", "充电器", "平板", "手表", "音箱", "电视", "套餐卡"),
+    ("router", "phone", "headset", "membership", "broadband", "charger", "tablet", "watch"),
+)
+WHEN = (
+    ("今天上午", "昨晚", "上周", "刚才", "前天下午"),
+    ("this morning", "last night", "last week"),
+)
+
+
+def notes(n: int, seed: int) -> pl.DataFrame:
+    """``n`` notes with their true path and a manual label wrong for 25%."""
+    from _notes import FILLER, PATHS, PHRASES, _typo
+
+    rng = np.random.default_rng(seed)
+    weights = rng.dirichlet(np.full(len(PATHS), 3.0))
+    true = rng.choice(len(PATHS), size=n, p=weights)
+    zh = rng.random(n) < 0.7
+    u = rng.random((n, 8))
+    out = []
+    for i in range(n):
+        lang = 0 if zh[i] else 1
+        parts = [PHRASES[PATHS[true[i]]][lang][int(u[i, 0] * 4)]]
+        if u[i, 1] < 0.5:
+            item = PRODUCTS[lang][int(u[i, 2] * len(PRODUCTS[lang]))]
+            parts.insert(0, item if lang == 0 else f"re {item}")
+        if u[i, 3] < 0.2:
+            other = PATHS[int(u[i, 4] * len(PATHS))]
+            parts.append(PHRASES[other][lang][int(u[i, 5] * 4)])
+        if u[i, 6] < 0.6:
+            parts.insert(0, FILLER[lang][int(u[i, 7] * len(FILLER[lang]))])
+        if u[i, 2] < 0.3:
+            parts.insert(0, WHEN[lang][int(u[i, 5] * len(WHEN[lang]))])
+        if u[i, 4] < 0.3:
+            parts.append(("金额" if lang == 0 else "amount ") + str(int(u[i, 0] * 5000)))
+        if u[i, 7] < 0.3:
+            parts.append(("订单号" if lang == 0 else "order ") + str(int(u[i, 1] * 10**10)))
+        text = ("，" if lang == 0 else ", ").join(parts)
+        out.append(_typo(text, rng) if u[i, 3] > 0.7 else text)
+    manual = true.copy()
+    flip = np.flatnonzero(rng.random(n) < 0.25)
+    manual[flip] = (true[flip] + rng.integers(1, len(PATHS), len(flip))) % len(PATHS)
+    cols = ("category", "category_l2", "category_l3")
+    frame = {"contact_id": [f"C{i:08d}" for i in range(n)], "note": out}
+    for k, c in enumerate(cols):
+        frame[c] = [PATHS[m][k] for m in manual]
+        frame[f"{c}_true"] = [PATHS[t][k] for t in true]
+    return pl.DataFrame(frame)
+
+
+def task(name: str, *args: str) -> dict:
+    if name == "make":
+        n, seed, path = int(args[0]), int(args[1]), args[2]
+        frame = notes(n, seed)
+        frame.write_parquet(path)
+        distinct = frame.select(
+            pl.col("note").str.to_lowercase().str.replace_all(r"\d+", "0").n_unique()
+        ).item()
+        return {"rows": n, "distinct_cleaned": distinct}
+    if name == "train":
+        import cxlab.text
+
+        frame = pl.read_parquet(args[0])
+        t0 = time.perf_counter()
+        model = cxlab.text.train_classifier(frame, seed=0)
+        seconds = time.perf_counter() - t0
+        Path(args[1]).write_bytes(pickle.dumps(model))
+        return {"seconds": seconds, "peak_mb": peak_mb(), "vocabulary": model.features.n_features}
+    if name == "classify":
+        import cxlab.text
+
+        model = pickle.loads(Path(args[0]).read_bytes())
+        frame = pl.read_parquet(args[1])
+        t0 = time.perf_counter()
+        pred = model.predict(frame)
+        seconds = time.perf_counter() - t0
+        return {"seconds": seconds, "peak_mb": peak_mb(), **_accuracy(pred, frame, "_predicted")}
+    if name == "baseline_train":
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+
+        frame = pl.read_parquet(args[0])
+        t0 = time.perf_counter()
+        pipe = make_pipeline(
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=2, sublinear_tf=True),
+            LogisticRegression(max_iter=100),
+        )
+        y = frame.select(pl.concat_str(["category", "category_l2", "category_l3"], separator="|"))
+        pipe.fit(frame["note"].to_list(), y.to_series().to_numpy())
+        seconds = time.perf_counter() - t0
+        Path(args[1]).write_bytes(pickle.dumps(pipe))
+        return {"seconds": seconds, "peak_mb": peak_mb()}
+    if name == "baseline_classify":
+        pipe = pickle.loads(Path(args[0]).read_bytes())
+        frame = pl.read_parquet(args[1])
+        t0 = time.perf_counter()
+        leaf = pipe.predict(frame["note"].to_list())
+        seconds = time.perf_counter() - t0
+        parts = pl.Series(leaf).str.split_exact("|", 2).struct.unnest()
+        pred = pl.DataFrame(
+            {
+                f"{c}_predicted": parts[f"field_{k}"]
+                for k, c in enumerate(("category", "category_l2", "category_l3"))
+            }
+        )
+        return {"seconds": seconds, "peak_mb": peak_mb(), **_accuracy(pred, frame, "_predicted")}
+    raise SystemExit(f"unknown task {name}")
+
+
+def _accuracy(pred: pl.DataFrame, frame: pl.DataFrame, suffix: str) -> dict:
+    out = {}
+    for k, c in enumerate(("category", "category_l2", "category_l3"), start=1):
+        out[f"accuracy_l{k}"] = float((pred[c + suffix] == frame[f"{c}_true"]).mean())
+    out["manual_l1"] = float((frame["category"] == frame["category_true"]).mean())
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train", type=int, default=300_000)
+    parser.add_argument("--classify", type=int, default=1_000_000)
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--child", nargs="+")
+    a = parser.parse_args()
+    if a.child:
+        print(json.dumps(task(*a.child)))
+        return
+    load = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp:
+        train, test = f"{tmp}/train.parquet", f"{tmp}/test.parquet"
+        made = [child(__file__, "make", str(a.train), "1", train)]
+        made.append(child(__file__, "make", str(a.classify), "2", test))
+        rows = [
+            ("cxlab train", child(__file__, "train", train, f"{tmp}/m.pkl")),
+            ("cxlab classify", child(__file__, "classify", f"{tmp}/m.pkl", test)),
+        ]
+        if not a.skip_baseline:
+            rows.append(("sklearn train", child(__file__, "baseline_train", train, f"{tmp}/b.pkl")))
+            rows.append(
+                ("sklearn classify", child(__file__, "baseline_classify", f"{tmp}/b.pkl", test))
+            )
+    print(f"notes: {made}; load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"{'step':<18}{'seconds':>9}{'peak MB':>9}  accuracy (true labels) l1 / l2 / l3")
+    for name, r in rows:
+        acc = " / ".join(
+            f"{r[k]:.3f}" for k in ("accuracy_l1", "accuracy_l2", "accuracy_l3") if k in r
+        )
+        print(f"{name:<18}{r['seconds']:>9.1f}{r['peak_mb']:>9.0f}  {acc}")
+    print(f"manual labels' level-1 accuracy: {rows[1][1]['manual_l1']:.3f}")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,520 @@
+"""Emerging topics: categories and note terms whose share rose beyond chance this period.
+
+For each category (``by="category"``, or a lower level of the taxonomy, ``"category_l2"`` or
+``"category_l3"``: share of contacts) or term (``by="term"``: share of
+contacts whose note holds the word at least once; Chinese segmented with jieba, English words,
+stop words and single characters left out), the share in ``period`` is set against the pooled
+share of the ``baseline`` periods just before it.
+
+The test is one-sided Fisher's exact test of the 2x2 table (this period / before, item / not):
+given how often the item was seen in the two windows together, the count this period is
+hypergeometric when its share did not change. Items seen fewer than ``min_count`` times in the
+two windows together are not tested (that total is the test's conditioning statistic, so leaving
+them out does not bias the tests kept). The p-values are adjusted by Benjamini-Hochberg; an
+item *rises* when its q-value is at most ``alpha``, which keeps the expected share of false risers
+among the risers at most ``alpha``. Shares carry Wilson intervals and the rise (share now minus
+share before) Newcombe's hybrid score interval.
+
+References
+----------
+Fisher, R. A. (1935). *The Design of Experiments* (the exact test of a 2x2 table). Benjamini, Y.
+and Hochberg, Y. (1995). Controlling the false discovery rate. *JRSS B* 57. Newcombe, R. G.
+(1998). Interval estimation for the difference between independent proportions. *Statistics in
+Medicine* 17. Kleinberg, J. (2003). Bursty and hierarchical structure in streams. *Data Mining
+and Knowledge Discovery* 7 (emerging terms in text streams).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+from cxlab._errors import NotEnoughDataError, SchemaError
+from cxlab._options import check_alpha, check_option
+from cxlab._present import (
+    N_,
+    Headline,
+    Period,
+    _,
+    fmt_list,
+    fmt_value,
+    label,
+    local_zone,
+    ngettext,
+    parse_period,
+    register_labels,
+)
+from cxlab._result import Result
+from cxlab._stats import adjust_p
+from cxlab.features import text_tokens
+from cxlab.text._emotions import wilson
+from cxlab.text._prepare import MAX_CHARS, TextAccount, prepare_text
+
+By = Literal["category", "category_l2", "category_l3", "term"]
+
+register_labels(
+    {
+        "share_now": N_("Share this period"),
+        "share_before": N_("Share before"),
+        "count_now": N_("Count this period"),
+        "count_before": N_("Count before"),
+        "q_value": N_("q-value"),
+        "rising": N_("Rose beyond chance"),
+    }
+)
+
+_STOP = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "this",
+        "that",
+        "i",
+        "we",
+        "you",
+        "he",
+        "she",
+        "they",
+        "my",
+        "our",
+        "your",
+        "his",
+        "her",
+        "their",
+        "me",
+        "us",
+        "them",
+        "not",
+        "no",
+        "can",
+        "cannot",
+        "could",
+        "would",
+        "will",
+        "did",
+        "do",
+        "does",
+        "has",
+        "have",
+        "had",
+        "am",
+        "as",
+        "by",
+        "from",
+        "so",
+        "if",
+        "then",
+        "than",
+        "too",
+        "very",
+        "just",
+        "also",
+        "still",
+        "again",
+        "about",
+        "after",
+        "before",
+        "up",
+        "out",
+        "into",
+        "there",
+        "here",
+        "what",
+        "when",
+        "which",
+        "who",
+        "how",
+        "all",
+        "any",
+        "some",
+        "more",
+        "most",
+        "other",
+        "only",
+        "own",
+        "same",
+        "such",
+        "customer",
+        "customers",
+        "asked",
+        "please",
+        "said",
+        "told",
+        "called",
+        "call",
+        "客户",
+        "来电",
+        "表示",
+        "已经",
+        "一个",
+        "没有",
+        "我们",
+        "你们",
+        "他们",
+        "什么",
+        "怎么",
+        "还是",
+        "就是",
+        "但是",
+        "因为",
+        "所以",
+        "如果",
+        "可以",
+        "需要",
+        "问题",
+        "情况",
+        "处理",
+    ]
+)
+
+
+def _terms(text: str, language: str | None) -> set[str]:
+    lang = "zh" if language in ("zh", "mixed") else "en"
+    out = set()
+    for t in text_tokens(text, lang):
+        t = t.strip().lower()
+        if len(t) < 2 or t in _STOP or not any(ch.isalpha() for ch in t):
+            continue
+        out.add(t)
+    return out
+
+
+def _newcombe(x1, n1, x0, n0, alpha):
+    p1, p0 = x1 / n1, x0 / n0
+    l1, u1 = wilson(x1, n1, alpha)
+    l0, u0 = wilson(x0, n0, alpha)
+    d = p1 - p0
+    return d - np.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2), d + np.sqrt(
+        (u1 - p1) ** 2 + (p0 - l0) ** 2
+    )
+
+
+@dataclass(frozen=True)
+class Emerging(Result):
+    """Categories or terms whose share rose beyond chance in a period, against the periods before.
+    ``summary()`` has one row per item tested, risers first."""
+
+    table: pl.DataFrame
+    by: str
+    period_obj: Period
+    baseline_obj: Period
+    alpha: float
+    n_now: int
+    n_before: int
+    untested: int = 0
+    account: TextAccount | None = field(default=None, repr=False)
+
+    @property
+    def title(self) -> str:
+        return (
+            _("Categories on the rise, {period}")
+            if self.by != "term"
+            else _("Words on the rise in contact notes, {period}")
+        ).format(period=self.period_obj.text)
+
+    def summary(self) -> pl.DataFrame:
+        return self.table
+
+    def risers(self) -> pl.DataFrame:
+        """The items whose share rose beyond chance (q-value at most ``alpha``)."""
+        return self.table.filter(pl.col("rising"))
+
+    def details(self) -> pl.DataFrame:
+        """The risers (see :meth:`risers`)."""
+        return self.risers()
+
+    def headline(self) -> list[Headline]:
+        return [
+            Headline(
+                key=f"emerging_{self.by}",
+                label=N_("Topics on the rise"),
+                value=self.risers().height,
+                unit="count",
+                period=self.period_obj.iso,
+            )
+        ]
+
+    def findings(self) -> list[str]:
+        up = self.risers()
+        tested = self.table.height
+        kind = _("categories") if self.by != "term" else _("words")
+        out = []
+        if tested == 0:
+            out.append(
+                _("Too few contacts to test any {kind} in {period}.").format(
+                    kind=kind, period=self.period_obj.text
+                )
+            )
+        elif up.height == 0:
+            out.append(
+                _(
+                    "None of the {m} {kind} tested rose beyond chance in {period} against {before}."
+                ).format(
+                    m=fmt_value(tested, "count"),
+                    kind=kind,
+                    period=self.period_obj.text,
+                    before=self.baseline_obj.text,
+                )
+            )
+        else:
+            out.append(
+                ngettext(
+                    "{k} of {m} {kind} rose beyond chance in {period} against {before}.",
+                    "{k} of {m} {kind} rose beyond chance in {period} against {before}.",
+                    up.height,
+                ).format(
+                    k=fmt_value(up.height, "count"),
+                    m=fmt_value(tested, "count"),
+                    kind=kind,
+                    period=self.period_obj.text,
+                    before=self.baseline_obj.text,
+                )
+            )
+            items = [
+                _("{item} {now} (was {before})").format(
+                    item=label(r["term"]),
+                    now=fmt_value(r["share_now"], "share"),
+                    before=fmt_value(r["share_before"], "share"),
+                )
+                for r in up.head(3).iter_rows(named=True)
+            ]
+            out.append(
+                _("Largest rises: {items}.").format(items=fmt_list(style="semicolon", items=items))
+            )
+        out.append(
+            _(
+                "Among the items flagged, the expected share of false alarms is at most {alpha} "
+                "(Benjamini-Hochberg); {n_now} contacts this period, {n_before} before."
+            ).format(
+                alpha=fmt_value(self.alpha, "share"),
+                n_now=fmt_value(self.n_now, "count"),
+                n_before=fmt_value(self.n_before, "count"),
+            )
+        )
+        if self.account is not None:
+            out.extend(self.account.sentences())
+        return out
+
+    def plot(self):
+        import plotly.graph_objects as go
+
+        from cxlab.viz import COLORS
+
+        t = self.table.head(15).reverse()
+        names = [html.escape(label(x)) for x in t["term"]]
+        fig = go.Figure()
+        fig.add_trace(
+            go.Scatter(
+                x=t["share_before"].to_list(),
+                y=names,
+                mode="markers",
+                name=html.escape(_("Before")),
+                marker={"color": COLORS["muted"], "size": 9},
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=t["share_now"].to_list(),
+                y=names,
+                mode="markers",
+                name=html.escape(_("This period")),
+                marker={
+                    "color": [COLORS["bad"] if r else COLORS["primary"] for r in t["rising"]],
+                    "size": 11,
+                },
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (t["share_now_high"] - t["share_now"]).to_list(),
+                    "arrayminus": (t["share_now"] - t["share_now_low"]).to_list(),
+                },
+            )
+        )
+        fig.update_layout(
+            title=html.escape(self.title),
+            xaxis_title=_("Share of contacts"),
+            xaxis_tickformat=".0%",
+            height=max(300, 26 * t.height + 160),
+        )
+        return fig
+
+
+def _baseline(p: Period, baseline: int) -> Period:
+    first = p
+    for _k in range(baseline):
+        first = first.compare("previous")
+    return parse_period(f"{first.start.isoformat()}..{(p.start - _one_day()).isoformat()}")
+
+
+def _one_day():
+    import datetime as dt
+
+    return dt.timedelta(days=1)
+
+
+def emerging(
+    contacts: pl.DataFrame | pl.LazyFrame,
+    *,
+    period: str | Period = "latest_month",
+    by: By = "category",
+    baseline: int = 3,
+    text: str = "note",
+    alpha: float = 0.05,
+    min_count: int = 10,
+    time_zone: str | None = None,
+    max_chars: int = MAX_CHARS,
+) -> Emerging:
+    """Categories (or note terms) whose share of contacts in ``period`` rose beyond chance
+    against the ``baseline`` periods before it, with false discovery rate ``alpha``.
+
+    Raises
+    ------
+    OptionError
+        ``by`` is not "category", "category_l2", "category_l3" or "term", ``alpha`` not in (0, 1), or ``period`` not a period.
+    SchemaError
+        ``arrived_at`` or the column read (``category``, or ``text``) is missing.
+    NotEnoughDataError
+        No contact in the period, or none in the periods before it.
+
+    Examples
+    --------
+    >>> import cxlab as cx
+    >>> cx.text.emerging(cx.load("contacts"), by="category").risers()  # doctest: +SKIP
+
+    References
+    ----------
+    Fisher (1935); Benjamini and Hochberg (1995); Newcombe (1998); Kleinberg (2003).
+    """
+    from scipy import stats
+
+    check_option("by", by, By)
+    check_alpha(alpha)
+    if isinstance(baseline, bool) or not isinstance(baseline, int) or baseline < 1:
+        from cxlab._errors import OptionError
+
+        raise OptionError(f"baseline must be a positive whole number of periods, not {baseline!r}.")
+    lf = contacts.lazy()
+    names = lf.collect_schema().names()
+    column = text if by == "term" else by
+    missing = [c for c in ("arrived_at", column) if c not in names]
+    if missing:
+        raise SchemaError(f"emerging: contacts lacks {', '.join(missing)}.")
+    tz = local_zone(time_zone)
+    day = pl.col("arrived_at").dt.convert_time_zone(tz).dt.date()
+    span = lf.select(day.min().alias("first"), day.max().alias("last")).collect().row(0, named=True)
+    if span["first"] is None:
+        raise NotEnoughDataError("emerging: the contacts table has no rows.")
+    p = parse_period(period, first=span["first"], last=span["last"])
+    before = _baseline(p, baseline)
+    keep = ["arrived_at", column]
+    now = lf.filter(p.filter("arrived_at", tz)).select(keep).collect()
+    then = lf.filter(before.filter("arrived_at", tz)).select(keep).collect()
+    for frame, which in ((now, p), (then, before)):
+        if frame.height == 0:
+            raise NotEnoughDataError(
+                f"emerging: no contacts in {which.label} ({which.start} to {which.end}); the "
+                f"contacts cover {span['first']} to {span['last']} ({tz})."
+            )
+    account = None
+    if by != "term":
+        now, then = now.drop_nulls(column), then.drop_nulls(column)
+        c1 = now[column].value_counts()
+        c0 = then[column].value_counts()
+        n1, n0 = now.height, then.height
+    else:
+        both, account = prepare_text(
+            pl.concat([now.with_columns(_now=pl.lit(True)), then.with_columns(_now=pl.lit(False))]),
+            text=text,
+            max_chars=max_chars,
+        )
+        both = both.filter(pl.col(text).is_not_null())
+        terms = [
+            sorted(_terms(t, lang))
+            for t, lang in zip(both[text].to_list(), both["text_language"].to_list(), strict=True)
+        ]
+        long = (
+            both.select("_now")
+            .with_columns(pl.Series(column, terms, pl.List(pl.Utf8)))
+            .explode(column)
+        )
+        long = long.drop_nulls(column)
+        c1 = long.filter(pl.col("_now")).select(column)[column].value_counts()
+        c0 = long.filter(~pl.col("_now")).select(column)[column].value_counts()
+        n1 = int(both["_now"].sum())
+        n0 = both.height - n1
+    counts = (
+        c1.rename({"count": "count_now"})
+        .join(c0.rename({"count": "count_before"}), on=column, how="full", coalesce=True)
+        .fill_null(0)
+        .rename({column: "term"})
+    )
+    total = counts["count_now"] + counts["count_before"]
+    untested = int((total < min_count).sum())
+    counts = counts.filter(total >= min_count)
+    if n1 == 0 or n0 == 0:
+        raise NotEnoughDataError("emerging: no text to read in the period or before it.")
+    x1 = counts["count_now"].to_numpy().astype(float)
+    x0 = counts["count_before"].to_numpy().astype(float)
+    p_values = stats.hypergeom.sf(x1 - 1, n1 + n0, x1 + x0, n1) if len(x1) else np.array([])
+    q_values = adjust_p(p_values, "bh") if len(x1) else np.array([])
+    s1, s0 = x1 / n1, x0 / n0
+    l1, u1 = wilson(x1, n1, alpha)
+    l0, u0 = wilson(x0, n0, alpha)
+    dl, du = _newcombe(x1, n1, x0, n0, alpha)
+    se = np.sqrt(s1 * (1 - s1) / n1 + s0 * (1 - s0) / n0)
+    table = pl.DataFrame(
+        {
+            "term": counts["term"].cast(pl.Utf8),
+            "count_now": counts["count_now"].cast(pl.Int64),
+            "n_now": [n1] * len(x1),
+            "share_now": s1,
+            "share_now_low": l1,
+            "share_now_high": u1,
+            "count_before": counts["count_before"].cast(pl.Int64),
+            "n_before": [n0] * len(x1),
+            "share_before": s0,
+            "share_before_low": l0,
+            "share_before_high": u0,
+            "estimate": s1 - s0,
+            "std_error": se,
+            "ci_low": dl,
+            "ci_high": du,
+            "p_value": p_values,
+            "q_value": q_values,
+            "rising": (q_values <= alpha) & (s1 > s0),
+        },
+        schema_overrides={"n_now": pl.Int64, "n_before": pl.Int64},
+    ).sort(["rising", "q_value", "estimate"], descending=[True, False, True])
+    return Emerging(
+        table=table,
+        by=by,
+        period_obj=p,
+        baseline_obj=before,
+        alpha=alpha,
+        n_now=n1,
+        n_before=n0,
+        untested=untested,
+        account=account,
+    )

@@ -1,0 +1,98 @@
+"""Text hygiene: empty and whitespace texts, long texts, languages, personal data."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from cxlab import OptionError, SchemaError
+from cxlab._present import use_language
+from cxlab.features import text_language
+from cxlab.text import prepare_text
+
+
+def test_empty_and_whitespace_texts_become_null_and_are_counted() -> None:
+    frame = pl.DataFrame({"note": ["  网络断了 ", " ", "\t\n", "", None, "ok"]})
+    out, account = prepare_text(frame)
+    assert out["note"].to_list() == ["网络断了", None, None, None, None, "ok"]
+    assert account.empty == 4 and account.rows == 6
+    assert out["text_language"].to_list() == ["zh", None, None, None, None, "en"]
+    with use_language("en"):
+        assert account.sentences()[0] == "4 of 6 texts were empty and were left out."
+
+
+def test_long_texts_are_cut_to_max_chars_and_flagged() -> None:
+    frame = pl.DataFrame({"note": ["退款" * 800, "short", "x" * 50]})
+    out, account = prepare_text(frame, max_chars=50)
+    assert out["note"].str.len_chars().to_list() == [50, 5, 50]
+    assert out["text_truncated"].to_list() == [True, False, False]
+    assert account.truncated == 1
+    with use_language("en"):
+        assert "longer than 50 characters" in " ".join(account.sentences())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("宽带断网三天了", "zh"),
+        ("APP闪退了，客户很生气", "zh"),  # one product term in a Chinese note
+        ("客户说 refund still not received after two weeks", "mixed"),
+        ("Parcel never arrived", "en"),
+        ("Привет, посылка не пришла", "unknown"),
+        ("荷物がまだ届きません", "unknown"),
+        ("배송이 안 왔어요", "unknown"),
+        ("12345 !!! 😡", "unknown"),
+    ],
+)
+def test_language_is_chinese_english_mixed_or_unknown(text: str, expected: str) -> None:
+    assert text_language(text) == expected
+
+
+def test_personal_data_is_masked_before_anything_reads_the_text() -> None:
+    frame = pl.DataFrame(
+        {
+            "note": [
+                "请回电 138 1234 5678",
+                "手机＋86-139-8765-4321，邮箱 wang.li@example.com",
+                "身份证号 11010519900307123X 核实",
+                "order 2026070188812345 is late",
+            ]
+        }
+    )
+    with use_language("en"):
+        out, account = prepare_text(frame)
+    notes = out["note"].to_list()
+    assert notes[0] == "请回电 [phone]"
+    assert "[phone]" in notes[1] and "[email]" in notes[1] and "example" not in notes[1]
+    assert notes[2] == "身份证号 [ID] 核实"
+    assert notes[3] == "order 2026070188812345 is late"  # an order number is not personal
+    joined = " ".join(notes)
+    for digits in ("12345678", "87654321", "11010519900307123X"):
+        assert digits not in joined.replace(" ", "").replace("-", "")
+    assert account.scrubbed == 3
+
+
+def test_other_columns_are_kept_and_a_lazy_frame_is_read() -> None:
+    frame = pl.LazyFrame({"contact_id": ["a", "b"], "body": ["hi there", None]})
+    out, account = prepare_text(frame, text="body")
+    assert out.columns == ["contact_id", "body", "text_language", "text_truncated"]
+    assert out["contact_id"].to_list() == ["a", "b"] and account.languages["en"] == 1
+
+
+def test_bad_calls_name_the_argument() -> None:
+    frame = pl.DataFrame({"note": ["a"], "n": [1]})
+    with pytest.raises(SchemaError, match="text='comment'"):
+        prepare_text(frame, text="comment")
+    with pytest.raises(SchemaError, match="must hold text"):
+        prepare_text(frame, text="n")
+    with pytest.raises(OptionError, match="max_chars"):
+        prepare_text(frame, max_chars=0)
+
+
+def test_the_account_reads_in_chinese() -> None:
+    frame = pl.DataFrame({"note": [" ", "x" * 20, "call 13812345678", "Привет"]})
+    _out, account = prepare_text(frame, max_chars=10)
+    with use_language("zh"):
+        said = account.sentences()
+    assert len(said) == 4
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in s) for s in said), said

@@ -1,0 +1,162 @@
+"""Emerging topics: a planted rise is found, and under no change false discoveries stay rare."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+from scipy import stats
+
+from cxlab import NotEnoughDataError, OptionError, SchemaError
+from cxlab._present import use_language
+from cxlab._stats import adjust_p
+from cxlab.text import emerging
+
+SHARES = {
+    "billing": 0.3,
+    "delivery": 0.25,
+    "network": 0.2,
+    "account": 0.15,
+    "refund": 0.07,
+    "other": 0.03,
+}
+WORDS = [
+    "网速很慢",
+    "快递还没到",
+    "账单金额不对",
+    "密码重置不了",
+    "parcel never arrived",
+    "app keeps crashing",
+]
+
+
+def _contacts(
+    seed: int, per_month: int = 800, rise: str | None = None, months: int = 4
+) -> pl.DataFrame:
+    """``months`` months of contacts (Jan to Apr 2026) with fixed category shares; ``rise`` doubles
+    one category's share in the last month and adds a new phrase to 8% of its notes."""
+    rng = np.random.default_rng(seed)
+    names, p = list(SHARES), np.array(list(SHARES.values()))
+    frames = []
+    for m in range(months):
+        shares = p.copy()
+        if rise is not None and m == months - 1:
+            shares[names.index(rise)] *= 2
+            shares /= shares.sum()
+        cats = rng.choice(len(names), size=per_month, p=shares)
+        start = dt.datetime(2026, 1 + m, 1, 4, tzinfo=dt.UTC)
+        words = [WORDS[i] for i in rng.integers(len(WORDS), size=per_month)]
+        if rise is not None and m == months - 1:
+            words = [w + "，5G套餐降速" if rng.random() < 0.08 else w for w in words]
+        frames.append(
+            pl.DataFrame(
+                {
+                    "arrived_at": [
+                        start + dt.timedelta(hours=int(h))
+                        for h in rng.integers(24 * 27, size=per_month)
+                    ],
+                    "category": [names[c] for c in cats],
+                    "note": words,
+                }
+            )
+        )
+    return pl.concat(frames)
+
+
+def test_a_planted_rise_in_a_category_is_found_and_nothing_else() -> None:
+    result = emerging(_contacts(1, rise="refund"), period="2026-04", baseline=3, time_zone="UTC")
+    t = result.summary()
+    assert t.filter(pl.col("rising"))["term"].to_list() == ["refund"]
+    row = t.row(0, named=True)
+    assert row["share_before"] == pytest.approx(row["count_before"] / 2400)
+    assert row["share_now_low"] < row["share_now"] < row["share_now_high"]
+    assert row["ci_low"] > 0 and row["ci_low"] < row["estimate"] < row["ci_high"]
+    # the one-sided Fisher test and Benjamini-Hochberg, as scipy and the shared helper compute them
+    for r in t.iter_rows(named=True):
+        table = [
+            [r["count_now"], r["n_now"] - r["count_now"]],
+            [r["count_before"], r["n_before"] - r["count_before"]],
+        ]
+        assert r["p_value"] == pytest.approx(stats.fisher_exact(table, alternative="greater")[1])
+    assert t["q_value"].to_numpy() == pytest.approx(adjust_p(t["p_value"].to_numpy(), "bh"))
+    assert result.baseline_obj.start == dt.date(2026, 1, 1) and result.baseline_obj.end == dt.date(
+        2026, 4, 1
+    )
+    with use_language("en"):
+        said = result.findings()
+    assert said[0] == "1 of 6 categories rose beyond chance in April 2026 against Q1 2026."
+
+
+def test_a_new_phrase_in_the_notes_is_found() -> None:
+    result = emerging(_contacts(2, rise="network"), period="2026-04", by="term", time_zone="UTC")
+    risers = set(result.risers()["term"])
+    assert {"5g", "套餐", "降速"} <= risers
+    assert risers <= {
+        "5g",
+        "套餐",
+        "降速",
+        "网速",
+        "很慢",
+    }  # the risen category's own words may rise too
+    assert result.n_now == 800 and result.n_before == 2400
+
+
+def test_items_seen_too_rarely_are_not_tested() -> None:
+    result = emerging(_contacts(3), period="2026-04", min_count=300, time_zone="UTC")
+    assert set(result.summary()["term"]) == {"billing", "delivery", "network", "account"}
+    assert result.untested == 2
+
+
+def test_bad_calls_are_refused() -> None:
+    frame = _contacts(4, per_month=50)
+    with pytest.raises(OptionError, match="by"):
+        emerging(frame, by="word")
+    with pytest.raises(SchemaError, match="category"):
+        emerging(frame.drop("category"))
+    with pytest.raises(NotEnoughDataError, match="no contacts in"):
+        emerging(frame, period="2026-01", time_zone="UTC")
+
+
+@pytest.mark.slow
+def test_false_discovery_rate_under_no_change_stays_at_most_alpha() -> None:
+    """A/A: 400 workspaces with no change. Under the complete null every discovery is false, so
+    the false discovery rate is the share of runs with any discovery; it must stay at most 5%
+    (plus two Monte Carlo standard errors, 2.2 points)."""
+    runs, alpha = 400, 0.05
+    any_found = 0
+    for seed in range(runs):
+        result = emerging(
+            _contacts(100 + seed, per_month=300), period="2026-04", alpha=alpha, time_zone="UTC"
+        )
+        any_found += result.risers().height > 0
+    rate = any_found / runs
+    assert rate <= alpha + 2 * np.sqrt(alpha * (1 - alpha) / runs), rate
+
+
+@pytest.mark.slow
+def test_false_discovery_rate_of_note_words_under_no_change_stays_at_most_alpha() -> None:
+    """A/A on the words of the notes: 150 workspaces with no change; the share of runs with any
+    risen word stays at most 5% plus two Monte Carlo standard errors (3.6 points)."""
+    runs, alpha = 150, 0.05
+    any_found = sum(
+        emerging(
+            _contacts(900 + seed, per_month=200),
+            period="2026-04",
+            by="term",
+            min_count=5,
+            time_zone="UTC",
+        )
+        .risers()
+        .height
+        > 0
+        for seed in range(runs)
+    )
+    assert any_found / runs <= alpha + 2 * np.sqrt(alpha * (1 - alpha) / runs), any_found
+
+
+def test_a_lower_level_of_the_taxonomy_is_read_the_same_way() -> None:
+    frame = _contacts(1, rise="refund").rename({"category": "category_l3"})
+    result = emerging(frame, period="2026-04", by="category_l3", time_zone="UTC")
+    assert result.risers()["term"].to_list() == ["refund"]

@@ -1,0 +1,152 @@
+"""The early-warning list: who is listed, in what order, and what a report may show."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from cxlab import OptionError, SchemaError
+from cxlab._present import use_language
+from cxlab.text import early_warning
+
+UTC = dt.UTC
+DAY = dt.datetime(2026, 3, 10, 2, tzinfo=UTC)  # 10:00 in Shanghai
+
+
+def _contacts() -> pl.DataFrame:
+    rows = [
+        # contact, customer, hours after DAY, note, resolved, fcr
+        ("K-100001", "C-90001", 0, "气死了，宽带三天没修好，打我 13912345678", None, None),
+        (
+            "K-100002",
+            "C-90002",
+            1,
+            "I am worried, when will my refund arrive? mail li.wei@example.com",
+            DAY,
+            False,
+        ),
+        ("K-100003", "C-90003", 2, "态度恶劣，要投诉", None, None),  # silver: not valuable
+        ("K-100004", "C-90004", 3, "太离谱了，重复扣费", DAY, True),  # resolved at first contact
+        ("K-100005", "C-90005", 4, "问题已解决，谢谢", None, None),  # satisfied
+        ("K-100006", "C-90006", 5, "   ", None, None),  # no text
+        ("K-100007", "C-90007", -30, "气死了", None, None),  # the day before
+        ("K-100008", "C-90008", 6, "很着急，明天就要用", None, None),  # gold, lower value
+    ]
+    return pl.DataFrame(
+        {
+            "contact_id": [r[0] for r in rows],
+            "customer_id": [r[1] for r in rows],
+            "arrived_at": [DAY + dt.timedelta(hours=r[2]) for r in rows],
+            "category": [
+                "network",
+                "billing",
+                "service",
+                "billing",
+                "account",
+                "x",
+                "x",
+                "delivery",
+            ],
+            "note": [r[3] for r in rows],
+            "resolved_at": pl.Series([r[4] for r in rows], dtype=pl.Datetime("us", "UTC")),
+            "first_contact_resolution": pl.Series([r[5] for r in rows], dtype=pl.Boolean),
+        }
+    )
+
+
+def _customers() -> pl.DataFrame:
+    ids = [f"C-9000{i}" for i in range(1, 9)]
+    tiers = ["gold", "gold", "silver", "gold", "gold", "gold", "gold", "gold"]
+    value = [300.0, 800.0, 5000.0, 900.0, 900.0, 900.0, 900.0, 120.0]
+    return pl.DataFrame(
+        {
+            "customer_id": ids,
+            "value_tier": tiers,
+            "segment": ["individual"] * 8,
+            "monthly_value": value,
+        }
+    )
+
+
+def test_upset_unresolved_valuable_contacts_are_listed_by_value_at_stake() -> None:
+    result = early_warning(_contacts(), _customers(), time_zone="Asia/Shanghai")
+    t = result.table
+    assert t["contact_id"].to_list() == ["K-100002", "K-100001", "K-100008"]
+    assert t["predicted_emotion"].to_list() == ["anxious", "angry", "anxious"]
+    assert t["unresolved"].to_list() == ["not_fcr", "still_open", "still_open"]
+    assert t["value_at_stake"].to_list() == [800.0, 300.0, 120.0]
+    assert result.funnel == {
+        "contacts": 7,
+        "with_text": 6,
+        "negative": 5,
+        "unresolved": 4,
+        "valuable": 3,
+    }
+    assert result.period_obj.start == dt.date(2026, 3, 10)
+    with use_language("en"):
+        said = result.findings()
+        reasons = result.summary()["follow_up_reason"].to_list()
+    assert said[0].startswith("3 contacts of")
+    assert (
+        "Of 6 contacts with a note, 5 read angry or anxious, 4 of those were not resolved"
+        in said[1]
+    )
+    assert reasons[0] == "Anxious; not resolved at first contact; gold customer, CN¥800 a month."
+
+
+def test_a_lower_value_threshold_and_more_days_widen_the_list() -> None:
+    wide = early_warning(
+        _contacts(), _customers(), tiers=("gold", "silver"), days=2, time_zone="Asia/Shanghai"
+    )
+    assert set(wide.table["contact_id"]) == {
+        "K-100001",
+        "K-100002",
+        "K-100003",
+        "K-100007",
+        "K-100008",
+    }
+    by_value = early_warning(
+        _contacts(), _customers(), tiers=(), min_monthly_value=1000.0, time_zone="Asia/Shanghai"
+    )
+    assert by_value.table["contact_id"].to_list() == ["K-100003"]
+
+
+def test_the_report_never_shows_a_full_id_or_personal_data(tmp_path) -> None:
+    result = early_warning(_contacts(), _customers(), time_zone="Asia/Shanghai")
+    shown = result.summary()
+    with use_language("zh"):
+        page = result._repr_html_() + " ".join(result.findings())
+    text = shown.write_csv() + page + str(result.to_dict())
+    for full in [*_contacts()["contact_id"], *_customers()["customer_id"]]:
+        assert full not in text
+    for personal in ("13912345678", "li.wei@example.com", "example.com", "12345678"):
+        assert personal not in text
+    assert shown["customer_id"].str.contains(r"\*\*\*#").all()
+    # the analyst's export keeps the real ids
+    path = result.export(tmp_path / "warning.csv")
+    exported = pl.read_csv(path)
+    assert exported["contact_id"].to_list() == ["K-100002", "K-100001", "K-100008"]
+    assert exported["customer_id"].to_list() == ["C-90002", "C-90001", "C-90008"]
+    assert "13912345678" not in path.read_text()  # notes stay scrubbed even there
+
+
+def test_nobody_to_follow_up_is_said() -> None:
+    calm = _contacts().with_columns(pl.lit("问题已解决，谢谢").alias("note"))
+    result = early_warning(calm, _customers(), time_zone="Asia/Shanghai")
+    assert result.table.height == 0
+    with use_language("en"):
+        assert "nobody to follow up" in result.findings()[0]
+    assert result.plot().data
+
+
+def test_bad_calls_are_refused() -> None:
+    with pytest.raises(OptionError, match="days"):
+        early_warning(_contacts(), _customers(), days=0)
+    with pytest.raises(OptionError, match="valuable"):
+        early_warning(_contacts(), _customers(), tiers=())
+    with pytest.raises(SchemaError, match="resolved_at or first_contact_resolution"):
+        early_warning(_contacts().drop("resolved_at", "first_contact_resolution"), _customers())
+    with pytest.raises(SchemaError, match="value_tier"):
+        early_warning(_contacts(), _customers().drop("value_tier"))
