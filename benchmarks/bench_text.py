@@ -12,12 +12,13 @@ pipeline, a plain scikit-learn baseline runs on the same notes in the same run:
 Run: ``python benchmarks/bench_text.py [--train 300000] [--classify 1000000] [--skip-baseline]``
 (under the shared lock: ``flock /tmp/cxlab-heavy.lock python benchmarks/bench_text.py``).
 
-Measured on 2 shared cores with a load average of 9.9 before and 7.8 after (other work running):
+Measured on 2 shared cores with a load average of 8.5 before and 6.9 after (other work running):
 300,000 training notes (157,727 distinct once cleaned), 1,000,000 to classify (391,439 distinct).
-cxlab: training 83.3 s (peak 1.2 GB), classifying 27.5 s (peak 1.5 GB), accuracy against the true
+cxlab: training 35.7 s (peak 1.3 GB), classifying 36.2 s (peak 1.5 GB), accuracy against the true
 labels 99.0% / 98.8% / 98.6% at levels 1 / 2 / 3 while the manual labels it learnt from are right
-for 80.2% at level 1. The scikit-learn baseline: training 122.5 s (peak 0.8 GB), classifying 33.4 s
-(peak 1.8 GB), the same accuracy. Training misses the 60 s budget at that load; classifying meets it.
+for 80.2% at level 1. The scikit-learn baseline in the same run: training 84.7 s (peak 0.8 GB),
+classifying 46.4 s (peak 1.8 GB), the same accuracy. These notes are easier than real ones (a few
+phrases per reason); the figures are for speed and memory.
 """
 
 from __future__ import annotations

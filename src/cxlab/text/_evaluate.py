@@ -27,7 +27,15 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 from cxlab._options import check_alpha
-from cxlab._present import N_, Headline, _, fmt_interval, fmt_value, scrub_text
+from cxlab._present import (
+    N_,
+    Headline,
+    _,
+    fmt_interval,
+    fmt_value,
+    join_sentences,
+    scrub_text,
+)
 from cxlab._result import Result
 from cxlab.text._classify import ID, ContactClassifier
 
@@ -199,12 +207,13 @@ class ClassifierEvaluation(Result):
             )
             manual = self._score_of(level, "manual", "accuracy")
             if manual is not None:
-                text += " " + _(
-                    "The manual labels are right for {acc} (likely {interval})."
-                ).format(
-                    acc=fmt_value(manual["estimate"], "share"),
-                    interval=fmt_interval(
-                        manual["ci_low"], manual["ci_high"], "share", change=False
+                text = join_sentences(
+                    text,
+                    _("The manual labels are right for {acc} (likely {interval}).").format(
+                        acc=fmt_value(manual["estimate"], "share"),
+                        interval=fmt_interval(
+                            manual["ci_low"], manual["ci_high"], "share", change=False
+                        ),
                     ),
                 )
             out.append(text)
