@@ -76,7 +76,7 @@ RECORDED = {
     ("large", 7): {
         "agents": (579, "8c9bae7bb4a02c79"),
         "assignments": (323207, "63f8bdb914653f8c"),
-        "contacts": (10537815, "eb8e07d7107966a5"),
+        "contacts": (10537815, "b3bde4507ea4b25a"),
         "customers": (440000, "b45cde1148301ff1"),
         "events": (38, "cd4a22f2b5159a7c"),
         "experiments": (5, "8c49c93a29b52da0"),
@@ -84,7 +84,8 @@ RECORDED = {
         "queues": (7, "cdd1f01e71129cac"),
         "surveys": (517768, "43bce374ddf8f6cd"),
         "targets": (11, "5663ccf89e67513e"),
-        "truth.json": "6ebc99a699b96209",
+        "truth.json": "b663a3dcb8eaa638",
+        "truth_labels": (10537815, "09580c910cf05f0f"),
     },
 }
 

@@ -567,9 +567,20 @@ def _gated(series: pl.Series, show: np.ndarray, sep: pl.Series) -> pl.Series:
     return pl.select(pl.when(pl.Series(show)).then(series + sep).otherwise(pl.lit(""))).to_series()
 
 
-def _number(rng: np.random.Generator, lo: int, hi: int, n: int, width: int = 0) -> pl.Series:
-    s = pl.Series(rng.integers(lo, hi, n)).cast(pl.Utf8)
+def _number(
+    rng: np.random.Generator, lo: int, hi: int, n: int, width: int = 0, rows=None
+) -> pl.Series:
+    """``n`` random whole numbers as text (of ``rows`` only, when given: the same draws)."""
+    values = rng.integers(lo, hi, n)
+    s = pl.Series(values if rows is None else values[rows]).cast(pl.Utf8)
     return s.str.zfill(width) if width else s
+
+
+def _choose(zh: np.ndarray, chinese: str, english: str) -> pl.Series:
+    """``chinese`` where ``zh``, else ``english``."""
+    return pl.select(
+        pl.when(pl.Series(zh)).then(pl.lit(chinese)).otherwise(pl.lit(english))
+    ).to_series()
 
 
 def compose(
@@ -589,7 +600,7 @@ def compose(
     m = len(leaf)
     lang = np.where(zh, 0, 1)  # index into ("zh", "en")
     langs = ("zh", "en")
-    sep = pl.Series(np.where(zh, "，", ", "))
+    sep = _choose(zh, "，", ", ")
     u = {k: rng.random(m) for k in SHARES}
     short = u["short"] < SHARES["short"]
     long_ = ~short & (u["long"] < SHARES["long"])
@@ -604,10 +615,8 @@ def compose(
         ch[channel == c] = i
     opener = _pick(rng, [OPENERS[g][c] for g in langs for c in channels], lang * len(channels) + ch)
     parts = [
-        _gated(
-            _pick(rng, [SUMMARY[g] for g in langs], lang), long_, pl.Series(np.where(zh, "", " "))
-        ),
-        _gated(opener, ~short & (rng.random(m) < 0.5), pl.Series(np.where(zh, "，", " "))),
+        _gated(_pick(rng, [SUMMARY[g] for g in langs], lang), long_, _choose(zh, "", " ")),
+        _gated(opener, ~short & (rng.random(m) < 0.5), _choose(zh, "，", " ")),
     ]
     # the topic
     parts.append(_gated(_topic(rng, leaf, lang), ~short, sep))
@@ -620,7 +629,7 @@ def compose(
     switch = zh & (rng.random(m) < SHARES["code_switching"])
     word_lang = np.where(switch, 1, lang)
     word = _pick(rng, [PRODUCTS[c][g] for c in TAXONOMY for g in langs], l1 * 2 + word_lang)
-    order_no = pl.Series(np.where(zh, "订单号", "order #")) + _number(rng, 10**9, 10**10 - 1, m)
+    order_no = _choose(zh, "订单号", "order #") + _number(rng, 10**9, 10**10 - 1, m)
     use_no = rng.random(m) < 0.4
     detail = pl.select(pl.when(pl.Series(use_no)).then(order_no).otherwise(word)).to_series()
     parts.append(_gated(detail, ~short & (long_ | switch | (rng.random(m) < 0.25)), sep))
@@ -636,7 +645,7 @@ def compose(
     other = np.where(same_l1, sib_table[leaf, rng.integers(0, pad, m)], other)
     other = np.where(other == leaf, (leaf + 1) % len(LEAVES), other)
     join = _pick(rng, [AMBIGUOUS_JOIN[g] for g in langs], lang)
-    second = join + pl.Series(np.where(zh, "", " ")) + _topic(rng, other, lang)
+    second = join + _choose(zh, "", " ") + _topic(rng, other, lang)
     parts.append(_gated(second, ambiguous, sep))
     # the complaint
     types = ("logistics", "product_quality", "service_attitude", "refund")
@@ -662,28 +671,35 @@ def compose(
     # personal data, obviously fake
     personal = rng.random(m) < SHARES["personal_data"]
     pkind = rng.integers(0, 3, m)
+    rows = np.flatnonzero(personal)  # text only for these rows (every row draws)
     if country == "CN":
-        phone = "138-0000-" + _number(rng, 0, 10_000, m, 4)
+        phone = "138-0000-" + _number(rng, 0, 10_000, m, 4, rows)
         id_no = (
             "100000"
-            + _number(rng, 1960, 2005, m)
-            + _number(rng, 1, 13, m, 2)
-            + _number(rng, 1, 29, m, 2)
-            + _number(rng, 0, 1000, m, 3)
+            + _number(rng, 1960, 2005, m, 0, rows)
+            + _number(rng, 1, 13, m, 2, rows)
+            + _number(rng, 1, 29, m, 2, rows)
+            + _number(rng, 0, 1000, m, 3, rows)
             + "X"
         )
     else:
-        phone = "(202) 555-01" + _number(rng, 0, 100, m, 2)
-        id_no = "000-" + _number(rng, 10, 100, m) + "-" + _number(rng, 1000, 10_000, m)
+        phone = "(202) 555-01" + _number(rng, 0, 100, m, 2, rows)
+        id_no = (
+            "000-"
+            + _number(rng, 10, 100, m, 0, rows)
+            + "-"
+            + _number(rng, 1000, 10_000, m, 0, rows)
+        )
     email = (
         "user"
-        + _number(rng, 1, 100_000, m)
-        + pl.Series(np.where(rng.random(m) < 0.5, "@example.com", "@example.org"))
+        + _number(rng, 1, 100_000, m, 0, rows)
+        + _choose((rng.random(m) < 0.5)[rows], "@example.com", "@example.org")
     )
+    kind = pkind[rows]
     value = pl.select(
-        pl.when(pl.Series(pkind == 0))
+        pl.when(pl.Series(kind == 0))
         .then(phone)
-        .when(pl.Series(pkind == 1))
+        .when(pl.Series(kind == 1))
         .then(email)
         .otherwise(id_no)
     ).to_series()
@@ -691,35 +707,46 @@ def compose(
         rng,
         [(PERSONAL[g][k],) for g in langs for k in ("phone", "email", "id_number")],
         lang * 3 + pkind,
-    )
-    pii = _gated(
-        sep + label + pl.Series(np.where(zh, "", " ")) + value, personal, pl.Series([""] * m)
+    ).gather(rows)
+    pii = pl.Series([""] * m, dtype=pl.Utf8).scatter(
+        rows, sep.gather(rows) + label + _choose(zh[rows], "", " ") + value
     )
 
     note = pl.select(pl.concat_str(parts)).to_series().str.strip_chars_end("，, ")
     # typos: swapped letters in English, a sound-alike word in Chinese
     typo = rng.random(m) < SHARES["typo"]
+    at = rng.random(m)
+    rows = np.flatnonzero(typo & ~zh)
+    text = note.gather(rows)
     pos = pl.Series(
-        (rng.random(m) * np.maximum(note.str.len_chars().to_numpy() - 1, 1)).astype(np.int64)
+        (at[rows] * np.maximum(text.str.len_chars().to_numpy() - 1, 1)).astype(np.int64)
     )
     swapped = pl.select(
-        pl.lit(note).str.slice(0, pos)
-        + pl.lit(note).str.slice(pos + 1, 1)
-        + pl.lit(note).str.slice(pos, 1)
-        + pl.lit(note).str.slice(pos + 2)
+        pl.lit(text).str.slice(0, pos)
+        + pl.lit(text).str.slice(pos + 1, 1)
+        + pl.lit(text).str.slice(pos, 1)
+        + pl.lit(text).str.slice(pos + 2)
     ).to_series()
+    note = note.scatter(rows, swapped)
     which = rng.integers(0, len(TYPOS), m)
+    rows = np.flatnonzero(typo & zh)
+    text, pair = note.gather(rows), which[rows]
     for i, (right, wrong) in enumerate(TYPOS):
-        hit = typo & zh & (which == i)
-        if hit.any():
-            note = pl.select(
-                pl.when(pl.Series(hit))
-                .then(note.str.replace(right, wrong, literal=True))
-                .otherwise(note)
-            ).to_series()
-    note = pl.select(pl.when(pl.Series(typo & ~zh)).then(swapped).otherwise(note)).to_series()
+        text = pl.select(
+            pl.when(pl.Series(pair == i))
+            .then(text.str.replace(right, wrong, literal=True))
+            .otherwise(text)
+        ).to_series()
+    note = note.scatter(rows, text)
     # personal data after the typos (so that it stays whole), and a full stop in most notes
-    end = pl.Series(np.where(rng.random(m) < 0.6, np.where(zh, "。", "."), ""))
+    stop = rng.random(m) < 0.6
+    end = pl.select(
+        pl.when(pl.Series(stop & zh))
+        .then(pl.lit("。"))
+        .when(pl.Series(stop))
+        .then(pl.lit("."))
+        .otherwise(pl.lit(""))
+    ).to_series()
     note = note + pii + end
     # the short notes, placeholders and empty ones
     short_text = _pick(rng, [SHORT[c3][g] for _, _, c3 in LEAVES for g in langs], leaf * 2 + lang)
