@@ -501,3 +501,30 @@ def test_consecutive_rosters_with_history_never_break_a_rule(
         tables.append(result.table)
     event("both weeks rostered")
     assert broken_rules(pl.concat(tables), rules, contracted) == []
+
+
+def test_open_shifts_fill_what_the_contracts_allow_and_say_how_many_agents_more():
+    """Two 40-hour agents and fourteen 8-hour shifts in a week: refused by default; with
+    ``open_shifts=True`` they take five shifts each (their ceiling) and four stay open, listed,
+    with no rule broken and the findings asking for about one agent more."""
+    schedule = schedule_of([(d, "09:00", 8.0, "all", 2) for d in range(7)])
+    agents = agents_of(["a", "b"])
+    with pytest.raises(OptionError):
+        roster(schedule, agents, contracted_hours=40, num_workers=1)
+    got = roster(schedule, agents, contracted_hours=40, num_workers=1, open_shifts=True)
+    assert got.table.height == 10 and int(got.open_shifts["open"].sum()) == 4
+    assert sorted(got.by_agent()["paid_hours"].to_list()) == [40.0, 40.0]
+    filled = got.table.group_by("day").len()
+    both = got.open_shifts.join(filled, on="day", how="left")
+    assert ((both["open"] + both["len"].fill_null(0)) == 2).all()
+    rules = got.rules
+    for _agent, part in got.table.group_by("agent_id"):
+        part = part.sort("start")
+        starts, ends = part["start"].to_list(), part["end"].to_list()
+        assert all(
+            (s - e).total_seconds() >= rules.min_rest_hours * 3600
+            for s, e in zip(starts[1:], ends[:-1], strict=True)
+        )
+    text = " ".join(got.findings())
+    assert "4 agent-shifts" in text and "About 1 more agent," in text
+    assert "fill all" not in text

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
@@ -132,6 +133,9 @@ class Roster(Result):
     (shifts worked before the horizon were counted)."""
     history_shifts: int = 0
     """How many shifts worked before the horizon (``history=``) the rules counted."""
+    open_shifts: pl.DataFrame | None = None
+    """With ``open_shifts=True``: the shifts the agents could not fill under the rules, one row
+    per shift with ``open`` agents missing (``day, start, end, queue, paid_hours, open``)."""
 
     @property
     def title(self) -> str:
@@ -180,21 +184,61 @@ class Roster(Result):
             ]
         out = []
         used = self.table["agent_id"].n_unique() if self.table.height else 0
-        out.append(
-            ngettext(
-                "{agents} of {total} agents fill all {shifts} shifts, with rests of at least "
-                "{rest} and at most {days} day in a row.",
-                "{agents} of {total} agents fill all {shifts} shifts, with rests of at least "
-                "{rest} and at most {days} days in a row.",
-                self.rules.max_consecutive_days,
-            ).format(
-                agents=fmt_value(used, "count"),
-                total=fmt_value(len(self.agents), "count"),
-                shifts=fmt_value(self.table.height, "count"),
-                rest=duration_words(self.rules.min_rest_hours * 3600),
-                days=self.rules.max_consecutive_days,
+        opened = self.open_shifts if self.open_shifts is not None else pl.DataFrame()
+        if opened.height:
+            open_count = int(opened["open"].sum())
+            open_hours = float((opened["open"] * opened["paid_hours"]).sum())
+            weekly = [float(h) for h in self.contracted.values() if h]
+            week = float(np.median(weekly)) if weekly else 40.0
+            span = self.table["day"] if self.table.height else opened["day"]
+            days = min(7, (span.max() - span.min()).days + 1)
+            more = max(1, math.ceil(open_hours / (week * days / 7)))
+            out.append(
+                ngettext(
+                    "{agents} of {total} agents fill {shifts} shifts, with rests of at least "
+                    "{rest} and at most {days} day in a row.",
+                    "{agents} of {total} agents fill {shifts} shifts, with rests of at least "
+                    "{rest} and at most {days} days in a row.",
+                    self.rules.max_consecutive_days,
+                ).format(
+                    agents=fmt_value(used, "count"),
+                    total=fmt_value(len(self.agents), "count"),
+                    shifts=fmt_value(self.table.height, "count"),
+                    rest=duration_words(self.rules.min_rest_hours * 3600),
+                    days=self.rules.max_consecutive_days,
+                )
             )
-        )
+            out.append(
+                ngettext(
+                    "{open} agent-shifts ({hours} paid) stay open: more than these agents' "
+                    "contracted hours and the rules allow. About {more} more agent, or overtime "
+                    "(max_overtime_hours), would fill them.",
+                    "{open} agent-shifts ({hours} paid) stay open: more than these agents' "
+                    "contracted hours and the rules allow. About {more} more agents, or overtime "
+                    "(max_overtime_hours), would fill them.",
+                    more,
+                ).format(
+                    open=fmt_value(open_count, "count"),
+                    hours=duration_words(open_hours * 3600),
+                    more=fmt_value(more, "count"),
+                )
+            )
+        else:
+            out.append(
+                ngettext(
+                    "{agents} of {total} agents fill all {shifts} shifts, with rests of at least "
+                    "{rest} and at most {days} day in a row.",
+                    "{agents} of {total} agents fill all {shifts} shifts, with rests of at least "
+                    "{rest} and at most {days} days in a row.",
+                    self.rules.max_consecutive_days,
+                ).format(
+                    agents=fmt_value(used, "count"),
+                    total=fmt_value(len(self.agents), "count"),
+                    shifts=fmt_value(self.table.height, "count"),
+                    rest=duration_words(self.rules.min_rest_hours * 3600),
+                    days=self.rules.max_consecutive_days,
+                )
+            )
         if "history" in self.enforced:
             out.append(
                 ngettext(
@@ -257,8 +301,12 @@ class Roster(Result):
         return out
 
     def plot(self):
-        """A timeline: one row per agent, a bar per shift, coloured by queue."""
+        """A timeline: one row per agent, a bar per shift, coloured by queue (``None`` when no
+        agent works a shift: an empty chart says nothing the findings do not)."""
         import plotly.graph_objects as go
+
+        if self.table.height == 0:
+            return None
 
         from cxlab.viz import color_for, date_ticks
 
@@ -383,6 +431,7 @@ def roster(
     seed: int = 0,
     deterministic_time: float | None = None,
     missing: Missing = "raise",
+    open_shifts: bool = False,
 ) -> Roster:
     """Assign agents to the shifts of a schedule, keeping the roster rules.
 
@@ -423,6 +472,11 @@ def roster(
     missing : {"raise", "empty"}
         When there are no agents, or they cannot fill the shifts under the rules: raise (the
         default), or return a roster with no rows whose findings say why (for a report).
+    open_shifts : bool, default False
+        When the agents cannot fill every shift under the rules (too few of them, their
+        contracted hours, skills or days off), fill as many paid hours as the rules allow and
+        leave the rest open instead of refusing: ``Roster.open_shifts`` lists them and the
+        findings say how many agents more would fill them. The rules are never broken.
 
     Returns
     -------
@@ -468,6 +522,7 @@ def roster(
                 schedule, agents, rules, skills=skills, contracted_hours=contracted_hours,
                 days_off=days_off, preferences=preferences, history=history, time_limit=time_limit,
                 num_workers=num_workers, seed=seed, deterministic_time=deterministic_time,
+                open_shifts=open_shifts,
             )  # fmt: skip
         except (NotEnoughDataError, OptionError) as exc:
             return _nobody(agents, rules, time_limit, str(exc))
@@ -515,7 +570,7 @@ def roster(
         return starts and monday + dt.timedelta(days=6) <= last_day
 
     # direct checks: a shift nobody may take; a day with more shifts than agents free for them
-    for k in keys:
+    for k in keys if not open_shifts else ():
         able = [a for a in ids if k["queue"] in can[a] and (a, k["day"]) not in off]
         if not able:
             raise OptionError(
@@ -526,7 +581,7 @@ def roster(
     by_day: dict[dt.date, int] = {}
     for k in keys:
         by_day[k["day"]] = by_day.get(k["day"], 0) + k["count"]
-    for day, n in sorted(by_day.items()):
+    for day, n in sorted(by_day.items()) if not open_shifts else ():
         free = [a for a in ids if (a, day) not in off]
         if n > len(free):
             raise OptionError(
@@ -543,7 +598,8 @@ def roster(
                     "skills or agents, or move days off."
                 )
 
-    _check_hours(keys, ids, hours, rules, full, prior)
+    if not open_shifts:
+        _check_hours(keys, ids, hours, rules, full, prior)
 
     model = cp_model.CpModel()
     lit_names: list[tuple[str, str]] = []
@@ -572,7 +628,10 @@ def roster(
     for i, k in enumerate(keys):
         if k["day"] not in fill:
             fill[k["day"]] = lit("fill", k["day"].strftime("%a %Y-%m-%d"))
-        model.add(sum(takers.get(i, [])) == k["count"]).only_enforce_if(fill[k["day"]])
+        if open_shifts:  # as many as the rules allow; the rest stay open
+            model.add(sum(takers.get(i, [])) <= k["count"])
+        else:
+            model.add(sum(takers.get(i, [])) == k["count"]).only_enforce_if(fill[k["day"]])
     rest = dt.timedelta(hours=rules.min_rest_hours)
     span = rules.max_consecutive_days + 1
     # rest is real time: across a clock change the local clock gains or loses an hour
@@ -651,8 +710,13 @@ def roster(
                 if full(monday):
                     model.add(paid + done >= low).only_enforce_if(hours_lit)
     pref_terms, pref_rows = _preferences(preferences, keys, w)
-    if pref_terms:
-        model.maximize(sum(c * v for c, v in pref_terms))
+    filled_terms = []
+    if open_shifts:
+        # every paid minute filled outweighs all the preferences together
+        heavy = sum(abs(c) for c, _v in pref_terms) + 1
+        filled_terms = [(round(keys[i]["paid_hours"] * 60) * heavy, v) for (_a, i), v in w.items()]
+    if pref_terms or filled_terms:
+        model.maximize(sum(c * v for c, v in pref_terms + filled_terms))
     for v in lits:
         model.add(v == 1)
 
@@ -671,10 +735,31 @@ def roster(
         )
     chosen = {(a, i) for (a, i), v in w.items() if solver.value(v)}
     table = _table(schedule, keys, chosen)
-    objective = float(solver.objective_value) / 100 if pref_terms else 0.0
-    bound = float(solver.best_objective_bound) / 100 if pref_terms else 0.0
+    objective = float(solver.objective_value) / 100 if pref_terms or filled_terms else 0.0
+    bound = float(solver.best_objective_bound) / 100 if pref_terms or filled_terms else 0.0
     optimal = status == cp_model.OPTIMAL
     gap = 0.0 if optimal else max(0.0, (bound - objective) / max(abs(bound), 1e-9))
+    if filled_terms:  # the preference score alone, as without open shifts
+        objective = sum(c * solver.value(v) for c, v in pref_terms) / 100
+        bound = objective
+    opened = None
+    if open_shifts:
+        taken = {}
+        for _a, i in chosen:
+            taken[i] = taken.get(i, 0) + 1
+        rows = [
+            {
+                "day": k["day"], "start": k["start"], "end": k["end"], "queue": k["queue"],
+                "paid_hours": float(k["paid_hours"]), "open": int(k["count"] - taken.get(i, 0)),
+            }
+            for i, k in enumerate(keys)
+            if k["count"] > taken.get(i, 0)
+        ]  # fmt: skip
+        opened = pl.DataFrame(
+            rows,
+            schema={"day": pl.Date, "start": pl.Datetime("us"), "end": pl.Datetime("us"),
+                    "queue": pl.Utf8, "paid_hours": pl.Float64, "open": pl.Int64},
+        )  # fmt: skip
     met = sum(1 for a, i_list in pref_rows if any((a, i) in chosen for i in i_list))
     return Roster(
         table=table,
@@ -699,6 +784,7 @@ def roster(
             if bound
         ),
         history_shifts=past.height,
+        open_shifts=opened,
     )
 
 
