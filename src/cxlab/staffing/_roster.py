@@ -210,16 +210,16 @@ class Roster(Result):
             )
             out.append(
                 ngettext(
-                    "{open} agent-shifts ({hours} paid) stay open: more than these agents' "
+                    "{open} agent-shifts ({hours} paid hours) stay open: more than these agents' "
                     "contracted hours and the rules allow. About {more} more agent, or overtime "
                     "(max_overtime_hours), would fill them.",
-                    "{open} agent-shifts ({hours} paid) stay open: more than these agents' "
+                    "{open} agent-shifts ({hours} paid hours) stay open: more than these agents' "
                     "contracted hours and the rules allow. About {more} more agents, or overtime "
                     "(max_overtime_hours), would fill them.",
                     more,
                 ).format(
                     open=fmt_value(open_count, "count"),
-                    hours=duration_words(open_hours * 3600),
+                    hours=fmt_value(open_hours, "count"),
                     more=fmt_value(more, "count"),
                 )
             )
