@@ -68,6 +68,8 @@ _ID = re.compile(
     + r"?\d{3}[\dXx]"
     + _EDGE_R
 )
+# a US social security number as written (three, two and four digits with dashes)
+_SSN = re.compile(_EDGE_L + r"\d{3}-\d{2}-\d{4}" + _EDGE_R)
 _CARD = re.compile(
     _EDGE_L
     + r"(?:\d{13,19}|\d{4}([ \-])\d{4}(?:\1\d{4}){1,2}(?:\1\d{1,4})?|\d{4}([ \-])\d{6}\2\d{4,5}"
@@ -153,6 +155,9 @@ def personal_spans(text: str) -> list[tuple[str, int, int]]:
     for m in _ID.finditer(flat):
         if free(m.start(), m.end()):
             taken.append(("id", m.start(), m.end()))
+    for m in _SSN.finditer(flat):
+        if free(m.start(), m.end()):
+            taken.append(("id", m.start(), m.end()))
     for m in _CARD.finditer(flat):
         digits = _digits(m.group())
         if (
@@ -177,8 +182,8 @@ def personal_spans(text: str) -> list[tuple[str, int, int]]:
 
 
 def scrub_text(text: str) -> str:
-    """``text`` with phone numbers, e-mail addresses, ID-card and bank-card numbers and chat
-    accounts replaced by a typed placeholder in the reader's language.
+    """``text`` with phone numbers, e-mail addresses, ID-card and social security numbers,
+    bank-card numbers and chat accounts replaced by a typed placeholder in the reader's language.
 
     Examples
     --------
