@@ -28,10 +28,13 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 MAX_CHARS = 1000  # a note is cut to this many characters before it is read
 _CJK = r"[\u4e00-\u9fff]"
@@ -137,6 +140,8 @@ def words(texts: pl.Series) -> pl.DataFrame:
 def char_ngrams(texts: pl.Series, bits: int) -> sp.csr_matrix:
     """Counts of the hashed character 1-, 2- and 3-grams of cleaned ``texts`` (null rows empty),
     ``len(texts) x 2**bits``; computed on the code points of all texts at once."""
+    import scipy.sparse as sp
+
     n = len(texts)
     filled = texts.fill_null("").to_list()
     points = np.frombuffer(("\x00".join(filled) + "\x00").encode("utf-32-le"), dtype=np.uint32)
@@ -189,6 +194,8 @@ class TextFeatures:
         return (1 << self.char_bits) + vocab
 
     def _word_counts(self, texts: pl.Series, long: pl.DataFrame) -> sp.csr_matrix:
+        import scipy.sparse as sp
+
         assert self.vocabulary is not None
         long = long.join(self.vocabulary, on="token", how="inner")
         counts = long.group_by("row", "column").len()
@@ -202,6 +209,8 @@ class TextFeatures:
         )
 
     def _counts(self, texts: pl.Series, long: pl.DataFrame | None = None) -> sp.csr_matrix:
+        import scipy.sparse as sp
+
         long = words(texts) if long is None else long
         return sp.hstack(
             [char_ngrams(texts, self.char_bits), self._word_counts(texts, long)], format="csr"

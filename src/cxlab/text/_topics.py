@@ -60,8 +60,8 @@ register_labels(
     {
         "share_now": N_("Share this period"),
         "share_before": N_("Share before"),
-        "count_now": N_("Count this period"),
-        "count_before": N_("Count before"),
+        "count_now": N_("Contacts this period"),
+        "count_before": N_("Contacts before"),
         "q_value": N_("q-value"),
         "rising": N_("Rose beyond chance"),
     }
