@@ -19,6 +19,7 @@ Perron, L. & Didier, F. (2024). CP-SAT. OR-Tools, Google.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import time
@@ -38,6 +39,14 @@ from cxlab.staffing._shifts import POOLED, ShiftSchedule
 from cxlab.staffing._words import duration_words, queue_words
 
 Missing = Literal["raise", "empty"]
+OPEN_SCHEMA = {
+    "day": pl.Date,
+    "start": pl.Datetime("us"),
+    "end": pl.Datetime("us"),
+    "queue": pl.Utf8,
+    "paid_hours": pl.Float64,
+    "open": pl.Int64,
+}
 
 
 @dataclass(frozen=True)
@@ -516,6 +525,18 @@ def roster(
     if not isinstance(rules, RosterRules):
         raise OptionError(f"rules= takes a RosterRules; got {type(rules).__name__}.")
     check_option("missing", missing, Missing)
+    if open_shifts and missing == "raise":
+        # every shift filled when the agents can (the strict model proves that fast); only
+        # then, as many as they can
+        try:
+            full = roster(
+                schedule, agents, rules, skills=skills, contracted_hours=contracted_hours,
+                days_off=days_off, preferences=preferences, history=history, time_limit=time_limit,
+                num_workers=num_workers, seed=seed, deterministic_time=deterministic_time,
+            )  # fmt: skip
+            return dataclasses.replace(full, open_shifts=pl.DataFrame(schema=OPEN_SCHEMA))
+        except OptionError:
+            pass
     if missing == "empty":
         try:
             return roster(
@@ -720,9 +741,10 @@ def roster(
     for v in lits:
         model.add(v == 1)
 
-    from cxlab.staffing._shift_model import cp_solver
+    from cxlab.staffing._shift_model import cp_solver, work_limit
 
-    solver = cp_solver(time_limit, num_workers, seed, deterministic_time)
+    work = work_limit(time_limit, num_workers, deterministic_time)
+    solver = cp_solver(time_limit, num_workers, seed, work)
     started = time.perf_counter()
     status = solver.solve(model)
     wall = time.perf_counter() - started
@@ -755,11 +777,7 @@ def roster(
             for i, k in enumerate(keys)
             if k["count"] > taken.get(i, 0)
         ]  # fmt: skip
-        opened = pl.DataFrame(
-            rows,
-            schema={"day": pl.Date, "start": pl.Datetime("us"), "end": pl.Datetime("us"),
-                    "queue": pl.Utf8, "paid_hours": pl.Float64, "open": pl.Int64},
-        )  # fmt: skip
+        opened = pl.DataFrame(rows, schema=OPEN_SCHEMA)
     met = sum(1 for a, i_list in pref_rows if any((a, i) in chosen for i in i_list))
     return Roster(
         table=table,

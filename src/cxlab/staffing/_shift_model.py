@@ -768,6 +768,16 @@ def _greedy(
     return counts, breaks
 
 
+def work_limit(time_limit: float, num_workers: int, deterministic_time: float | None):
+    """The deterministic work limit of a search: the one given, else with one worker a fifth of
+    ``time_limit`` (on a 2-core machine a unit takes one to two seconds), so that a schedule or a
+    roster is the same on every run; several workers share what they find by the clock and get
+    none unless given."""
+    if deterministic_time is None and num_workers == 1:
+        return time_limit / 5.0
+    return deterministic_time
+
+
 def cp_solver(time_limit: float, num_workers: int, seed: int, deterministic_time: float | None):
     """A CP-SAT solver with the search limits every shift and roster model takes."""
     from ortools.sat.python import cp_model

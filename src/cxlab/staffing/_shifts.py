@@ -1103,8 +1103,9 @@ def schedule_shifts(
         raise OptionError(f"budget={budget!r} is not allowed; give a number 0 or more.")
     if not (isinstance(time_limit, int | float) and time_limit > 0):
         raise OptionError(f"time_limit={time_limit!r} is not allowed; give seconds above 0.")
-    if deterministic_time is None and num_workers == 1:
-        deterministic_time = time_limit / 5.0
+    from cxlab.staffing._shift_model import work_limit
+
+    deterministic_time = work_limit(time_limit, num_workers, deterministic_time)
     if mode == "expected_service" and budget is None:
         raise OptionError('mode="expected_service" needs budget= (the most the schedule may cost).')
     if mode == "chance" and (
