@@ -70,7 +70,7 @@ def test_the_report_is_stored_on_its_real_dates(bank: Path) -> None:
 
 
 def test_the_forecast_and_staffing_report_is_published_from_it(bank: Path) -> None:
-    _ok("refresh", "--workspace", str(bank))
+    _ok("refresh", "--workspace", str(bank), "-p", "shift_seconds", "4")  # solvers: less time
     page = bank / "outputs" / "reports" / "01_volume_forecast" / "latest.html"
     runs = {}
     for lang in ("en", "zh"):

@@ -32,7 +32,7 @@ def _schedule() -> str:
         )
         .replace(
             "    notebook: 01_volume_forecast\n",
-            "    notebook: 01_volume_forecast\n    parameters: {scenarios: 50}\n",
+            "    notebook: 01_volume_forecast\n    parameters: {scenarios: 50, shift_seconds: 4}\n",
         )
     )
 
