@@ -751,8 +751,8 @@ class ShiftSchedule(Result):
         else:
             out.append(
                 _(
-                    "The solver stopped at its time limit of {seconds}: this is the best schedule "
-                    "it found, and the best possible is at most {gap} better."
+                    "The solver stopped at the end of its search budget (at most {seconds}): this "
+                    "is the best schedule it found, and the best possible is at most {gap} better."
                 ).format(
                     seconds=fmt_value(self.time_limit, "seconds"),
                     gap=fmt_value(self.optimality_gap, "share"),
