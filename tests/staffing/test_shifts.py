@@ -472,7 +472,7 @@ def test_a_time_out_returns_the_best_schedule_with_its_gap_and_says_so():
     assert (cov["working_min"] >= cov["required"] - 1e-9).all()  # feasible means covering
     assert any("search budget" in f for f in got.findings())
     with use_language("zh"):
-        assert any("时间上限" in f for f in got.findings())
+        assert any("搜索预算" in f for f in got.findings())
 
 
 # -- the result ----------------------------------------------------------------------------------
