@@ -326,6 +326,7 @@ def test_forecast_report_shows_the_shifts_and_the_roster(published, browser, lan
         timeout=10_000,
     )
     seen = page.evaluate(READ_SHIFTS, words)
+    body = page.inner_text("body")
     page.close()
     assert seen["heading"] is True, f"{lang}: no visible heading {words['heading']!r}"
     for title in words["charts"]:
@@ -339,6 +340,14 @@ def test_forecast_report_shows_the_shifts_and_the_roster(published, browser, lan
     assert schedule[0] == [
         "day", "start", "end", "breaks", "count", "queue", "unpaid_breaks", "paid_hours", "cost",
     ]  # fmt: skip
-    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", r[1]) for r in schedule[1:])
+    # ISO 8601 local times with their UTC offset, for a WFM import
+    iso = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d"
+    assert all(re.fullmatch(iso, r[1]) for r in schedule[1:]), schedule[1][:3]
     roster_rows = _csv(seen["roster_csv"])[1:]
-    assert sum(int(r[4]) for r in schedule[1:]) == len(roster_rows) > 15
+    # every agent-shift of the schedule is on the roster, or among the open ones the page names
+    said = re.search(
+        r"(\d[\d,]*) agent-shifts \(" if lang == "en" else r"还有(\d[\d,]*)个班次人次", body
+    )
+    left_open = int(said.group(1).replace(",", "")) if said else 0
+    assert sum(int(r[4]) for r in schedule[1:]) == len(roster_rows) + left_open
+    assert len(roster_rows) > 15

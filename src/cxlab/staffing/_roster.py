@@ -220,11 +220,11 @@ class Roster(Result):
             out.append(
                 ngettext(
                     "{open} agent-shifts ({hours} paid hours) stay open: more than these agents' "
-                    "contracted hours and the rules allow. About {more} more agent, or overtime "
-                    "(max_overtime_hours), would fill them.",
+                    "contracted hours and the rules allow. About {more} more agent, or overtime, "
+                    "would fill them.",
                     "{open} agent-shifts ({hours} paid hours) stay open: more than these agents' "
-                    "contracted hours and the rules allow. About {more} more agents, or overtime "
-                    "(max_overtime_hours), would fill them.",
+                    "contracted hours and the rules allow. About {more} more agents, or overtime, "
+                    "would fill them.",
                     more,
                 ).format(
                     open=fmt_value(open_count, "count"),

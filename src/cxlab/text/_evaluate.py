@@ -34,10 +34,20 @@ from cxlab._present import (
     fmt_interval,
     fmt_value,
     join_sentences,
+    register_labels,
     scrub_text,
 )
 from cxlab._result import Result
 from cxlab.text._classify import ID, ContactClassifier
+
+register_labels(
+    {
+        "level": N_("Level"),
+        "label": N_("Reason column"),
+        "source": N_("Labelled by"),
+        "reference": N_("Checked against"),
+    }
+)
 
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.0, 1.0, 0.02))
 BINS = 10

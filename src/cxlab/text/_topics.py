@@ -63,6 +63,10 @@ register_labels(
         "count_now": N_("Contacts this period"),
         "count_before": N_("Contacts before"),
         "q_value": N_("q-value"),
+        "share_now_low": N_("Share this period, low"),
+        "share_now_high": N_("Share this period, high"),
+        "share_before_low": N_("Share before, low"),
+        "share_before_high": N_("Share before, high"),
         "rising": N_("Rose beyond chance"),
     }
 )
