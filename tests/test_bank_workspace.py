@@ -80,7 +80,7 @@ def test_the_forecast_and_staffing_report_is_published_from_it(bank: Path) -> No
     for lang in ("en", "zh"):
         if lang == "zh":
             _ok("run", "01_volume_forecast", "--workspace", str(bank), "-p", "aht_seconds", "240",
-                "-p", "language", "zh", "-p", "shift_seconds", "5", "-p", "scenarios", "20")  # fmt: skip
+                "-p", "language", "zh", "-p", "shift_seconds", "4", "-p", "scenarios", "20")  # fmt: skip
         run = read_runs(bank / "outputs")[-1]
         assert run["status"] == "ok" and run["parameters"]["language"] == lang
         assert run["parameters"]["aht_seconds"] == 240

@@ -145,7 +145,7 @@ def _build_staffing(ws: Path, forecast) -> list:
         breaks=(cx.staffing.Break(15, window=(90, 150)),),
     )  # fmt: skip
     shifts = cx.staffing.schedule_shifts(plan, rules, time_limit=5)
-    rota = cx.staffing.roster(shifts, _load(ws, "agents").collect(), time_limit=5, open_shifts=True)
+    rota = cx.staffing.roster(shifts, _load(ws, "agents").collect(), time_limit=2, open_shifts=True)
     check = cx.staffing.evaluate_shifts(shifts, plan, scenarios=20)
     return [plan, replay, cx.staffing.patience(contacts), shifts, rota, check]
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 import cxlab as cx
-from cxlab.text._evaluate import wilson
+from cxlab._stats import wilson_interval as wilson
 
 # SnowNLP's own naive Bayes sentiment classifier (``snownlp.sentiment.Sentiment().train(neg, pos)``)
 # retrained on the same 4,000 reviews and scored on the same 2,000; measured once with snownlp

@@ -36,6 +36,7 @@ from cxlab._present import (
     scrub_frame,
 )
 from cxlab._result import Result
+from cxlab._stats import wilson_interval
 from cxlab.text._prepare import MAX_CHARS, TextAccount, prepare_text
 from cxlab.text._sentiment import EMOTIONS, NEGATIVE, EmotionModel, emotion_lexicon
 
@@ -56,31 +57,6 @@ register_labels(
         "text_truncated": N_("Text cut short"),
     }
 )
-
-
-def wilson(successes, n, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of a proportion (arrays accepted; NaN where ``n`` is 0).
-
-    Examples
-    --------
-    >>> lo, hi = wilson(8, 10)
-    >>> round(float(lo), 3), round(float(hi), 3)
-    (0.49, 0.943)
-
-    References
-    ----------
-    Wilson (1927), JASA 22.
-    """
-    from scipy import stats
-
-    x = np.asarray(successes, float)
-    m = np.asarray(n, float)
-    z = float(stats.norm.ppf(1 - alpha / 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = x / m
-        centre = (p + z * z / (2 * m)) / (1 + z * z / m)
-        half = z * np.sqrt(p * (1 - p) / m + z * z / (4 * m * m)) / (1 + z * z / m)
-    return centre - half, centre + half
 
 
 def _macro_f1(truth: np.ndarray, pred: np.ndarray, k: int, weights: np.ndarray) -> np.ndarray:
@@ -313,7 +289,7 @@ def evaluate_emotion(
         p = p_of[name]
         right = (t == p).astype(float)
         acc = float(right.mean())
-        lo, hi = wilson(right.sum(), n, alpha)
+        lo, hi = wilson_interval(right.sum(), n, alpha)
         boot[("accuracy", name)] = weights @ (cell_of["truth"] == cell_of[name]) / n
         rows.append(
             ("accuracy", name, acc, float(boot[("accuracy", name)].std()), float(lo), float(hi))
@@ -530,7 +506,7 @@ def emotions(
     have = dict(zip(counts["predicted_emotion"].to_list(), counts["count"].to_list(), strict=True))
     total = int(sum(have.values()))
     x = np.array([have.get(c, 0) for c in classes], float)
-    lo, hi = wilson(x, total, alpha)
+    lo, hi = wilson_interval(x, total, alpha)
     shares = pl.DataFrame(
         {
             "term": classes,

@@ -38,6 +38,7 @@ from cxlab._present import (
     scrub_text,
 )
 from cxlab._result import Result
+from cxlab._stats import wilson_interval
 from cxlab.text._classify import ID, ContactClassifier
 
 register_labels(
@@ -53,19 +54,6 @@ THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.0, 1.0, 0.02))
 BINS = 10
 EXAMPLES = 8
 LEVEL_WORDS = (N_("level 1"), N_("level 2"), N_("level 3"))
-
-
-def wilson(k: np.ndarray, n: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """The Wilson score interval of ``k`` successes in ``n`` (NaN where ``n`` is 0)."""
-    from scipy.stats import norm
-
-    k, n = np.asarray(k, float), np.asarray(n, float)
-    z = norm.ppf(1 - alpha / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return centre - half, centre + half
 
 
 def _macro_f1(y: np.ndarray, p: np.ndarray, k: int, weights: np.ndarray | None = None) -> float:
@@ -85,7 +73,7 @@ def _score(y, p, alpha: float, rng: np.random.Generator, reps: int) -> list[tupl
     yc, pc = codes[: len(y)], codes[len(y) :]
     n = len(y)
     hits = int((yc == pc).sum())
-    lo, hi = wilson(np.array([hits]), np.array([n]), alpha)
+    lo, hi = wilson_interval(np.array([hits]), np.array([n]), alpha)
     f1 = _macro_f1(yc, pc, len(names))
     boot = np.array([_macro_f1(yc, pc, len(names), rng.poisson(1.0, n)) for _ in range(reps)])
     return [
@@ -464,7 +452,7 @@ def evaluate(
             routed = prob >= t
             k = int(right[routed].sum())
             m = int(routed.sum())
-            lo, hi = wilson(np.array([k]), np.array([m]), alpha)
+            lo, hi = wilson_interval(np.array([k]), np.array([m]), alpha)
             route_rows.append(
                 (
                     level,

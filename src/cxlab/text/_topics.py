@@ -49,9 +49,8 @@ from cxlab._present import (
     register_labels,
 )
 from cxlab._result import Result
-from cxlab._stats import adjust_p
+from cxlab._stats import adjust_p, wilson_interval
 from cxlab.features import text_tokens
-from cxlab.text._emotions import wilson
 from cxlab.text._prepare import MAX_CHARS, TextAccount, prepare_text
 
 By = Literal["category", "category_l2", "category_l3", "term"]
@@ -207,8 +206,8 @@ def _terms(text: str, language: str | None) -> set[str]:
 
 def _newcombe(x1, n1, x0, n0, alpha):
     p1, p0 = x1 / n1, x0 / n0
-    l1, u1 = wilson(x1, n1, alpha)
-    l0, u0 = wilson(x0, n0, alpha)
+    l1, u1 = wilson_interval(x1, n1, alpha)
+    l0, u0 = wilson_interval(x0, n0, alpha)
     d = p1 - p0
     return d - np.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2), d + np.sqrt(
         (u1 - p1) ** 2 + (p0 - l0) ** 2
@@ -484,8 +483,8 @@ def emerging(
     p_values = stats.hypergeom.sf(x1 - 1, n1 + n0, x1 + x0, n1) if len(x1) else np.array([])
     q_values = adjust_p(p_values, "bh") if len(x1) else np.array([])
     s1, s0 = x1 / n1, x0 / n0
-    l1, u1 = wilson(x1, n1, alpha)
-    l0, u0 = wilson(x0, n0, alpha)
+    l1, u1 = wilson_interval(x1, n1, alpha)
+    l0, u0 = wilson_interval(x0, n0, alpha)
     dl, du = _newcombe(x1, n1, x0, n0, alpha)
     se = np.sqrt(s1 * (1 - s1) / n1 + s0 * (1 - s0) / n0)
     table = pl.DataFrame(
