@@ -528,3 +528,4 @@ def test_open_shifts_fill_what_the_contracts_allow_and_say_how_many_agents_more(
     text = " ".join(got.findings())
     assert "4 agent-shifts" in text and "About 1 more agent," in text
     assert "fill all" not in text
+    assert got.optimal and "No roster under these rules fills more of the shifts." in text

@@ -292,7 +292,16 @@ class Roster(Result):
                     total=fmt_value(self.preferences_total, "count"),
                 )
             )
-        if not self.preferences_total:
+        if opened.height and not self.optimal:
+            out.append(
+                _(
+                    "The solver stopped at its time limit of {seconds} before proving that no "
+                    "roster fills more of the open shifts; with more time it may fill a few more."
+                ).format(seconds=fmt_value(self.time_limit, "seconds"))
+            )
+        elif opened.height:
+            out.append(_("No roster under these rules fills more of the shifts."))
+        elif not self.preferences_total:
             pass  # nothing to weigh: any roster that keeps the rules is as good as another
         elif self.optimal:
             out.append(_("The roster is proven the best possible for the preferences."))
