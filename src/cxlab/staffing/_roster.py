@@ -194,6 +194,13 @@ class Roster(Result):
         out = []
         used = self.table["agent_id"].n_unique() if self.table.height else 0
         opened = self.open_shifts if self.open_shifts is not None else pl.DataFrame()
+        filled = {
+            "agents": fmt_value(used, "count"),
+            "total": fmt_value(len(self.agents), "count"),
+            "shifts": fmt_value(self.table.height, "count"),
+            "rest": duration_words(self.rules.min_rest_hours * 3600),
+            "days": self.rules.max_consecutive_days,
+        }
         if opened.height:
             open_count = int(opened["open"].sum())
             open_hours = float((opened["open"] * opened["paid_hours"]).sum())
@@ -209,13 +216,7 @@ class Roster(Result):
                     "{agents} of {total} agents fill {shifts} shifts, with rests of at least "
                     "{rest} and at most {days} days in a row.",
                     self.rules.max_consecutive_days,
-                ).format(
-                    agents=fmt_value(used, "count"),
-                    total=fmt_value(len(self.agents), "count"),
-                    shifts=fmt_value(self.table.height, "count"),
-                    rest=duration_words(self.rules.min_rest_hours * 3600),
-                    days=self.rules.max_consecutive_days,
-                )
+                ).format(**filled)
             )
             out.append(
                 ngettext(
@@ -240,13 +241,7 @@ class Roster(Result):
                     "{agents} of {total} agents fill all {shifts} shifts, with rests of at least "
                     "{rest} and at most {days} days in a row.",
                     self.rules.max_consecutive_days,
-                ).format(
-                    agents=fmt_value(used, "count"),
-                    total=fmt_value(len(self.agents), "count"),
-                    shifts=fmt_value(self.table.height, "count"),
-                    rest=duration_words(self.rules.min_rest_hours * 3600),
-                    days=self.rules.max_consecutive_days,
-                )
+                ).format(**filled)
             )
         if "history" in self.enforced:
             out.append(
