@@ -37,6 +37,7 @@ from cxlab._present import (
 )
 from cxlab._result import Result
 from cxlab._stats import wilson_interval
+from cxlab.text._evaluate import macro_f1
 from cxlab.text._prepare import MAX_CHARS, TextAccount, prepare_text
 from cxlab.text._sentiment import EMOTIONS, NEGATIVE, EmotionModel, emotion_lexicon
 
@@ -57,18 +58,6 @@ register_labels(
         "text_truncated": N_("Text cut short"),
     }
 )
-
-
-def _macro_f1(truth: np.ndarray, pred: np.ndarray, k: int, weights: np.ndarray) -> np.ndarray:
-    """Macro-F1 per row of ``weights`` (resample counts), over the classes ``0..k-1`` that occur
-    in the truth or the predictions of the resample."""
-    f1 = np.full((weights.shape[0], k), np.nan)
-    for c in range(k):
-        tp = weights @ ((truth == c) & (pred == c)).astype(float)
-        denominator = weights @ (truth == c).astype(float) + weights @ (pred == c).astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            f1[:, c] = np.where(denominator > 0, 2 * tp / denominator, np.nan)
-    return np.nanmean(f1, axis=1)
 
 
 def _per_class(truth: list[str], pred: list[str], classes: list[str]) -> dict[str, list[float]]:
@@ -294,8 +283,8 @@ def evaluate_emotion(
         rows.append(
             ("accuracy", name, acc, float(boot[("accuracy", name)].std()), float(lo), float(hi))
         )
-        f1 = float(_macro_f1(t, p, len(classes), np.ones((1, n)))[0])
-        boot[("macro_f1", name)] = _macro_f1(cell_of["truth"], cell_of[name], k, weights)
+        f1 = float(macro_f1(t, p, len(classes), np.ones((1, n)))[0])
+        boot[("macro_f1", name)] = macro_f1(cell_of["truth"], cell_of[name], k, weights)
         q = np.nanquantile(boot[("macro_f1", name)], [alpha / 2, 1 - alpha / 2])
         rows.append(
             (

@@ -56,15 +56,21 @@ EXAMPLES = 8
 LEVEL_WORDS = (N_("level 1"), N_("level 2"), N_("level 3"))
 
 
-def _macro_f1(y: np.ndarray, p: np.ndarray, k: int, weights: np.ndarray | None = None) -> float:
-    w = np.ones(len(y)) if weights is None else weights
-    tp = np.bincount(y[y == p], weights=w[y == p], minlength=k)
-    actual = np.bincount(y, weights=w, minlength=k)
-    predicted = np.bincount(p, weights=w, minlength=k)
-    present = actual > 0  # classes of the evaluation month
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = np.where(actual + predicted > 0, 2 * tp / (actual + predicted), 0.0)
-    return float(f1[present].mean())
+def macro_f1(
+    truth: np.ndarray, pred: np.ndarray, k: int, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Macro-F1 of coded labels (``0..k-1``) per row of ``weights`` (resample counts; one row of
+    ones when not given), over the classes that occur in the truth or the predictions, as
+    scikit-learn's ``f1_score(average="macro")`` counts them."""
+    if weights is None:
+        weights = np.ones((1, len(truth)))
+    f1 = np.full((weights.shape[0], k), np.nan)
+    for c in range(k):
+        tp = weights @ ((truth == c) & (pred == c)).astype(float)
+        denominator = weights @ (truth == c).astype(float) + weights @ (pred == c).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f1[:, c] = np.where(denominator > 0, 2 * tp / denominator, np.nan)
+    return np.nanmean(f1, axis=1)
 
 
 def _score(y, p, alpha: float, rng: np.random.Generator, reps: int) -> list[tuple]:
@@ -74,8 +80,10 @@ def _score(y, p, alpha: float, rng: np.random.Generator, reps: int) -> list[tupl
     n = len(y)
     hits = int((yc == pc).sum())
     lo, hi = wilson_interval(np.array([hits]), np.array([n]), alpha)
-    f1 = _macro_f1(yc, pc, len(names))
-    boot = np.array([_macro_f1(yc, pc, len(names), rng.poisson(1.0, n)) for _ in range(reps)])
+    f1 = float(macro_f1(yc, pc, len(names))[0])
+    boot = np.array(
+        [macro_f1(yc, pc, len(names), rng.poisson(1.0, n)[None])[0] for _ in range(reps)]
+    )
     return [
         ("accuracy", hits / n, float(lo[0]), float(hi[0])),
         (
