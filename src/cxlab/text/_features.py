@@ -33,10 +33,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from cxlab.text._prepare import MAX_CHARS
+
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
-MAX_CHARS = 1000  # a note is cut to this many characters before it is read
 _CJK = r"[\u4e00-\u9fff]"
 _LATIN = r"[a-z]"
 _PRIMES = (

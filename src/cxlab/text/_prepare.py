@@ -27,7 +27,7 @@ from cxlab._errors import OptionError, SchemaError
 from cxlab._present import _, fmt_list, fmt_value, ngettext, scrub_text
 from cxlab.features import text_language
 
-MAX_CHARS = 1000
+MAX_CHARS = 1000  # a note is cut to this many characters before any model reads it
 LANGUAGES = ("zh", "en", "mixed", "unknown")
 
 
