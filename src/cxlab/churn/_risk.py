@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError
+from cxlab._exports import exports_dir, write_export
 from cxlab._masking import mask_column
 from cxlab._options import check_alpha, warn_renamed
 from cxlab._present import BODY_ROWS, N_, Headline, _, fmt_date, fmt_value
@@ -516,20 +517,11 @@ class AtRiskResult(ReaderTable, Result):
     def save(self, directory: str | os.PathLike | None = None) -> Path:
         """Export to ``<directory>/at-risk-<as_of>-<horizon>d.csv`` (default: the workspace's
         ``data/exports``, outside the published reports); returns the path."""
-        if directory in (None, ""):
-            from cxlab._config import settings
-
-            directory = settings().data_dir / "exports"
-        return self.export(Path(directory) / f"at-risk-{self.as_of}-{self.horizon}d.csv")
+        return self.export(exports_dir(directory) / f"at-risk-{self.as_of}-{self.horizon}d.csv")
 
     def export(self, path: str | os.PathLike) -> Path:
         """Write the full list with unmasked customer ids (for the analyst, never the report)."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".partial")
-        self.customers.write_csv(tmp)
-        os.replace(tmp, target)
-        return target
+        return write_export(self.customers, path)
 
 
 def too_short(train_as_of: dt.date, start: dt.date | None, window: int) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from cxlab._exports import exports_dir, write_export
 from cxlab._masking import mask_column
 from cxlab._present import (
     BODY_ROWS,
@@ -255,22 +256,12 @@ class FollowUp(Result):
     def save(self, directory: str | os.PathLike | None = None) -> Path:
         """Export to ``<directory>/detractors_<period>.csv`` (default: the workspace's
         ``data/exports``, outside the published reports); returns the path."""
-        if directory in (None, ""):
-            from cxlab._config import settings
-
-            directory = settings().data_dir / "exports"
         name = self.period.replace("..", "_to_").replace(" ", "_")
-        return self.export(Path(directory) / f"detractors_{name}.csv")
+        return self.export(exports_dir(directory) / f"detractors_{name}.csv")
 
     def export(self, path: str | os.PathLike) -> Path:
         """Write the full, unmasked list (CSV or Parquet by suffix) for the follow-up team."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.suffix == ".parquet":
-            self.table.write_parquet(target)
-        else:
-            self.table.write_csv(target)
-        return target
+        return write_export(self.table, path)
 
 
 def followup(

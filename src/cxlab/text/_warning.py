@@ -36,6 +36,7 @@ from pathlib import Path
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
+from cxlab._exports import exports_dir, write_export
 from cxlab._masking import mask_column
 from cxlab._present import (
     N_,
@@ -239,24 +240,14 @@ class EarlyWarning(Result):
     def save(self, directory: str | os.PathLike | None = None) -> Path:
         """Export to ``<directory>/early_warning_<start>.csv`` (default: the workspace's
         ``data/exports``, outside the published reports); returns the path."""
-        if directory in (None, ""):
-            from cxlab._config import settings
-
-            directory = settings().data_dir / "exports"
-        return self.export(Path(directory) / f"early_warning_{self.period_obj.start}.csv")
+        return self.export(exports_dir(directory) / f"early_warning_{self.period_obj.start}.csv")
 
     def export(self, path: str | os.PathLike) -> Path:
         """Write the full list with real ids and the reason (CSV or Parquet by suffix)."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
         full = self.table.with_columns(
             pl.Series("follow_up_reason", self._reasons(self.table), pl.Utf8)
         )
-        if target.suffix == ".parquet":
-            full.write_parquet(target)
-        else:
-            full.write_csv(target)
-        return target
+        return write_export(full, path)
 
 
 def _window(

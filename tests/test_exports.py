@@ -1,0 +1,44 @@
+"""The analyst-side exports: CSV or Parquet by suffix, whole or not at all, outside the reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from cxlab._exports import exports_dir, write_export
+
+
+def test_suffix_picks_the_format_and_folders_are_made(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"customer_id": ["C001", "C002"], "value": [1.5, 2.0]})
+    csv = write_export(frame, tmp_path / "a" / "list.csv")
+    parquet = write_export(frame, tmp_path / "b" / "list.parquet")
+    assert pl.read_csv(csv).equals(frame)
+    assert pl.read_parquet(parquet).equals(frame)
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [
+        "list.csv",
+        "list.parquet",
+    ]
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_partial(
+    tmp_path: Path, monkeypatch
+) -> None:
+    target = write_export(pl.DataFrame({"x": [1]}), tmp_path / "list.csv")
+
+    def broken(self, path, *args, **kwargs):
+        Path(path).write_text("x\n2\n")  # half written, then the disk fills
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pl.DataFrame, "write_csv", broken)
+    with pytest.raises(OSError, match="No space"):
+        write_export(pl.DataFrame({"x": [2]}), target)
+    assert target.read_text() == "x\n1\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["list.csv"]
+
+
+def test_the_default_folder_is_the_workspace_exports(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CXLAB_WORKSPACE", str(tmp_path))
+    assert exports_dir(None) == exports_dir("") == (tmp_path / "data" / "exports").resolve()
+    assert exports_dir(tmp_path / "x") == tmp_path / "x"
