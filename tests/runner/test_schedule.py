@@ -158,3 +158,22 @@ def test_shipped_schedule_loads() -> None:
         "04_nps",
         "05_contact_reasons",
     }
+
+
+def test_shipped_schedule_runs_what_the_review_reads_before_the_review() -> None:
+    """A refresh runs independent jobs in the file's order: a report whose KPI the monthly review
+    reads for its scorecard comes first, on the day and in the list."""
+    from cxlab.review._recorded import RECORDED
+
+    shipped = Path(__file__).resolve().parents[2] / "schedule.yaml"
+    order = [j.notebook for j in load_schedule(shipped).jobs]
+    review = order.index("00_service_review")
+    for notebook, _key in RECORDED.values():
+        assert order.index(notebook) < review, f"{notebook} runs after the review"
+        job = next(j for j in load_schedule(shipped).jobs if j.notebook == notebook)
+        review_job = next(
+            j for j in load_schedule(shipped).jobs if j.notebook == "00_service_review"
+        )
+        minute, hour, day = job.cron.split()[:3]
+        r_minute, r_hour, r_day = review_job.cron.split()[:3]
+        assert day == r_day and (int(hour), int(minute)) < (int(r_hour), int(r_minute))
