@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 SIZE ?= default
 SEED ?= 7
 PYTEST_ARGS ?=
+# make test runs on this many pytest-xdist workers; the tests of one file stay on one worker
+TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 PORT ?= 8888
@@ -53,10 +55,10 @@ pdf: $(STAMP) ## Export a published report: make pdf NOTEBOOK=00_service_review 
 	$(BIN)/cxlab export $(NOTEBOOK) --pdf --single-file
 
 test: $(STAMP) ## Run the tests (what CI runs; slow simulations excluded)
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-slow: $(STAMP) ## Run the long simulations (coverage over many seeds, A/A rates)
-	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m slow -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-all: $(STAMP) ## Run every test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

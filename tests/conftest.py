@@ -13,6 +13,29 @@ from notebook_support import NOTEBOOKS
 
 TINY_SEED = 11
 
+# The files that take longest (a session fixture that publishes every report, a real bank's
+# workspace, notebooks run end to end) are handed out first, so that with two workers
+# (``make test``: pytest-xdist, one file per worker at a time) neither waits on the other at the end.
+LONGEST_FIRST = (
+    "browser/test_reports.py",
+    "test_bank_workspace.py",
+    "test_result_contract.py",
+    "runner/test_runner.py",
+    "churn/test_cox.py",
+    "review/test_review_notebook.py",
+    "data/test_vendor_review.py",
+    "runner/test_report.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.path.as_posix()
+        return next((i for i, tail in enumerate(LONGEST_FIRST) if path.endswith(tail)), 99)
+
+    items.sort(key=rank)  # stable: the order within a file, and among the rest, is kept
+
+
 # Unit tests read English; tests of the Chinese reports ask for zh explicitly (use_language, or
 # ``-p language zh`` on a run).
 os.environ.setdefault("CXLAB_LANGUAGE", "en")

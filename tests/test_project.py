@@ -100,6 +100,7 @@ GROUND_FLOOR = (
     "_stats",
     "_result",
     "_masking",
+    "_exports",
     "_queue",
     "_version",
     "_executor",

@@ -10,6 +10,7 @@ The last test shows that these checks fail on a page that breaks them.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -170,6 +171,20 @@ def test_chinese_review_reads_like_the_monthly_report_it_replaces(published, bro
     text = read(browser, page_path(ws, "00_service_review"))["text"]
     for word in ("月度服务报告", "核心结论", "目标值", "实际值", "达成", "环比", "一、", "十、"):
         assert word in text, word
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_review_scorecard_carries_the_accuracy_the_contact_reasons_report_measured(
+    published, browser, lang: str
+) -> None:
+    """The refresh runs the contact-reasons report before the review, which reads its accuracy."""
+    ws, _done = published[lang]
+    status = json.loads((ws / "outputs/reports/05_contact_reasons/status.json").read_text())
+    card = status["last_good"]["metrics"]["classification_accuracy"]
+    assert 0.5 < card["value"] <= 1.0
+    text = read(browser, page_path(ws, "00_service_review"))["text"]
+    label = {"en": "Contact reasons classified correctly", "zh": "联络原因自动分类准确率"}[lang]
+    assert label in text, f"{lang}: the review's scorecard has no classification-accuracy row"
 
 
 def test_planted_text_shown_literally_and_ids_masked_in_files(published, browser) -> None:
