@@ -257,7 +257,7 @@ def test_the_report_shows_the_day_and_a_value_band_not_the_minute_or_the_figure(
     with use_language("en"):
         shown = result.summary()
         page = result._repr_html_() + " ".join(result.findings())
-    assert not {"arrived_at", "monthly_value", "value_at_stake"} & set(shown.columns)
+    assert not {"arrived_at", "monthly_value", "value_at_stake", "p_negative"} & set(shown.columns)
     assert shown["arrived_on"].to_list() == [
         dt.date(2026, 3, 2),
         dt.date(2026, 3, 3),

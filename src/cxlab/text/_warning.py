@@ -183,7 +183,8 @@ class EarlyWarning(Result):
             .dt.date()
             .alias("arrived_on"),
         )
-        order = [c for c in shown.columns if c not in SHOWN_DROP]
+        drop = SHOWN_DROP + (("p_negative",) if self.reader == "lexicon" else ())  # 0 or 1
+        order = [c for c in shown.columns if c not in drop]
         order.insert(order.index("customer_id") + 1, order.pop(order.index("arrived_on")))
         shown = mask_column(mask_column(shown.select(order), "customer_id"), "contact_id")
         return scrub_frame(shown, [self.text, "follow_up_reason"])
