@@ -42,3 +42,35 @@ def test_the_default_folder_is_the_workspace_exports(tmp_path: Path, monkeypatch
     monkeypatch.setenv("CXLAB_WORKSPACE", str(tmp_path))
     assert exports_dir(None) == exports_dir("") == (tmp_path / "data" / "exports").resolve()
     assert exports_dir(tmp_path / "x") == tmp_path / "x"
+
+
+def test_an_export_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"customer_id": ["C001"]})
+    for name in ("new/list.csv", "new/list.parquet"):
+        path = write_export(frame, tmp_path / name)
+        assert path.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700
+    old = tmp_path / "old.csv"
+    old.write_text("x\n")
+    old.chmod(0o644)
+    assert write_export(frame, old).stat().st_mode & 0o777 == 0o600
+
+
+def test_spreadsheet_formulas_in_text_cells_are_neutralised(tmp_path: Path) -> None:
+    """OWASP, CSV Injection: a cell starting with = + - @ tab or CR gets a leading apostrophe."""
+    cells = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "a=b", None]
+    frame = pl.DataFrame({"note": cells, "value": list(range(-4, 4))})
+    csv = pl.read_csv(write_export(frame, tmp_path / "list.csv"))
+    assert csv["note"].to_list() == [
+        '\'=HYPERLINK("http://x","y")',
+        "'+1",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "a=b",
+        None,
+    ]
+    assert csv["value"].to_list() == list(range(-4, 4))  # numbers stay numbers
+    parquet = pl.read_parquet(write_export(frame, tmp_path / "list.parquet"))
+    assert parquet.equals(frame)

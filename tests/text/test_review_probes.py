@@ -18,7 +18,6 @@ UTC = dt.UTC
 DAY = dt.datetime(2026, 3, 10, 2, tzinfo=UTC)  # 10:00 in Shanghai
 
 
-@pytest.mark.xfail(strict=True, reason="review: the card counts contacts, labelled customers")
 def test_the_call_back_card_counts_customers_not_contacts() -> None:
     """One angry gold customer who called twice is one customer to call back."""
     frame = pl.DataFrame(

@@ -48,7 +48,14 @@ def model(history):
         ("not happy at all, this is unacceptable", "angry"),
         ("I am worried, please hurry", "anxious"),
         ("all sorted, thank you", "satisfied"),
-        ("service was slow and bad", "angry"),  # the NPS lexicon's negative words
+        # words that name the reason of the contact are not a feeling
+        ("service was slow", "neutral"),
+        ("上网有问题", "neutral"),
+        ("快递没到", "neutral"),
+        ("退款迟迟未到账，要投诉", "neutral"),
+        ("订单一直没收到，气死了", "angry"),
+        ("催单，问什么时候发货", "neutral"),  # chasing an order is the reason
+        ("客户一直在催，很着急", "anxious"),
     ],
 )
 def test_the_word_list_reads_emotions_and_negation(text: str, expected: str) -> None:

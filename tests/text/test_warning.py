@@ -70,7 +70,7 @@ def _customers() -> pl.DataFrame:
     )
 
 
-def test_upset_unresolved_valuable_contacts_are_listed_by_value_at_stake() -> None:
+def test_upset_unresolved_valuable_contacts_are_listed_by_value_at_stake(tmp_path) -> None:
     result = early_warning(_contacts(), _customers(), time_zone="Asia/Shanghai")
     t = result.table
     assert t["contact_id"].to_list() == ["K-100002", "K-100001", "K-100008"]
@@ -83,17 +83,28 @@ def test_upset_unresolved_valuable_contacts_are_listed_by_value_at_stake() -> No
         "negative": 5,
         "unresolved": 4,
         "valuable": 3,
+        "customers": 3,
     }
     assert result.period_obj.start == dt.date(2026, 3, 10)
     with use_language("en"):
         said = result.findings()
         reasons = result.summary()["follow_up_reason"].to_list()
-    assert said[0].startswith("3 contacts of")
+    assert said[0] == (
+        "3 valuable customers had a contact that reads angry or anxious and is not resolved "
+        "(Mar 10, 2026): call them back."
+    )
     assert (
         "Of 6 contacts with a note, 5 read angry or anxious, 4 of those were not resolved"
         in said[1]
     )
-    assert reasons[0] == "Anxious; not resolved at first contact; gold customer, CN¥800 a month."
+    assert (
+        reasons[0]
+        == "Anxious; not resolved at first contact; gold customer, lower half of customers."
+    )
+    exported = result.export(tmp_path / "list.csv")
+    assert pl.read_csv(exported)["follow_up_reason"][0] == (
+        "Anxious; not resolved at first contact; gold customer, CN¥800 a month."
+    )
 
 
 def test_a_lower_value_threshold_and_more_days_widen_the_list() -> None:
@@ -150,3 +161,114 @@ def test_bad_calls_are_refused() -> None:
         early_warning(_contacts().drop("resolved_at", "first_contact_resolution"), _customers())
     with pytest.raises(SchemaError, match="value_tier"):
         early_warning(_contacts(), _customers().drop("value_tier"))
+
+
+def _month() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Three gold customers over March and April 2026: C-1 upset three times in March, C-2 once
+    early in March, C-3 once on the last day of March; a calm contact on April 2."""
+    at = [
+        dt.datetime(2026, 3, 2, 2, tzinfo=UTC),
+        dt.datetime(2026, 3, 15, 2, tzinfo=UTC),
+        dt.datetime(2026, 3, 31, 3, tzinfo=UTC),
+        dt.datetime(2026, 3, 3, 4, tzinfo=UTC),
+        dt.datetime(2026, 3, 31, 5, tzinfo=UTC),
+        dt.datetime(2026, 4, 2, 5, tzinfo=UTC),
+    ]
+    contacts = pl.DataFrame(
+        {
+            "contact_id": [f"K-{i}" for i in range(1, 7)],
+            "customer_id": ["C-1", "C-1", "C-1", "C-2", "C-3", "C-4"],
+            "arrived_at": at,
+            "channel": ["phone"] * 6,
+            "note": ["气死了，要退钱", "很着急", "太离谱了", "担心，尽快处理", "气愤", "谢谢"],
+            "resolved_at": pl.Series([None] * 6, dtype=pl.Datetime("us", "UTC")),
+            "first_contact_resolution": pl.Series([None] * 6, dtype=pl.Boolean),
+        }
+    )
+    values = [900.0, 400.0, 100.0, 50.0] + [500.0] * 5 + [200.0] * 40 + [10.0] * 51
+    customers = pl.DataFrame(
+        {
+            "customer_id": ["C-1", "C-2", "C-3", "C-4"] + [f"D-{i}" for i in range(96)],
+            "value_tier": ["gold"] * 4 + ["silver"] * 96,
+            "monthly_value": values,
+        }
+    )
+    return contacts, customers
+
+
+def test_one_row_per_customer_with_its_other_contacts_counted() -> None:
+    contacts, customers = _month()
+    result = early_warning(contacts, customers, period="2026-03", time_zone="Asia/Shanghai")
+    t = result.table
+    assert t["customer_id"].to_list() == ["C-1", "C-2", "C-3"]
+    assert t["contact_id"].to_list() == ["K-1", "K-4", "K-5"]  # C-1: open, oldest first on a tie
+    assert t["other_contacts"].to_list() == [2, 0, 0]
+    assert result.funnel["valuable"] == 5 and result.funnel["customers"] == 3
+    assert result.headline()[0].value == 3
+    with use_language("en"):
+        said = result.findings()
+        note = result.export_note()
+    assert said[0].startswith("3 valuable customers had a contact") and "(March 2026)" in said[0]
+    assert said[1].startswith("They made 5 such contacts; each customer is listed once")
+    assert "(3 customers)" in note
+    one = early_warning(
+        contacts.filter(pl.col("customer_id") == "C-2"),
+        customers,
+        period="2026-03",
+        time_zone="Asia/Shanghai",
+    )
+    with use_language("en"):
+        assert one.findings()[0].startswith("1 valuable customer had a contact")
+    with use_language("zh"):
+        assert all(s.strip() for s in result.findings())
+
+
+def test_the_period_is_honoured_and_named() -> None:
+    contacts, customers = _month()
+    tz = "Asia/Shanghai"
+    month = early_warning(contacts, customers, period="2026-03", time_zone=tz)
+    assert month.period_obj.label == "2026-03" and month.days is None
+    assert sorted(month.table["customer_id"]) == ["C-1", "C-2", "C-3"]
+    # without a period: the last day of data only (April 2, nobody upset)
+    assert early_warning(contacts, customers, time_zone=tz).table.height == 0
+    # the last days of the period, and as_of inside it
+    last = early_warning(contacts, customers, period="2026-03", days=1, time_zone=tz)
+    assert sorted(last.table["contact_id"]) == ["K-3", "K-5"]
+    week = early_warning(
+        contacts, customers, period="2026-03", days=14, as_of="2026-03-16", time_zone=tz
+    )
+    assert (week.period_obj.start, week.period_obj.end) == (
+        dt.date(2026, 3, 3),
+        dt.date(2026, 3, 17),
+    )
+    assert week.table["contact_id"].to_list() == ["K-2", "K-4"]
+    assert week.table["other_contacts"].to_list() == [0, 0]
+    with use_language("en"):
+        assert week.window.startswith("the last 14 days, Mar 3") and "16, 2026" in week.window
+        assert month.window == "March 2026"
+        assert "March 2026" in month.title
+    with pytest.raises(OptionError, match="as_of"):
+        early_warning(contacts, customers, period="2026-04", as_of="2026-03-31", time_zone=tz)
+
+
+def test_the_report_shows_the_day_and_a_value_band_not_the_minute_or_the_figure() -> None:
+    contacts, customers = _month()
+    result = early_warning(contacts, customers, period="2026-03", time_zone="Asia/Shanghai")
+    with use_language("en"):
+        shown = result.summary()
+        page = result._repr_html_() + " ".join(result.findings())
+    assert not {"arrived_at", "monthly_value", "value_at_stake", "p_negative"} & set(shown.columns)
+    assert shown["arrived_on"].to_list() == [
+        dt.date(2026, 3, 2),
+        dt.date(2026, 3, 3),
+        dt.date(2026, 3, 31),
+    ]
+    # of 100 customers, 1 has 900 or more (top 1%), 7 have 400 or more, 48 have 100 or more
+    assert shown["value_band"].to_list() == ["top_1", "top_10", "top_50"]
+    text = shown.write_csv() + page
+    for exact in ("900", "400", "10:00", "11:00", "13:00"):
+        assert exact not in text
+    assert "top 10% of customers" in shown["follow_up_reason"][1]
+    # the analyst's table keeps both
+    assert result.table["monthly_value"].to_list() == [900.0, 400.0, 100.0]
+    assert result.table["arrived_at"][0] == dt.datetime(2026, 3, 2, 2, tzinfo=UTC)

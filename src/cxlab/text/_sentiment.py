@@ -5,9 +5,14 @@ the negative ones (the early-warning list reads them).
 
 - :func:`emotion_lexicon` reads emotion words (``emotions.json``, Chinese and English) with
   negation (a negated satisfied word counts as angry, a negated angry or anxious word counts for
-  nothing, and a text whose only emotion words are negated is neutral), then the NPS lexicon's sentiment words: the strongest emotion found wins (angry before
-  anxious before satisfied on a tie); a text with only negative sentiment words is angry, with
-  only positive ones satisfied, with none neutral.
+  nothing): the strongest emotion found wins (angry before anxious before satisfied on a tie);
+  a text with no emotion word, or only negated ones, is neutral. The list holds words of feeling
+  only: words that name the reason of the contact ("上网有问题", "快递没到", "慢", a complaint, a
+  delay, 催单) say what happened, not how the customer feels, and are not read (on the default
+  synthetic workspace, October 2026, 19,128 notes: precision of "angry or anxious" 61% with the
+  NPS sentiment words as a fallback and the reason words, 95% without; recall 61% and 47%; the
+  share read negative is 44-54% of the truly negative share for every level-2 reason, against
+  65-118% before; the planted emotion is written in 60-75% of negative notes).
 - :func:`train_emotion` fits a multinomial logistic regression on TF-IDF features of character 1-3
   grams (typos and mixed text) and words (jieba for Chinese), with probabilities calibrated by
   Platt scaling in three folds (scikit-learn's ``CalibratedClassifierCV``).
@@ -37,7 +42,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, SchemaError
-from cxlab.features import analyse_text, text_tokens
+from cxlab.features import text_tokens
 from cxlab.text._prepare import MAX_CHARS, TextAccount, prepare_text
 
 EMOTIONS = ("angry", "anxious", "neutral", "satisfied")
@@ -52,6 +57,7 @@ def _emotion_words() -> dict[str, Any]:
         "zh": {e: tuple(v["zh"]) for e, v in raw["emotions"].items()},
         "en": {e: tuple(v["en"]) for e, v in raw["emotions"].items()},
         "negators": {k: tuple(v) for k, v in raw["negators"].items()},
+        "reason_zh": tuple(raw.get("reason_words", {}).get("zh", ())),
     }
 
 
@@ -61,9 +67,11 @@ def _negated_zh(text: str, at: int, negators: tuple[str, ...]) -> bool:
 
 
 def _counts_zh(text: str, words: dict[str, Any]) -> dict[str, int]:
-    out = dict.fromkeys(("angry", "anxious", "satisfied", "negated"), 0)
+    out = dict.fromkeys(("angry", "anxious", "satisfied", "negated", "reason"), 0)
     taken: list[tuple[int, int]] = []
-    terms = sorted(((t, e) for e, ts in words["zh"].items() for t in ts), key=lambda x: -len(x[0]))
+    terms = [(t, "reason") for t in words["reason_zh"]] + sorted(
+        ((t, e) for e, ts in words["zh"].items() for t in ts), key=lambda x: -len(x[0])
+    )
     for term, emotion in terms:  # longest first: 不满 before 满意 is found inside 不满意
         start = text.find(term)
         while start >= 0:
@@ -73,7 +81,7 @@ def _counts_zh(text: str, words: dict[str, Any]) -> dict[str, int]:
                 negated = (
                     _negated_zh(text, start, words["negators"]["zh"]) and term[0] not in "不没"
                 )
-                if not negated:
+                if emotion == "reason" or not negated:  # a reason word claims its span only
                     out[emotion] += 1
                 elif emotion == "satisfied":
                     out["angry"] += 1
@@ -119,15 +127,12 @@ def lexicon_emotion_of(text: str | None, language: str | None = None) -> str | N
     counts = _counts_zh(text, words)
     for k, v in _counts_en(text, words).items():
         counts[k] += v
-    negated = counts.pop("negated")
+    counts.pop("negated")  # "不着急": an emotion said not to be there reads neutral
+    counts.pop("reason", None)  # "催单": the reason of the contact, not a feeling
     best = max(counts.values())
     if best > 0:
         return next(e for e in ("angry", "anxious", "satisfied") if counts[e] == best)
-    if negated:  # "不着急": an emotion said not to be there
-        return "neutral"
-    lang = "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en"
-    _themes, score = analyse_text(text, lang if language is None else _lexicon_language(language))
-    return "angry" if score < 0 else "satisfied" if score > 0 else "neutral"
+    return "neutral"
 
 
 def _lexicon_language(language: str) -> str:

@@ -1,4 +1,4 @@
-"""The early-warning list: upset, unresolved contacts of valuable customers, to follow up today.
+"""The early-warning list: valuable customers with an upset, unresolved contact, to call back.
 
 A contact is listed when all three hold:
 
@@ -9,13 +9,20 @@ A contact is listed when all three hold:
 - its customer is **valuable**: a ``value_tier`` in ``tiers`` (gold by default) or a
   ``monthly_value`` of at least ``min_monthly_value``.
 
+The list has one row per customer: the customer's most urgent contact, with the count of the
+customer's other contacts that qualify (``other_contacts``). The window is the report's
+``period`` (a month report lists the whole month), or its last ``days`` days, or, without a
+period, the last ``days`` days of data up to ``as_of``.
+
 The list is ranked by a stated score, the customer's monthly value weighted by the probability
 that the contact is angry or anxious (``p_negative * monthly_value``, the money a month at stake;
 the word list gives a probability of 0 or 1), then open contacts before those closed without a
 first-contact resolution, then the oldest first. Each row says why in words.
 
-The report shows masked customer and contact ids and notes scrubbed of personal data
-(:meth:`EarlyWarning.summary`); the analyst-side export (:meth:`EarlyWarning.export`) keeps the
+The report shows masked customer and contact ids, notes scrubbed of personal data, the arrival
+date (not the minute) and the customer's value as a band of the customer base ("top 10%", never
+the figure), so that a row cannot be matched back to a customer (:meth:`EarlyWarning.summary`);
+the analyst-side export (:meth:`EarlyWarning.export`) keeps the
 full ids for the team that calls back, as the NPS detractor list does.
 
 References
@@ -49,6 +56,7 @@ from cxlab._present import (
     ngettext,
     parse_period,
     register_labels,
+    register_units,
     scrub_frame,
 )
 from cxlab._result import Result
@@ -64,8 +72,20 @@ register_labels(
         "gold": N_("Gold"),
         "silver": N_("Silver"),
         "bronze": N_("Bronze"),
+        "other_contacts": N_("Other upset contacts"),
+        "arrived_on": N_("Arrived on"),
+        "value_band": N_("Monthly value"),
+        "top_1": N_("Top 1% of customers"),
+        "top_10": N_("Top 10% of customers"),
+        "top_25": N_("Top 25% of customers"),
+        "top_50": N_("Top half of customers"),
+        "lower_50": N_("Lower half of customers"),
     }
 )
+register_units({"other_contacts": "count"})
+
+BANDS = ((0.01, "top_1"), (0.10, "top_10"), (0.25, "top_25"), (0.50, "top_50"))
+"""Value bands: the share of customers whose monthly value is at least the customer's."""
 
 COLUMNS = (
     "contact_id",
@@ -80,15 +100,20 @@ COLUMNS = (
     "value_tier",
     "segment",
     "monthly_value",
+    "value_band",
     "value_at_stake",
+    "other_contacts",
     "note",
 )
+SHOWN_DROP = ("arrived_at", "monthly_value", "value_at_stake")
+"""Columns the report leaves out (the export keeps them): the minute and the exact value."""
 
 
 @dataclass(frozen=True)
 class EarlyWarning(Result):
-    """Contacts to follow up today. ``summary()`` masks customer and contact ids and scrubs the
-    notes; ``export()`` writes the full list for the analyst. The table stays out of ``repr``."""
+    """Customers to call back, one row each. ``summary()`` masks customer and contact ids, scrubs
+    the notes and coarsens the arrival to a date and the value to a band; ``export()`` writes the
+    full list for the analyst. The table stays out of ``repr``."""
 
     table: pl.DataFrame = field(repr=False)
     period_obj: Period
@@ -98,12 +123,29 @@ class EarlyWarning(Result):
     min_monthly_value: float | None = None
     text: str = "note"
     account: TextAccount | None = field(default=None, repr=False)
+    days: int | None = None
+    time_zone: str | None = None
 
     @property
     def title(self) -> str:
-        return _("Upset customers to follow up today, {period}").format(period=self.period_obj.text)
+        return _("Upset customers to call back, {period}").format(period=self.period_obj.text)
 
-    def _reasons(self, frame: pl.DataFrame) -> list[str]:
+    @property
+    def window(self) -> str:
+        """The window of contacts read, in words: "October 2026", "the last 7 days, Oct 25 – 31,
+        2026"."""
+        if self.days is None or self.days == 1:
+            return self.period_obj.text
+        return _("the last {n} days, {period}").format(
+            n=fmt_value(self.days, "count"), period=self.period_obj.text
+        )
+
+    @property
+    def customers(self) -> int:
+        """Customers to call back (one row each)."""
+        return self.table.height
+
+    def _reasons(self, frame: pl.DataFrame, *, exact: bool = True) -> list[str]:
         out = []
         for row in frame.iter_rows(named=True):
             feeling = label(row["predicted_emotion"])
@@ -112,13 +154,17 @@ class EarlyWarning(Result):
                     emotion=feeling, p=fmt_value(row["p_negative"], "share")
                 )
             state = label(row["unresolved"]).lower()
+            value = (
+                _("{value} a month").format(value=fmt_value(row["monthly_value"], "money"))
+                if exact or row.get("value_band") is None
+                else label(row["value_band"]).lower()
+            )
             who = (
-                _("{tier} customer, {value} a month").format(
-                    tier=label(row["value_tier"]).lower(),
-                    value=fmt_value(row["monthly_value"], "money"),
+                _("{tier} customer, {value}").format(
+                    tier=label(row["value_tier"]).lower(), value=value
                 )
                 if row.get("value_tier") is not None
-                else _("{value} a month").format(value=fmt_value(row["monthly_value"], "money"))
+                else value
             )
             out.append(
                 _("{feeling}; {state}; {who}.").format(feeling=feeling, state=state, who=who)
@@ -126,15 +172,27 @@ class EarlyWarning(Result):
         return out
 
     def summary(self) -> pl.DataFrame:
+        """The list as a report shows it: masked ids, scrubbed notes, the arrival date and the
+        value band (no minute, no exact value: together with the channel and the reason they
+        could single a customer out)."""
         t = self.table
-        shown = t.with_columns(pl.Series("follow_up_reason", self._reasons(t), pl.Utf8))
-        shown = mask_column(mask_column(shown, "customer_id"), "contact_id")
+        shown = t.with_columns(
+            pl.Series("follow_up_reason", self._reasons(t, exact=False), pl.Utf8),
+            pl.col("arrived_at")
+            .dt.convert_time_zone(local_zone(self.time_zone))
+            .dt.date()
+            .alias("arrived_on"),
+        )
+        drop = SHOWN_DROP + (("p_negative",) if self.reader == "lexicon" else ())  # 0 or 1
+        order = [c for c in shown.columns if c not in drop]
+        order.insert(order.index("customer_id") + 1, order.pop(order.index("arrived_on")))
+        shown = mask_column(mask_column(shown.select(order), "customer_id"), "contact_id")
         return scrub_frame(shown, [self.text, "follow_up_reason"])
 
     def details(self) -> pl.DataFrame:
         """How the list was narrowed: contacts of the period, with a note, angry or anxious, not
-        resolved, from a valuable customer."""
-        steps = ("contacts", "with_text", "negative", "unresolved", "valuable")
+        resolved, from a valuable customer; then the customers they come from."""
+        steps = ("contacts", "with_text", "negative", "unresolved", "valuable", "customers")
         return pl.DataFrame(
             {"step": list(steps), "count": [int(self.funnel.get(k, 0)) for k in steps]},
             schema={"step": pl.Utf8, "count": pl.Int64},
@@ -145,7 +203,7 @@ class EarlyWarning(Result):
             Headline(
                 key="early_warning_contacts",
                 label=N_("Upset customers to follow up"),
-                value=self.table.height,
+                value=self.customers,
                 unit="count",
                 period=self.period_obj.iso,
             )
@@ -153,8 +211,8 @@ class EarlyWarning(Result):
 
     def findings(self) -> list[str]:
         f = self.funnel
-        n = self.table.height
-        period = self.period_obj.text
+        n = self.customers
+        period = self.window
         if n == 0:
             out = [
                 _(
@@ -163,15 +221,23 @@ class EarlyWarning(Result):
                 ).format(period=period)
             ]
         else:
+            contacts = int(f.get("valuable", n))
             out = [
                 ngettext(
-                    "{n} contact of {period} is from a valuable customer who is angry or anxious "
-                    "and not resolved: follow it up today.",
-                    "{n} contacts of {period} are from valuable customers who are angry or "
-                    "anxious and not resolved: follow them up today.",
+                    "{n} valuable customer had a contact that reads angry or anxious and is not "
+                    "resolved ({period}): call them back.",
+                    "{n} valuable customers had a contact that reads angry or anxious and is not "
+                    "resolved ({period}): call them back.",
                     n,
                 ).format(n=fmt_value(n, "count"), period=period)
             ]
+            if contacts > n:
+                out.append(
+                    _(
+                        "They made {contacts} such contacts; each customer is listed once, with "
+                        "the most urgent contact, and the others are counted."
+                    ).format(contacts=fmt_value(contacts, "count"))
+                )
         out.append(
             _(
                 "Of {total} contacts with a note, {negative} read angry or anxious, {unresolved} "
@@ -184,12 +250,12 @@ class EarlyWarning(Result):
             )
         )
         if n:
-            top = self.table.row(0, named=True)
             out.append(
                 _(
                     "They are ranked by monthly value weighted by the chance the customer is "
-                    "upset; the first has {value} a month at stake."
-                ).format(value=fmt_value(top["value_at_stake"], "money"))
+                    "upset. The report shows the day of the contact and the customer's value as "
+                    "a band, not the minute or the figure; the export has both."
+                )
             )
         if self.reader == "lexicon":
             out.append(
@@ -224,7 +290,7 @@ class EarlyWarning(Result):
         )
         fig.update_layout(
             title=html.escape(self.title),
-            xaxis_title=_("Contacts to follow up"),
+            xaxis_title=_("Customers to call back"),
             height=max(280, 28 * counts.height + 140),
             showlegend=False,
         )
@@ -232,10 +298,13 @@ class EarlyWarning(Result):
 
     def export_note(self) -> str:
         """A sentence for the report naming where the unmasked list is (never its contents)."""
-        return _(
-            "The full list with real customer and contact ids ({n} contacts) is in the analyst's "
-            "export; it is not in this report."
-        ).format(n=fmt_value(self.table.height, "count"))
+        return ngettext(
+            "The full list with real customer and contact ids ({n} customer) is in the analyst's "
+            "export; it is not in this report.",
+            "The full list with real customer and contact ids ({n} customers) is in the "
+            "analyst's export; it is not in this report.",
+            self.customers,
+        ).format(n=fmt_value(self.customers, "count"))
 
     def save(self, directory: str | os.PathLike | None = None) -> Path:
         """Export to ``<directory>/early_warning_<start>.csv`` (default: the workspace's
@@ -251,18 +320,38 @@ class EarlyWarning(Result):
 
 
 def _window(
-    contacts: pl.LazyFrame, days: int, as_of: dt.date | str | None, tz: str
+    contacts: pl.LazyFrame,
+    period: str | Period | None,
+    days: int | None,
+    as_of: dt.date | str | None,
+    tz: str,
 ) -> tuple[pl.LazyFrame, Period]:
+    """The contacts of the window and the window: the period (to ``as_of`` when it falls inside),
+    or its last ``days`` days; without a period, the last ``days`` days up to ``as_of`` or the
+    last day of data."""
     day = pl.col("arrived_at").dt.convert_time_zone(tz).dt.date()
-    if as_of is None:
-        last = contacts.select(day.max()).collect().item()
-        if last is None:
-            raise NotEnoughDataError("early_warning: the contacts table has no rows.")
+    first, last = (
+        contacts.select(day.min().alias("first"), day.max().alias("last")).collect().row(0)
+    )
+    if last is None:
+        raise NotEnoughDataError("early_warning: the contacts table has no rows.")
+    end = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+    if period is None:
+        end = last if end is None else end
+        start = end - dt.timedelta(days=(days or 1) - 1)
     else:
-        last = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-    first = last - dt.timedelta(days=days - 1)
-    period = parse_period(f"{first.isoformat()}..{last.isoformat()}")
-    return contacts.filter(period.filter("arrived_at", tz)), period
+        whole = parse_period(period, first=first, last=last)
+        top = whole.end - dt.timedelta(days=1)
+        end = top if end is None else min(end, top)
+        if end < whole.start:
+            raise OptionError(
+                f"early_warning: as_of={as_of!r} is before the period {whole.label} starts."
+            )
+        start = whole.start if days is None else max(whole.start, end - dt.timedelta(days=days - 1))
+        if start == whole.start and end == top:
+            return contacts.filter(whole.filter("arrived_at", tz)), whole
+    window = parse_period(f"{start.isoformat()}..{end.isoformat()}")
+    return contacts.filter(window.filter("arrived_at", tz)), window
 
 
 def early_warning(
@@ -271,15 +360,21 @@ def early_warning(
     *,
     model: EmotionModel | None = None,
     text: str = "note",
-    days: int = 1,
+    period: str | Period | None = None,
+    days: int | None = None,
     as_of: dt.date | str | None = None,
     tiers: tuple[str, ...] = ("gold",),
     min_monthly_value: float | None = None,
     time_zone: str | None = None,
     max_chars: int = MAX_CHARS,
 ) -> EarlyWarning:
-    """Contacts of the last ``days`` local days (up to ``as_of``, by default the last day in the
-    data) that are angry or anxious, not resolved and from a valuable customer, ranked.
+    """Valuable customers with a contact that reads angry or anxious and is not resolved, one row
+    per customer (the most urgent contact, and ``other_contacts`` counted), ranked.
+
+    The contacts read are those of ``period`` (``"latest_month"``, ``"2026-10"``, ...; up to
+    ``as_of`` when it falls inside), or of its last ``days`` days when ``days`` is given; without a
+    ``period``, those of the last ``days`` local days (one by default) up to ``as_of``, by default
+    the last day in the data.
 
     Raises
     ------
@@ -287,8 +382,8 @@ def early_warning(
         A column the rule needs is missing (``arrived_at``, ``customer_id``, ``resolved_at`` or
         ``first_contact_resolution``; ``value_tier`` or ``monthly_value`` in ``customers``).
     OptionError
-        ``days`` is not a positive whole number, or neither ``tiers`` nor ``min_monthly_value``
-        says who is valuable.
+        ``days`` is not a positive whole number, neither ``tiers`` nor ``min_monthly_value``
+        says who is valuable, the period is not understood, or ``as_of`` is before it.
 
     Examples
     --------
@@ -300,7 +395,7 @@ def early_warning(
     ----------
     Hart, Heskett and Sasser (1990), service recovery; Reichheld (2003), closing the loop.
     """
-    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
         raise OptionError(f"days must be a positive whole number of days, not {days!r}.")
     tiers = tuple(tiers or ())
     if not tiers and min_monthly_value is None:
@@ -321,7 +416,7 @@ def early_warning(
     if lacking:
         raise SchemaError(f"early_warning: customers lacks {', '.join(lacking)}.")
     tz = local_zone(time_zone)
-    window, period = _window(lf, days, as_of, tz)
+    window, window_p = _window(lf, period, days, as_of, tz)
     frame = window.collect()
     prepared, account = prepare_text(frame, text=text, max_chars=max_chars)
     reader = model if model is not None else emotion_lexicon(text=text, max_chars=max_chars)
@@ -343,7 +438,10 @@ def early_warning(
         .alias("unresolved")
     ).filter(pl.col("unresolved").is_not_null())
     keep_c = [c for c in ("customer_id", "value_tier", "segment", "monthly_value") if c in cnames]
-    joined = unresolved.join(cust.select(keep_c).collect(), on="customer_id", how="left")
+    base = cust.select(keep_c).collect()
+    joined = unresolved.join(
+        base.with_columns(_value_band(base["monthly_value"])), on="customer_id", how="left"
+    )
     valuable = pl.lit(False)
     if tiers:
         valuable = valuable | pl.col("value_tier").is_in(list(tiers)).fill_null(False)
@@ -355,6 +453,10 @@ def early_warning(
     listed = listed.with_columns((pl.col("unresolved") == "still_open").alias("_open")).sort(
         ["value_at_stake", "_open", "arrived_at"], descending=[True, True, False], nulls_last=True
     )
+    contacts_listed = listed.height
+    listed = listed.with_columns(
+        (pl.len().over("customer_id") - 1).cast(pl.Int64).alias("other_contacts")
+    ).unique(subset="customer_id", keep="first", maintain_order=True)
     if text != "note" and text in listed.columns:
         listed = listed.rename({text: "note"}) if "note" not in listed.columns else listed
     table = listed.select([c for c in COLUMNS if c in listed.columns])
@@ -363,15 +465,35 @@ def early_warning(
         "with_text": with_text.height,
         "negative": negative.height,
         "unresolved": unresolved.height,
-        "valuable": table.height,
+        "valuable": contacts_listed,
+        "customers": table.height,
     }
     return EarlyWarning(
         table=table,
-        period_obj=period,
+        period_obj=window_p,
         reader=reader.kind,
         funnel=funnel,
         tiers=tiers,
         min_monthly_value=min_monthly_value,
         text="note" if "note" in table.columns else text,
         account=account,
+        days=None if period is not None and days is None else (days or 1),
+        time_zone=tz,
     )
+
+
+def _value_band(value: pl.Series) -> pl.Series:
+    """Each customer's band of the customer base by monthly value: ``top_1`` when at most 1% of
+    customers have as much or more, then ``top_10``, ``top_25``, ``top_50``, else ``lower_50``
+    (None for no value)."""
+    import numpy as np
+
+    v = value.cast(pl.Float64).to_numpy()
+    known = np.sort(v[~np.isnan(v)])
+    out: list[str | None] = [None] * len(v)
+    if known.size:
+        at_least = (known.size - np.searchsorted(known, v, side="left")) / known.size
+        for i, (x, share) in enumerate(zip(v, at_least, strict=True)):
+            if not np.isnan(x):
+                out[i] = next((name for cut, name in BANDS if share <= cut), "lower_50")
+    return pl.Series("value_band", out, pl.Utf8)
