@@ -31,6 +31,7 @@ Contingency Tables*, ch. 8.
 from __future__ import annotations
 
 import html
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,7 +89,9 @@ def macro_f1(
         denominator = weights @ (truth == c).astype(float) + weights @ (pred == c).astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
             f1[:, c] = np.where(denominator > 0, 2 * tp / denominator, np.nan)
-    return np.nanmean(f1, axis=1)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a resample without any contact
+        return np.nanmean(f1, axis=1)
 
 
 def _score(y, p, alpha: float, rng: np.random.Generator, reps: int) -> list[tuple]:
@@ -111,8 +114,8 @@ def _score(y, p, alpha: float, rng: np.random.Generator, reps: int) -> list[tupl
         (
             "macro_f1",
             f1,
-            float(np.quantile(boot, alpha / 2)),
-            float(np.quantile(boot, 1 - alpha / 2)),
+            float(np.nanquantile(boot, alpha / 2)),
+            float(np.nanquantile(boot, 1 - alpha / 2)),
         ),
     ]
 
@@ -197,6 +200,7 @@ class ClassifierEvaluation(Result):
     alpha: float
     examples: pl.DataFrame = field(default_factory=pl.DataFrame)
     paired: pl.DataFrame = field(default_factory=pl.DataFrame)
+    reps: int = REPS
 
     @property
     def title(self) -> str:
@@ -371,8 +375,7 @@ class ClassifierEvaluation(Result):
             key = (
                 N_(
                     "Every contact with a text could be routed automatically at level 1: {acc} "
-                    "of them would be right (likely {interval}, at least {target} even at the "
-                    "low end)."
+                    "of them would be right (likely {interval})."
                 )
                 if route["share_routed"] >= 1
                 else N_(
@@ -546,6 +549,8 @@ def evaluate(
     (3, 1)
     """
     alpha = check_alpha(alpha)
+    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
+        raise OptionError(f"reps={reps!r}: give a whole number of bootstrap replicates, e.g. 1000.")
     if not isinstance(target, int | float) or not 0 < target < 1:
         raise OptionError(f"target={target!r} is not an accuracy between 0 and 1, e.g. 0.90.")
     labels = classifier.labels
@@ -761,4 +766,5 @@ def evaluate(
         alpha=alpha,
         examples=examples,
         paired=paired,
+        reps=int(reps),
     )
