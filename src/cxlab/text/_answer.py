@@ -216,13 +216,15 @@ class ContactReasonsAnswer(Result):
             (
                 self.rising,
                 N_(
-                    "Level-3 reasons on the rise against {before}: {items} (at most {rate} false alarms expected among those flagged)."
+                    "Level-3 reasons on the rise against {before}: {items} (at most {rate} "
+                    "false alarms expected among those flagged)."
                 ),
             ),
             (
                 self.words,
                 N_(
-                    "Words of the notes on the rise against {before}: {items} (at most {rate} false alarms expected among those flagged)."
+                    "Words of the notes on the rise against {before}: {items} (at most {rate} "
+                    "false alarms expected among those flagged)."
                 ),
             ),
         )
@@ -239,19 +241,27 @@ class ContactReasonsAnswer(Result):
                 )
             )
         if not out:
-            before = next(
-                (f.baseline_obj.text for f in (self.rising, self.words) if f is not None), None
-            )
-            out.append(
-                _("No reason rose beyond chance against {compare} (levels 1 and 2).").format(
-                    compare=r.compare_obj.text
-                )
-                if before is None
-                else _(
+            found = [f for f in (self.rising, self.words) if f is not None]
+            key = (
+                N_("No reason rose beyond chance against {compare} (levels 1 and 2).")
+                if not found
+                else N_(
                     "Nothing rose beyond chance: no level-1 or level-2 reason against {compare}, "
                     "no level-3 reason and no word of the notes against {before}."
-                ).format(compare=r.compare_obj.text, before=before)
+                )
+                if len(found) == 2
+                else N_(
+                    "Nothing rose beyond chance: no level-1 or level-2 reason against {compare}, "
+                    "no level-3 reason against {before}."
+                )
+                if self.rising is not None
+                else N_(
+                    "Nothing rose beyond chance: no level-1 or level-2 reason against {compare}, "
+                    "no word of the notes against {before}."
+                )
             )
+            before = found[0].baseline_obj.text if found else ""
+            out.append(_(key).format(compare=r.compare_obj.text, before=before))
         return out
 
     def _routing(self) -> list[str]:
