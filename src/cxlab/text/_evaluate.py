@@ -257,13 +257,15 @@ class ClassifierEvaluation(Result):
                 "At {level}, the classifier and the manual labels are right on exactly the same "
                 "contacts ({model})."
             ).format(**values)
-        if p < self.alpha and r["estimate"] > 0:
+        # one is called right more often only when the exact test and the interval agree
+        clear = p < self.alpha and (r["ci_low"] > 0 or r["ci_high"] < 0)
+        if clear and r["estimate"] > 0:
             key = N_(
                 "The classifier is right more often than the manual labels at {level}: {model} "
                 "against {manual} on the same contacts, a difference of {diff} (likely "
                 "{interval})."
             )
-        elif p < self.alpha:
+        elif clear:
             key = N_(
                 "The manual labels are right more often than the classifier at {level}: {manual} "
                 "against {model} on the same contacts, a difference of {diff} for the classifier "
