@@ -83,12 +83,14 @@ def macro_f1(
     scikit-learn's ``f1_score(average="macro")`` counts them."""
     if weights is None:
         weights = np.ones((1, len(truth)))
-    f1 = np.full((weights.shape[0], k), np.nan)
-    for c in range(k):
-        tp = weights @ ((truth == c) & (pred == c)).astype(float)
-        denominator = weights @ (truth == c).astype(float) + weights @ (pred == c).astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            f1[:, c] = np.where(denominator > 0, 2 * tp / denominator, np.nan)
+    weights = np.asarray(weights, float)
+    classes = np.arange(k)
+    actual = (truth[:, None] == classes).astype(float)  # one column per class
+    named = (pred[:, None] == classes).astype(float)
+    tp = weights @ (actual * named)
+    denominator = weights @ actual + weights @ named
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(denominator > 0, 2 * tp / denominator, np.nan)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a resample without any contact
         return np.nanmean(f1, axis=1)
