@@ -115,7 +115,7 @@ def test_classification_is_scored_against_the_truth_and_meets_its_target(planted
         eval_sample=None,
         time_zone="UTC",
     )
-    assert acc.reference == "truth"
+    assert acc.reference == "truth" and acc.reps == 1000  # percentile bootstrap of macro-F1
     model = acc._score_of(1, "model", "accuracy")
     manual = acc._score_of(3, "manual", "accuracy")
     assert model["estimate"] >= 0.9 and model["n"] > 500

@@ -57,7 +57,6 @@ def test_a_refusal_of_unlabelled_training_contacts_masks_their_ids() -> None:
     assert frame["contact_id"][7] not in str(caught.value)
 
 
-@pytest.mark.xfail(strict=True, reason="review: examples are cut at 200 characters, then scrubbed")
 def test_examples_are_scrubbed_before_they_are_cut() -> None:
     frame, _truth = labelled_contacts(400, seed=5)
     model = train_classifier(frame, calibration=0.2)

@@ -17,7 +17,9 @@ from cxlab._present import (
     N_,
     Headline,
     _,
+    fmt_interval,
     fmt_value,
+    join_sentences,
     label,
     register_labels,
     register_units,
@@ -39,7 +41,7 @@ register_labels(
         "routed_accuracy": N_("Accuracy of those routed"),
         "n_routed": N_("Contacts routed"),
         "calibration_error": N_("Expected calibration error"),
-        "brier_score": N_("Brier score"),
+        "brier_score": N_("Brier score of the predicted reason"),
     }
 )
 register_units(
@@ -134,25 +136,7 @@ class ContactReasonsAnswer(Result):
                     reason=label(second["term"]), share=fmt_value(second["share_now"], "share")
                 )
             out.append(text)
-        changed = []
-        if self.rising is not None:
-            changed += [label(t) for t in self.rising.risers()["term"].head(3).to_list()]
-        if self.words is not None:
-            changed += [f"“{t}”" for t in self.words.risers()["term"].head(3).to_list()]
-        moved = r.moved().filter(pl.col("change") > 0)
-        changed += [label(t) for t in moved["term"].head(2).to_list() if label(t) not in changed]
-        if changed:
-            out.append(
-                _("On the rise against the months before: {items}.").format(
-                    items=_(", ").join(changed)
-                )
-            )
-        else:
-            out.append(
-                _(
-                    "No reason and no word of the notes rose beyond chance against the months before."
-                )
-            )
+        out += self._on_the_rise()
         card = self.accuracy_card()
         if card is not None and self.accuracy is not None:
             target = fmt_value(card.target, "share")
@@ -177,8 +161,11 @@ class ContactReasonsAnswer(Result):
             text = words.format(
                 acc=card.value_text(compact=False), against=card.detail, target=target
             )
+            pair = self.accuracy.paired_sentence(1)
             manual = self.accuracy._score_of(1, "manual", "accuracy")
-            if manual is not None:
+            if pair is not None:
+                text = join_sentences(text, pair)
+            elif manual is not None:
                 text += " " + _("Agents' own labels are right for {acc}.").format(
                     acc=fmt_value(manual["estimate"], "share")
                 )
@@ -204,37 +191,125 @@ class ContactReasonsAnswer(Result):
             )
         return out
 
+    def _on_the_rise(self) -> list[str]:
+        """What rose beyond chance, one sentence per family of tests, each naming its
+        comparison: level-1 and level-2 reasons against the comparison period (each level
+        adjusted on its own), level-3 reasons and words against the months before. Each family
+        keeps its own false discovery rate; the sentence says which."""
+        r = self.reasons
+        out = []
+        moved = r.moved().filter(pl.col("change") > 0)
+        rate = fmt_value(r.alpha, "share")
+        if moved.height:
+            out.append(
+                _(
+                    "Reasons whose share rose beyond chance against {compare}: {items} (each "
+                    "level of reasons tested on its own, at most {rate} false alarms expected "
+                    "among those flagged)."
+                ).format(
+                    compare=r.compare_obj.text,
+                    items=_(", ").join(label(t) for t in moved["term"].head(3).to_list()),
+                    rate=rate,
+                )
+            )
+        families = (
+            (
+                self.rising,
+                N_(
+                    "Level-3 reasons on the rise against {before}: {items} (at most {rate} "
+                    "false alarms expected among those flagged)."
+                ),
+            ),
+            (
+                self.words,
+                N_(
+                    "Words of the notes on the rise against {before}: {items} (at most {rate} "
+                    "false alarms expected among those flagged)."
+                ),
+            ),
+        )
+        for found, key in families:
+            if found is None or found.risers().height == 0:
+                continue
+            terms = found.risers()["term"].head(3).to_list()
+            items = [label(t) for t in terms] if found.by != "term" else [f"“{t}”" for t in terms]
+            out.append(
+                _(key).format(
+                    before=found.baseline_obj.text,
+                    items=_(", ").join(items),
+                    rate=fmt_value(found.alpha, "share"),
+                )
+            )
+        if not out:
+            found = [f for f in (self.rising, self.words) if f is not None]
+            key = (
+                N_("No reason rose beyond chance against {compare} (levels 1 and 2).")
+                if not found
+                else N_(
+                    "Nothing rose beyond chance: no level-1 or level-2 reason against {compare}, "
+                    "no level-3 reason and no word of the notes against {before}."
+                )
+                if len(found) == 2
+                else N_(
+                    "Nothing rose beyond chance: no level-1 or level-2 reason against {compare}, "
+                    "no level-3 reason against {before}."
+                )
+                if self.rising is not None
+                else N_(
+                    "Nothing rose beyond chance: no level-1 or level-2 reason against {compare}, "
+                    "no word of the notes against {before}."
+                )
+            )
+            before = found[0].baseline_obj.text if found else ""
+            out.append(_(key).format(compare=r.compare_obj.text, before=before))
+        return out
+
     def _routing(self) -> list[str]:
-        """The routing trade-off in a sentence: at level 1, and at the full reason (level 3)
-        when every contact could already be routed at level 1."""
+        """The routing trade-off in words, level by level from level 1: a level at which every
+        contact can be routed automatically is said and the next finer level is looked at; the
+        first level at which only some contacts can be routed (a threshold and the share it
+        routes), or none can reach the target with confidence, is said and ends the list. The
+        threshold is :meth:`ClassifierEvaluation.threshold`'s: the lowest at which the routed
+        accuracy reaches the target even at the low end of its likely range."""
         acc = self.accuracy
         if acc is None:
             return []
         out = []
+        target = fmt_value(acc.target, "share")
         for level in sorted(set(acc.routing["level"].to_list())):
             route = acc.threshold(level)
+            words = _(LEVEL_WORDS[min(level, 3) - 1])
             if route is None:
-                continue
+                out.append(
+                    _(
+                        "At {level}, no confidence threshold routes contacts automatically at "
+                        "{target} accuracy or better with confidence; they go to an agent."
+                    ).format(level=words, target=target)
+                )
+                break
+            interval = fmt_interval(route["ci_low"], route["ci_high"], "share", change=False)
             if route["share_routed"] >= 1:
                 out.append(
                     _(
                         "Every contact could be routed automatically at {level}, {acc} of them "
-                        "right."
+                        "right (likely {interval})."
                     ).format(
-                        level=_(LEVEL_WORDS[min(level, 3) - 1]),
-                        acc=fmt_value(route["accuracy"], "share"),
+                        level=words, acc=fmt_value(route["accuracy"], "share"), interval=interval
                     )
                 )
                 continue
             out.append(
                 _(
                     "At {level}, at a confidence of at least {t}, {share} of contacts can be "
-                    "routed automatically at {acc} accuracy; the rest go to an agent."
+                    "routed automatically at {acc} accuracy (likely {interval}, at least "
+                    "{target} even at the low end); the rest go to an agent."
                 ).format(
-                    level=_(LEVEL_WORDS[min(level, 3) - 1]),
+                    level=words,
                     t=fmt_value(route["threshold"], "number", decimals=2),
                     share=fmt_value(route["share_routed"], "share"),
                     acc=fmt_value(route["accuracy"], "share"),
+                    interval=interval,
+                    target=target,
                 )
             )
             break
@@ -267,8 +342,22 @@ class ReportAppendix:
         out = [
             _(
                 "Reason shares: Wilson intervals; a change is tested with two proportions and "
-                "adjusted across the reasons of a level (Benjamini-Hochberg)."
+                "adjusted across the reasons of a level, level 1 and level 2 each on its own "
+                "(Benjamini-Hochberg); a customer's contacts count as one cluster (the ratio "
+                "estimator's variance with customers as clusters widens each interval and test "
+                "by its design effect)."
             )
+            if self.answer.reasons.clustered
+            else _(
+                "Reason shares: Wilson intervals; a change is tested with two proportions and "
+                "adjusted across the reasons of a level, level 1 and level 2 each on its own "
+                "(Benjamini-Hochberg); contacts count as independent (no customer id)."
+            ),
+            _(
+                "On the rise: level-3 reasons and words of the notes against the months before "
+                "(one-sided Fisher tests, Benjamini-Hochberg within each list); each list, and "
+                "each level of the reason shares, keeps its own false discovery rate."
+            ),
         ]
         acc = self.answer.accuracy
         if acc is not None:
@@ -282,6 +371,17 @@ class ReportAppendix:
                     n=fmt_value(acc.counts.get("trained", 0), "count"),
                     m=fmt_value(acc.counts.get("contacts", 0), "count"),
                 )
+            )
+            out.append(
+                _(
+                    "Routing: the lowest confidence at which the accuracy of the contacts routed "
+                    "reaches the target even at the low end of its Wilson interval. Classifier "
+                    "against the agents' labels on the same contacts: McNemar's exact test on "
+                    "the contacts only one of them gets right, Newcombe's interval for the "
+                    "paired difference. Macro-F1 intervals from {reps} bootstrap resamples. The "
+                    "Brier score is that of the predicted reason (whether it is right), not "
+                    "the score over every reason."
+                ).format(reps=fmt_value(acc.reps, "count"))
             )
         if self.answer.feelings is not None:
             out.append(_("Emotions: read with the word list from a sample of notes each month."))

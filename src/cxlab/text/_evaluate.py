@@ -2,11 +2,17 @@
 
 Per level: accuracy with a Wilson interval and macro-F1 with a bootstrap interval over contacts,
 against the true labels when they are given and against the manual labels; the manual labels'
-own accuracy against the truth (what an agent's label is worth). Then the confusions between
-categories, the calibration of the probabilities (a reliability table, the expected calibration
-error and the Brier score of the predicted category), and the routing curve: for each threshold
-on a level's probability, the share of contacts routed automatically and the accuracy of those
-routed, with the lowest threshold whose routed accuracy reaches ``target``.
+own accuracy against the truth (what an agent's label is worth), and the model against the
+manual labels on the same contacts as a pair (exact McNemar test on the contacts where only one
+of the two is right; Newcombe's interval for the difference of paired proportions). Then the
+confusions between categories, the calibration of the probabilities (a reliability table, the
+expected calibration error and the top-label Brier score: Brier's score of the event "the
+predicted category is right" against its probability, not the multi-category score over every
+category), and the routing curve: for each threshold on a level's probability, the share of
+contacts routed automatically and the accuracy of those routed with its Wilson interval. The
+routing threshold is the lowest at which the *lower* end of that interval reaches ``target``,
+so a threshold is not picked for an accuracy the month reached by chance (the curve and the
+choice use the same contacts; the bound, not the point estimate, guards against that).
 
 References
 ----------
@@ -14,12 +20,18 @@ Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
 *JASA* 22, 209-212. Efron, B. and Tibshirani, R. (1993). *An Introduction to the Bootstrap*.
 Naeini, M. P., Cooper, G. and Hauskrecht, M. (2015). Obtaining well calibrated probabilities
 using Bayesian binning. *AAAI* (expected calibration error). Brier, G. W. (1950). Verification of
-forecasts expressed in terms of probability. *Monthly Weather Review* 78, 1-3.
+forecasts expressed in terms of probability. *Monthly Weather Review* 78, 1-3. McNemar, Q. (1947).
+Note on the sampling error of the difference between correlated proportions or percentages.
+*Psychometrika* 12, 153-157. Newcombe, R. G. (1998). Improved confidence intervals for the
+difference between binomial proportions based on paired data. *Statistics in Medicine* 17,
+2635-2650. Fagerland, M. W., Lydersen, S. and Laake, P. (2017). *Statistical Analysis of
+Contingency Tables*, ch. 8.
 """
 
 from __future__ import annotations
 
 import html
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +43,7 @@ from cxlab._present import (
     N_,
     Headline,
     _,
+    fmt_change,
     fmt_interval,
     fmt_value,
     join_sentences,
@@ -53,6 +66,12 @@ register_labels(
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.0, 1.0, 0.02))
 BINS = 10
 EXAMPLES = 8
+EXAMPLE_CHARS = 200
+REPS = 1000
+"""Bootstrap replicates for the macro-F1 intervals (percentile intervals need about 1,000)."""
+CALIBRATED = 0.03
+"""An expected calibration error up to this reads as "close to the observed accuracy"; a
+perfectly calibrated model shows about 1 point on 2,000 contacts in 10 bins by chance alone."""
 LEVEL_WORDS = (N_("level 1"), N_("level 2"), N_("level 3"))
 
 
@@ -64,13 +83,17 @@ def macro_f1(
     scikit-learn's ``f1_score(average="macro")`` counts them."""
     if weights is None:
         weights = np.ones((1, len(truth)))
-    f1 = np.full((weights.shape[0], k), np.nan)
-    for c in range(k):
-        tp = weights @ ((truth == c) & (pred == c)).astype(float)
-        denominator = weights @ (truth == c).astype(float) + weights @ (pred == c).astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            f1[:, c] = np.where(denominator > 0, 2 * tp / denominator, np.nan)
-    return np.nanmean(f1, axis=1)
+    weights = np.asarray(weights, float)
+    classes = np.arange(k)
+    actual = (truth[:, None] == classes).astype(float)  # one column per class
+    named = (pred[:, None] == classes).astype(float)
+    tp = weights @ (actual * named)
+    denominator = weights @ actual + weights @ named
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(denominator > 0, 2 * tp / denominator, np.nan)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a resample without any contact
+        return np.nanmean(f1, axis=1)
 
 
 def _score(y, p, alpha: float, rng: np.random.Generator, reps: int) -> list[tuple]:
@@ -81,23 +104,62 @@ def _score(y, p, alpha: float, rng: np.random.Generator, reps: int) -> list[tupl
     hits = int((yc == pc).sum())
     lo, hi = wilson_interval(np.array([hits]), np.array([n]), alpha)
     f1 = float(macro_f1(yc, pc, len(names))[0])
-    boot = np.array(
-        [macro_f1(yc, pc, len(names), rng.poisson(1.0, n)[None])[0] for _ in range(reps)]
+    chunk = max(1, 2_000_000 // max(n, 1))  # about 16 MB of resample counts at a time
+    boot = np.concatenate(
+        [
+            macro_f1(yc, pc, len(names), rng.poisson(1.0, (min(chunk, reps - k), n)))
+            for k in range(0, reps, chunk)
+        ]
     )
     return [
         ("accuracy", hits / n, float(lo[0]), float(hi[0])),
         (
             "macro_f1",
             f1,
-            float(np.quantile(boot, alpha / 2)),
-            float(np.quantile(boot, 1 - alpha / 2)),
+            float(np.nanquantile(boot, alpha / 2)),
+            float(np.nanquantile(boot, 1 - alpha / 2)),
         ),
     ]
 
 
+def _paired(model_right: np.ndarray, manual_right: np.ndarray, alpha: float) -> tuple:
+    """The model against the manual labels on the same contacts: ``(n, model accuracy, manual
+    accuracy, model right only, manual right only, difference, ci_low, ci_high, p_value)``.
+
+    The p-value is McNemar's exact test (two-sided binomial test of the contacts where only one
+    of the two is right, half each under no difference); the interval is Newcombe's
+    square-and-add interval for paired proportions (Wilson limits of each accuracy, combined with
+    their correlation ``phi``, continuity-corrected as Newcombe 1998 and Fagerland et al. 2017).
+    """
+    from scipy.stats import binomtest
+
+    a = int((model_right & manual_right).sum())
+    b = int((model_right & ~manual_right).sum())
+    c = int((~model_right & manual_right).sum())
+    d = int((~model_right & ~manual_right).sum())
+    n = a + b + c + d
+    p1, p2 = (a + b) / n, (a + c) / n
+    (l1, l2), (u1, u2) = wilson_interval(np.array([a + b, a + c]), n, alpha)
+    margins = (a + b) * (c + d) * (a + c) * (b + d)
+    cross = a * d - b * c
+    if margins == 0 or 0 <= cross <= n / 2:
+        phi = 0.0
+    else:
+        phi = (cross - n / 2 if cross > n / 2 else cross) / np.sqrt(float(margins))
+    low = (
+        p1 - p2 - np.sqrt(max((p1 - l1) ** 2 + (u2 - p2) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2), 0))
+    )
+    high = (
+        p1 - p2 + np.sqrt(max((p2 - l2) ** 2 + (u1 - p1) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1), 0))
+    )
+    p = binomtest(b, b + c, 0.5).pvalue if b + c else float("nan")  # no contact to tell them apart
+    return n, p1, p2, b, c, p1 - p2, float(low), float(high), float(p)
+
+
 def _reliability(prob: np.ndarray, right: np.ndarray) -> tuple[list[tuple], float, float]:
     """Reliability bins ``(low, high, n, mean probability, accuracy)``, the expected calibration
-    error and the Brier score of the predicted category."""
+    error and the top-label Brier score (the mean squared gap between the predicted category's
+    probability and whether it is right; Brier's score of that one binary event)."""
     edges = np.linspace(0, 1, BINS + 1)
     which = np.clip(np.digitize(prob, edges[1:-1]), 0, BINS - 1)
     rows, ece = [], 0.0
@@ -118,10 +180,14 @@ class ClassifierEvaluation(Result):
     and metric (``accuracy``, ``macro_f1``): the estimate, its interval and the contacts scored.
     ``confusions``: the most frequent errors (actual, predicted). ``reliability``: predicted
     probability against observed accuracy in bins. ``calibration``: the expected calibration
-    error and the Brier score per level. ``routing``: per level and threshold, the share routed
-    and the routed accuracy. ``counts``: contacts evaluated, not classified (empty text), cut to
-    the maximum length, and in neither Chinese nor English. ``examples``: a few misclassified
-    notes, personal data scrubbed.
+    error, the top-label Brier score, the mean probability and the accuracy per level.
+    ``routing``: per level and threshold, the share routed and the routed accuracy with its
+    Wilson interval. ``paired``: per level, the model against the manual labels on the same
+    contacts scored against the truth (``model_only``/``manual_only``: contacts only one of the
+    two gets right; ``estimate`` the difference of accuracies with Newcombe's paired interval;
+    ``p_value`` McNemar's exact test). ``counts``: contacts evaluated, not classified (empty
+    text), cut to the maximum length, and in neither Chinese nor English. ``examples``: a few
+    misclassified notes, personal data scrubbed.
     """
 
     labels: tuple[str, ...]
@@ -135,6 +201,8 @@ class ClassifierEvaluation(Result):
     target: float
     alpha: float
     examples: pl.DataFrame = field(default_factory=pl.DataFrame)
+    paired: pl.DataFrame = field(default_factory=pl.DataFrame)
+    reps: int = REPS
 
     @property
     def title(self) -> str:
@@ -150,26 +218,82 @@ class ClassifierEvaluation(Result):
         return rows.row(0, named=True) if rows.height else None
 
     def threshold(self, level: int = 1) -> dict | None:
-        """The lowest threshold on level ``level``'s probability whose routed contacts reach the
-        target accuracy: ``threshold, share_routed, accuracy`` (``None`` if none does)."""
+        """The lowest threshold on level ``level``'s probability at which the routed contacts'
+        accuracy reaches the target even at the low end of its Wilson interval (``ci_low >=
+        target``): ``threshold, share_routed, accuracy, ci_low, ci_high, n_routed`` (``None`` if
+        no threshold does).
+
+        Choosing on the point accuracy would pick, among 50 thresholds, one where this month's
+        contacts happened to do well (the winner's curse); the lower bound asks for the accuracy
+        to be at least the target with ``1 - alpha / 2`` confidence at the threshold chosen."""
         rows = self.routing.filter(
             (pl.col("level") == level)
-            & (pl.col("accuracy") >= self.target)
+            & (pl.col("ci_low") >= self.target)
             & (pl.col("n_routed") > 0)
         ).sort("threshold")
         return rows.row(0, named=True) if rows.height else None
+
+    def paired_of(self, level: int) -> dict | None:
+        """The model against the manual labels at ``level`` (a row of ``paired``), or ``None``."""
+        if self.paired.height == 0:
+            return None
+        rows = self.paired.filter(pl.col("level") == level)
+        return rows.row(0, named=True) if rows.height else None
+
+    def paired_sentence(self, level: int) -> str | None:
+        """The model against the manual labels at ``level`` in words: which is right more often,
+        both accuracies, the difference and its likely range; ``None`` without the pair."""
+        r = self.paired_of(level)
+        if r is None:
+            return None
+        values = {
+            "level": _(LEVEL_WORDS[min(level, 3) - 1]),
+            "model": fmt_value(r["model_accuracy"], "share"),
+            "manual": fmt_value(r["manual_accuracy"], "share"),
+            "diff": fmt_change(r["estimate"], "share"),
+            "interval": fmt_interval(r["ci_low"], r["ci_high"], "share"),
+        }
+        p = r["p_value"]
+        if p is None or not np.isfinite(p):
+            return _(
+                "At {level}, the classifier and the manual labels are right on exactly the same "
+                "contacts ({model})."
+            ).format(**values)
+        # one is called right more often only when the exact test and the interval agree
+        clear = p < self.alpha and (r["ci_low"] > 0 or r["ci_high"] < 0)
+        if clear and r["estimate"] > 0:
+            key = N_(
+                "The classifier is right more often than the manual labels at {level}: {model} "
+                "against {manual} on the same contacts, a difference of {diff} (likely "
+                "{interval})."
+            )
+        elif clear:
+            key = N_(
+                "The manual labels are right more often than the classifier at {level}: {manual} "
+                "against {model} on the same contacts, a difference of {diff} for the classifier "
+                "(likely {interval})."
+            )
+        else:
+            key = N_(
+                "At {level}, the classifier and the manual labels are right about as often: "
+                "{model} against {manual} on the same contacts, a difference of {diff} (likely "
+                "{interval}), within chance."
+            )
+        return _(key).format(**values)
 
     def summary(self) -> pl.DataFrame:
         return self.scores
 
     def details(self) -> dict[str, pl.DataFrame]:
-        """Appendix tables: scores, confusions, reliability, calibration, routing, examples."""
+        """Appendix tables: scores, confusions, reliability, calibration, routing, the model
+        against the manual labels as a pair, examples."""
         return {
             "scores": self.scores,
             "confusions": self.confusions,
             "reliability": self.reliability,
             "calibration": self.calibration,
             "routing": self.routing,
+            "paired": self.paired,
             "examples": self.examples,
         }
 
@@ -212,7 +336,10 @@ class ClassifierEvaluation(Result):
                 f1=fmt_value(f1["estimate"], "number", decimals=2),
             )
             manual = self._score_of(level, "manual", "accuracy")
-            if manual is not None:
+            pair = self.paired_sentence(level)
+            if pair is not None:
+                text = join_sentences(text, pair)
+            elif manual is not None:
                 text = join_sentences(
                     text,
                     _("The manual labels are right for {acc} (likely {interval}).").format(
@@ -240,48 +367,37 @@ class ClassifierEvaluation(Result):
             )
             out.append(_(key).format(target=fmt_value(self.target, "share")))
         route = self.threshold(1)
-        if route is not None and route["share_routed"] >= 1:
-            out.append(
-                _(
-                    "Every contact with a text could be routed automatically at level 1: "
-                    "{acc} of them would be right."
-                ).format(acc=fmt_value(route["accuracy"], "share"))
-            )
-        elif route is not None:
-            out.append(
-                _(
+        target = fmt_value(self.target, "share")
+        if route is not None:
+            values = {
+                "t": fmt_value(route["threshold"], "number", decimals=2),
+                "share": fmt_value(route["share_routed"], "share"),
+                "acc": fmt_value(route["accuracy"], "share"),
+                "interval": fmt_interval(route["ci_low"], route["ci_high"], "share", change=False),
+                "target": target,
+            }
+            key = (
+                N_(
+                    "Every contact with a text could be routed automatically at level 1: {acc} "
+                    "of them would be right (likely {interval})."
+                )
+                if route["share_routed"] >= 1
+                else N_(
                     "Routing level 1 automatically when its probability is at least {t} sends "
-                    "{share} of contacts without a person, {acc} of them right; the rest go to "
-                    "an agent."
-                ).format(
-                    t=fmt_value(route["threshold"], "number", decimals=2),
-                    share=fmt_value(route["share_routed"], "share"),
-                    acc=fmt_value(route["accuracy"], "share"),
+                    "{share} of contacts without a person, {acc} of them right (likely "
+                    "{interval}); the rest go to an agent. {t} is the lowest threshold at which "
+                    "even the low end of that range reaches {target}."
                 )
             )
+            out.append(_(key).format(**values))
         else:
             out.append(
                 _(
-                    "No threshold brings the level-1 accuracy of routed contacts to {target}."
-                ).format(target=fmt_value(self.target, "share"))
+                    "No threshold brings the level-1 accuracy of routed contacts to {target} "
+                    "with confidence (the low end of its likely range)."
+                ).format(target=target)
             )
-        cal = self.calibration.filter(pl.col("level") == 1)
-        if cal.height:
-            ece = dict(zip(cal["reference"].to_list(), cal["ece"].to_list(), strict=True))
-            first = ece.get(self.reference)
-            out.append(
-                _(
-                    "Level-1 probabilities are off from the observed accuracy by {ece} on average "
-                    "(expected calibration error)."
-                ).format(ece=fmt_value(first, "share"))
-            )
-            if self.reference == "truth" and "manual" in ece:
-                out.append(
-                    _(
-                        "Against the manual labels they learnt from, the gap is {ece}: the "
-                        "probabilities are calibrated to those labels, errors included."
-                    ).format(ece=fmt_value(ece["manual"], "share"))
-                )
+        out += self._calibration_words(1)
         if c.get("empty", 0):
             out.append(
                 _("Contacts with no text, not classified: {n}.").format(
@@ -300,6 +416,54 @@ class ClassifierEvaluation(Result):
                     "Texts in neither Chinese nor English, classified from their characters "
                     "alone: {n}."
                 ).format(n=fmt_value(c["other_language"], "count"))
+            )
+        return out
+
+    def _calibration_words(self, level: int) -> list[str]:
+        """How far level ``level``'s probabilities are from the observed accuracy, in words: the
+        probabilities are called close to the accuracy only when the gap is small."""
+        cal = self.calibration.filter(pl.col("level") == level)
+        if cal.height == 0:
+            return []
+        rows = {r["reference"]: r for r in cal.iter_rows(named=True)}
+        first = rows.get(self.reference)
+        if first is None:
+            return []
+        gap = fmt_value(first["ece"], "share")
+        lvl = _(LEVEL_WORDS[min(level, 3) - 1])
+        if first["ece"] <= CALIBRATED:
+            out = [
+                _(
+                    "At {level}, the probabilities are close to the observed accuracy: off by "
+                    "{ece} on average (expected calibration error)."
+                ).format(level=lvl, ece=gap)
+            ]
+        else:
+            modest = first.get("mean_probability") is not None and (
+                first["mean_probability"] < first["accuracy"]
+            )
+            key = (
+                N_(
+                    "At {level}, the probabilities are off from the observed accuracy by {ece} "
+                    "on average (expected calibration error): they are too modest, the "
+                    "classifier is right more often than they say. Read them as a ranking of "
+                    "confidence, not as chances."
+                )
+                if modest
+                else N_(
+                    "At {level}, the probabilities are off from the observed accuracy by {ece} "
+                    "on average (expected calibration error): they are too confident, the "
+                    "classifier is right less often than they say. Read them as a ranking of "
+                    "confidence, not as chances."
+                )
+            )
+            out = [_(key).format(level=lvl, ece=gap)]
+        manual = rows.get("manual")
+        if self.reference == "truth" and manual is not None:
+            out.append(
+                _("Against the manual labels it learnt from, the gap is {ece}.").format(
+                    ece=fmt_value(manual["ece"], "share")
+                )
             )
         return out
 
@@ -339,7 +503,7 @@ def evaluate(
     truth: pl.DataFrame | pl.LazyFrame | None = None,
     target: float = 0.90,
     alpha: float = 0.05,
-    reps: int = 200,
+    reps: int = REPS,
     seed: int = 0,
 ) -> ClassifierEvaluation:
     """Evaluate ``classifier`` on ``contacts`` it was not trained on (a later month).
@@ -353,21 +517,26 @@ def evaluate(
     truth
         Optional true labels (``contact_id`` and the label columns, e.g.
         ``cx.data.true_labels(workspace)`` or an audited sample). With it the model and the manual
-        labels are both scored against the truth; without it the model is scored against the
-        manual labels.
+        labels are both scored against the truth, and against each other as a pair on the same
+        contacts (McNemar's exact test, Newcombe's paired interval); without it the model is
+        scored against the manual labels.
     target
-        The accuracy the routing threshold must reach (and the level-1 headline target).
+        The accuracy the routing threshold must reach at the low end of its Wilson interval (and
+        the level-1 headline target).
     alpha
-        Intervals are ``1 - alpha``: Wilson for accuracy, bootstrap over contacts for macro-F1.
+        Intervals are ``1 - alpha``: Wilson for accuracy, a percentile bootstrap over contacts
+        for macro-F1, Newcombe's paired interval for the model against the manual labels.
     reps
-        Bootstrap replicates for macro-F1.
+        Bootstrap replicates for macro-F1 (1,000 by default; fewer only to try things).
     seed
         Seeds the bootstrap.
 
     References
     ----------
     Wilson, E. B. (1927). *JASA* 22, 209-212. Naeini, M. P. et al. (2015). *AAAI* (expected
-    calibration error). Brier, G. W. (1950). *Monthly Weather Review* 78, 1-3.
+    calibration error). Brier, G. W. (1950). *Monthly Weather Review* 78, 1-3 (here of the
+    predicted category only). McNemar, Q. (1947). *Psychometrika* 12, 153-157. Newcombe, R. G.
+    (1998). *Statistics in Medicine* 17, 2635-2650. Efron and Tibshirani (1993).
 
     Examples
     --------
@@ -384,6 +553,8 @@ def evaluate(
     (3, 1)
     """
     alpha = check_alpha(alpha)
+    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
+        raise OptionError(f"reps={reps!r}: give a whole number of bootstrap replicates, e.g. 1000.")
     if not isinstance(target, int | float) or not 0 < target < 1:
         raise OptionError(f"target={target!r} is not an accuracy between 0 and 1, e.g. 0.90.")
     labels = classifier.labels
@@ -417,7 +588,7 @@ def evaluate(
     done = table.filter(pl.col("text_status") != "empty")
     if done.height == 0:
         raise NotEnoughDataError(f"{classifier.text}: no contact to evaluate has a text.")
-    rows, conf_rows, rel_rows, cal_rows, route_rows = [], [], [], [], []
+    rows, conf_rows, rel_rows, cal_rows, route_rows, pair_rows = [], [], [], [], [], []
     for level, col in enumerate(labels, start=1):
         refs = [("truth", f"{col}_true")] if truth is not None else []
         refs += [("manual", f"{col}_manual")] if have_manual else []
@@ -432,6 +603,26 @@ def evaluate(
                 y, p = scored[ref_col].to_numpy(), scored[src_col].to_numpy()
                 for metric, est, lo, hi in _score(y, p, alpha, rng, reps):
                     rows.append((level, col, source, ref, metric, est, lo, hi, scored.height))
+            if ref == "truth" and have_manual:  # the two on the same contacts, as a pair
+                both = done.filter(
+                    pl.col(ref_col).is_not_null()
+                    & pl.col(f"{col}_predicted").is_not_null()
+                    & pl.col(f"{col}_manual").is_not_null()
+                )
+                if both.height:
+                    y = both[ref_col]
+                    pair_rows.append(
+                        (
+                            level,
+                            col,
+                            ref,
+                            *_paired(
+                                (both[f"{col}_predicted"] == y).to_numpy(),
+                                (both[f"{col}_manual"] == y).to_numpy(),
+                                alpha,
+                            ),
+                        )
+                    )
         ref_col = f"{col}_true" if truth is not None else f"{col}_manual"
         scored = done.filter(pl.col(ref_col).is_not_null())
         right = (scored[ref_col] == scored[f"{col}_predicted"]).to_numpy()
@@ -453,9 +644,12 @@ def evaluate(
         for ref, cal_col in cal_refs:
             kept = done.filter(pl.col(cal_col).is_not_null())
             hit = (kept[cal_col] == kept[f"{col}_predicted"]).to_numpy()
-            rel, ece, brier = _reliability(kept[f"{col}_probability"].to_numpy(), hit)
+            kept_prob = kept[f"{col}_probability"].to_numpy()
+            rel, ece, brier = _reliability(kept_prob, hit)
             rel_rows += [(level, ref, *r) for r in rel]
-            cal_rows.append((level, ref, ece, brier, len(hit)))
+            cal_rows.append(
+                (level, ref, ece, brier, len(hit), float(kept_prob.mean()), float(hit.mean()))
+            )
         for t in THRESHOLDS:
             routed = prob >= t
             k = int(right[routed].sum())
@@ -501,7 +695,27 @@ def evaluate(
         orient="row",
     )
     calibration = pl.DataFrame(
-        cal_rows, schema=["level", "reference", "ece", "brier", "n"], orient="row"
+        cal_rows,
+        schema=["level", "reference", "ece", "brier", "n", "mean_probability", "accuracy"],
+        orient="row",
+    )
+    paired = pl.DataFrame(
+        pair_rows,
+        schema={
+            "level": pl.Int64,
+            "label": pl.Utf8,
+            "reference": pl.Utf8,
+            "n": pl.Int64,
+            "model_accuracy": pl.Float64,
+            "manual_accuracy": pl.Float64,
+            "model_only": pl.Int64,
+            "manual_only": pl.Int64,
+            "estimate": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+            "p_value": pl.Float64,
+        },
+        orient="row",
     )
     routing = pl.DataFrame(
         route_rows,
@@ -529,8 +743,8 @@ def evaluate(
             )
             .join(notes, on=ID, how="left")
             .with_columns(
-                pl.col(classifier.text)
-                .map_elements(lambda s: scrub_text(s[:200]), return_dtype=pl.Utf8)
+                pl.col(classifier.text)  # scrubbed whole, then cut: a cut never splits an id
+                .map_elements(lambda s: scrub_text(s)[:EXAMPLE_CHARS], return_dtype=pl.Utf8)
                 .alias("text")
             )
             .select("actual", "predicted", "text")
@@ -555,4 +769,6 @@ def evaluate(
         target=float(target),
         alpha=alpha,
         examples=examples,
+        paired=paired,
+        reps=int(reps),
     )

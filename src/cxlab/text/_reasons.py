@@ -3,7 +3,11 @@ contact-reasons report.
 
 :func:`reasons` gives the share of contacts per reason at levels 1 and 2 of the taxonomy (the
 labels agents chose), this period against the comparison period, with Wilson intervals and a
-two-proportion test per reason (Benjamini-Hochberg across reasons). :func:`emotion_trend` reads
+two-proportion test per reason (Benjamini-Hochberg across the reasons of a level, each level its
+own family). Contacts of one customer are not independent (a customer who contacts three times
+about a late parcel is one story, not three), so the variances are those of a ratio estimator
+with customers as clusters (linearisation), and every interval and test is widened by the design
+effect it implies (never narrowed below the independent-contacts one). :func:`emotion_trend` reads
 the emotion of a sample of notes per month with the word list. :func:`classification` trains the
 contact-reason classifier on the months before the period and evaluates it on the period (on
 samples, so a report stays quick). :func:`rising` finds the level-3 reasons and the words of the
@@ -14,7 +18,12 @@ References
 Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference.
 *JASA* 22, 209-212. Newcombe, R. G. (1998). Interval estimation for the difference between
 independent proportions. *Statistics in Medicine* 17, 873-890. Benjamini, Y. and Hochberg, Y.
-(1995). Controlling the false discovery rate. *JRSS B* 57, 289-300.
+(1995). Controlling the false discovery rate. *JRSS B* 57, 289-300. Kish, L. (1965). *Survey
+Sampling*, Wiley (design effect, effective sample size). Cochran, W. G. (1977). *Sampling
+Techniques*, 3rd ed., Wiley, sec. 6.11 (variance of a ratio estimator with clusters). Korn, E. L.
+and Graubard, B. I. (1998). Confidence intervals for proportions with small expected number of
+positive counts estimated from survey data. *Survey Methodology* 24, 193-201 (Wilson with an
+effective sample size).
 """
 
 from __future__ import annotations
@@ -52,6 +61,7 @@ from cxlab.text._sentiment import NEGATIVE
 from cxlab.text._topics import Emerging, emerging
 
 LEVELS = ("category", "category_l2", "category_l3")
+CLUSTER = "customer_id"
 EMOTION_ORDER = ("angry", "anxious", "neutral", "satisfied")
 TRAIN_SAMPLE = 4000
 EVAL_SAMPLE = 2000
@@ -139,7 +149,10 @@ class ReasonShares(Result):
     ``table``: ``level``, ``term`` (the reason), ``parent`` (its level-1 reason), ``count_now``,
     ``share_now`` with ``ci_low``/``ci_high``, ``count_before``, ``share_before``, ``change``
     (percentage points as a share) with ``change_low``/``change_high`` and ``p_value`` (two
-    proportions, adjusted across the reasons of a level).
+    proportions, adjusted across the reasons of a level), ``design_effect`` (of the share this
+    period) and ``change_design_effect`` (of the change), both at least 1. ``clustered`` says
+    whether contacts were grouped by customer (``False``: no ``customer_id``, each contact
+    counted as independent).
     """
 
     table: pl.DataFrame
@@ -148,6 +161,7 @@ class ReasonShares(Result):
     n_now: int
     n_before: int
     alpha: float
+    clustered: bool = True
 
     @property
     def title(self) -> str:
@@ -198,7 +212,9 @@ class ReasonShares(Result):
         return rows.row(0, named=True) if rows.height else None
 
     def moved(self) -> pl.DataFrame:
-        """Reasons whose share changed beyond chance, the largest change first."""
+        """Reasons whose share changed beyond chance, the largest change first: at level 1 and
+        at level 2, each level a family of its own (Benjamini-Hochberg across its reasons, false
+        discovery rate ``alpha`` within each level)."""
         return self.table.filter(pl.col("p_value") < self.alpha).sort(
             pl.col("change").abs(), descending=True
         )
@@ -272,6 +288,7 @@ class ReasonShares(Result):
                     change=fmt_change(r["change"], "share"),
                 )
             )
+        out.append(self.cluster_sentence())
         out.append(
             _(
                 "Shares use the reasons agents chose; section 3 says how often those labels "
@@ -279,6 +296,26 @@ class ReasonShares(Result):
             )
         )
         return out
+
+    def cluster_sentence(self) -> str:
+        """How the ranges and tests allow for customers who contact more than once, in words."""
+        if not self.clustered:
+            return _(
+                "The contacts carry no customer id: each contact counts as independent, so the "
+                "ranges and tests may be too narrow when customers contact more than once."
+            )
+        deff = self.table["design_effect"].drop_nans().drop_nulls()
+        widest = float(deff.max()) if deff.len() else 1.0
+        if widest <= 1.0:
+            return _(
+                "Contacts of one customer are counted together; here they did not make the "
+                "ranges wider than if every contact were independent."
+            )
+        return _(
+            "Many customers contact more than once, often about the same reason: the ranges "
+            "and tests allow for it, which makes them up to {wider} wider than if every "
+            "contact were independent."
+        ).format(wider=fmt_value(float(np.sqrt(widest)) - 1, "share", decimals=0))
 
     def plot(self):
         import plotly.graph_objects as go
@@ -316,9 +353,38 @@ class ReasonShares(Result):
         return fig
 
 
-def _shares(now: pl.DataFrame, before: pl.DataFrame, level: int, alpha: float) -> pl.DataFrame:
+def _cluster_column(frame: pl.DataFrame, cluster: str | None, tag: str) -> pl.Expr:
+    """The cluster of each contact: its customer, or the contact itself (no customer id)."""
+    own = pl.format("{}-{}", pl.lit(tag), pl.int_range(pl.len()))
+    if cluster is None or cluster not in frame.columns:
+        return own.alias("_cluster")
+    return pl.coalesce(pl.col(cluster).cast(pl.Utf8), own).alias("_cluster")
+
+
+def _shares(
+    now: pl.DataFrame,
+    before: pl.DataFrame,
+    level: int,
+    alpha: float,
+    cluster: str | None = CLUSTER,
+) -> pl.DataFrame:
+    """Shares, intervals and tests of one level's reasons, customers as clusters.
+
+    A share ``p = x / n`` is a ratio estimator over customers (``x_i`` contacts of customer
+    ``i`` with the reason, ``n_i`` all its contacts); its linearised variance is
+    ``C / (C - 1) * sum((x_i - p n_i)^2) / n^2`` over the ``C`` customers (Cochran 1977, 6.11).
+    The design effect is that variance over the independent one, ``p (1 - p) / n``, floored at
+    1; Wilson intervals use the effective sample size ``n / deff`` (Kish 1965; Korn and Graubard
+    1998). The change is tested against the pooled share with the variance of the difference
+    linearised over the customers of both periods, covariance of a customer's two months
+    included; Newcombe's interval combines the two effective-size Wilson intervals.
+    """
+    from scipy import stats
+
     col = LEVELS[level - 1]
     keys = [col] if level == 1 else ["category", col]
+    now = now.with_columns(_cluster_column(now, cluster, "now"))
+    before = before.with_columns(_cluster_column(before, cluster, "before"))
     c1 = now.drop_nulls(col).group_by(keys).len("count_now")
     c0 = before.drop_nulls(col).group_by(keys).len("count_before")
     both = c1.join(c0, on=keys, how="full", coalesce=True).fill_null(0).sort(keys)
@@ -326,13 +392,66 @@ def _shares(now: pl.DataFrame, before: pl.DataFrame, level: int, alpha: float) -
     x1 = both["count_now"].to_numpy().astype(float)
     x0 = both["count_before"].to_numpy().astype(float)
     p1, p0 = x1 / n1, x0 / n0
-    l1, u1 = wilson_interval(x1, n1, alpha)
-    l0, u0 = wilson_interval(x0, n0, alpha)
     pooled = (x1 + x0) / (n1 + n0)
-    se = np.sqrt(np.maximum(pooled * (1 - pooled) * (1 / n1 + 1 / n0), 1e-300))
-    from scipy import stats
+    # contacts per customer in each period, and per customer and reason
+    m1 = now.group_by("_cluster").len("m1")
+    m0 = before.group_by("_cluster").len("m0")
+    sizes = m1.join(m0, on="_cluster", how="full", coalesce=True).fill_null(0)
+    mm1 = sizes["m1"].to_numpy().astype(float)
+    mm0 = sizes["m0"].to_numpy().astype(float)
+    k1, k0, k = int((mm1 > 0).sum()), int((mm0 > 0).sum()), sizes.height
+    b = mm1 / n1 - mm0 / n0
+    per = (
+        now.drop_nulls(col)
+        .group_by(*keys, "_cluster")
+        .len("y1")
+        .join(
+            before.drop_nulls(col).group_by(*keys, "_cluster").len("y0"),
+            on=[*keys, "_cluster"],
+            how="full",
+            coalesce=True,
+        )
+        .join(sizes, on="_cluster", how="left")
+        .fill_null(0)
+        .with_columns(
+            (pl.col("y1") / n1 - pl.col("y0") / n0).alias("a"),
+            (pl.col("m1") / n1 - pl.col("m0") / n0).alias("b"),
+        )
+        .group_by(keys)
+        .agg(
+            (pl.col("y1") ** 2).sum().alias("y1y1"),
+            (pl.col("y1") * pl.col("m1")).sum().alias("y1m1"),
+            (pl.col("y0") ** 2).sum().alias("y0y0"),
+            (pl.col("y0") * pl.col("m0")).sum().alias("y0m0"),
+            (pl.col("a") ** 2).sum().alias("aa"),
+            (pl.col("a") * pl.col("b")).sum().alias("ab"),
+        )
+    )
+    sums = both.select(keys).join(per, on=keys, how="left").fill_null(0)
 
-    p = 2 * stats.norm.sf(np.abs(p1 - p0) / se)
+    def ratio_var(yy, ym, mm_sq, p, n, c):
+        fpc = c / (c - 1) if c > 1 else 1.0
+        return fpc * np.maximum(yy - 2 * p * ym + p * p * mm_sq, 0) / (n * n)
+
+    v1 = ratio_var(sums["y1y1"].to_numpy(), sums["y1m1"].to_numpy(), (mm1**2).sum(), p1, n1, k1)
+    v0 = ratio_var(sums["y0y0"].to_numpy(), sums["y0m0"].to_numpy(), (mm0**2).sum(), p0, n0, k0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        deff1 = np.where((p1 > 0) & (p1 < 1), v1 / (p1 * (1 - p1) / n1), 1.0)
+        deff0 = np.where((p0 > 0) & (p0 < 1), v0 / (p0 * (1 - p0) / n0), 1.0)
+    deff1, deff0 = (
+        np.maximum(np.nan_to_num(deff1, nan=1.0), 1),
+        np.maximum(np.nan_to_num(deff0, nan=1.0), 1),
+    )
+    l1, u1 = wilson_interval(p1 * n1 / deff1, n1 / deff1, alpha)
+    l0, u0 = wilson_interval(p0 * n0 / deff0, n0 / deff0, alpha)
+    # the change under no change (pooled share), linearised over the customers of both periods
+    fpc = k / (k - 1) if k > 1 else 1.0
+    v_change = fpc * np.maximum(
+        sums["aa"].to_numpy() - 2 * pooled * sums["ab"].to_numpy() + pooled**2 * (b**2).sum(), 0
+    )
+    v_indep = np.maximum(pooled * (1 - pooled) * (1 / n1 + 1 / n0), 1e-300)
+    deff_change = np.maximum(v_change / v_indep, 1.0)
+    p = 2 * stats.norm.sf(np.abs(p1 - p0) / np.sqrt(v_indep * deff_change))
     p = adjust_p(p, "bh") if len(p) else p
     d = p1 - p0
     return pl.DataFrame(
@@ -350,6 +469,8 @@ def _shares(now: pl.DataFrame, before: pl.DataFrame, level: int, alpha: float) -
             "change_low": d - np.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2),
             "change_high": d + np.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2),
             "p_value": p,
+            "design_effect": deff1,
+            "change_design_effect": deff_change,
         }
     )
 
@@ -366,8 +487,12 @@ def reasons(
 
     A reason's share is its contacts over all contacts of the period (a contact without a
     reason counts in the total). The change is tested with a two-proportion z-test, adjusted
-    across the reasons of a level (Benjamini-Hochberg); intervals are Wilson (share) and
-    Newcombe (change), ``1 - alpha``.
+    across the reasons of a level (Benjamini-Hochberg; level 1 and level 2 are two families);
+    intervals are Wilson (share) and Newcombe (change), ``1 - alpha``. With a ``customer_id``
+    column, a customer's contacts are one cluster: each variance is the ratio estimator's with
+    customers as clusters, and intervals and tests are widened by its design effect (at least
+    1; ``design_effect`` in the table). Without it, contacts count as independent and the
+    findings say so.
 
     Raises
     ------
@@ -378,7 +503,8 @@ def reasons(
 
     References
     ----------
-    Wilson (1927); Newcombe (1998); Benjamini and Hochberg (1995).
+    Wilson (1927); Newcombe (1998); Benjamini and Hochberg (1995); Kish (1965); Cochran (1977),
+    sec. 6.11; Korn and Graubard (1998).
 
     Examples
     --------
@@ -389,13 +515,15 @@ def reasons(
     lf = _frame(contacts, ("arrived_at", "category", "category_l2"))
     tz = local_zone(time_zone)
     now_p, before_p = periods(lf, period, compare_to, tz)
-    keep = ["category", "category_l2"]
+    clustered = CLUSTER in lf.collect_schema().names()
+    keep = ["category", "category_l2", *([CLUSTER] if clustered else [])]
     now = lf.filter(now_p.filter("arrived_at", tz)).select(keep).collect()
     before = lf.filter(before_p.filter("arrived_at", tz)).select(keep).collect()
     for frame, which in ((now, now_p), (before, before_p)):
         if frame.height == 0:
             raise NotEnoughDataError(f"contacts: no contact in {which.label}.")
-    table = pl.concat([_shares(now, before, level, alpha) for level in (1, 2)])
+    cluster = CLUSTER if clustered else None
+    table = pl.concat([_shares(now, before, level, alpha, cluster) for level in (1, 2)])
     return ReasonShares(
         table=table,
         period_obj=now_p,
@@ -403,6 +531,7 @@ def reasons(
         n_now=now.height,
         n_before=before.height,
         alpha=alpha,
+        clustered=clustered,
     )
 
 
@@ -490,7 +619,6 @@ def classification(
         truth=truth_frame,
         target=target,
         alpha=alpha,
-        reps=100,
         seed=seed,
     )
     # the appendix says how many notes the classifier learnt from
