@@ -148,13 +148,13 @@ def problems(seen: dict, lang: str, *, shares: bool = False) -> list[str]:
         out.append(f"scrolls sideways: {seen['scrollWidth']} px wide in {seen['innerWidth']} px")
     if seen["wide"]:
         out.append(f"wider than the page, scrolled inside its box: {seen['wide'][:5]}")
-    raw = [
-        f"{c['head']}: {c['text']}"
-        for c in seen["bare"]
-        if RAW_SHARE.match(c["text"]) and not P_VALUE_HEAD.match(c["head"])
-    ]
+    raw: dict[str, str] = {}  # a column written with bare fractions, and one of its cells
+    for c in seen["bare"]:
+        if RAW_SHARE.match(c["text"]) and not P_VALUE_HEAD.match(c["head"]):
+            raw.setdefault(c["head"], c["text"])
     if shares and raw:
-        out.append(f"shares written as bare fractions: {sorted(set(raw))[:8]}")
+        columns = [f"{head}: {text}" for head, text in raw.items()]
+        out.append(f"shares written as bare fractions: {columns[:8]}")
     if seen["errors"]:
         out.append(f"console errors: {seen['errors'][:3]}")
     if seen["misaligned"]:
