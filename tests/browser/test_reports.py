@@ -2,9 +2,11 @@
 
 For every page: every heading has a box (on screen, and with the appendix opened), no snake_case
 identifier reaches the text, every chart is drawn, nothing is fetched from off the machine, the
-page never scrolls sideways, no planted code runs and no customer id shows unmasked. Chinese pages
-carry no untranslated English sentence. Each report's PDF export opens and carries its headings.
-The last test shows that these checks fail on a page that breaks them.
+page never scrolls sideways and no table or box hides columns behind a scroll bar of its own (at
+1280 px), no planted code runs and no customer id shows unmasked. Chinese pages carry no
+untranslated English sentence; the contact-reasons report writes every share as a percentage.
+Each report's PDF export opens and carries its headings. The last test shows that these checks
+fail on a page that breaks them.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ ENGLISH_ALLOWED = (
 )
 CUSTOMER_ID = re.compile(r"\bC\d{7}\b")  # the generator's ids; masked ids read C0***#1a2b
 PAGES = [("index", lang) for lang in LANGS] + [(r, lang) for lang in LANGS for r in REPORTS]
+# a bare number between 0 and 1 ("0.06", "-0.01", "1.00"): in the contact-reasons report every
+# such number outside a p-value column is a share (of contacts, of notes, a probability), which
+# a reader is shown as a percentage
+RAW_SHARE = re.compile(r"^[-−]?[01]\.\d+$")
+P_VALUE_HEAD = re.compile(r"^[pq]\s*(?:-?value|值)$", re.I)
 
 READ_PAGE = """() => {
   const box = el => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
@@ -56,13 +63,31 @@ READ_PAGE = """() => {
         misaligned.push(th.innerText);
     });
   });
+  // a box that hides part of its content sideways (a table wider than the page scrolls inside
+  // its own box): named by its table's caption or its result's title
+  const where = el => { const t = el.tagName === 'TABLE' ? el : el.querySelector('table');
+    const r = el.closest('.cx-result'); const h = r && r.querySelector('h4');
+    return (t && t.caption && t.caption.innerText.trim()) || (h && h.innerText.trim())
+      || el.tagName.toLowerCase(); };
+  const wide = [...document.body.querySelectorAll('*')].filter(el =>
+      !el.closest('.plotly-graph-div') && el.scrollWidth > el.clientWidth + 1
+      && getComputedStyle(el).overflowX !== 'visible')
+    .map(el => `${where(el)} (${el.scrollWidth} px in ${el.clientWidth} px)`);
+  const bare = [];  // the cells of the body's tables (the appendix aside), with their header
+  document.querySelectorAll('table.cx-table').forEach(t => {
+    if (t.closest('details')) return;
+    const heads = [...t.querySelectorAll('thead th')].map(th => th.innerText.trim());
+    t.querySelectorAll('tbody tr').forEach(tr => [...tr.children].forEach((td, i) =>
+      bare.push({head: heads[i] || '', text: td.innerText.trim()})));
+  });
   const text = document.body.innerText;
   const hide = document.createElement('style');
   hide.textContent = '[lang=en],.modebar,.cx-toc{display:none!important}';
   document.head.appendChild(hide);
   const prose = document.body.innerText;
   hide.remove();
-  return {shown, closed, all, charts, text, prose, misaligned, lang: document.documentElement.lang,
+  return {shown, closed, all, charts, text, prose, misaligned, wide, bare,
+    lang: document.documentElement.lang,
     scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth};
 }"""
 
@@ -99,8 +124,9 @@ def read(browser, path: Path, *, width: int = 1280) -> dict:
     return seen
 
 
-def problems(seen: dict, lang: str) -> list[str]:
-    """Every way the page fails a reader (empty when it is fine)."""
+def problems(seen: dict, lang: str, *, shares: bool = False) -> list[str]:
+    """Every way the page fails a reader (empty when it is fine); with ``shares``, also a share
+    written as a bare fraction in a table of the body."""
     out = []
     hidden = [h["text"] or "(empty)" for h in seen["shown"] if not h["ok"]]
     if hidden:
@@ -121,6 +147,15 @@ def problems(seen: dict, lang: str) -> list[str]:
         out.append(f"requests off file: {remote[:3]}")
     if seen["scrollWidth"] > seen["innerWidth"]:
         out.append(f"scrolls sideways: {seen['scrollWidth']} px wide in {seen['innerWidth']} px")
+    if seen["wide"]:
+        out.append(f"wider than the page, scrolled inside its box: {seen['wide'][:5]}")
+    raw: dict[str, str] = {}  # a column written with bare fractions, and one of its cells
+    for c in seen["bare"]:
+        if RAW_SHARE.match(c["text"]) and not P_VALUE_HEAD.match(c["head"]):
+            raw.setdefault(c["head"], c["text"])
+    if shares and raw:
+        columns = [f"{head}: {text}" for head, text in raw.items()]
+        out.append(f"shares written as bare fractions: {columns[:8]}")
     if seen["errors"]:
         out.append(f"console errors: {seen['errors'][:3]}")
     if seen["misaligned"]:
@@ -158,7 +193,7 @@ def test_page_reads_well(published, browser, name: str, lang: str) -> None:
     if not path.exists():
         pytest.fail(f"{name} ({lang}) was not published")
     seen = read(browser, path)
-    found = problems(seen, lang)
+    found = problems(seen, lang, shares=name == "05_contact_reasons")
     assert not found, f"{name} ({lang}):\n  " + "\n  ".join(found)
     if name != "index":
         assert seen["charts"], f"{name} ({lang}) has no chart"
@@ -247,8 +282,9 @@ def test_pdf_export_opens_with_the_headings(published, browser, name: str, lang:
 
 
 def test_the_checks_catch_a_broken_page(published, browser, tmp_path: Path) -> None:
-    """A report with a hidden heading, an identifier, an English sentence, a wide table and a
-    remote script fails every matching check (so a passing page means something)."""
+    """A report with a hidden heading, an identifier, an English sentence, a wide box, a table
+    wider than its box, a share written 0.06 and a remote script fails every matching check (so
+    a passing page means something)."""
     ws, _done = published["zh"]
     source = page_path(ws, "00_service_review")
     broken = source.parent / "broken.html"  # beside the original, so its assets resolve
@@ -262,12 +298,14 @@ def test_the_checks_catch_a_broken_page(published, browser, tmp_path: Path) -> N
     markup = markup.replace(
         "<main>",
         "<main><p>category_l2 and daily_profile</p><p>This sentence was never translated.</p>"
-        "<div style='width:3000px'>wide</div>",
+        "<div style='width:3000px'>wide</div><div class='cx-table-wrap'><table class='cx-table'>"
+        "<caption>宽表</caption><thead><tr><th>本期占比下限</th><th>p 值</th></tr></thead><tbody><tr>"
+        "<td style='min-width:2000px'>0.06</td><td>0.157</td></tr></tbody></table></div>",
         1,
     )
     broken.write_text(markup, encoding="utf-8")
     try:
-        found = "\n".join(problems(read(browser, broken), "zh"))
+        found = "\n".join(problems(read(browser, broken), "zh", shares=True))
     finally:
         broken.unlink()
     for words in (
@@ -275,9 +313,12 @@ def test_the_checks_catch_a_broken_page(published, browser, tmp_path: Path) -> N
         "identifiers in the text: ['category_l2', 'daily_profile']",
         "untranslated English",
         "scrolls sideways",
+        "宽表 (",
+        "本期占比下限: 0.06",
         "requests off file",
     ):
         assert words in found, f"{words!r} not caught in:\n{found}"
+    assert "p 值: 0.157" not in found  # a p-value is a bare fraction by right
 
 
 SHIFT_WORDS = {

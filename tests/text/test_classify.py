@@ -220,3 +220,25 @@ def test_findings_in_both_languages(evaluated) -> None:
     assert len(en) == len(zh) and all(any("\u4e00" <= ch <= "\u9fff" for ch in s) for s in zh)
     card = evaluated.headline()[0]
     assert card.target == 0.9 and card.low < card.value < card.high
+
+
+def test_the_report_shows_the_accuracy_as_percentages(evaluated) -> None:
+    """Per level, the classifier's and the agents' share right against the truth, with its
+    range: percentages and plain words, no bare fraction, no code ("truth", "manual")."""
+    with use_language("en"):
+        shown = evaluated.shown()
+        page = evaluated._repr_html_()
+    assert shown.columns == [
+        "reason_level",
+        "scored",
+        "right_share",
+        "share_low",
+        "share_high",
+        "n_scored",
+    ]
+    assert shown["scored"].to_list()[:2] == ["The classifier", "Agents' labels"]
+    first = evaluated._score_of(1, "model", "accuracy")
+    assert shown.row(0, named=True)["right_share"] == first["estimate"]
+    assert f"<td>{100 * first['estimate']:.1f}%</td>" in page
+    assert "<th>Share right</th>" in page
+    assert not re.search(r">-?[01]\.\d+<|>(truth|manual|model)<", page)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import polars as pl
@@ -160,3 +161,26 @@ def test_a_lower_level_of_the_taxonomy_is_read_the_same_way() -> None:
     frame = _contacts(1, rise="refund").rename({"category": "category_l3"})
     result = emerging(frame, period="2026-04", by="category_l3", time_zone="UTC")
     assert result.risers()["term"].to_list() == ["refund"]
+
+
+def test_the_report_reads_the_change_in_words_and_percentages() -> None:
+    """The table a reader sees: the reason's label, its share in words ("from 7.1% to 13.5%"),
+    the change in points and yes/no; no bare fraction, no raw column."""
+    result = emerging(_contacts(1, rise="refund"), period="2026-04", baseline=3, time_zone="UTC")
+    row = result.table.row(0, named=True)
+    with use_language("en"):
+        shown = result.reader_table()
+        page = result._repr_html_()
+    assert shown.columns == ["contact_reason", "count_now", "share_move", "change", "rising"]
+    first = shown.row(0, named=True)
+    assert first["share_move"] == (
+        f"from {100 * row['share_before']:.1f}% to {100 * row['share_now']:.1f}%"
+    )
+    assert first["change"] == f"+{100 * row['estimate']:.1f} pp"
+    assert "<th class='txt'>Contact reason</th><th>Contacts this period</th>" in page
+    assert "<td>yes</td>" in page and "Estimate" not in page
+    assert not re.search(r">-?[01]\.\d+<", page)  # every share is a percentage
+    with use_language("zh"):
+        assert result.reader_table()["share_move"][0].startswith("从")
+    full = result.full_table()
+    assert full.height == result.table.height and "q_value" in full.columns

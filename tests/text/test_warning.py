@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import polars as pl
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from cxlab import OptionError, SchemaError
 from cxlab._present import use_language
 from cxlab.text import early_warning
+from cxlab.text._warning import EXCERPT_WIDTH, excerpt
 
 UTC = dt.UTC
 DAY = dt.datetime(2026, 3, 10, 2, tzinfo=UTC)  # 10:00 in Shanghai
@@ -272,3 +274,41 @@ def test_the_report_shows_the_day_and_a_value_band_not_the_minute_or_the_figure(
     # the analyst's table keeps both
     assert result.table["monthly_value"].to_list() == [900.0, 400.0, 100.0]
     assert result.table["arrived_at"][0] == dt.datetime(2026, 3, 2, 2, tzinfo=UTC)
+
+
+def test_the_report_shows_one_line_a_customer() -> None:
+    """Short masked customer, reason, emotion, value band and the note's start: scrubbed
+    before it is cut, so a phone number cut in half cannot slip through; the note's cell says
+    its language."""
+    result = early_warning(_contacts(), _customers(), time_zone="Asia/Shanghai")
+    with use_language("en"):
+        shown = result.reader_table()
+        page = result._repr_html_()
+    assert shown.columns == [
+        "customer_id",
+        "contact_reason",
+        "predicted_emotion",
+        "value_band",
+        "note_excerpt",
+    ]
+    assert all(re.fullmatch(r"C-\*\*\*#[0-9a-z]{6}", m) for m in shown["customer_id"])
+    assert shown["predicted_emotion"].to_list() == ["Anxious", "Angry", "Anxious"]
+    assert shown["note_excerpt"][0] == "I am worried, when will my refund arrive? mail [email]"
+    assert "CN¥" not in page and "lang='en'>I am worried" in page
+    assert all(v.startswith(("Top", "Lower")) for v in shown["value_band"])
+    assert "lang='zh'>气死了" in page
+    assert "Download the full table (CSV)" in page
+
+
+def test_a_note_excerpt_fits_one_line() -> None:
+    long_zh = (
+        "客户来电反映宽带三天没修好，要求今天上门维修，否则投诉到工信部，联系 13912345678 谢谢"
+    )
+    cut = excerpt(long_zh)
+    assert cut.endswith("…") and "[" not in cut and "1391" not in cut
+    assert sum(2 if "\u4e00" <= ch <= "\u9fff" else 1 for ch in cut) <= EXCERPT_WIDTH
+    phone_at_end = "x" * 40 + " call me on 13912345678"
+    assert "1391" not in excerpt(phone_at_end)  # scrubbed first, then cut
+    english = "The customer is very upset that the refund has still not arrived after three weeks"
+    assert excerpt(english) == "The customer is very upset that the refund has still…"
+    assert excerpt("short note") == "short note" and excerpt(None) is None

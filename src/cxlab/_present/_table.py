@@ -14,7 +14,7 @@ import datetime as dt
 import html
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # polars loads when a table is drawn, not when cxlab is imported
@@ -106,13 +106,17 @@ def table_html(
     max_rows: int | None = BODY_ROWS,
     caption: str | None = None,
     name: str = "table",
+    quoted: Mapping[str, Sequence[str | None]] | None = None,
 ) -> str:
     """An escaped HTML table of ``frame`` with labelled headers and formatted cells.
 
     ``units`` names the unit of numeric columns; ``max_rows=None`` shows every row (an appendix
-    table). The caption is translated when the catalogue has it.
+    table). The caption is translated when the catalogue has it. ``quoted`` gives, for a column of
+    text quoted as it was written (a note, a comment), the language of each row ("zh", "en" or
+    None): the cell carries it as ``lang``, for fonts, screen readers and language checks.
     """
     units = dict(units or {})
+    quoted = dict(quoted or {})
     shown = frame if max_rows is None else frame.head(max_rows)
     levels = {c for c in shown.columns if _is_level_column(shown, c)}
     head = "".join(
@@ -120,14 +124,17 @@ def table_html(
         for c in shown.columns
     )
     body = []
-    for row in shown.iter_rows():
+    for i, row in enumerate(shown.iter_rows()):
         cells = []
         for value, column in zip(row, shown.columns, strict=True):
             text = format_cell(value, column, units.get(column))
             if column in levels and value is not None:
                 text = scrub_text(label(value))
             cls = " class='txt'" if column in levels else ""
-            cells.append(f"<td{cls}>{html.escape(text)}</td>")
+            langs = quoted.get(column)
+            lang = langs[i] if langs is not None and i < len(langs) else None
+            lang = f" lang='{lang}'" if lang in ("zh", "en") and value is not None else ""
+            cells.append(f"<td{cls}{lang}>{html.escape(text)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     if not body:  # an empty table says so instead of showing headers over nothing
         span = max(1, len(shown.columns))

@@ -25,17 +25,13 @@ from cxlab._present import (
     register_units,
 )
 from cxlab._result import Result
-from cxlab.text._evaluate import LEVEL_WORDS, ClassifierEvaluation
+from cxlab.text._evaluate import AGAINST, LEVEL_WORDS, MEASURE, WHO, ClassifierEvaluation
 from cxlab.text._reasons import EmotionTrend, ReasonShares
 from cxlab.text._topics import Emerging
 from cxlab.text._warning import EarlyWarning
 
 register_labels(
     {
-        "scored": N_("Scored"),
-        "scored_against": N_("Against"),
-        "measure": N_("Measure"),
-        "n_scored": N_("Contacts scored"),
         "confidence_at_least": N_("Confidence at least"),
         "share_routed": N_("Share routed automatically"),
         "routed_accuracy": N_("Accuracy of those routed"),
@@ -53,10 +49,10 @@ register_units(
         "brier_score": "ratio",
     }
 )
-WHO = {"model": N_("The classifier"), "manual": N_("Agents' labels")}
-AGAINST = {"truth": N_("True reasons"), "manual": N_("Agents' labels")}
-MEASURE = {"accuracy": N_("Accuracy"), "macro_f1": N_("Macro-F1 over reasons")}
 
+APPENDIX_ROWS = 30
+"""The longest table the appendix shows whole; a longer one (every word tested) shows its first
+rows and a download of the rest."""
 ACCURACY_KEY = "classification_accuracy"
 """The key of the level-1 accuracy card; the monthly review's scorecard reads it by this key."""
 
@@ -390,6 +386,10 @@ class ReportAppendix:
     def tables(self) -> list[tuple[str, pl.DataFrame, dict[str, str]]]:
         a = self.answer
         out = [(_("Contact reasons, this period and before"), a.reasons.shown(), {})]
+        if a.rising is not None:
+            out.append((_("Reasons on the rise: every reason tested"), a.rising.full_table(), {}))
+        if a.words is not None:
+            out.append((_("Words on the rise: every word tested"), a.words.full_table(), {}))
         acc = a.accuracy
         if acc is not None:
             scores = acc.scores.select(
@@ -447,7 +447,8 @@ class ReportAppendix:
         parts = [f"{CSS}<div class='cx-result cx-details'><h4>{title}</h4>"]
         parts += [note_html(n) for n in self.notes()]
         for caption, frame, units in self.tables():
-            parts.append(table_html(frame, units=units, max_rows=None, caption=caption))
+            rows = None if frame.height <= APPENDIX_ROWS else APPENDIX_ROWS  # the rest: a download
+            parts.append(table_html(frame, units=units, max_rows=rows, caption=caption))
         parts.append("</div>")
         return "".join(parts)
 

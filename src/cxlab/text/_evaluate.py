@@ -48,6 +48,7 @@ from cxlab._present import (
     fmt_value,
     join_sentences,
     register_labels,
+    register_units,
     scrub_text,
 )
 from cxlab._result import Result
@@ -60,8 +61,17 @@ register_labels(
         "label": N_("Reason column"),
         "source": N_("Labelled by"),
         "reference": N_("Checked against"),
+        "scored": N_("Scored"),
+        "scored_against": N_("Against"),
+        "measure": N_("Measure"),
+        "n_scored": N_("Contacts scored"),
+        "right_share": N_("Share right"),
     }
 )
+register_units({"right_share": "share"})
+WHO = {"model": N_("The classifier"), "manual": N_("Agents' labels")}
+AGAINST = {"truth": N_("True reasons"), "manual": N_("Agents' labels")}
+MEASURE = {"accuracy": N_("Accuracy"), "macro_f1": N_("Macro-F1 over reasons")}
 
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.0, 1.0, 0.02))
 BINS = 10
@@ -283,6 +293,35 @@ class ClassifierEvaluation(Result):
 
     def summary(self) -> pl.DataFrame:
         return self.scores
+
+    def shown(self) -> pl.DataFrame:
+        """The accuracy a reader reads: per level, the classifier's and the agents' labels'
+        share right against the reference, with its likely range and the contacts scored. Macro-F1
+        and the other reference are in :meth:`details` (the report's appendix)."""
+        rows = self.scores.filter(
+            (pl.col("metric") == "accuracy") & (pl.col("reference") == self.reference)
+        )
+        return rows.select(
+            pl.col("level").alias("reason_level"),
+            pl.col("source")
+            .replace_strict(WHO, default=None)
+            .map_elements(_, return_dtype=pl.Utf8)
+            .alias("scored"),
+            pl.col("estimate").alias("right_share"),
+            pl.col("ci_low").alias("share_low"),
+            pl.col("ci_high").alias("share_high"),
+            pl.col("n").alias("n_scored"),
+        )
+
+    def _repr_html_(self) -> str:
+        from cxlab._present import CSS, cards_html, findings_html, table_html
+
+        units = {"right_share": "share", "share_low": "share", "share_high": "share"}
+        return (
+            f"{CSS}<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
+            f"{cards_html(self.headline())}{findings_html(self.findings())}"
+            f"{table_html(self.shown(), units=units, max_rows=None)}</div>"
+        )
 
     def details(self) -> dict[str, pl.DataFrame]:
         """Appendix tables: scores, confusions, reliability, calibration, routing, the model

@@ -36,10 +36,13 @@ import polars as pl
 from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab._options import check_alpha, check_option
 from cxlab._present import (
+    BODY_ROWS,
     N_,
     Headline,
     Period,
     _,
+    fmt_change,
+    fmt_intervals,
     fmt_list,
     fmt_value,
     label,
@@ -47,6 +50,7 @@ from cxlab._present import (
     ngettext,
     parse_period,
     register_labels,
+    register_units,
 )
 from cxlab._result import Result
 from cxlab._stats import adjust_p, wilson_interval
@@ -67,6 +71,18 @@ register_labels(
         "share_before_low": N_("Share before, low"),
         "share_before_high": N_("Share before, high"),
         "rising": N_("Rose beyond chance"),
+        "note_word": N_("Word in the notes"),
+        "share_move": N_("Share of contacts"),
+        "share_range": N_("Share likely between"),
+        "change_range": N_("Change likely between"),
+    }
+)
+register_units(
+    {
+        "share_now_low": "share",
+        "share_now_high": "share",
+        "share_before_low": "share",
+        "share_before_high": "share",
     }
 )
 
@@ -248,6 +264,61 @@ class Emerging(Result):
         """The risers (see :meth:`risers`)."""
         return self.risers()
 
+    def _item(self) -> pl.Expr:
+        """The reason (in the report's language) or the word, named for what it is."""
+        if self.by == "term":
+            return pl.col("term").alias("note_word")
+        return pl.col("term").map_elements(label, return_dtype=pl.Utf8).alias("contact_reason")
+
+    def reader_table(self) -> pl.DataFrame:
+        """The table a reader reads: the reason or word, its contacts this period, its share in
+        words ("from 4.1% to 6.3%"), the change in percentage points and whether it rose beyond
+        chance. The test statistics are in :meth:`full_table`."""
+        t = self.table
+        moves = [
+            _("from {before} to {now}").format(
+                before=fmt_value(b, "share"), now=fmt_value(a, "share")
+            )
+            for b, a in zip(t["share_before"], t["share_now"], strict=True)
+        ]
+        return t.select(
+            self._item(),
+            "count_now",
+            pl.Series("share_move", moves, pl.Utf8),
+            pl.Series("change", [fmt_change(d, "share") for d in t["estimate"]], pl.Utf8),
+            "rising",
+        )
+
+    def full_table(self) -> pl.DataFrame:
+        """Every item tested, as the appendix shows it: contacts and shares this period (with
+        its likely range) and before, the change with its likely range, and the q-value."""
+        t = self.table
+        return t.select(
+            self._item(),
+            "count_now",
+            "share_now",
+            pl.Series(
+                "share_range",
+                fmt_intervals(t["share_now_low"], t["share_now_high"], "share", change=False),
+                pl.Utf8,
+            ),
+            "count_before",
+            "share_before",
+            pl.Series("change", [fmt_change(d, "share") for d in t["estimate"]], pl.Utf8),
+            pl.Series("change_range", fmt_intervals(t["ci_low"], t["ci_high"], "share"), pl.Utf8),
+            "q_value",
+        )
+
+    def _repr_html_(self) -> str:
+        from cxlab._present import CSS, cards_html, findings_html, table_html
+
+        name = "words_on_the_rise" if self.by == "term" else "reasons_on_the_rise"
+        return (
+            f"{CSS}<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
+            f"{cards_html(self.headline())}{findings_html(self.findings())}"
+            f"{table_html(self.reader_table(), max_rows=BODY_ROWS, name=name)}</div>"
+        )
+
     def headline(self) -> list[Headline]:
         return [
             Headline(
@@ -358,10 +429,19 @@ class Emerging(Result):
         fig.update_layout(
             title=html.escape(self.title),
             xaxis_title=_("Share of contacts"),
-            xaxis_tickformat=".0%",
+            # whole percentages repeat ("5%, 5%") when the shares span a few points
+            xaxis_tickformat=".0%" if _span(t) >= 0.1 else ".1%",
             height=max(300, 26 * t.height + 160),
         )
         return fig
+
+
+def _span(t: pl.DataFrame) -> float:
+    """How far the shares drawn spread, from the lowest to the highest end shown."""
+    if t.height == 0:
+        return 1.0
+    ends = pl.concat([t["share_before"], t["share_now_low"], t["share_now_high"]])
+    return float(ends.max() - ends.min())
 
 
 def _baseline(p: Period, baseline: int) -> Period:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,14 +53,17 @@ from cxlab._present import (
     _,
     fmt_value,
     label,
+    label_levels,
     local_zone,
     ngettext,
     parse_period,
     register_labels,
     register_units,
     scrub_frame,
+    scrub_text,
 )
 from cxlab._result import Result
+from cxlab.features import text_language
 from cxlab.text._prepare import MAX_CHARS, TextAccount, prepare_text
 from cxlab.text._sentiment import NEGATIVE, EmotionModel, emotion_lexicon
 
@@ -80,12 +84,62 @@ register_labels(
         "top_25": N_("Top 25% of customers"),
         "top_50": N_("Top half of customers"),
         "lower_50": N_("Lower half of customers"),
+        "follow_up_state": N_("Resolution state"),
+        "arrived_at": N_("Arrived at"),
+        "note": N_("Agent's note"),
+        "note_excerpt": N_("Agent's note (start)"),
     }
 )
-register_units({"other_contacts": "count"})
+register_units(
+    {
+        "other_contacts": "count",
+        "value_at_stake": "money",
+        "monthly_value": "money",
+        "p_negative": "share",
+    }
+)
 
 BANDS = ((0.01, "top_1"), (0.10, "top_10"), (0.25, "top_25"), (0.50, "top_50"))
 """Value bands: the share of customers whose monthly value is at least the customer's."""
+
+EXCERPT_WIDTH = 56
+"""The widest note excerpt in the report, in half-width characters (a Chinese character counts
+two): about 360 px at the table's 13 px, so a row stays on one line."""
+BODY_LIST = 30
+"""Rows of the call-back list shown in the body; the download holds them all."""
+FINGERPRINT_SHOWN = 6
+"""Characters of a masked id's fingerprint shown in the body (enough to tell rows apart)."""
+
+
+def excerpt(text: str | None, width: int = EXCERPT_WIDTH) -> str | None:
+    """The start of ``text``, scrubbed of personal data first, cut to ``width`` half-width
+    characters (a wide character, Chinese, counts two) at a word's end where there is one,
+    with "…" when cut."""
+    if text is None:
+        return None
+    text = " ".join(scrub_text(text).split())
+    used, end = 0, len(text)
+    for i, ch in enumerate(text):
+        used += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        if used > width - 1:  # room for the "…"
+            end = i
+            break
+    if end == len(text):
+        return text
+    cut = text[:end]
+    space = cut.rfind(" ")
+    if space > end // 2:  # Latin text: end on a whole word
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:，。；：、") + "…"
+
+
+def _short_mask(masked: str | None) -> str | None:
+    """A masked id with the first characters of its fingerprint: ``C0***#7i9x1x``."""
+    if masked is None or "#" not in masked:
+        return masked
+    head, _sep, fingerprint = masked.partition("#")
+    return f"{head}#{fingerprint[:FINGERPRINT_SHOWN]}"
+
 
 COLUMNS = (
     "contact_id",
@@ -188,6 +242,70 @@ class EarlyWarning(Result):
         order.insert(order.index("customer_id") + 1, order.pop(order.index("arrived_on")))
         shown = mask_column(mask_column(shown.select(order), "customer_id"), "contact_id")
         return scrub_frame(shown, [self.text, "follow_up_reason"])
+
+    def reader_table(self) -> pl.DataFrame:
+        """The list as a reader reads it, one line a customer: the customer (masked, shortened),
+        the contact reason, the emotion read, the band of the customer's monthly value and the
+        start of the note (scrubbed, then cut). The download (:meth:`summary`) holds every
+        column."""
+        t = self.summary()
+        cols: dict[str, pl.Series | list] = {
+            "customer_id": [_short_mask(m) for m in t["customer_id"]],
+        }
+        if "category" in t.columns:
+            cols["contact_reason"] = [label(c) for c in t["category"]]
+        cols["predicted_emotion"] = [label(e) for e in t["predicted_emotion"]]
+        cols["value_band"] = [label(v) for v in t["value_band"]]
+        if "note" in t.columns:
+            cols["note_excerpt"] = pl.Series([excerpt(n) for n in t["note"]], dtype=pl.Utf8)
+        return pl.DataFrame(cols)
+
+    def download(self) -> pl.DataFrame:
+        """The list as the report's download holds it: every column of :meth:`summary` (ids
+        masked, notes scrubbed), its levels in the report's language."""
+        levels = (
+            "channel",
+            "queue",
+            "category",
+            "predicted_emotion",
+            "value_tier",
+            "segment",
+            "value_band",
+        )
+        t = self.summary().rename({"unresolved": "follow_up_state"}, strict=False)
+        return label_levels(t, [*levels, "follow_up_state"])
+
+    def _repr_html_(self) -> str:
+        from cxlab._present import CSS, cards_html, csv_link, findings_html, table_html
+
+        shown = self.reader_table()
+        notes = self.table["note"].head(BODY_LIST).to_list() if "note" in self.table.columns else []
+        body = table_html(
+            shown.head(BODY_LIST),
+            max_rows=None,
+            # a note is quoted as the agent wrote it: its cell carries its own language
+            quoted={"note_excerpt": [text_language(n) for n in notes]},
+        )
+        more = ""
+        if shown.height:  # the download holds every row and every column, ids masked
+            hidden = shown.height - BODY_LIST
+            words = (
+                ngettext("{n} more row not shown.", "{n} more rows not shown.", hidden).format(
+                    n=fmt_value(hidden, "count")
+                )
+                + " "
+                if hidden > 0
+                else ""
+            )
+            more = (
+                f"<p class='cx-more'>{html.escape(words)}"
+                f"{csv_link(self.download(), name='call_back_list')} "
+                f"{html.escape(_('(customer ids masked)'))}</p>"
+            )
+        return (
+            f"{CSS}<div class='cx-result'><h4>{html.escape(self.title)}</h4>"
+            f"{cards_html(self.headline())}{findings_html(self.findings())}{body}{more}</div>"
+        )
 
     def details(self) -> pl.DataFrame:
         """How the list was narrowed: contacts of the period, with a note, angry or anxious, not
