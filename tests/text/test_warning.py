@@ -312,3 +312,26 @@ def test_a_note_excerpt_fits_one_line() -> None:
     english = "The customer is very upset that the refund has still not arrived after three weeks"
     assert excerpt(english) == "The customer is very upset that the refund has still…"
     assert excerpt("short note") == "short note" and excerpt(None) is None
+
+
+def test_the_answer_counts_the_call_back_list_in_customers_over_its_window() -> None:
+    """A monthly report's list covers its month: the answer names the window, never "today"."""
+    import cxlab as cx
+
+    contacts, customers = _month()
+    result = early_warning(contacts, customers, period="2026-03", time_zone="Asia/Shanghai")
+    frame = contacts.with_columns(
+        category=pl.lit("Orders"), category_l2=pl.lit("Delivery"), category_l3=pl.lit("Late")
+    )
+    frame = pl.concat([frame, frame.with_columns(pl.col("arrived_at") - dt.timedelta(days=28))])
+    reasons = cx.text.reasons(frame, period="2026-03", time_zone="Asia/Shanghai")
+    with use_language("en"):
+        said = cx.text.answer(reasons, call_back=result).findings()
+    line = [s for s in said if "called back" in s]
+    assert line == [
+        "3 upset customers of high value with an unresolved contact (March 2026) are listed to be "
+        "called back."
+    ]
+    with use_language("zh"):
+        said = cx.text.answer(reasons, call_back=result).findings()
+    assert any("需回访 3 位" in s and "今天" not in s for s in said)

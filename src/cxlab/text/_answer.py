@@ -21,6 +21,7 @@ from cxlab._present import (
     fmt_value,
     join_sentences,
     label,
+    ngettext,
     register_labels,
     register_units,
 )
@@ -171,19 +172,26 @@ class ContactReasonsAnswer(Result):
             feel = self.feelings.headline()
             if feel:
                 out.append(
-                    _("{share} of the notes read are angry or anxious.").format(
-                        share=feel[0].value_text(compact=False)
-                    )
+                    _(
+                        "{share} of the notes read state anger or anxiety in words; a feeling "
+                        "left unsaid is not counted, so more customers may be upset."
+                    ).format(share=feel[0].value_text(compact=False))
                 )
         if self.call_back is not None:
             n = self.call_back.table.height
             out.append(
-                _(
-                    "{n} upset customers of high value with an unresolved contact are listed to "
-                    "be called back today."
-                ).format(n=fmt_value(n, "count"))
+                ngettext(
+                    "{n} upset customer of high value with an unresolved contact ({window}) is "
+                    "listed to be called back.",
+                    "{n} upset customers of high value with an unresolved contact ({window}) are "
+                    "listed to be called back.",
+                    n,
+                ).format(n=fmt_value(n, "count"), window=self.call_back.window)
                 if n
-                else _("No upset customer of high value with an unresolved contact to call back.")
+                else _(
+                    "No upset customer of high value with an unresolved contact to call back "
+                    "({window})."
+                ).format(window=self.call_back.window)
             )
         return out
 
@@ -380,7 +388,13 @@ class ReportAppendix:
                 ).format(reps=fmt_value(acc.reps, "count"))
             )
         if self.answer.feelings is not None:
-            out.append(_("Emotions: read with the word list from a sample of notes each month."))
+            out.append(
+                _(
+                    "Emotions: read with the word list from a sample of notes each month. It "
+                    "counts only feelings written in the note, so its share is a floor, not the "
+                    "share of upset customers."
+                )
+            )
         return out
 
     def tables(self) -> list[tuple[str, pl.DataFrame, dict[str, str]]]:

@@ -388,7 +388,7 @@ class Emotions(Result):
         return [
             Headline(
                 key="negative_share",
-                label=N_("Contacts angry or anxious"),
+                label=N_("Notes that state anger or anxiety"),
                 value=float(negative["count"].sum()) / total if total else None,
                 unit="share",
             )

@@ -746,7 +746,7 @@ class EmotionTrend(Result):
         return [
             Headline(
                 key="negative_share",
-                label=N_("Contacts angry or anxious"),
+                label=N_("Notes that state anger or anxiety"),
                 value=last["estimate"],
                 unit="share",
                 period=self.period_obj.iso,
