@@ -160,6 +160,17 @@ def test_every_text_cell_of_a_table_and_its_download_is_scrubbed() -> None:
         assert "13812345678" not in table_html(levels)
 
 
+def test_a_report_download_neutralises_spreadsheet_formulas() -> None:
+    """A survey comment or note that starts like a formula is not run by a spreadsheet that
+    opens the report's CSV download (OWASP CSV injection)."""
+    frame = pl.DataFrame({"comment": ['=HYPERLINK("http://x","ok")', "@SUM(A1)", "fine"]})
+    with use_language("en"):
+        link = csv_link(frame, name="comments")
+    csv = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", link).group(1)).decode("utf-8")
+    rows = csv.lstrip("\ufeff").splitlines()[1:]
+    assert rows[0].startswith("\"'=HYPERLINK") and rows[1] == "'@SUM(A1)" and rows[2] == "fine"
+
+
 def test_scrub_frame_touches_only_text_columns_and_reads_each_value_once() -> None:
     frame = pl.DataFrame(
         {

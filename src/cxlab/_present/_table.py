@@ -88,8 +88,11 @@ def format_cell(value: Any, column: str = "", unit: Unit | str | None = None) ->
 
 
 def csv_link(frame: pl.DataFrame, *, name: str = "table") -> str:
-    """A link that downloads ``frame`` as CSV (UTF-8 with a BOM, so spreadsheets read Chinese)."""
-    readable = scrub_frame(frame).rename({c: label(c) for c in frame.columns})
+    """A link that downloads ``frame`` as CSV (UTF-8 with a BOM, so spreadsheets read Chinese);
+    a text cell a spreadsheet would run as a formula is neutralised, as in an analyst's export."""
+    from cxlab._exports import neutralise_formulas
+
+    readable = neutralise_formulas(scrub_frame(frame)).rename({c: label(c) for c in frame.columns})
     data = ("\ufeff" + readable.write_csv()).encode("utf-8")
     href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(data).decode("ascii")
     safe = html.escape(name.replace(" ", "_"), quote=True)
