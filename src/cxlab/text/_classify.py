@@ -12,10 +12,18 @@ probable leaf, so the level-1 answer is the one the level-1 marginal prefers (th
 target is on level 1). ``path_probability`` is the decoded leaf's probability, the chance the
 whole path is right.
 
+A category is its path: "Other" under Charges and "Other" under Returns are two level-3
+categories, and level 2 is right only when levels 1 and 2 both are.
+
 The model is a linear classifier fitted by stochastic gradient descent on the logistic loss (one
 against the rest) over TF-IDF words and character n-grams (see :mod:`cxlab.text._features`). Its
 scores are turned into probabilities by a softmax whose temperature is fitted on a held-out slice
-of the training contacts (``calibration``, 10% by default), which the linear model never saw.
+of the training contacts (``calibration``, 10% by default), which the linear model never saw: one
+temperature per level, each minimising the held-out log loss of that level's summed
+probabilities. With noisy leaf labels the leaf temperature is high (the leaves are often wrong)
+while level 1 is seldom wrong; one temperature for all levels left level-1 probabilities far too
+modest. The path is decoded with the leaf temperature; each level reports its own calibrated
+probability of the decoded category (never above its parent's).
 
 References
 ----------
@@ -109,7 +117,9 @@ def distinct_names(paths: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], st
     (nearest first, in brackets, in the reader's language) only where two prefixes of the same
     level share a name.
 
-    >>> distinct_names([("Billing", "Other"), ("Orders", "Other"), ("Orders", "Returns")])
+    >>> from cxlab._present import use_language
+    >>> with use_language("en"):
+    ...     distinct_names([("Billing", "Other"), ("Orders", "Other"), ("Orders", "Returns")])
     {('Billing', 'Other'): 'Other (Billing)', ('Orders', 'Other'): 'Other (Orders)', \
 ('Orders', 'Returns'): 'Returns'}
     """
@@ -168,9 +178,10 @@ def _prefix_index(paths: pl.DataFrame, depth: int) -> tuple[np.ndarray, np.ndarr
 class ContactClassifier:
     """A fitted contact-reason classifier: call :meth:`predict` on new contacts.
 
-    ``paths`` are the taxonomy paths it knows (one per leaf), ``temperature`` the fitted softmax
-    temperature, ``trained`` counts the training contacts (used, held out for calibration, and
-    skipped for an empty text).
+    ``paths`` are the taxonomy paths it knows (one per leaf), ``temperature`` the softmax
+    temperature fitted on the leaves (it decodes the path), ``temperatures`` one per level (each
+    level's reported probability), ``trained`` counts the training contacts (used, held out for
+    calibration, and skipped for an empty text).
     """
 
     text: str
@@ -197,7 +208,8 @@ class ContactClassifier:
         """The predicted path of each contact with per-level probabilities.
 
         Columns: ``contact_id`` (when given), ``<label>_predicted`` and ``<label>_probability``
-        for each level, ``path_probability`` (the chance the whole path is right), ``language``
+        for each level (a level's category is the predicted path down to it; its probability is
+        calibrated for that level), ``path_probability`` (the chance the whole path is right), ``language``
         (``zh``, ``en`` or ``other``) and ``text_status``: ``ok``, ``truncated`` (read up to
         :data:`~cxlab.text._features.MAX_CHARS` characters) or ``empty`` (no text: not
         classified, every prediction null).
@@ -281,10 +293,12 @@ def train_classifier(
         The label columns, level 1 first. One column gives a flat classifier.
     taxonomy
         Optional nested mapping of the valid paths (as ``cx.data``'s ``TAXONOMY``); a training
-        path outside it is refused, naming the contacts. Without it, the paths seen in training
-        are the taxonomy, and a category under two parents is refused.
+        path outside it is refused, naming the contacts (ids masked). Without it, the paths seen
+        in training are the taxonomy. A category is its path: a name under two parents is two
+        categories.
     calibration
-        The share of training contacts held out to fit the probabilities' temperature.
+        The share of training contacts held out to fit the probabilities' temperatures (one per
+        level).
     min_df
         A word (or word pair) is a feature when at least this many training texts hold it.
     char_bits
