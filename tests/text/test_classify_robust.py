@@ -60,6 +60,9 @@ def test_a_name_under_two_parents_is_two_categories(renamed) -> None:
         assert got == pytest.approx(by_path)
     shown = set(result.confusions["actual"].to_list() + result.confusions["predicted"].to_list())
     assert shown & {"Misc (Orders)", "Misc (Billing)"} and "Misc" not in shown
+    with use_language("en"):
+        risen = cx.text.rising(frame, period="2026-10", by="reason", time_zone="UTC")
+    assert {"Other (Misc)", "Other (Charges)"} <= set(risen.table["term"].to_list())
     # by name alone, a wrong level 1 would count as right at levels 2 and 3 ("Misc", "Other")
     agent = later.head(4).with_columns(
         category=pl.lit("Orders"), category_l2=pl.lit("Misc"), category_l3=pl.lit("Other")

@@ -599,7 +599,9 @@ def rising(
     """Level-3 reasons (``by="reason"``) or words of the notes (``by="term"``) whose share rose
     beyond chance in ``period`` against the ``baseline`` periods before it (false discovery rate
     ``alpha``); words are read from ``sample`` notes of the period and twice as many of the
-    periods before (``None``: all), so a report stays quick.
+    periods before (``None``: all), so a report stays quick. A level-3 reason is its path: a name
+    used under two parents is two reasons, shown with its parent ("Other (Charges)"). A period
+    without notes (or without reasons) gives an empty result whose findings say so.
 
     References
     ----------
