@@ -434,10 +434,14 @@ class _Model:
         return self.decision_function_from(self.model.decision_function(x))
 
 
-def _prefixes(frame: pl.DataFrame, columns: Sequence[str], depth: int) -> list:
-    """Each row's path prefix of ``depth`` levels as a tuple (``None`` where a part is missing)."""
-    parts = [frame[c].cast(pl.Utf8).to_list() for c in columns[:depth]]
-    return [None if any(v is None for v in p) else p for p in zip(*parts, strict=True)]
+SEP = "\x1f"
+
+
+def _prefixes(frame: pl.DataFrame, columns: Sequence[str], depth: int) -> pl.Series:
+    """Each row's path prefix of ``depth`` levels as one string (null where a part is missing)."""
+    return frame.select(
+        pl.concat_str([pl.col(c).cast(pl.Utf8) for c in columns[:depth]], separator=SEP)
+    ).to_series()
 
 
 def named_by_path(
@@ -451,11 +455,13 @@ def named_by_path(
     for depth in range(2, len(labels) + 1):
         cols = {s: [f"{c}_{s}" for c in labels] for s in suffixes}
         cols = {s: c for s, c in cols.items() if all(x in frame.columns for x in c[:depth])}
-        prefixes = {s: _prefixes(frame, c, depth) for s, c in cols.items()}
-        names = distinct_names([p for ps in prefixes.values() for p in ps if p is not None])
-        for s, ps in prefixes.items():
-            shown = [None if p is None else names[p] for p in ps]
-            out.append(pl.Series(f"{labels[depth - 1]}_{s}", shown, dtype=pl.Utf8))
+        keys = {s: _prefixes(frame, c, depth) for s, c in cols.items()}
+        seen = {k for series in keys.values() for k in series.drop_nulls().unique().to_list()}
+        names = distinct_names([tuple(k.split(SEP)) for k in seen])
+        mapping = {SEP.join(p): name for p, name in names.items()}
+        for s, series in keys.items():
+            shown = series.replace_strict(mapping, default=None, return_dtype=pl.Utf8)
+            out.append(shown.alias(f"{labels[depth - 1]}_{s}"))
     return frame.with_columns(out) if out else frame
 
 
@@ -470,14 +476,19 @@ def unlearnt(
     cols = [f"{c}_{suffix}" for c in labels]
     if not all(c in frame.columns for c in cols):
         return 0, []
-    known = [set(_prefixes(classifier.paths, labels, d)) for d in range(1, len(labels) + 1)]
+    known = [
+        {tuple(k.split(SEP)) for k in _prefixes(classifier.paths, labels, d).to_list()}
+        for d in range(1, len(labels) + 1)
+    ]
     missing: dict[tuple[str, ...], int] = {}
     for depth in range(1, len(labels) + 1):
-        for p in _prefixes(frame, cols, depth):
-            if p is None or p in known[depth - 1]:
+        counted = _prefixes(frame, cols, depth).drop_nulls().value_counts()
+        for key, n in counted.iter_rows():
+            p = tuple(key.split(SEP))
+            if p in known[depth - 1]:
                 continue
             if depth == 1 or p[:-1] in known[depth - 2]:  # its parent known: counted here
-                missing[p] = missing.get(p, 0) + 1
+                missing[p] = n
     if not missing:
         return 0, []
     names = distinct_names([*missing, *(p for level in known for p in level)])
