@@ -42,7 +42,6 @@ def test_the_call_back_card_counts_customers_not_contacts() -> None:
     assert card.value == 2  # two customers (three contacts)
 
 
-@pytest.mark.xfail(strict=True, reason="review: refusal names full contact ids")
 def test_a_refusal_of_unlabelled_training_contacts_masks_their_ids() -> None:
     """The error text reaches the published index page and status.json when a report fails."""
     frame, _truth = labelled_contacts(200, seed=3)
@@ -81,7 +80,6 @@ def test_a_wechat_id_without_a_colon_is_scrubbed() -> None:
         assert "wxid_zhang88" not in scrub_text("非常愤怒，微信号 wxid_zhang88")
 
 
-@pytest.mark.xfail(strict=True, reason="review: a period without notes fails the whole report")
 def test_a_period_without_notes_gives_a_result_that_says_so() -> None:
     frame, _truth = labelled_contacts(800, seed=1, months=4)
     last = frame["arrived_at"].max().month

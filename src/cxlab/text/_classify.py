@@ -12,10 +12,18 @@ probable leaf, so the level-1 answer is the one the level-1 marginal prefers (th
 target is on level 1). ``path_probability`` is the decoded leaf's probability, the chance the
 whole path is right.
 
+A category is its path: "Other" under Charges and "Other" under Returns are two level-3
+categories, and level 2 is right only when levels 1 and 2 both are.
+
 The model is a linear classifier fitted by stochastic gradient descent on the logistic loss (one
 against the rest) over TF-IDF words and character n-grams (see :mod:`cxlab.text._features`). Its
 scores are turned into probabilities by a softmax whose temperature is fitted on a held-out slice
-of the training contacts (``calibration``, 10% by default), which the linear model never saw.
+of the training contacts (``calibration``, 10% by default), which the linear model never saw: one
+temperature per level, each minimising the held-out log loss of that level's summed
+probabilities. With noisy leaf labels the leaf temperature is high (the leaves are often wrong)
+while level 1 is seldom wrong; one temperature for all levels left level-1 probabilities far too
+modest. The path is decoded with the leaf temperature; each level reports its own calibrated
+probability of the decoded category (never above its parent's).
 
 References
 ----------
@@ -35,6 +43,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
+from cxlab._present import label
 from cxlab.text._features import MAX_CHARS, TextFeatures, clean
 
 BATCH = 200_000  # contacts classified at a time (bounds the memory of a large frame)
@@ -55,9 +64,12 @@ def _collect(frame: pl.DataFrame | pl.LazyFrame, columns: list[str]) -> pl.DataF
 
 
 def _rows_named(frame: pl.DataFrame, mask: np.ndarray, k: int = 5) -> str:
+    """A few offending rows, contact ids masked (an error text can reach a published page)."""
+    from cxlab._masking import mask_id
+
     where = np.flatnonzero(mask)[:k]
     if ID in frame.columns:
-        return ", ".join(f"{ID} {frame[ID][int(i)]}" for i in where)
+        return ", ".join(f"{ID} {mask_id(frame[ID][int(i)])}" for i in where)
     return ", ".join(f"row {int(i)}" for i in where)
 
 
@@ -75,9 +87,10 @@ def _taxonomy_paths(taxonomy: Mapping, depth: int) -> set[tuple[str, ...]]:
 
 def _check_paths(
     frame: pl.DataFrame, labels: tuple[str, ...], taxonomy: Mapping | None
-) -> np.ndarray:
-    """The path of each row as one string array per level, refused when a label is missing, a
-    child has two parents, or (with ``taxonomy``) the path is not in it."""
+) -> pl.DataFrame:
+    """The labels of each row as text, refused when a label is missing or (with ``taxonomy``)
+    the path is not in it. A category is its path, so a name used under two parents ("Other"
+    under every level-1 reason) is two categories."""
     for col in labels:
         nulls = frame[col].is_null().to_numpy()
         if nulls.any():
@@ -96,19 +109,30 @@ def _check_paths(
                 f"labels: {int(bad.sum())} training contacts carry a path that is not in the "
                 f"taxonomy ({_rows_named(frame, bad)}), e.g. {'; '.join(shown)}."
             )
-    for level in range(1, len(labels)):
-        parent, child = labels[level - 1], labels[level]
-        parents = paths.group_by(child).agg(pl.col(parent).unique().alias("parents"))
-        twice = parents.filter(pl.col("parents").list.len() > 1)
-        if twice.height:
-            name = twice[child][0]
-            mask = (paths[child] == name).to_numpy()
-            raise SchemaError(
-                f"labels: {child} {name!r} sits under more than one {parent} "
-                f"({', '.join(sorted(twice['parents'][0].to_list()))}), e.g. "
-                f"{_rows_named(frame, mask)}; each path must be a path of one taxonomy."
-            )
     return paths
+
+
+def distinct_names(paths: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], str]:
+    """A name per path prefix for a reader: the category's own name, followed by its parents'
+    (nearest first, in brackets, in the reader's language) only where two prefixes of the same
+    level share a name.
+
+    >>> from cxlab._present import use_language
+    >>> with use_language("en"):
+    ...     distinct_names([("Billing", "Other"), ("Orders", "Other"), ("Orders", "Returns")])
+    {('Billing', 'Other'): 'Other (Billing)', ('Orders', 'Other'): 'Other (Orders)', \
+('Orders', 'Returns'): 'Returns'}
+    """
+    unique = sorted(set(map(tuple, paths)))
+    out: dict[tuple[str, ...], str] = {}
+    for p in unique:
+        for up in range(len(p)):  # add parents until the name is unique among its level's
+            key = p[len(p) - 1 - up :]
+            if sum(1 for q in unique if len(q) == len(p) and q[len(q) - 1 - up :] == key) == 1:
+                break
+        parents = [label(q) for q in reversed(p[len(p) - 1 - up : -1])]
+        out[p] = p[-1] if not parents else f"{label(p[-1])} ({' › '.join(parents)})"
+    return out
 
 
 def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -119,25 +143,45 @@ def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
     return z
 
 
-def _fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
-    """The softmax temperature that minimises the held-out log loss (Guo et al. 2017)."""
+def _fit_temperature(scores: np.ndarray, y: np.ndarray, index: np.ndarray | None = None) -> float:
+    """The softmax temperature that minimises the held-out log loss (Guo et al. 2017) of the
+    leaves, or of the categories ``index`` groups the leaves into (``y`` their codes): a level's
+    probability is the sum of its leaves', so each level gets the temperature of its own loss."""
     from scipy.optimize import minimize_scalar
+
+    group = None
+    if index is not None:
+        group = np.zeros((scores.shape[1], int(index.max()) + 1))
+        group[np.arange(scores.shape[1]), index] = 1.0
 
     def loss(log_t: float) -> float:
         p = _softmax(scores, float(np.exp(log_t)))
+        if group is not None:
+            p = p @ group
         return float(-np.mean(np.log(np.maximum(p[np.arange(len(y)), y], 1e-12))))
 
     best = minimize_scalar(loss, bounds=(-5.0, 5.0), method="bounded")
     return float(np.exp(best.x))
 
 
+def _prefix_index(paths: pl.DataFrame, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """The categories of level ``depth`` (1 = the first label) as the distinct path prefixes of
+    the leaves ``paths`` (one row per leaf): each category's name, and the leaf -> category
+    index. A name under two parents is two categories."""
+    cols = paths.columns[:depth]
+    keys = paths.select(pl.concat_str(cols, separator="\x1f").alias("key"))["key"].to_numpy()
+    uniq, index = np.unique(keys.astype(str), return_inverse=True)
+    return np.array([k.split("\x1f")[-1] for k in uniq], dtype=object), index
+
+
 @dataclass
 class ContactClassifier:
     """A fitted contact-reason classifier: call :meth:`predict` on new contacts.
 
-    ``paths`` are the taxonomy paths it knows (one per leaf), ``temperature`` the fitted softmax
-    temperature, ``trained`` counts the training contacts (used, held out for calibration, and
-    skipped for an empty text).
+    ``paths`` are the taxonomy paths it knows (one per leaf), ``temperature`` the softmax
+    temperature fitted on the leaves (it decodes the path), ``temperatures`` one per level (each
+    level's reported probability), ``trained`` counts the training contacts (used, held out for
+    calibration, and skipped for an empty text).
     """
 
     text: str
@@ -147,14 +191,15 @@ class ContactClassifier:
     model: object = field(repr=False)
     temperature: float = 1.0
     trained: dict[str, int] = field(default_factory=dict)
+    temperatures: tuple[float, ...] = ()  # one per level; empty: ``temperature`` for all
 
     def _level_maps(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per level: its category names and the leaf -> category index."""
-        maps = []
-        for col in self.labels:
-            names, index = np.unique(self.paths[col].to_numpy().astype(str), return_inverse=True)
-            maps.append((names, index))
-        return maps
+        """Per level: its categories' names (one per path prefix, so a name may repeat under
+        two parents) and the leaf -> category index."""
+        return [_prefix_index(self.paths, depth) for depth in range(1, len(self.labels) + 1)]
+
+    def _temperatures(self) -> tuple[float, ...]:
+        return self.temperatures or (self.temperature,) * len(self.labels)
 
     def _probabilities(self, x) -> np.ndarray:
         return _softmax(self.model.decision_function(x), self.temperature)
@@ -163,7 +208,8 @@ class ContactClassifier:
         """The predicted path of each contact with per-level probabilities.
 
         Columns: ``contact_id`` (when given), ``<label>_predicted`` and ``<label>_probability``
-        for each level, ``path_probability`` (the chance the whole path is right), ``language``
+        for each level (a level's category is the predicted path down to it; its probability is
+        calibrated for that level), ``path_probability`` (the chance the whole path is right), ``language``
         (``zh``, ``en`` or ``other``) and ``text_status``: ``ok``, ``truncated`` (read up to
         :data:`~cxlab.text._features.MAX_CHARS` characters) or ``empty`` (no text: not
         classified, every prediction null).
@@ -188,19 +234,26 @@ class ContactClassifier:
         prob = {col: np.full(n, np.nan) for col in self.labels}
         ok = cleaned["status"].to_numpy() != "empty"
         rows = np.flatnonzero(ok)
+        temperatures = self._temperatures()
         for start in range(0, len(rows), BATCH):
             part = rows[start : start + BATCH]
-            x = self.features.transform(cleaned["text"].gather(part))
-            p_leaf = self._probabilities(x)
-            allowed = np.ones((len(part), p_leaf.shape[1]), dtype=bool)  # leaves still possible
-            for col, (names, index) in zip(self.labels, maps, strict=True):
+            scores = self.model.decision_function(
+                self.features.transform(cleaned["text"].gather(part))
+            )
+            p_leaf = _softmax(scores, self.temperature)  # decodes the path
+            allowed = np.ones(scores.shape, dtype=bool)  # leaves still possible
+            above = np.ones(len(part))  # a path prefix is never likelier than its parent
+            for col, (names, index), t in zip(self.labels, maps, temperatures, strict=True):
                 marg = np.zeros((len(part), len(names)))
                 for j in range(len(names)):
                     marg[:, j] = (p_leaf * (allowed & (index == j))).sum(axis=1)
                 pick = marg.argmax(axis=1)
                 chosen[col][part] = pick
-                prob[col][part] = marg[np.arange(len(part)), pick]
                 allowed &= index[None, :] == pick[:, None]
+                # the level's calibrated probability of the chosen category (its leaves' sum)
+                level_p = (_softmax(scores, t) * allowed).sum(axis=1)
+                above = np.minimum(above, level_p)
+                prob[col][part] = above
         out = {} if ID not in frame.columns else {ID: frame[ID]}
         for col, (names, _index) in zip(self.labels, maps, strict=True):
             pick = chosen[col]
@@ -240,10 +293,12 @@ def train_classifier(
         The label columns, level 1 first. One column gives a flat classifier.
     taxonomy
         Optional nested mapping of the valid paths (as ``cx.data``'s ``TAXONOMY``); a training
-        path outside it is refused, naming the contacts. Without it, the paths seen in training
-        are the taxonomy, and a category under two parents is refused.
+        path outside it is refused, naming the contacts (ids masked). Without it, the paths seen
+        in training are the taxonomy. A category is its path: a name under two parents is two
+        categories.
     calibration
-        The share of training contacts held out to fit the probabilities' temperature.
+        The share of training contacts held out to fit the probabilities' temperatures (one per
+        level).
     min_df
         A word (or word pair) is a feature when at least this many training texts hold it.
     char_bits
@@ -326,19 +381,24 @@ def train_classifier(
     model.fit(x_fit, y[~held])
     scores_held = model.decision_function(features.transform(texts.filter(pl.Series(held))))
     wrapped = _Model(model, present, len(leaf_names))
-    temperature = _fit_temperature(wrapped.decision_function_from(scores_held), y[held])
     leaf_paths = pl.DataFrame(
         [[p.split("\x1f")[i] for p in leaf_names] for i in range(len(labels))],
         schema=list(labels),
         orient="col",
     )
+    full = wrapped.decision_function_from(scores_held)
+    temperatures = []
+    for depth in range(1, len(labels) + 1):  # one temperature per level, on its own log loss
+        _names, index = _prefix_index(leaf_paths, depth)
+        temperatures.append(_fit_temperature(full, index[y[held]], index))
     return ContactClassifier(
         text=text,
         labels=labels,
         paths=leaf_paths,
         features=features,
         model=wrapped,
-        temperature=temperature,
+        temperature=temperatures[-1],
+        temperatures=tuple(temperatures),
         trained={
             "n": frame.height,
             "fitted": int((~held).sum()),
@@ -372,3 +432,65 @@ class _Model:
 
     def decision_function(self, x) -> np.ndarray:
         return self.decision_function_from(self.model.decision_function(x))
+
+
+SEP = "\x1f"
+
+
+def _prefixes(frame: pl.DataFrame, columns: Sequence[str], depth: int) -> pl.Series:
+    """Each row's path prefix of ``depth`` levels as one string (null where a part is missing)."""
+    return frame.select(
+        pl.concat_str([pl.col(c).cast(pl.Utf8) for c in columns[:depth]], separator=SEP)
+    ).to_series()
+
+
+def named_by_path(
+    frame: pl.DataFrame, labels: Sequence[str], suffixes: Sequence[str]
+) -> pl.DataFrame:
+    """``frame`` with each level's columns ``<label>_<suffix>`` (predicted, manual, true...)
+    holding one name per path prefix, so that comparing two columns of a level compares
+    categories, not names: "Other" under Charges and "Other" under Returns differ and are shown
+    as "Other (Charges)" and "Other (Returns)"; a name used once keeps its own spelling."""
+    out = []
+    for depth in range(2, len(labels) + 1):
+        cols = {s: [f"{c}_{s}" for c in labels] for s in suffixes}
+        cols = {s: c for s, c in cols.items() if all(x in frame.columns for x in c[:depth])}
+        keys = {s: _prefixes(frame, c, depth) for s, c in cols.items()}
+        seen = {k for series in keys.values() for k in series.drop_nulls().unique().to_list()}
+        names = distinct_names([tuple(k.split(SEP)) for k in seen])
+        mapping = {SEP.join(p): name for p, name in names.items()}
+        for s, series in keys.items():
+            shown = series.replace_strict(mapping, default=None, return_dtype=pl.Utf8)
+            out.append(shown.alias(f"{labels[depth - 1]}_{s}"))
+    return frame.with_columns(out) if out else frame
+
+
+def unlearnt(
+    classifier: ContactClassifier, frame: pl.DataFrame, suffix: str
+) -> tuple[int, list[str]]:
+    """The contacts of ``frame`` whose reference reason (``<label>_<suffix>`` columns, raw
+    names) is a path the classifier never saw in training, and those reasons by name (the
+    coarsest level it did not know, its parents added where a name repeats), most frequent
+    first."""
+    labels = classifier.labels
+    cols = [f"{c}_{suffix}" for c in labels]
+    if not all(c in frame.columns for c in cols):
+        return 0, []
+    known = [
+        {tuple(k.split(SEP)) for k in _prefixes(classifier.paths, labels, d).to_list()}
+        for d in range(1, len(labels) + 1)
+    ]
+    missing: dict[tuple[str, ...], int] = {}
+    for depth in range(1, len(labels) + 1):
+        counted = _prefixes(frame, cols, depth).drop_nulls().value_counts()
+        for key, n in counted.iter_rows():
+            p = tuple(key.split(SEP))
+            if p in known[depth - 1]:
+                continue
+            if depth == 1 or p[:-1] in known[depth - 2]:  # its parent known: counted here
+                missing[p] = n
+    if not missing:
+        return 0, []
+    names = distinct_names([*missing, *(p for level in known for p in level)])
+    order = sorted(missing, key=lambda p: (-missing[p], names[p]))
+    return sum(missing.values()), [names[p] for p in order]

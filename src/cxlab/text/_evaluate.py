@@ -45,15 +45,18 @@ from cxlab._present import (
     _,
     fmt_change,
     fmt_interval,
+    fmt_list,
     fmt_value,
     join_sentences,
+    label,
+    ngettext,
     register_labels,
     register_units,
     scrub_text,
 )
 from cxlab._result import Result
 from cxlab._stats import wilson_interval
-from cxlab.text._classify import ID, ContactClassifier
+from cxlab.text._classify import ID, ContactClassifier, named_by_path, unlearnt
 
 register_labels(
     {
@@ -196,8 +199,10 @@ class ClassifierEvaluation(Result):
     contacts scored against the truth (``model_only``/``manual_only``: contacts only one of the
     two gets right; ``estimate`` the difference of accuracies with Newcombe's paired interval;
     ``p_value`` McNemar's exact test). ``counts``: contacts evaluated, not classified (empty
-    text), cut to the maximum length, and in neither Chinese nor English. ``examples``: a few
-    misclassified notes, personal data scrubbed.
+    text), cut to the maximum length, in neither Chinese nor English, and whose reason the model
+    never learnt (``unlearnt`` names those reasons). ``examples``: a few
+    misclassified notes, personal data scrubbed. A category of level 2 or 3 is its path (a name
+    under two parents is two categories, shown with its parent).
     """
 
     labels: tuple[str, ...]
@@ -213,6 +218,7 @@ class ClassifierEvaluation(Result):
     examples: pl.DataFrame = field(default_factory=pl.DataFrame)
     paired: pl.DataFrame = field(default_factory=pl.DataFrame)
     reps: int = REPS
+    unlearnt: tuple[str, ...] = ()  # reasons of the scored contacts the model never learnt
 
     @property
     def title(self) -> str:
@@ -357,6 +363,16 @@ class ClassifierEvaluation(Result):
     def findings(self) -> list[str]:
         out = []
         c = self.counts
+        if c.get("classified", 1) == 0:  # nothing to learn from, or nothing to classify
+            return [
+                _("No note in the months before the period to learn from: nothing was classified.")
+                if c.get("trained", 1) == 0
+                else _("No contact in the period: nothing was classified.")
+                if c.get("contacts", 0) == 0
+                else _(
+                    "None of the {n} contacts of the period has a note: nothing was classified."
+                ).format(n=fmt_value(c["contacts"], "count"))
+            ]
         against = _("the true labels") if self.reference == "truth" else _("the manual labels")
         for level in range(1, len(self.labels) + 1):
             acc = self._score_of(level, "model", "accuracy")
@@ -437,6 +453,25 @@ class ClassifierEvaluation(Result):
                 ).format(target=target)
             )
         out += self._calibration_words(1)
+        if c.get("unlearnt", 0):
+            out.append(
+                ngettext(
+                    "{n} contact carries a reason the model never learnt: {reasons}.",
+                    "{n} contacts carry a reason the model never learnt: {reasons}.",
+                    c["unlearnt"],
+                ).format(
+                    n=fmt_value(c["unlearnt"], "count"),
+                    reasons=fmt_list([label(r) for r in self.unlearnt[:5]]),
+                )
+            )
+        if c.get("unlabelled", 0):
+            out.append(
+                ngettext(
+                    "{n} contact of the training months had no reason and was left out.",
+                    "{n} contacts of the training months had no reason and were left out.",
+                    c["unlabelled"],
+                ).format(n=fmt_value(c["unlabelled"], "count"))
+            )
         if c.get("empty", 0):
             out.append(
                 _("Contacts with no text, not classified: {n}.").format(
@@ -623,6 +658,14 @@ def evaluate(
             f"contacts: no label columns ({', '.join(labels)}) and no truth= to score against."
         )
     reference = "truth" if truth is not None else "manual"
+    # reasons the model never saw in training; then a level's category is its path (level 2
+    # compares level 1 and 2), named as a reader knows it
+    n_new, new = unlearnt(
+        classifier,
+        table.filter(pl.col("text_status") != "empty"),
+        "true" if truth is not None else "manual",
+    )
+    table = named_by_path(table, labels, ("predicted", "manual", "true"))
     rng = np.random.default_rng(seed)
     done = table.filter(pl.col("text_status") != "empty")
     if done.height == 0:
@@ -795,6 +838,7 @@ def evaluate(
         "truncated": int((table["text_status"] == "truncated").sum()),
         "other_language": int((table["language"] == "other").sum()),
         "max_chars": int(classifier.trained.get("max_chars", 0)),
+        **({"unlearnt": n_new} if n_new else {}),
     }
     return ClassifierEvaluation(
         labels=labels,
@@ -810,4 +854,5 @@ def evaluate(
         examples=examples,
         paired=paired,
         reps=int(reps),
+        unlearnt=tuple(new),
     )

@@ -55,7 +55,7 @@ from cxlab._present import (
 )
 from cxlab._result import Result
 from cxlab._stats import adjust_p, wilson_interval
-from cxlab.text._classify import train_classifier
+from cxlab.text._classify import distinct_names, train_classifier
 from cxlab.text._evaluate import ClassifierEvaluation, evaluate
 from cxlab.text._sentiment import NEGATIVE
 from cxlab.text._topics import Emerging, emerging
@@ -572,13 +572,14 @@ def classification(
     the classifier and the manual labels are both scored against it; without it the classifier
     is scored against the manual labels. ``train_sample`` and ``eval_sample`` contacts are drawn
     at random (``None``: all) so a report stays quick; the intervals say what the sample allows.
+    A training contact without a reason at some level is left out, counted and said. A period
+    with no note, or no labelled note before it, gives an evaluation with empty tables whose
+    findings say so (the report carries on).
 
     Raises
     ------
     SchemaError
         The text or a label column is missing.
-    NotEnoughDataError
-        No contact with a text before the period, or in it.
 
     References
     ----------
@@ -588,6 +589,10 @@ def classification(
     _check_size("eval_sample", eval_sample)
     if isinstance(train_months, bool) or not isinstance(train_months, int) or train_months < 1:
         raise OptionError(f"train_months={train_months!r}: give a whole number of months, e.g. 3.")
+    alpha = check_alpha(alpha)
+    if not isinstance(target, int | float) or not 0 < target < 1:
+        raise OptionError(f"target={target!r} is not an accuracy between 0 and 1, e.g. 0.90.")
+    reference = "truth" if truth is not None else "manual"
     lf = _frame(contacts, ("contact_id", "arrived_at", text, *LEVELS))
     tz = local_zone(time_zone)
     first, last = _span(lf, tz)
@@ -604,13 +609,12 @@ def classification(
     has_text = pl.col(text).is_not_null() & (pl.col(text).str.strip_chars() != "")
     train = lf.filter(train_p.filter("arrived_at", tz) & has_text).select(cols).collect()
     later = lf.filter(now_p.filter("arrived_at", tz)).select(cols).collect()
-    if train.height == 0:
-        raise NotEnoughDataError(
-            f"{text}: no contact with a text in the {train_months} months before {now_p.label} "
-            "to learn from."
-        )
-    if later.height == 0:
-        raise NotEnoughDataError(f"contacts: no contact in {now_p.label} to evaluate on.")
+    labelled = pl.all_horizontal(pl.col(c).is_not_null() for c in LEVELS)
+    unlabelled = train.height - int(train.select(labelled.sum()).item())
+    train = train.filter(labelled)  # a contact without a reason teaches nothing: left out, said
+    said = {"trained": train.height, "unlabelled": unlabelled}
+    if train.height == 0 or later.filter(has_text).height == 0:
+        return _unclassified(later.height, said, reference, target, alpha)
     model = train_classifier(_sample(train, train_sample, seed), text=text, seed=seed)
     truth_frame = truth.collect() if isinstance(truth, pl.LazyFrame) else truth
     result = evaluate(
@@ -622,7 +626,90 @@ def classification(
         seed=seed,
     )
     # the appendix says how many notes the classifier learnt from
-    return replace(result, counts={**result.counts, "trained": int(model.trained.get("n", 0))})
+    return replace(result, counts={**result.counts, **said, "trained": model.trained.get("n", 0)})
+
+
+def _unclassified(
+    contacts: int, said: dict[str, int], reference: str, target: float, alpha: float
+) -> ClassifierEvaluation:
+    """The evaluation of a period with nothing to classify (no note in it, or none labelled
+    before it to learn from): empty tables, and findings that say why."""
+    level = {"level": pl.Int64}
+    share = {c: pl.Float64 for c in ("estimate", "ci_low", "ci_high")}
+    return ClassifierEvaluation(
+        labels=LEVELS,
+        scores=pl.DataFrame(
+            schema={
+                **level,
+                "label": pl.Utf8,
+                "source": pl.Utf8,
+                "reference": pl.Utf8,
+                "metric": pl.Utf8,
+                **share,
+                "n": pl.Int64,
+            }
+        ),
+        confusions=pl.DataFrame(
+            schema={
+                "actual": pl.Utf8,
+                "predicted": pl.Utf8,
+                "n": pl.UInt32,
+                "share_of_actual": pl.Float64,
+                **level,
+            }
+        ),
+        reliability=pl.DataFrame(
+            schema={
+                **level,
+                "reference": pl.Utf8,
+                "bin_low": pl.Float64,
+                "bin_high": pl.Float64,
+                "n": pl.Int64,
+                "mean_probability": pl.Float64,
+                "accuracy": pl.Float64,
+            }
+        ),
+        calibration=pl.DataFrame(
+            schema={
+                **level,
+                "reference": pl.Utf8,
+                "ece": pl.Float64,
+                "brier": pl.Float64,
+                "n": pl.Int64,
+            }
+        ),
+        routing=pl.DataFrame(
+            schema={
+                **level,
+                "threshold": pl.Float64,
+                "share_routed": pl.Float64,
+                "accuracy": pl.Float64,
+                "ci_low": pl.Float64,
+                "ci_high": pl.Float64,
+                "n_routed": pl.Int64,
+            }
+        ),
+        counts={"contacts": contacts, "classified": 0, "empty": contacts, **said},
+        reference=reference,
+        target=float(target),
+        alpha=alpha,
+    )
+
+
+def _reason_by_path(lf: pl.LazyFrame) -> pl.Expr:
+    """The level-3 reason as a category is its path: its name, with its parents where two
+    paths share it ("Other (Charges)", "Other (Returns)")."""
+    have = [c for c in LEVELS if c in lf.collect_schema().names()]
+    key = pl.concat_str([pl.col(c).cast(pl.Utf8).fill_null("") for c in have], separator="\x1f")
+    seen = lf.filter(pl.col("category_l3").is_not_null()).select(key.alias("k")).unique().collect()
+    paths = [tuple(k.split("\x1f")) for k in seen["k"].to_list()]
+    names = distinct_names(paths)
+    mapping = {"\x1f".join(p): n for p, n in names.items()}
+    return (
+        pl.when(pl.col("category_l3").is_not_null())
+        .then(key.replace_strict(mapping, default=None, return_dtype=pl.Utf8))
+        .otherwise(None)
+    )
 
 
 def rising(
@@ -640,7 +727,9 @@ def rising(
     """Level-3 reasons (``by="reason"``) or words of the notes (``by="term"``) whose share rose
     beyond chance in ``period`` against the ``baseline`` periods before it (false discovery rate
     ``alpha``); words are read from ``sample`` notes of the period and twice as many of the
-    periods before (``None``: all), so a report stays quick.
+    periods before (``None``: all), so a report stays quick. A level-3 reason is its path: a name
+    used under two parents is two reasons, shown with its parent ("Other (Charges)"). A period
+    without notes (or without reasons) gives an empty result whose findings say so.
 
     References
     ----------
@@ -653,7 +742,7 @@ def rising(
     lf = _frame(contacts, need)
     if by == "reason":
         return emerging(
-            lf.select("arrived_at", pl.col("category_l3").alias("category")),
+            lf.select("arrived_at", _reason_by_path(lf).alias("category")),
             period=period,
             by="category",
             baseline=baseline,

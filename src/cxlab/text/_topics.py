@@ -335,6 +335,26 @@ class Emerging(Result):
         tested = self.table.height
         kind = _("categories") if self.by != "term" else _("words")
         out = []
+        if self.n_now == 0 or self.n_before == 0:
+            words = (
+                _(
+                    "No note to read in {period} or before it to compare with ({n_now} this "
+                    "period, {n_before} before): no word was tested."
+                )
+                if self.by == "term"
+                else _(
+                    "No contact with a reason in {period} or before it to compare with ({n_now} "
+                    "this period, {n_before} before): no reason was tested."
+                )
+            )
+            out.append(
+                words.format(
+                    period=self.period_obj.text,
+                    n_now=fmt_value(self.n_now, "count"),
+                    n_before=fmt_value(self.n_before, "count"),
+                )
+            )
+            return out + (self.account.sentences() if self.account is not None else [])
         if tested == 0:
             out.append(
                 _("Too few contacts to test any {kind} in {period}.").format(
@@ -479,7 +499,8 @@ def emerging(
     SchemaError
         ``arrived_at`` or the column read (``category``, or ``text``) is missing.
     NotEnoughDataError
-        No contact in the period, or none in the periods before it.
+        No contact in the period, or none in the periods before it. (Contacts without a note, or
+        without a reason, give an empty result whose findings say so.)
 
     Examples
     --------
@@ -556,8 +577,8 @@ def emerging(
     total = counts["count_now"] + counts["count_before"]
     untested = int((total < min_count).sum())
     counts = counts.filter(total >= min_count)
-    if n1 == 0 or n0 == 0:
-        raise NotEnoughDataError("emerging: no text to read in the period or before it.")
+    if n1 == 0 or n0 == 0:  # nothing to compare: an empty result, its findings say why
+        counts = counts.head(0)
     x1 = counts["count_now"].to_numpy().astype(float)
     x0 = counts["count_before"].to_numpy().astype(float)
     p_values = stats.hypergeom.sf(x1 - 1, n1 + n0, x1 + x0, n1) if len(x1) else np.array([])
