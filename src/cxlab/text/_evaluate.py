@@ -35,11 +35,11 @@ from cxlab._present import (
     fmt_value,
     join_sentences,
     register_labels,
-    scrub_text,
 )
 from cxlab._result import Result
 from cxlab._stats import wilson_interval
-from cxlab.text._classify import ID, ContactClassifier
+from cxlab.text._classify import ID, PREPARED, ContactClassifier
+from cxlab.text._prepare import prepared
 
 register_labels(
     {
@@ -119,9 +119,9 @@ class ClassifierEvaluation(Result):
     ``confusions``: the most frequent errors (actual, predicted). ``reliability``: predicted
     probability against observed accuracy in bins. ``calibration``: the expected calibration
     error and the Brier score per level. ``routing``: per level and threshold, the share routed
-    and the routed accuracy. ``counts``: contacts evaluated, not classified (empty text), cut to
-    the maximum length, and in neither Chinese nor English. ``examples``: a few misclassified
-    notes, personal data scrubbed.
+    and the routed accuracy. ``counts``: contacts evaluated, classified, not classified (empty
+    text), cut to the maximum length, and in neither Chinese nor English (``text_language``
+    ``unknown``). ``examples``: a few misclassified notes, personal data scrubbed.
     """
 
     labels: tuple[str, ...]
@@ -294,12 +294,12 @@ class ClassifierEvaluation(Result):
                     n=fmt_value(c["truncated"], "count"), k=fmt_value(c["max_chars"], "count")
                 )
             )
-        if c.get("other_language", 0):
+        if c.get("unknown_language", 0):
             out.append(
                 _(
                     "Texts in neither Chinese nor English, classified from their characters "
                     "alone: {n}."
-                ).format(n=fmt_value(c["other_language"], "count"))
+                ).format(n=fmt_value(c["unknown_language"], "count"))
             )
         return out
 
@@ -389,9 +389,14 @@ def evaluate(
     labels = classifier.labels
     if isinstance(contacts, pl.LazyFrame):  # read only the columns used
         names = contacts.collect_schema().names()
-        wanted = [ID, classifier.text, *labels]
+        wanted = [ID, classifier.text, *labels, *PREPARED]
         contacts = contacts.select([c for c in wanted if c in names]).collect()
-    frame = contacts
+    if classifier.text not in contacts.columns:
+        raise SchemaError(
+            f"the contacts have no column {classifier.text!r}; "
+            f"columns present: {', '.join(contacts.columns[:12])}."
+        )
+    frame, account = prepared(contacts, text=classifier.text, max_chars=classifier.max_chars)
     pred = classifier.predict(frame)
     have_manual = all(c in frame.columns for c in labels)
     table = pred
@@ -414,7 +419,7 @@ def evaluate(
         )
     reference = "truth" if truth is not None else "manual"
     rng = np.random.default_rng(seed)
-    done = table.filter(pl.col("text_status") != "empty")
+    done = table.filter(pl.col("text_language").is_not_null())
     if done.height == 0:
         raise NotEnoughDataError(f"{classifier.text}: no contact to evaluate has a text.")
     rows, conf_rows, rel_rows, cal_rows, route_rows = [], [], [], [], []
@@ -528,20 +533,16 @@ def evaluate(
                 pl.col(f"{labels[0]}_predicted").alias("predicted"),
             )
             .join(notes, on=ID, how="left")
-            .with_columns(
-                pl.col(classifier.text)
-                .map_elements(lambda s: scrub_text(s[:200]), return_dtype=pl.Utf8)
-                .alias("text")
-            )
+            .with_columns(pl.col(classifier.text).str.slice(0, 200).alias("text"))  # scrubbed
             .select("actual", "predicted", "text")
         )
     counts = {
-        "contacts": table.height,
+        "contacts": account.rows,
         "classified": done.height,
-        "empty": table.height - done.height,
-        "truncated": int((table["text_status"] == "truncated").sum()),
-        "other_language": int((table["language"] == "other").sum()),
-        "max_chars": int(classifier.trained.get("max_chars", 0)),
+        "empty": account.empty,
+        "truncated": account.truncated,
+        "unknown_language": account.languages["unknown"],
+        "max_chars": account.max_chars,
     }
     return ClassifierEvaluation(
         labels=labels,

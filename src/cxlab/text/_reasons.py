@@ -48,6 +48,7 @@ from cxlab._result import Result
 from cxlab._stats import adjust_p, wilson_interval
 from cxlab.text._classify import train_classifier
 from cxlab.text._evaluate import ClassifierEvaluation, evaluate
+from cxlab.text._prepare import prepare_text
 from cxlab.text._sentiment import NEGATIVE
 from cxlab.text._topics import Emerging, emerging
 
@@ -472,8 +473,10 @@ def classification(
         f"{dt.date(y, m, 1).isoformat()}..{(now_p.start - dt.timedelta(days=1)).isoformat()}"
     )
     cols = ["contact_id", text, *LEVELS]
-    has_text = pl.col(text).is_not_null() & (pl.col(text).str.strip_chars() != "")
-    train = lf.filter(train_p.filter("arrived_at", tz) & has_text).select(cols).collect()
+    train, _account = prepare_text(
+        lf.filter(train_p.filter("arrived_at", tz)).select(cols).collect(), text=text
+    )
+    train = train.filter(pl.col(text).is_not_null())  # drawn from the notes with a text
     later = lf.filter(now_p.filter("arrived_at", tz)).select(cols).collect()
     if train.height == 0:
         raise NotEnoughDataError(
