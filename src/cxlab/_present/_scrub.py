@@ -143,6 +143,12 @@ def personal_spans(text: str) -> list[tuple[str, int, int]]:
     >>> personal_spans("call 138 1234 5678 or mail li@example.cn")
     [('phone', 5, 18), ('email', 27, 40)]
     """
+    return _spans(text, None)
+
+
+def _spans(text: str, run: frozenset[re.Pattern] | None) -> list[tuple[str, int, int]]:
+    """:func:`personal_spans`, running only the patterns of ``run`` (all when None): the same
+    spans when the others find nothing in the text."""
     flat = text.translate(_WIDTH)
     if not _MAYBE.search(flat):
         return []
@@ -151,15 +157,18 @@ def personal_spans(text: str) -> list[tuple[str, int, int]]:
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for _k, s, e in taken)
 
-    for m in _EMAIL.finditer(flat):
+    def matches(pattern: re.Pattern):
+        return pattern.finditer(flat) if run is None or pattern in run else ()
+
+    for m in matches(_EMAIL):
         taken.append(("email", m.start(), m.end()))
-    for m in _ID.finditer(flat):
+    for m in matches(_ID):
         if free(m.start(), m.end()):
             taken.append(("id", m.start(), m.end()))
-    for m in _SSN.finditer(flat):
+    for m in matches(_SSN):
         if free(m.start(), m.end()):
             taken.append(("id", m.start(), m.end()))
-    for m in _CARD.finditer(flat):
+    for m in matches(_CARD):
         digits = _digits(m.group())
         if (
             13 <= len(digits) <= 19
@@ -168,12 +177,12 @@ def personal_spans(text: str) -> list[tuple[str, int, int]]:
             and not _ORDER_WORDS.search(flat[max(0, m.start() - 12) : m.start()])
         ):
             taken.append(("card", m.start(), m.end()))
-    for m in _ACCOUNT.finditer(flat):
+    for m in matches(_ACCOUNT):
         group = 1 if m.group(1) is not None else 2
         if free(m.start(group), m.end(group)):
             taken.append(("account", m.start(group), m.end(group)))
     for pattern in (_MOBILE, _LANDLINE, _E164, _NANP):
-        for m in pattern.finditer(flat):
+        for m in matches(pattern):
             n = len(_digits(m.group()))
             if pattern is _E164 and not 8 <= n <= 15:
                 continue
@@ -235,18 +244,20 @@ def scrub_frame(frame: pl.DataFrame, columns: list[str] | None = None) -> pl.Dat
 #
 # polars' regular expressions (Rust's ``regex``) have no look-around and no back-reference, and the
 # spans above are arbitrated first come, first served, with a Luhn check and an order-word
-# look-back: the scrubbing itself stays :func:`scrub_text`. What polars does is show, for nearly
-# every text, that there is nothing to scrub. Each pattern is widened into one Rust reads: a
-# look-behind ``(?<!\d)`` becomes "the start or a non-digit", a look-ahead ``(?!\d)`` "a non-digit
-# or the end" (the same texts match somewhere), a back-reference any separator, and a landline's
-# extension and a North American number's 400/800 exclusion are dropped; a widened pattern matches
-# every text its original matches. A text that neither the cheap first look (:data:`_MAYBE`) nor
-# any widened pattern matches is one :func:`personal_spans` leaves whole. The widened patterns read
-# ASCII, on a copy of the text in which every character Python's ``\d`` takes for a digit is an
+# look-back: the scrubbing itself stays in Python. What polars does is show, for nearly every text,
+# that there is nothing to scrub. First, most texts hold no digit, no @ and no QQ or WeChat at all.
+# Then each pattern is widened into one Rust reads: a look-behind ``(?<!\d)`` becomes "the start or
+# a non-digit", a look-ahead ``(?!\d)`` "a non-digit or the end" (the same texts match somewhere),
+# a back-reference any separator, a landline's extension and a North American number's 400/800
+# exclusion are dropped, and a chat account is its service's name: a widened pattern matches every
+# text its original matches, so a text no widened pattern matches is one :func:`personal_spans`
+# leaves whole. The widened patterns read ASCII, on a copy of the text in which, besides the
+# full-width forms :data:`_WIDTH` folds, every character Python's ``\d`` takes for a digit is an
 # ASCII digit, every character its ``\s`` takes for a space is a space, and every character its
 # case-blind match takes for a letter of QQ, WeChat or weixin is that letter. Those sets are read
 # from Python's own ``re``, so both engines agree whatever Unicode version each ships. The texts
-# left, those with something that looks personal, go through :func:`scrub_text` once each.
+# left, those with something that looks personal, go through the patterns above, each distinct
+# text once and with only the patterns whose widened form it matched.
 
 _ACCOUNT_WORDS = ("qq", "微信", "wechat", "weixin")
 _WIDEN = (  # (Python, Rust): applied in this order
@@ -313,14 +324,14 @@ def _widened(pattern: re.Pattern) -> str:
 
 
 @functools.cache
-def _prefilter() -> tuple[list[str], list[str], str, str, str]:
-    """The copy's character table (from, to), the first look on the text as written, and the
-    widened first look and patterns on the copy."""
+def _prefilter() -> tuple[list[str], list[str], str, list[tuple[re.Pattern, str]]]:
+    """The copy's character table (from, to), the first look on the text as written, and each
+    pattern with its widened form on the copy."""
     every = _every_character()
     table = {chr(k): chr(v) for k, v in _WIDTH.items()}
     for ch in re.findall(r"\d", every):
         if ch not in table and not "0" <= ch <= "9":
-            table[ch] = "0123456789"[int(ch)] if ch.isdecimal() else "0"
+            table[ch] = str(int(ch)) if ch.isdecimal() else "0"
     for ch in re.findall(r"\s", every):
         table.setdefault(ch, " ")
     letters = sorted({c for word in _ACCOUNT_WORDS for c in word if c.isascii()})
@@ -345,20 +356,20 @@ def _prefilter() -> tuple[list[str], list[str], str, str, str]:
     first = "|".join(
         [f"[{raw_at}]", char_class(r"\d")] + [spelt(w, raw=True) for w in _ACCOUNT_WORDS]
     )
-    words = "|".join(spelt(w, raw=False) for w in _ACCOUNT_WORDS)
-    maybe = _widened(re.compile(_MAYBE.pattern.replace("|qq|微信|wechat|weixin", ""))) + "|" + words
-    found = "|".join(
-        f"(?:{_widened(p)})" for p in (_EMAIL, _ID, _SSN, _CARD, _MOBILE, _LANDLINE, _E164, _NANP)
-    )
-    return list(table), list(table.values()), first, maybe, f"{found}|{words}"
+    checks = [
+        (p, _widened(p)) for p in (_EMAIL, _ID, _SSN, _CARD, _MOBILE, _LANDLINE, _E164, _NANP)
+    ]
+    checks.append((_ACCOUNT, "|".join(spelt(w, raw=False) for w in _ACCOUNT_WORDS)))
+    return list(table), list(table.values()), first, checks
 
 
 def scrub_texts(texts: pl.Series) -> pl.Series:
     """:func:`scrub_text` on every text of ``texts``, the same to the byte, at polars' speed.
 
     polars shows which texts hold nothing personal (nearly all of them) with widened patterns
-    (see the note above); the rest are scrubbed by :func:`scrub_text`, each distinct text once.
-    The series is returned as it came (the same object) when nothing changes.
+    (see the note above); the rest are scrubbed as :func:`scrub_text` does, each distinct text
+    once, running only the patterns whose widened form matched it. The series is returned as it
+    came (the same object) when nothing changes.
 
     Examples
     --------
@@ -372,17 +383,27 @@ def scrub_texts(texts: pl.Series) -> pl.Series:
 
     if texts.dtype != pl.Utf8 or texts.len() == texts.null_count():
         return texts
-    keys, values, first, maybe, found = _prefilter()
+    keys, values, first, checks = _prefilter()
     looked = texts.str.contains(first).fill_null(False)
     if not looked.any():
         return texts
-    seen = texts.filter(looked)
-    copy = seen.str.replace_many(keys, values)
-    suspects = seen.filter(copy.str.contains(maybe) & copy.str.contains(found)).unique()
-    words = {kind: gettext(msgid) for kind, msgid in PLACEHOLDERS.items()}  # the language once
-    mapping = {
-        v: _replaced(v, spans, words) for v in suspects.to_list() if (spans := personal_spans(v))
-    }
-    if not mapping:
+    rows = looked.arg_true()
+    copy = texts.gather(rows).str.replace_many(keys, values)
+    hit = copy.str.contains("|".join(f"(?:{w})" for _p, w in checks))
+    if not hit.any():
         return texts
-    return texts.replace(mapping)
+    rows, copy = rows.filter(hit), copy.filter(hit)
+    flags = pl.DataFrame({str(i): copy.str.contains(w) for i, (_p, w) in enumerate(checks)})
+    words = {kind: gettext(msgid) for kind, msgid in PLACEHOLDERS.items()}  # the language, once
+    done: dict[str, str] = {}
+    out = []
+    for text, found in zip(texts.gather(rows).to_list(), flags.iter_rows(), strict=True):
+        if text not in done:
+            spans = _spans(
+                text, frozenset(p for (p, _w), f in zip(checks, found, strict=True) if f)
+            )
+            done[text] = _replaced(text, spans, words) if spans else text
+        out.append(done[text])
+    if all(k == v for k, v in done.items()):
+        return texts
+    return texts.clone().scatter(rows, pl.Series(out, dtype=pl.Utf8))

@@ -149,31 +149,52 @@ def text_languages(texts: pl.Series) -> pl.Series:
     ...                           "123", None])).to_list()
     ['zh', 'zh', 'mixed', 'en', 'unknown', None]
     """
+    texts = texts.cast(pl.Utf8)
     t = pl.col("text")
-    counts = {
-        "cjk": t.str.count_matches(r"[\x{4e00}-\x{9fff}]"),
-        "other": t.str.count_matches(r"[\x{3040}-\x{30ff}\x{ac00}-\x{d7af}]"),
-        "words": t.str.count_matches(r"[A-Za-z]{2,}"),
-        "latin": t.str.count_matches(r"[A-Za-z]"),
-        "letters": t.str.count_matches(char_class(_OTHER_LETTER.pattern)),
-    }
-    cjk, other, words, latin, letters = (pl.col(k) for k in counts)
-    language = (
-        pl.when(t.is_null())
-        .then(None)
-        .when((other > 0) & (other * 5 >= cjk))
-        .then(pl.lit("unknown"))
-        .when((cjk > 0) & (words >= 3) & (words * 5 >= cjk))
-        .then(pl.lit("mixed"))
-        .when(cjk > 0)
-        .then(pl.lit("zh"))
-        .when((latin == 0) | (letters > latin))
-        .then(pl.lit("unknown"))
-        .otherwise(pl.lit("en"))
+    han, kana = r"[\x{4e00}-\x{9fff}]", r"[\x{3040}-\x{30ff}\x{ac00}-\x{d7af}]"
+    frame = pl.DataFrame({"text": texts}).with_columns(
+        han=t.str.contains(han),
+        kana=t.str.contains(kana),
+        words=t.str.count_matches(r"[A-Za-z]{2,}").cast(pl.Int64),
     )
-    frame = pl.DataFrame({"text": texts.cast(pl.Utf8)})
-    frame = frame.with_columns(v.cast(pl.Int64).alias(k) for k, v in counts.items())
-    return frame.select(language.alias("text_language")).to_series()
+    # the characters are counted only where the counts decide: kana or hangul beside Chinese,
+    # or Chinese beside three Latin words or more
+    counted = frame.select(pl.col("kana") | (pl.col("han") & (pl.col("words") >= 3)))
+    at = counted.to_series().fill_null(False).arg_true()
+    part = pl.DataFrame({"text": texts.gather(at)}).select(
+        cjk=t.str.count_matches(han).cast(pl.Int64),
+        other=t.str.count_matches(kana).cast(pl.Int64),
+    )
+    zeros = pl.zeros(frame.height, dtype=pl.Int64, eager=True)
+    frame = frame.with_columns(
+        cjk=zeros.clone().scatter(at, part["cjk"]), other=zeros.clone().scatter(at, part["other"])
+    )
+    cjk, other, words = pl.col("cjk"), pl.col("other"), pl.col("words")
+    language = frame.select(
+        pl.when(pl.col("kana") & (other * 5 >= cjk))
+        .then(pl.lit("unknown"))
+        .when(pl.col("han") & (words >= 3) & (words * 5 >= cjk))
+        .then(pl.lit("mixed"))
+        .when(pl.col("han"))
+        .then(pl.lit("zh"))
+        .alias("text_language")
+    ).to_series()
+    rest = (language.is_null() & texts.is_not_null()).arg_true()  # no Chinese, kana or hangul
+    if len(rest):
+        latin = pl.col("latin")
+        part = (
+            pl.DataFrame({"text": texts.gather(rest)})
+            .with_columns(latin=t.str.count_matches(r"[A-Za-z]"))
+            .select(
+                pl.when(
+                    (latin == 0) | (t.str.count_matches(char_class(_OTHER_LETTER.pattern)) > latin)
+                )
+                .then(pl.lit("unknown"))
+                .otherwise(pl.lit("en"))
+            )
+        )
+        language = language.scatter(rest, part.to_series())
+    return language.alias("text_language")
 
 
 def tokens(text: str, language: str) -> list[str]:
