@@ -28,8 +28,6 @@ from importlib import resources
 
 import polars as pl
 
-from cxlab._present._scrub import char_class
-
 _EN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+|[.!?;]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE_END = {".", "!", "?", ";", "。", "！", "？", "；"}
@@ -137,10 +135,10 @@ def text_language(text: str | None) -> str | None:
 def text_languages(texts: pl.Series) -> pl.Series:
     """:func:`text_language` of every text of ``texts`` (null for null), computed by polars.
 
-    The same counts as :func:`text_language`'s, by the same character classes: the class of
-    letters of another script is read from Python's own ``re`` (:func:`cxlab._present._scrub.
-    char_class`), so the answer is the same to the text whatever Unicode version each engine
-    ships.
+    Chinese characters, kana, hangul and Latin words are counted by polars with the same
+    character ranges; a text with none of them that is not plain ASCII (Cyrillic, Arabic, Latin
+    with accents, emoji) is read by :func:`text_language` itself, so letters of another script
+    are what Python's ``re`` takes for letters and the answer is the same, text by text.
 
     Examples
     --------
@@ -181,19 +179,23 @@ def text_languages(texts: pl.Series) -> pl.Series:
     ).to_series()
     rest = (language.is_null() & texts.is_not_null()).arg_true()  # no Chinese, kana or hangul
     if len(rest):
-        latin = pl.col("latin")
+        # an ASCII text holds no letter of another script: English when it holds a Latin letter;
+        # any other text (Cyrillic, Arabic, accents, emoji...) is read by text_language itself
+        part = texts.gather(rest)
+        wide = part.str.contains(r"[^\x00-\x7f]")
+        named = {v: text_language(v) for v in part.filter(wide).unique().to_list()}
         part = (
-            pl.DataFrame({"text": texts.gather(rest)})
-            .with_columns(latin=t.str.count_matches(r"[A-Za-z]"))
+            pl.DataFrame({"text": part, "wide": wide})
             .select(
-                pl.when(
-                    (latin == 0) | (t.str.count_matches(char_class(_OTHER_LETTER.pattern)) > latin)
-                )
-                .then(pl.lit("unknown"))
-                .otherwise(pl.lit("en"))
+                pl.when(pl.col("wide"))
+                .then(t.replace_strict(named, default=None, return_dtype=pl.Utf8))
+                .when(t.str.contains(r"[A-Za-z]"))
+                .then(pl.lit("en"))
+                .otherwise(pl.lit("unknown"))
             )
+            .to_series()
         )
-        language = language.scatter(rest, part.to_series())
+        language = language.scatter(rest, part)
     return language.alias("text_language")
 
 

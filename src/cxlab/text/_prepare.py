@@ -12,9 +12,8 @@ that already carries ``text_language`` and ``text_truncated`` is taken as prepar
 
 All of it runs in polars, a million notes at a time: the language by
 :func:`cxlab.features.text_languages` (the same answer as ``text_language``, text by text), the
-personal data by :func:`cxlab._present._scrub.scrub_texts` (the same text as ``scrub_text``, to
-the byte: polars shows which texts hold nothing personal, and only the others are read one by
-one).
+personal data by :func:`cxlab._present.scrub_frame` (the same text as ``scrub_text``, to the
+byte: polars shows which texts hold nothing personal, and only the others are read one by one).
 
 The default length, 1,000 characters, is about five times the longest contact note an agent types
 and keeps a pasted e-mail thread or transcript from dominating a model's features; the head of a
@@ -33,8 +32,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from cxlab._errors import OptionError, SchemaError
-from cxlab._present import _, fmt_list, fmt_value, ngettext
-from cxlab._present._scrub import scrub_texts
+from cxlab._present import _, fmt_list, fmt_value, ngettext, scrub_frame
 from cxlab.features import text_languages
 
 MAX_CHARS = 1000  # a note is cut to this many characters before any model reads it
@@ -181,9 +179,11 @@ def prepare_text(
     stripped = raw.str.strip_chars()
     blank = stripped.str.len_chars() == 0
     empty = int(blank.sum())
-    stripped = stripped.set(blank, None)  # type: ignore[arg-type]
-    masked = scrub_texts(stripped)  # before cutting: a cut number is still personal
-    scrubbed = 0 if masked is stripped else int((masked != stripped).sum())
+    stripped = stripped.set(blank, None)
+    before = stripped.to_frame()
+    after = scrub_frame(before)  # before cutting: a cut number is still personal
+    masked = after.get_column(text)
+    scrubbed = 0 if after is before else int((masked != stripped).sum())
     long = (masked.str.len_chars() > max_chars).fill_null(False)
     cut = masked.str.slice(0, max_chars).str.strip_chars()
     out = data.with_columns(
