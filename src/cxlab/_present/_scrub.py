@@ -363,13 +363,17 @@ def _prefilter() -> tuple[list[str], list[str], str, list[tuple[re.Pattern, str]
     return list(table), list(table.values()), first, checks
 
 
+SMALL = 500  # fewer texts are read one by one: polars' patterns cost a few milliseconds a call
+
+
 def scrub_texts(texts: pl.Series) -> pl.Series:
     """:func:`scrub_text` on every text of ``texts``, the same to the byte, at polars' speed.
 
     polars shows which texts hold nothing personal (nearly all of them) with widened patterns
     (see the note above); the rest are scrubbed as :func:`scrub_text` does, each distinct text
-    once, running only the patterns whose widened form matched it. The series is returned as it
-    came (the same object) when nothing changes.
+    once, running only the patterns whose widened form matched it. Fewer than :data:`SMALL`
+    texts are read one by one. The series is returned as it came (the same object) when nothing
+    changes.
 
     Examples
     --------
@@ -383,6 +387,30 @@ def scrub_texts(texts: pl.Series) -> pl.Series:
 
     if texts.dtype != pl.Utf8 or texts.len() == texts.null_count():
         return texts
+    if texts.len() < SMALL:
+        return _one_by_one(texts)
+    return _in_polars(texts)
+
+
+def _words() -> dict[str, str]:
+    """The placeholders in the reader's language (looked up once for a whole column)."""
+    return {kind: gettext(msgid) for kind, msgid in PLACEHOLDERS.items()}
+
+
+def _one_by_one(texts: pl.Series) -> pl.Series:
+    mapping: dict[str, str] = {}
+    words: dict[str, str] = {}
+    for text in texts.drop_nulls().unique().to_list():
+        spans = personal_spans(text)
+        if spans:
+            words = words or _words()
+            mapping[text] = _replaced(text, spans, words)
+    return texts.replace(mapping) if mapping else texts
+
+
+def _in_polars(texts: pl.Series) -> pl.Series:
+    import polars as pl
+
     keys, values, first, checks = _prefilter()
     looked = texts.str.contains(first).fill_null(False)
     if not looked.any():
@@ -394,14 +422,13 @@ def scrub_texts(texts: pl.Series) -> pl.Series:
         return texts
     rows, copy = rows.filter(hit), copy.filter(hit)
     flags = pl.DataFrame({str(i): copy.str.contains(w) for i, (_p, w) in enumerate(checks)})
-    words = {kind: gettext(msgid) for kind, msgid in PLACEHOLDERS.items()}  # the language, once
+    words = _words()
     done: dict[str, str] = {}
     out = []
     for text, found in zip(texts.gather(rows).to_list(), flags.iter_rows(), strict=True):
         if text not in done:
-            spans = _spans(
-                text, frozenset(p for (p, _w), f in zip(checks, found, strict=True) if f)
-            )
+            run = frozenset(p for (p, _w), f in zip(checks, found, strict=True) if f)
+            spans = _spans(text, run)
             done[text] = _replaced(text, spans, words) if spans else text
         out.append(done[text])
     if all(k == v for k, v in done.items()):
