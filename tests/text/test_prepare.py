@@ -96,3 +96,78 @@ def test_the_account_reads_in_chinese() -> None:
         said = account.sentences()
     assert len(said) == 4
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in s) for s in said), said
+
+
+def _text_by_text(texts: list[str | None], max_chars: int) -> tuple[list, list]:
+    """prepare_text text by text in Python: each text through scrub_text, and its language by
+    text_language once the placeholders (in the reader's language) are taken out."""
+    from cxlab._present import placeholder_words, scrub_text
+
+    def language(text: str) -> str:
+        for word in placeholder_words():
+            text = text.replace(word, " ")
+        return text_language(text)
+
+    stripped = pl.Series(texts, dtype=pl.Utf8).str.strip_chars()
+    masked = [None if t is None or t == "" else scrub_text(t) for t in stripped.to_list()]
+    cut = pl.Series(masked, dtype=pl.Utf8).str.slice(0, max_chars).str.strip_chars().to_list()
+    return cut, [None if t is None else language(t) for t in cut]
+
+
+def test_the_same_texts_and_languages_as_text_by_text(tiny_workspace) -> None:
+    """Scrubbed before the cut (a number cut in half is still personal), in both languages."""
+    import cxlab as cx
+    from test_privacy_scrub import HOSTILE, NEAR_MISSES
+
+    notes = cx.load("contacts", workspace=tiny_workspace).select("note").collect()["note"]
+    texts = [*notes.to_list(), *(f"  {h[0]} \t" for h in HOSTILE), *NEAR_MISSES, "\u3000", ""]
+    texts += [f"客户很着急，请尽快回电，电话 138 1234 {n:04d}" for n in range(5)]
+    for language, size in (("en", 24), ("zh", 1000)):
+        with use_language(language):
+            out, account = prepare_text(pl.DataFrame({"note": texts}), max_chars=size)
+            cut, languages = _text_by_text(texts, size)
+        assert out["note"].to_list() == cut
+        assert out["text_language"].to_list() == languages
+        assert account.scrubbed > 50 and (account.truncated > 1000) == (size == 24)
+        # cut at 24 characters after scrubbing: no half of the number is left
+        assert not any("1234" in t for t in out["note"].to_list()[-5:])
+
+
+def test_the_classifier_reads_the_prepared_text() -> None:
+    """Personal data is scrubbed before the classifier learns a word of it, a frame prepared
+    already is read as it is, and the languages are text_language's."""
+    import cxlab as cx
+
+    notes = ["refund not received, call 13812345678", "parcel is late", "退款还没到", "快递太慢了"]
+    train = pl.DataFrame({"note": notes * 10, "category": ["Billing", "Orders"] * 20})
+    with use_language("en"):
+        model = cx.text.train_classifier(train, labels=("category",), calibration=0.3)
+        later = pl.DataFrame({"note": ["refund 退款 still not received", " ", "Привет"]})
+        raw = model.predict(later)
+        prepared = model.predict(prepare_text(later)[0])
+    vocabulary = set(model.features.vocabulary["token"].to_list())
+    assert "piiphone" in vocabulary and not any("138" in t for t in vocabulary)
+    assert raw.equals(prepared)
+    assert raw["text_language"].to_list() == ["mixed", None, "unknown"]
+    assert raw["category_predicted"].to_list()[1] is None
+    assert model.trained["empty"] == 0 and model.max_chars == 1000
+
+
+def test_a_model_reads_scrubbed_data_alike_whatever_the_readers_language() -> None:
+    """The scrubber writes its placeholders in the reader's language ([phone], [电话]); a model
+    trained in one language's run and used in the other's reads the same token."""
+    import cxlab as cx
+
+    notes = ["refund not received, call 13812345678", "parcel is late, mail a@b.cn", "退款还没到"]
+    train = pl.DataFrame({"note": notes * 10, "category": ["Billing", "Orders", "Billing"] * 10})
+    later = pl.DataFrame({"note": ["please call 13912345678", "mail me at x@y.com", "打电话"]})
+    with use_language("zh"):
+        model = cx.text.train_classifier(train, labels=("category",), calibration=0.3)
+        in_zh = model.predict(later)
+    with use_language("en"):
+        again = cx.text.train_classifier(train, labels=("category",), calibration=0.3)
+        in_en = model.predict(later)
+    assert in_zh.equals(in_en)
+    assert in_zh["text_language"].to_list() == ["en", "en", "zh"]  # not read from "[电话]"
+    assert again.features.vocabulary.equals(model.features.vocabulary)
+    assert {"piiphone", "piiemail"} <= set(model.features.vocabulary["token"].to_list())

@@ -50,7 +50,13 @@ from cxlab._present._period import (
     parse_period,
 )
 from cxlab._present._record import record, recorded
-from cxlab._present._scrub import PLACEHOLDERS, personal_spans, scrub_frame, scrub_text
+from cxlab._present._scrub import (
+    PLACEHOLDERS,
+    personal_spans,
+    placeholder_words,
+    scrub_frame,
+    scrub_text,
+)
 from cxlab._present._style import CSS, FONT_STACK, findings_html, note_html
 from cxlab._present._table import (
     BODY_ROWS,
@@ -131,6 +137,7 @@ __all__ = [
     "order_levels",
     "parse_period",
     "personal_spans",
+    "placeholder_words",
     "record",
     "recorded",
     "register_labels",

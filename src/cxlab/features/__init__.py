@@ -12,7 +12,7 @@ from cxlab.features._kpi import (
     require_rows,
     with_repeats,
 )
-from cxlab.features._lexicon import Lexicon, detect_language, text_language
+from cxlab.features._lexicon import Lexicon, detect_language, text_language, text_languages
 from cxlab.features._lexicon import analyse as analyse_text
 from cxlab.features._lexicon import lexicon as text_lexicon
 from cxlab.features._lexicon import tokens as text_tokens
@@ -54,6 +54,7 @@ __all__ = [
     "require_rows",
     "survey_features",
     "text_language",
+    "text_languages",
     "text_lexicon",
     "text_tokens",
     "volume_series",

@@ -44,13 +44,18 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 from cxlab._present import label
-from cxlab.text._features import MAX_CHARS, TextFeatures, clean
+from cxlab.text._features import TextFeatures, clean
+from cxlab.text._prepare import MAX_CHARS, prepared
 
 BATCH = 200_000  # contacts classified at a time (bounds the memory of a large frame)
 ID = "contact_id"
 
 
+PREPARED = ("text_language", "text_truncated")  # what prepare_text adds
+
+
 def _collect(frame: pl.DataFrame | pl.LazyFrame, columns: list[str]) -> pl.DataFrame:
+    """The columns read (and the contact id, and what :func:`prepare_text` added, when there)."""
     have = frame.collect_schema().names() if isinstance(frame, pl.LazyFrame) else frame.columns
     missing = [c for c in columns if c not in have]
     if missing:
@@ -59,6 +64,7 @@ def _collect(frame: pl.DataFrame | pl.LazyFrame, columns: list[str]) -> pl.DataF
             f"columns present: {', '.join(have[:12])}."
         )
     keep = ([ID] if ID in have and ID not in columns else []) + columns
+    keep += [c for c in PREPARED if c in have and c not in keep]
     out = frame.select(keep)
     return out.collect() if isinstance(out, pl.LazyFrame) else out
 
@@ -181,7 +187,8 @@ class ContactClassifier:
     ``paths`` are the taxonomy paths it knows (one per leaf), ``temperature`` the softmax
     temperature fitted on the leaves (it decodes the path), ``temperatures`` one per level (each
     level's reported probability), ``trained`` counts the training contacts (used, held out for
-    calibration, and skipped for an empty text).
+    calibration, and skipped for an empty text), ``max_chars`` is the length texts are cut to (by
+    :func:`cxlab.text.prepare_text`, in training and prediction alike).
     """
 
     text: str
@@ -192,6 +199,7 @@ class ContactClassifier:
     temperature: float = 1.0
     trained: dict[str, int] = field(default_factory=dict)
     temperatures: tuple[float, ...] = ()  # one per level; empty: ``temperature`` for all
+    max_chars: int = MAX_CHARS
 
     def _level_maps(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per level: its categories' names (one per path prefix, so a name may repeat under
@@ -207,12 +215,13 @@ class ContactClassifier:
     def predict(self, contacts: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         """The predicted path of each contact with per-level probabilities.
 
-        Columns: ``contact_id`` (when given), ``<label>_predicted`` and ``<label>_probability``
-        for each level (a level's category is the predicted path down to it; its probability is
-        calibrated for that level), ``path_probability`` (the chance the whole path is right), ``language``
-        (``zh``, ``en`` or ``other``) and ``text_status``: ``ok``, ``truncated`` (read up to
-        :data:`~cxlab.text._features.MAX_CHARS` characters) or ``empty`` (no text: not
-        classified, every prediction null).
+        The text is read as :func:`cxlab.text.prepare_text` gives it (unless ``contacts``
+        already went through it). Columns: ``contact_id`` (when given), ``<label>_predicted`` and
+        ``<label>_probability`` for each level (a level's category is the predicted path down to
+        it; its probability is calibrated for that level), ``path_probability`` (the chance the
+        whole path is right), ``text_language`` (``zh``, ``en``, ``mixed`` or ``unknown``; null
+        for an empty text, which is not classified: every prediction null) and
+        ``text_truncated`` (read up to :attr:`max_chars` characters).
 
         Examples
         --------
@@ -226,20 +235,19 @@ class ContactClassifier:
         ...     "category_predicted"].to_list()
         ['Billing', None, 'Orders']
         """
-        frame = _collect(contacts, [self.text])
+        frame, _account = prepared(
+            _collect(contacts, [self.text]), text=self.text, max_chars=self.max_chars
+        )
         cleaned = clean(frame[self.text])
         maps = self._level_maps()
         n = frame.height
         chosen = {col: np.full(n, -1) for col in self.labels}
         prob = {col: np.full(n, np.nan) for col in self.labels}
-        ok = cleaned["status"].to_numpy() != "empty"
-        rows = np.flatnonzero(ok)
+        rows = np.flatnonzero(cleaned.is_not_null().to_numpy())
         temperatures = self._temperatures()
         for start in range(0, len(rows), BATCH):
             part = rows[start : start + BATCH]
-            scores = self.model.decision_function(
-                self.features.transform(cleaned["text"].gather(part))
-            )
+            scores = self.model.decision_function(self.features.transform(cleaned.gather(part)))
             p_leaf = _softmax(scores, self.temperature)  # decodes the path
             allowed = np.ones(scores.shape, dtype=bool)  # leaves still possible
             above = np.ones(len(part))  # a path prefix is never likelier than its parent
@@ -262,8 +270,8 @@ class ContactClassifier:
         for col in self.labels:
             out[f"{col}_probability"] = pl.Series(prob[col]).fill_nan(None)
         out["path_probability"] = out[f"{self.labels[-1]}_probability"]
-        out["language"] = cleaned["language"]
-        out["text_status"] = cleaned["status"]
+        out["text_language"] = frame["text_language"]
+        out["text_truncated"] = frame["text_truncated"]
         return pl.DataFrame(out)
 
 
@@ -279,6 +287,7 @@ def train_classifier(
     penalty: float = 1e-5,
     epochs: int = 3,
     seed: int = 0,
+    max_chars: int = MAX_CHARS,
 ) -> ContactClassifier:
     """Train a contact-reason classifier on labelled contacts.
 
@@ -309,6 +318,10 @@ def train_classifier(
         Passes of stochastic gradient descent over the training contacts.
     seed
         Seeds the calibration slice and the gradient descent.
+    max_chars
+        Texts are cut to this many characters by :func:`cxlab.text.prepare_text` (which also
+        scrubs personal data and sets empty texts aside) before anything is read, here and in
+        :meth:`ContactClassifier.predict`.
 
     Returns
     -------
@@ -350,11 +363,12 @@ def train_classifier(
         )
     frame = _collect(contacts, [text, *labels])
     paths = _check_paths(frame, labels, taxonomy)
+    frame, account = prepared(frame, text=text, max_chars=max_chars)
     cleaned = clean(frame[text])
-    keep = (cleaned["status"] != "empty").to_numpy()
+    keep = cleaned.is_not_null().to_numpy()
     leaf_of = paths.select(pl.concat_str(list(labels), separator="\x1f").alias("leaf"))["leaf"]
     leaf_names, y_all = np.unique(leaf_of.to_numpy().astype(str), return_inverse=True)
-    y, texts = y_all[keep], cleaned["text"].filter(pl.Series(keep))
+    y, texts = y_all[keep], cleaned.filter(pl.Series(keep))
     if len(leaf_names) < 2:
         raise NotEnoughDataError(
             f"labels: the training contacts carry {len(leaf_names)} path; a classifier needs two."
@@ -403,10 +417,11 @@ def train_classifier(
             "n": frame.height,
             "fitted": int((~held).sum()),
             "calibration": int(held.sum()),
-            "empty": int((~keep).sum()),
-            "truncated": int((cleaned["status"] == "truncated").sum()),
-            "max_chars": MAX_CHARS,
+            "empty": account.empty,
+            "truncated": account.truncated,
+            "max_chars": max_chars,
         },
+        max_chars=max_chars,
     )
 
 

@@ -52,11 +52,11 @@ from cxlab._present import (
     ngettext,
     register_labels,
     register_units,
-    scrub_text,
 )
 from cxlab._result import Result
 from cxlab._stats import wilson_interval
-from cxlab.text._classify import ID, ContactClassifier, named_by_path, unlearnt
+from cxlab.text._classify import ID, PREPARED, ContactClassifier, named_by_path, unlearnt
+from cxlab.text._prepare import prepared
 
 register_labels(
     {
@@ -199,8 +199,8 @@ class ClassifierEvaluation(Result):
     contacts scored against the truth (``model_only``/``manual_only``: contacts only one of the
     two gets right; ``estimate`` the difference of accuracies with Newcombe's paired interval;
     ``p_value`` McNemar's exact test). ``counts``: contacts evaluated, not classified (empty
-    text), cut to the maximum length, in neither Chinese nor English, and whose reason the model
-    never learnt (``unlearnt`` names those reasons). ``examples``: a few
+    text), cut to the maximum length, in neither Chinese nor English (``text_language`` ``unknown``), and whose
+    reason the model never learnt (``unlearnt`` names those reasons). ``examples``: a few
     misclassified notes, personal data scrubbed. A category of level 2 or 3 is its path (a name
     under two parents is two categories, shown with its parent).
     """
@@ -484,12 +484,12 @@ class ClassifierEvaluation(Result):
                     n=fmt_value(c["truncated"], "count"), k=fmt_value(c["max_chars"], "count")
                 )
             )
-        if c.get("other_language", 0):
+        if c.get("unknown_language", 0):
             out.append(
                 _(
                     "Texts in neither Chinese nor English, classified from their characters "
                     "alone: {n}."
-                ).format(n=fmt_value(c["other_language"], "count"))
+                ).format(n=fmt_value(c["unknown_language"], "count"))
             )
         return out
 
@@ -634,9 +634,14 @@ def evaluate(
     labels = classifier.labels
     if isinstance(contacts, pl.LazyFrame):  # read only the columns used
         names = contacts.collect_schema().names()
-        wanted = [ID, classifier.text, *labels]
+        wanted = [ID, classifier.text, *labels, *PREPARED]
         contacts = contacts.select([c for c in wanted if c in names]).collect()
-    frame = contacts
+    if classifier.text not in contacts.columns:
+        raise SchemaError(
+            f"the contacts have no column {classifier.text!r}; "
+            f"columns present: {', '.join(contacts.columns[:12])}."
+        )
+    frame, account = prepared(contacts, text=classifier.text, max_chars=classifier.max_chars)
     pred = classifier.predict(frame)
     have_manual = all(c in frame.columns for c in labels)
     table = pred
@@ -662,12 +667,12 @@ def evaluate(
     # compares level 1 and 2), named as a reader knows it
     n_new, new = unlearnt(
         classifier,
-        table.filter(pl.col("text_status") != "empty"),
+        table.filter(pl.col("text_language").is_not_null()),
         "true" if truth is not None else "manual",
     )
     table = named_by_path(table, labels, ("predicted", "manual", "true"))
     rng = np.random.default_rng(seed)
-    done = table.filter(pl.col("text_status") != "empty")
+    done = table.filter(pl.col("text_language").is_not_null())
     if done.height == 0:
         raise NotEnoughDataError(f"{classifier.text}: no contact to evaluate has a text.")
     rows, conf_rows, rel_rows, cal_rows, route_rows, pair_rows = [], [], [], [], [], []
@@ -824,20 +829,18 @@ def evaluate(
                 pl.col(f"{labels[0]}_predicted").alias("predicted"),
             )
             .join(notes, on=ID, how="left")
-            .with_columns(
-                pl.col(classifier.text)  # scrubbed whole, then cut: a cut never splits an id
-                .map_elements(lambda s: scrub_text(s)[:EXAMPLE_CHARS], return_dtype=pl.Utf8)
-                .alias("text")
+            .with_columns(  # the text was scrubbed whole before it is cut: a cut never splits an id
+                pl.col(classifier.text).str.slice(0, EXAMPLE_CHARS).alias("text")
             )
             .select("actual", "predicted", "text")
         )
     counts = {
-        "contacts": table.height,
+        "contacts": account.rows,
         "classified": done.height,
-        "empty": table.height - done.height,
-        "truncated": int((table["text_status"] == "truncated").sum()),
-        "other_language": int((table["language"] == "other").sum()),
-        "max_chars": int(classifier.trained.get("max_chars", 0)),
+        "empty": account.empty,
+        "truncated": account.truncated,
+        "unknown_language": account.languages["unknown"],
+        "max_chars": account.max_chars,
         **({"unlearnt": n_new} if n_new else {}),
     }
     return ClassifierEvaluation(

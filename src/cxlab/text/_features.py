@@ -1,9 +1,9 @@
 """Text features for contact classification: words and character n-grams, TF-IDF weighted.
 
-A text is first *cleaned*: lower-cased, digit runs turned into ``0`` (an order number says
-nothing of the reason), white space collapsed, and cut to :data:`MAX_CHARS` characters. Its
-language is ``"zh"`` when it holds Chinese characters, ``"en"`` when it holds Latin letters and
-``"other"`` otherwise (still classified, from its characters alone, and counted).
+The text read is the one :func:`cxlab.text.prepare_text` gave (stripped, empty as null, scrubbed of
+personal data, cut, its language named); it is then *cleaned* for featurisation only: lower-cased,
+digit runs turned into ``0`` (an order number says nothing of the reason) and white space
+collapsed.
 
 Two families of features are counted and TF-IDF weighted (sublinear term frequency, smoothed
 inverse document frequency, rows scaled to unit length):
@@ -33,13 +33,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from cxlab.text._prepare import MAX_CHARS
-
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
 _CJK = r"[\u4e00-\u9fff]"
-_LATIN = r"[a-z]"
 _PRIMES = (
     np.uint64(0x9E3779B97F4A7C15),
     np.uint64(0xC2B2AE3D27D4EB4F),
@@ -47,42 +44,29 @@ _PRIMES = (
 )
 
 
-def clean(texts: pl.Series) -> pl.DataFrame:
-    """The cleaned text, its language and its status (``ok``, ``empty``, ``truncated``).
+def clean(texts: pl.Series) -> pl.Series:
+    """Prepared texts as the features read them: a scrubbed placeholder in any language as one
+    token (``piiphone``), lower-cased, digit runs as ``0``, white space collapsed (null stays
+    null).
 
     Examples
     --------
     >>> import polars as pl
-    >>> clean(pl.Series(["Order 12345 late!", "  ", "快递 还没到", "Ça va"])).rows()
-    [('order 0 late!', 'en', 'ok'), (None, None, 'empty'), ('快递 还没到', 'zh', 'ok'), ('ça va', 'en', 'ok')]
+    >>> clean(pl.Series(["Order 12345 late!", None, "快递  还没到", "Ça va"])).to_list()
+    ['order 0 late!', None, '快递 还没到', 'ça va']
+    >>> clean(pl.Series(["call [phone] now", "打[电话]"])).to_list()
+    ['call piiphone now', '打 piiphone']
     """
-    raw = texts.cast(pl.Utf8)
-    frame = pl.DataFrame({"raw": raw}).with_columns(
-        pl.col("raw")
+    from cxlab._present import placeholder_words
+
+    words = placeholder_words()
+    return (
+        texts.cast(pl.Utf8)
+        .str.replace_many(list(words), [f" pii{kind} " for kind in words.values()])
         .str.to_lowercase()
         .str.replace_all(r"\d+", "0")
         .str.replace_all(r"\s+", " ")
         .str.strip_chars()
-        .alias("text")
-    )
-    empty = pl.col("text").is_null() | (pl.col("text").str.len_chars() == 0)
-    long = pl.col("text").str.len_chars() > MAX_CHARS
-    return frame.select(
-        pl.when(empty).then(None).otherwise(pl.col("text").str.slice(0, MAX_CHARS)).alias("text"),
-        pl.when(empty)
-        .then(None)
-        .when(pl.col("text").str.contains(_CJK))
-        .then(pl.lit("zh"))
-        .when(pl.col("text").str.contains(_LATIN))
-        .then(pl.lit("en"))
-        .otherwise(pl.lit("other"))
-        .alias("language"),
-        pl.when(empty)
-        .then(pl.lit("empty"))
-        .when(long)
-        .then(pl.lit("truncated"))
-        .otherwise(pl.lit("ok"))
-        .alias("status"),
     )
 
 

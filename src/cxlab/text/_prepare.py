@@ -6,6 +6,14 @@ names its language in ``text_language`` (``zh``, ``en``, ``mixed`` or ``unknown`
 :func:`cxlab.features.text_language`) and replaces phone numbers, e-mail addresses, ID-card and
 bank-card numbers and chat accounts with a typed placeholder (:func:`cxlab._present.scrub_text`)
 before any model reads the text, so nothing personal reaches a model, a table or an export.
+Every model of the text room (the contact-reason classifier, its evaluation, emotions, the
+early-warning list, emerging words) reads its text through :func:`prepare_text`, once: a frame
+that already carries ``text_language`` and ``text_truncated`` is taken as prepared.
+
+All of it runs in polars, a million notes at a time: the language by
+:func:`cxlab.features.text_languages` (the same answer as ``text_language``, text by text), the
+personal data by :func:`cxlab._present.scrub_frame` (the same text as ``scrub_text``, to the
+byte: polars shows which texts hold nothing personal, and only the others are read one by one).
 
 The default length, 1,000 characters, is about five times the longest contact note an agent types
 and keeps a pasted e-mail thread or transcript from dominating a model's features; the head of a
@@ -24,8 +32,8 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from cxlab._errors import OptionError, SchemaError
-from cxlab._present import _, fmt_list, fmt_value, ngettext, scrub_text
-from cxlab.features import text_language
+from cxlab._present import _, fmt_list, fmt_value, ngettext, placeholder_words, scrub_frame
+from cxlab.features import text_languages
 
 MAX_CHARS = 1000  # a note is cut to this many characters before any model reads it
 LANGUAGES = ("zh", "en", "mixed", "unknown")
@@ -169,31 +177,61 @@ def prepare_text(
         raise SchemaError(f"text={text!r} must hold text (Utf8), not {data.schema[text]}.")
     raw = data.get_column(text).cast(pl.Utf8)
     stripped = raw.str.strip_chars()
-    was_there = raw.is_not_null()
-    empty = int((was_there & (stripped.str.len_chars() == 0)).sum())
-    stripped = pl.Series(text, stripped).set(stripped.str.len_chars() == 0, None)
-    values = stripped.unique().drop_nulls().to_list()
-    clean = {v: scrub_text(v) for v in values}  # before cutting: a cut number is still personal
-    scrubbed_values = [v for v, s in clean.items() if s != v]
-    scrubbed = int(stripped.is_in(scrubbed_values).sum()) if scrubbed_values else 0
-    masked = stripped.replace_strict(clean, default=None, return_dtype=pl.Utf8)
+    blank = stripped.str.len_chars() == 0
+    empty = int(blank.sum())
+    stripped = stripped.set(blank, None)
+    before = stripped.to_frame()
+    after = scrub_frame(before)  # before cutting: a cut number is still personal
+    masked = after.get_column(text)
+    scrubbed = 0 if after is before else int((masked != stripped).sum())
     long = (masked.str.len_chars() > max_chars).fill_null(False)
     cut = masked.str.slice(0, max_chars).str.strip_chars()
-    language = {v: text_language(v) for v in cut.unique().drop_nulls().to_list()}
     out = data.with_columns(
         cut.alias(text),
-        cut.replace_strict(language, default=None, return_dtype=pl.Utf8).alias("text_language"),
+        # a placeholder is in the reader's language ([电话]): the text's language is read without
+        text_languages(_without_placeholders(cut)).alias("text_language"),
         long.alias("text_truncated"),
     )
-    counts = out.get_column("text_language").value_counts()
+    return out, _account(
+        out, text, max_chars, empty=empty + int(raw.is_null().sum()), scrubbed=scrubbed
+    )
+
+
+def _without_placeholders(texts: pl.Series) -> pl.Series:
+    """``texts`` with the scrubber's placeholders, in any reader's language, as spaces."""
+    words = list(placeholder_words())
+    return texts.str.replace_many(words, [" "] * len(words))
+
+
+def _account(
+    data: pl.DataFrame, text: str, max_chars: int, *, empty: int, scrubbed: int
+) -> TextAccount:
+    counts = data.get_column("text_language").value_counts()
     by = dict(zip(counts["text_language"].to_list(), counts["count"].to_list(), strict=True))
-    account = TextAccount(
+    return TextAccount(
         column=text,
         rows=data.height,
-        empty=empty + int(raw.is_null().sum()),
-        truncated=int(long.sum()),
+        empty=empty,
+        truncated=int(data.get_column("text_truncated").sum()),
         scrubbed=scrubbed,
         max_chars=max_chars,
         languages={k: int(by.get(k, 0)) for k in LANGUAGES},
     )
-    return out, account
+
+
+def prepared(
+    frame: pl.DataFrame | pl.LazyFrame, *, text: str = "note", max_chars: int = MAX_CHARS
+) -> tuple[pl.DataFrame, TextAccount]:
+    """``frame`` prepared by :func:`prepare_text`, unless it already is: a frame that carries
+    ``text_language`` and ``text_truncated`` is returned as it is, with its account (its empty
+    texts are its null ones; what was scrubbed is no longer known, and counts as none)."""
+    data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+    if (
+        "text_language" in data.columns
+        and "text_truncated" in data.columns
+        and text in data.columns
+    ):
+        return data, _account(
+            data, text, max_chars, empty=int(data.get_column(text).is_null().sum()), scrubbed=0
+        )
+    return prepare_text(data, text=text, max_chars=max_chars)

@@ -57,6 +57,7 @@ from cxlab._result import Result
 from cxlab._stats import adjust_p, wilson_interval
 from cxlab.text._classify import distinct_names, train_classifier
 from cxlab.text._evaluate import ClassifierEvaluation, evaluate
+from cxlab.text._prepare import prepare_text
 from cxlab.text._sentiment import NEGATIVE
 from cxlab.text._topics import Emerging, emerging
 
@@ -606,13 +607,16 @@ def classification(
         f"{dt.date(y, m, 1).isoformat()}..{(now_p.start - dt.timedelta(days=1)).isoformat()}"
     )
     cols = ["contact_id", text, *LEVELS]
-    has_text = pl.col(text).is_not_null() & (pl.col(text).str.strip_chars() != "")
-    train = lf.filter(train_p.filter("arrived_at", tz) & has_text).select(cols).collect()
+    train, _account = prepare_text(
+        lf.filter(train_p.filter("arrived_at", tz)).select(cols).collect(), text=text
+    )
+    train = train.filter(pl.col(text).is_not_null())  # drawn from the notes with a text
     later = lf.filter(now_p.filter("arrived_at", tz)).select(cols).collect()
     labelled = pl.all_horizontal(pl.col(c).is_not_null() for c in LEVELS)
     unlabelled = train.height - int(train.select(labelled.sum()).item())
     train = train.filter(labelled)  # a contact without a reason teaches nothing: left out, said
     said = {"trained": train.height, "unlabelled": unlabelled}
+    has_text = pl.col(text).str.strip_chars().str.len_chars() > 0
     if train.height == 0 or later.filter(has_text).height == 0:
         return _unclassified(later.height, said, reference, target, alpha)
     model = train_classifier(_sample(train, train_sample, seed), text=text, seed=seed)

@@ -43,7 +43,7 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, SchemaError
 from cxlab.features import text_tokens
-from cxlab.text._prepare import MAX_CHARS, TextAccount, prepare_text
+from cxlab.text._prepare import MAX_CHARS, TextAccount, prepared
 
 EMOTIONS = ("angry", "anxious", "neutral", "satisfied")
 NEGATIVE = ("angry", "anxious", "neg", "negative")
@@ -160,18 +160,7 @@ def _prepared(
 ) -> tuple[pl.DataFrame, TextAccount]:
     data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
     _check_text(data, text)
-    if "text_language" in data.columns and "text_truncated" in data.columns:
-        account = TextAccount(
-            column=text,
-            rows=data.height,
-            empty=int(data[text].is_null().sum()),
-            truncated=int(data["text_truncated"].sum()),
-            scrubbed=0,
-            max_chars=max_chars,
-            languages={},
-        )
-        return data, account
-    return prepare_text(data, text=text, max_chars=max_chars)
+    return prepared(data, text=text, max_chars=max_chars)
 
 
 @dataclass(frozen=True)
