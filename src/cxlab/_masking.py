@@ -202,3 +202,13 @@ def mask_column(frame: pl.DataFrame, column: str, *, key: bytes | None = None) -
         .cast(pl.Utf8)
         .map_elements(lambda v: _mask(v, secret), return_dtype=pl.Utf8, skip_nulls=True)
     )
+
+
+def short_mask(masked: str | None, chars: int = 6) -> str | None:
+    """A mask made by :func:`mask_id` with only the first ``chars`` characters of its
+    fingerprint, enough to tell the rows of a list apart on a page (``C0***#7i9x1x``); without
+    the workspace key it cannot be reversed, no more than the whole mask."""
+    if masked is None or "#" not in masked:
+        return masked
+    head, _sep, fingerprint = masked.partition("#")
+    return f"{head}#{fingerprint[:chars]}"

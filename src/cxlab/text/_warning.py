@@ -45,7 +45,7 @@ import polars as pl
 
 from cxlab._errors import NotEnoughDataError, OptionError, SchemaError
 from cxlab._exports import exports_dir, write_export
-from cxlab._masking import mask_column
+from cxlab._masking import mask_column, short_mask
 from cxlab._present import (
     N_,
     Headline,
@@ -131,14 +131,6 @@ def excerpt(text: str | None, width: int = EXCERPT_WIDTH) -> str | None:
     if space > end // 2:  # Latin text: end on a whole word
         cut = cut[:space]
     return cut.rstrip(" ,.;:，。；：、") + "…"
-
-
-def _short_mask(masked: str | None) -> str | None:
-    """A masked id with the first characters of its fingerprint: ``C0***#7i9x1x``."""
-    if masked is None or "#" not in masked:
-        return masked
-    head, _sep, fingerprint = masked.partition("#")
-    return f"{head}#{fingerprint[:FINGERPRINT_SHOWN]}"
 
 
 COLUMNS = (
@@ -250,7 +242,7 @@ class EarlyWarning(Result):
         column."""
         t = self.summary()
         cols: dict[str, pl.Series | list] = {
-            "customer_id": [_short_mask(m) for m in t["customer_id"]],
+            "customer_id": [short_mask(m, FINGERPRINT_SHOWN) for m in t["customer_id"]],
         }
         if "category" in t.columns:
             cols["contact_reason"] = [label(c) for c in t["category"]]
