@@ -283,12 +283,13 @@ def scrub_frame(frame: pl.DataFrame, columns: list[str] | None = None) -> pl.Dat
 # Then each pattern is widened into one Rust reads: a look-behind ``(?<!\d)`` becomes "the start or
 # a non-digit", a look-ahead ``(?!\d)`` "a non-digit or the end" (the same texts match somewhere),
 # a back-reference any separator, a landline's extension and a North American number's 400/800
-# exclusion are dropped, and a chat account is its service's name (a WeChat id its "wxid"): a widened pattern matches every
-# text its original matches, so a text no widened pattern matches is one :func:`personal_spans`
-# leaves whole. The widened patterns read ASCII, on a copy of the text in which, besides the
-# full-width forms :data:`_WIDTH` folds, every character Python's ``\d`` takes for a digit is an
-# ASCII digit, every character its ``\s`` takes for a space is a space, and every character its
-# case-blind match takes for a letter of QQ, WeChat or weixin is that letter. Those sets are read
+# exclusion are dropped, and a chat account is its service's name (a WeChat id its "wxid"): a
+# widened pattern matches every text its original matches, so a text no widened pattern matches is
+# one :func:`personal_spans` leaves whole. The widened patterns read ASCII, on a copy of the text
+# in which, besides the full-width forms :data:`_WIDTH` folds, every character Python's ``\d``
+# takes for a digit is an ASCII digit, every character its ``\s`` takes for a space is a space,
+# and every character its case-blind match takes for a letter of QQ, WeChat, weixin or wxid is
+# that letter. Those sets are read
 # from Python's own ``re``, so both engines agree whatever Unicode version each ships. The texts
 # left, those with something that looks personal, go through the patterns above, each distinct
 # text once and with only the patterns whose widened form it matched.
