@@ -66,6 +66,14 @@ HOSTILE = [
     ("加我QQ 12345678", "12345678", "account"),
     ("微信号: wxid_abc123 联系", "wxid_abc123", "account"),
     ("WeChat: li_wei_88", "li_wei_88", "account"),
+    ("非常愤怒，微信号 wxid_zhang88", "wxid_zhang88", "account"),
+    ("微信号wxid_abc123联系", "wxid_abc123", "account"),
+    ("加我 wxid_ab-c_1 谢谢", "wxid_ab-c_1", "account"),
+    ("微信号 zhang88 加我", "zhang88", "account"),
+    ("SSN 123 45 6789 on file", "123 45 6789", "id"),
+    ("card 6222 0212 3456 7890 123 (mistyped)", "6222 0212 3456 7890 123", "card"),
+    ("refund to 4111 1111 1111 1112", "4111 1111 1111 1112", "card"),
+    ("call +8613812345678", "+8613812345678", "phone"),
 ]
 
 # near misses: left exactly as written
@@ -90,6 +98,8 @@ NEAR_MISSES = [
     "at 09:30-18:00 Mon-Fri",
     "Q3: 2026-07-01 – 2026-09-30, 9:00–18:00",
     "between 1200–1500 calls a day, 12,345–23,456 a month",
+    "order 6222 0212 3456 7890 123 shipped",
+    "微信 payment failed, wechat id required",
 ]
 
 
@@ -109,6 +119,23 @@ def test_hostile_text_is_scrubbed_with_a_typed_placeholder(text: str, data: str,
 def test_near_misses_are_left_alone(text: str) -> None:
     assert personal_spans(text) == []
     assert scrub_text(text) == text
+
+
+def test_accounts_cards_and_phones_written_loosely_get_their_own_placeholder() -> None:
+    """A WeChat id without its name's colon, an SSN with spaces, a card that fails the Luhn
+    check in groups of four, and a mobile after ``+86`` with no space each become one whole
+    placeholder of their kind, with no digit of them left beside it."""
+    with use_language("en"):
+        assert scrub_text("微信号 wxid_abc123") == "微信号 [account]"
+        assert scrub_text("微信号wxid_abc123") == "微信号[account]"
+        assert scrub_text("SSN 123 45 6789") == "SSN [ID]"
+        assert scrub_text("SSN 123-45 6789") == "SSN 123-45 6789"  # one separator throughout
+        assert scrub_text("卡 6222 0212 3456 7890 123") == "卡 [card]"
+        assert scrub_text("卡 6222 0212 3456 7890") == "卡 [card]"
+        assert scrub_text("卡 6222021234567890123") == "卡 6222021234567890123"  # not grouped
+        assert scrub_text("+8613812345678") == "[phone]"
+        assert scrub_text("+4111111111111111") == "[card]"
+        assert scrub_text("order 6222 0212 3456 7890 123") == "order 6222 0212 3456 7890 123"
 
 
 def test_placeholders_in_the_readers_language() -> None:

@@ -48,7 +48,21 @@ OTHERS = [  # the other texts the scrubbing tests read
     "",
     "   ",
 ]
-AROUND_ = ["", " ", "订单号", "\u200b", "１", "x", "Ｑ", "+", "(", "0", "微信："]
+AROUND_ = [
+    "",
+    " ",
+    "订单号",
+    "\u200b",
+    "１",
+    "x",
+    "Ｑ",
+    "+",
+    "(",
+    "0",
+    "微信：",
+    "微信号 ",
+    "ｗｘｉｄ_",
+]
 
 
 def _scrubbed(texts: list[str | None]) -> list[str | None]:
@@ -115,7 +129,19 @@ def test_the_character_classes_are_pythons() -> None:
 PIECES = st.one_of(
     st.text(alphabet="0123456789０１２３４５６７８９٣५๓", min_size=1, max_size=19),
     st.sampled_from(list(" -.+()/:：#（）＋－\u00a0\u3000\u200b\u2013\t\n\x1c")),
-    st.sampled_from([*"qQｑＱİı@＠x转。", "微信号:", "QQ", "wechat", "WeiXin", "ext", "订单号"]),
+    st.sampled_from(
+        [
+            *"qQｑＱİı@＠x转。_",
+            "微信号:",
+            "微信号",
+            "QQ",
+            "wechat",
+            "WeiXin",
+            "ext",
+            "订单号",
+            "wxid_",
+        ]
+    ),
     st.sampled_from(["order ", "card ", "身份证", "你好，", "abc"]),
 )
 TEXTS = st.lists(st.lists(PIECES, max_size=12).map("".join), min_size=1, max_size=20)

@@ -74,7 +74,6 @@ def test_examples_are_scrubbed_before_they_are_cut() -> None:
     assert "1101051949" not in text
 
 
-@pytest.mark.xfail(strict=True, reason="review: a WeChat id written without a colon is kept")
 def test_a_wechat_id_without_a_colon_is_scrubbed() -> None:
     with use_language("en"):
         assert "wxid_zhang88" not in scrub_text("非常愤怒，微信号 wxid_zhang88")

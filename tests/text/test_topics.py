@@ -104,6 +104,33 @@ def test_a_new_phrase_in_the_notes_is_found() -> None:
     assert result.n_now == 800 and result.n_before == 2400
 
 
+def test_accounts_placeholders_and_fragments_are_not_words_that_rise() -> None:
+    """Words written with a new phrase (and only those) may rise: not an account name or id
+    ("zhang88", "wxid", "li_wei"), a scrubbed placeholder in either language or as the
+    classifier's token, a run written against a placeholder, an English stop word ("back",
+    "re") or a Latin fragment."""
+    frame = _contacts(3, rise="network")
+    rng = np.random.default_rng(4)
+    junk = [
+        "，5G套餐降速 re: back zhang88 [电话] wxid li_wei ab9[phone]",
+        " re back zhang88 piiphone [phone] wxid ok, 5G套餐降速",
+    ]
+    april = frame["arrived_at"] >= dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+    notes = [
+        n + junk[i % 2] if now and rng.random() < 0.1 else n
+        for i, (n, now) in enumerate(zip(frame["note"], april, strict=True))
+    ]
+    result = emerging(
+        frame.with_columns(note=pl.Series(notes)), period="2026-04", by="term", time_zone="UTC"
+    )
+    tested = set(result.summary()["term"])
+    risers = set(result.risers()["term"])
+    assert {"5g", "套餐", "降速"} <= risers <= {"5g", "套餐", "降速", "网速", "很慢"}
+    for word in ("zhang88", "zhang", "wxid", "li_wei", "re", "back", "ok", "ab9", "phone"):
+        assert word not in tested, word
+    assert not tested & {"电话", "piiphone", "[phone]", "[电话]"}
+
+
 def test_items_seen_too_rarely_are_not_tested() -> None:
     result = emerging(_contacts(3), period="2026-04", min_count=300, time_zone="UTC")
     assert set(result.summary()["term"]) == {"billing", "delivery", "network", "account"}

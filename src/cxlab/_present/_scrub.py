@@ -13,13 +13,19 @@ What is found (full-width digits and symbols, as Chinese input methods type them
 - Chinese resident ID numbers: 18 characters, an area code, a birth date (18xx-20xx) and three
   digits, then a check digit or ``X``; the check digit is not required to be right, since a
   mistyped ID is still personal;
+- US social security numbers (``123-45-6789``, ``123 45 6789``);
 - bank-card numbers: 13 to 19 digits, unbroken or in groups of four (Amex 4-6-5), that pass
-  the Luhn check, unless an order, ticket or tracking word just precedes them ("订单号", "order");
+  the Luhn check, and 16 to 19 digits written in groups of four (4-4-4-4, 4-4-4-4-3) whether
+  they pass it or not (a mistyped card is still personal), unless an order, ticket or tracking
+  word just precedes them ("订单号", "order"); a number written after ``+`` is a phone number
+  when it can be one;
 - phone numbers: Chinese mobiles ``1[3-9]`` and nine more digits, with or without ``+86``/``0086``
   and spaces or hyphens; landlines with a trunk ``0`` and area code (``010-6123 4567``,
   ``(0755) 1234567``, ``020 7946 0958``); international numbers written with ``+`` and a country
   code (E.164, 8 to 15 digits); North American numbers (``(415) 555-2671``);
-- QQ and WeChat accounts written after their name (``QQ 12345678``, ``微信号: abc_123``).
+- QQ and WeChat accounts written after their name (``QQ 12345678``, ``微信号: abc_123``,
+  ``微信号 zhang88`` when the id holds a digit or an underscore), and a WeChat id anywhere
+  (``wxid_abc123``).
 
 Near misses are left alone: dates and times, amounts, percentages, order and ticket numbers,
 counts, short service numbers (95588, 400-820-1234 is a company's line and kept).
@@ -84,8 +90,8 @@ _ID = re.compile(
     + r"?\d{3}[\dXx]"
     + _EDGE_R
 )
-# a US social security number as written (three, two and four digits with dashes)
-_SSN = re.compile(_EDGE_L + r"\d{3}-\d{2}-\d{4}" + _EDGE_R)
+# a US social security number as written (three, two and four digits, with dashes or spaces)
+_SSN = re.compile(_EDGE_L + r"\d{3}([ \-])\d{2}\1\d{4}" + _EDGE_R)
 _CARD = re.compile(
     _EDGE_L
     + r"(?:\d{13,19}|\d{4}([ \-])\d{4}(?:\1\d{4}){1,2}(?:\1\d{1,4})?|\d{4}([ \-])\d{6}\2\d{4,5}"
@@ -101,9 +107,17 @@ _ACCOUNT = re.compile(
     r"(?:QQ|微信|wechat|weixin)\s*(?:号码|号|id)?\s*[:：]?\s*(\d{5,11})"
     + _EDGE_R
     + r"|(?:QQ|微信|wechat|weixin)\s*(?:号码|号|id)?\s*[:：]\s*([A-Za-z][\w\-]{5,19})"
-    + _EDGE_R,
+    + _EDGE_R
+    # without a colon, only after 号 or id and with a digit or an underscore: "微信号 zhang88",
+    # not "微信 payment"
+    + r"|(?:QQ|微信|wechat|weixin)\s*(?:号码|号|id)\s*"
+    + r"([A-Za-z](?=[A-Za-z\-]*[0-9_])[A-Za-z0-9_\-]{5,19})(?![A-Za-z0-9_\-])"
+    # a WeChat id is one wherever it is written
+    + r"|(wxid_[A-Za-z0-9_\-]+)",
     re.IGNORECASE,
 )
+# the groups of four a card is written in (4-4-4-4, 4-4-4-4-3): a card even when mistyped
+_CARD_GROUPS = re.compile(r"\d{4}([ \-])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?")
 _MOBILE = re.compile(
     r"(?<![\d+])(?:(?:\+|00)?86" + _SEP + r"?|\(\+?86\)\s?)?"
     r"1[3-9]\d[ .\-]?\d{4}[ .\-]?\d{4}" + _EDGE_R
@@ -131,7 +145,7 @@ _NANP = re.compile(
 )
 
 # a cheap first look: most text has no long digit run, no @ and no account word
-_MAYBE = re.compile(r"[@]|\d(?:\D{0,2}\d){6}|qq|微信|wechat|weixin", re.IGNORECASE)
+_MAYBE = re.compile(r"[@]|\d(?:\D{0,2}\d){6}|qq|微信|wechat|weixin|wxid", re.IGNORECASE)
 
 
 def _luhn(digits: str) -> bool:
@@ -185,15 +199,20 @@ def _spans(text: str, run: frozenset[re.Pattern] | None) -> list[tuple[str, int,
             taken.append(("id", m.start(), m.end()))
     for m in matches(_CARD):
         digits = _digits(m.group())
-        if (
-            13 <= len(digits) <= 19
-            and _luhn(digits)
-            and free(m.start(), m.end())
-            and not _ORDER_WORDS.search(flat[max(0, m.start() - 12) : m.start()])
-        ):
-            taken.append(("card", m.start(), m.end()))
+        start = m.start()
+        if not (13 <= len(digits) <= 19 and free(start, m.end())):
+            continue
+        if _ORDER_WORDS.search(flat[max(0, start - 12) : start]):
+            taken.append(("order", start, m.end()))  # kept whole: no phone is read inside it
+            continue
+        if start and flat[start - 1] == "+":
+            if len(digits) <= 15:
+                continue  # a phone number in E.164
+            start -= 1
+        if _luhn(digits) or _CARD_GROUPS.fullmatch(m.group()):
+            taken.append(("card", start, m.end()))
     for m in matches(_ACCOUNT):
-        group = 1 if m.group(1) is not None else 2
+        group = next(g for g in (1, 2, 3, 4) if m.group(g) is not None)
         if free(m.start(group), m.end(group)):
             taken.append(("account", m.start(group), m.end(group)))
     for pattern in (_MOBILE, _LANDLINE, _E164, _NANP):
@@ -203,7 +222,7 @@ def _spans(text: str, run: frozenset[re.Pattern] | None) -> list[tuple[str, int,
                 continue
             if free(m.start(), m.end()):
                 taken.append(("phone", m.start(), m.end()))
-    return sorted(taken, key=lambda t: t[1])
+    return sorted((t for t in taken if t[0] != "order"), key=lambda t: t[1])
 
 
 def scrub_text(text: str) -> str:
@@ -264,17 +283,18 @@ def scrub_frame(frame: pl.DataFrame, columns: list[str] | None = None) -> pl.Dat
 # Then each pattern is widened into one Rust reads: a look-behind ``(?<!\d)`` becomes "the start or
 # a non-digit", a look-ahead ``(?!\d)`` "a non-digit or the end" (the same texts match somewhere),
 # a back-reference any separator, a landline's extension and a North American number's 400/800
-# exclusion are dropped, and a chat account is its service's name: a widened pattern matches every
-# text its original matches, so a text no widened pattern matches is one :func:`personal_spans`
-# leaves whole. The widened patterns read ASCII, on a copy of the text in which, besides the
-# full-width forms :data:`_WIDTH` folds, every character Python's ``\d`` takes for a digit is an
-# ASCII digit, every character its ``\s`` takes for a space is a space, and every character its
-# case-blind match takes for a letter of QQ, WeChat or weixin is that letter. Those sets are read
+# exclusion are dropped, and a chat account is its service's name (a WeChat id its "wxid"): a
+# widened pattern matches every text its original matches, so a text no widened pattern matches is
+# one :func:`personal_spans` leaves whole. The widened patterns read ASCII, on a copy of the text
+# in which, besides the full-width forms :data:`_WIDTH` folds, every character Python's ``\d``
+# takes for a digit is an ASCII digit, every character its ``\s`` takes for a space is a space,
+# and every character its case-blind match takes for a letter of QQ, WeChat, weixin or wxid is
+# that letter. Those sets are read
 # from Python's own ``re``, so both engines agree whatever Unicode version each ships. The texts
 # left, those with something that looks personal, go through the patterns above, each distinct
 # text once and with only the patterns whose widened form it matched.
 
-_ACCOUNT_WORDS = ("qq", "微信", "wechat", "weixin")
+_ACCOUNT_WORDS = ("qq", "微信", "wechat", "weixin", "wxid")
 _WIDEN = (  # (Python, Rust): applied in this order
     (r"(?:\s?(?:转|ext\.?|x)\s?\d{1,5})?", ""),  # an extension comes after a number found anyway
     (r"(?!\(?[48]00)", ""),  # a North American number may then start 400 or 800

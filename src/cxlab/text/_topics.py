@@ -2,9 +2,11 @@
 
 For each category (``by="category"``, or a lower level of the taxonomy, ``"category_l2"`` or
 ``"category_l3"``: share of contacts) or term (``by="term"``: share of
-contacts whose note holds the word at least once; Chinese segmented with jieba, English words,
-stop words and single characters left out), the share in ``period`` is set against the pooled
-share of the ``baseline`` periods just before it.
+contacts whose note holds the word at least once; Chinese segmented with jieba, English words;
+stop words (scikit-learn's English list and the trade's own), single characters, Latin fragments
+of one or two letters, scrubbed placeholders and anything that reads as an account or an id left
+out), the share in ``period`` is set against the pooled share of the ``baseline`` periods just
+before it.
 
 The test is one-sided Fisher's exact test of the 2x2 table (this period / before, item / not):
 given how often the item was seen in the two windows together, the count this period is
@@ -26,7 +28,9 @@ and Knowledge Discovery* 7 (emerging terms in text streams).
 
 from __future__ import annotations
 
+import functools
 import html
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -209,12 +213,59 @@ _STOP = frozenset(
 )
 
 
+# content words of customer service that scikit-learn's general English list counts as stop words
+_KEEP = frozenset(["bill", "amount", "empty", "fire", "system", "detail", "interest", "move"])
+_MIN_LATIN = 3  # a shorter Latin word is a fragment ("re", "cb", "ok") more often than a topic
+# a Latin run with a digit or an underscore in it reads as an account or an id ("zhang88",
+# "wxid_ab12"), unless it is as short as a product name ("5g", "mp3")
+_ID_LIKE = re.compile(
+    r"[A-Za-z0-9_\-]*(?:[A-Za-z][A-Za-z0-9_\-]*[0-9_]|[0-9_][A-Za-z0-9_\-]*[A-Za-z])"
+    r"[A-Za-z0-9_\-]*"
+)
+_ACCOUNT_TOKENS = frozenset(["wxid"])
+
+
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    """The stop words: scikit-learn's English list (but for a few words of the trade), this
+    module's own (English and Chinese), and every token a scrubbed placeholder becomes
+    (``piiphone``)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from cxlab._present import PLACEHOLDERS
+
+    pii = {f"pii{kind}" for kind in PLACEHOLDERS}
+    return frozenset(ENGLISH_STOP_WORDS - _KEEP) | _STOP | _ACCOUNT_TOKENS | pii
+
+
+@functools.cache
+def _placeholders() -> re.Pattern:
+    """A scrubbed placeholder in any language (``[phone]``, ``[电话]``) with any Latin letters,
+    digits or signs written against it (``wxid[account]``, ``+[card]``)."""
+    from cxlab._present import placeholder_words
+
+    words = "|".join(re.escape(w) for w in sorted(placeholder_words(), key=len, reverse=True))
+    return re.compile(rf"[A-Za-z0-9_+\-.@]*(?:{words})[A-Za-z0-9_+\-.]*")
+
+
+def _id_like(match: re.Match) -> str:
+    run = match.group()
+    return " " if len(run) > 3 or "_" in run else run
+
+
 def _terms(text: str, language: str | None) -> set[str]:
+    """The words of a note that may rise: no stop word, no single character, no Latin fragment
+    shorter than :data:`_MIN_LATIN`, no placeholder, and nothing that reads as an account or an
+    id (a Latin run with digits or an underscore, anything written against a placeholder)."""
     lang = "zh" if language in ("zh", "mixed") else "en"
+    text = _ID_LIKE.sub(_id_like, _placeholders().sub(" ", text))
+    stop = _stop_words()
     out = set()
     for t in text_tokens(text, lang):
         t = t.strip().lower()
-        if len(t) < 2 or t in _STOP or not any(ch.isalpha() for ch in t):
+        if len(t) < 2 or t in stop or not any(ch.isalpha() for ch in t):
+            continue
+        if t.isascii() and t.isalpha() and len(t) < _MIN_LATIN:
             continue
         out.add(t)
     return out
