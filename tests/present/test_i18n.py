@@ -207,3 +207,15 @@ def test_parameters_read_in_their_units_in_the_header():
         assert _parameter_text(240.0) == "240"
     with use_language("zh"):
         assert _parameter_text(20, "sl_seconds") == "20秒"
+
+
+def test_the_text_room_calls_a_contact_a_contact_not_a_call():
+    """The contact-reasons report reads notes of every channel: in Chinese a contact is 联络, never
+    来电 (a phone call)."""
+    from babel.messages.pofile import read_po
+
+    path = ROOT / "src/cxlab/_present/locale/zh/text.po"
+    with path.open("rb") as f:
+        catalogue = read_po(f)
+    calls = [m.id for m in catalogue if m.id and "来电" in str(m.string)]
+    assert not calls, calls[:5]

@@ -45,7 +45,7 @@ def test_the_recorded_accuracy_enters_the_scorecard_with_its_target(scratch_work
     assert row["previous"] is None and row["p_value"] is None
     with use_language("en"):
         said = " ".join(card.findings())
-    assert "Contact reasons classified correctly missed its target: 87.0%" in said
+    assert "Contact reasons classified correctly (level 1) missed its target: 87.0%" in said
     # a target in the targets table wins over the one the report was run with
     targets = pl.concat(
         [

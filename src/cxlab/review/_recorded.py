@@ -22,7 +22,7 @@ from cxlab.review._period import ReviewPeriods
 RECORDED = {"classification_accuracy": ("05_contact_reasons", "classification_accuracy")}
 """KPI -> (the report that records it, the key of its card)."""
 
-register_labels({"classification_accuracy": N_("Contact reasons classified correctly")})
+register_labels({"classification_accuracy": N_("Contact reasons classified correctly (level 1)")})
 
 SCHEMA = {
     "kpi": pl.Utf8,

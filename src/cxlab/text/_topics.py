@@ -374,7 +374,7 @@ class Emerging(Result):
         return [
             Headline(
                 key=f"emerging_{self.by}",
-                label=N_("Topics on the rise"),
+                label=N_("Words on the rise") if self.by == "term" else N_("Reasons on the rise"),
                 value=self.risers().height,
                 unit="count",
                 period=self.period_obj.iso,
