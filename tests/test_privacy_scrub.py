@@ -74,6 +74,27 @@ HOSTILE = [
     ("card 6222 0212 3456 7890 123 (mistyped)", "6222 0212 3456 7890 123", "card"),
     ("refund to 4111 1111 1111 1112", "4111 1111 1111 1112", "card"),
     ("call +8613812345678", "+8613812345678", "phone"),
+    # after a label, whatever the check digit (label-keyed rules)
+    ("非常愤怒 银行卡 6222021234567890123", "6222021234567890123", "card"),
+    ("card no 6222021234567890123", "6222021234567890123", "card"),
+    ("Card No.: 6222 0212 3456 7890 12", "6222 0212 3456 7890 12", "card"),
+    ("卡号6222021234567890", "6222021234567890", "card"),
+    ("银行卡号：6222021234567890", "6222021234567890", "card"),
+    ("account number: 12345678901", "12345678901", "account"),
+    ("账号 6222021234", "6222021234", "account"),
+    ("微信 zhang_88a", "zhang_88a", "account"),
+    ("加我微信zhang88", "zhang88", "account"),
+    ("wx: zhang88", "zhang88", "account"),
+    ("WX:lisi_wang", "lisi_wang", "account"),
+    ("vx zhang88", "zhang88", "account"),
+    ("my wechat is zhang_88a", "zhang_88a", "account"),
+    ("passport E12345678", "E12345678", "id"),
+    ("护照号：G1234567 请核实", "G1234567", "id"),
+    ("email lisi dot wang at gmail dot com", "lisi dot wang at gmail dot com", "email"),
+    ("li [at] qq [dot] com", "li [at] qq [dot] com", "email"),
+    ("IBAN DE89 3704 0044 0532 0130 00", "DE89 3704 0044 0532 0130 00", "account"),
+    ("iban: DE89370400440532013000", "DE89370400440532013000", "account"),
+    ("pay to GB29 NWBK 6016 1331 9268 19", "GB29 NWBK 6016 1331 9268 19", "account"),
 ]
 
 # near misses: left exactly as written
@@ -100,6 +121,15 @@ NEAR_MISSES = [
     "between 1200–1500 calls a day, 12,345–23,456 a month",
     "order 6222 0212 3456 7890 123 shipped",
     "微信 payment failed, wechat id required",
+    # label words without what they label
+    "银行卡扣费2次，卡号未提供",
+    "credit card 2 charges, card no longer works",
+    "account locked since 2026-07-01, account no. unknown",
+    "my wechat is down, wx pay failed, vx",
+    "passport renewal due 2027",
+    "IBAN not given; SF1234 5678",
+    "waited at home, dot matrix printer",
+    "agent at desk 12 dot 5",
 ]
 
 

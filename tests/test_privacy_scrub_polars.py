@@ -143,6 +143,34 @@ PIECES = st.one_of(
         ]
     ),
     st.sampled_from(["order ", "card ", "身份证", "你好，", "abc"]),
+    st.sampled_from(
+        [
+            "银行卡",
+            "卡号",
+            "card no ",
+            "ＣＡＲＤ Ｎｏ.",
+            "account number",
+            "账号",
+            "wx",
+            "ＶＸ ",
+            "wechat is ",
+            "zhang_88a",
+            "passport ",
+            "护照号",
+            "E",
+            "IBAN ",
+            "DE89",
+            " ",
+            " dot ",
+            " at ",
+            " [dot] ",
+            "gmail",
+            "lisi",
+            "ſ",
+            "K",
+            "İ",
+        ]
+    ),
 )
 TEXTS = st.lists(st.lists(PIECES, max_size=12).map("".join), min_size=1, max_size=20)
 

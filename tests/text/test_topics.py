@@ -211,3 +211,29 @@ def test_the_report_reads_the_change_in_words_and_percentages() -> None:
         assert result.reader_table()["share_move"][0].startswith("从")
     full = result.full_table()
     assert full.height == result.table.height and "q_value" in full.columns
+
+
+def test_a_name_or_an_account_in_one_customers_many_contacts_does_not_rise() -> None:
+    """A name and an account planted in 60 April contacts of one customer (and a few of a
+    second one) would rise on contacts alone; a word must come from at least 10 customers, and
+    the run after an account label is never a word. The planted phrase, written by many
+    customers, still rises."""
+    frame = _contacts(2, rise="network")
+    n = frame.height
+    rng = np.random.default_rng(5)
+    customers = [f"C-{i:05d}" for i in rng.integers(3000, size=n)]
+    april = (frame["arrived_at"] >= dt.datetime(2026, 4, 1, tzinfo=dt.UTC)).to_list()
+    notes = frame["note"].to_list()
+    planted = [i for i in range(n) if april[i]][:66]
+    for k, i in enumerate(planted):
+        customers[i] = "C-99999" if k < 60 else "C-99998"
+        notes[i] = notes[i] + " 客户张伟 说 wx lisiwang 急 account no: abcdef"
+    frame = frame.with_columns(note=pl.Series(notes), customer_id=pl.Series(customers))
+    result = emerging(frame, period="2026-04", by="term", time_zone="UTC")
+    tested = set(result.summary()["term"])
+    assert not tested & {"张伟", "lisiwang", "abcdef"}
+    assert {"5g", "套餐", "降速"} <= set(result.risers()["term"])
+    # without customer ids, the name rises on the contacts alone; the accounts still do not
+    alone = emerging(frame.drop("customer_id"), period="2026-04", by="term", time_zone="UTC")
+    assert "张伟" in set(alone.risers()["term"])
+    assert not set(alone.summary()["term"]) & {"lisiwang", "abcdef"}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 import re
 
 import polars as pl
@@ -286,9 +288,11 @@ def test_the_report_shows_one_line_a_customer() -> None:
         page = result._repr_html_()
     assert shown.columns == [
         "customer_id",
+        "arrived_on",
         "contact_reason",
         "predicted_emotion",
         "value_band",
+        "other_contacts",
         "note_excerpt",
     ]
     assert all(re.fullmatch(r"C-\*\*\*#[0-9a-z]{6}", m) for m in shown["customer_id"])
@@ -335,3 +339,60 @@ def test_the_answer_counts_the_call_back_list_in_customers_over_its_window() -> 
     with use_language("zh"):
         said = cx.text.answer(reasons, call_back=result).findings()
     assert any("需回访 3 位" in s and "今天" not in s for s in said)
+
+
+def _downloads(page: str) -> list[str]:
+    """The CSV files a page embeds, decoded."""
+    return [
+        base64.b64decode(href).decode("utf-8-sig")
+        for href in re.findall(r"href='data:text/csv;charset=utf-8;base64,([^']+)'", page)
+    ]
+
+
+def test_the_reports_download_holds_only_what_the_body_shows() -> None:
+    """The embedded call-back download carries the body's columns for every row (short mask,
+    day, reason, emotion, value band, other contacts, the scrubbed start of the note): never the
+    whole note, the channel, the queue or the segment, nor a label-keyed personal number."""
+    long = (
+        "气死了，宽带三天没修好，这个说明很长很长很长很长很长很长很长很长，护照 E12345678，"
+        "银行卡 6222021234567890123，加我微信zhang_88a，"
+        "wx: lisi_99 email lisi dot wang at gmail dot com"
+    )
+    contacts = _contacts().with_columns(
+        pl.when(pl.col("contact_id") == "K-100001")
+        .then(pl.lit(long))
+        .otherwise(pl.col("note"))
+        .alias("note"),
+        pl.lit("phone").alias("channel"),
+        pl.lit("broadband_vip").alias("queue"),
+    )
+    result = early_warning(contacts, _customers(), time_zone="Asia/Shanghai")
+    with use_language("en"):
+        page = result._repr_html_()
+    (csv,) = _downloads(page)
+    got = pl.read_csv(io.StringIO(csv))
+    assert got.columns == [
+        "Customer",
+        "Arrived on",
+        "Contact reason",
+        "Emotion read",
+        "Monthly value",
+        "Other upset contacts",
+        "Agent's note (start)",
+    ], got.columns
+    assert got.height == 3 and got["Other upset contacts"].to_list() == [0, 0, 0]
+    assert got["Arrived on"].to_list() == ["2026-03-10"] * 3
+    for secret in (
+        "E12345678",
+        "6222021234567890123",
+        "zhang_88a",
+        "lisi_99",
+        "lisi dot wang",
+        "broadband_vip",
+        "Phone",
+        "Individual",
+        "很长很长很长很长很长很长很长很长",
+    ):
+        assert secret not in csv and secret not in page, secret
+    body = result.reader_table()
+    assert got["Agent's note (start)"].to_list() == body["note_excerpt"].to_list()

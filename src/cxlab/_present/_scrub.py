@@ -27,8 +27,31 @@ What is found (full-width digits and symbols, as Chinese input methods type them
   ``微信号 zhang88`` when the id holds a digit or an underscore), and a WeChat id anywhere
   (``wxid_abc123``).
 
+Label-keyed rules: what follows a label is personal whatever its form, with no Luhn check:
+
+- a number of 8 to 30 digits after a card label (``银行卡``, ``卡号``, ``card no``, ``card
+  number``) is a card, after an account label (``账号``, ``帐号``, ``account no``, ``account
+  number``) an account: ``银行卡 6222021234567890123``, ``卡号6222021234567890``;
+- a chat id after WeChat's name however it is written (``微信``, ``wechat``, ``weixin``, ``wx``,
+  ``vx``, with or without a colon and spaces, "my wechat is ..."): after a colon any id of six
+  characters or more, else one of five or more holding a digit or an underscore
+  (``加我微信zhang88``, ``vx zhang88``; not ``微信 payment``);
+- a passport number (one or two letters and 7 to 9 digits, or the digits alone) after
+  ``passport`` or ``护照``: ``passport E12345678``;
+- an IBAN, its country code and check digits included: after the word IBAN, or written in three
+  groups of four or more (``DE89 3704 0044 0532 0130 00``);
+- an e-mail address spelt out with ``at`` and ``dot`` (``lisi dot wang at gmail dot com``,
+  ``li [at] qq [dot] com``).
+
 Near misses are left alone: dates and times, amounts, percentages, order and ticket numbers,
-counts, short service numbers (95588, 400-820-1234 is a company's line and kept).
+counts, short service numbers (95588, 400-820-1234 is a company's line and kept), and a label
+with nothing personal after it (``银行卡扣费2次``, ``card no longer works``).
+
+What is NOT scrubbed: names of people (``张伟``, ``Li Wei``), street and postal addresses,
+licence plates, dates of birth written alone, and ids of free form without a label before them
+(``zhang88`` on its own, a passport number without the word passport, a bank account number
+without its label or IBAN form). A text that may hold these must not be published whole: the
+reports show a note's scrubbed start, never the note.
 """
 
 from __future__ import annotations
@@ -116,6 +139,53 @@ _ACCOUNT = re.compile(
     + r"|(wxid_[A-Za-z0-9_\-]+)",
     re.IGNORECASE,
 )
+# a number after a card or account label is one, whatever its check digit: "银行卡 6222…",
+# "卡号6222…", "card no. 6222…", "account number: 1234…", "账号 1234…" (the label is kept)
+_LABELLED = re.compile(
+    r"(?:(银行卡|卡号|(?<![A-Za-z])card\s*(?:no\.?|number|num\.?|#)(?![A-Za-z]))"
+    r"|(账号|帐号|(?<![A-Za-z])account\s*(?:no\.?|number|num\.?|#)(?![A-Za-z])))"
+    r"\s*(?:号码|号)?\s*(?:is\s*)?[:：#]?\s*"
+    r"(\d(?:[ \-]?\d){7,29})" + _EDGE_R,
+    re.IGNORECASE,
+)
+# a chat id after WeChat's name however it is written (微信, wechat, weixin, wx, vx): after a
+# colon any id of six or more characters, else one of five or more with a digit or an underscore
+# ("加我微信zhang88", "vx zhang88", "my wechat is zhang_88a"; not "微信 payment")
+_CHAT = re.compile(
+    r"(?:微信|(?<![A-Za-z])(?:wechat|weixin|wx|vx)(?![A-Za-z]))"
+    r"\s*(?:号码|号|id|account)?\s*(?:is\s+)?"
+    r"(?:[:：]\s*([A-Za-z][A-Za-z0-9_\-]{5,19})"
+    r"|([A-Za-z](?=[A-Za-z\-]*[0-9_])[A-Za-z0-9_\-]{4,19}))(?![A-Za-z0-9_\-])",
+    re.IGNORECASE,
+)
+# a passport number after its label: "passport E12345678", "护照号：G1234567"
+_PASSPORT = re.compile(
+    r"(?:passport|护照)\s*(?:no\.?|number|num\.?|#|号码|号)?\s*[:：#]?\s*"
+    r"([A-Za-z]{0,2}\d{7,9})(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+# an IBAN: a country code, two check digits and the account in groups of four; one after the
+# word IBAN, or written in three or more groups of four, its country code included
+_IBAN = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])"
+)
+_IBAN_LABEL = re.compile(r"iban\s*[:：#]?\s*$", re.IGNORECASE)
+_IBAN_GROUPS = re.compile(r"[A-Z]{2}[0-9]{2}(?: [A-Z0-9]{4}){3}")
+# an e-mail address spelt out: "lisi dot wang at gmail dot com", "li [at] qq [dot] com"
+_AT = r"(?:\s+at\s+|\s*[\[(]at[\])]\s*)"
+_DOT = r"(?:\s+dot\s+|\s*[\[(]dot[\])]\s*)"
+_SPELT_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._\-])[A-Za-z0-9][A-Za-z0-9._\-]*(?:"
+    + _DOT
+    + r"[A-Za-z0-9][A-Za-z0-9_\-]*)*"
+    + _AT
+    + r"[A-Za-z0-9][A-Za-z0-9\-]*(?:"
+    + _DOT
+    + r"[A-Za-z0-9][A-Za-z0-9\-]*)*"
+    + _DOT
+    + r"[A-Za-z]{2,}(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
 # the groups of four a card is written in (4-4-4-4, 4-4-4-4-3): a card even when mistyped
 _CARD_GROUPS = re.compile(r"\d{4}([ \-])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?")
 _MOBILE = re.compile(
@@ -145,7 +215,7 @@ _NANP = re.compile(
 )
 
 # a cheap first look: most text has no long digit run, no @ and no account word
-_MAYBE = re.compile(r"[@]|\d(?:\D{0,2}\d){6}|qq|微信|wechat|weixin|wxid", re.IGNORECASE)
+_MAYBE = re.compile(r"[@]|\d(?:\D{0,2}\d){6}|qq|微信|wechat|weixin|wx|vx|dot", re.IGNORECASE)
 
 
 def _luhn(digits: str) -> bool:
@@ -191,6 +261,13 @@ def _spans(text: str, run: frozenset[re.Pattern] | None) -> list[tuple[str, int,
 
     for m in matches(_EMAIL):
         taken.append(("email", m.start(), m.end()))
+    for m in matches(_SPELT_EMAIL):
+        if free(m.start(), m.end()):
+            taken.append(("email", m.start(), m.end()))
+    for m in matches(_IBAN):
+        labelled = _IBAN_LABEL.search(flat[max(0, m.start() - 8) : m.start()])
+        if (labelled or _IBAN_GROUPS.match(m.group())) and free(m.start(), m.end()):
+            taken.append(("account", m.start(), m.end()))
     for m in matches(_ID):
         if free(m.start(), m.end()):
             taken.append(("id", m.start(), m.end()))
@@ -211,10 +288,20 @@ def _spans(text: str, run: frozenset[re.Pattern] | None) -> list[tuple[str, int,
             start -= 1
         if _luhn(digits) or _CARD_GROUPS.fullmatch(m.group()):
             taken.append(("card", start, m.end()))
+    for m in matches(_LABELLED):
+        if free(m.start(3), m.end(3)):
+            taken.append(("card" if m.group(1) else "account", m.start(3), m.end(3)))
     for m in matches(_ACCOUNT):
         group = next(g for g in (1, 2, 3, 4) if m.group(g) is not None)
         if free(m.start(group), m.end(group)):
             taken.append(("account", m.start(group), m.end(group)))
+    for m in matches(_CHAT):
+        group = 1 if m.group(1) is not None else 2
+        if free(m.start(group), m.end(group)):
+            taken.append(("account", m.start(group), m.end(group)))
+    for m in matches(_PASSPORT):
+        if free(m.start(1), m.end(1)):
+            taken.append(("id", m.start(1), m.end(1)))
     for pattern in (_MOBILE, _LANDLINE, _E164, _NANP):
         for m in matches(pattern):
             n = len(_digits(m.group()))
@@ -295,6 +382,23 @@ def scrub_frame(frame: pl.DataFrame, columns: list[str] | None = None) -> pl.Dat
 # text once and with only the patterns whose widened form it matched.
 
 _ACCOUNT_WORDS = ("qq", "微信", "wechat", "weixin", "wxid")
+_FIRST_WORDS = (*_ACCOUNT_WORDS, "wx", "vx", "dot")  # what may be personal without a digit or @
+# the letters of every label word: a copy's letter is the ASCII one Python's case-blind match
+# takes it for
+_LABEL_WORDS = (*_FIRST_WORDS, "card", "account", "number", "passport", "iban", "is", "at")
+# the patterns keyed by a label, as polars reads them on the copy: the label (and for a card or
+# account label, the first digit after it), a superset of what each Python pattern matches
+_LABEL_CHECKS = (
+    (
+        _LABELLED,
+        r"(?i:银行卡|卡号|账号|帐号|card *(?:no\.?|number|num\.?|#)|account *(?:no\.?|number|num\.?|#))"
+        r" *(?:号码|号)? *(?:is *)?[:：#]? *[0-9]",
+    ),
+    (_CHAT, r"(?i:微信|wechat|weixin|wx|vx)"),
+    (_PASSPORT, r"(?i:passport|护照)"),
+    (_IBAN, r"[A-Z]{2}[0-9]{2} ?[A-Z0-9]{4} ?[A-Z0-9]{4}"),
+    (_SPELT_EMAIL, r"(?i:dot)"),
+)
 _WIDEN = (  # (Python, Rust): applied in this order
     (r"(?:\s?(?:转|ext\.?|x)\s?\d{1,5})?", ""),  # an extension comes after a number found anyway
     (r"(?!\(?[48]00)", ""),  # a North American number may then start 400 or 800
@@ -369,7 +473,7 @@ def _prefilter() -> tuple[list[str], list[str], str, list[tuple[re.Pattern, str]
             table[ch] = str(int(ch)) if ch.isdecimal() else "0"
     for ch in re.findall(r"\s", every):
         table.setdefault(ch, " ")
-    letters = sorted({c for word in _ACCOUNT_WORDS for c in word if c.isascii()})
+    letters = sorted({c for word in _LABEL_WORDS for c in word if c.isascii()})
     for ch in re.findall(f"(?i)[{''.join(letters)}]", every):
         if ch not in table and not ch.isascii():
             table[ch] = next(c for c in letters if re.fullmatch(f"(?i){c}", ch))
@@ -389,12 +493,13 @@ def _prefilter() -> tuple[list[str], list[str], str, list[tuple[re.Pattern, str]
 
     raw_at = _ranges(["@"] + [k for k, v in table.items() if v == "@"])
     first = "|".join(
-        [f"[{raw_at}]", char_class(r"\d")] + [spelt(w, raw=True) for w in _ACCOUNT_WORDS]
+        [f"[{raw_at}]", char_class(r"\d")] + [spelt(w, raw=True) for w in _FIRST_WORDS]
     )
     checks = [
         (p, _widened(p)) for p in (_EMAIL, _ID, _SSN, _CARD, _MOBILE, _LANDLINE, _E164, _NANP)
     ]
     checks.append((_ACCOUNT, "|".join(spelt(w, raw=False) for w in _ACCOUNT_WORDS)))
+    checks.extend(_LABEL_CHECKS)
     return list(table), list(table.values()), first, checks
 
 

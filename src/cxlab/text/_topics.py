@@ -5,8 +5,13 @@ For each category (``by="category"``, or a lower level of the taxonomy, ``"categ
 contacts whose note holds the word at least once; Chinese segmented with jieba, English words;
 stop words (scikit-learn's English list and the trade's own), single characters, Latin fragments
 of one or two letters, scrubbed placeholders and anything that reads as an account or an id left
-out), the share in ``period`` is set against the pooled share of the ``baseline`` periods just
-before it.
+out, and the run of letters and digits right after an account label such as ``wx``, ``微信`` or
+``account no``), the share in ``period`` is set against the pooled share of the ``baseline``
+periods just before it. Where the contacts carry ``customer_id``, a word written by fewer than
+``min_customers`` (10) distinct customers in the two windows together is not tested, and one
+whose count this period comes from fewer than ``min_customers`` customers does not rise: a name
+or an account written into one customer's many contacts is not a topic (leaving a word out of
+the risers can only make the false discoveries fewer).
 
 The test is one-sided Fisher's exact test of the 2x2 table (this period / before, item / not):
 given how often the item was seen in the two windows together, the count this period is
@@ -223,6 +228,18 @@ _ID_LIKE = re.compile(
     r"[A-Za-z0-9_\-]*"
 )
 _ACCOUNT_TOKENS = frozenset(["wxid"])
+# the run of Latin letters, digits and signs right after an account label is an account or a
+# name, never a topic ("wx lisi", "微信lisiwang", "card no: abcd"); the label itself is kept
+_AFTER_LABEL = re.compile(
+    r"((?<![A-Za-z])(?:wx|vx|wechat|weixin|qq|passport|iban|email|e-mail|mail"
+    r"|card\s*(?:no\.?|number)|account\s*(?:no\.?|number|name|id))(?![A-Za-z])"
+    r"|微信号?|QQ号?|银行卡号?|卡号|账号|帐号|护照号?|邮箱|身份证号?)"
+    r"\s*(?:号码|号|id|is)?\s*[:：#]?\s*[A-Za-z0-9_\-.@]+",
+    re.IGNORECASE,
+)
+MIN_CUSTOMERS = 10
+"""Distinct customers a word of the notes must come from to rise (where ``customer_id`` is
+known): a name or an account written into one customer's many contacts is not a topic."""
 
 
 @functools.cache
@@ -256,9 +273,11 @@ def _id_like(match: re.Match) -> str:
 def _terms(text: str, language: str | None) -> set[str]:
     """The words of a note that may rise: no stop word, no single character, no Latin fragment
     shorter than :data:`_MIN_LATIN`, no placeholder, and nothing that reads as an account or an
-    id (a Latin run with digits or an underscore, anything written against a placeholder)."""
+    id (a Latin run with digits or an underscore, anything written against a placeholder, the
+    run right after an account label such as ``wx``, ``微信`` or ``account no``)."""
     lang = "zh" if language in ("zh", "mixed") else "en"
-    text = _ID_LIKE.sub(_id_like, _placeholders().sub(" ", text))
+    text = _AFTER_LABEL.sub(r"\1 ", _placeholders().sub(" ", text))
+    text = _ID_LIKE.sub(_id_like, text)
     stop = _stop_words()
     out = set()
     for t in text_tokens(text, lang):
@@ -537,6 +556,7 @@ def emerging(
     text: str = "note",
     alpha: float = 0.05,
     min_count: int = 10,
+    min_customers: int = MIN_CUSTOMERS,
     time_zone: str | None = None,
     max_chars: int = MAX_CHARS,
 ) -> Emerging:
@@ -583,7 +603,8 @@ def emerging(
         raise NotEnoughDataError("emerging: the contacts table has no rows.")
     p = parse_period(period, first=span["first"], last=span["last"])
     before = _baseline(p, baseline)
-    keep = ["arrived_at", column]
+    by_customer = by == "term" and "customer_id" in names
+    keep = ["arrived_at", column] + (["customer_id"] if by_customer else [])
     now = lf.filter(p.filter("arrived_at", tz)).select(keep).collect()
     then = lf.filter(before.filter("arrived_at", tz)).select(keep).collect()
     for frame, which in ((now, p), (then, before)):
@@ -593,6 +614,7 @@ def emerging(
                 f"contacts cover {span['first']} to {span['last']} ({tz})."
             )
     account = None
+    writers = None
     if by != "term":
         now, then = now.drop_nulls(column), then.drop_nulls(column)
         c1 = now[column].value_counts()
@@ -610,11 +632,17 @@ def emerging(
             for t, lang in zip(both[text].to_list(), both["text_language"].to_list(), strict=True)
         ]
         long = (
-            both.select("_now")
+            both.select("_now", *(["customer_id"] if by_customer else []))
             .with_columns(pl.Series(column, terms, pl.List(pl.Utf8)))
             .explode(column)
         )
         long = long.drop_nulls(column)
+        if by_customer:  # distinct customers who wrote each word, in both windows and now
+            who = long.drop_nulls("customer_id").group_by(column)
+            writers = who.agg(
+                pl.col("customer_id").n_unique().alias("_customers"),
+                pl.col("customer_id").filter(pl.col("_now")).n_unique().alias("_customers_now"),
+            )
         c1 = long.filter(pl.col("_now")).select(column)[column].value_counts()
         c0 = long.filter(~pl.col("_now")).select(column)[column].value_counts()
         n1 = int(both["_now"].sum())
@@ -625,11 +653,22 @@ def emerging(
         .fill_null(0)
         .rename({column: "term"})
     )
+    if writers is not None:
+        counts = counts.join(writers.rename({column: "term"}), on="term", how="left").fill_null(0)
     total = counts["count_now"] + counts["count_before"]
-    untested = int((total < min_count).sum())
-    counts = counts.filter(total >= min_count)
+    enough = total >= min_count
+    if writers is not None:  # a word from fewer customers than min_customers is not tested
+        enough = enough & (counts["_customers"] >= min_customers)
+    untested = int((~enough).sum())
+    counts = counts.filter(enough)
     if n1 == 0 or n0 == 0:  # nothing to compare: an empty result, its findings say why
         counts = counts.head(0)
+    # and it rises only when this period's count comes from at least min_customers customers
+    widely = (
+        counts["_customers_now"].to_numpy() >= min_customers
+        if writers is not None
+        else np.ones(counts.height, dtype=bool)
+    )
     x1 = counts["count_now"].to_numpy().astype(float)
     x0 = counts["count_before"].to_numpy().astype(float)
     p_values = stats.hypergeom.sf(x1 - 1, n1 + n0, x1 + x0, n1) if len(x1) else np.array([])
@@ -658,7 +697,7 @@ def emerging(
             "ci_high": du,
             "p_value": p_values,
             "q_value": q_values,
-            "rising": (q_values <= alpha) & (s1 > s0),
+            "rising": (q_values <= alpha) & (s1 > s0) & widely,
         },
         schema_overrides={"n_now": pl.Int64, "n_before": pl.Int64},
     ).sort(["rising", "q_value", "estimate"], descending=[True, False, True])

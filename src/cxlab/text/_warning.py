@@ -53,7 +53,6 @@ from cxlab._present import (
     _,
     fmt_value,
     label,
-    label_levels,
     local_zone,
     ngettext,
     parse_period,
@@ -237,35 +236,32 @@ class EarlyWarning(Result):
 
     def reader_table(self) -> pl.DataFrame:
         """The list as a reader reads it, one line a customer: the customer (masked, shortened),
-        the contact reason, the emotion read, the band of the customer's monthly value and the
-        start of the note (scrubbed, then cut). The download (:meth:`summary`) holds every
-        column."""
+        the day of the contact, the contact reason, the emotion read, the band of the customer's
+        monthly value, the count of the customer's other upset contacts and the start of the note
+        (scrubbed, then cut). The report's download (:meth:`download`) holds the same columns;
+        the full list is only in the analyst's export (:meth:`export`)."""
         t = self.summary()
         cols: dict[str, pl.Series | list] = {
             "customer_id": [short_mask(m, FINGERPRINT_SHOWN) for m in t["customer_id"]],
+            "arrived_on": t["arrived_on"],
         }
         if "category" in t.columns:
             cols["contact_reason"] = [label(c) for c in t["category"]]
         cols["predicted_emotion"] = [label(e) for e in t["predicted_emotion"]]
         cols["value_band"] = [label(v) for v in t["value_band"]]
+        if "other_contacts" in t.columns:
+            cols["other_contacts"] = t["other_contacts"].cast(pl.Int64)
         if "note" in t.columns:
             cols["note_excerpt"] = pl.Series([excerpt(n) for n in t["note"]], dtype=pl.Utf8)
         return pl.DataFrame(cols)
 
     def download(self) -> pl.DataFrame:
-        """The list as the report's download holds it: every column of :meth:`summary` (ids
-        masked, notes scrubbed), its levels in the report's language."""
-        levels = (
-            "channel",
-            "queue",
-            "category",
-            "predicted_emotion",
-            "value_tier",
-            "segment",
-            "value_band",
-        )
-        t = self.summary().rename({"unresolved": "follow_up_state"}, strict=False)
-        return label_levels(t, [*levels, "follow_up_state"])
+        """The list as the report's download holds it: what the body shows, every row
+        (:meth:`reader_table`: short masked id, day, reason, emotion, value band, other
+        contacts, the scrubbed start of the note). Never the whole note, the channel, the queue
+        or the segment: together they could single a customer out; the full list is only in the
+        analyst's export."""
+        return self.reader_table()
 
     def _repr_html_(self) -> str:
         from cxlab._present import CSS, cards_html, csv_link, findings_html, table_html
