@@ -180,3 +180,25 @@ def test_paired_interval_covers_the_planted_difference() -> None:
     assert 0.93 <= covered / seeds <= 0.97
     assert rejected / seeds <= 0.055
     assert paired_width < 0.85 * unpaired_width
+
+
+def test_the_answer_leaves_out_a_family_never_tested_and_says_there_are_no_notes() -> None:
+    """October without notes: no word is tested, so the answer names only the reasons; the
+    emotion sentence says there are no notes to read, never another month's share."""
+    frame, _truth = labelled_contacts(1200, seed=4, months=4)
+    frame = frame.with_columns(
+        pl.when(pl.col("arrived_at") >= dt.datetime(2026, 10, 1, tzinfo=dt.UTC))
+        .then(None)
+        .otherwise(pl.col("note"))
+        .alias("note")
+    )
+    kw = {"period": "2026-10", "time_zone": "UTC"}
+    words = cx.text.rising(frame, by="term", sample=None, **kw)
+    assert words.table.height == 0
+    feelings = cx.text.emotion_trend(frame, sample=None, **kw)
+    with use_language("en"):
+        said = cx.text.answer(cx.text.reasons(frame, **kw), words=words, feelings=feelings)
+        said = said.findings()
+    assert not any("word" in s for s in said)
+    assert "No notes to read in this period." in said
+    assert not any("state anger or anxiety" in s for s in said)
