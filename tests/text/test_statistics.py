@@ -202,3 +202,14 @@ def test_the_answer_leaves_out_a_family_never_tested_and_says_there_are_no_notes
     assert not any("word" in s for s in said)
     assert "No notes to read in this period." in said
     assert not any("state anger or anxiety" in s for s in said)
+
+
+def test_the_reason_table_calls_its_adjusted_p_values_q_values() -> None:
+    frame = _clustered(60, 2, 0.3, seed=2)
+    shown = cx.text.reasons(frame, period="2026-10", time_zone="UTC").shown()
+    assert "q_value" in shown.columns and "p_value" not in shown.columns
+    with use_language("en"):
+        assert (
+            "<th>q-value</th>"
+            in cx.text.reasons(frame, period="2026-10", time_zone="UTC")._repr_html_()
+        )

@@ -194,7 +194,7 @@ class ReasonShares(Result):
             "count_now",
             "share_now",
             "share_before",
-            "p_value",
+            pl.col("p_value").alias("q_value"),  # adjusted across a level (Benjamini-Hochberg)
         )
 
     def _repr_html_(self) -> str:
