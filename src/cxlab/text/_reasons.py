@@ -745,9 +745,10 @@ def rising(
     _check_size("sample", sample)
     need = ("arrived_at", "category_l3") if by == "reason" else ("arrived_at", text)
     lf = _frame(contacts, need)
+    who = [c for c in ("customer_id",) if c in lf.collect_schema().names()]
     if by == "reason":
         return emerging(
-            lf.select("arrived_at", _reason_by_path(lf).alias("category")),
+            lf.select("arrived_at", _reason_by_path(lf).alias("category"), *who),
             period=period,
             by="category",
             baseline=baseline,
@@ -765,7 +766,7 @@ def rising(
     window = parse_period(
         f"{dt.date(y, m, 1).isoformat()}..{(now_p.end - dt.timedelta(days=1)).isoformat()}"
     )
-    frame = lf.filter(window.filter("arrived_at", tz)).select("arrived_at", text).collect()
+    frame = lf.filter(window.filter("arrived_at", tz)).select("arrived_at", text, *who).collect()
     inside = frame.filter(now_p.filter("arrived_at", tz))
     outside = frame.filter(~now_p.filter("arrived_at", tz))
     picked = pl.concat(

@@ -295,6 +295,8 @@ class Emerging(Result):
     n_before: int
     untested: int = 0
     account: TextAccount | None = field(default=None, repr=False)
+    by_customer: bool = False
+    """Whether ``count_*``/``n_*`` count customers (each once per item and period)."""
 
     @property
     def title(self) -> str:
@@ -451,6 +453,16 @@ class Emerging(Result):
         out.append(
             _(
                 "Among the items flagged, the expected share of false alarms is at most {alpha} "
+                "(Benjamini-Hochberg); {n_now} customers this period, {n_before} before, each "
+                "counted once however many times they contacted."
+            ).format(
+                alpha=fmt_value(self.alpha, "share"),
+                n_now=fmt_value(self.n_now, "count"),
+                n_before=fmt_value(self.n_before, "count"),
+            )
+            if self.by_customer
+            else _(
+                "Among the items flagged, the expected share of false alarms is at most {alpha} "
                 "(Benjamini-Hochberg); {n_now} contacts this period, {n_before} before."
             ).format(
                 alpha=fmt_value(self.alpha, "share"),
@@ -539,9 +551,15 @@ def emerging(
     min_count: int = 10,
     time_zone: str | None = None,
     max_chars: int = MAX_CHARS,
+    customer: str = "customer_id",
 ) -> Emerging:
-    """Categories (or note terms) whose share of contacts in ``period`` rose beyond chance
+    """Categories (or note terms) whose share of customers in ``period`` rose beyond chance
     against the ``baseline`` periods before it, with false discovery rate ``alpha``.
+
+    A customer counts once per item and period however many times they contacted (``count_now``
+    and ``n_now`` are customers): repeat contacts of one customer are not independent, and
+    counting them as such makes the one-sided Fisher test reject far more often than ``alpha``
+    says. Without the ``customer`` column each contact counts as its own customer.
 
     Raises
     ------
@@ -583,7 +601,11 @@ def emerging(
         raise NotEnoughDataError("emerging: the contacts table has no rows.")
     p = parse_period(period, first=span["first"], last=span["last"])
     before = _baseline(p, baseline)
-    keep = ["arrived_at", column]
+    # a customer who contacts many times counts once per item and period (repeat contacts are
+    # not independent): without a customer column, each contact is its own customer
+    who = pl.col(customer).cast(pl.Utf8) if customer in names else pl.lit(None, pl.Utf8)
+    who = who.fill_null(pl.format("_contact{}", pl.int_range(pl.len()))).alias("_customer")
+    keep = ["arrived_at", column, who]
     now = lf.filter(p.filter("arrived_at", tz)).select(keep).collect()
     then = lf.filter(before.filter("arrived_at", tz)).select(keep).collect()
     for frame, which in ((now, p), (then, before)):
@@ -595,9 +617,9 @@ def emerging(
     account = None
     if by != "term":
         now, then = now.drop_nulls(column), then.drop_nulls(column)
-        c1 = now[column].value_counts()
-        c0 = then[column].value_counts()
-        n1, n0 = now.height, then.height
+        c1 = now.unique(["_customer", column])[column].value_counts()
+        c0 = then.unique(["_customer", column])[column].value_counts()
+        n1, n0 = now["_customer"].n_unique(), then["_customer"].n_unique()
     else:
         both, account = prepare_text(
             pl.concat([now.with_columns(_now=pl.lit(True)), then.with_columns(_now=pl.lit(False))]),
@@ -610,15 +632,15 @@ def emerging(
             for t, lang in zip(both[text].to_list(), both["text_language"].to_list(), strict=True)
         ]
         long = (
-            both.select("_now")
+            both.select("_now", "_customer")
             .with_columns(pl.Series(column, terms, pl.List(pl.Utf8)))
             .explode(column)
         )
-        long = long.drop_nulls(column)
+        long = long.drop_nulls(column).unique(["_now", "_customer", column])
         c1 = long.filter(pl.col("_now")).select(column)[column].value_counts()
         c0 = long.filter(~pl.col("_now")).select(column)[column].value_counts()
-        n1 = int(both["_now"].sum())
-        n0 = both.height - n1
+        n1 = both.filter(pl.col("_now"))["_customer"].n_unique()
+        n0 = both.filter(~pl.col("_now"))["_customer"].n_unique()
     counts = (
         c1.rename({"count": "count_now"})
         .join(c0.rename({"count": "count_before"}), on=column, how="full", coalesce=True)
@@ -672,4 +694,5 @@ def emerging(
         n_before=n0,
         untested=untested,
         account=account,
+        by_customer=customer in names,
     )
