@@ -8,10 +8,11 @@ own family). Contacts of one customer are not independent (a customer who contac
 about a late parcel is one story, not three), so the variances are those of a ratio estimator
 with customers as clusters (linearisation), and every interval and test is widened by the design
 effect it implies (never narrowed below the independent-contacts one). :func:`emotion_trend` reads
-the emotion of a sample of notes per month with the word list. :func:`classification` trains the
+the emotion of every note of each month with the word list. :func:`classification` trains the
 contact-reason classifier on the months before the period and evaluates it on the period (on
 samples, so a report stays quick). :func:`rising` finds the level-3 reasons and the words of the
-notes on the rise. Each only composes :mod:`cxlab.text`'s building blocks.
+notes on the rise, counting each customer once per item and period. Each only composes
+:mod:`cxlab.text`'s building blocks.
 
 References
 ----------
@@ -782,7 +783,7 @@ def rising(
 
 @dataclass(frozen=True)
 class EmotionTrend(Result):
-    """The emotion of contact notes month by month (a sample per month, read with the word
+    """The emotion of contact notes month by month (every note, or a sample, read with the word
     list). ``table``: ``month``, ``term`` (emotion), ``count``, ``n``, ``estimate`` with
     ``ci_low``/``ci_high``."""
 
