@@ -344,3 +344,14 @@ def test_a_range_of_durations_reads_in_one_unit():
         assert fmt_interval(100, 7200, "seconds", change=False) == "100 s to 2.0 h"
     with use_language("zh"):
         assert fmt_interval(-138, 41, "seconds") == "-2.3分钟至+0.7分钟"
+
+
+def test_a_negative_bound_that_rounds_to_zero_keeps_its_sign():
+    """A change interval crossing zero never reads as if it did not: -0.0245 pp is "-0.0 pp"."""
+    with use_language("en"):
+        assert fmt_interval(-0.000245, 0.037, "share") == "-0.0 pp to +3.7 pp"
+        assert fmt_interval(-0.02, -0.0001, "share") == "-2.0 pp to -0.0 pp"
+        assert fmt_interval(0.0002, 0.037, "share") == "+0.0 pp to +3.7 pp"
+        assert fmt_change(-0.000245, "share") == "+0.0 pp"  # a lone change still reads zero
+    with use_language("zh"):
+        assert fmt_interval(-0.000245, 0.037, "share").startswith("-0.0")

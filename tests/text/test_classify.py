@@ -233,3 +233,21 @@ def test_the_report_shows_the_accuracy_as_percentages(evaluated) -> None:
     assert f"<td>{100 * first['estimate']:.1f}%</td>" in page
     assert "<th>Share right</th>" in page
     assert not re.search(r">-?[01]\.\d+<|>(truth|manual|model)<", page)
+
+
+def test_each_level_far_from_its_accuracy_has_a_calibration_sentence(evaluated) -> None:
+    """Levels 2 and 3 are spoken of when their gap is above 5 points, and say that the
+    probabilities are tuned to the agents' labels; a level within 5 points is left unsaid."""
+    gaps = {
+        r["level"]: r["ece"]
+        for r in evaluated.calibration.filter(pl.col("reference") == "truth").iter_rows(named=True)
+    }
+    with use_language("en"):
+        said = evaluated.findings()
+    for level, gap in gaps.items():
+        spoken = [s for s in said if s.startswith(f"At level {level}, the probabilities")]
+        assert len(spoken) == (1 if level == 1 or gap > 0.05 else 0), (level, gap)
+    assert any(g > 0.05 for lvl, g in gaps.items() if lvl > 1)
+    assert sum("tuned to the agents' labels" in s for s in said) == sum(
+        1 for lvl, g in gaps.items() if lvl == 1 or g > 0.05
+    )

@@ -180,3 +180,97 @@ def test_paired_interval_covers_the_planted_difference() -> None:
     assert 0.93 <= covered / seeds <= 0.97
     assert rejected / seeds <= 0.055
     assert paired_width < 0.85 * unpaired_width
+
+
+def test_the_answer_leaves_out_a_family_never_tested_and_says_there_are_no_notes() -> None:
+    """October without notes: no word is tested, so the answer names only the reasons; the
+    emotion sentence says there are no notes to read, never another month's share."""
+    frame, _truth = labelled_contacts(1200, seed=4, months=4)
+    frame = frame.with_columns(
+        pl.when(pl.col("arrived_at") >= dt.datetime(2026, 10, 1, tzinfo=dt.UTC))
+        .then(None)
+        .otherwise(pl.col("note"))
+        .alias("note")
+    )
+    kw = {"period": "2026-10", "time_zone": "UTC"}
+    words = cx.text.rising(frame, by="term", sample=None, **kw)
+    assert words.table.height == 0
+    feelings = cx.text.emotion_trend(frame, sample=None, **kw)
+    with use_language("en"):
+        said = cx.text.answer(cx.text.reasons(frame, **kw), words=words, feelings=feelings)
+        said = said.findings()
+    assert not any("word" in s for s in said)
+    assert "No notes to read in this period." in said
+    assert not any("state anger or anxiety" in s for s in said)
+
+
+def test_the_reason_table_calls_its_adjusted_p_values_q_values() -> None:
+    frame = _clustered(60, 2, 0.3, seed=2)
+    shown = cx.text.reasons(frame, period="2026-10", time_zone="UTC").shown()
+    assert "q_value" in shown.columns and "p_value" not in shown.columns
+    with use_language("en"):
+        assert (
+            "<th>q-value</th>"
+            in cx.text.reasons(frame, period="2026-10", time_zone="UTC")._repr_html_()
+        )
+
+
+def _repeat_customers(seed: int, customers: int = 1500, items: int = 15) -> pl.DataFrame:
+    """Four months of an A/A world: each month every customer contacts 1 to 5 times (mean 3),
+    80% of their contacts about their issue of the month, the rest drawn afresh; the shares of
+    the ``items`` reasons are the same every month."""
+    rng = np.random.default_rng(seed)
+    shares = np.linspace(1, 3, items)
+    shares /= shares.sum()
+    parts = []
+    for month in range(7, 11):
+        k = rng.integers(1, 6, customers)
+        owner = np.repeat(np.arange(customers), k)
+        issue = rng.choice(items, customers, p=shares)[owner]
+        fresh = rng.choice(items, owner.size, p=shares)
+        reason = np.where(rng.random(owner.size) < 0.8, issue, fresh)
+        parts.append(
+            pl.DataFrame(
+                {
+                    "customer_id": [f"K{month}-{i}" for i in owner],
+                    "arrived_at": [dt.datetime(2026, month, 10, tzinfo=dt.UTC)] * owner.size,
+                    "category": [f"R{r}" for r in reason],
+                }
+            )
+        )
+    return pl.concat(parts)
+
+
+@pytest.mark.slow
+def test_rising_reasons_keep_their_false_discovery_rate_with_repeat_customers() -> None:
+    """Planted truth: no reason changes (an A/A test), 1,500 customers a month contacting 1 to 5
+    times each about their issue of the month. Over 300 seeds, counting customers, the share of
+    runs that flag any reason (the false discovery rate when nothing changed) stays at most 7%
+    for a 5% level; counting contacts as independent it is far above."""
+    flagged = {"customers": 0, "contacts": 0}
+    seeds = 300
+    for seed in range(seeds):
+        frame = _repeat_customers(seed)
+        for name, f in (("customers", frame), ("contacts", frame.drop("customer_id"))):
+            found = cx.text.emerging(f, period="2026-10", by="category", time_zone="UTC")
+            flagged[name] += found.risers().height > 0
+            if name == "customers":
+                assert found.by_customer and found.n_now == 1500
+    rates = {k: v / seeds for k, v in flagged.items()}
+    print(rates)  # quoted in the report
+    assert rates["customers"] <= 0.07
+    assert rates["contacts"] >= 0.15
+
+
+def test_rising_counts_a_customer_once_however_many_times_they_contacted() -> None:
+    """A customer's repeat contacts count once: 10 customers with 5 contacts each about "R0"
+    make 10 customers, not 50 contacts."""
+    frame = _repeat_customers(1, customers=200, items=3)
+    found = cx.text.emerging(frame, period="2026-10", by="category", time_zone="UTC")
+    now = frame.filter(pl.col("arrived_at").dt.month() == 10)
+    r0 = found.table.filter(pl.col("term") == "R0").row(0, named=True)
+    assert r0["count_now"] == now.filter(pl.col("category") == "R0")["customer_id"].n_unique()
+    assert r0["count_now"] < now.filter(pl.col("category") == "R0").height
+    assert found.n_now == 200
+    with use_language("en"):
+        assert "200 customers this period" in " ".join(found.findings())

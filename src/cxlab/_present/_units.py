@@ -194,7 +194,16 @@ def fmt_interval(
         if not lost:  # one unit, unless the smaller end would read as zero in it
             return _("{low} to {high}").format(low=ends[0], high=ends[1])
     f = fmt_change if change else fmt_value
-    return _("{low} to {high}").format(low=f(low, unit), high=f(high, unit))
+    ends = [f(low, unit), f(high, unit)]
+    if change:  # a negative bound that rounds to zero keeps its sign: "-0.0 pp to +3.7 pp"
+        ends = [_signed_zero(t, v) for t, v in zip(ends, (low, high), strict=True)]
+    return _("{low} to {high}").format(low=ends[0], high=ends[1])
+
+
+def _signed_zero(text: str, value: float | None) -> str:
+    if _missing(value) or float(value) >= 0 or re.search(r"[1-9]", text):
+        return text
+    return text.replace("+", "-", 1)
 
 
 def fmt_intervals(lows, highs, unit: Unit | str = "count", *, change: bool = True) -> list[str]:

@@ -170,14 +170,22 @@ class ContactReasonsAnswer(Result):
             out += self._routing()
         if self.feelings is not None:
             feel = self.feelings.headline()
-            if feel:
+            if feel and feel[0].value is None:
+                out.append(_("No notes to read in this period."))
+            elif feel:
                 out.append(
                     _(
                         "{share} of the notes read state anger or anxiety in words; a feeling "
                         "left unsaid is not counted, so more customers may be upset."
                     ).format(share=feel[0].value_text(compact=False))
                 )
-        if self.call_back is not None:
+        if self.call_back is not None and self.call_back.funnel.get("with_text", 1) == 0:
+            out.append(  # no note was read: nobody can be said to be upset, or not
+                _("No notes to read for the call-back list ({window}).").format(
+                    window=self.call_back.window
+                )
+            )
+        elif self.call_back is not None:
             n = self.call_back.table.height
             out.append(
                 ngettext(
@@ -232,8 +240,10 @@ class ContactReasonsAnswer(Result):
                 ),
             ),
         )
+        tested = [f for f in (self.rising, self.words) if f is not None and f.table.height]
+        families = tuple((f, k) for f, k in families if any(f is t for t in tested))
         for found, key in families:
-            if found is None or found.risers().height == 0:
+            if found.risers().height == 0:
                 continue
             terms = found.risers()["term"].head(3).to_list()
             items = [label(t) for t in terms] if found.by != "term" else [f"“{t}”" for t in terms]
@@ -244,8 +254,8 @@ class ContactReasonsAnswer(Result):
                     rate=fmt_value(found.alpha, "share"),
                 )
             )
-        if not out:
-            found = [f for f in (self.rising, self.words) if f is not None]
+        if not out:  # a family never tested (no notes, no reasons) is left unsaid
+            found = tested
             key = (
                 N_("No reason rose beyond chance against {compare} (levels 1 and 2).")
                 if not found
@@ -258,7 +268,7 @@ class ContactReasonsAnswer(Result):
                     "Nothing rose beyond chance: no level-1 or level-2 reason against {compare}, "
                     "no level-3 reason against {before}."
                 )
-                if self.rising is not None
+                if found[0] is self.rising
                 else N_(
                     "Nothing rose beyond chance: no level-1 or level-2 reason against {compare}, "
                     "no word of the notes against {before}."

@@ -85,6 +85,9 @@ REPS = 1000
 CALIBRATED = 0.03
 """An expected calibration error up to this reads as "close to the observed accuracy"; a
 perfectly calibrated model shows about 1 point on 2,000 contacts in 10 bins by chance alone."""
+GAP_SAID = 0.05
+"""Levels below the first are spoken of only when their expected calibration error is above
+this (the first level always is)."""
 LEVEL_WORDS = (N_("level 1"), N_("level 2"), N_("level 3"))
 
 
@@ -453,6 +456,8 @@ class ClassifierEvaluation(Result):
                 ).format(target=target)
             )
         out += self._calibration_words(1)
+        for level in sorted(set(self.calibration["level"].to_list()) - {1}):
+            out += self._calibration_words(level, only_above=GAP_SAID)
         if c.get("unlearnt", 0):
             out.append(
                 ngettext(
@@ -493,15 +498,16 @@ class ClassifierEvaluation(Result):
             )
         return out
 
-    def _calibration_words(self, level: int) -> list[str]:
+    def _calibration_words(self, level: int, only_above: float | None = None) -> list[str]:
         """How far level ``level``'s probabilities are from the observed accuracy, in words: the
-        probabilities are called close to the accuracy only when the gap is small."""
+        probabilities are called close to the accuracy only when the gap is small (nothing
+        when the gap is at most ``only_above``)."""
         cal = self.calibration.filter(pl.col("level") == level)
         if cal.height == 0:
             return []
         rows = {r["reference"]: r for r in cal.iter_rows(named=True)}
         first = rows.get(self.reference)
-        if first is None:
+        if first is None or (only_above is not None and not first["ece"] > only_above):
             return []
         gap = fmt_value(first["ece"], "share")
         lvl = _(LEVEL_WORDS[min(level, 3) - 1])
@@ -535,9 +541,10 @@ class ClassifierEvaluation(Result):
         manual = rows.get("manual")
         if self.reference == "truth" and manual is not None:
             out.append(
-                _("Against the manual labels it learnt from, the gap is {ece}.").format(
-                    ece=fmt_value(manual["ece"], "share")
-                )
+                _(
+                    "The probabilities are tuned to the agents' labels it learnt from: against "
+                    "those, the gap is {ece}."
+                ).format(ece=fmt_value(manual["ece"], "share"))
             )
         return out
 

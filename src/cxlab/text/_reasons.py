@@ -8,10 +8,11 @@ own family). Contacts of one customer are not independent (a customer who contac
 about a late parcel is one story, not three), so the variances are those of a ratio estimator
 with customers as clusters (linearisation), and every interval and test is widened by the design
 effect it implies (never narrowed below the independent-contacts one). :func:`emotion_trend` reads
-the emotion of a sample of notes per month with the word list. :func:`classification` trains the
+the emotion of every note of each month with the word list. :func:`classification` trains the
 contact-reason classifier on the months before the period and evaluates it on the period (on
 samples, so a report stays quick). :func:`rising` finds the level-3 reasons and the words of the
-notes on the rise. Each only composes :mod:`cxlab.text`'s building blocks.
+notes on the rise, counting each customer once per item and period. Each only composes
+:mod:`cxlab.text`'s building blocks.
 
 References
 ----------
@@ -194,7 +195,7 @@ class ReasonShares(Result):
             "count_now",
             "share_now",
             "share_before",
-            "p_value",
+            pl.col("p_value").alias("q_value"),  # adjusted across a level (Benjamini-Hochberg)
         )
 
     def _repr_html_(self) -> str:
@@ -745,9 +746,10 @@ def rising(
     _check_size("sample", sample)
     need = ("arrived_at", "category_l3") if by == "reason" else ("arrived_at", text)
     lf = _frame(contacts, need)
+    who = [c for c in ("customer_id",) if c in lf.collect_schema().names()]
     if by == "reason":
         return emerging(
-            lf.select("arrived_at", _reason_by_path(lf).alias("category")),
+            lf.select("arrived_at", _reason_by_path(lf).alias("category"), *who),
             period=period,
             by="category",
             baseline=baseline,
@@ -765,7 +767,7 @@ def rising(
     window = parse_period(
         f"{dt.date(y, m, 1).isoformat()}..{(now_p.end - dt.timedelta(days=1)).isoformat()}"
     )
-    frame = lf.filter(window.filter("arrived_at", tz)).select("arrived_at", text).collect()
+    frame = lf.filter(window.filter("arrived_at", tz)).select("arrived_at", text, *who).collect()
     inside = frame.filter(now_p.filter("arrived_at", tz))
     outside = frame.filter(~now_p.filter("arrived_at", tz))
     picked = pl.concat(
@@ -781,7 +783,7 @@ def rising(
 
 @dataclass(frozen=True)
 class EmotionTrend(Result):
-    """The emotion of contact notes month by month (a sample per month, read with the word
+    """The emotion of contact notes month by month (every note, or a sample, read with the word
     list). ``table``: ``month``, ``term`` (emotion), ``count``, ``n``, ``estimate`` with
     ``ci_low``/``ci_high``."""
 
@@ -789,6 +791,7 @@ class EmotionTrend(Result):
     period_obj: Period
     alpha: float
     reader: str = "lexicon"
+    sampled: bool = False
 
     @property
     def title(self) -> str:
@@ -830,26 +833,56 @@ class EmotionTrend(Result):
             .with_columns((pl.col("count") / pl.col("n")).alias("estimate"))
         )
 
+    def _month(self) -> dt.date:
+        """The first day of the period's last month (the month the card and findings name)."""
+        last = self.period_obj.end - dt.timedelta(days=1)
+        return dt.date(last.year, last.month, 1)
+
+    def _now_and_before(self) -> tuple[dict | None, dict | None]:
+        """The negative row of the period's month and of the month before (None: no notes)."""
+        neg = self._negative()
+        month = self._month()
+        before = (month - dt.timedelta(days=1)).replace(day=1)
+        rows = {r["month"]: r for r in neg.iter_rows(named=True)}
+        return rows.get(month), rows.get(before)
+
+    def _change_p(self, now: dict, before: dict) -> float:
+        """Two-sided p of the change in the negative share between two months (pooled z)."""
+        from scipy import stats
+
+        x = np.array([now["count"], before["count"]], float)
+        n = np.array([now["n"], before["n"]], float)
+        pooled = x.sum() / n.sum()
+        se = np.sqrt(max(pooled * (1 - pooled) * (1 / n[0] + 1 / n[1]), 1e-300))
+        return float(2 * stats.norm.sf(abs(x[0] / n[0] - x[1] / n[1]) / se))
+
     def headline(self) -> list[Headline]:
         neg = self._negative()
         if neg.height == 0:
             return []
-        last = neg.row(neg.height - 1, named=True)
-        prev = neg.row(neg.height - 2, named=True) if neg.height > 1 else None
-        lo, hi = wilson_interval(np.array([last["count"]]), last["n"], self.alpha)
+        now, before = self._now_and_before()
+        card = {
+            "key": "negative_share",
+            "label": N_("Notes that state anger or anxiety"),
+            "unit": "share",
+            "period": self.period_obj.iso,
+            "compared_to": "previous",
+        }
+        if now is None:  # a month without notes: no figure, never another month's
+            return [Headline(value=None, detail=_("No notes to read in this period."), **card)]
+        lo, hi = wilson_interval(np.array([now["count"]]), now["n"], self.alpha)
+        history = neg.filter(pl.col("month") <= now["month"])
+        within_chance = before is None or self._change_p(now, before) >= self.alpha
         return [
             Headline(
-                key="negative_share",
-                label=N_("Notes that state anger or anxiety"),
-                value=last["estimate"],
-                unit="share",
-                period=self.period_obj.iso,
-                change=None if prev is None else last["estimate"] - prev["estimate"],
-                compared_to="previous",
-                higher_is_better=False,
+                value=now["estimate"],
+                change=None if before is None else now["estimate"] - before["estimate"],
+                # a change within chance is not coloured as good or bad
+                higher_is_better=None if within_chance else False,
                 low=float(lo[0]),
                 high=float(hi[0]),
-                sparkline=tuple(neg["estimate"].to_list()),
+                sparkline=tuple(history["estimate"].to_list()),
+                **card,
             )
         ]
 
@@ -857,8 +890,14 @@ class EmotionTrend(Result):
         if self.table.height == 0:
             return [_("No note could be read for its emotion.")]
         out = []
-        last_month = self.table["month"].max()
-        now = self.table.filter(pl.col("month") == last_month).sort("estimate", descending=True)
+        month = self._month()
+        now = self.table.filter(pl.col("month") == month).sort("estimate", descending=True)
+        if now.height == 0:
+            return [
+                _("No note of {month} could be read for its emotion.").format(
+                    month=fmt_month(month)
+                )
+            ]
         items = _(", ").join(
             _("{emotion} {share}").format(
                 emotion=label(r["term"]), share=fmt_value(r["estimate"], "share", decimals=0)
@@ -866,26 +905,16 @@ class EmotionTrend(Result):
             for r in now.iter_rows(named=True)
         )
         out.append(
-            _("In {month}, of the notes read: {items}.").format(
-                month=fmt_month(last_month), items=items
-            )
+            _("In {month}, of the notes read: {items}.").format(month=fmt_month(month), items=items)
         )
-        neg = self._negative()
-        if neg.height > 1:
-            a, b = neg.row(neg.height - 2, named=True), neg.row(neg.height - 1, named=True)
-            x = np.array([b["count"], a["count"]], float)
-            n = np.array([b["n"], a["n"]], float)
-            pooled = x.sum() / n.sum()
-            se = np.sqrt(max(pooled * (1 - pooled) * (1 / n[0] + 1 / n[1]), 1e-300))
-            from scipy import stats
-
-            p = 2 * stats.norm.sf(abs(x[0] / n[0] - x[1] / n[1]) / se)
+        b, a = self._now_and_before()
+        if a is not None and b is not None:
             words = (
                 _(
                     "Angry or anxious notes went from {before} in {prev} to {now}: a change "
                     "beyond chance."
                 )
-                if p < self.alpha
+                if self._change_p(b, a) < self.alpha
                 else _(
                     "Angry or anxious notes went from {before} in {prev} to {now}: within what "
                     "chance alone gives."
@@ -898,12 +927,20 @@ class EmotionTrend(Result):
                     now=fmt_value(b["estimate"], "share"),
                 )
             )
-        out.append(
-            _(
-                "Emotions are read from a sample of {n} notes a month with the word list; the "
-                "ranges say how far a sample can be off."
-            ).format(n=fmt_value(int(self.table["n"].max()), "count"))
-        )
+        if self.sampled:
+            out.append(
+                _(
+                    "Emotions are read from a sample of {n} notes a month with the word list; the "
+                    "ranges say how far a sample can be off."
+                ).format(n=fmt_value(int(self.table["n"].max()), "count"))
+            )
+        else:
+            out.append(
+                _(
+                    "Emotions are read from every note of each month with the word list; the "
+                    "ranges say how far the month's figure can be off by chance."
+                )
+            )
         return out
 
     def plot(self):
@@ -934,15 +971,15 @@ def emotion_trend(
     *,
     period: str | Period = "latest_month",
     months: int = 6,
-    sample: int | None = MONTH_SAMPLE,
+    sample: int | None = None,
     text: str = "note",
     alpha: float = 0.05,
     seed: int = 0,
     time_zone: str | None = None,
 ) -> EmotionTrend:
     """The share of each emotion in the notes of the ``months`` months up to ``period``'s last,
-    read with the word list from ``sample`` notes a month (``None``: all), with Wilson
-    intervals.
+    read with the word list from every note of each month (or ``sample`` notes a month), with
+    Wilson intervals.
 
     References
     ----------
@@ -997,4 +1034,7 @@ def emotion_trend(
         pl.Series("ci_low", lo),
         pl.Series("ci_high", hi),
     ).select("month", "term", "count", "n", "estimate", "ci_low", "ci_high")
-    return EmotionTrend(table=out, period_obj=now_p, alpha=alpha, reader=read.reader)
+    sampled = sample is not None and bool((frame.group_by("month").len()["len"] > sample).any())
+    return EmotionTrend(
+        table=out, period_obj=now_p, alpha=alpha, reader=read.reader, sampled=sampled
+    )

@@ -4,8 +4,8 @@ Emotions are ``angry``, ``anxious``, ``neutral`` and ``satisfied``; ``angry`` an
 the negative ones (the early-warning list reads them).
 
 - :func:`emotion_lexicon` reads emotion words (``emotions.json``, Chinese and English) with
-  negation (a negated satisfied word counts as angry, a negated angry or anxious word counts for
-  nothing): the strongest emotion found wins (angry before anxious before satisfied on a tie);
+  negation (a negated satisfied word counts as angry, a negated angry or anxious word or a negated
+  status word such as "not resolved" counts for nothing): the strongest emotion found wins (angry before anxious before satisfied on a tie);
   a text with no emotion word, or only negated ones, is neutral. The list holds words of feeling
   only: words that name the reason of the contact ("上网有问题", "快递没到", "慢", a complaint, a
   delay, 催单) say what happened, not how the customer feels, and are not read (on the default
@@ -58,6 +58,7 @@ def _emotion_words() -> dict[str, Any]:
         "en": {e: tuple(v["en"]) for e, v in raw["emotions"].items()},
         "negators": {k: tuple(v) for k, v in raw["negators"].items()},
         "reason_zh": tuple(raw.get("reason_words", {}).get("zh", ())),
+        "status_en": frozenset(raw.get("status_words", {}).get("en", ())),
     }
 
 
@@ -104,8 +105,8 @@ def _counts_en(text: str, words: dict[str, Any]) -> dict[str, int]:
                     negated = any(t in negators for t in toks[max(0, i - 2) : i])
                     if not negated:
                         out[emotion] += 1
-                    elif emotion == "satisfied":
-                        out["angry"] += 1
+                    elif emotion == "satisfied" and term not in words["status_en"]:
+                        out["angry"] += 1  # "not happy"; "not resolved" is a status, not anger
                     else:
                         out["negated"] += 1
     return out

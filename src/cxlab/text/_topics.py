@@ -314,6 +314,8 @@ class Emerging(Result):
     n_before: int
     untested: int = 0
     account: TextAccount | None = field(default=None, repr=False)
+    by_customer: bool = False
+    """Whether ``count_*``/``n_*`` count customers (each once per item and period)."""
 
     @property
     def title(self) -> str:
@@ -470,6 +472,16 @@ class Emerging(Result):
         out.append(
             _(
                 "Among the items flagged, the expected share of false alarms is at most {alpha} "
+                "(Benjamini-Hochberg); {n_now} customers this period, {n_before} before, each "
+                "counted once however many times they contacted."
+            ).format(
+                alpha=fmt_value(self.alpha, "share"),
+                n_now=fmt_value(self.n_now, "count"),
+                n_before=fmt_value(self.n_before, "count"),
+            )
+            if self.by_customer
+            else _(
+                "Among the items flagged, the expected share of false alarms is at most {alpha} "
                 "(Benjamini-Hochberg); {n_now} contacts this period, {n_before} before."
             ).format(
                 alpha=fmt_value(self.alpha, "share"),
@@ -559,9 +571,15 @@ def emerging(
     min_customers: int = MIN_CUSTOMERS,
     time_zone: str | None = None,
     max_chars: int = MAX_CHARS,
+    customer: str = "customer_id",
 ) -> Emerging:
-    """Categories (or note terms) whose share of contacts in ``period`` rose beyond chance
+    """Categories (or note terms) whose share of customers in ``period`` rose beyond chance
     against the ``baseline`` periods before it, with false discovery rate ``alpha``.
+
+    A customer counts once per item and period however many times they contacted (``count_now``
+    and ``n_now`` are customers): repeat contacts of one customer are not independent, and
+    counting them as such makes the one-sided Fisher test reject far more often than ``alpha``
+    says. Without the ``customer`` column each contact counts as its own customer.
 
     Raises
     ------
@@ -603,8 +621,12 @@ def emerging(
         raise NotEnoughDataError("emerging: the contacts table has no rows.")
     p = parse_period(period, first=span["first"], last=span["last"])
     before = _baseline(p, baseline)
-    by_customer = by == "term" and "customer_id" in names
-    keep = ["arrived_at", column] + (["customer_id"] if by_customer else [])
+    # a customer who contacts many times counts once per item and period (repeat contacts are
+    # not independent): without a customer column, each contact is its own customer
+    by_customer = customer in names
+    who = pl.col(customer).cast(pl.Utf8) if by_customer else pl.lit(None, pl.Utf8)
+    who = who.fill_null(pl.format("_contact{}", pl.int_range(pl.len()))).alias("_customer")
+    keep = ["arrived_at", column, who]
     now = lf.filter(p.filter("arrived_at", tz)).select(keep).collect()
     then = lf.filter(before.filter("arrived_at", tz)).select(keep).collect()
     for frame, which in ((now, p), (then, before)):
@@ -617,9 +639,9 @@ def emerging(
     writers = None
     if by != "term":
         now, then = now.drop_nulls(column), then.drop_nulls(column)
-        c1 = now[column].value_counts()
-        c0 = then[column].value_counts()
-        n1, n0 = now.height, then.height
+        c1 = now.unique(["_customer", column])[column].value_counts()
+        c0 = then.unique(["_customer", column])[column].value_counts()
+        n1, n0 = now["_customer"].n_unique(), then["_customer"].n_unique()
     else:
         both, account = prepare_text(
             pl.concat([now.with_columns(_now=pl.lit(True)), then.with_columns(_now=pl.lit(False))]),
@@ -632,21 +654,20 @@ def emerging(
             for t, lang in zip(both[text].to_list(), both["text_language"].to_list(), strict=True)
         ]
         long = (
-            both.select("_now", *(["customer_id"] if by_customer else []))
+            both.select("_now", "_customer")
             .with_columns(pl.Series(column, terms, pl.List(pl.Utf8)))
             .explode(column)
         )
-        long = long.drop_nulls(column)
+        long = long.drop_nulls(column).unique(["_now", "_customer", column])
         if by_customer:  # distinct customers who wrote each word, in both windows and now
-            who = long.drop_nulls("customer_id").group_by(column)
-            writers = who.agg(
-                pl.col("customer_id").n_unique().alias("_customers"),
-                pl.col("customer_id").filter(pl.col("_now")).n_unique().alias("_customers_now"),
+            writers = long.group_by(column).agg(
+                pl.col("_customer").n_unique().alias("_customers"),
+                pl.col("_customer").filter(pl.col("_now")).n_unique().alias("_customers_now"),
             )
         c1 = long.filter(pl.col("_now")).select(column)[column].value_counts()
         c0 = long.filter(~pl.col("_now")).select(column)[column].value_counts()
-        n1 = int(both["_now"].sum())
-        n0 = both.height - n1
+        n1 = both.filter(pl.col("_now"))["_customer"].n_unique()
+        n0 = both.filter(~pl.col("_now"))["_customer"].n_unique()
     counts = (
         c1.rename({"count": "count_now"})
         .join(c0.rename({"count": "count_before"}), on=column, how="full", coalesce=True)
@@ -711,4 +732,5 @@ def emerging(
         n_before=n0,
         untested=untested,
         account=account,
+        by_customer=by_customer,
     )
