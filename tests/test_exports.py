@@ -63,7 +63,7 @@ def test_spreadsheet_formulas_in_text_cells_are_neutralised(tmp_path: Path) -> N
     csv = pl.read_csv(write_export(frame, tmp_path / "list.csv"))
     assert csv["note"].to_list() == [
         '\'=HYPERLINK("http://x","y")',
-        "'+1",
+        "+1",  # a signed figure alone is a number, not a formula
         "'-2+3",
         "'@SUM(A1)",
         "'\tx",
@@ -74,3 +74,12 @@ def test_spreadsheet_formulas_in_text_cells_are_neutralised(tmp_path: Path) -> N
     assert csv["value"].to_list() == list(range(-4, 4))  # numbers stay numbers
     parquet = pl.read_parquet(write_export(frame, tmp_path / "list.parquet"))
     assert parquet.equals(frame)
+
+
+def test_a_signed_figure_is_not_taken_for_a_formula() -> None:
+    from cxlab._exports import neutralise_formulas
+
+    cells = ["+0.3 pp", "-1.2%", "−0.0 pp", "+3个百分点", "-2+3+cmd|' /C calc'!A0", "+1 =A1"]
+    out = neutralise_formulas(pl.DataFrame({"change": cells}))["change"].to_list()
+    assert out[:4] == cells[:4]
+    assert out[4:] == ["'" + c for c in cells[4:]]

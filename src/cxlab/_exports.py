@@ -37,22 +37,30 @@ def exports_dir(directory: str | os.PathLike | None = None) -> Path:
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """The first characters that make a spreadsheet read a cell as a formula."""
+SIGNED_FIGURE = r"^[+\-−]?[0-9][0-9.,]*\s?(?:pp|%|个百分点|s|min|h)?$"
+"""A signed figure as cxlab formats a change ("+0.3 pp", "-1.2%"): a spreadsheet reads it as a
+number or text, never as a formula, so it is left as it is."""
 
 
 def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with every text cell that starts like a formula prefixed by an apostrophe.
+    """``frame`` with every text cell that starts like a formula prefixed by an apostrophe (a
+    signed figure such as ``+0.3 pp`` is not a formula and is left as it is).
 
     Examples
     --------
-    >>> neutralise_formulas(pl.DataFrame({"note": ["=1+1", "ok", "@SUM(A1)"]}))["note"].to_list()
-    ["'=1+1", 'ok', "'@SUM(A1)"]
+    >>> neutralise_formulas(pl.DataFrame({"note": ["=1+1", "ok", "@SUM(A1)", "+0.3 pp"]}))[
+    ...     "note"].to_list()
+    ["'=1+1", 'ok', "'@SUM(A1)", '+0.3 pp']
     """
     text = [c for c, t in frame.schema.items() if t in (pl.Utf8, pl.Categorical) or t == pl.Enum]
     if not text:
         return frame
     starts = "^[" + "".join(re.escape(c) for c in FORMULA_STARTS) + "]"
     return frame.with_columns(
-        pl.when(pl.col(c).cast(pl.Utf8).str.contains(starts))
+        pl.when(
+            pl.col(c).cast(pl.Utf8).str.contains(starts)
+            & ~pl.col(c).cast(pl.Utf8).str.contains(SIGNED_FIGURE)
+        )
         .then(pl.lit("'") + pl.col(c).cast(pl.Utf8))
         .otherwise(pl.col(c).cast(pl.Utf8))
         .alias(c)

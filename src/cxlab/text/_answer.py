@@ -400,7 +400,7 @@ class ReportAppendix:
         if self.answer.feelings is not None:
             out.append(
                 _(
-                    "Emotions: read with the word list from a sample of notes each month. It "
+                    "Emotions: read with the word list from every note of each month. It "
                     "counts only feelings written in the note, so its share is a floor, not the "
                     "share of upset customers."
                 )
