@@ -215,10 +215,13 @@ def test_the_reason_table_calls_its_adjusted_p_values_q_values() -> None:
         )
 
 
-def _repeat_customers(seed: int, customers: int = 1500, items: int = 15) -> pl.DataFrame:
+def _repeat_customers(
+    seed: int, customers: int = 1500, items: int = 15, same: bool = False
+) -> pl.DataFrame:
     """Four months of an A/A world: each month every customer contacts 1 to 5 times (mean 3),
     80% of their contacts about their issue of the month, the rest drawn afresh; the shares of
-    the ``items`` reasons are the same every month."""
+    the ``items`` reasons are the same every month. ``same``: the same customers every month
+    (else new ones each month)."""
     rng = np.random.default_rng(seed)
     shares = np.linspace(1, 3, items)
     shares /= shares.sum()
@@ -232,7 +235,7 @@ def _repeat_customers(seed: int, customers: int = 1500, items: int = 15) -> pl.D
         parts.append(
             pl.DataFrame(
                 {
-                    "customer_id": [f"K{month}-{i}" for i in owner],
+                    "customer_id": [f"K{i}" if same else f"K{month}-{i}" for i in owner],
                     "arrived_at": [dt.datetime(2026, month, 10, tzinfo=dt.UTC)] * owner.size,
                     "category": [f"R{r}" for r in reason],
                 }
@@ -273,4 +276,18 @@ def test_rising_counts_a_customer_once_however_many_times_they_contacted() -> No
     assert r0["count_now"] < now.filter(pl.col("category") == "R0").height
     assert found.n_now == 200
     with use_language("en"):
-        assert "200 customers this period" in " ".join(found.findings())
+        assert "once a month however many times they contacted: 200 this period" in " ".join(
+            found.findings()
+        )
+
+
+def test_a_month_and_three_months_before_give_comparable_shares_of_the_same_customers() -> None:
+    """The same customers contact every month with the same reasons: counted once per month,
+    this month's shares equal the three months' before (counted once over the three months,
+    a customer would seem to have had each reason far more often before, and nothing could
+    ever rise)."""
+    frame = _repeat_customers(2, customers=1500, items=5, same=True)
+    found = cx.text.emerging(frame, period="2026-10", by="category", time_zone="UTC")
+    change = (found.table["share_now"] - found.table["share_before"]).to_numpy()
+    assert np.abs(change).max() < 0.03, found.table
+    assert found.n_before == 3 * found.n_now == 4500

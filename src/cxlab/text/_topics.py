@@ -472,8 +472,8 @@ class Emerging(Result):
         out.append(
             _(
                 "Among the items flagged, the expected share of false alarms is at most {alpha} "
-                "(Benjamini-Hochberg); {n_now} customers this period, {n_before} before, each "
-                "counted once however many times they contacted."
+                "(Benjamini-Hochberg); each customer counted once a month however many times "
+                "they contacted: {n_now} this period, {n_before} before."
             ).format(
                 alpha=fmt_value(self.alpha, "share"),
                 n_now=fmt_value(self.n_now, "count"),
@@ -576,8 +576,9 @@ def emerging(
     """Categories (or note terms) whose share of customers in ``period`` rose beyond chance
     against the ``baseline`` periods before it, with false discovery rate ``alpha``.
 
-    A customer counts once per item and period however many times they contacted (``count_now``
-    and ``n_now`` are customers): repeat contacts of one customer are not independent, and
+    A customer counts once per item and month however many times they contacted (``count_now``
+    and ``n_now`` are customer-months, so a window of three months and one of one month give
+    comparable shares): repeat contacts of one customer are not independent, and
     counting them as such makes the one-sided Fisher test reject far more often than ``alpha``
     says. Without the ``customer`` column each contact counts as its own customer.
 
@@ -626,9 +627,13 @@ def emerging(
     by_customer = customer in names
     who = pl.col(customer).cast(pl.Utf8) if by_customer else pl.lit(None, pl.Utf8)
     who = who.fill_null(pl.format("_contact{}", pl.int_range(pl.len()))).alias("_customer")
+    # the unit counted is a customer in a month: a window of three months and one of one month
+    # then give comparable shares (a customer seen over three months has had more reasons)
+    month = pl.col("arrived_at").dt.convert_time_zone(tz).dt.strftime("%Y-%m")
+    unit = pl.format("{}|{}", pl.col("_customer"), month).alias("_unit")
     keep = ["arrived_at", column, who]
-    now = lf.filter(p.filter("arrived_at", tz)).select(keep).collect()
-    then = lf.filter(before.filter("arrived_at", tz)).select(keep).collect()
+    now = lf.filter(p.filter("arrived_at", tz)).select(keep).collect().with_columns(unit)
+    then = lf.filter(before.filter("arrived_at", tz)).select(keep).collect().with_columns(unit)
     for frame, which in ((now, p), (then, before)):
         if frame.height == 0:
             raise NotEnoughDataError(
@@ -639,9 +644,9 @@ def emerging(
     writers = None
     if by != "term":
         now, then = now.drop_nulls(column), then.drop_nulls(column)
-        c1 = now.unique(["_customer", column])[column].value_counts()
-        c0 = then.unique(["_customer", column])[column].value_counts()
-        n1, n0 = now["_customer"].n_unique(), then["_customer"].n_unique()
+        c1 = now.unique(["_unit", column])[column].value_counts()
+        c0 = then.unique(["_unit", column])[column].value_counts()
+        n1, n0 = now["_unit"].n_unique(), then["_unit"].n_unique()
     else:
         both, account = prepare_text(
             pl.concat([now.with_columns(_now=pl.lit(True)), then.with_columns(_now=pl.lit(False))]),
@@ -654,11 +659,11 @@ def emerging(
             for t, lang in zip(both[text].to_list(), both["text_language"].to_list(), strict=True)
         ]
         long = (
-            both.select("_now", "_customer")
+            both.select("_now", "_customer", "_unit")
             .with_columns(pl.Series(column, terms, pl.List(pl.Utf8)))
             .explode(column)
         )
-        long = long.drop_nulls(column).unique(["_now", "_customer", column])
+        long = long.drop_nulls(column).unique(["_now", "_unit", column])
         if by_customer:  # distinct customers who wrote each word, in both windows and now
             writers = long.group_by(column).agg(
                 pl.col("_customer").n_unique().alias("_customers"),
@@ -666,8 +671,8 @@ def emerging(
             )
         c1 = long.filter(pl.col("_now")).select(column)[column].value_counts()
         c0 = long.filter(~pl.col("_now")).select(column)[column].value_counts()
-        n1 = both.filter(pl.col("_now"))["_customer"].n_unique()
-        n0 = both.filter(~pl.col("_now"))["_customer"].n_unique()
+        n1 = both.filter(pl.col("_now"))["_unit"].n_unique()
+        n0 = both.filter(~pl.col("_now"))["_unit"].n_unique()
     counts = (
         c1.rename({"count": "count_now"})
         .join(c0.rename({"count": "count_before"}), on=column, how="full", coalesce=True)
