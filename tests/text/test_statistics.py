@@ -291,3 +291,15 @@ def test_a_month_and_three_months_before_give_comparable_shares_of_the_same_cust
     change = (found.table["share_now"] - found.table["share_before"]).to_numpy()
     assert np.abs(change).max() < 0.03, found.table
     assert found.n_before == 3 * found.n_now == 4500
+
+
+def test_a_table_that_counts_customers_says_so() -> None:
+    """Where a customer counts once a month, the reader's table and the chart name customers."""
+    frame = _repeat_customers(1, customers=200, items=3)
+    found = cx.text.emerging(frame, period="2026-10", by="category", time_zone="UTC")
+    with use_language("en"):
+        page = found._repr_html_()
+        axis = found.plot().layout.xaxis.title.text
+    assert "Customers this period" in page and "Share of customers" in page
+    assert "Contacts this period" not in page and axis == "Share of customers"
+    assert "customers_now" in found.full_table().columns

@@ -82,6 +82,9 @@ register_labels(
         "rising": N_("Rose beyond chance"),
         "note_word": N_("Word in the notes"),
         "share_move": N_("Share of contacts"),
+        "customers_now": N_("Customers this period"),
+        "customer_share_move": N_("Share of customers"),
+        "customers_before": N_("Customers before"),
         "share_range": N_("Share likely between"),
         "change_range": N_("Change likely between"),
     }
@@ -353,19 +356,31 @@ class Emerging(Result):
             )
             for b, a in zip(t["share_before"], t["share_now"], strict=True)
         ]
-        return t.select(
+        out = t.select(
             self._item(),
             "count_now",
             pl.Series("share_move", moves, pl.Utf8),
             pl.Series("change", [fmt_change(d, "share") for d in t["estimate"]], pl.Utf8),
             "rising",
         )
+        return self._by_whom(out)
+
+    def _by_whom(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Counts and shares named for what they count: customers (once a month) or contacts."""
+        if not self.by_customer:
+            return frame
+        names = {
+            "count_now": "customers_now",
+            "count_before": "customers_before",
+            "share_move": "customer_share_move",
+        }
+        return frame.rename({k: v for k, v in names.items() if k in frame.columns})
 
     def full_table(self) -> pl.DataFrame:
         """Every item tested, as the appendix shows it: contacts and shares this period (with
         its likely range) and before, the change with its likely range, and the q-value."""
         t = self.table
-        return t.select(
+        out = t.select(
             self._item(),
             "count_now",
             "share_now",
@@ -380,6 +395,7 @@ class Emerging(Result):
             pl.Series("change_range", fmt_intervals(t["ci_low"], t["ci_high"], "share"), pl.Utf8),
             "q_value",
         )
+        return self._by_whom(out)
 
     def _repr_html_(self) -> str:
         from cxlab._present import CSS, cards_html, findings_html, table_html
@@ -530,7 +546,7 @@ class Emerging(Result):
         )
         fig.update_layout(
             title=html.escape(self.title),
-            xaxis_title=_("Share of contacts"),
+            xaxis_title=_("Share of customers") if self.by_customer else _("Share of contacts"),
             # whole percentages repeat ("5%, 5%") when the shares span a few points
             xaxis_tickformat=".0%" if _span(t) >= 0.1 else ".1%",
             height=max(300, 26 * t.height + 160),
