@@ -1,6 +1,6 @@
-"""Review probes of the text room: each test states the behaviour the room should have and is
-marked ``xfail(strict=True)`` while the room does not have it, so that it turns into a failure
-(to be unmarked) the day the behaviour is fixed. Nothing here is a regression test yet."""
+"""The text room on untidy and hostile input: a customer who calls twice, contacts without a
+reason, a note cut where a personal number sits, a WeChat id without a colon, a month without
+notes."""
 
 from __future__ import annotations
 

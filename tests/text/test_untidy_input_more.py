@@ -1,6 +1,5 @@
-"""Second review probes of the text room: each test states a behaviour the room should have and
-is marked ``xfail(strict=True)`` while it does not, so that it fails (to be unmarked) the day the
-behaviour is there."""
+"""The text room on more untidy input: a labelled card number that fails the Luhn check, a note
+whose "not resolved" is a status, not a feeling, and a month without notes on the emotion card."""
 
 from __future__ import annotations
 
