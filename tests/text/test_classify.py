@@ -251,3 +251,16 @@ def test_each_level_far_from_its_accuracy_has_a_calibration_sentence(evaluated) 
     assert sum("tuned to the agents' labels" in s for s in said) == sum(
         1 for lvl, g in gaps.items() if lvl == 1 or g > 0.05
     )
+
+
+def test_an_evaluation_of_nothing_has_the_tables_of_a_real_one(evaluated) -> None:
+    """A period with nothing to classify gives empty tables with the columns and types of an
+    evaluation that classified something, so a report reads either the same way."""
+    from cxlab.text._evaluate import ClassifierEvaluation
+
+    empty = ClassifierEvaluation.empty(
+        evaluated.labels, {"contacts": 0}, reference="truth", target=0.9, alpha=0.05
+    )
+    for name in ("scores", "confusions", "reliability", "calibration", "routing", "paired"):
+        assert getattr(empty, name).height == 0
+        assert getattr(empty, name).schema == getattr(evaluated, name).schema, name

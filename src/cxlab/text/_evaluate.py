@@ -81,6 +81,67 @@ BINS = 10
 EXAMPLES = 8
 EXAMPLE_CHARS = 200
 REPS = 1000
+
+_L = {"level": pl.Int64}
+_CI = {"estimate": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64}
+SCHEMAS: dict[str, dict] = {
+    "scores": {
+        **_L,
+        "label": pl.Utf8,
+        "source": pl.Utf8,
+        "reference": pl.Utf8,
+        "metric": pl.Utf8,
+        **_CI,
+        "n": pl.Int64,
+    },
+    "confusions": {
+        "actual": pl.Utf8,
+        "predicted": pl.Utf8,
+        "n": pl.UInt32,
+        "share_of_actual": pl.Float64,
+        **_L,
+    },
+    "reliability": {
+        **_L,
+        "reference": pl.Utf8,
+        "bin_low": pl.Float64,
+        "bin_high": pl.Float64,
+        "n": pl.Int64,
+        "mean_probability": pl.Float64,
+        "accuracy": pl.Float64,
+    },
+    "calibration": {
+        **_L,
+        "reference": pl.Utf8,
+        "ece": pl.Float64,
+        "brier": pl.Float64,
+        "n": pl.Int64,
+        "mean_probability": pl.Float64,
+        "accuracy": pl.Float64,
+    },
+    "routing": {
+        **_L,
+        "threshold": pl.Float64,
+        "share_routed": pl.Float64,
+        "accuracy": pl.Float64,
+        "ci_low": pl.Float64,
+        "ci_high": pl.Float64,
+        "n_routed": pl.Int64,
+    },
+    "paired": {
+        **_L,
+        "label": pl.Utf8,
+        "reference": pl.Utf8,
+        "n": pl.Int64,
+        "model_accuracy": pl.Float64,
+        "manual_accuracy": pl.Float64,
+        "model_only": pl.Int64,
+        "manual_only": pl.Int64,
+        **_CI,
+        "p_value": pl.Float64,
+    },
+}
+"""The columns and types of each table of a :class:`ClassifierEvaluation`."""
 """Bootstrap replicates for the macro-F1 intervals (percentile intervals need about 1,000)."""
 CALIBRATED = 0.03
 """An expected calibration error up to this reads as "close to the observed accuracy"; a
@@ -222,6 +283,28 @@ class ClassifierEvaluation(Result):
     paired: pl.DataFrame = field(default_factory=pl.DataFrame)
     reps: int = REPS
     unlearnt: tuple[str, ...] = ()  # reasons of the scored contacts the model never learnt
+
+    @classmethod
+    def empty(
+        cls,
+        labels: tuple[str, ...],
+        counts: dict[str, int],
+        *,
+        reference: str,
+        target: float,
+        alpha: float,
+    ) -> ClassifierEvaluation:
+        """An evaluation of nothing classified (no note in the period, or none labelled before
+        it to learn from): every table empty, ``counts`` saying why."""
+        tables = {name: pl.DataFrame(schema=schema) for name, schema in SCHEMAS.items()}
+        return cls(
+            labels=labels,
+            counts=counts,
+            reference=reference,
+            target=float(target),
+            alpha=alpha,
+            **tables,
+        )
 
     @property
     def title(self) -> str:
@@ -760,70 +843,20 @@ def evaluate(
                     m,
                 )
             )
-    scores = pl.DataFrame(
-        rows,
-        schema=[
-            "level",
-            "label",
-            "source",
-            "reference",
-            "metric",
-            "estimate",
-            "ci_low",
-            "ci_high",
-            "n",
-        ],
-        orient="row",
-    )
+    scores = pl.DataFrame(rows, schema=SCHEMAS["scores"], orient="row")
     confusions = (
         pl.concat(conf_rows)
         .sort(["level", "n"], descending=[False, True])
         .group_by("level", maintain_order=True)
         .head(8)
+        .select(pl.col(c).cast(t) for c, t in SCHEMAS["confusions"].items())
         if conf_rows
-        else pl.DataFrame()
+        else pl.DataFrame(schema=SCHEMAS["confusions"])
     )
-    reliability = pl.DataFrame(
-        rel_rows,
-        schema=["level", "reference", "bin_low", "bin_high", "n", "mean_probability", "accuracy"],
-        orient="row",
-    )
-    calibration = pl.DataFrame(
-        cal_rows,
-        schema=["level", "reference", "ece", "brier", "n", "mean_probability", "accuracy"],
-        orient="row",
-    )
-    paired = pl.DataFrame(
-        pair_rows,
-        schema={
-            "level": pl.Int64,
-            "label": pl.Utf8,
-            "reference": pl.Utf8,
-            "n": pl.Int64,
-            "model_accuracy": pl.Float64,
-            "manual_accuracy": pl.Float64,
-            "model_only": pl.Int64,
-            "manual_only": pl.Int64,
-            "estimate": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-            "p_value": pl.Float64,
-        },
-        orient="row",
-    )
-    routing = pl.DataFrame(
-        route_rows,
-        schema={
-            "level": pl.Int64,
-            "threshold": pl.Float64,
-            "share_routed": pl.Float64,
-            "accuracy": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-            "n_routed": pl.Int64,
-        },
-        orient="row",
-    )
+    reliability = pl.DataFrame(rel_rows, schema=SCHEMAS["reliability"], orient="row")
+    calibration = pl.DataFrame(cal_rows, schema=SCHEMAS["calibration"], orient="row")
+    paired = pl.DataFrame(pair_rows, schema=SCHEMAS["paired"], orient="row")
+    routing = pl.DataFrame(route_rows, schema=SCHEMAS["routing"], orient="row")
     ref_l1 = f"{labels[0]}_true" if truth is not None else f"{labels[0]}_manual"
     wrong = done.filter(pl.col(ref_l1) != pl.col(f"{labels[0]}_predicted")).head(EXAMPLES)
     notes = frame.select(ID, classifier.text) if ID in frame.columns else None

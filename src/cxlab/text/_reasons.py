@@ -638,67 +638,10 @@ def classification(
 def _unclassified(
     contacts: int, said: dict[str, int], reference: str, target: float, alpha: float
 ) -> ClassifierEvaluation:
-    """The evaluation of a period with nothing to classify (no note in it, or none labelled
-    before it to learn from): empty tables, and findings that say why."""
-    level = {"level": pl.Int64}
-    share = {c: pl.Float64 for c in ("estimate", "ci_low", "ci_high")}
-    return ClassifierEvaluation(
-        labels=LEVELS,
-        scores=pl.DataFrame(
-            schema={
-                **level,
-                "label": pl.Utf8,
-                "source": pl.Utf8,
-                "reference": pl.Utf8,
-                "metric": pl.Utf8,
-                **share,
-                "n": pl.Int64,
-            }
-        ),
-        confusions=pl.DataFrame(
-            schema={
-                "actual": pl.Utf8,
-                "predicted": pl.Utf8,
-                "n": pl.UInt32,
-                "share_of_actual": pl.Float64,
-                **level,
-            }
-        ),
-        reliability=pl.DataFrame(
-            schema={
-                **level,
-                "reference": pl.Utf8,
-                "bin_low": pl.Float64,
-                "bin_high": pl.Float64,
-                "n": pl.Int64,
-                "mean_probability": pl.Float64,
-                "accuracy": pl.Float64,
-            }
-        ),
-        calibration=pl.DataFrame(
-            schema={
-                **level,
-                "reference": pl.Utf8,
-                "ece": pl.Float64,
-                "brier": pl.Float64,
-                "n": pl.Int64,
-            }
-        ),
-        routing=pl.DataFrame(
-            schema={
-                **level,
-                "threshold": pl.Float64,
-                "share_routed": pl.Float64,
-                "accuracy": pl.Float64,
-                "ci_low": pl.Float64,
-                "ci_high": pl.Float64,
-                "n_routed": pl.Int64,
-            }
-        ),
-        counts={"contacts": contacts, "classified": 0, "empty": contacts, **said},
-        reference=reference,
-        target=float(target),
-        alpha=alpha,
+    """The evaluation of a period with nothing to classify: empty tables, findings that say why."""
+    counts = {"contacts": contacts, "classified": 0, "empty": contacts, **said}
+    return ClassifierEvaluation.empty(
+        LEVELS, counts, reference=reference, target=target, alpha=alpha
     )
 
 
