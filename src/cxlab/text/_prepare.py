@@ -132,6 +132,12 @@ class TextAccount:
         )
 
 
+def has_text(column: str) -> pl.Expr:
+    """Whether ``column`` holds a text: not null, and not empty once stripped of white space
+    (the test :func:`prepare_text` applies)."""
+    return pl.col(column).str.strip_chars().str.len_chars() > 0
+
+
 def prepare_text(
     frame: pl.DataFrame | pl.LazyFrame,
     *,
@@ -176,10 +182,9 @@ def prepare_text(
     if data.schema[text] not in (pl.Utf8, pl.Null):
         raise SchemaError(f"text={text!r} must hold text (Utf8), not {data.schema[text]}.")
     raw = data.get_column(text).cast(pl.Utf8)
-    stripped = raw.str.strip_chars()
-    blank = stripped.str.len_chars() == 0
+    blank = data.select(raw.is_not_null() & ~has_text(text)).to_series()
     empty = int(blank.sum())
-    stripped = stripped.set(blank, None)
+    stripped = raw.str.strip_chars().set(blank, None)
     before = stripped.to_frame()
     after = scrub_frame(before)  # before cutting: a cut number is still personal
     masked = after.get_column(text)

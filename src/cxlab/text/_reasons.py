@@ -58,7 +58,7 @@ from cxlab._result import Result
 from cxlab._stats import adjust_p, wilson_interval
 from cxlab.text._classify import distinct_names, train_classifier
 from cxlab.text._evaluate import ClassifierEvaluation, evaluate
-from cxlab.text._prepare import prepare_text
+from cxlab.text._prepare import has_text, prepare_text
 from cxlab.text._sentiment import NEGATIVE
 from cxlab.text._topics import Emerging, emerging
 
@@ -618,8 +618,7 @@ def classification(
     unlabelled = train.height - int(train.select(labelled.sum()).item())
     train = train.filter(labelled)  # a contact without a reason teaches nothing: left out, said
     said = {"trained": train.height, "unlabelled": unlabelled}
-    has_text = pl.col(text).str.strip_chars().str.len_chars() > 0
-    if train.height == 0 or later.filter(has_text).height == 0:
+    if train.height == 0 or later.filter(has_text(text)).height == 0:
         return _unclassified(later.height, said, reference, target, alpha)
     model = train_classifier(_sample(train, train_sample, seed), text=text, seed=seed)
     truth_frame = truth.collect() if isinstance(truth, pl.LazyFrame) else truth
