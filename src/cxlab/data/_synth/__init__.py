@@ -24,6 +24,7 @@ import numpy as np
 import polars as pl
 
 from cxlab._config import Settings, settings
+from cxlab._errors import OptionError
 from cxlab._options import check_option
 from cxlab.data._schemas import TABLES
 from cxlab.data._store import store_tables
@@ -42,7 +43,7 @@ from cxlab.data._synth._config import (
 )
 from cxlab.data._synth._export import RawExport, validated_parts
 
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 LABELS_FILE = "truth_labels.parquet"
 SIMULATED = tuple(name for name in TABLES if name != "intervals")
 """The tables the simulator writes: every contact is simulated, so there is no interval report."""
@@ -111,6 +112,7 @@ def generate(
     size: Size = "default",
     country: Country = "CN",
     end: dt.date | None = None,
+    months: int | None = None,
     workspace: str | os.PathLike | Settings | None = None,
     force: bool = False,
     progress: Callable[[str], None] | None = None,
@@ -122,8 +124,8 @@ def generate(
     seed
         Random seed; the same seed (and size, country, end) gives the same bytes.
     size
-        ``"tiny"`` (seconds, for tests), ``"default"`` (the demo: 13 months, 20,000 customers,
-        about 300,000 contacts), ``"large"`` (24 months, about 10 million contacts: under three
+        ``"tiny"`` (seconds, for tests), ``"default"`` (the demo: 24 months, 20,000 customers,
+        about 560,000 contacts), ``"large"`` (24 months, about 10 million contacts: under three
         minutes, 1.6 GB of memory, 1 GB of disk) or ``"xlarge"`` (36 months, 2.8 million
         customers, about 100 million contacts: about 22 minutes, 9 GB of
         memory, 6 GB of disk before the contact notes, which add about half of the time and
@@ -132,6 +134,9 @@ def generate(
         Public holidays, regions and time zone (``"CN"`` or ``"US"``).
     end
         The last day of data (default 2026-10-31).
+    months
+        How many months end on ``end`` (the size's own number unless given; 1 to 60): the
+        customers and their contact rate stay those of the size.
     workspace
         The workspace folder (the current one by default).
     force
@@ -149,13 +154,23 @@ def generate(
     """
     check_option("size", size, Size)
     check_option("country", country, Country)
+    if months is not None and (
+        isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 60
+    ):
+        raise OptionError(f"months = {months!r}: expected a whole number of months from 1 to 60.")
     ws = workspace if isinstance(workspace, Settings) else settings(workspace)
-    config = SynthConfig(seed=seed, size=size, country=country, **({"end": end} if end else {}))
+    config = SynthConfig(
+        seed=seed, size=size, country=country, months=months, **({"end": end} if end else {})
+    )
     say = progress or (lambda _msg: None)
     raw = (
         ws.raw_dir
         / "synthetic"
-        / f"{size}-seed{seed}-{country}-{config.end:%Y%m%d}-v{GENERATOR_VERSION}"
+        / (
+            f"{size}-seed{seed}-{country}-{config.end:%Y%m%d}"
+            + (f"-{months}m" if months is not None else "")
+            + f"-v{GENERATOR_VERSION}"
+        )
     )
     if force or not (raw / "truth.json").exists():
         staging = raw.with_name(raw.name + ".partial")
@@ -231,7 +246,17 @@ SHIFTS_EXAMPLE = """
 """
 
 
-TRUTH_KEYS = ("arrivals", "churn", "csat", "experiments", "fcr", "notes", "nps", "queues")
+TRUTH_KEYS = (
+    "arrivals",
+    "churn",
+    "csat",
+    "experiments",
+    "fcr",
+    "kpi_drift",
+    "notes",
+    "nps",
+    "queues",
+)
 
 
 def read_truth(path: Path, config: SynthConfig) -> str:
@@ -729,6 +754,8 @@ def _truth(config, rates, events, plan: X.Plan, sample: dict, nps_truth: dict, r
     from cxlab.data._synth._config import (
         ANNUAL_AMPLITUDE,
         HOLIDAY_FACTOR,
+        KPI_DRIFT,
+        KPI_ORIGIN,
         MONTH_END_LIFT,
         POST_HOLIDAY_LIFT,
         WEEKDAY,
@@ -781,6 +808,11 @@ def _truth(config, rates, events, plan: X.Plan, sample: dict, nps_truth: dict, r
             "coefficients": W.CSAT_COEF,
             "cuts": W.CSAT_CUTS.tolist(),
             "response_rate": W.CSAT_RESPONSE_RATE,
+        },
+        "kpi_drift": {
+            "model": "term(t) = per_year * years since origin + season * cos(2 pi (t - Jan 15) / 365.2425 days); added to the FCR probability before its cap, to the CSAT latent score, and to log handle time",
+            "origin": str(KPI_ORIGIN),
+            "terms": KPI_DRIFT,
         },
         "fcr": {
             "base_by_category": W.FCR_BASE,

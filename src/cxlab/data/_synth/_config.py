@@ -22,7 +22,7 @@ class SizeSpec:
 
 SIZES: dict[str, SizeSpec] = {
     "tiny": SizeSpec(customers=3_000, months=4, contacts_per_customer_month=1.3),
-    "default": SizeSpec(customers=20_000, months=13, contacts_per_customer_month=1.2),
+    "default": SizeSpec(customers=20_000, months=24, contacts_per_customer_month=1.2),
     "large": SizeSpec(customers=440_000, months=24, contacts_per_customer_month=1.1),
     "xlarge": SizeSpec(customers=2_800_000, months=36, contacts_per_customer_month=1.1),
 }
@@ -202,6 +202,18 @@ MONTH_END_LIFT = 1.12  # last two days of a month (bills go out)
 HOLIDAY_FACTOR = 0.45
 POST_HOLIDAY_LIFT = 1.25
 
+# The service's own drift through the years, planted in three KPIs: a linear trend (per year,
+# from KPI_ORIGIN) and an annual cycle that is worst at the mid-January volume peak and best in
+# mid-July. FCR is in probability points (before the cap), CSAT on the latent scale of its ordered
+# logit, handle time on the log scale.
+KPI_ORIGIN = dt.date(2026, 1, 1)
+KPI_DRIFT = {
+    "fcr": {"per_year": 0.015, "season": -0.015},
+    "csat": {"per_year": 0.15, "season": -0.15},
+    "handle": {"per_year": -0.04, "season": 0.05},
+}
+"""``term(t) = per_year * years_since(KPI_ORIGIN) + season * cos(2 pi (t - Jan 15) / year)``."""
+
 
 @dataclass(frozen=True)
 class ChurnSpec:
@@ -241,10 +253,14 @@ class SynthConfig:
     country: Country = "CN"
     end: dt.date = END_DEFAULT
     churn: ChurnSpec = field(default_factory=ChurnSpec)
+    months: int | None = None  # the size's own number of months unless given
 
     @property
     def spec(self) -> SizeSpec:
-        return SIZES[self.size]
+        spec = SIZES[self.size]
+        if self.months is None:
+            return spec
+        return SizeSpec(spec.customers, self.months, spec.contacts_per_customer_month)
 
     @property
     def start(self) -> dt.date:

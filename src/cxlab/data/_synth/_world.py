@@ -35,6 +35,8 @@ from cxlab.data._synth._config import (
     FIRST_RESPONSE_MEAN,
     HANDLE_CATEGORY,
     HANDLE_MEDIAN,
+    KPI_DRIFT,
+    KPI_ORIGIN,
     MEAN_PATIENCE,
     QUEUES,
     REGIONS,
@@ -566,6 +568,17 @@ def _claims(
     return src[keep], dst[keep]
 
 
+def kpi_drift(at: np.ndarray) -> dict[str, np.ndarray]:
+    """The planted trend and annual cycle of each drifting KPI at UTC times ``at``
+    (see ``KPI_DRIFT``)."""
+    day = np.timedelta64(86_400_000_000, "us")
+    origin = np.datetime64(KPI_ORIGIN, "us")
+    years = (at.astype("datetime64[us]") - origin) / day / 365.2425
+    mid_january = (np.datetime64(KPI_ORIGIN.replace(day=15), "us") - origin) / day / 365.2425
+    cycle = np.cos(2 * np.pi * (years - mid_january))
+    return {k: v["per_year"] * years + v["season"] * cycle for k, v in KPI_DRIFT.items()}
+
+
 def _outcomes(
     rng,
     config,
@@ -641,8 +654,10 @@ def _outcomes(
     median = np.vectorize(HANDLE_MEDIAN.get, otypes=[float])(channel) * np.vectorize(
         HANDLE_CATEGORY.get, otypes=[float]
     )(l1)
+    drift = kpi_drift(arrived)
     h0 = (
         median
+        * np.exp(drift["handle"])
         * np.where(complaint != "", COMPLAINT_HANDLE, 1.0)
         * agents.handle[ag]
         * rng.lognormal(0, 0.5, m)
@@ -657,6 +672,7 @@ def _outcomes(
     # first-contact resolution: additive probabilities, capped so planted effects stay exact
     base = np.vectorize(FCR_BASE.get, otypes=[float])(l1) + region_fcr[region] + agents.fcr[ag]
     base = base + FCR_TRANSFER * transfers + np.where(complaint != "", FCR_COMPLAINT, 0.0)
+    base = base + drift["fcr"]
     p0 = np.clip(base, *FCR_CAP)
     p = p0 + np.where(ab, X.AB_FCR, 0.0) + np.where(pilot, X.PILOT_FCR, 0.0)
     fcr = np.where(answered, (rng.random(m) < p).astype(np.int8), -1)
@@ -668,6 +684,7 @@ def _outcomes(
         + CSAT_COEF["log1p_wait_minutes"] * np.log1p(wait / 60)
         + CSAT_COEF["transfers"] * transfers
         + agents.csat[ag]
+        + drift["csat"]
         + noise
     )
     shift = np.where(ab, X.AB_CSAT_LATENT, 0.0) + np.where(coached, X.AGENT_CSAT_LATENT, 0.0)
