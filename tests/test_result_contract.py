@@ -332,6 +332,10 @@ def _build_review(ws: Path) -> list:
         cx.review.qa(review.qa_scores, contacts, period),
         cx.review.anomalies(_with_a_bad_day(contacts, ws), period, by="queue"),
         cx.review.ranking(contacts, period, kpi="fcr", by="team", agents=review.agents),
+        # the year-end review's sections, on a year the tiny workspace covers in part
+        cx.review.year_interventions("2025-11..2026-10", workspace=ws),
+        cx.review.year_staffing("2025-11..2026-10", workspace=ws),
+        cx.review.year_customers("2025-11..2026-10", workspace=ws),
     ]
 
 

@@ -32,6 +32,14 @@ from cxlab.review._sections import (
     volume,
 )
 from cxlab.review._signals import Anomalies, Ranking, anomalies, ranking
+from cxlab.review._year_rooms import (
+    YearCustomers,
+    YearInterventions,
+    YearStaffing,
+    year_customers,
+    year_interventions,
+    year_staffing,
+)
 
 __all__ = [
     "Anomalies",
@@ -46,6 +54,9 @@ __all__ = [
     "ReviewPeriods",
     "Scorecard",
     "Volume",
+    "YearCustomers",
+    "YearInterventions",
+    "YearStaffing",
     "anomalies",
     "breakdown",
     "complaints",
@@ -60,4 +71,7 @@ __all__ = [
     "review_period",
     "scorecard",
     "volume",
+    "year_customers",
+    "year_interventions",
+    "year_staffing",
 ]

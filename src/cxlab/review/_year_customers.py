@@ -1,0 +1,504 @@
+"""Customers over a year: retention against its target and the previous year, churn by month,
+NPS with its interval and its change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+
+import plotly.graph_objects as go
+import polars as pl
+
+from cxlab._errors import CxlabError
+from cxlab._present import (
+    N_,
+    Headline,
+    Period,
+    _,
+    fmt_change,
+    fmt_interval,
+    fmt_list,
+    fmt_month,
+    fmt_value,
+    join_sentences,
+    label,
+)
+from cxlab._result import Result
+from cxlab._stats import wilson_interval
+from cxlab.review._year_common import (
+    Coverage,
+    _month_axis,
+    _next,
+    _previous,
+    _section,
+    _setup,
+    partial_sentence,
+)
+from cxlab.viz import COLORS
+
+# -- 3. customers: retention and NPS ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearCustomers(Result):
+    """Retention over the year (by segment) against its target and the previous year, churn by
+    month, and NPS for the year with its interval, against the previous year, by month."""
+
+    year: Period
+    retention: pl.DataFrame  # period, segment, customers_at_start, customers_retained, ...
+    churn: pl.DataFrame  # month, customers_at_start, churned_in_month, churn_rate
+    nps: pl.DataFrame  # period, n, nps, ci_low, ci_high (the year and the previous year)
+    nps_change: dict | None  # estimate, ci_low, ci_high, p_value
+    nps_months: pl.DataFrame  # month, n, nps, ci_low, ci_high
+    retention_target: float | None
+    coverage: Coverage
+    previous_covered: bool
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def title(self) -> str:
+        return _("Customers, {year}").format(year=self.year.text)
+
+    def summary(self) -> pl.DataFrame:
+        """Every figure in one long table: ``measure`` (retention, churn_rate, nps), ``period``
+        (``year``, ``previous_year`` or a month ``YYYY-MM``), ``segment``, ``n`` (customers at
+        the start, or answers), ``estimate``, ``ci_low``, ``ci_high``."""
+        schema = {
+            "measure": pl.Utf8,
+            "period": pl.Utf8,
+            "segment": pl.Utf8,
+            "n": pl.Int64,
+            "estimate": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+        }
+        month = pl.col("month").dt.strftime("%Y-%m").alias("period")
+        parts = [
+            self.retention.select(
+                pl.lit("retention").alias("measure"),
+                "period",
+                "segment",
+                pl.col("customers_at_start").alias("n"),
+                pl.col("retention").alias("estimate"),
+                "ci_low",
+                "ci_high",
+            ),
+            self.churn.select(
+                pl.lit("churn_rate").alias("measure"),
+                month,
+                pl.lit("all").alias("segment"),
+                pl.col("customers_at_start").alias("n"),
+                pl.col("churn_rate").alias("estimate"),
+                pl.lit(None, pl.Float64).alias("ci_low"),
+                pl.lit(None, pl.Float64).alias("ci_high"),
+            ),
+            self.nps.select(
+                pl.lit("nps").alias("measure"),
+                "period",
+                pl.lit("all").alias("segment"),
+                "n",
+                pl.col("nps").alias("estimate"),
+                "ci_low",
+                "ci_high",
+            ),
+            self.nps_months.select(
+                pl.lit("nps").alias("measure"),
+                month,
+                pl.lit("all").alias("segment"),
+                "n",
+                pl.col("nps").alias("estimate"),
+                "ci_low",
+                "ci_high",
+            ),
+        ]
+        return pl.concat([part.cast(schema) for part in parts])
+
+    def _retention(self, which: str, segment: str = "all") -> dict | None:
+        rows = self.retention.filter((pl.col("period") == which) & (pl.col("segment") == segment))
+        return rows.row(0, named=True) if rows.height else None
+
+    def findings(self) -> list[str]:
+        out = partial_sentence(self.coverage)
+        now = self._retention("year")
+        before = self._retention("previous_year")
+        if now is None:
+            out.append(_("Retention over the year cannot be measured before the year is complete."))
+        else:
+            sentence = _(
+                "{share} of the {n} customers at the start of {year} were still customers at its "
+                "end (likely {range})."
+            ).format(
+                share=fmt_value(now["retention"], "share"),
+                n=fmt_value(now["customers_at_start"], "count"),
+                year=self.year.text,
+                range=fmt_interval(now["ci_low"], now["ci_high"], "share", change=False),
+            )
+            if self.retention_target is not None:
+                met = now["retention"] >= self.retention_target
+                verdict = (
+                    _("That meets the target of {target}.")
+                    if met
+                    else _("That misses the target of {target}.")
+                ).format(target=fmt_value(self.retention_target, "share"))
+                sentence = join_sentences(sentence, verdict)
+            out.append(sentence)
+            segments = self.retention.filter(
+                (pl.col("period") == "year") & (pl.col("segment") != "all")
+            )
+            if segments.height:
+                out.append(
+                    _("By segment: {parts}.").format(
+                        parts=fmt_list(
+                            [
+                                _("{segment}: {share}").format(
+                                    segment=label(s), share=fmt_value(v, "share")
+                                )
+                                for s, v in segments.select("segment", "retention").iter_rows()
+                            ]
+                        )
+                    )
+                )
+            if before is not None:
+                out.append(
+                    _("The year before, {share} were kept ({change}).").format(
+                        share=fmt_value(before["retention"], "share"),
+                        change=fmt_change(now["retention"] - before["retention"], "share"),
+                    )
+                )
+            else:
+                out.append(_("The data do not cover the previous year: no comparison is made."))
+        if self.churn.height:
+            worst = self.churn.sort("churn_rate").row(-1, named=True)
+            out.append(
+                _("The most customers were lost in {month}: {rate} of those at its start.").format(
+                    month=fmt_month(worst["month"]), rate=fmt_value(worst["churn_rate"], "share")
+                )
+            )
+        y = self.nps.filter(pl.col("period") == "year")
+        if y.height and y["n"][0]:
+            r = y.row(0, named=True)
+            out.append(
+                _("NPS for {year}: {nps} from {n} answers (likely {range}).").format(
+                    year=self.coverage.span.text if self.coverage.span else self.year.text,
+                    nps=fmt_value(r["nps"], "nps"),
+                    n=fmt_value(r["n"], "count"),
+                    range=fmt_interval(r["ci_low"], r["ci_high"], "nps", change=False),
+                )
+            )
+            c = self.nps_change
+            if c is not None:
+                real = c["ci_low"] > 0 or c["ci_high"] < 0
+                out.append(
+                    (
+                        _(
+                            "Against the previous year it moved {change} (likely {range}), beyond chance."
+                        )
+                        if real
+                        else _(
+                            "Against the previous year it moved {change} (likely {range}), within "
+                            "chance."
+                        )
+                    ).format(
+                        change=fmt_change(c["estimate"], "nps"),
+                        range=fmt_interval(c["ci_low"], c["ci_high"], "nps"),
+                    )
+                )
+            elif not self.previous_covered:
+                out.append(_("The surveys do not cover the previous year: NPS is not compared."))
+        else:
+            out.append(_("No survey answer in the year: NPS cannot be given."))
+        return out
+
+    def headline(self) -> list[Headline]:
+        cards = []
+        now, before = self._retention("year"), self._retention("previous_year")
+        if now is not None:
+            cards.append(
+                Headline(
+                    key="year_retention",
+                    label=N_("Retention over the year"),
+                    value=now["retention"],
+                    unit="share",
+                    target=self.retention_target,
+                    direction=">=" if self.retention_target is not None else None,
+                    period=self.year.iso,
+                    change=now["retention"] - before["retention"] if before else None,
+                    compared_to="year_ago" if before else None,
+                    higher_is_better=True,
+                    low=now["ci_low"],
+                    high=now["ci_high"],
+                )
+            )
+        y = self.nps.filter(pl.col("period") == "year")
+        if y.height and y["n"][0]:
+            r = y.row(0, named=True)
+            c = self.nps_change
+            cards.append(
+                Headline(
+                    key="year_nps",
+                    label=N_("NPS"),
+                    value=r["nps"],
+                    unit="nps",
+                    period=self.year.iso,
+                    low=r["ci_low"],
+                    high=r["ci_high"],
+                    change=c["estimate"] if c else None,
+                    compared_to="year_ago" if c else None,
+                    higher_is_better=True,
+                )
+            )
+        return cards
+
+    def view(self) -> pl.DataFrame:
+        """Month by month: customers at the start, lost, churn rate and NPS."""
+        t = self.churn.join(
+            self.nps_months.select("month", pl.col("nps"), pl.col("n").alias("responses")),
+            on="month",
+            how="full",
+            coalesce=True,
+        ).sort("month")
+        return t.select(
+            pl.col("month").map_elements(fmt_month, return_dtype=pl.Utf8),
+            "customers_at_start",
+            "churned_in_month",
+            "churn_rate",
+            "nps",
+        )
+
+    def retention_view(self) -> pl.DataFrame:
+        """Retention over the year and the year before, overall and by segment."""
+        words = {"year": self.year.text, "previous_year": _previous(self.year).text}
+        return self.retention.select(
+            pl.col("period").replace_strict(words, return_dtype=pl.Utf8),
+            pl.col("segment").map_elements(label, return_dtype=pl.Utf8),
+            "customers_at_start",
+            "customers_retained",
+            "retention",
+            pl.struct("ci_low", "ci_high")
+            .map_elements(
+                lambda r: fmt_interval(r["ci_low"], r["ci_high"], "share", change=False),
+                return_dtype=pl.Utf8,
+            )
+            .alias("interval_text"),
+        )
+
+    def _repr_html_(self) -> str:
+        units = {
+            "customers_at_start": "count",
+            "churned_in_month": "count",
+            "churn_rate": "share",
+            "customers_retained": "count",
+            "retention": "share",
+            "nps": "nps",
+        }
+        return _section(
+            self.title,
+            self.headline(),
+            self.findings(),
+            [self.retention_view(), self.view()] if self.retention.height else [self.view()],
+            units,
+            [_(n) for n in self.notes],
+        )
+
+    def plot(self) -> go.Figure:
+        """Churn by month (bars, left) and NPS by month with its interval (line, right)."""
+        from plotly.subplots import make_subplots
+
+        fig = make_subplots(specs=[[{"secondary_y": True}]])
+        fig.add_trace(
+            go.Bar(
+                x=self.churn["month"].to_list(),
+                y=(100 * self.churn["churn_rate"]).to_list(),
+                name=_("Churn rate"),
+                marker_color=COLORS["muted"],
+            ),
+            secondary_y=False,
+        )
+        m = self.nps_months
+        fig.add_trace(
+            go.Scatter(
+                x=m["month"].to_list(),
+                y=m["nps"].to_list(),
+                name=_("NPS"),
+                line=dict(color=COLORS["primary"]),
+                error_y=dict(
+                    type="data",
+                    symmetric=False,
+                    array=(m["ci_high"] - m["nps"]).to_list(),
+                    arrayminus=(m["nps"] - m["ci_low"]).to_list(),
+                ),
+            ),
+            secondary_y=True,
+        )
+        fig.update_yaxes(title_text=_("Churn rate (%)"), secondary_y=False)
+        fig.update_yaxes(title_text=_("NPS"), secondary_y=True)
+        return _month_axis(fig, self.title)
+
+
+def _retained(customers: pl.DataFrame, period: Period, which: str) -> pl.DataFrame:
+    """Customers at ``period``'s start and still customers at its end, overall and by segment."""
+    at_start = customers.filter(
+        (pl.col("signup_date") < period.start)
+        & (pl.col("churn_date").is_null() | (pl.col("churn_date") >= period.start))
+    ).with_columns(
+        (pl.col("churn_date").is_null() | (pl.col("churn_date") >= period.end)).alias("kept")
+    )
+    parts = [
+        at_start.select(pl.lit("all").alias("segment"), pl.len().alias("n"), pl.col("kept").sum()),
+        at_start.group_by("segment").agg(pl.len().alias("n"), pl.col("kept").sum()).sort("segment"),
+    ]
+    t = pl.concat([p.cast({"n": pl.Int64, "kept": pl.Int64}) for p in parts])
+    lo, hi = wilson_interval(t["kept"].to_numpy(), t["n"].to_numpy())
+    return t.select(
+        pl.lit(which).alias("period"),
+        "segment",
+        pl.col("n").alias("customers_at_start"),
+        pl.col("kept").alias("customers_retained"),
+        (pl.col("kept") / pl.col("n")).alias("retention"),
+    ).with_columns(pl.Series("ci_low", lo), pl.Series("ci_high", hi))
+
+
+def _monthly_churn(customers: pl.DataFrame, months: list[dt.date]) -> pl.DataFrame:
+    rows = []
+    for m in months:
+        end = _next(m)
+        active = customers.filter(
+            (pl.col("signup_date") < m)
+            & (pl.col("churn_date").is_null() | (pl.col("churn_date") >= m))
+        )
+        lost = active.filter(pl.col("churn_date") < end).height
+        n = active.height
+        rows.append(
+            {
+                "month": m,
+                "customers_at_start": n,
+                "churned_in_month": lost,
+                "churn_rate": lost / n if n else None,
+            }
+        )
+    schema = {
+        "month": pl.Date,
+        "customers_at_start": pl.Int64,
+        "churned_in_month": pl.Int64,
+        "churn_rate": pl.Float64,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def year_customers(
+    year: Period | str, *, workspace: str | os.PathLike | None = None
+) -> YearCustomers:
+    """Retention and NPS for ``year``.
+
+    Retention: the share of customers active on the year's first day still customers on the day
+    after its last (overall and by segment, with a Wilson interval), against the targets table's
+    yearly ``retention`` target and the previous year when the data cover it; churn by month is
+    the share of customers active at a month's start lost during it. Every customer of the
+    cohort is followed to the year's end, so nobody is censored and this share is what a
+    Kaplan–Meier curve started on the year's first day gives. NPS for the year, its interval and
+    its change against the previous year come from :func:`cxlab.nps.compare`, the monthly NPS
+    from :func:`cxlab.nps.trend`.
+
+    Examples
+    --------
+    >>> import cxlab as cx  # doctest: +SKIP
+    >>> cx.review.year_customers(cx.review.Period.parse("2025-11..2026-10")).headline()  # doctest: +SKIP
+    """
+    from cxlab.data import load
+    from cxlab.nps import compare, trend
+
+    year, tz, _contacts, cov = _setup(year, workspace)
+    customers = load("customers", workspace=workspace).collect()
+    targets = load("targets", workspace=workspace).collect()
+    surveys = load("surveys", workspace=workspace)
+    previous = _previous(year)
+    prev_covered = cov.covers(previous)
+    parts = []
+    if cov.complete:
+        parts.append(_retained(customers, year, "year"))
+        if prev_covered:
+            parts.append(_retained(customers, previous, "previous_year"))
+    retention_schema = {
+        "period": pl.Utf8,
+        "segment": pl.Utf8,
+        "customers_at_start": pl.Int64,
+        "customers_retained": pl.Int64,
+        "retention": pl.Float64,
+        "ci_low": pl.Float64,
+        "ci_high": pl.Float64,
+    }
+    retention = (
+        pl.concat(parts).cast(retention_schema) if parts else pl.DataFrame(schema=retention_schema)
+    )
+    found = targets.filter(
+        (pl.col("kpi") == "retention") & (pl.col("period") == "yearly") & (pl.col("scope") == "all")
+    )
+    target = float(found["target"][0]) if found.height else None
+    months = cov.months()
+    churn = _monthly_churn(customers, months)
+    nps_schema = {
+        "period": pl.Utf8,
+        "n": pl.Int64,
+        "nps": pl.Float64,
+        "ci_low": pl.Float64,
+        "ci_high": pl.Float64,
+    }
+    month_schema = {
+        "month": pl.Date,
+        "n": pl.Int64,
+        "nps": pl.Float64,
+        "ci_low": pl.Float64,
+        "ci_high": pl.Float64,
+    }
+    nps = pl.DataFrame(schema=nps_schema)
+    change = None
+    nps_months = pl.DataFrame(schema=month_schema)
+    if months:
+        span = Period.parse(f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}")
+        try:
+            moved = compare(surveys, period=span, compare_to="year_ago", time_zone=tz)
+        except CxlabError:
+            moved = None
+        if moved is not None:
+            r = moved.table.row(0, named=True)
+            rows = [("year", r["n_now"], r["nps_now"], r["nps_now_low"], r["nps_now_high"])]
+            if prev_covered and cov.complete and r["n_before"]:
+                rows.append(("previous_year", r["n_before"], r["nps_before"], None, None))
+                change = {k: r[k] for k in ("estimate", "ci_low", "ci_high", "p_value")}
+            nps = pl.DataFrame(rows, schema=nps_schema, orient="row")
+        in_span = surveys.filter(span.filter("responded_at", tz))
+        if in_span.select(pl.len()).collect().item():
+            by_month = trend(in_span, time_zone=tz).summary()
+            nps_months = by_month.select(
+                pl.col("ts").dt.date().alias("month"),
+                pl.col("n"),
+                pl.col("nps"),
+                pl.col("ci_low"),
+                pl.col("ci_high"),
+            ).cast(month_schema)
+    notes = (
+        N_(
+            "Retention: customers active on the year's first day and still customers on the day "
+            "after its last, with a 95% Wilson interval. Everyone in the cohort is followed to "
+            "the year's end, so nobody is censored and the share is what a Kaplan–Meier curve "
+            "started on the year's first day gives."
+        ),
+        N_(
+            "NPS with a 95% interval (adjusted Wald); the change against the previous year is "
+            "tested on the two years' answers."
+        ),
+    )
+    return YearCustomers(
+        year=year,
+        retention=retention,
+        churn=churn,
+        nps=nps,
+        nps_change=change,
+        nps_months=nps_months,
+        retention_target=target,
+        coverage=cov,
+        previous_covered=prev_covered,
+        notes=notes,
+    )

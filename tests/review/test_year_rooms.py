@@ -1,0 +1,220 @@
+"""The year-end review's three sections read from the rooms: interventions, staffing, customers.
+
+Checked on the default synthetic workspace (two whole years, 2024-11 to 2026-10) against the
+data and the planted truth, and on the tiny workspace (four months) as a partial year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import cxlab as cx
+from cxlab._errors import OptionError
+from cxlab._present import use_language
+
+YEAR = cx.review.Period.parse("2025-11..2026-10")
+TZ = "Asia/Shanghai"
+
+
+@pytest.fixture(scope="module")
+def full(default_workspace: Path) -> dict:
+    ws = default_workspace
+    return {
+        "ws": ws,
+        "interventions": cx.review.year_interventions(YEAR, workspace=ws),
+        "staffing": cx.review.year_staffing(YEAR, workspace=ws),
+        "customers": cx.review.year_customers(YEAR, workspace=ws),
+    }
+
+
+@pytest.fixture(scope="module")
+def partial(tiny_workspace: Path) -> dict:
+    ws = tiny_workspace
+    return {
+        "ws": ws,
+        "interventions": cx.review.year_interventions(YEAR, workspace=ws),
+        "staffing": cx.review.year_staffing(YEAR, workspace=ws),
+        "customers": cx.review.year_customers(YEAR, workspace=ws),
+    }
+
+
+def _in_year(ws: Path, table: str, column: str) -> pl.DataFrame:
+    return cx.load(table, workspace=ws).filter(YEAR.filter(column, TZ)).collect()
+
+
+# -- interventions --------------------------------------------------------------------------------
+
+
+def test_every_intervention_that_ran_in_the_year_is_measured_as_its_report_measures_it(full):
+    result, ws = full["interventions"], full["ws"]
+    registry = cx.experiments.registry(workspace=ws)
+    assert sorted(result.table["experiment_id"]) == sorted(registry["experiment_id"])
+    for r in result.table.iter_rows(named=True):
+        report = cx.experiments.analyze(r["experiment_id"], workspace=ws)
+        assert r["estimate"] == pytest.approx(report.effect["estimate"])
+        assert (r["ci_low"], r["ci_high"]) == pytest.approx(
+            (report.effect["ci_low"], report.effect["ci_high"])
+        )
+        assert r["beyond_chance"] == (report.significant and not report.caution)
+
+
+def test_the_planted_effects_lie_in_the_reported_intervals(full):
+    truth = cx.data.truth(full["ws"])["experiments"]
+    t = full["interventions"].table
+    planted = {
+        "EXP-AB-ROUTING": truth["EXP-AB-ROUTING"]["effects"]["fcr"]["absolute"],
+        "EXP-IVR-REDESIGN": truth["EXP-IVR-REDESIGN"]["effects"]["transfers_per_contact"][
+            "absolute"
+        ],
+        "EXP-AGENT-COACHING": truth["EXP-AGENT-COACHING"]["effects"]["csat"]["absolute"],
+    }
+    for experiment, effect in planted.items():
+        row = t.filter(pl.col("experiment_id") == experiment).row(0, named=True)
+        assert row["ci_low"] <= effect <= row["ci_high"], (experiment, row)
+
+
+def test_an_effect_beyond_chance_is_added_up_over_the_contacts_its_measure_counts(full):
+    t, ws = full["interventions"].table, full["ws"]
+    contacts = _in_year(ws, "contacts", "arrived_at")
+    routing = t.filter(pl.col("experiment_id") == "EXP-AB-ROUTING").row(0, named=True)
+    # first-contact resolution as reported counts the answered contacts
+    answered = contacts.filter(pl.col("answered_at").is_not_null()).height
+    assert routing["yearly_contacts"] == answered
+    assert routing["yearly_value"] == pytest.approx(routing["estimate"] * answered)
+    # the IVR touches phone contacts only: its transfers are added up over them
+    ivr = t.filter(pl.col("experiment_id") == "EXP-IVR-REDESIGN").row(0, named=True)
+    phone = contacts.filter(pl.col("channel") == "phone")
+    assert 0 < ivr["yearly_contacts"] <= phone.height
+    # CSAT is a score: no yearly sum is made of it
+    coaching = t.filter(pl.col("experiment_id") == "EXP-AGENT-COACHING").row(0, named=True)
+    assert coaching["yearly_value"] is None
+    with use_language("en"):
+        words = " ".join(full["interventions"].findings())
+    assert "contacts resolved at the first contact" in words
+
+
+def test_an_intervention_belongs_to_the_year_it_ran_in(full):
+    before = cx.review.year_interventions("2024-11..2025-10", workspace=full["ws"])
+    # the IVR redesign started on 2025-10-27 and the specialist desk in 2025-08; the A/B test,
+    # the coaching and the video pilot started after the year
+    assert sorted(before.table["experiment_id"]) == ["EXP-IVR-REDESIGN", "EXP-PILOT-SPECIALIST"]
+
+
+def test_a_year_without_interventions_says_so(tiny_workspace):
+    result = cx.review.year_interventions("2023-11..2024-10", workspace=tiny_workspace)
+    assert result.table.height == 0
+    with use_language("en"):
+        found = result.findings()
+    assert any("No intervention in the registry ran" in s for s in found)
+    assert any("no whole month" in s for s in found)
+
+
+# -- staffing -------------------------------------------------------------------------------------
+
+
+def test_staffing_counts_the_years_contacts_by_month_and_channel(full):
+    t, ws = full["staffing"].table, full["ws"]
+    assert t["month"].n_unique() == 12
+    contacts = _in_year(ws, "contacts", "arrived_at")
+    month = pl.col("arrived_at").dt.convert_time_zone(TZ).dt.truncate("1mo").dt.date()
+    direct = contacts.group_by(month.alias("month"), "channel").agg(
+        pl.len().alias("n"), pl.col("answered_at").is_not_null().sum().alias("answered")
+    )
+    both = t.join(direct, on=["month", "channel"])
+    assert both.height == t.height == 48
+    assert (both["offered"] == both["n"]).all()
+    assert (both["answered"] == both["answered_right"]).all()
+    assert t["offered"].sum() == contacts.height
+
+
+def test_staffing_compares_required_and_busy_agents_where_erlang_applies(full):
+    t = full["staffing"].table
+    staffed = t.filter(pl.col("channel").is_in(["phone", "chat"]))
+    assert staffed["agents_required"].min() >= 1
+    assert (staffed["agents_busy"] <= staffed["agents_active"]).all()
+    assert (staffed["sl_target"] == 0.8).all()
+    backlog = t.filter(pl.col("channel").is_in(["email", "social"]))
+    assert backlog["agents_required"].null_count() == backlog.height
+    expected = (t["service_level"] < t["sl_target"]) & (t["agents_required"] > t["agents_busy"])
+    assert (t["demand_outran_staffing"] == expected.fill_null(False)).all()
+
+
+def test_the_months_demand_outran_staffing_are_named(partial):
+    result = partial["staffing"]
+    short = result.short_months()
+    assert short.height >= 1  # the tiny workspace's phones fall short in one month
+    with use_language("en"):
+        words = " ".join(result.findings())
+    for m in short["month"].to_list():
+        assert cx._present.fmt_month(m) in words.split("demand outran staffing in ")[1]
+
+
+# -- customers ------------------------------------------------------------------------------------
+
+
+def test_retention_is_the_share_of_the_years_first_customers_kept_to_its_end(full):
+    result, ws = full["customers"], full["ws"]
+    customers = cx.load("customers", workspace=ws).collect()
+    start, end = YEAR.start, YEAR.end
+    cohort = customers.filter(
+        (pl.col("signup_date") < start)
+        & (pl.col("churn_date").is_null() | (pl.col("churn_date") >= start))
+    )
+    kept = cohort.filter(pl.col("churn_date").is_null() | (pl.col("churn_date") >= end))
+    year = result.retention.filter(pl.col("period") == "year")
+    overall = year.filter(pl.col("segment") == "all").row(0, named=True)
+    assert overall["customers_at_start"] == cohort.height
+    assert overall["retention"] == pytest.approx(kept.height / cohort.height)
+    assert overall["ci_low"] < overall["retention"] < overall["ci_high"]
+    segments = year.filter(pl.col("segment") != "all")
+    assert segments["customers_at_start"].sum() == cohort.height
+    assert result.retention_target == 0.85
+    assert result.retention.filter(pl.col("period") == "previous_year").height == 3
+    assert result.churn.height == 12
+    assert result.churn["churned_in_month"].sum() >= cohort.height - kept.height
+
+
+def test_nps_for_the_year_and_its_change_against_the_previous_year(full):
+    result, ws = full["customers"], full["ws"]
+    surveys = _in_year(ws, "surveys", "responded_at")
+    n = surveys.height
+    direct = 100 * ((surveys["nps"] >= 9).sum() - (surveys["nps"] <= 6).sum()) / n
+    year = result.nps.filter(pl.col("period") == "year").row(0, named=True)
+    before = result.nps.filter(pl.col("period") == "previous_year").row(0, named=True)
+    assert year["n"] == n
+    assert year["nps"] == pytest.approx(direct)
+    assert year["ci_low"] < year["nps"] < year["ci_high"]
+    assert result.nps_change["estimate"] == pytest.approx(year["nps"] - before["nps"])
+    assert result.nps_months.height == 12
+    assert result.nps_months["n"].sum() == n
+
+
+# -- a partial year -------------------------------------------------------------------------------
+
+
+def test_a_partial_year_is_said_to_be_partial_and_not_extrapolated(partial):
+    for key in ("interventions", "staffing", "customers"):
+        result = partial[key]
+        assert result.coverage.months() == [dt.date(2026, m, 1) for m in (7, 8, 9, 10)]
+        with use_language("en"):
+            first = result.findings()[0]
+        assert "only 4 months" in first and "not extrapolated" in first
+    staffing = partial["staffing"].table
+    assert sorted(staffing["month"].unique()) == [dt.date(2026, m, 1) for m in (7, 8, 9, 10)]
+    customers = partial["customers"]
+    assert customers.retention.height == 0  # no year-long retention from four months
+    assert customers.nps_change is None
+    with use_language("en"):
+        words = " ".join(customers.findings())
+    assert "cannot be measured before the year is complete" in words
+    assert "do not cover the previous year" in words
+    assert [c.key for c in customers.headline()] == ["year_nps"]
+
+
+def test_the_year_is_twelve_whole_months():
+    with pytest.raises(OptionError, match="twelve whole months"):
+        cx.review.year_staffing("2026-Q3")
