@@ -172,6 +172,7 @@ def test_retention_is_the_share_of_the_years_first_customers_kept_to_its_end(ful
     assert overall["ci_low"] < overall["retention"] < overall["ci_high"]
     segments = year.filter(pl.col("segment") != "all")
     assert segments["customers_at_start"].sum() == cohort.height
+    assert result.segment_p_value is not None and result.segment_p_value < 0.05
     assert result.retention_target == 0.85
     assert result.retention.filter(pl.col("period") == "previous_year").height == 3
     assert result.churn.height == 12

@@ -111,6 +111,11 @@ class Coverage:
         return Period.parse(f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}")
 
     @property
+    def iso(self) -> tuple[str, str]:
+        """A card's period: the months covered (the year's when none is)."""
+        return (self.span or self.year).iso
+
+    @property
     def complete(self) -> bool:
         return len(self.months()) == 12
 

@@ -38,8 +38,6 @@ from cxlab.review._year_common import (
 )
 from cxlab.viz import COLORS
 
-# -- 3. customers: retention and NPS ------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class YearCustomers(Result):
@@ -55,6 +53,7 @@ class YearCustomers(Result):
     retention_target: float | None
     coverage: Coverage
     previous_covered: bool
+    segment_p_value: float | None = None  # log-rank test of the segments' retention curves
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -160,6 +159,12 @@ class YearCustomers(Result):
                         )
                     )
                 )
+                if self.segment_p_value is not None and segments.height > 1:
+                    out.append(
+                        _("The gap between segments is beyond chance (log-rank test).")
+                        if self.segment_p_value < 0.05
+                        else _("The gap between segments is within chance (log-rank test).")
+                    )
             if before is not None:
                 out.append(
                     _("The year before, {share} were kept ({change}).").format(
@@ -241,7 +246,7 @@ class YearCustomers(Result):
                     label=N_("NPS"),
                     value=r["nps"],
                     unit="nps",
-                    period=self.year.iso,
+                    period=self.coverage.iso,
                     low=r["ci_low"],
                     high=r["ci_high"],
                     change=c["estimate"] if c else None,
@@ -337,27 +342,76 @@ class YearCustomers(Result):
         return _month_axis(fig, self.title)
 
 
-def _retained(customers: pl.DataFrame, period: Period, which: str) -> pl.DataFrame:
-    """Customers at ``period``'s start and still customers at its end, overall and by segment."""
-    at_start = customers.filter(
+def _cohort(customers: pl.DataFrame, period: Period) -> pl.DataFrame:
+    """The customers active on ``period``'s first day, followed to its end: ``duration`` in days
+    from the first day to leaving (or to the end), ``churned`` when they left before the end."""
+    days = (period.end - period.start).days
+    left = pl.col("churn_date").is_not_null() & (pl.col("churn_date") < period.end)
+    return customers.filter(
         (pl.col("signup_date") < period.start)
         & (pl.col("churn_date").is_null() | (pl.col("churn_date") >= period.start))
-    ).with_columns(
-        (pl.col("churn_date").is_null() | (pl.col("churn_date") >= period.end)).alias("kept")
+    ).select(
+        "customer_id",
+        "segment",
+        pl.when(left)
+        .then((pl.col("churn_date") - pl.lit(period.start)).dt.total_days())
+        .otherwise(days)
+        .cast(pl.Float64)
+        .alias("duration"),
+        left.cast(pl.Int64).alias("churned"),
     )
-    parts = [
-        at_start.select(pl.lit("all").alias("segment"), pl.len().alias("n"), pl.col("kept").sum()),
-        at_start.group_by("segment").agg(pl.len().alias("n"), pl.col("kept").sum()).sort("segment"),
-    ]
-    t = pl.concat([p.cast({"n": pl.Int64, "kept": pl.Int64}) for p in parts])
-    lo, hi = wilson_interval(t["kept"].to_numpy(), t["n"].to_numpy())
-    return t.select(
+
+
+def _retained(
+    customers: pl.DataFrame, period: Period, which: str
+) -> tuple[pl.DataFrame, float | None]:
+    """Retention over ``period`` of the customers active on its first day, overall and by
+    segment: the churn room's Kaplan–Meier estimate at the period's last day, with its interval
+    (nobody is censored before the end, so it is the share kept), and the log-rank p-value of
+    the segments' curves (``None`` when nobody left)."""
+    from cxlab.churn import kaplan_meier
+
+    cohort = _cohort(customers, period)
+    days = float((period.end - period.start).days)
+    counts = (
+        pl.concat(
+            [
+                cohort.select(pl.lit("all").alias("segment"), pl.len().alias("n"), "churned"),
+                cohort.select("segment", pl.len().over("segment").alias("n"), "churned"),
+            ]
+        )
+        .group_by("segment", maintain_order=True)
+        .agg(pl.col("n").first(), (pl.col("n").first() - pl.col("churned").sum()).alias("kept"))
+    )
+    p_value = None
+    if cohort["churned"].sum() == 0:  # nobody left: the curves say nothing, the share is 100%
+        lo, hi = wilson_interval(counts["kept"].to_numpy(), counts["n"].to_numpy())
+        bounds = counts.select("segment").with_columns(
+            pl.Series("ci_low", lo), pl.Series("ci_high", hi)
+        )
+    else:
+        overall = kaplan_meier(cohort, at_days=[days]).retention.with_columns(
+            pl.lit("all").alias("group")
+        )
+        segments = kaplan_meier(cohort, by="segment", at_days=[days])
+        by_segment, p_value = segments.retention, segments.logrank_p_value
+        bounds = pl.concat(
+            [
+                t.select(pl.col("group").cast(pl.Utf8), "ci_low", "ci_high")
+                for t in (overall, by_segment)
+            ]
+        ).rename({"group": "segment"})
+    t = counts.join(bounds, on="segment", how="left").sort(pl.col("segment") != "all", "segment")
+    frame = t.select(
         pl.lit(which).alias("period"),
         "segment",
-        pl.col("n").alias("customers_at_start"),
-        pl.col("kept").alias("customers_retained"),
+        pl.col("n").cast(pl.Int64).alias("customers_at_start"),
+        pl.col("kept").cast(pl.Int64).alias("customers_retained"),
         (pl.col("kept") / pl.col("n")).alias("retention"),
-    ).with_columns(pl.Series("ci_low", lo), pl.Series("ci_high", hi))
+        "ci_low",
+        "ci_high",
+    )
+    return frame, p_value
 
 
 def _monthly_churn(customers: pl.DataFrame, months: list[dt.date]) -> pl.DataFrame:
@@ -393,11 +447,12 @@ def year_customers(
     """Retention and NPS for ``year``.
 
     Retention: the share of customers active on the year's first day still customers on the day
-    after its last (overall and by segment, with a Wilson interval), against the targets table's
+    after its last (overall and by segment), against the targets table's
     yearly ``retention`` target and the previous year when the data cover it; churn by month is
     the share of customers active at a month's start lost during it. Every customer of the
-    cohort is followed to the year's end, so nobody is censored and this share is what a
-    Kaplan–Meier curve started on the year's first day gives. NPS for the year, its interval and
+    cohort is followed to the year's end, so nobody is censored and the churn room's
+    Kaplan–Meier estimate (:func:`cxlab.churn.kaplan_meier`, its interval and the log-rank test
+    between segments) is this share. NPS for the year, its interval and
     its change against the previous year come from :func:`cxlab.nps.compare`, the monthly NPS
     from :func:`cxlab.nps.trend`.
 
@@ -415,11 +470,12 @@ def year_customers(
     surveys = load("surveys", workspace=workspace)
     previous = _previous(year)
     prev_covered = cov.covers(previous)
-    parts = []
+    parts, segment_p = [], None
     if cov.complete:
-        parts.append(_retained(customers, year, "year"))
+        frame, segment_p = _retained(customers, year, "year")
+        parts.append(frame)
         if prev_covered:
-            parts.append(_retained(customers, previous, "previous_year"))
+            parts.append(_retained(customers, previous, "previous_year")[0])
     retention_schema = {
         "period": pl.Utf8,
         "segment": pl.Utf8,
@@ -481,9 +537,10 @@ def year_customers(
     notes = (
         N_(
             "Retention: customers active on the year's first day and still customers on the day "
-            "after its last, with a 95% Wilson interval. Everyone in the cohort is followed to "
-            "the year's end, so nobody is censored and the share is what a Kaplan–Meier curve "
-            "started on the year's first day gives."
+            "after its last, the Kaplan–Meier estimate at the year's end with its 95% interval "
+            "(Greenwood); everyone in the cohort is followed to the year's end, so it is the "
+            "share kept. Segments are compared with a log-rank test. The change against the "
+            "previous year is not tested: the two years' cohorts share most of their customers."
         ),
         N_(
             "NPS with a 95% interval (adjusted Wald); the change against the previous year is "
@@ -500,5 +557,6 @@ def year_customers(
         retention_target=target,
         coverage=cov,
         previous_covered=prev_covered,
+        segment_p_value=segment_p,
         notes=notes,
     )

@@ -33,13 +33,13 @@ from cxlab.review._year_common import (
 )
 from cxlab.viz import COLORS
 
-# -- 1. interventions ---------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class YearInterventions(Result):
     """The interventions that ran in the year, each measured as the interventions report measures
-    it (:func:`cxlab.experiments.analyze`), with what its effect is worth over a year."""
+    it (:func:`cxlab.experiments.analyze`), with what an effect beyond chance adds up to over the
+    contacts its measure counted in the year (``yearly_contacts``, ``yearly_value``); ``reason``
+    keeps why an intervention could not be measured."""
 
     year: Period
     table: pl.DataFrame
@@ -96,7 +96,7 @@ class YearInterventions(Result):
             if r["estimate"] is None:
                 out.append(
                     _("{name}: its effect could not be measured ({reason}).").format(
-                        name=name, reason=r["reason"] or _("insufficient data")
+                        name=name, reason=_("insufficient data")
                     )
                 )
                 continue
@@ -170,7 +170,7 @@ class YearInterventions(Result):
                 }
             )
         schema = [
-            "name",
+            "intervention",
             "design_text",
             "metric",
             "effect_text",
@@ -283,6 +283,7 @@ def year_interventions(
         unit = _unit_of(rep.metric)
         e = rep.effect
         row.update(
+            design=rep.design,  # the design the analysis used (a pilot may need another)
             metric=rep.metric,
             unit=unit,
             estimate=e["estimate"],
@@ -335,8 +336,8 @@ def year_interventions(
         ),
         N_(
             "The added-up figure multiplies the effect by the contacts the measure counted in "
-            "the months covered, as if the effect held for all of them; a pilot shows the effect only where it "
-            "ran, and the range of the effect carries over to the added-up figure."
+            "the months covered, as if the effect held for all of them; a pilot shows the effect "
+            "only where it ran, and the range of the effect carries over to the added-up figure."
         ),
     )
     return YearInterventions(year, pl.DataFrame(rows, schema=schema), cov, notes)

@@ -31,8 +31,6 @@ from cxlab.review._year_common import (
 )
 from cxlab.viz import SEQUENCE
 
-# -- 2. staffing against demand -----------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class YearStaffing(Result):
@@ -137,14 +135,14 @@ class YearStaffing(Result):
                 label=N_("Contacts offered"),
                 value=offered,
                 unit="count",
-                period=self.year.iso,
+                period=self.coverage.iso,
             ),
             Headline(
                 key="year_answer_rate",
                 label=N_("Answer rate"),
                 value=answered / offered if offered else None,
                 unit="share",
-                period=self.year.iso,
+                period=self.coverage.iso,
             ),
         ]
         cards.append(
@@ -153,7 +151,7 @@ class YearStaffing(Result):
                 label=N_("Months demand outran staffing"),
                 value=int(t.filter(pl.col("demand_outran_staffing"))["month"].n_unique()),
                 unit="count",
-                period=self.year.iso,
+                period=self.coverage.iso,
             )
         )
         return cards
@@ -168,6 +166,7 @@ class YearStaffing(Result):
             "answer_rate",
             "service_level",
             "sl_target",
+            "busy_slot",
             "agents_required",
             "agents_busy",
             "agents_active",
