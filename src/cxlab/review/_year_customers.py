@@ -277,7 +277,9 @@ class YearCustomers(Result):
         words = {"year": self.year.text, "previous_year": _previous(self.year).text}
         return self.retention.select(
             pl.col("period").replace_strict(words, return_dtype=pl.Utf8),
-            pl.col("segment").map_elements(label, return_dtype=pl.Utf8),
+            pl.col("segment").map_elements(
+                lambda v: _("All customers") if v == "all" else label(v), return_dtype=pl.Utf8
+            ),
             "customers_at_start",
             "customers_retained",
             "retention",
@@ -338,7 +340,7 @@ class YearCustomers(Result):
             secondary_y=True,
         )
         fig.update_yaxes(title_text=_("Churn rate (%)"), secondary_y=False)
-        fig.update_yaxes(title_text=_("NPS"), secondary_y=True)
+        fig.update_yaxes(title_text=_("NPS"), secondary_y=True, showgrid=False, tickformat=".0f")
         return _month_axis(fig, self.title)
 
 
@@ -458,8 +460,10 @@ def year_customers(
 
     Examples
     --------
-    >>> import cxlab as cx  # doctest: +SKIP
-    >>> cx.review.year_customers(cx.review.Period.parse("2025-11..2026-10")).headline()  # doctest: +SKIP
+    >>> import cxlab as cx
+    >>> customers = cx.review.year_customers(cx.review.Period.parse("2025-11..2026-10"))
+    >>> customers.retention.height  # four months cannot give a year's retention
+    0
     """
     from cxlab.data import load
     from cxlab.nps import compare, trend

@@ -242,8 +242,10 @@ def year_interventions(
 
     Examples
     --------
-    >>> import cxlab as cx  # doctest: +SKIP
-    >>> cx.review.year_interventions(cx.review.Period.parse("2025-11..2026-10"))  # doctest: +SKIP
+    >>> import cxlab as cx
+    >>> found = cx.review.year_interventions(cx.review.Period.parse("2025-11..2026-10"))
+    >>> sorted(found.summary()["experiment_id"])[:2]
+    ['EXP-AB-ROUTING', 'EXP-AGENT-COACHING']
     """
     from cxlab.experiments import analyze, registry
     from cxlab.features import kpi

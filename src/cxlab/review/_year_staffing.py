@@ -332,8 +332,10 @@ def year_staffing(
 
     Examples
     --------
-    >>> import cxlab as cx  # doctest: +SKIP
-    >>> cx.review.year_staffing(cx.review.Period.parse("2025-11..2026-10")).short_months()  # doctest: +SKIP
+    >>> import cxlab as cx
+    >>> staffing = cx.review.year_staffing(cx.review.Period.parse("2025-11..2026-10"))
+    >>> [m.isoformat() for m in staffing.coverage.months()]  # the tiny workspace: 4 months
+    ['2026-07-01', '2026-08-01', '2026-09-01', '2026-10-01']
     """
     from cxlab.data import load
     from cxlab.features import kpi_table
