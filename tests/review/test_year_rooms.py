@@ -141,6 +141,24 @@ def test_staffing_compares_required_and_busy_agents_where_erlang_applies(full):
     assert backlog["agents_required"].null_count() == backlog.height
     expected = (t["service_level"] < t["sl_target"]) & (t["agents_required"] > t["agents_busy"])
     assert (t["demand_outran_staffing"] == expected.fill_null(False)).all()
+    at_peak = (t["busy_service_level"] < t["sl_target"]) & (t["agents_required"] > t["agents_busy"])
+    assert (t["peak_outran_staffing"] == at_peak.fill_null(False)).all()
+
+
+def test_the_peaks_the_synthetic_plan_flattens_are_found_short(full):
+    """The synthetic staffing plan flattens the day (``plan_staffing``: peaks understaffed), so
+    the phones' busiest half-hour serves worse than the month, and falls below target in some
+    months the month as a whole meets it."""
+    result = full["staffing"]
+    phone = result.table.filter(pl.col("channel") == "phone")
+    assert (phone["busy_service_level"] < phone["service_level"]).sum() >= 10
+    assert result.short_months().height == 0
+    peak = result.short_months(peak=True).filter(pl.col("channel") == "phone")
+    assert peak.height >= 1
+    with use_language("en"):
+        words = " ".join(result.findings())
+    for m in peak["month"].to_list():
+        assert cx._present.fmt_month(m) in words.split("at the busiest half-hour the service")[1]
 
 
 def test_the_months_demand_outran_staffing_are_named(partial):

@@ -37,6 +37,7 @@ register_labels(
         "chance_text": N_("Beyond chance?"),
         "worth_text": N_("Over the contacts counted"),
         "busy_slot": N_("Busiest half-hour"),
+        "busy_service_level": N_("Service level at the busiest half-hour"),
         "agents_required": N_("Agents required"),
         "agents_busy": N_("Agents busy at once"),
         "agents_active": N_("Agents who handled contacts"),

@@ -50,10 +50,13 @@ class YearStaffing(Result):
     def summary(self) -> pl.DataFrame:
         return self.table
 
-    def short_months(self) -> pl.DataFrame:
-        """The months and channels where demand outran staffing: service level below target
-        while the agents required exceeded the agents busy at once."""
-        return self.table.filter(pl.col("demand_outran_staffing"))
+    def short_months(self, *, peak: bool = False) -> pl.DataFrame:
+        """The months and channels where demand outran staffing: the month's service level below
+        target while the agents required at the busiest half-hour exceeded the agents busy at
+        once then (``peak=True``: the busiest half-hour's own service level below target)."""
+        return self.table.filter(
+            pl.col("peak_outran_staffing" if peak else "demand_outran_staffing")
+        )
 
     def findings(self) -> list[str]:
         out = partial_sentence(self.coverage)
@@ -122,6 +125,18 @@ class YearStaffing(Result):
                         "{channel}: the service level met its target of {target} every month."
                     ).format(channel=label(ch), target=fmt_value(target[0], "share"))
                 )
+            peak = rows.filter(pl.col("peak_outran_staffing") & ~pl.col("demand_outran_staffing"))
+            if peak.height:
+                out.append(
+                    _(
+                        "{channel}: at the busiest half-hour the service level fell below target "
+                        "in {months} while more agents were required than were busy: the peak "
+                        "was short of agents even where the month as a whole met its target."
+                    ).format(
+                        channel=label(ch),
+                        months=fmt_list([fmt_month(m) for m in peak["month"].to_list()]),
+                    )
+                )
         return out
 
     def headline(self) -> list[Headline]:
@@ -154,6 +169,15 @@ class YearStaffing(Result):
                 period=self.coverage.iso,
             )
         )
+        cards.append(
+            Headline(
+                key="year_peak_short_months",
+                label=N_("Months the busiest half-hour was short of agents"),
+                value=int(t.filter(pl.col("peak_outran_staffing"))["month"].n_unique()),
+                unit="count",
+                period=self.coverage.iso,
+            )
+        )
         return cards
 
     def view(self) -> pl.DataFrame:
@@ -167,6 +191,7 @@ class YearStaffing(Result):
             "service_level",
             "sl_target",
             "busy_slot",
+            "busy_service_level",
             "agents_required",
             "agents_busy",
             "agents_active",
@@ -181,6 +206,7 @@ class YearStaffing(Result):
             "answered": "count",
             "answer_rate": "share",
             "service_level": "share",
+            "busy_service_level": "share",
             "sl_target": "share",
             "agents_required": "count",
             "agents_busy": "count",
@@ -261,6 +287,7 @@ def _month_staffing(
 ) -> list[dict]:
     """Agents required (Erlang A, the queues' targets, the month's handle time and patience) at
     the channel's busiest half-hour of the day, and the agents busy at once then."""
+    from cxlab.features import kpi
     from cxlab.staffing import agents_required, queue_settings
 
     out = []
@@ -300,11 +327,14 @@ def _month_staffing(
             required += int(need.agents)
         concurrency = float(qs["concurrency"].max())
         busy = peaks.filter((pl.col("channel") == ch) & (pl.col("slot") == busiest))
+        in_slot = mine.filter(pl.col("slot") == busiest).drop("day", "slot")
+        sl = kpi(in_slot, ["service_level"], time_zone=tz)["value"]
         out.append(
             {
                 "month": month,
                 "channel": ch,
                 "busy_slot": busiest.strftime("%H:%M"),
+                "busy_service_level": sl[0] if sl.len() else None,
                 "agents_required": float(required),
                 "agents_busy": float(busy["in_service"].mean() / concurrency)
                 if busy.height
@@ -353,10 +383,12 @@ def year_staffing(
         "service_level": pl.Float64,
         "sl_target": pl.Float64,
         "busy_slot": pl.Utf8,
+        "busy_service_level": pl.Float64,
         "agents_required": pl.Float64,
         "agents_busy": pl.Float64,
         "agents_active": pl.Int64,
         "demand_outran_staffing": pl.Boolean,
+        "peak_outran_staffing": pl.Boolean,
     }
     if not months:
         return YearStaffing(year, pl.DataFrame(schema=schema), cov, _STAFFING_NOTES)
@@ -383,12 +415,11 @@ def year_staffing(
         .collect()
     )
     staffing = []
-    needed = ["arrived_at", "answered_at", "abandoned", "handle_seconds", "channel", "queue"]
     for m in months:
         rows = (
             in_year.filter(Period.parse(f"{m:%Y-%m}").filter("arrived_at", tz))
             .filter(pl.col("channel").is_in(list(STAFFED)))
-            .select(*needed, "wait_seconds")
+            .select(pl.exclude("note"))
             .collect()
         )
         staffing += _month_staffing(rows, m, queues, tz)
@@ -396,7 +427,14 @@ def year_staffing(
         staffing,
         schema={
             k: schema[k]
-            for k in ("month", "channel", "busy_slot", "agents_required", "agents_busy")
+            for k in (
+                "month",
+                "channel",
+                "busy_slot",
+                "busy_service_level",
+                "agents_required",
+                "agents_busy",
+            )
         },
     )
     table = (
@@ -411,7 +449,13 @@ def year_staffing(
                 & (pl.col("agents_required") > pl.col("agents_busy"))
             )
             .fill_null(False)
-            .alias("demand_outran_staffing")
+            .alias("demand_outran_staffing"),
+            (
+                (pl.col("busy_service_level") < pl.col("sl_target"))
+                & (pl.col("agents_required") > pl.col("agents_busy"))
+            )
+            .fill_null(False)
+            .alias("peak_outran_staffing"),
         )
         .select(list(schema))
         .cast(schema)
@@ -431,7 +475,8 @@ _STAFFING_NOTES = (
         "Agents busy at once: the most contacts in service at the same moment in that half-hour "
         "(from answer and handle times; chats divided by the contacts an agent handles at once), "
         "averaged over the month's days. It counts agents handling contacts, not agents on duty: "
-        "at the busiest half-hour, when a queue forms, the two are close."
+        "at the busiest half-hour, when a queue forms, the two are close. The service level at "
+        "the busiest half-hour is that of the contacts arriving in it, over the month's days."
     ),
     N_("Email and social media are worked from a backlog: they are counted, not staffed."),
 )
