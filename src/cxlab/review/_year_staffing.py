@@ -349,8 +349,9 @@ def year_staffing(
 ) -> YearStaffing:
     """Staffing against demand over ``year``, by month and channel.
 
-    Contacts offered and answered, the answer rate and the service level come from the metric
-    dictionary (:func:`cxlab.features.kpi_table`); the service-level target is the targets
+    Contacts offered (phone and chat: offered to agents; e-mail and social: received) and
+    answered, the answer rate and the service level come from the metric dictionary
+    (:func:`cxlab.features.kpi_table`); the service-level target is the targets
     table's (``service_level`` by channel). For phone and chat, each month's busiest half-hour of
     the day (the most contacts on an average day) is staffed with
     :func:`cxlab.staffing.agents_required` (Erlang A with the patience, handle time and targets
@@ -396,7 +397,7 @@ def year_staffing(
     in_year = contacts.filter(span.filter("arrived_at", tz))
     kpis = kpi_table(
         in_year,
-        ["contacts", "answered", "answer_rate", "service_level"],
+        ["contacts", "offered", "answered", "answer_rate", "service_level"],
         by=["channel"],
         every="1mo",
         time_zone=tz,
@@ -438,7 +439,13 @@ def year_staffing(
         },
     )
     table = (
-        kpis.rename({"contacts": "offered"})
+        kpis.with_columns(
+            # phone and chat: offered to agents (the answer rate's base); e-mail and social: received
+            pl.when(pl.col("channel").is_in(list(STAFFED)))
+            .then(pl.col("offered"))
+            .otherwise(pl.col("contacts"))
+            .alias("offered")
+        )
         .select("month", "channel", "offered", "answered", "answer_rate", "service_level")
         .join(sl, on="channel", how="left")
         .join(staff, on=["month", "channel"], how="left")
