@@ -15,6 +15,8 @@ from cxlab.review._open import (
     report_table,
 )
 from cxlab.review._period import ReviewPeriods, review_period
+from cxlab.review._plan import Projection, projection
+from cxlab.review._plan_targets import TargetProposal, propose_targets
 from cxlab.review._sections import (
     Breakdown,
     Complaints,
@@ -40,11 +42,13 @@ __all__ = [
     "Daily",
     "Period",
     "Phone",
+    "Projection",
     "QualityAssurance",
     "Ranking",
     "ReviewInputs",
     "ReviewPeriods",
     "Scorecard",
+    "TargetProposal",
     "Volume",
     "anomalies",
     "breakdown",
@@ -53,6 +57,8 @@ __all__ = [
     "headline_cards",
     "open_review",
     "phone",
+    "projection",
+    "propose_targets",
     "qa",
     "ranking",
     "record_headlines",
