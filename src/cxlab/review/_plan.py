@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import zlib
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -540,7 +541,6 @@ def projection(
         dt.datetime.combine(period.end, dt.time(), tz).astimezone(dt.UTC),
     )
     changes = _decided(workspace, contacts, dictionary, last_bounds, zone) if decided else []
-    rng = np.random.default_rng(seed)
     q = ((1 - level) / 2, 0.5, 1 - (1 - level) / 2)
     lo_ts, hi_ts = dt.datetime.combine(months[0], dt.time(), tz).astimezone(dt.UTC), last_bounds[1]
     window = contacts.filter(pl.col("arrived_at").is_between(lo_ts, hi_ts, closed="left"))
@@ -566,6 +566,10 @@ def projection(
             continue
         values = np.array([got[mm]["value"] for mm in months])
         model = fit(values, months, m.unit, seasonal=seasonal)
+        # one stream per KPI and scope, another for the changes: a KPI's draws do not depend on
+        # which other KPIs are projected or on the changes added to it
+        stream = zlib.crc32(f"{kpi}|{scope}".encode())
+        rng, effects = (np.random.default_rng([seed, stream, k]) for k in (0, 1))
         z = model.simulate(future, draws, rng)
         paths = from_scale(z, m.unit)
         effect_mean = np.zeros(horizon)
@@ -574,7 +578,7 @@ def projection(
                 continue
             c["included"] = True
             after = np.array([f >= c["from_month"] for f in future], float)
-            size = rng.normal(c["estimate"], c["std_error"] or 0.0, draws) * (1 - c["exposure"])
+            size = effects.normal(c["estimate"], c["std_error"] or 0.0, draws) * (1 - c["exposure"])
             paths = paths + size[:, None] * after[None, :]
             effect_mean += c["added"] * after
         paths = np.clip(paths, *BOUNDS[m.unit]) if m.unit in BOUNDS else np.maximum(paths, 0.0)

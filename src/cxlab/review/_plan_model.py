@@ -117,27 +117,44 @@ class Fit:
 
     def simulate(self, months: list[dt.date], draws: int, rng: np.random.Generator) -> np.ndarray:
         """``draws`` joint paths of the future ``months`` on the fitting scale (draws x months)."""
-        x = design(months, self.origin, self.harmonics)
+        return self.simulate_design(design(months, self.origin, self.harmonics), draws, rng)
+
+    def simulate_design(self, x: np.ndarray, draws: int, rng: np.random.Generator) -> np.ndarray:
+        """Joint draws of the rows of design ``x`` from the posterior predictive (flat prior):
+        ``sigma^2 ~ df s^2 / chi2(df)``, ``beta | sigma ~ N(beta_hat, sigma^2 (X'X)^-1)``, plus a
+        normal residual per row."""
         sigma2 = self.df * self.s2 / rng.chisquare(self.df, draws)
         root = np.linalg.cholesky(self.unscaled_cov + 1e-12 * np.eye(len(self.beta)))
         z = rng.standard_normal((draws, len(self.beta)))
         beta = self.beta + np.sqrt(sigma2)[:, None] * (z @ root.T)
-        noise = np.sqrt(sigma2)[:, None] * rng.standard_normal((draws, len(months)))
+        noise = np.sqrt(sigma2)[:, None] * rng.standard_normal((draws, x.shape[0]))
         return beta @ x.T + noise
 
 
 def fit(values: np.ndarray, months: list[dt.date], unit: str, *, seasonal: bool) -> Fit:
     """Ordinary least squares (statsmodels) of the scaled values on trend (and season)."""
-    import statsmodels.api as sm
-
     harmonics = HARMONICS if seasonal else 0
     origin = months[0]
     x = design(months, origin, harmonics)
-    y = to_scale(values, unit)
-    model = sm.OLS(y, x).fit()
+    return fit_design(to_scale(values, unit), x, unit=unit, months=months, harmonics=harmonics)
+
+
+def fit_design(
+    y: np.ndarray,
+    x: np.ndarray,
+    *,
+    unit: str = "level",
+    months: list[dt.date] | None = None,
+    harmonics: int = 0,
+) -> Fit:
+    """Ordinary least squares (statsmodels) of ``y`` on any design ``x`` (its columns as given)."""
+    import statsmodels.api as sm
+
+    months = list(months or [])
+    model = sm.OLS(np.asarray(y, float), np.asarray(x, float)).fit()
     return Fit(
         unit=unit,
-        origin=origin,
+        origin=months[0] if months else dt.date(1970, 1, 1),
         harmonics=harmonics,
         beta=np.asarray(model.params, float),
         unscaled_cov=np.asarray(model.normalized_cov_params, float),
