@@ -183,10 +183,7 @@ class TargetProposal(Result):
 
     def _target_text(self, kpi: str, scope: str, direction: str, value: float, unit: str) -> str:
         sign = "≥ " if direction == ">=" else "≤ "
-        return _("{metric} {target}").format(
-            metric=kpi_name(kpi, scope),
-            target=sign + fmt_value(value, unit, decimals=_digits(unit)),
-        )
+        return f"{kpi_name(kpi, scope)} {sign}{fmt_value(value, unit, decimals=_digits(unit))}"
 
     def findings(self) -> list[str]:
         """Each current target's odds for the year and its months, then the proposal, then the
