@@ -24,7 +24,7 @@ from cxlab._errors import OptionError
 from cxlab._present import _, fmt_month, fmt_value, ngettext
 from cxlab._result import Result
 from cxlab.review._plan import Projection
-from cxlab.review._show import cap, chart_text, kpi_name, section_html, titled
+from cxlab.review._show import cap, chart_text, fmt_duration, kpi_name, section_html, titled
 from cxlab.viz import COLORS
 
 STEPS = {"share": 0.005, "score": 0.05, "seconds": 5.0, "per_contact": 0.01}
@@ -183,7 +183,7 @@ class TargetProposal(Result):
 
     def _target_text(self, kpi: str, scope: str, direction: str, value: float, unit: str) -> str:
         sign = "≥ " if direction == ">=" else "≤ "
-        return f"{kpi_name(kpi, scope)} {sign}{fmt_value(value, unit, decimals=_digits(unit))}"
+        return f"{kpi_name(kpi, scope)} {sign}{_plan_value(value, unit)}"
 
     def findings(self) -> list[str]:
         """Each current target's odds for the year and its months, then the proposal, then the
@@ -247,17 +247,16 @@ class TargetProposal(Result):
         rows = []
         for r in self.table.iter_rows(named=True):
             sign = "≥ " if r["direction"] == ">=" else "≤ "
-            d = _digits(r["unit"])
             rows.append(
                 {
                     "kpi_text": kpi_name(r["kpi"], r["scope"]),
-                    "current_text": sign + fmt_value(r["current_target"], r["unit"], decimals=d)
+                    "current_text": sign + _plan_value(r["current_target"], r["unit"])
                     if r["current_target"] is not None
                     else "",
                     "chance_text": fmt_value(r["p_current"], "share", decimals=0)
                     if r["p_current"] is not None
                     else "",
-                    "proposed_text": sign + fmt_value(r["proposed"], r["unit"], decimals=d),
+                    "proposed_text": sign + _plan_value(r["proposed"], r["unit"]),
                 }
             )
         schema = {k: pl.Utf8 for k in ("kpi_text", "current_text", "chance_text", "proposed_text")}
@@ -349,6 +348,14 @@ class TargetProposal(Result):
 
 def _digits(unit: str) -> int | None:
     return {"share": 1, "score": 2}.get(unit)
+
+
+def _plan_value(value: float, unit: str) -> str:
+    """A target as the plan writes it: rates to 0.1 pp, CSAT to 0.01, times in whole seconds
+    (a 5 s grid read in minutes would round it away)."""
+    if unit == "seconds":
+        return fmt_duration(value, "s", decimals=0)
+    return fmt_value(value, unit, decimals=_digits(unit))
 
 
 def propose_targets(
