@@ -257,3 +257,39 @@ def test_the_written_targets_ingest_back_whole(full, years_workspace, tmp_path) 
     assert untouched.height >= 1  # NPS and retention are kept as they were
     assert untouched.sort(key).equals(stored.join(untouched.select(key), on=key).sort(key))
     assert stored.height == before.height
+
+
+def test_the_registry_decision_is_validated_and_optional(years_workspace, tmp_path) -> None:
+    scratch = tmp_path / "ws"
+    shutil.copytree(years_workspace, scratch)
+    registry = cx.load("experiments", workspace=scratch).collect()
+    bad = registry.with_columns(
+        pl.when(pl.col("decision") == "stop")
+        .then(pl.lit("maybe"))
+        .otherwise(pl.col("decision"))
+        .alias("decision")
+    )
+    bad.write_csv(tmp_path / "bad.csv")
+    with pytest.raises(cx.SchemaError, match="decision"):
+        cx.data.ingest(tmp_path / "bad.csv", "experiments", workspace=scratch)
+    registry.drop("decision", "decided_on").write_csv(tmp_path / "old.csv")
+    cx.data.ingest(tmp_path / "old.csv", "experiments", workspace=scratch)  # an older export
+    plain = cx.review.projection("2025-11..2026-10", workspace=scratch, kpis="fcr")
+    assert plain.changes.height == 0
+    assert plain.annual["decided_effect"].to_list() == [0.0]
+
+
+def test_a_scope_keeps_the_repeats_made_on_other_channels(years_workspace, full) -> None:
+    """FCR per channel counts a call back by chat as a repeat, so the channels' FCR bracket the
+    overall one (a weighted mean of them), as they would not if each channel were cut first."""
+    split = cx.review.projection(
+        "2025-11..2026-10", workspace=years_workspace, kpis="fcr", by="channel", decided=False
+    )
+    assert sorted(split.annual["scope"]) == [
+        "channel=chat",
+        "channel=email",
+        "channel=phone",
+        "channel=social",
+    ]
+    overall = full.annual.filter(pl.col("kpi") == "fcr")["last_year"].item()
+    assert split.annual["last_year"].min() <= overall <= split.annual["last_year"].max()

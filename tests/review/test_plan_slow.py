@@ -23,6 +23,7 @@ KPIS = ("fcr", "csat", "aht")
 
 def test_monthly_and_annual_ranges_cover_about_90_percent(tmp_path_factory) -> None:
     months_in, months_all, years_in, years_all = 0, 0, 0, 0
+    each = {k: [0, 0, 0, 0] for k in KPIS}  # months inside, months, years inside, years
     cut = dt.datetime(2025, 10, 31, 16, tzinfo=dt.UTC)  # 1 November 2025 in Shanghai
     for seed in SEEDS:
         ws = tmp_path_factory.mktemp(f"seed{seed}")
@@ -51,7 +52,14 @@ def test_monthly_and_annual_ranges_cover_about_90_percent(tmp_path_factory) -> N
             year = later["numerator"].sum() / later["denominator"].sum()
             years_in += int(r["projected_lo"] <= year <= r["projected_hi"])
             years_all += 1
+            tally = each[r["kpi"]]
+            tally[0] += int(inside.sum())
+            tally[1] += both.height
+            tally[2] += int(r["projected_lo"] <= year <= r["projected_hi"])
+            tally[3] += 1
     print(f"monthly coverage {months_in}/{months_all}, annual coverage {years_in}/{years_all}")
+    for kpi, (m_in, m_all, y_in, y_all) in each.items():
+        print(f"  {kpi}: months {m_in}/{m_all}, years {y_in}/{y_all}")
     assert months_all == 360 and years_all == 30
     assert 0.80 <= months_in / months_all <= 0.97
     assert years_in >= 22

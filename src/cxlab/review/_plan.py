@@ -472,7 +472,7 @@ def projection(
     from cxlab._config import settings
     from cxlab.data import load
     from cxlab.features import kpi as kpi_series
-    from cxlab.features import metrics
+    from cxlab.features import metrics, prepare
 
     if not (0 < level < 1):
         raise OptionError(f"level={level!r} must lie between 0 and 1 (0.9 for a 90% range).")
@@ -543,7 +543,13 @@ def projection(
     changes = _decided(workspace, contacts, dictionary, last_bounds, zone) if decided else []
     q = ((1 - level) / 2, 0.5, 1 - (1 - level) / 2)
     lo_ts, hi_ts = dt.datetime.combine(months[0], dt.time(), tz).astimezone(dt.UTC), last_bounds[1]
-    window = contacts.filter(pl.col("arrived_at").is_between(lo_ts, hi_ts, closed="left"))
+    # the row flags (repeat contacts above all) over every channel first, then the scope: a
+    # customer who calls back by chat after a call has a repeat that a phone-only table misses
+    window = (
+        prepare(contacts.filter(pl.col("arrived_at").is_between(lo_ts, hi_ts, closed="left")))
+        .collect()
+        .lazy()
+    )
     rows, annual, terms, skipped, sims = [], [], [], [], {}
     by_scope: dict[str, pl.DataFrame] = {}
     for scope in dict.fromkeys(s for _k, s in pairs):
