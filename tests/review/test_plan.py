@@ -293,3 +293,34 @@ def test_a_scope_keeps_the_repeats_made_on_other_channels(years_workspace, full)
     ]
     overall = full.annual.filter(pl.col("kpi") == "fcr")["last_year"].item()
     assert split.annual["last_year"].min() <= overall <= split.annual["last_year"].max()
+
+
+def test_an_adopted_pilot_adds_only_what_it_has_not_yet_reached(
+    years_workspace, contacts, tmp_path
+) -> None:
+    """The specialist desk already works in its pilot regions: marked adopted, it adds its
+    effect times the share of the last month's contacts outside those regions."""
+    scratch = tmp_path / "ws"
+    shutil.copytree(years_workspace, scratch)
+    pilot = "EXP-PILOT-SPECIALIST"
+    registry = cx.load("experiments", workspace=scratch).collect()
+    is_pilot = pl.col("experiment_id") == pilot
+    registry.with_columns(
+        pl.when(is_pilot).then(pl.lit("adopt")).otherwise(pl.col("decision")).alias("decision"),
+        pl.when(is_pilot)
+        .then(pl.lit(dt.date(2026, 11, 5)))
+        .otherwise(pl.col("decided_on"))
+        .alias("decided_on"),
+    ).write_parquet(tmp_path / "registry.parquet")
+    cx.data.ingest(tmp_path / "registry.parquet", "experiments", workspace=scratch)
+    ahead = cx.review.projection("2025-11..2026-10", workspace=scratch, kpis="fcr")
+    row = ahead.changes.filter(pl.col("experiment_id") == pilot).row(0, named=True)
+    regions = cx.load("assignments", workspace=scratch).collect()
+    regions = regions.filter(pl.col("experiment_id") == pilot, pl.col("arm") == "treatment")
+    month = pl.col("arrived_at").dt.convert_time_zone("Asia/Shanghai").dt.strftime("%Y-%m")
+    last = contacts.filter(month == "2026-10")
+    reached = last["region"].is_in(regions["unit_id"].implode()).mean()
+    assert 0.2 < reached < 0.9
+    assert row["exposure"] == pytest.approx(reached)
+    assert row["added"] == pytest.approx(row["estimate"] * (1 - reached))
+    assert row["from_month"] == dt.date(2026, 12, 1) and row["included"]
