@@ -49,6 +49,18 @@ def tiny_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+YEARS_SEED = 3
+
+
+@pytest.fixture(scope="session")
+def years_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny synthetic workspace over three years (36 months to 2026-10, ~15 s), for what
+    needs a history of years: next year's projection. Treat it as read-only."""
+    root = tmp_path_factory.mktemp("years")
+    cx.data.generate(seed=YEARS_SEED, size="tiny", months=36, workspace=root)
+    return root
+
+
 @pytest.fixture()
 def scratch_workspace(tiny_workspace: Path, tmp_path: Path) -> Path:
     """A private copy of the tiny workspace that a test may change."""

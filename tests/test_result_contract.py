@@ -319,8 +319,9 @@ def _with_a_bad_day(contacts: pl.LazyFrame, ws: Path) -> pl.LazyFrame:
     )
 
 
-def _build_review(ws: Path) -> list:
+def _build_review(ws: Path, years: Path) -> list:
     review = cx.review.open_review(workspace=ws)
+    ahead = cx.review.projection("2025-11..2026-10", workspace=years)  # needs a year and more
     contacts, period, targets = review.contacts, review.period, review.targets
     return [
         cx.review.scorecard(contacts, targets, period),
@@ -336,11 +337,13 @@ def _build_review(ws: Path) -> list:
         cx.review.year_interventions("2025-11..2026-10", workspace=ws),
         cx.review.year_staffing("2025-11..2026-10", workspace=ws),
         cx.review.year_customers("2025-11..2026-10", workspace=ws),
+        ahead,
+        cx.review.propose_targets(ahead),
     ]
 
 
 @pytest.fixture(scope="session")
-def built(ws: Path) -> dict[str, object]:
+def built(ws: Path, years_workspace: Path) -> dict[str, object]:
     """Each room's results (a list), or the error that stopped the room's builder."""
     out: dict[str, object] = {}
 
@@ -364,7 +367,7 @@ def built(ws: Path) -> dict[str, object]:
         attempt("churn", _build_churn, ws)
         attempt("nps", _build_nps, ws)
         attempt("text", _build_text, ws)
-        attempt("review", _build_review, ws)
+        attempt("review", _build_review, ws, years_workspace)
     return out
 
 

@@ -11,7 +11,9 @@ waits now come from the queue simulator it shares with the staffing room
 free soonest stay) and so gives the same tables. Generator version 4 adds the contacts' notes and
 stores their manual category paths, drawn from a random stream of their own: only the contacts
 digest and truth.json changed (every other table kept its digest), and ``truth_labels`` is the
-digest of ``truth_labels.parquet``, the true labels beside truth.json.
+digest of ``truth_labels.parquet``, the true labels beside truth.json. The registry's
+``decision`` and ``decided_on`` columns changed the experiments digest alone (every other table
+and truth.json kept theirs).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ RECORDED = {
         "contacts": (13726, "384328893aec4f14"),
         "customers": (3000, "5016671c28e5f2eb"),
         "events": (9, "638d3162ee6eb3c0"),
-        "experiments": (5, "c486cdf316383a91"),
+        "experiments": (5, "392af23dca72d536"),
         "qa_scores": (9475, "185acc3fda2f2c6e"),
         "queues": (7, "cdd1f01e71129cac"),
         "surveys": (611, "471befcd64dd6de2"),
@@ -50,7 +52,7 @@ RECORDED = {
         "contacts": (13629, "6b8b56bee37f7610"),
         "customers": (3000, "d1d1517f4055b861"),
         "events": (9, "638d3162ee6eb3c0"),
-        "experiments": (5, "c486cdf316383a91"),
+        "experiments": (5, "392af23dca72d536"),
         "qa_scores": (9470, "5c82aa8fc75a4ee7"),
         "queues": (7, "cdd1f01e71129cac"),
         "surveys": (595, "99445cb74d51e4f4"),
@@ -64,7 +66,7 @@ RECORDED = {
         "contacts": (283209, "ca6f8ceb7ca59eae"),
         "customers": (20000, "70bae9a01fbba8cb"),
         "events": (26, "29cd03821aaa7fb1"),
-        "experiments": (5, "ca54d4ddb4f01721"),
+        "experiments": (5, "9c9617b2bb5de340"),
         "qa_scores": (197080, "37d7fa436c932861"),
         "queues": (7, "cdd1f01e71129cac"),
         "surveys": (13259, "fb3c7997291b1e1f"),

@@ -86,6 +86,7 @@ EXPERIMENT_DESIGNS = (
     "its",
 )
 EXPERIMENT_UNITS = ("customer", "agent", "region")
+EXPERIMENT_DECISIONS = ("adopt", "stop")
 QA_DIMENSIONS = ("greeting", "accuracy", "empathy", "compliance", "resolution")
 RATING_COLUMNS = (
     "rating_wait_time",
@@ -278,6 +279,9 @@ EXPERIMENTS = TableSpec(
             "primary_metric": _col(pl.Utf8),
             "guardrails": _col(pl.Utf8, nullable=True),
             "description": _col(pl.Utf8, nullable=True),
+            # what was decided once it was read, and when: optional, blank while undecided
+            "decision": _known(pl.Utf8, _isin(EXPERIMENT_DECISIONS)),
+            "decided_on": _known(pl.Date),
         },
         checks=[_not_before("end", "start", "an experiment ends after it starts")],
         strict=False,

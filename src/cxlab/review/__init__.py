@@ -15,6 +15,8 @@ from cxlab.review._open import (
     report_table,
 )
 from cxlab.review._period import ReviewPeriods, review_period
+from cxlab.review._plan import Projection, projection
+from cxlab.review._plan_targets import TargetProposal, propose_targets
 from cxlab.review._sections import (
     Breakdown,
     Complaints,
@@ -48,11 +50,13 @@ __all__ = [
     "Daily",
     "Period",
     "Phone",
+    "Projection",
     "QualityAssurance",
     "Ranking",
     "ReviewInputs",
     "ReviewPeriods",
     "Scorecard",
+    "TargetProposal",
     "Volume",
     "YearCustomers",
     "YearInterventions",
@@ -64,6 +68,8 @@ __all__ = [
     "headline_cards",
     "open_review",
     "phone",
+    "projection",
+    "propose_targets",
     "qa",
     "ranking",
     "record_headlines",

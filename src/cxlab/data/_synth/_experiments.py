@@ -86,7 +86,14 @@ def registry_rows(plan: Plan) -> list[dict]:
     def ts(x: np.datetime64) -> dt.datetime:
         return x.astype("datetime64[us]").astype(dt.datetime).replace(tzinfo=dt.UTC)
 
+    def decided(x: np.datetime64, days: int) -> dt.date:  # the local day, for zones -11..+12 h
+        return (ts(x) + dt.timedelta(hours=12)).date() + dt.timedelta(days=days)
+
     first = min(plan.pilot_cohorts.values())
+    # decisions: the routing test is adopted at the review after the data end, the coaching
+    # programme stopped two weeks after it ended; the others are undecided (the contacts do not
+    # change: an adoption after the data end leaves the history as planted)
+    undecided = dict(decision=None, decided_on=None)
     return [
         dict(
             experiment_id=plan.its_id,
@@ -99,6 +106,7 @@ def registry_rows(plan: Plan) -> list[dict]:
             primary_metric="transfers_per_contact",
             guardrails="abandonment_rate",
             description="A new IVR menu launched everywhere at once to route callers to the right queue first time.",
+            **undecided,
         ),
         dict(
             experiment_id=plan.pilot_id,
@@ -111,6 +119,7 @@ def registry_rows(plan: Plan) -> list[dict]:
             primary_metric="fcr",
             guardrails="aht,abandonment_rate",
             description="A specialist desk piloted in three regions, then rolled out to five more in two waves.",
+            **undecided,
         ),
         dict(
             experiment_id=plan.ab_id,
@@ -123,6 +132,8 @@ def registry_rows(plan: Plan) -> list[dict]:
             primary_metric="fcr",
             guardrails="aht,csat,abandonment_rate",
             description="Customers randomised 50/50: treated customers are routed by predicted intent.",
+            decision="adopt",
+            decided_on=decided(plan.data_end, 19),
         ),
         dict(
             experiment_id=plan.agent_id,
@@ -135,6 +146,8 @@ def registry_rows(plan: Plan) -> list[dict]:
             primary_metric="csat",
             guardrails="aht,fcr",
             description="Agents randomised 50/50 to weekly coaching; outcomes measured on their contacts.",
+            decision="stop",
+            decided_on=decided(plan.agent_end, 14),
         ),
         dict(
             experiment_id=plan.sc_id,
@@ -147,5 +160,6 @@ def registry_rows(plan: Plan) -> list[dict]:
             primary_metric="aht",
             guardrails="csat,fcr",
             description="Video sessions for technical contacts, piloted in a single region.",
+            **undecided,
         ),
     ]
