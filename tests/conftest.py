@@ -71,7 +71,8 @@ def scratch_workspace(tiny_workspace: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def default_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default synthetic workspace (seed 7, about 280,000 contacts, ~12 s). Read-only."""
+    """The default synthetic workspace (seed 7, 24 months, about 520,000 contacts, ~11 s).
+    Read-only."""
     root = tmp_path_factory.mktemp("default")
     cx.data.generate(seed=7, size="default", workspace=root)
     return root

@@ -154,14 +154,17 @@ def _build_experiments(ws: Path) -> list:
     ids = cx.experiments.registry(workspace=ws)["experiment_id"].to_list()
     reports = [cx.experiments.analyze(e, workspace=ws) for e in ids]
     parts = [p for r in reports for p in (r, r.main, *r.diagnostics, *r.detail.values())]
-    # the single-region pilot read by synthetic DiD as well (the registry's design for several)
-    pilot = next(r for r in reports if r.design == "synthetic_control")
+    # the single-region pilot read by synthetic DiD as well (the registry's design for several);
+    # when its region lies outside the others' range the report already reads it so, and keeps
+    # the synthetic control result in its detail
+    pilot = next(r for r in reports if r.experiment["design"] == "synthetic_control")
+    control = pilot.detail.get("synthetic_control", pilot.main)
     from cxlab._config import settings
 
     zone = settings(ws).time_zone
     panel = cx.experiments.kpi_panel(_load(ws, "contacts"), metric=pilot.metric, time_zone=zone)
     start = pilot.experiment["start"]
-    parts.append(cx.experiments.synthetic_did(panel, treated=pilot.main.unit, start=start))
+    parts.append(cx.experiments.synthetic_did(panel, treated=control.unit, start=start))
     first = reports[0]
     power = cx.experiments.power(_load(ws, "contacts"), metric=first.metric, unit=first.power_unit)
     return [*parts, cx.experiments.overview(workspace=ws), power]

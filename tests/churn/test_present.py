@@ -82,7 +82,14 @@ def _texts(results) -> list[str]:
         if hasattr(r, "reader_table"):
             frame, _units = r.reader_table()
             out += [cx.label(c) for c in frame.columns]
-            out += [str(v) for c in frame.columns if frame[c].dtype == pl.Utf8 for v in frame[c]]
+            # a text cell is shown by its label, as table_html writes a column of words
+            out += [
+                cx.label(str(v))
+                for c in frame.columns
+                if frame[c].dtype == pl.Utf8
+                for v in frame[c]
+                if v is not None
+            ]
     keys = ("kept", "drivers", "risk")
     out += [n for r in (results["risk"],) for n in [r.export_note("at-risk-2026-10-31-30d.csv")]]
     out += cx.churn.key_findings(*(results[k] for k in keys), share=results["share"])

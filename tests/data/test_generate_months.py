@@ -11,9 +11,12 @@ waits now come from the queue simulator it shares with the staffing room
 free soonest stay) and so gives the same tables. Generator version 4 adds the contacts' notes and
 stores their manual category paths, drawn from a random stream of their own: only the contacts
 digest and truth.json changed (every other table kept its digest), and ``truth_labels`` is the
-digest of ``truth_labels.parquet``, the true labels beside truth.json. The registry's
-``decision`` and ``decided_on`` columns changed the experiments digest alone (every other table
-and truth.json kept theirs).
+digest of ``truth_labels.parquet``, the true labels beside truth.json. Generator version 5 adds
+a planted trend and annual cycle to first-contact resolution, CSAT and handle time, and the
+default size covers 24 months instead of 13: every table that follows from the contacts
+changed (contacts, customers through churn, assignments, quality scores, surveys, the labels
+and truth.json) and, for the default size, every table that follows from its span. The
+registry's ``decision`` and ``decided_on`` columns changed the experiments digest alone.
 """
 
 from __future__ import annotations
@@ -34,60 +37,60 @@ RECORDED = {
     # the session's tiny workspace (tests/conftest.py: seed 11)
     ("tiny", 11): {
         "agents": (24, "3f7451ea6db999fb"),
-        "assignments": (2773, "b11c5c641e141e0f"),
-        "contacts": (13726, "384328893aec4f14"),
-        "customers": (3000, "5016671c28e5f2eb"),
+        "assignments": (2782, "069ab10b022fa152"),
+        "contacts": (13726, "d503bfbb8d89df05"),
+        "customers": (3000, "3dba17163c5f89f5"),
         "events": (9, "638d3162ee6eb3c0"),
         "experiments": (5, "392af23dca72d536"),
-        "qa_scores": (9475, "185acc3fda2f2c6e"),
+        "qa_scores": (9575, "9a20bb9a61f5afa0"),
         "queues": (7, "cdd1f01e71129cac"),
-        "surveys": (611, "471befcd64dd6de2"),
+        "surveys": (606, "cdf8b9be4a83de02"),
         "targets": (11, "5663ccf89e67513e"),
-        "truth.json": "483c93ce9abfa042",
-        "truth_labels": (13726, "63910a4849702d5a"),
+        "truth.json": "9b0e28bf306bb6d9",
+        "truth_labels": (13726, "bd0d7e39d74019a1"),
     },
     ("tiny", 7): {
         "agents": (24, "38886adf7edff750"),
-        "assignments": (2761, "56d5b40b73ccea88"),
-        "contacts": (13629, "6b8b56bee37f7610"),
-        "customers": (3000, "d1d1517f4055b861"),
+        "assignments": (2755, "3c7246ec4c4a19df"),
+        "contacts": (13629, "7490663de4a37b7e"),
+        "customers": (3000, "03d24bf9bb610ec2"),
         "events": (9, "638d3162ee6eb3c0"),
         "experiments": (5, "392af23dca72d536"),
-        "qa_scores": (9470, "5c82aa8fc75a4ee7"),
+        "qa_scores": (9340, "78b79165368a598a"),
         "queues": (7, "cdd1f01e71129cac"),
-        "surveys": (595, "99445cb74d51e4f4"),
+        "surveys": (600, "b73fe4b060add736"),
         "targets": (11, "5663ccf89e67513e"),
-        "truth.json": "bd0a6af747f695b2",
-        "truth_labels": (13629, "326e85a1e2026864"),
+        "truth.json": "a58f29b5d99279b7",
+        "truth_labels": (13629, "0677cc3ee2cbdff9"),
     },
     ("default", 7): {
-        "agents": (49, "65bfa774fb016b7a"),
-        "assignments": (16349, "667828bc5ede0ab0"),
-        "contacts": (283209, "ca6f8ceb7ca59eae"),
-        "customers": (20000, "70bae9a01fbba8cb"),
-        "events": (26, "29cd03821aaa7fb1"),
+        "agents": (49, "a7d0799ca5a09344"),
+        "assignments": (14658, "fc7869ef49d6cff0"),
+        "contacts": (522228, "4e2832cc17f09b24"),
+        "customers": (20000, "c03277019fb008aa"),
+        "events": (38, "cd4a22f2b5159a7c"),
         "experiments": (5, "9c9617b2bb5de340"),
-        "qa_scores": (197080, "37d7fa436c932861"),
+        "qa_scores": (362075, "e40e6b565c821920"),
         "queues": (7, "cdd1f01e71129cac"),
-        "surveys": (13259, "fb3c7997291b1e1f"),
+        "surveys": (24839, "e8406ac3f9293029"),
         "targets": (11, "5663ccf89e67513e"),
-        "truth.json": "536f69e2f33c7a9f",
-        "truth_labels": (283209, "28db1e833935e075"),
+        "truth.json": "379e13cba212bd9e",
+        "truth_labels": (522228, "61928e487f06e24b"),
     },
     # large (seed 7): checked by test_large_tables_equal_the_recorded_ones (slow, about 4 min, 2 GB)
     ("large", 7): {
         "agents": (579, "8c9bae7bb4a02c79"),
-        "assignments": (323207, "63f8bdb914653f8c"),
-        "contacts": (10537815, "b3bde4507ea4b25a"),
-        "customers": (440000, "b45cde1148301ff1"),
+        "assignments": (322378, "cf714c2a742af045"),
+        "contacts": (10537815, "a8875aeaf687a60b"),
+        "customers": (440000, "90ee43c246c6005c"),
         "events": (38, "cd4a22f2b5159a7c"),
-        "experiments": (5, "8c49c93a29b52da0"),
-        "qa_scores": (7562550, "398ea20e54dd4507"),
+        "experiments": (5, "9c9617b2bb5de340"),
+        "qa_scores": (7556255, "8d26b72675a0ff22"),
         "queues": (7, "cdd1f01e71129cac"),
-        "surveys": (517768, "43bce374ddf8f6cd"),
+        "surveys": (517705, "0a99a1fa0cf0e2b5"),
         "targets": (11, "5663ccf89e67513e"),
-        "truth.json": "b663a3dcb8eaa638",
-        "truth_labels": (10537815, "09580c910cf05f0f"),
+        "truth.json": "f28496a2ff3972d4",
+        "truth_labels": (10537815, "8adeb4b4a439de1a"),
     },
 }
 
@@ -136,7 +139,7 @@ def test_tiny_seed_7_tables_equal_the_recorded_ones(tmp_path: Path) -> None:
 
 
 def test_default_tables_equal_the_recorded_ones(default_workspace: Path) -> None:
-    """The default workspace (seed 7, 283,209 contacts over 14 UTC months) equals the recorded
+    """The default workspace (seed 7, 522,228 contacts over 25 UTC months) equals the recorded
     one, table by table."""
     assert store_digest(default_workspace) == RECORDED[("default", 7)]
 

@@ -57,7 +57,14 @@ def test_every_report_and_part_honours_the_result_contract(tiny_reports):
         assert rep.diagnostics_table().height == len(rep.checks()) >= len(rep.diagnostics)
         assert rep.checks_table().height == len(rep.checks())
         assert rep.details()
-    assert designs == {"ab", "cluster_ab", "staggered_did", "synthetic_control", "its"}
+    # the single-region pilot is read by synthetic control when its region's level lies within
+    # the others' (the synthetic control result is then the main part), else by synthetic DiD
+    # with the synthetic control result kept among the parts checked above
+    pilot = tiny_reports["EXP-PILOT-VIDEO"]
+    control = pilot.detail.get("synthetic_control", pilot.main)
+    assert isinstance(control, cx.experiments.SyntheticControlResult)
+    single = "synthetic_did" if control.outside else "synthetic_control"
+    assert designs == {"ab", "cluster_ab", "staggered_did", single, "its"}
 
 
 def test_the_overview_honours_the_result_contract(tiny_workspace):

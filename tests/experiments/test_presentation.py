@@ -84,14 +84,14 @@ def test_chinese_report_has_no_english_sentence(reports, portfolio):
         assert all(not ENGLISH_RUN.search(s) for s in portfolio.findings())
 
 
-def test_the_rank_test_is_the_effects_evidence_not_a_design_check(reports):
+def test_the_rank_test_is_the_effects_evidence_not_a_design_check(single_region_pilot):
     """The single-region pilot's placebo in space tests the effect itself, not an assumption of
     the design: it is never among the design checks (tile, section 1, appendix table), its
     result is said in the answer and on the effect card ("not distinguishable from chance" when
     p = 0.4), and a failed rank with an effect range that includes no change is no caution. A
     gap that ranks first among 15 regions (p = 1/16, above 0.05) beside a 'ship' says the design
     cannot prove the effect."""
-    rep = reports["EXP-PILOT-VIDEO"]
+    rep = single_region_pilot
     main = rep.main
     n = main.placebos.height
     cases = {1 / (n + 1): "borderline", 0.01: "passed", 0.4: "failed"}
@@ -160,16 +160,15 @@ def test_charts_use_the_house_colours_and_keep_legends_off_the_title(reports):
     treatment = color_for("treatment")
     for rep in reports.values():
         fig = rep.plot()
-        colours = {getattr(t.line, "color", None) for t in fig.data}
+        colours = {getattr(getattr(t, "line", None), "color", None) for t in fig.data}
         colours |= {getattr(t.marker, "color", None) for t in fig.data}
         assert treatment in colours, rep.design
         legend = fig.layout.legend
         assert legend.orientation == "h" and legend.y > 1 and fig.layout.margin.t >= 90
 
 
-def _pilot(reports, rank_p=None, data_end=None):
-    """The single-region pilot with a planted rank p-value and data end."""
-    rep = reports["EXP-PILOT-VIDEO"]
+def _pilot(rep, rank_p=None, data_end=None):
+    """The single-region pilot ``rep`` with a planted rank p-value and data end."""
     if rank_p is not None:
         rep = dataclasses.replace(rep, main=dataclasses.replace(rep.main, rank_p_value=rank_p))
     if data_end is not None:
@@ -177,7 +176,7 @@ def _pilot(reports, rank_p=None, data_end=None):
     return rep
 
 
-def test_a_borderline_check_takes_beyond_chance_out_of_the_verdict(reports):
+def test_a_borderline_check_takes_beyond_chance_out_of_the_verdict(single_region_pilot):
     """A 'roll out' the design cannot prove never says 'beyond chance' nor plain 'roll out': the
     verdict tile reads 'Likely effect: extend the pilot before rolling out' (the decision rule is
     unchanged), the answer says in one plain sentence that a single-region pilot with 15 regions
@@ -185,7 +184,8 @@ def test_a_borderline_check_takes_beyond_chance_out_of_the_verdict(reports):
     once, in section 3."""
     from cxlab.experiments._registry import _pilot_verdict
 
-    rep = _pilot(reports, rank_p=1 / (reports["EXP-PILOT-VIDEO"].main.placebos.height + 1))
+    pilot = single_region_pilot
+    rep = _pilot(pilot, rank_p=1 / (pilot.main.placebos.height + 1))
     # planted: an effect clearly better than no change (the tiny pilot's own may not be)
     _n, _u, hib = cx.experiments._text.metric_info(rep.metric)
     sign = 1 if hib else -1
@@ -220,7 +220,7 @@ def test_a_borderline_check_takes_beyond_chance_out_of_the_verdict(reports):
         )
         assert "1/20" not in "".join(rep.findings()) + "".join(rep.check_findings())
         assert "".join(rep.design_findings()).count("1/20") == 1
-    clear = _pilot(reports, rank_p=0.01)
+    clear = _pilot(pilot, rank_p=0.01)
     if clear.verdict == "ship" and not clear.caution:
         assert "beyond chance" in clear.verdict_sentence()
         assert not clear.cannot_prove
@@ -234,7 +234,7 @@ def test_a_running_change_is_interim_and_ends_with_the_data(reports):
     rep = reports["EXP-PILOT-VIDEO"]
     start = rep.experiment["local_start"]
     data_end = start + (rep.experiment["local_end"] - start) / 2
-    running = _pilot(reports, data_end=data_end)
+    running = _pilot(rep, data_end=data_end)
     assert running.running
     last_day = data_end.date()
     assert dt.date.fromisoformat(running.period[1]) == last_day + dt.timedelta(days=1)
@@ -255,7 +255,7 @@ def test_a_running_change_is_interim_and_ends_with_the_data(reports):
             and "数据截至" in about
             and "阶段性结论" in verdict.value_text() + (gettext(verdict.detail))
         )
-    finished = _pilot(reports, data_end=rep.experiment["local_end"] + dt.timedelta(days=3))
+    finished = _pilot(rep, data_end=rep.experiment["local_end"] + dt.timedelta(days=3))
     assert not finished.running and "since" not in finished.about()
 
 

@@ -10,8 +10,8 @@ from cxlab._present import use_language
 
 
 @pytest.fixture(scope="module")
-def pilot(tiny_workspace):
-    return cx.experiments.analyze("EXP-PILOT-VIDEO", workspace=tiny_workspace)
+def pilot(single_region_pilot):
+    return single_region_pilot
 
 
 def test_single_region_argument_reads_as_reasoning(pilot) -> None:

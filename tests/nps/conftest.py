@@ -20,7 +20,7 @@ def tiny_surveys(tiny_workspace) -> pl.DataFrame:
 
 @pytest.fixture(scope="session")
 def default_surveys(default_workspace) -> pl.DataFrame:
-    """Surveys of the default workspace (seed 7, 13 months) with segment and region."""
+    """Surveys of the default workspace (seed 7, 24 months) with segment and region."""
     return cx.features.survey_features(
         cx.load("surveys", workspace=default_workspace),
         customers=cx.load("customers", workspace=default_workspace),

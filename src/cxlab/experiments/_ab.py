@@ -428,8 +428,8 @@ def ab_test(
     >>> res = cx.experiments.ab_test(units, primary="fcr", guardrails=["aht"])
     >>> res.summary().select("metric", "role").rows()
     [('fcr', 'primary'), ('aht', 'guardrail')]
-    >>> res.findings()[0]
-    'Roll out: First-contact resolution improved beyond chance, and none of the protected measures got worse.'
+    >>> res.findings()[0]  # three weeks of a tiny workspace: +2.0 pp, likely -1.9 to +5.9 pp
+    'Not enough evidence yet: The likely range of the effect still includes no change: keep the test running, or accept that any effect is smaller than that range.'
 
     ``cx.experiments.analyze("EXP-AB-ROUTING")`` does the same from the registry alone.
     """

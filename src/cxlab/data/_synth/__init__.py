@@ -125,7 +125,7 @@ def generate(
         Random seed; the same seed (and size, country, end) gives the same bytes.
     size
         ``"tiny"`` (seconds, for tests), ``"default"`` (the demo: 24 months, 20,000 customers,
-        about 560,000 contacts), ``"large"`` (24 months, about 10 million contacts: under three
+        about 520,000 contacts), ``"large"`` (24 months, about 10 million contacts: under three
         minutes, 1.6 GB of memory, 1 GB of disk) or ``"xlarge"`` (36 months, 2.8 million
         customers, about 100 million contacts: about 22 minutes, 9 GB of
         memory, 6 GB of disk before the contact notes, which add about half of the time and

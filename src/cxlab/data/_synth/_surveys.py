@@ -120,7 +120,8 @@ def population_nps(enterprise: bool, shifted: bool, n: int = 400_000, seed: int 
     """The planted population NPS (points) of a segment and regime, integrated over ratings.
 
     Given the ratings the promoter and detractor probabilities are exact (normal noise before
-    rounding); the ratings are integrated by Monte Carlo with a fixed seed (error about 0.05 points).
+    rounding); the ratings are integrated by Monte Carlo with a fixed seed (standard error about
+    0.085 points with the default 400,000 draws).
     """
     rng = np.random.default_rng(seed)
     mu = nps_mean(draw_ratings(rng, n), np.full(n, float(enterprise)), np.full(n, float(shifted)))
