@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -16,6 +17,9 @@ from cxlab.review._period import ReviewPeriods, review_period
 from cxlab.review._recorded import recorded_kpis
 from cxlab.review._scorecard import Scorecard
 from cxlab.review._shared import release, share
+
+if TYPE_CHECKING:
+    from cxlab.review._year_open import YearAnswer
 
 
 @dataclass(frozen=True)
@@ -177,10 +181,10 @@ def headline_cards(card: Scorecard) -> list[Headline]:
     return card.headline()
 
 
-def record_headlines(card: Scorecard) -> None:
-    """Record the report's tiles for the index (how many targets were missed, the misses, then
-    what was met: the index says the bad news first); every other measure of the scorecard is
-    kept in the metrics file without a tile."""
+def record_headlines(card: Scorecard | YearAnswer) -> None:
+    """Record the report's tiles for the index (the monthly review: how many targets were
+    missed, the misses, then what was met: the index says the bad news first; the yearly review:
+    its answer's tiles); every other measure is kept in the metrics file without a tile."""
     tiles = card.headline()
     record(*tiles)
     shown = {c.key for c in tiles}
