@@ -21,7 +21,15 @@ import polars as pl
 
 from cxlab._config import Settings, settings
 from cxlab._errors import NotEnoughDataError, OptionError
-from cxlab._present import Period, _, fmt_list, fmt_month, fmt_value, parse_period
+from cxlab._present import (
+    Period,
+    _,
+    fmt_list,
+    fmt_month,
+    fmt_value,
+    join_sentences,
+    parse_period,
+)
 from cxlab.data import load
 from cxlab.features import MetricConfig, prepare, with_repeats
 from cxlab.review._shared import store_stamp
@@ -142,7 +150,7 @@ class ReviewYear:
                         months=_month_span(self.shared),
                     )
                 )
-        return " ".join(out) if out else None
+        return join_sentences(*out) if out else None
 
     def compare_words(self) -> str:
         """How the comparison reads: "vs previous year", or on the months both years cover."""

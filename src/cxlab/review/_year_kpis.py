@@ -18,7 +18,7 @@ from cxlab._result import Result
 from cxlab.features import MetricConfig, metrics
 from cxlab.review._moments import change_test, moments
 from cxlab.review._scorecard import BEYOND_NORMAL, _scope, change_text, pair_texts
-from cxlab.review._show import cap, chart_text, kpi_name, scale, section_html
+from cxlab.review._show import cap, chart_text, kpi_name, mid, scale, section_html, titled
 from cxlab.review._year import ReviewYear, _settings, review_year, year_rows
 from cxlab.viz import COLORS
 
@@ -148,14 +148,19 @@ class YearKpis(Result):
         )
         return words.format(change=per_month, p=fmt_p(r["slope_p"]))
 
+    def _moved(self, r: dict) -> bool:
+        return r["p_value"] is not None and r["p_value"] < BEYOND_NORMAL
+
+    def _trending(self, r: dict) -> bool:
+        return r["slope_p"] is not None and r["slope_p"] < BEYOND_NORMAL
+
     def _sentence(self, r: dict) -> str:
         value, before, change = pair_texts(r["value"], r["previous"], r["change"], r["unit"])
         metric = cap(kpi_name(r["kpi"], r["scope"]))
         if r["change"] is None:
-            return _("{metric}: {value} in {year}; through the year, {trend}.").format(
-                metric=metric, value=value, year=self.year.text, trend=self.trend_words(r)
+            return _("{metric}: {value}; through the year, {trend}.").format(
+                metric=metric, value=value, trend=self.trend_words(r)
             )
-        moved = r["p_value"] is not None and r["p_value"] < BEYOND_NORMAL
         better = (r["change"] > 0) == bool(r["higher_is_better"])
         verdict = (
             (
@@ -163,16 +168,15 @@ class YearKpis(Result):
                 if better
                 else _("a deterioration beyond normal variation")
             )
-            if moved
+            if self._moved(r)
             else _("within normal variation")
         )
         return _(
-            "{metric}: {value} in {year} against {before} ({change} {compared}, {verdict}); "
-            "through the year, {trend}."
+            "{metric}: {value} against {before} ({change} {compared}, {verdict}); through the "
+            "year, {trend}."
         ).format(
             metric=metric,
             value=value,
-            year=self.year.text,
             before=before,
             change=change,
             compared=self.year.compare_words(),
@@ -181,13 +185,25 @@ class YearKpis(Result):
         )
 
     def findings(self) -> list[str]:
+        """The coverage, a sentence for each KPI that moved beyond normal variation (year on
+        year or through the year), then the KPIs that held steady in one sentence."""
         out = []
         coverage = self.year.coverage_text()
         if coverage:
             out.append(coverage)
-        for r in self.table.iter_rows(named=True):
-            if r["value"] is not None:
+        rows = [r for r in self.table.iter_rows(named=True) if r["value"] is not None]
+        steady = []
+        for r in rows:
+            if self._moved(r) or self._trending(r) or r["change"] is None:
                 out.append(self._sentence(r))
+            else:
+                steady.append(mid(kpi_name(r["kpi"], r["scope"])))
+        if steady:
+            out.append(
+                _("Within normal variation, year on year and through the year: {items}.").format(
+                    items=_(", ").join(steady)
+                )
+            )
         return out
 
     def report_table(self) -> pl.DataFrame:
@@ -232,7 +248,7 @@ class YearKpis(Result):
             vertical_spacing=0.12,
         )
         months = self.year.months
-        x = [fmt_month(m) for m in months]
+        x = [fmt_month(m, short=True) for m in months]
         for i, (k, s) in enumerate(wanted):
             unit = self.row(k, s)["unit"]
             part = self.monthly.filter(pl.col("kpi") == k, pl.col("scope") == s)
@@ -255,17 +271,26 @@ class YearKpis(Result):
                     mode="lines+markers",
                     line=dict(color=color, dash=dash),
                     name=self.year.text if which == "current" else self.year.previous_text,
-                    legendgroup=which,
-                    showlegend=i == 0,
+                    showlegend=False,
+                    hovertemplate="%{x}: %{y:.2f}<extra>"
+                    + chart_text(self.year.text if which == "current" else _("a year before"))
+                    + "</extra>",
                     row=i // cols + 1,
                     col=i % cols + 1,
                 )
+            axis = {"share": dict(ticksuffix="%"), "seconds": dict(title=_("Minutes"))}
+            fig.update_yaxes(**axis.get(unit, {}), row=i // cols + 1, col=i % cols + 1)
         fig.update_layout(
-            title=_("KPIs month by month, {year} and a year before").format(year=self.year.text),
-            height=260 * nrows + 120,
-            legend=dict(orientation="h", y=-0.08),
+            title=titled(
+                _("KPIs month by month, {year}").format(year=self.year.text),
+                _("Solid line: {year}; dotted: the same months a year before.").format(
+                    year=self.year.text
+                ),
+            ),
+            height=250 * nrows + 140,
+            margin=dict(t=120),
         )
-        fig.update_xaxes(tickangle=-45, nticks=6)
+        fig.update_xaxes(tickangle=0, nticks=4)
         return fig
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import polars as pl
 
-from cxlab._present import Headline, _
+from cxlab._present import Headline, _, join_sentences
 from cxlab._result import Result
 from cxlab.review._scorecard import pair_texts
 from cxlab.review._show import cap, kpi_name, mid
@@ -85,8 +85,9 @@ class YearAnswer(Result):
             missed = [c for c in self.targets.cards() if c.status == "missed"]
             words = _("{met} of {total} targets were met over the year.").format(met=k, total=n)
             if missed:
-                words += " " + _("Missed: {items}.").format(
-                    items=_(", ").join(mid(c.label) for c in missed)
+                words = join_sentences(
+                    words,
+                    _("Missed: {items}.").format(items=_(", ").join(mid(c.label) for c in missed)),
                 )
             out.append(words)
         moved = []

@@ -24,6 +24,7 @@ from cxlab._present import (
     fmt_month,
     fmt_p,
     fmt_value,
+    join_sentences,
     label,
     register_labels,
 )
@@ -164,35 +165,59 @@ class YearTargets(Result):
             return out
         k, n = self.met()
         out.append(_("{met} of {total} targets were met over the year.").format(met=k, total=n))
+        met = []
         for c, r in zip(self.cards(), self.table.iter_rows(named=True), strict=True):
+            if c.status == "met":
+                months = (
+                    _("{k} of {n} months").format(
+                        k=fmt_value(r["months_met"], "count"), n=fmt_value(r["months"], "count")
+                    )
+                    if r["period"] == "monthly"
+                    else None
+                )
+                met.append(
+                    _("{metric} {actual} ({months})").format(
+                        metric=mid(c.label), actual=c.value_text(compact=False), months=months
+                    )
+                    if months
+                    else _("{metric} {actual}").format(
+                        metric=mid(c.label), actual=c.value_text(compact=False)
+                    )
+                )
+                continue
             if c.status is None:
                 continue
-            status = _("met") if c.status == "met" else _("missed")
-            sentence = _("{metric}: {actual} for the year against {target}, {status}.").format(
+            sentence = _(
+                "{metric} missed its target for the year: {actual} against {target}."
+            ).format(
                 metric=cap(c.label),
                 actual=c.value_text(compact=False),
                 target=Scorecard._target(c),
-                status=status,
             )
             if r["period"] == "monthly" and r["months"] and not r["months_met"]:
-                sentence += " " + _("Missed in every month ({n}).").format(
-                    n=fmt_value(r["months"], "count")
+                sentence = join_sentences(
+                    sentence,
+                    _("Missed in every month ({n}).").format(n=fmt_value(r["months"], "count")),
                 )
             elif r["period"] == "monthly" and len(r["missed_months"]) > TOP:
-                sentence += " " + _("Met in {k} of {n} months.").format(
-                    k=fmt_value(r["months_met"], "count"), n=fmt_value(r["months"], "count")
+                sentence = join_sentences(
+                    sentence,
+                    _("Met in {k} of {n} months.").format(
+                        k=fmt_value(r["months_met"], "count"), n=fmt_value(r["months"], "count")
+                    ),
                 )
             elif r["period"] == "monthly" and r["missed_months"]:
-                sentence += " " + _("Met in {k} of {n} months; missed in {months}.").format(
-                    k=fmt_value(r["months_met"], "count"),
-                    n=fmt_value(r["months"], "count"),
-                    months=fmt_list([fmt_month(m) for m in r["missed_months"]]),
-                )
-            elif r["period"] == "monthly":
-                sentence += " " + _("Met in every month ({n}).").format(
-                    n=fmt_value(r["months"], "count")
+                sentence = join_sentences(
+                    sentence,
+                    _("Met in {k} of {n} months; missed in {months}.").format(
+                        k=fmt_value(r["months_met"], "count"),
+                        n=fmt_value(r["months"], "count"),
+                        months=fmt_list([fmt_month(m) for m in r["missed_months"]]),
+                    ),
                 )
             out.append(sentence)
+        if met:
+            out.append(_("Met for the year: {items}.").format(items=_(", ").join(met)))
         if self.unmeasured:
             out.append(
                 _("Not measured from contacts, so not judged here: {items}.").format(
@@ -231,7 +256,10 @@ class YearTargets(Result):
     def plot(self) -> go.Figure:
         """Months each monthly target was met, out of the months judged."""
         monthly = self.table.filter(pl.col("period") == "monthly")
-        names = [chart_text(kpi_name(k, s)) for k, s in zip(monthly["kpi"], monthly["scope"], strict=True)]
+        names = [
+            chart_text(kpi_name(k, s))
+            for k, s in zip(monthly["kpi"], monthly["scope"], strict=True)
+        ]
         fig = go.Figure()
         fig.add_bar(
             y=names,
@@ -239,11 +267,17 @@ class YearTargets(Result):
             orientation="h",
             name=_("Months met"),
             marker_color=[COLORS["good"] if m else COLORS["bad"] for m in monthly["met"].to_list()],
-            hovertemplate="%{y}: %{x}<extra></extra>",
+            text=[
+                _("{k} of {n}").format(k=fmt_value(k, "count"), n=fmt_value(n, "count"))
+                for k, n in zip(monthly["months_met"], monthly["months"], strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{text}<extra></extra>",
         )
         fig.update_layout(
             title=_("Months each target was met, {year}").format(year=self.year.text),
-            xaxis=dict(title=_("Months met"), range=[0, 12], dtick=1),
+            xaxis=dict(title=_("Months met"), range=[-0.6, 13.4], tickvals=list(range(13))),
             yaxis=dict(autorange="reversed", automargin=True),
             height=170 + 40 * max(monthly.height, 1),
             showlegend=False,
@@ -337,12 +371,12 @@ def year_targets(
 @dataclass(frozen=True)
 class YearChanges(Result):
     """KPI changes against the previous year by channel, region, priority and complaint type,
-    ranked by how far they moved relative to their own uncertainty.
+    ranked by how far they moved relative to their level, among the changes beyond chance.
 
     ``table`` has kpi, dimension, level, unit, value, previous, change, p_value, p_adjusted
     (Benjamini-Hochberg over every cell tested), n (this year) and n_previous, better (the
-    change is an improvement) and z (the change over its standard error, signed so that
-    positive is better). Cells with fewer than ``min_base`` contacts in either year are left
+    change is an improvement) and gain (the change relative to the previous year's value,
+    signed so that positive is better: the ranking). Cells with fewer than ``min_base`` contacts in either year are left
     out and counted in ``too_small``."""
 
     year: ReviewYear
@@ -361,10 +395,10 @@ class YearChanges(Result):
         return self.table.filter(pl.col("p_adjusted") < RANK_ALPHA)
 
     def improvements(self, top: int = TOP) -> pl.DataFrame:
-        return self._real().filter(pl.col("better")).sort("z", descending=True).head(top)
+        return self._real().filter(pl.col("better")).sort("gain", descending=True).head(top)
 
     def weakest(self, top: int = TOP) -> pl.DataFrame:
-        return self._real().filter(~pl.col("better")).sort("z").head(top)
+        return self._real().filter(~pl.col("better")).sort("gain").head(top)
 
     def _where(self, r: dict) -> str:
         return kpi_name(r["kpi"], f"{r['dimension']}={r['level']}")
@@ -449,19 +483,30 @@ class YearChanges(Result):
         return section_html(self.title, self.findings(), self.report_table(), max_rows=None)
 
     def plot(self) -> go.Figure:
-        """The ranked changes as bars, in standard errors (right: better)."""
-        frame = pl.concat([self.improvements(), self.weakest()]).sort("z")
+        """The ranked changes as bars, relative to the previous year's value (right: better)."""
+        frame = pl.concat([self.improvements(), self.weakest()]).sort("gain")
         fig = go.Figure()
         fig.add_bar(
             y=[chart_text(self._where(r)) for r in frame.iter_rows(named=True)],
-            x=frame["z"].to_list(),
+            x=(frame["gain"] * 100).to_list(),
             orientation="h",
             marker_color=[COLORS["good"] if b else COLORS["bad"] for b in frame["better"]],
-            hovertemplate="%{y}: %{x:.1f}<extra></extra>",
+            text=[self._evidence(r) for r in frame.iter_rows(named=True)],
+            hovertemplate="%{y}: %{text}<extra></extra>",
+            textposition="none",
         )
+        if not frame.height:
+            fig.add_annotation(
+                text=_("No change beyond chance to rank."),
+                showarrow=False,
+                xref="paper",
+                yref="paper",
+                x=0.5,
+                y=0.5,
+            )
         fig.update_layout(
-            title=_("Largest changes against the previous year, in standard errors"),
-            xaxis=dict(title=_("Standard errors (right: better)")),
+            title=_("Largest changes against the previous year"),
+            xaxis=dict(title=_("Change relative to the previous year, % (right: better)")),
             yaxis=dict(automargin=True),
             height=170 + 32 * max(frame.height, 1),
             showlegend=False,
@@ -520,9 +565,9 @@ def year_changes(
             if change is None or p is None:
                 continue
             better = (change > 0) == bool(m.higher_is_better)
-            from scipy import stats
-
-            z = float(stats.norm.isf(max(p, 1e-300) / 2)) * (1 if better else -1)
+            gain = abs(change / b["value"]) * (1 if better else -1) if b["value"] else None
+            if gain is None:
+                continue
             out.append(
                 {
                     "kpi": kpi,
@@ -536,7 +581,7 @@ def year_changes(
                     "n": a["den"],
                     "n_previous": b["den"],
                     "better": better,
-                    "z": z,
+                    "gain": gain,
                 }
             )
     schema = {
@@ -551,7 +596,7 @@ def year_changes(
         "n": pl.Float64,
         "n_previous": pl.Float64,
         "better": pl.Boolean,
-        "z": pl.Float64,
+        "gain": pl.Float64,
     }
     table = pl.DataFrame(out, schema=schema)
     table = table.with_columns(

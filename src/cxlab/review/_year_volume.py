@@ -19,6 +19,7 @@ from cxlab._present import (
     fmt_date,
     fmt_list,
     fmt_month,
+    fmt_period,
     fmt_value,
     gettext,
     label,
@@ -33,7 +34,7 @@ from cxlab.viz import COLORS
 
 register_labels(
     {
-        "peak": N_("Peak"),
+        "peak": N_("When"),
         "peak_kind": N_("Peak"),
         "above_usual": N_("Above the usual"),
         "events_text": N_("Events on record"),
@@ -114,6 +115,13 @@ class YearVolume(Result):
             partial = _("partial: {n} of 12 months").format(
                 n=fmt_value(len(self.year.covered), "count")
             )
+        change = None
+        if self.change is not None:
+            change = _("{change} vs previous year").format(change=fmt_value(self.change, "percent"))
+            if not self.year.whole_comparison:
+                change = _("{change} on the months both years cover").format(
+                    change=fmt_value(self.change, "percent")
+                )
         return [
             Headline(
                 key="year_contacts",
@@ -121,15 +129,7 @@ class YearVolume(Result):
                 value=self.total,
                 unit="count",
                 period=self.year.current.iso,
-                change=None if self.change is None else self.compared - self.previous,
-                compared_to="previous",
-                detail=partial
-                if partial
-                else None
-                if self.change is None
-                else _("{change} vs previous year").format(
-                    change=fmt_value(self.change, "percent")
-                ),
+                detail=_(", ").join(t for t in (partial, change) if t) or None,
             )
         ]
 
@@ -204,16 +204,12 @@ class YearVolume(Result):
         return out
 
     def _peak_words(self, r: dict) -> str:
-        when = {
-            "month": lambda: fmt_month(r["start"]),
-            "week": lambda: _("the week of {day}").format(day=fmt_date(r["start"])),
-            "day": lambda: fmt_date(r["start"]),
-        }[r["kind"]]()
+        when = _when(r)
         above = fmt_value(r["contacts"] / r["usual"] - 1, "percent") if r["usual"] else "–"
         usual = {
             "month": _("the average month"),
             "week": _("the average week"),
-            "day": _("the same weekday's usual"),
+            "day": _("the usual of the same weekdays"),
         }[r["kind"]]
         names = [gettext(n) for n in (r["events"] or "").split(";") if n]
         if names:
@@ -235,7 +231,7 @@ class YearVolume(Result):
         kinds = {"month": _("Month"), "week": _("Week"), "day": _("Day")}
         rows = []
         for r in self.peaks.iter_rows(named=True):
-            when = fmt_month(r["start"]) if r["kind"] == "month" else fmt_date(r["start"])
+            when = _when(r)
             names = [gettext(n) for n in (r["events"] or "").split(";") if n]
             rows.append(
                 {
@@ -262,7 +258,7 @@ class YearVolume(Result):
         """Contacts by month, stacked by channel; the previous year's monthly totals as a line."""
         cur = self.summary()
         months = sorted(set(cur["month"].to_list()))
-        x = [fmt_month(m) for m in months]
+        x = [fmt_month(m, short=True) for m in months]
         fig = go.Figure()
         channels = order_levels(cur.select("channel").unique(), "channel")["channel"].to_list()
         for ch in channels:
@@ -294,9 +290,38 @@ class YearVolume(Result):
             barmode="stack",
             title=_("Contacts by month and channel, {year}").format(year=self.year.text),
             yaxis=dict(title=_("Contacts")),
-            legend=dict(orientation="h", y=-0.15),
+            xaxis=dict(tickangle=0 if len(months) <= 6 else -30),
+            legend=dict(orientation="h", y=-0.25),
+            margin=dict(b=110),
         )
         return fig
+
+
+def _when(r: dict) -> str:
+    """A peak's dates in words: a month, a week (or run of weeks), a day (or run of days)."""
+    if r["kind"] == "month":
+        return fmt_month(r["start"])
+    if r["kind"] == "week":
+        if r["end"] - r["start"] == dt.timedelta(days=7):
+            return _("the week of {day}").format(day=fmt_date(r["start"]))
+        return _("the weeks of {period}").format(period=fmt_period(r["start"], r["end"]))
+    if r["end"] - r["start"] == dt.timedelta(days=1):
+        return fmt_date(r["start"])
+    return fmt_period(r["start"], r["end"])
+
+
+def _runs(found: list[dict]) -> list[dict]:
+    """Peaks of one kind that follow each other (Nov 10, 11 and 12) merged into one run."""
+    out: list[dict] = []
+    for r in sorted(found, key=lambda r: r["start"]):
+        last = out[-1] if out else None
+        if last is not None and last["end"] == r["start"]:
+            last["end"] = r["end"]
+            last["contacts"] += r["contacts"]
+            last["usual"] += r["usual"]
+        else:
+            out.append(dict(r))
+    return sorted(out, key=lambda r: -(r["contacts"] / r["usual"]))
 
 
 def _year_ago(m: dt.date) -> dt.date:
@@ -308,27 +333,16 @@ def _peaks(rows: pl.DataFrame, year: ReviewYear, events: pl.DataFrame) -> pl.Dat
     cur = rows.filter(pl.col("which") == "current").with_columns(
         day=pl.col("arrived_at").dt.convert_time_zone(tz).dt.date()
     )
-    found = []
+    found: list[dict] = []
 
-    def add(kind: str, start: dt.date, end: dt.date, n: int, usual: float) -> None:
-        lo, hi = Period("", start, end).utc_bounds(tz)
-        names = _events_in(events, lo, hi)
-        found.append(
-            {
-                "kind": kind,
-                "start": start,
-                "end": end,
-                "contacts": n,
-                "usual": usual,
-                "events": ";".join(names),
-            }
-        )
+    def peak(kind: str, start: dt.date, end: dt.date, n: int, usual: float) -> dict:
+        return {"kind": kind, "start": start, "end": end, "contacts": n, "usual": usual}
 
     months = cur.group_by("month").agg(pl.len().alias("n")).sort("n", descending=True)
     if months.height >= 2:
         top = months.row(0, named=True)
         end = Period.parse(f"{top['month']:%Y-%m}").end
-        add("month", top["month"], end, top["n"], months["n"].mean())
+        found.append(peak("month", top["month"], end, top["n"], months["n"].mean()))
     days = cur.group_by("day").agg(pl.len().alias("n")).sort("day")
     if days.height >= 14:
         weeks = (
@@ -339,13 +353,24 @@ def _peaks(rows: pl.DataFrame, year: ReviewYear, events: pl.DataFrame) -> pl.Dat
             .sort("n", descending=True)
         )
         usual = weeks["n"].median() if weeks.height else None
-        for r in weeks.head(PEAK_WEEKS).iter_rows(named=True):
-            add("week", r["week"], r["week"] + dt.timedelta(days=7), r["n"], usual)
+        found += _runs(
+            [
+                peak("week", r["week"], r["week"] + dt.timedelta(days=7), r["n"], usual)
+                for r in weeks.head(PEAK_WEEKS).iter_rows(named=True)
+            ]
+        )
         days = days.with_columns(
             usual=pl.col("n").median().over(pl.col("day").dt.weekday())
         ).with_columns(ratio=pl.col("n") / pl.col("usual"))
-        for r in days.sort("ratio", descending=True).head(PEAK_DAYS).iter_rows(named=True):
-            add("day", r["day"], r["day"] + dt.timedelta(days=1), r["n"], r["usual"])
+        found += _runs(
+            [
+                peak("day", r["day"], r["day"] + dt.timedelta(days=1), r["n"], r["usual"])
+                for r in days.sort("ratio", descending=True).head(PEAK_DAYS).iter_rows(named=True)
+            ]
+        )
+    for r in found:
+        lo, hi = Period("", r["start"], r["end"]).utc_bounds(tz)
+        r["events"] = ";".join(_events_in(events, lo, hi))
     return pl.DataFrame(found, schema=_PEAK_SCHEMA)
 
 
