@@ -10,14 +10,19 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 import polars as pl
-from plotly.subplots import make_subplots
 
 from cxlab._config import Settings
 from cxlab._present import N_, _, fmt_month, fmt_p, register_labels
 from cxlab._result import Result
 from cxlab.features import MetricConfig, metrics
 from cxlab.review._moments import change_test, moments
-from cxlab.review._scorecard import BEYOND_NORMAL, _scope, change_text, pair_texts
+from cxlab.review._scorecard import (
+    BEYOND_NORMAL,
+    SCORECARD_SCHEMA,
+    _scope,
+    change_text,
+    pair_texts,
+)
 from cxlab.review._show import cap, chart_text, kpi_name, mid, scale, section_html, titled
 from cxlab.review._year import ReviewYear, _settings, review_year, year_rows
 from cxlab.viz import COLORS
@@ -238,6 +243,8 @@ class YearKpis(Result):
     def plot(self, kpis: list | None = None) -> go.Figure:
         """Small multiples: each KPI month by month this year, the same months a year before
         dotted."""
+        from plotly.subplots import make_subplots
+
         wanted = [(k, s) for k, s in (kpis or SMALL_MULTIPLES) if self.row(k, s) is not None]
         cols = 2 if len(wanted) > 1 else 1
         nrows = max(1, math.ceil(len(wanted) / cols))
@@ -357,18 +364,10 @@ def year_kpis(
                 "n": den,
             }
         )
-    schema = {
-        "kpi": pl.Utf8,
-        "scope": pl.Utf8,
-        "unit": pl.Utf8,
-        "value": pl.Float64,
-        "previous": pl.Float64,
-        "change": pl.Float64,
-        "p_value": pl.Float64,
+    schema = {  # the scorecard's columns, with the trend for the ones about a target
+        **{k: v for k, v in SCORECARD_SCHEMA.items() if k not in ("target", "direction", "met")},
         "slope": pl.Float64,
         "slope_p": pl.Float64,
-        "higher_is_better": pl.Boolean,
-        "n": pl.Float64,
     }
     monthly = found.select("kpi", "scope", "which", "month", "value", "den").sort(
         "kpi", "scope", "which", "month"

@@ -30,10 +30,9 @@ from cxlab._present import (
 )
 from cxlab._result import Result
 from cxlab._stats import adjust_p
-from cxlab.data import has_table, load
 from cxlab.features import MetricConfig, metrics
 from cxlab.review._moments import change_test, moments
-from cxlab.review._open import with_queue_targets
+from cxlab.review._open import load_targets
 from cxlab.review._period import ReviewPeriods
 from cxlab.review._scorecard import Scorecard, pair_texts, scorecard
 from cxlab.review._show import cap, chart_text, kpi_name, mid, section_html
@@ -66,22 +65,13 @@ RANKED = {  # KPI -> the dimensions it is ranked by
 }
 
 
-def year_targets_table(workspace: Settings) -> pl.DataFrame:
-    """The targets table, with each channel's service-level target from the queues table."""
-    if not has_table("targets", workspace):
-        return pl.DataFrame(
-            schema={
-                "kpi": pl.Utf8,
-                "scope": pl.Utf8,
-                "period": pl.Utf8,
-                "target": pl.Float64,
-                "direction": pl.Utf8,
-            }
-        )
-    targets = load("targets", workspace=workspace).collect()
-    if has_table("queues", workspace):
-        targets = with_queue_targets(targets, load("queues", workspace=workspace).collect())
-    return targets
+def _months_met(r: dict) -> str | None:
+    """A monthly target's months met in words ("11 of 12 months"); ``None`` for a yearly one."""
+    if r["period"] != "monthly":
+        return None
+    return _("{k} of {n} months").format(
+        k=fmt_value(r["months_met"], "count"), n=fmt_value(r["months"], "count")
+    )
 
 
 @dataclass(frozen=True)
@@ -110,13 +100,7 @@ class YearTargets(Result):
         """One card per target: the year's value against it."""
         out = []
         for r in self.table.iter_rows(named=True):
-            months = (
-                _("met in {k} of {n} months").format(
-                    k=fmt_value(r["months_met"], "count"), n=fmt_value(r["months"], "count")
-                )
-                if r["period"] == "monthly"
-                else None
-            )
+            months = _months_met(r)
             out.append(
                 Headline(
                     key=f"{r['kpi']}:{r['scope']}",
@@ -126,7 +110,7 @@ class YearTargets(Result):
                     target=r["target"],
                     direction=r["direction"],
                     period=self.year.current.iso,
-                    detail=months,
+                    detail=_("met in {months}").format(months=months) if months else None,
                 )
             )
         return out
@@ -168,13 +152,7 @@ class YearTargets(Result):
         met = []
         for c, r in zip(self.cards(), self.table.iter_rows(named=True), strict=True):
             if c.status == "met":
-                months = (
-                    _("{k} of {n} months").format(
-                        k=fmt_value(r["months_met"], "count"), n=fmt_value(r["months"], "count")
-                    )
-                    if r["period"] == "monthly"
-                    else None
-                )
+                months = _months_met(r)
                 met.append(
                     _("{metric} {actual} ({months})").format(
                         metric=mid(c.label), actual=c.value_text(compact=False), months=months
@@ -306,7 +284,7 @@ def year_targets(
     """
     y = review_year(year, workspace=workspace)
     ws = _settings(workspace if workspace is not None else y.workspace)
-    targets = year_targets_table(ws) if targets is None else targets
+    targets = load_targets(ws) if targets is None else targets
     rows = year_rows(y, workspace=ws, config=config)
     dictionary = metrics(config)
     known = targets.filter(pl.col("kpi").is_in(list(dictionary)))
@@ -419,35 +397,20 @@ class YearChanges(Result):
             return [self.year.coverage_text() or _("There is no previous year to compare with.")]
         if not self.year.whole_comparison:
             out.append(self.year.coverage_text())
-        better, worse = self.improvements(), self.weakest()
-        if better.height:
-            out.append(
-                _("Biggest improvements: {items}.").format(
-                    items=fmt_list(
-                        [
-                            f"{self._where(r)}: {self._evidence(r)}"
-                            for r in better.iter_rows(named=True)
-                        ],
-                        style="semicolon",
-                    )
-                )
-            )
-        else:
-            out.append(_("No channel, region or complaint type improved beyond chance."))
-        if worse.height:
-            out.append(
-                _("Weakest areas: {items}.").format(
-                    items=fmt_list(
-                        [
-                            f"{self._where(r)}: {self._evidence(r)}"
-                            for r in worse.iter_rows(named=True)
-                        ],
-                        style="semicolon",
-                    )
-                )
-            )
-        else:
-            out.append(_("No channel, region or complaint type worsened beyond chance."))
+        for frame, found, none in (
+            (
+                self.improvements(),
+                _("Biggest improvements: {items}."),
+                _("No channel, region or complaint type improved beyond chance."),
+            ),
+            (
+                self.weakest(),
+                _("Weakest areas: {items}."),
+                _("No channel, region or complaint type worsened beyond chance."),
+            ),
+        ):
+            items = [f"{self._where(r)}: {self._evidence(r)}" for r in frame.iter_rows(named=True)]
+            out.append(found.format(items=fmt_list(items, style="semicolon")) if items else none)
         out.append(
             _(
                 "{n} comparisons were tested; a change counts when it survives a correction for "
