@@ -64,6 +64,8 @@ def test_the_latest_twelve_months_and_a_calendar_year(default_workspace) -> None
     assert latest.current.iso == ("2025-11-01", "2026-11-01")
     assert latest.previous.iso == ("2024-11-01", "2025-11-01")
     assert latest.whole_comparison and latest.coverage_text() is None
+    assert cx.review.review_year("2025-11..2026-10", workspace=default_workspace) == latest
+    assert cx.review.review_year("latest_year", workspace=default_workspace).label == "2025"
     calendar = cx.review.review_year("2025", workspace=default_workspace)
     assert calendar.label == "2025" and calendar.complete and not calendar.previous_complete
     assert calendar.shared == (D(2025, 11, 1), D(2025, 12, 1))
@@ -125,6 +127,25 @@ def test_targets_are_judged_by_the_scorecard_and_month_by_month(year):
     k, n = targets.met()
     assert n == table.height and k == table["met"].sum()
     assert ("nps", "all") in targets.unmeasured and ("retention", "all") in targets.unmeasured
+
+
+def test_a_workspace_without_targets_says_so(year):
+    none = pl.DataFrame(
+        schema={
+            "kpi": pl.Utf8,
+            "scope": pl.Utf8,
+            "period": pl.Utf8,
+            "target": pl.Float64,
+            "direction": pl.Utf8,
+        }
+    )
+    targets = cx.review.year_targets(year, targets=none)
+    assert targets.table.height == 0 and targets.headline() == [] and targets.met() == (0, 0)
+    with use_language("en"):
+        assert targets.findings() == [
+            "No targets are set, so nothing is marked met or missed for the year."
+        ]
+    targets.plot()
 
 
 def test_changes_are_ranked_on_enough_contacts_after_a_correction(year):

@@ -100,6 +100,19 @@ def yearly_moments(
         names = list(dict.fromkeys(k for k, s in wanted if s == scope))
         part = moments(lf.filter(_scope(scope)), names, by=["which", "month"], config=config)
         frames.append(part.with_columns(scope=pl.lit(scope)))
+    if not frames:
+        return pl.DataFrame(
+            schema={
+                "which": pl.Utf8,
+                "month": pl.Date,
+                "kpi": pl.Utf8,
+                "num": pl.Float64,
+                "den": pl.Float64,
+                "num_sq": pl.Float64,
+                "value": pl.Float64,
+                "scope": pl.Utf8,
+            }
+        )
     return pl.concat(frames, how="vertical_relaxed")
 
 

@@ -466,7 +466,10 @@ class YearChanges(Result):
                 yref="paper",
                 x=0.5,
                 y=0.5,
+                font=dict(size=14),
             )
+            fig.update_xaxes(visible=False)
+            fig.update_yaxes(visible=False)
         fig.update_layout(
             title=_("Largest changes against the previous year"),
             xaxis=dict(title=_("Change relative to the previous year, % (right: better)")),
