@@ -23,7 +23,7 @@ LOGIC = (
 )
 
 
-def test_the_six_reports_exist() -> None:
+def test_the_seven_reports_exist() -> None:
     assert NAMES == [
         "00_service_review",
         "01_volume_forecast",
@@ -31,6 +31,7 @@ def test_the_six_reports_exist() -> None:
         "03_churn_drivers",
         "04_nps",
         "05_contact_reasons",
+        "06_year_review",
     ]
 
 

@@ -342,7 +342,20 @@ def _build_review(ws: Path, years: Path) -> list:
         cx.review.year_customers("2025-11..2026-10", workspace=ws),
         ahead,
         cx.review.propose_targets(ahead),
+        *_build_year(years),
     ]
+
+
+def _build_year(years: Path) -> list:
+    """The yearly review's own sections, on the workspace of three years."""
+    year = cx.review.review_year(workspace=years)
+    parts = [
+        cx.review.year_volume(year),
+        cx.review.year_kpis(year),
+        cx.review.year_targets(year),
+        cx.review.year_changes(year),
+    ]
+    return [*parts, cx.review.year_answer(*parts)]
 
 
 @pytest.fixture(scope="session")

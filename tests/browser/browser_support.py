@@ -23,6 +23,7 @@ REPORTS = (
     "03_churn_drivers",
     "04_nps",
     "05_contact_reasons",
+    "06_year_review",
 )
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ROOT = Path(__file__).resolve().parents[2]

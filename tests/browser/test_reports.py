@@ -209,6 +209,33 @@ def test_chinese_review_reads_like_the_monthly_report_it_replaces(published, bro
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_year_review_says_the_four_months_are_a_partial_year(published, browser, lang) -> None:
+    """The tiny workspace holds four months: the yearly review publishes with its numbered
+    sections visible, and says in words that the year is partial instead of comparing it."""
+    ws, _done = published[lang]
+    seen = read(browser, page_path(ws, "06_year_review"))
+    words = {
+        "en": (
+            "The answer",
+            "1. Volume by channel and month",
+            "4. Biggest improvements and weakest areas",
+            "The data cover 4 of the 12 months",
+            "there is no year-on-year comparison",
+        ),
+        "zh": (
+            "核心结论",
+            "一、按渠道和月份的联络量",
+            "四、改善最大与最薄弱的环节",
+            "数据仅覆盖12个月中的4个月",
+            "无法做同比比较",
+        ),
+    }[lang]
+    for word in words:
+        assert word in seen["text"], f"{lang}: {word!r} not on the page"
+    assert all(h["ok"] for h in seen["shown"]), f"{lang}: a heading has no box on screen"
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_review_scorecard_carries_the_accuracy_the_contact_reasons_report_measured(
     published, browser, lang: str
 ) -> None:

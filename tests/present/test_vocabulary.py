@@ -46,6 +46,21 @@ def test_one_parser_reads_every_written_form(spec, start, end, unit):
     assert cx.Period is Period
 
 
+def test_the_latest_twelve_months_end_with_the_last_complete_month():
+    twelve = parse_period("latest_12_months", first=D(2024, 11, 1), last=D(2026, 10, 17))
+    assert (twelve.iso, twelve.unit) == (("2025-10-01", "2026-10-01"), "range")
+    assert twelve.shift(-12).iso == ("2024-10-01", "2025-10-01")
+    ended = parse_period("latest_12_months", first=D(2024, 11, 1), last=D(2026, 10, 31))
+    assert ended.iso == ("2025-11-01", "2026-11-01")
+    calendar = parse_period("latest_12_months", first=D(2025, 3, 1), last=D(2026, 1, 4))
+    assert (calendar.label, calendar.unit) == ("2025", "year")
+    # fewer months of data than twelve: still the twelve months, the caller says what is missing
+    assert parse_period("latest_12_months", first=D(2026, 6, 1), last=D(2026, 10, 31)).iso == (
+        "2025-11-01",
+        "2026-11-01",
+    )
+
+
 def test_relative_periods_take_the_last_complete_unit():
     first, last = D(2025, 11, 3), D(2026, 10, 17)
     assert parse_period("latest_month", first=first, last=last).label == "2026-09"
@@ -56,6 +71,8 @@ def test_relative_periods_take_the_last_complete_unit():
     assert parse_period("all", first=first, last=last).iso == ("2025-11-03", "2026-10-18")
     with pytest.raises(NotEnoughDataError, match="no complete year"):
         parse_period("latest_year", first=D(2026, 2, 1), last=last)
+    with pytest.raises(NotEnoughDataError, match=r"'latest_12_months'.*no complete month"):
+        parse_period("latest_12_months", first=D(2026, 10, 3), last=last)
     with pytest.raises(NotEnoughDataError, match="latest_month"):
         parse_period("latest_month")
 

@@ -121,7 +121,7 @@ def test_the_reports_declare_the_tables_they_need() -> None:
     """Every table a report loads without ``missing="empty"`` is declared: a report on a
     workspace without it publishes the needs-data page instead of failing in a cell."""
     needs = {p.stem: needs_of(p) for p in sorted(REPO_NOTEBOOKS.glob("0*.ipynb"))}
-    assert len(needs) == 6 and all(needs.values())
+    assert len(needs) == 7 and all(needs.values())
     assert all(
         {t.split(".")[0] for t in e.split("|")} <= set(TABLES) for n in needs.values() for e in n
     )
@@ -142,6 +142,7 @@ def test_the_reports_declare_the_tables_they_need() -> None:
     assert "surveys" in needs["04_nps"] and "experiments" in needs["02_interventions"]
     assert "customers" in needs["03_churn_drivers"]
     assert "contacts.note" in needs["05_contact_reasons"]  # a workspace without notes
+    assert needs["06_year_review"] == ["contacts"]  # read by cx.review.review_year
 
 
 def test_either_of_two_tables_meets_an_entry_and_the_page_names_both(

@@ -157,6 +157,7 @@ def test_shipped_schedule_loads() -> None:
         "03_churn_drivers",
         "04_nps",
         "05_contact_reasons",
+        "06_year_review",
     }
 
 

@@ -6,8 +6,10 @@ time zone:
 - ``"2026-10"`` a month, ``"2026-Q3"`` a quarter, ``"2026"`` a year;
 - ``"2026-07-01..2026-09-30"`` days, both ends included (``"2026-07..2026-09"`` whole months);
 - relative to the data: ``"latest_month"``, ``"latest_quarter"``, ``"latest_year"`` (the last
-  *complete* one: complete when the data reach its last day), ``"current_month"`` (the month of the
-  last row, up to that day while it is still running) and ``"all"``.
+  *complete* one: complete when the data reach its last day), ``"latest_12_months"`` (the twelve
+  months up to the last complete month: a calendar year when that month is December),
+  ``"current_month"`` (the month of the last row, up to that day while it is still running) and
+  ``"all"``.
 
 A comparison (``compare_to``) is ``"previous"`` (the unit just before, 环比, or a range of the same
 length), ``"year_ago"`` (the same unit a year before, 同比) or any explicit period.
@@ -33,9 +35,10 @@ CompareTo = Literal["previous", "year_ago"]
 COMPARE_TO: tuple[str, ...] = ("previous", "year_ago")
 _OLD_COMPARE_TO = {"previous_month": "previous", "last_year": "year_ago"}
 _CALENDAR = {"month": 1, "quarter": 3, "year": 12}
+_LATEST = ("latest_month", "latest_quarter", "latest_year")
 PERIOD_FORMS = (
     "'YYYY-MM', 'YYYY-Qn', 'YYYY', 'YYYY-MM-DD..YYYY-MM-DD', 'YYYY-MM..YYYY-MM', 'latest_month', "
-    "'latest_quarter', 'latest_year', 'current_month' or 'all'"
+    "'latest_quarter', 'latest_year', 'latest_12_months', 'current_month' or 'all'"
 )
 
 
@@ -124,6 +127,9 @@ class Period:
     def compare_words(self, compare_to: str) -> str:
         """How a comparison reads: "vs previous month" (环比), "vs same month last year" (同比)."""
         how = check_compare_to(compare_to)
+        unit = self.unit
+        if unit == "range" and self.start.day == 1 and self.shift(-12).end == self.start:
+            unit = "year"  # twelve whole months compare as a year
         words = {
             ("previous", "month"): _("vs previous month"),
             ("previous", "quarter"): _("vs previous quarter"),
@@ -134,8 +140,8 @@ class Period:
             ("year_ago", "year"): _("vs previous year"),
             ("year_ago", "range"): _("vs the same days last year"),
         }
-        if (how, self.unit) in words:
-            return words[(how, self.unit)]
+        if (how, unit) in words:
+            return words[(how, unit)]
         return _("vs {period}").format(
             period=parse_period(how, first=self.start, last=self.end).text
         )
@@ -229,6 +235,8 @@ def parse_period(
     ('2026-10', 'quarter')
     >>> parse_period("latest_month", first=dt.date(2026, 1, 5), last=dt.date(2026, 10, 17)).label
     '2026-09'
+    >>> parse_period("latest_12_months", first=dt.date(2024, 1, 5), last=dt.date(2026, 10, 17)).label
+    '2025-10-01..2026-09-30'
     """
     if isinstance(spec, Period):
         return spec
@@ -257,7 +265,7 @@ def parse_period(
         if b < a:
             raise OptionError(f"period={spec!r}: the end is before the start.")
         return _range(a, b + dt.timedelta(days=1))
-    if s in ("all", "current_month") or s in ("latest_month", "latest_quarter", "latest_year"):
+    if s in ("all", "current_month", "latest_12_months") or s in _LATEST:
         if first is None or last is None:
             raise NotEnoughDataError(f"period={spec!r} needs data to be resolved; there is none.")
         if s == "all":
@@ -267,6 +275,14 @@ def parse_period(
             if last < month.end - dt.timedelta(days=1):  # still running: up to the last row
                 return Period(f"{month.start}..{last}", month.start, last + dt.timedelta(days=1))
             return month
+        if s == "latest_12_months":
+            try:
+                month = parse_period("latest_month", first=first, last=last)
+            except NotEnoughDataError:
+                raise NotEnoughDataError(
+                    f"period={spec!r}: the data cover {first} to {last}, with no complete month."
+                ) from None
+            return _range(_add_months(month.start, -11), month.end)
         unit = s.removeprefix("latest_")
         current = _unit_period(unit, _unit_start(unit, last))
         if last < current.end - dt.timedelta(days=1):  # the unit is still running

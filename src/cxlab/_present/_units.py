@@ -289,8 +289,8 @@ def fmt_moment(value: dt.datetime, time_zone: str | None = None) -> str:
     )
 
 
-def fmt_month(value: dt.date | str) -> str:
-    """A calendar month: "October 2026" / "2026年10月"."""
+def fmt_month(value: dt.date | str, *, short: bool = False) -> str:
+    """A calendar month: "October 2026" / "2026年10月"; ``short``: "Oct 2026" (a chart's axis)."""
     from babel.dates import format_skeleton
 
     day = (
@@ -298,7 +298,7 @@ def fmt_month(value: dt.date | str) -> str:
         if isinstance(value, str)
         else value
     )
-    return format_skeleton("yMMMM", day, locale=locale())
+    return format_skeleton("yMMM" if short else "yMMMM", day, locale=locale())
 
 
 def fmt_period(start: dt.date | str, end: dt.date | str) -> str:

@@ -1,9 +1,12 @@
-"""The monthly service review: the report a service department writes by hand, computed.
+"""The monthly and yearly service reviews: the reports a service department writes by hand,
+computed.
 
 Every number comes from the metric dictionary (:mod:`cxlab.features`); this package chooses the
 period, compares it, tests changes, finds unusual days and ranks agents without rewarding luck.
 The month and its comparison month are :class:`ReviewPeriods`, a pair of the one ground-floor
-:class:`~cxlab._present.Period` (re-exported here as ``Period``, the same class).
+:class:`~cxlab._present.Period` (re-exported here as ``Period``, the same class). The yearly review's twelve months and the twelve
+before them are a :class:`ReviewYear`; its sections (:func:`year_volume`, :func:`year_kpis`,
+:func:`year_targets`, :func:`year_changes`) and its answer (:func:`year_answer`) read them.
 """
 
 from cxlab._present import Period
@@ -34,6 +37,9 @@ from cxlab.review._sections import (
     volume,
 )
 from cxlab.review._signals import Anomalies, Ranking, anomalies, ranking
+from cxlab.review._year import ReviewYear, review_year
+from cxlab.review._year_kpis import YearKpis, year_kpis
+from cxlab.review._year_open import YearAnswer, year_answer
 from cxlab.review._year_rooms import (
     YearCustomers,
     YearInterventions,
@@ -42,6 +48,8 @@ from cxlab.review._year_rooms import (
     year_interventions,
     year_staffing,
 )
+from cxlab.review._year_targets import YearChanges, YearTargets, year_changes, year_targets
+from cxlab.review._year_volume import YearVolume, year_volume
 
 __all__ = [
     "Anomalies",
@@ -55,12 +63,18 @@ __all__ = [
     "Ranking",
     "ReviewInputs",
     "ReviewPeriods",
+    "ReviewYear",
     "Scorecard",
     "TargetProposal",
     "Volume",
+    "YearAnswer",
+    "YearChanges",
     "YearCustomers",
     "YearInterventions",
+    "YearKpis",
     "YearStaffing",
+    "YearTargets",
+    "YearVolume",
     "anomalies",
     "breakdown",
     "complaints",
@@ -75,9 +89,15 @@ __all__ = [
     "record_headlines",
     "report_table",
     "review_period",
+    "review_year",
     "scorecard",
     "volume",
+    "year_answer",
+    "year_changes",
     "year_customers",
     "year_interventions",
+    "year_kpis",
     "year_staffing",
+    "year_targets",
+    "year_volume",
 ]

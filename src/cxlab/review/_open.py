@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -16,6 +17,9 @@ from cxlab.review._period import ReviewPeriods, review_period
 from cxlab.review._recorded import recorded_kpis
 from cxlab.review._scorecard import Scorecard
 from cxlab.review._shared import release, share
+
+if TYPE_CHECKING:
+    from cxlab.review._year_open import YearAnswer
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,20 @@ def open_review(
     if (channels or region) and contacts.select(pl.len()).collect().item() == 0:
         raise NotEnoughDataError(f"no contacts for {' and '.join(parts)}; check the names.")
     chosen = review_period(contacts, period=period, compare_to=compare_to, time_zone=ws.time_zone)
+    targets = load_targets(ws)
+    qa = load("qa_scores", workspace=ws) if has_table("qa_scores", ws) else None
+    agents = load("agents", workspace=ws).collect() if has_table("agents", ws) else None
+    share(contacts, chosen, folder=ws.processed_dir / "contacts", reload=scan)  # its stored files
+    # a KPI another report measured covers all contacts: none for a review of some of them
+    recorded = None if (channels or region) else recorded_kpis(ws, chosen)
+    return ReviewInputs(
+        contacts, chosen, targets, qa, agents, " and ".join(parts) or "all contacts", recorded
+    )
+
+
+def load_targets(ws: Settings) -> pl.DataFrame:
+    """The workspace's targets table (empty when it has none), with each channel's
+    service-level target from the queues table where the targets table has none."""
     targets = (
         load("targets", workspace=ws).collect()
         if has_table("targets", ws)
@@ -124,14 +142,7 @@ def open_review(
     )
     if has_table("queues", ws):
         targets = with_queue_targets(targets, load("queues", workspace=ws).collect())
-    qa = load("qa_scores", workspace=ws) if has_table("qa_scores", ws) else None
-    agents = load("agents", workspace=ws).collect() if has_table("agents", ws) else None
-    share(contacts, chosen, folder=ws.processed_dir / "contacts", reload=scan)  # its stored files
-    # a KPI another report measured covers all contacts: none for a review of some of them
-    recorded = None if (channels or region) else recorded_kpis(ws, chosen)
-    return ReviewInputs(
-        contacts, chosen, targets, qa, agents, " and ".join(parts) or "all contacts", recorded
-    )
+    return targets
 
 
 def with_queue_targets(targets: pl.DataFrame, queues: pl.DataFrame) -> pl.DataFrame:
@@ -177,10 +188,10 @@ def headline_cards(card: Scorecard) -> list[Headline]:
     return card.headline()
 
 
-def record_headlines(card: Scorecard) -> None:
-    """Record the report's tiles for the index (how many targets were missed, the misses, then
-    what was met: the index says the bad news first); every other measure of the scorecard is
-    kept in the metrics file without a tile."""
+def record_headlines(card: Scorecard | YearAnswer) -> None:
+    """Record the report's tiles for the index (the monthly review: how many targets were
+    missed, the misses, then what was met: the index says the bad news first; the yearly review:
+    its answer's tiles); every other measure is kept in the metrics file without a tile."""
     tiles = card.headline()
     record(*tiles)
     shown = {c.key for c in tiles}

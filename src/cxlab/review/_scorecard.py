@@ -65,6 +65,20 @@ HEADLINE = [  # the tiles at the top of the report, most important first
     ("complaint_rate", "all"),
 ]
 TARGETS_INGEST = "cxlab data ingest FILE --table targets"
+SCORECARD_SCHEMA = {  # a KPI of a period against its target, and its change from another period
+    "kpi": pl.Utf8,
+    "scope": pl.Utf8,
+    "unit": pl.Utf8,
+    "value": pl.Float64,
+    "previous": pl.Float64,
+    "change": pl.Float64,
+    "p_value": pl.Float64,
+    "target": pl.Float64,
+    "direction": pl.Utf8,
+    "met": pl.Boolean,
+    "higher_is_better": pl.Boolean,
+    "n": pl.Float64,
+}
 BEYOND_NORMAL = 0.01  # a change counts as beyond normal variation at p < 0.01
 TILES = 5  # one row of tiles: how many targets were missed, the misses, then what was met
 # (every miss has its tile, even when the misses alone fill more than the row)
@@ -597,18 +611,6 @@ def scorecard(
                 "n": None,
             }
         )
-    schema = {
-        "kpi": pl.Utf8,
-        "scope": pl.Utf8,
-        "unit": pl.Utf8,
-        "value": pl.Float64,
-        "previous": pl.Float64,
-        "change": pl.Float64,
-        "p_value": pl.Float64,
-        "target": pl.Float64,
-        "direction": pl.Utf8,
-        "met": pl.Boolean,
-        "higher_is_better": pl.Boolean,
-        "n": pl.Float64,
-    }
-    return Scorecard(table=pl.DataFrame(rows, schema=schema), period=period, config=config)
+    return Scorecard(
+        table=pl.DataFrame(rows, schema=SCORECARD_SCHEMA), period=period, config=config
+    )

@@ -71,6 +71,7 @@ register_labels(
         "scenarios": N_("Weeks drawn to judge the shifts"),
         "alpha": N_("Significance level"),
         "as_of": N_("As of"),
+        "year": N_("Year under review"),
         "improvement": N_("Improvement priced"),
         "retention_target": N_("Retention target"),
         "export_dir": N_("Export folder"),

@@ -1,0 +1,40 @@
+"""The yearly review notebook opens with the answer and ends with the appendix; executed, it
+reviews the default workspace's latest twelve months, and on the tiny workspace (four months)
+it says the year is partial instead of failing (what the published page shows is checked in
+``tests/browser``)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from notebook_support import executed_text, notebook_cells
+
+
+def test_notebook_opens_with_the_answer_and_ends_with_the_appendix() -> None:
+    cells = notebook_cells("06_year_review")
+    first = ["".join(c["source"]).split("\n")[0] for c in cells if c["cell_type"] == "markdown"]
+    headings = [h for h in first if h.startswith("## ")]
+    assert headings[0] == "## The answer" and headings[-1] == "## Appendix"
+    assert [h.split(" ")[1] for h in headings[1:-1]] == [f"{i}." for i in range(1, 5)]
+    code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert "record_headlines(answer)" in code and "def " not in code
+    assert all(not c.get("outputs") for c in cells if c["cell_type"] == "code")
+
+
+@pytest.mark.notebook
+def test_the_notebook_reviews_the_latest_twelve_months(default_workspace, run_notebook) -> None:
+    nb = run_notebook("06_year_review", default_workspace, env={"CXLAB_LANGUAGE": "en"})
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", executed_text(nb)))
+    assert re.search(r"[\d,]+ contacts in Nov 2025\W+Oct 2026, [+−-][\d.]+% on the", text)
+    assert re.search(r"\d+ of \d+ targets were met over the year", text)
+    assert "likely cause:" in text and "Biggest improvement" in text
+    assert "not comparable" not in text
+
+
+@pytest.mark.notebook
+def test_the_notebook_says_a_partial_year_is_partial(tiny_workspace, run_notebook) -> None:
+    nb = run_notebook("06_year_review", tiny_workspace, env={"CXLAB_LANGUAGE": "zh"})
+    text = executed_text(nb)
+    assert "数据仅覆盖12个月中的4个月" in text and "无法做同比比较" in text
