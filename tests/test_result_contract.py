@@ -340,6 +340,7 @@ def _build_review(ws: Path, years: Path) -> list:
         cx.review.year_interventions("2025-11..2026-10", workspace=ws),
         cx.review.year_staffing("2025-11..2026-10", workspace=ws),
         cx.review.year_customers("2025-11..2026-10", workspace=ws),
+        cx.review.next_year("latest_12_months", save=False, workspace=ws),  # too short: words
         ahead,
         cx.review.propose_targets(ahead),
         *_build_year(years),
@@ -355,7 +356,7 @@ def _build_year(years: Path) -> list:
         cx.review.year_targets(year),
         cx.review.year_changes(year),
     ]
-    return [*parts, cx.review.year_answer(*parts)]
+    return [*parts, cx.review.year_answer(*parts), cx.review.next_year(year, save=False)]
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,15 @@ computed.
 Every number comes from the metric dictionary (:mod:`cxlab.features`); this package chooses the
 period, compares it, tests changes, finds unusual days and ranks agents without rewarding luck.
 The month and its comparison month are :class:`ReviewPeriods`, a pair of the one ground-floor
-:class:`~cxlab._present.Period` (re-exported here as ``Period``, the same class). The yearly review's twelve months and the twelve
-before them are a :class:`ReviewYear`; its sections (:func:`year_volume`, :func:`year_kpis`,
-:func:`year_targets`, :func:`year_changes`) and its answer (:func:`year_answer`) read them.
+:class:`~cxlab._present.Period` (re-exported here as ``Period``, the same
+class). The yearly review's twelve months and the twelve before them are a :class:`ReviewYear`; its sections (:func:`year_volume`, :func:`year_kpis`,
+:func:`year_targets`, :func:`year_changes`, :func:`year_interventions`, :func:`year_staffing`,
+:func:`year_customers`) and its answer (:func:`year_answer`) read them; :func:`next_year` projects
+the year after it and proposes its targets.
 """
 
 from cxlab._present import Period
+from cxlab.review._next_year import NextYear, next_year
 from cxlab.review._open import (
     ReviewInputs,
     headline_cards,
@@ -56,6 +59,7 @@ __all__ = [
     "Breakdown",
     "Complaints",
     "Daily",
+    "NextYear",
     "Period",
     "Phone",
     "Projection",
@@ -80,6 +84,7 @@ __all__ = [
     "complaints",
     "daily",
     "headline_cards",
+    "next_year",
     "open_review",
     "phone",
     "projection",

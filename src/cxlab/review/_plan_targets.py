@@ -15,12 +15,14 @@ import datetime as dt
 import math
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
 from cxlab._errors import OptionError
+from cxlab._exports import exports_dir, write_export
 from cxlab._present import _, fmt_month, fmt_value, ngettext
 from cxlab._result import Result
 from cxlab.review._plan import Projection
@@ -214,7 +216,18 @@ class TargetProposal(Result):
                     chance=share(r["p_proposed"]),
                 )
             )
-            if r["agents_change"] is not None:
+            if r["agents_change"] == 0:
+                out.append(
+                    _(
+                        "{metric}: the proposed target needs no more agents than the current "
+                        "one in the peak hour ({hour}:00, {month})."
+                    ).format(
+                        metric=cap(kpi_name(r["kpi"], r["scope"])),
+                        hour=f"{r['peak_hour']:02d}",
+                        month=fmt_month(r["peak_month"]),
+                    )
+                )
+            elif r["agents_change"] is not None:
                 change = int(r["agents_change"])
                 words = ngettext(
                     "{metric}: {change} agent in the peak hour ({hour}:00, {month}) at the "
@@ -226,7 +239,7 @@ class TargetProposal(Result):
                 out.append(
                     words.format(
                         metric=cap(kpi_name(r["kpi"], r["scope"])),
-                        change=f"{change:+d}" if change else "±0",
+                        change=f"{change:+d}",
                         hour=f"{r['peak_hour']:02d}",
                         month=fmt_month(r["peak_month"]),
                     )
@@ -340,10 +353,40 @@ class TargetProposal(Result):
     def write(self, path: str | os.PathLike, *, new: bool = False) -> str:
         """Write the targets table with the proposals as a CSV that ``cxlab data ingest FILE
         --table targets`` stores whole: it replaces the table, so every existing target is in
-        the file, the ones not projected unchanged. Returns the path."""
-        frame = self.targets(new=new)
-        frame.write_csv(path)
-        return str(path)
+        the file, the ones not projected unchanged. The file appears whole or not at all.
+        Returns the path."""
+        return str(write_export(self.targets(new=new), path))
+
+    def save(self, directory: str | os.PathLike | None = None, *, new: bool = False) -> Path:
+        """:meth:`write` to ``<directory>/targets-proposed-<next year>.csv`` (default: the
+        workspace's ``data/exports``, outside the published reports); returns the path."""
+        first, last = self.projection.next_year.start, self.projection.next_year.end
+        last = last - dt.timedelta(days=1)
+        name = f"targets-proposed-{first:%Y-%m}..{last:%Y-%m}.csv"
+        if directory in (None, ""):
+            from cxlab._config import settings
+
+            folder = settings(self.projection.workspace).data_dir / "exports"
+        else:
+            folder = exports_dir(directory)
+        return Path(self.write(folder / name, new=new))
+
+    def adopt_note(self, path: str | os.PathLike) -> str:
+        """The one command that adopts the proposal, for the report: the file is named from the
+        workspace folder when it lies inside it."""
+        from cxlab._config import settings
+
+        shown = Path(path)
+        try:
+            home = settings(self.projection.workspace).workspace.resolve()
+            shown = shown.resolve().relative_to(home)
+        except ValueError:
+            pass
+        return _(
+            "To adopt these targets, run `cxlab data ingest {file} --table targets` in the "
+            "workspace: the file holds the whole targets table, the proposed values in place of "
+            "the current ones and every other target unchanged."
+        ).format(file=shown.as_posix())
 
 
 def _digits(unit: str) -> int | None:

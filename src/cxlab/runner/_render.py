@@ -75,6 +75,7 @@ register_labels(
         "improvement": N_("Improvement priced"),
         "retention_target": N_("Retention target"),
         "export_dir": N_("Export folder"),
+        "target_probability": N_("Chance of attainment of proposed targets"),
         "nps_target": N_("NPS target"),
         "call_back_period": N_("Call-back period"),
         "accuracy_target": N_("Classification accuracy target"),
@@ -270,7 +271,12 @@ def _when(value: dt.datetime | str | None) -> str:
     return fmt_moment(value, getattr(value.tzinfo, "key", None))
 
 
-PARAMETER_UNITS = {"shrinkage": "share", "max_occupancy": "share", "retention_target": "share"}
+PARAMETER_UNITS = {
+    "shrinkage": "share",
+    "max_occupancy": "share",
+    "retention_target": "share",
+    "target_probability": "share",
+}
 """Units of notebook parameters that no room's table declares (the others come from the tables')."""
 
 
