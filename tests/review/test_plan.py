@@ -152,6 +152,15 @@ def test_a_month_without_contacts_is_refused_not_bridged(years_workspace, contac
         cx.review.projection("2025-11..2026-10", workspace=years_workspace, contacts=holed)
 
 
+def test_a_review_year_is_projected_from_its_twelve_months_and_workspace(years_workspace) -> None:
+    year = cx.review.review_year("2025-11..2026-10", workspace=years_workspace)
+    given = cx.review.projection(year, kpis="fcr", decided=False)
+    spec = cx.review.projection(
+        "2025-11..2026-10", workspace=years_workspace, kpis="fcr", decided=False
+    )
+    assert given.annual.equals(spec.annual) and given.table.equals(spec.table)
+
+
 def test_under_two_years_the_trend_alone_is_said_in_words(years_workspace, contacts) -> None:
     recent = contacts.lazy().filter(
         pl.col("arrived_at") >= dt.datetime(2025, 4, 30, 16, tzinfo=dt.UTC)

@@ -7,13 +7,14 @@ data and the planted truth, and on the tiny workspace (four months) as a partial
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 import cxlab as cx
-from cxlab._errors import OptionError
+from cxlab._errors import NotEnoughDataError, OptionError
 from cxlab._present import use_language
 
 YEAR = cx.review.Period.parse("2025-11..2026-10")
@@ -104,13 +105,19 @@ def test_an_intervention_belongs_to_the_year_it_ran_in(full):
     assert sorted(before.table["experiment_id"]) == ["EXP-IVR-REDESIGN", "EXP-PILOT-SPECIALIST"]
 
 
-def test_a_year_without_interventions_says_so(tiny_workspace):
-    result = cx.review.year_interventions("2023-11..2024-10", workspace=tiny_workspace)
-    assert result.table.height == 0
+def test_a_year_without_interventions_says_so(years_workspace):
+    result = cx.review.year_interventions("2023-11..2024-10", workspace=years_workspace)
+    assert result.table.height == 0 and result.year.complete
     with use_language("en"):
         found = result.findings()
-    assert any("No intervention in the registry ran" in s for s in found)
-    assert any("no whole month" in s for s in found)
+    assert found == [f"No intervention in the registry ran in {result.year.text}."]
+    assert result.year.text.startswith("Nov 2023")
+
+
+def test_a_year_without_contacts_is_refused_as_every_year_section_refuses_it(tiny_workspace):
+    for section in (cx.review.year_interventions, cx.review.year_volume):
+        with pytest.raises(NotEnoughDataError, match="no contacts in any of its months"):
+            section("2023-11..2024-10", workspace=tiny_workspace)
 
 
 # -- staffing -------------------------------------------------------------------------------------
@@ -225,10 +232,17 @@ def test_nps_for_the_year_and_its_change_against_the_previous_year(full):
 def test_a_partial_year_is_said_to_be_partial_and_not_extrapolated(partial):
     for key in ("interventions", "staffing", "customers"):
         result = partial[key]
-        assert result.coverage.months() == [dt.date(2026, m, 1) for m in (7, 8, 9, 10)]
+        assert result.year == cx.review.review_year(YEAR, workspace=partial["ws"])
+        assert result.year.covered == tuple(dt.date(2026, m, 1) for m in (7, 8, 9, 10))
         with use_language("en"):
             first = result.findings()[0]
-        assert "only 4 months" in first and "not extrapolated" in first
+        assert first == result.year.coverage_text(compared=False)
+        assert first.startswith(f"The data cover 4 of the 12 months of {YEAR.text} (")
+        assert "June 2026 missing): the figures are for those months and are not extrapolated" in (
+            first
+        )
+    cards = partial["staffing"].headline() + partial["customers"].headline()
+    assert {c.period for c in cards} == {("2026-07-01", "2026-11-01")}  # the months covered
     staffing = partial["staffing"].table
     assert sorted(staffing["month"].unique()) == [dt.date(2026, m, 1) for m in (7, 8, 9, 10)]
     customers = partial["customers"]
@@ -241,6 +255,47 @@ def test_a_partial_year_is_said_to_be_partial_and_not_extrapolated(partial):
     assert [c.key for c in customers.headline()] == ["year_nps"]
 
 
-def test_the_year_is_twelve_whole_months():
+def test_the_year_is_twelve_whole_months(tiny_workspace):
     with pytest.raises(OptionError, match="twelve whole months"):
-        cx.review.year_staffing("2026-Q3")
+        cx.review.year_staffing("2026-Q3", workspace=tiny_workspace)
+
+
+def test_a_review_year_is_read_as_given(partial):
+    year = cx.review.review_year(YEAR, workspace=partial["ws"])
+    again = cx.review.year_staffing(year)  # the year's own workspace
+    assert again.year is year
+    assert again.table.equals(partial["staffing"].table)
+
+
+def _drop_local_month(ws: Path, month: dt.date) -> None:
+    """Remove the contacts that arrived in ``month`` (local time) from the stored partitions."""
+    local = pl.col("arrived_at").dt.convert_time_zone(TZ).dt.truncate("1mo").dt.date()
+    for part in (ws / "data" / "processed" / "contacts").glob("month=*/*.parquet"):
+        rows = pl.read_parquet(part)
+        kept = rows.filter(local != month)
+        if kept.height < rows.height:
+            kept.write_parquet(part)
+
+
+def test_a_gap_in_the_middle_of_the_year_is_reported_as_partial(years_workspace, tmp_path):
+    """The first and last months are there, March is not: the year is partial, and says so."""
+    ws = tmp_path / "ws"
+    shutil.copytree(years_workspace, ws)
+    whole = cx.review.year_staffing(YEAR, workspace=years_workspace)
+    assert whole.year.complete
+    with use_language("en"):
+        assert "The data cover" not in " ".join(whole.findings())
+    _drop_local_month(ws, dt.date(2026, 3, 1))
+    result = cx.review.year_staffing(YEAR, workspace=ws)
+    assert not result.year.complete
+    assert result.year.missing() == [dt.date(2026, 3, 1)]
+    assert result.table["month"].n_unique() == 11
+    assert dt.date(2026, 3, 1) not in result.table["month"].to_list()
+    with use_language("en"):
+        first = result.findings()[0]
+    assert first == (
+        f"The data cover 11 of the 12 months of {YEAR.text} (March 2026 missing): the figures "
+        "are for those months and are not extrapolated to a year."
+    )
+    with use_language("zh"):
+        assert "2026年3月" in result.findings()[0]

@@ -26,6 +26,7 @@ from cxlab._result import Result
 from cxlab.review._plan_model import SEASON_MONTHS, TREND_MONTHS, fit, from_scale
 from cxlab.review._scorecard import _scope
 from cxlab.review._show import cap, chart_text, kpi_name, section_html, titled
+from cxlab.review._year import ReviewYear
 from cxlab.viz import COLORS, TARGET_LINE, fade
 
 ALWAYS = [("fcr", "all"), ("csat", "all"), ("aht", "all")]
@@ -409,7 +410,7 @@ def _decided(workspace, contacts, dictionary, history_last: tuple, time_zone: st
 
 
 def projection(
-    year: Period | str,
+    year: ReviewYear | Period | str,
     *,
     workspace: str | os.PathLike | None = None,
     kpis: str | list[str] | None = None,
@@ -428,7 +429,8 @@ def projection(
     ----------
     year
         Twelve whole months (a :class:`cxlab.review.Period` or its spec: ``"2025-11..2026-10"``,
-        ``"2026"``): the last year of the history. The history is every complete month of the
+        ``"2026"``, or a :class:`cxlab.review.ReviewYear`, whose twelve months are read and, when
+        no ``workspace`` is given, its workspace): the last year of the history. The history is every complete month of the
         data up to the end of ``year``; the projection covers the ``horizon`` months after it.
     workspace
         The workspace whose contacts, targets and experiments registry are read.
@@ -478,6 +480,9 @@ def projection(
         raise OptionError(f"level={level!r} must lie between 0 and 1 (0.9 for a 90% range).")
     if not isinstance(horizon, int) or not 1 <= horizon <= 24:
         raise OptionError(f"horizon={horizon!r} must be a whole number of months from 1 to 24.")
+    if isinstance(year, ReviewYear):
+        workspace = year.workspace if workspace is None else workspace
+        year = year.current
     period = year if isinstance(year, Period) else Period.parse(year)
     if (
         period.start.day != 1

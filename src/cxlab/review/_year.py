@@ -125,12 +125,28 @@ class ReviewYear:
         period = self.current if which == "current" else self.previous
         return period.utc_bounds(self.time_zone)
 
-    def coverage_text(self) -> str | None:
-        """The coverage in words, or ``None`` when both years are whole."""
+    @property
+    def span(self) -> Period:
+        """The year when whole, else the months from the first covered to the last, as one
+        period (a headline card's period for a partial year)."""
+        if self.complete:
+            return self.current
+        first, last = self.covered[0], self.covered[-1]
+        return parse_period(f"{first:%Y-%m}..{last:%Y-%m}")
+
+    def coverage_text(self, *, compared: bool = True) -> str | None:
+        """The coverage in words, or ``None`` when there is nothing to say.
+
+        ``compared=True`` (the sections set against the previous year month by month): a partial
+        year's totals are not comparable with a whole year, and a partial previous year is
+        compared on the months both years cover; ``None`` when both years are whole.
+        ``compared=False`` (the sections that read the year on its own): only a partial year is
+        worded, its figures not extrapolated to a year; ``None`` when the year is whole.
+        """
         out = []
         if not self.complete:
-            out.append(_partial_words(self.covered, self.missing()))
-        if not self.previous_complete:
+            out.append(_partial_words(self, compared=compared))
+        if compared and not self.previous_complete:
             if not self.shared:
                 out.append(
                     _(
@@ -167,14 +183,18 @@ def _month_span(months: tuple[dt.date, ...] | list[dt.date]) -> str:
     return _("{first} to {last}").format(first=fmt_month(months[0]), last=fmt_month(months[-1]))
 
 
-def _partial_words(covered: tuple[dt.date, ...], missing: list[dt.date]) -> str:
+def _partial_words(year: ReviewYear, *, compared: bool) -> str:
+    n = fmt_value(len(year.covered), "count")
+    missing = fmt_list([fmt_month(m) for m in year.missing()])
+    if compared:
+        return _(
+            "The data cover {n} of the 12 months ({missing} missing): totals are not comparable "
+            "with a whole year."
+        ).format(n=n, missing=missing)
     return _(
-        "The data cover {n} of the 12 months ({missing} missing): totals are not comparable "
-        "with a whole year."
-    ).format(
-        n=fmt_value(len(covered), "count"),
-        missing=fmt_list([fmt_month(m) for m in missing]),
-    )
+        "The data cover {n} of the 12 months of {year} ({missing} missing): the figures are for "
+        "those months and are not extrapolated to a year."
+    ).format(n=n, year=year.text, missing=missing)
 
 
 def _settings(workspace: str | os.PathLike | Settings | None) -> Settings:

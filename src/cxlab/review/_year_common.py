@@ -1,5 +1,5 @@
-"""What the three year sections share: the year checked, the months the data cover, the words
-for a partial year, and the section's HTML.
+"""What the three year sections share: the year under review read once, the labels of their
+tables, and the section's HTML.
 """
 
 from __future__ import annotations
@@ -7,26 +7,21 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-from dataclasses import dataclass
 
 import plotly.graph_objects as go
 import polars as pl
 
-from cxlab._errors import OptionError
 from cxlab._present import (
     CSS,
     N_,
     Period,
-    _,
     cards_html,
     findings_html,
-    fmt_month,
-    local_zone,
-    ngettext,
     note_html,
     register_labels,
     table_html,
 )
+from cxlab.review._year import ReviewYear, review_year
 
 register_labels(
     {
@@ -65,114 +60,20 @@ STAFFED = ("phone", "chat")  # real-time channels, staffed with Erlang models
 # -- the year and what the data cover ----------------------------------------------------------
 
 
-def _months(year: Period) -> list[dt.date]:
-    out, d = [], year.start
-    while d < year.end:
-        out.append(d)
-        d = dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
-    return out
-
-
-def _check_year(year: Period | str) -> Period:
-    year = Period.parse(year)
-    months = _months(year)
-    if year.start.day != 1 or year.end.day != 1 or len(months) != 12:
-        raise OptionError(
-            f"year={year.label!r} is not twelve whole months; give e.g. "
-            "Period.parse('2025-11..2026-10')."
-        )
-    return year
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """Which months of a year the contacts cover from their first to their last day."""
-
-    year: Period
-    first: dt.date | None  # the first local day of contacts
-    last: dt.date | None  # the last local day of contacts
-
-    def months(self, period: Period | None = None) -> list[dt.date]:
-        """The whole months of ``period`` (the year by default) the data cover."""
-        p = period or self.year
-        if self.first is None or self.last is None:
-            return []
-        return [
-            m
-            for m in _months(p)
-            if m >= self.first and _next(m) <= self.last + dt.timedelta(days=1)
-        ]
-
-    @property
-    def span(self) -> Period | None:
-        """The whole months of the year the data cover, as one period (``None``: none)."""
-        months = self.months()
-        if not months:
-            return None
-        return Period.parse(f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}")
-
-    @property
-    def iso(self) -> tuple[str, str]:
-        """A card's period: the months covered (the year's when none is)."""
-        return (self.span or self.year).iso
-
-    @property
-    def complete(self) -> bool:
-        return len(self.months()) == 12
-
-    def covers(self, period: Period) -> bool:
-        return len(self.months(period)) == len(_months(period))
-
-
 def _next(m: dt.date) -> dt.date:
     return dt.date(m.year + m.month // 12, m.month % 12 + 1, 1)
 
 
-def coverage(year: Period, contacts: pl.LazyFrame, tz: str) -> Coverage:
-    t = pl.col("arrived_at").dt.convert_time_zone(tz)
-    first, last = contacts.select(t.min().alias("a"), t.max().alias("b")).collect().row(0)
-    return Coverage(year, first.date() if first else None, last.date() if last else None)
-
-
-def partial_sentence(cov: Coverage) -> list[str]:
-    """The year is covered in part: say which months, and that nothing is extrapolated."""
-    months = cov.months()
-    if len(months) == 12:
-        return []
-    if not months:
-        return [
-            _("The data cover no whole month of {year}: nothing can be said about it.").format(
-                year=cov.year.text
-            )
-        ]
-    return [
-        ngettext(
-            "The data cover only {n} month of {year} ({first} to {last}): the figures are for "
-            "that month and are not extrapolated to a year.",
-            "The data cover only {n} months of {year} ({first} to {last}): the figures are for "
-            "those months and are not extrapolated to a year.",
-            len(months),
-        ).format(
-            n=len(months),
-            year=cov.year.text,
-            first=fmt_month(months[0]),
-            last=fmt_month(months[-1]),
-        )
-    ]
-
-
-def _previous(year: Period) -> Period:
-    return year.compare("year_ago")
-
-
-def _setup(year: Period | str, workspace: str | os.PathLike | None):
-    from cxlab._config import settings
+def _setup(
+    year: ReviewYear | Period | str, workspace: str | os.PathLike | None
+) -> tuple[ReviewYear, str | os.PathLike | None, pl.LazyFrame]:
+    """The year under review (:func:`~cxlab.review.review_year`: the months with contacts), the
+    workspace to read (the year's own when none is given) and its contacts."""
     from cxlab.data import load
 
-    year = _check_year(year)
-    tz = local_zone(settings(workspace).time_zone)
-    contacts = load("contacts", workspace=workspace)
-    return year, tz, contacts, coverage(year, contacts, tz)
+    y = review_year(year, workspace=workspace)
+    ws = workspace if workspace is not None else y.workspace
+    return y, ws, load("contacts", workspace=ws)
 
 
 def _section(

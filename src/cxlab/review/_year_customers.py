@@ -27,32 +27,25 @@ from cxlab._present import (
 )
 from cxlab._result import Result
 from cxlab._stats import wilson_interval
-from cxlab.review._year_common import (
-    Coverage,
-    _month_axis,
-    _next,
-    _previous,
-    _section,
-    _setup,
-    partial_sentence,
-)
+from cxlab.review._year import ReviewYear
+from cxlab.review._year_common import _month_axis, _next, _section, _setup
 from cxlab.viz import COLORS
 
 
 @dataclass(frozen=True)
 class YearCustomers(Result):
     """Retention over the year (by segment) against its target and the previous year, churn by
-    month, and NPS for the year with its interval, against the previous year, by month."""
+    month, and NPS for the year with its interval, against the previous year, by month.
+    ``year`` is the year under review, with the months the data cover; the previous year is
+    compared with only when the data cover it whole."""
 
-    year: Period
+    year: ReviewYear
     retention: pl.DataFrame  # period, segment, customers_at_start, customers_retained, ...
     churn: pl.DataFrame  # month, customers_at_start, churned_in_month, churn_rate
     nps: pl.DataFrame  # period, n, nps, ci_low, ci_high (the year and the previous year)
     nps_change: dict | None  # estimate, ci_low, ci_high, p_value
     nps_months: pl.DataFrame  # month, n, nps, ci_low, ci_high
     retention_target: float | None
-    coverage: Coverage
-    previous_covered: bool
     segment_p_value: float | None = None  # log-rank test of the segments' retention curves
     notes: tuple[str, ...] = field(default=())
 
@@ -119,7 +112,8 @@ class YearCustomers(Result):
         return rows.row(0, named=True) if rows.height else None
 
     def findings(self) -> list[str]:
-        out = partial_sentence(self.coverage)
+        partial = self.year.coverage_text(compared=False)
+        out = [partial] if partial else []
         now = self._retention("year")
         before = self._retention("previous_year")
         if now is None:
@@ -186,7 +180,7 @@ class YearCustomers(Result):
             r = y.row(0, named=True)
             out.append(
                 _("NPS for {year}: {nps} from {n} answers (likely {range}).").format(
-                    year=self.coverage.span.text if self.coverage.span else self.year.text,
+                    year=self.year.span.text,
                     nps=fmt_value(r["nps"], "nps"),
                     n=fmt_value(r["n"], "count"),
                     range=fmt_interval(r["ci_low"], r["ci_high"], "nps", change=False),
@@ -210,7 +204,7 @@ class YearCustomers(Result):
                         range=fmt_interval(c["ci_low"], c["ci_high"], "nps"),
                     )
                 )
-            elif not self.previous_covered:
+            elif not self.year.previous_complete:
                 out.append(_("The surveys do not cover the previous year: NPS is not compared."))
         else:
             out.append(_("No survey answer in the year: NPS cannot be given."))
@@ -228,7 +222,7 @@ class YearCustomers(Result):
                     unit="share",
                     target=self.retention_target,
                     direction=">=" if self.retention_target is not None else None,
-                    period=self.year.iso,
+                    period=self.year.current.iso,
                     change=now["retention"] - before["retention"] if before else None,
                     compared_to="year_ago" if before else None,
                     higher_is_better=True,
@@ -246,7 +240,7 @@ class YearCustomers(Result):
                     label=N_("NPS"),
                     value=r["nps"],
                     unit="nps",
-                    period=self.coverage.iso,
+                    period=self.year.span.iso,
                     low=r["ci_low"],
                     high=r["ci_high"],
                     change=c["estimate"] if c else None,
@@ -274,7 +268,7 @@ class YearCustomers(Result):
 
     def retention_view(self) -> pl.DataFrame:
         """Retention over the year and the year before, overall and by segment."""
-        words = {"year": self.year.text, "previous_year": _previous(self.year).text}
+        words = {"year": self.year.text, "previous_year": self.year.previous_text}
         return self.retention.select(
             pl.col("period").replace_strict(words, return_dtype=pl.Utf8),
             pl.col("segment").map_elements(
@@ -444,9 +438,15 @@ def _monthly_churn(customers: pl.DataFrame, months: list[dt.date]) -> pl.DataFra
 
 
 def year_customers(
-    year: Period | str, *, workspace: str | os.PathLike | None = None
+    year: ReviewYear | Period | str = "latest_12_months",
+    *,
+    workspace: str | os.PathLike | None = None,
 ) -> YearCustomers:
     """Retention and NPS for ``year``.
+
+    ``year`` is a :class:`ReviewYear` or any year :func:`review_year` reads (a
+    :class:`~cxlab._present.Period` of twelve whole months or its spec). Retention needs every
+    month of the year covered, and the change against the previous year every month of both.
 
     Retention: the share of customers active on the year's first day still customers on the day
     after its last (overall and by segment), against the targets table's
@@ -468,18 +468,17 @@ def year_customers(
     from cxlab.data import load
     from cxlab.nps import compare, trend
 
-    year, tz, _contacts, cov = _setup(year, workspace)
+    year, workspace, _contacts = _setup(year, workspace)
+    tz = year.time_zone
     customers = load("customers", workspace=workspace).collect()
     targets = load("targets", workspace=workspace).collect()
     surveys = load("surveys", workspace=workspace)
-    previous = _previous(year)
-    prev_covered = cov.covers(previous)
     parts, segment_p = [], None
-    if cov.complete:
-        frame, segment_p = _retained(customers, year, "year")
+    if year.complete:
+        frame, segment_p = _retained(customers, year.current, "year")
         parts.append(frame)
-        if prev_covered:
-            parts.append(_retained(customers, previous, "previous_year")[0])
+        if year.previous_complete:
+            parts.append(_retained(customers, year.previous, "previous_year")[0])
     retention_schema = {
         "period": pl.Utf8,
         "segment": pl.Utf8,
@@ -496,8 +495,7 @@ def year_customers(
         (pl.col("kpi") == "retention") & (pl.col("period") == "yearly") & (pl.col("scope") == "all")
     )
     target = float(found["target"][0]) if found.height else None
-    months = cov.months()
-    churn = _monthly_churn(customers, months)
+    churn = _monthly_churn(customers, list(year.covered))
     nps_schema = {
         "period": pl.Utf8,
         "n": pl.Int64,
@@ -515,29 +513,28 @@ def year_customers(
     nps = pl.DataFrame(schema=nps_schema)
     change = None
     nps_months = pl.DataFrame(schema=month_schema)
-    if months:
-        span = Period.parse(f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}")
-        try:
-            moved = compare(surveys, period=span, compare_to="year_ago", time_zone=tz)
-        except CxlabError:
-            moved = None
-        if moved is not None:
-            r = moved.table.row(0, named=True)
-            rows = [("year", r["n_now"], r["nps_now"], r["nps_now_low"], r["nps_now_high"])]
-            if prev_covered and cov.complete and r["n_before"]:
-                rows.append(("previous_year", r["n_before"], r["nps_before"], None, None))
-                change = {k: r[k] for k in ("estimate", "ci_low", "ci_high", "p_value")}
-            nps = pl.DataFrame(rows, schema=nps_schema, orient="row")
-        in_span = surveys.filter(span.filter("responded_at", tz))
-        if in_span.select(pl.len()).collect().item():
-            by_month = trend(in_span, time_zone=tz).summary()
-            nps_months = by_month.select(
-                pl.col("ts").dt.date().alias("month"),
-                pl.col("n"),
-                pl.col("nps"),
-                pl.col("ci_low"),
-                pl.col("ci_high"),
-            ).cast(month_schema)
+    span = year.span
+    try:
+        moved = compare(surveys, period=span, compare_to="year_ago", time_zone=tz)
+    except CxlabError:
+        moved = None
+    if moved is not None:
+        r = moved.table.row(0, named=True)
+        rows = [("year", r["n_now"], r["nps_now"], r["nps_now_low"], r["nps_now_high"])]
+        if year.whole_comparison and r["n_before"]:
+            rows.append(("previous_year", r["n_before"], r["nps_before"], None, None))
+            change = {k: r[k] for k in ("estimate", "ci_low", "ci_high", "p_value")}
+        nps = pl.DataFrame(rows, schema=nps_schema, orient="row")
+    in_span = surveys.filter(span.filter("responded_at", tz))
+    if in_span.select(pl.len()).collect().item():
+        by_month = trend(in_span, time_zone=tz).summary()
+        nps_months = by_month.select(
+            pl.col("ts").dt.date().alias("month"),
+            pl.col("n"),
+            pl.col("nps"),
+            pl.col("ci_low"),
+            pl.col("ci_high"),
+        ).cast(month_schema)
     notes = (
         N_(
             "Retention: customers active on the year's first day and still customers on the day "
@@ -559,8 +556,6 @@ def year_customers(
         nps_change=change,
         nps_months=nps_months,
         retention_target=target,
-        coverage=cov,
-        previous_covered=prev_covered,
         segment_p_value=segment_p,
         notes=notes,
     )

@@ -23,14 +23,8 @@ from cxlab._present import (
     ngettext,
 )
 from cxlab._result import Result
-from cxlab.review._year_common import (
-    DESIGN_WORDS,
-    PER_CONTACT,
-    Coverage,
-    _section,
-    _setup,
-    partial_sentence,
-)
+from cxlab.review._year import ReviewYear
+from cxlab.review._year_common import DESIGN_WORDS, PER_CONTACT, _section, _setup
 from cxlab.viz import COLORS
 
 
@@ -39,11 +33,11 @@ class YearInterventions(Result):
     """The interventions that ran in the year, each measured as the interventions report measures
     it (:func:`cxlab.experiments.analyze`), with what an effect beyond chance adds up to over the
     contacts its measure counted in the year (``yearly_contacts``, ``yearly_value``); ``reason``
-    keeps why an intervention could not be measured."""
+    keeps why an intervention could not be measured. ``year`` is the year under review, with
+    the months the data cover."""
 
-    year: Period
+    year: ReviewYear
     table: pl.DataFrame
-    coverage: Coverage
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -75,7 +69,8 @@ class YearInterventions(Result):
         return _("{k} in all over {n} contacts").format(k=fmt_change(v, "count"), n=n)
 
     def findings(self) -> list[str]:
-        out = partial_sentence(self.coverage)
+        partial = self.year.coverage_text(compared=False)
+        out = [partial] if partial else []
         t = self.table
         if t.height == 0:
             return [
@@ -121,7 +116,7 @@ class YearInterventions(Result):
             worth = self._worth(r) if r["beyond_chance"] else None
             if worth:
                 worth = _("Applied to the contacts of {span}, that is {worth}.").format(
-                    span=self.coverage.span.text if self.coverage.span else self.year.text,
+                    span=self.year.span.text,
                     worth=worth,
                 )
             running = _("It is still running: an interim reading.") if r["running"] else ""
@@ -132,7 +127,7 @@ class YearInterventions(Result):
         t = self.table
         n = t.height
         k = int(t["beyond_chance"].fill_null(False).sum()) if n else 0
-        period = self.year.iso
+        period = self.year.current.iso
         return [
             Headline(
                 key="year_interventions",
@@ -229,10 +224,15 @@ def _unit_of(metric: str) -> str:
 
 
 def year_interventions(
-    year: Period | str, *, workspace: str | os.PathLike | None = None
+    year: ReviewYear | Period | str = "latest_12_months",
+    *,
+    workspace: str | os.PathLike | None = None,
 ) -> YearInterventions:
     """The interventions that ran in ``year`` (started before its end and ended after its start),
     each analysed with :func:`cxlab.experiments.analyze` as the interventions report reads it.
+
+    ``year`` is a :class:`ReviewYear` or any year :func:`review_year` reads (a
+    :class:`~cxlab._present.Period` of twelve whole months or its spec).
 
     For a measure counted per contact (a share such as first-contact resolution, transfers per
     contact, handle time), an effect beyond chance is also put in the year's terms: the effect
@@ -250,11 +250,12 @@ def year_interventions(
     from cxlab.experiments import analyze, registry
     from cxlab.features import kpi
 
-    year, tz, contacts, cov = _setup(year, workspace)
-    lo, hi = year.utc_bounds(tz)
+    year, workspace, contacts = _setup(year, workspace)
+    tz = year.time_zone
+    lo, hi = year.bounds()
     reg = registry(workspace=workspace)
     reg = reg.filter((pl.col("start") < hi) & (pl.col("end") > lo))
-    in_year = contacts.filter(year.filter("arrived_at", tz))
+    in_year = contacts.filter(year.current.filter("arrived_at", tz))
     rows = []
     for r in reg.iter_rows(named=True):
         row = {
@@ -298,7 +299,7 @@ def year_interventions(
             verdict=rep.verdict,
             running=bool(rep.running),
         )
-        if unit in PER_CONTACT and row["beyond_chance"] and cov.months():
+        if unit in PER_CONTACT and row["beyond_chance"]:
             scope = getattr(rep.main, "scope", None)  # a change that touches some channels only
             counted = in_year
             if scope and scope != "all contacts":
@@ -342,4 +343,4 @@ def year_interventions(
             "only where it ran, and the range of the effect carries over to the added-up figure."
         ),
     )
-    return YearInterventions(year, pl.DataFrame(rows, schema=schema), cov, notes)
+    return YearInterventions(year, pl.DataFrame(rows, schema=schema), notes)

@@ -21,14 +21,8 @@ from cxlab._present import (
     label,
 )
 from cxlab._result import Result
-from cxlab.review._year_common import (
-    STAFFED,
-    Coverage,
-    _month_axis,
-    _section,
-    _setup,
-    partial_sentence,
-)
+from cxlab.review._year import ReviewYear
+from cxlab.review._year_common import STAFFED, _month_axis, _section, _setup
 from cxlab.viz import SEQUENCE
 
 
@@ -36,11 +30,11 @@ from cxlab.viz import SEQUENCE
 class YearStaffing(Result):
     """Demand and staffing by month and channel: contacts offered and answered, answer rate,
     service level against its target, and the agents required at the busiest half-hour against
-    the agents busy at once then."""
+    the agents busy at once then. ``year`` is the year under review, with the months the data
+    cover."""
 
-    year: Period
+    year: ReviewYear
     table: pl.DataFrame
-    coverage: Coverage
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -59,7 +53,8 @@ class YearStaffing(Result):
         )
 
     def findings(self) -> list[str]:
-        out = partial_sentence(self.coverage)
+        partial = self.year.coverage_text(compared=False)
+        out = [partial] if partial else []
         t = self.table
         if t.height == 0:
             return out or [_("No contact in the year.")]
@@ -150,14 +145,14 @@ class YearStaffing(Result):
                 label=N_("Contacts offered"),
                 value=offered,
                 unit="count",
-                period=self.coverage.iso,
+                period=self.year.span.iso,
             ),
             Headline(
                 key="year_answer_rate",
                 label=N_("Answer rate"),
                 value=answered / offered if offered else None,
                 unit="share",
-                period=self.coverage.iso,
+                period=self.year.span.iso,
             ),
         ]
         cards.append(
@@ -166,7 +161,7 @@ class YearStaffing(Result):
                 label=N_("Months demand outran staffing"),
                 value=int(t.filter(pl.col("demand_outran_staffing"))["month"].n_unique()),
                 unit="count",
-                period=self.coverage.iso,
+                period=self.year.span.iso,
             )
         )
         cards.append(
@@ -175,7 +170,7 @@ class YearStaffing(Result):
                 label=N_("Months the busiest half-hour was short of agents"),
                 value=int(t.filter(pl.col("peak_outran_staffing"))["month"].n_unique()),
                 unit="count",
-                period=self.coverage.iso,
+                period=self.year.span.iso,
             )
         )
         return cards
@@ -345,9 +340,15 @@ def _month_staffing(
 
 
 def year_staffing(
-    year: Period | str, *, workspace: str | os.PathLike | None = None
+    year: ReviewYear | Period | str = "latest_12_months",
+    *,
+    workspace: str | os.PathLike | None = None,
 ) -> YearStaffing:
     """Staffing against demand over ``year``, by month and channel.
+
+    ``year`` is a :class:`ReviewYear` or any year :func:`review_year` reads (a
+    :class:`~cxlab._present.Period` of twelve whole months or its spec); only the months with
+    contacts are read, and a year with months missing says which.
 
     Contacts offered (phone and chat: offered to agents; e-mail and social: received) and
     answered, the answer rate and the service level come from the metric dictionary
@@ -365,16 +366,17 @@ def year_staffing(
     --------
     >>> import cxlab as cx
     >>> staffing = cx.review.year_staffing(cx.review.Period.parse("2025-11..2026-10"))
-    >>> [m.isoformat() for m in staffing.coverage.months()]  # the tiny workspace: 4 months
+    >>> [m.isoformat() for m in staffing.year.covered]  # the tiny workspace: 4 months
     ['2026-07-01', '2026-08-01', '2026-09-01', '2026-10-01']
     """
     from cxlab.data import load
     from cxlab.features import kpi_table
 
-    year, tz, contacts, cov = _setup(year, workspace)
+    year, workspace, contacts = _setup(year, workspace)
+    tz = year.time_zone
     queues = load("queues", workspace=workspace).collect()
     targets = load("targets", workspace=workspace).collect()
-    months = cov.months()
+    months = list(year.covered)
     schema = {
         "month": pl.Date,
         "channel": pl.Utf8,
@@ -391,10 +393,7 @@ def year_staffing(
         "demand_outran_staffing": pl.Boolean,
         "peak_outran_staffing": pl.Boolean,
     }
-    if not months:
-        return YearStaffing(year, pl.DataFrame(schema=schema), cov, _STAFFING_NOTES)
-    span = Period.parse(f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}")
-    in_year = contacts.filter(span.filter("arrived_at", tz))
+    in_year = contacts.filter(year.span.filter("arrived_at", tz))
     kpis = kpi_table(
         in_year,
         ["contacts", "offered", "answered", "answer_rate", "service_level"],
@@ -468,7 +467,7 @@ def year_staffing(
         .cast(schema)
         .sort("month", "channel")
     )
-    return YearStaffing(year, table, cov, _STAFFING_NOTES)
+    return YearStaffing(year, table, _STAFFING_NOTES)
 
 
 _STAFFING_NOTES = (
