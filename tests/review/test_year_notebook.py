@@ -47,7 +47,7 @@ def test_the_notebook_reviews_the_latest_twelve_months(
     assert re.search(r"next year projected at [\d.]+%, with a 90% chance", text)
     assert "Smart routing to specialists" in text  # the adopted change, in the projection
     name = "targets-proposed-2026-11..2027-10.csv"
-    assert f"cxlab data ingest data/exports/{name} --table targets" in text
+    assert f"cxlab data ingest {(exports / name).resolve().as_posix()} --table targets" in text
     proposal = pl.read_csv(exports / name)
     current = cx.data.load("targets", workspace=default_workspace).collect()
     assert (

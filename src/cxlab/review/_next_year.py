@@ -8,9 +8,7 @@ says so instead, and publishes everything else the year allows.
 
 from __future__ import annotations
 
-import html
 import os
-import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +21,8 @@ from cxlab._result import Result
 from cxlab.review._plan import Projection, projection
 from cxlab.review._plan_targets import TargetProposal, propose_targets
 from cxlab.review._show import section_html
-from cxlab.review._year import ReviewYear, review_year
+from cxlab.review._year import ReviewYear, _month_starts, review_year
+from cxlab.viz import COLORS
 
 
 @dataclass(frozen=True)
@@ -67,21 +66,30 @@ class NextYear(Result):
         return [] if self.projection is None else self.projection.headline()
 
     def plot(self) -> go.Figure:
-        """The history and the projection of each KPI; without a projection, a figure that says
-        why."""
+        """The history and the projection of each KPI; without a projection, the months of the
+        two years that hold contacts, which is why there is none."""
         if self.projection is not None:
             return self.projection.plot()
+        held = set(self.review.previous_covered) | set(self.review.covered)
+        months = [*_month_starts(self.review.previous), *self.review.months]
         fig = go.Figure()
-        fig.add_annotation(
-            text="<br>".join(html.escape(line) for line in textwrap.wrap(self.reason or "", 70)),
-            showarrow=False,
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-        )
-        fig.update_xaxes(visible=False).update_yaxes(visible=False)
-        return fig.update_layout(title=self.title, height=220)
+        for covered, name in ((True, _("Months with contacts")), (False, _("Months without"))):
+            xs = [m for m in months if (m in held) == covered]
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=[1] * len(xs),
+                    mode="markers",
+                    name=name,
+                    marker={
+                        "size": 14,
+                        "symbol": "square" if covered else "square-open",
+                        "color": COLORS["primary"],
+                    },
+                )
+            )
+        fig.update_yaxes(visible=False)
+        return fig.update_layout(title=_("Months of history with contacts"), height=240)
 
     def chance_plot(self):
         """The chance of meeting each current target next year (``None`` without one)."""

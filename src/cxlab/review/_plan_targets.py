@@ -270,15 +270,18 @@ class TargetProposal(Result):
                     if r["p_current"] is not None
                     else "",
                     "proposed_text": sign + _plan_value(r["proposed"], r["unit"]),
+                    "proposed_chance": fmt_value(r["p_proposed"], "share", decimals=0),
                 }
             )
-        schema = {k: pl.Utf8 for k in ("kpi_text", "current_text", "chance_text", "proposed_text")}
+        columns = ("kpi_text", "current_text", "chance_text", "proposed_text", "proposed_chance")
+        schema = {k: pl.Utf8 for k in columns}
         return pl.DataFrame(rows, schema=schema).rename(
             {
                 "kpi_text": _("Measure"),
                 "current_text": _("Current target"),
                 "chance_text": _("Chance of meeting it"),
-                "proposed_text": _("Proposed ({chance} likely)").format(
+                "proposed_text": _("Proposed target"),
+                "proposed_chance": _("Its chance (at least {chance})").format(
                     chance=fmt_value(self.probability, "share", decimals=0)
                 ),
             }

@@ -17,6 +17,7 @@ from cxlab._present import (
     Period,
     cards_html,
     findings_html,
+    fmt_month,
     note_html,
     register_labels,
     table_html,
@@ -84,19 +85,26 @@ def _section(
     units: dict[str, str] | None,
     notes: list[str],
 ) -> str:
-    """A section as a reader reads it: title, cards, findings, tables (every row) and notes."""
+    """A section as a reader reads it: title, cards, findings, tables (at most 15 rows in the
+    body, the whole table as the page's download) and notes."""
     return (
         f"{CSS}<div class='cx-result'><h4>{html.escape(title)}</h4>"
         f"{cards_html(cards) if cards else ''}{findings_html(findings)}"
-        + "".join(table_html(t, units=units, max_rows=None) for t in tables)
+        + "".join(table_html(t, units=units) for t in tables)
         + "".join(note_html(n) for n in notes)
         + "</div>"
     )
 
 
 def _month_axis(fig: go.Figure, title: str, y_title: str = "") -> go.Figure:
+    """Months on the x axis named as the reader names them ("Nov 2025", "2025年11月")."""
     fig.update_layout(title=title, hovermode="x unified")
-    fig.update_xaxes(type="date", tickformat="%Y-%m")
+    months = sorted({x for trace in fig.data for x in (trace.x or ()) if isinstance(x, dt.date)})
+    fig.update_xaxes(
+        type="date",
+        tickvals=months,
+        ticktext=[fmt_month(m, short=True) for m in months],
+    )
     if y_title:
         fig.update_yaxes(title=y_title)
     return fig
