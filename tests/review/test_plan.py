@@ -176,23 +176,30 @@ def test_under_two_years_the_trend_alone_is_said_in_words(years_workspace, conta
 
 
 def test_the_adopted_change_is_added_after_its_decision(years_workspace, full) -> None:
+    """The adopted routing test is added, with its own uncertainty, to the measure it was read
+    on (the service system's FCR flag, as the interventions report reads the registry's "fcr"),
+    from the month after its decision; the stricter FCR (no repeat contact) is left as it is,
+    and the findings say why."""
     changes = full.changes
     adopted = changes.filter(pl.col("decision") == "adopt").row(0, named=True)
-    assert adopted["kpi"] == "fcr" and adopted["included"]
+    report = cx.experiments.analyze(adopted["experiment_id"], workspace=years_workspace)
+    assert adopted["registered"] == "fcr" and adopted["kpi"] == report.metric == "fcr_reported"
+    assert adopted["included"]
     assert adopted["from_month"] == dt.date(2026, 12, 1)  # decided on 21 November
     assert adopted["exposure"] == 0.0  # the test ended long before the last month
-    report = cx.experiments.analyze(adopted["experiment_id"], workspace=years_workspace)
     assert adopted["estimate"] == pytest.approx(report.effect["estimate"])
     stopped = changes.filter(pl.col("decision") == "stop").row(0, named=True)
     assert not stopped["included"]
+    kpis = ["fcr", "fcr_reported", "csat"]
     without = cx.review.projection(
-        "2025-11..2026-10", workspace=years_workspace, kpis=["fcr", "csat"], decided=False
+        "2025-11..2026-10", workspace=years_workspace, kpis=kpis, decided=False
     )
-    with_it = cx.review.projection(
-        "2025-11..2026-10", workspace=years_workspace, kpis=["fcr", "csat"]
-    )
-    a = with_it.table.filter(pl.col("kind") == "projected", pl.col("kpi") == "fcr")
-    b = without.table.filter(pl.col("kind") == "projected", pl.col("kpi") == "fcr")
+    with_it = cx.review.projection("2025-11..2026-10", workspace=years_workspace, kpis=kpis)
+
+    def projected(result, kpi: str) -> pl.DataFrame:
+        return result.table.filter(pl.col("kind") == "projected", pl.col("kpi") == kpi)
+
+    a, b = projected(with_it, "fcr_reported"), projected(without, "fcr_reported")
     lift = (a["projected"] - b["projected"]).to_numpy()
     assert abs(lift[0]) < 1e-9  # November 2026: before the decision
     assert np.allclose(lift[1:], adopted["estimate"], atol=0.01)
@@ -200,13 +207,19 @@ def test_the_adopted_change_is_added_after_its_decision(years_workspace, full) -
         a["projected_hi"] - a["projected_lo"] - b["projected_hi"] + b["projected_lo"]
     ).to_numpy()
     assert (wider[1:] > 0).all()  # the effect's own uncertainty is carried
-    csat_a = with_it.table.filter(pl.col("kpi") == "csat")["projected"].drop_nulls()
-    csat_b = without.table.filter(pl.col("kpi") == "csat")["projected"].drop_nulls()
-    assert np.allclose(csat_a.to_numpy(), csat_b.to_numpy(), atol=1e-9)  # the stopped one
+    for kpi in ("fcr", "csat"):  # not measured on the stricter FCR; the stopped one on CSAT
+        assert np.allclose(
+            projected(with_it, kpi)["projected"].to_numpy(),
+            projected(without, kpi)["projected"].to_numpy(),
+            atol=1e-9,
+        )
     with cx._present.use_language("en"):
         said = " ".join(with_it.findings())
     assert "from the adopted Smart routing to specialists" in said
+    assert "its effect on first-contact resolution was not measured" in said.lower()
     assert "Agent coaching programme was stopped" in said
+    default = cx.review.projection("2025-11..2026-10", workspace=years_workspace)
+    assert "fcr_reported" in default.annual["kpi"].to_list()  # projected for the change
 
 
 def test_proposals_read_the_right_tail_and_round_the_plan_way(full) -> None:
@@ -322,7 +335,7 @@ def test_an_adopted_pilot_adds_only_what_it_has_not_yet_reached(
         .alias("decided_on"),
     ).write_parquet(tmp_path / "registry.parquet")
     cx.data.ingest(tmp_path / "registry.parquet", "experiments", workspace=scratch)
-    ahead = cx.review.projection("2025-11..2026-10", workspace=scratch, kpis="fcr")
+    ahead = cx.review.projection("2025-11..2026-10", workspace=scratch, kpis="fcr_reported")
     row = ahead.changes.filter(pl.col("experiment_id") == pilot).row(0, named=True)
     regions = cx.load("assignments", workspace=scratch).collect()
     regions = regions.filter(pl.col("experiment_id") == pilot, pl.col("arm") == "treatment")

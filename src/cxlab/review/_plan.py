@@ -165,6 +165,17 @@ class Projection(Result):
                         high=fmt_change(c["ci_high"] * (1 - c["exposure"]), c["unit"]),
                     )
                 )
+                if c["registered"] != c["kpi"]:
+                    out.append(
+                        _(
+                            "{name} was measured on {measured}; its effect on {registered} was "
+                            "not measured, so the projection of {registered} does not include it."
+                        ).format(
+                            name=c["name"],
+                            measured=kpi_name(c["kpi"], "all"),
+                            registered=kpi_name(c["registered"], "all"),
+                        )
+                    )
             elif c["decision"] == "stop":
                 out.append(
                     _("{name} was stopped: nothing of it is counted.").format(name=c["name"])
@@ -390,10 +401,14 @@ def _decided(workspace, contacts, dictionary, history_last: tuple, time_zone: st
             added=None,
             from_month=None,
             included=False,
+            registered=metric,
         )
         if r["decision"] == "adopt" and metric in dictionary:
             report = analyze(r["experiment_id"], workspace=workspace)
             effect = report.effect
+            if report.metric in dictionary:  # the measure the design read (e.g. reported FCR)
+                row.update(kpi=report.metric, unit=dictionary[report.metric].unit)
+            row["registered"] = metric
             exposure = _exposure(contacts, assignments, r, history_last, time_zone)
             first = dt.date(decided.year, decided.month, 1)
             row.update(
@@ -530,7 +545,19 @@ def projection(
     future = [_month_add(period.end, i) for i in range(horizon)]
     last_year = _months(period.start, period.end)
     seasonal = len(months) >= SEASON_MONTHS
+    tz = ZoneInfo(zone)
+    last_bounds = (  # the last history month, in UTC as stored
+        dt.datetime.combine(months[-1], dt.time(), tz).astimezone(dt.UTC),
+        dt.datetime.combine(period.end, dt.time(), tz).astimezone(dt.UTC),
+    )
+    changes = _decided(workspace, contacts, dictionary, last_bounds, zone) if decided else []
     pairs = _wanted(targets, kpis, dictionary)
+    if kpis is None:  # the measure an adopted change was read on is projected too
+        pairs += [
+            (c["kpi"], "all")
+            for c in changes
+            if c["estimate"] is not None and not any(k == c["kpi"] for k, _s in pairs)
+        ]
     if by is not None:  # a KPI targeted for all contacts is projected per value of ``by``
         if by not in contacts.collect_schema().names():
             raise OptionError(f"by={by!r} is not a column of the contacts table.")
@@ -540,12 +567,6 @@ def projection(
             for k, s in pairs
             for p in ([(k, f"{by}={v}") for v in values] if s in ("all", "", "*") else [(k, s)])
         ]
-    tz = ZoneInfo(zone)
-    last_bounds = (  # the last history month, in UTC as stored
-        dt.datetime.combine(months[-1], dt.time(), tz).astimezone(dt.UTC),
-        dt.datetime.combine(period.end, dt.time(), tz).astimezone(dt.UTC),
-    )
-    changes = _decided(workspace, contacts, dictionary, last_bounds, zone) if decided else []
     q = ((1 - level) / 2, 0.5, 1 - (1 - level) / 2)
     lo_ts, hi_ts = dt.datetime.combine(months[0], dt.time(), tz).astimezone(dt.UTC), last_bounds[1]
     # the row flags (repeat contacts above all) over every channel first, then the scope: a
@@ -674,6 +695,7 @@ def projection(
         "kpi": pl.Utf8, "unit": pl.Utf8, "estimate": pl.Float64, "std_error": pl.Float64,
         "ci_low": pl.Float64, "ci_high": pl.Float64, "exposure": pl.Float64,
         "added": pl.Float64, "from_month": pl.Date, "included": pl.Boolean,
+        "registered": pl.Utf8,
     }  # fmt: skip
     terms_schema = {
         "kpi": pl.Utf8, "scope": pl.Utf8, "term": pl.Utf8, "estimate": pl.Float64,
