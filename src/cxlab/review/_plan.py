@@ -159,7 +159,7 @@ class Projection(Result):
                     ).format(
                         metric=kpi_name(c["kpi"], "all"),
                         effect=fmt_change(c["added"], c["unit"]),
-                        name=c["name"],
+                        name=_(c["name"]),
                         month=fmt_month(c["from_month"]),
                         low=fmt_change(c["ci_low"] * (1 - c["exposure"]), c["unit"]),
                         high=fmt_change(c["ci_high"] * (1 - c["exposure"]), c["unit"]),
@@ -171,19 +171,19 @@ class Projection(Result):
                             "{name} was measured on {measured}; its effect on {registered} was "
                             "not measured, so the projection of {registered} does not include it."
                         ).format(
-                            name=c["name"],
+                            name=_(c["name"]),
                             measured=kpi_name(c["kpi"], "all"),
                             registered=kpi_name(c["registered"], "all"),
                         )
                     )
             elif c["decision"] == "stop":
                 out.append(
-                    _("{name} was stopped: nothing of it is counted.").format(name=c["name"])
+                    _("{name} was stopped: nothing of it is counted.").format(name=_(c["name"]))
                 )
             else:
                 out.append(
                     _("{name} was adopted, but its measure is not projected here.").format(
-                        name=c["name"]
+                        name=_(c["name"])
                     )
                 )
         for kpi, scope, months in self.skipped:
@@ -318,6 +318,8 @@ class Projection(Result):
             height=160 + 190 * len(keys),
             showlegend=False,
         )
+        months = sorted({m for m in self.table["month"].to_list() if m.month in (1, 7)})
+        fig.update_xaxes(tickvals=months, ticktext=[fmt_month(m, short=True) for m in months])
         return fig
 
 

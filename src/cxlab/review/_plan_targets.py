@@ -208,14 +208,31 @@ class TargetProposal(Result):
                         months=fmt_value(r["months_meeting"], "count"),
                     )
                 )
-            out.append(
-                _("Proposed: {target} ({chance} likely for the year).").format(
-                    target=self._target_text(
-                        r["kpi"], r["scope"], r["direction"], r["proposed"], r["unit"]
-                    ),
-                    chance=share(r["p_proposed"]),
-                )
+            proposed = dict(
+                target=self._target_text(
+                    r["kpi"], r["scope"], r["direction"], r["proposed"], r["unit"]
+                ),
+                chance=share(r["p_proposed"]),
+                months=fmt_value(r["months_proposed"], "count"),
             )
+            if r["current_target"] is None:
+                words = _(
+                    "Proposed: {target} ({chance} likely for the year; on average {months} of 12 "
+                    "months would meet it). There is no current target for it, so the file of "
+                    "proposed targets does not add one."
+                )
+            elif (r["proposed"] - r["current_target"]) * (1 if r["direction"] == ">=" else -1) < 0:
+                words = _(
+                    "Proposed: {target} ({chance} likely for the year; on average {months} of 12 "
+                    "months would meet it), looser than the current target, which next year is "
+                    "unlikely to meet."
+                )
+            else:
+                words = _(
+                    "Proposed: {target} ({chance} likely for the year; on average {months} of 12 "
+                    "months would meet it)."
+                )
+            out.append(words.format(**proposed))
             if r["agents_change"] == 0:
                 out.append(
                     _(
@@ -466,6 +483,7 @@ def propose_targets(
             row[f"target_p{round(p * 100)}"] = plan_round(float(q), unit, direction)
         row["proposed"] = row[f"target_p{round(probability * 100)}"]
         row["p_proposed"] = float(_met(year, row["proposed"], direction).mean())
+        row["months_proposed"] = float(_met(paths, row["proposed"], direction).mean(0).sum())
         row.update(
             agents_current=None,
             agents_proposed=None,
@@ -502,6 +520,7 @@ def propose_targets(
         **{c: pl.Float64 for c in columns},
         "proposed": pl.Float64,
         "p_proposed": pl.Float64,
+        "months_proposed": pl.Float64,
         "agents_current": pl.Int64,
         "agents_proposed": pl.Int64,
         "agents_change": pl.Int64,
