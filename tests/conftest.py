@@ -1,4 +1,4 @@
-"""Shared fixtures: one tiny synthetic workspace per test session (built once, read-only)."""
+"""Shared fixtures: the synthetic workspaces of a test run (each built once, read-only)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 import cxlab as cx
 from notebook_support import NOTEBOOKS
@@ -42,23 +43,47 @@ os.environ.setdefault("CXLAB_LANGUAGE", "en")
 
 
 @pytest.fixture(scope="session")
-def tiny_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def generate_once(tmp_path_factory: pytest.TempPathFactory):
+    """``generate_once(name, **options)``: the workspace of ``cx.data.generate(**options)``, built
+    once per run and read-only.
+
+    Under pytest-xdist the workers share it: the first worker to ask generates it into the run's
+    common temporary folder while holding a file lock; the others wait for the lock, then read
+    the same folder. Without workers it is built in the session's own temporary folder.
+    """
+
+    def build(name: str, **options) -> Path:
+        if not os.environ.get("PYTEST_XDIST_WORKER"):
+            root = tmp_path_factory.mktemp(name)
+            cx.data.generate(workspace=root, **options)
+            return root
+        common = tmp_path_factory.getbasetemp().parent  # the run's folder, above the workers'
+        root, done = common / name, common / f"{name}.generated"
+        with FileLock(common / f"{name}.lock"):
+            if not done.exists():
+                shutil.rmtree(root, ignore_errors=True)  # what a worker that failed left
+                root.mkdir()
+                cx.data.generate(workspace=root, **options)
+                done.touch()
+        return root
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def tiny_workspace(generate_once) -> Path:
     """A tiny synthetic workspace (about 14,000 contacts). Treat it as read-only."""
-    root = tmp_path_factory.mktemp("tiny")
-    cx.data.generate(seed=TINY_SEED, size="tiny", workspace=root)
-    return root
+    return generate_once("tiny", seed=TINY_SEED, size="tiny")
 
 
 YEARS_SEED = 3
 
 
 @pytest.fixture(scope="session")
-def years_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def years_workspace(generate_once) -> Path:
     """A tiny synthetic workspace over three years (36 months to 2026-10, ~15 s), for what
     needs a history of years: next year's projection. Treat it as read-only."""
-    root = tmp_path_factory.mktemp("years")
-    cx.data.generate(seed=YEARS_SEED, size="tiny", months=36, workspace=root)
-    return root
+    return generate_once("years", seed=YEARS_SEED, size="tiny", months=36)
 
 
 @pytest.fixture()
@@ -70,12 +95,10 @@ def scratch_workspace(tiny_workspace: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def default_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def default_workspace(generate_once) -> Path:
     """The default synthetic workspace (seed 7, 24 months, about 520,000 contacts, ~11 s).
     Read-only."""
-    root = tmp_path_factory.mktemp("default")
-    cx.data.generate(seed=7, size="default", workspace=root)
-    return root
+    return generate_once("default", seed=7, size="default")
 
 
 @pytest.fixture()
