@@ -15,18 +15,31 @@ from notebook_support import NOTEBOOKS
 TINY_SEED = 11
 
 # The files that take longest (a session fixture that publishes every report, a real bank's
-# workspace, notebooks run end to end) are handed out first, so that with two workers
-# (``make test``: pytest-xdist, one file per worker at a time) neither waits on the other at the end.
+# workspace, every result built once, notebooks run end to end), longest first, are handed out
+# first, so that with two workers (``make test``: pytest-xdist, one file per worker at a time)
+# neither waits on the other at the end.
 LONGEST_FIRST = (
     "browser/test_reports.py",
     "test_bank_workspace.py",
-    "test_result_contract.py",
     "runner/test_runner.py",
-    "churn/test_cox.py",
-    "review/test_review_notebook.py",
+    "review/test_year_notebook.py",
+    "test_result_contract.py",
     "data/test_vendor_review.py",
+    "forecast/test_truth.py",
     "runner/test_report.py",
+    "test_docs.py",
+    "review/test_review_notebook.py",
+    "runner/test_survive.py",
+    "test_tutorial.py",
+    "runner/test_partial_workspace.py",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist hands out the files of --dist loadfile in the order of collection only without
+    # its own reordering (by number of tests, which would put a file of two long tests last)
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
