@@ -1,4 +1,4 @@
-"""Shared fixtures: one tiny synthetic workspace per test session (built once, read-only)."""
+"""Shared fixtures: the synthetic workspaces of a test run (each built once, read-only)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 import cxlab as cx
 from notebook_support import NOTEBOOKS
@@ -14,18 +15,31 @@ from notebook_support import NOTEBOOKS
 TINY_SEED = 11
 
 # The files that take longest (a session fixture that publishes every report, a real bank's
-# workspace, notebooks run end to end) are handed out first, so that with two workers
-# (``make test``: pytest-xdist, one file per worker at a time) neither waits on the other at the end.
+# workspace, every result built once, notebooks run end to end), longest first, are handed out
+# first, so that with two workers (``make test``: pytest-xdist, one file per worker at a time)
+# neither waits on the other at the end.
 LONGEST_FIRST = (
     "browser/test_reports.py",
     "test_bank_workspace.py",
-    "test_result_contract.py",
     "runner/test_runner.py",
-    "churn/test_cox.py",
-    "review/test_review_notebook.py",
+    "review/test_year_notebook.py",
+    "test_result_contract.py",
     "data/test_vendor_review.py",
+    "forecast/test_truth.py",
     "runner/test_report.py",
+    "test_docs.py",
+    "review/test_review_notebook.py",
+    "runner/test_survive.py",
+    "test_tutorial.py",
+    "runner/test_partial_workspace.py",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist hands out the files of --dist loadfile in the order of collection only without
+    # its own reordering (by number of tests, which would put a file of two long tests last)
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -42,23 +56,47 @@ os.environ.setdefault("CXLAB_LANGUAGE", "en")
 
 
 @pytest.fixture(scope="session")
-def tiny_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def generate_once(tmp_path_factory: pytest.TempPathFactory):
+    """``generate_once(name, **options)``: the workspace of ``cx.data.generate(**options)``, built
+    once per run and read-only.
+
+    Under pytest-xdist the workers share it: the first worker to ask generates it into the run's
+    common temporary folder while holding a file lock; the others wait for the lock, then read
+    the same folder. Without workers it is built in the session's own temporary folder.
+    """
+
+    def build(name: str, **options) -> Path:
+        if not os.environ.get("PYTEST_XDIST_WORKER"):
+            root = tmp_path_factory.mktemp(name)
+            cx.data.generate(workspace=root, **options)
+            return root
+        common = tmp_path_factory.getbasetemp().parent  # the run's folder, above the workers'
+        root, done = common / name, common / f"{name}.generated"
+        with FileLock(common / f"{name}.lock"):
+            if not done.exists():
+                shutil.rmtree(root, ignore_errors=True)  # what a worker that failed left
+                root.mkdir()
+                cx.data.generate(workspace=root, **options)
+                done.touch()
+        return root
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def tiny_workspace(generate_once) -> Path:
     """A tiny synthetic workspace (about 14,000 contacts). Treat it as read-only."""
-    root = tmp_path_factory.mktemp("tiny")
-    cx.data.generate(seed=TINY_SEED, size="tiny", workspace=root)
-    return root
+    return generate_once("tiny", seed=TINY_SEED, size="tiny")
 
 
 YEARS_SEED = 3
 
 
 @pytest.fixture(scope="session")
-def years_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def years_workspace(generate_once) -> Path:
     """A tiny synthetic workspace over three years (36 months to 2026-10, ~15 s), for what
     needs a history of years: next year's projection. Treat it as read-only."""
-    root = tmp_path_factory.mktemp("years")
-    cx.data.generate(seed=YEARS_SEED, size="tiny", months=36, workspace=root)
-    return root
+    return generate_once("years", seed=YEARS_SEED, size="tiny", months=36)
 
 
 @pytest.fixture()
@@ -70,12 +108,10 @@ def scratch_workspace(tiny_workspace: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def default_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def default_workspace(generate_once) -> Path:
     """The default synthetic workspace (seed 7, 24 months, about 520,000 contacts, ~11 s).
     Read-only."""
-    root = tmp_path_factory.mktemp("default")
-    cx.data.generate(seed=7, size="default", workspace=root)
-    return root
+    return generate_once("default", seed=7, size="default")
 
 
 @pytest.fixture()

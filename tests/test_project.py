@@ -602,3 +602,19 @@ def test_make_help_lists_the_targets() -> None:
     )
     assert declared and declared == listed
     assert {"install", "demo", "test", "bench", "lint"} <= listed
+
+
+def test_the_files_handed_out_first_are_test_files() -> None:
+    """Each file the conftest hands out first (LONGEST_FIRST) names exactly one test file: a
+    renamed or moved one would silently fall back among the rest of the run."""
+    tree = ast.parse((ROOT / "tests" / "conftest.py").read_text())
+    (listed,) = [
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and [getattr(t, "id", None) for t in node.targets] == ["LONGEST_FIRST"]
+    ]
+    files = [p.as_posix() for p in (ROOT / "tests").rglob("test_*.py")]
+    assert listed and len(set(listed)) == len(listed)
+    for tail in listed:
+        assert len([f for f in files if f.endswith(f"/{tail}")]) == 1, tail

@@ -16,12 +16,9 @@ SINGLE_REGION_SEED = 7
 
 
 @pytest.fixture(scope="session")
-def single_region_pilot(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> cx.experiments.ExperimentReport:
+def single_region_pilot(generate_once) -> cx.experiments.ExperimentReport:
     """The single-region pilot of a tiny workspace, read by classic synthetic control."""
-    root: Path = tmp_path_factory.mktemp("tiny_sc")
-    cx.data.generate(seed=SINGLE_REGION_SEED, size="tiny", workspace=root)
+    root: Path = generate_once("tiny_sc", seed=SINGLE_REGION_SEED, size="tiny")
     rep = cx.experiments.analyze("EXP-PILOT-VIDEO", workspace=root)
     assert rep.design == "synthetic_control" and not rep.main.outside
     return rep
