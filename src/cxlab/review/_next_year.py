@@ -114,6 +114,9 @@ def next_year(
 ) -> NextYear:
     """Project the year after ``year`` and propose its targets, for the year-end report.
 
+    A history too short or gapped for :func:`projection` gives a result that says why, in
+    words, and no file.
+
     Parameters
     ----------
     year
@@ -126,9 +129,6 @@ def next_year(
         Write the proposal's file (:meth:`TargetProposal.save`).
     workspace
         The workspace, when ``year`` is a spec.
-
-    A history too short or gapped for :func:`projection` gives a result that says why, in words,
-    and no file.
 
     Examples
     --------
