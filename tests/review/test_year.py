@@ -171,4 +171,4 @@ def test_the_answer_opens_with_volume_targets_and_the_planted_kpis(year):
     with use_language("en"):
         said, text = answer.findings(), year.text
     assert said[0].startswith(f"{parts[0].total:,} contacts in {text}, ")
-    assert any(s.startswith("Biggest improvement:") for s in said)
+    assert any(s.startswith("Largest improvement for its level:") for s in said)

@@ -113,7 +113,7 @@ class YearAnswer(Result):
         if better.height:
             r = better.row(0, named=True)
             out.append(
-                _("Biggest improvement: {where}, {evidence}.").format(
+                _("Largest improvement for its level: {where}, {evidence}.").format(
                     where=self.changes._where(r), evidence=self.changes._evidence(r)
                 )
             )
