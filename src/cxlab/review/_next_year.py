@@ -49,7 +49,7 @@ class NextYear(Result):
         return _("Next year: projection and proposed targets")
 
     def summary(self) -> pl.DataFrame:
-        """The projection's year values (empty without a projection)."""
+        """The projection's year values; without a projection, the reason as one row."""
         if self.projection is None:
             return pl.DataFrame({"finding": [self.reason or ""]})
         return self.projection.summary()
