@@ -73,7 +73,7 @@ def test_refresh_of_a_contacts_only_workspace_publishes_the_review_and_says_what
     assert runs["00_service_review"]["status"] == "ok", runs["00_service_review"]
     assert all(r["status"] in ("ok", "needs_data") for r in runs.values()), runs
     wanting = {n for n, r in runs.items() if r["status"] == "needs_data"}
-    assert {"02_interventions", "03_churn_drivers", "04_nps"} <= wanting
+    assert {"02_interventions", "03_churn_drivers", "04_nps", "06_year_review"} <= wanting
 
     index = (ws / "outputs" / "index.html").read_text(encoding="utf-8")
     cards = {
